@@ -1,0 +1,100 @@
+/**
+ * Buffer helpers: create storage buffers from typed arrays, write them, and read them back.
+ * @module
+ */
+import type { GpuContext } from "./gpu_context.ts";
+
+/** Usage for a storage buffer that can be written and read back. */
+export const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST |
+  GPUBufferUsage.COPY_SRC;
+
+/** Rounds `n` up to a multiple of 4 bytes, at least 16 (WebGPU minimum useful binding). */
+function paddedBytes(n: number): number {
+  return Math.max(16, Math.ceil(n / 4) * 4);
+}
+
+/** Creates a storage buffer of `byteLength` bytes (zeroed). */
+export function createStorageBuffer(ctx: GpuContext, byteLength: number, label: string): GPUBuffer {
+  const max = ctx.limit("maxBufferSize");
+  const size = paddedBytes(byteLength);
+  if (size > max) {
+    throw new RangeError(
+      `Cannot create buffer "${label}" as its size must be <= ${max} bytes: current value is ${size}`,
+    );
+  }
+  return ctx.device.createBuffer({ label, size, usage: STORAGE_USAGE });
+}
+
+/** Creates a storage buffer holding a copy of `data`. */
+export function createStorageBufferFrom(
+  ctx: GpuContext,
+  data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>,
+  label: string,
+): GPUBuffer {
+  const buf = createStorageBuffer(ctx, data.byteLength, label);
+  if (data.byteLength > 0) ctx.device.queue.writeBuffer(buf, 0, data);
+  return buf;
+}
+
+/** Creates a uniform buffer of `byteLength` bytes. */
+export function createUniformBuffer(ctx: GpuContext, byteLength: number, label: string): GPUBuffer {
+  return ctx.device.createBuffer({
+    label,
+    size: Math.ceil(byteLength / 16) * 16,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+}
+
+/** Reads `byteLength` bytes from `buffer` at `offset` (one GPU await). */
+export async function readBuffer(
+  ctx: GpuContext,
+  buffer: GPUBuffer,
+  byteLength = buffer.size,
+  offset = 0,
+): Promise<ArrayBuffer> {
+  const size = Math.ceil(byteLength / 4) * 4;
+  const staging = ctx.device.createBuffer({
+    label: `${buffer.label}-readback`,
+    size: Math.max(4, size),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const enc = ctx.device.createCommandEncoder();
+  enc.copyBufferToBuffer(buffer, offset, staging, 0, size);
+  ctx.device.queue.submit([enc.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = staging.getMappedRange().slice(0, byteLength);
+  staging.unmap();
+  staging.destroy();
+  ctx.throwIfErrors(`reading buffer "${buffer.label}"`);
+  return out;
+}
+
+/** Reads a whole buffer as f32. */
+export async function readF32(
+  ctx: GpuContext,
+  buffer: GPUBuffer,
+  count?: number,
+): Promise<Float32Array> {
+  return new Float32Array(await readBuffer(ctx, buffer, (count ?? buffer.size / 4) * 4));
+}
+
+/** Reads a whole buffer as u32. */
+export async function readU32(
+  ctx: GpuContext,
+  buffer: GPUBuffer,
+  count?: number,
+): Promise<Uint32Array> {
+  return new Uint32Array(await readBuffer(ctx, buffer, (count ?? buffer.size / 4) * 4));
+}
+
+/** Ceil division used for every dispatch size. */
+export function ceilDiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}
+
+/** Splits `groups` workgroups into an (x, y) grid within the 65535-per-dimension limit. */
+export function dispatchGrid(groups: number): [number, number] {
+  if (groups <= 65535) return [Math.max(1, groups), 1];
+  const y = ceilDiv(groups, 65535);
+  return [ceilDiv(groups, y), y];
+}

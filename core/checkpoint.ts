@@ -1,0 +1,122 @@
+/**
+ * A minimal checkpoint store in a run's `checkpoint/` folder: a JSON state plus optional
+ * binary blobs (parameter buffers, optimizer moments). Blobs are written first under a new
+ * generation number, then `state.json` is replaced atomically: that rename is the commit, so a
+ * crash at any point leaves the previous checkpoint loadable. Older blobs are removed after.
+ * @module
+ */
+
+import { join } from "node:path";
+import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+
+/** A loaded checkpoint. */
+export interface Checkpoint<S = unknown> {
+  /** The JSON state given to `saveCheckpoint`. */
+  state: S;
+  /** The binary blobs given to `saveCheckpoint`, by name. */
+  blobs: Record<string, Uint8Array>;
+  /** ISO time of the save. */
+  savedAt: string;
+  /** Save counter, 1 for the first save in this folder. */
+  generation: number;
+}
+
+interface Manifest {
+  version: 1;
+  generation: number;
+  savedAt: string;
+  state: unknown;
+  blobs: Record<string, { file: string; bytes: number }>;
+}
+
+const STATE_FILE = "state.json";
+const BLOB_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+async function readManifest(dir: string): Promise<Manifest | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, STATE_FILE));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const manifest = JSON.parse(text) as Manifest;
+  if (manifest?.version !== 1 || typeof manifest.generation !== "number") {
+    throw new TypeError(
+      `Cannot load checkpoint as "${join(dir, STATE_FILE)}" must be a version 1 manifest`,
+    );
+  }
+  return manifest;
+}
+
+/**
+ * Saves `state` (JSON-serializable) and `blobs` (binary, by name) to `dir` crash-safely.
+ * Returns the new generation number.
+ */
+export async function saveCheckpoint(
+  dir: string,
+  state: unknown,
+  options: { blobs?: Record<string, Uint8Array>; now?: () => Date } = {},
+): Promise<number> {
+  const blobs = options.blobs ?? {};
+  for (const [name, data] of Object.entries(blobs)) {
+    if (!BLOB_NAME.test(name)) {
+      throw new RangeError(
+        `Cannot save checkpoint as blob name must match ${BLOB_NAME}: current value is ${
+          JSON.stringify(name)
+        }`,
+      );
+    }
+    if (!(data instanceof Uint8Array)) {
+      throw new TypeError(`Cannot save checkpoint as blob "${name}" must be a Uint8Array`);
+    }
+  }
+  if (JSON.stringify(state) === undefined) {
+    throw new TypeError("Cannot save checkpoint as state must be JSON-serializable");
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const previous = await readManifest(dir).catch(() => undefined);
+  const generation = (previous?.generation ?? 0) + 1;
+  const manifest: Manifest = {
+    version: 1,
+    generation,
+    savedAt: (options.now ?? (() => new Date()))().toISOString(),
+    state,
+    blobs: {},
+  };
+  for (const [name, data] of Object.entries(blobs)) {
+    const file = `${name}.${generation}.bin`;
+    await writeFileAtomic(join(dir, file), data);
+    manifest.blobs[name] = { file, bytes: data.byteLength };
+  }
+  await writeJsonAtomic(join(dir, STATE_FILE), manifest);
+  const keep = new Set(Object.values(manifest.blobs).map((b) => b.file));
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".bin") && !keep.has(entry.name)) {
+      await Deno.remove(join(dir, entry.name)).catch(() => {});
+    }
+  }
+  return generation;
+}
+
+/** Loads the last committed checkpoint from `dir`, or undefined when there is none. */
+export async function loadCheckpoint<S = unknown>(dir: string): Promise<Checkpoint<S> | undefined> {
+  const manifest = await readManifest(dir);
+  if (!manifest) return undefined;
+  const blobs: Record<string, Uint8Array> = {};
+  for (const [name, { file, bytes }] of Object.entries(manifest.blobs)) {
+    const data = await Deno.readFile(join(dir, file));
+    if (data.byteLength !== bytes) {
+      throw new RangeError(
+        `Cannot load checkpoint as blob "${name}" must have ${bytes} bytes: current size is ${data.byteLength}`,
+      );
+    }
+    blobs[name] = data;
+  }
+  return {
+    state: manifest.state as S,
+    blobs,
+    savedAt: manifest.savedAt,
+    generation: manifest.generation,
+  };
+}

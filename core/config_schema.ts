@@ -1,0 +1,451 @@
+/**
+ * Experiment config validation over zod v3. `parseConfig` makes every object of a schema strict
+ * (unknown fields are errors, nested too), fills defaults, and turns the first zod issue into
+ * one line that names the dotted field, what is allowed and the current value:
+ *
+ * `Invalid config field "inner.lr" in run.json: must be a number >= 0 and <= 10: current value is -1`
+ *
+ * Errors are `ConfigError`s (exit code 2) so a command line can print the message and exit.
+ * @module
+ */
+
+import { z } from "zod";
+import { locateJsonError } from "./_json_error.ts";
+
+/** A config that cannot be read or is invalid; the message is one line, `exitCode` is 2. */
+export class ConfigError extends Error {
+  /** Process exit code a command line should use. */
+  readonly exitCode = 2;
+  /** Dotted path of the offending field ("" for the whole config or file). */
+  readonly field: string;
+  /** Where the config came from (a file name, "command line", ...). */
+  readonly source: string;
+
+  /** Creates a config error; `message` must be one line. */
+  constructor(message: string, options: { field?: string; source?: string } = {}) {
+    super(message);
+    this.name = "ConfigError";
+    this.field = options.field ?? "";
+    this.source = options.source ?? "";
+  }
+}
+
+type AnySchema = z.ZodTypeAny;
+type Kind = z.ZodFirstPartyTypeKind;
+const K = z.ZodFirstPartyTypeKind;
+
+// deno-lint-ignore no-explicit-any
+type AnyDef = any;
+
+function kindOf(schema: AnySchema): Kind | undefined {
+  return (schema._def as AnyDef).typeName as Kind | undefined;
+}
+
+function rebuild(schema: AnySchema, patch: Record<string, unknown>): AnySchema {
+  const Ctor = schema.constructor as new (def: AnyDef) => AnySchema;
+  return new Ctor({ ...(schema._def as AnyDef), ...patch });
+}
+
+const strictCache = new WeakMap<AnySchema, AnySchema>();
+
+/**
+ * Returns a copy of `schema` in which every object that would strip unknown keys (the zod
+ * default) rejects them instead, at every depth. Objects marked `.passthrough()` or with a
+ * `.catchall()` keep their behaviour.
+ */
+export function strictSchema<T extends AnySchema>(schema: T): T {
+  const cached = strictCache.get(schema);
+  if (cached) return cached as T;
+  const def = schema._def as AnyDef;
+  let out: AnySchema = schema;
+  switch (kindOf(schema)) {
+    case K.ZodObject: {
+      const shape: Record<string, AnySchema> = {};
+      for (const [key, value] of Object.entries((schema as unknown as z.AnyZodObject).shape)) {
+        shape[key] = strictSchema(value as AnySchema);
+      }
+      const keepKeys = def.unknownKeys !== "strip" ||
+        kindOf(def.catchall) !== K.ZodNever;
+      out = rebuild(schema, {
+        shape: () => shape,
+        unknownKeys: keepKeys ? def.unknownKeys : "strict",
+      });
+      break;
+    }
+    case K.ZodOptional:
+    case K.ZodNullable:
+    case K.ZodDefault:
+    case K.ZodCatch:
+    case K.ZodReadonly:
+      out = rebuild(schema, { innerType: strictSchema(def.innerType) });
+      break;
+    case K.ZodBranded:
+      out = rebuild(schema, { type: strictSchema(def.type) });
+      break;
+    case K.ZodArray:
+      out = rebuild(schema, { type: strictSchema(def.type) });
+      break;
+    case K.ZodEffects:
+      out = rebuild(schema, { schema: strictSchema(def.schema) });
+      break;
+    case K.ZodRecord:
+      out = rebuild(schema, { valueType: strictSchema(def.valueType) });
+      break;
+    case K.ZodTuple:
+      out = rebuild(schema, {
+        items: def.items.map((s: AnySchema) => strictSchema(s)),
+        rest: def.rest ? strictSchema(def.rest) : def.rest,
+      });
+      break;
+    case K.ZodUnion:
+      out = rebuild(schema, { options: def.options.map((s: AnySchema) => strictSchema(s)) });
+      break;
+    case K.ZodIntersection:
+      // An intersection of strict objects would reject each other's keys: leave it alone.
+      break;
+    case K.ZodLazy: {
+      const getter = def.getter as () => AnySchema;
+      out = rebuild(schema, { getter: () => strictSchema(getter()) });
+      break;
+    }
+    case K.ZodPipeline:
+      out = rebuild(schema, { in: strictSchema(def.in) });
+      break;
+  }
+  strictCache.set(schema, out);
+  return out as T;
+}
+
+function unwrap(schema: AnySchema): AnySchema {
+  for (let guard = 0; guard < 32; guard++) {
+    const def = schema._def as AnyDef;
+    switch (kindOf(schema)) {
+      case K.ZodOptional:
+      case K.ZodNullable:
+      case K.ZodDefault:
+      case K.ZodCatch:
+      case K.ZodReadonly:
+        schema = def.innerType;
+        continue;
+      case K.ZodBranded:
+        schema = def.type;
+        continue;
+      case K.ZodEffects:
+        schema = def.schema;
+        continue;
+      case K.ZodLazy:
+        schema = def.getter();
+        continue;
+      case K.ZodPipeline:
+        schema = def.in;
+        continue;
+    }
+    return schema;
+  }
+  return schema;
+}
+
+function childSchema(schema: AnySchema, key: string | number): AnySchema | undefined {
+  const inner = unwrap(schema);
+  const def = inner._def as AnyDef;
+  switch (kindOf(inner)) {
+    case K.ZodObject: {
+      const shape = (inner as z.AnyZodObject).shape as Record<string, AnySchema>;
+      return Object.hasOwn(shape, String(key)) ? shape[String(key)] : undefined;
+    }
+    case K.ZodRecord:
+      return def.valueType;
+    case K.ZodArray:
+      return def.type;
+    case K.ZodTuple:
+      return def.items[Number(key)] ?? def.rest ?? undefined;
+    case K.ZodUnion:
+    case K.ZodDiscriminatedUnion:
+      for (const option of def.options as AnySchema[]) {
+        const child = childSchema(option, key);
+        if (child) return child;
+      }
+      return undefined;
+    case K.ZodIntersection:
+      return childSchema(def.left, key) ?? childSchema(def.right, key);
+  }
+  return undefined;
+}
+
+function schemaAt(schema: AnySchema, path: readonly (string | number)[]): AnySchema | undefined {
+  let current: AnySchema | undefined = schema;
+  for (const key of path) {
+    if (!current) return undefined;
+    current = childSchema(current, key);
+  }
+  return current;
+}
+
+function valueAt(raw: unknown, path: readonly (string | number)[]): unknown {
+  let current = raw;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function bounds(checks: AnyDef[], minKind: string, maxKind: string, unit = ""): string[] {
+  const parts: string[] = [];
+  for (const check of checks) {
+    if (check.kind === minKind) {
+      parts.push(`${check.inclusive === false ? ">" : ">="} ${check.value}${unit}`);
+    } else if (check.kind === maxKind) {
+      parts.push(`${check.inclusive === false ? "<" : "<="} ${check.value}${unit}`);
+    }
+  }
+  return parts;
+}
+
+/** Describes what `schema` accepts, in words: "a number >= 0 and <= 10", `one of "a", "b"`. */
+export function describeSchema(schema: AnySchema): string {
+  const def = schema._def as AnyDef;
+  switch (kindOf(schema)) {
+    case K.ZodOptional:
+    case K.ZodDefault:
+    case K.ZodCatch:
+    case K.ZodReadonly:
+      return describeSchema(def.innerType);
+    case K.ZodNullable:
+      return `${describeSchema(def.innerType)} or null`;
+    case K.ZodBranded:
+      return describeSchema(def.type);
+    case K.ZodEffects:
+      return describeSchema(def.schema);
+    case K.ZodLazy:
+      return describeSchema(def.getter());
+    case K.ZodPipeline:
+      return describeSchema(def.in);
+    case K.ZodNumber: {
+      const checks = def.checks as AnyDef[];
+      const isInt = checks.some((c) => c.kind === "int");
+      const finite = checks.some((c) => c.kind === "finite");
+      let text = isInt ? "an integer" : finite ? "a finite number" : "a number";
+      const parts = bounds(checks, "min", "max");
+      for (const c of checks) if (c.kind === "multipleOf") parts.push(`a multiple of ${c.value}`);
+      if (parts.length > 0) text += " " + parts.join(" and ");
+      return text;
+    }
+    case K.ZodBigInt:
+      return "an integer";
+    case K.ZodString: {
+      const checks = def.checks as AnyDef[];
+      const parts: string[] = [];
+      for (const c of checks) {
+        if (c.kind === "min") parts.push(`at least ${count(c.value, "character")}`);
+        else if (c.kind === "max") parts.push(`at most ${count(c.value, "character")}`);
+        else if (c.kind === "length") parts.push(`exactly ${count(c.value, "character")}`);
+        else if (c.kind === "regex") parts.push(`matching ${c.regex}`);
+        else if (typeof c.kind === "string") parts.push(`a valid ${c.kind}`);
+      }
+      return parts.length > 0 ? `a string (${parts.join(", ")})` : "a string";
+    }
+    case K.ZodBoolean:
+      return "a boolean (true or false)";
+    case K.ZodEnum:
+      return `one of ${(def.values as string[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case K.ZodNativeEnum: {
+      const values = Object.entries(def.values as Record<string, unknown>)
+        .filter(([k]) => !/^\d+$/.test(k))
+        .map(([, v]) => JSON.stringify(v));
+      return `one of ${values.join(", ")}`;
+    }
+    case K.ZodLiteral:
+      return `exactly ${JSON.stringify(def.value)}`;
+    case K.ZodNull:
+      return "null";
+    case K.ZodArray: {
+      const parts: string[] = [];
+      if (def.exactLength) parts.push(`exactly ${count(def.exactLength.value, "item")}`);
+      if (def.minLength) parts.push(`at least ${count(def.minLength.value, "item")}`);
+      if (def.maxLength) parts.push(`at most ${count(def.maxLength.value, "item")}`);
+      const each = `each ${describeSchema(def.type)}`;
+      return `an array (${[...parts, each].join(", ")})`;
+    }
+    case K.ZodTuple:
+      return `an array of ${count(def.items.length, "item")}`;
+    case K.ZodObject:
+    case K.ZodRecord:
+      return "an object";
+    case K.ZodUnion:
+    case K.ZodDiscriminatedUnion:
+      return (def.options as AnySchema[]).map(describeSchema).join(" or ");
+  }
+  return "a valid value";
+}
+
+/** Formats a value for an error message: JSON, shortened to about 60 characters. */
+function formatValue(value: unknown): string {
+  if (value === undefined) return "missing";
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(/\s+/g, " ");
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+
+/** Formats a zod path as a field name: `inner.lr`, `layers[1].width`. */
+export function formatFieldPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? key : `.${key}`;
+  }
+  return out;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length]!;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function issueMessage(
+  issue: z.ZodIssue,
+  schema: AnySchema,
+  raw: unknown,
+  source: string,
+): ConfigError {
+  let path: (string | number)[] = [...issue.path];
+  let problem: string;
+  let value: unknown;
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    const key = issue.keys[0]!;
+    const parent = unwrap(schemaAt(schema, path) ?? schema);
+    const allowed = kindOf(parent) === K.ZodObject
+      ? Object.keys((parent as z.AnyZodObject).shape)
+      : [];
+    path = [...path, key];
+    value = valueAt(raw, path);
+    const hint = closest(key, allowed);
+    const list = allowed.length > 0
+      ? `allowed fields here are ${allowed.map((k) => JSON.stringify(k)).join(", ")}`
+      : "no fields are allowed here";
+    problem = `is not a known field${hint ? ` (did you mean "${hint}"?)` : ""}, ${list}`;
+  } else {
+    value = valueAt(raw, path);
+    const target = schemaAt(schema, path);
+    switch (issue.code) {
+      case z.ZodIssueCode.invalid_type:
+      case z.ZodIssueCode.too_small:
+      case z.ZodIssueCode.too_big:
+      case z.ZodIssueCode.invalid_enum_value:
+      case z.ZodIssueCode.invalid_literal:
+      case z.ZodIssueCode.not_multiple_of:
+      case z.ZodIssueCode.not_finite:
+      case z.ZodIssueCode.invalid_union:
+      case z.ZodIssueCode.invalid_union_discriminator:
+      case z.ZodIssueCode.invalid_string:
+        problem = `must be ${target ? describeSchema(target) : issue.message.toLowerCase()}`;
+        if (issue.code === z.ZodIssueCode.invalid_enum_value) {
+          problem = `must be one of ${issue.options.map((o) => JSON.stringify(o)).join(", ")}`;
+        }
+        break;
+      default:
+        problem = issue.message.replace(/[\r\n]+/g, " ").replace(/\.$/, "");
+    }
+  }
+  const field = formatFieldPath(path);
+  const where = source ? ` in ${source}` : "";
+  const subject = field === ""
+    ? `Invalid config${where}`
+    : `Invalid config field "${field}"${where}`;
+  return new ConfigError(`${subject}: ${problem}: current value is ${formatValue(value)}`, {
+    field,
+    source,
+  });
+}
+
+/**
+ * Validates `raw` against `schema` made strict at every depth, and returns the resolved config
+ * with defaults filled. Throws a `ConfigError` whose one-line message names the first invalid
+ * field, what it must be and its current value, and `source` (a file name, "command line").
+ */
+export function parseConfig<T extends AnySchema>(
+  schema: T,
+  raw: unknown,
+  source = "",
+): z.output<T> {
+  const strict = strictSchema(schema);
+  const result = strict.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues;
+  const error = issueMessage(issues[0]!, schema, raw, source);
+  if (issues.length > 1) {
+    const more = issues.length - 1;
+    const message = `${error.message} (and ${more} more problem${more === 1 ? "" : "s"})`;
+    throw new ConfigError(message, { field: error.field, source: error.source });
+  }
+  throw error;
+}
+
+/**
+ * Reads a JSON config file. Throws a one-line `ConfigError` for a missing or unreadable file and
+ * for invalid JSON (with the line and column of the first problem).
+ */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "file not found"
+      : error instanceof Deno.errors.IsADirectory
+      ? "it is a folder"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : String((error as Error).message ?? error).split("\n")[0];
+    throw new ConfigError(`Cannot read config file "${path}": ${reason}`, { source: path });
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const location = locateJsonError(text);
+    const detail = location
+      ? `${location.reason} at line ${location.line} column ${location.column}`
+      : String((error as Error).message).split("\n")[0];
+    throw new ConfigError(`Cannot parse config file "${path}" as JSON: ${detail}`, {
+      source: path,
+    });
+  }
+}
+
+/** Reads the JSON config file at `path` and validates it with `parseConfig`. */
+export async function loadConfigFile<T extends AnySchema>(
+  schema: T,
+  path: string,
+): Promise<z.output<T>> {
+  return parseConfig(schema, await readConfigFile(path), path);
+}

@@ -1,0 +1,152 @@
+/**
+ * The WebGPU context: adapter, device with the limits the kernels need, a one-line adapter report,
+ * and error capture that turns WebGPU validation errors into thrown errors.
+ * @module
+ */
+
+/** Thrown when no WebGPU adapter or device can be obtained; callers fall back to the CPU backend. */
+export class GpuUnavailableError extends Error {
+  /** Creates the error with a one-line reason. */
+  constructor(message: string) {
+    super(message);
+    this.name = "GpuUnavailableError";
+  }
+}
+
+/** Thrown for a WebGPU validation or out-of-memory error, naming the kernel when known. */
+export class GpuValidationError extends Error {
+  /** Creates the error with a one-line reason. */
+  constructor(message: string) {
+    super(message);
+    this.name = "GpuValidationError";
+  }
+}
+
+/** Limits the engine's kernels ask for; each is capped at what the adapter offers. */
+export const WANTED_LIMITS = {
+  maxStorageBuffersPerShaderStage: 10,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxStorageBufferBindingSize: 2 ** 31 - 1,
+  maxBufferSize: 2 ** 31 - 1,
+} as const;
+
+/** Options for `GpuContext.create`. */
+export interface GpuContextOptions {
+  /** Power preference passed to requestAdapter. */
+  powerPreference?: GPUPowerPreference;
+}
+
+/** An adapter and device ready for the engine's kernels. */
+export class GpuContext {
+  /** The WebGPU device. */
+  readonly device: GPUDevice;
+  /** The adapter's info. */
+  readonly info: GPUAdapterInfo;
+  /** True when the adapter is a software rasterizer (lavapipe, llvmpipe, SwiftShader, WARP). */
+  readonly software: boolean;
+  /** Whether the device was created with subgroup operations. */
+  readonly subgroups: boolean;
+  #errors: string[] = [];
+  #lost = false;
+
+  private constructor(
+    device: GPUDevice,
+    info: GPUAdapterInfo,
+    software: boolean,
+    subgroups: boolean,
+  ) {
+    this.device = device;
+    this.info = info;
+    this.software = software;
+    this.subgroups = subgroups;
+    device.addEventListener("uncapturederror", (ev) => {
+      this.#errors.push((ev as GPUUncapturedErrorEvent).error.message.trim().split("\n")[0] ?? "");
+    });
+    device.lost.then((l) => {
+      this.#lost = true;
+      this.#errors.push(`device lost: ${l.reason} ${l.message}`);
+    });
+  }
+
+  /** Requests an adapter and a device; throws GpuUnavailableError when WebGPU is missing. */
+  static async create(options: GpuContextOptions = {}): Promise<GpuContext> {
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    if (!gpu) {
+      throw new GpuUnavailableError(
+        "WebGPU is not available in this runtime (navigator.gpu missing)",
+      );
+    }
+    let adapter: GPUAdapter | null = null;
+    try {
+      adapter = await gpu.requestAdapter({
+        powerPreference: options.powerPreference ?? "high-performance",
+      });
+    } catch (e) {
+      throw new GpuUnavailableError(`No WebGPU adapter: ${(e as Error).message}`);
+    }
+    if (!adapter) {
+      throw new GpuUnavailableError(
+        "No WebGPU adapter found (on a machine without a GPU, install mesa-vulkan-drivers)",
+      );
+    }
+    const requiredLimits: Record<string, number> = {};
+    for (const [k, v] of Object.entries(WANTED_LIMITS)) {
+      const have = (adapter.limits as unknown as Record<string, number>)[k] ?? 0;
+      requiredLimits[k] = Math.min(v, have);
+    }
+    const requiredFeatures: GPUFeatureName[] = [];
+    const subgroups = adapter.features.has("subgroups" as GPUFeatureName);
+    if (subgroups) requiredFeatures.push("subgroups" as GPUFeatureName);
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+    } catch (e) {
+      throw new GpuUnavailableError(`Cannot create a WebGPU device: ${(e as Error).message}`);
+    }
+    const info = adapter.info;
+    const software = info.isFallbackAdapter === true ||
+      /llvmpipe|lavapipe|swiftshader|software|warp/i.test(`${info.description} ${info.device}`);
+    return new GpuContext(device, info, software, subgroups);
+  }
+
+  /** One line describing the adapter: name, software or hardware, vendor and backend. */
+  describe(): string {
+    const i = this.info;
+    const name = i.description || i.device || "unknown adapter";
+    const kind = this.software ? "software" : "hardware";
+    return `WebGPU adapter: ${name} (${kind}; vendor ${i.vendor || "?"}, architecture ${
+      i.architecture || "?"
+    })`;
+  }
+
+  /** The device limit named `name`. */
+  limit(name: keyof typeof WANTED_LIMITS): number {
+    return (this.device.limits as unknown as Record<string, number>)[name] ?? 0;
+  }
+
+  /** Throws the first validation error captured since the last check (called at each sync point). */
+  throwIfErrors(where: string): void {
+    if (this.#errors.length === 0) return;
+    const first = this.#errors[0];
+    const more = this.#errors.length > 1 ? ` (+${this.#errors.length - 1} more)` : "";
+    this.#errors = [];
+    throw new GpuValidationError(`WebGPU error during ${where}: ${first}${more}`);
+  }
+
+  /** Whether the device has been lost. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** Waits until all submitted work is done, then reports captured errors. */
+  async sync(where = "sync"): Promise<void> {
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwIfErrors(where);
+  }
+
+  /** Destroys the device. */
+  destroy(): void {
+    this.device.destroy();
+  }
+}

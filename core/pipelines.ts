@@ -1,0 +1,115 @@
+/**
+ * WGSL composition and compute pipelines: shared snippets are prepended by one `composeWgsl`
+ * function; pipelines are built once per key and cached; compile errors become thrown errors that
+ * name the kernel, the source file and the line in that file.
+ * @module
+ */
+import { type GpuContext, GpuValidationError } from "./gpu_context.ts";
+
+/** A WGSL source part with the file name it came from (for error line mapping). */
+export interface WgslPart {
+  /** File name shown in errors, e.g. "shaders/train_step.wgsl". */
+  file: string;
+  /** WGSL text. */
+  code: string;
+}
+
+/** WGSL assembled from parts, with a map from composed lines back to files. */
+export interface ComposedWgsl {
+  /** The full WGSL source. */
+  code: string;
+  /** For each part: its file and first line (1-based) in `code`. */
+  parts: { file: string; firstLine: number; lines: number }[];
+}
+
+/** Joins shared snippets and a kernel into one WGSL module, remembering where each part starts. */
+export function composeWgsl(parts: WgslPart[]): ComposedWgsl {
+  let code = "";
+  let line = 1;
+  const map: ComposedWgsl["parts"] = [];
+  for (const p of parts) {
+    const text = p.code.endsWith("\n") ? p.code : p.code + "\n";
+    const lines = text.split("\n").length - 1;
+    map.push({ file: p.file, firstLine: line, lines });
+    code += text;
+    line += lines;
+  }
+  return { code, parts: map };
+}
+
+/** Maps a line of composed WGSL back to "file:line". */
+export function wgslLocation(src: ComposedWgsl, line: number): string {
+  for (const p of src.parts) {
+    if (line >= p.firstLine && line < p.firstLine + p.lines) {
+      return `${p.file}:${line - p.firstLine + 1}`;
+    }
+  }
+  return `line ${line}`;
+}
+
+const caches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** Number of pipelines compiled so far on a device (for tests that check caching). */
+export function compiledPipelineCount(ctx: GpuContext): number {
+  return caches.get(ctx.device)?.size ?? 0;
+}
+
+/**
+ * Returns the compute pipeline for `key`, compiling it on first use. Compile errors throw
+ * GpuValidationError naming the kernel and the WGSL file and line.
+ */
+export async function getPipeline(
+  ctx: GpuContext,
+  key: string,
+  src: ComposedWgsl,
+  entryPoint = "main",
+): Promise<GPUComputePipeline> {
+  let cache = caches.get(ctx.device);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx.device, cache);
+  }
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const device = ctx.device;
+  const module = device.createShaderModule({ label: key, code: src.code });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === "error");
+  if (errors.length > 0) {
+    const m = errors[0]!;
+    const msg = m.message.trim().split("\n")[0]?.replace(/^Shader '.*?' parsing error: /, "") ?? "";
+    throw new GpuValidationError(
+      `WGSL compile error in kernel "${key}" at ${
+        wgslLocation(src, m.lineNum)
+      }:${m.linePos}: ${msg}`,
+    );
+  }
+  device.pushErrorScope("validation");
+  const pipeline = device.createComputePipeline({
+    label: key,
+    layout: "auto",
+    compute: { module, entryPoint },
+  });
+  const err = await device.popErrorScope();
+  if (err) {
+    throw new GpuValidationError(
+      `Cannot build pipeline for kernel "${key}": ${err.message.trim().split("\n")[0]}`,
+    );
+  }
+  cache.set(key, pipeline);
+  return pipeline;
+}
+
+/** Creates a bind group for group 0 of `pipeline` from buffers in binding order. */
+export function bindBuffers(
+  ctx: GpuContext,
+  pipeline: GPUComputePipeline,
+  buffers: GPUBuffer[],
+  label: string,
+): GPUBindGroup {
+  return ctx.device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+}

@@ -1,0 +1,511 @@
+/**
+ * SVG plots rendered with d3 (npm:d3-node, d3 v5) from plain data specs, so a run folder can
+ * keep the specs (JSON) and re-render byte-identical SVG later. Built-in kinds:
+ *
+ * - `curves`: learning curves, each series a mean line with a shaded confidence band;
+ * - `bars`: a bar chart with optional error bars;
+ * - `xy`: a generic line / scatter plot;
+ * - `svg`: an SVG string rendered elsewhere, kept as is.
+ *
+ * Experiments can add kinds with `registerPlotKind`. The output is deterministic: coordinates
+ * are rounded to 0.01 px and nothing depends on time or randomness. Missing values (null, NaN,
+ * or non-positive on a log axis) leave gaps.
+ * @module
+ */
+
+import D3Node from "d3-node";
+import type { CurveBand } from "./stats.ts";
+
+/** A number that may be missing (JSON turns NaN into null). */
+export type MaybeNumber = number | null;
+
+/** One learning curve: a mean line and an optional confidence band (`low`..`high`). */
+export interface CurveSeries {
+  /** Legend label. */
+  name: string;
+  /** x values (steps, generations), ascending. */
+  x: number[];
+  /** Mean (or single-run) y values. */
+  mean: MaybeNumber[];
+  /** Lower band bound per x. */
+  low?: MaybeNumber[];
+  /** Upper band bound per x. */
+  high?: MaybeNumber[];
+}
+
+/** Common fields of the built-in plot specs. */
+export interface PlotFrame {
+  /** Plot title. */
+  title: string;
+  /** x axis label. */
+  xLabel?: string;
+  /** y axis label. */
+  yLabel?: string;
+  /** Width in px (default 720). */
+  width?: number;
+  /** Height in px (default 420). */
+  height?: number;
+}
+
+/** Learning curves with confidence bands. */
+export interface CurvesPlotSpec extends PlotFrame {
+  /** Kind tag. */
+  kind: "curves";
+  /** Logarithmic y axis (non-positive values are left out). */
+  logY?: boolean;
+  /** The curves. */
+  series: CurveSeries[];
+}
+
+/** One bar with an optional error bar from `low` to `high`. */
+export interface Bar {
+  /** Category label under the bar. */
+  label: string;
+  /** Bar height. */
+  value: MaybeNumber;
+  /** Lower end of the error bar. */
+  low?: MaybeNumber;
+  /** Upper end of the error bar. */
+  high?: MaybeNumber;
+}
+
+/** A bar chart with error bars. */
+export interface BarsPlotSpec extends PlotFrame {
+  /** Kind tag. */
+  kind: "bars";
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** The bars, left to right. */
+  bars: Bar[];
+}
+
+/** One series of a generic x/y plot. */
+export interface XySeries {
+  /** Legend label. */
+  name: string;
+  /** x values. */
+  x: MaybeNumber[];
+  /** y values. */
+  y: MaybeNumber[];
+  /** Draw a line, points, or both (default "line"). */
+  mode?: "line" | "points" | "both";
+}
+
+/** A generic line / scatter plot. */
+export interface XyPlotSpec extends PlotFrame {
+  /** Kind tag. */
+  kind: "xy";
+  /** Logarithmic x axis. */
+  logX?: boolean;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** The series. */
+  series: XySeries[];
+}
+
+/** An SVG rendered elsewhere, kept verbatim. */
+export interface SvgPlotSpec {
+  /** Kind tag. */
+  kind: "svg";
+  /** Title used in reports. */
+  title?: string;
+  /** The SVG document text. */
+  svg: string;
+}
+
+/** A plot spec of a kind added with `registerPlotKind`. */
+export interface CustomPlotSpec {
+  /** Kind tag, as registered. */
+  kind: string;
+  /** Title used in reports. */
+  title?: string;
+  /** Kind-specific data. */
+  [key: string]: unknown;
+}
+
+/** Any plot spec: plain JSON data that `renderPlot` turns into an SVG string. */
+export type PlotSpec = CurvesPlotSpec | BarsPlotSpec | XyPlotSpec | SvgPlotSpec | CustomPlotSpec;
+
+/** Renders one plot spec of a registered kind to an SVG string (must be deterministic). */
+export type PlotRenderer = (spec: CustomPlotSpec) => string;
+
+/** Fixed palette (Tableau 10), cycled. */
+export const PLOT_COLORS: readonly string[] = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
+
+// d3-node ships no types: the few members used here.
+// deno-lint-ignore no-explicit-any
+type D3 = any;
+interface D3NodeInstance {
+  d3: D3;
+  createSVG(width: number, height: number): D3;
+  svgString(): string;
+}
+const D3NodeClass = D3Node as unknown as new () => D3NodeInstance;
+
+const round = (v: number): number => Math.round(v * 100) / 100;
+
+function valid(v: MaybeNumber | undefined, log: boolean): v is number {
+  return typeof v === "number" && Number.isFinite(v) && (!log || v > 0);
+}
+
+function frameSize(spec: { width?: number; height?: number }): [number, number] {
+  const width = spec.width ?? 720;
+  const height = spec.height ?? 420;
+  for (const [field, v] of [["width", width], ["height", height]] as const) {
+    if (!Number.isFinite(v) || v < 100 || v > 4000) {
+      throw new RangeError(
+        `Cannot render plot as ${field} must be >= 100 and <= 4000: current value is ${v}`,
+      );
+    }
+  }
+  return [width, height];
+}
+
+function domainOf(values: number[], log: boolean, zero: boolean): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (zero && !log) {
+    lo = Math.min(lo, 0);
+    hi = Math.max(hi, 0);
+  }
+  if (!Number.isFinite(lo)) return log ? [1, 10] : [0, 1];
+  if (lo === hi) {
+    if (log) return [lo / 2, hi * 2];
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
+    return [lo - pad, hi + pad];
+  }
+  return [lo, hi];
+}
+
+interface Canvas {
+  d3: D3;
+  svg: D3;
+  plot: D3;
+  d3n: D3NodeInstance;
+  innerWidth: number;
+  innerHeight: number;
+}
+
+function legendWidth(names: readonly string[]): number {
+  if (names.length < 2) return 0;
+  const longest = Math.max(...names.map((n) => n.length));
+  return Math.min(220, 34 + 7 * longest);
+}
+
+function canvas(spec: PlotFrame, kind: string, legend: number): Canvas {
+  const [width, height] = frameSize(spec);
+  const margin = { top: 36, right: 16 + legend, bottom: spec.xLabel ? 48 : 34, left: 68 };
+  const d3n = new D3NodeClass();
+  const d3 = d3n.d3;
+  const svg = d3n.createSVG(width, height)
+    .attr("viewBox", `0 0 ${width} ${height}`)
+    .attr("class", `plot plot-${kind}`)
+    .attr("font-family", "sans-serif")
+    .attr("font-size", 12);
+  svg.append("rect").attr("width", width).attr("height", height).attr("fill", "#ffffff");
+  svg.append("text").attr("class", "plot-title")
+    .attr("x", width / 2).attr("y", 22)
+    .attr("text-anchor", "middle").attr("font-size", 15).attr("font-weight", "bold")
+    .text(spec.title);
+  const innerWidth = width - margin.left - margin.right;
+  const innerHeight = height - margin.top - margin.bottom;
+  if (spec.xLabel) {
+    svg.append("text").attr("class", "axis-label")
+      .attr("x", margin.left + innerWidth / 2).attr("y", height - 10)
+      .attr("text-anchor", "middle").text(spec.xLabel);
+  }
+  if (spec.yLabel) {
+    svg.append("text").attr("class", "axis-label")
+      .attr("transform", `translate(16,${round(margin.top + innerHeight / 2)}) rotate(-90)`)
+      .attr("text-anchor", "middle").text(spec.yLabel);
+  }
+  const plot = svg.append("g").attr("transform", `translate(${margin.left},${margin.top})`);
+  return { d3, svg, plot, d3n, innerWidth, innerHeight };
+}
+
+function scale(d3: D3, log: boolean, domain: [number, number], range: [number, number]): D3 {
+  const s = log ? d3.scaleLog() : d3.scaleLinear();
+  return s.domain(domain).range(range).nice();
+}
+
+function axes(c: Canvas, x: D3, y: D3, xLog: boolean, yLog: boolean): void {
+  const { d3, plot, innerWidth, innerHeight } = c;
+  const xAxis = d3.axisBottom(x).ticks(xLog ? 6 : Math.max(2, Math.floor(innerWidth / 90)));
+  if (xLog) xAxis.tickFormat(d3.format("~g"));
+  const yAxis = d3.axisLeft(y).ticks(yLog ? 6 : Math.max(2, Math.floor(innerHeight / 50)));
+  if (yLog) yAxis.tickFormat(d3.format("~g"));
+  plot.append("g").attr("class", "grid").attr("stroke", "#e6e6e6")
+    .selectAll("line").data(y.ticks(yLog ? 6 : Math.max(2, Math.floor(innerHeight / 50))))
+    .enter().append("line")
+    .attr("x1", 0).attr("x2", round(innerWidth))
+    .attr("y1", (d: number) => round(y(d))).attr("y2", (d: number) => round(y(d)));
+  plot.append("g").attr("class", "x-axis").attr("transform", `translate(0,${round(innerHeight)})`)
+    .call(xAxis);
+  plot.append("g").attr("class", "y-axis").call(yAxis);
+}
+
+function legend(c: Canvas, names: readonly string[], width: number): void {
+  if (names.length < 2) return;
+  const g = c.plot.append("g").attr("class", "legend")
+    .attr("transform", `translate(${round(c.innerWidth + 12)},0)`);
+  names.forEach((name, i) => {
+    const row = g.append("g").attr("class", "legend-item")
+      .attr("transform", `translate(0,${i * 18})`);
+    row.append("rect").attr("width", 14).attr("height", 10).attr("y", 1)
+      .attr("fill", PLOT_COLORS[i % PLOT_COLORS.length]);
+    const maxChars = Math.floor((width - 34) / 7);
+    const label = name.length > maxChars ? name.slice(0, Math.max(1, maxChars - 1)) + "…" : name;
+    row.append("text").attr("x", 20).attr("y", 10).text(label);
+  });
+}
+
+function pathString(d3: D3, points: [number, number][]): string {
+  const path = d3.path();
+  points.forEach(([px, py], i) => (i === 0 ? path.moveTo(px, py) : path.lineTo(px, py)));
+  return path.toString();
+}
+
+/** Splits indices into runs where `ok(i)` holds, for lines with gaps. */
+function runs(length: number, ok: (i: number) => boolean): number[][] {
+  const out: number[][] = [];
+  let current: number[] = [];
+  for (let i = 0; i < length; i++) {
+    if (ok(i)) current.push(i);
+    else if (current.length > 0) {
+      out.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function checkLengths(
+  kind: string,
+  name: string,
+  n: number,
+  arrays: Record<string, unknown[] | undefined>,
+): void {
+  for (const [field, values] of Object.entries(arrays)) {
+    if (values !== undefined && values.length !== n) {
+      throw new RangeError(
+        `Cannot render ${kind} plot as series "${name}" ${field} must have ${n} values like x: current length is ${values.length}`,
+      );
+    }
+  }
+}
+
+/** Renders learning curves: per series a mean line and a shaded CI band, with a legend. */
+export function renderCurvesPlot(spec: CurvesPlotSpec): string {
+  const log = spec.logY === true;
+  const names = spec.series.map((s) => s.name);
+  const lw = legendWidth(names);
+  const c = canvas(spec, "curves", lw);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of spec.series) {
+    checkLengths("curves", s.name, s.x.length, { mean: s.mean, low: s.low, high: s.high });
+    s.x.forEach((x) => Number.isFinite(x) && xs.push(x));
+    for (const arr of [s.mean, s.low ?? [], s.high ?? []]) {
+      for (const v of arr) if (valid(v, log)) ys.push(v);
+    }
+  }
+  const x = scale(c.d3, false, domainOf(xs, false, false), [0, c.innerWidth]);
+  const y = scale(c.d3, log, domainOf(ys, log, false), [c.innerHeight, 0]);
+  axes(c, x, y, false, log);
+  spec.series.forEach((s, i) => {
+    const color = PLOT_COLORS[i % PLOT_COLORS.length]!;
+    const g = c.plot.append("g").attr("class", "series").attr("data-series", i);
+    g.append("title").text(s.name);
+    const low = s.low;
+    const high = s.high;
+    if (low && high) {
+      for (const run of runs(s.x.length, (j) => valid(low[j], log) && valid(high[j], log))) {
+        const upper = run.map((j): [number, number] => [round(x(s.x[j])), round(y(high[j]))]);
+        const lower = run.map((j): [number, number] => [round(x(s.x[j])), round(y(low[j]))])
+          .reverse();
+        g.append("path").attr("class", "series-band")
+          .attr("d", pathString(c.d3, [...upper, ...lower]) + "Z")
+          .attr("fill", color).attr("fill-opacity", 0.2).attr("stroke", "none");
+      }
+    }
+    const segments = runs(s.x.length, (j) => valid(s.mean[j], log));
+    const d = segments.map((run) =>
+      pathString(c.d3, run.map((j): [number, number] => [round(x(s.x[j])), round(y(s.mean[j]))]))
+    ).join("");
+    g.append("path").attr("class", "series-line").attr("d", d)
+      .attr("fill", "none").attr("stroke", color).attr("stroke-width", 2);
+  });
+  legend(c, names, lw);
+  return c.d3n.svgString();
+}
+
+/** Renders a bar chart; bars with `low`/`high` get error bars with caps. */
+export function renderBarsPlot(spec: BarsPlotSpec): string {
+  const log = spec.logY === true;
+  const c = canvas(spec, "bars", 0);
+  const ys: number[] = [];
+  for (const b of spec.bars) {
+    for (const v of [b.value, b.low, b.high]) if (valid(v, log)) ys.push(v);
+  }
+  const x = c.d3.scaleBand().domain(spec.bars.map((_, i) => i)).range([0, c.innerWidth])
+    .padding(0.25);
+  const y = scale(c.d3, log, domainOf(ys, log, true), [c.innerHeight, 0]);
+  const xAxis = c.d3.axisBottom(x).tickFormat((i: number) => spec.bars[i]!.label);
+  const yTicks = log ? 6 : Math.max(2, Math.floor(c.innerHeight / 50));
+  const yAxis = c.d3.axisLeft(y).ticks(yTicks);
+  if (log) yAxis.tickFormat(c.d3.format("~g"));
+  c.plot.append("g").attr("class", "grid").attr("stroke", "#e6e6e6")
+    .selectAll("line").data(y.ticks(yTicks)).enter().append("line")
+    .attr("x1", 0).attr("x2", round(c.innerWidth))
+    .attr("y1", (d: number) => round(y(d))).attr("y2", (d: number) => round(y(d)));
+  c.plot.append("g").attr("class", "x-axis").attr(
+    "transform",
+    `translate(0,${round(c.innerHeight)})`,
+  )
+    .call(xAxis);
+  c.plot.append("g").attr("class", "y-axis").call(yAxis);
+  const base = log ? y.domain()[0] : 0;
+  spec.bars.forEach((b, i) => {
+    const left = x(i) as number;
+    const w = x.bandwidth() as number;
+    const g = c.plot.append("g").attr("class", "bar-item");
+    g.append("title").text(b.label);
+    if (valid(b.value, log)) {
+      const top = Math.min(y(b.value), y(base));
+      const bottom = Math.max(y(b.value), y(base));
+      g.append("rect").attr("class", "bar")
+        .attr("x", round(left)).attr("y", round(top))
+        .attr("width", round(w)).attr("height", round(bottom - top))
+        .attr("fill", PLOT_COLORS[i % PLOT_COLORS.length]);
+    }
+    if (valid(b.low, log) && valid(b.high, log)) {
+      const mid = round(left + w / 2);
+      const cap = round(Math.min(8, w / 4));
+      const y0 = round(y(b.low));
+      const y1 = round(y(b.high));
+      const stroke = { stroke: "#222222", "stroke-width": 1.5 };
+      const line = (x1: number, x2: number, ya: number, yb: number): void => {
+        const l = g.append("line").attr("class", "error-bar")
+          .attr("x1", x1).attr("x2", x2).attr("y1", ya).attr("y2", yb);
+        for (const [k, v] of Object.entries(stroke)) l.attr(k, v);
+      };
+      line(mid, mid, y0, y1);
+      line(round(mid - cap), round(mid + cap), y0, y0);
+      line(round(mid - cap), round(mid + cap), y1, y1);
+    }
+  });
+  return c.d3n.svgString();
+}
+
+/** Renders a generic x/y plot: lines, points or both per series, with a legend. */
+export function renderXyPlot(spec: XyPlotSpec): string {
+  const logX = spec.logX === true;
+  const logY = spec.logY === true;
+  const names = spec.series.map((s) => s.name);
+  const lw = legendWidth(names);
+  const c = canvas(spec, "xy", lw);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of spec.series) {
+    checkLengths("xy", s.name, s.x.length, { y: s.y });
+    s.x.forEach((v, j) => {
+      if (valid(v, logX) && valid(s.y[j], logY)) {
+        xs.push(v);
+        ys.push(s.y[j] as number);
+      }
+    });
+  }
+  const x = scale(c.d3, logX, domainOf(xs, logX, false), [0, c.innerWidth]);
+  const y = scale(c.d3, logY, domainOf(ys, logY, false), [c.innerHeight, 0]);
+  axes(c, x, y, logX, logY);
+  spec.series.forEach((s, i) => {
+    const color = PLOT_COLORS[i % PLOT_COLORS.length]!;
+    const mode = s.mode ?? "line";
+    const g = c.plot.append("g").attr("class", "series").attr("data-series", i);
+    g.append("title").text(s.name);
+    const ok = (j: number): boolean => valid(s.x[j], logX) && valid(s.y[j], logY);
+    const point = (j: number): [number, number] => [round(x(s.x[j])), round(y(s.y[j]))];
+    if (mode !== "points") {
+      const d = runs(s.x.length, ok).map((run) => pathString(c.d3, run.map(point))).join("");
+      g.append("path").attr("class", "series-line").attr("d", d)
+        .attr("fill", "none").attr("stroke", color).attr("stroke-width", 2);
+    }
+    if (mode !== "line") {
+      for (let j = 0; j < s.x.length; j++) {
+        if (!ok(j)) continue;
+        const [px, py] = point(j);
+        g.append("circle").attr("class", "series-point")
+          .attr("cx", px).attr("cy", py).attr("r", 3).attr("fill", color);
+      }
+    }
+  });
+  legend(c, names, lw);
+  return c.d3n.svgString();
+}
+
+const renderers = new Map<string, PlotRenderer>();
+
+/** Adds a plot kind; `render` must be deterministic (same spec, same SVG string). */
+export function registerPlotKind(kind: string, render: PlotRenderer): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(kind)) {
+    throw new RangeError(
+      `Cannot register plot kind as kind must match /^[a-z][a-z0-9-]*$/: current value is ${
+        JSON.stringify(kind)
+      }`,
+    );
+  }
+  if (["curves", "bars", "xy", "svg"].includes(kind) || renderers.has(kind)) {
+    throw new RangeError(
+      `Cannot register plot kind as kind must be new: current value is "${kind}"`,
+    );
+  }
+  renderers.set(kind, render);
+}
+
+/** Renders any plot spec (built-in or registered kind) to an SVG string. */
+export function renderPlot(spec: PlotSpec): string {
+  if (spec === null || typeof spec !== "object" || typeof spec.kind !== "string") {
+    throw new TypeError("Cannot render plot as spec must be an object with a string kind");
+  }
+  switch (spec.kind) {
+    case "curves":
+      return renderCurvesPlot(spec as CurvesPlotSpec);
+    case "bars":
+      return renderBarsPlot(spec as BarsPlotSpec);
+    case "xy":
+      return renderXyPlot(spec as XyPlotSpec);
+    case "svg":
+      return (spec as SvgPlotSpec).svg;
+  }
+  const render = renderers.get(spec.kind);
+  if (!render) {
+    const known = ["curves", "bars", "xy", "svg", ...renderers.keys()].map((k) => `"${k}"`);
+    throw new RangeError(
+      `Cannot render plot as kind must be one of ${
+        known.join(", ")
+      }: current value is "${spec.kind}"`,
+    );
+  }
+  return render(spec as CustomPlotSpec);
+}
+
+/** Turns a `CurveBand` (from `aggregateCurves` / `aggregateRows`) into a named curve series. */
+export function curveSeries(name: string, band: CurveBand): CurveSeries {
+  return { name, x: [...band.x], mean: [...band.mean], low: [...band.low], high: [...band.high] };
+}

@@ -1,0 +1,86 @@
+/**
+ * GPU wrapper of `shaders/rng_fill.wgsl`: draws n words, uniforms and normals from the
+ * counter-based RNG on the GPU. Its CPU twin is `rngFillCpu`.
+ * @module
+ */
+import rngWgsl from "../shaders/_rng.wgsl" with { type: "text" };
+import fillWgsl from "../shaders/rng_fill.wgsl" with { type: "text" };
+import {
+  ceilDiv,
+  createStorageBuffer,
+  createUniformBuffer,
+  dispatchGrid,
+  readF32,
+  readU32,
+} from "./buffers.ts";
+import type { GpuContext } from "./gpu_context.ts";
+import { bindBuffers, composeWgsl, getPipeline } from "./pipelines.ts";
+import { rngNormal, rngU32, rngUniform } from "./rng.ts";
+
+/** The shared RNG snippet, for kernels that draw random numbers. */
+export const RNG_WGSL = { file: "shaders/_rng.wgsl", code: rngWgsl };
+
+/** Draws of the RNG for c0 = base .. base + n - 1. */
+export interface RngFill {
+  words: Uint32Array;
+  uniforms: Float32Array;
+  normals: Float32Array;
+}
+
+/** Options of an RNG fill: which key and counters to draw. */
+export interface RngFillOptions {
+  seed: number;
+  stream: number;
+  base?: number;
+  c1?: number;
+}
+
+/** CPU twin of the rng_fill kernel. */
+export function rngFillCpu(n: number, o: RngFillOptions): RngFill {
+  const words = new Uint32Array(n);
+  const uniforms = new Float32Array(n);
+  const normals = new Float32Array(n);
+  const base = o.base ?? 0;
+  for (let i = 0; i < n; i++) {
+    const c0 = (base + i) >>> 0;
+    words[i] = rngU32(o.seed, o.stream, c0, o.c1 ?? 0);
+    uniforms[i] = rngUniform(o.seed, o.stream, c0, o.c1 ?? 0);
+    normals[i] = rngNormal(o.seed, o.stream, c0, o.c1 ?? 0);
+  }
+  return { words, uniforms, normals };
+}
+
+/** Runs the rng_fill kernel for n draws and reads the results back. */
+export async function rngFillGpu(ctx: GpuContext, n: number, o: RngFillOptions): Promise<RngFill> {
+  const src = composeWgsl([RNG_WGSL, { file: "shaders/rng_fill.wgsl", code: fillWgsl }]);
+  const pipeline = await getPipeline(ctx, "rng_fill", src);
+  const words = createStorageBuffer(ctx, n * 4, "rng-words");
+  const uniforms = createStorageBuffer(ctx, n * 4, "rng-uniforms");
+  const normals = createStorageBuffer(ctx, n * 4, "rng-normals");
+  const [gx, gy] = dispatchGrid(ceilDiv(n, 64));
+  // Params: n @0, seed @4, stream @8, base @12, c1 @16, gridX @20.
+  const u = new Uint32Array([
+    n,
+    o.seed >>> 0,
+    o.stream >>> 0,
+    (o.base ?? 0) >>> 0,
+    (o.c1 ?? 0) >>> 0,
+    gx,
+  ]);
+  const ub = createUniformBuffer(ctx, u.byteLength, "rng-params");
+  ctx.device.queue.writeBuffer(ub, 0, u);
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindBuffers(ctx, pipeline, [words, uniforms, normals, ub], "rng-fill"));
+  pass.dispatchWorkgroups(gx, gy);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  const out = {
+    words: await readU32(ctx, words, n),
+    uniforms: await readF32(ctx, uniforms, n),
+    normals: await readF32(ctx, normals, n),
+  };
+  for (const b of [words, uniforms, normals, ub]) b.destroy();
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * The `Backend` interface that experiments are written against, with two implementations:
+ * `GpuBackend` (WebGPU kernels) and `CpuBackend` (their plain-loop TypeScript twins).
+ * @module
+ */
+import type { Dataset } from "./dataset.ts";
+import type { Knobs } from "./knobs.ts";
+import type { EvalResult } from "./mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+
+/** A data set resident on a backend (uploaded once). */
+export interface BackendDataset {
+  readonly count: number;
+  readonly inputs: number;
+  readonly targetWidth: number;
+  readonly classes: number;
+  /** Frees device memory. */
+  destroy(): void;
+}
+
+/** Options for drawing minibatch indices on the backend (see sampleBatchesCpu for the formula). */
+export interface SampleBatchesOptions {
+  /** RNG seed. */
+  seed: number;
+  /** Round number, the RNG's second counter word: a new round draws new batches. */
+  round: number;
+  /** Batch slots per model. */
+  numBatches: number;
+  /** (P, 2): first data-set row and row count of each model's range; count >= 1. */
+  ranges: Uint32Array;
+}
+
+/** Gradients and loss of each model on its current batch, without updating anything. */
+export interface GradientResult {
+  /** (P, stride) gradients of the mean batch loss. */
+  grads: Float32Array;
+  /** (P) mean batch loss. */
+  loss: Float32Array;
+  /** (P) global gradient L2 norm. */
+  gradNorm: Float32Array;
+}
+
+/** Optimizer state read back from a backend. */
+export interface OptimizerState {
+  /** (P, 2, stride) first then second moments. */
+  opt: Float32Array;
+  /** (P) steps taken. */
+  steps: Uint32Array;
+}
+
+/** A population of P MLPs on a backend: parameters, knobs, optimizer state, batch indices. */
+export interface TrainablePopulation {
+  /** The validated shape. */
+  readonly layout: MlpLayout;
+  /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
+  init(seed: number): void;
+  /** Sets every model's knobs (one shared, one per model, or a packed (P, 16) table). */
+  setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
+  /** Sets batch indices (P, numBatches, batchSize); step s of model p uses slot s % numBatches. */
+  setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void;
+  /** Draws batch indices on the backend from per-model row ranges. */
+  sampleBatches(options: SampleBatchesOptions): void;
+  /** Sets a per-model label map (P, width): stored class -> model-local label; null for identity. */
+  setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void;
+  /** Runs `steps` fused train steps for every model; no readback. */
+  train(data: BackendDataset, steps: number): void;
+  /** Gradients of every model on its current batch, without an update. */
+  gradients(data: BackendDataset): Promise<GradientResult>;
+  /** Loss and accuracy of each model on its eval rows `indices` (P, count). */
+  evaluate(
+    data: BackendDataset,
+    indices: Uint32Array<ArrayBuffer>,
+    options?: { outputs?: boolean },
+  ): Promise<EvalResult>;
+  /** Reads parameters (P, stride). */
+  readParams(): Promise<Float32Array>;
+  /** Overwrites parameters (P, stride). */
+  writeParams(params: Float32Array<ArrayBuffer>): void;
+  /** Reads optimizer moments and step counters. */
+  readOptimizerState(): Promise<OptimizerState>;
+  /** Last train step's mean loss and gradient norm per model. */
+  readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }>;
+  /** Waits for queued work (reports device errors). */
+  flush(): Promise<void>;
+  /** Frees device memory. */
+  destroy(): void;
+}
+
+/** A compute backend: uploads data sets and creates populations. */
+export interface Backend {
+  /** "gpu" or "cpu". */
+  readonly kind: "gpu" | "cpu";
+  /** One line: what runs the kernels. */
+  describe(): string;
+  /** Uploads a data set once. */
+  uploadDataset(data: Dataset): BackendDataset;
+  /** Creates a population (parameters zero until init). */
+  createPopulation(spec: PopulationSpec): TrainablePopulation;
+  /** Frees the backend. */
+  destroy(): void;
+}

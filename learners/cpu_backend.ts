@@ -1,0 +1,182 @@
+/**
+ * `CpuBackend`: runs every kernel's plain-loop TypeScript twin. Slow, exact, always available.
+ * @module
+ */
+import type {
+  Backend,
+  BackendDataset,
+  GradientResult,
+  OptimizerState,
+  SampleBatchesOptions,
+  TrainablePopulation,
+} from "./backend.ts";
+import { type Dataset, validateDataset } from "./dataset.ts";
+import type { Knobs } from "./knobs.ts";
+import {
+  createMlpState,
+  type EvalResult,
+  evaluateCpu,
+  initParamsCpu,
+  type MlpState,
+  sampleBatchesCpu,
+  trainStepCpu,
+} from "./mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+import { PopulationChecks } from "./_population_base.ts";
+
+/** A data set held in host memory by the CPU backend. */
+export class CpuDataset implements BackendDataset {
+  readonly count: number;
+  readonly inputs: number;
+  readonly targetWidth: number;
+  readonly classes: number;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+
+  /** Validates and keeps the arrays. */
+  constructor(d: Dataset) {
+    validateDataset(d);
+    this.count = d.count;
+    this.inputs = d.inputs;
+    this.targetWidth = d.targetWidth;
+    this.classes = d.classes;
+    this.x = d.x;
+    this.y = d.y;
+  }
+
+  /** Nothing to free. */
+  destroy(): void {}
+}
+
+function asCpu(d: BackendDataset): CpuDataset {
+  if (!(d instanceof CpuDataset)) {
+    throw new TypeError("Cannot use a data set uploaded to another backend");
+  }
+  return d;
+}
+
+/** A population trained by the CPU twins. */
+export class CpuPopulation implements TrainablePopulation {
+  readonly layout: MlpLayout;
+  /** The host state (exposed for tests and checkpoints). */
+  readonly state: MlpState;
+  #checks: PopulationChecks;
+
+  /** Validates the spec and allocates zeroed state. */
+  constructor(spec: PopulationSpec) {
+    this.#checks = new PopulationChecks(spec);
+    this.layout = this.#checks.layout;
+    this.state = createMlpState(this.layout);
+  }
+
+  init(seed: number): void {
+    initParamsCpu(this.layout, this.state, seed >>> 0);
+  }
+
+  setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
+    this.state.knobs.set(this.#checks.knobTable(knobs));
+  }
+
+  setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {
+    this.#checks.checkBatches(indices, numBatches);
+    this.state.batchIdx = indices.slice();
+    this.state.numBatches = numBatches;
+  }
+
+  sampleBatches(o: SampleBatchesOptions): void {
+    this.#checks.checkSampleOptions(o);
+    this.state.batchIdx = sampleBatchesCpu(
+      this.layout,
+      o.ranges,
+      o.numBatches,
+      o.seed >>> 0,
+      o.round >>> 0,
+    );
+    this.state.numBatches = o.numBatches;
+  }
+
+  setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void {
+    this.#checks.checkLabelMap(map, width);
+    this.state.labelMap = map ? map.slice() : new Uint32Array(1);
+    this.state.labelMapWidth = map ? width : 0;
+  }
+
+  train(data: BackendDataset, steps: number): void {
+    this.#checks.checkSteps(steps);
+    this.#checks.checkData(data);
+    const d = asCpu(data);
+    for (let k = 0; k < steps; k++) trainStepCpu(this.layout, this.state, d);
+  }
+
+  gradients(data: BackendDataset): Promise<GradientResult> {
+    this.#checks.checkData(data);
+    const grads = new Float32Array(this.layout.size * this.layout.stride);
+    trainStepCpu(this.layout, this.state, asCpu(data), grads);
+    return Promise.resolve({ grads, ...this.#metrics() });
+  }
+
+  evaluate(
+    data: BackendDataset,
+    indices: Uint32Array<ArrayBuffer>,
+    options: { outputs?: boolean } = {},
+  ): Promise<EvalResult> {
+    const { count, maxRow } = this.#checks.evalCount(indices);
+    this.#checks.checkData(data, maxRow);
+    return Promise.resolve(
+      evaluateCpu(this.layout, this.state, asCpu(data), indices, count, options.outputs),
+    );
+  }
+
+  readParams(): Promise<Float32Array> {
+    return Promise.resolve(this.state.params.slice());
+  }
+
+  writeParams(params: Float32Array<ArrayBuffer>): void {
+    this.#checks.checkParams(params);
+    this.state.params.set(params);
+  }
+
+  readOptimizerState(): Promise<OptimizerState> {
+    return Promise.resolve({ opt: this.state.opt.slice(), steps: this.state.steps.slice() });
+  }
+
+  #metrics(): { loss: Float32Array; gradNorm: Float32Array } {
+    const P = this.layout.size;
+    const loss = new Float32Array(P);
+    const gradNorm = new Float32Array(P);
+    for (let p = 0; p < P; p++) {
+      loss[p] = this.state.metrics[p * 4]!;
+      gradNorm[p] = this.state.metrics[p * 4 + 1]!;
+    }
+    return { loss, gradNorm };
+  }
+
+  readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }> {
+    return Promise.resolve(this.#metrics());
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  destroy(): void {}
+}
+
+/** The CPU backend: plain TypeScript loops, the specification of every kernel. */
+export class CpuBackend implements Backend {
+  readonly kind = "cpu" as const;
+
+  describe(): string {
+    return "CPU backend (plain TypeScript twins of the kernels)";
+  }
+
+  uploadDataset(data: Dataset): BackendDataset {
+    return new CpuDataset(data);
+  }
+
+  createPopulation(spec: PopulationSpec): CpuPopulation {
+    return new CpuPopulation(spec);
+  }
+
+  destroy(): void {}
+}

@@ -1,0 +1,27 @@
+/**
+ * Backend selection: `gpu`, `cpu`, or `auto` (the GPU when an adapter exists, else the CPU with
+ * one line saying so).
+ * @module
+ */
+import { GpuUnavailableError } from "../core/gpu_context.ts";
+import type { Backend } from "./backend.ts";
+import { CpuBackend } from "./cpu_backend.ts";
+import { GpuBackend } from "./gpu_backend.ts";
+
+/** Which backend to use. */
+export type BackendChoice = "auto" | "gpu" | "cpu";
+
+/** Creates a backend; with "auto" and no adapter, logs one line and returns the CPU backend. */
+export async function createBackend(
+  choice: BackendChoice = "auto",
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<Backend> {
+  if (choice === "cpu") return new CpuBackend();
+  try {
+    return await GpuBackend.create();
+  } catch (e) {
+    if (choice === "gpu" || !(e instanceof GpuUnavailableError)) throw e;
+    log(`No WebGPU adapter (${e.message}); running on the CPU backend`);
+    return new CpuBackend();
+  }
+}

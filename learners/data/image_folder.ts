@@ -1,0 +1,143 @@
+/**
+ * Omniglot-style image folders: `root/<alphabet>/<character>/*.png` (depth 2) or
+ * `root/<class>/*.png` (depth 1). Each leaf folder is one class; images are decoded with pngjs,
+ * converted to grayscale and must all have the same size.
+ * @module
+ */
+
+import { join } from "node:path";
+import { PNG } from "pngjs";
+import type { ImageDataset } from "./image_dataset.ts";
+
+/** Options of `loadImageFolder`. */
+export interface ImageFolderOptions {
+  /** Folder levels above the images: 2 = root/alphabet/character (default), 1 = root/class. */
+  depth?: 1 | 2;
+  /** Store 1 - gray, so dark strokes on white (Omniglot) become 1 (default false). */
+  invert?: boolean;
+}
+
+/**
+ * Loads every PNG below `root` into an image data set. Folders and files are taken in sorted
+ * (code point) order, so class ids are stable; class names are the relative folder paths
+ * ("alphabet/character"). Pixels: gray = (0.299 R + 0.587 G + 0.114 B) / 255 composited over
+ * white by alpha (gray*a + (1 - a)), in [0, 1]; inverted when `options.invert`. Files other than
+ * `*.png` are ignored. Throws a one-line TypeError/RangeError naming the root, folder or file for a
+ * missing root, a folder with no classes or no PNGs, an undecodable PNG or a size mismatch.
+ */
+export async function loadImageFolder(
+  root: string,
+  options: ImageFolderOptions = {},
+): Promise<ImageDataset> {
+  const depth = options.depth ?? 2;
+  if (depth !== 1 && depth !== 2) {
+    throw new RangeError(
+      `Cannot load image folder as depth must be 1 or 2: current value is ${depth}`,
+    );
+  }
+  try {
+    if (!(await Deno.stat(root)).isDirectory) {
+      throw new TypeError(`Cannot load image folder as root must be a directory (folder: ${root})`);
+    }
+  } catch (err) {
+    if (err instanceof TypeError) throw err;
+    throw new TypeError(`Cannot load image folder as root does not exist (folder: ${root})`);
+  }
+  const classDirs: string[] = [];
+  if (depth === 1) {
+    classDirs.push(...await subdirs(root));
+  } else {
+    for (const alphabet of await subdirs(root)) {
+      const chars = await subdirs(join(root, alphabet));
+      if (chars.length === 0) {
+        throw new RangeError(
+          `Cannot load image folder as an alphabet folder must hold character folders: current count is 0 (folder: ${
+            join(root, alphabet)
+          })`,
+        );
+      }
+      for (const c of chars) classDirs.push(`${alphabet}/${c}`);
+    }
+  }
+  if (classDirs.length === 0) {
+    throw new RangeError(
+      `Cannot load image folder as root must hold class folders: current count is 0 (folder: ${root})`,
+    );
+  }
+  const rows: Float32Array[] = [];
+  const labels: number[] = [];
+  let height = 0;
+  let width = 0;
+  let firstFile = "";
+  const invert = options.invert ?? false;
+  for (let c = 0; c < classDirs.length; c++) {
+    const dir = join(root, classDirs[c]!);
+    const files: string[] = [];
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.toLowerCase().endsWith(".png")) files.push(e.name);
+    }
+    files.sort();
+    if (files.length === 0) {
+      throw new RangeError(
+        `Cannot load image folder as a class folder must hold PNG files: current count is 0 (folder: ${dir})`,
+      );
+    }
+    for (const name of files) {
+      const file = join(dir, name);
+      const bytes = await Deno.readFile(file);
+      let png: { width: number; height: number; data: Uint8Array };
+      try {
+        png = PNG.sync.read(bytes as unknown as Parameters<typeof PNG.sync.read>[0]);
+      } catch (err) {
+        const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
+        throw new TypeError(
+          `Cannot load image folder as a PNG cannot be decoded: ${msg} (file: ${file})`,
+        );
+      }
+      if (rows.length === 0) {
+        height = png.height;
+        width = png.width;
+        firstFile = file;
+      } else if (png.height !== height || png.width !== width) {
+        throw new RangeError(
+          `Cannot load image folder as every image must be ${height}x${width} like ${firstFile}: current size is ${png.height}x${png.width} (file: ${file})`,
+        );
+      }
+      rows.push(toGray(png.data, height * width, invert));
+      labels.push(c);
+    }
+  }
+  const inputs = height * width;
+  const x = new Float32Array(rows.length * inputs);
+  for (let i = 0; i < rows.length; i++) x.set(rows[i]!, i * inputs);
+  return {
+    count: rows.length,
+    inputs,
+    targetWidth: 1,
+    classes: classDirs.length,
+    x,
+    y: Float32Array.from(labels),
+    height,
+    width,
+    classNames: classDirs,
+  };
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isDirectory) out.push(e.name);
+  return out.sort();
+}
+
+function toGray(rgba: Uint8Array, pixels: number, invert: boolean): Float32Array {
+  const out = new Float32Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    const r = rgba[4 * i]!;
+    const g = rgba[4 * i + 1]!;
+    const b = rgba[4 * i + 2]!;
+    const a = rgba[4 * i + 3]! / 255;
+    const gray = Math.min(1, ((0.299 * r + 0.587 * g + 0.114 * b) / 255) * a + (1 - a));
+    out[i] = invert ? 1 - gray : gray;
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+/**
+ * Wrapper of `shaders/evaluate.wgsl`: loss and accuracy per model. Twin: `evaluateCpu`.
+ * @module
+ */
+import evalWgsl from "../shaders/evaluate.wgsl" with { type: "text" };
+import type { GpuContext } from "../core/gpu_context.ts";
+import { composeWgsl, getPipeline } from "../core/pipelines.ts";
+import { MLP_WGSL } from "./mlp_uniform.ts";
+
+/** Builds (once) the evaluate pipeline. */
+export function evaluatePipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+  return getPipeline(
+    ctx,
+    "evaluate",
+    composeWgsl([MLP_WGSL, { file: "shaders/evaluate.wgsl", code: evalWgsl }]),
+  );
+}

@@ -1,0 +1,423 @@
+/**
+ * `GpuBackend`: populations and data sets resident on a WebGPU device. Training encodes K fused
+ * train steps into one submit with no readback; parameters and metrics are read only on request.
+ * @module
+ */
+import {
+  createStorageBuffer,
+  createStorageBufferFrom,
+  createUniformBuffer,
+  dispatchGrid,
+  readF32,
+  readU32,
+} from "../core/buffers.ts";
+import { GpuContext, type GpuContextOptions } from "../core/gpu_context.ts";
+import { bindBuffers } from "../core/pipelines.ts";
+import type {
+  Backend,
+  BackendDataset,
+  GradientResult,
+  OptimizerState,
+  SampleBatchesOptions,
+  TrainablePopulation,
+} from "./backend.ts";
+import { type Dataset, validateDataset } from "./dataset.ts";
+import { evaluatePipeline } from "./evaluate.ts";
+import { initParamsPipeline, packInitParams } from "./init_params.ts";
+import { KNOB_STRIDE, type Knobs } from "./knobs.ts";
+import type { EvalResult } from "./mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+import { MLP_PARAMS_BYTES, packMlpParams, scratchStride } from "./mlp_uniform.ts";
+import { packSampleParams, sampleBatchesPipeline } from "./sample_batches.ts";
+import { encodeTrainSteps, trainStepPipeline } from "./train_step.ts";
+import { PopulationChecks } from "./_population_base.ts";
+
+/** Train steps encoded per submit at most (a long run is split into several submits). */
+const MAX_STEPS_PER_SUBMIT = 256;
+
+/** A data set uploaded once to the GPU. */
+export class GpuDataset implements BackendDataset {
+  readonly count: number;
+  readonly inputs: number;
+  readonly targetWidth: number;
+  readonly classes: number;
+  /** (count, inputs) f32. */
+  readonly x: GPUBuffer;
+  /** (count, targetWidth) f32. */
+  readonly y: GPUBuffer;
+  /** The context it lives on. */
+  readonly ctx: GpuContext;
+
+  /** Validates and uploads. */
+  constructor(ctx: GpuContext, d: Dataset) {
+    validateDataset(d);
+    this.ctx = ctx;
+    this.count = d.count;
+    this.inputs = d.inputs;
+    this.targetWidth = d.targetWidth;
+    this.classes = d.classes;
+    this.x = createStorageBufferFrom(ctx, d.x, "dataset-x");
+    this.y = createStorageBufferFrom(ctx, d.y, "dataset-y");
+  }
+
+  /** Frees the buffers. */
+  destroy(): void {
+    this.x.destroy();
+    this.y.destroy();
+  }
+}
+
+interface Pipelines {
+  train: GPUComputePipeline;
+  evaluate: GPUComputePipeline;
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+}
+
+/** A population of P MLPs whose every buffer lives on the GPU. */
+export class GpuPopulation implements TrainablePopulation {
+  readonly layout: MlpLayout;
+  readonly ctx: GpuContext;
+  #checks: PopulationChecks;
+  #pipes: Pipelines;
+  #grid: [number, number];
+  /** (P, stride) parameters. */
+  readonly params: GPUBuffer;
+  /** (P, 2, stride) optimizer moments. */
+  readonly opt: GPUBuffer;
+  /** (P, scratchStride) gradients, activations, deltas. */
+  readonly scratch: GPUBuffer;
+  /** (P) steps. */
+  readonly steps: GPUBuffer;
+  /** (P, 4) last loss and gradient norm. */
+  readonly metrics: GPUBuffer;
+  /** (P, 16) knobs. */
+  readonly knobs: GPUBuffer;
+  #batchIdx: GPUBuffer;
+  #numBatches = 1;
+  #labelMap: GPUBuffer;
+  #uniform: GPUBuffer;
+  #evalUniform: GPUBuffer;
+  #gradUniform: GPUBuffer;
+
+  /** Allocates every buffer (parameters zero until init). */
+  constructor(ctx: GpuContext, pipes: Pipelines, spec: PopulationSpec) {
+    this.#checks = new PopulationChecks(spec);
+    const L = this.#checks.layout;
+    this.layout = L;
+    this.ctx = ctx;
+    this.#pipes = pipes;
+    this.#grid = dispatchGrid(L.size);
+    const maxBinding = ctx.device.limits.maxStorageBufferBindingSize;
+    const scratchBytes = L.size * scratchStride(L) * 4;
+    if (scratchBytes > maxBinding) {
+      throw new RangeError(
+        `Cannot create population as its scratch (P*(stride+2*batchSize*actWidth)*4 bytes) must be <= ${maxBinding} on this adapter: current value is ${scratchBytes} (reduce size or batchSize)`,
+      );
+    }
+    this.params = createStorageBuffer(ctx, L.size * L.stride * 4, "params");
+    this.opt = createStorageBuffer(ctx, L.size * 2 * L.stride * 4, "opt");
+    this.scratch = createStorageBuffer(ctx, scratchBytes, "scratch");
+    this.steps = createStorageBuffer(ctx, L.size * 4, "steps");
+    this.metrics = createStorageBuffer(ctx, L.size * 16, "metrics");
+    this.knobs = createStorageBuffer(ctx, L.size * KNOB_STRIDE * 4, "knobs");
+    this.#batchIdx = createStorageBuffer(ctx, L.size * L.batchSize * 4, "batch-idx");
+    this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
+    this.#uniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params");
+    this.#gradUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params");
+    this.#evalUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "eval-params");
+  }
+
+  init(seed: number): void {
+    const { data, grid } = packInitParams(this.layout, seed);
+    const ub = createUniformBuffer(this.ctx, data.byteLength, "init-params");
+    this.ctx.device.queue.writeBuffer(ub, 0, data);
+    const enc = this.ctx.device.createCommandEncoder({ label: "init" });
+    enc.clearBuffer(this.opt);
+    enc.clearBuffer(this.steps);
+    enc.clearBuffer(this.metrics);
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.#pipes.init);
+    pass.setBindGroup(0, bindBuffers(this.ctx, this.#pipes.init, [this.params, ub], "init"));
+    pass.dispatchWorkgroups(grid[0], grid[1]);
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    ub.destroy();
+  }
+
+  setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.knobs, 0, this.#checks.knobTable(knobs));
+  }
+
+  #ensureBatchBuffer(n: number): void {
+    if (this.#batchIdx.size < n * 4) {
+      this.#batchIdx.destroy();
+      this.#batchIdx = createStorageBuffer(this.ctx, n * 4, "batch-idx");
+    }
+  }
+
+  setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {
+    this.#checks.checkBatches(indices, numBatches);
+    this.#ensureBatchBuffer(indices.length);
+    this.ctx.device.queue.writeBuffer(this.#batchIdx, 0, indices);
+    this.#numBatches = numBatches;
+  }
+
+  sampleBatches(o: SampleBatchesOptions): void {
+    this.#checks.checkSampleOptions(o);
+    const perModel = o.numBatches * this.layout.batchSize;
+    this.#ensureBatchBuffer(this.layout.size * perModel);
+    const ranges = createStorageBufferFrom(this.ctx, new Uint32Array(o.ranges), "ranges");
+    const { data, grid } = packSampleParams(this.layout.size, perModel, o.seed, o.round);
+    const ub = createUniformBuffer(this.ctx, data.byteLength, "sample-params");
+    this.ctx.device.queue.writeBuffer(ub, 0, data);
+    const enc = this.ctx.device.createCommandEncoder({ label: "sample-batches" });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.#pipes.sample);
+    pass.setBindGroup(
+      0,
+      bindBuffers(this.ctx, this.#pipes.sample, [ranges, this.#batchIdx, ub], "sample"),
+    );
+    pass.dispatchWorkgroups(grid[0], grid[1]);
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    ranges.destroy();
+    ub.destroy();
+    this.#numBatches = o.numBatches;
+  }
+
+  setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void {
+    this.#checks.checkLabelMap(map, width);
+    if (map) {
+      if (this.#labelMap.size < map.byteLength) {
+        this.#labelMap.destroy();
+        this.#labelMap = createStorageBuffer(this.ctx, map.byteLength, "label-map");
+      }
+      this.ctx.device.queue.writeBuffer(this.#labelMap, 0, map);
+    }
+  }
+
+  #asGpu(d: BackendDataset): GpuDataset {
+    if (!(d instanceof GpuDataset) || d.ctx !== this.ctx) {
+      throw new TypeError("Cannot use a data set uploaded to another backend");
+    }
+    return d;
+  }
+
+  #writeUniform(buf: GPUBuffer, d: GpuDataset, mode: number, evalCount: number): void {
+    const u = packMlpParams(this.layout, {
+      numBatches: this.#numBatches,
+      labelMapWidth: this.#checks.labelMapWidth,
+      targetWidth: d.targetWidth,
+      mode,
+      gridX: this.#grid[0],
+      evalCount,
+    });
+    this.ctx.device.queue.writeBuffer(buf, 0, u);
+  }
+
+  #trainBindGroup(d: GpuDataset, uniform: GPUBuffer): GPUBindGroup {
+    return bindBuffers(this.ctx, this.#pipes.train, [
+      d.x,
+      d.y,
+      this.#batchIdx,
+      this.#labelMap,
+      this.knobs,
+      this.params,
+      this.opt,
+      this.scratch,
+      this.steps,
+      this.metrics,
+      uniform,
+    ], "train-step");
+  }
+
+  train(data: BackendDataset, steps: number): void {
+    this.#checks.checkSteps(steps);
+    this.#checks.checkData(data);
+    if (steps === 0) return;
+    const d = this.#asGpu(data);
+    this.#writeUniform(this.#uniform, d, 0, 0);
+    const bg = this.#trainBindGroup(d, this.#uniform);
+    for (let done = 0; done < steps; done += MAX_STEPS_PER_SUBMIT) {
+      const enc = this.ctx.device.createCommandEncoder({ label: "train" });
+      const pass = enc.beginComputePass({ label: "train-steps" });
+      encodeTrainSteps(
+        pass,
+        this.#pipes.train,
+        bg,
+        this.#grid,
+        Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
+      );
+      pass.end();
+      this.ctx.device.queue.submit([enc.finish()]);
+    }
+  }
+
+  async gradients(data: BackendDataset): Promise<GradientResult> {
+    this.#checks.checkData(data);
+    const d = this.#asGpu(data);
+    this.#writeUniform(this.#gradUniform, d, 1, 0);
+    const enc = this.ctx.device.createCommandEncoder({ label: "gradients" });
+    const pass = enc.beginComputePass();
+    encodeTrainSteps(
+      pass,
+      this.#pipes.train,
+      this.#trainBindGroup(d, this.#gradUniform),
+      this.#grid,
+      1,
+    );
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    const L = this.layout;
+    const scratch = await readF32(this.ctx, this.scratch, L.size * scratchStride(L));
+    const grads = new Float32Array(L.size * L.stride);
+    for (let p = 0; p < L.size; p++) {
+      grads.set(
+        scratch.subarray(p * scratchStride(L), p * scratchStride(L) + L.paramCount),
+        p * L.stride,
+      );
+    }
+    return { grads, ...(await this.readMetrics()) };
+  }
+
+  async evaluate(
+    data: BackendDataset,
+    indices: Uint32Array<ArrayBuffer>,
+    options: { outputs?: boolean } = {},
+  ): Promise<EvalResult> {
+    const { count, maxRow } = this.#checks.evalCount(indices);
+    this.#checks.checkData(data, maxRow);
+    const d = this.#asGpu(data);
+    const P = this.layout.size;
+    const idx = createStorageBufferFrom(this.ctx, indices, "eval-idx");
+    const results = createStorageBuffer(this.ctx, P * 8, "eval-results");
+    const outCount = options.outputs ? P * count * this.layout.outputs : 1;
+    const outputs = createStorageBuffer(this.ctx, outCount * 4, "eval-outputs");
+    this.#writeUniform(this.#evalUniform, d, options.outputs ? 1 : 0, count);
+    const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.#pipes.evaluate);
+    pass.setBindGroup(
+      0,
+      bindBuffers(this.ctx, this.#pipes.evaluate, [
+        d.x,
+        d.y,
+        idx,
+        this.#labelMap,
+        this.params,
+        this.scratch,
+        results,
+        outputs,
+        this.#evalUniform,
+      ], "evaluate"),
+    );
+    pass.dispatchWorkgroups(this.#grid[0], this.#grid[1]);
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    const r = await readF32(this.ctx, results, 2 * P);
+    const loss = new Float32Array(P);
+    const accuracy = new Float32Array(P);
+    for (let p = 0; p < P; p++) {
+      loss[p] = r[2 * p]!;
+      accuracy[p] = r[2 * p + 1]!;
+    }
+    const out: EvalResult = { loss, accuracy };
+    if (options.outputs) out.outputs = await readF32(this.ctx, outputs, outCount);
+    idx.destroy();
+    results.destroy();
+    outputs.destroy();
+    return out;
+  }
+
+  readParams(): Promise<Float32Array> {
+    return readF32(this.ctx, this.params, this.layout.size * this.layout.stride);
+  }
+
+  writeParams(params: Float32Array<ArrayBuffer>): void {
+    this.#checks.checkParams(params);
+    this.ctx.device.queue.writeBuffer(this.params, 0, params);
+  }
+
+  async readOptimizerState(): Promise<OptimizerState> {
+    const L = this.layout;
+    return {
+      opt: await readF32(this.ctx, this.opt, L.size * 2 * L.stride),
+      steps: await readU32(this.ctx, this.steps, L.size),
+    };
+  }
+
+  async readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }> {
+    const P = this.layout.size;
+    const m = await readF32(this.ctx, this.metrics, 4 * P);
+    const loss = new Float32Array(P);
+    const gradNorm = new Float32Array(P);
+    for (let p = 0; p < P; p++) {
+      loss[p] = m[4 * p]!;
+      gradNorm[p] = m[4 * p + 1]!;
+    }
+    return { loss, gradNorm };
+  }
+
+  flush(): Promise<void> {
+    return this.ctx.sync("train");
+  }
+
+  destroy(): void {
+    for (
+      const b of [
+        this.params,
+        this.opt,
+        this.scratch,
+        this.steps,
+        this.metrics,
+        this.knobs,
+        this.#batchIdx,
+        this.#labelMap,
+        this.#uniform,
+        this.#gradUniform,
+        this.#evalUniform,
+      ]
+    ) b.destroy();
+  }
+}
+
+/** The WebGPU backend. */
+export class GpuBackend implements Backend {
+  readonly kind = "gpu" as const;
+  readonly ctx: GpuContext;
+  #pipes: Pipelines;
+
+  private constructor(ctx: GpuContext, pipes: Pipelines) {
+    this.ctx = ctx;
+    this.#pipes = pipes;
+  }
+
+  /** Creates the context (or uses `ctx`) and compiles every kernel once. */
+  static async create(ctx?: GpuContext, options: GpuContextOptions = {}): Promise<GpuBackend> {
+    const c = ctx ?? await GpuContext.create(options);
+    const [train, evaluate, init, sample] = await Promise.all([
+      trainStepPipeline(c),
+      evaluatePipeline(c),
+      initParamsPipeline(c),
+      sampleBatchesPipeline(c),
+    ]);
+    return new GpuBackend(c, { train, evaluate, init, sample });
+  }
+
+  describe(): string {
+    return this.ctx.describe();
+  }
+
+  uploadDataset(data: Dataset): GpuDataset {
+    return new GpuDataset(this.ctx, data);
+  }
+
+  createPopulation(spec: PopulationSpec): GpuPopulation {
+    return new GpuPopulation(this.ctx, this.#pipes, spec);
+  }
+
+  destroy(): void {
+    this.ctx.destroy();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The `MlpParams` uniform shared by train_step and evaluate (declared in shaders/_mlp.wgsl), and
+ * the shared WGSL parts those kernels are composed from.
+ * @module
+ */
+import mlpWgsl from "../shaders/_mlp.wgsl" with { type: "text" };
+import type { WgslPart } from "../core/pipelines.ts";
+import type { MlpLayout } from "./mlp_layout.ts";
+
+/** The shared MLP snippet. */
+export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
+
+/** Bytes of the MlpParams uniform. */
+export const MLP_PARAMS_BYTES = 144;
+
+/** Per-model scratch floats: gradients, then activations and deltas of B samples. */
+export function scratchStride(layout: MlpLayout): number {
+  return layout.stride + 2 * layout.batchSize * layout.actWidth;
+}
+
+/** Values of MlpParams that change per call. */
+export interface MlpParamsOptions {
+  numBatches: number;
+  labelMapWidth: number;
+  targetWidth: number;
+  mode: number;
+  gridX: number;
+  evalCount: number;
+}
+
+/** Packs MlpParams (byte offsets as in shaders/_mlp.wgsl). */
+export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Array<ArrayBuffer> {
+  const u = new Uint32Array(MLP_PARAMS_BYTES / 4);
+  for (let l = 0; l < layout.widths.length; l++) u[l] = layout.widths[l]!; // @0 widths[0..4]
+  for (let l = 0; l < layout.layers; l++) {
+    u[8 + l] = layout.weightOffset[l]!; // @32 w_offs
+    u[12 + l] = layout.biasOffset[l]!; // @48 b_offs
+    u[16 + l] = layout.actOffset[l]!; // @64 a_offs
+  }
+  u[20] = layout.size; // @80 P
+  u[21] = layout.layers; // @84 L
+  u[22] = layout.batchSize; // @88 B
+  u[23] = layout.stride; // @92
+  u[24] = layout.paramCount; // @96
+  u[25] = layout.actWidth; // @100
+  u[26] = scratchStride(layout); // @104
+  u[27] = o.numBatches; // @108
+  u[28] = o.targetWidth; // @112
+  u[29] = o.labelMapWidth; // @116
+  u[30] = layout.loss === "cross_entropy" ? 0 : 1; // @120
+  u[31] = layout.activation === "relu" ? 0 : 1; // @124
+  u[32] = o.mode; // @128
+  u[33] = o.gridX; // @132
+  u[34] = o.evalCount; // @136
+  return u;
+}

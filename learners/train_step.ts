@@ -1,0 +1,31 @@
+/**
+ * Wrapper of `shaders/train_step.wgsl`: the fused forward/loss/backward/update kernel.
+ * Twin: `trainStepCpu` in mlp_cpu.ts.
+ * @module
+ */
+import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
+import type { GpuContext } from "../core/gpu_context.ts";
+import { composeWgsl, getPipeline } from "../core/pipelines.ts";
+import { MLP_WGSL } from "./mlp_uniform.ts";
+
+/** Builds (once) the train-step pipeline. */
+export function trainStepPipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+  return getPipeline(
+    ctx,
+    "train_step",
+    composeWgsl([MLP_WGSL, { file: "shaders/train_step.wgsl", code: trainWgsl }]),
+  );
+}
+
+/** Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between). */
+export function encodeTrainSteps(
+  pass: GPUComputePassEncoder,
+  pipeline: GPUComputePipeline,
+  bindGroup: GPUBindGroup,
+  grid: [number, number],
+  steps: number,
+): void {
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  for (let k = 0; k < steps; k++) pass.dispatchWorkgroups(grid[0], grid[1]);
+}

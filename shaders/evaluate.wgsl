@@ -1,0 +1,76 @@
+// evaluate: mean loss and accuracy of every model on its own eval samples, one workgroup per
+// model, in chunks of B samples through the activation scratch. Twin: evaluateCpu().
+//
+// Bindings (group 0):
+//   0 x        (N, inputs) f32         read
+//   1 y        (N, targetWidth) f32    read
+//   2 evalIdx  (P, evalCount) u32      read   sample rows of model p
+//   3 labelMap (P, labelMapWidth) u32  read
+//   4 params   (P, stride) f32         read
+//   5 scratch  (P, scratchStride) f32  rw
+//   6 results  (P, 2) f32              rw     mean loss, accuracy (argmax == label; 0 for mse)
+//   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
+//   8 u        MlpParams uniform
+// Dispatch: P workgroups of 64.
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> evalIdx: array<u32>;
+@group(0) @binding(3) var<storage, read> labelMap: array<u32>;
+@group(0) @binding(4) var<storage, read> params: array<f32>;
+@group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(6) var<storage, read_write> results: array<f32>;
+@group(0) @binding(7) var<storage, read_write> outputs: array<f32>;
+@group(0) @binding(8) var<uniform> u: MlpParams;
+
+var<workgroup> red_a: array<f32, 64>;
+var<workgroup> red_b: array<f32, 64>;
+
+// For evaluation `slot` is the first sample of the current chunk.
+fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
+  return evalIdx[p * u.evalCount + slot + b];
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let p = model_id(wid);
+  if (p >= u.P) { return; }
+  let E = u.evalCount;
+  let k = width(u.L);
+  let ab = acts_base(p);
+  let last_off = a_off(u.L - 1u);
+  var loss_part = 0.0;
+  var correct = 0.0;
+  for (var c = 0u; c < E; c += u.B) {
+    let nb = min(u.B, E - c);
+    mlp_forward(p, c, nb, tid);
+    for (var b = tid; b < nb; b += WG) {
+      let n = sample_index(p, c, b);
+      let o = ab + b * u.actWidth + last_off;
+      loss_part += sample_loss(p, n, o, 0xffffffffu, 1.0);
+      var best = 0u;
+      for (var j = 1u; j < k; j++) {
+        if (scratch[o + j] > scratch[o + best]) { best = j; }
+      }
+      if (u.lossKind == 0u && best == label_of(p, n)) { correct += 1.0; }
+      if (u.mode == 1u) {
+        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[o + j]; }
+      }
+    }
+    sync_all();
+  }
+  red_a[tid] = loss_part;
+  red_b[tid] = correct;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (tid < s) {
+      red_a[tid] += red_a[tid + s];
+      red_b[tid] += red_b[tid + s];
+    }
+    workgroupBarrier();
+  }
+  if (tid == 0u) {
+    results[p * 2u] = red_a[0] / f32(E);
+    results[p * 2u + 1u] = red_b[0] / f32(E);
+  }
+}

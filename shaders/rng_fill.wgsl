@@ -1,0 +1,28 @@
+// rng_fill: fills three arrays with draws of the counter-based RNG, for the RNG twin test and for
+// any kernel that needs a reproducible noise buffer.
+// Bindings: 0 words (n) u32 rw, 1 uniforms (n) f32 rw, 2 normals (n) f32 rw, 3 params uniform.
+// Element i uses (seed, stream, c0 = base + i, c1). Dispatch: ceil(n / 64) workgroups of 64.
+
+struct Params {
+  n: u32,
+  seed: u32,
+  stream: u32,
+  base: u32,
+  c1: u32,
+  gridX: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> words: array<u32>;
+@group(0) @binding(1) var<storage, read_write> uniforms: array<f32>;
+@group(0) @binding(2) var<storage, read_write> normals: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.gridX * 64u;
+  if (i >= params.n) { return; }
+  let c0 = params.base + i;
+  words[i] = rng_u32(params.seed, params.stream, c0, params.c1);
+  uniforms[i] = rng_uniform(params.seed, params.stream, c0, params.c1);
+  normals[i] = rng_normal(params.seed, params.stream, c0, params.c1);
+}
