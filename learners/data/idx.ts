@@ -155,8 +155,8 @@ export async function loadIdxDataset(
     );
   }
   const x = new Float32Array(count * height * width);
-  const inv = 1 / 255;
-  for (let i = 0; i < x.length; i++) x[i] = images.data[i]! * inv;
+  const table = new Float32Array(256).map((_, b) => b / 255);
+  for (let i = 0; i < x.length; i++) x[i] = table[images.data[i]!]!;
   const y = new Float32Array(count);
   for (let i = 0; i < count; i++) y[i] = labels.data[i]!;
   return {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import type { ImageDataset } from "./image_dataset.ts";
@@ -87,7 +88,7 @@ export async function loadImageFolder(
       const bytes = await Deno.readFile(file);
       let png: { width: number; height: number; data: Uint8Array };
       try {
-        png = PNG.sync.read(bytes as unknown as Parameters<typeof PNG.sync.read>[0]);
+        png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       } catch (err) {
         const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
         throw new TypeError(

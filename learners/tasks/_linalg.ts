@@ -53,19 +53,3 @@ export function planeRotation(basis: Float64Array, n: number, angle: number): Fl
   }
   return r;
 }
-
-/** y = M x for a row-major (rows, cols) matrix, writing into `out` at `outOffset`. */
-export function matVec(
-  m: Float64Array,
-  rows: number,
-  cols: number,
-  x: ArrayLike<number>,
-  xOffset: number,
-  out: Float64Array,
-): void {
-  for (let i = 0; i < rows; i++) {
-    let acc = 0;
-    for (let j = 0; j < cols; j++) acc += m[i * cols + j]! * x[xOffset + j]!;
-    out[i] = acc;
-  }
-}

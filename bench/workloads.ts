@@ -1,0 +1,92 @@
+/**
+ * Benchmark workloads and their timing loops: model-steps/s and GFLOP/s of the fused train step
+ * for a backend, measured with the same data, knobs and batches on every backend.
+ * @module
+ */
+import { Rng } from "../core/rng.ts";
+import type { Backend } from "../learners/backend.ts";
+import type { Dataset } from "../learners/dataset.ts";
+import { flopsPerModelStep, mlpLayout, type PopulationSpec } from "../learners/mlp_layout.ts";
+
+/** A benchmark workload: a population shape trained with one SGD step per model-step. */
+export interface Workload {
+  name: string;
+  widths: number[];
+  batchSize: number;
+}
+
+/** Workload W: MLP 32-64-5, batch 32 per model, one SGD step per model-step. */
+export const WORKLOAD_W: Workload = { name: "W", widths: [32, 64, 5], batchSize: 32 };
+
+/** One measurement. */
+export interface BenchRow {
+  workload: string;
+  backend: string;
+  population: number;
+  model_steps_per_s: number;
+  gflops: number;
+  /** Steps timed and seconds taken. */
+  steps: number;
+  seconds: number;
+}
+
+function syntheticData(inputs: number, classes: number, rows: number, seed: number): Dataset {
+  const rng = new Rng(seed, 0);
+  const x = new Float32Array(rows * inputs);
+  const y = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const c = rng.int(classes);
+    y[i] = c;
+    for (let j = 0; j < inputs; j++) {
+      x[i * inputs + j] = rng.normal() + (j % classes === c ? 1.5 : 0);
+    }
+  }
+  return { count: rows, inputs, targetWidth: 1, classes, x, y };
+}
+
+/**
+ * Times the fused train step of `backend` on workload `w` with P models: warms up (pipeline
+ * compile, first submit), then doubles the number of steps per timed run until a run takes at
+ * least `minSeconds`. Each timed run ends with a flush (one GPU await).
+ */
+export async function benchTrain(
+  backend: Backend,
+  w: Workload,
+  P: number,
+  minSeconds: number,
+): Promise<BenchRow> {
+  const spec: PopulationSpec = { size: P, widths: w.widths, batchSize: w.batchSize };
+  const layout = mlpLayout(spec);
+  const rows = 4096;
+  const data = backend.uploadDataset(syntheticData(w.widths[0]!, w.widths.at(-1)!, rows, 1));
+  const pop = backend.createPopulation(spec);
+  pop.init(1);
+  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
+  const ranges = new Uint32Array(2 * P);
+  for (let p = 0; p < P; p++) ranges[2 * p + 1] = rows;
+  pop.sampleBatches({ seed: 7, round: 0, numBatches: 8, ranges });
+  pop.train(data, 1);
+  await pop.flush();
+  let steps = 1;
+  let seconds = 0;
+  for (;;) {
+    const t0 = performance.now();
+    pop.train(data, steps);
+    await pop.flush();
+    seconds = (performance.now() - t0) / 1000;
+    if (seconds >= minSeconds || steps >= 1 << 16) break;
+    steps = Math.max(steps * 2, Math.ceil(steps * minSeconds / Math.max(seconds, 1e-3) * 1.1));
+  }
+  pop.destroy();
+  data.destroy();
+  const msps = (steps * P) / seconds;
+  return {
+    workload: w.name,
+    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    population: P,
+    model_steps_per_s: msps,
+    gflops: (msps * flopsPerModelStep(layout)) / 1e9,
+    steps,
+    seconds,
+  };
+}
