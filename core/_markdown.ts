@@ -16,7 +16,7 @@ function inline(text: string): string {
   const codes: string[] = [];
   let out = text.replace(/`([^`]+)`/g, (_, code: string) => {
     codes.push(`<code>${escapeHtml(code)}</code>`);
-    return `\u0000${codes.length - 1}\u0000`;
+    return `\uE000${codes.length - 1}\uE000`;
   });
   out = escapeHtml(out);
   out = out.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
@@ -27,7 +27,7 @@ function inline(text: string): string {
       !/^\s*javascript:/i.test(raw);
     return safe ? `<a href="${href}">${label}</a>` : label;
   });
-  return out.replace(/\u0000(\d+)\u0000/g, (_, i: string) => codes[Number(i)]!);
+  return out.replace(/\uE000(\d+)\uE000/g, (_, i: string) => codes[Number(i)]!);
 }
 
 function tableHtml(lines: string[]): string {

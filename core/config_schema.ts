@@ -307,18 +307,23 @@ export function formatFieldPath(path: readonly (string | number)[]): string {
   return out;
 }
 
+/** Optimal string alignment distance: edits plus adjacent transpositions ("stesp" -> "steps" is 1). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from(
+    { length: a.length + 1 },
+    (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const saved = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = v;
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
@@ -400,7 +405,11 @@ export function parseConfig<T extends AnySchema>(
   const strict = strictSchema(schema);
   const result = strict.safeParse(raw);
   if (result.success) return result.data;
-  const issues = result.error.issues;
+  // An unknown field is usually a typo of a missing one: report it first, it says more.
+  const issues = [
+    ...result.error.issues.filter((i) => i.code === z.ZodIssueCode.unrecognized_keys),
+    ...result.error.issues.filter((i) => i.code !== z.ZodIssueCode.unrecognized_keys),
+  ];
   const error = issueMessage(issues[0]!, schema, raw, source);
   if (issues.length > 1) {
     const more = issues.length - 1;

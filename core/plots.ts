@@ -243,20 +243,36 @@ function scale(d3: D3, log: boolean, domain: [number, number], range: [number, n
   return s.domain(domain).range(range).nice();
 }
 
+/** Tick values for grid lines: on a log axis only powers of ten (when there are at least two). */
+function gridTicks(scale: D3, log: boolean, count: number): number[] {
+  const ticks = scale.ticks(count) as number[];
+  if (!log) return ticks;
+  const decades = ticks.filter((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+  return decades.length >= 2 ? decades : ticks;
+}
+
+function yAxisFor(d3: D3, y: D3, log: boolean, count: number): D3 {
+  // On a log axis d3 labels only a readable subset of the ticks when given a count and format.
+  return log ? d3.axisLeft(y).ticks(count, "~g") : d3.axisLeft(y).ticks(count);
+}
+
+function grid(c: Canvas, y: D3, log: boolean, count: number): void {
+  c.plot.append("g").attr("class", "grid").attr("stroke", "#e6e6e6")
+    .selectAll("line").data(gridTicks(y, log, count))
+    .enter().append("line")
+    .attr("x1", 0).attr("x2", round(c.innerWidth))
+    .attr("y1", (d: number) => round(y(d))).attr("y2", (d: number) => round(y(d)));
+}
+
 function axes(c: Canvas, x: D3, y: D3, xLog: boolean, yLog: boolean): void {
   const { d3, plot, innerWidth, innerHeight } = c;
-  const xAxis = d3.axisBottom(x).ticks(xLog ? 6 : Math.max(2, Math.floor(innerWidth / 90)));
-  if (xLog) xAxis.tickFormat(d3.format("~g"));
-  const yAxis = d3.axisLeft(y).ticks(yLog ? 6 : Math.max(2, Math.floor(innerHeight / 50)));
-  if (yLog) yAxis.tickFormat(d3.format("~g"));
-  plot.append("g").attr("class", "grid").attr("stroke", "#e6e6e6")
-    .selectAll("line").data(y.ticks(yLog ? 6 : Math.max(2, Math.floor(innerHeight / 50))))
-    .enter().append("line")
-    .attr("x1", 0).attr("x2", round(innerWidth))
-    .attr("y1", (d: number) => round(y(d))).attr("y2", (d: number) => round(y(d)));
+  const xCount = xLog ? 6 : Math.max(2, Math.floor(innerWidth / 90));
+  const xAxis = xLog ? d3.axisBottom(x).ticks(xCount, "~g") : d3.axisBottom(x).ticks(xCount);
+  const yCount = yLog ? 6 : Math.max(2, Math.floor(innerHeight / 50));
+  grid(c, y, yLog, yCount);
   plot.append("g").attr("class", "x-axis").attr("transform", `translate(0,${round(innerHeight)})`)
     .call(xAxis);
-  plot.append("g").attr("class", "y-axis").call(yAxis);
+  plot.append("g").attr("class", "y-axis").call(yAxisFor(d3, y, yLog, yCount));
 }
 
 function legend(c: Canvas, names: readonly string[], width: number): void {
@@ -368,12 +384,8 @@ export function renderBarsPlot(spec: BarsPlotSpec): string {
   const y = scale(c.d3, log, domainOf(ys, log, true), [c.innerHeight, 0]);
   const xAxis = c.d3.axisBottom(x).tickFormat((i: number) => spec.bars[i]!.label);
   const yTicks = log ? 6 : Math.max(2, Math.floor(c.innerHeight / 50));
-  const yAxis = c.d3.axisLeft(y).ticks(yTicks);
-  if (log) yAxis.tickFormat(c.d3.format("~g"));
-  c.plot.append("g").attr("class", "grid").attr("stroke", "#e6e6e6")
-    .selectAll("line").data(y.ticks(yTicks)).enter().append("line")
-    .attr("x1", 0).attr("x2", round(c.innerWidth))
-    .attr("y1", (d: number) => round(y(d))).attr("y2", (d: number) => round(y(d)));
+  const yAxis = yAxisFor(c.d3, y, log, yTicks);
+  grid(c, y, log, yTicks);
   c.plot.append("g").attr("class", "x-axis").attr(
     "transform",
     `translate(0,${round(c.innerHeight)})`,

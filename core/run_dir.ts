@@ -16,8 +16,8 @@ import { parseCsv } from "./_csv_parse.ts";
 /** One metrics value: a number (NaN and infinities allowed) or a string. */
 export type MetricValue = number | string;
 
-/** One row of metrics.csv: one step or generation. */
-export type MetricRow = Record<string, MetricValue>;
+/** One row of metrics.csv: one step or generation (undefined fields become empty cells). */
+export type MetricRow = Record<string, MetricValue | undefined>;
 
 /** Options of `RunDir.create`. */
 export interface RunDirOptions {
@@ -40,7 +40,7 @@ export interface RunData {
   /** metrics.csv columns in file order. */
   columns: string[];
   /** metrics.csv rows: numeric cells as numbers, empty cells left out. */
-  metrics: MetricRow[];
+  metrics: Record<string, MetricValue>[];
 }
 
 /** File names inside a run folder. */
@@ -69,7 +69,7 @@ function checkRow(row: unknown): MetricRow {
     );
   }
   for (const [key, value] of Object.entries(row)) {
-    if (typeof value !== "number" && typeof value !== "string") {
+    if (value !== undefined && typeof value !== "number" && typeof value !== "string") {
       throw new TypeError(
         `Cannot write metrics row as field "${key}" must be a number or a string: current value is ${
           String(value)
@@ -96,11 +96,13 @@ export function parseMetricCell(cell: string): MetricValue {
 }
 
 /** Parses metrics.csv text into its columns and rows (empty cells are left out of a row). */
-export function parseMetricsCsv(text: string): { columns: string[]; rows: MetricRow[] } {
+export function parseMetricsCsv(
+  text: string,
+): { columns: string[]; rows: Record<string, MetricValue>[] } {
   const records = parseCsv(text);
   const columns = records[0] ?? [];
   const rows = records.slice(1).map((record) => {
-    const row: MetricRow = {};
+    const row: Record<string, MetricValue> = {};
     columns.forEach((column, i) => {
       const cell = record[i];
       if (cell !== undefined && cell !== "") row[column] = parseMetricCell(cell);
@@ -236,8 +238,8 @@ export class RunDir {
     if (list.length === 0) return;
     let widened = false;
     for (const row of list) {
-      for (const key of Object.keys(row)) {
-        if (!this.#columns.includes(key)) {
+      for (const [key, value] of Object.entries(row)) {
+        if (value !== undefined && !this.#columns.includes(key)) {
           this.#columns.push(key);
           widened = true;
         }

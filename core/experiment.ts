@@ -1,0 +1,516 @@
+/**
+ * Experiments: a registry and the runner that turns one into a run folder.
+ *
+ * An experiment declares a zod config schema with defaults (plus optional per-scale presets
+ * for "smoke" | "default" | "full") and a `run` function. `run` either is an async generator
+ * that yields metric rows and returns an `ExperimentResult`, or an async function that emits
+ * rows with `ctx.emit` and resolves to the result. The result holds a summary, tables, plot
+ * specs (plain data, or SVG strings) and Markdown sections.
+ *
+ * `runExperiment` validates the config before anything is written, creates the run folder,
+ * writes config.json, streams rows to metrics.csv, reports progress on stderr, and at the end
+ * writes summary.json and result.json, then calls `renderRun`, which renders plots/*.svg,
+ * report.md and dashboard.html from the files alone. Re-running `renderRun` on the folder later
+ * therefore gives byte-identical files without recomputing anything.
+ * @module
+ */
+
+import { join } from "node:path";
+import type { z } from "zod";
+import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { ConfigError, parseConfig } from "./config_schema.ts";
+import { renderDashboard } from "./dashboard.ts";
+import { type PlotSpec, renderPlot } from "./plots.ts";
+import { type ProgressOptions, ProgressReporter } from "./progress.ts";
+import { type Cell, renderReport, type ReportSection, type Table } from "./report.ts";
+import { type MetricRow, readRun, RUN_FILES, RunDir } from "./run_dir.ts";
+
+/** How big a run is: "smoke" (seconds, for tests), "default", "full" (the reference sizes). */
+export type Scale = "smoke" | "default" | "full";
+
+/** The scales, smallest first. */
+export const SCALES: readonly Scale[] = ["smoke", "default", "full"];
+
+/** File, in the run folder, holding the result data that plots/report/dashboard render from. */
+export const RESULT_FILE = "result.json";
+
+/** What an experiment returns at the end of its run. */
+export interface ExperimentResult {
+  /** Report title (default: the experiment name). */
+  title?: string;
+  /** Summary metrics (default: the numeric fields of the last metric row). */
+  summary?: Record<string, Cell>;
+  /** Result tables. */
+  tables?: Table[];
+  /** Plots by file name (`plots/<name>.svg`): a spec (re-renderable data) or an SVG string. */
+  plots?: Record<string, PlotSpec | string>;
+  /** Free text sections (Markdown), e.g. "Method", "Comparison with the claims". */
+  sections?: ReportSection[];
+}
+
+/** What a running experiment gets. */
+export interface RunContext<C> {
+  /** The validated config with defaults filled. */
+  readonly config: C;
+  /** The run seed (feed it to the counter-based RNG; nothing reads a global RNG). */
+  readonly seed: number;
+  /** The scale the config was resolved for. */
+  readonly scale: Scale;
+  /** The experiment name. */
+  readonly name: string;
+  /** The run folder. */
+  readonly runDir: string;
+  /** The folder for checkpoints (`<runDir>/checkpoint`, created on first save). */
+  readonly checkpointDir: string;
+  /** Records one metrics row (one step or generation); same as yielding it. */
+  emit(row: MetricRow): Promise<void>;
+  /** Prints one message line on stderr without breaking the progress line (silent when quiet). */
+  log(message: string): void;
+  /** Saves a checkpoint (JSON state + optional binary blobs) crash-safely; returns its generation. */
+  saveCheckpoint(state: unknown, blobs?: Record<string, Uint8Array>): Promise<number>;
+  /** Loads the last saved checkpoint, or undefined. */
+  loadCheckpoint<S = unknown>(): Promise<Checkpoint<S> | undefined>;
+}
+
+/** What `run` may return: a row generator (returning the result) or a promise of the result. */
+export type ExperimentRun =
+  | AsyncGenerator<MetricRow, ExperimentResult | void, undefined>
+  | AsyncIterable<MetricRow>
+  | Promise<ExperimentResult | void>;
+
+/** An experiment: a config schema with defaults and a run function. */
+export interface Experiment<C = unknown> {
+  /** Registry key and run folder suffix: letters, digits, `-`, `_`. */
+  readonly name: string;
+  /** One sentence shown in listings and reports. */
+  readonly description: string;
+  /** Config schema with defaults; objects are made strict when parsing. */
+  readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  /** Raw config presets merged under the user's config for each scale. */
+  readonly scales?: Partial<Record<Scale, Record<string, unknown>>>;
+  /** Progress display: the metric whose best value to show, its goal, and the step word. */
+  readonly progress?: { metric?: string; goal?: "min" | "max"; unit?: string };
+  /** Total steps for a config (enables percent and ETA). */
+  steps?(config: C): number;
+  /** Runs the experiment. */
+  run(ctx: RunContext<C>): ExperimentRun;
+}
+
+/** Options of `runExperiment`. */
+export interface RunExperimentOptions {
+  /** The user's config (for example parsed from a JSON file); merged over the scale preset. */
+  rawConfig?: unknown;
+  /** Where `rawConfig` came from, named in errors (a file name, "command line"). */
+  source?: string;
+  /** Scale preset (default "default"). */
+  scale?: Scale;
+  /** Run seed, an integer in [0, 2^32) (default 0). */
+  seed?: number;
+  /** Parent of the timestamped run folder (default "runs"). */
+  outDir?: string;
+  /** Exact run folder instead of `<outDir>/<timestamp>-<name>`. */
+  dir?: string;
+  /** No progress output. */
+  quiet?: boolean;
+  /** Progress overrides (writer, terminal, clock) for tests and embedding. */
+  progress?: Pick<ProgressOptions, "write" | "terminal" | "now" | "columns">;
+  /** Wall clock for the folder stamp and summary times (default `() => new Date()`). */
+  now?: () => Date;
+  /** Flush buffered metric rows to disk at least this often in ms (default 1000). */
+  flushMs?: number;
+}
+
+/** What `runExperiment` returns. */
+export interface RunOutcome<C> {
+  /** The run folder. */
+  dir: string;
+  /** The resolved config. */
+  config: C;
+  /** The summary metrics written to summary.json. */
+  summary: Record<string, Cell>;
+  /** Number of metric rows. */
+  rows: number;
+}
+
+/** Files `renderRun` wrote, relative to the run folder. */
+export interface RenderedRun {
+  /** Relative paths, in write order. */
+  files: string[];
+}
+
+/** Contents of summary.json. */
+export interface RunSummaryFile {
+  /** Experiment name. */
+  experiment: string;
+  /** Experiment description. */
+  description: string;
+  /** Scale. */
+  scale: Scale;
+  /** Seed. */
+  seed: number;
+  /** "completed" or "failed". */
+  status: "completed" | "failed";
+  /** Error message when failed. */
+  error?: string;
+  /** ISO start time. */
+  startedAt: string;
+  /** ISO end time. */
+  finishedAt: string;
+  /** Wall time in seconds. */
+  durationSeconds: number;
+  /** Number of metric rows. */
+  rows: number;
+  /** Summary metrics. */
+  metrics: Record<string, Cell>;
+}
+
+interface ResultFile {
+  title: string;
+  description: string;
+  tables: Table[];
+  plots: Record<string, PlotSpec>;
+  sections: ReportSection[];
+}
+
+const registry = new Map<string, Experiment<unknown>>();
+const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** Adds an experiment to the registry; throws a RangeError when the name is invalid or taken. */
+export function registerExperiment<C>(experiment: Experiment<C>): Experiment<C> {
+  const name = experiment?.name;
+  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
+    throw new RangeError(
+      `Cannot register experiment as name must match ${NAME_PATTERN}: current value is ${
+        JSON.stringify(name)
+      }`,
+    );
+  }
+  if (registry.has(name)) {
+    throw new RangeError(
+      `Cannot register experiment as name must be unique: current value is "${name}"`,
+    );
+  }
+  if (typeof experiment.run !== "function" || typeof experiment.schema?.safeParse !== "function") {
+    throw new TypeError(
+      `Cannot register experiment "${name}" as it must have a zod schema and a run function`,
+    );
+  }
+  for (const scale of Object.keys(experiment.scales ?? {})) {
+    if (!SCALES.includes(scale as Scale)) {
+      throw new RangeError(
+        `Cannot register experiment "${name}" as scales keys must be "smoke", "default" or "full": current value is "${scale}"`,
+      );
+    }
+  }
+  registry.set(name, experiment as Experiment<unknown>);
+  return experiment;
+}
+
+/** Removes an experiment from the registry (for tests); returns whether it was there. */
+export function unregisterExperiment(name: string): boolean {
+  return registry.delete(name);
+}
+
+/** The registered experiment `name`; a ConfigError (exit code 2) lists the known names otherwise. */
+export function getExperiment(name: string): Experiment<unknown> {
+  const experiment = registry.get(name);
+  if (experiment) return experiment;
+  const known = [...registry.keys()].sort().map((n) => `"${n}"`).join(", ") || "(none registered)";
+  throw new ConfigError(
+    `Invalid experiment name: must be one of ${known}: current value is ${JSON.stringify(name)}`,
+    {
+      field: "experiment",
+    },
+  );
+}
+
+/** All registered experiments, sorted by name. */
+export function listExperiments(): Experiment<unknown>[] {
+  return [...registry.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Deep-merges plain objects (`over` wins; arrays and other values are replaced). */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
+  return out;
+}
+
+/**
+ * Validates the config of `experiment` for `options.scale` (the scale preset merged under
+ * `options.rawConfig`) and returns it with defaults filled; throws a one-line ConfigError.
+ */
+export function resolveConfig<C>(experiment: Experiment<C>, options: RunExperimentOptions = {}): C {
+  const scale = options.scale ?? "default";
+  if (!SCALES.includes(scale)) {
+    throw new ConfigError(
+      `Invalid config field "scale": must be one of "smoke", "default", "full": current value is ${
+        JSON.stringify(scale)
+      }`,
+      { field: "scale" },
+    );
+  }
+  const preset = experiment.scales?.[scale];
+  const source = options.source ?? "";
+  const label = preset && Object.keys(preset).length > 0
+    ? `${source ? source + " " : ""}(over the "${scale}" preset of ${experiment.name})`
+    : source;
+  return parseConfig(experiment.schema, mergeConfig(preset ?? {}, options.rawConfig ?? {}), label);
+}
+
+function checkSeed(seed: unknown): number {
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new ConfigError(
+      `Invalid config field "seed": must be an integer >= 0 and <= 4294967295: current value is ${
+        String(seed)
+      }`,
+      { field: "seed" },
+    );
+  }
+  return seed;
+}
+
+function toResultFile(experiment: Experiment<unknown>, result: ExperimentResult): ResultFile {
+  const plots: Record<string, PlotSpec> = {};
+  for (const [name, plot] of Object.entries(result.plots ?? {})) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
+      throw new RangeError(
+        `Cannot save plot as name must be a file name: current value is ${JSON.stringify(name)}`,
+      );
+    }
+    plots[name] = typeof plot === "string" ? { kind: "svg", title: name, svg: plot } : plot;
+  }
+  return {
+    title: result.title ?? experiment.name,
+    description: experiment.description,
+    tables: result.tables ?? [],
+    plots,
+    sections: result.sections ?? [],
+  };
+}
+
+function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
+  const out: Record<string, Cell> = {};
+  for (const [key, value] of Object.entries(last ?? {})) {
+    if (typeof value === "number") out[`final ${key}`] = value;
+  }
+  return out;
+}
+
+/**
+ * Runs `experiment`: validates the config (nothing is written before), creates the run folder,
+ * writes config.json, streams rows to metrics.csv with progress on stderr, then writes
+ * summary.json and result.json and renders plots, report.md and dashboard.html (`renderRun`).
+ * On failure summary.json records status "failed" and the error is rethrown.
+ */
+export async function runExperiment<C>(
+  experiment: Experiment<C>,
+  options: RunExperimentOptions = {},
+): Promise<RunOutcome<C>> {
+  const config = resolveConfig(experiment, options);
+  const seed = checkSeed(options.seed ?? 0);
+  const scale = options.scale ?? "default";
+  const clock = options.now ?? (() => new Date());
+  const startedAt = clock();
+  const total = experiment.steps?.(config);
+
+  const dir = await RunDir.create(experiment.name, {
+    root: options.outDir,
+    dir: options.dir,
+    now: () => startedAt,
+  });
+  await dir.writeConfig(config);
+
+  const progress = new ProgressReporter({
+    name: experiment.name,
+    total,
+    quiet: options.quiet,
+    metric: experiment.progress?.metric,
+    goal: experiment.progress?.goal,
+    unit: experiment.progress?.unit,
+    ...options.progress,
+  });
+  const flushMs = options.flushMs ?? 1000;
+  let pending: MetricRow[] = [];
+  let lastFlush = performance.now();
+  let count = 0;
+  let last: MetricRow | undefined;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const rows = pending;
+    pending = [];
+    lastFlush = performance.now();
+    await dir.appendMetrics(rows);
+  };
+  const emit = async (row: MetricRow): Promise<void> => {
+    if (row === null || typeof row !== "object") {
+      throw new TypeError(
+        `Cannot record metrics row of "${experiment.name}" as it must be an object: current value is ${
+          String(row)
+        }`,
+      );
+    }
+    const copy = { ...row };
+    pending.push(copy);
+    last = copy;
+    count++;
+    const step = typeof row.step === "number"
+      ? row.step
+      : typeof row.generation === "number"
+      ? row.generation
+      : count;
+    progress.update(step, row);
+    if (pending.length >= 1000 || performance.now() - lastFlush >= flushMs) await flush();
+  };
+  const checkpointDir = dir.file("checkpoint");
+  const ctx: RunContext<C> = {
+    config,
+    seed,
+    scale,
+    name: experiment.name,
+    runDir: dir.path,
+    checkpointDir,
+    emit,
+    log: (message) => progress.log(message),
+    saveCheckpoint: (state, blobs) => saveCheckpoint(checkpointDir, state, { blobs }),
+    loadCheckpoint: <S>() => loadCheckpoint<S>(checkpointDir),
+  };
+
+  const writeSummary = async (
+    status: "completed" | "failed",
+    metrics: Record<string, Cell>,
+    error?: string,
+  ): Promise<void> => {
+    const finishedAt = clock();
+    const summary: RunSummaryFile = {
+      experiment: experiment.name,
+      description: experiment.description,
+      scale,
+      seed,
+      status,
+      ...(error === undefined ? {} : { error }),
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationSeconds: Math.round(finishedAt.getTime() - startedAt.getTime()) / 1000,
+      rows: count,
+      metrics,
+    };
+    await dir.writeSummary(summary);
+  };
+
+  let result: ExperimentResult | void;
+  try {
+    const running = experiment.run(ctx);
+    if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) {
+      const iterator = (running as AsyncIterable<MetricRow>)
+        [Symbol.asyncIterator]() as AsyncIterator<
+          MetricRow,
+          ExperimentResult | void
+        >;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) {
+          result = next.value;
+          break;
+        }
+        await emit(next.value);
+      }
+    } else {
+      result = await running;
+    }
+    await flush();
+  } catch (error) {
+    await flush().catch(() => {});
+    const message = error instanceof Error ? error.message : String(error);
+    await writeSummary("failed", defaultSummary(last), message.split("\n")[0]).catch(() => {});
+    progress.done("(failed)");
+    throw error;
+  }
+  const summary = result?.summary ?? defaultSummary(last);
+  await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
+  await writeSummary("completed", summary);
+  await renderRun(dir.path);
+  progress.done(`-> ${dir.path}`);
+  return { dir: dir.path, config, summary, rows: count };
+}
+
+function asSummaryFile(value: unknown, path: string): RunSummaryFile {
+  if (value === null || typeof value !== "object") {
+    throw new TypeError(
+      `Cannot render run as "${join(path, RUN_FILES.summary)}" must hold an object`,
+    );
+  }
+  return value as RunSummaryFile;
+}
+
+/**
+ * Renders plots/*.svg, report.md and dashboard.html from a run folder's files (config.json,
+ * summary.json, result.json, metrics.csv) without recomputing; the output is byte-identical
+ * for the same files. Plot kinds added with `registerPlotKind` must be registered first.
+ */
+export async function renderRun(path: string): Promise<RenderedRun> {
+  const data = await readRun(path);
+  let result: ResultFile;
+  try {
+    result = JSON.parse(await Deno.readTextFile(join(path, RESULT_FILE)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new RangeError(`Cannot render run as "${join(path, RESULT_FILE)}" does not exist`);
+    }
+    throw error;
+  }
+  const summary = asSummaryFile(data.summary, path);
+  const dir = RunDir.open(path);
+  const files: string[] = [];
+  const plots: { name: string; title: string; svg: string }[] = [];
+  for (const [name, spec] of Object.entries(result.plots ?? {})) {
+    const svg = renderPlot(spec);
+    await dir.writePlot(name, svg);
+    files.push(`${RUN_FILES.plots}/${name}.svg`);
+    plots.push({ name, title: typeof spec.title === "string" ? spec.title : name, svg });
+  }
+  const info: Record<string, Cell> = {
+    experiment: summary.experiment,
+    scale: summary.scale,
+    seed: summary.seed,
+    status: summary.status,
+    ...(summary.error === undefined ? {} : { error: summary.error }),
+    started: summary.startedAt,
+    duration: `${summary.durationSeconds} s`,
+    "metric rows": summary.rows,
+  };
+  await dir.writeReport(renderReport({
+    title: result.title,
+    description: result.description,
+    info,
+    summary: summary.metrics,
+    sections: result.sections,
+    tables: result.tables,
+    plots: plots.map(({ name, title }) => ({ name, title })),
+    config: data.config,
+  }));
+  files.push(RUN_FILES.report);
+  const tail = data.metrics.slice(-10);
+  await dir.writeDashboard(renderDashboard({
+    title: result.title,
+    description: result.description,
+    info,
+    summary: summary.metrics,
+    sections: result.sections,
+    tables: result.tables,
+    plots,
+    metricsTail: {
+      title: `Metrics (last ${tail.length} of ${data.metrics.length} rows)`,
+      columns: data.columns,
+      rows: tail,
+    },
+    config: data.config,
+  }));
+  files.push(RUN_FILES.dashboard);
+  return { files };
+}

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { formatDuration, ProgressReporter } from "../../core/progress.ts";
+
+function fake(): {
+  out: string[];
+  write: (t: string) => void;
+  clock: { t: number };
+  now: () => number;
+} {
+  const out: string[] = [];
+  const clock = { t: 0 };
+  return { out, write: (t) => out.push(t), clock, now: () => clock.t };
+}
+
+Deno.test("formatDuration writes seconds, minutes and hours", () => {
+  assert.equal(formatDuration(45.4), "45s");
+  assert.equal(formatDuration(185), "3m05s");
+  assert.equal(formatDuration(7620), "2h07m");
+  assert.equal(formatDuration(NaN), "?");
+});
+
+Deno.test("ProgressReporter on a terminal redraws one line with step, ETA and the best metric", () => {
+  const f = fake();
+  const p = new ProgressReporter({
+    name: "toy",
+    total: 10,
+    terminal: true,
+    write: f.write,
+    now: f.now,
+    metric: "loss",
+    goal: "min",
+    redrawMs: 100,
+  });
+  for (let i = 1; i <= 10; i++) {
+    f.clock.t = i * 1000;
+    p.update(i, { loss: i === 3 ? 0.125 : 1 / i + 0.5 });
+  }
+  assert.equal(f.out.length, 10);
+  assert.ok(f.out.every((line) => line.startsWith("\r\x1b[2K") && !line.includes("\n")));
+  assert.equal(f.out[4], "\r\x1b[2Ktoy  step 5/10 (50%)  elapsed 5s  ETA 5s  best loss 0.125");
+  p.done();
+  assert.equal(f.out.at(-1), "\r\x1b[2Ktoy  step 10/10 (100%)  done in 10s  best loss 0.125\n");
+  assert.equal(p.best, 0.125);
+  p.done();
+  assert.equal(f.out.length, 11);
+});
+
+Deno.test("ProgressReporter on a terminal throttles redraws and keeps the line within the width", () => {
+  const f = fake();
+  const p = new ProgressReporter({
+    name: "x".repeat(200),
+    total: 1000,
+    terminal: true,
+    write: f.write,
+    now: f.now,
+    columns: 60,
+  });
+  for (let i = 1; i <= 1000; i++) {
+    f.clock.t = i; // 1 ms per step: at most one redraw per 100 ms
+    p.update(i);
+  }
+  assert.equal(f.out.length, 10);
+  assert.ok(f.out.every((line) => line.length <= "\r\x1b[2K".length + 59));
+});
+
+Deno.test("ProgressReporter without a terminal prints a plain line every 10% and a final line", () => {
+  const f = fake();
+  const p = new ProgressReporter({
+    name: "evo",
+    total: 100,
+    terminal: false,
+    write: f.write,
+    now: f.now,
+    unit: "generation",
+    metric: "fitness",
+    goal: "max",
+  });
+  for (let i = 1; i <= 100; i++) {
+    f.clock.t = i * 10;
+    p.update(i, { fitness: i });
+  }
+  p.done();
+  assert.equal(f.out.length, 11);
+  assert.ok(
+    f.out.every((line) => line.endsWith("\n") && !line.includes("\r") && !line.includes("\x1b")),
+  );
+  assert.equal(f.out[0], "evo  generation 10/100 (10%)  elapsed 0s  ETA 1s  best fitness 10\n");
+  assert.equal(f.out[10], "evo  generation 100/100 (100%)  done in 1s  best fitness 100\n");
+});
+
+Deno.test("ProgressReporter without a terminal and without a total prints every 10 seconds", () => {
+  const f = fake();
+  const p = new ProgressReporter({ name: "open", terminal: false, write: f.write, now: f.now });
+  for (let i = 1; i <= 60; i++) {
+    f.clock.t = i * 1000;
+    p.update(i);
+  }
+  assert.equal(f.out.length, 6);
+  assert.equal(f.out[0], "open  step 10  elapsed 10s\n");
+});
+
+Deno.test("ProgressReporter prints nothing when quiet", () => {
+  const f = fake();
+  const p = new ProgressReporter({
+    name: "q",
+    total: 10,
+    quiet: true,
+    write: f.write,
+    now: f.now,
+    terminal: true,
+    metric: "loss",
+  });
+  for (let i = 1; i <= 10; i++) {
+    f.clock.t = i * 1e5;
+    p.update(i, { loss: 1 / i });
+  }
+  p.log("hello");
+  p.done();
+  assert.deepEqual(f.out, []);
+  assert.equal(p.best, 0.1);
+});
+
+Deno.test("ProgressReporter.log clears the progress line on a terminal and redraws it", () => {
+  const f = fake();
+  const p = new ProgressReporter({
+    name: "t",
+    total: 4,
+    terminal: true,
+    write: f.write,
+    now: f.now,
+  });
+  f.clock.t = 1000;
+  p.update(1);
+  p.log("checkpoint saved");
+  assert.equal(f.out[1], "\r\x1b[2Kcheckpoint saved\n");
+  assert.ok(f.out[2]!.startsWith("\r\x1b[2Kt  step 1/4 (25%)"));
+});
