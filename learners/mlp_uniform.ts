@@ -13,9 +13,9 @@ export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
 /** Bytes of the MlpParams uniform. */
 export const MLP_PARAMS_BYTES = 144;
 
-/** Per-model scratch floats: gradients, then activations and deltas of B samples. */
+/** Per-model scratch floats: gradients, then staged inputs, activations and deltas of B samples. */
 export function scratchStride(layout: MlpLayout): number {
-  return layout.stride + 2 * layout.batchSize * layout.actWidth;
+  return layout.stride + (layout.inputs + 2 * layout.actWidth) * layout.batchSize;
 }
 
 /** Values of MlpParams that change per call. */

@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let E = u.evalCount;
   let k = width(u.L);
   let ab = acts_base(p);
-  let last_off = a_off(u.L - 1u);
+  let out_row = ab + a_off(u.L - 1u) * u.B;
   var loss_part = 0.0;
   var correct = 0.0;
   for (var c = 0u; c < E; c += u.B) {
@@ -46,15 +46,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     mlp_forward(p, c, nb, tid);
     for (var b = tid; b < nb; b += WG) {
       let n = sample_index(p, c, b);
-      let o = ab + b * u.actWidth + last_off;
-      loss_part += sample_loss(p, n, o, 0xffffffffu, 1.0);
+      let o = out_row + b;
+      loss_part += sample_loss(p, n, o, 0xffffffffu, u.B, 1.0);
       var best = 0u;
       for (var j = 1u; j < k; j++) {
-        if (scratch[o + j] > scratch[o + best]) { best = j; }
+        if (scratch[o + j * u.B] > scratch[o + best * u.B]) { best = j; }
       }
       if (u.lossKind == 0u && best == label_of(p, n)) { correct += 1.0; }
       if (u.mode == 1u) {
-        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[o + j]; }
+        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[o + j * u.B]; }
       }
     }
     sync_all();

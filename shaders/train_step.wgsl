@@ -36,10 +36,63 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return batchIdx[(p * u.numBatches + slot) * u.B + b];
 }
 
-// Input i of layer l for batch row b: data-set inputs for l = 0, else the previous layer's outputs.
-fn layer_input(p: u32, l: u32, slot: u32, b: u32, i: u32) -> f32 {
-  if (l == 0u) { return x[sample_index(p, slot, b) * width(0u) + i]; }
-  return scratch[acts_base(p) + b * u.actWidth + a_off(l - 1u) + i];
+// Weight-gradient tile of layer l: G[j][i] = sum_b delta[j][b] * in[i][b] for j0..j0+3, i0..i0+7.
+fn grad_tile(p: u32, l: u32, j0: u32, i0: u32) {
+  let fin = width(l);
+  let fout = width(l + 1u);
+  let B = u.B;
+  var dr = array<u32, 4>();
+  for (var q = 0u; q < TM; q++) { dr[q] = deltas_base(p) + (a_off(l) + min(j0 + q, fout - 1u)) * B; }
+  var ic = array<u32, 8>();
+  for (var r = 0u; r < TN; r++) { ic[r] = min(i0 + r, fin - 1u); }
+  let prev = in_row(p, l, 0u);
+  for (var r = 0u; r < TN; r++) { ic[r] = prev + ic[r] * B; }
+  var acc = array<vec4<f32>, 8>();
+  for (var b = 0u; b < B; b++) {
+    let d = vec4<f32>(scratch[dr[0] + b], scratch[dr[1] + b], scratch[dr[2] + b], scratch[dr[3] + b]);
+    for (var r = 0u; r < TN; r++) { acc[r] += d * scratch[ic[r] + b]; }
+  }
+  let g0 = p * u.scratchStride + w_off(l);
+  for (var r = 0u; r < TN; r++) {
+    let i = i0 + r;
+    if (i < fin) {
+      for (var q = 0u; q < TM; q++) {
+        if (j0 + q < fout) { scratch[g0 + (j0 + q) * fin + i] = acc[r][q]; }
+      }
+    }
+  }
+}
+
+// Delta tile of layer l - 1: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] * delta_l[j][b] for
+// i0..i0+3 and b0..b0+7.
+fn delta_tile(p: u32, l: u32, i0: u32, b0: u32) {
+  let fin = width(l);
+  let fout = width(l + 1u);
+  let B = u.B;
+  let wo = p * u.stride + w_off(l);
+  var ic = array<u32, 4>();
+  for (var q = 0u; q < TM; q++) { ic[q] = wo + min(i0 + q, fin - 1u); }
+  var bc = array<u32, 8>();
+  for (var r = 0u; r < TN; r++) { bc[r] = min(b0 + r, B - 1u); }
+  let drows = deltas_base(p) + a_off(l) * B;
+  var acc = array<vec4<f32>, 8>();
+  for (var j = 0u; j < fout; j++) {
+    let wj = j * fin;
+    let w = vec4<f32>(params[ic[0] + wj], params[ic[1] + wj], params[ic[2] + wj], params[ic[3] + wj]);
+    let q = drows + j * B;
+    for (var r = 0u; r < TN; r++) { acc[r] += w * scratch[q + bc[r]]; }
+  }
+  let arow = unit_row(p, l - 1u, 0u);
+  let drow = deltas_base(p) + a_off(l - 1u) * B;
+  for (var r = 0u; r < TN; r++) {
+    let b = b0 + r;
+    if (b < B) {
+      for (var q = 0u; q < TM; q++) {
+        let i = i0 + q;
+        if (i < fin) { scratch[drow + i * B + b] = acc[r][q] * activate_grad(scratch[arow + i * B + b]); }
+      }
+    }
+  }
 }
 
 @compute @workgroup_size(64)
@@ -59,48 +112,34 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Loss and dL/dz of the last layer (mean over the batch).
   var loss_part = 0.0;
-  let last_off = a_off(L - 1u);
+  let out_row = a_off(L - 1u) * B;
   for (var b = tid; b < B; b += WG) {
     let n = sample_index(p, slot, b);
-    let row = b * u.actWidth + last_off;
-    loss_part += sample_loss(p, n, ab + row, db + row, 1.0 / f32(B));
+    loss_part += sample_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B));
   }
   red_b[tid] = loss_part;
   sync_all();
 
-  // Backward, last layer first: weight and bias gradients, then deltas of the layer below.
+  // Backward, last layer first: weight gradients, bias gradients, then the deltas of the layer
+  // below, each as register tiles.
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
     let fin = width(l);
     let fout = width(l + 1u);
-    let d_off = a_off(l);
-    for (var e = tid; e < fout * fin; e += WG) {
-      let j = e / fin;
-      let i = e % fin;
-      var g = 0.0;
-      for (var b = 0u; b < B; b++) {
-        g += scratch[db + b * u.actWidth + d_off + j] * layer_input(p, l, slot, b, i);
-      }
-      scratch[gb + w_off(l) + e] = g;
-    }
+    let nj = (fout + TM - 1u) / TM;
+    let gtiles = nj * ((fin + TN - 1u) / TN);
+    for (var t = tid; t < gtiles; t += WG) { grad_tile(p, l, (t % nj) * TM, (t / nj) * TN); }
+    let drows = db + a_off(l) * B;
     for (var j = tid; j < fout; j += WG) {
       var g = 0.0;
-      for (var b = 0u; b < B; b++) { g += scratch[db + b * u.actWidth + d_off + j]; }
+      let q = drows + j * B;
+      for (var b = 0u; b < B; b++) { g += scratch[q + b]; }
       scratch[gb + b_off(l) + j] = g;
     }
     if (l > 0u) {
-      let wo = pb + w_off(l);
-      let prev = a_off(l - 1u);
-      for (var e = tid; e < B * fin; e += WG) {
-        let b = e / fin;
-        let i = e % fin;
-        var s = 0.0;
-        for (var j = 0u; j < fout; j++) {
-          s += params[wo + j * fin + i] * scratch[db + b * u.actWidth + d_off + j];
-        }
-        let a = scratch[ab + b * u.actWidth + prev + i];
-        scratch[db + b * u.actWidth + prev + i] = s * activate_grad(a);
-      }
+      let ni = (fin + TM - 1u) / TM;
+      let dtiles = ni * ((B + TN - 1u) / TN);
+      for (var t = tid; t < dtiles; t += WG) { delta_tile(p, l, (t % ni) * TM, (t / ni) * TN); }
     }
     sync_all();
   }
