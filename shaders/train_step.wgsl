@@ -36,63 +36,75 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return batchIdx[(p * u.numBatches + slot) * u.B + b];
 }
 
-// Weight-gradient tile of layer l: G[j][i] = sum_b delta[j][b] * in[i][b] for j0..j0+3, i0..i0+7.
-fn grad_tile(p: u32, l: u32, j0: u32, i0: u32) {
+// Weight-gradient tile of layer l: G[j][i] = sum_b delta[j][b] * in[i][b] for rows j0..j0+7 and
+// columns i0..i0+7. Returns the sum of squares of the gradients it wrote (for the global norm).
+fn grad_tile(p: u32, l: u32, j0: u32, i0: u32) -> f32 {
   let fin = width(l);
   let fout = width(l + 1u);
   let B = u.B;
-  var dr = array<u32, 4>();
-  for (var q = 0u; q < TM; q++) { dr[q] = deltas_base(p) + (a_off(l) + min(j0 + q, fout - 1u)) * B; }
-  var ic = array<u32, 8>();
-  for (var r = 0u; r < TN; r++) { ic[r] = min(i0 + r, fin - 1u); }
-  let prev = in_row(p, l, 0u);
-  for (var r = 0u; r < TN; r++) { ic[r] = prev + ic[r] * B; }
-  var acc = array<vec4<f32>, 8>();
+  let rows = clamped8(deltas_base(p) + a_off(l) * B, B, j0, fout - 1u);
+  let cols = clamped8(in_row(p, l, 0u), B, i0, fin - 1u);
+  var t = Tile();
   for (var b = 0u; b < B; b++) {
-    let d = vec4<f32>(scratch[dr[0] + b], scratch[dr[1] + b], scratch[dr[2] + b], scratch[dr[3] + b]);
-    for (var r = 0u; r < TN; r++) { acc[r] += d * scratch[ic[r] + b]; }
+    tile_add(&t, scratch4(rows[0], b), scratch4(rows[1], b), scratch4(cols[0], b), scratch4(cols[1], b));
   }
-  let g0 = p * u.scratchStride + w_off(l);
-  for (var r = 0u; r < TN; r++) {
-    let i = i0 + r;
-    if (i < fin) {
-      for (var q = 0u; q < TM; q++) {
-        if (j0 + q < fout) { scratch[g0 + (j0 + q) * fin + i] = acc[r][q]; }
-      }
-    }
-  }
+  // Column n of the tile is input i0 + n; its rows are units j0..j0+7 (stride fin in grads).
+  let g0 = p * u.scratchStride + w_off(l) + j0 * fin + i0;
+  if (i0 < fin) { store8(g0, fin, j0, fout, t.lo_lo[0], t.hi_lo[0]); }
+  if (i0 + 1u < fin) { store8(g0 + 1u, fin, j0, fout, t.lo_lo[1], t.hi_lo[1]); }
+  if (i0 + 2u < fin) { store8(g0 + 2u, fin, j0, fout, t.lo_lo[2], t.hi_lo[2]); }
+  if (i0 + 3u < fin) { store8(g0 + 3u, fin, j0, fout, t.lo_lo[3], t.hi_lo[3]); }
+  if (i0 + 4u < fin) { store8(g0 + 4u, fin, j0, fout, t.lo_hi[0], t.hi_hi[0]); }
+  if (i0 + 5u < fin) { store8(g0 + 5u, fin, j0, fout, t.lo_hi[1], t.hi_hi[1]); }
+  if (i0 + 6u < fin) { store8(g0 + 6u, fin, j0, fout, t.lo_hi[2], t.hi_hi[2]); }
+  if (i0 + 7u < fin) { store8(g0 + 7u, fin, j0, fout, t.lo_hi[3], t.hi_hi[3]); }
+  // Rows and columns past the end hold clamped duplicates: mask them out of the norm.
+  let rm = vec4<f32>(vec4<u32>(j0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(fout));
+  let rm_hi = vec4<f32>(vec4<u32>(j0) + vec4<u32>(4u, 5u, 6u, 7u) < vec4<u32>(fout));
+  let cm = vec4<f32>(vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(fin));
+  let cm_hi = vec4<f32>(vec4<u32>(i0) + vec4<u32>(4u, 5u, 6u, 7u) < vec4<u32>(fin));
+  return sq_masked(t.lo_lo, rm, cm) + sq_masked(t.lo_hi, rm, cm_hi) + sq_masked(t.hi_lo, rm_hi, cm) + sq_masked(t.hi_hi, rm_hi, cm_hi);
 }
 
-// Delta tile of layer l - 1: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] * delta_l[j][b] for
-// i0..i0+3 and b0..b0+7.
+// Sum of squares of the entries of m whose row mask (r) and column mask (c) are 1.
+fn sq_masked(m: mat4x4<f32>, r: vec4<f32>, c: vec4<f32>) -> f32 {
+  let rr = r;
+  return c.x * dot(m[0] * m[0], rr) + c.y * dot(m[1] * m[1], rr) + c.z * dot(m[2] * m[2], rr) + c.w * dot(m[3] * m[3], rr);
+}
+
+// Delta tile of layer l - 1: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] * delta_l[j][b] for rows
+// i0..i0+7 and samples b0..b0+7.
 fn delta_tile(p: u32, l: u32, i0: u32, b0: u32) {
   let fin = width(l);
   let fout = width(l + 1u);
   let B = u.B;
-  let wo = p * u.stride + w_off(l);
-  var ic = array<u32, 4>();
-  for (var q = 0u; q < TM; q++) { ic[q] = wo + min(i0 + q, fin - 1u); }
-  var bc = array<u32, 8>();
-  for (var r = 0u; r < TN; r++) { bc[r] = min(b0 + r, B - 1u); }
-  let drows = deltas_base(p) + a_off(l) * B;
-  var acc = array<vec4<f32>, 8>();
+  let rows = clamped8(p * u.stride + w_off(l), 1u, i0, fin - 1u);
+  let cols = clamped8(deltas_base(p) + a_off(l) * B, 1u, b0, B - 1u);
+  var t = Tile();
   for (var j = 0u; j < fout; j++) {
     let wj = j * fin;
-    let w = vec4<f32>(params[ic[0] + wj], params[ic[1] + wj], params[ic[2] + wj], params[ic[3] + wj]);
-    let q = drows + j * B;
-    for (var r = 0u; r < TN; r++) { acc[r] += w * scratch[q + bc[r]]; }
+    let q = j * B;
+    tile_add(&t, params4(rows[0], wj), params4(rows[1], wj), scratch4(cols[0], q), scratch4(cols[1], q));
   }
-  let arow = unit_row(p, l - 1u, 0u);
-  let drow = deltas_base(p) + a_off(l - 1u) * B;
-  for (var r = 0u; r < TN; r++) {
-    let b = b0 + r;
-    if (b < B) {
-      for (var q = 0u; q < TM; q++) {
-        let i = i0 + q;
-        if (i < fin) { scratch[drow + i * B + b] = acc[r][q] * activate_grad(scratch[arow + i * B + b]); }
-      }
-    }
-  }
+  // Column n of the tile is sample b0 + n; its rows are inputs i0..i0+7 (stride B).
+  let arow = unit_row(p, l - 1u, i0) + b0;
+  let drow = deltas_base(p) + (a_off(l - 1u) + i0) * B + b0;
+  if (b0 < B) { store_delta8(drow, arow, B, i0, fin, t.lo_lo[0], t.hi_lo[0]); }
+  if (b0 + 1u < B) { store_delta8(drow + 1u, arow + 1u, B, i0, fin, t.lo_lo[1], t.hi_lo[1]); }
+  if (b0 + 2u < B) { store_delta8(drow + 2u, arow + 2u, B, i0, fin, t.lo_lo[2], t.hi_lo[2]); }
+  if (b0 + 3u < B) { store_delta8(drow + 3u, arow + 3u, B, i0, fin, t.lo_lo[3], t.hi_lo[3]); }
+  if (b0 + 4u < B) { store_delta8(drow + 4u, arow + 4u, B, i0, fin, t.lo_hi[0], t.hi_hi[0]); }
+  if (b0 + 5u < B) { store_delta8(drow + 5u, arow + 5u, B, i0, fin, t.lo_hi[1], t.hi_hi[1]); }
+  if (b0 + 6u < B) { store_delta8(drow + 6u, arow + 6u, B, i0, fin, t.lo_hi[2], t.hi_hi[2]); }
+  if (b0 + 7u < B) { store_delta8(drow + 7u, arow + 7u, B, i0, fin, t.lo_hi[3], t.hi_hi[3]); }
+}
+
+// Multiplies eight deltas by the derivative of the activation found at arow + m * step and stores
+// them at drow + m * step, for the rows with first + m < end.
+fn store_delta8(drow: u32, arow: u32, step: u32, first: u32, end: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  let a_lo = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(end - 1u)) - step * first, 0u);
+  let a_hi = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(end - 1u)) - step * first, 0u);
+  store8(drow, step, first, end, lo * activate_grad4(a_lo), hi * activate_grad4(a_hi));
 }
 
 @compute @workgroup_size(64)
@@ -121,35 +133,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_all();
 
   // Backward, last layer first: weight gradients, bias gradients, then the deltas of the layer
-  // below, each as register tiles.
+  // below, each as 8 x 8 register tiles. Each invocation keeps the sum of squares it wrote.
+  var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
     let fin = width(l);
     let fout = width(l + 1u);
-    let nj = (fout + TM - 1u) / TM;
-    let gtiles = nj * ((fin + TN - 1u) / TN);
-    for (var t = tid; t < gtiles; t += WG) { grad_tile(p, l, (t % nj) * TM, (t / nj) * TN); }
+    let nj = (fout + TILE - 1u) / TILE;
+    let gtiles = nj * ((fin + TILE - 1u) / TILE);
+    for (var t = tid; t < gtiles; t += WG) { sq += grad_tile(p, l, (t % nj) * TILE, (t / nj) * TILE); }
     let drows = db + a_off(l) * B;
     for (var j = tid; j < fout; j += WG) {
       var g = 0.0;
       let q = drows + j * B;
       for (var b = 0u; b < B; b++) { g += scratch[q + b]; }
       scratch[gb + b_off(l) + j] = g;
+      sq += g * g;
     }
     if (l > 0u) {
-      let ni = (fin + TM - 1u) / TM;
-      let dtiles = ni * ((B + TN - 1u) / TN);
-      for (var t = tid; t < dtiles; t += WG) { delta_tile(p, l, (t % ni) * TM, (t / ni) * TN); }
+      let ni = (fin + TILE - 1u) / TILE;
+      let dtiles = ni * ((B + TILE - 1u) / TILE);
+      for (var t = tid; t < dtiles; t += WG) { delta_tile(p, l, (t % ni) * TILE, (t / ni) * TILE); }
     }
     sync_all();
   }
 
-  // Global gradient norm (tree reduction) and mean loss.
-  var sq = 0.0;
-  for (var k = tid; k < u.paramCount; k += WG) {
-    let g = scratch[gb + k];
-    sq += g * g;
-  }
+  // Global gradient norm and mean loss (tree reductions).
   red_a[tid] = sq;
   workgroupBarrier();
   for (var s = WG / 2u; s > 0u; s = s / 2u) {
@@ -182,16 +191,25 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc2 = 1.0 - pow(b2, t);
   let mb = p * 2u * u.stride;
   let vb = mb + u.stride;
-  for (var k = tid; k < u.paramCount; k += WG) {
-    let w = params[pb + k];
-    let g = scratch[gb + k] * scale + wd * w;
-    if (kind == 0u) {
-      params[pb + k] = w - lr * g;
-    } else if (kind == 1u) {
-      let m = mu * opt[mb + k] + g;
+  // One loop per optimizer: the branch is taken per model, so a loop whose branch is not taken
+  // runs no iterations (on SIMD backends a branch inside the loop would cost every iteration).
+  let n = u.paramCount;
+  if (kind == 0u) {
+    for (var k = tid; k < n; k += WG) {
+      let w = params[pb + k];
+      params[pb + k] = w - lr * (scratch[gb + k] * scale + wd * w);
+    }
+  } else if (kind == 1u) {
+    for (var k = tid; k < n; k += WG) {
+      let w = params[pb + k];
+      let m = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
       opt[mb + k] = m;
       params[pb + k] = w - lr * m;
-    } else {
+    }
+  } else {
+    for (var k = tid; k < n; k += WG) {
+      let w = params[pb + k];
+      let g = scratch[gb + k] * scale + wd * w;
       let m = b1 * opt[mb + k] + (1.0 - b1) * g;
       let v = b2 * opt[vb + k] + (1.0 - b2) * g * g;
       opt[mb + k] = m;
