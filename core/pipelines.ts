@@ -55,21 +55,24 @@ export function compiledPipelineCount(ctx: GpuContext): number {
 }
 
 /**
- * Returns the compute pipeline for `key`, compiling it on first use. Compile errors throw
- * GpuValidationError naming the kernel and the WGSL file and line.
+ * Returns the compute pipeline for `key` (and its override constants), compiling it on first use.
+ * Compile errors throw GpuValidationError naming the kernel and the WGSL file and line.
  */
 export async function getPipeline(
   ctx: GpuContext,
   key: string,
   src: ComposedWgsl,
-  entryPoint = "main",
+  options: { entryPoint?: string; constants?: Record<string, number> } = {},
 ): Promise<GPUComputePipeline> {
+  const entryPoint = options.entryPoint ?? "main";
+  const constants = options.constants ?? {};
+  const cacheKey = `${key}|${entryPoint}|${JSON.stringify(constants)}`;
   let cache = caches.get(ctx.device);
   if (!cache) {
     cache = new Map();
     caches.set(ctx.device, cache);
   }
-  const hit = cache.get(key);
+  const hit = cache.get(cacheKey);
   if (hit) return hit;
   const device = ctx.device;
   const module = device.createShaderModule({ label: key, code: src.code });
@@ -96,7 +99,7 @@ export async function getPipeline(
       `Cannot build pipeline for kernel "${key}": ${err.message.trim().split("\n")[0]}`,
     );
   }
-  cache.set(key, pipeline);
+  cache.set(cacheKey, pipeline);
   return pipeline;
 }
 

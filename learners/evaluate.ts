@@ -5,13 +5,20 @@
 import evalWgsl from "../shaders/evaluate.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { composeWgsl, getPipeline } from "../core/pipelines.ts";
-import { MLP_WGSL } from "./mlp_uniform.ts";
+import { MLP_WGSL, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
 
-/** Builds (once) the evaluate pipeline. */
-export function evaluatePipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+/** Builds (once per workgroup size) the evaluate pipeline. */
+export function evaluatePipeline(
+  ctx: GpuContext,
+  workgroupSize: number,
+): Promise<GPUComputePipeline> {
   return getPipeline(
     ctx,
-    "evaluate",
-    composeWgsl([MLP_WGSL, { file: "shaders/evaluate.wgsl", code: evalWgsl }]),
+    `evaluate_wg${workgroupSize}`,
+    composeWgsl([
+      mlpWorkgroupWgsl(workgroupSize),
+      MLP_WGSL,
+      { file: "shaders/evaluate.wgsl", code: evalWgsl },
+    ]),
   );
 }

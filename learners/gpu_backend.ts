@@ -382,6 +382,14 @@ export class GpuPopulation implements TrainablePopulation {
   }
 }
 
+/**
+ * Invocations per MLP workgroup: 64 on hardware; 16 on a software adapter, which runs a
+ * workgroup's invocations in sequence on one core (measured faster there with bench/bench.ts).
+ */
+export function mlpWorkgroupSize(ctx: GpuContext): number {
+  return ctx.software ? 16 : 64;
+}
+
 /** The WebGPU backend. */
 export class GpuBackend implements Backend {
   readonly kind = "gpu" as const;
@@ -396,9 +404,10 @@ export class GpuBackend implements Backend {
   /** Creates the context (or uses `ctx`) and compiles every kernel once. */
   static async create(ctx?: GpuContext, options: GpuContextOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
+    const wg = mlpWorkgroupSize(c);
     const [train, evaluate, init, sample] = await Promise.all([
-      trainStepPipeline(c),
-      evaluatePipeline(c),
+      trainStepPipeline(c, wg),
+      evaluatePipeline(c, wg),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);

@@ -10,12 +10,36 @@ import type { MlpLayout } from "./mlp_layout.ts";
 /** The shared MLP snippet. */
 export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
 
+/** The compile-time constant WG (invocations per MLP workgroup) as a WGSL part. */
+export function mlpWorkgroupWgsl(workgroupSize: number): WgslPart {
+  if (!Number.isInteger(Math.log2(workgroupSize)) || workgroupSize < 1 || workgroupSize > 256) {
+    throw new RangeError(
+      `Invalid workgroupSize: must be a power of two in [1, 256]: current value is ${workgroupSize}`,
+    );
+  }
+  return { file: "<generated: workgroup size>", code: `const WG: u32 = ${workgroupSize}u;\n` };
+}
+
 /** Bytes of the MlpParams uniform. */
 export const MLP_PARAMS_BYTES = 144;
 
+/**
+ * First scratch activation row of each layer's outputs: every layer's block has one more row than
+ * the layer's width (a row of ones that feeds the next layer's bias gradient).
+ */
+export function activationRows(layout: MlpLayout): { offsets: number[]; rows: number } {
+  const offsets: number[] = [];
+  let rows = 0;
+  for (let l = 0; l < layout.layers; l++) {
+    offsets.push(rows);
+    rows += layout.widths[l + 1]! + 1;
+  }
+  return { offsets, rows };
+}
+
 /** Per-model scratch floats: gradients, then staged inputs, activations and deltas of B samples. */
 export function scratchStride(layout: MlpLayout): number {
-  return layout.stride + (layout.inputs + 2 * layout.actWidth) * layout.batchSize;
+  return layout.stride + (layout.inputs + 1 + 2 * activationRows(layout).rows) * layout.batchSize;
 }
 
 /** Values of MlpParams that change per call. */
@@ -31,18 +55,19 @@ export interface MlpParamsOptions {
 /** Packs MlpParams (byte offsets as in shaders/_mlp.wgsl). */
 export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Array<ArrayBuffer> {
   const u = new Uint32Array(MLP_PARAMS_BYTES / 4);
+  const acts = activationRows(layout);
   for (let l = 0; l < layout.widths.length; l++) u[l] = layout.widths[l]!; // @0 widths[0..4]
   for (let l = 0; l < layout.layers; l++) {
     u[8 + l] = layout.weightOffset[l]!; // @32 w_offs
     u[12 + l] = layout.biasOffset[l]!; // @48 b_offs
-    u[16 + l] = layout.actOffset[l]!; // @64 a_offs
+    u[16 + l] = acts.offsets[l]!; // @64 a_offs
   }
   u[20] = layout.size; // @80 P
   u[21] = layout.layers; // @84 L
   u[22] = layout.batchSize; // @88 B
   u[23] = layout.stride; // @92
   u[24] = layout.paramCount; // @96
-  u[25] = layout.actWidth; // @100
+  u[25] = acts.rows; // @100 actRows
   u[26] = scratchStride(layout); // @104
   u[27] = o.numBatches; // @108
   u[28] = o.targetWidth; // @112

@@ -6,14 +6,21 @@
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { composeWgsl, getPipeline } from "../core/pipelines.ts";
-import { MLP_WGSL } from "./mlp_uniform.ts";
+import { MLP_WGSL, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
 
-/** Builds (once) the train-step pipeline. */
-export function trainStepPipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
+/** Builds (once per workgroup size) the train-step pipeline. */
+export function trainStepPipeline(
+  ctx: GpuContext,
+  workgroupSize: number,
+): Promise<GPUComputePipeline> {
   return getPipeline(
     ctx,
-    "train_step",
-    composeWgsl([MLP_WGSL, { file: "shaders/train_step.wgsl", code: trainWgsl }]),
+    `train_step_wg${workgroupSize}`,
+    composeWgsl([
+      mlpWorkgroupWgsl(workgroupSize),
+      MLP_WGSL,
+      { file: "shaders/train_step.wgsl", code: trainWgsl },
+    ]),
   );
 }
 

@@ -5,25 +5,28 @@
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).
 // scratch: (P, scratchStride) f32; per model
-//          [grads: stride][inputs: widths[0]*B][acts: actWidth*B][deltas: actWidth*B].
+//          [grads: stride][inputs: (widths[0]+1)*B][acts: actRows*B][deltas: actRows*B].
 //          Feature-major rows of B samples: the staged inputs of the batch, then unit j of layer l
 //          at row a_off(l) + j of acts (hidden after the nonlinearity, the last layer raw), and its
-//          delta dL/dz at the same row of deltas.
+//          delta dL/dz at the same row of deltas. Each input block ends with a row of ones (row
+//          widths[l] of layer l's inputs), so the bias gradient is one more weight-gradient column.
 
-const WG: u32 = 64u;
+// WG, the invocations per workgroup (one workgroup per model, a power of two), is a compile-time
+// constant prepended by the TypeScript wrapper (mlpWorkgroupWgsl): 64 on GPUs, fewer on a software
+// adapter that runs a workgroup's invocations in sequence on one core.
 
 struct MlpParams {
   widths: array<vec4<u32>, 2>, // @0   widths[0..4], unused entries 0
   w_offs: vec4<u32>,           // @32  weight offset of layers 0..3 within a model
   b_offs: vec4<u32>,           // @48  bias offset of layers 0..3
-  a_offs: vec4<u32>,           // @64  offset of layer l's outputs within an activation row
+  a_offs: vec4<u32>,           // @64  first activation row of layer l's outputs
   P: u32,                      // @80  models
   L: u32,                      // @84  layers (2..4)
   B: u32,                      // @88  batch size (also the eval chunk)
   stride: u32,                 // @92  params per model incl. padding
   paramCount: u32,             // @96
-  actWidth: u32,               // @100 outputs of all layers per sample
-  scratchStride: u32,          // @104 stride + (widths[0] + 2*actWidth)*B
+  actRows: u32,                // @100 activation rows: sum of (widths[l+1] + 1)
+  scratchStride: u32,          // @104 stride + (widths[0] + 1 + 2*actRows)*B
   numBatches: u32,             // @108 batch slots per model in the index buffer
   targetWidth: u32,            // @112 1 for labels, outputs for regression
   labelMapWidth: u32,          // @116 0 = labels as stored
@@ -71,8 +74,8 @@ fn sync_all() {
 fn model_id(wid: vec3<u32>) -> u32 { return wid.x + wid.y * u.gridX; }
 
 fn inputs_base(p: u32) -> u32 { return p * u.scratchStride + u.stride; }
-fn acts_base(p: u32) -> u32 { return inputs_base(p) + width(0u) * u.B; }
-fn deltas_base(p: u32) -> u32 { return acts_base(p) + u.actWidth * u.B; }
+fn acts_base(p: u32) -> u32 { return inputs_base(p) + (width(0u) + 1u) * u.B; }
+fn deltas_base(p: u32) -> u32 { return acts_base(p) + u.actRows * u.B; }
 
 // Index in scratch of output unit j of layer l (its feature row) for sample 0 of model p.
 fn unit_row(p: u32, l: u32, j: u32) -> u32 { return acts_base(p) + (a_off(l) + j) * u.B; }
@@ -83,13 +86,15 @@ fn in_row(p: u32, l: u32, i: u32) -> u32 {
   return unit_row(p, l - 1u, i);
 }
 
-// Copies the inputs of samples 0..nb-1 (sample_index(p, slot, b)) into the feature-major rows.
+// Copies the inputs of samples 0..nb-1 (sample_index(p, slot, b)) into the feature-major rows and
+// writes the rows of ones that close every layer's input block.
 fn stage_inputs(p: u32, slot: u32, nb: u32, tid: u32) {
   let fin = width(0u);
   let base = inputs_base(p);
   for (var b = tid; b < nb; b += WG) {
     let xr = sample_index(p, slot, b) * fin;
     for (var i = 0u; i < fin; i++) { scratch[base + i * u.B + b] = x[xr + i]; }
+    for (var l = 0u; l < u.L; l++) { scratch[in_row(p, l, width(l)) + b] = 1.0; }
   }
   sync_all();
 }
@@ -204,29 +209,46 @@ fn label_of(p: u32, n: u32) -> u32 {
   return min(c, width(u.L) - 1u);
 }
 
-// Loss of one sample whose outputs sit at o + j*stride; with d != 0xffffffff writes dL/dz * scale
-// to d + j*stride. Cross-entropy: log-sum-exp minus the label's logit; mse: mean of (o - t)^2.
-fn sample_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32) -> f32 {
+// Loss of one sample whose outputs sit at o + j*stride, and its first arg-max output.
+struct SampleLoss {
+  loss: f32,
+  best: u32,
+}
+
+// Softmax cross-entropy of one sample (log-sum-exp minus the label's logit) with a one-pass
+// running max; with d != NO_DELTA writes dL/dz * scale to d + j*stride.
+fn ce_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32) -> SampleLoss {
   let k = width(u.L);
-  if (u.lossKind == 0u) {
-    let label = label_of(p, n);
-    var m = scratch[o];
-    for (var j = 1u; j < k; j++) { m = max(m, scratch[o + j * stride]); }
-    var s = 0.0;
-    for (var j = 0u; j < k; j++) { s += exp(scratch[o + j * stride] - m); }
-    if (d != 0xffffffffu) {
-      for (var j = 0u; j < k; j++) {
-        let sm = exp(scratch[o + j * stride] - m) / s;
-        scratch[d + j * stride] = (sm - select(0.0, 1.0, j == label)) * scale;
-      }
-    }
-    return log(s) + m - scratch[o + label * stride];
+  var m = scratch[o];
+  var s = 1.0;
+  var best = 0u;
+  for (var j = 1u; j < k; j++) {
+    let z = scratch[o + j * stride];
+    let m2 = max(m, z);
+    s = s * exp(m - m2) + exp(z - m2);
+    best = select(best, j, z > m);
+    m = m2;
   }
+  let label = label_of(p, n);
+  if (d != NO_DELTA) {
+    for (var j = 0u; j < k; j++) {
+      let sm = exp(scratch[o + j * stride] - m) / s;
+      scratch[d + j * stride] = (sm - select(0.0, 1.0, j == label)) * scale;
+    }
+  }
+  return SampleLoss(log(s) + m - scratch[o + label * stride], best);
+}
+
+// Mean squared error of one sample over its outputs; with d != NO_DELTA writes dL/dz * scale.
+fn mse_loss(n: u32, o: u32, d: u32, stride: u32, scale: f32) -> SampleLoss {
+  let k = width(u.L);
   var loss = 0.0;
   for (var j = 0u; j < k; j++) {
     let diff = scratch[o + j * stride] - y[n * u.targetWidth + j];
     loss += diff * diff;
-    if (d != 0xffffffffu) { scratch[d + j * stride] = 2.0 * diff / f32(k) * scale; }
+    if (d != NO_DELTA) { scratch[d + j * stride] = 2.0 * diff / f32(k) * scale; }
   }
-  return loss / f32(k);
+  return SampleLoss(loss / f32(k), 0u);
 }
+
+const NO_DELTA: u32 = 0xffffffffu;

@@ -7,11 +7,11 @@
 //   2 evalIdx  (P, evalCount) u32      read   sample rows of model p
 //   3 labelMap (P, labelMapWidth) u32  read
 //   4 params   (P, stride) f32         read
-//   5 scratch  (P, scratchStride) f32  rw
+//   5 scratch  (P, scratchStride) f32  rw     staged inputs and activations
 //   6 results  (P, 2) f32              rw     mean loss, accuracy (argmax == label; 0 for mse)
 //   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
 //   8 u        MlpParams uniform
-// Dispatch: P workgroups of 64.
+// Dispatch: P workgroups of WG.
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -23,15 +23,15 @@
 @group(0) @binding(7) var<storage, read_write> outputs: array<f32>;
 @group(0) @binding(8) var<uniform> u: MlpParams;
 
-var<workgroup> red_a: array<f32, 64>;
-var<workgroup> red_b: array<f32, 64>;
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
 
 // For evaluation `slot` is the first sample of the current chunk.
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return evalIdx[p * u.evalCount + slot + b];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let p = model_id(wid);
   if (p >= u.P) { return; }
@@ -44,17 +44,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var c = 0u; c < E; c += u.B) {
     let nb = min(u.B, E - c);
     mlp_forward(p, c, nb, tid);
-    for (var b = tid; b < nb; b += WG) {
-      let n = sample_index(p, c, b);
-      let o = out_row + b;
-      loss_part += sample_loss(p, n, o, 0xffffffffu, u.B, 1.0);
-      var best = 0u;
-      for (var j = 1u; j < k; j++) {
-        if (scratch[o + j * u.B] > scratch[o + best * u.B]) { best = j; }
+    if (u.lossKind == 0u) {
+      for (var b = tid; b < nb; b += WG) {
+        let n = sample_index(p, c, b);
+        let r = ce_loss(p, n, out_row + b, NO_DELTA, u.B, 1.0);
+        loss_part += r.loss;
+        correct += select(0.0, 1.0, r.best == label_of(p, n));
       }
-      if (u.lossKind == 0u && best == label_of(p, n)) { correct += 1.0; }
-      if (u.mode == 1u) {
-        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[o + j * u.B]; }
+    } else {
+      for (var b = tid; b < nb; b += WG) {
+        loss_part += mse_loss(sample_index(p, c, b), out_row + b, NO_DELTA, u.B, 1.0).loss;
+      }
+    }
+    if (u.mode == 1u) {
+      for (var b = tid; b < nb; b += WG) {
+        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[out_row + b + j * u.B]; }
       }
     }
     sync_all();

@@ -28,8 +28,8 @@
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(10) var<uniform> u: MlpParams;
 
-var<workgroup> red_a: array<f32, 64>;
-var<workgroup> red_b: array<f32, 64>;
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
 var<workgroup> cur_slot: u32;
 
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
@@ -37,33 +37,45 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
 }
 
 // Weight-gradient tile of layer l: G[j][i] = sum_b delta[j][b] * in[i][b] for rows j0..j0+7 and
-// columns i0..i0+7. Returns the sum of squares of the gradients it wrote (for the global norm).
+// columns i0..i0+7, where column fin (the row of ones) is the bias gradient. Returns the sum of
+// squares of the gradients it wrote (for the global norm).
 fn grad_tile(p: u32, l: u32, j0: u32, i0: u32) -> f32 {
   let fin = width(l);
   let fout = width(l + 1u);
   let B = u.B;
   let rows = clamped8(deltas_base(p) + a_off(l) * B, B, j0, fout - 1u);
-  let cols = clamped8(in_row(p, l, 0u), B, i0, fin - 1u);
+  let cols = clamped8(in_row(p, l, 0u), B, i0, fin);
   var t = Tile();
   for (var b = 0u; b < B; b++) {
     tile_add(&t, scratch4(rows[0], b), scratch4(rows[1], b), scratch4(cols[0], b), scratch4(cols[1], b));
   }
-  // Column n of the tile is input i0 + n; its rows are units j0..j0+7 (stride fin in grads).
-  let g0 = p * u.scratchStride + w_off(l) + j0 * fin + i0;
-  if (i0 < fin) { store8(g0, fin, j0, fout, t.lo_lo[0], t.hi_lo[0]); }
-  if (i0 + 1u < fin) { store8(g0 + 1u, fin, j0, fout, t.lo_lo[1], t.hi_lo[1]); }
-  if (i0 + 2u < fin) { store8(g0 + 2u, fin, j0, fout, t.lo_lo[2], t.hi_lo[2]); }
-  if (i0 + 3u < fin) { store8(g0 + 3u, fin, j0, fout, t.lo_lo[3], t.hi_lo[3]); }
-  if (i0 + 4u < fin) { store8(g0 + 4u, fin, j0, fout, t.lo_hi[0], t.hi_hi[0]); }
-  if (i0 + 5u < fin) { store8(g0 + 5u, fin, j0, fout, t.lo_hi[1], t.hi_hi[1]); }
-  if (i0 + 6u < fin) { store8(g0 + 6u, fin, j0, fout, t.lo_hi[2], t.hi_hi[2]); }
-  if (i0 + 7u < fin) { store8(g0 + 7u, fin, j0, fout, t.lo_hi[3], t.hi_hi[3]); }
+  // Column n of the tile is input i0 + n; its rows are units j0..j0+7.
+  store_grad_col(p, l, j0, i0, t.lo_lo[0], t.hi_lo[0]);
+  store_grad_col(p, l, j0, i0 + 1u, t.lo_lo[1], t.hi_lo[1]);
+  store_grad_col(p, l, j0, i0 + 2u, t.lo_lo[2], t.hi_lo[2]);
+  store_grad_col(p, l, j0, i0 + 3u, t.lo_lo[3], t.hi_lo[3]);
+  store_grad_col(p, l, j0, i0 + 4u, t.lo_hi[0], t.hi_hi[0]);
+  store_grad_col(p, l, j0, i0 + 5u, t.lo_hi[1], t.hi_hi[1]);
+  store_grad_col(p, l, j0, i0 + 6u, t.lo_hi[2], t.hi_hi[2]);
+  store_grad_col(p, l, j0, i0 + 7u, t.lo_hi[3], t.hi_hi[3]);
   // Rows and columns past the end hold clamped duplicates: mask them out of the norm.
   let rm = vec4<f32>(vec4<u32>(j0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(fout));
   let rm_hi = vec4<f32>(vec4<u32>(j0) + vec4<u32>(4u, 5u, 6u, 7u) < vec4<u32>(fout));
-  let cm = vec4<f32>(vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(fin));
-  let cm_hi = vec4<f32>(vec4<u32>(i0) + vec4<u32>(4u, 5u, 6u, 7u) < vec4<u32>(fin));
+  let cm = vec4<f32>(vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u) <= vec4<u32>(fin));
+  let cm_hi = vec4<f32>(vec4<u32>(i0) + vec4<u32>(4u, 5u, 6u, 7u) <= vec4<u32>(fin));
   return sq_masked(t.lo_lo, rm, cm) + sq_masked(t.lo_hi, rm, cm_hi) + sq_masked(t.hi_lo, rm_hi, cm) + sq_masked(t.hi_hi, rm_hi, cm_hi);
+}
+
+// Stores gradient column i (rows j0..j0+7) of layer l: weights for i < fin, the bias for i = fin.
+fn store_grad_col(p: u32, l: u32, j0: u32, i: u32, lo: vec4<f32>, hi: vec4<f32>) {
+  let fin = width(l);
+  let fout = width(l + 1u);
+  let g = p * u.scratchStride;
+  if (i < fin) {
+    store8(g + w_off(l) + j0 * fin + i, fin, j0, fout, lo, hi);
+  } else if (i == fin) {
+    store8(g + b_off(l) + j0, 1u, j0, fout, lo, hi);
+  }
 }
 
 // Sum of squares of the entries of m whose row mask (r) and column mask (c) are 1.
@@ -107,7 +119,7 @@ fn store_delta8(drow: u32, arow: u32, step: u32, first: u32, end: u32, lo: vec4<
   store8(drow, step, first, end, lo * activate_grad4(a_lo), hi * activate_grad4(a_hi));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let p = model_id(wid);
   if (p >= u.P) { return; }
@@ -125,31 +137,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Loss and dL/dz of the last layer (mean over the batch).
   var loss_part = 0.0;
   let out_row = a_off(L - 1u) * B;
-  for (var b = tid; b < B; b += WG) {
-    let n = sample_index(p, slot, b);
-    loss_part += sample_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B));
+  // One loop per loss kind, so that the loop of the other kind runs no iterations.
+  if (u.lossKind == 0u) {
+    for (var b = tid; b < B; b += WG) {
+      let n = sample_index(p, slot, b);
+      loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B)).loss;
+    }
+  } else {
+    for (var b = tid; b < B; b += WG) {
+      let n = sample_index(p, slot, b);
+      loss_part += mse_loss(n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B)).loss;
+    }
   }
   red_b[tid] = loss_part;
   sync_all();
 
-  // Backward, last layer first: weight gradients, bias gradients, then the deltas of the layer
-  // below, each as 8 x 8 register tiles. Each invocation keeps the sum of squares it wrote.
+  // Backward, last layer first: weight and bias gradients, then the deltas of the layer below,
+  // each as 8 x 8 register tiles. Each invocation keeps the sum of squares it wrote.
   var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
     let fin = width(l);
     let fout = width(l + 1u);
     let nj = (fout + TILE - 1u) / TILE;
-    let gtiles = nj * ((fin + TILE - 1u) / TILE);
+    let gtiles = nj * ((fin + TILE) / TILE);
     for (var t = tid; t < gtiles; t += WG) { sq += grad_tile(p, l, (t % nj) * TILE, (t / nj) * TILE); }
-    let drows = db + a_off(l) * B;
-    for (var j = tid; j < fout; j += WG) {
-      var g = 0.0;
-      let q = drows + j * B;
-      for (var b = 0u; b < B; b++) { g += scratch[q + b]; }
-      scratch[gb + b_off(l) + j] = g;
-      sq += g * g;
-    }
     if (l > 0u) {
       let ni = (fin + TILE - 1u) / TILE;
       let dtiles = ni * ((B + TILE - 1u) / TILE);
