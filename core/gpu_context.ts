@@ -31,6 +31,22 @@ export const WANTED_LIMITS = {
   maxBufferSize: 2 ** 31 - 1,
 } as const;
 
+/**
+ * Mesa's software Vulkan driver prints an error line when XDG_RUNTIME_DIR is unset; point it at a
+ * private temporary folder (mode 0700) in that case. Harmless elsewhere.
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/metaforge-xdg-${Deno.uid() ?? 0}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.chmodSync(dir, 0o700);
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch {
+    // Without env or write permission, keep the environment as it is.
+  }
+}
+
 /** Options for `GpuContext.create`. */
 export interface GpuContextOptions {
   /** Power preference passed to requestAdapter. */
@@ -71,6 +87,7 @@ export class GpuContext {
 
   /** Requests an adapter and a device; throws GpuUnavailableError when WebGPU is missing. */
   static async create(options: GpuContextOptions = {}): Promise<GpuContext> {
+    ensureRuntimeDir();
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) {
       throw new GpuUnavailableError(

@@ -13,6 +13,7 @@
  * @module
  */
 
+import "./_quiet_deprecations.ts";
 import D3Node from "d3-node";
 import type { CurveBand } from "./stats.ts";
 

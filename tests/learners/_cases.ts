@@ -2,7 +2,7 @@
 import { Rng } from "../../core/rng.ts";
 import type { Backend, TrainablePopulation } from "../../learners/backend.ts";
 import type { Dataset } from "../../learners/dataset.ts";
-import { type Knobs, type OptimizerKind } from "../../learners/knobs.ts";
+import type { Knobs, OptimizerKind } from "../../learners/knobs.ts";
 import type { PopulationSpec } from "../../learners/mlp_layout.ts";
 
 /** A parity case: a spec, a data set and per-model knobs. */

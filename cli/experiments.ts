@@ -1,0 +1,5 @@
+/**
+ * Registers every experiment the command line knows (import for the side effect).
+ * @module
+ */
+import "../meta/lr_sweep.ts";

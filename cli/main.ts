@@ -1,0 +1,238 @@
+/**
+ * The `metaforge` command line: `train`, `bench`, `info`, `report`, `list`. Every command takes
+ * `--help`. Bad flags or config exit with code 2 and one line naming the problem; nothing is
+ * written before the config is valid.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, readConfigFile } from "../core/config_schema.ts";
+import {
+  getExperiment,
+  listExperiments,
+  renderRun,
+  resolveConfig,
+  runExperiment,
+  type Scale,
+  SCALES,
+} from "../core/experiment.ts";
+import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
+import { benchMain } from "../bench/bench.ts";
+import "./experiments.ts";
+
+const USAGE = `Usage: metaforge <command> [options]
+
+Commands:
+  train [NAME...]   run the experiment suite (every registered experiment), or the named ones
+  bench             throughput of the GPU path and the CPU twin (deno task bench --help)
+  info              WebGPU adapter, limits, backend and versions
+  report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
+  list              list the registered experiments
+
+Run 'metaforge <command> --help' for a command's options.`;
+
+const TRAIN_HELP = `Usage: metaforge train [NAME...] [options]
+
+Runs every registered experiment (or the named ones) and writes one run folder per experiment
+under --out: config.json, metrics.csv, summary.json, plots/*.svg, report.md, dashboard.html.
+
+Options:
+  --config FILE     JSON config merged over the scale preset (one experiment: its fields;
+                    several: { "<name>": {...} })
+  --seed N          run seed, integer in [0, 4294967295] (default 0)
+  --out DIR         parent folder of the run folders (default runs)
+  --backend B       gpu | cpu | auto (default auto: the GPU when an adapter exists)
+  --scale S         smoke | default | full (default default)
+  --quiet           no progress output
+  -h, --help        this help`;
+
+/** Thrown for bad command-line input; exits with code 2. */
+class UsageError extends Error {}
+
+function parseSeed(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new UsageError(
+      `Invalid --seed: must be an integer in [0, 4294967295]: current value is ${v}`,
+    );
+  }
+  return n;
+}
+
+async function trainCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string", default: "runs" },
+      backend: { type: "string", default: "auto" },
+      scale: { type: "string", default: "default" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  const seed = parseSeed(values.seed);
+  if (!["auto", "gpu", "cpu"].includes(values.backend)) {
+    throw new UsageError(
+      `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
+    );
+  }
+  if (!SCALES.includes(values.scale as Scale)) {
+    throw new UsageError(
+      `Invalid --scale: must be smoke, default or full: current value is ${values.scale}`,
+    );
+  }
+  const experiments = positionals.length > 0
+    ? positionals.map((n) => getExperiment(n))
+    : listExperiments();
+  const fileConfig = values.config ? await readConfigFile(values.config) : undefined;
+  // Validate every experiment's config before running any of them (nothing is written on error).
+  const plans = experiments.map((exp) => {
+    let raw: Record<string, unknown> = {};
+    if (fileConfig !== undefined) {
+      if (typeof fileConfig !== "object" || fileConfig === null || Array.isArray(fileConfig)) {
+        throw new ConfigError(`Invalid config file ${values.config}: must be a JSON object`, {
+          field: "",
+          source: values.config,
+        });
+      }
+      const section = experiments.length > 1
+        ? (fileConfig as Record<string, unknown>)[exp.name]
+        : fileConfig;
+      raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
+    }
+    if (values.backend !== "auto" || raw.backend === undefined) raw.backend = values.backend;
+    return { exp, raw };
+  });
+  if (fileConfig !== undefined && experiments.length > 1) {
+    const names = new Set(experiments.map((e) => e.name));
+    for (const key of Object.keys(fileConfig as object)) {
+      if (!names.has(key)) {
+        throw new ConfigError(
+          `Invalid config field "${key}" in ${values.config}: must be one of ${
+            [...names].join(", ")
+          }`,
+          { field: key, source: values.config },
+        );
+      }
+    }
+  }
+  const options = (raw: Record<string, unknown>) => ({
+    rawConfig: raw,
+    source: values.config ?? "command line",
+    scale: values.scale as Scale,
+    seed,
+    outDir: values.out,
+    quiet: values.quiet,
+  });
+  // Every experiment's config is validated before any of them runs or writes anything.
+  for (const { exp, raw } of plans) resolveConfig(exp, options(raw));
+  for (const { exp, raw } of plans) {
+    const outcome = await runExperiment(exp, options(raw));
+    console.log(`${exp.name}: ${outcome.dir}`);
+    for (const [k, v] of Object.entries(outcome.summary)) {
+      console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
+    }
+  }
+  return 0;
+}
+
+async function infoCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { help: { type: "boolean", short: "h", default: false } },
+  });
+  if (values.help) {
+    console.log(
+      "Usage: metaforge info\n\nPrints the WebGPU adapter, the device limits the kernels use, the backend and versions.",
+    );
+    return 0;
+  }
+  console.log(
+    `deno ${Deno.version.deno}, v8 ${Deno.version.v8}, typescript ${Deno.version.typescript}`,
+  );
+  try {
+    const ctx = await GpuContext.create();
+    console.log(ctx.describe());
+    console.log("backend: gpu");
+    for (const k of Object.keys(WANTED_LIMITS) as (keyof typeof WANTED_LIMITS)[]) {
+      console.log(`  ${k}: ${ctx.limit(k)}`);
+    }
+    console.log(`  subgroups: ${ctx.subgroups}`);
+    ctx.destroy();
+  } catch (e) {
+    if (!(e instanceof GpuUnavailableError)) throw e;
+    console.log(`${e.message}; backend: cpu`);
+  }
+  return 0;
+}
+
+async function reportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { help: { type: "boolean", short: "h", default: false } },
+  });
+  if (values.help) {
+    console.log(
+      "Usage: metaforge report RUN_DIR\n\nRe-renders plots/*.svg, report.md and dashboard.html of a run folder from its files.",
+    );
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("report takes exactly one RUN_DIR");
+  const r = await renderRun(positionals[0]!);
+  for (const f of r.files) console.log(f);
+  return 0;
+}
+
+function listCommand(): number {
+  for (const e of listExperiments()) console.log(`${e.name}\t${e.description}`);
+  return 0;
+}
+
+/** Runs the command line; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case "train":
+        return await trainCommand(rest);
+      case "bench":
+        return await benchMain(rest);
+      case "info":
+        return await infoCommand(rest);
+      case "report":
+        return await reportCommand(rest);
+      case "list":
+        return listCommand();
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(
+          `Unknown command "${command}": must be one of train, bench, info, report, list`,
+        );
+    }
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(`metaforge: ${e.message}`);
+      return 2;
+    }
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`metaforge: ${(e as Error).message.split("\n")[0]}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

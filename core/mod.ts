@@ -1,0 +1,20 @@
+/**
+ * Core: WebGPU context, buffers and pipelines, the counter-based RNG twin, config validation,
+ * run folders, statistics, plots, reports, dashboards, progress and the experiment registry.
+ * @module
+ */
+export * from "./gpu_context.ts";
+export * from "./buffers.ts";
+export * from "./pipelines.ts";
+export * from "./rng.ts";
+export * from "./rng_fill.ts";
+export * from "./atomic.ts";
+export * from "./stats.ts";
+export * from "./config_schema.ts";
+export * from "./run_dir.ts";
+export * from "./checkpoint.ts";
+export * from "./plots.ts";
+export * from "./report.ts";
+export * from "./dashboard.ts";
+export * from "./progress.ts";
+export * from "./experiment.ts";

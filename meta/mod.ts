@@ -1,0 +1,5 @@
+/**
+ * Meta level: experiments that tune, evolve and meta-learn populations.
+ * @module
+ */
+export * from "./lr_sweep.ts";
