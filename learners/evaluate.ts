@@ -5,18 +5,18 @@
 import evalWgsl from "../shaders/evaluate.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { composeWgsl, getPipeline } from "../core/pipelines.ts";
-import { MLP_WGSL, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import { MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
 
-/** Builds (once per workgroup size) the evaluate pipeline. */
+/** Builds (once per grouping) the evaluate pipeline. */
 export function evaluatePipeline(
   ctx: GpuContext,
-  workgroupSize: number,
+  g: MlpGrouping,
 ): Promise<GPUComputePipeline> {
   return getPipeline(
     ctx,
-    `evaluate_wg${workgroupSize}`,
+    `evaluate_${g.modelsPerGroup}x${g.roles}`,
     composeWgsl([
-      mlpWorkgroupWgsl(workgroupSize),
+      mlpWorkgroupWgsl(g),
       MLP_WGSL,
       { file: "shaders/evaluate.wgsl", code: evalWgsl },
     ]),

@@ -27,7 +27,13 @@ import { initParamsPipeline, packInitParams } from "./init_params.ts";
 import { KNOB_STRIDE, type Knobs } from "./knobs.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
-import { MLP_PARAMS_BYTES, packMlpParams, scratchStride } from "./mlp_uniform.ts";
+import {
+  MLP_PARAMS_BYTES,
+  type MlpGrouping,
+  packMlpParams,
+  paddedModels,
+  scratchStride,
+} from "./mlp_uniform.ts";
 import { packSampleParams, sampleBatchesPipeline } from "./sample_batches.ts";
 import { encodeTrainSteps, trainStepPipeline } from "./train_step.ts";
 import { PopulationChecks } from "./_population_base.ts";
@@ -68,6 +74,7 @@ export class GpuDataset implements BackendDataset {
 }
 
 interface Pipelines {
+  grouping: MlpGrouping;
   train: GPUComputePipeline;
   evaluate: GPUComputePipeline;
   init: GPUComputePipeline;
@@ -81,6 +88,8 @@ export class GpuPopulation implements TrainablePopulation {
   #checks: PopulationChecks;
   #pipes: Pipelines;
   #grid: [number, number];
+  /** Models the kernels run: the population padded to a multiple of the models per workgroup. */
+  #padded: number;
   /** (P, stride) parameters. */
   readonly params: GPUBuffer;
   /** (P, 2, stride) optimizer moments. */
@@ -107,21 +116,24 @@ export class GpuPopulation implements TrainablePopulation {
     this.layout = L;
     this.ctx = ctx;
     this.#pipes = pipes;
-    this.#grid = dispatchGrid(L.size);
+    // Padded models train on zero knobs (learning rate 0) and are never read back.
+    this.#padded = paddedModels(L.size, pipes.grouping);
+    const Pp = this.#padded;
+    this.#grid = dispatchGrid(Pp / pipes.grouping.modelsPerGroup);
     const maxBinding = ctx.device.limits.maxStorageBufferBindingSize;
-    const scratchBytes = L.size * scratchStride(L) * 4;
+    const scratchBytes = Pp * scratchStride(L) * 4;
     if (scratchBytes > maxBinding) {
       throw new RangeError(
         `Cannot create population as its scratch (P*(stride+2*batchSize*actWidth)*4 bytes) must be <= ${maxBinding} on this adapter: current value is ${scratchBytes} (reduce size or batchSize)`,
       );
     }
-    this.params = createStorageBuffer(ctx, L.size * L.stride * 4, "params");
-    this.opt = createStorageBuffer(ctx, L.size * 2 * L.stride * 4, "opt");
+    this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
+    this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
     this.scratch = createStorageBuffer(ctx, scratchBytes, "scratch");
-    this.steps = createStorageBuffer(ctx, L.size * 4, "steps");
-    this.metrics = createStorageBuffer(ctx, L.size * 16, "metrics");
-    this.knobs = createStorageBuffer(ctx, L.size * KNOB_STRIDE * 4, "knobs");
-    this.#batchIdx = createStorageBuffer(ctx, L.size * L.batchSize * 4, "batch-idx");
+    this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
+    this.metrics = createStorageBuffer(ctx, Pp * 16, "metrics");
+    this.knobs = createStorageBuffer(ctx, Pp * KNOB_STRIDE * 4, "knobs");
+    this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");
     this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
     this.#uniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params");
     this.#gradUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params");
@@ -149,7 +161,9 @@ export class GpuPopulation implements TrainablePopulation {
     this.ctx.device.queue.writeBuffer(this.knobs, 0, this.#checks.knobTable(knobs));
   }
 
-  #ensureBatchBuffer(n: number): void {
+  /** Makes the batch buffer hold `perModel` indices for every (padded) model; padding reads row 0. */
+  #ensureBatchBuffer(perModel: number): void {
+    const n = this.#padded * perModel;
     if (this.#batchIdx.size < n * 4) {
       this.#batchIdx.destroy();
       this.#batchIdx = createStorageBuffer(this.ctx, n * 4, "batch-idx");
@@ -158,7 +172,7 @@ export class GpuPopulation implements TrainablePopulation {
 
   setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {
     this.#checks.checkBatches(indices, numBatches);
-    this.#ensureBatchBuffer(indices.length);
+    this.#ensureBatchBuffer(numBatches * this.layout.batchSize);
     this.ctx.device.queue.writeBuffer(this.#batchIdx, 0, indices);
     this.#numBatches = numBatches;
   }
@@ -166,7 +180,7 @@ export class GpuPopulation implements TrainablePopulation {
   sampleBatches(o: SampleBatchesOptions): void {
     this.#checks.checkSampleOptions(o);
     const perModel = o.numBatches * this.layout.batchSize;
-    this.#ensureBatchBuffer(this.layout.size * perModel);
+    this.#ensureBatchBuffer(perModel);
     const ranges = createStorageBufferFrom(this.ctx, new Uint32Array(o.ranges), "ranges");
     const { data, grid } = packSampleParams(this.layout.size, perModel, o.seed, o.round);
     const ub = createUniformBuffer(this.ctx, data.byteLength, "sample-params");
@@ -206,6 +220,7 @@ export class GpuPopulation implements TrainablePopulation {
 
   #writeUniform(buf: GPUBuffer, d: GpuDataset, mode: number, evalCount: number): void {
     const u = packMlpParams(this.layout, {
+      models: this.#padded,
       numBatches: this.#numBatches,
       labelMapWidth: this.#checks.labelMapWidth,
       targetWidth: d.targetWidth,
@@ -290,9 +305,10 @@ export class GpuPopulation implements TrainablePopulation {
     this.#checks.checkData(data, maxRow);
     const d = this.#asGpu(data);
     const P = this.layout.size;
-    const idx = createStorageBufferFrom(this.ctx, indices, "eval-idx");
-    const results = createStorageBuffer(this.ctx, P * 8, "eval-results");
-    const outCount = options.outputs ? P * count * this.layout.outputs : 1;
+    const idx = createStorageBuffer(this.ctx, this.#padded * count * 4, "eval-idx");
+    this.ctx.device.queue.writeBuffer(idx, 0, indices);
+    const results = createStorageBuffer(this.ctx, this.#padded * 8, "eval-results");
+    const outCount = options.outputs ? this.#padded * count * this.layout.outputs : 1;
     const outputs = createStorageBuffer(this.ctx, outCount * 4, "eval-outputs");
     this.#writeUniform(this.#evalUniform, d, options.outputs ? 1 : 0, count);
     const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
@@ -323,7 +339,9 @@ export class GpuPopulation implements TrainablePopulation {
       accuracy[p] = r[2 * p + 1]!;
     }
     const out: EvalResult = { loss, accuracy };
-    if (options.outputs) out.outputs = await readF32(this.ctx, outputs, outCount);
+    if (options.outputs) {
+      out.outputs = await readF32(this.ctx, outputs, P * count * this.layout.outputs);
+    }
     idx.destroy();
     results.destroy();
     outputs.destroy();
@@ -383,11 +401,17 @@ export class GpuPopulation implements TrainablePopulation {
 }
 
 /**
- * Invocations per MLP workgroup: 64 on hardware; 16 on a software adapter, which runs a
- * workgroup's invocations in sequence on one core (measured faster there with bench/bench.ts).
+ * How MLP workgroups are shared. On hardware, one model per workgroup of 64 invocations. On a
+ * software adapter, which runs a workgroup's invocations in sequence on one core, eight SIMD lanes
+ * doing the same work for eight models waste no lanes (measured with bench/bench.ts).
  */
-export function mlpWorkgroupSize(ctx: GpuContext): number {
-  return ctx.software ? 16 : 64;
+export function mlpGrouping(ctx: GpuContext): MlpGrouping {
+  const env = Deno.env.get("METAFORGE_MLP_GROUPING");
+  if (env) {
+    const [m, r] = env.split("x").map(Number);
+    return { modelsPerGroup: m!, roles: r! };
+  }
+  return ctx.software ? { modelsPerGroup: 8, roles: 2 } : { modelsPerGroup: 1, roles: 64 };
 }
 
 /** The WebGPU backend. */
@@ -404,14 +428,14 @@ export class GpuBackend implements Backend {
   /** Creates the context (or uses `ctx`) and compiles every kernel once. */
   static async create(ctx?: GpuContext, options: GpuContextOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
-    const wg = mlpWorkgroupSize(c);
+    const grouping = mlpGrouping(c);
     const [train, evaluate, init, sample] = await Promise.all([
-      trainStepPipeline(c, wg),
-      evaluatePipeline(c, wg),
+      trainStepPipeline(c, grouping),
+      evaluatePipeline(c, grouping),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
-    return new GpuBackend(c, { train, evaluate, init, sample });
+    return new GpuBackend(c, { grouping, train, evaluate, init, sample });
   }
 
   describe(): string {

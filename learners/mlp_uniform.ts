@@ -10,14 +10,43 @@ import type { MlpLayout } from "./mlp_layout.ts";
 /** The shared MLP snippet. */
 export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
 
-/** The compile-time constant WG (invocations per MLP workgroup) as a WGSL part. */
-export function mlpWorkgroupWgsl(workgroupSize: number): WgslPart {
-  if (!Number.isInteger(Math.log2(workgroupSize)) || workgroupSize < 1 || workgroupSize > 256) {
+/** How the invocations of an MLP workgroup are shared: MPG models with ROLES invocations each. */
+export interface MlpGrouping {
+  /** Models per workgroup. */
+  modelsPerGroup: number;
+  /** Invocations per model. */
+  roles: number;
+}
+
+function checkPow2(name: string, v: number): void {
+  if (!Number.isInteger(Math.log2(v)) || v < 1 || v > 256) {
     throw new RangeError(
-      `Invalid workgroupSize: must be a power of two in [1, 256]: current value is ${workgroupSize}`,
+      `Invalid ${name}: must be a power of two in [1, 256]: current value is ${v}`,
     );
   }
-  return { file: "<generated: workgroup size>", code: `const WG: u32 = ${workgroupSize}u;\n` };
+}
+
+/** The compile-time constants MPG, ROLES and WG = MPG * ROLES as a WGSL part. */
+export function mlpWorkgroupWgsl(g: MlpGrouping): WgslPart {
+  checkPow2("modelsPerGroup", g.modelsPerGroup);
+  checkPow2("roles", g.roles);
+  if (g.modelsPerGroup * g.roles > 256) {
+    throw new RangeError(
+      `Invalid grouping: modelsPerGroup*roles must be <= 256: current value is ${
+        g.modelsPerGroup * g.roles
+      }`,
+    );
+  }
+  return {
+    file: "<generated: workgroup grouping>",
+    code:
+      `const MPG: u32 = ${g.modelsPerGroup}u;\nconst ROLES: u32 = ${g.roles}u;\nconst WG: u32 = MPG * ROLES;\n`,
+  };
+}
+
+/** A population's model count padded up to a multiple of the models per workgroup. */
+export function paddedModels(size: number, g: MlpGrouping): number {
+  return Math.ceil(size / g.modelsPerGroup) * g.modelsPerGroup;
 }
 
 /** Bytes of the MlpParams uniform. */
@@ -44,6 +73,8 @@ export function scratchStride(layout: MlpLayout): number {
 
 /** Values of MlpParams that change per call. */
 export interface MlpParamsOptions {
+  /** Models the kernel runs (the padded population size). */
+  models: number;
   numBatches: number;
   labelMapWidth: number;
   targetWidth: number;
@@ -62,7 +93,7 @@ export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Arr
     u[12 + l] = layout.biasOffset[l]!; // @48 b_offs
     u[16 + l] = acts.offsets[l]!; // @64 a_offs
   }
-  u[20] = layout.size; // @80 P
+  u[20] = o.models; // @80 P
   u[21] = layout.layers; // @84 L
   u[22] = layout.batchSize; // @88 B
   u[23] = layout.stride; // @92

@@ -6,18 +6,18 @@
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { composeWgsl, getPipeline } from "../core/pipelines.ts";
-import { MLP_WGSL, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import { MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
 
-/** Builds (once per workgroup size) the train-step pipeline. */
+/** Builds (once per grouping) the train-step pipeline. */
 export function trainStepPipeline(
   ctx: GpuContext,
-  workgroupSize: number,
+  g: MlpGrouping,
 ): Promise<GPUComputePipeline> {
   return getPipeline(
     ctx,
-    `train_step_wg${workgroupSize}`,
+    `train_step_${g.modelsPerGroup}x${g.roles}`,
     composeWgsl([
-      mlpWorkgroupWgsl(workgroupSize),
+      mlpWorkgroupWgsl(g),
       MLP_WGSL,
       { file: "shaders/train_step.wgsl", code: trainWgsl },
     ]),

@@ -11,9 +11,11 @@
 //          delta dL/dz at the same row of deltas. Each input block ends with a row of ones (row
 //          widths[l] of layer l's inputs), so the bias gradient is one more weight-gradient column.
 
-// WG, the invocations per workgroup (one workgroup per model, a power of two), is a compile-time
-// constant prepended by the TypeScript wrapper (mlpWorkgroupWgsl): 64 on GPUs, fewer on a software
-// adapter that runs a workgroup's invocations in sequence on one core.
+// A workgroup serves MPG models with ROLES invocations each (WG = MPG * ROLES): invocation tid works
+// for model tid % MPG in role tid / MPG, so the invocations of one SIMD group can be different
+// models doing the same work. MPG and ROLES (powers of two) are compile-time constants prepended
+// by the TypeScript wrapper (mlpWorkgroupWgsl): 1 x 64 on GPUs, 8 models on a software adapter.
+// Populations are padded to a multiple of MPG models.
 
 struct MlpParams {
   widths: array<vec4<u32>, 2>, // @0   widths[0..4], unused entries 0
@@ -71,7 +73,8 @@ fn sync_all() {
   workgroupBarrier();
 }
 
-fn model_id(wid: vec3<u32>) -> u32 { return wid.x + wid.y * u.gridX; }
+// First model of the workgroup.
+fn group_id(wid: vec3<u32>) -> u32 { return (wid.x + wid.y * u.gridX) * MPG; }
 
 fn inputs_base(p: u32) -> u32 { return p * u.scratchStride + u.stride; }
 fn acts_base(p: u32) -> u32 { return inputs_base(p) + (width(0u) + 1u) * u.B; }
@@ -88,10 +91,10 @@ fn in_row(p: u32, l: u32, i: u32) -> u32 {
 
 // Copies the inputs of samples 0..nb-1 (sample_index(p, slot, b)) into the feature-major rows and
 // writes the rows of ones that close every layer's input block.
-fn stage_inputs(p: u32, slot: u32, nb: u32, tid: u32) {
+fn stage_inputs(p: u32, slot: u32, nb: u32, r: u32) {
   let fin = width(0u);
   let base = inputs_base(p);
-  for (var b = tid; b < nb; b += WG) {
+  for (var b = r; b < nb; b += ROLES) {
     let xr = sample_index(p, slot, b) * fin;
     for (var i = 0u; i < fin; i++) { scratch[base + i * u.B + b] = x[xr + i]; }
     for (var l = 0u; l < u.L; l++) { scratch[in_row(p, l, width(l)) + b] = 1.0; }
@@ -191,13 +194,13 @@ fn forward_tile(p: u32, nb: u32, l: u32, j0: u32, b0: u32) {
   if (b0 + 7u < nb) { store8(out + 7u, B, j0, fout, t.lo_hi[3], t.hi_hi[3]); }
 }
 
-// Forward pass of model p on nb samples (sample_index(p, slot, b), b < nb); all invocations call it.
-fn mlp_forward(p: u32, slot: u32, nb: u32, tid: u32) {
-  stage_inputs(p, slot, nb, tid);
+// Forward pass of model p on nb samples (sample_index(p, slot, b), b < nb); every role calls it.
+fn mlp_forward(p: u32, slot: u32, nb: u32, r: u32) {
+  stage_inputs(p, slot, nb, r);
   for (var l = 0u; l < u.L; l++) {
     let nj = (width(l + 1u) + TILE - 1u) / TILE;
     let tiles = nj * ((nb + TILE - 1u) / TILE);
-    for (var t = tid; t < tiles; t += WG) { forward_tile(p, nb, l, (t % nj) * TILE, (t / nj) * TILE); }
+    for (var t = r; t < tiles; t += ROLES) { forward_tile(p, nb, l, (t % nj) * TILE, (t / nj) * TILE); }
     sync_all();
   }
 }

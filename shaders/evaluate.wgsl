@@ -11,7 +11,7 @@
 //   6 results  (P, 2) f32              rw     mean loss, accuracy (argmax == label; 0 for mse)
 //   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
 //   8 u        MlpParams uniform
-// Dispatch: P workgroups of WG.
+// Dispatch: P / MPG workgroups of WG invocations.
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -33,8 +33,10 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let p = model_id(wid);
-  if (p >= u.P) { return; }
+  let m = tid % MPG;
+  let r = tid / MPG;
+  if (group_id(wid) >= u.P) { return; }
+  let p = group_id(wid) + m;
   let E = u.evalCount;
   let k = width(u.L);
   let ab = acts_base(p);
@@ -43,21 +45,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var correct = 0.0;
   for (var c = 0u; c < E; c += u.B) {
     let nb = min(u.B, E - c);
-    mlp_forward(p, c, nb, tid);
+    mlp_forward(p, c, nb, r);
     if (u.lossKind == 0u) {
-      for (var b = tid; b < nb; b += WG) {
+      for (var b = r; b < nb; b += ROLES) {
         let n = sample_index(p, c, b);
         let r = ce_loss(p, n, out_row + b, NO_DELTA, u.B, 1.0);
         loss_part += r.loss;
         correct += select(0.0, 1.0, r.best == label_of(p, n));
       }
     } else {
-      for (var b = tid; b < nb; b += WG) {
+      for (var b = r; b < nb; b += ROLES) {
         loss_part += mse_loss(sample_index(p, c, b), out_row + b, NO_DELTA, u.B, 1.0).loss;
       }
     }
     if (u.mode == 1u) {
-      for (var b = tid; b < nb; b += WG) {
+      for (var b = r; b < nb; b += ROLES) {
         for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[out_row + b + j * u.B]; }
       }
     }
@@ -66,15 +68,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   red_a[tid] = loss_part;
   red_b[tid] = correct;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (tid < s) {
-      red_a[tid] += red_a[tid + s];
-      red_b[tid] += red_b[tid + s];
+  // Sum over the roles of each model: slot tid = r * MPG + m.
+  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
+    if (r < s) {
+      red_a[tid] += red_a[tid + s * MPG];
+      red_b[tid] += red_b[tid + s * MPG];
     }
     workgroupBarrier();
   }
-  if (tid == 0u) {
-    results[p * 2u] = red_a[0] / f32(E);
-    results[p * 2u + 1u] = red_b[0] / f32(E);
+  if (r == 0u) {
+    results[p * 2u] = red_a[m] / f32(E);
+    results[p * 2u + 1u] = red_b[m] / f32(E);
   }
 }

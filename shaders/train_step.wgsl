@@ -14,7 +14,7 @@
 //   8 steps    (P) u32                rw       optimizer steps taken (Adam bias correction, slot)
 //   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping
 //  10 u        MlpParams uniform
-// Dispatch: P workgroups of 64 (grid gridX x ceil(P / gridX)).
+// Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -30,7 +30,7 @@
 
 var<workgroup> red_a: array<f32, WG>;
 var<workgroup> red_b: array<f32, WG>;
-var<workgroup> cur_slot: u32;
+var<workgroup> cur_slot: array<u32, MPG>;
 
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return batchIdx[(p * u.numBatches + slot) * u.B + b];
@@ -121,10 +121,13 @@ fn store_delta8(drow: u32, arow: u32, step: u32, first: u32, end: u32, lo: vec4<
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
-  let p = model_id(wid);
-  if (p >= u.P) { return; }
-  if (tid == 0u) { cur_slot = steps[p] % u.numBatches; }
-  let slot = workgroupUniformLoad(&cur_slot);
+  let m = tid % MPG;
+  let r = tid / MPG;
+  if (group_id(wid) >= u.P) { return; }
+  let p = group_id(wid) + m;
+  if (r == 0u) { cur_slot[m] = steps[p] % u.numBatches; }
+  workgroupBarrier();
+  let slot = cur_slot[m];
   let B = u.B;
   let L = u.L;
   let pb = p * u.stride;
@@ -132,19 +135,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ab = acts_base(p);
   let db = deltas_base(p);
 
-  mlp_forward(p, slot, B, tid);
+  mlp_forward(p, slot, B, r);
 
   // Loss and dL/dz of the last layer (mean over the batch).
   var loss_part = 0.0;
   let out_row = a_off(L - 1u) * B;
   // One loop per loss kind, so that the loop of the other kind runs no iterations.
   if (u.lossKind == 0u) {
-    for (var b = tid; b < B; b += WG) {
+    for (var b = r; b < B; b += ROLES) {
       let n = sample_index(p, slot, b);
       loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B)).loss;
     }
   } else {
-    for (var b = tid; b < B; b += WG) {
+    for (var b = r; b < B; b += ROLES) {
       let n = sample_index(p, slot, b);
       loss_part += mse_loss(n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B)).loss;
     }
@@ -161,11 +164,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let fout = width(l + 1u);
     let nj = (fout + TILE - 1u) / TILE;
     let gtiles = nj * ((fin + TILE) / TILE);
-    for (var t = tid; t < gtiles; t += WG) { sq += grad_tile(p, l, (t % nj) * TILE, (t / nj) * TILE); }
+    for (var t = r; t < gtiles; t += ROLES) { sq += grad_tile(p, l, (t % nj) * TILE, (t / nj) * TILE); }
     if (l > 0u) {
       let ni = (fin + TILE - 1u) / TILE;
       let dtiles = ni * ((B + TILE - 1u) / TILE);
-      for (var t = tid; t < dtiles; t += WG) { delta_tile(p, l, (t % ni) * TILE, (t / ni) * TILE); }
+      for (var t = r; t < dtiles; t += ROLES) { delta_tile(p, l, (t % ni) * TILE, (t / ni) * TILE); }
     }
     sync_all();
   }
@@ -173,16 +176,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Global gradient norm and mean loss (tree reductions).
   red_a[tid] = sq;
   workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s / 2u) {
-    if (tid < s) {
-      red_a[tid] += red_a[tid + s];
-      red_b[tid] += red_b[tid + s];
+  // Sum over the roles of each model: slot tid = r * MPG + m.
+  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
+    if (r < s) {
+      red_a[tid] += red_a[tid + s * MPG];
+      red_b[tid] += red_b[tid + s * MPG];
     }
     workgroupBarrier();
   }
-  let norm = sqrt(red_a[0]);
-  if (tid == 0u) {
-    metrics[p * 4u] = red_b[0] / f32(B);
+  let norm = sqrt(red_a[m]);
+  if (r == 0u) {
+    metrics[p * 4u] = red_b[m] / f32(B);
     metrics[p * 4u + 1u] = norm;
   }
   if (u.mode == 1u) { return; }
@@ -207,19 +211,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // runs no iterations (on SIMD backends a branch inside the loop would cost every iteration).
   let n = u.paramCount;
   if (kind == 0u) {
-    for (var k = tid; k < n; k += WG) {
+    for (var k = r; k < n; k += ROLES) {
       let w = params[pb + k];
       params[pb + k] = w - lr * (scratch[gb + k] * scale + wd * w);
     }
   } else if (kind == 1u) {
-    for (var k = tid; k < n; k += WG) {
+    for (var k = r; k < n; k += ROLES) {
       let w = params[pb + k];
       let m = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
       opt[mb + k] = m;
       params[pb + k] = w - lr * m;
     }
   } else {
-    for (var k = tid; k < n; k += WG) {
+    for (var k = r; k < n; k += ROLES) {
       let w = params[pb + k];
       let g = scratch[gb + k] * scale + wd * w;
       let m = b1 * opt[mb + k] + (1.0 - b1) * g;
@@ -230,5 +234,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
   workgroupBarrier();
-  if (tid == 0u) { steps[p] = steps[p] + 1u; }
+  if (r == 0u) { steps[p] = steps[p] + 1u; }
 }
