@@ -103,6 +103,37 @@ export async function getPipeline(
   return pipeline;
 }
 
+/**
+ * Returns the pipeline for `key` without waiting for the compiler: for variants of a kernel whose
+ * WGSL was already checked by `getPipeline` (a compile error then surfaces as a device error at
+ * the next sync point, labelled with `key`).
+ */
+export function getPipelineSync(
+  ctx: GpuContext,
+  key: string,
+  src: ComposedWgsl,
+  options: { entryPoint?: string; constants?: Record<string, number> } = {},
+): GPUComputePipeline {
+  let cache = caches.get(ctx.device);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx.device, cache);
+  }
+  const entryPoint = options.entryPoint ?? "main";
+  const constants = options.constants ?? {};
+  const cacheKey = `${key}|${entryPoint}|${JSON.stringify(constants)}`;
+  const hit = cache.get(cacheKey);
+  if (hit) return hit;
+  const module = ctx.device.createShaderModule({ label: key, code: src.code });
+  const pipeline = ctx.device.createComputePipeline({
+    label: key,
+    layout: "auto",
+    compute: { module, entryPoint, constants },
+  });
+  cache.set(cacheKey, pipeline);
+  return pipeline;
+}
+
 /** Creates a bind group for group 0 of `pipeline` from buffers in binding order. */
 export function bindBuffers(
   ctx: GpuContext,

@@ -22,7 +22,8 @@ import type {
   TrainablePopulation,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
-import { evaluatePipeline } from "./evaluate.ts";
+import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
+import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import { initParamsPipeline, packInitParams } from "./init_params.ts";
 import { KNOB_STRIDE, type Knobs } from "./knobs.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
@@ -35,7 +36,7 @@ import {
   scratchStride,
 } from "./mlp_uniform.ts";
 import { packSampleParams, sampleBatchesPipeline } from "./sample_batches.ts";
-import { encodeTrainSteps, trainStepPipeline } from "./train_step.ts";
+import { encodeTrainSteps, trainStepPipeline, trainStepPipelineSync } from "./train_step.ts";
 import { PopulationChecks } from "./_population_base.ts";
 
 /** Train steps encoded per submit at most (a long run is split into several submits). */
@@ -73,6 +74,15 @@ export class GpuDataset implements BackendDataset {
   }
 }
 
+/** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
+interface Kernels {
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+  /** Train-step and evaluate pipelines for a grouping (built on first use). */
+  mlp(g: MlpGrouping): { train: GPUComputePipeline; evaluate: GPUComputePipeline };
+}
+
+/** Pipelines a population uses. */
 interface Pipelines {
   grouping: MlpGrouping;
   train: GPUComputePipeline;
@@ -106,15 +116,29 @@ export class GpuPopulation implements TrainablePopulation {
   #numBatches = 1;
   #labelMap: GPUBuffer;
   #uniform: GPUBuffer;
-  #evalUniform: GPUBuffer;
   #gradUniform: GPUBuffer;
 
+  /** The workgroup grouping this population's kernels run with. */
+  get grouping(): MlpGrouping {
+    return this.#pipes.grouping;
+  }
+
   /** Allocates every buffer (parameters zero until init). */
-  constructor(ctx: GpuContext, pipes: Pipelines, spec: PopulationSpec) {
+  constructor(ctx: GpuContext, kernels: Kernels, spec: PopulationSpec, grouping?: MlpGrouping) {
     this.#checks = new PopulationChecks(spec);
     const L = this.#checks.layout;
     this.layout = L;
     this.ctx = ctx;
+    // On a software adapter the grouping must keep each invocation within the loop budget.
+    const g = grouping ??
+      (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
+    if (ctx.software) chooseGrouping(L, [g]);
+    const pipes: Pipelines = {
+      grouping: g,
+      init: kernels.init,
+      sample: kernels.sample,
+      ...kernels.mlp(g),
+    };
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.
     this.#padded = paddedModels(L.size, pipes.grouping);
@@ -137,7 +161,6 @@ export class GpuPopulation implements TrainablePopulation {
     this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
     this.#uniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params");
     this.#gradUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params");
-    this.#evalUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "eval-params");
   }
 
   init(seed: number): void {
@@ -218,7 +241,14 @@ export class GpuPopulation implements TrainablePopulation {
     return d;
   }
 
-  #writeUniform(buf: GPUBuffer, d: GpuDataset, mode: number, evalCount: number): void {
+  #writeUniform(
+    buf: GPUBuffer,
+    d: GpuDataset,
+    mode: number,
+    evalCount: number,
+    evalStart = 0,
+    evalEnd = evalCount,
+  ): void {
     const u = packMlpParams(this.layout, {
       models: this.#padded,
       numBatches: this.#numBatches,
@@ -227,6 +257,8 @@ export class GpuPopulation implements TrainablePopulation {
       mode,
       gridX: this.#grid[0],
       evalCount,
+      evalStart,
+      evalEnd,
     });
     this.ctx.device.queue.writeBuffer(buf, 0, u);
   }
@@ -310,41 +342,56 @@ export class GpuPopulation implements TrainablePopulation {
     const results = createStorageBuffer(this.ctx, this.#padded * 8, "eval-results");
     const outCount = options.outputs ? this.#padded * count * this.layout.outputs : 1;
     const outputs = createStorageBuffer(this.ctx, outCount * 4, "eval-outputs");
-    this.#writeUniform(this.#evalUniform, d, options.outputs ? 1 : 0, count);
+    // Chunks of B samples per dispatch, within the software adapter's loop budget.
+    const B = this.layout.batchSize;
+    const perDispatch = this.ctx.software
+      ? evalChunksPerDispatch(this.layout, this.#pipes.grouping) * B
+      : count;
+    const uniforms: GPUBuffer[] = [];
     const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
     const pass = enc.beginComputePass();
     pass.setPipeline(this.#pipes.evaluate);
-    pass.setBindGroup(
-      0,
-      bindBuffers(this.ctx, this.#pipes.evaluate, [
-        d.x,
-        d.y,
-        idx,
-        this.#labelMap,
-        this.params,
-        this.scratch,
-        results,
-        outputs,
-        this.#evalUniform,
-      ], "evaluate"),
-    );
-    pass.dispatchWorkgroups(this.#grid[0], this.#grid[1]);
+    for (let start = 0; start < count; start += perDispatch) {
+      const ub = createUniformBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
+      uniforms.push(ub);
+      this.#writeUniform(
+        ub,
+        d,
+        options.outputs ? 1 : 0,
+        count,
+        start,
+        Math.min(count, start + perDispatch),
+      );
+      pass.setBindGroup(
+        0,
+        bindBuffers(this.ctx, this.#pipes.evaluate, [
+          d.x,
+          d.y,
+          idx,
+          this.#labelMap,
+          this.params,
+          this.scratch,
+          results,
+          outputs,
+          ub,
+        ], "evaluate"),
+      );
+      pass.dispatchWorkgroups(this.#grid[0], this.#grid[1]);
+    }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     const r = await readF32(this.ctx, results, 2 * P);
     const loss = new Float32Array(P);
     const accuracy = new Float32Array(P);
     for (let p = 0; p < P; p++) {
-      loss[p] = r[2 * p]!;
-      accuracy[p] = r[2 * p + 1]!;
+      loss[p] = r[2 * p]! / count;
+      accuracy[p] = r[2 * p + 1]! / count;
     }
     const out: EvalResult = { loss, accuracy };
     if (options.outputs) {
       out.outputs = await readF32(this.ctx, outputs, P * count * this.layout.outputs);
     }
-    idx.destroy();
-    results.destroy();
-    outputs.destroy();
+    for (const b of [idx, results, outputs, ...uniforms]) b.destroy();
     return out;
   }
 
@@ -394,48 +441,58 @@ export class GpuPopulation implements TrainablePopulation {
         this.#labelMap,
         this.#uniform,
         this.#gradUniform,
-        this.#evalUniform,
       ]
     ) b.destroy();
   }
 }
 
-/**
- * How MLP workgroups are shared. On hardware, one model per workgroup of 64 invocations. On a
- * software adapter, which runs a workgroup's invocations in sequence on one core, eight SIMD lanes
- * doing the same work for eight models waste no lanes (measured with bench/bench.ts).
- */
-export function mlpGrouping(ctx: GpuContext): MlpGrouping {
-  const env = Deno.env.get("METAFORGE_MLP_GROUPING");
-  if (env) {
-    const [m, r] = env.split("x").map(Number);
-    return { modelsPerGroup: m!, roles: r! };
-  }
-  return ctx.software ? { modelsPerGroup: 8, roles: 2 } : { modelsPerGroup: 1, roles: 64 };
+/** On hardware: one model per workgroup of 64 invocations. */
+export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };
+
+/** Options of `GpuBackend.create`. */
+export interface GpuBackendOptions extends GpuContextOptions {
+  /**
+   * Workgroup grouping of the MLP kernels for every population. Default: on hardware one model
+   * per workgroup of 64 invocations; on a software adapter (which runs a workgroup's invocations
+   * in sequence as 8-lane SIMD groups) one model per SIMD lane when the train step fits the loop
+   * budget, more invocations per model when it does not (learners/loop_budget.ts). Measured on
+   * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
+   */
+  grouping?: MlpGrouping;
 }
 
 /** The WebGPU backend. */
 export class GpuBackend implements Backend {
   readonly kind = "gpu" as const;
   readonly ctx: GpuContext;
-  #pipes: Pipelines;
+  #kernels: Kernels;
+  #grouping: MlpGrouping | undefined;
 
-  private constructor(ctx: GpuContext, pipes: Pipelines) {
+  private constructor(ctx: GpuContext, kernels: Kernels, grouping: MlpGrouping | undefined) {
     this.ctx = ctx;
-    this.#pipes = pipes;
+    this.#kernels = kernels;
+    this.#grouping = grouping;
   }
 
-  /** Creates the context (or uses `ctx`) and compiles every kernel once. */
-  static async create(ctx?: GpuContext, options: GpuContextOptions = {}): Promise<GpuBackend> {
+  /** Creates the context (or uses `ctx`) and compiles every kernel once, reporting WGSL errors. */
+  static async create(ctx?: GpuContext, options: GpuBackendOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
-    const grouping = mlpGrouping(c);
+    const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
     const [train, evaluate, init, sample] = await Promise.all([
-      trainStepPipeline(c, grouping),
-      evaluatePipeline(c, grouping),
+      trainStepPipeline(c, first),
+      evaluatePipeline(c, first),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
-    return new GpuBackend(c, { grouping, train, evaluate, init, sample });
+    const kernels: Kernels = {
+      init,
+      sample,
+      mlp: (g) =>
+        g === first
+          ? { train, evaluate }
+          : { train: trainStepPipelineSync(c, g), evaluate: evaluatePipelineSync(c, g) },
+    };
+    return new GpuBackend(c, kernels, options.grouping);
   }
 
   describe(): string {
@@ -447,7 +504,7 @@ export class GpuBackend implements Backend {
   }
 
   createPopulation(spec: PopulationSpec): GpuPopulation {
-    return new GpuPopulation(this.ctx, this.#pipes, spec);
+    return new GpuPopulation(this.ctx, this.#kernels, spec, this.#grouping);
   }
 
   destroy(): void {

@@ -50,7 +50,7 @@ export function paddedModels(size: number, g: MlpGrouping): number {
 }
 
 /** Bytes of the MlpParams uniform. */
-export const MLP_PARAMS_BYTES = 144;
+export const MLP_PARAMS_BYTES = 160;
 
 /**
  * First scratch activation row of each layer's outputs: every layer's block has one more row than
@@ -81,6 +81,10 @@ export interface MlpParamsOptions {
   mode: number;
   gridX: number;
   evalCount: number;
+  /** First eval sample of a dispatch. */
+  evalStart?: number;
+  /** End of a dispatch's eval samples. */
+  evalEnd?: number;
 }
 
 /** Packs MlpParams (byte offsets as in shaders/_mlp.wgsl). */
@@ -108,5 +112,7 @@ export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Arr
   u[32] = o.mode; // @128
   u[33] = o.gridX; // @132
   u[34] = o.evalCount; // @136
+  u[35] = o.evalStart ?? 0; // @140
+  u[36] = o.evalEnd ?? o.evalCount; // @144
   return u;
 }

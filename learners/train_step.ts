@@ -5,23 +5,24 @@
  */
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
-import { composeWgsl, getPipeline } from "../core/pipelines.ts";
+import { type ComposedWgsl, composeWgsl, getPipeline, getPipelineSync } from "../core/pipelines.ts";
 import { MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
 
-/** Builds (once per grouping) the train-step pipeline. */
-export function trainStepPipeline(
-  ctx: GpuContext,
-  g: MlpGrouping,
-): Promise<GPUComputePipeline> {
-  return getPipeline(
-    ctx,
-    `train_step_${g.modelsPerGroup}x${g.roles}`,
-    composeWgsl([
-      mlpWorkgroupWgsl(g),
-      MLP_WGSL,
-      { file: "shaders/train_step.wgsl", code: trainWgsl },
-    ]),
-  );
+function trainStepSource(g: MlpGrouping): ComposedWgsl {
+  return composeWgsl([mlpWorkgroupWgsl(g), MLP_WGSL, {
+    file: "shaders/train_step.wgsl",
+    code: trainWgsl,
+  }]);
+}
+
+/** Builds (once per grouping) the train_step pipeline, reporting WGSL compile errors. */
+export function trainStepPipeline(ctx: GpuContext, g: MlpGrouping): Promise<GPUComputePipeline> {
+  return getPipeline(ctx, `train_step_${g.modelsPerGroup}x${g.roles}`, trainStepSource(g));
+}
+
+/** The train_step pipeline for another grouping, without waiting for the compiler. */
+export function trainStepPipelineSync(ctx: GpuContext, g: MlpGrouping): GPUComputePipeline {
+  return getPipelineSync(ctx, `train_step_${g.modelsPerGroup}x${g.roles}`, trainStepSource(g));
 }
 
 /** Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between). */

@@ -37,7 +37,11 @@ struct MlpParams {
   mode: u32,                   // @128 train: 0 update, 1 gradients only; eval: 1 = write outputs
   gridX: u32,                  // @132 workgroups per row of the dispatch grid
   evalCount: u32,              // @136 eval samples per model
-  pad0: u32,                   // @140
+  evalStart: u32,              // @140 first eval sample of this dispatch (a multiple of B)
+  evalEnd: u32,                // @144 end of this dispatch's eval samples
+  pad0: u32,                   // @148
+  pad1: u32,                   // @152
+  pad2: u32,                   // @156
 }
 
 fn width(l: u32) -> u32 { return u.widths[l / 4u][l % 4u]; }
@@ -67,10 +71,18 @@ fn activate_grad(a: f32) -> f32 {
   return 1.0 - a * a;
 }
 
-// Storage writes by one invocation become visible to the whole workgroup.
+// Storage writes by one invocation become visible to the whole workgroup. With one invocation per
+// model (ROLES = 1) a model's data never crosses invocations, and no barrier is needed.
 fn sync_all() {
-  storageBarrier();
-  workgroupBarrier();
+  if (ROLES > 1u) {
+    storageBarrier();
+    workgroupBarrier();
+  }
+}
+
+// Workgroup-memory writes become visible to the whole workgroup (none needed when ROLES = 1).
+fn sync_shared() {
+  if (ROLES > 1u) { workgroupBarrier(); }
 }
 
 // First model of the workgroup.

@@ -8,7 +8,8 @@
 //   3 labelMap (P, labelMapWidth) u32  read
 //   4 params   (P, stride) f32         read
 //   5 scratch  (P, scratchStride) f32  rw     staged inputs and activations
-//   6 results  (P, 2) f32              rw     mean loss, accuracy (argmax == label; 0 for mse)
+//   6 results  (P, 2) f32              rw     sums of loss and of correct predictions (argmax ==
+//                                            label; 0 for mse) over the samples evaluated so far
 //   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
 //   8 u        MlpParams uniform
 // Dispatch: P / MPG workgroups of WG invocations.
@@ -43,8 +44,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let out_row = ab + a_off(u.L - 1u) * u.B;
   var loss_part = 0.0;
   var correct = 0.0;
-  for (var c = 0u; c < E; c += u.B) {
-    let nb = min(u.B, E - c);
+  // This dispatch evaluates samples [evalStart, evalEnd): evaluation is split into dispatches so
+  // that each invocation stays within a software adapter's loop budget (learners/loop_budget.ts).
+  for (var c = u.evalStart; c < u.evalEnd; c += u.B) {
+    let nb = min(u.B, u.evalEnd - c);
     mlp_forward(p, c, nb, r);
     if (u.lossKind == 0u) {
       for (var b = r; b < nb; b += ROLES) {
@@ -67,17 +70,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   red_a[tid] = loss_part;
   red_b[tid] = correct;
-  workgroupBarrier();
+  sync_shared();
   // Sum over the roles of each model: slot tid = r * MPG + m.
   for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
     if (r < s) {
       red_a[tid] += red_a[tid + s * MPG];
       red_b[tid] += red_b[tid + s * MPG];
     }
-    workgroupBarrier();
+    sync_shared();
   }
   if (r == 0u) {
-    results[p * 2u] = red_a[m] / f32(E);
-    results[p * 2u + 1u] = red_b[m] / f32(E);
+    let keep = select(0.0, 1.0, u.evalStart > 0u);
+    results[p * 2u] = keep * results[p * 2u] + red_a[m];
+    results[p * 2u + 1u] = keep * results[p * 2u + 1u] + red_b[m];
   }
 }

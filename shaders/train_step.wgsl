@@ -126,7 +126,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (group_id(wid) >= u.P) { return; }
   let p = group_id(wid) + m;
   if (r == 0u) { cur_slot[m] = steps[p] % u.numBatches; }
-  workgroupBarrier();
+  sync_shared();
   let slot = cur_slot[m];
   let B = u.B;
   let L = u.L;
@@ -175,14 +175,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Global gradient norm and mean loss (tree reductions).
   red_a[tid] = sq;
-  workgroupBarrier();
+  sync_shared();
   // Sum over the roles of each model: slot tid = r * MPG + m.
   for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
     if (r < s) {
       red_a[tid] += red_a[tid + s * MPG];
       red_b[tid] += red_b[tid + s * MPG];
     }
-    workgroupBarrier();
+    sync_shared();
   }
   let norm = sqrt(red_a[m]);
   if (r == 0u) {
@@ -207,32 +207,31 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc2 = 1.0 - pow(b2, t);
   let mb = p * 2u * u.stride;
   let vb = mb + u.stride;
-  // One loop per optimizer: the branch is taken per model, so a loop whose branch is not taken
-  // runs no iterations (on SIMD backends a branch inside the loop would cost every iteration).
+  // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
+  // group may differ in kind, and a branch inside a shared loop would cost every iteration.
   let n = u.paramCount;
-  if (kind == 0u) {
-    for (var k = r; k < n; k += ROLES) {
-      let w = params[pb + k];
-      params[pb + k] = w - lr * (scratch[gb + k] * scale + wd * w);
-    }
-  } else if (kind == 1u) {
-    for (var k = r; k < n; k += ROLES) {
-      let w = params[pb + k];
-      let m = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
-      opt[mb + k] = m;
-      params[pb + k] = w - lr * m;
-    }
-  } else {
-    for (var k = r; k < n; k += ROLES) {
-      let w = params[pb + k];
-      let g = scratch[gb + k] * scale + wd * w;
-      let m = b1 * opt[mb + k] + (1.0 - b1) * g;
-      let v = b2 * opt[vb + k] + (1.0 - b2) * g * g;
-      opt[mb + k] = m;
-      opt[vb + k] = v;
-      params[pb + k] = w - lr * (m / bc1) / (sqrt(v / bc2) + eps);
-    }
+  let n_sgd = select(0u, n, kind == 0u);
+  let n_momentum = select(0u, n, kind == 1u);
+  let n_adam = select(0u, n, kind == 2u);
+  for (var k = r; k < n_sgd; k += ROLES) {
+    let w = params[pb + k];
+    params[pb + k] = w - lr * (scratch[gb + k] * scale + wd * w);
   }
-  workgroupBarrier();
+  for (var k = r; k < n_momentum; k += ROLES) {
+    let w = params[pb + k];
+    let m1 = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
+    opt[mb + k] = m1;
+    params[pb + k] = w - lr * m1;
+  }
+  for (var k = r; k < n_adam; k += ROLES) {
+    let w = params[pb + k];
+    let g = scratch[gb + k] * scale + wd * w;
+    let m1 = b1 * opt[mb + k] + (1.0 - b1) * g;
+    let m2 = b2 * opt[vb + k] + (1.0 - b2) * g * g;
+    opt[mb + k] = m1;
+    opt[vb + k] = m2;
+    params[pb + k] = w - lr * (m1 / bc1) / (sqrt(m2 / bc2) + eps);
+  }
+  sync_shared();
   if (r == 0u) { steps[p] = steps[p] + 1u; }
 }

@@ -1,116 +1,146 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../learners/gpu_backend.ts";
+import type { MlpGrouping } from "../../learners/mlp_uniform.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 import { CASES, setupCase } from "./_cases.ts";
 
 const TOL = { atol: 2e-5, rtol: 2e-4 };
 
-async function backends(ctx: Parameters<Parameters<typeof gpuTest>[1]>[0]) {
-  return { cpu: new CpuBackend(), gpu: await GpuBackend.create(ctx) };
+type Ctx = Parameters<Parameters<typeof gpuTest>[1]>[0];
+
+/** Workgroup layouts the MLP kernels are compiled for: the adapter's default, a GPU-style one
+ * (one model per workgroup of 64 invocations, with barriers) and a mixed one. */
+const GROUPINGS: (MlpGrouping | undefined)[] = [undefined, { modelsPerGroup: 1, roles: 64 }, {
+  modelsPerGroup: 4,
+  roles: 4,
+}];
+
+function groupingName(g: MlpGrouping | undefined): string {
+  return g ? `${g.modelsPerGroup}x${g.roles}` : "default";
 }
 
-for (const c of CASES) {
-  gpuTest(`init_params kernel matches initParamsCpu() when ${c.name}`, async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
-    const a = setupCase(cpu, c, 11);
-    const b = setupCase(gpu, c, 11);
-    const pa = await a.pop.readParams();
-    assertClose(await b.pop.readParams(), pa, { atol: 1e-6, rtol: 1e-5, what: "params" });
-    assert.ok(pa.some((v) => v !== 0), "init wrote non-zero weights");
-    b.pop.destroy();
-  });
-
-  gpuTest(
-    `evaluate kernel matches evaluateCpu() (forward, loss, accuracy) when ${c.name}`,
-    async (ctx) => {
-      const { cpu, gpu } = await backends(ctx);
-      const a = setupCase(cpu, c, 12);
-      const b = setupCase(gpu, c, 12);
-      // Train a little so outputs are not just the init, then compare the forward pass.
-      a.pop.train(a.data, 2);
-      b.pop.train(b.data, 2);
-      const P = c.spec.size;
-      const E = 2 * (c.spec.batchSize ?? 32) + 3; // several chunks, the last one partial
-      const idx = new Uint32Array(P * E).map((_, i) => (i * 7 + 3) % c.rows);
-      const ea = await a.pop.evaluate(a.data, idx, { outputs: true });
-      const eb = await b.pop.evaluate(b.data, idx, { outputs: true });
-      assertClose(eb.outputs!, ea.outputs!, { ...TOL, what: "outputs" });
-      assertClose(eb.loss, ea.loss, { ...TOL, what: "loss" });
-      assertClose(eb.accuracy, ea.accuracy, { atol: 1.01 / E, rtol: 0, what: "accuracy" });
-      b.pop.destroy();
-    },
-  );
-
-  gpuTest(`train_step kernel gradients match trainStepCpu() when ${c.name}`, async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
-    const a = setupCase(cpu, c, 13);
-    const b = setupCase(gpu, c, 13);
-    const ga = await a.pop.gradients(a.data);
-    const gb = await b.pop.gradients(b.data);
-    assertClose(gb.grads, ga.grads, { ...TOL, what: "grads" });
-    assertClose(gb.loss, ga.loss, { ...TOL, what: "loss" });
-    assertClose(gb.gradNorm, ga.gradNorm, { ...TOL, what: "gradNorm" });
-    assert.ok(ga.gradNorm.every((v) => v > 0), "gradients are non-zero");
-    b.pop.destroy();
-  });
-
-  gpuTest(
-    `train_step kernel matches trainStepCpu() over K=7 steps in one submit when ${c.name}`,
-    async (ctx) => {
-      const { cpu, gpu } = await backends(ctx);
-      const a = setupCase(cpu, c, 14, 3);
-      const b = setupCase(gpu, c, 14, 3);
-      const before = await a.pop.readParams();
-      a.pop.train(a.data, 7);
-      b.pop.train(b.data, 7);
-      const pa = await a.pop.readParams();
-      assertClose(await b.pop.readParams(), pa, { atol: 1e-4, rtol: 1e-3, what: "params" });
-      const sa = await a.pop.readOptimizerState();
-      const sb = await b.pop.readOptimizerState();
-      assert.deepEqual(sb.steps, sa.steps);
-      assert.ok(sa.steps.every((s) => s === 7));
-      assertClose(sb.opt, sa.opt, { atol: 1e-4, rtol: 1e-3, what: "optimizer moments" });
-      const ma = await a.pop.readMetrics();
-      assertClose((await b.pop.readMetrics()).loss, ma.loss, {
-        atol: 1e-4,
-        rtol: 1e-3,
-        what: "train loss",
-      });
-      assert.ok(pa.some((v, i) => v !== before[i]), "training changed the parameters");
-      b.pop.destroy();
-    },
-  );
+async function backends(ctx: Ctx, grouping?: MlpGrouping) {
+  return { cpu: new CpuBackend(), gpu: await GpuBackend.create(ctx, { grouping }) };
 }
 
-for (const optimizer of ["sgd", "momentum", "adam"] as const) {
-  gpuTest(
-    `train_step kernel matches trainStepCpu() for optimizer ${optimizer} with clipping and decay`,
-    async (ctx) => {
-      const { cpu, gpu } = await backends(ctx);
-      const c = { ...CASES[1]!, optimizers: [optimizer] };
-      const a = setupCase(cpu, c, 15, 2);
-      const b = setupCase(gpu, c, 15, 2);
-      const knobs = {
-        optimizer,
-        lr: 0.05,
-        momentum: 0.8,
-        weightDecay: 0.01,
-        clipNorm: 0.5,
-        eps: 1e-6,
-      };
-      a.pop.setKnobs(knobs);
-      b.pop.setKnobs(knobs);
-      a.pop.train(a.data, 4);
-      b.pop.train(b.data, 4);
-      assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-        atol: 1e-4,
-        rtol: 1e-3,
-        what: "params",
-      });
-      b.pop.destroy();
-    },
-  );
+for (const g of GROUPINGS) {
+  for (const c of CASES) {
+    gpuTest(
+      `init_params kernel matches initParamsCpu() when ${c.name}, grouping ${groupingName(g)}`,
+      async (ctx) => {
+        const { cpu, gpu } = await backends(ctx, g);
+        const a = setupCase(cpu, c, 11);
+        const b = setupCase(gpu, c, 11);
+        const pa = await a.pop.readParams();
+        assertClose(await b.pop.readParams(), pa, { atol: 1e-6, rtol: 1e-5, what: "params" });
+        assert.ok(pa.some((v) => v !== 0), "init wrote non-zero weights");
+        b.pop.destroy();
+      },
+    );
+
+    gpuTest(
+      `evaluate kernel matches evaluateCpu() (forward, loss, accuracy) when ${c.name}, grouping ${
+        groupingName(g)
+      }`,
+      async (ctx) => {
+        const { cpu, gpu } = await backends(ctx, g);
+        const a = setupCase(cpu, c, 12);
+        const b = setupCase(gpu, c, 12);
+        // Train a little so outputs are not just the init, then compare the forward pass.
+        a.pop.train(a.data, 2);
+        b.pop.train(b.data, 2);
+        const P = c.spec.size;
+        const E = 2 * (c.spec.batchSize ?? 32) + 3; // several chunks, the last one partial
+        const idx = new Uint32Array(P * E).map((_, i) => (i * 7 + 3) % c.rows);
+        const ea = await a.pop.evaluate(a.data, idx, { outputs: true });
+        const eb = await b.pop.evaluate(b.data, idx, { outputs: true });
+        assertClose(eb.outputs!, ea.outputs!, { ...TOL, what: "outputs" });
+        assertClose(eb.loss, ea.loss, { ...TOL, what: "loss" });
+        assertClose(eb.accuracy, ea.accuracy, { atol: 1.01 / E, rtol: 0, what: "accuracy" });
+        b.pop.destroy();
+      },
+    );
+
+    gpuTest(
+      `train_step kernel gradients match trainStepCpu() when ${c.name}, grouping ${
+        groupingName(g)
+      }`,
+      async (ctx) => {
+        const { cpu, gpu } = await backends(ctx, g);
+        const a = setupCase(cpu, c, 13);
+        const b = setupCase(gpu, c, 13);
+        const ga = await a.pop.gradients(a.data);
+        const gb = await b.pop.gradients(b.data);
+        assertClose(gb.grads, ga.grads, { ...TOL, what: "grads" });
+        assertClose(gb.loss, ga.loss, { ...TOL, what: "loss" });
+        assertClose(gb.gradNorm, ga.gradNorm, { ...TOL, what: "gradNorm" });
+        assert.ok(ga.gradNorm.every((v) => v > 0), "gradients are non-zero");
+        b.pop.destroy();
+      },
+    );
+
+    gpuTest(
+      `train_step kernel matches trainStepCpu() over K=7 steps in one submit when ${c.name}, grouping ${
+        groupingName(g)
+      }`,
+      async (ctx) => {
+        const { cpu, gpu } = await backends(ctx, g);
+        const a = setupCase(cpu, c, 14, 3);
+        const b = setupCase(gpu, c, 14, 3);
+        const before = await a.pop.readParams();
+        a.pop.train(a.data, 7);
+        b.pop.train(b.data, 7);
+        const pa = await a.pop.readParams();
+        assertClose(await b.pop.readParams(), pa, { atol: 1e-4, rtol: 1e-3, what: "params" });
+        const sa = await a.pop.readOptimizerState();
+        const sb = await b.pop.readOptimizerState();
+        assert.deepEqual(sb.steps, sa.steps);
+        assert.ok(sa.steps.every((s) => s === 7));
+        assertClose(sb.opt, sa.opt, { atol: 1e-4, rtol: 1e-3, what: "optimizer moments" });
+        const ma = await a.pop.readMetrics();
+        assertClose((await b.pop.readMetrics()).loss, ma.loss, {
+          atol: 1e-4,
+          rtol: 1e-3,
+          what: "train loss",
+        });
+        assert.ok(pa.some((v, i) => v !== before[i]), "training changed the parameters");
+        b.pop.destroy();
+      },
+    );
+  }
+
+  for (const optimizer of ["sgd", "momentum", "adam"] as const) {
+    gpuTest(
+      `train_step kernel matches trainStepCpu() for optimizer ${optimizer} with clipping and decay, grouping ${
+        groupingName(g)
+      }`,
+      async (ctx) => {
+        const { cpu, gpu } = await backends(ctx, g);
+        const c = { ...CASES[1]!, optimizers: [optimizer] };
+        const a = setupCase(cpu, c, 15, 2);
+        const b = setupCase(gpu, c, 15, 2);
+        const knobs = {
+          optimizer,
+          lr: 0.05,
+          momentum: 0.8,
+          weightDecay: 0.01,
+          clipNorm: 0.5,
+          eps: 1e-6,
+        };
+        a.pop.setKnobs(knobs);
+        b.pop.setKnobs(knobs);
+        a.pop.train(a.data, 4);
+        b.pop.train(b.data, 4);
+        assertClose(await b.pop.readParams(), await a.pop.readParams(), {
+          atol: 1e-4,
+          rtol: 1e-3,
+          what: "params",
+        });
+        b.pop.destroy();
+      },
+    );
+  }
 }
 
 gpuTest("GpuPopulation gives identical parameters for the same seed (determinism)", async (ctx) => {
@@ -147,3 +177,19 @@ gpuTest("sample_batches kernel matches sampleBatchesCpu() exactly", async (ctx) 
   assertClose(gb.grads, ga.grads, { ...TOL, what: "grads after sampled batches" });
   b.pop.destroy();
 });
+
+gpuTest(
+  "evaluate kernel matches evaluateCpu() on 30000 samples per model (split into dispatches)",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[0]!;
+    const a = setupCase(cpu, c, 31);
+    const b = setupCase(gpu, c, 31);
+    const E = 30000;
+    const idx = new Uint32Array(c.spec.size * E).map((_, i) => (i * 13 + 1) % c.rows);
+    const ea = await a.pop.evaluate(a.data, idx);
+    const eb = await b.pop.evaluate(b.data, idx);
+    assertClose(eb.loss, ea.loss, { atol: 1e-5, rtol: 1e-4, what: "loss" });
+    assertClose(eb.accuracy, ea.accuracy, { atol: 1e-6, rtol: 0, what: "accuracy" });
+  },
+);

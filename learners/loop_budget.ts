@@ -1,0 +1,90 @@
+/**
+ * Loop-iteration budgets of the MLP kernels on software adapters.
+ *
+ * Mesa's llvmpipe/lavapipe (the software Vulkan driver used on machines without a GPU) stops every
+ * loop of a shader invocation once that invocation has run 65,535 loop iterations in total, all
+ * loops together (LP_MAX_TGSI_LOOP_ITERATIONS in gallivm), silently. An invocation here is one SIMD
+ * group of 8 lanes. So on a software adapter each kernel's work per invocation must stay under
+ * that count: the train step picks how many invocations share a model, and evaluation is split
+ * into several dispatches. These are upper bounds of the iterations each kernel's loops run.
+ * @module
+ */
+import type { MlpLayout } from "./mlp_layout.ts";
+import type { MlpGrouping } from "./mlp_uniform.ts";
+
+/** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
+export const LOOP_BUDGET = 50_000;
+
+const TILE = 8;
+
+function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+/** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
+function forwardIterations(layout: MlpLayout, roles: number, nb: number): number {
+  let it = ceilDiv(nb, roles) * (layout.inputs + layout.layers + 1) + 1;
+  for (let l = 0; l < layout.layers; l++) {
+    const tiles = ceilDiv(layout.widths[l + 1]!, TILE) * ceilDiv(nb, TILE);
+    it += ceilDiv(tiles, roles) * (layout.widths[l]! + 1) + 1;
+  }
+  return it;
+}
+
+/** Upper bound of the loop iterations one invocation runs in one train step. */
+export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
+  const B = layout.batchSize;
+  const R = g.roles;
+  let it = forwardIterations(layout, R, B);
+  it += ceilDiv(B, R) * (2 * layout.outputs + 2) + 1; // loss
+  for (let l = 0; l < layout.layers; l++) {
+    const fin = layout.widths[l]!;
+    const fout = layout.widths[l + 1]!;
+    it += ceilDiv(ceilDiv(fout, TILE) * ceilDiv(fin + 1, TILE), R) * (B + 1) + 1; // weight gradients
+    if (l > 0) it += ceilDiv(ceilDiv(fin, TILE) * ceilDiv(B, TILE), R) * (fout + 1) + 1; // deltas
+  }
+  it += Math.log2(R) + 1; // reductions
+  it += 3 * (ceilDiv(layout.paramCount, R) + 1); // one update loop per optimizer kind
+  return it;
+}
+
+/** Upper bound of the loop iterations one invocation runs per evaluated chunk of B samples. */
+export function evalChunkIterations(layout: MlpLayout, g: MlpGrouping): number {
+  const B = layout.batchSize;
+  return forwardIterations(layout, g.roles, B) +
+    2 * ceilDiv(B, g.roles) * (2 * layout.outputs + 2) + 3;
+}
+
+/** Groupings tried on a software adapter, fastest first (all with 8 lanes per SIMD group). */
+export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
+  { modelsPerGroup: 8, roles: 1 },
+  { modelsPerGroup: 8, roles: 2 },
+  { modelsPerGroup: 8, roles: 4 },
+  { modelsPerGroup: 8, roles: 8 },
+  { modelsPerGroup: 4, roles: 16 },
+  { modelsPerGroup: 2, roles: 32 },
+  { modelsPerGroup: 1, roles: 64 },
+];
+
+/**
+ * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget;
+ * throws a RangeError naming the population's shape when none does.
+ */
+export function chooseGrouping(layout: MlpLayout, candidates: readonly MlpGrouping[]): MlpGrouping {
+  for (const g of candidates) {
+    if (
+      trainIterations(layout, g) <= LOOP_BUDGET && evalChunkIterations(layout, g) <= LOOP_BUDGET
+    ) return g;
+  }
+  const g = candidates.at(-1)!;
+  throw new RangeError(
+    `Cannot create population as its train step needs <= ${LOOP_BUDGET} loop iterations per invocation on this software adapter: current value is ${
+      trainIterations(layout, g)
+    } for widths [${layout.widths}] and batchSize ${layout.batchSize} (reduce the widths or the batch size)`,
+  );
+}
+
+/** Eval chunks of B samples per dispatch that keep one invocation within the loop budget. */
+export function evalChunksPerDispatch(layout: MlpLayout, g: MlpGrouping): number {
+  return Math.max(1, Math.floor(LOOP_BUDGET / evalChunkIterations(layout, g)));
+}
