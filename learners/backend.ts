@@ -49,7 +49,7 @@ export interface OptimizerState {
 }
 
 /** A population of P MLPs on a backend: parameters, knobs, optimizer state, batch indices. */
-export interface TrainablePopulation {
+export interface Population {
   /** The validated shape. */
   readonly layout: MlpLayout;
   /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
@@ -95,7 +95,7 @@ export interface Backend {
   /** Uploads a data set once. */
   uploadDataset(data: Dataset): BackendDataset;
   /** Creates a population (parameters zero until init). */
-  createPopulation(spec: PopulationSpec): TrainablePopulation;
+  createPopulation(spec: PopulationSpec): Population;
   /** Frees the backend. */
   destroy(): void;
 }

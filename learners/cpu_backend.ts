@@ -7,8 +7,8 @@ import type {
   BackendDataset,
   GradientResult,
   OptimizerState,
+  Population,
   SampleBatchesOptions,
-  TrainablePopulation,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
 import type { Knobs } from "./knobs.ts";
@@ -56,7 +56,7 @@ function asCpu(d: BackendDataset): CpuDataset {
 }
 
 /** A population trained by the CPU twins. */
-export class CpuPopulation implements TrainablePopulation {
+export class CpuPopulation implements Population {
   readonly layout: MlpLayout;
   /** The host state (exposed for tests and checkpoints). */
   readonly state: MlpState;

@@ -18,8 +18,8 @@ import type {
   BackendDataset,
   GradientResult,
   OptimizerState,
+  Population,
   SampleBatchesOptions,
-  TrainablePopulation,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
 import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
@@ -92,7 +92,7 @@ interface Pipelines {
 }
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
-export class GpuPopulation implements TrainablePopulation {
+export class GpuPopulation implements Population {
   readonly layout: MlpLayout;
   readonly ctx: GpuContext;
   #checks: PopulationChecks;
