@@ -40,6 +40,16 @@ export interface GradientResult {
   gradNorm: Float32Array;
 }
 
+/** Per-model metrics of the last train step. */
+export interface TrainMetrics {
+  /** (P) mean batch loss. */
+  loss: Float32Array;
+  /** (P) global gradient L2 norm before clipping. */
+  gradNorm: Float32Array;
+  /** (P) 1 for a model quarantined after a NaN/infinite loss or gradient (never updated again). */
+  diverged: Uint8Array;
+}
+
 /** Optimizer state read back from a backend. */
 export interface OptimizerState {
   /** (P, 2, stride) first then second moments. */
@@ -78,8 +88,8 @@ export interface Population {
   writeParams(params: Float32Array<ArrayBuffer>): void;
   /** Reads optimizer moments and step counters. */
   readOptimizerState(): Promise<OptimizerState>;
-  /** Last train step's mean loss and gradient norm per model. */
-  readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }>;
+  /** Last train step's mean loss, gradient norm and quarantine flag per model. */
+  readMetrics(): Promise<TrainMetrics>;
   /** Waits for queued work (reports device errors). */
   flush(): Promise<void>;
   /** Frees device memory. */

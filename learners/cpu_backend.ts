@@ -9,6 +9,7 @@ import type {
   OptimizerState,
   Population,
   SampleBatchesOptions,
+  TrainMetrics,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
 import type { Knobs } from "./knobs.ts";
@@ -140,18 +141,20 @@ export class CpuPopulation implements Population {
     return Promise.resolve({ opt: this.state.opt.slice(), steps: this.state.steps.slice() });
   }
 
-  #metrics(): { loss: Float32Array; gradNorm: Float32Array } {
+  #metrics(): TrainMetrics {
     const P = this.layout.size;
     const loss = new Float32Array(P);
     const gradNorm = new Float32Array(P);
+    const diverged = new Uint8Array(P);
     for (let p = 0; p < P; p++) {
       loss[p] = this.state.metrics[p * 4]!;
       gradNorm[p] = this.state.metrics[p * 4 + 1]!;
+      diverged[p] = this.state.metrics[p * 4 + 2]! !== 0 ? 1 : 0;
     }
-    return { loss, gradNorm };
+    return { loss, gradNorm, diverged };
   }
 
-  readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }> {
+  readMetrics(): Promise<TrainMetrics> {
     return Promise.resolve(this.#metrics());
   }
 

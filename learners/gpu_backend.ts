@@ -20,6 +20,7 @@ import type {
   OptimizerState,
   Population,
   SampleBatchesOptions,
+  TrainMetrics,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
 import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
@@ -412,16 +413,18 @@ export class GpuPopulation implements Population {
     };
   }
 
-  async readMetrics(): Promise<{ loss: Float32Array; gradNorm: Float32Array }> {
+  async readMetrics(): Promise<TrainMetrics> {
     const P = this.layout.size;
     const m = await readF32(this.ctx, this.metrics, 4 * P);
     const loss = new Float32Array(P);
     const gradNorm = new Float32Array(P);
+    const diverged = new Uint8Array(P);
     for (let p = 0; p < P; p++) {
       loss[p] = m[4 * p]!;
       gradNorm[p] = m[4 * p + 1]!;
+      diverged[p] = m[4 * p + 2]! !== 0 ? 1 : 0;
     }
-    return { loss, gradNorm };
+    return { loss, gradNorm, diverged };
   }
 
   flush(): Promise<void> {

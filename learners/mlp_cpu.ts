@@ -16,7 +16,7 @@ export interface MlpState {
   opt: Float32Array<ArrayBuffer>;
   /** (P) optimizer steps taken. */
   steps: Uint32Array<ArrayBuffer>;
-  /** (P, 4): last train step's mean loss, gradient norm (before clipping), 0, 0. */
+  /** (P, 4): last train step's mean loss, gradient norm (before clipping), diverged flag, 0. */
   metrics: Float32Array<ArrayBuffer>;
   /** (P, KNOB_STRIDE) hyperparameters. */
   knobs: Float32Array<ArrayBuffer>;
@@ -256,10 +256,20 @@ export function trainStepCpu(
     let sq = 0;
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);
-    s.metrics[p * 4] = lossSum / B;
+    const loss = lossSum / B;
+    s.metrics[p * 4] = loss;
     s.metrics[p * 4 + 1] = norm;
     if (gradsOut) {
       for (let k = 0; k < paramCount; k++) gradsOut[base + k] = grads[k]!;
+      continue;
+    }
+    // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
+    // (Math.fround: the kernel tests the f32 values.)
+    if (
+      s.metrics[p * 4 + 2] !== 0 || !Number.isFinite(Math.fround(loss)) ||
+      !Number.isFinite(Math.fround(norm))
+    ) {
+      s.metrics[p * 4 + 2] = 1;
       continue;
     }
     updateCpu(layout, s, p, grads, norm);

@@ -12,7 +12,8 @@
 //   6 opt      (P, 2, stride) f32     rw       momentum / first moment, then second moment
 //   7 scratch  (P, scratchStride) f32 rw       grads, activations, deltas
 //   8 steps    (P) u32                rw       optimizer steps taken (Adam bias correction, slot)
-//   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping
+//   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping,
+//                                              diverged flag (1 = quarantined), unused
 //  10 u        MlpParams uniform
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
@@ -185,9 +186,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     sync_shared();
   }
   let norm = sqrt(red_a[m]);
+  let loss = red_b[m] / f32(B);
+  // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag
+  // metrics[p][2], sticky until init): its parameters and steps are never updated again.
+  let diverged = metrics[p * 4u + 2u] != 0.0 || !is_finite(loss) || !is_finite(norm);
   if (r == 0u) {
-    metrics[p * 4u] = red_b[m] / f32(B);
+    metrics[p * 4u] = loss;
     metrics[p * 4u + 1u] = norm;
+    if (u.mode == 0u && diverged) { metrics[p * 4u + 2u] = 1.0; }
   }
   if (u.mode == 1u) { return; }
 
@@ -209,7 +215,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let vb = mb + u.stride;
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
-  let n = u.paramCount;
+  let n = select(u.paramCount, 0u, diverged);
   let n_sgd = select(0u, n, kind == 0u);
   let n_momentum = select(0u, n, kind == 1u);
   let n_adam = select(0u, n, kind == 2u);
@@ -233,5 +239,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     params[pb + k] = w - lr * (m1 / bc1) / (sqrt(m2 / bc2) + eps);
   }
   sync_shared();
-  if (r == 0u) { steps[p] = steps[p] + 1u; }
+  if (r == 0u && !diverged) { steps[p] = steps[p] + 1u; }
 }

@@ -193,3 +193,48 @@ gpuTest(
     assertClose(eb.accuracy, ea.accuracy, { atol: 1e-6, rtol: 0, what: "accuracy" });
   },
 );
+
+gpuTest(
+  "train_step quarantines models whose loss becomes NaN, as trainStepCpu() does",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[3]!;
+    const a = setupCase(cpu, c, 41, 2);
+    const b = setupCase(gpu, c, 41, 2);
+    // Models 0 and 3 get a learning rate that blows up; the others train normally.
+    const knobs = Array.from({ length: c.spec.size }, (_, p) => ({ lr: p % 3 === 0 ? 100 : 0.05 }));
+    a.pop.setKnobs(knobs);
+    b.pop.setKnobs(knobs);
+    a.pop.train(a.data, 30);
+    b.pop.train(b.data, 30);
+    const ma = await a.pop.readMetrics();
+    const mb = await b.pop.readMetrics();
+    assert.deepEqual(Array.from(mb.diverged), Array.from(ma.diverged));
+    assert.deepEqual(Array.from(ma.diverged), [1, 0, 0, 1, 0, 0]);
+    const sa = await a.pop.readOptimizerState();
+    const sb = await b.pop.readOptimizerState();
+    // The step at which a blow-up turns into NaN depends on float rounding, so only the healthy
+    // models' step counts must agree exactly.
+    for (const p of [1, 2, 4, 5]) assert.equal(sb.steps[p], 30);
+    for (const p of [0, 3]) {
+      assert.ok(
+        sa.steps[p]! < 30 && sb.steps[p]! < 30,
+        `steps ${sa.steps} / ${sb.steps}`,
+      );
+    }
+    // Healthy models match the twin; quarantined models keep their parameters frozen.
+    const pa = await a.pop.readParams();
+    const pb = await b.pop.readParams();
+    const L = a.pop.layout;
+    for (const p of [1, 2, 4, 5]) {
+      assertClose(
+        pb.subarray(p * L.stride, (p + 1) * L.stride),
+        pa.subarray(p * L.stride, (p + 1) * L.stride),
+        { atol: 1e-4, rtol: 1e-3, what: `model ${p}` },
+      );
+    }
+    b.pop.train(b.data, 5);
+    const pb2 = await b.pop.readParams();
+    assert.deepEqual(pb2.subarray(0, L.stride), pb.subarray(0, L.stride));
+  },
+);
