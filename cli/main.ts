@@ -4,6 +4,7 @@
  * written before the config is valid.
  * @module
  */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
 import {
@@ -11,6 +12,7 @@ import {
   listExperiments,
   renderRun,
   resolveConfig,
+  RUN_INFO_FILE,
   runExperiment,
   type Scale,
   SCALES,
@@ -43,6 +45,8 @@ Options:
   --backend B       gpu | cpu | auto (default auto: the GPU when an adapter exists)
   --scale S         smoke | default | full (default default)
   --quiet           no progress output
+  --resume RUN_DIR  continue a run (killed at any point) from its last checkpoint; it ends with
+                    the same results as a run never interrupted
   -h, --help        this help`;
 
 /** Thrown for bad command-line input; exits with code 2. */
@@ -70,6 +74,7 @@ async function trainCommand(args: string[]): Promise<number> {
       backend: { type: "string", default: "auto" },
       scale: { type: "string", default: "default" },
       quiet: { type: "boolean", default: false },
+      resume: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -77,6 +82,7 @@ async function trainCommand(args: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
+  if (values.resume !== undefined) return await resumeRun(values.resume, positionals, values.quiet);
   const seed = parseSeed(values.seed);
   if (!["auto", "gpu", "cpu"].includes(values.backend)) {
     throw new UsageError(
@@ -135,12 +141,39 @@ async function trainCommand(args: string[]): Promise<number> {
   for (const { exp, raw } of plans) resolveConfig(exp, options(raw));
   for (const { exp, raw } of plans) {
     const outcome = await runExperiment(exp, options(raw));
-    console.log(`${exp.name}: ${outcome.dir}`);
-    for (const [k, v] of Object.entries(outcome.summary)) {
-      console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
-    }
+    printOutcome(exp.name, outcome.dir, outcome.summary);
   }
   return 0;
+}
+
+/** Continues the run in `dir` from its last checkpoint (its experiment, config and seed). */
+async function resumeRun(dir: string, positionals: string[], quiet: boolean): Promise<number> {
+  let info: { experiment?: unknown };
+  try {
+    info = JSON.parse(await Deno.readTextFile(join(dir, RUN_INFO_FILE)));
+  } catch (e) {
+    throw new UsageError(
+      `Invalid --resume: must be a run folder holding ${RUN_INFO_FILE}: ${
+        (e as Error).message.split("\n")[0]
+      }`,
+    );
+  }
+  const name = String(info.experiment);
+  if (positionals.length > 0 && (positionals.length > 1 || positionals[0] !== name)) {
+    throw new UsageError(
+      `Invalid --resume: ${dir} is a run of "${name}", not of ${positionals.join(", ")}`,
+    );
+  }
+  const outcome = await runExperiment(getExperiment(name), { resume: dir, quiet });
+  printOutcome(name, outcome.dir, outcome.summary);
+  return 0;
+}
+
+function printOutcome(name: string, dir: string, summary: Record<string, unknown>): void {
+  console.log(`${name}: ${dir}`);
+  for (const [k, v] of Object.entries(summary)) {
+    console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
+  }
 }
 
 async function infoCommand(args: string[]): Promise<number> {

@@ -23,7 +23,7 @@ import { renderDashboard } from "./dashboard.ts";
 import { type PlotSpec, renderPlot } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import { type Cell, renderReport, type ReportSection, type Table } from "./report.ts";
-import { type MetricRow, readRun, RUN_FILES, RunDir } from "./run_dir.ts";
+import { type MetricRow, parseMetricsCsv, readRun, RUN_FILES, RunDir } from "./run_dir.ts";
 
 /** How big a run is: "smoke" (seconds, for tests), "default", "full" (the reference sizes). */
 export type Scale = "smoke" | "default" | "full";
@@ -118,6 +118,51 @@ export interface RunExperimentOptions {
   now?: () => Date;
   /** Flush buffered metric rows to disk at least this often in ms (default 1000). */
   flushMs?: number;
+  /**
+   * Continue the run in this folder from its last checkpoint (config, seed and scale come from
+   * the folder; `rawConfig`, `scale`, `seed`, `outDir` and `dir` are ignored). Metric rows written
+   * after that checkpoint are dropped and recomputed, so a run killed at any point and resumed
+   * ends with the same files as a run never interrupted (times aside).
+   */
+  resume?: string;
+}
+
+/** File name of run.json (experiment, seed, scale), written when a run starts. */
+export const RUN_INFO_FILE = "run.json";
+
+/** Reads run.json of a run folder to resume, checking it belongs to `name`. */
+async function readResumeInfo(path: string, name: string): Promise<RunInfoFile> {
+  let info: RunInfoFile;
+  try {
+    info = JSON.parse(await Deno.readTextFile(join(path, RUN_INFO_FILE)));
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot resume ${path} as it must be a run folder with ${RUN_INFO_FILE}: ${
+        (error as Error).message.split("\n")[0]
+      }`,
+      { field: "resume", source: path },
+    );
+  }
+  if (info.experiment !== name) {
+    throw new ConfigError(
+      `Cannot resume ${path} with experiment "${name}" as the folder belongs to "${info.experiment}"`,
+      { field: "resume", source: path },
+    );
+  }
+  return info;
+}
+
+/** run.json: what a run folder needs to be resumed. */
+interface RunInfoFile {
+  experiment: string;
+  seed: number;
+  scale: Scale;
+}
+
+/** The state saved by `RunContext.saveCheckpoint`, with the number of metric rows so far. */
+interface CheckpointEnvelope {
+  rows: number;
+  state: unknown;
 }
 
 /** What `runExperiment` returns. */
@@ -312,19 +357,52 @@ export async function runExperiment<C>(
   experiment: Experiment<C>,
   options: RunExperimentOptions = {},
 ): Promise<RunOutcome<C>> {
-  const config = resolveConfig(experiment, options);
-  const seed = checkSeed(options.seed ?? 0);
-  const scale = options.scale ?? "default";
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
+  let config: C;
+  let seed: number;
+  let scale: Scale;
+  let dir: RunDir;
+  let resumedRows: MetricRow[] = [];
+  if (options.resume !== undefined) {
+    const info = await readResumeInfo(options.resume, experiment.name);
+    seed = checkSeed(info.seed);
+    scale = info.scale;
+    const stored = JSON.parse(await Deno.readTextFile(join(options.resume, RUN_FILES.config)));
+    config = parseConfig(experiment.schema, stored, join(options.resume, RUN_FILES.config));
+    dir = RunDir.open(options.resume);
+    const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
+    const rows = saved?.state.rows ?? 0;
+    let text = "";
+    try {
+      text = await Deno.readTextFile(dir.file(RUN_FILES.metrics));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    // Keep the rows the checkpoint had seen (complete lines only); later ones are recomputed.
+    const lines = text.split("\n");
+    const complete = lines.slice(0, Math.min(lines.length - 1, rows + 1)).join("\n");
+    resumedRows = parseMetricsCsv(complete).rows.slice(0, rows) as MetricRow[];
+    if (resumedRows.length !== rows) {
+      throw new RangeError(
+        `Cannot resume run ${options.resume} as metrics.csv must hold the ${rows} rows of its checkpoint: current value is ${resumedRows.length}`,
+      );
+    }
+    await dir.writeMetrics(resumedRows);
+  } else {
+    config = resolveConfig(experiment, options);
+    seed = checkSeed(options.seed ?? 0);
+    scale = options.scale ?? "default";
+    dir = await RunDir.create(experiment.name, {
+      root: options.outDir,
+      dir: options.dir,
+      now: () => startedAt,
+    });
+    await dir.writeConfig(config);
+    const info: RunInfoFile = { experiment: experiment.name, seed, scale };
+    await dir.writeJson(RUN_INFO_FILE, info);
+  }
   const total = experiment.steps?.(config);
-
-  const dir = await RunDir.create(experiment.name, {
-    root: options.outDir,
-    dir: options.dir,
-    now: () => startedAt,
-  });
-  await dir.writeConfig(config);
 
   const progress = new ProgressReporter({
     name: experiment.name,
@@ -338,8 +416,8 @@ export async function runExperiment<C>(
   const flushMs = options.flushMs ?? 1000;
   let pending: MetricRow[] = [];
   let lastFlush = performance.now();
-  let count = 0;
-  let last: MetricRow | undefined;
+  let count = resumedRows.length;
+  let last: MetricRow | undefined = resumedRows.at(-1);
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const rows = pending;
@@ -377,8 +455,16 @@ export async function runExperiment<C>(
     checkpointDir,
     emit,
     log: (message) => progress.log(message),
-    saveCheckpoint: (state, blobs) => saveCheckpoint(checkpointDir, state, { blobs }),
-    loadCheckpoint: <S>() => loadCheckpoint<S>(checkpointDir),
+    saveCheckpoint: async (state, blobs) => {
+      // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
+      await flush();
+      const envelope: CheckpointEnvelope = { rows: count, state };
+      return saveCheckpoint(checkpointDir, envelope, { blobs });
+    },
+    loadCheckpoint: async <S>() => {
+      const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
+      return saved === undefined ? undefined : { ...saved, state: saved.state.state as S };
+    },
   };
 
   const writeSummary = async (

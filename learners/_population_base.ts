@@ -1,5 +1,5 @@
 /** Shared validation of the two population implementations (internal). */
-import type { BackendDataset, SampleBatchesOptions } from "./backend.ts";
+import type { BackendDataset, PopulationState, SampleBatchesOptions } from "./backend.ts";
 import { KNOB_STRIDE, type Knobs, packKnobsTable } from "./knobs.ts";
 import { type MlpLayout, mlpLayout, type PopulationSpec } from "./mlp_layout.ts";
 
@@ -165,6 +165,25 @@ export class PopulationChecks {
     let m = 0;
     for (let i = 0; i < indices.length; i++) m = Math.max(m, indices[i]!);
     return { count: indices.length / P, maxRow: m };
+  }
+
+  /** Validates a population state's array lengths. */
+  checkState(s: PopulationState): void {
+    const { size: P, stride } = this.layout;
+    const want: [string, number, number][] = [
+      ["params", s.params.length, P * stride],
+      ["opt", s.opt.length, P * 2 * stride],
+      ["steps", s.steps.length, P],
+      ["metrics", s.metrics.length, P * 4],
+      ["knobs", s.knobs.length, P * KNOB_STRIDE],
+    ];
+    for (const [name, have, need] of want) {
+      if (have !== need) {
+        throw new RangeError(
+          `Invalid state.${name}: length must be ${need}: current length is ${have}`,
+        );
+      }
+    }
   }
 
   /** Validates a full parameter table. */

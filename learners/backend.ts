@@ -40,6 +40,20 @@ export interface GradientResult {
   gradNorm: Float32Array;
 }
 
+/** Everything a population holds (for checkpoints): restoring it continues training exactly. */
+export interface PopulationState {
+  /** (P, stride) parameters. */
+  params: Float32Array<ArrayBuffer>;
+  /** (P, 2, stride) optimizer moments. */
+  opt: Float32Array<ArrayBuffer>;
+  /** (P) optimizer steps taken. */
+  steps: Uint32Array<ArrayBuffer>;
+  /** (P, 4) last loss, gradient norm, diverged flag, unused. */
+  metrics: Float32Array<ArrayBuffer>;
+  /** (P, 16) knobs. */
+  knobs: Float32Array<ArrayBuffer>;
+}
+
 /** Per-model metrics of the last train step. */
 export interface TrainMetrics {
   /** (P) mean batch loss. */
@@ -90,6 +104,10 @@ export interface Population {
   readOptimizerState(): Promise<OptimizerState>;
   /** Last train step's mean loss, gradient norm and quarantine flag per model. */
   readMetrics(): Promise<TrainMetrics>;
+  /** Reads the whole state (parameters, optimizer moments, steps, metrics, knobs). */
+  readState(): Promise<PopulationState>;
+  /** Restores a state read with `readState` from a population of the same shape. */
+  writeState(state: PopulationState): void;
   /** Waits for queued work (reports device errors). */
   flush(): Promise<void>;
   /** Frees device memory. */

@@ -8,6 +8,7 @@ import type {
   GradientResult,
   OptimizerState,
   Population,
+  PopulationState,
   SampleBatchesOptions,
   TrainMetrics,
 } from "./backend.ts";
@@ -156,6 +157,27 @@ export class CpuPopulation implements Population {
 
   readMetrics(): Promise<TrainMetrics> {
     return Promise.resolve(this.#metrics());
+  }
+
+  readState(): Promise<PopulationState> {
+    const s = this.state;
+    return Promise.resolve({
+      params: s.params.slice(),
+      opt: s.opt.slice(),
+      steps: s.steps.slice(),
+      metrics: s.metrics.slice(),
+      knobs: s.knobs.slice(),
+    });
+  }
+
+  writeState(state: PopulationState): void {
+    this.#checks.checkState(state);
+    const s = this.state;
+    s.params.set(state.params);
+    s.opt.set(state.opt);
+    s.steps.set(state.steps);
+    s.metrics.set(state.metrics);
+    s.knobs.set(state.knobs);
   }
 
   flush(): Promise<void> {

@@ -19,6 +19,7 @@ import type {
   GradientResult,
   OptimizerState,
   Population,
+  PopulationState,
   SampleBatchesOptions,
   TrainMetrics,
 } from "./backend.ts";
@@ -425,6 +426,28 @@ export class GpuPopulation implements Population {
       diverged[p] = m[4 * p + 2]! !== 0 ? 1 : 0;
     }
     return { loss, gradNorm, diverged };
+  }
+
+  async readState(): Promise<PopulationState> {
+    const L = this.layout;
+    const P = L.size;
+    return {
+      params: await readF32(this.ctx, this.params, P * L.stride),
+      opt: await readF32(this.ctx, this.opt, P * 2 * L.stride),
+      steps: await readU32(this.ctx, this.steps, P),
+      metrics: await readF32(this.ctx, this.metrics, P * 4),
+      knobs: await readF32(this.ctx, this.knobs, P * KNOB_STRIDE),
+    } as PopulationState;
+  }
+
+  writeState(state: PopulationState): void {
+    this.#checks.checkState(state);
+    const q = this.ctx.device.queue;
+    q.writeBuffer(this.params, 0, state.params);
+    q.writeBuffer(this.opt, 0, state.opt);
+    q.writeBuffer(this.steps, 0, state.steps);
+    q.writeBuffer(this.metrics, 0, state.metrics);
+    q.writeBuffer(this.knobs, 0, state.knobs);
   }
 
   flush(): Promise<void> {

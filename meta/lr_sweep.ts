@@ -14,6 +14,7 @@ import { aggregateCurves, summarize } from "../core/stats.ts";
 import type { MetricRow } from "../core/run_dir.ts";
 import { createBackend } from "../learners/create_backend.ts";
 import type { Knobs } from "../learners/knobs.ts";
+import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 
 /** The resolved config of the lr-sweep experiment. */
@@ -35,6 +36,8 @@ export interface LrSweepConfig {
   steps: number;
   /** Steps between evaluations on the test points. */
   evalEvery: number;
+  /** Evaluations between checkpoints (for --resume). */
+  checkpointEvery: number;
   /** The synthetic classification task. */
   task: {
     inputs: number;
@@ -58,6 +61,7 @@ export const LR_SWEEP_SCHEMA: z.ZodType<LrSweepConfig, z.ZodTypeDef, unknown> = 
   batchSize: z.number().int().min(1).max(1024).default(32),
   steps: z.number().int().min(1).max(1_000_000).default(600),
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
+  checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
   task: z.object({
     inputs: z.number().int().min(1).max(256).default(16),
     ways: z.number().int().min(2).max(256).default(5),
@@ -70,6 +74,14 @@ export const LR_SWEEP_SCHEMA: z.ZodType<LrSweepConfig, z.ZodTypeDef, unknown> = 
 /** Learning rate of rate index r: log-spaced from lrMin to lrMax. */
 export function sweepRate(c: LrSweepConfig, r: number): number {
   return c.lrMin * Math.pow(c.lrMax / c.lrMin, r / (c.rates - 1));
+}
+
+/** The loop position and curves saved in a checkpoint (the population state goes in blobs). */
+interface LrSweepCheckpoint {
+  step: number;
+  round: number;
+  curves: number[][];
+  xs: number[];
 }
 
 async function* runLrSweep(
@@ -122,10 +134,20 @@ async function* runLrSweep(
   const ranges = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) ranges[2 * p + 1] = train;
   const chunk = c.evalEvery;
-  const curves: number[][] = Array.from({ length: P }, () => []);
-  const xs: number[] = [];
+  let curves: number[][] = Array.from({ length: P }, () => []);
+  let xs: number[] = [];
   let round = 0;
-  for (let step = 0; step < c.steps;) {
+  let step = 0;
+  let diverged: Uint8Array = new Uint8Array(P);
+  // Resume: the checkpoint holds the loop position, the curves so far and the population state.
+  const saved = await ctx.loadCheckpoint<LrSweepCheckpoint>();
+  if (saved) {
+    ({ step, round, curves, xs } = saved.state);
+    pop.writeState(populationStateFromBlobs(saved.blobs));
+    diverged = (await pop.readMetrics()).diverged;
+    ctx.log(`resumed at step ${step}`);
+  }
+  while (step < c.steps) {
     const k = Math.min(chunk, c.steps - step);
     // Fresh minibatches for this chunk, drawn on the backend from the training rows.
     pop.sampleBatches({ seed: ctx.seed, round, numBatches: k, ranges });
@@ -133,18 +155,22 @@ async function* runLrSweep(
     pop.train(data, k);
     step += k;
     const ev = await pop.evaluate(data, testIdx);
+    diverged = (await pop.readMetrics()).diverged;
     xs.push(step);
     for (let p = 0; p < P; p++) {
-      const acc = Number.isFinite(ev.loss[p]!) ? ev.accuracy[p]! : 1 / c.task.ways;
+      // A quarantined (diverged) model counts as chance accuracy.
+      const acc = diverged[p] || !Number.isFinite(ev.loss[p]!) ? 1 / c.task.ways : ev.accuracy[p]!;
       curves[p]!.push(acc);
     }
     for (let r = 0; r < c.rates; r++) {
       const accs = [];
       const losses = [];
+      let lost = 0;
       for (let q = 0; q < c.replicates; q++) {
         const p = q * c.rates + r;
         accs.push(curves[p]!.at(-1)!);
-        losses.push(ev.loss[p]!);
+        if (diverged[p] || !Number.isFinite(ev.loss[p]!)) lost++;
+        else losses.push(ev.loss[p]!);
       }
       const s = summarize(accs);
       yield {
@@ -153,9 +179,13 @@ async function* runLrSweep(
         accuracy: s.mean,
         accuracy_ci_low: s.ci95Low,
         accuracy_ci_high: s.ci95High,
-        loss: summarize(losses).mean,
-        diverged: losses.filter((l) => !Number.isFinite(l)).length,
+        loss: losses.length > 0 ? summarize(losses).mean : NaN,
+        diverged: lost,
       };
+    }
+    if (xs.length % c.checkpointEvery === 0 && step < c.steps) {
+      const state: LrSweepCheckpoint = { step, round, curves, xs };
+      await ctx.saveCheckpoint(state, populationStateBlobs(await pop.readState()));
     }
   }
   pop.destroy();
@@ -199,6 +229,7 @@ async function* runLrSweep(
       worst_lr: worst.lr,
       worst_accuracy: worst.accuracy,
       models: P,
+      diverged: diverged.reduce((a, b) => a + b, 0),
       chance: 1 / c.task.ways,
     },
     tables: [{

@@ -67,6 +67,7 @@ Deno.test("runExperiment writes every run file and metrics.csv parses back to th
       "plots/raw.svg",
       "report.md",
       "result.json",
+      "run.json",
       "summary.json",
     ]);
     const run = await readRun(out.dir);
