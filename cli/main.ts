@@ -25,6 +25,8 @@ const USAGE = `Usage: metaforge <command> [options]
 
 Commands:
   train [NAME...]   run the experiment suite (every registered experiment), or the named ones
+  evolve            run the meta-evolution experiment (same options as train)
+  l2o               run the learned-optimizer experiment (same options as train)
   bench             throughput of the GPU path and the CPU twin (deno task bench --help)
   info              WebGPU adapter, limits, backend and versions
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
@@ -236,6 +238,14 @@ export async function main(args: string[]): Promise<number> {
     switch (command) {
       case "train":
         return await trainCommand(rest);
+      case "evolve":
+      case "l2o":
+        // Shorthands for `train evolve` (meta-evolution) and `train l2o` (learned optimizers).
+        return await trainCommand(
+          rest.includes("--help") || rest.includes("-h")
+            ? rest
+            : [command === "evolve" ? "evolve" : "l2o", ...rest],
+        );
       case "bench":
         return await benchMain(rest);
       case "info":
@@ -252,7 +262,7 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, bench, info, report, list`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list`,
         );
     }
   } catch (e) {

@@ -13,3 +13,6 @@ export * from "./mlp_layout.ts";
 export * from "./mlp_cpu.ts";
 export * from "./data/mod.ts";
 export * from "./tasks/mod.ts";
+export * from "./easy_trainer.ts";
+export * from "./population_state.ts";
+export * from "./loop_budget.ts";
