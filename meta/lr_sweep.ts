@@ -15,7 +15,7 @@ import type { MetricRow } from "../core/run_dir.ts";
 import { createBackend } from "../learners/create_backend.ts";
 import type { Knobs } from "../learners/knobs.ts";
 import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
-import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
+import { loadTaskData, type TaskSourceSpec } from "../learners/task_source.ts";
 
 /** The resolved config of the lr-sweep experiment. */
 export interface LrSweepConfig {
@@ -38,14 +38,8 @@ export interface LrSweepConfig {
   evalEvery: number;
   /** Evaluations between checkpoints (for --resume). */
   checkpointEvery: number;
-  /** The synthetic classification task. */
-  task: {
-    inputs: number;
-    ways: number;
-    trainPerClass: number;
-    testPerClass: number;
-    difficulty: number;
-  };
+  /** The task: a synthetic family or a data set (learners/task_source.ts). */
+  task: TaskSourceSpec;
 }
 
 /** Config schema of the lr-sweep experiment (defaults filled by parsing). */
@@ -63,11 +57,17 @@ export const LR_SWEEP_SCHEMA: z.ZodType<LrSweepConfig, z.ZodTypeDef, unknown> = 
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
   checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
   task: z.object({
+    family: z.enum(["synthetic", "sinusoid", "fashion-mnist", "mnist", "idx", "image-folder"])
+      .default("synthetic"),
     inputs: z.number().int().min(1).max(256).default(16),
-    ways: z.number().int().min(2).max(256).default(5),
+    ways: z.number().int().min(0).max(256).default(5),
     trainPerClass: z.number().int().min(1).max(100_000).default(200),
     testPerClass: z.number().int().min(1).max(100_000).default(100),
     difficulty: z.number().min(0).max(1).default(0.6),
+    downsample: z.number().int().min(1).max(8).default(2),
+    images: z.string().min(1).optional(),
+    labels: z.string().min(1).optional(),
+    root: z.string().min(1).optional(),
   }).default({}),
 }).refine((c) => c.lrMin < c.lrMax, { message: "lrMin must be < lrMax", path: ["lrMin"] });
 
@@ -90,39 +90,20 @@ async function* runLrSweep(
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
-  const family = new SyntheticClassification({
-    inputs: c.task.inputs,
-    ways: c.task.ways,
-    shots: c.task.trainPerClass,
-    queryPerClass: c.task.testPerClass,
-    difficulty: c.task.difficulty,
-    familySeed: ctx.seed,
-  });
-  const episode = family.sampleEpisodes(ctx.seed, 1);
-  // One data set: the episode's support points (training rows 0..train-1), then its query points.
-  const src = episode.dataset;
-  const order = [...episode.support, ...episode.query];
-  const x = new Float32Array(order.length * src.inputs);
-  const y = new Float32Array(order.length);
-  order.forEach((row, i) => {
-    x.set(src.x.subarray(row * src.inputs, (row + 1) * src.inputs), i * src.inputs);
-    y[i] = src.y[row]!;
-  });
-  const train = episode.support.length;
-  const test = episode.query.length;
-  const data = backend.uploadDataset({
-    count: order.length,
-    inputs: src.inputs,
-    targetWidth: 1,
-    classes: src.classes,
-    x,
-    y,
-  });
+  const task = await loadTaskData(c.task, ctx.seed);
+  ctx.log(task.description);
+  const { train, test, outputs, regression } = task;
+  const data = backend.uploadDataset(task.dataset);
+  const chance = regression ? NaN : 1 / outputs;
+  // The score column: query accuracy, or minus the test MSE for regression.
+  const key = regression ? "neg_test_mse" : "accuracy";
+  const label = regression ? "minus test MSE" : "query accuracy";
   const P = c.rates * c.replicates;
   const pop = backend.createPopulation({
     size: P,
-    widths: [c.task.inputs, ...c.hidden, c.task.ways],
+    widths: [task.dataset.inputs, ...c.hidden, outputs],
     activation: c.activation,
+    loss: regression ? "mse" : "cross_entropy",
     batchSize: c.batchSize,
   });
   pop.init(ctx.seed);
@@ -159,8 +140,11 @@ async function* runLrSweep(
     xs.push(step);
     for (let p = 0; p < P; p++) {
       // A quarantined (diverged) model counts as chance accuracy.
-      const acc = diverged[p] || !Number.isFinite(ev.loss[p]!) ? 1 / c.task.ways : ev.accuracy[p]!;
-      curves[p]!.push(acc);
+      // The score: query accuracy, or minus the test loss for regression. A quarantined
+      // (diverged) model counts as chance accuracy (as no score for regression).
+      const bad = diverged[p] || !Number.isFinite(ev.loss[p]!);
+      const score = regression ? (bad ? NaN : -ev.loss[p]!) : bad ? chance : ev.accuracy[p]!;
+      curves[p]!.push(score);
     }
     for (let r = 0; r < c.rates; r++) {
       const accs = [];
@@ -176,9 +160,9 @@ async function* runLrSweep(
       yield {
         step,
         lr: sweepRate(c, r),
-        accuracy: s.mean,
-        accuracy_ci_low: s.ci95Low,
-        accuracy_ci_high: s.ci95High,
+        [key]: s.mean,
+        [`${key}_ci_low`]: s.ci95Low,
+        [`${key}_ci_high`]: s.ci95High,
         loss: losses.length > 0 ? summarize(losses).mean : NaN,
         diverged: lost,
       };
@@ -191,7 +175,7 @@ async function* runLrSweep(
   pop.destroy();
   data.destroy();
   backend.destroy();
-  // Final accuracy per rate.
+  // Final score per rate.
   const rows = [];
   for (let r = 0; r < c.rates; r++) {
     const accs = [];
@@ -199,20 +183,18 @@ async function* runLrSweep(
     const s = summarize(accs);
     rows.push({
       lr: sweepRate(c, r),
-      accuracy: s.mean,
+      [key]: s.mean,
       ci95_low: s.ci95Low,
       ci95_high: s.ci95High,
       n: s.n,
     });
   }
-  const best = rows.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-  const worst = rows.reduce((a, b) => (b.accuracy < a.accuracy ? b : a));
-  ctx.log(
-    `best learning rate ${best.lr.toPrecision(3)}: query accuracy ${best.accuracy.toFixed(3)}`,
-  );
-  ctx.log(
-    `worst learning rate ${worst.lr.toPrecision(3)}: query accuracy ${worst.accuracy.toFixed(3)}`,
-  );
+  // Rank by score; a rate whose score is NaN (diverged regression) ranks last.
+  const rank = (row: Record<string, number>) => (Number.isNaN(row[key]!) ? -Infinity : row[key]!);
+  const best = rows.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+  const worst = rows.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+  ctx.log(`best learning rate ${best.lr.toPrecision(3)}: ${label} ${best[key]!.toFixed(3)}`);
+  ctx.log(`worst learning rate ${worst.lr.toPrecision(3)}: ${label} ${worst[key]!.toFixed(3)}`);
   const shown = [0, Math.floor((c.rates - 1) / 2), rows.indexOf(best), c.rates - 1];
   const series = [...new Set(shown)].map((r) => {
     const band = aggregateCurves(
@@ -222,49 +204,47 @@ async function* runLrSweep(
     return curveSeries(`lr ${sweepRate(c, r).toPrecision(3)}`, band);
   });
   return {
-    title: "Learning-rate sweep on a synthetic classification task",
+    title: `Learning-rate sweep: ${task.description}`,
     summary: {
       best_lr: best.lr,
-      best_accuracy: best.accuracy,
+      [`best_${key}`]: best[key]!,
       worst_lr: worst.lr,
-      worst_accuracy: worst.accuracy,
+      [`worst_${key}`]: worst[key]!,
       models: P,
       diverged: diverged.reduce((a, b) => a + b, 0),
-      chance: 1 / c.task.ways,
+      chance,
     },
-    tables: [{
-      title: "Final query accuracy per learning rate (mean and 95% CI over replicates)",
-      rows,
-    }],
+    tables: [{ title: `Final ${label} per learning rate (mean and 95% CI over replicates)`, rows }],
     plots: {
-      accuracy_vs_lr: {
+      score_vs_lr: {
         kind: "bars",
-        title: "Final query accuracy per learning rate",
+        title: `Final ${label} per learning rate`,
         xLabel: "learning rate",
-        yLabel: "query accuracy",
+        yLabel: label,
         bars: rows.map((r) => ({
           label: r.lr.toPrecision(2),
-          value: r.accuracy,
+          value: r[key]!,
           low: r.ci95_low,
           high: r.ci95_high,
         })),
       },
       learning_curves: {
         kind: "curves",
-        title: "Query accuracy during training (95% CI over replicates)",
+        title: `${label} during training (95% CI over replicates)`,
         xLabel: "step",
-        yLabel: "query accuracy",
+        yLabel: label,
         series,
       },
     },
     sections: [{
       title: "Method",
-      body: `${P} MLPs (${[c.task.inputs, ...c.hidden, c.task.ways].join("-")}, ${c.activation}, ` +
+      body:
+        `${P} MLPs (${[task.dataset.inputs, ...c.hidden, outputs].join("-")}, ${c.activation}, ` +
         `${c.optimizer}) trained together for ${c.steps} steps with batch ${c.batchSize}; ` +
         `${c.rates} learning rates log-spaced in [${c.lrMin}, ${c.lrMax}], ${c.replicates} ` +
-        `replicates each (different initializations). Task: synthetic ${c.task.ways}-way ` +
-        `classification, ${c.task.trainPerClass} training and ${c.task.testPerClass} test points ` +
-        `per class, difficulty ${c.task.difficulty}. Diverged models count as chance accuracy.`,
+        `replicates each (different initializations). Task: ${task.description}; ${train} ` +
+        `training and ${test} test rows. Quarantined (diverged) models count as chance accuracy ` +
+        `(classification) or as no score (regression).`,
     }],
   };
 }
@@ -272,7 +252,8 @@ async function* runLrSweep(
 /** The registered lr-sweep experiment. */
 export const LR_SWEEP: Experiment<LrSweepConfig> = registerExperiment<LrSweepConfig>({
   name: "lr-sweep",
-  description: "A population with a spread of learning rates on one synthetic classification task",
+  description:
+    "A population with a spread of learning rates on one task (a synthetic family or a data set)",
   schema: LR_SWEEP_SCHEMA,
   scales: {
     smoke: {
