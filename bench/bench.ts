@@ -10,12 +10,15 @@ import { stringify } from "csv-stringify/sync";
 import { GpuUnavailableError } from "../core/gpu_context.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend } from "../learners/gpu_backend.ts";
+import { benchEpisodes } from "./episodes.ts";
 import { type BenchRow, benchTrain, WORKLOAD_W } from "./workloads.ts";
 
-const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--no-cpu]
+const HELP =
+  `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--no-cpu] [--episodes]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
-(MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin.`;
+(MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin.
+--episodes also measures episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST).`;
 
 function fmt(n: number, digits = 1): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
@@ -32,6 +35,7 @@ export async function benchMain(args: string[]): Promise<number> {
         seconds: { type: "string", default: "1.5" },
         out: { type: "string" },
         "no-cpu": { type: "boolean", default: false },
+        episodes: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -102,6 +106,19 @@ export async function benchMain(args: string[]): Promise<number> {
     await Deno.writeTextFile(path + ".tmp", csv);
     await Deno.rename(path + ".tmp", path);
     console.log(`wrote ${path}`);
+  }
+  if (values.episodes) {
+    const er = await benchEpisodes(gpu?.ctx);
+    if (!er) {
+      console.log("episode sampling: Fashion-MNIST not installed (dataset-fashion-mnist): skipped");
+    }
+    for (const r of er ?? []) {
+      console.log(
+        `episode sampling (${r.path}): ${r.episodes} 5-way 5-shot episodes on Fashion-MNIST in ${
+          (r.seconds * 1000).toFixed(1)
+        } ms = ${fmt(r.episodesPerSecond)} episodes/s`,
+      );
+    }
   }
   gpu?.destroy();
   return 0;
