@@ -30,7 +30,8 @@ export class ConfigError extends Error {
   }
 }
 
-type AnySchema = z.ZodTypeAny;
+/** Any zod schema. */
+export type AnySchema = z.ZodTypeAny;
 type Kind = z.ZodFirstPartyTypeKind;
 const K = z.ZodFirstPartyTypeKind;
 

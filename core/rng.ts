@@ -87,8 +87,11 @@ export function hashString(s: string): number {
 
 /** Serializable state of an `Rng`: enough to continue the exact sequence after a restart. */
 export interface RngState {
+  /** RNG seed (Threefry key word 0). */
   seed: number;
+  /** RNG stream (Threefry key word 1). */
   stream: number;
+  /** Next counter value. */
   counter: number;
 }
 

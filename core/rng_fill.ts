@@ -22,16 +22,23 @@ export const RNG_WGSL = { file: "shaders/_rng.wgsl", code: rngWgsl };
 
 /** Draws of the RNG for c0 = base .. base + n - 1. */
 export interface RngFill {
+  /** Raw u32 draws. */
   words: Uint32Array;
+  /** Uniform floats in [0, 1). */
   uniforms: Float32Array;
+  /** Standard normals. */
   normals: Float32Array;
 }
 
 /** Options of an RNG fill: which key and counters to draw. */
 export interface RngFillOptions {
+  /** RNG seed (Threefry key word 0). */
   seed: number;
+  /** RNG stream (Threefry key word 1). */
   stream: number;
+  /** First counter c0 (default 0). */
   base?: number;
+  /** Second counter word (default 0). */
   c1?: number;
 }
 

@@ -103,7 +103,9 @@ export class PopulationChecks {
       // 0xffffffff marks a class the model never sees (LABEL_UNUSED of the task families).
       if (map[i]! >= this.layout.outputs && map[i] !== 0xffffffff) {
         throw new RangeError(
-          `Invalid label map[${i}]: must be in [0, ${this.layout.outputs - 1}] or 0xffffffff (unused): current value is ${map[i]}`,
+          `Invalid label map[${i}]: must be in [0, ${
+            this.layout.outputs - 1
+          }] or 0xffffffff (unused): current value is ${map[i]}`,
         );
       }
     }

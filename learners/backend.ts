@@ -10,9 +10,13 @@ import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
 
 /** A data set resident on a backend (uploaded once). */
 export interface BackendDataset {
+  /** Number of samples. */
   readonly count: number;
+  /** Input width. */
   readonly inputs: number;
+  /** Targets per sample (1 for class labels). */
   readonly targetWidth: number;
+  /** Number of classes; 0 for regression. */
   readonly classes: number;
   /** Frees device memory. */
   destroy(): void;

@@ -28,11 +28,17 @@ import { PopulationChecks } from "./_population_base.ts";
 
 /** A data set held in host memory by the CPU backend. */
 export class CpuDataset implements BackendDataset {
+  /** Number of samples. */
   readonly count: number;
+  /** Input width. */
   readonly inputs: number;
+  /** Targets per sample (1 for class labels). */
   readonly targetWidth: number;
+  /** Number of classes; 0 for regression. */
   readonly classes: number;
+  /** Inputs, (count, inputs) row-major. */
   readonly x: Float32Array;
+  /** Targets, (count, targetWidth) row-major. */
   readonly y: Float32Array;
 
   /** Validates and keeps the arrays. */

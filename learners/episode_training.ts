@@ -22,7 +22,9 @@ export interface EpisodePopulationOptions {
 
 /** A population bound to an episode batch: one model per episode. */
 export interface EpisodePopulation {
+  /** One model per episode. */
   population: Population;
+  /** The episodes' data set, uploaded once. */
   data: BackendDataset;
   /** (P, Q) query rows, for `evaluate`. */
   queryIndices: Uint32Array<ArrayBuffer>;

@@ -46,9 +46,13 @@ const MAX_STEPS_PER_SUBMIT = 256;
 
 /** A data set uploaded once to the GPU. */
 export class GpuDataset implements BackendDataset {
+  /** Number of samples. */
   readonly count: number;
+  /** Input width. */
   readonly inputs: number;
+  /** Targets per sample (1 for class labels). */
   readonly targetWidth: number;
+  /** Number of classes; 0 for regression. */
   readonly classes: number;
   /** (count, inputs) f32. */
   readonly x: GPUBuffer;
@@ -96,6 +100,7 @@ interface Pipelines {
 /** A population of P MLPs whose every buffer lives on the GPU. */
 export class GpuPopulation implements Population {
   readonly layout: MlpLayout;
+  /** The WebGPU context. */
   readonly ctx: GpuContext;
   #checks: PopulationChecks;
   #pipes: Pipelines;
@@ -490,6 +495,7 @@ export interface GpuBackendOptions extends GpuContextOptions {
 /** The WebGPU backend. */
 export class GpuBackend implements Backend {
   readonly kind = "gpu" as const;
+  /** The WebGPU context. */
   readonly ctx: GpuContext;
   #kernels: Kernels;
   #grouping: MlpGrouping | undefined;

@@ -32,10 +32,15 @@ export interface MlpState {
 
 /** Host view of a data set as the kernels see it. */
 export interface MlpData {
+  /** Inputs, (count, inputs) row-major. */
   x: Float32Array;
+  /** Targets, (count, targetWidth) row-major. */
   y: Float32Array;
+  /** Number of samples. */
   count: number;
+  /** Input width. */
   inputs: number;
+  /** Targets per sample (1 for class labels). */
   targetWidth: number;
 }
 

@@ -32,11 +32,17 @@ export interface PopulationSpec {
 
 /** A validated spec with every default filled, plus the derived layout. */
 export interface MlpLayout {
+  /** Number of models P. */
   size: number;
+  /** Layer widths [inputs, hidden..., outputs]. */
   widths: number[];
+  /** Hidden nonlinearity. */
   activation: Activation;
+  /** Loss head. */
   loss: LossKind;
+  /** Minibatch size per model-step. */
   batchSize: number;
+  /** Weight initialization. */
   init: InitKind;
   /** Number of layers L (= widths.length - 1), in [2, 4]. */
   layers: number;

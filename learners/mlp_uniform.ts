@@ -75,11 +75,17 @@ export function scratchStride(layout: MlpLayout): number {
 export interface MlpParamsOptions {
   /** Models the kernel runs (the padded population size). */
   models: number;
+  /** Batch slots per model. */
   numBatches: number;
+  /** Width of the label map rows (0: none). */
   labelMapWidth: number;
+  /** Targets per sample. */
   targetWidth: number;
+  /** Kernel mode (train: 0 update, 1 gradients only; eval: 1 = write outputs). */
   mode: number;
+  /** Workgroups per row of the dispatch grid. */
   gridX: number;
+  /** Eval samples per model. */
   evalCount: number;
   /** First eval sample of a dispatch. */
   evalStart?: number;

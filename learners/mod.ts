@@ -16,3 +16,7 @@ export * from "./tasks/mod.ts";
 export * from "./easy_trainer.ts";
 export * from "./population_state.ts";
 export * from "./loop_budget.ts";
+export * from "./mlp_uniform.ts";
+export * from "./task_source.ts";
+export * from "./episode_training.ts";
+export * from "./sample_episodes.ts";

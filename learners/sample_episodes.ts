@@ -35,10 +35,15 @@ export interface GpuEpisodeSpec {
 
 /** Episodes resident on the GPU: (E, N*K) support, (E, N*Q) query and (E, numClasses) label map. */
 export interface GpuEpisodes {
+  /** Number of episodes. */
   episodes: number;
+  /** (E, N*K) support indices. */
   support: GPUBuffer;
+  /** (E, N*Q) query indices. */
   query: GPUBuffer;
+  /** (E, numClasses) label map. */
   labelMap: GPUBuffer;
+  /** Width of the label map rows (0: none). */
   labelMapWidth: number;
   /** Frees the buffers. */
   destroy(): void;

@@ -26,6 +26,7 @@ export type TaskSourceKind =
 
 /** Config of a task source; fields a kind does not use are ignored. */
 export interface TaskSourceSpec {
+  /** The family or data set. */
   family: TaskSourceKind;
   /** Input width of the synthetic family. */
   inputs: number;
@@ -49,11 +50,15 @@ export interface TaskSourceSpec {
 
 /** A task as one data set: rows [0, train) train, rows [train, train + test) test. */
 export interface TaskData {
+  /** Training rows, then test rows. */
   dataset: Dataset;
+  /** Training rows. */
   train: number;
+  /** Test rows. */
   test: number;
   /** Output width: classes, or 1 for regression. */
   outputs: number;
+  /** True for a regression task (MSE), false for classification. */
   regression: boolean;
   /** One line describing the task. */
   description: string;

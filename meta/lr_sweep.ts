@@ -23,14 +23,19 @@ export interface LrSweepConfig {
   backend: "auto" | "gpu" | "cpu";
   /** Number of learning rates, log-spaced from lrMin to lrMax. */
   rates: number;
+  /** Smallest learning rate. */
   lrMin: number;
+  /** Largest learning rate. */
   lrMax: number;
   /** Models per learning rate (different initializations). */
   replicates: number;
+  /** Optimizer of every model. */
   optimizer: "sgd" | "momentum" | "adam";
   /** Hidden widths (1 to 3 layers). */
   hidden: number[];
+  /** Hidden nonlinearity. */
   activation: "relu" | "tanh";
+  /** Minibatch size per model-step. */
   batchSize: number;
   /** Train steps per model. */
   steps: number;
