@@ -134,16 +134,19 @@ export function getPipelineSync(
   return pipeline;
 }
 
-/** Creates a bind group for group 0 of `pipeline` from buffers in binding order. */
+/** Creates a bind group for group 0 of `pipeline` from buffers (or buffer ranges) in binding order. */
 export function bindBuffers(
   ctx: GpuContext,
   pipeline: GPUComputePipeline,
-  buffers: GPUBuffer[],
+  buffers: (GPUBuffer | GPUBufferBinding)[],
   label: string,
 ): GPUBindGroup {
   return ctx.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: buffers.map((b, binding) => ({
+      binding,
+      resource: b instanceof GPUBuffer ? { buffer: b } : b,
+    })),
   });
 }

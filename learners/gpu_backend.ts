@@ -97,6 +97,20 @@ interface Pipelines {
   sample: GPUComputePipeline;
 }
 
+/** A range of models [first, first + count) with its dispatch grid and uniform buffers. */
+interface Chunk {
+  first: number;
+  count: number;
+  grid: [number, number];
+  train: GPUBuffer;
+  grad: GPUBuffer;
+}
+
+/** A buffer range holding `count` models of `bytesPerModel` bytes from model `first`. */
+function modelRange(buffer: GPUBuffer, c: Chunk, bytesPerModel: number): GPUBufferBinding {
+  return { buffer, offset: c.first * bytesPerModel, size: c.count * bytesPerModel };
+}
+
 /** A population of P MLPs whose every buffer lives on the GPU. */
 export class GpuPopulation implements Population {
   readonly layout: MlpLayout;
@@ -104,7 +118,6 @@ export class GpuPopulation implements Population {
   readonly ctx: GpuContext;
   #checks: PopulationChecks;
   #pipes: Pipelines;
-  #grid: [number, number];
   /** Models the kernels run: the population padded to a multiple of the models per workgroup. */
   #padded: number;
   /** (P, stride) parameters. */
@@ -122,8 +135,8 @@ export class GpuPopulation implements Population {
   #batchIdx: GPUBuffer;
   #numBatches = 1;
   #labelMap: GPUBuffer;
-  #uniform: GPUBuffer;
-  #gradUniform: GPUBuffer;
+  /** Ranges of models dispatched separately so that no binding exceeds the adapter's limit. */
+  #chunks: Chunk[];
 
   /** The workgroup grouping this population's kernels run with. */
   get grouping(): MlpGrouping {
@@ -131,7 +144,13 @@ export class GpuPopulation implements Population {
   }
 
   /** Allocates every buffer (parameters zero until init). */
-  constructor(ctx: GpuContext, kernels: Kernels, spec: PopulationSpec, grouping?: MlpGrouping) {
+  constructor(
+    ctx: GpuContext,
+    kernels: Kernels,
+    spec: PopulationSpec,
+    grouping?: MlpGrouping,
+    maxBindingBytes?: number,
+  ) {
     this.#checks = new PopulationChecks(spec);
     const L = this.#checks.layout;
     this.layout = L;
@@ -150,41 +169,79 @@ export class GpuPopulation implements Population {
     // Padded models train on zero knobs (learning rate 0) and are never read back.
     this.#padded = paddedModels(L.size, pipes.grouping);
     const Pp = this.#padded;
-    this.#grid = dispatchGrid(Pp / pipes.grouping.modelsPerGroup);
-    const maxBinding = ctx.device.limits.maxStorageBufferBindingSize;
-    const scratchBytes = Pp * scratchStride(L) * 4;
-    if (scratchBytes > maxBinding) {
+    // Models per dispatch: every per-model binding must fit the adapter's binding limit; ranges
+    // start at multiples of 64 models so that every buffer offset is 256-byte aligned.
+    const maxBinding = Math.min(
+      ctx.device.limits.maxStorageBufferBindingSize,
+      maxBindingBytes ?? Infinity,
+    );
+    const perModel = Math.max(scratchStride(L) * 4, 2 * L.stride * 4);
+    const fit = Math.floor(maxBinding / perModel);
+    if (fit < Math.min(Pp, 64)) {
       throw new RangeError(
-        `Cannot create population as its scratch (P*(stride+2*batchSize*actWidth)*4 bytes) must be <= ${maxBinding} on this adapter: current value is ${scratchBytes} (reduce size or batchSize)`,
+        `Cannot create population as one model's scratch (${perModel} bytes) must fit ${
+          Math.min(Pp, 64)
+        } times in the adapter's ${maxBinding}-byte binding limit (reduce the widths or batchSize)`,
       );
+    }
+    const span = Pp <= fit ? Pp : Math.floor(fit / 64) * 64;
+    this.#chunks = [];
+    for (let first = 0; first < Pp; first += span) {
+      const count = Math.min(span, Pp - first);
+      this.#chunks.push({
+        first,
+        count,
+        grid: dispatchGrid(count / pipes.grouping.modelsPerGroup),
+        train: createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params"),
+        grad: createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params"),
+      });
     }
     this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
     this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
-    this.scratch = createStorageBuffer(ctx, scratchBytes, "scratch");
+    this.scratch = createStorageBuffer(ctx, Pp * scratchStride(L) * 4, "scratch");
     this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
     this.metrics = createStorageBuffer(ctx, Pp * 16, "metrics");
     this.knobs = createStorageBuffer(ctx, Pp * KNOB_STRIDE * 4, "knobs");
     this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");
     this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
-    this.#uniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params");
-    this.#gradUniform = createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params");
+  }
+
+  /** Number of dispatches one train step takes (1 unless the population exceeds a binding). */
+  get dispatchesPerStep(): number {
+    return this.#chunks.length;
   }
 
   init(seed: number): void {
-    const { data, grid } = packInitParams(this.layout, seed);
-    const ub = createUniformBuffer(this.ctx, data.byteLength, "init-params");
-    this.ctx.device.queue.writeBuffer(ub, 0, data);
+    const L = this.layout;
     const enc = this.ctx.device.createCommandEncoder({ label: "init" });
     enc.clearBuffer(this.opt);
     enc.clearBuffer(this.steps);
     enc.clearBuffer(this.metrics);
+    const uniforms: GPUBuffer[] = [];
     const pass = enc.beginComputePass();
     pass.setPipeline(this.#pipes.init);
-    pass.setBindGroup(0, bindBuffers(this.ctx, this.#pipes.init, [this.params, ub], "init"));
-    pass.dispatchWorkgroups(grid[0], grid[1]);
+    for (const c of this.#chunks) {
+      // Padding models beyond P keep zero parameters.
+      const models = Math.min(c.count, Math.max(0, L.size - c.first));
+      if (models === 0) continue;
+      const { data, grid } = packInitParams(L, seed, c.first, models);
+      const ub = createUniformBuffer(this.ctx, data.byteLength, "init-params");
+      uniforms.push(ub);
+      this.ctx.device.queue.writeBuffer(ub, 0, data);
+      pass.setBindGroup(
+        0,
+        bindBuffers(
+          this.ctx,
+          this.#pipes.init,
+          [modelRange(this.params, c, L.stride * 4), ub],
+          "init",
+        ),
+      );
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
-    ub.destroy();
+    for (const ub of uniforms) ub.destroy();
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
@@ -209,24 +266,36 @@ export class GpuPopulation implements Population {
 
   sampleBatches(o: SampleBatchesOptions): void {
     this.#checks.checkSampleOptions(o);
+    const P = this.layout.size;
     const perModel = o.numBatches * this.layout.batchSize;
     this.#ensureBatchBuffer(perModel);
-    const ranges = createStorageBufferFrom(this.ctx, new Uint32Array(o.ranges), "ranges");
-    const { data, grid } = packSampleParams(this.layout.size, perModel, o.seed, o.round);
-    const ub = createUniformBuffer(this.ctx, data.byteLength, "sample-params");
-    this.ctx.device.queue.writeBuffer(ub, 0, data);
+    const ranges = createStorageBuffer(this.ctx, this.#padded * 8, "ranges");
+    this.ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
+    const uniforms: GPUBuffer[] = [];
     const enc = this.ctx.device.createCommandEncoder({ label: "sample-batches" });
     const pass = enc.beginComputePass();
     pass.setPipeline(this.#pipes.sample);
-    pass.setBindGroup(
-      0,
-      bindBuffers(this.ctx, this.#pipes.sample, [ranges, this.#batchIdx, ub], "sample"),
-    );
-    pass.dispatchWorkgroups(grid[0], grid[1]);
+    for (const c of this.#chunks) {
+      const models = Math.min(c.count, Math.max(0, P - c.first));
+      if (models === 0) continue;
+      const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
+      const ub = createUniformBuffer(this.ctx, data.byteLength, "sample-params");
+      uniforms.push(ub);
+      this.ctx.device.queue.writeBuffer(ub, 0, data);
+      pass.setBindGroup(
+        0,
+        bindBuffers(this.ctx, this.#pipes.sample, [
+          modelRange(ranges, c, 8),
+          modelRange(this.#batchIdx, c, perModel * 4),
+          ub,
+        ], "sample"),
+      );
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     ranges.destroy();
-    ub.destroy();
+    for (const ub of uniforms) ub.destroy();
     this.#numBatches = o.numBatches;
   }
 
@@ -250,6 +319,7 @@ export class GpuPopulation implements Population {
 
   #writeUniform(
     buf: GPUBuffer,
+    c: Chunk,
     d: GpuDataset,
     mode: number,
     evalCount: number,
@@ -257,12 +327,12 @@ export class GpuPopulation implements Population {
     evalEnd = evalCount,
   ): void {
     const u = packMlpParams(this.layout, {
-      models: this.#padded,
+      models: c.count,
       numBatches: this.#numBatches,
       labelMapWidth: this.#checks.labelMapWidth,
       targetWidth: d.targetWidth,
       mode,
-      gridX: this.#grid[0],
+      gridX: c.grid[0],
       evalCount,
       evalStart,
       evalEnd,
@@ -270,18 +340,20 @@ export class GpuPopulation implements Population {
     this.ctx.device.queue.writeBuffer(buf, 0, u);
   }
 
-  #trainBindGroup(d: GpuDataset, uniform: GPUBuffer): GPUBindGroup {
+  #trainBindGroup(d: GpuDataset, c: Chunk, uniform: GPUBuffer): GPUBindGroup {
+    const L = this.layout;
+    const w = this.#checks.labelMapWidth;
     return bindBuffers(this.ctx, this.#pipes.train, [
       d.x,
       d.y,
-      this.#batchIdx,
-      this.#labelMap,
-      this.knobs,
-      this.params,
-      this.opt,
-      this.scratch,
-      this.steps,
-      this.metrics,
+      modelRange(this.#batchIdx, c, this.#numBatches * L.batchSize * 4),
+      w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
+      modelRange(this.knobs, c, KNOB_STRIDE * 4),
+      modelRange(this.params, c, L.stride * 4),
+      modelRange(this.opt, c, 2 * L.stride * 4),
+      modelRange(this.scratch, c, scratchStride(L) * 4),
+      modelRange(this.steps, c, 4),
+      modelRange(this.metrics, c, 16),
       uniform,
     ], "train-step");
   }
@@ -291,18 +363,20 @@ export class GpuPopulation implements Population {
     this.#checks.checkData(data);
     if (steps === 0) return;
     const d = this.#asGpu(data);
-    this.#writeUniform(this.#uniform, d, 0, 0);
-    const bg = this.#trainBindGroup(d, this.#uniform);
+    const groups = this.#chunks.map((c) => {
+      this.#writeUniform(c.train, c, d, 0, 0);
+      return this.#trainBindGroup(d, c, c.train);
+    });
     for (let done = 0; done < steps; done += MAX_STEPS_PER_SUBMIT) {
       const enc = this.ctx.device.createCommandEncoder({ label: "train" });
       const pass = enc.beginComputePass({ label: "train-steps" });
-      encodeTrainSteps(
-        pass,
-        this.#pipes.train,
-        bg,
-        this.#grid,
-        Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
-      );
+      pass.setPipeline(this.#pipes.train);
+      for (let k = 0; k < Math.min(MAX_STEPS_PER_SUBMIT, steps - done); k++) {
+        this.#chunks.forEach((c, i) => {
+          pass.setBindGroup(0, groups[i]!);
+          pass.dispatchWorkgroups(c.grid[0], c.grid[1]);
+        });
+      }
       pass.end();
       this.ctx.device.queue.submit([enc.finish()]);
     }
@@ -311,16 +385,12 @@ export class GpuPopulation implements Population {
   async gradients(data: BackendDataset): Promise<GradientResult> {
     this.#checks.checkData(data);
     const d = this.#asGpu(data);
-    this.#writeUniform(this.#gradUniform, d, 1, 0);
     const enc = this.ctx.device.createCommandEncoder({ label: "gradients" });
     const pass = enc.beginComputePass();
-    encodeTrainSteps(
-      pass,
-      this.#pipes.train,
-      this.#trainBindGroup(d, this.#gradUniform),
-      this.#grid,
-      1,
-    );
+    for (const c of this.#chunks) {
+      this.#writeUniform(c.grad, c, d, 1, 0);
+      encodeTrainSteps(pass, this.#pipes.train, this.#trainBindGroup(d, c, c.grad), c.grid, 1);
+    }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     const L = this.layout;
@@ -358,32 +428,30 @@ export class GpuPopulation implements Population {
     const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
     const pass = enc.beginComputePass();
     pass.setPipeline(this.#pipes.evaluate);
-    for (let start = 0; start < count; start += perDispatch) {
-      const ub = createUniformBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
-      uniforms.push(ub);
-      this.#writeUniform(
-        ub,
-        d,
-        options.outputs ? 1 : 0,
-        count,
-        start,
-        Math.min(count, start + perDispatch),
-      );
-      pass.setBindGroup(
-        0,
-        bindBuffers(this.ctx, this.#pipes.evaluate, [
-          d.x,
-          d.y,
-          idx,
-          this.#labelMap,
-          this.params,
-          this.scratch,
-          results,
-          outputs,
-          ub,
-        ], "evaluate"),
-      );
-      pass.dispatchWorkgroups(this.#grid[0], this.#grid[1]);
+    const L = this.layout;
+    const w = this.#checks.labelMapWidth;
+    for (const c of this.#chunks) {
+      for (let start = 0; start < count; start += perDispatch) {
+        const ub = createUniformBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
+        uniforms.push(ub);
+        const end = Math.min(count, start + perDispatch);
+        this.#writeUniform(ub, c, d, options.outputs ? 1 : 0, count, start, end);
+        pass.setBindGroup(
+          0,
+          bindBuffers(this.ctx, this.#pipes.evaluate, [
+            d.x,
+            d.y,
+            modelRange(idx, c, count * 4),
+            w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
+            modelRange(this.params, c, L.stride * 4),
+            modelRange(this.scratch, c, scratchStride(L) * 4),
+            modelRange(results, c, 8),
+            options.outputs ? modelRange(outputs, c, count * L.outputs * 4) : outputs,
+            ub,
+          ], "evaluate"),
+        );
+        pass.dispatchWorkgroups(c.grid[0], c.grid[1]);
+      }
     }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
@@ -470,8 +538,7 @@ export class GpuPopulation implements Population {
         this.knobs,
         this.#batchIdx,
         this.#labelMap,
-        this.#uniform,
-        this.#gradUniform,
+        ...this.#chunks.flatMap((c) => [c.train, c.grad]),
       ]
     ) b.destroy();
   }
@@ -490,6 +557,8 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
    */
   grouping?: MlpGrouping;
+  /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
+  maxBindingBytes?: number;
 }
 
 /** The WebGPU backend. */
@@ -498,12 +567,12 @@ export class GpuBackend implements Backend {
   /** The WebGPU context. */
   readonly ctx: GpuContext;
   #kernels: Kernels;
-  #grouping: MlpGrouping | undefined;
+  #options: GpuBackendOptions;
 
-  private constructor(ctx: GpuContext, kernels: Kernels, grouping: MlpGrouping | undefined) {
+  private constructor(ctx: GpuContext, kernels: Kernels, options: GpuBackendOptions) {
     this.ctx = ctx;
     this.#kernels = kernels;
-    this.#grouping = grouping;
+    this.#options = options;
   }
 
   /** Creates the context (or uses `ctx`) and compiles every kernel once, reporting WGSL errors. */
@@ -524,7 +593,7 @@ export class GpuBackend implements Backend {
           ? { train, evaluate }
           : { train: trainStepPipelineSync(c, g), evaluate: evaluatePipelineSync(c, g) },
     };
-    return new GpuBackend(c, kernels, options.grouping);
+    return new GpuBackend(c, kernels, options);
   }
 
   describe(): string {
@@ -536,7 +605,13 @@ export class GpuBackend implements Backend {
   }
 
   createPopulation(spec: PopulationSpec): GpuPopulation {
-    return new GpuPopulation(this.ctx, this.#kernels, spec, this.#grouping);
+    return new GpuPopulation(
+      this.ctx,
+      this.#kernels,
+      spec,
+      this.#options.grouping,
+      this.#options.maxBindingBytes,
+    );
   }
 
   destroy(): void {

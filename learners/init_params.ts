@@ -23,8 +23,10 @@ export function initParamsPipeline(ctx: GpuContext): Promise<GPUComputePipeline>
 export function packInitParams(
   layout: MlpLayout,
   seed: number,
+  first = 0,
+  models = layout.size,
 ): { data: ArrayBuffer; grid: [number, number] } {
-  const grid = dispatchGrid(ceilDiv(layout.size * layout.stride, 64));
+  const grid = dispatchGrid(ceilDiv(models * layout.stride, 64));
   const data = new ArrayBuffer(80);
   const u = new Uint32Array(data);
   const f = new Float32Array(data);
@@ -33,10 +35,11 @@ export function packInitParams(
     u[4 + l] = layout.biasOffset[l]!; // @16 b_offs
     f[8 + l] = initStd(layout, l); // @32 stds
   }
-  u[12] = layout.size; // @48 P
+  u[12] = models; // @48 P
   u[13] = layout.layers; // @52 L
   u[14] = layout.stride; // @56
   u[15] = seed >>> 0; // @60
   u[16] = grid[0]; // @64 gridX
+  u[17] = first; // @68 first model
   return { data, grid };
 }

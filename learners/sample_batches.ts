@@ -24,8 +24,12 @@ export function packSampleParams(
   perModel: number,
   seed: number,
   round: number,
+  first = 0,
 ): { data: Uint32Array<ArrayBuffer>; grid: [number, number] } {
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  // P @0, perModel @4, seed @8, round @12, gridX @16.
-  return { data: new Uint32Array([P, perModel, seed >>> 0, round >>> 0, grid[0], 0, 0, 0]), grid };
+  // P @0, perModel @4, seed @8, round @12, gridX @16, first @20.
+  return {
+    data: new Uint32Array([P, perModel, seed >>> 0, round >>> 0, grid[0], first, 0, 0]),
+    grid,
+  };
 }

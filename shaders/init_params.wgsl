@@ -1,5 +1,6 @@
 // init_params: seeded He/Xavier init of every model. Weight k of model p (layer l) is
 // std[l] * rng_normal(seed, p, k, 0); biases and padding are 0. Twin: initParamsCpu().
+// A population larger than one binding runs in several dispatches over ranges of models.
 //
 // Bindings (group 0): 0 params (P, stride) f32 rw; 1 u InitParams uniform.
 // Dispatch: ceil(P * stride / 64) invocations of 64, grid gridX wide.
@@ -13,6 +14,7 @@ struct InitParams {
   stride: u32,       // @56
   seed: u32,         // @60
   gridX: u32,        // @64
+  first: u32,        // @68 model number of model 0 of this dispatch (the RNG stream is first + p)
 }
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
@@ -26,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = i % u.stride;
   var v = 0.0;
   for (var l = 0u; l < u.L; l++) {
-    if (k >= u.w_offs[l] && k < u.b_offs[l]) { v = u.stds[l] * rng_normal(u.seed, p, k, 0u); }
+    if (k >= u.w_offs[l] && k < u.b_offs[l]) { v = u.stds[l] * rng_normal(u.seed, u.first + p, k, 0u); }
   }
   params[i] = v;
 }

@@ -11,6 +11,7 @@ struct SampleParams {
   seed: u32,       // @8
   round: u32,      // @12
   gridX: u32,      // @16
+  first: u32,      // @20 model number of model 0 of this dispatch (the RNG stream is first + p)
 }
 
 @group(0) @binding(0) var<storage, read> ranges: array<u32>;
@@ -23,5 +24,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= u.P * u.perModel) { return; }
   let p = i / u.perModel;
   let r = i % u.perModel;
-  batchIdx[i] = ranges[2u * p] + rng_int(u.seed, p, ranges[2u * p + 1u], r, u.round);
+  batchIdx[i] = ranges[2u * p] + rng_int(u.seed, u.first + p, ranges[2u * p + 1u], r, u.round);
 }
