@@ -1,6 +1,7 @@
 /**
  * `deno task bench`: throughput of the fused train step on the GPU path and on the CPU twin, in the
- * same run, with their ratio. `--out DIR` writes DIR/bench.csv.
+ * same run, with their ratio; `--peers` adds TensorFlow.js (wasm) and PyTorch CPU on the same
+ * workloads. `--out DIR` writes DIR/bench.csv.
  * @module
  */
 import { mkdirSync } from "node:fs";
@@ -10,18 +11,32 @@ import { stringify } from "csv-stringify/sync";
 import { GpuUnavailableError } from "../core/gpu_context.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend } from "../learners/gpu_backend.ts";
+import { mlpLayout } from "../learners/mlp_layout.ts";
+import { scratchStride } from "../learners/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
-import { type BenchRow, benchTrain, WORKLOAD_W } from "./workloads.ts";
+import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
+import { type BenchRow, benchTrain, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
 
-const HELP =
-  `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--no-cpu] [--episodes]
+const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
+                       [--no-cpu] [--episodes] [--w2]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
-(MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin.
---episodes also measures episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST).`;
+(MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
+same run, and their ratio.
+  --peers     also TensorFlow.js (wasm backend) and PyTorch CPU (python3-torch; batched matmul
+              with manual gradients and with autograd), skipped with a reason when missing
+  --w2        also workload W2 (two hidden layers of 128)
+  --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
+  --no-cpu    skip the CPU twin (slow at large populations)`;
 
 function fmt(n: number, digits = 1): string {
-  return n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+  return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+}
+
+/** Bytes one model of a workload occupies on the GPU (params, optimizer moments, scratch, knobs). */
+export function bytesPerModel(w: Workload): number {
+  const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+  return 4 * (L.stride * 3 + scratchStride(L) + 16 + 4 + 1) + 4 * 8 * w.batchSize;
 }
 
 /** Runs the benchmark from command-line arguments. */
@@ -34,13 +49,15 @@ export async function benchMain(args: string[]): Promise<number> {
         sizes: { type: "string", default: "64,256,1024,4096" },
         seconds: { type: "string", default: "1.5" },
         out: { type: "string" },
+        peers: { type: "boolean", default: false },
+        w2: { type: "boolean", default: false },
         "no-cpu": { type: "boolean", default: false },
         episodes: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
   } catch (e) {
-    console.error(`bench: ${(e as Error).message}`);
+    console.error(`bench: ${(e as Error).message.split("\n")[0]}`);
     return 2;
   }
   if (values.help) {
@@ -69,20 +86,65 @@ export async function benchMain(args: string[]): Promise<number> {
   }
   const cpu = new CpuBackend();
   const rows: BenchRow[] = [];
-  console.log(`workload W ${WORKLOAD_W.widths.join("-")}, batch ${WORKLOAD_W.batchSize}, SGD`);
-  console.log(
-    "population | gpu model-steps/s | gpu GFLOP/s | cpu-twin model-steps/s | cpu-twin GFLOP/s | gpu/cpu",
-  );
-  for (const P of sizes) {
-    const g = gpu ? await benchTrain(gpu, WORKLOAD_W, P, seconds) : undefined;
-    const c = values["no-cpu"] ? undefined : await benchTrain(cpu, WORKLOAD_W, P, seconds);
-    if (g) rows.push(g);
-    if (c) rows.push(c);
-    const ratio = g && c ? `${(g.model_steps_per_s / c.model_steps_per_s).toFixed(2)}x` : "-";
+  const workloads = values.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
+  for (const w of workloads) {
     console.log(
-      `${P} | ${g ? fmt(g.model_steps_per_s) : "-"} | ${g ? fmt(g.gflops, 2) : "-"} | ${
-        c ? fmt(c.model_steps_per_s) : "-"
-      } | ${c ? fmt(c.gflops, 2) : "-"} | ${ratio}`,
+      `\nworkload ${w.name}: MLP ${
+        w.widths.join("-")
+      }, batch ${w.batchSize}, one SGD step per model-step`,
+    );
+    let torch: BenchRow[] | string = "not requested";
+    if (values.peers) torch = await benchTorchCpu(w, sizes, seconds);
+    if (typeof torch === "string" && values.peers) console.log(`torch-cpu skipped: ${torch}`);
+    const header = [
+      "P",
+      "gpu",
+      "GFLOP/s",
+      "cpu-twin",
+      ...(values.peers ? ["tfjs-wasm", "torch-cpu", "torch-autograd"] : []),
+      "gpu/cpu-twin",
+      ...(values.peers ? ["gpu/tfjs", "gpu/torch"] : []),
+    ];
+    console.log(header.join(" | "));
+    for (const P of sizes) {
+      const g = gpu ? await benchTrain(gpu, w, P, seconds) : undefined;
+      const c = values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds);
+      const tf = values.peers ? await benchTfjsWasm(w, P, seconds) : undefined;
+      const tm = Array.isArray(torch)
+        ? torch.find((r) => r.population === P && r.backend === "torch-cpu")
+        : undefined;
+      const ta = Array.isArray(torch)
+        ? torch.find((r) => r.population === P && r.backend === "torch-cpu-autograd")
+        : undefined;
+      for (const r of [g, c, tf, tm, ta]) if (r) rows.push(r);
+      const ratio = (
+        a?: BenchRow,
+        b?: BenchRow,
+      ) => (a && b ? `${(a.model_steps_per_s / b.model_steps_per_s).toFixed(2)}x` : "-");
+      const cells = [
+        String(P),
+        fmt(g?.model_steps_per_s ?? NaN),
+        fmt(g?.gflops ?? NaN, 2),
+        fmt(c?.model_steps_per_s ?? NaN),
+        ...(values.peers
+          ? [
+            fmt(tf?.model_steps_per_s ?? NaN),
+            fmt(tm?.model_steps_per_s ?? NaN),
+            fmt(ta?.model_steps_per_s ?? NaN),
+          ]
+          : []),
+        ratio(g, c),
+        ...(values.peers ? [ratio(g, tf), ratio(g, tm)] : []),
+      ];
+      console.log(cells.join(" | "));
+    }
+    const bpm = bytesPerModel(w);
+    console.log(
+      `memory: ${
+        (bpm / 1024).toFixed(1)
+      } KiB per model on the GPU; largest population in a 2 GiB budget: ${
+        Math.floor(2 ** 31 / bpm)
+      }; GPU awaits: 0 per train step (K steps per submit, one await per readback)`,
     );
   }
   if (values.out) {

@@ -18,6 +18,9 @@ export interface Workload {
 /** Workload W: MLP 32-64-5, batch 32 per model, one SGD step per model-step. */
 export const WORKLOAD_W: Workload = { name: "W", widths: [32, 64, 5], batchSize: 32 };
 
+/** Workload W2: two hidden layers of 128 (32-128-128-5), batch 32. */
+export const WORKLOAD_W2: Workload = { name: "W2", widths: [32, 128, 128, 5], batchSize: 32 };
+
 /** One measurement. */
 export interface BenchRow {
   workload: string;

@@ -1,0 +1,111 @@
+/**
+ * Peers measured in the same run as the engine on the same workloads (`deno task bench --peers`):
+ * TensorFlow.js with its wasm backend (npm) and PyTorch CPU (Debian's python3-torch, run with
+ * /usr/bin/python3, batched matrix products with manual gradients and with autograd).
+ * @module
+ */
+import { flopsPerModelStep, mlpLayout } from "../learners/mlp_layout.ts";
+import type { BenchRow, Workload } from "./workloads.ts";
+
+/** Trains P MLPs of workload `w` with TensorFlow.js (wasm backend), one SGD step per model-step. */
+export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number): Promise<BenchRow> {
+  const tf = await import("@tensorflow/tfjs");
+  await import("@tensorflow/tfjs-backend-wasm");
+  await tf.setBackend("wasm");
+  await tf.ready();
+  const L = w.widths.length - 1;
+  const ws = Array.from(
+    { length: L },
+    (_, l) =>
+      tf.variable(
+        tf.randomNormal([P, w.widths[l]!, w.widths[l + 1]!], 0, Math.sqrt(2 / w.widths[l]!)),
+      ),
+  );
+  const bs = Array.from({ length: L }, (_, l) => tf.variable(tf.zeros([P, 1, w.widths[l + 1]!])));
+  const x = tf.randomNormal([P, w.batchSize, w.widths[0]!]);
+  const labels = tf.oneHot(
+    tf.randomUniform([P, w.batchSize], 0, w.widths[L]!, "int32"),
+    w.widths[L]!,
+  );
+  const lr = 0.01;
+  const step = () =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        let h: ReturnType<typeof tf.add> = x;
+        for (let l = 0; l < L; l++) {
+          h = tf.add(tf.matMul(h, ws[l]!), bs[l]!);
+          if (l < L - 1) h = tf.relu(h);
+        }
+        const logp = tf.logSoftmax(h);
+        return tf.div(tf.neg(tf.sum(tf.mul(labels, logp))), w.batchSize) as ReturnType<
+          typeof tf.scalar
+        >;
+      });
+      for (const v of [...ws, ...bs]) v.assign(tf.sub(v, tf.mul(grads[v.name]!, lr)));
+    });
+  step();
+  let steps = 0;
+  const t0 = performance.now();
+  let seconds = 0;
+  while (seconds < minSeconds) {
+    step();
+    steps++;
+    seconds = (performance.now() - t0) / 1000;
+  }
+  for (const v of [...ws, ...bs, x, labels]) v.dispose();
+  const msps = (steps * P) / seconds;
+  const layout = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+  return {
+    workload: w.name,
+    backend: "tfjs-wasm",
+    population: P,
+    model_steps_per_s: msps,
+    gflops: (msps * flopsPerModelStep(layout)) / 1e9,
+    steps,
+    seconds,
+  };
+}
+
+/** PyTorch CPU rows (manual gradients as "torch-cpu", autograd as "torch-cpu-autograd"), or the reason it was skipped. */
+export async function benchTorchCpu(
+  w: Workload,
+  sizes: number[],
+  minSeconds: number,
+): Promise<BenchRow[] | string> {
+  const script = new URL("./peers_torch.py", import.meta.url).pathname;
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("/usr/bin/python3", {
+      args: [
+        script,
+        w.widths.join("-"),
+        String(w.batchSize),
+        String(minSeconds),
+        ...sizes.map(String),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    return `python3 not runnable: ${(e as Error).message}`;
+  }
+  const err = new TextDecoder().decode(out.stderr);
+  if (out.code !== 0) {
+    return /No module named 'torch'/.test(err)
+      ? "PyTorch not installed (apt-get install python3-torch)"
+      : `peers_torch.py failed: ${err.trim().split("\n").at(-1)}`;
+  }
+  const layout = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+  return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
+    const r = JSON.parse(line) as { mode: string; population: number; model_steps_per_s: number };
+    return {
+      workload: w.name,
+      backend: r.mode === "manual" ? "torch-cpu" : "torch-cpu-autograd",
+      population: r.population,
+      model_steps_per_s: r.model_steps_per_s,
+      gflops: (r.model_steps_per_s * flopsPerModelStep(layout)) / 1e9,
+      steps: 0,
+      seconds: minSeconds,
+    };
+  });
+}

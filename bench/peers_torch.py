@@ -1,0 +1,84 @@
+"""PyTorch CPU peer for `deno task bench --peers`: trains P MLPs (widths given) with one SGD
+step per model-step, as batched matrix products, with manual gradients and with autograd.
+Prints one JSON line per measurement: {"mode", "population", "model_steps_per_s"}.
+Usage: python3 bench/peers_torch.py WIDTHS BATCH SECONDS P1 [P2 ...]   (WIDTHS like 32-64-5)"""
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+
+def make(widths, P):
+    ws = [torch.randn(P, i, o) * (2.0 / i) ** 0.5 for i, o in zip(widths[:-1], widths[1:])]
+    bs = [torch.zeros(P, 1, o) for o in widths[1:]]
+    return ws, bs
+
+
+def step_manual(ws, bs, x, y, lr):
+    acts = [x]
+    h = x
+    for l, (w, b) in enumerate(zip(ws, bs)):
+        z = torch.baddbmm(b, h, w)
+        h = torch.relu(z) if l < len(ws) - 1 else z
+        acts.append(h)
+    p = torch.softmax(h, dim=2)
+    d = p.clone()
+    d.scatter_add_(2, y, -torch.ones_like(y, dtype=d.dtype))
+    d /= x.shape[1]
+    for l in range(len(ws) - 1, -1, -1):
+        a = acts[l]
+        gw = torch.bmm(a.transpose(1, 2), d)
+        gb = d.sum(dim=1, keepdim=True)
+        if l > 0:
+            d = torch.bmm(d, ws[l].transpose(1, 2)) * (acts[l] > 0)
+        ws[l] -= lr * gw
+        bs[l] -= lr * gb
+
+
+def step_autograd(ws, bs, x, y, lr):
+    h = x
+    for l, (w, b) in enumerate(zip(ws, bs)):
+        h = torch.baddbmm(b, h, w)
+        if l < len(ws) - 1:
+            h = torch.relu(h)
+    loss = torch.nn.functional.cross_entropy(h.reshape(-1, h.shape[2]), y.reshape(-1), reduction="sum") / x.shape[1]
+    grads = torch.autograd.grad(loss, ws + bs)
+    with torch.no_grad():
+        for t, g in zip(ws + bs, grads):
+            t -= lr * g
+
+
+def measure(widths, B, seconds, P, mode):
+    ws, bs = make(widths, P)
+    if mode == "autograd":
+        ws = [w.requires_grad_() for w in ws]
+        bs = [b.requires_grad_() for b in bs]
+    x = torch.randn(P, B, widths[0])
+    y = torch.randint(0, widths[-1], (P, B, 1))
+    fn = step_manual if mode == "manual" else step_autograd
+    ctx = torch.no_grad() if mode == "manual" else torch.enable_grad()
+    with ctx:
+        fn(ws, bs, x, y, 0.01)
+        steps, t0 = 0, time.perf_counter()
+        while True:
+            fn(ws, bs, x, y, 0.01)
+            steps += 1
+            dt = time.perf_counter() - t0
+            if dt >= seconds:
+                break
+    return steps * P / dt
+
+
+def main():
+    widths = [int(v) for v in sys.argv[1].split("-")]
+    B, seconds = int(sys.argv[2]), float(sys.argv[3])
+    for P in [int(v) for v in sys.argv[4:]]:
+        for mode in ("manual", "autograd"):
+            print(json.dumps({"mode": mode, "population": P, "model_steps_per_s": measure(widths, B, seconds, P, mode)}), flush=True)
+
+
+main()
