@@ -15,7 +15,14 @@ import { mlpLayout } from "../learners/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
-import { type BenchRow, benchTrain, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
+import {
+  benchMetaBatch,
+  type BenchRow,
+  benchTrain,
+  type Workload,
+  WORKLOAD_W,
+  WORKLOAD_W2,
+} from "./workloads.ts";
 
 const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2]
@@ -27,6 +34,7 @@ same run, and their ratio.
               with manual gradients and with autograd), skipped with a reason when missing
   --w2        also workload W2 (two hidden layers of 128)
   --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
+  --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
   --no-cpu    skip the CPU twin (slow at large populations)`;
 
 function fmt(n: number, digits = 1): string {
@@ -53,6 +61,7 @@ export async function benchMain(args: string[]): Promise<number> {
         w2: { type: "boolean", default: false },
         "no-cpu": { type: "boolean", default: false },
         episodes: { type: "boolean", default: false },
+        metabatch: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -168,6 +177,17 @@ export async function benchMain(args: string[]): Promise<number> {
     await Deno.writeTextFile(path + ".tmp", csv);
     await Deno.rename(path + ".tmp", path);
     console.log(`wrote ${path}`);
+  }
+  if (values.metabatch) {
+    for (const b of [gpu, values["no-cpu"] ? undefined : cpu]) {
+      if (!b) continue;
+      const r = await benchMetaBatch(b, 1024, seconds);
+      console.log(
+        `meta-batch (${r.backend}): 1024 5-way 1-shot tasks, 5 inner steps + query evaluation: ${
+          fmt(r.tasksPerSecond)
+        } tasks/s (${(r.secondsPerMetaBatch * 1000).toFixed(0)} ms per meta-batch, 1 GPU await)`,
+      );
+    }
   }
   if (values.episodes) {
     const er = await benchEpisodes(gpu?.ctx);

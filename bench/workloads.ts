@@ -93,3 +93,49 @@ export async function benchTrain(
     seconds,
   };
 }
+
+/** One meta-batch measurement: tasks adapted and evaluated per second. */
+export interface MetaBatchRow {
+  backend: string;
+  tasks: number;
+  tasksPerSecond: number;
+  secondsPerMetaBatch: number;
+}
+
+/**
+ * A 5-way 1-shot meta-batch: `tasks` synthetic episodes, one model per episode; each meta-batch
+ * re-initializes, runs 5 inner SGD steps on the support sets and evaluates the query sets (one
+ * GPU await for the evaluation readback).
+ */
+export async function benchMetaBatch(
+  backend: Backend,
+  tasks: number,
+  minSeconds: number,
+): Promise<MetaBatchRow> {
+  const { SyntheticClassification } = await import("../learners/tasks/synthetic_classification.ts");
+  const { createEpisodePopulation } = await import("../learners/episode_training.ts");
+  const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 15 });
+  const run = createEpisodePopulation(backend, family.sampleEpisodes(3, tasks), {
+    knobs: { lr: 0.1 },
+  });
+  const once = async (seed: number) => {
+    run.population.init(seed);
+    run.population.train(run.data, 5);
+    await run.population.evaluate(run.data, run.queryIndices);
+  };
+  await once(0);
+  let n = 0;
+  const t0 = performance.now();
+  let seconds = 0;
+  while (seconds < minSeconds) {
+    await once(++n);
+    seconds = (performance.now() - t0) / 1000;
+  }
+  run.destroy();
+  return {
+    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    tasks,
+    tasksPerSecond: (n * tasks) / seconds,
+    secondsPerMetaBatch: seconds / n,
+  };
+}
