@@ -8,7 +8,7 @@
 
 import { type Cell, columnsOf, formatCell } from "./_format.ts";
 import { escapeHtml, markdownToHtml } from "./_markdown.ts";
-import type { ReportSection, Table } from "./report.ts";
+import type { RunPageContent, Table } from "./report.ts";
 
 /** A plot already rendered to SVG, to be inlined. */
 export interface DashboardPlot {
@@ -21,25 +21,11 @@ export interface DashboardPlot {
 }
 
 /** Everything dashboard.html shows. */
-export interface DashboardInput {
-  /** Page title. */
-  title: string;
-  /** One paragraph under the title. */
-  description?: string;
-  /** Run information (experiment, scale, seed, times...). */
-  info?: Record<string, Cell>;
-  /** Summary metrics. */
-  summary?: Record<string, Cell>;
-  /** Experiment text sections (Markdown). */
-  sections?: ReportSection[];
-  /** Result tables. */
-  tables?: Table[];
+export interface DashboardInput extends RunPageContent {
   /** Inline plots. */
   plots?: DashboardPlot[];
   /** The last metrics rows, newest last. */
   metricsTail?: Table;
-  /** The resolved config, shown as pretty JSON. */
-  config?: unknown;
 }
 
 const CSS = `

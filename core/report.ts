@@ -34,9 +34,9 @@ export interface ReportPlot {
   title: string;
 }
 
-/** Everything report.md shows. */
-export interface ReportInput {
-  /** Report title. */
+/** What both report.md and dashboard.html show of a run. */
+export interface RunPageContent {
+  /** Page title. */
   title: string;
   /** One paragraph under the title. */
   description?: string;
@@ -44,14 +44,18 @@ export interface ReportInput {
   info?: Record<string, Cell>;
   /** Summary metrics. */
   summary?: Record<string, Cell>;
-  /** Experiment text sections. */
+  /** Experiment text sections (Markdown). */
   sections?: ReportSection[];
   /** Result tables. */
   tables?: Table[];
-  /** Plots, linked as images. */
-  plots?: ReportPlot[];
   /** The resolved config, shown as JSON. */
   config?: unknown;
+}
+
+/** Everything report.md shows. */
+export interface ReportInput extends RunPageContent {
+  /** Plots, linked as images. */
+  plots?: ReportPlot[];
 }
 
 function escapeCell(text: string): string {
