@@ -107,9 +107,6 @@ export async function train(
   if (count < 1) throw new RangeError("Invalid y: must hold at least one value");
   const task = options.task ??
     (ys.every((v) => Number.isInteger(v) && v >= 0) ? "classification" : "regression");
-  const targetWidth = task === "classification"
-    ? 1
-    : Math.max(1, Math.round((x instanceof Float32Array ? count : count) / count));
   const xs = toRows(x, x instanceof Float32Array ? x.length / count : undefined, "x");
   const inputs = xs.length / count;
   if (!Number.isInteger(inputs) || inputs < 1) {
