@@ -3,3 +3,4 @@
  * @module
  */
 import "../meta/lr_sweep.ts";
+import "../meta/meta_evolution_experiment.ts";

@@ -3,3 +3,5 @@
  * @module
  */
 export * from "./lr_sweep.ts";
+export * from "./meta_evolution.ts";
+export * from "./meta_evolution_experiment.ts";

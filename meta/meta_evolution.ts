@@ -1,0 +1,745 @@
+/**
+ * Level 2 and 3: meta-evolution of `StrategyGenome`s. A meta-population of S genomes is scored by
+ * running each on a task set (black-box objectives and a neural classification task) as segments
+ * of one population per task kind; per (genome, task) meta-objectives (convergence speed, final
+ * fitness, sample efficiency, diversity, robustness across replicates, computational efficiency)
+ * are combined by weights (default the seed's 0.3 / 0.4 / 0.2 / 0.05 / 0.03 / 0.02). The meta
+ * level selects (tournament), crosses (gene-wise) and mutates (discrete genes re-drawn, continuous
+ * ones perturbed in log space) genomes; its own mutation rate, strength and tournament size adapt
+ * by a success rule (level 3). Attribution and transfer tests, and strategies.json export/import.
+ * @module
+ */
+import { deriveSeed, Rng } from "../core/rng.ts";
+import { mean, std, summarize, type Summary } from "../core/stats.ts";
+import type { Backend } from "../learners/backend.ts";
+import { initialPoints, mlpBlocks, pointBlocks, runEvolution } from "../learners/evolution.ts";
+import { HIST } from "../learners/evolution_cpu.ts";
+import {
+  BASELINE_GENOME,
+  crossGenomes,
+  mutateGenome,
+  parseGenome,
+  randomGenome,
+  type StrategyGenome,
+} from "../learners/evolution_genome.ts";
+import { createMlpState, initParamsCpu } from "../learners/mlp_cpu.ts";
+import { mlpLayout } from "../learners/mlp_layout.ts";
+import { createObjective, type ObjectiveName } from "../learners/tasks/objectives.ts";
+import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
+
+/** A task of the task set. */
+export type MetaTask =
+  | {
+    kind: "objective";
+    /** Display name. */
+    name: string;
+    objective: ObjectiveName;
+    dim: number;
+    /** Task index: the shift/rotation stream. */
+    task: number;
+    /** Std of the initial points (default 2). */
+    initScale?: number;
+    /** Decades of objective-value reduction that count as normalized fitness 1 (default 3). */
+    decades?: number;
+  }
+  | {
+    kind: "neural";
+    name: string;
+    inputs: number;
+    ways: number;
+    /** Training points per class. */
+    shots: number;
+    hidden: number;
+    difficulty: number;
+    /** Seed of the task family. */
+    familySeed: number;
+    batchSize?: number;
+  };
+
+/** Weights of the meta-objectives. */
+export interface MetaWeights {
+  convergence: number;
+  final: number;
+  efficiency: number;
+  diversity: number;
+  robustness: number;
+  compute: number;
+}
+
+/** The seed's weights: 0.3 / 0.4 / 0.2 / 0.05 / 0.03 / 0.02. */
+export const DEFAULT_META_WEIGHTS: Readonly<MetaWeights> = Object.freeze({
+  convergence: 0.3,
+  final: 0.4,
+  efficiency: 0.2,
+  diversity: 0.05,
+  robustness: 0.03,
+  compute: 0.02,
+});
+
+/** Meta-objectives of one genome on one task (means over replicates; all in [0, 1]). */
+export interface TaskScore {
+  convergence: number;
+  final: number;
+  efficiency: number;
+  diversity: number;
+  robustness: number;
+  compute: number;
+  /** Weighted sum. */
+  metaFitness: number;
+  /** Quarantined model-generations (diverged) summed over the run. */
+  diverged: number;
+  /** Mean normalized fitness per generation (over replicates). */
+  curve: number[];
+}
+
+/** A genome's score on a task set. */
+export interface GenomeScore {
+  /** Mean meta-fitness over tasks. */
+  metaFitness: number;
+  /** Per task, in task-set order. */
+  tasks: TaskScore[];
+}
+
+/** How base evolution is sized when scoring genomes. */
+export interface ScoreOptions {
+  /** Models per segment. */
+  modelsPerSegment: number;
+  /** Generations per run. */
+  generations: number;
+  /** Replicates (different initial populations) per (genome, task). */
+  replicates: number;
+  /** Seed of the initial populations and the evolution RNG. */
+  seed: number;
+  /** Meta-objective weights. */
+  weights?: MetaWeights;
+  /** Generations per submit / readback on the GPU (default 16). */
+  readEvery?: number;
+}
+
+/** Counters summed over every base-evolution run (awaits, submits, generations, seconds). */
+export const RUN_STATS = { awaits: 0, submits: 0, generations: 0, seconds: 0, runs: 0 };
+
+/** Normalized fitness curve q_t in [0, 1] from raw fitness values (fitness = -value). */
+function normalize(task: MetaTask, best: number[]): number[] {
+  const v = best.map((f) => (f < -1e37 ? Infinity : -f));
+  const v0 = v[0]!;
+  if (!Number.isFinite(v0) || v0 <= 0) return v.map(() => 0);
+  if (task.kind === "objective") {
+    const dec = task.decades ?? 3;
+    return v.map((x) =>
+      Number.isFinite(x) ? Math.min(1, Math.max(0, Math.log10(v0 / Math.max(x, 1e-12)) / dec)) : 0
+    );
+  }
+  return v.map((x) => (Number.isFinite(x) ? Math.min(1, Math.max(0, (v0 - x) / v0)) : 0));
+}
+
+function scoreCurves(
+  task: MetaTask,
+  genome: StrategyGenome,
+  runs: { best: number[]; diversity: number[]; diverged: number }[],
+  w: MetaWeights,
+): TaskScore {
+  const G = runs[0]!.best.length;
+  const per = runs.map((r) => {
+    const q = normalize(task, r.best);
+    const final = q[G - 1]!;
+    let t90 = G - 1;
+    for (let t = 0; t < G; t++) {
+      if (q[t]! >= 0.9 * final) {
+        t90 = t;
+        break;
+      }
+    }
+    return {
+      q,
+      final,
+      convergence: final > 0 ? 1 - t90 / Math.max(1, G - 1) : 0,
+      efficiency: mean(q),
+      diversity: mean(r.diversity.map((d) => d / (1 + d))),
+      diverged: r.diverged,
+    };
+  });
+  const finals = per.map((p) => p.final);
+  const s: TaskScore = {
+    convergence: mean(per.map((p) => p.convergence)),
+    final: mean(finals),
+    efficiency: mean(per.map((p) => p.efficiency)),
+    diversity: mean(per.map((p) => p.diversity)),
+    robustness: finals.length > 1 ? Math.max(0, 1 - 2 * std(finals)) : 1,
+    compute: task.kind === "neural" ? 1 / (1 + genome.gradSteps) : 1,
+    metaFitness: 0,
+    diverged: per.reduce((a, p) => a + p.diverged, 0),
+    curve: Array.from({ length: G }, (_, t) => mean(per.map((p) => p.q[t]!))),
+  };
+  s.metaFitness = w.convergence * s.convergence + w.final * s.final +
+    w.efficiency * s.efficiency + w.diversity * s.diversity + w.robustness * s.robustness +
+    w.compute * s.compute;
+  return s;
+}
+
+function extract(
+  history: Float32Array,
+  S: number,
+  s: number,
+  G: number,
+): { best: number[]; diversity: number[]; diverged: number } {
+  const best: number[] = [];
+  const diversity: number[] = [];
+  let diverged = 0;
+  for (let g = 0; g < G; g++) {
+    const h = (g * S + s) * HIST;
+    best.push(history[h]!);
+    diversity.push(history[h + 4]!);
+    diverged += history[h + 3]!;
+  }
+  return { best, diversity, diverged };
+}
+
+/**
+ * Scores every genome on every task: objective tasks run together as segments
+ * (genome x task x replicate) of one population; each neural task runs as one MLP population of
+ * genome x replicate segments. Segments of the same (task, replicate) start from the same
+ * initial population (common random numbers), so genomes are compared on equal terms.
+ */
+export async function scoreGenomes(
+  backend: Backend,
+  genomes: readonly StrategyGenome[],
+  tasks: readonly MetaTask[],
+  o: ScoreOptions,
+): Promise<GenomeScore[]> {
+  const w = o.weights ?? DEFAULT_META_WEIGHTS;
+  const M = o.modelsPerSegment;
+  const G = o.generations;
+  const R = o.replicates;
+  const nG = genomes.length;
+  const taskScores: TaskScore[][] = genomes.map(() => []);
+  const objIdx = tasks.map((t, i) => (t.kind === "objective" ? i : -1)).filter((i) => i >= 0);
+  const results = new Map<number, TaskScore[]>();
+  const track = (r: { awaits: number; submits: number; seconds: number }) => {
+    RUN_STATS.awaits += r.awaits;
+    RUN_STATS.submits += r.submits;
+    RUN_STATS.seconds += r.seconds;
+    RUN_STATS.generations += G;
+    RUN_STATS.runs++;
+  };
+  if (objIdx.length > 0) {
+    const objs = objIdx.map((i) => {
+      const t = tasks[i]! as Extract<MetaTask, { kind: "objective" }>;
+      return createObjective(t.objective, t.dim, { seed: 0, task: t.task });
+    });
+    const dim = Math.max(...objs.map((x) => x.dim));
+    const stride = Math.ceil(dim / 4) * 4;
+    const T = objIdx.length;
+    const segGenomes: StrategyGenome[] = [];
+    const segTask: number[] = [];
+    const streams: number[] = [];
+    for (let gi = 0; gi < nG; gi++) {
+      for (let t = 0; t < T; t++) {
+        for (let r = 0; r < R; r++) {
+          segGenomes.push(genomes[gi]!);
+          segTask.push(t);
+          streams.push(t * 1024 + r);
+        }
+      }
+    }
+    const initScale = (tasks[objIdx[0]!] as { initScale?: number }).initScale ?? 2;
+    const init = initialPoints(streams, M, dim, stride, { seed: o.seed, initScale });
+    // Points beyond a task's own dim stay at their initial value and are ignored by its objective.
+    const res = await runEvolution(
+      backend,
+      {
+        genomes: segGenomes,
+        modelsPerSegment: M,
+        generations: G,
+        seed: o.seed,
+        blocks: pointBlocks(dim, initScale),
+        readEvery: o.readEvery,
+      },
+      { kind: "objective", objectives: objs, segTask },
+      init,
+    );
+    track(res);
+    const S = segGenomes.length;
+    for (let gi = 0; gi < nG; gi++) {
+      const list: TaskScore[] = [];
+      for (let t = 0; t < T; t++) {
+        const runs = [];
+        for (let r = 0; r < R; r++) runs.push(extract(res.history, S, (gi * T + t) * R + r, G));
+        list.push(scoreCurves(tasks[objIdx[t]!]!, genomes[gi]!, runs, w));
+      }
+      results.set(gi, list);
+    }
+  }
+  const neural = new Map<number, TaskScore[]>();
+  for (let ti = 0; ti < tasks.length; ti++) {
+    const t = tasks[ti]!;
+    if (t.kind !== "neural") continue;
+    const fam = new SyntheticClassification({
+      inputs: t.inputs,
+      ways: t.ways,
+      shots: t.shots,
+      queryPerClass: 1,
+      difficulty: t.difficulty,
+      familySeed: t.familySeed,
+    });
+    const ep = fam.sampleEpisodes(t.familySeed, 1);
+    const src = ep.dataset;
+    const rows = ep.support;
+    const x = new Float32Array(rows.length * src.inputs);
+    const y = new Float32Array(rows.length);
+    rows.forEach((row, i) => {
+      x.set(src.x.subarray(row * src.inputs, (row + 1) * src.inputs), i * src.inputs);
+      y[i] = src.y[row]!;
+    });
+    const data = backend.uploadDataset({
+      count: rows.length,
+      inputs: src.inputs,
+      targetWidth: 1,
+      classes: src.classes,
+      x,
+      y,
+    });
+    const spec = {
+      size: nG * R * M,
+      widths: [t.inputs, t.hidden, t.ways],
+      batchSize: t.batchSize ?? 16,
+    };
+    const pop = backend.createPopulation(spec);
+    // Common random numbers: replicate r's M initial models are the same for every genome.
+    const small = mlpLayout({ ...spec, size: R * M });
+    const st = createMlpState(small);
+    initParamsCpu(small, st, deriveSeed(o.seed, `neural-init-${ti}`) >>> 0);
+    const L = pop.layout;
+    const params = new Float32Array(L.size * L.stride);
+    for (let gi = 0; gi < nG; gi++) params.set(st.params, gi * R * M * L.stride);
+    pop.init(0);
+    pop.writeParams(params);
+    pop.setKnobs({ lr: 0 });
+    const ranges = new Uint32Array(2 * L.size);
+    for (let p = 0; p < L.size; p++) ranges[2 * p + 1] = rows.length;
+    const segGenomes: StrategyGenome[] = [];
+    for (let gi = 0; gi < nG; gi++) for (let r = 0; r < R; r++) segGenomes.push(genomes[gi]!);
+    const res = await runEvolution(backend, {
+      genomes: segGenomes,
+      modelsPerSegment: M,
+      generations: G,
+      seed: o.seed,
+      blocks: mlpBlocks(L),
+      readEvery: o.readEvery,
+    }, { kind: "neural", population: pop, data, ranges });
+    track(res);
+    pop.destroy();
+    data.destroy();
+    const S = segGenomes.length;
+    for (let gi = 0; gi < nG; gi++) {
+      const runs = [];
+      for (let r = 0; r < R; r++) runs.push(extract(res.history, S, gi * R + r, G));
+      const list = neural.get(gi) ?? [];
+      list.push(scoreCurves(t, genomes[gi]!, runs, w));
+      neural.set(gi, list);
+    }
+  }
+  // Reassemble in task order.
+  for (let gi = 0; gi < nG; gi++) {
+    const obj = results.get(gi) ?? [];
+    const neu = neural.get(gi) ?? [];
+    let a = 0;
+    let b = 0;
+    for (const t of tasks) taskScores[gi]!.push(t.kind === "objective" ? obj[a++]! : neu[b++]!);
+  }
+  return taskScores.map((ts) => ({ metaFitness: mean(ts.map((s) => s.metaFitness)), tasks: ts }));
+}
+
+/** The meta level's own knobs (level 3 adapts them). */
+export interface MetaEvolutionKnobs {
+  /** Probability that a gene mutates. */
+  mutationRate: number;
+  /** Mutation strength (log-space std for log genes). */
+  mutationStrength: number;
+  /** Tournament size of meta selection (selection pressure). */
+  tournamentSize: number;
+}
+
+/** Options of `metaTrain`. */
+export interface MetaTrainOptions extends ScoreOptions {
+  /** Meta-population size S (default 16). */
+  populationSize?: number;
+  /** Meta-generations. */
+  metaGenerations: number;
+  /** Genomes copied unchanged to the next meta-generation (default 2). */
+  metaElites?: number;
+  /** Initial meta knobs (default rate 0.3, strength 0.5, tournament 3). */
+  knobs?: Partial<MetaEvolutionKnobs>;
+  /** Adapt the meta knobs (level 3; default true). */
+  adaptKnobs?: boolean;
+  /** Include the baseline genome in the initial population (default true). */
+  includeBaseline?: boolean;
+  /** Called after each meta-generation with its row. */
+  onGeneration?: (row: MetaGenerationRow) => void | Promise<void>;
+}
+
+/** One meta-generation's log row. */
+export interface MetaGenerationRow {
+  metaGeneration: number;
+  best: number;
+  mean: number;
+  ci95Low: number;
+  ci95High: number;
+  bestEver: number;
+  successRate: number;
+  mutationRate: number;
+  mutationStrength: number;
+  tournamentSize: number;
+  /** Gene-value frequencies of the discrete genes (e.g. "selection=tournament": 0.25). */
+  frequencies: Record<string, number>;
+  seconds: number;
+}
+
+/** A scored genome. */
+export interface ScoredGenome {
+  genome: StrategyGenome;
+  score: GenomeScore;
+  metaGeneration: number;
+}
+
+/** What `metaTrain` returns. */
+export interface MetaTrainResult {
+  /** Per meta-generation rows. */
+  rows: MetaGenerationRow[];
+  /** Every genome evaluated, with its score. */
+  evaluated: ScoredGenome[];
+  /** Best mean meta-fitness seen (universal best). */
+  universalBest: ScoredGenome;
+  /** The best genome of meta-generation 0 (the initial population). */
+  initialBest: ScoredGenome;
+  /** Final meta-population. */
+  population: StrategyGenome[];
+  /** Per task (task-set order): the genome with the best score on that task. */
+  perTaskBest: ScoredGenome[];
+}
+
+function frequencies(pop: readonly StrategyGenome[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const g of pop) {
+    for (const k of ["selection", "mutation", "crossover", "lrSchedule"] as const) {
+      const key = `${k}=${g[k]}`;
+      out[key] = (out[key] ?? 0) + 1 / pop.length;
+    }
+    const memetic = `memetic=${g.gradSteps > 0}`;
+    out[memetic] = (out[memetic] ?? 0) + 1 / pop.length;
+  }
+  return out;
+}
+
+/**
+ * Meta-trains strategy genomes on `tasks`: level 2 (select, cross, mutate genomes by meta-fitness)
+ * with level 3 (the meta mutation rate/strength follow the 1/5th success rule: offspring that beat
+ * their better parent; the tournament grows by 1 after an improvement of the best and shrinks by 1
+ * after a stagnant generation).
+ */
+export async function metaTrain(
+  backend: Backend,
+  tasks: readonly MetaTask[],
+  o: MetaTrainOptions,
+): Promise<MetaTrainResult> {
+  const S = o.populationSize ?? 16;
+  const rng = new Rng(deriveSeed(o.seed, "meta"), 1);
+  const knobs: MetaEvolutionKnobs = {
+    mutationRate: o.knobs?.mutationRate ?? 0.3,
+    mutationStrength: o.knobs?.mutationStrength ?? 0.5,
+    tournamentSize: o.knobs?.tournamentSize ?? 3,
+  };
+  const elites = Math.min(S - 1, o.metaElites ?? 2);
+  let pop: StrategyGenome[] = [];
+  if (o.includeBaseline ?? true) pop.push({ ...BASELINE_GENOME });
+  while (pop.length < S) pop.push(randomGenome(rng));
+  let parentScores: number[] = pop.map(() => NaN);
+  const rows: MetaGenerationRow[] = [];
+  const evaluated: ScoredGenome[] = [];
+  let bestEver: ScoredGenome | undefined;
+  let initialBest: ScoredGenome | undefined;
+  const perTaskBest: (ScoredGenome | undefined)[] = tasks.map(() => undefined);
+  for (let mg = 0; mg < o.metaGenerations; mg++) {
+    const t0 = performance.now();
+    const scores = await scoreGenomes(backend, pop, tasks, {
+      ...o,
+      seed: deriveSeed(o.seed, `meta-gen-${mg}`) >>> 0,
+    });
+    const fit = scores.map((s) => s.metaFitness);
+    pop.forEach((g, i) => {
+      const e = { genome: g, score: scores[i]!, metaGeneration: mg };
+      evaluated.push(e);
+      scores[i]!.tasks.forEach((ts, t) => {
+        const cur = perTaskBest[t];
+        if (!cur || ts.metaFitness > cur.score.tasks[t]!.metaFitness) perTaskBest[t] = e;
+      });
+    });
+    const order = fit.map((_, i) => i).sort((a, b) => fit[b]! - fit[a]! || a - b);
+    const best = { genome: pop[order[0]!]!, score: scores[order[0]!]!, metaGeneration: mg };
+    if (mg === 0) initialBest = best;
+    const improved = !bestEver || best.score.metaFitness > bestEver.score.metaFitness;
+    if (improved) bestEver = best;
+    // Level 3: success of last generation's offspring against their better parent.
+    let succ = 0;
+    let den = 0;
+    parentScores.forEach((ps, i) => {
+      if (Number.isNaN(ps)) return;
+      den++;
+      if (fit[i]! > ps) succ++;
+    });
+    const successRate = den > 0 ? succ / den : 0;
+    if ((o.adaptKnobs ?? true) && mg > 0) {
+      const up = successRate > 0.2;
+      knobs.mutationStrength = Math.min(
+        1.5,
+        Math.max(0.05, knobs.mutationStrength * (up ? 1.2 : 0.85)),
+      );
+      knobs.mutationRate = Math.min(0.8, Math.max(0.05, knobs.mutationRate * (up ? 1.1 : 0.9)));
+      knobs.tournamentSize = Math.min(6, Math.max(2, knobs.tournamentSize + (improved ? 1 : -1)));
+    }
+    const s = summarize(fit);
+    const row: MetaGenerationRow = {
+      metaGeneration: mg,
+      best: best.score.metaFitness,
+      mean: s.mean,
+      ci95Low: s.ci95Low,
+      ci95High: s.ci95High,
+      bestEver: bestEver!.score.metaFitness,
+      successRate,
+      mutationRate: knobs.mutationRate,
+      mutationStrength: knobs.mutationStrength,
+      tournamentSize: knobs.tournamentSize,
+      frequencies: frequencies(pop),
+      seconds: (performance.now() - t0) / 1000,
+    };
+    rows.push(row);
+    await o.onGeneration?.(row);
+    if (mg === o.metaGenerations - 1) break;
+    // Level 2: elites, then tournament parents, gene-wise crossover and mutation.
+    const tour = (): number => {
+      let b = rng.int(S);
+      for (let j = 1; j < knobs.tournamentSize; j++) {
+        const q = rng.int(S);
+        if (fit[q]! > fit[b]!) b = q;
+      }
+      return b;
+    };
+    const next: StrategyGenome[] = order.slice(0, elites).map((i) => pop[i]!);
+    const nextParents: number[] = next.map(() => NaN);
+    while (next.length < S) {
+      const a = tour();
+      const b = tour();
+      const child = rng.uniform() < 0.5 ? crossGenomes(pop[a]!, pop[b]!, rng) : { ...pop[a]! };
+      next.push(mutateGenome(child, rng, knobs.mutationRate, knobs.mutationStrength));
+      nextParents.push(Math.max(fit[a]!, fit[b]!));
+    }
+    pop = next;
+    parentScores = nextParents;
+  }
+  return {
+    rows,
+    evaluated,
+    universalBest: bestEver!,
+    initialBest: initialBest!,
+    population: pop,
+    perTaskBest: perTaskBest.map((p) => p!),
+  };
+}
+
+/** Gene groups of the attribution (each replaced together with the baseline's values). */
+export const GENE_GROUPS: Readonly<Record<string, readonly (keyof StrategyGenome)[]>> = {
+  selection: ["selection", "tournamentSize", "rankPressure", "truncationRatio"],
+  elitism: ["elitismRatio"],
+  mutation: ["mutation", "resetFraction", "lowRank"],
+  mutationRate: ["mutationRate"],
+  mutationStrength: ["mutationStrength"],
+  crossover: ["crossover"],
+  crossoverRate: ["crossoverRate"],
+  fitnessSharing: ["nicheRadius"],
+  diversityBonus: ["diversityBonus"],
+  gradSteps: ["gradSteps"],
+  lrSchedule: ["lr", "lrSchedule"],
+  clipNorm: ["clipNorm"],
+};
+
+/** One attribution row: meta-fitness lost when a gene group reverts to the baseline. */
+export interface AttributionRow {
+  group: string;
+  /** Mean over seeds of metaFitness(best) - metaFitness(best with this group from the baseline). */
+  delta: Summary;
+}
+
+/**
+ * Ablation-style attribution: for each gene group where `best` differs from the baseline, the
+ * meta-fitness change when that group is replaced by the baseline's values, over `seeds` seeds
+ * (one scoring run per seed, every variant a segment of it), with 95% CIs.
+ */
+export async function attributeGenes(
+  backend: Backend,
+  best: StrategyGenome,
+  tasks: readonly MetaTask[],
+  o: ScoreOptions & { seeds: number },
+): Promise<{ rows: AttributionRow[]; best: Summary; baseline: Summary }> {
+  const groups = Object.entries(GENE_GROUPS).filter(([, genes]) =>
+    genes.some((g) => best[g] !== BASELINE_GENOME[g])
+  );
+  const variants: StrategyGenome[] = [best, { ...BASELINE_GENOME }];
+  for (const [, genes] of groups) {
+    const v: Record<string, unknown> = { ...best };
+    for (const g of genes) v[g] = BASELINE_GENOME[g];
+    variants.push(v as unknown as StrategyGenome);
+  }
+  const per: number[][] = variants.map(() => []);
+  for (let k = 0; k < o.seeds; k++) {
+    const sc = await scoreGenomes(backend, variants, tasks, {
+      ...o,
+      seed: deriveSeed(o.seed, `attribution-${k}`) >>> 0,
+    });
+    sc.forEach((s, i) => per[i]!.push(s.metaFitness));
+  }
+  return {
+    rows: groups.map(([group], i) => ({
+      group,
+      delta: summarize(per[0]!.map((b, k) => b - per[i + 2]![k]!)),
+    })),
+    best: summarize(per[0]!),
+    baseline: summarize(per[1]!),
+  };
+}
+
+/** Per-seed results of one strategy on held-out tasks. */
+export interface TransferResult {
+  /** Mean meta-fitness over tasks, one per seed. */
+  metaFitness: number[];
+  /** Per task: final normalized fitness, one per seed. */
+  final: number[][];
+  /** Per task: mean normalized-fitness curve per seed. */
+  curves: number[][][];
+}
+
+/** Runs each strategy on `tasks` over `seeds` seeds (same initial populations for all). */
+export async function transferTest(
+  backend: Backend,
+  strategies: readonly StrategyGenome[],
+  tasks: readonly MetaTask[],
+  o: ScoreOptions & { seeds: number },
+): Promise<TransferResult[]> {
+  const out: TransferResult[] = strategies.map(() => ({
+    metaFitness: [],
+    final: tasks.map(() => []),
+    curves: tasks.map(() => []),
+  }));
+  for (let k = 0; k < o.seeds; k++) {
+    const sc = await scoreGenomes(backend, strategies, tasks, {
+      ...o,
+      seed: deriveSeed(o.seed, `transfer-${k}`) >>> 0,
+    });
+    sc.forEach((s, i) => {
+      out[i]!.metaFitness.push(s.metaFitness);
+      s.tasks.forEach((t, ti) => {
+        out[i]!.final[ti]!.push(t.final);
+        out[i]!.curves[ti]!.push(t.curve);
+      });
+    });
+  }
+  return out;
+}
+
+/** strategies.json: the exported strategies. */
+export interface StrategiesFile {
+  version: 1;
+  weights: MetaWeights;
+  tasks: string[];
+  universalBest: { genome: StrategyGenome; metaFitness: number };
+  perTaskBest: { task: string; genome: StrategyGenome; score: number }[];
+  top: { genome: StrategyGenome; metaFitness: number; perTask: Record<string, number> }[];
+  attribution?: { group: string; delta: number; ci95Low: number; ci95High: number }[];
+}
+
+/** Builds the strategies.json object from a meta-training result (top `k` distinct genomes). */
+export function exportStrategies(
+  r: MetaTrainResult,
+  tasks: readonly MetaTask[],
+  o: { weights?: MetaWeights; top?: number; attribution?: AttributionRow[] } = {},
+): StrategiesFile {
+  const seen = new Set<string>();
+  const top: StrategiesFile["top"] = [];
+  const sorted = [...r.evaluated].sort((a, b) => b.score.metaFitness - a.score.metaFitness);
+  for (const e of sorted) {
+    const key = JSON.stringify(e.genome);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    top.push({
+      genome: e.genome,
+      metaFitness: e.score.metaFitness,
+      perTask: Object.fromEntries(tasks.map((t, i) => [t.name, e.score.tasks[i]!.metaFitness])),
+    });
+    if (top.length >= (o.top ?? 5)) break;
+  }
+  return {
+    version: 1,
+    weights: { ...(o.weights ?? DEFAULT_META_WEIGHTS) },
+    tasks: tasks.map((t) => t.name),
+    universalBest: {
+      genome: r.universalBest.genome,
+      metaFitness: r.universalBest.score.metaFitness,
+    },
+    perTaskBest: r.perTaskBest.map((e, i) => ({
+      task: tasks[i]!.name,
+      genome: e.genome,
+      score: e.score.tasks[i]!.metaFitness,
+    })),
+    top,
+    attribution: o.attribution?.map((a) => ({
+      group: a.group,
+      delta: a.delta.mean,
+      ci95Low: a.delta.ci95Low,
+      ci95High: a.delta.ci95High,
+    })),
+  };
+}
+
+/**
+ * Parses strategies.json text; throws a SyntaxError for invalid JSON and TypeError/RangeError
+ * naming the bad field for a malformed file or genome.
+ */
+export function loadStrategies(text: string): StrategiesFile {
+  const raw = JSON.parse(text) as unknown;
+  if (typeof raw !== "object" || raw === null) {
+    throw new TypeError("Invalid strategies file: must be a JSON object");
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.version !== 1) {
+    throw new RangeError(
+      `Invalid strategies file: version must be 1: current value is ${r.version}`,
+    );
+  }
+  const ub = r.universalBest as Record<string, unknown> | undefined;
+  if (!ub || typeof ub !== "object") {
+    throw new TypeError("Invalid strategies file: universalBest must be an object");
+  }
+  if (!Array.isArray(r.top)) throw new TypeError("Invalid strategies file: top must be an array");
+  if (!Array.isArray(r.perTaskBest)) {
+    throw new TypeError("Invalid strategies file: perTaskBest must be an array");
+  }
+  return {
+    version: 1,
+    weights: { ...DEFAULT_META_WEIGHTS, ...(r.weights as Partial<MetaWeights> ?? {}) },
+    tasks: Array.isArray(r.tasks) ? r.tasks.map(String) : [],
+    universalBest: {
+      genome: parseGenome(ub.genome, "universalBest.genome"),
+      metaFitness: Number(ub.metaFitness),
+    },
+    perTaskBest: (r.perTaskBest as Record<string, unknown>[]).map((e, i) => ({
+      task: String(e.task),
+      genome: parseGenome(e.genome, `perTaskBest[${i}].genome`),
+      score: Number(e.score),
+    })),
+    top: (r.top as Record<string, unknown>[]).map((e, i) => ({
+      genome: parseGenome(e.genome, `top[${i}].genome`),
+      metaFitness: Number(e.metaFitness),
+      perTask: (e.perTask ?? {}) as Record<string, number>,
+    })),
+    attribution: r.attribution as StrategiesFile["attribution"],
+  };
+}

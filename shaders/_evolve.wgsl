@@ -1,0 +1,53 @@
+// Shared snippet of the evolution kernels (evolve_*.wgsl): the uniform every kernel reads, flag
+// bits, RNG purposes and small helpers. Twin: learners/evolution_cpu.ts.
+//
+// A population of P = S*M models in S segments of M models; segment s owns models [s*M, (s+1)*M)
+// and reads its genome row genome[s*24 .. s*24+24) (layout in learners/evolution_genome.ts).
+// Random draws use key (seed, stream = child or model index) and counters (c0, gen*16 + purpose).
+
+struct EvolveParams {
+  P: u32,          // models
+  M: u32,          // models per segment
+  S: u32,          // segments
+  D: u32,          // parameters per model (paramCount)
+  stride: u32,     // distance between models in params
+  seed: u32,       // RNG seed of the evolution
+  nBlocks: u32,    // rows of the block table
+  chunk: u32,      // parameters per breed invocation
+  chunks: u32,     // ceil(D / chunk)
+  histCap: u32,    // generations the history buffer holds
+  gridModels: u32, // dispatch grid width of per-model kernels (x workgroups)
+  gridBreed: u32,  // dispatch grid width of the breed kernel
+  gridSegs: u32,   // dispatch grid width of the per-segment kernel
+  generations: u32,// planned generations (learning-rate schedules)
+  pad0: u32,
+  pad1: u32,
+}
+
+const GENOME_STRIDE: u32 = 24u;
+const FLAG_ELITE: u32 = 1u;
+const FLAG_CROSS: u32 = 2u;
+const FLAG_ORPHAN: u32 = 4u;
+const NEG_BIG: f32 = -3.0e38;
+const HIST: u32 = 8u;
+
+const PURPOSE_PARENT_A: u32 = 0u;
+const PURPOSE_PARENT_B: u32 = 1u;
+const PURPOSE_CROSS: u32 = 2u;
+const PURPOSE_SIGMA: u32 = 3u;
+const PURPOSE_MASK: u32 = 4u;
+const PURPOSE_MUT_COIN: u32 = 5u;
+const PURPOSE_MUT_NORMAL: u32 = 6u;
+const PURPOSE_LR_U: u32 = 7u;
+const PURPOSE_LR_V: u32 = 8u;
+const PURPOSE_LR_BLOCK: u32 = 9u;
+const PURPOSE_RESET: u32 = 10u;
+
+// True when x is neither infinite nor NaN (exponent bits not all ones).
+fn ev_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+fn ev_counter(gen: u32, purpose: u32) -> u32 {
+  return gen * 16u + purpose;
+}

@@ -1,0 +1,54 @@
+// evolve_knobs: writes each model's train-step knobs from its segment's learning-rule genes for
+// one gradient step of the current generation. Twin: knobsCpu().
+//
+// lr = genome.lr * schedule(gen) for step < gradSteps, else 0 (a probe step, lr 0, only measures
+// the loss). schedule: constant 1; cosine 0.5 (1 + cos(pi t)), t = gen / max(1, G - 1); step 1,
+// then 0.3 from t >= 0.5, 0.09 from t >= 0.75; warmup min(1, (gen + 1) / max(1, 0.2 G)).
+// The optimizer is plain SGD without weight decay; clipNorm comes from the genome.
+//
+// Bindings (group 0):
+//   0 genome (S, 24) f32    read
+//   1 clock  (4) u32        read
+//   2 knobs  (P, 16) f32    rw
+//   3 u      EvolveParams uniform
+//   4 k      KnobStep uniform: the step index within the generation
+// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
+
+struct KnobStep {
+  step: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> genome: array<f32>;
+@group(0) @binding(1) var<storage, read> clock: array<u32>;
+@group(0) @binding(2) var<storage, read_write> knobs: array<f32>;
+@group(0) @binding(3) var<uniform> u: EvolveParams;
+@group(0) @binding(4) var<uniform> ks: KnobStep;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x + gid.y * u.gridModels * 64u;
+  if (p >= u.P) { return; }
+  let g0 = (p / u.M) * GENOME_STRIDE;
+  let gen = clock[0];
+  let sched = u32(genome[g0 + 16u]);
+  let G = f32(u.generations);
+  let t = f32(gen) / max(1.0, G - 1.0);
+  var mult = 1.0;
+  if (sched == 1u) {
+    mult = 0.5 * (1.0 + cos(3.141592653589793 * t));
+  } else if (sched == 2u) {
+    if (t >= 0.75) { mult = 0.09; } else if (t >= 0.5) { mult = 0.3; }
+  } else if (sched == 3u) {
+    mult = min(1.0, (f32(gen) + 1.0) / max(1.0, 0.2 * G));
+  }
+  var lr = 0.0;
+  if (ks.step < u32(genome[g0 + 14u])) { lr = genome[g0 + 15u] * mult; }
+  let kb = p * 16u;
+  knobs[kb] = lr;
+  knobs[kb + 5u] = 0.0;
+  knobs[kb + 6u] = genome[g0 + 17u];
+  knobs[kb + 7u] = 0.0;
+}

@@ -1,0 +1,26 @@
+// evolve_neural_fitness: fitness of MLPs from the last train step's metrics (a probe step with
+// learning rate 0 measures the loss of the current parameters on a fresh minibatch).
+// Twin: neuralFitnessCpu(). fitness = -loss; flags = 1 for a quarantined (diverged) model or a
+// non-finite loss.
+//
+// Bindings (group 0):
+//   0 metrics (P, 4) f32  read   loss, gradient norm, diverged flag, unused
+//   1 fitness (P) f32     rw
+//   2 flags   (P) u32     rw
+//   3 u       EvolveParams uniform
+// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
+
+@group(0) @binding(0) var<storage, read> metrics: array<f32>;
+@group(0) @binding(1) var<storage, read_write> fitness: array<f32>;
+@group(0) @binding(2) var<storage, read_write> flags: array<u32>;
+@group(0) @binding(3) var<uniform> u: EvolveParams;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x + gid.y * u.gridModels * 64u;
+  if (p >= u.P) { return; }
+  let loss = metrics[4u * p];
+  let bad = metrics[4u * p + 2u] != 0.0 || !ev_finite(loss);
+  fitness[p] = -loss;
+  flags[p] = select(0u, 1u, bad);
+}

@@ -1,0 +1,76 @@
+// evolve_objective: fitness of black-box objectives; a model's first `dim` parameters are a point.
+// Twin: objectiveFitnessCpu(). fitness = -f(z), z = R (x - o); flags = 1 when f is not finite.
+//
+// Bindings (group 0):
+//   0 params  (P, stride) f32  read
+//   1 segTask (S) u32          read   task index of each segment
+//   2 tasks   f32              read   task t header at [4t]: kind (0 sphere, 1 rastrigin,
+//                                     2 rosenbrock, 3 ackley), dim, optimum offset, rotation offset
+//   3 fitness (P) f32          rw
+//   4 flags   (P) u32          rw
+//   5 u       EvolveParams uniform
+// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
+
+@group(0) @binding(0) var<storage, read> params: array<f32>;
+@group(0) @binding(1) var<storage, read> segTask: array<u32>;
+@group(0) @binding(2) var<storage, read> tasks: array<f32>;
+@group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
+@group(0) @binding(4) var<storage, read_write> flags: array<u32>;
+@group(0) @binding(5) var<uniform> u: EvolveParams;
+
+const PI: f32 = 3.141592653589793;
+
+// z_i = sum_j R[i][j] * (x_j - o_j)
+fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
+  var acc = 0.0;
+  for (var j = 0u; j < dim; j++) {
+    acc += tasks[ro + i * dim + j] * (params[x0 + j] - tasks[oo + j]);
+  }
+  return acc;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x + gid.y * u.gridModels * 64u;
+  if (p >= u.P) { return; }
+  let t = segTask[p / u.M];
+  let kind = u32(tasks[4u * t]);
+  let dim = u32(tasks[4u * t + 1u]);
+  let oo = u32(tasks[4u * t + 2u]);
+  let ro = u32(tasks[4u * t + 3u]);
+  let x0 = p * u.stride;
+  var f = 0.0;
+  if (kind == 2u) {
+    if (dim == 1u) {
+      let a = z_at(x0, dim, oo, ro, 0u);
+      f = a * a;
+    } else {
+      var a = z_at(x0, dim, oo, ro, 0u);
+      for (var i = 0u; i + 1u < dim; i++) {
+        let b = z_at(x0, dim, oo, ro, i + 1u);
+        let w = b - 2.0 * a - a * a;
+        f += 100.0 * w * w + a * a;
+        a = b;
+      }
+    }
+  } else {
+    var sq = 0.0;
+    var sn = 0.0;
+    for (var i = 0u; i < dim; i++) {
+      let z = z_at(x0, dim, oo, ro, i);
+      let sp = sin(PI * z);
+      sq += z * z;
+      sn += sp * sp;
+    }
+    if (kind == 0u) {
+      f = sq;
+    } else if (kind == 1u) {
+      f = sq + 20.0 * sn;
+    } else {
+      let n = f32(dim);
+      f = 20.0 * (1.0 - exp(-0.2 * sqrt(sq / n))) + 2.718281828459045 * (1.0 - exp(-2.0 * sn / n));
+    }
+  }
+  fitness[p] = -f;
+  flags[p] = select(1u, 0u, ev_finite(f));
+}

@@ -1,0 +1,83 @@
+// evolve_shape: per-model rank, fitness shaping (rank score, fitness sharing, diversity bonus)
+// and the per-segment order of models by raw fitness. Twin: shapeCpu().
+//
+// rank = number of valid models of the segment with higher fitness (ties: lower index first);
+// an invalid (quarantined) model gets rank nValid + (invalid models before it), so order[0 ..
+// nValid) lists exactly the valid models, best first. d(p, q) = RMS parameter distance.
+// meanDist = mean d to the other valid models; niche = 1 + sum max(0, 1 - d / nicheRadius)
+// (radius 0: niche 1); shaped = ((nValid - rank) / nValid) / niche + bonus * md / (1 + md) for a
+// valid model, 0 otherwise.
+//
+// Bindings (group 0):
+//   0 params  (P, stride) f32  read
+//   1 fitness (P) f32          read   higher is better
+//   2 flags   (P) u32          read   1 = invalid
+//   3 genome  (S, 24) f32      read
+//   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
+//   5 order   (P) u32          rw     order[s*M + rank] = model
+//   6 u       EvolveParams uniform
+// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide); loops M*(D+2) per invocation.
+
+@group(0) @binding(0) var<storage, read> params: array<f32>;
+@group(0) @binding(1) var<storage, read> fitness: array<f32>;
+@group(0) @binding(2) var<storage, read> flags: array<u32>;
+@group(0) @binding(3) var<storage, read> genome: array<f32>;
+@group(0) @binding(4) var<storage, read_write> info: array<f32>;
+@group(0) @binding(5) var<storage, read_write> order: array<u32>;
+@group(0) @binding(6) var<uniform> u: EvolveParams;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.x + gid.y * u.gridModels * 64u;
+  if (p >= u.P) { return; }
+  let s = p / u.M;
+  let base = s * u.M;
+  let fp = fitness[p];
+  let vp = flags[p] == 0u;
+  var nValid = 0u;
+  var rank = 0u;
+  var invalidBefore = 0u;
+  for (var j = 0u; j < u.M; j++) {
+    let q = base + j;
+    if (flags[q] == 0u) {
+      nValid += 1u;
+      let fq = fitness[q];
+      if (vp && (fq > fp || (fq == fp && q < p))) { rank += 1u; }
+    } else if (q < p) {
+      invalidBefore += 1u;
+    }
+  }
+  if (!vp) { rank = nValid + invalidBefore; }
+  order[base + rank] = p;
+  let g0 = s * GENOME_STRIDE;
+  let radius = genome[g0 + 12u];
+  let bonus = genome[g0 + 13u];
+  var niche = 1.0;
+  var sumD = 0.0;
+  var cnt = 0u;
+  if (vp) {
+    for (var j = 0u; j < u.M; j++) {
+      let q = base + j;
+      if (q == p || flags[q] != 0u) { continue; }
+      var acc = 0.0;
+      for (var k = 0u; k < u.D; k++) {
+        let d = params[p * u.stride + k] - params[q * u.stride + k];
+        acc += d * d;
+      }
+      let dist = sqrt(acc / f32(u.D));
+      sumD += dist;
+      cnt += 1u;
+      if (radius > 0.0) { niche += max(0.0, 1.0 - dist / radius); }
+    }
+  }
+  var md = 0.0;
+  if (cnt > 0u) { md = sumD / f32(cnt); }
+  var shaped = 0.0;
+  if (vp) {
+    shaped = (f32(nValid - rank) / f32(nValid)) / niche + bonus * md / (1.0 + md);
+  }
+  info[4u * p] = shaped;
+  info[4u * p + 1u] = f32(rank);
+  info[4u * p + 2u] = f32(nValid);
+  info[4u * p + 3u] = md;
+}

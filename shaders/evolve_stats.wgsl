@@ -1,0 +1,91 @@
+// evolve_stats: per-segment fitness statistics of the current generation, the success rate of the
+// last breeding (children fitter than their parent), the adaptive mutation scale (1/5th success
+// rule: x1.22 above 0.2, x0.82 below, only for mutation "adaptive"), and one history row.
+// Twin: statsCpu().
+//
+// Bindings (group 0):
+//   0 fitness  (P) f32        read
+//   1 flags    (P) u32        read
+//   2 info     (P, 4) f32     read   meanDist at [4p + 3]
+//   3 parents  (P, 4) u32     read   a, b, flags, bits of the parent's fitness
+//   4 genome   (S, 24) f32    read
+//   5 clock    (4) u32        read   [0] = generation
+//   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, unused
+//   7 history  (histCap, S, 8) f32 rw  best, mean, valid, diverged, diversity, sigma scale,
+//                                      success rate, best so far
+//   8 u        EvolveParams uniform
+// Dispatch: ceil(S / 64) workgroups of 64 (grid gridSegs wide), one invocation per segment.
+
+@group(0) @binding(0) var<storage, read> fitness: array<f32>;
+@group(0) @binding(1) var<storage, read> flags: array<u32>;
+@group(0) @binding(2) var<storage, read> info: array<f32>;
+@group(0) @binding(3) var<storage, read> parents: array<u32>;
+@group(0) @binding(4) var<storage, read> genome: array<f32>;
+@group(0) @binding(5) var<storage, read> clock: array<u32>;
+@group(0) @binding(6) var<storage, read_write> segState: array<f32>;
+@group(0) @binding(7) var<storage, read_write> history: array<f32>;
+@group(0) @binding(8) var<uniform> u: EvolveParams;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = gid.x + gid.y * u.gridSegs * 64u;
+  if (s >= u.S) { return; }
+  let gen = clock[0];
+  let base = s * u.M;
+  var best = NEG_BIG;
+  var sum = 0.0;
+  var nValid = 0u;
+  var divSum = 0.0;
+  var succ = 0u;
+  var den = 0u;
+  for (var j = 0u; j < u.M; j++) {
+    let p = base + j;
+    if (flags[p] != 0u) { continue; }
+    let f = fitness[p];
+    best = max(best, f);
+    sum += f;
+    nValid += 1u;
+    divSum += info[4u * p + 3u];
+    let pf = parents[4u * p + 2u];
+    if (gen > 0u && (pf & (FLAG_ELITE | FLAG_ORPHAN)) == 0u) {
+      den += 1u;
+      if (f > bitcast<f32>(parents[4u * p + 3u])) { succ += 1u; }
+    }
+  }
+  var success = 0.0;
+  if (den > 0u) { success = f32(succ) / f32(den); }
+  var scale = 1.0;
+  var bestSoFar = best;
+  if (gen > 0u) {
+    scale = segState[4u * s];
+    bestSoFar = max(segState[4u * s + 2u], best);
+    if (u32(genome[s * GENOME_STRIDE + 5u]) == 1u && den > 0u) {
+      if (success > 0.2) {
+        scale = min(scale * 1.22, 1000.0);
+      } else if (success < 0.2) {
+        scale = max(scale * 0.82, 0.001);
+      }
+    }
+  }
+  segState[4u * s] = scale;
+  segState[4u * s + 1u] = success;
+  segState[4u * s + 2u] = bestSoFar;
+  segState[4u * s + 3u] = 0.0;
+  if (gen < u.histCap) {
+    let h = (gen * u.S + s) * HIST;
+    var mean = 0.0;
+    var div = 0.0;
+    if (nValid > 0u) {
+      mean = sum / f32(nValid);
+      div = divSum / f32(nValid);
+    }
+    history[h] = best;
+    history[h + 1u] = mean;
+    history[h + 2u] = f32(nValid);
+    history[h + 3u] = f32(u.M - nValid);
+    history[h + 4u] = div;
+    history[h + 5u] = scale;
+    history[h + 6u] = success;
+    history[h + 7u] = bestSoFar;
+  }
+}
