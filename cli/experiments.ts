@@ -3,4 +3,5 @@
  * @module
  */
 import "../meta/lr_sweep.ts";
+import "../meta/few_shot/experiment.ts";
 import "../meta/meta_evolution_experiment.ts";

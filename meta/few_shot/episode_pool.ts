@@ -1,0 +1,94 @@
+/**
+ * Episode pools for few-shot meta-learning: a fixed set of episodes sampled once from a task
+ * family and uploaded once, from which each meta-iteration picks a meta-batch by episode id. The
+ * pool turns ids into what a population reads: batch-index tables (support slots then an optional
+ * query slot), evaluation indices and per-model label maps, so the inner loops of a whole
+ * meta-batch run in one dispatch.
+ * @module
+ */
+import type { Backend, BackendDataset } from "../../learners/backend.ts";
+import type { EpisodeBatch, TaskFamily } from "../../learners/tasks/task_family.ts";
+
+/** Model-side index arrays for one meta-batch (model p reads episode `ids[p]`). */
+export interface GatheredEpisodes {
+  /** (P, numBatches, batchSize): `supportSlots` support slots, then a query slot when asked. */
+  batches: Uint32Array<ArrayBuffer>;
+  /** Slots per model. */
+  numBatches: number;
+  /** (P, querySize) query indices for `evaluate`. */
+  query: Uint32Array<ArrayBuffer>;
+  /** (P, supportSize) support indices for `evaluate` (the support/query gap). */
+  support: Uint32Array<ArrayBuffer>;
+  /** (P, labelMapWidth) label maps, or null for labels as stored. */
+  labelMap: Uint32Array<ArrayBuffer> | null;
+  /** Label map row width (0 when null). */
+  labelMapWidth: number;
+}
+
+/** A set of episodes sampled once and uploaded once to a backend. */
+export class EpisodePool {
+  /** The sampled episodes. */
+  readonly batch: EpisodeBatch;
+  /** The uploaded data set. */
+  readonly data: BackendDataset;
+  /** Number of episodes. */
+  readonly size: number;
+
+  /** Samples `episodes` episodes of `family` from `seed` and uploads them to `backend`. */
+  constructor(backend: Backend, family: TaskFamily, seed: number, episodes: number) {
+    this.batch = family.sampleEpisodes(seed, episodes);
+    this.data = backend.uploadDataset(this.batch.dataset);
+    this.size = episodes;
+  }
+
+  /**
+   * Index arrays for models reading episodes `ids`. The support set is repeated cyclically to fill
+   * each batch (so with batchSize a multiple of the support size a step is exact full-batch
+   * gradient descent on the support set); the query slot holds the first batchSize query indices
+   * (cyclically).
+   */
+  gather(
+    ids: ArrayLike<number>,
+    batchSize: number,
+    options: { supportSlots?: number; querySlot?: boolean } = {},
+  ): GatheredEpisodes {
+    const b = this.batch;
+    const S = b.supportSize;
+    const Q = b.querySize;
+    const slots = options.supportSlots ?? 1;
+    const numBatches = slots + (options.querySlot ? 1 : 0);
+    const P = ids.length;
+    const batches = new Uint32Array(P * numBatches * batchSize);
+    const query = new Uint32Array(P * Q);
+    const support = new Uint32Array(P * S);
+    const W = b.labelMapWidth;
+    const labelMap = W > 0 && b.labelMap ? new Uint32Array(P * W) : null;
+    for (let p = 0; p < P; p++) {
+      const e = ids[p]!;
+      if (!Number.isInteger(e) || e < 0 || e >= this.size) {
+        throw new RangeError(
+          `Cannot gather episodes as ids[${p}] must be in [0, ${
+            this.size - 1
+          }]: current value is ${e}`,
+        );
+      }
+      for (let s = 0; s < slots; s++) {
+        const row = (p * numBatches + s) * batchSize;
+        for (let i = 0; i < batchSize; i++) batches[row + i] = b.support[e * S + (i % S)]!;
+      }
+      if (options.querySlot) {
+        const row = (p * numBatches + slots) * batchSize;
+        for (let i = 0; i < batchSize; i++) batches[row + i] = b.query[e * Q + (i % Q)]!;
+      }
+      query.set(b.query.subarray(e * Q, (e + 1) * Q), p * Q);
+      support.set(b.support.subarray(e * S, (e + 1) * S), p * S);
+      if (labelMap) labelMap.set(b.labelMap!.subarray(e * W, (e + 1) * W), p * W);
+    }
+    return { batches, numBatches, query, support, labelMap, labelMapWidth: labelMap ? W : 0 };
+  }
+
+  /** Frees the uploaded data set. */
+  destroy(): void {
+    this.data.destroy();
+  }
+}

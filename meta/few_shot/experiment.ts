@@ -1,0 +1,650 @@
+/**
+ * The `meta` experiment: seed 000's few-shot table, measured. For each setting (5-way 1-shot and
+ * 5-way 5-shot on the synthetic family, and on Fashion-MNIST with meta-test classes never seen in
+ * meta-training) and each seed: a tuned from-scratch baseline, Reptile, first-order MAML, ES-MAML,
+ * Meta-SGD and the self-improving system (PBT strategy modifier) are meta-trained on the same
+ * budget of meta-iterations, then adapted to the same held-out test episodes. Reports mean query
+ * accuracy with 95% CIs, steps to 80% query accuracy, sinusoid 10-shot MSE after 1 and 10 steps,
+ * learning curves, failure modes and every change the strategy modifier made.
+ * @module
+ */
+import { z } from "zod";
+import type { Experiment, ExperimentResult, RunContext } from "../../core/experiment.ts";
+import { registerExperiment } from "../../core/experiment.ts";
+import type { CurveSeries, PlotSpec, XySeries } from "../../core/plots.ts";
+import { curveSeries } from "../../core/plots.ts";
+import { deriveSeed, Rng } from "../../core/rng.ts";
+import type { MetricRow } from "../../core/run_dir.ts";
+import { aggregateCurves, mean, summarize } from "../../core/stats.ts";
+import type { Backend } from "../../learners/backend.ts";
+import { createBackend } from "../../learners/create_backend.ts";
+import { splitClasses } from "../../learners/data/class_split.ts";
+import { fashionMnistAvailable, loadFashionMnist } from "../../learners/data/fashion_mnist.ts";
+import { downsample, standardize } from "../../learners/data/preprocess.ts";
+import type { Dataset } from "../../learners/dataset.ts";
+import { RealEpisodes } from "../../learners/tasks/real_episodes.ts";
+import { Sinusoid } from "../../learners/tasks/sinusoid.ts";
+import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
+import type { TaskFamily } from "../../learners/tasks/task_family.ts";
+import { evaluateBaseline, tuneBaseline } from "./baseline.ts";
+import { EpisodePool } from "./episode_pool.ts";
+import { EsMaml } from "./es_maml.ts";
+import { Fomaml } from "./fomaml.ts";
+import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { initialTheta, type MetaKnobs, type MetaLearner } from "./meta_learner.ts";
+import { MetaSgd } from "./meta_sgd.ts";
+import { Reptile } from "./reptile.ts";
+import { SelfImprovingSystem } from "./self_improving.ts";
+
+/** Methods compared. */
+export const META_METHODS = [
+  "baseline",
+  "reptile",
+  "fomaml",
+  "es-maml",
+  "meta-sgd",
+  "self-improving",
+] as const;
+/** A method name. */
+export type MetaMethod = typeof META_METHODS[number];
+
+/** Resolved config of the `meta` experiment. */
+export interface MetaConfig {
+  backend: "auto" | "gpu" | "cpu";
+  /** Seeds (independent meta-trainings and test sets). */
+  seeds: number;
+  /** Settings to run. */
+  settings:
+    ("synthetic-1shot" | "synthetic-5shot" | "fmnist-1shot" | "fmnist-5shot" | "sinusoid")[];
+  methods: MetaMethod[];
+  /** Hidden widths of the base learner. */
+  hidden: number[];
+  /** Synthetic family difficulty in [0, 1]. */
+  difficulty: number;
+  metaIterations: number;
+  /** Tasks per meta-batch (ES-MAML: antithetic pairs). */
+  metaBatch: number;
+  innerSteps: number;
+  innerLr: number;
+  /** Meta learning rates (Reptile: interpolation step; others: Adam step). */
+  metaLr: { reptile: number; adam: number };
+  esSigma: number;
+  /** Self-improving system: members and level-2 groups (each member sees the same meta-batch). */
+  members: number;
+  groups: number;
+  /** Meta-training pool size (episodes sampled once). */
+  trainPool: number;
+  /** Test episodes per seed and setting. */
+  testEpisodes: number;
+  /** Validation episodes for accuracy-vs-meta-iteration curves. */
+  valEpisodes: number;
+  evalEvery: number;
+  /** Inner steps of the test curves (steps to 80%). */
+  evalSteps: number;
+  /** Baseline tuning grid (learning rates; steps 1..evalSteps). */
+  baselineLrs: number[];
+  tuneEpisodes: number;
+}
+
+/** Config schema of `meta`. */
+export const META_SCHEMA: z.ZodType<MetaConfig, z.ZodTypeDef, unknown> = z.object({
+  backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
+  seeds: z.number().int().min(1).max(100).default(2),
+  settings: z.array(
+    z.enum(["synthetic-1shot", "synthetic-5shot", "fmnist-1shot", "fmnist-5shot", "sinusoid"]),
+  ).min(1).default([
+    "synthetic-1shot",
+    "synthetic-5shot",
+    "fmnist-1shot",
+    "fmnist-5shot",
+    "sinusoid",
+  ]),
+  methods: z.array(z.enum(META_METHODS)).min(1).default([...META_METHODS]),
+  hidden: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([64, 64]),
+  difficulty: z.number().min(0).max(1).default(0.9),
+  metaIterations: z.number().int().min(1).max(100_000).default(40),
+  metaBatch: z.number().int().min(1).max(1024).default(16),
+  innerSteps: z.number().int().min(1).max(50).default(5),
+  innerLr: z.number().positive().max(10).default(0.1),
+  metaLr: z.object({
+    reptile: z.number().positive().max(1).default(0.5),
+    adam: z.number().positive().max(1).default(0.003),
+  }).default({}),
+  esSigma: z.number().positive().max(1).default(0.02),
+  members: z.number().int().min(4).max(64).default(8),
+  groups: z.number().int().min(1).max(8).default(2),
+  trainPool: z.number().int().min(1).max(100_000).default(512),
+  testEpisodes: z.number().int().min(2).max(100_000).default(100),
+  valEpisodes: z.number().int().min(2).max(10_000).default(32),
+  evalEvery: z.number().int().min(1).max(100_000).default(10),
+  evalSteps: z.number().int().min(1).max(100).default(10),
+  baselineLrs: z.array(z.number().positive().max(10)).min(1).default([0.03, 0.1, 0.3, 1]),
+  tuneEpisodes: z.number().int().min(2).max(10_000).default(32),
+});
+
+/** The seed's claims (5-way 1-shot, synthetic): accuracy % and steps to 80%. */
+export const SEED_CLAIMS = {
+  baseline: { accuracy: 58.3, steps80: 12.4 },
+  static: { accuracy: 72.6, steps80: 5.8 },
+  "self-improving": { accuracy: 87.1, steps80: 3.2 },
+} as const;
+
+interface Setting {
+  name: string;
+  train: TaskFamily;
+  test: TaskFamily;
+  widths: number[];
+  batchSize: number;
+  regression: boolean;
+  /** Multiplies the inner lr and the baseline grid (sinusoid: 0.1, as MAML's 0.01). */
+  lrScale: number;
+}
+
+let fmnistCache: Dataset | null = null;
+
+async function fashionMnist(): Promise<Dataset> {
+  if (!fmnistCache) {
+    const raw = await loadFashionMnist("test");
+    fmnistCache = standardize(downsample(raw, 2)).dataset;
+  }
+  return fmnistCache;
+}
+
+async function buildSetting(
+  name: MetaConfig["settings"][number],
+  c: MetaConfig,
+  seed: number,
+): Promise<Setting | null> {
+  if (name === "sinusoid") {
+    const f = new Sinusoid({ shots: 10, querySize: 10 });
+    return {
+      name,
+      train: f,
+      test: f,
+      widths: [1, 40, 40, 1],
+      batchSize: 10,
+      regression: true,
+      lrScale: 0.1,
+    };
+  }
+  const shots = name.endsWith("1shot") ? 1 : 5;
+  if (name.startsWith("synthetic")) {
+    const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
+    return {
+      name,
+      train: new SyntheticClassification({ ...opts, queryPerClass: 5 }),
+      test: new SyntheticClassification({ ...opts, queryPerClass: 15 }),
+      widths: [16, ...c.hidden, 5],
+      batchSize: 25,
+      regression: false,
+      lrScale: 1,
+    };
+  }
+  if (!fashionMnistAvailable("test")) return null;
+  const data = await fashionMnist();
+  const split = splitClasses(10, { train: 5, test: 5, seed });
+  return {
+    name,
+    train: new RealEpisodes(data, split.train, { ways: 5, shots, queryPerClass: 5 }),
+    test: new RealEpisodes(data, split.test, { ways: 5, shots, queryPerClass: 15 }),
+    widths: [data.inputs, ...c.hidden, 5],
+    batchSize: 25,
+    regression: false,
+    lrScale: 1,
+  };
+}
+
+/** Per-episode inner step at which query accuracy first reaches 0.8 (-1 if never). */
+export function stepsTo80(curve: AdaptCurve, episode: number): number {
+  for (let k = 0; k < curve.accuracy.length; k++) if (curve.accuracy[k]![episode]! >= 0.8) return k;
+  return -1;
+}
+
+/**
+ * Failure rule on one episode's test curve. Oscillating: the query loss rises at >= 3 inner
+ * steps. Plateau: final accuracy < 0.8 and the accuracy moved by < 0.02 over the second half.
+ */
+export function failureMode(curve: AdaptCurve, episode: number): "oscillating" | "plateau" | "ok" {
+  const K = curve.loss.length - 1;
+  let rises = 0;
+  for (let k = 1; k <= K; k++) if (curve.loss[k]![episode]! > curve.loss[k - 1]![episode]!) rises++;
+  if (rises >= 3) return "oscillating";
+  const acc = curve.accuracy.map((a) => a[episode]!);
+  const half = acc.slice(Math.floor(K / 2));
+  if (acc[K]! < 0.8 && Math.max(...half) - Math.min(...half) < 0.02) return "plateau";
+  return "ok";
+}
+
+interface MethodOutcome {
+  curve: AdaptCurve;
+  valCurve: { x: number[]; y: number[] };
+  stepsUsed: number;
+  itersPerSecond: number;
+}
+
+async function* runSeedSetting(
+  ctx: RunContext<MetaConfig>,
+  backend: Backend,
+  s: Setting,
+  seed: number,
+  out: Map<string, MethodOutcome>,
+  changes: Record<string, unknown>[],
+): AsyncGenerator<MetricRow> {
+  const c = ctx.config;
+  const loop = new InnerLoop(backend, {
+    widths: s.widths,
+    batchSize: s.batchSize,
+    loss: s.regression ? "mse" : "cross_entropy",
+  });
+  const trainPool = new EpisodePool(backend, s.train, deriveSeed(seed, "train"), c.trainPool);
+  const testPool = new EpisodePool(backend, s.test, deriveSeed(seed, "test"), c.testEpisodes);
+  const valPool = new EpisodePool(backend, s.test, deriveSeed(seed, "val"), c.valEpisodes);
+  const testIds = Uint32Array.from({ length: c.testEpisodes }, (_, i) => i);
+  const valIds = Uint32Array.from({ length: c.valEpisodes }, (_, i) => i);
+  const tuneIds = Uint32Array.from({ length: Math.min(c.tuneEpisodes, c.trainPool) }, (_, i) => i);
+  const metric = (cv: AdaptCurve, k: number): number =>
+    s.regression ? mean(Array.from(cv.loss[k]!)) : mean(Array.from(cv.accuracy[k]!));
+  const theta0 = await initialTheta(loop, seed);
+  const knobs: MetaKnobs = {
+    innerLr: c.innerLr * s.lrScale,
+    innerSteps: c.innerSteps,
+    metaLr: c.metaLr.adam,
+  };
+  const key = (m: string): string => `${s.name}|${m}|${seed}`;
+  try {
+    for (const method of c.methods) {
+      const t0 = performance.now();
+      if (method === "baseline") {
+        const tuned = await tuneBaseline(loop, trainPool, tuneIds, {
+          lrs: c.baselineLrs.map((l) => l * s.lrScale),
+          maxSteps: c.evalSteps,
+          seed: deriveSeed(seed, "tune"),
+          metric: s.regression ? "loss" : "accuracy",
+        });
+        const curve = await evaluateBaseline(loop, testPool, testIds, {
+          lr: tuned.lr,
+          steps: c.evalSteps,
+          seed: deriveSeed(seed, "baseline"),
+        });
+        out.set(key(method), {
+          curve,
+          valCurve: { x: [], y: [] },
+          stepsUsed: tuned.steps,
+          itersPerSecond: NaN,
+        });
+        yield {
+          kind: "tuned",
+          setting: s.name,
+          seed,
+          method,
+          lr: tuned.lr,
+          steps: tuned.steps,
+          score: tuned.accuracy,
+        };
+        continue;
+      }
+      const rng = new Rng(deriveSeed(seed, `tasks-${method}`));
+      let learner: MetaLearner | SelfImprovingSystem;
+      if (method === "reptile") {
+        learner = new Reptile(loop, theta0, { ...knobs, metaLr: c.metaLr.reptile });
+      } else if (method === "fomaml") learner = new Fomaml(loop, theta0, knobs);
+      else if (method === "es-maml") {
+        learner = new EsMaml(loop, theta0, knobs, { sigma: c.esSigma, seed });
+      } else if (method === "meta-sgd") learner = new MetaSgd(loop, theta0, knobs);
+      else {
+        learner = new SelfImprovingSystem(loop, theta0, {
+          members: c.members,
+          groups: c.groups,
+          knobs,
+          maxInnerSteps: c.evalSteps,
+          selectorTasks: c.trainPool,
+          fitness: s.regression ? "negLoss" : "accuracy",
+          level2Interval: Math.max(5, Math.floor(c.metaIterations / 6)),
+          seed,
+        });
+      }
+      const valCurve = { x: [] as number[], y: [] as number[] };
+      let trainTime = 0;
+      for (let it = 0; it < c.metaIterations; it++) {
+        const ids = learner instanceof SelfImprovingSystem
+          ? Uint32Array.from(learner.pickTasks(c.metaBatch, c.trainPool))
+          : Uint32Array.from({ length: c.metaBatch }, () => rng.int(c.trainPool));
+        const ts = performance.now();
+        const row = await learner.step(trainPool, ids);
+        trainTime += performance.now() - ts;
+        if ((it + 1) % c.evalEvery === 0 || it === c.metaIterations - 1) {
+          const v = await learner.evaluate(valPool, valIds, learner.knobs.innerSteps);
+          const y = metric(v, learner.knobs.innerSteps);
+          valCurve.x.push(it + 1);
+          valCurve.y.push(y);
+          yield {
+            kind: "meta",
+            setting: s.name,
+            seed,
+            method,
+            iteration: it + 1,
+            val_query: y,
+            ...row,
+          };
+        }
+      }
+      const curve = await learner.evaluate(testPool, testIds, c.evalSteps);
+      out.set(key(method), {
+        curve,
+        valCurve,
+        stepsUsed: learner.knobs.innerSteps,
+        itersPerSecond: c.metaIterations / (trainTime / 1000),
+      });
+      if (learner instanceof SelfImprovingSystem) {
+        for (const ch of learner.changes) {
+          const r = { kind: "change", setting: s.name, seed, ...ch };
+          changes.push(r);
+          yield r;
+        }
+      }
+      ctx.log(
+        `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+          `test ${s.regression ? "MSE" : "accuracy"} ${
+            metric(curve, learner.knobs.innerSteps).toFixed(3)
+          }`,
+      );
+    }
+  } finally {
+    trainPool.destroy();
+    testPool.destroy();
+    valPool.destroy();
+    loop.destroy();
+  }
+}
+
+const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
+
+async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+  const c = ctx.config;
+  const backend = await createBackend(c.backend, (l) => ctx.log(l));
+  ctx.log(backend.describe());
+  const out = new Map<string, MethodOutcome>();
+  const changes: Record<string, unknown>[] = [];
+  const ran: Setting[] = [];
+  const skipped: string[] = [];
+  for (const name of c.settings) {
+    let first: Setting | null = null;
+    for (let si = 0; si < c.seeds; si++) {
+      const seed = deriveSeed(ctx.seed, si);
+      const s = await buildSetting(name, c, seed);
+      if (!s) break;
+      first ??= s;
+      yield* runSeedSetting(ctx, backend, s, seed, out, changes);
+    }
+    if (first) ran.push(first);
+    else skipped.push(name);
+  }
+  backend.destroy();
+
+  const seedsOf = (setting: string, method: string): MethodOutcome[] => {
+    const r: MethodOutcome[] = [];
+    for (let si = 0; si < c.seeds; si++) {
+      const o = out.get(`${setting}|${method}|${deriveSeed(ctx.seed, si)}`);
+      if (o) r.push(o);
+    }
+    return r;
+  };
+  const rows: Record<string, string | number>[] = [];
+  const sinusoidRows: Record<string, string | number>[] = [];
+  const failureRows: Record<string, string | number>[] = [];
+  const plots: Record<string, PlotSpec> = {};
+  const summary: Record<string, number> = {};
+  for (const s of ran) {
+    const stepSeries: CurveSeries[] = [];
+    const iterSeries: CurveSeries[] = [];
+    const examples: XySeries[] = [];
+    for (const method of c.methods) {
+      const os = seedsOf(s.name, method);
+      if (os.length === 0) continue;
+      const K = c.evalSteps;
+      // Per-seed means at the method's own step count, and every episode pooled.
+      const perSeed: number[] = [];
+      const episodes: number[] = [];
+      const reach: number[] = [];
+      const failures = { oscillating: 0, plateau: 0, ok: 0 };
+      let exampleShown = { oscillating: false, plateau: false };
+      for (const o of os) {
+        const k = Math.min(o.stepsUsed, K);
+        const vals = Array.from(s.regression ? o.curve.loss[k]! : o.curve.accuracy[k]!);
+        perSeed.push(mean(vals));
+        episodes.push(...vals);
+        const E = o.curve.accuracy[0]!.length;
+        for (let e = 0; e < E; e++) {
+          if (!s.regression) {
+            const st = stepsTo80(o.curve, e);
+            if (st >= 0) reach.push(st);
+            const f = failureMode(o.curve, e);
+            failures[f]++;
+            if (f !== "ok" && !exampleShown[f] && examples.length < 8) {
+              exampleShown = { ...exampleShown, [f]: true };
+              examples.push({
+                name: `${method} ${f}`,
+                x: o.curve.accuracy.map((_, i) => i),
+                y: o.curve.accuracy.map((a) => a[e]!),
+                mode: "both",
+              });
+            }
+          }
+        }
+      }
+      const band = aggregateCurves(
+        os.flatMap((o) => {
+          const E = o.curve.accuracy[0]!.length;
+          return Array.from(
+            { length: E },
+            (_, e) => (s.regression ? o.curve.loss : o.curve.accuracy).map((a) => a[e]!),
+          );
+        }),
+      );
+      stepSeries.push(curveSeries(method, band));
+      if (os[0]!.valCurve.x.length > 0) {
+        iterSeries.push(
+          curveSeries(
+            method,
+            aggregateCurves(os.map((o) => o.valCurve.y), { x: os[0]!.valCurve.x }),
+          ),
+        );
+      }
+      const ps = summarize(perSeed);
+      const ep = summarize(episodes);
+      const ips = mean(os.map((o) => o.itersPerSecond).filter(Number.isFinite));
+      if (s.regression) {
+        const at = (k: number): number =>
+          mean(os.map((o) => mean(Array.from(o.curve.loss[Math.min(k, K)]!))));
+        const ci = (k: number): string => {
+          const v = summarize(os.flatMap((o) => Array.from(o.curve.loss[Math.min(k, K)]!)));
+          return `[${fmt(v.ci95Low, 3)}, ${fmt(v.ci95High, 3)}]`;
+        };
+        sinusoidRows.push({
+          method,
+          mse_1_step: at(1),
+          mse_1_step_ci95: ci(1),
+          mse_10_steps: at(10),
+          mse_10_steps_ci95: ci(10),
+          seeds: os.length,
+          episodes: episodes.length,
+          meta_iterations_per_s: ips,
+        });
+        summary[`sinusoid_${method}_mse10`] = at(10);
+        continue;
+      }
+      const claim = method === "baseline"
+        ? SEED_CLAIMS.baseline
+        : method === "self-improving"
+        ? SEED_CLAIMS["self-improving"]
+        : SEED_CLAIMS.static;
+      rows.push({
+        setting: s.name,
+        method,
+        steps_used: os.map((o) => o.stepsUsed).join("/"),
+        accuracy_pct: 100 * ep.mean,
+        ci95_episodes: `[${fmt(100 * ep.ci95Low)}, ${fmt(100 * ep.ci95High)}]`,
+        ci95_seeds: `[${fmt(100 * ps.ci95Low)}, ${fmt(100 * ps.ci95High)}]`,
+        steps_to_80: reach.length ? mean(reach) : NaN,
+        reached_80_pct: (100 * reach.length) / episodes.length,
+        claim_accuracy_pct: s.name === "synthetic-1shot" ? claim.accuracy : "",
+        claim_steps_to_80: s.name === "synthetic-1shot" ? claim.steps80 : "",
+        seeds: os.length,
+        episodes: episodes.length,
+        meta_iterations_per_s: ips,
+      });
+      failureRows.push({
+        setting: s.name,
+        method,
+        oscillating_pct: (100 * failures.oscillating) / episodes.length,
+        plateau_pct: (100 * failures.plateau) / episodes.length,
+      });
+      summary[`${s.name}_${method}_accuracy`] = ep.mean;
+    }
+    const what = s.regression ? "query MSE" : "query accuracy";
+    plots[`${s.name}_vs_inner_step`] = {
+      kind: "curves",
+      title: `${s.name}: test ${what} vs inner step (95% CI over episodes)`,
+      xLabel: "inner step",
+      yLabel: what,
+      logY: s.regression,
+      series: stepSeries,
+    };
+    if (iterSeries.length) {
+      plots[`${s.name}_vs_meta_iteration`] = {
+        kind: "curves",
+        title: `${s.name}: validation ${what} vs meta-iteration (95% CI over seeds)`,
+        xLabel: "meta-iteration",
+        yLabel: what,
+        series: iterSeries,
+      };
+    }
+    if (examples.length) {
+      plots[`${s.name}_failure_modes`] = {
+        kind: "xy",
+        title: `${s.name}: example episodes flagged oscillating / plateau`,
+        xLabel: "inner step",
+        yLabel: "query accuracy",
+        series: examples,
+      };
+    }
+  }
+  const knobChanges = changes.filter((r) => r.level === 1 && r.action !== "exploit");
+  const counts: Record<string, number> = {};
+  for (const r of changes) {
+    const k = `level ${r.level} ${r.action} ${r.field}`;
+    counts[k] = (counts[k] ?? 0) + 1;
+  }
+  const claimRows = ["baseline", "fomaml", "self-improving"].map((m) => {
+    const r = rows.find((x) => x.setting === "synthetic-1shot" && x.method === m);
+    return r
+      ? `${m}: ${fmt(r.accuracy_pct as number)}% (claim ${r.claim_accuracy_pct}%), steps to 80% ${
+        fmt(r.steps_to_80 as number)
+      } (claim ${r.claim_steps_to_80})`
+      : `${m}: not run`;
+  });
+  return {
+    title: "Few-shot meta-learning and the self-improving loop",
+    summary: { ...summary, strategy_changes: changes.length, knob_changes: knobChanges.length },
+    tables: [
+      {
+        title:
+          "5-way few-shot test accuracy (mean over episodes at each method's step count; 95% CIs)",
+        rows,
+      },
+      { title: "Sinusoid 10-shot regression: test query MSE", rows: sinusoidRows },
+      { title: "Failure modes on test episodes (rule in the Method section)", rows: failureRows },
+      {
+        title: "Strategy-modifier changes by kind (all seeds and settings)",
+        rows: Object.entries(counts).map(([kind, n]) => ({ kind, n })),
+      },
+    ],
+    plots,
+    sections: [
+      {
+        title: "Method",
+        body:
+          `Settings: ${ran.map((s) => s.name).join(", ")}${
+            skipped.length ? ` (skipped, data missing: ${skipped.join(", ")})` : ""
+          }. ` +
+          `${c.seeds} seeds, ${c.testEpisodes} test episodes per seed (15 query points per class), ` +
+          `${c.metaIterations} meta-iterations of ${c.metaBatch} tasks, ${c.innerSteps} inner SGD steps at lr ${c.innerLr}, ` +
+          `learner ${
+            c.hidden.join("-")
+          } ReLU MLP. Meta-training episodes have 5 query points per class; the ` +
+          `inner batch repeats the support set (exact full-batch steps). Sinusoid: 1-40-40-1 MLP, MSE, every learning rate x 0.1. Fashion-MNIST: test split downsampled ` +
+          `to 14x14 and standardized; 5 meta-train and 5 disjoint meta-test classes per seed. Baseline: from ` +
+          `scratch, lr in {${
+            c.baselineLrs.join(", ")
+          }} and steps 1..${c.evalSteps} tuned on ${c.tuneEpisodes} ` +
+          `meta-training episodes. Meta-learners keep the inner lr ${c.innerLr} untuned (only the self-improving ` +
+          `system adapts it online). Reptile eps ${c.metaLr.reptile}; FOMAML/ES-MAML/Meta-SGD Adam ${c.metaLr.adam}; ` +
+          `ES-MAML sigma ${c.esSigma}, one antithetic pair per task. Self-improving: ${c.members} members x ` +
+          `${c.metaBatch} tasks in one population, FOMAML members, PBT with ${c.groups} level-2 groups. Accuracy is ` +
+          `read after each method's own step count (baseline: tuned; self-improving: its best member's). Steps to ` +
+          `80%: first inner step at which an episode's query accuracy >= 0.8, mean over episodes that reach it ` +
+          `within ${c.evalSteps} steps (reached_80_pct says how many). Failure rule: oscillating when the query ` +
+          `loss rises at >= 3 inner steps; plateau when final accuracy < 0.8 and accuracy moves < 0.02 over the ` +
+          `second half of the steps.`,
+      },
+      {
+        title: "Comparison with the seed's claims (synthetic 5-way 1-shot)",
+        body: claimRows.map((r) => `- ${r}`).join("\n") +
+          "\n\nThe seed's synthetic tasks are not specified, so the absolute numbers are not comparable; " +
+          "the question is only whether the ordering and gaps hold here. Read the table: where a method " +
+          "does not beat another, its CI says so.",
+      },
+    ],
+  };
+}
+
+/** The registered `meta` experiment. */
+export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaConfig>({
+  name: "meta",
+  description:
+    "Few-shot meta-learning (baseline, Reptile, FOMAML, ES-MAML, Meta-SGD) and the self-improving PBT loop",
+  schema: META_SCHEMA,
+  scales: {
+    // Sized for `deno task train` on a 2-core machine without a GPU (a few minutes): one seed and
+    // short meta-training; the report states the scale. `full` is the issue's protocol.
+    default: {
+      seeds: 1,
+      metaIterations: 12,
+      metaBatch: 8,
+      members: 8,
+      trainPool: 256,
+      testEpisodes: 60,
+      valEpisodes: 16,
+      evalEvery: 6,
+      tuneEpisodes: 16,
+    },
+    smoke: {
+      seeds: 1,
+      settings: ["synthetic-1shot", "sinusoid"],
+      hidden: [16],
+      metaIterations: 4,
+      metaBatch: 4,
+      innerSteps: 2,
+      members: 4,
+      groups: 2,
+      trainPool: 16,
+      testEpisodes: 8,
+      valEpisodes: 4,
+      evalEvery: 2,
+      evalSteps: 3,
+      baselineLrs: [0.1, 0.3],
+      tuneEpisodes: 4,
+    },
+    full: {
+      seeds: 5,
+      testEpisodes: 600,
+      metaIterations: 300,
+      trainPool: 2048,
+      valEpisodes: 100,
+      evalEvery: 20,
+      tuneEpisodes: 100,
+    },
+  },
+  progress: { metric: "val_query", goal: "max", unit: "row" },
+  run: runMeta,
+});

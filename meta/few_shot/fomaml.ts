@@ -1,0 +1,66 @@
+/**
+ * First-order MAML (Finn, Abbeel and Levine, "Model-Agnostic Meta-Learning for Fast Adaptation of
+ * Deep Networks", ICML 2017, section 5.2): adapt to each task's support set with K SGD steps, take
+ * the gradient of the query loss at the adapted weights and apply the meta-batch mean to the
+ * initialization (Adam). The K support steps and the query gradient of every task of a meta-batch
+ * run in one population: batch slots 0..K-1 hold the support set, slot K the query set, so the
+ * gradient after K steps is the query gradient. One readback per iteration.
+ * @module
+ */
+import type { EpisodePool } from "./episode_pool.ts";
+import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+import {
+  evaluateInit,
+  HostAdam,
+  meanRows,
+  type MetaKnobs,
+  type MetaLearner,
+  norm,
+} from "./meta_learner.ts";
+
+/** First-order MAML meta-learner. */
+export class Fomaml implements MetaLearner {
+  /** "fomaml". */
+  readonly name = "fomaml";
+  /** Learned initialization. */
+  readonly theta: Float32Array<ArrayBuffer>;
+  /** Knobs. */
+  readonly knobs: MetaKnobs;
+  #loop: InnerLoop;
+  #adam: HostAdam;
+
+  /** Starts from `theta` (copied). */
+  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs) {
+    this.#loop = loop;
+    this.theta = Float32Array.from(theta);
+    this.knobs = { ...knobs };
+    this.#adam = new HostAdam(theta.length);
+  }
+
+  /** One FOMAML meta-iteration; returns the mean query batch loss before the update. */
+  async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
+    const { stride, paramCount } = this.#loop.layout;
+    const P = ids.length;
+    const { pop } = this.#loop.adapt(pool, ids, tileParams(this.theta, P, stride), {
+      lr: this.knobs.innerLr,
+      steps: this.knobs.innerSteps,
+      querySlot: true,
+    });
+    const g = await pop.gradients(pool.data);
+    const { mean, used } = meanRows(g.grads, P, stride, paramCount);
+    this.#adam.step(this.theta, mean, this.knobs.metaLr, paramCount);
+    let loss = 0;
+    let n = 0;
+    for (const l of g.loss) if (Number.isFinite(l)) (loss += l, n++);
+    return {
+      query_loss: n ? loss / n : NaN,
+      meta_grad_norm: norm(mean, paramCount),
+      tasks_used: used,
+    };
+  }
+
+  /** Adapts from theta with SGD at innerLr. */
+  evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+    return evaluateInit(this.#loop, this.theta, this.knobs, pool, ids, steps);
+  }
+}

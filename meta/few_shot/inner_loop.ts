@@ -1,0 +1,198 @@
+/**
+ * The inner loop of few-shot meta-learning for a whole meta-batch at once: one population, model p
+ * starting from its own initialization and adapting to episode `ids[p]` of a pool with plain SGD
+ * (its own learning rate and step count), all models in the same fused dispatches. Nothing is read
+ * back here except by `curve`, which evaluates every model after each inner step.
+ * @module
+ */
+import type { Backend } from "../../learners/backend.ts";
+import type { Population } from "../../learners/backend.ts";
+import type { Knobs } from "../../learners/knobs.ts";
+import type { Activation, LossKind, MlpLayout } from "../../learners/mlp_layout.ts";
+import { mlpLayout } from "../../learners/mlp_layout.ts";
+import type { EpisodePool, GatheredEpisodes } from "./episode_pool.ts";
+
+/** The shape of the learners: widths, activation, loss and the inner batch size. */
+export interface LearnerSpec {
+  /** Layer widths [inputs, hidden..., outputs]. */
+  widths: number[];
+  /** Hidden nonlinearity (default relu). */
+  activation?: Activation;
+  /** Loss head (cross_entropy for classification, mse for regression). */
+  loss?: LossKind;
+  /** Inner batch size; a multiple of the support size gives exact full-batch steps. */
+  batchSize: number;
+}
+
+/** Options of `InnerLoop.adapt`. */
+export interface AdaptOptions {
+  /** Inner SGD learning rate: one for all models or one per model. */
+  lr: number | ArrayLike<number>;
+  /** Inner steps: one for all models or one per model (models with fewer steps idle at lr 0). */
+  steps: number | ArrayLike<number>;
+  /** Adds a query slot after the support slots, so `gradients` afterwards is the query gradient. */
+  querySlot?: boolean;
+  /** Seed of the He/Xavier init used when `params` is null (training from scratch). */
+  seed?: number;
+}
+
+/** Per-step evaluation of a meta-batch: accuracy and loss after 0..steps inner steps. */
+export interface AdaptCurve {
+  /** accuracy[k][p]: query accuracy of model p after k inner steps. */
+  accuracy: Float32Array[];
+  /** loss[k][p]: query loss of model p after k inner steps (NaN/Infinity when diverged). */
+  loss: Float32Array[];
+  /** Support loss of each model after the last step. */
+  supportLoss: Float32Array;
+  /** Support accuracy of each model after the last step. */
+  supportAccuracy: Float32Array;
+}
+
+/** Copies one parameter row (length paramCount or stride) into every row of a (P, stride) table. */
+export function tileParams(
+  theta: Float32Array,
+  P: number,
+  stride: number,
+): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(P * stride);
+  const n = Math.min(theta.length, stride);
+  for (let p = 0; p < P; p++) out.set(theta.subarray(0, n), p * stride);
+  return out;
+}
+
+/** Runs inner loops of meta-batches on one backend, with one population per population size. */
+export class InnerLoop {
+  /** The backend. */
+  readonly backend: Backend;
+  /** The learner spec. */
+  readonly spec: LearnerSpec;
+  /** The layout of one model (size 1). */
+  readonly layout: MlpLayout;
+  #pops = new Map<number, Population>();
+
+  /** Validates the spec. */
+  constructor(backend: Backend, spec: LearnerSpec) {
+    this.backend = backend;
+    this.spec = spec;
+    this.layout = mlpLayout({ size: 1, ...spec });
+  }
+
+  /** The population of `size` models (created once per size). */
+  population(size: number): Population {
+    let pop = this.#pops.get(size);
+    if (!pop) {
+      pop = this.backend.createPopulation({ size, ...this.spec });
+      this.#pops.set(size, pop);
+    }
+    return pop;
+  }
+
+  /**
+   * Loads a meta-batch: resets the population (quarantine flags, step counters), writes `params`
+   * ((P, stride), or He/Xavier init from `seed` when null), the label maps, the batch table
+   * (`supportSlots` support slots, then the query slot if asked) and SGD knobs.
+   */
+  load(
+    pool: EpisodePool,
+    ids: ArrayLike<number>,
+    params: Float32Array<ArrayBuffer> | null,
+    options: {
+      lr: number | ArrayLike<number>;
+      supportSlots?: number;
+      querySlot?: boolean;
+      seed?: number;
+    },
+  ): { pop: Population; gathered: GatheredEpisodes } {
+    const P = ids.length;
+    const pop = this.population(P);
+    pop.init(options.seed ?? 0);
+    if (params) pop.writeParams(params);
+    const g = pool.gather(ids, this.spec.batchSize, options);
+    pop.setBatches(g.batches, g.numBatches);
+    pop.setLabelMap(g.labelMap, g.labelMapWidth);
+    pop.setKnobs(sgdKnobs(options.lr, P));
+    return { pop, gathered: g };
+  }
+
+  /**
+   * Adapts every model to its episode: `steps` SGD steps on the support set (per-model step counts
+   * run as stages; a model past its count trains at lr 0, so its parameters stay put). No readback.
+   */
+  adapt(
+    pool: EpisodePool,
+    ids: ArrayLike<number>,
+    params: Float32Array<ArrayBuffer> | null,
+    options: AdaptOptions,
+  ): { pop: Population; gathered: GatheredEpisodes } {
+    const P = ids.length;
+    const steps = perModel(options.steps, P);
+    const kMax = Math.max(...steps);
+    const lrs = Float64Array.from(perModel(options.lr, P));
+    const loaded = this.load(pool, ids, params, {
+      lr: lrs,
+      supportSlots: Math.max(kMax, 1),
+      querySlot: options.querySlot,
+      seed: options.seed,
+    });
+    const stages = [...new Set(steps)].sort((a, b) => a - b);
+    let done = 0;
+    for (const k of stages) {
+      if (k > done) {
+        loaded.pop.train(pool.data, k - done);
+        done = k;
+      }
+      if (k < kMax) {
+        for (let p = 0; p < P; p++) if (steps[p] === k) lrs[p] = 0;
+        loaded.pop.setKnobs(sgdKnobs(lrs, P));
+      }
+    }
+    return loaded;
+  }
+
+  /**
+   * Evaluates every model on its query set after 0, 1, ..., `steps` inner steps (steps+1 reads)
+   * and on its support set at the end.
+   */
+  async curve(
+    pool: EpisodePool,
+    ids: ArrayLike<number>,
+    params: Float32Array<ArrayBuffer> | null,
+    options: { lr: number | ArrayLike<number>; steps: number; seed?: number },
+  ): Promise<AdaptCurve> {
+    const { pop, gathered } = this.load(pool, ids, params, {
+      lr: options.lr,
+      supportSlots: 1,
+      seed: options.seed,
+    });
+    const accuracy: Float32Array[] = [];
+    const loss: Float32Array[] = [];
+    for (let k = 0; k <= options.steps; k++) {
+      if (k > 0) pop.train(pool.data, 1);
+      const ev = await pop.evaluate(pool.data, gathered.query);
+      accuracy.push(ev.accuracy);
+      loss.push(ev.loss);
+    }
+    const sup = await pop.evaluate(pool.data, gathered.support);
+    return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
+  }
+
+  /** Frees every population. */
+  destroy(): void {
+    for (const p of this.#pops.values()) p.destroy();
+    this.#pops.clear();
+  }
+}
+
+function perModel(v: number | ArrayLike<number>, P: number): number[] {
+  if (typeof v === "number") return new Array<number>(P).fill(v);
+  if (v.length !== P) {
+    throw new RangeError(
+      `Cannot run inner loop as per-model values must have length ${P}: current value is ${v.length}`,
+    );
+  }
+  return Array.from(v);
+}
+
+function sgdKnobs(lr: number | ArrayLike<number>, P: number): Knobs[] {
+  return perModel(lr, P).map((l) => ({ lr: l, optimizer: "sgd" }));
+}

@@ -1,0 +1,122 @@
+/**
+ * What every few-shot meta-learner shares: the learned initialization `theta`, the inner-loop
+ * knobs, a host-side Adam for meta-updates, and evaluation of the current initialization by
+ * adapting to held-out episodes. Meta-updates run on the host over the (P, stride) rows read back
+ * once per meta-iteration; the inner loops run fused on the backend.
+ * @module
+ */
+import type { EpisodePool } from "./episode_pool.ts";
+import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+
+/** Inner-loop and outer-loop knobs of a meta-learner. */
+export interface MetaKnobs {
+  /** Inner SGD learning rate. */
+  innerLr: number;
+  /** Inner SGD steps on the support set. */
+  innerSteps: number;
+  /** Outer (meta) learning rate. */
+  metaLr: number;
+}
+
+/** A meta-learner of an initialization for few-shot adaptation. */
+export interface MetaLearner {
+  /** Method name. */
+  readonly name: string;
+  /** The learned initialization (length stride). */
+  readonly theta: Float32Array<ArrayBuffer>;
+  /** Current knobs. */
+  readonly knobs: MetaKnobs;
+  /** One meta-iteration on the meta-batch `ids` of `pool`; returns one metrics row. */
+  step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>>;
+  /** Query accuracy/loss after 0..steps inner steps from the learned initialization. */
+  evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve>;
+}
+
+/** Adam on a host vector (Kingma and Ba 2015), used for meta-updates. */
+export class HostAdam {
+  #m: Float64Array;
+  #v: Float64Array;
+  #t = 0;
+  /** beta1, beta2, eps. */
+  readonly betas: [number, number, number];
+
+  /** Zeroed moments for `n` parameters. */
+  constructor(n: number, betas: [number, number, number] = [0.9, 0.999, 1e-8]) {
+    this.#m = new Float64Array(n);
+    this.#v = new Float64Array(n);
+    this.betas = betas;
+  }
+
+  /** theta -= lr * adam(grad); entries of `grad` that are not finite count as 0. */
+  step(theta: Float32Array, grad: ArrayLike<number>, lr: number, count = theta.length): void {
+    const [b1, b2, eps] = this.betas;
+    this.#t++;
+    const c1 = 1 - Math.pow(b1, this.#t);
+    const c2 = 1 - Math.pow(b2, this.#t);
+    for (let i = 0; i < count; i++) {
+      const g = Number.isFinite(grad[i]!) ? grad[i]! : 0;
+      this.#m[i] = b1 * this.#m[i]! + (1 - b1) * g;
+      this.#v[i] = b2 * this.#v[i]! + (1 - b2) * g * g;
+      theta[i] = theta[i]! - lr * (this.#m[i]! / c1) / (Math.sqrt(this.#v[i]! / c2) + eps);
+    }
+  }
+
+  /** A deep copy (PBT exploit copies the optimizer state too). */
+  clone(): HostAdam {
+    const a = new HostAdam(this.#m.length, this.betas);
+    a.#m.set(this.#m);
+    a.#v.set(this.#v);
+    a.#t = this.#t;
+    return a;
+  }
+}
+
+/** The He/Xavier initialization of model 0 for `seed`, as one row of length stride. */
+export async function initialTheta(
+  loop: InnerLoop,
+  seed: number,
+): Promise<Float32Array<ArrayBuffer>> {
+  const pop = loop.population(1);
+  pop.init(seed);
+  return Float32Array.from(await pop.readParams());
+}
+
+/** Mean over models of rows (P, stride), skipping rows with a non-finite entry; also the count used. */
+export function meanRows(
+  rows: Float32Array,
+  P: number,
+  stride: number,
+  count = stride,
+): { mean: Float64Array; used: number } {
+  const mean = new Float64Array(stride);
+  let used = 0;
+  for (let p = 0; p < P; p++) {
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = Number.isFinite(rows[p * stride + i]!);
+    if (!ok) continue;
+    used++;
+    for (let i = 0; i < count; i++) mean[i] = mean[i]! + rows[p * stride + i]!;
+  }
+  if (used > 0) { for (let i = 0; i < count; i++) mean[i] = mean[i]! / used; }
+  return { mean, used };
+}
+
+/** L2 norm of the first `count` entries. */
+export function norm(v: ArrayLike<number>, count = v.length): number {
+  let s = 0;
+  for (let i = 0; i < count; i++) s += v[i]! * v[i]!;
+  return Math.sqrt(s);
+}
+
+/** Evaluates an initialization with plain SGD inner steps (shared by every method but Meta-SGD). */
+export function evaluateInit(
+  loop: InnerLoop,
+  theta: Float32Array,
+  knobs: MetaKnobs,
+  pool: EpisodePool,
+  ids: Uint32Array,
+  steps: number,
+): Promise<AdaptCurve> {
+  const params = tileParams(theta, ids.length, loop.layout.stride);
+  return loop.curve(pool, ids, params, { lr: knobs.innerLr, steps });
+}

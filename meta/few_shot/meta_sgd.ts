@@ -1,0 +1,142 @@
+/**
+ * Meta-SGD (Li, Zhou, Chen and Li, "Meta-SGD: Learning to Learn Quickly for Few-Shot Learning",
+ * 2017), first-order: the inner update is theta' = theta - alpha (.) grad L_support(theta) with a
+ * learned per-parameter learning rate alpha. First-order meta-gradients after K steps:
+ * dL_q/dtheta ~ g_q and dL_q/dalpha ~ -g_q (.) sum_k g_k (the support gradients treated as
+ * constants). The fused train kernel has one scalar learning rate per model, so the inner loop
+ * runs here as K gradient dispatches for the whole meta-batch (one readback each) with the
+ * per-parameter update on the host; alpha is clamped to [0, alphaMax].
+ * @module
+ */
+import type { Population } from "../../learners/backend.ts";
+import type { EpisodePool } from "./episode_pool.ts";
+import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+import { HostAdam, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+
+/** Meta-SGD meta-learner (first-order). */
+export class MetaSgd implements MetaLearner {
+  /** "meta-sgd". */
+  readonly name = "meta-sgd";
+  /** Learned initialization. */
+  readonly theta: Float32Array<ArrayBuffer>;
+  /** Learned per-parameter inner learning rates (length stride), starting at knobs.innerLr. */
+  readonly alpha: Float32Array<ArrayBuffer>;
+  /** Knobs (innerLr is alpha's starting value). */
+  readonly knobs: MetaKnobs;
+  /** Upper clamp of alpha (default 10 * innerLr). */
+  readonly alphaMax: number;
+  #loop: InnerLoop;
+  #adamTheta: HostAdam;
+  #adamAlpha: HostAdam;
+
+  /** Starts from `theta` (copied) and alpha = innerLr everywhere. */
+  constructor(
+    loop: InnerLoop,
+    theta: Float32Array,
+    knobs: MetaKnobs,
+    options: { alphaMax?: number } = {},
+  ) {
+    this.#loop = loop;
+    this.theta = Float32Array.from(theta);
+    this.knobs = { ...knobs };
+    this.alpha = new Float32Array(theta.length).fill(knobs.innerLr);
+    this.alphaMax = options.alphaMax ?? 10 * knobs.innerLr;
+    this.#adamTheta = new HostAdam(theta.length);
+    this.#adamAlpha = new HostAdam(theta.length);
+  }
+
+  /** Host inner step: rows -= alpha (.) grads for every model. */
+  #innerStep(rows: Float32Array, grads: Float32Array, P: number): void {
+    const { stride, paramCount } = this.#loop.layout;
+    for (let p = 0; p < P; p++) {
+      for (let i = 0; i < paramCount; i++) {
+        const g = grads[p * stride + i]!;
+        if (Number.isFinite(g)) rows[p * stride + i] = rows[p * stride + i]! - this.alpha[i]! * g;
+      }
+    }
+  }
+
+  #load(pool: EpisodePool, ids: Uint32Array): {
+    pop: Population;
+    rows: Float32Array<ArrayBuffer>;
+    support: Uint32Array<ArrayBuffer>;
+    query: Uint32Array<ArrayBuffer>;
+    evalQuery: Uint32Array<ArrayBuffer>;
+  } {
+    const { stride } = this.#loop.layout;
+    const P = ids.length;
+    const B = this.#loop.spec.batchSize;
+    const rows = tileParams(this.theta, P, stride);
+    const { pop, gathered } = this.#loop.load(pool, ids, rows, {
+      lr: 0,
+      supportSlots: 1,
+      querySlot: true,
+    });
+    const support = new Uint32Array(P * B);
+    const query = new Uint32Array(P * B);
+    for (let p = 0; p < P; p++) {
+      support.set(gathered.batches.subarray(2 * p * B, (2 * p + 1) * B), p * B);
+      query.set(gathered.batches.subarray((2 * p + 1) * B, (2 * p + 2) * B), p * B);
+    }
+    pop.setBatches(support, 1);
+    return { pop, rows, support, query, evalQuery: gathered.query };
+  }
+
+  /** One Meta-SGD iteration: K+1 gradient readbacks for the whole meta-batch. */
+  async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
+    const { stride, paramCount } = this.#loop.layout;
+    const P = ids.length;
+    const { pop, rows, query } = this.#load(pool, ids);
+    const sumG = new Float32Array(P * stride);
+    for (let k = 0; k < this.knobs.innerSteps; k++) {
+      const g = await pop.gradients(pool.data);
+      for (let i = 0; i < sumG.length; i++) {
+        if (Number.isFinite(g.grads[i]!)) sumG[i] = sumG[i]! + g.grads[i]!;
+      }
+      this.#innerStep(rows, g.grads, P);
+      pop.writeParams(rows);
+    }
+    pop.setBatches(query, 1);
+    const gq = await pop.gradients(pool.data);
+    const { mean: gTheta } = meanRows(gq.grads, P, stride, paramCount);
+    const prod = new Float32Array(P * stride);
+    for (let i = 0; i < prod.length; i++) prod[i] = -gq.grads[i]! * sumG[i]!;
+    const { mean: gAlpha } = meanRows(prod, P, stride, paramCount);
+    this.#adamTheta.step(this.theta, gTheta, this.knobs.metaLr, paramCount);
+    this.#adamAlpha.step(this.alpha, gAlpha, this.knobs.metaLr * this.knobs.innerLr, paramCount);
+    for (let i = 0; i < paramCount; i++) {
+      this.alpha[i] = Math.min(this.alphaMax, Math.max(0, this.alpha[i]!));
+    }
+    let loss = 0;
+    for (const l of gq.loss) loss += l;
+    let a = 0;
+    for (let i = 0; i < paramCount; i++) a += this.alpha[i]!;
+    return {
+      query_loss: loss / P,
+      meta_grad_norm: norm(gTheta, paramCount),
+      alpha_mean: a / paramCount,
+    };
+  }
+
+  /** Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step. */
+  async evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+    const P = ids.length;
+    const { pop, rows, support, evalQuery } = this.#load(pool, ids);
+    const accuracy: Float32Array[] = [];
+    const loss: Float32Array[] = [];
+    for (let k = 0; k <= steps; k++) {
+      if (k > 0) {
+        pop.setBatches(support, 1);
+        const g = await pop.gradients(pool.data);
+        this.#innerStep(rows, g.grads, P);
+        pop.writeParams(rows);
+      }
+      const ev = await pop.evaluate(pool.data, evalQuery);
+      accuracy.push(ev.accuracy);
+      loss.push(ev.loss);
+    }
+    const gathered = pool.gather(ids, this.#loop.spec.batchSize);
+    const sup = await pop.evaluate(pool.data, gathered.support);
+    return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
+  }
+}

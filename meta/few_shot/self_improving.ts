@@ -1,0 +1,453 @@
+/**
+ * The self-improving system of seeds 000 and 004: base learners adapt (inner loop), the evaluator
+ * scores them on query sets, the meta-learner updates each member's initialization (FOMAML or
+ * Reptile), and the strategy modifier changes the learning itself, online:
+ *
+ * - level 1 (PBT over M members, each with its own initialization, inner lr, inner steps and
+ *   meta lr): every `interval_g` iterations the bottom quarter of group g copies parameters,
+ *   optimizer state and knobs of a top-quarter member (exploit, a host copy of the member's rows)
+ *   and perturbs the knobs (explore, scale `sigma_g`); the inner-step change is directed by the
+ *   performance analyzer (overfitting: fewer steps, underfitting: more);
+ * - level 2 (recursion): every `level2Interval` iterations the group whose fitness rose least copies
+ *   `sigma` and `interval` from the group that rose most and perturbs them (the same rule);
+ * - MirrorMind parts: a plateau scheduler scales every meta lr when the population stalls, a
+ *   gradient monitor halves the inner lr of a member whose meta-gradient explodes, a curriculum
+ *   moves through difficulty pools, a task selector favours hard tasks and a replay memory re-serves
+ *   important past tasks.
+ *
+ * All M x T inner loops (T tasks per member) run as one population: one submit of inner steps, then
+ * three readbacks (query eval, support eval, query gradient or parameters) per meta-iteration.
+ * @module
+ */
+import { deriveSeed, Rng } from "../../core/rng.ts";
+import { PerformanceSchedule } from "../../learners/tasks/difficulty_schedule.ts";
+import { TaskSampler } from "../../learners/tasks/task_sampler.ts";
+import type { EpisodePool } from "./episode_pool.ts";
+import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { evaluateInit, HostAdam, meanRows, type MetaKnobs, norm } from "./meta_learner.ts";
+import { ExperienceReplay } from "./mirror_mind/experience_replay.ts";
+import { GradientMonitor } from "./mirror_mind/gradient_monitor.ts";
+import { analyzeFitMean, type FitVerdict } from "./mirror_mind/performance_analyzer.ts";
+import { PlateauScheduler } from "./mirror_mind/plateau_scheduler.ts";
+import { exploitPairs, perturbInt, perturbLog, type StrategyChange } from "./pbt.ts";
+import { reptileUpdate } from "./reptile.ts";
+
+/** Options of `SelfImprovingSystem`. */
+export interface SelfImprovingOptions {
+  /** Members M (>= 4). */
+  members: number;
+  /** Modifier groups at level 2 (default 2; 1 disables level 2). */
+  groups?: number;
+  /** Meta-update of each member (default fomaml). */
+  base?: "fomaml" | "reptile";
+  /** Starting knobs; members spread log-uniformly by a factor 3 around innerLr and metaLr. */
+  knobs: MetaKnobs;
+  /** Largest inner step count (default 10). */
+  maxInnerSteps?: number;
+  /** Starting explore scale of every group (default 0.3). */
+  sigma?: number;
+  /** Starting exploit interval of every group, in iterations (default 5). */
+  interval?: number;
+  /** Iterations between level-2 steps (default 20). */
+  level2Interval?: number;
+  /** Exploit fraction (default 0.25). */
+  fraction?: number;
+  /** Fitness moving-average weight of the old value (default 0.7). */
+  fitnessDecay?: number;
+  /** Episodes in the selector's pool (enables the task selector and replay), 0 = uniform (default 0). */
+  selectorTasks?: number;
+  /** Fraction of each meta-batch drawn from the replay memory (default 0.25). */
+  replayFraction?: number;
+  /** Curriculum: query accuracy that promotes to the next difficulty pool (default 0.7). */
+  curriculumThreshold?: number;
+  /** Fitness signal: query accuracy (classification, default) or minus the query loss (regression). */
+  fitness?: "accuracy" | "negLoss";
+  /** Seed. */
+  seed?: number;
+}
+
+/** One member of the population. */
+export interface Member {
+  /** Initialization (length stride). */
+  theta: Float32Array<ArrayBuffer>;
+  /** Knobs. */
+  knobs: MetaKnobs;
+  /** Meta-optimizer state. */
+  adam: HostAdam;
+  /** Fitness: moving average of its mean query accuracy after adaptation. */
+  fitness: number;
+  /** Level-2 group. */
+  group: number;
+  /** Last analyzer verdict. */
+  verdict: FitVerdict;
+}
+
+/** The modifier's own knobs for one group. */
+export interface ModifierGroup {
+  /** Explore scale. */
+  sigma: number;
+  /** Exploit interval (iterations). */
+  interval: number;
+  /** Mean member fitness at the last level-2 step. */
+  lastFitness: number;
+}
+
+/** Self-improving meta-learning system (PBT strategy modifier over FOMAML/Reptile members). */
+export class SelfImprovingSystem {
+  /** "self-improving". */
+  readonly name = "self-improving";
+  /** Members. */
+  readonly members: Member[];
+  /** Level-2 groups. */
+  readonly groups: ModifierGroup[];
+  /** Every change made so far, in order. */
+  readonly changes: StrategyChange[] = [];
+  /** Gradient monitor of the meta-gradients (or Reptile update norms). */
+  readonly monitor: GradientMonitor = new GradientMonitor({ explode: 50 });
+  #loop: InnerLoop;
+  #o: Required<Omit<SelfImprovingOptions, "knobs">>;
+  #rng: Rng;
+  #iteration = 0;
+  #scheduler: PlateauScheduler;
+  #curriculum: PerformanceSchedule;
+  #sampler: TaskSampler | null;
+  #replay: ExperienceReplay | null;
+
+  /** Builds M members from `theta` with knobs spread around `options.knobs`. */
+  constructor(loop: InnerLoop, theta: Float32Array, options: SelfImprovingOptions) {
+    this.#loop = loop;
+    this.#o = {
+      members: options.members,
+      groups: options.groups ?? 2,
+      base: options.base ?? "fomaml",
+      maxInnerSteps: options.maxInnerSteps ?? 10,
+      sigma: options.sigma ?? 0.3,
+      interval: options.interval ?? 5,
+      level2Interval: options.level2Interval ?? 20,
+      fraction: options.fraction ?? 0.25,
+      fitnessDecay: options.fitnessDecay ?? 0.7,
+      selectorTasks: options.selectorTasks ?? 0,
+      replayFraction: options.replayFraction ?? 0.25,
+      curriculumThreshold: options.curriculumThreshold ?? 0.7,
+      fitness: options.fitness ?? "accuracy",
+      seed: options.seed ?? 0,
+    };
+    if (!Number.isInteger(this.#o.members) || this.#o.members < 4) {
+      throw new RangeError(
+        `Cannot create self-improving system as members must be an integer >= 4: current value is ${this.#o.members}`,
+      );
+    }
+    this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
+    const k = options.knobs;
+    this.members = Array.from({ length: this.#o.members }, (_, m) => ({
+      theta: Float32Array.from(theta),
+      knobs: {
+        innerLr: k.innerLr * Math.pow(3, this.#rng.range(-1, 1)),
+        innerSteps: Math.min(this.#o.maxInnerSteps, k.innerSteps),
+        metaLr: k.metaLr * Math.pow(3, this.#rng.range(-1, 1)),
+      },
+      adam: new HostAdam(theta.length),
+      fitness: NaN,
+      group: m % this.#o.groups,
+      verdict: "ok" as FitVerdict,
+    }));
+    this.groups = Array.from({ length: this.#o.groups }, () => ({
+      sigma: this.#o.sigma,
+      interval: this.#o.interval,
+      lastFitness: NaN,
+    }));
+    this.#scheduler = new PlateauScheduler({
+      lr: 1,
+      mode: "max",
+      patience: 8,
+      factor: 0.7,
+      cooldown: 4,
+      minLr: 0.1,
+    });
+    this.#curriculum = new PerformanceSchedule({
+      threshold: this.#o.curriculumThreshold,
+      patience: 3,
+      increment: 0.5,
+    });
+    const T = this.#o.selectorTasks;
+    this.#sampler = T > 0 ? new TaskSampler(T, { seed: this.#o.seed, temperature: 0.5 }) : null;
+    this.#replay = T > 0 ? new ExperienceReplay({ capacity: 64, seed: this.#o.seed }) : null;
+  }
+
+  /** Meta-iterations done. */
+  get iteration(): number {
+    return this.#iteration;
+  }
+
+  /** Index of the fittest member (the first when none is scored yet). */
+  best(): number {
+    let b = 0;
+    for (let m = 1; m < this.members.length; m++) {
+      const f = this.members[m]!.fitness;
+      if (Number.isFinite(f) && !(f <= this.members[b]!.fitness)) b = m;
+    }
+    return b;
+  }
+
+  /** The knobs of the fittest member. */
+  get knobs(): MetaKnobs {
+    return this.members[this.best()]!.knobs;
+  }
+
+  /** The curriculum's current pool among `levels` (0 = easiest). */
+  level(levels: number): number {
+    return Math.round(this.#curriculum.difficulty() * (levels - 1));
+  }
+
+  /** Picks `count` episode ids: task selector plus replay when enabled, else uniform from `poolSize`. */
+  pickTasks(count: number, poolSize: number): Uint32Array {
+    const out = new Uint32Array(count);
+    if (!this.#sampler || !this.#replay) {
+      for (let i = 0; i < count; i++) out[i] = this.#rng.int(poolSize);
+      return out;
+    }
+    const fromReplay = this.#replay.sample(Math.floor(count * this.#o.replayFraction));
+    const fresh = this.#sampler.sample(count - fromReplay.length);
+    out.set(fresh);
+    out.set(fromReplay, fresh.length);
+    return out;
+  }
+
+  #log(c: Omit<StrategyChange, "iteration">): void {
+    this.changes.push({ iteration: this.#iteration, ...c });
+  }
+
+  /** One meta-iteration of every member on the same meta-batch `ids` of `pool`. */
+  async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
+    const { stride, paramCount } = this.#loop.layout;
+    const M = this.members.length;
+    const T = ids.length;
+    const P = M * T;
+    const params = new Float32Array(P * stride);
+    const allIds = new Uint32Array(P);
+    const lrs = new Float64Array(P);
+    const steps = new Array<number>(P);
+    for (let m = 0; m < M; m++) {
+      const mem = this.members[m]!;
+      for (let t = 0; t < T; t++) {
+        const p = m * T + t;
+        params.set(mem.theta.subarray(0, paramCount), p * stride);
+        allIds[p] = ids[t]!;
+        lrs[p] = mem.knobs.innerLr;
+        steps[p] = mem.knobs.innerSteps;
+      }
+    }
+    const fomaml = this.#o.base === "fomaml";
+    const { pop, gathered } = this.#loop.adapt(pool, allIds, params, {
+      lr: lrs,
+      steps,
+      querySlot: fomaml,
+    });
+    const q = await pop.evaluate(pool.data, gathered.query);
+    const s = await pop.evaluate(pool.data, gathered.support);
+    const rows = fomaml ? (await pop.gradients(pool.data)).grads : await pop.readParams();
+    const lrScale = this.#scheduler.lr;
+    let sumAcc = 0;
+    for (let m = 0; m < M; m++) {
+      const mem = this.members[m]!;
+      const qa = q.accuracy.subarray(m * T, (m + 1) * T);
+      let acc = qa.reduce((a, b) => a + b, 0) / T;
+      if (this.#o.fitness === "negLoss") {
+        let l = 0;
+        for (let t = 0; t < T; t++) l += Math.min(q.loss[m * T + t]!, 1e3) || 1e3;
+        acc = -l / T;
+      }
+      sumAcc += acc;
+      const d = this.#o.fitnessDecay;
+      mem.fitness = Number.isFinite(mem.fitness) ? d * mem.fitness + (1 - d) * acc : acc;
+      mem.verdict = this.#o.fitness === "accuracy"
+        ? analyzeFitMean(s.accuracy.subarray(m * T, (m + 1) * T), qa).verdict
+        : "ok";
+      const block = rows.subarray(m * T * stride, (m + 1) * T * stride);
+      let gNorm: number;
+      if (fomaml) {
+        const { mean } = meanRows(block, T, stride, paramCount);
+        gNorm = norm(mean, paramCount);
+        mem.adam.step(mem.theta, mean, mem.knobs.metaLr * lrScale, paramCount);
+      } else {
+        gNorm = reptileUpdate(
+          mem.theta,
+          block,
+          T,
+          stride,
+          Math.min(1, mem.knobs.metaLr * lrScale),
+          paramCount,
+        )
+          .updateNorm;
+      }
+      const health = this.monitor.observe(gNorm);
+      if (health === "exploding" || health === "non-finite") {
+        const from = mem.knobs.innerLr;
+        mem.knobs.innerLr = Math.max(1e-4, from * 0.5);
+        this.#log({
+          level: 1,
+          target: m,
+          action: "monitor",
+          field: "innerLr",
+          from,
+          to: mem.knobs.innerLr,
+        });
+      }
+    }
+    // Task selector, replay and curriculum see the mean query loss of each task over members.
+    const meanAcc = sumAcc / M;
+    if (this.#sampler && this.#replay) {
+      for (let t = 0; t < T; t++) {
+        let l = 0;
+        for (let m = 0; m < M; m++) {
+          l += Number.isFinite(q.loss[m * T + t]!) ? q.loss[m * T + t]! : 10;
+        }
+        if (ids[t]! < this.#sampler.tasks) this.#sampler.update(ids[t]!, l / M);
+        this.#replay.add(ids[t]!, l / M);
+      }
+    }
+    const levelBefore = this.#curriculum.difficulty();
+    this.#curriculum.observe(meanAcc);
+    if (this.#curriculum.difficulty() !== levelBefore) {
+      this.#log({
+        level: 1,
+        target: -1,
+        action: "scheduler",
+        field: "curriculum",
+        from: levelBefore,
+        to: this.#curriculum.difficulty(),
+      });
+    }
+    const sch = this.#scheduler.step(Math.max(...this.members.map((m) => m.fitness)));
+    if (sch.changed) {
+      this.#log({
+        level: 1,
+        target: -1,
+        action: "scheduler",
+        field: "metaLrScale",
+        from: lrScale,
+        to: sch.lr,
+      });
+    }
+    this.#iteration++;
+    this.#pbt();
+    const b = this.members[this.best()]!;
+    return {
+      query_accuracy: meanAcc,
+      best_fitness: b.fitness,
+      best_inner_lr: b.knobs.innerLr,
+      best_inner_steps: b.knobs.innerSteps,
+      best_meta_lr: b.knobs.metaLr,
+      meta_lr_scale: this.#scheduler.lr,
+      changes: this.changes.length,
+    };
+  }
+
+  /** Copies member `source` into `target` (parameters, optimizer state, knobs, fitness) and logs it. */
+  exploit(target: number, source: number): void {
+    const t = this.members[target]!;
+    const s = this.members[source]!;
+    t.theta.set(s.theta);
+    t.adam = s.adam.clone();
+    t.knobs = { ...s.knobs };
+    t.fitness = s.fitness;
+    t.verdict = s.verdict;
+    this.#log({
+      level: 1,
+      target,
+      action: "exploit",
+      field: "params+knobs",
+      from: source,
+      to: target,
+    });
+  }
+
+  #pbt(): void {
+    const it = this.#iteration;
+    const fitness = this.members.map((m) => m.fitness);
+    for (let g = 0; g < this.groups.length; g++) {
+      const grp = this.groups[g]!;
+      if (it % grp.interval !== 0) continue;
+      const cands = this.members.map((m, i) => (m.group === g ? i : -1)).filter((i) => i >= 0);
+      for (const { target, source } of exploitPairs(fitness, this.#o.fraction, this.#rng, cands)) {
+        this.exploit(target, source);
+        const k = this.members[target]!.knobs;
+        const v = this.members[target]!.verdict;
+        const dir = v === "overfitting" ? -1 : v === "underfitting" ? 1 : 0;
+        const next = {
+          innerLr: perturbLog(k.innerLr, grp.sigma, this.#rng, 1e-4, 10),
+          metaLr: perturbLog(k.metaLr, grp.sigma, this.#rng, 1e-5, 1),
+          innerSteps: perturbInt(k.innerSteps, grp.sigma, this.#rng, 1, this.#o.maxInnerSteps, dir),
+        };
+        for (const f of ["innerLr", "metaLr", "innerSteps"] as const) {
+          if (next[f] !== k[f]) {
+            this.#log({
+              level: 1,
+              target,
+              action: f === "innerSteps" && dir !== 0 ? "analyzer" : "explore",
+              field: f,
+              from: k[f],
+              to: next[f],
+            });
+          }
+        }
+        Object.assign(k, next);
+      }
+    }
+    if (this.groups.length > 1 && it % this.#o.level2Interval === 0) this.#level2();
+  }
+
+  #level2(): void {
+    const gain = this.groups.map((grp, g) => {
+      const f = this.members.filter((m) => m.group === g).map((m) => m.fitness);
+      const now = f.reduce((a, b) => a + b, 0) / f.length;
+      const d = Number.isFinite(grp.lastFitness) ? now - grp.lastFitness : 0;
+      grp.lastFitness = now;
+      return d;
+    });
+    const order = gain.map((_, g) => g).sort((a, b) => gain[a]! - gain[b]!);
+    const worst = order[0]!;
+    const best = order.at(-1)!;
+    if (worst === best || gain[worst] === gain[best]) return;
+    const w = this.groups[worst]!;
+    const b = this.groups[best]!;
+    const sigma = perturbLog(b.sigma, 0.3, this.#rng, 0.02, 1.5);
+    const interval = perturbInt(b.interval, 0.5, this.#rng, 1, 20);
+    this.#log({
+      level: 2,
+      target: worst,
+      action: "exploit",
+      field: "sigma+interval",
+      from: best,
+      to: worst,
+    });
+    if (sigma !== w.sigma) {
+      this.#log({
+        level: 2,
+        target: worst,
+        action: "explore",
+        field: "sigma",
+        from: w.sigma,
+        to: sigma,
+      });
+    }
+    if (interval !== w.interval) {
+      this.#log({
+        level: 2,
+        target: worst,
+        action: "explore",
+        field: "interval",
+        from: w.interval,
+        to: interval,
+      });
+    }
+    w.sigma = sigma;
+    w.interval = interval;
+  }
+
+  /** Adapts from the fittest member's initialization with its inner lr. */
+  evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+    const b = this.members[this.best()]!;
+    return evaluateInit(this.#loop, b.theta, b.knobs, pool, ids, steps);
+  }
+}
