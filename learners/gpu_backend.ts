@@ -27,7 +27,7 @@ import { type Dataset, validateDataset } from "./dataset.ts";
 import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
 import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import { initParamsPipeline, packInitParams } from "./init_params.ts";
-import { KNOB_STRIDE, type Knobs } from "./knobs.ts";
+import { KNOB_STRIDE, type Knobs, LEARNED_STRIDE, learnedTable } from "./knobs.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
 import {
@@ -132,6 +132,8 @@ export class GpuPopulation implements Population {
   readonly metrics: GPUBuffer;
   /** (P, 16) knobs. */
   readonly knobs: GPUBuffer;
+  /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows. */
+  readonly learned: GPUBuffer;
   #batchIdx: GPUBuffer;
   #numBatches = 1;
   #labelMap: GPUBuffer;
@@ -202,6 +204,7 @@ export class GpuPopulation implements Population {
     this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
     this.metrics = createStorageBuffer(ctx, Pp * 16, "metrics");
     this.knobs = createStorageBuffer(ctx, Pp * KNOB_STRIDE * 4, "knobs");
+    this.learned = createStorageBuffer(ctx, Pp * LEARNED_STRIDE * 4, "learned");
     this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");
     this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
   }
@@ -246,6 +249,10 @@ export class GpuPopulation implements Population {
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
     this.ctx.device.queue.writeBuffer(this.knobs, 0, this.#checks.knobTable(knobs));
+  }
+
+  setLearnedWeights(weights: Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.learned, 0, learnedTable(weights, this.layout.size));
   }
 
   /** Makes the batch buffer hold `perModel` indices for every (padded) model; padding reads row 0. */
@@ -302,9 +309,11 @@ export class GpuPopulation implements Population {
   setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void {
     this.#checks.checkLabelMap(map, width);
     if (map) {
-      if (this.#labelMap.size < map.byteLength) {
+      // Rows for every padded model, so that each dispatch can bind whole rows of its models.
+      const bytes = this.#padded * width * 4;
+      if (this.#labelMap.size < bytes) {
         this.#labelMap.destroy();
-        this.#labelMap = createStorageBuffer(this.ctx, map.byteLength, "label-map");
+        this.#labelMap = createStorageBuffer(this.ctx, bytes, "label-map");
       }
       this.ctx.device.queue.writeBuffer(this.#labelMap, 0, map);
     }
@@ -355,6 +364,7 @@ export class GpuPopulation implements Population {
       modelRange(this.steps, c, 4),
       modelRange(this.metrics, c, 16),
       uniform,
+      modelRange(this.learned, c, LEARNED_STRIDE * 4),
     ], "train-step");
   }
 
@@ -536,6 +546,7 @@ export class GpuPopulation implements Population {
         this.steps,
         this.metrics,
         this.knobs,
+        this.learned,
         this.#batchIdx,
         this.#labelMap,
         ...this.#chunks.flatMap((c) => [c.train, c.grad]),

@@ -278,3 +278,23 @@ gpuTest(
     assertClose(eb.loss, ea.loss, { atol: 1e-4, rtol: 1e-3, what: "eval loss" });
   },
 );
+
+gpuTest(
+  "evaluate with a label map on a population padded to the workgroup grouping matches the CPU twin",
+  async (ctx) => {
+    const c = { ...CASES[1]!, spec: { ...CASES[1]!.spec, size: 13 } };
+    const { cpu, gpu } = await backends(ctx);
+    const a = setupCase(cpu, c, 61);
+    const b = setupCase(gpu, c, 61);
+    const width = 9;
+    const map = new Uint32Array(13 * width).map((_, i) => (i * 5 + 1) % 7);
+    a.pop.setLabelMap(map, width);
+    b.pop.setLabelMap(map, width);
+    // Labels must be below the map width: use rows whose label is < 9 (all of them, 7 classes).
+    const idx = new Uint32Array(13 * 11).map((_, i) => (i * 3) % c.rows);
+    const ea = await a.pop.evaluate(a.data, idx);
+    const eb = await b.pop.evaluate(b.data, idx);
+    assertClose(eb.loss, ea.loss, { ...TOL, what: "loss" });
+    assertClose(eb.accuracy, ea.accuracy, { atol: 1.01 / 11, rtol: 0, what: "accuracy" });
+  },
+);
