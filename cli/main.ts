@@ -44,7 +44,8 @@ Options:
                     several: { "<name>": {...} })
   --seed N          run seed, integer in [0, 4294967295] (default 0)
   --out DIR         parent folder of the run folders (default runs)
-  --backend B       gpu | cpu | auto (default auto: the GPU when an adapter exists)
+  --backend B       gpu | cpu | auto (auto: the GPU when an adapter exists; default: each
+                    experiment's config, usually auto)
   --scale S         smoke | default | full (default default)
   --quiet           no progress output
   --resume RUN_DIR  continue a run (killed at any point) from its last checkpoint; it ends with
@@ -73,7 +74,7 @@ async function trainCommand(args: string[]): Promise<number> {
       config: { type: "string" },
       seed: { type: "string" },
       out: { type: "string", default: "runs" },
-      backend: { type: "string", default: "auto" },
+      backend: { type: "string" },
       scale: { type: "string", default: "default" },
       quiet: { type: "boolean", default: false },
       resume: { type: "string" },
@@ -86,7 +87,7 @@ async function trainCommand(args: string[]): Promise<number> {
   }
   if (values.resume !== undefined) return await resumeRun(values.resume, positionals, values.quiet);
   const seed = parseSeed(values.seed);
-  if (!["auto", "gpu", "cpu"].includes(values.backend)) {
+  if (values.backend !== undefined && !["auto", "gpu", "cpu"].includes(values.backend)) {
     throw new UsageError(
       `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
     );
@@ -115,7 +116,9 @@ async function trainCommand(args: string[]): Promise<number> {
         : fileConfig;
       raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
     }
-    if (values.backend !== "auto" || raw.backend === undefined) raw.backend = values.backend;
+    // --backend overrides the config; without it each experiment uses its config's backend
+    // (default auto, or the CPU twins where an experiment measured them faster).
+    if (values.backend !== undefined) raw.backend = values.backend;
     return { exp, raw };
   });
   if (fileConfig !== undefined && experiments.length > 1) {
