@@ -84,6 +84,11 @@ export interface Population {
   init(seed: number): void;
   /** Sets every model's knobs (one shared, one per model, or a packed (P, 16) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
+  /**
+   * Sets the learned optimizer's meta-network rows (optimizer kind 3): one row of LEARNED_STRIDE
+   * f32 shared by every model, or a (P, LEARNED_STRIDE) table, one row per model.
+   */
+  setLearnedWeights(weights: Float32Array<ArrayBuffer>): void;
   /** Sets batch indices (P, numBatches, batchSize); step s of model p uses slot s % numBatches. */
   setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void;
   /** Draws batch indices on the backend from per-model row ranges. */

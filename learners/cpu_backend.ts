@@ -13,7 +13,7 @@ import type {
   TrainMetrics,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
-import type { Knobs } from "./knobs.ts";
+import { type Knobs, learnedTable } from "./knobs.ts";
 import {
   createMlpState,
   type EvalResult,
@@ -83,6 +83,10 @@ export class CpuPopulation implements Population {
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
     this.state.knobs.set(this.#checks.knobTable(knobs));
+  }
+
+  setLearnedWeights(weights: Float32Array<ArrayBuffer>): void {
+    this.state.learned.set(learnedTable(weights, this.layout.size));
   }
 
   setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {

@@ -4,12 +4,25 @@
  * in the same dispatch.
  *
  * Row layout (f32 index: field): 0 lr, 1 momentum, 2 beta1, 3 beta2, 4 eps, 5 weightDecay,
- * 6 clipNorm (0 = no clipping), 7 optimizer (0 sgd, 1 momentum, 2 adam), 8..15 reserved (0).
+ * 6 clipNorm (0 = no clipping), 7 optimizer (0 sgd, 1 momentum, 2 adam, 3 learned, 4
+ * learned-per-param), 8 horizon
+ * (the learned optimizer's step-fraction feature is steps / horizon; 0 = off), 9..15 reserved (0).
+ *
+ * The learned optimizer (kind 3) is momentum SGD whose learning rate a tiny per-model meta-network
+ * scales: lr_eff = lr * exp(clamp(net(features), -4, 4)). Its weights live in a separate (P,
+ * LEARNED_STRIDE) buffer (`Population.setLearnedWeights`), laid out as `LEARNED` says; a zero row
+ * gives lr_eff = lr, i.e. plain momentum SGD.
  * @module
  */
 
 /** Optimizer kinds, with their code in the knobs row. */
-export const OPTIMIZERS = { sgd: 0, momentum: 1, adam: 2 } as const;
+export const OPTIMIZERS = {
+  sgd: 0,
+  momentum: 1,
+  adam: 2,
+  learned: 3,
+  "learned-per-param": 4,
+} as const;
 /** Optimizer name. */
 export type OptimizerKind = keyof typeof OPTIMIZERS;
 /** f32 per knobs row. */
@@ -24,6 +37,36 @@ export const KNOB = {
   weightDecay: 5,
   clipNorm: 6,
   optimizer: 7,
+  horizon: 8,
+} as const;
+
+/** f32 per learned-optimizer row (one per model). */
+export const LEARNED_STRIDE = 128;
+/** Features the learned optimizer's meta-network reads. */
+export const LEARNED_FEATURES = 5;
+/** Hidden units of the learned optimizer's meta-network. */
+export const LEARNED_HIDDEN = 8;
+/**
+ * Offsets in a learned-optimizer row: w1 (8, 5) row-major [hidden][feature], b1 (8), w2 (8), b2,
+ * then the feature normalization mean (5) and scale (5): x = clamp((f - mean) * scale, -8, 8).
+ * The per-parameter variant (kind 4) reads ppW1 (8, 3) [hidden][input] over the inputs (gradient,
+ * momentum, parameter), ppB1 (8), ppW2 (8), ppB2 and ppScale (3): its update is
+ * w -= lr * (m + net(clamp((g, m, w) * ppScale, -8, 8))). Entries from `end` to LEARNED_STRIDE are
+ * reserved (0).
+ */
+export const LEARNED = {
+  w1: 0,
+  b1: 40,
+  w2: 48,
+  b2: 56,
+  mean: 64,
+  scale: 69,
+  ppW1: 80,
+  ppB1: 104,
+  ppW2: 112,
+  ppB2: 120,
+  ppScale: 121,
+  end: 124,
 } as const;
 
 /** Hyperparameters of one model. */
@@ -44,6 +87,8 @@ export interface Knobs {
   weightDecay?: number;
   /** Clip the gradient's global L2 norm to this value; 0 disables (default 0). */
   clipNorm?: number;
+  /** Learned optimizer: steps of a full run, for the step-fraction feature; 0 = off (default 0). */
+  horizon?: number;
 }
 
 function check(
@@ -70,7 +115,7 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
   const opt = k.optimizer ?? "sgd";
   if (!(opt in OPTIMIZERS)) {
     throw new RangeError(
-      `Invalid knob ${field}.optimizer: must be sgd, momentum or adam: current value is ${opt}`,
+      `Invalid knob ${field}.optimizer: must be sgd, momentum, adam, learned or learned-per-param: current value is ${opt}`,
     );
   }
   const v = {
@@ -81,6 +126,7 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
     eps: k.eps ?? 1e-8,
     weightDecay: k.weightDecay ?? 0,
     clipNorm: k.clipNorm ?? 0,
+    horizon: k.horizon ?? 0,
   };
   check(`${field}.lr`, v.lr, 0, 100);
   check(`${field}.momentum`, v.momentum, 0, 1, false, true);
@@ -89,6 +135,7 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
   check(`${field}.eps`, v.eps, 0, 1, true);
   check(`${field}.weightDecay`, v.weightDecay, 0, 10);
   check(`${field}.clipNorm`, v.clipNorm, 0, 1e6);
+  check(`${field}.horizon`, v.horizon, 0, 1e9);
   row.fill(0);
   row[KNOB.lr] = v.lr;
   row[KNOB.momentum] = v.momentum;
@@ -98,6 +145,7 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
   row[KNOB.weightDecay] = v.weightDecay;
   row[KNOB.clipNorm] = v.clipNorm;
   row[KNOB.optimizer] = OPTIMIZERS[opt];
+  row[KNOB.horizon] = v.horizon;
 }
 
 /** Packs one Knobs per model (or one shared Knobs) into a (P, KNOB_STRIDE) buffer. */
@@ -116,5 +164,29 @@ export function packKnobsTable(knobs: Knobs | Knobs[], size: number): Float32Arr
       Array.isArray(knobs) ? `knobs[${p}]` : "knobs",
     );
   }
+  return out;
+}
+
+/**
+ * Validates learned-optimizer weights (one row or P rows of LEARNED_STRIDE finite f32) and returns
+ * the (P, LEARNED_STRIDE) table.
+ */
+export function learnedTable(
+  weights: Float32Array<ArrayBuffer>,
+  size: number,
+): Float32Array<ArrayBuffer> {
+  if (weights.length !== LEARNED_STRIDE && weights.length !== size * LEARNED_STRIDE) {
+    throw new RangeError(
+      `Invalid learned-optimizer weights: must have ${LEARNED_STRIDE} or P*${LEARNED_STRIDE} = ${
+        size * LEARNED_STRIDE
+      } entries: current length is ${weights.length}`,
+    );
+  }
+  if (!weights.every(Number.isFinite)) {
+    throw new RangeError("Invalid learned-optimizer weights: every entry must be finite");
+  }
+  if (weights.length === size * LEARNED_STRIDE) return weights;
+  const out = new Float32Array(size * LEARNED_STRIDE);
+  for (let p = 0; p < size; p++) out.set(weights, p * LEARNED_STRIDE);
   return out;
 }

@@ -16,6 +16,8 @@ import type { MlpGrouping } from "./mlp_uniform.ts";
 export const LOOP_BUDGET = 50_000;
 
 const TILE = 8;
+/** Loops over the parameters in the train step's update (shaders/train_step.wgsl). */
+const UPDATE_LOOPS = 6;
 
 function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
@@ -44,7 +46,9 @@ export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
     if (l > 0) it += ceilDiv(ceilDiv(fin, TILE) * ceilDiv(B, TILE), R) * (fout + 1) + 1; // deltas
   }
   it += Math.log2(R) + 1; // reductions
-  it += 3 * (ceilDiv(layout.paramCount, R) + 1); // one update loop per optimizer kind
+  // Update loops over the parameters: sgd, momentum, adam, learned (weight norm, then update) and
+  // learned per-parameter; a SIMD group whose models mix kinds runs all of them.
+  it += UPDATE_LOOPS * (ceilDiv(layout.paramCount, R) + 1);
   return it;
 }
 

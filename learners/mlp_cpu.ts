@@ -5,7 +5,14 @@
  * @module
  */
 import { rngInt, rngNormal } from "../core/rng.ts";
-import { KNOB, KNOB_STRIDE } from "./knobs.ts";
+import {
+  KNOB,
+  KNOB_STRIDE,
+  LEARNED,
+  LEARNED_FEATURES,
+  LEARNED_HIDDEN,
+  LEARNED_STRIDE,
+} from "./knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 
 /** Everything a population holds, as host arrays (the CPU backend's state; the GPU mirrors it). */
@@ -16,7 +23,10 @@ export interface MlpState {
   opt: Float32Array<ArrayBuffer>;
   /** (P) optimizer steps taken. */
   steps: Uint32Array<ArrayBuffer>;
-  /** (P, 4): last train step's mean loss, gradient norm (before clipping), diverged flag, 0. */
+  /**
+   * (P, 4): last train step's mean loss, gradient norm (before clipping), diverged flag, and the
+   * previous step's loss (kept by the learned optimizer; 0 otherwise).
+   */
   metrics: Float32Array<ArrayBuffer>;
   /** (P, KNOB_STRIDE) hyperparameters. */
   knobs: Float32Array<ArrayBuffer>;
@@ -28,6 +38,8 @@ export interface MlpState {
   labelMap: Uint32Array<ArrayBuffer>;
   /** Width of labelMap rows (0: identity). */
   labelMapWidth: number;
+  /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows (zero: plain momentum SGD). */
+  learned: Float32Array<ArrayBuffer>;
 }
 
 /** Host view of a data set as the kernels see it. */
@@ -282,6 +294,55 @@ export function trainStepCpu(
   }
 }
 
+/**
+ * Raw features of the training state seen by the learned optimizer (twin of learned_features in
+ * train_step.wgsl): log(1 + loss), the log ratio of the loss to the previous step's clamped to
+ * [-4, 4] (0 on step 0), log(gradNorm + 1e-8), log(weightNorm + 1e-8), steps / horizon clamped to
+ * [0, 2] (0 when horizon is 0). Loss and norms are clamped to [0, 1e30] first, so every feature is
+ * finite for any finite input.
+ */
+export function learnedFeatures(
+  loss: number,
+  prevLoss: number,
+  gradNorm: number,
+  weightNorm: number,
+  step: number,
+  horizon: number,
+): number[] {
+  const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const l = c(loss, 0, 1e30);
+  const pl = c(prevLoss, 0, 1e30);
+  return [
+    Math.log(1 + l),
+    step > 0 ? c(Math.log(l + 1e-8) - Math.log(pl + 1e-8), -4, 4) : 0,
+    Math.log(Math.min(gradNorm, 1e30) + 1e-8),
+    Math.log(Math.min(weightNorm, 1e30) + 1e-8),
+    horizon > 0 ? c(step / horizon, 0, 2) : 0,
+  ];
+}
+
+/**
+ * Learning-rate multiplier of a learned-optimizer row `w` (at `base`) for raw features `f` (twin of
+ * learned_lr_scale): features normalized as clamp((f - mean) * scale, -8, 8), a 5 -> 8 tanh -> 1
+ * network (pre-activations clamped to [-15, 15]), then exp(clamp(out, -4, 4)).
+ */
+export function learnedLrScale(w: Float32Array, base: number, f: readonly number[]): number {
+  const x = new Array<number>(LEARNED_FEATURES);
+  for (let i = 0; i < LEARNED_FEATURES; i++) {
+    const v = (f[i]! - w[base + LEARNED.mean + i]!) * w[base + LEARNED.scale + i]!;
+    x[i] = Math.min(Math.max(v, -8), 8);
+  }
+  let out = w[base + LEARNED.b2]!;
+  for (let j = 0; j < LEARNED_HIDDEN; j++) {
+    let z = w[base + LEARNED.b1 + j]!;
+    for (let i = 0; i < LEARNED_FEATURES; i++) {
+      z += w[base + LEARNED.w1 + j * LEARNED_FEATURES + i]! * x[i]!;
+    }
+    out += w[base + LEARNED.w2 + j]! * Math.tanh(Math.min(Math.max(z, -15), 15));
+  }
+  return Math.exp(Math.min(Math.max(out, -4), 4));
+}
+
 /** Optimizer twin for model p given its raw gradient and the gradient's global norm. */
 function updateCpu(
   layout: MlpLayout,
@@ -307,6 +368,50 @@ function updateCpu(
   const base = p * stride;
   const mBase = p * 2 * stride;
   const vBase = mBase + stride;
+  if (kind === 3) {
+    // Learned: momentum SGD with lr scaled by the model's meta-network from the training state.
+    let wsq = 0;
+    for (let k = 0; k < paramCount; k++) wsq += s.params[base + k]! * s.params[base + k]!;
+    const loss = s.metrics[p * 4]!;
+    const f = learnedFeatures(
+      loss,
+      s.metrics[p * 4 + 3]!,
+      norm,
+      Math.sqrt(wsq),
+      s.steps[p]!,
+      s.knobs[kb + KNOB.horizon]!,
+    );
+    const lrEff = lr * learnedLrScale(s.learned, p * LEARNED_STRIDE, f);
+    for (let k = 0; k < paramCount; k++) {
+      const w = s.params[base + k]!;
+      const m = mu * s.opt[mBase + k]! + grads[k]! * scale + wd * w;
+      s.opt[mBase + k] = m;
+      s.params[base + k] = w - lrEff * m;
+    }
+    s.metrics[p * 4 + 3] = loss;
+    return;
+  }
+  if (kind === 4) {
+    // Per-parameter learned update: momentum plus a 3 -> 8 tanh -> 1 network's output.
+    const L = s.learned;
+    const q = p * LEARNED_STRIDE;
+    const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+    for (let k = 0; k < paramCount; k++) {
+      const w = s.params[base + k]!;
+      const g = grads[k]! * scale + wd * w;
+      const m = mu * s.opt[mBase + k]! + g;
+      s.opt[mBase + k] = m;
+      const x = [g, m, w].map((v, i) => c(v * L[q + LEARNED.ppScale + i]!, -8, 8));
+      let o = L[q + LEARNED.ppB2]!;
+      for (let j = 0; j < LEARNED_HIDDEN; j++) {
+        let z = L[q + LEARNED.ppB1 + j]!;
+        for (let i = 0; i < 3; i++) z += L[q + LEARNED.ppW1 + j * 3 + i]! * x[i]!;
+        o += L[q + LEARNED.ppW2 + j]! * Math.tanh(c(z, -15, 15));
+      }
+      s.params[base + k] = w - lr * (m + o);
+    }
+    return;
+  }
   for (let k = 0; k < paramCount; k++) {
     const w = s.params[base + k]!;
     const g = grads[k]! * scale + wd * w;
@@ -392,5 +497,6 @@ export function createMlpState(layout: MlpLayout): MlpState {
     numBatches: 1,
     labelMap: new Uint32Array(1),
     labelMapWidth: 0,
+    learned: new Float32Array(P * LEARNED_STRIDE),
   };
 }

@@ -6,3 +6,4 @@ export * from "./lr_sweep.ts";
 export * from "./few_shot/mod.ts";
 export * from "./meta_evolution.ts";
 export * from "./meta_evolution_experiment.ts";
+export * from "./l2o.ts";

@@ -13,8 +13,11 @@
 //   7 scratch  (P, scratchStride) f32 rw       grads, activations, deltas
 //   8 steps    (P) u32                rw       optimizer steps taken (Adam bias correction, slot)
 //   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping,
-//                                              diverged flag (1 = quarantined), unused
+//                                              diverged flag (1 = quarantined), previous loss
+//                                              (kept by the learned optimizer, kind 3)
 //  10 u        MlpParams uniform
+//  11 learned  (P, LEARNED_STRIDE) f32 read   meta-network rows of the learned optimizers (kinds 3
+//                                              and 4): see LEARNED in learners/knobs.ts
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -28,6 +31,22 @@
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(10) var<uniform> u: MlpParams;
+@group(0) @binding(11) var<storage, read> learned: array<f32>;
+
+// Layout of a learned-optimizer row (mirrors LEARNED in learners/knobs.ts).
+const LEARNED_STRIDE: u32 = 128u;
+const L_W1: u32 = 0u;    // (8, 5) hidden weights, row-major [j][i]
+const L_B1: u32 = 40u;   // (8) hidden biases
+const L_W2: u32 = 48u;   // (8) output weights
+const L_B2: u32 = 56u;   // output bias
+const L_MEAN: u32 = 64u; // (5) feature means
+const L_SCALE: u32 = 69u; // (5) feature scales (1 / std)
+// Per-parameter learned update (kind 4): 3 -> 8 tanh -> 1 on (gradient, momentum, parameter).
+const Q_W1: u32 = 80u;   // (8, 3) hidden weights, row-major [j][i]
+const Q_B1: u32 = 104u;  // (8) hidden biases
+const Q_W2: u32 = 112u;  // (8) output weights
+const Q_B2: u32 = 120u;  // output bias
+const Q_SCALE: u32 = 121u; // (3) input scales
 
 var<workgroup> red_a: array<f32, WG>;
 var<workgroup> red_b: array<f32, WG>;
@@ -118,6 +137,35 @@ fn store_delta8(drow: u32, arow: u32, step: u32, first: u32, end: u32, lo: vec4<
   let a_lo = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(end - 1u)) - step * first, 0u);
   let a_hi = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(end - 1u)) - step * first, 0u);
   store8(drow, step, first, end, lo * activate_grad4(a_lo), hi * activate_grad4(a_hi));
+}
+
+// Raw features of the training state seen by the learned optimizer: log(1 + loss), the clamped log
+// ratio of the loss to the previous step's (0 on the first step), log gradient norm, log weight
+// norm, step / horizon (0 when the horizon is 0). Finite for any finite loss and norms.
+fn learned_features(loss: f32, prev: f32, norm: f32, wnorm: f32, step: f32, horizon: f32) -> array<f32, 5> {
+  let l = clamp(loss, 0.0, 1e30);
+  let pl = clamp(prev, 0.0, 1e30);
+  let change = select(0.0, clamp(log(l + 1e-8) - log(pl + 1e-8), -4.0, 4.0), step > 0.0);
+  let frac = select(0.0, clamp(step / horizon, 0.0, 2.0), horizon > 0.0);
+  return array<f32, 5>(log(1.0 + l), change, log(min(norm, 1e30) + 1e-8), log(min(wnorm, 1e30) + 1e-8), frac);
+}
+
+// Learning-rate multiplier exp(clamp(net(features), -4, 4)) of model p's meta-network (5 -> 8 tanh -> 1),
+// on features normalized as clamp((f - mean) * scale, -8, 8).
+fn learned_lr_scale(p: u32, f: array<f32, 5>) -> f32 {
+  let base = p * LEARNED_STRIDE;
+  var x = array<f32, 5>(0.0, 0.0, 0.0, 0.0, 0.0);
+  for (var i = 0u; i < 5u; i++) {
+    x[i] = clamp((f[i] - learned[base + L_MEAN + i]) * learned[base + L_SCALE + i], -8.0, 8.0);
+  }
+  var out = learned[base + L_B2];
+  for (var j = 0u; j < 8u; j++) {
+    var z = learned[base + L_B1 + j];
+    let w = base + L_W1 + j * 5u;
+    z += learned[w] * x[0] + learned[w + 1u] * x[1] + learned[w + 2u] * x[2] + learned[w + 3u] * x[3] + learned[w + 4u] * x[4];
+    out += learned[base + L_W2 + j] * tanh(clamp(z, -15.0, 15.0));
+  }
+  return exp(clamp(out, -4.0, 4.0));
 }
 
 @compute @workgroup_size(WG)
@@ -229,6 +277,55 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     opt[mb + k] = m1;
     params[pb + k] = w - lr * m1;
   }
+  // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
+  // training state. Its weight norm needs one more loop and reduction (zero trips for other kinds).
+  let n_learned = select(0u, n, kind == 3u);
+  var wsq = 0.0;
+  for (var k = r; k < n_learned; k += ROLES) {
+    let w = params[pb + k];
+    wsq += w * w;
+  }
+  sync_shared();
+  red_a[tid] = wsq;
+  sync_shared();
+  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
+    if (r < s) { red_a[tid] += red_a[tid + s * MPG]; }
+    sync_shared();
+  }
+  let feats = learned_features(loss, metrics[p * 4u + 3u], norm, sqrt(red_a[m]), f32(steps[p]), knobs[kb + 8u]);
+  let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
+  for (var k = r; k < n_learned; k += ROLES) {
+    let w = params[pb + k];
+    let m1 = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
+    opt[mb + k] = m1;
+    params[pb + k] = w - lr_learned * m1;
+  }
+  // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
+  // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
+  let n_pp = select(0u, n, kind == 4u);
+  let qb = p * LEARNED_STRIDE;
+  let q_g_lo = vec4<f32>(learned[qb + Q_W1], learned[qb + Q_W1 + 3u], learned[qb + Q_W1 + 6u], learned[qb + Q_W1 + 9u]);
+  let q_g_hi = vec4<f32>(learned[qb + Q_W1 + 12u], learned[qb + Q_W1 + 15u], learned[qb + Q_W1 + 18u], learned[qb + Q_W1 + 21u]);
+  let q_m_lo = vec4<f32>(learned[qb + Q_W1 + 1u], learned[qb + Q_W1 + 4u], learned[qb + Q_W1 + 7u], learned[qb + Q_W1 + 10u]);
+  let q_m_hi = vec4<f32>(learned[qb + Q_W1 + 13u], learned[qb + Q_W1 + 16u], learned[qb + Q_W1 + 19u], learned[qb + Q_W1 + 22u]);
+  let q_w_lo = vec4<f32>(learned[qb + Q_W1 + 2u], learned[qb + Q_W1 + 5u], learned[qb + Q_W1 + 8u], learned[qb + Q_W1 + 11u]);
+  let q_w_hi = vec4<f32>(learned[qb + Q_W1 + 14u], learned[qb + Q_W1 + 17u], learned[qb + Q_W1 + 20u], learned[qb + Q_W1 + 23u]);
+  let q_b_lo = vec4<f32>(learned[qb + Q_B1], learned[qb + Q_B1 + 1u], learned[qb + Q_B1 + 2u], learned[qb + Q_B1 + 3u]);
+  let q_b_hi = vec4<f32>(learned[qb + Q_B1 + 4u], learned[qb + Q_B1 + 5u], learned[qb + Q_B1 + 6u], learned[qb + Q_B1 + 7u]);
+  let q_o_lo = vec4<f32>(learned[qb + Q_W2], learned[qb + Q_W2 + 1u], learned[qb + Q_W2 + 2u], learned[qb + Q_W2 + 3u]);
+  let q_o_hi = vec4<f32>(learned[qb + Q_W2 + 4u], learned[qb + Q_W2 + 5u], learned[qb + Q_W2 + 6u], learned[qb + Q_W2 + 7u]);
+  let q_b2 = learned[qb + Q_B2];
+  let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
+  for (var k = r; k < n_pp; k += ROLES) {
+    let w = params[pb + k];
+    let g = scratch[gb + k] * scale + wd * w;
+    let m1 = mu * opt[mb + k] + g;
+    opt[mb + k] = m1;
+    let xi = clamp(vec3<f32>(g, m1, w) * q_s, vec3<f32>(-8.0), vec3<f32>(8.0));
+    let h_lo = tanh(clamp(q_g_lo * xi.x + q_m_lo * xi.y + q_w_lo * xi.z + q_b_lo, vec4<f32>(-15.0), vec4<f32>(15.0)));
+    let h_hi = tanh(clamp(q_g_hi * xi.x + q_m_hi * xi.y + q_w_hi * xi.z + q_b_hi, vec4<f32>(-15.0), vec4<f32>(15.0)));
+    params[pb + k] = w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2);
+  }
   for (var k = r; k < n_adam; k += ROLES) {
     let w = params[pb + k];
     let g = scratch[gb + k] * scale + wd * w;
@@ -239,5 +336,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     params[pb + k] = w - lr * (m1 / bc1) / (sqrt(m2 / bc2) + eps);
   }
   sync_shared();
-  if (r == 0u && !diverged) { steps[p] = steps[p] + 1u; }
+  if (r == 0u && !diverged) {
+    steps[p] = steps[p] + 1u;
+    if (kind == 3u) { metrics[p * 4u + 3u] = loss; }
+  }
 }

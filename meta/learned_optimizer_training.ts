@@ -1,0 +1,361 @@
+/**
+ * Meta-training of the learning-rate-scale learned optimizer by antithetic evolution strategies
+ * (Salimans et al. 2017, "Evolution Strategies as a Scalable Alternative to Reinforcement
+ * Learning"; for learned optimizers Metz et al. 2019, "Understanding and correcting pathologies in
+ * the training of learned optimizers"), with truncated unrolls whose length follows a curriculum.
+ *
+ * One generation is one population: P = 2 * pairs * tasks models in one dispatch. Model
+ * p = (t * pairs + k) * 2 + s trains its own copy of task t with meta weights theta + (1 - 2s) *
+ * sigma * eps_k; both members of a pair (and every copy of a task) share the task, the init and the
+ * minibatch sequence (common random numbers). Fitness = the area under the training-loss curve
+ * (mean of the sampled losses), lower is better; a quarantined model scores `divergedLoss`.
+ * @module
+ */
+import { Rng, rngInt, rngNormal } from "../core/rng.ts";
+import type { Backend } from "../learners/backend.ts";
+import type { Knobs } from "../learners/knobs.ts";
+import { LEARNED_STRIDE } from "../learners/knobs.ts";
+import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
+import {
+  DEFAULT_NORMALIZATION,
+  LEARNED_WEIGHT_COUNT,
+  packLearnedRow,
+} from "./learned_optimizer.ts";
+
+/** The base learner every unroll trains. */
+export interface UnrollModel {
+  /** Hidden widths. */
+  hidden: number[];
+  /** Hidden nonlinearity. */
+  activation: "relu" | "tanh";
+  /** Minibatch size. */
+  batchSize: number;
+}
+
+/** Options of `runUnroll`. */
+export interface UnrollOptions {
+  /** Models per task: model p trains task floor(p / copies). */
+  copies: number;
+  /** Knobs of every model (length tasks * copies). */
+  knobs: Knobs[];
+  /** (P, LEARNED_STRIDE) meta-network rows for learned models (default zeros). */
+  learned?: Float32Array<ArrayBuffer>;
+  /** Called before each chunk with its first step: new knobs (for schedules), or undefined. */
+  knobsAt?: (step: number) => Knobs[] | undefined;
+  /** Train steps. */
+  steps: number;
+  /** Steps between loss samples (one readback each). */
+  every: number;
+  /** Seed of the inits and minibatches. */
+  seed: number;
+  /** The base learner. */
+  model: UnrollModel;
+  /** Whether to evaluate on each task's query set at the end (default true). */
+  evaluate?: boolean;
+}
+
+/** What one unroll measured per model. */
+export interface UnrollResult {
+  /** Steps at which losses were sampled. */
+  x: number[];
+  /** loss[p][i]: training loss of model p at step x[i] (NaN once quarantined). */
+  loss: number[][];
+  /** gradNorm[p][i]: gradient norm before clipping at step x[i]. */
+  gradNorm: number[][];
+  /** (P) 1 if quarantined. */
+  diverged: Uint8Array;
+  /** (P) loss on the task's query set after training (NaN when not evaluated). */
+  queryLoss: Float32Array;
+  /** (P) accuracy on the task's query set after training. */
+  queryAccuracy: Float32Array;
+}
+
+/**
+ * Trains tasks.episodes * copies models, each on the support set of its task, and samples their
+ * losses every `every` steps. Copies of a task share the init and the minibatch sequence.
+ */
+export async function runUnroll(
+  backend: Backend,
+  tasks: EpisodeBatch,
+  o: UnrollOptions,
+): Promise<UnrollResult> {
+  const T = tasks.episodes;
+  const P = T * o.copies;
+  if (o.knobs.length !== P) {
+    throw new RangeError(
+      `Invalid unroll knobs: must have tasks * copies = ${P} entries: current length is ${o.knobs.length}`,
+    );
+  }
+  const data = backend.uploadDataset(tasks.dataset);
+  const pop = backend.createPopulation({
+    size: P,
+    widths: [tasks.dataset.inputs, ...o.model.hidden, tasks.ways],
+    activation: o.model.activation,
+    batchSize: o.model.batchSize,
+  });
+  try {
+    pop.init(o.seed);
+    // Common random numbers: every copy of task t starts from the init of model t * copies.
+    const L = pop.layout;
+    const params = await pop.readParams();
+    for (let p = 0; p < P; p++) {
+      const src = Math.floor(p / o.copies) * o.copies;
+      params.copyWithin(p * L.stride, src * L.stride, (src + 1) * L.stride);
+    }
+    pop.writeParams(params as Float32Array<ArrayBuffer>);
+    pop.setKnobs(o.knobs);
+    if (o.learned) pop.setLearnedWeights(o.learned);
+    if (tasks.labelMapWidth > 0 && tasks.labelMap) {
+      const w = tasks.labelMapWidth;
+      const map = new Uint32Array(P * w);
+      for (let p = 0; p < P; p++) {
+        const t = Math.floor(p / o.copies);
+        map.set(tasks.labelMap.subarray(t * w, (t + 1) * w), p * w);
+      }
+      pop.setLabelMap(map, w);
+    }
+    // One minibatch per step (cycling after 256), drawn from the task's support rows.
+    const B = o.model.batchSize;
+    const S = tasks.supportSize;
+    const nb = Math.min(o.steps, 256);
+    const batches = new Uint32Array(P * nb * B);
+    for (let p = 0; p < P; p++) {
+      const t = Math.floor(p / o.copies);
+      for (let i = 0; i < nb * B; i++) {
+        batches[p * nb * B + i] = tasks.support[t * S + rngInt(o.seed, t, S, i, 0x5ba)]!;
+      }
+    }
+    pop.setBatches(batches, nb);
+    const x: number[] = [];
+    const loss: number[][] = Array.from({ length: P }, () => []);
+    const gradNorm: number[][] = Array.from({ length: P }, () => []);
+    let diverged: Uint8Array = new Uint8Array(P);
+    for (let step = 0; step < o.steps;) {
+      const k = Math.min(o.every, o.steps - step);
+      const kn = o.knobsAt?.(step);
+      if (kn) pop.setKnobs(kn);
+      pop.train(data, k);
+      step += k;
+      const m = await pop.readMetrics();
+      diverged = m.diverged;
+      x.push(step);
+      for (let p = 0; p < P; p++) {
+        loss[p]!.push(m.diverged[p] ? NaN : m.loss[p]!);
+        gradNorm[p]!.push(m.diverged[p] ? NaN : m.gradNorm[p]!);
+      }
+    }
+    let queryLoss: Float32Array = new Float32Array(P).fill(NaN);
+    let queryAccuracy: Float32Array = new Float32Array(P).fill(NaN);
+    if (o.evaluate ?? true) {
+      const Q = tasks.querySize;
+      const idx = new Uint32Array(P * Q);
+      for (let p = 0; p < P; p++) {
+        const t = Math.floor(p / o.copies);
+        idx.set(tasks.query.subarray(t * Q, (t + 1) * Q), p * Q);
+      }
+      const ev = await pop.evaluate(data, idx);
+      queryLoss = ev.loss;
+      queryAccuracy = ev.accuracy;
+      for (let p = 0; p < P; p++) {
+        if (diverged[p]) {
+          queryLoss[p] = NaN;
+          queryAccuracy[p] = NaN;
+        }
+      }
+    }
+    return { x, loss, gradNorm, diverged, queryLoss, queryAccuracy };
+  } finally {
+    pop.destroy();
+    data.destroy();
+  }
+}
+
+/** Area under a loss curve: the mean of its samples, each capped at `cap` (NaN counts as cap). */
+export function lossArea(curve: readonly number[], cap: number): number {
+  let s = 0;
+  for (const v of curve) s += Number.isFinite(v) ? Math.min(v, cap) : cap;
+  return curve.length ? s / curve.length : cap;
+}
+
+/** Config of `metaTrainEs`. */
+export interface EsConfig {
+  /** Antithetic pairs per generation. */
+  pairs: number;
+  /** Tasks per generation (fresh tasks every generation). */
+  tasks: number;
+  /** Generations. */
+  generations: number;
+  /** Perturbation std. */
+  sigma: number;
+  /** Adam step size on the meta weights. */
+  metaLr: number;
+  /** Unroll length of the first generation (the curriculum grows it linearly). */
+  minUnroll: number;
+  /** Unroll length of the last generation. */
+  maxUnroll: number;
+  /** Steps between loss samples. */
+  every: number;
+  /** Base learning rate and momentum of the learned optimizer. */
+  lr: number;
+  /** Momentum of the learned optimizer's update. */
+  momentum: number;
+  /** Std of the initial meta weights. */
+  initStd: number;
+  /** Loss assigned to a quarantined model and cap of every sampled loss. */
+  divergedLoss: number;
+  /** The base learner. */
+  model: UnrollModel;
+}
+
+/** Default ES config (a few seconds per generation on lavapipe). */
+export const DEFAULT_ES_CONFIG: EsConfig = {
+  pairs: 8,
+  tasks: 4,
+  generations: 30,
+  sigma: 0.1,
+  metaLr: 0.05,
+  minUnroll: 20,
+  maxUnroll: 60,
+  every: 5,
+  lr: 0.05,
+  momentum: 0.9,
+  initStd: 0.01,
+  divergedLoss: 5,
+  model: { hidden: [32], activation: "relu", batchSize: 16 },
+};
+
+/** One generation's record (one CSV row). */
+export interface EsGeneration extends Record<string, number> {
+  generation: number;
+  unroll: number;
+  /** Mean fitness (loss area) over every perturbed model. */
+  meta_loss: number;
+  /** Mean |f+ - f-| over pairs and tasks. */
+  mean_abs_diff: number;
+  /** Quarantined models this generation. */
+  diverged: number;
+  /** L2 norm of the meta weights after the update. */
+  theta_norm: number;
+}
+
+/** Unroll length of generation g under the linear curriculum. */
+export function curriculumUnroll(c: EsConfig, g: number): number {
+  if (c.generations <= 1) return c.maxUnroll;
+  const f = g / (c.generations - 1);
+  return Math.round(c.minUnroll + f * (c.maxUnroll - c.minUnroll));
+}
+
+/** Knobs of a learned model under an ES config for an unroll of `horizon` steps. */
+function esKnobs(c: EsConfig, horizon: number): Knobs {
+  return { optimizer: "learned", lr: c.lr, momentum: c.momentum, horizon };
+}
+
+/**
+ * Meta-loss of meta weights `theta` on `tasks` (one model per task): the mean loss area over an
+ * unroll of `steps` steps.
+ */
+export async function learnedMetaLoss(
+  backend: Backend,
+  tasks: EpisodeBatch,
+  theta: ArrayLike<number>,
+  c: EsConfig,
+  o: { steps: number; seed: number },
+): Promise<number> {
+  const T = tasks.episodes;
+  const row = packLearnedRow(theta, DEFAULT_NORMALIZATION);
+  const r = await runUnroll(backend, tasks, {
+    copies: 1,
+    knobs: Array.from({ length: T }, () => esKnobs(c, o.steps)),
+    learned: row,
+    steps: o.steps,
+    every: c.every,
+    seed: o.seed,
+    model: c.model,
+    evaluate: false,
+  });
+  let s = 0;
+  for (let p = 0; p < T; p++) s += lossArea(r.loss[p]!, c.divergedLoss);
+  return s / T;
+}
+
+/**
+ * Meta-trains the learned optimizer's weights on `family` by antithetic ES with Adam on the
+ * estimated gradient. `onGeneration` receives each generation's record.
+ */
+export async function metaTrainEs(
+  backend: Backend,
+  family: TaskFamily,
+  c: EsConfig,
+  seed: number,
+  onGeneration?: (g: EsGeneration, theta: Float64Array) => void | Promise<void>,
+): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
+  const D = LEARNED_WEIGHT_COUNT;
+  const theta = new Float64Array(D);
+  for (let i = 0; i < D; i++) theta[i] = c.initStd * rngNormal(seed, 0x1e4, i);
+  const m1 = new Float64Array(D);
+  const m2 = new Float64Array(D);
+  const history: EsGeneration[] = [];
+  const K = c.pairs;
+  const T = c.tasks;
+  const P = 2 * K * T;
+  const rng = new Rng(seed, 0xe5);
+  for (let g = 0; g < c.generations; g++) {
+    const unroll = curriculumUnroll(c, g);
+    const eps = Array.from(
+      { length: K },
+      () => Float64Array.from({ length: D }, () => rng.normal()),
+    );
+    const rows = new Float32Array(P * LEARNED_STRIDE);
+    const pert = new Float64Array(D);
+    for (let p = 0; p < P; p++) {
+      const k = Math.floor(p / 2) % K;
+      const sign = p % 2 === 0 ? 1 : -1;
+      for (let i = 0; i < D; i++) pert[i] = theta[i]! + sign * c.sigma * eps[k]![i]!;
+      packLearnedRow(pert, DEFAULT_NORMALIZATION, rows.subarray(p * LEARNED_STRIDE));
+    }
+    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729) >>> 0, T);
+    const r = await runUnroll(backend, tasks, {
+      copies: 2 * K,
+      knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
+      learned: rows,
+      steps: unroll,
+      every: c.every,
+      seed: (seed + g * 31337) >>> 0,
+      model: c.model,
+      evaluate: false,
+    });
+    const f = r.loss.map((curve) => lossArea(curve, c.divergedLoss));
+    const grad = new Float64Array(D);
+    let absDiff = 0;
+    for (let t = 0; t < T; t++) {
+      for (let k = 0; k < K; k++) {
+        const base = (t * K + k) * 2;
+        const diff = f[base]! - f[base + 1]!;
+        absDiff += Math.abs(diff);
+        for (let i = 0; i < D; i++) grad[i] = grad[i]! + diff * eps[k]![i]! / (2 * c.sigma * K * T);
+      }
+    }
+    // Adam on the ES gradient estimate (minimizing the loss area).
+    const b1 = 0.9, b2 = 0.999;
+    let tn = 0;
+    for (let i = 0; i < D; i++) {
+      m1[i] = b1 * m1[i]! + (1 - b1) * grad[i]!;
+      m2[i] = b2 * m2[i]! + (1 - b2) * grad[i]! * grad[i]!;
+      const mh = m1[i]! / (1 - Math.pow(b1, g + 1));
+      const vh = m2[i]! / (1 - Math.pow(b2, g + 1));
+      theta[i] = theta[i]! - c.metaLr * mh / (Math.sqrt(vh) + 1e-8);
+      tn += theta[i]! * theta[i]!;
+    }
+    const rec: EsGeneration = {
+      generation: g,
+      unroll,
+      meta_loss: f.reduce((a, b) => a + b, 0) / P,
+      mean_abs_diff: absDiff / (K * T),
+      diverged: r.diverged.reduce((a, b) => a + b, 0),
+      theta_norm: Math.sqrt(tn),
+    };
+    history.push(rec);
+    await onGeneration?.(rec, theta);
+  }
+  return { theta, history };
+}
