@@ -168,6 +168,34 @@ export class PopulationChecks {
     return { count: indices.length / P, maxRow: m };
   }
 
+  /** Validates copyModels arguments: equal lengths, model numbers in range, distinct targets. */
+  checkCopy(from: ArrayLike<number>, to: ArrayLike<number>): void {
+    const P = this.layout.size;
+    if (from.length !== to.length) {
+      throw new RangeError(
+        `Invalid copyModels: from and to must have the same length: current lengths are ${from.length} and ${to.length}`,
+      );
+    }
+    const seen = new Set<number>();
+    for (let i = 0; i < from.length; i++) {
+      for (const [name, v] of [["from", from[i]!], ["to", to[i]!]] as const) {
+        if (!Number.isInteger(v) || v < 0 || v >= P) {
+          throw new RangeError(
+            `Invalid copyModels ${name}[${i}]: must be an integer in [0, ${
+              P - 1
+            }]: current value is ${v}`,
+          );
+        }
+      }
+      if (seen.has(to[i]!)) {
+        throw new RangeError(
+          `Invalid copyModels to[${i}]: each target may appear once: current value is ${to[i]}`,
+        );
+      }
+      seen.add(to[i]!);
+    }
+  }
+
   /** Validates a population state's array lengths. */
   checkState(s: PopulationState): void {
     const { size: P, stride } = this.layout;

@@ -117,6 +117,12 @@ export interface Population {
   readState(): Promise<PopulationState>;
   /** Restores a state read with `readState` from a population of the same shape. */
   writeState(state: PopulationState): void;
+  /**
+   * Copies whole models on the device (parameters, optimizer moments, steps, metrics and knobs):
+   * model `to[i]` becomes a bit-exact copy of model `from[i]`, as PBT's exploit step does. All
+   * copies read the models as they were before the call. No readback.
+   */
+  copyModels(from: ArrayLike<number>, to: ArrayLike<number>): void;
   /** Waits for queued work (reports device errors). */
   flush(): Promise<void>;
   /** Frees device memory. */

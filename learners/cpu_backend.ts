@@ -13,7 +13,7 @@ import type {
   TrainMetrics,
 } from "./backend.ts";
 import { type Dataset, validateDataset } from "./dataset.ts";
-import { type Knobs, learnedTable } from "./knobs.ts";
+import { KNOB_STRIDE, type Knobs, learnedTable } from "./knobs.ts";
 import {
   createMlpState,
   type EvalResult,
@@ -188,6 +188,36 @@ export class CpuPopulation implements Population {
     s.steps.set(state.steps);
     s.metrics.set(state.metrics);
     s.knobs.set(state.knobs);
+  }
+
+  copyModels(from: ArrayLike<number>, to: ArrayLike<number>): void {
+    this.#checks.checkCopy(from, to);
+    const s = this.state;
+    const { stride } = this.layout;
+    const before = {
+      params: s.params.slice(),
+      opt: s.opt.slice(),
+      steps: s.steps.slice(),
+      metrics: s.metrics.slice(),
+      knobs: s.knobs.slice(),
+    };
+    const rows: [keyof typeof before, number][] = [
+      ["params", stride],
+      ["opt", 2 * stride],
+      ["steps", 1],
+      ["metrics", 4],
+      ["knobs", KNOB_STRIDE],
+    ];
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i]!;
+      const t = to[i]!;
+      for (const [k, n] of rows) {
+        (s[k] as Float32Array | Uint32Array).set(
+          before[k].subarray(f * n, (f + 1) * n) as never,
+          t * n,
+        );
+      }
+    }
   }
 
   flush(): Promise<void> {

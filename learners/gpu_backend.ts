@@ -533,6 +533,38 @@ export class GpuPopulation implements Population {
     q.writeBuffer(this.knobs, 0, state.knobs);
   }
 
+  copyModels(from: ArrayLike<number>, to: ArrayLike<number>): void {
+    this.#checks.checkCopy(from, to);
+    if (from.length === 0) return;
+    const L = this.layout;
+    const P = L.size;
+    const rows: [GPUBuffer, number][] = [
+      [this.params, L.stride * 4],
+      [this.opt, 2 * L.stride * 4],
+      [this.steps, 4],
+      [this.metrics, 16],
+      [this.knobs, KNOB_STRIDE * 4],
+    ];
+    // Copies read a snapshot, so that a model both copied and overwritten gives its old value.
+    const enc = this.ctx.device.createCommandEncoder({ label: "copy-models" });
+    const snapshots = rows.map(([buf, n]) => {
+      const snap = this.ctx.device.createBuffer({
+        label: "copy-snapshot",
+        size: P * n,
+        usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
+      enc.copyBufferToBuffer(buf, 0, snap, 0, P * n);
+      return snap;
+    });
+    for (let i = 0; i < from.length; i++) {
+      rows.forEach(([buf, n], k) =>
+        enc.copyBufferToBuffer(snapshots[k]!, from[i]! * n, buf, to[i]! * n, n)
+      );
+    }
+    this.ctx.device.queue.submit([enc.finish()]);
+    for (const snap of snapshots) snap.destroy();
+  }
+
   flush(): Promise<void> {
     return this.ctx.sync("train");
   }

@@ -298,3 +298,42 @@ gpuTest(
     assertClose(eb.accuracy, ea.accuracy, { atol: 1.01 / 11, rtol: 0, what: "accuracy" });
   },
 );
+
+gpuTest(
+  "copyModels copies parameters, optimizer state, steps, metrics and knobs bit-exact, as the CPU twin does",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[1]!;
+    const a = setupCase(cpu, c, 71, 2);
+    const b = setupCase(gpu, c, 71, 2);
+    a.pop.train(a.data, 3);
+    b.pop.train(b.data, 3);
+    const before = await b.pop.readState();
+    // 5 <- 2 and 2 <- 5 swap (copies read the models as they were), 9 <- 0.
+    const from = [2, 5, 0];
+    const to = [5, 2, 9];
+    a.pop.copyModels(from, to);
+    b.pop.copyModels(from, to);
+    const after = await b.pop.readState();
+    const L = b.pop.layout;
+    const rows = { params: L.stride, opt: 2 * L.stride, steps: 1, metrics: 4, knobs: 16 } as const;
+    for (const [key, n] of Object.entries(rows) as [keyof typeof rows, number][]) {
+      for (let i = 0; i < from.length; i++) {
+        assert.deepEqual(
+          after[key].subarray(to[i]! * n, (to[i]! + 1) * n),
+          before[key].subarray(from[i]! * n, (from[i]! + 1) * n),
+          `${key} ${to[i]}`,
+        );
+      }
+      assert.deepEqual(
+        after[key].subarray(n, 2 * n),
+        before[key].subarray(n, 2 * n),
+        `${key} of an untouched model`,
+      );
+    }
+    const ta = await a.pop.readState();
+    assertClose(after.params, ta.params, { atol: 1e-4, rtol: 1e-3, what: "params vs twin" });
+    assert.throws(() => b.pop.copyModels([0, 1], [3, 3]), /each target may appear once/);
+    assert.throws(() => b.pop.copyModels([0], [99]), /to\[0\]: must be an integer in \[0, 36\]/);
+  },
+);
