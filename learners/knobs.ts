@@ -6,7 +6,8 @@
  * Row layout (f32 index: field): 0 lr, 1 momentum, 2 beta1, 3 beta2, 4 eps, 5 weightDecay,
  * 6 clipNorm (0 = no clipping), 7 optimizer (0 sgd, 1 momentum, 2 adam, 3 learned, 4
  * learned-per-param), 8 horizon
- * (the learned optimizer's step-fraction feature is steps / horizon; 0 = off), 9..15 reserved (0).
+ * (the learned optimizer's step-fraction feature is steps / horizon; 0 = off), 9 labelSmoothing,
+ * 10 gradTransform (0 none, 1 sign, 2 normalize), 11..15 reserved (0).
  *
  * The learned optimizer (kind 3) is momentum SGD whose learning rate a tiny per-model meta-network
  * scales: lr_eff = lr * exp(clamp(net(features), -4, 4)). Its weights live in a separate (P,
@@ -38,7 +39,14 @@ export const KNOB = {
   clipNorm: 6,
   optimizer: 7,
   horizon: 8,
+  labelSmoothing: 9,
+  gradTransform: 10,
 } as const;
+
+/** Gradient transforms, with their code in the knobs row (clipping is the separate clipNorm). */
+export const GRAD_TRANSFORMS = { none: 0, sign: 1, normalize: 2 } as const;
+/** Gradient transform name: none, sign (elementwise sign), normalize (divide by the global norm). */
+export type GradTransform = keyof typeof GRAD_TRANSFORMS;
 
 /** f32 per learned-optimizer row (one per model). */
 export const LEARNED_STRIDE = 128;
@@ -89,6 +97,10 @@ export interface Knobs {
   clipNorm?: number;
   /** Learned optimizer: steps of a full run, for the step-fraction feature; 0 = off (default 0). */
   horizon?: number;
+  /** Cross-entropy label smoothing epsilon, in [0, 1) (default 0). */
+  labelSmoothing?: number;
+  /** Gradient transform before weight decay and the optimizer (default none). */
+  gradTransform?: GradTransform;
 }
 
 function check(
@@ -127,7 +139,14 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
     weightDecay: k.weightDecay ?? 0,
     clipNorm: k.clipNorm ?? 0,
     horizon: k.horizon ?? 0,
+    labelSmoothing: k.labelSmoothing ?? 0,
   };
+  const transform = k.gradTransform ?? "none";
+  if (!(transform in GRAD_TRANSFORMS)) {
+    throw new RangeError(
+      `Invalid knob ${field}.gradTransform: must be none, sign or normalize: current value is ${transform}`,
+    );
+  }
   check(`${field}.lr`, v.lr, 0, 100);
   check(`${field}.momentum`, v.momentum, 0, 1, false, true);
   check(`${field}.beta1`, v.beta1, 0, 1, false, true);
@@ -136,6 +155,7 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
   check(`${field}.weightDecay`, v.weightDecay, 0, 10);
   check(`${field}.clipNorm`, v.clipNorm, 0, 1e6);
   check(`${field}.horizon`, v.horizon, 0, 1e9);
+  check(`${field}.labelSmoothing`, v.labelSmoothing, 0, 1, false, true);
   row.fill(0);
   row[KNOB.lr] = v.lr;
   row[KNOB.momentum] = v.momentum;
@@ -146,6 +166,8 @@ export function packKnobs(k: Knobs, row: Float32Array, field = "knobs"): void {
   row[KNOB.clipNorm] = v.clipNorm;
   row[KNOB.optimizer] = OPTIMIZERS[opt];
   row[KNOB.horizon] = v.horizon;
+  row[KNOB.labelSmoothing] = v.labelSmoothing;
+  row[KNOB.gradTransform] = GRAD_TRANSFORMS[transform];
 }
 
 /** Packs one Knobs per model (or one shared Knobs) into a (P, KNOB_STRIDE) buffer. */

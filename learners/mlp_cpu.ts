@@ -171,19 +171,26 @@ function sampleLoss(
   tOff: number,
   d: Float64Array | null,
   scale: number,
+  smooth = 0,
 ): number {
   const k = layout.outputs;
   if (layout.loss === "cross_entropy") {
+    // Target (1 - smooth) * onehot(label) + smooth / k (label smoothing).
     let m = -Infinity;
     for (let j = 0; j < k; j++) m = Math.max(m, o[j]!);
     let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(o[j]! - m);
+    let zsum = 0;
+    for (let j = 0; j < k; j++) {
+      sum += Math.exp(o[j]! - m);
+      zsum += o[j]!;
+    }
+    const off = smooth / k;
     if (d) {
       for (let j = 0; j < k; j++) {
-        d[j] = (Math.exp(o[j]! - m) / sum - (j === label ? 1 : 0)) * scale;
+        d[j] = (Math.exp(o[j]! - m) / sum - (j === label ? 1 - smooth : 0) - off) * scale;
       }
     }
-    return Math.log(sum) + m - o[label]!;
+    return Math.log(sum) + m - ((1 - smooth) * o[label]! + off * zsum);
   }
   let loss = 0;
   for (let j = 0; j < k; j++) {
@@ -239,7 +246,8 @@ export function trainStepCpu(
       const label = layout.loss === "cross_entropy"
         ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
         : 0;
-      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B);
+      const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
+      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
       for (let j = 0; j < outputs; j++) deltas[b * actWidth + lastOff + j] = d[j]!;
     }
     // Backward.
@@ -362,6 +370,10 @@ function updateCpu(
   const clip = s.knobs[kb + KNOB.clipNorm]!;
   const kind = s.knobs[kb + KNOB.optimizer]!;
   const scale = clip > 0 && norm > clip ? clip / norm : 1;
+  // Gradient transform: 0 the clipped gradient, 1 its sign, 2 divided by the global norm.
+  const transform = s.knobs[kb + KNOB.gradTransform]!;
+  const gmul = transform === 2 ? 1 / Math.max(norm, 1e-30) : scale;
+  const gt = (g: number) => (transform === 1 ? Math.sign(g) : g * gmul);
   const t = s.steps[p]! + 1;
   const bc1 = 1 - Math.pow(b1, t);
   const bc2 = 1 - Math.pow(b2, t);
@@ -384,7 +396,7 @@ function updateCpu(
     const lrEff = lr * learnedLrScale(s.learned, p * LEARNED_STRIDE, f);
     for (let k = 0; k < paramCount; k++) {
       const w = s.params[base + k]!;
-      const m = mu * s.opt[mBase + k]! + grads[k]! * scale + wd * w;
+      const m = mu * s.opt[mBase + k]! + gt(grads[k]!) + wd * w;
       s.opt[mBase + k] = m;
       s.params[base + k] = w - lrEff * m;
     }
@@ -398,7 +410,7 @@ function updateCpu(
     const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
     for (let k = 0; k < paramCount; k++) {
       const w = s.params[base + k]!;
-      const g = grads[k]! * scale + wd * w;
+      const g = gt(grads[k]!) + wd * w;
       const m = mu * s.opt[mBase + k]! + g;
       s.opt[mBase + k] = m;
       const x = [g, m, w].map((v, i) => c(v * L[q + LEARNED.ppScale + i]!, -8, 8));
@@ -414,7 +426,7 @@ function updateCpu(
   }
   for (let k = 0; k < paramCount; k++) {
     const w = s.params[base + k]!;
-    const g = grads[k]! * scale + wd * w;
+    const g = gt(grads[k]!) + wd * w;
     if (kind === 0) {
       s.params[base + k] = w - lr * g;
     } else if (kind === 1) {

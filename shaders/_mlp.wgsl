@@ -235,28 +235,33 @@ struct SampleLoss {
   best: u32,
 }
 
-// Softmax cross-entropy of one sample (log-sum-exp minus the label's logit) with a one-pass
-// running max; with d != NO_DELTA writes dL/dz * scale to d + j*stride.
-fn ce_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32) -> SampleLoss {
+// Softmax cross-entropy of one sample with a one-pass running max, against the target
+// (1 - smoothing) * onehot(label) + smoothing / k (label smoothing; 0 = plain cross-entropy):
+// log-sum-exp minus the target-weighted logits. With d != NO_DELTA writes dL/dz * scale.
+fn ce_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32, smoothing: f32) -> SampleLoss {
   let k = width(u.L);
   var m = scratch[o];
   var s = 1.0;
   var best = 0u;
+  var zsum = m;
   for (var j = 1u; j < k; j++) {
     let z = scratch[o + j * stride];
     let m2 = max(m, z);
     s = s * exp(m - m2) + exp(z - m2);
     best = select(best, j, z > m);
     m = m2;
+    zsum += z;
   }
   let label = label_of(p, n);
+  let off = smoothing / f32(k);
   if (d != NO_DELTA) {
     for (var j = 0u; j < k; j++) {
       let sm = exp(scratch[o + j * stride] - m) / s;
-      scratch[d + j * stride] = (sm - select(0.0, 1.0, j == label)) * scale;
+      scratch[d + j * stride] = (sm - select(0.0, 1.0 - smoothing, j == label) - off) * scale;
     }
   }
-  return SampleLoss(log(s) + m - scratch[o + label * stride], best);
+  let target_logits = (1.0 - smoothing) * scratch[o + label * stride] + off * zsum;
+  return SampleLoss(log(s) + m - target_logits, best);
 }
 
 // Mean squared error of one sample over its outputs; with d != NO_DELTA writes dL/dz * scale.

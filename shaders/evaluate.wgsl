@@ -52,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (u.lossKind == 0u) {
       for (var b = r; b < nb; b += ROLES) {
         let n = sample_index(p, c, b);
-        let r = ce_loss(p, n, out_row + b, NO_DELTA, u.B, 1.0);
+        let r = ce_loss(p, n, out_row + b, NO_DELTA, u.B, 1.0, 0.0);
         loss_part += r.loss;
         correct += select(0.0, 1.0, r.best == label_of(p, n));
       }

@@ -168,6 +168,11 @@ fn learned_lr_scale(p: u32, f: array<f32, 5>) -> f32 {
   return exp(clamp(out, -4.0, 4.0));
 }
 
+// Transformed gradient: g * mul (clip scale or 1 / norm), or sign(g) for transform 1.
+fn grad_t(g: f32, mul: f32, transform: u32) -> f32 {
+  return select(g * mul, sign(g), transform == 1u);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let m = tid % MPG;
@@ -193,7 +198,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (u.lossKind == 0u) {
     for (var b = r; b < B; b += ROLES) {
       let n = sample_index(p, slot, b);
-      loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B)).loss;
+      loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B), knobs[p * 16u + 9u]).loss;
     }
   } else {
     for (var b = r; b < B; b += ROLES) {
@@ -256,6 +261,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let clip = knobs[kb + 6u];
   let kind = u32(knobs[kb + 7u]);
   let scale = select(1.0, clip / norm, clip > 0.0 && norm > clip);
+  // Gradient transform (knob 10): 0 clipped gradient as is, 1 elementwise sign, 2 divided by
+  // the global norm; applied before weight decay and the optimizer.
+  let transform = u32(knobs[kb + 10u]);
+  let gmul = select(scale, 1.0 / max(norm, 1e-30), transform == 2u);
   let t = f32(steps[p] + 1u);
   let bc1 = 1.0 - pow(b1, t);
   let bc2 = 1.0 - pow(b2, t);
@@ -269,11 +278,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
     let w = params[pb + k];
-    params[pb + k] = w - lr * (scratch[gb + k] * scale + wd * w);
+    params[pb + k] = w - lr * (grad_t(scratch[gb + k], gmul, transform) + wd * w);
   }
   for (var k = r; k < n_momentum; k += ROLES) {
     let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
+    let m1 = mu * opt[mb + k] + grad_t(scratch[gb + k], gmul, transform) + wd * w;
     opt[mb + k] = m1;
     params[pb + k] = w - lr * m1;
   }
@@ -296,7 +305,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
   for (var k = r; k < n_learned; k += ROLES) {
     let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + scratch[gb + k] * scale + wd * w;
+    let m1 = mu * opt[mb + k] + grad_t(scratch[gb + k], gmul, transform) + wd * w;
     opt[mb + k] = m1;
     params[pb + k] = w - lr_learned * m1;
   }
@@ -318,7 +327,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
   for (var k = r; k < n_pp; k += ROLES) {
     let w = params[pb + k];
-    let g = scratch[gb + k] * scale + wd * w;
+    let g = grad_t(scratch[gb + k], gmul, transform) + wd * w;
     let m1 = mu * opt[mb + k] + g;
     opt[mb + k] = m1;
     let xi = clamp(vec3<f32>(g, m1, w) * q_s, vec3<f32>(-8.0), vec3<f32>(8.0));
@@ -328,7 +337,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   for (var k = r; k < n_adam; k += ROLES) {
     let w = params[pb + k];
-    let g = scratch[gb + k] * scale + wd * w;
+    let g = grad_t(scratch[gb + k], gmul, transform) + wd * w;
     let m1 = b1 * opt[mb + k] + (1.0 - b1) * g;
     let m2 = b2 * opt[vb + k] + (1.0 - b2) * g * g;
     opt[mb + k] = m1;

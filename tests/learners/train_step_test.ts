@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CpuBackend } from "../../learners/cpu_backend.ts";
+import { CpuBackend, type CpuPopulation } from "../../learners/cpu_backend.ts";
 import { GpuBackend, type GpuPopulation } from "../../learners/gpu_backend.ts";
 import type { OptimizerKind } from "../../learners/knobs.ts";
 import { mlpLayout } from "../../learners/mlp_layout.ts";
@@ -337,3 +337,85 @@ gpuTest(
     assert.throws(() => b.pop.copyModels([0], [99]), /to\[0\]: must be an integer in \[0, 36\]/);
   },
 );
+
+gpuTest(
+  "train_step matches trainStepCpu() with label smoothing and sign / normalize gradient transforms",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[1]!;
+    const a = setupCase(cpu, c, 81, 2);
+    const b = setupCase(gpu, c, 81, 2);
+    const transforms = ["none", "sign", "normalize"] as const;
+    const optimizers = ["sgd", "momentum", "adam"] as const;
+    const knobs = Array.from({ length: c.spec.size }, (_, p) => ({
+      lr: optimizers[p % 3] === "adam" ? 0.003 : 0.02,
+      optimizer: optimizers[p % 3]!,
+      gradTransform: transforms[Math.floor(p / 3) % 3]!,
+      labelSmoothing: [0, 0.1, 0.3][p % 3]!,
+      weightDecay: p % 2 ? 0.001 : 0,
+    }));
+    a.pop.setKnobs(knobs);
+    b.pop.setKnobs(knobs);
+    const ga = await a.pop.gradients(a.data);
+    const gb = await b.pop.gradients(b.data);
+    assertClose(gb.loss, ga.loss, { ...TOL, what: "smoothed loss" });
+    assertClose(gb.grads, ga.grads, { ...TOL, what: "smoothed gradients" });
+    a.pop.train(a.data, 4);
+    b.pop.train(b.data, 4);
+    const pa = await a.pop.readParams();
+    const pb = await b.pop.readParams();
+    const L = a.pop.layout;
+    for (let p = 0; p < c.spec.size; p++) {
+      const got = pb.subarray(p * L.stride, (p + 1) * L.stride);
+      const want = pa.subarray(p * L.stride, (p + 1) * L.stride);
+      if (knobs[p]!.gradTransform !== "sign") {
+        assertClose(got, want, { atol: 1e-4, rtol: 1e-3, what: `params of model ${p}` });
+        continue;
+      }
+      // sign() is discontinuous at 0: a gradient within rounding of 0 may take the other sign
+      // on the GPU. Allow a few such parameters, each off by at most lr per step taken, twice.
+      let off = 0;
+      for (let i = 0; i < L.paramCount; i++) {
+        const d = Math.abs(got[i]! - want[i]!);
+        if (d > 1e-4 + 1e-3 * Math.abs(want[i]!)) {
+          off++;
+          assert.ok(
+            d <= 2 * 4 * knobs[p]!.lr + 1e-4,
+            `model ${p} param ${i}: ${got[i]} vs ${want[i]}`,
+          );
+        }
+      }
+      assert.ok(off <= Math.ceil(L.paramCount / 1000), `model ${p}: ${off} parameters differ`);
+    }
+  },
+);
+
+Deno.test("trainStepCpu() label smoothing 0 gives plain cross-entropy and > 0 raises the loss of a confident model", async () => {
+  const c = CASES[1]!;
+  const cpu = new CpuBackend();
+  const a = setupCase(cpu, c, 82);
+  a.pop.setKnobs({ lr: 0.1 });
+  const plain = (await a.pop.gradients(a.data)).loss;
+  const e = await a.pop.evaluate(
+    a.data,
+    new Uint32Array(c.spec.size * 9).map((_, i) =>
+      (a.pop as CpuPopulation).state.batchIdx[Math.floor(i / 9) * 9 + (i % 9)]!
+    ),
+  );
+  assertClose(plain, e.loss, {
+    atol: 1e-6,
+    rtol: 1e-6,
+    what: "training loss = eval cross-entropy at smoothing 0",
+  });
+  a.pop.setKnobs({ lr: 0.1, labelSmoothing: 0.5 });
+  const smooth = (await a.pop.gradients(a.data)).loss;
+  assert.ok(smooth.some((v, i) => Math.abs(v - plain[i]!) > 1e-6), "smoothing changes the loss");
+  assert.throws(
+    () => a.pop.setKnobs({ lr: 0.1, labelSmoothing: 1 }),
+    /labelSmoothing: must be in \[0, 1\)/,
+  );
+  assert.throws(
+    () => a.pop.setKnobs({ lr: 0.1, gradTransform: "cube" as never }),
+    /gradTransform: must be none, sign or normalize/,
+  );
+});
