@@ -3,13 +3,18 @@
  * variant: a population of antithetic perturbations theta +- sigma*eps_j of the initialization,
  * pair j adapted to task j of the meta-batch with K SGD steps and scored by its query loss, all
  * 2n models in one dispatch. ES gradient of the adapted query loss:
- * g = sum_j (L(theta + sigma eps_j) - L(theta - sigma eps_j)) eps_j / (2 n sigma), applied with Adam.
+ * g = sum_j (L(theta + sigma eps_j) - L(theta - sigma eps_j)) eps_j / (2 n sigma), applied with Adam,
+ * on a GPU backend in `shaders/meta_es_maml_update.wgsl` (moments on the GPU), elsewhere in its
+ * CPU twin `esMamlUpdateCpu`.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import { evaluateInit, HostAdam, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { GpuMirror, uploadF32 } from "./_meta_kernel.ts";
+import { esGradient, esMamlUpdateCpu, esMamlUpdateGpu } from "./meta_es_maml_update.ts";
 
 /** ES-MAML options besides the knobs. */
 export interface EsMamlOptions {
@@ -17,30 +22,6 @@ export interface EsMamlOptions {
   sigma?: number;
   /** Seed of the perturbations (default 0). */
   seed?: number;
-}
-
-/**
- * Host twin of the antithetic ES gradient: losses (2n) of models (2j: +eps_j, 2j+1: -eps_j),
- * noise (n, count); a non-finite loss is replaced by the largest finite loss of the population.
- */
-export function esGradient(
-  losses: ArrayLike<number>,
-  noise: Float64Array,
-  count: number,
-  sigma: number,
-): Float64Array {
-  const n = losses.length / 2;
-  let worst = -Infinity;
-  for (let i = 0; i < losses.length; i++) {
-    if (Number.isFinite(losses[i]!)) worst = Math.max(worst, losses[i]!);
-  }
-  const fix = (l: number): number => (Number.isFinite(l) ? l : Number.isFinite(worst) ? worst : 0);
-  const g = new Float64Array(count);
-  for (let j = 0; j < n; j++) {
-    const d = (fix(losses[2 * j]!) - fix(losses[2 * j + 1]!)) / (2 * n * sigma);
-    for (let i = 0; i < count; i++) g[i] = g[i]! + d * noise[j * count + i]!;
-  }
-  return g;
 }
 
 /** ES-MAML meta-learner: `ids.length` tasks, one antithetic pair per task. */
@@ -54,7 +35,9 @@ export class EsMaml implements MetaLearner {
   /** Perturbation scale. */
   readonly sigma: number;
   #loop: InnerLoop;
-  #adam: HostAdam;
+  #moments: Float32Array<ArrayBuffer>;
+  #t = 0;
+  #gpu: { theta: GpuMirror; moments: GpuMirror } | null = null;
   #rng: Rng;
 
   /** Starts from `theta` (copied). */
@@ -63,7 +46,7 @@ export class EsMaml implements MetaLearner {
     this.theta = Float32Array.from(theta);
     this.knobs = { ...knobs };
     this.sigma = options.sigma ?? 0.02;
-    this.#adam = new HostAdam(theta.length);
+    this.#moments = new Float32Array(2 * theta.length);
     this.#rng = new Rng(deriveSeed(options.seed ?? 0, "es-maml"));
   }
 
@@ -71,7 +54,7 @@ export class EsMaml implements MetaLearner {
   async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
     const { stride, paramCount } = this.#loop.layout;
     const n = ids.length;
-    const noise = new Float64Array(n * paramCount);
+    const noise = new Float32Array(n * paramCount);
     for (let i = 0; i < noise.length; i++) noise[i] = this.#rng.normal();
     const params = new Float32Array(2 * n * stride);
     const pairIds = new Uint32Array(2 * n);
@@ -88,8 +71,36 @@ export class EsMaml implements MetaLearner {
       steps: this.knobs.innerSteps,
     });
     const ev = await pop.evaluate(pool.data, gathered.query);
-    const g = esGradient(ev.loss, noise, paramCount, this.sigma);
-    this.#adam.step(this.theta, g, this.knobs.metaLr, paramCount);
+    const o = {
+      count: paramCount,
+      pairs: n,
+      sigma: this.sigma,
+      lr: this.knobs.metaLr,
+      t: ++this.#t,
+    };
+    let g: Float64Array;
+    if (pop instanceof GpuPopulation) {
+      const ctx = pop.ctx;
+      this.#gpu ??= {
+        theta: new GpuMirror(ctx, this.theta.length, "es-maml-theta"),
+        moments: new GpuMirror(ctx, 2 * paramCount, "es-maml-moments"),
+      };
+      this.#gpu.theta.write(this.theta);
+      const losses = uploadF32(ctx, ev.loss, "es-maml-losses");
+      const noiseBuf = uploadF32(ctx, noise, "es-maml-noise");
+      await esMamlUpdateGpu(ctx, {
+        losses,
+        noise: noiseBuf,
+        theta: this.#gpu.theta.buffer,
+        moments: this.#gpu.moments.buffer,
+      }, o);
+      await this.#gpu.theta.read(this.theta);
+      losses.destroy();
+      noiseBuf.destroy();
+      g = esGradient(ev.loss, noise, paramCount, this.sigma);
+    } else {
+      g = esMamlUpdateCpu({ losses: ev.loss, noise, theta: this.theta, moments: this.#moments }, o);
+    }
     let loss = 0;
     let acc = 0;
     for (let p = 0; p < 2 * n; p++) (loss += ev.loss[p]!, acc += ev.accuracy[p]!);

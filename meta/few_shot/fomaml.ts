@@ -4,19 +4,18 @@
  * the gradient of the query loss at the adapted weights and apply the meta-batch mean to the
  * initialization (Adam). The K support steps and the query gradient of every task of a meta-batch
  * run in one population: batch slots 0..K-1 hold the support set, slot K the query set, so the
- * gradient after K steps is the query gradient. One readback per iteration.
+ * gradient after K steps is the query gradient. On a GPU backend the Adam meta-update runs in
+ * `shaders/meta_fomaml_update.wgsl` on the query gradients left in the population's scratch buffer,
+ * with Adam's moments kept on the GPU; elsewhere its CPU twin `fomamlUpdateCpu`.
  * @module
  */
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import {
-  evaluateInit,
-  HostAdam,
-  meanRows,
-  type MetaKnobs,
-  type MetaLearner,
-  norm,
-} from "./meta_learner.ts";
+import { evaluateInit, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { scratchStride } from "../../learners/mlp_uniform.ts";
+import { flagRows, GpuMirror } from "./_meta_kernel.ts";
+import { fomamlUpdateCpu, fomamlUpdateGpu } from "./meta_fomaml_update.ts";
 
 /** First-order MAML meta-learner. */
 export class Fomaml implements MetaLearner {
@@ -27,14 +26,16 @@ export class Fomaml implements MetaLearner {
   /** Knobs. */
   readonly knobs: MetaKnobs;
   #loop: InnerLoop;
-  #adam: HostAdam;
+  #moments: Float32Array<ArrayBuffer>;
+  #t = 0;
+  #gpu: { theta: GpuMirror; moments: GpuMirror } | null = null;
 
   /** Starts from `theta` (copied). */
   constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs) {
     this.#loop = loop;
     this.theta = Float32Array.from(theta);
     this.knobs = { ...knobs };
-    this.#adam = new HostAdam(theta.length);
+    this.#moments = new Float32Array(2 * theta.length);
   }
 
   /** One FOMAML meta-iteration; returns the mean query batch loss before the update. */
@@ -47,8 +48,39 @@ export class Fomaml implements MetaLearner {
       querySlot: true,
     });
     const g = await pop.gradients(pool.data);
-    const { mean, used } = meanRows(g.grads, P, stride, paramCount);
-    this.#adam.step(this.theta, mean, this.knobs.metaLr, paramCount);
+    const { mean } = meanRows(g.grads, P, stride, paramCount);
+    const flags = (await pop.readMetrics()).diverged;
+    let used = flags.reduce((a, f) => a + (f ? 0 : 1), 0);
+    const o = {
+      count: paramCount,
+      models: P,
+      rowStride: stride,
+      lr: this.knobs.metaLr,
+      t: ++this.#t,
+      vOffset: this.theta.length,
+    };
+    if (pop instanceof GpuPopulation) {
+      this.#gpu ??= {
+        theta: new GpuMirror(pop.ctx, this.theta.length, "fomaml-theta"),
+        moments: new GpuMirror(pop.ctx, this.#moments.length, "fomaml-moments"),
+      };
+      this.#gpu.theta.write(this.theta);
+      await fomamlUpdateGpu(pop.ctx, {
+        grads: pop.scratch,
+        metrics: pop.metrics,
+        theta: this.#gpu.theta.buffer,
+        moments: this.#gpu.moments.buffer,
+      }, { ...o, rowStride: scratchStride(pop.layout) });
+      await this.#gpu.theta.read(this.theta);
+    } else {
+      const metrics = flagRows([], P, stride, 0, flags);
+      used = fomamlUpdateCpu({
+        grads: g.grads,
+        metrics,
+        theta: this.theta,
+        moments: this.#moments,
+      }, o);
+    }
     let loss = 0;
     let n = 0;
     for (const l of g.loss) if (Number.isFinite(l)) (loss += l, n++);

@@ -5,13 +5,18 @@
  * dL_q/dtheta ~ g_q and dL_q/dalpha ~ -g_q (.) sum_k g_k (the support gradients treated as
  * constants). The fused train kernel has one scalar learning rate per model, so the inner loop
  * runs here as K gradient dispatches for the whole meta-batch (one readback each) with the
- * per-parameter update on the host; alpha is clamped to [0, alphaMax].
+ * per-parameter update on the host; alpha is clamped to [0, alphaMax]. The meta-update (Adam on
+ * theta and alpha) runs in `shaders/meta_sgd_update.wgsl` on a GPU backend, elsewhere in its CPU
+ * twin `metaSgdUpdateCpu`; a model with a non-finite gradient entry is left out of the means.
  * @module
  */
 import type { Population } from "../../learners/backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { HostAdam, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { flagRows, GpuMirror, uploadF32 } from "./_meta_kernel.ts";
+import { metaSgdUpdateCpu, metaSgdUpdateGpu } from "./meta_sgd_update.ts";
 
 /** Meta-SGD meta-learner (first-order). */
 export class MetaSgd implements MetaLearner {
@@ -26,8 +31,9 @@ export class MetaSgd implements MetaLearner {
   /** Upper clamp of alpha (default 10 * innerLr). */
   readonly alphaMax: number;
   #loop: InnerLoop;
-  #adamTheta: HostAdam;
-  #adamAlpha: HostAdam;
+  #moments: Float32Array<ArrayBuffer>;
+  #t = 0;
+  #gpu: { theta: GpuMirror; alpha: GpuMirror; moments: GpuMirror } | null = null;
 
   /** Starts from `theta` (copied) and alpha = innerLr everywhere. */
   constructor(
@@ -41,8 +47,7 @@ export class MetaSgd implements MetaLearner {
     this.knobs = { ...knobs };
     this.alpha = new Float32Array(theta.length).fill(knobs.innerLr);
     this.alphaMax = options.alphaMax ?? 10 * knobs.innerLr;
-    this.#adamTheta = new HostAdam(theta.length);
-    this.#adamAlpha = new HostAdam(theta.length);
+    this.#moments = new Float32Array(4 * loop.layout.paramCount);
   }
 
   /** Host inner step: rows -= alpha (.) grads for every model. */
@@ -98,14 +103,52 @@ export class MetaSgd implements MetaLearner {
     }
     pop.setBatches(query, 1);
     const gq = await pop.gradients(pool.data);
-    const { mean: gTheta } = meanRows(gq.grads, P, stride, paramCount);
-    const prod = new Float32Array(P * stride);
-    for (let i = 0; i < prod.length; i++) prod[i] = -gq.grads[i]! * sumG[i]!;
-    const { mean: gAlpha } = meanRows(prod, P, stride, paramCount);
-    this.#adamTheta.step(this.theta, gTheta, this.knobs.metaLr, paramCount);
-    this.#adamAlpha.step(this.alpha, gAlpha, this.knobs.metaLr * this.knobs.innerLr, paramCount);
-    for (let i = 0; i < paramCount; i++) {
-      this.alpha[i] = Math.min(this.alphaMax, Math.max(0, this.alpha[i]!));
+    const metrics = flagRows([gq.grads, sumG], P, stride, paramCount);
+    const o = {
+      count: paramCount,
+      models: P,
+      rowStride: stride,
+      lr: this.knobs.metaLr,
+      alphaLr: this.knobs.metaLr * this.knobs.innerLr,
+      alphaMax: this.alphaMax,
+      t: ++this.#t,
+    };
+    const data = {
+      queryGrads: gq.grads,
+      supportGradSums: sumG,
+      metrics,
+      theta: this.theta,
+      alpha: this.alpha,
+      moments: this.#moments,
+    };
+    let gTheta: Float64Array;
+    if (pop instanceof GpuPopulation) {
+      const ctx = pop.ctx;
+      this.#gpu ??= {
+        theta: new GpuMirror(ctx, this.theta.length, "meta-sgd-theta"),
+        alpha: new GpuMirror(ctx, this.alpha.length, "meta-sgd-alpha"),
+        moments: new GpuMirror(ctx, this.#moments.length, "meta-sgd-moments"),
+      };
+      this.#gpu.theta.write(this.theta);
+      this.#gpu.alpha.write(this.alpha);
+      const temps = [gq.grads, sumG, metrics].map((a, k) => uploadF32(ctx, a, `meta-sgd-in${k}`));
+      await metaSgdUpdateGpu(ctx, {
+        queryGrads: temps[0]!,
+        supportGradSums: temps[1]!,
+        metrics: temps[2]!,
+        theta: this.#gpu.theta.buffer,
+        alpha: this.#gpu.alpha.buffer,
+        moments: this.#gpu.moments.buffer,
+      }, o);
+      await this.#gpu.theta.read(this.theta);
+      await this.#gpu.alpha.read(this.alpha);
+      for (const b of temps) b.destroy();
+      gTheta = metaSgdUpdateCpu(
+        { ...data, theta: this.theta.slice(), alpha: this.alpha.slice(), moments: this.#moments },
+        o,
+      );
+    } else {
+      gTheta = metaSgdUpdateCpu(data, o);
     }
     let loss = 0;
     for (const l of gq.loss) loss += l;

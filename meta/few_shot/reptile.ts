@@ -2,29 +2,17 @@
  * Reptile (Nichol, Achiam and Schulman, "On First-Order Meta-Learning Algorithms", 2018): adapt
  * a copy of the initialization to each task of a meta-batch with K SGD steps, then move the
  * initialization toward the adapted weights: theta += metaLr * mean_t(theta_t' - theta).
- * The K inner steps of every task run as one population in one submit; one readback per iteration.
+ * The K inner steps of every task run as one population in one submit. On a GPU backend the
+ * meta-update runs in `shaders/meta_reptile_update.wgsl` on the population's parameter buffer (no
+ * readback of the adapted rows; theta, one row, goes up and comes back); elsewhere its CPU twin.
  * @module
  */
+import { GpuPopulation } from "../../learners/gpu_backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { evaluateInit, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
-
-/** Host twin of the Reptile meta-update: theta += metaLr * (mean of finite adapted rows - theta). */
-export function reptileUpdate(
-  theta: Float32Array,
-  adapted: Float32Array,
-  P: number,
-  stride: number,
-  metaLr: number,
-  count = stride,
-): { updateNorm: number; used: number } {
-  const { mean, used } = meanRows(adapted, P, stride, count);
-  if (used === 0) return { updateNorm: 0, used };
-  const delta = new Float64Array(count);
-  for (let i = 0; i < count; i++) delta[i] = metaLr * (mean[i]! - theta[i]!);
-  for (let i = 0; i < count; i++) theta[i] = theta[i]! + delta[i]!;
-  return { updateNorm: norm(delta), used };
-}
+import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import { flagRows, GpuMirror } from "./_meta_kernel.ts";
+import { reptileUpdateCpu, reptileUpdateGpu } from "./meta_reptile_update.ts";
 
 /** Reptile meta-learner. */
 export class Reptile implements MetaLearner {
@@ -35,6 +23,7 @@ export class Reptile implements MetaLearner {
   /** Knobs (metaLr is the interpolation step epsilon). */
   readonly knobs: MetaKnobs;
   #loop: InnerLoop;
+  #gpuTheta: GpuMirror | null = null;
 
   /** Starts from `theta` (copied). */
   constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs) {
@@ -51,9 +40,22 @@ export class Reptile implements MetaLearner {
       lr: this.knobs.innerLr,
       steps: this.knobs.innerSteps,
     });
-    const adapted = await pop.readParams();
-    const r = reptileUpdate(this.theta, adapted, P, stride, this.knobs.metaLr, paramCount);
-    return { update_norm: r.updateNorm, tasks_used: r.used };
+    const before = Float64Array.from(this.theta.subarray(0, paramCount));
+    const o = { count: paramCount, models: P, rowStride: stride, metaLr: this.knobs.metaLr };
+    const flags = (await pop.readMetrics()).diverged;
+    let used = flags.reduce((a, f) => a + (f ? 0 : 1), 0);
+    if (pop instanceof GpuPopulation) {
+      this.#gpuTheta ??= new GpuMirror(pop.ctx, this.theta.length, "reptile-theta");
+      this.#gpuTheta.write(this.theta);
+      const b = { adapted: pop.params, metrics: pop.metrics, theta: this.#gpuTheta.buffer };
+      await reptileUpdateGpu(pop.ctx, b, o);
+      await this.#gpuTheta.read(this.theta);
+    } else {
+      const metrics = flagRows([], P, stride, 0, flags);
+      used = reptileUpdateCpu({ adapted: await pop.readParams(), metrics, theta: this.theta }, o);
+    }
+    for (let i = 0; i < paramCount; i++) before[i] = this.theta[i]! - before[i]!;
+    return { update_norm: norm(before), tasks_used: used };
   }
 
   /** Adapts from theta with SGD at innerLr. */

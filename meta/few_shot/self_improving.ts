@@ -5,7 +5,8 @@
  *
  * - level 1 (PBT over M members, each with its own initialization, inner lr, inner steps and
  *   meta lr): every `interval_g` iterations the bottom quarter of group g copies parameters,
- *   optimizer state and knobs of a top-quarter member (exploit, a host copy of the member's rows)
+ *   optimizer state and knobs of a top-quarter member (exploit: the member's row of `store` is
+ *   copied on the device with `Population.copyModels`, bit-exact)
  *   and perturbs the knobs (explore, scale `sigma_g`); the inner-step change is directed by the
  *   performance analyzer (overfitting: fewer steps, underfitting: more);
  * - level 2 (recursion): every `level2Interval` iterations the group whose fitness rose least copies
@@ -23,14 +24,16 @@ import { deriveSeed, Rng } from "../../core/rng.ts";
 import { PerformanceSchedule } from "../../learners/tasks/difficulty_schedule.ts";
 import { TaskSampler } from "../../learners/tasks/task_sampler.ts";
 import type { EpisodePool } from "./episode_pool.ts";
-import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 import { evaluateInit, HostAdam, meanRows, type MetaKnobs, norm } from "./meta_learner.ts";
 import { ExperienceReplay } from "./mirror_mind/experience_replay.ts";
 import { GradientMonitor } from "./mirror_mind/gradient_monitor.ts";
 import { analyzeFitMean, type FitVerdict } from "./mirror_mind/performance_analyzer.ts";
 import { PlateauScheduler } from "./mirror_mind/plateau_scheduler.ts";
 import { exploitPairs, perturbInt, perturbLog, type StrategyChange } from "./pbt.ts";
-import { reptileUpdate } from "./reptile.ts";
+import { reptileUpdateCpu } from "./meta_reptile_update.ts";
+import { flagRows } from "./_meta_kernel.ts";
+import type { Population } from "../../learners/backend.ts";
 
 /** Options of `SelfImprovingSystem`. */
 export interface SelfImprovingOptions {
@@ -104,6 +107,11 @@ export class SelfImprovingSystem {
   readonly changes: StrategyChange[] = [];
   /** Gradient monitor of the meta-gradients (or Reptile update norms). */
   readonly monitor: GradientMonitor = new GradientMonitor({ explode: 50 });
+  /**
+   * The members' initializations, one model per member (row m is member m's theta): the device
+   * copy that the exploit step copies; `Member.theta` mirrors it.
+   */
+  readonly store: Population;
   #loop: InnerLoop;
   #o: Required<Omit<SelfImprovingOptions, "knobs">>;
   #rng: Rng;
@@ -151,6 +159,8 @@ export class SelfImprovingSystem {
       group: m % this.#o.groups,
       verdict: "ok" as FitVerdict,
     }));
+    this.store = loop.backend.createPopulation({ size: this.#o.members, ...loop.spec });
+    this.store.writeParams(tileParams(theta, this.#o.members, loop.layout.stride));
     this.groups = Array.from({ length: this.#o.groups }, () => ({
       sigma: this.#o.sigma,
       interval: this.#o.interval,
@@ -223,6 +233,8 @@ export class SelfImprovingSystem {
     const M = this.members.length;
     const T = ids.length;
     const P = M * T;
+    const stored = await this.store.readParams();
+    this.members.forEach((m, i) => m.theta.set(stored.subarray(i * stride, (i + 1) * stride)));
     const params = new Float32Array(P * stride);
     const allIds = new Uint32Array(P);
     const lrs = new Float64Array(P);
@@ -246,6 +258,7 @@ export class SelfImprovingSystem {
     const q = await pop.evaluate(pool.data, gathered.query);
     const s = await pop.evaluate(pool.data, gathered.support);
     const rows = fomaml ? (await pop.gradients(pool.data)).grads : await pop.readParams();
+    const flags = flagRows([], P, stride, 0, (await pop.readMetrics()).diverged);
     const lrScale = this.#scheduler.lr;
     let sumAcc = 0;
     for (let m = 0; m < M; m++) {
@@ -270,15 +283,16 @@ export class SelfImprovingSystem {
         gNorm = norm(mean, paramCount);
         mem.adam.step(mem.theta, mean, mem.knobs.metaLr * lrScale, paramCount);
       } else {
-        gNorm = reptileUpdate(
-          mem.theta,
-          block,
-          T,
-          stride,
-          Math.min(1, mem.knobs.metaLr * lrScale),
-          paramCount,
-        )
-          .updateNorm;
+        const before = Float64Array.from(mem.theta.subarray(0, paramCount));
+        reptileUpdateCpu({ adapted: rows, metrics: flags, theta: mem.theta }, {
+          count: paramCount,
+          models: T,
+          first: m * T,
+          rowStride: stride,
+          metaLr: Math.min(1, mem.knobs.metaLr * lrScale),
+        });
+        for (let i = 0; i < paramCount; i++) before[i] = mem.theta[i]! - before[i]!;
+        gNorm = norm(before);
       }
       const health = this.monitor.observe(gNorm);
       if (health === "exploding" || health === "non-finite") {
@@ -329,6 +343,9 @@ export class SelfImprovingSystem {
         to: sch.lr,
       });
     }
+    const next = new Float32Array(M * stride);
+    this.members.forEach((m, i) => next.set(m.theta.subarray(0, stride), i * stride));
+    this.store.writeParams(next);
     this.#iteration++;
     this.#pbt();
     const b = this.members[this.best()]!;
@@ -343,10 +360,14 @@ export class SelfImprovingSystem {
     };
   }
 
-  /** Copies member `source` into `target` (parameters, optimizer state, knobs, fitness) and logs it. */
+  /**
+   * Copies member `source` into `target` (parameters, optimizer state, knobs, fitness) and logs it:
+   * the parameter row on the device (`store.copyModels`), its host mirror, knobs and Adam state.
+   */
   exploit(target: number, source: number): void {
     const t = this.members[target]!;
     const s = this.members[source]!;
+    this.store.copyModels([source], [target]);
     t.theta.set(s.theta);
     t.adam = s.adam.clone();
     t.knobs = { ...s.knobs };

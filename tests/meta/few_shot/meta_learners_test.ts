@@ -20,7 +20,7 @@ import {
   type MetaLearner,
   MetaSgd,
   Reptile,
-  reptileUpdate,
+  reptileUpdateCpu,
   SelfImprovingSystem,
   tileParams,
 } from "../../../meta/few_shot/mod.ts";
@@ -105,12 +105,18 @@ Deno.test("Fomaml is deterministic: the same seed gives a bit-identical initiali
   assert.deepEqual(await run(), await run());
 });
 
-Deno.test("reptileUpdate moves theta by metaLr toward the mean of finite adapted rows", () => {
+Deno.test("reptileUpdateCpu moves theta by metaLr toward the mean of unquarantined rows", () => {
   const theta = Float32Array.from([1, 2, 0, 0]);
-  const adapted = Float32Array.from([3, 2, 0, 0, 5, 6, 0, 0, NaN, 1, 0, 0]);
-  const r = reptileUpdate(theta, adapted, 3, 4, 0.5, 2);
+  const adapted = Float32Array.from([3, 2, 0, 0, 5, 6, 0, 0, 9, 1, 0, 0]);
+  const metrics = Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0]); // model 2 quarantined
+  const used = reptileUpdateCpu({ adapted, metrics, theta }, {
+    count: 2,
+    models: 3,
+    rowStride: 4,
+    metaLr: 0.5,
+  });
   assert.deepEqual(Array.from(theta), [2.5, 3, 0, 0]); // mean (4, 4): 1 + 0.5*3, 2 + 0.5*2
-  assert.equal(r.used, 2);
+  assert.equal(used, 2);
 });
 
 Deno.test("esGradient of a linear loss estimates its gradient (antithetic pairs)", () => {
@@ -148,6 +154,12 @@ Deno.test("SelfImprovingSystem.exploit copies parameters and knobs bit-exact and
   assert.deepEqual(new Uint8Array(dst.theta.buffer), new Uint8Array(src.theta.buffer));
   assert.deepEqual(dst.knobs, src.knobs);
   assert.notEqual(dst.knobs, src.knobs); // a copy, not shared
+  const stride = loop.layout.stride;
+  const stored = await sys.store.readParams();
+  assert.deepEqual(
+    new Uint8Array(stored.slice(0, stride).buffer),
+    new Uint8Array(stored.slice(stride, 2 * stride).buffer),
+  ); // the device row was copied too
   assert.deepEqual(sys.changes.at(-1), {
     iteration: 1,
     level: 1,

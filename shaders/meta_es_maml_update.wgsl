@@ -1,0 +1,70 @@
+// meta_es_maml_update: the ES-MAML meta-update (Song et al. 2020), zero-order, antithetic: the ES
+// gradient g = sum_j (f(2j) - f(2j + 1)) eps_j / (2 pairs sigma) of the adapted query losses f of the
+// models theta + sigma eps_j (2j) and theta - sigma eps_j (2j + 1), a non-finite loss replaced by the
+// largest finite one (0 when none), then an Adam step on theta as in meta_fomaml_update.
+// CPU twin: esMamlUpdateCpu in meta/few_shot/meta_es_maml_update.ts.
+// Bindings: 0 losses (2 pairs) f32 read; 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
+//           thetaOffset); 3 moments f32 rw (m from momentOffset, v from momentOffset + vOffset);
+//           4 params uniform.
+// One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
+
+struct Params {
+  n: u32,
+  pairs: u32,
+  thetaOffset: u32,
+  momentOffset: u32,
+  vOffset: u32,
+  gridX: u32,
+  sigma: f32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  c1: f32,
+  c2: f32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> losses: array<f32>;
+@group(0) @binding(1) var<storage, read> noise: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> moments: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.gridX * 64u;
+  if (i >= params.n) { return; }
+  var worst = 0.0;
+  var any = false;
+  for (var k = 0u; k < 2u * params.pairs; k++) {
+    let l = losses[k];
+    if (finite(l) && (!any || l > worst)) {
+      worst = l;
+      any = true;
+    }
+  }
+  var g = 0.0;
+  for (var j = 0u; j < params.pairs; j++) {
+    var lp = losses[2u * j];
+    var lm = losses[2u * j + 1u];
+    if (!finite(lp)) { lp = worst; }
+    if (!finite(lm)) { lm = worst; }
+    g += (lp - lm) / (2.0 * f32(params.pairs) * params.sigma) * noise[j * params.n + i];
+  }
+  if (!finite(g)) { g = 0.0; }
+  let mi = params.momentOffset + i;
+  let vi = mi + params.vOffset;
+  let m1 = params.beta1 * moments[mi] + (1.0 - params.beta1) * g;
+  let v1 = params.beta2 * moments[vi] + (1.0 - params.beta2) * g * g;
+  moments[mi] = m1;
+  moments[vi] = v1;
+  let ti = params.thetaOffset + i;
+  theta[ti] = theta[ti] - params.lr * (m1 / params.c1) / (sqrt(v1 / params.c2) + params.eps);
+}

@@ -1,0 +1,64 @@
+// meta_fomaml_update: the first-order MAML meta-update (Finn et al. 2017, section 5.2): an Adam step
+// (Kingma and Ba 2015) on theta from the mean query gradient of a meta-batch,
+// g = mean over used models of grads, a non-finite g counting as 0;
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; theta -= lr (m / c1) / (sqrt(v / c2) + eps),
+// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when metrics[m * 4 + 2] != 0.
+// CPU twin: fomamlUpdateCpu in meta/few_shot/meta_fomaml_update.ts.
+// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
+//           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
+//           momentOffset + vOffset); 4 params uniform.
+// One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
+
+struct Params {
+  n: u32,
+  models: u32,
+  first: u32,
+  rowStride: u32,
+  thetaOffset: u32,
+  momentOffset: u32,
+  vOffset: u32,
+  gridX: u32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  c1: f32,
+  c2: f32,
+  pad0: u32,
+  pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> grads: array<f32>;
+@group(0) @binding(1) var<storage, read> metrics: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(3) var<storage, read_write> moments: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.gridX * 64u;
+  if (i >= params.n) { return; }
+  var sum = 0.0;
+  var used = 0u;
+  for (var p = 0u; p < params.models; p++) {
+    let m = params.first + p;
+    if (metrics[m * 4u + 2u] != 0.0) { continue; }
+    sum += grads[m * params.rowStride + i];
+    used++;
+  }
+  var g = 0.0;
+  if (used > 0u) { g = sum / f32(used); }
+  if (!finite(g)) { g = 0.0; }
+  let mi = params.momentOffset + i;
+  let vi = mi + params.vOffset;
+  let m1 = params.beta1 * moments[mi] + (1.0 - params.beta1) * g;
+  let v1 = params.beta2 * moments[vi] + (1.0 - params.beta2) * g * g;
+  moments[mi] = m1;
+  moments[vi] = v1;
+  let ti = params.thetaOffset + i;
+  theta[ti] = theta[ti] - params.lr * (m1 / params.c1) / (sqrt(v1 / params.c2) + params.eps);
+}

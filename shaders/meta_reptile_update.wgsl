@@ -1,0 +1,41 @@
+// meta_reptile_update: the Reptile meta-update (Nichol et al. 2018) of an initialization theta from
+// the adapted parameters of a meta-batch: theta += metaLr * (mean over used models of adapted - theta).
+// A model is skipped when its quarantine flag metrics[m * 4 + 2] is not 0; with none used, theta stays.
+// CPU twin: reptileUpdateCpu in meta/few_shot/meta_reptile_update.ts.
+// Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
+//           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params uniform.
+// Models first .. first + models - 1 are the meta-batch. One invocation per parameter index i < n;
+// dispatch: ceil(n / 64) workgroups of 64 (2-D grid of width gridX).
+
+struct Params {
+  n: u32,
+  models: u32,
+  first: u32,
+  rowStride: u32,
+  thetaOffset: u32,
+  gridX: u32,
+  metaLr: f32,
+  pad0: u32,
+}
+
+@group(0) @binding(0) var<storage, read> adapted: array<f32>;
+@group(0) @binding(1) var<storage, read> metrics: array<f32>;
+@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.gridX * 64u;
+  if (i >= params.n) { return; }
+  var sum = 0.0;
+  var used = 0u;
+  for (var p = 0u; p < params.models; p++) {
+    let m = params.first + p;
+    if (metrics[m * 4u + 2u] != 0.0) { continue; }
+    sum += adapted[m * params.rowStride + i];
+    used++;
+  }
+  if (used == 0u) { return; }
+  let t = theta[params.thetaOffset + i];
+  theta[params.thetaOffset + i] = t + params.metaLr * (sum / f32(used) - t);
+}

@@ -1,0 +1,74 @@
+// meta_sgd_update: the first-order Meta-SGD meta-update (Li et al. 2017): with the query gradient
+// gq and the sum of the K support gradients gs of each model at its adapted weights,
+// g_theta = mean over used models of gq, g_alpha = mean over used models of -gq * gs (non-finite
+// means count as 0); Adam steps on theta (lr) and on the per-parameter inner rates alpha (alphaLr),
+// as in meta_fomaml_update, with the same t; then alpha is clamped to [0, alphaMax].
+// A model is skipped when metrics[m * 4 + 2] != 0.
+// CPU twin: metaSgdUpdateCpu in meta/few_shot/meta_sgd_update.ts.
+// Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
+//           2 metrics (rows, 4) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
+//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params uniform.
+// One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
+
+struct Params {
+  n: u32,
+  models: u32,
+  rowStride: u32,
+  gridX: u32,
+  lr: f32,
+  alphaLr: f32,
+  alphaMax: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  c1: f32,
+  c2: f32,
+}
+
+@group(0) @binding(0) var<storage, read> queryGrads: array<f32>;
+@group(0) @binding(1) var<storage, read> supportGradSums: array<f32>;
+@group(0) @binding(2) var<storage, read> metrics: array<f32>;
+@group(0) @binding(3) var<storage, read_write> theta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
+@group(0) @binding(5) var<storage, read_write> moments: array<f32>;
+@group(0) @binding(6) var<uniform> params: Params;
+
+fn finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * params.gridX * 64u;
+  if (i >= params.n) { return; }
+  var sumT = 0.0;
+  var sumA = 0.0;
+  var used = 0u;
+  for (var p = 0u; p < params.models; p++) {
+    if (metrics[p * 4u + 2u] != 0.0) { continue; }
+    let q = queryGrads[p * params.rowStride + i];
+    sumT += q;
+    sumA += -q * supportGradSums[p * params.rowStride + i];
+    used++;
+  }
+  var gT = 0.0;
+  var gA = 0.0;
+  if (used > 0u) {
+    gT = sumT / f32(used);
+    gA = sumA / f32(used);
+  }
+  if (!finite(gT)) { gT = 0.0; }
+  if (!finite(gA)) { gA = 0.0; }
+  let n = params.n;
+  let mT = params.beta1 * moments[i] + (1.0 - params.beta1) * gT;
+  let vT = params.beta2 * moments[n + i] + (1.0 - params.beta2) * gT * gT;
+  let mA = params.beta1 * moments[2u * n + i] + (1.0 - params.beta1) * gA;
+  let vA = params.beta2 * moments[3u * n + i] + (1.0 - params.beta2) * gA * gA;
+  moments[i] = mT;
+  moments[n + i] = vT;
+  moments[2u * n + i] = mA;
+  moments[3u * n + i] = vA;
+  theta[i] = theta[i] - params.lr * (mT / params.c1) / (sqrt(vT / params.c2) + params.eps);
+  let a = alpha[i] - params.alphaLr * (mA / params.c1) / (sqrt(vA / params.c2) + params.eps);
+  alpha[i] = min(params.alphaMax, max(0.0, a));
+}
