@@ -19,6 +19,7 @@ import {
 } from "../core/experiment.ts";
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
+import { loadStrategies } from "../meta/meta_evolution.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -48,6 +49,8 @@ Options:
                     experiment's config, usually auto)
   --scale S         smoke | default | full (default default)
   --quiet           no progress output
+  --strategies FILE strategies.json from an evolve run: the evolve experiment runs base
+                    evolution with its universal best on the held-out tasks (no meta-training)
   --resume RUN_DIR  continue a run (killed at any point) from its last checkpoint; it ends with
                     the same results as a run never interrupted
   -h, --help        this help`;
@@ -78,6 +81,7 @@ async function trainCommand(args: string[]): Promise<number> {
       scale: { type: "string", default: "default" },
       quiet: { type: "boolean", default: false },
       resume: { type: "string" },
+      strategies: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -100,6 +104,7 @@ async function trainCommand(args: string[]): Promise<number> {
   const experiments = positionals.length > 0
     ? positionals.map((n) => getExperiment(n))
     : listExperiments();
+  if (values.strategies !== undefined) await checkStrategies(values.strategies, experiments);
   const fileConfig = values.config ? await readConfigFile(values.config) : undefined;
   // Validate every experiment's config before running any of them (nothing is written on error).
   const plans = experiments.map((exp) => {
@@ -119,6 +124,10 @@ async function trainCommand(args: string[]): Promise<number> {
     // --backend overrides the config; without it each experiment uses its config's backend
     // (default auto, or the CPU twins where an experiment measured them faster).
     if (values.backend !== undefined) raw.backend = values.backend;
+    // --strategies sets the evolve experiment's `strategies` field (a learned strategy file).
+    if (values.strategies !== undefined && exp.name === "evolve") {
+      raw.strategies = values.strategies;
+    }
     return { exp, raw };
   });
   if (fileConfig !== undefined && experiments.length > 1) {
@@ -149,6 +158,30 @@ async function trainCommand(args: string[]): Promise<number> {
     printOutcome(exp.name, outcome.dir, outcome.summary);
   }
   return 0;
+}
+
+/** Checks a --strategies file before anything runs: readable, valid, and an evolve run asked for. */
+async function checkStrategies(path: string, experiments: { name: string }[]): Promise<void> {
+  if (!experiments.some((e) => e.name === "evolve")) {
+    throw new UsageError(
+      `Invalid --strategies: only the evolve experiment takes a strategies file: current experiments are ${
+        experiments.map((e) => e.name).join(", ")
+      }`,
+    );
+  }
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new UsageError(`Invalid --strategies: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    loadStrategies(text);
+  } catch (e) {
+    throw new UsageError(
+      `Invalid --strategies: ${path}: ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
 }
 
 /** Continues the run in `dir` from its last checkpoint (its experiment, config and seed). */

@@ -27,7 +27,7 @@ import {
   statsCpu,
 } from "./evolution_cpu.ts";
 import { packGenomeTable, type StrategyGenome } from "./evolution_genome.ts";
-import { EvolveGpu } from "./evolution_kernels.ts";
+import { EvolveGpu, USER_OBJECTIVE_MAXD, type UserObjectiveWgsl } from "./evolution_kernels.ts";
 import { GpuBackend, GpuPopulation } from "./gpu_backend.ts";
 import { LOOP_BUDGET } from "./loop_budget.ts";
 import { initStd } from "./mlp_cpu.ts";
@@ -71,13 +71,34 @@ export function pointBlocks(dim: number, initScale: number): ParamBlock[] {
   return out;
 }
 
+/**
+ * A user's black-box objective (minimized): a WGSL body of
+ * `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32` compiled into the
+ * objective kernel, and optionally its CPU twin for the CPU backend. The point is not shifted or
+ * rotated.
+ */
+export interface UserObjective extends UserObjectiveWgsl {
+  /** Marks a user objective. */
+  kind: "user";
+  /** Dimension, in [1, USER_OBJECTIVE_MAXD]. */
+  dim: number;
+  /** CPU twin (required on the CPU backend). */
+  cpu?: (x: Float32Array, dim: number) => number;
+}
+
 /** Packs objectives into the task table that evolve_objective.wgsl reads. */
-export function packObjectiveTasks(objectives: readonly Objective[]): Float32Array<ArrayBuffer> {
+export function packObjectiveTasks(
+  objectives: readonly (Objective | UserObjective)[],
+): Float32Array<ArrayBuffer> {
   let n = 4 * objectives.length;
-  for (const o of objectives) n += o.dim + o.dim * o.dim;
+  for (const o of objectives) if (!("body" in o)) n += o.dim + o.dim * o.dim;
   const out = new Float32Array(Math.max(4, n));
   let off = 4 * objectives.length;
   objectives.forEach((o, t) => {
+    if ("body" in o) {
+      out.set([4, o.dim, off, off], 4 * t);
+      return;
+    }
     out.set([OBJECTIVE_NAMES.indexOf(o.name), o.dim, off, off + o.dim], 4 * t);
     out.set(o.optimum, off);
     out.set(o.rotation, off + o.dim);
@@ -106,7 +127,12 @@ export interface EvolutionSpec {
 
 /** Where fitness comes from. */
 export type FitnessSource =
-  | { kind: "objective"; objectives: readonly Objective[]; segTask: readonly number[] }
+  | {
+    kind: "objective";
+    /** Built-in objectives and at most one distinct user objective. */
+    objectives: readonly (Objective | UserObjective)[];
+    segTask: readonly number[];
+  }
   | {
     kind: "neural";
     population: Population;
@@ -125,6 +151,15 @@ export interface EvolutionResult {
   seconds: number;
   /** Submits to the GPU queue (0 on the CPU). */
   submits: number;
+  /** Seconds spent encoding and submitting work (host side; 0 on the CPU). */
+  submitSeconds: number;
+  /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping (0 on the CPU). */
+  waitSeconds: number;
+}
+
+function userObjectiveOf(f: FitnessSource): UserObjective | undefined {
+  if (f.kind !== "objective") return undefined;
+  return f.objectives.find((o): o is UserObjective => "body" in o);
 }
 
 function validateSpec(spec: EvolutionSpec, P: number, D: number): void {
@@ -232,6 +267,19 @@ export async function runEvolution(
         }: current length is ${initParams?.length}`,
       );
     }
+    const users = new Set(fitness.objectives.filter((o) => "body" in o));
+    if (users.size > 1) {
+      throw new RangeError(
+        `Cannot run objective evolution as one run takes at most one user objective: current count is ${users.size}`,
+      );
+    }
+    for (const u of users) {
+      if (!Number.isInteger(u.dim) || u.dim < 1 || u.dim > USER_OBJECTIVE_MAXD) {
+        throw new RangeError(
+          `Cannot run a user objective as dim must be an integer in [1, ${USER_OBJECTIVE_MAXD}]: current value is ${u.dim}`,
+        );
+      }
+    }
     if (fitness.segTask.length !== spec.genomes.length) {
       throw new RangeError(
         `Cannot run objective evolution as segTask must have one entry per segment (${spec.genomes.length}): current length is ${fitness.segTask.length}`,
@@ -267,15 +315,22 @@ export async function runEvolution(
       }
       external = { params: pop.params, metrics: pop.metrics, knobs: pop.knobs };
     }
-    const gpu = await EvolveGpu.create(ctx, dims, { tasksLength: tasks.length, external });
+    const gpu = await EvolveGpu.create(ctx, dims, {
+      tasksLength: tasks.length,
+      external,
+      userObjective: userObjectiveOf(fitness),
+    });
     let awaits = 0;
     let submits = 0;
+    let submitSeconds = 0;
+    let waitSeconds = 0;
     try {
       gpu.upload({ genome, blocks, tasks, segTask, clock: new Uint32Array(4) });
       if (fitness.kind === "objective") gpu.upload({ params: initParams! });
       const dev = ctx.device;
       for (let g0 = 0; g0 < G; g0 += readEvery) {
         const g1 = Math.min(G, g0 + readEvery);
+        const ts = performance.now();
         let enc = dev.createCommandEncoder({ label: "evolve" });
         for (let g = g0; g < g1; g++) {
           if (fitness.kind === "neural") {
@@ -317,15 +372,25 @@ export async function runEvolution(
         }
         dev.queue.submit([enc.finish()]);
         submits++;
+        const tw = performance.now();
+        submitSeconds += (tw - ts) / 1000;
         // One readback per readEvery generations: the history rows of these generations.
         const rows = (await gpu.read("history", g1 * dims.S * HIST)) as Float32Array;
+        waitSeconds += (performance.now() - tw) / 1000;
         awaits++;
         history.set(rows.subarray(g0 * dims.S * HIST, g1 * dims.S * HIST), g0 * dims.S * HIST);
       }
     } finally {
       gpu.destroy();
     }
-    return { history, awaits, seconds: (performance.now() - t0) / 1000, submits };
+    return {
+      history,
+      awaits,
+      seconds: (performance.now() - t0) / 1000,
+      submits,
+      submitSeconds,
+      waitSeconds,
+    };
   }
 
   // CPU twins on host arrays (a CpuPopulation's arrays for neural runs).
@@ -358,7 +423,7 @@ export async function runEvolution(
         pop.train(fitness.data, 1);
       }
       neuralFitnessCpu(dims, a);
-    } else objectiveFitnessCpu(dims, a);
+    } else objectiveFitnessCpu(dims, a, userObjectiveOf(fitness)?.cpu);
     shapeCpu(dims, a);
     statsCpu(dims, a);
     if (g < G - 1) {
@@ -369,5 +434,12 @@ export async function runEvolution(
     a.clock[0] = a.clock[0]! + 1;
   }
   history.set(a.history);
-  return { history, awaits: 0, seconds: (performance.now() - t0) / 1000, submits: 0 };
+  return {
+    history,
+    awaits: 0,
+    seconds: (performance.now() - t0) / 1000,
+    submits: 0,
+    submitSeconds: 0,
+    waitSeconds: 0,
+  };
 }

@@ -157,8 +157,15 @@ function counter(gen: number, purpose: number): number {
   return (gen * 16 + purpose) >>> 0;
 }
 
-/** Twin of evolve_objective.wgsl. */
-export function objectiveFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
+/**
+ * Twin of evolve_objective.wgsl; `user` is the CPU twin of a user objective (task kind 4), given
+ * the point's first `dim` coordinates.
+ */
+export function objectiveFitnessCpu(
+  d: EvolveDims,
+  a: EvolveArrays,
+  user?: (x: Float32Array, dim: number) => number,
+): void {
   const t4 = a.tasks;
   for (let p = 0; p < d.P; p++) {
     const t = a.segTask[Math.floor(p / d.M)]!;
@@ -175,7 +182,12 @@ export function objectiveFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
       return acc;
     };
     let f = 0;
-    if (kind === 2) {
+    if (kind === 4) {
+      if (!user) {
+        throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
+      }
+      f = user(a.params.slice(x0, x0 + dim), dim);
+    } else if (kind === 2) {
       if (dim === 1) {
         const v = z(0);
         f = v * v;

@@ -48,6 +48,27 @@ const SOURCES: Record<EvolveKernel, string> = {
   tick: tickWgsl,
 };
 
+/** Largest dimension of a user objective (MAXD in evolve_objective.wgsl). */
+export const USER_OBJECTIVE_MAXD = 64;
+
+/** Signature line of a user objective; the user writes the body that follows it. */
+export const USER_OBJECTIVE_SIGNATURE =
+  "fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32 {";
+
+/** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
+export interface UserObjectiveWgsl {
+  /** Body of `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32`. */
+  body: string;
+  /** File name in compile errors (default "user_objective.wgsl"). */
+  file?: string;
+}
+
+function hashText(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16);
+}
+
 /** Buffers owned elsewhere that the evolution may use instead of its own (a population's). */
 export interface ExternalBuffers {
   /** (P, stride) parameters, e.g. GpuPopulation.params. */
@@ -149,19 +170,36 @@ export class EvolveGpu {
   static async create(
     ctx: GpuContext,
     dims: EvolveDims,
-    options: { tasksLength?: number; external?: ExternalBuffers } = {},
+    options: {
+      tasksLength?: number;
+      external?: ExternalBuffers;
+      /** A user objective compiled into the objective kernel (task kind 4). */
+      userObjective?: UserObjectiveWgsl;
+    } = {},
   ): Promise<EvolveGpu> {
+    const user = options.userObjective;
     const entries = await Promise.all(
       (Object.keys(SOURCES) as EvolveKernel[]).map(async (k) => {
-        const src = composeWgsl([
+        const parts = [
           { file: "shaders/_rng.wgsl", code: rngWgsl },
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
             code: SOURCES[k],
           },
-        ]);
-        return [k, await getPipeline(ctx, `evolve_${k}`, src)] as const;
+        ];
+        let key = `evolve_${k}`;
+        if (k === "objective") {
+          // The user's body is its own part, so compile errors name the user's file and line.
+          parts.push({ file: "(user objective signature)", code: USER_OBJECTIVE_SIGNATURE });
+          parts.push({
+            file: user?.file ?? "user_objective.wgsl",
+            code: user?.body ?? "return 0.0;",
+          });
+          parts.push({ file: "(user objective end)", code: "}" });
+          if (user) key += `_user_${hashText(`${user.file}\n${user.body}`)}`;
+        }
+        return [k, await getPipeline(ctx, key, composeWgsl(parts))] as const;
       }),
     );
     const pipes = Object.fromEntries(entries) as Record<EvolveKernel, GPUComputePipeline>;

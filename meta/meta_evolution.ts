@@ -5,8 +5,8 @@
  * fitness, sample efficiency, diversity, robustness across replicates, computational efficiency)
  * are combined by weights (default the seed's 0.3 / 0.4 / 0.2 / 0.05 / 0.03 / 0.02). The meta
  * level selects (tournament), crosses (gene-wise) and mutates (discrete genes re-drawn, continuous
- * ones perturbed in log space) genomes; its own mutation rate, strength and tournament size adapt
- * by a success rule (level 3). Attribution and transfer tests, and strategies.json export/import.
+ * ones perturbed in log space) genomes; its own mutation rate, strength and tournament size form
+ * a small population of knob settings evolved by the same operators (level 3). Attribution and transfer tests, and strategies.json export/import.
  * @module
  */
 import { deriveSeed, Rng } from "../core/rng.ts";
@@ -24,7 +24,13 @@ import {
 } from "../learners/evolution_genome.ts";
 import { createMlpState, initParamsCpu } from "../learners/mlp_cpu.ts";
 import { mlpLayout } from "../learners/mlp_layout.ts";
-import { createObjective, type ObjectiveName } from "../learners/tasks/objectives.ts";
+import {
+  createObjective,
+  type Objective,
+  type ObjectiveName,
+} from "../learners/tasks/objectives.ts";
+import type { UserObjective } from "../learners/evolution.ts";
+import type { Dataset } from "../learners/dataset.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 
 /** A task of the task set. */
@@ -53,6 +59,34 @@ export type MetaTask =
     difficulty: number;
     /** Seed of the task family. */
     familySeed: number;
+    batchSize?: number;
+  }
+  | {
+    /** A user's objective (minimized), WGSL body of `USER_OBJECTIVE_SIGNATURE`. */
+    kind: "user_objective";
+    name: string;
+    dim: number;
+    /** Body of fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32. */
+    wgsl: string;
+    /** File name in compile errors (default "<name>.wgsl"). */
+    file?: string;
+    /** CPU twin (required on the CPU backend). */
+    cpu?: (x: Float32Array, dim: number) => number;
+    initScale?: number;
+    decades?: number;
+  }
+  | {
+    /** A user's data set: an MLP population trained/evolved on it (cross-entropy or MSE). */
+    kind: "dataset";
+    name: string;
+    /** (count, inputs) row-major. */
+    x: Float32Array;
+    /** (count) class labels, or (count, targetWidth) regression targets when classes is 0. */
+    y: Float32Array;
+    inputs: number;
+    /** Number of classes; 0 for regression (loss: mean squared error). */
+    classes: number;
+    hidden: number;
     batchSize?: number;
   };
 
@@ -117,14 +151,24 @@ export interface ScoreOptions {
 }
 
 /** Counters summed over every base-evolution run (awaits, submits, generations, seconds). */
-export const RUN_STATS = { awaits: 0, submits: 0, generations: 0, seconds: 0, runs: 0 };
+export const RUN_STATS = {
+  awaits: 0,
+  submits: 0,
+  generations: 0,
+  seconds: 0,
+  runs: 0,
+  /** Host seconds encoding and submitting GPU work. */
+  submitSeconds: 0,
+  /** Seconds awaiting readbacks (the GPU executing the submitted generations). */
+  waitSeconds: 0,
+};
 
 /** Normalized fitness curve q_t in [0, 1] from raw fitness values (fitness = -value). */
 function normalize(task: MetaTask, best: number[]): number[] {
   const v = best.map((f) => (f < -1e37 ? Infinity : -f));
   const v0 = v[0]!;
   if (!Number.isFinite(v0) || v0 <= 0) return v.map(() => 0);
-  if (task.kind === "objective") {
+  if (task.kind === "objective" || task.kind === "user_objective") {
     const dec = task.decades ?? 3;
     return v.map((x) =>
       Number.isFinite(x) ? Math.min(1, Math.max(0, Math.log10(v0 / Math.max(x, 1e-12)) / dec)) : 0
@@ -166,7 +210,7 @@ function scoreCurves(
     efficiency: mean(per.map((p) => p.efficiency)),
     diversity: mean(per.map((p) => p.diversity)),
     robustness: finals.length > 1 ? Math.max(0, 1 - 2 * std(finals)) : 1,
-    compute: task.kind === "neural" ? 1 / (1 + genome.gradSteps) : 1,
+    compute: task.kind === "neural" || task.kind === "dataset" ? 1 / (1 + genome.gradSteps) : 1,
     metaFitness: 0,
     diverged: per.reduce((a, p) => a + p.diverged, 0),
     curve: Array.from({ length: G }, (_, t) => mean(per.map((p) => p.q[t]!))),
@@ -195,6 +239,57 @@ function extract(
   return { best, diversity, diverged };
 }
 
+function neuralData(t: Extract<MetaTask, { kind: "neural" }>): Dataset {
+  const fam = new SyntheticClassification({
+    inputs: t.inputs,
+    ways: t.ways,
+    shots: t.shots,
+    queryPerClass: 1,
+    difficulty: t.difficulty,
+    familySeed: t.familySeed,
+  });
+  const ep = fam.sampleEpisodes(t.familySeed, 1);
+  const src = ep.dataset;
+  const rows = ep.support;
+  const x = new Float32Array(rows.length * src.inputs);
+  const y = new Float32Array(rows.length);
+  rows.forEach((row, i) => {
+    x.set(src.x.subarray(row * src.inputs, (row + 1) * src.inputs), i * src.inputs);
+    y[i] = src.y[row]!;
+  });
+  return { count: rows.length, inputs: src.inputs, targetWidth: 1, classes: src.classes, x, y };
+}
+
+function userData(t: Extract<MetaTask, { kind: "dataset" }>): Dataset {
+  const count = t.x.length / t.inputs;
+  if (!Number.isInteger(t.inputs) || t.inputs < 1 || !Number.isInteger(count) || count < 1) {
+    throw new RangeError(
+      `Cannot use data set "${t.name}" as x.length must be a positive multiple of inputs (${t.inputs}): current length is ${t.x.length}`,
+    );
+  }
+  const targetWidth = t.classes > 0 ? 1 : t.y.length / count;
+  if (!Number.isInteger(targetWidth) || targetWidth < 1 || t.y.length !== count * targetWidth) {
+    throw new RangeError(
+      `Cannot use data set "${t.name}" as y.length must be ${
+        t.classes > 0 ? count : "a positive multiple of " + count
+      }: current length is ${t.y.length}`,
+    );
+  }
+  if (t.classes > 0 && t.y.some((v) => !Number.isInteger(v) || v < 0 || v >= t.classes)) {
+    throw new RangeError(
+      `Cannot use data set "${t.name}" as labels must be integers in [0, ${t.classes - 1}]`,
+    );
+  }
+  return {
+    count,
+    inputs: t.inputs,
+    targetWidth,
+    classes: t.classes,
+    x: Float32Array.from(t.x),
+    y: Float32Array.from(t.y),
+  };
+}
+
 /**
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of
@@ -213,9 +308,20 @@ export async function scoreGenomes(
   const R = o.replicates;
   const nG = genomes.length;
   const taskScores: TaskScore[][] = genomes.map(() => []);
-  const objIdx = tasks.map((t, i) => (t.kind === "objective" ? i : -1)).filter((i) => i >= 0);
+  const isObj = (t: MetaTask) => t.kind === "objective" || t.kind === "user_objective";
+  const objIdx = tasks.map((t, i) => (isObj(t) ? i : -1)).filter((i) => i >= 0);
   const results = new Map<number, TaskScore[]>();
-  const track = (r: { awaits: number; submits: number; seconds: number }) => {
+  const track = (
+    r: {
+      awaits: number;
+      submits: number;
+      seconds: number;
+      submitSeconds: number;
+      waitSeconds: number;
+    },
+  ) => {
+    RUN_STATS.submitSeconds += r.submitSeconds;
+    RUN_STATS.waitSeconds += r.waitSeconds;
     RUN_STATS.awaits += r.awaits;
     RUN_STATS.submits += r.submits;
     RUN_STATS.seconds += r.seconds;
@@ -223,9 +329,19 @@ export async function scoreGenomes(
     RUN_STATS.runs++;
   };
   if (objIdx.length > 0) {
-    const objs = objIdx.map((i) => {
-      const t = tasks[i]! as Extract<MetaTask, { kind: "objective" }>;
-      return createObjective(t.objective, t.dim, { seed: 0, task: t.task });
+    const objs = objIdx.map((i): Objective | UserObjective => {
+      const t = tasks[i]!;
+      if (t.kind === "user_objective") {
+        return {
+          kind: "user",
+          dim: t.dim,
+          body: t.wgsl,
+          file: t.file ?? `${t.name}.wgsl`,
+          cpu: t.cpu,
+        };
+      }
+      const o = t as Extract<MetaTask, { kind: "objective" }>;
+      return createObjective(o.objective, o.dim, { seed: 0, task: o.task });
     });
     const dim = Math.max(...objs.map((x) => x.dim));
     const stride = Math.ceil(dim / 4) * 4;
@@ -273,35 +389,14 @@ export async function scoreGenomes(
   const neural = new Map<number, TaskScore[]>();
   for (let ti = 0; ti < tasks.length; ti++) {
     const t = tasks[ti]!;
-    if (t.kind !== "neural") continue;
-    const fam = new SyntheticClassification({
-      inputs: t.inputs,
-      ways: t.ways,
-      shots: t.shots,
-      queryPerClass: 1,
-      difficulty: t.difficulty,
-      familySeed: t.familySeed,
-    });
-    const ep = fam.sampleEpisodes(t.familySeed, 1);
-    const src = ep.dataset;
-    const rows = ep.support;
-    const x = new Float32Array(rows.length * src.inputs);
-    const y = new Float32Array(rows.length);
-    rows.forEach((row, i) => {
-      x.set(src.x.subarray(row * src.inputs, (row + 1) * src.inputs), i * src.inputs);
-      y[i] = src.y[row]!;
-    });
-    const data = backend.uploadDataset({
-      count: rows.length,
-      inputs: src.inputs,
-      targetWidth: 1,
-      classes: src.classes,
-      x,
-      y,
-    });
+    if (t.kind !== "neural" && t.kind !== "dataset") continue;
+    const ds = t.kind === "neural" ? neuralData(t) : userData(t);
+    const data = backend.uploadDataset(ds);
+    const rows = { length: ds.count };
     const spec = {
       size: nG * R * M,
-      widths: [t.inputs, t.hidden, t.ways],
+      widths: [t.inputs, t.hidden, ds.classes > 0 ? ds.classes : ds.targetWidth],
+      loss: ds.classes > 0 ? "cross_entropy" as const : "mse" as const,
       batchSize: t.batchSize ?? 16,
     };
     const pop = backend.createPopulation(spec);
@@ -345,7 +440,7 @@ export async function scoreGenomes(
     const neu = neural.get(gi) ?? [];
     let a = 0;
     let b = 0;
-    for (const t of tasks) taskScores[gi]!.push(t.kind === "objective" ? obj[a++]! : neu[b++]!);
+    for (const t of tasks) taskScores[gi]!.push(isObj(t) ? obj[a++]! : neu[b++]!);
   }
   return taskScores.map((ts) => ({ metaFitness: mean(ts.map((s) => s.metaFitness)), tasks: ts }));
 }
@@ -360,6 +455,50 @@ export interface MetaEvolutionKnobs {
   tournamentSize: number;
 }
 
+/** Ranges of the meta knobs (level 3 keeps them inside). */
+export const META_KNOB_RANGES: Readonly<Record<keyof MetaEvolutionKnobs, [number, number]>> = {
+  mutationRate: [0.02, 0.9],
+  mutationStrength: [0.02, 2],
+  tournamentSize: [1, 8],
+};
+
+const KNOB_NAMES = Object.keys(META_KNOB_RANGES) as (keyof MetaEvolutionKnobs)[];
+
+function clampKnob(name: keyof MetaEvolutionKnobs, v: number): number {
+  const [lo, hi] = META_KNOB_RANGES[name];
+  const c = Math.min(hi, Math.max(lo, v));
+  return name === "tournamentSize" ? Math.round(c) : c;
+}
+
+/**
+ * Level 3 mutation, the genome operator one level up: each knob with probability `rate` is
+ * multiplied by exp(strength * N(0,1)) (all knobs are log genes), then clamped (tournament rounded).
+ */
+export function mutateMetaKnobs(
+  k: MetaEvolutionKnobs,
+  rng: Rng,
+  rate: number,
+  strength: number,
+): MetaEvolutionKnobs {
+  const out = { ...k };
+  for (const name of KNOB_NAMES) {
+    if (rng.uniform() >= rate) continue;
+    out[name] = clampKnob(name, k[name] * Math.exp(strength * rng.normal()));
+  }
+  return out;
+}
+
+/** Level 3 crossover: each knob from `a` or `b` with probability 1/2 (as `crossGenomes`). */
+export function crossMetaKnobs(
+  a: MetaEvolutionKnobs,
+  b: MetaEvolutionKnobs,
+  rng: Rng,
+): MetaEvolutionKnobs {
+  const out = { ...a };
+  for (const name of KNOB_NAMES) out[name] = rng.uniform() < 0.5 ? a[name] : b[name];
+  return out;
+}
+
 /** Options of `metaTrain`. */
 export interface MetaTrainOptions extends ScoreOptions {
   /** Meta-population size S (default 16). */
@@ -370,8 +509,15 @@ export interface MetaTrainOptions extends ScoreOptions {
   metaElites?: number;
   /** Initial meta knobs (default rate 0.3, strength 0.5, tournament 3). */
   knobs?: Partial<MetaEvolutionKnobs>;
-  /** Adapt the meta knobs (level 3; default true). */
+  /** Evolve the meta knobs (level 3; default true); false keeps `knobs` fixed. */
   adaptKnobs?: boolean;
+  /**
+   * Level 3 population: meta-knob settings evolved by the meta-fitness improvement their
+   * offspring produced (default 4; setting 0 starts at `knobs`, the others perturbed from it).
+   */
+  knobPopulation?: number;
+  /** Mutation rate and strength of the level-3 operators (fixed: the recursion stops here). */
+  knobMutation?: { rate: number; strength: number };
   /** Include the baseline genome in the initial population (default true). */
   includeBaseline?: boolean;
   /** Called after each meta-generation with its row. */
@@ -387,9 +533,16 @@ export interface MetaGenerationRow {
   ci95High: number;
   bestEver: number;
   successRate: number;
+  /** Mean over the level-3 population of the knob settings used to breed the next generation. */
   mutationRate: number;
   mutationStrength: number;
   tournamentSize: number;
+  /** The level-3 population after this meta-generation's update (breeds the next generation). */
+  knobSettings: MetaEvolutionKnobs[];
+  /** Credit of each knob setting that bred this generation: mean (child - better parent) meta-fitness. */
+  knobCredit: number[];
+  /** The best-credited knob setting of this meta-generation (the current setting at generation 0). */
+  bestKnobs: MetaEvolutionKnobs;
   /** Gene-value frequencies of the discrete genes (e.g. "selection=tournament": 0.25). */
   frequencies: Record<string, number>;
   seconds: number;
@@ -432,10 +585,12 @@ function frequencies(pop: readonly StrategyGenome[]): Record<string, number> {
 }
 
 /**
- * Meta-trains strategy genomes on `tasks`: level 2 (select, cross, mutate genomes by meta-fitness)
- * with level 3 (the meta mutation rate/strength follow the 1/5th success rule: offspring that beat
- * their better parent; the tournament grows by 1 after an improvement of the best and shrinks by 1
- * after a stagnant generation).
+ * Meta-trains strategy genomes on `tasks`. Level 2: select (tournament), cross (gene-wise) and
+ * mutate genomes by meta-fitness. Level 3, the same rules one level up: a small population of
+ * meta-knob settings (mutation rate, mutation strength, tournament size) each breeds a share of
+ * the offspring; a setting's fitness is the mean meta-fitness improvement of its offspring over
+ * their better parent, and the settings are selected (tournament of 2, best kept), crossed
+ * knob-wise and mutated in log space like genomes.
  */
 export async function metaTrain(
   backend: Backend,
@@ -444,16 +599,24 @@ export async function metaTrain(
 ): Promise<MetaTrainResult> {
   const S = o.populationSize ?? 16;
   const rng = new Rng(deriveSeed(o.seed, "meta"), 1);
-  const knobs: MetaEvolutionKnobs = {
+  const krng = new Rng(deriveSeed(o.seed, "meta-knobs"), 1);
+  const start: MetaEvolutionKnobs = {
     mutationRate: o.knobs?.mutationRate ?? 0.3,
     mutationStrength: o.knobs?.mutationStrength ?? 0.5,
     tournamentSize: o.knobs?.tournamentSize ?? 3,
   };
+  const adapt = o.adaptKnobs ?? true;
+  const K = adapt ? Math.max(1, o.knobPopulation ?? 4) : 1;
+  const km = o.knobMutation ?? { rate: 0.7, strength: 0.4 };
+  let knobPop: MetaEvolutionKnobs[] = [start];
+  while (knobPop.length < K) knobPop.push(mutateMetaKnobs(start, krng, 1, km.strength));
   const elites = Math.min(S - 1, o.metaElites ?? 2);
   let pop: StrategyGenome[] = [];
   if (o.includeBaseline ?? true) pop.push({ ...BASELINE_GENOME });
   while (pop.length < S) pop.push(randomGenome(rng));
   let parentScores: number[] = pop.map(() => NaN);
+  // Which knob setting bred each member (-1: elite or initial).
+  let bredBy: number[] = pop.map(() => -1);
   const rows: MetaGenerationRow[] = [];
   const evaluated: ScoredGenome[] = [];
   let bestEver: ScoredGenome | undefined;
@@ -477,26 +640,44 @@ export async function metaTrain(
     const order = fit.map((_, i) => i).sort((a, b) => fit[b]! - fit[a]! || a - b);
     const best = { genome: pop[order[0]!]!, score: scores[order[0]!]!, metaGeneration: mg };
     if (mg === 0) initialBest = best;
-    const improved = !bestEver || best.score.metaFitness > bestEver.score.metaFitness;
-    if (improved) bestEver = best;
-    // Level 3: success of last generation's offspring against their better parent.
+    if (!bestEver || best.score.metaFitness > bestEver.score.metaFitness) bestEver = best;
+    // Level 3 fitness: each knob setting's mean improvement of its offspring over the better parent.
     let succ = 0;
     let den = 0;
+    const gain = knobPop.map(() => 0);
+    const count = knobPop.map(() => 0);
     parentScores.forEach((ps, i) => {
       if (Number.isNaN(ps)) return;
       den++;
       if (fit[i]! > ps) succ++;
+      const k = bredBy[i]!;
+      if (k >= 0) {
+        gain[k]! += fit[i]! - ps;
+        count[k]!++;
+      }
     });
+    const credit = gain.map((g, k) => (count[k]! > 0 ? g / count[k]! : -Infinity));
     const successRate = den > 0 ? succ / den : 0;
-    if ((o.adaptKnobs ?? true) && mg > 0) {
-      const up = successRate > 0.2;
-      knobs.mutationStrength = Math.min(
-        1.5,
-        Math.max(0.05, knobs.mutationStrength * (up ? 1.2 : 0.85)),
-      );
-      knobs.mutationRate = Math.min(0.8, Math.max(0.05, knobs.mutationRate * (up ? 1.1 : 0.9)));
-      knobs.tournamentSize = Math.min(6, Math.max(2, knobs.tournamentSize + (improved ? 1 : -1)));
+    let bestK = 0;
+    credit.forEach((c, k) => {
+      if (c > credit[bestK]!) bestK = k;
+    });
+    const bestKnobs = { ...knobPop[bestK]! };
+    if (adapt && mg > 0 && K > 1) {
+      // Select (tournament of 2 on credit, the best kept), cross knob-wise, mutate in log space.
+      const pick = (): number => {
+        const a = krng.int(K);
+        const b = krng.int(K);
+        return credit[b]! > credit[a]! ? b : a;
+      };
+      const next: MetaEvolutionKnobs[] = [bestKnobs];
+      while (next.length < K) {
+        const child = crossMetaKnobs(knobPop[pick()]!, knobPop[pick()]!, krng);
+        next.push(mutateMetaKnobs(child, krng, km.rate, km.strength));
+      }
+      knobPop = next;
     }
+    const meanKnob = (name: keyof MetaEvolutionKnobs) => mean(knobPop.map((k) => k[name]));
     const s = summarize(fit);
     const row: MetaGenerationRow = {
       metaGeneration: mg,
@@ -506,35 +687,44 @@ export async function metaTrain(
       ci95High: s.ci95High,
       bestEver: bestEver!.score.metaFitness,
       successRate,
-      mutationRate: knobs.mutationRate,
-      mutationStrength: knobs.mutationStrength,
-      tournamentSize: knobs.tournamentSize,
+      mutationRate: meanKnob("mutationRate"),
+      mutationStrength: meanKnob("mutationStrength"),
+      tournamentSize: meanKnob("tournamentSize"),
+      knobSettings: knobPop.map((k) => ({ ...k })),
+      knobCredit: credit.map((c) => (Number.isFinite(c) ? c : NaN)),
+      bestKnobs,
       frequencies: frequencies(pop),
       seconds: (performance.now() - t0) / 1000,
     };
     rows.push(row);
     await o.onGeneration?.(row);
     if (mg === o.metaGenerations - 1) break;
-    // Level 2: elites, then tournament parents, gene-wise crossover and mutation.
-    const tour = (): number => {
-      let b = rng.int(S);
-      for (let j = 1; j < knobs.tournamentSize; j++) {
-        const q = rng.int(S);
-        if (fit[q]! > fit[b]!) b = q;
-      }
-      return b;
-    };
+    // Level 2: elites, then tournament parents, gene-wise crossover and mutation; offspring i is
+    // bred with knob setting i mod K.
     const next: StrategyGenome[] = order.slice(0, elites).map((i) => pop[i]!);
     const nextParents: number[] = next.map(() => NaN);
+    const nextBredBy: number[] = next.map(() => -1);
     while (next.length < S) {
+      const k = (next.length - elites) % K;
+      const knobs = knobPop[k]!;
+      const tour = (): number => {
+        let b = rng.int(S);
+        for (let j = 1; j < knobs.tournamentSize; j++) {
+          const q = rng.int(S);
+          if (fit[q]! > fit[b]!) b = q;
+        }
+        return b;
+      };
       const a = tour();
       const b = tour();
       const child = rng.uniform() < 0.5 ? crossGenomes(pop[a]!, pop[b]!, rng) : { ...pop[a]! };
       next.push(mutateGenome(child, rng, knobs.mutationRate, knobs.mutationStrength));
       nextParents.push(Math.max(fit[a]!, fit[b]!));
+      nextBredBy.push(k);
     }
     pop = next;
     parentScores = nextParents;
+    bredBy = nextBredBy;
   }
   return {
     rows,
@@ -743,3 +933,5 @@ export function loadStrategies(text: string): StrategiesFile {
     attribution: r.attribution as StrategiesFile["attribution"],
   };
 }
+
+export { USER_OBJECTIVE_MAXD, USER_OBJECTIVE_SIGNATURE } from "../learners/evolution_kernels.ts";

@@ -5,11 +5,15 @@
 //   0 params  (P, stride) f32  read
 //   1 segTask (S) u32          read   task index of each segment
 //   2 tasks   f32              read   task t header at [4t]: kind (0 sphere, 1 rastrigin,
-//                                     2 rosenbrock, 3 ackley), dim, optimum offset, rotation offset
+//                                     2 rosenbrock, 3 ackley, 4 user), dim, optimum offset,
+//                                     rotation offset (kind 4: the raw point, no shift/rotation)
 //   3 fitness (P) f32          rw
 //   4 flags   (P) u32          rw
 //   5 u       EvolveParams uniform
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
+// The module is composed with a part defining
+//   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
+// (a user's body, or a stub returning 0 when the run has no user objective).
 
 @group(0) @binding(0) var<storage, read> params: array<f32>;
 @group(0) @binding(1) var<storage, read> segTask: array<u32>;
@@ -19,6 +23,8 @@
 @group(0) @binding(5) var<uniform> u: EvolveParams;
 
 const PI: f32 = 3.141592653589793;
+// Largest dimension of a user objective.
+const MAXD: u32 = 64u;
 
 // z_i = sum_j R[i][j] * (x_j - o_j)
 fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
@@ -40,7 +46,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ro = u32(tasks[4u * t + 3u]);
   let x0 = p * u.stride;
   var f = 0.0;
-  if (kind == 2u) {
+  if (kind == 4u) {
+    var xs: array<f32, MAXD>;
+    for (var i = 0u; i < min(dim, MAXD); i++) { xs[i] = params[x0 + i]; }
+    f = user_objective(&xs, dim);
+  } else if (kind == 2u) {
     if (dim == 1u) {
       let a = z_at(x0, dim, oo, ro, 0u);
       f = a * a;
