@@ -518,6 +518,8 @@ export function knobsCpu(d: EvolveDims, a: EvolveArrays, step: number): void {
     a.knobs[kb + 5] = 0;
     a.knobs[kb + 6] = a.genome[g0 + 17]!;
     a.knobs[kb + 7] = 0;
+    a.knobs[kb + 9] = a.genome[g0 + 19]!;
+    a.knobs[kb + 10] = a.genome[g0 + 18]!;
   }
 }
 

@@ -12,7 +12,7 @@
  * 7 mutationStrength, 8 resetFraction, 9 lowRank, 10 crossover (0 average, 1 uniform,
  * 2 layer_swap, 3 fitness_weighted), 11 crossoverRate, 12 nicheRadius, 13 diversityBonus,
  * 14 gradSteps, 15 lr, 16 lrSchedule (0 constant, 1 cosine, 2 step, 3 warmup), 17 clipNorm,
- * 18..23 reserved (0).
+ * 18 gradTransform (0 none, 1 sign, 2 normalize), 19 labelSmoothing, 20..23 reserved (0).
  * @module
  */
 import type { Rng } from "../core/rng.ts";
@@ -25,6 +25,10 @@ export const MUTATIONS = ["gaussian", "adaptive", "self_adaptive", "reset", "low
 export const CROSSOVERS = ["average", "uniform", "layer_swap", "fitness_weighted"] as const;
 /** Learning-rate schedules over generations. */
 export const LR_SCHEDULES = ["constant", "cosine", "step", "warmup"] as const;
+/** Gradient transforms of the memetic steps besides clipping (codes as in learners/knobs.ts). */
+export const GRAD_TRANSFORM_GENES = ["none", "sign", "normalize"] as const;
+/** Gradient transform gene value. */
+export type GradTransformGene = (typeof GRAD_TRANSFORM_GENES)[number];
 
 /** One of `SELECTIONS`. */
 export type SelectionKind = typeof SELECTIONS[number];
@@ -74,8 +78,12 @@ export interface StrategyGenome {
   lr: number;
   /** Learning-rate schedule over generations. */
   lrSchedule: LrSchedule;
-  /** Gradient transform: clip the global gradient norm to this value; 0 = no transform. In [0, 100]. */
+  /** Gradient transform: clip the global gradient norm to this value; 0 = no clipping. In [0, 100]. */
   clipNorm: number;
+  /** Gradient transform of the memetic steps: none, elementwise sign, or divide by the global norm. */
+  gradTransform: GradTransformGene;
+  /** Loss modification of the memetic steps: cross-entropy label smoothing, in [0, 0.3]. */
+  labelSmoothing: number;
 }
 
 /** The hand-designed default GA: the baseline every learned strategy is compared with. */
@@ -98,6 +106,8 @@ export const BASELINE_GENOME: Readonly<StrategyGenome> = Object.freeze({
   lr: 0.05,
   lrSchedule: "constant",
   clipNorm: 0,
+  gradTransform: "none",
+  labelSmoothing: 0,
 });
 
 /** A continuous gene: range, and whether the meta level perturbs it in log space. */
@@ -135,6 +145,8 @@ export const GENES: Readonly<Record<keyof StrategyGenome, NumberGene | ChoiceGen
   lr: { kind: "number", min: 1e-4, max: 10, log: true, integer: false },
   lrSchedule: { kind: "choice", values: LR_SCHEDULES },
   clipNorm: { kind: "number", min: 0, max: 100, log: false, integer: false },
+  gradTransform: { kind: "choice", values: GRAD_TRANSFORM_GENES },
+  labelSmoothing: { kind: "number", min: 0, max: 0.3, log: false, integer: false },
 };
 
 /** Gene names in a fixed order. */
@@ -216,6 +228,8 @@ export function packGenome(g: StrategyGenome, m: number, row: Float32Array): voi
   row[15] = g.lr;
   row[16] = LR_SCHEDULES.indexOf(g.lrSchedule);
   row[17] = g.clipNorm;
+  row[18] = GRAD_TRANSFORM_GENES.indexOf(g.gradTransform);
+  row[19] = g.labelSmoothing;
 }
 
 /** Packs one genome per segment into a (S, GENOME_STRIDE) table. */

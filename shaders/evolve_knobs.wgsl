@@ -4,7 +4,8 @@
 // lr = genome.lr * schedule(gen) for step < gradSteps, else 0 (a probe step, lr 0, only measures
 // the loss). schedule: constant 1; cosine 0.5 (1 + cos(pi t)), t = gen / max(1, G - 1); step 1,
 // then 0.3 from t >= 0.5, 0.09 from t >= 0.75; warmup min(1, (gen + 1) / max(1, 0.2 G)).
-// The optimizer is plain SGD without weight decay; clipNorm comes from the genome.
+// The optimizer is plain SGD without weight decay; clipNorm, the gradient transform (knob 10) and
+// label smoothing (knob 9) come from the genome.
 //
 // Bindings (group 0):
 //   0 genome (S, 24) f32    read
@@ -51,4 +52,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   knobs[kb + 5u] = 0.0;
   knobs[kb + 6u] = genome[g0 + 17u];
   knobs[kb + 7u] = 0.0;
+  knobs[kb + 9u] = genome[g0 + 19u];
+  knobs[kb + 10u] = genome[g0 + 18u];
 }
