@@ -1,8 +1,9 @@
 /**
- * The `l2o` experiment (issue 7, seed 003 "learning to optimize"): meta-train the learning-rate-
- * scale learned optimizer on synthetic family A by antithetic ES, freeze it (saved as
- * `learned_optimizer.json`), then evaluate it against SGD, momentum SGD, Adam and SGD with a cosine
- * schedule (every method's learning rate tuned on family A with the same grid size) on family A,
+ * The `l2o` experiment (issue 7, seed 003 "learning to optimize"): meta-train three learned
+ * optimizers on synthetic family A (the learning-rate-scale network by antithetic ES, saved as
+ * `learned_optimizer.json`, and by REINFORCE on loss improvement, `learned_optimizer_reinforce.json`;
+ * the per-parameter update network by antithetic ES, `learned_optimizer_per_param.json`), freeze
+ * them, then evaluate them against SGD, momentum SGD, Adam and SGD with a cosine schedule (every method's learning rate tuned on family A with the same grid size) on family A,
  * on shifted families B (several shift sizes) and on Fashion-MNIST class episodes: steps to a
  * training-loss threshold, final losses, gradient-norm variance, with 95% CIs over seeds.
  * @module
@@ -19,11 +20,13 @@ import { createBackend } from "../learners/create_backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample } from "../learners/data/preprocess.ts";
 import type { Knobs } from "../learners/knobs.ts";
+import { LEARNED_STRIDE } from "../learners/knobs.ts";
 import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../learners/tasks/task_family.ts";
 import {
-  DEFAULT_NORMALIZATION,
+  defaultNormalization,
+  type LearnedKind,
   type LearnedOptimizer,
   learnedOptimizerFromWeights,
   learnedOptimizerRow,
@@ -35,14 +38,35 @@ import {
   type EsConfig,
   lossArea,
   metaTrainEs,
+  metaTrainReinforce,
   runUnroll,
   type UnrollModel,
 } from "./learned_optimizer_training.ts";
 
 /** The compared methods. */
-export const L2O_METHODS = ["sgd", "momentum", "adam", "sgd-cosine", "learned"] as const;
+export const L2O_METHODS = [
+  "sgd",
+  "momentum",
+  "adam",
+  "sgd-cosine",
+  "learned",
+  "learned-reinforce",
+  "learned-per-param",
+] as const;
 /** A compared method. */
 export type L2oMethod = typeof L2O_METHODS[number];
+/** The learned methods: how each is meta-trained, its kind and its saved file. */
+const LEARNED_METHODS = {
+  "learned": { kind: "lr-scale", by: "es", file: "learned_optimizer.json" },
+  "learned-reinforce": {
+    kind: "lr-scale",
+    by: "reinforce",
+    file: "learned_optimizer_reinforce.json",
+  },
+  "learned-per-param": { kind: "per-param", by: "es", file: "learned_optimizer_per_param.json" },
+} as const satisfies Record<string, { kind: LearnedKind; by: "es" | "reinforce"; file: string }>;
+/** A learned method. */
+type LearnedMethod = keyof typeof LEARNED_METHODS;
 
 /** The resolved config of the l2o experiment. */
 export interface L2oConfig {
@@ -59,15 +83,21 @@ export interface L2oConfig {
   };
   /** The base learner. */
   model: UnrollModel;
-  /** ES meta-training (see EsConfig). */
-  es: Omit<EsConfig, "model">;
-  /** A frozen learned optimizer to load instead of meta-training (JSON file). */
+  /** ES meta-training (see EsConfig; also the REINFORCE and per-param runs). */
+  es: Omit<EsConfig, "model" | "kind">;
+  /** Meta step size of REINFORCE (its non-antithetic estimate is noisier than ES's). */
+  reinforceMetaLr: number;
+  /** A frozen lr-scale learned optimizer to load instead of meta-training by ES (JSON file). */
   learnedOptimizer?: string;
+  /** A frozen lr-scale learned optimizer to load instead of meta-training by REINFORCE. */
+  learnedReinforce?: string;
+  /** A frozen per-param learned optimizer to load instead of meta-training by ES. */
+  learnedPerParam?: string;
   /** Train steps of every evaluation run. */
   steps: number;
   /** Steps between loss samples. */
   every: number;
-  /** Learning-rate grid of sgd, momentum, sgd-cosine and learned (the learned base lr). */
+  /** Learning-rate grid of sgd, momentum, sgd-cosine and the learned methods (their base lr). */
   lrGrid: number[];
   /** Learning-rate grid of Adam (same size as lrGrid: the same tuning budget). */
   adamGrid: number[];
@@ -123,7 +153,10 @@ export const L2O_SCHEMA: z.ZodType<L2oConfig, z.ZodTypeDef, unknown> = z.object(
     batchSize: z.number().int().min(1).max(1024).default(16),
   }).default({}),
   es: ES_SCHEMA.default({}),
+  reinforceMetaLr: z.number().positive().max(10).default(0.025),
   learnedOptimizer: z.string().min(1).optional(),
+  learnedReinforce: z.string().min(1).optional(),
+  learnedPerParam: z.string().min(1).optional(),
   steps: z.number().int().min(1).max(100_000).default(100),
   every: z.number().int().min(1).max(10_000).default(5),
   lrGrid: z.array(z.number().positive().max(100)).min(1).default([0.02, 0.05, 0.1, 0.2, 0.5, 1]),
@@ -164,7 +197,10 @@ function methodKnobs(m: L2oMethod, lr: number, step: number, steps: number): Kno
     case "sgd-cosine":
       return { optimizer: "sgd", lr: lr * 0.5 * (1 + Math.cos(Math.PI * step / steps)) };
     case "learned":
+    case "learned-reinforce":
       return { optimizer: "learned", lr, momentum: 0.9, horizon: steps };
+    case "learned-per-param":
+      return { optimizer: "learned-per-param", lr, momentum: 0.9, horizon: steps };
   }
 }
 
@@ -173,7 +209,7 @@ async function compare(
   backend: Backend,
   family: TaskFamily,
   methods: { method: L2oMethod; lr: number }[],
-  learned: LearnedOptimizer,
+  learned: Record<LearnedMethod, LearnedOptimizer>,
   c: L2oConfig,
   o: { tasks: number; seed: number },
 ) {
@@ -183,9 +219,13 @@ async function compare(
       const { method, lr } = methods[p % M]!;
       return methodKnobs(method, lr, step, c.steps);
     });
-  const row = learnedOptimizerRow(learned);
-  const rows = new Float32Array(o.tasks * M * row.length);
-  for (let p = 0; p < o.tasks * M; p++) rows.set(row, p * row.length);
+  const rows = new Float32Array(o.tasks * M * LEARNED_STRIDE);
+  for (let p = 0; p < o.tasks * M; p++) {
+    const { method } = methods[p % M]!;
+    if (method in LEARNED_METHODS) {
+      rows.set(learnedOptimizerRow(learned[method as LearnedMethod]), p * LEARNED_STRIDE);
+    }
+  }
   const tasks = family.sampleEpisodes(o.seed, o.tasks);
   return await runUnroll(backend, tasks, {
     copies: M,
@@ -219,36 +259,74 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
   const familyA = new SyntheticClassification({ ...famOpts, name: "A" });
   const es: EsConfig = { ...c.es, model: c.model };
 
-  // 1. Meta-train on family A (or load a frozen optimizer), freeze and save.
-  let learned: LearnedOptimizer;
-  const esHistory: Record<string, number>[] = [];
-  if (c.learnedOptimizer) {
-    learned = await loadLearnedOptimizer(c.learnedOptimizer);
-    ctx.log(`loaded learned optimizer ${c.learnedOptimizer}`);
-  } else {
-    const rows: MetricRow[] = [];
-    const { theta, history } = await metaTrainEs(backend, familyA, es, ctx.seed, (g) => {
-      rows.push({ phase: "meta-train", ...g });
-    });
-    esHistory.push(...history);
-    for (const r of rows) yield r;
-    learned = learnedOptimizerFromWeights(theta, {
-      lr: es.lr,
-      momentum: es.momentum,
-      horizon: c.steps,
-    }, {
-      normalization: DEFAULT_NORMALIZATION,
-      info: {
-        trainedOn: familyA.name,
-        family: c.family,
-        model: c.model,
-        es: c.es,
-        seed: ctx.seed,
-        finalMetaLoss: history.at(-1)?.meta_loss,
-      },
-    });
+  // 1. Meta-train on family A (or load frozen optimizers), freeze and save.
+  const learned = {} as Record<LearnedMethod, LearnedOptimizer>;
+  const metaHistory = {} as Record<LearnedMethod, Record<string, number>[]>;
+  const files: Record<LearnedMethod, string | undefined> = {
+    "learned": c.learnedOptimizer,
+    "learned-reinforce": c.learnedReinforce,
+    "learned-per-param": c.learnedPerParam,
+  };
+  for (const method of Object.keys(LEARNED_METHODS) as LearnedMethod[]) {
+    const spec = LEARNED_METHODS[method];
+    const file = files[method];
+    metaHistory[method] = [];
+    if (file) {
+      learned[method] = await loadLearnedOptimizer(file);
+      if (learned[method].architecture.kind !== spec.kind) {
+        throw new TypeError(
+          `Invalid learned optimizer for ${method}: kind must be ${spec.kind}: current value is ${
+            learned[method].architecture.kind
+          }`,
+        );
+      }
+      ctx.log(`loaded ${method} optimizer ${file}`);
+    } else {
+      const t0 = performance.now();
+      const rows: MetricRow[] = [];
+      const cfg: EsConfig = { ...es, kind: spec.kind };
+      const onGen = (g: Record<string, number>) => {
+        rows.push({ phase: "meta-train", method, ...g });
+      };
+      const { theta, history } = spec.by === "reinforce"
+        ? await metaTrainReinforce(
+          backend,
+          familyA,
+          { ...cfg, metaLr: c.reinforceMetaLr },
+          ctx.seed,
+          onGen,
+        )
+        : await metaTrainEs(backend, familyA, cfg, ctx.seed, onGen);
+      metaHistory[method] = history;
+      for (const r of rows) yield r;
+      ctx.log(
+        `meta-trained ${method} (${spec.kind}, ${spec.by}) in ${
+          ((performance.now() - t0) / 1000).toFixed(1)
+        } s: meta-loss ${history[0]?.meta_loss.toFixed(4)} -> ${
+          history.at(-1)?.meta_loss.toFixed(4)
+        }`,
+      );
+      learned[method] = learnedOptimizerFromWeights(theta, {
+        lr: es.lr,
+        momentum: es.momentum,
+        horizon: c.steps,
+      }, {
+        kind: spec.kind,
+        normalization: defaultNormalization(spec.kind),
+        info: {
+          trainedOn: familyA.name,
+          by: spec.by,
+          family: c.family,
+          model: c.model,
+          es: spec.by === "reinforce" ? { ...c.es, metaLr: c.reinforceMetaLr } : c.es,
+          seed: ctx.seed,
+          finalMetaLoss: history.at(-1)?.meta_loss,
+        },
+      });
+    }
+    await saveLearnedOptimizer(`${ctx.runDir}/${spec.file}`, learned[method]);
   }
-  await saveLearnedOptimizer(`${ctx.runDir}/learned_optimizer.json`, learned);
+  const esHistory = metaHistory["learned"];
 
   // 2. Tune every method's learning rate on family A (same grid size for all).
   const G = c.lrGrid.length;
@@ -437,10 +515,14 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
     mode: "both",
   }));
   return {
-    title: "Learned optimizer (LR-scale meta-network) under distribution shift",
+    title: "Learned optimizers (LR-scale by ES and REINFORCE, per-parameter by ES) under shift",
     summary: {
       final_meta_loss: esHistory.at(-1)?.meta_loss ?? NaN,
       first_meta_loss: esHistory[0]?.meta_loss ?? NaN,
+      reinforce_final_meta_loss: metaHistory["learned-reinforce"].at(-1)?.meta_loss ?? NaN,
+      reinforce_first_meta_loss: metaHistory["learned-reinforce"][0]?.meta_loss ?? NaN,
+      per_param_final_meta_loss: metaHistory["learned-per-param"].at(-1)?.meta_loss ?? NaN,
+      per_param_first_meta_loss: metaHistory["learned-per-param"][0]?.meta_loss ?? NaN,
       seeds: c.seeds,
       tasks_per_seed: c.tasks,
       steps: c.steps,
@@ -457,18 +539,18 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
       },
     ],
     plots: {
-      ...(esHistory.length
+      ...(Object.values(metaHistory).some((h) => h.length)
         ? {
           meta_training: {
             kind: "curves",
-            title: "ES meta-training: mean loss area of the perturbed population",
+            title: "Meta-training: mean loss area of the sampled population per generation",
             xLabel: "generation",
             yLabel: "meta-loss",
-            series: [{
-              name: "meta-loss",
-              x: esHistory.map((h) => h.generation!),
-              mean: esHistory.map((h) => h.meta_loss!),
-            }],
+            series: Object.entries(metaHistory).filter(([, h]) => h.length).map(([name, h]) => ({
+              name,
+              x: h.map((r) => r.generation!),
+              mean: h.map((r) => r.meta_loss!),
+            })),
           },
         }
         : {}),
@@ -495,8 +577,16 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
           `models in one dispatch, ${c.es.generations} generations, sigma ${c.es.sigma}, Adam step`,
           `${c.es.metaLr}), fitness = mean training loss over the unroll (area under the curve),`,
           `unroll length ${c.es.minUnroll} -> ${c.es.maxUnroll} steps (linear curriculum), base lr ${c.es.lr}.`,
-          `Then frozen (learned_optimizer.json). Every method's lr (the learned one's base lr`,
-          `included) is tuned on ${c.tuneTasks} held-out family-A tasks over ${G} grid values by the`,
+          `learned-reinforce: the same network meta-trained by REINFORCE with a Gaussian policy`,
+          `(std ${c.es.sigma}) over its weights, ${
+            2 * c.es.pairs
+          } samples x ${c.es.tasks} tasks per generation in`,
+          `one dispatch, reward = training-loss decrease from the task's first sample averaged over`,
+          `the sampling windows, minus the task's mean reward (baseline), Adam step ${c.reinforceMetaLr}.`,
+          `learned-per-param: optimizer kind 4, w -= lr * (m + net(g, m, w)) with a 3 -> 8 tanh -> 1`,
+          `network per parameter on scaled (gradient, momentum, parameter), meta-trained by the same`,
+          `ES as learned. All three frozen (learned_optimizer*.json). Every method's lr (the learned`,
+          `ones' base lr included) is tuned on ${c.tuneTasks} held-out family-A tasks over ${G} grid values by the`,
           `same loss-area criterion. Evaluation: ${c.seeds} seeds x ${c.tasks} tasks per family,`,
           `${c.steps} steps, model ${
             [c.family.inputs, ...c.model.hidden, c.family.ways].join("-")
@@ -519,7 +609,7 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
 export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
   name: "l2o",
   description:
-    "Learned LR-scale optimizer meta-trained by ES on family A, evaluated under distribution shift vs tuned SGD/Adam/cosine",
+    "Learned optimizers (LR-scale by ES and REINFORCE, per-parameter by ES) meta-trained on family A, evaluated under distribution shift vs tuned SGD/Adam/cosine",
   schema: L2O_SCHEMA,
   scales: {
     smoke: {
@@ -533,7 +623,9 @@ export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
       tasks: 2,
       fashion: { enabled: false },
     },
-    default: { es: { generations: 40 }, seeds: 5 },
+    // Three meta-trainings (ES lr-scale, REINFORCE lr-scale, ES per-param) at 20 generations of
+    // 6 pairs keep the default run near two minutes on lavapipe (one at 40 x 8 took 92 s in all).
+    default: { es: { generations: 20, pairs: 6 }, seeds: 5 },
     full: {
       es: { generations: 200, pairs: 16, tasks: 8, maxUnroll: 150 },
       steps: 200,

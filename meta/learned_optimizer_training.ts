@@ -1,5 +1,5 @@
 /**
- * Meta-training of the learning-rate-scale learned optimizer by antithetic evolution strategies
+ * Meta-training of learned optimizers (either kind) by antithetic evolution strategies
  * (Salimans et al. 2017, "Evolution Strategies as a Scalable Alternative to Reinforcement
  * Learning"; for learned optimizers Metz et al. 2019, "Understanding and correcting pathologies in
  * the training of learned optimizers"), with truncated unrolls whose length follows a curriculum.
@@ -9,6 +9,12 @@
  * sigma * eps_k; both members of a pair (and every copy of a task) share the task, the init and the
  * minibatch sequence (common random numbers). Fitness = the area under the training-loss curve
  * (mean of the sampled losses), lower is better; a quarantined model scores `divergedLoss`.
+ *
+ * `metaTrainReinforce` meta-trains the lr-scale kind by REINFORCE (Williams 1992, "Simple
+ * statistical gradient-following algorithms for connectionist reinforcement learning") with a
+ * Gaussian policy over the meta weights (parameter-exploring policy gradients, Sehnke et al. 2010):
+ * the reward of a sampled meta-network is the decrease of the log training loss summed over the
+ * sampling windows of its unroll, baseline-subtracted per task.
  * @module
  */
 import { Rng, rngInt, rngNormal } from "../core/rng.ts";
@@ -17,8 +23,10 @@ import type { Knobs } from "../learners/knobs.ts";
 import { LEARNED_STRIDE } from "../learners/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
 import {
-  DEFAULT_NORMALIZATION,
-  LEARNED_WEIGHT_COUNT,
+  defaultNormalization,
+  type LearnedKind,
+  learnedOptimizerName,
+  learnedWeightCount,
   packLearnedRow,
 } from "./learned_optimizer.ts";
 
@@ -205,6 +213,8 @@ export interface EsConfig {
   divergedLoss: number;
   /** The base learner. */
   model: UnrollModel;
+  /** Which learned optimizer to meta-train (default lr-scale, optimizer kind 3). */
+  kind?: LearnedKind;
 }
 
 /** Default ES config (a few seconds per generation on lavapipe). */
@@ -247,7 +257,48 @@ export function curriculumUnroll(c: EsConfig, g: number): number {
 
 /** Knobs of a learned model under an ES config for an unroll of `horizon` steps. */
 function esKnobs(c: EsConfig, horizon: number): Knobs {
-  return { optimizer: "learned", lr: c.lr, momentum: c.momentum, horizon };
+  return {
+    optimizer: learnedOptimizerName(c.kind ?? "lr-scale"),
+    lr: c.lr,
+    momentum: c.momentum,
+    horizon,
+  };
+}
+
+/** Packs one meta-network row of the config's kind into `row`. */
+function packRow(c: EsConfig, theta: ArrayLike<number>, row?: Float32Array) {
+  const kind = c.kind ?? "lr-scale";
+  return packLearnedRow(theta, defaultNormalization(kind), row, kind);
+}
+
+/** Seeded initial meta weights of an ES or REINFORCE run. */
+function initialTheta(c: EsConfig, seed: number): Float64Array {
+  const D = learnedWeightCount(c.kind ?? "lr-scale");
+  const theta = new Float64Array(D);
+  for (let i = 0; i < D; i++) theta[i] = c.initStd * rngNormal(seed, 0x1e4, i);
+  return theta;
+}
+
+/** One Adam step (minimizing) on `theta` with gradient `grad`; returns the new L2 norm. */
+function adamStep(
+  theta: Float64Array,
+  grad: Float64Array,
+  m1: Float64Array,
+  m2: Float64Array,
+  lr: number,
+  g: number,
+): number {
+  const b1 = 0.9, b2 = 0.999;
+  let tn = 0;
+  for (let i = 0; i < theta.length; i++) {
+    m1[i] = b1 * m1[i]! + (1 - b1) * grad[i]!;
+    m2[i] = b2 * m2[i]! + (1 - b2) * grad[i]! * grad[i]!;
+    const mh = m1[i]! / (1 - Math.pow(b1, g + 1));
+    const vh = m2[i]! / (1 - Math.pow(b2, g + 1));
+    theta[i] = theta[i]! - lr * mh / (Math.sqrt(vh) + 1e-8);
+    tn += theta[i]! * theta[i]!;
+  }
+  return Math.sqrt(tn);
 }
 
 /**
@@ -262,7 +313,8 @@ export async function learnedMetaLoss(
   o: { steps: number; seed: number },
 ): Promise<number> {
   const T = tasks.episodes;
-  const row = packLearnedRow(theta, DEFAULT_NORMALIZATION);
+  const row = new Float32Array(T * LEARNED_STRIDE);
+  for (let p = 0; p < T; p++) packRow(c, theta, row.subarray(p * LEARNED_STRIDE));
   const r = await runUnroll(backend, tasks, {
     copies: 1,
     knobs: Array.from({ length: T }, () => esKnobs(c, o.steps)),
@@ -279,8 +331,9 @@ export async function learnedMetaLoss(
 }
 
 /**
- * Meta-trains the learned optimizer's weights on `family` by antithetic ES with Adam on the
- * estimated gradient. `onGeneration` receives each generation's record.
+ * Meta-trains the learned optimizer's weights (of kind `c.kind`, default lr-scale) on `family` by
+ * antithetic ES with Adam on the estimated gradient. `onGeneration` receives each generation's
+ * record.
  */
 export async function metaTrainEs(
   backend: Backend,
@@ -289,9 +342,8 @@ export async function metaTrainEs(
   seed: number,
   onGeneration?: (g: EsGeneration, theta: Float64Array) => void | Promise<void>,
 ): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
-  const D = LEARNED_WEIGHT_COUNT;
-  const theta = new Float64Array(D);
-  for (let i = 0; i < D; i++) theta[i] = c.initStd * rngNormal(seed, 0x1e4, i);
+  const theta = initialTheta(c, seed);
+  const D = theta.length;
   const m1 = new Float64Array(D);
   const m2 = new Float64Array(D);
   const history: EsGeneration[] = [];
@@ -311,7 +363,7 @@ export async function metaTrainEs(
       const k = Math.floor(p / 2) % K;
       const sign = p % 2 === 0 ? 1 : -1;
       for (let i = 0; i < D; i++) pert[i] = theta[i]! + sign * c.sigma * eps[k]![i]!;
-      packLearnedRow(pert, DEFAULT_NORMALIZATION, rows.subarray(p * LEARNED_STRIDE));
+      packRow(c, pert, rows.subarray(p * LEARNED_STRIDE));
     }
     const tasks = family.sampleEpisodes((seed * 7919 + g * 104729) >>> 0, T);
     const r = await runUnroll(backend, tasks, {
@@ -336,23 +388,128 @@ export async function metaTrainEs(
       }
     }
     // Adam on the ES gradient estimate (minimizing the loss area).
-    const b1 = 0.9, b2 = 0.999;
-    let tn = 0;
-    for (let i = 0; i < D; i++) {
-      m1[i] = b1 * m1[i]! + (1 - b1) * grad[i]!;
-      m2[i] = b2 * m2[i]! + (1 - b2) * grad[i]! * grad[i]!;
-      const mh = m1[i]! / (1 - Math.pow(b1, g + 1));
-      const vh = m2[i]! / (1 - Math.pow(b2, g + 1));
-      theta[i] = theta[i]! - c.metaLr * mh / (Math.sqrt(vh) + 1e-8);
-      tn += theta[i]! * theta[i]!;
-    }
+    const tn = adamStep(theta, grad, m1, m2, c.metaLr, g);
     const rec: EsGeneration = {
       generation: g,
       unroll,
       meta_loss: f.reduce((a, b) => a + b, 0) / P,
       mean_abs_diff: absDiff / (K * T),
       diverged: r.diverged.reduce((a, b) => a + b, 0),
-      theta_norm: Math.sqrt(tn),
+      theta_norm: tn,
+    };
+    history.push(rec);
+    await onGeneration?.(rec, theta);
+  }
+  return { theta, history };
+}
+
+/** One REINFORCE generation's record (one CSV row). */
+export interface ReinforceGeneration extends EsGeneration {
+  /** Mean reward (training-loss decrease, see `improvementReward`) over every sampled model. */
+  mean_reward: number;
+}
+
+/**
+ * Reward of one loss curve: the decrease of the training loss from `start` achieved by the end of
+ * each sampling window, averaged over the windows, mean_w (start - l_w), each loss capped at `cap`
+ * (NaN counts as cap). Rewarding every window (not only the last) credits fast early progress,
+ * like the loss-area fitness of ES (reward = start - loss area).
+ */
+export function improvementReward(curve: readonly number[], cap: number, start: number): number {
+  return curve.length ? start - lossArea(curve, cap) : 0;
+}
+
+/**
+ * Meta-trains the lr-scale learned optimizer on `family` by REINFORCE with a Gaussian policy over
+ * its meta weights: each generation samples theta_p = theta + sigma * eps_p for 2 * pairs models
+ * per task (fresh tasks each generation, every model of every task in one dispatch, common random
+ * numbers within a task), rewards each with `improvementReward` of its training-loss curve (start:
+ * the task's mean loss at the first sample, a per-task constant that the baseline removes), and
+ * ascends sum_p A_p eps_p / (sigma N) with Adam, A_p the reward minus its task's mean (the
+ * baseline), divided by the generation's advantage std. Same config (`c.kind` must be lr-scale or
+ * absent) and result as `metaTrainEs`; `meta_loss` is the same loss area, `mean_abs_diff` the mean
+ * |A_p| before scaling.
+ */
+export async function metaTrainReinforce(
+  backend: Backend,
+  family: TaskFamily,
+  c: EsConfig,
+  seed: number,
+  onGeneration?: (g: ReinforceGeneration, theta: Float64Array) => void | Promise<void>,
+): Promise<{ theta: Float64Array; history: ReinforceGeneration[] }> {
+  if ((c.kind ?? "lr-scale") !== "lr-scale") {
+    throw new RangeError(
+      `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${c.kind}`,
+    );
+  }
+  const theta = initialTheta(c, seed);
+  const D = theta.length;
+  const m1 = new Float64Array(D);
+  const m2 = new Float64Array(D);
+  const history: ReinforceGeneration[] = [];
+  const N = 2 * c.pairs;
+  const T = c.tasks;
+  const P = N * T;
+  const rng = new Rng(seed, 0x2e1);
+  for (let g = 0; g < c.generations; g++) {
+    const unroll = curriculumUnroll(c, g);
+    const eps = Array.from(
+      { length: P },
+      () => Float64Array.from({ length: D }, () => rng.normal()),
+    );
+    const rows = new Float32Array(P * LEARNED_STRIDE);
+    const sample = new Float64Array(D);
+    for (let p = 0; p < P; p++) {
+      for (let i = 0; i < D; i++) sample[i] = theta[i]! + c.sigma * eps[p]![i]!;
+      packRow(c, sample, rows.subarray(p * LEARNED_STRIDE));
+    }
+    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729 + 5) >>> 0, T);
+    const r = await runUnroll(backend, tasks, {
+      copies: N,
+      knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
+      learned: rows,
+      steps: unroll,
+      every: c.every,
+      seed: (seed + g * 31337 + 7) >>> 0,
+      model: c.model,
+      evaluate: false,
+    });
+    const reward = new Array<number>(P);
+    const adv = new Float64Array(P);
+    for (let t = 0; t < T; t++) {
+      let start = 0;
+      for (let k = 0; k < N; k++) {
+        start += lossArea(r.loss[t * N + k]!.slice(0, 1), c.divergedLoss) / N;
+      }
+      for (let k = 0; k < N; k++) {
+        reward[t * N + k] = improvementReward(r.loss[t * N + k]!, c.divergedLoss, start);
+      }
+      let b = 0;
+      for (let k = 0; k < N; k++) b += reward[t * N + k]! / N;
+      for (let k = 0; k < N; k++) adv[t * N + k] = reward[t * N + k]! - b;
+    }
+    let absAdv = 0, sq = 0;
+    for (const a of adv) {
+      absAdv += Math.abs(a);
+      sq += a * a;
+    }
+    const sd = Math.sqrt(sq / P) + 1e-8;
+    // Policy gradient of the expected reward, negated for the minimizing Adam step.
+    const grad = new Float64Array(D);
+    for (let p = 0; p < P; p++) {
+      const w = -adv[p]! / (sd * c.sigma * P);
+      for (let i = 0; i < D; i++) grad[i] = grad[i]! + w * eps[p]![i]!;
+    }
+    const tn = adamStep(theta, grad, m1, m2, c.metaLr, g);
+    const f = r.loss.map((curve) => lossArea(curve, c.divergedLoss));
+    const rec: ReinforceGeneration = {
+      generation: g,
+      unroll,
+      meta_loss: f.reduce((a, b) => a + b, 0) / P,
+      mean_abs_diff: absAdv / P,
+      mean_reward: reward.reduce((a, b) => a + b, 0) / P,
+      diverged: r.diverged.reduce((a, b) => a + b, 0),
+      theta_norm: tn,
     };
     history.push(rec);
     await onGeneration?.(rec, theta);

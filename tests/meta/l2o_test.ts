@@ -137,7 +137,7 @@ Deno.test("metaTrainEs() lowers the meta-loss on family A by >= 25% (tiny fixed-
   assert.ok(after < 0.75 * before, `meta-loss before ${before}, after ${after}`);
 });
 
-Deno.test("l2o experiment runs at smoke scale on the CPU backend and saves its optimizer", async () => {
+Deno.test("l2o experiment runs at smoke scale on the CPU backend and saves its three optimizers", async () => {
   const dir = await Deno.makeTempDir();
   const out = await runExperiment(L2O, {
     scale: "smoke",
@@ -147,5 +147,9 @@ Deno.test("l2o experiment runs at smoke scale on the CPU backend and saves its o
   });
   const opt = await loadLearnedOptimizer(`${out.dir}/learned_optimizer.json`);
   assert.equal(opt.architecture.kind, "lr-scale");
+  const rf = await loadLearnedOptimizer(`${out.dir}/learned_optimizer_reinforce.json`);
+  assert.equal(rf.architecture.kind, "lr-scale");
+  const pp = await loadLearnedOptimizer(`${out.dir}/learned_optimizer_per_param.json`);
+  assert.equal(pp.architecture.kind, "per-param");
   await Deno.remove(dir, { recursive: true });
 });
