@@ -47,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let x0 = p * u.stride;
   var f = 0.0;
   if (kind == 4u) {
-    var xs: array<f32, MAXD>;
+    var xs = array<f32, MAXD>();
     for (var i = 0u; i < min(dim, MAXD); i++) { xs[i] = params[x0 + i]; }
     f = user_objective(&xs, dim);
   } else if (kind == 2u) {
