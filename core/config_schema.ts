@@ -12,6 +12,17 @@
 import { z } from "zod";
 import { locateJsonError } from "./_json_error.ts";
 
+/**
+ * A config schema: a zod schema whose parsed output is `C` (the structural part this module's
+ * public signatures need; `parseConfig` uses the zod schema behind it).
+ */
+export interface ConfigSchema<C> {
+  /** Parses `data`, returning the config with defaults filled, or throwing on invalid data. */
+  parse(data: unknown): C;
+  /** Parses `data` without throwing; returns zod's success-or-error result. */
+  safeParse(data: unknown): unknown;
+}
+
 /** A config that cannot be read or is invalid; the message is one line, `exitCode` is 2. */
 export class ConfigError extends Error {
   /** Process exit code a command line should use. */
@@ -398,12 +409,13 @@ function issueMessage(
  * with defaults filled. Throws a `ConfigError` whose one-line message names the first invalid
  * field, what it must be and its current value, and `source` (a file name, "command line").
  */
-export function parseConfig<T extends AnySchema>(
-  schema: T,
+export function parseConfig<C>(
+  schema: ConfigSchema<C>,
   raw: unknown,
   source = "",
-): z.output<T> {
-  const strict = strictSchema(schema);
+): C {
+  const zodSchema = schema as unknown as AnySchema;
+  const strict = strictSchema(zodSchema);
   const result = strict.safeParse(raw);
   if (result.success) return result.data;
   // An unknown field is usually a typo of a missing one: report it first, it says more.
@@ -411,7 +423,7 @@ export function parseConfig<T extends AnySchema>(
     ...result.error.issues.filter((i) => i.code === z.ZodIssueCode.unrecognized_keys),
     ...result.error.issues.filter((i) => i.code !== z.ZodIssueCode.unrecognized_keys),
   ];
-  const error = issueMessage(issues[0]!, schema, raw, source);
+  const error = issueMessage(issues[0]!, zodSchema, raw, source);
   if (issues.length > 1) {
     const more = issues.length - 1;
     const message = `${error.message} (and ${more} more problem${more === 1 ? "" : "s"})`;
@@ -453,9 +465,9 @@ export async function readConfigFile(path: string): Promise<unknown> {
 }
 
 /** Reads the JSON config file at `path` and validates it with `parseConfig`. */
-export async function loadConfigFile<T extends AnySchema>(
-  schema: T,
+export async function loadConfigFile<C>(
+  schema: ConfigSchema<C>,
   path: string,
-): Promise<z.output<T>> {
+): Promise<C> {
   return parseConfig(schema, await readConfigFile(path), path);
 }

@@ -16,9 +16,8 @@
  */
 
 import { join } from "node:path";
-import type { z } from "zod";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { ConfigError, parseConfig } from "./config_schema.ts";
+import { ConfigError, type ConfigSchema, parseConfig } from "./config_schema.ts";
 import { renderDashboard } from "./dashboard.ts";
 import { type PlotSpec, renderPlot } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
@@ -85,7 +84,7 @@ export interface Experiment<C = unknown> {
   /** One sentence shown in listings and reports. */
   readonly description: string;
   /** Config schema with defaults; objects are made strict when parsing. */
-  readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  readonly schema: ConfigSchema<C>;
   /** Raw config presets merged under the user's config for each scale. */
   readonly scales?: Partial<Record<Scale, Record<string, unknown>>>;
   /** Progress display: the metric whose best value to show, its goal, and the step word. */

@@ -111,17 +111,24 @@ export const BASELINE_GENOME: Readonly<StrategyGenome> = Object.freeze({
 });
 
 /** A continuous gene: range, and whether the meta level perturbs it in log space. */
-interface NumberGene {
+export interface NumberGene {
+  /** Discriminant: a continuous gene. */
   kind: "number";
+  /** Smallest allowed value. */
   min: number;
+  /** Largest allowed value. */
   max: number;
+  /** Whether draws and perturbations happen in log space. */
   log: boolean;
+  /** Whether values are rounded to integers. */
   integer: boolean;
 }
 
 /** A discrete gene: its allowed values. */
-interface ChoiceGene {
+export interface ChoiceGene {
+  /** Discriminant: a discrete gene. */
   kind: "choice";
+  /** The allowed values. */
   values: readonly string[];
 }
 

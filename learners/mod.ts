@@ -20,3 +20,4 @@ export * from "./mlp_uniform.ts";
 export * from "./task_source.ts";
 export * from "./episode_training.ts";
 export * from "./sample_episodes.ts";
+export * from "./evolution_genome.ts";

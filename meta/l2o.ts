@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { Experiment, ExperimentResult, RunContext } from "../core/experiment.ts";
 import { registerExperiment } from "../core/experiment.ts";
+import type { ConfigSchema } from "../core/config_schema.ts";
 import { curveSeries } from "../core/plots.ts";
 import type { CurveSeries, XySeries } from "../core/plots.ts";
 import { aggregateCurves, summarize } from "../core/stats.ts";
@@ -137,7 +138,7 @@ const ES_SCHEMA = z.object({
 });
 
 /** Config schema of the l2o experiment. */
-export const L2O_SCHEMA: z.ZodType<L2oConfig, z.ZodTypeDef, unknown> = z.object({
+export const L2O_SCHEMA: ConfigSchema<L2oConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   family: z.object({
     inputs: z.number().int().min(2).max(256).default(16),

@@ -31,11 +31,11 @@ export const LEARNED_FEATURE_NAMES: readonly string[] = [
   "step_fraction",
 ];
 /** Number of evolvable weights (w1, b1, w2, b2) of the lr-scale kind: the ES search space. */
-export const LEARNED_WEIGHT_COUNT = LEARNED.b2 + 1;
+export const LEARNED_WEIGHT_COUNT: number = LEARNED.b2 + 1;
 /** Names of the per-param kind's inputs, in input order. */
 export const PER_PARAM_FEATURE_NAMES: readonly string[] = ["gradient", "momentum", "parameter"];
 /** Number of evolvable weights (ppW1, ppB1, ppW2, ppB2) of the per-param kind. */
-export const PER_PARAM_WEIGHT_COUNT = LEARNED.ppB2 - LEARNED.ppW1 + 1;
+export const PER_PARAM_WEIGHT_COUNT: number = LEARNED.ppB2 - LEARNED.ppW1 + 1;
 /**
  * Default per-param input scales (gradient, momentum, parameter): gradients of the small MLPs are
  * ~0.01..0.3 per entry, momenta ~10x that, parameters ~0.1..1.

@@ -236,7 +236,9 @@ export const DEFAULT_ES_CONFIG: EsConfig = {
 
 /** One generation's record (one CSV row). */
 export interface EsGeneration extends Record<string, number> {
+  /** Generation index, from 0. */
   generation: number;
+  /** Unroll length (inner steps) of this generation under the curriculum. */
   unroll: number;
   /** Mean fitness (loss area) over every perturbed model. */
   meta_loss: number;

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { Experiment, ExperimentResult, RunContext } from "../core/experiment.ts";
 import { registerExperiment } from "../core/experiment.ts";
+import type { ConfigSchema } from "../core/config_schema.ts";
 import { curveSeries } from "../core/plots.ts";
 import { aggregateCurves, summarize } from "../core/stats.ts";
 import type { MetricRow } from "../core/run_dir.ts";
@@ -48,7 +49,7 @@ export interface LrSweepConfig {
 }
 
 /** Config schema of the lr-sweep experiment (defaults filled by parsing). */
-export const LR_SWEEP_SCHEMA: z.ZodType<LrSweepConfig, z.ZodTypeDef, unknown> = z.object({
+export const LR_SWEEP_SCHEMA: ConfigSchema<LrSweepConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   rates: z.number().int().min(2).max(256).default(12),
   lrMin: z.number().positive().max(100).default(1e-3),

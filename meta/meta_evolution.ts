@@ -92,11 +92,17 @@ export type MetaTask =
 
 /** Weights of the meta-objectives. */
 export interface MetaWeights {
+  /** Weight of convergence speed (default 0.3). */
   convergence: number;
+  /** Weight of final normalized fitness (default 0.4). */
   final: number;
+  /** Weight of sample efficiency (default 0.2). */
   efficiency: number;
+  /** Weight of population diversity (default 0.05). */
   diversity: number;
+  /** Weight of robustness across replicates (default 0.03). */
   robustness: number;
+  /** Weight of computational efficiency (default 0.02). */
   compute: number;
 }
 
@@ -112,11 +118,17 @@ export const DEFAULT_META_WEIGHTS: Readonly<MetaWeights> = Object.freeze({
 
 /** Meta-objectives of one genome on one task (means over replicates; all in [0, 1]). */
 export interface TaskScore {
+  /** Convergence speed: 1 - (first generation reaching 90% of the final value) / (generations - 1). */
   convergence: number;
+  /** Normalized best fitness at the last generation. */
   final: number;
+  /** Sample efficiency: mean normalized best fitness over all generations. */
   efficiency: number;
+  /** Mean population diversity d mapped to d / (1 + d). */
   diversity: number;
+  /** Robustness across replicates: max(0, 1 - 2 * std of the final values); 1 for one replicate. */
   robustness: number;
+  /** Computational efficiency: 1 / (1 + gradSteps) on neural and data-set tasks, else 1. */
   compute: number;
   /** Weighted sum. */
   metaFitness: number;
@@ -526,16 +538,25 @@ export interface MetaTrainOptions extends ScoreOptions {
 
 /** One meta-generation's log row. */
 export interface MetaGenerationRow {
+  /** Meta-generation index, from 0. */
   metaGeneration: number;
+  /** Best meta-fitness of this meta-generation. */
   best: number;
+  /** Mean meta-fitness over the meta-population. */
   mean: number;
+  /** Lower bound of the 95% confidence interval of the mean meta-fitness. */
   ci95Low: number;
+  /** Upper bound of the 95% confidence interval of the mean meta-fitness. */
   ci95High: number;
+  /** Best meta-fitness seen so far, this meta-generation included. */
   bestEver: number;
+  /** Fraction of bred members whose meta-fitness beats their better parent's. */
   successRate: number;
   /** Mean over the level-3 population of the knob settings used to breed the next generation. */
   mutationRate: number;
+  /** Mean over the level-3 population of the mutation strength. */
   mutationStrength: number;
+  /** Mean over the level-3 population of the meta tournament size. */
   tournamentSize: number;
   /** The level-3 population after this meta-generation's update (breeds the next generation). */
   knobSettings: MetaEvolutionKnobs[];
@@ -545,13 +566,17 @@ export interface MetaGenerationRow {
   bestKnobs: MetaEvolutionKnobs;
   /** Gene-value frequencies of the discrete genes (e.g. "selection=tournament": 0.25). */
   frequencies: Record<string, number>;
+  /** Wall-clock seconds this meta-generation took. */
   seconds: number;
 }
 
 /** A scored genome. */
 export interface ScoredGenome {
+  /** The strategy genome. */
   genome: StrategyGenome;
+  /** Its meta-fitness and per-task scores. */
   score: GenomeScore;
+  /** Meta-generation in which it was scored. */
   metaGeneration: number;
 }
 
@@ -754,6 +779,7 @@ export const GENE_GROUPS: Readonly<Record<string, readonly (keyof StrategyGenome
 
 /** One attribution row: meta-fitness lost when a gene group reverts to the baseline. */
 export interface AttributionRow {
+  /** Name of the gene group (a key of `GENE_GROUPS`). */
   group: string;
   /** Mean over seeds of metaFitness(best) - metaFitness(best with this group from the baseline). */
   delta: Summary;
@@ -837,12 +863,19 @@ export async function transferTest(
 
 /** strategies.json: the exported strategies. */
 export interface StrategiesFile {
+  /** File format version. */
   version: 1;
+  /** Meta-objective weights the scores were computed with. */
   weights: MetaWeights;
+  /** Names of the tasks of the task set. */
   tasks: string[];
+  /** The best genome over every task and its meta-fitness. */
   universalBest: { genome: StrategyGenome; metaFitness: number };
+  /** The best genome of each task and its meta-fitness on that task. */
   perTaskBest: { task: string; genome: StrategyGenome; score: number }[];
+  /** The top distinct genomes by meta-fitness, with per-task meta-fitness. */
   top: { genome: StrategyGenome; metaFitness: number; perTask: Record<string, number> }[];
+  /** Gene-group attribution: mean meta-fitness lost and its 95% confidence interval. */
   attribution?: { group: string; delta: number; ci95Low: number; ci95High: number }[];
 }
 

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { writeJsonAtomic } from "../core/atomic.ts";
 import type { Experiment, ExperimentResult, RunContext } from "../core/experiment.ts";
 import { registerExperiment } from "../core/experiment.ts";
+import type { ConfigSchema } from "../core/config_schema.ts";
 import { curveSeries } from "../core/plots.ts";
 import type { MetricRow } from "../core/run_dir.ts";
 import { aggregateCurves, mean, summarize } from "../core/stats.ts";
@@ -92,6 +93,7 @@ export interface EvolveConfig {
   backend: "auto" | "gpu" | "cpu";
   /** Meta-population size S. */
   populationSize: number;
+  /** Meta-generations of the meta level. */
   metaGenerations: number;
   /** Models per segment M. */
   modelsPerSegment: number;
@@ -129,7 +131,7 @@ const taskName = z.string().refine((n) => n in TASK_LIBRARY, {
 });
 
 /** Config schema of the evolve experiment. */
-export const EVOLVE_SCHEMA: z.ZodType<EvolveConfig, z.ZodTypeDef, unknown> = z.object({
+export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("cpu"),
   populationSize: z.number().int().min(2).max(64).default(16),
   metaGenerations: z.number().int().min(1).max(200).default(10),

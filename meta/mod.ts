@@ -7,3 +7,5 @@ export * from "./few_shot/mod.ts";
 export * from "./meta_evolution.ts";
 export * from "./meta_evolution_experiment.ts";
 export * from "./l2o.ts";
+export * from "./learned_optimizer_training.ts";
+export * from "./learned_optimizer.ts";

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { Experiment, ExperimentResult, RunContext } from "../../core/experiment.ts";
 import { registerExperiment } from "../../core/experiment.ts";
+import type { ConfigSchema } from "../../core/config_schema.ts";
 import type { CurveSeries, PlotSpec, XySeries } from "../../core/plots.ts";
 import { curveSeries } from "../../core/plots.ts";
 import { deriveSeed, Rng } from "../../core/rng.ts";
@@ -50,27 +51,34 @@ export type MetaMethod = typeof META_METHODS[number];
 
 /** Resolved config of the `meta` experiment. */
 export interface MetaConfig {
+  /** Compute backend: "auto" (GPU if available), "gpu" or "cpu". */
   backend: "auto" | "gpu" | "cpu";
   /** Seeds (independent meta-trainings and test sets). */
   seeds: number;
   /** Settings to run. */
   settings:
     ("synthetic-1shot" | "synthetic-5shot" | "fmnist-1shot" | "fmnist-5shot" | "sinusoid")[];
+  /** Meta-learning methods to compare. */
   methods: MetaMethod[];
   /** Hidden widths of the base learner. */
   hidden: number[];
   /** Synthetic family difficulty in [0, 1]. */
   difficulty: number;
+  /** Meta-training iterations per seed and setting. */
   metaIterations: number;
   /** Tasks per meta-batch (ES-MAML: antithetic pairs). */
   metaBatch: number;
+  /** Inner-loop SGD steps per task during meta-training. */
   innerSteps: number;
+  /** Inner-loop SGD learning rate. */
   innerLr: number;
   /** Meta learning rates (Reptile: interpolation step; others: Adam step). */
   metaLr: { reptile: number; adam: number };
+  /** ES-MAML perturbation standard deviation. */
   esSigma: number;
   /** Self-improving system: members and level-2 groups (each member sees the same meta-batch). */
   members: number;
+  /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
   /** Meta-training pool size (episodes sampled once). */
   trainPool: number;
@@ -78,16 +86,18 @@ export interface MetaConfig {
   testEpisodes: number;
   /** Validation episodes for accuracy-vs-meta-iteration curves. */
   valEpisodes: number;
+  /** Meta-iterations between validation evaluations (the last one is always evaluated). */
   evalEvery: number;
   /** Inner steps of the test curves (steps to 80%). */
   evalSteps: number;
   /** Baseline tuning grid (learning rates; steps 1..evalSteps). */
   baselineLrs: number[];
+  /** Meta-training episodes used to tune the baseline (capped at trainPool). */
   tuneEpisodes: number;
 }
 
 /** Config schema of `meta`. */
-export const META_SCHEMA: z.ZodType<MetaConfig, z.ZodTypeDef, unknown> = z.object({
+export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   seeds: z.number().int().min(1).max(100).default(2),
   settings: z.array(

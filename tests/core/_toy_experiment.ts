@@ -16,7 +16,9 @@ export const toySchema = z.object({
 export type ToyConfig = z.output<typeof toySchema>;
 
 /** The toy experiment (not registered: tests register it under their own names). */
-export function toyExperiment(name = "toy"): Experiment<ToyConfig> {
+export function toyExperiment(
+  name = "toy",
+): Omit<Experiment<ToyConfig>, "schema"> & { readonly schema: typeof toySchema } {
   return {
     name,
     description: "Decaying losses over a few seeds.",

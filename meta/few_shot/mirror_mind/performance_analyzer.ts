@@ -20,9 +20,13 @@ export interface FitThresholds {
 
 /** One analysis: verdict and the numbers it came from. */
 export interface FitAnalysis {
+  /** Underfitting, overfitting or ok, by the thresholds. */
   verdict: FitVerdict;
+  /** Accuracy on the support set, in [0, 1]. */
   supportAccuracy: number;
+  /** Accuracy on the query set, in [0, 1]. */
   queryAccuracy: number;
+  /** Support accuracy minus query accuracy. */
   gap: number;
 }
 
