@@ -12,6 +12,17 @@ import { GENOME_STRIDE } from "./evolution_genome.ts";
 export const FLAG_ELITE = 1;
 /** Flag of a crossover child. */
 export const FLAG_CROSS = 2;
+/** Model flag (flags array) of an invalid (diverged, quarantined or non-finite) model. */
+export const MODEL_INVALID = 1;
+/** Model flag (flags array) of an inactive model (index >= the segment's active count). */
+export const MODEL_INACTIVE = 2;
+/** Genome row index of the active model count. */
+const G_ACTIVE = 20;
+/** Genome row index of the diversity threshold. */
+const G_DIV_THRESHOLD = 21;
+/** Genome row index of the niche capacity. */
+const G_NICHE_CAPACITY = 22;
+
 /** Flag of a child of a segment without any valid model (keeps its parameters). */
 export const FLAG_ORPHAN = 4;
 /** Fitness written for "no valid model". */
@@ -77,7 +88,7 @@ export interface EvolveArrays {
   next: Float32Array<ArrayBuffer>;
   /** (P) fitness, higher is better. */
   fitness: Float32Array<ArrayBuffer>;
-  /** (P) 1 = invalid (quarantined or non-finite fitness). */
+  /** (P) 0 = valid, 1 = invalid (quarantined or non-finite fitness), 2 = inactive. */
   flags: Uint32Array<ArrayBuffer>;
   /** (P, 4) shaped fitness, rank, nValid, mean distance. */
   info: Float32Array<ArrayBuffer>;
@@ -89,7 +100,7 @@ export interface EvolveArrays {
   sigma: Float32Array<ArrayBuffer>;
   /** (P) children's sigma multiplier. */
   sigmaNext: Float32Array<ArrayBuffer>;
-  /** (S, 4) adaptive sigma scale, success rate, best so far, unused. */
+  /** (S, 4) adaptive sigma scale, success rate, best so far, diversity sigma multiplier. */
   segState: Float32Array<ArrayBuffer>;
   /** (histCap, S, HIST) per-generation statistics. */
   history: Float32Array<ArrayBuffer>;
@@ -153,6 +164,12 @@ function finite(x: number): boolean {
   return Number.isFinite(f32(x));
 }
 
+/** Whether model p is inactive: its index in its segment is >= the segment's active count. */
+function inactive(d: EvolveDims, a: EvolveArrays, p: number): boolean {
+  const s = Math.floor(p / d.M);
+  return p - s * d.M >= a.genome[s * GENOME_STRIDE + G_ACTIVE]!;
+}
+
 function counter(gen: number, purpose: number): number {
   return (gen * 16 + purpose) >>> 0;
 }
@@ -168,6 +185,11 @@ export function objectiveFitnessCpu(
 ): void {
   const t4 = a.tasks;
   for (let p = 0; p < d.P; p++) {
+    if (inactive(d, a, p)) {
+      a.fitness[p] = NEG_BIG;
+      a.flags[p] = MODEL_INACTIVE;
+      continue;
+    }
     const t = a.segTask[Math.floor(p / d.M)]!;
     const kind = t4[4 * t]!;
     const dim = t4[4 * t + 1]!;
@@ -224,6 +246,11 @@ export function objectiveFitnessCpu(
 /** Twin of evolve_neural_fitness.wgsl. */
 export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let p = 0; p < d.P; p++) {
+    if (inactive(d, a, p)) {
+      a.fitness[p] = NEG_BIG;
+      a.flags[p] = MODEL_INACTIVE;
+      continue;
+    }
     const loss = a.metrics[4 * p]!;
     a.fitness[p] = -loss;
     a.flags[p] = a.metrics[4 * p + 2] !== 0 || !finite(loss) ? 1 : 0;
@@ -252,6 +279,7 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
     a.order[base + rank] = p;
     const radius = a.genome[s * GENOME_STRIDE + 12]!;
     const bonus = a.genome[s * GENOME_STRIDE + 13]!;
+    const capacity = a.genome[s * GENOME_STRIDE + G_NICHE_CAPACITY]!;
     let niche = 1;
     let sumD = 0;
     let cnt = 0;
@@ -271,7 +299,8 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
       }
     }
     const md = cnt > 0 ? sumD / cnt : 0;
-    a.info[4 * p] = vp ? (nValid - rank) / nValid / niche + (bonus * md) / (1 + md) : 0;
+    const share = Math.max(1, f32(niche / capacity));
+    a.info[4 * p] = vp ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md) : 0;
     a.info[4 * p + 1] = rank;
     a.info[4 * p + 2] = nValid;
     a.info[4 * p + 3] = md;
@@ -289,8 +318,10 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
     let divSum = 0;
     let succ = 0;
     let den = 0;
+    let nDiverged = 0;
     for (let j = 0; j < d.M; j++) {
       const p = base + j;
+      if (a.flags[p] === MODEL_INVALID) nDiverged++;
       if (a.flags[p] !== 0) continue;
       const f = a.fitness[p]!;
       best = Math.max(best, f);
@@ -317,14 +348,15 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
     a.segState[4 * s] = scale;
     a.segState[4 * s + 1] = success;
     a.segState[4 * s + 2] = bestSoFar;
-    a.segState[4 * s + 3] = 0;
+    const div = nValid > 0 ? f32(divSum / nValid) : 0;
+    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]! ? 2 : 1;
     if (gen < d.histCap) {
       const h = (gen * d.S + s) * HIST;
       a.history[h] = best;
       a.history[h + 1] = nValid > 0 ? sum / nValid : 0;
       a.history[h + 2] = nValid;
-      a.history[h + 3] = d.M - nValid;
-      a.history[h + 4] = nValid > 0 ? divSum / nValid : 0;
+      a.history[h + 3] = nDiverged;
+      a.history[h + 4] = div;
       a.history[h + 5] = scale;
       a.history[h + 6] = success;
       a.history[h + 7] = bestSoFar;
@@ -453,6 +485,7 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
     let sig = a.genome[g0 + 7]!;
     if (mk === 1) sig *= a.segState[4 * s]!;
     if (mk === 2) sig *= a.sigmaNext[c]!;
+    sig *= a.segState[4 * s + 3]!;
     const resetFrac = a.genome[g0 + 8]!;
     const r = a.genome[g0 + 9]!;
     let w = 0.5;

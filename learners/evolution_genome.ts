@@ -12,7 +12,9 @@
  * 7 mutationStrength, 8 resetFraction, 9 lowRank, 10 crossover (0 average, 1 uniform,
  * 2 layer_swap, 3 fitness_weighted), 11 crossoverRate, 12 nicheRadius, 13 diversityBonus,
  * 14 gradSteps, 15 lr, 16 lrSchedule (0 constant, 1 cosine, 2 step, 3 warmup), 17 clipNorm,
- * 18 gradTransform (0 none, 1 sign, 2 normalize), 19 labelSmoothing, 20..23 reserved (0).
+ * 18 gradTransform (0 none, 1 sign, 2 normalize), 19 labelSmoothing, 20 active models
+ * (min(populationSize, M); populationSize 64 means all M), 21 diversityThreshold,
+ * 22 nicheCapacity, 23 reserved (0).
  * @module
  */
 import type { Rng } from "../core/rng.ts";
@@ -84,6 +86,21 @@ export interface StrategyGenome {
   gradTransform: GradTransformGene;
   /** Loss modification of the memetic steps: cross-entropy label smoothing, in [0, 0.3]. */
   labelSmoothing: number;
+  /**
+   * Active models per segment, integer in [2, 64]: the first min(populationSize, M) models evolve,
+   * the others are inactive (never evaluated, ranked or selected). 64 (the maximum) means all M.
+   */
+  populationSize: number;
+  /**
+   * Diversity threshold in [0, 1] (0 = off): when a segment's diversity (mean RMS distance
+   * between its valid models) is below it, the next generation's mutation sigma is doubled.
+   */
+  diversityThreshold: number;
+  /**
+   * Niche capacity of fitness sharing, integer in [1, 20]: shaped fitness is divided by
+   * max(1, niche / nicheCapacity) instead of niche (1 = plain sharing).
+   */
+  nicheCapacity: number;
 }
 
 /** The hand-designed default GA: the baseline every learned strategy is compared with. */
@@ -108,6 +125,9 @@ export const BASELINE_GENOME: Readonly<StrategyGenome> = Object.freeze({
   clipNorm: 0,
   gradTransform: "none",
   labelSmoothing: 0,
+  populationSize: 64,
+  diversityThreshold: 0,
+  nicheCapacity: 1,
 });
 
 /** A continuous gene: range, and whether the meta level perturbs it in log space. */
@@ -154,6 +174,9 @@ export const GENES: Readonly<Record<keyof StrategyGenome, NumberGene | ChoiceGen
   clipNorm: { kind: "number", min: 0, max: 100, log: false, integer: false },
   gradTransform: { kind: "choice", values: GRAD_TRANSFORM_GENES },
   labelSmoothing: { kind: "number", min: 0, max: 0.3, log: false, integer: false },
+  populationSize: { kind: "number", min: 2, max: 64, log: true, integer: true },
+  diversityThreshold: { kind: "number", min: 0, max: 1, log: false, integer: false },
+  nicheCapacity: { kind: "number", min: 1, max: 20, log: false, integer: true },
 };
 
 /** Gene names in a fixed order. */
@@ -209,9 +232,25 @@ export function parseGenome(raw: unknown, where = "genome"): StrategyGenome {
   return out as unknown as StrategyGenome;
 }
 
-/** Elite count of a segment of `m` models: round(elitismRatio * m), at most m - 1. */
+/** Largest `populationSize`: it means "every model of the segment". */
+export const MAX_POPULATION_SIZE = 64;
+
+/**
+ * Active models of a segment of `m` models: min(populationSize, m), or m when populationSize is
+ * MAX_POPULATION_SIZE (or missing).
+ */
+export function activeCount(g: StrategyGenome, m: number): number {
+  const n = g.populationSize ?? MAX_POPULATION_SIZE;
+  return n >= MAX_POPULATION_SIZE ? m : Math.max(1, Math.min(n, m));
+}
+
+/**
+ * Elite count of a segment of `m` models with `a = activeCount(g, m)` active ones:
+ * round(elitismRatio * a), at most a - 1.
+ */
 export function eliteCount(g: StrategyGenome, m: number): number {
-  return Math.min(m - 1, Math.round(g.elitismRatio * m));
+  const a = activeCount(g, m);
+  return Math.max(0, Math.min(a - 1, Math.round(g.elitismRatio * a)));
 }
 
 /** Packs one genome into `row` (length GENOME_STRIDE) for segments of `m` models. */
@@ -237,6 +276,9 @@ export function packGenome(g: StrategyGenome, m: number, row: Float32Array): voi
   row[17] = g.clipNorm;
   row[18] = GRAD_TRANSFORM_GENES.indexOf(g.gradTransform);
   row[19] = g.labelSmoothing;
+  row[20] = activeCount(g, m);
+  row[21] = g.diversityThreshold ?? 0;
+  row[22] = g.nicheCapacity ?? 1;
 }
 
 /** Packs one genome per segment into a (S, GENOME_STRIDE) table. */

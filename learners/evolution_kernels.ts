@@ -231,9 +231,9 @@ export class EvolveGpu {
     const u = this.#uniform;
     switch (k) {
       case "objective":
-        return [b.params, b.segTask, b.tasks, b.fitness, b.flags, u];
+        return [b.params, b.segTask, b.tasks, b.fitness, b.flags, u, b.genome];
       case "neural":
-        return [b.metrics, b.fitness, b.flags, u];
+        return [b.metrics, b.fitness, b.flags, u, b.genome];
       case "shape":
         return [b.params, b.fitness, b.flags, b.genome, b.info, b.order, u];
       case "stats":

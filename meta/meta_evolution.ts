@@ -12,9 +12,11 @@
 import { deriveSeed, Rng } from "../core/rng.ts";
 import { mean, std, summarize, type Summary } from "../core/stats.ts";
 import type { Backend } from "../learners/backend.ts";
+import { CpuBackend } from "../learners/cpu_backend.ts";
 import { initialPoints, mlpBlocks, pointBlocks, runEvolution } from "../learners/evolution.ts";
 import { HIST } from "../learners/evolution_cpu.ts";
 import {
+  activeCount,
   BASELINE_GENOME,
   crossGenomes,
   mutateGenome,
@@ -128,7 +130,10 @@ export interface TaskScore {
   diversity: number;
   /** Robustness across replicates: max(0, 1 - 2 * std of the final values); 1 for one replicate. */
   robustness: number;
-  /** Computational efficiency: 1 / (1 + gradSteps) on neural and data-set tasks, else 1. */
+  /**
+   * Computational efficiency: (1 - active / (2 M)) with active = min(populationSize, M) models
+   * evaluated per generation (all M: 0.5), times 1 / (1 + gradSteps) on neural and data-set tasks.
+   */
   compute: number;
   /** Weighted sum. */
   metaFitness: number;
@@ -194,6 +199,7 @@ function scoreCurves(
   genome: StrategyGenome,
   runs: { best: number[]; diversity: number[]; diverged: number }[],
   w: MetaWeights,
+  m: number,
 ): TaskScore {
   const G = runs[0]!.best.length;
   const per = runs.map((r) => {
@@ -222,7 +228,8 @@ function scoreCurves(
     efficiency: mean(per.map((p) => p.efficiency)),
     diversity: mean(per.map((p) => p.diversity)),
     robustness: finals.length > 1 ? Math.max(0, 1 - 2 * std(finals)) : 1,
-    compute: task.kind === "neural" || task.kind === "dataset" ? 1 / (1 + genome.gradSteps) : 1,
+    compute: (1 - activeCount(genome, m) / (2 * m)) *
+      (task.kind === "neural" || task.kind === "dataset" ? 1 / (1 + genome.gradSteps) : 1),
     metaFitness: 0,
     diverged: per.reduce((a, p) => a + p.diverged, 0),
     curve: Array.from({ length: G }, (_, t) => mean(per.map((p) => p.q[t]!))),
@@ -393,7 +400,7 @@ export async function scoreGenomes(
       for (let t = 0; t < T; t++) {
         const runs = [];
         for (let r = 0; r < R; r++) runs.push(extract(res.history, S, (gi * T + t) * R + r, G));
-        list.push(scoreCurves(tasks[objIdx[t]!]!, genomes[gi]!, runs, w));
+        list.push(scoreCurves(tasks[objIdx[t]!]!, genomes[gi]!, runs, w, M));
       }
       results.set(gi, list);
     }
@@ -442,7 +449,7 @@ export async function scoreGenomes(
       const runs = [];
       for (let r = 0; r < R; r++) runs.push(extract(res.history, S, gi * R + r, G));
       const list = neural.get(gi) ?? [];
-      list.push(scoreCurves(t, genomes[gi]!, runs, w));
+      list.push(scoreCurves(t, genomes[gi]!, runs, w, M));
       neural.set(gi, list);
     }
   }
@@ -965,6 +972,119 @@ export function loadStrategies(text: string): StrategiesFile {
     })),
     attribution: r.attribution as StrategiesFile["attribution"],
   };
+}
+
+/** A strategy of a meta-trained or loaded engine: the task's name and its best genome. */
+export interface TaskStrategy {
+  /** Task name. */
+  task: string;
+  /** The best genome on that task. */
+  genome: StrategyGenome;
+}
+
+/**
+ * A small facade over `metaTrain`, `exportStrategies`, `loadStrategies` and `scoreGenomes`:
+ * meta-train strategies on a task set, read the universal or per-task best, export
+ * strategies.json, load it again and run base evolution with a learned strategy on a new task.
+ *
+ * @example Meta-train, export, load and transfer
+ * ```ts ignore
+ * import { CpuBackend, MetaEvolutionEngine } from "./mod.ts";
+ * const backend = new CpuBackend();
+ * const tasks = [{ kind: "objective", name: "sphere", objective: "sphere", dim: 4, task: 0 }];
+ * const engine = new MetaEvolutionEngine(backend, tasks, {
+ *   modelsPerSegment: 8, generations: 10, replicates: 1, seed: 1, metaGenerations: 3,
+ * });
+ * await engine.metaTrain();
+ * const json = JSON.stringify(engine.export());
+ * const loaded = MetaEvolutionEngine.load(json, backend);
+ * const score = await loaded.evolve({
+ *   kind: "objective", name: "rastrigin", objective: "rastrigin", dim: 4, task: 1,
+ * });
+ * console.log(loaded.universalBest(), score.final);
+ * ```
+ */
+export class MetaEvolutionEngine {
+  /** Backend the base evolution runs on. */
+  readonly backend: Backend;
+  /** The meta-training task set (empty for a loaded engine). */
+  readonly tasks: readonly MetaTask[];
+  /** Sizes of meta-training and of base evolution runs (`evolve`). */
+  readonly options: MetaTrainOptions;
+  #result?: MetaTrainResult;
+  #file?: StrategiesFile;
+
+  /** An engine for `tasks` on `backend`; nothing runs until `metaTrain` or `evolve`. */
+  constructor(backend: Backend, tasks: readonly MetaTask[], options: MetaTrainOptions) {
+    this.backend = backend;
+    this.tasks = tasks;
+    this.options = options;
+  }
+
+  /** Meta-trains on the task set (see `metaTrain`) and keeps the result. */
+  async metaTrain(): Promise<MetaTrainResult> {
+    this.#result = await metaTrain(this.backend, this.tasks, this.options);
+    this.#file = undefined;
+    return this.#result;
+  }
+
+  #strategies(): StrategiesFile {
+    if (this.#file) return this.#file;
+    if (!this.#result) {
+      throw new Error("Cannot read strategies: call metaTrain() or load a strategies file first");
+    }
+    this.#file = exportStrategies(this.#result, this.tasks, { weights: this.options.weights });
+    return this.#file;
+  }
+
+  /** The universal best genome (best mean meta-fitness over the task set). */
+  universalBest(): StrategyGenome {
+    return { ...this.#strategies().universalBest.genome };
+  }
+
+  /** The best genome of each meta-training task, in task-set order. */
+  perTaskBest(): TaskStrategy[] {
+    return this.#strategies().perTaskBest.map((e) => ({ task: e.task, genome: { ...e.genome } }));
+  }
+
+  /** The strategies.json object (see `exportStrategies`); `JSON.stringify` it to save it. */
+  export(): StrategiesFile {
+    return structuredClone(this.#strategies());
+  }
+
+  /**
+   * An engine holding the strategies of a strategies.json text or object (validated by
+   * `loadStrategies`). `backend` (default a CPU backend) and `options` (default 16 models,
+   * 30 generations, 1 replicate, seed 0, no meta-generations) size `evolve`.
+   */
+  static load(
+    json: string | StrategiesFile,
+    backend: Backend = new CpuBackend(),
+    options: Partial<MetaTrainOptions> = {},
+  ): MetaEvolutionEngine {
+    const file = loadStrategies(typeof json === "string" ? json : JSON.stringify(json));
+    const engine = new MetaEvolutionEngine(backend, [], {
+      modelsPerSegment: 16,
+      generations: 30,
+      replicates: 1,
+      seed: 0,
+      metaGenerations: 0,
+      weights: file.weights,
+      ...options,
+    });
+    engine.#file = file;
+    return engine;
+  }
+
+  /**
+   * Runs base evolution on `task` with `genome` (default the universal best), sized by the
+   * engine's options, and returns its meta-objectives (normalized curve, final fitness, ...).
+   */
+  async evolve(task: MetaTask, genome?: StrategyGenome): Promise<TaskScore> {
+    const g = genome ?? this.universalBest();
+    const [score] = await scoreGenomes(this.backend, [g], [task], this.options);
+    return score!.tasks[0]!;
+  }
 }
 
 export { USER_OBJECTIVE_MAXD, USER_OBJECTIVE_SIGNATURE } from "../learners/evolution_kernels.ts";

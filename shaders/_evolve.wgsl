@@ -29,6 +29,13 @@ const FLAG_ELITE: u32 = 1u;
 const FLAG_CROSS: u32 = 2u;
 const FLAG_ORPHAN: u32 = 4u;
 const NEG_BIG: f32 = -3.0e38;
+// Model flags (flags array): 0 valid, 1 invalid (diverged / non-finite), 2 inactive.
+const MODEL_INVALID: u32 = 1u;
+const MODEL_INACTIVE: u32 = 2u;
+// Genome row: active model count, diversity threshold, niche capacity.
+const G_ACTIVE: u32 = 20u;
+const G_DIV_THRESHOLD: u32 = 21u;
+const G_NICHE_CAPACITY: u32 = 22u;
 const HIST: u32 = 8u;
 
 const PURPOSE_PARENT_A: u32 = 0u;

@@ -4,7 +4,8 @@
 // Orphans keep their parameters; elites copy parent a bit for bit. Otherwise x = pa, or when the
 // child is a crossover: average (pa + pb) / 2; uniform (per-parameter coin); layer_swap (one coin
 // per block); fitness_weighted w pa + (1 - w) pb with w = sa / (sa + sb) on shaped fitness.
-// Mutation with sigma = strength * (adaptive: segment scale) * (self_adaptive: child's sigma):
+// Mutation with sigma = strength * (adaptive: segment scale) * (self_adaptive: child's sigma)
+// * (diversity multiplier segState[4s + 3]: 2 below the diversity threshold, else 1):
 // gaussian / adaptive / self_adaptive add sigma N(0,1) with probability rate; reset redraws
 // resetStd(block) N(0,1) with probability resetFraction; low_rank adds
 // sigma * sum_j U[i,j] V[col,j] / sqrt(r) on one block drawn per child (U, V standard normal).
@@ -14,7 +15,7 @@
 //   1 parents   (P, 4) u32        read
 //   2 info      (P, 4) f32        read
 //   3 genome    (S, 24) f32       read
-//   4 segState  (S, 4) f32        read   [4s] = adaptive sigma scale
+//   4 segState  (S, 4) f32        read   [4s] adaptive sigma scale, [4s+3] diversity multiplier
 //   5 sigmaNext (P) f32           read
 //   6 blocks    (nBlocks, 4) u32  read   offset, rows, cols, bits of the reset std
 //   7 clock     (4) u32           read
@@ -69,6 +70,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var sig = genome[g0 + 7u];
   if (mk == 1u) { sig = sig * segState[4u * s]; }
   if (mk == 2u) { sig = sig * sigmaNext[c]; }
+  sig = sig * segState[4u * s + 3u];
   let resetFrac = genome[g0 + 8u];
   let r = u32(genome[g0 + 9u]);
   var w = 0.5;

@@ -1,24 +1,33 @@
 // evolve_neural_fitness: fitness of MLPs from the last train step's metrics (a probe step with
 // learning rate 0 measures the loss of the current parameters on a fresh minibatch).
 // Twin: neuralFitnessCpu(). fitness = -loss; flags = 1 for a quarantined (diverged) model or a
-// non-finite loss.
+// non-finite loss; an inactive model (index in its segment >= the genome's active count, row 20)
+// gets fitness NEG_BIG and flags = 2.
 //
 // Bindings (group 0):
 //   0 metrics (P, 4) f32  read   loss, gradient norm, diverged flag, unused
 //   1 fitness (P) f32     rw
 //   2 flags   (P) u32     rw
 //   3 u       EvolveParams uniform
+//   4 genome  (S, 24) f32 read   [s*24 + 20] = active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
 @group(0) @binding(0) var<storage, read> metrics: array<f32>;
 @group(0) @binding(1) var<storage, read_write> fitness: array<f32>;
 @group(0) @binding(2) var<storage, read_write> flags: array<u32>;
 @group(0) @binding(3) var<uniform> u: EvolveParams;
+@group(0) @binding(4) var<storage, read> genome: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
+  let s = p / u.M;
+  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + G_ACTIVE]) {
+    fitness[p] = NEG_BIG;
+    flags[p] = MODEL_INACTIVE;
+    return;
+  }
   let loss = metrics[4u * p];
   let bad = metrics[4u * p + 2u] != 0.0 || !ev_finite(loss);
   fitness[p] = -loss;

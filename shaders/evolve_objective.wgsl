@@ -1,5 +1,7 @@
 // evolve_objective: fitness of black-box objectives; a model's first `dim` parameters are a point.
 // Twin: objectiveFitnessCpu(). fitness = -f(z), z = R (x - o); flags = 1 when f is not finite.
+// A model whose index in its segment is >= the genome's active count (row 20) is inactive:
+// fitness NEG_BIG, flags = 2, nothing evaluated.
 //
 // Bindings (group 0):
 //   0 params  (P, stride) f32  read
@@ -10,6 +12,7 @@
 //   3 fitness (P) f32          rw
 //   4 flags   (P) u32          rw
 //   5 u       EvolveParams uniform
+//   6 genome  (S, 24) f32      read   [s*24 + 20] = active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
@@ -21,6 +24,7 @@
 @group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
 @group(0) @binding(4) var<storage, read_write> flags: array<u32>;
 @group(0) @binding(5) var<uniform> u: EvolveParams;
+@group(0) @binding(6) var<storage, read> genome: array<f32>;
 
 const PI: f32 = 3.141592653589793;
 // Largest dimension of a user objective.
@@ -39,7 +43,13 @@ fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
-  let t = segTask[p / u.M];
+  let s = p / u.M;
+  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + G_ACTIVE]) {
+    fitness[p] = NEG_BIG;
+    flags[p] = MODEL_INACTIVE;
+    return;
+  }
+  let t = segTask[s];
   let kind = u32(tasks[4u * t]);
   let dim = u32(tasks[4u * t + 1u]);
   let oo = u32(tasks[4u * t + 2u]);

@@ -5,13 +5,14 @@
 // an invalid (quarantined) model gets rank nValid + (invalid models before it), so order[0 ..
 // nValid) lists exactly the valid models, best first. d(p, q) = RMS parameter distance.
 // meanDist = mean d to the other valid models; niche = 1 + sum max(0, 1 - d / nicheRadius)
-// (radius 0: niche 1); shaped = ((nValid - rank) / nValid) / niche + bonus * md / (1 + md) for a
-// valid model, 0 otherwise.
+// (radius 0: niche 1); shaped = ((nValid - rank) / nValid) / max(1, niche / nicheCapacity)
+// + bonus * md / (1 + md) for a valid model, 0 otherwise. Every nonzero flag (1 invalid,
+// 2 inactive) counts as not valid.
 //
 // Bindings (group 0):
 //   0 params  (P, stride) f32  read
 //   1 fitness (P) f32          read   higher is better
-//   2 flags   (P) u32          read   1 = invalid
+//   2 flags   (P) u32          read   0 valid, 1 invalid, 2 inactive
 //   3 genome  (S, 24) f32      read
 //   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
 //   5 order   (P) u32          rw     order[s*M + rank] = model
@@ -52,6 +53,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let g0 = s * GENOME_STRIDE;
   let radius = genome[g0 + 12u];
   let bonus = genome[g0 + 13u];
+  let capacity = genome[g0 + G_NICHE_CAPACITY];
   var niche = 1.0;
   var sumD = 0.0;
   var cnt = 0u;
@@ -74,7 +76,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (cnt > 0u) { md = sumD / f32(cnt); }
   var shaped = 0.0;
   if (vp) {
-    shaped = (f32(nValid - rank) / f32(nValid)) / niche + bonus * md / (1.0 + md);
+    let share = max(1.0, niche / capacity);
+    shaped = (f32(nValid - rank) / f32(nValid)) / share + bonus * md / (1.0 + md);
   }
   info[4u * p] = shaped;
   info[4u * p + 1u] = f32(rank);

@@ -1,6 +1,8 @@
 // evolve_stats: per-segment fitness statistics of the current generation, the success rate of the
 // last breeding (children fitter than their parent), the adaptive mutation scale (1/5th success
-// rule: x1.22 above 0.2, x0.82 below, only for mutation "adaptive"), and one history row.
+// rule: x1.22 above 0.2, x0.82 below, only for mutation "adaptive"), the diversity multiplier of
+// the next mutation sigma (2 when the segment's diversity is below the genome's threshold, row 21,
+// else 1), and one history row. diverged counts models with flag 1 only (not inactive ones).
 // Twin: statsCpu().
 //
 // Bindings (group 0):
@@ -10,7 +12,7 @@
 //   3 parents  (P, 4) u32     read   a, b, flags, bits of the parent's fitness
 //   4 genome   (S, 24) f32    read
 //   5 clock    (4) u32        read   [0] = generation
-//   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, unused
+//   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, diversity multiplier
 //   7 history  (histCap, S, 8) f32 rw  best, mean, valid, diverged, diversity, sigma scale,
 //                                      success rate, best so far
 //   8 u        EvolveParams uniform
@@ -38,8 +40,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var divSum = 0.0;
   var succ = 0u;
   var den = 0u;
+  var nDiverged = 0u;
   for (var j = 0u; j < u.M; j++) {
     let p = base + j;
+    if (flags[p] == MODEL_INVALID) { nDiverged += 1u; }
     if (flags[p] != 0u) { continue; }
     let f = fitness[p];
     best = max(best, f);
@@ -70,19 +74,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   segState[4u * s] = scale;
   segState[4u * s + 1u] = success;
   segState[4u * s + 2u] = bestSoFar;
-  segState[4u * s + 3u] = 0.0;
+  var div = 0.0;
+  if (nValid > 0u) { div = divSum / f32(nValid); }
+  segState[4u * s + 3u] = select(1.0, 2.0, div < genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]);
   if (gen < u.histCap) {
     let h = (gen * u.S + s) * HIST;
     var mean = 0.0;
-    var div = 0.0;
-    if (nValid > 0u) {
-      mean = sum / f32(nValid);
-      div = divSum / f32(nValid);
-    }
+    if (nValid > 0u) { mean = sum / f32(nValid); }
     history[h] = best;
     history[h + 1u] = mean;
     history[h + 2u] = f32(nValid);
-    history[h + 3u] = f32(u.M - nValid);
+    history[h + 3u] = f32(nDiverged);
     history[h + 4u] = div;
     history[h + 5u] = scale;
     history[h + 6u] = success;

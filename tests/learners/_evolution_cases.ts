@@ -34,6 +34,8 @@ export function coverGenomes(S: number, seed: number): StrategyGenome[] {
     elitismRatio: s % 3 === 0 ? 0 : 0.2,
     nicheRadius: s % 2 === 0 ? 0.8 : 0,
     gradSteps: s % 3,
+    // Some full segments (64 = all M); the rest keep their random active count.
+    ...(s % 5 === 0 ? { populationSize: 64 } : {}),
   }));
 }
 
@@ -72,6 +74,10 @@ export function makeCase(
   a.tasks.set(tasks);
   for (let s = 0; s < S; s++) a.segTask[s] = s % 2;
   for (let i = 0; i < a.params.length; i++) a.params[i] = (i % stride) < D ? rng.normal() : 0;
+  // Tight segments (s % 3 == 1): diversity ~0.4, so some fall below their diversity threshold.
+  for (let s = 1; s < S; s += 3) {
+    for (let i = s * M * stride; i < (s + 1) * M * stride; i++) a.params[i] = a.params[i]! * 0.3;
+  }
   const genomes = coverGenomes(S, seed);
   a.genome.set(packGenomeTable(genomes, M));
   // blocks: [0, w), [w, w + r), [w + r, D)

@@ -9,6 +9,7 @@ import {
   exportStrategies,
   loadStrategies,
   META_KNOB_RANGES,
+  MetaEvolutionEngine,
   type MetaTask,
   metaTrain,
   mutateMetaKnobs,
@@ -47,7 +48,8 @@ Deno.test("metaTrain() final meta-population beats its initial one by >= 0.02 me
     initial += meanFitness(await scoreGenomes(backend, init, TASKS, { ...SIZE, seed })) / 4;
     learned += meanFitness(await scoreGenomes(backend, r.population, TASKS, { ...SIZE, seed })) / 4;
   }
-  // Measured with the 20 genes of the genome: 0.216 -> 0.246 (+0.030) over 4 fresh seeds.
+  // Measured with the 23 genes of the genome: 0.183 -> 0.218 (+0.035) over 4 fresh seeds
+  // (with 20 genes: 0.216 -> 0.246).
   assert.ok(learned >= initial + 0.02, `learned ${learned} vs initial ${initial}`);
   // Level 3 moved the meta knobs.
   const knobs = new Set(r.rows.map((x) => `${x.mutationRate}/${x.tournamentSize}`));
@@ -347,4 +349,35 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
     console.error = orig;
     await Deno.remove(tmp, { recursive: true });
   }
+});
+
+Deno.test("MetaEvolutionEngine round trip: metaTrain, export, load, evolve with the loaded strategy", async () => {
+  const backend = new CpuBackend();
+  const engine = new MetaEvolutionEngine(backend, TASKS, {
+    modelsPerSegment: 4,
+    generations: 3,
+    replicates: 1,
+    seed: 5,
+    populationSize: 4,
+    metaGenerations: 1,
+  });
+  const r = await engine.metaTrain();
+  assert.deepEqual(engine.universalBest(), r.universalBest.genome);
+  assert.equal(engine.perTaskBest().length, TASKS.length);
+  const json = JSON.stringify(engine.export());
+  const loaded = MetaEvolutionEngine.load(json, backend, { modelsPerSegment: 4, generations: 3 });
+  assert.deepEqual(loaded.universalBest(), engine.universalBest());
+  assert.deepEqual(loaded.export().perTaskBest, engine.export().perTaskBest);
+  const task = TASKS[0]!;
+  const score = await loaded.evolve(task);
+  assert.equal(score.curve.length, 3);
+  assert.ok(score.final >= 0 && score.final <= 1);
+  const direct = await scoreGenomes(backend, [engine.universalBest()], [task], {
+    modelsPerSegment: 4,
+    generations: 3,
+    replicates: 1,
+    seed: 0,
+  });
+  assert.deepEqual(score.curve, direct[0]!.tasks[0]!.curve);
+  assert.throws(() => new MetaEvolutionEngine(backend, TASKS, engine.options).universalBest());
 });
