@@ -33,10 +33,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-fn finite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * params.gridX * 64u;
@@ -61,10 +57,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (!finite(g)) { g = 0.0; }
   let mi = params.momentOffset + i;
   let vi = mi + params.vOffset;
-  let m1 = params.beta1 * moments[mi] + (1.0 - params.beta1) * g;
-  let v1 = params.beta2 * moments[vi] + (1.0 - params.beta2) * g * g;
-  moments[mi] = m1;
-  moments[vi] = v1;
+  let mv = adam_moments(moments[mi], moments[vi], g, params.beta1, params.beta2);
+  moments[mi] = mv.x;
+  moments[vi] = mv.y;
   let ti = params.thetaOffset + i;
-  theta[ti] = theta[ti] - params.lr * (m1 / params.c1) / (sqrt(v1 / params.c2) + params.eps);
+  theta[ti] = theta[ti] - params.lr * adam_step(mv, params.c1, params.c2, params.eps);
 }

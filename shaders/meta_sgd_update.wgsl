@@ -33,10 +33,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-fn finite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * params.gridX * 64u;
@@ -60,15 +56,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (!finite(gT)) { gT = 0.0; }
   if (!finite(gA)) { gA = 0.0; }
   let n = params.n;
-  let mT = params.beta1 * moments[i] + (1.0 - params.beta1) * gT;
-  let vT = params.beta2 * moments[n + i] + (1.0 - params.beta2) * gT * gT;
-  let mA = params.beta1 * moments[2u * n + i] + (1.0 - params.beta1) * gA;
-  let vA = params.beta2 * moments[3u * n + i] + (1.0 - params.beta2) * gA * gA;
-  moments[i] = mT;
-  moments[n + i] = vT;
-  moments[2u * n + i] = mA;
-  moments[3u * n + i] = vA;
-  theta[i] = theta[i] - params.lr * (mT / params.c1) / (sqrt(vT / params.c2) + params.eps);
-  let a = alpha[i] - params.alphaLr * (mA / params.c1) / (sqrt(vA / params.c2) + params.eps);
+  let mvT = adam_moments(moments[i], moments[n + i], gT, params.beta1, params.beta2);
+  let mvA = adam_moments(moments[2u * n + i], moments[3u * n + i], gA, params.beta1, params.beta2);
+  moments[i] = mvT.x;
+  moments[n + i] = mvT.y;
+  moments[2u * n + i] = mvA.x;
+  moments[3u * n + i] = mvA.y;
+  theta[i] = theta[i] - params.lr * adam_step(mvT, params.c1, params.c2, params.eps);
+  let a = alpha[i] - params.alphaLr * adam_step(mvA, params.c1, params.c2, params.eps);
   alpha[i] = min(params.alphaMax, max(0.0, a));
 }

@@ -3,6 +3,7 @@
  * kernel, Adam bias corrections and the f32 Adam step their CPU twins share. Internal.
  * @module
  */
+import adamWgsl from "../../shaders/_adam.wgsl" with { type: "text" };
 import {
   ceilDiv,
   createStorageBuffer,
@@ -37,6 +38,9 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
+/** The shared WGSL of the meta-update kernels: finite() and the Adam step. */
+const ADAM_WGSL = { file: "shaders/_adam.wgsl", code: adamWgsl };
+
 /** True when model m's quarantine flag (metrics[m * 4 + 2]) is set. */
 export function diverged(metrics: ArrayLike<number>, m: number): boolean {
   return metrics[m * 4 + 2] !== 0;
@@ -59,7 +63,7 @@ export async function dispatchMetaKernel(
   const pipeline = await getPipeline(
     ctx,
     kernel.key,
-    composeWgsl([{ file: kernel.file, code: kernel.code }]),
+    composeWgsl([ADAM_WGSL, { file: kernel.file, code: kernel.code }]),
   );
   const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
   new Uint32Array(run.uniform)[run.gridXWord] = gx;
