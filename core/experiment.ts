@@ -18,20 +18,25 @@
 import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { ConfigError, type ConfigSchema, parseConfig } from "./config_schema.ts";
-import { renderDashboard } from "./dashboard.ts";
-import { type PlotSpec, renderPlot } from "./plots.ts";
+import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
-import { type Cell, renderReport, type ReportSection, type Table } from "./report.ts";
-import { type MetricRow, parseMetricsCsv, readRun, RUN_FILES, RunDir } from "./run_dir.ts";
+import type { Cell, ReportSection, Table } from "./report.ts";
+import { type MetricRow, parseMetricsCsv, RUN_FILES, RunDir } from "./run_dir.ts";
+import {
+  type RenderedRun,
+  renderRun,
+  RESULT_FILE,
+  type ResultFile,
+  type RunSummaryFile,
+} from "./render_run.ts";
+
+export { type RenderedRun, renderRun, RESULT_FILE, type ResultFile, type RunSummaryFile };
 
 /** How big a run is: "smoke" (seconds, for tests), "default", "full" (the reference sizes). */
 export type Scale = "smoke" | "default" | "full";
 
 /** The scales, smallest first. */
 export const SCALES: readonly Scale[] = ["smoke", "default", "full"];
-
-/** File, in the run folder, holding the result data that plots/report/dashboard render from. */
-export const RESULT_FILE = "result.json";
 
 /** What an experiment returns at the end of its run. */
 export interface ExperimentResult {
@@ -174,46 +179,6 @@ export interface RunOutcome<C> {
   summary: Record<string, Cell>;
   /** Number of metric rows. */
   rows: number;
-}
-
-/** Files `renderRun` wrote, relative to the run folder. */
-export interface RenderedRun {
-  /** Relative paths, in write order. */
-  files: string[];
-}
-
-/** Contents of summary.json. */
-export interface RunSummaryFile {
-  /** Experiment name. */
-  experiment: string;
-  /** Experiment description. */
-  description: string;
-  /** Scale. */
-  scale: Scale;
-  /** Seed. */
-  seed: number;
-  /** "completed" or "failed". */
-  status: "completed" | "failed";
-  /** Error message when failed. */
-  error?: string;
-  /** ISO start time. */
-  startedAt: string;
-  /** ISO end time. */
-  finishedAt: string;
-  /** Wall time in seconds. */
-  durationSeconds: number;
-  /** Number of metric rows. */
-  rows: number;
-  /** Summary metrics. */
-  metrics: Record<string, Cell>;
-}
-
-interface ResultFile {
-  title: string;
-  description: string;
-  tables: Table[];
-  plots: Record<string, PlotSpec>;
-  sections: ReportSection[];
 }
 
 const registry = new Map<string, Experiment<unknown>>();
@@ -522,80 +487,4 @@ export async function runExperiment<C>(
   await renderRun(dir.path);
   progress.done(`-> ${dir.path}`);
   return { dir: dir.path, config, summary, rows: count };
-}
-
-function asSummaryFile(value: unknown, path: string): RunSummaryFile {
-  if (value === null || typeof value !== "object") {
-    throw new TypeError(
-      `Cannot render run as "${join(path, RUN_FILES.summary)}" must hold an object`,
-    );
-  }
-  return value as RunSummaryFile;
-}
-
-/**
- * Renders plots/*.svg, report.md and dashboard.html from a run folder's files (config.json,
- * summary.json, result.json, metrics.csv) without recomputing; the output is byte-identical
- * for the same files. Plot kinds added with `registerPlotKind` must be registered first.
- */
-export async function renderRun(path: string): Promise<RenderedRun> {
-  const data = await readRun(path);
-  let result: ResultFile;
-  try {
-    result = JSON.parse(await Deno.readTextFile(join(path, RESULT_FILE)));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new RangeError(`Cannot render run as "${join(path, RESULT_FILE)}" does not exist`);
-    }
-    throw error;
-  }
-  const summary = asSummaryFile(data.summary, path);
-  const dir = RunDir.open(path);
-  const files: string[] = [];
-  const plots: { name: string; title: string; svg: string }[] = [];
-  for (const [name, spec] of Object.entries(result.plots ?? {})) {
-    const svg = renderPlot(spec);
-    await dir.writePlot(name, svg);
-    files.push(`${RUN_FILES.plots}/${name}.svg`);
-    plots.push({ name, title: typeof spec.title === "string" ? spec.title : name, svg });
-  }
-  const info: Record<string, Cell> = {
-    experiment: summary.experiment,
-    scale: summary.scale,
-    seed: summary.seed,
-    status: summary.status,
-    ...(summary.error === undefined ? {} : { error: summary.error }),
-    started: summary.startedAt,
-    duration: `${summary.durationSeconds} s`,
-    "metric rows": summary.rows,
-  };
-  await dir.writeReport(renderReport({
-    title: result.title,
-    description: result.description,
-    info,
-    summary: summary.metrics,
-    sections: result.sections,
-    tables: result.tables,
-    plots: plots.map(({ name, title }) => ({ name, title })),
-    config: data.config,
-  }));
-  files.push(RUN_FILES.report);
-  const tail = data.metrics.slice(-10);
-  await dir.writeDashboard(renderDashboard({
-    title: result.title,
-    description: result.description,
-    info,
-    summary: summary.metrics,
-    sections: result.sections,
-    tables: result.tables,
-    plots,
-    metricsTail: {
-      title: `Metrics (last ${tail.length} of ${data.metrics.length} rows)`,
-      columns: data.columns,
-      rows: tail,
-    },
-    config: data.config,
-  }));
-  files.push(RUN_FILES.dashboard);
-  return { files };
 }
