@@ -1,0 +1,151 @@
+/**
+ * The arrays the evolution kernels and their CPU twins share (layout, flags, history fields) and
+ * f32 bit helpers. See evolution_cpu.ts for the twins and evolution_kernels.ts for the kernels.
+ * @module
+ */
+import { GENOME_STRIDE } from "./evolution_genome.ts";
+
+/** Flag of an elite child (copied unchanged). */
+export const FLAG_ELITE = 1;
+/** Flag of a crossover child. */
+export const FLAG_CROSS = 2;
+/** Model flag (flags array) of an invalid (diverged, quarantined or non-finite) model. */
+export const MODEL_INVALID = 1;
+/** Model flag (flags array) of an inactive model (index >= the segment's active count). */
+export const MODEL_INACTIVE = 2;
+
+/** Flag of a child of a segment without any valid model (keeps its parameters). */
+export const FLAG_ORPHAN = 4;
+/** Fitness written for "no valid model". */
+export const NEG_BIG: number = Math.fround(-3e38);
+/** f32 per history row: best, mean, valid, diverged, diversity, sigma scale, success, best so far. */
+export const HIST = 8;
+/** History columns by name. */
+export const HISTORY_FIELDS = [
+  "best",
+  "mean",
+  "valid",
+  "diverged",
+  "diversity",
+  "sigmaScale",
+  "successRate",
+  "bestSoFar",
+] as const;
+
+/** RNG purposes: counter c1 = gen * 16 + purpose. */
+export const PURPOSE = {
+  parentA: 0,
+  parentB: 1,
+  cross: 2,
+  sigma: 3,
+  mask: 4,
+  mutCoin: 5,
+  mutNormal: 6,
+  lowRankU: 7,
+  lowRankV: 8,
+  lowRankBlock: 9,
+  reset: 10,
+} as const;
+
+/** The uniform every evolution kernel reads (field names match `EvolveParams` in WGSL). */
+export interface EvolveDims {
+  /** Models P = S*M. */
+  P: number;
+  /** Models per segment. */
+  M: number;
+  /** Segments. */
+  S: number;
+  /** Parameters per model. */
+  D: number;
+  /** Distance between models in params. */
+  stride: number;
+  /** RNG seed. */
+  seed: number;
+  /** Rows of the block table. */
+  nBlocks: number;
+  /** Parameters per breed invocation. */
+  chunk: number;
+  /** Generations the history holds. */
+  histCap: number;
+  /** Planned generations (learning-rate schedules). */
+  generations: number;
+}
+
+/** The arrays of an evolving population (the GPU mirrors every one of them). */
+export interface EvolveArrays {
+  /** (P, stride) parameters. */
+  params: Float32Array<ArrayBuffer>;
+  /** (P, stride) children being bred. */
+  next: Float32Array<ArrayBuffer>;
+  /** (P) fitness, higher is better. */
+  fitness: Float32Array<ArrayBuffer>;
+  /** (P) 0 = valid, 1 = invalid (quarantined or non-finite fitness), 2 = inactive. */
+  flags: Uint32Array<ArrayBuffer>;
+  /** (P, 4) shaped fitness, rank, nValid, mean distance. */
+  info: Float32Array<ArrayBuffer>;
+  /** (P) per segment: models by rank. */
+  order: Uint32Array<ArrayBuffer>;
+  /** (P, 4) parent a, parent b, flags, bits of the parent's fitness. */
+  parents: Uint32Array<ArrayBuffer>;
+  /** (P) self-adaptive sigma multiplier. */
+  sigma: Float32Array<ArrayBuffer>;
+  /** (P) children's sigma multiplier. */
+  sigmaNext: Float32Array<ArrayBuffer>;
+  /** (S, 4) adaptive sigma scale, success rate, best so far, diversity sigma multiplier. */
+  segState: Float32Array<ArrayBuffer>;
+  /** (histCap, S, HIST) per-generation statistics. */
+  history: Float32Array<ArrayBuffer>;
+  /** (S, GENOME_STRIDE) genome rows. */
+  genome: Float32Array<ArrayBuffer>;
+  /** (nBlocks, 4) offset, rows, cols, bits of the reset std. */
+  blocks: Uint32Array<ArrayBuffer>;
+  /** (4) [0] = generation. */
+  clock: Uint32Array<ArrayBuffer>;
+  /** (P, 4) train metrics (loss, gradient norm, diverged flag, unused). */
+  metrics: Float32Array<ArrayBuffer>;
+  /** (S) task index per segment (objectives). */
+  segTask: Uint32Array<ArrayBuffer>;
+  /** Objective task table (see evolve_objective.wgsl). */
+  tasks: Float32Array<ArrayBuffer>;
+  /** (P, 16) train-step knobs. */
+  knobs: Float32Array<ArrayBuffer>;
+}
+
+/** Allocates zeroed arrays for `d` (sigma = 1); `tasksLength` sizes the objective table. */
+export function createEvolveArrays(d: EvolveDims, tasksLength = 4): EvolveArrays {
+  return {
+    params: new Float32Array(d.P * d.stride),
+    next: new Float32Array(d.P * d.stride),
+    fitness: new Float32Array(d.P),
+    flags: new Uint32Array(d.P),
+    info: new Float32Array(d.P * 4),
+    order: new Uint32Array(d.P),
+    parents: new Uint32Array(d.P * 4),
+    sigma: new Float32Array(d.P).fill(1),
+    sigmaNext: new Float32Array(d.P).fill(1),
+    segState: new Float32Array(d.S * 4),
+    history: new Float32Array(d.histCap * d.S * HIST),
+    genome: new Float32Array(d.S * GENOME_STRIDE),
+    blocks: new Uint32Array(d.nBlocks * 4),
+    clock: new Uint32Array(4),
+    metrics: new Float32Array(d.P * 4),
+    segTask: new Uint32Array(d.S),
+    tasks: new Float32Array(Math.max(4, tasksLength)),
+    knobs: new Float32Array(d.P * 16),
+  };
+}
+
+const f32Bits = new Float32Array(1);
+const u32Bits = new Uint32Array(f32Bits.buffer);
+
+/** Bits of an f32 as u32 (WGSL bitcast<u32>). */
+export function f32ToBits(x: number): number {
+  f32Bits[0] = x;
+  return u32Bits[0]!;
+}
+
+/** f32 from its bits (WGSL bitcast<f32>). */
+export function bitsToF32(x: number): number {
+  u32Bits[0] = x;
+  return f32Bits[0]!;
+}
