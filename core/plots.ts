@@ -15,120 +15,20 @@
 
 import "./_quiet_deprecations.ts";
 import D3Node from "d3-node";
-import type { CurveBand } from "./stats.ts";
 
-/** A number that may be missing (JSON turns NaN into null). */
-export type MaybeNumber = number | null;
+import type {
+  BarsPlotSpec,
+  CurvesPlotSpec,
+  CustomPlotSpec,
+  MaybeNumber,
+  PlotFrame,
+  PlotRenderer,
+  PlotSpec,
+  SvgPlotSpec,
+  XyPlotSpec,
+} from "./plot_spec.ts";
 
-/** One learning curve: a mean line and an optional confidence band (`low`..`high`). */
-export interface CurveSeries {
-  /** Legend label. */
-  name: string;
-  /** x values (steps, generations), ascending. */
-  x: number[];
-  /** Mean (or single-run) y values. */
-  mean: MaybeNumber[];
-  /** Lower band bound per x. */
-  low?: MaybeNumber[];
-  /** Upper band bound per x. */
-  high?: MaybeNumber[];
-}
-
-/** Common fields of the built-in plot specs. */
-export interface PlotFrame {
-  /** Plot title. */
-  title: string;
-  /** x axis label. */
-  xLabel?: string;
-  /** y axis label. */
-  yLabel?: string;
-  /** Width in px (default 720). */
-  width?: number;
-  /** Height in px (default 420). */
-  height?: number;
-}
-
-/** Learning curves with confidence bands. */
-export interface CurvesPlotSpec extends PlotFrame {
-  /** Kind tag. */
-  kind: "curves";
-  /** Logarithmic y axis (non-positive values are left out). */
-  logY?: boolean;
-  /** The curves. */
-  series: CurveSeries[];
-}
-
-/** One bar with an optional error bar from `low` to `high`. */
-export interface Bar {
-  /** Category label under the bar. */
-  label: string;
-  /** Bar height. */
-  value: MaybeNumber;
-  /** Lower end of the error bar. */
-  low?: MaybeNumber;
-  /** Upper end of the error bar. */
-  high?: MaybeNumber;
-}
-
-/** A bar chart with error bars. */
-export interface BarsPlotSpec extends PlotFrame {
-  /** Kind tag. */
-  kind: "bars";
-  /** Logarithmic y axis. */
-  logY?: boolean;
-  /** The bars, left to right. */
-  bars: Bar[];
-}
-
-/** One series of a generic x/y plot. */
-export interface XySeries {
-  /** Legend label. */
-  name: string;
-  /** x values. */
-  x: MaybeNumber[];
-  /** y values. */
-  y: MaybeNumber[];
-  /** Draw a line, points, or both (default "line"). */
-  mode?: "line" | "points" | "both";
-}
-
-/** A generic line / scatter plot. */
-export interface XyPlotSpec extends PlotFrame {
-  /** Kind tag. */
-  kind: "xy";
-  /** Logarithmic x axis. */
-  logX?: boolean;
-  /** Logarithmic y axis. */
-  logY?: boolean;
-  /** The series. */
-  series: XySeries[];
-}
-
-/** An SVG rendered elsewhere, kept verbatim. */
-export interface SvgPlotSpec {
-  /** Kind tag. */
-  kind: "svg";
-  /** Title used in reports. */
-  title?: string;
-  /** The SVG document text. */
-  svg: string;
-}
-
-/** A plot spec of a kind added with `registerPlotKind`. */
-export interface CustomPlotSpec {
-  /** Kind tag, as registered. */
-  kind: string;
-  /** Title used in reports. */
-  title?: string;
-  /** Kind-specific data. */
-  [key: string]: unknown;
-}
-
-/** Any plot spec: plain JSON data that `renderPlot` turns into an SVG string. */
-export type PlotSpec = CurvesPlotSpec | BarsPlotSpec | XyPlotSpec | SvgPlotSpec | CustomPlotSpec;
-
-/** Renders one plot spec of a registered kind to an SVG string (must be deterministic). */
-export type PlotRenderer = (spec: CustomPlotSpec) => string;
+export * from "./plot_spec.ts";
 
 /** Fixed palette (Tableau 10), cycled. */
 export const PLOT_COLORS: readonly string[] = [
@@ -516,9 +416,4 @@ export function renderPlot(spec: PlotSpec): string {
     );
   }
   return render(spec as CustomPlotSpec);
-}
-
-/** Turns a `CurveBand` (from `aggregateCurves` / `aggregateRows`) into a named curve series. */
-export function curveSeries(name: string, band: CurveBand): CurveSeries {
-  return { name, x: [...band.x], mean: [...band.mean], low: [...band.low], high: [...band.high] };
 }
