@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../learners/gpu_backend.ts";
 import type { Backend } from "../../learners/backend.ts";
-import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
+import { FAMILY, TINY } from "./_learned_optimizer_fixture.ts";
 import {
   initialLearnedWeights,
   learnedKnobs,
@@ -12,37 +12,10 @@ import {
   parseLearnedOptimizer,
   saveLearnedOptimizer,
 } from "../../meta/learned_optimizer.ts";
-import {
-  DEFAULT_ES_CONFIG,
-  type EsConfig,
-  learnedMetaLoss,
-  metaTrainEs,
-} from "../../meta/learned_optimizer_training.ts";
+import { learnedMetaLoss, metaTrainEs } from "../../meta/learned_optimizer_training.ts";
 import { gpuTest } from "../helpers.ts";
 import { runExperiment } from "../../core/experiment.ts";
 import { L2O } from "../../meta/l2o.ts";
-
-const FAMILY = new SyntheticClassification({
-  inputs: 8,
-  ways: 3,
-  shots: 10,
-  queryPerClass: 5,
-  familySeed: 3,
-});
-
-const TINY: EsConfig = {
-  ...DEFAULT_ES_CONFIG,
-  pairs: 4,
-  tasks: 2,
-  generations: 20,
-  minUnroll: 10,
-  maxUnroll: 20,
-  every: 5,
-  lr: 0.02,
-  sigma: 0.1,
-  metaLr: 0.1,
-  model: { hidden: [8], activation: "relu", batchSize: 8 },
-};
 
 function trainWith(backend: Backend, row: Float32Array<ArrayBuffer>) {
   const tasks = FAMILY.sampleEpisodes(17, 3);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
-import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
+import { FAMILY, TINY } from "./_learned_optimizer_fixture.ts";
 import {
   initialLearnedWeights,
   learnedKnobs,
@@ -11,35 +11,12 @@ import {
   saveLearnedOptimizer,
 } from "../../meta/learned_optimizer.ts";
 import {
-  DEFAULT_ES_CONFIG,
   type EsConfig,
   improvementReward,
   learnedMetaLoss,
   metaTrainEs,
   metaTrainReinforce,
 } from "../../meta/learned_optimizer_training.ts";
-
-const FAMILY = new SyntheticClassification({
-  inputs: 8,
-  ways: 3,
-  shots: 10,
-  queryPerClass: 5,
-  familySeed: 3,
-});
-
-const TINY: EsConfig = {
-  ...DEFAULT_ES_CONFIG,
-  pairs: 4,
-  tasks: 2,
-  generations: 20,
-  minUnroll: 10,
-  maxUnroll: 20,
-  every: 5,
-  lr: 0.02,
-  sigma: 0.1,
-  metaLr: 0.1,
-  model: { hidden: [8], activation: "relu", batchSize: 8 },
-};
 
 Deno.test("improvementReward() averages the loss decrease per window and penalizes divergence", () => {
   const start = 2;
