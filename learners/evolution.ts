@@ -276,6 +276,7 @@ export async function runEvolution(
               numBatches: kmax + 1,
               ranges: fitness.ranges,
             });
+            submits++;
             for (let i = 0; i <= kmax; i++) {
               const e = dev.createCommandEncoder({ label: "evolve-knobs" });
               const pass = e.beginComputePass();
@@ -283,7 +284,7 @@ export async function runEvolution(
               pass.end();
               dev.queue.submit([e.finish()]);
               pop.train(fitness.data, 1);
-              submits += 3;
+              submits += 2; // the knobs submit and the train submit
             }
             enc = dev.createCommandEncoder({ label: "evolve" });
           }
@@ -307,10 +308,11 @@ export async function runEvolution(
         const tw = performance.now();
         submitSeconds += (tw - ts) / 1000;
         // One readback per readEvery generations: the history rows of these generations.
-        const rows = (await gpu.read("history", g1 * dims.S * HIST)) as Float32Array;
+        const rowStart = g0 * dims.S * HIST;
+        const rows = await gpu.read("history", (g1 - g0) * dims.S * HIST, rowStart);
         waitSeconds += (performance.now() - tw) / 1000;
         awaits++;
-        history.set(rows.subarray(g0 * dims.S * HIST, g1 * dims.S * HIST), g0 * dims.S * HIST);
+        history.set(rows as Float32Array, rowStart);
       }
     } finally {
       gpu.destroy();

@@ -111,28 +111,55 @@ export interface EvolveArrays {
   knobs: Float32Array<ArrayBuffer>;
 }
 
+/** The arrays that hold u32 (the others hold f32). */
+export const EVOLVE_U32_ARRAYS: ReadonlySet<keyof EvolveArrays> = new Set([
+  "flags",
+  "order",
+  "parents",
+  "blocks",
+  "clock",
+  "segTask",
+]);
+
+/** Element count of each evolution array for `d`; `tasksLength` sizes the objective table. */
+export function evolveArraySizes(
+  d: EvolveDims,
+  tasksLength = 4,
+): Record<keyof EvolveArrays, number> {
+  return {
+    params: d.P * d.stride,
+    next: d.P * d.stride,
+    fitness: d.P,
+    flags: d.P,
+    info: d.P * 4,
+    order: d.P,
+    parents: d.P * 4,
+    sigma: d.P,
+    sigmaNext: d.P,
+    segState: d.S * 4,
+    history: d.histCap * d.S * HIST,
+    genome: d.S * GENOME_STRIDE,
+    blocks: d.nBlocks * 4,
+    clock: 4,
+    metrics: d.P * 4,
+    segTask: d.S,
+    tasks: Math.max(4, tasksLength),
+    knobs: d.P * 16,
+  };
+}
+
 /** Allocates zeroed arrays for `d` (sigma = 1); `tasksLength` sizes the objective table. */
 export function createEvolveArrays(d: EvolveDims, tasksLength = 4): EvolveArrays {
-  return {
-    params: new Float32Array(d.P * d.stride),
-    next: new Float32Array(d.P * d.stride),
-    fitness: new Float32Array(d.P),
-    flags: new Uint32Array(d.P),
-    info: new Float32Array(d.P * 4),
-    order: new Uint32Array(d.P),
-    parents: new Uint32Array(d.P * 4),
-    sigma: new Float32Array(d.P).fill(1),
-    sigmaNext: new Float32Array(d.P).fill(1),
-    segState: new Float32Array(d.S * 4),
-    history: new Float32Array(d.histCap * d.S * HIST),
-    genome: new Float32Array(d.S * GENOME_STRIDE),
-    blocks: new Uint32Array(d.nBlocks * 4),
-    clock: new Uint32Array(4),
-    metrics: new Float32Array(d.P * 4),
-    segTask: new Uint32Array(d.S),
-    tasks: new Float32Array(Math.max(4, tasksLength)),
-    knobs: new Float32Array(d.P * 16),
-  };
+  const out: Record<string, Float32Array | Uint32Array> = {};
+  for (const [name, n] of Object.entries(evolveArraySizes(d, tasksLength))) {
+    out[name] = EVOLVE_U32_ARRAYS.has(name as keyof EvolveArrays)
+      ? new Uint32Array(n)
+      : new Float32Array(n);
+  }
+  const a = out as unknown as EvolveArrays;
+  a.sigma.fill(1);
+  a.sigmaNext.fill(1);
+  return a;
 }
 
 const f32Bits = new Float32Array(1);

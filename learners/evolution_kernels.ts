@@ -19,12 +19,16 @@ import {
   createStorageBuffer,
   createUniformBuffer,
   dispatchGrid,
-  readF32,
-  readU32,
+  readBuffer,
 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
-import type { EvolveArrays, EvolveDims } from "./evolution_cpu.ts";
+import {
+  EVOLVE_U32_ARRAYS,
+  type EvolveArrays,
+  evolveArraySizes,
+  type EvolveDims,
+} from "./evolution_arrays.ts";
 
 /** Kernel names. */
 export type EvolveKernel =
@@ -128,33 +132,14 @@ export class EvolveGpu {
     this.dims = dims;
     this.#pipes = pipes;
     const d = dims;
-    const sizes: Record<ArrayName, number> = {
-      params: d.P * d.stride,
-      next: d.P * d.stride,
-      fitness: d.P,
-      flags: d.P,
-      info: d.P * 4,
-      order: d.P,
-      parents: d.P * 4,
-      sigma: d.P,
-      sigmaNext: d.P,
-      segState: d.S * 4,
-      history: Math.max(1, d.histCap * d.S * 8),
-      genome: d.S * 24,
-      blocks: d.nBlocks * 4,
-      clock: 4,
-      metrics: d.P * 4,
-      segTask: d.S,
-      tasks: Math.max(4, tasksLength),
-      knobs: d.P * 16,
-    };
+    const sizes = evolveArraySizes(d, tasksLength);
     const bufs = {} as Record<ArrayName, GPUBuffer>;
     for (const [name, n] of Object.entries(sizes) as [ArrayName, number][]) {
       const external = (ext as Record<string, GPUBuffer | undefined>)[name];
       if (external) {
         bufs[name] = external;
       } else {
-        bufs[name] = createStorageBuffer(ctx, n * 4, `evolve-${name}`);
+        bufs[name] = createStorageBuffer(ctx, Math.max(1, n) * 4, `evolve-${name}`);
         this.#own.push(bufs[name]);
       }
     }
@@ -216,14 +201,11 @@ export class EvolveGpu {
     }
   }
 
-  /** Reads one buffer back (one GPU await). */
-  async read(name: ArrayName, count?: number): Promise<Float32Array | Uint32Array> {
-    const u32 = name === "flags" || name === "order" || name === "parents" ||
-      name === "blocks" || name === "clock" || name === "segTask";
-    const n = count ?? this.buffers[name].size / 4;
-    return u32
-      ? await readU32(this.ctx, this.buffers[name], n)
-      : await readF32(this.ctx, this.buffers[name], n);
+  /** Reads `count` elements of one buffer back from element `first` on (one GPU await). */
+  async read(name: ArrayName, count?: number, first = 0): Promise<Float32Array | Uint32Array> {
+    const n = count ?? this.buffers[name].size / 4 - first;
+    const bytes = await readBuffer(this.ctx, this.buffers[name], n * 4, first * 4);
+    return EVOLVE_U32_ARRAYS.has(name) ? new Uint32Array(bytes) : new Float32Array(bytes);
   }
 
   #bindings(k: EvolveKernel): GPUBuffer[] {
