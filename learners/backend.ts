@@ -34,14 +34,13 @@ export interface SampleBatchesOptions {
   ranges: Uint32Array;
 }
 
-/** Gradients and loss of each model on its current batch, without updating anything. */
-export interface GradientResult {
+/**
+ * Gradients and loss of each model on its current batch, without updating anything, with the
+ * population's metrics (read in the same call: no second `readMetrics` needed).
+ */
+export interface GradientResult extends TrainMetrics {
   /** (P, stride) gradients of the mean batch loss. */
   grads: Float32Array;
-  /** (P) mean batch loss. */
-  loss: Float32Array;
-  /** (P) global gradient L2 norm. */
-  gradNorm: Float32Array;
 }
 
 /** Everything a population holds (for checkpoints): restoring it continues training exactly. */

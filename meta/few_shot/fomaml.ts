@@ -49,7 +49,7 @@ export class Fomaml implements MetaLearner {
     });
     const g = await pop.gradients(pool.data);
     const { mean } = meanRows(g.grads, P, stride, paramCount);
-    const flags = (await pop.readMetrics()).diverged;
+    const flags = g.diverged;
     let used = flags.reduce((a, f) => a + (f ? 0 : 1), 0);
     const o = {
       count: paramCount,

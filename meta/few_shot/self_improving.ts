@@ -257,8 +257,10 @@ export class SelfImprovingSystem {
     });
     const q = await pop.evaluate(pool.data, gathered.query);
     const s = await pop.evaluate(pool.data, gathered.support);
-    const rows = fomaml ? (await pop.gradients(pool.data)).grads : await pop.readParams();
-    const flags = flagRows([], P, stride, 0, (await pop.readMetrics()).diverged);
+    // FOMAML's gradients come with the metrics; Reptile's adapted parameters do not.
+    const g = fomaml ? await pop.gradients(pool.data) : undefined;
+    const rows = g ? g.grads : await pop.readParams();
+    const flags = flagRows([], P, stride, 0, (g ?? await pop.readMetrics()).diverged);
     const lrScale = this.#scheduler.lr;
     let sumAcc = 0;
     for (let m = 0; m < M; m++) {
