@@ -8,9 +8,11 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "csv-stringify/sync";
+import { writeFileAtomic } from "../core/atomic.ts";
 import { GpuUnavailableError } from "../core/gpu_context.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend } from "../learners/gpu_backend.ts";
+import { KNOB_STRIDE, LEARNED_STRIDE } from "../learners/knobs.ts";
 import { mlpLayout } from "../learners/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
@@ -41,10 +43,15 @@ function fmt(n: number, digits = 1): string {
   return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 }
 
-/** Bytes one model of a workload occupies on the GPU (params, optimizer moments, scratch, knobs). */
+/**
+ * Bytes one model of a workload occupies on the GPU, as GpuPopulation allocates them: params and
+ * optimizer moments, scratch, knobs, learned-optimizer weights, metrics, step count, and the batch
+ * indices of 8 batch slots.
+ */
 export function bytesPerModel(w: Workload): number {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  return 4 * (L.stride * 3 + scratchStride(L) + 16 + 4 + 1) + 4 * 8 * w.batchSize;
+  const floats = L.stride * 3 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + 4 + 1;
+  return 4 * floats + 4 * 8 * w.batchSize;
 }
 
 /** Runs the benchmark from command-line arguments. */
@@ -174,8 +181,7 @@ export async function benchMain(args: string[]): Promise<number> {
       },
     );
     const path = join(values.out, "bench.csv");
-    await Deno.writeTextFile(path + ".tmp", csv);
-    await Deno.rename(path + ".tmp", path);
+    await writeFileAtomic(path, csv);
     console.log(`wrote ${path}`);
   }
   if (values.metabatch) {

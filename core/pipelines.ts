@@ -54,6 +54,27 @@ export function compiledPipelineCount(ctx: GpuContext): number {
   return caches.get(ctx.device)?.size ?? 0;
 }
 
+/** Options of a pipeline: entry point (default "main") and override constants. */
+export interface PipelineOptions {
+  /** WGSL entry point; default "main". */
+  entryPoint?: string;
+  /** Pipeline-overridable constants (WGSL `override` declarations). */
+  constants?: Record<string, number>;
+}
+
+/** The device's pipeline cache, the cache key and the resolved options of one request. */
+function lookup(ctx: GpuContext, key: string, options: PipelineOptions) {
+  let cache = caches.get(ctx.device);
+  if (!cache) {
+    cache = new Map();
+    caches.set(ctx.device, cache);
+  }
+  const entryPoint = options.entryPoint ?? "main";
+  const constants = options.constants ?? {};
+  const cacheKey = `${key}|${entryPoint}|${JSON.stringify(constants)}`;
+  return { cache, cacheKey, entryPoint, constants, hit: cache.get(cacheKey) };
+}
+
 /**
  * Returns the compute pipeline for `key` (and its override constants), compiling it on first use.
  * Compile errors throw GpuValidationError naming the kernel and the WGSL file and line.
@@ -62,17 +83,9 @@ export async function getPipeline(
   ctx: GpuContext,
   key: string,
   src: ComposedWgsl,
-  options: { entryPoint?: string; constants?: Record<string, number> } = {},
+  options: PipelineOptions = {},
 ): Promise<GPUComputePipeline> {
-  const entryPoint = options.entryPoint ?? "main";
-  const constants = options.constants ?? {};
-  const cacheKey = `${key}|${entryPoint}|${JSON.stringify(constants)}`;
-  let cache = caches.get(ctx.device);
-  if (!cache) {
-    cache = new Map();
-    caches.set(ctx.device, cache);
-  }
-  const hit = cache.get(cacheKey);
+  const { cache, cacheKey, entryPoint, constants, hit } = lookup(ctx, key, options);
   if (hit) return hit;
   const device = ctx.device;
   const module = device.createShaderModule({ label: key, code: src.code });
@@ -91,7 +104,7 @@ export async function getPipeline(
   const pipeline = device.createComputePipeline({
     label: key,
     layout: "auto",
-    compute: { module, entryPoint },
+    compute: { module, entryPoint, constants },
   });
   const err = await device.popErrorScope();
   if (err) {
@@ -112,17 +125,9 @@ export function getPipelineSync(
   ctx: GpuContext,
   key: string,
   src: ComposedWgsl,
-  options: { entryPoint?: string; constants?: Record<string, number> } = {},
+  options: PipelineOptions = {},
 ): GPUComputePipeline {
-  let cache = caches.get(ctx.device);
-  if (!cache) {
-    cache = new Map();
-    caches.set(ctx.device, cache);
-  }
-  const entryPoint = options.entryPoint ?? "main";
-  const constants = options.constants ?? {};
-  const cacheKey = `${key}|${entryPoint}|${JSON.stringify(constants)}`;
-  const hit = cache.get(cacheKey);
+  const { cache, cacheKey, entryPoint, constants, hit } = lookup(ctx, key, options);
   if (hit) return hit;
   const module = ctx.device.createShaderModule({ label: key, code: src.code });
   const pipeline = ctx.device.createComputePipeline({
