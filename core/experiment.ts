@@ -17,7 +17,7 @@
 
 import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { ConfigError, type ConfigSchema, parseConfig } from "./config_schema.ts";
+import { ConfigError, type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
@@ -332,8 +332,8 @@ export async function runExperiment<C>(
     const info = await readResumeInfo(options.resume, experiment.name);
     seed = checkSeed(info.seed);
     scale = info.scale;
-    const stored = JSON.parse(await Deno.readTextFile(join(options.resume, RUN_FILES.config)));
-    config = parseConfig(experiment.schema, stored, join(options.resume, RUN_FILES.config));
+    const configPath = join(options.resume, RUN_FILES.config);
+    config = parseConfig(experiment.schema, await readConfigFile(configPath), configPath);
     dir = RunDir.open(options.resume);
     const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
     const rows = saved?.state.rows ?? 0;

@@ -19,7 +19,10 @@ Deno.test("meta experiment smoke run writes the results table, sinusoid table an
       main.map((r) => r.method),
       ["baseline", "reptile", "fomaml", "es-maml", "meta-sgd", "self-improving"],
     );
-    for (const r of main) assert.ok((r.accuracy_pct as number) >= 0);
+    for (const r of main) {
+      const acc = r.accuracy_pct as number;
+      assert.ok(Number.isFinite(acc) && acc >= 0 && acc <= 100, `${r.method}: ${acc}`);
+    }
     assert.equal(result.tables[1].rows.length, 6);
     const plots = [...Deno.readDirSync(join(out.dir, "plots"))].map((e) => e.name);
     assert.ok(plots.includes("synthetic-1shot_vs_inner_step.svg"), plots.join(", "));
