@@ -18,6 +18,7 @@
  * @module
  */
 import type { Rng } from "../core/rng.ts";
+import { GRAD_TRANSFORMS, type GradTransform } from "./knobs.ts";
 
 /** Selection operators. */
 export const SELECTIONS = ["tournament", "roulette", "rank", "truncation"] as const;
@@ -27,10 +28,10 @@ export const MUTATIONS = ["gaussian", "adaptive", "self_adaptive", "reset", "low
 export const CROSSOVERS = ["average", "uniform", "layer_swap", "fitness_weighted"] as const;
 /** Learning-rate schedules over generations. */
 export const LR_SCHEDULES = ["constant", "cosine", "step", "warmup"] as const;
-/** Gradient transforms of the memetic steps besides clipping (codes as in learners/knobs.ts). */
-export const GRAD_TRANSFORM_GENES = ["none", "sign", "normalize"] as const;
+/** Gradient transforms of the memetic steps besides clipping: the names of `GRAD_TRANSFORMS`. */
+export const GRAD_TRANSFORM_GENES = Object.keys(GRAD_TRANSFORMS) as readonly GradTransform[];
 /** Gradient transform gene value. */
-export type GradTransformGene = (typeof GRAD_TRANSFORM_GENES)[number];
+export type GradTransformGene = GradTransform;
 
 /** One of `SELECTIONS`. */
 export type SelectionKind = typeof SELECTIONS[number];
@@ -274,7 +275,7 @@ export function packGenome(g: StrategyGenome, m: number, row: Float32Array): voi
   row[15] = g.lr;
   row[16] = LR_SCHEDULES.indexOf(g.lrSchedule);
   row[17] = g.clipNorm;
-  row[18] = GRAD_TRANSFORM_GENES.indexOf(g.gradTransform);
+  row[18] = GRAD_TRANSFORMS[g.gradTransform];
   row[19] = g.labelSmoothing;
   row[20] = activeCount(g, m);
   row[21] = g.diversityThreshold ?? 0;

@@ -4,7 +4,6 @@
  * put whole generations into one command buffer. The CPU twins are in evolution_cpu.ts.
  * @module
  */
-import rngWgsl from "../shaders/_rng.wgsl" with { type: "text" };
 import commonWgsl from "../shaders/_evolve.wgsl" with { type: "text" };
 import objectiveWgsl from "../shaders/evolve_objective.wgsl" with { type: "text" };
 import neuralWgsl from "../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
@@ -22,6 +21,7 @@ import {
   readBuffer,
 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
+import { RNG_WGSL } from "../core/rng_fill.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -166,7 +166,7 @@ export class EvolveGpu {
     const entries = await Promise.all(
       (Object.keys(SOURCES) as EvolveKernel[]).map(async (k) => {
         const parts = [
-          { file: "shaders/_rng.wgsl", code: rngWgsl },
+          RNG_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,

@@ -622,7 +622,7 @@ export class GpuBackend implements Backend {
   static async create(ctx?: GpuContext, options: GpuBackendOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
     const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
-    const [train, evaluate, init, sample] = await Promise.all([
+    const [, , init, sample] = await Promise.all([
       trainStepPipeline(c, first),
       evaluatePipeline(c, first),
       initParamsPipeline(c),
@@ -631,10 +631,8 @@ export class GpuBackend implements Backend {
     const kernels: Kernels = {
       init,
       sample,
-      mlp: (g) =>
-        g === first
-          ? { train, evaluate }
-          : { train: trainStepPipelineSync(c, g), evaluate: evaluatePipelineSync(c, g) },
+      // The first grouping's pipelines are checked and cached above: the Sync calls return them.
+      mlp: (g) => ({ train: trainStepPipelineSync(c, g), evaluate: evaluatePipelineSync(c, g) }),
     };
     return new GpuBackend(c, kernels, options);
   }
