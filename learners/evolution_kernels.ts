@@ -22,6 +22,7 @@ import {
 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { RNG_WGSL } from "../core/rng_fill.ts";
+import { FINITE_WGSL } from "./wgsl_parts.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -167,6 +168,7 @@ export class EvolveGpu {
       (Object.keys(SOURCES) as EvolveKernel[]).map(async (k) => {
         const parts = [
           RNG_WGSL,
+          FINITE_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,

@@ -7,9 +7,10 @@ import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { type ComposedWgsl, composeWgsl, getPipeline, getPipelineSync } from "../core/pipelines.ts";
 import { MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 
 function trainStepSource(g: MlpGrouping): ComposedWgsl {
-  return composeWgsl([mlpWorkgroupWgsl(g), MLP_WGSL, {
+  return composeWgsl([mlpWorkgroupWgsl(g), FINITE_WGSL, ADAM_WGSL, MLP_WGSL, {
     file: "shaders/train_step.wgsl",
     code: trainWgsl,
   }]);

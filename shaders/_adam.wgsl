@@ -1,10 +1,5 @@
-// Shared snippet of the meta-update kernels (meta_*_update.wgsl): a finiteness test and the Adam
-// step. Twin: the Adam step in meta/few_shot/_meta_kernel.ts.
-
-// False for NaN and +-infinity (exponent bits all ones); does not rely on NaN comparisons.
-fn finite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
+// Shared snippet: the Adam step of train_step.wgsl and the meta-update kernels
+// (meta_*_update.wgsl). Twins: trainStepCpu() and the Adam step in meta/few_shot/_meta_kernel.ts.
 
 // Updated first and second moments (m, v) for gradient g.
 fn adam_moments(m: f32, v: f32, g: f32, beta1: f32, beta2: f32) -> vec2<f32> {

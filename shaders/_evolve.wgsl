@@ -50,11 +50,6 @@ const PURPOSE_LR_V: u32 = 8u;
 const PURPOSE_LR_BLOCK: u32 = 9u;
 const PURPOSE_RESET: u32 = 10u;
 
-// True when x is neither infinite nor NaN (exponent bits not all ones).
-fn ev_finite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 fn ev_counter(gen: u32, purpose: u32) -> u32 {
   return gen * 16u + purpose;
 }

@@ -59,11 +59,6 @@ fn activate4(z: vec4<f32>) -> vec4<f32> {
   return tanh(z);
 }
 
-// False for NaN and +-infinity (exponent bits all ones); does not rely on NaN comparisons.
-fn is_finite(x: f32) -> bool {
-  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
-}
-
 // Derivative of the nonlinearity through its outputs a.
 fn activate_grad4(a: vec4<f32>) -> vec4<f32> {
   if (u.actKind == 0u) { return select(vec4<f32>(0.0), vec4<f32>(1.0), a > vec4<f32>(0.0)); }

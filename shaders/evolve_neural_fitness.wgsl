@@ -29,7 +29,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let loss = metrics[4u * p];
-  let bad = metrics[4u * p + 2u] != 0.0 || !ev_finite(loss);
+  let bad = metrics[4u * p + 2u] != 0.0 || !finite(loss);
   fitness[p] = -loss;
   flags[p] = select(0u, 1u, bad);
 }

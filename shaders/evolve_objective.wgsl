@@ -92,5 +92,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   fitness[p] = -f;
-  flags[p] = select(1u, 0u, ev_finite(f));
+  flags[p] = select(1u, 0u, finite(f));
 }

@@ -242,7 +242,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let loss = red_b[m] / f32(B);
   // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag
   // metrics[p][2], sticky until init): its parameters and steps are never updated again.
-  let diverged = metrics[p * 4u + 2u] != 0.0 || !is_finite(loss) || !is_finite(norm);
+  let diverged = metrics[p * 4u + 2u] != 0.0 || !finite(loss) || !finite(norm);
   if (r == 0u) {
     metrics[p * 4u] = loss;
     metrics[p * 4u + 1u] = norm;
@@ -338,11 +338,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var k = r; k < n_adam; k += ROLES) {
     let w = params[pb + k];
     let g = grad_t(scratch[gb + k], gmul, transform) + wd * w;
-    let m1 = b1 * opt[mb + k] + (1.0 - b1) * g;
-    let m2 = b2 * opt[vb + k] + (1.0 - b2) * g * g;
-    opt[mb + k] = m1;
-    opt[vb + k] = m2;
-    params[pb + k] = w - lr * (m1 / bc1) / (sqrt(m2 / bc2) + eps);
+    let mv = adam_moments(opt[mb + k], opt[vb + k], g, b1, b2);
+    opt[mb + k] = mv.x;
+    opt[vb + k] = mv.y;
+    params[pb + k] = w - lr * adam_step(mv, bc1, bc2, eps);
   }
   sync_shared();
   if (r == 0u && !diverged) {

@@ -3,7 +3,6 @@
  * kernel, Adam bias corrections and the f32 Adam step their CPU twins share. Internal.
  * @module
  */
-import adamWgsl from "../../shaders/_adam.wgsl" with { type: "text" };
 import {
   ceilDiv,
   createStorageBuffer,
@@ -13,6 +12,7 @@ import {
 } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { ADAM_WGSL, FINITE_WGSL } from "../../learners/wgsl_parts.ts";
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
 export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];
@@ -38,9 +38,6 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
-/** The shared WGSL of the meta-update kernels: finite() and the Adam step. */
-const ADAM_WGSL = { file: "shaders/_adam.wgsl", code: adamWgsl };
-
 /** True when model m's quarantine flag (metrics[m * 4 + 2]) is set. */
 export function diverged(metrics: ArrayLike<number>, m: number): boolean {
   return metrics[m * 4 + 2] !== 0;
@@ -63,7 +60,7 @@ export async function dispatchMetaKernel(
   const pipeline = await getPipeline(
     ctx,
     kernel.key,
-    composeWgsl([ADAM_WGSL, { file: kernel.file, code: kernel.code }]),
+    composeWgsl([FINITE_WGSL, ADAM_WGSL, { file: kernel.file, code: kernel.code }]),
   );
   const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
   new Uint32Array(run.uniform)[run.gridXWord] = gx;
