@@ -16,6 +16,7 @@ import { KNOB_STRIDE, LEARNED_STRIDE } from "../learners/knobs.ts";
 import { mlpLayout } from "../learners/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
+import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
 import {
   benchMetaBatch,
@@ -27,7 +28,7 @@ import {
 } from "./workloads.ts";
 
 const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
-                       [--no-cpu] [--episodes] [--w2]
+                       [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -37,6 +38,8 @@ same run, and their ratio.
   --w2        also workload W2 (two hidden layers of 128)
   --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
   --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
+  --evolve    a meta-evolution generation, 16 strategies x 64 models (fitness, selection,
+              crossover, mutation) with objective and with neural fitness (generations/s)
   --no-cpu    skip the CPU twin (slow at large populations)`;
 
 function fmt(n: number, digits = 1): string {
@@ -69,6 +72,7 @@ export async function benchMain(args: string[]): Promise<number> {
         "no-cpu": { type: "boolean", default: false },
         episodes: { type: "boolean", default: false },
         metabatch: { type: "boolean", default: false },
+        evolve: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -193,6 +197,21 @@ export async function benchMain(args: string[]): Promise<number> {
           fmt(r.tasksPerSecond)
         } tasks/s (${(r.secondsPerMetaBatch * 1000).toFixed(0)} ms per meta-batch, 1 GPU await)`,
       );
+    }
+  }
+  if (values.evolve) {
+    for (const fitness of ["objective", "neural"] as const) {
+      for (const b of [gpu, values["no-cpu"] ? undefined : cpu]) {
+        if (!b) continue;
+        const r = await benchEvolution(b, fitness, seconds);
+        console.log(
+          `evolution generation (${r.backend}, ${fitness} fitness, ${EVOLVE_STRATEGIES} strategies x ${EVOLVE_MODELS} models, ${r.dim} parameters): ${
+            fmt(r.generationsPerSecond)
+          } generations/s, ${r.awaitsPerGeneration.toFixed(3)} GPU awaits and ${
+            r.submitsPerGeneration.toFixed(2)
+          } submits per generation`,
+        );
+      }
     }
   }
   if (values.episodes) {

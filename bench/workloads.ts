@@ -33,7 +33,13 @@ export interface BenchRow {
   seconds: number;
 }
 
-function syntheticData(inputs: number, classes: number, rows: number, seed: number): Dataset {
+/** A seeded synthetic classification data set: `classes` Gaussian blobs in `inputs` dimensions. */
+export function syntheticData(
+  inputs: number,
+  classes: number,
+  rows: number,
+  seed: number,
+): Dataset {
   const rng = new Rng(seed, 0);
   const x = new Float32Array(rows * inputs);
   const y = new Float32Array(rows);
