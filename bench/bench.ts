@@ -18,6 +18,7 @@ import { scratchStride } from "../learners/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
 import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
+import { measureRoofline } from "./roofline.ts";
 import {
   benchMetaBatch,
   type BenchRow,
@@ -157,6 +158,36 @@ export async function benchMain(args: string[]): Promise<number> {
         ...(values.peers ? [ratio(g, tf), ratio(g, tm)] : []),
       ];
       console.log(cells.join(" | "));
+    }
+    if (gpu) {
+      const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+      const r = await measureRoofline(gpu.ctx, L);
+      const a = r.accesses;
+      const best = rows.filter((x) => x.workload === w.name && x.backend === "gpu")
+        .reduce<BenchRow | undefined>(
+          (m, x) => (m && m.model_steps_per_s >= x.model_steps_per_s ? m : x),
+          undefined,
+        );
+      const int = (n: number) => Math.round(n).toLocaleString("en-US");
+      console.log(
+        `roofline (probes on this adapter, this run; bench/roofline.ts): storage reads ${
+          (r.readsPerSecond / 1e9).toFixed(2)
+        } G/s, arithmetic ${
+          (r.flopsPerSecond / 1e9).toFixed(1)
+        } GFLOP/s; ${w.name} per model-step: ${int(a.total)} storage accesses (stage ${
+          int(a.stage)
+        }, forward ${int(a.forward)}, loss ${int(a.loss)}, backward ${int(a.backward)}, update ${
+          int(a.update)
+        }) and ${int(r.flopsPerStep)} FLOP; bounds: storage ${
+          int(r.storageBound)
+        } model-steps/s, arithmetic ${int(r.computeBound)}${
+          best
+            ? `; best gpu (P=${best.population}) ${int(best.model_steps_per_s)} = ${
+              (100 * best.model_steps_per_s / Math.min(r.storageBound, r.computeBound)).toFixed(0)
+            }% of the lower bound`
+            : ""
+        }`,
+      );
     }
     const bpm = bytesPerModel(w);
     console.log(

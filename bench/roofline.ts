@@ -1,0 +1,253 @@
+/**
+ * A measured roofline for the fused train step on the current adapter.
+ *
+ * Two probe kernels, run in the same process as the benchmark, measure the adapter's storage-read
+ * rate (reads of f32 per second, each invocation streaming its own range) and its arithmetic rate
+ * (FLOP/s of independent vec4 multiply-add chains in registers). Each probe's output is checked
+ * against its CPU twin before its rate is reported. The train step's storage accesses per
+ * model-step are counted from the kernel's loop structure (`trainStepAccesses`, one invocation per
+ * model as on software adapters), its FLOP from the layout; the two bounds are the probe rates
+ * divided by those counts, and the lower one is the roofline the measured throughput is compared
+ * with. On lavapipe every storage access is a scalar loop over the 8 SIMD lanes, so the storage
+ * bound is the binding one; on hardware GPUs coalesced accesses make the count pessimistic.
+ * @module
+ */
+import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
+import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
+import { createStorageBuffer, createUniformBuffer, readF32 } from "../core/buffers.ts";
+import type { GpuContext } from "../core/gpu_context.ts";
+import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
+import { Rng } from "../core/rng.ts";
+import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
+
+const TILE = 8;
+
+function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+/** Storage reads and writes of one model-step of the train step, by phase. */
+export interface StepAccesses {
+  stage: number;
+  forward: number;
+  loss: number;
+  backward: number;
+  update: number;
+  total: number;
+}
+
+/**
+ * Storage accesses (f32/u32 reads plus writes) of one SGD model-step of shaders/train_step.wgsl
+ * with one invocation per model, counted from its loops: every 8 x 8 register tile reads 16 values
+ * per step of its shared dimension; stores are counted once per element written.
+ */
+export function trainStepAccesses(layout: MlpLayout): StepAccesses {
+  const B = layout.batchSize;
+  const w = layout.widths;
+  const L = layout.layers;
+  const k = layout.outputs;
+  // Staging: batch index, the inputs (read, write), the rows of ones of every layer.
+  const stage = B * (1 + 2 * w[0]! + L);
+  let forward = 0;
+  for (let l = 0; l < L; l++) {
+    const tiles = ceilDiv(w[l + 1]!, TILE) * ceilDiv(B, TILE);
+    // 8 bias reads and 16 reads per input per tile; the outputs written once.
+    forward += tiles * (8 + 16 * w[l]!) + w[l + 1]! * B;
+  }
+  // Cross-entropy per sample: batch index, label, the outputs read three times, deltas written.
+  const loss = B * (2 + 4 * k);
+  let backward = 0;
+  for (let l = 0; l < L; l++) {
+    const fin = w[l]!;
+    const fout = w[l + 1]!;
+    // Weight-gradient tiles (the bias is one more input column): 16 reads per sample per tile.
+    backward += ceilDiv(fout, TILE) * ceilDiv(fin + 1, TILE) * 16 * B + fout * (fin + 1);
+    if (l > 0) {
+      // Delta tiles: 16 reads per output unit, then 8 activation reads and 8 writes per column.
+      backward += ceilDiv(fin, TILE) * ceilDiv(B, TILE) * (16 * fout + 16 * TILE);
+    }
+  }
+  // SGD: read the parameter and its gradient, write the parameter; knobs, metrics and steps.
+  const update = 3 * layout.paramCount + 24;
+  return {
+    stage,
+    forward,
+    loss,
+    backward,
+    update,
+    total: stage + forward + loss + backward + update,
+  };
+}
+
+/**
+ * Twin of probe_storage.wgsl: invocation i reads its k floats reps times into eight sums (read j
+ * into sum j % 8) and returns (s0 + s4 + s1 + s5) + (s2 + s6 + s3 + s7) in the kernel's order.
+ */
+export function probeStorageCpu(
+  data: Float32Array,
+  n: number,
+  k: number,
+  reps: number,
+): Float32Array {
+  const f = Math.fround;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = new Float32Array(8);
+    for (let r = 0; r < reps; r++) {
+      for (let j = 0; j < k; j++) s[j % 8] = f(s[j % 8]! + data[i * k + j]!);
+    }
+    const v = [0, 1, 2, 3].map((q) => f(s[q]! + s[q + 4]!));
+    out[i] = f(f(v[0]! + v[1]!) + f(v[2]! + v[3]!));
+  }
+  return out;
+}
+
+/** Twin of probe_fma.wgsl: the sum of the eight vec4 multiply-add chains of invocation i. */
+export function probeFmaCpu(n: number, reps: number): Float32Array {
+  const out = new Float32Array(n);
+  const c = [0.999, 0.998, 0.997, 0.996].map(Math.fround);
+  const d = [0.01, 0.02, 0.03, 0.04].map(Math.fround);
+  for (let i = 0; i < n; i++) {
+    const f = Math.fround((i % 97) * Math.fround(0.001));
+    let total = 0;
+    for (let ch = 0; ch < 8; ch++) {
+      for (let q = 0; q < 4; q++) {
+        let a = Math.fround(f + Math.fround(0.1 * ch));
+        for (let r = 0; r < reps; r++) a = Math.fround(Math.fround(a * c[q]!) + d[q]!);
+        total += a;
+      }
+    }
+    out[i] = total;
+  }
+  return out;
+}
+
+/** Outputs and seconds of one probe dispatch (timed over `runs` submits after a warm-up). */
+export interface ProbeRun {
+  out: Float32Array;
+  seconds: number;
+}
+
+async function runProbe(
+  ctx: GpuContext,
+  name: "probe_storage" | "probe_fma",
+  n: number,
+  k: number,
+  reps: number,
+  data: Float32Array<ArrayBuffer> | undefined,
+  runs: number,
+): Promise<ProbeRun> {
+  const code = name === "probe_storage" ? probeStorageWgsl : probeFmaWgsl;
+  const pipeline = await getPipeline(
+    ctx,
+    name,
+    composeWgsl([{ file: `shaders/${name}.wgsl`, code }]),
+  );
+  const dev = ctx.device;
+  const out = createStorageBuffer(ctx, n * 4, `${name}-out`);
+  const ub = createUniformBuffer(ctx, 16, `${name}-params`);
+  dev.queue.writeBuffer(ub, 0, new Uint32Array([n, k, reps, 0]));
+  const buffers: GPUBuffer[] = [];
+  if (data) {
+    const buf = createStorageBuffer(ctx, data.byteLength, `${name}-data`);
+    dev.queue.writeBuffer(buf, 0, data);
+    buffers.push(buf);
+  }
+  buffers.push(out, ub);
+  const bg = bindBuffers(ctx, pipeline, buffers, name);
+  const submit = () => {
+    const enc = dev.createCommandEncoder({ label: name });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bg);
+    pass.dispatchWorkgroups(ceilDiv(n, 8));
+    pass.end();
+    dev.queue.submit([enc.finish()]);
+  };
+  submit();
+  await ctx.sync(name);
+  const t0 = performance.now();
+  for (let r = 0; r < runs; r++) submit();
+  await ctx.sync(name);
+  const seconds = (performance.now() - t0) / 1000 / runs;
+  const result = await readF32(ctx, out, n);
+  for (const b of buffers) b.destroy();
+  return { out: result, seconds };
+}
+
+/** Largest relative difference between a probe's output and its twin's. */
+function maxRelError(a: Float32Array, b: Float32Array): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) {
+    e = Math.max(e, Math.abs(a[i]! - b[i]!) / Math.max(1, Math.abs(b[i]!)));
+  }
+  return e;
+}
+
+/** Runs the storage probe on n invocations of k floats (k a multiple of 8), reps passes each. */
+export async function probeStorage(
+  ctx: GpuContext,
+  n: number,
+  k: number,
+  reps: number,
+  runs = 3,
+): Promise<ProbeRun & { expected: Float32Array; readsPerSecond: number }> {
+  if (k % 8 !== 0) throw new RangeError(`probe k must be a multiple of 8: current value is ${k}`);
+  const rng = new Rng(11, 0);
+  const data = new Float32Array(n * k);
+  for (let i = 0; i < data.length; i++) data[i] = rng.range(-1, 1);
+  const r = await runProbe(ctx, "probe_storage", n, k, reps, data, runs);
+  return {
+    ...r,
+    expected: probeStorageCpu(data, n, k, reps),
+    readsPerSecond: n * k * reps / r.seconds,
+  };
+}
+
+/** Runs the arithmetic probe on n invocations of reps iterations (64 FLOP each). */
+export async function probeFma(
+  ctx: GpuContext,
+  n: number,
+  reps: number,
+  runs = 3,
+): Promise<ProbeRun & { expected: Float32Array; flopsPerSecond: number }> {
+  const r = await runProbe(ctx, "probe_fma", n, 0, reps, undefined, runs);
+  return { ...r, expected: probeFmaCpu(n, reps), flopsPerSecond: n * reps * 64 / r.seconds };
+}
+
+/** The roofline of one workload layout on this adapter. */
+export interface Roofline {
+  readsPerSecond: number;
+  flopsPerSecond: number;
+  accesses: StepAccesses;
+  flopsPerStep: number;
+  /** Model-steps/s if storage accesses were the only cost. */
+  storageBound: number;
+  /** Model-steps/s if arithmetic were the only cost. */
+  computeBound: number;
+}
+
+/**
+ * Measures both probes (rejecting a probe whose output differs from its twin by more than 1e-3
+ * relative) and returns the roofline of `layout`.
+ */
+export async function measureRoofline(ctx: GpuContext, layout: MlpLayout): Promise<Roofline> {
+  const st = await probeStorage(ctx, 1024, 2048, 16);
+  const fm = await probeFma(ctx, 8192, 4096);
+  for (const [name, p] of [["storage", st], ["fma", fm]] as const) {
+    const e = maxRelError(p.out, p.expected);
+    if (!(e <= 1e-3)) {
+      throw new Error(`roofline ${name} probe differs from its CPU twin (relative error ${e})`);
+    }
+  }
+  const accesses = trainStepAccesses(layout);
+  const flopsPerStep = flopsPerModelStep(layout);
+  return {
+    readsPerSecond: st.readsPerSecond,
+    flopsPerSecond: fm.flopsPerSecond,
+    accesses,
+    flopsPerStep,
+    storageBound: st.readsPerSecond / accesses.total,
+    computeBound: fm.flopsPerSecond / flopsPerStep,
+  };
+}
