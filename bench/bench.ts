@@ -29,7 +29,7 @@ import {
 } from "./workloads.ts";
 
 const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
-                       [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve]
+                       [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -41,6 +41,8 @@ same run, and their ratio.
   --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
   --evolve    a meta-evolution generation, 16 strategies x 64 models (fitness, selection,
               crossover, mutation) with objective and with neural fitness (generations/s)
+  --f16       also the GPU path with the data set's inputs stored as f16 (backend gpu-f16;
+              needs the adapter feature shader-f16)
   --no-cpu    skip the CPU twin (slow at large populations)`;
 
 function fmt(n: number, digits = 1): string {
@@ -74,6 +76,7 @@ export async function benchMain(args: string[]): Promise<number> {
         episodes: { type: "boolean", default: false },
         metabatch: { type: "boolean", default: false },
         evolve: { type: "boolean", default: false },
+        f16: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -117,10 +120,13 @@ export async function benchMain(args: string[]): Promise<number> {
     let torch: BenchRow[] | string = "not requested";
     if (values.peers) torch = await benchTorchCpu(w, sizes, seconds);
     if (typeof torch === "string" && values.peers) console.log(`torch-cpu skipped: ${torch}`);
+    const f16 = values.f16 && gpu !== undefined && gpu.ctx.shaderF16;
+    if (values.f16 && !f16) console.log("gpu-f16 skipped: no adapter with the feature shader-f16");
     const header = [
       "P",
       "gpu",
       "GFLOP/s",
+      ...(f16 ? ["gpu-f16", "f16/f32"] : []),
       "cpu-twin",
       ...(values.peers ? ["tfjs-wasm", "torch-cpu", "torch-autograd"] : []),
       "gpu/cpu-twin",
@@ -129,6 +135,7 @@ export async function benchMain(args: string[]): Promise<number> {
     console.log(header.join(" | "));
     for (const P of sizes) {
       const g = gpu ? await benchTrain(gpu, w, P, seconds) : undefined;
+      const h = f16 ? await benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }) : undefined;
       const c = values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds);
       const tf = values.peers ? await benchTfjsWasm(w, P, seconds) : undefined;
       const tm = Array.isArray(torch)
@@ -137,7 +144,7 @@ export async function benchMain(args: string[]): Promise<number> {
       const ta = Array.isArray(torch)
         ? torch.find((r) => r.population === P && r.backend === "torch-cpu-autograd")
         : undefined;
-      for (const r of [g, c, tf, tm, ta]) if (r) rows.push(r);
+      for (const r of [g, h, c, tf, tm, ta]) if (r) rows.push(r);
       const ratio = (
         a?: BenchRow,
         b?: BenchRow,
@@ -146,6 +153,7 @@ export async function benchMain(args: string[]): Promise<number> {
         String(P),
         fmt(g?.model_steps_per_s ?? NaN),
         fmt(g?.gflops ?? NaN, 2),
+        ...(f16 ? [fmt(h?.model_steps_per_s ?? NaN), ratio(h, g)] : []),
         fmt(c?.model_steps_per_s ?? NaN),
         ...(values.peers
           ? [

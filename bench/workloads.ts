@@ -4,7 +4,7 @@
  * @module
  */
 import { Rng } from "../core/rng.ts";
-import type { Backend } from "../learners/backend.ts";
+import type { Backend, UploadOptions } from "../learners/backend.ts";
 import type { Dataset } from "../learners/dataset.ts";
 import { flopsPerModelStep, mlpLayout, type PopulationSpec } from "../learners/mlp_layout.ts";
 
@@ -63,11 +63,15 @@ export async function benchTrain(
   w: Workload,
   P: number,
   minSeconds: number,
+  upload: UploadOptions = {},
 ): Promise<BenchRow> {
   const spec: PopulationSpec = { size: P, widths: w.widths, batchSize: w.batchSize };
   const layout = mlpLayout(spec);
   const rows = 4096;
-  const data = backend.uploadDataset(syntheticData(w.widths[0]!, w.widths.at(-1)!, rows, 1));
+  const data = backend.uploadDataset(
+    syntheticData(w.widths[0]!, w.widths.at(-1)!, rows, 1),
+    upload,
+  );
   const pop = backend.createPopulation(spec);
   pop.init(1);
   pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
@@ -91,7 +95,8 @@ export async function benchTrain(
   const msps = (steps * P) / seconds;
   return {
     workload: w.name,
-    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    backend: (backend.kind === "gpu" ? "gpu" : "cpu-twin") +
+      (upload.inputPrecision === "f16" ? "-f16" : ""),
     population: P,
     model_steps_per_s: msps,
     gflops: (msps * flopsPerModelStep(layout)) / 1e9,

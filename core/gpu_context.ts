@@ -63,6 +63,8 @@ export class GpuContext {
   readonly software: boolean;
   /** Whether the device was created with subgroup operations. */
   readonly subgroups: boolean;
+  /** Whether the device was created with f16 in shaders (shader-f16): f16 data-set inputs. */
+  readonly shaderF16: boolean;
   #errors: string[] = [];
   #lost = false;
 
@@ -71,11 +73,13 @@ export class GpuContext {
     info: GPUAdapterInfo,
     software: boolean,
     subgroups: boolean,
+    shaderF16 = false,
   ) {
     this.device = device;
     this.info = info;
     this.software = software;
     this.subgroups = subgroups;
+    this.shaderF16 = shaderF16;
     device.addEventListener("uncapturederror", (ev) => {
       this.#errors.push((ev as GPUUncapturedErrorEvent).error.message.trim().split("\n")[0] ?? "");
     });
@@ -115,6 +119,8 @@ export class GpuContext {
     const requiredFeatures: GPUFeatureName[] = [];
     const subgroups = adapter.features.has("subgroups" as GPUFeatureName);
     if (subgroups) requiredFeatures.push("subgroups" as GPUFeatureName);
+    const shaderF16 = adapter.features.has("shader-f16");
+    if (shaderF16) requiredFeatures.push("shader-f16");
     let device: GPUDevice;
     try {
       device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
@@ -124,7 +130,7 @@ export class GpuContext {
     const info = adapter.info;
     const software = info.isFallbackAdapter === true ||
       /llvmpipe|lavapipe|swiftshader|software|warp/i.test(`${info.description} ${info.device}`);
-    return new GpuContext(device, info, software, subgroups);
+    return new GpuContext(device, info, software, subgroups, shaderF16);
   }
 
   /** One line describing the adapter: name, software or hardware, vendor and backend. */

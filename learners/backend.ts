@@ -18,8 +18,23 @@ export interface BackendDataset {
   readonly targetWidth: number;
   /** Number of classes; 0 for regression. */
   readonly classes: number;
+  /** How the inputs are stored: f32, or f16 (half the memory; values rounded to f16). */
+  readonly inputPrecision: InputPrecision;
   /** Frees device memory. */
   destroy(): void;
+}
+
+/** Storage precision of a data set's inputs on the backend. */
+export type InputPrecision = "f32" | "f16";
+
+/** Options of `Backend.uploadDataset`. */
+export interface UploadOptions {
+  /**
+   * "f16" stores the inputs as 16-bit floats (half the memory and read bandwidth; each value is
+   * rounded to the nearest f16, on the CPU backend too, so both backends train on the same
+   * numbers). Needs the adapter feature shader-f16 on the GPU. Default "f32".
+   */
+  inputPrecision?: InputPrecision;
 }
 
 /** Options for drawing minibatch indices on the backend (see sampleBatchesCpu for the formula). */
@@ -135,7 +150,7 @@ export interface Backend {
   /** One line: what runs the kernels. */
   describe(): string;
   /** Uploads a data set once. */
-  uploadDataset(data: Dataset): BackendDataset;
+  uploadDataset(data: Dataset, options?: UploadOptions): BackendDataset;
   /** Creates a population (parameters zero until init). */
   createPopulation(spec: PopulationSpec): Population;
   /** Frees the backend. */

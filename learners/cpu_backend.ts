@@ -6,13 +6,15 @@ import type {
   Backend,
   BackendDataset,
   GradientResult,
+  InputPrecision,
   OptimizerState,
   Population,
   PopulationState,
   SampleBatchesOptions,
   TrainMetrics,
+  UploadOptions,
 } from "./backend.ts";
-import { type Dataset, validateDataset } from "./dataset.ts";
+import { checkInputPrecision, type Dataset, validateDataset } from "./dataset.ts";
 import { KNOB_STRIDE, type Knobs, learnedTable } from "./knobs.ts";
 import {
   createMlpState,
@@ -36,19 +38,22 @@ export class CpuDataset implements BackendDataset {
   readonly targetWidth: number;
   /** Number of classes; 0 for regression. */
   readonly classes: number;
-  /** Inputs, (count, inputs) row-major. */
+  /** Inputs, (count, inputs) row-major (rounded to f16 values when inputPrecision is "f16"). */
   readonly x: Float32Array;
+  /** Storage precision of the inputs. */
+  readonly inputPrecision: InputPrecision;
   /** Targets, (count, targetWidth) row-major. */
   readonly y: Float32Array;
 
-  /** Validates and keeps the arrays. */
-  constructor(d: Dataset) {
+  /** Validates and keeps the arrays (a rounded copy of the inputs for f16). */
+  constructor(d: Dataset, options: UploadOptions = {}) {
     validateDataset(d);
     this.count = d.count;
     this.inputs = d.inputs;
     this.targetWidth = d.targetWidth;
     this.classes = d.classes;
-    this.x = d.x;
+    this.inputPrecision = checkInputPrecision(options.inputPrecision);
+    this.x = this.inputPrecision === "f16" ? d.x.map(Math.f16round) : d.x;
     this.y = d.y;
   }
 
@@ -235,8 +240,8 @@ export class CpuBackend implements Backend {
     return "CPU backend (plain TypeScript twins of the kernels)";
   }
 
-  uploadDataset(data: Dataset): BackendDataset {
-    return new CpuDataset(data);
+  uploadDataset(data: Dataset, options?: UploadOptions): BackendDataset {
+    return new CpuDataset(data, options);
   }
 
   createPopulation(spec: PopulationSpec): CpuPopulation {

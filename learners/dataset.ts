@@ -21,6 +21,16 @@ export interface Dataset {
   y: Float32Array<ArrayBuffer>;
 }
 
+/** The input precision of an upload: "f32" (default) or "f16"; anything else is a RangeError. */
+export function checkInputPrecision(p: unknown = "f32"): "f32" | "f16" {
+  if (p !== "f32" && p !== "f16") {
+    throw new RangeError(
+      `Invalid inputPrecision: must be "f32" or "f16": current value is ${String(p)}`,
+    );
+  }
+  return p;
+}
+
 /** Checks a data set's arrays against its declared shape; throws TypeError/RangeError naming the field. */
 export function validateDataset(d: Dataset, name = "dataset"): void {
   for (const f of ["count", "inputs", "targetWidth", "classes"] as const) {

@@ -5,21 +5,34 @@
 import evalWgsl from "../shaders/evaluate.wgsl" with { type: "text" };
 import type { GpuContext } from "../core/gpu_context.ts";
 import { type ComposedWgsl, composeWgsl, getPipeline, getPipelineSync } from "../core/pipelines.ts";
-import { MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import { inputPrecisionWgsl, MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import type { InputPrecision } from "./backend.ts";
 
-function evaluateSource(g: MlpGrouping): ComposedWgsl {
-  return composeWgsl([mlpWorkgroupWgsl(g), MLP_WGSL, {
+function evaluateSource(g: MlpGrouping, p: InputPrecision): ComposedWgsl {
+  return composeWgsl([inputPrecisionWgsl(p), mlpWorkgroupWgsl(g), MLP_WGSL, {
     file: "shaders/evaluate.wgsl",
     code: evalWgsl,
   }]);
 }
 
-/** Builds (once per grouping) the evaluate pipeline, reporting WGSL compile errors. */
-export function evaluatePipeline(ctx: GpuContext, g: MlpGrouping): Promise<GPUComputePipeline> {
-  return getPipeline(ctx, `evaluate_${g.modelsPerGroup}x${g.roles}`, evaluateSource(g));
+function evaluateKey(g: MlpGrouping, p: InputPrecision): string {
+  return `evaluate_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
 }
 
-/** The evaluate pipeline for another grouping, without waiting for the compiler. */
-export function evaluatePipelineSync(ctx: GpuContext, g: MlpGrouping): GPUComputePipeline {
-  return getPipelineSync(ctx, `evaluate_${g.modelsPerGroup}x${g.roles}`, evaluateSource(g));
+/** Builds (once per grouping and input precision) the evaluate pipeline, reporting WGSL errors. */
+export function evaluatePipeline(
+  ctx: GpuContext,
+  g: MlpGrouping,
+  p: InputPrecision = "f32",
+): Promise<GPUComputePipeline> {
+  return getPipeline(ctx, evaluateKey(g, p), evaluateSource(g, p));
+}
+
+/** The evaluate pipeline for another grouping or precision, without waiting for the compiler. */
+export function evaluatePipelineSync(
+  ctx: GpuContext,
+  g: MlpGrouping,
+  p: InputPrecision = "f32",
+): GPUComputePipeline {
+  return getPipelineSync(ctx, evaluateKey(g, p), evaluateSource(g, p));
 }

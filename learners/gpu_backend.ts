@@ -17,13 +17,15 @@ import type {
   Backend,
   BackendDataset,
   GradientResult,
+  InputPrecision,
   OptimizerState,
   Population,
   PopulationState,
   SampleBatchesOptions,
   TrainMetrics,
+  UploadOptions,
 } from "./backend.ts";
-import { type Dataset, validateDataset } from "./dataset.ts";
+import { checkInputPrecision, type Dataset, validateDataset } from "./dataset.ts";
 import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
 import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import { initParamsPipeline, packInitParams } from "./init_params.ts";
@@ -54,22 +56,36 @@ export class GpuDataset implements BackendDataset {
   readonly targetWidth: number;
   /** Number of classes; 0 for regression. */
   readonly classes: number;
-  /** (count, inputs) f32. */
+  /** (count, inputs) f32, or f16 (padded to 4 bytes) when inputPrecision is "f16". */
   readonly x: GPUBuffer;
+  /** Storage precision of the inputs. */
+  readonly inputPrecision: InputPrecision;
   /** (count, targetWidth) f32. */
   readonly y: GPUBuffer;
   /** The context it lives on. */
   readonly ctx: GpuContext;
 
-  /** Validates and uploads. */
-  constructor(ctx: GpuContext, d: Dataset) {
+  /** Validates and uploads (f16 inputs need the device feature shader-f16). */
+  constructor(ctx: GpuContext, d: Dataset, options: UploadOptions = {}) {
     validateDataset(d);
     this.ctx = ctx;
     this.count = d.count;
     this.inputs = d.inputs;
     this.targetWidth = d.targetWidth;
     this.classes = d.classes;
-    this.x = createStorageBufferFrom(ctx, d.x, "dataset-x");
+    this.inputPrecision = checkInputPrecision(options.inputPrecision);
+    if (this.inputPrecision === "f16") {
+      if (!ctx.shaderF16) {
+        throw new RangeError(
+          `Invalid inputPrecision: "f16" needs the adapter feature shader-f16, which ${ctx.describe()} lacks (use "f32")`,
+        );
+      }
+      // Rounded to the nearest f16 (as the CPU backend does); padded to a multiple of 4 bytes.
+      const half = new Float16Array(Math.ceil(d.x.length / 2) * 2);
+      half.set(d.x);
+      this.x = createStorageBuffer(ctx, half.byteLength, "dataset-x-f16");
+      ctx.device.queue.writeBuffer(this.x, 0, half);
+    } else this.x = createStorageBufferFrom(ctx, d.x, "dataset-x");
     this.y = createStorageBufferFrom(ctx, d.y, "dataset-y");
   }
 
@@ -84,15 +100,21 @@ export class GpuDataset implements BackendDataset {
 interface Kernels {
   init: GPUComputePipeline;
   sample: GPUComputePipeline;
-  /** Train-step and evaluate pipelines for a grouping (built on first use). */
-  mlp(g: MlpGrouping): { train: GPUComputePipeline; evaluate: GPUComputePipeline };
+  /** Train-step and evaluate pipelines for a grouping and input precision (built on first use). */
+  mlp(g: MlpGrouping, p: InputPrecision): MlpPipelines;
+}
+
+/** The MLP kernels of one grouping and input precision. */
+interface MlpPipelines {
+  train: GPUComputePipeline;
+  evaluate: GPUComputePipeline;
 }
 
 /** Pipelines a population uses. */
 interface Pipelines {
   grouping: MlpGrouping;
-  train: GPUComputePipeline;
-  evaluate: GPUComputePipeline;
+  /** Train-step and evaluate pipelines for the input precision of a data set. */
+  mlp(p: InputPrecision): MlpPipelines;
   init: GPUComputePipeline;
   sample: GPUComputePipeline;
 }
@@ -165,7 +187,7 @@ export class GpuPopulation implements Population {
       grouping: g,
       init: kernels.init,
       sample: kernels.sample,
-      ...kernels.mlp(g),
+      mlp: (p) => kernels.mlp(g, p),
     };
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.
@@ -352,7 +374,7 @@ export class GpuPopulation implements Population {
   #trainBindGroup(d: GpuDataset, c: Chunk, uniform: GPUBuffer): GPUBindGroup {
     const L = this.layout;
     const w = this.#checks.labelMapWidth;
-    return bindBuffers(this.ctx, this.#pipes.train, [
+    return bindBuffers(this.ctx, this.#pipes.mlp(d.inputPrecision).train, [
       d.x,
       d.y,
       modelRange(this.#batchIdx, c, this.#numBatches * L.batchSize * 4),
@@ -387,7 +409,7 @@ export class GpuPopulation implements Population {
       this.#chunks.forEach((c, i) => {
         encodeTrainSteps(
           pass,
-          this.#pipes.train,
+          this.#pipes.mlp(d.inputPrecision).train,
           groups[i]!,
           c.grid,
           Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
@@ -405,7 +427,13 @@ export class GpuPopulation implements Population {
     const pass = enc.beginComputePass();
     for (const c of this.#chunks) {
       this.#writeUniform(c.grad, c, d, 1, 0);
-      encodeTrainSteps(pass, this.#pipes.train, this.#trainBindGroup(d, c, c.grad), c.grid, 1);
+      encodeTrainSteps(
+        pass,
+        this.#pipes.mlp(d.inputPrecision).train,
+        this.#trainBindGroup(d, c, c.grad),
+        c.grid,
+        1,
+      );
     }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
@@ -443,7 +471,8 @@ export class GpuPopulation implements Population {
     const uniforms: GPUBuffer[] = [];
     const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
     const pass = enc.beginComputePass();
-    pass.setPipeline(this.#pipes.evaluate);
+    const evalPipeline = this.#pipes.mlp(d.inputPrecision).evaluate;
+    pass.setPipeline(evalPipeline);
     const L = this.layout;
     const w = this.#checks.labelMapWidth;
     for (const c of this.#chunks) {
@@ -454,7 +483,7 @@ export class GpuPopulation implements Population {
         this.#writeUniform(ub, c, d, options.outputs ? 1 : 0, count, start, end);
         pass.setBindGroup(
           0,
-          bindBuffers(this.ctx, this.#pipes.evaluate, [
+          bindBuffers(this.ctx, evalPipeline, [
             d.x,
             d.y,
             modelRange(idx, c, count * 4),
@@ -638,7 +667,10 @@ export class GpuBackend implements Backend {
       init,
       sample,
       // The first grouping's pipelines are checked and cached above: the Sync calls return them.
-      mlp: (g) => ({ train: trainStepPipelineSync(c, g), evaluate: evaluatePipelineSync(c, g) }),
+      mlp: (g, p) => ({
+        train: trainStepPipelineSync(c, g, p),
+        evaluate: evaluatePipelineSync(c, g, p),
+      }),
     };
     return new GpuBackend(c, kernels, options);
   }
@@ -647,8 +679,8 @@ export class GpuBackend implements Backend {
     return this.ctx.describe();
   }
 
-  uploadDataset(data: Dataset): GpuDataset {
-    return new GpuDataset(this.ctx, data);
+  uploadDataset(data: Dataset, options?: UploadOptions): GpuDataset {
+    return new GpuDataset(this.ctx, data, options);
   }
 
   createPopulation(spec: PopulationSpec): GpuPopulation {

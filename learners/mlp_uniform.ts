@@ -6,6 +6,7 @@
 import mlpWgsl from "../shaders/_mlp.wgsl" with { type: "text" };
 import type { WgslPart } from "../core/pipelines.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
+import type { InputPrecision } from "./backend.ts";
 
 /** The shared MLP snippet. */
 export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
@@ -41,6 +42,17 @@ export function mlpWorkgroupWgsl(g: MlpGrouping): WgslPart {
     file: "<generated: workgroup grouping>",
     code:
       `const MPG: u32 = ${g.modelsPerGroup}u;\nconst ROLES: u32 = ${g.roles}u;\nconst WG: u32 = MPG * ROLES;\n`,
+  };
+}
+
+/**
+ * The element type InputT of the data-set inputs `x` as the first WGSL part of an MLP kernel:
+ * f32, or f16 (with `enable f16;`, which must open the module).
+ */
+export function inputPrecisionWgsl(p: InputPrecision): WgslPart {
+  return {
+    file: "<generated: input precision>",
+    code: p === "f16" ? "enable f16;\nalias InputT = f16;\n" : "alias InputT = f32;\n",
   };
 }
 

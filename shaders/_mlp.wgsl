@@ -1,5 +1,5 @@
 // Shared snippet: the MLP layout uniform and the forward pass used by train_step and evaluate.
-// The including kernel declares, at group 0: `x` (inputs, read), `params` (read or read_write),
+// The including kernel declares, at group 0: `x` (inputs, read, of the generated type InputT), `params` (read or read_write),
 // `scratch` (read_write) and the uniform `u: MlpParams`, and defines
 // `fn sample_index(p: u32, slot: u32, b: u32) -> u32` (which data-set row sample b reads).
 //
@@ -108,7 +108,7 @@ fn stage_inputs(p: u32, slot: u32, nb: u32, r: u32) {
   let base = inputs_base(p);
   for (var b = r; b < nb; b += ROLES) {
     let xr = sample_index(p, slot, b) * fin;
-    for (var i = 0u; i < fin; i++) { scratch[base + i * u.B + b] = x[xr + i]; }
+    for (var i = 0u; i < fin; i++) { scratch[base + i * u.B + b] = f32(x[xr + i]); }
     for (var l = 0u; l < u.L; l++) { scratch[in_row(p, l, width(l)) + b] = 1.0; }
   }
   sync_all();

@@ -2,7 +2,7 @@
 // model, in chunks of B samples through the activation scratch. Twin: evaluateCpu().
 //
 // Bindings (group 0):
-//   0 x        (N, inputs) f32         read
+//   0 x        (N, inputs) InputT      read   (f32, or f16 when uploaded so)
 //   1 y        (N, targetWidth) f32    read
 //   2 evalIdx  (P, evalCount) u32      read   sample rows of model p
 //   3 labelMap (P, labelMapWidth) u32  read
@@ -14,7 +14,7 @@
 //   8 u        MlpParams uniform
 // Dispatch: P / MPG workgroups of WG invocations.
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<InputT>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> evalIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;

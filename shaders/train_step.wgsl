@@ -3,7 +3,7 @@
 // the model's own optimizer (sgd, momentum, adam) from its knobs row. Twin: trainStepCpu().
 //
 // Bindings (group 0):
-//   0 x        (N, inputs) f32        read     data-set inputs
+//   0 x        (N, inputs) InputT     read     data-set inputs (f32, or f16 when uploaded so)
 //   1 y        (N, targetWidth) f32   read     labels (class index as f32) or regression targets
 //   2 batchIdx (P, numBatches, B) u32 read     sample rows; step s uses slot steps[p] % numBatches
 //   3 labelMap (P, labelMapWidth) u32 read     per-model relabelling (unused when width 0)
@@ -20,7 +20,7 @@
 //                                              and 4): see LEARNED in learners/knobs.ts
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<InputT>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> batchIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;

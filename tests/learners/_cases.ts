@@ -1,6 +1,6 @@
 /** Seeded random parity cases shared by the learner tests. */
 import { Rng } from "../../core/rng.ts";
-import type { Backend, Population } from "../../learners/backend.ts";
+import type { Backend, Population, UploadOptions } from "../../learners/backend.ts";
 import type { Dataset } from "../../learners/dataset.ts";
 import type { Knobs, OptimizerKind } from "../../learners/knobs.ts";
 import type { PopulationSpec } from "../../learners/mlp_layout.ts";
@@ -89,8 +89,14 @@ export function caseBatches(c: Case, seed: number, numBatches: number): Uint32Ar
 }
 
 /** Builds a population on a backend with the case's data, knobs and batches. */
-export function setupCase(backend: Backend, c: Case, seed: number, numBatches = 1) {
-  const data = backend.uploadDataset(caseData(c, seed));
+export function setupCase(
+  backend: Backend,
+  c: Case,
+  seed: number,
+  numBatches = 1,
+  upload?: UploadOptions,
+) {
+  const data = backend.uploadDataset(caseData(c, seed), upload);
   const pop: Population = backend.createPopulation(c.spec);
   pop.init(seed);
   pop.setKnobs(caseKnobs(c, seed));
