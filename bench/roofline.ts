@@ -14,7 +14,7 @@
  */
 import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
 import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
-import { createStorageBuffer, createUniformBuffer, readF32 } from "../core/buffers.ts";
+import { createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
@@ -145,7 +145,7 @@ async function runProbe(
   );
   const dev = ctx.device;
   const out = createStorageBuffer(ctx, n * 4, `${name}-out`);
-  const ub = createUniformBuffer(ctx, 16, `${name}-params`);
+  const ub = createParamsBuffer(ctx, 16, `${name}-params`);
   dev.queue.writeBuffer(ub, 0, new Uint32Array([n, k, reps, 0]));
   const buffers: GPUBuffer[] = [];
   if (data) {

@@ -24,7 +24,7 @@ export class GpuValidationError extends Error {
 
 /** Limits the engine's kernels ask for; each is capped at what the adapter offers. */
 export const WANTED_LIMITS = {
-  maxStorageBuffersPerShaderStage: 12,
+  maxStorageBuffersPerShaderStage: 16,
   maxComputeWorkgroupStorageSize: 16384,
   maxComputeInvocationsPerWorkgroup: 256,
   maxStorageBufferBindingSize: 2 ** 31 - 1,

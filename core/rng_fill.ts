@@ -7,8 +7,8 @@ import rngWgsl from "../shaders/_rng.wgsl" with { type: "text" };
 import fillWgsl from "../shaders/rng_fill.wgsl" with { type: "text" };
 import {
   ceilDiv,
+  createParamsBuffer,
   createStorageBuffer,
-  createUniformBuffer,
   dispatchGrid,
   readF32,
   readU32,
@@ -74,7 +74,7 @@ export async function rngFillGpu(ctx: GpuContext, n: number, o: RngFillOptions):
     (o.c1 ?? 0) >>> 0,
     gx,
   ]);
-  const ub = createUniformBuffer(ctx, u.byteLength, "rng-params");
+  const ub = createParamsBuffer(ctx, u.byteLength, "rng-params");
   ctx.device.queue.writeBuffer(ub, 0, u);
   const enc = ctx.device.createCommandEncoder();
   const pass = enc.beginComputePass();

@@ -15,8 +15,8 @@ import knobsWgsl from "../shaders/evolve_knobs.wgsl" with { type: "text" };
 import tickWgsl from "../shaders/evolve_tick.wgsl" with { type: "text" };
 import {
   ceilDiv,
+  createParamsBuffer,
   createStorageBuffer,
-  createUniformBuffer,
   dispatchGrid,
   readBuffer,
 } from "../core/buffers.ts";
@@ -145,7 +145,7 @@ export class EvolveGpu {
       }
     }
     this.buffers = bufs;
-    this.#uniform = createUniformBuffer(ctx, 64, "evolve-params");
+    this.#uniform = createParamsBuffer(ctx, 64, "evolve-params");
     ctx.device.queue.writeBuffer(this.#uniform, 0, packUniform(d));
     this.#own.push(this.#uniform);
     // sigma starts at 1.
@@ -284,7 +284,7 @@ export class EvolveGpu {
   encodeKnobs(pass: GPUComputePassEncoder, step: number): void {
     while (this.#stepUniforms.length <= step) {
       const i = this.#stepUniforms.length;
-      const ub = createUniformBuffer(this.ctx, 16, `evolve-knob-step-${i}`);
+      const ub = createParamsBuffer(this.ctx, 16, `evolve-knob-step-${i}`);
       this.ctx.device.queue.writeBuffer(ub, 0, new Uint32Array([i, 0, 0, 0]));
       this.#stepUniforms.push(ub);
       this.#own.push(ub);

@@ -4,9 +4,9 @@
  * @module
  */
 import {
+  createParamsBuffer,
   createStorageBuffer,
   createStorageBufferFrom,
-  createUniformBuffer,
   dispatchGrid,
   readF32,
   readU32,
@@ -216,8 +216,8 @@ export class GpuPopulation implements Population {
         first,
         count,
         grid: dispatchGrid(count / pipes.grouping.modelsPerGroup),
-        train: createUniformBuffer(ctx, MLP_PARAMS_BYTES, "train-params"),
-        grad: createUniformBuffer(ctx, MLP_PARAMS_BYTES, "grad-params"),
+        train: createParamsBuffer(ctx, MLP_PARAMS_BYTES, "train-params"),
+        grad: createParamsBuffer(ctx, MLP_PARAMS_BYTES, "grad-params"),
       });
     }
     this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
@@ -250,7 +250,7 @@ export class GpuPopulation implements Population {
       const models = Math.min(c.count, Math.max(0, L.size - c.first));
       if (models === 0) continue;
       const { data, grid } = packInitParams(L, seed, c.first, models);
-      const ub = createUniformBuffer(this.ctx, data.byteLength, "init-params");
+      const ub = createParamsBuffer(this.ctx, data.byteLength, "init-params");
       uniforms.push(ub);
       this.ctx.device.queue.writeBuffer(ub, 0, data);
       pass.setBindGroup(
@@ -308,7 +308,7 @@ export class GpuPopulation implements Population {
       const models = Math.min(c.count, Math.max(0, P - c.first));
       if (models === 0) continue;
       const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
-      const ub = createUniformBuffer(this.ctx, data.byteLength, "sample-params");
+      const ub = createParamsBuffer(this.ctx, data.byteLength, "sample-params");
       uniforms.push(ub);
       this.ctx.device.queue.writeBuffer(ub, 0, data);
       pass.setBindGroup(
@@ -477,7 +477,7 @@ export class GpuPopulation implements Population {
     const w = this.#checks.labelMapWidth;
     for (const c of this.#chunks) {
       for (let start = 0; start < count; start += perDispatch) {
-        const ub = createUniformBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
+        const ub = createParamsBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
         uniforms.push(ub);
         const end = Math.min(count, start + perDispatch);
         this.#writeUniform(ub, c, d, options.outputs ? 1 : 0, count, start, end);

@@ -7,9 +7,9 @@
 import episodesWgsl from "../shaders/sample_episodes.wgsl" with { type: "text" };
 import {
   ceilDiv,
+  createParamsBuffer,
   createStorageBuffer,
   createStorageBufferFrom,
-  createUniformBuffer,
   dispatchGrid,
   readU32,
 } from "../core/buffers.ts";
@@ -123,7 +123,7 @@ export async function sampleEpisodesGpu(
     0,
     0,
   ]);
-  const ub = createUniformBuffer(ctx, u.byteLength, "episode-params");
+  const ub = createParamsBuffer(ctx, u.byteLength, "episode-params");
   ctx.device.queue.writeBuffer(ub, 0, u);
   const enc = ctx.device.createCommandEncoder({ label: "sample-episodes" });
   const pass = enc.beginComputePass();

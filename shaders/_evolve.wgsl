@@ -1,4 +1,4 @@
-// Shared snippet of the evolution kernels (evolve_*.wgsl): the uniform every kernel reads, flag
+// Shared snippet of the evolution kernels (evolve_*.wgsl): the parameters every kernel reads, flag
 // bits, RNG purposes and small helpers. Twin: learners/evolution_cpu.ts.
 //
 // A population of P = S*M models in S segments of M models; segment s owns models [s*M, (s+1)*M)

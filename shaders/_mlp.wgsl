@@ -1,6 +1,6 @@
-// Shared snippet: the MLP layout uniform and the forward pass used by train_step and evaluate.
+// Shared snippet: the MLP layout parameters and the forward pass used by train_step and evaluate.
 // The including kernel declares, at group 0: `x` (inputs, read, of the generated type InputT), `params` (read or read_write),
-// `scratch` (read_write) and the uniform `u: MlpParams`, and defines
+// `scratch` (read_write) and the parameters `u: MlpParams` (private copy), and defines
 // `fn sample_index(p: u32, slot: u32, b: u32) -> u32` (which data-set row sample b reads).
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).

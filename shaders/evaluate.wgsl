@@ -11,7 +11,7 @@
 //   6 results  (P, 2) f32              rw     sums of loss and of correct predictions (argmax ==
 //                                            label; 0 for mse) over the samples evaluated so far
 //   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
-//   8 u        MlpParams uniform
+//   8 u        MlpParams read (parameters)
 // Dispatch: P / MPG workgroups of WG invocations.
 
 @group(0) @binding(0) var<storage, read> x: array<InputT>;
@@ -22,7 +22,10 @@
 @group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(6) var<storage, read_write> results: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outputs: array<f32>;
-@group(0) @binding(8) var<uniform> u: MlpParams;
+@group(0) @binding(8) var<storage, read> u_in: MlpParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: MlpParams;
 
 var<workgroup> red_a: array<f32, WG>;
 var<workgroup> red_b: array<f32, WG>;
@@ -34,6 +37,7 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  u = u_in;
   let m = tid % MPG;
   let r = tid / MPG;
   if (group_id(wid) >= u.P) { return; }

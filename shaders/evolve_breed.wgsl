@@ -20,7 +20,7 @@
 //   6 blocks    (nBlocks, 4) u32  read   offset, rows, cols, bits of the reset std
 //   7 clock     (4) u32           read
 //   8 next      (P, stride) f32   rw
-//   9 u         EvolveParams uniform
+//   9 u         EvolveParams read (parameters)
 // Dispatch: ceil(P * chunks / 64) workgroups of 64 (grid gridBreed wide); chunk params per lane.
 
 @group(0) @binding(0) var<storage, read> params: array<f32>;
@@ -32,7 +32,10 @@
 @group(0) @binding(6) var<storage, read> blocks: array<u32>;
 @group(0) @binding(7) var<storage, read> clock: array<u32>;
 @group(0) @binding(8) var<storage, read_write> next: array<f32>;
-@group(0) @binding(9) var<uniform> u: EvolveParams;
+@group(0) @binding(9) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 
 fn block_of(k: u32) -> u32 {
   var b = 0u;
@@ -44,6 +47,7 @@ fn block_of(k: u32) -> u32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let idx = gid.x + gid.y * u.gridBreed * 64u;
   if (idx >= u.P * u.chunks) { return; }
   let c = idx / u.chunks;

@@ -8,18 +8,22 @@
 //   0 metrics (P, 4) f32  read   loss, gradient norm, diverged flag, unused
 //   1 fitness (P) f32     rw
 //   2 flags   (P) u32     rw
-//   3 u       EvolveParams uniform
+//   3 u       EvolveParams read (parameters)
 //   4 genome  (S, 24) f32 read   [s*24 + 20] = active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
 @group(0) @binding(0) var<storage, read> metrics: array<f32>;
 @group(0) @binding(1) var<storage, read_write> fitness: array<f32>;
 @group(0) @binding(2) var<storage, read_write> flags: array<u32>;
-@group(0) @binding(3) var<uniform> u: EvolveParams;
+@group(0) @binding(3) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 @group(0) @binding(4) var<storage, read> genome: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;

@@ -11,7 +11,7 @@
 //                                     rotation offset (kind 4: the raw point, no shift/rotation)
 //   3 fitness (P) f32          rw
 //   4 flags   (P) u32          rw
-//   5 u       EvolveParams uniform
+//   5 u       EvolveParams read (parameters)
 //   6 genome  (S, 24) f32      read   [s*24 + 20] = active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
@@ -23,7 +23,10 @@
 @group(0) @binding(2) var<storage, read> tasks: array<f32>;
 @group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
 @group(0) @binding(4) var<storage, read_write> flags: array<u32>;
-@group(0) @binding(5) var<uniform> u: EvolveParams;
+@group(0) @binding(5) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 @group(0) @binding(6) var<storage, read> genome: array<f32>;
 
 const PI: f32 = 3.141592653589793;
@@ -41,6 +44,7 @@ fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;

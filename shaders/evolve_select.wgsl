@@ -22,7 +22,7 @@
 //   6 parents   (P, 4) u32     rw     a, b, flags, bits of the parent's fitness
 //   7 sigmaNext (P) f32        rw
 //   8 metrics   (P, 4) f32     rw     only [4c + 2] is written
-//   9 u         EvolveParams uniform
+//   9 u         EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
 @group(0) @binding(0) var<storage, read> fitness: array<f32>;
@@ -34,7 +34,10 @@
 @group(0) @binding(6) var<storage, read_write> parents: array<u32>;
 @group(0) @binding(7) var<storage, read_write> sigmaNext: array<f32>;
 @group(0) @binding(8) var<storage, read_write> metrics: array<f32>;
-@group(0) @binding(9) var<uniform> u: EvolveParams;
+@group(0) @binding(9) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 
 fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 {
   let kind = u32(genome[g0]);
@@ -79,6 +82,7 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let c = gid.x + gid.y * u.gridModels * 64u;
   if (c >= u.P) { return; }
   let s = c / u.M;

@@ -16,7 +16,7 @@
 //   3 genome  (S, 24) f32      read
 //   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
 //   5 order   (P) u32          rw     order[s*M + rank] = model
-//   6 u       EvolveParams uniform
+//   6 u       EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide); loops M*(D+2) per invocation.
 
 @group(0) @binding(0) var<storage, read> params: array<f32>;
@@ -25,10 +25,14 @@
 @group(0) @binding(3) var<storage, read> genome: array<f32>;
 @group(0) @binding(4) var<storage, read_write> info: array<f32>;
 @group(0) @binding(5) var<storage, read_write> order: array<u32>;
-@group(0) @binding(6) var<uniform> u: EvolveParams;
+@group(0) @binding(6) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;

@@ -15,7 +15,7 @@
 //   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, diversity multiplier
 //   7 history  (histCap, S, 8) f32 rw  best, mean, valid, diverged, diversity, sigma scale,
 //                                      success rate, best so far
-//   8 u        EvolveParams uniform
+//   8 u        EvolveParams read (parameters)
 // Dispatch: ceil(S / 64) workgroups of 64 (grid gridSegs wide), one invocation per segment.
 
 @group(0) @binding(0) var<storage, read> fitness: array<f32>;
@@ -26,10 +26,14 @@
 @group(0) @binding(5) var<storage, read> clock: array<u32>;
 @group(0) @binding(6) var<storage, read_write> segState: array<f32>;
 @group(0) @binding(7) var<storage, read_write> history: array<f32>;
-@group(0) @binding(8) var<uniform> u: EvolveParams;
+@group(0) @binding(8) var<storage, read> u_in: EvolveParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let s = gid.x + gid.y * u.gridSegs * 64u;
   if (s >= u.S) { return; }
   let gen = clock[0];

@@ -2,7 +2,7 @@
 // std[l] * rng_normal(seed, p, k, 0); biases and padding are 0. Twin: initParamsCpu().
 // A population larger than one binding runs in several dispatches over ranges of models.
 //
-// Bindings (group 0): 0 params (P, stride) f32 rw; 1 u InitParams uniform.
+// Bindings (group 0): 0 params (P, stride) f32 rw; 1 u InitParams read (parameters).
 // Dispatch: ceil(P * stride / 64) invocations of 64, grid gridX wide.
 
 struct InitParams {
@@ -18,10 +18,14 @@ struct InitParams {
 }
 
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<uniform> u: InitParams;
+@group(0) @binding(1) var<storage, read> u_in: InitParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: InitParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let i = gid.x + gid.y * u.gridX * 64u;
   if (i >= u.P * u.stride) { return; }
   let p = i / u.stride;

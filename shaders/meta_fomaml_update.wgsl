@@ -6,7 +6,7 @@
 // CPU twin: fomamlUpdateCpu in meta/few_shot/meta_fomaml_update.ts.
 // Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
 //           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
-//           momentOffset + vOffset); 4 params uniform.
+//           momentOffset + vOffset); 4 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -32,10 +32,14 @@ struct Params {
 @group(0) @binding(1) var<storage, read> metrics: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(4) var<storage, read> params_in: Params;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
   var sum = 0.0;

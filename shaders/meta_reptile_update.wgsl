@@ -3,7 +3,7 @@
 // A model is skipped when its quarantine flag metrics[m * 4 + 2] is not 0; with none used, theta stays.
 // CPU twin: reptileUpdateCpu in meta/few_shot/meta_reptile_update.ts.
 // Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
-//           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params uniform.
+//           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params read (parameters).
 // Models first .. first + models - 1 are the meta-batch. One invocation per parameter index i < n;
 // dispatch: ceil(n / 64) workgroups of 64 (2-D grid of width gridX).
 
@@ -21,10 +21,14 @@ struct Params {
 @group(0) @binding(0) var<storage, read> adapted: array<f32>;
 @group(0) @binding(1) var<storage, read> metrics: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> params_in: Params;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
   var sum = 0.0;

@@ -7,7 +7,7 @@
 // CPU twin: metaSgdUpdateCpu in meta/few_shot/meta_sgd_update.ts.
 // Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
 //           2 metrics (rows, 4) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
-//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params uniform.
+//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -31,10 +31,14 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
 @group(0) @binding(5) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read> params_in: Params;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
   var sumT = 0.0;

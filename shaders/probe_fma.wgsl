@@ -5,7 +5,7 @@
 //
 // Bindings (group 0):
 //   0 out (n) f32          rw
-//   1 u   ProbeParams uniform (k unused)
+//   1 u   ProbeParams read (parameters) (k unused)
 
 struct ProbeParams {
   n: u32,
@@ -15,10 +15,14 @@ struct ProbeParams {
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> u: ProbeParams;
+@group(0) @binding(1) var<storage, read> u_in: ProbeParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: ProbeParams;
 
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let i = gid.x;
   if (i >= u.n) { return; }
   let f = f32(i % 97u) * 0.001;

@@ -6,7 +6,7 @@
 // Bindings (group 0):
 //   0 data (n, k) f32  read
 //   1 out  (n) f32     rw
-//   2 u    ProbeParams uniform
+//   2 u    ProbeParams read (parameters)
 
 struct ProbeParams {
   n: u32,
@@ -17,10 +17,14 @@ struct ProbeParams {
 
 @group(0) @binding(0) var<storage, read> data: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
-@group(0) @binding(2) var<uniform> u: ProbeParams;
+@group(0) @binding(2) var<storage, read> u_in: ProbeParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: ProbeParams;
 
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let i = gid.x;
   if (i >= u.n) { return; }
   let base = i * u.k;

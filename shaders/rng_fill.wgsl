@@ -1,6 +1,6 @@
 // rng_fill: fills three arrays with draws of the counter-based RNG, for the RNG twin test and for
 // any kernel that needs a reproducible noise buffer.
-// Bindings: 0 words (n) u32 rw, 1 uniforms (n) f32 rw, 2 normals (n) f32 rw, 3 params uniform.
+// Bindings: 0 words (n) u32 rw, 1 uniforms (n) f32 rw, 2 normals (n) f32 rw, 3 params read (parameters).
 // Element i uses (seed, stream, c0 = base + i, c1). Dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -15,10 +15,14 @@ struct Params {
 @group(0) @binding(0) var<storage, read_write> words: array<u32>;
 @group(0) @binding(1) var<storage, read_write> uniforms: array<f32>;
 @group(0) @binding(2) var<storage, read_write> normals: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> params_in: Params;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
   let c0 = params.base + i;

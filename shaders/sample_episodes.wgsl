@@ -9,7 +9,7 @@
 //   3 support  (E, N*K) u32       rw     class-major: entry k*K + s is shot s of local class k
 //   4 query    (E, N*Q) u32       rw     class-major: entry k*Q + q
 //   5 labelMap (E, numClasses) u32 rw    global class -> local label (0xffffffff if not drawn)
-//   6 u        EpisodeParams uniform
+//   6 u        EpisodeParams read (parameters)
 // Dispatch: ceil(E / 64) workgroups of 64, grid gridX wide.
 
 struct EpisodeParams {
@@ -30,10 +30,14 @@ struct EpisodeParams {
 @group(0) @binding(3) var<storage, read_write> support: array<u32>;
 @group(0) @binding(4) var<storage, read_write> query: array<u32>;
 @group(0) @binding(5) var<storage, read_write> labelMap: array<u32>;
-@group(0) @binding(6) var<uniform> u: EpisodeParams;
+@group(0) @binding(6) var<storage, read> u_in: EpisodeParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EpisodeParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  u = u_in;
   let e = gid.x + gid.y * u.gridX * 64u;
   if (e >= u.E) { return; }
   let stream = u.first + e;

@@ -15,7 +15,7 @@
 //   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping,
 //                                              diverged flag (1 = quarantined), previous loss
 //                                              (kept by the learned optimizer, kind 3)
-//  10 u        MlpParams uniform
+//  10 u        MlpParams read (parameters)
 //  11 learned  (P, LEARNED_STRIDE) f32 read   meta-network rows of the learned optimizers (kinds 3
 //                                              and 4): see LEARNED in learners/knobs.ts
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
@@ -30,7 +30,10 @@
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
-@group(0) @binding(10) var<uniform> u: MlpParams;
+@group(0) @binding(10) var<storage, read> u_in: MlpParams;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: MlpParams;
 @group(0) @binding(11) var<storage, read> learned: array<f32>;
 
 // Layout of a learned-optimizer row (mirrors LEARNED in learners/knobs.ts).
@@ -175,6 +178,7 @@ fn grad_t(g: f32, mul: f32, transform: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  u = u_in;
   let m = tid % MPG;
   let r = tid / MPG;
   if (group_id(wid) >= u.P) { return; }

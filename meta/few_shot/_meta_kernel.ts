@@ -5,8 +5,8 @@
  */
 import {
   ceilDiv,
+  createParamsBuffer,
   createStorageBuffer,
-  createUniformBuffer,
   dispatchGrid,
   readF32,
 } from "../../core/buffers.ts";
@@ -64,7 +64,7 @@ export async function dispatchMetaKernel(
   );
   const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
   new Uint32Array(run.uniform)[run.gridXWord] = gx;
-  const ub = createUniformBuffer(ctx, run.uniform.byteLength, `${kernel.key}-params`);
+  const ub = createParamsBuffer(ctx, run.uniform.byteLength, `${kernel.key}-params`);
   ctx.device.queue.writeBuffer(ub, 0, run.uniform);
   const enc = ctx.device.createCommandEncoder({ label: kernel.key });
   const pass = enc.beginComputePass();
