@@ -60,6 +60,20 @@ export function bytesPerModel(w: Workload): number {
   return 4 * floats + 4 * 8 * w.batchSize;
 }
 
+/**
+ * Runs one GPU measurement; a population too large for the device (a buffer over its size limit)
+ * is reported as skipped with the reason, and the benchmark goes on.
+ */
+async function fitting(run: () => Promise<BenchRow>): Promise<BenchRow | undefined> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    console.log(`gpu skipped: ${e.message}`);
+    return undefined;
+  }
+}
+
 /** Runs the benchmark from command-line arguments. */
 export async function benchMain(args: string[]): Promise<number> {
   let values;
@@ -134,8 +148,10 @@ export async function benchMain(args: string[]): Promise<number> {
     ];
     console.log(header.join(" | "));
     for (const P of sizes) {
-      const g = gpu ? await benchTrain(gpu, w, P, seconds) : undefined;
-      const h = f16 ? await benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }) : undefined;
+      const g = gpu ? await fitting(() => benchTrain(gpu!, w, P, seconds)) : undefined;
+      const h = f16 && g
+        ? await fitting(() => benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }))
+        : undefined;
       const c = values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds);
       const tf = values.peers ? await benchTfjsWasm(w, P, seconds) : undefined;
       const tm = Array.isArray(torch)
