@@ -250,7 +250,9 @@ export async function benchMain(args: string[]): Promise<number> {
       console.log(
         `meta-batch (${r.backend}): 1024 5-way 1-shot tasks, 5 inner steps + query evaluation: ${
           fmt(r.tasksPerSecond)
-        } tasks/s (${(r.secondsPerMetaBatch * 1000).toFixed(0)} ms per meta-batch, 1 GPU await)`,
+        } tasks/s (${(r.secondsPerMetaBatch * 1000).toFixed(0)} ms per meta-batch${
+          r.backend === "gpu" ? ", 1 GPU await" : ""
+        })`,
       );
     }
   }
