@@ -14,6 +14,7 @@
  */
 import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
 import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
+import probeSharedWgsl from "../shaders/_probe.wgsl" with { type: "text" };
 import { createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
@@ -141,7 +142,10 @@ async function runProbe(
   const pipeline = await getPipeline(
     ctx,
     name,
-    composeWgsl([{ file: `shaders/${name}.wgsl`, code }]),
+    composeWgsl([
+      { file: "shaders/_probe.wgsl", code: probeSharedWgsl },
+      { file: `shaders/${name}.wgsl`, code },
+    ]),
   );
   const dev = ctx.device;
   const out = createStorageBuffer(ctx, n * 4, `${name}-out`);

@@ -26,7 +26,7 @@ import type {
   UploadOptions,
 } from "./backend.ts";
 import { checkInputPrecision, type Dataset, validateDataset } from "./dataset.ts";
-import { evaluatePipeline, evaluatePipelineSync } from "./evaluate.ts";
+import { EVALUATE } from "./evaluate.ts";
 import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import { initParamsPipeline, packInitParams } from "./init_params.ts";
 import { KNOB_STRIDE, type Knobs, LEARNED_STRIDE, learnedTable } from "./knobs.ts";
@@ -40,7 +40,7 @@ import {
   scratchStride,
 } from "./mlp_uniform.ts";
 import { packSampleParams, sampleBatchesPipeline } from "./sample_batches.ts";
-import { encodeTrainSteps, trainStepPipeline, trainStepPipelineSync } from "./train_step.ts";
+import { encodeTrainSteps, TRAIN_STEP } from "./train_step.ts";
 import { PopulationChecks } from "./_population_base.ts";
 
 /** Train steps encoded per submit at most (a long run is split into several submits). */
@@ -658,8 +658,8 @@ export class GpuBackend implements Backend {
     const c = ctx ?? await GpuContext.create(options);
     const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
     const [, , init, sample] = await Promise.all([
-      trainStepPipeline(c, first),
-      evaluatePipeline(c, first),
+      TRAIN_STEP.pipeline(c, first),
+      EVALUATE.pipeline(c, first),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
@@ -668,8 +668,8 @@ export class GpuBackend implements Backend {
       sample,
       // The first grouping's pipelines are checked and cached above: the Sync calls return them.
       mlp: (g, p) => ({
-        train: trainStepPipelineSync(c, g, p),
-        evaluate: evaluatePipelineSync(c, g, p),
+        train: TRAIN_STEP.pipelineSync(c, g, p),
+        evaluate: EVALUATE.pipelineSync(c, g, p),
       }),
     };
     return new GpuBackend(c, kernels, options);

@@ -4,7 +4,8 @@
  * @module
  */
 import mlpWgsl from "../shaders/_mlp.wgsl" with { type: "text" };
-import type { WgslPart } from "../core/pipelines.ts";
+import { composeWgsl, getPipeline, getPipelineSync, type WgslPart } from "../core/pipelines.ts";
+import type { GpuContext } from "../core/gpu_context.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { InputPrecision } from "./backend.ts";
 
@@ -133,4 +134,27 @@ export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Arr
   u[35] = o.evalStart ?? 0; // @140
   u[36] = o.evalEnd ?? o.evalCount; // @144
   return u;
+}
+
+/** The pipelines of an MLP kernel for a grouping and input precision, compiled on first use. */
+export interface MlpKernel {
+  /** Builds (once per grouping and precision) the pipeline, reporting WGSL compile errors. */
+  pipeline(ctx: GpuContext, g: MlpGrouping, p?: InputPrecision): Promise<GPUComputePipeline>;
+  /** The pipeline for another grouping or precision, without waiting for the compiler. */
+  pipelineSync(ctx: GpuContext, g: MlpGrouping, p?: InputPrecision): GPUComputePipeline;
+}
+
+/**
+ * An MLP kernel named `name` composed of the input-precision and grouping constants, the `shared`
+ * parts and its own file; its pipelines are cached per grouping and precision.
+ */
+export function mlpKernel(name: string, shared: WgslPart[], own: WgslPart): MlpKernel {
+  const key = (g: MlpGrouping, p: InputPrecision) =>
+    `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
+  const source = (g: MlpGrouping, p: InputPrecision) =>
+    composeWgsl([inputPrecisionWgsl(p), mlpWorkgroupWgsl(g), ...shared, own]);
+  return {
+    pipeline: (ctx, g, p = "f32") => getPipeline(ctx, key(g, p), source(g, p)),
+    pipelineSync: (ctx, g, p = "f32") => getPipelineSync(ctx, key(g, p), source(g, p)),
+  };
 }

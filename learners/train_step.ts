@@ -4,44 +4,14 @@
  * @module
  */
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
-import type { GpuContext } from "../core/gpu_context.ts";
-import { type ComposedWgsl, composeWgsl, getPipeline, getPipelineSync } from "../core/pipelines.ts";
-import { inputPrecisionWgsl, MLP_WGSL, type MlpGrouping, mlpWorkgroupWgsl } from "./mlp_uniform.ts";
+import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
-import type { InputPrecision } from "./backend.ts";
 
-function trainStepSource(g: MlpGrouping, p: InputPrecision): ComposedWgsl {
-  return composeWgsl([
-    inputPrecisionWgsl(p),
-    mlpWorkgroupWgsl(g),
-    FINITE_WGSL,
-    ADAM_WGSL,
-    MLP_WGSL,
-    { file: "shaders/train_step.wgsl", code: trainWgsl },
-  ]);
-}
-
-function trainStepKey(g: MlpGrouping, p: InputPrecision): string {
-  return `train_step_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
-}
-
-/** Builds (once per grouping and input precision) the train_step pipeline, reporting WGSL errors. */
-export function trainStepPipeline(
-  ctx: GpuContext,
-  g: MlpGrouping,
-  p: InputPrecision = "f32",
-): Promise<GPUComputePipeline> {
-  return getPipeline(ctx, trainStepKey(g, p), trainStepSource(g, p));
-}
-
-/** The train_step pipeline for another grouping or precision, without waiting for the compiler. */
-export function trainStepPipelineSync(
-  ctx: GpuContext,
-  g: MlpGrouping,
-  p: InputPrecision = "f32",
-): GPUComputePipeline {
-  return getPipelineSync(ctx, trainStepKey(g, p), trainStepSource(g, p));
-}
+/** The train_step kernel: `pipeline` and `pipelineSync` per grouping and input precision. */
+export const TRAIN_STEP: MlpKernel = mlpKernel("train_step", [FINITE_WGSL, ADAM_WGSL, MLP_WGSL], {
+  file: "shaders/train_step.wgsl",
+  code: trainWgsl,
+});
 
 /** Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between). */
 export function encodeTrainSteps(

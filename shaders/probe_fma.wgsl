@@ -7,18 +7,8 @@
 //   0 out (n) f32          rw
 //   1 u   ProbeParams read (parameters) (k unused)
 
-struct ProbeParams {
-  n: u32,
-  k: u32,
-  reps: u32,
-  pad: u32,
-}
-
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read> u_in: ProbeParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: ProbeParams;
 
 @compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
