@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+
+// Lavapipe re-specializes and recompiles a kernel whose loop bounds come from a uniform buffer
+// each time its pipeline or bind group is bound (about 100 ms per train-step submit, see
+// createParamsBuffer in core/buffers.ts). Every kernel therefore binds its parameters as
+// read-only storage and copies them into a private struct first thing in its entry point.
+const dir = new URL("../../shaders/", import.meta.url).pathname;
+const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".wgsl"));
+
+Deno.test("no kernel binds a uniform buffer; each copies its parameters before anything else", () => {
+  assert.ok(files.length >= 19, `found ${files.length} shaders`);
+  let kernels = 0;
+  for (const name of files) {
+    const code = Deno.readTextFileSync(join(dir, name));
+    assert.ok(!/var<uniform>/.test(code), `${name} declares a var<uniform>`);
+    const inputs = [...code.matchAll(/var<storage, read> (\w+)_in: (\w+);/g)].map((m) => m[1]!);
+    const entry = code.match(/@compute[^{]*\{\n((?: {2}\w+ = \w+_in;\n)*)/);
+    if (!entry) continue;
+    kernels++;
+    const copied = [...entry[1]!.matchAll(/ {2}(\w+) = \1_in;/g)].map((m) => m[1]!);
+    assert.deepEqual(copied.sort(), inputs.sort(), `${name}: parameter copies at the top of main`);
+  }
+  assert.ok(kernels >= 19, `found ${kernels} kernels`);
+});
