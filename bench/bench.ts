@@ -30,6 +30,7 @@ import {
 
 const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
+                       [--repeat N]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -43,6 +44,8 @@ same run, and their ratio.
               crossover, mutation) with objective and with neural fitness (generations/s)
   --f16       also the GPU path with the data set's inputs stored as f16 (backend gpu-f16;
               needs the adapter feature shader-f16)
+  --repeat N  measure every cell N times (1..9), the backends in turn, and report the median
+              (default 1); steadier ratios on a machine whose speed drifts
   --no-cpu    skip the CPU twin (slow at large populations)`;
 
 function fmt(n: number, digits = 1): string {
@@ -58,6 +61,13 @@ export function bytesPerModel(w: Workload): number {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
   const floats = L.stride * 3 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + 4 + 1;
   return 4 * floats + 4 * 8 * w.batchSize;
+}
+
+/** The row with the median throughput (the lower middle one for an even count); undefined if none. */
+export function median(rows: (BenchRow | undefined)[]): BenchRow | undefined {
+  const got = rows.filter((r): r is BenchRow => r !== undefined)
+    .sort((a, b) => a.model_steps_per_s - b.model_steps_per_s);
+  return got[Math.floor((got.length - 1) / 2)];
 }
 
 /**
@@ -83,6 +93,7 @@ export async function benchMain(args: string[]): Promise<number> {
       options: {
         sizes: { type: "string", default: "64,256,1024,4096" },
         seconds: { type: "string", default: "1.5" },
+        repeat: { type: "string", default: "1" },
         out: { type: "string" },
         peers: { type: "boolean", default: false },
         w2: { type: "boolean", default: false },
@@ -114,6 +125,13 @@ export async function benchMain(args: string[]): Promise<number> {
     console.error(`bench: --seconds must be in (0, 600]: current value is ${values.seconds}`);
     return 2;
   }
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) {
+    console.error(
+      `bench: --repeat must be an integer in [1, 9]: current value is ${values.repeat}`,
+    );
+    return 2;
+  }
   let gpu: GpuBackend | undefined;
   try {
     gpu = await GpuBackend.create();
@@ -132,7 +150,26 @@ export async function benchMain(args: string[]): Promise<number> {
       }, batch ${w.batchSize}, one SGD step per model-step`,
     );
     let torch: BenchRow[] | string = "not requested";
-    if (values.peers) torch = await benchTorchCpu(w, sizes, seconds);
+    if (values.peers) {
+      const runs: BenchRow[][] = [];
+      for (let r = 0; r < repeat; r++) {
+        const t = await benchTorchCpu(w, sizes, seconds);
+        if (typeof t === "string") {
+          torch = t;
+          break;
+        }
+        runs.push(t);
+      }
+      if (runs.length > 0) {
+        torch = runs[0]!.map((row) =>
+          median(
+            runs.map((run) =>
+              run.find((x) => x.population === row.population && x.backend === row.backend)
+            ),
+          )!
+        );
+      }
+    }
     if (typeof torch === "string" && values.peers) console.log(`torch-cpu skipped: ${torch}`);
     const f16 = values.f16 && gpu !== undefined && gpu.ctx.shaderF16;
     if (values.f16 && !f16) console.log("gpu-f16 skipped: no adapter with the feature shader-f16");
@@ -148,12 +185,23 @@ export async function benchMain(args: string[]): Promise<number> {
     ];
     console.log(header.join(" | "));
     for (const P of sizes) {
-      const g = gpu ? await fitting(() => benchTrain(gpu!, w, P, seconds)) : undefined;
-      const h = f16 && g
-        ? await fitting(() => benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }))
-        : undefined;
-      const c = values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds);
-      const tf = values.peers ? await benchTfjsWasm(w, P, seconds) : undefined;
+      // Each repetition measures every backend once, in turn; the median of each is reported.
+      const gs: (BenchRow | undefined)[] = [];
+      const hs: (BenchRow | undefined)[] = [];
+      const cs: (BenchRow | undefined)[] = [];
+      const tfs: (BenchRow | undefined)[] = [];
+      for (let r = 0; r < repeat; r++) {
+        const g = gpu ? await fitting(() => benchTrain(gpu!, w, P, seconds)) : undefined;
+        gs.push(g);
+        hs.push(
+          f16 && g
+            ? await fitting(() => benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }))
+            : undefined,
+        );
+        cs.push(values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds));
+        tfs.push(values.peers ? await benchTfjsWasm(w, P, seconds) : undefined);
+      }
+      const [g, h, c, tf] = [median(gs), median(hs), median(cs), median(tfs)];
       const tm = Array.isArray(torch)
         ? torch.find((r) => r.population === P && r.backend === "torch-cpu")
         : undefined;
