@@ -15,17 +15,12 @@
 import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
 import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
 import probeSharedWgsl from "../shaders/_probe.wgsl" with { type: "text" };
-import { createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
+import { ceilDiv, createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
-
-const TILE = 8;
-
-function ceilDiv(a: number, b: number): number {
-  return Math.ceil(a / b);
-}
+import { TILE } from "../learners/loop_budget.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {

@@ -9,19 +9,17 @@
  * into several dispatches. These are upper bounds of the iterations each kernel's loops run.
  * @module
  */
+import { ceilDiv } from "../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 
 /** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
 export const LOOP_BUDGET = 50_000;
 
-const TILE = 8;
+/** Rows and columns of the register tiles of the MLP kernels (TILE in shaders/_mlp.wgsl). */
+export const TILE = 8;
 /** Loops over the parameters in the train step's update (shaders/train_step.wgsl). */
 const UPDATE_LOOPS = 6;
-
-function ceilDiv(a: number, b: number): number {
-  return Math.ceil(a / b);
-}
 
 /** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
 function forwardIterations(layout: MlpLayout, roles: number, nb: number): number {

@@ -4,7 +4,13 @@
  * @module
  */
 import mlpWgsl from "../shaders/_mlp.wgsl" with { type: "text" };
-import { composeWgsl, getPipeline, getPipelineSync, type WgslPart } from "../core/pipelines.ts";
+import {
+  type ComposedWgsl,
+  composeWgsl,
+  getPipeline,
+  getPipelineSync,
+  type WgslPart,
+} from "../core/pipelines.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { InputPrecision } from "./backend.ts";
@@ -149,12 +155,20 @@ export interface MlpKernel {
  * parts and its own file; its pipelines are cached per grouping and precision.
  */
 export function mlpKernel(name: string, shared: WgslPart[], own: WgslPart): MlpKernel {
-  const key = (g: MlpGrouping, p: InputPrecision) =>
-    `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
-  const source = (g: MlpGrouping, p: InputPrecision) =>
-    composeWgsl([inputPrecisionWgsl(p), mlpWorkgroupWgsl(g), ...shared, own]);
+  // Composed sources per key: populations look their pipelines up on every train call, and the
+  // composition (string building, line maps) should happen once, not on each lookup.
+  const sources = new Map<string, ComposedWgsl>();
+  const lookup = (g: MlpGrouping, p: InputPrecision): [string, ComposedWgsl] => {
+    const key = `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
+    let src = sources.get(key);
+    if (!src) {
+      src = composeWgsl([inputPrecisionWgsl(p), mlpWorkgroupWgsl(g), ...shared, own]);
+      sources.set(key, src);
+    }
+    return [key, src];
+  };
   return {
-    pipeline: (ctx, g, p = "f32") => getPipeline(ctx, key(g, p), source(g, p)),
-    pipelineSync: (ctx, g, p = "f32") => getPipelineSync(ctx, key(g, p), source(g, p)),
+    pipeline: (ctx, g, p = "f32") => getPipeline(ctx, ...lookup(g, p)),
+    pipelineSync: (ctx, g, p = "f32") => getPipelineSync(ctx, ...lookup(g, p)),
   };
 }
