@@ -1,0 +1,483 @@
+/**
+ * `GpuPopulation`: P MLPs whose every buffer lives on a WebGPU device. Training encodes K fused
+ * train steps into one submit with no readback; parameters and metrics are read only on request
+ * (learners/gpu_model_state.ts).
+ * @module
+ */
+import { createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
+import type { GpuContext } from "../core/gpu_context.ts";
+import { bindBuffers } from "../core/pipelines.ts";
+import type {
+  BackendDataset,
+  GradientResult,
+  InputPrecision,
+  OptimizerState,
+  Population,
+  PopulationState,
+  SampleBatchesOptions,
+  TrainMetrics,
+} from "./backend.ts";
+import { GpuDataset } from "./gpu_dataset.ts";
+import {
+  copyModelRows,
+  type GpuModelBuffers,
+  readModelMetrics,
+  readModelParams,
+  readModelState,
+  readOptimizerState,
+  writeModelState,
+} from "./gpu_model_state.ts";
+import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
+import { packInitParams } from "./init_params.ts";
+import { KNOB_STRIDE, type Knobs, LEARNED_STRIDE, learnedTable } from "./knobs.ts";
+import type { EvalResult } from "./mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+import {
+  MLP_PARAMS_BYTES,
+  type MlpGrouping,
+  packMlpParams,
+  paddedModels,
+  scratchStride,
+} from "./mlp_uniform.ts";
+import { packSampleParams } from "./sample_batches.ts";
+import { encodeTrainSteps } from "./train_step.ts";
+import { type Chunk, modelRange, planChunks } from "./gpu_chunks.ts";
+import { PopulationChecks } from "./_population_base.ts";
+
+/** Train steps encoded per submit at most (a long run is split into several submits). */
+const MAX_STEPS_PER_SUBMIT = 256;
+
+/** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
+export interface Kernels {
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+  /** Train-step and evaluate pipelines for a grouping and input precision (built on first use). */
+  mlp(g: MlpGrouping, p: InputPrecision): MlpPipelines;
+}
+
+/** The MLP kernels of one grouping and input precision. */
+interface MlpPipelines {
+  train: GPUComputePipeline;
+  evaluate: GPUComputePipeline;
+}
+
+/** Pipelines a population uses. */
+interface Pipelines {
+  grouping: MlpGrouping;
+  /** Train-step and evaluate pipelines for the input precision of a data set. */
+  mlp(p: InputPrecision): MlpPipelines;
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+}
+
+/** A population of P MLPs whose every buffer lives on the GPU. */
+export class GpuPopulation implements Population, GpuModelBuffers {
+  readonly layout: MlpLayout;
+  /** The WebGPU context. */
+  readonly ctx: GpuContext;
+  #checks: PopulationChecks;
+  #pipes: Pipelines;
+  /** Models the kernels run: the population padded to a multiple of the models per workgroup. */
+  #padded: number;
+  /** (P, stride) parameters. */
+  readonly params: GPUBuffer;
+  /** (P, 2, stride) optimizer moments. */
+  readonly opt: GPUBuffer;
+  /** (P, scratchStride) gradients, activations, deltas. */
+  readonly scratch: GPUBuffer;
+  /** (P) steps. */
+  readonly steps: GPUBuffer;
+  /** (P, 4) last loss and gradient norm. */
+  readonly metrics: GPUBuffer;
+  /** (P, 16) knobs. */
+  readonly knobs: GPUBuffer;
+  /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows. */
+  readonly learned: GPUBuffer;
+  #batchIdx: GPUBuffer;
+  #numBatches = 1;
+  #labelMap: GPUBuffer;
+  /** Ranges of models dispatched separately so that no binding exceeds the adapter's limit. */
+  #chunks: Chunk[];
+
+  /** The workgroup grouping this population's kernels run with. */
+  get grouping(): MlpGrouping {
+    return this.#pipes.grouping;
+  }
+
+  /** Allocates every buffer (parameters zero until init). */
+  constructor(
+    ctx: GpuContext,
+    kernels: Kernels,
+    spec: PopulationSpec,
+    grouping?: MlpGrouping,
+    maxBindingBytes?: number,
+  ) {
+    this.#checks = new PopulationChecks(spec);
+    const L = this.#checks.layout;
+    this.layout = L;
+    this.ctx = ctx;
+    // On a software adapter the grouping must keep each invocation within the loop budget.
+    const g = grouping ??
+      (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
+    if (ctx.software) chooseGrouping(L, [g]);
+    const pipes: Pipelines = {
+      grouping: g,
+      init: kernels.init,
+      sample: kernels.sample,
+      mlp: (p) => kernels.mlp(g, p),
+    };
+    this.#pipes = pipes;
+    // Padded models train on zero knobs (learning rate 0) and are never read back.
+    this.#padded = paddedModels(L.size, pipes.grouping);
+    const Pp = this.#padded;
+    this.#chunks = planChunks(ctx, L, Pp, g, maxBindingBytes);
+    this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
+    this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
+    this.scratch = createStorageBuffer(ctx, Pp * scratchStride(L) * 4, "scratch");
+    this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
+    this.metrics = createStorageBuffer(ctx, Pp * 16, "metrics");
+    this.knobs = createStorageBuffer(ctx, Pp * KNOB_STRIDE * 4, "knobs");
+    this.learned = createStorageBuffer(ctx, Pp * LEARNED_STRIDE * 4, "learned");
+    this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");
+    this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
+  }
+
+  /** Number of dispatches one train step takes (1 unless the population exceeds a binding). */
+  get dispatchesPerStep(): number {
+    return this.#chunks.length;
+  }
+
+  init(seed: number): void {
+    const L = this.layout;
+    const enc = this.ctx.device.createCommandEncoder({ label: "init" });
+    enc.clearBuffer(this.opt);
+    enc.clearBuffer(this.steps);
+    enc.clearBuffer(this.metrics);
+    const uniforms: GPUBuffer[] = [];
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.#pipes.init);
+    for (const c of this.#chunks) {
+      // Padding models beyond P keep zero parameters.
+      const models = Math.min(c.count, Math.max(0, L.size - c.first));
+      if (models === 0) continue;
+      const { data, grid } = packInitParams(L, seed, c.first, models);
+      const ub = createParamsBuffer(this.ctx, data.byteLength, "init-params");
+      uniforms.push(ub);
+      this.ctx.device.queue.writeBuffer(ub, 0, data);
+      pass.setBindGroup(
+        0,
+        bindBuffers(
+          this.ctx,
+          this.#pipes.init,
+          [modelRange(this.params, c, L.stride * 4), ub],
+          "init",
+        ),
+      );
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    }
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    for (const ub of uniforms) ub.destroy();
+  }
+
+  setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.knobs, 0, this.#checks.knobTable(knobs));
+  }
+
+  setLearnedWeights(weights: Float32Array<ArrayBuffer>): void {
+    this.ctx.device.queue.writeBuffer(this.learned, 0, learnedTable(weights, this.layout.size));
+  }
+
+  /** Makes the batch buffer hold `perModel` indices for every (padded) model; padding reads row 0. */
+  #ensureBatchBuffer(perModel: number): void {
+    const n = this.#padded * perModel;
+    if (this.#batchIdx.size < n * 4) {
+      this.#batchIdx.destroy();
+      this.#batchIdx = createStorageBuffer(this.ctx, n * 4, "batch-idx");
+    }
+  }
+
+  setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {
+    this.#checks.checkBatches(indices, numBatches);
+    this.#ensureBatchBuffer(numBatches * this.layout.batchSize);
+    this.ctx.device.queue.writeBuffer(this.#batchIdx, 0, indices);
+    this.#numBatches = numBatches;
+  }
+
+  sampleBatches(o: SampleBatchesOptions): void {
+    this.#checks.checkSampleOptions(o);
+    const P = this.layout.size;
+    const perModel = o.numBatches * this.layout.batchSize;
+    this.#ensureBatchBuffer(perModel);
+    const ranges = createStorageBuffer(this.ctx, this.#padded * 8, "ranges");
+    this.ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
+    const uniforms: GPUBuffer[] = [];
+    const enc = this.ctx.device.createCommandEncoder({ label: "sample-batches" });
+    const pass = enc.beginComputePass();
+    pass.setPipeline(this.#pipes.sample);
+    for (const c of this.#chunks) {
+      const models = Math.min(c.count, Math.max(0, P - c.first));
+      if (models === 0) continue;
+      const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
+      const ub = createParamsBuffer(this.ctx, data.byteLength, "sample-params");
+      uniforms.push(ub);
+      this.ctx.device.queue.writeBuffer(ub, 0, data);
+      pass.setBindGroup(
+        0,
+        bindBuffers(this.ctx, this.#pipes.sample, [
+          modelRange(ranges, c, 8),
+          modelRange(this.#batchIdx, c, perModel * 4),
+          ub,
+        ], "sample"),
+      );
+      pass.dispatchWorkgroups(grid[0], grid[1]);
+    }
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    ranges.destroy();
+    for (const ub of uniforms) ub.destroy();
+    this.#numBatches = o.numBatches;
+  }
+
+  setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void {
+    this.#checks.checkLabelMap(map, width);
+    if (map) {
+      // Rows for every padded model, so that each dispatch can bind whole rows of its models.
+      const bytes = this.#padded * width * 4;
+      if (this.#labelMap.size < bytes) {
+        this.#labelMap.destroy();
+        this.#labelMap = createStorageBuffer(this.ctx, bytes, "label-map");
+      }
+      this.ctx.device.queue.writeBuffer(this.#labelMap, 0, map);
+    }
+  }
+
+  #asGpu(d: BackendDataset): GpuDataset {
+    if (!(d instanceof GpuDataset) || d.ctx !== this.ctx) {
+      throw new TypeError("Cannot use a data set uploaded to another backend");
+    }
+    return d;
+  }
+
+  #writeUniform(
+    buf: GPUBuffer,
+    c: Chunk,
+    d: GpuDataset,
+    mode: number,
+    evalCount: number,
+    evalStart = 0,
+    evalEnd = evalCount,
+  ): void {
+    const u = packMlpParams(this.layout, {
+      models: c.count,
+      numBatches: this.#numBatches,
+      labelMapWidth: this.#checks.labelMapWidth,
+      targetWidth: d.targetWidth,
+      mode,
+      gridX: c.grid[0],
+      evalCount,
+      evalStart,
+      evalEnd,
+    });
+    this.ctx.device.queue.writeBuffer(buf, 0, u);
+  }
+
+  #trainBindGroup(d: GpuDataset, c: Chunk, uniform: GPUBuffer): GPUBindGroup {
+    const L = this.layout;
+    const w = this.#checks.labelMapWidth;
+    return bindBuffers(this.ctx, this.#pipes.mlp(d.inputPrecision).train, [
+      d.x,
+      d.y,
+      modelRange(this.#batchIdx, c, this.#numBatches * L.batchSize * 4),
+      w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
+      modelRange(this.knobs, c, KNOB_STRIDE * 4),
+      modelRange(this.params, c, L.stride * 4),
+      modelRange(this.opt, c, 2 * L.stride * 4),
+      modelRange(this.scratch, c, scratchStride(L) * 4),
+      modelRange(this.steps, c, 4),
+      modelRange(this.metrics, c, 16),
+      uniform,
+      modelRange(this.learned, c, LEARNED_STRIDE * 4),
+    ], "train-step");
+  }
+
+  train(data: BackendDataset, steps: number): void {
+    this.#checks.checkSteps(steps);
+    this.#checks.checkData(data);
+    if (steps === 0) return;
+    const d = this.#asGpu(data);
+    const groups = this.#chunks.map((c) => {
+      this.#writeUniform(c.train, c, d, 0, 0);
+      return this.#trainBindGroup(d, c, c.train);
+    });
+    for (let done = 0; done < steps; done += MAX_STEPS_PER_SUBMIT) {
+      const enc = this.ctx.device.createCommandEncoder({ label: "train" });
+      const pass = enc.beginComputePass({ label: "train-steps" });
+      // Chunks hold disjoint models, so each chunk runs all its steps under one bind group.
+      // Alternating chunks at every step was slow on lavapipe (measured with maxBindingBytes:
+      // 1024 W models in 4 chunks trained at 1,597 model-steps/s interleaved, 10,860 in order;
+      // 16,384 models, 16 chunks: 3,842 in order, time spent inside the driver, not the kernel).
+      this.#chunks.forEach((c, i) => {
+        encodeTrainSteps(
+          pass,
+          this.#pipes.mlp(d.inputPrecision).train,
+          groups[i]!,
+          c.grid,
+          Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
+        );
+      });
+      pass.end();
+      this.ctx.device.queue.submit([enc.finish()]);
+    }
+  }
+
+  async gradients(data: BackendDataset): Promise<GradientResult> {
+    this.#checks.checkData(data);
+    const d = this.#asGpu(data);
+    const enc = this.ctx.device.createCommandEncoder({ label: "gradients" });
+    const pass = enc.beginComputePass();
+    for (const c of this.#chunks) {
+      this.#writeUniform(c.grad, c, d, 1, 0);
+      encodeTrainSteps(
+        pass,
+        this.#pipes.mlp(d.inputPrecision).train,
+        this.#trainBindGroup(d, c, c.grad),
+        c.grid,
+        1,
+      );
+    }
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    const L = this.layout;
+    const scratch = await readF32(this.ctx, this.scratch, L.size * scratchStride(L));
+    const grads = new Float32Array(L.size * L.stride);
+    for (let p = 0; p < L.size; p++) {
+      grads.set(
+        scratch.subarray(p * scratchStride(L), p * scratchStride(L) + L.paramCount),
+        p * L.stride,
+      );
+    }
+    return { grads, ...(await this.readMetrics()) };
+  }
+
+  async evaluate(
+    data: BackendDataset,
+    indices: Uint32Array<ArrayBuffer>,
+    options: { outputs?: boolean } = {},
+  ): Promise<EvalResult> {
+    const { count, maxRow } = this.#checks.evalCount(indices);
+    this.#checks.checkData(data, maxRow);
+    const d = this.#asGpu(data);
+    const P = this.layout.size;
+    const idx = createStorageBuffer(this.ctx, this.#padded * count * 4, "eval-idx");
+    this.ctx.device.queue.writeBuffer(idx, 0, indices);
+    const results = createStorageBuffer(this.ctx, this.#padded * 8, "eval-results");
+    const outCount = options.outputs ? this.#padded * count * this.layout.outputs : 1;
+    const outputs = createStorageBuffer(this.ctx, outCount * 4, "eval-outputs");
+    // Chunks of B samples per dispatch, within the software adapter's loop budget.
+    const B = this.layout.batchSize;
+    const perDispatch = this.ctx.software
+      ? evalChunksPerDispatch(this.layout, this.#pipes.grouping) * B
+      : count;
+    const uniforms: GPUBuffer[] = [];
+    const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
+    const pass = enc.beginComputePass();
+    const evalPipeline = this.#pipes.mlp(d.inputPrecision).evaluate;
+    pass.setPipeline(evalPipeline);
+    const L = this.layout;
+    const w = this.#checks.labelMapWidth;
+    for (const c of this.#chunks) {
+      for (let start = 0; start < count; start += perDispatch) {
+        const ub = createParamsBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
+        uniforms.push(ub);
+        const end = Math.min(count, start + perDispatch);
+        this.#writeUniform(ub, c, d, options.outputs ? 1 : 0, count, start, end);
+        pass.setBindGroup(
+          0,
+          bindBuffers(this.ctx, evalPipeline, [
+            d.x,
+            d.y,
+            modelRange(idx, c, count * 4),
+            w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
+            modelRange(this.params, c, L.stride * 4),
+            modelRange(this.scratch, c, scratchStride(L) * 4),
+            modelRange(results, c, 8),
+            options.outputs ? modelRange(outputs, c, count * L.outputs * 4) : outputs,
+            ub,
+          ], "evaluate"),
+        );
+        pass.dispatchWorkgroups(c.grid[0], c.grid[1]);
+      }
+    }
+    pass.end();
+    this.ctx.device.queue.submit([enc.finish()]);
+    const r = await readF32(this.ctx, results, 2 * P);
+    const loss = new Float32Array(P);
+    const accuracy = new Float32Array(P);
+    for (let p = 0; p < P; p++) {
+      loss[p] = r[2 * p]! / count;
+      accuracy[p] = r[2 * p + 1]! / count;
+    }
+    const out: EvalResult = { loss, accuracy };
+    if (options.outputs) {
+      out.outputs = await readF32(this.ctx, outputs, P * count * this.layout.outputs);
+    }
+    for (const b of [idx, results, outputs, ...uniforms]) b.destroy();
+    return out;
+  }
+
+  readParams(): Promise<Float32Array> {
+    return readModelParams(this);
+  }
+
+  writeParams(params: Float32Array<ArrayBuffer>): void {
+    this.#checks.checkParams(params);
+    this.ctx.device.queue.writeBuffer(this.params, 0, params);
+  }
+
+  readOptimizerState(): Promise<OptimizerState> {
+    return readOptimizerState(this);
+  }
+
+  readMetrics(): Promise<TrainMetrics> {
+    return readModelMetrics(this);
+  }
+
+  readState(): Promise<PopulationState> {
+    return readModelState(this);
+  }
+
+  writeState(state: PopulationState): void {
+    this.#checks.checkState(state);
+    writeModelState(this, state);
+  }
+
+  copyModels(from: ArrayLike<number>, to: ArrayLike<number>): void {
+    this.#checks.checkCopy(from, to);
+    copyModelRows(this, from, to);
+  }
+
+  flush(): Promise<void> {
+    return this.ctx.sync("train");
+  }
+
+  destroy(): void {
+    for (
+      const b of [
+        this.params,
+        this.opt,
+        this.scratch,
+        this.steps,
+        this.metrics,
+        this.knobs,
+        this.learned,
+        this.#batchIdx,
+        this.#labelMap,
+        ...this.#chunks.flatMap((c) => [c.train, c.grad]),
+      ]
+    ) b.destroy();
+  }
+}
+
+/** On hardware: one model per workgroup of 64 invocations. */
+export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };
