@@ -20,7 +20,6 @@ import type {
 import { GpuDataset } from "./gpu_dataset.ts";
 import {
   copyModelRows,
-  type GpuModelBuffers,
   readModelMetrics,
   readModelParams,
   readModelState,
@@ -71,7 +70,7 @@ interface Pipelines {
 }
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
-export class GpuPopulation implements Population, GpuModelBuffers {
+export class GpuPopulation implements Population {
   readonly layout: MlpLayout;
   /** The WebGPU context. */
   readonly ctx: GpuContext;
