@@ -83,11 +83,13 @@ export async function rngFillGpu(ctx: GpuContext, n: number, o: RngFillOptions):
   pass.dispatchWorkgroups(gx, gy);
   pass.end();
   ctx.device.queue.submit([enc.finish()]);
-  const out = {
-    words: await readU32(ctx, words, n),
-    uniforms: await readF32(ctx, uniforms, n),
-    normals: await readF32(ctx, normals, n),
-  };
+  // The three readbacks are issued together: one wait.
+  const [wordsOut, uniformsOut, normalsOut] = await Promise.all([
+    readU32(ctx, words, n),
+    readF32(ctx, uniforms, n),
+    readF32(ctx, normals, n),
+  ]);
+  const out = { words: wordsOut, uniforms: uniformsOut, normals: normalsOut };
   for (const b of [words, uniforms, normals, ub]) b.destroy();
   return out;
 }

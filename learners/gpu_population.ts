@@ -348,7 +348,11 @@ export class GpuPopulation implements Population {
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     const L = this.layout;
-    const scratch = await readF32(this.ctx, this.scratch, L.size * scratchStride(L));
+    // Gradients and metrics are read back together: one wait.
+    const [scratch, metrics] = await Promise.all([
+      readF32(this.ctx, this.scratch, L.size * scratchStride(L)),
+      this.readMetrics(),
+    ]);
     const grads = new Float32Array(L.size * L.stride);
     for (let p = 0; p < L.size; p++) {
       grads.set(
@@ -356,7 +360,7 @@ export class GpuPopulation implements Population {
         p * L.stride,
       );
     }
-    return { grads, ...(await this.readMetrics()) };
+    return { grads, ...metrics };
   }
 
   async evaluate(
