@@ -20,6 +20,7 @@ import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
 import { measureRoofline } from "./roofline.ts";
 import {
+  benchCallOverhead,
   benchMetaBatch,
   type BenchRow,
   benchTrain,
@@ -259,6 +260,14 @@ export async function benchMain(args: string[]): Promise<number> {
             }% of the lower bound`
             : ""
         }`,
+      );
+    }
+    if (gpu) {
+      const o = await benchCallOverhead(gpu, w, 64, 10);
+      console.log(
+        `one train(data, 1) call + flush on 64 ${w.name} models: ${
+          o.trainCallMs.toFixed(1)
+        } ms (a flush alone: ${o.flushMs.toFixed(1)} ms)`,
       );
     }
     const bpm = bytesPerModel(w);

@@ -150,3 +150,48 @@ export async function benchMetaBatch(
     secondsPerMetaBatch: seconds / n,
   };
 }
+
+/** Milliseconds of one `train(data, 1)` call followed by a flush, and of a flush alone. */
+export interface CallOverhead {
+  trainCallMs: number;
+  flushMs: number;
+}
+
+/**
+ * The fixed cost of a train call: P models of workload `w`, `calls` times `train(data, 1)` then
+ * `flush()`, after one warm-up call; and `calls` flushes with nothing queued. What a loop that
+ * trains one step at a time (memetic evolution, inner loops) pays per step beyond the kernel.
+ */
+export async function benchCallOverhead(
+  backend: Backend,
+  w: Workload,
+  P: number,
+  calls: number,
+): Promise<CallOverhead> {
+  const spec: PopulationSpec = { size: P, widths: w.widths, batchSize: w.batchSize };
+  const rows = 1024;
+  const data = backend.uploadDataset(syntheticData(w.widths[0]!, w.widths.at(-1)!, rows, 1));
+  const pop = backend.createPopulation(spec);
+  pop.init(1);
+  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
+  pop.sampleBatches({
+    seed: 7,
+    round: 0,
+    numBatches: 1,
+    ranges: new Uint32Array(2 * P).map((_, i) => (i % 2 === 0 ? 0 : rows)),
+  });
+  pop.train(data, 1);
+  await pop.flush();
+  let t0 = performance.now();
+  for (let i = 0; i < calls; i++) {
+    pop.train(data, 1);
+    await pop.flush();
+  }
+  const trainCallMs = (performance.now() - t0) / calls;
+  t0 = performance.now();
+  for (let i = 0; i < calls; i++) await pop.flush();
+  const flushMs = (performance.now() - t0) / calls;
+  pop.destroy();
+  data.destroy();
+  return { trainCallMs, flushMs };
+}
