@@ -20,7 +20,7 @@ import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
-import { TILE } from "../learners/loop_budget.ts";
+import { planTiles } from "../learners/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {
@@ -34,21 +34,24 @@ export interface StepAccesses {
 
 /**
  * Storage accesses (f32/u32 reads plus writes) of one SGD model-step of shaders/train_step.wgsl
- * with one invocation per model, counted from its loops: every 8 x 8 register tile reads 16 values
- * per step of its shared dimension; stores are counted once per element written.
+ * with one invocation per model, counted from its loops and the register tiles that
+ * learners/mlp_tiles.ts plans for the layout: an R x C tile reads R + C values per step of its
+ * shared dimension and stores its R * C outputs (clamped duplicate rows included).
  */
 export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const B = layout.batchSize;
   const w = layout.widths;
   const L = layout.layers;
   const k = layout.outputs;
+  const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
   // Staging: batch index, the inputs (read, write), the rows of ones of every layer.
   const stage = B * (1 + 2 * w[0]! + L);
   let forward = 0;
   for (let l = 0; l < L; l++) {
-    const tiles = ceilDiv(w[l + 1]!, TILE) * ceilDiv(B, TILE);
-    // 8 bias reads and 16 reads per input per tile; the outputs written once.
-    forward += tiles * (8 + 16 * w[l]!) + w[l + 1]! * B;
+    const t = plan[l]!.forward;
+    const tiles = ceilDiv(w[l + 1]!, t.rows) * ceilDiv(B, t.cols);
+    // Bias reads, R + C reads per input, the outputs stored.
+    forward += tiles * (t.rows + w[l]! * (t.rows + t.cols) + t.rows * t.cols);
   }
   // Cross-entropy per sample: batch index, label, the outputs read three times, deltas written.
   const loss = B * (2 + 4 * k);
@@ -56,11 +59,14 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   for (let l = 0; l < L; l++) {
     const fin = w[l]!;
     const fout = w[l + 1]!;
-    // Weight-gradient tiles (the bias is one more input column): 16 reads per sample per tile.
-    backward += ceilDiv(fout, TILE) * ceilDiv(fin + 1, TILE) * 16 * B + fout * (fin + 1);
-    if (l > 0) {
-      // Delta tiles: 16 reads per output unit, then 8 activation reads and 8 writes per column.
-      backward += ceilDiv(fin, TILE) * ceilDiv(B, TILE) * (16 * fout + 16 * TILE);
+    const { grad: g, delta: d } = plan[l]!;
+    // Weight-gradient tiles (the bias is one more input column): R + C reads per sample, stores.
+    backward += ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols) *
+      (B * (g.rows + g.cols) + g.rows * g.cols);
+    if (d) {
+      // Delta tiles: R + C reads per output unit, then an activation read and a store per entry.
+      backward += ceilDiv(fin, d.rows) * ceilDiv(B, d.cols) *
+        (fout * (d.rows + d.cols) + 2 * d.rows * d.cols);
     }
   }
   // SGD: read the parameter and its gradient, write the parameter; knobs, metrics and steps.

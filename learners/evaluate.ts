@@ -4,9 +4,12 @@
  */
 import evalWgsl from "../shaders/evaluate.wgsl" with { type: "text" };
 import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
+import { forwardTilesWgsl } from "./mlp_tiles.ts";
 
-/** The evaluate kernel: `pipeline` and `pipelineSync` per grouping and input precision. */
-export const EVALUATE: MlpKernel = mlpKernel("evaluate", [MLP_WGSL], {
-  file: "shaders/evaluate.wgsl",
-  code: evalWgsl,
-});
+/** The evaluate kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
+export const EVALUATE: MlpKernel = mlpKernel(
+  "evaluate",
+  [MLP_WGSL],
+  (plan) => [forwardTilesWgsl(plan)],
+  { file: "shaders/evaluate.wgsl", code: evalWgsl },
+);

@@ -13,6 +13,7 @@ import { initParamsPipeline } from "./init_params.ts";
 import { SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import type { PopulationSpec } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
+import { smallTilePlan } from "./mlp_tiles.ts";
 import { sampleBatchesPipeline } from "./sample_batches.ts";
 import { TRAIN_STEP } from "./train_step.ts";
 
@@ -52,18 +53,19 @@ export class GpuBackend implements Backend {
     const c = ctx ?? await GpuContext.create(options);
     const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
     const [, , init, sample] = await Promise.all([
-      TRAIN_STEP.pipeline(c, first),
-      EVALUATE.pipeline(c, first),
+      // A two-layer plan of small tiles: populations build the plans of their own shapes.
+      TRAIN_STEP.pipeline(c, first, smallTilePlan(2)),
+      EVALUATE.pipeline(c, first, smallTilePlan(2)),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
     const kernels: Kernels = {
       init,
       sample,
-      // The first grouping's pipelines are checked and cached above: the Sync calls return them.
-      mlp: (g, p) => ({
-        train: TRAIN_STEP.pipelineSync(c, g, p),
-        evaluate: EVALUATE.pipelineSync(c, g, p),
+      // The WGSL is checked above; other groupings and plans are built on first use.
+      mlp: (g, plan, p) => ({
+        train: TRAIN_STEP.pipelineSync(c, g, plan, p),
+        evaluate: EVALUATE.pipelineSync(c, g, plan, p),
       }),
     };
     return new GpuBackend(c, kernels, options);

@@ -40,6 +40,7 @@ import {
 } from "./mlp_uniform.ts";
 import { packSampleParams } from "./sample_batches.ts";
 import { encodeTrainSteps } from "./train_step.ts";
+import { planTiles, type TilePlan } from "./mlp_tiles.ts";
 import { type Chunk, modelRange, planChunks } from "./gpu_chunks.ts";
 import { PopulationChecks } from "./_population_base.ts";
 
@@ -50,8 +51,8 @@ const MAX_STEPS_PER_SUBMIT = 256;
 export interface Kernels {
   init: GPUComputePipeline;
   sample: GPUComputePipeline;
-  /** Train-step and evaluate pipelines for a grouping and input precision (built on first use). */
-  mlp(g: MlpGrouping, p: InputPrecision): MlpPipelines;
+  /** Train-step and evaluate pipelines for a grouping, tile plan and input precision (built on first use). */
+  mlp(g: MlpGrouping, plan: TilePlan, p: InputPrecision): MlpPipelines;
 }
 
 /** The MLP kernels of one grouping and input precision. */
@@ -119,11 +120,12 @@ export class GpuPopulation implements Population {
     const g = grouping ??
       (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
     if (ctx.software) chooseGrouping(L, [g]);
+    const plan = planTiles(L, g);
     const pipes: Pipelines = {
       grouping: g,
       init: kernels.init,
       sample: kernels.sample,
-      mlp: (p) => kernels.mlp(g, p),
+      mlp: (p) => kernels.mlp(g, plan, p),
     };
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.

@@ -12,21 +12,30 @@
 import { ceilDiv } from "../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
+import { epilogueLoops, planTiles, type TilePlan, type TileShape } from "./mlp_tiles.ts";
 
 /** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
 export const LOOP_BUDGET = 50_000;
 
-/** Rows and columns of the register tiles of the MLP kernels (TILE in shaders/_mlp.wgsl). */
-export const TILE = 8;
 /** Loops over the parameters in the train step's update (shaders/train_step.wgsl). */
 const UPDATE_LOOPS = 6;
 
+/**
+ * Loop iterations of one role's share of `tiles` tiles of shape t over a shared dimension: the
+ * loop over the tiles, each tile's loop over the shared dimension and its epilogue's loop over
+ * columns (none for small tiles).
+ */
+function tileIterations(tiles: number, roles: number, shared: number, t: TileShape): number {
+  return ceilDiv(tiles, roles) * (shared + (epilogueLoops(t) ? t.cols : 0) + 1) + 1;
+}
+
 /** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
-function forwardIterations(layout: MlpLayout, roles: number, nb: number): number {
+function forwardIterations(layout: MlpLayout, roles: number, plan: TilePlan, nb: number): number {
   let it = ceilDiv(nb, roles) * (layout.inputs + layout.layers + 1) + 1;
   for (let l = 0; l < layout.layers; l++) {
-    const tiles = ceilDiv(layout.widths[l + 1]!, TILE) * ceilDiv(nb, TILE);
-    it += ceilDiv(tiles, roles) * (layout.widths[l]! + 1) + 1;
+    const t = plan[l]!.forward;
+    const tiles = ceilDiv(layout.widths[l + 1]!, t.rows) * ceilDiv(nb, t.cols);
+    it += tileIterations(tiles, roles, layout.widths[l]!, t);
   }
   return it;
 }
@@ -35,13 +44,15 @@ function forwardIterations(layout: MlpLayout, roles: number, nb: number): number
 export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
   const B = layout.batchSize;
   const R = g.roles;
-  let it = forwardIterations(layout, R, B);
+  const plan = planTiles(layout, g);
+  let it = forwardIterations(layout, R, plan, B);
   it += ceilDiv(B, R) * (2 * layout.outputs + 2) + 1; // loss
   for (let l = 0; l < layout.layers; l++) {
     const fin = layout.widths[l]!;
     const fout = layout.widths[l + 1]!;
-    it += ceilDiv(ceilDiv(fout, TILE) * ceilDiv(fin + 1, TILE), R) * (B + 1) + 1; // weight gradients
-    if (l > 0) it += ceilDiv(ceilDiv(fin, TILE) * ceilDiv(B, TILE), R) * (fout + 1) + 1; // deltas
+    const { grad: g, delta: d } = plan[l]!;
+    it += tileIterations(ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols), R, B, g);
+    if (d) it += tileIterations(ceilDiv(fin, d.rows) * ceilDiv(B, d.cols), R, fout, d);
   }
   it += Math.log2(R) + 1; // reductions
   // Update loops over the parameters: sgd, momentum, adam, learned (weight norm, then update) and
@@ -53,7 +64,7 @@ export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
 /** Upper bound of the loop iterations one invocation runs per evaluated chunk of B samples. */
 export function evalChunkIterations(layout: MlpLayout, g: MlpGrouping): number {
   const B = layout.batchSize;
-  return forwardIterations(layout, g.roles, B) +
+  return forwardIterations(layout, g.roles, planTiles(layout, g), B) +
     2 * ceilDiv(B, g.roles) * (2 * layout.outputs + 2) + 3;
 }
 

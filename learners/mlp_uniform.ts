@@ -14,6 +14,7 @@ import {
 import type { GpuContext } from "../core/gpu_context.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { InputPrecision } from "./backend.ts";
+import { type TilePlan, tilePlanKey } from "./mlp_tiles.ts";
 
 /** The shared MLP snippet. */
 export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
@@ -142,33 +143,57 @@ export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Arr
   return u;
 }
 
-/** The pipelines of an MLP kernel for a grouping and input precision, compiled on first use. */
+/** The pipelines of an MLP kernel per grouping, input precision and tile plan, built on first use. */
 export interface MlpKernel {
-  /** Builds (once per grouping and precision) the pipeline, reporting WGSL compile errors. */
-  pipeline(ctx: GpuContext, g: MlpGrouping, p?: InputPrecision): Promise<GPUComputePipeline>;
-  /** The pipeline for another grouping or precision, without waiting for the compiler. */
-  pipelineSync(ctx: GpuContext, g: MlpGrouping, p?: InputPrecision): GPUComputePipeline;
+  /** Builds (once per key) the pipeline, reporting WGSL compile errors. */
+  pipeline(
+    ctx: GpuContext,
+    g: MlpGrouping,
+    plan: TilePlan,
+    p?: InputPrecision,
+  ): Promise<GPUComputePipeline>;
+  /** The pipeline for another key, without waiting for the compiler. */
+  pipelineSync(
+    ctx: GpuContext,
+    g: MlpGrouping,
+    plan: TilePlan,
+    p?: InputPrecision,
+  ): GPUComputePipeline;
 }
 
 /**
  * An MLP kernel named `name` composed of the input-precision and grouping constants, the `shared`
- * parts and its own file; its pipelines are cached per grouping and precision.
+ * parts, the tile code that `tiles` generates for a plan (learners/mlp_tiles.ts) and its own file;
+ * its pipelines are cached per grouping, precision and plan.
  */
-export function mlpKernel(name: string, shared: WgslPart[], own: WgslPart): MlpKernel {
+export function mlpKernel(
+  name: string,
+  shared: WgslPart[],
+  tiles: (plan: TilePlan) => WgslPart[],
+  own: WgslPart,
+): MlpKernel {
   // Composed sources per key: populations look their pipelines up on every train call, and the
   // composition (string building, line maps) should happen once, not on each lookup.
   const sources = new Map<string, ComposedWgsl>();
-  const lookup = (g: MlpGrouping, p: InputPrecision): [string, ComposedWgsl] => {
-    const key = `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}`;
+  const lookup = (g: MlpGrouping, plan: TilePlan, p: InputPrecision): [string, ComposedWgsl] => {
+    const key = `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}_${
+      tilePlanKey(plan)
+    }`;
     let src = sources.get(key);
     if (!src) {
-      src = composeWgsl([inputPrecisionWgsl(p), mlpWorkgroupWgsl(g), ...shared, own]);
+      src = composeWgsl([
+        inputPrecisionWgsl(p),
+        mlpWorkgroupWgsl(g),
+        ...shared,
+        ...tiles(plan),
+        own,
+      ]);
       sources.set(key, src);
     }
     return [key, src];
   };
   return {
-    pipeline: (ctx, g, p = "f32") => getPipeline(ctx, ...lookup(g, p)),
-    pipelineSync: (ctx, g, p = "f32") => getPipelineSync(ctx, ...lookup(g, p)),
+    pipeline: (ctx, g, plan, p = "f32") => getPipeline(ctx, ...lookup(g, plan, p)),
+    pipelineSync: (ctx, g, plan, p = "f32") => getPipelineSync(ctx, ...lookup(g, plan, p)),
   };
 }

@@ -6,12 +6,15 @@
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
+import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles.ts";
 
-/** The train_step kernel: `pipeline` and `pipelineSync` per grouping and input precision. */
-export const TRAIN_STEP: MlpKernel = mlpKernel("train_step", [FINITE_WGSL, ADAM_WGSL, MLP_WGSL], {
-  file: "shaders/train_step.wgsl",
-  code: trainWgsl,
-});
+/** The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
+export const TRAIN_STEP: MlpKernel = mlpKernel(
+  "train_step",
+  [FINITE_WGSL, ADAM_WGSL, MLP_WGSL],
+  (plan) => [forwardTilesWgsl(plan), backwardTilesWgsl(plan)],
+  { file: "shaders/train_step.wgsl", code: trainWgsl },
+);
 
 /** Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between). */
 export function encodeTrainSteps(

@@ -1,7 +1,9 @@
 // Shared snippet: the MLP layout parameters and the forward pass used by train_step and evaluate.
 // The including kernel declares, at group 0: `x` (inputs, read, of the generated type InputT), `params` (read or read_write),
 // `scratch` (read_write) and the parameters `u: MlpParams` (private copy), and defines
-// `fn sample_index(p: u32, slot: u32, b: u32) -> u32` (which data-set row sample b reads).
+// `fn sample_index(p: u32, slot: u32, b: u32) -> u32` (which data-set row sample b reads). The
+// register tiles of the layers' products, `forward_layer` among them, are generated per layer shape
+// by learners/mlp_tiles.ts and composed with this file.
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).
 // scratch: (P, scratchStride) f32; per model
@@ -54,16 +56,7 @@ fn activate(z: f32) -> f32 {
   return tanh(z);
 }
 
-fn activate4(z: vec4<f32>) -> vec4<f32> {
-  if (u.actKind == 0u) { return max(z, vec4<f32>(0.0)); }
-  return tanh(z);
-}
 
-// Derivative of the nonlinearity through its outputs a.
-fn activate_grad4(a: vec4<f32>) -> vec4<f32> {
-  if (u.actKind == 0u) { return select(vec4<f32>(0.0), vec4<f32>(1.0), a > vec4<f32>(0.0)); }
-  return vec4<f32>(1.0) - a * a;
-}
 
 // Derivative of the nonlinearity through its output a.
 fn activate_grad(a: f32) -> f32 {
@@ -114,105 +107,11 @@ fn stage_inputs(p: u32, slot: u32, nb: u32, r: u32) {
   sync_all();
 }
 
-// Register tiles of 8 x 8 outputs per invocation for the three small matrix products of a layer
-// (forward, weight gradient, delta). A tile accumulates outer products u (8 rows) x v (8 columns)
-// over the shared dimension: 16 loads feed 64 multiply-adds. Element (row m, column n) sits in
-// column n % 4 of lo_lo / lo_hi / hi_lo / hi_hi for m < 4 or >= 4 and n < 4 or >= 4.
-const TILE: u32 = 8u;
-
-struct Tile {
-  lo_lo: mat4x4<f32>,
-  lo_hi: mat4x4<f32>,
-  hi_lo: mat4x4<f32>,
-  hi_hi: mat4x4<f32>,
-}
-
-fn outer4(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
-  return mat4x4<f32>(a * b.x, a * b.y, a * b.z, a * b.w);
-}
-
-// Adds the outer product of rows (u0, u1) and columns (v0, v1) to the tile.
-fn tile_add(t: ptr<function, Tile>, u0: vec4<f32>, u1: vec4<f32>, v0: vec4<f32>, v1: vec4<f32>) {
-  (*t).lo_lo += outer4(u0, v0);
-  (*t).lo_hi += outer4(u0, v1);
-  (*t).hi_lo += outer4(u1, v0);
-  (*t).hi_hi += outer4(u1, v1);
-}
-
-// Eight indices base + step * min(first + k, last), k = 0..7 (rows or columns clamped to the end).
-fn clamped8(base: u32, step: u32, first: u32, last: u32) -> array<vec4<u32>, 2> {
-  let k = vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u);
-  let lo = min(k, vec4<u32>(last));
-  let hi = min(k + vec4<u32>(4u), vec4<u32>(last));
-  return array<vec4<u32>, 2>(vec4<u32>(base) + step * lo, vec4<u32>(base) + step * hi);
-}
-
-// Writes the eight values (lo, hi) to scratch[base + m * step] for the rows m with first + m < end.
-fn store8(base: u32, step: u32, first: u32, end: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  if (first < end) { scratch[base] = lo.x; }
-  if (first + 1u < end) { scratch[base + step] = lo.y; }
-  if (first + 2u < end) { scratch[base + 2u * step] = lo.z; }
-  if (first + 3u < end) { scratch[base + 3u * step] = lo.w; }
-  if (first + 4u < end) { scratch[base + 4u * step] = hi.x; }
-  if (first + 5u < end) { scratch[base + 5u * step] = hi.y; }
-  if (first + 6u < end) { scratch[base + 6u * step] = hi.z; }
-  if (first + 7u < end) { scratch[base + 7u * step] = hi.w; }
-}
-
-fn params4(a: vec4<u32>, off: u32) -> vec4<f32> {
-  return vec4<f32>(params[a.x + off], params[a.y + off], params[a.z + off], params[a.w + off]);
-}
-
-fn scratch4(a: vec4<u32>, off: u32) -> vec4<f32> {
-  return vec4<f32>(scratch[a.x + off], scratch[a.y + off], scratch[a.z + off], scratch[a.w + off]);
-}
-
-// Forward tile of layer l: units j0..j0+7 for samples b0..b0+7, z = bias + W[j] . in[b].
-fn forward_tile(p: u32, nb: u32, l: u32, j0: u32, b0: u32) {
-  let fin = width(l);
-  let fout = width(l + 1u);
-  let pb = p * u.stride;
-  let rows = clamped8(pb + w_off(l), fin, j0, fout - 1u);
-  let bias = clamped8(pb + b_off(l), 1u, j0, fout - 1u);
-  let bias0 = params4(bias[0], 0u);
-  let bias1 = params4(bias[1], 0u);
-  var t = Tile(
-    mat4x4<f32>(bias0, bias0, bias0, bias0),
-    mat4x4<f32>(bias0, bias0, bias0, bias0),
-    mat4x4<f32>(bias1, bias1, bias1, bias1),
-    mat4x4<f32>(bias1, bias1, bias1, bias1),
-  );
-  let cols = clamped8(in_row(p, l, 0u), 1u, b0, nb - 1u);
-  for (var i = 0u; i < fin; i++) {
-    let q = i * u.B;
-    tile_add(&t, params4(rows[0], i), params4(rows[1], i), scratch4(cols[0], q), scratch4(cols[1], q));
-  }
-  let out = unit_row(p, l, j0) + b0;
-  let B = u.B;
-  if (l + 1u < u.L) {
-    t.lo_lo = mat4x4<f32>(activate4(t.lo_lo[0]), activate4(t.lo_lo[1]), activate4(t.lo_lo[2]), activate4(t.lo_lo[3]));
-    t.lo_hi = mat4x4<f32>(activate4(t.lo_hi[0]), activate4(t.lo_hi[1]), activate4(t.lo_hi[2]), activate4(t.lo_hi[3]));
-    t.hi_lo = mat4x4<f32>(activate4(t.hi_lo[0]), activate4(t.hi_lo[1]), activate4(t.hi_lo[2]), activate4(t.hi_lo[3]));
-    t.hi_hi = mat4x4<f32>(activate4(t.hi_hi[0]), activate4(t.hi_hi[1]), activate4(t.hi_hi[2]), activate4(t.hi_hi[3]));
-  }
-  // Column n of the tile is sample b0 + n; its rows are units j0..j0+7 (stride B in scratch).
-  if (b0 < nb) { store8(out, B, j0, fout, t.lo_lo[0], t.hi_lo[0]); }
-  if (b0 + 1u < nb) { store8(out + 1u, B, j0, fout, t.lo_lo[1], t.hi_lo[1]); }
-  if (b0 + 2u < nb) { store8(out + 2u, B, j0, fout, t.lo_lo[2], t.hi_lo[2]); }
-  if (b0 + 3u < nb) { store8(out + 3u, B, j0, fout, t.lo_lo[3], t.hi_lo[3]); }
-  if (b0 + 4u < nb) { store8(out + 4u, B, j0, fout, t.lo_hi[0], t.hi_hi[0]); }
-  if (b0 + 5u < nb) { store8(out + 5u, B, j0, fout, t.lo_hi[1], t.hi_hi[1]); }
-  if (b0 + 6u < nb) { store8(out + 6u, B, j0, fout, t.lo_hi[2], t.hi_hi[2]); }
-  if (b0 + 7u < nb) { store8(out + 7u, B, j0, fout, t.lo_hi[3], t.hi_hi[3]); }
-}
-
 // Forward pass of model p on nb samples (sample_index(p, slot, b), b < nb); every role calls it.
 fn mlp_forward(p: u32, slot: u32, nb: u32, r: u32) {
   stage_inputs(p, slot, nb, r);
   for (var l = 0u; l < u.L; l++) {
-    let nj = (width(l + 1u) + TILE - 1u) / TILE;
-    let tiles = nj * ((nb + TILE - 1u) / TILE);
-    for (var t = r; t < tiles; t += ROLES) { forward_tile(p, nb, l, (t % nj) * TILE, (t / nj) * TILE); }
+    forward_layer(p, nb, l, r);
     sync_all();
   }
 }

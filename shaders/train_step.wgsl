@@ -59,89 +59,6 @@ fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return batchIdx[(p * u.numBatches + slot) * u.B + b];
 }
 
-// Weight-gradient tile of layer l: G[j][i] = sum_b delta[j][b] * in[i][b] for rows j0..j0+7 and
-// columns i0..i0+7, where column fin (the row of ones) is the bias gradient. Returns the sum of
-// squares of the gradients it wrote (for the global norm).
-fn grad_tile(p: u32, l: u32, j0: u32, i0: u32) -> f32 {
-  let fin = width(l);
-  let fout = width(l + 1u);
-  let B = u.B;
-  let rows = clamped8(deltas_base(p) + a_off(l) * B, B, j0, fout - 1u);
-  let cols = clamped8(in_row(p, l, 0u), B, i0, fin);
-  var t = Tile();
-  for (var b = 0u; b < B; b++) {
-    tile_add(&t, scratch4(rows[0], b), scratch4(rows[1], b), scratch4(cols[0], b), scratch4(cols[1], b));
-  }
-  // Column n of the tile is input i0 + n; its rows are units j0..j0+7.
-  store_grad_col(p, l, j0, i0, t.lo_lo[0], t.hi_lo[0]);
-  store_grad_col(p, l, j0, i0 + 1u, t.lo_lo[1], t.hi_lo[1]);
-  store_grad_col(p, l, j0, i0 + 2u, t.lo_lo[2], t.hi_lo[2]);
-  store_grad_col(p, l, j0, i0 + 3u, t.lo_lo[3], t.hi_lo[3]);
-  store_grad_col(p, l, j0, i0 + 4u, t.lo_hi[0], t.hi_hi[0]);
-  store_grad_col(p, l, j0, i0 + 5u, t.lo_hi[1], t.hi_hi[1]);
-  store_grad_col(p, l, j0, i0 + 6u, t.lo_hi[2], t.hi_hi[2]);
-  store_grad_col(p, l, j0, i0 + 7u, t.lo_hi[3], t.hi_hi[3]);
-  // Rows and columns past the end hold clamped duplicates: mask them out of the norm.
-  let rm = vec4<f32>(vec4<u32>(j0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(fout));
-  let rm_hi = vec4<f32>(vec4<u32>(j0) + vec4<u32>(4u, 5u, 6u, 7u) < vec4<u32>(fout));
-  let cm = vec4<f32>(vec4<u32>(i0) + vec4<u32>(0u, 1u, 2u, 3u) <= vec4<u32>(fin));
-  let cm_hi = vec4<f32>(vec4<u32>(i0) + vec4<u32>(4u, 5u, 6u, 7u) <= vec4<u32>(fin));
-  return sq_masked(t.lo_lo, rm, cm) + sq_masked(t.lo_hi, rm, cm_hi) + sq_masked(t.hi_lo, rm_hi, cm) + sq_masked(t.hi_hi, rm_hi, cm_hi);
-}
-
-// Stores gradient column i (rows j0..j0+7) of layer l: weights for i < fin, the bias for i = fin.
-fn store_grad_col(p: u32, l: u32, j0: u32, i: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  let fin = width(l);
-  let fout = width(l + 1u);
-  let g = p * u.scratchStride;
-  if (i < fin) {
-    store8(g + w_off(l) + j0 * fin + i, fin, j0, fout, lo, hi);
-  } else if (i == fin) {
-    store8(g + b_off(l) + j0, 1u, j0, fout, lo, hi);
-  }
-}
-
-// Sum of squares of the entries of m whose row mask (r) and column mask (c) are 1.
-fn sq_masked(m: mat4x4<f32>, r: vec4<f32>, c: vec4<f32>) -> f32 {
-  let rr = r;
-  return c.x * dot(m[0] * m[0], rr) + c.y * dot(m[1] * m[1], rr) + c.z * dot(m[2] * m[2], rr) + c.w * dot(m[3] * m[3], rr);
-}
-
-// Delta tile of layer l - 1: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] * delta_l[j][b] for rows
-// i0..i0+7 and samples b0..b0+7.
-fn delta_tile(p: u32, l: u32, i0: u32, b0: u32) {
-  let fin = width(l);
-  let fout = width(l + 1u);
-  let B = u.B;
-  let rows = clamped8(p * u.stride + w_off(l), 1u, i0, fin - 1u);
-  let cols = clamped8(deltas_base(p) + a_off(l) * B, 1u, b0, B - 1u);
-  var t = Tile();
-  for (var j = 0u; j < fout; j++) {
-    let wj = j * fin;
-    let q = j * B;
-    tile_add(&t, params4(rows[0], wj), params4(rows[1], wj), scratch4(cols[0], q), scratch4(cols[1], q));
-  }
-  // Column n of the tile is sample b0 + n; its rows are inputs i0..i0+7 (stride B).
-  let arow = unit_row(p, l - 1u, i0) + b0;
-  let drow = deltas_base(p) + (a_off(l - 1u) + i0) * B + b0;
-  if (b0 < B) { store_delta8(drow, arow, B, i0, fin, t.lo_lo[0], t.hi_lo[0]); }
-  if (b0 + 1u < B) { store_delta8(drow + 1u, arow + 1u, B, i0, fin, t.lo_lo[1], t.hi_lo[1]); }
-  if (b0 + 2u < B) { store_delta8(drow + 2u, arow + 2u, B, i0, fin, t.lo_lo[2], t.hi_lo[2]); }
-  if (b0 + 3u < B) { store_delta8(drow + 3u, arow + 3u, B, i0, fin, t.lo_lo[3], t.hi_lo[3]); }
-  if (b0 + 4u < B) { store_delta8(drow + 4u, arow + 4u, B, i0, fin, t.lo_hi[0], t.hi_hi[0]); }
-  if (b0 + 5u < B) { store_delta8(drow + 5u, arow + 5u, B, i0, fin, t.lo_hi[1], t.hi_hi[1]); }
-  if (b0 + 6u < B) { store_delta8(drow + 6u, arow + 6u, B, i0, fin, t.lo_hi[2], t.hi_hi[2]); }
-  if (b0 + 7u < B) { store_delta8(drow + 7u, arow + 7u, B, i0, fin, t.lo_hi[3], t.hi_hi[3]); }
-}
-
-// Multiplies eight deltas by the derivative of the activation found at arow + m * step and stores
-// them at drow + m * step, for the rows with first + m < end.
-fn store_delta8(drow: u32, arow: u32, step: u32, first: u32, end: u32, lo: vec4<f32>, hi: vec4<f32>) {
-  let a_lo = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(end - 1u)) - step * first, 0u);
-  let a_hi = scratch4(vec4<u32>(arow) + step * min(vec4<u32>(first) + vec4<u32>(4u, 5u, 6u, 7u), vec4<u32>(end - 1u)) - step * first, 0u);
-  store8(drow, step, first, end, lo * activate_grad4(a_lo), hi * activate_grad4(a_hi));
-}
-
 // Raw features of the training state seen by the learned optimizer: log(1 + loss), the clamped log
 // ratio of the loss to the previous step's (0 on the first step), log gradient norm, log weight
 // norm, step / horizon (0 when the horizon is 0). Finite for any finite loss and norms.
@@ -214,20 +131,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_all();
 
   // Backward, last layer first: weight and bias gradients, then the deltas of the layer below,
-  // each as 8 x 8 register tiles. Each invocation keeps the sum of squares it wrote.
+  // in register tiles (learners/mlp_tiles.ts). Each invocation keeps the sum of squares it wrote.
   var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
-    let fin = width(l);
-    let fout = width(l + 1u);
-    let nj = (fout + TILE - 1u) / TILE;
-    let gtiles = nj * ((fin + TILE) / TILE);
-    for (var t = r; t < gtiles; t += ROLES) { sq += grad_tile(p, l, (t % nj) * TILE, (t / nj) * TILE); }
-    if (l > 0u) {
-      let ni = (fin + TILE - 1u) / TILE;
-      let dtiles = ni * ((B + TILE - 1u) / TILE);
-      for (var t = r; t < dtiles; t += ROLES) { delta_tile(p, l, (t % ni) * TILE, (t / ni) * TILE); }
-    }
+    sq += grad_layer(p, l, r);
+    if (l > 0u) { delta_layer(p, l, r); }
     sync_all();
   }
 

@@ -1,0 +1,408 @@
+/**
+ * Register tiles of the MLP kernels' matrix products, chosen per layer shape, and the WGSL that
+ * computes them (generated: WGSL has no arrays that a software adapter keeps in registers).
+ *
+ * Each layer of the train step runs three small matrix products per model: forward (outputs x
+ * samples over the inputs), weight gradient (outputs x (inputs + 1) over the samples, the extra
+ * column being the bias) and delta (inputs x samples over the outputs, for every layer but the
+ * first). A tile of R x C outputs per invocation loads R + C values per step of the shared
+ * dimension and does R * C multiply-adds with them, the accumulators living in registers. On a
+ * software adapter (lavapipe) every storage access is a scalar loop over the SIMD lanes, while
+ * arithmetic on registers is cheap, so bigger tiles make faster products (in a bare product loop a
+ * 16 x 16 tile did 2.1x and a 32 x 32 tile 3.6x the multiply-adds per second of an 8 x 8 one). In
+ * the train step the gain stops earlier: the accumulators spill to the stack and the epilogue
+ * (see epilogue) grows with the tile. On W (32-64-5, batch 32) at P=1024, alternating runs of
+ * the old fixed 8 x 8 kernel and this one measured 1.13x (at most 64 accumulators per tile), 1.34x
+ * (128), 1.44x (256) and 1.24x (512) its speed, so with one invocation per model (`roles` 1) each
+ * product's tile is the one that loads the fewest values with at most MAX_TILE_ACCUMULATORS = 256
+ * accumulators. Kernels whose models are shared by several invocations (hardware GPUs, large
+ * models on software adapters) use SMALL_TILE x SMALL_TILE tiles, so that the invocations of a
+ * model have tiles to share.
+ *
+ * Tiles past the end of a dimension clamp their row and column indices to the last row or column:
+ * they recompute values of the last row or column (rows are stored again, to the same place) and
+ * mask them out of the gradient norm. Every output is a sum over the shared dimension in
+ * increasing order, as in the CPU twin.
+ * @module
+ */
+import { ceilDiv } from "../core/buffers.ts";
+import type { WgslPart } from "../core/pipelines.ts";
+import type { MlpLayout } from "./mlp_layout.ts";
+import type { MlpGrouping } from "./mlp_uniform.ts";
+
+/** Rows and columns of a product's register tile. */
+export interface TileShape {
+  rows: number;
+  cols: number;
+}
+
+/** The tiles of one layer's three products. */
+export interface LayerTiles {
+  /** Rows: output units; columns: samples; shared: inputs. */
+  forward: TileShape;
+  /** Rows: output units; columns: inputs and the bias; shared: samples. */
+  grad: TileShape;
+  /** Rows: inputs (units of the layer below); columns: samples; shared: outputs. Null for layer 0. */
+  delta: TileShape | null;
+}
+
+/** Tiles of every layer, first layer first. */
+export type TilePlan = readonly LayerTiles[];
+
+/** Tile side when several invocations share a model. */
+export const SMALL_TILE = 8;
+/** Most accumulators of one tile with one invocation per model. */
+export const MAX_TILE_ACCUMULATORS = 256;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Sizes s = ceil(n / t) for t = 1..n, each once: the tile sides that split n most evenly. */
+function evenSides(n: number): number[] {
+  const out: number[] = [];
+  for (let t = 1; t <= n; t++) {
+    const s = ceilDiv(n, t);
+    if (out.at(-1) !== s) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The tile of a rows x cols product over `shared` that loads the fewest values, with at most
+ * `budget` accumulators (ties: fewer accumulators, then fewer rows).
+ */
+export function chooseTile(rows: number, cols: number, shared: number, budget: number): TileShape {
+  let best: TileShape = { rows: 1, cols: 1 };
+  let bestLoads = Infinity;
+  for (const r of evenSides(rows)) {
+    for (const c of evenSides(cols)) {
+      if (r * c > budget) continue;
+      const loads = tileLoads(rows, cols, shared, { rows: r, cols: c });
+      const size = r * c;
+      const bestSize = best.rows * best.cols;
+      if (
+        loads < bestLoads || (loads === bestLoads &&
+          (size < bestSize || (size === bestSize && r < best.rows)))
+      ) {
+        best = { rows: r, cols: c };
+        bestLoads = loads;
+      }
+    }
+  }
+  return best;
+}
+
+/** Values a rows x cols product over `shared` loads in tiles of shape t. */
+export function tileLoads(rows: number, cols: number, shared: number, t: TileShape): number {
+  return ceilDiv(rows, t.rows) * ceilDiv(cols, t.cols) * shared * (t.rows + t.cols);
+}
+
+/** SMALL_TILE x SMALL_TILE tiles for every product of `layers` layers. */
+export function smallTilePlan(layers: number): TilePlan {
+  const small = { rows: SMALL_TILE, cols: SMALL_TILE };
+  return range(layers).map((l) => ({ forward: small, grad: small, delta: l > 0 ? small : null }));
+}
+
+/** The tiles of a layout's products for a workgroup grouping. */
+export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
+  if (g.roles > 1) return smallTilePlan(layout.layers);
+  const B = layout.batchSize;
+  const plan: LayerTiles[] = [];
+  for (let l = 0; l < layout.layers; l++) {
+    const fin = layout.widths[l]!;
+    const fout = layout.widths[l + 1]!;
+    const budget = MAX_TILE_ACCUMULATORS;
+    plan.push({
+      forward: chooseTile(fout, B, fin, budget),
+      grad: chooseTile(fout, fin + 1, B, budget),
+      delta: l > 0 ? chooseTile(fin, B, fout, budget) : null,
+    });
+  }
+  return plan;
+}
+
+/** A short name of a plan, part of the kernel's cache key. */
+export function tilePlanKey(plan: TilePlan): string {
+  const s = (t: TileShape | null) => (t ? `${t.rows}x${t.cols}` : "-");
+  return plan.map((l) => `f${s(l.forward)}g${s(l.grad)}d${s(l.delta)}`).join("_");
+}
+
+// ---- WGSL generation -------------------------------------------------------------------------
+
+/** One line per (m, n) of an R x C tile. */
+function perEntry(t: TileShape, line: (m: number, n: number) => string): string[] {
+  return range(t.rows).flatMap((m) => range(t.cols).map((n) => line(m, n)));
+}
+
+/**
+ * The shared loop of a tile: row operand m is rowArr[ra_m + k * rowStep], column operand n is
+ * colArr[ca_n + k * colStep], for k below `shared`; accumulators a_m_n.
+ */
+function tileLoop(
+  t: TileShape,
+  shared: string,
+  row: { arr: string; step: string },
+  col: { arr: string; step: string },
+): string[] {
+  return [
+    `  for (var k = 0u; k < ${shared}; k++) {`,
+    `    let rq = k * ${row.step};`,
+    `    let cq = k * ${col.step};`,
+    ...range(t.rows).map((m) => `    let u_${m} = ${row.arr}[ra_${m} + rq];`),
+    ...range(t.cols).map((n) => `    let v_${n} = ${col.arr}[ca_${n} + cq];`),
+    ...perEntry(t, (m, n) => `    a_${m}_${n} += u_${m} * v_${n};`),
+    `  }`,
+  ];
+}
+
+/** `let <name>_<i> = min(<first> + i, <last>);` for i < n: clamped row or column indices. */
+function clampedIndices(name: string, n: number, first: string, last: string): string[] {
+  return range(n).map((i) => `  let ${name}_${i} = min(${first} + ${i}u, ${last});`);
+}
+
+/** Tiles with at most this many entries store them unrolled (see epilogue). */
+export const UNROLLED_EPILOGUE = 64;
+
+/** Whether a tile's epilogue runs a loop over its columns (see epilogue). */
+export function epilogueLoops(t: TileShape): boolean {
+  return t.rows * t.cols > UNROLLED_EPILOGUE;
+}
+
+/**
+ * The epilogue of a tile: `body(col, n, valid)` handles accumulator column n (a_m_n) of input
+ * column `col` (`valid`: a WGSL condition false for a clamped duplicate column, or "" when it
+ * cannot be one). Small tiles run it unrolled for every column n, with the clamped column index
+ * `<name>_n`. Bigger tiles run a loop over their first `count` columns, each step handling column
+ * `first + s` through a_m_0 and then shifting every row one column left (a_m_n = a_m_{n+1}): the
+ * loop keeps one storage-access site per row instead of one per entry. lavapipe compiles every
+ * storage access into its own loop over the SIMD lanes, and both its compile time and the kernel's
+ * speed suffer from many sites (on W, 16 x 16 tiles with unrolled stores compiled 20x longer and
+ * trained 1.12x faster than 8 x 8 tiles, with this loop 1.44x faster).
+ */
+function epilogue(
+  t: TileShape,
+  cols: { name: string; first: string; count: string; valid: (n: number) => string },
+  body: (col: string, n: number, valid: string) => string[],
+): string[] {
+  if (!epilogueLoops(t)) {
+    return range(t.cols).flatMap((n) =>
+      body(`${cols.name}_${n}`, n, cols.valid(n)).map((line) => `  ${line}`)
+    );
+  }
+  return [
+    `  for (var s = 0u; s < ${cols.count}; s++) {`,
+    ...body(`(${cols.first} + s)`, 0, "").map((line) => `    ${line}`),
+    ...perEntry(
+      { rows: t.rows, cols: t.cols - 1 },
+      (m, n) => `    a_${m}_${n} = a_${m}_${n + 1};`,
+    ),
+    `  }`,
+  ];
+}
+
+const fwdName = (t: TileShape) => `fwd_tile_${t.rows}x${t.cols}`;
+const gradName = (t: TileShape) => `grad_tile_${t.rows}x${t.cols}`;
+const deltaName = (t: TileShape) => `delta_tile_${t.rows}x${t.cols}`;
+
+/** Forward tile: z[j][b] = bias[j] + sum_i W[j][i] in[i][b], activated below the last layer. */
+function forwardTileWgsl(t: TileShape): string {
+  return [
+    `// Forward tile of layer l: units j0..j0+${t.rows - 1} x samples b0..b0+${t.cols - 1}.`,
+    `fn ${fwdName(t)}(p: u32, nb: u32, l: u32, j0: u32, b0: u32) {`,
+    `  let fin = width(l);`,
+    `  let B = u.B;`,
+    `  let pw = p * u.stride + w_off(l);`,
+    `  let pbias = p * u.stride + b_off(l);`,
+    `  let xin = in_row(p, l, 0u);`,
+    ...clampedIndices("j", t.rows, "j0", "width(l + 1u) - 1u"),
+    ...clampedIndices("b", t.cols, "b0", "nb - 1u"),
+    ...range(t.rows).map((m) => `  let ra_${m} = pw + j_${m} * fin;`),
+    ...range(t.cols).map((n) => `  let ca_${n} = xin + b_${n};`),
+    ...range(t.rows).map((m) => `  let bias_${m} = params[pbias + j_${m}];`),
+    ...perEntry(t, (m, n) => `  var a_${m}_${n} = bias_${m};`),
+    ...tileLoop(t, "fin", { arr: "params", step: "1u" }, { arr: "scratch", step: "B" }),
+    `  if (l + 1u < u.L) {`,
+    ...perEntry(t, (m, n) => `    a_${m}_${n} = activate(a_${m}_${n});`),
+    `  }`,
+    `  let o = unit_row(p, l, 0u);`,
+    ...epilogue(
+      t,
+      { name: "b", first: "b0", count: `min(${t.cols}u, nb - b0)`, valid: () => "" },
+      (c, n) => range(t.rows).map((m) => `scratch[o + j_${m} * B + ${c}] = a_${m}_${n};`),
+    ),
+    `}`,
+  ].join("\n");
+}
+
+/**
+ * Weight-gradient tile: G[j][i] = sum_b delta[j][b] in[i][b] for units j0.. and inputs i0.., where
+ * input fin (the row of ones) gives the bias gradient. Returns the sum of squares it stored.
+ */
+function gradTileWgsl(t: TileShape): string {
+  return [
+    `// Weight-gradient tile of layer l: units j0..j0+${t.rows - 1} x inputs i0..i0+${t.cols - 1}.`,
+    `fn ${gradName(t)}(p: u32, l: u32, j0: u32, i0: u32) -> f32 {`,
+    `  let fin = width(l);`,
+    `  let fout = width(l + 1u);`,
+    `  let B = u.B;`,
+    `  let g = p * u.scratchStride;`,
+    `  let drow = deltas_base(p) + a_off(l) * B;`,
+    `  let xin = in_row(p, l, 0u);`,
+    ...clampedIndices("j", t.rows, "j0", "fout - 1u"),
+    ...clampedIndices("i", t.cols, "i0", "fin"),
+    ...range(t.rows).map((m) => `  let ra_${m} = drow + j_${m} * B;`),
+    ...range(t.cols).map((n) => `  let ca_${n} = xin + i_${n} * B;`),
+    ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
+    ...tileLoop(t, "B", { arr: "scratch", step: "1u" }, { arr: "scratch", step: "1u" }),
+    ...range(t.rows).map((m) => `  let gw_${m} = g + w_off(l) + j_${m} * fin;`),
+    ...range(t.rows).map((m) => `  let gb_${m} = g + b_off(l) + j_${m};`),
+    `  // Rows and columns past the end are clamped duplicates: masked out of the norm.`,
+    ...range(t.rows).map((m) => `  let rv_${m} = select(0.0, 1.0, j0 + ${m}u < fout);`),
+    `  var sq = 0.0;`,
+    // Input i: the weight gradient for i < fin, the bias gradient for i = fin.
+    ...epilogue(
+      t,
+      {
+        name: "i",
+        first: "i0",
+        count: `min(${t.cols}u, fin + 1u - i0)`,
+        valid: (n) => `i0 + ${n}u <= fin`,
+      },
+      (i, n, valid) => [
+        ...range(t.rows).map((m) =>
+          `scratch[select(gw_${m} + ${i}, gb_${m}, ${i} == fin)] = a_${m}_${n};`
+        ),
+        `sq += ${valid ? `select(0.0, 1.0, ${valid}) * ` : ""}(${
+          range(t.rows).map((m) => `rv_${m} * a_${m}_${n} * a_${m}_${n}`).join(" + ")
+        });`,
+      ],
+    ),
+    `  return sq;`,
+    `}`,
+  ].join("\n");
+}
+
+/** Delta tile of layer l: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] delta_l[j][b] (layer l - 1). */
+function deltaTileWgsl(t: TileShape): string {
+  return [
+    `// Delta tile of layer l - 1: inputs i0..i0+${t.rows - 1} of layer l x samples b0..b0+${
+      t.cols - 1
+    }.`,
+    `fn ${deltaName(t)}(p: u32, l: u32, i0: u32, b0: u32) {`,
+    `  let fin = width(l);`,
+    `  let B = u.B;`,
+    `  let pw = p * u.stride + w_off(l);`,
+    `  let dl = deltas_base(p) + a_off(l) * B;`,
+    ...clampedIndices("i", t.rows, "i0", "fin - 1u"),
+    ...clampedIndices("b", t.cols, "b0", "B - 1u"),
+    ...range(t.rows).map((m) => `  let ra_${m} = pw + i_${m};`),
+    ...range(t.cols).map((n) => `  let ca_${n} = dl + b_${n};`),
+    ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
+    ...tileLoop(t, "width(l + 1u)", { arr: "params", step: "fin" }, { arr: "scratch", step: "B" }),
+    `  let ar = unit_row(p, l - 1u, 0u);`,
+    `  let dr = deltas_base(p) + a_off(l - 1u) * B;`,
+    ...epilogue(
+      t,
+      { name: "b", first: "b0", count: `min(${t.cols}u, B - b0)`, valid: () => "" },
+      (c, n) =>
+        range(t.rows).map((m) =>
+          `scratch[dr + i_${m} * B + ${c}] = a_${m}_${n} * activate_grad(scratch[ar + i_${m} * B + ${c}]);`
+        ),
+    ),
+    `}`,
+  ].join("\n");
+}
+
+/** The layers of a plan grouped by the shape `pick` gives them (layers without one left out). */
+function layersByShape(
+  plan: TilePlan,
+  pick: (t: LayerTiles) => TileShape | null,
+): { shape: TileShape; layers: number[] }[] {
+  const groups = new Map<string, { shape: TileShape; layers: number[] }>();
+  plan.forEach((t, l) => {
+    const shape = pick(t);
+    if (!shape) return;
+    const key = `${shape.rows}x${shape.cols}`;
+    const g = groups.get(key) ?? { shape, layers: [] };
+    g.layers.push(l);
+    groups.set(key, g);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * A `switch (l)` with one case per distinct tile shape, listing the layers of that shape: every
+ * call of a tile function is inlined by the compiler, so layers that share a shape share a call.
+ */
+function shapeSwitch(
+  groups: { shape: TileShape; layers: number[] }[],
+  body: (t: TileShape) => string[],
+): string[] {
+  return [
+    `  switch (l) {`,
+    ...groups.flatMap((g) => [
+      `    case ${g.layers.map((l) => `${l}u`).join(", ")}: {`,
+      ...body(g.shape).map((line) => `      ${line}`),
+      `    }`,
+    ]),
+    `    default: {}`,
+    `  }`,
+  ];
+}
+
+/**
+ * The forward tiles of a plan and `forward_layer(p, nb, l, r)`: role r's share of layer l's
+ * forward tiles on samples 0..nb-1 (used by shaders/_mlp.wgsl's mlp_forward).
+ */
+export function forwardTilesWgsl(plan: TilePlan): WgslPart {
+  const groups = layersByShape(plan, (l) => l.forward);
+  const code = [
+    `// Generated by learners/mlp_tiles.ts (forward tiles of the plan ${tilePlanKey(plan)}).`,
+    ...groups.map((g) => forwardTileWgsl(g.shape)),
+    `fn forward_layer(p: u32, nb: u32, l: u32, r: u32) {`,
+    ...shapeSwitch(groups, (t) => [
+      `let nj = (width(l + 1u) + ${t.rows - 1}u) / ${t.rows}u;`,
+      `let tiles = nj * ((nb + ${t.cols - 1}u) / ${t.cols}u);`,
+      `for (var t = r; t < tiles; t += ROLES) { ${
+        fwdName(t)
+      }(p, nb, l, (t % nj) * ${t.rows}u, (t / nj) * ${t.cols}u); }`,
+    ]),
+    `}`,
+  ].join("\n");
+  return { file: "<generated: forward tiles>", code };
+}
+
+/**
+ * The backward tiles of a plan, `grad_layer(p, l, r) -> f32` (role r's weight-gradient tiles of
+ * layer l, returning the sum of squares it stored) and `delta_layer(p, l, r)` (its delta tiles of
+ * layer l - 1), used by shaders/train_step.wgsl.
+ */
+export function backwardTilesWgsl(plan: TilePlan): WgslPart {
+  const grads = layersByShape(plan, (l) => l.grad);
+  const deltas = layersByShape(plan, (l) => l.delta);
+  const code = [
+    `// Generated by learners/mlp_tiles.ts (backward tiles of the plan ${tilePlanKey(plan)}).`,
+    ...grads.map((g) => gradTileWgsl(g.shape)),
+    ...deltas.map((g) => deltaTileWgsl(g.shape)),
+    `fn grad_layer(p: u32, l: u32, r: u32) -> f32 {`,
+    `  var sq = 0.0;`,
+    ...shapeSwitch(grads, (t) => [
+      `let nj = (width(l + 1u) + ${t.rows - 1}u) / ${t.rows}u;`,
+      `let tiles = nj * ((width(l) + ${t.cols}u) / ${t.cols}u);`,
+      `for (var t = r; t < tiles; t += ROLES) { sq += ${
+        gradName(t)
+      }(p, l, (t % nj) * ${t.rows}u, (t / nj) * ${t.cols}u); }`,
+    ]),
+    `  return sq;`,
+    `}`,
+    `fn delta_layer(p: u32, l: u32, r: u32) {`,
+    ...shapeSwitch(deltas, (t) => [
+      `let ni = (width(l) + ${t.rows - 1}u) / ${t.rows}u;`,
+      `let tiles = ni * ((u.B + ${t.cols - 1}u) / ${t.cols}u);`,
+      `for (var t = r; t < tiles; t += ROLES) { ${
+        deltaName(t)
+      }(p, l, (t % ni) * ${t.rows}u, (t / ni) * ${t.cols}u); }`,
+    ]),
+    `}`,
+  ].join("\n");
+  return { file: "<generated: backward tiles>", code };
+}
