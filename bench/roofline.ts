@@ -24,7 +24,6 @@ import { planTiles } from "../learners/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {
-  stage: number;
   forward: number;
   loss: number;
   backward: number;
@@ -44,14 +43,13 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const L = layout.layers;
   const k = layout.outputs;
   const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
-  // Staging: batch index, the inputs (read, write), the rows of ones of every layer.
-  const stage = B * (1 + 2 * w[0]! + L);
   let forward = 0;
   for (let l = 0; l < L; l++) {
     const t = plan[l]!.forward;
     const tiles = ceilDiv(w[l + 1]!, t.rows) * ceilDiv(B, t.cols);
-    // Bias reads, R + C reads per input, the outputs stored.
-    forward += tiles * (t.rows + w[l]! * (t.rows + t.cols) + t.rows * t.cols);
+    // Bias reads, R + C reads per input, the outputs stored; layer 0 reads C batch indices.
+    forward += tiles *
+      ((l === 0 ? t.cols : 0) + t.rows + w[l]! * (t.rows + t.cols) + t.rows * t.cols);
   }
   // Cross-entropy per sample: batch index, label, the outputs read three times, deltas written.
   const loss = B * (2 + 4 * k);
@@ -60,9 +58,10 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
     const fin = w[l]!;
     const fout = w[l + 1]!;
     const { grad: g, delta: d } = plan[l]!;
-    // Weight-gradient tiles (the bias is one more input column): R + C reads per sample, stores.
+    // Weight-gradient tiles (the bias is one more input column): R + C reads per sample (and its
+    // batch index for layer 0), stores.
     backward += ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols) *
-      (B * (g.rows + g.cols) + g.rows * g.cols);
+      (B * (g.rows + g.cols + (l === 0 ? 1 : 0)) + g.rows * g.cols);
     if (d) {
       // Delta tiles: R + C reads per output unit, then an activation read and a store per entry.
       backward += ceilDiv(fin, d.rows) * ceilDiv(B, d.cols) *
@@ -72,12 +71,11 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   // SGD: read the parameter and its gradient, write the parameter; knobs, metrics and steps.
   const update = 3 * layout.paramCount + 24;
   return {
-    stage,
     forward,
     loss,
     backward,
     update,
-    total: stage + forward + loss + backward + update,
+    total: forward + loss + backward + update,
   };
 }
 

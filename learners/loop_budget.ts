@@ -31,7 +31,7 @@ function tileIterations(tiles: number, roles: number, shared: number, t: TileSha
 
 /** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
 function forwardIterations(layout: MlpLayout, roles: number, plan: TilePlan, nb: number): number {
-  let it = ceilDiv(nb, roles) * (layout.inputs + layout.layers + 1) + 1;
+  let it = 0;
   for (let l = 0; l < layout.layers; l++) {
     const t = plan[l]!.forward;
     const tiles = ceilDiv(layout.widths[l + 1]!, t.rows) * ceilDiv(nb, t.cols);

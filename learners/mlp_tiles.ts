@@ -134,21 +134,21 @@ function perEntry(t: TileShape, line: (m: number, n: number) => string): string[
 }
 
 /**
- * The shared loop of a tile: row operand m is rowArr[ra_m + k * rowStep], column operand n is
- * colArr[ca_n + k * colStep], for k below `shared`; accumulators a_m_n.
+ * The shared loop of a tile over k below `shared`: `pre` opens each step, row operand m is
+ * `row(m)` and column operand n is `col(n)` (WGSL expressions of k); accumulators a_m_n.
  */
 function tileLoop(
   t: TileShape,
   shared: string,
-  row: { arr: string; step: string },
-  col: { arr: string; step: string },
+  pre: string[],
+  row: (m: number) => string,
+  col: (n: number) => string,
 ): string[] {
   return [
     `  for (var k = 0u; k < ${shared}; k++) {`,
-    `    let rq = k * ${row.step};`,
-    `    let cq = k * ${col.step};`,
-    ...range(t.rows).map((m) => `    let u_${m} = ${row.arr}[ra_${m} + rq];`),
-    ...range(t.cols).map((n) => `    let v_${n} = ${col.arr}[ca_${n} + cq];`),
+    ...pre.map((line) => `    ${line}`),
+    ...range(t.rows).map((m) => `    let u_${m} = ${row(m)};`),
+    ...range(t.cols).map((n) => `    let v_${n} = ${col(n)};`),
     ...perEntry(t, (m, n) => `    a_${m}_${n} += u_${m} * v_${n};`),
     `  }`,
   ];
@@ -199,27 +199,53 @@ function epilogue(
   ];
 }
 
-const fwdName = (t: TileShape) => `fwd_tile_${t.rows}x${t.cols}`;
-const gradName = (t: TileShape) => `grad_tile_${t.rows}x${t.cols}`;
-const deltaName = (t: TileShape) => `delta_tile_${t.rows}x${t.cols}`;
+/** A tile shape and whether its layer is the first (whose inputs are read from the data set). */
+interface TileKind {
+  shape: TileShape;
+  first: boolean;
+}
 
-/** Forward tile: z[j][b] = bias[j] + sum_i W[j][i] in[i][b], activated below the last layer. */
-function forwardTileWgsl(t: TileShape): string {
+const suffix = (k: TileKind) => `${k.shape.rows}x${k.shape.cols}${k.first ? "_x" : ""}`;
+const fwdName = (k: TileKind) => `fwd_tile_${suffix(k)}`;
+const gradName = (k: TileKind) => `grad_tile_${suffix(k)}`;
+const deltaName = (k: TileKind) => `delta_tile_${suffix(k)}`;
+
+/**
+ * Forward tile: z[j][b] = bias[j] + sum_i W[j][i] in[i][b], activated below the last layer. The
+ * first layer reads its inputs from the data set (rows sample_index(p, slot, b)), the others from
+ * the activations of the layer below.
+ */
+function forwardTileWgsl(kind: TileKind): string {
+  const t = kind.shape;
+  const col = kind.first
+    ? {
+      at: (n: number) => `sample_index(p, slot, b_${n}) * fin`,
+      load: (n: number) => `f32(x[ca_${n} + k])`,
+    }
+    : {
+      at: (n: number) => `unit_row(p, l - 1u, 0u) + b_${n}`,
+      load: (n: number) => `scratch[ca_${n} + cq]`,
+    };
   return [
     `// Forward tile of layer l: units j0..j0+${t.rows - 1} x samples b0..b0+${t.cols - 1}.`,
-    `fn ${fwdName(t)}(p: u32, nb: u32, l: u32, j0: u32, b0: u32) {`,
+    `fn ${fwdName(kind)}(p: u32, slot: u32, nb: u32, l: u32, j0: u32, b0: u32) {`,
     `  let fin = width(l);`,
     `  let B = u.B;`,
     `  let pw = p * u.stride + w_off(l);`,
     `  let pbias = p * u.stride + b_off(l);`,
-    `  let xin = in_row(p, l, 0u);`,
     ...clampedIndices("j", t.rows, "j0", "width(l + 1u) - 1u"),
     ...clampedIndices("b", t.cols, "b0", "nb - 1u"),
     ...range(t.rows).map((m) => `  let ra_${m} = pw + j_${m} * fin;`),
-    ...range(t.cols).map((n) => `  let ca_${n} = xin + b_${n};`),
+    ...range(t.cols).map((n) => `  let ca_${n} = ${col.at(n)};`),
     ...range(t.rows).map((m) => `  let bias_${m} = params[pbias + j_${m}];`),
     ...perEntry(t, (m, n) => `  var a_${m}_${n} = bias_${m};`),
-    ...tileLoop(t, "fin", { arr: "params", step: "1u" }, { arr: "scratch", step: "B" }),
+    ...tileLoop(
+      t,
+      "fin",
+      kind.first ? [] : [`let cq = k * B;`],
+      (m) => `params[ra_${m} + k]`,
+      col.load,
+    ),
     `  if (l + 1u < u.L) {`,
     ...perEntry(t, (m, n) => `    a_${m}_${n} = activate(a_${m}_${n});`),
     `  }`,
@@ -235,24 +261,39 @@ function forwardTileWgsl(t: TileShape): string {
 
 /**
  * Weight-gradient tile: G[j][i] = sum_b delta[j][b] in[i][b] for units j0.. and inputs i0.., where
- * input fin (the row of ones) gives the bias gradient. Returns the sum of squares it stored.
+ * input fin (a constant 1) gives the bias gradient. The first layer reads its inputs from the data
+ * set, sample b at row sample_index(p, slot, b). Returns the sum of squares it stored.
  */
-function gradTileWgsl(t: TileShape): string {
+function gradTileWgsl(kind: TileKind): string {
+  const t = kind.shape;
+  // Input column n: xi_n (input i_n, clamped to a real input for the bias column), one_n (bias).
+  const col = kind.first
+    ? {
+      at: (n: number) => `xi_${n}`,
+      pre: [`let xr = sample_index(p, slot, k) * fin;`],
+      load: (n: number) => `select(f32(x[xr + ca_${n}]), 1.0, one_${n})`,
+    }
+    : {
+      at: (n: number) => `unit_row(p, l - 1u, xi_${n})`,
+      pre: [],
+      load: (n: number) => `select(scratch[ca_${n} + k], 1.0, one_${n})`,
+    };
   return [
     `// Weight-gradient tile of layer l: units j0..j0+${t.rows - 1} x inputs i0..i0+${t.cols - 1}.`,
-    `fn ${gradName(t)}(p: u32, l: u32, j0: u32, i0: u32) -> f32 {`,
+    `fn ${gradName(kind)}(p: u32, slot: u32, l: u32, j0: u32, i0: u32) -> f32 {`,
     `  let fin = width(l);`,
     `  let fout = width(l + 1u);`,
     `  let B = u.B;`,
     `  let g = p * u.scratchStride;`,
     `  let drow = deltas_base(p) + a_off(l) * B;`,
-    `  let xin = in_row(p, l, 0u);`,
     ...clampedIndices("j", t.rows, "j0", "fout - 1u"),
     ...clampedIndices("i", t.cols, "i0", "fin"),
+    ...range(t.cols).map((n) => `  let xi_${n} = min(i_${n}, fin - 1u);`),
+    ...range(t.cols).map((n) => `  let one_${n} = i_${n} == fin;`),
     ...range(t.rows).map((m) => `  let ra_${m} = drow + j_${m} * B;`),
-    ...range(t.cols).map((n) => `  let ca_${n} = xin + i_${n} * B;`),
+    ...range(t.cols).map((n) => `  let ca_${n} = ${col.at(n)};`),
     ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
-    ...tileLoop(t, "B", { arr: "scratch", step: "1u" }, { arr: "scratch", step: "1u" }),
+    ...tileLoop(t, "B", col.pre, (m) => `scratch[ra_${m} + k]`, col.load),
     ...range(t.rows).map((m) => `  let gw_${m} = g + w_off(l) + j_${m} * fin;`),
     ...range(t.rows).map((m) => `  let gb_${m} = g + b_off(l) + j_${m};`),
     `  // Rows and columns past the end are clamped duplicates: masked out of the norm.`,
@@ -282,12 +323,13 @@ function gradTileWgsl(t: TileShape): string {
 }
 
 /** Delta tile of layer l: delta[i][b] = f'(a[i][b]) * sum_j W[j][i] delta_l[j][b] (layer l - 1). */
-function deltaTileWgsl(t: TileShape): string {
+function deltaTileWgsl(kind: TileKind): string {
+  const t = kind.shape;
   return [
     `// Delta tile of layer l - 1: inputs i0..i0+${t.rows - 1} of layer l x samples b0..b0+${
       t.cols - 1
     }.`,
-    `fn ${deltaName(t)}(p: u32, l: u32, i0: u32, b0: u32) {`,
+    `fn ${deltaName(kind)}(p: u32, l: u32, i0: u32, b0: u32) {`,
     `  let fin = width(l);`,
     `  let B = u.B;`,
     `  let pw = p * u.stride + w_off(l);`,
@@ -297,7 +339,13 @@ function deltaTileWgsl(t: TileShape): string {
     ...range(t.rows).map((m) => `  let ra_${m} = pw + i_${m};`),
     ...range(t.cols).map((n) => `  let ca_${n} = dl + b_${n};`),
     ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
-    ...tileLoop(t, "width(l + 1u)", { arr: "params", step: "fin" }, { arr: "scratch", step: "B" }),
+    ...tileLoop(
+      t,
+      "width(l + 1u)",
+      [`let rq = k * fin;`, `let cq = k * B;`],
+      (m) => `params[ra_${m} + rq]`,
+      (n) => `scratch[ca_${n} + cq]`,
+    ),
     `  let ar = unit_row(p, l - 1u, 0u);`,
     `  let dr = deltas_base(p) + a_off(l - 1u) * B;`,
     ...epilogue(
@@ -312,36 +360,36 @@ function deltaTileWgsl(t: TileShape): string {
   ].join("\n");
 }
 
-/** The layers of a plan grouped by the shape `pick` gives them (layers without one left out). */
-function layersByShape(
+/** The layers of a plan grouped by tile kind (shape, first layer or not); none for null shapes. */
+function layersByKind(
   plan: TilePlan,
   pick: (t: LayerTiles) => TileShape | null,
-): { shape: TileShape; layers: number[] }[] {
-  const groups = new Map<string, { shape: TileShape; layers: number[] }>();
+): { kind: TileKind; layers: number[] }[] {
+  const groups = new Map<string, { kind: TileKind; layers: number[] }>();
   plan.forEach((t, l) => {
     const shape = pick(t);
     if (!shape) return;
-    const key = `${shape.rows}x${shape.cols}`;
-    const g = groups.get(key) ?? { shape, layers: [] };
+    const kind = { shape, first: l === 0 };
+    const g = groups.get(suffix(kind)) ?? { kind, layers: [] };
     g.layers.push(l);
-    groups.set(key, g);
+    groups.set(suffix(kind), g);
   });
   return [...groups.values()];
 }
 
 /**
- * A `switch (l)` with one case per distinct tile shape, listing the layers of that shape: every
- * call of a tile function is inlined by the compiler, so layers that share a shape share a call.
+ * A `switch (l)` with one case per tile kind, listing the layers of that kind: every call of a
+ * tile function is inlined by the compiler, so layers of one kind share a call.
  */
-function shapeSwitch(
-  groups: { shape: TileShape; layers: number[] }[],
-  body: (t: TileShape) => string[],
+function kindSwitch(
+  groups: { kind: TileKind; layers: number[] }[],
+  body: (k: TileKind) => string[],
 ): string[] {
   return [
     `  switch (l) {`,
     ...groups.flatMap((g) => [
       `    case ${g.layers.map((l) => `${l}u`).join(", ")}: {`,
-      ...body(g.shape).map((line) => `      ${line}`),
+      ...body(g.kind).map((line) => `      ${line}`),
       `    }`,
     ]),
     `    default: {}`,
@@ -350,21 +398,22 @@ function shapeSwitch(
 }
 
 /**
- * The forward tiles of a plan and `forward_layer(p, nb, l, r)`: role r's share of layer l's
- * forward tiles on samples 0..nb-1 (used by shaders/_mlp.wgsl's mlp_forward).
+ * The forward tiles of a plan and `forward_layer(p, slot, nb, l, r)`: role r's share of layer l's
+ * forward tiles on samples 0..nb-1 (rows sample_index(p, slot, b) of the data set), used by
+ * shaders/_mlp.wgsl's mlp_forward.
  */
 export function forwardTilesWgsl(plan: TilePlan): WgslPart {
-  const groups = layersByShape(plan, (l) => l.forward);
+  const groups = layersByKind(plan, (l) => l.forward);
   const code = [
     `// Generated by learners/mlp_tiles.ts (forward tiles of the plan ${tilePlanKey(plan)}).`,
-    ...groups.map((g) => forwardTileWgsl(g.shape)),
-    `fn forward_layer(p: u32, nb: u32, l: u32, r: u32) {`,
-    ...shapeSwitch(groups, (t) => [
-      `let nj = (width(l + 1u) + ${t.rows - 1}u) / ${t.rows}u;`,
-      `let tiles = nj * ((nb + ${t.cols - 1}u) / ${t.cols}u);`,
+    ...groups.map((g) => forwardTileWgsl(g.kind)),
+    `fn forward_layer(p: u32, slot: u32, nb: u32, l: u32, r: u32) {`,
+    ...kindSwitch(groups, (k) => [
+      `let nj = (width(l + 1u) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
+      `let tiles = nj * ((nb + ${k.shape.cols - 1}u) / ${k.shape.cols}u);`,
       `for (var t = r; t < tiles; t += ROLES) { ${
-        fwdName(t)
-      }(p, nb, l, (t % nj) * ${t.rows}u, (t / nj) * ${t.cols}u); }`,
+        fwdName(k)
+      }(p, slot, nb, l, (t % nj) * ${k.shape.rows}u, (t / nj) * ${k.shape.cols}u); }`,
     ]),
     `}`,
   ].join("\n");
@@ -372,35 +421,35 @@ export function forwardTilesWgsl(plan: TilePlan): WgslPart {
 }
 
 /**
- * The backward tiles of a plan, `grad_layer(p, l, r) -> f32` (role r's weight-gradient tiles of
- * layer l, returning the sum of squares it stored) and `delta_layer(p, l, r)` (its delta tiles of
- * layer l - 1), used by shaders/train_step.wgsl.
+ * The backward tiles of a plan, `grad_layer(p, slot, l, r) -> f32` (role r's weight-gradient tiles
+ * of layer l, returning the sum of squares it stored) and `delta_layer(p, l, r)` (its delta tiles
+ * of layer l - 1), used by shaders/train_step.wgsl.
  */
 export function backwardTilesWgsl(plan: TilePlan): WgslPart {
-  const grads = layersByShape(plan, (l) => l.grad);
-  const deltas = layersByShape(plan, (l) => l.delta);
+  const grads = layersByKind(plan, (l) => l.grad);
+  const deltas = layersByKind(plan, (l) => l.delta);
   const code = [
     `// Generated by learners/mlp_tiles.ts (backward tiles of the plan ${tilePlanKey(plan)}).`,
-    ...grads.map((g) => gradTileWgsl(g.shape)),
-    ...deltas.map((g) => deltaTileWgsl(g.shape)),
-    `fn grad_layer(p: u32, l: u32, r: u32) -> f32 {`,
+    ...grads.map((g) => gradTileWgsl(g.kind)),
+    ...deltas.map((g) => deltaTileWgsl(g.kind)),
+    `fn grad_layer(p: u32, slot: u32, l: u32, r: u32) -> f32 {`,
     `  var sq = 0.0;`,
-    ...shapeSwitch(grads, (t) => [
-      `let nj = (width(l + 1u) + ${t.rows - 1}u) / ${t.rows}u;`,
-      `let tiles = nj * ((width(l) + ${t.cols}u) / ${t.cols}u);`,
+    ...kindSwitch(grads, (k) => [
+      `let nj = (width(l + 1u) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
+      `let tiles = nj * ((width(l) + ${k.shape.cols}u) / ${k.shape.cols}u);`,
       `for (var t = r; t < tiles; t += ROLES) { sq += ${
-        gradName(t)
-      }(p, l, (t % nj) * ${t.rows}u, (t / nj) * ${t.cols}u); }`,
+        gradName(k)
+      }(p, slot, l, (t % nj) * ${k.shape.rows}u, (t / nj) * ${k.shape.cols}u); }`,
     ]),
     `  return sq;`,
     `}`,
     `fn delta_layer(p: u32, l: u32, r: u32) {`,
-    ...shapeSwitch(deltas, (t) => [
-      `let ni = (width(l) + ${t.rows - 1}u) / ${t.rows}u;`,
-      `let tiles = ni * ((u.B + ${t.cols - 1}u) / ${t.cols}u);`,
+    ...kindSwitch(deltas, (k) => [
+      `let ni = (width(l) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
+      `let tiles = ni * ((u.B + ${k.shape.cols - 1}u) / ${k.shape.cols}u);`,
       `for (var t = r; t < tiles; t += ROLES) { ${
-        deltaName(t)
-      }(p, l, (t % ni) * ${t.rows}u, (t / ni) * ${t.cols}u); }`,
+        deltaName(k)
+      }(p, l, (t % ni) * ${k.shape.rows}u, (t / ni) * ${k.shape.cols}u); }`,
     ]),
     `}`,
   ].join("\n");

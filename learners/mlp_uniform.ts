@@ -72,23 +72,20 @@ export function paddedModels(size: number, g: MlpGrouping): number {
 /** Bytes of the MlpParams uniform. */
 export const MLP_PARAMS_BYTES = 160;
 
-/**
- * First scratch activation row of each layer's outputs: every layer's block has one more row than
- * the layer's width (a row of ones that feeds the next layer's bias gradient).
- */
+/** First scratch activation row of each layer's outputs (one row per unit). */
 export function activationRows(layout: MlpLayout): { offsets: number[]; rows: number } {
   const offsets: number[] = [];
   let rows = 0;
   for (let l = 0; l < layout.layers; l++) {
     offsets.push(rows);
-    rows += layout.widths[l + 1]! + 1;
+    rows += layout.widths[l + 1]!;
   }
   return { offsets, rows };
 }
 
-/** Per-model scratch floats: gradients, then staged inputs, activations and deltas of B samples. */
+/** Per-model scratch floats: gradients, then the activations and deltas of B samples. */
 export function scratchStride(layout: MlpLayout): number {
-  return layout.stride + (layout.inputs + 1 + 2 * activationRows(layout).rows) * layout.batchSize;
+  return layout.stride + 2 * activationRows(layout).rows * layout.batchSize;
 }
 
 /** Values of MlpParams that change per call. */

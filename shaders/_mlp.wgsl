@@ -6,12 +6,11 @@
 // by learners/mlp_tiles.ts and composed with this file.
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).
-// scratch: (P, scratchStride) f32; per model
-//          [grads: stride][inputs: (widths[0]+1)*B][acts: actRows*B][deltas: actRows*B].
-//          Feature-major rows of B samples: the staged inputs of the batch, then unit j of layer l
-//          at row a_off(l) + j of acts (hidden after the nonlinearity, the last layer raw), and its
-//          delta dL/dz at the same row of deltas. Each input block ends with a row of ones (row
-//          widths[l] of layer l's inputs), so the bias gradient is one more weight-gradient column.
+// scratch: (P, scratchStride) f32; per model [grads: stride][acts: actRows*B][deltas: actRows*B].
+//          Feature-major rows of B samples: unit j of layer l at row a_off(l) + j of acts (hidden
+//          after the nonlinearity, the last layer raw), and its delta dL/dz at the same row of
+//          deltas. The first layer reads its inputs from `x` directly (no staged copy), and the
+//          bias gradient is the weight gradient of a constant input 1.
 
 // A workgroup serves MPG models with ROLES invocations each (WG = MPG * ROLES): invocation tid works
 // for model tid % MPG in role tid / MPG, so the invocations of one SIMD group can be different
@@ -29,8 +28,8 @@ struct MlpParams {
   B: u32,                      // @88  batch size (also the eval chunk)
   stride: u32,                 // @92  params per model incl. padding
   paramCount: u32,             // @96
-  actRows: u32,                // @100 activation rows: sum of (widths[l+1] + 1)
-  scratchStride: u32,          // @104 stride + (widths[0] + 1 + 2*actRows)*B
+  actRows: u32,                // @100 activation rows: sum of widths[l+1]
+  scratchStride: u32,          // @104 stride + 2*actRows*B
   numBatches: u32,             // @108 batch slots per model in the index buffer
   targetWidth: u32,            // @112 1 for labels, outputs for regression
   labelMapWidth: u32,          // @116 0 = labels as stored
@@ -81,37 +80,16 @@ fn sync_shared() {
 // First model of the workgroup.
 fn group_id(wid: vec3<u32>) -> u32 { return (wid.x + wid.y * u.gridX) * MPG; }
 
-fn inputs_base(p: u32) -> u32 { return p * u.scratchStride + u.stride; }
-fn acts_base(p: u32) -> u32 { return inputs_base(p) + (width(0u) + 1u) * u.B; }
+fn acts_base(p: u32) -> u32 { return p * u.scratchStride + u.stride; }
 fn deltas_base(p: u32) -> u32 { return acts_base(p) + u.actRows * u.B; }
 
 // Index in scratch of output unit j of layer l (its feature row) for sample 0 of model p.
 fn unit_row(p: u32, l: u32, j: u32) -> u32 { return acts_base(p) + (a_off(l) + j) * u.B; }
 
-// Index in scratch of input i of layer l for sample 0: a staged input or the layer below's output.
-fn in_row(p: u32, l: u32, i: u32) -> u32 {
-  if (l == 0u) { return inputs_base(p) + i * u.B; }
-  return unit_row(p, l - 1u, i);
-}
-
-// Copies the inputs of samples 0..nb-1 (sample_index(p, slot, b)) into the feature-major rows and
-// writes the rows of ones that close every layer's input block.
-fn stage_inputs(p: u32, slot: u32, nb: u32, r: u32) {
-  let fin = width(0u);
-  let base = inputs_base(p);
-  for (var b = r; b < nb; b += ROLES) {
-    let xr = sample_index(p, slot, b) * fin;
-    for (var i = 0u; i < fin; i++) { scratch[base + i * u.B + b] = f32(x[xr + i]); }
-    for (var l = 0u; l < u.L; l++) { scratch[in_row(p, l, width(l)) + b] = 1.0; }
-  }
-  sync_all();
-}
-
 // Forward pass of model p on nb samples (sample_index(p, slot, b), b < nb); every role calls it.
 fn mlp_forward(p: u32, slot: u32, nb: u32, r: u32) {
-  stage_inputs(p, slot, nb, r);
   for (var l = 0u; l < u.L; l++) {
-    forward_layer(p, nb, l, r);
+    forward_layer(p, slot, nb, l, r);
     sync_all();
   }
 }

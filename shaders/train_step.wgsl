@@ -135,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
-    sq += grad_layer(p, l, r);
+    sq += grad_layer(p, slot, l, r);
     if (l > 0u) { delta_layer(p, l, r); }
     sync_all();
   }
