@@ -60,7 +60,8 @@ function fmt(n: number, digits = 1): string {
  */
 export function bytesPerModel(w: Workload): number {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  const floats = L.stride * 3 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + 4 + 1;
+  // Two parameter buffers (the train step reads one and writes the other), two moments.
+  const floats = L.stride * 4 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + 4 + 1;
   return 4 * floats + 4 * 8 * w.batchSize;
 }
 

@@ -35,7 +35,8 @@ export interface StepAccesses {
  * Storage accesses (f32/u32 reads plus writes) of one SGD model-step of shaders/train_step.wgsl
  * with one invocation per model, counted from its loops and the register tiles that
  * learners/mlp_tiles.ts plans for the layout: an R x C tile reads R + C values per step of its
- * shared dimension and stores its R * C outputs (clamped duplicate rows included).
+ * shared dimension and stores its R * C outputs (clamped duplicate rows included); the SGD update
+ * happens in the weight-gradient tiles.
  */
 export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const B = layout.batchSize;
@@ -59,17 +60,18 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
     const fout = w[l + 1]!;
     const { grad: g, delta: d } = plan[l]!;
     // Weight-gradient tiles (the bias is one more input column): R + C reads per sample (and its
-    // batch index for layer 0), stores.
+    // batch index for layer 0); plain SGD is fused into them: each entry reads its parameter and
+    // writes the updated one (shaders/train_step.wgsl).
     backward += ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols) *
-      (B * (g.rows + g.cols + (l === 0 ? 1 : 0)) + g.rows * g.cols);
+      (B * (g.rows + g.cols + (l === 0 ? 1 : 0)) + 2 * g.rows * g.cols);
     if (d) {
       // Delta tiles: R + C reads per output unit, then an activation read and a store per entry.
       backward += ceilDiv(fin, d.rows) * ceilDiv(B, d.cols) *
         (fout * (d.rows + d.cols) + 2 * d.rows * d.cols);
     }
   }
-  // SGD: read the parameter and its gradient, write the parameter; knobs, metrics and steps.
-  const update = 3 * layout.paramCount + 24;
+  // After the backward pass: knobs, metrics and steps (the parameters were updated in the tiles).
+  const update = 24;
   return {
     forward,
     loss,

@@ -81,9 +81,19 @@ export class GpuPopulation implements Population {
   #padded: number;
   /** (P, stride) parameters. */
   readonly params: GPUBuffer;
+  /** (P, stride) the other parameter buffer of the train step (see train and gradientBuffer). */
+  #paramsNext: GPUBuffer;
+
+  /**
+   * (P, stride) the gradients of every model after `gradients()` (until the next train or
+   * gradients call; the train step uses this buffer as its second parameter buffer).
+   */
+  get gradientBuffer(): GPUBuffer {
+    return this.#paramsNext;
+  }
   /** (P, 2, stride) optimizer moments. */
   readonly opt: GPUBuffer;
-  /** (P, scratchStride) gradients, activations, deltas. */
+  /** (P, scratchStride) activations and deltas. */
   readonly scratch: GPUBuffer;
   /** (P) steps. */
   readonly steps: GPUBuffer;
@@ -133,6 +143,7 @@ export class GpuPopulation implements Population {
     const Pp = this.#padded;
     this.#chunks = planChunks(ctx, L, Pp, g, maxBindingBytes);
     this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
+    this.#paramsNext = createStorageBuffer(ctx, Pp * L.stride * 4, "params-next");
     this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
     this.scratch = createStorageBuffer(ctx, Pp * scratchStride(L) * 4, "scratch");
     this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
@@ -283,7 +294,14 @@ export class GpuPopulation implements Population {
     this.ctx.device.queue.writeBuffer(buf, 0, u);
   }
 
-  #trainBindGroup(d: GpuDataset, c: Chunk, uniform: GPUBuffer): GPUBindGroup {
+  /** The train step's bind group, reading the parameters from `from` and writing them to `to`. */
+  #trainBindGroup(
+    d: GpuDataset,
+    c: Chunk,
+    uniform: GPUBuffer,
+    from: GPUBuffer,
+    to: GPUBuffer,
+  ): GPUBindGroup {
     const L = this.layout;
     const w = this.#checks.labelMapWidth;
     return bindBuffers(this.ctx, this.#pipes.mlp(d.inputPrecision).train, [
@@ -292,13 +310,14 @@ export class GpuPopulation implements Population {
       modelRange(this.#batchIdx, c, this.#numBatches * L.batchSize * 4),
       w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
       modelRange(this.knobs, c, KNOB_STRIDE * 4),
-      modelRange(this.params, c, L.stride * 4),
+      modelRange(from, c, L.stride * 4),
       modelRange(this.opt, c, 2 * L.stride * 4),
       modelRange(this.scratch, c, scratchStride(L) * 4),
       modelRange(this.steps, c, 4),
       modelRange(this.metrics, c, 16),
       uniform,
       modelRange(this.learned, c, LEARNED_STRIDE * 4),
+      modelRange(to, c, L.stride * 4),
     ], "train-step");
   }
 
@@ -307,14 +326,20 @@ export class GpuPopulation implements Population {
     this.#checks.checkData(data);
     if (steps === 0) return;
     const d = this.#asGpu(data);
+    // Steps alternate the parameter buffers (read one, write the other); after an odd number of
+    // steps the result is copied back, so that `params` always holds the current parameters.
+    const [a, b] = [this.params, this.#paramsNext];
     const groups = this.#chunks.map((c) => {
       this.#writeUniform(c.train, c, d, 0, 0);
-      return this.#trainBindGroup(d, c, c.train);
+      return [
+        this.#trainBindGroup(d, c, c.train, a, b),
+        this.#trainBindGroup(d, c, c.train, b, a),
+      ] as const;
     });
     for (let done = 0; done < steps; done += MAX_STEPS_PER_SUBMIT) {
       const enc = this.ctx.device.createCommandEncoder({ label: "train" });
       const pass = enc.beginComputePass({ label: "train-steps" });
-      // Chunks hold disjoint models, so each chunk runs all its steps under one bind group.
+      // Chunks hold disjoint models, so each chunk runs all its steps in order before the next.
       // Alternating chunks at every step was slow on lavapipe (measured with maxBindingBytes:
       // 1024 W models in 4 chunks trained at 1,597 model-steps/s interleaved, 10,860 in order;
       // 16,384 models, 16 chunks: 3,842 in order, time spent inside the driver, not the kernel).
@@ -324,10 +349,14 @@ export class GpuPopulation implements Population {
           this.#pipes.mlp(d.inputPrecision).train,
           groups[i]!,
           c.grid,
+          done,
           Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
         );
       });
       pass.end();
+      if (done + MAX_STEPS_PER_SUBMIT >= steps && steps % 2 === 1) {
+        enc.copyBufferToBuffer(b, 0, a, 0, a.size);
+      }
       this.ctx.device.queue.submit([enc.finish()]);
     }
   }
@@ -339,28 +368,21 @@ export class GpuPopulation implements Population {
     const pass = enc.beginComputePass();
     for (const c of this.#chunks) {
       this.#writeUniform(c.grad, c, d, 1, 0);
-      encodeTrainSteps(
-        pass,
-        this.#pipes.mlp(d.inputPrecision).train,
-        this.#trainBindGroup(d, c, c.grad),
-        c.grid,
-        1,
-      );
+      // Mode 1 stores the gradients in the other parameter buffer (see gradientBuffer).
+      const bg = this.#trainBindGroup(d, c, c.grad, this.params, this.#paramsNext);
+      encodeTrainSteps(pass, this.#pipes.mlp(d.inputPrecision).train, [bg, bg], c.grid, 0, 1);
     }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
     const L = this.layout;
     // Gradients and metrics are read back together: one wait.
-    const [scratch, metrics] = await Promise.all([
-      readF32(this.ctx, this.scratch, L.size * scratchStride(L)),
+    const [stored, metrics] = await Promise.all([
+      readF32(this.ctx, this.#paramsNext, L.size * L.stride),
       this.readMetrics(),
     ]);
     const grads = new Float32Array(L.size * L.stride);
     for (let p = 0; p < L.size; p++) {
-      grads.set(
-        scratch.subarray(p * scratchStride(L), p * scratchStride(L) + L.paramCount),
-        p * L.stride,
-      );
+      grads.set(stored.subarray(p * L.stride, p * L.stride + L.paramCount), p * L.stride);
     }
     return { grads, ...metrics };
   }
@@ -470,6 +492,7 @@ export class GpuPopulation implements Population {
     for (
       const b of [
         this.params,
+        this.#paramsNext,
         this.opt,
         this.scratch,
         this.steps,

@@ -184,9 +184,11 @@ function epilogue(
   body: (col: string, n: number, valid: string) => string[],
 ): string[] {
   if (!epilogueLoops(t)) {
-    return range(t.cols).flatMap((n) =>
-      body(`${cols.name}_${n}`, n, cols.valid(n)).map((line) => `  ${line}`)
-    );
+    return range(t.cols).flatMap((n) => [
+      `  {`,
+      ...body(`${cols.name}_${n}`, n, cols.valid(n)).map((line) => `    ${line}`),
+      `  }`,
+    ]);
   }
   return [
     `  for (var s = 0u; s < ${cols.count}; s++) {`,
@@ -262,7 +264,9 @@ function forwardTileWgsl(kind: TileKind): string {
 /**
  * Weight-gradient tile: G[j][i] = sum_b delta[j][b] in[i][b] for units j0.. and inputs i0.., where
  * input fin (a constant 1) gives the bias gradient. The first layer reads its inputs from the data
- * set, sample b at row sample_index(p, slot, b). Returns the sum of squares it stored.
+ * set, sample b at row sample_index(p, slot, b). Stores the gradients in params_out, or, for a
+ * model whose SGD step is fused (`fuse.on`, see shaders/train_step.wgsl), the updated parameters
+ * w - lr * (g + wd * w). Returns the sum of squares of the gradients.
  */
 function gradTileWgsl(kind: TileKind): string {
   const t = kind.shape;
@@ -284,7 +288,6 @@ function gradTileWgsl(kind: TileKind): string {
     `  let fin = width(l);`,
     `  let fout = width(l + 1u);`,
     `  let B = u.B;`,
-    `  let g = p * u.scratchStride;`,
     `  let drow = deltas_base(p) + a_off(l) * B;`,
     ...clampedIndices("j", t.rows, "j0", "fout - 1u"),
     ...clampedIndices("i", t.cols, "i0", "fin"),
@@ -294,8 +297,10 @@ function gradTileWgsl(kind: TileKind): string {
     ...range(t.cols).map((n) => `  let ca_${n} = ${col.at(n)};`),
     ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
     ...tileLoop(t, "B", col.pre, (m) => `scratch[ra_${m} + k]`, col.load),
-    ...range(t.rows).map((m) => `  let gw_${m} = g + w_off(l) + j_${m} * fin;`),
-    ...range(t.rows).map((m) => `  let gb_${m} = g + b_off(l) + j_${m};`),
+    `  let pp = p * u.stride;`,
+    `  // Offsets within the model of row m's weights and bias (gradients and parameters alike).`,
+    ...range(t.rows).map((m) => `  let ew_${m} = w_off(l) + j_${m} * fin;`),
+    ...range(t.rows).map((m) => `  let eb_${m} = b_off(l) + j_${m};`),
     `  // Rows and columns past the end are clamped duplicates: masked out of the norm.`,
     ...range(t.rows).map((m) => `  let rv_${m} = select(0.0, 1.0, j0 + ${m}u < fout);`),
     `  var sq = 0.0;`,
@@ -309,8 +314,11 @@ function gradTileWgsl(kind: TileKind): string {
         valid: (n) => `i0 + ${n}u <= fin`,
       },
       (i, n, valid) => [
+        ...range(t.rows).map((m) => `let e_${m} = select(ew_${m} + ${i}, eb_${m}, ${i} == fin);`),
+        // One store per entry whatever the model's optimizer: a branch would run both sides.
+        ...range(t.rows).map((m) => `let w_${m} = params[pp + e_${m}];`),
         ...range(t.rows).map((m) =>
-          `scratch[select(gw_${m} + ${i}, gb_${m}, ${i} == fin)] = a_${m}_${n};`
+          `params_out[pp + e_${m}] = select(a_${m}_${n}, w_${m} - fuse.lr * (a_${m}_${n} + fuse.wd * w_${m}), fuse.on);`
         ),
         `sq += ${valid ? `select(0.0, 1.0, ${valid}) * ` : ""}(${
           range(t.rows).map((m) => `rv_${m} * a_${m}_${n} * a_${m}_${n}`).join(" + ")

@@ -83,9 +83,9 @@ export function activationRows(layout: MlpLayout): { offsets: number[]; rows: nu
   return { offsets, rows };
 }
 
-/** Per-model scratch floats: gradients, then the activations and deltas of B samples. */
+/** Per-model scratch floats: the activations and deltas of B samples. */
 export function scratchStride(layout: MlpLayout): number {
-  return layout.stride + 2 * activationRows(layout).rows * layout.batchSize;
+  return 2 * activationRows(layout).rows * layout.batchSize;
 }
 
 /** Values of MlpParams that change per call. */

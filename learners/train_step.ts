@@ -16,15 +16,22 @@ export const TRAIN_STEP: MlpKernel = mlpKernel(
   { file: "shaders/train_step.wgsl", code: trainWgsl },
 );
 
-/** Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between). */
+/**
+ * Encodes `steps` train-step dispatches of a P-model grid into one pass (no readback between).
+ * Step k binds `bindGroups[(first + k) % 2]`: the two bind groups swap the parameter buffers read
+ * and written (shaders/train_step.wgsl reads `params` and writes `params_out`).
+ */
 export function encodeTrainSteps(
   pass: GPUComputePassEncoder,
   pipeline: GPUComputePipeline,
-  bindGroup: GPUBindGroup,
+  bindGroups: readonly [GPUBindGroup, GPUBindGroup],
   grid: [number, number],
+  first: number,
   steps: number,
 ): void {
   pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  for (let k = 0; k < steps; k++) pass.dispatchWorkgroups(grid[0], grid[1]);
+  for (let k = 0; k < steps; k++) {
+    pass.setBindGroup(0, bindGroups[(first + k) % 2]!);
+    pass.dispatchWorkgroups(grid[0], grid[1]);
+  }
 }

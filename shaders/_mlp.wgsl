@@ -6,7 +6,7 @@
 // by learners/mlp_tiles.ts and composed with this file.
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).
-// scratch: (P, scratchStride) f32; per model [grads: stride][acts: actRows*B][deltas: actRows*B].
+// scratch: (P, scratchStride) f32; per model [acts: actRows*B][deltas: actRows*B].
 //          Feature-major rows of B samples: unit j of layer l at row a_off(l) + j of acts (hidden
 //          after the nonlinearity, the last layer raw), and its delta dL/dz at the same row of
 //          deltas. The first layer reads its inputs from `x` directly (no staged copy), and the
@@ -29,7 +29,7 @@ struct MlpParams {
   stride: u32,                 // @92  params per model incl. padding
   paramCount: u32,             // @96
   actRows: u32,                // @100 activation rows: sum of widths[l+1]
-  scratchStride: u32,          // @104 stride + 2*actRows*B
+  scratchStride: u32,          // @104 2*actRows*B
   numBatches: u32,             // @108 batch slots per model in the index buffer
   targetWidth: u32,            // @112 1 for labels, outputs for regression
   labelMapWidth: u32,          // @116 0 = labels as stored
@@ -80,7 +80,7 @@ fn sync_shared() {
 // First model of the workgroup.
 fn group_id(wid: vec3<u32>) -> u32 { return (wid.x + wid.y * u.gridX) * MPG; }
 
-fn acts_base(p: u32) -> u32 { return p * u.scratchStride + u.stride; }
+fn acts_base(p: u32) -> u32 { return p * u.scratchStride; }
 fn deltas_base(p: u32) -> u32 { return acts_base(p) + u.actRows * u.B; }
 
 // Index in scratch of output unit j of layer l (its feature row) for sample 0 of model p.

@@ -2,15 +2,22 @@
 // Forward on the model's current batch, mean loss, backward, global-norm clip, L2 weight decay and
 // the model's own optimizer (sgd, momentum, adam) from its knobs row. Twin: trainStepCpu().
 //
+// The step reads the parameters from `params` and writes the updated ones to `params_out` (the
+// host alternates two buffers). The weight-gradient tiles (learners/mlp_tiles.ts) store each
+// gradient in params_out, where the optimizer loops below read it and overwrite it with the new
+// parameter; for plain SGD without clipping or gradient transform (`fuse`) the tiles store the new
+// parameter w - lr * (g + wd * w) directly, and no loop runs. A model found diverged afterwards
+// gets its old parameters copied to params_out instead.
+//
 // Bindings (group 0):
 //   0 x        (N, inputs) InputT     read     data-set inputs (f32, or f16 when uploaded so)
 //   1 y        (N, targetWidth) f32   read     labels (class index as f32) or regression targets
 //   2 batchIdx (P, numBatches, B) u32 read     sample rows; step s uses slot steps[p] % numBatches
 //   3 labelMap (P, labelMapWidth) u32 read     per-model relabelling (unused when width 0)
 //   4 knobs    (P, 16) f32            read     lr, momentum, beta1, beta2, eps, wd, clip, optimizer
-//   5 params   (P, stride) f32        rw
+//   5 params   (P, stride) f32        read     parameters before the step
 //   6 opt      (P, 2, stride) f32     rw       momentum / first moment, then second moment
-//   7 scratch  (P, scratchStride) f32 rw       grads, activations, deltas
+//   7 scratch  (P, scratchStride) f32 rw       activations, deltas
 //   8 steps    (P) u32                rw       optimizer steps taken (Adam bias correction, slot)
 //   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping,
 //                                              diverged flag (1 = quarantined), previous loss
@@ -18,6 +25,8 @@
 //  10 u        MlpParams read (parameters)
 //  11 learned  (P, LEARNED_STRIDE) f32 read   meta-network rows of the learned optimizers (kinds 3
 //                                              and 4): see LEARNED in learners/knobs.ts
+//  12 params_out (P, stride) f32      rw       parameters after the step (mode 0), the gradients
+//                                              (mode 1)
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
 @group(0) @binding(0) var<storage, read> x: array<InputT>;
@@ -25,7 +34,7 @@
 @group(0) @binding(2) var<storage, read> batchIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;
 @group(0) @binding(4) var<storage, read> knobs: array<f32>;
-@group(0) @binding(5) var<storage, read_write> params: array<f32>;
+@group(0) @binding(5) var<storage, read> params: array<f32>;
 @group(0) @binding(6) var<storage, read_write> opt: array<f32>;
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
@@ -35,6 +44,15 @@
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> u: MlpParams;
 @group(0) @binding(11) var<storage, read> learned: array<f32>;
+@group(0) @binding(12) var<storage, read_write> params_out: array<f32>;
+
+// SGD fused into the weight-gradient tiles (learners/mlp_tiles.ts) for this invocation's model.
+struct FusedSgd {
+  on: bool,
+  lr: f32,
+  wd: f32,
+}
+var<private> fuse: FusedSgd;
 
 // Layout of a learned-optimizer row (mirrors LEARNED in learners/knobs.ts).
 const LEARNED_STRIDE: u32 = 128u;
@@ -106,9 +124,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let B = u.B;
   let L = u.L;
   let pb = p * u.stride;
-  let gb = p * u.scratchStride;
   let ab = acts_base(p);
   let db = deltas_base(p);
+
+  // Plain SGD (kind 0) without clipping or gradient transform, in update mode, on a model not yet
+  // quarantined: the update needs no gradient norm, so the gradient tiles apply it directly.
+  let kb = p * 16u;
+  fuse = FusedSgd(
+    u.mode == 0u && u32(knobs[kb + 7u]) == 0u && !(knobs[kb + 6u] > 0.0) && u32(knobs[kb + 10u]) == 0u &&
+      metrics[p * 4u + 2u] == 0.0,
+    knobs[kb],
+    knobs[kb + 5u],
+  );
 
   mlp_forward(p, slot, B, r);
 
@@ -164,7 +191,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (u.mode == 1u) { return; }
 
   // Optimizer update with this model's knobs.
-  let kb = p * 16u;
   let lr = knobs[kb];
   let mu = knobs[kb + 1u];
   let b1 = knobs[kb + 2u];
@@ -186,18 +212,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
   let n = select(u.paramCount, 0u, diverged);
-  let n_sgd = select(0u, n, kind == 0u);
+  // A diverged model keeps its parameters (the fused tiles may have written new ones already).
+  let n_keep = select(0u, u.paramCount, diverged);
+  for (var k = r; k < n_keep; k += ROLES) { params_out[pb + k] = params[pb + k]; }
+  let n_sgd = select(0u, n, kind == 0u && !fuse.on);
   let n_momentum = select(0u, n, kind == 1u);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
     let w = params[pb + k];
-    params[pb + k] = w - lr * (grad_t(scratch[gb + k], gmul, transform) + wd * w);
+    params_out[pb + k] = w - lr * (grad_t(params_out[pb + k], gmul, transform) + wd * w);
   }
   for (var k = r; k < n_momentum; k += ROLES) {
     let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + grad_t(scratch[gb + k], gmul, transform) + wd * w;
+    let m1 = mu * opt[mb + k] + grad_t(params_out[pb + k], gmul, transform) + wd * w;
     opt[mb + k] = m1;
-    params[pb + k] = w - lr * m1;
+    params_out[pb + k] = w - lr * m1;
   }
   // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
   // training state. Its weight norm needs one more loop and reduction (zero trips for other kinds).
@@ -218,9 +247,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
   for (var k = r; k < n_learned; k += ROLES) {
     let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + grad_t(scratch[gb + k], gmul, transform) + wd * w;
+    let m1 = mu * opt[mb + k] + grad_t(params_out[pb + k], gmul, transform) + wd * w;
     opt[mb + k] = m1;
-    params[pb + k] = w - lr_learned * m1;
+    params_out[pb + k] = w - lr_learned * m1;
   }
   // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
   // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
@@ -240,21 +269,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
   for (var k = r; k < n_pp; k += ROLES) {
     let w = params[pb + k];
-    let g = grad_t(scratch[gb + k], gmul, transform) + wd * w;
+    let g = grad_t(params_out[pb + k], gmul, transform) + wd * w;
     let m1 = mu * opt[mb + k] + g;
     opt[mb + k] = m1;
     let xi = clamp(vec3<f32>(g, m1, w) * q_s, vec3<f32>(-8.0), vec3<f32>(8.0));
     let h_lo = tanh(clamp(q_g_lo * xi.x + q_m_lo * xi.y + q_w_lo * xi.z + q_b_lo, vec4<f32>(-15.0), vec4<f32>(15.0)));
     let h_hi = tanh(clamp(q_g_hi * xi.x + q_m_hi * xi.y + q_w_hi * xi.z + q_b_hi, vec4<f32>(-15.0), vec4<f32>(15.0)));
-    params[pb + k] = w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2);
+    params_out[pb + k] = w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2);
   }
   for (var k = r; k < n_adam; k += ROLES) {
     let w = params[pb + k];
-    let g = grad_t(scratch[gb + k], gmul, transform) + wd * w;
+    let g = grad_t(params_out[pb + k], gmul, transform) + wd * w;
     let mv = adam_moments(opt[mb + k], opt[vb + k], g, b1, b2);
     opt[mb + k] = mv.x;
     opt[vb + k] = mv.y;
-    params[pb + k] = w - lr * adam_step(mv, bc1, bc2, eps);
+    params_out[pb + k] = w - lr * adam_step(mv, bc1, bc2, eps);
   }
   sync_shared();
   if (r == 0u && !diverged) {

@@ -13,7 +13,6 @@ import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 import { evaluateInit, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
 import { GpuPopulation } from "../../learners/gpu_backend.ts";
-import { scratchStride } from "../../learners/mlp_uniform.ts";
 import { flagRows, GpuMirror } from "./_meta_kernel.ts";
 import { fomamlUpdateCpu, fomamlUpdateGpu } from "./meta_fomaml_update.ts";
 
@@ -66,11 +65,11 @@ export class Fomaml implements MetaLearner {
       };
       this.#gpu.theta.write(this.theta);
       await fomamlUpdateGpu(pop.ctx, {
-        grads: pop.scratch,
+        grads: pop.gradientBuffer,
         metrics: pop.metrics,
         theta: this.#gpu.theta.buffer,
         moments: this.#gpu.moments.buffer,
-      }, { ...o, rowStride: scratchStride(pop.layout) });
+      }, o);
       await this.#gpu.theta.read(this.theta);
     } else {
       const metrics = flagRows([], P, stride, 0, flags);

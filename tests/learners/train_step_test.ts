@@ -6,7 +6,7 @@ import { mlpLayout } from "../../learners/mlp_layout.ts";
 import { scratchStride } from "../../learners/mlp_uniform.ts";
 import type { MlpGrouping } from "../../learners/mlp_uniform.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
-import { CASES, setupCase } from "./_cases.ts";
+import { caseBatches, caseData, CASES, setupCase } from "./_cases.ts";
 
 const TOL = { atol: 2e-5, rtol: 2e-4 };
 
@@ -251,8 +251,10 @@ gpuTest(
       optimizers: ["sgd", "adam"] as OptimizerKind[],
     };
     const cpu = new CpuBackend();
-    // 64 models' scratch per binding: 200 models run as 4 dispatches.
-    const perModel = scratchStride(mlpLayout(c.spec)) * 4;
+    // 64 models' largest binding (scratch or optimizer moments) per binding: 200 models run as 4
+    // dispatches.
+    const L = mlpLayout(c.spec);
+    const perModel = Math.max(scratchStride(L) * 4, 2 * L.stride * 4);
     const gpu = await GpuBackend.create(ctx, { maxBindingBytes: 64 * perModel + 100 });
     const a = setupCase(cpu, c, 51, 2);
     const b = setupCase(gpu, c, 51, 2);
@@ -419,3 +421,42 @@ Deno.test("trainStepCpu() label smoothing 0 gives plain cross-entropy and > 0 ra
     /gradTransform: must be none, sign or normalize/,
   );
 });
+
+gpuTest(
+  "plain SGD (updated inside the gradient tiles) leaves a model that diverges at its first step unchanged, as trainStepCpu() does",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[3]!;
+    // Row 0 has infinite inputs: model 0's batch starts with it, the other models never see it.
+    const data = caseData(c, 5);
+    for (let i = 0; i < data.inputs; i++) data.x[i] = Infinity;
+    const batches = caseBatches(c, 5, 1);
+    for (let i = 0; i < batches.length; i++) batches[i] = 1 + (batches[i]! % (c.rows - 1));
+    batches[0] = 0;
+    const run = async (backend: CpuBackend | GpuBackend) => {
+      const d = backend.uploadDataset(data);
+      const pop = backend.createPopulation(c.spec);
+      pop.init(5);
+      pop.setKnobs({ optimizer: "sgd", lr: 0.1, weightDecay: 0.01, clipNorm: 0 });
+      pop.setBatches(batches, 1);
+      const before = await pop.readParams();
+      pop.train(d, 1);
+      const after = await pop.readParams();
+      const m = await pop.readMetrics();
+      pop.destroy();
+      return { before, after, diverged: Array.from(m.diverged) };
+    };
+    const a = await run(cpu);
+    const b = await run(gpu);
+    assert.deepEqual(b.diverged, a.diverged);
+    assert.deepEqual(a.diverged, [1, 0, 0, 0, 0, 0]);
+    const S = mlpLayout(c.spec).stride;
+    assert.deepEqual(
+      b.after.subarray(0, S),
+      b.before.subarray(0, S),
+      "model 0 keeps its parameters",
+    );
+    assertClose(b.after.subarray(S), a.after.subarray(S), { ...TOL, what: "healthy models" });
+    assert.ok(b.after.subarray(S).some((v, i) => v !== b.before[S + i]), "healthy models trained");
+  },
+);
