@@ -73,15 +73,19 @@ export function median(rows: (BenchRow | undefined)[]): BenchRow | undefined {
 }
 
 /**
- * Runs one GPU measurement; a population too large for the device (a buffer over its size limit)
- * is reported as skipped with the reason, and the benchmark goes on.
+ * Runs one measurement of `backend`; a population too large for it (a GPU buffer over the
+ * device's size limit, TensorFlow.js tensors over its wasm memory) is reported as skipped with the
+ * reason, and the benchmark goes on.
  */
-async function fitting(run: () => Promise<BenchRow>): Promise<BenchRow | undefined> {
+async function fitting(
+  backend: string,
+  run: () => Promise<BenchRow>,
+): Promise<BenchRow | undefined> {
   try {
     return await run();
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    console.log(`gpu skipped: ${e.message}`);
+    console.log(`${backend} skipped: ${e.message}`);
     return undefined;
   }
 }
@@ -193,15 +197,20 @@ export async function benchMain(args: string[]): Promise<number> {
       const cs: (BenchRow | undefined)[] = [];
       const tfs: (BenchRow | undefined)[] = [];
       for (let r = 0; r < repeat; r++) {
-        const g = gpu ? await fitting(() => benchTrain(gpu!, w, P, seconds)) : undefined;
+        const g = gpu ? await fitting("gpu", () => benchTrain(gpu!, w, P, seconds)) : undefined;
         gs.push(g);
         hs.push(
           f16 && g
-            ? await fitting(() => benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }))
+            ? await fitting(
+              "gpu-f16",
+              () => benchTrain(gpu!, w, P, seconds, { inputPrecision: "f16" }),
+            )
             : undefined,
         );
         cs.push(values["no-cpu"] ? undefined : await benchTrain(cpu, w, P, seconds));
-        tfs.push(values.peers ? await benchTfjsWasm(w, P, seconds) : undefined);
+        tfs.push(
+          values.peers ? await fitting("tfjs-wasm", () => benchTfjsWasm(w, P, seconds)) : undefined,
+        );
       }
       const [g, h, c, tf] = [median(gs), median(hs), median(cs), median(tfs)];
       const tm = Array.isArray(torch)

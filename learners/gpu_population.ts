@@ -26,7 +26,12 @@ import {
   readOptimizerState,
   writeModelState,
 } from "./gpu_model_state.ts";
-import { chooseGrouping, evalChunksPerDispatch, SOFTWARE_GROUPINGS } from "./loop_budget.ts";
+import {
+  chooseGrouping,
+  evalChunksPerDispatch,
+  SOFTWARE_GROUPINGS,
+  softwareTilePlan,
+} from "./loop_budget.ts";
 import { packInitParams } from "./init_params.ts";
 import { KNOB_STRIDE, type Knobs, LEARNED_STRIDE, learnedTable } from "./knobs.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
@@ -130,7 +135,7 @@ export class GpuPopulation implements Population {
     const g = grouping ??
       (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
     if (ctx.software) chooseGrouping(L, [g]);
-    const plan = planTiles(L, g);
+    const plan = ctx.software ? softwareTilePlan(L, g) : planTiles(L, g);
     const pipes: Pipelines = {
       grouping: g,
       init: kernels.init,

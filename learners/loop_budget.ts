@@ -12,7 +12,13 @@
 import { ceilDiv } from "../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
-import { epilogueLoops, planTiles, type TilePlan, type TileShape } from "./mlp_tiles.ts";
+import {
+  epilogueLoops,
+  planTiles,
+  smallTilePlan,
+  type TilePlan,
+  type TileShape,
+} from "./mlp_tiles.ts";
 
 /** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
 export const LOOP_BUDGET = 50_000;
@@ -40,11 +46,17 @@ function forwardIterations(layout: MlpLayout, roles: number, plan: TilePlan, nb:
   return it;
 }
 
-/** Upper bound of the loop iterations one invocation runs in one train step. */
-export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
+/**
+ * Upper bound of the loop iterations one invocation runs in one train step, with the register
+ * tiles of `plan` (by default the software adapter's plan, softwareTilePlan).
+ */
+export function trainIterations(
+  layout: MlpLayout,
+  g: MlpGrouping,
+  plan: TilePlan = softwareTilePlan(layout, g),
+): number {
   const B = layout.batchSize;
   const R = g.roles;
-  const plan = planTiles(layout, g);
   let it = forwardIterations(layout, R, plan, B);
   it += ceilDiv(B, R) * (2 * layout.outputs + 2) + 1; // loss
   for (let l = 0; l < layout.layers; l++) {
@@ -55,17 +67,39 @@ export function trainIterations(layout: MlpLayout, g: MlpGrouping): number {
     if (d) it += tileIterations(ceilDiv(fin, d.rows) * ceilDiv(B, d.cols), R, fout, d);
   }
   it += Math.log2(R) + 1; // reductions
-  // Update loops over the parameters: sgd, momentum, adam, learned (weight norm, then update) and
-  // learned per-parameter; a SIMD group whose models mix kinds runs all of them.
+  // Update loops over the parameters: sgd (also copying diverged models), momentum, adam, learned
+  // (weight norm, then update) and learned per-parameter; a SIMD group whose models mix kinds runs
+  // all of them.
   it += UPDATE_LOOPS * (ceilDiv(layout.paramCount, R) + 1);
   return it;
 }
 
 /** Upper bound of the loop iterations one invocation runs per evaluated chunk of B samples. */
-export function evalChunkIterations(layout: MlpLayout, g: MlpGrouping): number {
+export function evalChunkIterations(
+  layout: MlpLayout,
+  g: MlpGrouping,
+  plan: TilePlan = softwareTilePlan(layout, g),
+): number {
   const B = layout.batchSize;
-  return forwardIterations(layout, g.roles, planTiles(layout, g), B) +
+  return forwardIterations(layout, g.roles, plan, B) +
     2 * ceilDiv(B, g.roles) * (2 * layout.outputs + 2) + 3;
+}
+
+/** Whether a train step and an evaluated chunk with `plan` stay within the loop budget. */
+function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean {
+  return trainIterations(layout, g, plan) <= LOOP_BUDGET &&
+    evalChunkIterations(layout, g, plan) <= LOOP_BUDGET;
+}
+
+/**
+ * The register tiles of a layout on a software adapter: planTiles' choice, or SMALL_TILE tiles
+ * when that choice would exceed the loop budget and they do not (big tiles shared by several
+ * invocations leave fewer tiles to split among them, so one invocation can run more iterations).
+ */
+export function softwareTilePlan(layout: MlpLayout, g: MlpGrouping): TilePlan {
+  const plan = planTiles(layout, g);
+  const small = smallTilePlan(layout.layers);
+  return fitsBudget(layout, g, plan) || !fitsBudget(layout, g, small) ? plan : small;
 }
 
 /** Groupings tried on a software adapter, fastest first (all with 8 lanes per SIMD group). */
@@ -85,9 +119,7 @@ export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
  */
 export function chooseGrouping(layout: MlpLayout, candidates: readonly MlpGrouping[]): MlpGrouping {
   for (const g of candidates) {
-    if (
-      trainIterations(layout, g) <= LOOP_BUDGET && evalChunkIterations(layout, g) <= LOOP_BUDGET
-    ) return g;
+    if (fitsBudget(layout, g, softwareTilePlan(layout, g))) return g;
   }
   const g = candidates.at(-1)!;
   throw new RangeError(

@@ -13,11 +13,13 @@
  * the train step the gain stops earlier: the accumulators spill to the stack and the epilogue
  * (see epilogue) grows with the tile. On W (32-64-5, batch 32) at P=1024, alternating runs of
  * the old fixed 8 x 8 kernel and this one measured 1.13x (at most 64 accumulators per tile), 1.34x
- * (128), 1.44x (256) and 1.24x (512) its speed, so with one invocation per model (`roles` 1) each
- * product's tile is the one that loads the fewest values with at most MAX_TILE_ACCUMULATORS = 256
- * accumulators. Kernels whose models are shared by several invocations (hardware GPUs, large
- * models on software adapters) use SMALL_TILE x SMALL_TILE tiles, so that the invocations of a
- * model have tiles to share.
+ * (128), 1.44x (256) and 1.24x (512) its speed, so each product's tile is the one that loads the
+ * fewest values with at most MAX_TILE_ACCUMULATORS = 256
+ * accumulators. That holds for a few invocations per model too (software adapters run a
+ * workgroup's SIMD groups one after another on one thread, so fewer, bigger tiles cost no
+ * parallelism there). Kernels whose models are shared by SMALL_TILE_ROLES or more invocations (the
+ * hardware GPU layout of 64, and the software fallbacks for the largest models) use SMALL_TILE x
+ * SMALL_TILE tiles, so that every invocation of a model has tiles to work on.
  *
  * Tiles past the end of a dimension clamp their row and column indices to the last row or column:
  * they recompute values of the last row or column (rows are stored again, to the same place) and
@@ -49,8 +51,10 @@ export interface LayerTiles {
 /** Tiles of every layer, first layer first. */
 export type TilePlan = readonly LayerTiles[];
 
-/** Tile side when several invocations share a model. */
+/** Tile side when many invocations share a model. */
 export const SMALL_TILE = 8;
+/** Invocations per model from which the tiles are SMALL_TILE x SMALL_TILE. */
+export const SMALL_TILE_ROLES = 16;
 /** Most accumulators of one tile with one invocation per model. */
 export const MAX_TILE_ACCUMULATORS = 256;
 
@@ -104,7 +108,7 @@ export function smallTilePlan(layers: number): TilePlan {
 
 /** The tiles of a layout's products for a workgroup grouping. */
 export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
-  if (g.roles > 1) return smallTilePlan(layout.layers);
+  if (g.roles >= SMALL_TILE_ROLES) return smallTilePlan(layout.layers);
   const B = layout.batchSize;
   const plan: LayerTiles[] = [];
   for (let l = 0; l < layout.layers; l++) {

@@ -212,15 +212,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
   let n = select(u.paramCount, 0u, diverged);
-  // A diverged model keeps its parameters (the fused tiles may have written new ones already).
-  let n_keep = select(0u, u.paramCount, diverged);
-  for (var k = r; k < n_keep; k += ROLES) { params_out[pb + k] = params[pb + k]; }
-  let n_sgd = select(0u, n, kind == 0u && !fuse.on);
+  // The SGD loop also runs for every diverged model, which keeps its parameters (the fused tiles
+  // may have written new ones already): one loop fewer within the loop budget.
+  let n_sgd = select(0u, u.paramCount, (kind == 0u && !fuse.on) || diverged);
   let n_momentum = select(0u, n, kind == 1u);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
     let w = params[pb + k];
-    params_out[pb + k] = w - lr * (grad_t(params_out[pb + k], gmul, transform) + wd * w);
+    params_out[pb + k] = select(w - lr * (grad_t(params_out[pb + k], gmul, transform) + wd * w), w, diverged);
   }
   for (var k = r; k < n_momentum; k += ROLES) {
     let w = params[pb + k];

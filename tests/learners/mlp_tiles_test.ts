@@ -31,7 +31,7 @@ Deno.test("chooseTile() loads no more values than any other tile within the budg
   }
 });
 
-Deno.test("planTiles() picks big tiles with one invocation per model and small ones when models are shared", () => {
+Deno.test("planTiles() picks big tiles with few invocations per model and small ones with many", () => {
   const w = mlpLayout({ size: 8, widths: [32, 64, 5], batchSize: 32 });
   const solo = planTiles(w, { modelsPerGroup: 8, roles: 1 });
   assert.equal(solo.length, 2);
@@ -44,6 +44,7 @@ Deno.test("planTiles() picks big tiles with one invocation per model and small o
   }
   // Layer 0's forward product (64 units x 32 samples) gets more than 8 x 8 outputs per tile.
   assert.ok(solo[0]!.forward.rows * solo[0]!.forward.cols > SMALL_TILE * SMALL_TILE);
+  assert.deepEqual(planTiles(w, { modelsPerGroup: 8, roles: 4 }), solo);
   const shared = planTiles(w, { modelsPerGroup: 1, roles: 64 });
   for (const l of shared) {
     assert.deepEqual(l.forward, { rows: SMALL_TILE, cols: SMALL_TILE });
