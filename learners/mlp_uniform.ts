@@ -160,7 +160,7 @@ export interface MlpKernel {
 
 /**
  * An MLP kernel named `name` composed of the input-precision and grouping constants, the `shared`
- * parts, the tile code that `tiles` generates for a plan (learners/mlp_tiles.ts) and its own file;
+ * parts, the tile code that `tiles` generates for a plan (learners/mlp_tiles_wgsl.ts) and its own file;
  * its pipelines are cached per grouping, precision and plan.
  */
 export function mlpKernel(

@@ -6,7 +6,7 @@
 import trainWgsl from "../shaders/train_step.wgsl" with { type: "text" };
 import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
-import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles.ts";
+import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 
 /** The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
 export const TRAIN_STEP: MlpKernel = mlpKernel(

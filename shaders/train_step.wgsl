@@ -3,7 +3,7 @@
 // the model's own optimizer (sgd, momentum, adam) from its knobs row. Twin: trainStepCpu().
 //
 // The step reads the parameters from `params` and writes the updated ones to `params_out` (the
-// host alternates two buffers). The weight-gradient tiles (learners/mlp_tiles.ts) store each
+// host alternates two buffers). The weight-gradient tiles (learners/mlp_tiles_wgsl.ts) store each
 // gradient in params_out, where the optimizer loops below read it and overwrite it with the new
 // parameter; for plain SGD without clipping or gradient transform (`fuse`) the tiles store the new
 // parameter w - lr * (g + wd * w) directly, and no loop runs. A model found diverged afterwards
@@ -46,7 +46,7 @@ var<private> u: MlpParams;
 @group(0) @binding(11) var<storage, read> learned: array<f32>;
 @group(0) @binding(12) var<storage, read_write> params_out: array<f32>;
 
-// SGD fused into the weight-gradient tiles (learners/mlp_tiles.ts) for this invocation's model.
+// SGD fused into the weight-gradient tiles (learners/mlp_tiles_wgsl.ts) for this invocation's model.
 struct FusedSgd {
   on: bool,
   lr: f32,
@@ -158,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_all();
 
   // Backward, last layer first: weight and bias gradients, then the deltas of the layer below,
-  // in register tiles (learners/mlp_tiles.ts). Each invocation keeps the sum of squares it wrote.
+  // in register tiles (learners/mlp_tiles_wgsl.ts). Each invocation keeps the sum of squares it wrote.
   var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;
