@@ -34,7 +34,9 @@ import type { MlpGrouping } from "./mlp_uniform.ts";
 
 /** Rows and columns of a product's register tile. */
 export interface TileShape {
+  /** Output rows per tile. */
   rows: number;
+  /** Output columns per tile. */
   cols: number;
 }
 

@@ -17,6 +17,7 @@ export * from "./easy_trainer.ts";
 export * from "./population_state.ts";
 export * from "./loop_budget.ts";
 export * from "./mlp_uniform.ts";
+export * from "./mlp_tiles.ts";
 export * from "./task_source.ts";
 export * from "./episode_training.ts";
 export * from "./sample_episodes.ts";
