@@ -82,6 +82,50 @@ Deno.test("drawEpisodeIndices reproduces episode e of RealEpisodes.sampleEpisode
   }
 });
 
+Deno.test("drawEpisodeIndices draws classes and their samples uniformly, each sample from its chosen class", () => {
+  const classes = [1, 3, 5, 7, 9, 11];
+  const family = new RealEpisodes(DATA, classes, { ways: 3, shots: 5, queryPerClass: 2 });
+  const spec = {
+    classes: family.classes,
+    index: family.classIndex,
+    ways: 3,
+    shots: 5,
+    queryPerClass: 2,
+  };
+  const E = 3000;
+  const classCount = new Map<number, number>();
+  const sampleCount = new Map<number, number>();
+  for (let e = 0; e < E; e++) {
+    const d = drawEpisodeIndices(7, e, spec);
+    assert.equal(new Set(d.chosen).size, 3, "distinct classes");
+    for (let k = 0; k < 3; k++) {
+      const c = d.chosen[k]!;
+      assert.ok(classes.includes(c), `class ${c} must be a candidate`);
+      classCount.set(c, (classCount.get(c) ?? 0) + 1);
+      const drawn = [
+        ...d.support.subarray(k * 5, k * 5 + 5),
+        ...d.query.subarray(k * 2, k * 2 + 2),
+      ];
+      for (const i of drawn) {
+        assert.equal(DATA.y[i], c, `sample ${i} must belong to class ${c}`);
+        sampleCount.set(i, (sampleCount.get(i) ?? 0) + 1);
+      }
+      assert.equal(new Set(drawn).size, 7, "no sample twice in a class");
+    }
+  }
+  // Each class is chosen in 3 of 6 draws on average (1500 of 3000; sd about 27): within 10%.
+  for (const c of classes) {
+    const n = classCount.get(c)!;
+    assert.ok(Math.abs(n - 1500) < 150, `class ${c} chosen ${n} times, expected about 1500`);
+  }
+  // Each of a chosen class's 30 samples is drawn 7 times in 30 (about 350 of 3000; sd about
+  // 17): within 25%, every sample of every candidate class drawn.
+  assert.equal(sampleCount.size, 6 * 30);
+  for (const [i, n] of sampleCount) {
+    assert.ok(Math.abs(n - 350) < 88, `sample ${i} drawn ${n} times, expected about 350`);
+  }
+});
+
 Deno.test("RealEpisodes draws every sample of a class when shots+query equals its size", () => {
   const data = toyDataset(3, 4);
   const b = new RealEpisodes(data, [0, 1, 2], { ways: 3, shots: 1, queryPerClass: 3 })
