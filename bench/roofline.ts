@@ -20,7 +20,7 @@ import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
-import { planTiles } from "../learners/mlp_tiles.ts";
+import { layerProducts, planTiles, type TiledProduct } from "../learners/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {
@@ -40,36 +40,28 @@ export interface StepAccesses {
  */
 export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const B = layout.batchSize;
-  const w = layout.widths;
   const L = layout.layers;
   const k = layout.outputs;
   const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
+  // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
+  // indices), and `perEntry` accesses per output entry after the loop.
+  const reads = (p: TiledProduct, perStep: number, perEntry: number) =>
+    p.tiles *
+    (p.shared * (p.tile.rows + p.tile.cols + perStep) + perEntry * p.tile.rows * p.tile.cols);
   let forward = 0;
+  let backward = 0;
   for (let l = 0; l < L; l++) {
-    const t = plan[l]!.forward;
-    const tiles = ceilDiv(w[l + 1]!, t.rows) * ceilDiv(B, t.cols);
-    // Bias reads, R + C reads per input, the outputs stored; layer 0 reads C batch indices.
-    forward += tiles *
-      ((l === 0 ? t.cols : 0) + t.rows + w[l]! * (t.rows + t.cols) + t.rows * t.cols);
+    const { forward: f, grad: g, delta: d } = layerProducts(layout, plan, l);
+    // Forward: bias reads, the outputs stored; layer 0 reads C batch indices per tile.
+    forward += reads(f, 0, 1) + f.tiles * (f.tile.rows + (l === 0 ? f.tile.cols : 0));
+    // Weight gradient (layer 0 reads each sample's batch index); plain SGD is fused into its
+    // tiles: each entry reads its parameter and writes the updated one (shaders/train_step.wgsl).
+    backward += reads(g, l === 0 ? 1 : 0, 2);
+    // Delta: an activation read and a store per entry.
+    if (d) backward += reads(d, 0, 2);
   }
   // Cross-entropy per sample: batch index, label, the outputs read three times, deltas written.
   const loss = B * (2 + 4 * k);
-  let backward = 0;
-  for (let l = 0; l < L; l++) {
-    const fin = w[l]!;
-    const fout = w[l + 1]!;
-    const { grad: g, delta: d } = plan[l]!;
-    // Weight-gradient tiles (the bias is one more input column): R + C reads per sample (and its
-    // batch index for layer 0); plain SGD is fused into them: each entry reads its parameter and
-    // writes the updated one (shaders/train_step.wgsl).
-    backward += ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols) *
-      (B * (g.rows + g.cols + (l === 0 ? 1 : 0)) + 2 * g.rows * g.cols);
-    if (d) {
-      // Delta tiles: R + C reads per output unit, then an activation read and a store per entry.
-      backward += ceilDiv(fin, d.rows) * ceilDiv(B, d.cols) *
-        (fout * (d.rows + d.cols) + 2 * d.rows * d.cols);
-    }
-  }
   // After the backward pass: knobs, metrics and steps (the parameters were updated in the tiles).
   const update = 24;
   return {

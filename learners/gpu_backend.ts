@@ -8,7 +8,8 @@ import type { Backend, UploadOptions } from "./backend.ts";
 import type { Dataset } from "./dataset.ts";
 import { EVALUATE } from "./evaluate.ts";
 import { GpuDataset } from "./gpu_dataset.ts";
-import { GpuPopulation, HARDWARE_GROUPING, type Kernels } from "./gpu_population.ts";
+import { GpuPopulation } from "./gpu_population.ts";
+import { HARDWARE_GROUPING, type Kernels } from "./gpu_kernels.ts";
 import { initParamsPipeline } from "./init_params.ts";
 import { SOFTWARE_GROUPINGS } from "./loop_budget.ts";
 import type { PopulationSpec } from "./mlp_layout.ts";
@@ -18,7 +19,8 @@ import { sampleBatchesPipeline } from "./sample_batches.ts";
 import { TRAIN_STEP } from "./train_step.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
-export { GpuPopulation, HARDWARE_GROUPING } from "./gpu_population.ts";
+export { GpuPopulation } from "./gpu_population.ts";
+export { HARDWARE_GROUPING } from "./gpu_kernels.ts";
 
 /** Options of `GpuBackend.create`. */
 export interface GpuBackendOptions extends GpuContextOptions {

@@ -4,6 +4,7 @@
  * @module
  */
 import { createParamsBuffer, dispatchGrid } from "../core/buffers.ts";
+import { bindBuffers } from "../core/pipelines.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { MLP_PARAMS_BYTES, type MlpGrouping, scratchStride } from "./mlp_uniform.ts";
@@ -63,4 +64,40 @@ export function planChunks(
     });
   }
   return chunks;
+}
+
+/** One dispatch of `submitDispatches`: its kernel parameters, other bindings and grid. */
+export interface Dispatch {
+  params: ArrayBuffer | ArrayBufferView<ArrayBuffer>;
+  /** Bindings in binding order; the kernel-parameters buffer is bound last. */
+  buffers: (GPUBuffer | GPUBufferBinding)[];
+  grid: [number, number];
+}
+
+/**
+ * Encodes `dispatches` of `pipeline` into one pass after `prelude` (e.g. buffer clears) and submits
+ * them; each gets its own kernel-parameters buffer, released after the submit.
+ */
+export function submitDispatches(
+  ctx: GpuContext,
+  label: string,
+  pipeline: GPUComputePipeline,
+  dispatches: Dispatch[],
+  prelude?: (enc: GPUCommandEncoder) => void,
+): void {
+  const enc = ctx.device.createCommandEncoder({ label });
+  prelude?.(enc);
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  const uniforms: GPUBuffer[] = [];
+  for (const d of dispatches) {
+    const ub = createParamsBuffer(ctx, d.params.byteLength, `${label}-params`);
+    uniforms.push(ub);
+    ctx.device.queue.writeBuffer(ub, 0, d.params);
+    pass.setBindGroup(0, bindBuffers(ctx, pipeline, [...d.buffers, ub], label));
+    pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
+  }
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  for (const ub of uniforms) ub.destroy();
 }

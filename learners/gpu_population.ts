@@ -4,13 +4,12 @@
  * (learners/gpu_model_state.ts).
  * @module
  */
-import { createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
+import { createStorageBuffer, readF32 } from "../core/buffers.ts";
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers } from "../core/pipelines.ts";
 import type {
   BackendDataset,
   GradientResult,
-  InputPrecision,
   OptimizerState,
   Population,
   PopulationState,
@@ -26,54 +25,18 @@ import {
   readOptimizerState,
   writeModelState,
 } from "./gpu_model_state.ts";
-import {
-  chooseGrouping,
-  evalChunksPerDispatch,
-  SOFTWARE_GROUPINGS,
-  softwareTilePlan,
-} from "./loop_budget.ts";
+import { evalChunksPerDispatch } from "./loop_budget.ts";
 import { packInitParams } from "./init_params.ts";
 import { KNOB_STRIDE, type Knobs, LEARNED_STRIDE, learnedTable } from "./knobs.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
-import {
-  MLP_PARAMS_BYTES,
-  type MlpGrouping,
-  packMlpParams,
-  paddedModels,
-  scratchStride,
-} from "./mlp_uniform.ts";
+import { type MlpGrouping, packMlpParams, paddedModels, scratchStride } from "./mlp_uniform.ts";
 import { packSampleParams } from "./sample_batches.ts";
-import { encodeTrainSteps } from "./train_step.ts";
-import { planTiles, type TilePlan } from "./mlp_tiles.ts";
-import { type Chunk, modelRange, planChunks } from "./gpu_chunks.ts";
+import { encodeTrainRun, encodeTrainSteps } from "./train_step.ts";
+import { evaluateOnGpu } from "./evaluate.ts";
+import { type Kernels, type Pipelines, populationPipelines } from "./gpu_kernels.ts";
+import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "./_population_base.ts";
-
-/** Train steps encoded per submit at most (a long run is split into several submits). */
-const MAX_STEPS_PER_SUBMIT = 256;
-
-/** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
-export interface Kernels {
-  init: GPUComputePipeline;
-  sample: GPUComputePipeline;
-  /** Train-step and evaluate pipelines for a grouping, tile plan and input precision (built on first use). */
-  mlp(g: MlpGrouping, plan: TilePlan, p: InputPrecision): MlpPipelines;
-}
-
-/** The MLP kernels of one grouping and input precision. */
-interface MlpPipelines {
-  train: GPUComputePipeline;
-  evaluate: GPUComputePipeline;
-}
-
-/** Pipelines a population uses. */
-interface Pipelines {
-  grouping: MlpGrouping;
-  /** Train-step and evaluate pipelines for the input precision of a data set. */
-  mlp(p: InputPrecision): MlpPipelines;
-  init: GPUComputePipeline;
-  sample: GPUComputePipeline;
-}
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
 export class GpuPopulation implements Population {
@@ -131,17 +94,8 @@ export class GpuPopulation implements Population {
     const L = this.#checks.layout;
     this.layout = L;
     this.ctx = ctx;
-    // On a software adapter the grouping must keep each invocation within the loop budget.
-    const g = grouping ??
-      (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
-    if (ctx.software) chooseGrouping(L, [g]);
-    const plan = ctx.software ? softwareTilePlan(L, g) : planTiles(L, g);
-    const pipes: Pipelines = {
-      grouping: g,
-      init: kernels.init,
-      sample: kernels.sample,
-      mlp: (p) => kernels.mlp(g, plan, p),
-    };
+    const pipes = populationPipelines(ctx, kernels, L, grouping);
+    const g = pipes.grouping;
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.
     this.#padded = paddedModels(L.size, pipes.grouping);
@@ -166,35 +120,18 @@ export class GpuPopulation implements Population {
 
   init(seed: number): void {
     const L = this.layout;
-    const enc = this.ctx.device.createCommandEncoder({ label: "init" });
-    enc.clearBuffer(this.opt);
-    enc.clearBuffer(this.steps);
-    enc.clearBuffer(this.metrics);
-    const uniforms: GPUBuffer[] = [];
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.#pipes.init);
-    for (const c of this.#chunks) {
-      // Padding models beyond P keep zero parameters.
+    // Padding models beyond P keep zero parameters.
+    const dispatches = this.#chunks.flatMap((c) => {
       const models = Math.min(c.count, Math.max(0, L.size - c.first));
-      if (models === 0) continue;
+      if (models === 0) return [];
       const { data, grid } = packInitParams(L, seed, c.first, models);
-      const ub = createParamsBuffer(this.ctx, data.byteLength, "init-params");
-      uniforms.push(ub);
-      this.ctx.device.queue.writeBuffer(ub, 0, data);
-      pass.setBindGroup(
-        0,
-        bindBuffers(
-          this.ctx,
-          this.#pipes.init,
-          [modelRange(this.params, c, L.stride * 4), ub],
-          "init",
-        ),
-      );
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-    }
-    pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
-    for (const ub of uniforms) ub.destroy();
+      return [{ params: data, buffers: [modelRange(this.params, c, L.stride * 4)], grid }];
+    });
+    submitDispatches(this.ctx, "init", this.#pipes.init, dispatches, (enc) => {
+      enc.clearBuffer(this.opt);
+      enc.clearBuffer(this.steps);
+      enc.clearBuffer(this.metrics);
+    });
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
@@ -228,31 +165,15 @@ export class GpuPopulation implements Population {
     this.#ensureBatchBuffer(perModel);
     const ranges = createStorageBuffer(this.ctx, this.#padded * 8, "ranges");
     this.ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
-    const uniforms: GPUBuffer[] = [];
-    const enc = this.ctx.device.createCommandEncoder({ label: "sample-batches" });
-    const pass = enc.beginComputePass();
-    pass.setPipeline(this.#pipes.sample);
-    for (const c of this.#chunks) {
+    const dispatches = this.#chunks.flatMap((c) => {
       const models = Math.min(c.count, Math.max(0, P - c.first));
-      if (models === 0) continue;
+      if (models === 0) return [];
       const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
-      const ub = createParamsBuffer(this.ctx, data.byteLength, "sample-params");
-      uniforms.push(ub);
-      this.ctx.device.queue.writeBuffer(ub, 0, data);
-      pass.setBindGroup(
-        0,
-        bindBuffers(this.ctx, this.#pipes.sample, [
-          modelRange(ranges, c, 8),
-          modelRange(this.#batchIdx, c, perModel * 4),
-          ub,
-        ], "sample"),
-      );
-      pass.dispatchWorkgroups(grid[0], grid[1]);
-    }
-    pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
+      const buffers = [modelRange(ranges, c, 8), modelRange(this.#batchIdx, c, perModel * 4)];
+      return [{ params: data, buffers, grid }];
+    });
+    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches);
     ranges.destroy();
-    for (const ub of uniforms) ub.destroy();
     this.#numBatches = o.numBatches;
   }
 
@@ -276,16 +197,16 @@ export class GpuPopulation implements Population {
     return d;
   }
 
-  #writeUniform(
-    buf: GPUBuffer,
+  /** The kernel parameters (MlpParams) of chunk c on data set d. */
+  #mlpParams(
     c: Chunk,
     d: GpuDataset,
     mode: number,
     evalCount: number,
     evalStart = 0,
     evalEnd = evalCount,
-  ): void {
-    const u = packMlpParams(this.layout, {
+  ): Uint32Array<ArrayBuffer> {
+    return packMlpParams(this.layout, {
       models: c.count,
       numBatches: this.#numBatches,
       labelMapWidth: this.#checks.labelMapWidth,
@@ -296,7 +217,6 @@ export class GpuPopulation implements Population {
       evalStart,
       evalEnd,
     });
-    this.ctx.device.queue.writeBuffer(buf, 0, u);
   }
 
   /** The train step's bind group, reading the parameters from `from` and writing them to `to`. */
@@ -331,39 +251,24 @@ export class GpuPopulation implements Population {
     this.#checks.checkData(data);
     if (steps === 0) return;
     const d = this.#asGpu(data);
-    // Steps alternate the parameter buffers (read one, write the other); after an odd number of
-    // steps the result is copied back, so that `params` always holds the current parameters.
+    // Steps alternate the parameter buffers (read one, write the other; see encodeTrainRun).
     const [a, b] = [this.params, this.#paramsNext];
-    const groups = this.#chunks.map((c) => {
-      this.#writeUniform(c.train, c, d, 0, 0);
-      return [
-        this.#trainBindGroup(d, c, c.train, a, b),
-        this.#trainBindGroup(d, c, c.train, b, a),
-      ] as const;
-    });
-    for (let done = 0; done < steps; done += MAX_STEPS_PER_SUBMIT) {
-      const enc = this.ctx.device.createCommandEncoder({ label: "train" });
-      const pass = enc.beginComputePass({ label: "train-steps" });
-      // Chunks hold disjoint models, so each chunk runs all its steps in order before the next.
-      // Alternating chunks at every step was slow on lavapipe (measured with maxBindingBytes:
-      // 1024 W models in 4 chunks trained at 1,597 model-steps/s interleaved, 10,860 in order;
-      // 16,384 models, 16 chunks: 3,842 in order, time spent inside the driver, not the kernel).
-      this.#chunks.forEach((c, i) => {
-        encodeTrainSteps(
-          pass,
-          this.#pipes.mlp(d.inputPrecision).train,
-          groups[i]!,
-          c.grid,
-          done,
-          Math.min(MAX_STEPS_PER_SUBMIT, steps - done),
-        );
-      });
-      pass.end();
-      if (done + MAX_STEPS_PER_SUBMIT >= steps && steps % 2 === 1) {
-        enc.copyBufferToBuffer(b, 0, a, 0, a.size);
-      }
-      this.ctx.device.queue.submit([enc.finish()]);
-    }
+    encodeTrainRun(
+      this.ctx,
+      this.#pipes.mlp(d.inputPrecision).train,
+      this.#chunks.map((c) => {
+        this.ctx.device.queue.writeBuffer(c.train, 0, this.#mlpParams(c, d, 0, 0));
+        return {
+          grid: c.grid,
+          groups: [
+            this.#trainBindGroup(d, c, c.train, a, b),
+            this.#trainBindGroup(d, c, c.train, b, a),
+          ],
+        };
+      }),
+      steps,
+      [a, b],
+    );
   }
 
   async gradients(data: BackendDataset): Promise<GradientResult> {
@@ -372,7 +277,7 @@ export class GpuPopulation implements Population {
     const enc = this.ctx.device.createCommandEncoder({ label: "gradients" });
     const pass = enc.beginComputePass();
     for (const c of this.#chunks) {
-      this.#writeUniform(c.grad, c, d, 1, 0);
+      this.ctx.device.queue.writeBuffer(c.grad, 0, this.#mlpParams(c, d, 1, 0));
       // Mode 1 stores the gradients in the other parameter buffer (see gradientBuffer).
       const bg = this.#trainBindGroup(d, c, c.grad, this.params, this.#paramsNext);
       encodeTrainSteps(pass, this.#pipes.mlp(d.inputPrecision).train, [bg, bg], c.grid, 0, 1);
@@ -392,7 +297,7 @@ export class GpuPopulation implements Population {
     return { grads, ...metrics };
   }
 
-  async evaluate(
+  evaluate(
     data: BackendDataset,
     indices: Uint32Array<ArrayBuffer>,
     options: { outputs?: boolean } = {},
@@ -400,62 +305,33 @@ export class GpuPopulation implements Population {
     const { count, maxRow } = this.#checks.evalCount(indices);
     this.#checks.checkData(data, maxRow);
     const d = this.#asGpu(data);
-    const P = this.layout.size;
-    const idx = createStorageBuffer(this.ctx, this.#padded * count * 4, "eval-idx");
-    this.ctx.device.queue.writeBuffer(idx, 0, indices);
-    const results = createStorageBuffer(this.ctx, this.#padded * 8, "eval-results");
-    const outCount = options.outputs ? this.#padded * count * this.layout.outputs : 1;
-    const outputs = createStorageBuffer(this.ctx, outCount * 4, "eval-outputs");
-    // Chunks of B samples per dispatch, within the software adapter's loop budget.
-    const B = this.layout.batchSize;
-    const perDispatch = this.ctx.software
-      ? evalChunksPerDispatch(this.layout, this.#pipes.grouping) * B
-      : count;
-    const uniforms: GPUBuffer[] = [];
-    const enc = this.ctx.device.createCommandEncoder({ label: "evaluate" });
-    const pass = enc.beginComputePass();
-    const evalPipeline = this.#pipes.mlp(d.inputPrecision).evaluate;
-    pass.setPipeline(evalPipeline);
     const L = this.layout;
     const w = this.#checks.labelMapWidth;
-    for (const c of this.#chunks) {
-      for (let start = 0; start < count; start += perDispatch) {
-        const ub = createParamsBuffer(this.ctx, MLP_PARAMS_BYTES, "eval-params");
-        uniforms.push(ub);
-        const end = Math.min(count, start + perDispatch);
-        this.#writeUniform(ub, c, d, options.outputs ? 1 : 0, count, start, end);
-        pass.setBindGroup(
-          0,
-          bindBuffers(this.ctx, evalPipeline, [
-            d.x,
-            d.y,
-            modelRange(idx, c, count * 4),
-            w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
-            modelRange(this.params, c, L.stride * 4),
-            modelRange(this.scratch, c, scratchStride(L) * 4),
-            modelRange(results, c, 8),
-            options.outputs ? modelRange(outputs, c, count * L.outputs * 4) : outputs,
-            ub,
-          ], "evaluate"),
-        );
-        pass.dispatchWorkgroups(c.grid[0], c.grid[1]);
-      }
-    }
-    pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
-    const r = await readF32(this.ctx, results, 2 * P);
-    const loss = new Float32Array(P);
-    const accuracy = new Float32Array(P);
-    for (let p = 0; p < P; p++) {
-      loss[p] = r[2 * p]! / count;
-      accuracy[p] = r[2 * p + 1]! / count;
-    }
-    const out: EvalResult = { loss, accuracy };
-    if (options.outputs) {
-      out.outputs = await readF32(this.ctx, outputs, P * count * this.layout.outputs);
-    }
-    for (const b of [idx, results, outputs, ...uniforms]) b.destroy();
-    return out;
+    return evaluateOnGpu(
+      this.ctx,
+      {
+        layout: L,
+        padded: this.#padded,
+        chunks: this.#chunks,
+        pipeline: this.#pipes.mlp(d.inputPrecision).evaluate,
+        // Chunks of B samples per dispatch, within the software adapter's loop budget.
+        perDispatch: this.ctx.software
+          ? evalChunksPerDispatch(L, this.#pipes.grouping) * L.batchSize
+          : count,
+        params: (c, start, end) =>
+          this.#mlpParams(c, d, options.outputs ? 1 : 0, count, start, end),
+        bindings: (c) => ({
+          x: d.x,
+          y: d.y,
+          labelMap: w > 0 ? modelRange(this.#labelMap, c, w * 4) : this.#labelMap,
+          params: modelRange(this.params, c, L.stride * 4),
+          scratch: modelRange(this.scratch, c, scratchStride(L) * 4),
+        }),
+      },
+      indices,
+      count,
+      options.outputs ?? false,
+    );
   }
 
   readParams(): Promise<Float32Array> {
@@ -511,6 +387,3 @@ export class GpuPopulation implements Population {
     ) b.destroy();
   }
 }
-
-/** On hardware: one model per workgroup of 64 invocations. */
-export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };

@@ -14,10 +14,11 @@ import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 import {
   epilogueLoops,
+  layerProducts,
   planTiles,
   smallTilePlan,
+  type TiledProduct,
   type TilePlan,
-  type TileShape,
 } from "./mlp_tiles.ts";
 
 /** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
@@ -27,21 +28,18 @@ export const LOOP_BUDGET = 50_000;
 const UPDATE_LOOPS = 6;
 
 /**
- * Loop iterations of one role's share of `tiles` tiles of shape t over a shared dimension: the
- * loop over the tiles, each tile's loop over the shared dimension and its epilogue's loop over
- * columns (none for small tiles).
+ * Loop iterations of one role's share of a product's tiles: the loop over the tiles, each tile's
+ * loop over the shared dimension and its epilogue's loop over columns (none for small tiles).
  */
-function tileIterations(tiles: number, roles: number, shared: number, t: TileShape): number {
-  return ceilDiv(tiles, roles) * (shared + (epilogueLoops(t) ? t.cols : 0) + 1) + 1;
+function tileIterations(p: TiledProduct, roles: number): number {
+  return ceilDiv(p.tiles, roles) * (p.shared + (epilogueLoops(p.tile) ? p.tile.cols : 0) + 1) + 1;
 }
 
 /** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
 function forwardIterations(layout: MlpLayout, roles: number, plan: TilePlan, nb: number): number {
   let it = 0;
   for (let l = 0; l < layout.layers; l++) {
-    const t = plan[l]!.forward;
-    const tiles = ceilDiv(layout.widths[l + 1]!, t.rows) * ceilDiv(nb, t.cols);
-    it += tileIterations(tiles, roles, layout.widths[l]!, t);
+    it += tileIterations(layerProducts(layout, plan, l, nb).forward, roles);
   }
   return it;
 }
@@ -60,11 +58,9 @@ export function trainIterations(
   let it = forwardIterations(layout, R, plan, B);
   it += ceilDiv(B, R) * (2 * layout.outputs + 2) + 1; // loss
   for (let l = 0; l < layout.layers; l++) {
-    const fin = layout.widths[l]!;
-    const fout = layout.widths[l + 1]!;
-    const { grad: g, delta: d } = plan[l]!;
-    it += tileIterations(ceilDiv(fout, g.rows) * ceilDiv(fin + 1, g.cols), R, B, g);
-    if (d) it += tileIterations(ceilDiv(fin, d.rows) * ceilDiv(B, d.cols), R, fout, d);
+    const { grad, delta } = layerProducts(layout, plan, l);
+    it += tileIterations(grad, R);
+    if (delta) it += tileIterations(delta, R);
   }
   it += Math.log2(R) + 1; // reductions
   // Update loops over the parameters: sgd (also copying diverged models), momentum, adam, learned

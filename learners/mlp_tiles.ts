@@ -127,6 +127,40 @@ export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
   return plan;
 }
 
+/** One matrix product of a layer as the kernels run it. */
+export interface TiledProduct {
+  /** Its register tile. */
+  tile: TileShape;
+  /** Tiles covering the product. */
+  tiles: number;
+  /** Length of the shared dimension (the loop of each tile). */
+  shared: number;
+}
+
+/** The products of layer l of a plan on `nb` samples: forward, weight gradient, delta (or null). */
+export function layerProducts(
+  layout: MlpLayout,
+  plan: TilePlan,
+  l: number,
+  nb = layout.batchSize,
+): { forward: TiledProduct; grad: TiledProduct; delta: TiledProduct | null } {
+  const fin = layout.widths[l]!;
+  const fout = layout.widths[l + 1]!;
+  const B = layout.batchSize;
+  const { forward: f, grad: g, delta: d } = plan[l]!;
+  const product = (tile: TileShape, rows: number, cols: number, shared: number) => ({
+    tile,
+    tiles: ceilDiv(rows, tile.rows) * ceilDiv(cols, tile.cols),
+    shared,
+  });
+  return {
+    forward: product(f, fout, nb, fin),
+    // The bias is one more input column.
+    grad: product(g, fout, fin + 1, B),
+    delta: d ? product(d, fin, B, fout) : null,
+  };
+}
+
 /** A short name of a plan, part of the kernel's cache key. */
 export function tilePlanKey(plan: TilePlan): string {
   const s = (t: TileShape | null) => (t ? `${t.rows}x${t.cols}` : "-");

@@ -204,6 +204,17 @@ export class RealEpisodes implements TaskFamily {
     this.name = options.name ?? `real-${this.ways}way-${this.shots}shot`;
   }
 
+  /** What `drawEpisodeIndices` needs to draw this family's episodes. */
+  get drawSpec(): EpisodeDrawSpec {
+    return {
+      classes: this.classes,
+      index: this.classIndex,
+      ways: this.ways,
+      shots: this.shots,
+      queryPerClass: this.queryPerClass,
+    };
+  }
+
   /** Draws `episodes` episodes from `seed`: episode e = `drawEpisodeIndices(seed, e, ...)`. */
   sampleEpisodes(seed: number, episodes: number): EpisodeBatch {
     if (!Number.isInteger(episodes) || episodes < 1) {
@@ -215,13 +226,7 @@ export class RealEpisodes implements TaskFamily {
     const K = this.shots;
     const Q = this.queryPerClass;
     const W = this.dataset.classes;
-    const spec: EpisodeDrawSpec = {
-      classes: this.classes,
-      index: this.classIndex,
-      ways: N,
-      shots: K,
-      queryPerClass: Q,
-    };
+    const spec = this.drawSpec;
     const support = new Uint32Array(episodes * N * K);
     const query = new Uint32Array(episodes * N * Q);
     const labelMap = new Uint32Array(episodes * W).fill(LABEL_UNUSED);

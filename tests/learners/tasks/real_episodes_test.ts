@@ -67,13 +67,7 @@ Deno.test("drawEpisodeIndices reproduces episode e of RealEpisodes.sampleEpisode
     queryPerClass: 2,
   });
   const b = family.sampleEpisodes(7, 10);
-  const spec = {
-    classes: family.classes,
-    index: family.classIndex,
-    ways: 3,
-    shots: 5,
-    queryPerClass: 2,
-  };
+  const spec = family.drawSpec;
   for (const e of [0, 4, 9]) {
     const d = drawEpisodeIndices(7, e, spec);
     assert.deepEqual(d.support, b.support.slice(e * 15, e * 15 + 15));
@@ -85,13 +79,7 @@ Deno.test("drawEpisodeIndices reproduces episode e of RealEpisodes.sampleEpisode
 Deno.test("drawEpisodeIndices draws classes and their samples uniformly, each sample from its chosen class", () => {
   const classes = [1, 3, 5, 7, 9, 11];
   const family = new RealEpisodes(DATA, classes, { ways: 3, shots: 5, queryPerClass: 2 });
-  const spec = {
-    classes: family.classes,
-    index: family.classIndex,
-    ways: 3,
-    shots: 5,
-    queryPerClass: 2,
-  };
+  const spec = family.drawSpec;
   const E = 3000;
   const classCount = new Map<number, number>();
   const sampleCount = new Map<number, number>();
