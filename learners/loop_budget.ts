@@ -13,7 +13,6 @@ import { ceilDiv } from "../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 import {
-  epilogueLoops,
   layerProducts,
   planTiles,
   smallTilePlan,
@@ -32,7 +31,7 @@ const UPDATE_LOOPS = 6;
  * loop over the shared dimension and its epilogue's loop over columns (none for small tiles).
  */
 function tileIterations(p: TiledProduct, roles: number): number {
-  return ceilDiv(p.tiles, roles) * (p.shared + (epilogueLoops(p.tile) ? p.tile.cols : 0) + 1) + 1;
+  return ceilDiv(p.tiles, roles) * (p.steps + p.epilogueSteps + 1) + 1;
 }
 
 /** Loop iterations of the forward pass on `nb` samples for one invocation (role) of a model. */
@@ -94,7 +93,7 @@ function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean 
  */
 export function softwareTilePlan(layout: MlpLayout, g: MlpGrouping): TilePlan {
   const plan = planTiles(layout, g);
-  const small = smallTilePlan(layout.layers);
+  const small = smallTilePlan(layout.layers, plan.vec4);
   return fitsBudget(layout, g, plan) || !fitsBudget(layout, g, small) ? plan : small;
 }
 

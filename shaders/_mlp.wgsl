@@ -63,6 +63,12 @@ fn activate_grad(a: f32) -> f32 {
   return 1.0 - a * a;
 }
 
+// activate_grad of 4 outputs.
+fn activate_grad4(a: vec4<f32>) -> vec4<f32> {
+  if (u.actKind == 0u) { return select(vec4<f32>(0.0), vec4<f32>(1.0), a > vec4<f32>(0.0)); }
+  return 1.0 - a * a;
+}
+
 // Storage writes by one invocation become visible to the whole workgroup. With one invocation per
 // model (ROLES = 1) a model's data never crosses invocations, and no barrier is needed.
 fn sync_all() {
@@ -112,12 +118,12 @@ struct SampleLoss {
 // log-sum-exp minus the target-weighted logits. With d != NO_DELTA writes dL/dz * scale.
 fn ce_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32, smoothing: f32) -> SampleLoss {
   let k = width(u.L);
-  var m = scratch[o];
+  var m = ld_scratch(o);
   var s = 1.0;
   var best = 0u;
   var zsum = m;
   for (var j = 1u; j < k; j++) {
-    let z = scratch[o + j * stride];
+    let z = ld_scratch(o + j * stride);
     let m2 = max(m, z);
     s = s * exp(m - m2) + exp(z - m2);
     best = select(best, j, z > m);
@@ -128,11 +134,11 @@ fn ce_loss(p: u32, n: u32, o: u32, d: u32, stride: u32, scale: f32, smoothing: f
   let off = smoothing / f32(k);
   if (d != NO_DELTA) {
     for (var j = 0u; j < k; j++) {
-      let sm = exp(scratch[o + j * stride] - m) / s;
-      scratch[d + j * stride] = (sm - select(0.0, 1.0 - smoothing, j == label) - off) * scale;
+      let sm = exp(ld_scratch(o + j * stride) - m) / s;
+      st_scratch(d + j * stride, (sm - select(0.0, 1.0 - smoothing, j == label) - off) * scale);
     }
   }
-  let target_logits = (1.0 - smoothing) * scratch[o + label * stride] + off * zsum;
+  let target_logits = (1.0 - smoothing) * ld_scratch(o + label * stride) + off * zsum;
   return SampleLoss(log(s) + m - target_logits, best);
 }
 
@@ -141,9 +147,9 @@ fn mse_loss(n: u32, o: u32, d: u32, stride: u32, scale: f32) -> SampleLoss {
   let k = width(u.L);
   var loss = 0.0;
   for (var j = 0u; j < k; j++) {
-    let diff = scratch[o + j * stride] - y[n * u.targetWidth + j];
+    let diff = ld_scratch(o + j * stride) - y[n * u.targetWidth + j];
     loss += diff * diff;
-    if (d != NO_DELTA) { scratch[d + j * stride] = 2.0 * diff / f32(k) * scale; }
+    if (d != NO_DELTA) { st_scratch(d + j * stride, 2.0 * diff / f32(k) * scale); }
   }
   return SampleLoss(loss / f32(k), 0u);
 }

@@ -14,12 +14,12 @@
 //   8 u        MlpParams read (parameters)
 // Dispatch: P / MPG workgroups of WG invocations.
 
-@group(0) @binding(0) var<storage, read> x: array<InputT>;
+@group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> evalIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;
-@group(0) @binding(4) var<storage, read> params: array<f32>;
-@group(0) @binding(5) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(4) var<storage, read> params: array<F32V>;
+@group(0) @binding(5) var<storage, read_write> scratch: array<F32V>;
 @group(0) @binding(6) var<storage, read_write> results: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outputs: array<f32>;
 @group(0) @binding(8) var<storage, read> u_in: MlpParams;
@@ -67,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     if (u.mode == 1u) {
       for (var b = r; b < nb; b += ROLES) {
-        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = scratch[out_row + b + j * u.B]; }
+        for (var j = 0u; j < k; j++) { outputs[(p * E + c + b) * k + j] = ld_scratch(out_row + b + j * u.B); }
       }
     }
     sync_all();

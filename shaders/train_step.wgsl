@@ -29,14 +29,14 @@
 //                                              (mode 1)
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 
-@group(0) @binding(0) var<storage, read> x: array<InputT>;
+@group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read> batchIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;
 @group(0) @binding(4) var<storage, read> knobs: array<f32>;
-@group(0) @binding(5) var<storage, read> params: array<f32>;
+@group(0) @binding(5) var<storage, read> params: array<F32V>;
 @group(0) @binding(6) var<storage, read_write> opt: array<f32>;
-@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(7) var<storage, read_write> scratch: array<F32V>;
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(10) var<storage, read> u_in: MlpParams;
@@ -44,7 +44,7 @@
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> u: MlpParams;
 @group(0) @binding(11) var<storage, read> learned: array<f32>;
-@group(0) @binding(12) var<storage, read_write> params_out: array<f32>;
+@group(0) @binding(12) var<storage, read_write> params_out: array<F32V>;
 
 // SGD fused into the weight-gradient tiles (learners/mlp_tiles_wgsl.ts) for this invocation's model.
 struct FusedSgd {
@@ -218,21 +218,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let n_momentum = select(0u, n, kind == 1u);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
-    let w = params[pb + k];
-    params_out[pb + k] = select(w - lr * (grad_t(params_out[pb + k], gmul, transform) + wd * w), w, diverged);
+    let w = ld_params(pb + k);
+    st_out(pb + k, select(w - lr * (grad_t(ld_out(pb + k), gmul, transform) + wd * w), w, diverged));
   }
   for (var k = r; k < n_momentum; k += ROLES) {
-    let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + grad_t(params_out[pb + k], gmul, transform) + wd * w;
+    let w = ld_params(pb + k);
+    let m1 = mu * opt[mb + k] + grad_t(ld_out(pb + k), gmul, transform) + wd * w;
     opt[mb + k] = m1;
-    params_out[pb + k] = w - lr * m1;
+    st_out(pb + k, w - lr * m1);
   }
   // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
   // training state. Its weight norm needs one more loop and reduction (zero trips for other kinds).
   let n_learned = select(0u, n, kind == 3u);
   var wsq = 0.0;
   for (var k = r; k < n_learned; k += ROLES) {
-    let w = params[pb + k];
+    let w = ld_params(pb + k);
     wsq += w * w;
   }
   sync_shared();
@@ -245,10 +245,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let feats = learned_features(loss, metrics[p * 4u + 3u], norm, sqrt(red_a[m]), f32(steps[p]), knobs[kb + 8u]);
   let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
   for (var k = r; k < n_learned; k += ROLES) {
-    let w = params[pb + k];
-    let m1 = mu * opt[mb + k] + grad_t(params_out[pb + k], gmul, transform) + wd * w;
+    let w = ld_params(pb + k);
+    let m1 = mu * opt[mb + k] + grad_t(ld_out(pb + k), gmul, transform) + wd * w;
     opt[mb + k] = m1;
-    params_out[pb + k] = w - lr_learned * m1;
+    st_out(pb + k, w - lr_learned * m1);
   }
   // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
   // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
@@ -267,22 +267,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q_b2 = learned[qb + Q_B2];
   let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
   for (var k = r; k < n_pp; k += ROLES) {
-    let w = params[pb + k];
-    let g = grad_t(params_out[pb + k], gmul, transform) + wd * w;
+    let w = ld_params(pb + k);
+    let g = grad_t(ld_out(pb + k), gmul, transform) + wd * w;
     let m1 = mu * opt[mb + k] + g;
     opt[mb + k] = m1;
     let xi = clamp(vec3<f32>(g, m1, w) * q_s, vec3<f32>(-8.0), vec3<f32>(8.0));
     let h_lo = tanh(clamp(q_g_lo * xi.x + q_m_lo * xi.y + q_w_lo * xi.z + q_b_lo, vec4<f32>(-15.0), vec4<f32>(15.0)));
     let h_hi = tanh(clamp(q_g_hi * xi.x + q_m_hi * xi.y + q_w_hi * xi.z + q_b_hi, vec4<f32>(-15.0), vec4<f32>(15.0)));
-    params_out[pb + k] = w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2);
+    st_out(pb + k, w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2));
   }
   for (var k = r; k < n_adam; k += ROLES) {
-    let w = params[pb + k];
-    let g = grad_t(params_out[pb + k], gmul, transform) + wd * w;
+    let w = ld_params(pb + k);
+    let g = grad_t(ld_out(pb + k), gmul, transform) + wd * w;
     let mv = adam_moments(opt[mb + k], opt[vb + k], g, b1, b2);
     opt[mb + k] = mv.x;
     opt[vb + k] = mv.y;
-    params_out[pb + k] = w - lr * adam_step(mv, bc1, bc2, eps);
+    st_out(pb + k, w - lr * adam_step(mv, bc1, bc2, eps));
   }
   sync_shared();
   if (r == 0u && !diverged) {

@@ -13,7 +13,10 @@ export interface Case {
   optimizers: OptimizerKind[];
 }
 
-/** The cases: P=1 and P=37, widths off the workgroup size, 1 to 3 hidden layers, both heads. */
+/**
+ * The cases: P=1 and P=37, widths off the workgroup size, 1 to 3 hidden layers, both heads, scalar
+ * and vec4 tiles (learners/mlp_tiles.ts).
+ */
 export const CASES: Case[] = [
   {
     name: "P=1 3-5-2 relu ce",
@@ -38,6 +41,14 @@ export const CASES: Case[] = [
     spec: { size: 6, widths: [32, 64, 5], batchSize: 32 },
     rows: 200,
     optimizers: ["momentum", "adam"],
+  },
+  {
+    // Widths but the last and the batch are multiples of 4: vec4 tiles, with groups of 4 clamped
+    // past the batch and the widths, and partial tiles around the bias column.
+    name: "P=37 12-20-8-3 tanh mse batch 12 (vec4)",
+    spec: { size: 37, widths: [12, 20, 8, 3], activation: "tanh", loss: "mse", batchSize: 12 },
+    rows: 60,
+    optimizers: ["sgd", "momentum"],
   },
   {
     name: "P=3 20-256-100-4 tanh mse",
