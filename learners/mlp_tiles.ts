@@ -172,7 +172,8 @@ export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
     const budget = MAX_TILE_ACCUMULATORS;
     layers.push({
       forward: chooseTile(fout, B, fin, budget, cols),
-      grad: chooseTile(fout, fin + 1, B, budget, cols),
+      // Scalar tiles take the bias as one more input column; vec4 ones sum it from their deltas.
+      grad: chooseTile(fout, vec4 ? fin : fin + 1, B, budget, cols),
       delta: l > 0 ? chooseTile(fin, B, fout, budget, both) : null,
     });
   }
@@ -227,8 +228,8 @@ export function layerProducts(
   });
   return {
     forward: product(f, fout, nb, fin, true),
-    // The bias is one more input column.
-    grad: product(g, fout, fin + 1, B, true, 1),
+    // The bias is one more input column of scalar tiles (vec4 ones store it in one more step).
+    grad: product(g, fout, v ? fin : fin + 1, B, true, 1),
     delta: d ? product(d, fin, B, fout, false) : null,
   };
 }

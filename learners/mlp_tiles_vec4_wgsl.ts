@@ -105,48 +105,44 @@ export function forwardTileVec4Wgsl(t: TileShape, first: boolean, name: string):
 
 /**
  * Weight-gradient tile (vec4): G[j][i] = sum_b delta[j][b] in[i][b] for units j0.. and inputs i0..
- * (C a multiple of 4; input fin, a constant 1, gives the bias gradient). Delta rows are read 4
- * samples at a time; the first layer reads each sample's data-set row 4 inputs at a time, the
- * others their input activations 4 samples at a time. Stores 4 weights per access (gradients, or
- * the parameters after a fused SGD step, as the scalar tile), then the bias column alone. Returns
- * the sum of squares of the gradients stored.
+ * (C a multiple of 4), and the bias gradients sum_b delta[j][b] of its rows, summed from the delta
+ * values the loop loads anyway (vec4 plans have no bias column; tiles at i0 = 0 store the bias).
+ * Delta rows are read 4 samples at a time; the first layer reads each sample's data-set row 4
+ * inputs at a time, the others their input activations 4 samples at a time. Stores 4 weights per
+ * access: gradients, or the parameters after a fused SGD step, as the scalar tile. Returns the sum
+ * of squares of the gradients stored.
  */
 export function gradTileVec4Wgsl(t: TileShape, first: boolean, name: string): string {
   const groups = range(t.cols / 4);
   const fma = (u: (m: number) => string, col: (n: number) => string) =>
     perEntry(t, (m, n) => `    a_${m}_${n} += ${u(m)} * ${col(n)};`);
+  const biasSums = (kk: number) => range(t.rows).map((m) => `    d_${m} += u_${m}.${LANE[kk]};`);
   const loop = first
     ? [
-      // Group g: inputs i0 + 4g.. of each sample's row (clamped into the row); the group starting at
-      // fin is the bias column (fin is a multiple of 4), all ones, of which only lane 0 is stored.
+      // Group g: inputs i0 + 4g.. of each sample's row (clamped into the row).
       ...groups.map((g) => `  let xg_${g} = min(i0 + ${4 * g}u, fin - 4u) / 4u;`),
-      ...groups.map((g) => `  let one_${g} = i0 + ${4 * g}u == fin;`),
       `  for (var k = 0u; k < B4; k++) {`,
       ...range(t.rows).map((m) => `    let u_${m} = scratch[ra_${m} + k];`),
       ...range(4).flatMap((kk) => [
         `    let xr_${kk} = sample_index(p, slot, 4u * k + ${kk}u) * fin4;`,
-        ...groups.map((g) =>
-          `    let v_${kk}_${g} = select(vec4<f32>(x[xr_${kk} + xg_${g}]), vec4<f32>(1.0), one_${g});`
-        ),
-        ...fma(
-          (m) => `u_${m}.${LANE[kk]}`,
-          (n) => `v_${kk}_${Math.floor(n / 4)}.${LANE[n % 4]}`,
-        ),
+        ...groups.map((g) => `    let v_${kk}_${g} = vec4<f32>(x[xr_${kk} + xg_${g}]);`),
+        ...fma((m) => `u_${m}.${LANE[kk]}`, (n) => `v_${kk}_${Math.floor(n / 4)}.${LANE[n % 4]}`),
+        ...biasSums(kk),
       ]),
       `  }`,
     ]
     : [
-      // Column n: the activations of input i0 + n (clamped to a real input past the bias column).
+      // Column n: the activations of input i0 + n (clamped to the last input).
       ...range(t.cols).map((n) =>
         `  let ca_${n} = unit_row(p, l - 1u, min(i0 + ${n}u, fin - 1u)) / 4u;`
       ),
-      ...range(t.cols).map((n) => `  let one_${n} = i0 + ${n}u == fin;`),
       `  for (var k = 0u; k < B4; k++) {`,
       ...range(t.rows).map((m) => `    let u_${m} = scratch[ra_${m} + k];`),
-      ...range(t.cols).map((n) =>
-        `    let v_${n} = select(scratch[ca_${n} + k], vec4<f32>(1.0), one_${n});`
-      ),
-      ...range(4).flatMap((kk) => fma((m) => `u_${m}.${LANE[kk]}`, (n) => `v_${n}.${LANE[kk]}`)),
+      ...range(t.cols).map((n) => `    let v_${n} = scratch[ca_${n} + k];`),
+      ...range(4).flatMap((kk) => [
+        ...fma((m) => `u_${m}.${LANE[kk]}`, (n) => `v_${n}.${LANE[kk]}`),
+        ...biasSums(kk),
+      ]),
       `  }`,
     ];
   const norm = (term: (m: number) => string) =>
@@ -165,14 +161,15 @@ export function gradTileVec4Wgsl(t: TileShape, first: boolean, name: string): st
     ...range(t.rows).map((m) => `  let j_${m} = min(j0 + ${m}u, fout - 1u);`),
     ...range(t.rows).map((m) => `  let ra_${m} = drow + j_${m} * B4;`),
     ...accumulators(t, () => "0.0"),
+    ...range(t.rows).map((m) => `  var d_${m} = 0.0;`),
     ...loop,
     `  let pp = p * u.stride;`,
     ...range(t.rows).map((m) => `  let ew_${m} = (pp + w_off(l) + j_${m} * fin + i0) / 4u;`),
     `  // Rows past the end are clamped duplicates: masked out of the norm.`,
     ...range(t.rows).map((m) => `  let rv_${m} = select(0.0, 1.0, j0 + ${m}u < fout);`),
     `  var sq = 0.0;`,
-    `  // Whole groups of weights first (columns i0.. below fin), then the bias column if the tile has it.`,
-    ...quadEpilogue(t, `select(0u, min(${t.cols / 4}u, (fin - i0) / 4u), i0 < fin)`, [
+    `  // Groups of 4 weights (columns i0.. below fin).`,
+    ...quadEpilogue(t, `min(${t.cols / 4}u, (fin - i0) / 4u)`, [
       ...range(t.rows).map((m) => `let g_${m} = ${head4(m)};`),
       ...range(t.rows).map((m) => `let w_${m} = params[ew_${m} + s];`),
       ...range(t.rows).map((m) =>
@@ -180,14 +177,14 @@ export function gradTileVec4Wgsl(t: TileShape, first: boolean, name: string): st
       ),
       norm((m) => `dot(g_${m}, g_${m})`),
     ]),
-    `  // After the weight groups' shifts the bias column is a_m_0.`,
-    `  for (var s = 0u; s < select(0u, 1u, i0 <= fin && fin < i0 + ${t.cols}u); s++) {`,
+    `  // The bias gradients, stored by the tiles of input 0 only.`,
+    `  for (var s = 0u; s < select(0u, 1u, i0 == 0u); s++) {`,
     ...range(t.rows).map((m) => `    let eb_${m} = pp + b_off(l) + j_${m};`),
     ...range(t.rows).map((m) => `    let w_${m} = ld_params(eb_${m});`),
     ...range(t.rows).map((m) =>
-      `    st_out(eb_${m}, select(a_${m}_0, w_${m} - fuse.lr * (a_${m}_0 + fuse.wd * w_${m}), fuse.on));`
+      `    st_out(eb_${m}, select(d_${m}, w_${m} - fuse.lr * (d_${m} + fuse.wd * w_${m}), fuse.on));`
     ),
-    `    ${norm((m) => `a_${m}_0 * a_${m}_0`)}`,
+    `    ${norm((m) => `d_${m} * d_${m}`)}`,
     `  }`,
     `  return sq;`,
     `}`,

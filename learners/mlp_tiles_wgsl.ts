@@ -359,7 +359,10 @@ export function backwardTilesWgsl(plan: TilePlan): WgslPart {
     `  var sq = 0.0;`,
     ...kindSwitch(grads, (k) => [
       `let nj = (width(l + 1u) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
-      `let tiles = nj * ((width(l) + ${k.shape.cols}u) / ${k.shape.cols}u);`,
+      // Columns: the inputs, and for scalar tiles the bias after them.
+      `let tiles = nj * ((width(l) + ${
+        plan.vec4 ? k.shape.cols - 1 : k.shape.cols
+      }u) / ${k.shape.cols}u);`,
       `for (var t = r; t < tiles; t += ROLES) { sq += ${
         gradName(k)
       }(p, slot, l, (t % nj) * ${k.shape.rows}u, (t / nj) * ${k.shape.cols}u); }`,
