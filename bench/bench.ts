@@ -255,7 +255,7 @@ export async function benchMain(args: string[]): Promise<number> {
       console.log(
         `roofline (probes on this adapter, this run; bench/roofline.ts): storage reads ${
           (r.readsPerSecond / 1e9).toFixed(2)
-        } G/s, arithmetic ${
+        } G/s (vec4 ${(r.vec4ReadsPerSecond / 1e9).toFixed(2)} G/s), arithmetic ${
           (r.flopsPerSecond / 1e9).toFixed(1)
         } GFLOP/s; ${w.name} per model-step: ${int(a.total)} storage accesses (forward ${
           int(a.forward)

@@ -13,6 +13,7 @@
  * @module
  */
 import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
+import probeStorage4Wgsl from "../shaders/probe_storage4.wgsl" with { type: "text" };
 import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
 import probeSharedWgsl from "../shaders/_probe.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
@@ -20,6 +21,7 @@ import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
+import { ceilDiv as cdiv } from "../core/buffers.ts";
 import { layerProducts, planTiles, type TiledProduct } from "../learners/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
@@ -29,6 +31,8 @@ export interface StepAccesses {
   backward: number;
   update: number;
   total: number;
+  /** How many of the total are vec4 accesses (4 floats each; the rest are scalar). */
+  vec4: number;
 }
 
 /**
@@ -43,6 +47,7 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const L = layout.layers;
   const k = layout.outputs;
   const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
+  if (plan.vec4) return vec4StepAccesses(layout);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
   // indices), and `perEntry` accesses per output entry after the loop.
   const reads = (p: TiledProduct, perStep: number, perEntry: number) =>
@@ -60,16 +65,74 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
     // Delta: an activation read and a store per entry.
     if (d) backward += reads(d, 0, 2);
   }
-  // Cross-entropy per sample: batch index, label, the outputs read three times, deltas written.
-  const loss = B * (2 + 4 * k);
-  // After the backward pass: knobs, metrics and steps (the parameters were updated in the tiles).
-  const update = 24;
+  const loss = lossAccesses(B, k);
   return {
     forward,
     loss,
     backward,
-    update,
-    total: forward + loss + backward + update,
+    update: UPDATE_ACCESSES,
+    total: forward + loss + backward + UPDATE_ACCESSES,
+    vec4: 0,
+  };
+}
+
+/** Cross-entropy per sample: batch index, label, the outputs read three times, deltas written. */
+const lossAccesses = (B: number, k: number) => B * (2 + 4 * k);
+/** After the backward pass: knobs, metrics and steps (the parameters were updated in the tiles). */
+const UPDATE_ACCESSES = 24;
+
+/**
+ * The accesses of the vec4 tiles (learners/mlp_tiles_vec4_wgsl.ts), counted tile by tile: vec4
+ * loads of operands per loop step, vec4 stores of 4 outputs (and parameter reads) per stored
+ * group; scalar batch indices, biases and bias gradients.
+ */
+function vec4StepAccesses(layout: MlpLayout): StepAccesses {
+  const B = layout.batchSize;
+  const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
+  let forward = 0;
+  let backward = 0;
+  let quads = 0;
+  // Tiles of a rows x cols product, with each tile's first row and column.
+  // First column of each tile of a product of `rows` rows (tile t: row block t % nr, column
+  // block t / nr, as the drivers in learners/mlp_tiles_wgsl.ts number them).
+  const tilesOf = (p: TiledProduct, rows: number) =>
+    Array.from({ length: p.tiles }, (_, t) => ({
+      c0: Math.floor(t / cdiv(rows, p.tile.rows)) * p.tile.cols,
+    }));
+  for (let l = 0; l < layout.layers; l++) {
+    const fin = layout.widths[l]!;
+    const fout = layout.widths[l + 1]!;
+    const { forward: f, grad: g, delta: d } = layerProducts(layout, plan, l);
+    const { rows: R, cols: C } = f.tile;
+    for (const t of tilesOf(f, fout)) {
+      const v = f.steps * (R + C) + R * Math.min(C / 4, cdiv(B - t.c0, 4));
+      quads += v;
+      forward += v + R + (l === 0 ? C : 0);
+    }
+    const G = g.tile;
+    for (const t of tilesOf(g, fout)) {
+      const v = g.steps * (G.rows + G.cols) + 2 * G.rows * Math.min(G.cols / 4, (fin - t.c0) / 4);
+      quads += v;
+      backward += v + (l === 0 ? 4 * g.steps : 0) + (t.c0 === 0 ? 2 * G.rows : 0);
+    }
+    if (d) {
+      const D = d.tile;
+      for (const t of tilesOf(d, fin)) {
+        const v = d.steps * (D.rows + D.cols) / 4 +
+          2 * D.rows * Math.min(D.cols / 4, (B - t.c0) / 4);
+        quads += v;
+        backward += v;
+      }
+    }
+  }
+  const loss = lossAccesses(B, layout.outputs);
+  return {
+    forward,
+    loss,
+    backward,
+    update: UPDATE_ACCESSES,
+    total: forward + loss + backward + UPDATE_ACCESSES,
+    vec4: quads,
   };
 }
 
@@ -124,14 +187,18 @@ export interface ProbeRun {
 
 async function runProbe(
   ctx: GpuContext,
-  name: "probe_storage" | "probe_fma",
+  name: "probe_storage" | "probe_storage4" | "probe_fma",
   n: number,
   k: number,
   reps: number,
   data: Float32Array<ArrayBuffer> | undefined,
   runs: number,
 ): Promise<ProbeRun> {
-  const code = name === "probe_storage" ? probeStorageWgsl : probeFmaWgsl;
+  const code = {
+    probe_storage: probeStorageWgsl,
+    probe_storage4: probeStorage4Wgsl,
+    probe_fma: probeFmaWgsl,
+  }[name];
   const pipeline = await getPipeline(
     ctx,
     name,
@@ -181,23 +248,27 @@ function maxRelError(a: Float32Array, b: Float32Array): number {
   return e;
 }
 
-/** Runs the storage probe on n invocations of k floats (k a multiple of 8), reps passes each. */
+/**
+ * Runs the storage probe on n invocations of k floats (k a multiple of 8), reps passes each, read
+ * as f32 or (`vec4`) as vec4<f32>; readsPerSecond counts the accesses (vec4 loads count once).
+ */
 export async function probeStorage(
   ctx: GpuContext,
   n: number,
   k: number,
   reps: number,
   runs = 3,
+  vec4 = false,
 ): Promise<ProbeRun & { expected: Float32Array; readsPerSecond: number }> {
   if (k % 8 !== 0) throw new RangeError(`probe k must be a multiple of 8: current value is ${k}`);
   const rng = new Rng(11, 0);
   const data = new Float32Array(n * k);
   for (let i = 0; i < data.length; i++) data[i] = rng.range(-1, 1);
-  const r = await runProbe(ctx, "probe_storage", n, k, reps, data, runs);
+  const r = await runProbe(ctx, vec4 ? "probe_storage4" : "probe_storage", n, k, reps, data, runs);
   return {
     ...r,
     expected: probeStorageCpu(data, n, k, reps),
-    readsPerSecond: n * k * reps / r.seconds,
+    readsPerSecond: n * (vec4 ? k / 4 : k) * reps / r.seconds,
   };
 }
 
@@ -214,7 +285,10 @@ export async function probeFma(
 
 /** The roofline of one workload layout on this adapter. */
 export interface Roofline {
+  /** Scalar storage accesses per second. */
   readsPerSecond: number;
+  /** vec4 storage accesses per second. */
+  vec4ReadsPerSecond: number;
   flopsPerSecond: number;
   accesses: StepAccesses;
   flopsPerStep: number;
@@ -230,8 +304,9 @@ export interface Roofline {
  */
 export async function measureRoofline(ctx: GpuContext, layout: MlpLayout): Promise<Roofline> {
   const st = await probeStorage(ctx, 1024, 2048, 16);
+  const st4 = await probeStorage(ctx, 1024, 2048, 16, 3, true);
   const fm = await probeFma(ctx, 8192, 4096);
-  for (const [name, p] of [["storage", st], ["fma", fm]] as const) {
+  for (const [name, p] of [["storage", st], ["storage vec4", st4], ["fma", fm]] as const) {
     const e = maxRelError(p.out, p.expected);
     if (!(e <= 1e-3)) {
       throw new Error(`roofline ${name} probe differs from its CPU twin (relative error ${e})`);
@@ -241,10 +316,12 @@ export async function measureRoofline(ctx: GpuContext, layout: MlpLayout): Promi
   const flopsPerStep = flopsPerModelStep(layout);
   return {
     readsPerSecond: st.readsPerSecond,
+    vec4ReadsPerSecond: st4.readsPerSecond,
     flopsPerSecond: fm.flopsPerSecond,
     accesses,
     flopsPerStep,
-    storageBound: st.readsPerSecond / accesses.total,
+    storageBound: 1 /
+      ((accesses.total - accesses.vec4) / st.readsPerSecond + accesses.vec4 / st4.readsPerSecond),
     computeBound: fm.flopsPerSecond / flopsPerStep,
   };
 }

@@ -13,6 +13,8 @@
 //   7 outputs  (P, evalCount, outputs) f32 rw last-layer outputs when u.mode == 1
 //   8 u        MlpParams read (parameters)
 // Dispatch: P / MPG workgroups of WG invocations.
+// params and scratch are arrays of F32V and x of InputV: scalars, or vec4 for vec4 tile plans
+// (learners/mlp_tiles_wgsl.ts); single floats go through ld_params and ld_scratch.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;

@@ -28,6 +28,9 @@
 //  12 params_out (P, stride) f32      rw       parameters after the step (mode 0), the gradients
 //                                              (mode 1)
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
+// params, scratch and params_out are declared as arrays of F32V and x as InputV: f32 and InputT, or
+// vec4<f32> and vec4<InputT> for vec4 tile plans (learners/mlp_tiles_wgsl.ts); code outside the
+// tiles reads and writes single floats through ld_params, ld_scratch, st_scratch, ld_out, st_out.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;

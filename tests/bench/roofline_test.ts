@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { probeFma, probeStorage } from "../../bench/roofline.ts";
+import { probeFma, probeStorage, trainStepAccesses } from "../../bench/roofline.ts";
+import { mlpLayout } from "../../learners/mlp_layout.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 
 // The roofline's probe kernels against their CPU twins, on invocation counts that are not
@@ -11,6 +12,15 @@ for (const n of [1, 37, 200]) {
     assertClose(r.out, r.expected, { rtol: 1e-5, atol: 1e-5 });
     assert.ok(r.readsPerSecond > 0 && Number.isFinite(r.readsPerSecond));
   });
+  gpuTest(
+    `probe_storage4 kernel (vec4 reads) matches probeStorageCpu() when n=${n}`,
+    async (ctx) => {
+      const r = await probeStorage(ctx, n, 24, 3, 1, true);
+      assert.equal(r.out.length, n);
+      assertClose(r.out, r.expected, { rtol: 1e-5, atol: 1e-5 });
+      assert.ok(r.readsPerSecond > 0 && Number.isFinite(r.readsPerSecond));
+    },
+  );
   gpuTest(`probe_fma kernel matches probeFmaCpu() when n=${n}`, async (ctx) => {
     const r = await probeFma(ctx, n, 50, 1);
     assert.equal(r.out.length, n);
@@ -18,3 +28,25 @@ for (const n of [1, 37, 200]) {
     assert.ok(r.flopsPerSecond > 0 && Number.isFinite(r.flopsPerSecond));
   });
 }
+
+Deno.test("trainStepAccesses() counts W's vec4 tiles as counted by hand", () => {
+  // W (32-64-5, batch 32) has vec4 tiles: forward 16x16 (8 tiles) and 5x32, gradient 16x16 (8) and
+  // 5x32 (2), delta 16x16 (8). Per tile: loop steps x (R + C) vec4 loads (the delta loop loads
+  // (R + C) / 4 per step) plus the stored groups of 4 (forward: R per group; gradient and delta:
+  // a read and a store).
+  const w = mlpLayout({ size: 1, widths: [32, 64, 5], batchSize: 32 });
+  const a = trainStepAccesses(w);
+  const forward4 = 8 * (8 * 32 + 16 * 4) + (16 * 37 + 5 * 8);
+  const backward4 = 8 * (8 * 32 + 2 * 16 * 4) + 2 * (8 * 37 + 2 * 5 * 8) + 8 * (5 * 8 + 2 * 16 * 4);
+  assert.equal(a.vec4, forward4 + backward4);
+  // Scalar: biases and batch indices (forward), batch indices and bias gradients (backward).
+  assert.equal(a.forward, forward4 + 8 * (16 + 16) + 5);
+  assert.equal(a.backward, backward4 + 8 * 4 * 8 + 4 * 2 * 16 + 2 * 5);
+  assert.equal(a.loss, 32 * (2 + 4 * 5));
+  assert.equal(a.total, a.forward + a.loss + a.backward + a.update);
+  // A layout with an odd width keeps scalar tiles.
+  assert.equal(
+    trainStepAccesses(mlpLayout({ size: 1, widths: [33, 64, 5], batchSize: 32 })).vec4,
+    0,
+  );
+});
