@@ -63,9 +63,11 @@ export function trainIterations(
   }
   it += Math.log2(R) + 1; // reductions
   // Update loops over the parameters: sgd (also copying diverged models), momentum, adam, learned
-  // (weight norm, then update) and learned per-parameter; a SIMD group whose models mix kinds runs
-  // all of them.
-  it += UPDATE_LOOPS * (ceilDiv(layout.paramCount, R) + 1);
+  // (weight norm, then update), 4 parameters per step with vec4 plans, and learned per-parameter,
+  // one per step; a SIMD group whose models mix kinds runs all of them.
+  const perStep = plan.vec4 ? 4 : 1;
+  it += (UPDATE_LOOPS - 1) * (ceilDiv(ceilDiv(layout.paramCount, perStep), R) + 1);
+  it += ceilDiv(layout.paramCount, R) + 1;
   return it;
 }
 

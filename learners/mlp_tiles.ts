@@ -5,7 +5,7 @@
  *
  * Each layer of the train step runs three small matrix products per model: forward (outputs x
  * samples over the inputs), weight gradient (outputs x (inputs + 1) over the samples, the extra
- * column being the bias) and delta (inputs x samples over the outputs, for every layer but the
+ * column being the bias; vec4 tiles sum the bias from the deltas they load instead) and delta (inputs x samples over the outputs, for every layer but the
  * first). A tile of R x C outputs per invocation loads R + C values per step of the shared
  * dimension and does R * C multiply-adds with them, the accumulators living in registers. On a
  * software adapter (lavapipe) every storage access is a scalar loop over the SIMD lanes, while
@@ -44,7 +44,7 @@ export interface TileShape {
 export interface LayerTiles {
   /** Rows: output units; columns: samples; shared: inputs. */
   forward: TileShape;
-  /** Rows: output units; columns: inputs and the bias; shared: samples. */
+  /** Rows: output units; columns: inputs (and the bias, in scalar tiles); shared: samples. */
   grad: TileShape;
   /** Rows: inputs (units of the layer below); columns: samples; shared: outputs. Null for layer 0. */
   delta: TileShape | null;
@@ -209,7 +209,7 @@ export function layerProducts(
   const { forward: f, grad: g, delta: d } = plan.layers[l]!;
   const v = plan.vec4;
   // vec4 tiles step the forward and gradient loops by 4 (their operands are contiguous along the
-  // shared dimension), store 4 columns per epilogue step, and the gradient tile's bias column
+  // shared dimension), store 4 columns per epilogue step, and the gradient tile's bias store
   // takes one more step.
   const product = (
     tile: TileShape,

@@ -1,12 +1,19 @@
 // Shared snippet: the Adam step of train_step.wgsl and the meta-update kernels
 // (meta_*_update.wgsl). Twins: trainStepCpu() and the Adam step in meta/few_shot/_meta_kernel.ts.
+// AdamT is f32, or vec4<f32> for train_step's vec4 update loops: the including code defines it.
 
-// Updated first and second moments (m, v) for gradient g.
-fn adam_moments(m: f32, v: f32, g: f32, beta1: f32, beta2: f32) -> vec2<f32> {
-  return vec2<f32>(beta1 * m + (1.0 - beta1) * g, beta2 * v + (1.0 - beta2) * g * g);
+// Updated first moment for gradient g.
+fn adam_m(m: AdamT, g: AdamT, beta1: f32) -> AdamT {
+  return beta1 * m + (1.0 - beta1) * g;
 }
 
-// The step to subtract (times the learning rate) for moments mv with bias corrections c1, c2.
-fn adam_step(mv: vec2<f32>, c1: f32, c2: f32, eps: f32) -> f32 {
-  return (mv.x / c1) / (sqrt(mv.y / c2) + eps);
+// Updated second moment for gradient g.
+fn adam_v(v: AdamT, g: AdamT, beta2: f32) -> AdamT {
+  return beta2 * v + (1.0 - beta2) * g * g;
+}
+
+// The step to subtract (times the learning rate) for updated moments m, v with bias corrections
+// c1, c2.
+fn adam_step(m: AdamT, v: AdamT, c1: f32, c2: f32, eps: f32) -> AdamT {
+  return (m / c1) / (sqrt(v / c2) + eps);
 }

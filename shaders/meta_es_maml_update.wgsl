@@ -61,9 +61,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (!finite(g)) { g = 0.0; }
   let mi = params.momentOffset + i;
   let vi = mi + params.vOffset;
-  let mv = adam_moments(moments[mi], moments[vi], g, params.beta1, params.beta2);
-  moments[mi] = mv.x;
-  moments[vi] = mv.y;
+  let m = adam_m(moments[mi], g, params.beta1);
+  let v = adam_v(moments[vi], g, params.beta2);
+  moments[mi] = m;
+  moments[vi] = v;
   let ti = params.thetaOffset + i;
-  theta[ti] = theta[ti] - params.lr * adam_step(mv, params.c1, params.c2, params.eps);
+  theta[ti] = theta[ti] - params.lr * adam_step(m, v, params.c1, params.c2, params.eps);
 }

@@ -60,13 +60,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (!finite(gT)) { gT = 0.0; }
   if (!finite(gA)) { gA = 0.0; }
   let n = params.n;
-  let mvT = adam_moments(moments[i], moments[n + i], gT, params.beta1, params.beta2);
-  let mvA = adam_moments(moments[2u * n + i], moments[3u * n + i], gA, params.beta1, params.beta2);
-  moments[i] = mvT.x;
-  moments[n + i] = mvT.y;
-  moments[2u * n + i] = mvA.x;
-  moments[3u * n + i] = mvA.y;
-  theta[i] = theta[i] - params.lr * adam_step(mvT, params.c1, params.c2, params.eps);
-  let a = alpha[i] - params.alphaLr * adam_step(mvA, params.c1, params.c2, params.eps);
+  let mT = adam_m(moments[i], gT, params.beta1);
+  let vT = adam_v(moments[n + i], gT, params.beta2);
+  let mA = adam_m(moments[2u * n + i], gA, params.beta1);
+  let vA = adam_v(moments[3u * n + i], gA, params.beta2);
+  moments[i] = mT;
+  moments[n + i] = vT;
+  moments[2u * n + i] = mA;
+  moments[3u * n + i] = vA;
+  theta[i] = theta[i] - params.lr * adam_step(mT, vT, params.c1, params.c2, params.eps);
+  let a = alpha[i] - params.alphaLr * adam_step(mA, vA, params.c1, params.c2, params.eps);
   alpha[i] = min(params.alphaMax, max(0.0, a));
 }

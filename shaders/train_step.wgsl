@@ -38,7 +38,7 @@
 @group(0) @binding(3) var<storage, read> labelMap: array<u32>;
 @group(0) @binding(4) var<storage, read> knobs: array<f32>;
 @group(0) @binding(5) var<storage, read> params: array<F32V>;
-@group(0) @binding(6) var<storage, read_write> opt: array<f32>;
+@group(0) @binding(6) var<storage, read_write> opt: array<F32V>;
 @group(0) @binding(7) var<storage, read_write> scratch: array<F32V>;
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
@@ -109,8 +109,13 @@ fn learned_lr_scale(p: u32, f: array<f32, 5>) -> f32 {
   return exp(clamp(out, -4.0, 4.0));
 }
 
-// Transformed gradient: g * mul (clip scale or 1 / norm), or sign(g) for transform 1.
-fn grad_t(g: f32, mul: f32, transform: u32) -> f32 {
+// Transformed gradients: g * mul (clip scale or 1 / norm), or sign(g) for transform 1.
+fn grad_t(g: F32V, mul: f32, transform: u32) -> F32V {
+  return select(g * mul, sign(g), transform == 1u);
+}
+
+// grad_t of one parameter.
+fn grad_t1(g: f32, mul: f32, transform: u32) -> f32 {
   return select(g * mul, sign(g), transform == 1u);
 }
 
@@ -212,31 +217,38 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc2 = 1.0 - pow(b2, t);
   let mb = p * 2u * u.stride;
   let vb = mb + u.stride;
+  // The loops below step over F32V elements: V = 1 parameter at a time, or 4 with vec4 tile plans
+  // (model strides are multiples of 4). real_only keeps the padding lanes after a model's last
+  // parameter as they were, and the weight norm leaves them out.
+  let pv = pb / V;
+  let mv = mb / V;
+  let vv = vb / V;
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
-  let n = select(u.paramCount, 0u, diverged);
+  let n = select((u.paramCount + V - 1u) / V, 0u, diverged);
   // The SGD loop also runs for every diverged model, which keeps its parameters (the fused tiles
   // may have written new ones already): one loop fewer within the loop budget.
-  let n_sgd = select(0u, u.paramCount, (kind == 0u && !fuse.on) || diverged);
+  let n_sgd = select(0u, (u.paramCount + V - 1u) / V, (kind == 0u && !fuse.on) || diverged);
   let n_momentum = select(0u, n, kind == 1u);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
-    let w = ld_params(pb + k);
-    st_out(pb + k, select(w - lr * (grad_t(ld_out(pb + k), gmul, transform) + wd * w), w, diverged));
+    let w = params[pv + k];
+    let w1 = select(w - lr * (grad_t(params_out[pv + k], gmul, transform) + wd * w), w, diverged);
+    params_out[pv + k] = real_only(w, w1, k);
   }
   for (var k = r; k < n_momentum; k += ROLES) {
-    let w = ld_params(pb + k);
-    let m1 = mu * opt[mb + k] + grad_t(ld_out(pb + k), gmul, transform) + wd * w;
-    opt[mb + k] = m1;
-    st_out(pb + k, w - lr * m1);
+    let w = params[pv + k];
+    let m0 = opt[mv + k];
+    let m1 = mu * m0 + grad_t(params_out[pv + k], gmul, transform) + wd * w;
+    opt[mv + k] = real_only(m0, m1, k);
+    params_out[pv + k] = real_only(w, w - lr * m1, k);
   }
   // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
   // training state. Its weight norm needs one more loop and reduction (zero trips for other kinds).
   let n_learned = select(0u, n, kind == 3u);
   var wsq = 0.0;
   for (var k = r; k < n_learned; k += ROLES) {
-    let w = ld_params(pb + k);
-    wsq += w * w;
+    wsq += sum_squares(real_only(F32V(0.0), params[pv + k], k));
   }
   sync_shared();
   red_a[tid] = wsq;
@@ -248,14 +260,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let feats = learned_features(loss, metrics[p * 4u + 3u], norm, sqrt(red_a[m]), f32(steps[p]), knobs[kb + 8u]);
   let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
   for (var k = r; k < n_learned; k += ROLES) {
-    let w = ld_params(pb + k);
-    let m1 = mu * opt[mb + k] + grad_t(ld_out(pb + k), gmul, transform) + wd * w;
-    opt[mb + k] = m1;
-    st_out(pb + k, w - lr_learned * m1);
+    let w = params[pv + k];
+    let m0 = opt[mv + k];
+    let m1 = mu * m0 + grad_t(params_out[pv + k], gmul, transform) + wd * w;
+    opt[mv + k] = real_only(m0, m1, k);
+    params_out[pv + k] = real_only(w, w - lr_learned * m1, k);
   }
   // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
   // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
-  let n_pp = select(0u, n, kind == 4u);
+  // One parameter per step (the network's padding output would not be 0).
+  let n_pp = select(0u, select(u.paramCount, 0u, diverged), kind == 4u);
   let qb = p * LEARNED_STRIDE;
   let q_g_lo = vec4<f32>(learned[qb + Q_W1], learned[qb + Q_W1 + 3u], learned[qb + Q_W1 + 6u], learned[qb + Q_W1 + 9u]);
   let q_g_hi = vec4<f32>(learned[qb + Q_W1 + 12u], learned[qb + Q_W1 + 15u], learned[qb + Q_W1 + 18u], learned[qb + Q_W1 + 21u]);
@@ -271,21 +285,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
   for (var k = r; k < n_pp; k += ROLES) {
     let w = ld_params(pb + k);
-    let g = grad_t(ld_out(pb + k), gmul, transform) + wd * w;
-    let m1 = mu * opt[mb + k] + g;
-    opt[mb + k] = m1;
+    let g = grad_t1(ld_out(pb + k), gmul, transform) + wd * w;
+    let m1 = mu * ld_opt(mb + k) + g;
+    st_opt(mb + k, m1);
     let xi = clamp(vec3<f32>(g, m1, w) * q_s, vec3<f32>(-8.0), vec3<f32>(8.0));
     let h_lo = tanh(clamp(q_g_lo * xi.x + q_m_lo * xi.y + q_w_lo * xi.z + q_b_lo, vec4<f32>(-15.0), vec4<f32>(15.0)));
     let h_hi = tanh(clamp(q_g_hi * xi.x + q_m_hi * xi.y + q_w_hi * xi.z + q_b_hi, vec4<f32>(-15.0), vec4<f32>(15.0)));
     st_out(pb + k, w - lr * (m1 + dot(q_o_lo, h_lo) + dot(q_o_hi, h_hi) + q_b2));
   }
   for (var k = r; k < n_adam; k += ROLES) {
-    let w = ld_params(pb + k);
-    let g = grad_t(ld_out(pb + k), gmul, transform) + wd * w;
-    let mv = adam_moments(opt[mb + k], opt[vb + k], g, b1, b2);
-    opt[mb + k] = mv.x;
-    opt[vb + k] = mv.y;
-    st_out(pb + k, w - lr * adam_step(mv, bc1, bc2, eps));
+    let w = params[pv + k];
+    let g = grad_t(params_out[pv + k], gmul, transform) + wd * w;
+    let m0 = opt[mv + k];
+    let v0 = opt[vv + k];
+    let m1 = adam_m(m0, g, b1);
+    let v1 = adam_v(v0, g, b2);
+    opt[mv + k] = real_only(m0, m1, k);
+    opt[vv + k] = real_only(v0, v1, k);
+    params_out[pv + k] = real_only(w, w - lr * adam_step(m1, v1, bc1, bc2, eps), k);
   }
   sync_shared();
   if (r == 0u && !diverged) {

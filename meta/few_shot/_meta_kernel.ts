@@ -60,7 +60,12 @@ export async function dispatchMetaKernel(
   const pipeline = await getPipeline(
     ctx,
     kernel.key,
-    composeWgsl([FINITE_WGSL, ADAM_WGSL, { file: kernel.file, code: kernel.code }]),
+    composeWgsl([
+      FINITE_WGSL,
+      { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
+      ADAM_WGSL,
+      { file: kernel.file, code: kernel.code },
+    ]),
   );
   const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
   new Uint32Array(run.uniform)[run.gridXWord] = gx;
