@@ -43,9 +43,7 @@ export interface StepAccesses {
  * happens in the weight-gradient tiles.
  */
 export function trainStepAccesses(layout: MlpLayout): StepAccesses {
-  const B = layout.batchSize;
   const L = layout.layers;
-  const k = layout.outputs;
   const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
   if (plan.vec4) return vec4StepAccesses(layout);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
@@ -65,21 +63,25 @@ export function trainStepAccesses(layout: MlpLayout): StepAccesses {
     // Delta: an activation read and a store per entry.
     if (d) backward += reads(d, 0, 2);
   }
-  const loss = lossAccesses(B, k);
-  return {
-    forward,
-    loss,
-    backward,
-    update: UPDATE_ACCESSES,
-    total: forward + loss + backward + UPDATE_ACCESSES,
-    vec4: 0,
-  };
+  return withLossAndUpdate(layout, forward, backward, 0);
 }
 
-/** Cross-entropy per sample: batch index, label, the outputs read three times, deltas written. */
-const lossAccesses = (B: number, k: number) => B * (2 + 4 * k);
-/** After the backward pass: knobs, metrics and steps (the parameters were updated in the tiles). */
-const UPDATE_ACCESSES = 24;
+/**
+ * The accesses of a step from its tiles' (forward, backward, of which vec4), plus the loss's
+ * (cross-entropy per sample: batch index, label, the outputs read three times, deltas written)
+ * and the update's after the backward pass (knobs, metrics and steps; the parameters were
+ * updated in the tiles).
+ */
+function withLossAndUpdate(
+  layout: MlpLayout,
+  forward: number,
+  backward: number,
+  vec4: number,
+): StepAccesses {
+  const loss = layout.batchSize * (2 + 4 * layout.outputs);
+  const update = 24;
+  return { forward, loss, backward, update, total: forward + loss + backward + update, vec4 };
+}
 
 /**
  * The accesses of the vec4 tiles (learners/mlp_tiles_vec4_wgsl.ts), counted tile by tile: vec4
@@ -125,15 +127,7 @@ function vec4StepAccesses(layout: MlpLayout): StepAccesses {
       }
     }
   }
-  const loss = lossAccesses(B, layout.outputs);
-  return {
-    forward,
-    loss,
-    backward,
-    update: UPDATE_ACCESSES,
-    total: forward + loss + backward + UPDATE_ACCESSES,
-    vec4: quads,
-  };
+  return withLossAndUpdate(layout, forward, backward, quads);
 }
 
 /**
