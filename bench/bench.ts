@@ -257,13 +257,13 @@ export async function benchMain(args: string[]): Promise<number> {
           (r.readsPerSecond / 1e9).toFixed(2)
         } G/s (vec4 ${(r.vec4ReadsPerSecond / 1e9).toFixed(2)} G/s), arithmetic ${
           (r.flopsPerSecond / 1e9).toFixed(1)
-        } GFLOP/s; ${w.name} per model-step: ${int(a.total)} storage accesses (forward ${
-          int(a.forward)
-        }, loss ${int(a.loss)}, backward ${int(a.backward)}, update ${int(a.update)}) and ${
-          int(r.flopsPerStep)
-        } FLOP; bounds: storage ${int(r.storageBound)} model-steps/s, arithmetic ${
-          int(r.computeBound)
-        }${
+        } GFLOP/s; ${w.name} per model-step: ${int(a.total)} storage accesses (${
+          int(a.vec4)
+        } of them vec4; forward ${int(a.forward)}, loss ${int(a.loss)}, backward ${
+          int(a.backward)
+        }, update ${int(a.update)}) and ${int(r.flopsPerStep)} FLOP; bounds: storage ${
+          int(r.storageBound)
+        } model-steps/s, arithmetic ${int(r.computeBound)}${
           best
             ? `; best gpu (P=${best.population}) ${int(best.model_steps_per_s)} = ${
               (100 * best.model_steps_per_s / Math.min(r.storageBound, r.computeBound)).toFixed(0)
