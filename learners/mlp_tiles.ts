@@ -100,7 +100,9 @@ function evenSides(n: number, quad = false): number[] {
 
 /** Which sides of a tile must be multiples of 4 (the sides it loads or stores as vec4). */
 export interface QuadSides {
+  /** Whether the rows are a multiple of 4. */
   rows: boolean;
+  /** Whether the columns are a multiple of 4. */
   cols: boolean;
 }
 
