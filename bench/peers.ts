@@ -5,7 +5,7 @@
  * @module
  */
 import { flopsPerModelStep, mlpLayout } from "../learners/mlp_layout.ts";
-import type { BenchRow, Workload } from "./workloads.ts";
+import { type BenchRow, warmUp, WARMUP_SECONDS, type Workload } from "./workloads.ts";
 
 /** Trains P MLPs of workload `w` with TensorFlow.js (wasm backend), one SGD step per model-step. */
 export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number): Promise<BenchRow> {
@@ -43,7 +43,7 @@ export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number):
       });
       for (const v of [...ws, ...bs]) v.assign(tf.sub(v, tf.mul(grads[v.name]!, lr)));
     });
-  step();
+  await warmUp(step);
   let steps = 0;
   const t0 = performance.now();
   let seconds = 0;
@@ -81,6 +81,7 @@ export async function benchTorchCpu(
         w.widths.join("-"),
         String(w.batchSize),
         String(minSeconds),
+        String(WARMUP_SECONDS),
         ...sizes.map(String),
       ],
       stdout: "piped",

@@ -1,7 +1,8 @@
 """PyTorch CPU peer for `deno task bench --peers`: trains P MLPs (widths given) with one SGD
 step per model-step, as batched matrix products, with manual gradients and with autograd.
 Prints one JSON line per measurement: {"mode", "population", "model_steps_per_s"}.
-Usage: python3 bench/peers_torch.py WIDTHS BATCH SECONDS P1 [P2 ...]   (WIDTHS like 32-64-5)"""
+Usage: python3 bench/peers_torch.py WIDTHS BATCH SECONDS WARMUP P1 [P2 ...]   (WIDTHS like 32-64-5;
+WARMUP: untimed seconds before each measurement)"""
 import json
 import sys
 import time
@@ -52,7 +53,7 @@ def step_autograd(ws, bs, x, y, lr):
             t -= lr * g
 
 
-def measure(widths, B, seconds, P, mode):
+def measure(widths, B, seconds, warmup, P, mode):
     ws, bs = make(widths, P)
     if mode == "autograd":
         ws = [w.requires_grad_() for w in ws]
@@ -62,7 +63,12 @@ def measure(widths, B, seconds, P, mode):
     fn = step_manual if mode == "manual" else step_autograd
     ctx = torch.no_grad() if mode == "manual" else torch.enable_grad()
     with ctx:
-        fn(ws, bs, x, y, 0.01)
+        # Untimed warm-up (WARMUP_SECONDS in bench/workloads.ts), at least one step.
+        t0 = time.perf_counter()
+        while True:
+            fn(ws, bs, x, y, 0.01)
+            if time.perf_counter() - t0 >= warmup:
+                break
         steps, t0 = 0, time.perf_counter()
         while True:
             fn(ws, bs, x, y, 0.01)
@@ -75,10 +81,10 @@ def measure(widths, B, seconds, P, mode):
 
 def main():
     widths = [int(v) for v in sys.argv[1].split("-")]
-    B, seconds = int(sys.argv[2]), float(sys.argv[3])
-    for P in [int(v) for v in sys.argv[4:]]:
+    B, seconds, warmup = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    for P in [int(v) for v in sys.argv[5:]]:
         for mode in ("manual", "autograd"):
-            print(json.dumps({"mode": mode, "population": P, "model_steps_per_s": measure(widths, B, seconds, P, mode)}), flush=True)
+            print(json.dumps({"mode": mode, "population": P, "model_steps_per_s": measure(widths, B, seconds, warmup, P, mode)}), flush=True)
 
 
 main()

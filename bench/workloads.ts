@@ -21,6 +21,20 @@ export const WORKLOAD_W: Workload = { name: "W", widths: [32, 64, 5], batchSize:
 /** Workload W2: two hidden layers of 128 (32-128-128-5), batch 32. */
 export const WORKLOAD_W2: Workload = { name: "W2", widths: [32, 128, 128, 5], batchSize: 32 };
 
+/**
+ * Seconds every backend runs its workload untimed before a measurement (the GPU path, the CPU twin,
+ * TensorFlow.js, and PyTorch in peers_torch.py). On this 2-core machine the GPU path's first
+ * measurement right after the TensorFlow.js peer ran measured 20-28k model-steps/s on W at P=1024,
+ * the next ones 35-37k, with the old one-step warm-up; with this one, 33-36k.
+ */
+export const WARMUP_SECONDS = 0.5;
+
+/** Runs `step` (at least once) until WARMUP_SECONDS have passed. */
+export async function warmUp(step: () => void | Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  do await step(); while (performance.now() - t0 < WARMUP_SECONDS * 1000);
+}
+
 /** One measurement. */
 export interface BenchRow {
   workload: string;
@@ -78,8 +92,10 @@ export async function benchTrain(
   const ranges = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) ranges[2 * p + 1] = rows;
   pop.sampleBatches({ seed: 7, round: 0, numBatches: 8, ranges });
-  pop.train(data, 1);
-  await pop.flush();
+  await warmUp(async () => {
+    pop.train(data, 1);
+    await pop.flush();
+  });
   let steps = 1;
   let seconds = 0;
   for (;;) {
