@@ -21,8 +21,12 @@ import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
-import { ceilDiv as cdiv } from "../core/buffers.ts";
-import { layerProducts, planTiles, type TiledProduct } from "../learners/mlp_tiles.ts";
+import {
+  layerProducts,
+  planTiles,
+  type TiledProduct,
+  type TilePlan,
+} from "../learners/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {
@@ -45,7 +49,7 @@ export interface StepAccesses {
 export function trainStepAccesses(layout: MlpLayout): StepAccesses {
   const L = layout.layers;
   const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
-  if (plan.vec4) return vec4StepAccesses(layout);
+  if (plan.vec4) return vec4StepAccesses(layout, plan);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
   // indices), and `perEntry` accesses per output entry after the loop.
   const reads = (p: TiledProduct, perStep: number, perEntry: number) =>
@@ -88,18 +92,16 @@ function withLossAndUpdate(
  * loads of operands per loop step, vec4 stores of 4 outputs (and parameter reads) per stored
  * group; scalar batch indices, biases and bias gradients.
  */
-function vec4StepAccesses(layout: MlpLayout): StepAccesses {
+function vec4StepAccesses(layout: MlpLayout, plan: TilePlan): StepAccesses {
   const B = layout.batchSize;
-  const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
   let forward = 0;
   let backward = 0;
   let quads = 0;
-  // Tiles of a rows x cols product, with each tile's first row and column.
   // First column of each tile of a product of `rows` rows (tile t: row block t % nr, column
   // block t / nr, as the drivers in learners/mlp_tiles_wgsl.ts number them).
   const tilesOf = (p: TiledProduct, rows: number) =>
     Array.from({ length: p.tiles }, (_, t) => ({
-      c0: Math.floor(t / cdiv(rows, p.tile.rows)) * p.tile.cols,
+      c0: Math.floor(t / ceilDiv(rows, p.tile.rows)) * p.tile.cols,
     }));
   for (let l = 0; l < layout.layers; l++) {
     const fin = layout.widths[l]!;
@@ -107,7 +109,7 @@ function vec4StepAccesses(layout: MlpLayout): StepAccesses {
     const { forward: f, grad: g, delta: d } = layerProducts(layout, plan, l);
     const { rows: R, cols: C } = f.tile;
     for (const t of tilesOf(f, fout)) {
-      const v = f.steps * (R + C) + R * Math.min(C / 4, cdiv(B - t.c0, 4));
+      const v = f.steps * (R + C) + R * Math.min(C / 4, ceilDiv(B - t.c0, 4));
       quads += v;
       forward += v + R + (l === 0 ? C : 0);
     }

@@ -155,8 +155,8 @@ export class PopulationChecks {
     }
   }
 
-  /** Validates eval indices; returns the per-model count and the largest row. */
-  evalCount(indices: Uint32Array): { count: number; maxRow: number } {
+  /** Validates eval indices and the data set they index; returns the per-model count. */
+  checkEval(d: BackendDataset, indices: Uint32Array): number {
     const P = this.layout.size;
     if (indices.length === 0 || indices.length % P !== 0) {
       throw new RangeError(
@@ -165,7 +165,8 @@ export class PopulationChecks {
     }
     let m = 0;
     for (let i = 0; i < indices.length; i++) m = Math.max(m, indices[i]!);
-    return { count: indices.length / P, maxRow: m };
+    this.checkData(d, m);
+    return indices.length / P;
   }
 
   /** Validates copyModels arguments: equal lengths, model numbers in range, distinct targets. */

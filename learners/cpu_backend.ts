@@ -137,8 +137,7 @@ export class CpuPopulation implements Population {
     indices: Uint32Array<ArrayBuffer>,
     options: { outputs?: boolean } = {},
   ): Promise<EvalResult> {
-    const { count, maxRow } = this.#checks.evalCount(indices);
-    this.#checks.checkData(data, maxRow);
+    const count = this.#checks.checkEval(data, indices);
     return Promise.resolve(
       evaluateCpu(this.layout, this.state, asCpu(data), indices, count, options.outputs),
     );

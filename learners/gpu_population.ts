@@ -302,8 +302,7 @@ export class GpuPopulation implements Population {
     indices: Uint32Array<ArrayBuffer>,
     options: { outputs?: boolean } = {},
   ): Promise<EvalResult> {
-    const { count, maxRow } = this.#checks.evalCount(indices);
-    this.#checks.checkData(data, maxRow);
+    const count = this.#checks.checkEval(data, indices);
     const d = this.#asGpu(data);
     const L = this.layout;
     const w = this.#checks.labelMapWidth;

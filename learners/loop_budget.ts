@@ -23,8 +23,13 @@ import {
 /** Iterations allowed per invocation (the driver's limit is 65,535; keep a margin). */
 export const LOOP_BUDGET = 50_000;
 
-/** Loops over the parameters in the train step's update (shaders/train_step.wgsl). */
-const UPDATE_LOOPS = 6;
+/**
+ * Loops of the train step's update over the parameters as F32V elements (shaders/train_step.wgsl,
+ * 4 parameters per step with vec4 plans): sgd (also copying diverged models), the learned
+ * optimizer's weight norm, momentum (kinds 1 and 3) and adam. The learned per-parameter update
+ * (kind 4) adds one loop over single parameters.
+ */
+const VECTOR_UPDATE_LOOPS = 4;
 
 /**
  * Loop iterations of one role's share of a product's tiles: the loop over the tiles, each tile's
@@ -62,11 +67,9 @@ export function trainIterations(
     if (delta) it += tileIterations(delta, R);
   }
   it += Math.log2(R) + 1; // reductions
-  // Update loops over the parameters: sgd (also copying diverged models), momentum, adam, learned
-  // (weight norm, then update), 4 parameters per step with vec4 plans, and learned per-parameter,
-  // one per step; a SIMD group whose models mix kinds runs all of them.
+  // The update loops (a SIMD group whose models mix kinds runs all of them).
   const perStep = plan.vec4 ? 4 : 1;
-  it += (UPDATE_LOOPS - 1) * (ceilDiv(ceilDiv(layout.paramCount, perStep), R) + 1);
+  it += VECTOR_UPDATE_LOOPS * (ceilDiv(ceilDiv(layout.paramCount, perStep), R) + 1);
   it += ceilDiv(layout.paramCount, R) + 1;
   return it;
 }

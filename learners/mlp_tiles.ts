@@ -5,8 +5,8 @@
  *
  * Each layer of the train step runs three small matrix products per model: forward (outputs x
  * samples over the inputs), weight gradient (outputs x (inputs + 1) over the samples, the extra
- * column being the bias; vec4 tiles sum the bias from the deltas they load instead) and delta (inputs x samples over the outputs, for every layer but the
- * first). A tile of R x C outputs per invocation loads R + C values per step of the shared
+ * column being the bias; vec4 tiles sum the bias from the deltas they load instead, see
+ * biasColumns) and delta (inputs x samples over the outputs, for every layer but the first). A tile of R x C outputs per invocation loads R + C values per step of the shared
  * dimension and does R * C multiply-adds with them, the accumulators living in registers. On a
  * software adapter (lavapipe) every storage access is a scalar loop over the SIMD lanes, while
  * arithmetic on registers is cheap, so bigger tiles make faster products (in a bare product loop a
@@ -73,6 +73,13 @@ export interface TilePlan {
 export function quadLayout(layout: MlpLayout): boolean {
   return layout.batchSize % 4 === 0 && layout.widths.slice(0, -1).every((w) => w % 4 === 0);
 }
+
+/**
+ * Columns of a weight-gradient product beyond the layer's inputs: the bias column (a constant
+ * input 1) of scalar tiles, none for vec4 tiles, which sum the bias gradient from the delta values
+ * they load.
+ */
+export const biasColumns = (plan: { vec4: boolean }): number => (plan.vec4 ? 0 : 1);
 
 /** Tile side when many invocations share a model. */
 export const SMALL_TILE = 8;
@@ -174,8 +181,7 @@ export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
     const budget = MAX_TILE_ACCUMULATORS;
     layers.push({
       forward: chooseTile(fout, B, fin, budget, cols),
-      // Scalar tiles take the bias as one more input column; vec4 ones sum it from their deltas.
-      grad: chooseTile(fout, vec4 ? fin : fin + 1, B, budget, cols),
+      grad: chooseTile(fout, fin + biasColumns({ vec4 }), B, budget, cols),
       delta: l > 0 ? chooseTile(fin, B, fout, budget, both) : null,
     });
   }
@@ -194,8 +200,6 @@ export interface TiledProduct {
   steps: number;
   /** Iterations of each tile's epilogue loop (0 when it is unrolled). */
   epilogueSteps: number;
-  /** Whether its operands and outputs move as vec4. */
-  vec4: boolean;
 }
 
 /** The products of layer l of a plan on `nb` samples: forward, weight gradient, delta (or null). */
@@ -226,12 +230,11 @@ export function layerProducts(
     shared,
     steps: v && by4 ? shared / 4 : shared,
     epilogueSteps: v ? tile.cols / 4 + extra : epilogueLoops(tile) ? tile.cols : 0,
-    vec4: v,
   });
   return {
     forward: product(f, fout, nb, fin, true),
-    // The bias is one more input column of scalar tiles (vec4 ones store it in one more step).
-    grad: product(g, fout, v ? fin : fin + 1, B, true, 1),
+    // vec4 tiles store the bias in one more epilogue step.
+    grad: product(g, fout, fin + biasColumns(plan), B, true, 1),
     delta: d ? product(d, fin, B, fout, false) : null,
   };
 }

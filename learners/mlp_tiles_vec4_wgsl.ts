@@ -13,13 +13,9 @@
  * @module
  */
 import { range, type TileShape } from "./mlp_tiles.ts";
+import { accumulators, activateAll, gradientStore, perEntry, shiftColumns } from "./tile_lines.ts";
 
 const LANE = ["x", "y", "z", "w"];
-
-/** One line per (m, n) of an R x C tile. */
-function perEntry(t: TileShape, line: (m: number, n: number) => string): string[] {
-  return range(t.rows).flatMap((m) => range(t.cols).map((n) => line(m, n)));
-}
 
 /** vec4<f32>(a_m_0, a_m_1, a_m_2, a_m_3): the first 4 accumulators of row m. */
 const head4 = (m: number) => `vec4<f32>(a_${m}_0, a_${m}_1, a_${m}_2, a_${m}_3)`;
@@ -33,14 +29,10 @@ function quadEpilogue(t: TileShape, count: string, body: string[]): string[] {
   return [
     `  for (var s = 0u; s < ${count}; s++) {`,
     ...body.map((line) => `    ${line}`),
-    ...perEntry({ rows: t.rows, cols: t.cols - 4 }, (m, n) => `    a_${m}_${n} = a_${m}_${n + 4};`),
+    ...shiftColumns(t, 4),
     `  }`,
   ];
 }
-
-/** Accumulator declarations of a tile, each starting at `init(m, n)`. */
-const accumulators = (t: TileShape, init: (m: number, n: number) => string) =>
-  perEntry(t, (m, n) => `  var a_${m}_${n} = ${init(m, n)};`);
 
 /**
  * Forward tile (vec4): z[j][b] = bias[j] + sum_k W[j][k] in[k][b] for units j0.. and samples b0..
@@ -88,9 +80,7 @@ export function forwardTileVec4Wgsl(t: TileShape, first: boolean, name: string):
     ...range(t.rows).map((m) => `  let bias_${m} = ld_params(pbias + j_${m});`),
     ...accumulators(t, (m) => `bias_${m}`),
     ...loop,
-    `  if (l + 1u < u.L) {`,
-    ...perEntry(t, (m, n) => `    a_${m}_${n} = activate(a_${m}_${n});`),
-    `  }`,
+    ...activateAll(t),
     `  let o = unit_row(p, l, 0u);`,
     ...range(t.rows).map((m) => `  let o_${m} = (o + j_${m} * B + b0) / 4u;`),
     // Groups of samples past nb are not stored (their rows' slots stay unused).
@@ -173,7 +163,7 @@ export function gradTileVec4Wgsl(t: TileShape, first: boolean, name: string): st
       ...range(t.rows).map((m) => `let g_${m} = ${head4(m)};`),
       ...range(t.rows).map((m) => `let w_${m} = params[ew_${m} + s];`),
       ...range(t.rows).map((m) =>
-        `params_out[ew_${m} + s] = select(g_${m}, w_${m} - fuse.lr * (g_${m} + fuse.wd * w_${m}), fuse.on);`
+        `params_out[ew_${m} + s] = ${gradientStore(`g_${m}`, `w_${m}`)};`
       ),
       norm((m) => `dot(g_${m}, g_${m})`),
     ]),
@@ -181,9 +171,7 @@ export function gradTileVec4Wgsl(t: TileShape, first: boolean, name: string): st
     `  for (var s = 0u; s < select(0u, 1u, i0 == 0u); s++) {`,
     ...range(t.rows).map((m) => `    let eb_${m} = pp + b_off(l) + j_${m};`),
     ...range(t.rows).map((m) => `    let w_${m} = ld_params(eb_${m});`),
-    ...range(t.rows).map((m) =>
-      `    st_out(eb_${m}, select(d_${m}, w_${m} - fuse.lr * (d_${m} + fuse.wd * w_${m}), fuse.on));`
-    ),
+    ...range(t.rows).map((m) => `    st_out(eb_${m}, ${gradientStore(`d_${m}`, `w_${m}`)});`),
     `    ${norm((m) => `d_${m} * d_${m}`)}`,
     `  }`,
     `  return sq;`,

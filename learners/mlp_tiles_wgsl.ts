@@ -7,6 +7,7 @@
 import type { WgslPart } from "../core/pipelines.ts";
 import { deltaTileVec4Wgsl, forwardTileVec4Wgsl, gradTileVec4Wgsl } from "./mlp_tiles_vec4_wgsl.ts";
 import {
+  biasColumns,
   epilogueLoops,
   type LayerTiles,
   range,
@@ -14,11 +15,7 @@ import {
   tilePlanKey,
   type TileShape,
 } from "./mlp_tiles.ts";
-
-/** One line per (m, n) of an R x C tile. */
-function perEntry(t: TileShape, line: (m: number, n: number) => string): string[] {
-  return range(t.rows).flatMap((m) => range(t.cols).map((n) => line(m, n)));
-}
+import { accumulators, activateAll, gradientStore, perEntry, shiftColumns } from "./tile_lines.ts";
 
 /**
  * The shared loop of a tile over k below `shared`: `pre` opens each step, row operand m is
@@ -72,10 +69,7 @@ function epilogue(
   return [
     `  for (var s = 0u; s < ${cols.count}; s++) {`,
     ...body(`(${cols.first} + s)`, 0, "").map((line) => `    ${line}`),
-    ...perEntry(
-      { rows: t.rows, cols: t.cols - 1 },
-      (m, n) => `    a_${m}_${n} = a_${m}_${n + 1};`,
-    ),
+    ...shiftColumns(t, 1),
     `  }`,
   ];
 }
@@ -120,7 +114,7 @@ function forwardTileWgsl(kind: TileKind, vec4: boolean): string {
     ...range(t.rows).map((m) => `  let ra_${m} = pw + j_${m} * fin;`),
     ...range(t.cols).map((n) => `  let ca_${n} = ${col.at(n)};`),
     ...range(t.rows).map((m) => `  let bias_${m} = params[pbias + j_${m}];`),
-    ...perEntry(t, (m, n) => `  var a_${m}_${n} = bias_${m};`),
+    ...accumulators(t, (m) => `bias_${m}`),
     ...tileLoop(
       t,
       "fin",
@@ -128,9 +122,7 @@ function forwardTileWgsl(kind: TileKind, vec4: boolean): string {
       (m) => `params[ra_${m} + k]`,
       col.load,
     ),
-    `  if (l + 1u < u.L) {`,
-    ...perEntry(t, (m, n) => `    a_${m}_${n} = activate(a_${m}_${n});`),
-    `  }`,
+    ...activateAll(t),
     `  let o = unit_row(p, l, 0u);`,
     ...epilogue(
       t,
@@ -176,7 +168,7 @@ function gradTileWgsl(kind: TileKind, vec4: boolean): string {
     ...range(t.cols).map((n) => `  let one_${n} = i_${n} == fin;`),
     ...range(t.rows).map((m) => `  let ra_${m} = drow + j_${m} * B;`),
     ...range(t.cols).map((n) => `  let ca_${n} = ${col.at(n)};`),
-    ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
+    ...accumulators(t, () => "0.0"),
     ...tileLoop(t, "B", col.pre, (m) => `scratch[ra_${m} + k]`, col.load),
     `  let pp = p * u.stride;`,
     `  // Offsets within the model of row m's weights and bias (gradients and parameters alike).`,
@@ -196,10 +188,9 @@ function gradTileWgsl(kind: TileKind, vec4: boolean): string {
       },
       (i, n, valid) => [
         ...range(t.rows).map((m) => `let e_${m} = select(ew_${m} + ${i}, eb_${m}, ${i} == fin);`),
-        // One store per entry whatever the model's optimizer: a branch would run both sides.
         ...range(t.rows).map((m) => `let w_${m} = params[pp + e_${m}];`),
         ...range(t.rows).map((m) =>
-          `st_out(pp + e_${m}, select(a_${m}_${n}, w_${m} - fuse.lr * (a_${m}_${n} + fuse.wd * w_${m}), fuse.on));`
+          `st_out(pp + e_${m}, ${gradientStore(`a_${m}_${n}`, `w_${m}`)});`
         ),
         `sq += ${valid ? `select(0.0, 1.0, ${valid}) * ` : ""}(${
           range(t.rows).map((m) => `rv_${m} * a_${m}_${n} * a_${m}_${n}`).join(" + ")
@@ -228,7 +219,7 @@ function deltaTileWgsl(kind: TileKind, vec4: boolean): string {
     ...clampedIndices("b", t.cols, "b0", "B - 1u"),
     ...range(t.rows).map((m) => `  let ra_${m} = pw + i_${m};`),
     ...range(t.cols).map((n) => `  let ca_${n} = dl + b_${n};`),
-    ...perEntry(t, (m, n) => `  var a_${m}_${n} = 0.0;`),
+    ...accumulators(t, () => "0.0"),
     ...tileLoop(
       t,
       "width(l + 1u)",
@@ -333,6 +324,25 @@ function kindSwitch(
 }
 
 /**
+ * Role r's share of the tiles of a `rows` x `cols` product (WGSL extents) of tile kind k: tile t
+ * covers row block t % nr and column block t / nr (bench/roofline.ts counts them so); `call`
+ * gets the first row and column of the tile.
+ */
+function tileDriver(
+  k: TileKind,
+  rows: string,
+  cols: string,
+  call: (r0: string, c0: string) => string,
+): string[] {
+  const { rows: R, cols: C } = k.shape;
+  return [
+    `let nr = (${rows} + ${R - 1}u) / ${R}u;`,
+    `let tiles = nr * ((${cols} + ${C - 1}u) / ${C}u);`,
+    `for (var t = r; t < tiles; t += ROLES) { ${call(`(t % nr) * ${R}u`, `(t / nr) * ${C}u`)} }`,
+  ];
+}
+
+/**
  * The forward tiles of a plan and `forward_layer(p, slot, nb, l, r)`: role r's share of layer l's
  * forward tiles on samples 0..nb-1 (rows sample_index(p, slot, b) of the data set), used by
  * shaders/_mlp.wgsl's mlp_forward.
@@ -344,13 +354,16 @@ export function forwardTilesWgsl(plan: TilePlan): WgslPart {
     storageViews(plan.vec4, ["params", "scratch"]),
     ...groups.map((g) => forwardTileWgsl(g.kind, plan.vec4)),
     `fn forward_layer(p: u32, slot: u32, nb: u32, l: u32, r: u32) {`,
-    ...kindSwitch(groups, (k) => [
-      `let nj = (width(l + 1u) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
-      `let tiles = nj * ((nb + ${k.shape.cols - 1}u) / ${k.shape.cols}u);`,
-      `for (var t = r; t < tiles; t += ROLES) { ${
-        fwdName(k)
-      }(p, slot, nb, l, (t % nj) * ${k.shape.rows}u, (t / nj) * ${k.shape.cols}u); }`,
-    ]),
+    ...kindSwitch(
+      groups,
+      (k) =>
+        tileDriver(
+          k,
+          "width(l + 1u)",
+          "nb",
+          (j0, b0) => `${fwdName(k)}(p, slot, nb, l, ${j0}, ${b0});`,
+        ),
+    ),
     `}`,
   ].join("\n");
   return { file: "<generated: forward tiles>", code };
@@ -371,26 +384,20 @@ export function backwardTilesWgsl(plan: TilePlan): WgslPart {
     ...deltas.map((g) => deltaTileWgsl(g.kind, plan.vec4)),
     `fn grad_layer(p: u32, slot: u32, l: u32, r: u32) -> f32 {`,
     `  var sq = 0.0;`,
-    ...kindSwitch(grads, (k) => [
-      `let nj = (width(l + 1u) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
-      // Columns: the inputs, and for scalar tiles the bias after them.
-      `let tiles = nj * ((width(l) + ${
-        plan.vec4 ? k.shape.cols - 1 : k.shape.cols
-      }u) / ${k.shape.cols}u);`,
-      `for (var t = r; t < tiles; t += ROLES) { sq += ${
-        gradName(k)
-      }(p, slot, l, (t % nj) * ${k.shape.rows}u, (t / nj) * ${k.shape.cols}u); }`,
-    ]),
+    ...kindSwitch(grads, (k) =>
+      tileDriver(
+        k,
+        "width(l + 1u)",
+        `(width(l) + ${biasColumns(plan)}u)`,
+        (j0, i0) => `sq += ${gradName(k)}(p, slot, l, ${j0}, ${i0});`,
+      )),
     `  return sq;`,
     `}`,
     `fn delta_layer(p: u32, l: u32, r: u32) {`,
-    ...kindSwitch(deltas, (k) => [
-      `let ni = (width(l) + ${k.shape.rows - 1}u) / ${k.shape.rows}u;`,
-      `let tiles = ni * ((u.B + ${k.shape.cols - 1}u) / ${k.shape.cols}u);`,
-      `for (var t = r; t < tiles; t += ROLES) { ${
-        deltaName(k)
-      }(p, l, (t % ni) * ${k.shape.rows}u, (t / ni) * ${k.shape.cols}u); }`,
-    ]),
+    ...kindSwitch(
+      deltas,
+      (k) => tileDriver(k, "width(l)", "u.B", (i0, b0) => `${deltaName(k)}(p, l, ${i0}, ${b0});`),
+    ),
     `}`,
   ].join("\n");
   return { file: "<generated: backward tiles>", code };

@@ -225,29 +225,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let vv = vb / V;
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
-  let n = select((u.paramCount + V - 1u) / V, 0u, diverged);
+  let nv = (u.paramCount + V - 1u) / V;
+  let n = select(nv, 0u, diverged);
   // The SGD loop also runs for every diverged model, which keeps its parameters (the fused tiles
   // may have written new ones already): one loop fewer within the loop budget.
-  let n_sgd = select(0u, (u.paramCount + V - 1u) / V, (kind == 0u && !fuse.on) || diverged);
-  let n_momentum = select(0u, n, kind == 1u);
+  let n_sgd = select(0u, nv, (kind == 0u && !fuse.on) || diverged);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
     let w = params[pv + k];
     let w1 = select(w - lr * (grad_t(params_out[pv + k], gmul, transform) + wd * w), w, diverged);
     params_out[pv + k] = real_only(w, w1, k);
   }
-  for (var k = r; k < n_momentum; k += ROLES) {
-    let w = params[pv + k];
-    let m0 = opt[mv + k];
-    let m1 = mu * m0 + grad_t(params_out[pv + k], gmul, transform) + wd * w;
-    opt[mv + k] = real_only(m0, m1, k);
-    params_out[pv + k] = real_only(w, w - lr * m1, k);
-  }
   // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
   // training state. Its weight norm needs one more loop and reduction (zero trips for other kinds).
-  let n_learned = select(0u, n, kind == 3u);
   var wsq = 0.0;
-  for (var k = r; k < n_learned; k += ROLES) {
+  for (var k = r; k < select(0u, n, kind == 3u); k += ROLES) {
     wsq += sum_squares(real_only(F32V(0.0), params[pv + k], k));
   }
   sync_shared();
@@ -258,13 +250,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     sync_shared();
   }
   let feats = learned_features(loss, metrics[p * 4u + 3u], norm, sqrt(red_a[m]), f32(steps[p]), knobs[kb + 8u]);
-  let lr_learned = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
-  for (var k = r; k < n_learned; k += ROLES) {
+  // Momentum SGD for kinds 1 (momentum) and 3 (learned, lr scaled; lr * 1.0 = lr for kind 1).
+  let lr_momentum = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
+  let n_momentum = select(0u, n, kind == 1u || kind == 3u);
+  for (var k = r; k < n_momentum; k += ROLES) {
     let w = params[pv + k];
     let m0 = opt[mv + k];
     let m1 = mu * m0 + grad_t(params_out[pv + k], gmul, transform) + wd * w;
     opt[mv + k] = real_only(m0, m1, k);
-    params_out[pv + k] = real_only(w, w - lr_learned * m1, k);
+    params_out[pv + k] = real_only(w, w - lr_momentum * m1, k);
   }
   // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
   // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
