@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { ConfigError, type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
 import { resolveConfig, type Scale } from "./experiment_registry.ts";
+import { readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
@@ -32,6 +33,7 @@ import {
 } from "./render_run.ts";
 
 export { type RenderedRun, renderRun, RESULT_FILE, type ResultFile, type RunSummaryFile };
+export { RUN_INFO_FILE };
 export {
   getExperiment,
   listExperiments,
@@ -134,38 +136,6 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
-}
-
-/** File name of run.json (experiment, seed, scale), written when a run starts. */
-export const RUN_INFO_FILE = "run.json";
-
-/** Reads run.json of a run folder to resume, checking it belongs to `name`. */
-async function readResumeInfo(path: string, name: string): Promise<RunInfoFile> {
-  let info: RunInfoFile;
-  try {
-    info = JSON.parse(await Deno.readTextFile(join(path, RUN_INFO_FILE)));
-  } catch (error) {
-    throw new ConfigError(
-      `Cannot resume ${path} as it must be a run folder with ${RUN_INFO_FILE}: ${
-        (error as Error).message.split("\n")[0]
-      }`,
-      { field: "resume", source: path },
-    );
-  }
-  if (info.experiment !== name) {
-    throw new ConfigError(
-      `Cannot resume ${path} with experiment "${name}" as the folder belongs to "${info.experiment}"`,
-      { field: "resume", source: path },
-    );
-  }
-  return info;
-}
-
-/** run.json: what a run folder needs to be resumed. */
-interface RunInfoFile {
-  experiment: string;
-  seed: number;
-  scale: Scale;
 }
 
 /** The state saved by `RunContext.saveCheckpoint`, with the number of metric rows so far. */

@@ -12,28 +12,11 @@ import type { Experiment, ExperimentResult, RunContext } from "../../core/experi
 import { registerExperiment } from "../../core/experiment.ts";
 import type { CurveSeries, PlotSpec, XySeries } from "../../core/plots.ts";
 import { curveSeries } from "../../core/plots.ts";
-import { deriveSeed, Rng } from "../../core/rng.ts";
+import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { aggregateCurves, mean, summarize } from "../../core/stats.ts";
-import type { Backend } from "../../learners/backend.ts";
 import { createBackend } from "../../learners/create_backend.ts";
-import { splitClasses } from "../../learners/data/class_split.ts";
-import { fashionMnistAvailable, loadFashionMnist } from "../../learners/data/fashion_mnist.ts";
-import { downsample, standardize } from "../../learners/data/preprocess.ts";
-import type { Dataset } from "../../learners/dataset.ts";
-import { RealEpisodes } from "../../learners/tasks/real_episodes.ts";
-import { Sinusoid } from "../../learners/tasks/sinusoid.ts";
-import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
-import type { TaskFamily } from "../../learners/tasks/task_family.ts";
-import { evaluateBaseline, tuneBaseline } from "./baseline.ts";
-import { EpisodePool } from "./episode_pool.ts";
-import { EsMaml } from "./es_maml.ts";
-import { Fomaml } from "./fomaml.ts";
-import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import { initialTheta, type MetaKnobs, type MetaLearner } from "./meta_learner.ts";
-import { MetaSgd } from "./meta_sgd.ts";
-import { Reptile } from "./reptile.ts";
-import { SelfImprovingSystem } from "./self_improving.ts";
+import type { AdaptCurve } from "./inner_loop.ts";
 
 export {
   META_METHODS,
@@ -43,71 +26,8 @@ export {
   SEED_CLAIMS,
 } from "./config.ts";
 import { META_SCHEMA, type MetaConfig, SEED_CLAIMS } from "./config.ts";
-
-interface Setting {
-  name: string;
-  train: TaskFamily;
-  test: TaskFamily;
-  widths: number[];
-  batchSize: number;
-  regression: boolean;
-  /** Multiplies the inner lr and the baseline grid (sinusoid: 0.1, as MAML's 0.01). */
-  lrScale: number;
-}
-
-let fmnistCache: Dataset | null = null;
-
-async function fashionMnist(): Promise<Dataset> {
-  if (!fmnistCache) {
-    const raw = await loadFashionMnist("test");
-    fmnistCache = standardize(downsample(raw, 2)).dataset;
-  }
-  return fmnistCache;
-}
-
-async function buildSetting(
-  name: MetaConfig["settings"][number],
-  c: MetaConfig,
-  seed: number,
-): Promise<Setting | null> {
-  if (name === "sinusoid") {
-    const f = new Sinusoid({ shots: 10, querySize: 10 });
-    return {
-      name,
-      train: f,
-      test: f,
-      widths: [1, 40, 40, 1],
-      batchSize: 10,
-      regression: true,
-      lrScale: 0.1,
-    };
-  }
-  const shots = name.endsWith("1shot") ? 1 : 5;
-  if (name.startsWith("synthetic")) {
-    const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
-    return {
-      name,
-      train: new SyntheticClassification({ ...opts, queryPerClass: 5 }),
-      test: new SyntheticClassification({ ...opts, queryPerClass: 15 }),
-      widths: [16, ...c.hidden, 5],
-      batchSize: 25,
-      regression: false,
-      lrScale: 1,
-    };
-  }
-  if (!fashionMnistAvailable("test")) return null;
-  const data = await fashionMnist();
-  const split = splitClasses(10, { train: 5, test: 5, seed });
-  return {
-    name,
-    train: new RealEpisodes(data, split.train, { ways: 5, shots, queryPerClass: 5 }),
-    test: new RealEpisodes(data, split.test, { ways: 5, shots, queryPerClass: 15 }),
-    widths: [data.inputs, ...c.hidden, 5],
-    batchSize: 25,
-    regression: false,
-    lrScale: 1,
-  };
-}
+import { buildSetting, type Setting } from "./settings.ts";
+import { type MethodOutcome, runSeedSetting } from "./run_setting.ts";
 
 /** Per-episode inner step at which query accuracy first reaches 0.8 (-1 if never). */
 export function stepsTo80(curve: AdaptCurve, episode: number): number {
@@ -128,148 +48,6 @@ export function failureMode(curve: AdaptCurve, episode: number): "oscillating" |
   const half = acc.slice(Math.floor(K / 2));
   if (acc[K]! < 0.8 && Math.max(...half) - Math.min(...half) < 0.02) return "plateau";
   return "ok";
-}
-
-interface MethodOutcome {
-  curve: AdaptCurve;
-  valCurve: { x: number[]; y: number[] };
-  stepsUsed: number;
-  itersPerSecond: number;
-}
-
-async function* runSeedSetting(
-  ctx: RunContext<MetaConfig>,
-  backend: Backend,
-  s: Setting,
-  seed: number,
-  out: Map<string, MethodOutcome>,
-  changes: Record<string, unknown>[],
-): AsyncGenerator<MetricRow> {
-  const c = ctx.config;
-  const loop = new InnerLoop(backend, {
-    widths: s.widths,
-    batchSize: s.batchSize,
-    loss: s.regression ? "mse" : "cross_entropy",
-  });
-  const trainPool = new EpisodePool(backend, s.train, deriveSeed(seed, "train"), c.trainPool);
-  const testPool = new EpisodePool(backend, s.test, deriveSeed(seed, "test"), c.testEpisodes);
-  const valPool = new EpisodePool(backend, s.test, deriveSeed(seed, "val"), c.valEpisodes);
-  const testIds = Uint32Array.from({ length: c.testEpisodes }, (_, i) => i);
-  const valIds = Uint32Array.from({ length: c.valEpisodes }, (_, i) => i);
-  const tuneIds = Uint32Array.from({ length: Math.min(c.tuneEpisodes, c.trainPool) }, (_, i) => i);
-  const metric = (cv: AdaptCurve, k: number): number =>
-    s.regression ? mean(Array.from(cv.loss[k]!)) : mean(Array.from(cv.accuracy[k]!));
-  const theta0 = await initialTheta(loop, seed);
-  const knobs: MetaKnobs = {
-    innerLr: c.innerLr * s.lrScale,
-    innerSteps: c.innerSteps,
-    metaLr: c.metaLr.adam,
-  };
-  const key = (m: string): string => `${s.name}|${m}|${seed}`;
-  try {
-    for (const method of c.methods) {
-      const t0 = performance.now();
-      if (method === "baseline") {
-        const tuned = await tuneBaseline(loop, trainPool, tuneIds, {
-          lrs: c.baselineLrs.map((l) => l * s.lrScale),
-          maxSteps: c.evalSteps,
-          seed: deriveSeed(seed, "tune"),
-          metric: s.regression ? "loss" : "accuracy",
-        });
-        const curve = await evaluateBaseline(loop, testPool, testIds, {
-          lr: tuned.lr,
-          steps: c.evalSteps,
-          seed: deriveSeed(seed, "baseline"),
-        });
-        out.set(key(method), {
-          curve,
-          valCurve: { x: [], y: [] },
-          stepsUsed: tuned.steps,
-          itersPerSecond: NaN,
-        });
-        yield {
-          kind: "tuned",
-          setting: s.name,
-          seed,
-          method,
-          lr: tuned.lr,
-          steps: tuned.steps,
-          score: tuned.accuracy,
-        };
-        continue;
-      }
-      const rng = new Rng(deriveSeed(seed, `tasks-${method}`));
-      let learner: MetaLearner | SelfImprovingSystem;
-      if (method === "reptile") {
-        learner = new Reptile(loop, theta0, { ...knobs, metaLr: c.metaLr.reptile });
-      } else if (method === "fomaml") learner = new Fomaml(loop, theta0, knobs);
-      else if (method === "es-maml") {
-        learner = new EsMaml(loop, theta0, knobs, { sigma: c.esSigma, seed });
-      } else if (method === "meta-sgd") learner = new MetaSgd(loop, theta0, knobs);
-      else {
-        learner = new SelfImprovingSystem(loop, theta0, {
-          members: c.members,
-          groups: c.groups,
-          knobs,
-          maxInnerSteps: c.evalSteps,
-          selectorTasks: c.trainPool,
-          fitness: s.regression ? "negLoss" : "accuracy",
-          level2Interval: Math.max(5, Math.floor(c.metaIterations / 6)),
-          seed,
-        });
-      }
-      const valCurve = { x: [] as number[], y: [] as number[] };
-      let trainTime = 0;
-      for (let it = 0; it < c.metaIterations; it++) {
-        const ids = learner instanceof SelfImprovingSystem
-          ? Uint32Array.from(learner.pickTasks(c.metaBatch, c.trainPool))
-          : Uint32Array.from({ length: c.metaBatch }, () => rng.int(c.trainPool));
-        const ts = performance.now();
-        const row = await learner.step(trainPool, ids);
-        trainTime += performance.now() - ts;
-        if ((it + 1) % c.evalEvery === 0 || it === c.metaIterations - 1) {
-          const v = await learner.evaluate(valPool, valIds, learner.knobs.innerSteps);
-          const y = metric(v, learner.knobs.innerSteps);
-          valCurve.x.push(it + 1);
-          valCurve.y.push(y);
-          yield {
-            kind: "meta",
-            setting: s.name,
-            seed,
-            method,
-            iteration: it + 1,
-            val_query: y,
-            ...row,
-          };
-        }
-      }
-      const curve = await learner.evaluate(testPool, testIds, c.evalSteps);
-      out.set(key(method), {
-        curve,
-        valCurve,
-        stepsUsed: learner.knobs.innerSteps,
-        itersPerSecond: c.metaIterations / (trainTime / 1000),
-      });
-      if (learner instanceof SelfImprovingSystem) {
-        for (const ch of learner.changes) {
-          const r = { kind: "change", setting: s.name, seed, ...ch };
-          changes.push(r);
-          yield r;
-        }
-      }
-      ctx.log(
-        `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
-          `test ${s.regression ? "MSE" : "accuracy"} ${
-            metric(curve, learner.knobs.innerSteps).toFixed(3)
-          }`,
-      );
-    }
-  } finally {
-    trainPool.destroy();
-    testPool.destroy();
-    valPool.destroy();
-    loop.destroy();
-  }
 }
 
 const fmt = (v: number, d = 1): string => (Number.isFinite(v) ? v.toFixed(d) : "n/a");

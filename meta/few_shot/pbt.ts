@@ -64,3 +64,92 @@ export function perturbInt(
   const d = direction !== 0 ? direction : Math.round(scale * 2 * rng.normal());
   return Math.min(hi, Math.max(lo, v + d));
 }
+
+/** The modifier's own knobs for one group. */
+export interface ModifierGroup {
+  /** Explore scale. */
+  sigma: number;
+  /** Exploit interval (iterations). */
+  interval: number;
+  /** Mean member fitness at the last level-2 step. */
+  lastFitness: number;
+}
+
+/**
+ * Level 2 of the strategy modifier (the modifier adapting itself): the group whose mean member
+ * fitness rose least since the last level-2 step copies `sigma` and `interval` from the group that
+ * rose most, then perturbs them (sigma log-normally in [0.02, 1.5], interval in [1, 20]). Updates
+ * `groups` in place and returns the changes made, in order (none when all groups rose alike).
+ */
+export function level2Step(
+  groups: ModifierGroup[],
+  fitness: readonly number[],
+  groupOf: readonly number[],
+  rng: Rng,
+): Omit<StrategyChange, "iteration">[] {
+  const gain = groups.map((grp, g) => {
+    const f = fitness.filter((_, i) => groupOf[i] === g);
+    const now = f.reduce((a, b) => a + b, 0) / f.length;
+    const d = Number.isFinite(grp.lastFitness) ? now - grp.lastFitness : 0;
+    grp.lastFitness = now;
+    return d;
+  });
+  const order = gain.map((_, g) => g).sort((a, b) => gain[a]! - gain[b]!);
+  const worst = order[0]!;
+  const best = order.at(-1)!;
+  if (worst === best || gain[worst] === gain[best]) return [];
+  const w = groups[worst]!;
+  const b = groups[best]!;
+  const next = {
+    sigma: perturbLog(b.sigma, 0.3, rng, 0.02, 1.5),
+    interval: perturbInt(b.interval, 0.5, rng, 1, 20),
+  };
+  const changes: Omit<StrategyChange, "iteration">[] = [
+    { level: 2, target: worst, action: "exploit", field: "sigma+interval", from: best, to: worst },
+  ];
+  for (const f of ["sigma", "interval"] as const) {
+    if (next[f] !== w[f]) {
+      changes.push({
+        level: 2,
+        target: worst,
+        action: "explore",
+        field: f,
+        from: w[f],
+        to: next[f],
+      });
+    }
+  }
+  Object.assign(w, next);
+  return changes;
+}
+
+/**
+ * Level-1 explore of the strategy modifier on a member's knobs after an exploit: inner lr and meta
+ * lr perturbed log-normally (scale `sigma`, in [1e-4, 10] and [1e-5, 1]), inner steps perturbed in
+ * [1, maxSteps] in the direction the performance analyzer gives (overfitting: fewer, underfitting:
+ * more). Updates `knobs` in place and returns the fields changed ("analyzer" for directed inner
+ * steps), in order.
+ */
+export function exploreKnobs(
+  knobs: { innerLr: number; metaLr: number; innerSteps: number },
+  sigma: number,
+  rng: Rng,
+  maxSteps: number,
+  verdict: string,
+): { action: "explore" | "analyzer"; field: string; from: number; to: number }[] {
+  const dir = verdict === "overfitting" ? -1 : verdict === "underfitting" ? 1 : 0;
+  const next = {
+    innerLr: perturbLog(knobs.innerLr, sigma, rng, 1e-4, 10),
+    metaLr: perturbLog(knobs.metaLr, sigma, rng, 1e-5, 1),
+    innerSteps: perturbInt(knobs.innerSteps, sigma, rng, 1, maxSteps, dir),
+  };
+  const changes: { action: "explore" | "analyzer"; field: string; from: number; to: number }[] = [];
+  for (const f of ["innerLr", "metaLr", "innerSteps"] as const) {
+    if (next[f] !== knobs[f]) {
+      const action = f === "innerSteps" && dir !== 0 ? "analyzer" : "explore";
+      changes.push({ action, field: f, from: knobs[f], to: next[f] });
+    }
+  }
+  Object.assign(knobs, next);
+  return changes;
+}

@@ -30,44 +30,25 @@ import { ExperienceReplay } from "./mirror_mind/experience_replay.ts";
 import { GradientMonitor } from "./mirror_mind/gradient_monitor.ts";
 import { analyzeFitMean, type FitVerdict } from "./mirror_mind/performance_analyzer.ts";
 import { PlateauScheduler } from "./mirror_mind/plateau_scheduler.ts";
-import { exploitPairs, perturbInt, perturbLog, type StrategyChange } from "./pbt.ts";
+import {
+  exploitPairs,
+  exploreKnobs,
+  level2Step,
+  type ModifierGroup,
+  type StrategyChange,
+} from "./pbt.ts";
+
+export type { ModifierGroup };
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { flagRows } from "./_meta_kernel.ts";
 import type { Population } from "../../learners/backend.ts";
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type SelfImprovingOptions,
+} from "./self_improving_options.ts";
 
-/** Options of `SelfImprovingSystem`. */
-export interface SelfImprovingOptions {
-  /** Members M (>= 4). */
-  members: number;
-  /** Modifier groups at level 2 (default 2; 1 disables level 2). */
-  groups?: number;
-  /** Meta-update of each member (default fomaml). */
-  base?: "fomaml" | "reptile";
-  /** Starting knobs; members spread log-uniformly by a factor 3 around innerLr and metaLr. */
-  knobs: MetaKnobs;
-  /** Largest inner step count (default 10). */
-  maxInnerSteps?: number;
-  /** Starting explore scale of every group (default 0.3). */
-  sigma?: number;
-  /** Starting exploit interval of every group, in iterations (default 5). */
-  interval?: number;
-  /** Iterations between level-2 steps (default 20). */
-  level2Interval?: number;
-  /** Exploit fraction (default 0.25). */
-  fraction?: number;
-  /** Fitness moving-average weight of the old value (default 0.7). */
-  fitnessDecay?: number;
-  /** Episodes in the selector's pool (enables the task selector and replay), 0 = uniform (default 0). */
-  selectorTasks?: number;
-  /** Fraction of each meta-batch drawn from the replay memory (default 0.25). */
-  replayFraction?: number;
-  /** Curriculum: query accuracy that promotes to the next difficulty pool (default 0.7). */
-  curriculumThreshold?: number;
-  /** Fitness signal: query accuracy (classification, default) or minus the query loss (regression). */
-  fitness?: "accuracy" | "negLoss";
-  /** Seed. */
-  seed?: number;
-}
+export type { SelfImprovingOptions };
 
 /** One member of the population. */
 export interface Member {
@@ -83,16 +64,6 @@ export interface Member {
   group: number;
   /** Last analyzer verdict. */
   verdict: FitVerdict;
-}
-
-/** The modifier's own knobs for one group. */
-export interface ModifierGroup {
-  /** Explore scale. */
-  sigma: number;
-  /** Exploit interval (iterations). */
-  interval: number;
-  /** Mean member fitness at the last level-2 step. */
-  lastFitness: number;
 }
 
 /** Self-improving meta-learning system (PBT strategy modifier over FOMAML/Reptile members). */
@@ -113,7 +84,7 @@ export class SelfImprovingSystem {
    */
   readonly store: Population;
   #loop: InnerLoop;
-  #o: Required<Omit<SelfImprovingOptions, "knobs">>;
+  #o: ResolvedOptions;
   #rng: Rng;
   #iteration = 0;
   #scheduler: PlateauScheduler;
@@ -124,27 +95,7 @@ export class SelfImprovingSystem {
   /** Builds M members from `theta` with knobs spread around `options.knobs`. */
   constructor(loop: InnerLoop, theta: Float32Array, options: SelfImprovingOptions) {
     this.#loop = loop;
-    this.#o = {
-      members: options.members,
-      groups: options.groups ?? 2,
-      base: options.base ?? "fomaml",
-      maxInnerSteps: options.maxInnerSteps ?? 10,
-      sigma: options.sigma ?? 0.3,
-      interval: options.interval ?? 5,
-      level2Interval: options.level2Interval ?? 20,
-      fraction: options.fraction ?? 0.25,
-      fitnessDecay: options.fitnessDecay ?? 0.7,
-      selectorTasks: options.selectorTasks ?? 0,
-      replayFraction: options.replayFraction ?? 0.25,
-      curriculumThreshold: options.curriculumThreshold ?? 0.7,
-      fitness: options.fitness ?? "accuracy",
-      seed: options.seed ?? 0,
-    };
-    if (!Number.isInteger(this.#o.members) || this.#o.members < 4) {
-      throw new RangeError(
-        `Cannot create self-improving system as members must be an integer >= 4: current value is ${this.#o.members}`,
-      );
-    }
+    this.#o = resolveOptions(options);
     this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
     const k = options.knobs;
     this.members = Array.from({ length: this.#o.members }, (_, m) => ({
@@ -394,78 +345,24 @@ export class SelfImprovingSystem {
       const cands = this.members.map((m, i) => (m.group === g ? i : -1)).filter((i) => i >= 0);
       for (const { target, source } of exploitPairs(fitness, this.#o.fraction, this.#rng, cands)) {
         this.exploit(target, source);
-        const k = this.members[target]!.knobs;
-        const v = this.members[target]!.verdict;
-        const dir = v === "overfitting" ? -1 : v === "underfitting" ? 1 : 0;
-        const next = {
-          innerLr: perturbLog(k.innerLr, grp.sigma, this.#rng, 1e-4, 10),
-          metaLr: perturbLog(k.metaLr, grp.sigma, this.#rng, 1e-5, 1),
-          innerSteps: perturbInt(k.innerSteps, grp.sigma, this.#rng, 1, this.#o.maxInnerSteps, dir),
-        };
-        for (const f of ["innerLr", "metaLr", "innerSteps"] as const) {
-          if (next[f] !== k[f]) {
-            this.#log({
-              level: 1,
-              target,
-              action: f === "innerSteps" && dir !== 0 ? "analyzer" : "explore",
-              field: f,
-              from: k[f],
-              to: next[f],
-            });
-          }
-        }
-        Object.assign(k, next);
+        const m = this.members[target]!;
+        const changes = exploreKnobs(
+          m.knobs,
+          grp.sigma,
+          this.#rng,
+          this.#o.maxInnerSteps,
+          m.verdict,
+        );
+        for (const c of changes) this.#log({ level: 1, target, ...c });
       }
     }
     if (this.groups.length > 1 && it % this.#o.level2Interval === 0) this.#level2();
   }
 
   #level2(): void {
-    const gain = this.groups.map((grp, g) => {
-      const f = this.members.filter((m) => m.group === g).map((m) => m.fitness);
-      const now = f.reduce((a, b) => a + b, 0) / f.length;
-      const d = Number.isFinite(grp.lastFitness) ? now - grp.lastFitness : 0;
-      grp.lastFitness = now;
-      return d;
-    });
-    const order = gain.map((_, g) => g).sort((a, b) => gain[a]! - gain[b]!);
-    const worst = order[0]!;
-    const best = order.at(-1)!;
-    if (worst === best || gain[worst] === gain[best]) return;
-    const w = this.groups[worst]!;
-    const b = this.groups[best]!;
-    const sigma = perturbLog(b.sigma, 0.3, this.#rng, 0.02, 1.5);
-    const interval = perturbInt(b.interval, 0.5, this.#rng, 1, 20);
-    this.#log({
-      level: 2,
-      target: worst,
-      action: "exploit",
-      field: "sigma+interval",
-      from: best,
-      to: worst,
-    });
-    if (sigma !== w.sigma) {
-      this.#log({
-        level: 2,
-        target: worst,
-        action: "explore",
-        field: "sigma",
-        from: w.sigma,
-        to: sigma,
-      });
-    }
-    if (interval !== w.interval) {
-      this.#log({
-        level: 2,
-        target: worst,
-        action: "explore",
-        field: "interval",
-        from: w.interval,
-        to: interval,
-      });
-    }
-    w.sigma = sigma;
-    w.interval = interval;
+    const fitness = this.members.map((m) => m.fitness);
+    const groupOf = this.members.map((m) => m.group);
+    for (const c of level2Step(this.groups, fitness, groupOf, this.#rng)) this.#log(c);
   }
 
   /** Adapts from the fittest member's initialization with its inner lr. */

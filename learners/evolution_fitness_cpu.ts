@@ -1,0 +1,90 @@
+/**
+ * CPU twins of the evolution fitness kernels (shaders/evolve_objective.wgsl,
+ * shaders/evolve_neural_fitness.wgsl), re-exported by evolution_cpu.ts.
+ * @module
+ */
+import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
+import { finite, inactive } from "./_evolution_cpu_common.ts";
+
+/**
+ * Twin of evolve_objective.wgsl; `user` is the CPU twin of a user objective (task kind 4), given
+ * the point's first `dim` coordinates.
+ */
+export function objectiveFitnessCpu(
+  d: EvolveDims,
+  a: EvolveArrays,
+  user?: (x: Float32Array, dim: number) => number,
+): void {
+  const t4 = a.tasks;
+  for (let p = 0; p < d.P; p++) {
+    if (inactive(d, a, p)) {
+      a.fitness[p] = NEG_BIG;
+      a.flags[p] = MODEL_INACTIVE;
+      continue;
+    }
+    const t = a.segTask[Math.floor(p / d.M)]!;
+    const kind = t4[4 * t]!;
+    const dim = t4[4 * t + 1]!;
+    const oo = t4[4 * t + 2]!;
+    const ro = t4[4 * t + 3]!;
+    const x0 = p * d.stride;
+    const z = (i: number): number => {
+      let acc = 0;
+      for (let j = 0; j < dim; j++) {
+        acc += t4[ro + i * dim + j]! * (a.params[x0 + j]! - t4[oo + j]!);
+      }
+      return acc;
+    };
+    let f = 0;
+    if (kind === 4) {
+      if (!user) {
+        throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
+      }
+      f = user(a.params.slice(x0, x0 + dim), dim);
+    } else if (kind === 2) {
+      if (dim === 1) {
+        const v = z(0);
+        f = v * v;
+      } else {
+        let v = z(0);
+        for (let i = 0; i + 1 < dim; i++) {
+          const w2 = z(i + 1);
+          const w = w2 - 2 * v - v * v;
+          f += 100 * w * w + v * v;
+          v = w2;
+        }
+      }
+    } else {
+      let sq = 0;
+      let sn = 0;
+      for (let i = 0; i < dim; i++) {
+        const v = z(i);
+        const sp = Math.sin(Math.PI * v);
+        sq += v * v;
+        sn += sp * sp;
+      }
+      if (kind === 0) f = sq;
+      else if (kind === 1) f = sq + 20 * sn;
+      else {
+        f = 20 * (1 - Math.exp(-0.2 * Math.sqrt(sq / dim))) +
+          Math.E * (1 - Math.exp((-2 * sn) / dim));
+      }
+    }
+    a.fitness[p] = -f;
+    a.flags[p] = finite(f) ? 0 : 1;
+  }
+}
+
+/** Twin of evolve_neural_fitness.wgsl. */
+export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
+  for (let p = 0; p < d.P; p++) {
+    if (inactive(d, a, p)) {
+      a.fitness[p] = NEG_BIG;
+      a.flags[p] = MODEL_INACTIVE;
+      continue;
+    }
+    const loss = a.metrics[4 * p]!;
+    a.fitness[p] = -loss;
+    a.flags[p] = a.metrics[4 * p + 2] !== 0 || !finite(loss) ? 1 : 0;
+  }
+}

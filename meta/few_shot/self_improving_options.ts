@@ -1,0 +1,68 @@
+/**
+ * Options of the self-improving system (meta/few_shot/self_improving.ts) and their defaults.
+ * @module
+ */
+import type { MetaKnobs } from "./meta_learner.ts";
+
+/** Options of `SelfImprovingSystem`. */
+export interface SelfImprovingOptions {
+  /** Members M (>= 4). */
+  members: number;
+  /** Modifier groups at level 2 (default 2; 1 disables level 2). */
+  groups?: number;
+  /** Meta-update of each member (default fomaml). */
+  base?: "fomaml" | "reptile";
+  /** Starting knobs; members spread log-uniformly by a factor 3 around innerLr and metaLr. */
+  knobs: MetaKnobs;
+  /** Largest inner step count (default 10). */
+  maxInnerSteps?: number;
+  /** Starting explore scale of every group (default 0.3). */
+  sigma?: number;
+  /** Starting exploit interval of every group, in iterations (default 5). */
+  interval?: number;
+  /** Iterations between level-2 steps (default 20). */
+  level2Interval?: number;
+  /** Exploit fraction (default 0.25). */
+  fraction?: number;
+  /** Fitness moving-average weight of the old value (default 0.7). */
+  fitnessDecay?: number;
+  /** Episodes in the selector's pool (enables the task selector and replay), 0 = uniform (default 0). */
+  selectorTasks?: number;
+  /** Fraction of each meta-batch drawn from the replay memory (default 0.25). */
+  replayFraction?: number;
+  /** Curriculum: query accuracy that promotes to the next difficulty pool (default 0.7). */
+  curriculumThreshold?: number;
+  /** Fitness signal: query accuracy (classification, default) or minus the query loss (regression). */
+  fitness?: "accuracy" | "negLoss";
+  /** Seed. */
+  seed?: number;
+}
+
+/** Options with every default filled (the starting knobs are used once, by the constructor). */
+export type ResolvedOptions = Required<Omit<SelfImprovingOptions, "knobs">>;
+
+/** Fills the defaults; throws a RangeError naming `members` unless it is an integer >= 4. */
+export function resolveOptions(options: SelfImprovingOptions): ResolvedOptions {
+  const o: ResolvedOptions = {
+    members: options.members,
+    groups: options.groups ?? 2,
+    base: options.base ?? "fomaml",
+    maxInnerSteps: options.maxInnerSteps ?? 10,
+    sigma: options.sigma ?? 0.3,
+    interval: options.interval ?? 5,
+    level2Interval: options.level2Interval ?? 20,
+    fraction: options.fraction ?? 0.25,
+    fitnessDecay: options.fitnessDecay ?? 0.7,
+    selectorTasks: options.selectorTasks ?? 0,
+    replayFraction: options.replayFraction ?? 0.25,
+    curriculumThreshold: options.curriculumThreshold ?? 0.7,
+    fitness: options.fitness ?? "accuracy",
+    seed: options.seed ?? 0,
+  };
+  if (!Number.isInteger(o.members) || o.members < 4) {
+    throw new RangeError(
+      `Cannot create self-improving system as members must be an integer >= 4: current value is ${o.members}`,
+    );
+  }
+  return o;
+}
