@@ -13,7 +13,6 @@
  * @module
  */
 import probeStorageWgsl from "../shaders/probe_storage.wgsl" with { type: "text" };
-import probeStorage4Wgsl from "../shaders/probe_storage4.wgsl" with { type: "text" };
 import probeFmaWgsl from "../shaders/probe_fma.wgsl" with { type: "text" };
 import probeSharedWgsl from "../shaders/_probe.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, createStorageBuffer, readF32 } from "../core/buffers.ts";
@@ -181,6 +180,20 @@ export interface ProbeRun {
   seconds: number;
 }
 
+/** The element type of probe_storage.wgsl's data and its quad(q) read: scalar or vec4 loads. */
+const STORAGE_VIEWS = {
+  probe_storage: {
+    file: "<generated: f32 view>",
+    code: "alias ProbeT = f32;\n" +
+      "fn quad(q: u32) -> vec4<f32> { " +
+      "return vec4<f32>(data[4u * q], data[4u * q + 1u], data[4u * q + 2u], data[4u * q + 3u]); }\n",
+  },
+  probe_storage4: {
+    file: "<generated: vec4 view>",
+    code: "alias ProbeT = vec4<f32>;\nfn quad(q: u32) -> vec4<f32> { return data[q]; }\n",
+  },
+};
+
 async function runProbe(
   ctx: GpuContext,
   name: "probe_storage" | "probe_storage4" | "probe_fma",
@@ -190,17 +203,15 @@ async function runProbe(
   data: Float32Array<ArrayBuffer> | undefined,
   runs: number,
 ): Promise<ProbeRun> {
-  const code = {
-    probe_storage: probeStorageWgsl,
-    probe_storage4: probeStorage4Wgsl,
-    probe_fma: probeFmaWgsl,
-  }[name];
+  const file = name === "probe_fma" ? "probe_fma" : "probe_storage";
+  const code = name === "probe_fma" ? probeFmaWgsl : probeStorageWgsl;
   const pipeline = await getPipeline(
     ctx,
     name,
     composeWgsl([
       { file: "shaders/_probe.wgsl", code: probeSharedWgsl },
-      { file: `shaders/${name}.wgsl`, code },
+      ...(name === "probe_fma" ? [] : [STORAGE_VIEWS[name]]),
+      { file: `shaders/${file}.wgsl`, code },
     ]),
   );
   const dev = ctx.device;
