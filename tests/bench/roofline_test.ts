@@ -13,7 +13,7 @@ for (const n of [1, 37, 200]) {
     assert.ok(r.readsPerSecond > 0 && Number.isFinite(r.readsPerSecond));
   });
   gpuTest(
-    `probe_storage4 kernel (vec4 reads) matches probeStorageCpu() when n=${n}`,
+    `probe_storage kernel with vec4 reads matches probeStorageCpu() when n=${n}`,
     async (ctx) => {
       const r = await probeStorage(ctx, n, 24, 3, 1, true);
       assert.equal(r.out.length, n);
