@@ -7,7 +7,7 @@
 import type { GpuContext } from "../core/gpu_context.ts";
 import { buildClassIndex } from "../learners/data/class_index.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
-import { readEpisodes, sampleEpisodesGpu } from "../learners/sample_episodes.ts";
+import { readEpisodes, sampleEpisodesGpu } from "../learners/tasks/sample_episodes.ts";
 import { drawEpisodeIndices } from "../learners/tasks/real_episodes.ts";
 
 /** One episode-sampling measurement. */

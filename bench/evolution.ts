@@ -6,8 +6,13 @@
  */
 import { Rng } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
-import { initialPoints, mlpBlocks, pointBlocks, runEvolution } from "../learners/evolution.ts";
-import { randomGenome, type StrategyGenome } from "../learners/evolution_genome.ts";
+import {
+  initialPoints,
+  mlpBlocks,
+  pointBlocks,
+  runEvolution,
+} from "../learners/evolution/evolution.ts";
+import { randomGenome, type StrategyGenome } from "../learners/evolution/evolution_genome.ts";
 import { createObjective } from "../learners/tasks/objectives.ts";
 import { syntheticData } from "./workloads.ts";
 

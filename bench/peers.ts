@@ -4,7 +4,7 @@
  * /usr/bin/python3, batched matrix products with manual gradients and with autograd).
  * @module
  */
-import { flopsPerModelStep, mlpLayout } from "../learners/mlp_layout.ts";
+import { flopsPerModelStep, mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { type BenchRow, warmUp, WARMUP_SECONDS, type Workload } from "./workloads.ts";
 
 /** Trains P MLPs of workload `w` with TensorFlow.js (wasm backend), one SGD step per model-step. */

@@ -19,13 +19,13 @@ import { ceilDiv, createParamsBuffer, createStorageBuffer, readF32 } from "../co
 import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
-import { flopsPerModelStep, type MlpLayout } from "../learners/mlp_layout.ts";
+import { flopsPerModelStep, type MlpLayout } from "../learners/mlp/mlp_layout.ts";
 import {
   layerProducts,
   planTiles,
   type TiledProduct,
   type TilePlan,
-} from "../learners/mlp_tiles.ts";
+} from "../learners/mlp/mlp_tiles.ts";
 
 /** Storage reads and writes of one model-step of the train step, by phase. */
 export interface StepAccesses {
@@ -41,7 +41,7 @@ export interface StepAccesses {
 /**
  * Storage accesses (f32/u32 reads plus writes) of one SGD model-step of shaders/train_step.wgsl
  * with one invocation per model, counted from its loops and the register tiles that
- * learners/mlp_tiles.ts plans for the layout: an R x C tile reads R + C values per step of its
+ * learners/mlp/mlp_tiles.ts plans for the layout: an R x C tile reads R + C values per step of its
  * shared dimension and stores its R * C outputs (clamped duplicate rows included); the SGD update
  * happens in the weight-gradient tiles.
  */
@@ -87,7 +87,7 @@ function withLossAndUpdate(
 }
 
 /**
- * The accesses of the vec4 tiles (learners/mlp_tiles_vec4_wgsl.ts), counted tile by tile: vec4
+ * The accesses of the vec4 tiles (learners/mlp/mlp_tiles_vec4_wgsl.ts), counted tile by tile: vec4
  * loads of operands per loop step, vec4 stores of 4 outputs (and parameter reads) per stored
  * group; scalar batch indices, biases and bias gradients.
  */
@@ -97,7 +97,7 @@ function vec4StepAccesses(layout: MlpLayout, plan: TilePlan): StepAccesses {
   let backward = 0;
   let quads = 0;
   // First column of each tile of a product of `rows` rows (tile t: row block t % nr, column
-  // block t / nr, as the drivers in learners/mlp_tiles_wgsl.ts number them).
+  // block t / nr, as the drivers in learners/mlp/mlp_tiles_wgsl.ts number them).
   const tilesOf = (p: TiledProduct, rows: number) =>
     Array.from({ length: p.tiles }, (_, t) => ({
       c0: Math.floor(t / ceilDiv(rows, p.tile.rows)) * p.tile.cols,

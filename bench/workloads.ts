@@ -6,7 +6,7 @@
 import { Rng } from "../core/rng.ts";
 import type { Backend, UploadOptions } from "../learners/backend.ts";
 import type { Dataset } from "../learners/dataset.ts";
-import { flopsPerModelStep, mlpLayout, type PopulationSpec } from "../learners/mlp_layout.ts";
+import { flopsPerModelStep, mlpLayout, type PopulationSpec } from "../learners/mlp/mlp_layout.ts";
 
 /** A benchmark workload: a population shape trained with one SGD step per model-step. */
 export interface Workload {

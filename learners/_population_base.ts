@@ -1,7 +1,7 @@
 /** Shared validation of the two population implementations (internal). */
 import type { BackendDataset, PopulationState, SampleBatchesOptions } from "./backend.ts";
-import { KNOB_STRIDE, type Knobs, packKnobsTable } from "./knobs.ts";
-import { type MlpLayout, mlpLayout, type PopulationSpec } from "./mlp_layout.ts";
+import { KNOB_STRIDE, type Knobs, packKnobsTable } from "./optimizers/knobs.ts";
+import { type MlpLayout, mlpLayout, type PopulationSpec } from "./mlp/mlp_layout.ts";
 
 /** Checks done identically by the CPU and GPU populations. */
 export class PopulationChecks {

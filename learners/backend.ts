@@ -4,9 +4,9 @@
  * @module
  */
 import type { Dataset } from "./dataset.ts";
-import type { Knobs } from "./knobs.ts";
-import type { EvalResult } from "./mlp_cpu.ts";
-import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+import type { Knobs } from "./optimizers/knobs.ts";
+import type { EvalResult } from "./mlp/mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 
 /** A data set resident on a backend (uploaded once). */
 export interface BackendDataset {

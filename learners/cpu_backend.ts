@@ -15,7 +15,7 @@ import type {
   UploadOptions,
 } from "./backend.ts";
 import { checkInputPrecision, type Dataset, validateDataset } from "./dataset.ts";
-import { KNOB_STRIDE, type Knobs, learnedTable } from "./knobs.ts";
+import { KNOB_STRIDE, type Knobs, learnedTable } from "./optimizers/knobs.ts";
 import {
   createMlpState,
   type EvalResult,
@@ -24,8 +24,8 @@ import {
   type MlpState,
   sampleBatchesCpu,
   trainStepCpu,
-} from "./mlp_cpu.ts";
-import type { MlpLayout, PopulationSpec } from "./mlp_layout.ts";
+} from "./mlp/mlp_cpu.ts";
+import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
 
 /** A data set held in host memory by the CPU backend. */

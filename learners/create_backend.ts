@@ -6,7 +6,7 @@
 import { GpuUnavailableError } from "../core/gpu_context.ts";
 import type { Backend } from "./backend.ts";
 import { CpuBackend } from "./cpu_backend.ts";
-import { GpuBackend } from "./gpu_backend.ts";
+import { GpuBackend } from "./gpu/gpu_backend.ts";
 
 /** Which backend to use. */
 export type BackendChoice = "auto" | "gpu" | "cpu";

@@ -8,9 +8,9 @@ import { Rng } from "../core/rng.ts";
 import type { BackendChoice } from "./create_backend.ts";
 import { createBackend } from "./create_backend.ts";
 import type { Dataset } from "./dataset.ts";
-import type { OptimizerKind } from "./knobs.ts";
-import { forwardCpu } from "./mlp_cpu.ts";
-import { type Activation, type MlpLayout, mlpLayout } from "./mlp_layout.ts";
+import type { OptimizerKind } from "./optimizers/knobs.ts";
+import { forwardCpu } from "./mlp/mlp_cpu.ts";
+import { type Activation, type MlpLayout, mlpLayout } from "./mlp/mlp_layout.ts";
 
 /** Options of `train`. */
 export interface EasyTrainOptions {

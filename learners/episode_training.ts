@@ -4,8 +4,8 @@
  * @module
  */
 import type { Backend, BackendDataset, Population } from "./backend.ts";
-import type { Knobs } from "./knobs.ts";
-import type { Activation } from "./mlp_layout.ts";
+import type { Knobs } from "./optimizers/knobs.ts";
+import type { Activation } from "./mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "./tasks/task_family.ts";
 
 /** Options of `createEpisodePopulation`. */

@@ -1,24 +1,21 @@
 /**
  * Learners: populations of MLPs on a backend (GPU kernels or their CPU twins), knobs, data sets,
- * task families and real data loaders.
+ * task families and real data loaders. Sub-folders by concept: `mlp/` (layout, tile plans, WGSL
+ * generators, kernel wrappers, CPU twins), `gpu/` (the WebGPU backend), `evolution/`, `optimizers/`,
+ * `tasks/` and `data/`.
  * @module
  */
 export * from "./backend.ts";
 export * from "./cpu_backend.ts";
-export * from "./gpu_backend.ts";
 export * from "./create_backend.ts";
 export * from "./dataset.ts";
-export * from "./knobs.ts";
-export * from "./mlp_layout.ts";
-export * from "./mlp_cpu.ts";
-export * from "./data/mod.ts";
-export * from "./tasks/mod.ts";
 export * from "./easy_trainer.ts";
 export * from "./population_state.ts";
-export * from "./loop_budget.ts";
-export * from "./mlp_uniform.ts";
-export * from "./mlp_tiles.ts";
 export * from "./task_source.ts";
 export * from "./episode_training.ts";
-export * from "./sample_episodes.ts";
-export * from "./evolution_genome.ts";
+export * from "./gpu/mod.ts";
+export * from "./mlp/mod.ts";
+export * from "./optimizers/mod.ts";
+export * from "./evolution/mod.ts";
+export * from "./data/mod.ts";
+export * from "./tasks/mod.ts";

@@ -4,7 +4,7 @@
  * Two kinds:
  *
  * - "lr-scale" (optimizer kind 3): the network reads five features of a model's training state
- *   (see `learnedFeatures` in learners/mlp_cpu.ts), normalizes them as clamp((f - mean) * scale,
+ *   (see `learnedFeatures` in learners/mlp/mlp_cpu.ts), normalizes them as clamp((f - mean) * scale,
  *   -8, 8), applies 5 -> 8 tanh -> 1 and sets lr_eff = lr * exp(clamp(out, -4, 4)) for a
  *   momentum-SGD update.
  * - "per-param" (optimizer kind 4): per parameter, the network reads (gradient, momentum,
@@ -14,8 +14,13 @@
  */
 import { writeFileAtomic } from "../core/atomic.ts";
 import { rngNormal } from "../core/rng.ts";
-import type { Knobs } from "../learners/knobs.ts";
-import { LEARNED, LEARNED_FEATURES, LEARNED_HIDDEN, LEARNED_STRIDE } from "../learners/knobs.ts";
+import type { Knobs } from "../learners/optimizers/knobs.ts";
+import {
+  LEARNED,
+  LEARNED_FEATURES,
+  LEARNED_HIDDEN,
+  LEARNED_STRIDE,
+} from "../learners/optimizers/knobs.ts";
 
 /** The two learned-optimizer kinds: lr-scale (optimizer kind 3) and per-param (kind 4). */
 export type LearnedKind = "lr-scale" | "per-param";

@@ -19,8 +19,8 @@
  */
 import { Rng, rngInt, rngNormal } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
-import type { Knobs } from "../learners/knobs.ts";
-import { LEARNED_STRIDE } from "../learners/knobs.ts";
+import type { Knobs } from "../learners/optimizers/knobs.ts";
+import { LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
 import {
   defaultNormalization,

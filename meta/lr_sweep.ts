@@ -14,7 +14,7 @@ import { curveSeries } from "../core/plots.ts";
 import { aggregateCurves, summarize } from "../core/stats.ts";
 import type { MetricRow } from "../core/run_dir.ts";
 import { createBackend } from "../learners/create_backend.ts";
-import type { Knobs } from "../learners/knobs.ts";
+import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
 import { loadTaskData, type TaskSourceSpec } from "../learners/task_source.ts";
 

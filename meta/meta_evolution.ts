@@ -13,8 +13,13 @@ import { deriveSeed, Rng } from "../core/rng.ts";
 import { mean, std, summarize, type Summary } from "../core/stats.ts";
 import type { Backend } from "../learners/backend.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
-import { initialPoints, mlpBlocks, pointBlocks, runEvolution } from "../learners/evolution.ts";
-import { HIST } from "../learners/evolution_cpu.ts";
+import {
+  initialPoints,
+  mlpBlocks,
+  pointBlocks,
+  runEvolution,
+} from "../learners/evolution/evolution.ts";
+import { HIST } from "../learners/evolution/evolution_cpu.ts";
 import {
   activeCount,
   BASELINE_GENOME,
@@ -23,15 +28,15 @@ import {
   parseGenome,
   randomGenome,
   type StrategyGenome,
-} from "../learners/evolution_genome.ts";
-import { createMlpState, initParamsCpu } from "../learners/mlp_cpu.ts";
-import { mlpLayout } from "../learners/mlp_layout.ts";
+} from "../learners/evolution/evolution_genome.ts";
+import { createMlpState, initParamsCpu } from "../learners/mlp/mlp_cpu.ts";
+import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import {
   createObjective,
   type Objective,
   type ObjectiveName,
 } from "../learners/tasks/objectives.ts";
-import type { UserObjective } from "../learners/evolution.ts";
+import type { UserObjective } from "../learners/evolution/evolution.ts";
 import type { Dataset } from "../learners/dataset.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 
@@ -1087,4 +1092,7 @@ export class MetaEvolutionEngine {
   }
 }
 
-export { USER_OBJECTIVE_MAXD, USER_OBJECTIVE_SIGNATURE } from "../learners/evolution_kernels.ts";
+export {
+  USER_OBJECTIVE_MAXD,
+  USER_OBJECTIVE_SIGNATURE,
+} from "../learners/evolution/evolution_kernels.ts";

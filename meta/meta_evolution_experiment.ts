@@ -17,7 +17,7 @@ import { curveSeries } from "../core/plots.ts";
 import type { MetricRow } from "../core/run_dir.ts";
 import { aggregateCurves, mean, summarize } from "../core/stats.ts";
 import { createBackend } from "../learners/create_backend.ts";
-import { BASELINE_GENOME, type StrategyGenome } from "../learners/evolution_genome.ts";
+import { BASELINE_GENOME, type StrategyGenome } from "../learners/evolution/evolution_genome.ts";
 import {
   attributeGenes,
   DEFAULT_META_WEIGHTS,

@@ -1,8 +1,8 @@
 // Shared snippet of the evolution kernels (evolve_*.wgsl): the parameters every kernel reads, flag
-// bits, RNG purposes and small helpers. Twin: learners/evolution_cpu.ts.
+// bits, RNG purposes and small helpers. Twin: learners/evolution/evolution_cpu.ts.
 //
 // A population of P = S*M models in S segments of M models; segment s owns models [s*M, (s+1)*M)
-// and reads its genome row genome[s*24 .. s*24+24) (layout in learners/evolution_genome.ts).
+// and reads its genome row genome[s*24 .. s*24+24) (layout in learners/evolution/evolution_genome.ts).
 // Random draws use key (seed, stream = child or model index) and counters (c0, gen*16 + purpose).
 
 struct EvolveParams {

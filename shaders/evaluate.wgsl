@@ -14,7 +14,7 @@
 //   8 u        MlpParams read (parameters)
 // Dispatch: P / MPG workgroups of WG invocations.
 // params and scratch are arrays of F32V and x of InputV: scalars, or vec4 for vec4 tile plans
-// (learners/mlp_tiles_wgsl.ts); single floats go through ld_params and ld_scratch.
+// (learners/mlp/mlp_tiles_wgsl.ts); single floats go through ld_params and ld_scratch.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -51,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var loss_part = 0.0;
   var correct = 0.0;
   // This dispatch evaluates samples [evalStart, evalEnd): evaluation is split into dispatches so
-  // that each invocation stays within a software adapter's loop budget (learners/loop_budget.ts).
+  // that each invocation stays within a software adapter's loop budget (learners/mlp/loop_budget.ts).
   for (var c = u.evalStart; c < u.evalEnd; c += u.B) {
     let nb = min(u.B, u.evalEnd - c);
     mlp_forward(p, c, nb, r);

@@ -3,7 +3,7 @@
 // the model's own optimizer (sgd, momentum, adam) from its knobs row. Twin: trainStepCpu().
 //
 // The step reads the parameters from `params` and writes the updated ones to `params_out` (the
-// host alternates two buffers). The weight-gradient tiles (learners/mlp_tiles_wgsl.ts) store each
+// host alternates two buffers). The weight-gradient tiles (learners/mlp/mlp_tiles_wgsl.ts) store each
 // gradient in params_out, where the optimizer loops below read it and overwrite it with the new
 // parameter; for plain SGD without clipping or gradient transform (`fuse`) the tiles store the new
 // parameter w - lr * (g + wd * w) directly, and no loop runs. A model found diverged afterwards
@@ -24,12 +24,12 @@
 //                                              (kept by the learned optimizer, kind 3)
 //  10 u        MlpParams read (parameters)
 //  11 learned  (P, LEARNED_STRIDE) f32 read   meta-network rows of the learned optimizers (kinds 3
-//                                              and 4): see LEARNED in learners/knobs.ts
+//                                              and 4): see LEARNED in learners/optimizers/knobs.ts
 //  12 params_out (P, stride) f32      rw       parameters after the step (mode 0), the gradients
 //                                              (mode 1)
 // Dispatch: P / MPG workgroups of WG invocations (grid gridX wide).
 // params, scratch and params_out are declared as arrays of F32V and x as InputV: f32 and InputT, or
-// vec4<f32> and vec4<InputT> for vec4 tile plans (learners/mlp_tiles_wgsl.ts); code outside the
+// vec4<f32> and vec4<InputT> for vec4 tile plans (learners/mlp/mlp_tiles_wgsl.ts); code outside the
 // tiles reads and writes single floats through ld_params, ld_scratch, st_scratch, ld_out, st_out.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
@@ -49,7 +49,7 @@ var<private> u: MlpParams;
 @group(0) @binding(11) var<storage, read> learned: array<f32>;
 @group(0) @binding(12) var<storage, read_write> params_out: array<F32V>;
 
-// SGD fused into the weight-gradient tiles (learners/mlp_tiles_wgsl.ts) for this invocation's model.
+// SGD fused into the weight-gradient tiles (learners/mlp/mlp_tiles_wgsl.ts) for this invocation's model.
 struct FusedSgd {
   on: bool,
   lr: f32,
@@ -57,7 +57,7 @@ struct FusedSgd {
 }
 var<private> fuse: FusedSgd;
 
-// Layout of a learned-optimizer row (mirrors LEARNED in learners/knobs.ts).
+// Layout of a learned-optimizer row (mirrors LEARNED in learners/optimizers/knobs.ts).
 const LEARNED_STRIDE: u32 = 128u;
 const L_W1: u32 = 0u;    // (8, 5) hidden weights, row-major [j][i]
 const L_B1: u32 = 40u;   // (8) hidden biases
@@ -166,7 +166,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_all();
 
   // Backward, last layer first: weight and bias gradients, then the deltas of the layer below,
-  // in register tiles (learners/mlp_tiles_wgsl.ts). Each invocation keeps the sum of squares it wrote.
+  // in register tiles (learners/mlp/mlp_tiles_wgsl.ts). Each invocation keeps the sum of squares it wrote.
   var sq = 0.0;
   for (var li = 0u; li < L; li++) {
     let l = L - 1u - li;

@@ -20,3 +20,4 @@ export * from "./objectives.ts";
 export * from "./real_episodes.ts";
 export * from "./task_sampler.ts";
 export * from "./difficulty_schedule.ts";
+export * from "./sample_episodes.ts";

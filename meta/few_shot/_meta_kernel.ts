@@ -12,7 +12,7 @@ import {
 } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
-import { ADAM_WGSL, FINITE_WGSL } from "../../learners/wgsl_parts.ts";
+import { ADAM_WGSL, FINITE_WGSL } from "../../learners/mlp/wgsl_parts.ts";
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
 export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];

@@ -12,7 +12,7 @@ import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
-import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { GpuMirror, uploadF32 } from "./_meta_kernel.ts";
 import { esGradient, esMamlUpdateCpu, esMamlUpdateGpu } from "./meta_es_maml_update.ts";
 

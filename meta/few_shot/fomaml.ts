@@ -12,7 +12,7 @@
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 import { evaluateInit, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
-import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { flagRows, GpuMirror } from "./_meta_kernel.ts";
 import { fomamlUpdateCpu, fomamlUpdateGpu } from "./meta_fomaml_update.ts";
 

@@ -7,9 +7,9 @@
  */
 import type { Backend } from "../../learners/backend.ts";
 import type { Population } from "../../learners/backend.ts";
-import type { Knobs } from "../../learners/knobs.ts";
-import type { Activation, LossKind, MlpLayout } from "../../learners/mlp_layout.ts";
-import { mlpLayout } from "../../learners/mlp_layout.ts";
+import type { Knobs } from "../../learners/optimizers/knobs.ts";
+import type { Activation, LossKind, MlpLayout } from "../../learners/mlp/mlp_layout.ts";
+import { mlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import type { EpisodePool, GatheredEpisodes } from "./episode_pool.ts";
 
 /** The shape of the learners: widths, activation, loss and the inner batch size. */

@@ -14,7 +14,7 @@ import type { Population } from "../../learners/backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 import { type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
-import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { flagRows, GpuMirror, uploadF32 } from "./_meta_kernel.ts";
 import { metaSgdUpdateCpu, metaSgdUpdateGpu } from "./meta_sgd_update.ts";
 

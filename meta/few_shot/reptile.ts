@@ -7,7 +7,7 @@
  * readback of the adapted rows; theta, one row, goes up and comes back); elsewhere its CPU twin.
  * @module
  */
-import { GpuPopulation } from "../../learners/gpu_backend.ts";
+import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { probeFma, probeStorage, trainStepAccesses } from "../../bench/roofline.ts";
-import { mlpLayout } from "../../learners/mlp_layout.ts";
+import { mlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 
 // The roofline's probe kernels against their CPU twins, on invocation counts that are not

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { createEpisodePopulation } from "../../learners/episode_training.ts";
-import { GpuBackend } from "../../learners/gpu_backend.ts";
+import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import { gpuTest } from "../helpers.ts";
 

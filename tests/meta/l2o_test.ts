@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
-import { GpuBackend } from "../../learners/gpu_backend.ts";
+import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import type { Backend } from "../../learners/backend.ts";
 import { FAMILY, TINY } from "./_learned_optimizer_fixture.ts";
 import {

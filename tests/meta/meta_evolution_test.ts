@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runExperiment } from "../../core/experiment.ts";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
-import { BASELINE_GENOME } from "../../learners/evolution_genome.ts";
+import { BASELINE_GENOME } from "../../learners/evolution/evolution_genome.ts";
 import { Rng } from "../../core/rng.ts";
 import {
   crossMetaKnobs,
@@ -17,7 +17,7 @@ import {
 } from "../../meta/meta_evolution.ts";
 import { main } from "../../cli/main.ts";
 import { EVOLVE } from "../../meta/meta_evolution_experiment.ts";
-import { GpuBackend } from "../../learners/gpu_backend.ts";
+import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import { gpuTest } from "../helpers.ts";
 
 const TASKS: MetaTask[] = [

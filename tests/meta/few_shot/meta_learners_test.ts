@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import { GpuBackend } from "../../../learners/gpu_backend.ts";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";

@@ -1,0 +1,332 @@
+/**
+ * Plain-loop TypeScript twins of the evolution kernels (shaders/evolve_*.wgsl): the specification
+ * the WGSL must match. Each function reads and writes the same arrays, with the same layout and
+ * the same RNG counters, as its kernel. Integer outputs (ranks, orders, parents, flags) match bit
+ * for bit; floats within a mixed tolerance (f32 on the GPU, f64 with f32 stores here).
+ * @module
+ */
+import { rngInt, rngNormal, rngUniform } from "../../core/rng.ts";
+import { GENOME_STRIDE } from "./evolution_genome.ts";
+import {
+  bitsToF32,
+  type EvolveArrays,
+  type EvolveDims,
+  f32ToBits,
+  FLAG_CROSS,
+  FLAG_ELITE,
+  FLAG_ORPHAN,
+  HIST,
+  MODEL_INVALID,
+  NEG_BIG,
+  PURPOSE,
+} from "./evolution_arrays.ts";
+
+import { counter, f32, G_DIV_THRESHOLD, G_NICHE_CAPACITY } from "./_evolution_cpu_common.ts";
+
+export * from "./evolution_arrays.ts";
+export * from "./evolution_fitness_cpu.ts";
+
+/** Twin of evolve_shape.wgsl. */
+export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
+  for (let p = 0; p < d.P; p++) {
+    const s = Math.floor(p / d.M);
+    const base = s * d.M;
+    const fp = a.fitness[p]!;
+    const vp = a.flags[p] === 0;
+    let nValid = 0;
+    let rank = 0;
+    let invalidBefore = 0;
+    for (let j = 0; j < d.M; j++) {
+      const q = base + j;
+      if (a.flags[q] === 0) {
+        nValid++;
+        const fq = a.fitness[q]!;
+        if (vp && (fq > fp || (fq === fp && q < p))) rank++;
+      } else if (q < p) invalidBefore++;
+    }
+    if (!vp) rank = nValid + invalidBefore;
+    a.order[base + rank] = p;
+    const radius = a.genome[s * GENOME_STRIDE + 12]!;
+    const bonus = a.genome[s * GENOME_STRIDE + 13]!;
+    const capacity = a.genome[s * GENOME_STRIDE + G_NICHE_CAPACITY]!;
+    let niche = 1;
+    let sumD = 0;
+    let cnt = 0;
+    if (vp) {
+      for (let j = 0; j < d.M; j++) {
+        const q = base + j;
+        if (q === p || a.flags[q] !== 0) continue;
+        let acc = 0;
+        for (let k = 0; k < d.D; k++) {
+          const diff = a.params[p * d.stride + k]! - a.params[q * d.stride + k]!;
+          acc += diff * diff;
+        }
+        const dist = Math.sqrt(acc / d.D);
+        sumD += dist;
+        cnt++;
+        if (radius > 0) niche += Math.max(0, 1 - dist / radius);
+      }
+    }
+    const md = cnt > 0 ? sumD / cnt : 0;
+    const share = Math.max(1, f32(niche / capacity));
+    a.info[4 * p] = vp ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md) : 0;
+    a.info[4 * p + 1] = rank;
+    a.info[4 * p + 2] = nValid;
+    a.info[4 * p + 3] = md;
+  }
+}
+
+/** Twin of evolve_stats.wgsl. */
+export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
+  const gen = a.clock[0]!;
+  for (let s = 0; s < d.S; s++) {
+    const base = s * d.M;
+    let best = NEG_BIG;
+    let sum = 0;
+    let nValid = 0;
+    let divSum = 0;
+    let succ = 0;
+    let den = 0;
+    let nDiverged = 0;
+    for (let j = 0; j < d.M; j++) {
+      const p = base + j;
+      if (a.flags[p] === MODEL_INVALID) nDiverged++;
+      if (a.flags[p] !== 0) continue;
+      const f = a.fitness[p]!;
+      best = Math.max(best, f);
+      sum += f;
+      nValid++;
+      divSum += a.info[4 * p + 3]!;
+      const pf = a.parents[4 * p + 2]!;
+      if (gen > 0 && (pf & (FLAG_ELITE | FLAG_ORPHAN)) === 0) {
+        den++;
+        if (f > bitsToF32(a.parents[4 * p + 3]!)) succ++;
+      }
+    }
+    const success = den > 0 ? f32(succ / den) : 0;
+    let scale = 1;
+    let bestSoFar = best;
+    if (gen > 0) {
+      scale = a.segState[4 * s]!;
+      bestSoFar = Math.max(a.segState[4 * s + 2]!, best);
+      if (a.genome[s * GENOME_STRIDE + 5] === 1 && den > 0) {
+        if (success > f32(0.2)) scale = Math.min(f32(scale * f32(1.22)), 1000);
+        else if (success < f32(0.2)) scale = Math.max(f32(scale * f32(0.82)), f32(0.001));
+      }
+    }
+    a.segState[4 * s] = scale;
+    a.segState[4 * s + 1] = success;
+    a.segState[4 * s + 2] = bestSoFar;
+    const div = nValid > 0 ? f32(divSum / nValid) : 0;
+    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]! ? 2 : 1;
+    if (gen < d.histCap) {
+      const h = (gen * d.S + s) * HIST;
+      a.history[h] = best;
+      a.history[h + 1] = nValid > 0 ? sum / nValid : 0;
+      a.history[h + 2] = nValid;
+      a.history[h + 3] = nDiverged;
+      a.history[h + 4] = div;
+      a.history[h + 5] = scale;
+      a.history[h + 6] = success;
+      a.history[h + 7] = bestSoFar;
+    }
+  }
+}
+
+function pick(
+  d: EvolveDims,
+  a: EvolveArrays,
+  c: number,
+  base: number,
+  nValid: number,
+  g0: number,
+  gen: number,
+  purpose: number,
+): number {
+  const kind = a.genome[g0]!;
+  const ctr = counter(gen, purpose);
+  const order = a.order;
+  const shaped = (q: number): number => a.info[4 * q]!;
+  if (kind === 0) {
+    const k = a.genome[g0 + 1]!;
+    let best = order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
+    for (let j = 1; j < k; j++) {
+      const q = order[base + rngInt(d.seed, c, nValid, j, ctr)]!;
+      if (shaped(q) > shaped(best) || (shaped(q) === shaped(best) && q < best)) best = q;
+    }
+    return best;
+  }
+  if (kind === 1) {
+    let total = 0;
+    for (let r = 0; r < nValid; r++) total = f32(total + shaped(order[base + r]!));
+    if (!(total > 0)) return order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
+    const x = f32(rngUniform(d.seed, c, 0, ctr) * total);
+    let acc = 0;
+    for (let r = 0; r < nValid; r++) {
+      acc = f32(acc + shaped(order[base + r]!));
+      if (x < acc) return order[base + r]!;
+    }
+    return order[base + nValid - 1]!;
+  }
+  if (kind === 2) {
+    if (nValid === 1) return order[base]!;
+    const sp = a.genome[g0 + 2]!;
+    const x = f32(rngUniform(d.seed, c, 0, ctr) * nValid);
+    let acc = 0;
+    for (let r = 0; r < nValid; r++) {
+      const t = f32(f32(f32(2 * f32(sp - 1)) * r) / (nValid - 1));
+      acc = f32(acc + f32(sp - t));
+      if (x < acc) return order[base + r]!;
+    }
+    return order[base + nValid - 1]!;
+  }
+  const nt = Math.max(1, Math.min(nValid, Math.ceil(f32(a.genome[g0 + 3]! * nValid))));
+  return order[base + rngInt(d.seed, c, nt, 0, ctr)]!;
+}
+
+/** Twin of evolve_select.wgsl. */
+export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
+  const gen = a.clock[0]!;
+  for (let c = 0; c < d.P; c++) {
+    const s = Math.floor(c / d.M);
+    const base = s * d.M;
+    const i = c - base;
+    const g0 = s * GENOME_STRIDE;
+    const nValid = a.info[4 * base + 2]!;
+    if (nValid === 0) {
+      a.parents.set([c, c, FLAG_ORPHAN, f32ToBits(NEG_BIG)], 4 * c);
+      a.sigmaNext[c] = a.sigma[c]!;
+      continue;
+    }
+    const elites = Math.min(a.genome[g0 + 4]!, nValid);
+    a.metrics[4 * c + 2] = 0;
+    if (i < elites) {
+      const e = a.order[base + i]!;
+      a.parents.set([e, e, FLAG_ELITE, f32ToBits(a.fitness[e]!)], 4 * c);
+      a.sigmaNext[c] = a.sigma[e]!;
+      continue;
+    }
+    const pa = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentA);
+    const pb = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentB);
+    const cross = rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + 11]!;
+    const pf = cross ? Math.max(a.fitness[pa]!, a.fitness[pb]!) : a.fitness[pa]!;
+    a.parents.set([pa, pb, cross ? FLAG_CROSS : 0, f32ToBits(pf)], 4 * c);
+    let sg = a.sigma[pa]!;
+    if (a.genome[g0 + 5] === 2) {
+      const tau = 1 / Math.sqrt(2 * Math.sqrt(d.D));
+      sg = Math.min(
+        1000,
+        Math.max(0.001, sg * Math.exp(tau * rngNormal(d.seed, c, 0, counter(gen, PURPOSE.sigma)))),
+      );
+    }
+    a.sigmaNext[c] = sg;
+  }
+}
+
+function blockOf(a: EvolveArrays, nBlocks: number, k: number): number {
+  let b = 0;
+  for (let j = 1; j < nBlocks; j++) if (k >= a.blocks[4 * j]!) b = j;
+  return b;
+}
+
+/** Twin of evolve_breed.wgsl. */
+export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
+  const gen = a.clock[0]!;
+  for (let c = 0; c < d.P; c++) {
+    const s = Math.floor(c / d.M);
+    const g0 = s * GENOME_STRIDE;
+    const pa0 = a.parents[4 * c]!;
+    const pb0 = a.parents[4 * c + 1]!;
+    const fl = a.parents[4 * c + 2]!;
+    const out = c * d.stride;
+    if (fl & FLAG_ORPHAN) {
+      for (let k = 0; k < d.D; k++) a.next[out + k] = a.params[out + k]!;
+      continue;
+    }
+    if (fl & FLAG_ELITE) {
+      for (let k = 0; k < d.D; k++) a.next[out + k] = a.params[pa0 * d.stride + k]!;
+      continue;
+    }
+    const cross = (fl & FLAG_CROSS) !== 0;
+    const ck = a.genome[g0 + 10]!;
+    const mk = a.genome[g0 + 5]!;
+    const rate = a.genome[g0 + 6]!;
+    let sig = a.genome[g0 + 7]!;
+    if (mk === 1) sig *= a.segState[4 * s]!;
+    if (mk === 2) sig *= a.sigmaNext[c]!;
+    sig *= a.segState[4 * s + 3]!;
+    const resetFrac = a.genome[g0 + 8]!;
+    const r = a.genome[g0 + 9]!;
+    let w = 0.5;
+    if (ck === 3) {
+      const sa = a.info[4 * pa0]!;
+      const sb = a.info[4 * pb0]!;
+      if (f32(sa + sb) > 0) w = sa / (sa + sb);
+    }
+    const bsel = mk === 4 ? rngInt(d.seed, c, d.nBlocks, 0, counter(gen, PURPOSE.lowRankBlock)) : 0;
+    for (let k = 0; k < d.D; k++) {
+      const pa = a.params[pa0 * d.stride + k]!;
+      let x = pa;
+      const blk = blockOf(a, d.nBlocks, k);
+      if (cross) {
+        const pb = a.params[pb0 * d.stride + k]!;
+        if (ck === 0) x = 0.5 * (pa + pb);
+        else if (ck === 1) {
+          if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
+        } else if (ck === 2) {
+          if (rngUniform(d.seed, c, blk, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
+        } else x = w * pa + (1 - w) * pb;
+      }
+      if (mk <= 2) {
+        if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < rate) {
+          x += sig * rngNormal(d.seed, c, k, counter(gen, PURPOSE.mutNormal));
+        }
+      } else if (mk === 3) {
+        if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < resetFrac) {
+          x = bitsToF32(a.blocks[4 * blk + 3]!) *
+            rngNormal(d.seed, c, k, counter(gen, PURPOSE.reset));
+        }
+      } else if (blk === bsel) {
+        const cols = a.blocks[4 * blk + 2]!;
+        const e = k - a.blocks[4 * blk]!;
+        const row = Math.floor(e / cols);
+        const col = e - row * cols;
+        let acc = 0;
+        for (let j = 0; j < r; j++) {
+          acc += rngNormal(d.seed, c, row * 4 + j, counter(gen, PURPOSE.lowRankU)) *
+            rngNormal(d.seed, c, col * 4 + j, counter(gen, PURPOSE.lowRankV));
+        }
+        x += (sig * acc) / Math.sqrt(r);
+      }
+      a.next[out + k] = x;
+    }
+  }
+}
+
+/** Twin of evolve_knobs.wgsl for gradient step `step` of the current generation. */
+export function knobsCpu(d: EvolveDims, a: EvolveArrays, step: number): void {
+  const gen = a.clock[0]!;
+  for (let p = 0; p < d.P; p++) {
+    const g0 = Math.floor(p / d.M) * GENOME_STRIDE;
+    const sched = a.genome[g0 + 16]!;
+    const G = d.generations;
+    const t = gen / Math.max(1, G - 1);
+    let mult = 1;
+    if (sched === 1) mult = 0.5 * (1 + Math.cos(Math.PI * t));
+    else if (sched === 2) mult = t >= 0.75 ? 0.09 : t >= 0.5 ? 0.3 : 1;
+    else if (sched === 3) mult = Math.min(1, (gen + 1) / Math.max(1, 0.2 * G));
+    const kb = p * 16;
+    a.knobs[kb] = step < a.genome[g0 + 14]! ? a.genome[g0 + 15]! * mult : 0;
+    a.knobs[kb + 5] = 0;
+    a.knobs[kb + 6] = a.genome[g0 + 17]!;
+    a.knobs[kb + 7] = 0;
+    a.knobs[kb + 9] = a.genome[g0 + 19]!;
+    a.knobs[kb + 10] = a.genome[g0 + 18]!;
+  }
+}
+
+/** Copies the children into the parameters and their sigma into sigma (the commit step). */
+export function commitCpu(d: EvolveDims, a: EvolveArrays): void {
+  a.params.set(a.next.subarray(0, d.P * d.stride));
+  a.sigma.set(a.sigmaNext);
+}

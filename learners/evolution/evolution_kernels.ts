@@ -1,0 +1,318 @@
+/**
+ * GPU wrapper of the evolution kernels (shaders/evolve_*.wgsl): buffers that mirror
+ * `EvolveArrays`, one pipeline per kernel (built once), bind groups built once, and encoders that
+ * put whole generations into one command buffer. The CPU twins are in evolution_cpu.ts.
+ * @module
+ */
+import commonWgsl from "../../shaders/_evolve.wgsl" with { type: "text" };
+import objectiveWgsl from "../../shaders/evolve_objective.wgsl" with { type: "text" };
+import neuralWgsl from "../../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
+import shapeWgsl from "../../shaders/evolve_shape.wgsl" with { type: "text" };
+import statsWgsl from "../../shaders/evolve_stats.wgsl" with { type: "text" };
+import selectWgsl from "../../shaders/evolve_select.wgsl" with { type: "text" };
+import breedWgsl from "../../shaders/evolve_breed.wgsl" with { type: "text" };
+import knobsWgsl from "../../shaders/evolve_knobs.wgsl" with { type: "text" };
+import tickWgsl from "../../shaders/evolve_tick.wgsl" with { type: "text" };
+import {
+  ceilDiv,
+  createParamsBuffer,
+  createStorageBuffer,
+  dispatchGrid,
+  readBuffer,
+} from "../../core/buffers.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
+import { RNG_WGSL } from "../../core/rng_fill.ts";
+import { FINITE_WGSL } from "../mlp/wgsl_parts.ts";
+import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import {
+  EVOLVE_U32_ARRAYS,
+  type EvolveArrays,
+  evolveArraySizes,
+  type EvolveDims,
+} from "./evolution_arrays.ts";
+
+/** Kernel names. */
+export type EvolveKernel =
+  | "objective"
+  | "neural"
+  | "shape"
+  | "stats"
+  | "select"
+  | "breed"
+  | "knobs"
+  | "tick";
+
+const SOURCES: Record<EvolveKernel, string> = {
+  objective: objectiveWgsl,
+  neural: neuralWgsl,
+  shape: shapeWgsl,
+  stats: statsWgsl,
+  select: selectWgsl,
+  breed: breedWgsl,
+  knobs: knobsWgsl,
+  tick: tickWgsl,
+};
+
+/** Largest dimension of a user objective (MAXD in evolve_objective.wgsl). */
+export const USER_OBJECTIVE_MAXD = 64;
+
+/** Signature line of a user objective; the user writes the body that follows it. */
+export const USER_OBJECTIVE_SIGNATURE =
+  "fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32 {";
+
+/** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
+export interface UserObjectiveWgsl {
+  /** Body of `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32`. */
+  body: string;
+  /** File name in compile errors (default "user_objective.wgsl"). */
+  file?: string;
+}
+
+function hashText(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16);
+}
+
+/** Buffers owned elsewhere that the evolution may use instead of its own (a population's). */
+export interface ExternalBuffers {
+  /** (P, stride) parameters, e.g. GpuPopulation.params. */
+  params?: GPUBuffer;
+  /** (P, 4) train metrics, e.g. GpuPopulation.metrics. */
+  metrics?: GPUBuffer;
+  /** (P, 16) knobs, e.g. GpuPopulation.knobs. */
+  knobs?: GPUBuffer;
+}
+
+type ArrayName = keyof EvolveArrays;
+
+/** Packs the EvolveParams uniform (16 u32; byte offset = 4 * field index, order as in WGSL). */
+function packUniform(d: EvolveDims): Uint32Array<ArrayBuffer> {
+  const chunks = ceilDiv(d.D, d.chunk);
+  return new Uint32Array([
+    d.P, // 0
+    d.M, // 4
+    d.S, // 8
+    d.D, // 12
+    d.stride, // 16
+    d.seed >>> 0, // 20
+    d.nBlocks, // 24
+    d.chunk, // 28
+    chunks, // 32
+    d.histCap, // 36
+    dispatchGrid(ceilDiv(d.P, 64))[0], // 40 gridModels
+    dispatchGrid(ceilDiv(d.P * chunks, 64))[0], // 44 gridBreed
+    dispatchGrid(ceilDiv(d.S, 64))[0], // 48 gridSegs
+    d.generations, // 52
+    0,
+    0,
+  ]);
+}
+
+/** Evolution buffers and kernels on a GPU. */
+export class EvolveGpu {
+  readonly ctx: GpuContext;
+  readonly dims: EvolveDims;
+  /** Buffers by array name. */
+  readonly buffers: Record<ArrayName, GPUBuffer>;
+  #own: GPUBuffer[] = [];
+  #pipes: Record<EvolveKernel, GPUComputePipeline>;
+  #groups: Partial<Record<EvolveKernel, GPUBindGroup>> = {};
+  #uniform: GPUBuffer;
+  #stepUniforms: GPUBuffer[] = [];
+  #stepGroups: GPUBindGroup[] = [];
+
+  private constructor(
+    ctx: GpuContext,
+    dims: EvolveDims,
+    pipes: Record<EvolveKernel, GPUComputePipeline>,
+    tasksLength: number,
+    ext: ExternalBuffers,
+  ) {
+    this.ctx = ctx;
+    this.dims = dims;
+    this.#pipes = pipes;
+    const d = dims;
+    const sizes = evolveArraySizes(d, tasksLength);
+    const bufs = {} as Record<ArrayName, GPUBuffer>;
+    for (const [name, n] of Object.entries(sizes) as [ArrayName, number][]) {
+      const external = (ext as Record<string, GPUBuffer | undefined>)[name];
+      if (external) {
+        bufs[name] = external;
+      } else {
+        bufs[name] = createStorageBuffer(ctx, Math.max(1, n) * 4, `evolve-${name}`);
+        this.#own.push(bufs[name]);
+      }
+    }
+    this.buffers = bufs;
+    this.#uniform = createParamsBuffer(ctx, 64, "evolve-params");
+    ctx.device.queue.writeBuffer(this.#uniform, 0, packUniform(d));
+    this.#own.push(this.#uniform);
+    // sigma starts at 1.
+    ctx.device.queue.writeBuffer(bufs.sigma, 0, new Float32Array(d.P).fill(1));
+  }
+
+  /** Compiles the kernels (cached per device) and allocates the buffers. */
+  static async create(
+    ctx: GpuContext,
+    dims: EvolveDims,
+    options: {
+      tasksLength?: number;
+      external?: ExternalBuffers;
+      /** A user objective compiled into the objective kernel (task kind 4). */
+      userObjective?: UserObjectiveWgsl;
+    } = {},
+  ): Promise<EvolveGpu> {
+    const user = options.userObjective;
+    const entries = await Promise.all(
+      (Object.keys(SOURCES) as EvolveKernel[]).map(async (k) => {
+        const parts = [
+          RNG_WGSL,
+          FINITE_WGSL,
+          { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          {
+            file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
+            code: SOURCES[k],
+          },
+        ];
+        let key = `evolve_${k}`;
+        if (k === "objective") {
+          // The user's body is its own part, so compile errors name the user's file and line.
+          parts.push({ file: "(user objective signature)", code: USER_OBJECTIVE_SIGNATURE });
+          parts.push({
+            file: user?.file ?? "user_objective.wgsl",
+            code: user?.body ?? "return 0.0;",
+          });
+          parts.push({ file: "(user objective end)", code: "}" });
+          if (user) key += `_user_${hashText(`${user.file}\n${user.body}`)}`;
+        }
+        return [k, await getPipeline(ctx, key, composeWgsl(parts))] as const;
+      }),
+    );
+    const pipes = Object.fromEntries(entries) as Record<EvolveKernel, GPUComputePipeline>;
+    return new EvolveGpu(ctx, dims, pipes, options.tasksLength ?? 4, options.external ?? {});
+  }
+
+  /** Writes host arrays into the matching buffers (params, metrics, knobs only when owned). */
+  upload(a: Partial<EvolveArrays>): void {
+    for (const [name, arr] of Object.entries(a) as [ArrayName, Float32Array | Uint32Array][]) {
+      if (!arr) continue;
+      const buf = this.buffers[name];
+      const bytes = Math.min(arr.byteLength, buf.size);
+      this.ctx.device.queue.writeBuffer(buf, 0, arr.buffer as ArrayBuffer, arr.byteOffset, bytes);
+    }
+  }
+
+  /** Reads `count` elements of one buffer back from element `first` on (one GPU await). */
+  async read(name: ArrayName, count?: number, first = 0): Promise<Float32Array | Uint32Array> {
+    const n = count ?? this.buffers[name].size / 4 - first;
+    const bytes = await readBuffer(this.ctx, this.buffers[name], n * 4, first * 4);
+    return EVOLVE_U32_ARRAYS.has(name) ? new Uint32Array(bytes) : new Float32Array(bytes);
+  }
+
+  #bindings(k: EvolveKernel): GPUBuffer[] {
+    const b = this.buffers;
+    const u = this.#uniform;
+    switch (k) {
+      case "objective":
+        return [b.params, b.segTask, b.tasks, b.fitness, b.flags, u, b.genome];
+      case "neural":
+        return [b.metrics, b.fitness, b.flags, u, b.genome];
+      case "shape":
+        return [b.params, b.fitness, b.flags, b.genome, b.info, b.order, u];
+      case "stats":
+        return [b.fitness, b.flags, b.info, b.parents, b.genome, b.clock, b.segState, b.history, u];
+      case "select":
+        return [
+          b.fitness,
+          b.info,
+          b.order,
+          b.genome,
+          b.sigma,
+          b.clock,
+          b.parents,
+          b.sigmaNext,
+          b.metrics,
+          u,
+        ];
+      case "breed":
+        return [
+          b.params,
+          b.parents,
+          b.info,
+          b.genome,
+          b.segState,
+          b.sigmaNext,
+          b.blocks,
+          b.clock,
+          b.next,
+          u,
+        ];
+      case "tick":
+        return [b.clock];
+      case "knobs":
+        throw new TypeError("The knobs kernel is encoded with encodeKnobs");
+    }
+  }
+
+  #group(k: EvolveKernel): GPUBindGroup {
+    let g = this.#groups[k];
+    if (!g) {
+      g = bindBuffers(this.ctx, this.#pipes[k], this.#bindings(k), `evolve-${k}`);
+      this.#groups[k] = g;
+    }
+    return g;
+  }
+
+  #grid(k: EvolveKernel): [number, number] {
+    const d = this.dims;
+    if (k === "tick") return [1, 1];
+    if (k === "stats") return dispatchGrid(ceilDiv(d.S, 64));
+    if (k === "breed") return dispatchGrid(ceilDiv(d.P * ceilDiv(d.D, d.chunk), 64));
+    return dispatchGrid(ceilDiv(d.P, 64));
+  }
+
+  /** Encodes one dispatch of kernel `k` into an open compute pass. */
+  encode(pass: GPUComputePassEncoder, k: EvolveKernel): void {
+    const [x, y] = this.#grid(k);
+    pass.setPipeline(this.#pipes[k]);
+    pass.setBindGroup(0, this.#group(k));
+    pass.dispatchWorkgroups(x, y);
+  }
+
+  /** Encodes the knobs kernel for gradient step `step` of the current generation. */
+  encodeKnobs(pass: GPUComputePassEncoder, step: number): void {
+    while (this.#stepUniforms.length <= step) {
+      const i = this.#stepUniforms.length;
+      const ub = createParamsBuffer(this.ctx, 16, `evolve-knob-step-${i}`);
+      this.ctx.device.queue.writeBuffer(ub, 0, new Uint32Array([i, 0, 0, 0]));
+      this.#stepUniforms.push(ub);
+      this.#own.push(ub);
+      const b = this.buffers;
+      this.#stepGroups.push(
+        bindBuffers(
+          this.ctx,
+          this.#pipes.knobs,
+          [b.genome, b.clock, b.knobs, this.#uniform, ub],
+          "evolve-knobs",
+        ),
+      );
+    }
+    const [x, y] = this.#grid("knobs");
+    pass.setPipeline(this.#pipes.knobs);
+    pass.setBindGroup(0, this.#stepGroups[step]!);
+    pass.dispatchWorkgroups(x, y);
+  }
+
+  /** Encodes the commit: children -> params, sigmaNext -> sigma (copies outside a pass). */
+  encodeCommit(enc: GPUCommandEncoder): void {
+    const d = this.dims;
+    enc.copyBufferToBuffer(this.buffers.next, 0, this.buffers.params, 0, d.P * d.stride * 4);
+    enc.copyBufferToBuffer(this.buffers.sigmaNext, 0, this.buffers.sigma, 0, d.P * 4);
+  }
+
+  /** Frees the buffers this object created (not the external ones). */
+  destroy(): void {
+    for (const b of this.#own) b.destroy();
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * `GpuBackend`: populations (learners/gpu/gpu_population.ts) and data sets (learners/gpu/gpu_dataset.ts)
+ * resident on a WebGPU device; compiles the kernels once per context.
+ * @module
+ */
+import { GpuContext, type GpuContextOptions } from "../../core/gpu_context.ts";
+import type { Backend, UploadOptions } from "../backend.ts";
+import type { Dataset } from "../dataset.ts";
+import { EVALUATE } from "../mlp/evaluate.ts";
+import { GpuDataset } from "./gpu_dataset.ts";
+import { GpuPopulation } from "./gpu_population.ts";
+import { HARDWARE_GROUPING, type Kernels } from "./gpu_kernels.ts";
+import { initParamsPipeline } from "../mlp/init_params.ts";
+import { SOFTWARE_GROUPINGS } from "../mlp/loop_budget.ts";
+import type { PopulationSpec } from "../mlp/mlp_layout.ts";
+import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
+import { smallTilePlan } from "../mlp/mlp_tiles.ts";
+import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
+import { TRAIN_STEP } from "../mlp/train_step.ts";
+
+export { GpuDataset } from "./gpu_dataset.ts";
+export { GpuPopulation } from "./gpu_population.ts";
+export { HARDWARE_GROUPING } from "./gpu_kernels.ts";
+
+/** Options of `GpuBackend.create`. */
+export interface GpuBackendOptions extends GpuContextOptions {
+  /**
+   * Workgroup grouping of the MLP kernels for every population. Default: on hardware one model
+   * per workgroup of 64 invocations; on a software adapter (which runs a workgroup's invocations
+   * in sequence as 8-lane SIMD groups) one model per SIMD lane when the train step fits the loop
+   * budget, more invocations per model when it does not (learners/mlp/loop_budget.ts). Measured on
+   * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
+   */
+  grouping?: MlpGrouping;
+  /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
+  maxBindingBytes?: number;
+}
+
+/** The WebGPU backend. */
+export class GpuBackend implements Backend {
+  readonly kind = "gpu" as const;
+  /** The WebGPU context. */
+  readonly ctx: GpuContext;
+  #kernels: Kernels;
+  #options: GpuBackendOptions;
+
+  private constructor(ctx: GpuContext, kernels: Kernels, options: GpuBackendOptions) {
+    this.ctx = ctx;
+    this.#kernels = kernels;
+    this.#options = options;
+  }
+
+  /** Creates the context (or uses `ctx`) and compiles every kernel once, reporting WGSL errors. */
+  static async create(ctx?: GpuContext, options: GpuBackendOptions = {}): Promise<GpuBackend> {
+    const c = ctx ?? await GpuContext.create(options);
+    const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
+    const [, , init, sample] = await Promise.all([
+      // A two-layer plan of small tiles: populations build the plans of their own shapes.
+      TRAIN_STEP.pipeline(c, first, smallTilePlan(2)),
+      EVALUATE.pipeline(c, first, smallTilePlan(2)),
+      initParamsPipeline(c),
+      sampleBatchesPipeline(c),
+    ]);
+    const kernels: Kernels = {
+      init,
+      sample,
+      // The WGSL is checked above; other groupings and plans are built on first use.
+      mlp: (g, plan, p) => ({
+        train: TRAIN_STEP.pipelineSync(c, g, plan, p),
+        evaluate: EVALUATE.pipelineSync(c, g, plan, p),
+      }),
+    };
+    return new GpuBackend(c, kernels, options);
+  }
+
+  describe(): string {
+    return this.ctx.describe();
+  }
+
+  uploadDataset(data: Dataset, options?: UploadOptions): GpuDataset {
+    return new GpuDataset(this.ctx, data, options);
+  }
+
+  createPopulation(spec: PopulationSpec): GpuPopulation {
+    return new GpuPopulation(
+      this.ctx,
+      this.#kernels,
+      spec,
+      this.#options.grouping,
+      this.#options.maxBindingBytes,
+    );
+  }
+
+  destroy(): void {
+    this.ctx.destroy();
+  }
+}

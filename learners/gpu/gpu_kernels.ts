@@ -1,0 +1,59 @@
+/**
+ * The kernels a GPU population runs, and how a population picks its workgroup grouping and
+ * register tiles (learners/mlp/loop_budget.ts, learners/mlp/mlp_tiles.ts) and so its pipelines.
+ * @module
+ */
+import type { GpuContext } from "../../core/gpu_context.ts";
+import type { InputPrecision } from "../backend.ts";
+import { chooseGrouping, SOFTWARE_GROUPINGS, softwareTilePlan } from "../mlp/loop_budget.ts";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { planTiles, type TilePlan } from "../mlp/mlp_tiles.ts";
+import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
+
+/** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
+export interface Kernels {
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+  /** Train-step and evaluate pipelines for a grouping, tile plan and input precision (built on first use). */
+  mlp(g: MlpGrouping, plan: TilePlan, p: InputPrecision): MlpPipelines;
+}
+
+/** The MLP kernels of one grouping and input precision. */
+export interface MlpPipelines {
+  train: GPUComputePipeline;
+  evaluate: GPUComputePipeline;
+}
+
+/** Pipelines a population uses. */
+export interface Pipelines {
+  grouping: MlpGrouping;
+  /** Train-step and evaluate pipelines for the input precision of a data set. */
+  mlp(p: InputPrecision): MlpPipelines;
+  init: GPUComputePipeline;
+  sample: GPUComputePipeline;
+}
+
+/** On hardware: one model per workgroup of 64 invocations. */
+export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };
+
+/**
+ * The pipelines of a population of layout L: the grouping given, or on a software adapter the
+ * first that keeps each invocation within the loop budget (checked either way there), and the
+ * register tiles of the layout for it.
+ */
+export function populationPipelines(
+  ctx: GpuContext,
+  kernels: Kernels,
+  L: MlpLayout,
+  grouping?: MlpGrouping,
+): Pipelines {
+  const g = grouping ?? (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
+  if (ctx.software) chooseGrouping(L, [g]);
+  const plan: TilePlan = ctx.software ? softwareTilePlan(L, g) : planTiles(L, g);
+  return {
+    grouping: g,
+    init: kernels.init,
+    sample: kernels.sample,
+    mlp: (p) => kernels.mlp(g, plan, p),
+  };
+}

@@ -1,0 +1,370 @@
+/**
+ * Plain-loop TypeScript twins of the MLP kernels (the specification the WGSL must match):
+ * `initParamsCpu` (shaders/init_params.wgsl), `trainStepCpu` (shaders/train_step.wgsl),
+ * `evaluateCpu` (shaders/evaluate.wgsl) and `sampleBatchesCpu` (shaders/sample_batches.wgsl); the
+ * optimizer update of the train step is in optimizer_cpu.ts.
+ * @module
+ */
+import { rngInt, rngNormal } from "../../core/rng.ts";
+import { KNOB, KNOB_STRIDE, LEARNED_STRIDE } from "../optimizers/knobs.ts";
+import type { MlpLayout } from "./mlp_layout.ts";
+import { updateCpu } from "../optimizers/optimizer_cpu.ts";
+
+export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
+
+/** Everything a population holds, as host arrays (the CPU backend's state; the GPU mirrors it). */
+export interface MlpState {
+  /** (P, stride) parameters. */
+  params: Float32Array<ArrayBuffer>;
+  /** (P, 2, stride): first-moment (momentum) then second-moment (Adam) buffers. */
+  opt: Float32Array<ArrayBuffer>;
+  /** (P) optimizer steps taken. */
+  steps: Uint32Array<ArrayBuffer>;
+  /**
+   * (P, 4): last train step's mean loss, gradient norm (before clipping), diverged flag, and the
+   * previous step's loss (kept by the learned optimizer; 0 otherwise).
+   */
+  metrics: Float32Array<ArrayBuffer>;
+  /** (P, KNOB_STRIDE) hyperparameters. */
+  knobs: Float32Array<ArrayBuffer>;
+  /** (P, numBatches, batchSize) sample indices. */
+  batchIdx: Uint32Array<ArrayBuffer>;
+  /** Batches per model in batchIdx; step s uses batch s % numBatches. */
+  numBatches: number;
+  /** (P, labelMapWidth): class label -> model-local label; width 0 means labels as stored. */
+  labelMap: Uint32Array<ArrayBuffer>;
+  /** Width of labelMap rows (0: identity). */
+  labelMapWidth: number;
+  /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows (zero: plain momentum SGD). */
+  learned: Float32Array<ArrayBuffer>;
+}
+
+/** Host view of a data set as the kernels see it. */
+export interface MlpData {
+  /** Inputs, (count, inputs) row-major. */
+  x: Float32Array;
+  /** Targets, (count, targetWidth) row-major. */
+  y: Float32Array;
+  /** Number of samples. */
+  count: number;
+  /** Input width. */
+  inputs: number;
+  /** Targets per sample (1 for class labels). */
+  targetWidth: number;
+}
+
+/** std of the init for layer l. */
+export function initStd(layout: MlpLayout, l: number): number {
+  const fin = layout.widths[l]!;
+  const fout = layout.widths[l + 1]!;
+  return layout.init === "he" ? Math.sqrt(2 / fin) : Math.sqrt(2 / (fin + fout));
+}
+
+/**
+ * Init twin: weight k of model p is initStd(l) * rngNormal(seed, p, k); biases and padding are 0.
+ * Optimizer state, steps and metrics are zeroed.
+ */
+export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number): void {
+  const { size, stride, layers, weightOffset, biasOffset } = layout;
+  s.params.fill(0);
+  s.opt.fill(0);
+  s.steps.fill(0);
+  s.metrics.fill(0);
+  for (let p = 0; p < size; p++) {
+    for (let l = 0; l < layers; l++) {
+      const std = initStd(layout, l);
+      for (let k = weightOffset[l]!; k < biasOffset[l]!; k++) {
+        s.params[p * stride + k] = std * rngNormal(seed, p, k);
+      }
+    }
+  }
+}
+
+/**
+ * Batch sampler twin: for model p, slot s and position b, the index is
+ * `start[p] + rngInt(seed, p, count[p], s * batchSize + b, round)`; ranges is (P, 2) = (start, count).
+ */
+export function sampleBatchesCpu(
+  layout: MlpLayout,
+  ranges: Uint32Array,
+  numBatches: number,
+  seed: number,
+  round: number,
+): Uint32Array<ArrayBuffer> {
+  const B = layout.batchSize;
+  const out = new Uint32Array(layout.size * numBatches * B);
+  for (let p = 0; p < layout.size; p++) {
+    const start = ranges[2 * p]!;
+    const count = ranges[2 * p + 1]!;
+    for (let s = 0; s < numBatches; s++) {
+      for (let b = 0; b < B; b++) {
+        out[(p * numBatches + s) * B + b] = start + rngInt(seed, p, count, s * B + b, round);
+      }
+    }
+  }
+  return out;
+}
+
+function activate(layout: MlpLayout, z: number): number {
+  return layout.activation === "relu" ? Math.max(z, 0) : Math.tanh(z);
+}
+
+/** Derivative of the activation expressed through its output a. */
+function activationGrad(layout: MlpLayout, a: number): number {
+  return layout.activation === "relu" ? (a > 0 ? 1 : 0) : 1 - a * a;
+}
+
+function labelOf(s: MlpState, p: number, y: number, outputs: number): number {
+  const raw = Math.trunc(y);
+  const l = s.labelMapWidth > 0 ? s.labelMap[p * s.labelMapWidth + raw]! : raw;
+  return Math.min(l, outputs - 1);
+}
+
+/**
+ * Forward pass of model p on samples `idx` (length n). Returns activations (n, actWidth): hidden
+ * layers after the nonlinearity, the last layer raw (logits or regression outputs).
+ */
+export function forwardCpu(
+  layout: MlpLayout,
+  params: Float32Array,
+  p: number,
+  data: MlpData,
+  idx: ArrayLike<number>,
+): Float64Array {
+  const { widths, layers, weightOffset, biasOffset, actOffset, actWidth, stride } = layout;
+  const n = idx.length;
+  const acts = new Float64Array(n * actWidth);
+  const base = p * stride;
+  for (let b = 0; b < n; b++) {
+    const xi = idx[b]! * data.inputs;
+    for (let l = 0; l < layers; l++) {
+      const fin = widths[l]!;
+      const fout = widths[l + 1]!;
+      const last = l === layers - 1;
+      for (let j = 0; j < fout; j++) {
+        let z = params[base + biasOffset[l]! + j]!;
+        const w = base + weightOffset[l]! + j * fin;
+        for (let i = 0; i < fin; i++) {
+          const a = l === 0 ? data.x[xi + i]! : acts[b * actWidth + actOffset[l - 1]! + i]!;
+          z += params[w + i]! * a;
+        }
+        acts[b * actWidth + actOffset[l]! + j] = last ? z : activate(layout, z);
+      }
+    }
+  }
+  return acts;
+}
+
+/**
+ * Loss of one sample from its output row `o` (length outputs) and its derivative dL/do written to
+ * `d` (scaled by `scale`). Cross-entropy: log-sum-exp minus the label's logit. MSE: mean over the
+ * outputs of (o - t)^2, derivative 2(o - t)/outputs.
+ */
+function sampleLoss(
+  layout: MlpLayout,
+  o: Float64Array,
+  label: number,
+  t: Float32Array,
+  tOff: number,
+  d: Float64Array | null,
+  scale: number,
+  smooth = 0,
+): number {
+  const k = layout.outputs;
+  if (layout.loss === "cross_entropy") {
+    // Target (1 - smooth) * onehot(label) + smooth / k (label smoothing).
+    let m = -Infinity;
+    for (let j = 0; j < k; j++) m = Math.max(m, o[j]!);
+    let sum = 0;
+    let zsum = 0;
+    for (let j = 0; j < k; j++) {
+      sum += Math.exp(o[j]! - m);
+      zsum += o[j]!;
+    }
+    const off = smooth / k;
+    if (d) {
+      for (let j = 0; j < k; j++) {
+        d[j] = (Math.exp(o[j]! - m) / sum - (j === label ? 1 - smooth : 0) - off) * scale;
+      }
+    }
+    return Math.log(sum) + m - ((1 - smooth) * o[label]! + off * zsum);
+  }
+  let loss = 0;
+  for (let j = 0; j < k; j++) {
+    const diff = o[j]! - t[tOff + j]!;
+    loss += diff * diff;
+    if (d) d[j] = (2 * diff / k) * scale;
+  }
+  return loss / k;
+}
+
+/**
+ * Train-step twin for every model: forward on the model's current batch, mean loss, backward,
+ * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
+ * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1).
+ */
+export function trainStepCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  gradsOut?: Float32Array,
+): void {
+  const {
+    size,
+    widths,
+    layers,
+    weightOffset,
+    biasOffset,
+    actOffset,
+    actWidth,
+    stride,
+    paramCount,
+    outputs,
+  } = layout;
+  const B = layout.batchSize;
+  const grads = new Float64Array(paramCount);
+  const deltas = new Float64Array(B * actWidth);
+  const o = new Float64Array(outputs);
+  const d = new Float64Array(outputs);
+  for (let p = 0; p < size; p++) {
+    const base = p * stride;
+    const slot = s.steps[p]! % s.numBatches;
+    const idx = s.batchIdx.subarray(
+      (p * s.numBatches + slot) * B,
+      (p * s.numBatches + slot + 1) * B,
+    );
+    const acts = forwardCpu(layout, s.params, p, data, idx);
+    // Loss and output deltas, dL/dz of the last layer, mean over the batch.
+    let lossSum = 0;
+    const lastOff = actOffset[layers - 1]!;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < outputs; j++) o[j] = acts[b * actWidth + lastOff + j]!;
+      const n = idx[b]!;
+      const label = layout.loss === "cross_entropy"
+        ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
+        : 0;
+      const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
+      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
+      for (let j = 0; j < outputs; j++) deltas[b * actWidth + lastOff + j] = d[j]!;
+    }
+    // Backward.
+    grads.fill(0);
+    for (let l = layers - 1; l >= 0; l--) {
+      const fin = widths[l]!;
+      const fout = widths[l + 1]!;
+      for (let b = 0; b < B; b++) {
+        const xi = idx[b]! * data.inputs;
+        for (let j = 0; j < fout; j++) {
+          const dj = deltas[b * actWidth + actOffset[l]! + j]!;
+          grads[biasOffset[l]! + j]! += dj;
+          for (let i = 0; i < fin; i++) {
+            const a = l === 0 ? data.x[xi + i]! : acts[b * actWidth + actOffset[l - 1]! + i]!;
+            grads[weightOffset[l]! + j * fin + i]! += dj * a;
+          }
+        }
+        if (l > 0) {
+          for (let i = 0; i < fin; i++) {
+            let sum = 0;
+            for (let j = 0; j < fout; j++) {
+              sum += s.params[base + weightOffset[l]! + j * fin + i]! *
+                deltas[b * actWidth + actOffset[l]! + j]!;
+            }
+            const a = acts[b * actWidth + actOffset[l - 1]! + i]!;
+            deltas[b * actWidth + actOffset[l - 1]! + i] = sum * activationGrad(layout, a);
+          }
+        }
+      }
+    }
+    let sq = 0;
+    for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
+    const norm = Math.sqrt(sq);
+    const loss = lossSum / B;
+    s.metrics[p * 4] = loss;
+    s.metrics[p * 4 + 1] = norm;
+    if (gradsOut) {
+      for (let k = 0; k < paramCount; k++) gradsOut[base + k] = grads[k]!;
+      continue;
+    }
+    // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
+    // (Math.fround: the kernel tests the f32 values.)
+    if (
+      s.metrics[p * 4 + 2] !== 0 || !Number.isFinite(Math.fround(loss)) ||
+      !Number.isFinite(Math.fround(norm))
+    ) {
+      s.metrics[p * 4 + 2] = 1;
+      continue;
+    }
+    updateCpu(layout, s, p, grads, norm);
+    s.steps[p] = s.steps[p]! + 1;
+  }
+}
+
+/** Result of an evaluation: mean loss and accuracy per model, and optionally the raw outputs. */
+export interface EvalResult {
+  /** (P) mean loss over the model's eval samples. */
+  loss: Float32Array;
+  /** (P) fraction of samples whose argmax output equals the label (0 for mse). */
+  accuracy: Float32Array;
+  /** (P, count, outputs) last-layer outputs, when requested. */
+  outputs?: Float32Array;
+}
+
+/**
+ * Eval twin: model p is evaluated on samples evalIdx[p*count .. (p+1)*count). Accuracy uses the
+ * first maximal output as the prediction.
+ */
+export function evaluateCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  evalIdx: Uint32Array,
+  count: number,
+  withOutputs = false,
+): EvalResult {
+  const { size, outputs, actWidth, actOffset, layers } = layout;
+  const loss = new Float32Array(size);
+  const accuracy = new Float32Array(size);
+  const out = withOutputs ? new Float32Array(size * count * outputs) : undefined;
+  const o = new Float64Array(outputs);
+  for (let p = 0; p < size; p++) {
+    const idx = evalIdx.subarray(p * count, (p + 1) * count);
+    const acts = forwardCpu(layout, s.params, p, data, idx);
+    let lossSum = 0;
+    let correct = 0;
+    for (let e = 0; e < count; e++) {
+      const row = e * actWidth + actOffset[layers - 1]!;
+      let best = 0;
+      for (let j = 0; j < outputs; j++) {
+        o[j] = acts[row + j]!;
+        if (out) out[(p * count + e) * outputs + j] = o[j]!;
+        if (o[j]! > o[best]!) best = j;
+      }
+      const n = idx[e]!;
+      const label = layout.loss === "cross_entropy"
+        ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
+        : 0;
+      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, null, 1);
+      if (layout.loss === "cross_entropy" && best === label) correct++;
+    }
+    loss[p] = lossSum / count;
+    accuracy[p] = correct / count;
+  }
+  return out ? { loss, accuracy, outputs: out } : { loss, accuracy };
+}
+
+/** Allocates a zeroed state for a layout (one batch slot of zeros, identity labels). */
+export function createMlpState(layout: MlpLayout): MlpState {
+  const P = layout.size;
+  return {
+    params: new Float32Array(P * layout.stride),
+    opt: new Float32Array(P * 2 * layout.stride),
+    steps: new Uint32Array(P),
+    metrics: new Float32Array(P * 4),
+    knobs: new Float32Array(P * KNOB_STRIDE),
+    batchIdx: new Uint32Array(P * layout.batchSize),
+    numBatches: 1,
+    labelMap: new Uint32Array(1),
+    labelMapWidth: 0,
+    learned: new Float32Array(P * LEARNED_STRIDE),
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * The MLP population kernels: parameter layout, the register-tile plans and WGSL generators of the
+ * fused train step and evaluate kernels, their wrappers (train step, evaluate, init, minibatch
+ * sampling) and the plain-loop CPU twins they are tested against.
+ * @module
+ */
+export * from "./mlp_layout.ts";
+export * from "./mlp_cpu.ts";
+export * from "./loop_budget.ts";
+export * from "./mlp_uniform.ts";
+export * from "./mlp_tiles.ts";

@@ -1,0 +1,157 @@
+/**
+ * Plain-loop twin of the update phase of shaders/train_step.wgsl: global-norm clip and gradient
+ * transforms, weight decay and each model's optimizer (sgd, momentum, adam, and the learned
+ * optimizers: the learning-rate-scale meta-network and the per-parameter update network).
+ * @module
+ */
+import {
+  KNOB,
+  KNOB_STRIDE,
+  LEARNED,
+  LEARNED_FEATURES,
+  LEARNED_HIDDEN,
+  LEARNED_STRIDE,
+} from "./knobs.ts";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import type { MlpState } from "../mlp/mlp_cpu.ts";
+
+/**
+ * Raw features of the training state seen by the learned optimizer (twin of learned_features in
+ * train_step.wgsl): log(1 + loss), the log ratio of the loss to the previous step's clamped to
+ * [-4, 4] (0 on step 0), log(gradNorm + 1e-8), log(weightNorm + 1e-8), steps / horizon clamped to
+ * [0, 2] (0 when horizon is 0). Loss and norms are clamped to [0, 1e30] first, so every feature is
+ * finite for any finite input.
+ */
+export function learnedFeatures(
+  loss: number,
+  prevLoss: number,
+  gradNorm: number,
+  weightNorm: number,
+  step: number,
+  horizon: number,
+): number[] {
+  const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const l = c(loss, 0, 1e30);
+  const pl = c(prevLoss, 0, 1e30);
+  return [
+    Math.log(1 + l),
+    step > 0 ? c(Math.log(l + 1e-8) - Math.log(pl + 1e-8), -4, 4) : 0,
+    Math.log(Math.min(gradNorm, 1e30) + 1e-8),
+    Math.log(Math.min(weightNorm, 1e30) + 1e-8),
+    horizon > 0 ? c(step / horizon, 0, 2) : 0,
+  ];
+}
+
+/**
+ * Learning-rate multiplier of a learned-optimizer row `w` (at `base`) for raw features `f` (twin of
+ * learned_lr_scale): features normalized as clamp((f - mean) * scale, -8, 8), a 5 -> 8 tanh -> 1
+ * network (pre-activations clamped to [-15, 15]), then exp(clamp(out, -4, 4)).
+ */
+export function learnedLrScale(w: Float32Array, base: number, f: readonly number[]): number {
+  const x = new Array<number>(LEARNED_FEATURES);
+  for (let i = 0; i < LEARNED_FEATURES; i++) {
+    const v = (f[i]! - w[base + LEARNED.mean + i]!) * w[base + LEARNED.scale + i]!;
+    x[i] = Math.min(Math.max(v, -8), 8);
+  }
+  let out = w[base + LEARNED.b2]!;
+  for (let j = 0; j < LEARNED_HIDDEN; j++) {
+    let z = w[base + LEARNED.b1 + j]!;
+    for (let i = 0; i < LEARNED_FEATURES; i++) {
+      z += w[base + LEARNED.w1 + j * LEARNED_FEATURES + i]! * x[i]!;
+    }
+    out += w[base + LEARNED.w2 + j]! * Math.tanh(Math.min(Math.max(z, -15), 15));
+  }
+  return Math.exp(Math.min(Math.max(out, -4), 4));
+}
+
+/** Optimizer twin for model p given its raw gradient and the gradient's global norm. */
+export function updateCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  p: number,
+  grads: Float64Array,
+  norm: number,
+): void {
+  const { stride, paramCount } = layout;
+  const kb = p * KNOB_STRIDE;
+  const lr = s.knobs[kb + KNOB.lr]!;
+  const mu = s.knobs[kb + KNOB.momentum]!;
+  const b1 = s.knobs[kb + KNOB.beta1]!;
+  const b2 = s.knobs[kb + KNOB.beta2]!;
+  const eps = s.knobs[kb + KNOB.eps]!;
+  const wd = s.knobs[kb + KNOB.weightDecay]!;
+  const clip = s.knobs[kb + KNOB.clipNorm]!;
+  const kind = s.knobs[kb + KNOB.optimizer]!;
+  const scale = clip > 0 && norm > clip ? clip / norm : 1;
+  // Gradient transform: 0 the clipped gradient, 1 its sign, 2 divided by the global norm.
+  const transform = s.knobs[kb + KNOB.gradTransform]!;
+  const gmul = transform === 2 ? 1 / Math.max(norm, 1e-30) : scale;
+  const gt = (g: number) => (transform === 1 ? Math.sign(g) : g * gmul);
+  const t = s.steps[p]! + 1;
+  const bc1 = 1 - Math.pow(b1, t);
+  const bc2 = 1 - Math.pow(b2, t);
+  const base = p * stride;
+  const mBase = p * 2 * stride;
+  const vBase = mBase + stride;
+  if (kind === 3) {
+    // Learned: momentum SGD with lr scaled by the model's meta-network from the training state.
+    let wsq = 0;
+    for (let k = 0; k < paramCount; k++) wsq += s.params[base + k]! * s.params[base + k]!;
+    const loss = s.metrics[p * 4]!;
+    const f = learnedFeatures(
+      loss,
+      s.metrics[p * 4 + 3]!,
+      norm,
+      Math.sqrt(wsq),
+      s.steps[p]!,
+      s.knobs[kb + KNOB.horizon]!,
+    );
+    const lrEff = lr * learnedLrScale(s.learned, p * LEARNED_STRIDE, f);
+    for (let k = 0; k < paramCount; k++) {
+      const w = s.params[base + k]!;
+      const m = mu * s.opt[mBase + k]! + gt(grads[k]!) + wd * w;
+      s.opt[mBase + k] = m;
+      s.params[base + k] = w - lrEff * m;
+    }
+    s.metrics[p * 4 + 3] = loss;
+    return;
+  }
+  if (kind === 4) {
+    // Per-parameter learned update: momentum plus a 3 -> 8 tanh -> 1 network's output.
+    const L = s.learned;
+    const q = p * LEARNED_STRIDE;
+    const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+    for (let k = 0; k < paramCount; k++) {
+      const w = s.params[base + k]!;
+      const g = gt(grads[k]!) + wd * w;
+      const m = mu * s.opt[mBase + k]! + g;
+      s.opt[mBase + k] = m;
+      const x = [g, m, w].map((v, i) => c(v * L[q + LEARNED.ppScale + i]!, -8, 8));
+      let o = L[q + LEARNED.ppB2]!;
+      for (let j = 0; j < LEARNED_HIDDEN; j++) {
+        let z = L[q + LEARNED.ppB1 + j]!;
+        for (let i = 0; i < 3; i++) z += L[q + LEARNED.ppW1 + j * 3 + i]! * x[i]!;
+        o += L[q + LEARNED.ppW2 + j]! * Math.tanh(c(z, -15, 15));
+      }
+      s.params[base + k] = w - lr * (m + o);
+    }
+    return;
+  }
+  for (let k = 0; k < paramCount; k++) {
+    const w = s.params[base + k]!;
+    const g = gt(grads[k]!) + wd * w;
+    if (kind === 0) {
+      s.params[base + k] = w - lr * g;
+    } else if (kind === 1) {
+      const m = mu * s.opt[mBase + k]! + g;
+      s.opt[mBase + k] = m;
+      s.params[base + k] = w - lr * m;
+    } else {
+      const m = b1 * s.opt[mBase + k]! + (1 - b1) * g;
+      const v = b2 * s.opt[vBase + k]! + (1 - b2) * g * g;
+      s.opt[mBase + k] = m;
+      s.opt[vBase + k] = v;
+      s.params[base + k] = w - lr * (m / bc1) / (Math.sqrt(v / bc2) + eps);
+    }
+  }
+}
