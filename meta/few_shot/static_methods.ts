@@ -1,0 +1,159 @@
+/**
+ * The static meta-learners of the `meta` experiment under one protocol: for each method, `trials`
+ * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
+ * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
+ * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.iterations`
+ * iterations; the one with the best meta-validation score continues to `metaIterations`. Every
+ * method gets the same budget: trials x tune.iterations + (metaIterations - tune.iterations)
+ * meta-batches.
+ * @module
+ */
+import { deriveSeed, Rng } from "../../core/rng.ts";
+import type { MetricRow } from "../../core/run_dir.ts";
+import { bestOfCurves, scaledInit } from "./baseline.ts";
+import type { StaticMethod } from "./config.ts";
+import { EsMaml } from "./es_maml.ts";
+import { Fomaml } from "./fomaml.ts";
+import type { MetaKnobs, MetaLearner } from "./meta_learner.ts";
+import { MetaSgd } from "./meta_sgd.ts";
+import { Reptile } from "./reptile.ts";
+import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
+
+/** One tuning trial's hyperparameters. */
+export interface TrialConfig extends MetaKnobs {
+  /** Scale of the He init's weights. */
+  initScale: number;
+}
+
+/** The trial configurations of `method` (see the module doc). */
+export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[] {
+  const { c, s } = r;
+  const rng = new Rng(deriveSeed(r.seed, `trials-${method}`));
+  const reptile = method === "reptile";
+  const base: TrialConfig = {
+    innerLr: s.innerLr,
+    metaLr: reptile ? c.metaLr.reptile : c.metaLr.adam,
+    initScale: s.initScale,
+    innerSteps: reptile ? c.innerSteps : 1,
+  };
+  const draw = (v: number): number => v * Math.pow(c.tune.spread, rng.range(-1, 1));
+  return Array.from({ length: c.tune.trials }, (_, t) =>
+    t === 0 ? base : {
+      innerLr: draw(base.innerLr),
+      metaLr: reptile ? Math.min(1, draw(base.metaLr)) : draw(base.metaLr),
+      initScale: draw(base.initScale),
+      innerSteps: reptile ? 1 + rng.int(2 * c.innerSteps) : 1,
+    });
+}
+
+/** A static meta-learner of `method` starting from `theta`. */
+export function createLearner(
+  method: StaticMethod,
+  r: SettingRun,
+  theta: Float32Array,
+  knobs: MetaKnobs,
+): MetaLearner {
+  switch (method) {
+    case "reptile":
+      return new Reptile(r.loop, theta, knobs);
+    case "fomaml":
+      return new Fomaml(r.loop, theta, knobs);
+    case "es-maml":
+      return new EsMaml(r.loop, theta, knobs, { sigma: r.c.esSigma, seed: r.seed });
+    case "meta-sgd":
+      return new MetaSgd(r.loop, theta, knobs);
+  }
+}
+
+/** Iterations at which the learning curves are read: evenly spaced, the last one included. */
+export function curveIterations(total: number, points: number): Set<number> {
+  const every = Math.max(1, Math.ceil(total / points));
+  const out = new Set<number>();
+  for (let it = every; it < total; it += every) out.add(it);
+  out.add(total);
+  return out;
+}
+
+/** A learner in training: its val curve so far, iterations done and training seconds. */
+interface Trial {
+  learner: MetaLearner;
+  config: TrialConfig;
+  valCurve: { x: number[]; y: number[] };
+  done: number;
+  seconds: number;
+  rng: Rng;
+}
+
+/** Meta-trains `t` up to iteration `to`, reading the val curve at `points`; yields metric rows. */
+async function* metaTrain(
+  r: SettingRun,
+  method: string,
+  t: Trial,
+  to: number,
+  points: Set<number>,
+): AsyncGenerator<MetricRow> {
+  const { c } = r;
+  for (; t.done < to; t.done++) {
+    const ids = Uint32Array.from({ length: c.metaBatch }, () => t.rng.int(c.trainPool));
+    const t0 = performance.now();
+    const row = await t.learner.step(r.pools.train, ids);
+    t.seconds += (performance.now() - t0) / 1000;
+    if (!points.has(t.done + 1)) continue;
+    const k = t.learner.knobs.innerSteps;
+    const y = curveMetric(r, await t.learner.evaluate(r.pools.val, r.ids.val, k), k);
+    t.valCurve.x.push(t.done + 1);
+    t.valCurve.y.push(y);
+    yield {
+      kind: "meta",
+      setting: r.s.name,
+      seed: r.seed,
+      method,
+      iteration: t.done + 1,
+      val_query: y,
+      ...row,
+    };
+  }
+}
+
+/** Runs `method` under the protocol; yields metric rows and returns its outcome. */
+export async function* runStatic(
+  r: SettingRun,
+  method: StaticMethod,
+): AsyncGenerator<MetricRow, MethodOutcome> {
+  const { c } = r;
+  const tuneIters = Math.min(c.tune.iterations, c.metaIterations);
+  const points = curveIterations(c.metaIterations, c.curvePoints);
+  const theta0 = deriveSeed(r.seed, "init");
+  const trials: Trial[] = [];
+  for (const [i, config] of trialConfigs(method, r).entries()) {
+    const theta = (await scaledInit(r.loop, 1, theta0, config.initScale)).slice(
+      0,
+      r.loop.layout.stride,
+    );
+    const t: Trial = {
+      learner: createLearner(method, r, theta, config),
+      config,
+      valCurve: { x: [], y: [] },
+      done: 0,
+      seconds: 0,
+      rng: new Rng(deriveSeed(r.seed, `tasks-${method}-${i}`)),
+    };
+    yield* metaTrain(r, method, t, tuneIters, points);
+    trials.push(t);
+  }
+  const scores = [];
+  for (const t of trials) {
+    const v = await t.learner.evaluate(r.pools.val, r.ids.val, c.evalSteps);
+    const sc = bestOfCurves([v], r.metric, 0).score;
+    scores.push(Number.isFinite(sc) ? sc : -Infinity);
+  }
+  const best = trials[Math.max(0, scores.indexOf(Math.max(...scores)))]!;
+  yield* metaTrain(r, method, best, c.metaIterations, points);
+  const { innerLr, metaLr, initScale, innerSteps } = best.config;
+  return await finishOutcome(r, best.learner, {
+    valCurve: best.valCurve,
+    itersPerSecond: c.metaIterations / Math.max(1e-9, best.seconds),
+    taskBudget: c.metaBatch * (trials.length * tuneIters + c.metaIterations - tuneIters),
+    chosen: { inner_lr: innerLr, meta_lr: metaLr, init_scale: initScale, inner_steps: innerSteps },
+  });
+}
