@@ -98,7 +98,9 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
     // Sized for `deno task train` on a 2-core machine without a GPU (README gives the time).
     default: {
       seeds: 1,
-      metaIterations: 2000,
+      hidden: [64],
+      metaIterations: 600,
+      tune: { trials: 3, iterations: 100 },
       testEpisodes: 100,
       valEpisodes: 32,
     },
