@@ -5,7 +5,7 @@ import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import type { Dataset } from "../../../learners/dataset.ts";
 import { forwardCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import { oneEpisode } from "./_one_episode.ts";
 import {
   headCurves,
   pretrainBody,
@@ -59,24 +59,8 @@ Deno.test("headCurves trains a zero head to separate the support classes of each
   params[layout.weightOffset[0]!] = 1;
   params[layout.weightOffset[0]! + 3] = 1;
   const body: PretrainedBody = { layout, params, features: 2, classes: 3 };
-  const x = Float32Array.from([2, 0, 0, 2, 1.5, 0.2, 0.1, 1.8, 2.2, 0.1, 0.3, 2.5]);
-  const b: EpisodeBatch = {
-    dataset: {
-      count: 6,
-      inputs: 2,
-      targetWidth: 1,
-      classes: 2,
-      x,
-      y: Float32Array.from([0, 1, 0, 1, 0, 1]),
-    },
-    episodes: 1,
-    supportSize: 2,
-    querySize: 4,
-    support: Uint32Array.from([0, 1]),
-    query: Uint32Array.from([2, 3, 4, 5]),
-    labelMapWidth: 0,
-    ways: 2,
-  };
+  const x = [2, 0, 0, 2, 1.5, 0.2, 0.1, 1.8, 2.2, 0.1, 0.3, 2.5];
+  const b = oneEpisode(x, [0, 1, 0, 1, 0, 1], 2);
   const [slow, fast] = headCurves(body, b, [0], { lrs: [0, 1], steps: 5 });
   assert.equal(slow!.accuracy[5]![0], 0.5); // lr 0: the zero head predicts class 0 everywhere
   assert.equal(fast!.accuracy[0]![0], 0.5);

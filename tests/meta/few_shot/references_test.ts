@@ -1,13 +1,13 @@
 /** Floors and ceilings of the `meta` experiment, and the pixel nearest-neighbour baseline. */
 import assert from "node:assert/strict";
 import { mean } from "../../../core/stats.ts";
-import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { Sinusoid } from "../../../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import {
   nearestNeighbourCurve,
   nearestNeighbourEpisode,
 } from "../../../meta/few_shot/nearest_neighbour.ts";
+import { oneEpisode } from "./_one_episode.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "../../../meta/few_shot/references.ts";
 
 Deno.test("sinusoidMeanFloor matches the closed form for MAML's ranges (about 3.0)", () => {
@@ -40,18 +40,7 @@ Deno.test("syntheticBayesCeiling is near 1 without noise and above 1-NN and more
 
 Deno.test("nearestNeighbourEpisode labels each query by its nearest support point", () => {
   // Two classes at x = 0 and x = 10; queries at 1 (class 0), 9 and 6 (class 1), 4 (class 1: wrong).
-  const x = Float32Array.from([0, 10, 1, 9, 6, 4]);
-  const y = Float32Array.from([0, 1, 0, 1, 1, 1]);
-  const b: EpisodeBatch = {
-    dataset: { count: 6, inputs: 1, targetWidth: 1, classes: 2, x, y },
-    episodes: 1,
-    supportSize: 2,
-    querySize: 4,
-    support: Uint32Array.from([0, 1]),
-    query: Uint32Array.from([2, 3, 4, 5]),
-    labelMapWidth: 0,
-    ways: 2,
-  };
+  const b = oneEpisode([0, 10, 1, 9, 6, 4], [0, 1, 0, 1, 1, 1], 1);
   assert.equal(nearestNeighbourEpisode(b, 0, false).accuracy, 0.75);
   // Regression: targets of the nearest support points are 0, 1, 1, 0 against 0, 1, 1, 1.
   assert.equal(nearestNeighbourEpisode(b, 0, true).loss, 0.25);
