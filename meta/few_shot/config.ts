@@ -47,8 +47,8 @@ export interface CrossDomainSpec {
 export interface TuneSpec {
   /** Configurations tried per method (the first is the defaults). */
   trials: number;
-  /** Meta-iterations each trial runs before the meta-validation score picks one. */
-  iterations: number;
+  /** Share of `metaIterations` each trial runs before the meta-validation score picks one. */
+  fraction: number;
   /** Each tuned rate is drawn log-uniformly in [default / spread, default * spread]. */
   spread: number;
 }
@@ -69,6 +69,8 @@ export interface MetaConfig {
   difficulty: number;
   /** Meta-iterations of every meta-learner (tuning trials included, see `tune`). */
   metaIterations: number;
+  /** Meta-iterations of some settings, overriding `metaIterations` there. */
+  settingIterations: Partial<Record<MetaSettingName, number>>;
   /** Tasks per meta-batch (ES-MAML: antithetic pairs). */
   metaBatch: number;
   /** Inner SGD steps per task in meta-training for methods whose paper uses several (Reptile). */
@@ -119,6 +121,8 @@ const crossDomain = z.object({
   downsample: z.number().int().min(1).max(8).default(2),
 });
 
+const iterations = z.number().int().min(1).max(1_000_000);
+
 /** Config schema of `meta`. */
 export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
@@ -133,7 +137,15 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   methods: z.array(z.enum(META_METHODS)).min(1).default([...META_METHODS]),
   hidden: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([64, 64]),
   difficulty: z.number().min(0).max(1).default(0.9),
-  metaIterations: z.number().int().min(1).max(1_000_000).default(2000),
+  metaIterations: iterations.default(2000),
+  settingIterations: z.object({
+    sinusoid: iterations,
+    "synthetic-1shot": iterations,
+    "synthetic-5shot": iterations,
+    "glyphs-5way-1shot": iterations,
+    "glyphs-5way-5shot": iterations,
+    "glyphs-20way-1shot": iterations,
+  }).partial().default({}),
   metaBatch: z.number().int().min(1).max(1024).default(16),
   innerSteps: z.number().int().min(1).max(50).default(5),
   innerLr: z.number().positive().max(10).default(0.1),
@@ -147,7 +159,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   esSigma: z.number().positive().max(1).default(0.02),
   tune: z.object({
     trials: z.number().int().min(1).max(64).default(4),
-    iterations: z.number().int().min(1).max(1_000_000).default(250),
+    fraction: z.number().positive().max(1).default(0.1),
     spread: z.number().min(1).max(100).default(3),
   }).default({}),
   members: z.number().int().min(4).max(64).default(8),
@@ -169,6 +181,17 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   crossDomain: crossDomain.nullable().default({ family: "fashion-mnist", downsample: 2 }),
   glyphsRoot: z.string().min(1).default("data/glyphs"),
 });
+
+/** The config of one setting: `metaIterations` as `settingIterations` gives it there. */
+export function settingConfig(c: MetaConfig, setting: MetaSettingName): MetaConfig {
+  const it = c.settingIterations[setting];
+  return it === undefined ? c : { ...c, metaIterations: it };
+}
+
+/** Meta-iterations of each tuning trial: `tune.fraction` of `metaIterations`, at least 1. */
+export function tuneIterations(c: MetaConfig): number {
+  return Math.max(1, Math.min(c.metaIterations, Math.round(c.tune.fraction * c.metaIterations)));
+}
 
 /** The seed's claims (5-way 1-shot, synthetic): accuracy % and steps to 80%. */
 export const SEED_CLAIMS = {

@@ -6,7 +6,7 @@
  */
 import type { ExperimentResult } from "../../core/experiment.ts";
 import type { PlotSpec } from "../../core/plots.ts";
-import type { MetaConfig } from "./config.ts";
+import { type MetaConfig, settingConfig, tuneIterations } from "./config.ts";
 import { bestOf, fmt, type MethodStats } from "./report_stats.ts";
 import { changesPlot, settingPlots } from "./report_plots.ts";
 import {
@@ -161,23 +161,34 @@ function changeCounts(input: ReportInput): Row[] {
   return [...counts].map(([kind, n]) => ({ kind, n }));
 }
 
+function budgetText(input: ReportInput): string {
+  return input.ran.map(({ s }) => {
+    const c = settingConfig(input.c, s.name);
+    const si = selfImprovingShape(c);
+    return `${s.name}: trials of ${
+      tuneIterations(c)
+    } iterations, the best continued to ${c.metaIterations}; ${
+      staticBudget(c)
+    } task adaptations per method; self-improving ${c.members} members x ${si.tasks} tasks x ${si.iterations} iterations.`;
+  }).map((x) => `- ${x}`).join("\n");
+}
+
 function methodText(input: ReportInput): string {
   const c = input.c;
-  const si = selfImprovingShape(c);
-  const tuneIters = Math.min(c.tune.iterations, c.metaIterations);
   return [
     `Settings: ${input.ran.map((r) => r.s.name).join(", ")}${
       input.skipped.length ? ` (skipped, data missing: ${input.skipped.join(", ")})` : ""
     }. ${c.seeds} seed(s); per seed ${c.testEpisodes} meta-test episodes (15 query points per class), ${c.valEpisodes} meta-validation episodes, a meta-training pool of ${c.trainPool} episodes.`,
     `Classification learner: ${
       c.hidden.join("-")
-    } ReLU MLP; sinusoid: 1-40-40-1 (MAML's). The inner batch repeats the support set (exact full-batch steps).`,
+    } ReLU MLP; sinusoid: 1-40-40-1 (MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
     `Protocol (the same for every meta-learner): ${c.tune.trials} configurations per method (the defaults, then inner lr, meta lr and init scale drawn log-uniformly within x/${c.tune.spread} of them; Reptile's inner steps in 1..${
       2 * c.innerSteps
-    }; FOMAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${tuneIters} iterations of ${c.metaBatch} tasks; the best on meta-validation continues to ${c.metaIterations} iterations. Budget: ${
-      staticBudget(c)
-    } task adaptations per method.`,
-    `Self-improving system at the same budget: ${c.members} members (FOMAML and Reptile, init scales spread x/${c.tune.spread}) x ${si.tasks} tasks x ${si.iterations} iterations, PBT with ${c.groups} level-2 groups; method, inner lr, inner steps and meta lr explored, init scale selected by exploit; the member best on meta-validation is tested.`,
+    }; FOMAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
+      100 * c.tune.fraction
+    }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members (FOMAML and Reptile, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups; method, inner lr, inner steps and meta lr explored, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
+      budgetText(input)
+    }`,
     `Baselines: from scratch (lr in {${
       c.baselineLrs.join(", ")
     }} (sinusoid x0.1), init scale 1 or the setting's, steps 1..${c.evalSteps}, tuned on meta-validation episodes); pixel 1-nearest-neighbour; pretrained (Chen et al. 2019: one classifier on up to 256 meta-train classes, Adam 0.001, ${c.pretrainSteps} steps of 64; a new linear head trained on the support features, head lr and steps tuned on meta-validation).`,

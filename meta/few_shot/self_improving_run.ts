@@ -6,6 +6,7 @@
  * @module
  */
 import { deriveSeed } from "../../core/rng.ts";
+import { tuneIterations } from "./config.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves, scaledInit } from "./baseline.ts";
 import { SelfImprovingSystem } from "./self_improving.ts";
@@ -13,9 +14,9 @@ import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from 
 import { curveIterations } from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
 
-/** Task adaptations of one static method: trials x tune.iterations + the rest of metaIterations. */
+/** Task adaptations of one static method: trials x tuning iterations + the rest of metaIterations. */
 export function staticBudget(c: SettingRun["c"]): number {
-  const tune = Math.min(c.tune.iterations, c.metaIterations);
+  const tune = tuneIterations(c);
   return c.metaBatch * (c.tune.trials * tune + c.metaIterations - tune);
 }
 

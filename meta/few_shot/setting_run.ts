@@ -13,7 +13,7 @@ import type { Backend } from "../../learners/backend.ts";
 import { bestOfCurves } from "./baseline.ts";
 import { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import type { MetaConfig } from "./config.ts";
+import { type MetaConfig, settingConfig } from "./config.ts";
 import type { Setting } from "./settings.ts";
 
 /** What one method hands to the report for one seed x setting. */
@@ -44,7 +44,7 @@ export interface Adapter {
 export interface SettingRun {
   /** Run context. */
   ctx: RunContext<MetaConfig>;
-  /** Resolved config. */
+  /** Resolved config, with this setting's meta-iterations. */
   c: MetaConfig;
   /** The setting. */
   s: Setting;
@@ -71,7 +71,7 @@ export function openSettingRun(
   s: Setting,
   seed: number,
 ): SettingRun {
-  const c = ctx.config;
+  const c = settingConfig(ctx.config, s.name);
   const loop = new InnerLoop(backend, {
     widths: s.widths,
     batchSize: s.batchSize,

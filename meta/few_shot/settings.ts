@@ -28,7 +28,7 @@ export interface Setting {
   crossDomain: { name: string; family: TaskFamily } | null;
   /** Layer widths. */
   widths: number[];
-  /** Inner batch: the support set repeated to fill it (exact full-batch steps). */
+  /** Inner batch: the support set (exact full-batch steps; meta-training queries as many). */
   batchSize: number;
   /** Regression (MSE) rather than classification. */
   regression: boolean;
@@ -46,11 +46,6 @@ export interface Setting {
   pretrain: ClassData | null;
   /** Synthetic family (for its Bayes ceiling), or null. */
   synthetic: SyntheticClassification | null;
-}
-
-/** Inner batch for a support set of `support` points: at least 10 and a multiple of it. */
-export function innerBatch(support: number): number {
-  return support * Math.max(1, Math.ceil(10 / support));
 }
 
 function sinusoid(c: MetaConfig): Setting {
@@ -77,15 +72,14 @@ function sinusoid(c: MetaConfig): Setting {
 function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting {
   const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
   const test = new SyntheticClassification({ ...opts, queryPerClass: 15 });
-  const batchSize = innerBatch(5 * shots);
   return {
     name,
-    train: new SyntheticClassification({ ...opts, queryPerClass: batchSize / 5 }),
+    train: new SyntheticClassification({ ...opts, queryPerClass: shots }),
     val: test,
     test,
     crossDomain: null,
     widths: [16, ...c.hidden, 5],
-    batchSize,
+    batchSize: 5 * shots,
     regression: false,
     ways: 5,
     shots,
@@ -109,19 +103,17 @@ async function glyphs(
 ): Promise<Setting | null> {
   const g = await glyphsData(c.glyphsRoot);
   if (!g) return null;
-  const batchSize = innerBatch(ways * shots);
   const cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
-  const q = Math.max(1, Math.round(batchSize / ways));
   return {
     name,
-    train: episodes(g.data, g.split.train, ways, shots, q),
+    train: episodes(g.data, g.split.train, ways, shots, shots),
     val: episodes(g.data, g.split.validation, ways, shots, 15),
     test: episodes(g.data, g.split.test, ways, shots, 15),
     crossDomain: cross
       ? { name: cross.name, family: episodes(cross.data, cross.classes, ways, shots, 15) }
       : null,
     widths: [g.data.inputs, ...c.hidden, ways],
-    batchSize,
+    batchSize: ways * shots,
     regression: false,
     ways,
     shots,

@@ -2,21 +2,22 @@
  * The static meta-learners of the `meta` experiment under one protocol: for each method, `trials`
  * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
  * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
- * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.iterations`
- * iterations; the one with the best meta-validation score continues to `metaIterations`. Every
- * method gets the same budget: trials x tune.iterations + (metaIterations - tune.iterations)
- * meta-batches.
+ * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.fraction` of
+ * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`.
+ * Every method gets the same budget: trials x tuning iterations + the rest of `metaIterations`,
+ * in meta-batches.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves, scaledInit } from "./baseline.ts";
-import type { StaticMethod } from "./config.ts";
+import { type StaticMethod, tuneIterations } from "./config.ts";
 import { EsMaml } from "./es_maml.ts";
 import { Fomaml } from "./fomaml.ts";
 import type { MetaKnobs, MetaLearner } from "./meta_learner.ts";
 import { MetaSgd } from "./meta_sgd.ts";
 import { Reptile } from "./reptile.ts";
+import { staticBudget } from "./self_improving_run.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 
 /** One tuning trial's hyperparameters. */
@@ -121,7 +122,7 @@ export async function* runStatic(
   method: StaticMethod,
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
-  const tuneIters = Math.min(c.tune.iterations, c.metaIterations);
+  const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
   const theta0 = deriveSeed(r.seed, "init");
   const trials: Trial[] = [];
@@ -153,7 +154,7 @@ export async function* runStatic(
   return await finishOutcome(r, best.learner, {
     valCurve: best.valCurve,
     itersPerSecond: c.metaIterations / Math.max(1e-9, best.seconds),
-    taskBudget: c.metaBatch * (trials.length * tuneIters + c.metaIterations - tuneIters),
+    taskBudget: staticBudget(c),
     chosen: { inner_lr: innerLr, meta_lr: metaLr, init_scale: initScale, inner_steps: innerSteps },
   });
 }

@@ -19,7 +19,7 @@ import { curveIterations, trialConfigs } from "../../../meta/few_shot/static_met
 
 const C: MetaConfig = META_SCHEMA.parse({
   metaIterations: 1000,
-  tune: { trials: 5, iterations: 100 },
+  tune: { trials: 5, fraction: 0.1 },
 });
 const RUN = {
   c: C,
