@@ -20,6 +20,8 @@ import {
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
 import { loadStrategies } from "../meta/meta_evolution.ts";
+import { GlyphsError } from "../learners/data/glyphs/errors.ts";
+import { dataCommand } from "./data.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -32,6 +34,7 @@ Commands:
   info              WebGPU adapter, limits, backend and versions
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
+  data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -290,6 +293,8 @@ export async function main(args: string[]): Promise<number> {
         return await reportCommand(rest);
       case "list":
         return listCommand();
+      case "data":
+        return await dataCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -298,11 +303,11 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, data`,
         );
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof GlyphsError) {
       console.error(`metaforge: ${e.message}`);
       return 2;
     }
