@@ -33,6 +33,7 @@ import {
   evolveArraySizes,
   type EvolveDims,
 } from "./evolution_arrays.ts";
+import type { UserObjectiveWgsl } from "./evolution_plan.ts";
 
 /** Kernel names. */
 export type EvolveKernel =
@@ -62,14 +63,6 @@ export const USER_OBJECTIVE_MAXD = 64;
 /** Signature line of a user objective; the user writes the body that follows it. */
 export const USER_OBJECTIVE_SIGNATURE =
   "fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32 {";
-
-/** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
-export interface UserObjectiveWgsl {
-  /** Body of `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32`. */
-  body: string;
-  /** File name in compile errors (default "user_objective.wgsl"). */
-  file?: string;
-}
 
 function hashText(s: string): string {
   let h = 0x811c9dc5;
