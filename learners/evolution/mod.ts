@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./evolution_genome.ts";
+export * from "./genome_layout.ts";
