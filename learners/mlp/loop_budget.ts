@@ -101,7 +101,7 @@ function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean 
 export function softwareTilePlan(
   layout: MlpLayout,
   g: MlpGrouping,
-  vec4 = quadLayout(layout),
+  vec4: boolean = quadLayout(layout),
 ): TilePlan {
   const plan = planTiles(layout, g, vec4);
   const small = smallTilePlan(layout.layers, plan.vec4);

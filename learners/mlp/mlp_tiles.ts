@@ -169,7 +169,11 @@ export function smallTilePlan(layers: number, vec4 = false): TilePlan {
  * gradient: inputs; delta: both sides, loaded along the rows and columns), so those sides are
  * multiples of 4.
  */
-export function planTiles(layout: MlpLayout, g: MlpGrouping, vec4 = quadLayout(layout)): TilePlan {
+export function planTiles(
+  layout: MlpLayout,
+  g: MlpGrouping,
+  vec4: boolean = quadLayout(layout),
+): TilePlan {
   if (vec4 && !quadLayout(layout)) {
     throw new RangeError(
       `Cannot plan vec4 tiles as the batch size and every width but the outputs must be multiples of 4: current widths [${layout.widths}], batch size ${layout.batchSize}`,
