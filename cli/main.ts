@@ -19,7 +19,7 @@ import {
 } from "../core/experiment.ts";
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
-import { loadStrategies } from "../meta/meta_evolution.ts";
+import { loadStrategies } from "../meta/evolution/strategies_file.ts";
 import { kernelsCommand } from "./kernels.ts";
 import "./experiments.ts";
 

@@ -11,6 +11,7 @@ export * from "./rng.ts";
 export * from "./rng_fill.ts";
 export * from "./atomic.ts";
 export * from "./stats.ts";
+export * from "./format.ts";
 export * from "./config_schema.ts";
 export * from "./run_dir.ts";
 export * from "./checkpoint.ts";
