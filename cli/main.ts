@@ -20,6 +20,7 @@ import {
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
 import { loadStrategies } from "../meta/evolution/strategies_file.ts";
+import { kernelsCommand } from "./kernels.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -32,6 +33,7 @@ Commands:
   info              WebGPU adapter, limits, backend and versions
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
+  kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -290,6 +292,8 @@ export async function main(args: string[]): Promise<number> {
         return await reportCommand(rest);
       case "list":
         return listCommand();
+      case "kernels":
+        return kernelsCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -298,7 +302,7 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels`,
         );
     }
   } catch (e) {

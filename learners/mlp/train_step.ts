@@ -4,7 +4,7 @@
  * @module
  */
 import trainWgsl from "../../shaders/train_step.wgsl" with { type: "text" };
-import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
+import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
