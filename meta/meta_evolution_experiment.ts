@@ -27,10 +27,12 @@ import {
   type MetaTask,
   metaTrain,
   RUN_STATS,
+  type StrategiesFile,
   type TransferResult,
   transferTest,
 } from "./meta_evolution.ts";
 import { deriveSeed } from "../core/rng.ts";
+import { readStrategiesFile } from "./strategies_input.ts";
 
 /** Built-in tasks by name (objective tasks differ by function, dimension and shift stream). */
 export const TASK_LIBRARY: Readonly<Record<string, MetaTask>> = {
@@ -158,7 +160,9 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
     diversity: z.number().min(0).default(DEFAULT_META_WEIGHTS.diversity),
     robustness: z.number().min(0).default(DEFAULT_META_WEIGHTS.robustness),
     compute: z.number().min(0).default(DEFAULT_META_WEIGHTS.compute),
-  }).default({}),
+  }).default({}).refine((w) => Object.values(w).some((v) => v > 0), {
+    message: "must have at least one weight > 0",
+  }),
   readEvery: z.number().int().min(1).max(10_000).default(16),
   strategies: z.string().optional(),
   specializedPopulation: z.number().int().min(2).max(64).default(6),
@@ -169,7 +173,9 @@ function fmt(s: { mean: number; ci95Low: number; ci95High: number }, d = 3): str
   return `${s.mean.toFixed(d)} [${s.ci95Low.toFixed(d)}, ${s.ci95High.toFixed(d)}]`;
 }
 
-async function runEvolve(ctx: RunContext<EvolveConfig>): Promise<ExperimentResult> {
+async function runEvolve(
+  ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
+): Promise<ExperimentResult> {
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
@@ -188,7 +194,8 @@ async function runEvolve(ctx: RunContext<EvolveConfig>): Promise<ExperimentResul
   let learned: StrategyGenome;
   let trained: Awaited<ReturnType<typeof metaTrain>> | undefined;
   if (c.strategies) {
-    learned = loadStrategies(await Deno.readTextFile(c.strategies)).universalBest.genome;
+    learned = (ctx.inputs ?? loadStrategies(await Deno.readTextFile(c.strategies)))
+      .universalBest.genome;
     ctx.log(`loaded the universal best strategy from ${c.strategies}`);
   } else {
     trained = await metaTrain(backend, train, {
@@ -596,7 +603,7 @@ function deriveHeldSeed(seed: number): number {
 }
 
 /** The registered evolve experiment. */
-export const EVOLVE: Experiment<EvolveConfig> = registerExperiment<EvolveConfig>({
+export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = registerExperiment({
   name: "evolve",
   description:
     "Meta-evolution of evolution strategies: learned universal strategy vs a hand-designed GA on held-out tasks",
@@ -628,6 +635,11 @@ export const EVOLVE: Experiment<EvolveConfig> = registerExperiment<EvolveConfig>
     },
   },
   progress: { metric: "best", goal: "max", unit: "meta-generation" },
-  steps: (c) => c.metaGenerations,
+  steps: (c: EvolveConfig) => c.metaGenerations,
+  // A strategies file is read and checked before the run folder exists.
+  prepare: (c: EvolveConfig) =>
+    c.strategies === undefined
+      ? Promise.resolve(undefined)
+      : readStrategiesFile(c.strategies, { modelsPerSegment: c.modelsPerSegment }),
   run: runEvolve,
 });
