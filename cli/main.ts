@@ -21,6 +21,7 @@ import {
 } from "../core/experiment.ts";
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
+import { kernelsCommand } from "./kernels.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -33,6 +34,7 @@ Commands:
   info              WebGPU adapter, limits, backend and versions
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
+  kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -288,6 +290,8 @@ export async function main(args: string[]): Promise<number> {
         return await reportCommand(rest);
       case "list":
         return listCommand();
+      case "kernels":
+        return kernelsCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -296,7 +300,7 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels`,
         );
     }
   } catch (e) {

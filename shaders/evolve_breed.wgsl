@@ -14,7 +14,7 @@
 //   0 params    (P, stride) f32   read
 //   1 parents   (P, 4) u32        read
 //   2 info      (P, 4) f32        read
-//   3 genome    (S, 24) f32       read
+//   3 genome    (S, GENOME_STRIDE) f32 read
 //   4 segState  (S, 4) f32        read   [4s] adaptive sigma scale, [4s+3] diversity multiplier
 //   5 sigmaNext (P) f32           read
 //   6 blocks    (nBlocks, 4) u32  read   offset, rows, cols, bits of the reset std
@@ -68,15 +68,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let cross = (fl & FLAG_CROSS) != 0u;
-  let ck = u32(genome[g0 + 10u]);
-  let mk = u32(genome[g0 + 5u]);
-  let rate = genome[g0 + 6u];
-  var sig = genome[g0 + 7u];
+  let ck = u32(genome[g0 + GENOME_CROSSOVER]);
+  let mk = u32(genome[g0 + GENOME_MUTATION]);
+  let rate = genome[g0 + GENOME_MUTATION_RATE];
+  var sig = genome[g0 + GENOME_MUTATION_STRENGTH];
   if (mk == 1u) { sig = sig * segState[4u * s]; }
   if (mk == 2u) { sig = sig * sigmaNext[c]; }
   sig = sig * segState[4u * s + 3u];
-  let resetFrac = genome[g0 + 8u];
-  let r = u32(genome[g0 + 9u]);
+  let resetFrac = genome[g0 + GENOME_RESET_FRACTION];
+  let r = u32(genome[g0 + GENOME_LOW_RANK]);
   var w = 0.5;
   if (ck == 3u) {
     let sa = info[4u * a];

@@ -1,6 +1,6 @@
 // evolve_objective: fitness of black-box objectives; a model's first `dim` parameters are a point.
 // Twin: objectiveFitnessCpu(). fitness = -f(z), z = R (x - o); flags = 1 when f is not finite.
-// A model whose index in its segment is >= the genome's active count (row 20) is inactive:
+// A model whose index in its segment is >= the genome's GENOME_ACTIVE count is inactive:
 // fitness NEG_BIG, flags = 2, nothing evaluated.
 //
 // Bindings (group 0):
@@ -12,7 +12,7 @@
 //   3 fitness (P) f32          rw
 //   4 flags   (P) u32          rw
 //   5 u       EvolveParams read (parameters)
-//   6 genome  (S, 24) f32      read   [s*24 + 20] = active models
+//   6 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
@@ -48,7 +48,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + G_ACTIVE]) {
+  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
     fitness[p] = NEG_BIG;
     flags[p] = MODEL_INACTIVE;
     return;

@@ -1,8 +1,8 @@
 // evolve_stats: per-segment fitness statistics of the current generation, the success rate of the
 // last breeding (children fitter than their parent), the adaptive mutation scale (1/5th success
 // rule: x1.22 above 0.2, x0.82 below, only for mutation "adaptive"), the diversity multiplier of
-// the next mutation sigma (2 when the segment's diversity is below the genome's threshold, row 21,
-// else 1), and one history row. diverged counts models with flag 1 only (not inactive ones).
+// the next mutation sigma (2 when the segment's diversity is below the genome's
+// GENOME_DIVERSITY_THRESHOLD, else 1), and one history row. diverged counts models with flag 1 only (not inactive ones).
 // Twin: statsCpu().
 //
 // Bindings (group 0):
@@ -10,7 +10,7 @@
 //   1 flags    (P) u32        read
 //   2 info     (P, 4) f32     read   meanDist at [4p + 3]
 //   3 parents  (P, 4) u32     read   a, b, flags, bits of the parent's fitness
-//   4 genome   (S, 24) f32    read
+//   4 genome   (S, GENOME_STRIDE) f32 read
 //   5 clock    (4) u32        read   [0] = generation
 //   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, diversity multiplier
 //   7 history  (histCap, S, 8) f32 rw  best, mean, valid, diverged, diversity, sigma scale,
@@ -67,7 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (gen > 0u) {
     scale = segState[4u * s];
     bestSoFar = max(segState[4u * s + 2u], best);
-    if (u32(genome[s * GENOME_STRIDE + 5u]) == 1u && den > 0u) {
+    if (u32(genome[s * GENOME_STRIDE + GENOME_MUTATION]) == 1u && den > 0u) {
       if (success > 0.2) {
         scale = min(scale * 1.22, 1000.0);
       } else if (success < 0.2) {
@@ -80,7 +80,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   segState[4u * s + 2u] = bestSoFar;
   var div = 0.0;
   if (nValid > 0u) { div = divSum / f32(nValid); }
-  segState[4u * s + 3u] = select(1.0, 2.0, div < genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]);
+  segState[4u * s + 3u] = select(1.0, 2.0, div < genome[s * GENOME_STRIDE + GENOME_DIVERSITY_THRESHOLD]);
   if (gen < u.histCap) {
     let h = (gen * u.S + s) * HIST;
     var mean = 0.0;

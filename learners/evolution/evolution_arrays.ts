@@ -3,7 +3,9 @@
  * f32 bit helpers. See evolution_cpu.ts for the twins and evolution_kernels.ts for the kernels.
  * @module
  */
-import { GENOME_STRIDE } from "./evolution_genome.ts";
+import { GENOME_STRIDE } from "./genome_layout.ts";
+import { KNOB_STRIDE } from "../optimizers/knobs.ts";
+import { METRIC_STRIDE } from "../metrics_row.ts";
 
 /** Flag of an elite child (copied unchanged). */
 export const FLAG_ELITE = 1;
@@ -101,13 +103,13 @@ export interface EvolveArrays {
   blocks: Uint32Array<ArrayBuffer>;
   /** (4) [0] = generation. */
   clock: Uint32Array<ArrayBuffer>;
-  /** (P, 4) train metrics (loss, gradient norm, diverged flag, unused). */
+  /** (P, METRIC_STRIDE) train metrics rows (learners/metrics_row.ts). */
   metrics: Float32Array<ArrayBuffer>;
   /** (S) task index per segment (objectives). */
   segTask: Uint32Array<ArrayBuffer>;
   /** Objective task table (see evolve_objective.wgsl). */
   tasks: Float32Array<ArrayBuffer>;
-  /** (P, 16) train-step knobs. */
+  /** (P, KNOB_STRIDE) train-step knobs. */
   knobs: Float32Array<ArrayBuffer>;
 }
 
@@ -141,10 +143,10 @@ export function evolveArraySizes(
     genome: d.S * GENOME_STRIDE,
     blocks: d.nBlocks * 4,
     clock: 4,
-    metrics: d.P * 4,
+    metrics: d.P * METRIC_STRIDE,
     segTask: d.S,
     tasks: Math.max(4, tasksLength),
-    knobs: d.P * 16,
+    knobs: d.P * KNOB_STRIDE,
   };
 }
 

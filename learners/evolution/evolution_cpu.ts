@@ -6,7 +6,9 @@
  * @module
  */
 import { rngInt, rngNormal, rngUniform } from "../../core/rng.ts";
-import { GENOME_STRIDE } from "./evolution_genome.ts";
+import { GENOME, GENOME_STRIDE } from "./genome_layout.ts";
+import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import {
   bitsToF32,
   type EvolveArrays,
@@ -21,7 +23,7 @@ import {
   PURPOSE,
 } from "./evolution_arrays.ts";
 
-import { counter, f32, G_DIV_THRESHOLD, G_NICHE_CAPACITY } from "./_evolution_cpu_common.ts";
+import { counter, f32 } from "./_evolution_cpu_common.ts";
 
 export * from "./evolution_arrays.ts";
 export * from "./evolution_fitness_cpu.ts";
@@ -46,9 +48,10 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
     }
     if (!vp) rank = nValid + invalidBefore;
     a.order[base + rank] = p;
-    const radius = a.genome[s * GENOME_STRIDE + 12]!;
-    const bonus = a.genome[s * GENOME_STRIDE + 13]!;
-    const capacity = a.genome[s * GENOME_STRIDE + G_NICHE_CAPACITY]!;
+    const g0 = s * GENOME_STRIDE;
+    const radius = a.genome[g0 + GENOME.nicheRadius]!;
+    const bonus = a.genome[g0 + GENOME.diversityBonus]!;
+    const capacity = a.genome[g0 + GENOME.nicheCapacity]!;
     let niche = 1;
     let sumD = 0;
     let cnt = 0;
@@ -109,7 +112,7 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
     if (gen > 0) {
       scale = a.segState[4 * s]!;
       bestSoFar = Math.max(a.segState[4 * s + 2]!, best);
-      if (a.genome[s * GENOME_STRIDE + 5] === 1 && den > 0) {
+      if (a.genome[s * GENOME_STRIDE + GENOME.mutation] === 1 && den > 0) {
         if (success > f32(0.2)) scale = Math.min(f32(scale * f32(1.22)), 1000);
         else if (success < f32(0.2)) scale = Math.max(f32(scale * f32(0.82)), f32(0.001));
       }
@@ -118,7 +121,7 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
     a.segState[4 * s + 1] = success;
     a.segState[4 * s + 2] = bestSoFar;
     const div = nValid > 0 ? f32(divSum / nValid) : 0;
-    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]! ? 2 : 1;
+    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + GENOME.diversityThreshold]! ? 2 : 1;
     if (gen < d.histCap) {
       const h = (gen * d.S + s) * HIST;
       a.history[h] = best;
@@ -143,12 +146,12 @@ function pick(
   gen: number,
   purpose: number,
 ): number {
-  const kind = a.genome[g0]!;
+  const kind = a.genome[g0 + GENOME.selection]!;
   const ctr = counter(gen, purpose);
   const order = a.order;
   const shaped = (q: number): number => a.info[4 * q]!;
   if (kind === 0) {
-    const k = a.genome[g0 + 1]!;
+    const k = a.genome[g0 + GENOME.tournamentSize]!;
     let best = order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
     for (let j = 1; j < k; j++) {
       const q = order[base + rngInt(d.seed, c, nValid, j, ctr)]!;
@@ -170,7 +173,7 @@ function pick(
   }
   if (kind === 2) {
     if (nValid === 1) return order[base]!;
-    const sp = a.genome[g0 + 2]!;
+    const sp = a.genome[g0 + GENOME.rankPressure]!;
     const x = f32(rngUniform(d.seed, c, 0, ctr) * nValid);
     let acc = 0;
     for (let r = 0; r < nValid; r++) {
@@ -180,7 +183,10 @@ function pick(
     }
     return order[base + nValid - 1]!;
   }
-  const nt = Math.max(1, Math.min(nValid, Math.ceil(f32(a.genome[g0 + 3]! * nValid))));
+  const nt = Math.max(
+    1,
+    Math.min(nValid, Math.ceil(f32(a.genome[g0 + GENOME.truncationRatio]! * nValid))),
+  );
   return order[base + rngInt(d.seed, c, nt, 0, ctr)]!;
 }
 
@@ -198,8 +204,8 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
       a.sigmaNext[c] = a.sigma[c]!;
       continue;
     }
-    const elites = Math.min(a.genome[g0 + 4]!, nValid);
-    a.metrics[4 * c + 2] = 0;
+    const elites = Math.min(a.genome[g0 + GENOME.elites]!, nValid);
+    a.metrics[METRIC_STRIDE * c + METRIC.quarantined] = 0;
     if (i < elites) {
       const e = a.order[base + i]!;
       a.parents.set([e, e, FLAG_ELITE, f32ToBits(a.fitness[e]!)], 4 * c);
@@ -208,11 +214,12 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     }
     const pa = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentA);
     const pb = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentB);
-    const cross = rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + 11]!;
+    const cross =
+      rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + GENOME.crossoverRate]!;
     const pf = cross ? Math.max(a.fitness[pa]!, a.fitness[pb]!) : a.fitness[pa]!;
     a.parents.set([pa, pb, cross ? FLAG_CROSS : 0, f32ToBits(pf)], 4 * c);
     let sg = a.sigma[pa]!;
-    if (a.genome[g0 + 5] === 2) {
+    if (a.genome[g0 + GENOME.mutation] === 2) {
       const tau = 1 / Math.sqrt(2 * Math.sqrt(d.D));
       sg = Math.min(
         1000,
@@ -248,15 +255,15 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
       continue;
     }
     const cross = (fl & FLAG_CROSS) !== 0;
-    const ck = a.genome[g0 + 10]!;
-    const mk = a.genome[g0 + 5]!;
-    const rate = a.genome[g0 + 6]!;
-    let sig = a.genome[g0 + 7]!;
+    const ck = a.genome[g0 + GENOME.crossover]!;
+    const mk = a.genome[g0 + GENOME.mutation]!;
+    const rate = a.genome[g0 + GENOME.mutationRate]!;
+    let sig = a.genome[g0 + GENOME.mutationStrength]!;
     if (mk === 1) sig *= a.segState[4 * s]!;
     if (mk === 2) sig *= a.sigmaNext[c]!;
     sig *= a.segState[4 * s + 3]!;
-    const resetFrac = a.genome[g0 + 8]!;
-    const r = a.genome[g0 + 9]!;
+    const resetFrac = a.genome[g0 + GENOME.resetFraction]!;
+    const r = a.genome[g0 + GENOME.lowRank]!;
     let w = 0.5;
     if (ck === 3) {
       const sa = a.info[4 * pa0]!;
@@ -308,20 +315,22 @@ export function knobsCpu(d: EvolveDims, a: EvolveArrays, step: number): void {
   const gen = a.clock[0]!;
   for (let p = 0; p < d.P; p++) {
     const g0 = Math.floor(p / d.M) * GENOME_STRIDE;
-    const sched = a.genome[g0 + 16]!;
+    const sched = a.genome[g0 + GENOME.lrSchedule]!;
     const G = d.generations;
     const t = gen / Math.max(1, G - 1);
     let mult = 1;
     if (sched === 1) mult = 0.5 * (1 + Math.cos(Math.PI * t));
     else if (sched === 2) mult = t >= 0.75 ? 0.09 : t >= 0.5 ? 0.3 : 1;
     else if (sched === 3) mult = Math.min(1, (gen + 1) / Math.max(1, 0.2 * G));
-    const kb = p * 16;
-    a.knobs[kb] = step < a.genome[g0 + 14]! ? a.genome[g0 + 15]! * mult : 0;
-    a.knobs[kb + 5] = 0;
-    a.knobs[kb + 6] = a.genome[g0 + 17]!;
-    a.knobs[kb + 7] = 0;
-    a.knobs[kb + 9] = a.genome[g0 + 19]!;
-    a.knobs[kb + 10] = a.genome[g0 + 18]!;
+    const kb = p * KNOB_STRIDE;
+    a.knobs[kb + KNOB.lr] = step < a.genome[g0 + GENOME.gradSteps]!
+      ? a.genome[g0 + GENOME.lr]! * mult
+      : 0;
+    a.knobs[kb + KNOB.weightDecay] = 0;
+    a.knobs[kb + KNOB.clipNorm] = a.genome[g0 + GENOME.clipNorm]!;
+    a.knobs[kb + KNOB.optimizer] = 0;
+    a.knobs[kb + KNOB.labelSmoothing] = a.genome[g0 + GENOME.labelSmoothing]!;
+    a.knobs[kb + KNOB.gradTransform] = a.genome[g0 + GENOME.gradTransform]!;
   }
 }
 

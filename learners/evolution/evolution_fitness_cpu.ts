@@ -5,6 +5,7 @@
  */
 import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
 import { finite, inactive } from "./_evolution_cpu_common.ts";
+import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 /**
  * Twin of evolve_objective.wgsl; `user` is the CPU twin of a user objective (task kind 4), given
@@ -83,8 +84,8 @@ export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
       a.flags[p] = MODEL_INACTIVE;
       continue;
     }
-    const loss = a.metrics[4 * p]!;
+    const loss = a.metrics[METRIC_STRIDE * p + METRIC.loss]!;
     a.fitness[p] = -loss;
-    a.flags[p] = a.metrics[4 * p + 2] !== 0 || !finite(loss) ? 1 : 0;
+    a.flags[p] = isQuarantined(a.metrics, p) || !finite(loss) ? 1 : 0;
   }
 }

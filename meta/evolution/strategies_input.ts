@@ -8,14 +8,14 @@
  * @module
  */
 
-import { InputError } from "../core/input_error.ts";
-import { readInputJson } from "../core/input_files.ts";
+import { InputError } from "../../core/input_error.ts";
+import { readInputJson } from "../../core/input_files.ts";
 import {
   activeCount,
   GENE_NAMES,
   type StrategyGenome,
-} from "../learners/evolution/evolution_genome.ts";
-import { loadStrategies, type StrategiesFile } from "./meta_evolution.ts";
+} from "../../learners/evolution/evolution_genome.ts";
+import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
 
 /** Options of `readStrategiesFile`. */
 export interface ReadStrategiesOptions {
