@@ -23,9 +23,9 @@ import {
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { FINITE_WGSL } from "../mlp/wgsl_parts.ts";
-import { KNOB_WGSL } from "../optimizers/knobs.ts";
-import { METRIC_WGSL } from "../metrics_row.ts";
-import { GENOME_WGSL } from "./genome_layout.ts";
+import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
+import { METRIC_LAYOUT } from "../metrics_row.ts";
+import { GENOME_LAYOUT } from "./genome_layout.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -165,9 +165,9 @@ export class EvolveGpu {
         const parts = [
           RNG_WGSL,
           FINITE_WGSL,
-          GENOME_WGSL,
-          KNOB_WGSL,
-          METRIC_WGSL,
+          GENOME_LAYOUT.wgsl,
+          KNOB_LAYOUT.wgsl,
+          METRIC_LAYOUT.wgsl,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
