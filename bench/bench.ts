@@ -13,6 +13,7 @@ import { GpuUnavailableError } from "../core/gpu_context.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend } from "../learners/gpu/gpu_backend.ts";
 import { KNOB_STRIDE, LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
+import { METRIC_STRIDE } from "../learners/metrics_row.ts";
 import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
@@ -61,7 +62,7 @@ function fmt(n: number, digits = 1): string {
 export function bytesPerModel(w: Workload): number {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
   // Two parameter buffers (the train step reads one and writes the other), two moments.
-  const floats = L.stride * 4 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + 4 + 1;
+  const floats = L.stride * 4 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + METRIC_STRIDE + 1;
   return 4 * floats + 4 * 8 * w.batchSize;
 }
 

@@ -252,7 +252,9 @@ function meanOf(v: number[]): number {
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
 }
 
-async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+async function* runL2o(
+  ctx: RunContext<L2oConfig, LearnedInputs>,
+): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
@@ -273,7 +275,7 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
     const file = files[method];
     metaHistory[method] = [];
     if (file) {
-      learned[method] = await loadLearnedOptimizer(file);
+      learned[method] = ctx.inputs?.[method] ?? await loadLearnedOptimizer(file, spec.kind);
       if (learned[method].architecture.kind !== spec.kind) {
         throw new TypeError(
           `Invalid learned optimizer for ${method}: kind must be ${spec.kind}: current value is ${
@@ -606,8 +608,25 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
   };
 }
 
+/** The frozen learned optimizers a config names by file, read before the run folder exists. */
+type LearnedInputs = Partial<Record<LearnedMethod, LearnedOptimizer>>;
+
+async function readLearnedInputs(c: L2oConfig): Promise<LearnedInputs> {
+  const files: Record<LearnedMethod, string | undefined> = {
+    "learned": c.learnedOptimizer,
+    "learned-reinforce": c.learnedReinforce,
+    "learned-per-param": c.learnedPerParam,
+  };
+  const out: LearnedInputs = {};
+  for (const method of Object.keys(LEARNED_METHODS) as LearnedMethod[]) {
+    const file = files[method];
+    if (file) out[method] = await loadLearnedOptimizer(file, LEARNED_METHODS[method].kind);
+  }
+  return out;
+}
+
 /** The registered l2o experiment. */
-export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
+export const L2O: Experiment<L2oConfig, LearnedInputs> = registerExperiment({
   name: "l2o",
   description:
     "Learned optimizers (LR-scale by ES and REINFORCE, per-parameter by ES) meta-trained on family A, evaluated under distribution shift vs tuned SGD/Adam/cosine",
@@ -637,5 +656,7 @@ export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
     },
   },
   progress: { metric: "meta_loss", goal: "min", unit: "generation" },
+  // Learned-optimizer files are read and checked before the run folder exists.
+  prepare: readLearnedInputs,
   run: runL2o,
 });

@@ -19,6 +19,7 @@
  */
 import { Rng, rngInt, rngNormal } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
+import { HostAdam } from "../learners/optimizers/host_adam.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
@@ -29,6 +30,7 @@ import {
   learnedWeightCount,
   packLearnedRow,
 } from "./learned_optimizer.ts";
+import { norm } from "./few_shot/meta_learner.ts";
 
 /** The base learner every unroll trains. */
 export interface UnrollModel {
@@ -281,28 +283,6 @@ function initialTheta(c: EsConfig, seed: number): Float64Array {
   return theta;
 }
 
-/** One Adam step (minimizing) on `theta` with gradient `grad`; returns the new L2 norm. */
-function adamStep(
-  theta: Float64Array,
-  grad: Float64Array,
-  m1: Float64Array,
-  m2: Float64Array,
-  lr: number,
-  g: number,
-): number {
-  const b1 = 0.9, b2 = 0.999;
-  let tn = 0;
-  for (let i = 0; i < theta.length; i++) {
-    m1[i] = b1 * m1[i]! + (1 - b1) * grad[i]!;
-    m2[i] = b2 * m2[i]! + (1 - b2) * grad[i]! * grad[i]!;
-    const mh = m1[i]! / (1 - Math.pow(b1, g + 1));
-    const vh = m2[i]! / (1 - Math.pow(b2, g + 1));
-    theta[i] = theta[i]! - lr * mh / (Math.sqrt(vh) + 1e-8);
-    tn += theta[i]! * theta[i]!;
-  }
-  return Math.sqrt(tn);
-}
-
 /**
  * Meta-loss of meta weights `theta` on `tasks` (one model per task): the mean loss area over an
  * unroll of `steps` steps.
@@ -346,8 +326,7 @@ export async function metaTrainEs(
 ): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
   const theta = initialTheta(c, seed);
   const D = theta.length;
-  const m1 = new Float64Array(D);
-  const m2 = new Float64Array(D);
+  const adam = new HostAdam(D);
   const history: EsGeneration[] = [];
   const K = c.pairs;
   const T = c.tasks;
@@ -390,7 +369,8 @@ export async function metaTrainEs(
       }
     }
     // Adam on the ES gradient estimate (minimizing the loss area).
-    const tn = adamStep(theta, grad, m1, m2, c.metaLr, g);
+    adam.step(theta, grad, c.metaLr);
+    const tn = norm(theta);
     const rec: EsGeneration = {
       generation: g,
       unroll,
@@ -446,8 +426,7 @@ export async function metaTrainReinforce(
   }
   const theta = initialTheta(c, seed);
   const D = theta.length;
-  const m1 = new Float64Array(D);
-  const m2 = new Float64Array(D);
+  const adam = new HostAdam(D);
   const history: ReinforceGeneration[] = [];
   const N = 2 * c.pairs;
   const T = c.tasks;
@@ -502,7 +481,8 @@ export async function metaTrainReinforce(
       const w = -adv[p]! / (sd * c.sigma * P);
       for (let i = 0; i < D; i++) grad[i] = grad[i]! + w * eps[p]![i]!;
     }
-    const tn = adamStep(theta, grad, m1, m2, c.metaLr, g);
+    adam.step(theta, grad, c.metaLr);
+    const tn = norm(theta);
     const f = r.loss.map((curve) => lossArea(curve, c.divergedLoss));
     const rec: ReinforceGeneration = {
       generation: g,

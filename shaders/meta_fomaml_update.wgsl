@@ -2,9 +2,10 @@
 // (Kingma and Ba 2015) on theta from the mean query gradient of a meta-batch,
 // g = mean over used models of grads, a non-finite g counting as 0;
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; theta -= lr (m / c1) / (sqrt(v / c2) + eps),
-// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when metrics[m * 4 + 2] != 0.
+// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when its quarantine flag
+// metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0 (layout: learners/metrics_row.ts).
 // CPU twin: fomamlUpdateCpu in meta/few_shot/meta_fomaml_update.ts.
-// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
+// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32 read;
 //           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
 //           momentOffset + vOffset); 4 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
@@ -46,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var used = 0u;
   for (var p = 0u; p < params.models; p++) {
     let m = params.first + p;
-    if (metrics[m * 4u + 2u] != 0.0) { continue; }
+    if (metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
     sum += grads[m * params.rowStride + i];
     used++;
   }

@@ -9,6 +9,7 @@ import { rngInt, rngNormal } from "../../core/rng.ts";
 import { KNOB, KNOB_STRIDE, LEARNED_STRIDE } from "../optimizers/knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { updateCpu } from "../optimizers/optimizer_cpu.ts";
+import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
 
@@ -21,7 +22,7 @@ export interface MlpState {
   /** (P) optimizer steps taken. */
   steps: Uint32Array<ArrayBuffer>;
   /**
-   * (P, 4): last train step's mean loss, gradient norm (before clipping), diverged flag, and the
+   * (P, METRIC_STRIDE) rows (learners/metrics_row.ts): last train step's mean loss, gradient norm (before clipping), diverged flag, and the
    * previous step's loss (kept by the learned optimizer; 0 otherwise).
    */
   metrics: Float32Array<ArrayBuffer>;
@@ -279,8 +280,8 @@ export function trainStepCpu(
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);
     const loss = lossSum / B;
-    s.metrics[p * 4] = loss;
-    s.metrics[p * 4 + 1] = norm;
+    s.metrics[p * METRIC_STRIDE + METRIC.loss] = loss;
+    s.metrics[p * METRIC_STRIDE + METRIC.gradNorm] = norm;
     if (gradsOut) {
       for (let k = 0; k < paramCount; k++) gradsOut[base + k] = grads[k]!;
       continue;
@@ -288,10 +289,10 @@ export function trainStepCpu(
     // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
     // (Math.fround: the kernel tests the f32 values.)
     if (
-      s.metrics[p * 4 + 2] !== 0 || !Number.isFinite(Math.fround(loss)) ||
+      isQuarantined(s.metrics, p) || !Number.isFinite(Math.fround(loss)) ||
       !Number.isFinite(Math.fround(norm))
     ) {
-      s.metrics[p * 4 + 2] = 1;
+      s.metrics[p * METRIC_STRIDE + METRIC.quarantined] = 1;
       continue;
     }
     updateCpu(layout, s, p, grads, norm);

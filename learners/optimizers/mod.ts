@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./knobs.ts";
+export * from "./host_adam.ts";

@@ -13,6 +13,7 @@ import {
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../../learners/mlp/wgsl_parts.ts";
+import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../../learners/metrics_row.ts";
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
 export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];
@@ -38,9 +39,9 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
-/** True when model m's quarantine flag (metrics[m * 4 + 2]) is set. */
+/** True when model m's quarantine flag (its metrics row's METRIC.quarantined entry) is set. */
 export function diverged(metrics: ArrayLike<number>, m: number): boolean {
-  return metrics[m * 4 + 2] !== 0;
+  return isQuarantined(metrics, m);
 }
 
 /**
@@ -62,6 +63,7 @@ export async function dispatchMetaKernel(
     kernel.key,
     composeWgsl([
       FINITE_WGSL,
+      METRIC_LAYOUT.wgsl,
       { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
       ADAM_WGSL,
       { file: kernel.file, code: kernel.code },
@@ -81,7 +83,7 @@ export async function dispatchMetaKernel(
   ub.destroy();
 }
 
-/** Metrics rows (P, 4) whose quarantine flag marks the models with a flag or a non-finite row entry. */
+/** Metrics rows (P, METRIC_STRIDE) whose quarantine flag marks the models with a flag or a non-finite row entry. */
 export function flagRows(
   rows: ArrayLike<number>[],
   P: number,
@@ -89,13 +91,13 @@ export function flagRows(
   count: number,
   flags?: ArrayLike<number>,
 ): Float32Array<ArrayBuffer> {
-  const metrics = new Float32Array(P * 4);
+  const metrics = new Float32Array(P * METRIC_STRIDE);
   for (let p = 0; p < P; p++) {
     let bad = flags !== undefined && flags[p] !== 0;
     for (const r of rows) {
       for (let i = 0; i < count && !bad; i++) bad = !Number.isFinite(r[p * stride + i]!);
     }
-    metrics[p * 4 + 2] = bad ? 1 : 0;
+    metrics[p * METRIC_STRIDE + METRIC.quarantined] = bad ? 1 : 0;
   }
   return metrics;
 }

@@ -11,7 +11,18 @@
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import {
+  evaluateInit,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerOptions,
+  type MetaLearnerTrainOptions,
+  type MetaLearnerTrainResult,
+  norm,
+  pickKnobs,
+  startTheta,
+} from "./meta_learner.ts";
+import { trainBySteps } from "./train_by_steps.ts";
 import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { GpuMirror, uploadF32 } from "./_meta_kernel.ts";
 import { esGradient, esMamlUpdateCpu, esMamlUpdateGpu } from "./meta_es_maml_update.ts";
@@ -41,13 +52,18 @@ export class EsMaml implements MetaLearner {
   #rng: Rng;
 
   /** Starts from `theta` (copied). */
-  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs, options: EsMamlOptions = {}) {
+  constructor(
+    loop: InnerLoop,
+    theta: Float32Array,
+    knobs: MetaLearnerOptions,
+    options: EsMamlOptions = {},
+  ) {
     this.#loop = loop;
-    this.theta = Float32Array.from(theta);
-    this.knobs = { ...knobs };
-    this.sigma = options.sigma ?? 0.02;
+    this.theta = startTheta(theta, knobs);
+    this.knobs = pickKnobs(knobs);
+    this.sigma = options.sigma ?? knobs.sigma ?? 0.02;
     this.#moments = new Float32Array(2 * theta.length);
-    this.#rng = new Rng(deriveSeed(options.seed ?? 0, "es-maml"));
+    this.#rng = new Rng(deriveSeed(options.seed ?? knobs.seed ?? 0, "es-maml"));
   }
 
   /** One ES-MAML iteration; returns the mean adapted query loss and accuracy of the perturbed pairs. */
@@ -105,6 +121,11 @@ export class EsMaml implements MetaLearner {
     let acc = 0;
     for (let p = 0; p < 2 * n; p++) (loss += ev.loss[p]!, acc += ev.accuracy[p]!);
     return { query_loss: loss / (2 * n), query_accuracy: acc / (2 * n), es_grad_norm: norm(g) };
+  }
+
+  /** Meta-trains by looping `step` (see MetaLearner.train). */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
+    return trainBySteps(this, pool, options);
   }
 
   /** Adapts from theta with SGD at innerLr. */

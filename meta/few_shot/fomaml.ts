@@ -11,7 +11,19 @@
  */
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { evaluateInit, meanRows, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import {
+  evaluateInit,
+  meanRows,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerOptions,
+  type MetaLearnerTrainOptions,
+  type MetaLearnerTrainResult,
+  norm,
+  pickKnobs,
+  startTheta,
+} from "./meta_learner.ts";
+import { trainBySteps } from "./train_by_steps.ts";
 import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { flagRows, GpuMirror } from "./_meta_kernel.ts";
 import { fomamlUpdateCpu, fomamlUpdateGpu } from "./meta_fomaml_update.ts";
@@ -30,10 +42,10 @@ export class Fomaml implements MetaLearner {
   #gpu: { theta: GpuMirror; moments: GpuMirror } | null = null;
 
   /** Starts from `theta` (copied). */
-  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs) {
+  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaLearnerOptions) {
     this.#loop = loop;
-    this.theta = Float32Array.from(theta);
-    this.knobs = { ...knobs };
+    this.theta = startTheta(theta, knobs);
+    this.knobs = pickKnobs(knobs);
     this.#moments = new Float32Array(2 * theta.length);
   }
 
@@ -88,6 +100,11 @@ export class Fomaml implements MetaLearner {
       meta_grad_norm: norm(mean, paramCount),
       tasks_used: used,
     };
+  }
+
+  /** Meta-trains by looping `step` (see MetaLearner.train). */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
+    return trainBySteps(this, pool, options);
   }
 
   /** Adapts from theta with SGD at innerLr. */

@@ -8,6 +8,9 @@
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 
+/** The host Adam of meta-updates, re-exported from its home in learners/optimizers/host_adam.ts. */
+export { HostAdam } from "../../learners/optimizers/host_adam.ts";
+
 /** Inner-loop and outer-loop knobs of a meta-learner. */
 export interface MetaKnobs {
   /** Inner SGD learning rate. */
@@ -16,6 +19,66 @@ export interface MetaKnobs {
   innerSteps: number;
   /** Outer (meta) learning rate. */
   metaLr: number;
+}
+
+/**
+ * Options every registered meta-learner's constructor takes (see meta/few_shot/registry.ts): the
+ * knobs plus optional method settings; a method ignores the settings it has no use for.
+ */
+export interface MetaLearnerOptions extends MetaKnobs {
+  /** Multiplies the starting initialization theta (He/Xavier rows) once, at construction (default 1). */
+  initScale?: number;
+  /** MAML only: true drops the second-order terms (first-order MAML); default false. */
+  firstOrder?: boolean;
+  /** ES-MAML: perturbation scale sigma (default 0.02). */
+  sigma?: number;
+  /** ES-MAML: seed of the perturbations (default 0). */
+  seed?: number;
+  /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
+  alphaMax?: number;
+}
+
+/** Validation of `MetaLearner.train`: adapt to fixed held-out episodes and score the query sets. */
+export interface MetaValidation {
+  /** Pool of the validation episodes. */
+  pool: EpisodePool;
+  /** Episode ids of `pool` evaluated at every validation point. */
+  ids: Uint32Array;
+  /** "accuracy": mean query accuracy (classification); "loss": mean query loss (regression). */
+  metric: "accuracy" | "loss";
+  /** Inner steps of the evaluation (default the learner's knobs.innerSteps). */
+  steps?: number;
+}
+
+/** Options of `MetaLearner.train`. */
+export interface MetaLearnerTrainOptions {
+  /** Meta-iterations to run (>= 1). */
+  iterations: number;
+  /** Episodes per meta-iteration (>= 1). */
+  metaBatch: number;
+  /**
+   * Seed of the episode ids: `rng = new Rng(seed)`, then each iteration draws `metaBatch` ids with
+   * `rng.int(pool.size)` in order (the same ids as a loop of `step` fed that way).
+   */
+  seed: number;
+  /** A row is logged (and validation run) every `validateEvery` iterations and after the last. */
+  validateEvery: number;
+  /** Held-out episodes scored at every logged point (no `val_query` column without it). */
+  validation?: MetaValidation;
+}
+
+/** What `MetaLearner.train` returns. */
+export interface MetaLearnerTrainResult {
+  /**
+   * One row per logged point, in order: `iteration` (1-based, after that many meta-iterations),
+   * `val_query` (the validation metric, when validation is given) and the method's metrics of
+   * that iteration (the columns `step` returns).
+   */
+  rows: Record<string, number>[];
+  /** Wall-clock seconds of meta-training, validation excluded. */
+  seconds: number;
+  /** iterations / seconds. */
+  itersPerSecond: number;
 }
 
 /** A meta-learner of an initialization for few-shot adaptation. */
@@ -28,47 +91,16 @@ export interface MetaLearner {
   readonly knobs: MetaKnobs;
   /** One meta-iteration on the meta-batch `ids` of `pool`; returns one metrics row. */
   step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>>;
+  /**
+   * Runs `options.iterations` meta-iterations on episodes of `pool` drawn from `options.seed`,
+   * validating every `validateEvery` iterations and after the last; the learner's state (theta,
+   * optimizer moments) carries over between calls. The contract of the experiments: a call gives
+   * the same theta as the matching loop of `step` (up to float rounding where a backend runs the
+   * loop on the device).
+   */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult>;
   /** Query accuracy/loss after 0..steps inner steps from the learned initialization. */
   evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve>;
-}
-
-/** Adam on a host vector (Kingma and Ba 2015), used for meta-updates. */
-export class HostAdam {
-  #m: Float64Array;
-  #v: Float64Array;
-  #t = 0;
-  /** beta1, beta2, eps. */
-  readonly betas: [number, number, number];
-
-  /** Zeroed moments for `n` parameters. */
-  constructor(n: number, betas: [number, number, number] = [0.9, 0.999, 1e-8]) {
-    this.#m = new Float64Array(n);
-    this.#v = new Float64Array(n);
-    this.betas = betas;
-  }
-
-  /** theta -= lr * adam(grad); entries of `grad` that are not finite count as 0. */
-  step(theta: Float32Array, grad: ArrayLike<number>, lr: number, count = theta.length): void {
-    const [b1, b2, eps] = this.betas;
-    this.#t++;
-    const c1 = 1 - Math.pow(b1, this.#t);
-    const c2 = 1 - Math.pow(b2, this.#t);
-    for (let i = 0; i < count; i++) {
-      const g = Number.isFinite(grad[i]!) ? grad[i]! : 0;
-      this.#m[i] = b1 * this.#m[i]! + (1 - b1) * g;
-      this.#v[i] = b2 * this.#v[i]! + (1 - b2) * g * g;
-      theta[i] = theta[i]! - lr * (this.#m[i]! / c1) / (Math.sqrt(this.#v[i]! / c2) + eps);
-    }
-  }
-
-  /** A deep copy (PBT exploit copies the optimizer state too). */
-  clone(): HostAdam {
-    const a = new HostAdam(this.#m.length, this.betas);
-    a.#m.set(this.#m);
-    a.#v.set(this.#v);
-    a.#t = this.#t;
-    return a;
-  }
 }
 
 /** The He/Xavier initialization of model 0 for `seed`, as one row of length stride. */
@@ -119,4 +151,25 @@ export function evaluateInit(
 ): Promise<AdaptCurve> {
   const params = tileParams(theta, ids.length, loop.layout.stride);
   return loop.curve(pool, ids, params, { lr: knobs.innerLr, steps });
+}
+
+/** A copy of the starting initialization `theta`, times `options.initScale` (default 1). */
+export function startTheta(
+  theta: Float32Array,
+  options: { initScale?: number },
+): Float32Array<ArrayBuffer> {
+  const s = options.initScale ?? 1;
+  if (!Number.isFinite(s) || s <= 0) {
+    throw new RangeError(
+      `Cannot create meta-learner as initScale must be > 0: current value is ${s}`,
+    );
+  }
+  const out = Float32Array.from(theta);
+  if (s !== 1) { for (let i = 0; i < out.length; i++) out[i] = out[i]! * s; }
+  return out;
+}
+
+/** The three knobs of `options` (a copy without the method settings). */
+export function pickKnobs(options: MetaKnobs): MetaKnobs {
+  return { innerLr: options.innerLr, innerSteps: options.innerSteps, metaLr: options.metaLr };
 }

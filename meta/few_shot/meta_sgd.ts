@@ -13,7 +13,17 @@
 import type { Population } from "../../learners/backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import {
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerOptions,
+  type MetaLearnerTrainOptions,
+  type MetaLearnerTrainResult,
+  norm,
+  pickKnobs,
+  startTheta,
+} from "./meta_learner.ts";
+import { trainBySteps } from "./train_by_steps.ts";
 import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import { flagRows, GpuMirror, uploadF32 } from "./_meta_kernel.ts";
 import { metaSgdUpdateCpu, metaSgdUpdateGpu } from "./meta_sgd_update.ts";
@@ -39,14 +49,14 @@ export class MetaSgd implements MetaLearner {
   constructor(
     loop: InnerLoop,
     theta: Float32Array,
-    knobs: MetaKnobs,
+    knobs: MetaLearnerOptions,
     options: { alphaMax?: number } = {},
   ) {
     this.#loop = loop;
-    this.theta = Float32Array.from(theta);
-    this.knobs = { ...knobs };
+    this.theta = startTheta(theta, knobs);
+    this.knobs = pickKnobs(knobs);
     this.alpha = new Float32Array(theta.length).fill(knobs.innerLr);
-    this.alphaMax = options.alphaMax ?? 10 * knobs.innerLr;
+    this.alphaMax = options.alphaMax ?? knobs.alphaMax ?? 10 * knobs.innerLr;
     this.#moments = new Float32Array(4 * loop.layout.paramCount);
   }
 
@@ -159,6 +169,11 @@ export class MetaSgd implements MetaLearner {
       meta_grad_norm: norm(gTheta, paramCount),
       alpha_mean: a / paramCount,
     };
+  }
+
+  /** Meta-trains by looping `step` (see MetaLearner.train). */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
+    return trainBySteps(this, pool, options);
   }
 
   /** Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step. */

@@ -29,6 +29,8 @@ export * from "./reptile.ts";
 export * from "./fomaml.ts";
 export * from "./es_maml.ts";
 export * from "./meta_sgd.ts";
+export * from "./registry.ts";
+export * from "./train_by_steps.ts";
 export * from "./pbt.ts";
 export * from "./self_improving.ts";
 export * from "./mirror_mind/mod.ts";

@@ -10,7 +10,18 @@
 import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { evaluateInit, type MetaKnobs, type MetaLearner, norm } from "./meta_learner.ts";
+import {
+  evaluateInit,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerOptions,
+  type MetaLearnerTrainOptions,
+  type MetaLearnerTrainResult,
+  norm,
+  pickKnobs,
+  startTheta,
+} from "./meta_learner.ts";
+import { trainBySteps } from "./train_by_steps.ts";
 import { flagRows, GpuMirror } from "./_meta_kernel.ts";
 import { reptileUpdateCpu, reptileUpdateGpu } from "./meta_reptile_update.ts";
 
@@ -26,10 +37,10 @@ export class Reptile implements MetaLearner {
   #gpuTheta: GpuMirror | null = null;
 
   /** Starts from `theta` (copied). */
-  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaKnobs) {
+  constructor(loop: InnerLoop, theta: Float32Array, knobs: MetaLearnerOptions) {
     this.#loop = loop;
-    this.theta = Float32Array.from(theta);
-    this.knobs = { ...knobs };
+    this.theta = startTheta(theta, knobs);
+    this.knobs = pickKnobs(knobs);
   }
 
   /** One Reptile meta-iteration. */
@@ -56,6 +67,11 @@ export class Reptile implements MetaLearner {
     }
     for (let i = 0; i < paramCount; i++) before[i] = this.theta[i]! - before[i]!;
     return { update_norm: norm(before), tasks_used: used };
+  }
+
+  /** Meta-trains by looping `step` (see MetaLearner.train). */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
+    return trainBySteps(this, pool, options);
   }
 
   /** Adapts from theta with SGD at innerLr. */

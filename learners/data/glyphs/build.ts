@@ -12,7 +12,8 @@ import { dirname, join } from "node:path";
 import { AUGMENTATION_RANGES } from "./augment.ts";
 import { MIN_INK } from "./canonical.ts";
 import { GlyphsError } from "./errors.ts";
-import { findFontFolders, findFontPackages, FONT_PACKAGES, oneLine } from "./fonts.ts";
+import { findFontFolders, findFontPackages, FONT_PACKAGES } from "./fonts.ts";
+import { errorLine } from "../../../core/input_error.ts";
 import { RASTERIZER } from "./glyph_source.ts";
 import { LOOKALIKE_COSINE } from "./lookalike.ts";
 import { GLYPHS_FORMAT, type GlyphsManifest, MANIFEST_FILE } from "./manifest.ts";
@@ -55,7 +56,7 @@ async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
   } catch (e) {
     // A path under a file does not exist; checkOut then finds the file among the parents.
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return null;
-    throw new GlyphsError(`Cannot build glyphs as ${path} cannot be read: ${oneLine(e)}`);
+    throw new GlyphsError(`Cannot build glyphs as ${path} cannot be read: ${errorLine(e)}`);
   }
 }
 

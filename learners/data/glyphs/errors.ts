@@ -4,14 +4,13 @@
  * @module
  */
 
-/** Bad input to the glyph builder or loader; the message is one line, `exitCode` is 2. */
-export class GlyphsError extends Error {
-  /** Process exit code a command line should use. */
-  readonly exitCode = 2;
+import { InputError } from "../../../core/input_error.ts";
 
-  /** Creates the error; `message` must be one line. */
-  constructor(message: string) {
-    super(message);
+/** Bad input to the glyph builder or loader: an `InputError` (one line, exit code 2). */
+export class GlyphsError extends InputError {
+  /** Creates the error; line breaks in `message` are joined into one line. */
+  constructor(message: string, options: { file?: string } = {}) {
+    super(message, options);
     this.name = "GlyphsError";
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { errorLine } from "../../../core/input_error.ts";
 import { GlyphsError } from "./errors.ts";
 import { readFaces } from "./sfnt.ts";
 
@@ -97,7 +98,7 @@ export async function findFontFolders(dirs: readonly string[]): Promise<FontPack
       await walk(dir.replace(/\/+$/, ""));
     } catch (e) {
       throw new GlyphsError(
-        `Cannot build glyphs as a font folder cannot be read: ${oneLine(e)} (folder: ${dir})`,
+        `Cannot build glyphs as a font folder cannot be read: ${errorLine(e)} (folder: ${dir})`,
       );
     }
     if (files.length === 0) {
@@ -124,7 +125,7 @@ export async function readFontFile(
     bytes = await Deno.readFile(file);
   } catch (e) {
     throw new GlyphsError(
-      `Cannot build glyphs as a font file cannot be read: ${oneLine(e)} (file: ${file})`,
+      `Cannot build glyphs as a font file cannot be read: ${errorLine(e)} (file: ${file})`,
     );
   }
   try {
@@ -138,12 +139,7 @@ export async function readFontFile(
     return { faces, sha256: createHash("sha256").update(bytes).digest("hex") };
   } catch (e) {
     throw new GlyphsError(
-      `Cannot build glyphs as a font file is not a readable font: ${oneLine(e)} (file: ${file})`,
+      `Cannot build glyphs as a font file is not a readable font: ${errorLine(e)} (file: ${file})`,
     );
   }
-}
-
-/** The first line of an error's message. */
-export function oneLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0]!;
 }

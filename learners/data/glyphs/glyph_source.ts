@@ -7,7 +7,7 @@
 
 import opentype from "opentype.js";
 import { GlyphsError } from "./errors.ts";
-import { oneLine } from "./fonts.ts";
+import { errorLine } from "../../../core/input_error.ts";
 import { type Contours, flattenPath, type PathCommand } from "./outline.ts";
 import { extractFace, faceOffsets } from "./sfnt.ts";
 
@@ -45,7 +45,7 @@ export class GlyphSource {
       return new GlyphSource(parse(buffer, { lowMemory: true }));
     } catch (e) {
       throw new GlyphsError(
-        `Cannot build glyphs as a font file cannot be parsed: ${oneLine(e)} (file: ${file})`,
+        `Cannot build glyphs as a font file cannot be parsed: ${errorLine(e)} (file: ${file})`,
       );
     }
   }

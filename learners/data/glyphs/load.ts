@@ -10,7 +10,7 @@ import type { ClassSplit } from "../class_split.ts";
 import type { ImageDataset } from "../image_dataset.ts";
 import { buildGlyphs } from "./build.ts";
 import { GlyphsError } from "./errors.ts";
-import { oneLine } from "./fonts.ts";
+import { errorLine } from "../../../core/input_error.ts";
 import { datasetHash, type GlyphsManifest, MANIFEST_FILE, PIXELS_FILE } from "./manifest.ts";
 import type { GlyphSplit } from "./scripts.ts";
 
@@ -54,7 +54,7 @@ export async function loadGlyphs(dir: string): Promise<GlyphsData> {
   } catch (e) {
     throw new GlyphsError(
       `Cannot load glyphs as ${dir} holds no readable data set (build it with deno task data glyphs): ${
-        oneLine(e)
+        errorLine(e)
       }`,
     );
   }

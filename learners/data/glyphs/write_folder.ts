@@ -8,7 +8,7 @@
 import { basename, dirname, join } from "node:path";
 import { GlyphsError } from "./errors.ts";
 import type { FontPackage } from "./fonts.ts";
-import { oneLine } from "./fonts.ts";
+import { errorLine } from "../../../core/input_error.ts";
 import { RASTERIZER } from "./glyph_source.ts";
 import {
   datasetHash,
@@ -135,6 +135,6 @@ export async function writeGlyphsFolder(
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     if (e instanceof GlyphsError) throw e;
-    throw new GlyphsError(`Cannot write glyphs as ${out} cannot be written: ${oneLine(e)}`);
+    throw new GlyphsError(`Cannot write glyphs as ${out} cannot be written: ${errorLine(e)}`);
   }
 }

@@ -132,7 +132,6 @@ Deno.test({
       const { manifest: m } = await buildGlyphs({
         out: join(root, "g"),
         subset: "small",
-        instances: 2,
       });
       // Canonical renders of every candidate of the subset, recomputed from the fonts.
       const faces = await subsetFaces();
