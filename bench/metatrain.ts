@@ -1,0 +1,118 @@
+/**
+ * `deno task bench --metatrain`: meta-training throughput end to end (episode ids drawn, inner
+ * loops, query gradients, meta-updates, logged rows) of FOMAML on 5-way 1-shot Fashion-MNIST
+ * episodes (classes 0-4 of the test split, 14x14 inputs; synthetic 16-input episodes when the
+ * data set is missing), network 196-64-64-5, 5 inner SGD steps, at a given meta-batch size. Three
+ * paths: `MetaLearner.train` on the GPU backend and on the CPU twin, and the per-iteration path
+ * (`trainBySteps`, a loop of `step`) on the GPU. GPU awaits are counted by wrapping
+ * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
+ * @module
+ */
+import type { Backend } from "../learners/backend.ts";
+import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
+import { downsample, standardize } from "../learners/data/preprocess.ts";
+import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
+import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
+import type { TaskFamily } from "../learners/tasks/task_family.ts";
+import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
+import { InnerLoop } from "../meta/few_shot/inner_loop.ts";
+import { initialTheta } from "../meta/few_shot/meta_learner.ts";
+import { createMetaLearner } from "../meta/few_shot/registry.ts";
+import { trainBySteps } from "../meta/few_shot/train_by_steps.ts";
+
+/** How a measurement meta-trains: the learner's `train`, or a loop of `step`. */
+export type MetaTrainPath = "train" | "steps";
+
+/** One measurement of `benchMetaTrain`. */
+export interface MetaTrainBenchRow {
+  /** "gpu" or "cpu-twin", with the path. */
+  backend: string;
+  /** The path measured. */
+  path: MetaTrainPath;
+  /** Episodes per meta-iteration. */
+  metaBatch: number;
+  /** Meta-iterations timed. */
+  iterations: number;
+  /** Meta-iterations per second. */
+  itersPerSecond: number;
+  /** Tasks (episodes) per second: itersPerSecond * metaBatch. */
+  tasksPerSecond: number;
+  /** GPU awaits (mapAsync + onSubmittedWorkDone) per meta-iteration. */
+  awaitsPerIteration: number;
+}
+
+/** The episode family of the bench and its name. */
+export async function metaTrainFamily(): Promise<{ family: TaskFamily; name: string }> {
+  if (fashionMnistAvailable("test")) {
+    const data = standardize(downsample(await loadFashionMnist("test"), 2)).dataset;
+    const family = new RealEpisodes(data, [0, 1, 2, 3, 4], { ways: 5, shots: 1, queryPerClass: 5 });
+    return { family, name: "Fashion-MNIST classes 0-4, 14x14" };
+  }
+  const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 5 });
+  return { family, name: "synthetic, 16 inputs (Fashion-MNIST missing)" };
+}
+
+/** Counts GPU awaits while `fn` runs. */
+async function countAwaits<T>(fn: () => Promise<T>): Promise<{ value: T; awaits: number }> {
+  if (typeof GPUBuffer === "undefined") return { value: await fn(), awaits: 0 };
+  const map = GPUBuffer.prototype.mapAsync;
+  const done = GPUQueue.prototype.onSubmittedWorkDone;
+  let awaits = 0;
+  GPUBuffer.prototype.mapAsync = function (...a: Parameters<typeof map>) {
+    awaits++;
+    return map.apply(this, a);
+  };
+  GPUQueue.prototype.onSubmittedWorkDone = function () {
+    awaits++;
+    return done.apply(this);
+  };
+  try {
+    return { value: await fn(), awaits };
+  } finally {
+    GPUBuffer.prototype.mapAsync = map;
+    GPUQueue.prototype.onSubmittedWorkDone = done;
+  }
+}
+
+/**
+ * Meta-trains FOMAML on `family` with meta-batch `metaBatch` along `path` for at least
+ * `minSeconds` (after a warm-up of 2 iterations), doubling the iterations per call.
+ */
+export async function benchMetaTrain(
+  backend: Backend,
+  family: TaskFamily,
+  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number },
+): Promise<MetaTrainBenchRow> {
+  const loop = new InnerLoop(backend, { widths: [family.inputs, 64, 64, 5], batchSize: 25 });
+  const pool = new EpisodePool(backend, family, 1, 512);
+  const learner = createMetaLearner("fomaml", loop, await initialTheta(loop, 0), {
+    innerLr: 0.1,
+    innerSteps: 5,
+    metaLr: 0.003,
+  });
+  const run = (iterations: number, seed: number): Promise<unknown> => {
+    const t = { iterations, metaBatch: o.metaBatch, seed, validateEvery: iterations };
+    return o.path === "train" ? learner.train(pool, t) : trainBySteps(learner, pool, t);
+  };
+  await run(2, 0);
+  let iterations = 0;
+  let awaits = 0;
+  const t0 = performance.now();
+  for (let n = 2; (performance.now() - t0) / 1000 < o.minSeconds; n *= 2) {
+    awaits += (await countAwaits(() => run(n, n))).awaits;
+    iterations += n;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  pool.destroy();
+  loop.destroy();
+  return {
+    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    path: o.path,
+    metaBatch: o.metaBatch,
+    iterations,
+    itersPerSecond: iterations / seconds,
+    tasksPerSecond: (iterations * o.metaBatch) / seconds,
+    awaitsPerIteration: awaits / iterations,
+  };
+}
+
