@@ -16,6 +16,7 @@ import { KNOB_STRIDE, LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { benchEpisodes } from "./episodes.ts";
+import { benchMetaTrainMain } from "./metatrain.ts";
 import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
 import { measureRoofline } from "./roofline.ts";
@@ -31,7 +32,7 @@ import {
 
 const HELP = `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
-                       [--repeat N]
+                       [--repeat N] [--metatrain]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -47,7 +48,10 @@ same run, and their ratio.
               needs the adapter feature shader-f16)
   --repeat N  measure every cell N times (1..9), the backends in turn, and report the median
               (default 1); steadier ratios on a machine whose speed drifts
-  --no-cpu    skip the CPU twin (slow at large populations)`;
+  --no-cpu    skip the CPU twin (slow at large populations)
+  --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
+              meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
+              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)`;
 
 function fmt(n: number, digits = 1): string {
   return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
@@ -107,6 +111,7 @@ export async function benchMain(args: string[]): Promise<number> {
         episodes: { type: "boolean", default: false },
         metabatch: { type: "boolean", default: false },
         evolve: { type: "boolean", default: false },
+        metatrain: { type: "boolean", default: false },
         f16: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -147,6 +152,7 @@ export async function benchMain(args: string[]): Promise<number> {
     console.log(`No WebGPU adapter (${e.message}): measuring the CPU twin only`);
   }
   const cpu = new CpuBackend();
+  if (values.metatrain) return benchMetaTrainMain(gpu, values["no-cpu"] ? undefined : cpu, seconds);
   const rows: BenchRow[] = [];
   const workloads = values.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
   for (const w of workloads) {

@@ -15,13 +15,20 @@ import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../learners/tasks/task_family.ts";
 import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
-import { InnerLoop } from "../meta/few_shot/inner_loop.ts";
+import { InnerLoop, tileParams } from "../meta/few_shot/inner_loop.ts";
 import { initialTheta } from "../meta/few_shot/meta_learner.ts";
 import { createMetaLearner } from "../meta/few_shot/registry.ts";
-import { trainBySteps } from "../meta/few_shot/train_by_steps.ts";
+import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
+import { Rng } from "../core/rng.ts";
+import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
 
-/** How a measurement meta-trains: the learner's `train`, or a loop of `step`. */
-export type MetaTrainPath = "train" | "steps";
+/**
+ * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read
+ * per logged point), "steps" a loop of `step` (the loop, one read per iteration), "composed" the
+ * per-iteration path as it was before the meta loop (InnerLoop.adapt, the gradient table read back,
+ * the Adam update on the host).
+ */
+export type MetaTrainPath = "train" | "steps" | "composed";
 
 /** One measurement of `benchMetaTrain`. */
 export interface MetaTrainBenchRow {
@@ -50,6 +57,38 @@ export async function metaTrainFamily(): Promise<{ family: TaskFamily; name: str
   }
   const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 5 });
   return { family, name: "synthetic, 16 inputs (Fashion-MNIST missing)" };
+}
+
+/** FOMAML iterations composed as before the meta loop (host Adam state; theta updated in place). */
+function composedFomaml(
+  loop: InnerLoop,
+  theta: Float32Array,
+): (
+  pool: EpisodePool,
+  o: { iterations: number; metaBatch: number; seed: number },
+) => Promise<void> {
+  const { stride, paramCount } = loop.layout;
+  const moments = new Float32Array(2 * stride);
+  let t = 0;
+  return async (pool, o) => {
+    const rng = new Rng(o.seed);
+    for (let it = 0; it < o.iterations; it++) {
+      const ids = drawIds(rng, o.metaBatch, pool.size);
+      const P = ids.length;
+      const params = tileParams(theta, P, stride);
+      const { pop } = loop.adapt(pool, ids, params, { lr: 0.1, steps: 5, querySlot: true });
+      const g = await pop.gradients(pool.data);
+      const metrics = new Float32Array(P * 4).map((_, i) => i % 4 === 2 ? g.diverged[i >> 2]! : 0);
+      fomamlUpdateCpu({ grads: g.grads, metrics, theta, moments }, {
+        count: paramCount,
+        models: P,
+        rowStride: stride,
+        lr: 0.003,
+        t: ++t,
+        vOffset: stride,
+      });
+    }
+  };
 }
 
 /** Counts GPU awaits while `fn` runs. */
@@ -90,8 +129,10 @@ export async function benchMetaTrain(
     innerSteps: 5,
     metaLr: 0.003,
   });
+  const composed = composedFomaml(loop, learner.theta);
   const run = (iterations: number, seed: number): Promise<unknown> => {
     const t = { iterations, metaBatch: o.metaBatch, seed, validateEvery: iterations };
+    if (o.path === "composed") return composed(pool, t);
     return o.path === "train" ? learner.train(pool, t) : trainBySteps(learner, pool, t);
   };
   await run(2, 0);
@@ -116,3 +157,42 @@ export async function benchMetaTrain(
   };
 }
 
+/** Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256. */
+export async function benchMetaTrainMain(
+  gpu: Backend | undefined,
+  cpu: Backend | undefined,
+  minSeconds: number,
+): Promise<number> {
+  const { family, name } = await metaTrainFamily();
+  console.log(
+    `\nmeta-training, FOMAML 5-way 1-shot on ${name}, MLP ${family.inputs}-64-64-5, batch 25, ` +
+      `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
+  );
+  const cases: [Backend | undefined, MetaTrainPath, string][] = [
+    [gpu, "composed", "gpu, per-iteration path before the meta loop"],
+    [gpu, "steps", "gpu, loop of step (meta loop, one read per iteration)"],
+    [gpu, "train", "gpu, MetaLearner.train (meta loop, one read per log point)"],
+    [cpu, "train", "cpu twin, MetaLearner.train"],
+  ];
+  for (const metaBatch of [32, 256]) {
+    let base = NaN;
+    for (const [b, path, label] of cases) {
+      if (!b) continue;
+      const r = await benchMetaTrain(b, family, { path, metaBatch, minSeconds });
+      if (path === "composed") base = r.itersPerSecond;
+      const ratio = path === "composed" || !(base > 0)
+        ? ""
+        : `, ${fmt(r.itersPerSecond / base, 2)}x the first`;
+      console.log(
+        `  meta-batch ${metaBatch}, ${label}: ${fmt(r.itersPerSecond, 2)} meta-iterations/s, ` +
+          `${fmt(r.tasksPerSecond)} tasks/s, ${fmt(r.awaitsPerIteration, 2)} GPU awaits per ` +
+          `meta-iteration (${r.iterations} iterations${ratio})`,
+      );
+    }
+  }
+  return 0;
+}
+
+function fmt(n: number, digits = 1): string {
+  return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+}

@@ -7,6 +7,7 @@ import type { Dataset } from "./dataset.ts";
 import type { Knobs } from "./optimizers/knobs.ts";
 import type { EvalResult } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
+import type { MetaLoop, MetaLoopSpec } from "./meta_train/meta_loop.ts";
 
 /** A data set resident on a backend (uploaded once). */
 export interface BackendDataset {
@@ -153,6 +154,8 @@ export interface Backend {
   uploadDataset(data: Dataset, options?: UploadOptions): BackendDataset;
   /** Creates a population (parameters zero until init). */
   createPopulation(spec: PopulationSpec): Population;
+  /** Creates a meta-training loop resident on the backend (learners/meta_train/meta_loop.ts). */
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop>;
   /** Frees the backend. */
   destroy(): void;
 }

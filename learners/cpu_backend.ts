@@ -27,6 +27,8 @@ import {
 } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
+import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
+import { loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
 
 /** A data set held in host memory by the CPU backend. */
 export class CpuDataset implements BackendDataset {
@@ -245,6 +247,11 @@ export class CpuBackend implements Backend {
 
   createPopulation(spec: PopulationSpec): CpuPopulation {
     return new CpuPopulation(spec);
+  }
+
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
+    const pop = new CpuPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    return Promise.resolve(new CpuMetaLoop(spec, pop));
   }
 
   destroy(): void {}
