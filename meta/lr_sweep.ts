@@ -173,12 +173,12 @@ function rateRows(
 }
 
 async function* runLrSweep(
-  ctx: RunContext<LrSweepConfig>,
+  ctx: RunContext<LrSweepConfig, TaskData>,
 ): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
-  const task = await loadTaskData(c.task, ctx.seed);
+  const task = ctx.inputs ?? await loadTaskData(c.task, ctx.seed);
   ctx.log(task.description);
   const { train, test, outputs, regression } = task;
   const data = backend.uploadDataset(task.dataset);
@@ -330,7 +330,7 @@ function sweepMethod(s: Sweep): string {
 }
 
 /** The registered lr-sweep experiment. */
-export const LR_SWEEP: Experiment<LrSweepConfig> = registerExperiment<LrSweepConfig>({
+export const LR_SWEEP: Experiment<LrSweepConfig, TaskData> = registerExperiment({
   name: "lr-sweep",
   description:
     "A population with a spread of learning rates on one task (a synthetic family or a data set)",
@@ -346,6 +346,8 @@ export const LR_SWEEP: Experiment<LrSweepConfig> = registerExperiment<LrSweepCon
     full: { rates: 32, replicates: 16, steps: 5000, evalEvery: 250 },
   },
   progress: { metric: "accuracy", goal: "max", unit: "step" },
-  steps: (c) => c.steps,
+  steps: (c: LrSweepConfig) => c.steps,
+  // The task (data files included) is read and checked before the run folder exists.
+  prepare: (c: LrSweepConfig, run: { seed: number }) => loadTaskData(c.task, run.seed),
   run: runLrSweep,
 });

@@ -15,6 +15,7 @@ import type { MlpGrouping } from "./mlp_uniform.ts";
 import {
   layerProducts,
   planTiles,
+  quadLayout,
   smallTilePlan,
   type TiledProduct,
   type TilePlan,
@@ -95,9 +96,14 @@ function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean 
  * The register tiles of a layout on a software adapter: planTiles' choice, or SMALL_TILE tiles
  * when that choice would exceed the loop budget and they do not (big tiles shared by several
  * invocations leave fewer tiles to split among them, so one invocation can run more iterations).
+ * `vec4` as in planTiles.
  */
-export function softwareTilePlan(layout: MlpLayout, g: MlpGrouping): TilePlan {
-  const plan = planTiles(layout, g);
+export function softwareTilePlan(
+  layout: MlpLayout,
+  g: MlpGrouping,
+  vec4: boolean = quadLayout(layout),
+): TilePlan {
+  const plan = planTiles(layout, g, vec4);
   const small = smallTilePlan(layout.layers, plan.vec4);
   return fitsBudget(layout, g, plan) || !fitsBudget(layout, g, small) ? plan : small;
 }

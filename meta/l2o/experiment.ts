@@ -16,11 +16,13 @@ import { createBackend } from "../../learners/create_backend.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import { L2O_SCHEMA, type L2oConfig } from "./config.ts";
 import { evaluateFamily, evaluationFamilies, type FamilyEvaluation } from "./evaluate_phase.ts";
-import { learnOptimizers } from "./learn_phase.ts";
+import { type LearnedInputs, learnOptimizers, readLearnedInputs } from "./learn_phase.ts";
 import { l2oResult } from "./report.ts";
 import { tuneMethods } from "./tune_phase.ts";
 
-async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+async function* runL2o(
+  ctx: RunContext<L2oConfig, LearnedInputs>,
+): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
   const log = (line: string) => ctx.log(line);
   const backend = await createBackend(c.backend, log);
@@ -46,7 +48,7 @@ async function* runL2o(ctx: RunContext<L2oConfig>): AsyncGenerator<MetricRow, Ex
 }
 
 /** The registered l2o experiment. */
-export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
+export const L2O: Experiment<L2oConfig, LearnedInputs> = registerExperiment({
   name: "l2o",
   description:
     "Learned optimizers (LR-scale by ES and REINFORCE, per-parameter by ES) meta-trained on family A, evaluated under distribution shift vs tuned SGD/Adam/cosine",
@@ -76,5 +78,7 @@ export const L2O: Experiment<L2oConfig> = registerExperiment<L2oConfig>({
     },
   },
   progress: { metric: "meta_loss", goal: "min", unit: "generation" },
+  // Learned-optimizer files are read and checked before the run folder exists.
+  prepare: readLearnedInputs,
   run: runL2o,
 });

@@ -25,9 +25,35 @@ export interface Learned {
   metaHistory: Record<LearnedMethod, Record<string, number>[]>;
 }
 
-async function loadFrozen(method: LearnedMethod, file: string): Promise<LearnedOptimizer> {
-  const opt = await loadLearnedOptimizer(file);
+/** The frozen learned optimizers a config names by file, read before the run folder exists. */
+export type LearnedInputs = Partial<Record<LearnedMethod, LearnedOptimizer>>;
+
+function learnedFiles(c: L2oConfig): Record<LearnedMethod, string | undefined> {
+  return {
+    "learned": c.learnedOptimizer,
+    "learned-reinforce": c.learnedReinforce,
+    "learned-per-param": c.learnedPerParam,
+  };
+}
+
+/** Reads and checks every learned-optimizer file the config names (the experiment's prepare step). */
+export async function readLearnedInputs(c: L2oConfig): Promise<LearnedInputs> {
+  const files = learnedFiles(c);
+  const out: LearnedInputs = {};
+  for (const method of Object.keys(LEARNED_METHODS) as LearnedMethod[]) {
+    const file = files[method];
+    if (file) out[method] = await loadLearnedOptimizer(file, LEARNED_METHODS[method].kind);
+  }
+  return out;
+}
+
+async function loadFrozen(
+  method: LearnedMethod,
+  file: string,
+  inputs: LearnedInputs | undefined,
+): Promise<LearnedOptimizer> {
   const kind = LEARNED_METHODS[method].kind;
+  const opt = inputs?.[method] ?? await loadLearnedOptimizer(file, kind);
   if (opt.architecture.kind !== kind) {
     throw new TypeError(
       `Invalid learned optimizer for ${method}: kind must be ${kind}: current value is ${opt.architecture.kind}`,
@@ -88,23 +114,19 @@ async function* metaTrainMethod(
 
 /** Meta-trains (or loads) every learned method, saving each; yields the meta-train rows. */
 export async function* learnOptimizers(
-  ctx: RunContext<L2oConfig>,
+  ctx: RunContext<L2oConfig, LearnedInputs>,
   backend: Backend,
   familyA: TaskFamily,
 ): AsyncGenerator<MetricRow, Learned> {
   const c = ctx.config;
   const learned = {} as Record<LearnedMethod, LearnedOptimizer>;
   const metaHistory = {} as Record<LearnedMethod, Record<string, number>[]>;
-  const files: Record<LearnedMethod, string | undefined> = {
-    "learned": c.learnedOptimizer,
-    "learned-reinforce": c.learnedReinforce,
-    "learned-per-param": c.learnedPerParam,
-  };
+  const files = learnedFiles(c);
   for (const method of Object.keys(LEARNED_METHODS) as LearnedMethod[]) {
     const file = files[method];
     metaHistory[method] = [];
     if (file) {
-      learned[method] = await loadFrozen(method, file);
+      learned[method] = await loadFrozen(method, file, ctx.inputs);
       ctx.log(`loaded ${method} optimizer ${file}`);
     } else {
       const r = yield* metaTrainMethod(ctx, backend, familyA, method);
