@@ -26,6 +26,7 @@ import { FINITE_WGSL } from "../mlp/wgsl_parts.ts";
 import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 import { GENOME_LAYOUT } from "./genome_layout.ts";
+import { EVOLVE_ROWS_WGSL } from "./evolution_rows.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -168,6 +169,7 @@ export class EvolveGpu {
           GENOME_LAYOUT.wgsl,
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
+          EVOLVE_ROWS_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
