@@ -27,6 +27,8 @@ import {
 } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
+import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
+import { evolveOnCpu } from "./cpu_evolution.ts";
 import { METRIC_STRIDE, trainMetricsOf } from "./metrics_row.ts";
 
 /** A data set held in host memory by the CPU backend. */
@@ -240,4 +242,13 @@ export class CpuBackend implements Backend {
   }
 
   destroy(): void {}
+
+  // Base evolution: the twins on host arrays, a neural run on the population's own state.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    const pop = plan.fitness.kind === "neural" ? plan.fitness.population : undefined;
+    if (pop && !(pop instanceof CpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return Promise.resolve(evolveOnCpu(plan, pop?.state));
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
 import { finite, inactive } from "./_evolution_cpu_common.ts";
+import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 /**
@@ -24,10 +25,10 @@ export function objectiveFitnessCpu(
       continue;
     }
     const t = a.segTask[Math.floor(p / d.M)]!;
-    const kind = t4[4 * t]!;
-    const dim = t4[4 * t + 1]!;
-    const oo = t4[4 * t + 2]!;
-    const ro = t4[4 * t + 3]!;
+    const kind = t4[t * EVOLVE_ROW + TASK.kind]!;
+    const dim = t4[t * EVOLVE_ROW + TASK.dim]!;
+    const oo = t4[t * EVOLVE_ROW + TASK.optimum]!;
+    const ro = t4[t * EVOLVE_ROW + TASK.rotation]!;
     const x0 = p * d.stride;
     const z = (i: number): number => {
       let acc = 0;
@@ -37,7 +38,7 @@ export function objectiveFitnessCpu(
       return acc;
     };
     let f = 0;
-    if (kind === 4) {
+    if (kind === USER_OBJECTIVE_KIND) {
       if (!user) {
         throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
       }

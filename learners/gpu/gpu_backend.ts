@@ -17,6 +17,8 @@ import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 import { smallTilePlan } from "../mlp/mlp_tiles.ts";
 import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
+import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
+import { evolveOnGpu } from "./gpu_evolution.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -93,5 +95,19 @@ export class GpuBackend implements Backend {
 
   destroy(): void {
     this.ctx.destroy();
+  }
+
+  // Base evolution: whole generations per submit; a neural run binds the population's buffers.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    if (plan.fitness.kind === "objective") return evolveOnGpu(this.ctx, plan);
+    const pop = plan.fitness.population;
+    if (!(pop instanceof GpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return evolveOnGpu(this.ctx, plan, {
+      params: pop.params,
+      metrics: pop.metrics,
+      knobs: pop.knobs,
+    });
   }
 }

@@ -13,7 +13,7 @@ import {
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../../learners/mlp/wgsl_parts.ts";
-import { isQuarantined, METRIC, METRIC_STRIDE, METRIC_WGSL } from "../../learners/metrics_row.ts";
+import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../../learners/metrics_row.ts";
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
 export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];
@@ -63,7 +63,7 @@ export async function dispatchMetaKernel(
     kernel.key,
     composeWgsl([
       FINITE_WGSL,
-      METRIC_WGSL,
+      METRIC_LAYOUT.wgsl,
       { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
       ADAM_WGSL,
       { file: kernel.file, code: kernel.code },
