@@ -21,6 +21,7 @@ import { createMetaLearner } from "../meta/few_shot/registry.ts";
 import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
 import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
+import { flagRows } from "../learners/meta_train/meta_kernel.ts";
 
 /**
  * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read
@@ -78,7 +79,7 @@ function composedFomaml(
       const params = tileParams(theta, P, stride);
       const { pop } = loop.adapt(pool, ids, params, { lr: 0.1, steps: 5, querySlot: true });
       const g = await pop.gradients(pool.data);
-      const metrics = new Float32Array(P * 4).map((_, i) => i % 4 === 2 ? g.diverged[i >> 2]! : 0);
+      const metrics = flagRows([], P, stride, 0, g.diverged);
       fomamlUpdateCpu({ grads: g.grads, metrics, theta, moments }, {
         count: paramCount,
         models: P,

@@ -8,6 +8,8 @@
 
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import { InputError } from "./input_error.ts";
+import { readInputBytes } from "./input_files.ts";
 
 /** A loaded checkpoint. */
 export interface Checkpoint<S = unknown> {
@@ -40,10 +42,16 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  const manifest = JSON.parse(text) as Manifest;
+  let manifest: Manifest | undefined;
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch {
+    // Left undefined: reported below.
+  }
   if (manifest?.version !== 1 || typeof manifest.generation !== "number") {
-    throw new TypeError(
-      `Cannot load checkpoint as "${join(dir, STATE_FILE)}" must be a version 1 manifest`,
+    throw new InputError(
+      `Cannot load checkpoint as "${join(dir, STATE_FILE)}" must be a version 1 manifest (JSON)`,
+      { file: join(dir, STATE_FILE) },
     );
   }
   return manifest;
@@ -105,9 +113,9 @@ export async function loadCheckpoint<S = unknown>(dir: string): Promise<Checkpoi
   if (!manifest) return undefined;
   const blobs: Record<string, Uint8Array> = {};
   for (const [name, { file, bytes }] of Object.entries(manifest.blobs)) {
-    const data = await Deno.readFile(join(dir, file));
+    const data = await readInputBytes(join(dir, file), "checkpoint blob");
     if (data.byteLength !== bytes) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot load checkpoint as blob "${name}" must have ${bytes} bytes: current size is ${data.byteLength}`,
       );
     }

@@ -17,9 +17,11 @@
 
 import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { ConfigError, type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
-import { resolveConfig, type Scale } from "./experiment_registry.ts";
-import { readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
+import { type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
+import type { Scale } from "./experiment_registry.ts";
+import { InputError } from "./input_error.ts";
+import { checkSeed, type PreparedRun, prepareRun } from "./run_prepare.ts";
+import { completedRun, readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
@@ -60,11 +62,13 @@ export interface ExperimentResult {
 }
 
 /** What a running experiment gets. */
-export interface RunContext<C> {
+export interface RunContext<C, I = unknown> {
   /** The validated config with defaults filled. */
   readonly config: C;
   /** The run seed (feed it to the counter-based RNG; nothing reads a global RNG). */
   readonly seed: number;
+  /** What the experiment's `prepare` read and validated before the run folder existed. */
+  readonly inputs: I | undefined;
   /** The scale the config was resolved for. */
   readonly scale: Scale;
   /** The experiment name. */
@@ -90,7 +94,7 @@ export type ExperimentRun =
   | Promise<ExperimentResult | void>;
 
 /** An experiment: a config schema with defaults and a run function. */
-export interface Experiment<C = unknown> {
+export interface Experiment<C = unknown, I = unknown> {
   /** Registry key and run folder suffix: letters, digits, `-`, `_`. */
   readonly name: string;
   /** One sentence shown in listings and reports. */
@@ -103,8 +107,14 @@ export interface Experiment<C = unknown> {
   readonly progress?: { metric?: string; goal?: "min" | "max"; unit?: string };
   /** Total steps for a config (enables percent and ETA). */
   steps?(config: C): number;
+  /**
+   * Reads and validates every input file the config names (data sets, strategies, learned
+   * optimizers, WGSL) before the run folder exists; throws `InputError`s. The result is
+   * `ctx.inputs`. Also called on --resume, before anything is rewritten.
+   */
+  prepare?(config: C, run: { seed: number; scale: Scale }): Promise<I>;
   /** Runs the experiment. */
-  run(ctx: RunContext<C>): ExperimentRun;
+  run(ctx: RunContext<C, I>): ExperimentRun;
 }
 
 /** Options of `runExperiment`. */
@@ -136,6 +146,8 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
+  /** The result of `prepareRun` for these options (the CLI prepares every run before any starts). */
+  prepared?: PreparedRun<unknown>;
 }
 
 /** The state saved by `RunContext.saveCheckpoint`, with the number of metric rows so far. */
@@ -154,18 +166,8 @@ export interface RunOutcome<C> {
   summary: Record<string, Cell>;
   /** Number of metric rows. */
   rows: number;
-}
-
-function checkSeed(seed: unknown): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ConfigError(
-      `Invalid config field "seed": must be an integer >= 0 and <= 4294967295: current value is ${
-        String(seed)
-      }`,
-      { field: "seed" },
-    );
-  }
-  return seed;
+  /** True when a resumed run was already complete: nothing was recomputed or rewritten. */
+  alreadyComplete?: boolean;
 }
 
 function toResultFile(experiment: Experiment<unknown>, result: ExperimentResult): ResultFile {
@@ -201,8 +203,8 @@ function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
  * summary.json and result.json and renders plots, report.md and dashboard.html (`renderRun`).
  * On failure summary.json records status "failed" and the error is rethrown.
  */
-export async function runExperiment<C>(
-  experiment: Experiment<C>,
+export async function runExperiment<C, I = unknown>(
+  experiment: Experiment<C, I>,
   options: RunExperimentOptions = {},
 ): Promise<RunOutcome<C>> {
   const clock = options.now ?? (() => new Date());
@@ -211,6 +213,7 @@ export async function runExperiment<C>(
   let seed: number;
   let scale: Scale;
   let dir: RunDir;
+  let inputs: I | undefined;
   let resumedRows: MetricRow[] = [];
   if (options.resume !== undefined) {
     const info = await readResumeInfo(options.resume, experiment.name);
@@ -218,6 +221,9 @@ export async function runExperiment<C>(
     scale = info.scale;
     const configPath = join(options.resume, RUN_FILES.config);
     config = parseConfig(experiment.schema, await readConfigFile(configPath), configPath);
+    const done = await completedRun(options.resume);
+    if (done) return { dir: options.resume, config, ...done, alreadyComplete: true };
+    inputs = await experiment.prepare?.(config, { seed, scale });
     dir = RunDir.open(options.resume);
     const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
     const rows = saved?.state.rows ?? 0;
@@ -232,15 +238,15 @@ export async function runExperiment<C>(
     const complete = lines.slice(0, Math.min(lines.length - 1, rows + 1)).join("\n");
     resumedRows = parseMetricsCsv(complete).rows.slice(0, rows) as MetricRow[];
     if (resumedRows.length !== rows) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot resume run ${options.resume} as metrics.csv must hold the ${rows} rows of its checkpoint: current value is ${resumedRows.length}`,
       );
     }
     await dir.writeMetrics(resumedRows);
   } else {
-    config = resolveConfig(experiment, options);
-    seed = checkSeed(options.seed ?? 0);
-    scale = options.scale ?? "default";
+    const prepared = (options.prepared as PreparedRun<C, I> | undefined) ??
+      await prepareRun(experiment, options);
+    ({ config, seed, scale, inputs } = prepared);
     dir = await RunDir.create(experiment.name, {
       root: options.outDir,
       dir: options.dir,
@@ -294,9 +300,10 @@ export async function runExperiment<C>(
     if (pending.length >= 1000 || performance.now() - lastFlush >= flushMs) await flush();
   };
   const checkpointDir = dir.file("checkpoint");
-  const ctx: RunContext<C> = {
+  const ctx: RunContext<C, I> = {
     config,
     seed,
+    inputs,
     scale,
     name: experiment.name,
     runDir: dir.path,

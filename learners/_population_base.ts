@@ -1,7 +1,8 @@
 /** Shared validation of the two population implementations (internal). */
 import type { BackendDataset, PopulationState, SampleBatchesOptions } from "./backend.ts";
-import { KNOB_STRIDE, type Knobs, packKnobsTable } from "./optimizers/knobs.ts";
+import { KNOB, KNOB_STRIDE, type Knobs, packKnobsTable } from "./optimizers/knobs.ts";
 import { type MlpLayout, mlpLayout, type PopulationSpec } from "./mlp/mlp_layout.ts";
+import { METRIC_STRIDE } from "./metrics_row.ts";
 
 /** Checks done identically by the CPU and GPU populations. */
 export class PopulationChecks {
@@ -29,7 +30,7 @@ export class PopulationChecks {
         );
       }
       for (let p = 0; p < P; p++) {
-        const lr = knobs[p * KNOB_STRIDE]!;
+        const lr = knobs[p * KNOB_STRIDE + KNOB.lr]!;
         if (!(lr >= 0 && lr <= 100)) {
           throw new RangeError(
             `Invalid knob knobs[${p}].lr: must be in [0, 100]: current value is ${lr}`,
@@ -204,7 +205,7 @@ export class PopulationChecks {
       ["params", s.params.length, P * stride],
       ["opt", s.opt.length, P * 2 * stride],
       ["steps", s.steps.length, P],
-      ["metrics", s.metrics.length, P * 4],
+      ["metrics", s.metrics.length, P * METRIC_STRIDE],
       ["knobs", s.knobs.length, P * KNOB_STRIDE],
     ];
     for (const [name, have, need] of want) {

@@ -8,6 +8,7 @@ import type { Knobs } from "./optimizers/knobs.ts";
 import type { EvalResult } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import type { MetaLoop, MetaLoopSpec } from "./meta_train/meta_loop.ts";
+import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 
 /** A data set resident on a backend (uploaded once). */
 export interface BackendDataset {
@@ -158,4 +159,12 @@ export interface Backend {
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop>;
   /** Frees the backend. */
   destroy(): void;
+
+  // Base evolution (learners/evolution/).
+  /**
+   * Runs a planned evolution (built by `runEvolution`, learners/evolution/evolution.ts) with this
+   * backend's kernels or twins and fills the plan's history; a neural plan's population must have
+   * been created by this backend.
+   */
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters>;
 }

@@ -29,6 +29,9 @@ import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
 import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
 import { loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
+import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
+import { evolveOnCpu } from "./cpu_evolution.ts";
+import { METRIC_STRIDE, trainMetricsOf } from "./metrics_row.ts";
 
 /** A data set held in host memory by the CPU backend. */
 export class CpuDataset implements BackendDataset {
@@ -159,16 +162,7 @@ export class CpuPopulation implements Population {
   }
 
   #metrics(): TrainMetrics {
-    const P = this.layout.size;
-    const loss = new Float32Array(P);
-    const gradNorm = new Float32Array(P);
-    const diverged = new Uint8Array(P);
-    for (let p = 0; p < P; p++) {
-      loss[p] = this.state.metrics[p * 4]!;
-      gradNorm[p] = this.state.metrics[p * 4 + 1]!;
-      diverged[p] = this.state.metrics[p * 4 + 2]! !== 0 ? 1 : 0;
-    }
-    return { loss, gradNorm, diverged };
+    return trainMetricsOf(this.state.metrics, this.layout.size);
   }
 
   readMetrics(): Promise<TrainMetrics> {
@@ -211,7 +205,7 @@ export class CpuPopulation implements Population {
       ["params", stride],
       ["opt", 2 * stride],
       ["steps", 1],
-      ["metrics", 4],
+      ["metrics", METRIC_STRIDE],
       ["knobs", KNOB_STRIDE],
     ];
     for (let i = 0; i < from.length; i++) {
@@ -255,4 +249,13 @@ export class CpuBackend implements Backend {
   }
 
   destroy(): void {}
+
+  // Base evolution: the twins on host arrays, a neural run on the population's own state.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    const pop = plan.fitness.kind === "neural" ? plan.fitness.population : undefined;
+    if (pop && !(pop instanceof CpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return Promise.resolve(evolveOnCpu(plan, pop?.state));
+  }
 }

@@ -11,6 +11,7 @@ export * from "./create_backend.ts";
 export * from "./dataset.ts";
 export * from "./easy_trainer.ts";
 export * from "./population_state.ts";
+export * from "./metrics_row.ts";
 export * from "./task_source.ts";
 export * from "./episode_training.ts";
 export * from "./gpu/mod.ts";

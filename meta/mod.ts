@@ -4,8 +4,8 @@
  */
 export * from "./lr_sweep.ts";
 export * from "./few_shot/mod.ts";
-export * from "./meta_evolution.ts";
-export * from "./meta_evolution_experiment.ts";
-export * from "./l2o.ts";
+export * from "./evolution/mod.ts";
+export * from "./l2o/mod.ts";
 export * from "./learned_optimizer_training.ts";
+export * from "./learned_optimizer_unroll.ts";
 export * from "./learned_optimizer.ts";

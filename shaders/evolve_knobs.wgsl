@@ -4,13 +4,13 @@
 // lr = genome.lr * schedule(gen) for step < gradSteps, else 0 (a probe step, lr 0, only measures
 // the loss). schedule: constant 1; cosine 0.5 (1 + cos(pi t)), t = gen / max(1, G - 1); step 1,
 // then 0.3 from t >= 0.5, 0.09 from t >= 0.75; warmup min(1, (gen + 1) / max(1, 0.2 G)).
-// The optimizer is plain SGD without weight decay; clipNorm, the gradient transform (knob 10) and
-// label smoothing (knob 9) come from the genome.
+// The optimizer is plain SGD without weight decay; clipNorm, the gradient transform and label
+// smoothing come from the genome. Other knobs are left as they are.
 //
 // Bindings (group 0):
-//   0 genome (S, 24) f32    read
+//   0 genome (S, GENOME_STRIDE) f32 read
 //   1 clock  (4) u32        read
-//   2 knobs  (P, 16) f32    rw
+//   2 knobs  (P, KNOB_STRIDE) f32 rw
 //   3 u      EvolveParams read (parameters)
 //   4 k      KnobStep read (parameters): the step index within the generation
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
@@ -42,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (p >= u.P) { return; }
   let g0 = (p / u.M) * GENOME_STRIDE;
   let gen = clock[0];
-  let sched = u32(genome[g0 + 16u]);
+  let sched = u32(genome[g0 + GENOME_LR_SCHEDULE]);
   let G = f32(u.generations);
   let t = f32(gen) / max(1.0, G - 1.0);
   var mult = 1.0;
@@ -54,12 +54,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     mult = min(1.0, (f32(gen) + 1.0) / max(1.0, 0.2 * G));
   }
   var lr = 0.0;
-  if (ks.step < u32(genome[g0 + 14u])) { lr = genome[g0 + 15u] * mult; }
-  let kb = p * 16u;
-  knobs[kb] = lr;
-  knobs[kb + 5u] = 0.0;
-  knobs[kb + 6u] = genome[g0 + 17u];
-  knobs[kb + 7u] = 0.0;
-  knobs[kb + 9u] = genome[g0 + 19u];
-  knobs[kb + 10u] = genome[g0 + 18u];
+  if (ks.step < u32(genome[g0 + GENOME_GRAD_STEPS])) { lr = genome[g0 + GENOME_LR] * mult; }
+  let kb = p * KNOB_STRIDE;
+  knobs[kb + KNOB_LR] = lr;
+  knobs[kb + KNOB_WEIGHT_DECAY] = 0.0;
+  knobs[kb + KNOB_CLIP_NORM] = genome[g0 + GENOME_CLIP_NORM];
+  knobs[kb + KNOB_OPTIMIZER] = 0.0;
+  knobs[kb + KNOB_LABEL_SMOOTHING] = genome[g0 + GENOME_LABEL_SMOOTHING];
+  knobs[kb + KNOB_GRAD_TRANSFORM] = genome[g0 + GENOME_GRAD_TRANSFORM];
 }

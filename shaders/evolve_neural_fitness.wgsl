@@ -1,15 +1,15 @@
 // evolve_neural_fitness: fitness of MLPs from the last train step's metrics (a probe step with
 // learning rate 0 measures the loss of the current parameters on a fresh minibatch).
 // Twin: neuralFitnessCpu(). fitness = -loss; flags = 1 for a quarantined (diverged) model or a
-// non-finite loss; an inactive model (index in its segment >= the genome's active count, row 20)
+// non-finite loss; an inactive model (index in its segment >= the genome's GENOME_ACTIVE count)
 // gets fitness NEG_BIG and flags = 2.
 //
 // Bindings (group 0):
-//   0 metrics (P, 4) f32  read   loss, gradient norm, diverged flag, unused
+//   0 metrics (P, METRIC_STRIDE) f32 read  loss, gradient norm, quarantine flag, previous loss
 //   1 fitness (P) f32     rw
 //   2 flags   (P) u32     rw
 //   3 u       EvolveParams read (parameters)
-//   4 genome  (S, 24) f32 read   [s*24 + 20] = active models
+//   4 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
 @group(0) @binding(0) var<storage, read> metrics: array<f32>;
@@ -27,13 +27,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + G_ACTIVE]) {
+  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
     fitness[p] = NEG_BIG;
     flags[p] = MODEL_INACTIVE;
     return;
   }
-  let loss = metrics[4u * p];
-  let bad = metrics[4u * p + 2u] != 0.0 || !finite(loss);
+  let loss = metrics[p * METRIC_STRIDE + METRIC_LOSS];
+  let bad = metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0 || !finite(loss);
   fitness[p] = -loss;
   flags[p] = select(0u, 1u, bad);
 }

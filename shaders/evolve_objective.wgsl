@@ -1,18 +1,18 @@
 // evolve_objective: fitness of black-box objectives; a model's first `dim` parameters are a point.
 // Twin: objectiveFitnessCpu(). fitness = -f(z), z = R (x - o); flags = 1 when f is not finite.
-// A model whose index in its segment is >= the genome's active count (row 20) is inactive:
+// A model whose index in its segment is >= the genome's GENOME_ACTIVE count is inactive:
 // fitness NEG_BIG, flags = 2, nothing evaluated.
 //
 // Bindings (group 0):
 //   0 params  (P, stride) f32  read
 //   1 segTask (S) u32          read   task index of each segment
-//   2 tasks   f32              read   task t header at [4t]: kind (0 sphere, 1 rastrigin,
+//   2 tasks   f32              read   task t header row (TASK_*): kind (0 sphere, 1 rastrigin,
 //                                     2 rosenbrock, 3 ackley, 4 user), dim, optimum offset,
 //                                     rotation offset (kind 4: the raw point, no shift/rotation)
 //   3 fitness (P) f32          rw
 //   4 flags   (P) u32          rw
 //   5 u       EvolveParams read (parameters)
-//   6 genome  (S, 24) f32      read   [s*24 + 20] = active models
+//   6 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
@@ -48,16 +48,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + G_ACTIVE]) {
+  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
     fitness[p] = NEG_BIG;
     flags[p] = MODEL_INACTIVE;
     return;
   }
   let t = segTask[s];
-  let kind = u32(tasks[4u * t]);
-  let dim = u32(tasks[4u * t + 1u]);
-  let oo = u32(tasks[4u * t + 2u]);
-  let ro = u32(tasks[4u * t + 3u]);
+  let kind = u32(tasks[t * TASK_STRIDE + TASK_KIND]);
+  let dim = u32(tasks[t * TASK_STRIDE + TASK_DIM]);
+  let oo = u32(tasks[t * TASK_STRIDE + TASK_OPTIMUM]);
+  let ro = u32(tasks[t * TASK_STRIDE + TASK_ROTATION]);
   let x0 = p * u.stride;
   var f = 0.0;
   if (kind == 4u) {

@@ -10,18 +10,19 @@
 //   truncation: uniform among the best ceil(ratio * nValid).
 // With probability crossoverRate the child is a crossover (flag CROSS). Self-adaptive sigma:
 // sigmaNext = sigma[a] * exp(tau N(0,1)), tau = 1/sqrt(2 sqrt(D)), clamped to [1e-3, 1e3].
-// A child with a parent has its quarantine flag cleared (metrics[4c + 2] = 0).
+// A child with a parent has its quarantine flag cleared (metrics[c * METRIC_STRIDE +
+// METRIC_QUARANTINED] = 0).
 //
 // Bindings (group 0):
 //   0 fitness   (P) f32        read
 //   1 info      (P, 4) f32     read   shaped, rank, nValid, meanDist
 //   2 order     (P) u32        read
-//   3 genome    (S, 24) f32    read
+//   3 genome    (S, GENOME_STRIDE) f32 read
 //   4 sigma     (P) f32        read
 //   5 clock     (4) u32        read
 //   6 parents   (P, 4) u32     rw     a, b, flags, bits of the parent's fitness
 //   7 sigmaNext (P) f32        rw
-//   8 metrics   (P, 4) f32     rw     only [4c + 2] is written
+//   8 metrics   (P, METRIC_STRIDE) f32 rw  only the quarantine flag is written
 //   9 u         EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
@@ -40,34 +41,34 @@
 var<private> u: EvolveParams;
 
 fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 {
-  let kind = u32(genome[g0]);
+  let kind = u32(genome[g0 + GENOME_SELECTION]);
   let ctr = ev_counter(gen, purpose);
   if (kind == 0u) {
-    let k = u32(genome[g0 + 1u]);
+    let k = u32(genome[g0 + GENOME_TOURNAMENT_SIZE]);
     var best = order[base + rng_int(u.seed, c, nValid, 0u, ctr)];
     for (var j = 1u; j < k; j++) {
       let q = order[base + rng_int(u.seed, c, nValid, j, ctr)];
-      let sq = info[4u * q];
-      let sb = info[4u * best];
+      let sq = info[q * INFO_STRIDE + INFO_SHAPED];
+      let sb = info[best * INFO_STRIDE + INFO_SHAPED];
       if (sq > sb || (sq == sb && q < best)) { best = q; }
     }
     return best;
   }
   if (kind == 1u) {
     var total = 0.0;
-    for (var r = 0u; r < nValid; r++) { total += info[4u * order[base + r]]; }
+    for (var r = 0u; r < nValid; r++) { total += info[order[base + r] * INFO_STRIDE + INFO_SHAPED]; }
     if (!(total > 0.0)) { return order[base + rng_int(u.seed, c, nValid, 0u, ctr)]; }
     let x = rng_uniform(u.seed, c, 0u, ctr) * total;
     var acc = 0.0;
     for (var r = 0u; r < nValid; r++) {
-      acc += info[4u * order[base + r]];
+      acc += info[order[base + r] * INFO_STRIDE + INFO_SHAPED];
       if (x < acc) { return order[base + r]; }
     }
     return order[base + nValid - 1u];
   }
   if (kind == 2u) {
     if (nValid == 1u) { return order[base]; }
-    let sp = genome[g0 + 2u];
+    let sp = genome[g0 + GENOME_RANK_PRESSURE];
     let x = rng_uniform(u.seed, c, 0u, ctr) * f32(nValid);
     var acc = 0.0;
     for (var r = 0u; r < nValid; r++) {
@@ -76,7 +77,7 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
     }
     return order[base + nValid - 1u];
   }
-  let nt = max(1u, min(nValid, u32(ceil(genome[g0 + 3u] * f32(nValid)))));
+  let nt = max(1u, min(nValid, u32(ceil(genome[g0 + GENOME_TRUNCATION_RATIO] * f32(nValid)))));
   return order[base + rng_int(u.seed, c, nt, 0u, ctr)];
 }
 
@@ -90,41 +91,41 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = c - base;
   let gen = clock[0];
   let g0 = s * GENOME_STRIDE;
-  let nValid = u32(info[4u * base + 2u]);
+  let nValid = u32(info[base * INFO_STRIDE + INFO_N_VALID]);
   if (nValid == 0u) {
-    parents[4u * c] = c;
-    parents[4u * c + 1u] = c;
-    parents[4u * c + 2u] = FLAG_ORPHAN;
-    parents[4u * c + 3u] = bitcast<u32>(NEG_BIG);
+    parents[c * PARENT_STRIDE + PARENT_A] = c;
+    parents[c * PARENT_STRIDE + PARENT_B] = c;
+    parents[c * PARENT_STRIDE + PARENT_FLAGS] = FLAG_ORPHAN;
+    parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(NEG_BIG);
     sigmaNext[c] = sigma[c];
     return;
   }
-  let elites = min(u32(genome[g0 + 4u]), nValid);
-  metrics[4u * c + 2u] = 0.0;
+  let elites = min(u32(genome[g0 + GENOME_ELITES]), nValid);
+  metrics[c * METRIC_STRIDE + METRIC_QUARANTINED] = 0.0;
   if (i < elites) {
     let a = order[base + i];
-    parents[4u * c] = a;
-    parents[4u * c + 1u] = a;
-    parents[4u * c + 2u] = FLAG_ELITE;
-    parents[4u * c + 3u] = bitcast<u32>(fitness[a]);
+    parents[c * PARENT_STRIDE + PARENT_A] = a;
+    parents[c * PARENT_STRIDE + PARENT_B] = a;
+    parents[c * PARENT_STRIDE + PARENT_FLAGS] = FLAG_ELITE;
+    parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(fitness[a]);
     sigmaNext[c] = sigma[a];
     return;
   }
   let a = pick(c, base, nValid, g0, gen, PURPOSE_PARENT_A);
   let b = pick(c, base, nValid, g0, gen, PURPOSE_PARENT_B);
-  let cross = rng_uniform(u.seed, c, 0u, ev_counter(gen, PURPOSE_CROSS)) < genome[g0 + 11u];
+  let cross = rng_uniform(u.seed, c, 0u, ev_counter(gen, PURPOSE_CROSS)) < genome[g0 + GENOME_CROSSOVER_RATE];
   var pf = fitness[a];
   var fl = 0u;
   if (cross) {
     pf = max(fitness[a], fitness[b]);
     fl = FLAG_CROSS;
   }
-  parents[4u * c] = a;
-  parents[4u * c + 1u] = b;
-  parents[4u * c + 2u] = fl;
-  parents[4u * c + 3u] = bitcast<u32>(pf);
+  parents[c * PARENT_STRIDE + PARENT_A] = a;
+  parents[c * PARENT_STRIDE + PARENT_B] = b;
+  parents[c * PARENT_STRIDE + PARENT_FLAGS] = fl;
+  parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(pf);
   var sg = sigma[a];
-  if (u32(genome[g0 + 5u]) == 2u) {
+  if (u32(genome[g0 + GENOME_MUTATION]) == 2u) {
     let tau = 1.0 / sqrt(2.0 * sqrt(f32(u.D)));
     sg = clamp(sg * exp(tau * rng_normal(u.seed, c, 0u, ev_counter(gen, PURPOSE_SIGMA))), 0.001, 1000.0);
   }

@@ -13,7 +13,7 @@
 //   0 params  (P, stride) f32  read
 //   1 fitness (P) f32          read   higher is better
 //   2 flags   (P) u32          read   0 valid, 1 invalid, 2 inactive
-//   3 genome  (S, 24) f32      read
+//   3 genome  (S, GENOME_STRIDE) f32 read
 //   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
 //   5 order   (P) u32          rw     order[s*M + rank] = model
 //   6 u       EvolveParams read (parameters)
@@ -55,9 +55,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (!vp) { rank = nValid + invalidBefore; }
   order[base + rank] = p;
   let g0 = s * GENOME_STRIDE;
-  let radius = genome[g0 + 12u];
-  let bonus = genome[g0 + 13u];
-  let capacity = genome[g0 + G_NICHE_CAPACITY];
+  let radius = genome[g0 + GENOME_NICHE_RADIUS];
+  let bonus = genome[g0 + GENOME_DIVERSITY_BONUS];
+  let capacity = genome[g0 + GENOME_NICHE_CAPACITY];
   var niche = 1.0;
   var sumD = 0.0;
   var cnt = 0u;
@@ -83,8 +83,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let share = max(1.0, niche / capacity);
     shaped = (f32(nValid - rank) / f32(nValid)) / share + bonus * md / (1.0 + md);
   }
-  info[4u * p] = shaped;
-  info[4u * p + 1u] = f32(rank);
-  info[4u * p + 2u] = f32(nValid);
-  info[4u * p + 3u] = md;
+  info[p * INFO_STRIDE + INFO_SHAPED] = shaped;
+  info[p * INFO_STRIDE + INFO_RANK] = f32(rank);
+  info[p * INFO_STRIDE + INFO_N_VALID] = f32(nValid);
+  info[p * INFO_STRIDE + INFO_MEAN_DIST] = md;
 }

@@ -2,10 +2,12 @@
 // (Kingma and Ba 2015) on theta from the mean query gradient of a meta-batch,
 // g = mean over used models of grads, a non-finite g counting as 0;
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; theta -= lr (m / c1) / (sqrt(v / c2) + eps),
-// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when metrics[m * 4 + 2] != 0.
+// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when its quarantine flag
+// metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0 (layout: learners/metrics_row.ts).
 // CPU twin: fomamlUpdateCpu in learners/meta_train/meta_fomaml_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
-// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
+// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
+//           read;
 //           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
 //           momentOffset + vOffset); 4 gOut (n) f32 rw: the mean gradient g used (for the log);
 //           5 params read (parameters).

@@ -1,11 +1,11 @@
 // meta_log: the logged metrics of one meta-iteration, computed on the device into row `row` of a
-// log table (4 floats per row): [0] mean loss of the healthy models whose loss is finite (0 when
+// log table (4 floats per row): [0] mean loss (METRIC_LOSS) of the healthy models whose loss is finite (0 when
 // none), [1] L2 norm of a - b over n entries (of a alone when diff is 0), [2] healthy models
-// (quarantine flag metrics[m * 4 + 2] == 0), [3] how many losses entered [0].
+// (quarantine flag metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] == 0), [3] how many losses entered [0].
 // The norm: invocation l sums the squares of entries l, l + 64, l + 128, ...; the 64 partial sums
 // are added as a tree (32, 16, ..., 1 apart).
 // CPU twin: metaLogCpu in learners/meta_train/meta_log.ts.
-// Bindings: 0 metrics (models, 4) f32 read; 1 a (n) f32 read; 2 b (n) f32 read; 3 log (rows, 4)
+// Bindings: 0 metrics (models, METRIC_STRIDE) f32 read; 1 a (n) f32 read; 2 b (n) f32 read; 3 log (rows, 4)
 //           f32 rw; 4 params read (parameters).
 // Dispatch: one workgroup of 64.
 
@@ -46,9 +46,9 @@ fn main(@builtin(local_invocation_index) l: u32) {
   var finiteLosses = 0u;
   var used = 0u;
   for (var m = 0u; m < params.models; m++) {
-    if (metrics[m * 4u + 2u] != 0.0) { continue; }
+    if (metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
     used++;
-    let x = metrics[m * 4u];
+    let x = metrics[m * METRIC_STRIDE + METRIC_LOSS];
     if (finite(x)) {
       loss += x;
       finiteLosses++;

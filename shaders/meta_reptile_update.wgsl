@@ -1,9 +1,11 @@
 // meta_reptile_update: the Reptile meta-update (Nichol et al. 2018) of an initialization theta from
 // the adapted parameters of a meta-batch: theta += metaLr * (mean over used models of adapted - theta).
-// A model is skipped when its quarantine flag metrics[m * 4 + 2] is not 0; with none used, theta stays.
+// A model is skipped when its quarantine flag metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] is not
+// 0 (layout: learners/metrics_row.ts); with none used, theta stays.
 // CPU twin: reptileUpdateCpu in learners/meta_train/meta_reptile_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
-// Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, 4) f32 read;
+// Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
+//           read;
 //           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params read (parameters).
 // Models first .. first + models - 1 are the meta-batch. One invocation per parameter index i < n;
 // dispatch: ceil(n / 64) workgroups of 64 (2-D grid of width gridX).

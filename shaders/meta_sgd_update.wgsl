@@ -3,11 +3,12 @@
 // g_theta = mean over used models of gq, g_alpha = mean over used models of -gq * gs (non-finite
 // means count as 0); Adam steps on theta (lr) and on the per-parameter inner rates alpha (alphaLr),
 // as in meta_fomaml_update, with the same t; then alpha is clamped to [0, alphaMax].
-// A model is skipped when metrics[m * 4 + 2] != 0.
+// A model is skipped when metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0
+// (layout: learners/metrics_row.ts).
 // CPU twin: metaSgdUpdateCpu in learners/meta_train/meta_sgd_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
 // Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
-//           2 metrics (rows, 4) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
+//           2 metrics (rows, METRIC_STRIDE) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
 //           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 

@@ -14,14 +14,16 @@
 //   1 y        (N, targetWidth) f32   read     labels (class index as f32) or regression targets
 //   2 batchIdx (P, numBatches, B) u32 read     sample rows; step s uses slot steps[p] % numBatches
 //   3 labelMap (P, labelMapWidth) u32 read     per-model relabelling (unused when width 0)
-//   4 knobs    (P, 16) f32            read     lr, momentum, beta1, beta2, eps, wd, clip, optimizer
+//   4 knobs    (P, KNOB_STRIDE) f32   read     lr, momentum, beta1, beta2, eps, wd, clip, optimizer
+//                                              (KNOB_* offsets: learners/optimizers/knobs.ts)
 //   5 params   (P, stride) f32        read     parameters before the step
 //   6 opt      (P, 2, stride) f32     rw       momentum / first moment, then second moment
 //   7 scratch  (P, scratchStride) f32 rw       activations, deltas
 //   8 steps    (P) u32                rw       optimizer steps taken (Adam bias correction, slot)
-//   9 metrics  (P, 4) f32             rw       last mean loss, gradient norm before clipping,
+//   9 metrics  (P, METRIC_STRIDE) f32 rw      last mean loss, gradient norm before clipping,
 //                                              diverged flag (1 = quarantined), previous loss
-//                                              (kept by the learned optimizer, kind 3)
+//                                              (kept by the learned optimizer, kind 3); METRIC_*
+//                                              offsets: learners/metrics_row.ts
 //  10 u        MlpParams read (parameters)
 //  11 learned  (P, LEARNED_STRIDE) f32 read   meta-network rows of the learned optimizers (kinds 3
 //                                              and 4): see LEARNED in learners/optimizers/knobs.ts
@@ -31,6 +33,19 @@
 // params, scratch and params_out are declared as arrays of F32V and x as InputV: f32 and InputT, or
 // vec4<f32> and vec4<InputT> for vec4 tile plans (learners/mlp/mlp_tiles_wgsl.ts); code outside the
 // tiles reads and writes single floats through ld_params, ld_scratch, st_scratch, ld_out, st_out.
+//
+// Composed before this file by mlpKernel (learners/mlp/mlp_kernel.ts); `metaforge kernels --dump
+// SHAPE` prints the whole kernel with every part marked. Symbols generated per shape:
+//   learners/mlp/mlp_kernel.ts          InputT (f32, or f16 after `enable f16;`); MPG, ROLES, WG
+//   learners/optimizers/knobs.ts        KNOB_STRIDE, KNOB_* (KNOB_WGSL)
+//   learners/metrics_row.ts             METRIC_STRIDE, METRIC_* (METRIC_WGSL)
+//   learners/mlp/storage_views_wgsl.ts  F32V, InputV, ld_params, ld_scratch, st_scratch (forward
+//                                       part); V, AdamT, sum_squares, real_only, ld_out, st_out,
+//                                       ld_opt, st_opt (backward part)
+//   learners/mlp/mlp_tiles_wgsl.ts      fwd_tile_RxC[_x], forward_layer (called by mlp_forward);
+//                                       grad_tile_RxC[_x], delta_tile_RxC, grad_layer, delta_layer
+// (RxC: a tile's rows x columns; _x: the first layer's tiles, which read the data set.) Snippets:
+// shaders/_finite.wgsl (finite), shaders/_adam.wgsl (adam_m, adam_v, adam_step), shaders/_mlp.wgsl.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
@@ -137,12 +152,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 
   // Plain SGD (kind 0) without clipping or gradient transform, in update mode, on a model not yet
   // quarantined: the update needs no gradient norm, so the gradient tiles apply it directly.
-  let kb = p * 16u;
+  let kb = p * KNOB_STRIDE;
   fuse = FusedSgd(
-    u.mode == 0u && u32(knobs[kb + 7u]) == 0u && !(knobs[kb + 6u] > 0.0) && u32(knobs[kb + 10u]) == 0u &&
-      metrics[p * 4u + 2u] == 0.0,
-    knobs[kb],
-    knobs[kb + 5u],
+    u.mode == 0u && u32(knobs[kb + KNOB_OPTIMIZER]) == 0u && !(knobs[kb + KNOB_CLIP_NORM] > 0.0) &&
+      u32(knobs[kb + KNOB_GRAD_TRANSFORM]) == 0u && metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0,
+    knobs[kb + KNOB_LR],
+    knobs[kb + KNOB_WEIGHT_DECAY],
   );
 
   mlp_forward(p, slot, B, r);
@@ -154,7 +169,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (u.lossKind == 0u) {
     for (var b = r; b < B; b += ROLES) {
       let n = sample_index(p, slot, b);
-      loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B), knobs[p * 16u + 9u]).loss;
+      loss_part += ce_loss(p, n, ab + out_row + b, db + out_row + b, B, 1.0 / f32(B), knobs[kb + KNOB_LABEL_SMOOTHING]).loss;
     }
   } else {
     for (var b = r; b < B; b += ROLES) {
@@ -189,28 +204,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let norm = sqrt(red_a[m]);
   let loss = red_b[m] / f32(B);
   // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag
-  // metrics[p][2], sticky until init): its parameters and steps are never updated again.
-  let diverged = metrics[p * 4u + 2u] != 0.0 || !finite(loss) || !finite(norm);
+  // metrics[p][METRIC_QUARANTINED], sticky until init): its parameters and steps are never updated again.
+  let diverged = metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0 || !finite(loss) || !finite(norm);
   if (r == 0u) {
-    metrics[p * 4u] = loss;
-    metrics[p * 4u + 1u] = norm;
-    if (u.mode == 0u && diverged) { metrics[p * 4u + 2u] = 1.0; }
+    metrics[p * METRIC_STRIDE + METRIC_LOSS] = loss;
+    metrics[p * METRIC_STRIDE + METRIC_GRAD_NORM] = norm;
+    if (u.mode == 0u && diverged) { metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] = 1.0; }
   }
   if (u.mode == 1u) { return; }
 
   // Optimizer update with this model's knobs.
-  let lr = knobs[kb];
-  let mu = knobs[kb + 1u];
-  let b1 = knobs[kb + 2u];
-  let b2 = knobs[kb + 3u];
-  let eps = knobs[kb + 4u];
-  let wd = knobs[kb + 5u];
-  let clip = knobs[kb + 6u];
-  let kind = u32(knobs[kb + 7u]);
+  let lr = knobs[kb + KNOB_LR];
+  let mu = knobs[kb + KNOB_MOMENTUM];
+  let b1 = knobs[kb + KNOB_BETA1];
+  let b2 = knobs[kb + KNOB_BETA2];
+  let eps = knobs[kb + KNOB_EPS];
+  let wd = knobs[kb + KNOB_WEIGHT_DECAY];
+  let clip = knobs[kb + KNOB_CLIP_NORM];
+  let kind = u32(knobs[kb + KNOB_OPTIMIZER]);
   let scale = select(1.0, clip / norm, clip > 0.0 && norm > clip);
   // Gradient transform (knob 10): 0 clipped gradient as is, 1 elementwise sign, 2 divided by
   // the global norm; applied before weight decay and the optimizer.
-  let transform = u32(knobs[kb + 10u]);
+  let transform = u32(knobs[kb + KNOB_GRAD_TRANSFORM]);
   let gmul = select(scale, 1.0 / max(norm, 1e-30), transform == 2u);
   let t = f32(steps[p] + 1u);
   let bc1 = 1.0 - pow(b1, t);
@@ -249,7 +264,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (r < s) { red_a[tid] += red_a[tid + s * MPG]; }
     sync_shared();
   }
-  let feats = learned_features(loss, metrics[p * 4u + 3u], norm, sqrt(red_a[m]), f32(steps[p]), knobs[kb + 8u]);
+  let feats = learned_features(loss, metrics[p * METRIC_STRIDE + METRIC_PREV_LOSS], norm, sqrt(red_a[m]), f32(steps[p]),
+    knobs[kb + KNOB_HORIZON]);
   // Momentum SGD for kinds 1 (momentum) and 3 (learned, lr scaled; lr * 1.0 = lr for kind 1).
   let lr_momentum = lr * select(1.0, learned_lr_scale(p, feats), kind == 3u);
   let n_momentum = select(0u, n, kind == 1u || kind == 3u);
@@ -301,6 +317,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_shared();
   if (r == 0u && !diverged) {
     steps[p] = steps[p] + 1u;
-    if (kind == 3u) { metrics[p * 4u + 3u] = loss; }
+    if (kind == 3u) { metrics[p * METRIC_STRIDE + METRIC_PREV_LOSS] = loss; }
   }
 }

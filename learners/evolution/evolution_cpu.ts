@@ -6,7 +6,9 @@
  * @module
  */
 import { rngInt, rngNormal, rngUniform } from "../../core/rng.ts";
-import { GENOME_STRIDE } from "./evolution_genome.ts";
+import { GENOME, GENOME_STRIDE } from "./genome_layout.ts";
+import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import {
   bitsToF32,
   type EvolveArrays,
@@ -21,7 +23,8 @@ import {
   PURPOSE,
 } from "./evolution_arrays.ts";
 
-import { counter, f32, G_DIV_THRESHOLD, G_NICHE_CAPACITY } from "./_evolution_cpu_common.ts";
+import { counter, f32 } from "./_evolution_cpu_common.ts";
+import { BLOCK, EVOLVE_ROW, HISTORY, INFO, PARENT, SEG } from "./evolution_rows.ts";
 
 export * from "./evolution_arrays.ts";
 export * from "./evolution_fitness_cpu.ts";
@@ -46,9 +49,10 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
     }
     if (!vp) rank = nValid + invalidBefore;
     a.order[base + rank] = p;
-    const radius = a.genome[s * GENOME_STRIDE + 12]!;
-    const bonus = a.genome[s * GENOME_STRIDE + 13]!;
-    const capacity = a.genome[s * GENOME_STRIDE + G_NICHE_CAPACITY]!;
+    const g0 = s * GENOME_STRIDE;
+    const radius = a.genome[g0 + GENOME.nicheRadius]!;
+    const bonus = a.genome[g0 + GENOME.diversityBonus]!;
+    const capacity = a.genome[g0 + GENOME.nicheCapacity]!;
     let niche = 1;
     let sumD = 0;
     let cnt = 0;
@@ -69,10 +73,12 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
     }
     const md = cnt > 0 ? sumD / cnt : 0;
     const share = Math.max(1, f32(niche / capacity));
-    a.info[4 * p] = vp ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md) : 0;
-    a.info[4 * p + 1] = rank;
-    a.info[4 * p + 2] = nValid;
-    a.info[4 * p + 3] = md;
+    a.info[p * EVOLVE_ROW + INFO.shaped] = vp
+      ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md)
+      : 0;
+    a.info[p * EVOLVE_ROW + INFO.rank] = rank;
+    a.info[p * EVOLVE_ROW + INFO.nValid] = nValid;
+    a.info[p * EVOLVE_ROW + INFO.meanDist] = md;
   }
 }
 
@@ -96,39 +102,40 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
       best = Math.max(best, f);
       sum += f;
       nValid++;
-      divSum += a.info[4 * p + 3]!;
-      const pf = a.parents[4 * p + 2]!;
+      divSum += a.info[p * EVOLVE_ROW + INFO.meanDist]!;
+      const pf = a.parents[p * EVOLVE_ROW + PARENT.flags]!;
       if (gen > 0 && (pf & (FLAG_ELITE | FLAG_ORPHAN)) === 0) {
         den++;
-        if (f > bitsToF32(a.parents[4 * p + 3]!)) succ++;
+        if (f > bitsToF32(a.parents[p * EVOLVE_ROW + PARENT.fitnessBits]!)) succ++;
       }
     }
     const success = den > 0 ? f32(succ / den) : 0;
     let scale = 1;
     let bestSoFar = best;
     if (gen > 0) {
-      scale = a.segState[4 * s]!;
-      bestSoFar = Math.max(a.segState[4 * s + 2]!, best);
-      if (a.genome[s * GENOME_STRIDE + 5] === 1 && den > 0) {
+      scale = a.segState[s * EVOLVE_ROW + SEG.sigmaScale]!;
+      bestSoFar = Math.max(a.segState[s * EVOLVE_ROW + SEG.bestSoFar]!, best);
+      if (a.genome[s * GENOME_STRIDE + GENOME.mutation] === 1 && den > 0) {
         if (success > f32(0.2)) scale = Math.min(f32(scale * f32(1.22)), 1000);
         else if (success < f32(0.2)) scale = Math.max(f32(scale * f32(0.82)), f32(0.001));
       }
     }
-    a.segState[4 * s] = scale;
-    a.segState[4 * s + 1] = success;
-    a.segState[4 * s + 2] = bestSoFar;
+    a.segState[s * EVOLVE_ROW + SEG.sigmaScale] = scale;
+    a.segState[s * EVOLVE_ROW + SEG.successRate] = success;
+    a.segState[s * EVOLVE_ROW + SEG.bestSoFar] = bestSoFar;
     const div = nValid > 0 ? f32(divSum / nValid) : 0;
-    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + G_DIV_THRESHOLD]! ? 2 : 1;
+    a.segState[s * EVOLVE_ROW + SEG.diversityMult] =
+      div < a.genome[s * GENOME_STRIDE + GENOME.diversityThreshold]! ? 2 : 1;
     if (gen < d.histCap) {
       const h = (gen * d.S + s) * HIST;
-      a.history[h] = best;
-      a.history[h + 1] = nValid > 0 ? sum / nValid : 0;
-      a.history[h + 2] = nValid;
-      a.history[h + 3] = nDiverged;
-      a.history[h + 4] = div;
-      a.history[h + 5] = scale;
-      a.history[h + 6] = success;
-      a.history[h + 7] = bestSoFar;
+      a.history[h + HISTORY.best] = best;
+      a.history[h + HISTORY.mean] = nValid > 0 ? sum / nValid : 0;
+      a.history[h + HISTORY.valid] = nValid;
+      a.history[h + HISTORY.diverged] = nDiverged;
+      a.history[h + HISTORY.diversity] = div;
+      a.history[h + HISTORY.sigmaScale] = scale;
+      a.history[h + HISTORY.successRate] = success;
+      a.history[h + HISTORY.bestSoFar] = bestSoFar;
     }
   }
 }
@@ -143,12 +150,12 @@ function pick(
   gen: number,
   purpose: number,
 ): number {
-  const kind = a.genome[g0]!;
+  const kind = a.genome[g0 + GENOME.selection]!;
   const ctr = counter(gen, purpose);
   const order = a.order;
-  const shaped = (q: number): number => a.info[4 * q]!;
+  const shaped = (q: number): number => a.info[q * EVOLVE_ROW + INFO.shaped]!;
   if (kind === 0) {
-    const k = a.genome[g0 + 1]!;
+    const k = a.genome[g0 + GENOME.tournamentSize]!;
     let best = order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
     for (let j = 1; j < k; j++) {
       const q = order[base + rngInt(d.seed, c, nValid, j, ctr)]!;
@@ -170,7 +177,7 @@ function pick(
   }
   if (kind === 2) {
     if (nValid === 1) return order[base]!;
-    const sp = a.genome[g0 + 2]!;
+    const sp = a.genome[g0 + GENOME.rankPressure]!;
     const x = f32(rngUniform(d.seed, c, 0, ctr) * nValid);
     let acc = 0;
     for (let r = 0; r < nValid; r++) {
@@ -180,8 +187,25 @@ function pick(
     }
     return order[base + nValid - 1]!;
   }
-  const nt = Math.max(1, Math.min(nValid, Math.ceil(f32(a.genome[g0 + 3]! * nValid))));
+  const nt = Math.max(
+    1,
+    Math.min(nValid, Math.ceil(f32(a.genome[g0 + GENOME.truncationRatio]! * nValid))),
+  );
   return order[base + rngInt(d.seed, c, nt, 0, ctr)]!;
+}
+
+/** Writes child c's parents row: parents a and b, FLAG_* bits, and the parent's fitness (as bits). */
+function setParents(
+  a: EvolveArrays,
+  c: number,
+  [pa, pb, flags]: [number, number, number],
+  fitness: number,
+): void {
+  const r = c * EVOLVE_ROW;
+  a.parents[r + PARENT.a] = pa;
+  a.parents[r + PARENT.b] = pb;
+  a.parents[r + PARENT.flags] = flags;
+  a.parents[r + PARENT.fitnessBits] = f32ToBits(fitness);
 }
 
 /** Twin of evolve_select.wgsl. */
@@ -192,27 +216,28 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     const base = s * d.M;
     const i = c - base;
     const g0 = s * GENOME_STRIDE;
-    const nValid = a.info[4 * base + 2]!;
+    const nValid = a.info[base * EVOLVE_ROW + INFO.nValid]!;
     if (nValid === 0) {
-      a.parents.set([c, c, FLAG_ORPHAN, f32ToBits(NEG_BIG)], 4 * c);
+      setParents(a, c, [c, c, FLAG_ORPHAN], NEG_BIG);
       a.sigmaNext[c] = a.sigma[c]!;
       continue;
     }
-    const elites = Math.min(a.genome[g0 + 4]!, nValid);
-    a.metrics[4 * c + 2] = 0;
+    const elites = Math.min(a.genome[g0 + GENOME.elites]!, nValid);
+    a.metrics[METRIC_STRIDE * c + METRIC.quarantined] = 0;
     if (i < elites) {
       const e = a.order[base + i]!;
-      a.parents.set([e, e, FLAG_ELITE, f32ToBits(a.fitness[e]!)], 4 * c);
+      setParents(a, c, [e, e, FLAG_ELITE], a.fitness[e]!);
       a.sigmaNext[c] = a.sigma[e]!;
       continue;
     }
     const pa = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentA);
     const pb = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentB);
-    const cross = rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + 11]!;
+    const cross =
+      rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + GENOME.crossoverRate]!;
     const pf = cross ? Math.max(a.fitness[pa]!, a.fitness[pb]!) : a.fitness[pa]!;
-    a.parents.set([pa, pb, cross ? FLAG_CROSS : 0, f32ToBits(pf)], 4 * c);
+    setParents(a, c, [pa, pb, cross ? FLAG_CROSS : 0], pf);
     let sg = a.sigma[pa]!;
-    if (a.genome[g0 + 5] === 2) {
+    if (a.genome[g0 + GENOME.mutation] === 2) {
       const tau = 1 / Math.sqrt(2 * Math.sqrt(d.D));
       sg = Math.min(
         1000,
@@ -225,7 +250,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
 
 function blockOf(a: EvolveArrays, nBlocks: number, k: number): number {
   let b = 0;
-  for (let j = 1; j < nBlocks; j++) if (k >= a.blocks[4 * j]!) b = j;
+  for (let j = 1; j < nBlocks; j++) if (k >= a.blocks[j * EVOLVE_ROW + BLOCK.offset]!) b = j;
   return b;
 }
 
@@ -235,9 +260,9 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let c = 0; c < d.P; c++) {
     const s = Math.floor(c / d.M);
     const g0 = s * GENOME_STRIDE;
-    const pa0 = a.parents[4 * c]!;
-    const pb0 = a.parents[4 * c + 1]!;
-    const fl = a.parents[4 * c + 2]!;
+    const pa0 = a.parents[c * EVOLVE_ROW + PARENT.a]!;
+    const pb0 = a.parents[c * EVOLVE_ROW + PARENT.b]!;
+    const fl = a.parents[c * EVOLVE_ROW + PARENT.flags]!;
     const out = c * d.stride;
     if (fl & FLAG_ORPHAN) {
       for (let k = 0; k < d.D; k++) a.next[out + k] = a.params[out + k]!;
@@ -248,19 +273,19 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
       continue;
     }
     const cross = (fl & FLAG_CROSS) !== 0;
-    const ck = a.genome[g0 + 10]!;
-    const mk = a.genome[g0 + 5]!;
-    const rate = a.genome[g0 + 6]!;
-    let sig = a.genome[g0 + 7]!;
-    if (mk === 1) sig *= a.segState[4 * s]!;
+    const ck = a.genome[g0 + GENOME.crossover]!;
+    const mk = a.genome[g0 + GENOME.mutation]!;
+    const rate = a.genome[g0 + GENOME.mutationRate]!;
+    let sig = a.genome[g0 + GENOME.mutationStrength]!;
+    if (mk === 1) sig *= a.segState[s * EVOLVE_ROW + SEG.sigmaScale]!;
     if (mk === 2) sig *= a.sigmaNext[c]!;
-    sig *= a.segState[4 * s + 3]!;
-    const resetFrac = a.genome[g0 + 8]!;
-    const r = a.genome[g0 + 9]!;
+    sig *= a.segState[s * EVOLVE_ROW + SEG.diversityMult]!;
+    const resetFrac = a.genome[g0 + GENOME.resetFraction]!;
+    const r = a.genome[g0 + GENOME.lowRank]!;
     let w = 0.5;
     if (ck === 3) {
-      const sa = a.info[4 * pa0]!;
-      const sb = a.info[4 * pb0]!;
+      const sa = a.info[pa0 * EVOLVE_ROW + INFO.shaped]!;
+      const sb = a.info[pb0 * EVOLVE_ROW + INFO.shaped]!;
       if (f32(sa + sb) > 0) w = sa / (sa + sb);
     }
     const bsel = mk === 4 ? rngInt(d.seed, c, d.nBlocks, 0, counter(gen, PURPOSE.lowRankBlock)) : 0;
@@ -283,12 +308,12 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
         }
       } else if (mk === 3) {
         if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < resetFrac) {
-          x = bitsToF32(a.blocks[4 * blk + 3]!) *
+          x = bitsToF32(a.blocks[blk * EVOLVE_ROW + BLOCK.resetStdBits]!) *
             rngNormal(d.seed, c, k, counter(gen, PURPOSE.reset));
         }
       } else if (blk === bsel) {
-        const cols = a.blocks[4 * blk + 2]!;
-        const e = k - a.blocks[4 * blk]!;
+        const cols = a.blocks[blk * EVOLVE_ROW + BLOCK.cols]!;
+        const e = k - a.blocks[blk * EVOLVE_ROW + BLOCK.offset]!;
         const row = Math.floor(e / cols);
         const col = e - row * cols;
         let acc = 0;
@@ -308,20 +333,22 @@ export function knobsCpu(d: EvolveDims, a: EvolveArrays, step: number): void {
   const gen = a.clock[0]!;
   for (let p = 0; p < d.P; p++) {
     const g0 = Math.floor(p / d.M) * GENOME_STRIDE;
-    const sched = a.genome[g0 + 16]!;
+    const sched = a.genome[g0 + GENOME.lrSchedule]!;
     const G = d.generations;
     const t = gen / Math.max(1, G - 1);
     let mult = 1;
     if (sched === 1) mult = 0.5 * (1 + Math.cos(Math.PI * t));
     else if (sched === 2) mult = t >= 0.75 ? 0.09 : t >= 0.5 ? 0.3 : 1;
     else if (sched === 3) mult = Math.min(1, (gen + 1) / Math.max(1, 0.2 * G));
-    const kb = p * 16;
-    a.knobs[kb] = step < a.genome[g0 + 14]! ? a.genome[g0 + 15]! * mult : 0;
-    a.knobs[kb + 5] = 0;
-    a.knobs[kb + 6] = a.genome[g0 + 17]!;
-    a.knobs[kb + 7] = 0;
-    a.knobs[kb + 9] = a.genome[g0 + 19]!;
-    a.knobs[kb + 10] = a.genome[g0 + 18]!;
+    const kb = p * KNOB_STRIDE;
+    a.knobs[kb + KNOB.lr] = step < a.genome[g0 + GENOME.gradSteps]!
+      ? a.genome[g0 + GENOME.lr]! * mult
+      : 0;
+    a.knobs[kb + KNOB.weightDecay] = 0;
+    a.knobs[kb + KNOB.clipNorm] = a.genome[g0 + GENOME.clipNorm]!;
+    a.knobs[kb + KNOB.optimizer] = 0;
+    a.knobs[kb + KNOB.labelSmoothing] = a.genome[g0 + GENOME.labelSmoothing]!;
+    a.knobs[kb + KNOB.gradTransform] = a.genome[g0 + GENOME.gradTransform]!;
   }
 }
 

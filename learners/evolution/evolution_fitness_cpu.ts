@@ -5,6 +5,8 @@
  */
 import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
 import { finite, inactive } from "./_evolution_cpu_common.ts";
+import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
+import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 /**
  * Twin of evolve_objective.wgsl; `user` is the CPU twin of a user objective (task kind 4), given
@@ -23,10 +25,10 @@ export function objectiveFitnessCpu(
       continue;
     }
     const t = a.segTask[Math.floor(p / d.M)]!;
-    const kind = t4[4 * t]!;
-    const dim = t4[4 * t + 1]!;
-    const oo = t4[4 * t + 2]!;
-    const ro = t4[4 * t + 3]!;
+    const kind = t4[t * EVOLVE_ROW + TASK.kind]!;
+    const dim = t4[t * EVOLVE_ROW + TASK.dim]!;
+    const oo = t4[t * EVOLVE_ROW + TASK.optimum]!;
+    const ro = t4[t * EVOLVE_ROW + TASK.rotation]!;
     const x0 = p * d.stride;
     const z = (i: number): number => {
       let acc = 0;
@@ -36,7 +38,7 @@ export function objectiveFitnessCpu(
       return acc;
     };
     let f = 0;
-    if (kind === 4) {
+    if (kind === USER_OBJECTIVE_KIND) {
       if (!user) {
         throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
       }
@@ -83,8 +85,8 @@ export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
       a.flags[p] = MODEL_INACTIVE;
       continue;
     }
-    const loss = a.metrics[4 * p]!;
+    const loss = a.metrics[METRIC_STRIDE * p + METRIC.loss]!;
     a.fitness[p] = -loss;
-    a.flags[p] = a.metrics[4 * p + 2] !== 0 || !finite(loss) ? 1 : 0;
+    a.flags[p] = isQuarantined(a.metrics, p) || !finite(loss) ? 1 : 0;
   }
 }

@@ -4,21 +4,12 @@
  * genome buffer that the evolution kernels read, validation for genomes loaded from JSON, and the
  * gene table the meta level mutates (discrete genes re-drawn, continuous ones perturbed in log
  * space).
- *
- * Genome row layout (GENOME_STRIDE f32 per segment):
- * 0 selection (0 tournament, 1 roulette, 2 rank, 3 truncation), 1 tournamentSize,
- * 2 rankPressure, 3 truncationRatio, 4 elite count (from elitismRatio and M), 5 mutation
- * (0 gaussian, 1 adaptive, 2 self_adaptive, 3 reset, 4 low_rank), 6 mutationRate,
- * 7 mutationStrength, 8 resetFraction, 9 lowRank, 10 crossover (0 average, 1 uniform,
- * 2 layer_swap, 3 fitness_weighted), 11 crossoverRate, 12 nicheRadius, 13 diversityBonus,
- * 14 gradSteps, 15 lr, 16 lrSchedule (0 constant, 1 cosine, 2 step, 3 warmup), 17 clipNorm,
- * 18 gradTransform (0 none, 1 sign, 2 normalize), 19 labelSmoothing, 20 active models
- * (min(populationSize, M); populationSize 64 means all M), 21 diversityThreshold,
- * 22 nicheCapacity, 23 reserved (0).
+ * The packed row's layout is in genome_layout.ts.
  * @module
  */
 import type { Rng } from "../../core/rng.ts";
 import { GRAD_TRANSFORMS, type GradTransform } from "../optimizers/knobs.ts";
+import { GENOME, GENOME_STRIDE } from "./genome_layout.ts";
 
 /** Selection operators. */
 export const SELECTIONS = ["tournament", "roulette", "rank", "truncation"] as const;
@@ -41,9 +32,6 @@ export type MutationKind = typeof MUTATIONS[number];
 export type CrossoverKind = typeof CROSSOVERS[number];
 /** One of `LR_SCHEDULES`. */
 export type LrSchedule = typeof LR_SCHEDULES[number];
-
-/** f32 per genome row. */
-export const GENOME_STRIDE = 24;
 
 /** How a population of models evolves: the genes a meta level can evolve. */
 export interface StrategyGenome {
@@ -257,29 +245,29 @@ export function eliteCount(g: StrategyGenome, m: number): number {
 /** Packs one genome into `row` (length GENOME_STRIDE) for segments of `m` models. */
 export function packGenome(g: StrategyGenome, m: number, row: Float32Array): void {
   row.fill(0);
-  row[0] = SELECTIONS.indexOf(g.selection);
-  row[1] = g.tournamentSize;
-  row[2] = g.rankPressure;
-  row[3] = g.truncationRatio;
-  row[4] = eliteCount(g, m);
-  row[5] = MUTATIONS.indexOf(g.mutation);
-  row[6] = g.mutationRate;
-  row[7] = g.mutationStrength;
-  row[8] = g.resetFraction;
-  row[9] = g.lowRank;
-  row[10] = CROSSOVERS.indexOf(g.crossover);
-  row[11] = g.crossoverRate;
-  row[12] = g.nicheRadius;
-  row[13] = g.diversityBonus;
-  row[14] = g.gradSteps;
-  row[15] = g.lr;
-  row[16] = LR_SCHEDULES.indexOf(g.lrSchedule);
-  row[17] = g.clipNorm;
-  row[18] = GRAD_TRANSFORMS[g.gradTransform];
-  row[19] = g.labelSmoothing;
-  row[20] = activeCount(g, m);
-  row[21] = g.diversityThreshold ?? 0;
-  row[22] = g.nicheCapacity ?? 1;
+  row[GENOME.selection] = SELECTIONS.indexOf(g.selection);
+  row[GENOME.tournamentSize] = g.tournamentSize;
+  row[GENOME.rankPressure] = g.rankPressure;
+  row[GENOME.truncationRatio] = g.truncationRatio;
+  row[GENOME.elites] = eliteCount(g, m);
+  row[GENOME.mutation] = MUTATIONS.indexOf(g.mutation);
+  row[GENOME.mutationRate] = g.mutationRate;
+  row[GENOME.mutationStrength] = g.mutationStrength;
+  row[GENOME.resetFraction] = g.resetFraction;
+  row[GENOME.lowRank] = g.lowRank;
+  row[GENOME.crossover] = CROSSOVERS.indexOf(g.crossover);
+  row[GENOME.crossoverRate] = g.crossoverRate;
+  row[GENOME.nicheRadius] = g.nicheRadius;
+  row[GENOME.diversityBonus] = g.diversityBonus;
+  row[GENOME.gradSteps] = g.gradSteps;
+  row[GENOME.lr] = g.lr;
+  row[GENOME.lrSchedule] = LR_SCHEDULES.indexOf(g.lrSchedule);
+  row[GENOME.clipNorm] = g.clipNorm;
+  row[GENOME.gradTransform] = GRAD_TRANSFORMS[g.gradTransform];
+  row[GENOME.labelSmoothing] = g.labelSmoothing;
+  row[GENOME.active] = activeCount(g, m);
+  row[GENOME.diversityThreshold] = g.diversityThreshold ?? 0;
+  row[GENOME.nicheCapacity] = g.nicheCapacity ?? 1;
 }
 
 /** Packs one genome per segment into a (S, GENOME_STRIDE) table. */

@@ -24,6 +24,8 @@ import {
   type MetaLoop,
   type MetaLoopSpec,
 } from "../meta_train/meta_loop.ts";
+import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
+import { evolveOnGpu } from "./gpu_evolution.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -106,5 +108,19 @@ export class GpuBackend implements Backend {
 
   destroy(): void {
     this.ctx.destroy();
+  }
+
+  // Base evolution: whole generations per submit; a neural run binds the population's buffers.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    if (plan.fitness.kind === "objective") return evolveOnGpu(this.ctx, plan);
+    const pop = plan.fitness.population;
+    if (!(pop instanceof GpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return evolveOnGpu(this.ctx, plan, {
+      params: pop.params,
+      metrics: pop.metrics,
+      knobs: pop.knobs,
+    });
   }
 }

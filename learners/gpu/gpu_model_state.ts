@@ -8,6 +8,7 @@ import { readF32, readU32 } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import type { OptimizerState, PopulationState, TrainMetrics } from "../backend.ts";
 import { KNOB_STRIDE } from "../optimizers/knobs.ts";
+import { METRIC_STRIDE, trainMetricsOf } from "../metrics_row.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 
 /** The per-model buffers of a GPU population (each row-major over the padded models). */
@@ -20,7 +21,7 @@ export interface GpuModelBuffers {
   readonly opt: GPUBuffer;
   /** (P) steps. */
   readonly steps: GPUBuffer;
-  /** (P, 4) metrics. */
+  /** (P, METRIC_STRIDE) metrics. */
   readonly metrics: GPUBuffer;
   /** (P, KNOB_STRIDE) knobs. */
   readonly knobs: GPUBuffer;
@@ -44,16 +45,7 @@ export async function readOptimizerState(b: GpuModelBuffers): Promise<OptimizerS
 /** Last train step's loss, gradient norm and quarantine flag per model. */
 export async function readModelMetrics(b: GpuModelBuffers): Promise<TrainMetrics> {
   const P = b.layout.size;
-  const m = await readF32(b.ctx, b.metrics, 4 * P);
-  const loss = new Float32Array(P);
-  const gradNorm = new Float32Array(P);
-  const diverged = new Uint8Array(P);
-  for (let p = 0; p < P; p++) {
-    loss[p] = m[4 * p]!;
-    gradNorm[p] = m[4 * p + 1]!;
-    diverged[p] = m[4 * p + 2]! !== 0 ? 1 : 0;
-  }
-  return { loss, gradNorm, diverged };
+  return trainMetricsOf(await readF32(b.ctx, b.metrics, METRIC_STRIDE * P), P);
 }
 
 /** The whole state: parameters, optimizer moments, steps, metrics, knobs. */
@@ -64,7 +56,7 @@ export async function readModelState(b: GpuModelBuffers): Promise<PopulationStat
     readF32(b.ctx, b.params, P * L.stride),
     readF32(b.ctx, b.opt, P * 2 * L.stride),
     readU32(b.ctx, b.steps, P),
-    readF32(b.ctx, b.metrics, P * 4),
+    readF32(b.ctx, b.metrics, P * METRIC_STRIDE),
     readF32(b.ctx, b.knobs, P * KNOB_STRIDE),
   ]);
   return { params, opt, steps, metrics, knobs } as PopulationState;
@@ -96,7 +88,7 @@ export function copyModelRows(
     [b.params, L.stride * 4],
     [b.opt, 2 * L.stride * 4],
     [b.steps, 4],
-    [b.metrics, 16],
+    [b.metrics, METRIC_STRIDE * 4],
     [b.knobs, KNOB_STRIDE * 4],
   ];
   // Copies read a snapshot, so that a model both copied and overwritten gives its old value.

@@ -42,6 +42,7 @@ import { evaluateOnGpu } from "../mlp/evaluate.ts";
 import { type Kernels, type Pipelines, populationPipelines } from "./gpu_kernels.ts";
 import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "../_population_base.ts";
+import { METRIC_STRIDE } from "../metrics_row.ts";
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
 export class GpuPopulation implements Population {
@@ -66,9 +67,9 @@ export class GpuPopulation implements Population {
   readonly scratch: GPUBuffer;
   /** (P) steps. */
   readonly steps: GPUBuffer;
-  /** (P, 4) last loss and gradient norm. */
+  /** (P, METRIC_STRIDE) metrics rows (learners/metrics_row.ts). */
   readonly metrics: GPUBuffer;
-  /** (P, 16) knobs. */
+  /** (P, KNOB_STRIDE) knobs. */
   readonly knobs: GPUBuffer;
   /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows. */
   readonly learned: GPUBuffer;
@@ -107,7 +108,7 @@ export class GpuPopulation implements Population {
     this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
     this.scratch = createStorageBuffer(ctx, Pp * scratchStride(L) * 4, "scratch");
     this.steps = createStorageBuffer(ctx, Pp * 4, "steps");
-    this.metrics = createStorageBuffer(ctx, Pp * 16, "metrics");
+    this.metrics = createStorageBuffer(ctx, Pp * METRIC_STRIDE * 4, "metrics");
     this.knobs = createStorageBuffer(ctx, Pp * KNOB_STRIDE * 4, "knobs");
     this.learned = createStorageBuffer(ctx, Pp * LEARNED_STRIDE * 4, "learned");
     this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");

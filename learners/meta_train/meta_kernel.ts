@@ -8,6 +8,7 @@ import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
+import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../metrics_row.ts";
 import meanCode from "../../shaders/_meta_mean.wgsl" with { type: "text" };
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
@@ -34,9 +35,9 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
-/** True when model m's quarantine flag (metrics[m * 4 + 2]) is set. */
+/** True when model m's quarantine flag (its metrics row's METRIC.quarantined entry) is set. */
 export function diverged(metrics: ArrayLike<number>, m: number): boolean {
-  return metrics[m * 4 + 2] !== 0;
+  return isQuarantined(metrics, m);
 }
 
 /** A meta kernel: its pipeline key, file and source; `mean` when it uses shaders/_meta_mean.wgsl. */
@@ -70,6 +71,7 @@ export interface MetaRun {
 export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUComputePipeline> {
   const parts = [
     FINITE_WGSL,
+    METRIC_LAYOUT.wgsl,
     { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
     ADAM_WGSL,
     ...(kernel.mean ? [{ file: "shaders/_meta_mean.wgsl", code: meanCode }] : []),
@@ -133,7 +135,7 @@ export function forHealthy(
   return used;
 }
 
-/** Metrics rows (P, 4) whose quarantine flag marks the models with a flag or a non-finite row entry. */
+/** Metrics rows (P, METRIC_STRIDE) whose quarantine flag marks the models with a flag or a non-finite row entry. */
 export function flagRows(
   rows: ArrayLike<number>[],
   P: number,
@@ -141,13 +143,13 @@ export function flagRows(
   count: number,
   flags?: ArrayLike<number>,
 ): Float32Array<ArrayBuffer> {
-  const metrics = new Float32Array(P * 4);
+  const metrics = new Float32Array(P * METRIC_STRIDE);
   for (let p = 0; p < P; p++) {
     let bad = flags !== undefined && flags[p] !== 0;
     for (const r of rows) {
       for (let i = 0; i < count && !bad; i++) bad = !Number.isFinite(r[p * stride + i]!);
     }
-    metrics[p * 4 + 2] = bad ? 1 : 0;
+    metrics[p * METRIC_STRIDE + METRIC.quarantined] = bad ? 1 : 0;
   }
   return metrics;
 }

@@ -4,13 +4,14 @@
  * @module
  */
 import code from "../../shaders/meta_log.wgsl" with { type: "text" };
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { diverged, type MetaBinding, type MetaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** Floats per log row: mean finite loss of the healthy models, norm, healthy models, losses used. */
 export const META_LOG_WIDTH = 4;
 
 /**
- * CPU twin: writes row `row` of `log`: [mean of the finite losses metrics[m * 4] of the healthy
+ * CPU twin: writes row `row` of `log`: [mean of the finite losses (METRIC.loss) of the healthy
  * models (0 when none), L2 norm of a - b (of a when b is null) over n entries, healthy models,
  * finite losses used]. The norm sums squares as the kernel does: 64 strided partial sums, then a
  * tree; every partial rounded to f32.
@@ -36,7 +37,7 @@ export function metaLogCpu(
   for (let m = 0; m < o.models; m++) {
     if (diverged(data.metrics, m)) continue;
     used++;
-    const x = data.metrics[m * 4]!;
+    const x = data.metrics[m * METRIC_STRIDE + METRIC.loss]!;
     if (Number.isFinite(x)) (loss = Math.fround(loss + x), finite++);
   }
   const r = o.row * META_LOG_WIDTH;

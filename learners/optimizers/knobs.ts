@@ -15,6 +15,7 @@
  * gives lr_eff = lr, i.e. plain momentum SGD.
  * @module
  */
+import { type RowLayout, rowLayout } from "../../core/wgsl_layout.ts";
 
 /** Optimizer kinds, with their code in the knobs row. */
 export const OPTIMIZERS = {
@@ -42,6 +43,12 @@ export const KNOB = {
   labelSmoothing: 9,
   gradTransform: 10,
 } as const;
+
+/** The knobs row layout; its WGSL part declares `KNOB_STRIDE`, `KNOB_LR`, `KNOB_CLIP_NORM`, ... */
+export const KNOB_LAYOUT: RowLayout = rowLayout("KNOB", KNOB, {
+  stride: KNOB_STRIDE,
+  source: "learners/optimizers/knobs.ts",
+});
 
 /** Gradient transforms, with their code in the knobs row (clipping is the separate clipNorm). */
 export const GRAD_TRANSFORMS = { none: 0, sign: 1, normalize: 2 } as const;

@@ -13,6 +13,7 @@ import {
   LEARNED_STRIDE,
 } from "./knobs.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import type { MlpState } from "../mlp/mlp_cpu.ts";
 
 /**
@@ -97,10 +98,10 @@ export function updateCpu(
     // Learned: momentum SGD with lr scaled by the model's meta-network from the training state.
     let wsq = 0;
     for (let k = 0; k < paramCount; k++) wsq += s.params[base + k]! * s.params[base + k]!;
-    const loss = s.metrics[p * 4]!;
+    const loss = s.metrics[p * METRIC_STRIDE + METRIC.loss]!;
     const f = learnedFeatures(
       loss,
-      s.metrics[p * 4 + 3]!,
+      s.metrics[p * METRIC_STRIDE + METRIC.prevLoss]!,
       norm,
       Math.sqrt(wsq),
       s.steps[p]!,
@@ -113,7 +114,7 @@ export function updateCpu(
       s.opt[mBase + k] = m;
       s.params[base + k] = w - lrEff * m;
     }
-    s.metrics[p * 4 + 3] = loss;
+    s.metrics[p * METRIC_STRIDE + METRIC.prevLoss] = loss;
     return;
   }
   if (kind === 4) {

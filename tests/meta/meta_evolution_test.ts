@@ -14,9 +14,9 @@ import {
   metaTrain,
   mutateMetaKnobs,
   scoreGenomes,
-} from "../../meta/meta_evolution.ts";
+} from "../../meta/evolution/mod.ts";
 import { main } from "../../cli/main.ts";
-import { EVOLVE } from "../../meta/meta_evolution_experiment.ts";
+import { EVOLVE } from "../../meta/evolution/experiment.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import { gpuTest } from "../helpers.ts";
 
@@ -45,8 +45,10 @@ Deno.test("metaTrain() final meta-population beats its initial one by >= 0.02 me
   let initial = 0;
   let learned = 0;
   for (const seed of [101, 102, 103, 104]) {
-    initial += meanFitness(await scoreGenomes(backend, init, TASKS, { ...SIZE, seed })) / 4;
-    learned += meanFitness(await scoreGenomes(backend, r.population, TASKS, { ...SIZE, seed })) / 4;
+    initial += meanFitness((await scoreGenomes(backend, init, TASKS, { ...SIZE, seed })).scores) /
+      4;
+    learned +=
+      meanFitness((await scoreGenomes(backend, r.population, TASKS, { ...SIZE, seed })).scores) / 4;
   }
   // Measured with the 23 genes of the genome: 0.183 -> 0.218 (+0.035) over 4 fresh seeds
   // (with 20 genes: 0.216 -> 0.246).
@@ -78,8 +80,8 @@ Deno.test("scoreGenomes() is deterministic for a seed", async () => {
     },
   ];
   const g = [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.2 }];
-  const x = await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 });
-  const y = await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 });
+  const x = (await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
+  const y = (await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
   assert.deepEqual(x, y);
 });
 
@@ -133,8 +135,9 @@ gpuTest(
     ];
     const g = [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.2 }];
     const gpu = await GpuBackend.create(ctx);
-    const a = await scoreGenomes(gpu, g, tasks, { ...SIZE, generations: 4, seed: 3 });
-    const b = await scoreGenomes(new CpuBackend(), g, tasks, { ...SIZE, generations: 4, seed: 3 });
+    const a = (await scoreGenomes(gpu, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
+    const b =
+      (await scoreGenomes(new CpuBackend(), g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
     for (let i = 0; i < 2; i++) {
       assert.ok(
         Math.abs(a[i]!.metaFitness - b[i]!.metaFitness) < 0.02,
@@ -210,11 +213,11 @@ Deno.test("scoreGenomes() scores a user data set task and rejects bad labels", a
     hidden: 5,
   };
   const g = [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.3 }];
-  const s = await scoreGenomes(new CpuBackend(), g, [TASKS[0]!, task], {
+  const s = (await scoreGenomes(new CpuBackend(), g, [TASKS[0]!, task], {
     ...SIZE,
     generations: 5,
     seed: 1,
-  });
+  })).scores;
   for (const x of s) {
     assert.equal(x.tasks.length, 2);
     assert.ok(x.tasks[1]!.metaFitness > 0 && x.tasks[1]!.metaFitness <= 1);
@@ -226,7 +229,8 @@ Deno.test("scoreGenomes() scores a user data set task and rejects bad labels", a
     classes: 0,
     y: DATA_X.filter((_, i) => i % 3 === 1),
   };
-  const r = await scoreGenomes(new CpuBackend(), g, [reg], { ...SIZE, generations: 4, seed: 1 });
+  const r =
+    (await scoreGenomes(new CpuBackend(), g, [reg], { ...SIZE, generations: 4, seed: 1 })).scores;
   assert.ok(Number.isFinite(r[0]!.metaFitness));
   const bad: MetaTask = { ...task, y: DATA_Y.map((v) => v * 5) };
   await assert.rejects(
@@ -250,10 +254,10 @@ Deno.test("scoreGenomes() runs a user WGSL objective on the CPU through its twin
     wgsl: USER_SPHERE,
     cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
   };
-  const s = await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[1]!], {
+  const s = (await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[1]!], {
     ...SIZE,
     seed: 2,
-  });
+  })).scores;
   // The objective value fell (normalized fitness > 0: decades of reduction / 3).
   assert.ok(s[0]!.tasks[0]!.final > 0.01, `final ${s[0]!.tasks[0]!.final}`);
   const noTwin: MetaTask = { ...task, cpu: undefined };
@@ -275,8 +279,9 @@ gpuTest(
     };
     const gpu = await GpuBackend.create(ctx);
     const o = { ...SIZE, generations: 4, seed: 3 };
-    const a = await scoreGenomes(gpu, [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o);
-    const b = await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o);
+    const a = (await scoreGenomes(gpu, [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o)).scores;
+    const b =
+      (await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o)).scores;
     assert.ok(Math.abs(a[0]!.metaFitness - b[0]!.metaFitness) < 0.02);
   },
 );
@@ -324,9 +329,15 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
       await main(["evolve", "--strategies", join(tmp, "missing.json"), "--out", out]),
       2,
     );
-    assert.match(errors.at(-1)!, /^metaforge: Invalid --strategies: cannot read .*missing\.json/);
+    assert.match(
+      errors.at(-1)!,
+      /^metaforge: Cannot read strategies file ".*missing\.json": not found/,
+    );
     assert.equal(await main(["evolve", "--strategies", bad, "--out", out]), 2);
-    assert.match(errors.at(-1)!, /Invalid --strategies: .*bad\.json: .*perTaskBest/);
+    assert.match(
+      errors.at(-1)!,
+      /Invalid strategies file ".*bad\.json": universalBest\.genome is missing gene "selection"/,
+    );
     assert.equal(await main(["train", "l2o", "--strategies", good, "--out", out]), 2);
     assert.match(errors.at(-1)!, /only the evolve experiment takes a strategies file/);
     const code = await main([
@@ -372,12 +383,12 @@ Deno.test("MetaEvolutionEngine round trip: metaTrain, export, load, evolve with 
   const score = await loaded.evolve(task);
   assert.equal(score.curve.length, 3);
   assert.ok(score.final >= 0 && score.final <= 1);
-  const direct = await scoreGenomes(backend, [engine.universalBest()], [task], {
+  const direct = (await scoreGenomes(backend, [engine.universalBest()], [task], {
     modelsPerSegment: 4,
     generations: 3,
     replicates: 1,
     seed: 0,
-  });
+  })).scores;
   assert.deepEqual(score.curve, direct[0]!.tasks[0]!.curve);
   assert.throws(() => new MetaEvolutionEngine(backend, TASKS, engine.options).universalBest());
 });

@@ -2,33 +2,19 @@ import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { type Knobs, LEARNED, LEARNED_STRIDE } from "../../../learners/optimizers/knobs.ts";
-import { learnedFeatures, learnedLrScale } from "../../../learners/mlp/mlp_cpu.ts";
-import type { MlpGrouping } from "../../../learners/mlp/mlp_uniform.ts";
+import type { Knobs } from "../../../learners/optimizers/knobs.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { type Case, caseBatches, caseData, CASES } from "./_cases.ts";
-
-const TOL = { atol: 2e-5, rtol: 2e-4 };
-
-/** All-different meta-network rows per model (weights, normalization), seeded. */
-function randomLearned(size: number, seed: number): Float32Array<ArrayBuffer> {
-  const rng = new Rng(seed, 7);
-  const w = new Float32Array(size * LEARNED_STRIDE);
-  for (let p = 0; p < size; p++) {
-    const b = p * LEARNED_STRIDE;
-    for (let k = LEARNED.w1; k < LEARNED.b2 + 1; k++) w[b + k] = 0.3 * rng.normal();
-    for (let i = 0; i < 5; i++) {
-      w[b + LEARNED.mean + i] = rng.range(-1, 1);
-      w[b + LEARNED.scale + i] = rng.range(0.2, 1);
-    }
-    // Per-parameter network: small outputs so that training stays stable.
-    for (let k = LEARNED.ppW1; k < LEARNED.ppW2; k++) w[b + k] = 0.5 * rng.normal();
-    for (let k = LEARNED.ppW2; k <= LEARNED.ppB2; k++) w[b + k] = 0.01 * rng.normal();
-    for (let i = 0; i < 3; i++) w[b + LEARNED.ppScale + i] = rng.range(1, 20);
-  }
-  return w;
-}
+import {
+  type Case,
+  caseBatches,
+  caseData,
+  CASES,
+  groupingName,
+  GROUPINGS,
+  randomLearned,
+  TOL,
+} from "./_cases.ts";
 
 function learnedKnobs(c: Case, seed: number): Knobs[] {
   const rng = new Rng(seed, 8);
@@ -52,16 +38,11 @@ function setup(backend: Backend, c: Case, seed: number) {
   return { data, pop };
 }
 
-const GROUPINGS: (MlpGrouping | undefined)[] = [undefined, { modelsPerGroup: 1, roles: 64 }, {
-  modelsPerGroup: 4,
-  roles: 4,
-}];
-
 for (const g of GROUPINGS) {
   for (const c of CASES.slice(0, 4)) {
     gpuTest(
       `train_step kernel matches trainStepCpu() for optimizers learned, learned-per-param when ${c.name}, grouping ${
-        g ? `${g.modelsPerGroup}x${g.roles}` : "default"
+        groupingName(g)
       }`,
       async (ctx) => {
         const cpu = new CpuBackend();
@@ -85,31 +66,6 @@ for (const g of GROUPINGS) {
     );
   }
 }
-
-Deno.test("learnedFeatures() and learnedLrScale() are finite on extreme states", () => {
-  const w = randomLearned(1, 5);
-  // Large weights saturate every unit; the output clamp keeps the scale within e^-4..e^4.
-  const big = w.map((v) => v * 1e6);
-  const states: [number, number, number, number, number, number][] = [
-    [0, 0, 0, 0, 0, 0], // zero loss, zero gradient, zero weights, first step
-    [1e30, 0, 0, 1, 3, 10], // huge loss after a zero one
-    [3e38, 1e-30, 3e38, 3e38, 7, 5], // f32 max everywhere
-    [0, 3e38, 1e-40, 1e-40, 1e9, 1], // collapse of the loss, denormal norms
-  ];
-  for (const st of states) {
-    const f = learnedFeatures(...st);
-    assert.ok(f.every(Number.isFinite), `features finite for ${st}: ${f}`);
-    assert.ok(f.every((v) => Math.abs(v) < 100), `features bounded for ${st}: ${f}`);
-    for (const row of [w, big, new Float32Array(LEARNED_STRIDE)]) {
-      const s = learnedLrScale(row, 0, f);
-      assert.ok(s >= Math.exp(-4) - 1e-12 && s <= Math.exp(4) + 1e-9, `scale ${s} for ${st}`);
-    }
-  }
-  assert.equal(
-    learnedLrScale(new Float32Array(LEARNED_STRIDE), 0, learnedFeatures(1, 1, 1, 1, 1, 1)),
-    1,
-  );
-});
 
 gpuTest(
   "train_step kernel keeps learned models finite on zero gradients and huge losses",

@@ -1,0 +1,143 @@
+/**
+ * The evolve experiment's config: the built-in task library, the resolved config and its schema.
+ * @module
+ */
+import { z } from "zod";
+import type { ConfigSchema } from "../../core/config_schema.ts";
+import { DEFAULT_META_WEIGHTS } from "./meta_objectives.ts";
+import type { MetaTask } from "./meta_task.ts";
+
+/** Built-in tasks by name (objective tasks differ by function, dimension and shift stream). */
+export const TASK_LIBRARY: Readonly<Record<string, MetaTask>> = {
+  "sphere-8": { kind: "objective", name: "sphere-8", objective: "sphere", dim: 8, task: 0 },
+  "rastrigin-8": {
+    kind: "objective",
+    name: "rastrigin-8",
+    objective: "rastrigin",
+    dim: 8,
+    task: 1,
+  },
+  "rosenbrock-6": {
+    kind: "objective",
+    name: "rosenbrock-6",
+    objective: "rosenbrock",
+    dim: 6,
+    task: 2,
+  },
+  "ackley-8": { kind: "objective", name: "ackley-8", objective: "ackley", dim: 8, task: 3 },
+  "sphere-8b": { kind: "objective", name: "sphere-8b", objective: "sphere", dim: 8, task: 7 },
+  "rastrigin-6b": {
+    kind: "objective",
+    name: "rastrigin-6b",
+    objective: "rastrigin",
+    dim: 6,
+    task: 9,
+  },
+  "rosenbrock-8b": {
+    kind: "objective",
+    name: "rosenbrock-8b",
+    objective: "rosenbrock",
+    dim: 8,
+    task: 11,
+  },
+  "mlp-4way": {
+    kind: "neural",
+    name: "mlp-4way",
+    inputs: 8,
+    ways: 4,
+    shots: 24,
+    hidden: 12,
+    difficulty: 0.4,
+    familySeed: 3,
+  },
+  "mlp-4way-b": {
+    kind: "neural",
+    name: "mlp-4way-b",
+    inputs: 8,
+    ways: 4,
+    shots: 24,
+    hidden: 12,
+    difficulty: 0.5,
+    familySeed: 11,
+  },
+};
+
+/** The resolved config of the evolve experiment. */
+export interface EvolveConfig {
+  /** cpu (default: the CPU twins; see the Method section for why), gpu, or auto. */
+  backend: "auto" | "gpu" | "cpu";
+  /** Meta-population size S. */
+  populationSize: number;
+  /** Meta-generations of the meta level. */
+  metaGenerations: number;
+  /** Models per segment M. */
+  modelsPerSegment: number;
+  /** Base-evolution generations per run. */
+  generations: number;
+  /** Initial populations per (genome, task) in meta-training. */
+  replicates: number;
+  /** Meta-training tasks (names in TASK_LIBRARY). */
+  trainTasks: string[];
+  /** Held-out tasks (never seen by the meta level). */
+  heldOutTasks: string[];
+  /** Seeds of the attribution and of the held-out comparison. */
+  seeds: number;
+  /** Meta-objective weights. */
+  weights: {
+    convergence: number;
+    final: number;
+    efficiency: number;
+    diversity: number;
+    robustness: number;
+    compute: number;
+  };
+  /** Generations per GPU submit / history readback. */
+  readEvery: number;
+  /** Optional strategies.json to compare on the held-out tasks instead of meta-training. */
+  strategies?: string;
+  /** Meta-population of the specialized meta-run on each held-out task. */
+  specializedPopulation: number;
+  /** Meta-generations of the specialized meta-run on each held-out task. */
+  specializedGenerations: number;
+}
+
+const taskName = z.string().refine((n) => n in TASK_LIBRARY, {
+  message: `must be one of ${Object.keys(TASK_LIBRARY).join(", ")}`,
+});
+
+/** Config schema of the evolve experiment. */
+export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
+  backend: z.enum(["auto", "gpu", "cpu"]).default("cpu"),
+  populationSize: z.number().int().min(2).max(64).default(16),
+  metaGenerations: z.number().int().min(1).max(200).default(10),
+  modelsPerSegment: z.number().int().min(2).max(256).default(12),
+  generations: z.number().int().min(2).max(10_000).default(24),
+  replicates: z.number().int().min(1).max(16).default(2),
+  trainTasks: z.array(taskName).min(1).max(10).default([
+    "sphere-8",
+    "rastrigin-8",
+    "rosenbrock-6",
+    "mlp-4way",
+  ]),
+  heldOutTasks: z.array(taskName).min(1).max(10).default([
+    "ackley-8",
+    "sphere-8b",
+    "rastrigin-6b",
+    "mlp-4way-b",
+  ]),
+  seeds: z.number().int().min(2).max(100).default(5),
+  weights: z.object({
+    convergence: z.number().min(0).default(DEFAULT_META_WEIGHTS.convergence),
+    final: z.number().min(0).default(DEFAULT_META_WEIGHTS.final),
+    efficiency: z.number().min(0).default(DEFAULT_META_WEIGHTS.efficiency),
+    diversity: z.number().min(0).default(DEFAULT_META_WEIGHTS.diversity),
+    robustness: z.number().min(0).default(DEFAULT_META_WEIGHTS.robustness),
+    compute: z.number().min(0).default(DEFAULT_META_WEIGHTS.compute),
+  }).default({}).refine((w) => Object.values(w).some((v) => v > 0), {
+    message: "must have at least one weight > 0",
+  }),
+  readEvery: z.number().int().min(1).max(10_000).default(16),
+  strategies: z.string().optional(),
+  specializedPopulation: z.number().int().min(2).max(64).default(6),
+  specializedGenerations: z.number().int().min(1).max(200).default(3),
+});
