@@ -609,7 +609,9 @@ async function* runL2o(
 }
 
 /** The frozen learned optimizers a config names by file, read before the run folder exists. */
-type LearnedInputs = Partial<Record<LearnedMethod, LearnedOptimizer>>;
+export type LearnedInputs = Partial<
+  Record<"learned" | "learned-reinforce" | "learned-per-param", LearnedOptimizer>
+>;
 
 async function readLearnedInputs(c: L2oConfig): Promise<LearnedInputs> {
   const files: Record<LearnedMethod, string | undefined> = {
