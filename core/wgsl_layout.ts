@@ -6,13 +6,13 @@
 import type { WgslPart } from "./pipelines.ts";
 
 /** A row layout: `stride` entries per row, the offset of each named field, and its WGSL part. */
-export interface RowLayout {
+export interface RowLayout<F extends Record<string, number> = Record<string, number>> {
   /** WGSL name prefix: the fields become `PREFIX_FIELD_NAME`, the stride `PREFIX_STRIDE`. */
   readonly prefix: string;
   /** Entries per row. */
   readonly stride: number;
   /** Offset of each field in a row (camelCase names). */
-  readonly fields: Readonly<Record<string, number>>;
+  readonly fields: Readonly<F>;
   /** The layout as WGSL `const` declarations, for the kernels that index such rows. */
   readonly wgsl: WgslPart;
 }
@@ -27,11 +27,11 @@ export function wgslFieldName(prefix: string, field: string): string {
  * field; `source` (the defining module) is named in the part. Throws a RangeError when a field
  * lies outside the row or two fields share an offset.
  */
-export function rowLayout(
+export function rowLayout<F extends Record<string, number>>(
   prefix: string,
-  fields: Readonly<Record<string, number>>,
+  fields: Readonly<F>,
   options: { stride: number; source: string },
-): RowLayout {
+): RowLayout<F> {
   const { stride, source } = options;
   const seen = new Map<number, string>();
   const lines = [

@@ -11,6 +11,7 @@
 import { deriveSeed } from "../../core/rng.ts";
 import type { Backend, BackendDataset, Population } from "../backend.ts";
 import { type EvolveDims, HIST } from "./evolution_arrays.ts";
+import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { packGenomeTable, type StrategyGenome } from "./evolution_genome.ts";
 import { USER_OBJECTIVE_MAXD } from "./evolution_kernels.ts";
 import { packBlocks, type ParamBlock } from "./evolution_blocks.ts";
@@ -25,16 +26,23 @@ export type { UserObjective } from "./evolution_plan.ts";
 export function packObjectiveTasks(
   objectives: readonly (Objective | UserObjective)[],
 ): Float32Array<ArrayBuffer> {
-  let n = 4 * objectives.length;
+  let n = EVOLVE_ROW * objectives.length;
   for (const o of objectives) if (!("body" in o)) n += o.dim + o.dim * o.dim;
-  const out = new Float32Array(Math.max(4, n));
-  let off = 4 * objectives.length;
+  const out = new Float32Array(Math.max(EVOLVE_ROW, n));
+  let off = EVOLVE_ROW * objectives.length;
+  const header = (t: number, kind: number, dim: number, optimum: number, rotation: number) => {
+    const r = t * EVOLVE_ROW;
+    out[r + TASK.kind] = kind;
+    out[r + TASK.dim] = dim;
+    out[r + TASK.optimum] = optimum;
+    out[r + TASK.rotation] = rotation;
+  };
   objectives.forEach((o, t) => {
     if ("body" in o) {
-      out.set([4, o.dim, off, off], 4 * t);
+      header(t, USER_OBJECTIVE_KIND, o.dim, off, off);
       return;
     }
-    out.set([OBJECTIVE_NAMES.indexOf(o.name), o.dim, off, off + o.dim], 4 * t);
+    header(t, OBJECTIVE_NAMES.indexOf(o.name), o.dim, off, off + o.dim);
     out.set(o.optimum, off);
     out.set(o.rotation, off + o.dim);
     off += o.dim + o.dim * o.dim;

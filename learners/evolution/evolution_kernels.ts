@@ -5,6 +5,7 @@
  * @module
  */
 import commonWgsl from "../../shaders/_evolve.wgsl" with { type: "text" };
+import fitnessCommonWgsl from "../../shaders/_evolve_fitness.wgsl" with { type: "text" };
 import objectiveWgsl from "../../shaders/evolve_objective.wgsl" with { type: "text" };
 import neuralWgsl from "../../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
 import shapeWgsl from "../../shaders/evolve_shape.wgsl" with { type: "text" };
@@ -26,6 +27,7 @@ import { FINITE_WGSL } from "../mlp/wgsl_parts.ts";
 import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 import { GENOME_LAYOUT } from "./genome_layout.ts";
+import { EVOLVE_ROWS_WGSL } from "./evolution_rows.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -168,7 +170,11 @@ export class EvolveGpu {
           GENOME_LAYOUT.wgsl,
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
+          EVOLVE_ROWS_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          ...(k === "objective" || k === "neural"
+            ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
+            : []),
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
             code: SOURCES[k],
