@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
 import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
+import { RunInterrupted } from "../core/run_stop.ts";
+import { WriteError } from "../core/write_error.ts";
 import {
   getExperiment,
   listExperiments,
@@ -312,12 +314,26 @@ export async function main(args: string[]): Promise<number> {
       console.error(`metaforge: ${e.message}`);
       return e.exitCode;
     }
+    if (e instanceof RunInterrupted || e instanceof WriteError) {
+      console.error(`metaforge: ${stopMessage(e)}`);
+      return e.exitCode;
+    }
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`metaforge: ${(e as Error).message.split("\n")[0]}`);
       return 2;
     }
     throw e;
   }
+}
+
+/** The one line printed when a run stops on a signal or a write error, with the resume command. */
+function stopMessage(e: RunInterrupted | WriteError): string {
+  const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
+  return e instanceof RunInterrupted
+    ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
+    : `${e.message}; the run is marked failed and keeps its last checkpoint${
+      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    }`;
 }
 
 /**
