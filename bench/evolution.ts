@@ -48,6 +48,63 @@ function strategies(seed: number): StrategyGenome[] {
   }));
 }
 
+/** One timed unit: a run of GENERATIONS generations from `seed`, its parameter count, cleanup. */
+interface EvolutionRunner {
+  once: (seed: number) => Promise<{ awaits: number; submits: number }>;
+  dim: number;
+  cleanup: () => void;
+}
+
+/** Runs on points of a shifted 32-dimensional Rastrigin objective. */
+function objectiveRunner(backend: Backend, genomes: StrategyGenome[]): EvolutionRunner {
+  const dim = 32;
+  const obj = createObjective("rastrigin", dim, { seed: 0, task: 0 });
+  const streams = genomes.map((_, s) => s);
+  const once = (seed: number) =>
+    runEvolution(
+      backend,
+      {
+        genomes,
+        modelsPerSegment: EVOLVE_MODELS,
+        generations: GENERATIONS,
+        seed,
+        blocks: pointBlocks(dim, 2),
+      },
+      { kind: "objective", objectives: [obj], segTask: genomes.map(() => 0) },
+      initialPoints(streams, EVOLVE_MODELS, dim, Math.ceil(dim / 4) * 4, { seed, initScale: 2 }),
+    );
+  return { once, dim, cleanup: () => {} };
+}
+
+/** Runs on MLPs (16-16-5) with minibatch-loss fitness on a synthetic data set. */
+function neuralRunner(backend: Backend, genomes: StrategyGenome[]): EvolutionRunner {
+  const P = EVOLVE_STRATEGIES * EVOLVE_MODELS;
+  const ds = syntheticData(16, 5, 2048, 3);
+  const data = backend.uploadDataset(ds);
+  const pop = backend.createPopulation({ size: P, widths: [16, 16, 5], batchSize: 16 });
+  const ranges = new Uint32Array(2 * P);
+  for (let p = 0; p < P; p++) ranges[2 * p + 1] = ds.count;
+  const once = (seed: number) => {
+    pop.init(seed);
+    pop.setKnobs({ lr: 0 });
+    return runEvolution(backend, {
+      genomes,
+      modelsPerSegment: EVOLVE_MODELS,
+      generations: GENERATIONS,
+      seed,
+      blocks: mlpBlocks(pop.layout),
+    }, { kind: "neural", population: pop, data, ranges });
+  };
+  return {
+    once,
+    dim: pop.layout.paramCount,
+    cleanup: () => {
+      pop.destroy();
+      data.destroy();
+    },
+  };
+}
+
 /**
  * Times generations of the S x M workload on `backend` with objective or neural fitness: warms up
  * once (pipeline compile), then repeats runs of 32 generations until `minSeconds` have passed.
@@ -58,61 +115,9 @@ export async function benchEvolution(
   minSeconds: number,
 ): Promise<EvolutionBenchRow> {
   const genomes = strategies(7);
-  const S = EVOLVE_STRATEGIES;
-  const M = EVOLVE_MODELS;
-  let once: (seed: number) => Promise<{ awaits: number; submits: number }>;
-  let dim: number;
-  let cleanup = () => {};
-  if (fitness === "objective") {
-    dim = 32;
-    const obj = createObjective("rastrigin", dim, { seed: 0, task: 0 });
-    const streams = genomes.map((_, s) => s);
-    once = (seed) =>
-      runEvolution(
-        backend,
-        {
-          genomes,
-          modelsPerSegment: M,
-          generations: GENERATIONS,
-          seed,
-          blocks: pointBlocks(dim, 2),
-        },
-        { kind: "objective", objectives: [obj], segTask: genomes.map(() => 0) },
-        initialPoints(
-          streams,
-          M,
-          dim,
-          Math.ceil(dim / 4) * 4,
-          { seed, initScale: 2 },
-        ),
-      );
-  } else {
-    const ds = syntheticData(16, 5, 2048, 3);
-    const data = backend.uploadDataset(ds);
-    const pop = backend.createPopulation({
-      size: S * M,
-      widths: [16, 16, 5],
-      batchSize: 16,
-    });
-    dim = pop.layout.paramCount;
-    const ranges = new Uint32Array(2 * S * M);
-    for (let p = 0; p < S * M; p++) ranges[2 * p + 1] = ds.count;
-    once = (seed) => {
-      pop.init(seed);
-      pop.setKnobs({ lr: 0 });
-      return runEvolution(backend, {
-        genomes,
-        modelsPerSegment: M,
-        generations: GENERATIONS,
-        seed,
-        blocks: mlpBlocks(pop.layout),
-      }, { kind: "neural", population: pop, data, ranges });
-    };
-    cleanup = () => {
-      pop.destroy();
-      data.destroy();
-    };
-  }
+  const { once, dim, cleanup } = fitness === "objective"
+    ? objectiveRunner(backend, genomes)
+    : neuralRunner(backend, genomes);
   await once(0);
   let n = 0;
   let awaits = 0;

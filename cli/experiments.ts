@@ -5,4 +5,4 @@
 import "../meta/lr_sweep.ts";
 import "../meta/few_shot/experiment.ts";
 import "../meta/evolution/experiment.ts";
-import "../meta/l2o.ts";
+import "../meta/l2o/experiment.ts";

@@ -7,6 +7,10 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
+import { InputError } from "../core/input_error.ts";
+import { prepareRun } from "../core/run_prepare.ts";
+import { RunInterrupted } from "../core/run_stop.ts";
+import { WriteError } from "../core/write_error.ts";
 import {
   getExperiment,
   listExperiments,
@@ -19,7 +23,8 @@ import {
 } from "../core/experiment.ts";
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
-import { loadStrategies } from "../meta/evolution/strategies_file.ts";
+import { kernelsCommand } from "./kernels.ts";
+import { dataCommand } from "./data.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -32,6 +37,8 @@ Commands:
   info              WebGPU adapter, limits, backend and versions
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
+  kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
+  data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -56,14 +63,17 @@ Options:
   -h, --help        this help`;
 
 /** Thrown for bad command-line input; exits with code 2. */
-class UsageError extends Error {}
+class UsageError extends InputError {}
 
 function parseSeed(v: string | undefined): number {
   if (v === undefined) return 0;
-  const n = Number(v);
+  // Number("") and Number(" ") are 0: a seed must be written out.
+  const n = /^\s*$/.test(v) ? NaN : Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
     throw new UsageError(
-      `Invalid --seed: must be an integer in [0, 4294967295]: current value is ${v}`,
+      `Invalid --seed: must be an integer in [0, 4294967295]: current value is ${
+        v.trim() === "" ? JSON.stringify(v) : v
+      }`,
     );
   }
   return n;
@@ -104,7 +114,7 @@ async function trainCommand(args: string[]): Promise<number> {
   const experiments = positionals.length > 0
     ? positionals.map((n) => getExperiment(n))
     : listExperiments();
-  if (values.strategies !== undefined) await checkStrategies(values.strategies, experiments);
+  if (values.strategies !== undefined) checkStrategies(experiments);
   const fileConfig = values.config ? await readConfigFile(values.config) : undefined;
   // Validate every experiment's config before running any of them (nothing is written on error).
   const plans = experiments.map((exp) => {
@@ -151,35 +161,25 @@ async function trainCommand(args: string[]): Promise<number> {
     outDir: values.out,
     quiet: values.quiet,
   });
-  // Every experiment's config is validated before any of them runs or writes anything.
+  // Every experiment's config, then its input files and the output folder, are checked before
+  // any of them runs or writes anything.
   for (const { exp, raw } of plans) resolveConfig(exp, options(raw));
-  for (const { exp, raw } of plans) {
-    const outcome = await runExperiment(exp, options(raw));
+  const prepared = [];
+  for (const { exp, raw } of plans) prepared.push(await prepareRun(exp, options(raw)));
+  for (const [i, { exp, raw }] of plans.entries()) {
+    const outcome = await runExperiment(exp, { ...options(raw), prepared: prepared[i] });
     printOutcome(exp.name, outcome.dir, outcome.summary);
   }
   return 0;
 }
 
-/** Checks a --strategies file before anything runs: readable, valid, and an evolve run asked for. */
-async function checkStrategies(path: string, experiments: { name: string }[]): Promise<void> {
+/** Checks that --strategies goes to an evolve run (the file itself is read by evolve's prepare). */
+function checkStrategies(experiments: { name: string }[]): void {
   if (!experiments.some((e) => e.name === "evolve")) {
     throw new UsageError(
       `Invalid --strategies: only the evolve experiment takes a strategies file: current experiments are ${
         experiments.map((e) => e.name).join(", ")
       }`,
-    );
-  }
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    throw new UsageError(`Invalid --strategies: cannot read ${path}: ${(e as Error).message}`);
-  }
-  try {
-    loadStrategies(text);
-  } catch (e) {
-    throw new UsageError(
-      `Invalid --strategies: ${path}: ${(e as Error).message.split("\n")[0]}`,
     );
   }
 }
@@ -203,6 +203,10 @@ async function resumeRun(dir: string, positionals: string[], quiet: boolean): Pr
     );
   }
   const outcome = await runExperiment(getExperiment(name), { resume: dir, quiet });
+  if (outcome.alreadyComplete) {
+    console.log(`${name}: ${outcome.dir} is already complete; nothing was recomputed or rewritten`);
+    return 0;
+  }
   printOutcome(name, outcome.dir, outcome.summary);
   return 0;
 }
@@ -290,6 +294,10 @@ export async function main(args: string[]): Promise<number> {
         return await reportCommand(rest);
       case "list":
         return listCommand();
+      case "kernels":
+        return kernelsCommand(rest);
+      case "data":
+        return await dataCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -298,13 +306,17 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels, data`,
         );
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError) {
+    if (e instanceof InputError) {
       console.error(`metaforge: ${e.message}`);
-      return 2;
+      return e.exitCode;
+    }
+    if (e instanceof RunInterrupted || e instanceof WriteError) {
+      console.error(`metaforge: ${stopMessage(e)}`);
+      return e.exitCode;
     }
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`metaforge: ${(e as Error).message.split("\n")[0]}`);
@@ -314,4 +326,27 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+/** The one line printed when a run stops on a signal or a write error, with the resume command. */
+function stopMessage(e: RunInterrupted | WriteError): string {
+  const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
+  return e instanceof RunInterrupted
+    ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
+    : `${e.message}; the run is marked failed and keeps its last checkpoint${
+      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    }`;
+}
+
+/**
+ * Prints an error that is not an input error (a bug) with its stack trace and a line saying so and
+ * where to report it; returns the exit code, 70 (EX_SOFTWARE).
+ */
+export function reportBug(error: unknown): number {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  console.error(
+    "metaforge: internal error: this is a bug in metaforge, not a problem with your input; " +
+      "please report it on the metaforge issue tracker with the command you ran and the trace above",
+  );
+  return 70;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args).catch(reportBug));

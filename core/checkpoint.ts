@@ -8,6 +8,8 @@
 
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import { InputError } from "./input_error.ts";
+import { readInputBytes } from "./input_files.ts";
 
 /** A loaded checkpoint. */
 export interface Checkpoint<S = unknown> {
@@ -40,10 +42,16 @@ async function readManifest(dir: string): Promise<Manifest | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  const manifest = JSON.parse(text) as Manifest;
+  let manifest: Manifest | undefined;
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch {
+    // Left undefined: reported below.
+  }
   if (manifest?.version !== 1 || typeof manifest.generation !== "number") {
-    throw new TypeError(
-      `Cannot load checkpoint as "${join(dir, STATE_FILE)}" must be a version 1 manifest`,
+    throw new InputError(
+      `Cannot load checkpoint as "${join(dir, STATE_FILE)}" must be a version 1 manifest (JSON)`,
+      { file: join(dir, STATE_FILE) },
     );
   }
   return manifest;
@@ -84,19 +92,48 @@ export async function saveCheckpoint(
     state,
     blobs: {},
   };
-  for (const [name, data] of Object.entries(blobs)) {
-    const file = `${name}.${generation}.bin`;
-    await writeFileAtomic(join(dir, file), data);
-    manifest.blobs[name] = { file, bytes: data.byteLength };
-  }
-  await writeJsonAtomic(join(dir, STATE_FILE), manifest);
-  const keep = new Set(Object.values(manifest.blobs).map((b) => b.file));
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(".bin") && !keep.has(entry.name)) {
-      await Deno.remove(join(dir, entry.name)).catch(() => {});
+  try {
+    for (const [name, data] of Object.entries(blobs)) {
+      const file = `${name}.${generation}.bin`;
+      manifest.blobs[name] = { file, bytes: data.byteLength };
+      await writeFileAtomic(join(dir, file), data);
     }
+    await writeJsonAtomic(join(dir, STATE_FILE), manifest);
+  } catch (error) {
+    // Not committed (disk full, ...): this generation's blobs go, the previous checkpoint stays.
+    for (const { file } of Object.values(manifest.blobs)) {
+      await Deno.remove(join(dir, file)).catch(() => {});
+    }
+    throw error;
   }
+  await pruneCheckpoint(dir);
   return generation;
+}
+
+/**
+ * Removes what the last committed checkpoint in `dir` does not use: blobs of other generations
+ * and temporary files of interrupted writes (left by a crash or kill -9). A folder whose manifest
+ * cannot be read is left alone.
+ */
+export async function pruneCheckpoint(dir: string): Promise<void> {
+  let manifest: Manifest | undefined;
+  try {
+    manifest = await readManifest(dir);
+  } catch {
+    return;
+  }
+  const keep = new Set(Object.values(manifest?.blobs ?? {}).map((b) => b.file));
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const stale = (entry.name.endsWith(".bin") && !keep.has(entry.name)) ||
+      (entry.name.startsWith(".") && entry.name.endsWith(".tmp"));
+    if (entry.isFile && stale) await Deno.remove(join(dir, entry.name)).catch(() => {});
+  }
 }
 
 /** Loads the last committed checkpoint from `dir`, or undefined when there is none. */
@@ -105,9 +142,9 @@ export async function loadCheckpoint<S = unknown>(dir: string): Promise<Checkpoi
   if (!manifest) return undefined;
   const blobs: Record<string, Uint8Array> = {};
   for (const [name, { file, bytes }] of Object.entries(manifest.blobs)) {
-    const data = await Deno.readFile(join(dir, file));
+    const data = await readInputBytes(join(dir, file), "checkpoint blob");
     if (data.byteLength !== bytes) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot load checkpoint as blob "${name}" must have ${bytes} bytes: current size is ${data.byteLength}`,
       );
     }

@@ -11,6 +11,7 @@
 
 import { z } from "zod";
 import { locateJsonError } from "./_json_error.ts";
+import { InputError } from "./input_error.ts";
 import {
   type AnyDef,
   type AnySchema,
@@ -33,20 +34,15 @@ export interface ConfigSchema<C> {
   safeParse(data: unknown): unknown;
 }
 
-/** A config that cannot be read or is invalid; the message is one line, `exitCode` is 2. */
-export class ConfigError extends Error {
-  /** Process exit code a command line should use. */
-  readonly exitCode = 2;
-  /** Dotted path of the offending field ("" for the whole config or file). */
-  readonly field: string;
+/** A config that cannot be read or is invalid: an `InputError` (exit code 2), one line. */
+export class ConfigError extends InputError {
   /** Where the config came from (a file name, "command line", ...). */
   readonly source: string;
 
   /** Creates a config error; `message` must be one line. */
   constructor(message: string, options: { field?: string; source?: string } = {}) {
-    super(message);
+    super(message, { field: options.field, file: options.source });
     this.name = "ConfigError";
-    this.field = options.field ?? "";
     this.source = options.source ?? "";
   }
 }

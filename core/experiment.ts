@@ -16,10 +16,15 @@
  */
 
 import { join } from "node:path";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { ConfigError, type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
-import { resolveConfig, type Scale } from "./experiment_registry.ts";
-import { readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
+import { type Checkpoint, loadCheckpoint, pruneCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
+import type { Scale } from "./experiment_registry.ts";
+import { errorLine, InputError } from "./input_error.ts";
+import { RunInterrupted, RunStop } from "./run_stop.ts";
+import { WriteError } from "./write_error.ts";
+import { defaultSummary, toResultFile } from "./run_result.ts";
+import { checkSeed, type PreparedRun, prepareRun } from "./run_prepare.ts";
+import { completedRun, readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
@@ -60,11 +65,13 @@ export interface ExperimentResult {
 }
 
 /** What a running experiment gets. */
-export interface RunContext<C> {
+export interface RunContext<C, I = unknown> {
   /** The validated config with defaults filled. */
   readonly config: C;
   /** The run seed (feed it to the counter-based RNG; nothing reads a global RNG). */
   readonly seed: number;
+  /** What the experiment's `prepare` read and validated before the run folder existed. */
+  readonly inputs: I | undefined;
   /** The scale the config was resolved for. */
   readonly scale: Scale;
   /** The experiment name. */
@@ -90,7 +97,7 @@ export type ExperimentRun =
   | Promise<ExperimentResult | void>;
 
 /** An experiment: a config schema with defaults and a run function. */
-export interface Experiment<C = unknown> {
+export interface Experiment<C = unknown, I = unknown> {
   /** Registry key and run folder suffix: letters, digits, `-`, `_`. */
   readonly name: string;
   /** One sentence shown in listings and reports. */
@@ -103,8 +110,14 @@ export interface Experiment<C = unknown> {
   readonly progress?: { metric?: string; goal?: "min" | "max"; unit?: string };
   /** Total steps for a config (enables percent and ETA). */
   steps?(config: C): number;
+  /**
+   * Reads and validates every input file the config names (data sets, strategies, learned
+   * optimizers, WGSL) before the run folder exists; throws `InputError`s. The result is
+   * `ctx.inputs`. Also called on --resume, before anything is rewritten.
+   */
+  prepare?(config: C, run: { seed: number; scale: Scale }): Promise<I>;
   /** Runs the experiment. */
-  run(ctx: RunContext<C>): ExperimentRun;
+  run(ctx: RunContext<C, I>): ExperimentRun;
 }
 
 /** Options of `runExperiment`. */
@@ -136,6 +149,10 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
+  /** Milliseconds a run may take after SIGINT/SIGTERM to reach its next checkpoint (default 10000). */
+  stopGraceMs?: number;
+  /** The result of `prepareRun` for these options (the CLI prepares every run before any starts). */
+  prepared?: PreparedRun<unknown>;
 }
 
 /** The state saved by `RunContext.saveCheckpoint`, with the number of metric rows so far. */
@@ -154,45 +171,8 @@ export interface RunOutcome<C> {
   summary: Record<string, Cell>;
   /** Number of metric rows. */
   rows: number;
-}
-
-function checkSeed(seed: unknown): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ConfigError(
-      `Invalid config field "seed": must be an integer >= 0 and <= 4294967295: current value is ${
-        String(seed)
-      }`,
-      { field: "seed" },
-    );
-  }
-  return seed;
-}
-
-function toResultFile(experiment: Experiment<unknown>, result: ExperimentResult): ResultFile {
-  const plots: Record<string, PlotSpec> = {};
-  for (const [name, plot] of Object.entries(result.plots ?? {})) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-      throw new RangeError(
-        `Cannot save plot as name must be a file name: current value is ${JSON.stringify(name)}`,
-      );
-    }
-    plots[name] = typeof plot === "string" ? { kind: "svg", title: name, svg: plot } : plot;
-  }
-  return {
-    title: result.title ?? experiment.name,
-    description: experiment.description,
-    tables: result.tables ?? [],
-    plots,
-    sections: result.sections ?? [],
-  };
-}
-
-function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
-  const out: Record<string, Cell> = {};
-  for (const [key, value] of Object.entries(last ?? {})) {
-    if (typeof value === "number") out[`final ${key}`] = value;
-  }
-  return out;
+  /** True when a resumed run was already complete: nothing was recomputed or rewritten. */
+  alreadyComplete?: boolean;
 }
 
 /**
@@ -201,8 +181,8 @@ function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
  * summary.json and result.json and renders plots, report.md and dashboard.html (`renderRun`).
  * On failure summary.json records status "failed" and the error is rethrown.
  */
-export async function runExperiment<C>(
-  experiment: Experiment<C>,
+export async function runExperiment<C, I = unknown>(
+  experiment: Experiment<C, I>,
   options: RunExperimentOptions = {},
 ): Promise<RunOutcome<C>> {
   const clock = options.now ?? (() => new Date());
@@ -211,6 +191,7 @@ export async function runExperiment<C>(
   let seed: number;
   let scale: Scale;
   let dir: RunDir;
+  let inputs: I | undefined;
   let resumedRows: MetricRow[] = [];
   if (options.resume !== undefined) {
     const info = await readResumeInfo(options.resume, experiment.name);
@@ -218,7 +199,11 @@ export async function runExperiment<C>(
     scale = info.scale;
     const configPath = join(options.resume, RUN_FILES.config);
     config = parseConfig(experiment.schema, await readConfigFile(configPath), configPath);
+    const done = await completedRun(options.resume);
+    if (done) return { dir: options.resume, config, ...done, alreadyComplete: true };
+    inputs = await experiment.prepare?.(config, { seed, scale });
     dir = RunDir.open(options.resume);
+    await pruneCheckpoint(dir.file("checkpoint"));
     const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
     const rows = saved?.state.rows ?? 0;
     let text = "";
@@ -232,15 +217,15 @@ export async function runExperiment<C>(
     const complete = lines.slice(0, Math.min(lines.length - 1, rows + 1)).join("\n");
     resumedRows = parseMetricsCsv(complete).rows.slice(0, rows) as MetricRow[];
     if (resumedRows.length !== rows) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot resume run ${options.resume} as metrics.csv must hold the ${rows} rows of its checkpoint: current value is ${resumedRows.length}`,
       );
     }
     await dir.writeMetrics(resumedRows);
   } else {
-    config = resolveConfig(experiment, options);
-    seed = checkSeed(options.seed ?? 0);
-    scale = options.scale ?? "default";
+    const prepared = (options.prepared as PreparedRun<C, I> | undefined) ??
+      await prepareRun(experiment, options);
+    ({ config, seed, scale, inputs } = prepared);
     dir = await RunDir.create(experiment.name, {
       root: options.outDir,
       dir: options.dir,
@@ -273,7 +258,9 @@ export async function runExperiment<C>(
     lastFlush = performance.now();
     await dir.appendMetrics(rows);
   };
+  const stop = RunStop.watch({ graceMs: options.stopGraceMs, log: (m) => progress.log(m) });
   const emit = async (row: MetricRow): Promise<void> => {
+    stop.checkOpen();
     if (row === null || typeof row !== "object") {
       throw new TypeError(
         `Cannot record metrics row of "${experiment.name}" as it must be an object: current value is ${
@@ -294,9 +281,10 @@ export async function runExperiment<C>(
     if (pending.length >= 1000 || performance.now() - lastFlush >= flushMs) await flush();
   };
   const checkpointDir = dir.file("checkpoint");
-  const ctx: RunContext<C> = {
+  const ctx: RunContext<C, I> = {
     config,
     seed,
+    inputs,
     scale,
     name: experiment.name,
     runDir: dir.path,
@@ -304,10 +292,14 @@ export async function runExperiment<C>(
     emit,
     log: (message) => progress.log(message),
     saveCheckpoint: async (state, blobs) => {
-      // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
-      await flush();
-      const envelope: CheckpointEnvelope = { rows: count, state };
-      return saveCheckpoint(checkpointDir, envelope, { blobs });
+      const generation = await stop.guardSave(async () => {
+        // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
+        await flush();
+        const envelope: CheckpointEnvelope = { rows: count, state };
+        return await saveCheckpoint(checkpointDir, envelope, { blobs });
+      });
+      stop.check(); // After SIGINT/SIGTERM the run stops here, its last unit saved.
+      return generation;
     },
     loadCheckpoint: async <S>() => {
       const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
@@ -316,7 +308,7 @@ export async function runExperiment<C>(
   };
 
   const writeSummary = async (
-    status: "completed" | "failed",
+    status: RunSummaryFile["status"],
     metrics: Record<string, Cell>,
     error?: string,
   ): Promise<void> => {
@@ -347,7 +339,7 @@ export async function runExperiment<C>(
           ExperimentResult | void
         >;
       for (;;) {
-        const next = await iterator.next();
+        const next = await Promise.race([iterator.next(), stop.abandoned]);
         if (next.done) {
           result = next.value;
           break;
@@ -355,20 +347,34 @@ export async function runExperiment<C>(
         await emit(next.value);
       }
     } else {
-      result = await running;
+      result = await Promise.race([running as Promise<ExperimentResult | void>, stop.abandoned]);
     }
     await flush();
   } catch (error) {
-    await flush().catch(() => {});
-    const message = error instanceof Error ? error.message : String(error);
-    await writeSummary("failed", defaultSummary(last), message.split("\n")[0]).catch(() => {});
+    stop.close();
+    const interrupted = error instanceof RunInterrupted;
+    if (interrupted || error instanceof WriteError) error.runDir = dir.path;
+    else await flush().catch(() => {});
+    await pruneCheckpoint(checkpointDir);
+    const message = interrupted ? error.message : errorLine(error);
+    const status = interrupted ? "interrupted" : "failed";
+    await writeSummary(status, defaultSummary(last), message).catch(() => {});
+    progress.done(`(${status})`);
+    throw error;
+  }
+  stop.close();
+  const summary = result?.summary ?? defaultSummary(last);
+  try {
+    await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
+    await writeSummary("completed", summary);
+    await renderRun(dir.path);
+  } catch (error) {
+    // A write error (disk full, ...) while finishing: the run is marked failed and can be resumed.
+    if (error instanceof WriteError) error.runDir = dir.path;
+    await writeSummary("failed", summary, errorLine(error)).catch(() => {});
     progress.done("(failed)");
     throw error;
   }
-  const summary = result?.summary ?? defaultSummary(last);
-  await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
-  await writeSummary("completed", summary);
-  await renderRun(dir.path);
   progress.done(`-> ${dir.path}`);
   return { dir: dir.path, config, summary, rows: count };
 }

@@ -16,7 +16,9 @@ const registry = new Map<string, Experiment<unknown>>();
 const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** Adds an experiment to the registry; throws a RangeError when the name is invalid or taken. */
-export function registerExperiment<C>(experiment: Experiment<C>): Experiment<C> {
+export function registerExperiment<C, I = unknown>(
+  experiment: Experiment<C, I>,
+): Experiment<C, I> {
   const name = experiment?.name;
   if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
     throw new RangeError(
@@ -85,7 +87,10 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
  * Validates the config of `experiment` for `options.scale` (the scale preset merged under
  * `options.rawConfig`) and returns it with defaults filled; throws a one-line ConfigError.
  */
-export function resolveConfig<C>(experiment: Experiment<C>, options: RunExperimentOptions = {}): C {
+export function resolveConfig<C, I>(
+  experiment: Experiment<C, I>,
+  options: RunExperimentOptions = {},
+): C {
   const scale = options.scale ?? "default";
   if (!SCALES.includes(scale)) {
     throw new ConfigError(

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { ConfigError } from "./config_schema.ts";
 import type { Scale } from "./experiment_registry.ts";
+import type { Cell } from "./report.ts";
 
 /** File name of run.json (experiment, seed, scale), written when a run starts. */
 export const RUN_INFO_FILE = "run.json";
@@ -30,6 +31,26 @@ export async function readResumeInfo(path: string, name: string): Promise<RunInf
     );
   }
   return info;
+}
+
+/**
+ * The summary metrics and row count of a run folder whose summary.json says "completed", or
+ * undefined when the run is not complete (still running, killed, failed or interrupted).
+ */
+export async function completedRun(
+  path: string,
+): Promise<{ summary: Record<string, Cell>; rows: number } | undefined> {
+  let summary: { status?: unknown; metrics?: unknown; rows?: unknown };
+  try {
+    summary = JSON.parse(await Deno.readTextFile(join(path, "summary.json")));
+  } catch {
+    return undefined;
+  }
+  if (summary?.status !== "completed") return undefined;
+  return {
+    summary: (summary.metrics ?? {}) as Record<string, Cell>,
+    rows: typeof summary.rows === "number" ? summary.rows : 0,
+  };
 }
 
 /** run.json: what a run folder needs to be resumed. */

@@ -5,16 +5,16 @@
  */
 import type { WgslPart } from "./pipelines.ts";
 
-/** A row layout: `stride` f32 per row and the offset of each named field in a row. */
-export interface RowLayout {
+/** A row layout: `stride` entries per row, the offset of each named field, and its WGSL part. */
+export interface RowLayout<F extends Record<string, number> = Record<string, number>> {
   /** WGSL name prefix: the fields become `PREFIX_FIELD_NAME`, the stride `PREFIX_STRIDE`. */
   readonly prefix: string;
   /** Entries per row. */
   readonly stride: number;
   /** Offset of each field in a row (camelCase names). */
-  readonly fields: Readonly<Record<string, number>>;
-  /** The TypeScript module that defines the layout (named in the generated part). */
-  readonly source: string;
+  readonly fields: Readonly<F>;
+  /** The layout as WGSL `const` declarations, for the kernels that index such rows. */
+  readonly wgsl: WgslPart;
 }
 
 /** The WGSL name of a field: `prefix` and the field in UPPER_SNAKE case (`clipNorm` -> `KNOB_CLIP_NORM`). */
@@ -23,14 +23,19 @@ export function wgslFieldName(prefix: string, field: string): string {
 }
 
 /**
- * The layout's WGSL part: `const PREFIX_STRIDE: u32` and one `const PREFIX_FIELD: u32` per field.
- * Throws a RangeError when a field lies outside the row or two fields share an offset.
+ * A row layout and its WGSL part: `const PREFIX_STRIDE: u32` and one `const PREFIX_FIELD: u32` per
+ * field; `source` (the defining module) is named in the part. Throws a RangeError when a field
+ * lies outside the row or two fields share an offset.
  */
-export function layoutWgsl(layout: RowLayout): WgslPart {
-  const { prefix, stride, fields } = layout;
+export function rowLayout<F extends Record<string, number>>(
+  prefix: string,
+  fields: Readonly<F>,
+  options: { stride: number; source: string },
+): RowLayout<F> {
+  const { stride, source } = options;
   const seen = new Map<number, string>();
   const lines = [
-    `// Generated from ${layout.source}: the ${prefix} row layout (${stride} entries per row).`,
+    `// Generated from ${source}: the ${prefix} row layout (${stride} entries per row).`,
     `const ${prefix}_STRIDE: u32 = ${stride}u;`,
   ];
   for (const [name, offset] of Object.entries(fields)) {
@@ -50,8 +55,9 @@ export function layoutWgsl(layout: RowLayout): WgslPart {
     seen.set(offset, name);
     lines.push(`const ${wgslFieldName(prefix, name)}: u32 = ${offset}u;`);
   }
-  return {
-    file: `<generated: ${prefix} layout from ${layout.source}>`,
+  const wgsl = {
+    file: `<generated: ${prefix} layout from ${source}>`,
     code: lines.join("\n") + "\n",
   };
+  return { prefix, stride, fields, wgsl };
 }

@@ -27,6 +27,10 @@ import {
 } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
+import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
+import { loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
+import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
+import { evolveOnCpu } from "./cpu_evolution.ts";
 import { METRIC_STRIDE, trainMetricsOf } from "./metrics_row.ts";
 
 /** A data set held in host memory by the CPU backend. */
@@ -239,5 +243,19 @@ export class CpuBackend implements Backend {
     return new CpuPopulation(spec);
   }
 
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
+    const pop = new CpuPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    return Promise.resolve(new CpuMetaLoop(spec, pop));
+  }
+
   destroy(): void {}
+
+  // Base evolution: the twins on host arrays, a neural run on the population's own state.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    const pop = plan.fitness.kind === "neural" ? plan.fitness.population : undefined;
+    if (pop && !(pop instanceof CpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return Promise.resolve(evolveOnCpu(plan, pop?.state));
+  }
 }

@@ -1,14 +1,13 @@
 /**
  * The per-model metrics row that the train step writes and evolution and the meta-updates read:
- * METRIC_STRIDE f32 per model, named once here and emitted into WGSL by `METRIC_WGSL`.
+ * METRIC_STRIDE f32 per model, named once here and emitted into WGSL by `METRIC_LAYOUT.wgsl`.
  *
  * Row layout: 0 loss (last train step's mean batch loss), 1 gradNorm (global L2 norm before
  * clipping), 2 quarantined (1 after a NaN/infinite loss or gradient: sticky, the model is never
  * updated again), 3 prevLoss (the previous step's loss, kept by the learned optimizer; else 0).
  * @module
  */
-import { layoutWgsl, type RowLayout } from "../core/wgsl_layout.ts";
-import type { WgslPart } from "../core/pipelines.ts";
+import { type RowLayout, rowLayout } from "../core/wgsl_layout.ts";
 import type { TrainMetrics } from "./backend.ts";
 
 /** f32 per metrics row. */
@@ -21,16 +20,11 @@ export const METRIC = {
   prevLoss: 3,
 } as const;
 
-/** The metrics row layout (WGSL names `METRIC_STRIDE`, `METRIC_LOSS`, `METRIC_QUARANTINED`, ...). */
-export const METRIC_LAYOUT: RowLayout = {
-  prefix: "METRIC",
+/** The metrics row layout; its WGSL part declares `METRIC_STRIDE`, `METRIC_QUARANTINED`, ... */
+export const METRIC_LAYOUT: RowLayout = rowLayout("METRIC", METRIC, {
   stride: METRIC_STRIDE,
-  fields: METRIC,
   source: "learners/metrics_row.ts",
-};
-
-/** WGSL constants of the metrics row, prepended to the kernels that index it. */
-export const METRIC_WGSL: WgslPart = layoutWgsl(METRIC_LAYOUT);
+});
 
 /** Whether model `p`'s quarantine flag is set in a (P, METRIC_STRIDE) metrics table. */
 export function isQuarantined(metrics: ArrayLike<number>, p: number): boolean {

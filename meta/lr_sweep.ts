@@ -13,10 +13,11 @@ import type { ConfigSchema } from "../core/config_schema.ts";
 import { curveSeries } from "../core/plots.ts";
 import { aggregateCurves, summarize } from "../core/stats.ts";
 import type { MetricRow } from "../core/run_dir.ts";
+import type { Backend, Population } from "../learners/backend.ts";
 import { createBackend } from "../learners/create_backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
-import { loadTaskData, type TaskSourceSpec } from "../learners/task_source.ts";
+import { loadTaskData, type TaskData, type TaskSourceSpec } from "../learners/task_source.ts";
 
 /** The resolved config of the lr-sweep experiment. */
 export interface LrSweepConfig {
@@ -63,7 +64,15 @@ export const LR_SWEEP_SCHEMA: ConfigSchema<LrSweepConfig> = z.object({
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
   checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
   task: z.object({
-    family: z.enum(["synthetic", "sinusoid", "fashion-mnist", "mnist", "idx", "image-folder"])
+    family: z.enum([
+      "synthetic",
+      "sinusoid",
+      "fashion-mnist",
+      "mnist",
+      "idx",
+      "image-folder",
+      "glyphs",
+    ])
       .default("synthetic"),
     inputs: z.number().int().min(1).max(256).default(16),
     ways: z.number().int().min(0).max(256).default(5),
@@ -90,117 +99,189 @@ interface LrSweepCheckpoint {
   xs: number[];
 }
 
+/** What every phase of a sweep reads: the config, the task and the score column. */
+interface Sweep {
+  c: LrSweepConfig;
+  task: TaskData;
+  /** The score column: query accuracy, or minus the test MSE for regression. */
+  key: string;
+  /** Its label in the report. */
+  label: string;
+  /** Chance accuracy (NaN for regression). */
+  chance: number;
+  /** Models: rates * replicates. */
+  P: number;
+}
+
+/** The population: every model with its rate's knobs, initialized from the run seed. */
+function createSweepPopulation(s: Sweep, backend: Backend, seed: number): Population {
+  const { c, task, P } = s;
+  const pop = backend.createPopulation({
+    size: P,
+    widths: [task.dataset.inputs, ...c.hidden, task.outputs],
+    activation: c.activation,
+    loss: task.regression ? "mse" : "cross_entropy",
+    batchSize: c.batchSize,
+  });
+  pop.init(seed);
+  const knobs: Knobs[] = [];
+  for (let p = 0; p < P; p++) knobs.push({ lr: sweepRate(c, p % c.rates), optimizer: c.optimizer });
+  pop.setKnobs(knobs);
+  return pop;
+}
+
+/** Appends every model's score at this evaluation to its curve. */
+function appendScores(
+  s: Sweep,
+  curves: number[][],
+  ev: { loss: Float32Array; accuracy: Float32Array },
+  diverged: Uint8Array,
+): void {
+  for (let p = 0; p < s.P; p++) {
+    // The score: query accuracy, or minus the test loss for regression. A quarantined
+    // (diverged) model counts as chance accuracy (as no score for regression).
+    const bad = diverged[p] || !Number.isFinite(ev.loss[p]!);
+    const score = s.task.regression ? (bad ? NaN : -ev.loss[p]!) : bad ? s.chance : ev.accuracy[p]!;
+    curves[p]!.push(score);
+  }
+}
+
+/** One metrics row per rate at `step`: mean score with its 95% CI, mean loss, diverged count. */
+function rateRows(
+  s: Sweep,
+  step: number,
+  curves: number[][],
+  ev: { loss: Float32Array },
+  diverged: Uint8Array,
+): MetricRow[] {
+  const { c, key } = s;
+  const rows: MetricRow[] = [];
+  for (let r = 0; r < c.rates; r++) {
+    const accs = [];
+    const losses = [];
+    let lost = 0;
+    for (let q = 0; q < c.replicates; q++) {
+      const p = q * c.rates + r;
+      accs.push(curves[p]!.at(-1)!);
+      if (diverged[p] || !Number.isFinite(ev.loss[p]!)) lost++;
+      else losses.push(ev.loss[p]!);
+    }
+    const sm = summarize(accs);
+    rows.push({
+      step,
+      lr: sweepRate(c, r),
+      [key]: sm.mean,
+      [`${key}_ci_low`]: sm.ci95Low,
+      [`${key}_ci_high`]: sm.ci95High,
+      loss: losses.length > 0 ? summarize(losses).mean : NaN,
+      diverged: lost,
+    });
+  }
+  return rows;
+}
+
 async function* runLrSweep(
-  ctx: RunContext<LrSweepConfig>,
+  ctx: RunContext<LrSweepConfig, TaskData>,
 ): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
-  const task = await loadTaskData(c.task, ctx.seed);
+  const task = ctx.inputs ?? await loadTaskData(c.task, ctx.seed);
   ctx.log(task.description);
   const { train, test, outputs, regression } = task;
   const data = backend.uploadDataset(task.dataset);
-  const chance = regression ? NaN : 1 / outputs;
-  // The score column: query accuracy, or minus the test MSE for regression.
-  const key = regression ? "neg_test_mse" : "accuracy";
-  const label = regression ? "minus test MSE" : "query accuracy";
-  const P = c.rates * c.replicates;
-  const pop = backend.createPopulation({
-    size: P,
-    widths: [task.dataset.inputs, ...c.hidden, outputs],
-    activation: c.activation,
-    loss: regression ? "mse" : "cross_entropy",
-    batchSize: c.batchSize,
-  });
-  pop.init(ctx.seed);
-  const knobs: Knobs[] = [];
-  for (let p = 0; p < P; p++) knobs.push({ lr: sweepRate(c, p % c.rates), optimizer: c.optimizer });
-  pop.setKnobs(knobs);
+  const s: Sweep = {
+    c,
+    task,
+    key: regression ? "neg_test_mse" : "accuracy",
+    label: regression ? "minus test MSE" : "query accuracy",
+    chance: regression ? NaN : 1 / outputs,
+    P: c.rates * c.replicates,
+  };
+  const P = s.P;
+  const pop = createSweepPopulation(s, backend, ctx.seed);
   const testIdx = new Uint32Array(P * test);
   for (let p = 0; p < P; p++) for (let i = 0; i < test; i++) testIdx[p * test + i] = train + i;
   const ranges = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) ranges[2 * p + 1] = train;
-  const chunk = c.evalEvery;
-  let curves: number[][] = Array.from({ length: P }, () => []);
-  let xs: number[] = [];
-  let round = 0;
-  let step = 0;
+  let st: LrSweepCheckpoint = {
+    step: 0,
+    round: 0,
+    curves: Array.from({ length: P }, () => []),
+    xs: [],
+  };
   let diverged: Uint8Array = new Uint8Array(P);
   // Resume: the checkpoint holds the loop position, the curves so far and the population state.
   const saved = await ctx.loadCheckpoint<LrSweepCheckpoint>();
   if (saved) {
-    ({ step, round, curves, xs } = saved.state);
+    st = saved.state;
     pop.writeState(populationStateFromBlobs(saved.blobs));
     diverged = (await pop.readMetrics()).diverged;
-    ctx.log(`resumed at step ${step}`);
+    ctx.log(`resumed at step ${st.step}`);
   }
-  while (step < c.steps) {
-    const k = Math.min(chunk, c.steps - step);
+  while (st.step < c.steps) {
+    const k = Math.min(c.evalEvery, c.steps - st.step);
     // Fresh minibatches for this chunk, drawn on the backend from the training rows.
-    pop.sampleBatches({ seed: ctx.seed, round, numBatches: k, ranges });
-    round++;
+    pop.sampleBatches({ seed: ctx.seed, round: st.round, numBatches: k, ranges });
+    st.round++;
     pop.train(data, k);
-    step += k;
+    st.step += k;
     const ev = await pop.evaluate(data, testIdx);
     diverged = (await pop.readMetrics()).diverged;
-    xs.push(step);
-    for (let p = 0; p < P; p++) {
-      // A quarantined (diverged) model counts as chance accuracy.
-      // The score: query accuracy, or minus the test loss for regression. A quarantined
-      // (diverged) model counts as chance accuracy (as no score for regression).
-      const bad = diverged[p] || !Number.isFinite(ev.loss[p]!);
-      const score = regression ? (bad ? NaN : -ev.loss[p]!) : bad ? chance : ev.accuracy[p]!;
-      curves[p]!.push(score);
-    }
-    for (let r = 0; r < c.rates; r++) {
-      const accs = [];
-      const losses = [];
-      let lost = 0;
-      for (let q = 0; q < c.replicates; q++) {
-        const p = q * c.rates + r;
-        accs.push(curves[p]!.at(-1)!);
-        if (diverged[p] || !Number.isFinite(ev.loss[p]!)) lost++;
-        else losses.push(ev.loss[p]!);
-      }
-      const s = summarize(accs);
-      yield {
-        step,
-        lr: sweepRate(c, r),
-        [key]: s.mean,
-        [`${key}_ci_low`]: s.ci95Low,
-        [`${key}_ci_high`]: s.ci95High,
-        loss: losses.length > 0 ? summarize(losses).mean : NaN,
-        diverged: lost,
+    st.xs.push(st.step);
+    appendScores(s, st.curves, ev, diverged);
+    yield* rateRows(s, st.step, st.curves, ev, diverged);
+    if (st.xs.length % c.checkpointEvery === 0 && st.step < c.steps) {
+      const state: LrSweepCheckpoint = {
+        step: st.step,
+        round: st.round,
+        curves: st.curves,
+        xs: st.xs,
       };
-    }
-    if (xs.length % c.checkpointEvery === 0 && step < c.steps) {
-      const state: LrSweepCheckpoint = { step, round, curves, xs };
       await ctx.saveCheckpoint(state, populationStateBlobs(await pop.readState()));
     }
   }
   pop.destroy();
   data.destroy();
   backend.destroy();
-  // Final score per rate.
+  return sweepResult(ctx, s, st, diverged);
+}
+
+/** Final score per rate (mean and 95% CI over replicates). */
+function finalRows(s: Sweep, curves: number[][]): Record<string, number>[] {
+  const { c, key } = s;
   const rows = [];
   for (let r = 0; r < c.rates; r++) {
     const accs = [];
     for (let q = 0; q < c.replicates; q++) accs.push(curves[q * c.rates + r]!.at(-1)!);
-    const s = summarize(accs);
+    const sm = summarize(accs);
     rows.push({
       lr: sweepRate(c, r),
-      [key]: s.mean,
-      ci95_low: s.ci95Low,
-      ci95_high: s.ci95High,
-      n: s.n,
+      [key]: sm.mean,
+      ci95_low: sm.ci95Low,
+      ci95_high: sm.ci95High,
+      n: sm.n,
     });
   }
+  return rows;
+}
+
+/** The report of a finished sweep: best and worst rates, score per rate, learning curves. */
+function sweepResult(
+  ctx: RunContext<LrSweepConfig>,
+  s: Sweep,
+  st: LrSweepCheckpoint,
+  diverged: Uint8Array,
+): ExperimentResult {
+  const { c, task, key, label, P } = s;
+  const { curves, xs } = st;
+  const rows = finalRows(s, curves);
   // Rank by score; a rate whose score is NaN (diverged regression) ranks last.
   const rank = (row: Record<string, number>) => (Number.isNaN(row[key]!) ? -Infinity : row[key]!);
   const best = rows.reduce((a, b) => (rank(b) > rank(a) ? b : a));
   const worst = rows.reduce((a, b) => (rank(b) < rank(a) ? b : a));
-  ctx.log(`best learning rate ${best.lr.toPrecision(3)}: ${label} ${best[key]!.toFixed(3)}`);
-  ctx.log(`worst learning rate ${worst.lr.toPrecision(3)}: ${label} ${worst[key]!.toFixed(3)}`);
+  ctx.log(`best learning rate ${best.lr!.toPrecision(3)}: ${label} ${best[key]!.toFixed(3)}`);
+  ctx.log(`worst learning rate ${worst.lr!.toPrecision(3)}: ${label} ${worst[key]!.toFixed(3)}`);
   const shown = [0, Math.floor((c.rates - 1) / 2), rows.indexOf(best), c.rates - 1];
   const series = [...new Set(shown)].map((r) => {
     const band = aggregateCurves(
@@ -212,13 +293,13 @@ async function* runLrSweep(
   return {
     title: `Learning-rate sweep: ${task.description}`,
     summary: {
-      best_lr: best.lr,
+      best_lr: best.lr!,
       [`best_${key}`]: best[key]!,
-      worst_lr: worst.lr,
+      worst_lr: worst.lr!,
       [`worst_${key}`]: worst[key]!,
       models: P,
       diverged: diverged.reduce((a, b) => a + b, 0),
-      chance,
+      chance: s.chance,
     },
     tables: [{ title: `Final ${label} per learning rate (mean and 95% CI over replicates)`, rows }],
     plots: {
@@ -228,10 +309,10 @@ async function* runLrSweep(
         xLabel: "learning rate",
         yLabel: label,
         bars: rows.map((r) => ({
-          label: r.lr.toPrecision(2),
+          label: r.lr!.toPrecision(2),
           value: r[key]!,
-          low: r.ci95_low,
-          high: r.ci95_high,
+          low: r.ci95_low!,
+          high: r.ci95_high!,
         })),
       },
       learning_curves: {
@@ -242,21 +323,22 @@ async function* runLrSweep(
         series,
       },
     },
-    sections: [{
-      title: "Method",
-      body:
-        `${P} MLPs (${[task.dataset.inputs, ...c.hidden, outputs].join("-")}, ${c.activation}, ` +
-        `${c.optimizer}) trained together for ${c.steps} steps with batch ${c.batchSize}; ` +
-        `${c.rates} learning rates log-spaced in [${c.lrMin}, ${c.lrMax}], ${c.replicates} ` +
-        `replicates each (different initializations). Task: ${task.description}; ${train} ` +
-        `training and ${test} test rows. Quarantined (diverged) models count as chance accuracy ` +
-        `(classification) or as no score (regression).`,
-    }],
+    sections: [{ title: "Method", body: sweepMethod(s) }],
   };
 }
 
+function sweepMethod(s: Sweep): string {
+  const { c, task, P } = s;
+  return `${P} MLPs (${[task.dataset.inputs, ...c.hidden, task.outputs].join("-")}, ` +
+    `${c.activation}, ${c.optimizer}) trained together for ${c.steps} steps with batch ` +
+    `${c.batchSize}; ${c.rates} learning rates log-spaced in [${c.lrMin}, ${c.lrMax}], ` +
+    `${c.replicates} replicates each (different initializations). Task: ${task.description}; ` +
+    `${task.train} training and ${task.test} test rows. Quarantined (diverged) models count as ` +
+    `chance accuracy (classification) or as no score (regression).`;
+}
+
 /** The registered lr-sweep experiment. */
-export const LR_SWEEP: Experiment<LrSweepConfig> = registerExperiment<LrSweepConfig>({
+export const LR_SWEEP: Experiment<LrSweepConfig, TaskData> = registerExperiment({
   name: "lr-sweep",
   description:
     "A population with a spread of learning rates on one task (a synthetic family or a data set)",
@@ -272,6 +354,8 @@ export const LR_SWEEP: Experiment<LrSweepConfig> = registerExperiment<LrSweepCon
     full: { rates: 32, replicates: 16, steps: 5000, evalEvery: 250 },
   },
   progress: { metric: "accuracy", goal: "max", unit: "step" },
-  steps: (c) => c.steps,
+  steps: (c: LrSweepConfig) => c.steps,
+  // The task (data files included) is read and checked before the run folder exists.
+  prepare: (c: LrSweepConfig, run: { seed: number }) => loadTaskData(c.task, run.seed),
   run: runLrSweep,
 });

@@ -3,7 +3,9 @@
 //
 // A population of P = S*M models in S segments of M models; segment s owns models [s*M, (s+1)*M)
 // and reads its genome row genome[s*GENOME_STRIDE ..] through the GENOME_* offsets, generated from
-// learners/evolution/genome_layout.ts (likewise KNOB_* and METRIC_* for the knobs and metrics rows).
+// learners/evolution/genome_layout.ts (likewise KNOB_* and METRIC_* for the knobs and metrics rows,
+// and INFO_*, PARENT_*, SEG_*, BLOCK_*, TASK_*, HISTORY_* for the rows of
+// learners/evolution/evolution_rows.ts).
 // Random draws use key (seed, stream = child or model index) and counters (c0, gen*16 + purpose).
 
 struct EvolveParams {
@@ -32,7 +34,6 @@ const NEG_BIG: f32 = -3.0e38;
 // Model flags (flags array): 0 valid, 1 invalid (diverged / non-finite), 2 inactive.
 const MODEL_INVALID: u32 = 1u;
 const MODEL_INACTIVE: u32 = 2u;
-const HIST: u32 = 8u;
 
 const PURPOSE_PARENT_A: u32 = 0u;
 const PURPOSE_PARENT_B: u32 = 1u;

@@ -5,7 +5,7 @@
 // child is a crossover: average (pa + pb) / 2; uniform (per-parameter coin); layer_swap (one coin
 // per block); fitness_weighted w pa + (1 - w) pb with w = sa / (sa + sb) on shaped fitness.
 // Mutation with sigma = strength * (adaptive: segment scale) * (self_adaptive: child's sigma)
-// * (diversity multiplier segState[4s + 3]: 2 below the diversity threshold, else 1):
+// * (diversity multiplier SEG_DIVERSITY_MULT: 2 below the diversity threshold, else 1):
 // gaussian / adaptive / self_adaptive add sigma N(0,1) with probability rate; reset redraws
 // resetStd(block) N(0,1) with probability resetFraction; low_rank adds
 // sigma * sum_j U[i,j] V[col,j] / sqrt(r) on one block drawn per child (U, V standard normal).
@@ -15,7 +15,7 @@
 //   1 parents   (P, 4) u32        read
 //   2 info      (P, 4) f32        read
 //   3 genome    (S, GENOME_STRIDE) f32 read
-//   4 segState  (S, 4) f32        read   [4s] adaptive sigma scale, [4s+3] diversity multiplier
+//   4 segState  (S, 4) f32        read   SEG_SIGMA_SCALE (adaptive), SEG_DIVERSITY_MULT
 //   5 sigmaNext (P) f32           read
 //   6 blocks    (nBlocks, 4) u32  read   offset, rows, cols, bits of the reset std
 //   7 clock     (4) u32           read
@@ -40,7 +40,7 @@ var<private> u: EvolveParams;
 fn block_of(k: u32) -> u32 {
   var b = 0u;
   for (var j = 1u; j < u.nBlocks; j++) {
-    if (k >= blocks[4u * j]) { b = j; }
+    if (k >= blocks[j * BLOCK_STRIDE + BLOCK_OFFSET]) { b = j; }
   }
   return b;
 }
@@ -55,9 +55,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k1 = min(u.D, k0 + u.chunk);
   let s = c / u.M;
   let g0 = s * GENOME_STRIDE;
-  let a = parents[4u * c];
-  let b = parents[4u * c + 1u];
-  let fl = parents[4u * c + 2u];
+  let a = parents[c * PARENT_STRIDE + PARENT_A];
+  let b = parents[c * PARENT_STRIDE + PARENT_B];
+  let fl = parents[c * PARENT_STRIDE + PARENT_FLAGS];
   let gen = clock[0];
   if ((fl & FLAG_ORPHAN) != 0u) {
     for (var k = k0; k < k1; k++) { next[c * u.stride + k] = params[c * u.stride + k]; }
@@ -72,15 +72,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let mk = u32(genome[g0 + GENOME_MUTATION]);
   let rate = genome[g0 + GENOME_MUTATION_RATE];
   var sig = genome[g0 + GENOME_MUTATION_STRENGTH];
-  if (mk == 1u) { sig = sig * segState[4u * s]; }
+  if (mk == 1u) { sig = sig * segState[s * SEG_STRIDE + SEG_SIGMA_SCALE]; }
   if (mk == 2u) { sig = sig * sigmaNext[c]; }
-  sig = sig * segState[4u * s + 3u];
+  sig = sig * segState[s * SEG_STRIDE + SEG_DIVERSITY_MULT];
   let resetFrac = genome[g0 + GENOME_RESET_FRACTION];
   let r = u32(genome[g0 + GENOME_LOW_RANK]);
   var w = 0.5;
   if (ck == 3u) {
-    let sa = info[4u * a];
-    let sb = info[4u * b];
+    let sa = info[a * INFO_STRIDE + INFO_SHAPED];
+    let sb = info[b * INFO_STRIDE + INFO_SHAPED];
     if (sa + sb > 0.0) { w = sa / (sa + sb); }
   }
   var bsel = 0u;
@@ -107,11 +107,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     } else if (mk == 3u) {
       if (rng_uniform(u.seed, c, k, ev_counter(gen, PURPOSE_MUT_COIN)) < resetFrac) {
-        x = bitcast<f32>(blocks[4u * blk + 3u]) * rng_normal(u.seed, c, k, ev_counter(gen, PURPOSE_RESET));
+        x = bitcast<f32>(blocks[blk * BLOCK_STRIDE + BLOCK_RESET_STD_BITS]) * rng_normal(u.seed, c, k, ev_counter(gen, PURPOSE_RESET));
       }
     } else if (blk == bsel) {
-      let cols = blocks[4u * blk + 2u];
-      let e = k - blocks[4u * blk];
+      let cols = blocks[blk * BLOCK_STRIDE + BLOCK_COLS];
+      let e = k - blocks[blk * BLOCK_STRIDE + BLOCK_OFFSET];
       let row = e / cols;
       let col = e - row * cols;
       var acc = 0.0;

@@ -6,7 +6,7 @@
 // Bindings (group 0):
 //   0 params  (P, stride) f32  read
 //   1 segTask (S) u32          read   task index of each segment
-//   2 tasks   f32              read   task t header at [4t]: kind (0 sphere, 1 rastrigin,
+//   2 tasks   f32              read   task t header row (TASK_*): kind (0 sphere, 1 rastrigin,
 //                                     2 rosenbrock, 3 ackley, 4 user), dim, optimum offset,
 //                                     rotation offset (kind 4: the raw point, no shift/rotation)
 //   3 fitness (P) f32          rw
@@ -47,17 +47,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
-  let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
-    fitness[p] = NEG_BIG;
-    flags[p] = MODEL_INACTIVE;
-    return;
-  }
-  let t = segTask[s];
-  let kind = u32(tasks[4u * t]);
-  let dim = u32(tasks[4u * t + 1u]);
-  let oo = u32(tasks[4u * t + 2u]);
-  let ro = u32(tasks[4u * t + 3u]);
+  if (mark_inactive(p)) { return; }
+  let t = segTask[p / u.M];
+  let kind = u32(tasks[t * TASK_STRIDE + TASK_KIND]);
+  let dim = u32(tasks[t * TASK_STRIDE + TASK_DIM]);
+  let oo = u32(tasks[t * TASK_STRIDE + TASK_OPTIMUM]);
+  let ro = u32(tasks[t * TASK_STRIDE + TASK_ROTATION]);
   let x0 = p * u.stride;
   var f = 0.0;
   if (kind == 4u) {

@@ -48,20 +48,20 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
     var best = order[base + rng_int(u.seed, c, nValid, 0u, ctr)];
     for (var j = 1u; j < k; j++) {
       let q = order[base + rng_int(u.seed, c, nValid, j, ctr)];
-      let sq = info[4u * q];
-      let sb = info[4u * best];
+      let sq = info[q * INFO_STRIDE + INFO_SHAPED];
+      let sb = info[best * INFO_STRIDE + INFO_SHAPED];
       if (sq > sb || (sq == sb && q < best)) { best = q; }
     }
     return best;
   }
   if (kind == 1u) {
     var total = 0.0;
-    for (var r = 0u; r < nValid; r++) { total += info[4u * order[base + r]]; }
+    for (var r = 0u; r < nValid; r++) { total += info[order[base + r] * INFO_STRIDE + INFO_SHAPED]; }
     if (!(total > 0.0)) { return order[base + rng_int(u.seed, c, nValid, 0u, ctr)]; }
     let x = rng_uniform(u.seed, c, 0u, ctr) * total;
     var acc = 0.0;
     for (var r = 0u; r < nValid; r++) {
-      acc += info[4u * order[base + r]];
+      acc += info[order[base + r] * INFO_STRIDE + INFO_SHAPED];
       if (x < acc) { return order[base + r]; }
     }
     return order[base + nValid - 1u];
@@ -91,12 +91,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = c - base;
   let gen = clock[0];
   let g0 = s * GENOME_STRIDE;
-  let nValid = u32(info[4u * base + 2u]);
+  let nValid = u32(info[base * INFO_STRIDE + INFO_N_VALID]);
   if (nValid == 0u) {
-    parents[4u * c] = c;
-    parents[4u * c + 1u] = c;
-    parents[4u * c + 2u] = FLAG_ORPHAN;
-    parents[4u * c + 3u] = bitcast<u32>(NEG_BIG);
+    parents[c * PARENT_STRIDE + PARENT_A] = c;
+    parents[c * PARENT_STRIDE + PARENT_B] = c;
+    parents[c * PARENT_STRIDE + PARENT_FLAGS] = FLAG_ORPHAN;
+    parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(NEG_BIG);
     sigmaNext[c] = sigma[c];
     return;
   }
@@ -104,10 +104,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   metrics[c * METRIC_STRIDE + METRIC_QUARANTINED] = 0.0;
   if (i < elites) {
     let a = order[base + i];
-    parents[4u * c] = a;
-    parents[4u * c + 1u] = a;
-    parents[4u * c + 2u] = FLAG_ELITE;
-    parents[4u * c + 3u] = bitcast<u32>(fitness[a]);
+    parents[c * PARENT_STRIDE + PARENT_A] = a;
+    parents[c * PARENT_STRIDE + PARENT_B] = a;
+    parents[c * PARENT_STRIDE + PARENT_FLAGS] = FLAG_ELITE;
+    parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(fitness[a]);
     sigmaNext[c] = sigma[a];
     return;
   }
@@ -120,10 +120,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     pf = max(fitness[a], fitness[b]);
     fl = FLAG_CROSS;
   }
-  parents[4u * c] = a;
-  parents[4u * c + 1u] = b;
-  parents[4u * c + 2u] = fl;
-  parents[4u * c + 3u] = bitcast<u32>(pf);
+  parents[c * PARENT_STRIDE + PARENT_A] = a;
+  parents[c * PARENT_STRIDE + PARENT_B] = b;
+  parents[c * PARENT_STRIDE + PARENT_FLAGS] = fl;
+  parents[c * PARENT_STRIDE + PARENT_FITNESS_BITS] = bitcast<u32>(pf);
   var sg = sigma[a];
   if (u32(genome[g0 + GENOME_MUTATION]) == 2u) {
     let tau = 1.0 / sqrt(2.0 * sqrt(f32(u.D)));

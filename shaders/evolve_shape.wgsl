@@ -83,8 +83,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let share = max(1.0, niche / capacity);
     shaped = (f32(nValid - rank) / f32(nValid)) / share + bonus * md / (1.0 + md);
   }
-  info[4u * p] = shaped;
-  info[4u * p + 1u] = f32(rank);
-  info[4u * p + 2u] = f32(nValid);
-  info[4u * p + 3u] = md;
+  info[p * INFO_STRIDE + INFO_SHAPED] = shaped;
+  info[p * INFO_STRIDE + INFO_RANK] = f32(rank);
+  info[p * INFO_STRIDE + INFO_N_VALID] = f32(nValid);
+  info[p * INFO_STRIDE + INFO_MEAN_DIST] = md;
 }

@@ -8,7 +8,7 @@
 // Bindings (group 0):
 //   0 fitness  (P) f32        read
 //   1 flags    (P) u32        read
-//   2 info     (P, 4) f32     read   meanDist at [4p + 3]
+//   2 info     (P, 4) f32     read   INFO_MEAN_DIST
 //   3 parents  (P, 4) u32     read   a, b, flags, bits of the parent's fitness
 //   4 genome   (S, GENOME_STRIDE) f32 read
 //   5 clock    (4) u32        read   [0] = generation
@@ -53,11 +53,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     best = max(best, f);
     sum += f;
     nValid += 1u;
-    divSum += info[4u * p + 3u];
-    let pf = parents[4u * p + 2u];
+    divSum += info[p * INFO_STRIDE + INFO_MEAN_DIST];
+    let pf = parents[p * PARENT_STRIDE + PARENT_FLAGS];
     if (gen > 0u && (pf & (FLAG_ELITE | FLAG_ORPHAN)) == 0u) {
       den += 1u;
-      if (f > bitcast<f32>(parents[4u * p + 3u])) { succ += 1u; }
+      if (f > bitcast<f32>(parents[p * PARENT_STRIDE + PARENT_FITNESS_BITS])) { succ += 1u; }
     }
   }
   var success = 0.0;
@@ -65,8 +65,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var scale = 1.0;
   var bestSoFar = best;
   if (gen > 0u) {
-    scale = segState[4u * s];
-    bestSoFar = max(segState[4u * s + 2u], best);
+    scale = segState[s * SEG_STRIDE + SEG_SIGMA_SCALE];
+    bestSoFar = max(segState[s * SEG_STRIDE + SEG_BEST_SO_FAR], best);
     if (u32(genome[s * GENOME_STRIDE + GENOME_MUTATION]) == 1u && den > 0u) {
       if (success > 0.2) {
         scale = min(scale * 1.22, 1000.0);
@@ -75,23 +75,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     }
   }
-  segState[4u * s] = scale;
-  segState[4u * s + 1u] = success;
-  segState[4u * s + 2u] = bestSoFar;
+  segState[s * SEG_STRIDE + SEG_SIGMA_SCALE] = scale;
+  segState[s * SEG_STRIDE + SEG_SUCCESS_RATE] = success;
+  segState[s * SEG_STRIDE + SEG_BEST_SO_FAR] = bestSoFar;
   var div = 0.0;
   if (nValid > 0u) { div = divSum / f32(nValid); }
-  segState[4u * s + 3u] = select(1.0, 2.0, div < genome[s * GENOME_STRIDE + GENOME_DIVERSITY_THRESHOLD]);
+  segState[s * SEG_STRIDE + SEG_DIVERSITY_MULT] = select(1.0, 2.0, div < genome[s * GENOME_STRIDE + GENOME_DIVERSITY_THRESHOLD]);
   if (gen < u.histCap) {
-    let h = (gen * u.S + s) * HIST;
+    let h = (gen * u.S + s) * HISTORY_STRIDE;
     var mean = 0.0;
     if (nValid > 0u) { mean = sum / f32(nValid); }
-    history[h] = best;
-    history[h + 1u] = mean;
-    history[h + 2u] = f32(nValid);
-    history[h + 3u] = f32(nDiverged);
-    history[h + 4u] = div;
-    history[h + 5u] = scale;
-    history[h + 6u] = success;
-    history[h + 7u] = bestSoFar;
+    history[h + HISTORY_BEST] = best;
+    history[h + HISTORY_MEAN] = mean;
+    history[h + HISTORY_VALID] = f32(nValid);
+    history[h + HISTORY_DIVERGED] = f32(nDiverged);
+    history[h + HISTORY_DIVERSITY] = div;
+    history[h + HISTORY_SIGMA_SCALE] = scale;
+    history[h + HISTORY_SUCCESS_RATE] = success;
+    history[h + HISTORY_BEST_SO_FAR] = bestSoFar;
   }
 }

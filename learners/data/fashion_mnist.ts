@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { ImageDataset } from "./image_dataset.ts";
 import { loadIdxDataset } from "./idx.ts";
+import { InputError } from "../../core/input_error.ts";
 
 /** Where Debian's `dataset-fashion-mnist` package installs the IDX files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
@@ -54,8 +55,8 @@ export function fashionMnistAvailable(
 }
 
 /**
- * Loads a Fashion-MNIST split as a 10-class image data set (28x28, pixels in [0, 1]). Throws a
- * TypeError naming the missing file and the Debian package when the files are absent.
+ * Loads a Fashion-MNIST split as a 10-class image data set (28x28, pixels in [0, 1]). Throws an
+ * InputError naming the missing file and the Debian package when the files are absent.
  */
 export async function loadFashionMnist(
   split: FashionMnistSplit = "train",
@@ -69,7 +70,7 @@ export async function loadFashionMnist(
   const f = fashionMnistFiles(split, options.dir ?? FASHION_MNIST_DIR);
   for (const p of [f.images, f.labels]) {
     if (!exists(p)) {
-      throw new TypeError(
+      throw new InputError(
         `Cannot load Fashion-MNIST as a file is missing: install Debian's dataset-fashion-mnist or pass options.dir (file: ${p})`,
       );
     }

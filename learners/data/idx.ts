@@ -7,6 +7,8 @@
  */
 
 import { gunzipSync } from "node:zlib";
+import { InputError } from "../../core/input_error.ts";
+import { readInputBytes } from "../../core/input_files.ts";
 import type { ImageDataset } from "./image_dataset.ts";
 
 /** Magic number of an IDX label file: unsigned bytes, one dimension. */
@@ -26,20 +28,9 @@ export interface IdxFile {
   data: Uint8Array<ArrayBuffer>;
 }
 
-/** Reads and validates one IDX file (gzip or not); throws a one-line TypeError/RangeError naming it. */
+/** Reads and validates one IDX file (gzip or not); throws a one-line InputError naming it. */
 export async function readIdx(path: string): Promise<IdxFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new TypeError(`Cannot load IDX file as it does not exist (file: ${path})`);
-    }
-    throw new TypeError(
-      `Cannot load IDX file as it cannot be read: ${oneLine(err)} (file: ${path})`,
-    );
-  }
-  return parseIdx(bytes, path);
+  return parseIdx(await readInputBytes(path, "IDX file"), path);
 }
 
 /** Parses the bytes of an IDX file (gunzipping them when they start with 1f 8b); `path` names it in errors. */
@@ -49,27 +40,27 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxFile {
     try {
       raw = new Uint8Array(gunzipSync(bytes));
     } catch (err) {
-      throw new TypeError(
+      throw new InputError(
         `Cannot load IDX file as its gzip data is corrupt: ${oneLine(err)} (file: ${path})`,
       );
     }
   }
   if (raw.length < 4) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX file as it must hold at least a 4-byte magic number: current size is ${raw.length} bytes (file: ${path})`,
     );
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const magic = view.getUint32(0, false);
   if (magic !== IDX_LABELS_MAGIC && magic !== IDX_IMAGES_MAGIC) {
-    throw new TypeError(
+    throw new InputError(
       `Cannot load IDX file as magic number must be ${IDX_LABELS_MAGIC} or ${IDX_IMAGES_MAGIC}: current value is ${magic} (file: ${path})`,
     );
   }
   const ndims = magic & 0xff;
   const header = 4 + 4 * ndims;
   if (raw.length < header) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX file as its header must be ${header} bytes: current size is ${raw.length} bytes (file: ${path})`,
     );
   }
@@ -83,7 +74,7 @@ export function parseIdx(bytes: Uint8Array, path: string): IdxFile {
   const have = raw.length - header;
   if (have !== size) {
     const what = have < size ? "truncated" : "longer than its header says";
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX file as it is ${what}: dims ${
         dims.join("x")
       } need ${size} data bytes, current size is ${have} (file: ${path})`,
@@ -114,25 +105,25 @@ export async function loadIdxDataset(
 ): Promise<ImageDataset> {
   const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
   if (images.magic !== IDX_IMAGES_MAGIC) {
-    throw new TypeError(
+    throw new InputError(
       `Cannot load IDX images as magic number must be ${IDX_IMAGES_MAGIC}: current value is ${images.magic} (file: ${imagesPath})`,
     );
   }
   if (labels.magic !== IDX_LABELS_MAGIC) {
-    throw new TypeError(
+    throw new InputError(
       `Cannot load IDX labels as magic number must be ${IDX_LABELS_MAGIC}: current value is ${labels.magic} (file: ${labelsPath})`,
     );
   }
   const [count, height, width] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX data set as label count must equal image count ${count}: current value is ${
         labels.dims[0]
       } (images: ${imagesPath}, labels: ${labelsPath})`,
     );
   }
   if (count < 1 || height < 1 || width < 1) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX data set as dims must be >= 1: current value is ${
         images.dims.join("x")
       } (file: ${imagesPath})`,
@@ -142,7 +133,7 @@ export async function loadIdxDataset(
   for (let i = 0; i < count; i++) maxLabel = Math.max(maxLabel, labels.data[i]!);
   const classes = options.classes ?? maxLabel + 1;
   if (!Number.isInteger(classes) || classes < 1 || maxLabel >= classes) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX labels as every label must be in [0, ${
         classes - 1
       }]: current value is ${maxLabel} (file: ${labelsPath})`,
@@ -150,7 +141,7 @@ export async function loadIdxDataset(
   }
   const classNames = options.classNames ?? Array.from({ length: classes }, (_, i) => String(i));
   if (classNames.length !== classes) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load IDX data set as classNames must have ${classes} entries: current value is ${classNames.length}`,
     );
   }

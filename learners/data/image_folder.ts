@@ -8,6 +8,8 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { PNG } from "pngjs";
+import { InputError } from "../../core/input_error.ts";
+import { fsReason, readInputBytes } from "../../core/input_files.ts";
 import type { ImageDataset } from "./image_dataset.ts";
 
 /** Options of `loadImageFolder`. */
@@ -23,7 +25,7 @@ export interface ImageFolderOptions {
  * (code point) order, so class ids are stable; class names are the relative folder paths
  * ("alphabet/character"). Pixels: gray = (0.299 R + 0.587 G + 0.114 B) / 255 composited over
  * white by alpha (gray*a + (1 - a)), in [0, 1]; inverted when `options.invert`. Files other than
- * `*.png` are ignored. Throws a one-line TypeError/RangeError naming the root, folder or file for a
+ * `*.png` are ignored. Throws a one-line InputError naming the root, folder or file for a
  * missing root, a folder with no classes or no PNGs, an undecodable PNG or a size mismatch.
  */
 export async function loadImageFolder(
@@ -32,17 +34,26 @@ export async function loadImageFolder(
 ): Promise<ImageDataset> {
   const depth = options.depth ?? 2;
   if (depth !== 1 && depth !== 2) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load image folder as depth must be 1 or 2: current value is ${depth}`,
     );
   }
+  let isDirectory = false;
   try {
-    if (!(await Deno.stat(root)).isDirectory) {
-      throw new TypeError(`Cannot load image folder as root must be a directory (folder: ${root})`);
-    }
+    isDirectory = (await Deno.stat(root)).isDirectory;
   } catch (err) {
-    if (err instanceof TypeError) throw err;
-    throw new TypeError(`Cannot load image folder as root does not exist (folder: ${root})`);
+    throw new InputError(
+      `Cannot load image folder as root must be a readable folder: ${
+        fsReason(err)
+      } (folder: ${root})`,
+      { file: root },
+    );
+  }
+  if (!isDirectory) {
+    throw new InputError(
+      `Cannot load image folder as root must be a folder: it is a file (folder: ${root})`,
+      { file: root },
+    );
   }
   const classDirs: string[] = [];
   if (depth === 1) {
@@ -51,7 +62,7 @@ export async function loadImageFolder(
     for (const alphabet of await subdirs(root)) {
       const chars = await subdirs(join(root, alphabet));
       if (chars.length === 0) {
-        throw new RangeError(
+        throw new InputError(
           `Cannot load image folder as an alphabet folder must hold character folders: current count is 0 (folder: ${
             join(root, alphabet)
           })`,
@@ -61,7 +72,7 @@ export async function loadImageFolder(
     }
   }
   if (classDirs.length === 0) {
-    throw new RangeError(
+    throw new InputError(
       `Cannot load image folder as root must hold class folders: current count is 0 (folder: ${root})`,
     );
   }
@@ -74,24 +85,24 @@ export async function loadImageFolder(
   for (let c = 0; c < classDirs.length; c++) {
     const dir = join(root, classDirs[c]!);
     const files: string[] = [];
-    for await (const e of Deno.readDir(dir)) {
+    for (const e of await entries(dir)) {
       if (e.isFile && e.name.toLowerCase().endsWith(".png")) files.push(e.name);
     }
     files.sort();
     if (files.length === 0) {
-      throw new RangeError(
+      throw new InputError(
         `Cannot load image folder as a class folder must hold PNG files: current count is 0 (folder: ${dir})`,
       );
     }
     for (const name of files) {
       const file = join(dir, name);
-      const bytes = await Deno.readFile(file);
+      const bytes = await readInputBytes(file, "PNG image");
       let png: { width: number; height: number; data: Uint8Array };
       try {
         png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       } catch (err) {
         const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
-        throw new TypeError(
+        throw new InputError(
           `Cannot load image folder as a PNG cannot be decoded: ${msg} (file: ${file})`,
         );
       }
@@ -100,7 +111,7 @@ export async function loadImageFolder(
         width = png.width;
         firstFile = file;
       } else if (png.height !== height || png.width !== width) {
-        throw new RangeError(
+        throw new InputError(
           `Cannot load image folder as every image must be ${height}x${width} like ${firstFile}: current size is ${png.height}x${png.width} (file: ${file})`,
         );
       }
@@ -125,9 +136,20 @@ export async function loadImageFolder(
 }
 
 async function subdirs(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) if (e.isDirectory) out.push(e.name);
-  return out.sort();
+  return (await entries(dir)).filter((e) => e.isDirectory).map((e) => e.name).sort();
+}
+
+async function entries(dir: string): Promise<Deno.DirEntry[]> {
+  const out: Deno.DirEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) out.push(e);
+  } catch (err) {
+    throw new InputError(
+      `Cannot load image folder as a folder cannot be listed: ${fsReason(err)} (folder: ${dir})`,
+      { file: dir },
+    );
+  }
+  return out;
 }
 
 function toGray(rgba: Uint8Array, pixels: number, invert: boolean): Float32Array {

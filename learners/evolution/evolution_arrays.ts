@@ -6,6 +6,7 @@
 import { GENOME_STRIDE } from "./genome_layout.ts";
 import { KNOB_STRIDE } from "../optimizers/knobs.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
+import { EVOLVE_ROW, HIST } from "./evolution_rows.ts";
 
 /** Flag of an elite child (copied unchanged). */
 export const FLAG_ELITE = 1;
@@ -20,19 +21,7 @@ export const MODEL_INACTIVE = 2;
 export const FLAG_ORPHAN = 4;
 /** Fitness written for "no valid model". */
 export const NEG_BIG: number = Math.fround(-3e38);
-/** f32 per history row: best, mean, valid, diverged, diversity, sigma scale, success, best so far. */
-export const HIST = 8;
-/** History columns by name. */
-export const HISTORY_FIELDS = [
-  "best",
-  "mean",
-  "valid",
-  "diverged",
-  "diversity",
-  "sigmaScale",
-  "successRate",
-  "bestSoFar",
-] as const;
+export { HIST, HISTORY_FIELDS } from "./evolution_rows.ts";
 
 /** RNG purposes: counter c1 = gen * 16 + purpose. */
 export const PURPOSE = {
@@ -83,23 +72,23 @@ export interface EvolveArrays {
   fitness: Float32Array<ArrayBuffer>;
   /** (P) 0 = valid, 1 = invalid (quarantined or non-finite fitness), 2 = inactive. */
   flags: Uint32Array<ArrayBuffer>;
-  /** (P, 4) shaped fitness, rank, nValid, mean distance. */
+  /** (P, EVOLVE_ROW) INFO rows: shaped fitness, rank, nValid, mean distance. */
   info: Float32Array<ArrayBuffer>;
   /** (P) per segment: models by rank. */
   order: Uint32Array<ArrayBuffer>;
-  /** (P, 4) parent a, parent b, flags, bits of the parent's fitness. */
+  /** (P, EVOLVE_ROW) PARENT rows: parent a, parent b, flags, bits of the parent's fitness. */
   parents: Uint32Array<ArrayBuffer>;
   /** (P) self-adaptive sigma multiplier. */
   sigma: Float32Array<ArrayBuffer>;
   /** (P) children's sigma multiplier. */
   sigmaNext: Float32Array<ArrayBuffer>;
-  /** (S, 4) adaptive sigma scale, success rate, best so far, diversity sigma multiplier. */
+  /** (S, EVOLVE_ROW) SEG rows: sigma scale, success rate, best so far, diversity multiplier. */
   segState: Float32Array<ArrayBuffer>;
-  /** (histCap, S, HIST) per-generation statistics. */
+  /** (histCap, S, HIST) HISTORY rows: per-generation statistics. */
   history: Float32Array<ArrayBuffer>;
   /** (S, GENOME_STRIDE) genome rows. */
   genome: Float32Array<ArrayBuffer>;
-  /** (nBlocks, 4) offset, rows, cols, bits of the reset std. */
+  /** (nBlocks, EVOLVE_ROW) BLOCK rows: offset, rows, cols, bits of the reset std. */
   blocks: Uint32Array<ArrayBuffer>;
   /** (4) [0] = generation. */
   clock: Uint32Array<ArrayBuffer>;
@@ -133,15 +122,15 @@ export function evolveArraySizes(
     next: d.P * d.stride,
     fitness: d.P,
     flags: d.P,
-    info: d.P * 4,
+    info: d.P * EVOLVE_ROW,
     order: d.P,
-    parents: d.P * 4,
+    parents: d.P * EVOLVE_ROW,
     sigma: d.P,
     sigmaNext: d.P,
-    segState: d.S * 4,
+    segState: d.S * EVOLVE_ROW,
     history: d.histCap * d.S * HIST,
     genome: d.S * GENOME_STRIDE,
-    blocks: d.nBlocks * 4,
+    blocks: d.nBlocks * EVOLVE_ROW,
     clock: 4,
     metrics: d.P * METRIC_STRIDE,
     segTask: d.S,

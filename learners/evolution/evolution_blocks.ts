@@ -6,6 +6,7 @@
  */
 import { deriveSeed, rngNormal } from "../../core/rng.ts";
 import { f32ToBits } from "./evolution_arrays.ts";
+import { BLOCK, EVOLVE_ROW } from "./evolution_rows.ts";
 import { initStd } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 
@@ -46,10 +47,16 @@ export function pointBlocks(dim: number, initScale: number): ParamBlock[] {
   return out;
 }
 
-/** Packs blocks as (offset, rows, cols, resetStd bits) u32 quadruples for the kernels. */
+/** Packs blocks as BLOCK rows (offset, rows, cols, resetStd bits) of u32 for the kernels. */
 export function packBlocks(blocks: readonly ParamBlock[]): Uint32Array<ArrayBuffer> {
-  const out = new Uint32Array(blocks.length * 4);
-  blocks.forEach((b, i) => out.set([b.offset, b.rows, b.cols, f32ToBits(b.resetStd)], 4 * i));
+  const out = new Uint32Array(blocks.length * EVOLVE_ROW);
+  blocks.forEach((b, i) => {
+    const r = i * EVOLVE_ROW;
+    out[r + BLOCK.offset] = b.offset;
+    out[r + BLOCK.rows] = b.rows;
+    out[r + BLOCK.cols] = b.cols;
+    out[r + BLOCK.resetStdBits] = f32ToBits(b.resetStd);
+  });
   return out;
 }
 

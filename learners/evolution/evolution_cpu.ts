@@ -24,6 +24,7 @@ import {
 } from "./evolution_arrays.ts";
 
 import { counter, f32 } from "./_evolution_cpu_common.ts";
+import { BLOCK, EVOLVE_ROW, HISTORY, INFO, PARENT, SEG } from "./evolution_rows.ts";
 
 export * from "./evolution_arrays.ts";
 export * from "./evolution_fitness_cpu.ts";
@@ -72,10 +73,12 @@ export function shapeCpu(d: EvolveDims, a: EvolveArrays): void {
     }
     const md = cnt > 0 ? sumD / cnt : 0;
     const share = Math.max(1, f32(niche / capacity));
-    a.info[4 * p] = vp ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md) : 0;
-    a.info[4 * p + 1] = rank;
-    a.info[4 * p + 2] = nValid;
-    a.info[4 * p + 3] = md;
+    a.info[p * EVOLVE_ROW + INFO.shaped] = vp
+      ? (nValid - rank) / nValid / share + (bonus * md) / (1 + md)
+      : 0;
+    a.info[p * EVOLVE_ROW + INFO.rank] = rank;
+    a.info[p * EVOLVE_ROW + INFO.nValid] = nValid;
+    a.info[p * EVOLVE_ROW + INFO.meanDist] = md;
   }
 }
 
@@ -99,39 +102,40 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
       best = Math.max(best, f);
       sum += f;
       nValid++;
-      divSum += a.info[4 * p + 3]!;
-      const pf = a.parents[4 * p + 2]!;
+      divSum += a.info[p * EVOLVE_ROW + INFO.meanDist]!;
+      const pf = a.parents[p * EVOLVE_ROW + PARENT.flags]!;
       if (gen > 0 && (pf & (FLAG_ELITE | FLAG_ORPHAN)) === 0) {
         den++;
-        if (f > bitsToF32(a.parents[4 * p + 3]!)) succ++;
+        if (f > bitsToF32(a.parents[p * EVOLVE_ROW + PARENT.fitnessBits]!)) succ++;
       }
     }
     const success = den > 0 ? f32(succ / den) : 0;
     let scale = 1;
     let bestSoFar = best;
     if (gen > 0) {
-      scale = a.segState[4 * s]!;
-      bestSoFar = Math.max(a.segState[4 * s + 2]!, best);
+      scale = a.segState[s * EVOLVE_ROW + SEG.sigmaScale]!;
+      bestSoFar = Math.max(a.segState[s * EVOLVE_ROW + SEG.bestSoFar]!, best);
       if (a.genome[s * GENOME_STRIDE + GENOME.mutation] === 1 && den > 0) {
         if (success > f32(0.2)) scale = Math.min(f32(scale * f32(1.22)), 1000);
         else if (success < f32(0.2)) scale = Math.max(f32(scale * f32(0.82)), f32(0.001));
       }
     }
-    a.segState[4 * s] = scale;
-    a.segState[4 * s + 1] = success;
-    a.segState[4 * s + 2] = bestSoFar;
+    a.segState[s * EVOLVE_ROW + SEG.sigmaScale] = scale;
+    a.segState[s * EVOLVE_ROW + SEG.successRate] = success;
+    a.segState[s * EVOLVE_ROW + SEG.bestSoFar] = bestSoFar;
     const div = nValid > 0 ? f32(divSum / nValid) : 0;
-    a.segState[4 * s + 3] = div < a.genome[s * GENOME_STRIDE + GENOME.diversityThreshold]! ? 2 : 1;
+    a.segState[s * EVOLVE_ROW + SEG.diversityMult] =
+      div < a.genome[s * GENOME_STRIDE + GENOME.diversityThreshold]! ? 2 : 1;
     if (gen < d.histCap) {
       const h = (gen * d.S + s) * HIST;
-      a.history[h] = best;
-      a.history[h + 1] = nValid > 0 ? sum / nValid : 0;
-      a.history[h + 2] = nValid;
-      a.history[h + 3] = nDiverged;
-      a.history[h + 4] = div;
-      a.history[h + 5] = scale;
-      a.history[h + 6] = success;
-      a.history[h + 7] = bestSoFar;
+      a.history[h + HISTORY.best] = best;
+      a.history[h + HISTORY.mean] = nValid > 0 ? sum / nValid : 0;
+      a.history[h + HISTORY.valid] = nValid;
+      a.history[h + HISTORY.diverged] = nDiverged;
+      a.history[h + HISTORY.diversity] = div;
+      a.history[h + HISTORY.sigmaScale] = scale;
+      a.history[h + HISTORY.successRate] = success;
+      a.history[h + HISTORY.bestSoFar] = bestSoFar;
     }
   }
 }
@@ -149,7 +153,7 @@ function pick(
   const kind = a.genome[g0 + GENOME.selection]!;
   const ctr = counter(gen, purpose);
   const order = a.order;
-  const shaped = (q: number): number => a.info[4 * q]!;
+  const shaped = (q: number): number => a.info[q * EVOLVE_ROW + INFO.shaped]!;
   if (kind === 0) {
     const k = a.genome[g0 + GENOME.tournamentSize]!;
     let best = order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
@@ -190,6 +194,20 @@ function pick(
   return order[base + rngInt(d.seed, c, nt, 0, ctr)]!;
 }
 
+/** Writes child c's parents row: parents a and b, FLAG_* bits, and the parent's fitness (as bits). */
+function setParents(
+  a: EvolveArrays,
+  c: number,
+  [pa, pb, flags]: [number, number, number],
+  fitness: number,
+): void {
+  const r = c * EVOLVE_ROW;
+  a.parents[r + PARENT.a] = pa;
+  a.parents[r + PARENT.b] = pb;
+  a.parents[r + PARENT.flags] = flags;
+  a.parents[r + PARENT.fitnessBits] = f32ToBits(fitness);
+}
+
 /** Twin of evolve_select.wgsl. */
 export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
   const gen = a.clock[0]!;
@@ -198,9 +216,9 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     const base = s * d.M;
     const i = c - base;
     const g0 = s * GENOME_STRIDE;
-    const nValid = a.info[4 * base + 2]!;
+    const nValid = a.info[base * EVOLVE_ROW + INFO.nValid]!;
     if (nValid === 0) {
-      a.parents.set([c, c, FLAG_ORPHAN, f32ToBits(NEG_BIG)], 4 * c);
+      setParents(a, c, [c, c, FLAG_ORPHAN], NEG_BIG);
       a.sigmaNext[c] = a.sigma[c]!;
       continue;
     }
@@ -208,7 +226,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     a.metrics[METRIC_STRIDE * c + METRIC.quarantined] = 0;
     if (i < elites) {
       const e = a.order[base + i]!;
-      a.parents.set([e, e, FLAG_ELITE, f32ToBits(a.fitness[e]!)], 4 * c);
+      setParents(a, c, [e, e, FLAG_ELITE], a.fitness[e]!);
       a.sigmaNext[c] = a.sigma[e]!;
       continue;
     }
@@ -217,7 +235,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     const cross =
       rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + GENOME.crossoverRate]!;
     const pf = cross ? Math.max(a.fitness[pa]!, a.fitness[pb]!) : a.fitness[pa]!;
-    a.parents.set([pa, pb, cross ? FLAG_CROSS : 0, f32ToBits(pf)], 4 * c);
+    setParents(a, c, [pa, pb, cross ? FLAG_CROSS : 0], pf);
     let sg = a.sigma[pa]!;
     if (a.genome[g0 + GENOME.mutation] === 2) {
       const tau = 1 / Math.sqrt(2 * Math.sqrt(d.D));
@@ -232,7 +250,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
 
 function blockOf(a: EvolveArrays, nBlocks: number, k: number): number {
   let b = 0;
-  for (let j = 1; j < nBlocks; j++) if (k >= a.blocks[4 * j]!) b = j;
+  for (let j = 1; j < nBlocks; j++) if (k >= a.blocks[j * EVOLVE_ROW + BLOCK.offset]!) b = j;
   return b;
 }
 
@@ -242,9 +260,9 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let c = 0; c < d.P; c++) {
     const s = Math.floor(c / d.M);
     const g0 = s * GENOME_STRIDE;
-    const pa0 = a.parents[4 * c]!;
-    const pb0 = a.parents[4 * c + 1]!;
-    const fl = a.parents[4 * c + 2]!;
+    const pa0 = a.parents[c * EVOLVE_ROW + PARENT.a]!;
+    const pb0 = a.parents[c * EVOLVE_ROW + PARENT.b]!;
+    const fl = a.parents[c * EVOLVE_ROW + PARENT.flags]!;
     const out = c * d.stride;
     if (fl & FLAG_ORPHAN) {
       for (let k = 0; k < d.D; k++) a.next[out + k] = a.params[out + k]!;
@@ -259,15 +277,15 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
     const mk = a.genome[g0 + GENOME.mutation]!;
     const rate = a.genome[g0 + GENOME.mutationRate]!;
     let sig = a.genome[g0 + GENOME.mutationStrength]!;
-    if (mk === 1) sig *= a.segState[4 * s]!;
+    if (mk === 1) sig *= a.segState[s * EVOLVE_ROW + SEG.sigmaScale]!;
     if (mk === 2) sig *= a.sigmaNext[c]!;
-    sig *= a.segState[4 * s + 3]!;
+    sig *= a.segState[s * EVOLVE_ROW + SEG.diversityMult]!;
     const resetFrac = a.genome[g0 + GENOME.resetFraction]!;
     const r = a.genome[g0 + GENOME.lowRank]!;
     let w = 0.5;
     if (ck === 3) {
-      const sa = a.info[4 * pa0]!;
-      const sb = a.info[4 * pb0]!;
+      const sa = a.info[pa0 * EVOLVE_ROW + INFO.shaped]!;
+      const sb = a.info[pb0 * EVOLVE_ROW + INFO.shaped]!;
       if (f32(sa + sb) > 0) w = sa / (sa + sb);
     }
     const bsel = mk === 4 ? rngInt(d.seed, c, d.nBlocks, 0, counter(gen, PURPOSE.lowRankBlock)) : 0;
@@ -290,12 +308,12 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
         }
       } else if (mk === 3) {
         if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < resetFrac) {
-          x = bitsToF32(a.blocks[4 * blk + 3]!) *
+          x = bitsToF32(a.blocks[blk * EVOLVE_ROW + BLOCK.resetStdBits]!) *
             rngNormal(d.seed, c, k, counter(gen, PURPOSE.reset));
         }
       } else if (blk === bsel) {
-        const cols = a.blocks[4 * blk + 2]!;
-        const e = k - a.blocks[4 * blk]!;
+        const cols = a.blocks[blk * EVOLVE_ROW + BLOCK.cols]!;
+        const e = k - a.blocks[blk * EVOLVE_ROW + BLOCK.offset]!;
         const row = Math.floor(e / cols);
         const col = e - row * cols;
         let acc = 0;

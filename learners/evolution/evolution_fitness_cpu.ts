@@ -3,8 +3,9 @@
  * shaders/evolve_neural_fitness.wgsl), re-exported by evolution_cpu.ts.
  * @module
  */
-import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
-import { finite, inactive } from "./_evolution_cpu_common.ts";
+import type { EvolveArrays, EvolveDims } from "./evolution_arrays.ts";
+import { finite, markInactive } from "./_evolution_cpu_common.ts";
+import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 /**
@@ -18,16 +19,12 @@ export function objectiveFitnessCpu(
 ): void {
   const t4 = a.tasks;
   for (let p = 0; p < d.P; p++) {
-    if (inactive(d, a, p)) {
-      a.fitness[p] = NEG_BIG;
-      a.flags[p] = MODEL_INACTIVE;
-      continue;
-    }
+    if (markInactive(d, a, p)) continue;
     const t = a.segTask[Math.floor(p / d.M)]!;
-    const kind = t4[4 * t]!;
-    const dim = t4[4 * t + 1]!;
-    const oo = t4[4 * t + 2]!;
-    const ro = t4[4 * t + 3]!;
+    const kind = t4[t * EVOLVE_ROW + TASK.kind]!;
+    const dim = t4[t * EVOLVE_ROW + TASK.dim]!;
+    const oo = t4[t * EVOLVE_ROW + TASK.optimum]!;
+    const ro = t4[t * EVOLVE_ROW + TASK.rotation]!;
     const x0 = p * d.stride;
     const z = (i: number): number => {
       let acc = 0;
@@ -37,7 +34,7 @@ export function objectiveFitnessCpu(
       return acc;
     };
     let f = 0;
-    if (kind === 4) {
+    if (kind === USER_OBJECTIVE_KIND) {
       if (!user) {
         throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
       }
@@ -79,11 +76,7 @@ export function objectiveFitnessCpu(
 /** Twin of evolve_neural_fitness.wgsl. */
 export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let p = 0; p < d.P; p++) {
-    if (inactive(d, a, p)) {
-      a.fitness[p] = NEG_BIG;
-      a.flags[p] = MODEL_INACTIVE;
-      continue;
-    }
+    if (markInactive(d, a, p)) continue;
     const loss = a.metrics[METRIC_STRIDE * p + METRIC.loss]!;
     a.fitness[p] = -loss;
     a.flags[p] = isQuarantined(a.metrics, p) || !finite(loss) ? 1 : 0;

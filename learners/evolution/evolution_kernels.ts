@@ -5,6 +5,7 @@
  * @module
  */
 import commonWgsl from "../../shaders/_evolve.wgsl" with { type: "text" };
+import fitnessCommonWgsl from "../../shaders/_evolve_fitness.wgsl" with { type: "text" };
 import objectiveWgsl from "../../shaders/evolve_objective.wgsl" with { type: "text" };
 import neuralWgsl from "../../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
 import shapeWgsl from "../../shaders/evolve_shape.wgsl" with { type: "text" };
@@ -23,9 +24,10 @@ import {
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { FINITE_WGSL } from "../mlp/wgsl_parts.ts";
-import { KNOB_WGSL } from "../optimizers/knobs.ts";
-import { METRIC_WGSL } from "../metrics_row.ts";
-import { GENOME_WGSL } from "./genome_layout.ts";
+import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
+import { METRIC_LAYOUT } from "../metrics_row.ts";
+import { GENOME_LAYOUT } from "./genome_layout.ts";
+import { EVOLVE_ROWS_WGSL } from "./evolution_rows.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import {
   EVOLVE_U32_ARRAYS,
@@ -33,6 +35,7 @@ import {
   evolveArraySizes,
   type EvolveDims,
 } from "./evolution_arrays.ts";
+import type { UserObjectiveWgsl } from "./evolution_plan.ts";
 
 /** Kernel names. */
 export type EvolveKernel =
@@ -62,14 +65,6 @@ export const USER_OBJECTIVE_MAXD = 64;
 /** Signature line of a user objective; the user writes the body that follows it. */
 export const USER_OBJECTIVE_SIGNATURE =
   "fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32 {";
-
-/** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
-export interface UserObjectiveWgsl {
-  /** Body of `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32`. */
-  body: string;
-  /** File name in compile errors (default "user_objective.wgsl"). */
-  file?: string;
-}
 
 function hashText(s: string): string {
   let h = 0x811c9dc5;
@@ -172,10 +167,14 @@ export class EvolveGpu {
         const parts = [
           RNG_WGSL,
           FINITE_WGSL,
-          GENOME_WGSL,
-          KNOB_WGSL,
-          METRIC_WGSL,
+          GENOME_LAYOUT.wgsl,
+          KNOB_LAYOUT.wgsl,
+          METRIC_LAYOUT.wgsl,
+          EVOLVE_ROWS_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          ...(k === "objective" || k === "neural"
+            ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
+            : []),
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
             code: SOURCES[k],

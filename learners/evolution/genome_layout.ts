@@ -1,6 +1,6 @@
 /**
  * The genome row: how one segment's `StrategyGenome` is packed for the evolution kernels,
- * GENOME_STRIDE f32 per segment, named once here and emitted into WGSL by `GENOME_WGSL`.
+ * GENOME_STRIDE f32 per segment, named once here and emitted into WGSL by `GENOME_LAYOUT.wgsl`.
  *
  * Row layout: 0 selection (0 tournament, 1 roulette, 2 rank, 3 truncation), 1 tournamentSize,
  * 2 rankPressure, 3 truncationRatio, 4 elites (count, from elitismRatio and M), 5 mutation
@@ -13,8 +13,7 @@
  * 22 nicheCapacity, 23 reserved (0).
  * @module
  */
-import { layoutWgsl, type RowLayout } from "../../core/wgsl_layout.ts";
-import type { WgslPart } from "../../core/pipelines.ts";
+import { type RowLayout, rowLayout } from "../../core/wgsl_layout.ts";
 
 /** f32 per genome row. */
 export const GENOME_STRIDE = 24;
@@ -45,13 +44,8 @@ export const GENOME = {
   nicheCapacity: 22,
 } as const;
 
-/** The genome row layout (WGSL names `GENOME_STRIDE`, `GENOME_SELECTION`, `GENOME_LR`, ...). */
-export const GENOME_LAYOUT: RowLayout = {
-  prefix: "GENOME",
+/** The genome row layout; its WGSL part declares `GENOME_STRIDE`, `GENOME_SELECTION`, ... */
+export const GENOME_LAYOUT: RowLayout = rowLayout("GENOME", GENOME, {
   stride: GENOME_STRIDE,
-  fields: GENOME,
   source: "learners/evolution/genome_layout.ts",
-};
-
-/** WGSL constants of the genome row, prepended to every evolution kernel. */
-export const GENOME_WGSL: WgslPart = layoutWgsl(GENOME_LAYOUT);
+});

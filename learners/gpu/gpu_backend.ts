@@ -17,6 +17,15 @@ import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 import { smallTilePlan } from "../mlp/mlp_tiles.ts";
 import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
+import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
+import {
+  checkMetaLoopSpec,
+  loopShape,
+  type MetaLoop,
+  type MetaLoopSpec,
+} from "../meta_train/meta_loop.ts";
+import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
+import { evolveOnGpu } from "./gpu_evolution.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -91,7 +100,27 @@ export class GpuBackend implements Backend {
     );
   }
 
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
+    checkMetaLoopSpec(spec);
+    const pop = this.createPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    return createGpuMetaLoop(this.ctx, pop, spec);
+  }
+
   destroy(): void {
     this.ctx.destroy();
+  }
+
+  // Base evolution: whole generations per submit; a neural run binds the population's buffers.
+  evolve(plan: EvolutionPlan): Promise<EvolutionCounters> {
+    if (plan.fitness.kind === "objective") return evolveOnGpu(this.ctx, plan);
+    const pop = plan.fitness.population;
+    if (!(pop instanceof GpuPopulation)) {
+      throw new TypeError("Cannot evolve a population created by another backend");
+    }
+    return evolveOnGpu(this.ctx, plan, {
+      params: pop.params,
+      metrics: pop.metrics,
+      knobs: pop.knobs,
+    });
   }
 }

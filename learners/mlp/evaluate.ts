@@ -8,7 +8,7 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import { type Chunk, type Dispatch, modelRange, submitDispatches } from "../gpu/gpu_chunks.ts";
 import type { EvalResult } from "./mlp_cpu.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
-import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_uniform.ts";
+import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 
 /** The evaluate kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */

@@ -165,11 +165,20 @@ export function smallTilePlan(layers: number, vec4 = false): TilePlan {
 
 /**
  * The tiles of a layout's products for a workgroup grouping: vec4 whenever the layout allows
- * (quadLayout). vec4 tiles store their columns in 4s (forward: samples, gradient: inputs; delta:
- * both sides, loaded along the rows and columns), so those sides are multiples of 4.
+ * (quadLayout), unless `vec4` is false. vec4 tiles store their columns in 4s (forward: samples,
+ * gradient: inputs; delta: both sides, loaded along the rows and columns), so those sides are
+ * multiples of 4.
  */
-export function planTiles(layout: MlpLayout, g: MlpGrouping): TilePlan {
-  const vec4 = quadLayout(layout);
+export function planTiles(
+  layout: MlpLayout,
+  g: MlpGrouping,
+  vec4: boolean = quadLayout(layout),
+): TilePlan {
+  if (vec4 && !quadLayout(layout)) {
+    throw new RangeError(
+      `Cannot plan vec4 tiles as the batch size and every width but the outputs must be multiples of 4: current widths [${layout.widths}], batch size ${layout.batchSize}`,
+    );
+  }
   if (g.roles >= SMALL_TILE_ROLES) return smallTilePlan(layout.layers, vec4);
   const B = layout.batchSize;
   const layers: LayerTiles[] = [];

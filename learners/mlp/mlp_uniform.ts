@@ -1,23 +1,9 @@
 /**
- * The `MlpParams` uniform shared by train_step and evaluate (declared in shaders/_mlp.wgsl), and
- * the shared WGSL parts those kernels are composed from.
+ * The `MlpParams` uniform shared by train_step and evaluate (declared in shaders/_mlp.wgsl): the
+ * workgroup grouping, the scratch layout and the packing of the parameters per call.
  * @module
  */
-import mlpWgsl from "../../shaders/_mlp.wgsl" with { type: "text" };
-import {
-  type ComposedWgsl,
-  composeWgsl,
-  getPipeline,
-  getPipelineSync,
-  type WgslPart,
-} from "../../core/pipelines.ts";
-import type { GpuContext } from "../../core/gpu_context.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
-import type { InputPrecision } from "../backend.ts";
-import { type TilePlan, tilePlanKey } from "./mlp_tiles.ts";
-
-/** The shared MLP snippet. */
-export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
 
 /** How the invocations of an MLP workgroup are shared: MPG models with ROLES invocations each. */
 export interface MlpGrouping {
@@ -25,43 +11,6 @@ export interface MlpGrouping {
   modelsPerGroup: number;
   /** Invocations per model. */
   roles: number;
-}
-
-function checkPow2(name: string, v: number): void {
-  if (!Number.isInteger(Math.log2(v)) || v < 1 || v > 256) {
-    throw new RangeError(
-      `Invalid ${name}: must be a power of two in [1, 256]: current value is ${v}`,
-    );
-  }
-}
-
-/** The compile-time constants MPG, ROLES and WG = MPG * ROLES as a WGSL part. */
-export function mlpWorkgroupWgsl(g: MlpGrouping): WgslPart {
-  checkPow2("modelsPerGroup", g.modelsPerGroup);
-  checkPow2("roles", g.roles);
-  if (g.modelsPerGroup * g.roles > 256) {
-    throw new RangeError(
-      `Invalid grouping: modelsPerGroup*roles must be <= 256: current value is ${
-        g.modelsPerGroup * g.roles
-      }`,
-    );
-  }
-  return {
-    file: "<generated: workgroup grouping>",
-    code:
-      `const MPG: u32 = ${g.modelsPerGroup}u;\nconst ROLES: u32 = ${g.roles}u;\nconst WG: u32 = MPG * ROLES;\n`,
-  };
-}
-
-/**
- * The element type InputT of the data-set inputs `x` as the first WGSL part of an MLP kernel:
- * f32, or f16 (with `enable f16;`, which must open the module).
- */
-export function inputPrecisionWgsl(p: InputPrecision): WgslPart {
-  return {
-    file: "<generated: input precision>",
-    code: p === "f16" ? "enable f16;\nalias InputT = f16;\n" : "alias InputT = f32;\n",
-  };
 }
 
 /** A population's model count padded up to a multiple of the models per workgroup. */
@@ -138,59 +87,4 @@ export function packMlpParams(layout: MlpLayout, o: MlpParamsOptions): Uint32Arr
   u[35] = o.evalStart ?? 0; // @140
   u[36] = o.evalEnd ?? o.evalCount; // @144
   return u;
-}
-
-/** The pipelines of an MLP kernel per grouping, input precision and tile plan, built on first use. */
-export interface MlpKernel {
-  /** Builds (once per key) the pipeline, reporting WGSL compile errors. */
-  pipeline(
-    ctx: GpuContext,
-    g: MlpGrouping,
-    plan: TilePlan,
-    p?: InputPrecision,
-  ): Promise<GPUComputePipeline>;
-  /** The pipeline for another key, without waiting for the compiler. */
-  pipelineSync(
-    ctx: GpuContext,
-    g: MlpGrouping,
-    plan: TilePlan,
-    p?: InputPrecision,
-  ): GPUComputePipeline;
-}
-
-/**
- * An MLP kernel named `name` composed of the input-precision and grouping constants, the `shared`
- * parts, the tile code that `tiles` generates for a plan (learners/mlp/mlp_tiles_wgsl.ts) and its own file;
- * its pipelines are cached per grouping, precision and plan.
- */
-export function mlpKernel(
-  name: string,
-  shared: WgslPart[],
-  tiles: (plan: TilePlan) => WgslPart[],
-  own: WgslPart,
-): MlpKernel {
-  // Composed sources per key: populations look their pipelines up on every train call, and the
-  // composition (string building, line maps) should happen once, not on each lookup.
-  const sources = new Map<string, ComposedWgsl>();
-  const lookup = (g: MlpGrouping, plan: TilePlan, p: InputPrecision): [string, ComposedWgsl] => {
-    const key = `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}_${
-      tilePlanKey(plan)
-    }`;
-    let src = sources.get(key);
-    if (!src) {
-      src = composeWgsl([
-        inputPrecisionWgsl(p),
-        mlpWorkgroupWgsl(g),
-        ...shared,
-        ...tiles(plan),
-        own,
-      ]);
-      sources.set(key, src);
-    }
-    return [key, src];
-  };
-  return {
-    pipeline: (ctx, g, plan, p = "f32") => getPipeline(ctx, ...lookup(g, plan, p)),
-    pipelineSync: (ctx, g, plan, p = "f32") => getPipelineSync(ctx, ...lookup(g, plan, p)),
-  };
 }

@@ -8,4 +8,5 @@ export * from "./mlp_layout.ts";
 export * from "./mlp_cpu.ts";
 export * from "./loop_budget.ts";
 export * from "./mlp_uniform.ts";
+export * from "./mlp_kernel.ts";
 export * from "./mlp_tiles.ts";

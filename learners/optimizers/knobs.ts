@@ -15,8 +15,7 @@
  * gives lr_eff = lr, i.e. plain momentum SGD.
  * @module
  */
-import { layoutWgsl, type RowLayout } from "../../core/wgsl_layout.ts";
-import type { WgslPart } from "../../core/pipelines.ts";
+import { type RowLayout, rowLayout } from "../../core/wgsl_layout.ts";
 
 /** Optimizer kinds, with their code in the knobs row. */
 export const OPTIMIZERS = {
@@ -45,16 +44,11 @@ export const KNOB = {
   gradTransform: 10,
 } as const;
 
-/** The knobs row layout (WGSL names `KNOB_STRIDE`, `KNOB_LR`, `KNOB_CLIP_NORM`, ...). */
-export const KNOB_LAYOUT: RowLayout = {
-  prefix: "KNOB",
+/** The knobs row layout; its WGSL part declares `KNOB_STRIDE`, `KNOB_LR`, `KNOB_CLIP_NORM`, ... */
+export const KNOB_LAYOUT: RowLayout = rowLayout("KNOB", KNOB, {
   stride: KNOB_STRIDE,
-  fields: KNOB,
   source: "learners/optimizers/knobs.ts",
-};
-
-/** WGSL constants of the knobs row, prepended to the kernels that index it. */
-export const KNOB_WGSL: WgslPart = layoutWgsl(KNOB_LAYOUT);
+});
 
 /** Gradient transforms, with their code in the knobs row (clipping is the separate clipNorm). */
 export const GRAD_TRANSFORMS = { none: 0, sign: 1, normalize: 2 } as const;

@@ -133,7 +133,9 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
     diversity: z.number().min(0).default(DEFAULT_META_WEIGHTS.diversity),
     robustness: z.number().min(0).default(DEFAULT_META_WEIGHTS.robustness),
     compute: z.number().min(0).default(DEFAULT_META_WEIGHTS.compute),
-  }).default({}),
+  }).default({}).refine((w) => Object.values(w).some((v) => v > 0), {
+    message: "must have at least one weight > 0",
+  }),
   readEvery: z.number().int().min(1).max(10_000).default(16),
   strategies: z.string().optional(),
   specializedPopulation: z.number().int().min(2).max(64).default(6),

@@ -17,7 +17,7 @@ import type { EvolveConfig } from "./evolve_config.ts";
 import type { MetaTask } from "./meta_task.ts";
 import { type MetaGenerationRow, metaTrain, type MetaTrainResult } from "./meta_train.ts";
 import { addRunStats, emptyRunStats, type RunStats, type ScoreOptions } from "./score_genomes.ts";
-import { loadStrategies } from "./strategies_file.ts";
+import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { type TransferResult, transferTest } from "./transfer.ts";
 
 /** Sizes of base evolution shared by every phase. */
@@ -39,7 +39,7 @@ export interface MetaPhase {
 
 /** Meta-trains the universal strategy on `train` (emitting one metrics row per meta-generation) or loads it. */
 export async function metaPhase(
-  ctx: RunContext<EvolveConfig>,
+  ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
   backend: Backend,
   train: readonly MetaTask[],
   base: BaseOptions,
@@ -48,7 +48,9 @@ export async function metaPhase(
   const t0 = performance.now();
   const rows: MetaGenerationRow[] = [];
   if (c.strategies) {
-    const learned = loadStrategies(await Deno.readTextFile(c.strategies)).universalBest.genome;
+    // Read and checked by the experiment's prepare (before the run folder existed).
+    const file = ctx.inputs ?? loadStrategies(await Deno.readTextFile(c.strategies));
+    const learned = file.universalBest.genome;
     ctx.log(`loaded the universal best strategy from ${c.strategies}`);
     return { learned, rows, seconds: (performance.now() - t0) / 1000, stats: emptyRunStats() };
   }

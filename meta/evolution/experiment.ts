@@ -24,9 +24,12 @@ import {
 } from "./evolve_phases.ts";
 import { evolveMethod, evolvePlots, evolveSummary, evolveTables } from "./evolve_report.ts";
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
-import { exportStrategies } from "./strategies_file.ts";
+import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
+import { readStrategiesFile } from "./strategies_input.ts";
 
-async function runEvolve(ctx: RunContext<EvolveConfig>): Promise<ExperimentResult> {
+async function runEvolve(
+  ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
+): Promise<ExperimentResult> {
   const c = ctx.config;
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
@@ -90,7 +93,7 @@ async function runEvolve(ctx: RunContext<EvolveConfig>): Promise<ExperimentResul
 }
 
 /** The registered evolve experiment. */
-export const EVOLVE: Experiment<EvolveConfig> = registerExperiment<EvolveConfig>({
+export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = registerExperiment({
   name: "evolve",
   description:
     "Meta-evolution of evolution strategies: learned universal strategy vs a hand-designed GA on held-out tasks",
@@ -122,6 +125,11 @@ export const EVOLVE: Experiment<EvolveConfig> = registerExperiment<EvolveConfig>
     },
   },
   progress: { metric: "best", goal: "max", unit: "meta-generation" },
-  steps: (c) => c.metaGenerations,
+  steps: (c: EvolveConfig) => c.metaGenerations,
+  // A strategies file is read and checked before the run folder exists.
+  prepare: (c: EvolveConfig) =>
+    c.strategies === undefined
+      ? Promise.resolve(undefined)
+      : readStrategiesFile(c.strategies, { modelsPerSegment: c.modelsPerSegment }),
   run: runEvolve,
 });

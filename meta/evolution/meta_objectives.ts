@@ -7,6 +7,7 @@
  */
 import { mean, std } from "../../core/stats.ts";
 import { HIST } from "../../learners/evolution/evolution_cpu.ts";
+import { HISTORY } from "../../learners/evolution/evolution_rows.ts";
 import { activeCount, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
 
@@ -147,9 +148,9 @@ export function segmentRun(history: Float32Array, S: number, s: number, G: numbe
   let diverged = 0;
   for (let g = 0; g < G; g++) {
     const h = (g * S + s) * HIST;
-    best.push(history[h]!);
-    diversity.push(history[h + 4]!);
-    diverged += history[h + 3]!;
+    best.push(history[h + HISTORY.best]!);
+    diversity.push(history[h + HISTORY.diversity]!);
+    diverged += history[h + HISTORY.diverged]!;
   }
   return { best, diversity, diverged };
 }

@@ -11,7 +11,7 @@ import { HostAdam } from "../../learners/optimizers/host_adam.ts";
 import type { MlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import type { FitVerdict } from "./mirror_mind/performance_analyzer.ts";
 import { meanRows, type MetaKnobs, norm } from "./meta_learner.ts";
-import { reptileUpdateCpu } from "./meta_reptile_update.ts";
+import { reptileUpdateCpu } from "../../learners/meta_train/meta_reptile_update.ts";
 import { exploreKnobs, type StrategyChange } from "./pbt.ts";
 import type { MemberMethod, ResolvedOptions } from "./self_improving_options.ts";
 

@@ -8,7 +8,8 @@
 import { deriveSeed } from "../../core/rng.ts";
 import { tuneIterations } from "./config.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { bestOfCurves, scaledInit } from "./baseline.ts";
+import { bestOfCurves } from "./baseline.ts";
+import { initialTheta } from "./meta_learner.ts";
 import { SelfImprovingSystem } from "./self_improving.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 import { curveIterations } from "./static_methods.ts";
@@ -53,10 +54,7 @@ export async function* runSelfImproving(
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
   const { tasks, iterations } = selfImprovingShape(c);
-  const theta = (await scaledInit(r.loop, 1, deriveSeed(r.seed, "init"), 1)).slice(
-    0,
-    r.loop.layout.stride,
-  );
+  const theta = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   const sys = createSystem(r, theta, iterations);
   const points = curveIterations(iterations, c.curvePoints);
   const valCurve = { x: [] as number[], y: [] as number[] };

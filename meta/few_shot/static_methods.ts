@@ -10,15 +10,12 @@
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { bestOfCurves, scaledInit } from "./baseline.ts";
+import { bestOfCurves } from "./baseline.ts";
 import { type StaticMethod, tuneIterations } from "./config.ts";
-import { EsMaml } from "./es_maml.ts";
-import { Fomaml } from "./fomaml.ts";
-import type { MetaKnobs, MetaLearner } from "./meta_learner.ts";
-import { MetaSgd } from "./meta_sgd.ts";
-import { Reptile } from "./reptile.ts";
+import { initialTheta, type MetaKnobs, type MetaLearner } from "./meta_learner.ts";
+import { createMetaLearner } from "./registry.ts";
 import { staticBudget } from "./self_improving_run.ts";
-import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
+import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 
 /** One tuning trial's hyperparameters. */
 export interface TrialConfig extends MetaKnobs {
@@ -47,25 +44,6 @@ export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[]
     });
 }
 
-/** A static meta-learner of `method` starting from `theta`. */
-export function createLearner(
-  method: StaticMethod,
-  r: SettingRun,
-  theta: Float32Array,
-  knobs: MetaKnobs,
-): MetaLearner {
-  switch (method) {
-    case "reptile":
-      return new Reptile(r.loop, theta, knobs);
-    case "fomaml":
-      return new Fomaml(r.loop, theta, knobs);
-    case "es-maml":
-      return new EsMaml(r.loop, theta, knobs, { sigma: r.c.esSigma, seed: r.seed });
-    case "meta-sgd":
-      return new MetaSgd(r.loop, theta, knobs);
-  }
-}
-
 /** Iterations at which the learning curves are read: evenly spaced, the last one included. */
 export function curveIterations(total: number, points: number): Set<number> {
   const every = Math.max(1, Math.ceil(total / points));
@@ -82,10 +60,13 @@ interface Trial {
   valCurve: { x: number[]; y: number[] };
   done: number;
   seconds: number;
-  rng: Rng;
+  seed: number;
 }
 
-/** Meta-trains `t` up to iteration `to`, reading the val curve at `points`; yields metric rows. */
+/**
+ * Meta-trains `t` up to iteration `to` with `MetaLearner.train`, one call per stretch between
+ * learning-curve points (validated at its end); yields one metric row per point.
+ */
 async function* metaTrain(
   r: SettingRun,
   method: string,
@@ -94,25 +75,25 @@ async function* metaTrain(
   points: Set<number>,
 ): AsyncGenerator<MetricRow> {
   const { c } = r;
-  for (; t.done < to; t.done++) {
-    const ids = Uint32Array.from({ length: c.metaBatch }, () => t.rng.int(c.trainPool));
-    const t0 = performance.now();
-    const row = await t.learner.step(r.pools.train, ids);
-    t.seconds += (performance.now() - t0) / 1000;
-    if (!points.has(t.done + 1)) continue;
-    const k = t.learner.knobs.innerSteps;
-    const y = curveMetric(r, await t.learner.evaluate(r.pools.val, r.ids.val, k), k);
-    t.valCurve.x.push(t.done + 1);
-    t.valCurve.y.push(y);
-    yield {
-      kind: "meta",
-      setting: r.s.name,
-      seed: r.seed,
-      method,
-      iteration: t.done + 1,
-      val_query: y,
-      ...row,
-    };
+  const validation = { pool: r.pools.val, ids: r.ids.val, metric: r.metric };
+  while (t.done < to) {
+    let end = t.done + 1;
+    while (end < to && !points.has(end)) end++;
+    const n = end - t.done;
+    const res = await t.learner.train(r.pools.train, {
+      iterations: n,
+      metaBatch: c.metaBatch,
+      seed: deriveSeed(t.seed, t.done),
+      validateEvery: n,
+      validation: points.has(end) ? validation : undefined,
+    });
+    t.seconds += res.seconds;
+    t.done = end;
+    const row = res.rows.at(-1);
+    if (!points.has(end) || !row) continue;
+    t.valCurve.x.push(end);
+    t.valCurve.y.push(row.val_query!);
+    yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
   }
 }
 
@@ -124,20 +105,17 @@ export async function* runStatic(
   const { c } = r;
   const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
-  const theta0 = deriveSeed(r.seed, "init");
+  const theta0 = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   const trials: Trial[] = [];
   for (const [i, config] of trialConfigs(method, r).entries()) {
-    const theta = (await scaledInit(r.loop, 1, theta0, config.initScale)).slice(
-      0,
-      r.loop.layout.stride,
-    );
+    const options = { ...config, sigma: c.esSigma, seed: r.seed };
     const t: Trial = {
-      learner: createLearner(method, r, theta, config),
+      learner: createMetaLearner(method, r.loop, theta0, options),
       config,
       valCurve: { x: [], y: [] },
       done: 0,
       seconds: 0,
-      rng: new Rng(deriveSeed(r.seed, `tasks-${method}-${i}`)),
+      seed: deriveSeed(r.seed, `tasks-${method}-${i}`),
     };
     yield* metaTrain(r, method, t, tuneIters, points);
     trials.push(t);

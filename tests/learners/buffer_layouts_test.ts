@@ -7,17 +7,30 @@ import {
 } from "../../learners/evolution/evolution_genome.ts";
 import { KNOB, KNOB_LAYOUT, KNOB_STRIDE, packKnobs } from "../../learners/optimizers/knobs.ts";
 import { METRIC_LAYOUT, trainMetricsOf } from "../../learners/metrics_row.ts";
-import { layoutWgsl, wgslFieldName } from "../../core/wgsl_layout.ts";
+import { wgslFieldName } from "../../core/wgsl_layout.ts";
+import {
+  EVOLVE_ROW_LAYOUTS,
+  EVOLVE_ROWS_WGSL,
+  HISTORY,
+  HISTORY_FIELDS,
+} from "../../learners/evolution/evolution_rows.ts";
 
-Deno.test("the genome, knobs and metrics layouts fit their rows with distinct offsets", () => {
-  for (const layout of [GENOME_LAYOUT, KNOB_LAYOUT, METRIC_LAYOUT]) {
-    // layoutWgsl throws on an offset outside the row or one shared by two fields.
-    const lines = layoutWgsl(layout).code.split("\n");
+Deno.test("every row layout (genome, knobs, metrics, evolution rows) declares its fields in WGSL", () => {
+  for (const layout of [GENOME_LAYOUT, KNOB_LAYOUT, METRIC_LAYOUT, ...EVOLVE_ROW_LAYOUTS]) {
+    const lines = layout.wgsl.code.split("\n");
     assert.ok(lines.includes(`const ${layout.prefix}_STRIDE: u32 = ${layout.stride}u;`));
     for (const [name, offset] of Object.entries(layout.fields)) {
       assert.ok(lines.includes(`const ${wgslFieldName(layout.prefix, name)}: u32 = ${offset}u;`));
     }
   }
+});
+
+Deno.test("EVOLVE_ROWS_WGSL holds every evolution row layout; HISTORY names HISTORY_FIELDS", () => {
+  for (const layout of EVOLVE_ROW_LAYOUTS) {
+    assert.ok(EVOLVE_ROWS_WGSL.code.includes(layout.wgsl.code));
+  }
+  HISTORY_FIELDS.forEach((name, i) => assert.equal(HISTORY[name], i));
+  assert.equal(Object.keys(HISTORY).length, HISTORY_FIELDS.length);
 });
 
 Deno.test("packGenome() writes each gene at its GENOME offset", () => {
@@ -61,8 +74,12 @@ Deno.test("trainMetricsOf() reads loss, gradient norm and the quarantine flag of
   assert.deepEqual([...m.diverged], [0, 1]);
 });
 
-/** Index expressions of genome, knobs and metrics rows that hold a number literal. */
-async function rawOffsets(dir: string, ext: string): Promise<string[]> {
+const ROWS = /\b(genome|knobs|metrics)\[([^\]\n]*)\]/g;
+const EVOLVE_ROWS =
+  /\b(genome|knobs|metrics|info|parents|segState|blocks|tasks|history)\[([^\]\n]*)\]/g;
+
+/** Index expressions of the `rows` arrays in files under `dir` that hold a number literal. */
+async function rawOffsets(dir: string, ext: string, rows = ROWS): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for await (const e of Deno.readDir(d)) {
@@ -70,7 +87,7 @@ async function rawOffsets(dir: string, ext: string): Promise<string[]> {
       if (e.isDirectory) await walk(path);
       else if (e.name.endsWith(ext)) {
         const text = await Deno.readTextFile(path);
-        for (const m of text.matchAll(/\b(genome|knobs|metrics)\[([^\]\n]*)\]/g)) {
+        for (const m of text.matchAll(rows)) {
           if (/\b\d+u?\b/.test(m[2]!)) out.push(`${path}: ${m[0]}`);
         }
       }
@@ -80,9 +97,10 @@ async function rawOffsets(dir: string, ext: string): Promise<string[]> {
   return out;
 }
 
-Deno.test("no kernel or engine source indexes a genome, knobs or metrics row with a raw offset", async () => {
+Deno.test("no kernel or engine source indexes a genome, knobs, metrics or evolution row with a raw offset", async () => {
   const found = [
-    ...await rawOffsets("shaders", ".wgsl"),
+    ...await rawOffsets("shaders", ".wgsl", EVOLVE_ROWS),
+    ...await rawOffsets("learners/evolution", ".ts", EVOLVE_ROWS),
     ...await rawOffsets("learners", ".ts"),
     ...await rawOffsets("meta", ".ts"),
   ];

@@ -15,7 +15,7 @@ import {
 import { learnedMetaLoss, metaTrainEs } from "../../meta/learned_optimizer_training.ts";
 import { gpuTest } from "../helpers.ts";
 import { runExperiment } from "../../core/experiment.ts";
-import { L2O } from "../../meta/l2o.ts";
+import { L2O } from "../../meta/l2o/experiment.ts";
 
 function trainWith(backend: Backend, row: Float32Array<ArrayBuffer>) {
   const tasks = FAMILY.sampleEpisodes(17, 3);

@@ -329,9 +329,15 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
       await main(["evolve", "--strategies", join(tmp, "missing.json"), "--out", out]),
       2,
     );
-    assert.match(errors.at(-1)!, /^metaforge: Invalid --strategies: cannot read .*missing\.json/);
+    assert.match(
+      errors.at(-1)!,
+      /^metaforge: Cannot read strategies file ".*missing\.json": not found/,
+    );
     assert.equal(await main(["evolve", "--strategies", bad, "--out", out]), 2);
-    assert.match(errors.at(-1)!, /Invalid --strategies: .*bad\.json: .*perTaskBest/);
+    assert.match(
+      errors.at(-1)!,
+      /Invalid strategies file ".*bad\.json": universalBest\.genome is missing gene "selection"/,
+    );
     assert.equal(await main(["train", "l2o", "--strategies", good, "--out", out]), 2);
     assert.match(errors.at(-1)!, /only the evolve experiment takes a strategies file/);
     const code = await main([

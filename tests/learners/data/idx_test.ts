@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { loadIdxDataset, parseIdx, readIdx } from "../../../learners/data/idx.ts";
 import { validateDataset } from "../../../learners/dataset.ts";
+import { InputError } from "../../../core/input_error.ts";
 
 /** Bytes of an IDX file with the given magic and dims; `dataBytes` overrides the data length. */
 function idxBytes(magic: number, dims: number[], dataBytes?: number): Uint8Array {
@@ -66,8 +67,8 @@ Deno.test("loadIdxDataset builds a dataset with pixels in [0, 1] and class label
 Deno.test("readIdx rejects a missing file naming it", async () => {
   const path = "/nonexistent/dir/missing-idx-ubyte";
   await assert.rejects(readIdx(path), (e: Error) => {
-    assert.ok(e instanceof TypeError);
-    assert.match(e.message, /Cannot load IDX file as it does not exist \(file: \/nonexistent/);
+    assert.ok(e instanceof InputError);
+    assert.match(e.message, /Cannot read IDX file "\/nonexistent.*": not found/);
     return true;
   });
 });
@@ -77,7 +78,7 @@ Deno.test("readIdx rejects a wrong magic number naming the file", async () => {
     const path = join(dir, "bad-magic.gz");
     await Deno.writeFile(path, gzipSync(idxBytes(1234, [2])));
     await assert.rejects(readIdx(path), (e: Error) => {
-      assert.ok(e instanceof TypeError);
+      assert.ok(e instanceof InputError);
       assert.equal(
         e.message,
         `Cannot load IDX file as magic number must be 2049 or 2051: current value is 1234 (file: ${path})`,
@@ -96,7 +97,7 @@ Deno.test("readIdx rejects truncated files (plain and gzip) naming the file", as
     await Deno.writeFile(packed, gzipSync(short));
     for (const path of [plain, packed]) {
       await assert.rejects(readIdx(path), (e: Error) => {
-        assert.ok(e instanceof RangeError);
+        assert.ok(e instanceof InputError);
         assert.ok(e.message.includes("truncated") && e.message.includes(`(file: ${path})`));
         assert.ok(e.message.includes("need 7840 data bytes, current size is 100"));
         assert.ok(!e.message.includes("\n"));
@@ -119,7 +120,7 @@ Deno.test("loadIdxDataset rejects a label/image count mismatch naming both files
     await Deno.writeFile(img, idxBytes(2051, [5, 2, 2]));
     await Deno.writeFile(lab, labelBytes([0, 1, 0, 1]));
     await assert.rejects(loadIdxDataset(img, lab), (e: Error) => {
-      assert.ok(e instanceof RangeError);
+      assert.ok(e instanceof InputError);
       assert.equal(
         e.message,
         `Cannot load IDX data set as label count must equal image count 5: current value is 4 (images: ${img}, labels: ${lab})`,

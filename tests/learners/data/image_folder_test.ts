@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { loadImageFolder } from "../../../learners/data/image_folder.ts";
 import { validateDataset } from "../../../learners/dataset.ts";
+import { InputError } from "../../../core/input_error.ts";
 
 /** Writes a width x height PNG whose pixels are gray level `value` (0-255), opaque. */
 async function writePng(path: string, width: number, height: number, value: number): Promise<void> {
@@ -64,7 +65,7 @@ Deno.test("loadImageFolder depth 1 reads root/class/*.png", async () => {
 Deno.test("loadImageFolder rejects a missing root naming it", async () => {
   await assert.rejects(
     loadImageFolder("/nonexistent/omniglot"),
-    /Cannot load image folder as root does not exist \(folder: \/nonexistent\/omniglot\)/,
+    /Cannot load image folder as root must be a readable folder: not found \(folder: \/nonexistent\/omniglot\)/,
   );
 });
 
@@ -75,7 +76,7 @@ Deno.test("loadImageFolder rejects empty folders naming them", async () => {
     await assert.rejects(
       loadImageFolder(root),
       (e: Error) =>
-        e instanceof RangeError && e.message.includes("must hold PNG files") &&
+        e instanceof InputError && e.message.includes("must hold PNG files") &&
         e.message.includes(join(root, "Latin", "a")),
     );
     await Deno.mkdir(join(root, "Empty"));
@@ -91,7 +92,7 @@ Deno.test("loadImageFolder rejects inconsistent image sizes naming the file", as
     await assert.rejects(
       loadImageFolder(root),
       (e: Error) =>
-        e instanceof RangeError && e.message.includes("every image must be 4x4") &&
+        e instanceof InputError && e.message.includes("every image must be 4x4") &&
         e.message.includes("current size is 4x5") && e.message.endsWith(`(file: ${bad})`),
     );
   });
@@ -104,7 +105,7 @@ Deno.test("loadImageFolder rejects an undecodable PNG naming the file", async ()
     await Deno.writeTextFile(bad, "not a png");
     await assert.rejects(
       loadImageFolder(root),
-      (e: Error) => e instanceof TypeError && e.message.endsWith(`(file: ${bad})`),
+      (e: Error) => e instanceof InputError && e.message.endsWith(`(file: ${bad})`),
     );
   });
 });

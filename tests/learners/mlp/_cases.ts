@@ -2,8 +2,17 @@
 import { Rng } from "../../../core/rng.ts";
 import type { Backend, Population, UploadOptions } from "../../../learners/backend.ts";
 import type { Dataset } from "../../../learners/dataset.ts";
-import type { Knobs, OptimizerKind } from "../../../learners/optimizers/knobs.ts";
+import {
+  type Knobs,
+  LEARNED,
+  LEARNED_STRIDE,
+  type OptimizerKind,
+} from "../../../learners/optimizers/knobs.ts";
 import type { PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
+import type { MlpGrouping } from "../../../learners/mlp/mlp_uniform.ts";
+import type { GpuContext } from "../../../core/gpu_context.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 
 /** A parity case: a spec, a data set and per-model knobs. */
 export interface Case {
@@ -113,4 +122,49 @@ export function setupCase(
   pop.setKnobs(caseKnobs(c, seed));
   pop.setBatches(caseBatches(c, seed, numBatches), numBatches);
   return { data, pop };
+}
+
+/** Mixed tolerance of the kernel-vs-twin comparisons of one step. */
+export const TOL = { atol: 2e-5, rtol: 2e-4 };
+
+/**
+ * Workgroup layouts the MLP kernels are compiled for: the adapter's default, a GPU-style one
+ * (one model per workgroup of 64 invocations, with barriers) and a mixed one.
+ */
+export const GROUPINGS: (MlpGrouping | undefined)[] = [
+  undefined,
+  { modelsPerGroup: 1, roles: 64 },
+  { modelsPerGroup: 4, roles: 4 },
+];
+
+/** A grouping as a test name shows it. */
+export function groupingName(g: MlpGrouping | undefined): string {
+  return g ? `${g.modelsPerGroup}x${g.roles}` : "default";
+}
+
+/** The CPU twin and a GPU backend with a grouping (default: the adapter's). */
+export async function backends(
+  ctx: GpuContext,
+  grouping?: MlpGrouping,
+): Promise<{ cpu: CpuBackend; gpu: GpuBackend }> {
+  return { cpu: new CpuBackend(), gpu: await GpuBackend.create(ctx, { grouping }) };
+}
+
+/** All-different meta-network rows per model (weights, normalization), seeded. */
+export function randomLearned(size: number, seed: number): Float32Array<ArrayBuffer> {
+  const rng = new Rng(seed, 7);
+  const w = new Float32Array(size * LEARNED_STRIDE);
+  for (let p = 0; p < size; p++) {
+    const b = p * LEARNED_STRIDE;
+    for (let k = LEARNED.w1; k < LEARNED.b2 + 1; k++) w[b + k] = 0.3 * rng.normal();
+    for (let i = 0; i < 5; i++) {
+      w[b + LEARNED.mean + i] = rng.range(-1, 1);
+      w[b + LEARNED.scale + i] = rng.range(0.2, 1);
+    }
+    // Per-parameter network: small outputs so that training stays stable.
+    for (let k = LEARNED.ppW1; k < LEARNED.ppW2; k++) w[b + k] = 0.5 * rng.normal();
+    for (let k = LEARNED.ppW2; k <= LEARNED.ppB2; k++) w[b + k] = 0.01 * rng.normal();
+    for (let i = 0; i < 3; i++) w[b + LEARNED.ppScale + i] = rng.range(1, 20);
+  }
+  return w;
 }

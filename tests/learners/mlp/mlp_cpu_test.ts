@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { CpuBackend, type CpuPopulation } from "../../../learners/cpu_backend.ts";
 import { evaluateCpu } from "../../../learners/mlp/mlp_cpu.ts";
-import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { type Case, caseData, setupCase } from "./_cases.ts";
+import { assertClose } from "../../helpers.ts";
+import { type Case, caseData, CASES, setupCase } from "./_cases.ts";
 
 const FD_CASES: Case[] = [
   {
@@ -63,106 +63,32 @@ for (const c of FD_CASES) {
   });
 }
 
-Deno.test("mlpLayout() rejects bad shapes with a message naming the field", () => {
-  assert.throws(
-    () => mlpLayout({ size: 4, widths: [3, 0, 2] }),
-    /widths\[1\] must be in \[1, 256\]: current value is 0/,
+Deno.test("trainStepCpu() label smoothing 0 gives plain cross-entropy and > 0 raises the loss of a confident model", async () => {
+  const c = CASES[1]!;
+  const cpu = new CpuBackend();
+  const a = setupCase(cpu, c, 82);
+  a.pop.setKnobs({ lr: 0.1 });
+  const plain = (await a.pop.gradients(a.data)).loss;
+  const e = await a.pop.evaluate(
+    a.data,
+    new Uint32Array(c.spec.size * 9).map((_, i) =>
+      (a.pop as CpuPopulation).state.batchIdx[Math.floor(i / 9) * 9 + (i % 9)]!
+    ),
   );
-  assert.throws(
-    () => mlpLayout({ size: 4, widths: [3, 300, 2] }),
-    /widths\[1\] must be in \[1, 256\]: current value is 300/,
-  );
-  assert.throws(
-    () => mlpLayout({ size: 0, widths: [3, 4, 2] }),
-    /size must be in \[1, 4194304\]: current value is 0/,
-  );
-  assert.throws(() => mlpLayout({ size: 2, widths: [3, 2] }), /widths must have 3 to 5 entries/);
-  assert.throws(
-    () => mlpLayout({ size: 2, widths: [3, 4, 4, 4, 4, 2] }),
-    /widths must have 3 to 5 entries/,
-  );
-  assert.throws(() => mlpLayout({ size: 2.5, widths: [3, 4, 2] }), TypeError);
-  assert.throws(
-    () => mlpLayout({ size: 2, widths: [3, 4, 2], batchSize: 0 }),
-    /batchSize must be in \[1, 1024\]/,
-  );
-  assert.throws(
-    () => mlpLayout({ size: 2, widths: [3, 4, 1] }),
-    /output width must be >= 2 for cross_entropy/,
-  );
-});
-
-Deno.test("mlpLayout() derives offsets, stride and activation offsets", () => {
-  const l = mlpLayout({ size: 3, widths: [32, 64, 5] });
-  assert.deepEqual(l.weightOffset, [0, 32 * 64 + 64]);
-  assert.deepEqual(l.biasOffset, [32 * 64, 32 * 64 + 64 + 64 * 5]);
-  assert.equal(l.paramCount, 32 * 64 + 64 + 64 * 5 + 5);
-  assert.equal(l.stride % 4, 0);
-  assert.deepEqual(l.actOffset, [0, 64]);
-  assert.equal(l.actWidth, 69);
-});
-
-Deno.test("CpuPopulation rejects bad knobs and mismatched data sets with the field named", () => {
-  const backend = new CpuBackend();
-  const pop = backend.createPopulation({ size: 2, widths: [3, 4, 2], batchSize: 2 });
-  assert.throws(
-    () => pop.setKnobs({ lr: -0.1 }),
-    /knobs.lr: must be in \[0, 100\]: current value is -0.1/,
-  );
-  assert.throws(
-    () => pop.setKnobs([{ lr: 0.1 }, { lr: 0.1, momentum: 1.5 }]),
-    /knobs\[1\].momentum/,
-  );
-  assert.throws(() => pop.setKnobs([{ lr: 0.1 }]), /one entry per model \(2\)/);
-  const wrongInputs = backend.uploadDataset({
-    count: 4,
-    inputs: 5,
-    targetWidth: 1,
-    classes: 2,
-    x: new Float32Array(20),
-    y: new Float32Array([0, 1, 0, 1]),
+  assertClose(plain, e.loss, {
+    atol: 1e-6,
+    rtol: 1e-6,
+    what: "training loss = eval cross-entropy at smoothing 0",
   });
-  pop.setBatches(new Uint32Array(4), 1);
+  a.pop.setKnobs({ lr: 0.1, labelSmoothing: 0.5 });
+  const smooth = (await a.pop.gradients(a.data)).loss;
+  assert.ok(smooth.some((v, i) => Math.abs(v - plain[i]!) > 1e-6), "smoothing changes the loss");
   assert.throws(
-    () => pop.train(wrongInputs, 1),
-    /input width must equal widths\[0\] = 3: current value is 5/,
+    () => a.pop.setKnobs({ lr: 0.1, labelSmoothing: 1 }),
+    /labelSmoothing: must be in \[0, 1\)/,
   );
   assert.throws(
-    () =>
-      backend.uploadDataset({
-        count: 4,
-        inputs: 3,
-        targetWidth: 1,
-        classes: 2,
-        x: new Float32Array(11),
-        y: new Float32Array(4),
-      }),
-    /dataset.x: length must be count\*inputs = 12: current value is 11/,
-  );
-  assert.throws(
-    () =>
-      backend.uploadDataset({
-        count: 2,
-        inputs: 1,
-        targetWidth: 1,
-        classes: 2,
-        x: new Float32Array(2),
-        y: new Float32Array([0, 5]),
-      }),
-    /dataset.y\[1\]: class label must be an integer in \[0, 1\]: current value is 5/,
-  );
-  const d = backend.uploadDataset({
-    count: 2,
-    inputs: 3,
-    targetWidth: 1,
-    classes: 2,
-    x: new Float32Array(6),
-    y: new Float32Array([0, 1]),
-  });
-  pop.setBatches(new Uint32Array([0, 1, 1, 7]), 1);
-  assert.throws(() => pop.train(d, 1), /sample rows must be < count 2: largest row is 7/);
-  assert.throws(
-    () => pop.setBatches(new Uint32Array(3), 1),
-    /length must be P\*numBatches\*batchSize = 4/,
+    () => a.pop.setKnobs({ lr: 0.1, gradTransform: "cube" as never }),
+    /gradTransform: must be none, sign or normalize/,
   );
 });

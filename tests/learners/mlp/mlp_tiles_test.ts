@@ -90,3 +90,18 @@ Deno.test("planTiles() uses vec4 tiles exactly when the batch and every width bu
     assert.equal(planTiles(layout, { modelsPerGroup: 8, roles: 1 }).vec4, false);
   }
 });
+
+Deno.test("planTiles() plans scalar tiles for a vec4 layout on request and rejects vec4 elsewhere", () => {
+  const g = { modelsPerGroup: 8, roles: 1 };
+  const quad = mlpLayout({ size: 8, widths: [12, 20, 8, 3], batchSize: 12 });
+  const scalar = planTiles(quad, g, false);
+  assert.equal(scalar.vec4, false);
+  // A scalar gradient tile has the bias column: 20 + 1 inputs for layer 1.
+  assert.ok(scalar.layers[1]!.grad.cols % 4 !== 0 || scalar.layers[1]!.grad.cols >= 21);
+  const odd = mlpLayout({ size: 8, widths: [13, 20, 3], batchSize: 12 });
+  assert.throws(() => planTiles(odd, g, true), RangeError);
+  assert.throws(
+    () => planTiles(odd, g, true),
+    /must be multiples of 4: current widths \[13,20,3\]/,
+  );
+});

@@ -1,0 +1,121 @@
+/**
+ * The command line of `deno task bench`: its help text and its parsed, validated options.
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+/** The help text of `deno task bench`. */
+export const BENCH_HELP =
+  `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
+                       [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
+                       [--repeat N] [--metatrain]
+
+Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
+(MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
+same run, and their ratio.
+  --peers     also TensorFlow.js (wasm backend) and PyTorch CPU (python3-torch; batched matmul
+              with manual gradients and with autograd), skipped with a reason when missing
+  --w2        also workload W2 (two hidden layers of 128)
+  --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
+  --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
+  --evolve    a meta-evolution generation, 16 strategies x 64 models (fitness, selection,
+              crossover, mutation) with objective and with neural fitness (generations/s)
+  --f16       also the GPU path with the data set's inputs stored as f16 (backend gpu-f16;
+              needs the adapter feature shader-f16)
+  --repeat N  measure every cell N times (1..9), the backends in turn, and report the median
+              (default 1); steadier ratios on a machine whose speed drifts
+  --no-cpu    skip the CPU twin (slow at large populations)
+  --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
+              meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
+              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)`;
+
+/** The validated options of one bench run. */
+export interface BenchOptions {
+  /** Population sizes to measure. */
+  sizes: number[];
+  /** Minimum seconds per measurement. */
+  seconds: number;
+  /** Measurements per cell (the median is reported). */
+  repeat: number;
+  /** Folder for bench.csv. */
+  out?: string;
+  /** Also the peers (TensorFlow.js wasm, PyTorch CPU). */
+  peers: boolean;
+  /** Also workload W2. */
+  w2: boolean;
+  /** Skip the CPU twin. */
+  noCpu: boolean;
+  /** Also episode sampling. */
+  episodes: boolean;
+  /** Also a meta-batch. */
+  metabatch: boolean;
+  /** Also a meta-evolution generation. */
+  evolve: boolean;
+  /** Also the f16-input GPU path. */
+  f16: boolean;
+  /** Only meta-training throughput (bench/metatrain.ts). */
+  metatrain: boolean;
+}
+
+/** Parses bench arguments: the options, "help", or a one-line error message. */
+export function parseBenchOptions(
+  args: string[],
+): { options: BenchOptions } | { help: true } | { error: string } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        sizes: { type: "string", default: "64,256,1024,4096" },
+        seconds: { type: "string", default: "1.5" },
+        repeat: { type: "string", default: "1" },
+        out: { type: "string" },
+        peers: { type: "boolean", default: false },
+        w2: { type: "boolean", default: false },
+        "no-cpu": { type: "boolean", default: false },
+        episodes: { type: "boolean", default: false },
+        metabatch: { type: "boolean", default: false },
+        evolve: { type: "boolean", default: false },
+        f16: { type: "boolean", default: false },
+        metatrain: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (e) {
+    return { error: `bench: ${(e as Error).message.split("\n")[0]}` };
+  }
+  if (values.help) return { help: true };
+  const sizes = values.sizes.split(",").map(Number);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 1 << 20)) {
+    return {
+      error: `bench: --sizes must be integers in [1, 1048576]: current value is ${values.sizes}`,
+    };
+  }
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0 && seconds <= 600)) {
+    return { error: `bench: --seconds must be in (0, 600]: current value is ${values.seconds}` };
+  }
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) {
+    return {
+      error: `bench: --repeat must be an integer in [1, 9]: current value is ${values.repeat}`,
+    };
+  }
+  const { peers, w2, episodes, metabatch, evolve, f16, out } = values;
+  return {
+    options: {
+      sizes,
+      seconds,
+      repeat,
+      out,
+      peers,
+      w2,
+      noCpu: values["no-cpu"],
+      episodes,
+      metabatch,
+      evolve,
+      f16,
+      metatrain: values.metatrain,
+    },
+  };
+}

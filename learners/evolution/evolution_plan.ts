@@ -1,0 +1,115 @@
+/**
+ * What a backend needs to run an evolution (`Backend.evolve`): the uniform, the packed tables,
+ * where fitness comes from and the history to fill. `runEvolution` (evolution.ts) validates a
+ * spec and builds the plan; learners/cpu_evolution.ts and learners/gpu/gpu_evolution.ts run it.
+ * @module
+ */
+import type { BackendDataset, Population } from "../backend.ts";
+import type { EvolveDims } from "./evolution_arrays.ts";
+
+/** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
+export interface UserObjectiveWgsl {
+  /** Body of `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32`. */
+  body: string;
+  /** File name in compile errors (default "user_objective.wgsl"). */
+  file?: string;
+}
+
+/**
+ * A user's black-box objective (minimized): a WGSL body of
+ * `fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32` compiled into the
+ * objective kernel, and optionally its CPU twin for the CPU backend. The point is not shifted or
+ * rotated.
+ */
+export interface UserObjective extends UserObjectiveWgsl {
+  /** Marks a user objective. */
+  kind: "user";
+  /** Dimension, in [1, USER_OBJECTIVE_MAXD]. */
+  dim: number;
+  /** CPU twin (required on the CPU backend). */
+  cpu?: (x: Float32Array, dim: number) => number;
+}
+
+/** The host tables uploaded before the first generation. */
+export interface EvolutionTables {
+  /** (S, GENOME_STRIDE) genome rows. */
+  genome: Float32Array<ArrayBuffer>;
+  /** (nBlocks, 4) packed parameter blocks. */
+  blocks: Uint32Array<ArrayBuffer>;
+  /** Objective task table (4 zeros for neural runs). */
+  tasks: Float32Array<ArrayBuffer>;
+  /** (S) task index per segment. */
+  segTask: Uint32Array<ArrayBuffer>;
+}
+
+/** Fitness of a planned run: black-box objectives or the population's own loss. */
+export type PlannedFitness =
+  | {
+    kind: "objective";
+    /** (P, stride) initial points. */
+    initParams: Float32Array<ArrayBuffer>;
+    /** The run's user objective (task kind 4), if any. */
+    user?: UserObjective;
+  }
+  | {
+    kind: "neural";
+    /** The population that evolves in place (created by the same backend). */
+    population: Population;
+    /** Its training data. */
+    data: BackendDataset;
+    /** (P, 2) row ranges of each model's training rows. */
+    ranges: Uint32Array;
+    /** Largest gradSteps gene of the run: memetic steps per generation before the probe step. */
+    gradSteps: number;
+  };
+
+/** A validated evolution run, ready for `Backend.evolve`. */
+export interface EvolutionPlan {
+  /** The uniform of the evolution kernels. */
+  dims: EvolveDims;
+  /** Tables uploaded once. */
+  tables: EvolutionTables;
+  /** Generations encoded per submit and between history readbacks. */
+  readEvery: number;
+  /** Where fitness comes from. */
+  fitness: PlannedFitness;
+  /** (generations, S, HIST) history, filled by the run. */
+  history: Float32Array;
+}
+
+/** Work counters of a run (all 0 on the CPU). */
+export interface EvolutionCounters {
+  /** GPU awaits done by the run (readbacks). */
+  awaits: number;
+  /** Submits to the GPU queue. */
+  submits: number;
+  /** Seconds spent encoding and submitting work (host side). */
+  submitSeconds: number;
+  /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping. */
+  waitSeconds: number;
+}
+
+/**
+ * Step index of the probe step that ends a neural generation: above every gradSteps gene (at most
+ * 8), so the knobs kernel gives it learning rate 0 and the step only measures the loss.
+ */
+export const PROBE_STEP = 8;
+
+/**
+ * The memetic phase of neural generation `gen`: draws fresh minibatches, then runs `gradSteps`
+ * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs.
+ */
+export function memeticSteps(
+  fitness: Extract<PlannedFitness, { kind: "neural" }>,
+  seed: number,
+  gen: number,
+  setKnobs: (step: number) => void,
+): void {
+  const pop = fitness.population;
+  const k = fitness.gradSteps;
+  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges });
+  for (let i = 0; i <= k; i++) {
+    setKnobs(i === k ? PROBE_STEP : i);
+    pop.train(fitness.data, 1);
+  }
+}

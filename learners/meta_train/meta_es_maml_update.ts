@@ -1,0 +1,92 @@
+/**
+ * Wrapper of `shaders/meta_es_maml_update.wgsl`, the antithetic ES-MAML meta-update (ES gradient,
+ * then Adam) on the GPU, and its CPU twin `esMamlUpdateCpu` (the specification).
+ * @module
+ */
+import code from "../../shaders/meta_es_maml_update.wgsl" with { type: "text" };
+import type { GpuContext } from "../../core/gpu_context.ts";
+import { ADAM_BETAS, adamCorrections, adamElement, dispatchMetaKernel } from "./meta_kernel.ts";
+
+/** Shape and step of an ES-MAML meta-update. */
+export interface EsMamlUpdateOptions {
+  /** Parameters updated (the row length of `noise`). */
+  count: number;
+  /** Antithetic pairs n (losses has 2n entries). */
+  pairs: number;
+  /** Perturbation scale sigma. */
+  sigma: number;
+  /** Adam learning rate. */
+  lr: number;
+  /** Adam step t (1-based) of this update. */
+  t: number;
+}
+
+/**
+ * Antithetic ES gradient: losses (2n) of models (2j: +eps_j, 2j+1: -eps_j), noise (n, count);
+ * a non-finite loss is replaced by the largest finite loss of the population (0 when none).
+ */
+export function esGradient(
+  losses: ArrayLike<number>,
+  noise: ArrayLike<number>,
+  count: number,
+  sigma: number,
+): Float64Array {
+  const n = losses.length / 2;
+  let worst = -Infinity;
+  for (let i = 0; i < losses.length; i++) {
+    if (Number.isFinite(losses[i]!)) worst = Math.max(worst, losses[i]!);
+  }
+  const fix = (l: number): number => (Number.isFinite(l) ? l : Number.isFinite(worst) ? worst : 0);
+  const g = new Float64Array(count);
+  for (let j = 0; j < n; j++) {
+    const d = (fix(losses[2 * j]!) - fix(losses[2 * j + 1]!)) / (2 * n * sigma);
+    for (let i = 0; i < count; i++) g[i] = g[i]! + d * noise[j * count + i]!;
+  }
+  return g;
+}
+
+/** CPU twin: g = esGradient(losses, noise), then one Adam step on theta (moments (2, count)). */
+export function esMamlUpdateCpu(
+  data: {
+    losses: ArrayLike<number>;
+    noise: ArrayLike<number>;
+    theta: Float32Array;
+    moments: Float32Array;
+  },
+  o: EsMamlUpdateOptions,
+): Float64Array {
+  const g = esGradient(data.losses, data.noise, o.count, o.sigma);
+  const { c1, c2 } = adamCorrections(o.t);
+  for (let i = 0; i < o.count; i++) {
+    data.theta[i] = adamElement(data.theta[i]!, g[i]!, data.moments, i, o.count + i, {
+      lr: o.lr,
+      c1,
+      c2,
+    });
+  }
+  return g;
+}
+
+/** Encodes and submits the ES-MAML meta-update kernel on GPU buffers; no readback. */
+export function esMamlUpdateGpu(
+  ctx: GpuContext,
+  buffers: { losses: GPUBuffer; noise: GPUBuffer; theta: GPUBuffer; moments: GPUBuffer },
+  o: EsMamlUpdateOptions,
+): Promise<void> {
+  const { c1, c2 } = adamCorrections(o.t);
+  // Params: n @0, pairs @4, thetaOffset @8, momentOffset @12, vOffset @16, gridX @20, sigma @24,
+  // lr @28, beta1 @32, beta2 @36, eps @40, c1 @44, c2 @48.
+  const u = new ArrayBuffer(64);
+  new Uint32Array(u, 0, 6).set([o.count, o.pairs, 0, 0, o.count]);
+  new Float32Array(u, 24, 7).set([o.sigma, o.lr, ...ADAM_BETAS, c1, c2]);
+  return dispatchMetaKernel(ctx, {
+    key: "meta_es_maml_update",
+    file: "shaders/meta_es_maml_update.wgsl",
+    code,
+  }, {
+    n: o.count,
+    buffers: [buffers.losses, buffers.noise, buffers.theta, buffers.moments],
+    uniform: u,
+    gridXWord: 5,
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Wrapper of `shaders/meta_reptile_update.wgsl`, the Reptile meta-update on the GPU, and its CPU
+ * twin `reptileUpdateCpu` (the specification).
+ * @module
+ */
+import code from "../../shaders/meta_reptile_update.wgsl" with { type: "text" };
+import type { GpuContext } from "../../core/gpu_context.ts";
+import {
+  dispatchMetaKernel,
+  forHealthy,
+  type MetaBinding,
+  type MetaKernel,
+  type MetaRun,
+} from "./meta_kernel.ts";
+
+/** Shape and step of a Reptile meta-update. */
+export interface ReptileUpdateOptions {
+  /** Parameters updated (indices 0..count-1 of each row). */
+  count: number;
+  /** Models of the meta-batch. */
+  models: number;
+  /** Floats per row of `adapted` (the population's stride). */
+  rowStride: number;
+  /** Interpolation step epsilon. */
+  metaLr: number;
+  /** First model of the meta-batch (default 0). */
+  first?: number;
+  /** Index of theta[0] in the theta array (default 0). */
+  thetaOffset?: number;
+}
+
+/**
+ * CPU twin: theta += metaLr * (mean over models not quarantined of adapted - theta); returns the
+ * number of models used (theta unchanged when 0).
+ */
+export function reptileUpdateCpu(
+  data: { adapted: ArrayLike<number>; metrics: ArrayLike<number>; theta: Float32Array },
+  o: ReptileUpdateOptions,
+): number {
+  const first = o.first ?? 0;
+  const off = o.thetaOffset ?? 0;
+  const sum = new Float64Array(o.count);
+  const used = forHealthy(data.metrics, first, o.models, (m) => {
+    for (let i = 0; i < o.count; i++) sum[i] = sum[i]! + data.adapted[m * o.rowStride + i]!;
+  });
+  if (used === 0) return 0;
+  for (let i = 0; i < o.count; i++) {
+    const t = data.theta[off + i]!;
+    data.theta[off + i] = t + o.metaLr * (sum[i]! / used - t);
+  }
+  return used;
+}
+
+/** The Reptile meta-update kernel. */
+export const REPTILE_UPDATE: MetaKernel = {
+  key: "meta_reptile_update",
+  file: "shaders/meta_reptile_update.wgsl",
+  code,
+  mean: true,
+};
+
+/** GPU buffers of a Reptile meta-update: adapted rows, metrics with the flags, theta (updated). */
+export interface ReptileUpdateBuffers {
+  /** (models, rowStride) adapted parameters. */
+  adapted: MetaBinding;
+  /** (models, 4) metrics with the quarantine flags. */
+  metrics: MetaBinding;
+  /** theta, updated. */
+  theta: MetaBinding;
+}
+
+/** The kernel run (bindings and packed parameters) of a Reptile meta-update. */
+export function reptileUpdateRun(b: ReptileUpdateBuffers, o: ReptileUpdateOptions): MetaRun {
+  // Params: n @0, models @4, first @8, rowStride @12, thetaOffset @16, gridX @20, metaLr @24.
+  const u = new ArrayBuffer(32);
+  new Uint32Array(u, 0, 6).set([o.count, o.models, o.first ?? 0, o.rowStride, o.thetaOffset ?? 0]);
+  new Float32Array(u, 24, 1)[0] = o.metaLr;
+  return { n: o.count, buffers: [b.adapted, b.metrics, b.theta], uniform: u, gridXWord: 5 };
+}
+
+/** Encodes and submits the Reptile meta-update kernel on GPU buffers; no readback. */
+export function reptileUpdateGpu(
+  ctx: GpuContext,
+  buffers: ReptileUpdateBuffers,
+  o: ReptileUpdateOptions,
+): Promise<void> {
+  return dispatchMetaKernel(ctx, REPTILE_UPDATE, reptileUpdateRun(buffers, o));
+}

@@ -1,0 +1,117 @@
+/**
+ * Wrapper of `shaders/meta_sgd_update.wgsl`, the first-order Meta-SGD meta-update (Adam on theta
+ * and on the per-parameter inner rates alpha) on the GPU, and its CPU twin `metaSgdUpdateCpu`.
+ * @module
+ */
+import code from "../../shaders/meta_sgd_update.wgsl" with { type: "text" };
+import type { GpuContext } from "../../core/gpu_context.ts";
+import {
+  ADAM_BETAS,
+  adamCorrections,
+  adamElement,
+  dispatchMetaKernel,
+  forHealthy,
+} from "./meta_kernel.ts";
+
+/** Shape and step of a Meta-SGD meta-update. */
+export interface MetaSgdUpdateOptions {
+  /** Parameters updated (indices 0..count-1 of each row). */
+  count: number;
+  /** Models of the meta-batch. */
+  models: number;
+  /** Floats per row of the gradient tables. */
+  rowStride: number;
+  /** Adam learning rate of theta. */
+  lr: number;
+  /** Adam learning rate of alpha. */
+  alphaLr: number;
+  /** Upper clamp of alpha. */
+  alphaMax: number;
+  /** Adam step t (1-based) of this update. */
+  t: number;
+}
+
+/**
+ * CPU twin: g_theta = mean of queryGrads, g_alpha = mean of -queryGrads * supportGradSums over the
+ * models not quarantined; Adam on theta and alpha (moments (4, count): m_theta, v_theta, m_alpha,
+ * v_alpha); alpha clamped to [0, alphaMax]. Returns g_theta.
+ */
+export function metaSgdUpdateCpu(
+  data: {
+    queryGrads: ArrayLike<number>;
+    supportGradSums: ArrayLike<number>;
+    metrics: ArrayLike<number>;
+    theta: Float32Array;
+    alpha: Float32Array;
+    moments: Float32Array;
+  },
+  o: MetaSgdUpdateOptions,
+): Float64Array {
+  const n = o.count;
+  const sumT = new Float64Array(n);
+  const sumA = new Float64Array(n);
+  const used = forHealthy(data.metrics, 0, o.models, (p) => {
+    for (let i = 0; i < n; i++) {
+      const q = data.queryGrads[p * o.rowStride + i]!;
+      sumT[i] = sumT[i]! + q;
+      sumA[i] = sumA[i]! - q * data.supportGradSums[p * o.rowStride + i]!;
+    }
+  });
+  const { c1, c2 } = adamCorrections(o.t);
+  const gT = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    gT[i] = used > 0 ? sumT[i]! / used : 0;
+    const gA = used > 0 ? sumA[i]! / used : 0;
+    data.theta[i] = adamElement(data.theta[i]!, gT[i]!, data.moments, i, n + i, {
+      lr: o.lr,
+      c1,
+      c2,
+    });
+    const a = adamElement(data.alpha[i]!, gA, data.moments, 2 * n + i, 3 * n + i, {
+      lr: o.alphaLr,
+      c1,
+      c2,
+    });
+    data.alpha[i] = Math.min(o.alphaMax, Math.max(0, a));
+  }
+  return gT;
+}
+
+/** Encodes and submits the Meta-SGD meta-update kernel on GPU buffers; no readback. */
+export function metaSgdUpdateGpu(
+  ctx: GpuContext,
+  buffers: {
+    queryGrads: GPUBuffer;
+    supportGradSums: GPUBuffer;
+    metrics: GPUBuffer;
+    theta: GPUBuffer;
+    alpha: GPUBuffer;
+    moments: GPUBuffer;
+  },
+  o: MetaSgdUpdateOptions,
+): Promise<void> {
+  const { c1, c2 } = adamCorrections(o.t);
+  // Params: n @0, models @4, rowStride @8, gridX @12, lr @16, alphaLr @20, alphaMax @24,
+  // beta1 @28, beta2 @32, eps @36, c1 @40, c2 @44.
+  const u = new ArrayBuffer(48);
+  new Uint32Array(u, 0, 3).set([o.count, o.models, o.rowStride]);
+  new Float32Array(u, 16, 8).set([o.lr, o.alphaLr, o.alphaMax, ...ADAM_BETAS, c1, c2]);
+  return dispatchMetaKernel(ctx, {
+    key: "meta_sgd_update",
+    file: "shaders/meta_sgd_update.wgsl",
+    code,
+    mean: true,
+  }, {
+    n: o.count,
+    buffers: [
+      buffers.queryGrads,
+      buffers.supportGradSums,
+      buffers.metrics,
+      buffers.theta,
+      buffers.alpha,
+      buffers.moments,
+    ],
+    uniform: u,
+    gridXWord: 3,
+  });
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { InputError } from "../../core/input_error.ts";
+import { checkOutDir } from "../../core/out_dir.ts";
+import { cli, entries, errorLines } from "../_input_fixtures.ts";
+
+Deno.test("checkOutDir accepts a new or existing folder and leaves nothing behind", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    await checkOutDir(join(tmp, "a", "b", "runs"));
+    assert.equal(existsSync(join(tmp, "a")), false);
+    await checkOutDir(tmp);
+    assert.deepEqual(entries(tmp), []);
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("checkOutDir rejects a file and a path below a file, naming them", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    const file = join(tmp, "taken");
+    await Deno.writeTextFile(file, "x");
+    await assert.rejects(
+      checkOutDir(file),
+      (e: Error) => e instanceof InputError && /"[^"]*taken": it is a file/.test(e.message),
+    );
+    await assert.rejects(
+      checkOutDir(join(file, "deeper", "runs")),
+      (e: Error) =>
+        e instanceof InputError && e.message.includes(`"${file}" on its path is a file`),
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+/** Mounts a read-only tmpfs at a new folder (root only); undefined with the reason otherwise. */
+async function readOnlyMount(): Promise<{ path: string; close(): Promise<void> } | string> {
+  if (Deno.uid() !== 0) return "needs root to mount a read-only tmpfs";
+  const path = await Deno.makeTempDir({ prefix: "ro_out_" });
+  const r = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", path],
+    stderr: "piped",
+  }).output();
+  if (!r.success) {
+    await Deno.remove(path);
+    return `mount failed: ${new TextDecoder().decode(r.stderr).trim()}`;
+  }
+  return {
+    path,
+    close: async () => {
+      await new Deno.Command("umount", { args: [path] }).output();
+      await Deno.remove(path);
+    },
+  };
+}
+
+Deno.test("--out on a read-only file system: one line, exit 2, nothing written", async () => {
+  const ro = await readOnlyMount();
+  if (typeof ro === "string") {
+    if (Deno.env.get("CI")) throw new Error(`read-only --out test cannot run in CI: ${ro}`);
+    console.log(`skipped: ${ro}`);
+    return;
+  }
+  try {
+    await assert.rejects(
+      checkOutDir(join(ro.path, "runs")),
+      (e: Error) => e instanceof InputError && /read-only file system/.test(e.message),
+    );
+    const r = await cli(["train", "lr-sweep", "--scale", "smoke", "--out", join(ro.path, "runs")]);
+    const lines = errorLines(r.stderr);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0]!,
+      /^metaforge: Invalid --out ".*runs": cannot write in ".*": read-only file system$/,
+    );
+    assert.deepEqual(entries(ro.path), []);
+  } finally {
+    await ro.close();
+  }
+});

@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { GpuBackend, type GpuPopulation } from "../../../learners/gpu/gpu_backend.ts";
+import type { OptimizerKind } from "../../../learners/optimizers/knobs.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { scratchStride } from "../../../learners/mlp/mlp_uniform.ts";
+import { assertClose, gpuTest } from "../../helpers.ts";
+import { backends, CASES, setupCase } from "../mlp/_cases.ts";
+
+gpuTest("GpuPopulation gives identical parameters for the same seed (determinism)", async (ctx) => {
+  const gpu = await GpuBackend.create(ctx);
+  const c = CASES[1]!;
+  const runs: Float32Array[] = [];
+  for (let r = 0; r < 2; r++) {
+    const { data, pop } = setupCase(gpu, c, 21, 2);
+    pop.train(data, 5);
+    runs.push(await pop.readParams());
+    pop.destroy();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  const { pop } = setupCase(gpu, c, 22, 2);
+  assert.notDeepEqual(await pop.readParams(), runs[0]);
+});
+
+gpuTest(
+  "a population split into several dispatches (bindings capped) matches the CPU twin",
+  async (ctx) => {
+    const c = {
+      ...CASES[3]!,
+      spec: { ...CASES[3]!.spec, size: 200 },
+      optimizers: ["sgd", "adam"] as OptimizerKind[],
+    };
+    const cpu = new CpuBackend();
+    // 64 models' largest binding (scratch or optimizer moments) per binding: 200 models run as 4
+    // dispatches.
+    const L = mlpLayout(c.spec);
+    const perModel = Math.max(scratchStride(L) * 4, 2 * L.stride * 4);
+    const gpu = await GpuBackend.create(ctx, { maxBindingBytes: 64 * perModel + 100 });
+    const a = setupCase(cpu, c, 51, 2);
+    const b = setupCase(gpu, c, 51, 2);
+    assert.equal((b.pop as GpuPopulation).dispatchesPerStep, 4);
+    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
+      atol: 1e-5,
+      rtol: 1e-5,
+      what: "init",
+    });
+    const ranges = new Uint32Array(2 * 200).map((_, i) => (i % 2 === 0 ? (i / 2) % 7 : 100));
+    a.pop.sampleBatches({ seed: 5, round: 1, numBatches: 3, ranges });
+    b.pop.sampleBatches({ seed: 5, round: 1, numBatches: 3, ranges });
+    a.pop.train(a.data, 4);
+    b.pop.train(b.data, 4);
+    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
+      atol: 1e-4,
+      rtol: 1e-3,
+      what: "params",
+    });
+    const idx = new Uint32Array(200 * 5).map((_, i) => (i * 3) % c.rows);
+    const ea = await a.pop.evaluate(a.data, idx);
+    const eb = await b.pop.evaluate(b.data, idx);
+    assertClose(eb.loss, ea.loss, { atol: 1e-4, rtol: 1e-3, what: "eval loss" });
+  },
+);
+
+gpuTest(
+  "copyModels copies parameters, optimizer state, steps, metrics and knobs bit-exact, as the CPU twin does",
+  async (ctx) => {
+    const { cpu, gpu } = await backends(ctx);
+    const c = CASES[1]!;
+    const a = setupCase(cpu, c, 71, 2);
+    const b = setupCase(gpu, c, 71, 2);
+    a.pop.train(a.data, 3);
+    b.pop.train(b.data, 3);
+    const before = await b.pop.readState();
+    // 5 <- 2 and 2 <- 5 swap (copies read the models as they were), 9 <- 0.
+    const from = [2, 5, 0];
+    const to = [5, 2, 9];
+    a.pop.copyModels(from, to);
+    b.pop.copyModels(from, to);
+    const after = await b.pop.readState();
+    const L = b.pop.layout;
+    const rows = { params: L.stride, opt: 2 * L.stride, steps: 1, metrics: 4, knobs: 16 } as const;
+    for (const [key, n] of Object.entries(rows) as [keyof typeof rows, number][]) {
+      for (let i = 0; i < from.length; i++) {
+        assert.deepEqual(
+          after[key].subarray(to[i]! * n, (to[i]! + 1) * n),
+          before[key].subarray(from[i]! * n, (from[i]! + 1) * n),
+          `${key} ${to[i]}`,
+        );
+      }
+      assert.deepEqual(
+        after[key].subarray(n, 2 * n),
+        before[key].subarray(n, 2 * n),
+        `${key} of an untouched model`,
+      );
+    }
+    const ta = await a.pop.readState();
+    assertClose(after.params, ta.params, { atol: 1e-4, rtol: 1e-3, what: "params vs twin" });
+    assert.throws(() => b.pop.copyModels([0, 1], [3, 3]), /each target may appear once/);
+    assert.throws(() => b.pop.copyModels([0], [99]), /to\[0\]: must be an integer in \[0, 36\]/);
+  },
+);
