@@ -200,3 +200,41 @@ export function mamlMetaGradientCpu(
   }
   return { metaGrad: v, queryLoss: q.loss };
 }
+
+/** The shape of a meta-batch's tables for `hvpStepCpu` and the meta_hvp kernel. */
+export interface HvpTables {
+  /** Models of the meta-batch. */
+  models: number;
+  /** Entries per batch-table row (the support batch is the first batchSize of a row). */
+  rowLen: number;
+  /** Label-map row width (0: labels as stored). */
+  labelWidth: number;
+  /** Inner learning rate. */
+  lr: number;
+}
+
+/**
+ * Twin of shaders/meta_hvp.wgsl: for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
+ * Hessian of p's mean loss on its support batch (batches[p * rowLen .. + batchSize)) at its row of
+ * `theta` ((models, stride), like v); v is stored back in f32.
+ */
+export function hvpStepCpu(
+  L: MlpLayout,
+  data: MlpData,
+  t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
+  o: HvpTables,
+): void {
+  for (let p = 0; p < o.models; p++) {
+    const row = (a: Float32Array) => a.subarray(p * L.stride, p * L.stride + L.paramCount);
+    const batch: MamlBatch = {
+      data,
+      idx: t.batches.subarray(p * o.rowLen, p * o.rowLen + L.batchSize),
+      labelMap: o.labelWidth > 0
+        ? t.labelMap.subarray(p * o.labelWidth, (p + 1) * o.labelWidth)
+        : null,
+    };
+    const v = row(t.v);
+    const hv = lossGradHvpCpu(L, row(t.theta), v, batch).hv;
+    for (let i = 0; i < v.length; i++) v[i] = v[i]! - o.lr * hv[i]!;
+  }
+}
