@@ -21,3 +21,4 @@ export * from "./evolution/mod.ts";
 export * from "./data/mod.ts";
 export * from "./tasks/mod.ts";
 export * from "./strategies/mod.ts";
+export * from "./meta_train/mod.ts";
