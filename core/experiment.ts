@@ -16,10 +16,13 @@
  */
 
 import { join } from "node:path";
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, pruneCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
 import type { Scale } from "./experiment_registry.ts";
-import { InputError } from "./input_error.ts";
+import { errorLine, InputError } from "./input_error.ts";
+import { RunInterrupted, RunStop } from "./run_stop.ts";
+import { WriteError } from "./write_error.ts";
+import { defaultSummary, toResultFile } from "./run_result.ts";
 import { checkSeed, type PreparedRun, prepareRun } from "./run_prepare.ts";
 import { completedRun, readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
@@ -146,6 +149,8 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
+  /** Milliseconds a run may take after SIGINT/SIGTERM to reach its next checkpoint (default 10000). */
+  stopGraceMs?: number;
   /** The result of `prepareRun` for these options (the CLI prepares every run before any starts). */
   prepared?: PreparedRun<unknown>;
 }
@@ -168,33 +173,6 @@ export interface RunOutcome<C> {
   rows: number;
   /** True when a resumed run was already complete: nothing was recomputed or rewritten. */
   alreadyComplete?: boolean;
-}
-
-function toResultFile(experiment: Experiment<unknown>, result: ExperimentResult): ResultFile {
-  const plots: Record<string, PlotSpec> = {};
-  for (const [name, plot] of Object.entries(result.plots ?? {})) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-      throw new RangeError(
-        `Cannot save plot as name must be a file name: current value is ${JSON.stringify(name)}`,
-      );
-    }
-    plots[name] = typeof plot === "string" ? { kind: "svg", title: name, svg: plot } : plot;
-  }
-  return {
-    title: result.title ?? experiment.name,
-    description: experiment.description,
-    tables: result.tables ?? [],
-    plots,
-    sections: result.sections ?? [],
-  };
-}
-
-function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
-  const out: Record<string, Cell> = {};
-  for (const [key, value] of Object.entries(last ?? {})) {
-    if (typeof value === "number") out[`final ${key}`] = value;
-  }
-  return out;
 }
 
 /**
@@ -225,6 +203,7 @@ export async function runExperiment<C, I = unknown>(
     if (done) return { dir: options.resume, config, ...done, alreadyComplete: true };
     inputs = await experiment.prepare?.(config, { seed, scale });
     dir = RunDir.open(options.resume);
+    await pruneCheckpoint(dir.file("checkpoint"));
     const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
     const rows = saved?.state.rows ?? 0;
     let text = "";
@@ -279,7 +258,9 @@ export async function runExperiment<C, I = unknown>(
     lastFlush = performance.now();
     await dir.appendMetrics(rows);
   };
+  const stop = RunStop.watch({ graceMs: options.stopGraceMs, log: (m) => progress.log(m) });
   const emit = async (row: MetricRow): Promise<void> => {
+    stop.checkOpen();
     if (row === null || typeof row !== "object") {
       throw new TypeError(
         `Cannot record metrics row of "${experiment.name}" as it must be an object: current value is ${
@@ -311,10 +292,14 @@ export async function runExperiment<C, I = unknown>(
     emit,
     log: (message) => progress.log(message),
     saveCheckpoint: async (state, blobs) => {
-      // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
-      await flush();
-      const envelope: CheckpointEnvelope = { rows: count, state };
-      return saveCheckpoint(checkpointDir, envelope, { blobs });
+      const generation = await stop.guardSave(async () => {
+        // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
+        await flush();
+        const envelope: CheckpointEnvelope = { rows: count, state };
+        return await saveCheckpoint(checkpointDir, envelope, { blobs });
+      });
+      stop.check(); // After SIGINT/SIGTERM the run stops here, its last unit saved.
+      return generation;
     },
     loadCheckpoint: async <S>() => {
       const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
@@ -323,7 +308,7 @@ export async function runExperiment<C, I = unknown>(
   };
 
   const writeSummary = async (
-    status: "completed" | "failed",
+    status: RunSummaryFile["status"],
     metrics: Record<string, Cell>,
     error?: string,
   ): Promise<void> => {
@@ -354,7 +339,7 @@ export async function runExperiment<C, I = unknown>(
           ExperimentResult | void
         >;
       for (;;) {
-        const next = await iterator.next();
+        const next = await Promise.race([iterator.next(), stop.abandoned]);
         if (next.done) {
           result = next.value;
           break;
@@ -362,20 +347,34 @@ export async function runExperiment<C, I = unknown>(
         await emit(next.value);
       }
     } else {
-      result = await running;
+      result = await Promise.race([running as Promise<ExperimentResult | void>, stop.abandoned]);
     }
     await flush();
   } catch (error) {
-    await flush().catch(() => {});
-    const message = error instanceof Error ? error.message : String(error);
-    await writeSummary("failed", defaultSummary(last), message.split("\n")[0]).catch(() => {});
+    stop.close();
+    const interrupted = error instanceof RunInterrupted;
+    if (interrupted || error instanceof WriteError) error.runDir = dir.path;
+    else await flush().catch(() => {});
+    await pruneCheckpoint(checkpointDir);
+    const message = interrupted ? error.message : errorLine(error);
+    const status = interrupted ? "interrupted" : "failed";
+    await writeSummary(status, defaultSummary(last), message).catch(() => {});
+    progress.done(`(${status})`);
+    throw error;
+  }
+  stop.close();
+  const summary = result?.summary ?? defaultSummary(last);
+  try {
+    await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
+    await writeSummary("completed", summary);
+    await renderRun(dir.path);
+  } catch (error) {
+    // A write error (disk full, ...) while finishing: the run is marked failed and can be resumed.
+    if (error instanceof WriteError) error.runDir = dir.path;
+    await writeSummary("failed", summary, errorLine(error)).catch(() => {});
     progress.done("(failed)");
     throw error;
   }
-  const summary = result?.summary ?? defaultSummary(last);
-  await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
-  await writeSummary("completed", summary);
-  await renderRun(dir.path);
   progress.done(`-> ${dir.path}`);
   return { dir: dir.path, config, summary, rows: count };
 }
