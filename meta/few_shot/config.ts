@@ -109,8 +109,8 @@ export interface MetaConfig {
   pretrainSteps: number;
   /** Cross-domain test of the glyph-trained learners, or null for none. */
   crossDomain: CrossDomainSpec | null;
-  /** Image folder of the glyphs data set (built by `deno task data glyphs`). */
-  glyphsRoot: string;
+  /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
+  glyphs: { dir: string | null; subset: string | null };
 }
 
 const crossDomain = z.object({
@@ -179,7 +179,10 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   ]),
   pretrainSteps: z.number().int().min(1).max(1_000_000).default(2000),
   crossDomain: crossDomain.nullable().default({ family: "fashion-mnist", downsample: 2 }),
-  glyphsRoot: z.string().min(1).default("data/glyphs"),
+  glyphs: z.object({
+    dir: z.string().min(1).nullable().default(null),
+    subset: z.string().min(1).nullable().default(null),
+  }).default({}),
 });
 
 /** The config of one setting: `metaIterations` as `settingIterations` gives it there. */

@@ -41,23 +41,17 @@ export function settingReferences(s: Setting): SettingReferences {
   return refs;
 }
 
-/** Phase 1: the settings whose data is present (the others are named as skipped). */
+/** Phase 1: the settings (the glyphs are built first when absent) and their floors and ceilings. */
 async function buildSettings(
   c: MetaConfig,
   log: (line: string) => void,
-): Promise<{ ran: ReportInput["ran"]; skipped: string[] }> {
+): Promise<ReportInput["ran"]> {
   const ran: ReportInput["ran"] = [];
-  const skipped: string[] = [];
   for (const name of c.settings) {
-    const s = await buildSetting(name, c);
-    if (!s) {
-      log(`${name}: skipped, its data set is missing (glyphs: run \`deno task data glyphs\`)`);
-      skipped.push(name);
-      continue;
-    }
+    const s = await buildSetting(name, c, log);
     ran.push({ s, refs: settingReferences(s) });
   }
-  return { ran, skipped };
+  return ran;
 }
 
 /** Phase 2: every seed x setting x method; yields metric rows. */
@@ -81,11 +75,11 @@ async function* runAll(
 
 async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
-  const { ran, skipped } = await buildSettings(c, (l) => ctx.log(l));
+  const ran = await buildSettings(c, (l) => ctx.log(l));
   const seeds = Array.from({ length: c.seeds }, (_, i) => deriveSeed(ctx.seed, i));
   const results: MetaOutcomes = { outcomes: new Map(), changes: [] };
   yield* runAll(ctx, ran, seeds, results);
-  return buildReport({ c, ran, skipped, seeds, results });
+  return buildReport({ c, ran, seeds, results });
 }
 
 /** The registered `meta` experiment. */

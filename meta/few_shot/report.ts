@@ -29,8 +29,6 @@ export interface ReportInput {
   c: MetaConfig;
   /** Settings that ran, with their floors and ceilings. */
   ran: { s: Setting; refs: SettingReferences }[];
-  /** Settings skipped (data missing). */
-  skipped: string[];
   /** Seeds run. */
   seeds: number[];
   /** Outcomes and strategy changes. */
@@ -176,8 +174,8 @@ function budgetText(input: ReportInput): string {
 function methodText(input: ReportInput): string {
   const c = input.c;
   return [
-    `Settings: ${input.ran.map((r) => r.s.name).join(", ")}${
-      input.skipped.length ? ` (skipped, data missing: ${input.skipped.join(", ")})` : ""
+    `Settings: ${
+      input.ran.map((r) => r.s.name).join(", ")
     }. ${c.seeds} seed(s); per seed ${c.testEpisodes} meta-test episodes (15 query points per class), ${c.valEpisodes} meta-validation episodes, a meta-training pool of ${c.trainPool} episodes.`,
     `Classification learner: ${
       c.hidden.join("-")
