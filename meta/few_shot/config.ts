@@ -91,6 +91,8 @@ export interface MetaConfig {
   tune: TuneSpec;
   /** Self-improving system: members (its meta-iterations are set so its budget equals a static method's). */
   members: number;
+  /** Self-improving system: tasks each member adapts to per meta-iteration. */
+  memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
   /** Meta-training pool size (episodes sampled once). */
@@ -163,6 +165,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     spread: z.number().min(1).max(100).default(3),
   }).default({}),
   members: z.number().int().min(4).max(64).default(8),
+  memberTasks: z.number().int().min(1).max(1024).default(16),
   groups: z.number().int().min(1).max(8).default(2),
   trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),

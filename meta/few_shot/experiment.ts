@@ -92,6 +92,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
     // Sized for `deno task train` on a 2-core machine without a GPU (README gives the time).
     default: {
       seeds: 1,
+      settings: ["sinusoid", "synthetic-1shot", "glyphs-5way-1shot"],
       hidden: [64],
       methods: [
         "baseline",
@@ -103,17 +104,13 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
         "meta-sgd",
         "self-improving",
       ],
-      metaIterations: 500,
-      settingIterations: {
-        sinusoid: 1000,
-        "glyphs-5way-5shot": 200,
-        "glyphs-20way-1shot": 200,
-      },
+      metaIterations: 600,
+      settingIterations: { sinusoid: 3000, "synthetic-1shot": 2000 },
       innerSteps: 3,
       tune: { trials: 3 },
       testEpisodes: 100,
       valEpisodes: 32,
-      pretrainSteps: 1000,
+      pretrainSteps: 500,
     },
     smoke: {
       seeds: 1,
@@ -124,6 +121,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
       innerSteps: 2,
       tune: { trials: 2, fraction: 0.34 },
       members: 4,
+      memberTasks: 2,
       groups: 2,
       trainPool: 16,
       testEpisodes: 8,

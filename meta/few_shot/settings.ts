@@ -109,7 +109,13 @@ async function glyphs(
   log: (line: string) => void,
 ): Promise<Setting> {
   const g = await glyphsData(c.glyphs, log);
-  const cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
+  let cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
+  if (cross && cross.classes.length < ways) {
+    log(
+      `${name}: no cross-domain test, ${cross.name} has ${cross.classes.length} classes (< ${ways})`,
+    );
+    cross = null;
+  }
   return {
     name,
     train: episodes(g.data, g.split.train, ways, shots, shots),
