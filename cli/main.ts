@@ -24,6 +24,7 @@ import {
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
 import { kernelsCommand } from "./kernels.ts";
+import { dataCommand } from "./data.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -37,6 +38,7 @@ Commands:
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
   kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
+  data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -294,6 +296,8 @@ export async function main(args: string[]): Promise<number> {
         return listCommand();
       case "kernels":
         return kernelsCommand(rest);
+      case "data":
+        return await dataCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -302,7 +306,7 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels, data`,
         );
     }
   } catch (e) {
