@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
 import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
+import { RunInterrupted } from "../core/run_stop.ts";
+import { WriteError } from "../core/write_error.ts";
 import {
   type Experiment,
   getExperiment,
@@ -23,6 +25,7 @@ import {
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
 import { kernelsCommand } from "./kernels.ts";
+import { dataCommand } from "./data.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -36,6 +39,7 @@ Commands:
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
   kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
+  data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -313,6 +317,8 @@ export async function main(args: string[]): Promise<number> {
         return listCommand();
       case "kernels":
         return kernelsCommand(rest);
+      case "data":
+        return await dataCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -321,12 +327,16 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels, data`,
         );
     }
   } catch (e) {
     if (e instanceof InputError) {
       console.error(`metaforge: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof RunInterrupted || e instanceof WriteError) {
+      console.error(`metaforge: ${stopMessage(e)}`);
       return e.exitCode;
     }
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -335,6 +345,16 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** The one line printed when a run stops on a signal or a write error, with the resume command. */
+function stopMessage(e: RunInterrupted | WriteError): string {
+  const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
+  return e instanceof RunInterrupted
+    ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
+    : `${e.message}; the run is marked failed and keeps its last checkpoint${
+      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    }`;
 }
 
 /**

@@ -15,17 +15,21 @@
  * @module
  */
 
-import { type Checkpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, pruneCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import type { ConfigSchema } from "./config_schema.ts";
 import type { Scale } from "./experiment_registry.ts";
+import { errorLine } from "./input_error.ts";
+import { RunInterrupted, RunStop } from "./run_stop.ts";
+import { WriteError } from "./write_error.ts";
+import { defaultSummary, toResultFile } from "./run_result.ts";
 import type { PreparedRun } from "./run_prepare.ts";
 import { RUN_INFO_FILE } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
+import type { MetricRow, RunDir } from "./run_dir.ts";
 import { MetricsSink } from "./metrics_sink.ts";
 import { type CheckpointEnvelope, createRun, type OpenedRun, openResumedRun } from "./run_open.ts";
-import type { MetricRow, RunDir } from "./run_dir.ts";
 import {
   type RenderedRun,
   renderRun,
@@ -146,6 +150,8 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
+  /** Milliseconds a run may take after SIGINT/SIGTERM to reach its next checkpoint (default 10000). */
+  stopGraceMs?: number;
   /** The result of `prepareRun` for these options (the CLI prepares every run before any starts). */
   prepared?: PreparedRun<unknown>;
 }
@@ -164,38 +170,12 @@ export interface RunOutcome<C> {
   alreadyComplete?: boolean;
 }
 
-function toResultFile(experiment: Experiment<unknown>, result: ExperimentResult): ResultFile {
-  const plots: Record<string, PlotSpec> = {};
-  for (const [name, plot] of Object.entries(result.plots ?? {})) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
-      throw new RangeError(
-        `Cannot save plot as name must be a file name: current value is ${JSON.stringify(name)}`,
-      );
-    }
-    plots[name] = typeof plot === "string" ? { kind: "svg", title: name, svg: plot } : plot;
-  }
-  return {
-    title: result.title ?? experiment.name,
-    description: experiment.description,
-    tables: result.tables ?? [],
-    plots,
-    sections: result.sections ?? [],
-  };
-}
-
-function defaultSummary(last: MetricRow | undefined): Record<string, Cell> {
-  const out: Record<string, Cell> = {};
-  for (const [key, value] of Object.entries(last ?? {})) {
-    if (typeof value === "number") out[`final ${key}`] = value;
-  }
-  return out;
-}
-
 /** The context an experiment runs with: config, inputs, metrics, log and checkpoints. */
 function runContext<C, I>(
   experiment: Experiment<C, I>,
   run: OpenedRun<C, I>,
   sink: MetricsSink,
+  stop: RunStop,
 ): RunContext<C, I> {
   const checkpointDir = run.dir.file("checkpoint");
   return {
@@ -209,10 +189,14 @@ function runContext<C, I>(
     emit: (row) => sink.emit(row),
     log: (message) => sink.progress.log(message),
     saveCheckpoint: async (state, blobs) => {
-      // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
-      await sink.flush();
-      const envelope: CheckpointEnvelope = { rows: sink.count, state };
-      return saveCheckpoint(checkpointDir, envelope, { blobs });
+      const generation = await stop.guardSave(async () => {
+        // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
+        await sink.flush();
+        const envelope: CheckpointEnvelope = { rows: sink.count, state };
+        return await saveCheckpoint(checkpointDir, envelope, { blobs });
+      });
+      stop.check(); // After SIGINT/SIGTERM the run stops here, its last unit saved.
+      return generation;
     },
     loadCheckpoint: async <S>() => {
       const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
@@ -221,29 +205,40 @@ function runContext<C, I>(
   };
 }
 
-/** Runs the experiment's `run`: a row generator (each row emitted) or a promise of the result. */
+/**
+ * Runs the experiment's `run`: a row generator (each row emitted) or a promise of the result,
+ * either raced against `abandoned` (a stop that cannot wait for the next checkpoint).
+ */
 async function drive(
   running: ExperimentRun,
   emit: (row: MetricRow) => Promise<void>,
+  abandoned: Promise<never>,
 ): Promise<ExperimentResult | void> {
   if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) {
     const iterator = (running as AsyncIterable<MetricRow>)
       [Symbol.asyncIterator]() as AsyncIterator<MetricRow, ExperimentResult | void>;
     for (;;) {
-      const next = await iterator.next();
+      const next = await Promise.race([iterator.next(), abandoned]);
       if (next.done) return next.value;
       await emit(next.value);
     }
   }
-  return await running;
+  return await Promise.race([running as Promise<ExperimentResult | void>, abandoned]);
 }
 
-/** Writes summary.json of a finished (or failed) run. */
+/** What summary.json says of a run besides its identity and times. */
+interface SummaryOutcome {
+  status: RunSummaryFile["status"];
+  metrics: Record<string, Cell>;
+  error?: string;
+}
+
+/** Writes summary.json of a finished, failed or interrupted run. */
 async function writeRunSummary(
   run: { dir: RunDir; scale: Scale; seed: number; rows: number },
   experiment: { name: string; description: string },
   times: { startedAt: Date; finishedAt: Date },
-  outcome: { status: "completed" | "failed"; metrics: Record<string, Cell>; error?: string },
+  outcome: SummaryOutcome,
 ): Promise<void> {
   const { startedAt, finishedAt } = times;
   const summary: RunSummaryFile = {
@@ -274,14 +269,12 @@ export async function runExperiment<C, I = unknown>(
 ): Promise<RunOutcome<C>> {
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
-  let run: OpenedRun<C, I>;
-  if (options.resume !== undefined) {
-    const opened = await openResumedRun(experiment, options.resume);
-    if (!("resumedRows" in opened)) return opened;
-    run = opened;
-  } else {
-    run = await createRun(experiment, options, startedAt);
-  }
+  const opened = options.resume !== undefined
+    ? await openResumedRun(experiment, options.resume)
+    : await createRun(experiment, options, startedAt);
+  if (!("resumedRows" in opened)) return opened;
+  const run = opened;
+  const dir = run.dir;
   const progress = new ProgressReporter({
     name: experiment.name,
     total: experiment.steps?.(run.config),
@@ -291,16 +284,13 @@ export async function runExperiment<C, I = unknown>(
     unit: experiment.progress?.unit,
     ...options.progress,
   });
-  const sink = new MetricsSink(
-    run.dir,
-    progress,
-    experiment.name,
-    options.flushMs ?? 1000,
-    run.resumedRows,
-  );
-  const summarize = (
-    outcome: { status: "completed" | "failed"; metrics: Record<string, Cell>; error?: string },
-  ) =>
+  const stop = RunStop.watch({ graceMs: options.stopGraceMs, log: (m) => progress.log(m) });
+  const sink = new MetricsSink(dir, progress, experiment.name, {
+    flushMs: options.flushMs ?? 1000,
+    resumed: run.resumedRows,
+    beforeEmit: () => stop.checkOpen(),
+  });
+  const summarize = (outcome: SummaryOutcome) =>
     writeRunSummary(
       { ...run, rows: sink.count },
       experiment,
@@ -309,21 +299,37 @@ export async function runExperiment<C, I = unknown>(
     );
   let result: ExperimentResult | void;
   try {
-    result = await drive(experiment.run(runContext(experiment, run, sink)), (r) => sink.emit(r));
+    const running = experiment.run(runContext(experiment, run, sink, stop));
+    result = await drive(running, (row) => sink.emit(row), stop.abandoned);
     await sink.flush();
   } catch (error) {
-    await sink.flush().catch(() => {});
-    const message = error instanceof Error ? error.message : String(error);
+    stop.close();
+    const interrupted = error instanceof RunInterrupted;
+    if (interrupted || error instanceof WriteError) error.runDir = dir.path;
+    else await sink.flush().catch(() => {});
+    await pruneCheckpoint(dir.file("checkpoint"));
+    const message = interrupted ? error.message : errorLine(error);
+    const status = interrupted ? "interrupted" : "failed";
     const metrics = defaultSummary(sink.last);
-    await summarize({ status: "failed", metrics, error: message.split("\n")[0] }).catch(() => {});
+    await summarize({ status, metrics, error: message }).catch(() => {});
+    progress.done(`(${status})`);
+    throw error;
+  }
+  stop.close();
+  const summary = result?.summary ?? defaultSummary(sink.last);
+  try {
+    await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
+    await summarize({ status: "completed", metrics: summary });
+    await renderRun(dir.path);
+  } catch (error) {
+    // A write error (disk full, ...) while finishing: the run is marked failed and can be resumed.
+    if (error instanceof WriteError) error.runDir = dir.path;
+    await summarize({ status: "failed", metrics: summary, error: errorLine(error) }).catch(
+      () => {},
+    );
     progress.done("(failed)");
     throw error;
   }
-  const summary = result?.summary ?? defaultSummary(sink.last);
-  const dir = run.dir;
-  await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
-  await summarize({ status: "completed", metrics: summary });
-  await renderRun(dir.path);
   progress.done(`-> ${dir.path}`);
   return { dir: dir.path, config: run.config, summary, rows: sink.count };
 }

@@ -13,16 +13,23 @@ export class MetricsSink {
   #count: number;
   #last: MetricRow | undefined;
 
-  /** A sink for experiment `name`, continuing after `resumed` rows (already on disk). */
+  #flushMs: number;
+  #beforeEmit: () => void;
+
+  /**
+   * A sink for experiment `name`, continuing after `o.resumed` rows (already on disk), flushing
+   * every `o.flushMs`; `o.beforeEmit` may refuse a row by throwing (a stopped run).
+   */
   constructor(
     readonly dir: RunDir,
     readonly progress: ProgressReporter,
     readonly name: string,
-    readonly flushMs: number,
-    resumed: readonly MetricRow[] = [],
+    o: { flushMs: number; resumed?: readonly MetricRow[]; beforeEmit?: () => void },
   ) {
-    this.#count = resumed.length;
-    this.#last = resumed.at(-1);
+    this.#flushMs = o.flushMs;
+    this.#beforeEmit = o.beforeEmit ?? (() => {});
+    this.#count = o.resumed?.length ?? 0;
+    this.#last = o.resumed?.at(-1);
   }
 
   /** Rows recorded so far (resumed ones included). */
@@ -46,6 +53,7 @@ export class MetricsSink {
 
   /** Records one row (a copy), updates the progress line, and flushes when due. */
   async emit(row: MetricRow): Promise<void> {
+    this.#beforeEmit();
     if (row === null || typeof row !== "object") {
       throw new TypeError(
         `Cannot record metrics row of "${this.name}" as it must be an object: current value is ${
@@ -63,7 +71,7 @@ export class MetricsSink {
       ? row.generation
       : this.#count;
     this.progress.update(step, row);
-    if (this.#pending.length >= 1000 || performance.now() - this.#lastFlush >= this.flushMs) {
+    if (this.#pending.length >= 1000 || performance.now() - this.#lastFlush >= this.#flushMs) {
       await this.flush();
     }
   }

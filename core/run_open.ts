@@ -4,7 +4,7 @@
  * @module
  */
 import { join } from "node:path";
-import { loadCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, pruneCheckpoint } from "./checkpoint.ts";
 import { parseConfig, readConfigFile } from "./config_schema.ts";
 import type { Experiment, RunExperimentOptions, RunOutcome } from "./experiment.ts";
 import type { Scale } from "./experiment_registry.ts";
@@ -54,6 +54,7 @@ export async function openResumedRun<C, I>(
   if (done) return { dir: resume, config, ...done, alreadyComplete: true };
   const inputs = await experiment.prepare?.(config, { seed, scale });
   const dir = RunDir.open(resume);
+  await pruneCheckpoint(dir.file("checkpoint"));
   const saved = await loadCheckpoint<CheckpointEnvelope>(join(resume, "checkpoint"));
   const rows = saved?.state.rows ?? 0;
   let text = "";

@@ -20,3 +20,4 @@ export * from "./optimizers/mod.ts";
 export * from "./evolution/mod.ts";
 export * from "./data/mod.ts";
 export * from "./tasks/mod.ts";
+export * from "./meta_train/mod.ts";

@@ -15,6 +15,15 @@
 // Dispatch: P / MPG workgroups of WG invocations.
 // params and scratch are arrays of F32V and x of InputV: scalars, or vec4 for vec4 tile plans
 // (learners/mlp/mlp_tiles_wgsl.ts); single floats go through ld_params and ld_scratch.
+//
+// Composed before this file by mlpKernel (learners/mlp/mlp_kernel.ts); `metaforge kernels --dump
+// SHAPE --kernel evaluate` prints the whole kernel with every part marked. Symbols generated per
+// shape:
+//   learners/mlp/mlp_kernel.ts          InputT (f32, or f16 after `enable f16;`); MPG, ROLES, WG
+//   learners/mlp/storage_views_wgsl.ts  F32V, InputV, ld_params, ld_scratch, st_scratch
+//   learners/mlp/mlp_tiles_wgsl.ts      fwd_tile_RxC[_x], forward_layer (called by mlp_forward)
+// (RxC: a tile's rows x columns; _x: the first layer's tiles, which read the data set.) Snippet:
+// shaders/_mlp.wgsl (MlpParams, the forward pass mlp_forward, ce_loss, mse_loss, NO_DELTA).
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;

@@ -33,6 +33,19 @@
 // params, scratch and params_out are declared as arrays of F32V and x as InputV: f32 and InputT, or
 // vec4<f32> and vec4<InputT> for vec4 tile plans (learners/mlp/mlp_tiles_wgsl.ts); code outside the
 // tiles reads and writes single floats through ld_params, ld_scratch, st_scratch, ld_out, st_out.
+//
+// Composed before this file by mlpKernel (learners/mlp/mlp_kernel.ts); `metaforge kernels --dump
+// SHAPE` prints the whole kernel with every part marked. Symbols generated per shape:
+//   learners/mlp/mlp_kernel.ts          InputT (f32, or f16 after `enable f16;`); MPG, ROLES, WG
+//   learners/optimizers/knobs.ts        KNOB_STRIDE, KNOB_* (KNOB_WGSL)
+//   learners/metrics_row.ts             METRIC_STRIDE, METRIC_* (METRIC_WGSL)
+//   learners/mlp/storage_views_wgsl.ts  F32V, InputV, ld_params, ld_scratch, st_scratch (forward
+//                                       part); V, AdamT, sum_squares, real_only, ld_out, st_out,
+//                                       ld_opt, st_opt (backward part)
+//   learners/mlp/mlp_tiles_wgsl.ts      fwd_tile_RxC[_x], forward_layer (called by mlp_forward);
+//                                       grad_tile_RxC[_x], delta_tile_RxC, grad_layer, delta_layer
+// (RxC: a tile's rows x columns; _x: the first layer's tiles, which read the data set.) Snippets:
+// shaders/_finite.wgsl (finite), shaders/_adam.wgsl (adam_m, adam_v, adam_step), shaders/_mlp.wgsl.
 
 @group(0) @binding(0) var<storage, read> x: array<InputV>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;

@@ -11,17 +11,10 @@ export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   "learners/data/image_folder.ts",
   // backend (learners): train 140 lines.
   "learners/easy_trainer.ts",
-  // kernels (learners/mlp twins): trainStepCpu 95 lines.
-  "learners/mlp/mlp_cpu.ts",
   // kernels (train step's update twin): updateCpu 90 lines.
   "learners/optimizers/optimizer_cpu.ts",
   // learners/tasks (unassigned; functions takes it if time allows): sampleEpisodes 85 lines.
   "learners/tasks/synthetic_classification.ts",
-  // fewshot / metatrain (meta/few_shot): instanceof GpuPopulation.
-  "meta/few_shot/es_maml.ts",
-  "meta/few_shot/fomaml.ts",
-  "meta/few_shot/meta_sgd.ts",
-  "meta/few_shot/reptile.ts",
   // fewshot / metatrain (meta/few_shot): runMeta 238 lines.
   "meta/few_shot/experiment.ts",
   // fewshot / metatrain (meta/few_shot): runSeedSetting 134 lines.

@@ -5,6 +5,7 @@
  * @module
  */
 import commonWgsl from "../../shaders/_evolve.wgsl" with { type: "text" };
+import fitnessCommonWgsl from "../../shaders/_evolve_fitness.wgsl" with { type: "text" };
 import objectiveWgsl from "../../shaders/evolve_objective.wgsl" with { type: "text" };
 import neuralWgsl from "../../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
 import shapeWgsl from "../../shaders/evolve_shape.wgsl" with { type: "text" };
@@ -171,6 +172,9 @@ export class EvolveGpu {
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          ...(k === "objective" || k === "neural"
+            ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
+            : []),
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
             code: SOURCES[k],

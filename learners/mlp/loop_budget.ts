@@ -49,6 +49,11 @@ function forwardIterations(layout: MlpLayout, roles: number, plan: TilePlan, nb:
   return it;
 }
 
+/** Loop iterations of one role's share of a loss loop over B samples (each loops over the outputs). */
+function lossIterations(layout: MlpLayout, roles: number): number {
+  return ceilDiv(layout.batchSize, roles) * (2 * layout.outputs + 2);
+}
+
 /**
  * Upper bound of the loop iterations one invocation runs in one train step, with the register
  * tiles of `plan` (by default the software adapter's plan, softwareTilePlan).
@@ -58,10 +63,9 @@ export function trainIterations(
   g: MlpGrouping,
   plan: TilePlan = softwareTilePlan(layout, g),
 ): number {
-  const B = layout.batchSize;
   const R = g.roles;
-  let it = forwardIterations(layout, R, plan, B);
-  it += ceilDiv(B, R) * (2 * layout.outputs + 2) + 1; // loss
+  let it = forwardIterations(layout, R, plan, layout.batchSize);
+  it += lossIterations(layout, R) + 1;
   for (let l = 0; l < layout.layers; l++) {
     const { grad, delta } = layerProducts(layout, plan, l);
     it += tileIterations(grad, R);
@@ -81,9 +85,9 @@ export function evalChunkIterations(
   g: MlpGrouping,
   plan: TilePlan = softwareTilePlan(layout, g),
 ): number {
-  const B = layout.batchSize;
-  return forwardIterations(layout, g.roles, plan, B) +
-    2 * ceilDiv(B, g.roles) * (2 * layout.outputs + 2) + 3;
+  // The loss loop, and at most as many iterations for the loop writing the outputs (mode 1).
+  return forwardIterations(layout, g.roles, plan, layout.batchSize) +
+    2 * lossIterations(layout, g.roles) + 3;
 }
 
 /** Whether a train step and an evaluated chunk with `plan` stay within the loop budget. */

@@ -6,53 +6,15 @@
  * @module
  */
 import { rngInt, rngNormal } from "../../core/rng.ts";
-import { KNOB, KNOB_STRIDE, LEARNED_STRIDE } from "../optimizers/knobs.ts";
+import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
+import type { MlpData, MlpState } from "./mlp_state.ts";
+
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
-
-/** Everything a population holds, as host arrays (the CPU backend's state; the GPU mirrors it). */
-export interface MlpState {
-  /** (P, stride) parameters. */
-  params: Float32Array<ArrayBuffer>;
-  /** (P, 2, stride): first-moment (momentum) then second-moment (Adam) buffers. */
-  opt: Float32Array<ArrayBuffer>;
-  /** (P) optimizer steps taken. */
-  steps: Uint32Array<ArrayBuffer>;
-  /**
-   * (P, METRIC_STRIDE) rows (learners/metrics_row.ts): last train step's mean loss, gradient norm (before clipping), diverged flag, and the
-   * previous step's loss (kept by the learned optimizer; 0 otherwise).
-   */
-  metrics: Float32Array<ArrayBuffer>;
-  /** (P, KNOB_STRIDE) hyperparameters. */
-  knobs: Float32Array<ArrayBuffer>;
-  /** (P, numBatches, batchSize) sample indices. */
-  batchIdx: Uint32Array<ArrayBuffer>;
-  /** Batches per model in batchIdx; step s uses batch s % numBatches. */
-  numBatches: number;
-  /** (P, labelMapWidth): class label -> model-local label; width 0 means labels as stored. */
-  labelMap: Uint32Array<ArrayBuffer>;
-  /** Width of labelMap rows (0: identity). */
-  labelMapWidth: number;
-  /** (P, LEARNED_STRIDE) learned-optimizer meta-network rows (zero: plain momentum SGD). */
-  learned: Float32Array<ArrayBuffer>;
-}
-
-/** Host view of a data set as the kernels see it. */
-export interface MlpData {
-  /** Inputs, (count, inputs) row-major. */
-  x: Float32Array;
-  /** Targets, (count, targetWidth) row-major. */
-  y: Float32Array;
-  /** Number of samples. */
-  count: number;
-  /** Input width. */
-  inputs: number;
-  /** Targets per sample (1 for class labels). */
-  targetWidth: number;
-}
+export { createMlpState, type MlpData, type MlpState } from "./mlp_state.ts";
 
 /** std of the init for layer l. */
 export function initStd(layout: MlpLayout, l: number): number {
@@ -200,6 +162,83 @@ function sampleLoss(
 }
 
 /**
+ * Loss summed over model p's batch `idx` (rows of `data`), with the output deltas dL/dz of the last
+ * layer (mean over the batch) written to `deltas` (B, actWidth); `o` and `d` are scratch rows of
+ * `outputs` values.
+ */
+function batchLossCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  p: number,
+  idx: Uint32Array,
+  acts: Float64Array,
+  deltas: Float64Array,
+  [o, d]: [Float64Array, Float64Array],
+): number {
+  const { layers, actOffset, actWidth, outputs } = layout;
+  const B = layout.batchSize;
+  let lossSum = 0;
+  const lastOff = actOffset[layers - 1]!;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < outputs; j++) o[j] = acts[b * actWidth + lastOff + j]!;
+    const n = idx[b]!;
+    const label = layout.loss === "cross_entropy"
+      ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
+      : 0;
+    const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
+    lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
+    for (let j = 0; j < outputs; j++) deltas[b * actWidth + lastOff + j] = d[j]!;
+  }
+  return lossSum;
+}
+
+/**
+ * Backward pass of model p from the output deltas in `deltas` (B, actWidth): accumulates the
+ * weight and bias gradients into `grads` (zeroed first) and fills the deltas of the hidden layers.
+ */
+function backwardCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  p: number,
+  idx: Uint32Array,
+  acts: Float64Array,
+  deltas: Float64Array,
+  grads: Float64Array,
+): void {
+  const { widths, layers, weightOffset, biasOffset, actOffset, actWidth } = layout;
+  const base = p * layout.stride;
+  grads.fill(0);
+  for (let l = layers - 1; l >= 0; l--) {
+    const fin = widths[l]!;
+    const fout = widths[l + 1]!;
+    for (let b = 0; b < layout.batchSize; b++) {
+      const xi = idx[b]! * data.inputs;
+      for (let j = 0; j < fout; j++) {
+        const dj = deltas[b * actWidth + actOffset[l]! + j]!;
+        grads[biasOffset[l]! + j]! += dj;
+        for (let i = 0; i < fin; i++) {
+          const a = l === 0 ? data.x[xi + i]! : acts[b * actWidth + actOffset[l - 1]! + i]!;
+          grads[weightOffset[l]! + j * fin + i]! += dj * a;
+        }
+      }
+      if (l > 0) {
+        for (let i = 0; i < fin; i++) {
+          let sum = 0;
+          for (let j = 0; j < fout; j++) {
+            sum += s.params[base + weightOffset[l]! + j * fin + i]! *
+              deltas[b * actWidth + actOffset[l]! + j]!;
+          }
+          const a = acts[b * actWidth + actOffset[l - 1]! + i]!;
+          deltas[b * actWidth + actOffset[l - 1]! + i] = sum * activationGrad(layout, a);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Train-step twin for every model: forward on the model's current batch, mean loss, backward,
  * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
  * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1).
@@ -210,23 +249,11 @@ export function trainStepCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  const {
-    size,
-    widths,
-    layers,
-    weightOffset,
-    biasOffset,
-    actOffset,
-    actWidth,
-    stride,
-    paramCount,
-    outputs,
-  } = layout;
+  const { size, actWidth, stride, paramCount, outputs } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
   const deltas = new Float64Array(B * actWidth);
-  const o = new Float64Array(outputs);
-  const d = new Float64Array(outputs);
+  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
   for (let p = 0; p < size; p++) {
     const base = p * stride;
     const slot = s.steps[p]! % s.numBatches;
@@ -235,47 +262,8 @@ export function trainStepCpu(
       (p * s.numBatches + slot + 1) * B,
     );
     const acts = forwardCpu(layout, s.params, p, data, idx);
-    // Loss and output deltas, dL/dz of the last layer, mean over the batch.
-    let lossSum = 0;
-    const lastOff = actOffset[layers - 1]!;
-    for (let b = 0; b < B; b++) {
-      for (let j = 0; j < outputs; j++) o[j] = acts[b * actWidth + lastOff + j]!;
-      const n = idx[b]!;
-      const label = layout.loss === "cross_entropy"
-        ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
-        : 0;
-      const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
-      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
-      for (let j = 0; j < outputs; j++) deltas[b * actWidth + lastOff + j] = d[j]!;
-    }
-    // Backward.
-    grads.fill(0);
-    for (let l = layers - 1; l >= 0; l--) {
-      const fin = widths[l]!;
-      const fout = widths[l + 1]!;
-      for (let b = 0; b < B; b++) {
-        const xi = idx[b]! * data.inputs;
-        for (let j = 0; j < fout; j++) {
-          const dj = deltas[b * actWidth + actOffset[l]! + j]!;
-          grads[biasOffset[l]! + j]! += dj;
-          for (let i = 0; i < fin; i++) {
-            const a = l === 0 ? data.x[xi + i]! : acts[b * actWidth + actOffset[l - 1]! + i]!;
-            grads[weightOffset[l]! + j * fin + i]! += dj * a;
-          }
-        }
-        if (l > 0) {
-          for (let i = 0; i < fin; i++) {
-            let sum = 0;
-            for (let j = 0; j < fout; j++) {
-              sum += s.params[base + weightOffset[l]! + j * fin + i]! *
-                deltas[b * actWidth + actOffset[l]! + j]!;
-            }
-            const a = acts[b * actWidth + actOffset[l - 1]! + i]!;
-            deltas[b * actWidth + actOffset[l - 1]! + i] = sum * activationGrad(layout, a);
-          }
-        }
-      }
-    }
+    const lossSum = batchLossCpu(layout, s, data, p, idx, acts, deltas, rows);
+    backwardCpu(layout, s, data, p, idx, acts, deltas, grads);
     let sq = 0;
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);
@@ -351,21 +339,4 @@ export function evaluateCpu(
     accuracy[p] = correct / count;
   }
   return out ? { loss, accuracy, outputs: out } : { loss, accuracy };
-}
-
-/** Allocates a zeroed state for a layout (one batch slot of zeros, identity labels). */
-export function createMlpState(layout: MlpLayout): MlpState {
-  const P = layout.size;
-  return {
-    params: new Float32Array(P * layout.stride),
-    opt: new Float32Array(P * 2 * layout.stride),
-    steps: new Uint32Array(P),
-    metrics: new Float32Array(P * 4),
-    knobs: new Float32Array(P * KNOB_STRIDE),
-    batchIdx: new Uint32Array(P * layout.batchSize),
-    numBatches: 1,
-    labelMap: new Uint32Array(1),
-    labelMapWidth: 0,
-    learned: new Float32Array(P * LEARNED_STRIDE),
-  };
 }

@@ -39,8 +39,8 @@ import {
 } from "./pbt.ts";
 
 export type { ModifierGroup };
-import { reptileUpdateCpu } from "./meta_reptile_update.ts";
-import { flagRows } from "./_meta_kernel.ts";
+import { reptileUpdateCpu } from "../../learners/meta_train/meta_reptile_update.ts";
+import { flagRows } from "../../learners/meta_train/meta_kernel.ts";
 import type { Population } from "../../learners/backend.ts";
 import {
   type ResolvedOptions,

@@ -4,7 +4,6 @@ import {
   splitClasses,
   validateClassSplit,
 } from "../../../learners/data/class_split.ts";
-import { buildClassIndex } from "../../../learners/data/class_index.ts";
 
 Deno.test("splitClasses gives disjoint lists covering the requested sizes", () => {
   const s = splitClasses(100, { train: 64, validation: 16, test: 20, seed: 3 });
@@ -39,17 +38,4 @@ Deno.test("explicitClassSplit rejects overlap and out-of-range classes", () => {
     /class 1 must be in one list only: current lists are train and validation/,
   );
   assert.throws(() => explicitClassSplit(5, { train: [5] }), /must be integers in \[0, 4\]/);
-});
-
-Deno.test("buildClassIndex groups sample indices by class", () => {
-  const idx = buildClassIndex({
-    count: 6,
-    inputs: 1,
-    targetWidth: 1,
-    classes: 3,
-    x: new Float32Array(6),
-    y: Float32Array.from([2, 0, 2, 1, 0, 2]),
-  });
-  assert.deepEqual(Array.from(idx.offsets), [0, 2, 3, 6]);
-  assert.deepEqual(Array.from(idx.members), [1, 4, 3, 0, 2, 5]);
 });

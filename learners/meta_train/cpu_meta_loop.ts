@@ -1,0 +1,121 @@
+/**
+ * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
+ * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
+ * trainStepCpu, reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
+ * returns one.
+ * @module
+ */
+import type { BackendDataset } from "../backend.ts";
+import { CpuDataset, type CpuPopulation } from "../cpu_backend.ts";
+import { trainStepCpu } from "../mlp/mlp_cpu.ts";
+import type { EpisodeBatch } from "../tasks/task_family.ts";
+import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
+import { gatherEpisodesCpu } from "./meta_gather.ts";
+import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
+import {
+  checkLoopIds,
+  checkMetaLoopSpec,
+  type MetaLoop,
+  type MetaLoopReadout,
+  type MetaLoopSpec,
+  type MetaLoopState,
+} from "./meta_loop.ts";
+import { reptileUpdateCpu } from "./meta_reptile_update.ts";
+import { tileRows } from "./meta_tile.ts";
+
+/** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
+export class CpuMetaLoop implements MetaLoop {
+  readonly spec: MetaLoopSpec;
+  #pop: CpuPopulation;
+  #state: MetaLoopState;
+  #log: number[] = [];
+
+  /** Takes a population of spec.metaBatch models of the spec's shape. */
+  constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
+    checkMetaLoopSpec(spec);
+    this.spec = { ...spec };
+    this.#pop = pop;
+    pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
+    const stride = pop.layout.stride;
+    this.#state = { theta: new Float32Array(stride), moments: new Float32Array(2 * stride), t: 0 };
+  }
+
+  write(state: MetaLoopState): void {
+    this.#state = { theta: state.theta.slice(), moments: state.moments.slice(), t: state.t };
+  }
+
+  run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
+    const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
+    if (!(data instanceof CpuDataset)) {
+      throw new TypeError("Cannot use a data set uploaded to another backend");
+    }
+    for (let it = 0; it < iterations; it++) this.#iteration(episodes, data, ids, it);
+  }
+
+  /** One meta-iteration: load, K inner steps, meta-update, log row. */
+  #iteration(episodes: EpisodeBatch, data: CpuDataset, ids: Uint32Array, it: number): void {
+    const { method, metaBatch: P, innerSteps: K, batchSize } = this.spec;
+    const L = this.#pop.layout;
+    const fomaml = method === "fomaml";
+    const g = gatherEpisodesCpu(episodes, ids, it * P, {
+      models: P,
+      batchSize,
+      slots: K,
+      querySlot: fomaml,
+    });
+    this.#pop.setBatches(g.batches, K + (fomaml ? 1 : 0));
+    const W = g.labelMap.length / P;
+    this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
+    const st = this.#pop.state;
+    st.params.set(tileRows(this.#state.theta, P, L.stride));
+    st.opt.fill(0);
+    st.steps.fill(0);
+    st.metrics.fill(0);
+    for (let k = 0; k < K; k++) trainStepCpu(L, st, data);
+    const row = new Float32Array(META_LOG_WIDTH);
+    const shape = { count: L.paramCount, models: P, rowStride: L.stride };
+    const theta = this.#state.theta;
+    if (fomaml) {
+      const grads = new Float32Array(P * L.stride);
+      trainStepCpu(L, st, data, grads);
+      const gOut = new Float32Array(L.paramCount);
+      fomamlUpdateCpu({ grads, metrics: st.metrics, theta, moments: this.#state.moments, gOut }, {
+        ...shape,
+        lr: this.spec.metaLr,
+        t: ++this.#state.t,
+        vOffset: L.stride,
+      });
+      metaLogCpu(
+        { metrics: st.metrics, a: gOut, b: null },
+        { n: L.paramCount, models: P, row: 0 },
+        row,
+      );
+    } else {
+      const before = theta.slice();
+      reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
+        ...shape,
+        metaLr: this.spec.metaLr,
+      });
+      metaLogCpu({ metrics: st.metrics, a: theta, b: before }, {
+        n: L.paramCount,
+        models: P,
+        row: 0,
+      }, row);
+    }
+    this.#log.push(...row);
+  }
+
+  read(): Promise<MetaLoopReadout> {
+    const log = Float32Array.from(this.#log);
+    this.#log = [];
+    const s = this.#state;
+    return Promise.resolve({
+      state: { theta: s.theta.slice(), moments: s.moments.slice(), t: s.t },
+      log,
+    });
+  }
+
+  destroy(): void {
+    this.#pop.destroy();
+  }
+}
