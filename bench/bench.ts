@@ -18,6 +18,7 @@ import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_options.ts";
 import { benchEpisodes } from "./episodes.ts";
+import { benchMetaTrainMain } from "./metatrain.ts";
 import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
 import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
 import { measureRoofline } from "./roofline.ts";
@@ -309,6 +310,7 @@ export async function benchMain(args: string[]): Promise<number> {
   }
   const f16 = o.f16 && gpu !== undefined && gpu.ctx.shaderF16;
   const b: Backends = { gpu, cpu: new CpuBackend(), f16 };
+  if (o.metatrain) return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds);
   const rows: BenchRow[] = [];
   for (const w of o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W]) {
     rows.push(...await benchWorkload(w, b, o));

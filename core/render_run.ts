@@ -31,7 +31,7 @@ export interface RunSummaryFile {
   /** Seed. */
   seed: number;
   /** "completed" or "failed". */
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "interrupted";
   /** Error message when failed. */
   error?: string;
   /** ISO start time. */

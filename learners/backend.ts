@@ -7,6 +7,7 @@ import type { Dataset } from "./dataset.ts";
 import type { Knobs } from "./optimizers/knobs.ts";
 import type { EvalResult } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
+import type { MetaLoop, MetaLoopSpec } from "./meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 
 /** A data set resident on a backend (uploaded once). */
@@ -154,6 +155,8 @@ export interface Backend {
   uploadDataset(data: Dataset, options?: UploadOptions): BackendDataset;
   /** Creates a population (parameters zero until init). */
   createPopulation(spec: PopulationSpec): Population;
+  /** Creates a meta-training loop resident on the backend (learners/meta_train/meta_loop.ts). */
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop>;
   /** Frees the backend. */
   destroy(): void;
 

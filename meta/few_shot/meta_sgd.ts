@@ -6,8 +6,9 @@
  * constants). The fused train kernel has one scalar learning rate per model, so the inner loop
  * runs here as K gradient dispatches for the whole meta-batch (one readback each) with the
  * per-parameter update on the host; alpha is clamped to [0, alphaMax]. The meta-update (Adam on
- * theta and alpha) runs in `shaders/meta_sgd_update.wgsl` on a GPU backend, elsewhere in its CPU
- * twin `metaSgdUpdateCpu`; a model with a non-finite gradient entry is left out of the means.
+ * theta and alpha) runs on the host too, in `metaSgdUpdateCpu` (the twin of
+ * `shaders/meta_sgd_update.wgsl`), since the gradients are on the host already; a model with a
+ * non-finite gradient entry is left out of the means.
  * @module
  */
 import type { Population } from "../../learners/backend.ts";
@@ -24,9 +25,8 @@ import {
   startTheta,
 } from "./meta_learner.ts";
 import { trainBySteps } from "./train_by_steps.ts";
-import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
-import { flagRows, GpuMirror, uploadF32 } from "./_meta_kernel.ts";
-import { metaSgdUpdateCpu, metaSgdUpdateGpu } from "./meta_sgd_update.ts";
+import { flagRows } from "../../learners/meta_train/meta_kernel.ts";
+import { metaSgdUpdateCpu } from "../../learners/meta_train/meta_sgd_update.ts";
 
 /** Meta-SGD meta-learner (first-order). */
 export class MetaSgd implements MetaLearner {
@@ -43,7 +43,6 @@ export class MetaSgd implements MetaLearner {
   #loop: InnerLoop;
   #moments: Float32Array<ArrayBuffer>;
   #t = 0;
-  #gpu: { theta: GpuMirror; alpha: GpuMirror; moments: GpuMirror } | null = null;
 
   /** Starts from `theta` (copied) and alpha = innerLr everywhere. */
   constructor(
@@ -131,35 +130,7 @@ export class MetaSgd implements MetaLearner {
       alpha: this.alpha,
       moments: this.#moments,
     };
-    let gTheta: Float64Array;
-    if (pop instanceof GpuPopulation) {
-      const ctx = pop.ctx;
-      this.#gpu ??= {
-        theta: new GpuMirror(ctx, this.theta.length, "meta-sgd-theta"),
-        alpha: new GpuMirror(ctx, this.alpha.length, "meta-sgd-alpha"),
-        moments: new GpuMirror(ctx, this.#moments.length, "meta-sgd-moments"),
-      };
-      this.#gpu.theta.write(this.theta);
-      this.#gpu.alpha.write(this.alpha);
-      const temps = [gq.grads, sumG, metrics].map((a, k) => uploadF32(ctx, a, `meta-sgd-in${k}`));
-      await metaSgdUpdateGpu(ctx, {
-        queryGrads: temps[0]!,
-        supportGradSums: temps[1]!,
-        metrics: temps[2]!,
-        theta: this.#gpu.theta.buffer,
-        alpha: this.#gpu.alpha.buffer,
-        moments: this.#gpu.moments.buffer,
-      }, o);
-      await this.#gpu.theta.read(this.theta);
-      await this.#gpu.alpha.read(this.alpha);
-      for (const b of temps) b.destroy();
-      gTheta = metaSgdUpdateCpu(
-        { ...data, theta: this.theta.slice(), alpha: this.alpha.slice(), moments: this.#moments },
-        o,
-      );
-    } else {
-      gTheta = metaSgdUpdateCpu(data, o);
-    }
+    const gTheta = metaSgdUpdateCpu(data, o);
     let loss = 0;
     for (const l of gq.loss) loss += l;
     let a = 0;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../../core/atomic.ts";
+import { WriteError } from "../../core/write_error.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -50,7 +51,9 @@ Deno.test("writeFileAtomic fails without side effects when the folder does not e
   try {
     await assert.rejects(
       () => writeFileAtomic(join(dir, "missing", "a.txt"), "x"),
-      Deno.errors.NotFound,
+      (e: Error) =>
+        e instanceof WriteError && e.cause instanceof Deno.errors.NotFound &&
+        e.message === `Cannot write "${join(dir, "missing", "a.txt")}": not found`,
     );
     assert.deepEqual(await listNames(dir), []);
   } finally {

@@ -10,8 +10,8 @@ import {
   adamCorrections,
   adamElement,
   dispatchMetaKernel,
-  diverged,
-} from "./_meta_kernel.ts";
+  forHealthy,
+} from "./meta_kernel.ts";
 
 /** Shape and step of a Meta-SGD meta-update. */
 export interface MetaSgdUpdateOptions {
@@ -50,16 +50,13 @@ export function metaSgdUpdateCpu(
   const n = o.count;
   const sumT = new Float64Array(n);
   const sumA = new Float64Array(n);
-  let used = 0;
-  for (let p = 0; p < o.models; p++) {
-    if (diverged(data.metrics, p)) continue;
-    used++;
+  const used = forHealthy(data.metrics, 0, o.models, (p) => {
     for (let i = 0; i < n; i++) {
       const q = data.queryGrads[p * o.rowStride + i]!;
       sumT[i] = sumT[i]! + q;
       sumA[i] = sumA[i]! - q * data.supportGradSums[p * o.rowStride + i]!;
     }
-  }
+  });
   const { c1, c2 } = adamCorrections(o.t);
   const gT = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -103,6 +100,7 @@ export function metaSgdUpdateGpu(
     key: "meta_sgd_update",
     file: "shaders/meta_sgd_update.wgsl",
     code,
+    mean: true,
   }, {
     n: o.count,
     buffers: [
