@@ -9,8 +9,6 @@
 export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   // glyphs (learners/data): loadImageFolder 106 lines.
   "learners/data/image_folder.ts",
-  // backend (learners): train 140 lines.
-  "learners/easy_trainer.ts",
   // kernels (train step's update twin): updateCpu 90 lines.
   "learners/optimizers/optimizer_cpu.ts",
   // learners/tasks (unassigned; functions takes it if time allows): sampleEpisodes 85 lines.
