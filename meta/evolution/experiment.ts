@@ -23,6 +23,13 @@ import {
   specializedPhase,
 } from "./evolve_phases.ts";
 import { evolveMethod, evolvePlots, evolveSummary, evolveTables } from "./evolve_report.ts";
+import { baselinesPhase } from "./baselines_phase.ts";
+import {
+  baselinesMethod,
+  baselinesPlots,
+  baselinesSummary,
+  baselinesTables,
+} from "./baselines_report.ts";
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { readStrategiesFile } from "./strategies_input.ts";
@@ -52,6 +59,22 @@ async function runEvolve(
     metaGenerations: c.specializedGenerations,
   });
   backend.destroy();
+  const baselines = c.bbobFunctions.length
+    ? await baselinesPhase(meta.learned, {
+      functions: c.bbobFunctions,
+      dims: c.bbobDims,
+      seeds: c.seeds,
+      seed: ctx.seed,
+      modelsPerSegment: c.modelsPerSegment,
+      generations: c.generations,
+      initScale: 2,
+    })
+    : undefined;
+  if (baselines) {
+    const ranks = baselines.groups.filter((g) => g.method === "learned")
+      .map((g) => `${g.group} ${g.rank.mean.toFixed(2)}`).join(", ");
+    ctx.log(`held-out BBOB, learned strategy's mean rank of 6 per group: ${ranks}`);
+  }
   const evalRows = evalsToTarget(held, heldOut, c.modelsPerSegment);
   const ratios = evalRows.map((r) => r.evals_ratio).filter(Number.isFinite);
   if (meta.trained) {
@@ -85,10 +108,18 @@ async function runEvolve(
   };
   return {
     title: "Meta-evolution of evolution strategies",
-    summary: evolveSummary(outcome),
-    tables: evolveTables(outcome),
-    plots: evolvePlots(outcome),
-    sections: [{ title: "Method", body: evolveMethod(c) }],
+    summary: { ...evolveSummary(outcome), ...(baselines ? baselinesSummary(baselines) : {}) },
+    tables: [
+      ...evolveTables(outcome),
+      ...(baselines ? baselinesTables(baselines, meta.learned, c.seeds, c.bbobDims) : []),
+    ],
+    plots: { ...evolvePlots(outcome), ...(baselines ? baselinesPlots(baselines) : {}) },
+    sections: [
+      { title: "Method", body: evolveMethod(c) },
+      ...(baselines
+        ? [{ title: "Baselines on held-out BBOB", body: baselinesMethod(baselines, c.seeds) }]
+        : []),
+    ],
   };
 }
 
@@ -110,6 +141,8 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       specializedGenerations: 1,
       trainTasks: ["sphere-8", "mlp-4way"],
       heldOutTasks: ["ackley-8", "mlp-4way-b"],
+      bbobFunctions: [1, 10, 15, 24],
+      bbobDims: [2],
     },
     full: {
       populationSize: 16,
@@ -122,6 +155,7 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       specializedGenerations: 6,
       trainTasks: ["sphere-8", "rastrigin-8", "rosenbrock-6", "ackley-8", "mlp-4way"],
       heldOutTasks: ["sphere-8b", "rastrigin-6b", "rosenbrock-8b", "mlp-4way-b"],
+      bbobDims: [2, 10, 40],
     },
   },
   progress: { metric: "best", goal: "max", unit: "meta-generation" },
