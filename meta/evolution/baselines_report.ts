@@ -72,28 +72,26 @@ export function baselinesTables(
   }];
 }
 
-/** The rank plot: one bar per (group, method) with its 95% CI. */
+/** The rank plot: one curve per method over the groups, with its 95% CI band. */
 export function baselinesPlots(b: Baselines): Plots {
-  const short: Record<string, string> = {
-    learned: "L",
-    "baseline GA": "GA",
-    "cma-es": "CMA",
-    "openai-es": "OES",
-    snes: "SNES",
-    pgpe: "PGPE",
-  };
+  const groups = BBOB_GROUPS.filter((g) => b.groups.some((x) => x.group === g));
   return {
     baselines_rank: {
-      kind: "bars",
-      title: "Held-out BBOB: mean rank per group (1 = best; 95% CI over seeds)",
+      kind: "curves",
+      title: "Held-out BBOB: mean rank of 6 per group (1 = best; 95% CI band over seeds)",
+      xLabel: `group: ${groups.map((g, i) => `${i + 1} ${g}`).join(", ")}`,
       yLabel: "mean rank",
-      width: 1100,
-      bars: b.groups.map((g) => ({
-        label: `${g.group.slice(0, 5)}:${short[g.method] ?? g.method}`,
-        value: g.rank.mean,
-        low: g.rank.ci95Low,
-        high: g.rank.ci95High,
-      })),
+      width: 900,
+      series: BASELINE_METHODS.map((method) => {
+        const rows = groups.map((g) => b.groups.find((x) => x.group === g && x.method === method)!);
+        return {
+          name: method,
+          x: groups.map((_, i) => i + 1),
+          mean: rows.map((r) => r.rank.mean),
+          low: rows.map((r) => r.rank.ci95Low),
+          high: rows.map((r) => r.rank.ci95High),
+        };
+      }),
     },
   };
 }
