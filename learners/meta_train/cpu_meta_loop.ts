@@ -1,7 +1,7 @@
 /**
  * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
  * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
- * trainStepCpu, reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
+ * trainStepCpu, hvpStepCpu (MAML), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
  * returns one.
  * @module
  */
@@ -19,7 +19,9 @@ import {
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  usesQuerySlot,
 } from "./meta_loop.ts";
+import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 
@@ -56,14 +58,14 @@ export class CpuMetaLoop implements MetaLoop {
   #iteration(episodes: EpisodeBatch, data: CpuDataset, ids: Uint32Array, it: number): void {
     const { method, metaBatch: P, innerSteps: K, batchSize } = this.spec;
     const L = this.#pop.layout;
-    const fomaml = method === "fomaml";
+    const query = usesQuerySlot(method);
     const g = gatherEpisodesCpu(episodes, ids, it * P, {
       models: P,
       batchSize,
       slots: K,
-      querySlot: fomaml,
+      querySlot: query,
     });
-    this.#pop.setBatches(g.batches, K + (fomaml ? 1 : 0));
+    this.#pop.setBatches(g.batches, K + (query ? 1 : 0));
     const W = g.labelMap.length / P;
     this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
     const st = this.#pop.state;
@@ -71,36 +73,46 @@ export class CpuMetaLoop implements MetaLoop {
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);
-    for (let k = 0; k < K; k++) trainStepCpu(L, st, data);
+    const path: Float32Array[] = [];
+    for (let k = 0; k < K; k++) {
+      if (method === "maml") path.push(st.params.slice());
+      trainStepCpu(L, st, data);
+    }
     const row = new Float32Array(META_LOG_WIDTH);
-    const shape = { count: L.paramCount, models: P, rowStride: L.stride };
+    const logAt = { n: L.paramCount, models: P, row: 0 };
     const theta = this.#state.theta;
-    if (fomaml) {
+    if (!query) {
+      const before = theta.slice();
+      reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
+        count: L.paramCount,
+        models: P,
+        rowStride: L.stride,
+        metaLr: this.spec.metaLr,
+      });
+      metaLogCpu({ metrics: st.metrics, a: theta, b: before }, logAt, row);
+    } else {
       const grads = new Float32Array(P * L.stride);
       trainStepCpu(L, st, data, grads);
+      const tables = { v: grads, batches: g.batches, labelMap: g.labelMap };
+      const shape = {
+        models: P,
+        rowLen: (K + 1) * batchSize,
+        labelWidth: W,
+        lr: this.spec.innerLr,
+      };
+      for (let k = K - 1; k >= 0 && method === "maml"; k--) {
+        hvpStepCpu(L, data, { ...tables, theta: path[k]! }, shape);
+      }
       const gOut = new Float32Array(L.paramCount);
       fomamlUpdateCpu({ grads, metrics: st.metrics, theta, moments: this.#state.moments, gOut }, {
-        ...shape,
+        count: L.paramCount,
+        models: P,
+        rowStride: L.stride,
         lr: this.spec.metaLr,
         t: ++this.#state.t,
         vOffset: L.stride,
       });
-      metaLogCpu(
-        { metrics: st.metrics, a: gOut, b: null },
-        { n: L.paramCount, models: P, row: 0 },
-        row,
-      );
-    } else {
-      const before = theta.slice();
-      reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
-        ...shape,
-        metaLr: this.spec.metaLr,
-      });
-      metaLogCpu({ metrics: st.metrics, a: theta, b: before }, {
-        n: L.paramCount,
-        models: P,
-        row: 0,
-      }, row);
+      metaLogCpu({ metrics: st.metrics, a: gOut, b: null }, logAt, row);
     }
     this.#log.push(...row);
   }

@@ -22,11 +22,14 @@ import {
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  usesQuerySlot,
 } from "./meta_loop.ts";
+import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
+import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 
-type Pipes = Record<"tile" | "gather" | "update" | "log", GPUComputePipeline>;
+type Pipes = Record<"tile" | "gather" | "update" | "log" | "hvp", GPUComputePipeline>;
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
@@ -35,11 +38,12 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
-  const update = spec.method === "fomaml" ? FOMAML_UPDATE : REPTILE_UPDATE;
-  const [tile, gather, upd, log] = await Promise.all(
-    [META_TILE, META_GATHER, update, META_LOG].map((k) => metaPipeline(ctx, k)),
+  const update = usesQuerySlot(spec.method) ? FOMAML_UPDATE : REPTILE_UPDATE;
+  const [tile, gather, upd, log, hvp] = await Promise.all(
+    [META_TILE, META_GATHER, update, META_LOG, META_HVP].map((k) => metaPipeline(ctx, k)),
   );
-  return new GpuMetaLoop(ctx, pop, spec, { tile: tile!, gather: gather!, update: upd!, log: log! });
+  const pipes = { tile: tile!, gather: gather!, update: upd!, log: log!, hvp: hvp! };
+  return new GpuMetaLoop(ctx, pop, spec, pipes);
 }
 
 /** The meta loop on a GPU (see the module doc). */
@@ -55,6 +59,8 @@ export class GpuMetaLoop implements MetaLoop {
   #t = 0;
   #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
   #owned: GPUBuffer[] = [];
+  /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
+  #maml: { v: GPUBuffer; hv: GPUBuffer; scratch: GPUBuffer; path: GPUBuffer[] } | null = null;
 
   /** Use createGpuMetaLoop. */
   constructor(ctx: GpuContext, pop: GpuPopulation, spec: MetaLoopSpec, pipes: Pipes) {
@@ -72,6 +78,15 @@ export class GpuMetaLoop implements MetaLoop {
       g: buf(S, "g"),
     };
     this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
+    if (spec.method === "maml") {
+      const rows = spec.metaBatch * S;
+      this.#maml = {
+        v: buf(rows, "maml-v"),
+        hv: buf(rows, "maml-hv"),
+        scratch: buf(spec.metaBatch * hvpScratchFloats(pop.layout), "maml-scratch"),
+        path: Array.from({ length: spec.innerSteps }, (_, k) => buf(rows, `maml-path-${k}`)),
+      };
+    }
   }
 
   write(state: MetaLoopState): void {
@@ -126,14 +141,12 @@ export class GpuMetaLoop implements MetaLoop {
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
     const iterations = checkLoopIds(ids, P, episodes.episodes);
-    const fomaml = this.spec.method === "fomaml";
-    const shape = { models: P, batchSize, slots: K, querySlot: fomaml };
+    const query = usesQuerySlot(this.spec.method);
+    const shape = { models: P, batchSize, slots: K, querySlot: query };
     const W = episodes.labelMap ? episodes.labelMapWidth : 0;
+    const slots = K + (query ? 1 : 0);
     // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(
-      new Uint32Array(P * (K + (fomaml ? 1 : 0)) * batchSize),
-      K + (fomaml ? 1 : 0),
-    );
+    this.#pop.setBatches(new Uint32Array(P * slots * batchSize), slots);
     this.#pop.setLabelMap(W > 0 ? new Uint32Array(P * W) : null, W);
     this.#growLog(this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, ids, "meta-loop-ids");
@@ -146,8 +159,11 @@ export class GpuMetaLoop implements MetaLoop {
         batches: tables.batches,
         labelOut: tables.labelMap,
       }, it * P);
-      this.#pop.train(data, K);
-      if (fomaml) this.#pop.submitGradients(data);
+      if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
+      else {
+        this.#pop.train(data, K);
+        if (query) this.#pop.submitGradients(data);
+      }
       this.#update();
     }
     idsBuf.destroy();
@@ -180,6 +196,46 @@ export class GpuMetaLoop implements MetaLoop {
     });
   }
 
+  /**
+   * MAML's steps 2 and 3 up to the update: K inner steps keeping the parameters before each, the
+   * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp).
+   */
+  #secondOrder(data: BackendDataset, rowLen: number, labelWidth: number): void {
+    const m = this.#maml!;
+    const pop = this.#pop;
+    if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
+      throw new TypeError(
+        "Cannot run second-order MAML on a data set with f16 inputs or of another backend",
+      );
+    }
+    const bytes = this.spec.metaBatch * pop.layout.stride * 4;
+    const copy = (from: GPUBuffer, to: GPUBuffer) => {
+      const enc = this.#ctx.device.createCommandEncoder({ label: "maml-copy" });
+      enc.copyBufferToBuffer(from, 0, to, 0, bytes);
+      this.#ctx.device.queue.submit([enc.finish()]);
+    };
+    for (const p of m.path) {
+      copy(pop.params, p);
+      pop.train(data, 1);
+    }
+    pop.submitGradients(data);
+    copy(pop.gradientBuffer, m.v);
+    const tables = pop.episodeTables;
+    const o = {
+      models: this.spec.metaBatch,
+      rowLen,
+      labelWidth,
+      lr: this.spec.innerLr,
+      targetWidth: data.targetWidth,
+    };
+    const b = { x: data.x, y: data.y, ...tables, v: m.v, hv: m.hv, scratch: m.scratch };
+    this.#submit(
+      m.path.toReversed().map((
+        theta,
+      ) => [this.#pipes.hvp, META_HVP, metaHvpRun(pop.layout, { ...b, theta }, o)]),
+    );
+  }
+
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
     const pop = this.#pop;
@@ -188,11 +244,11 @@ export class GpuMetaLoop implements MetaLoop {
     const P = this.spec.metaBatch;
     const shape = { count: n, models: P, rowStride: stride };
     const logAt = { n, models: P, row: this.#logRows++ };
-    const fomaml = this.spec.method === "fomaml";
+    const fomaml = usesQuerySlot(this.spec.method);
     const update = fomaml
       ? fomamlUpdateRun(
         {
-          grads: pop.gradientBuffer,
+          grads: this.#maml ? this.#maml.v : pop.gradientBuffer,
           metrics: pop.metrics,
           theta: st.theta,
           moments: st.moments,
@@ -239,7 +295,12 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   destroy(): void {
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned]) b.destroy();
+    const maml = this.#maml
+      ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
+      : [];
+    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml]) {
+      b.destroy();
+    }
     this.#pop.destroy();
   }
 }

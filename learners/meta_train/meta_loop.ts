@@ -9,6 +9,9 @@
  * 3. Reptile: theta += metaLr (mean of healthy adapted rows - theta) (meta_reptile_update);
  *    FOMAML: the query gradient at the adapted weights (train step, gradient mode), then Adam on
  *    theta with the mean over healthy models (meta_fomaml_update);
+ *    MAML: the same query gradient taken back through the K inner steps, v <- v - innerLr H v at
+ *    each step's parameters (meta_hvp; the parameters before each step are kept), then the same
+ *    Adam update;
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -18,8 +21,11 @@ import type { BackendDataset } from "../backend.ts";
 import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 
-/** Methods the loop runs on the backend. */
-export type MetaLoopMethod = "reptile" | "fomaml";
+/** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
+export type MetaLoopMethod = "reptile" | "fomaml" | "maml";
+
+/** The methods of the loop, in order. */
+export const META_LOOP_METHODS: readonly MetaLoopMethod[] = ["reptile", "fomaml", "maml"];
 
 /** What a meta loop is created for. */
 export interface MetaLoopSpec {
@@ -80,9 +86,11 @@ export interface MetaLoop {
 
 /** Throws a RangeError naming the first field of `s` out of range. */
 export function checkMetaLoopSpec(s: MetaLoopSpec): void {
-  if (s.method !== "reptile" && s.method !== "fomaml") {
+  if (!META_LOOP_METHODS.includes(s.method)) {
     throw new RangeError(
-      `Cannot create meta loop as method must be one of reptile, fomaml: current value is ${s.method}`,
+      `Cannot create meta loop as method must be one of ${
+        META_LOOP_METHODS.join(", ")
+      }: current value is ${s.method}`,
     );
   }
   for (const f of ["metaBatch", "innerSteps"] as const) {
@@ -123,4 +131,9 @@ export function loopShape(
   s: MetaLoopSpec,
 ): { widths: number[]; activation?: Activation; loss?: LossKind; batchSize: number } {
   return { widths: s.widths, activation: s.activation, loss: s.loss, batchSize: s.batchSize };
+}
+
+/** Whether `method` adapts with a query slot after the support slots (and takes a query gradient). */
+export function usesQuerySlot(method: MetaLoopMethod): boolean {
+  return method !== "reptile";
 }

@@ -135,3 +135,17 @@ for (const method of ["reptile", "fomaml"] as const) {
     },
   );
 }
+
+Deno.test("Maml with firstOrder gives Fomaml's theta; second order moves theta elsewhere", async () => {
+  const { loop, pool } = setup(new CpuBackend());
+  const theta0 = await initialTheta(loop, 5);
+  const o = { iterations: 3, metaBatch: 4, seed: 1, validateEvery: 3 };
+  const thetas: Float32Array[] = [];
+  for (const [name, firstOrder] of [["fomaml", false], ["maml", true], ["maml", false]] as const) {
+    const l = createMetaLearner(name, loop, theta0, { ...KNOBS, firstOrder });
+    await l.train(pool, o);
+    thetas.push(l.theta);
+  }
+  assert.deepEqual(Array.from(thetas[1]!), Array.from(thetas[0]!));
+  assert.notDeepEqual(Array.from(thetas[2]!), Array.from(thetas[0]!));
+});
