@@ -118,3 +118,23 @@ export function baselinesMethod(b: Baselines, seeds: number): string {
     `averaged); a group's value per seed is the mean over its functions and dimensions, and the ` +
     `CIs are over seeds.`;
 }
+
+/** `result` with the baselines' summary fields, tables, plot and method section added. */
+export function addBaselines(
+  result: ExperimentResult,
+  b: Baselines | undefined,
+  learned: StrategyGenome,
+  c: { seeds: number; bbobDims: readonly number[] },
+): ExperimentResult {
+  if (!b) return result;
+  return {
+    ...result,
+    summary: { ...result.summary, ...baselinesSummary(b) },
+    tables: [...(result.tables ?? []), ...baselinesTables(b, learned, c.seeds, c.bbobDims)],
+    plots: { ...result.plots, ...baselinesPlots(b) },
+    sections: [
+      ...(result.sections ?? []),
+      { title: "Baselines on held-out BBOB", body: baselinesMethod(b, c.seeds) },
+    ],
+  };
+}
