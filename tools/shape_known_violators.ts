@@ -13,10 +13,4 @@ export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   "learners/optimizers/optimizer_cpu.ts",
   // learners/tasks (unassigned; functions takes it if time allows): sampleEpisodes 85 lines.
   "learners/tasks/synthetic_classification.ts",
-  // fewshot / metatrain (meta/few_shot): runMeta 238 lines.
-  "meta/few_shot/experiment.ts",
-  // fewshot / metatrain (meta/few_shot): runSeedSetting 134 lines.
-  "meta/few_shot/run_setting.ts",
-  // fewshot / metatrain (meta/few_shot): SelfImprovingSystem.step 133 lines.
-  "meta/few_shot/self_improving.ts",
 ]);
