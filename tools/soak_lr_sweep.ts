@@ -8,15 +8,34 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Experiment, runExperiment } from "../core/experiment.ts";
-import type { TaskData } from "../learners/task_source.ts";
-import { LR_SWEEP, type LrSweepConfig } from "../meta/lr_sweep.ts";
+import { type Experiment, type RunContext, runExperiment } from "../core/experiment.ts";
+import { LR_SWEEP } from "../meta/lr_sweep.ts";
 
 /** One sample: step, resident memory and state.json size after a checkpoint. */
 interface Sample {
   step: number;
   rssMb: number;
   stateBytes: number;
+}
+
+/** `experiment` with `after(ctx, state)` called after each checkpoint it saves. */
+export function probeCheckpoints<C, I>(
+  experiment: Experiment<C, I>,
+  after: (ctx: RunContext<C, I>, state: unknown) => Promise<void>,
+): Experiment<C, I> {
+  return {
+    ...experiment,
+    run(ctx) {
+      return experiment.run({
+        ...ctx,
+        saveCheckpoint: async (state, blobs) => {
+          const generation = await ctx.saveCheckpoint(state, blobs);
+          await after(ctx, state);
+          return generation;
+        },
+      });
+    },
+  };
 }
 
 /** Runs the soak and prints the samples at every tenth of the run. */
@@ -32,21 +51,11 @@ export async function soak(args: string[]): Promise<void> {
   const steps = Number(values.steps);
   const evalEvery = Number(values["eval-every"]);
   const samples: Sample[] = [];
-  const spy: Experiment<LrSweepConfig, TaskData> = {
-    ...LR_SWEEP,
-    run(ctx) {
-      return LR_SWEEP.run({
-        ...ctx,
-        saveCheckpoint: async (state, blobs) => {
-          const generation = await ctx.saveCheckpoint(state, blobs);
-          const stateBytes = (await Deno.stat(join(ctx.checkpointDir, "state.json"))).size;
-          const step = (state as { step: number }).step;
-          samples.push({ step, rssMb: Deno.memoryUsage().rss / 2 ** 20, stateBytes });
-          return generation;
-        },
-      });
-    },
-  };
+  const spy = probeCheckpoints(LR_SWEEP, async (ctx, state) => {
+    const stateBytes = (await Deno.stat(join(ctx.checkpointDir, "state.json"))).size;
+    const step = (state as { step: number }).step;
+    samples.push({ step, rssMb: Deno.memoryUsage().rss / 2 ** 20, stateBytes });
+  });
   const tmp = await Deno.makeTempDir({ prefix: "soak_" });
   const t0 = performance.now();
   try {

@@ -5,27 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Experiment, runExperiment } from "../../core/experiment.ts";
-import { LR_SWEEP, type LrSweepConfig } from "../../meta/lr_sweep.ts";
-import type { TaskData } from "../../learners/task_source.ts";
+import { runExperiment } from "../../core/experiment.ts";
+import { LR_SWEEP } from "../../meta/lr_sweep.ts";
+import { probeCheckpoints } from "../../tools/soak_lr_sweep.ts";
 
 Deno.test("lr-sweep: state.json keeps the same size from the first checkpoint to the last", async () => {
   const tmp = await Deno.makeTempDir();
   try {
     const sizes: number[] = [];
-    const spy: Experiment<LrSweepConfig, TaskData> = {
-      ...LR_SWEEP,
-      run(ctx) {
-        return LR_SWEEP.run({
-          ...ctx,
-          saveCheckpoint: async (state, blobs) => {
-            const generation = await ctx.saveCheckpoint(state, blobs);
-            sizes.push((await Deno.stat(join(ctx.checkpointDir, "state.json"))).size);
-            return generation;
-          },
-        });
-      },
-    };
+    const spy = probeCheckpoints(LR_SWEEP, async (ctx) => {
+      sizes.push((await Deno.stat(join(ctx.checkpointDir, "state.json"))).size);
+    });
     const out = await runExperiment(spy, {
       scale: "smoke",
       rawConfig: { backend: "cpu", steps: 1000, evalEvery: 10, checkpointEvery: 1 },
