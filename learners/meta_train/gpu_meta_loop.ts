@@ -16,17 +16,34 @@ import { FOMAML_UPDATE, fomamlUpdateRun } from "./meta_fomaml_update.ts";
 import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
+  alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  momentFloats,
+  supportSlots,
+  usesQuerySlot,
 } from "./meta_loop.ts";
+import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
+import { META_SGD_UPDATE, metaSgdUpdateRun } from "./meta_sgd_update.ts";
+import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
+import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 
-type Pipes = Record<"tile" | "gather" | "update" | "log", GPUComputePipeline>;
+type Pipes = Record<"tile" | "gather" | "update" | "log" | "hvp" | "sgdInner", GPUComputePipeline>;
+
+/** The meta-update kernel of each method. */
+function updateKernel(method: MetaLoopSpec["method"]): MetaKernel {
+  return method === "reptile"
+    ? REPTILE_UPDATE
+    : method === "meta-sgd"
+    ? META_SGD_UPDATE
+    : FOMAML_UPDATE;
+}
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
@@ -35,11 +52,26 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
-  const update = spec.method === "fomaml" ? FOMAML_UPDATE : REPTILE_UPDATE;
-  const [tile, gather, upd, log] = await Promise.all(
-    [META_TILE, META_GATHER, update, META_LOG].map((k) => metaPipeline(ctx, k)),
+  const kernels = [
+    META_TILE,
+    META_GATHER,
+    updateKernel(spec.method),
+    META_LOG,
+    META_HVP,
+    META_SGD_INNER,
+  ];
+  const [tile, gather, update, log, hvp, sgdInner] = await Promise.all(
+    kernels.map((k) => metaPipeline(ctx, k)),
   );
-  return new GpuMetaLoop(ctx, pop, spec, { tile: tile!, gather: gather!, update: upd!, log: log! });
+  const pipes = {
+    tile: tile!,
+    gather: gather!,
+    update: update!,
+    log: log!,
+    hvp: hvp!,
+    sgdInner: sgdInner!,
+  };
+  return new GpuMetaLoop(ctx, pop, spec, pipes);
 }
 
 /** The meta loop on a GPU (see the module doc). */
@@ -48,13 +80,17 @@ export class GpuMetaLoop implements MetaLoop {
   #ctx: GpuContext;
   #pop: GpuPopulation;
   #pipes: Pipes;
-  /** theta (stride), Adam moments (2, stride), theta before the update, mean gradient used. */
-  #state: Record<"theta" | "moments" | "prev" | "g", GPUBuffer>;
+  /** theta, Adam moments, theta before the update, mean gradient used, Meta-SGD's alpha. */
+  #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
+  /** Meta-SGD: the support-gradient sums (models, stride) and a row of ones for the step counters. */
+  #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
   #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
   #owned: GPUBuffer[] = [];
+  /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
+  #maml: { v: GPUBuffer; hv: GPUBuffer; scratch: GPUBuffer; path: GPUBuffer[] } | null = null;
 
   /** Use createGpuMetaLoop. */
   constructor(ctx: GpuContext, pop: GpuPopulation, spec: MetaLoopSpec, pipes: Pipes) {
@@ -67,18 +103,39 @@ export class GpuMetaLoop implements MetaLoop {
     const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
     this.#state = {
       theta: buf(S, "theta"),
-      moments: buf(2 * S, "moments"),
+      moments: buf(momentFloats(spec.method, S), "moments"),
       prev: buf(S, "prev"),
       g: buf(S, "g"),
+      alpha: buf(S, "alpha"),
     };
+    if (spec.method === "meta-sgd") {
+      this.#sgd = {
+        sumG: buf(spec.metaBatch * S, "sgd-sum"),
+        ones: new Uint32Array(spec.metaBatch).fill(1),
+      };
+    }
     this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
+    if (spec.method === "maml") {
+      const rows = spec.metaBatch * S;
+      this.#maml = {
+        v: buf(rows, "maml-v"),
+        hv: buf(rows, "maml-hv"),
+        scratch: buf(spec.metaBatch * hvpScratchFloats(pop.layout), "maml-scratch"),
+        path: Array.from({ length: spec.innerSteps }, (_, k) => buf(rows, `maml-path-${k}`)),
+      };
+    }
   }
 
   write(state: MetaLoopState): void {
     const S = this.#pop.layout.stride;
     const q = this.#ctx.device.queue;
     q.writeBuffer(this.#state.theta, 0, state.theta.subarray(0, S));
-    q.writeBuffer(this.#state.moments, 0, state.moments.subarray(0, 2 * S));
+    q.writeBuffer(
+      this.#state.moments,
+      0,
+      state.moments.subarray(0, momentFloats(this.spec.method, S)),
+    );
+    if (state.alpha) q.writeBuffer(this.#state.alpha, 0, state.alpha.subarray(0, S));
     this.#t = state.t;
   }
 
@@ -126,14 +183,12 @@ export class GpuMetaLoop implements MetaLoop {
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
     const iterations = checkLoopIds(ids, P, episodes.episodes);
-    const fomaml = this.spec.method === "fomaml";
-    const shape = { models: P, batchSize, slots: K, querySlot: fomaml };
+    const query = usesQuerySlot(this.spec.method);
+    const shape = { models: P, batchSize, slots: supportSlots(this.spec), querySlot: query };
     const W = episodes.labelMap ? episodes.labelMapWidth : 0;
+    const slots = shape.slots + (query ? 1 : 0);
     // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(
-      new Uint32Array(P * (K + (fomaml ? 1 : 0)) * batchSize),
-      K + (fomaml ? 1 : 0),
-    );
+    this.#pop.setBatches(new Uint32Array(P * slots * batchSize), slots);
     this.#pop.setLabelMap(W > 0 ? new Uint32Array(P * W) : null, W);
     this.#growLog(this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, ids, "meta-loop-ids");
@@ -146,8 +201,12 @@ export class GpuMetaLoop implements MetaLoop {
         batches: tables.batches,
         labelOut: tables.labelMap,
       }, it * P);
-      this.#pop.train(data, K);
-      if (fomaml) this.#pop.submitGradients(data);
+      if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
+      else if (this.#sgd) this.#metaSgdInner(data);
+      else {
+        this.#pop.train(data, K);
+        if (query) this.#pop.submitGradients(data);
+      }
       this.#update();
     }
     idsBuf.destroy();
@@ -174,72 +233,149 @@ export class GpuMetaLoop implements MetaLoop {
       enc.clearBuffer(pop.opt);
       enc.clearBuffer(pop.steps);
       enc.clearBuffer(pop.metrics);
+      if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
       if (this.spec.method === "reptile") {
         enc.copyBufferToBuffer(st.theta, 0, st.prev, 0, st.theta.size);
       }
     });
   }
 
+  /**
+   * MAML's steps 2 and 3 up to the update: K inner steps keeping the parameters before each, the
+   * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp).
+   */
+  #secondOrder(data: BackendDataset, rowLen: number, labelWidth: number): void {
+    const m = this.#maml!;
+    const pop = this.#pop;
+    if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
+      throw new TypeError(
+        "Cannot run second-order MAML on a data set with f16 inputs or of another backend",
+      );
+    }
+    const bytes = this.spec.metaBatch * pop.layout.stride * 4;
+    const copy = (from: GPUBuffer, to: GPUBuffer) => {
+      const enc = this.#ctx.device.createCommandEncoder({ label: "maml-copy" });
+      enc.copyBufferToBuffer(from, 0, to, 0, bytes);
+      this.#ctx.device.queue.submit([enc.finish()]);
+    };
+    for (const p of m.path) {
+      copy(pop.params, p);
+      pop.train(data, 1);
+    }
+    pop.submitGradients(data);
+    copy(pop.gradientBuffer, m.v);
+    const tables = pop.episodeTables;
+    const o = {
+      models: this.spec.metaBatch,
+      rowLen,
+      labelWidth,
+      lr: this.spec.innerLr,
+      targetWidth: data.targetWidth,
+    };
+    const b = { x: data.x, y: data.y, ...tables, v: m.v, hv: m.hv, scratch: m.scratch };
+    this.#submit(
+      m.path.toReversed().map((
+        theta,
+      ) => [this.#pipes.hvp, META_HVP, metaHvpRun(pop.layout, { ...b, theta }, o)]),
+    );
+  }
+
+  /** Meta-SGD's K inner steps (a gradient pass, then meta_sgd_inner) and its query gradient. */
+  #metaSgdInner(data: BackendDataset): void {
+    const pop = this.#pop;
+    const sgd = this.#sgd!;
+    const L = pop.layout;
+    const shape = { models: this.spec.metaBatch, count: L.paramCount, stride: L.stride };
+    const b = {
+      grads: pop.gradientBuffer,
+      alpha: this.#state.alpha,
+      rows: pop.params,
+      sumG: sgd.sumG,
+    };
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      pop.submitGradients(data);
+      this.#submit([[this.#pipes.sgdInner, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
+    }
+    // The gradient pass reads slot steps % 2: 0 the support set, 1 the query set.
+    this.#ctx.device.queue.writeBuffer(pop.steps, 0, sgd.ones);
+    pop.submitGradients(data);
+  }
+
+  /** The meta-update's run for the method. */
+  #updateRun(): MetaRun {
+    const pop = this.#pop;
+    const st = this.#state;
+    const { stride, paramCount: n } = pop.layout;
+    const shape = { count: n, models: this.spec.metaBatch, rowStride: stride };
+    const { method, metaLr } = this.spec;
+    if (method === "reptile") {
+      const b = { adapted: pop.params, metrics: pop.metrics, theta: st.theta };
+      return reptileUpdateRun(b, { ...shape, metaLr });
+    }
+    const grads = this.#maml ? this.#maml.v : pop.gradientBuffer;
+    const o = { ...shape, lr: metaLr, t: ++this.#t };
+    if (method === "meta-sgd") {
+      return metaSgdUpdateRun({
+        queryGrads: grads,
+        supportGradSums: this.#sgd!.sumG,
+        metrics: pop.metrics,
+        theta: st.theta,
+        alpha: st.alpha,
+        moments: st.moments,
+        gOut: st.g,
+      }, { ...o, ...alphaKnobs(this.spec) });
+    }
+    const b = { grads, metrics: pop.metrics, theta: st.theta, moments: st.moments, gOut: st.g };
+    return fomamlUpdateRun(b, { ...o, vOffset: stride });
+  }
+
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
     const pop = this.#pop;
     const st = this.#state;
-    const { stride, paramCount: n } = pop.layout;
-    const P = this.spec.metaBatch;
-    const shape = { count: n, models: P, rowStride: stride };
-    const logAt = { n, models: P, row: this.#logRows++ };
-    const fomaml = this.spec.method === "fomaml";
-    const update = fomaml
-      ? fomamlUpdateRun(
-        {
-          grads: pop.gradientBuffer,
-          metrics: pop.metrics,
-          theta: st.theta,
-          moments: st.moments,
-          gOut: st.g,
-        },
-        { ...shape, lr: this.spec.metaLr, t: ++this.#t, vOffset: stride },
-      )
-      : reptileUpdateRun({ adapted: pop.params, metrics: pop.metrics, theta: st.theta }, {
-        ...shape,
-        metaLr: this.spec.metaLr,
-      });
-    const log = metaLogRun(
-      {
-        metrics: pop.metrics,
-        a: fomaml ? st.g : st.theta,
-        b: fomaml ? null : st.prev,
-        log: this.#log,
-      },
-      logAt,
-    );
+    const reptile = this.spec.method === "reptile";
+    const log = metaLogRun({
+      metrics: pop.metrics,
+      a: reptile ? st.theta : st.g,
+      b: reptile ? st.prev : null,
+      log: this.#log,
+    }, { n: pop.layout.paramCount, models: this.spec.metaBatch, row: this.#logRows++ });
     this.#submit([
-      [this.#pipes.update, fomaml ? FOMAML_UPDATE : REPTILE_UPDATE, update],
+      [this.#pipes.update, updateKernel(this.spec.method), this.#updateRun()],
       [this.#pipes.log, META_LOG, log],
     ]);
   }
 
   async read(): Promise<MetaLoopReadout> {
     const S = this.#pop.layout.stride;
+    const M = momentFloats(this.spec.method, S);
     const rows = this.#logRows;
-    const bytes = (3 * S + rows * META_LOG_WIDTH) * 4;
-    const pack = createStorageBuffer(this.#ctx, bytes, "meta-loop-read");
+    const floats = 2 * S + M + rows * META_LOG_WIDTH;
+    const pack = createStorageBuffer(this.#ctx, floats * 4, "meta-loop-read");
     const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-read" });
     enc.copyBufferToBuffer(this.#state.theta, 0, pack, 0, S * 4);
-    enc.copyBufferToBuffer(this.#state.moments, 0, pack, S * 4, 2 * S * 4);
-    if (rows > 0) enc.copyBufferToBuffer(this.#log, 0, pack, 3 * S * 4, rows * META_LOG_WIDTH * 4);
+    enc.copyBufferToBuffer(this.#state.moments, 0, pack, S * 4, M * 4);
+    enc.copyBufferToBuffer(this.#state.alpha, 0, pack, (S + M) * 4, S * 4);
+    if (rows > 0) {
+      enc.copyBufferToBuffer(this.#log, 0, pack, (2 * S + M) * 4, rows * META_LOG_WIDTH * 4);
+    }
     this.#ctx.device.queue.submit([enc.finish()]);
     const all = await readF32(this.#ctx, pack);
     pack.destroy();
     this.#logRows = 0;
-    return {
-      state: { theta: all.slice(0, S), moments: all.slice(S, 3 * S), t: this.#t },
-      log: all.slice(3 * S),
-    };
+    const [theta, moments] = [all.slice(0, S), all.slice(S, S + M)];
+    const state = { theta, moments, alpha: all.slice(S + M, 2 * S + M), t: this.#t };
+    return { state, log: all.slice(2 * S + M) };
   }
 
   destroy(): void {
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned]) b.destroy();
+    const maml = this.#maml
+      ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
+      : [];
+    const sgd = this.#sgd ? [this.#sgd.sumG] : [];
+    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
+      b.destroy();
+    }
     this.#pop.destroy();
   }
 }

@@ -14,3 +14,6 @@ export * from "./meta_tile.ts";
 export * from "./meta_log.ts";
 export * from "./cpu_meta_loop.ts";
 export * from "./gpu_meta_loop.ts";
+export * from "./maml_cpu.ts";
+export * from "./meta_hvp.ts";
+export * from "./meta_sgd_inner.ts";

@@ -23,6 +23,8 @@ export * from "./meta_learner.ts";
 export * from "./baseline.ts";
 export * from "./reptile.ts";
 export * from "./fomaml.ts";
+export * from "./maml.ts";
+export * from "./loop_meta_learner.ts";
 export * from "./es_maml.ts";
 export * from "./meta_sgd.ts";
 export * from "./registry.ts";
