@@ -29,6 +29,7 @@ import type { StrategyGenome } from "../../learners/evolution/evolution_genome.t
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { readStrategiesFile } from "./strategies_input.ts";
+import { EvolveCheckpoints } from "./evolve_checkpoint.ts";
 
 async function runEvolve(
   ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
@@ -46,14 +47,23 @@ async function runEvolve(
     readEvery: c.readEvery,
   };
   const seeded = { ...base, seed: ctx.seed, seeds: c.seeds };
-  const meta = await metaPhase(ctx, backend, train, base);
-  const attribution = await attributionPhase(backend, meta, train, seeded);
-  const heldOut = await heldOutPhase(backend, meta.learned, held, seeded);
-  const spec = await specializedPhase(backend, meta.learned, held, {
-    ...seeded,
-    population: c.specializedPopulation,
-    metaGenerations: c.specializedGenerations,
-  });
+  // A checkpoint after every meta-generation and every phase (--resume loads finished phases).
+  const ck = await EvolveCheckpoints.load(ctx);
+  const meta = await ck.phase("meta", () => metaPhase(ctx, backend, train, base, ck));
+  const attribution = await ck.phase(
+    "attribution",
+    () => attributionPhase(backend, meta, train, seeded),
+  );
+  const heldOut = await ck.phase(
+    "heldOut",
+    () => heldOutPhase(backend, meta.learned, held, seeded),
+  );
+  const spec = await ck.phase("specialized", () =>
+    specializedPhase(backend, meta.learned, held, {
+      ...seeded,
+      population: c.specializedPopulation,
+      metaGenerations: c.specializedGenerations,
+    }));
   backend.destroy();
   const baselines = await baselinesOf(ctx, meta.learned);
   const evalRows = evalsToTarget(held, heldOut, c.modelsPerSegment);
