@@ -2,18 +2,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import { PNG } from "pngjs";
-import { buildGlyphs, glyphsReport, loadGlyphs } from "../../../../learners/data/glyphs/mod.ts";
-import { ignoreFonts } from "./_fonts.ts";
+import { ensureGlyphs, glyphsReport } from "../../../../learners/data/glyphs/mod.ts";
+import { ignoreFonts, withSmallSubset } from "./_fonts.ts";
 
 Deno.test({
   name: "glyphsReport measures 1-NN and the MLP on meta-test episodes with CIs and writes a sheet",
   ignore: ignoreFonts,
   sanitizeResources: false,
   fn: async () => {
-    const root = await Deno.makeTempDir({ prefix: "glyphs-test-" });
-    try {
-      await buildGlyphs({ out: join(root, "g"), subset: "small" });
-      const g = await loadGlyphs(join(root, "g"));
+    await withSmallSubset(async (dir) => {
+      const g = await ensureGlyphs({ dir, subset: "small" });
       const r = await glyphsReport(g, { episodes: 12, backend: "cpu" });
       // The small subset has 22 meta-test classes: both settings run.
       assert.deepEqual(r.rows.map((x) => x.setting), [
@@ -32,8 +30,6 @@ Deno.test({
       const png = PNG.sync.read(Buffer.from(await Deno.readFile(join(r.dir, "sample_sheet.png"))));
       assert.equal(png.width, 12 * 30 + 2);
       assert.equal(png.height, 24 * 30 + 2);
-    } finally {
-      await Deno.remove(root, { recursive: true });
-    }
+    });
   },
 });
