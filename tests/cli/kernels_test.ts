@@ -16,7 +16,7 @@ Deno.test("cli kernels --dump prints the composed train_step kernel of golden/ f
   const r = await cli(["--dump", "13-24-16-3", "--batch", "10", "--kernel", "train_step"]);
   assert.equal(r.code, 0, r.stderr);
   const golden = new URL(
-    "../learners/mlp/golden/train_step_13-24-16-3_b10.wgsl",
+    "../learners/mlp/golden/train_step_13-24-16-3_b10.wgsl.golden",
     import.meta.url,
   );
   assert.equal(r.stdout, await Deno.readTextFile(golden));
