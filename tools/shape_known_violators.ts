@@ -13,8 +13,6 @@ export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   "learners/easy_trainer.ts",
   // kernels (train step's update twin): updateCpu 90 lines.
   "learners/optimizers/optimizer_cpu.ts",
-  // learners/tasks (unassigned; functions takes it if time allows): sampleEpisodes 85 lines.
-  "learners/tasks/synthetic_classification.ts",
   // fewshot / metatrain (meta/few_shot): runMeta 238 lines.
   "meta/few_shot/experiment.ts",
   // fewshot / metatrain (meta/few_shot): runSeedSetting 134 lines.
