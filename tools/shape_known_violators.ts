@@ -9,14 +9,6 @@
 export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   // glyphs (learners/data): loadImageFolder 106 lines.
   "learners/data/image_folder.ts",
-  // backend (learners): train 140 lines.
-  "learners/easy_trainer.ts",
   // kernels (train step's update twin): updateCpu 90 lines.
   "learners/optimizers/optimizer_cpu.ts",
-  // fewshot / metatrain (meta/few_shot): runMeta 238 lines.
-  "meta/few_shot/experiment.ts",
-  // fewshot / metatrain (meta/few_shot): runSeedSetting 134 lines.
-  "meta/few_shot/run_setting.ts",
-  // fewshot / metatrain (meta/few_shot): SelfImprovingSystem.step 133 lines.
-  "meta/few_shot/self_improving.ts",
 ]);

@@ -12,6 +12,9 @@
  *    MAML: the same query gradient taken back through the K inner steps, v <- v - innerLr H v at
  *    each step's parameters (meta_hvp; the parameters before each step are kept), then the same
  *    Adam update;
+ *    Meta-SGD: K support-gradient passes, each followed by theta_p -= alpha (.) g (meta_sgd_inner,
+ *    which also sums the support gradients), the query gradient, then Adam on theta and alpha
+ *    (meta_sgd_update, first order);
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -22,10 +25,15 @@ import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 
 /** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
-export type MetaLoopMethod = "reptile" | "fomaml" | "maml";
+export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd";
 
 /** The methods of the loop, in order. */
-export const META_LOOP_METHODS: readonly MetaLoopMethod[] = ["reptile", "fomaml", "maml"];
+export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
+  "reptile",
+  "fomaml",
+  "maml",
+  "meta-sgd",
+];
 
 /** What a meta loop is created for. */
 export interface MetaLoopSpec {
@@ -45,16 +53,23 @@ export interface MetaLoopSpec {
   innerSteps: number;
   /** Inner SGD learning rate. */
   innerLr: number;
-  /** Reptile: the interpolation step; FOMAML: Adam's learning rate. */
+  /** Reptile: the interpolation step; the others: Adam's learning rate. */
   metaLr: number;
+  /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
+  alphaMax?: number;
 }
 
 /** The meta-learner's state held by the loop. */
 export interface MetaLoopState {
   /** The initialization, one row of the layout's stride. */
   theta: Float32Array<ArrayBuffer>;
-  /** Adam moments (2, stride): m then v (zero and unused for Reptile). */
+  /**
+   * Adam moments, momentFloats(method, stride) floats: (2, stride) m then v (unused by Reptile);
+   * Meta-SGD (4, paramCount) m_theta, v_theta, m_alpha, v_alpha in the first 4 * paramCount.
+   */
   moments: Float32Array<ArrayBuffer>;
+  /** Meta-SGD: the learned per-parameter inner rates (stride); ignored by the other methods. */
+  alpha?: Float32Array<ArrayBuffer>;
   /** Adam steps taken. */
   t: number;
 }
@@ -136,4 +151,19 @@ export function loopShape(
 /** Whether `method` adapts with a query slot after the support slots (and takes a query gradient). */
 export function usesQuerySlot(method: MetaLoopMethod): boolean {
   return method !== "reptile";
+}
+
+/** Floats of a loop's Adam moments for `method` (see MetaLoopState.moments). */
+export function momentFloats(method: MetaLoopMethod, stride: number): number {
+  return (method === "meta-sgd" ? 4 : 2) * stride;
+}
+
+/** Support slots a loop's batch tables hold: K, or 1 for Meta-SGD (one gradient pass per step). */
+export function supportSlots(spec: MetaLoopSpec): number {
+  return spec.method === "meta-sgd" ? 1 : spec.innerSteps;
+}
+
+/** Meta-SGD's Adam step size of alpha and its clamp, from the spec (as the MetaSgd learner). */
+export function alphaKnobs(spec: MetaLoopSpec): { alphaLr: number; alphaMax: number } {
+  return { alphaLr: spec.metaLr * spec.innerLr, alphaMax: spec.alphaMax ?? 10 * spec.innerLr };
 }

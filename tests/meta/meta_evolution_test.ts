@@ -326,7 +326,7 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
     assert.equal(await main(["evolve", "--strategies", bad, "--out", out]), 2);
     assert.match(
       errors.at(-1)!,
-      /Invalid strategies file ".*bad\.json": universalBest\.genome is missing gene "selection"/,
+      /Invalid strategies file ".*bad\.json": universalBest\.metaFitness must be a number: it is missing/,
     );
     assert.equal(await main(["train", "l2o", "--strategies", good, "--out", out]), 2);
     assert.match(errors.at(-1)!, /only the evolve experiment takes a strategies file/);

@@ -16,10 +16,13 @@ import {
   gatherEpisodesCpu,
   META_GATHER,
   META_LOG,
+  META_SGD_INNER,
   META_TILE,
   metaGatherRun,
   metaLogCpu,
   metaLogRun,
+  metaSgdInnerCpu,
+  metaSgdInnerRun,
   metaTileRun,
   tileRows,
 } from "../../../learners/meta_train/mod.ts";
@@ -115,3 +118,28 @@ for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as
     if (P > 3) assert.equal(log[2 * 4 + 2], P - 1);
   });
 }
+
+gpuTest(
+  "meta_sgd_inner matches metaSgdInnerCpu() when models=3, count=70, stride=72",
+  async (ctx) => {
+    const rng = new Rng(9);
+    const s = { models: 3, count: 70, stride: 72 };
+    const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const grads = normals(3 * 72);
+    grads[5] = NaN;
+    grads[80] = Infinity;
+    const alpha = Float32Array.from({ length: 72 }, () => 0.1 * rng.uniform());
+    const rows = normals(3 * 72);
+    const sumG = normals(3 * 72);
+    const b = {
+      grads: createStorageBufferFrom(ctx, grads, "g"),
+      alpha: createStorageBufferFrom(ctx, alpha, "a"),
+      rows: createStorageBufferFrom(ctx, rows, "r"),
+      sumG: createStorageBufferFrom(ctx, sumG, "s"),
+    };
+    await dispatchMetaKernel(ctx, META_SGD_INNER, metaSgdInnerRun(b, s));
+    metaSgdInnerCpu({ grads, alpha, rows, sumG }, s);
+    assertClose(await readF32(ctx, b.rows), rows, { atol: 1e-6, rtol: 1e-5, what: "rows" });
+    assertClose(await readF32(ctx, b.sumG), sumG, { atol: 1e-6, rtol: 1e-5, what: "sumG" });
+  },
+);
