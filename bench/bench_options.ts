@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 export const BENCH_HELP =
   `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
-                       [--repeat N]
+                       [--repeat N] [--metatrain]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -24,7 +24,10 @@ same run, and their ratio.
               needs the adapter feature shader-f16)
   --repeat N  measure every cell N times (1..9), the backends in turn, and report the median
               (default 1); steadier ratios on a machine whose speed drifts
-  --no-cpu    skip the CPU twin (slow at large populations)`;
+  --no-cpu    skip the CPU twin (slow at large populations)
+  --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
+              meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
+              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)`;
 
 /** The validated options of one bench run. */
 export interface BenchOptions {
@@ -50,6 +53,8 @@ export interface BenchOptions {
   evolve: boolean;
   /** Also the f16-input GPU path. */
   f16: boolean;
+  /** Only meta-training throughput (bench/metatrain.ts). */
+  metatrain: boolean;
 }
 
 /** Parses bench arguments: the options, "help", or a one-line error message. */
@@ -72,6 +77,7 @@ export function parseBenchOptions(
         metabatch: { type: "boolean", default: false },
         evolve: { type: "boolean", default: false },
         f16: { type: "boolean", default: false },
+        metatrain: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -109,6 +115,7 @@ export function parseBenchOptions(
       metabatch,
       evolve,
       f16,
+      metatrain: values.metatrain,
     },
   };
 }

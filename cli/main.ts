@@ -7,9 +7,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
+import { formatNumber } from "../core/format.ts";
 import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
+import { RunInterrupted } from "../core/run_stop.ts";
+import { WriteError } from "../core/write_error.ts";
 import {
+  type Experiment,
   getExperiment,
   listExperiments,
   renderRun,
@@ -22,6 +26,7 @@ import {
 import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_context.ts";
 import { benchMain } from "../bench/bench.ts";
 import { kernelsCommand } from "./kernels.ts";
+import { dataCommand } from "./data.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -35,6 +40,7 @@ Commands:
   report RUN_DIR    re-render plots, report.md and dashboard.html of a run folder
   list              list the registered experiments
   kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
+  data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -75,6 +81,62 @@ function parseSeed(v: string | undefined): number {
   return n;
 }
 
+/** The flags that shape each experiment's raw config. */
+interface PlanFlags {
+  config?: string;
+  backend?: string;
+  strategies?: string;
+}
+
+/**
+ * Each experiment's raw config: its section of the config file (the whole file for one
+ * experiment), then --backend and --strategies. Throws on a file that is not an object or names
+ * an experiment not being run.
+ */
+function planConfigs(
+  experiments: Experiment<unknown>[],
+  fileConfig: unknown,
+  flags: PlanFlags,
+): { exp: Experiment<unknown>; raw: Record<string, unknown> }[] {
+  const plans = experiments.map((exp) => {
+    let raw: Record<string, unknown> = {};
+    if (fileConfig !== undefined) {
+      if (typeof fileConfig !== "object" || fileConfig === null || Array.isArray(fileConfig)) {
+        throw new ConfigError(`Invalid config file ${flags.config}: must be a JSON object`, {
+          field: "",
+          source: flags.config,
+        });
+      }
+      const section = experiments.length > 1
+        ? (fileConfig as Record<string, unknown>)[exp.name]
+        : fileConfig;
+      raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
+    }
+    // --backend overrides the config; without it each experiment uses its config's backend
+    // (default auto, or the CPU twins where an experiment measured them faster).
+    if (flags.backend !== undefined) raw.backend = flags.backend;
+    // --strategies sets the evolve experiment's `strategies` field (a learned strategy file).
+    if (flags.strategies !== undefined && exp.name === "evolve") {
+      raw.strategies = flags.strategies;
+    }
+    return { exp, raw };
+  });
+  if (fileConfig !== undefined && experiments.length > 1) {
+    const names = new Set(experiments.map((e) => e.name));
+    for (const key of Object.keys(fileConfig as object)) {
+      if (!names.has(key)) {
+        throw new ConfigError(
+          `Invalid config field "${key}" in ${flags.config}: must be one of ${
+            [...names].join(", ")
+          }`,
+          { field: key, source: flags.config },
+        );
+      }
+    }
+  }
+  return plans;
+}
+
 async function trainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -112,43 +174,7 @@ async function trainCommand(args: string[]): Promise<number> {
     : listExperiments();
   if (values.strategies !== undefined) checkStrategies(experiments);
   const fileConfig = values.config ? await readConfigFile(values.config) : undefined;
-  // Validate every experiment's config before running any of them (nothing is written on error).
-  const plans = experiments.map((exp) => {
-    let raw: Record<string, unknown> = {};
-    if (fileConfig !== undefined) {
-      if (typeof fileConfig !== "object" || fileConfig === null || Array.isArray(fileConfig)) {
-        throw new ConfigError(`Invalid config file ${values.config}: must be a JSON object`, {
-          field: "",
-          source: values.config,
-        });
-      }
-      const section = experiments.length > 1
-        ? (fileConfig as Record<string, unknown>)[exp.name]
-        : fileConfig;
-      raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
-    }
-    // --backend overrides the config; without it each experiment uses its config's backend
-    // (default auto, or the CPU twins where an experiment measured them faster).
-    if (values.backend !== undefined) raw.backend = values.backend;
-    // --strategies sets the evolve experiment's `strategies` field (a learned strategy file).
-    if (values.strategies !== undefined && exp.name === "evolve") {
-      raw.strategies = values.strategies;
-    }
-    return { exp, raw };
-  });
-  if (fileConfig !== undefined && experiments.length > 1) {
-    const names = new Set(experiments.map((e) => e.name));
-    for (const key of Object.keys(fileConfig as object)) {
-      if (!names.has(key)) {
-        throw new ConfigError(
-          `Invalid config field "${key}" in ${values.config}: must be one of ${
-            [...names].join(", ")
-          }`,
-          { field: key, source: values.config },
-        );
-      }
-    }
-  }
+  const plans = planConfigs(experiments, fileConfig, values);
   const options = (raw: Record<string, unknown>) => ({
     rawConfig: raw,
     source: values.config ?? "command line",
@@ -210,7 +236,7 @@ async function resumeRun(dir: string, positionals: string[], quiet: boolean): Pr
 function printOutcome(name: string, dir: string, summary: Record<string, unknown>): void {
   console.log(`${name}: ${dir}`);
   for (const [k, v] of Object.entries(summary)) {
-    console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
+    console.log(`  ${k}: ${typeof v === "number" ? formatNumber(v) : v}`);
   }
 }
 
@@ -292,6 +318,8 @@ export async function main(args: string[]): Promise<number> {
         return listCommand();
       case "kernels":
         return kernelsCommand(rest);
+      case "data":
+        return await dataCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -300,12 +328,16 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels, data`,
         );
     }
   } catch (e) {
     if (e instanceof InputError) {
       console.error(`metaforge: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof RunInterrupted || e instanceof WriteError) {
+      console.error(`metaforge: ${stopMessage(e)}`);
       return e.exitCode;
     }
     if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -314,6 +346,16 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** The one line printed when a run stops on a signal or a write error, with the resume command. */
+function stopMessage(e: RunInterrupted | WriteError): string {
+  const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
+  return e instanceof RunInterrupted
+    ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
+    : `${e.message}; the run is marked failed and keeps its last checkpoint${
+      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    }`;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { writing } from "./write_error.ts";
 
 let counter = 0;
 
@@ -25,7 +26,10 @@ async function syncFolder(folder: string): Promise<void> {
   }
 }
 
-/** Writes `data` to `path` atomically (temp file in the same folder, fsync, rename). */
+/**
+ * Writes `data` to `path` atomically (temp file in the same folder, fsync, rename). A failure (disk
+ * full, read-only file system, ...) is a `WriteError` naming `path`; the old file stays intact.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   if (typeof path !== "string" || path.length === 0) {
     throw new TypeError(
@@ -36,6 +40,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const temp = tempPathFor(path);
+  await writing(path, () => writeThenRename(temp, path, bytes));
+  await syncFolder(dirname(path));
+}
+
+async function writeThenRename(temp: string, path: string, bytes: Uint8Array): Promise<void> {
   try {
     const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
     try {
@@ -50,7 +59,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
-  await syncFolder(dirname(path));
 }
 
 /** Writes `value` as pretty JSON (2 spaces, final newline) to `path` atomically. */

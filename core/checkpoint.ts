@@ -92,19 +92,48 @@ export async function saveCheckpoint(
     state,
     blobs: {},
   };
-  for (const [name, data] of Object.entries(blobs)) {
-    const file = `${name}.${generation}.bin`;
-    await writeFileAtomic(join(dir, file), data);
-    manifest.blobs[name] = { file, bytes: data.byteLength };
-  }
-  await writeJsonAtomic(join(dir, STATE_FILE), manifest);
-  const keep = new Set(Object.values(manifest.blobs).map((b) => b.file));
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(".bin") && !keep.has(entry.name)) {
-      await Deno.remove(join(dir, entry.name)).catch(() => {});
+  try {
+    for (const [name, data] of Object.entries(blobs)) {
+      const file = `${name}.${generation}.bin`;
+      manifest.blobs[name] = { file, bytes: data.byteLength };
+      await writeFileAtomic(join(dir, file), data);
     }
+    await writeJsonAtomic(join(dir, STATE_FILE), manifest);
+  } catch (error) {
+    // Not committed (disk full, ...): this generation's blobs go, the previous checkpoint stays.
+    for (const { file } of Object.values(manifest.blobs)) {
+      await Deno.remove(join(dir, file)).catch(() => {});
+    }
+    throw error;
   }
+  await pruneCheckpoint(dir);
   return generation;
+}
+
+/**
+ * Removes what the last committed checkpoint in `dir` does not use: blobs of other generations
+ * and temporary files of interrupted writes (left by a crash or kill -9). A folder whose manifest
+ * cannot be read is left alone.
+ */
+export async function pruneCheckpoint(dir: string): Promise<void> {
+  let manifest: Manifest | undefined;
+  try {
+    manifest = await readManifest(dir);
+  } catch {
+    return;
+  }
+  const keep = new Set(Object.values(manifest?.blobs ?? {}).map((b) => b.file));
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const stale = (entry.name.endsWith(".bin") && !keep.has(entry.name)) ||
+      (entry.name.startsWith(".") && entry.name.endsWith(".tmp"));
+    if (entry.isFile && stale) await Deno.remove(join(dir, entry.name)).catch(() => {});
+  }
 }
 
 /** Loads the last committed checkpoint from `dir`, or undefined when there is none. */

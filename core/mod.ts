@@ -17,6 +17,8 @@ export * from "./input_error.ts";
 export * from "./input_files.ts";
 export * from "./out_dir.ts";
 export * from "./run_prepare.ts";
+export * from "./run_stop.ts";
+export * from "./write_error.ts";
 export * from "./run_dir.ts";
 export * from "./checkpoint.ts";
 export * from "./plots.ts";

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
+import { writing } from "./write_error.ts";
 import { parseCsv } from "./_csv_parse.ts";
 
 /** One metrics value: a number (NaN and infinities allowed) or a string. */
@@ -251,7 +252,8 @@ export class RunDir {
       await writeFileAtomic(path, csvText(this.#rows, this.#columns, true));
       this.#metricsOnDisk = true;
     } else {
-      await Deno.writeTextFile(path, csvText(list, this.#columns, false), { append: true });
+      const text = csvText(list, this.#columns, false);
+      await writing(path, () => Deno.writeTextFile(path, text, { append: true }));
     }
   }
 

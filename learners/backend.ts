@@ -7,6 +7,7 @@ import type { Dataset } from "./dataset.ts";
 import type { Knobs } from "./optimizers/knobs.ts";
 import type { EvalResult } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
+import type { MetaLoop, MetaLoopSpec } from "./meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 
 /** A data set resident on a backend (uploaded once). */
@@ -67,9 +68,9 @@ export interface PopulationState {
   opt: Float32Array<ArrayBuffer>;
   /** (P) optimizer steps taken. */
   steps: Uint32Array<ArrayBuffer>;
-  /** (P, 4) last loss, gradient norm, diverged flag, unused. */
+  /** (P, METRIC_STRIDE) metrics rows: loss, gradient norm, quarantine flag, previous loss (METRIC). */
   metrics: Float32Array<ArrayBuffer>;
-  /** (P, 16) knobs. */
+  /** (P, KNOB_STRIDE) knobs. */
   knobs: Float32Array<ArrayBuffer>;
 }
 
@@ -97,7 +98,7 @@ export interface Population {
   readonly layout: MlpLayout;
   /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
   init(seed: number): void;
-  /** Sets every model's knobs (one shared, one per model, or a packed (P, 16) table). */
+  /** Sets every model's knobs (one shared, one per model, or a packed (P, KNOB_STRIDE) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
   /**
    * Sets the learned optimizer's meta-network rows (optimizer kind 3): one row of LEARNED_STRIDE
@@ -154,6 +155,8 @@ export interface Backend {
   uploadDataset(data: Dataset, options?: UploadOptions): BackendDataset;
   /** Creates a population (parameters zero until init). */
   createPopulation(spec: PopulationSpec): Population;
+  /** Creates a meta-training loop resident on the backend (learners/meta_train/meta_loop.ts). */
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop>;
   /** Frees the backend. */
   destroy(): void;
 

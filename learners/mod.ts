@@ -20,3 +20,5 @@ export * from "./optimizers/mod.ts";
 export * from "./evolution/mod.ts";
 export * from "./data/mod.ts";
 export * from "./tasks/mod.ts";
+export * from "./strategies/mod.ts";
+export * from "./meta_train/mod.ts";

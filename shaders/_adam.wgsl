@@ -1,5 +1,5 @@
 // Shared snippet: the Adam step of train_step.wgsl and the meta-update kernels
-// (meta_*_update.wgsl). Twins: trainStepCpu() and the Adam step in meta/few_shot/_meta_kernel.ts.
+// (meta_*_update.wgsl). Twins: trainStepCpu() and the Adam step in learners/meta_train/meta_kernel.ts.
 // AdamT is f32, or vec4<f32> for train_step's vec4 update loops: the including code defines it.
 
 // Updated first moment for gradient g.

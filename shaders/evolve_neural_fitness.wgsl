@@ -26,12 +26,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
-  let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
-    fitness[p] = NEG_BIG;
-    flags[p] = MODEL_INACTIVE;
-    return;
-  }
+  if (mark_inactive(p)) { return; }
   let loss = metrics[p * METRIC_STRIDE + METRIC_LOSS];
   let bad = metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0 || !finite(loss);
   fitness[p] = -loss;

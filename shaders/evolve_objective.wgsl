@@ -47,13 +47,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   u = u_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
-  let s = p / u.M;
-  if (f32(p - s * u.M) >= genome[s * GENOME_STRIDE + GENOME_ACTIVE]) {
-    fitness[p] = NEG_BIG;
-    flags[p] = MODEL_INACTIVE;
-    return;
-  }
-  let t = segTask[s];
+  if (mark_inactive(p)) { return; }
+  let t = segTask[p / u.M];
   let kind = u32(tasks[t * TASK_STRIDE + TASK_KIND]);
   let dim = u32(tasks[t * TASK_STRIDE + TASK_DIM]);
   let oo = u32(tasks[t * TASK_STRIDE + TASK_OPTIMUM]);

@@ -2,7 +2,7 @@
 // gradient g = sum_j (f(2j) - f(2j + 1)) eps_j / (2 pairs sigma) of the adapted query losses f of the
 // models theta + sigma eps_j (2j) and theta - sigma eps_j (2j + 1), a non-finite loss replaced by the
 // largest finite one (0 when none), then an Adam step on theta as in meta_fomaml_update.
-// CPU twin: esMamlUpdateCpu in meta/few_shot/meta_es_maml_update.ts.
+// CPU twin: esMamlUpdateCpu in learners/meta_train/meta_es_maml_update.ts.
 // Bindings: 0 losses (2 pairs) f32 read; 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
 //           thetaOffset); 3 moments f32 rw (m from momentOffset, v from momentOffset + vOffset);
 //           4 params read (parameters).

@@ -4,10 +4,13 @@
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; theta -= lr (m / c1) / (sqrt(v / c2) + eps),
 // with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when its quarantine flag
 // metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0 (layout: learners/metrics_row.ts).
-// CPU twin: fomamlUpdateCpu in meta/few_shot/meta_fomaml_update.ts.
-// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32 read;
+// CPU twin: fomamlUpdateCpu in learners/meta_train/meta_fomaml_update.ts.
+// The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
+// Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
+//           read;
 //           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
-//           momentOffset + vOffset); 4 params read (parameters).
+//           momentOffset + vOffset); 4 gOut (n) f32 rw: the mean gradient g used (for the log);
+//           5 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -33,27 +36,24 @@ struct Params {
 @group(0) @binding(1) var<storage, read> metrics: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
+@group(0) @binding(4) var<storage, read_write> gOut: array<f32>;
+@group(0) @binding(5) var<storage, read> params_in: Params;
 // Parameters are read from storage into a private copy once per invocation; see
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;
+
+fn meta_terms(m: u32, i: u32) -> vec2<f32> {
+  return vec2<f32>(grads[m * params.rowStride + i], 0.0);
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
-  var sum = 0.0;
-  var used = 0u;
-  for (var p = 0u; p < params.models; p++) {
-    let m = params.first + p;
-    if (metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
-    sum += grads[m * params.rowStride + i];
-    used++;
-  }
-  var g = 0.0;
-  if (used > 0u) { g = sum / f32(used); }
+  var g = healthy_mean(healthy_sum(params.first, params.models, i)).x;
   if (!finite(g)) { g = 0.0; }
+  gOut[i] = g;
   let mi = params.momentOffset + i;
   let vi = mi + params.vOffset;
   let m = adam_m(moments[mi], g, params.beta1);

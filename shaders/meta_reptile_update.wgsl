@@ -2,8 +2,10 @@
 // the adapted parameters of a meta-batch: theta += metaLr * (mean over used models of adapted - theta).
 // A model is skipped when its quarantine flag metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] is not
 // 0 (layout: learners/metrics_row.ts); with none used, theta stays.
-// CPU twin: reptileUpdateCpu in meta/few_shot/meta_reptile_update.ts.
-// Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32 read;
+// CPU twin: reptileUpdateCpu in learners/meta_train/meta_reptile_update.ts.
+// The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
+// Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
+//           read;
 //           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params read (parameters).
 // Models first .. first + models - 1 are the meta-batch. One invocation per parameter index i < n;
 // dispatch: ceil(n / 64) workgroups of 64 (2-D grid of width gridX).
@@ -27,20 +29,17 @@ struct Params {
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;
 
+fn meta_terms(m: u32, i: u32) -> vec2<f32> {
+  return vec2<f32>(adapted[m * params.rowStride + i], 0.0);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
-  var sum = 0.0;
-  var used = 0u;
-  for (var p = 0u; p < params.models; p++) {
-    let m = params.first + p;
-    if (metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
-    sum += adapted[m * params.rowStride + i];
-    used++;
-  }
-  if (used == 0u) { return; }
+  let h = healthy_sum(params.first, params.models, i);
+  if (h.used == 0u) { return; }
   let t = theta[params.thetaOffset + i];
-  theta[params.thetaOffset + i] = t + params.metaLr * (sum / f32(used) - t);
+  theta[params.thetaOffset + i] = t + params.metaLr * (healthy_mean(h).x - t);
 }

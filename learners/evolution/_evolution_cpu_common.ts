@@ -3,12 +3,23 @@
  * @module
  */
 import { GENOME, GENOME_STRIDE } from "./genome_layout.ts";
-import type { EvolveArrays, EvolveDims } from "./evolution_arrays.ts";
+import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
 
 export const f32 = Math.fround;
 
 export function finite(x: number): boolean {
   return Number.isFinite(f32(x));
+}
+
+/**
+ * Marks model p inactive (fitness NEG_BIG, flags MODEL_INACTIVE) when `inactive` says so; returns
+ * whether it did. Twin of mark_inactive in shaders/_evolve_fitness.wgsl.
+ */
+export function markInactive(d: EvolveDims, a: EvolveArrays, p: number): boolean {
+  if (!inactive(d, a, p)) return false;
+  a.fitness[p] = NEG_BIG;
+  a.flags[p] = MODEL_INACTIVE;
+  return true;
 }
 
 /** Whether model p is inactive: its index in its segment is >= the segment's active count. */

@@ -3,8 +3,8 @@
  * shaders/evolve_neural_fitness.wgsl), re-exported by evolution_cpu.ts.
  * @module
  */
-import { type EvolveArrays, type EvolveDims, MODEL_INACTIVE, NEG_BIG } from "./evolution_arrays.ts";
-import { finite, inactive } from "./_evolution_cpu_common.ts";
+import type { EvolveArrays, EvolveDims } from "./evolution_arrays.ts";
+import { finite, markInactive } from "./_evolution_cpu_common.ts";
 import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
@@ -19,11 +19,7 @@ export function objectiveFitnessCpu(
 ): void {
   const t4 = a.tasks;
   for (let p = 0; p < d.P; p++) {
-    if (inactive(d, a, p)) {
-      a.fitness[p] = NEG_BIG;
-      a.flags[p] = MODEL_INACTIVE;
-      continue;
-    }
+    if (markInactive(d, a, p)) continue;
     const t = a.segTask[Math.floor(p / d.M)]!;
     const kind = t4[t * EVOLVE_ROW + TASK.kind]!;
     const dim = t4[t * EVOLVE_ROW + TASK.dim]!;
@@ -80,11 +76,7 @@ export function objectiveFitnessCpu(
 /** Twin of evolve_neural_fitness.wgsl. */
 export function neuralFitnessCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let p = 0; p < d.P; p++) {
-    if (inactive(d, a, p)) {
-      a.fitness[p] = NEG_BIG;
-      a.flags[p] = MODEL_INACTIVE;
-      continue;
-    }
+    if (markInactive(d, a, p)) continue;
     const loss = a.metrics[METRIC_STRIDE * p + METRIC.loss]!;
     a.fitness[p] = -loss;
     a.flags[p] = isQuarantined(a.metrics, p) || !finite(loss) ? 1 : 0;

@@ -5,6 +5,7 @@
  * @module
  */
 import commonWgsl from "../../shaders/_evolve.wgsl" with { type: "text" };
+import fitnessCommonWgsl from "../../shaders/_evolve_fitness.wgsl" with { type: "text" };
 import objectiveWgsl from "../../shaders/evolve_objective.wgsl" with { type: "text" };
 import neuralWgsl from "../../shaders/evolve_neural_fitness.wgsl" with { type: "text" };
 import shapeWgsl from "../../shaders/evolve_shape.wgsl" with { type: "text" };
@@ -75,9 +76,9 @@ function hashText(s: string): string {
 export interface ExternalBuffers {
   /** (P, stride) parameters, e.g. GpuPopulation.params. */
   params?: GPUBuffer;
-  /** (P, 4) train metrics, e.g. GpuPopulation.metrics. */
+  /** (P, METRIC_STRIDE) train metrics, e.g. GpuPopulation.metrics. */
   metrics?: GPUBuffer;
-  /** (P, 16) knobs, e.g. GpuPopulation.knobs. */
+  /** (P, KNOB_STRIDE) knobs, e.g. GpuPopulation.knobs. */
   knobs?: GPUBuffer;
 }
 
@@ -171,6 +172,9 @@ export class EvolveGpu {
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
           { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          ...(k === "objective" || k === "neural"
+            ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
+            : []),
           {
             file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
             code: SOURCES[k],

@@ -17,6 +17,13 @@ import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 import { smallTilePlan } from "../mlp/mlp_tiles.ts";
 import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
+import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
+import {
+  checkMetaLoopSpec,
+  loopShape,
+  type MetaLoop,
+  type MetaLoopSpec,
+} from "../meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
 import { evolveOnGpu } from "./gpu_evolution.ts";
 
@@ -91,6 +98,12 @@ export class GpuBackend implements Backend {
       this.#options.grouping,
       this.#options.maxBindingBytes,
     );
+  }
+
+  createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
+    checkMetaLoopSpec(spec);
+    const pop = this.createPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    return createGpuMetaLoop(this.ctx, pop, spec);
   }
 
   destroy(): void {

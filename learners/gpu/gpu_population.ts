@@ -57,11 +57,7 @@ export class GpuPopulation implements Population {
   readonly params: GPUBuffer;
   /** (P, stride) the other parameter buffer of the train step (see train and gradientBuffer). */
   #paramsNext: GPUBuffer;
-
-  /**
-   * (P, stride) the gradients of every model after `gradients()` (until the next train or
-   * gradients call; the train step uses this buffer as its second parameter buffer).
-   */
+  /** (P, stride) gradients after (submit)Gradients until the next train (2nd params buffer). */
   get gradientBuffer(): GPUBuffer {
     return this.#paramsNext;
   }
@@ -117,6 +113,11 @@ export class GpuPopulation implements Population {
     this.learned = createStorageBuffer(ctx, Pp * LEARNED_STRIDE * 4, "learned");
     this.#batchIdx = createStorageBuffer(ctx, Pp * L.batchSize * 4, "batch-idx");
     this.#labelMap = createStorageBuffer(ctx, 16, "label-map");
+  }
+
+  /** The batch-index table and label maps, for kernels that fill them on the device (meta loop). */
+  get episodeTables(): { batches: GPUBuffer; labelMap: GPUBuffer } {
+    return { batches: this.#batchIdx, labelMap: this.#labelMap };
   }
 
   /** Number of dispatches one train step takes (1 unless the population exceeds a binding). */
@@ -277,7 +278,8 @@ export class GpuPopulation implements Population {
     );
   }
 
-  async gradients(data: BackendDataset): Promise<GradientResult> {
+  /** Enqueues the gradient pass of `gradients` (into gradientBuffer, and metrics); no readback. */
+  submitGradients(data: BackendDataset): void {
     this.#checks.checkData(data);
     const d = this.#asGpu(data);
     const enc = this.ctx.device.createCommandEncoder({ label: "gradients" });
@@ -290,6 +292,10 @@ export class GpuPopulation implements Population {
     }
     pass.end();
     this.ctx.device.queue.submit([enc.finish()]);
+  }
+
+  async gradients(data: BackendDataset): Promise<GradientResult> {
+    this.submitGradients(data);
     const L = this.layout;
     // Gradients and metrics are read back together: one wait.
     const [stored, metrics] = await Promise.all([

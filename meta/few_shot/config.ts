@@ -1,22 +1,57 @@
 /**
- * Configuration of the `meta` experiment (meta/few_shot/experiment.ts): the methods compared, the
- * config schema with its defaults and ranges, and the seed document's claimed numbers.
+ * Configuration of the `meta` experiment (meta/few_shot/experiment.ts): the settings and methods
+ * compared, the config schema with its defaults and ranges, and the seed document's claimed numbers.
  * @module
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
 
-/** Methods compared. */
-export const META_METHODS = [
-  "baseline",
-  "reptile",
-  "fomaml",
-  "es-maml",
-  "meta-sgd",
-  "self-improving",
+/** Settings: task family, ways and shots of the meta-test episodes. */
+export const META_SETTINGS = [
+  "sinusoid",
+  "synthetic-1shot",
+  "synthetic-5shot",
+  "glyphs-5way-1shot",
+  "glyphs-5way-5shot",
+  "glyphs-20way-1shot",
 ] as const;
+/** A setting name. */
+export type MetaSettingName = typeof META_SETTINGS[number];
+
+/** Methods that learn nothing across tasks (reference points of the table). */
+export const BASELINE_METHODS = ["baseline", "nearest-neighbour", "pretrained"] as const;
+/** Meta-learners with one fixed strategy (tuned on meta-validation tasks). */
+export const STATIC_METHODS = ["reptile", "fomaml", "es-maml", "meta-sgd"] as const;
+/** Methods compared. */
+export const META_METHODS = [...BASELINE_METHODS, ...STATIC_METHODS, "self-improving"] as const;
 /** A method name. */
 export type MetaMethod = typeof META_METHODS[number];
+/** A static meta-learner's name. */
+export type StaticMethod = typeof STATIC_METHODS[number];
+
+/** Where the cross-domain test images come from (any image data set the engine reads). */
+export interface CrossDomainSpec {
+  /** "fashion-mnist" (Debian's package, test split), "idx" (images + labels) or "image-folder". */
+  family: "fashion-mnist" | "idx" | "image-folder";
+  /** IDX images file (family "idx"). */
+  images?: string;
+  /** IDX labels file (family "idx"). */
+  labels?: string;
+  /** Image folder root (family "image-folder"): root/<alphabet>/<character>/*.png. */
+  root?: string;
+  /** Average-pooling factor (28x28 / 2 = 14x14 = 196 inputs, as the glyphs). */
+  downsample: number;
+}
+
+/** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
+export interface TuneSpec {
+  /** Configurations tried per method (the first is the defaults). */
+  trials: number;
+  /** Share of `metaIterations` each trial runs before the meta-validation score picks one. */
+  fraction: number;
+  /** Each tuned rate is drawn log-uniformly in [default / spread, default * spread]. */
+  spread: number;
+}
 
 /** Resolved config of the `meta` experiment. */
 export interface MetaConfig {
@@ -25,27 +60,36 @@ export interface MetaConfig {
   /** Seeds (independent meta-trainings and test sets). */
   seeds: number;
   /** Settings to run. */
-  settings:
-    ("synthetic-1shot" | "synthetic-5shot" | "fmnist-1shot" | "fmnist-5shot" | "sinusoid")[];
-  /** Meta-learning methods to compare. */
+  settings: MetaSettingName[];
+  /** Methods to compare. */
   methods: MetaMethod[];
-  /** Hidden widths of the base learner. */
+  /** Hidden widths of the classification learner (sinusoid: MAML's 40-40). */
   hidden: number[];
   /** Synthetic family difficulty in [0, 1]. */
   difficulty: number;
-  /** Meta-training iterations per seed and setting. */
+  /** Meta-iterations of every meta-learner (tuning trials included, see `tune`). */
   metaIterations: number;
+  /** Meta-iterations of some settings, overriding `metaIterations` there. */
+  settingIterations: Partial<Record<MetaSettingName, number>>;
   /** Tasks per meta-batch (ES-MAML: antithetic pairs). */
   metaBatch: number;
-  /** Inner-loop SGD steps per task during meta-training. */
+  /** Inner SGD steps per task in meta-training for methods whose paper uses several (Reptile). */
   innerSteps: number;
-  /** Inner-loop SGD learning rate. */
+  /** Starting inner SGD learning rate (classification; sinusoid uses `sinusoidInnerLr`). */
   innerLr: number;
+  /** Starting inner learning rate on the sinusoid (MAML: 0.01). */
+  sinusoidInnerLr: number;
+  /** Scale of the He init's weights (1 = He; MAML's sinusoid net starts small). */
+  initScale: number;
+  /** Init scale on the sinusoid. */
+  sinusoidInitScale: number;
   /** Meta learning rates (Reptile: interpolation step; others: Adam step). */
   metaLr: { reptile: number; adam: number };
   /** ES-MAML perturbation standard deviation. */
   esSigma: number;
-  /** Self-improving system: members and level-2 groups (each member sees the same meta-batch). */
+  /** Tuning protocol of every meta-learner. */
+  tune: TuneSpec;
+  /** Self-improving system: members (its meta-iterations are set so its budget equals a static method's). */
   members: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
@@ -53,53 +97,101 @@ export interface MetaConfig {
   trainPool: number;
   /** Test episodes per seed and setting. */
   testEpisodes: number;
-  /** Validation episodes for accuracy-vs-meta-iteration curves. */
+  /** Meta-validation episodes (tuning and the learning curves). */
   valEpisodes: number;
-  /** Meta-iterations between validation evaluations (the last one is always evaluated). */
-  evalEvery: number;
-  /** Inner steps of the test curves (steps to 80%). */
+  /** Validation points per learning curve (evenly spaced over meta-training). */
+  curvePoints: number;
+  /** Inner steps of the test curves (the step count is chosen on meta-validation, <= this). */
   evalSteps: number;
-  /** Baseline tuning grid (learning rates; steps 1..evalSteps). */
+  /** Baseline tuning grid (learning rates; steps 1..evalSteps), tuned on meta-validation tasks. */
   baselineLrs: number[];
-  /** Meta-training episodes used to tune the baseline (capped at trainPool). */
-  tuneEpisodes: number;
+  /** Pretrained baseline: SGD steps of the classifier on all meta-train classes. */
+  pretrainSteps: number;
+  /** Cross-domain test of the glyph-trained learners, or null for none. */
+  crossDomain: CrossDomainSpec | null;
+  /** Image folder of the glyphs data set (built by `deno task data glyphs`). */
+  glyphsRoot: string;
 }
+
+const crossDomain = z.object({
+  family: z.enum(["fashion-mnist", "idx", "image-folder"]),
+  images: z.string().min(1).optional(),
+  labels: z.string().min(1).optional(),
+  root: z.string().min(1).optional(),
+  downsample: z.number().int().min(1).max(8).default(2),
+});
+
+const iterations = z.number().int().min(1).max(1_000_000);
 
 /** Config schema of `meta`. */
 export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   seeds: z.number().int().min(1).max(100).default(2),
-  settings: z.array(
-    z.enum(["synthetic-1shot", "synthetic-5shot", "fmnist-1shot", "fmnist-5shot", "sinusoid"]),
-  ).min(1).default([
-    "synthetic-1shot",
-    "synthetic-5shot",
-    "fmnist-1shot",
-    "fmnist-5shot",
+  settings: z.array(z.enum(META_SETTINGS)).min(1).default([
     "sinusoid",
+    "synthetic-1shot",
+    "glyphs-5way-1shot",
+    "glyphs-5way-5shot",
+    "glyphs-20way-1shot",
   ]),
   methods: z.array(z.enum(META_METHODS)).min(1).default([...META_METHODS]),
   hidden: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([64, 64]),
   difficulty: z.number().min(0).max(1).default(0.9),
-  metaIterations: z.number().int().min(1).max(100_000).default(40),
+  metaIterations: iterations.default(2000),
+  settingIterations: z.object({
+    sinusoid: iterations,
+    "synthetic-1shot": iterations,
+    "synthetic-5shot": iterations,
+    "glyphs-5way-1shot": iterations,
+    "glyphs-5way-5shot": iterations,
+    "glyphs-20way-1shot": iterations,
+  }).partial().default({}),
   metaBatch: z.number().int().min(1).max(1024).default(16),
   innerSteps: z.number().int().min(1).max(50).default(5),
   innerLr: z.number().positive().max(10).default(0.1),
+  sinusoidInnerLr: z.number().positive().max(10).default(0.01),
+  initScale: z.number().positive().max(10).default(1),
+  sinusoidInitScale: z.number().positive().max(10).default(0.1),
   metaLr: z.object({
     reptile: z.number().positive().max(1).default(0.5),
     adam: z.number().positive().max(1).default(0.003),
   }).default({}),
   esSigma: z.number().positive().max(1).default(0.02),
+  tune: z.object({
+    trials: z.number().int().min(1).max(64).default(4),
+    fraction: z.number().positive().max(1).default(0.1),
+    spread: z.number().min(1).max(100).default(3),
+  }).default({}),
   members: z.number().int().min(4).max(64).default(8),
   groups: z.number().int().min(1).max(8).default(2),
-  trainPool: z.number().int().min(1).max(100_000).default(512),
+  trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),
-  valEpisodes: z.number().int().min(2).max(10_000).default(32),
-  evalEvery: z.number().int().min(1).max(100_000).default(10),
+  valEpisodes: z.number().int().min(2).max(10_000).default(64),
+  curvePoints: z.number().int().min(2).max(1000).default(20),
   evalSteps: z.number().int().min(1).max(100).default(10),
-  baselineLrs: z.array(z.number().positive().max(10)).min(1).default([0.03, 0.1, 0.3, 1]),
-  tuneEpisodes: z.number().int().min(2).max(10_000).default(32),
+  baselineLrs: z.array(z.number().positive().max(10)).min(1).default([
+    0.003,
+    0.01,
+    0.03,
+    0.1,
+    0.3,
+    1,
+  ]),
+  pretrainSteps: z.number().int().min(1).max(1_000_000).default(2000),
+  crossDomain: crossDomain.nullable().default({ family: "fashion-mnist", downsample: 2 }),
+  glyphsRoot: z.string().min(1).default("data/glyphs"),
 });
+
+/** The config of one setting: `metaIterations` as `settingIterations` gives it there. */
+export function settingConfig(c: MetaConfig, setting: MetaSettingName): MetaConfig {
+  const it = c.settingIterations[setting];
+  return it === undefined ? c : { ...c, metaIterations: it };
+}
+
+/** Meta-iterations of each tuning trial: `tune.fraction` of `metaIterations`, at least 1. */
+export function tuneIterations(c: MetaConfig): number {
+  return Math.max(1, Math.min(c.metaIterations, Math.round(c.tune.fraction * c.metaIterations)));
+}
 
 /** The seed's claims (5-way 1-shot, synthetic): accuracy % and steps to 80%. */
 export const SEED_CLAIMS = {

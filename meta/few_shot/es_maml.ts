@@ -3,9 +3,9 @@
  * variant: a population of antithetic perturbations theta +- sigma*eps_j of the initialization,
  * pair j adapted to task j of the meta-batch with K SGD steps and scored by its query loss, all
  * 2n models in one dispatch. ES gradient of the adapted query loss:
- * g = sum_j (L(theta + sigma eps_j) - L(theta - sigma eps_j)) eps_j / (2 n sigma), applied with Adam,
- * on a GPU backend in `shaders/meta_es_maml_update.wgsl` (moments on the GPU), elsewhere in its
- * CPU twin `esMamlUpdateCpu`.
+ * g = sum_j (L(theta + sigma eps_j) - L(theta - sigma eps_j)) eps_j / (2 n sigma), applied with Adam
+ * on the host (`esMamlUpdateCpu`, the twin of `shaders/meta_es_maml_update.wgsl`): the losses come
+ * back from the evaluation anyway, and the host step gives the logged norm without a second pass.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
@@ -23,9 +23,7 @@ import {
   startTheta,
 } from "./meta_learner.ts";
 import { trainBySteps } from "./train_by_steps.ts";
-import { GpuPopulation } from "../../learners/gpu/gpu_backend.ts";
-import { GpuMirror, uploadF32 } from "./_meta_kernel.ts";
-import { esGradient, esMamlUpdateCpu, esMamlUpdateGpu } from "./meta_es_maml_update.ts";
+import { esMamlUpdateCpu } from "../../learners/meta_train/meta_es_maml_update.ts";
 
 /** ES-MAML options besides the knobs. */
 export interface EsMamlOptions {
@@ -48,7 +46,6 @@ export class EsMaml implements MetaLearner {
   #loop: InnerLoop;
   #moments: Float32Array<ArrayBuffer>;
   #t = 0;
-  #gpu: { theta: GpuMirror; moments: GpuMirror } | null = null;
   #rng: Rng;
 
   /** Starts from `theta` (copied). */
@@ -94,29 +91,10 @@ export class EsMaml implements MetaLearner {
       lr: this.knobs.metaLr,
       t: ++this.#t,
     };
-    let g: Float64Array;
-    if (pop instanceof GpuPopulation) {
-      const ctx = pop.ctx;
-      this.#gpu ??= {
-        theta: new GpuMirror(ctx, this.theta.length, "es-maml-theta"),
-        moments: new GpuMirror(ctx, 2 * paramCount, "es-maml-moments"),
-      };
-      this.#gpu.theta.write(this.theta);
-      const losses = uploadF32(ctx, ev.loss, "es-maml-losses");
-      const noiseBuf = uploadF32(ctx, noise, "es-maml-noise");
-      await esMamlUpdateGpu(ctx, {
-        losses,
-        noise: noiseBuf,
-        theta: this.#gpu.theta.buffer,
-        moments: this.#gpu.moments.buffer,
-      }, o);
-      await this.#gpu.theta.read(this.theta);
-      losses.destroy();
-      noiseBuf.destroy();
-      g = esGradient(ev.loss, noise, paramCount, this.sigma);
-    } else {
-      g = esMamlUpdateCpu({ losses: ev.loss, noise, theta: this.theta, moments: this.#moments }, o);
-    }
+    const g = esMamlUpdateCpu(
+      { losses: ev.loss, noise, theta: this.theta, moments: this.#moments },
+      o,
+    );
     let loss = 0;
     let acc = 0;
     for (let p = 0; p < 2 * n; p++) (loss += ev.loss[p]!, acc += ev.accuracy[p]!);

@@ -7,6 +7,7 @@
  */
 import type { Backend } from "../../learners/backend.ts";
 import type { Population } from "../../learners/backend.ts";
+import type { MetaLoop, MetaLoopSpec } from "../../learners/meta_train/meta_loop.ts";
 import type { Knobs } from "../../learners/optimizers/knobs.ts";
 import type { Activation, LossKind, MlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import { mlpLayout } from "../../learners/mlp/mlp_layout.ts";
@@ -69,6 +70,7 @@ export class InnerLoop {
   /** The layout of one model (size 1). */
   readonly layout: MlpLayout;
   #pops = new Map<number, Population>();
+  #metaLoops = new Map<string, Promise<MetaLoop>>();
 
   /** Validates the spec. */
   constructor(backend: Backend, spec: LearnerSpec) {
@@ -176,10 +178,29 @@ export class InnerLoop {
     return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
   }
 
-  /** Frees every population. */
+  /**
+   * The backend's meta-training loop for this learner shape and `o` (created once per distinct
+   * method, meta-batch and knobs; freed by destroy).
+   */
+  metaLoop(
+    o: Omit<MetaLoopSpec, "widths" | "activation" | "loss" | "batchSize">,
+  ): Promise<MetaLoop> {
+    const spec: MetaLoopSpec = { ...this.spec, ...o };
+    const key = JSON.stringify(spec);
+    let loop = this.#metaLoops.get(key);
+    if (!loop) {
+      loop = this.backend.createMetaLoop(spec);
+      this.#metaLoops.set(key, loop);
+    }
+    return loop;
+  }
+
+  /** Frees every population and meta loop. */
   destroy(): void {
     for (const p of this.#pops.values()) p.destroy();
     this.#pops.clear();
+    for (const l of this.#metaLoops.values()) l.then((x) => x.destroy(), () => {});
+    this.#metaLoops.clear();
   }
 }
 

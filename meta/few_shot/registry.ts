@@ -9,6 +9,7 @@
 import { EsMaml } from "./es_maml.ts";
 import { Fomaml } from "./fomaml.ts";
 import type { InnerLoop } from "./inner_loop.ts";
+import { Maml } from "./maml.ts";
 import type { MetaLearner, MetaLearnerOptions } from "./meta_learner.ts";
 import { MetaSgd } from "./meta_sgd.ts";
 import { Reptile } from "./reptile.ts";
@@ -24,6 +25,7 @@ export type MetaLearnerClass = new (
 export const META_LEARNERS = {
   "reptile": Reptile,
   "fomaml": Fomaml,
+  "maml": Maml,
   "es-maml": EsMaml,
   "meta-sgd": MetaSgd,
 } as const satisfies Record<string, MetaLearnerClass>;

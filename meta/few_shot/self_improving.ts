@@ -3,12 +3,13 @@
  * scores them on query sets, the meta-learner updates each member's initialization (FOMAML or
  * Reptile), and the strategy modifier changes the learning itself, online:
  *
- * - level 1 (PBT over M members, each with its own initialization, inner lr, inner steps and
- *   meta lr): every `interval_g` iterations the bottom quarter of group g copies parameters,
+ * - level 1 (PBT over M members, each with its own initialization, meta-update method (FOMAML or
+ *   Reptile), init scale, inner lr, inner steps and meta lr): every `interval_g` iterations the bottom quarter of group g copies parameters,
  *   optimizer state and knobs of a top-quarter member (exploit: the member's row of `store` is
  *   copied on the device with `Population.copyModels`, bit-exact)
- *   and perturbs the knobs (explore, scale `sigma_g`); the inner-step change is directed by the
- *   performance analyzer (overfitting: fewer steps, underfitting: more);
+ *   and perturbs the knobs (explore, scale `sigma_g`; the method may flip); the inner-step change
+ *   is directed by the performance analyzer (overfitting: fewer steps, underfitting: more); init
+ *   scales are spread at the start and selected by exploit;
  * - level 2 (recursion): every `level2Interval` iterations the group whose fitness rose least copies
  *   `sigma` and `interval` from the group that rose most and perturbs them (the same rule);
  * - MirrorMind parts: a plateau scheduler scales every meta lr when the population stalls, a
@@ -17,30 +18,30 @@
  *   important past tasks.
  *
  * All M x T inner loops (T tasks per member) run as one population: one submit of inner steps, then
- * three readbacks (query eval, support eval, query gradient or parameters) per meta-iteration.
+ * up to four readbacks (query eval, support eval, query gradients, adapted parameters) per
+ * meta-iteration.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import { PerformanceSchedule } from "../../learners/tasks/difficulty_schedule.ts";
 import { TaskSampler } from "../../learners/tasks/task_sampler.ts";
 import type { EpisodePool } from "./episode_pool.ts";
-import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import { evaluateInit, HostAdam, meanRows, type MetaKnobs, norm } from "./meta_learner.ts";
+import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { evaluateInit, type MetaKnobs } from "./meta_learner.ts";
 import { ExperienceReplay } from "./mirror_mind/experience_replay.ts";
 import { GradientMonitor } from "./mirror_mind/gradient_monitor.ts";
-import { analyzeFitMean, type FitVerdict } from "./mirror_mind/performance_analyzer.ts";
+import { analyzeFitMean } from "./mirror_mind/performance_analyzer.ts";
 import { PlateauScheduler } from "./mirror_mind/plateau_scheduler.ts";
+import { exploitPairs, level2Step, type ModifierGroup, type StrategyChange } from "./pbt.ts";
 import {
-  exploitPairs,
-  exploreKnobs,
-  level2Step,
-  type ModifierGroup,
-  type StrategyChange,
-} from "./pbt.ts";
+  createMembers,
+  exploreMember,
+  type Member,
+  updateMember,
+} from "./self_improving_members.ts";
 
-export type { ModifierGroup };
-import { reptileUpdateCpu } from "./meta_reptile_update.ts";
-import { flagRows } from "./_meta_kernel.ts";
+export type { Member, ModifierGroup };
+import { flagRows } from "../../learners/meta_train/meta_kernel.ts";
 import type { Population } from "../../learners/backend.ts";
 import {
   type ResolvedOptions,
@@ -49,22 +50,6 @@ import {
 } from "./self_improving_options.ts";
 
 export type { SelfImprovingOptions };
-
-/** One member of the population. */
-export interface Member {
-  /** Initialization (length stride). */
-  theta: Float32Array<ArrayBuffer>;
-  /** Knobs. */
-  knobs: MetaKnobs;
-  /** Meta-optimizer state. */
-  adam: HostAdam;
-  /** Fitness: moving average of its mean query accuracy after adaptation. */
-  fitness: number;
-  /** Level-2 group. */
-  group: number;
-  /** Last analyzer verdict. */
-  verdict: FitVerdict;
-}
 
 /** Self-improving meta-learning system (PBT strategy modifier over FOMAML/Reptile members). */
 export class SelfImprovingSystem {
@@ -97,21 +82,9 @@ export class SelfImprovingSystem {
     this.#loop = loop;
     this.#o = resolveOptions(options);
     this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
-    const k = options.knobs;
-    this.members = Array.from({ length: this.#o.members }, (_, m) => ({
-      theta: Float32Array.from(theta),
-      knobs: {
-        innerLr: k.innerLr * Math.pow(3, this.#rng.range(-1, 1)),
-        innerSteps: Math.min(this.#o.maxInnerSteps, k.innerSteps),
-        metaLr: k.metaLr * Math.pow(3, this.#rng.range(-1, 1)),
-      },
-      adam: new HostAdam(theta.length),
-      fitness: NaN,
-      group: m % this.#o.groups,
-      verdict: "ok" as FitVerdict,
-    }));
+    this.members = createMembers(theta, loop.layout, options.knobs, this.#o, this.#rng);
     this.store = loop.backend.createPopulation({ size: this.#o.members, ...loop.spec });
-    this.store.writeParams(tileParams(theta, this.#o.members, loop.layout.stride));
+    this.#writeStore();
     this.groups = Array.from({ length: this.#o.groups }, () => ({
       sigma: this.#o.sigma,
       interval: this.#o.interval,
@@ -180,73 +153,15 @@ export class SelfImprovingSystem {
 
   /** One meta-iteration of every member on the same meta-batch `ids` of `pool`. */
   async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
-    const { stride, paramCount } = this.#loop.layout;
     const M = this.members.length;
     const T = ids.length;
-    const P = M * T;
-    const stored = await this.store.readParams();
-    this.members.forEach((m, i) => m.theta.set(stored.subarray(i * stride, (i + 1) * stride)));
-    const params = new Float32Array(P * stride);
-    const allIds = new Uint32Array(P);
-    const lrs = new Float64Array(P);
-    const steps = new Array<number>(P);
-    for (let m = 0; m < M; m++) {
-      const mem = this.members[m]!;
-      for (let t = 0; t < T; t++) {
-        const p = m * T + t;
-        params.set(mem.theta.subarray(0, paramCount), p * stride);
-        allIds[p] = ids[t]!;
-        lrs[p] = mem.knobs.innerLr;
-        steps[p] = mem.knobs.innerSteps;
-      }
-    }
-    const fomaml = this.#o.base === "fomaml";
-    const { pop, gathered } = this.#loop.adapt(pool, allIds, params, {
-      lr: lrs,
-      steps,
-      querySlot: fomaml,
-    });
-    const q = await pop.evaluate(pool.data, gathered.query);
-    const s = await pop.evaluate(pool.data, gathered.support);
-    // FOMAML's gradients come with the metrics; Reptile's adapted parameters do not.
-    const g = fomaml ? await pop.gradients(pool.data) : undefined;
-    const rows = g ? g.grads : await pop.readParams();
-    const flags = flagRows([], P, stride, 0, (g ?? await pop.readMetrics()).diverged);
+    const rows = await this.#adaptAll(pool, ids);
     const lrScale = this.#scheduler.lr;
-    let sumAcc = 0;
+    let sumFit = 0;
     for (let m = 0; m < M; m++) {
       const mem = this.members[m]!;
-      const qa = q.accuracy.subarray(m * T, (m + 1) * T);
-      let acc = qa.reduce((a, b) => a + b, 0) / T;
-      if (this.#o.fitness === "negLoss") {
-        let l = 0;
-        for (let t = 0; t < T; t++) l += Math.min(q.loss[m * T + t]!, 1e3) || 1e3;
-        acc = -l / T;
-      }
-      sumAcc += acc;
-      const d = this.#o.fitnessDecay;
-      mem.fitness = Number.isFinite(mem.fitness) ? d * mem.fitness + (1 - d) * acc : acc;
-      mem.verdict = this.#o.fitness === "accuracy"
-        ? analyzeFitMean(s.accuracy.subarray(m * T, (m + 1) * T), qa).verdict
-        : "ok";
-      const block = rows.subarray(m * T * stride, (m + 1) * T * stride);
-      let gNorm: number;
-      if (fomaml) {
-        const { mean } = meanRows(block, T, stride, paramCount);
-        gNorm = norm(mean, paramCount);
-        mem.adam.step(mem.theta, mean, mem.knobs.metaLr * lrScale, paramCount);
-      } else {
-        const before = Float64Array.from(mem.theta.subarray(0, paramCount));
-        reptileUpdateCpu({ adapted: rows, metrics: flags, theta: mem.theta }, {
-          count: paramCount,
-          models: T,
-          first: m * T,
-          rowStride: stride,
-          metaLr: Math.min(1, mem.knobs.metaLr * lrScale),
-        });
-        for (let i = 0; i < paramCount; i++) before[i] = mem.theta[i]! - before[i]!;
-        gNorm = norm(before);
-      }
+      sumFit += this.#score(mem, m, T, rows.q, rows.s);
+      const gNorm = updateMember(mem, m, T, rows, this.#loop.layout, lrScale);
       const health = this.monitor.observe(gNorm);
       if (health === "exploding" || health === "non-finite") {
         const from = mem.knobs.innerLr;
@@ -261,30 +176,109 @@ export class SelfImprovingSystem {
         });
       }
     }
-    // Task selector, replay and curriculum see the mean query loss of each task over members.
-    const meanAcc = sumAcc / M;
+    this.#observeTasks(ids, rows.q.loss, sumFit / M);
+    this.#writeStore();
+    this.#iteration++;
+    this.#pbt();
+    const b = this.members[this.best()]!;
+    return {
+      query_accuracy: sumFit / M,
+      best_fitness: b.fitness,
+      best_inner_lr: b.knobs.innerLr,
+      best_inner_steps: b.knobs.innerSteps,
+      best_meta_lr: b.knobs.metaLr,
+      reptile_members: this.members.filter((x) => x.method === "reptile").length,
+      meta_lr_scale: this.#scheduler.lr,
+      changes: this.changes.length,
+    };
+  }
+
+  /** Adapts every member to every task in one population; reads evals, gradients and params. */
+  async #adaptAll(pool: EpisodePool, ids: Uint32Array) {
+    const { stride, paramCount } = this.#loop.layout;
+    const stored = await this.store.readParams();
+    this.members.forEach((m, i) => m.theta.set(stored.subarray(i * stride, (i + 1) * stride)));
+    const T = ids.length;
+    const P = this.members.length * T;
+    const params = new Float32Array(P * stride);
+    const allIds = new Uint32Array(P);
+    const lrs = new Float64Array(P);
+    const steps = new Array<number>(P);
+    this.members.forEach((mem, m) => {
+      for (let t = 0; t < T; t++) {
+        const p = m * T + t;
+        params.set(mem.theta.subarray(0, paramCount), p * stride);
+        allIds[p] = ids[t]!;
+        lrs[p] = mem.knobs.innerLr;
+        steps[p] = mem.knobs.innerSteps;
+      }
+    });
+    const anyFomaml = this.members.some((m) => m.method === "fomaml");
+    const anyReptile = this.members.some((m) => m.method === "reptile");
+    const { pop, gathered } = this.#loop.adapt(pool, allIds, params, {
+      lr: lrs,
+      steps,
+      querySlot: anyFomaml,
+    });
+    const q = await pop.evaluate(pool.data, gathered.query);
+    const s = await pop.evaluate(pool.data, gathered.support);
+    const g = anyFomaml ? await pop.gradients(pool.data) : null;
+    const adapted = anyReptile ? await pop.readParams() : null;
+    const flags = flagRows([], P, stride, 0, (g ?? await pop.readMetrics()).diverged);
+    return { q, s, grads: g ? g.grads : null, params: adapted, flags };
+  }
+
+  /** Member m's fitness signal on its T tasks, folded into its moving average; returns the signal. */
+  #score(
+    mem: Member,
+    m: number,
+    T: number,
+    q: { accuracy: Float32Array; loss: Float32Array },
+    s: { accuracy: Float32Array },
+  ): number {
+    const qa = q.accuracy.subarray(m * T, (m + 1) * T);
+    let fit = qa.reduce((a, b) => a + b, 0) / T;
+    if (this.#o.fitness === "negLoss") {
+      let l = 0;
+      for (let t = 0; t < T; t++) l += Math.min(q.loss[m * T + t]!, 1e3) || 1e3;
+      fit = -l / T;
+    }
+    const d = this.#o.fitnessDecay;
+    mem.fitness = Number.isFinite(mem.fitness) ? d * mem.fitness + (1 - d) * fit : fit;
+    mem.verdict = this.#o.fitness === "accuracy"
+      ? analyzeFitMean(s.accuracy.subarray(m * T, (m + 1) * T), qa).verdict
+      : "ok";
+    return fit;
+  }
+
+  /** Task selector, replay, curriculum and plateau scheduler see this iteration's results. */
+  #observeTasks(ids: Uint32Array, qLoss: Float32Array, meanFit: number): void {
+    const M = this.members.length;
+    const T = ids.length;
     if (this.#sampler && this.#replay) {
       for (let t = 0; t < T; t++) {
         let l = 0;
         for (let m = 0; m < M; m++) {
-          l += Number.isFinite(q.loss[m * T + t]!) ? q.loss[m * T + t]! : 10;
+          l += Number.isFinite(qLoss[m * T + t]!) ? qLoss[m * T + t]! : 10;
         }
         if (ids[t]! < this.#sampler.tasks) this.#sampler.update(ids[t]!, l / M);
         this.#replay.add(ids[t]!, l / M);
       }
     }
     const levelBefore = this.#curriculum.difficulty();
-    this.#curriculum.observe(meanAcc);
-    if (this.#curriculum.difficulty() !== levelBefore) {
+    this.#curriculum.observe(meanFit);
+    const level = this.#curriculum.difficulty();
+    if (level !== levelBefore) {
       this.#log({
         level: 1,
         target: -1,
         action: "scheduler",
         field: "curriculum",
         from: levelBefore,
-        to: this.#curriculum.difficulty(),
+        to: level,
       });
     }
+    const from = this.#scheduler.lr;
     const sch = this.#scheduler.step(Math.max(...this.members.map((m) => m.fitness)));
     if (sch.changed) {
       this.#log({
@@ -292,25 +286,17 @@ export class SelfImprovingSystem {
         target: -1,
         action: "scheduler",
         field: "metaLrScale",
-        from: lrScale,
+        from,
         to: sch.lr,
       });
     }
-    const next = new Float32Array(M * stride);
+  }
+
+  #writeStore(): void {
+    const stride = this.#loop.layout.stride;
+    const next = new Float32Array(this.members.length * stride);
     this.members.forEach((m, i) => next.set(m.theta.subarray(0, stride), i * stride));
     this.store.writeParams(next);
-    this.#iteration++;
-    this.#pbt();
-    const b = this.members[this.best()]!;
-    return {
-      query_accuracy: meanAcc,
-      best_fitness: b.fitness,
-      best_inner_lr: b.knobs.innerLr,
-      best_inner_steps: b.knobs.innerSteps,
-      best_meta_lr: b.knobs.metaLr,
-      meta_lr_scale: this.#scheduler.lr,
-      changes: this.changes.length,
-    };
   }
 
   /**
@@ -324,6 +310,8 @@ export class SelfImprovingSystem {
     t.theta.set(s.theta);
     t.adam = s.adam.clone();
     t.knobs = { ...s.knobs };
+    t.method = s.method;
+    t.initScale = s.initScale;
     t.fitness = s.fitness;
     t.verdict = s.verdict;
     this.#log({
@@ -345,14 +333,7 @@ export class SelfImprovingSystem {
       const cands = this.members.map((m, i) => (m.group === g ? i : -1)).filter((i) => i >= 0);
       for (const { target, source } of exploitPairs(fitness, this.#o.fraction, this.#rng, cands)) {
         this.exploit(target, source);
-        const m = this.members[target]!;
-        const changes = exploreKnobs(
-          m.knobs,
-          grp.sigma,
-          this.#rng,
-          this.#o.maxInnerSteps,
-          m.verdict,
-        );
+        const changes = exploreMember(this.members[target]!, grp.sigma, this.#rng, this.#o);
         for (const c of changes) this.#log({ level: 1, target, ...c });
       }
     }
@@ -367,7 +348,17 @@ export class SelfImprovingSystem {
 
   /** Adapts from the fittest member's initialization with its inner lr. */
   evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
-    const b = this.members[this.best()]!;
+    return this.evaluateMember(this.best(), pool, ids, steps);
+  }
+
+  /** Adapts from member m's initialization with its inner lr. */
+  evaluateMember(
+    m: number,
+    pool: EpisodePool,
+    ids: Uint32Array,
+    steps: number,
+  ): Promise<AdaptCurve> {
+    const b = this.members[m]!;
     return evaluateInit(this.#loop, b.theta, b.knobs, pool, ids, steps);
   }
 }

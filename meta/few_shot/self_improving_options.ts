@@ -4,14 +4,29 @@
  */
 import type { MetaKnobs } from "./meta_learner.ts";
 
+/** A member's meta-update method. */
+export type MemberMethod = "fomaml" | "reptile";
+
 /** Options of `SelfImprovingSystem`. */
 export interface SelfImprovingOptions {
   /** Members M (>= 4). */
   members: number;
   /** Modifier groups at level 2 (default 2; 1 disables level 2). */
   groups?: number;
-  /** Meta-update of each member (default fomaml). */
-  base?: "fomaml" | "reptile";
+  /** Meta-update of each member when `methods` is not given (default fomaml). */
+  base?: MemberMethod;
+  /** Methods the members start with, cycled over members (default [base]). */
+  methods?: MemberMethod[];
+  /** Starting meta lr of each method (default knobs.metaLr for both); a member's spreads by 3. */
+  metaLrs?: Partial<Record<MemberMethod, number>>;
+  /** Starting inner steps of each method (default knobs.innerSteps for both). */
+  innerSteps?: Partial<Record<MemberMethod, number>>;
+  /** Probability that an explore flips a member's method (default 0). */
+  methodSwitch?: number;
+  /** Init scale around which members start (default 1: the given theta as is). */
+  initScale?: number;
+  /** Members' init scales spread log-uniformly by this factor (default 1: all the same). */
+  initSpread?: number;
   /** Starting knobs; members spread log-uniformly by a factor 3 around innerLr and metaLr. */
   knobs: MetaKnobs;
   /** Largest inner step count (default 10). */
@@ -39,7 +54,9 @@ export interface SelfImprovingOptions {
 }
 
 /** Options with every default filled (the starting knobs are used once, by the constructor). */
-export type ResolvedOptions = Required<Omit<SelfImprovingOptions, "knobs">>;
+export type ResolvedOptions =
+  & Required<Omit<SelfImprovingOptions, "knobs" | "metaLrs" | "innerSteps">>
+  & { metaLrs: Record<MemberMethod, number>; innerSteps: Record<MemberMethod, number> };
 
 /** Fills the defaults; throws a RangeError naming `members` unless it is an integer >= 4. */
 export function resolveOptions(options: SelfImprovingOptions): ResolvedOptions {
@@ -47,6 +64,18 @@ export function resolveOptions(options: SelfImprovingOptions): ResolvedOptions {
     members: options.members,
     groups: options.groups ?? 2,
     base: options.base ?? "fomaml",
+    methods: options.methods ?? [options.base ?? "fomaml"],
+    metaLrs: {
+      fomaml: options.metaLrs?.fomaml ?? options.knobs.metaLr,
+      reptile: options.metaLrs?.reptile ?? options.knobs.metaLr,
+    },
+    innerSteps: {
+      fomaml: options.innerSteps?.fomaml ?? options.knobs.innerSteps,
+      reptile: options.innerSteps?.reptile ?? options.knobs.innerSteps,
+    },
+    methodSwitch: options.methodSwitch ?? 0,
+    initScale: options.initScale ?? 1,
+    initSpread: options.initSpread ?? 1,
     maxInnerSteps: options.maxInnerSteps ?? 10,
     sigma: options.sigma ?? 0.3,
     interval: options.interval ?? 5,

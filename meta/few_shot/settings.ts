@@ -1,81 +1,144 @@
 /**
- * The settings of the `meta` experiment (meta/few_shot/experiment.ts): task families, network
- * widths, batch size and learning-rate scale of each few-shot setting.
+ * The settings of the `meta` experiment (meta/few_shot/experiment.ts): for each few-shot setting,
+ * its meta-train, meta-validation and meta-test task families, the network, the batch size, the
+ * starting inner learning rate and init scale, and (glyphs) the cross-domain test family and the
+ * classes the pretrained baseline trains on.
  * @module
  */
-import { splitClasses } from "../../learners/data/class_split.ts";
-import { fashionMnistAvailable, loadFashionMnist } from "../../learners/data/fashion_mnist.ts";
-import { downsample, standardize } from "../../learners/data/preprocess.ts";
 import type { Dataset } from "../../learners/dataset.ts";
 import { RealEpisodes } from "../../learners/tasks/real_episodes.ts";
 import { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../../learners/tasks/task_family.ts";
+import { type ClassData, crossDomainData, glyphsData } from "./setting_data.ts";
 
-import type { MetaConfig } from "./config.ts";
+import type { MetaConfig, MetaSettingName } from "./config.ts";
 
-/** One few-shot setting: its task families, network and learning-rate scale. */
+/** One few-shot setting: its task families, network and starting knobs. */
 export interface Setting {
-  name: string;
+  /** Setting name. */
+  name: MetaSettingName;
+  /** Meta-training tasks. */
   train: TaskFamily;
+  /** Meta-validation tasks (tuning, learning curves, step-count choice). */
+  val: TaskFamily;
+  /** Meta-test tasks (never seen in meta-training or tuning). */
   test: TaskFamily;
+  /** Cross-domain test tasks with the same ways and shots, or null. */
+  crossDomain: { name: string; family: TaskFamily } | null;
+  /** Layer widths. */
   widths: number[];
+  /** Inner batch: the support set (exact full-batch steps; meta-training queries as many). */
   batchSize: number;
+  /** Regression (MSE) rather than classification. */
   regression: boolean;
-  /** Multiplies the inner lr and the baseline grid (sinusoid: 0.1, as MAML's 0.01). */
-  lrScale: number;
+  /** Classes per episode and support points per class. */
+  ways: number;
+  /** Support points per class (sinusoid: points per task). */
+  shots: number;
+  /** Starting inner learning rate of the meta-learners. */
+  innerLr: number;
+  /** Starting init scale of the meta-learners. */
+  initScale: number;
+  /** Multiplies the baseline's lr grid (sinusoid 0.1). */
+  baselineLrScale: number;
+  /** Data of the meta-train classes for the pretrained baseline, or null where classes are not shared. */
+  pretrain: ClassData | null;
+  /** Synthetic family (for its Bayes ceiling), or null. */
+  synthetic: SyntheticClassification | null;
 }
 
-let fmnistCache: Dataset | null = null;
-
-async function fashionMnist(): Promise<Dataset> {
-  if (!fmnistCache) {
-    const raw = await loadFashionMnist("test");
-    fmnistCache = standardize(downsample(raw, 2)).dataset;
-  }
-  return fmnistCache;
+function sinusoid(c: MetaConfig): Setting {
+  const f = new Sinusoid({ shots: 10, querySize: 10 });
+  return {
+    name: "sinusoid",
+    train: f,
+    val: f,
+    test: f,
+    crossDomain: null,
+    widths: [1, 40, 40, 1],
+    batchSize: 10,
+    regression: true,
+    ways: 1,
+    shots: 10,
+    innerLr: c.sinusoidInnerLr,
+    initScale: c.sinusoidInitScale,
+    baselineLrScale: 0.1,
+    pretrain: null,
+    synthetic: null,
+  };
 }
 
-export async function buildSetting(
-  name: MetaConfig["settings"][number],
-  c: MetaConfig,
-  seed: number,
-): Promise<Setting | null> {
-  if (name === "sinusoid") {
-    const f = new Sinusoid({ shots: 10, querySize: 10 });
-    return {
-      name,
-      train: f,
-      test: f,
-      widths: [1, 40, 40, 1],
-      batchSize: 10,
-      regression: true,
-      lrScale: 0.1,
-    };
-  }
-  const shots = name.endsWith("1shot") ? 1 : 5;
-  if (name.startsWith("synthetic")) {
-    const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
-    return {
-      name,
-      train: new SyntheticClassification({ ...opts, queryPerClass: 5 }),
-      test: new SyntheticClassification({ ...opts, queryPerClass: 15 }),
-      widths: [16, ...c.hidden, 5],
-      batchSize: 25,
-      regression: false,
-      lrScale: 1,
-    };
-  }
-  if (!fashionMnistAvailable("test")) return null;
-  const data = await fashionMnist();
-  const split = splitClasses(10, { train: 5, test: 5, seed });
+function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting {
+  const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
+  const test = new SyntheticClassification({ ...opts, queryPerClass: 15 });
   return {
     name,
-    train: new RealEpisodes(data, split.train, { ways: 5, shots, queryPerClass: 5 }),
-    test: new RealEpisodes(data, split.test, { ways: 5, shots, queryPerClass: 15 }),
-    widths: [data.inputs, ...c.hidden, 5],
-    batchSize: 25,
+    train: new SyntheticClassification({ ...opts, queryPerClass: shots }),
+    val: test,
+    test,
+    crossDomain: null,
+    widths: [16, ...c.hidden, 5],
+    batchSize: 5 * shots,
     regression: false,
-    lrScale: 1,
+    ways: 5,
+    shots,
+    innerLr: c.innerLr,
+    initScale: c.initScale,
+    baselineLrScale: 1,
+    pretrain: null,
+    synthetic: test,
   };
+}
+
+function episodes(data: Dataset, classes: Uint32Array, ways: number, shots: number, q: number) {
+  return new RealEpisodes(data, classes, { ways, shots, queryPerClass: q });
+}
+
+async function glyphs(
+  name: MetaSettingName,
+  c: MetaConfig,
+  ways: number,
+  shots: number,
+): Promise<Setting | null> {
+  const g = await glyphsData(c.glyphsRoot);
+  if (!g) return null;
+  const cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
+  return {
+    name,
+    train: episodes(g.data, g.split.train, ways, shots, shots),
+    val: episodes(g.data, g.split.validation, ways, shots, 15),
+    test: episodes(g.data, g.split.test, ways, shots, 15),
+    crossDomain: cross
+      ? { name: cross.name, family: episodes(cross.data, cross.classes, ways, shots, 15) }
+      : null,
+    widths: [g.data.inputs, ...c.hidden, ways],
+    batchSize: ways * shots,
+    regression: false,
+    ways,
+    shots,
+    innerLr: c.innerLr,
+    initScale: c.initScale,
+    baselineLrScale: 1,
+    pretrain: { data: g.data, classes: g.split.train, name: "glyphs meta-train classes" },
+    synthetic: null,
+  };
+}
+
+/** Builds setting `name`, or null when its data set is missing (the report says it was skipped). */
+export function buildSetting(name: MetaSettingName, c: MetaConfig): Promise<Setting | null> {
+  switch (name) {
+    case "sinusoid":
+      return Promise.resolve(sinusoid(c));
+    case "synthetic-1shot":
+      return Promise.resolve(synthetic(name, c, 1));
+    case "synthetic-5shot":
+      return Promise.resolve(synthetic(name, c, 5));
+    case "glyphs-5way-1shot":
+      return glyphs(name, c, 5, 1);
+    case "glyphs-5way-5shot":
+      return glyphs(name, c, 5, 5);
+    case "glyphs-20way-1shot":
+      return glyphs(name, c, 20, 1);
+  }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runExperiment } from "../../../core/experiment.ts";
 import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 
-Deno.test("meta experiment smoke run writes the results table, sinusoid table and plots", async () => {
+Deno.test("meta experiment smoke run writes every method with floors, ceilings, verdicts and plots", async () => {
   const dir = await Deno.makeTempDir({ prefix: "meta_experiment_test_" });
   try {
     const out = await runExperiment(META_EXPERIMENT, {
@@ -15,18 +15,37 @@ Deno.test("meta experiment smoke run writes the results table, sinusoid table an
     });
     const result = JSON.parse(await Deno.readTextFile(join(out.dir, "result.json")));
     const main = result.tables[0].rows as Record<string, unknown>[];
-    assert.deepEqual(
-      main.map((r) => r.method),
-      ["baseline", "reptile", "fomaml", "es-maml", "meta-sgd", "self-improving"],
-    );
+    // No pretrained row: the synthetic family shares no classes across episodes.
+    assert.deepEqual(main.map((r) => r.method), [
+      "floor: chance",
+      "baseline",
+      "nearest-neighbour",
+      "reptile",
+      "fomaml",
+      "es-maml",
+      "meta-sgd",
+      "self-improving",
+      "ceiling: latent Bayes",
+    ]);
     for (const r of main) {
       const acc = r.accuracy_pct as number;
       assert.ok(Number.isFinite(acc) && acc >= 0 && acc <= 100, `${r.method}: ${acc}`);
     }
-    assert.equal(result.tables[1].rows.length, 6);
+    assert.equal(main[0]!.accuracy_pct, 20);
+    const sin = result.tables[1].rows as Record<string, unknown>[];
+    assert.equal(sin.length, 8); // 7 methods and the floor
+    const floor = sin.at(-1)!.mse_1_step as number;
+    assert.ok(Math.abs(floor - 3.0) < 0.05, `floor ${floor}`);
+    const sections = result.sections.map((s: { title: string }) => s.title);
+    assert.ok(
+      sections.includes("Verdicts") && sections.includes("Targets of issue 16, as measured"),
+    );
     const plots = [...Deno.readDirSync(join(out.dir, "plots"))].map((e) => e.name);
-    assert.ok(plots.includes("synthetic-1shot_vs_inner_step.svg"), plots.join(", "));
-    assert.ok(plots.includes("synthetic-1shot_vs_meta_iteration.svg"), plots.join(", "));
+    for (
+      const p of ["synthetic-1shot_vs_inner_step.svg", "synthetic-1shot_vs_meta_iteration.svg"]
+    ) {
+      assert.ok(plots.includes(p), plots.join(", "));
+    }
     const csv = await Deno.readTextFile(join(out.dir, "metrics.csv"));
     assert.ok(csv.includes("change"), "strategy changes are in metrics.csv");
   } finally {

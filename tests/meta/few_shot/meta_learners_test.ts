@@ -11,7 +11,6 @@ import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import {
   EpisodePool,
-  esGradient,
   EsMaml,
   Fomaml,
   initialTheta,
@@ -20,10 +19,10 @@ import {
   type MetaLearner,
   MetaSgd,
   Reptile,
-  reptileUpdateCpu,
   SelfImprovingSystem,
   tileParams,
 } from "../../../meta/few_shot/mod.ts";
+import { esGradient, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
 const FAMILY = new SyntheticClassification({

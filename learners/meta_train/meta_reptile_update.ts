@@ -5,7 +5,13 @@
  */
 import code from "../../shaders/meta_reptile_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { dispatchMetaKernel, diverged } from "./_meta_kernel.ts";
+import {
+  dispatchMetaKernel,
+  forHealthy,
+  type MetaBinding,
+  type MetaKernel,
+  type MetaRun,
+} from "./meta_kernel.ts";
 
 /** Shape and step of a Reptile meta-update. */
 export interface ReptileUpdateOptions {
@@ -33,14 +39,10 @@ export function reptileUpdateCpu(
 ): number {
   const first = o.first ?? 0;
   const off = o.thetaOffset ?? 0;
-  let used = 0;
   const sum = new Float64Array(o.count);
-  for (let p = 0; p < o.models; p++) {
-    const m = first + p;
-    if (diverged(data.metrics, m)) continue;
-    used++;
+  const used = forHealthy(data.metrics, first, o.models, (m) => {
     for (let i = 0; i < o.count; i++) sum[i] = sum[i]! + data.adapted[m * o.rowStride + i]!;
-  }
+  });
   if (used === 0) return 0;
   for (let i = 0; i < o.count; i++) {
     const t = data.theta[off + i]!;
@@ -49,24 +51,38 @@ export function reptileUpdateCpu(
   return used;
 }
 
-/** Encodes and submits the Reptile meta-update kernel on GPU buffers; no readback. */
-export function reptileUpdateGpu(
-  ctx: GpuContext,
-  buffers: { adapted: GPUBuffer; metrics: GPUBuffer; theta: GPUBuffer },
-  o: ReptileUpdateOptions,
-): Promise<void> {
+/** The Reptile meta-update kernel. */
+export const REPTILE_UPDATE: MetaKernel = {
+  key: "meta_reptile_update",
+  file: "shaders/meta_reptile_update.wgsl",
+  code,
+  mean: true,
+};
+
+/** GPU buffers of a Reptile meta-update: adapted rows, metrics with the flags, theta (updated). */
+export interface ReptileUpdateBuffers {
+  /** (models, rowStride) adapted parameters. */
+  adapted: MetaBinding;
+  /** (models, 4) metrics with the quarantine flags. */
+  metrics: MetaBinding;
+  /** theta, updated. */
+  theta: MetaBinding;
+}
+
+/** The kernel run (bindings and packed parameters) of a Reptile meta-update. */
+export function reptileUpdateRun(b: ReptileUpdateBuffers, o: ReptileUpdateOptions): MetaRun {
   // Params: n @0, models @4, first @8, rowStride @12, thetaOffset @16, gridX @20, metaLr @24.
   const u = new ArrayBuffer(32);
   new Uint32Array(u, 0, 6).set([o.count, o.models, o.first ?? 0, o.rowStride, o.thetaOffset ?? 0]);
   new Float32Array(u, 24, 1)[0] = o.metaLr;
-  return dispatchMetaKernel(ctx, {
-    key: "meta_reptile_update",
-    file: "shaders/meta_reptile_update.wgsl",
-    code,
-  }, {
-    n: o.count,
-    buffers: [buffers.adapted, buffers.metrics, buffers.theta],
-    uniform: u,
-    gridXWord: 5,
-  });
+  return { n: o.count, buffers: [b.adapted, b.metrics, b.theta], uniform: u, gridXWord: 5 };
+}
+
+/** Encodes and submits the Reptile meta-update kernel on GPU buffers; no readback. */
+export function reptileUpdateGpu(
+  ctx: GpuContext,
+  buffers: ReptileUpdateBuffers,
+  o: ReptileUpdateOptions,
+): Promise<void> {
+  return dispatchMetaKernel(ctx, REPTILE_UPDATE, reptileUpdateRun(buffers, o));
 }

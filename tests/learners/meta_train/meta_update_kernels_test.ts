@@ -15,7 +15,7 @@ import {
   metaSgdUpdateGpu,
   reptileUpdateCpu,
   reptileUpdateGpu,
-} from "../../../meta/few_shot/mod.ts";
+} from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
@@ -76,15 +76,19 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         metrics: up(ctx, metrics, "m"),
         theta: up(ctx, theta, "t"),
         moments: up(ctx, moments, "mo"),
+        gOut: up(ctx, new Float32Array(count), "g"),
       };
       for (let step = 0; step < 2; step++) {
         await fomamlUpdateGpu(ctx, b, { ...o, t: o.t + step });
       }
       const gotTheta = await readF32(ctx, b.theta, theta.length);
       const gotMoments = await readF32(ctx, b.moments, moments.length);
+      const gotG = await readF32(ctx, b.gOut, count);
+      const gOut = new Float32Array(count);
       for (let step = 0; step < 2; step++) {
-        fomamlUpdateCpu({ grads, metrics, theta, moments }, { ...o, t: o.t + step });
+        fomamlUpdateCpu({ grads, metrics, theta, moments, gOut }, { ...o, t: o.t + step });
       }
+      assertClose(gotG, gOut, { ...TOL, what: "fomaml mean gradient" });
       assertClose(gotTheta, theta, { ...TOL, what: "fomaml theta" });
       assertClose(gotMoments, moments, { ...TOL, what: "fomaml moments" });
       for (const x of Object.values(b)) x.destroy();
@@ -135,14 +139,20 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         theta: up(ctx, theta, "t"),
         alpha: up(ctx, alpha, "a"),
         moments: up(ctx, moments, "mo"),
+        gOut: up(ctx, new Float32Array(count), "g"),
       };
       await metaSgdUpdateGpu(ctx, b, o);
       const got = [
         await readF32(ctx, b.theta, count),
         await readF32(ctx, b.alpha, count),
         await readF32(ctx, b.moments, 4 * count),
+        await readF32(ctx, b.gOut, count),
       ];
-      metaSgdUpdateCpu({ queryGrads, supportGradSums, metrics, theta, alpha, moments }, o);
+      const gT = metaSgdUpdateCpu(
+        { queryGrads, supportGradSums, metrics, theta, alpha, moments },
+        o,
+      );
+      assertClose(got[3]!, gT, { ...TOL, what: "meta-sgd g_theta" });
       assertClose(got[0]!, theta, { ...TOL, what: "meta-sgd theta" });
       assertClose(got[1]!, alpha, { ...TOL, what: "meta-sgd alpha" });
       assertClose(got[2]!, moments, { ...TOL, what: "meta-sgd moments" });

@@ -5,7 +5,7 @@
  */
 import code from "../../shaders/meta_es_maml_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { ADAM_BETAS, adamCorrections, adamElement, dispatchMetaKernel } from "./_meta_kernel.ts";
+import { ADAM_BETAS, adamCorrections, adamElement, dispatchMetaKernel } from "./meta_kernel.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
 export interface EsMamlUpdateOptions {

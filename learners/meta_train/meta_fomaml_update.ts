@@ -10,8 +10,11 @@ import {
   adamCorrections,
   adamElement,
   dispatchMetaKernel,
-  diverged,
-} from "./_meta_kernel.ts";
+  forHealthy,
+  type MetaBinding,
+  type MetaKernel,
+  type MetaRun,
+} from "./meta_kernel.ts";
 
 /** Shape and step of a FOMAML meta-update. */
 export interface FomamlUpdateOptions {
@@ -45,24 +48,24 @@ export function fomamlUpdateCpu(
     metrics: ArrayLike<number>;
     theta: Float32Array;
     moments: Float32Array;
+    /** When given, receives the mean gradient g used (what the kernel writes to gOut). */
+    gOut?: Float32Array;
   },
   o: FomamlUpdateOptions,
 ): number {
   const first = o.first ?? 0;
   const sum = new Float64Array(o.count);
-  let used = 0;
-  for (let p = 0; p < o.models; p++) {
-    const m = first + p;
-    if (diverged(data.metrics, m)) continue;
-    used++;
+  const used = forHealthy(data.metrics, first, o.models, (m) => {
     for (let i = 0; i < o.count; i++) sum[i] = sum[i]! + data.grads[m * o.rowStride + i]!;
-  }
+  });
   const { c1, c2 } = adamCorrections(o.t);
   const to = o.thetaOffset ?? 0;
   const mo = o.momentOffset ?? 0;
   const vo = o.vOffset ?? o.count;
   for (let i = 0; i < o.count; i++) {
-    const g = used > 0 ? sum[i]! / used : 0;
+    const mean = used > 0 ? sum[i]! / used : 0;
+    const g = Number.isFinite(mean) ? mean : 0;
+    if (data.gOut) data.gOut[i] = g;
     data.theta[to + i] = adamElement(data.theta[to + i]!, g, data.moments, mo + i, mo + vo + i, {
       lr: o.lr,
       c1,
@@ -72,17 +75,30 @@ export function fomamlUpdateCpu(
   return used;
 }
 
-/** Encodes and submits the FOMAML meta-update kernel on GPU buffers; no readback. */
-export function fomamlUpdateGpu(
-  ctx: GpuContext,
-  buffers: {
-    grads: GPUBuffer | GPUBufferBinding;
-    metrics: GPUBuffer;
-    theta: GPUBuffer;
-    moments: GPUBuffer;
-  },
-  o: FomamlUpdateOptions,
-): Promise<void> {
+/** The FOMAML meta-update kernel. */
+export const FOMAML_UPDATE: MetaKernel = {
+  key: "meta_fomaml_update",
+  file: "shaders/meta_fomaml_update.wgsl",
+  code,
+  mean: true,
+};
+
+/** GPU buffers of a FOMAML meta-update. */
+export interface FomamlUpdateBuffers {
+  /** (models, rowStride) gradients. */
+  grads: MetaBinding;
+  /** (models, 4) metrics with the quarantine flags. */
+  metrics: MetaBinding;
+  /** theta, updated. */
+  theta: MetaBinding;
+  /** Adam moments, updated. */
+  moments: MetaBinding;
+  /** (count) receives the mean gradient used. */
+  gOut: MetaBinding;
+}
+
+/** The kernel run (bindings and packed parameters) of a FOMAML meta-update. */
+export function fomamlUpdateRun(b: FomamlUpdateBuffers, o: FomamlUpdateOptions): MetaRun {
   const { c1, c2 } = adamCorrections(o.t);
   // Params: n @0, models @4, first @8, rowStride @12, thetaOffset @16, momentOffset @20,
   // vOffset @24, gridX @28, lr @32, beta1 @36, beta2 @40, eps @44, c1 @48, c2 @52.
@@ -97,14 +113,19 @@ export function fomamlUpdateGpu(
     o.vOffset ?? o.count,
   ]);
   new Float32Array(u, 32, 6).set([o.lr, ...ADAM_BETAS, c1, c2]);
-  return dispatchMetaKernel(ctx, {
-    key: "meta_fomaml_update",
-    file: "shaders/meta_fomaml_update.wgsl",
-    code,
-  }, {
+  return {
     n: o.count,
-    buffers: [buffers.grads, buffers.metrics, buffers.theta, buffers.moments],
+    buffers: [b.grads, b.metrics, b.theta, b.moments, b.gOut],
     uniform: u,
     gridXWord: 7,
-  });
+  };
+}
+
+/** Encodes and submits the FOMAML meta-update kernel on GPU buffers; no readback. */
+export function fomamlUpdateGpu(
+  ctx: GpuContext,
+  buffers: FomamlUpdateBuffers,
+  o: FomamlUpdateOptions,
+): Promise<void> {
+  return dispatchMetaKernel(ctx, FOMAML_UPDATE, fomamlUpdateRun(buffers, o));
 }

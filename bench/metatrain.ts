@@ -1,0 +1,200 @@
+/**
+ * `deno task bench --metatrain`: meta-training throughput end to end (episode ids drawn, inner
+ * loops, query gradients, meta-updates, logged rows) of FOMAML on 5-way 1-shot Fashion-MNIST
+ * episodes (classes 0-4 of the test split, 14x14 inputs; synthetic 16-input episodes when the
+ * data set is missing), network 196-64-64-5, 5 inner SGD steps, at a given meta-batch size. Three
+ * paths: `MetaLearner.train` on the GPU backend and on the CPU twin, and the per-iteration path
+ * (`trainBySteps`, a loop of `step`) on the GPU. GPU awaits are counted by wrapping
+ * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
+ * @module
+ */
+import { formatRate } from "../core/format.ts";
+import type { Backend } from "../learners/backend.ts";
+import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
+import { downsample, standardize } from "../learners/data/preprocess.ts";
+import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
+import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
+import type { TaskFamily } from "../learners/tasks/task_family.ts";
+import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
+import { InnerLoop, tileParams } from "../meta/few_shot/inner_loop.ts";
+import { initialTheta } from "../meta/few_shot/meta_learner.ts";
+import { createMetaLearner } from "../meta/few_shot/registry.ts";
+import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
+import { Rng } from "../core/rng.ts";
+import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
+import { flagRows } from "../learners/meta_train/meta_kernel.ts";
+
+/**
+ * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read
+ * per logged point), "steps" a loop of `step` (the loop, one read per iteration), "composed" the
+ * per-iteration path as it was before the meta loop (InnerLoop.adapt, the gradient table read back,
+ * the Adam update on the host).
+ */
+export type MetaTrainPath = "train" | "steps" | "composed";
+
+/** One measurement of `benchMetaTrain`. */
+export interface MetaTrainBenchRow {
+  /** "gpu" or "cpu-twin", with the path. */
+  backend: string;
+  /** The path measured. */
+  path: MetaTrainPath;
+  /** Episodes per meta-iteration. */
+  metaBatch: number;
+  /** Meta-iterations timed. */
+  iterations: number;
+  /** Meta-iterations per second. */
+  itersPerSecond: number;
+  /** Tasks (episodes) per second: itersPerSecond * metaBatch. */
+  tasksPerSecond: number;
+  /** GPU awaits (mapAsync + onSubmittedWorkDone) per meta-iteration. */
+  awaitsPerIteration: number;
+}
+
+/** The episode family of the bench and its name. */
+export async function metaTrainFamily(): Promise<{ family: TaskFamily; name: string }> {
+  if (fashionMnistAvailable("test")) {
+    const data = standardize(downsample(await loadFashionMnist("test"), 2)).dataset;
+    const family = new RealEpisodes(data, [0, 1, 2, 3, 4], { ways: 5, shots: 1, queryPerClass: 5 });
+    return { family, name: "Fashion-MNIST classes 0-4, 14x14" };
+  }
+  const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 5 });
+  return { family, name: "synthetic, 16 inputs (Fashion-MNIST missing)" };
+}
+
+/** FOMAML iterations composed as before the meta loop (host Adam state; theta updated in place). */
+function composedFomaml(
+  loop: InnerLoop,
+  theta: Float32Array,
+): (
+  pool: EpisodePool,
+  o: { iterations: number; metaBatch: number; seed: number },
+) => Promise<void> {
+  const { stride, paramCount } = loop.layout;
+  const moments = new Float32Array(2 * stride);
+  let t = 0;
+  return async (pool, o) => {
+    const rng = new Rng(o.seed);
+    for (let it = 0; it < o.iterations; it++) {
+      const ids = drawIds(rng, o.metaBatch, pool.size);
+      const P = ids.length;
+      const params = tileParams(theta, P, stride);
+      const { pop } = loop.adapt(pool, ids, params, { lr: 0.1, steps: 5, querySlot: true });
+      const g = await pop.gradients(pool.data);
+      const metrics = flagRows([], P, stride, 0, g.diverged);
+      fomamlUpdateCpu({ grads: g.grads, metrics, theta, moments }, {
+        count: paramCount,
+        models: P,
+        rowStride: stride,
+        lr: 0.003,
+        t: ++t,
+        vOffset: stride,
+      });
+    }
+  };
+}
+
+/** Counts GPU awaits while `fn` runs. */
+async function countAwaits<T>(fn: () => Promise<T>): Promise<{ value: T; awaits: number }> {
+  if (typeof GPUBuffer === "undefined") return { value: await fn(), awaits: 0 };
+  const map = GPUBuffer.prototype.mapAsync;
+  const done = GPUQueue.prototype.onSubmittedWorkDone;
+  let awaits = 0;
+  GPUBuffer.prototype.mapAsync = function (...a: Parameters<typeof map>) {
+    awaits++;
+    return map.apply(this, a);
+  };
+  GPUQueue.prototype.onSubmittedWorkDone = function () {
+    awaits++;
+    return done.apply(this);
+  };
+  try {
+    return { value: await fn(), awaits };
+  } finally {
+    GPUBuffer.prototype.mapAsync = map;
+    GPUQueue.prototype.onSubmittedWorkDone = done;
+  }
+}
+
+/**
+ * Meta-trains FOMAML on `family` with meta-batch `metaBatch` along `path` for at least
+ * `minSeconds` (after a warm-up of 2 iterations), doubling the iterations per call.
+ */
+export async function benchMetaTrain(
+  backend: Backend,
+  family: TaskFamily,
+  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number },
+): Promise<MetaTrainBenchRow> {
+  const loop = new InnerLoop(backend, { widths: [family.inputs, 64, 64, 5], batchSize: 25 });
+  const pool = new EpisodePool(backend, family, 1, 512);
+  const learner = createMetaLearner("fomaml", loop, await initialTheta(loop, 0), {
+    innerLr: 0.1,
+    innerSteps: 5,
+    metaLr: 0.003,
+  });
+  const composed = composedFomaml(loop, learner.theta);
+  const run = (iterations: number, seed: number): Promise<unknown> => {
+    const t = { iterations, metaBatch: o.metaBatch, seed, validateEvery: iterations };
+    if (o.path === "composed") return composed(pool, t);
+    return o.path === "train" ? learner.train(pool, t) : trainBySteps(learner, pool, t);
+  };
+  await run(2, 0);
+  let iterations = 0;
+  let awaits = 0;
+  const t0 = performance.now();
+  for (let n = 2; (performance.now() - t0) / 1000 < o.minSeconds; n *= 2) {
+    awaits += (await countAwaits(() => run(n, n))).awaits;
+    iterations += n;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  pool.destroy();
+  loop.destroy();
+  return {
+    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    path: o.path,
+    metaBatch: o.metaBatch,
+    iterations,
+    itersPerSecond: iterations / seconds,
+    tasksPerSecond: (iterations * o.metaBatch) / seconds,
+    awaitsPerIteration: awaits / iterations,
+  };
+}
+
+/** Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256. */
+export async function benchMetaTrainMain(
+  gpu: Backend | undefined,
+  cpu: Backend | undefined,
+  minSeconds: number,
+): Promise<number> {
+  const { family, name } = await metaTrainFamily();
+  console.log(
+    `\nmeta-training, FOMAML 5-way 1-shot on ${name}, MLP ${family.inputs}-64-64-5, batch 25, ` +
+      `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
+  );
+  const cases: [Backend | undefined, MetaTrainPath, string][] = [
+    [gpu, "composed", "gpu, per-iteration path before the meta loop"],
+    [gpu, "steps", "gpu, loop of step (meta loop, one read per iteration)"],
+    [gpu, "train", "gpu, MetaLearner.train (meta loop, one read per log point)"],
+    [cpu, "train", "cpu twin, MetaLearner.train"],
+  ];
+  for (const metaBatch of [32, 256]) {
+    let base = NaN;
+    for (const [b, path, label] of cases) {
+      if (!b) continue;
+      const r = await benchMetaTrain(b, family, { path, metaBatch, minSeconds });
+      if (path === "composed") base = r.itersPerSecond;
+      const ratio = path === "composed" || !(base > 0)
+        ? ""
+        : `, ${formatRate(r.itersPerSecond / base, 2)}x the first`;
+      console.log(
+        `  meta-batch ${metaBatch}, ${label}: ${
+          formatRate(r.itersPerSecond, 2)
+        } meta-iterations/s, ` +
+          `${formatRate(r.tasksPerSecond)} tasks/s, ${
+            formatRate(r.awaitsPerIteration, 2)
+          } GPU awaits per ` +
+          `meta-iteration (${r.iterations} iterations${ratio})`,
+      );
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,208 @@
+/**
+ * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
+ * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
+ * trainStepCpu, hvpStepCpu (MAML), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
+ * returns one.
+ * @module
+ */
+import type { BackendDataset } from "../backend.ts";
+import { CpuDataset, type CpuPopulation } from "../cpu_backend.ts";
+import { trainStepCpu } from "../mlp/mlp_cpu.ts";
+import type { EpisodeBatch } from "../tasks/task_family.ts";
+import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
+import { gatherEpisodesCpu } from "./meta_gather.ts";
+import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
+import {
+  alphaKnobs,
+  checkLoopIds,
+  checkMetaLoopSpec,
+  type MetaLoop,
+  type MetaLoopReadout,
+  type MetaLoopSpec,
+  type MetaLoopState,
+  momentFloats,
+  supportSlots,
+  usesQuerySlot,
+} from "./meta_loop.ts";
+import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
+import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
+import { hvpStepCpu } from "./maml_cpu.ts";
+import { reptileUpdateCpu } from "./meta_reptile_update.ts";
+import { tileRows } from "./meta_tile.ts";
+
+/** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
+export class CpuMetaLoop implements MetaLoop {
+  readonly spec: MetaLoopSpec;
+  #pop: CpuPopulation;
+  #state: MetaLoopState;
+  #log: number[] = [];
+
+  /** Takes a population of spec.metaBatch models of the spec's shape. */
+  constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
+    checkMetaLoopSpec(spec);
+    this.spec = { ...spec };
+    this.#pop = pop;
+    pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
+    const S = pop.layout.stride;
+    this.#state = {
+      theta: new Float32Array(S),
+      moments: new Float32Array(momentFloats(spec.method, S)),
+      alpha: new Float32Array(S),
+      t: 0,
+    };
+  }
+
+  write(state: MetaLoopState): void {
+    const S = this.#pop.layout.stride;
+    this.#state.theta.set(state.theta.subarray(0, S));
+    this.#state.moments.set(state.moments.subarray(0, this.#state.moments.length));
+    if (state.alpha) this.#state.alpha!.set(state.alpha.subarray(0, S));
+    this.#state.t = state.t;
+  }
+
+  run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
+    const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
+    if (!(data instanceof CpuDataset)) {
+      throw new TypeError("Cannot use a data set uploaded to another backend");
+    }
+    for (let it = 0; it < iterations; it++) {
+      const g = this.#load(episodes, ids, it);
+      const row = new Float32Array(META_LOG_WIDTH);
+      if (this.spec.method === "reptile") this.#reptile(data, row);
+      else if (this.spec.method === "meta-sgd") this.#metaSgd(data, row);
+      else this.#maml(data, g, row);
+      this.#log.push(...row);
+    }
+  }
+
+  /** Step 1: every model starts from theta and reads its episode; state cleared. */
+  #load(
+    episodes: EpisodeBatch,
+    ids: Uint32Array,
+    it: number,
+  ): ReturnType<typeof gatherEpisodesCpu> {
+    const { method, metaBatch: P, batchSize } = this.spec;
+    const slots = supportSlots(this.spec);
+    const query = usesQuerySlot(method);
+    const g = gatherEpisodesCpu(episodes, ids, it * P, {
+      models: P,
+      batchSize,
+      slots,
+      querySlot: query,
+    });
+    this.#pop.setBatches(g.batches, slots + (query ? 1 : 0));
+    const W = g.labelMap.length / P;
+    this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
+    const st = this.#pop.state;
+    st.params.set(tileRows(this.#state.theta, P, this.#pop.layout.stride));
+    st.opt.fill(0);
+    st.steps.fill(0);
+    st.metrics.fill(0);
+    return g;
+  }
+
+  /** The shape of the meta-update twins. */
+  #shape(): { count: number; models: number; rowStride: number } {
+    const L = this.#pop.layout;
+    return { count: L.paramCount, models: this.spec.metaBatch, rowStride: L.stride };
+  }
+
+  /** Reptile: K inner steps, the update, the log row. */
+  #reptile(data: CpuDataset, row: Float32Array): void {
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
+    const theta = this.#state.theta;
+    const before = theta.slice();
+    reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
+      ...this.#shape(),
+      metaLr: this.spec.metaLr,
+    });
+    metaLogCpu({ metrics: st.metrics, a: theta, b: before }, this.#logAt(), row);
+  }
+
+  #logAt(): { n: number; models: number; row: number } {
+    return { n: this.#pop.layout.paramCount, models: this.spec.metaBatch, row: 0 };
+  }
+
+  /** FOMAML and MAML: K inner steps, the query gradient (taken back for MAML), Adam, the log row. */
+  #maml(data: CpuDataset, g: ReturnType<typeof gatherEpisodesCpu>, row: Float32Array): void {
+    const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    const path: Float32Array[] = [];
+    for (let k = 0; k < K; k++) {
+      if (this.spec.method === "maml") path.push(st.params.slice());
+      trainStepCpu(L, st, data);
+    }
+    const grads = new Float32Array(P * L.stride);
+    trainStepCpu(L, st, data, grads);
+    const W = g.labelMap.length / P;
+    const shape = { models: P, rowLen: (K + 1) * batchSize, labelWidth: W, lr: this.spec.innerLr };
+    for (let k = path.length - 1; k >= 0; k--) {
+      hvpStepCpu(
+        L,
+        data,
+        { v: grads, batches: g.batches, labelMap: g.labelMap, theta: path[k]! },
+        shape,
+      );
+    }
+    const gOut = new Float32Array(L.paramCount);
+    const s = this.#state;
+    fomamlUpdateCpu({ grads, metrics: st.metrics, theta: s.theta, moments: s.moments, gOut }, {
+      ...this.#shape(),
+      lr: this.spec.metaLr,
+      t: ++s.t,
+      vOffset: L.stride,
+    });
+    metaLogCpu({ metrics: st.metrics, a: gOut, b: null }, this.#logAt(), row);
+  }
+
+  /** Meta-SGD: K gradient passes with per-parameter steps, the query gradient, Adam, the log row. */
+  #metaSgd(data: CpuDataset, row: Float32Array): void {
+    const P = this.spec.metaBatch;
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    const s = this.#state;
+    const grads = new Float32Array(P * L.stride);
+    const sumG = new Float32Array(P * L.stride);
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      trainStepCpu(L, st, data, grads);
+      metaSgdInnerCpu({ grads, alpha: s.alpha!, rows: st.params, sumG }, {
+        models: P,
+        count: L.paramCount,
+        stride: L.stride,
+      });
+    }
+    st.steps.fill(1);
+    trainStepCpu(L, st, data, grads);
+    const gT = metaSgdUpdateCpu({
+      queryGrads: grads,
+      supportGradSums: sumG,
+      metrics: st.metrics,
+      theta: s.theta,
+      alpha: s.alpha!,
+      moments: s.moments,
+    }, { ...this.#shape(), lr: this.spec.metaLr, ...alphaKnobs(this.spec), t: ++s.t });
+    metaLogCpu({ metrics: st.metrics, a: Float32Array.from(gT), b: null }, this.#logAt(), row);
+  }
+
+  read(): Promise<MetaLoopReadout> {
+    const log = Float32Array.from(this.#log);
+    this.#log = [];
+    const s = this.#state;
+    return Promise.resolve({
+      state: {
+        theta: s.theta.slice(),
+        moments: s.moments.slice(),
+        alpha: s.alpha!.slice(),
+        t: s.t,
+      },
+      log,
+    });
+  }
+
+  destroy(): void {
+    this.#pop.destroy();
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * `GpuMetaLoop`: the meta-training loop of learners/meta_train/meta_loop.ts on a WebGPU device.
+ * theta, Adam moments, the log table and the episode index arrays stay resident; each
+ * meta-iteration is enqueued as a few submits (load, the population's train steps, its gradient
+ * pass for FOMAML, update + log) with no wait; `read` copies theta, moments and the pending log
+ * rows into one buffer and maps it once. CPU twin: learners/meta_train/cpu_meta_loop.ts.
+ * @module
+ */
+import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
+import type { BackendDataset } from "../backend.ts";
+import type { GpuPopulation } from "../gpu/gpu_population.ts";
+import type { EpisodeBatch } from "../tasks/task_family.ts";
+import { encodeMetaKernel, type MetaKernel, metaPipeline, type MetaRun } from "./meta_kernel.ts";
+import { FOMAML_UPDATE, fomamlUpdateRun } from "./meta_fomaml_update.ts";
+import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
+import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
+import {
+  alphaKnobs,
+  checkLoopIds,
+  checkMetaLoopSpec,
+  type MetaLoop,
+  type MetaLoopReadout,
+  type MetaLoopSpec,
+  type MetaLoopState,
+  momentFloats,
+  supportSlots,
+  usesQuerySlot,
+} from "./meta_loop.ts";
+import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
+import { META_SGD_UPDATE, metaSgdUpdateRun } from "./meta_sgd_update.ts";
+import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
+import { GpuDataset } from "../gpu/gpu_dataset.ts";
+import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
+import { META_TILE, metaTileRun } from "./meta_tile.ts";
+
+type Pipes = Record<"tile" | "gather" | "update" | "log" | "hvp" | "sgdInner", GPUComputePipeline>;
+
+/** The meta-update kernel of each method. */
+function updateKernel(method: MetaLoopSpec["method"]): MetaKernel {
+  return method === "reptile"
+    ? REPTILE_UPDATE
+    : method === "meta-sgd"
+    ? META_SGD_UPDATE
+    : FOMAML_UPDATE;
+}
+
+/** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
+export async function createGpuMetaLoop(
+  ctx: GpuContext,
+  pop: GpuPopulation,
+  spec: MetaLoopSpec,
+): Promise<GpuMetaLoop> {
+  checkMetaLoopSpec(spec);
+  const kernels = [
+    META_TILE,
+    META_GATHER,
+    updateKernel(spec.method),
+    META_LOG,
+    META_HVP,
+    META_SGD_INNER,
+  ];
+  const [tile, gather, update, log, hvp, sgdInner] = await Promise.all(
+    kernels.map((k) => metaPipeline(ctx, k)),
+  );
+  const pipes = {
+    tile: tile!,
+    gather: gather!,
+    update: update!,
+    log: log!,
+    hvp: hvp!,
+    sgdInner: sgdInner!,
+  };
+  return new GpuMetaLoop(ctx, pop, spec, pipes);
+}
+
+/** The meta loop on a GPU (see the module doc). */
+export class GpuMetaLoop implements MetaLoop {
+  readonly spec: MetaLoopSpec;
+  #ctx: GpuContext;
+  #pop: GpuPopulation;
+  #pipes: Pipes;
+  /** theta, Adam moments, theta before the update, mean gradient used, Meta-SGD's alpha. */
+  #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
+  /** Meta-SGD: the support-gradient sums (models, stride) and a row of ones for the step counters. */
+  #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
+  #log: GPUBuffer;
+  #logRows = 0;
+  #t = 0;
+  #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
+  #owned: GPUBuffer[] = [];
+  /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
+  #maml: { v: GPUBuffer; hv: GPUBuffer; scratch: GPUBuffer; path: GPUBuffer[] } | null = null;
+
+  /** Use createGpuMetaLoop. */
+  constructor(ctx: GpuContext, pop: GpuPopulation, spec: MetaLoopSpec, pipes: Pipes) {
+    this.spec = { ...spec };
+    this.#ctx = ctx;
+    this.#pop = pop;
+    this.#pipes = pipes;
+    pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
+    const S = pop.layout.stride;
+    const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
+    this.#state = {
+      theta: buf(S, "theta"),
+      moments: buf(momentFloats(spec.method, S), "moments"),
+      prev: buf(S, "prev"),
+      g: buf(S, "g"),
+      alpha: buf(S, "alpha"),
+    };
+    if (spec.method === "meta-sgd") {
+      this.#sgd = {
+        sumG: buf(spec.metaBatch * S, "sgd-sum"),
+        ones: new Uint32Array(spec.metaBatch).fill(1),
+      };
+    }
+    this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
+    if (spec.method === "maml") {
+      const rows = spec.metaBatch * S;
+      this.#maml = {
+        v: buf(rows, "maml-v"),
+        hv: buf(rows, "maml-hv"),
+        scratch: buf(spec.metaBatch * hvpScratchFloats(pop.layout), "maml-scratch"),
+        path: Array.from({ length: spec.innerSteps }, (_, k) => buf(rows, `maml-path-${k}`)),
+      };
+    }
+  }
+
+  write(state: MetaLoopState): void {
+    const S = this.#pop.layout.stride;
+    const q = this.#ctx.device.queue;
+    q.writeBuffer(this.#state.theta, 0, state.theta.subarray(0, S));
+    q.writeBuffer(
+      this.#state.moments,
+      0,
+      state.moments.subarray(0, momentFloats(this.spec.method, S)),
+    );
+    if (state.alpha) q.writeBuffer(this.#state.alpha, 0, state.alpha.subarray(0, S));
+    this.#t = state.t;
+  }
+
+  /** The pool's index arrays on the device (uploaded on first use). */
+  #resident(e: EpisodeBatch): EpisodeBuffers {
+    let r = this.#episodes.get(e);
+    if (!r) {
+      const labels = e.labelMap && e.labelMapWidth > 0 ? e.labelMap : new Uint32Array(1);
+      r = {
+        support: createStorageBufferFrom(this.#ctx, e.support, "meta-support"),
+        query: createStorageBufferFrom(this.#ctx, e.query, "meta-query"),
+        labelMap: createStorageBufferFrom(this.#ctx, labels, "meta-label-map"),
+      };
+      this.#owned.push(r.support, r.query, r.labelMap);
+      this.#episodes.set(e, r);
+    }
+    return r;
+  }
+
+  /** Grows the log table to hold `rows` rows, keeping the pending ones. */
+  #growLog(rows: number): void {
+    if (this.#log.size >= rows * META_LOG_WIDTH * 4) return;
+    const bigger = createStorageBuffer(this.#ctx, 2 * rows * META_LOG_WIDTH * 4, "meta-loop-log");
+    const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-log" });
+    enc.copyBufferToBuffer(this.#log, 0, bigger, 0, this.#log.size);
+    this.#ctx.device.queue.submit([enc.finish()]);
+    this.#log.destroy();
+    this.#log = bigger;
+  }
+
+  /** Encodes `runs` (pipeline, run) in one pass, then `after`, and submits. */
+  #submit(
+    runs: [GPUComputePipeline, MetaKernel, MetaRun][],
+    after?: (e: GPUCommandEncoder) => void,
+  ) {
+    const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop" });
+    const pass = enc.beginComputePass();
+    const ubs = runs.map(([p, k, r]) => encodeMetaKernel(this.#ctx, pass, p, k.key, r));
+    pass.end();
+    after?.(enc);
+    this.#ctx.device.queue.submit([enc.finish()]);
+    for (const ub of ubs) ub.destroy();
+  }
+
+  run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
+    const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
+    const iterations = checkLoopIds(ids, P, episodes.episodes);
+    const query = usesQuerySlot(this.spec.method);
+    const shape = { models: P, batchSize, slots: supportSlots(this.spec), querySlot: query };
+    const W = episodes.labelMap ? episodes.labelMapWidth : 0;
+    const slots = shape.slots + (query ? 1 : 0);
+    // Sizes the population's tables and sets their row shapes; the gather fills them.
+    this.#pop.setBatches(new Uint32Array(P * slots * batchSize), slots);
+    this.#pop.setLabelMap(W > 0 ? new Uint32Array(P * W) : null, W);
+    this.#growLog(this.#logRows + iterations);
+    const idsBuf = createStorageBufferFrom(this.#ctx, ids, "meta-loop-ids");
+    const ep = this.#resident(episodes);
+    const tables = this.#pop.episodeTables;
+    for (let it = 0; it < iterations; it++) {
+      this.#load(episodes, shape, {
+        ids: idsBuf,
+        episodes: ep,
+        batches: tables.batches,
+        labelOut: tables.labelMap,
+      }, it * P);
+      if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
+      else if (this.#sgd) this.#metaSgdInner(data);
+      else {
+        this.#pop.train(data, K);
+        if (query) this.#pop.submitGradients(data);
+      }
+      this.#update();
+    }
+    idsBuf.destroy();
+  }
+
+  /** Submits step 1: tile theta into the models, gather their episodes, clear their state. */
+  #load(
+    episodes: EpisodeBatch,
+    shape: { models: number; batchSize: number; slots: number; querySlot: boolean },
+    b: Parameters<typeof metaGatherRun>[1],
+    idsOffset: number,
+  ): void {
+    const pop = this.#pop;
+    const st = this.#state;
+    const tile = metaTileRun(
+      { theta: st.theta, rows: pop.params },
+      shape.models,
+      pop.layout.stride,
+    );
+    this.#submit([
+      [this.#pipes.tile, META_TILE, tile],
+      [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, b, shape, idsOffset)],
+    ], (enc) => {
+      enc.clearBuffer(pop.opt);
+      enc.clearBuffer(pop.steps);
+      enc.clearBuffer(pop.metrics);
+      if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
+      if (this.spec.method === "reptile") {
+        enc.copyBufferToBuffer(st.theta, 0, st.prev, 0, st.theta.size);
+      }
+    });
+  }
+
+  /**
+   * MAML's steps 2 and 3 up to the update: K inner steps keeping the parameters before each, the
+   * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp).
+   */
+  #secondOrder(data: BackendDataset, rowLen: number, labelWidth: number): void {
+    const m = this.#maml!;
+    const pop = this.#pop;
+    if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
+      throw new TypeError(
+        "Cannot run second-order MAML on a data set with f16 inputs or of another backend",
+      );
+    }
+    const bytes = this.spec.metaBatch * pop.layout.stride * 4;
+    const copy = (from: GPUBuffer, to: GPUBuffer) => {
+      const enc = this.#ctx.device.createCommandEncoder({ label: "maml-copy" });
+      enc.copyBufferToBuffer(from, 0, to, 0, bytes);
+      this.#ctx.device.queue.submit([enc.finish()]);
+    };
+    for (const p of m.path) {
+      copy(pop.params, p);
+      pop.train(data, 1);
+    }
+    pop.submitGradients(data);
+    copy(pop.gradientBuffer, m.v);
+    const tables = pop.episodeTables;
+    const o = {
+      models: this.spec.metaBatch,
+      rowLen,
+      labelWidth,
+      lr: this.spec.innerLr,
+      targetWidth: data.targetWidth,
+    };
+    const b = { x: data.x, y: data.y, ...tables, v: m.v, hv: m.hv, scratch: m.scratch };
+    this.#submit(
+      m.path.toReversed().map((
+        theta,
+      ) => [this.#pipes.hvp, META_HVP, metaHvpRun(pop.layout, { ...b, theta }, o)]),
+    );
+  }
+
+  /** Meta-SGD's K inner steps (a gradient pass, then meta_sgd_inner) and its query gradient. */
+  #metaSgdInner(data: BackendDataset): void {
+    const pop = this.#pop;
+    const sgd = this.#sgd!;
+    const L = pop.layout;
+    const shape = { models: this.spec.metaBatch, count: L.paramCount, stride: L.stride };
+    const b = {
+      grads: pop.gradientBuffer,
+      alpha: this.#state.alpha,
+      rows: pop.params,
+      sumG: sgd.sumG,
+    };
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      pop.submitGradients(data);
+      this.#submit([[this.#pipes.sgdInner, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
+    }
+    // The gradient pass reads slot steps % 2: 0 the support set, 1 the query set.
+    this.#ctx.device.queue.writeBuffer(pop.steps, 0, sgd.ones);
+    pop.submitGradients(data);
+  }
+
+  /** The meta-update's run for the method. */
+  #updateRun(): MetaRun {
+    const pop = this.#pop;
+    const st = this.#state;
+    const { stride, paramCount: n } = pop.layout;
+    const shape = { count: n, models: this.spec.metaBatch, rowStride: stride };
+    const { method, metaLr } = this.spec;
+    if (method === "reptile") {
+      const b = { adapted: pop.params, metrics: pop.metrics, theta: st.theta };
+      return reptileUpdateRun(b, { ...shape, metaLr });
+    }
+    const grads = this.#maml ? this.#maml.v : pop.gradientBuffer;
+    const o = { ...shape, lr: metaLr, t: ++this.#t };
+    if (method === "meta-sgd") {
+      return metaSgdUpdateRun({
+        queryGrads: grads,
+        supportGradSums: this.#sgd!.sumG,
+        metrics: pop.metrics,
+        theta: st.theta,
+        alpha: st.alpha,
+        moments: st.moments,
+        gOut: st.g,
+      }, { ...o, ...alphaKnobs(this.spec) });
+    }
+    const b = { grads, metrics: pop.metrics, theta: st.theta, moments: st.moments, gOut: st.g };
+    return fomamlUpdateRun(b, { ...o, vOffset: stride });
+  }
+
+  /** Submits steps 3 and 4: the meta-update and the log row. */
+  #update(): void {
+    const pop = this.#pop;
+    const st = this.#state;
+    const reptile = this.spec.method === "reptile";
+    const log = metaLogRun({
+      metrics: pop.metrics,
+      a: reptile ? st.theta : st.g,
+      b: reptile ? st.prev : null,
+      log: this.#log,
+    }, { n: pop.layout.paramCount, models: this.spec.metaBatch, row: this.#logRows++ });
+    this.#submit([
+      [this.#pipes.update, updateKernel(this.spec.method), this.#updateRun()],
+      [this.#pipes.log, META_LOG, log],
+    ]);
+  }
+
+  async read(): Promise<MetaLoopReadout> {
+    const S = this.#pop.layout.stride;
+    const M = momentFloats(this.spec.method, S);
+    const rows = this.#logRows;
+    const floats = 2 * S + M + rows * META_LOG_WIDTH;
+    const pack = createStorageBuffer(this.#ctx, floats * 4, "meta-loop-read");
+    const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-read" });
+    enc.copyBufferToBuffer(this.#state.theta, 0, pack, 0, S * 4);
+    enc.copyBufferToBuffer(this.#state.moments, 0, pack, S * 4, M * 4);
+    enc.copyBufferToBuffer(this.#state.alpha, 0, pack, (S + M) * 4, S * 4);
+    if (rows > 0) {
+      enc.copyBufferToBuffer(this.#log, 0, pack, (2 * S + M) * 4, rows * META_LOG_WIDTH * 4);
+    }
+    this.#ctx.device.queue.submit([enc.finish()]);
+    const all = await readF32(this.#ctx, pack);
+    pack.destroy();
+    this.#logRows = 0;
+    const [theta, moments] = [all.slice(0, S), all.slice(S, S + M)];
+    const state = { theta, moments, alpha: all.slice(S + M, 2 * S + M), t: this.#t };
+    return { state, log: all.slice(2 * S + M) };
+  }
+
+  destroy(): void {
+    const maml = this.#maml
+      ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
+      : [];
+    const sgd = this.#sgd ? [this.#sgd.sumG] : [];
+    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
+      b.destroy();
+    }
+    this.#pop.destroy();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Shared plumbing of the meta kernels (meta-updates and the meta loop's own kernels): pipelines with
+ * the shared WGSL snippets (_finite, _adam, _meta_mean), encoding a one-invocation-per-index run,
+ * Adam bias corrections, the f32 Adam step and the healthy-model loop their CPU twins share.
+ * @module
+ */
+import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
+import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
+import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../metrics_row.ts";
+import meanCode from "../../shaders/_meta_mean.wgsl" with { type: "text" };
+
+/** Adam constants (beta1, beta2, eps) of every meta-update. */
+export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];
+
+/** Adam bias corrections c1 = 1 - beta1^t, c2 = 1 - beta2^t for step t (1-based). */
+export function adamCorrections(t: number): { c1: number; c2: number } {
+  return { c1: 1 - Math.pow(ADAM_BETAS[0], t), c2: 1 - Math.pow(ADAM_BETAS[1], t) };
+}
+
+/** One Adam step of element i (moments m at mi, v at vi), as the kernels do it; returns the new x. */
+export function adamElement(
+  x: number,
+  g: number,
+  moments: Float32Array,
+  mi: number,
+  vi: number,
+  o: { lr: number; c1: number; c2: number },
+): number {
+  const [b1, b2, eps] = ADAM_BETAS;
+  const gg = Number.isFinite(g) ? g : 0;
+  moments[mi] = b1 * moments[mi]! + (1 - b1) * gg;
+  moments[vi] = b2 * moments[vi]! + (1 - b2) * gg * gg;
+  return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
+}
+
+/** True when model m's quarantine flag (its metrics row's METRIC.quarantined entry) is set. */
+export function diverged(metrics: ArrayLike<number>, m: number): boolean {
+  return isQuarantined(metrics, m);
+}
+
+/** A meta kernel: its pipeline key, file and source; `mean` when it uses shaders/_meta_mean.wgsl. */
+export interface MetaKernel {
+  /** Pipeline cache key. */
+  key: string;
+  /** Path of the .wgsl file (for error messages). */
+  file: string;
+  /** WGSL source. */
+  code: string;
+  /** Whether the kernel calls healthy_sum/healthy_mean (composes the snippet). */
+  mean?: boolean;
+}
+
+/** A buffer or a range of one, as a kernel binds it. */
+export type MetaBinding = GPUBuffer | GPUBufferBinding;
+
+/** One run of a one-invocation-per-index kernel: n indices, its buffers, its parameters. */
+export interface MetaRun {
+  /** Indices (invocations) to cover. */
+  n: number;
+  /** Bindings in order, before the parameters. */
+  buffers: MetaBinding[];
+  /** Packed parameters; gridX is written at word gridXWord. */
+  uniform: ArrayBuffer;
+  /** Word of the parameters that holds gridX (none for a one-workgroup kernel). */
+  gridXWord?: number;
+}
+
+/** The compiled pipeline of `kernel` (cached per context by key). */
+export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUComputePipeline> {
+  const parts = [
+    FINITE_WGSL,
+    METRIC_LAYOUT.wgsl,
+    { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
+    ADAM_WGSL,
+    ...(kernel.mean ? [{ file: "shaders/_meta_mean.wgsl", code: meanCode }] : []),
+    { file: kernel.file, code: kernel.code },
+  ];
+  return getPipeline(ctx, kernel.key, composeWgsl(parts));
+}
+
+/**
+ * Encodes one run of a compiled meta kernel into `pass` (64 invocations per workgroup, 2-D grid);
+ * returns the parameter buffer, to destroy once the work is submitted.
+ */
+export function encodeMetaKernel(
+  ctx: GpuContext,
+  pass: GPUComputePassEncoder,
+  pipeline: GPUComputePipeline,
+  key: string,
+  run: MetaRun,
+): GPUBuffer {
+  const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
+  if (run.gridXWord !== undefined) new Uint32Array(run.uniform)[run.gridXWord] = gx;
+  const ub = createParamsBuffer(ctx, run.uniform.byteLength, `${key}-params`);
+  ctx.device.queue.writeBuffer(ub, 0, run.uniform);
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindBuffers(ctx, pipeline, [...run.buffers, ub], key));
+  pass.dispatchWorkgroups(gx, gy);
+  return ub;
+}
+
+/** Runs `kernel` once over `run.n` indices in its own submit; no readback. */
+export async function dispatchMetaKernel(
+  ctx: GpuContext,
+  kernel: MetaKernel,
+  run: MetaRun,
+): Promise<void> {
+  const pipeline = await metaPipeline(ctx, kernel);
+  const enc = ctx.device.createCommandEncoder({ label: kernel.key });
+  const pass = enc.beginComputePass();
+  const ub = encodeMetaKernel(ctx, pass, pipeline, kernel.key, run);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  ub.destroy();
+}
+
+/**
+ * Twin of healthy_sum in shaders/_meta_mean.wgsl: calls `visit(m)` for each model m of
+ * first .. first + models - 1 whose quarantine flag is 0, in order; returns how many.
+ */
+export function forHealthy(
+  metrics: ArrayLike<number>,
+  first: number,
+  models: number,
+  visit: (m: number) => void,
+): number {
+  let used = 0;
+  for (let p = 0; p < models; p++) {
+    if (diverged(metrics, first + p)) continue;
+    used++;
+    visit(first + p);
+  }
+  return used;
+}
+
+/** Metrics rows (P, METRIC_STRIDE) whose quarantine flag marks the models with a flag or a non-finite row entry. */
+export function flagRows(
+  rows: ArrayLike<number>[],
+  P: number,
+  stride: number,
+  count: number,
+  flags?: ArrayLike<number>,
+): Float32Array<ArrayBuffer> {
+  const metrics = new Float32Array(P * METRIC_STRIDE);
+  for (let p = 0; p < P; p++) {
+    let bad = flags !== undefined && flags[p] !== 0;
+    for (const r of rows) {
+      for (let i = 0; i < count && !bad; i++) bad = !Number.isFinite(r[p * stride + i]!);
+    }
+    metrics[p * METRIC_STRIDE + METRIC.quarantined] = bad ? 1 : 0;
+  }
+  return metrics;
+}

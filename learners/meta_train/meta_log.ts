@@ -1,0 +1,62 @@
+/**
+ * Wrapper of `shaders/meta_log.wgsl`, the logged metrics of one meta-iteration computed on the
+ * device, and its CPU twin `metaLogCpu` (the specification, with the kernel's order of sums).
+ * @module
+ */
+import code from "../../shaders/meta_log.wgsl" with { type: "text" };
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+import { diverged, type MetaBinding, type MetaKernel, type MetaRun } from "./meta_kernel.ts";
+
+/** Floats per log row: mean finite loss of the healthy models, norm, healthy models, losses used. */
+export const META_LOG_WIDTH = 4;
+
+/**
+ * CPU twin: writes row `row` of `log`: [mean of the finite losses (METRIC.loss) of the healthy
+ * models (0 when none), L2 norm of a - b (of a when b is null) over n entries, healthy models,
+ * finite losses used]. The norm sums squares as the kernel does: 64 strided partial sums, then a
+ * tree; every partial rounded to f32.
+ */
+export function metaLogCpu(
+  data: { metrics: ArrayLike<number>; a: ArrayLike<number>; b: ArrayLike<number> | null },
+  o: { n: number; models: number; row: number },
+  log: Float32Array,
+): void {
+  const partial = new Float32Array(64);
+  for (let l = 0; l < 64; l++) {
+    for (let i = l; i < o.n; i += 64) {
+      const d = Math.fround(data.a[i]! - (data.b ? data.b[i]! : 0));
+      partial[l] = partial[l]! + Math.fround(d * d);
+    }
+  }
+  for (let w = 32; w > 0; w >>= 1) {
+    for (let l = 0; l < w; l++) partial[l] = partial[l]! + partial[l + w]!;
+  }
+  let loss = 0;
+  let finite = 0;
+  let used = 0;
+  for (let m = 0; m < o.models; m++) {
+    if (diverged(data.metrics, m)) continue;
+    used++;
+    const x = data.metrics[m * METRIC_STRIDE + METRIC.loss]!;
+    if (Number.isFinite(x)) (loss = Math.fround(loss + x), finite++);
+  }
+  const r = o.row * META_LOG_WIDTH;
+  log[r] = finite > 0 ? loss / finite : 0;
+  log[r + 1] = Math.sqrt(partial[0]!);
+  log[r + 2] = used;
+  log[r + 3] = finite;
+}
+
+/** The log kernel. */
+export const META_LOG: MetaKernel = { key: "meta_log", file: "shaders/meta_log.wgsl", code };
+
+/** The kernel run of one log row (n: 1, so that one workgroup is dispatched). */
+export function metaLogRun(
+  b: { metrics: MetaBinding; a: MetaBinding; b: MetaBinding | null; log: MetaBinding },
+  o: { n: number; models: number; row: number },
+): MetaRun {
+  // Params: n @0, models @4, row @8, diff @12.
+  const u = new ArrayBuffer(16);
+  new Uint32Array(u).set([o.n, o.models, o.row, b.b ? 1 : 0]);
+  return { n: 1, buffers: [b.metrics, b.a, b.b ?? b.a, b.log], uniform: u };
+}

@@ -1,0 +1,33 @@
+/**
+ * Wrapper of `shaders/meta_tile.wgsl` (every model of a population starts from theta) and its CPU
+ * twin `tileRows`.
+ * @module
+ */
+import code from "../../shaders/meta_tile.wgsl" with { type: "text" };
+import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+
+/** CPU twin: a (models, stride) table whose every row is theta[0 .. stride). */
+export function tileRows(
+  theta: ArrayLike<number>,
+  models: number,
+  stride: number,
+): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(models * stride);
+  for (let k = 0; k < out.length; k++) out[k] = theta[k % stride]!;
+  return out;
+}
+
+/** The tile kernel. */
+export const META_TILE: MetaKernel = { key: "meta_tile", file: "shaders/meta_tile.wgsl", code };
+
+/** The kernel run that writes `models` rows of `stride` floats of `rows` from `theta`. */
+export function metaTileRun(
+  b: { theta: MetaBinding; rows: MetaBinding },
+  models: number,
+  stride: number,
+): MetaRun {
+  // Params: n @0, stride @4, gridX @8.
+  const u = new ArrayBuffer(16);
+  new Uint32Array(u, 0, 2).set([models * stride, stride]);
+  return { n: models * stride, buffers: [b.theta, b.rows], uniform: u, gridXWord: 2 };
+}

@@ -1,0 +1,357 @@
+/**
+ * `GpuStrategy`: S instances of one registered strategy on the GPU. It owns the state buffers,
+ * encodes ask (noise, candidates) and tell (rank weights, the strategy's update) with the kernels
+ * of `strategy_kernels.ts`, and keeps the generation counter on the host. CMA-ES's lazy
+ * eigendecomposition runs on the host (one readback every `cmaEigenGap` generations).
+ * @module
+ */
+import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
+import { chiN } from "./cma_update.ts";
+import { cmaDecompose, cmaEigenGap, type CmaEsParams } from "./cma_es.ts";
+import { getStrategy } from "./registry.ts";
+import type { Strategy, StrategyConfig, StrategyState } from "./strategy.ts";
+import {
+  encodeKernel,
+  groupsFor,
+  type KernelParams,
+  type StrategyPipelines,
+  strategyPipelines,
+} from "./strategy_kernels.ts";
+
+const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+
+/** Computes fitness (S, N) of candidates x (S, N, D) on the device, e.g. `BbobDevice`. */
+export interface DeviceEvaluator {
+  /** Encodes the evaluation; parameter buffers it creates go to `owned` (freed after submit). */
+  encode(
+    enc: GPUCommandEncoder,
+    x: GPUBuffer,
+    fitness: GPUBuffer,
+    sizes: { popSize: number; dim: number },
+    owned: GPUBuffer[],
+  ): void;
+}
+const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+
+/** S instances of a strategy on the GPU, created from a (CPU) state. */
+export class GpuStrategy {
+  /** The GPU context. */
+  readonly ctx: GpuContext;
+  /** The strategy. */
+  readonly strategy: Strategy<Record<string, number>>;
+  /** Sizes. */
+  readonly config: StrategyConfig;
+  /** Params (fixed for the run). */
+  readonly params: Record<string, number>;
+  /** Candidates (S, N, D) f32, written by ask: a device objective may read it. */
+  readonly x: GPUBuffer;
+  /** Fitness (S, N) f32, read by tell: a device objective may write it. */
+  readonly fitness: GPUBuffer;
+  #p: StrategyPipelines;
+  #b: Record<string, GPUBuffer>;
+  #host: StrategyState;
+  #owned: GPUBuffer[] = [];
+
+  private constructor(
+    ctx: GpuContext,
+    name: string,
+    config: StrategyConfig,
+    params: Record<string, number>,
+    state: StrategyState,
+    pipelines: StrategyPipelines,
+  ) {
+    this.ctx = ctx;
+    this.strategy = getStrategy(name);
+    this.config = config;
+    this.params = params;
+    this.#p = pipelines;
+    this.#host = cloneState(state);
+    const { instances: S, dim: D, popSize: N } = config;
+    const up = (a: ArrayLike<number>, label: string) => createStorageBufferFrom(ctx, f32(a), label);
+    const aux = state.aux;
+    this.#b = {
+      mean: up(state.mean, "es-mean"),
+      scale: up(state.scale, "es-scale"),
+      transform: up(state.transform ?? [0], "es-transform"),
+      z: createStorageBuffer(ctx, S * N * D * 4, "es-z"),
+      w: createStorageBuffer(ctx, S * N * 4, "es-w"),
+      table: up(this.strategy.weightTable(config, params), "es-table"),
+    };
+    this.#b.best = up(state.bestFitness, "es-best");
+    this.#b.bestX = up(state.bestX, "es-best-x");
+    this.x = createStorageBuffer(ctx, S * N * D * 4, "es-x");
+    this.fitness = createStorageBuffer(ctx, S * N * 4, "es-fitness");
+    if (aux.adamM) this.#b.adam = up(interleaveRows(aux.adamM, aux.adamV!, S, D), "es-adam");
+    if (aux.C) {
+      this.#b.C = up(aux.C, "es-cov");
+      this.#b.B = up(aux.B ?? [0], "es-basis");
+      this.#b.paths = up(cmaPaths(aux, S, D), "es-paths");
+      this.#b.scratch = createStorageBuffer(ctx, S * 3 * D * 4, "es-scratch");
+    }
+  }
+
+  /** Uploads `state` (from the strategy's `init`, or a CPU run) for strategy `name`. */
+  static async create(
+    ctx: GpuContext,
+    name: string,
+    config: StrategyConfig,
+    params: Record<string, number>,
+    state: StrategyState,
+  ): Promise<GpuStrategy> {
+    return new GpuStrategy(ctx, name, config, params, state, await strategyPipelines(ctx));
+  }
+
+  /** Generations told so far. */
+  get generation(): number {
+    return this.#host.generation;
+  }
+
+  /** Encodes the ask: noise into z, then candidates into `x`. */
+  encodeAsk(enc: GPUCommandEncoder): void {
+    const { instances: S, dim: D, popSize: N } = this.config;
+    const b = this.#b;
+    const full = this.#host.transform ? 1 : 0;
+    const anti = this.strategy.antithetic ? 1 : 0;
+    // Params: S @0, D @4, N @8, seed @12, generation @16, antithetic @20, full @24, gridX @28.
+    const params = { u: [S, D, N, this.#host.seed, this.#host.generation, anti, full, 0] };
+    const k = { params, groups: groupsFor(S * N * D), gridSlot: 7, owned: this.#owned };
+    const bufs = [b.mean!, b.scale!, b.transform!, b.z!, this.x];
+    encodeKernel(this.ctx, enc, this.#p.noise, [null, null, null, b.z!, null], k);
+    encodeKernel(this.ctx, enc, this.#p.candidates, bufs, k);
+  }
+
+  /** Encodes the best-so-far update from `fitness` and `x` (before the tell, which moves on). */
+  encodeBest(enc: GPUCommandEncoder): void {
+    const { instances: S, dim: D, popSize: N } = this.config;
+    // Params: S @0, N @4, D @8, gridX @12.
+    const bufs = [this.fitness, this.x, this.#b.best!, this.#b.bestX!];
+    const k = {
+      params: { u: [S, N, D, 0] },
+      groups: groupsFor(S),
+      gridSlot: 3,
+      owned: this.#owned,
+    };
+    encodeKernel(this.ctx, enc, this.#p.best, bufs, k);
+  }
+
+  /**
+   * Runs `generations` generations with fitness computed on the device by `evaluator` (ask,
+   * evaluate, best-so-far, tell), `perSubmit` generations per submit (default 16), and no
+   * readback except full CMA-ES's eigendecomposition when due.
+   */
+  async runDevice(evaluator: DeviceEvaluator, generations: number, perSubmit = 16): Promise<void> {
+    const p = this.params as unknown as CmaEsParams;
+    const lazy = this.strategy.name === "cma-es" && !p.separable;
+    const gap = lazy ? cmaEigenGap(this.config, p) : Infinity;
+    let left = generations;
+    while (left > 0) {
+      const untilEigen = gap - (this.#host.generation % gap);
+      const n = Math.min(left, perSubmit, untilEigen);
+      const enc = this.ctx.device.createCommandEncoder();
+      for (let g = 0; g < n; g++) {
+        this.encodeAsk(enc);
+        evaluator.encode(enc, this.x, this.fitness, this.config, this.#owned);
+        this.encodeBest(enc);
+        this.encodeTell(enc);
+      }
+      this.ctx.device.queue.submit([enc.finish()]);
+      this.#free();
+      left -= n;
+      await this.refreshEigen();
+    }
+  }
+
+  /** Encodes the tell: rank weights from `fitness`, then the strategy's update; counts a generation. */
+  encodeTell(enc: GPUCommandEncoder): void {
+    const { instances: S, popSize: N } = this.config;
+    const b = this.#b;
+    // Params: S @0, N @4, gridX @8, pad @12.
+    encodeKernel(this.ctx, enc, this.#p.rank, [this.fitness, b.table!, b.w!], {
+      params: { u: [S, N, 0, 0] },
+      groups: groupsFor(S * N),
+      gridSlot: 2,
+      owned: this.#owned,
+    });
+    this.#encodeUpdate(enc);
+    this.#host.generation++;
+  }
+
+  #encodeUpdate(enc: GPUCommandEncoder): void {
+    const { instances: S, dim: D, popSize: N } = this.config;
+    const b = this.#b;
+    const p = this.params;
+    const g = this.#host.generation;
+    const head = [S, D, N, 0];
+    const run = (
+      pipe: GPUComputePipeline,
+      bufs: GPUBuffer[],
+      params: KernelParams,
+      groups: number,
+    ) =>
+      encodeKernel(this.ctx, enc, pipe, bufs, { params, groups, gridSlot: 3, owned: this.#owned });
+    const diag = [b.z!, b.w!, b.mean!, b.scale!];
+    switch (this.strategy.name) {
+      case "openai-es": {
+        const lr = Math.max(p.lr! * p.lrDecay! ** g, p.lrLimit!);
+        const bias = [1 - p.beta1! ** (g + 1), 1 - p.beta2! ** (g + 1)];
+        // f32 @16: lr, beta1, beta2, eps, sigmaDecay, sigmaLimit, bias1, bias2.
+        const f = [lr, p.beta1!, p.beta2!, p.eps!, p.sigmaDecay!, p.sigmaLimit!, ...bias];
+        return run(this.#p.openai, [...diag, b.adam!], { u: head, f }, groupsFor(S * D));
+      }
+      case "snes": // f32 @16: lrMean, lrSigma.
+        return run(this.#p.snes, diag, { u: head, f: [p.lrMean!, p.lrSigma!] }, groupsFor(S * D));
+      case "pgpe": { // f32 @16: lrMean, lrSigma, maxSigmaChange, pad.
+        const f = [p.lrMean!, p.lrSigma!, p.maxSigmaChange!, 0];
+        return run(this.#p.pgpe, diag, { u: head, f }, groupsFor(S * D));
+      }
+      case "cma-es": {
+        // u32 @0: S, D, N, gridX, separable, generation, pad, pad; f32 @32: mueff, cs, ds, cc,
+        // c1, cmu, chiN, hsigBound.
+        const u = [S, D, N, 0, p.separable!, g, 0, 0];
+        const f = [p.mueff!, p.cs!, p.ds!, p.cc!, p.c1!, p.cmu!, chiN(D), 1.4 + 2 / (D + 1)];
+        const bufs = [this.x, b.z!, b.w!, b.B!, b.mean!, b.C!, b.paths!, b.scale!, b.scratch!];
+        return run(this.#p.cma, bufs, { u, f }, S);
+      }
+    }
+  }
+
+  /** Runs the ask and reads the candidates back (one GPU await). */
+  async ask(): Promise<Float32Array> {
+    const enc = this.ctx.device.createCommandEncoder();
+    this.encodeAsk(enc);
+    this.ctx.device.queue.submit([enc.finish()]);
+    this.#free();
+    const { instances: S, dim: D, popSize: N } = this.config;
+    return await readF32(this.ctx, this.x, S * N * D);
+  }
+
+  /** Uploads host fitness (S, N) and runs the tell; refreshes CMA-ES's eigenbasis when due. */
+  async tell(fitness: ArrayLike<number>): Promise<void> {
+    this.ctx.device.queue.writeBuffer(this.fitness, 0, f32(fitness));
+    const enc = this.ctx.device.createCommandEncoder();
+    this.encodeTell(enc);
+    this.ctx.device.queue.submit([enc.finish()]);
+    this.#free();
+    await this.refreshEigen();
+  }
+
+  /** For full CMA-ES when due: reads C, decomposes it on the host, uploads B and the transform. */
+  async refreshEigen(): Promise<void> {
+    const p = this.params as unknown as CmaEsParams;
+    if (this.strategy.name !== "cma-es" || p.separable) return;
+    if (this.#host.generation % cmaEigenGap(this.config, p) !== 0) return;
+    const st = this.#host;
+    st.aux.C = f64(await readF32(this.ctx, this.#b.C!));
+    const paths = await readF32(this.ctx, this.#b.paths!);
+    const { instances: S, dim: D } = this.config;
+    for (let s = 0; s < S; s++) st.aux.sigma![s] = paths[s * (2 * D + 1) + 2 * D]!;
+    cmaDecompose(this.config, p, st);
+    this.ctx.device.queue.writeBuffer(this.#b.B!, 0, f32(st.aux.B!));
+    this.ctx.device.queue.writeBuffer(this.#b.transform!, 0, f32(st.transform!));
+    this.ctx.device.queue.writeBuffer(this.#b.scale!, 0, f32(st.scale));
+  }
+
+  /** Reads the rank weights (S, N) of the last tell back (for the rank kernel's parity test). */
+  async readWeights(): Promise<Float32Array> {
+    return await readF32(this.ctx, this.#b.w!, this.config.instances * this.config.popSize);
+  }
+
+  /** Reads the whole state back as a `StrategyState` (for parity tests and results). */
+  async readState(): Promise<StrategyState> {
+    return await readGpuState(this.ctx, this.#b, this.#host, this.config);
+  }
+
+  /** Frees every buffer. */
+  destroy(): void {
+    for (const buf of Object.values(this.#b)) buf.destroy();
+    this.x.destroy();
+    this.fitness.destroy();
+    this.#free();
+  }
+
+  #free(): void {
+    for (const buf of this.#owned) buf.destroy();
+    this.#owned = [];
+  }
+}
+
+/** A deep copy of a state (the GPU strategy keeps its own host-side copy). */
+export function cloneState(state: StrategyState): StrategyState {
+  const aux: Record<string, Float64Array> = {};
+  for (const [k, v] of Object.entries(state.aux)) aux[k] = v.slice();
+  return {
+    ...state,
+    mean: state.mean.slice(),
+    scale: state.scale.slice(),
+    transform: state.transform?.slice(),
+    aux,
+    bestFitness: state.bestFitness.slice(),
+    bestX: state.bestX.slice(),
+  };
+}
+
+/** (S, D) rows of a and b interleaved as (S, 2, D). */
+function interleaveRows(a: Float64Array, b: Float64Array, S: number, D: number): Float64Array {
+  const out = new Float64Array(2 * S * D);
+  for (let s = 0; s < S; s++) {
+    out.set(a.subarray(s * D, (s + 1) * D), 2 * s * D);
+    out.set(b.subarray(s * D, (s + 1) * D), (2 * s + 1) * D);
+  }
+  return out;
+}
+
+/** CMA-ES paths as the kernel stores them: (S, 2D + 1) = ps, pc, sigma. */
+function cmaPaths(aux: Record<string, Float64Array>, S: number, D: number): Float64Array {
+  const out = new Float64Array(S * (2 * D + 1));
+  for (let s = 0; s < S; s++) {
+    out.set(aux.ps!.subarray(s * D, (s + 1) * D), s * (2 * D + 1));
+    out.set(aux.pc!.subarray(s * D, (s + 1) * D), s * (2 * D + 1) + D);
+    out[s * (2 * D + 1) + 2 * D] = aux.sigma![s]!;
+  }
+  return out;
+}
+
+/** Reads buffers back into a state shaped like the CPU twin's. */
+async function readGpuState(
+  ctx: GpuContext,
+  b: Record<string, GPUBuffer>,
+  host: StrategyState,
+  config: StrategyConfig,
+): Promise<StrategyState> {
+  const { instances: S, dim: D } = config;
+  const read = async (buf: GPUBuffer) => f64(await readF32(ctx, buf));
+  const st: StrategyState = {
+    ...host,
+    mean: (await read(b.mean!)).slice(0, S * D),
+    scale: (await read(b.scale!)).slice(0, S * D),
+    aux: {},
+    bestFitness: (await read(b.best!)).slice(0, S),
+    bestX: (await read(b.bestX!)).slice(0, S * D),
+  };
+  if (host.transform) st.transform = (await read(b.transform!)).slice(0, S * D * D);
+  if (b.adam) {
+    const a = await read(b.adam);
+    st.aux.adamM = new Float64Array(S * D);
+    st.aux.adamV = new Float64Array(S * D);
+    for (let s = 0; s < S; s++) {
+      st.aux.adamM.set(a.subarray(2 * s * D, (2 * s + 1) * D), s * D);
+      st.aux.adamV.set(a.subarray((2 * s + 1) * D, (2 * s + 2) * D), s * D);
+    }
+  }
+  if (b.C) {
+    const paths = await read(b.paths!);
+    st.aux.C = (await read(b.C)).slice(0, host.aux.C!.length);
+    st.aux.B = host.aux.B?.slice() ?? new Float64Array(0);
+    st.aux.ps = new Float64Array(S * D);
+    st.aux.pc = new Float64Array(S * D);
+    st.aux.sigma = new Float64Array(S);
+    for (let s = 0; s < S; s++) {
+      const o = s * (2 * D + 1);
+      st.aux.ps.set(paths.subarray(o, o + D), s * D);
+      st.aux.pc.set(paths.subarray(o + D, o + 2 * D), s * D);
+      st.aux.sigma[s] = paths[o + 2 * D]!;
+    }
+  }
+  return st;
+}

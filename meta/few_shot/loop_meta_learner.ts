@@ -1,0 +1,61 @@
+/**
+ * The shared body of the meta-learners whose meta-iteration is one of the backend's meta loops
+ * (Reptile, FOMAML, MAML): the learned initialization, the knobs, `step` and `train` on the loop
+ * (meta/few_shot/loop_runner.ts) and evaluation by plain SGD from theta. A subclass names the
+ * method and the paper.
+ * @module
+ */
+import type { MetaLoopMethod } from "../../learners/meta_train/meta_loop.ts";
+import type { EpisodePool } from "./episode_pool.ts";
+import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { LoopRunner } from "./loop_runner.ts";
+import {
+  evaluateInit,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerOptions,
+  type MetaLearnerTrainOptions,
+  type MetaLearnerTrainResult,
+  pickKnobs,
+  startTheta,
+} from "./meta_learner.ts";
+
+/** A meta-learner run by the backend's meta loop. */
+export abstract class LoopMetaLearner implements MetaLearner {
+  /** Method name. */
+  abstract readonly name: string;
+  /** Learned initialization. */
+  readonly theta: Float32Array<ArrayBuffer>;
+  /** Knobs. */
+  readonly knobs: MetaKnobs;
+  #loop: InnerLoop;
+  #runner: LoopRunner;
+
+  /** Starts from `theta` (copied, times options.initScale); `method` is the loop's method. */
+  constructor(
+    loop: InnerLoop,
+    theta: Float32Array,
+    options: MetaLearnerOptions,
+    method: MetaLoopMethod,
+  ) {
+    this.#loop = loop;
+    this.theta = startTheta(theta, options);
+    this.knobs = pickKnobs(options);
+    this.#runner = new LoopRunner(loop, method, this.theta, this.knobs);
+  }
+
+  /** One meta-iteration on episodes `ids` (one read); returns its metrics row. */
+  step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
+    return this.#runner.step(pool, ids);
+  }
+
+  /** Meta-trains on the backend's loop (see MetaLearner.train). */
+  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
+    return this.#runner.train(pool, options);
+  }
+
+  /** Adapts from theta with SGD at innerLr. */
+  evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+    return evaluateInit(this.#loop, this.theta, this.knobs, pool, ids, steps);
+  }
+}

@@ -1,0 +1,177 @@
+// meta_hvp: one step back through an inner SGD step of second-order MAML (Finn et al. 2017) for
+// every model of a meta-batch: v <- v - lr * H v, with H the Hessian of the model's mean support
+// batch loss at its parameters theta_k (the row it had before inner step k), by Pearlmutter's
+// R-operator (1994): forward and R-forward, output deltas and their R, backward and R-backward,
+// sample by sample; H v is accumulated in hv, then v is updated. Losses: softmax cross-entropy
+// (labels through the model's label-map row when labelWidth > 0) or MSE over the outputs; hidden
+// activation relu or tanh. No label smoothing. f32 inputs only.
+// CPU twin: lossGradHvpCpu / mamlMetaGradientCpu in learners/meta_train/maml_cpu.ts.
+// Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 batches (models,
+//           rowLen) u32 read (the support batch is entries 0 .. batchSize - 1 of a row);
+//           3 labelMap (models, labelWidth) u32 read; 4 theta (models, stride) f32 read;
+//           5 v (models, stride) f32 rw; 6 hv (models, stride) f32 rw (scratch);
+//           7 scratch (models, 4 * actWidth) f32 rw: a, R{z}, d, R{d} of one sample;
+//           8 params read (parameters).
+// One invocation per model; dispatch: ceil(models / 64) workgroups of 64 (2-D grid of width gridX).
+
+struct Params {
+  models: u32,
+  stride: u32,
+  layers: u32,
+  actWidth: u32,
+  batchSize: u32,
+  rowLen: u32,
+  labelWidth: u32,
+  lossKind: u32,
+  activation: u32,
+  targetWidth: u32,
+  gridX: u32,
+  lr: f32,
+  widths: array<u32, 5>,
+  weightOffset: array<u32, 4>,
+  biasOffset: array<u32, 4>,
+  actOffset: array<u32, 4>,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> batches: array<u32>;
+@group(0) @binding(3) var<storage, read> labelMap: array<u32>;
+@group(0) @binding(4) var<storage, read> theta: array<f32>;
+@group(0) @binding(5) var<storage, read_write> v: array<f32>;
+@group(0) @binding(6) var<storage, read_write> hv: array<f32>;
+@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(8) var<storage, read> params_in: Params;
+// Parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> params: Params;
+
+// Activation derivative and second derivative through the output a.
+fn act_d(a: f32) -> vec2<f32> {
+  if (params.activation == 0u) { return vec2<f32>(select(0.0, 1.0, a > 0.0), 0.0); }
+  let d = 1.0 - a * a;
+  return vec2<f32>(d, -2.0 * a * d);
+}
+
+// The layer-l input i of sample row n: the data for l = 0, else the previous layer's output.
+fn input_of(s: u32, n: u32, l: u32, i: u32) -> f32 {
+  if (l == 0u) { return x[n * params.widths[0] + i]; }
+  return scratch[s + params.actOffset[l - 1u] + i];
+}
+
+// R{input}: 0 for the data, else act'(a) R{z} of the previous layer.
+fn r_input_of(s: u32, l: u32, i: u32) -> f32 {
+  if (l == 0u) { return 0.0; }
+  let o = params.actOffset[l - 1u] + i;
+  return act_d(scratch[s + o]).x * scratch[s + params.actWidth + o];
+}
+
+fn forward_r(p: u32, s: u32, n: u32) {
+  let th = p * params.stride;
+  for (var l = 0u; l < params.layers; l++) {
+    let fin = params.widths[l];
+    for (var j = 0u; j < params.widths[l + 1u]; j++) {
+      var z = theta[th + params.biasOffset[l] + j];
+      var r = v[th + params.biasOffset[l] + j];
+      let w = params.weightOffset[l] + j * fin;
+      for (var i = 0u; i < fin; i++) {
+        let ain = input_of(s, n, l, i);
+        z += theta[th + w + i] * ain;
+        r += v[th + w + i] * ain + theta[th + w + i] * r_input_of(s, l, i);
+      }
+      let o = params.actOffset[l] + j;
+      if (l + 1u == params.layers) {
+        scratch[s + o] = z;
+      } else if (params.activation == 0u) {
+        scratch[s + o] = max(z, 0.0);
+      } else {
+        scratch[s + o] = tanh(z);
+      }
+      scratch[s + params.actWidth + o] = r;
+    }
+  }
+}
+
+// Output deltas d and R{d} of sample row n (times scale) into the d and R{d} parts of the scratch.
+fn output_delta_r(p: u32, s: u32, n: u32, scale: f32) {
+  let k = params.widths[params.layers];
+  let off = params.actOffset[params.layers - 1u];
+  let A = params.actWidth;
+  if (params.lossKind == 1u) {
+    for (var j = 0u; j < k; j++) {
+      let diff = scratch[s + off + j] - y[n * params.targetWidth + j];
+      scratch[s + 2u * A + off + j] = (2.0 * diff / f32(k)) * scale;
+      scratch[s + 3u * A + off + j] = (2.0 * scratch[s + A + off + j] / f32(k)) * scale;
+    }
+    return;
+  }
+  let raw = u32(y[n * params.targetWidth]);
+  var label = raw;
+  if (params.labelWidth > 0u) { label = labelMap[p * params.labelWidth + raw]; }
+  label = min(label, k - 1u);
+  var m = scratch[s + off];
+  for (var j = 1u; j < k; j++) { m = max(m, scratch[s + off + j]); }
+  var sum = 0.0;
+  for (var j = 0u; j < k; j++) { sum += exp(scratch[s + off + j] - m); }
+  var sr = 0.0;
+  for (var j = 0u; j < k; j++) { sr += exp(scratch[s + off + j] - m) / sum * scratch[s + A + off + j]; }
+  for (var j = 0u; j < k; j++) {
+    let sm = exp(scratch[s + off + j] - m) / sum;
+    scratch[s + 2u * A + off + j] = (sm - select(0.0, 1.0, j == label)) * scale;
+    scratch[s + 3u * A + off + j] = (sm * scratch[s + A + off + j] - sm * sr) * scale;
+  }
+}
+
+fn backward_r(p: u32, s: u32, n: u32) {
+  let th = p * params.stride;
+  let A = params.actWidth;
+  for (var l = params.layers; l > 0u; l--) {
+    let li = l - 1u;
+    let fin = params.widths[li];
+    for (var j = 0u; j < params.widths[l]; j++) {
+      let dj = scratch[s + 2u * A + params.actOffset[li] + j];
+      let rdj = scratch[s + 3u * A + params.actOffset[li] + j];
+      hv[th + params.biasOffset[li] + j] += rdj;
+      let w = params.weightOffset[li] + j * fin;
+      for (var i = 0u; i < fin; i++) {
+        hv[th + w + i] += rdj * input_of(s, n, li, i) + dj * r_input_of(s, li, i);
+      }
+    }
+    if (li == 0u) { break; }
+    let inOff = params.actOffset[li - 1u];
+    for (var i = 0u; i < fin; i++) {
+      var sum = 0.0;
+      var rsum = 0.0;
+      for (var j = 0u; j < params.widths[l]; j++) {
+        let wi = th + params.weightOffset[li] + j * fin + i;
+        let dj = scratch[s + 2u * A + params.actOffset[li] + j];
+        sum += theta[wi] * dj;
+        rsum += v[wi] * dj + theta[wi] * scratch[s + 3u * A + params.actOffset[li] + j];
+      }
+      let g = act_d(scratch[s + inOff + i]);
+      scratch[s + 2u * A + inOff + i] = g.x * sum;
+      scratch[s + 3u * A + inOff + i] = g.y * scratch[s + A + inOff + i] * sum + g.x * rsum;
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  params = params_in;
+  let p = gid.x + gid.y * params.gridX * 64u;
+  if (p >= params.models) { return; }
+  let th = p * params.stride;
+  for (var i = 0u; i < params.stride; i++) { hv[th + i] = 0.0; }
+  let s = p * 4u * params.actWidth;
+  let scale = 1.0 / f32(params.batchSize);
+  for (var b = 0u; b < params.batchSize; b++) {
+    let n = batches[p * params.rowLen + b];
+    forward_r(p, s, n);
+    output_delta_r(p, s, n, scale);
+    backward_r(p, s, n);
+  }
+  for (var i = 0u; i < params.stride; i++) { v[th + i] = v[th + i] - params.lr * hv[th + i]; }
+}

@@ -1,0 +1,145 @@
+/**
+ * The meta loop's own kernels against their CPU twins: meta_gather (gatherEpisodesCpu), meta_tile
+ * (tileRows) and meta_log (metaLogCpu), on seeded inputs at sizes that are not multiples of the
+ * workgroup size.
+ */
+import assert from "node:assert/strict";
+import {
+  createStorageBuffer,
+  createStorageBufferFrom,
+  readF32,
+  readU32,
+} from "../../../core/buffers.ts";
+import { Rng } from "../../../core/rng.ts";
+import { dispatchMetaKernel } from "../../../learners/meta_train/meta_kernel.ts";
+import {
+  gatherEpisodesCpu,
+  META_GATHER,
+  META_LOG,
+  META_SGD_INNER,
+  META_TILE,
+  metaGatherRun,
+  metaLogCpu,
+  metaLogRun,
+  metaSgdInnerCpu,
+  metaSgdInnerRun,
+  metaTileRun,
+  tileRows,
+} from "../../../learners/meta_train/mod.ts";
+import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import { assertClose, gpuTest } from "../../helpers.ts";
+
+/** A random episode pool of E episodes over `count` samples with label maps of width W. */
+function randomEpisodes(rng: Rng, E: number, S: number, Q: number, W: number): EpisodeBatch {
+  const count = 50;
+  const ints = (n: number, max: number) => Uint32Array.from({ length: n }, () => rng.int(max));
+  return {
+    dataset: {
+      count,
+      inputs: 1,
+      targetWidth: 1,
+      classes: Math.max(W, 1),
+      x: new Float32Array(count),
+      y: new Float32Array(count),
+    },
+    episodes: E,
+    supportSize: S,
+    querySize: Q,
+    support: ints(E * S, count),
+    query: ints(E * Q, count),
+    labelMap: W > 0 ? ints(E * W, 7) : undefined,
+    labelMapWidth: W,
+    ways: 3,
+  };
+}
+
+for (
+  const [P, S, Q, W, slots, querySlot] of [[1, 1, 2, 0, 1, false], [7, 5, 9, 10, 3, true]] as const
+) {
+  gpuTest(
+    `meta_gather matches gatherEpisodesCpu() when models=${P}, labelWidth=${W}`,
+    async (ctx) => {
+      const rng = new Rng(P * 31 + W);
+      const batch = randomEpisodes(rng, 13, S, Q, W);
+      const ids = Uint32Array.from({ length: 3 * P }, () => rng.int(13));
+      const shape = { models: P, batchSize: 11, slots, querySlot };
+      const rowLen = (slots + (querySlot ? 1 : 0)) * 11;
+      const b = {
+        ids: createStorageBufferFrom(ctx, ids, "ids"),
+        episodes: {
+          support: createStorageBufferFrom(ctx, batch.support, "s"),
+          query: createStorageBufferFrom(ctx, batch.query, "q"),
+          labelMap: createStorageBufferFrom(ctx, batch.labelMap ?? new Uint32Array(1), "l"),
+        },
+        batches: createStorageBuffer(ctx, P * rowLen * 4, "b"),
+        labelOut: createStorageBuffer(ctx, Math.max(1, P * W) * 4, "lo"),
+      };
+      await dispatchMetaKernel(ctx, META_GATHER, metaGatherRun(batch, b, shape, P));
+      const want = gatherEpisodesCpu(batch, ids, P, shape);
+      assert.deepEqual(Array.from(await readU32(ctx, b.batches)), Array.from(want.batches));
+      if (W > 0) {
+        assert.deepEqual(Array.from(await readU32(ctx, b.labelOut)), Array.from(want.labelMap));
+      }
+    },
+  );
+}
+
+gpuTest("meta_tile matches tileRows() when models=5, stride=67", async (ctx) => {
+  const rng = new Rng(3);
+  const theta = Float32Array.from({ length: 67 }, () => rng.normal());
+  const b = {
+    theta: createStorageBufferFrom(ctx, theta, "t"),
+    rows: createStorageBuffer(ctx, 5 * 67 * 4, "r"),
+  };
+  await dispatchMetaKernel(ctx, META_TILE, metaTileRun(b, 5, 67));
+  assert.deepEqual(Array.from(await readF32(ctx, b.rows)), Array.from(tileRows(theta, 5, 67)));
+});
+
+for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as const) {
+  gpuTest(`meta_log matches metaLogCpu() when n=${n}, models=${P}, diff=${diff}`, async (ctx) => {
+    const rng = new Rng(n + P);
+    const metrics = Float32Array.from(
+      { length: P * 4 },
+      (_, i) => i % 4 === 0 ? rng.uniform() * 3 : 0,
+    );
+    if (P > 3) (metrics[2 * 4 + 2] = 1, metrics[3 * 4] = NaN);
+    const a = Float32Array.from({ length: n }, () => rng.normal());
+    const bv = Float32Array.from({ length: n }, () => rng.normal());
+    const log = new Float32Array(3 * 4);
+    const bufs = {
+      metrics: createStorageBufferFrom(ctx, metrics, "m"),
+      a: createStorageBufferFrom(ctx, a, "a"),
+      b: diff ? createStorageBufferFrom(ctx, bv, "b") : null,
+      log: createStorageBuffer(ctx, log.byteLength, "log"),
+    };
+    await dispatchMetaKernel(ctx, META_LOG, metaLogRun(bufs, { n, models: P, row: 2 }));
+    metaLogCpu({ metrics, a, b: diff ? bv : null }, { n, models: P, row: 2 }, log);
+    assertClose(await readF32(ctx, bufs.log), log, { atol: 1e-6, rtol: 1e-5, what: "log row" });
+    if (P > 3) assert.equal(log[2 * 4 + 2], P - 1);
+  });
+}
+
+gpuTest(
+  "meta_sgd_inner matches metaSgdInnerCpu() when models=3, count=70, stride=72",
+  async (ctx) => {
+    const rng = new Rng(9);
+    const s = { models: 3, count: 70, stride: 72 };
+    const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const grads = normals(3 * 72);
+    grads[5] = NaN;
+    grads[80] = Infinity;
+    const alpha = Float32Array.from({ length: 72 }, () => 0.1 * rng.uniform());
+    const rows = normals(3 * 72);
+    const sumG = normals(3 * 72);
+    const b = {
+      grads: createStorageBufferFrom(ctx, grads, "g"),
+      alpha: createStorageBufferFrom(ctx, alpha, "a"),
+      rows: createStorageBufferFrom(ctx, rows, "r"),
+      sumG: createStorageBufferFrom(ctx, sumG, "s"),
+    };
+    await dispatchMetaKernel(ctx, META_SGD_INNER, metaSgdInnerRun(b, s));
+    metaSgdInnerCpu({ grads, alpha, rows, sumG }, s);
+    assertClose(await readF32(ctx, b.rows), rows, { atol: 1e-6, rtol: 1e-5, what: "rows" });
+    assertClose(await readF32(ctx, b.sumG), sumG, { atol: 1e-6, rtol: 1e-5, what: "sumG" });
+  },
+);

@@ -1,0 +1,138 @@
+/** The `meta` experiment's protocol: tuning trials, equal budgets, curve points, verdict rules. */
+import assert from "node:assert/strict";
+import { Rng } from "../../../core/rng.ts";
+import { summarize } from "../../../core/stats.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { META_SCHEMA, type MetaConfig } from "../../../meta/few_shot/config.ts";
+import type { AdaptCurve } from "../../../meta/few_shot/inner_loop.ts";
+import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_stats.ts";
+import {
+  createMembers,
+  exploreMember,
+  scaleWeights,
+} from "../../../meta/few_shot/self_improving_members.ts";
+import { resolveOptions } from "../../../meta/few_shot/self_improving_options.ts";
+import { selfImprovingShape, staticBudget } from "../../../meta/few_shot/self_improving_run.ts";
+import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
+import type { Setting } from "../../../meta/few_shot/settings.ts";
+import { curveIterations, trialConfigs } from "../../../meta/few_shot/static_methods.ts";
+
+const C: MetaConfig = META_SCHEMA.parse({
+  metaIterations: 1000,
+  tune: { trials: 5, fraction: 0.1 },
+});
+const RUN = {
+  c: C,
+  s: { innerLr: 0.1, initScale: 1 } as Setting,
+  seed: 4,
+} as SettingRun;
+
+Deno.test("trialConfigs: the defaults first, the rest within the spread, 1 inner step where the paper uses 1", () => {
+  for (const method of ["reptile", "fomaml", "es-maml", "meta-sgd"] as const) {
+    const t = trialConfigs(method, RUN);
+    assert.equal(t.length, 5);
+    const base = t[0]!;
+    assert.equal(base.innerLr, 0.1);
+    assert.equal(base.metaLr, method === "reptile" ? C.metaLr.reptile : C.metaLr.adam);
+    for (const x of t) {
+      for (const [v, b] of [[x.innerLr, base.innerLr], [x.initScale, 1]] as const) {
+        assert.ok(v >= b / 3 - 1e-12 && v <= b * 3 + 1e-12, `${method}: ${v}`);
+      }
+      if (method === "reptile") assert.ok(x.innerSteps >= 1 && x.innerSteps <= 2 * C.innerSteps);
+      else assert.equal(x.innerSteps, 1);
+    }
+    assert.notDeepEqual(t[1], t[2]);
+  }
+});
+
+Deno.test("the self-improving system gets the task budget of one static method", () => {
+  const budget = staticBudget(C);
+  assert.equal(budget, C.metaBatch * (5 * 100 + 900));
+  const { tasks, iterations } = selfImprovingShape(C);
+  const used = C.members * tasks * iterations;
+  assert.ok(used <= budget && used > budget - C.members * tasks, `${used} vs ${budget}`);
+});
+
+Deno.test("curveIterations spaces the learning-curve points evenly and ends at the last iteration", () => {
+  assert.deepEqual([...curveIterations(100, 4)], [25, 50, 75, 100]);
+  assert.deepEqual([...curveIterations(10, 3)], [4, 8, 10]);
+  assert.equal(curveIterations(2000, 20).size, 20);
+});
+
+function curve(acc: number[][]): AdaptCurve {
+  return {
+    accuracy: acc.map((a) => Float32Array.from(a)),
+    loss: acc.map((a) => Float32Array.from(a, (v) => 1 - v)),
+    supportLoss: new Float32Array(acc[0]!.length),
+    supportAccuracy: new Float32Array(acc[0]!.length),
+  };
+}
+
+Deno.test("stepsTo80 and methodStats read each seed at its own step count", () => {
+  const c = curve([[0.2, 0.9], [0.8, 0.9], [1, 1]]);
+  assert.equal(stepsTo80(c, 0), 1);
+  assert.equal(stepsTo80(c, 1), 0);
+  const o = {
+    curve: c,
+    cross: null,
+    valCurve: { x: [], y: [] },
+    stepsUsed: 1,
+    itersPerSecond: 1,
+    taskBudget: 0,
+    chosen: {},
+  };
+  const st = methodStats("m", [o, { ...o, stepsUsed: 0 }], false)!;
+  assert.equal(st.episodes.n, 4);
+  assert.ok(Math.abs(st.episodes.mean - (0.8 + 0.9 + 0.2 + 0.9) / 4) < 1e-6);
+  assert.equal(methodStats("m", [o], true, { atStep: 2 })!.episodes.mean, 0);
+});
+
+Deno.test("beats needs non-overlapping CIs on the better side", () => {
+  const hi = summarize([0.8, 0.82, 0.81, 0.79]);
+  const lo = summarize([0.5, 0.52, 0.51, 0.49]);
+  assert.ok(beats(hi, lo, false) && !beats(lo, hi, false));
+  assert.ok(beats(lo, hi, true) && !beats(hi, lo, true));
+  assert.ok(!beats(hi, summarize([0.6, 0.9, 0.7, 0.85]), false));
+});
+
+Deno.test("createMembers spreads methods and init scales; exploreMember flips a method keeping the meta lr ratio", () => {
+  const layout = mlpLayout({ size: 1, widths: [3, 4, 2], batchSize: 2 });
+  const theta = Float32Array.from({ length: layout.stride }, (_, i) => i + 1);
+  const o = resolveOptions({
+    members: 6,
+    methods: ["fomaml", "reptile"],
+    metaLrs: { fomaml: 0.001, reptile: 0.5 },
+    methodSwitch: 1,
+    initSpread: 3,
+    knobs: { innerLr: 0.1, innerSteps: 1, metaLr: 0.001 },
+  });
+  const rng = new Rng(9);
+  const members = createMembers(
+    theta,
+    layout,
+    { innerLr: 0.1, innerSteps: 1, metaLr: 0.001 },
+    o,
+    rng,
+  );
+  assert.deepEqual(members.map((m) => m.method), [
+    "fomaml",
+    "reptile",
+    "fomaml",
+    "reptile",
+    "fomaml",
+    "reptile",
+  ]);
+  for (const m of members) {
+    assert.ok(m.initScale >= 1 / 3 && m.initScale <= 3);
+    assert.deepEqual(m.theta, scaleWeights(theta, layout, m.initScale));
+    assert.equal(m.theta[layout.biasOffset[0]!], theta[layout.biasOffset[0]!]); // biases unscaled
+  }
+  const m = members[0]!;
+  const ratio = m.knobs.metaLr / 0.001;
+  const changes = exploreMember(m, 0.3, rng, o);
+  assert.equal(m.method, "reptile");
+  assert.deepEqual(changes[0], { action: "explore", field: "method", from: 1, to: 2 });
+  const after = changes.find((c) => c.field === "metaLr");
+  const metaLrBeforeExplore = after ? after.from : m.knobs.metaLr;
+  assert.ok(Math.abs(metaLrBeforeExplore / 0.5 - ratio) < 1e-9);
+});

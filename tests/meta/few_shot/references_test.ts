@@ -1,0 +1,47 @@
+/** Floors and ceilings of the `meta` experiment, and the pixel nearest-neighbour baseline. */
+import assert from "node:assert/strict";
+import { mean } from "../../../core/stats.ts";
+import { Sinusoid } from "../../../learners/tasks/sinusoid.ts";
+import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
+import {
+  nearestNeighbourCurve,
+  nearestNeighbourEpisode,
+} from "../../../meta/few_shot/nearest_neighbour.ts";
+import { oneEpisode } from "./_one_episode.ts";
+import { sinusoidMeanFloor, syntheticBayesCeiling } from "../../../meta/few_shot/references.ts";
+
+Deno.test("sinusoidMeanFloor matches the closed form for MAML's ranges (about 3.0)", () => {
+  // E[A^2]/2 - E[A]^2 (4 / pi^2) mean_x cos^2(x), A ~ U[0.1, 5], phi ~ U[0, pi], x ~ U[-5, 5].
+  const a2 = (5 ** 3 - 0.1 ** 3) / (3 * 4.9);
+  const a = 2.55;
+  const cos2 = 0.5 + Math.sin(10) / 20;
+  const closed = a2 / 2 - a * a * (4 / (Math.PI * Math.PI)) * cos2;
+  const floor = sinusoidMeanFloor(new Sinusoid({}));
+  assert.ok(Math.abs(floor - closed) < 1e-3, `${floor} vs ${closed}`);
+  assert.ok(Math.abs(floor - 3.0) < 0.02, `${floor}`);
+});
+
+Deno.test("syntheticBayesCeiling is near 1 without noise and above 1-NN and more shots on a hard family", () => {
+  const easy = new SyntheticClassification({ ways: 5, shots: 1, noise: 0.01, spread: 2 });
+  assert.ok(syntheticBayesCeiling(easy, { episodes: 200 }) > 0.99);
+  const opts = { ways: 5, difficulty: 0.9, queryPerClass: 15 };
+  const one = new SyntheticClassification({ ...opts, shots: 1 });
+  const five = new SyntheticClassification({ ...opts, shots: 5 });
+  const c1 = syntheticBayesCeiling(one, { episodes: 1000 });
+  const c5 = syntheticBayesCeiling(five, { episodes: 1000 });
+  assert.ok(c5 > c1 + 0.05, `${c5} vs ${c1}`);
+  // 1-NN sees the inputs, a noisy image of the latent points: it cannot beat the latent Bayes rule.
+  const b = one.sampleEpisodes(7, 400);
+  const ids = Array.from({ length: 400 }, (_, i) => i);
+  const nn = mean(Array.from(nearestNeighbourCurve(b, ids, false).accuracy[0]!));
+  assert.ok(nn < c1 + 0.02, `1-NN ${nn} vs ceiling ${c1}`);
+  assert.ok(nn > 0.3, `1-NN ${nn} is well above chance`);
+});
+
+Deno.test("nearestNeighbourEpisode labels each query by its nearest support point", () => {
+  // Two classes at x = 0 and x = 10; queries at 1 (class 0), 9 and 6 (class 1), 4 (class 1: wrong).
+  const b = oneEpisode([0, 10, 1, 9, 6, 4], [0, 1, 0, 1, 1, 1], 1);
+  assert.equal(nearestNeighbourEpisode(b, 0, false).accuracy, 0.75);
+  // Regression: targets of the nearest support points are 0, 1, 1, 0 against 0, 1, 1, 1.
+  assert.equal(nearestNeighbourEpisode(b, 0, true).loss, 0.25);
+});
