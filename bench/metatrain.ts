@@ -8,6 +8,7 @@
  * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
  * @module
  */
+import { formatRate } from "../core/format.ts";
 import type { Backend } from "../learners/backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample, standardize } from "../learners/data/preprocess.ts";
@@ -212,18 +213,18 @@ export async function benchMetaTrainMain(
         if (path === "composed") base = r.itersPerSecond;
         const ratio = path === "composed" || !(base > 0)
           ? ""
-          : `, ${fmt(r.itersPerSecond / base, 2)}x the first`;
+          : `, ${formatRate(r.itersPerSecond / base, 2)}x the first`;
         console.log(
-          `  meta-batch ${metaBatch}, ${label}: ${fmt(r.itersPerSecond, 2)} meta-iterations/s, ` +
-            `${fmt(r.tasksPerSecond)} tasks/s, ${fmt(r.awaitsPerIteration, 2)} GPU awaits per ` +
+          `  meta-batch ${metaBatch}, ${label}: ${
+            formatRate(r.itersPerSecond, 2)
+          } meta-iterations/s, ` +
+            `${formatRate(r.tasksPerSecond)} tasks/s, ${
+              formatRate(r.awaitsPerIteration, 2)
+            } GPU awaits per ` +
             `meta-iteration (${r.iterations} iterations${ratio})`,
         );
       }
     }
   }
   return 0;
-}
-
-function fmt(n: number, digits = 1): string {
-  return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 }

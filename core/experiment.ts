@@ -294,7 +294,7 @@ export async function runExperiment<C, I = unknown>(
     writeRunSummary(
       { ...run, rows: sink.count },
       experiment,
-      { startedAt, finishedAt: clock() },
+      { startedAt: run.startedAt ?? startedAt, finishedAt: clock() },
       outcome,
     );
   let result: ExperimentResult | void;

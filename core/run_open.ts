@@ -35,6 +35,8 @@ export interface OpenedRun<C, I> {
   inputs: I | undefined;
   /** Metric rows kept from before the checkpoint (none for a new run). */
   resumedRows: MetricRow[];
+  /** When the run first started (a resumed run keeps it). */
+  startedAt?: Date;
 }
 
 /**
@@ -73,7 +75,9 @@ export async function openResumedRun<C, I>(
     );
   }
   await dir.writeMetrics(resumedRows);
-  return { config, seed, scale, dir, inputs, resumedRows };
+  const first = new Date(String(info.startedAt));
+  const startedAt = Number.isNaN(first.getTime()) ? undefined : first;
+  return { config, seed, scale, dir, inputs, resumedRows, startedAt };
 }
 
 /** Creates a new run folder (after preparing: nothing is written before) with config.json and run.json. */
@@ -91,7 +95,12 @@ export async function createRun<C, I>(
     now: () => startedAt,
   });
   await dir.writeConfig(config);
-  const info: RunInfoFile = { experiment: experiment.name, seed, scale };
+  const info: RunInfoFile = {
+    experiment: experiment.name,
+    seed,
+    scale,
+    startedAt: startedAt.toISOString(),
+  };
   await dir.writeJson(RUN_INFO_FILE, info);
   return { config, seed, scale, dir, inputs, resumedRows: [] };
 }

@@ -5,7 +5,13 @@ import {
   packGenome,
   type StrategyGenome,
 } from "../../learners/evolution/evolution_genome.ts";
-import { KNOB, KNOB_LAYOUT, KNOB_STRIDE, packKnobs } from "../../learners/optimizers/knobs.ts";
+import {
+  KNOB,
+  KNOB_LAYOUT,
+  KNOB_STRIDE,
+  LEARNED_LAYOUT,
+  packKnobs,
+} from "../../learners/optimizers/knobs.ts";
 import { METRIC_LAYOUT, trainMetricsOf } from "../../learners/metrics_row.ts";
 import { wgslFieldName } from "../../core/wgsl_layout.ts";
 import {
@@ -15,8 +21,16 @@ import {
   HISTORY_FIELDS,
 } from "../../learners/evolution/evolution_rows.ts";
 
-Deno.test("every row layout (genome, knobs, metrics, evolution rows) declares its fields in WGSL", () => {
-  for (const layout of [GENOME_LAYOUT, KNOB_LAYOUT, METRIC_LAYOUT, ...EVOLVE_ROW_LAYOUTS]) {
+Deno.test("every row layout (genome, knobs, learned optimizer, metrics, evolution rows) declares its fields in WGSL", () => {
+  for (
+    const layout of [
+      GENOME_LAYOUT,
+      KNOB_LAYOUT,
+      LEARNED_LAYOUT,
+      METRIC_LAYOUT,
+      ...EVOLVE_ROW_LAYOUTS,
+    ]
+  ) {
     const lines = layout.wgsl.code.split("\n");
     assert.ok(lines.includes(`const ${layout.prefix}_STRIDE: u32 = ${layout.stride}u;`));
     for (const [name, offset] of Object.entries(layout.fields)) {
