@@ -90,13 +90,15 @@ if (!(seconds > 0)) {
   console.error(`--seconds must be a number > 0: current value is ${values.seconds}`);
   Deno.exit(2);
 }
-const ctx = await GpuContext.create().catch((e) => e as Error);
-if (ctx instanceof GpuUnavailableError) console.log(`GPU skipped: ${ctx.message}`);
-else if (ctx instanceof GpuContext) console.log(ctx.describe());
+const ctx = await GpuContext.create().catch((e) => {
+  if (e instanceof GpuUnavailableError) return e.message;
+  throw e;
+});
+console.log(typeof ctx === "string" ? `GPU skipped: ${ctx}` : ctx.describe());
 console.log(`CMA-ES, ${S} concurrent runs on the sphere: generations/s (all runs together)`);
 console.log("D    gpu      cpu-twin  numpy");
 for (const dim of [40, 100]) {
-  const gpu = ctx instanceof GpuContext ? (await gpuRate(ctx, dim, seconds)).toFixed(2) : "-";
+  const gpu = typeof ctx === "string" ? "-" : (await gpuRate(ctx, dim, seconds)).toFixed(2);
   const cpu = cpuRate(dim, seconds).toFixed(2);
   const np = await numpyRate(dim, seconds);
   console.log(
