@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
+import { formatNumber } from "../core/format.ts";
 import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
 import { RunInterrupted } from "../core/run_stop.ts";
@@ -235,7 +236,7 @@ async function resumeRun(dir: string, positionals: string[], quiet: boolean): Pr
 function printOutcome(name: string, dir: string, summary: Record<string, unknown>): void {
   console.log(`${name}: ${dir}`);
   for (const [k, v] of Object.entries(summary)) {
-    console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
+    console.log(`  ${k}: ${typeof v === "number" ? formatNumber(v) : v}`);
   }
 }
 

@@ -11,6 +11,4 @@ export const KNOWN_VIOLATORS: ReadonlySet<string> = new Set<string>([
   "learners/data/image_folder.ts",
   // kernels (train step's update twin): updateCpu 90 lines.
   "learners/optimizers/optimizer_cpu.ts",
-  // learners/tasks (unassigned; functions takes it if time allows): sampleEpisodes 85 lines.
-  "learners/tasks/synthetic_classification.ts",
 ]);

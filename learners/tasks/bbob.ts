@@ -45,7 +45,8 @@ export interface BbobInstance {
   Q: Float64Array;
 }
 
-type Fn = (x: Float64Array, o: BbobInstance) => number;
+/** A BBOB function: f - f_opt of an instance at one point. */
+export type BbobFn = (x: Float64Array, o: BbobInstance) => number;
 
 const sub = (x: Float64Array, o: Float64Array) => x.map((v, i) => v - o[i]!);
 const sumSq = (z: Float64Array, from = 0) => z.reduce((a, v, i) => (i >= from ? a + v * v : a), 0);
@@ -109,7 +110,9 @@ function f24(x: Float64Array, o: BbobInstance): number {
 }
 
 /** The suite: function number -> name, group and definition. */
-export const BBOB_FUNCTIONS: Readonly<Record<number, { name: string; group: BbobGroup; f: Fn }>> = {
+export const BBOB_FUNCTIONS: Readonly<
+  Record<number, { name: string; group: BbobGroup; f: BbobFn }>
+> = {
   1: { name: "sphere", group: "separable", f: (x, o) => sumSq(sub(x, o.xopt)) },
   2: { name: "ellipsoid", group: "separable", f: (x, o) => ellipsoidCore(tOsz(sub(x, o.xopt))) },
   3: {

@@ -3,18 +3,11 @@
  * reverts to the hand-designed baseline's values, over several seeds with 95% CIs.
  * @module
  */
-import { deriveSeed } from "../../core/rng.ts";
 import { summarize, type Summary } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
-import {
-  addRunStats,
-  emptyRunStats,
-  type RunStats,
-  scoreGenomes,
-  type ScoreOptions,
-} from "./score_genomes.ts";
+import { type RunStats, type ScoreOptions, scoreOverSeeds } from "./score_genomes.ts";
 
 /** Gene groups of the attribution (each replaced together with the baseline's values). */
 export const GENE_GROUPS: Readonly<Record<string, readonly (keyof StrategyGenome)[]>> = {
@@ -73,15 +66,13 @@ export async function attributeGenes(
     variants.push(v as unknown as StrategyGenome);
   }
   const per: number[][] = variants.map(() => []);
-  const stats = emptyRunStats();
-  for (let k = 0; k < o.seeds; k++) {
-    const { scores: sc, stats: s } = await scoreGenomes(backend, variants, tasks, {
-      ...o,
-      seed: deriveSeed(o.seed, `attribution-${k}`) >>> 0,
-    });
-    addRunStats(stats, s);
-    sc.forEach((s, i) => per[i]!.push(s.metaFitness));
-  }
+  const stats = await scoreOverSeeds(
+    backend,
+    variants,
+    tasks,
+    { ...o, label: "attribution" },
+    (sc) => sc.forEach((s, i) => per[i]!.push(s.metaFitness)),
+  );
   return {
     rows: groups.map(([group], i) => ({
       group,

@@ -10,10 +10,12 @@ import { getStrategy } from "../../learners/strategies/registry.ts";
 import { BBOB_FUNCTIONS, BBOB_GROUPS } from "../../learners/tasks/bbob.ts";
 import { BASELINE_METHODS, type Baselines, type GroupScore } from "./baselines_phase.ts";
 
-type Tables = NonNullable<ExperimentResult["tables"]>;
-type Plots = NonNullable<ExperimentResult["plots"]>;
+/** The report's tables. */
+export type ReportTables = NonNullable<ExperimentResult["tables"]>;
+/** The report's plots by file name. */
+export type ReportPlots = NonNullable<ExperimentResult["plots"]>;
 
-function byMethod(b: Baselines, pick: (g: GroupScore) => string): Tables[number]["rows"] {
+function byMethod(b: Baselines, pick: (g: GroupScore) => string): ReportTables[number]["rows"] {
   return BASELINE_METHODS.map((method) => {
     const row: Record<string, string> = { method };
     for (const group of BBOB_GROUPS) {
@@ -25,7 +27,7 @@ function byMethod(b: Baselines, pick: (g: GroupScore) => string): Tables[number]
 }
 
 /** Settings of every compared method: the two genomes and the strategies' paper defaults. */
-function settingsRows(learned: StrategyGenome, dim: number): Tables[number]["rows"] {
+function settingsRows(learned: StrategyGenome, dim: number): ReportTables[number]["rows"] {
   const text = (o: object) =>
     Object.entries(o).map(([k, v]) => `${k}=${typeof v === "number" ? +v.toPrecision(4) : v}`)
       .join(" ");
@@ -50,7 +52,7 @@ export function baselinesTables(
   learned: StrategyGenome,
   seeds: number,
   dims: readonly number[],
-): Tables {
+): ReportTables {
   const fns = [...new Set(b.runs.map((r) => r.fid))];
   const suite = fns.map((f) => `f${f} ${BBOB_FUNCTIONS[f]!.name}`).join(", ");
   return [{
@@ -73,7 +75,7 @@ export function baselinesTables(
 }
 
 /** The rank plot: one curve per method over the groups, with its 95% CI band. */
-export function baselinesPlots(b: Baselines): Plots {
+export function baselinesPlots(b: Baselines): ReportPlots {
   const groups = BBOB_GROUPS.filter((g) => b.groups.some((x) => x.group === g));
   return {
     baselines_rank: {

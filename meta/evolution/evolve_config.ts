@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
-import { DEFAULT_META_WEIGHTS } from "./meta_objectives.ts";
+import { DEFAULT_META_WEIGHTS, type MetaWeights } from "./meta_objectives.ts";
 import type { MetaTask } from "./meta_task.ts";
 import { BBOB_IDS } from "../../learners/tasks/bbob.ts";
 
@@ -84,14 +84,7 @@ export interface EvolveConfig {
   /** Seeds of the attribution and of the held-out comparison. */
   seeds: number;
   /** Meta-objective weights. */
-  weights: {
-    convergence: number;
-    final: number;
-    efficiency: number;
-    diversity: number;
-    robustness: number;
-    compute: number;
-  };
+  weights: MetaWeights;
   /** Generations per GPU submit / history readback. */
   readEvery: number;
   /** Optional strategies.json to compare on the held-out tasks instead of meta-training. */
