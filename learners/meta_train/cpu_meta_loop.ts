@@ -16,14 +16,20 @@ import {
   alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  loopModels,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  modelIds,
   momentFloats,
   supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
+import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
+import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
+import { esSigma } from "./gpu_meta_updates.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
 import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
 import { hvpStepCpu } from "./maml_cpu.ts";
@@ -36,6 +42,7 @@ export class CpuMetaLoop implements MetaLoop {
   #pop: CpuPopulation;
   #state: MetaLoopState;
   #log: number[] = [];
+  #noise = new Float32Array(0);
 
   /** Takes a population of spec.metaBatch models of the spec's shape. */
   constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
@@ -65,11 +72,13 @@ export class CpuMetaLoop implements MetaLoop {
     if (!(data instanceof CpuDataset)) {
       throw new TypeError("Cannot use a data set uploaded to another backend");
     }
+    const mids = modelIds(this.spec, ids);
     for (let it = 0; it < iterations; it++) {
-      const g = this.#load(episodes, ids, it);
+      const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
       if (this.spec.method === "reptile") this.#reptile(data, row);
       else if (this.spec.method === "meta-sgd") this.#metaSgd(data, row);
+      else if (this.spec.method === "es-maml") this.#esMaml(data, row);
       else this.#maml(data, g, row);
       this.#log.push(...row);
     }
@@ -81,7 +90,8 @@ export class CpuMetaLoop implements MetaLoop {
     ids: Uint32Array,
     it: number,
   ): ReturnType<typeof gatherEpisodesCpu> {
-    const { method, metaBatch: P, batchSize } = this.spec;
+    const { method, batchSize } = this.spec;
+    const P = loopModels(this.spec);
     const slots = supportSlots(this.spec);
     const query = usesQuerySlot(method);
     const g = gatherEpisodesCpu(episodes, ids, it * P, {
@@ -94,7 +104,12 @@ export class CpuMetaLoop implements MetaLoop {
     const W = g.labelMap.length / P;
     this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
     const st = this.#pop.state;
-    st.params.set(tileRows(this.#state.theta, P, this.#pop.layout.stride));
+    const L = this.#pop.layout;
+    if (method === "es-maml") {
+      const es = esPerturbCpu(this.#state.theta, this.#esOptions());
+      st.params.set(es.rows);
+      this.#noise = es.noise;
+    } else st.params.set(tileRows(this.#state.theta, P, L.stride));
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);
@@ -122,7 +137,7 @@ export class CpuMetaLoop implements MetaLoop {
   }
 
   #logAt(): { n: number; models: number; row: number } {
-    return { n: this.#pop.layout.paramCount, models: this.spec.metaBatch, row: 0 };
+    return { n: this.#pop.layout.paramCount, models: loopModels(this.spec), row: 0 };
   }
 
   /** FOMAML and MAML: K inner steps, the query gradient (taken back for MAML), Adam, the log row. */
@@ -185,6 +200,34 @@ export class CpuMetaLoop implements MetaLoop {
       moments: s.moments,
     }, { ...this.#shape(), lr: this.spec.metaLr, ...alphaKnobs(this.spec), t: ++s.t });
     metaLogCpu({ metrics: st.metrics, a: Float32Array.from(gT), b: null }, this.#logAt(), row);
+  }
+
+  /** ES-MAML's perturbation of the coming iteration (the RNG's second counter is its Adam step). */
+  #esOptions(): EsPerturbOptions {
+    const L = this.#pop.layout;
+    const { metaBatch: pairs } = this.spec;
+    const rng = { seed: this.spec.seed ?? 0, stream: ES_STREAM, c1: this.#state.t + 1 };
+    return { pairs, count: L.paramCount, stride: L.stride, ...rng, sigma: esSigma(this.spec) };
+  }
+
+  /** ES-MAML: K inner steps of the 2 models per task, their query losses, the ES update. */
+  #esMaml(data: CpuDataset, row: Float32Array): void {
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
+    trainStepCpu(L, st, data, new Float32Array(st.params.length));
+    const models = loopModels(this.spec);
+    const losses = Float32Array.from(
+      { length: models },
+      (_, m) => st.metrics[m * METRIC_STRIDE + METRIC.loss]!,
+    );
+    const s = this.#state;
+    const o = { count: L.paramCount, pairs: this.spec.metaBatch, sigma: esSigma(this.spec) };
+    const g = esMamlUpdateCpu(
+      { losses, noise: this.#noise, theta: s.theta, moments: s.moments },
+      { ...o, lr: this.spec.metaLr, t: ++s.t },
+    );
+    metaLogCpu({ metrics: st.metrics, a: Float32Array.from(g), b: null }, this.#logAt(), row);
   }
 
   read(): Promise<MetaLoopReadout> {

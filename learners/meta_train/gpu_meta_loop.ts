@@ -12,38 +12,32 @@ import type { BackendDataset } from "../backend.ts";
 import type { GpuPopulation } from "../gpu/gpu_population.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { encodeMetaKernel, type MetaKernel, metaPipeline, type MetaRun } from "./meta_kernel.ts";
-import { FOMAML_UPDATE, fomamlUpdateRun } from "./meta_fomaml_update.ts";
 import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
-  alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  loopModels,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  modelIds,
   momentFloats,
   supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
 import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
-import { META_SGD_UPDATE, metaSgdUpdateRun } from "./meta_sgd_update.ts";
+import { esSigma, updateKernel, updateRun } from "./gpu_meta_updates.ts";
+import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
 import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
-import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 
-type Pipes = Record<"tile" | "gather" | "update" | "log" | "hvp" | "sgdInner", GPUComputePipeline>;
-
-/** The meta-update kernel of each method. */
-function updateKernel(method: MetaLoopSpec["method"]): MetaKernel {
-  return method === "reptile"
-    ? REPTILE_UPDATE
-    : method === "meta-sgd"
-    ? META_SGD_UPDATE
-    : FOMAML_UPDATE;
-}
+type Pipes = Record<
+  "tile" | "gather" | "update" | "log" | "hvp" | "sgdInner" | "perturb",
+  GPUComputePipeline
+>;
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
@@ -59,8 +53,9 @@ export async function createGpuMetaLoop(
     META_LOG,
     META_HVP,
     META_SGD_INNER,
+    META_ES_PERTURB,
   ];
-  const [tile, gather, update, log, hvp, sgdInner] = await Promise.all(
+  const [tile, gather, update, log, hvp, sgdInner, perturb] = await Promise.all(
     kernels.map((k) => metaPipeline(ctx, k)),
   );
   const pipes = {
@@ -70,6 +65,7 @@ export async function createGpuMetaLoop(
     log: log!,
     hvp: hvp!,
     sgdInner: sgdInner!,
+    perturb: perturb!,
   };
   return new GpuMetaLoop(ctx, pop, spec, pipes);
 }
@@ -84,6 +80,8 @@ export class GpuMetaLoop implements MetaLoop {
   #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
   /** Meta-SGD: the support-gradient sums (models, stride) and a row of ones for the step counters. */
   #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
+  /** ES-MAML: the noise of the iteration (pairs, paramCount). */
+  #noise: GPUBuffer | null = null;
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
@@ -115,6 +113,9 @@ export class GpuMetaLoop implements MetaLoop {
       };
     }
     this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
+    if (spec.method === "es-maml") {
+      this.#noise = buf(spec.metaBatch * pop.layout.paramCount, "noise");
+    }
     if (spec.method === "maml") {
       const rows = spec.metaBatch * S;
       this.#maml = {
@@ -184,14 +185,15 @@ export class GpuMetaLoop implements MetaLoop {
     const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
     const iterations = checkLoopIds(ids, P, episodes.episodes);
     const query = usesQuerySlot(this.spec.method);
-    const shape = { models: P, batchSize, slots: supportSlots(this.spec), querySlot: query };
+    const models = loopModels(this.spec);
+    const shape = { models, batchSize, slots: supportSlots(this.spec), querySlot: query };
     const W = episodes.labelMap ? episodes.labelMapWidth : 0;
     const slots = shape.slots + (query ? 1 : 0);
     // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(new Uint32Array(P * slots * batchSize), slots);
-    this.#pop.setLabelMap(W > 0 ? new Uint32Array(P * W) : null, W);
+    this.#pop.setBatches(new Uint32Array(models * slots * batchSize), slots);
+    this.#pop.setLabelMap(W > 0 ? new Uint32Array(models * W) : null, W);
     this.#growLog(this.#logRows + iterations);
-    const idsBuf = createStorageBufferFrom(this.#ctx, ids, "meta-loop-ids");
+    const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
     const ep = this.#resident(episodes);
     const tables = this.#pop.episodeTables;
     for (let it = 0; it < iterations; it++) {
@@ -200,7 +202,7 @@ export class GpuMetaLoop implements MetaLoop {
         episodes: ep,
         batches: tables.batches,
         labelOut: tables.labelMap,
-      }, it * P);
+      }, it * models);
       if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
       else if (this.#sgd) this.#metaSgdInner(data);
       else {
@@ -221,13 +223,31 @@ export class GpuMetaLoop implements MetaLoop {
   ): void {
     const pop = this.#pop;
     const st = this.#state;
-    const tile = metaTileRun(
-      { theta: st.theta, rows: pop.params },
-      shape.models,
-      pop.layout.stride,
-    );
+    const L = pop.layout;
+    const start: [GPUComputePipeline, MetaKernel, MetaRun] = this.#noise
+      ? [
+        this.#pipes.perturb,
+        META_ES_PERTURB,
+        metaEsPerturbRun(
+          { theta: st.theta, rows: pop.params, noise: this.#noise },
+          {
+            pairs: this.spec.metaBatch,
+            count: L.paramCount,
+            stride: L.stride,
+            seed: this.spec.seed ?? 0,
+            stream: ES_STREAM,
+            c1: this.#t + 1,
+            sigma: esSigma(this.spec),
+          },
+        ),
+      ]
+      : [
+        this.#pipes.tile,
+        META_TILE,
+        metaTileRun({ theta: st.theta, rows: pop.params }, shape.models, L.stride),
+      ];
     this.#submit([
-      [this.#pipes.tile, META_TILE, tile],
+      start,
       [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, b, shape, idsOffset)],
     ], (enc) => {
       enc.clearBuffer(pop.opt);
@@ -301,34 +321,6 @@ export class GpuMetaLoop implements MetaLoop {
     pop.submitGradients(data);
   }
 
-  /** The meta-update's run for the method. */
-  #updateRun(): MetaRun {
-    const pop = this.#pop;
-    const st = this.#state;
-    const { stride, paramCount: n } = pop.layout;
-    const shape = { count: n, models: this.spec.metaBatch, rowStride: stride };
-    const { method, metaLr } = this.spec;
-    if (method === "reptile") {
-      const b = { adapted: pop.params, metrics: pop.metrics, theta: st.theta };
-      return reptileUpdateRun(b, { ...shape, metaLr });
-    }
-    const grads = this.#maml ? this.#maml.v : pop.gradientBuffer;
-    const o = { ...shape, lr: metaLr, t: ++this.#t };
-    if (method === "meta-sgd") {
-      return metaSgdUpdateRun({
-        queryGrads: grads,
-        supportGradSums: this.#sgd!.sumG,
-        metrics: pop.metrics,
-        theta: st.theta,
-        alpha: st.alpha,
-        moments: st.moments,
-        gOut: st.g,
-      }, { ...o, ...alphaKnobs(this.spec) });
-    }
-    const b = { grads, metrics: pop.metrics, theta: st.theta, moments: st.moments, gOut: st.g };
-    return fomamlUpdateRun(b, { ...o, vOffset: stride });
-  }
-
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
     const pop = this.#pop;
@@ -339,9 +331,18 @@ export class GpuMetaLoop implements MetaLoop {
       a: reptile ? st.theta : st.g,
       b: reptile ? st.prev : null,
       log: this.#log,
-    }, { n: pop.layout.paramCount, models: this.spec.metaBatch, row: this.#logRows++ });
+    }, { n: pop.layout.paramCount, models: loopModels(this.spec), row: this.#logRows++ });
+    const t = reptile ? this.#t : ++this.#t;
+    const b = {
+      params: pop.params,
+      metrics: pop.metrics,
+      grads: this.#maml ? this.#maml.v : pop.gradientBuffer,
+      ...st,
+      sumG: this.#sgd?.sumG ?? st.g,
+      noise: this.#noise ?? st.g,
+    };
     this.#submit([
-      [this.#pipes.update, updateKernel(this.spec.method), this.#updateRun()],
+      [this.#pipes.update, updateKernel(this.spec.method), updateRun(this.spec, pop.layout, b, t)],
       [this.#pipes.log, META_LOG, log],
     ]);
   }
@@ -372,7 +373,7 @@ export class GpuMetaLoop implements MetaLoop {
     const maml = this.#maml
       ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
       : [];
-    const sgd = this.#sgd ? [this.#sgd.sumG] : [];
+    const sgd = [...(this.#sgd ? [this.#sgd.sumG] : []), ...(this.#noise ? [this.#noise] : [])];
     for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
       b.destroy();
     }

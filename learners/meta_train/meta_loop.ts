@@ -15,6 +15,9 @@
  *    Meta-SGD: K support-gradient passes, each followed by theta_p -= alpha (.) g (meta_sgd_inner,
  *    which also sums the support gradients), the query gradient, then Adam on theta and alpha
  *    (meta_sgd_update, first order);
+ *    ES-MAML: 2 models per task, theta +- sigma eps_j drawn on the device (meta_es_perturb), K inner
+ *    steps, the query batch loss of each (gradient pass), then the ES gradient and Adam
+ *    (meta_es_maml_update reads the losses from the metrics rows);
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -25,7 +28,7 @@ import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 
 /** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
-export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd";
+export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd" | "es-maml";
 
 /** The methods of the loop, in order. */
 export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
@@ -33,6 +36,7 @@ export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
   "fomaml",
   "maml",
   "meta-sgd",
+  "es-maml",
 ];
 
 /** What a meta loop is created for. */
@@ -57,6 +61,10 @@ export interface MetaLoopSpec {
   metaLr: number;
   /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
   alphaMax?: number;
+  /** ES-MAML: perturbation scale (default 0.02). */
+  sigma?: number;
+  /** ES-MAML: seed of the perturbations (counter RNG key; the iteration is the second counter). */
+  seed?: number;
 }
 
 /** The meta-learner's state held by the loop. */
@@ -166,4 +174,20 @@ export function supportSlots(spec: MetaLoopSpec): number {
 /** Meta-SGD's Adam step size of alpha and its clamp, from the spec (as the MetaSgd learner). */
 export function alphaKnobs(spec: MetaLoopSpec): { alphaLr: number; alphaMax: number } {
   return { alphaLr: spec.metaLr * spec.innerLr, alphaMax: spec.alphaMax ?? 10 * spec.innerLr };
+}
+
+/** Models a loop's population holds: metaBatch, or 2 per task for ES-MAML's antithetic pairs. */
+export function loopModels(spec: MetaLoopSpec): number {
+  return spec.method === "es-maml" ? 2 * spec.metaBatch : spec.metaBatch;
+}
+
+/** The episode ids of the loop's models: each row of metaBatch ids, each id twice for ES-MAML. */
+export function modelIds(
+  spec: MetaLoopSpec,
+  ids: Uint32Array<ArrayBuffer>,
+): Uint32Array<ArrayBuffer> {
+  if (spec.method !== "es-maml") return ids;
+  const out = new Uint32Array(2 * ids.length);
+  for (let i = 0; i < ids.length; i++) out[2 * i] = out[2 * i + 1] = ids[i]!;
+  return out;
 }

@@ -17,3 +17,4 @@ export * from "./gpu_meta_loop.ts";
 export * from "./maml_cpu.ts";
 export * from "./meta_hvp.ts";
 export * from "./meta_sgd_inner.ts";
+export * from "./meta_es_perturb.ts";

@@ -31,8 +31,12 @@ export function loopRow(
 ): Record<string, number> {
   const r = log.subarray(row * META_LOG_WIDTH, (row + 1) * META_LOG_WIDTH);
   if (method === "reptile") return { update_norm: r[1]!, tasks_used: r[2]! };
+  const queryLoss = r[3]! > 0 ? r[0]! : NaN;
+  if (method === "es-maml") {
+    return { query_loss: queryLoss, es_grad_norm: r[1]!, tasks_used: r[2]! };
+  }
   // Meta-SGD's alpha_mean is added by LoopRunner from the alpha read back.
-  return { query_loss: r[3]! > 0 ? r[0]! : NaN, meta_grad_norm: r[1]!, tasks_used: r[2]! };
+  return { query_loss: queryLoss, meta_grad_norm: r[1]!, tasks_used: r[2]! };
 }
 
 /**
@@ -61,6 +65,10 @@ export interface LoopRunnerExtras {
   alpha?: Float32Array<ArrayBuffer>;
   /** Meta-SGD: the clamp of alpha. */
   alphaMax?: number;
+  /** ES-MAML: the perturbation scale. */
+  sigma?: number;
+  /** ES-MAML: the seed of the perturbations. */
+  seed?: number;
   /** The validation metric, when the method does not adapt by plain SGD (default validateAdapted). */
   validate?: (v: MetaValidation) => Promise<number>;
 }
@@ -106,6 +114,8 @@ export class LoopRunner {
       innerSteps,
       metaLr,
       alphaMax: this.#extra.alphaMax,
+      sigma: this.#extra.sigma,
+      seed: this.#extra.seed,
     });
     const { theta, moments, t } = this;
     loop.write({ theta, moments, t, alpha: this.#extra.alpha });

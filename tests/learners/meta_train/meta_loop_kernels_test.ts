@@ -13,11 +13,14 @@ import {
 import { Rng } from "../../../core/rng.ts";
 import { dispatchMetaKernel } from "../../../learners/meta_train/meta_kernel.ts";
 import {
+  esPerturbCpu,
   gatherEpisodesCpu,
+  META_ES_PERTURB,
   META_GATHER,
   META_LOG,
   META_SGD_INNER,
   META_TILE,
+  metaEsPerturbRun,
   metaGatherRun,
   metaLogCpu,
   metaLogRun,
@@ -143,3 +146,19 @@ gpuTest(
     assertClose(await readF32(ctx, b.sumG), sumG, { atol: 1e-6, rtol: 1e-5, what: "sumG" });
   },
 );
+
+gpuTest("meta_es_perturb matches esPerturbCpu() when pairs=5, count=61, stride=64", async (ctx) => {
+  const rng = new Rng(12);
+  const theta = Float32Array.from({ length: 64 }, (_, i) => i < 61 ? rng.normal() : 0);
+  const o = { pairs: 5, count: 61, stride: 64, seed: 77, stream: 3, c1: 9, sigma: 0.05 };
+  const b = {
+    theta: createStorageBufferFrom(ctx, theta, "t"),
+    rows: createStorageBuffer(ctx, 2 * 5 * 64 * 4, "r"),
+    noise: createStorageBuffer(ctx, 5 * 61 * 4, "n"),
+  };
+  await dispatchMetaKernel(ctx, META_ES_PERTURB, metaEsPerturbRun(b, o));
+  const want = esPerturbCpu(theta, o);
+  assertClose(await readF32(ctx, b.noise), want.noise, { atol: 1e-5, rtol: 1e-4, what: "noise" });
+  assertClose(await readF32(ctx, b.rows), want.rows, { atol: 1e-6, rtol: 1e-5, what: "rows" });
+  assert.ok(Math.abs(want.noise.reduce((a, x) => a + x * x, 0) / want.noise.length - 1) < 0.2);
+});

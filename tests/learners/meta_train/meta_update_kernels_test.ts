@@ -110,11 +110,14 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         noise: up(ctx, noise, "n"),
         theta: up(ctx, theta, "t"),
         moments: up(ctx, moments, "mo"),
+        gOut: up(ctx, new Float32Array(count), "g"),
       };
       await esMamlUpdateGpu(ctx, b, o);
       const gotTheta = await readF32(ctx, b.theta, theta.length);
       const gotMoments = await readF32(ctx, b.moments, moments.length);
-      esMamlUpdateCpu({ losses, noise, theta, moments }, o);
+      const gotG = await readF32(ctx, b.gOut, count);
+      const g = esMamlUpdateCpu({ losses, noise, theta, moments }, o);
+      assertClose(gotG, g, { ...TOL, what: "es-maml gradient" });
       assertClose(gotTheta, theta, { ...TOL, what: "es-maml theta" });
       assertClose(gotMoments, moments, { ...TOL, what: "es-maml moments" });
       for (const x of Object.values(b)) x.destroy();
