@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { writeFileAtomic } from "../core/atomic.ts";
-import { formatFixed } from "../core/format.ts";
+import { formatFixed, formatRate } from "../core/format.ts";
 import { GpuUnavailableError } from "../core/gpu_context.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend } from "../learners/gpu/gpu_backend.ts";
@@ -31,11 +31,6 @@ import {
   WORKLOAD_W,
   WORKLOAD_W2,
 } from "./workloads.ts";
-
-/** A table cell: no decimals from 100 up, "-" when not measured. */
-function fmt(n: number, digits = 1): string {
-  return formatFixed(n, n >= 100 ? 0 : digits, "-");
-}
 
 /**
  * Bytes one model of a workload occupies on the GPU, as GpuPopulation allocates them: params and
@@ -142,11 +137,11 @@ async function benchSize(
     x && y ? `${formatFixed(x.model_steps_per_s / y.model_steps_per_s, 2)}x` : "-";
   const cells = [
     String(P),
-    fmt(g?.model_steps_per_s ?? NaN),
-    fmt(g?.gflops ?? NaN, 2),
-    ...(f16 ? [fmt(h?.model_steps_per_s ?? NaN), ratio(h, g)] : []),
-    fmt(c?.model_steps_per_s ?? NaN),
-    ...(o.peers ? [tf, tm, ta].map((r) => fmt(r?.model_steps_per_s ?? NaN)) : []),
+    formatRate(g?.model_steps_per_s ?? NaN),
+    formatRate(g?.gflops ?? NaN, 2),
+    ...(f16 ? [formatRate(h?.model_steps_per_s ?? NaN), ratio(h, g)] : []),
+    formatRate(c?.model_steps_per_s ?? NaN),
+    ...(o.peers ? [tf, tm, ta].map((r) => formatRate(r?.model_steps_per_s ?? NaN)) : []),
     ratio(g, c),
     ...(o.peers ? [ratio(g, tf), ratio(g, tm)] : []),
   ];
@@ -252,7 +247,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
       const r = await benchMetaBatch(backend, 1024, o.seconds);
       console.log(
         `meta-batch (${r.backend}): 1024 5-way 1-shot tasks, 5 inner steps + query evaluation: ${
-          fmt(r.tasksPerSecond)
+          formatRate(r.tasksPerSecond)
         } tasks/s (${formatFixed(r.secondsPerMetaBatch * 1000, 0)} ms per meta-batch${
           r.backend === "gpu" ? ", 1 GPU await" : ""
         })`,
@@ -265,7 +260,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
         const r = await benchEvolution(backend, fitness, o.seconds);
         console.log(
           `evolution generation (${r.backend}, ${fitness} fitness, ${EVOLVE_STRATEGIES} strategies x ${EVOLVE_MODELS} models, ${r.dim} parameters): ${
-            fmt(r.generationsPerSecond)
+            formatRate(r.generationsPerSecond)
           } generations/s, ${formatFixed(r.awaitsPerGeneration, 3)} GPU awaits and ${
             formatFixed(r.submitsPerGeneration, 2)
           } submits per generation`,
@@ -282,7 +277,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
       console.log(
         `episode sampling (${r.path}): ${r.episodes} 5-way 5-shot episodes on Fashion-MNIST in ${
           formatFixed(r.seconds * 1000, 1)
-        } ms = ${fmt(r.episodesPerSecond)} episodes/s`,
+        } ms = ${formatRate(r.episodesPerSecond)} episodes/s`,
       );
     }
   }

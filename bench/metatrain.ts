@@ -8,10 +8,12 @@
  * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
  * @module
  */
+import { formatRate } from "../core/format.ts";
 import type { Backend } from "../learners/backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample, standardize } from "../learners/data/preprocess.ts";
 import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
+import { Sinusoid } from "../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../learners/tasks/task_family.ts";
 import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
@@ -49,21 +51,48 @@ export interface MetaTrainBenchRow {
   awaitsPerIteration: number;
 }
 
-/** The episode family of the bench and its name. */
-export async function metaTrainFamily(): Promise<{ family: TaskFamily; name: string }> {
+/** A meta-training workload: the episodes and the learners. */
+export interface MetaTrainWorkload {
+  /** What it is, for the printout. */
+  name: string;
+  /** The task family. */
+  family: TaskFamily;
+  /** Layer widths. */
+  widths: number[];
+  /** Inner batch size. */
+  batchSize: number;
+  /** Loss head. */
+  loss: "cross_entropy" | "mse";
+  /** Inner SGD learning rate. */
+  innerLr: number;
+}
+
+/** The 5-way 1-shot workload of the bench (Fashion-MNIST when installed, else synthetic). */
+export async function metaTrainFamily(): Promise<MetaTrainWorkload> {
+  const base = { batchSize: 25, loss: "cross_entropy" as const, innerLr: 0.1 };
   if (fashionMnistAvailable("test")) {
     const data = standardize(downsample(await loadFashionMnist("test"), 2)).dataset;
     const family = new RealEpisodes(data, [0, 1, 2, 3, 4], { ways: 5, shots: 1, queryPerClass: 5 });
-    return { family, name: "Fashion-MNIST classes 0-4, 14x14" };
+    const name = "5-way 1-shot Fashion-MNIST classes 0-4, 14x14";
+    return { ...base, name, family, widths: [family.inputs, 64, 64, 5] };
   }
   const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 5 });
-  return { family, name: "synthetic, 16 inputs (Fashion-MNIST missing)" };
+  const name = "5-way 1-shot synthetic, 16 inputs (Fashion-MNIST missing)";
+  return { ...base, name, family, widths: [16, 64, 64, 5] };
+}
+
+/** MAML's sinusoid regression (10-shot), MLP 1-40-40-1, batch 10: a workload bound by overheads. */
+export function sinusoidWorkload(): MetaTrainWorkload {
+  const family = new Sinusoid({ shots: 10, querySize: 10 });
+  const name = "sinusoid 10-shot regression";
+  return { name, family, widths: [1, 40, 40, 1], batchSize: 10, loss: "mse", innerLr: 0.01 };
 }
 
 /** FOMAML iterations composed as before the meta loop (host Adam state; theta updated in place). */
 function composedFomaml(
   loop: InnerLoop,
   theta: Float32Array,
+  innerLr: number,
 ): (
   pool: EpisodePool,
   o: { iterations: number; metaBatch: number; seed: number },
@@ -77,7 +106,7 @@ function composedFomaml(
       const ids = drawIds(rng, o.metaBatch, pool.size);
       const P = ids.length;
       const params = tileParams(theta, P, stride);
-      const { pop } = loop.adapt(pool, ids, params, { lr: 0.1, steps: 5, querySlot: true });
+      const { pop } = loop.adapt(pool, ids, params, { lr: innerLr, steps: 5, querySlot: true });
       const g = await pop.gradients(pool.data);
       const metrics = flagRows([], P, stride, 0, g.diverged);
       fomamlUpdateCpu({ grads: g.grads, metrics, theta, moments }, {
@@ -120,17 +149,17 @@ async function countAwaits<T>(fn: () => Promise<T>): Promise<{ value: T; awaits:
  */
 export async function benchMetaTrain(
   backend: Backend,
-  family: TaskFamily,
-  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number },
+  w: MetaTrainWorkload,
+  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number; method?: "fomaml" | "maml" },
 ): Promise<MetaTrainBenchRow> {
-  const loop = new InnerLoop(backend, { widths: [family.inputs, 64, 64, 5], batchSize: 25 });
-  const pool = new EpisodePool(backend, family, 1, 512);
-  const learner = createMetaLearner("fomaml", loop, await initialTheta(loop, 0), {
-    innerLr: 0.1,
+  const loop = new InnerLoop(backend, { widths: w.widths, batchSize: w.batchSize, loss: w.loss });
+  const pool = new EpisodePool(backend, w.family, 1, 512);
+  const learner = createMetaLearner(o.method ?? "fomaml", loop, await initialTheta(loop, 0), {
+    innerLr: w.innerLr,
     innerSteps: 5,
     metaLr: 0.003,
   });
-  const composed = composedFomaml(loop, learner.theta);
+  const composed = composedFomaml(loop, learner.theta, w.innerLr);
   const run = (iterations: number, seed: number): Promise<unknown> => {
     const t = { iterations, metaBatch: o.metaBatch, seed, validateEvery: iterations };
     if (o.path === "composed") return composed(pool, t);
@@ -164,36 +193,38 @@ export async function benchMetaTrainMain(
   cpu: Backend | undefined,
   minSeconds: number,
 ): Promise<number> {
-  const { family, name } = await metaTrainFamily();
-  console.log(
-    `\nmeta-training, FOMAML 5-way 1-shot on ${name}, MLP ${family.inputs}-64-64-5, batch 25, ` +
-      `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
-  );
-  const cases: [Backend | undefined, MetaTrainPath, string][] = [
-    [gpu, "composed", "gpu, per-iteration path before the meta loop"],
-    [gpu, "steps", "gpu, loop of step (meta loop, one read per iteration)"],
-    [gpu, "train", "gpu, MetaLearner.train (meta loop, one read per log point)"],
-    [cpu, "train", "cpu twin, MetaLearner.train"],
-  ];
-  for (const metaBatch of [32, 256]) {
-    let base = NaN;
-    for (const [b, path, label] of cases) {
-      if (!b) continue;
-      const r = await benchMetaTrain(b, family, { path, metaBatch, minSeconds });
-      if (path === "composed") base = r.itersPerSecond;
-      const ratio = path === "composed" || !(base > 0)
-        ? ""
-        : `, ${fmt(r.itersPerSecond / base, 2)}x the first`;
-      console.log(
-        `  meta-batch ${metaBatch}, ${label}: ${fmt(r.itersPerSecond, 2)} meta-iterations/s, ` +
-          `${fmt(r.tasksPerSecond)} tasks/s, ${fmt(r.awaitsPerIteration, 2)} GPU awaits per ` +
-          `meta-iteration (${r.iterations} iterations${ratio})`,
-      );
+  for (const w of [await metaTrainFamily(), sinusoidWorkload()]) {
+    console.log(
+      `\nmeta-training on ${w.name}, MLP ${w.widths.join("-")}, batch ${w.batchSize}, ` +
+        `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
+    );
+    const cases: [Backend | undefined, MetaTrainPath, "fomaml" | "maml", string][] = [
+      [gpu, "composed", "fomaml", "gpu, FOMAML, per-iteration path before the meta loop"],
+      [gpu, "steps", "fomaml", "gpu, FOMAML, loop of step (meta loop, one read per iteration)"],
+      [gpu, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (meta loop)"],
+      [gpu, "train", "maml", "gpu, second-order MAML, MetaLearner.train (meta loop)"],
+      [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
+    ];
+    for (const metaBatch of [32, 256]) {
+      let base = NaN;
+      for (const [b, path, method, label] of cases) {
+        if (!b) continue;
+        const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
+        if (path === "composed") base = r.itersPerSecond;
+        const ratio = path === "composed" || !(base > 0)
+          ? ""
+          : `, ${formatRate(r.itersPerSecond / base, 2)}x the first`;
+        console.log(
+          `  meta-batch ${metaBatch}, ${label}: ${
+            formatRate(r.itersPerSecond, 2)
+          } meta-iterations/s, ` +
+            `${formatRate(r.tasksPerSecond)} tasks/s, ${
+              formatRate(r.awaitsPerIteration, 2)
+            } GPU awaits per ` +
+            `meta-iteration (${r.iterations} iterations${ratio})`,
+        );
+      }
     }
   }
   return 0;
-}
-
-function fmt(n: number, digits = 1): string {
-  return !Number.isFinite(n) ? "-" : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 }

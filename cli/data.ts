@@ -92,7 +92,9 @@ export async function dataCommand(args: string[]): Promise<number> {
   );
   if (values.report) {
     const episodes = intFlag("episodes", values.episodes, 200, 100_000);
-    await glyphsReport(await loadGlyphs(out), { episodes, log });
+    const report = await glyphsReport(await loadGlyphs(out), { episodes, log });
+    console.log(report.markdown);
+    console.log(`glyphs: report and sample sheet in ${report.dir}`);
   }
   return 0;
 }

@@ -7,11 +7,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
+import { formatNumber } from "../core/format.ts";
 import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
 import { RunInterrupted } from "../core/run_stop.ts";
 import { WriteError } from "../core/write_error.ts";
 import {
+  type Experiment,
   getExperiment,
   listExperiments,
   renderRun,
@@ -79,6 +81,62 @@ function parseSeed(v: string | undefined): number {
   return n;
 }
 
+/** The flags that shape each experiment's raw config. */
+interface PlanFlags {
+  config?: string;
+  backend?: string;
+  strategies?: string;
+}
+
+/**
+ * Each experiment's raw config: its section of the config file (the whole file for one
+ * experiment), then --backend and --strategies. Throws on a file that is not an object or names
+ * an experiment not being run.
+ */
+function planConfigs(
+  experiments: Experiment<unknown>[],
+  fileConfig: unknown,
+  flags: PlanFlags,
+): { exp: Experiment<unknown>; raw: Record<string, unknown> }[] {
+  const plans = experiments.map((exp) => {
+    let raw: Record<string, unknown> = {};
+    if (fileConfig !== undefined) {
+      if (typeof fileConfig !== "object" || fileConfig === null || Array.isArray(fileConfig)) {
+        throw new ConfigError(`Invalid config file ${flags.config}: must be a JSON object`, {
+          field: "",
+          source: flags.config,
+        });
+      }
+      const section = experiments.length > 1
+        ? (fileConfig as Record<string, unknown>)[exp.name]
+        : fileConfig;
+      raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
+    }
+    // --backend overrides the config; without it each experiment uses its config's backend
+    // (default auto, or the CPU twins where an experiment measured them faster).
+    if (flags.backend !== undefined) raw.backend = flags.backend;
+    // --strategies sets the evolve experiment's `strategies` field (a learned strategy file).
+    if (flags.strategies !== undefined && exp.name === "evolve") {
+      raw.strategies = flags.strategies;
+    }
+    return { exp, raw };
+  });
+  if (fileConfig !== undefined && experiments.length > 1) {
+    const names = new Set(experiments.map((e) => e.name));
+    for (const key of Object.keys(fileConfig as object)) {
+      if (!names.has(key)) {
+        throw new ConfigError(
+          `Invalid config field "${key}" in ${flags.config}: must be one of ${
+            [...names].join(", ")
+          }`,
+          { field: key, source: flags.config },
+        );
+      }
+    }
+  }
+  return plans;
+}
+
 async function trainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -116,43 +174,7 @@ async function trainCommand(args: string[]): Promise<number> {
     : listExperiments();
   if (values.strategies !== undefined) checkStrategies(experiments);
   const fileConfig = values.config ? await readConfigFile(values.config) : undefined;
-  // Validate every experiment's config before running any of them (nothing is written on error).
-  const plans = experiments.map((exp) => {
-    let raw: Record<string, unknown> = {};
-    if (fileConfig !== undefined) {
-      if (typeof fileConfig !== "object" || fileConfig === null || Array.isArray(fileConfig)) {
-        throw new ConfigError(`Invalid config file ${values.config}: must be a JSON object`, {
-          field: "",
-          source: values.config,
-        });
-      }
-      const section = experiments.length > 1
-        ? (fileConfig as Record<string, unknown>)[exp.name]
-        : fileConfig;
-      raw = section === undefined ? {} : { ...(section as Record<string, unknown>) };
-    }
-    // --backend overrides the config; without it each experiment uses its config's backend
-    // (default auto, or the CPU twins where an experiment measured them faster).
-    if (values.backend !== undefined) raw.backend = values.backend;
-    // --strategies sets the evolve experiment's `strategies` field (a learned strategy file).
-    if (values.strategies !== undefined && exp.name === "evolve") {
-      raw.strategies = values.strategies;
-    }
-    return { exp, raw };
-  });
-  if (fileConfig !== undefined && experiments.length > 1) {
-    const names = new Set(experiments.map((e) => e.name));
-    for (const key of Object.keys(fileConfig as object)) {
-      if (!names.has(key)) {
-        throw new ConfigError(
-          `Invalid config field "${key}" in ${values.config}: must be one of ${
-            [...names].join(", ")
-          }`,
-          { field: key, source: values.config },
-        );
-      }
-    }
-  }
+  const plans = planConfigs(experiments, fileConfig, values);
   const options = (raw: Record<string, unknown>) => ({
     rawConfig: raw,
     source: values.config ?? "command line",
@@ -214,7 +236,7 @@ async function resumeRun(dir: string, positionals: string[], quiet: boolean): Pr
 function printOutcome(name: string, dir: string, summary: Record<string, unknown>): void {
   console.log(`${name}: ${dir}`);
   for (const [k, v] of Object.entries(summary)) {
-    console.log(`  ${k}: ${typeof v === "number" ? +v.toPrecision(4) : v}`);
+    console.log(`  ${k}: ${typeof v === "number" ? formatNumber(v) : v}`);
   }
 }
 
@@ -331,8 +353,12 @@ function stopMessage(e: RunInterrupted | WriteError): string {
   const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
   return e instanceof RunInterrupted
     ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
-    : `${e.message}; the run is marked failed and keeps its last checkpoint${
-      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    : `${e.message}${
+      !e.runDir
+        ? ""
+        : `; the run ${
+          e.markedFailed ? "is marked failed" : "could not be marked failed (no summary.json)"
+        } and keeps its last checkpoint; once that is fixed, resume with: deno task train --resume ${e.runDir}`
     }`;
 }
 

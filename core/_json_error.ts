@@ -21,124 +21,129 @@ class JsonFail {
   constructor(readonly index: number, readonly reason: string) {}
 }
 
-/** Returns the first error of `text` as JSON (RFC 8259), or undefined when it is valid. */
-export function locateJsonError(text: string): JsonErrorLocation | undefined {
-  let i = 0;
-  const ws = (): void => {
-    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
-  };
-  const found = (): string => i >= text.length ? "end of input" : `${JSON.stringify(text[i])}`;
-  const expected = (what: string): never => {
-    throw new JsonFail(i, `expected ${what} but found ${found()}`);
-  };
-  const digits = (): number => {
-    const start = i;
-    while (i < text.length && text[i]! >= "0" && text[i]! <= "9") i++;
-    return i - start;
-  };
-  const number = (): void => {
-    if (text[i] === "-") i++;
-    if (text[i] === "0") i++;
-    else if (digits() === 0) expected("a digit");
-    if (text[i] === ".") {
-      i++;
-      if (digits() === 0) expected("a digit after the decimal point");
+/** A recursive-descent JSON scanner that throws a `JsonFail` at the first error. */
+class JsonScanner {
+  i = 0;
+  constructor(readonly text: string) {}
+
+  ws(): void {
+    while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i]!)) this.i++;
+  }
+
+  found(): string {
+    return this.i >= this.text.length ? "end of input" : `${JSON.stringify(this.text[this.i])}`;
+  }
+
+  expected(what: string): never {
+    throw new JsonFail(this.i, `expected ${what} but found ${this.found()}`);
+  }
+
+  digits(): number {
+    const start = this.i;
+    while (this.i < this.text.length && this.text[this.i]! >= "0" && this.text[this.i]! <= "9") {
+      this.i++;
     }
-    if (text[i] === "e" || text[i] === "E") {
-      i++;
-      if (text[i] === "+" || text[i] === "-") i++;
-      if (digits() === 0) expected("a digit in the exponent");
+    return this.i - start;
+  }
+
+  number(): void {
+    const t = this.text;
+    if (t[this.i] === "-") this.i++;
+    if (t[this.i] === "0") this.i++;
+    else if (this.digits() === 0) this.expected("a digit");
+    if (t[this.i] === ".") {
+      this.i++;
+      if (this.digits() === 0) this.expected("a digit after the decimal point");
     }
-  };
-  const string = (): void => {
-    const start = i;
-    i++;
+    if (t[this.i] === "e" || t[this.i] === "E") {
+      this.i++;
+      if (t[this.i] === "+" || t[this.i] === "-") this.i++;
+      if (this.digits() === 0) this.expected("a digit in the exponent");
+    }
+  }
+
+  string(): void {
+    const t = this.text;
+    const start = this.i;
+    this.i++;
     for (;;) {
-      const c = text[i];
+      const c = t[this.i];
       if (c === undefined) throw new JsonFail(start, "unterminated string");
       if (c === '"') {
-        i++;
+        this.i++;
         return;
       }
-      if (c < " ") throw new JsonFail(i, "control character inside a string");
+      if (c < " ") throw new JsonFail(this.i, "control character inside a string");
       if (c === "\\") {
-        const e = text[i + 1];
-        if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-        else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else throw new JsonFail(i, "invalid escape sequence in a string");
-      } else i++;
+        const e = t[this.i + 1];
+        if (e !== undefined && '"\\/bfnrt'.includes(e)) this.i += 2;
+        else if (e === "u" && /^[0-9a-fA-F]{4}$/.test(t.slice(this.i + 2, this.i + 6))) this.i += 6;
+        else throw new JsonFail(this.i, "invalid escape sequence in a string");
+      } else this.i++;
     }
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") return object();
-    if (c === "[") return array();
-    if (c === '"') return string();
-    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
+  }
+
+  value(): void {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === "{") return this.container("}", () => this.member(), "property value");
+    if (c === "[") return this.container("]", () => this.value(), "array element");
+    if (c === '"') return this.string();
+    if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number();
     for (const literal of ["true", "false", "null"]) {
-      if (text.startsWith(literal, i)) {
-        i += literal.length;
+      if (this.text.startsWith(literal, this.i)) {
+        this.i += literal.length;
         return;
       }
     }
-    expected("a JSON value");
-  };
-  const object = (): void => {
-    i++;
-    ws();
-    if (text[i] === "}") {
-      i++;
+    this.expected("a JSON value");
+  }
+
+  /** One object member: a double-quoted name, ':' and a value. */
+  member(): void {
+    this.ws();
+    if (this.text[this.i] !== '"') this.expected("a double-quoted property name");
+    this.string();
+    this.ws();
+    if (this.text[this.i] !== ":") this.expected("':' after the property name");
+    this.i++;
+    this.value();
+  }
+
+  /** An object or array from its opening bracket: elements separated by ',' up to `close`. */
+  container(close: "}" | "]", element: () => void, what: string): void {
+    const t = this.text;
+    this.i++;
+    this.ws();
+    if (t[this.i] === close) {
+      this.i++;
       return;
     }
     for (;;) {
-      ws();
-      if (text[i] === "}") throw new JsonFail(i, "trailing comma before '}'");
-      if (text[i] !== '"') expected("a double-quoted property name");
-      string();
-      ws();
-      if (text[i] !== ":") expected("':' after the property name");
-      i++;
-      value();
-      ws();
-      if (text[i] === ",") {
-        i++;
+      this.ws();
+      if (t[this.i] === close) throw new JsonFail(this.i, `trailing comma before '${close}'`);
+      element();
+      this.ws();
+      if (t[this.i] === ",") {
+        this.i++;
         continue;
       }
-      if (text[i] === "}") {
-        i++;
+      if (t[this.i] === close) {
+        this.i++;
         return;
       }
-      expected("',' or '}' after the property value");
+      this.expected(`',' or '${close}' after the ${what}`);
     }
-  };
-  const array = (): void => {
-    i++;
-    ws();
-    if (text[i] === "]") {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[i] === "]") throw new JsonFail(i, "trailing comma before ']'");
-      value();
-      ws();
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      expected("',' or ']' after the array element");
-    }
-  };
+  }
+}
+
+/** Returns the first error of `text` as JSON (RFC 8259), or undefined when it is valid. */
+export function locateJsonError(text: string): JsonErrorLocation | undefined {
+  const s = new JsonScanner(text);
   try {
-    value();
-    ws();
-    if (i < text.length) throw new JsonFail(i, `unexpected ${found()} after the JSON value`);
+    s.value();
+    s.ws();
+    if (s.i < text.length) throw new JsonFail(s.i, `unexpected ${s.found()} after the JSON value`);
     return undefined;
   } catch (error) {
     if (!(error instanceof JsonFail)) throw error;

@@ -61,8 +61,6 @@ export function strictSchema<T extends AnySchema>(schema: T): T {
       out = rebuild(schema, { innerType: strictSchema(def.innerType) });
       break;
     case K.ZodBranded:
-      out = rebuild(schema, { type: strictSchema(def.type) });
-      break;
     case K.ZodArray:
       out = rebuild(schema, { type: strictSchema(def.type) });
       break;

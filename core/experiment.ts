@@ -15,20 +15,21 @@
  * @module
  */
 
-import { join } from "node:path";
 import { type Checkpoint, loadCheckpoint, pruneCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { type ConfigSchema, parseConfig, readConfigFile } from "./config_schema.ts";
+import type { ConfigSchema } from "./config_schema.ts";
 import type { Scale } from "./experiment_registry.ts";
-import { errorLine, InputError } from "./input_error.ts";
+import { errorLine } from "./input_error.ts";
 import { RunInterrupted, RunStop } from "./run_stop.ts";
 import { WriteError } from "./write_error.ts";
 import { defaultSummary, toResultFile } from "./run_result.ts";
-import { checkSeed, type PreparedRun, prepareRun } from "./run_prepare.ts";
-import { completedRun, readResumeInfo, RUN_INFO_FILE, type RunInfoFile } from "./run_info.ts";
+import type { PreparedRun } from "./run_prepare.ts";
+import { RUN_INFO_FILE } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
-import { type MetricRow, parseMetricsCsv, RUN_FILES, RunDir } from "./run_dir.ts";
+import { type MetricRow, RUN_FILES, type RunDir } from "./run_dir.ts";
+import { MetricsSink } from "./metrics_sink.ts";
+import { type CheckpointEnvelope, createRun, type OpenedRun, openResumedRun } from "./run_open.ts";
 import {
   type RenderedRun,
   renderRun,
@@ -155,12 +156,6 @@ export interface RunExperimentOptions {
   prepared?: PreparedRun<unknown>;
 }
 
-/** The state saved by `RunContext.saveCheckpoint`, with the number of metric rows so far. */
-interface CheckpointEnvelope {
-  rows: number;
-  state: unknown;
-}
-
 /** What `runExperiment` returns. */
 export interface RunOutcome<C> {
   /** The run folder. */
@@ -175,6 +170,93 @@ export interface RunOutcome<C> {
   alreadyComplete?: boolean;
 }
 
+/** The context an experiment runs with: config, inputs, metrics, log and checkpoints. */
+function runContext<C, I>(
+  experiment: Experiment<C, I>,
+  run: OpenedRun<C, I>,
+  sink: MetricsSink,
+  stop: RunStop,
+): RunContext<C, I> {
+  const checkpointDir = run.dir.file("checkpoint");
+  return {
+    config: run.config,
+    seed: run.seed,
+    inputs: run.inputs,
+    scale: run.scale,
+    name: experiment.name,
+    runDir: run.dir.path,
+    checkpointDir,
+    emit: (row) => sink.emit(row),
+    log: (message) => sink.progress.log(message),
+    saveCheckpoint: async (state, blobs) => {
+      const generation = await stop.guardSave(async () => {
+        // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
+        await sink.flush();
+        const envelope: CheckpointEnvelope = { rows: sink.count, state };
+        return await saveCheckpoint(checkpointDir, envelope, { blobs });
+      });
+      stop.check(); // After SIGINT/SIGTERM the run stops here, its last unit saved.
+      return generation;
+    },
+    loadCheckpoint: async <S>() => {
+      const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
+      return saved === undefined ? undefined : { ...saved, state: saved.state.state as S };
+    },
+  };
+}
+
+/**
+ * Runs the experiment's `run`: a row generator (each row emitted) or a promise of the result,
+ * either raced against `abandoned` (a stop that cannot wait for the next checkpoint).
+ */
+async function drive(
+  running: ExperimentRun,
+  emit: (row: MetricRow) => Promise<void>,
+  abandoned: Promise<never>,
+): Promise<ExperimentResult | void> {
+  if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) {
+    const iterator = (running as AsyncIterable<MetricRow>)
+      [Symbol.asyncIterator]() as AsyncIterator<MetricRow, ExperimentResult | void>;
+    for (;;) {
+      const next = await Promise.race([iterator.next(), abandoned]);
+      if (next.done) return next.value;
+      await emit(next.value);
+    }
+  }
+  return await Promise.race([running as Promise<ExperimentResult | void>, abandoned]);
+}
+
+/** What summary.json says of a run besides its identity and times. */
+interface SummaryOutcome {
+  status: RunSummaryFile["status"];
+  metrics: Record<string, Cell>;
+  error?: string;
+}
+
+/** Writes summary.json of a finished, failed or interrupted run. */
+async function writeRunSummary(
+  run: { dir: RunDir; scale: Scale; seed: number; rows: number },
+  experiment: { name: string; description: string },
+  times: { startedAt: Date; finishedAt: Date },
+  outcome: SummaryOutcome,
+): Promise<void> {
+  const { startedAt, finishedAt } = times;
+  const summary: RunSummaryFile = {
+    experiment: experiment.name,
+    description: experiment.description,
+    scale: run.scale,
+    seed: run.seed,
+    status: outcome.status,
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationSeconds: Math.round(finishedAt.getTime() - startedAt.getTime()) / 1000,
+    rows: run.rows,
+    metrics: outcome.metrics,
+  };
+  await run.dir.writeSummary(summary);
+}
+
 /**
  * Runs `experiment`: validates the config (nothing is written before), creates the run folder,
  * writes config.json, streams rows to metrics.csv with progress on stderr, then writes
@@ -187,194 +269,73 @@ export async function runExperiment<C, I = unknown>(
 ): Promise<RunOutcome<C>> {
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
-  let config: C;
-  let seed: number;
-  let scale: Scale;
-  let dir: RunDir;
-  let inputs: I | undefined;
-  let resumedRows: MetricRow[] = [];
-  if (options.resume !== undefined) {
-    const info = await readResumeInfo(options.resume, experiment.name);
-    seed = checkSeed(info.seed);
-    scale = info.scale;
-    const configPath = join(options.resume, RUN_FILES.config);
-    config = parseConfig(experiment.schema, await readConfigFile(configPath), configPath);
-    const done = await completedRun(options.resume);
-    if (done) return { dir: options.resume, config, ...done, alreadyComplete: true };
-    inputs = await experiment.prepare?.(config, { seed, scale });
-    dir = RunDir.open(options.resume);
-    await pruneCheckpoint(dir.file("checkpoint"));
-    const saved = await loadCheckpoint<CheckpointEnvelope>(join(options.resume, "checkpoint"));
-    const rows = saved?.state.rows ?? 0;
-    let text = "";
-    try {
-      text = await Deno.readTextFile(dir.file(RUN_FILES.metrics));
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    // Keep the rows the checkpoint had seen (complete lines only); later ones are recomputed.
-    const lines = text.split("\n");
-    const complete = lines.slice(0, Math.min(lines.length - 1, rows + 1)).join("\n");
-    resumedRows = parseMetricsCsv(complete).rows.slice(0, rows) as MetricRow[];
-    if (resumedRows.length !== rows) {
-      throw new InputError(
-        `Cannot resume run ${options.resume} as metrics.csv must hold the ${rows} rows of its checkpoint: current value is ${resumedRows.length}`,
-      );
-    }
-    await dir.writeMetrics(resumedRows);
-  } else {
-    const prepared = (options.prepared as PreparedRun<C, I> | undefined) ??
-      await prepareRun(experiment, options);
-    ({ config, seed, scale, inputs } = prepared);
-    dir = await RunDir.create(experiment.name, {
-      root: options.outDir,
-      dir: options.dir,
-      now: () => startedAt,
-    });
-    await dir.writeConfig(config);
-    const info: RunInfoFile = { experiment: experiment.name, seed, scale };
-    await dir.writeJson(RUN_INFO_FILE, info);
-  }
-  const total = experiment.steps?.(config);
-
+  const opened = options.resume !== undefined
+    ? await openResumedRun(experiment, options.resume)
+    : await createRun(experiment, options, startedAt);
+  if (!("resumedRows" in opened)) return opened;
+  const run = opened;
+  const dir = run.dir;
   const progress = new ProgressReporter({
     name: experiment.name,
-    total,
+    total: experiment.steps?.(run.config),
     quiet: options.quiet,
     metric: experiment.progress?.metric,
     goal: experiment.progress?.goal,
     unit: experiment.progress?.unit,
     ...options.progress,
   });
-  const flushMs = options.flushMs ?? 1000;
-  let pending: MetricRow[] = [];
-  let lastFlush = performance.now();
-  let count = resumedRows.length;
-  let last: MetricRow | undefined = resumedRows.at(-1);
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const rows = pending;
-    pending = [];
-    lastFlush = performance.now();
-    await dir.appendMetrics(rows);
-  };
   const stop = RunStop.watch({ graceMs: options.stopGraceMs, log: (m) => progress.log(m) });
-  const emit = async (row: MetricRow): Promise<void> => {
-    stop.checkOpen();
-    if (row === null || typeof row !== "object") {
-      throw new TypeError(
-        `Cannot record metrics row of "${experiment.name}" as it must be an object: current value is ${
-          String(row)
-        }`,
-      );
-    }
-    const copy = { ...row };
-    pending.push(copy);
-    last = copy;
-    count++;
-    const step = typeof row.step === "number"
-      ? row.step
-      : typeof row.generation === "number"
-      ? row.generation
-      : count;
-    progress.update(step, row);
-    if (pending.length >= 1000 || performance.now() - lastFlush >= flushMs) await flush();
-  };
-  const checkpointDir = dir.file("checkpoint");
-  const ctx: RunContext<C, I> = {
-    config,
-    seed,
-    inputs,
-    scale,
-    name: experiment.name,
-    runDir: dir.path,
-    checkpointDir,
-    emit,
-    log: (message) => progress.log(message),
-    saveCheckpoint: async (state, blobs) => {
-      const generation = await stop.guardSave(async () => {
-        // Rows emitted so far reach the disk first, so the checkpoint never refers to lost rows.
-        await flush();
-        const envelope: CheckpointEnvelope = { rows: count, state };
-        return await saveCheckpoint(checkpointDir, envelope, { blobs });
-      });
-      stop.check(); // After SIGINT/SIGTERM the run stops here, its last unit saved.
-      return generation;
-    },
-    loadCheckpoint: async <S>() => {
-      const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
-      return saved === undefined ? undefined : { ...saved, state: saved.state.state as S };
-    },
-  };
-
-  const writeSummary = async (
-    status: RunSummaryFile["status"],
-    metrics: Record<string, Cell>,
-    error?: string,
-  ): Promise<void> => {
-    const finishedAt = clock();
-    const summary: RunSummaryFile = {
-      experiment: experiment.name,
-      description: experiment.description,
-      scale,
-      seed,
-      status,
-      ...(error === undefined ? {} : { error }),
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      durationSeconds: Math.round(finishedAt.getTime() - startedAt.getTime()) / 1000,
-      rows: count,
-      metrics,
-    };
-    await dir.writeSummary(summary);
-  };
-
+  const sink = new MetricsSink(dir, progress, experiment.name, {
+    flushMs: options.flushMs ?? 1000,
+    resumed: run.resumedRows,
+    beforeEmit: () => stop.checkOpen(),
+  });
+  const summarize = (outcome: SummaryOutcome) =>
+    writeRunSummary(
+      { ...run, rows: sink.count },
+      experiment,
+      { startedAt: run.startedAt ?? startedAt, finishedAt: clock() },
+      outcome,
+    );
   let result: ExperimentResult | void;
   try {
-    const running = experiment.run(ctx);
-    if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) {
-      const iterator = (running as AsyncIterable<MetricRow>)
-        [Symbol.asyncIterator]() as AsyncIterator<
-          MetricRow,
-          ExperimentResult | void
-        >;
-      for (;;) {
-        const next = await Promise.race([iterator.next(), stop.abandoned]);
-        if (next.done) {
-          result = next.value;
-          break;
-        }
-        await emit(next.value);
-      }
-    } else {
-      result = await Promise.race([running as Promise<ExperimentResult | void>, stop.abandoned]);
-    }
-    await flush();
+    const running = experiment.run(runContext(experiment, run, sink, stop));
+    result = await drive(running, (row) => sink.emit(row), stop.abandoned);
+    await sink.flush();
   } catch (error) {
     stop.close();
     const interrupted = error instanceof RunInterrupted;
     if (interrupted || error instanceof WriteError) error.runDir = dir.path;
-    else await flush().catch(() => {});
-    await pruneCheckpoint(checkpointDir);
+    else await sink.flush().catch(() => {});
+    await pruneCheckpoint(dir.file("checkpoint"));
     const message = interrupted ? error.message : errorLine(error);
     const status = interrupted ? "interrupted" : "failed";
-    await writeSummary(status, defaultSummary(last), message).catch(() => {});
+    const metrics = defaultSummary(sink.last);
+    const marked = await summarize({ status, metrics, error: message }).then(
+      () => true,
+      () => false,
+    );
+    if (error instanceof WriteError) error.markedFailed = marked;
     progress.done(`(${status})`);
     throw error;
   }
   stop.close();
-  const summary = result?.summary ?? defaultSummary(last);
+  const summary = result?.summary ?? defaultSummary(sink.last);
   try {
     await dir.writeJson(RESULT_FILE, toResultFile(experiment as Experiment<unknown>, result ?? {}));
-    await writeSummary("completed", summary);
+    await summarize({ status: "completed", metrics: summary });
     await renderRun(dir.path);
   } catch (error) {
     // A write error (disk full, ...) while finishing: the run is marked failed and can be resumed.
+    // The "completed" summary goes first: its space is what the "failed" one needs on a full disk.
     if (error instanceof WriteError) error.runDir = dir.path;
-    await writeSummary("failed", summary, errorLine(error)).catch(() => {});
+    await Deno.remove(dir.file(RUN_FILES.summary)).catch(() => {});
+    const failed = { status: "failed" as const, metrics: summary, error: errorLine(error) };
+    const marked = await summarize(failed).then(() => true, () => false);
+    if (error instanceof WriteError) error.markedFailed = marked;
     progress.done("(failed)");
     throw error;
   }
   progress.done(`-> ${dir.path}`);
-  return { dir: dir.path, config, summary, rows: count };
+  return { dir: dir.path, config: run.config, summary, rows: sink.count };
 }

@@ -20,6 +20,11 @@ export function formatFixed(v: number, digits: number, missing?: string): string
   return Number.isFinite(v) || missing === undefined ? v.toFixed(digits) : missing;
 }
 
+/** A rate for a table: no decimals from 100 up, `digits` below (default 1), "-" when not finite. */
+export function formatRate(v: number, digits = 1): string {
+  return formatFixed(v, v >= 100 ? 0 : digits, "-");
+}
+
 /** A value with its 95% confidence interval. */
 export interface WithCi {
   /** The value (a mean). */

@@ -6,6 +6,7 @@
  * writer and the terminal test are injectable for tests.
  * @module
  */
+import { formatNumber } from "./format.ts";
 
 /** Options of `ProgressReporter`. */
 export interface ProgressOptions {
@@ -45,14 +46,6 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
-}
-
-function formatMetric(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const abs = Math.abs(v);
-  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
-    ? v.toExponential(3)
-    : String(Number(v.toPrecision(4)));
 }
 
 function stderrWriter(): (text: string) => void {
@@ -193,7 +186,7 @@ export class ProgressReporter {
       }
     }
     if (o.metric !== undefined && this.#best !== undefined) {
-      parts.push(`best ${o.metric} ${formatMetric(this.#best)}`);
+      parts.push(`best ${o.metric} ${formatNumber(this.#best)}`);
     }
     return parts.join("  ");
   }

@@ -105,25 +105,24 @@ export async function renderRun(path: string): Promise<RenderedRun> {
     duration: `${summary.durationSeconds} s`,
     "metric rows": summary.rows,
   };
-  await dir.writeReport(renderReport({
+  // What the report and the dashboard both show.
+  const shared = {
     title: result.title,
     description: result.description,
     info,
     summary: summary.metrics,
     sections: result.sections,
     tables: result.tables,
+  };
+  await dir.writeReport(renderReport({
+    ...shared,
     plots: plots.map(({ name, title }) => ({ name, title })),
     config: data.config,
   }));
   files.push(RUN_FILES.report);
   const tail = data.metrics.slice(-10);
   await dir.writeDashboard(renderDashboard({
-    title: result.title,
-    description: result.description,
-    info,
-    summary: summary.metrics,
-    sections: result.sections,
-    tables: result.tables,
+    ...shared,
     plots,
     metricsTail: {
       title: `Metrics (last ${tail.length} of ${data.metrics.length} rows)`,

@@ -58,4 +58,6 @@ export interface RunInfoFile {
   experiment: string;
   seed: number;
   scale: Scale;
+  /** ISO time the run first started (kept by --resume; absent in older run folders). */
+  startedAt?: string;
 }

@@ -18,7 +18,7 @@ export class PopulationChecks {
     this.layout = mlpLayout(spec);
   }
 
-  /** Packs and validates knobs into a (P, 16) table. */
+  /** Packs and validates knobs into a (P, KNOB_STRIDE) table. */
   knobTable(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
     const P = this.layout.size;
     if (knobs instanceof Float32Array) {

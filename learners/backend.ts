@@ -68,9 +68,9 @@ export interface PopulationState {
   opt: Float32Array<ArrayBuffer>;
   /** (P) optimizer steps taken. */
   steps: Uint32Array<ArrayBuffer>;
-  /** (P, 4) last loss, gradient norm, diverged flag, unused. */
+  /** (P, METRIC_STRIDE) metrics rows: loss, gradient norm, quarantine flag, previous loss (METRIC). */
   metrics: Float32Array<ArrayBuffer>;
-  /** (P, 16) knobs. */
+  /** (P, KNOB_STRIDE) knobs. */
   knobs: Float32Array<ArrayBuffer>;
 }
 
@@ -98,7 +98,7 @@ export interface Population {
   readonly layout: MlpLayout;
   /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
   init(seed: number): void;
-  /** Sets every model's knobs (one shared, one per model, or a packed (P, 16) table). */
+  /** Sets every model's knobs (one shared, one per model, or a packed (P, KNOB_STRIDE) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
   /**
    * Sets the learned optimizer's meta-network rows (optimizer kind 3): one row of LEARNED_STRIDE

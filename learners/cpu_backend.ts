@@ -28,7 +28,7 @@ import {
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
 import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
-import { loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
+import { loopModels, loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 import { evolveOnCpu } from "./cpu_evolution.ts";
 import { METRIC_STRIDE, trainMetricsOf } from "./metrics_row.ts";
@@ -244,7 +244,7 @@ export class CpuBackend implements Backend {
   }
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
-    const pop = new CpuPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
     return Promise.resolve(new CpuMetaLoop(spec, pop));
   }
 

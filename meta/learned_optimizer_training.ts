@@ -378,7 +378,7 @@ const REINFORCE: Estimator<ReinforceGeneration> = {
  * absent) and result as `metaTrainEs`; `meta_loss` is the same loss area, `mean_abs_diff` the mean
  * |A_p| before scaling.
  */
-export async function metaTrainReinforce(
+export function metaTrainReinforce(
   backend: Backend,
   family: TaskFamily,
   c: EsConfig,
@@ -386,8 +386,10 @@ export async function metaTrainReinforce(
   onGeneration?: (g: ReinforceGeneration, theta: Float64Array) => void | Promise<void>,
 ): Promise<{ theta: Float64Array; history: ReinforceGeneration[] }> {
   if ((c.kind ?? "lr-scale") !== "lr-scale") {
-    throw new RangeError(
-      `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${c.kind}`,
+    return Promise.reject(
+      new RangeError(
+        `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${c.kind}`,
+      ),
     );
   }
   return metaTrainLoop(backend, family, c, seed, REINFORCE, onGeneration);

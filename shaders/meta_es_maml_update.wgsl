@@ -3,9 +3,10 @@
 // models theta + sigma eps_j (2j) and theta - sigma eps_j (2j + 1), a non-finite loss replaced by the
 // largest finite one (0 when none), then an Adam step on theta as in meta_fomaml_update.
 // CPU twin: esMamlUpdateCpu in learners/meta_train/meta_es_maml_update.ts.
-// Bindings: 0 losses (2 pairs) f32 read; 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
+// Bindings: 0 losses f32 read (loss k at k * lossStride + lossOffset: a plain (2 pairs) array, or
+//           the population's metrics table); 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
 //           thetaOffset); 3 moments f32 rw (m from momentOffset, v from momentOffset + vOffset);
-//           4 params read (parameters).
+//           4 gOut (n) f32 rw: the ES gradient used (for the log); 5 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -22,19 +23,24 @@ struct Params {
   eps: f32,
   c1: f32,
   c2: f32,
+  lossStride: u32,
+  lossOffset: u32,
   pad0: u32,
-  pad1: u32,
-  pad2: u32,
 }
 
 @group(0) @binding(0) var<storage, read> losses: array<f32>;
 @group(0) @binding(1) var<storage, read> noise: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
+@group(0) @binding(4) var<storage, read_write> gOut: array<f32>;
+@group(0) @binding(5) var<storage, read> params_in: Params;
 // Parameters are read from storage into a private copy once per invocation; see
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;
+
+fn loss_of(k: u32) -> f32 {
+  return losses[k * params.lossStride + params.lossOffset];
+}
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -44,7 +50,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var worst = 0.0;
   var any = false;
   for (var k = 0u; k < 2u * params.pairs; k++) {
-    let l = losses[k];
+    let l = loss_of(k);
     if (finite(l) && (!any || l > worst)) {
       worst = l;
       any = true;
@@ -52,13 +58,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   var g = 0.0;
   for (var j = 0u; j < params.pairs; j++) {
-    var lp = losses[2u * j];
-    var lm = losses[2u * j + 1u];
+    var lp = loss_of(2u * j);
+    var lm = loss_of(2u * j + 1u);
     if (!finite(lp)) { lp = worst; }
     if (!finite(lm)) { lm = worst; }
     g += (lp - lm) / (2.0 * f32(params.pairs) * params.sigma) * noise[j * params.n + i];
   }
   if (!finite(g)) { g = 0.0; }
+  gOut[i] = g;
   let mi = params.momentOffset + i;
   let vi = mi + params.vOffset;
   let m = adam_m(moments[mi], g, params.beta1);

@@ -9,7 +9,8 @@
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
 // Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
 //           2 metrics (rows, METRIC_STRIDE) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
-//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 params read (parameters).
+//           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 gOut (n) f32 rw: g_theta
+//           used (for the log); 7 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
 
 struct Params {
@@ -33,7 +34,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
 @group(0) @binding(5) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(6) var<storage, read> params_in: Params;
+@group(0) @binding(6) var<storage, read_write> gOut: array<f32>;
+@group(0) @binding(7) var<storage, read> params_in: Params;
 // Parameters are read from storage into a private copy once per invocation; see
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;
@@ -53,6 +55,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var gA = g.y;
   if (!finite(gT)) { gT = 0.0; }
   if (!finite(gA)) { gA = 0.0; }
+  gOut[i] = gT;
   let n = params.n;
   let mT = adam_m(moments[i], gT, params.beta1);
   let vT = adam_v(moments[n + i], gT, params.beta2);

@@ -37,8 +37,9 @@
 // Composed before this file by mlpKernel (learners/mlp/mlp_kernel.ts); `metaforge kernels --dump
 // SHAPE` prints the whole kernel with every part marked. Symbols generated per shape:
 //   learners/mlp/mlp_kernel.ts          InputT (f32, or f16 after `enable f16;`); MPG, ROLES, WG
-//   learners/optimizers/knobs.ts        KNOB_STRIDE, KNOB_* (KNOB_WGSL)
-//   learners/metrics_row.ts             METRIC_STRIDE, METRIC_* (METRIC_WGSL)
+//   learners/optimizers/knobs.ts        KNOB_STRIDE, KNOB_* (KNOB_LAYOUT.wgsl); LEARNED_STRIDE,
+//                                       LEARNED_* (LEARNED_LAYOUT.wgsl)
+//   learners/metrics_row.ts             METRIC_STRIDE, METRIC_* (METRIC_LAYOUT.wgsl)
 //   learners/mlp/storage_views_wgsl.ts  F32V, InputV, ld_params, ld_scratch, st_scratch (forward
 //                                       part); V, AdamT, sum_squares, real_only, ld_out, st_out,
 //                                       ld_opt, st_opt (backward part)
@@ -72,23 +73,11 @@ struct FusedSgd {
 }
 var<private> fuse: FusedSgd;
 
-// Layout of a learned-optimizer row (mirrors LEARNED in learners/optimizers/knobs.ts).
-const LEARNED_STRIDE: u32 = 128u;
-const L_W1: u32 = 0u;    // (8, 5) hidden weights, row-major [j][i]
-const L_B1: u32 = 40u;   // (8) hidden biases
-const L_W2: u32 = 48u;   // (8) output weights
-const L_B2: u32 = 56u;   // output bias
-const L_MEAN: u32 = 64u; // (5) feature means
-const L_SCALE: u32 = 69u; // (5) feature scales (1 / std)
-// Per-parameter learned update (kind 4): 3 -> 8 tanh -> 1 on (gradient, momentum, parameter).
-const Q_W1: u32 = 80u;   // (8, 3) hidden weights, row-major [j][i]
-const Q_B1: u32 = 104u;  // (8) hidden biases
-const Q_W2: u32 = 112u;  // (8) output weights
-const Q_B2: u32 = 120u;  // output bias
-const Q_SCALE: u32 = 121u; // (3) input scales
+// A learned-optimizer row: LEARNED_* offsets (generated from LEARNED in
+// learners/optimizers/knobs.ts): W1 (8, 5) hidden weights [j][i], B1 (8), W2 (8), B2, MEAN (5)
+// and SCALE (5) of the feature normalization; the per-parameter network (kind 4) PP_W1 (8, 3)
+// [j][i] over (gradient, momentum, parameter), PP_B1 (8), PP_W2 (8), PP_B2, PP_SCALE (3).
 
-var<workgroup> red_a: array<f32, WG>;
-var<workgroup> red_b: array<f32, WG>;
 var<workgroup> cur_slot: array<u32, MPG>;
 
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
@@ -112,14 +101,14 @@ fn learned_lr_scale(p: u32, f: array<f32, 5>) -> f32 {
   let base = p * LEARNED_STRIDE;
   var x = array<f32, 5>(0.0, 0.0, 0.0, 0.0, 0.0);
   for (var i = 0u; i < 5u; i++) {
-    x[i] = clamp((f[i] - learned[base + L_MEAN + i]) * learned[base + L_SCALE + i], -8.0, 8.0);
+    x[i] = clamp((f[i] - learned[base + LEARNED_MEAN + i]) * learned[base + LEARNED_SCALE + i], -8.0, 8.0);
   }
-  var out = learned[base + L_B2];
+  var out = learned[base + LEARNED_B2];
   for (var j = 0u; j < 8u; j++) {
-    var z = learned[base + L_B1 + j];
-    let w = base + L_W1 + j * 5u;
+    var z = learned[base + LEARNED_B1 + j];
+    let w = base + LEARNED_W1 + j * 5u;
     z += learned[w] * x[0] + learned[w + 1u] * x[1] + learned[w + 2u] * x[2] + learned[w + 3u] * x[3] + learned[w + 4u] * x[4];
-    out += learned[base + L_W2 + j] * tanh(clamp(z, -15.0, 15.0));
+    out += learned[base + LEARNED_W2 + j] * tanh(clamp(z, -15.0, 15.0));
   }
   return exp(clamp(out, -4.0, 4.0));
 }
@@ -193,14 +182,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Global gradient norm and mean loss (tree reductions).
   red_a[tid] = sq;
   sync_shared();
-  // Sum over the roles of each model: slot tid = r * MPG + m.
-  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
-    if (r < s) {
-      red_a[tid] += red_a[tid + s * MPG];
-      red_b[tid] += red_b[tid + s * MPG];
-    }
-    sync_shared();
-  }
+  sum_over_roles(tid, r);
   let norm = sqrt(red_a[m]);
   let loss = red_b[m] / f32(B);
   // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag
@@ -281,18 +263,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // One parameter per step (the network's padding output would not be 0).
   let n_pp = select(0u, select(u.paramCount, 0u, diverged), kind == 4u);
   let qb = p * LEARNED_STRIDE;
-  let q_g_lo = vec4<f32>(learned[qb + Q_W1], learned[qb + Q_W1 + 3u], learned[qb + Q_W1 + 6u], learned[qb + Q_W1 + 9u]);
-  let q_g_hi = vec4<f32>(learned[qb + Q_W1 + 12u], learned[qb + Q_W1 + 15u], learned[qb + Q_W1 + 18u], learned[qb + Q_W1 + 21u]);
-  let q_m_lo = vec4<f32>(learned[qb + Q_W1 + 1u], learned[qb + Q_W1 + 4u], learned[qb + Q_W1 + 7u], learned[qb + Q_W1 + 10u]);
-  let q_m_hi = vec4<f32>(learned[qb + Q_W1 + 13u], learned[qb + Q_W1 + 16u], learned[qb + Q_W1 + 19u], learned[qb + Q_W1 + 22u]);
-  let q_w_lo = vec4<f32>(learned[qb + Q_W1 + 2u], learned[qb + Q_W1 + 5u], learned[qb + Q_W1 + 8u], learned[qb + Q_W1 + 11u]);
-  let q_w_hi = vec4<f32>(learned[qb + Q_W1 + 14u], learned[qb + Q_W1 + 17u], learned[qb + Q_W1 + 20u], learned[qb + Q_W1 + 23u]);
-  let q_b_lo = vec4<f32>(learned[qb + Q_B1], learned[qb + Q_B1 + 1u], learned[qb + Q_B1 + 2u], learned[qb + Q_B1 + 3u]);
-  let q_b_hi = vec4<f32>(learned[qb + Q_B1 + 4u], learned[qb + Q_B1 + 5u], learned[qb + Q_B1 + 6u], learned[qb + Q_B1 + 7u]);
-  let q_o_lo = vec4<f32>(learned[qb + Q_W2], learned[qb + Q_W2 + 1u], learned[qb + Q_W2 + 2u], learned[qb + Q_W2 + 3u]);
-  let q_o_hi = vec4<f32>(learned[qb + Q_W2 + 4u], learned[qb + Q_W2 + 5u], learned[qb + Q_W2 + 6u], learned[qb + Q_W2 + 7u]);
-  let q_b2 = learned[qb + Q_B2];
-  let q_s = vec3<f32>(learned[qb + Q_SCALE], learned[qb + Q_SCALE + 1u], learned[qb + Q_SCALE + 2u]);
+  let q_g_lo = vec4<f32>(learned[qb + LEARNED_PP_W1], learned[qb + LEARNED_PP_W1 + 3u], learned[qb + LEARNED_PP_W1 + 6u], learned[qb + LEARNED_PP_W1 + 9u]);
+  let q_g_hi = vec4<f32>(learned[qb + LEARNED_PP_W1 + 12u], learned[qb + LEARNED_PP_W1 + 15u], learned[qb + LEARNED_PP_W1 + 18u], learned[qb + LEARNED_PP_W1 + 21u]);
+  let q_m_lo = vec4<f32>(learned[qb + LEARNED_PP_W1 + 1u], learned[qb + LEARNED_PP_W1 + 4u], learned[qb + LEARNED_PP_W1 + 7u], learned[qb + LEARNED_PP_W1 + 10u]);
+  let q_m_hi = vec4<f32>(learned[qb + LEARNED_PP_W1 + 13u], learned[qb + LEARNED_PP_W1 + 16u], learned[qb + LEARNED_PP_W1 + 19u], learned[qb + LEARNED_PP_W1 + 22u]);
+  let q_w_lo = vec4<f32>(learned[qb + LEARNED_PP_W1 + 2u], learned[qb + LEARNED_PP_W1 + 5u], learned[qb + LEARNED_PP_W1 + 8u], learned[qb + LEARNED_PP_W1 + 11u]);
+  let q_w_hi = vec4<f32>(learned[qb + LEARNED_PP_W1 + 14u], learned[qb + LEARNED_PP_W1 + 17u], learned[qb + LEARNED_PP_W1 + 20u], learned[qb + LEARNED_PP_W1 + 23u]);
+  let q_b_lo = vec4<f32>(learned[qb + LEARNED_PP_B1], learned[qb + LEARNED_PP_B1 + 1u], learned[qb + LEARNED_PP_B1 + 2u], learned[qb + LEARNED_PP_B1 + 3u]);
+  let q_b_hi = vec4<f32>(learned[qb + LEARNED_PP_B1 + 4u], learned[qb + LEARNED_PP_B1 + 5u], learned[qb + LEARNED_PP_B1 + 6u], learned[qb + LEARNED_PP_B1 + 7u]);
+  let q_o_lo = vec4<f32>(learned[qb + LEARNED_PP_W2], learned[qb + LEARNED_PP_W2 + 1u], learned[qb + LEARNED_PP_W2 + 2u], learned[qb + LEARNED_PP_W2 + 3u]);
+  let q_o_hi = vec4<f32>(learned[qb + LEARNED_PP_W2 + 4u], learned[qb + LEARNED_PP_W2 + 5u], learned[qb + LEARNED_PP_W2 + 6u], learned[qb + LEARNED_PP_W2 + 7u]);
+  let q_b2 = learned[qb + LEARNED_PP_B2];
+  let q_s = vec3<f32>(learned[qb + LEARNED_PP_SCALE], learned[qb + LEARNED_PP_SCALE + 1u], learned[qb + LEARNED_PP_SCALE + 2u]);
   for (var k = r; k < n_pp; k += ROLES) {
     let w = ld_params(pb + k);
     let g = grad_t1(ld_out(pb + k), gmul, transform) + wd * w;

@@ -15,7 +15,12 @@ import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { packGenomeTable, type StrategyGenome } from "./evolution_genome.ts";
 import { USER_OBJECTIVE_MAXD } from "./evolution_kernels.ts";
 import { packBlocks, type ParamBlock } from "./evolution_blocks.ts";
-import type { EvolutionPlan, PlannedFitness, UserObjective } from "./evolution_plan.ts";
+import type {
+  EvolutionCounters,
+  EvolutionPlan,
+  PlannedFitness,
+  UserObjective,
+} from "./evolution_plan.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import { type Objective, OBJECTIVE_NAMES } from "../tasks/objectives.ts";
 
@@ -84,20 +89,12 @@ export type FitnessSource =
     ranges: Uint32Array;
   };
 
-/** What a run returns. */
-export interface EvolutionResult {
+/** What a run returns: the history, the wall time and the backend's work counters. */
+export interface EvolutionResult extends EvolutionCounters {
   /** (generations, S, HIST) per-segment statistics (see HISTORY_FIELDS). */
   history: Float32Array;
-  /** GPU awaits done by the run (readbacks); 0 on the CPU. */
-  awaits: number;
   /** Wall time in seconds. */
   seconds: number;
-  /** Submits to the GPU queue (0 on the CPU). */
-  submits: number;
-  /** Seconds spent encoding and submitting work (host side; 0 on the CPU). */
-  submitSeconds: number;
-  /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping (0 on the CPU). */
-  waitSeconds: number;
 }
 
 function userObjectiveOf(f: FitnessSource): UserObjective | undefined {

@@ -76,9 +76,9 @@ function hashText(s: string): string {
 export interface ExternalBuffers {
   /** (P, stride) parameters, e.g. GpuPopulation.params. */
   params?: GPUBuffer;
-  /** (P, 4) train metrics, e.g. GpuPopulation.metrics. */
+  /** (P, METRIC_STRIDE) train metrics, e.g. GpuPopulation.metrics. */
   metrics?: GPUBuffer;
-  /** (P, 16) knobs, e.g. GpuPopulation.knobs. */
+  /** (P, KNOB_STRIDE) knobs, e.g. GpuPopulation.knobs. */
   knobs?: GPUBuffer;
 }
 

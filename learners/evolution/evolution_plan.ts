@@ -42,6 +42,20 @@ export interface EvolutionTables {
   segTask: Uint32Array<ArrayBuffer>;
 }
 
+/** Fitness of a planned neural run: the population's own loss after its memetic steps. */
+export interface PlannedNeuralFitness {
+  /** Discriminant. */
+  kind: "neural";
+  /** The population that evolves in place (created by the same backend). */
+  population: Population;
+  /** Its training data. */
+  data: BackendDataset;
+  /** (P, 2) row ranges of each model's training rows. */
+  ranges: Uint32Array;
+  /** Largest gradSteps gene of the run: memetic steps per generation before the probe step. */
+  gradSteps: number;
+}
+
 /** Fitness of a planned run: black-box objectives or the population's own loss. */
 export type PlannedFitness =
   | {
@@ -51,17 +65,7 @@ export type PlannedFitness =
     /** The run's user objective (task kind 4), if any. */
     user?: UserObjective;
   }
-  | {
-    kind: "neural";
-    /** The population that evolves in place (created by the same backend). */
-    population: Population;
-    /** Its training data. */
-    data: BackendDataset;
-    /** (P, 2) row ranges of each model's training rows. */
-    ranges: Uint32Array;
-    /** Largest gradSteps gene of the run: memetic steps per generation before the probe step. */
-    gradSteps: number;
-  };
+  | PlannedNeuralFitness;
 
 /** A validated evolution run, ready for `Backend.evolve`. */
 export interface EvolutionPlan {
@@ -100,7 +104,7 @@ export const PROBE_STEP = 8;
  * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs.
  */
 export function memeticSteps(
-  fitness: Extract<PlannedFitness, { kind: "neural" }>,
+  fitness: PlannedNeuralFitness,
   seed: number,
   gen: number,
   setKnobs: (step: number) => void,

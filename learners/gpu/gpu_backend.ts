@@ -20,6 +20,7 @@ import { TRAIN_STEP } from "../mlp/train_step.ts";
 import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
 import {
   checkMetaLoopSpec,
+  loopModels,
   loopShape,
   type MetaLoop,
   type MetaLoopSpec,
@@ -102,7 +103,7 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
-    const pop = this.createPopulation({ size: spec.metaBatch, ...loopShape(spec) });
+    const pop = this.createPopulation({ size: loopModels(spec), ...loopShape(spec) });
     return createGpuMetaLoop(this.ctx, pop, spec);
   }
 

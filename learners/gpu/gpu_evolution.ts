@@ -13,6 +13,7 @@ import {
   type EvolutionCounters,
   type EvolutionPlan,
   memeticSteps,
+  type PlannedNeuralFitness,
 } from "../evolution/evolution_plan.ts";
 
 /** Encodes one generation's kernels into `enc`; selection and breeding only when `breed`. */
@@ -39,19 +40,18 @@ function encodeGeneration(
 }
 
 /**
- * The memetic phase of a neural generation: the generations encoded so far are submitted first,
- * then each step's knobs kernel and the population's train step are submitted in turn.
+ * The memetic phase of neural generation `gen` (after the generations encoded so far were
+ * submitted): each step's knobs kernel and the population's train step are submitted in turn.
  */
 function memeticPhase(
   ctx: GpuContext,
   gpu: EvolveGpu,
-  plan: EvolutionPlan,
+  fitness: PlannedNeuralFitness,
   gen: number,
   counters: EvolutionCounters,
 ): void {
-  if (plan.fitness.kind !== "neural") return;
   const dev = ctx.device;
-  memeticSteps(plan.fitness, plan.dims.seed, gen, (step) => {
+  memeticSteps(fitness, gpu.dims.seed, gen, (step) => {
     const e = dev.createCommandEncoder({ label: "evolve-knobs" });
     const pass = e.beginComputePass();
     gpu.encodeKnobs(pass, step);
@@ -59,7 +59,7 @@ function memeticPhase(
     dev.queue.submit([e.finish()]);
   });
   // The batch sampling submit, then one knobs submit and one train submit per step.
-  counters.submits += 1 + 2 * (plan.fitness.gradSteps + 1);
+  counters.submits += 1 + 2 * (fitness.gradSteps + 1);
 }
 
 /** Encodes and submits generations [g0, g1). */
@@ -71,13 +71,14 @@ function submitGenerations(
   counters: EvolutionCounters,
 ): void {
   const dev = ctx.device;
+  const fitness = plan.fitness;
   let enc = dev.createCommandEncoder({ label: "evolve" });
   for (let g = g0; g < g1; g++) {
-    if (plan.fitness.kind === "neural") {
+    if (fitness.kind === "neural") {
       // Memetic steps and the fitness probe go through the population's own submits.
       dev.queue.submit([enc.finish()]);
       counters.submits++;
-      memeticPhase(ctx, gpu, plan, g, counters);
+      memeticPhase(ctx, gpu, fitness, g, counters);
       enc = dev.createCommandEncoder({ label: "evolve" });
     }
     encodeGeneration(enc, gpu, plan, g);

@@ -13,14 +13,25 @@ import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
 import { gatherEpisodesCpu } from "./meta_gather.ts";
 import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
 import {
+  alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  loopModels,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  modelIds,
+  momentFloats,
+  supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
+import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
+import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
+import { esSigma } from "./gpu_meta_updates.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
+import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
 import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
@@ -31,6 +42,7 @@ export class CpuMetaLoop implements MetaLoop {
   #pop: CpuPopulation;
   #state: MetaLoopState;
   #log: number[] = [];
+  #noise = new Float32Array(0);
 
   /** Takes a population of spec.metaBatch models of the spec's shape. */
   constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
@@ -38,12 +50,21 @@ export class CpuMetaLoop implements MetaLoop {
     this.spec = { ...spec };
     this.#pop = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
-    const stride = pop.layout.stride;
-    this.#state = { theta: new Float32Array(stride), moments: new Float32Array(2 * stride), t: 0 };
+    const S = pop.layout.stride;
+    this.#state = {
+      theta: new Float32Array(S),
+      moments: new Float32Array(momentFloats(spec.method, S)),
+      alpha: new Float32Array(S),
+      t: 0,
+    };
   }
 
   write(state: MetaLoopState): void {
-    this.#state = { theta: state.theta.slice(), moments: state.moments.slice(), t: state.t };
+    const S = this.#pop.layout.stride;
+    this.#state.theta.set(state.theta.subarray(0, S));
+    this.#state.moments.set(state.moments.subarray(0, this.#state.moments.length));
+    if (state.alpha) this.#state.alpha!.set(state.alpha.subarray(0, S));
+    this.#state.t = state.t;
   }
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
@@ -51,70 +72,162 @@ export class CpuMetaLoop implements MetaLoop {
     if (!(data instanceof CpuDataset)) {
       throw new TypeError("Cannot use a data set uploaded to another backend");
     }
-    for (let it = 0; it < iterations; it++) this.#iteration(episodes, data, ids, it);
+    const mids = modelIds(this.spec, ids);
+    for (let it = 0; it < iterations; it++) {
+      const g = this.#load(episodes, mids, it);
+      const row = new Float32Array(META_LOG_WIDTH);
+      if (this.spec.method === "reptile") this.#reptile(data, row);
+      else if (this.spec.method === "meta-sgd") this.#metaSgd(data, row);
+      else if (this.spec.method === "es-maml") this.#esMaml(data, row);
+      else this.#maml(data, g, row);
+      this.#log.push(...row);
+    }
   }
 
-  /** One meta-iteration: load, K inner steps, meta-update, log row. */
-  #iteration(episodes: EpisodeBatch, data: CpuDataset, ids: Uint32Array, it: number): void {
-    const { method, metaBatch: P, innerSteps: K, batchSize } = this.spec;
-    const L = this.#pop.layout;
+  /** Step 1: every model starts from theta and reads its episode; state cleared. */
+  #load(
+    episodes: EpisodeBatch,
+    ids: Uint32Array,
+    it: number,
+  ): ReturnType<typeof gatherEpisodesCpu> {
+    const { method, batchSize } = this.spec;
+    const P = loopModels(this.spec);
+    const slots = supportSlots(this.spec);
     const query = usesQuerySlot(method);
     const g = gatherEpisodesCpu(episodes, ids, it * P, {
       models: P,
       batchSize,
-      slots: K,
+      slots,
       querySlot: query,
     });
-    this.#pop.setBatches(g.batches, K + (query ? 1 : 0));
+    this.#pop.setBatches(g.batches, slots + (query ? 1 : 0));
     const W = g.labelMap.length / P;
     this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
     const st = this.#pop.state;
-    st.params.set(tileRows(this.#state.theta, P, L.stride));
+    const L = this.#pop.layout;
+    if (method === "es-maml") {
+      const es = esPerturbCpu(this.#state.theta, this.#esOptions());
+      st.params.set(es.rows);
+      this.#noise = es.noise;
+    } else st.params.set(tileRows(this.#state.theta, P, L.stride));
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);
+    return g;
+  }
+
+  /** The shape of the meta-update twins. */
+  #shape(): { count: number; models: number; rowStride: number } {
+    const L = this.#pop.layout;
+    return { count: L.paramCount, models: this.spec.metaBatch, rowStride: L.stride };
+  }
+
+  /** Reptile: K inner steps, the update, the log row. */
+  #reptile(data: CpuDataset, row: Float32Array): void {
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
+    const theta = this.#state.theta;
+    const before = theta.slice();
+    reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
+      ...this.#shape(),
+      metaLr: this.spec.metaLr,
+    });
+    metaLogCpu({ metrics: st.metrics, a: theta, b: before }, this.#logAt(), row);
+  }
+
+  #logAt(): { n: number; models: number; row: number } {
+    return { n: this.#pop.layout.paramCount, models: loopModels(this.spec), row: 0 };
+  }
+
+  /** FOMAML and MAML: K inner steps, the query gradient (taken back for MAML), Adam, the log row. */
+  #maml(data: CpuDataset, g: ReturnType<typeof gatherEpisodesCpu>, row: Float32Array): void {
+    const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
     const path: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
-      if (method === "maml") path.push(st.params.slice());
+      if (this.spec.method === "maml") path.push(st.params.slice());
       trainStepCpu(L, st, data);
     }
-    const row = new Float32Array(META_LOG_WIDTH);
-    const logAt = { n: L.paramCount, models: P, row: 0 };
-    const theta = this.#state.theta;
-    if (!query) {
-      const before = theta.slice();
-      reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
-        count: L.paramCount,
-        models: P,
-        rowStride: L.stride,
-        metaLr: this.spec.metaLr,
-      });
-      metaLogCpu({ metrics: st.metrics, a: theta, b: before }, logAt, row);
-    } else {
-      const grads = new Float32Array(P * L.stride);
-      trainStepCpu(L, st, data, grads);
-      const tables = { v: grads, batches: g.batches, labelMap: g.labelMap };
-      const shape = {
-        models: P,
-        rowLen: (K + 1) * batchSize,
-        labelWidth: W,
-        lr: this.spec.innerLr,
-      };
-      for (let k = K - 1; k >= 0 && method === "maml"; k--) {
-        hvpStepCpu(L, data, { ...tables, theta: path[k]! }, shape);
-      }
-      const gOut = new Float32Array(L.paramCount);
-      fomamlUpdateCpu({ grads, metrics: st.metrics, theta, moments: this.#state.moments, gOut }, {
-        count: L.paramCount,
-        models: P,
-        rowStride: L.stride,
-        lr: this.spec.metaLr,
-        t: ++this.#state.t,
-        vOffset: L.stride,
-      });
-      metaLogCpu({ metrics: st.metrics, a: gOut, b: null }, logAt, row);
+    const grads = new Float32Array(P * L.stride);
+    trainStepCpu(L, st, data, grads);
+    const W = g.labelMap.length / P;
+    const shape = { models: P, rowLen: (K + 1) * batchSize, labelWidth: W, lr: this.spec.innerLr };
+    for (let k = path.length - 1; k >= 0; k--) {
+      hvpStepCpu(
+        L,
+        data,
+        { v: grads, batches: g.batches, labelMap: g.labelMap, theta: path[k]! },
+        shape,
+      );
     }
-    this.#log.push(...row);
+    const gOut = new Float32Array(L.paramCount);
+    const s = this.#state;
+    fomamlUpdateCpu({ grads, metrics: st.metrics, theta: s.theta, moments: s.moments, gOut }, {
+      ...this.#shape(),
+      lr: this.spec.metaLr,
+      t: ++s.t,
+      vOffset: L.stride,
+    });
+    metaLogCpu({ metrics: st.metrics, a: gOut, b: null }, this.#logAt(), row);
+  }
+
+  /** Meta-SGD: K gradient passes with per-parameter steps, the query gradient, Adam, the log row. */
+  #metaSgd(data: CpuDataset, row: Float32Array): void {
+    const P = this.spec.metaBatch;
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    const s = this.#state;
+    const grads = new Float32Array(P * L.stride);
+    const sumG = new Float32Array(P * L.stride);
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      trainStepCpu(L, st, data, grads);
+      metaSgdInnerCpu({ grads, alpha: s.alpha!, rows: st.params, sumG }, {
+        models: P,
+        count: L.paramCount,
+        stride: L.stride,
+      });
+    }
+    st.steps.fill(1);
+    trainStepCpu(L, st, data, grads);
+    const gT = metaSgdUpdateCpu({
+      queryGrads: grads,
+      supportGradSums: sumG,
+      metrics: st.metrics,
+      theta: s.theta,
+      alpha: s.alpha!,
+      moments: s.moments,
+    }, { ...this.#shape(), lr: this.spec.metaLr, ...alphaKnobs(this.spec), t: ++s.t });
+    metaLogCpu({ metrics: st.metrics, a: Float32Array.from(gT), b: null }, this.#logAt(), row);
+  }
+
+  /** ES-MAML's perturbation of the coming iteration (the RNG's second counter is its Adam step). */
+  #esOptions(): EsPerturbOptions {
+    const L = this.#pop.layout;
+    const { metaBatch: pairs } = this.spec;
+    const rng = { seed: this.spec.seed ?? 0, stream: ES_STREAM, c1: this.#state.t + 1 };
+    return { pairs, count: L.paramCount, stride: L.stride, ...rng, sigma: esSigma(this.spec) };
+  }
+
+  /** ES-MAML: K inner steps of the 2 models per task, their query losses, the ES update. */
+  #esMaml(data: CpuDataset, row: Float32Array): void {
+    const st = this.#pop.state;
+    const L = this.#pop.layout;
+    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
+    trainStepCpu(L, st, data, new Float32Array(st.params.length));
+    const models = loopModels(this.spec);
+    const losses = Float32Array.from(
+      { length: models },
+      (_, m) => st.metrics[m * METRIC_STRIDE + METRIC.loss]!,
+    );
+    const s = this.#state;
+    const o = { count: L.paramCount, pairs: this.spec.metaBatch, sigma: esSigma(this.spec) };
+    const g = esMamlUpdateCpu(
+      { losses, noise: this.#noise, theta: s.theta, moments: s.moments },
+      { ...o, lr: this.spec.metaLr, t: ++s.t },
+    );
+    metaLogCpu({ metrics: st.metrics, a: Float32Array.from(g), b: null }, this.#logAt(), row);
   }
 
   read(): Promise<MetaLoopReadout> {
@@ -122,7 +235,12 @@ export class CpuMetaLoop implements MetaLoop {
     this.#log = [];
     const s = this.#state;
     return Promise.resolve({
-      state: { theta: s.theta.slice(), moments: s.moments.slice(), t: s.t },
+      state: {
+        theta: s.theta.slice(),
+        moments: s.moments.slice(),
+        alpha: s.alpha!.slice(),
+        t: s.t,
+      },
       log,
     });
   }

@@ -12,24 +12,32 @@ import type { BackendDataset } from "../backend.ts";
 import type { GpuPopulation } from "../gpu/gpu_population.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { encodeMetaKernel, type MetaKernel, metaPipeline, type MetaRun } from "./meta_kernel.ts";
-import { FOMAML_UPDATE, fomamlUpdateRun } from "./meta_fomaml_update.ts";
 import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
   checkMetaLoopSpec,
+  loopModels,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  modelIds,
+  momentFloats,
+  supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
+import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
+import { esSigma, updateKernel, updateRun } from "./gpu_meta_updates.ts";
+import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
 import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
-import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 
-type Pipes = Record<"tile" | "gather" | "update" | "log" | "hvp", GPUComputePipeline>;
+type Pipes = Record<
+  "tile" | "gather" | "update" | "log" | "hvp" | "sgdInner" | "perturb",
+  GPUComputePipeline
+>;
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
@@ -38,11 +46,27 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
-  const update = usesQuerySlot(spec.method) ? FOMAML_UPDATE : REPTILE_UPDATE;
-  const [tile, gather, upd, log, hvp] = await Promise.all(
-    [META_TILE, META_GATHER, update, META_LOG, META_HVP].map((k) => metaPipeline(ctx, k)),
+  const kernels = [
+    META_TILE,
+    META_GATHER,
+    updateKernel(spec.method),
+    META_LOG,
+    META_HVP,
+    META_SGD_INNER,
+    META_ES_PERTURB,
+  ];
+  const [tile, gather, update, log, hvp, sgdInner, perturb] = await Promise.all(
+    kernels.map((k) => metaPipeline(ctx, k)),
   );
-  const pipes = { tile: tile!, gather: gather!, update: upd!, log: log!, hvp: hvp! };
+  const pipes = {
+    tile: tile!,
+    gather: gather!,
+    update: update!,
+    log: log!,
+    hvp: hvp!,
+    sgdInner: sgdInner!,
+    perturb: perturb!,
+  };
   return new GpuMetaLoop(ctx, pop, spec, pipes);
 }
 
@@ -52,8 +76,12 @@ export class GpuMetaLoop implements MetaLoop {
   #ctx: GpuContext;
   #pop: GpuPopulation;
   #pipes: Pipes;
-  /** theta (stride), Adam moments (2, stride), theta before the update, mean gradient used. */
-  #state: Record<"theta" | "moments" | "prev" | "g", GPUBuffer>;
+  /** theta, Adam moments, theta before the update, mean gradient used, Meta-SGD's alpha. */
+  #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
+  /** Meta-SGD: the support-gradient sums (models, stride) and a row of ones for the step counters. */
+  #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
+  /** ES-MAML: the noise of the iteration (pairs, paramCount). */
+  #noise: GPUBuffer | null = null;
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
@@ -73,11 +101,21 @@ export class GpuMetaLoop implements MetaLoop {
     const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
     this.#state = {
       theta: buf(S, "theta"),
-      moments: buf(2 * S, "moments"),
+      moments: buf(momentFloats(spec.method, S), "moments"),
       prev: buf(S, "prev"),
       g: buf(S, "g"),
+      alpha: buf(S, "alpha"),
     };
+    if (spec.method === "meta-sgd") {
+      this.#sgd = {
+        sumG: buf(spec.metaBatch * S, "sgd-sum"),
+        ones: new Uint32Array(spec.metaBatch).fill(1),
+      };
+    }
     this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
+    if (spec.method === "es-maml") {
+      this.#noise = buf(spec.metaBatch * pop.layout.paramCount, "noise");
+    }
     if (spec.method === "maml") {
       const rows = spec.metaBatch * S;
       this.#maml = {
@@ -93,7 +131,12 @@ export class GpuMetaLoop implements MetaLoop {
     const S = this.#pop.layout.stride;
     const q = this.#ctx.device.queue;
     q.writeBuffer(this.#state.theta, 0, state.theta.subarray(0, S));
-    q.writeBuffer(this.#state.moments, 0, state.moments.subarray(0, 2 * S));
+    q.writeBuffer(
+      this.#state.moments,
+      0,
+      state.moments.subarray(0, momentFloats(this.spec.method, S)),
+    );
+    if (state.alpha) q.writeBuffer(this.#state.alpha, 0, state.alpha.subarray(0, S));
     this.#t = state.t;
   }
 
@@ -142,14 +185,15 @@ export class GpuMetaLoop implements MetaLoop {
     const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
     const iterations = checkLoopIds(ids, P, episodes.episodes);
     const query = usesQuerySlot(this.spec.method);
-    const shape = { models: P, batchSize, slots: K, querySlot: query };
+    const models = loopModels(this.spec);
+    const shape = { models, batchSize, slots: supportSlots(this.spec), querySlot: query };
     const W = episodes.labelMap ? episodes.labelMapWidth : 0;
-    const slots = K + (query ? 1 : 0);
+    const slots = shape.slots + (query ? 1 : 0);
     // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(new Uint32Array(P * slots * batchSize), slots);
-    this.#pop.setLabelMap(W > 0 ? new Uint32Array(P * W) : null, W);
+    this.#pop.setBatches(new Uint32Array(models * slots * batchSize), slots);
+    this.#pop.setLabelMap(W > 0 ? new Uint32Array(models * W) : null, W);
     this.#growLog(this.#logRows + iterations);
-    const idsBuf = createStorageBufferFrom(this.#ctx, ids, "meta-loop-ids");
+    const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
     const ep = this.#resident(episodes);
     const tables = this.#pop.episodeTables;
     for (let it = 0; it < iterations; it++) {
@@ -158,8 +202,9 @@ export class GpuMetaLoop implements MetaLoop {
         episodes: ep,
         batches: tables.batches,
         labelOut: tables.labelMap,
-      }, it * P);
+      }, it * models);
       if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
+      else if (this.#sgd) this.#metaSgdInner(data);
       else {
         this.#pop.train(data, K);
         if (query) this.#pop.submitGradients(data);
@@ -178,18 +223,37 @@ export class GpuMetaLoop implements MetaLoop {
   ): void {
     const pop = this.#pop;
     const st = this.#state;
-    const tile = metaTileRun(
-      { theta: st.theta, rows: pop.params },
-      shape.models,
-      pop.layout.stride,
-    );
+    const L = pop.layout;
+    const start: [GPUComputePipeline, MetaKernel, MetaRun] = this.#noise
+      ? [
+        this.#pipes.perturb,
+        META_ES_PERTURB,
+        metaEsPerturbRun(
+          { theta: st.theta, rows: pop.params, noise: this.#noise },
+          {
+            pairs: this.spec.metaBatch,
+            count: L.paramCount,
+            stride: L.stride,
+            seed: this.spec.seed ?? 0,
+            stream: ES_STREAM,
+            c1: this.#t + 1,
+            sigma: esSigma(this.spec),
+          },
+        ),
+      ]
+      : [
+        this.#pipes.tile,
+        META_TILE,
+        metaTileRun({ theta: st.theta, rows: pop.params }, shape.models, L.stride),
+      ];
     this.#submit([
-      [this.#pipes.tile, META_TILE, tile],
+      start,
       [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, b, shape, idsOffset)],
     ], (enc) => {
       enc.clearBuffer(pop.opt);
       enc.clearBuffer(pop.steps);
       enc.clearBuffer(pop.metrics);
+      if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
       if (this.spec.method === "reptile") {
         enc.copyBufferToBuffer(st.theta, 0, st.prev, 0, st.theta.size);
       }
@@ -236,69 +300,81 @@ export class GpuMetaLoop implements MetaLoop {
     );
   }
 
+  /** Meta-SGD's K inner steps (a gradient pass, then meta_sgd_inner) and its query gradient. */
+  #metaSgdInner(data: BackendDataset): void {
+    const pop = this.#pop;
+    const sgd = this.#sgd!;
+    const L = pop.layout;
+    const shape = { models: this.spec.metaBatch, count: L.paramCount, stride: L.stride };
+    const b = {
+      grads: pop.gradientBuffer,
+      alpha: this.#state.alpha,
+      rows: pop.params,
+      sumG: sgd.sumG,
+    };
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      pop.submitGradients(data);
+      this.#submit([[this.#pipes.sgdInner, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
+    }
+    // The gradient pass reads slot steps % 2: 0 the support set, 1 the query set.
+    this.#ctx.device.queue.writeBuffer(pop.steps, 0, sgd.ones);
+    pop.submitGradients(data);
+  }
+
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
     const pop = this.#pop;
     const st = this.#state;
-    const { stride, paramCount: n } = pop.layout;
-    const P = this.spec.metaBatch;
-    const shape = { count: n, models: P, rowStride: stride };
-    const logAt = { n, models: P, row: this.#logRows++ };
-    const fomaml = usesQuerySlot(this.spec.method);
-    const update = fomaml
-      ? fomamlUpdateRun(
-        {
-          grads: this.#maml ? this.#maml.v : pop.gradientBuffer,
-          metrics: pop.metrics,
-          theta: st.theta,
-          moments: st.moments,
-          gOut: st.g,
-        },
-        { ...shape, lr: this.spec.metaLr, t: ++this.#t, vOffset: stride },
-      )
-      : reptileUpdateRun({ adapted: pop.params, metrics: pop.metrics, theta: st.theta }, {
-        ...shape,
-        metaLr: this.spec.metaLr,
-      });
-    const log = metaLogRun(
-      {
-        metrics: pop.metrics,
-        a: fomaml ? st.g : st.theta,
-        b: fomaml ? null : st.prev,
-        log: this.#log,
-      },
-      logAt,
-    );
+    const reptile = this.spec.method === "reptile";
+    const log = metaLogRun({
+      metrics: pop.metrics,
+      a: reptile ? st.theta : st.g,
+      b: reptile ? st.prev : null,
+      log: this.#log,
+    }, { n: pop.layout.paramCount, models: loopModels(this.spec), row: this.#logRows++ });
+    const t = reptile ? this.#t : ++this.#t;
+    const b = {
+      params: pop.params,
+      metrics: pop.metrics,
+      grads: this.#maml ? this.#maml.v : pop.gradientBuffer,
+      ...st,
+      sumG: this.#sgd?.sumG ?? st.g,
+      noise: this.#noise ?? st.g,
+    };
     this.#submit([
-      [this.#pipes.update, fomaml ? FOMAML_UPDATE : REPTILE_UPDATE, update],
+      [this.#pipes.update, updateKernel(this.spec.method), updateRun(this.spec, pop.layout, b, t)],
       [this.#pipes.log, META_LOG, log],
     ]);
   }
 
   async read(): Promise<MetaLoopReadout> {
     const S = this.#pop.layout.stride;
+    const M = momentFloats(this.spec.method, S);
     const rows = this.#logRows;
-    const bytes = (3 * S + rows * META_LOG_WIDTH) * 4;
-    const pack = createStorageBuffer(this.#ctx, bytes, "meta-loop-read");
+    const floats = 2 * S + M + rows * META_LOG_WIDTH;
+    const pack = createStorageBuffer(this.#ctx, floats * 4, "meta-loop-read");
     const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-read" });
     enc.copyBufferToBuffer(this.#state.theta, 0, pack, 0, S * 4);
-    enc.copyBufferToBuffer(this.#state.moments, 0, pack, S * 4, 2 * S * 4);
-    if (rows > 0) enc.copyBufferToBuffer(this.#log, 0, pack, 3 * S * 4, rows * META_LOG_WIDTH * 4);
+    enc.copyBufferToBuffer(this.#state.moments, 0, pack, S * 4, M * 4);
+    enc.copyBufferToBuffer(this.#state.alpha, 0, pack, (S + M) * 4, S * 4);
+    if (rows > 0) {
+      enc.copyBufferToBuffer(this.#log, 0, pack, (2 * S + M) * 4, rows * META_LOG_WIDTH * 4);
+    }
     this.#ctx.device.queue.submit([enc.finish()]);
     const all = await readF32(this.#ctx, pack);
     pack.destroy();
     this.#logRows = 0;
-    return {
-      state: { theta: all.slice(0, S), moments: all.slice(S, 3 * S), t: this.#t },
-      log: all.slice(3 * S),
-    };
+    const [theta, moments] = [all.slice(0, S), all.slice(S, S + M)];
+    const state = { theta, moments, alpha: all.slice(S + M, 2 * S + M), t: this.#t };
+    return { state, log: all.slice(2 * S + M) };
   }
 
   destroy(): void {
     const maml = this.#maml
       ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
       : [];
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml]) {
+    const sgd = [...(this.#sgd ? [this.#sgd.sumG] : []), ...(this.#noise ? [this.#noise] : [])];
+    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
       b.destroy();
     }
     this.#pop.destroy();

@@ -5,7 +5,15 @@
  */
 import code from "../../shaders/meta_es_maml_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { ADAM_BETAS, adamCorrections, adamElement, dispatchMetaKernel } from "./meta_kernel.ts";
+import {
+  ADAM_BETAS,
+  adamCorrections,
+  adamElement,
+  dispatchMetaKernel,
+  type MetaBinding,
+  type MetaKernel,
+  type MetaRun,
+} from "./meta_kernel.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
 export interface EsMamlUpdateOptions {
@@ -55,7 +63,9 @@ export function esMamlUpdateCpu(
   },
   o: EsMamlUpdateOptions,
 ): Float64Array {
-  const g = esGradient(data.losses, data.noise, o.count, o.sigma);
+  const g = esGradient(data.losses, data.noise, o.count, o.sigma).map((x) =>
+    Number.isFinite(x) ? x : 0
+  );
   const { c1, c2 } = adamCorrections(o.t);
   for (let i = 0; i < o.count; i++) {
     data.theta[i] = adamElement(data.theta[i]!, g[i]!, data.moments, i, o.count + i, {
@@ -67,26 +77,53 @@ export function esMamlUpdateCpu(
   return g;
 }
 
-/** Encodes and submits the ES-MAML meta-update kernel on GPU buffers; no readback. */
-export function esMamlUpdateGpu(
-  ctx: GpuContext,
-  buffers: { losses: GPUBuffer; noise: GPUBuffer; theta: GPUBuffer; moments: GPUBuffer },
+/** The ES-MAML meta-update kernel. */
+export const ES_MAML_UPDATE: MetaKernel = {
+  key: "meta_es_maml_update",
+  file: "shaders/meta_es_maml_update.wgsl",
+  code,
+};
+
+/** GPU buffers of an ES-MAML meta-update. */
+export interface EsMamlUpdateBuffers {
+  /** The 2n losses, entry k at k * lossStride + lossOffset (a metrics table, or a plain array). */
+  losses: MetaBinding;
+  /** (n, count) noise. */
+  noise: MetaBinding;
+  /** theta, updated. */
+  theta: MetaBinding;
+  /** (2, count) Adam moments, updated. */
+  moments: MetaBinding;
+  /** (count) receives the ES gradient used. */
+  gOut: MetaBinding;
+}
+
+/** The kernel run of an ES-MAML meta-update; losses strided as `loss` says (default 1, 0). */
+export function esMamlUpdateRun(
+  b: EsMamlUpdateBuffers,
   o: EsMamlUpdateOptions,
-): Promise<void> {
+  loss: { stride: number; offset: number } = { stride: 1, offset: 0 },
+): MetaRun {
   const { c1, c2 } = adamCorrections(o.t);
   // Params: n @0, pairs @4, thetaOffset @8, momentOffset @12, vOffset @16, gridX @20, sigma @24,
-  // lr @28, beta1 @32, beta2 @36, eps @40, c1 @44, c2 @48.
+  // lr @28, beta1 @32, beta2 @36, eps @40, c1 @44, c2 @48, lossStride @52, lossOffset @56.
   const u = new ArrayBuffer(64);
   new Uint32Array(u, 0, 6).set([o.count, o.pairs, 0, 0, o.count]);
   new Float32Array(u, 24, 7).set([o.sigma, o.lr, ...ADAM_BETAS, c1, c2]);
-  return dispatchMetaKernel(ctx, {
-    key: "meta_es_maml_update",
-    file: "shaders/meta_es_maml_update.wgsl",
-    code,
-  }, {
+  new Uint32Array(u, 52, 2).set([loss.stride, loss.offset]);
+  return {
     n: o.count,
-    buffers: [buffers.losses, buffers.noise, buffers.theta, buffers.moments],
+    buffers: [b.losses, b.noise, b.theta, b.moments, b.gOut],
     uniform: u,
     gridXWord: 5,
-  });
+  };
+}
+
+/** Encodes and submits the ES-MAML meta-update kernel on GPU buffers; no readback. */
+export function esMamlUpdateGpu(
+  ctx: GpuContext,
+  buffers: EsMamlUpdateBuffers,
+  o: EsMamlUpdateOptions,
+): Promise<void> {
+  return dispatchMetaKernel(ctx, ES_MAML_UPDATE, esMamlUpdateRun(buffers, o));
 }

@@ -8,6 +8,7 @@ import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
+import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../metrics_row.ts";
 import meanCode from "../../shaders/_meta_mean.wgsl" with { type: "text" };
 
@@ -50,6 +51,8 @@ export interface MetaKernel {
   code: string;
   /** Whether the kernel calls healthy_sum/healthy_mean (composes the snippet). */
   mean?: boolean;
+  /** Whether the kernel draws from the counter RNG (composes shaders/_rng.wgsl). */
+  rng?: boolean;
 }
 
 /** A buffer or a range of one, as a kernel binds it. */
@@ -75,6 +78,7 @@ export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUCo
     { file: "<generated: Adam element type>", code: "alias AdamT = f32;\n" },
     ADAM_WGSL,
     ...(kernel.mean ? [{ file: "shaders/_meta_mean.wgsl", code: meanCode }] : []),
+    ...(kernel.rng ? [RNG_WGSL] : []),
     { file: kernel.file, code: kernel.code },
   ];
   return getPipeline(ctx, kernel.key, composeWgsl(parts));

@@ -12,6 +12,12 @@
  *    MAML: the same query gradient taken back through the K inner steps, v <- v - innerLr H v at
  *    each step's parameters (meta_hvp; the parameters before each step are kept), then the same
  *    Adam update;
+ *    Meta-SGD: K support-gradient passes, each followed by theta_p -= alpha (.) g (meta_sgd_inner,
+ *    which also sums the support gradients), the query gradient, then Adam on theta and alpha
+ *    (meta_sgd_update, first order);
+ *    ES-MAML: 2 models per task, theta +- sigma eps_j drawn on the device (meta_es_perturb), K inner
+ *    steps, the query batch loss of each (gradient pass), then the ES gradient and Adam
+ *    (meta_es_maml_update reads the losses from the metrics rows);
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -22,10 +28,16 @@ import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 
 /** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
-export type MetaLoopMethod = "reptile" | "fomaml" | "maml";
+export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd" | "es-maml";
 
 /** The methods of the loop, in order. */
-export const META_LOOP_METHODS: readonly MetaLoopMethod[] = ["reptile", "fomaml", "maml"];
+export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
+  "reptile",
+  "fomaml",
+  "maml",
+  "meta-sgd",
+  "es-maml",
+];
 
 /** What a meta loop is created for. */
 export interface MetaLoopSpec {
@@ -45,16 +57,27 @@ export interface MetaLoopSpec {
   innerSteps: number;
   /** Inner SGD learning rate. */
   innerLr: number;
-  /** Reptile: the interpolation step; FOMAML: Adam's learning rate. */
+  /** Reptile: the interpolation step; the others: Adam's learning rate. */
   metaLr: number;
+  /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
+  alphaMax?: number;
+  /** ES-MAML: perturbation scale (default 0.02). */
+  sigma?: number;
+  /** ES-MAML: seed of the perturbations (counter RNG key; the iteration is the second counter). */
+  seed?: number;
 }
 
 /** The meta-learner's state held by the loop. */
 export interface MetaLoopState {
   /** The initialization, one row of the layout's stride. */
   theta: Float32Array<ArrayBuffer>;
-  /** Adam moments (2, stride): m then v (zero and unused for Reptile). */
+  /**
+   * Adam moments, momentFloats(method, stride) floats: (2, stride) m then v (unused by Reptile);
+   * Meta-SGD (4, paramCount) m_theta, v_theta, m_alpha, v_alpha in the first 4 * paramCount.
+   */
   moments: Float32Array<ArrayBuffer>;
+  /** Meta-SGD: the learned per-parameter inner rates (stride); ignored by the other methods. */
+  alpha?: Float32Array<ArrayBuffer>;
   /** Adam steps taken. */
   t: number;
 }
@@ -136,4 +159,35 @@ export function loopShape(
 /** Whether `method` adapts with a query slot after the support slots (and takes a query gradient). */
 export function usesQuerySlot(method: MetaLoopMethod): boolean {
   return method !== "reptile";
+}
+
+/** Floats of a loop's Adam moments for `method` (see MetaLoopState.moments). */
+export function momentFloats(method: MetaLoopMethod, stride: number): number {
+  return (method === "meta-sgd" ? 4 : 2) * stride;
+}
+
+/** Support slots a loop's batch tables hold: K, or 1 for Meta-SGD (one gradient pass per step). */
+export function supportSlots(spec: MetaLoopSpec): number {
+  return spec.method === "meta-sgd" ? 1 : spec.innerSteps;
+}
+
+/** Meta-SGD's Adam step size of alpha and its clamp, from the spec (as the MetaSgd learner). */
+export function alphaKnobs(spec: MetaLoopSpec): { alphaLr: number; alphaMax: number } {
+  return { alphaLr: spec.metaLr * spec.innerLr, alphaMax: spec.alphaMax ?? 10 * spec.innerLr };
+}
+
+/** Models a loop's population holds: metaBatch, or 2 per task for ES-MAML's antithetic pairs. */
+export function loopModels(spec: MetaLoopSpec): number {
+  return spec.method === "es-maml" ? 2 * spec.metaBatch : spec.metaBatch;
+}
+
+/** The episode ids of the loop's models: each row of metaBatch ids, each id twice for ES-MAML. */
+export function modelIds(
+  spec: MetaLoopSpec,
+  ids: Uint32Array<ArrayBuffer>,
+): Uint32Array<ArrayBuffer> {
+  if (spec.method !== "es-maml") return ids;
+  const out = new Uint32Array(2 * ids.length);
+  for (let i = 0; i < ids.length; i++) out[2 * i] = out[2 * i + 1] = ids[i]!;
+  return out;
 }

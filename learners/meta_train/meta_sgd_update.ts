@@ -11,6 +11,9 @@ import {
   adamElement,
   dispatchMetaKernel,
   forHealthy,
+  type MetaBinding,
+  type MetaKernel,
+  type MetaRun,
 } from "./meta_kernel.ts";
 
 /** Shape and step of a Meta-SGD meta-update. */
@@ -60,7 +63,8 @@ export function metaSgdUpdateCpu(
   const { c1, c2 } = adamCorrections(o.t);
   const gT = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    gT[i] = used > 0 ? sumT[i]! / used : 0;
+    const mean = used > 0 ? sumT[i]! / used : 0;
+    gT[i] = Number.isFinite(mean) ? mean : 0;
     const gA = used > 0 ? sumA[i]! / used : 0;
     data.theta[i] = adamElement(data.theta[i]!, gT[i]!, data.moments, i, n + i, {
       lr: o.lr,
@@ -77,41 +81,53 @@ export function metaSgdUpdateCpu(
   return gT;
 }
 
-/** Encodes and submits the Meta-SGD meta-update kernel on GPU buffers; no readback. */
-export function metaSgdUpdateGpu(
-  ctx: GpuContext,
-  buffers: {
-    queryGrads: GPUBuffer;
-    supportGradSums: GPUBuffer;
-    metrics: GPUBuffer;
-    theta: GPUBuffer;
-    alpha: GPUBuffer;
-    moments: GPUBuffer;
-  },
-  o: MetaSgdUpdateOptions,
-): Promise<void> {
+/** The Meta-SGD meta-update kernel. */
+export const META_SGD_UPDATE: MetaKernel = {
+  key: "meta_sgd_update",
+  file: "shaders/meta_sgd_update.wgsl",
+  code,
+  mean: true,
+};
+
+/** GPU buffers of a Meta-SGD meta-update. */
+export interface MetaSgdUpdateBuffers {
+  /** (models, rowStride) query gradients. */
+  queryGrads: MetaBinding;
+  /** (models, rowStride) sums of the support gradients of the inner steps. */
+  supportGradSums: MetaBinding;
+  /** (models, METRIC_STRIDE) metrics with the quarantine flags. */
+  metrics: MetaBinding;
+  /** theta, updated. */
+  theta: MetaBinding;
+  /** Per-parameter inner rates, updated. */
+  alpha: MetaBinding;
+  /** (4, count) Adam moments, updated. */
+  moments: MetaBinding;
+  /** (count) receives g_theta, the mean query gradient used. */
+  gOut: MetaBinding;
+}
+
+/** The kernel run (bindings and packed parameters) of a Meta-SGD meta-update. */
+export function metaSgdUpdateRun(b: MetaSgdUpdateBuffers, o: MetaSgdUpdateOptions): MetaRun {
   const { c1, c2 } = adamCorrections(o.t);
   // Params: n @0, models @4, rowStride @8, gridX @12, lr @16, alphaLr @20, alphaMax @24,
   // beta1 @28, beta2 @32, eps @36, c1 @40, c2 @44.
   const u = new ArrayBuffer(48);
   new Uint32Array(u, 0, 3).set([o.count, o.models, o.rowStride]);
   new Float32Array(u, 16, 8).set([o.lr, o.alphaLr, o.alphaMax, ...ADAM_BETAS, c1, c2]);
-  return dispatchMetaKernel(ctx, {
-    key: "meta_sgd_update",
-    file: "shaders/meta_sgd_update.wgsl",
-    code,
-    mean: true,
-  }, {
+  return {
     n: o.count,
-    buffers: [
-      buffers.queryGrads,
-      buffers.supportGradSums,
-      buffers.metrics,
-      buffers.theta,
-      buffers.alpha,
-      buffers.moments,
-    ],
+    buffers: [b.queryGrads, b.supportGradSums, b.metrics, b.theta, b.alpha, b.moments, b.gOut],
     uniform: u,
     gridXWord: 3,
-  });
+  };
+}
+
+/** Encodes and submits the Meta-SGD meta-update kernel on GPU buffers; no readback. */
+export function metaSgdUpdateGpu(
+  ctx: GpuContext,
+  buffers: MetaSgdUpdateBuffers,
+  o: MetaSgdUpdateOptions,
+): Promise<void> {
+  return dispatchMetaKernel(ctx, META_SGD_UPDATE, metaSgdUpdateRun(buffers, o));
 }

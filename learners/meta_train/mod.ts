@@ -16,3 +16,5 @@ export * from "./cpu_meta_loop.ts";
 export * from "./gpu_meta_loop.ts";
 export * from "./maml_cpu.ts";
 export * from "./meta_hvp.ts";
+export * from "./meta_sgd_inner.ts";
+export * from "./meta_es_perturb.ts";

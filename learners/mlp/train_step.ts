@@ -8,13 +8,13 @@ import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
+import { KNOB_LAYOUT, LEARNED_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 
 /** The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
 export const TRAIN_STEP: MlpKernel = mlpKernel(
   "train_step",
-  [FINITE_WGSL, ADAM_WGSL, KNOB_LAYOUT.wgsl, METRIC_LAYOUT.wgsl, MLP_WGSL],
+  [FINITE_WGSL, ADAM_WGSL, KNOB_LAYOUT.wgsl, LEARNED_LAYOUT.wgsl, METRIC_LAYOUT.wgsl, MLP_WGSL],
   (plan) => [forwardTilesWgsl(plan), backwardTilesWgsl(plan)],
   { file: "shaders/train_step.wgsl", code: trainWgsl },
 );

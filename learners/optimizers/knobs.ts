@@ -84,6 +84,12 @@ export const LEARNED = {
   end: 124,
 } as const;
 
+/** The learned-optimizer row layout; its WGSL part declares `LEARNED_STRIDE`, `LEARNED_W1`, ... */
+export const LEARNED_LAYOUT: RowLayout = rowLayout("LEARNED", LEARNED, {
+  stride: LEARNED_STRIDE,
+  source: "learners/optimizers/knobs.ts",
+});
+
 /** Hyperparameters of one model. */
 export interface Knobs {
   /** Learning rate, in [0, 100]. */

@@ -20,6 +20,18 @@ import {
 } from "./strategy_kernels.ts";
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
+
+/** Computes fitness (S, N) of candidates x (S, N, D) on the device, e.g. `BbobDevice`. */
+export interface DeviceEvaluator {
+  /** Encodes the evaluation; parameter buffers it creates go to `owned` (freed after submit). */
+  encode(
+    enc: GPUCommandEncoder,
+    x: GPUBuffer,
+    fitness: GPUBuffer,
+    sizes: { popSize: number; dim: number },
+    owned: GPUBuffer[],
+  ): void;
+}
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 
 /** S instances of a strategy on the GPU, created from a (CPU) state. */
@@ -66,6 +78,8 @@ export class GpuStrategy {
       w: createStorageBuffer(ctx, S * N * 4, "es-w"),
       table: up(this.strategy.weightTable(config, params), "es-table"),
     };
+    this.#b.best = up(state.bestFitness, "es-best");
+    this.#b.bestX = up(state.bestX, "es-best-x");
     this.x = createStorageBuffer(ctx, S * N * D * 4, "es-x");
     this.fitness = createStorageBuffer(ctx, S * N * 4, "es-fitness");
     if (aux.adamM) this.#b.adam = up(interleaveRows(aux.adamM, aux.adamV!, S, D), "es-adam");
@@ -105,6 +119,47 @@ export class GpuStrategy {
     const bufs = [b.mean!, b.scale!, b.transform!, b.z!, this.x];
     encodeKernel(this.ctx, enc, this.#p.noise, [null, null, null, b.z!, null], k);
     encodeKernel(this.ctx, enc, this.#p.candidates, bufs, k);
+  }
+
+  /** Encodes the best-so-far update from `fitness` and `x` (before the tell, which moves on). */
+  encodeBest(enc: GPUCommandEncoder): void {
+    const { instances: S, dim: D, popSize: N } = this.config;
+    // Params: S @0, N @4, D @8, gridX @12.
+    const bufs = [this.fitness, this.x, this.#b.best!, this.#b.bestX!];
+    const k = {
+      params: { u: [S, N, D, 0] },
+      groups: groupsFor(S),
+      gridSlot: 3,
+      owned: this.#owned,
+    };
+    encodeKernel(this.ctx, enc, this.#p.best, bufs, k);
+  }
+
+  /**
+   * Runs `generations` generations with fitness computed on the device by `evaluator` (ask,
+   * evaluate, best-so-far, tell), `perSubmit` generations per submit (default 16), and no
+   * readback except full CMA-ES's eigendecomposition when due.
+   */
+  async runDevice(evaluator: DeviceEvaluator, generations: number, perSubmit = 16): Promise<void> {
+    const p = this.params as unknown as CmaEsParams;
+    const lazy = this.strategy.name === "cma-es" && !p.separable;
+    const gap = lazy ? cmaEigenGap(this.config, p) : Infinity;
+    let left = generations;
+    while (left > 0) {
+      const untilEigen = gap - (this.#host.generation % gap);
+      const n = Math.min(left, perSubmit, untilEigen);
+      const enc = this.ctx.device.createCommandEncoder();
+      for (let g = 0; g < n; g++) {
+        this.encodeAsk(enc);
+        evaluator.encode(enc, this.x, this.fitness, this.config, this.#owned);
+        this.encodeBest(enc);
+        this.encodeTell(enc);
+      }
+      this.ctx.device.queue.submit([enc.finish()]);
+      this.#free();
+      left -= n;
+      await this.refreshEigen();
+    }
   }
 
   /** Encodes the tell: rank weights from `fitness`, then the strategy's update; counts a generation. */
@@ -271,6 +326,8 @@ async function readGpuState(
     mean: (await read(b.mean!)).slice(0, S * D),
     scale: (await read(b.scale!)).slice(0, S * D),
     aux: {},
+    bestFitness: (await read(b.best!)).slice(0, S),
+    bestX: (await read(b.bestX!)).slice(0, S * D),
   };
   if (host.transform) st.transform = (await read(b.transform!)).slice(0, S * D * D);
   if (b.adam) {

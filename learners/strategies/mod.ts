@@ -24,3 +24,4 @@ export * from "./registry.ts";
 export * from "./minimize.ts";
 export * from "./strategy_kernels.ts";
 export * from "./gpu_strategy.ts";
+export * from "./bbob_device.ts";

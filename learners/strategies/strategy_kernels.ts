@@ -11,6 +11,7 @@ import openAiWgsl from "../../shaders/es_openai_tell.wgsl" with { type: "text" }
 import snesWgsl from "../../shaders/es_snes_tell.wgsl" with { type: "text" };
 import pgpeWgsl from "../../shaders/es_pgpe_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
+import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
@@ -32,6 +33,8 @@ export interface StrategyPipelines {
   pgpe: GPUComputePipeline;
   /** es_cma_tell.wgsl. */
   cma: GPUComputePipeline;
+  /** es_best.wgsl. */
+  best: GPUComputePipeline;
 }
 
 /** Compiles (or takes from the cache) every strategy pipeline. */
@@ -50,6 +53,7 @@ export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipeli
     snes: await getPipeline(ctx, "es_snes_tell", one("shaders/es_snes_tell.wgsl", snesWgsl)),
     pgpe: await getPipeline(ctx, "es_pgpe_tell", one("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
     cma: await getPipeline(ctx, "es_cma_tell", one("shaders/es_cma_tell.wgsl", cmaWgsl)),
+    best: await getPipeline(ctx, "es_best", one("shaders/es_best.wgsl", bestWgsl)),
   };
 }
 

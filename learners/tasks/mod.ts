@@ -21,3 +21,4 @@ export * from "./real_episodes.ts";
 export * from "./task_sampler.ts";
 export * from "./difficulty_schedule.ts";
 export * from "./sample_episodes.ts";
+export * from "./bbob.ts";

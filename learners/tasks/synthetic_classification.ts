@@ -146,6 +146,7 @@ export class SyntheticClassification implements TaskFamily {
   #b2: Float64Array; // (inputs)
   #rotation: Float64Array | null; // (inputs, inputs) or null for none
   #offset: Float64Array; // (inputs)
+  #scratch: { z: Float64Array; hid: Float64Array; out: Float64Array; rot: Float64Array };
 
   /** Builds the family and its fixed random map from `options.familySeed`. */
   constructor(options: SyntheticClassificationOptions = {}) {
@@ -204,6 +205,45 @@ export class SyntheticClassification implements TaskFamily {
     this.#rotation = shift.rotation === 0
       ? null
       : planeRotation(randomOrthogonal(shiftSeed, 1, n), n, shift.rotation);
+    this.#scratch = {
+      z: new Float64Array(l),
+      hid: new Float64Array(h),
+      out: new Float64Array(n),
+      rot: new Float64Array(n),
+    };
+  }
+
+  /**
+   * Writes point i of episode e into `dst` (length inputs): its latent z = proto + noise through
+   * the fixed map (tanh hidden layer, input noise), then the shift's rotation, scale and offset.
+   */
+  #writePoint(s: number, e: number, i: number, proto: Float64Array, dst: Float32Array): void {
+    const [L, H, n] = [this.#latentDim, this.#hidden, this.inputs];
+    const { z, hid, out, rot } = this.#scratch;
+    for (let j = 0; j < L; j++) {
+      z[j] = proto[j]! + this.noise * rngNormal(s, e, i * L + j, 1);
+    }
+    for (let a = 0; a < H; a++) {
+      let acc = this.#b1[a]!;
+      for (let j = 0; j < L; j++) acc += this.#w1[a * L + j]! * z[j]!;
+      hid[a] = Math.tanh(acc);
+    }
+    for (let m = 0; m < n; m++) {
+      let acc = this.#b2[m]!;
+      for (let a = 0; a < H; a++) acc += this.#w2[m * H + a]! * hid[a]!;
+      out[m] = acc + this.inputNoise * rngNormal(s, e, i * n + m, 2);
+    }
+    let v: Float64Array = out;
+    if (this.#rotation !== null) {
+      const r = this.#rotation;
+      for (let m = 0; m < n; m++) {
+        let acc = 0;
+        for (let q = 0; q < n; q++) acc += r[m * n + q]! * out[q]!;
+        rot[m] = acc;
+      }
+      v = rot;
+    }
+    for (let m = 0; m < n; m++) dst[m] = this.shift.scale * v[m]! + this.#offset[m]!;
   }
 
   /** Generates `episodes` episodes from `seed` (see the class doc for the counter scheme). */
@@ -214,12 +254,11 @@ export class SyntheticClassification implements TaskFamily {
       );
     }
     const s = seed >>> 0;
-    const [N, K, Q, L, H, n] = [
+    const [N, K, Q, L, n] = [
       this.ways,
       this.shots,
       this.queryPerClass,
       this.#latentDim,
-      this.#hidden,
       this.inputs,
     ];
     const per = N * (K + Q);
@@ -228,40 +267,18 @@ export class SyntheticClassification implements TaskFamily {
     const support = new Uint32Array(episodes * N * K);
     const query = new Uint32Array(episodes * N * Q);
     const protos = new Float64Array(N * L);
-    const z = new Float64Array(L);
-    const hid = new Float64Array(H);
-    const out = new Float64Array(n);
-    const rot = new Float64Array(n);
     for (let e = 0; e < episodes; e++) {
       for (let c = 0; c < N * L; c++) protos[c] = this.spread * rngNormal(s, e, c, 0);
       for (let i = 0; i < per; i++) {
         const isSupport = i < N * K;
         const k = isSupport ? Math.floor(i / K) : Math.floor((i - N * K) / Q);
-        for (let j = 0; j < L; j++) {
-          z[j] = protos[k * L + j]! + this.noise * rngNormal(s, e, i * L + j, 1);
-        }
-        for (let a = 0; a < H; a++) {
-          let acc = this.#b1[a]!;
-          for (let j = 0; j < L; j++) acc += this.#w1[a * L + j]! * z[j]!;
-          hid[a] = Math.tanh(acc);
-        }
-        for (let m = 0; m < n; m++) {
-          let acc = this.#b2[m]!;
-          for (let a = 0; a < H; a++) acc += this.#w2[m * H + a]! * hid[a]!;
-          out[m] = acc + this.inputNoise * rngNormal(s, e, i * n + m, 2);
-        }
-        let v: Float64Array = out;
-        if (this.#rotation !== null) {
-          const r = this.#rotation;
-          for (let m = 0; m < n; m++) {
-            let acc = 0;
-            for (let q = 0; q < n; q++) acc += r[m * n + q]! * out[q]!;
-            rot[m] = acc;
-          }
-          v = rot;
-        }
-        const row = (e * per + i) * n;
-        for (let m = 0; m < n; m++) x[row + m] = this.shift.scale * v[m]! + this.#offset[m]!;
+        this.#writePoint(
+          s,
+          e,
+          i,
+          protos.subarray(k * L, (k + 1) * L),
+          x.subarray((e * per + i) * n),
+        );
         let label = k;
         if (isSupport && N > 1 && this.shift.labelNoise > 0) {
           if (rngUniform(s, e, i, 3) < this.shift.labelNoise) {

@@ -3,18 +3,11 @@
  * reverts to the hand-designed baseline's values, over several seeds with 95% CIs.
  * @module
  */
-import { deriveSeed } from "../../core/rng.ts";
 import { summarize, type Summary } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
-import {
-  addRunStats,
-  emptyRunStats,
-  type RunStats,
-  scoreGenomes,
-  type ScoreOptions,
-} from "./score_genomes.ts";
+import { type RunStats, type ScoreOptions, scoreOverSeeds } from "./score_genomes.ts";
 
 /** Gene groups of the attribution (each replaced together with the baseline's values). */
 export const GENE_GROUPS: Readonly<Record<string, readonly (keyof StrategyGenome)[]>> = {
@@ -73,15 +66,13 @@ export async function attributeGenes(
     variants.push(v as unknown as StrategyGenome);
   }
   const per: number[][] = variants.map(() => []);
-  const stats = emptyRunStats();
-  for (let k = 0; k < o.seeds; k++) {
-    const { scores: sc, stats: s } = await scoreGenomes(backend, variants, tasks, {
-      ...o,
-      seed: deriveSeed(o.seed, `attribution-${k}`) >>> 0,
-    });
-    addRunStats(stats, s);
-    sc.forEach((s, i) => per[i]!.push(s.metaFitness));
-  }
+  const stats = await scoreOverSeeds(
+    backend,
+    variants,
+    tasks,
+    { ...o, label: "attribution" },
+    (sc) => sc.forEach((s, i) => per[i]!.push(s.metaFitness)),
+  );
   return {
     rows: groups.map(([group], i) => ({
       group,
@@ -91,4 +82,26 @@ export async function attributeGenes(
     baseline: summarize(per[1]!),
     stats,
   };
+}
+
+/** What an attribution row shows: a verdict and the smallest effect its seeds can detect. */
+export interface AttributionVerdict {
+  /** "matters" (reverting lowers meta-fitness: CI above 0), "hurts" (CI below 0), "not shown". */
+  verdict: "matters" | "hurts" | "not shown";
+  /** Smallest |delta| detected with 80% power at 5% (two-sided): about 1.43 CI half-widths. */
+  detectable: number;
+  /** Seeds needed to detect |delta| = `effect` at that power, from the observed spread. */
+  seedsFor: number;
+}
+
+/**
+ * The verdict on one attribution row's delta (meta-fitness of the learned genome minus that with
+ * the group reverted, over seeds): shown only when its 95% CI excludes 0. The detectable effect
+ * uses the normal approximation (1.96 + 0.84) SE = 1.43 half-widths.
+ */
+export function attributionVerdict(delta: Summary, effect = 0.05): AttributionVerdict {
+  const half = (delta.ci95High - delta.ci95Low) / 2;
+  const detectable = 1.43 * half;
+  const verdict = delta.ci95Low > 0 ? "matters" : delta.ci95High < 0 ? "hurts" : "not shown";
+  return { verdict, detectable, seedsFor: Math.ceil(delta.n * (detectable / effect) ** 2) };
 }

@@ -10,6 +10,11 @@ import type { TaskScore } from "./meta_objectives.ts";
 import type { MetaTask } from "./meta_task.ts";
 import { metaTrain, type MetaTrainOptions, type MetaTrainResult } from "./meta_train.ts";
 import { scoreGenomes } from "./score_genomes.ts";
+import {
+  runStrategyOnTask,
+  type StrategyTaskOptions,
+  type StrategyTaskResult,
+} from "./strategy_task.ts";
 import { exportStrategies, loadStrategies, type StrategiesFile } from "./strategies_file.ts";
 
 /** A strategy of a meta-trained or loaded engine: the task's name and its best genome. */
@@ -122,5 +127,17 @@ export class MetaEvolutionEngine {
     const g = genome ?? this.universalBest();
     const { scores: [score] } = await scoreGenomes(this.backend, [g], [task], this.options);
     return score!.tasks[0]!;
+  }
+
+  /**
+   * Runs a registered black-box strategy (`cma-es`, `openai-es`, `snes`, `pgpe`) on `task` (a
+   * built-in or user objective, a neural task or a user's data set) on the engine's backend.
+   */
+  runStrategy(
+    name: string,
+    task: MetaTask,
+    options: StrategyTaskOptions,
+  ): Promise<StrategyTaskResult> {
+    return runStrategyOnTask(this.backend, name, task, options);
   }
 }

@@ -4,8 +4,9 @@
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
-import { DEFAULT_META_WEIGHTS } from "./meta_objectives.ts";
+import { DEFAULT_META_WEIGHTS, type MetaWeights } from "./meta_objectives.ts";
 import type { MetaTask } from "./meta_task.ts";
+import { BBOB_IDS } from "../../learners/tasks/bbob.ts";
 
 /** Built-in tasks by name (objective tasks differ by function, dimension and shift stream). */
 export const TASK_LIBRARY: Readonly<Record<string, MetaTask>> = {
@@ -83,14 +84,7 @@ export interface EvolveConfig {
   /** Seeds of the attribution and of the held-out comparison. */
   seeds: number;
   /** Meta-objective weights. */
-  weights: {
-    convergence: number;
-    final: number;
-    efficiency: number;
-    diversity: number;
-    robustness: number;
-    compute: number;
-  };
+  weights: MetaWeights;
   /** Generations per GPU submit / history readback. */
   readEvery: number;
   /** Optional strategies.json to compare on the held-out tasks instead of meta-training. */
@@ -99,6 +93,10 @@ export interface EvolveConfig {
   specializedPopulation: number;
   /** Meta-generations of the specialized meta-run on each held-out task. */
   specializedGenerations: number;
+  /** Held-out BBOB functions of the baselines comparison (empty: no comparison). */
+  bbobFunctions: number[];
+  /** Dimensions of the baselines comparison (2 to 64: the GA's user-objective limit). */
+  bbobDims: number[];
 }
 
 const taskName = z.string().refine((n) => n in TASK_LIBRARY, {
@@ -140,4 +138,10 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
   strategies: z.string().optional(),
   specializedPopulation: z.number().int().min(2).max(64).default(6),
   specializedGenerations: z.number().int().min(1).max(200).default(3),
+  bbobFunctions: z.array(
+    z.number().int().refine((f) => BBOB_IDS.includes(f), {
+      message: `must be one of ${BBOB_IDS.join(", ")}`,
+    }),
+  ).max(24).default([...BBOB_IDS]),
+  bbobDims: z.array(z.number().int().min(2).max(64)).min(1).max(4).default([10]),
 });

@@ -17,6 +17,7 @@ import type { EvolveConfig } from "./evolve_config.ts";
 import type { MetaTask } from "./meta_task.ts";
 import { type MetaGenerationRow, metaTrain, type MetaTrainResult } from "./meta_train.ts";
 import { addRunStats, emptyRunStats, type RunStats, type ScoreOptions } from "./score_genomes.ts";
+import type { EvolveCheckpoints } from "./evolve_checkpoint.ts";
 import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { type TransferResult, transferTest } from "./transfer.ts";
 
@@ -43,6 +44,7 @@ export async function metaPhase(
   backend: Backend,
   train: readonly MetaTask[],
   base: BaseOptions,
+  checkpoints?: Pick<EvolveCheckpoints, "metaTrain" | "saveMetaTrain">,
 ): Promise<MetaPhase> {
   const c = ctx.config;
   const t0 = performance.now();
@@ -59,8 +61,10 @@ export async function metaPhase(
     seed: ctx.seed,
     populationSize: c.populationSize,
     metaGenerations: c.metaGenerations,
+    // A checkpoint after every meta-generation; a resumed run continues from the last one.
+    resume: checkpoints?.metaTrain,
+    onCheckpoint: (state) => checkpoints?.saveMetaTrain(state),
     onGeneration: async (r) => {
-      rows.push(r);
       ctx.log(
         `meta-generation ${r.metaGeneration}: best ${r.best.toFixed(4)} mean ${
           r.mean.toFixed(4)
@@ -72,7 +76,7 @@ export async function metaPhase(
   return {
     learned: trained.universalBest.genome,
     trained,
-    rows,
+    rows: trained.rows,
     seconds: (performance.now() - t0) / 1000,
     stats: trained.stats,
   };

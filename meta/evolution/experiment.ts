@@ -23,9 +23,13 @@ import {
   specializedPhase,
 } from "./evolve_phases.ts";
 import { evolveMethod, evolvePlots, evolveSummary, evolveTables } from "./evolve_report.ts";
+import { type Baselines, baselinesPhase } from "./baselines_phase.ts";
+import { addBaselines } from "./baselines_report.ts";
+import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { readStrategiesFile } from "./strategies_input.ts";
+import { EvolveCheckpoints } from "./evolve_checkpoint.ts";
 
 async function runEvolve(
   ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
@@ -43,15 +47,25 @@ async function runEvolve(
     readEvery: c.readEvery,
   };
   const seeded = { ...base, seed: ctx.seed, seeds: c.seeds };
-  const meta = await metaPhase(ctx, backend, train, base);
-  const attribution = await attributionPhase(backend, meta, train, seeded);
-  const heldOut = await heldOutPhase(backend, meta.learned, held, seeded);
-  const spec = await specializedPhase(backend, meta.learned, held, {
-    ...seeded,
-    population: c.specializedPopulation,
-    metaGenerations: c.specializedGenerations,
-  });
+  // A checkpoint after every meta-generation and every phase (--resume loads finished phases).
+  const ck = await EvolveCheckpoints.load(ctx);
+  const meta = await ck.phase("meta", () => metaPhase(ctx, backend, train, base, ck));
+  const attribution = await ck.phase(
+    "attribution",
+    () => attributionPhase(backend, meta, train, seeded),
+  );
+  const heldOut = await ck.phase(
+    "heldOut",
+    () => heldOutPhase(backend, meta.learned, held, seeded),
+  );
+  const spec = await ck.phase("specialized", () =>
+    specializedPhase(backend, meta.learned, held, {
+      ...seeded,
+      population: c.specializedPopulation,
+      metaGenerations: c.specializedGenerations,
+    }));
   backend.destroy();
+  const baselines = await baselinesOf(ctx, meta.learned);
   const evalRows = evalsToTarget(held, heldOut, c.modelsPerSegment);
   const ratios = evalRows.map((r) => r.evals_ratio).filter(Number.isFinite);
   if (meta.trained) {
@@ -83,13 +97,40 @@ async function runEvolve(
     evalReductionPct: ratios.length ? 100 * (1 - mean(ratios)) : NaN,
     total,
   };
-  return {
-    title: "Meta-evolution of evolution strategies",
-    summary: evolveSummary(outcome),
-    tables: evolveTables(outcome),
-    plots: evolvePlots(outcome),
-    sections: [{ title: "Method", body: evolveMethod(c) }],
-  };
+  return addBaselines(
+    {
+      title: "Meta-evolution of evolution strategies",
+      summary: evolveSummary(outcome),
+      tables: evolveTables(outcome),
+      plots: evolvePlots(outcome),
+      sections: [{ title: "Method", body: evolveMethod(c) }],
+    },
+    baselines,
+    meta.learned,
+    c,
+  );
+}
+
+/** The baselines phase on the held-out BBOB suite (none when `bbobFunctions` is empty). */
+async function baselinesOf(
+  ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
+  learned: StrategyGenome,
+): Promise<Baselines | undefined> {
+  const c = ctx.config;
+  if (!c.bbobFunctions.length) return undefined;
+  const b = await baselinesPhase(learned, {
+    functions: c.bbobFunctions,
+    dims: c.bbobDims,
+    seeds: c.seeds,
+    seed: ctx.seed,
+    modelsPerSegment: c.modelsPerSegment,
+    generations: c.generations,
+    initScale: 2,
+  });
+  const ranks = b.groups.filter((g) => g.method === "learned")
+    .map((g) => `${g.group} ${g.rank.mean.toFixed(2)}`).join(", ");
+  ctx.log(`held-out BBOB, learned strategy's mean rank of 6 per group: ${ranks}`);
+  return b;
 }
 
 /** The registered evolve experiment. */
@@ -110,6 +151,8 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       specializedGenerations: 1,
       trainTasks: ["sphere-8", "mlp-4way"],
       heldOutTasks: ["ackley-8", "mlp-4way-b"],
+      bbobFunctions: [1, 10, 15, 24],
+      bbobDims: [2],
     },
     full: {
       populationSize: 16,
@@ -122,6 +165,7 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       specializedGenerations: 6,
       trainTasks: ["sphere-8", "rastrigin-8", "rosenbrock-6", "ackley-8", "mlp-4way"],
       heldOutTasks: ["sphere-8b", "rastrigin-6b", "rosenbrock-8b", "mlp-4way-b"],
+      bbobDims: [2, 10, 40],
     },
   },
   progress: { metric: "best", goal: "max", unit: "meta-generation" },

@@ -11,21 +11,20 @@ import { HISTORY } from "../../learners/evolution/evolution_rows.ts";
 import { activeCount, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
 
-/** Weights of the meta-objectives. */
-export interface MetaWeights {
-  /** Weight of convergence speed (default 0.3). */
-  convergence: number;
-  /** Weight of final normalized fitness (default 0.4). */
-  final: number;
-  /** Weight of sample efficiency (default 0.2). */
-  efficiency: number;
-  /** Weight of population diversity (default 0.05). */
-  diversity: number;
-  /** Weight of robustness across replicates (default 0.03). */
-  robustness: number;
-  /** Weight of computational efficiency (default 0.02). */
-  compute: number;
-}
+/** The six meta-objectives (each defined on `TaskScore`). */
+export type MetaObjective =
+  | "convergence"
+  | "final"
+  | "efficiency"
+  | "diversity"
+  | "robustness"
+  | "compute";
+
+/**
+ * Weights of the meta-objectives (defaults `DEFAULT_META_WEIGHTS`: convergence speed 0.3, final
+ * normalized fitness 0.4, sample efficiency 0.2, diversity 0.05, robustness 0.03, compute 0.02).
+ */
+export type MetaWeights = Record<MetaObjective, number>;
 
 /** The seed's weights: 0.3 / 0.4 / 0.2 / 0.05 / 0.03 / 0.02. */
 export const DEFAULT_META_WEIGHTS: Readonly<MetaWeights> = Object.freeze({

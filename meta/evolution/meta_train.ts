@@ -4,7 +4,7 @@
  * meta-knob settings by the meta-fitness improvement their offspring produced.
  * @module
  */
-import { deriveSeed, Rng } from "../../core/rng.ts";
+import { deriveSeed, Rng, type RngState } from "../../core/rng.ts";
 import { mean, summarize } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import {
@@ -48,6 +48,35 @@ export interface MetaTrainOptions extends ScoreOptions {
   includeBaseline?: boolean;
   /** Called after each meta-generation with its row. */
   onGeneration?: (row: MetaGenerationRow) => void | Promise<void>;
+  /**
+   * Called after each meta-generation but the last, with the state that continues the run exactly
+   * (save it in a checkpoint; JSON with non-finite numbers, see core/exact_json.ts).
+   */
+  onCheckpoint?: (state: MetaTrainState) => void | Promise<void>;
+  /** Continue from a state given to `onCheckpoint` (same tasks and options): same result. */
+  resume?: MetaTrainState;
+}
+
+/** Where a meta-training run stands between two meta-generations. */
+export interface MetaTrainState {
+  /** The next meta-generation. */
+  next: number;
+  /** The meta-population to score next. */
+  pop: StrategyGenome[];
+  /** The level-3 bookkeeping of that population. */
+  level3: Level3;
+  /** Rows so far. */
+  rows: MetaGenerationRow[];
+  /** Genomes scored so far. */
+  evaluated: ScoredGenome[];
+  /** Bests so far. */
+  bests: Bests;
+  /** Statistics so far. */
+  stats: RunStats;
+  /** The level-2 random generator. */
+  rng: RngState;
+  /** The level-3 random generator. */
+  krng: RngState;
 }
 
 /** One meta-generation's log row. */
@@ -126,7 +155,7 @@ function frequencies(pop: readonly StrategyGenome[]): Record<string, number> {
 }
 
 /** The level-3 state: knob settings, which setting bred each member, and the members' parents. */
-interface Level3 {
+export interface Level3 {
   /** The knob-setting population. */
   knobPop: MetaEvolutionKnobs[];
   /** Better parent's meta-fitness of each member (NaN: elite or initial). */
@@ -224,9 +253,12 @@ function breedGenomes(
 }
 
 /** The bests seen so far: overall, of meta-generation 0, and per task. */
-interface Bests {
+export interface Bests {
+  /** The best scored genome overall. */
   ever?: ScoredGenome;
+  /** The best of meta-generation 0. */
   initial?: ScoredGenome;
+  /** Per task, the genome with the best score on it. */
   perTask: (ScoredGenome | undefined)[];
 }
 
@@ -313,8 +345,8 @@ export async function metaTrain(
   o: MetaTrainOptions,
 ): Promise<MetaTrainResult> {
   const S = o.populationSize ?? 16;
-  const rng = new Rng(deriveSeed(o.seed, "meta"), 1);
-  const krng = new Rng(deriveSeed(o.seed, "meta-knobs"), 1);
+  let rng = new Rng(deriveSeed(o.seed, "meta"), 1);
+  let krng = new Rng(deriveSeed(o.seed, "meta-knobs"), 1);
   const adapt = o.adaptKnobs ?? true;
   const K = adapt ? Math.max(1, o.knobPopulation ?? 4) : 1;
   const km = o.knobMutation ?? { rate: 0.7, strength: 0.4 };
@@ -324,11 +356,18 @@ export async function metaTrain(
   while (pop.length < S) pop.push(randomGenome(rng));
   const knobPop = initialKnobs(o, K, krng);
   let level3: Level3 = { knobPop, parentScores: pop.map(() => NaN), bredBy: pop.map(() => -1) };
-  const rows: MetaGenerationRow[] = [];
-  const evaluated: ScoredGenome[] = [];
-  const bests: Bests = { perTask: tasks.map(() => undefined) };
-  const stats = emptyRunStats();
-  for (let mg = 0; mg < o.metaGenerations; mg++) {
+  let rows: MetaGenerationRow[] = [];
+  let evaluated: ScoredGenome[] = [];
+  let bests: Bests = { perTask: tasks.map(() => undefined) };
+  let stats = emptyRunStats();
+  let start = 0;
+  if (o.resume) {
+    ({ pop, level3, rows, evaluated, bests, stats } = structuredClone(o.resume));
+    rng = Rng.fromState(o.resume.rng);
+    krng = Rng.fromState(o.resume.krng);
+    start = o.resume.next;
+  }
+  for (let mg = start; mg < o.metaGenerations; mg++) {
     const t0 = performance.now();
     const scored = await scoreGenomes(backend, pop, tasks, {
       ...o,
@@ -346,6 +385,8 @@ export async function metaTrain(
     await o.onGeneration?.(row);
     if (mg === o.metaGenerations - 1) break;
     ({ pop, level3 } = breedGenomes(pop, fit, order, elites, knobs, rng));
+    const state = { next: mg + 1, pop, level3, rows, evaluated, bests, stats };
+    await o.onCheckpoint?.({ ...state, rng: rng.state(), krng: krng.state() });
   }
   return {
     rows,

@@ -228,6 +228,29 @@ async function scoreNeuralTask(
 }
 
 /**
+ * Scores `genomes` on `tasks` once per seed k < `o.seeds` (run seed deriveSeed(o.seed,
+ * `${label}-${k}`)), handing each seed's scores to `each`; returns the statistics of every run.
+ */
+export async function scoreOverSeeds(
+  backend: Backend,
+  genomes: readonly StrategyGenome[],
+  tasks: readonly MetaTask[],
+  o: ScoreOptions & { seeds: number; label: string },
+  each: (scores: GenomeScore[], k: number) => void,
+): Promise<RunStats> {
+  const stats = emptyRunStats();
+  for (let k = 0; k < o.seeds; k++) {
+    const r = await scoreGenomes(backend, genomes, tasks, {
+      ...o,
+      seed: deriveSeed(o.seed, `${o.label}-${k}`) >>> 0,
+    });
+    addRunStats(stats, r.stats);
+    each(r.scores, k);
+  }
+  return stats;
+}
+
+/**
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of
  * genome x replicate segments. Segments of the same (task, replicate) start from the same

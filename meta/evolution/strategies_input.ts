@@ -40,6 +40,7 @@ export async function readStrategiesFile(
   if (r.partial !== undefined && typeof r.partial !== "boolean") {
     fail(`partial must be true or false: current value is ${JSON.stringify(r.partial)}`, "partial");
   }
+  checkShapes(r, fail);
   if (r.partial !== true) checkEveryGene(r, fail);
   checkWeights(r.weights, fail);
   let file: StrategiesFile;
@@ -57,6 +58,73 @@ export async function readStrategiesFile(
 }
 
 type Fail = (detail: string, field?: string) => never;
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+// Scores are numbers; a score that was NaN when exported is null in JSON.
+const isScore = (v: unknown): boolean => v === null || typeof v === "number";
+
+/** Checks the types of the fields besides genomes and weights (scores, task names, lists). */
+function checkShapes(r: Record<string, unknown>, fail: Fail): void {
+  const want = (ok: boolean, field: string, what: string, value: unknown): void => {
+    if (!ok) {
+      fail(
+        `${field} must be ${what}: ${
+          value === undefined
+            ? "it is missing"
+            : `current value is ${JSON.stringify(value).slice(0, 40)}`
+        }`,
+        field,
+      );
+    }
+  };
+  const ub = r.universalBest;
+  want(isObject(ub), "universalBest", "an object", ub);
+  want(
+    isScore((ub as Record<string, unknown>).metaFitness),
+    "universalBest.metaFitness",
+    "a number",
+    (ub as Record<string, unknown>).metaFitness,
+  );
+  if (r.tasks !== undefined) {
+    want(
+      Array.isArray(r.tasks) && r.tasks.every((t) => typeof t === "string"),
+      "tasks",
+      "an array of task names",
+      r.tasks,
+    );
+  }
+  for (const list of ["perTaskBest", "top"] as const) {
+    const items = r[list];
+    want(Array.isArray(items), list, "an array", items);
+    (items as unknown[]).forEach((e, i) => {
+      const at = `${list}[${i}]`;
+      want(isObject(e), at, "an object", e);
+      const o = e as Record<string, unknown>;
+      if (list === "perTaskBest") {
+        want(typeof o.task === "string", `${at}.task`, "a task name", o.task);
+        want(isScore(o.score), `${at}.score`, "a number", o.score);
+      } else {
+        want(isScore(o.metaFitness), `${at}.metaFitness`, "a number", o.metaFitness);
+        const per = o.perTask;
+        want(
+          per === undefined || (isObject(per) && Object.values(per).every(isScore)),
+          `${at}.perTask`,
+          "an object of numbers",
+          per,
+        );
+      }
+    });
+  }
+  if (r.attribution !== undefined) {
+    const ok = Array.isArray(r.attribution) &&
+      r.attribution.every((a) =>
+        isObject(a) && typeof a.group === "string" &&
+        ["delta", "ci95Low", "ci95High"].every((k) => isScore(a[k]))
+      );
+    want(ok, "attribution", "an array of { group, delta, ci95Low, ci95High }", r.attribution);
+  }
+}
 
 function genomesOf(r: Record<string, unknown>): [string, unknown][] {
   const out: [string, unknown][] = [];

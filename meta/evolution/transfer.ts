@@ -3,17 +3,10 @@
  * populations.
  * @module
  */
-import { deriveSeed } from "../../core/rng.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
-import {
-  addRunStats,
-  emptyRunStats,
-  type RunStats,
-  scoreGenomes,
-  type ScoreOptions,
-} from "./score_genomes.ts";
+import { type RunStats, type ScoreOptions, scoreOverSeeds } from "./score_genomes.ts";
 
 /** Per-seed results of one strategy on held-out tasks. */
 export interface TransferResult {
@@ -45,20 +38,19 @@ export async function transferTest(
     final: tasks.map(() => []),
     curves: tasks.map(() => []),
   }));
-  const stats = emptyRunStats();
-  for (let k = 0; k < o.seeds; k++) {
-    const { scores: sc, stats: s } = await scoreGenomes(backend, strategies, tasks, {
-      ...o,
-      seed: deriveSeed(o.seed, `transfer-${k}`) >>> 0,
-    });
-    addRunStats(stats, s);
-    sc.forEach((s, i) => {
-      out[i]!.metaFitness.push(s.metaFitness);
-      s.tasks.forEach((t, ti) => {
-        out[i]!.final[ti]!.push(t.final);
-        out[i]!.curves[ti]!.push(t.curve);
-      });
-    });
-  }
+  const stats = await scoreOverSeeds(
+    backend,
+    strategies,
+    tasks,
+    { ...o, label: "transfer" },
+    (sc) =>
+      sc.forEach((s, i) => {
+        out[i]!.metaFitness.push(s.metaFitness);
+        s.tasks.forEach((t, ti) => {
+          out[i]!.final[ti]!.push(t.final);
+          out[i]!.curves[ti]!.push(t.curve);
+        });
+      }),
+  );
   return { results: out, stats };
 }

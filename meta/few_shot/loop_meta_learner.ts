@@ -8,7 +8,7 @@
 import type { MetaLoopMethod } from "../../learners/meta_train/meta_loop.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import { LoopRunner } from "./loop_runner.ts";
+import { LoopRunner, type LoopRunnerExtras } from "./loop_runner.ts";
 import {
   evaluateInit,
   type MetaKnobs,
@@ -37,11 +37,12 @@ export abstract class LoopMetaLearner implements MetaLearner {
     theta: Float32Array,
     options: MetaLearnerOptions,
     method: MetaLoopMethod,
+    extras: LoopRunnerExtras = {},
   ) {
     this.#loop = loop;
     this.theta = startTheta(theta, options);
     this.knobs = pickKnobs(options);
-    this.#runner = new LoopRunner(loop, method, this.theta, this.knobs);
+    this.#runner = new LoopRunner(loop, method, this.theta, this.knobs, extras);
   }
 
   /** One meta-iteration on episodes `ids` (one read); returns its metrics row. */

@@ -11,6 +11,7 @@ import {
   META_LOG_WIDTH,
   type MetaLoop,
   type MetaLoopMethod,
+  momentFloats,
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type InnerLoop, tileParams } from "./inner_loop.ts";
@@ -30,7 +31,12 @@ export function loopRow(
 ): Record<string, number> {
   const r = log.subarray(row * META_LOG_WIDTH, (row + 1) * META_LOG_WIDTH);
   if (method === "reptile") return { update_norm: r[1]!, tasks_used: r[2]! };
-  return { query_loss: r[3]! > 0 ? r[0]! : NaN, meta_grad_norm: r[1]!, tasks_used: r[2]! };
+  const queryLoss = r[3]! > 0 ? r[0]! : NaN;
+  if (method === "es-maml") {
+    return { query_loss: queryLoss, es_grad_norm: r[1]!, tasks_used: r[2]! };
+  }
+  // Meta-SGD's alpha_mean is added by LoopRunner from the alpha read back.
+  return { query_loss: queryLoss, meta_grad_norm: r[1]!, tasks_used: r[2]! };
 }
 
 /**
@@ -53,6 +59,20 @@ export async function validateAdapted(
   return s / row.length;
 }
 
+/** What a method adds to a LoopRunner (Meta-SGD: its learned rates, their clamp, its validation). */
+export interface LoopRunnerExtras {
+  /** Meta-SGD: the learner's per-parameter inner rates (stride; updated in place). */
+  alpha?: Float32Array<ArrayBuffer>;
+  /** Meta-SGD: the clamp of alpha. */
+  alphaMax?: number;
+  /** ES-MAML: the perturbation scale. */
+  sigma?: number;
+  /** ES-MAML: the seed of the perturbations. */
+  seed?: number;
+  /** The validation metric, when the method does not adapt by plain SGD (default validateAdapted). */
+  validate?: (v: MetaValidation) => Promise<number>;
+}
+
 /** The state of a loop-run meta-learner; the backend loops belong to its InnerLoop. */
 export class LoopRunner {
   /** The method. */
@@ -61,24 +81,27 @@ export class LoopRunner {
   readonly theta: Float32Array<ArrayBuffer>;
   /** The learner's knobs (read at each call). */
   readonly knobs: MetaKnobs;
-  /** Adam moments (2, stride). */
+  /** Adam moments (momentFloats(method, stride)). */
   readonly moments: Float32Array<ArrayBuffer>;
   /** Adam steps taken. */
   t = 0;
   #inner: InnerLoop;
+  #extra: LoopRunnerExtras;
 
-  /** Shares `theta` and `knobs` with the learner. */
+  /** Shares `theta`, `knobs` and extras.alpha with the learner. */
   constructor(
     inner: InnerLoop,
     method: MetaLoopMethod,
     theta: Float32Array<ArrayBuffer>,
     knobs: MetaKnobs,
+    extras: LoopRunnerExtras = {},
   ) {
     this.#inner = inner;
     this.method = method;
     this.theta = theta;
     this.knobs = knobs;
-    this.moments = new Float32Array(2 * theta.length);
+    this.moments = new Float32Array(momentFloats(method, theta.length));
+    this.#extra = extras;
   }
 
   /** The backend loop for meta-batch P and the current knobs, holding the host state. */
@@ -90,8 +113,12 @@ export class LoopRunner {
       innerLr,
       innerSteps,
       metaLr,
+      alphaMax: this.#extra.alphaMax,
+      sigma: this.#extra.sigma,
+      seed: this.#extra.seed,
     });
-    loop.write({ theta: this.theta, moments: this.moments, t: this.t });
+    const { theta, moments, t } = this;
+    loop.write({ theta, moments, t, alpha: this.#extra.alpha });
     return loop;
   }
 
@@ -101,14 +128,26 @@ export class LoopRunner {
     this.theta.set(r.state.theta.subarray(0, this.theta.length));
     this.moments.set(r.state.moments.subarray(0, this.moments.length));
     this.t = r.state.t;
+    if (this.#extra.alpha && r.state.alpha) this.#extra.alpha.set(r.state.alpha);
     return r.log;
+  }
+
+  /** The metrics row of log row `row`, with alpha_mean for Meta-SGD. */
+  #row(log: Float32Array, row: number): Record<string, number> {
+    const out = loopRow(this.method, log, row);
+    const alpha = this.#extra.alpha;
+    if (alpha) {
+      const n = this.#inner.layout.paramCount;
+      out.alpha_mean = alpha.subarray(0, n).reduce((a, b) => a + b, 0) / n;
+    }
+    return out;
   }
 
   /** One meta-iteration on episodes `ids` of `pool`; returns its metrics row. */
   async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
     const loop = await this.#loop(ids.length);
     loop.run(pool.batch, pool.data, Uint32Array.from(ids));
-    return loopRow(this.method, await this.#read(loop), 0);
+    return this.#row(await this.#read(loop), 0);
   }
 
   /** `MetaLearner.train` on the backend's loop (see the module doc). */
@@ -130,10 +169,12 @@ export class LoopRunner {
       ms += performance.now() - t0;
       done += n;
       const out: Record<string, number> = { iteration: done };
-      if (o.validation) {
-        out.val_query = await validateAdapted(this.#inner, this.theta, this.knobs, o.validation);
+      const v = o.validation;
+      if (v) {
+        out.val_query = await (this.#extra.validate?.(v) ??
+          validateAdapted(this.#inner, this.theta, this.knobs, v));
       }
-      rows.push({ ...out, ...loopRow(this.method, log, n - 1) });
+      rows.push({ ...out, ...this.#row(log, n - 1) });
     }
     return { rows, seconds: ms / 1000, itersPerSecond: o.iterations / (ms / 1000) };
   }

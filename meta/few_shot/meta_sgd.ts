@@ -3,12 +3,12 @@
  * 2017), first-order: the inner update is theta' = theta - alpha (.) grad L_support(theta) with a
  * learned per-parameter learning rate alpha. First-order meta-gradients after K steps:
  * dL_q/dtheta ~ g_q and dL_q/dalpha ~ -g_q (.) sum_k g_k (the support gradients treated as
- * constants). The fused train kernel has one scalar learning rate per model, so the inner loop
- * runs here as K gradient dispatches for the whole meta-batch (one readback each) with the
- * per-parameter update on the host; alpha is clamped to [0, alphaMax]. The meta-update (Adam on
- * theta and alpha) runs on the host too, in `metaSgdUpdateCpu` (the twin of
- * `shaders/meta_sgd_update.wgsl`), since the gradients are on the host already; a model with a
- * non-finite gradient entry is left out of the means.
+ * constants). Meta-training runs in the backend's meta loop (learners/meta_train/meta_loop.ts): the
+ * fused train kernel has one scalar learning rate per model, so each inner step is a gradient
+ * pass of the whole meta-batch followed by `shaders/meta_sgd_inner.wgsl` (the per-parameter step,
+ * non-finite gradient entries skipped); the meta-update (Adam on theta and alpha, alpha clamped to
+ * [0, alphaMax]) in `shaders/meta_sgd_update.wgsl`, theta, alpha and the moments resident. The
+ * evaluation adapts on the host (one gradient readback per inner step).
  * @module
  */
 import type { Population } from "../../learners/backend.ts";
@@ -20,13 +20,11 @@ import {
   type MetaLearnerOptions,
   type MetaLearnerTrainOptions,
   type MetaLearnerTrainResult,
-  norm,
   pickKnobs,
   startTheta,
 } from "./meta_learner.ts";
-import { trainBySteps } from "./train_by_steps.ts";
-import { flagRows } from "../../learners/meta_train/meta_kernel.ts";
-import { metaSgdUpdateCpu } from "../../learners/meta_train/meta_sgd_update.ts";
+import { LoopRunner } from "./loop_runner.ts";
+import { validate } from "./train_by_steps.ts";
 
 /** Meta-SGD meta-learner (first-order). */
 export class MetaSgd implements MetaLearner {
@@ -41,8 +39,7 @@ export class MetaSgd implements MetaLearner {
   /** Upper clamp of alpha (default 10 * innerLr). */
   readonly alphaMax: number;
   #loop: InnerLoop;
-  #moments: Float32Array<ArrayBuffer>;
-  #t = 0;
+  #runner: LoopRunner;
 
   /** Starts from `theta` (copied) and alpha = innerLr everywhere. */
   constructor(
@@ -56,7 +53,11 @@ export class MetaSgd implements MetaLearner {
     this.knobs = pickKnobs(knobs);
     this.alpha = new Float32Array(theta.length).fill(knobs.innerLr);
     this.alphaMax = options.alphaMax ?? knobs.alphaMax ?? 10 * knobs.innerLr;
-    this.#moments = new Float32Array(4 * loop.layout.paramCount);
+    this.#runner = new LoopRunner(loop, "meta-sgd", this.theta, this.knobs, {
+      alpha: this.alpha,
+      alphaMax: this.alphaMax,
+      validate: (v) => validate(this, v),
+    });
   }
 
   /** Host inner step: rows -= alpha (.) grads for every model. */
@@ -96,55 +97,14 @@ export class MetaSgd implements MetaLearner {
     return { pop, rows, support, query, evalQuery: gathered.query };
   }
 
-  /** One Meta-SGD iteration: K+1 gradient readbacks for the whole meta-batch. */
-  async step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
-    const { stride, paramCount } = this.#loop.layout;
-    const P = ids.length;
-    const { pop, rows, query } = this.#load(pool, ids);
-    const sumG = new Float32Array(P * stride);
-    for (let k = 0; k < this.knobs.innerSteps; k++) {
-      const g = await pop.gradients(pool.data);
-      for (let i = 0; i < sumG.length; i++) {
-        if (Number.isFinite(g.grads[i]!)) sumG[i] = sumG[i]! + g.grads[i]!;
-      }
-      this.#innerStep(rows, g.grads, P);
-      pop.writeParams(rows);
-    }
-    pop.setBatches(query, 1);
-    const gq = await pop.gradients(pool.data);
-    const metrics = flagRows([gq.grads, sumG], P, stride, paramCount);
-    const o = {
-      count: paramCount,
-      models: P,
-      rowStride: stride,
-      lr: this.knobs.metaLr,
-      alphaLr: this.knobs.metaLr * this.knobs.innerLr,
-      alphaMax: this.alphaMax,
-      t: ++this.#t,
-    };
-    const data = {
-      queryGrads: gq.grads,
-      supportGradSums: sumG,
-      metrics,
-      theta: this.theta,
-      alpha: this.alpha,
-      moments: this.#moments,
-    };
-    const gTheta = metaSgdUpdateCpu(data, o);
-    let loss = 0;
-    for (const l of gq.loss) loss += l;
-    let a = 0;
-    for (let i = 0; i < paramCount; i++) a += this.alpha[i]!;
-    return {
-      query_loss: loss / P,
-      meta_grad_norm: norm(gTheta, paramCount),
-      alpha_mean: a / paramCount,
-    };
+  /** One Meta-SGD iteration on the backend's meta loop; returns query_loss, meta_grad_norm, alpha_mean. */
+  step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
+    return this.#runner.step(pool, ids);
   }
 
-  /** Meta-trains by looping `step` (see MetaLearner.train). */
+  /** Meta-trains on the backend's loop; validation adapts with the learned rates (evaluate). */
   train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
-    return trainBySteps(this, pool, options);
+    return this.#runner.train(pool, options);
   }
 
   /** Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step. */

@@ -117,7 +117,46 @@ function addSeed(pm: PerSeed, r: UnrollResult, mi: number, M: number, c: L2oConf
 }
 
 /** One table row of a method on a family (means with 95% CIs over seeds). */
-function familyRow(fam: EvalFamily, m: TunedMethod, pm: PerSeed, seeds: number) {
+export interface FamilyRow {
+  /** A table row: every field is a cell. */
+  [key: string]: string | number;
+  /** Family name. */
+  family: string;
+  /** Method. */
+  method: TunedMethod["method"];
+  /** Tuned learning rate. */
+  lr: number;
+  /** Mean steps to the loss threshold (censored at the run length). */
+  steps_to_threshold: number;
+  /** Its 95% CI, low. */
+  steps_ci95_low: number;
+  /** Its 95% CI, high. */
+  steps_ci95_high: number;
+  /** Fraction of tasks that reached the threshold. */
+  reached_fraction: number;
+  /** Mean final training loss. */
+  final_train_loss: number;
+  /** Its 95% CI, low. */
+  final_ci95_low: number;
+  /** Its 95% CI, high. */
+  final_ci95_high: number;
+  /** Mean query loss. */
+  query_loss: number;
+  /** Its 95% CI, low. */
+  query_ci95_low: number;
+  /** Its 95% CI, high. */
+  query_ci95_high: number;
+  /** Mean query accuracy. */
+  query_accuracy: number;
+  /** Mean variance of the sampled gradient norms. */
+  grad_norm_variance: number;
+  /** Quarantined models over all seeds. */
+  diverged: number;
+  /** Seeds. */
+  seeds: number;
+}
+
+function familyRow(fam: EvalFamily, m: TunedMethod, pm: PerSeed, seeds: number): FamilyRow {
   const st = summarize(pm.steps);
   const fl = summarize(pm.final);
   const ql = summarize(pm.query);
@@ -146,7 +185,7 @@ function familyRow(fam: EvalFamily, m: TunedMethod, pm: PerSeed, seeds: number) 
 /** What the evaluation on one family measured. */
 export interface FamilyEvaluation {
   /** One row per method. */
-  rows: ReturnType<typeof familyRow>[];
+  rows: FamilyRow[];
   /** One loss curve (with its CI band over seeds) per method. */
   series: CurveSeries[];
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../../core/atomic.ts";
 import { WriteError } from "../../core/write_error.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -17,22 +18,18 @@ class FailingBytes extends Uint8Array {
 }
 
 Deno.test("writeFileAtomic writes text and bytes and leaves no temp file", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, "a.txt");
     await writeFileAtomic(path, "hello\n");
     assert.equal(await Deno.readTextFile(path), "hello\n");
     await writeFileAtomic(path, new Uint8Array([104, 105]));
     assert.equal(await Deno.readTextFile(path), "hi");
     assert.deepEqual(await listNames(dir), ["a.txt"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("writeFileAtomic leaves the old file intact and removes its temp file when a write fails", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, "config.json");
     await writeFileAtomic(path, "old contents");
     await assert.rejects(
@@ -41,14 +38,11 @@ Deno.test("writeFileAtomic leaves the old file intact and removes its temp file 
     );
     assert.equal(await Deno.readTextFile(path), "old contents");
     assert.deepEqual(await listNames(dir), ["config.json"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("writeFileAtomic fails without side effects when the folder does not exist", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     await assert.rejects(
       () => writeFileAtomic(join(dir, "missing", "a.txt"), "x"),
       (e: Error) =>
@@ -56,27 +50,21 @@ Deno.test("writeFileAtomic fails without side effects when the folder does not e
         e.message === `Cannot write "${join(dir, "missing", "a.txt")}": not found`,
     );
     assert.deepEqual(await listNames(dir), []);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("writeFileAtomic with concurrent writers leaves one complete version", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, "race.txt");
     const versions = Array.from({ length: 20 }, (_, i) => `version ${i} `.repeat(1000));
     await Promise.all(versions.map((v) => writeFileAtomic(path, v)));
     assert.ok(versions.includes(await Deno.readTextFile(path)));
     assert.deepEqual(await listNames(dir), ["race.txt"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("writeJsonAtomic writes pretty JSON and keeps the old file when the value cannot be serialized", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, "summary.json");
     await writeJsonAtomic(path, { a: 1, b: [true, null] });
     assert.equal(
@@ -87,7 +75,5 @@ Deno.test("writeJsonAtomic writes pretty JSON and keeps the old file when the va
     await assert.rejects(() => writeJsonAtomic(path, undefined), /not serializable/);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { a: 1, b: [true, null] });
     assert.deepEqual(await listNames(dir), ["summary.json"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

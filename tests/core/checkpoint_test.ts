@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint } from "../../core/checkpoint.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -9,12 +10,9 @@ async function listNames(dir: string): Promise<string[]> {
 }
 
 Deno.test("loadCheckpoint returns undefined when nothing was saved", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     assert.equal(await loadCheckpoint(join(tmp, "checkpoint")), undefined);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("saveCheckpoint round-trips state and blobs and keeps only the latest blobs", async () => {
@@ -47,29 +45,23 @@ Deno.test("saveCheckpoint round-trips state and blobs and keeps only the latest 
 });
 
 Deno.test("saveCheckpoint rejects bad blob names and unserializable state", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     await assert.rejects(
       () => saveCheckpoint(tmp, {}, { blobs: { "../x": new Uint8Array(1) } }),
       /blob name must match/,
     );
     await assert.rejects(() => saveCheckpoint(tmp, undefined), /state must be JSON-serializable/);
     assert.deepEqual(await listNames(tmp), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadCheckpoint rejects a truncated blob", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     await saveCheckpoint(tmp, { a: 1 }, { blobs: { w: new Uint8Array(8) } });
     await Deno.writeFile(join(tmp, "w.1.bin"), new Uint8Array(3));
     await assert.rejects(
       () => loadCheckpoint(tmp),
       /blob "w" must have 8 bytes: current size is 3/,
     );
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });

@@ -9,6 +9,7 @@ import {
   readConfigFile,
   strictSchema,
 } from "../../core/config_schema.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const schema = z.object({
   name: z.string().min(1).default("toy"),
@@ -210,8 +211,7 @@ Deno.test("describeSchema words unions, nullables and literals", () => {
 });
 
 Deno.test("readConfigFile reports a missing file in one line", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, "nope.json");
     await assert.rejects(() => readConfigFile(path), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
@@ -219,26 +219,20 @@ Deno.test("readConfigFile reports a missing file in one line", async () => {
       assert.equal(error.exitCode, 2);
       return true;
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("readConfigFile reports a folder given as the config file", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     await assert.rejects(
       () => readConfigFile(dir),
       /Cannot read config file ".*": it is a folder$/,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("readConfigFile reports bad JSON with its line and column", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const cases: [string, RegExp][] = [
       [
         '{\n  "steps": 3\n  "inner": {}\n}',
@@ -264,14 +258,11 @@ Deno.test("readConfigFile reports bad JSON with its line and column", async () =
         return true;
       });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("loadConfigFile reads, validates and names the file in errors", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const good = join(dir, "good.json");
     await Deno.writeTextFile(good, "\ufeff" + JSON.stringify({ steps: 7 }));
     assert.equal((await loadConfigFile(schema, good)).steps, 7);
@@ -285,7 +276,5 @@ Deno.test("loadConfigFile reads, validates and names the file in errors", async 
         }: must be a number >= 0 and <= 10: current value is 11$`,
       ),
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

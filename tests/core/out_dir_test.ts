@@ -4,22 +4,19 @@ import { join } from "node:path";
 import { InputError } from "../../core/input_error.ts";
 import { checkOutDir } from "../../core/out_dir.ts";
 import { cli, entries, errorLines } from "../_input_fixtures.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 Deno.test("checkOutDir accepts a new or existing folder and leaves nothing behind", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     await checkOutDir(join(tmp, "a", "b", "runs"));
     assert.equal(existsSync(join(tmp, "a")), false);
     await checkOutDir(tmp);
     assert.deepEqual(entries(tmp), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("checkOutDir rejects a file and a path below a file, naming them", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = join(tmp, "taken");
     await Deno.writeTextFile(file, "x");
     await assert.rejects(
@@ -31,9 +28,7 @@ Deno.test("checkOutDir rejects a file and a path below a file, naming them", asy
       (e: Error) =>
         e instanceof InputError && e.message.includes(`"${file}" on its path is a file`),
     );
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 /** Mounts a read-only tmpfs at a new folder (root only); undefined with the reason otherwise. */

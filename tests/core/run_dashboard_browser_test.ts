@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runExperiment } from "../../core/experiment.ts";
 import { toyExperiment } from "./_toy_experiment.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const inCi = Boolean(Deno.env.get("CI"));
@@ -64,8 +65,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI is set`);
-    const tmp = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (tmp) => {
       const out = await runExperiment(toyExperiment(), {
         scale: "smoke",
         dir: join(tmp, "run"),
@@ -111,8 +111,6 @@ Deno.test({
         svg.dom.slice(0, 500),
       );
       assert.match(svg.dom, /class="series-band"/);
-    } finally {
-      await Deno.remove(tmp, { recursive: true });
-    }
+    });
   },
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type MetricRow, parseMetricsCsv, readRun, RunDir, runStamp } from "../../core/run_dir.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
@@ -28,32 +29,25 @@ Deno.test("RunDir.create makes <root>/<timestamp>-<name> and a suffix when it is
 });
 
 Deno.test("RunDir.create uses a given folder as is", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const run = await RunDir.create("toy", { dir: join(tmp, "mine", "run1") });
     assert.equal(run.path, join(tmp, "mine", "run1"));
     assert.deepEqual(await listNames(run.path), ["plots"]);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunDir.create rejects a bad name before creating anything", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     await assert.rejects(
       () => RunDir.create("../evil", { root: join(tmp, "runs") }),
       /Cannot create run folder as name must match .*: current value is "\.\.\/evil"/,
     );
     assert.deepEqual(await listNames(tmp), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunDir writes config, summary, plots, report and dashboard atomically", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const run = await RunDir.create("toy", { dir: tmp });
     await run.writeConfig({ steps: 3 });
     await run.writeSummary({ loss: 0.5 });
@@ -72,14 +66,11 @@ Deno.test("RunDir writes config, summary, plots, report and dashboard atomically
     assert.deepEqual(await listNames(join(tmp, "plots")), ["loss.svg"]);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(join(tmp, "config.json"))), { steps: 3 });
     assert.throws(() => run.writePlot("../x", ""), RangeError);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunDir.appendMetrics widens the header and readRun parses the same numbers back", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const run = await RunDir.create("toy", { dir: tmp });
     const rows: MetricRow[] = [
       { step: 1, loss: 0.1 + 0.2 },
@@ -100,14 +91,11 @@ Deno.test("RunDir.appendMetrics widens the header and readRun parses the same nu
     assert.deepEqual(back.metrics, rows);
     assert.equal(back.config, undefined);
     assert.deepEqual(await listNames(tmp), ["metrics.csv", "plots"]);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunDir.appendMetrics rejects a value that is not a number or a string", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const run = await RunDir.create("toy", { dir: tmp });
     await assert.rejects(
       // deno-lint-ignore no-explicit-any
@@ -115,21 +103,16 @@ Deno.test("RunDir.appendMetrics rejects a value that is not a number or a string
       /Cannot write metrics row as field "ok" must be a number or a string: current value is true/,
     );
     assert.deepEqual(await listNames(tmp), ["plots"]);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunDir.writeMetrics rewrites metrics.csv with exactly the given rows", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const run = await RunDir.create("toy", { dir: tmp });
     await run.appendMetrics([{ a: 1 }, { a: 2 }]);
     await run.writeMetrics([{ b: 3 }]);
     assert.equal(await Deno.readTextFile(join(tmp, "metrics.csv")), "b\n3\n");
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("parseMetricsCsv keeps non-numeric cells as strings and drops empty cells", () => {

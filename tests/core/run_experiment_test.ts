@@ -13,6 +13,7 @@ import {
 import { ConfigError } from "../../core/config_schema.ts";
 import { readRun } from "../../core/run_dir.ts";
 import { toyExperiment } from "./_toy_experiment.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 async function listTree(dir: string, prefix = ""): Promise<string[]> {
   const names: string[] = [];
@@ -28,8 +29,7 @@ async function listTree(dir: string, prefix = ""): Promise<string[]> {
 const now = (): Date => new Date(Date.UTC(2025, 5, 1, 12, 0, 0));
 
 Deno.test("runExperiment writes every run file and metrics.csv parses back to the emitted rows", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const emitted: Record<string, number | string>[] = [];
     const base = toyExperiment();
     const spy: Experiment<typeof base extends Experiment<infer C> ? C : never> = {
@@ -88,14 +88,11 @@ Deno.test("runExperiment writes every run file and metrics.csv parses back to th
     }
     const html = await Deno.readTextFile(join(out.dir, "dashboard.html"));
     assert.equal(html.match(/<svg /g)?.length, 3);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("renderRun regenerates plots, report and dashboard byte for byte", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const out = await runExperiment(toyExperiment(), { scale: "smoke", outDir: tmp, quiet: true });
     const files = [
       "plots/loss.svg",
@@ -110,14 +107,11 @@ Deno.test("renderRun regenerates plots, report and dashboard byte for byte", asy
     assert.deepEqual([...rendered.files].sort(), [...files].sort());
     const after = await Promise.all(files.map((f) => Deno.readFile(join(out.dir, f))));
     files.forEach((f, i) => assert.deepEqual(after[i], before[i], `${f} differs after renderRun`));
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment writes nothing when the config is invalid", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const outDir = join(tmp, "runs");
     await assert.rejects(
       () =>
@@ -150,9 +144,7 @@ Deno.test("runExperiment writes nothing when the config is invalid", async () =>
       /Invalid config field "scale": must be one of "smoke", "default", "full": current value is "huge"/,
     );
     assert.deepEqual(await listTree(tmp), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("resolveConfig merges the scale preset under the user config and fills defaults", () => {
@@ -175,8 +167,7 @@ Deno.test("resolveConfig merges the scale preset under the user config and fills
 });
 
 Deno.test("runExperiment records a failed run in summary.json and rethrows", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     await assert.rejects(
       () =>
         runExperiment(toyExperiment(), {
@@ -191,14 +182,11 @@ Deno.test("runExperiment records a failed run in summary.json and rethrows", asy
     assert.equal(summary.status, "failed");
     assert.equal(summary.error, "diverged at step 5");
     assert.equal(run.metrics.length, 5);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment accepts a promise-style run with ctx.emit and a default summary", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const lines: string[] = [];
     const exp: Experiment<{ n: number }> = {
       name: "emit-style",
@@ -224,14 +212,11 @@ Deno.test("runExperiment accepts a promise-style run with ctx.emit and a default
     assert.ok(lines.includes("finished\n"));
     assert.ok(lines.at(-1)!.includes("done in") && lines.at(-1)!.includes(join(tmp, "r")));
     assert.deepEqual(await listTree(join(tmp, "r", "plots")), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment prints no progress when quiet", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const lines: string[] = [];
     await runExperiment(toyExperiment(), {
       scale: "smoke",
@@ -240,9 +225,7 @@ Deno.test("runExperiment prints no progress when quiet", async () => {
       progress: { terminal: true, write: (t) => lines.push(t) },
     });
     assert.deepEqual(lines, []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("registerExperiment, getExperiment and listExperiments manage the registry", () => {

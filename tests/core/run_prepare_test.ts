@@ -5,6 +5,7 @@ import { type Experiment, runExperiment } from "../../core/experiment.ts";
 import { InputError } from "../../core/input_error.ts";
 import { prepareRun } from "../../core/run_prepare.ts";
 import { type ToyConfig, toyExperiment } from "./_toy_experiment.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 /** The toy experiment with a prepare step that reads `file` (an InputError when it is missing). */
 function withPrepare(file: string, seen: string[]): Experiment<ToyConfig, string> {
@@ -29,8 +30,7 @@ function withPrepare(file: string, seen: string[]): Experiment<ToyConfig, string
 }
 
 Deno.test("runExperiment: a prepare error leaves nothing written (not even --out)", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const seen: string[] = [];
     const out = join(tmp, "runs");
     await assert.rejects(
@@ -43,14 +43,11 @@ Deno.test("runExperiment: a prepare error leaves nothing written (not even --out
     );
     assert.deepEqual(seen, []);
     assert.equal(existsSync(out), false);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment: prepare's result reaches ctx.inputs, and prepareRun can be done first", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = join(tmp, "in.txt");
     await Deno.writeTextFile(file, "hello");
     const seen: string[] = [];
@@ -61,14 +58,11 @@ Deno.test("runExperiment: prepare's result reaches ctx.inputs, and prepareRun ca
     assert.equal(existsSync(options.outDir), false, "prepareRun writes nothing");
     await runExperiment(exp, { ...options, prepared });
     assert.deepEqual(seen, ["prepare seed 4 steps 12", "run with hello"]);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment --resume of a completed run rewrites nothing and says it is complete", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = join(tmp, "in.txt");
     await Deno.writeTextFile(file, "x");
     const seen: string[] = [];
@@ -94,14 +88,11 @@ Deno.test("runExperiment --resume of a completed run rewrites nothing and says i
     assert.equal(again.rows, first.rows);
     assert.deepEqual(seen, [], "neither prepare nor run was called");
     assert.deepEqual(await stamp(), before);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("runExperiment --resume runs prepare before rewriting anything", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const file = join(tmp, "in.txt");
     await Deno.writeTextFile(file, "x");
     const exp = withPrepare(file, []);
@@ -118,7 +109,5 @@ Deno.test("runExperiment --resume runs prepare before rewriting anything", async
     await Deno.remove(file);
     await assert.rejects(runExperiment(exp, { resume: first.dir, quiet: true }), InputError);
     assert.equal(await Deno.readTextFile(join(first.dir, "metrics.csv")), metrics);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });

@@ -5,7 +5,13 @@ import {
   packGenome,
   type StrategyGenome,
 } from "../../learners/evolution/evolution_genome.ts";
-import { KNOB, KNOB_LAYOUT, KNOB_STRIDE, packKnobs } from "../../learners/optimizers/knobs.ts";
+import {
+  KNOB,
+  KNOB_LAYOUT,
+  KNOB_STRIDE,
+  LEARNED_LAYOUT,
+  packKnobs,
+} from "../../learners/optimizers/knobs.ts";
 import { METRIC_LAYOUT, trainMetricsOf } from "../../learners/metrics_row.ts";
 import { wgslFieldName } from "../../core/wgsl_layout.ts";
 import {
@@ -15,8 +21,16 @@ import {
   HISTORY_FIELDS,
 } from "../../learners/evolution/evolution_rows.ts";
 
-Deno.test("every row layout (genome, knobs, metrics, evolution rows) declares its fields in WGSL", () => {
-  for (const layout of [GENOME_LAYOUT, KNOB_LAYOUT, METRIC_LAYOUT, ...EVOLVE_ROW_LAYOUTS]) {
+Deno.test("every row layout (genome, knobs, learned optimizer, metrics, evolution rows) declares its fields in WGSL", () => {
+  for (
+    const layout of [
+      GENOME_LAYOUT,
+      KNOB_LAYOUT,
+      LEARNED_LAYOUT,
+      METRIC_LAYOUT,
+      ...EVOLVE_ROW_LAYOUTS,
+    ]
+  ) {
     const lines = layout.wgsl.code.split("\n");
     assert.ok(lines.includes(`const ${layout.prefix}_STRIDE: u32 = ${layout.stride}u;`));
     for (const [name, offset] of Object.entries(layout.fields)) {
@@ -33,38 +47,36 @@ Deno.test("EVOLVE_ROWS_WGSL holds every evolution row layout; HISTORY names HIST
   assert.equal(Object.keys(HISTORY).length, HISTORY_FIELDS.length);
 });
 
+/** Asserts that `row` holds `want[field]` at `offsets[field]` for every field of `want`. */
+function assertRow(
+  row: Float32Array,
+  offsets: Readonly<Record<string, number>>,
+  want: Record<string, number>,
+): void {
+  for (const [field, v] of Object.entries(want)) assert.equal(row[offsets[field]!], v, field);
+}
+
 Deno.test("packGenome() writes each gene at its GENOME offset", () => {
-  const g: StrategyGenome = {
-    ...BASELINE_GENOME,
+  const genes = {
     tournamentSize: 5,
     rankPressure: 1.25,
     mutationRate: 0.375,
     lr: 0.5,
     clipNorm: 7,
     labelSmoothing: 0.125,
-    populationSize: 6,
     nicheCapacity: 3,
   };
+  const g: StrategyGenome = { ...BASELINE_GENOME, ...genes, populationSize: 6 };
   const row = new Float32Array(GENOME_STRIDE);
   packGenome(g, 10, row);
-  assert.equal(row[GENOME.tournamentSize], 5);
-  assert.equal(row[GENOME.rankPressure], 1.25);
-  assert.equal(row[GENOME.mutationRate], 0.375);
-  assert.equal(row[GENOME.lr], 0.5);
-  assert.equal(row[GENOME.clipNorm], 7);
-  assert.equal(row[GENOME.labelSmoothing], 0.125);
-  assert.equal(row[GENOME.active], 6);
-  assert.equal(row[GENOME.nicheCapacity], 3);
+  assertRow(row, GENOME, { ...genes, active: 6 });
 });
 
 Deno.test("packKnobs() writes each knob at its KNOB offset", () => {
   const row = new Float32Array(KNOB_STRIDE);
-  packKnobs({ lr: 0.25, optimizer: "adam", clipNorm: 3, horizon: 40, labelSmoothing: 0.5 }, row);
-  assert.equal(row[KNOB.lr], 0.25);
-  assert.equal(row[KNOB.optimizer], 2);
-  assert.equal(row[KNOB.clipNorm], 3);
-  assert.equal(row[KNOB.horizon], 40);
-  assert.equal(row[KNOB.labelSmoothing], 0.5);
+  const knobs = { lr: 0.25, clipNorm: 3, horizon: 40, labelSmoothing: 0.5 };
+  packKnobs({ ...knobs, optimizer: "adam" }, row);
+  assertRow(row, KNOB, { ...knobs, optimizer: 2 });
 });
 
 Deno.test("trainMetricsOf() reads loss, gradient norm and the quarantine flag of each row", () => {

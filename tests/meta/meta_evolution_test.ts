@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runExperiment } from "../../core/experiment.ts";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
-import { BASELINE_GENOME } from "../../learners/evolution/evolution_genome.ts";
+import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { Rng } from "../../core/rng.ts";
 import {
   crossMetaKnobs,
@@ -19,6 +19,7 @@ import { main } from "../../cli/main.ts";
 import { EVOLVE } from "../../meta/evolution/experiment.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import { gpuTest } from "../helpers.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const TASKS: MetaTask[] = [
   { kind: "objective", name: "sphere", objective: "sphere", dim: 6, task: 0 },
@@ -64,22 +65,27 @@ Deno.test("metaTrain() final meta-population beats its initial one by >= 0.02 me
   assert.equal(back.perTaskBest.length, 2);
 });
 
+/** An objective and a neural task, with the baseline genome and a memetic variant of it. */
+function mixedTasks(): { tasks: MetaTask[]; g: StrategyGenome[] } {
+  const neural: MetaTask = {
+    kind: "neural",
+    name: "mlp",
+    inputs: 4,
+    ways: 3,
+    shots: 8,
+    hidden: 6,
+    difficulty: 0.3,
+    familySeed: 1,
+  };
+  return {
+    tasks: [TASKS[0]!, neural],
+    g: [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.2 }],
+  };
+}
+
 Deno.test("scoreGenomes() is deterministic for a seed", async () => {
   const b = new CpuBackend();
-  const tasks: MetaTask[] = [
-    TASKS[0]!,
-    {
-      kind: "neural",
-      name: "mlp",
-      inputs: 4,
-      ways: 3,
-      shots: 8,
-      hidden: 6,
-      difficulty: 0.3,
-      familySeed: 1,
-    },
-  ];
-  const g = [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.2 }];
+  const { tasks, g } = mixedTasks();
   const x = (await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
   const y = (await scoreGenomes(b, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
   assert.deepEqual(x, y);
@@ -98,8 +104,7 @@ Deno.test("loadStrategies() rejects bad genome files with a clear error", () => 
 });
 
 Deno.test("evolve experiment runs at smoke scale and writes strategies.json", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (tmp) => {
     const out = await runExperiment(EVOLVE, {
       scale: "smoke",
       rawConfig: { backend: "cpu" },
@@ -112,28 +117,13 @@ Deno.test("evolve experiment runs at smoke scale and writes strategies.json", as
     assert.equal(out.rows, 2);
     await Deno.stat(join(out.dir, "plots", "meta_fitness.svg"));
     await Deno.stat(join(out.dir, "plots", "attribution.svg"));
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 gpuTest(
   "scoreGenomes() on the GPU (objective and memetic neural paths) agrees with the CPU twins",
   async (ctx) => {
-    const tasks: MetaTask[] = [
-      TASKS[0]!,
-      {
-        kind: "neural",
-        name: "mlp",
-        inputs: 4,
-        ways: 3,
-        shots: 8,
-        hidden: 6,
-        difficulty: 0.3,
-        familySeed: 1,
-      },
-    ];
-    const g = [{ ...BASELINE_GENOME }, { ...BASELINE_GENOME, gradSteps: 2, lr: 0.2 }];
+    const { tasks, g } = mixedTasks();
     const gpu = await GpuBackend.create(ctx);
     const a = (await scoreGenomes(gpu, g, tasks, { ...SIZE, generations: 4, seed: 3 })).scores;
     const b =
@@ -246,14 +236,17 @@ for (var i = 0u; i < d; i++) {
 }
 return s;`;
 
+/** A user objective (a sphere shifted to 1) with its CPU twin. */
+const SHIFTED_SPHERE: MetaTask = {
+  kind: "user_objective",
+  name: "shifted-sphere",
+  dim: 5,
+  wgsl: USER_SPHERE,
+  cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
+};
+
 Deno.test("scoreGenomes() runs a user WGSL objective on the CPU through its twin", async () => {
-  const task: MetaTask = {
-    kind: "user_objective",
-    name: "shifted-sphere",
-    dim: 5,
-    wgsl: USER_SPHERE,
-    cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
-  };
+  const task = SHIFTED_SPHERE;
   const s = (await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[1]!], {
     ...SIZE,
     seed: 2,
@@ -270,13 +263,7 @@ Deno.test("scoreGenomes() runs a user WGSL objective on the CPU through its twin
 gpuTest(
   "scoreGenomes() compiles a user WGSL objective into the kernel and matches its CPU twin",
   async (ctx) => {
-    const task: MetaTask = {
-      kind: "user_objective",
-      name: "shifted-sphere",
-      dim: 5,
-      wgsl: USER_SPHERE,
-      cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
-    };
+    const task = SHIFTED_SPHERE;
     const gpu = await GpuBackend.create(ctx);
     const o = { ...SIZE, generations: 4, seed: 3 };
     const a = (await scoreGenomes(gpu, [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o)).scores;
@@ -336,7 +323,7 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
     assert.equal(await main(["evolve", "--strategies", bad, "--out", out]), 2);
     assert.match(
       errors.at(-1)!,
-      /Invalid strategies file ".*bad\.json": universalBest\.genome is missing gene "selection"/,
+      /Invalid strategies file ".*bad\.json": universalBest\.metaFitness must be a number: it is missing/,
     );
     assert.equal(await main(["train", "l2o", "--strategies", good, "--out", out]), 2);
     assert.match(errors.at(-1)!, /only the evolve experiment takes a strategies file/);

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { deflateSync } from "node:zlib";
+
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -29,23 +31,8 @@ function adler32(bytes: Uint8Array): number {
   return ((b << 16) | a) >>> 0;
 }
 
-/** Encodes a width x height grayscale image (row-major, one byte per pixel) as PNG bytes. */
-export function encodeGrayPng(
-  pixels: Uint8Array,
-  width: number,
-  height: number,
-): Uint8Array<ArrayBuffer> {
-  if (pixels.length !== width * height) {
-    throw new RangeError(
-      `Cannot encode PNG as pixels must hold width*height = ${
-        width * height
-      } bytes: current value is ${pixels.length}`,
-    );
-  }
-  const raw = new Uint8Array(height * (width + 1)); // filter byte 0 before each row
-  for (let y = 0; y < height; y++) {
-    raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  }
+/** A zlib stream of stored (uncompressed) deflate blocks holding `raw`. */
+function stored(raw: Uint8Array): Uint8Array {
   const blocks = Math.max(1, Math.ceil(raw.length / 65535));
   const zlib = new Uint8Array(2 + raw.length + 5 * blocks + 4);
   zlib[0] = 0x78;
@@ -62,6 +49,31 @@ export function encodeGrayPng(
     at += 5 + part.length;
   }
   new DataView(zlib.buffer).setUint32(at, adler32(raw));
+  return zlib;
+}
+
+/**
+ * Encodes a width x height grayscale image (row-major, one byte per pixel) as PNG bytes; stored
+ * deflate blocks unless `options.compress` (zlib level 9, for pictures kept in the repository).
+ */
+export function encodeGrayPng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  options: { compress?: boolean } = {},
+): Uint8Array<ArrayBuffer> {
+  if (pixels.length !== width * height) {
+    throw new RangeError(
+      `Cannot encode PNG as pixels must hold width*height = ${
+        width * height
+      } bytes: current value is ${pixels.length}`,
+    );
+  }
+  const raw = new Uint8Array(height * (width + 1)); // filter byte 0 before each row
+  for (let y = 0; y < height; y++) {
+    raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  }
+  const zlib = options.compress ? new Uint8Array(deflateSync(raw, { level: 9 })) : stored(raw);
   const ihdr = new Uint8Array(13);
   const hv = new DataView(ihdr.buffer);
   hv.setUint32(0, width);
@@ -71,7 +83,7 @@ export function encodeGrayPng(
   const out = new Uint8Array(8 + chunks.reduce((s, [, d]) => s + 12 + d.length, 0));
   out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const v = new DataView(out.buffer);
-  at = 8;
+  let at = 8;
   for (const [type, data] of chunks) {
     v.setUint32(at, data.length);
     for (let k = 0; k < 4; k++) out[at + 4 + k] = type.charCodeAt(k);

@@ -33,5 +33,5 @@ export function sampleSheet(
       }
     }
   }
-  return { png: encodeGrayPng(img, W, H), rows };
+  return { png: encodeGrayPng(img, W, H, { compress: true }), rows };
 }

@@ -13,13 +13,19 @@ import {
 import { Rng } from "../../../core/rng.ts";
 import { dispatchMetaKernel } from "../../../learners/meta_train/meta_kernel.ts";
 import {
+  esPerturbCpu,
   gatherEpisodesCpu,
+  META_ES_PERTURB,
   META_GATHER,
   META_LOG,
+  META_SGD_INNER,
   META_TILE,
+  metaEsPerturbRun,
   metaGatherRun,
   metaLogCpu,
   metaLogRun,
+  metaSgdInnerCpu,
+  metaSgdInnerRun,
   metaTileRun,
   tileRows,
 } from "../../../learners/meta_train/mod.ts";
@@ -115,3 +121,44 @@ for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as
     if (P > 3) assert.equal(log[2 * 4 + 2], P - 1);
   });
 }
+
+gpuTest(
+  "meta_sgd_inner matches metaSgdInnerCpu() when models=3, count=70, stride=72",
+  async (ctx) => {
+    const rng = new Rng(9);
+    const s = { models: 3, count: 70, stride: 72 };
+    const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+    const grads = normals(3 * 72);
+    grads[5] = NaN;
+    grads[80] = Infinity;
+    const alpha = Float32Array.from({ length: 72 }, () => 0.1 * rng.uniform());
+    const rows = normals(3 * 72);
+    const sumG = normals(3 * 72);
+    const b = {
+      grads: createStorageBufferFrom(ctx, grads, "g"),
+      alpha: createStorageBufferFrom(ctx, alpha, "a"),
+      rows: createStorageBufferFrom(ctx, rows, "r"),
+      sumG: createStorageBufferFrom(ctx, sumG, "s"),
+    };
+    await dispatchMetaKernel(ctx, META_SGD_INNER, metaSgdInnerRun(b, s));
+    metaSgdInnerCpu({ grads, alpha, rows, sumG }, s);
+    assertClose(await readF32(ctx, b.rows), rows, { atol: 1e-6, rtol: 1e-5, what: "rows" });
+    assertClose(await readF32(ctx, b.sumG), sumG, { atol: 1e-6, rtol: 1e-5, what: "sumG" });
+  },
+);
+
+gpuTest("meta_es_perturb matches esPerturbCpu() when pairs=5, count=61, stride=64", async (ctx) => {
+  const rng = new Rng(12);
+  const theta = Float32Array.from({ length: 64 }, (_, i) => i < 61 ? rng.normal() : 0);
+  const o = { pairs: 5, count: 61, stride: 64, seed: 77, stream: 3, c1: 9, sigma: 0.05 };
+  const b = {
+    theta: createStorageBufferFrom(ctx, theta, "t"),
+    rows: createStorageBuffer(ctx, 2 * 5 * 64 * 4, "r"),
+    noise: createStorageBuffer(ctx, 5 * 61 * 4, "n"),
+  };
+  await dispatchMetaKernel(ctx, META_ES_PERTURB, metaEsPerturbRun(b, o));
+  const want = esPerturbCpu(theta, o);
+  assertClose(await readF32(ctx, b.noise), want.noise, { atol: 1e-5, rtol: 1e-4, what: "noise" });
+  assertClose(await readF32(ctx, b.rows), want.rows, { atol: 1e-6, rtol: 1e-5, what: "rows" });
+  assert.ok(Math.abs(want.noise.reduce((a, x) => a + x * x, 0) / want.noise.length - 1) < 0.2);
+});

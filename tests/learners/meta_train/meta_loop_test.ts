@@ -57,7 +57,8 @@ async function runLoop(
   const rng = new Rng(2);
   loop.write({
     theta: Float32Array.from({ length: stride }, () => 0.5 * rng.normal()),
-    moments: new Float32Array(2 * stride),
+    moments: new Float32Array(4 * stride),
+    alpha: new Float32Array(stride).fill(0.3),
     t: 0,
   });
   const out: MetaLoopReadout[] = [];
@@ -70,7 +71,7 @@ async function runLoop(
   return out;
 }
 
-for (const method of ["reptile", "fomaml", "maml"] as const) {
+for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const) {
   gpuTest(`GpuMetaLoop matches CpuMetaLoop over 4 ${method} iterations`, async (ctx) => {
     const gpu = await GpuBackend.create(ctx);
     const [want, got] = [
@@ -86,11 +87,13 @@ for (const method of ["reptile", "fomaml", "maml"] as const) {
       assertClose(got[r]!.state.moments, want[r]!.state.moments, { ...tol, what: `moments ${r}` });
       assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
       assert.equal(got[r]!.state.t, want[r]!.state.t);
+      const alpha = [got[r]!.state.alpha!, want[r]!.state.alpha!];
+      if (method === "meta-sgd") assertClose(alpha[0]!, alpha[1]!, { ...tol, what: `alpha ${r}` });
     }
     assert.equal(want[0]!.log.length, 3 * META_LOG_WIDTH);
     assert.equal(want[1]!.log.length, 1 * META_LOG_WIDTH);
     for (let i = 0; i < 3; i++) {
-      assert.equal(want[0]!.log[i * META_LOG_WIDTH + 2], 5, "healthy models");
+      assert.equal(want[0]!.log[i * META_LOG_WIDTH + 2], method === "es-maml" ? 10 : 5, "healthy");
     }
     assert.ok(want[0]!.log[1]! > 0, "norm of the first iteration");
   });

@@ -110,11 +110,14 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         noise: up(ctx, noise, "n"),
         theta: up(ctx, theta, "t"),
         moments: up(ctx, moments, "mo"),
+        gOut: up(ctx, new Float32Array(count), "g"),
       };
       await esMamlUpdateGpu(ctx, b, o);
       const gotTheta = await readF32(ctx, b.theta, theta.length);
       const gotMoments = await readF32(ctx, b.moments, moments.length);
-      esMamlUpdateCpu({ losses, noise, theta, moments }, o);
+      const gotG = await readF32(ctx, b.gOut, count);
+      const g = esMamlUpdateCpu({ losses, noise, theta, moments }, o);
+      assertClose(gotG, g, { ...TOL, what: "es-maml gradient" });
       assertClose(gotTheta, theta, { ...TOL, what: "es-maml theta" });
       assertClose(gotMoments, moments, { ...TOL, what: "es-maml moments" });
       for (const x of Object.values(b)) x.destroy();
@@ -139,14 +142,20 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         theta: up(ctx, theta, "t"),
         alpha: up(ctx, alpha, "a"),
         moments: up(ctx, moments, "mo"),
+        gOut: up(ctx, new Float32Array(count), "g"),
       };
       await metaSgdUpdateGpu(ctx, b, o);
       const got = [
         await readF32(ctx, b.theta, count),
         await readF32(ctx, b.alpha, count),
         await readF32(ctx, b.moments, 4 * count),
+        await readF32(ctx, b.gOut, count),
       ];
-      metaSgdUpdateCpu({ queryGrads, supportGradSums, metrics, theta, alpha, moments }, o);
+      const gT = metaSgdUpdateCpu(
+        { queryGrads, supportGradSums, metrics, theta, alpha, moments },
+        o,
+      );
+      assertClose(got[3]!, gT, { ...TOL, what: "meta-sgd g_theta" });
       assertClose(got[0]!, theta, { ...TOL, what: "meta-sgd theta" });
       assertClose(got[1]!, alpha, { ...TOL, what: "meta-sgd alpha" });
       assertClose(got[2]!, moments, { ...TOL, what: "meta-sgd moments" });

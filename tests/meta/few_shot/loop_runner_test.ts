@@ -10,7 +10,12 @@ import type { Backend } from "../../../learners/backend.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { flagRows } from "../../../learners/meta_train/meta_kernel.ts";
-import { fomamlUpdateCpu, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
+import {
+  fomamlUpdateCpu,
+  metaSgdInnerCpu,
+  metaSgdUpdateCpu,
+  reptileUpdateCpu,
+} from "../../../learners/meta_train/mod.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import {
   createMetaLearner,
@@ -18,6 +23,7 @@ import {
   initialTheta,
   InnerLoop,
   type MetaKnobs,
+  type MetaSgd,
   tileParams,
   validate,
   validateAdapted,
@@ -148,4 +154,75 @@ Deno.test("Maml with firstOrder gives Fomaml's theta; second order moves theta e
   }
   assert.deepEqual(Array.from(thetas[1]!), Array.from(thetas[0]!));
   assert.notDeepEqual(Array.from(thetas[2]!), Array.from(thetas[0]!));
+});
+
+/** Meta-SGD's step as it was composed before the meta loop (host inner steps and update). */
+async function referenceMetaSgdStep(
+  loop: InnerLoop,
+  pool: EpisodePool,
+  ids: Uint32Array,
+  s: { theta: Float32Array; alpha: Float32Array; moments: Float32Array; t: number },
+): Promise<void> {
+  const { stride, paramCount } = loop.layout;
+  const P = ids.length;
+  const B = loop.spec.batchSize;
+  const rows = tileParams(s.theta, P, stride);
+  const { pop, gathered } = loop.load(pool, ids, rows, { lr: 0, supportSlots: 1, querySlot: true });
+  const pick = (slot: number) => {
+    const out = new Uint32Array(P * B);
+    for (let p = 0; p < P; p++) {
+      out.set(gathered.batches.subarray((2 * p + slot) * B, (2 * p + slot + 1) * B), p * B);
+    }
+    return out;
+  };
+  pop.setBatches(pick(0), 1);
+  const sumG = new Float32Array(P * stride);
+  for (let k = 0; k < KNOBS.innerSteps; k++) {
+    const g = (await pop.gradients(pool.data)).grads;
+    metaSgdInnerCpu({ grads: g, alpha: s.alpha, rows, sumG }, {
+      models: P,
+      count: paramCount,
+      stride,
+    });
+    pop.writeParams(rows);
+  }
+  pop.setBatches(pick(1), 1);
+  const gq = (await pop.gradients(pool.data)).grads;
+  metaSgdUpdateCpu(
+    {
+      queryGrads: gq,
+      supportGradSums: sumG,
+      metrics: flagRows([gq, sumG], P, stride, paramCount),
+      ...s,
+    },
+    {
+      count: paramCount,
+      models: P,
+      rowStride: stride,
+      lr: KNOBS.metaLr,
+      alphaLr: KNOBS.metaLr * KNOBS.innerLr,
+      alphaMax: 10 * KNOBS.innerLr,
+      t: ++s.t,
+    },
+  );
+}
+
+Deno.test("meta-sgd.step on the CPU meta loop equals the composed reference step", async () => {
+  const { loop, pool } = setup(new CpuBackend());
+  const theta0 = await initialTheta(loop, 6);
+  const learner = createMetaLearner("meta-sgd", loop, theta0, KNOBS) as MetaSgd;
+  const ref = {
+    theta: Float32Array.from(theta0),
+    alpha: new Float32Array(theta0.length).fill(KNOBS.innerLr),
+    moments: new Float32Array(4 * loop.layout.paramCount),
+    t: 0,
+  };
+  const rng = new Rng(4);
+  for (let it = 0; it < 3; it++) {
+    const ids = Uint32Array.from({ length: 4 }, () => rng.int(pool.size));
+    await learner.step(pool, ids);
+    await referenceMetaSgdStep(loop, pool, ids, ref);
+  }
+  assert.deepEqual(Array.from(learner.theta), Array.from(ref.theta));
+  assert.deepEqual(Array.from(learner.alpha), Array.from(ref.alpha));
 });

@@ -1,0 +1,93 @@
+/**
+ * Wrapper of `shaders/bbob_eval.wgsl`: the held-out BBOB suite evaluated on the device, one
+ * instance per strategy instance, so a `GpuStrategy` can ask, evaluate and tell many generations
+ * in one submit. Twin: `bbobBatch` (learners/tasks/bbob.ts).
+ * @module
+ */
+import bbobWgsl from "../../shaders/bbob_eval.wgsl" with { type: "text" };
+import { createStorageBufferFrom } from "../../core/buffers.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
+import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
+import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
+
+/** Largest dimension the kernel evaluates (its work vectors). */
+export const BBOB_DEVICE_MAXD = 128;
+
+/** Header (S, 4) u32 = fid, dim, offset, 0 and the instance data (x_opt, R, Q per instance). */
+export function packBbob(instances: readonly BbobInstance[]): {
+  header: Uint32Array<ArrayBuffer>;
+  data: Float32Array<ArrayBuffer>;
+} {
+  const header = new Uint32Array(instances.length * 4);
+  let n = 0;
+  for (const o of instances) n += o.dim + 2 * o.dim * o.dim;
+  const data = new Float32Array(Math.max(1, n));
+  let off = 0;
+  instances.forEach((o, s) => {
+    if (!BBOB_FUNCTIONS[o.fid] || o.dim > BBOB_DEVICE_MAXD) {
+      throw new RangeError(
+        `Cannot evaluate BBOB on the device as dim must be <= ${BBOB_DEVICE_MAXD}: current value is ${o.dim}`,
+      );
+    }
+    header.set([o.fid, o.dim, off, 0], s * 4);
+    data.set(o.xopt, off);
+    data.set(o.R, off + o.dim);
+    data.set(o.Q, off + o.dim + o.dim * o.dim);
+    off += o.dim + 2 * o.dim * o.dim;
+  });
+  return { header, data };
+}
+
+/** BBOB instances resident on the device, one per strategy instance (all of dimension D). */
+export class BbobDevice {
+  readonly #ctx: GpuContext;
+  readonly #pipeline: GPUComputePipeline;
+  readonly #header: GPUBuffer;
+  readonly #data: GPUBuffer;
+  /** Number of instances S. */
+  readonly instances: number;
+
+  private constructor(
+    ctx: GpuContext,
+    pipeline: GPUComputePipeline,
+    insts: readonly BbobInstance[],
+  ) {
+    this.#ctx = ctx;
+    this.#pipeline = pipeline;
+    const { header, data } = packBbob(insts);
+    this.#header = createStorageBufferFrom(ctx, header, "bbob-header");
+    this.#data = createStorageBufferFrom(ctx, data, "bbob-data");
+    this.instances = insts.length;
+  }
+
+  /** Uploads `instances` and compiles the kernel (cached per device). */
+  static async create(ctx: GpuContext, instances: readonly BbobInstance[]): Promise<BbobDevice> {
+    const src = composeWgsl([{ file: "shaders/bbob_eval.wgsl", code: bbobWgsl }]);
+    return new BbobDevice(ctx, await getPipeline(ctx, "bbob_eval", src), instances);
+  }
+
+  /** Encodes fitness (S, N) = f(x) - f_opt for candidates x (S, N, D); params buffers go to `owned`. */
+  encode(
+    enc: GPUCommandEncoder,
+    x: GPUBuffer,
+    fitness: GPUBuffer,
+    sizes: { popSize: number; dim: number },
+    owned: GPUBuffer[],
+  ): void {
+    const S = this.instances;
+    // Params: S @0, N @4, D @8, gridX @12.
+    encodeKernel(this.#ctx, enc, this.#pipeline, [x, this.#header, this.#data, fitness], {
+      params: { u: [S, sizes.popSize, sizes.dim, 0] },
+      groups: groupsFor(S * sizes.popSize),
+      gridSlot: 3,
+      owned,
+    });
+  }
+
+  /** Frees the instance buffers. */
+  destroy(): void {
+    this.#header.destroy();
+    this.#data.destroy();
+  }
+}
