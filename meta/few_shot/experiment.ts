@@ -41,7 +41,11 @@ export function settingReferences(s: Setting): SettingReferences {
   return refs;
 }
 
-/** Phase 1: the settings (the glyphs are built first when absent) and their floors and ceilings. */
+/**
+ * Phase 1 (the experiment's `prepare`, before the run folder exists): the settings, reading every
+ * data set the config names (the glyphs are built first when absent, progress on stderr), and
+ * their floors and ceilings.
+ */
 async function buildSettings(
   c: MetaConfig,
   log: (line: string) => void,
@@ -73,9 +77,11 @@ async function* runAll(
   }
 }
 
-async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+async function* runMeta(
+  ctx: RunContext<MetaConfig, ReportInput["ran"]>,
+): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
-  const ran = await buildSettings(c, (l) => ctx.log(l));
+  const ran = ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l));
   const seeds = Array.from({ length: c.seeds }, (_, i) => deriveSeed(ctx.seed, i));
   const results: MetaOutcomes = { outcomes: new Map(), changes: [] };
   yield* runAll(ctx, ran, seeds, results);
@@ -83,7 +89,10 @@ async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, 
 }
 
 /** The registered `meta` experiment. */
-export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaConfig>({
+export const META_EXPERIMENT: Experiment<MetaConfig, ReportInput["ran"]> = registerExperiment<
+  MetaConfig,
+  ReportInput["ran"]
+>({
   name: "meta",
   description:
     "Few-shot meta-learning (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
@@ -142,5 +151,6 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
     },
   },
   progress: { metric: "val_query", goal: "max", unit: "row" },
+  prepare: (c) => buildSettings(c, (l) => console.error(l)),
   run: runMeta,
 });
