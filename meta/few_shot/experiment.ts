@@ -18,7 +18,7 @@ import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig } from "./config.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
-import { buildReport, type ReportInput } from "./report.ts";
+import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
 import { buildSetting, type Setting } from "./settings.ts";
@@ -49,8 +49,8 @@ export function settingReferences(s: Setting): SettingReferences {
 async function buildSettings(
   c: MetaConfig,
   log: (line: string) => void,
-): Promise<ReportInput["ran"]> {
-  const ran: ReportInput["ran"] = [];
+): Promise<MetaReportInput["ran"]> {
+  const ran: MetaReportInput["ran"] = [];
   for (const name of c.settings) {
     const s = await buildSetting(name, c, log);
     ran.push({ s, refs: settingReferences(s) });
@@ -61,7 +61,7 @@ async function buildSettings(
 /** Phase 2: every seed x setting x method; yields metric rows. */
 async function* runAll(
   ctx: RunContext<MetaConfig>,
-  ran: ReportInput["ran"],
+  ran: MetaReportInput["ran"],
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
@@ -78,7 +78,7 @@ async function* runAll(
 }
 
 async function* runMeta(
-  ctx: RunContext<MetaConfig, ReportInput["ran"]>,
+  ctx: RunContext<MetaConfig, MetaReportInput["ran"]>,
 ): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
   const ran = ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l));
@@ -89,9 +89,9 @@ async function* runMeta(
 }
 
 /** The registered `meta` experiment. */
-export const META_EXPERIMENT: Experiment<MetaConfig, ReportInput["ran"]> = registerExperiment<
+export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = registerExperiment<
   MetaConfig,
-  ReportInput["ran"]
+  MetaReportInput["ran"]
 >({
   name: "meta",
   description:
