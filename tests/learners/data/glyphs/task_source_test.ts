@@ -1,9 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  defaultGlyphsDir,
-  ensureGlyphs,
-  RASTERIZER,
-} from "../../../../learners/data/glyphs/mod.ts";
+import { ensureGlyphs, RASTERIZER } from "../../../../learners/data/glyphs/mod.ts";
 import { loadTaskData, type TaskSourceSpec } from "../../../../learners/task_source.ts";
 import { ignoreFonts, withSmallSubset } from "./_fonts.ts";
 
