@@ -20,6 +20,7 @@ import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_option
 import { benchEpisodes } from "./episodes.ts";
 import { benchMetaTrainMain } from "./metatrain.ts";
 import { printEvolution } from "./evolution.ts";
+import { printMetaTrainPeer } from "./peers_metatrain.ts";
 import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
 import { measureRoofline } from "./roofline.ts";
 import {
@@ -279,6 +280,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const workloads = o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
   // The peer phase: before the adapter is requested, so no engine device is alive.
   const peers = new Map<string, PeerResults>();
+  if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
   if (o.peers && !o.metatrain) {
     console.log("peer phase (no engine device alive yet)");
     for (const w of workloads) {
