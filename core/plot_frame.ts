@@ -87,6 +87,16 @@ export function legendWidth(names: readonly string[]): number {
   return Math.min(220, 34 + 7 * longest);
 }
 
+/** The canvas of a plot with one legend entry per series, and the legend's names and width. */
+export function seriesCanvas(
+  spec: PlotFrame & { series: readonly { name: string }[] },
+  kind: string,
+): { c: Canvas; names: string[]; lw: number } {
+  const names = spec.series.map((s) => s.name);
+  const lw = legendWidth(names);
+  return { c: canvas(spec, kind, lw), names, lw };
+}
+
 export function canvas(spec: PlotFrame, kind: string, legend: number): Canvas {
   const [width, height] = frameSize(spec);
   const margin = { top: 36, right: 16 + legend, bottom: spec.xLabel ? 48 : 34, left: 68 };

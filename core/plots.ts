@@ -20,12 +20,12 @@ import {
   domainOf,
   grid,
   legend,
-  legendWidth,
   pathString,
   PLOT_COLORS,
   round,
   runs,
   scale,
+  seriesCanvas,
   valid,
   yAxisFor,
 } from "./plot_frame.ts";
@@ -45,9 +45,7 @@ export { PLOT_COLORS } from "./plot_frame.ts";
 /** Renders learning curves: per series a mean line and a shaded CI band, with a legend. */
 export function renderCurvesPlot(spec: CurvesPlotSpec): string {
   const log = spec.logY === true;
-  const names = spec.series.map((s) => s.name);
-  const lw = legendWidth(names);
-  const c = canvas(spec, "curves", lw);
+  const { c, names, lw } = seriesCanvas(spec, "curves");
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of spec.series) {
@@ -145,9 +143,7 @@ export function renderBarsPlot(spec: BarsPlotSpec): string {
 export function renderXyPlot(spec: XyPlotSpec): string {
   const logX = spec.logX === true;
   const logY = spec.logY === true;
-  const names = spec.series.map((s) => s.name);
-  const lw = legendWidth(names);
-  const c = canvas(spec, "xy", lw);
+  const { c, names, lw } = seriesCanvas(spec, "xy");
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of spec.series) {

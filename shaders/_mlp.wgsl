@@ -83,6 +83,22 @@ fn sync_shared() {
   if (ROLES > 1u) { workgroupBarrier(); }
 }
 
+// Per-invocation partial sums of the kernels' reductions over the roles of a model.
+var<workgroup> red_a: array<f32, WG>;
+var<workgroup> red_b: array<f32, WG>;
+
+// Sums red_a and red_b over the roles of each model (slot tid = r * MPG + m), once every role has
+// written its partial sums and synced: the totals end in red_a[m] and red_b[m].
+fn sum_over_roles(tid: u32, r: u32) {
+  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
+    if (r < s) {
+      red_a[tid] += red_a[tid + s * MPG];
+      red_b[tid] += red_b[tid + s * MPG];
+    }
+    sync_shared();
+  }
+}
+
 // First model of the workgroup.
 fn group_id(wid: vec3<u32>) -> u32 { return (wid.x + wid.y * u.gridX) * MPG; }
 

@@ -38,9 +38,6 @@
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> u: MlpParams;
 
-var<workgroup> red_a: array<f32, WG>;
-var<workgroup> red_b: array<f32, WG>;
-
 // For evaluation `slot` is the first sample of the current chunk.
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return evalIdx[p * u.evalCount + slot + b];
@@ -86,14 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   red_a[tid] = loss_part;
   red_b[tid] = correct;
   sync_shared();
-  // Sum over the roles of each model: slot tid = r * MPG + m.
-  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
-    if (r < s) {
-      red_a[tid] += red_a[tid + s * MPG];
-      red_b[tid] += red_b[tid + s * MPG];
-    }
-    sync_shared();
-  }
+  sum_over_roles(tid, r);
   if (r == 0u) {
     let keep = select(0.0, 1.0, u.evalStart > 0u);
     results[p * 2u] = keep * results[p * 2u] + red_a[m];

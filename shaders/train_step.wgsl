@@ -78,8 +78,6 @@ var<private> fuse: FusedSgd;
 // and SCALE (5) of the feature normalization; the per-parameter network (kind 4) PP_W1 (8, 3)
 // [j][i] over (gradient, momentum, parameter), PP_B1 (8), PP_W2 (8), PP_B2, PP_SCALE (3).
 
-var<workgroup> red_a: array<f32, WG>;
-var<workgroup> red_b: array<f32, WG>;
 var<workgroup> cur_slot: array<u32, MPG>;
 
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
@@ -184,14 +182,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Global gradient norm and mean loss (tree reductions).
   red_a[tid] = sq;
   sync_shared();
-  // Sum over the roles of each model: slot tid = r * MPG + m.
-  for (var s = ROLES / 2u; s > 0u; s = s / 2u) {
-    if (r < s) {
-      red_a[tid] += red_a[tid + s * MPG];
-      red_b[tid] += red_b[tid + s * MPG];
-    }
-    sync_shared();
-  }
+  sum_over_roles(tid, r);
   let norm = sqrt(red_a[m]);
   let loss = red_b[m] / f32(B);
   // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag

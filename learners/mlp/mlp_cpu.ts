@@ -161,19 +161,25 @@ function sampleLoss(
   return loss / k;
 }
 
+/** One model's train step in progress: its batch rows, activations and deltas (B, actWidth). */
+interface ModelStep {
+  layout: MlpLayout;
+  s: MlpState;
+  data: MlpData;
+  /** The model. */
+  p: number;
+  /** Its batch: B rows of `data`. */
+  idx: Uint32Array;
+  acts: Float64Array;
+  deltas: Float64Array;
+}
+
 /**
- * Loss summed over model p's batch `idx` (rows of `data`), with the output deltas dL/dz of the last
- * layer (mean over the batch) written to `deltas` (B, actWidth); `o` and `d` are scratch rows of
- * `outputs` values.
+ * Loss summed over the model's batch, with the output deltas dL/dz of the last layer (mean over
+ * the batch) written to its deltas; `o` and `d` are scratch rows of `outputs` values.
  */
 function batchLossCpu(
-  layout: MlpLayout,
-  s: MlpState,
-  data: MlpData,
-  p: number,
-  idx: Uint32Array,
-  acts: Float64Array,
-  deltas: Float64Array,
+  { layout, s, data, p, idx, acts, deltas }: ModelStep,
   [o, d]: [Float64Array, Float64Array],
 ): number {
   const { layers, actOffset, actWidth, outputs } = layout;
@@ -194,17 +200,11 @@ function batchLossCpu(
 }
 
 /**
- * Backward pass of model p from the output deltas in `deltas` (B, actWidth): accumulates the
- * weight and bias gradients into `grads` (zeroed first) and fills the deltas of the hidden layers.
+ * Backward pass of the model from the output deltas: accumulates the weight and bias gradients
+ * into `grads` (zeroed first) and fills the deltas of the hidden layers.
  */
 function backwardCpu(
-  layout: MlpLayout,
-  s: MlpState,
-  data: MlpData,
-  p: number,
-  idx: Uint32Array,
-  acts: Float64Array,
-  deltas: Float64Array,
+  { layout, s, data, p, idx, acts, deltas }: ModelStep,
   grads: Float64Array,
 ): void {
   const { widths, layers, weightOffset, biasOffset, actOffset, actWidth } = layout;
@@ -262,8 +262,9 @@ export function trainStepCpu(
       (p * s.numBatches + slot + 1) * B,
     );
     const acts = forwardCpu(layout, s.params, p, data, idx);
-    const lossSum = batchLossCpu(layout, s, data, p, idx, acts, deltas, rows);
-    backwardCpu(layout, s, data, p, idx, acts, deltas, grads);
+    const step = { layout, s, data, p, idx, acts, deltas };
+    const lossSum = batchLossCpu(step, rows);
+    backwardCpu(step, grads);
     let sq = 0;
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);

@@ -14,13 +14,12 @@ import {
   type AskBatch,
   baseState,
   checkConfig,
-  rankWeightsCpu,
+  rankedTell,
   type Strategy,
   type StrategyConfig,
   type StrategyInit,
   type StrategyState,
   type TellResult,
-  trackBest,
 } from "./strategy.ts";
 import { cmaCoreUpdateCpu } from "./cma_update.ts";
 
@@ -127,12 +126,13 @@ export const CMA_ES: Strategy<CmaEsParams> = {
     batch: AskBatch,
     fitness: Float64Array,
   ): TellResult {
-    const w = rankWeightsCpu(config, fitness, cmaWeightTable(config.popSize));
-    cmaCoreUpdateCpu(config, p, state, batch, w);
-    state.generation++;
+    const out = rankedTell(config, state, batch, fitness, {
+      table: cmaWeightTable(config.popSize),
+      update: (w) => cmaCoreUpdateCpu(config, p, state, batch, w),
+    });
     if (!p.separable && state.generation % cmaEigenGap(config, p) === 0) {
       cmaDecompose(config, p, state);
     }
-    return { state, metrics: trackBest(config, state, batch, fitness) };
+    return out;
   },
 };

@@ -9,16 +9,11 @@
  */
 import { centredRankTable } from "./fitness_shaping.ts";
 import {
-  type AskBatch,
-  baseState,
-  checkConfig,
-  rankWeightsCpu,
+  antitheticPopSize,
+  defineStrategy,
   type Strategy,
   type StrategyConfig,
-  type StrategyInit,
   type StrategyState,
-  type TellResult,
-  trackBest,
 } from "./strategy.ts";
 
 /** OpenAI-ES params. */
@@ -89,30 +84,15 @@ export function openAiEsUpdateCpu(
 }
 
 /** OpenAI-ES as a `Strategy`. */
-export const OPENAI_ES: Strategy<OpenAiEsParams> = {
+export const OPENAI_ES: Strategy<OpenAiEsParams> = defineStrategy({
   name: "openai-es",
   antithetic: true,
   defaultParams: defaultOpenAiEsParams,
-  defaultPopSize: (dim: number) =>
-    2 * Math.max(4, Math.ceil((4 + Math.floor(3 * Math.log(dim))) / 2)),
-  init(config: StrategyConfig, _p: OpenAiEsParams, init: StrategyInit): StrategyState {
-    checkConfig(config, true);
-    const st = baseState(config, init);
-    const n = config.instances * config.dim;
-    st.aux = { adamM: new Float64Array(n), adamV: new Float64Array(n) };
-    return st;
-  },
-  weightTable: (config: StrategyConfig) => centredRankTable(config.popSize),
-  tell(
-    config: StrategyConfig,
-    p: OpenAiEsParams,
-    state: StrategyState,
-    batch: AskBatch,
-    fitness: Float64Array,
-  ): TellResult {
-    const w = rankWeightsCpu(config, fitness, centredRankTable(config.popSize));
-    openAiEsUpdateCpu(config, p, state, batch.z, w);
-    state.generation++;
-    return { state, metrics: trackBest(config, state, batch, fitness) };
-  },
-};
+  defaultPopSize: antitheticPopSize,
+  table: centredRankTable,
+  aux: (config) => ({
+    adamM: new Float64Array(config.instances * config.dim),
+    adamV: new Float64Array(config.instances * config.dim),
+  }),
+  update: (config, p, state, batch, w) => openAiEsUpdateCpu(config, p, state, batch.z, w),
+});

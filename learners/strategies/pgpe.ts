@@ -9,16 +9,11 @@
  */
 import { centredRankTable } from "./fitness_shaping.ts";
 import {
-  type AskBatch,
-  baseState,
-  checkConfig,
-  rankWeightsCpu,
+  antitheticPopSize,
+  defineStrategy,
   type Strategy,
   type StrategyConfig,
-  type StrategyInit,
   type StrategyState,
-  type TellResult,
-  trackBest,
 } from "./strategy.ts";
 
 /** PGPE params. */
@@ -71,27 +66,11 @@ export function pgpeUpdateCpu(
 }
 
 /** PGPE as a `Strategy`. */
-export const PGPE: Strategy<PgpeParams> = {
+export const PGPE: Strategy<PgpeParams> = defineStrategy({
   name: "pgpe",
   antithetic: true,
   defaultParams: defaultPgpeParams,
-  defaultPopSize: (dim: number) =>
-    2 * Math.max(4, Math.ceil((4 + Math.floor(3 * Math.log(dim))) / 2)),
-  init(config: StrategyConfig, _p: PgpeParams, init: StrategyInit): StrategyState {
-    checkConfig(config, true);
-    return baseState(config, init);
-  },
-  weightTable: (config: StrategyConfig) => centredRankTable(config.popSize),
-  tell(
-    config: StrategyConfig,
-    p: PgpeParams,
-    state: StrategyState,
-    batch: AskBatch,
-    fitness: Float64Array,
-  ): TellResult {
-    const w = rankWeightsCpu(config, fitness, centredRankTable(config.popSize));
-    pgpeUpdateCpu(config, p, state, batch.z, w);
-    state.generation++;
-    return { state, metrics: trackBest(config, state, batch, fitness) };
-  },
-};
+  defaultPopSize: antitheticPopSize,
+  table: centredRankTable,
+  update: (config, p, state, batch, w) => pgpeUpdateCpu(config, p, state, batch.z, w),
+});

@@ -7,16 +7,10 @@
  */
 import { nesUtilityTable } from "./fitness_shaping.ts";
 import {
-  type AskBatch,
-  baseState,
-  checkConfig,
-  rankWeightsCpu,
+  defineStrategy,
   type Strategy,
   type StrategyConfig,
-  type StrategyInit,
   type StrategyState,
-  type TellResult,
-  trackBest,
 } from "./strategy.ts";
 
 /** SNES params. */
@@ -62,26 +56,11 @@ export function snesUpdateCpu(
 }
 
 /** SNES as a `Strategy`. */
-export const SNES: Strategy<SnesParams> = {
+export const SNES: Strategy<SnesParams> = defineStrategy({
   name: "snes",
   antithetic: false,
   defaultParams: defaultSnesParams,
   defaultPopSize: (dim: number) => 4 + Math.floor(3 * Math.log(dim)),
-  init(config: StrategyConfig, _p: SnesParams, init: StrategyInit): StrategyState {
-    checkConfig(config, false);
-    return baseState(config, init);
-  },
-  weightTable: (config: StrategyConfig) => nesUtilityTable(config.popSize),
-  tell(
-    config: StrategyConfig,
-    p: SnesParams,
-    state: StrategyState,
-    batch: AskBatch,
-    fitness: Float64Array,
-  ): TellResult {
-    const w = rankWeightsCpu(config, fitness, nesUtilityTable(config.popSize));
-    snesUpdateCpu(config, p, state, batch.z, w);
-    state.generation++;
-    return { state, metrics: trackBest(config, state, batch, fitness) };
-  },
-};
+  table: nesUtilityTable,
+  update: (config, p, state, batch, w) => snesUpdateCpu(config, p, state, batch.z, w),
+});

@@ -233,3 +233,70 @@ export function trackBest(
     scale_mean: sumScale / (S * D),
   };
 }
+
+/**
+ * The shared tell: rank weights from `table`, the strategy's `update` with them, the generation
+ * count, then best-so-far and the metrics row.
+ */
+export function rankedTell(
+  config: StrategyConfig,
+  state: StrategyState,
+  batch: AskBatch,
+  fitness: Float64Array,
+  o: { table: Float64Array; update: (w: Float64Array) => void },
+): TellResult {
+  o.update(rankWeightsCpu(config, fitness, o.table));
+  state.generation++;
+  return { state, metrics: trackBest(config, state, batch, fitness) };
+}
+
+/** Population size of the antithetic strategies: 4 + floor(3 ln D) rounded up to even, >= 8. */
+export function antitheticPopSize(dim: number): number {
+  return 2 * Math.max(4, Math.ceil((4 + Math.floor(3 * Math.log(dim))) / 2));
+}
+
+/** What `defineStrategy` needs: a strategy's maths, without the shared plumbing. */
+export interface StrategySpec<P extends object> {
+  /** Registry name. */
+  name: string;
+  /** Whether candidates come in mirrored pairs. */
+  antithetic: boolean;
+  /** The paper's defaults. */
+  defaultParams(config: StrategyConfig): P;
+  /** The paper's population size for dimension D. */
+  defaultPopSize(dim: number): number;
+  /** Rank weight table for N candidates. */
+  table(n: number): Float64Array;
+  /** Strategy-specific state arrays (default none). */
+  aux?(config: StrategyConfig): Record<string, Float64Array>;
+  /** The update from rank weights w (S, N): the CPU twin of the strategy's tell kernel. */
+  update(
+    config: StrategyConfig,
+    p: P,
+    state: StrategyState,
+    batch: AskBatch,
+    w: Float64Array,
+  ): void;
+}
+
+/** A `Strategy` from its maths: init, weights and tell share `baseState` and `rankedTell`. */
+export function defineStrategy<P extends object>(spec: StrategySpec<P>): Strategy<P> {
+  return {
+    name: spec.name,
+    antithetic: spec.antithetic,
+    defaultParams: spec.defaultParams,
+    defaultPopSize: spec.defaultPopSize,
+    init(config: StrategyConfig, _p: P, init: StrategyInit): StrategyState {
+      checkConfig(config, spec.antithetic);
+      const st = baseState(config, init);
+      st.aux = spec.aux?.(config) ?? {};
+      return st;
+    },
+    weightTable: (config: StrategyConfig) => spec.table(config.popSize),
+    tell: (config, p, state, batch, fitness) =>
+      rankedTell(config, state, batch, fitness, {
+        table: spec.table(config.popSize),
+        update: (w) => spec.update(config, p, state, batch, w),
+      }),
+  };
+}

@@ -83,3 +83,25 @@ export async function attributeGenes(
     stats,
   };
 }
+
+/** What an attribution row shows: a verdict and the smallest effect its seeds can detect. */
+export interface AttributionVerdict {
+  /** "matters" (reverting lowers meta-fitness: CI above 0), "hurts" (CI below 0), "not shown". */
+  verdict: "matters" | "hurts" | "not shown";
+  /** Smallest |delta| detected with 80% power at 5% (two-sided): about 1.43 CI half-widths. */
+  detectable: number;
+  /** Seeds needed to detect |delta| = `effect` at that power, from the observed spread. */
+  seedsFor: number;
+}
+
+/**
+ * The verdict on one attribution row's delta (meta-fitness of the learned genome minus that with
+ * the group reverted, over seeds): shown only when its 95% CI excludes 0. The detectable effect
+ * uses the normal approximation (1.96 + 0.84) SE = 1.43 half-widths.
+ */
+export function attributionVerdict(delta: Summary, effect = 0.05): AttributionVerdict {
+  const half = (delta.ci95High - delta.ci95Low) / 2;
+  const detectable = 1.43 * half;
+  const verdict = delta.ci95Low > 0 ? "matters" : delta.ci95High < 0 ? "hurts" : "not shown";
+  return { verdict, detectable, seedsFor: Math.ceil(delta.n * (detectable / effect) ** 2) };
+}

@@ -8,7 +8,7 @@ import { formatCi as fmt } from "../../core/format.ts";
 import { curveSeries } from "../../core/plots.ts";
 import { aggregateCurves, type Summary } from "../../core/stats.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
-import type { Attribution } from "./attribution.ts";
+import { type Attribution, attributionVerdict } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
 import type { EvalRow, HeldOut, MetaPhase, SpecializedRow } from "./evolve_phases.ts";
 import type { MetaTask } from "./meta_task.ts";
@@ -150,7 +150,16 @@ function heldOutTables(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]
       rows: [
         { group: "(learned, unchanged)", meta_fitness_or_delta: fmt(attribution.best) },
         { group: "(baseline GA)", meta_fitness_or_delta: fmt(attribution.baseline) },
-        ...attribution.rows.map((a) => ({ group: a.group, meta_fitness_or_delta: fmt(a.delta) })),
+        ...attribution.rows.map((a) => {
+          const v = attributionVerdict(a.delta);
+          return {
+            group: a.group,
+            meta_fitness_or_delta: fmt(a.delta),
+            shown: v.verdict,
+            detectable_80pct: v.detectable,
+            seeds_to_detect_0_05: v.seedsFor,
+          };
+        }),
       ],
     });
   }

@@ -14,12 +14,16 @@ export * from "./transfer.ts";
 export * from "./strategies_file.ts";
 export * from "./engine.ts";
 export * from "./evolve_config.ts";
+export * from "./evolve_checkpoint.ts";
 export * from "./evolve_phases.ts";
 export * from "./evolve_report.ts";
 export * from "./experiment.ts";
 export * from "./baselines_phase.ts";
 export * from "./baselines_report.ts";
 export * from "./strategy_task.ts";
+export * from "./pareto.ts";
+export * from "./pareto_report.ts";
+export * from "./record_scores.ts";
 export {
   USER_OBJECTIVE_MAXD,
   USER_OBJECTIVE_SIGNATURE,

@@ -1,15 +1,17 @@
 import assert from "node:assert/strict";
-import { formatDuration, ProgressReporter } from "../../core/progress.ts";
+import { formatDuration, type ProgressOptions, ProgressReporter } from "../../core/progress.ts";
 
+/** Captured output and a settable clock, and a reporter writing to them. */
 function fake(): {
   out: string[];
-  write: (t: string) => void;
   clock: { t: number };
-  now: () => number;
+  reporter: (o: Omit<ProgressOptions, "write" | "now">) => ProgressReporter;
 } {
   const out: string[] = [];
   const clock = { t: 0 };
-  return { out, write: (t) => out.push(t), clock, now: () => clock.t };
+  const reporter = (o: Omit<ProgressOptions, "write" | "now">) =>
+    new ProgressReporter({ ...o, write: (t) => out.push(t), now: () => clock.t });
+  return { out, clock, reporter };
 }
 
 Deno.test("formatDuration writes seconds, minutes and hours", () => {
@@ -21,12 +23,10 @@ Deno.test("formatDuration writes seconds, minutes and hours", () => {
 
 Deno.test("ProgressReporter on a terminal redraws one line with step, ETA and the best metric", () => {
   const f = fake();
-  const p = new ProgressReporter({
+  const p = f.reporter({
     name: "toy",
     total: 10,
     terminal: true,
-    write: f.write,
-    now: f.now,
     metric: "loss",
     goal: "min",
     redrawMs: 100,
@@ -47,12 +47,10 @@ Deno.test("ProgressReporter on a terminal redraws one line with step, ETA and th
 
 Deno.test("ProgressReporter on a terminal throttles redraws and keeps the line within the width", () => {
   const f = fake();
-  const p = new ProgressReporter({
+  const p = f.reporter({
     name: "x".repeat(200),
     total: 1000,
     terminal: true,
-    write: f.write,
-    now: f.now,
     columns: 60,
   });
   for (let i = 1; i <= 1000; i++) {
@@ -65,12 +63,10 @@ Deno.test("ProgressReporter on a terminal throttles redraws and keeps the line w
 
 Deno.test("ProgressReporter without a terminal prints a plain line every 10% and a final line", () => {
   const f = fake();
-  const p = new ProgressReporter({
+  const p = f.reporter({
     name: "evo",
     total: 100,
     terminal: false,
-    write: f.write,
-    now: f.now,
     unit: "generation",
     metric: "fitness",
     goal: "max",
@@ -90,7 +86,7 @@ Deno.test("ProgressReporter without a terminal prints a plain line every 10% and
 
 Deno.test("ProgressReporter without a terminal and without a total prints every 10 seconds", () => {
   const f = fake();
-  const p = new ProgressReporter({ name: "open", terminal: false, write: f.write, now: f.now });
+  const p = f.reporter({ name: "open", terminal: false });
   for (let i = 1; i <= 60; i++) {
     f.clock.t = i * 1000;
     p.update(i);
@@ -101,12 +97,10 @@ Deno.test("ProgressReporter without a terminal and without a total prints every 
 
 Deno.test("ProgressReporter prints nothing when quiet", () => {
   const f = fake();
-  const p = new ProgressReporter({
+  const p = f.reporter({
     name: "q",
     total: 10,
     quiet: true,
-    write: f.write,
-    now: f.now,
     terminal: true,
     metric: "loss",
   });
@@ -122,12 +116,10 @@ Deno.test("ProgressReporter prints nothing when quiet", () => {
 
 Deno.test("ProgressReporter.log clears the progress line on a terminal and redraws it", () => {
   const f = fake();
-  const p = new ProgressReporter({
+  const p = f.reporter({
     name: "t",
     total: 4,
     terminal: true,
-    write: f.write,
-    now: f.now,
   });
   f.clock.t = 1000;
   p.update(1);

@@ -236,14 +236,17 @@ for (var i = 0u; i < d; i++) {
 }
 return s;`;
 
+/** A user objective (a sphere shifted to 1) with its CPU twin. */
+const SHIFTED_SPHERE: MetaTask = {
+  kind: "user_objective",
+  name: "shifted-sphere",
+  dim: 5,
+  wgsl: USER_SPHERE,
+  cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
+};
+
 Deno.test("scoreGenomes() runs a user WGSL objective on the CPU through its twin", async () => {
-  const task: MetaTask = {
-    kind: "user_objective",
-    name: "shifted-sphere",
-    dim: 5,
-    wgsl: USER_SPHERE,
-    cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
-  };
+  const task = SHIFTED_SPHERE;
   const s = (await scoreGenomes(new CpuBackend(), [{ ...BASELINE_GENOME }], [task, TASKS[1]!], {
     ...SIZE,
     seed: 2,
@@ -260,13 +263,7 @@ Deno.test("scoreGenomes() runs a user WGSL objective on the CPU through its twin
 gpuTest(
   "scoreGenomes() compiles a user WGSL objective into the kernel and matches its CPU twin",
   async (ctx) => {
-    const task: MetaTask = {
-      kind: "user_objective",
-      name: "shifted-sphere",
-      dim: 5,
-      wgsl: USER_SPHERE,
-      cpu: (x) => x.reduce((a, v) => a + (v - 1) * (v - 1), 0),
-    };
+    const task = SHIFTED_SPHERE;
     const gpu = await GpuBackend.create(ctx);
     const o = { ...SIZE, generations: 4, seed: 3 };
     const a = (await scoreGenomes(gpu, [{ ...BASELINE_GENOME }], [task, TASKS[0]!], o)).scores;

@@ -39,6 +39,8 @@ export interface GlyphsReportOptions {
   seed?: number;
   /** Backend of the MLP (default cpu: no kernel compilation for a one-off shape). */
   backend?: BackendChoice;
+  /** Folder of the report files (default `<data folder>-report`). */
+  out?: string;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -90,59 +92,78 @@ async function mlpAccuracy(
   }
 }
 
+/**
+ * Pixel 1-NN and the tuned MLP on `ways`-way 1-shot meta-test episodes. The MLP's learning rate is
+ * chosen on meta-validation episodes (meta-train ones when meta-validation has fewer than `ways`
+ * classes, as in small subsets).
+ */
+async function measureSetting(
+  g: GlyphsData,
+  small: Dataset,
+  backend: Awaited<ReturnType<typeof createBackend>>,
+  o: { ways: number; queries: number; episodes: number; seed: number },
+): Promise<GlyphsReportRow[]> {
+  const setting = `${o.ways}-way 1-shot`;
+  const opts = { ways: o.ways, shots: 1, queryPerClass: o.queries };
+  const test = new RealEpisodes(g.dataset, g.split.test, opts).sampleEpisodes(o.seed, o.episodes);
+  const nn = row(setting, "pixel 1-NN (28x28)", nearestNeighbourAccuracy(test));
+  const tuneOn = g.split.validation.length >= o.ways ? g.split.validation : g.split.train;
+  const tune = new RealEpisodes(small, tuneOn, opts).sampleEpisodes(o.seed + 1, o.episodes);
+  const lrs = [0.001, 0.003, 0.01, 0.03];
+  const steps = 50;
+  let best = lrs[0]!, bestAcc = -1;
+  for (const lr of lrs) {
+    const a = mean(await mlpAccuracy(backend, tune, lr, steps));
+    if (a > bestAcc) [best, bestAcc] = [lr, a];
+  }
+  const smallTest = new RealEpisodes(small, g.split.test, opts).sampleEpisodes(o.seed, o.episodes);
+  const acc = await mlpAccuracy(backend, smallTest, best, steps);
+  const name = `MLP 196-64-${o.ways} from scratch (Adam lr ${best}, ${steps} steps)`;
+  return [nn, row(setting, name, acc)];
+}
+
 function row(setting: string, learner: string, acc: number[]): GlyphsReportRow {
   return { setting, learner, accuracy: mean(acc), ci: ci95(acc), episodes: acc.length };
 }
 
 /**
  * Measures the benchmark's difficulty and writes `report.json`, `report.md` and
- * `sample_sheet.png` into `<dir>/report/`; returns the rows.
+ * `sample_sheet.png` into `options.out` (default: `<data folder>-report` beside the data set, never
+ * inside it, so the data folder stays an image folder); returns the rows, the Markdown and that
+ * folder.
  */
 export async function glyphsReport(
   g: GlyphsData,
   options: GlyphsReportOptions = {},
-): Promise<GlyphsReportRow[]> {
+): Promise<{ rows: GlyphsReportRow[]; markdown: string; dir: string }> {
   const log = options.log ?? (() => {});
   const episodes = options.episodes ?? 200;
   const seed = options.seed ?? 1;
   const small: Dataset = downsample(g.dataset, 2);
   const backend = await createBackend(options.backend ?? "cpu", log);
   const rows: GlyphsReportRow[] = [];
-  const lrs = [0.001, 0.003, 0.01, 0.03];
-  const steps = 50;
+  const queries = Math.min(15, g.manifest.instances - 1);
   try {
     for (const ways of [5, 20]) {
-      const setting = `${ways}-way 1-shot`;
-      const opts = { ways, shots: 1, queryPerClass: 15 };
-      const test = new RealEpisodes(g.dataset, g.split.test, opts).sampleEpisodes(seed, episodes);
-      rows.push(row(setting, "pixel 1-NN (28x28)", nearestNeighbourAccuracy(test)));
-      const val = new RealEpisodes(small, g.split.validation, opts).sampleEpisodes(
-        seed + 1,
-        episodes,
-      );
-      let best = lrs[0]!, bestAcc = -1;
-      for (const lr of lrs) {
-        const a = mean(await mlpAccuracy(backend, val, lr, steps));
-        if (a > bestAcc) [best, bestAcc] = [lr, a];
+      if (g.split.test.length < ways) {
+        log(`glyphs report: ${ways}-way skipped: only ${g.split.test.length} meta-test classes`);
+        continue;
       }
-      const smallTest = new RealEpisodes(small, g.split.test, opts).sampleEpisodes(seed, episodes);
-      const acc = await mlpAccuracy(backend, smallTest, best, steps);
-      rows.push(
-        row(setting, `MLP 196-64-${ways} from scratch (Adam lr ${best}, ${steps} steps)`, acc),
-      );
-      log(`glyphs report: ${setting} done`);
+      const spec = { ways, queries, episodes, seed };
+      rows.push(...await measureSetting(g, small, backend, spec));
+      log(`glyphs report: ${ways}-way 1-shot done`);
     }
   } finally {
     backend.destroy();
   }
-  const dir = join(g.dir, "report");
+  const dir = options.out ?? `${g.dir.replace(/\/+$/, "")}-report`;
   await Deno.mkdir(dir, { recursive: true });
   const sheet = sampleSheet(g, { classes: 24, instances: 12 });
   await Deno.writeFile(join(dir, "sample_sheet.png"), sheet.png);
   const md = [
     `# glyphs difficulty (meta-test scripts: ${g.scripts.test.join(", ")})`,
     "",
-    `Data-set hash ${g.manifest.hash}; ${episodes} episodes per setting, 15 queries per class, seed ${seed}.`,
+    `Data-set hash ${g.manifest.hash}; ${episodes} episodes per setting, ${queries} queries per class, seed ${seed}.`,
     "",
     "| setting | learner | accuracy | 95% CI |",
     "| --- | --- | --- | --- |",
@@ -160,6 +181,5 @@ export async function glyphsReport(
     join(dir, "report.json"),
     JSON.stringify({ episodes, seed, rows }, null, 1),
   );
-  console.log(md);
-  return rows;
+  return { rows, markdown: md, dir };
 }

@@ -26,7 +26,8 @@ const SHAPES = [
 ];
 
 function goldenName(kernel: MlpKernelName, widths: number[], batch: number): string {
-  return `${kernel}_${widths.join("-")}_b${batch}.wgsl`;
+  // WGSL text; the .golden suffix marks it as test data, not source (linters, duplicate finders).
+  return `${kernel}_${widths.join("-")}_b${batch}.wgsl.golden`;
 }
 
 /** The first line where two texts differ, both sides shown. */

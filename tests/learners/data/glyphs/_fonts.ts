@@ -1,6 +1,8 @@
-// Shared by the glyph tests: whether Debian's font packages are installed. On CI (CI set) they
-// must be: the tests run and fail when they are missing.
+// Shared by the glyph tests: whether Debian's font packages are installed (on CI, with CI set, they
+// must be: the tests run and fail when they are missing), and a built small subset.
+import { join } from "node:path";
 import { findFontPackages, FONT_PACKAGES } from "../../../../learners/data/glyphs/fonts.ts";
+import { defaultGlyphsDir } from "../../../../learners/data/glyphs/load.ts";
 
 let installed = true;
 try {
@@ -19,3 +21,18 @@ if (ignoreFonts) {
 export const DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 /** A DejaVu font file of another family. */
 export const DEJAVU_SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf";
+
+/**
+ * Runs `fn` with the folder of a built small subset: the one CI builds first with
+ * `deno task data glyphs --subset small` ($METAFORGE_GLYPHS_DIR set), else a temporary one
+ * (built by `ensureGlyphs` in `fn`, removed after).
+ */
+export async function withSmallSubset(fn: (dir: string) => Promise<void>): Promise<void> {
+  if (Deno.env.get("METAFORGE_GLYPHS_DIR")) return await fn(defaultGlyphsDir("small"));
+  const temp = await Deno.makeTempDir({ prefix: "glyphs-test-" });
+  try {
+    await fn(join(temp, "small"));
+  } finally {
+    await Deno.remove(temp, { recursive: true });
+  }
+}

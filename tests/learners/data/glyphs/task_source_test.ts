@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import {
-  defaultGlyphsDir,
-  ensureGlyphs,
-  RASTERIZER,
-} from "../../../../learners/data/glyphs/mod.ts";
+import { ensureGlyphs, RASTERIZER } from "../../../../learners/data/glyphs/mod.ts";
 import { loadTaskData, type TaskSourceSpec } from "../../../../learners/task_source.ts";
-import { ignoreFonts } from "./_fonts.ts";
-
-// CI builds the small subset with `deno task data glyphs --subset small` into
-// $METAFORGE_GLYPHS_DIR-small first; elsewhere the test builds it into a temporary folder.
-async function smallDir(): Promise<{ dir: string; temp?: string }> {
-  if (Deno.env.get("METAFORGE_GLYPHS_DIR")) return { dir: defaultGlyphsDir("small") };
-  const temp = await Deno.makeTempDir({ prefix: "glyphs-test-" });
-  return { dir: join(temp, "small"), temp };
-}
+import { ignoreFonts, withSmallSubset } from "./_fonts.ts";
 
 Deno.test({
   name: 'loadTaskData with family "glyphs" loads meta-train letters, building the set when absent',
   ignore: ignoreFonts,
   sanitizeResources: false,
   fn: async () => {
-    const { dir, temp } = await smallDir();
-    try {
+    await withSmallSubset(async (dir) => {
       const g = await ensureGlyphs({ dir, subset: "small" });
       const spec: TaskSourceSpec = {
         family: "glyphs",
@@ -45,9 +31,7 @@ Deno.test({
       for (let c = 0; c < 5; c++) {
         assert.ok(trainScripts.has(g.manifest.classes[g.split.train[c]!]!.script));
       }
-    } finally {
-      if (temp) await Deno.remove(temp, { recursive: true });
-    }
+    });
   },
 });
 
