@@ -353,8 +353,12 @@ function stopMessage(e: RunInterrupted | WriteError): string {
   const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
   return e instanceof RunInterrupted
     ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
-    : `${e.message}; the run is marked failed and keeps its last checkpoint${
-      e.runDir ? `; once that is fixed, resume with: deno task train --resume ${e.runDir}` : ""
+    : `${e.message}${
+      !e.runDir
+        ? ""
+        : `; the run ${
+          e.markedFailed ? "is marked failed" : "could not be marked failed (no summary.json)"
+        } and keeps its last checkpoint; once that is fixed, resume with: deno task train --resume ${e.runDir}`
     }`;
 }
 

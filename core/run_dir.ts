@@ -117,7 +117,7 @@ export function parseMetricsCsv(
 export class RunDir {
   #path: string;
   #columns: string[] = [];
-  #rows: MetricRow[] = [];
+  #rowCount = 0;
   #metricsOnDisk = false;
 
   private constructor(path: string) {
@@ -175,7 +175,7 @@ export class RunDir {
 
   /** Number of metrics rows written. */
   get metricsRowCount(): number {
-    return this.#rows.length;
+    return this.#rowCount;
   }
 
   /** Path of `parts` inside the run folder. */
@@ -232,7 +232,8 @@ export class RunDir {
 
   /**
    * Appends rows to metrics.csv in one write. A row with a column not seen before makes the
-   * whole file be rewritten atomically with the widened header (earlier rows get empty cells).
+   * whole file be rewritten atomically with the widened header (earlier rows get empty cells);
+   * the earlier rows are read back from the file for that, so no row is held in memory.
    */
   async appendMetrics(rows: MetricRow | readonly MetricRow[]): Promise<void> {
     const list = (Array.isArray(rows) ? rows : [rows]).map(checkRow);
@@ -246,21 +247,22 @@ export class RunDir {
         }
       }
     }
-    this.#rows.push(...list.map((row) => ({ ...row })));
     const path = this.file(RUN_FILES.metrics);
     if (widened || !this.#metricsOnDisk) {
-      await writeFileAtomic(path, csvText(this.#rows, this.#columns, true));
+      const earlier = this.#metricsOnDisk ? await readRowsAsText(path) : [];
+      await writeFileAtomic(path, csvText([...earlier, ...list], this.#columns, true));
       this.#metricsOnDisk = true;
     } else {
       const text = csvText(list, this.#columns, false);
       await writing(path, () => Deno.writeTextFile(path, text, { append: true }));
     }
+    this.#rowCount += list.length;
   }
 
   /** Rewrites metrics.csv atomically with exactly `rows` (columns from their keys). */
   async writeMetrics(rows: readonly MetricRow[]): Promise<void> {
     this.#columns = [];
-    this.#rows = [];
+    this.#rowCount = 0;
     this.#metricsOnDisk = false;
     if (rows.length === 0) {
       await writeFileAtomic(this.file(RUN_FILES.metrics), "");
@@ -269,6 +271,19 @@ export class RunDir {
     }
     await this.appendMetrics(rows);
   }
+}
+
+/** The rows of a metrics.csv as written (cells kept as text, so rewriting gives the same bytes). */
+async function readRowsAsText(path: string): Promise<MetricRow[]> {
+  const [header = [], ...records] = parseCsv(await Deno.readTextFile(path));
+  return records.map((record) => {
+    const row: MetricRow = {};
+    header.forEach((column, i) => {
+      const cell = record[i];
+      if (cell !== undefined && cell !== "") row[column] = cell;
+    });
+    return row;
+  });
 }
 
 async function readJsonIfPresent(path: string): Promise<unknown> {
