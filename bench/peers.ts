@@ -1,7 +1,8 @@
 /**
  * Peers measured in the same run as the engine on the same workloads (`deno task bench --peers`):
- * TensorFlow.js with its wasm backend (npm) and PyTorch CPU (Debian's python3-torch, run with
- * /usr/bin/python3, batched matrix products with manual gradients and with autograd).
+ * TensorFlow.js with its wasm backend (npm) PyTorch CPU and NumPy (Debian's python3-torch and
+ * python3-numpy on OpenBLAS, run with /usr/bin/python3, batched matrix products with manual
+ * gradients, and PyTorch with autograd).
  * @module
  */
 import { flopsPerModelStep, mlpLayout } from "../learners/mlp/mlp_layout.ts";
@@ -66,13 +67,68 @@ export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number):
   };
 }
 
-/** PyTorch CPU rows (manual gradients as "torch-cpu", autograd as "torch-cpu-autograd"), or the reason it was skipped. */
-export async function benchTorchCpu(
+/** The environment of a Python peer: this process's, without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (so OpenBLAS picks its own kernel). */
+export function peerEnv(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  delete out.OPENBLAS_CORETYPE;
+  delete out.OPENBLAS_L2_SIZE;
+  return out;
+}
+
+/** One JSON line printed by a Python peer (bench/peers_torch.py, bench/peers_numpy.py). */
+interface PeerLine {
+  peer: string;
+  population: number;
+  threads: number;
+  model_steps_per_s: number;
+  blas: string;
+  valid: boolean;
+}
+
+/** Bench rows from the JSON lines a Python peer printed for workload `w`. */
+export function parsePeerLines(w: Workload, stdout: string, seconds: number): BenchRow[] {
+  const layout = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+  return stdout.trim().split("\n").filter((l) => l !== "").map((line) => {
+    const r = JSON.parse(line) as PeerLine;
+    return {
+      workload: w.name,
+      backend: r.peer,
+      population: r.population,
+      model_steps_per_s: r.model_steps_per_s,
+      gflops: (r.model_steps_per_s * flopsPerModelStep(layout)) / 1e9,
+      steps: 0,
+      seconds,
+      blas: r.blas,
+      threads: r.threads,
+      valid: r.valid,
+    };
+  });
+}
+
+/** The Python peers: script file and the Debian packages it needs. */
+export const PYTHON_PEERS = [
+  {
+    script: "peers_torch.py",
+    packages: "python3-torch python3-threadpoolctl libopenblas0-pthread",
+  },
+  {
+    script: "peers_numpy.py",
+    packages: "python3-numpy python3-threadpoolctl libopenblas0-pthread",
+  },
+] as const;
+
+/**
+ * Rows of one Python peer (bench/peers_torch.py: "torch-cpu" manual gradients and
+ * "torch-cpu-autograd"; bench/peers_numpy.py: "numpy-cpu"), or the reason it was skipped. Run in
+ * its own process with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset.
+ */
+export async function benchPythonPeer(
+  peer: (typeof PYTHON_PEERS)[number],
   w: Workload,
   sizes: number[],
   minSeconds: number,
 ): Promise<BenchRow[] | string> {
-  const script = new URL("./peers_torch.py", import.meta.url).pathname;
+  const script = new URL(`./${peer.script}`, import.meta.url).pathname;
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("/usr/bin/python3", {
@@ -84,6 +140,8 @@ export async function benchTorchCpu(
         String(WARMUP_SECONDS),
         ...sizes.map(String),
       ],
+      clearEnv: true,
+      env: peerEnv(Deno.env.toObject()),
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -92,21 +150,9 @@ export async function benchTorchCpu(
   }
   const err = new TextDecoder().decode(out.stderr);
   if (out.code !== 0) {
-    return /No module named 'torch'/.test(err)
-      ? "PyTorch not installed (apt-get install python3-torch)"
-      : `peers_torch.py failed: ${err.trim().split("\n").at(-1)}`;
+    return /No module named/.test(err)
+      ? `${err.trim().split("\n").at(-1)} (apt-get install ${peer.packages})`
+      : `${peer.script} failed: ${err.trim().split("\n").at(-1)}`;
   }
-  const layout = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
-    const r = JSON.parse(line) as { mode: string; population: number; model_steps_per_s: number };
-    return {
-      workload: w.name,
-      backend: r.mode === "manual" ? "torch-cpu" : "torch-cpu-autograd",
-      population: r.population,
-      model_steps_per_s: r.model_steps_per_s,
-      gflops: (r.model_steps_per_s * flopsPerModelStep(layout)) / 1e9,
-      steps: 0,
-      seconds: minSeconds,
-    };
-  });
+  return parsePeerLines(w, new TextDecoder().decode(out.stdout), minSeconds);
 }

@@ -29,8 +29,6 @@ export interface ReportInput {
   c: MetaConfig;
   /** Settings that ran, with their floors and ceilings. */
   ran: { s: Setting; refs: SettingReferences }[];
-  /** Settings skipped (data missing). */
-  skipped: string[];
   /** Seeds run. */
   seeds: number[];
   /** Outcomes and strategy changes. */
@@ -176,15 +174,15 @@ function budgetText(input: ReportInput): string {
 function methodText(input: ReportInput): string {
   const c = input.c;
   return [
-    `Settings: ${input.ran.map((r) => r.s.name).join(", ")}${
-      input.skipped.length ? ` (skipped, data missing: ${input.skipped.join(", ")})` : ""
+    `Settings: ${
+      input.ran.map((r) => r.s.name).join(", ")
     }. ${c.seeds} seed(s); per seed ${c.testEpisodes} meta-test episodes (15 query points per class), ${c.valEpisodes} meta-validation episodes, a meta-training pool of ${c.trainPool} episodes.`,
     `Classification learner: ${
       c.hidden.join("-")
     } ReLU MLP; sinusoid: 1-40-40-1 (MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
     `Protocol (the same for every meta-learner): ${c.tune.trials} configurations per method (the defaults, then inner lr, meta lr and init scale drawn log-uniformly within x/${c.tune.spread} of them; Reptile's inner steps in 1..${
       2 * c.innerSteps
-    }; FOMAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
+    }; FOMAML, MAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
       100 * c.tune.fraction
     }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members (FOMAML and Reptile, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups; method, inner lr, inner steps and meta lr explored, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
       budgetText(input)

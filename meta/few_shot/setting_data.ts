@@ -11,13 +11,13 @@ import type { ImageDataset } from "../../learners/data/image_dataset.ts";
 import { loadImageFolder } from "../../learners/data/image_folder.ts";
 import type { ClassSplit } from "../../learners/data/class_split.ts";
 import { downsample, standardize } from "../../learners/data/preprocess.ts";
-import type { Dataset } from "../../learners/dataset.ts";
+import { ensureGlyphs } from "../../learners/data/glyphs/load.ts";
 import type { CrossDomainSpec } from "./config.ts";
 
 /** A classification data set and the classes a method may use. */
 export interface ClassData {
   /** The data set (standardized). */
-  data: Dataset;
+  data: ImageDataset;
   /** Classes to use. */
   classes: Uint32Array;
   /** What it is, for the report. */
@@ -35,41 +35,21 @@ function once<T>(key: string, load: () => Promise<T>): Promise<T> {
   return p;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Script split of glyph classes named "script/character": scripts in sorted order, every fifth
- * script (from the third) to meta-test, every fifth (from the fifth) to meta-validation.
+ * The glyphs data set (downsampled to 14x14, standardized) with its script split, built first
+ * when its folder has none (progress to `log`).
  */
-export function splitByScript(classNames: readonly string[]): ClassSplit {
-  const scripts = [...new Set(classNames.map((n) => n.split("/")[0]!))].sort();
-  const role = new Map(scripts.map((s, i) => [s, i % 5 === 2 ? 2 : i % 5 === 4 ? 1 : 0]));
-  const lists: number[][] = [[], [], []];
-  classNames.forEach((n, c) => lists[role.get(n.split("/")[0]!)!]!.push(c));
-  return {
-    classes: classNames.length,
-    train: Uint32Array.from(lists[0]!),
-    validation: Uint32Array.from(lists[1]!),
-    test: Uint32Array.from(lists[2]!),
-  };
-}
-
-/** The glyphs data set under `root` (14x14, standardized) with its script split, or null when absent. */
 export function glyphsData(
-  root: string,
-): Promise<{ data: Dataset; split: ClassSplit } | null> {
-  return once(`glyphs:${root}`, async () => {
-    if (!(await exists(root))) return null;
-    let images: ImageDataset = await loadImageFolder(root);
-    if (images.height % 2 === 0 && images.inputs > 256) images = downsample(images, 2);
-    return { data: standardize(images).dataset, split: splitByScript(images.classNames) };
+  spec: { dir: string | null; subset: string | null },
+  log: (line: string) => void,
+): Promise<{ data: ImageDataset; split: ClassSplit }> {
+  return once(`glyphs:${spec.dir}:${spec.subset}`, async () => {
+    const g = await ensureGlyphs({
+      dir: spec.dir ?? undefined,
+      subset: spec.subset ?? undefined,
+      log,
+    });
+    return { data: standardize(downsample(g.dataset, 2)).dataset, split: g.split };
   });
 }
 
