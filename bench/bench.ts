@@ -19,7 +19,8 @@ import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_options.ts";
 import { benchEpisodes } from "./episodes.ts";
 import { benchMetaTrainMain } from "./metatrain.ts";
-import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
+import { printEvolution } from "./evolution.ts";
+import { printMetaTrainPeer } from "./peers_metatrain.ts";
 import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
 import { measureRoofline } from "./roofline.ts";
 import {
@@ -248,20 +249,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
       );
     }
   }
-  if (o.evolve) {
-    for (const fitness of ["objective", "neural"] as const) {
-      for (const backend of backends) {
-        const r = await benchEvolution(backend, fitness, o.seconds);
-        console.log(
-          `evolution generation (${r.backend}, ${fitness} fitness, ${EVOLVE_STRATEGIES} strategies x ${EVOLVE_MODELS} models, ${r.dim} parameters): ${
-            formatRate(r.generationsPerSecond)
-          } generations/s, ${formatFixed(r.awaitsPerGeneration, 3)} GPU awaits and ${
-            formatFixed(r.submitsPerGeneration, 2)
-          } submits per generation`,
-        );
-      }
-    }
-  }
+  if (o.evolve) await printEvolution(backends, o.seconds, o.repeat);
   if (o.episodes) {
     const er = await benchEpisodes(b.gpu?.ctx);
     if (!er) {
@@ -292,6 +280,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const workloads = o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
   // The peer phase: before the adapter is requested, so no engine device is alive.
   const peers = new Map<string, PeerResults>();
+  if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
   if (o.peers && !o.metatrain) {
     console.log("peer phase (no engine device alive yet)");
     for (const w of workloads) {

@@ -75,6 +75,37 @@ export function peerEnv(env: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/**
+ * Runs bench/SCRIPT with /usr/bin/python3 and `args` in the peer environment (peerEnv); its
+ * stdout, or a one-line reason naming the Debian `packages` when a module is missing.
+ */
+export async function runPythonPeer(
+  script: string,
+  args: string[],
+  packages: string,
+): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("/usr/bin/python3", {
+      args: [new URL(`./${script}`, import.meta.url).pathname, ...args],
+      clearEnv: true,
+      env: peerEnv(Deno.env.toObject()),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    return { ok: false, error: `python3 not runnable: ${(e as Error).message}` };
+  }
+  const last = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+  if (out.code === 0) return { ok: true, stdout: new TextDecoder().decode(out.stdout) };
+  return {
+    ok: false,
+    error: /No module named/.test(last ?? "")
+      ? `${last} (apt-get install ${packages})`
+      : `${script} failed: ${last}`,
+  };
+}
+
 /** One JSON line printed by a Python peer (bench/peers_torch.py, bench/peers_numpy.py). */
 interface PeerLine {
   peer: string;
@@ -128,31 +159,13 @@ export async function benchPythonPeer(
   sizes: number[],
   minSeconds: number,
 ): Promise<BenchRow[] | string> {
-  const script = new URL(`./${peer.script}`, import.meta.url).pathname;
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("/usr/bin/python3", {
-      args: [
-        script,
-        w.widths.join("-"),
-        String(w.batchSize),
-        String(minSeconds),
-        String(WARMUP_SECONDS),
-        ...sizes.map(String),
-      ],
-      clearEnv: true,
-      env: peerEnv(Deno.env.toObject()),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    return `python3 not runnable: ${(e as Error).message}`;
-  }
-  const err = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) {
-    return /No module named/.test(err)
-      ? `${err.trim().split("\n").at(-1)} (apt-get install ${peer.packages})`
-      : `${peer.script} failed: ${err.trim().split("\n").at(-1)}`;
-  }
-  return parsePeerLines(w, new TextDecoder().decode(out.stdout), minSeconds);
+  const out = await runPythonPeer(peer.script, [
+    w.widths.join("-"),
+    String(w.batchSize),
+    String(minSeconds),
+    String(WARMUP_SECONDS),
+    ...sizes.map(String),
+  ], peer.packages);
+  if (!out.ok) return out.error;
+  return parsePeerLines(w, out.stdout, minSeconds);
 }

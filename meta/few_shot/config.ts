@@ -19,11 +19,11 @@ export const META_SETTINGS = [
 export type MetaSettingName = typeof META_SETTINGS[number];
 
 /** Methods that learn nothing across tasks (reference points of the table). */
-export const BASELINE_METHODS = ["baseline", "nearest-neighbour", "pretrained"] as const;
+export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
 /** Meta-learners with one fixed strategy (tuned on meta-validation tasks). */
 export const STATIC_METHODS = ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const;
 /** Methods compared. */
-export const META_METHODS = [...BASELINE_METHODS, ...STATIC_METHODS, "self-improving"] as const;
+export const META_METHODS = [...META_BASELINES, ...STATIC_METHODS, "self-improving"] as const;
 /** A method name. */
 export type MetaMethod = typeof META_METHODS[number];
 /** A static meta-learner's name. */

@@ -18,7 +18,7 @@ import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig } from "./config.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
-import { buildReport, type ReportInput } from "./report.ts";
+import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
 import { buildSetting, type Setting } from "./settings.ts";
@@ -41,12 +41,16 @@ export function settingReferences(s: Setting): SettingReferences {
   return refs;
 }
 
-/** Phase 1: the settings (the glyphs are built first when absent) and their floors and ceilings. */
+/**
+ * Phase 1 (the experiment's `prepare`, before the run folder exists): the settings, reading every
+ * data set the config names (the glyphs are built first when absent, progress on stderr), and
+ * their floors and ceilings.
+ */
 async function buildSettings(
   c: MetaConfig,
   log: (line: string) => void,
-): Promise<ReportInput["ran"]> {
-  const ran: ReportInput["ran"] = [];
+): Promise<MetaReportInput["ran"]> {
+  const ran: MetaReportInput["ran"] = [];
   for (const name of c.settings) {
     const s = await buildSetting(name, c, log);
     ran.push({ s, refs: settingReferences(s) });
@@ -57,7 +61,7 @@ async function buildSettings(
 /** Phase 2: every seed x setting x method; yields metric rows. */
 async function* runAll(
   ctx: RunContext<MetaConfig>,
-  ran: ReportInput["ran"],
+  ran: MetaReportInput["ran"],
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
@@ -73,9 +77,11 @@ async function* runAll(
   }
 }
 
-async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+async function* runMeta(
+  ctx: RunContext<MetaConfig, MetaReportInput["ran"]>,
+): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
-  const ran = await buildSettings(c, (l) => ctx.log(l));
+  const ran = ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l));
   const seeds = Array.from({ length: c.seeds }, (_, i) => deriveSeed(ctx.seed, i));
   const results: MetaOutcomes = { outcomes: new Map(), changes: [] };
   yield* runAll(ctx, ran, seeds, results);
@@ -83,7 +89,10 @@ async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, 
 }
 
 /** The registered `meta` experiment. */
-export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaConfig>({
+export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = registerExperiment<
+  MetaConfig,
+  MetaReportInput["ran"]
+>({
   name: "meta",
   description:
     "Few-shot meta-learning (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
@@ -142,5 +151,6 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
     },
   },
   progress: { metric: "val_query", goal: "max", unit: "row" },
+  prepare: (c) => buildSettings(c, (l) => console.error(l)),
   run: runMeta,
 });

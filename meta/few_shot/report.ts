@@ -24,7 +24,7 @@ import { selfImprovingShape, staticBudget } from "./self_improving_run.ts";
 import type { Setting } from "./settings.ts";
 
 /** What the report is built from. */
-export interface ReportInput {
+export interface MetaReportInput {
   /** Resolved config. */
   c: MetaConfig;
   /** Settings that ran, with their floors and ceilings. */
@@ -35,7 +35,7 @@ export interface ReportInput {
   results: MetaOutcomes;
 }
 
-function byMethod(input: ReportInput, s: Setting): SettingOutcomes {
+function byMethod(input: MetaReportInput, s: Setting): SettingOutcomes {
   const by: SettingOutcomes = new Map();
   for (const method of input.c.methods) {
     const os = input.seeds.map((seed) =>
@@ -95,7 +95,7 @@ function sinusoidTarget(rows: Row[], floor: number | undefined): string[] {
 }
 
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */
-export function buildReport(input: ReportInput): ExperimentResult {
+export function buildReport(input: MetaReportInput): ExperimentResult {
   const acc: Row[] = [];
   const sin: Row[] = [];
   const cross: Row[] = [];
@@ -150,7 +150,7 @@ export function buildReport(input: ReportInput): ExperimentResult {
   };
 }
 
-function changeCounts(input: ReportInput): Row[] {
+function changeCounts(input: MetaReportInput): Row[] {
   const counts = new Map<string, number>();
   for (const r of input.results.changes) {
     const k = `level ${r.level} ${r.action} ${r.field}`;
@@ -159,7 +159,7 @@ function changeCounts(input: ReportInput): Row[] {
   return [...counts].map(([kind, n]) => ({ kind, n }));
 }
 
-function budgetText(input: ReportInput): string {
+function budgetText(input: MetaReportInput): string {
   return input.ran.map(({ s }) => {
     const c = settingConfig(input.c, s.name);
     const si = selfImprovingShape(c);
@@ -171,7 +171,7 @@ function budgetText(input: ReportInput): string {
   }).map((x) => `- ${x}`).join("\n");
 }
 
-function methodText(input: ReportInput): string {
+function methodText(input: MetaReportInput): string {
   const c = input.c;
   return [
     `Settings: ${

@@ -5,6 +5,7 @@
  * process, downsampled to the glyphs' input width and standardized.
  * @module
  */
+import { InputError } from "../../core/input_error.ts";
 import { loadFashionMnist } from "../../learners/data/fashion_mnist.ts";
 import { loadIdxDataset } from "../../learners/data/idx.ts";
 import type { ImageDataset } from "../../learners/data/image_dataset.ts";
@@ -59,15 +60,17 @@ async function loadCross(spec: CrossDomainSpec): Promise<{ name: string; images:
   }
   if (spec.family === "idx") {
     if (!spec.images || !spec.labels) {
-      throw new RangeError(
+      throw new InputError(
         `Invalid crossDomain.images / crossDomain.labels: family "idx" needs both file paths: current value is ${spec.images} / ${spec.labels}`,
+        { field: "crossDomain.images" },
       );
     }
     return { name: `IDX ${spec.images}`, images: await loadIdxDataset(spec.images, spec.labels) };
   }
   if (!spec.root) {
-    throw new RangeError(
+    throw new InputError(
       `Invalid crossDomain.root: family "image-folder" needs a folder: current value is ${spec.root}`,
+      { field: "crossDomain.root" },
     );
   }
   return { name: `images under ${spec.root}`, images: await loadImageFolder(spec.root) };
@@ -82,8 +85,9 @@ export function crossDomainData(spec: CrossDomainSpec, inputs: number): Promise<
     const { name, images } = await loadCross(spec);
     const small = spec.downsample > 1 ? downsample(images, spec.downsample) : images;
     if (small.inputs !== inputs) {
-      throw new RangeError(
+      throw new InputError(
         `Invalid crossDomain.downsample: ${name} has ${small.inputs} inputs after downsampling, the glyph learners take ${inputs}: current value is ${spec.downsample}`,
+        { field: "crossDomain.downsample" },
       );
     }
     const classes = Uint32Array.from({ length: small.classes }, (_, c) => c);
