@@ -19,18 +19,22 @@ import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_options.ts";
 import { benchEpisodes } from "./episodes.ts";
 import { benchMetaTrainMain } from "./metatrain.ts";
-import { benchEvolution, EVOLVE_MODELS, EVOLVE_STRATEGIES } from "./evolution.ts";
-import { benchTfjsWasm, benchTorchCpu } from "./peers.ts";
+import { printEvolution } from "./evolution.ts";
+import { printMetaTrainPeer } from "./peers_metatrain.ts";
+import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
 import { measureRoofline } from "./roofline.ts";
 import {
   benchCallOverhead,
   benchMetaBatch,
   type BenchRow,
   benchTrain,
+  median,
   type Workload,
   WORKLOAD_W,
   WORKLOAD_W2,
 } from "./workloads.ts";
+
+export { median };
 
 /**
  * Bytes one model of a workload occupies on the GPU, as GpuPopulation allocates them: params and
@@ -42,13 +46,6 @@ export function bytesPerModel(w: Workload): number {
   // Two parameter buffers (the train step reads one and writes the other), two moments.
   const floats = L.stride * 4 + scratchStride(L) + KNOB_STRIDE + LEARNED_STRIDE + METRIC_STRIDE + 1;
   return 4 * floats + 4 * 8 * w.batchSize;
-}
-
-/** The row with the median throughput (the lower middle one for an even count); undefined if none. */
-export function median(rows: (BenchRow | undefined)[]): BenchRow | undefined {
-  const got = rows.filter((r): r is BenchRow => r !== undefined)
-    .sort((a, b) => a.model_steps_per_s - b.model_steps_per_s);
-  return got[Math.floor((got.length - 1) / 2)];
 }
 
 /**
@@ -69,28 +66,8 @@ async function fitting(
   }
 }
 
-/** PyTorch CPU rows of workload `w` (the median over `repeat` runs), or why it was skipped. */
-async function torchRows(w: Workload, o: BenchOptions): Promise<BenchRow[] | string> {
-  if (!o.peers) return "not requested";
-  const runs: BenchRow[][] = [];
-  let skipped = "";
-  for (let r = 0; r < o.repeat; r++) {
-    const t = await benchTorchCpu(w, o.sizes, o.seconds);
-    if (typeof t === "string") {
-      skipped = t;
-      break;
-    }
-    runs.push(t);
-  }
-  if (runs.length === 0) return skipped;
-  return runs[0]!.map((row) =>
-    median(
-      runs.map((run) =>
-        run.find((x) => x.population === row.population && x.backend === row.backend)
-      ),
-    )!
-  );
-}
+/** The peer columns of the train-step table, in order. */
+const PEER_COLUMNS = ["tfjs-wasm", "torch-cpu", "torch-cpu-autograd", "numpy-cpu"];
 
 /** The backends of one run: the GPU (if any), the CPU twin, and whether the f16 path runs. */
 interface Backends {
@@ -104,7 +81,7 @@ async function benchSize(
   w: Workload,
   P: number,
   b: Backends,
-  torch: BenchRow[] | string,
+  peers: PeerResults | undefined,
   o: BenchOptions,
 ): Promise<BenchRow[]> {
   const { gpu, cpu, f16 } = b;
@@ -112,7 +89,6 @@ async function benchSize(
   const gs: (BenchRow | undefined)[] = [];
   const hs: (BenchRow | undefined)[] = [];
   const cs: (BenchRow | undefined)[] = [];
-  const tfs: (BenchRow | undefined)[] = [];
   for (let r = 0; r < o.repeat; r++) {
     const g = gpu ? await fitting("gpu", () => benchTrain(gpu, w, P, o.seconds)) : undefined;
     gs.push(g);
@@ -125,14 +101,11 @@ async function benchSize(
         : undefined,
     );
     cs.push(o.noCpu ? undefined : await benchTrain(cpu, w, P, o.seconds));
-    tfs.push(
-      o.peers ? await fitting("tfjs-wasm", () => benchTfjsWasm(w, P, o.seconds)) : undefined,
-    );
   }
-  const [g, h, c, tf] = [median(gs), median(hs), median(cs), median(tfs)];
-  const peer = (name: string) =>
-    Array.isArray(torch) ? torch.find((r) => r.population === P && r.backend === name) : undefined;
-  const [tm, ta] = [peer("torch-cpu"), peer("torch-cpu-autograd")];
+  const [g, h, c] = [median(gs), median(hs), median(cs)];
+  const peer = (name: string) => peers?.rows.find((r) => r.population === P && r.backend === name);
+  const [tf, tm, ta, np] = PEER_COLUMNS.map(peer);
+  const best = peers ? bestPeer(peers.rows, P) : undefined;
   const ratio = (x?: BenchRow, y?: BenchRow) =>
     x && y ? `${formatFixed(x.model_steps_per_s / y.model_steps_per_s, 2)}x` : "-";
   const cells = [
@@ -141,12 +114,12 @@ async function benchSize(
     formatRate(g?.gflops ?? NaN, 2),
     ...(f16 ? [formatRate(h?.model_steps_per_s ?? NaN), ratio(h, g)] : []),
     formatRate(c?.model_steps_per_s ?? NaN),
-    ...(o.peers ? [tf, tm, ta].map((r) => formatRate(r?.model_steps_per_s ?? NaN)) : []),
+    ...(peers ? [tf, tm, ta, np].map((r) => formatRate(r?.model_steps_per_s ?? NaN)) : []),
     ratio(g, c),
-    ...(o.peers ? [ratio(g, tf), ratio(g, tm)] : []),
+    ...(peers ? [ratio(g, tf), `${ratio(g, best)} (${best?.backend ?? "-"})`] : []),
   ];
   console.log(cells.join(" | "));
-  return [g, h, c, tf, tm, ta].filter((r): r is BenchRow => r !== undefined);
+  return [g, h, c].filter((r): r is BenchRow => r !== undefined);
 }
 
 /** The roofline line of workload `w`: probe bounds and the best GPU row's share of them. */
@@ -181,14 +154,20 @@ async function printRoofline(gpu: GpuBackend, w: Workload, rows: BenchRow[]): Pr
 }
 
 /** The train-step table of workload `w` (every size), then its roofline, call overhead and memory. */
-async function benchWorkload(w: Workload, b: Backends, o: BenchOptions): Promise<BenchRow[]> {
+async function benchWorkload(
+  w: Workload,
+  b: Backends,
+  peers: PeerResults | undefined,
+  o: BenchOptions,
+): Promise<BenchRow[]> {
   console.log(
     `\nworkload ${w.name}: MLP ${
       w.widths.join("-")
     }, batch ${w.batchSize}, one SGD step per model-step`,
   );
-  const torch = await torchRows(w, o);
-  if (typeof torch === "string" && o.peers) console.log(`torch-cpu skipped: ${torch}`);
+  for (const line of peers ? [...peerBlasLines(peers.rows), ...peers.skipped] : []) {
+    console.log(line);
+  }
   if (o.f16 && !b.f16) console.log("gpu-f16 skipped: no adapter with the feature shader-f16");
   const header = [
     "P",
@@ -196,13 +175,14 @@ async function benchWorkload(w: Workload, b: Backends, o: BenchOptions): Promise
     "GFLOP/s",
     ...(b.f16 ? ["gpu-f16", "f16/f32"] : []),
     "cpu-twin",
-    ...(o.peers ? ["tfjs-wasm", "torch-cpu", "torch-autograd"] : []),
+    ...(peers ? ["tfjs-wasm", "torch-cpu", "torch-autograd", "numpy-cpu"] : []),
     "gpu/cpu-twin",
-    ...(o.peers ? ["gpu/tfjs", "gpu/torch"] : []),
+    ...(peers ? ["gpu/tfjs", "gpu/best-peer"] : []),
   ];
   console.log(header.join(" | "));
   const rows: BenchRow[] = [];
-  for (const P of o.sizes) rows.push(...await benchSize(w, P, b, torch, o));
+  for (const P of o.sizes) rows.push(...await benchSize(w, P, b, peers, o));
+  rows.push(...peers?.rows ?? []);
   if (b.gpu) {
     await printRoofline(b.gpu, w, rows);
     const oh = await benchCallOverhead(b.gpu, w, 64, 10);
@@ -231,8 +211,23 @@ async function writeBenchCsv(dir: string, rows: BenchRow[]): Promise<void> {
       r.population,
       formatFixed(r.model_steps_per_s, 1),
       formatFixed(r.gflops, 4),
+      r.blas ?? "",
+      r.threads ?? "",
+      r.valid === undefined ? "" : r.valid ? "yes" : "no (reference BLAS)",
     ]),
-    { header: true, columns: ["workload", "backend", "population", "model_steps_per_s", "gflops"] },
+    {
+      header: true,
+      columns: [
+        "workload",
+        "backend",
+        "population",
+        "model_steps_per_s",
+        "gflops",
+        "blas",
+        "threads",
+        "valid",
+      ],
+    },
   );
   const path = join(dir, "bench.csv");
   await writeFileAtomic(path, csv);
@@ -254,20 +249,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
       );
     }
   }
-  if (o.evolve) {
-    for (const fitness of ["objective", "neural"] as const) {
-      for (const backend of backends) {
-        const r = await benchEvolution(backend, fitness, o.seconds);
-        console.log(
-          `evolution generation (${r.backend}, ${fitness} fitness, ${EVOLVE_STRATEGIES} strategies x ${EVOLVE_MODELS} models, ${r.dim} parameters): ${
-            formatRate(r.generationsPerSecond)
-          } generations/s, ${formatFixed(r.awaitsPerGeneration, 3)} GPU awaits and ${
-            formatFixed(r.submitsPerGeneration, 2)
-          } submits per generation`,
-        );
-      }
-    }
-  }
+  if (o.evolve) await printEvolution(backends, o.seconds, o.repeat);
   if (o.episodes) {
     const er = await benchEpisodes(b.gpu?.ctx);
     if (!er) {
@@ -295,6 +277,16 @@ export async function benchMain(args: string[]): Promise<number> {
     return 0;
   }
   const o = parsed.options;
+  const workloads = o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
+  // The peer phase: before the adapter is requested, so no engine device is alive.
+  const peers = new Map<string, PeerResults>();
+  if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
+  if (o.peers && !o.metatrain) {
+    console.log("peer phase (no engine device alive yet)");
+    for (const w of workloads) {
+      peers.set(w.name, await measurePeers(w, o.sizes, o.seconds, o.repeat));
+    }
+  }
   let gpu: GpuBackend | undefined;
   try {
     gpu = await GpuBackend.create();
@@ -307,9 +299,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const b: Backends = { gpu, cpu: new CpuBackend(), f16 };
   if (o.metatrain) return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds);
   const rows: BenchRow[] = [];
-  for (const w of o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W]) {
-    rows.push(...await benchWorkload(w, b, o));
-  }
+  for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));
   if (o.out) await writeBenchCsv(o.out, rows);
   await benchExtras(b, o);
   gpu?.destroy();

@@ -13,13 +13,16 @@ export const BENCH_HELP =
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
 same run, and their ratio.
-  --peers     also TensorFlow.js (wasm backend) and PyTorch CPU (python3-torch; batched matmul
-              with manual gradients and with autograd), skipped with a reason when missing
+  --peers     also TensorFlow.js (wasm backend), PyTorch CPU (batched matmul, manual gradients
+              and autograd) and NumPy (batched matmul), on OpenBLAS, measured before the engine's
+              adapter exists; skipped with a reason when missing (with --metatrain: the PyTorch
+              FOMAML/Reptile peer, bench/peers_metatrain.py)
   --w2        also workload W2 (two hidden layers of 128)
   --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
   --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
   --evolve    a meta-evolution generation, 16 strategies x 64 models (fitness, selection,
-              crossover, mutation) with objective and with neural fitness (generations/s)
+              crossover, mutation) with objective, neural, and neural fitness with 2 memetic
+              train steps (generations/s; on the GPU also unbatched: one submit per step)
   --f16       also the GPU path with the data set's inputs stored as f16 (backend gpu-f16;
               needs the adapter feature shader-f16)
   --repeat N  measure every cell N times (1..9), the backends in turn, and report the median

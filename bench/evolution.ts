@@ -4,6 +4,8 @@
  * second, with the GPU awaits and submits each generation costs.
  * @module
  */
+import { setSubmitBatching } from "../core/submit_batch.ts";
+import { formatFixed, formatRate } from "../core/format.ts";
 import { Rng } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
 import {
@@ -27,7 +29,7 @@ const GENERATIONS = 32;
 export interface EvolutionBenchRow {
   backend: string;
   /** "objective" (Rastrigin, 32 dimensions) or "neural" (MLP 16-16-5 on its training batch). */
-  fitness: "objective" | "neural";
+  fitness: EvolveBenchFitness;
   /** Parameters evolved per model. */
   dim: number;
   generationsPerSecond: number;
@@ -36,14 +38,14 @@ export interface EvolutionBenchRow {
 }
 
 /**
- * S random strategies (seeded) with every model active and no gradient steps, so that a
- * generation is exactly fitness + shaping + selection + crossover + mutation.
+ * S random strategies (seeded) with every model active and `gradSteps` memetic train steps per
+ * generation (0: a generation is exactly fitness + shaping + selection + crossover + mutation).
  */
-function strategies(seed: number): StrategyGenome[] {
+function strategies(seed: number, gradSteps: number): StrategyGenome[] {
   const rng = new Rng(seed, 0);
   return Array.from({ length: EVOLVE_STRATEGIES }, () => ({
     ...randomGenome(rng),
-    gradSteps: 0,
+    gradSteps,
     populationSize: EVOLVE_MODELS,
   }));
 }
@@ -105,16 +107,22 @@ function neuralRunner(backend: Backend, genomes: StrategyGenome[]): EvolutionRun
   };
 }
 
+/** Fitness of the evolution bench: objective, neural, or neural with MEMETIC_STEPS train steps. */
+export type EvolveBenchFitness = "objective" | "neural" | "memetic";
+
+/** Memetic train steps per generation of the "memetic" workload (plus the fitness probe step). */
+export const MEMETIC_STEPS = 2;
+
 /**
  * Times generations of the S x M workload on `backend` with objective or neural fitness: warms up
  * once (pipeline compile), then repeats runs of 32 generations until `minSeconds` have passed.
  */
 export async function benchEvolution(
   backend: Backend,
-  fitness: "objective" | "neural",
+  fitness: EvolveBenchFitness,
   minSeconds: number,
 ): Promise<EvolutionBenchRow> {
-  const genomes = strategies(7);
+  const genomes = strategies(7, fitness === "memetic" ? MEMETIC_STEPS : 0);
   const { once, dim, cleanup } = fitness === "objective"
     ? objectiveRunner(backend, genomes)
     : neuralRunner(backend, genomes);
@@ -140,4 +148,61 @@ export async function benchEvolution(
     awaitsPerGeneration: awaits / generations,
     submitsPerGeneration: submits / generations,
   };
+}
+
+/** The line of one evolution measurement. */
+function evolutionLine(r: EvolutionBenchRow, label: string): string {
+  const steps = r.fitness === "memetic" ? ` with ${MEMETIC_STEPS} memetic train steps` : "";
+  return `evolution generation (${label}, ${r.fitness} fitness${steps}, ${EVOLVE_STRATEGIES} strategies x ${EVOLVE_MODELS} models, ${r.dim} parameters): ${
+    formatRate(r.generationsPerSecond)
+  } generations/s, ${formatFixed(r.awaitsPerGeneration, 3)} GPU awaits and ${
+    formatFixed(r.submitsPerGeneration, 2)
+  } submits per generation`;
+}
+
+/**
+ * `bench --evolve`: objective, neural and memetic generations on each backend. On the GPU the
+ * memetic workload also runs with submit batching off (one submit per memetic step, the path
+ * before whole generations went into one submit), alternating with it on, `repeat` times each,
+ * in the same process; the ratios to the CPU twin and to the unbatched path are printed.
+ */
+export async function printEvolution(
+  backends: Backend[],
+  seconds: number,
+  repeat: number,
+): Promise<void> {
+  for (const fitness of ["objective", "neural", "memetic"] as const) {
+    const rates = new Map<string, number[]>();
+    for (let r = 0; r < repeat; r++) {
+      for (const backend of backends) {
+        const modes = backend.kind === "gpu" && fitness === "memetic" ? [true, false] : [true];
+        for (const batched of modes) {
+          setSubmitBatching(batched);
+          const row = await benchEvolution(backend, fitness, seconds).finally(() =>
+            setSubmitBatching(true)
+          );
+          const label = `${row.backend}${
+            batched ? "" : ", unbatched: one submit per memetic step"
+          }`;
+          console.log(evolutionLine(row, label));
+          rates.set(label, [...(rates.get(label) ?? []), row.generationsPerSecond]);
+        }
+      }
+    }
+    const med = (k: string) => {
+      const v = [...(rates.get(k) ?? [])].sort((a, b) => a - b);
+      return v.length ? v[Math.floor((v.length - 1) / 2)]! : NaN;
+    };
+    const gpu = med("gpu");
+    const ratios = [["cpu-twin", "CPU twin"], [
+      "gpu, unbatched: one submit per memetic step",
+      "unbatched GPU",
+    ]]
+      .filter(([k]) => rates.has(k!)).map(([k, name]) =>
+        `${formatFixed(gpu / med(k!), 2)}x the ${name}`
+      );
+    if (rates.has("gpu") && ratios.length) {
+      console.log(`  ${fitness}: gpu (median of ${repeat}) ${ratios.join(", ")}`);
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Peers measured in the same run as the engine on the same workloads (`deno task bench --peers`):
- * TensorFlow.js with its wasm backend (npm) and PyTorch CPU (Debian's python3-torch, run with
- * /usr/bin/python3, batched matrix products with manual gradients and with autograd).
+ * TensorFlow.js with its wasm backend (npm) PyTorch CPU and NumPy (Debian's python3-torch and
+ * python3-numpy on OpenBLAS, run with /usr/bin/python3, batched matrix products with manual
+ * gradients, and PyTorch with autograd).
  * @module
  */
 import { flopsPerModelStep, mlpLayout } from "../learners/mlp/mlp_layout.ts";
@@ -66,47 +67,105 @@ export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number):
   };
 }
 
-/** PyTorch CPU rows (manual gradients as "torch-cpu", autograd as "torch-cpu-autograd"), or the reason it was skipped. */
-export async function benchTorchCpu(
-  w: Workload,
-  sizes: number[],
-  minSeconds: number,
-): Promise<BenchRow[] | string> {
-  const script = new URL("./peers_torch.py", import.meta.url).pathname;
+/** The environment of a Python peer: this process's, without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (so OpenBLAS picks its own kernel). */
+export function peerEnv(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  delete out.OPENBLAS_CORETYPE;
+  delete out.OPENBLAS_L2_SIZE;
+  return out;
+}
+
+/**
+ * Runs bench/SCRIPT with /usr/bin/python3 and `args` in the peer environment (peerEnv); its
+ * stdout, or a one-line reason naming the Debian `packages` when a module is missing.
+ */
+export async function runPythonPeer(
+  script: string,
+  args: string[],
+  packages: string,
+): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("/usr/bin/python3", {
-      args: [
-        script,
-        w.widths.join("-"),
-        String(w.batchSize),
-        String(minSeconds),
-        String(WARMUP_SECONDS),
-        ...sizes.map(String),
-      ],
+      args: [new URL(`./${script}`, import.meta.url).pathname, ...args],
+      clearEnv: true,
+      env: peerEnv(Deno.env.toObject()),
       stdout: "piped",
       stderr: "piped",
     }).output();
   } catch (e) {
-    return `python3 not runnable: ${(e as Error).message}`;
+    return { ok: false, error: `python3 not runnable: ${(e as Error).message}` };
   }
-  const err = new TextDecoder().decode(out.stderr);
-  if (out.code !== 0) {
-    return /No module named 'torch'/.test(err)
-      ? "PyTorch not installed (apt-get install python3-torch)"
-      : `peers_torch.py failed: ${err.trim().split("\n").at(-1)}`;
-  }
+  const last = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+  if (out.code === 0) return { ok: true, stdout: new TextDecoder().decode(out.stdout) };
+  return {
+    ok: false,
+    error: /No module named/.test(last ?? "")
+      ? `${last} (apt-get install ${packages})`
+      : `${script} failed: ${last}`,
+  };
+}
+
+/** One JSON line printed by a Python peer (bench/peers_torch.py, bench/peers_numpy.py). */
+interface PeerLine {
+  peer: string;
+  population: number;
+  threads: number;
+  model_steps_per_s: number;
+  blas: string;
+  valid: boolean;
+}
+
+/** Bench rows from the JSON lines a Python peer printed for workload `w`. */
+export function parsePeerLines(w: Workload, stdout: string, seconds: number): BenchRow[] {
   const layout = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  return new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => {
-    const r = JSON.parse(line) as { mode: string; population: number; model_steps_per_s: number };
+  return stdout.trim().split("\n").filter((l) => l !== "").map((line) => {
+    const r = JSON.parse(line) as PeerLine;
     return {
       workload: w.name,
-      backend: r.mode === "manual" ? "torch-cpu" : "torch-cpu-autograd",
+      backend: r.peer,
       population: r.population,
       model_steps_per_s: r.model_steps_per_s,
       gflops: (r.model_steps_per_s * flopsPerModelStep(layout)) / 1e9,
       steps: 0,
-      seconds: minSeconds,
+      seconds,
+      blas: r.blas,
+      threads: r.threads,
+      valid: r.valid,
     };
   });
+}
+
+/** The Python peers: script file and the Debian packages it needs. */
+export const PYTHON_PEERS = [
+  {
+    script: "peers_torch.py",
+    packages: "python3-torch python3-threadpoolctl libopenblas0-pthread",
+  },
+  {
+    script: "peers_numpy.py",
+    packages: "python3-numpy python3-threadpoolctl libopenblas0-pthread",
+  },
+] as const;
+
+/**
+ * Rows of one Python peer (bench/peers_torch.py: "torch-cpu" manual gradients and
+ * "torch-cpu-autograd"; bench/peers_numpy.py: "numpy-cpu"), or the reason it was skipped. Run in
+ * its own process with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset.
+ */
+export async function benchPythonPeer(
+  peer: (typeof PYTHON_PEERS)[number],
+  w: Workload,
+  sizes: number[],
+  minSeconds: number,
+): Promise<BenchRow[] | string> {
+  const out = await runPythonPeer(peer.script, [
+    w.widths.join("-"),
+    String(w.batchSize),
+    String(minSeconds),
+    String(WARMUP_SECONDS),
+    ...sizes.map(String),
+  ], peer.packages);
+  if (!out.ok) return out.error;
+  return parsePeerLines(w, out.stdout, minSeconds);
 }

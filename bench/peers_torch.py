@@ -1,6 +1,8 @@
 """PyTorch CPU peer for `deno task bench --peers`: trains P MLPs (widths given) with one SGD
-step per model-step, as batched matrix products, with manual gradients and with autograd.
-Prints one JSON line per measurement: {"mode", "population", "model_steps_per_s"}.
+step per model-step, as batched matrix products, with manual gradients and with autograd, each on
+1 and on 2 threads (torch and its BLAS; the better one is reported).
+Prints one JSON line per measurement: {"peer", "population", "threads", "model_steps_per_s",
+"other_threads_model_steps_per_s", "blas", "valid"}.
 Usage: python3 bench/peers_torch.py WIDTHS BATCH SECONDS WARMUP P1 [P2 ...]   (WIDTHS like 32-64-5;
 WARMUP: untimed seconds before each measurement)"""
 import json
@@ -9,8 +11,7 @@ import time
 
 import torch
 
-torch.set_num_threads(2)
-torch.manual_seed(0)
+from peers_blas import blas_info, with_threads
 
 
 def make(widths, P):
@@ -54,6 +55,7 @@ def step_autograd(ws, bs, x, y, lr):
 
 
 def measure(widths, B, seconds, warmup, P, mode):
+    torch.manual_seed(0)
     ws, bs = make(widths, P)
     if mode == "autograd":
         ws = [w.requires_grad_() for w in ws]
@@ -79,12 +81,24 @@ def measure(widths, B, seconds, warmup, P, mode):
     return steps * P / dt
 
 
+def on_threads(n, fn):
+    """Runs fn() with torch and its BLAS on n threads."""
+    torch.set_num_threads(n)
+    return with_threads(n, fn)
+
+
 def main():
     widths = [int(v) for v in sys.argv[1].split("-")]
     B, seconds, warmup = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+    info = blas_info()
     for P in [int(v) for v in sys.argv[5:]]:
         for mode in ("manual", "autograd"):
-            print(json.dumps({"mode": mode, "population": P, "model_steps_per_s": measure(widths, B, seconds, warmup, P, mode)}), flush=True)
+            by = {n: on_threads(n, lambda: measure(widths, B, seconds, warmup, P, mode)) for n in (1, 2)}
+            best = max(by, key=by.get)
+            peer = "torch-cpu" if mode == "manual" else "torch-cpu-autograd"
+            print(json.dumps({"peer": peer, "population": P, "threads": best, "model_steps_per_s": by[best],
+                              "other_threads_model_steps_per_s": by[3 - best], **info}), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

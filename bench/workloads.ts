@@ -45,6 +45,17 @@ export interface BenchRow {
   /** Steps timed and seconds taken. */
   steps: number;
   seconds: number;
+  /** Peers only: the BLAS (library, version, core type), threads used, and whether the row is valid (not the reference BLAS). */
+  blas?: string;
+  threads?: number;
+  valid?: boolean;
+}
+
+/** The row with the median throughput (the lower middle one for an even count); undefined if none. */
+export function median(rows: (BenchRow | undefined)[]): BenchRow | undefined {
+  const got = rows.filter((r): r is BenchRow => r !== undefined)
+    .sort((a, b) => a.model_steps_per_s - b.model_steps_per_s);
+  return got[Math.floor((got.length - 1) / 2)];
 }
 
 /** A seeded synthetic classification data set: `classes` Gaussian blobs in `inputs` dimensions. */

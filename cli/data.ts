@@ -30,7 +30,9 @@ Options:
   --packages P,...  Debian font packages to read (default ${FONT_PACKAGES.join(",")})
   --fonts DIR,...   read the font files below these folders instead of packages
   --report          then measure pixel 1-NN and a from-scratch MLP on 5-way and 20-way 1-shot
-                    meta-test episodes (95% CIs) and write a sample sheet (report/ in the folder)
+                    meta-test episodes (95% CIs) and write report.md and a sample
+                    sheet into --report-dir (default: the output folder + "-report")
+  --report-dir DIR  where --report writes
   --episodes N      episodes per report setting (default 200)
   --quiet           no progress output
   -h, --help        this help`;
@@ -59,6 +61,7 @@ export async function dataCommand(args: string[]): Promise<number> {
       packages: { type: "string" },
       fonts: { type: "string" },
       report: { type: "boolean", default: false },
+      "report-dir": { type: "string" },
       episodes: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -92,7 +95,11 @@ export async function dataCommand(args: string[]): Promise<number> {
   );
   if (values.report) {
     const episodes = intFlag("episodes", values.episodes, 200, 100_000);
-    const report = await glyphsReport(await loadGlyphs(out), { episodes, log });
+    const report = await glyphsReport(await loadGlyphs(out), {
+      episodes,
+      log,
+      out: values["report-dir"],
+    });
     console.log(report.markdown);
     console.log(`glyphs: report and sample sheet in ${report.dir}`);
   }

@@ -27,7 +27,7 @@ import { RUN_INFO_FILE } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
-import type { MetricRow, RunDir } from "./run_dir.ts";
+import { type MetricRow, RUN_FILES, type RunDir } from "./run_dir.ts";
 import { MetricsSink } from "./metrics_sink.ts";
 import { type CheckpointEnvelope, createRun, type OpenedRun, openResumedRun } from "./run_open.ts";
 import {
@@ -311,7 +311,11 @@ export async function runExperiment<C, I = unknown>(
     const message = interrupted ? error.message : errorLine(error);
     const status = interrupted ? "interrupted" : "failed";
     const metrics = defaultSummary(sink.last);
-    await summarize({ status, metrics, error: message }).catch(() => {});
+    const marked = await summarize({ status, metrics, error: message }).then(
+      () => true,
+      () => false,
+    );
+    if (error instanceof WriteError) error.markedFailed = marked;
     progress.done(`(${status})`);
     throw error;
   }
@@ -323,10 +327,12 @@ export async function runExperiment<C, I = unknown>(
     await renderRun(dir.path);
   } catch (error) {
     // A write error (disk full, ...) while finishing: the run is marked failed and can be resumed.
+    // The "completed" summary goes first: its space is what the "failed" one needs on a full disk.
     if (error instanceof WriteError) error.runDir = dir.path;
-    await summarize({ status: "failed", metrics: summary, error: errorLine(error) }).catch(
-      () => {},
-    );
+    await Deno.remove(dir.file(RUN_FILES.summary)).catch(() => {});
+    const failed = { status: "failed" as const, metrics: summary, error: errorLine(error) };
+    const marked = await summarize(failed).then(() => true, () => false);
+    if (error instanceof WriteError) error.markedFailed = marked;
     progress.done("(failed)");
     throw error;
   }

@@ -19,6 +19,8 @@ export * from "./out_dir.ts";
 export * from "./run_prepare.ts";
 export * from "./run_stop.ts";
 export * from "./write_error.ts";
+export * from "./exact_json.ts";
+export * from "./float_log.ts";
 export * from "./run_dir.ts";
 export * from "./checkpoint.ts";
 export * from "./plots.ts";

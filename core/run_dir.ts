@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
 import { writing } from "./write_error.ts";
+import { InputError } from "./input_error.ts";
+import { fsReason } from "./input_files.ts";
 import { parseCsv } from "./_csv_parse.ts";
 
 /** One metrics value: a number (NaN and infinities allowed) or a string. */
@@ -117,7 +119,7 @@ export function parseMetricsCsv(
 export class RunDir {
   #path: string;
   #columns: string[] = [];
-  #rows: MetricRow[] = [];
+  #rowCount = 0;
   #metricsOnDisk = false;
 
   private constructor(path: string) {
@@ -175,7 +177,7 @@ export class RunDir {
 
   /** Number of metrics rows written. */
   get metricsRowCount(): number {
-    return this.#rows.length;
+    return this.#rowCount;
   }
 
   /** Path of `parts` inside the run folder. */
@@ -232,7 +234,8 @@ export class RunDir {
 
   /**
    * Appends rows to metrics.csv in one write. A row with a column not seen before makes the
-   * whole file be rewritten atomically with the widened header (earlier rows get empty cells).
+   * whole file be rewritten atomically with the widened header (earlier rows get empty cells);
+   * the earlier rows are read back from the file for that, so no row is held in memory.
    */
   async appendMetrics(rows: MetricRow | readonly MetricRow[]): Promise<void> {
     const list = (Array.isArray(rows) ? rows : [rows]).map(checkRow);
@@ -246,21 +249,22 @@ export class RunDir {
         }
       }
     }
-    this.#rows.push(...list.map((row) => ({ ...row })));
     const path = this.file(RUN_FILES.metrics);
     if (widened || !this.#metricsOnDisk) {
-      await writeFileAtomic(path, csvText(this.#rows, this.#columns, true));
+      const earlier = this.#metricsOnDisk ? await readRowsAsText(path) : [];
+      await writeFileAtomic(path, csvText([...earlier, ...list], this.#columns, true));
       this.#metricsOnDisk = true;
     } else {
       const text = csvText(list, this.#columns, false);
       await writing(path, () => Deno.writeTextFile(path, text, { append: true }));
     }
+    this.#rowCount += list.length;
   }
 
   /** Rewrites metrics.csv atomically with exactly `rows` (columns from their keys). */
   async writeMetrics(rows: readonly MetricRow[]): Promise<void> {
     this.#columns = [];
-    this.#rows = [];
+    this.#rowCount = 0;
     this.#metricsOnDisk = false;
     if (rows.length === 0) {
       await writeFileAtomic(this.file(RUN_FILES.metrics), "");
@@ -269,6 +273,19 @@ export class RunDir {
     }
     await this.appendMetrics(rows);
   }
+}
+
+/** The rows of a metrics.csv as written (cells kept as text, so rewriting gives the same bytes). */
+async function readRowsAsText(path: string): Promise<MetricRow[]> {
+  const [header = [], ...records] = parseCsv(await Deno.readTextFile(path));
+  return records.map((record) => {
+    const row: MetricRow = {};
+    header.forEach((column, i) => {
+      const cell = record[i];
+      if (cell !== undefined && cell !== "") row[column] = cell;
+    });
+    return row;
+  });
 }
 
 async function readJsonIfPresent(path: string): Promise<unknown> {
@@ -282,22 +299,25 @@ async function readJsonIfPresent(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new SyntaxError(
+    throw new InputError(
       `Cannot parse "${path}" as JSON: ${(error as Error).message.split("\n")[0]}`,
+      { file: path },
     );
   }
 }
 
 /** Reads a run folder back: config.json, summary.json and metrics.csv (numbers parsed). */
 export async function readRun(path: string): Promise<RunData> {
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.stat(path);
-    if (!info.isDirectory) throw new TypeError(`Cannot read run as "${path}" must be a folder`);
+    info = await Deno.stat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new RangeError(`Cannot read run as folder "${path}" does not exist`);
-    }
-    throw error;
+    throw new InputError(`Cannot read run folder "${path}": ${fsReason(error)}`, { file: path });
+  }
+  if (!info.isDirectory) {
+    throw new InputError(`Cannot read run as "${path}" must be a folder: it is a file`, {
+      file: path,
+    });
   }
   const config = await readJsonIfPresent(join(path, RUN_FILES.config));
   const summary = await readJsonIfPresent(join(path, RUN_FILES.summary));

@@ -94,13 +94,19 @@ export async function createRun<C, I>(
     dir: options.dir,
     now: () => startedAt,
   });
-  await dir.writeConfig(config);
   const info: RunInfoFile = {
     experiment: experiment.name,
     seed,
     scale,
     startedAt: startedAt.toISOString(),
   };
-  await dir.writeJson(RUN_INFO_FILE, info);
+  try {
+    await dir.writeConfig(config);
+    await dir.writeJson(RUN_INFO_FILE, info);
+  } catch (error) {
+    // A folder without config.json and run.json cannot be resumed: leave nothing behind.
+    await Deno.remove(dir.path, { recursive: true }).catch(() => {});
+    throw error;
+  }
   return { config, seed, scale, dir, inputs, resumedRows: [] };
 }

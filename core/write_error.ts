@@ -16,6 +16,8 @@ export class WriteError extends Error {
   readonly path: string;
   /** The run folder it belongs to, to resume ("" when unknown; the runner fills it in). */
   runDir = "";
+  /** Whether the runner could mark the run failed in summary.json (the disk may be too full). */
+  markedFailed = false;
 
   /** Wraps the error `cause` of writing `path`. */
   constructor(path: string, cause: unknown) {

@@ -6,7 +6,9 @@
  * learning curves.
  * @module
  */
+import { join } from "node:path";
 import { z } from "zod";
+import { FloatLog } from "../core/float_log.ts";
 import type { Experiment, ExperimentResult, RunContext } from "../core/experiment.ts";
 import { registerExperiment } from "../core/experiment.ts";
 import type { ConfigSchema } from "../core/config_schema.ts";
@@ -45,6 +47,8 @@ export interface LrSweepConfig {
   evalEvery: number;
   /** Evaluations between checkpoints (for --resume). */
   checkpointEvery: number;
+  /** Also checkpoint after an evaluation when this many seconds passed since the last one. */
+  checkpointSeconds: number;
   /** The task: a synthetic family or a data set (learners/task_source.ts). */
   task: TaskSourceSpec;
 }
@@ -63,6 +67,7 @@ export const LR_SWEEP_SCHEMA: ConfigSchema<LrSweepConfig> = z.object({
   steps: z.number().int().min(1).max(1_000_000).default(600),
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
   checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
+  checkpointSeconds: z.number().min(0).max(3600).default(60),
   task: z.object({
     family: z.enum([
       "synthetic",
@@ -95,8 +100,14 @@ export function sweepRate(c: LrSweepConfig, r: number): number {
 interface LrSweepCheckpoint {
   step: number;
   round: number;
-  curves: number[][];
+  /** Evaluations so far: rows of the score log (checkpoint/scores.f64), not held in state.json. */
+  evals: number;
+}
+
+/** The learning curves read back from the score log: eval steps and one curve per model. */
+interface SweepCurves {
   xs: number[];
+  curves: number[][];
 }
 
 /** What every phase of a sweep reads: the config, the task and the score column. */
@@ -130,27 +141,27 @@ function createSweepPopulation(s: Sweep, backend: Backend, seed: number): Popula
   return pop;
 }
 
-/** Appends every model's score at this evaluation to its curve. */
-function appendScores(
+/** Every model's score at this evaluation. */
+function modelScores(
   s: Sweep,
-  curves: number[][],
   ev: { loss: Float32Array; accuracy: Float32Array },
   diverged: Uint8Array,
-): void {
+): number[] {
+  const scores: number[] = [];
   for (let p = 0; p < s.P; p++) {
     // The score: query accuracy, or minus the test loss for regression. A quarantined
     // (diverged) model counts as chance accuracy (as no score for regression).
     const bad = diverged[p] || !Number.isFinite(ev.loss[p]!);
-    const score = s.task.regression ? (bad ? NaN : -ev.loss[p]!) : bad ? s.chance : ev.accuracy[p]!;
-    curves[p]!.push(score);
+    scores.push(s.task.regression ? (bad ? NaN : -ev.loss[p]!) : bad ? s.chance : ev.accuracy[p]!);
   }
+  return scores;
 }
 
 /** One metrics row per rate at `step`: mean score with its 95% CI, mean loss, diverged count. */
 function rateRows(
   s: Sweep,
   step: number,
-  curves: number[][],
+  scores: number[],
   ev: { loss: Float32Array },
   diverged: Uint8Array,
 ): MetricRow[] {
@@ -162,7 +173,7 @@ function rateRows(
     let lost = 0;
     for (let q = 0; q < c.replicates; q++) {
       const p = q * c.rates + r;
-      accs.push(curves[p]!.at(-1)!);
+      accs.push(scores[p]!);
       if (diverged[p] || !Number.isFinite(ev.loss[p]!)) lost++;
       else losses.push(ev.loss[p]!);
     }
@@ -204,14 +215,10 @@ async function* runLrSweep(
   for (let p = 0; p < P; p++) for (let i = 0; i < test; i++) testIdx[p * test + i] = train + i;
   const ranges = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) ranges[2 * p + 1] = train;
-  let st: LrSweepCheckpoint = {
-    step: 0,
-    round: 0,
-    curves: Array.from({ length: P }, () => []),
-    xs: [],
-  };
+  let st: LrSweepCheckpoint = { step: 0, round: 0, evals: 0 };
   let diverged: Uint8Array = new Uint8Array(P);
-  // Resume: the checkpoint holds the loop position, the curves so far and the population state.
+  // Resume: the checkpoint holds the loop position and the population state; the curves so far
+  // are in the score log (step, then every model's score, one row per evaluation).
   const saved = await ctx.loadCheckpoint<LrSweepCheckpoint>();
   if (saved) {
     st = saved.state;
@@ -219,6 +226,8 @@ async function* runLrSweep(
     diverged = (await pop.readMetrics()).diverged;
     ctx.log(`resumed at step ${st.step}`);
   }
+  const log = await FloatLog.open(join(ctx.checkpointDir, "scores.f64"), 1 + P, st.evals);
+  let lastSave = performance.now();
   while (st.step < c.steps) {
     const k = Math.min(c.evalEvery, c.steps - st.step);
     // Fresh minibatches for this chunk, drawn on the backend from the training rows.
@@ -228,23 +237,25 @@ async function* runLrSweep(
     st.step += k;
     const ev = await pop.evaluate(data, testIdx);
     diverged = (await pop.readMetrics()).diverged;
-    st.xs.push(st.step);
-    appendScores(s, st.curves, ev, diverged);
-    yield* rateRows(s, st.step, st.curves, ev, diverged);
-    if (st.xs.length % c.checkpointEvery === 0 && st.step < c.steps) {
-      const state: LrSweepCheckpoint = {
-        step: st.step,
-        round: st.round,
-        curves: st.curves,
-        xs: st.xs,
-      };
-      await ctx.saveCheckpoint(state, populationStateBlobs(await pop.readState()));
+    const scores = modelScores(s, ev, diverged);
+    await log.append([st.step, ...scores]);
+    st.evals++;
+    yield* rateRows(s, st.step, scores, ev, diverged);
+    // Every checkpointEvery evaluations, and at least every checkpointSeconds of work (a
+    // checkpoint only reads state: where it falls does not change the results).
+    const due = st.evals % c.checkpointEvery === 0 ||
+      performance.now() - lastSave >= 1000 * c.checkpointSeconds;
+    if (due && st.step < c.steps) {
+      await ctx.saveCheckpoint({ ...st }, populationStateBlobs(await pop.readState()));
+      lastSave = performance.now();
     }
   }
   pop.destroy();
   data.destroy();
   backend.destroy();
-  return sweepResult(ctx, s, st, diverged);
+  const rows = await log.readAll();
+  const curves = Array.from({ length: P }, (_, p) => rows.map((row) => row[1 + p]!));
+  return sweepResult(ctx, s, { xs: rows.map((row) => row[0]!), curves }, diverged);
 }
 
 /** Final score per rate (mean and 95% CI over replicates). */
@@ -270,7 +281,7 @@ function finalRows(s: Sweep, curves: number[][]): Record<string, number>[] {
 function sweepResult(
   ctx: RunContext<LrSweepConfig>,
   s: Sweep,
-  st: LrSweepCheckpoint,
+  st: SweepCurves,
   diverged: Uint8Array,
 ): ExperimentResult {
   const { c, task, key, label, P } = s;

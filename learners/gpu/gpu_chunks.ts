@@ -6,6 +6,7 @@
 import { createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
 import { bindBuffers } from "../../core/pipelines.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
+import { afterSubmit, submit } from "../../core/submit_batch.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { MLP_PARAMS_BYTES, type MlpGrouping, scratchStride } from "../mlp/mlp_uniform.ts";
 
@@ -76,7 +77,8 @@ export interface Dispatch {
 
 /**
  * Encodes `dispatches` of `pipeline` into one pass after `prelude` (e.g. buffer clears) and submits
- * them; each gets its own kernel-parameters buffer, released after the submit.
+ * them (core/submit_batch.ts); each gets its own kernel-parameters buffer, released after the
+ * submit with the `transient` buffers.
  */
 export function submitDispatches(
   ctx: GpuContext,
@@ -84,6 +86,7 @@ export function submitDispatches(
   pipeline: GPUComputePipeline,
   dispatches: Dispatch[],
   prelude?: (enc: GPUCommandEncoder) => void,
+  transient: GPUBuffer[] = [],
 ): void {
   const enc = ctx.device.createCommandEncoder({ label });
   prelude?.(enc);
@@ -98,6 +101,6 @@ export function submitDispatches(
     pass.dispatchWorkgroups(d.grid[0], d.grid[1]);
   }
   pass.end();
-  ctx.device.queue.submit([enc.finish()]);
-  for (const ub of uniforms) ub.destroy();
+  submit(ctx, enc.finish());
+  afterSubmit(ctx, () => [...uniforms, ...transient].forEach((b) => b.destroy()));
 }

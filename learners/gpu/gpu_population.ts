@@ -179,8 +179,7 @@ export class GpuPopulation implements Population {
       const buffers = [modelRange(ranges, c, 8), modelRange(this.#batchIdx, c, perModel * 4)];
       return [{ params: data, buffers, grid }];
     });
-    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches);
-    ranges.destroy();
+    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, [ranges]);
     this.#numBatches = o.numBatches;
   }
 

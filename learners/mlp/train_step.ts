@@ -8,6 +8,7 @@ import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
+import { submit } from "../../core/submit_batch.ts";
 import { KNOB_LAYOUT, LEARNED_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 
@@ -76,6 +77,6 @@ export function encodeTrainRun(
     if (done + MAX_STEPS_PER_SUBMIT >= steps && steps % 2 === 1) {
       enc.copyBufferToBuffer(b, 0, a, 0, a.size);
     }
-    ctx.device.queue.submit([enc.finish()]);
+    submit(ctx, enc.finish());
   }
 }

@@ -97,6 +97,8 @@ export interface EvolveConfig {
   bbobFunctions: number[];
   /** Dimensions of the baselines comparison (2 to 64: the GA's user-objective limit). */
   bbobDims: number[];
+  /** Meta-level selection: the weighted sum of the six meta-objectives, or their Pareto front. */
+  metaSelection: "weighted" | "pareto";
 }
 
 const taskName = z.string().refine((n) => n in TASK_LIBRARY, {
@@ -144,4 +146,5 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
     }),
   ).max(24).default([...BBOB_IDS]),
   bbobDims: z.array(z.number().int().min(2).max(64)).min(1).max(4).default([10]),
+  metaSelection: z.enum(["weighted", "pareto"]).default("weighted"),
 });

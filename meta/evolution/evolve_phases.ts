@@ -61,6 +61,7 @@ export async function metaPhase(
     seed: ctx.seed,
     populationSize: c.populationSize,
     metaGenerations: c.metaGenerations,
+    metaSelection: c.metaSelection,
     // A checkpoint after every meta-generation; a resumed run continues from the last one.
     resume: checkpoints?.metaTrain,
     onCheckpoint: (state) => checkpoints?.saveMetaTrain(state),

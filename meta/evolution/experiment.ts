@@ -25,6 +25,7 @@ import {
 import { evolveMethod, evolvePlots, evolveSummary, evolveTables } from "./evolve_report.ts";
 import { type Baselines, baselinesPhase } from "./baselines_phase.ts";
 import { addBaselines } from "./baselines_report.ts";
+import { addParetoFront } from "./pareto_report.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
@@ -97,7 +98,7 @@ async function runEvolve(
     evalReductionPct: ratios.length ? 100 * (1 - mean(ratios)) : NaN,
     total,
   };
-  return addBaselines(
+  const withBaselines = addBaselines(
     {
       title: "Meta-evolution of evolution strategies",
       summary: evolveSummary(outcome),
@@ -109,6 +110,7 @@ async function runEvolve(
     meta.learned,
     c,
   );
+  return addParetoFront(withBaselines, meta.trained, c.metaSelection);
 }
 
 /** The baselines phase on the held-out BBOB suite (none when `bbobFunctions` is empty). */

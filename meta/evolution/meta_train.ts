@@ -16,6 +16,8 @@ import {
 } from "../../learners/evolution/evolution_genome.ts";
 import { crossMetaKnobs, type MetaEvolutionKnobs, mutateMetaKnobs } from "./meta_knobs.ts";
 import type { GenomeScore } from "./meta_objectives.ts";
+import { type Bests, recordScores } from "./record_scores.ts";
+export type { Bests } from "./record_scores.ts";
 import type { MetaTask } from "./meta_task.ts";
 import {
   addRunStats,
@@ -55,6 +57,12 @@ export interface MetaTrainOptions extends ScoreOptions {
   onCheckpoint?: (state: MetaTrainState) => void | Promise<void>;
   /** Continue from a state given to `onCheckpoint` (same tasks and options): same result. */
   resume?: MetaTrainState;
+  /**
+   * Selection key of the meta level: "weighted" (default, the weighted sum of the six
+   * meta-objectives) or "pareto" (NSGA-II front and crowding over them, `paretoKeys`); the
+   * universal best is the weighted-sum best either way.
+   */
+  metaSelection?: "weighted" | "pareto";
 }
 
 /** Where a meta-training run stands between two meta-generations. */
@@ -252,40 +260,6 @@ function breedGenomes(
   return { pop: next, level3: { knobPop, parentScores, bredBy } };
 }
 
-/** The bests seen so far: overall, of meta-generation 0, and per task. */
-export interface Bests {
-  /** The best scored genome overall. */
-  ever?: ScoredGenome;
-  /** The best of meta-generation 0. */
-  initial?: ScoredGenome;
-  /** Per task, the genome with the best score on it. */
-  perTask: (ScoredGenome | undefined)[];
-}
-
-/** Records one meta-generation's scores; returns the fitness values, rank order and best. */
-function recordScores(
-  pop: readonly StrategyGenome[],
-  scores: readonly GenomeScore[],
-  mg: number,
-  evaluated: ScoredGenome[],
-  bests: Bests,
-): { fit: number[]; order: number[]; best: ScoredGenome } {
-  const fit = scores.map((s) => s.metaFitness);
-  pop.forEach((g, i) => {
-    const e = { genome: g, score: scores[i]!, metaGeneration: mg };
-    evaluated.push(e);
-    scores[i]!.tasks.forEach((ts, t) => {
-      const cur = bests.perTask[t];
-      if (!cur || ts.metaFitness > cur.score.tasks[t]!.metaFitness) bests.perTask[t] = e;
-    });
-  });
-  const order = fit.map((_, i) => i).sort((a, b) => fit[b]! - fit[a]! || a - b);
-  const best = { genome: pop[order[0]!]!, score: scores[order[0]!]!, metaGeneration: mg };
-  if (mg === 0) bests.initial = best;
-  if (!bests.ever || best.score.metaFitness > bests.ever.score.metaFitness) bests.ever = best;
-  return { fit, order, best };
-}
-
 /** One meta-generation's log row. */
 function generationRow(
   mg: number,
@@ -374,7 +348,14 @@ export async function metaTrain(
       seed: deriveSeed(o.seed, `meta-gen-${mg}`) >>> 0,
     });
     addRunStats(stats, scored.stats);
-    const { fit, order, best } = recordScores(pop, scored.scores, mg, evaluated, bests);
+    const { fit, order, best } = recordScores(
+      pop,
+      scored.scores,
+      mg,
+      evaluated,
+      bests,
+      o.metaSelection === "pareto",
+    );
     const { credit, successRate, bestK } = knobCredit(level3, fit);
     const bestKnobs = { ...level3.knobPop[bestK]! };
     let knobs = level3.knobPop;

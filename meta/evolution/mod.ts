@@ -21,6 +21,9 @@ export * from "./experiment.ts";
 export * from "./baselines_phase.ts";
 export * from "./baselines_report.ts";
 export * from "./strategy_task.ts";
+export * from "./pareto.ts";
+export * from "./pareto_report.ts";
+export * from "./record_scores.ts";
 export {
   USER_OBJECTIVE_MAXD,
   USER_OBJECTIVE_SIGNATURE,

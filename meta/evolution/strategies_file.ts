@@ -8,6 +8,7 @@ import type { AttributionRow } from "./attribution.ts";
 import { DEFAULT_META_WEIGHTS, type MetaWeights } from "./meta_objectives.ts";
 import type { MetaTask } from "./meta_task.ts";
 import type { MetaTrainResult } from "./meta_train.ts";
+import { type ParetoEntry, paretoFront } from "./pareto.ts";
 
 /** strategies.json: the exported strategies. */
 export interface StrategiesFile {
@@ -25,6 +26,8 @@ export interface StrategiesFile {
   top: { genome: StrategyGenome; metaFitness: number; perTask: Record<string, number> }[];
   /** Gene-group attribution: mean meta-fitness lost and its 95% confidence interval. */
   attribution?: { group: string; delta: number; ci95Low: number; ci95High: number }[];
+  /** The Pareto front of every evaluated genome over the six meta-objectives (`paretoFront`). */
+  paretoFront?: ParetoEntry[];
 }
 
 /** Builds the strategies.json object from a meta-training result (top `k` distinct genomes). */
@@ -61,6 +64,7 @@ export function exportStrategies(
       score: e.score.tasks[i]!.metaFitness,
     })),
     top,
+    paretoFront: paretoFront(r.evaluated),
     attribution: o.attribution?.map((a) => ({
       group: a.group,
       delta: a.delta.mean,

@@ -19,11 +19,11 @@ export const META_SETTINGS = [
 export type MetaSettingName = typeof META_SETTINGS[number];
 
 /** Methods that learn nothing across tasks (reference points of the table). */
-export const BASELINE_METHODS = ["baseline", "nearest-neighbour", "pretrained"] as const;
+export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
 /** Meta-learners with one fixed strategy (tuned on meta-validation tasks). */
-export const STATIC_METHODS = ["reptile", "fomaml", "es-maml", "meta-sgd"] as const;
+export const STATIC_METHODS = ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const;
 /** Methods compared. */
-export const META_METHODS = [...BASELINE_METHODS, ...STATIC_METHODS, "self-improving"] as const;
+export const META_METHODS = [...META_BASELINES, ...STATIC_METHODS, "self-improving"] as const;
 /** A method name. */
 export type MetaMethod = typeof META_METHODS[number];
 /** A static meta-learner's name. */
@@ -91,6 +91,8 @@ export interface MetaConfig {
   tune: TuneSpec;
   /** Self-improving system: members (its meta-iterations are set so its budget equals a static method's). */
   members: number;
+  /** Self-improving system: tasks each member adapts to per meta-iteration. */
+  memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
   /** Meta-training pool size (episodes sampled once). */
@@ -109,8 +111,8 @@ export interface MetaConfig {
   pretrainSteps: number;
   /** Cross-domain test of the glyph-trained learners, or null for none. */
   crossDomain: CrossDomainSpec | null;
-  /** Image folder of the glyphs data set (built by `deno task data glyphs`). */
-  glyphsRoot: string;
+  /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
+  glyphs: { dir: string | null; subset: string | null };
 }
 
 const crossDomain = z.object({
@@ -163,6 +165,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     spread: z.number().min(1).max(100).default(3),
   }).default({}),
   members: z.number().int().min(4).max(64).default(8),
+  memberTasks: z.number().int().min(1).max(1024).default(16),
   groups: z.number().int().min(1).max(8).default(2),
   trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),
@@ -179,7 +182,10 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   ]),
   pretrainSteps: z.number().int().min(1).max(1_000_000).default(2000),
   crossDomain: crossDomain.nullable().default({ family: "fashion-mnist", downsample: 2 }),
-  glyphsRoot: z.string().min(1).default("data/glyphs"),
+  glyphs: z.object({
+    dir: z.string().min(1).nullable().default(null),
+    subset: z.string().min(1).nullable().default(null),
+  }).default({}),
 });
 
 /** The config of one setting: `metaIterations` as `settingIterations` gives it there. */

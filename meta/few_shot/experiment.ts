@@ -3,7 +3,7 @@
  * For each setting (sinusoid 10-shot, synthetic 5-way, glyphs 5-way 1-shot and 5-shot and 20-way
  * 1-shot on scripts never seen in meta-training) and each seed: the tuned from-scratch baseline,
  * pixel nearest neighbour, the pretrained baseline (Chen et al. 2019), the static meta-learners
- * (Reptile, FOMAML, ES-MAML, Meta-SGD; each tuned on meta-validation tasks with the same budget)
+ * (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD; each tuned on meta-validation tasks with the same budget)
  * and the self-improving system at that budget; the glyph-trained learners are also tested on a
  * cross-domain image set (Fashion-MNIST by default). Phases: build the settings and their floors
  * and ceilings, run every seed x setting, build the report.
@@ -18,7 +18,7 @@ import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig } from "./config.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
-import { buildReport, type ReportInput } from "./report.ts";
+import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
 import { buildSetting, type Setting } from "./settings.ts";
@@ -41,29 +41,27 @@ export function settingReferences(s: Setting): SettingReferences {
   return refs;
 }
 
-/** Phase 1: the settings whose data is present (the others are named as skipped). */
+/**
+ * Phase 1 (the experiment's `prepare`, before the run folder exists): the settings, reading every
+ * data set the config names (the glyphs are built first when absent, progress on stderr), and
+ * their floors and ceilings.
+ */
 async function buildSettings(
   c: MetaConfig,
   log: (line: string) => void,
-): Promise<{ ran: ReportInput["ran"]; skipped: string[] }> {
-  const ran: ReportInput["ran"] = [];
-  const skipped: string[] = [];
+): Promise<MetaReportInput["ran"]> {
+  const ran: MetaReportInput["ran"] = [];
   for (const name of c.settings) {
-    const s = await buildSetting(name, c);
-    if (!s) {
-      log(`${name}: skipped, its data set is missing (glyphs: run \`deno task data glyphs\`)`);
-      skipped.push(name);
-      continue;
-    }
+    const s = await buildSetting(name, c, log);
     ran.push({ s, refs: settingReferences(s) });
   }
-  return { ran, skipped };
+  return ran;
 }
 
 /** Phase 2: every seed x setting x method; yields metric rows. */
 async function* runAll(
   ctx: RunContext<MetaConfig>,
-  ran: ReportInput["ran"],
+  ran: MetaReportInput["ran"],
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
@@ -79,25 +77,31 @@ async function* runAll(
   }
 }
 
-async function* runMeta(ctx: RunContext<MetaConfig>): AsyncGenerator<MetricRow, ExperimentResult> {
+async function* runMeta(
+  ctx: RunContext<MetaConfig, MetaReportInput["ran"]>,
+): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
-  const { ran, skipped } = await buildSettings(c, (l) => ctx.log(l));
+  const ran = ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l));
   const seeds = Array.from({ length: c.seeds }, (_, i) => deriveSeed(ctx.seed, i));
   const results: MetaOutcomes = { outcomes: new Map(), changes: [] };
   yield* runAll(ctx, ran, seeds, results);
-  return buildReport({ c, ran, skipped, seeds, results });
+  return buildReport({ c, ran, seeds, results });
 }
 
 /** The registered `meta` experiment. */
-export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaConfig>({
+export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = registerExperiment<
+  MetaConfig,
+  MetaReportInput["ran"]
+>({
   name: "meta",
   description:
-    "Few-shot meta-learning (Reptile, FOMAML, ES-MAML, Meta-SGD, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
+    "Few-shot meta-learning (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
   schema: META_SCHEMA,
   scales: {
     // Sized for `deno task train` on a 2-core machine without a GPU (README gives the time).
     default: {
       seeds: 1,
+      settings: ["sinusoid", "synthetic-1shot", "glyphs-5way-1shot"],
       hidden: [64],
       methods: [
         "baseline",
@@ -105,20 +109,17 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
         "pretrained",
         "reptile",
         "fomaml",
+        "maml",
         "meta-sgd",
         "self-improving",
       ],
-      metaIterations: 500,
-      settingIterations: {
-        sinusoid: 1000,
-        "glyphs-5way-5shot": 200,
-        "glyphs-20way-1shot": 200,
-      },
+      metaIterations: 600,
+      settingIterations: { sinusoid: 3000, "synthetic-1shot": 2000 },
       innerSteps: 3,
       tune: { trials: 3 },
       testEpisodes: 100,
       valEpisodes: 32,
-      pretrainSteps: 1000,
+      pretrainSteps: 500,
     },
     smoke: {
       seeds: 1,
@@ -129,6 +130,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
       innerSteps: 2,
       tune: { trials: 2, fraction: 0.34 },
       members: 4,
+      memberTasks: 2,
       groups: 2,
       trainPool: 16,
       testEpisodes: 8,
@@ -149,5 +151,6 @@ export const META_EXPERIMENT: Experiment<MetaConfig> = registerExperiment<MetaCo
     },
   },
   progress: { metric: "val_query", goal: "max", unit: "row" },
+  prepare: (c) => buildSettings(c, (l) => console.error(l)),
   run: runMeta,
 });

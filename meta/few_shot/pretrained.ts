@@ -7,6 +7,7 @@
  * @module
  */
 import { Rng } from "../../core/rng.ts";
+import { selectClasses } from "../../learners/data/glyphs/load.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { Dataset } from "../../learners/dataset.ts";
 import { forwardCpu } from "../../learners/mlp/mlp_cpu.ts";
@@ -27,21 +28,6 @@ export interface PretrainedBody {
   classes: number;
 }
 
-/** Rows of `classes` of `d`, relabelled 0..C-1 in the order given. */
-function subset(d: Dataset, classes: Uint32Array): Dataset {
-  const label = new Map<number, number>();
-  classes.forEach((c, i) => label.set(c, i));
-  const rows: number[] = [];
-  for (let i = 0; i < d.count; i++) if (label.has(d.y[i]!)) rows.push(i);
-  const x = new Float32Array(rows.length * d.inputs);
-  const y = new Float32Array(rows.length);
-  rows.forEach((r, i) => {
-    x.set(d.x.subarray(r * d.inputs, (r + 1) * d.inputs), i * d.inputs);
-    y[i] = label.get(d.y[r]!)!;
-  });
-  return { count: rows.length, inputs: d.inputs, targetWidth: 1, classes: classes.length, x, y };
-}
-
 /** Trains the classifier on `cd`'s classes: Adam at `lr`, batches of 64 drawn with replacement. */
 export async function pretrainBody(
   backend: Backend,
@@ -55,7 +41,7 @@ export async function pretrainBody(
     );
     classes = Uint32Array.from(perm, (i) => classes[i]!);
   }
-  const d = subset(cd.data, classes);
+  const d = selectClasses(cd.data, classes);
   const data = backend.uploadDataset(d);
   const spec = { widths: [d.inputs, ...o.hidden, classes.length], batchSize: 64 };
   const pop = backend.createPopulation({ size: 1, ...spec, loss: "cross_entropy" });

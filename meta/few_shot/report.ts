@@ -24,20 +24,18 @@ import { selfImprovingShape, staticBudget } from "./self_improving_run.ts";
 import type { Setting } from "./settings.ts";
 
 /** What the report is built from. */
-export interface ReportInput {
+export interface MetaReportInput {
   /** Resolved config. */
   c: MetaConfig;
   /** Settings that ran, with their floors and ceilings. */
   ran: { s: Setting; refs: SettingReferences }[];
-  /** Settings skipped (data missing). */
-  skipped: string[];
   /** Seeds run. */
   seeds: number[];
   /** Outcomes and strategy changes. */
   results: MetaOutcomes;
 }
 
-function byMethod(input: ReportInput, s: Setting): SettingOutcomes {
+function byMethod(input: MetaReportInput, s: Setting): SettingOutcomes {
   const by: SettingOutcomes = new Map();
   for (const method of input.c.methods) {
     const os = input.seeds.map((seed) =>
@@ -97,7 +95,7 @@ function sinusoidTarget(rows: Row[], floor: number | undefined): string[] {
 }
 
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */
-export function buildReport(input: ReportInput): ExperimentResult {
+export function buildReport(input: MetaReportInput): ExperimentResult {
   const acc: Row[] = [];
   const sin: Row[] = [];
   const cross: Row[] = [];
@@ -152,7 +150,7 @@ export function buildReport(input: ReportInput): ExperimentResult {
   };
 }
 
-function changeCounts(input: ReportInput): Row[] {
+function changeCounts(input: MetaReportInput): Row[] {
   const counts = new Map<string, number>();
   for (const r of input.results.changes) {
     const k = `level ${r.level} ${r.action} ${r.field}`;
@@ -161,7 +159,7 @@ function changeCounts(input: ReportInput): Row[] {
   return [...counts].map(([kind, n]) => ({ kind, n }));
 }
 
-function budgetText(input: ReportInput): string {
+function budgetText(input: MetaReportInput): string {
   return input.ran.map(({ s }) => {
     const c = settingConfig(input.c, s.name);
     const si = selfImprovingShape(c);
@@ -173,18 +171,18 @@ function budgetText(input: ReportInput): string {
   }).map((x) => `- ${x}`).join("\n");
 }
 
-function methodText(input: ReportInput): string {
+function methodText(input: MetaReportInput): string {
   const c = input.c;
   return [
-    `Settings: ${input.ran.map((r) => r.s.name).join(", ")}${
-      input.skipped.length ? ` (skipped, data missing: ${input.skipped.join(", ")})` : ""
+    `Settings: ${
+      input.ran.map((r) => r.s.name).join(", ")
     }. ${c.seeds} seed(s); per seed ${c.testEpisodes} meta-test episodes (15 query points per class), ${c.valEpisodes} meta-validation episodes, a meta-training pool of ${c.trainPool} episodes.`,
     `Classification learner: ${
       c.hidden.join("-")
     } ReLU MLP; sinusoid: 1-40-40-1 (MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
     `Protocol (the same for every meta-learner): ${c.tune.trials} configurations per method (the defaults, then inner lr, meta lr and init scale drawn log-uniformly within x/${c.tune.spread} of them; Reptile's inner steps in 1..${
       2 * c.innerSteps
-    }; FOMAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
+    }; FOMAML, MAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
       100 * c.tune.fraction
     }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members (FOMAML and Reptile, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups; method, inner lr, inner steps and meta lr explored, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
       budgetText(input)

@@ -5,7 +5,7 @@
  * setting saying which method won and by how much, or that none did.
  * @module
  */
-import { BASELINE_METHODS, STATIC_METHODS } from "./config.ts";
+import { META_BASELINES, STATIC_METHODS } from "./config.ts";
 import { beats, bestOf, ciText, fmt, type MethodStats, methodStats } from "./report_stats.ts";
 import type { MethodOutcome } from "./setting_run.ts";
 import type { Setting } from "./settings.ts";
@@ -156,7 +156,7 @@ function compare(
 export function verdicts(s: Setting, stats: readonly MethodStats[]): string[] {
   const reg = s.regression;
   const isIn = (list: readonly string[]) => (st: MethodStats) => list.includes(st.method);
-  const bb = bestOf(stats.filter(isIn(BASELINE_METHODS)), reg);
+  const bb = bestOf(stats.filter(isIn(META_BASELINES)), reg);
   const bs = bestOf(stats.filter(isIn(STATIC_METHODS)), reg);
   const si = stats.find((st) => st.method === "self-improving") ?? null;
   const bm = bestOf([bs, si].filter((x): x is MethodStats => x !== null), reg);

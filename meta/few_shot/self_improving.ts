@@ -18,8 +18,8 @@
  *   important past tasks.
  *
  * All M x T inner loops (T tasks per member) run as one population: one submit of inner steps, then
- * up to four readbacks (query eval, support eval, query gradients, adapted parameters) per
- * meta-iteration.
+ * two to four readbacks (query eval, support eval for classification, query gradients of FOMAML
+ * members, adapted parameters of Reptile members) per meta-iteration.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
@@ -61,8 +61,12 @@ export class SelfImprovingSystem {
   readonly groups: ModifierGroup[];
   /** Every change made so far, in order. */
   readonly changes: StrategyChange[] = [];
-  /** Gradient monitor of the meta-gradients (or Reptile update norms). */
-  readonly monitor: GradientMonitor = new GradientMonitor({ explode: 50 });
+  /**
+   * One gradient monitor per member over its meta-gradient (FOMAML) or update (Reptile) norms,
+   * restarted when the member is overwritten by an exploit: a shared window would mix the scales of
+   * the two methods and of different members and flag every large one as a spike.
+   */
+  readonly monitors: GradientMonitor[];
   /**
    * The members' initializations, one model per member (row m is member m's theta): the device
    * copy that the exploit step copies; `Member.theta` mirrors it.
@@ -83,6 +87,7 @@ export class SelfImprovingSystem {
     this.#o = resolveOptions(options);
     this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
     this.members = createMembers(theta, loop.layout, options.knobs, this.#o, this.#rng);
+    this.monitors = this.members.map(() => new GradientMonitor());
     this.store = loop.backend.createPopulation({ size: this.#o.members, ...loop.spec });
     this.#writeStore();
     this.groups = Array.from({ length: this.#o.groups }, () => ({
@@ -162,7 +167,7 @@ export class SelfImprovingSystem {
       const mem = this.members[m]!;
       sumFit += this.#score(mem, m, T, rows.q, rows.s);
       const gNorm = updateMember(mem, m, T, rows, this.#loop.layout, lrScale);
-      const health = this.monitor.observe(gNorm);
+      const health = this.monitors[m]!.observe(gNorm);
       if (health === "exploding" || health === "non-finite") {
         const from = mem.knobs.innerLr;
         mem.knobs.innerLr = Math.max(1e-4, from * 0.5);
@@ -193,11 +198,14 @@ export class SelfImprovingSystem {
     };
   }
 
-  /** Adapts every member to every task in one population; reads evals, gradients and params. */
+  /**
+   * Adapts every member to every task in one population (from the host mirrors of the members'
+   * rows, which exploit keeps equal to the device copies); reads the query evaluation, the support
+   * evaluation (for the analyzer, classification only), query gradients (FOMAML members) and
+   * adapted parameters (Reptile members).
+   */
   async #adaptAll(pool: EpisodePool, ids: Uint32Array) {
     const { stride, paramCount } = this.#loop.layout;
-    const stored = await this.store.readParams();
-    this.members.forEach((m, i) => m.theta.set(stored.subarray(i * stride, (i + 1) * stride)));
     const T = ids.length;
     const P = this.members.length * T;
     const params = new Float32Array(P * stride);
@@ -221,7 +229,9 @@ export class SelfImprovingSystem {
       querySlot: anyFomaml,
     });
     const q = await pop.evaluate(pool.data, gathered.query);
-    const s = await pop.evaluate(pool.data, gathered.support);
+    const s = this.#o.fitness === "accuracy"
+      ? await pop.evaluate(pool.data, gathered.support)
+      : null;
     const g = anyFomaml ? await pop.gradients(pool.data) : null;
     const adapted = anyReptile ? await pop.readParams() : null;
     const flags = flagRows([], P, stride, 0, (g ?? await pop.readMetrics()).diverged);
@@ -234,7 +244,7 @@ export class SelfImprovingSystem {
     m: number,
     T: number,
     q: { accuracy: Float32Array; loss: Float32Array },
-    s: { accuracy: Float32Array },
+    s: { accuracy: Float32Array } | null,
   ): number {
     const qa = q.accuracy.subarray(m * T, (m + 1) * T);
     let fit = qa.reduce((a, b) => a + b, 0) / T;
@@ -245,9 +255,7 @@ export class SelfImprovingSystem {
     }
     const d = this.#o.fitnessDecay;
     mem.fitness = Number.isFinite(mem.fitness) ? d * mem.fitness + (1 - d) * fit : fit;
-    mem.verdict = this.#o.fitness === "accuracy"
-      ? analyzeFitMean(s.accuracy.subarray(m * T, (m + 1) * T), qa).verdict
-      : "ok";
+    mem.verdict = s ? analyzeFitMean(s.accuracy.subarray(m * T, (m + 1) * T), qa).verdict : "ok";
     return fit;
   }
 
@@ -314,6 +322,7 @@ export class SelfImprovingSystem {
     t.initScale = s.initScale;
     t.fitness = s.fitness;
     t.verdict = s.verdict;
+    this.monitors[target] = new GradientMonitor();
     this.#log({
       level: 1,
       target,

@@ -23,7 +23,7 @@ export function staticBudget(c: SettingRun["c"]): number {
 
 /** Tasks per member per iteration and iterations of the self-improving system at that budget. */
 export function selfImprovingShape(c: SettingRun["c"]): { tasks: number; iterations: number } {
-  const tasks = Math.max(1, Math.round((c.metaBatch * c.tune.trials) / c.members));
+  const tasks = c.memberTasks;
   return { tasks, iterations: Math.max(1, Math.floor(staticBudget(c) / (c.members * tasks))) };
 }
 

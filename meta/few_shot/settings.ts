@@ -5,7 +5,7 @@
  * classes the pretrained baseline trains on.
  * @module
  */
-import type { Dataset } from "../../learners/dataset.ts";
+import type { ImageDataset } from "../../learners/data/image_dataset.ts";
 import { RealEpisodes } from "../../learners/tasks/real_episodes.ts";
 import { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
@@ -91,7 +91,13 @@ function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting
   };
 }
 
-function episodes(data: Dataset, classes: Uint32Array, ways: number, shots: number, q: number) {
+function episodes(
+  data: ImageDataset,
+  classes: Uint32Array,
+  ways: number,
+  shots: number,
+  q: number,
+) {
   return new RealEpisodes(data, classes, { ways, shots, queryPerClass: q });
 }
 
@@ -100,10 +106,16 @@ async function glyphs(
   c: MetaConfig,
   ways: number,
   shots: number,
-): Promise<Setting | null> {
-  const g = await glyphsData(c.glyphsRoot);
-  if (!g) return null;
-  const cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
+  log: (line: string) => void,
+): Promise<Setting> {
+  const g = await glyphsData(c.glyphs, log);
+  let cross = c.crossDomain ? await crossDomainData(c.crossDomain, g.data.inputs) : null;
+  if (cross && cross.classes.length < ways) {
+    log(
+      `${name}: no cross-domain test, ${cross.name} has ${cross.classes.length} classes (< ${ways})`,
+    );
+    cross = null;
+  }
   return {
     name,
     train: episodes(g.data, g.split.train, ways, shots, shots),
@@ -125,8 +137,12 @@ async function glyphs(
   };
 }
 
-/** Builds setting `name`, or null when its data set is missing (the report says it was skipped). */
-export function buildSetting(name: MetaSettingName, c: MetaConfig): Promise<Setting | null> {
+/** Builds setting `name` (the glyphs are built first when absent, with progress to `log`). */
+export function buildSetting(
+  name: MetaSettingName,
+  c: MetaConfig,
+  log: (line: string) => void = () => {},
+): Promise<Setting> {
   switch (name) {
     case "sinusoid":
       return Promise.resolve(sinusoid(c));
@@ -135,10 +151,10 @@ export function buildSetting(name: MetaSettingName, c: MetaConfig): Promise<Sett
     case "synthetic-5shot":
       return Promise.resolve(synthetic(name, c, 5));
     case "glyphs-5way-1shot":
-      return glyphs(name, c, 5, 1);
+      return glyphs(name, c, 5, 1, log);
     case "glyphs-5way-5shot":
-      return glyphs(name, c, 5, 5);
+      return glyphs(name, c, 5, 5, log);
     case "glyphs-20way-1shot":
-      return glyphs(name, c, 20, 1);
+      return glyphs(name, c, 20, 1, log);
   }
 }

@@ -5,7 +5,9 @@
  * meta-validation and meta-test are fixed lists of scripts (`SPLIT_SCRIPTS`).
  *
  * Build it with `deno task data glyphs [--out DIR] [--subset small]` (or `buildGlyphs`); load the
- * three splits with `ensureGlyphs` (builds first when absent) or `loadGlyphs(dir)`:
+ * three splits with `ensureGlyphs` (builds first when absent) or `loadGlyphs(dir)`. They read
+ * `images.u8` and check its hash (full set: 2.3 s, where `loadImageFolder` decodes the 104,140
+ * PNGs in 22 s); class ids follow the manifest, which is the image-folder loader's order too.
  *
  * @example
  * ```ts ignore

@@ -39,6 +39,8 @@ export interface GlyphsReportOptions {
   seed?: number;
   /** Backend of the MLP (default cpu: no kernel compilation for a one-off shape). */
   backend?: BackendChoice;
+  /** Folder of the report files (default `<data folder>-report`). */
+  out?: string;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -126,7 +128,9 @@ function row(setting: string, learner: string, acc: number[]): GlyphsReportRow {
 
 /**
  * Measures the benchmark's difficulty and writes `report.json`, `report.md` and
- * `sample_sheet.png` into `<dir>/report/`; returns the rows, the Markdown and that folder.
+ * `sample_sheet.png` into `options.out` (default: `<data folder>-report` beside the data set, never
+ * inside it, so the data folder stays an image folder); returns the rows, the Markdown and that
+ * folder.
  */
 export async function glyphsReport(
   g: GlyphsData,
@@ -152,7 +156,7 @@ export async function glyphsReport(
   } finally {
     backend.destroy();
   }
-  const dir = join(g.dir, "report");
+  const dir = options.out ?? `${g.dir.replace(/\/+$/, "")}-report`;
   await Deno.mkdir(dir, { recursive: true });
   const sheet = sampleSheet(g, { classes: 24, instances: 12 });
   await Deno.writeFile(join(dir, "sample_sheet.png"), sheet.png);

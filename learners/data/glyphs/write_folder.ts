@@ -94,6 +94,18 @@ export function instanceFile(i: number, instances: number): string {
   return `${String(i).padStart(String(instances - 1).length, "0")}.png`;
 }
 
+/** Removes temporary folders that builds of `out` killed midway left (their process is gone). */
+async function removeStale(out: string): Promise<void> {
+  const prefix = `.${basename(out)}.`;
+  for await (const e of Deno.readDir(dirname(out))) {
+    const m = e.name.startsWith(prefix) && /\.(tmp|old)-(\d+)$/.exec(e.name);
+    if (!m) continue;
+    const alive = m[2] !== String(Deno.pid) &&
+      await Deno.stat(`/proc/${m[2]}`).then(() => true, () => false);
+    if (!alive) await Deno.remove(join(dirname(out), e.name), { recursive: true });
+  }
+}
+
 /**
  * Writes the folder into `<out>.tmp-<pid>` and renames it to `out` (an older `out` is moved
  * aside first and removed after). On any failure the temporary folder is removed and a
@@ -110,7 +122,7 @@ export async function writeGlyphsFolder(
   const size = IMAGE_SIZE * IMAGE_SIZE;
   try {
     await Deno.mkdir(dirname(out), { recursive: true });
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    await removeStale(out);
     await Deno.mkdir(tmp);
     let last = performance.now();
     for (let c = 0; c < manifest.classes.length; c++) {

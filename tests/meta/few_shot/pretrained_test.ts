@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import type { Dataset } from "../../../learners/dataset.ts";
+import type { ImageDataset } from "../../../learners/data/image_dataset.ts";
 import { forwardCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { oneEpisode } from "./_one_episode.ts";
@@ -13,7 +13,7 @@ import {
 } from "../../../meta/few_shot/pretrained.ts";
 
 /** Gaussian blobs: class c centred at 3 * e_(c mod inputs) (negated for c >= inputs). */
-function blobs(classes: number, perClass: number, inputs: number, seed: number): Dataset {
+function blobs(classes: number, perClass: number, inputs: number, seed: number): ImageDataset {
   const rng = new Rng(seed);
   const x = new Float32Array(classes * perClass * inputs);
   const y = new Float32Array(classes * perClass);
@@ -23,7 +23,9 @@ function blobs(classes: number, perClass: number, inputs: number, seed: number):
     for (let j = 0; j < inputs; j++) x[i * inputs + j] = 0.3 * rng.normal();
     x[i * inputs + (c % inputs)]! += c < inputs ? 3 : -3;
   }
-  return { count: classes * perClass, inputs, targetWidth: 1, classes, x, y };
+  const classNames = Array.from({ length: classes }, (_, c) => `c${c}`);
+  const count = classes * perClass;
+  return { count, inputs, targetWidth: 1, classes, x, y, height: 1, width: inputs, classNames };
 }
 
 Deno.test("pretrainBody learns the meta-train classes it is given (relabelled 0..C-1)", async () => {

@@ -1,0 +1,28 @@
+"""What BLAS a Python peer of `deno task bench --peers` runs on, read with threadpoolctl: the
+library, its version, the kernel (core type) OpenBLAS chose and its threads. A peer that runs on
+no optimised BLAS (the reference libblas.so.3, which threadpoolctl does not list) is invalid."""
+import os
+
+from threadpoolctl import threadpool_info, threadpool_limits
+
+OPTIMISED = ("openblas", "mkl", "blis")
+
+
+def blas_info():
+    """{"blas": one-line description, "valid": runs on an optimised BLAS}."""
+    libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not libs:
+        return {"blas": "reference (no optimised BLAS loaded)", "valid": False}
+    lib = libs[0]
+    core = lib.get("architecture") or "?"
+    desc = f"{lib['internal_api']} {lib.get('version') or '?'} core {core} {lib.get('threading_layer') or ''}".strip()
+    env = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
+    if env:
+        desc += " (set: " + ",".join(env) + ")"
+    return {"blas": desc, "valid": lib["internal_api"] in OPTIMISED}
+
+
+def with_threads(n, fn):
+    """Runs fn() with the BLAS limited to n threads."""
+    with threadpool_limits(limits=n, user_api="blas"):
+        return fn()
