@@ -406,7 +406,11 @@ export const BAD_INPUTS: BadInput[] = [
     name: "report of a run that never finished",
     setup: async (dir) => {
       await Deno.mkdir(join(dir, "run"));
-      await write(join(dir, "run", "run.json"), { experiment: "lr-sweep", seed: 0, scale: "smoke" });
+      await write(join(dir, "run", "run.json"), {
+        experiment: "lr-sweep",
+        seed: 0,
+        scale: "smoke",
+      });
       return { args: ["report", join(dir, "run")], names: /result\.json/ };
     },
   },
