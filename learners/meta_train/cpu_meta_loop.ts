@@ -16,6 +16,7 @@ import {
   alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  esSigma,
   loopModels,
   type MetaLoop,
   type MetaLoopReadout,
@@ -28,7 +29,6 @@ import {
 } from "./meta_loop.ts";
 import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
 import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
-import { esSigma } from "./gpu_meta_updates.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
 import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";

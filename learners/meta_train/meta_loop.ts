@@ -191,3 +191,8 @@ export function modelIds(
   for (let i = 0; i < ids.length; i++) out[2 * i] = out[2 * i + 1] = ids[i]!;
   return out;
 }
+
+/** ES-MAML's perturbation scale (default 0.02, as the EsMaml learner). */
+export function esSigma(spec: MetaLoopSpec): number {
+  return spec.sigma ?? 0.02;
+}
