@@ -5,6 +5,7 @@ import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import {
   initialLearnedWeights,
   learnedKnobs,
+  type LearnedOptimizer,
   learnedOptimizerFromWeights,
   learnedOptimizerRow,
   loadLearnedOptimizer,
@@ -12,6 +13,7 @@ import {
   saveLearnedOptimizer,
 } from "../../meta/learned_optimizer.ts";
 import { gpuTest } from "../helpers.ts";
+import { withTempDir } from "../_temp_dir.ts";
 import { FAMILY } from "./_learned_optimizer_fixture.ts";
 
 /** Three models of an 8-8-3 MLP on family-A tasks with the learned rows `row`, batches set. */
@@ -26,18 +28,25 @@ function trainWith(backend: Backend, row: Float32Array<ArrayBuffer>) {
   return { data, pop };
 }
 
+/** Saves `opt` to a temporary file and loads it back, checking that nothing changed. */
+function roundTrip(opt: LearnedOptimizer): Promise<LearnedOptimizer> {
+  return withTempDir(async (dir) => {
+    const path = `${dir}/opt.json`;
+    await saveLearnedOptimizer(path, opt);
+    const loaded = await loadLearnedOptimizer(path);
+    assert.deepEqual(loaded, opt);
+    assert.deepEqual(learnedOptimizerRow(loaded), learnedOptimizerRow(opt));
+    return loaded;
+  });
+}
+
 Deno.test("saveLearnedOptimizer() then loadLearnedOptimizer() gives identical training", async () => {
   const opt = learnedOptimizerFromWeights(initialLearnedWeights(9, 0.5), {
     lr: 0.05,
     momentum: 0.9,
     horizon: 30,
   }, { info: { note: "test" } });
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/opt.json`;
-  await saveLearnedOptimizer(path, opt);
-  const loaded = await loadLearnedOptimizer(path);
-  assert.deepEqual(loaded, opt);
-  assert.deepEqual(learnedOptimizerRow(loaded), learnedOptimizerRow(opt));
+  const loaded = await roundTrip(opt);
   const cpu = new CpuBackend();
   const runs = [];
   for (const o of [opt, loaded]) {
@@ -52,7 +61,6 @@ Deno.test("saveLearnedOptimizer() then loadLearnedOptimizer() gives identical tr
   pop.setKnobs({ optimizer: "momentum", lr: 0.05, momentum: 0.9 });
   pop.train(data, 12);
   assert.notDeepEqual(await pop.readParams(), runs[0]);
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("saveLearnedOptimizer() then loadLearnedOptimizer() of a per-param optimizer gives identical training", async () => {
@@ -62,12 +70,7 @@ Deno.test("saveLearnedOptimizer() then loadLearnedOptimizer() of a per-param opt
     horizon: 30,
   }, { kind: "per-param", info: { note: "test" } });
   assert.equal(opt.architecture.kind, "per-param");
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/opt.json`;
-  await saveLearnedOptimizer(path, opt);
-  const loaded = await loadLearnedOptimizer(path);
-  assert.deepEqual(loaded, opt);
-  assert.deepEqual(learnedOptimizerRow(loaded), learnedOptimizerRow(opt));
+  const loaded = await roundTrip(opt);
   assert.equal(learnedKnobs(loaded).optimizer, "learned-per-param");
   const cpu = new CpuBackend();
   const run = async (row: Float32Array<ArrayBuffer>, knobs = learnedKnobs(loaded)) => {
@@ -91,7 +94,6 @@ Deno.test("saveLearnedOptimizer() then loadLearnedOptimizer() of a per-param opt
     () => parseLearnedOptimizer({ ...opt, weights: { ...opt.weights, w1: new Array(40).fill(0) } }),
     TypeError,
   );
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("parseLearnedOptimizer() rejects a wrong architecture or missing weights", () => {
