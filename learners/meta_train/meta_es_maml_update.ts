@@ -11,7 +11,7 @@ import {
   adamElement,
   dispatchMetaKernel,
   type MetaBinding,
-  type MetaKernel,
+  metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
 
@@ -78,11 +78,7 @@ export function esMamlUpdateCpu(
 }
 
 /** The ES-MAML meta-update kernel. */
-export const ES_MAML_UPDATE: MetaKernel = {
-  key: "meta_es_maml_update",
-  file: "shaders/meta_es_maml_update.wgsl",
-  code,
-};
+export const ES_MAML_UPDATE = metaKernel("meta_es_maml_update", code, { thetaAdam: true });
 
 /** GPU buffers of an ES-MAML meta-update. */
 export interface EsMamlUpdateBuffers {
