@@ -11,6 +11,7 @@ import {
   adamElement,
   dispatchMetaKernel,
   type MetaBinding,
+  type MetaKernel,
   metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
@@ -78,7 +79,9 @@ export function esMamlUpdateCpu(
 }
 
 /** The ES-MAML meta-update kernel. */
-export const ES_MAML_UPDATE = metaKernel("meta_es_maml_update", code, { thetaAdam: true });
+export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code, {
+  thetaAdam: true,
+});
 
 /** GPU buffers of an ES-MAML meta-update. */
 export interface EsMamlUpdateBuffers {

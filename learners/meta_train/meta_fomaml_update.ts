@@ -12,6 +12,7 @@ import {
   dispatchMetaKernel,
   forHealthy,
   type MetaBinding,
+  type MetaKernel,
   metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
@@ -76,7 +77,7 @@ export function fomamlUpdateCpu(
 }
 
 /** The FOMAML meta-update kernel. */
-export const FOMAML_UPDATE = metaKernel("meta_fomaml_update", code, {
+export const FOMAML_UPDATE: MetaKernel = metaKernel("meta_fomaml_update", code, {
   mean: true,
   thetaAdam: true,
 });

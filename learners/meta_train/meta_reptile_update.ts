@@ -9,6 +9,7 @@ import {
   dispatchMetaKernel,
   forHealthy,
   type MetaBinding,
+  type MetaKernel,
   metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
@@ -52,7 +53,7 @@ export function reptileUpdateCpu(
 }
 
 /** The Reptile meta-update kernel. */
-export const REPTILE_UPDATE = metaKernel("meta_reptile_update", code, { mean: true });
+export const REPTILE_UPDATE: MetaKernel = metaKernel("meta_reptile_update", code, { mean: true });
 
 /** GPU buffers of a Reptile meta-update: adapted rows, metrics with the flags, theta (updated). */
 export interface ReptileUpdateBuffers {
