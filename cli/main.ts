@@ -160,6 +160,11 @@ async function trainCommand(args: string[]): Promise<number> {
   }
   if (values.resume !== undefined) return await resumeRun(values.resume, positionals, values.quiet);
   const seed = parseSeed(values.seed);
+  if (values.out.trim() === "") {
+    throw new UsageError(
+      `Invalid --out: must be a folder path: current value is ${JSON.stringify(values.out)}`,
+    );
+  }
   if (values.backend !== undefined && !["auto", "gpu", "cpu"].includes(values.backend)) {
     throw new UsageError(
       `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,

@@ -1,5 +1,5 @@
 /**
- * A list of 54 bad inputs, each run through the command line as a user would: every one must exit
+ * A list of 55 bad inputs, each run through the command line as a user would: every one must exit
  * with code 2, print exactly one line (naming the file or field) and no stack trace, and leave
  * its folder exactly as it was (nothing written, not even a run folder). Cases run two at a time.
  */
@@ -158,7 +158,7 @@ const withoutGene = (gene: string) => {
 };
 const learned = learnedOptimizerJson();
 
-/** The 54 bad inputs. */
+/** The 55 bad inputs. */
 export const BAD_INPUTS: BadInput[] = [
   // IDX data files (lr-sweep task.family "idx").
   idxCase("idx images file missing", { images: "missing" }, /images\.idx/),
@@ -324,6 +324,13 @@ export const BAD_INPUTS: BadInput[] = [
       };
     },
   },
+  {
+    name: "--out empty",
+    setup: (dir) => ({
+      args: ["train", "lr-sweep", ...SMOKE, "--out", "", "--config", join(dir, "none.json")],
+      names: /--out/,
+    }),
+  },
   // Flags and configs.
   {
     name: "--seed empty",
@@ -452,10 +459,10 @@ export async function runBadInput(c: BadInput): Promise<string | undefined> {
 
 Deno.test({
   name:
-    "cli: each of 54 bad inputs exits 2 with one line naming the file or field, writing nothing",
+    "cli: each of 55 bad inputs exits 2 with one line naming the file or field, writing nothing",
   sanitizeResources: false,
   fn: async () => {
-    assert.ok(BAD_INPUTS.length >= 54, `${BAD_INPUTS.length} cases`);
+    assert.ok(BAD_INPUTS.length >= 55, `${BAD_INPUTS.length} cases`);
     const failures: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
