@@ -22,12 +22,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> mean: array<f32>;
 @group(0) @binding(3) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> params_in: Params;
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let k = gid.x + gid.y * params.gridX * 64u;
+  let k = grid_index(gid);
   let D = params.D;
   let N = params.N;
   if (k >= params.S * D) { return; }

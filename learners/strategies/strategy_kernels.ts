@@ -14,7 +14,7 @@ import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 
 /** The compiled strategy pipelines of one device. */
@@ -39,8 +39,8 @@ export interface StrategyPipelines {
 
 /** Compiles (or takes from the cache) every strategy pipeline. */
 export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipelines> {
-  const ask = composeWgsl([RNG_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
-  const one = (file: string, code: string) => composeWgsl([{ file, code }]);
+  const ask = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
+  const one = (file: string, code: string) => composeWgsl([GRID_WGSL, { file, code }]);
   return {
     noise: await getPipeline(ctx, "es_ask", ask, { entryPoint: "noise" }),
     candidates: await getPipeline(ctx, "es_ask", ask, { entryPoint: "candidates" }),
