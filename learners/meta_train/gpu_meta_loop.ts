@@ -47,6 +47,11 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
+  if (spec.method === "protonet") {
+    throw new RangeError(
+      "Cannot create meta loop as method protonet runs on the CPU backend only (its kernel is not built yet)",
+    );
+  }
   const kernels = [
     META_TILE,
     META_GATHER,
