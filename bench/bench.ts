@@ -20,6 +20,7 @@ import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_option
 import { benchEpisodes } from "./episodes.ts";
 import { benchMetaTrainMain } from "./metatrain.ts";
 import { printEvolution } from "./evolution.ts";
+import { benchPbtPeer, printPbt } from "./pbt.ts";
 import { printMetaTrainPeer } from "./peers_metatrain.ts";
 import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
 import { measureRoofline } from "./roofline.ts";
@@ -235,7 +236,11 @@ async function writeBenchCsv(dir: string, rows: BenchRow[]): Promise<void> {
 }
 
 /** The optional benches: a meta-batch, a meta-evolution generation, episode sampling. */
-async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
+async function benchExtras(
+  b: Backends,
+  o: BenchOptions,
+  pbtPeer: Awaited<ReturnType<typeof benchPbtPeer>>,
+): Promise<void> {
   const backends = [b.gpu, o.noCpu ? undefined : b.cpu].filter((x) => x !== undefined);
   if (o.metabatch) {
     for (const backend of backends) {
@@ -250,6 +255,7 @@ async function benchExtras(b: Backends, o: BenchOptions): Promise<void> {
     }
   }
   if (o.evolve) await printEvolution(backends, o.seconds, o.repeat);
+  if (o.pbt) await printPbt(backends, o.sizes, o.seconds, pbtPeer);
   if (o.episodes) {
     const er = await benchEpisodes(b.gpu?.ctx);
     if (!er) {
@@ -281,6 +287,7 @@ export async function benchMain(args: string[]): Promise<number> {
   // The peer phase: before the adapter is requested, so no engine device is alive.
   const peers = new Map<string, PeerResults>();
   if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
+  const pbtPeer = o.pbt && o.peers ? await benchPbtPeer(o.sizes, o.seconds) : "not requested";
   if (o.peers && !o.metatrain) {
     console.log("peer phase (no engine device alive yet)");
     for (const w of workloads) {
@@ -301,7 +308,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));
   if (o.out) await writeBenchCsv(o.out, rows);
-  await benchExtras(b, o);
+  await benchExtras(b, o, pbtPeer);
   gpu?.destroy();
   return 0;
 }

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 export const BENCH_HELP =
   `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
-                       [--repeat N] [--metatrain]
+                       [--repeat N] [--metatrain] [--pbt]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -27,6 +27,8 @@ same run, and their ratio.
               needs the adapter feature shader-f16)
   --repeat N  measure every cell N times (1..9), the backends in turn, and report the median
               (default 1); steadier ratios on a machine whose speed drifts
+  --pbt       a PBT round on W (20 SGD steps, losses read back, exploit and explore) at each
+              size, in rounds/s (with --peers: a batched PyTorch peer, bench/peers_pbt.py)
   --no-cpu    skip the CPU twin (slow at large populations)
   --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
               meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
@@ -58,6 +60,8 @@ export interface BenchOptions {
   f16: boolean;
   /** Only meta-training throughput (bench/metatrain.ts). */
   metatrain: boolean;
+  /** Also a PBT exploit/explore round (bench/pbt.ts). */
+  pbt: boolean;
 }
 
 /** Parses bench arguments: the options, "help", or a one-line error message. */
@@ -81,6 +85,7 @@ export function parseBenchOptions(
         evolve: { type: "boolean", default: false },
         f16: { type: "boolean", default: false },
         metatrain: { type: "boolean", default: false },
+        pbt: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -119,6 +124,7 @@ export function parseBenchOptions(
       evolve,
       f16,
       metatrain: values.metatrain,
+      pbt: values.pbt,
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * `deno task bench --metatrain`: meta-training throughput end to end (episode ids drawn, inner
- * loops, query gradients, meta-updates, logged rows) of FOMAML on 5-way 1-shot Fashion-MNIST
- * episodes (classes 0-4 of the test split, 14x14 inputs; synthetic 16-input episodes when the
- * data set is missing), network 196-64-64-5, 5 inner SGD steps, at a given meta-batch size. Three
+ * loops, query gradients, meta-updates, logged rows) of FOMAML and MAML on 5-way 1-shot episodes
+ * (glyphs when built, else Fashion-MNIST classes 0-4, else synthetic; 14x14 inputs, network
+ * 196-64-64-5) and on MAML's sinusoid, 5 inner SGD steps, at a given meta-batch size. Three
  * paths: `MetaLearner.train` on the GPU backend and on the CPU twin, and the per-iteration path
  * (`trainBySteps`, a loop of `step`) on the GPU. GPU awaits are counted by wrapping
  * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
@@ -12,6 +12,7 @@ import { formatRate } from "../core/format.ts";
 import type { Backend } from "../learners/backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample, standardize } from "../learners/data/preprocess.ts";
+import { defaultGlyphsDir, loadGlyphs } from "../learners/data/glyphs/load.ts";
 import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
 import { Sinusoid } from "../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
@@ -67,9 +68,23 @@ export interface MetaTrainWorkload {
   innerLr: number;
 }
 
-/** The 5-way 1-shot workload of the bench (Fashion-MNIST when installed, else synthetic). */
+/**
+ * The 5-way 1-shot workload of the bench: the glyphs set's meta-train scripts when it is built in
+ * its default folder, else Fashion-MNIST when installed, else synthetic episodes.
+ */
 export async function metaTrainFamily(): Promise<MetaTrainWorkload> {
   const base = { batchSize: 25, loss: "cross_entropy" as const, innerLr: 0.1 };
+  const glyphs = await loadGlyphs(defaultGlyphsDir()).catch(() => null);
+  if (glyphs) {
+    const data = standardize(downsample(glyphs.dataset, 2)).dataset;
+    const family = new RealEpisodes(data, glyphs.split.train, {
+      ways: 5,
+      shots: 1,
+      queryPerClass: 5,
+    });
+    const name = "5-way 1-shot glyphs, meta-train scripts, 14x14";
+    return { ...base, name, family, widths: [family.inputs, 64, 64, 5] };
+  }
   if (fashionMnistAvailable("test")) {
     const data = standardize(downsample(await loadFashionMnist("test"), 2)).dataset;
     const family = new RealEpisodes(data, [0, 1, 2, 3, 4], { ways: 5, shots: 1, queryPerClass: 5 });

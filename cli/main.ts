@@ -4,6 +4,7 @@
  * written before the config is valid.
  * @module
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
@@ -163,6 +164,11 @@ async function trainCommand(args: string[]): Promise<number> {
   }
   if (values.resume !== undefined) return await resumeRun(values.resume, positionals, values.quiet);
   const seed = parseSeed(values.seed);
+  if (values.out.trim() === "") {
+    throw new UsageError(
+      `Invalid --out: must be a folder path: current value is ${JSON.stringify(values.out)}`,
+    );
+  }
   if (values.backend !== undefined && !["auto", "gpu", "cpu"].includes(values.backend)) {
     throw new UsageError(
       `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
@@ -357,16 +363,16 @@ export async function main(args: string[]): Promise<number> {
 
 /** The one line printed when a run stops on a signal or a write error, with the resume command. */
 function stopMessage(e: RunInterrupted | WriteError): string {
-  const resume = e.runDir ? `; resume with: deno task train --resume ${e.runDir}` : "";
-  return e instanceof RunInterrupted
-    ? `interrupted by ${e.signal}; the run keeps its last checkpoint${resume}`
-    : `${e.message}${
-      !e.runDir
-        ? ""
-        : `; the run ${
-          e.markedFailed ? "is marked failed" : "could not be marked failed (no summary.json)"
-        } and keeps its last checkpoint; once that is fixed, resume with: deno task train --resume ${e.runDir}`
-    }`;
+  if (!e.runDir) return e.message;
+  const kept = existsSync(join(e.runDir, "checkpoint", "state.json"))
+    ? "keeps its last checkpoint"
+    : "has no checkpoint yet (resuming starts it over)";
+  const resume = `resume with: deno task train --resume ${e.runDir}`;
+  if (e instanceof RunInterrupted) return `interrupted by ${e.signal}; the run ${kept}; ${resume}`;
+  const marked = e.markedFailed
+    ? "is marked failed"
+    : "could not be marked failed (no summary.json)";
+  return `${e.message}; the run ${marked} and ${kept}; once that is fixed, ${resume}`;
 }
 
 /**

@@ -4,6 +4,7 @@
  * name the kernel, the source file and the line in that file.
  * @module
  */
+import gridWgsl from "../shaders/_grid.wgsl" with { type: "text" };
 import { type GpuContext, GpuValidationError } from "./gpu_context.ts";
 
 /** A WGSL source part with the file name it came from (for error line mapping). */
@@ -13,6 +14,12 @@ export interface WgslPart {
   /** WGSL text. */
   code: string;
 }
+
+/**
+ * The grid snippet: `params` and `grid_index`/`group_index` for kernels dispatched on the grid of
+ * `dispatchGrid` (core/buffers.ts).
+ */
+export const GRID_WGSL: WgslPart = { file: "shaders/_grid.wgsl", code: gridWgsl };
 
 /** WGSL assembled from parts, with a map from composed lines back to files. */
 export interface ComposedWgsl {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { InputError } from "./input_error.ts";
+import { readInputJson } from "./input_files.ts";
 import { join } from "node:path";
 import { renderDashboard } from "./dashboard.ts";
 import type { Scale } from "./experiment.ts";
@@ -62,8 +64,9 @@ export interface ResultFile {
 
 function asSummaryFile(value: unknown, path: string): RunSummaryFile {
   if (value === null || typeof value !== "object") {
-    throw new TypeError(
+    throw new InputError(
       `Cannot render run as "${join(path, RUN_FILES.summary)}" must hold an object`,
+      { file: join(path, RUN_FILES.summary) },
     );
   }
   return value as RunSummaryFile;
@@ -76,15 +79,11 @@ function asSummaryFile(value: unknown, path: string): RunSummaryFile {
  */
 export async function renderRun(path: string): Promise<RenderedRun> {
   const data = await readRun(path);
-  let result: ResultFile;
-  try {
-    result = JSON.parse(await Deno.readTextFile(join(path, RESULT_FILE)));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new RangeError(`Cannot render run as "${join(path, RESULT_FILE)}" does not exist`);
-    }
-    throw error;
-  }
+  // A run that has not finished (or a folder that is no run) has no result.json.
+  const result = await readInputJson(
+    join(path, RESULT_FILE),
+    "the result of a finished run",
+  ) as ResultFile;
   const summary = asSummaryFile(data.summary, path);
   const dir = RunDir.open(path);
   const files: string[] = [];

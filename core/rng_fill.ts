@@ -14,7 +14,7 @@ import {
   readU32,
 } from "./buffers.ts";
 import type { GpuContext } from "./gpu_context.ts";
-import { bindBuffers, composeWgsl, getPipeline } from "./pipelines.ts";
+import { bindBuffers, composeWgsl, getPipeline, GRID_WGSL } from "./pipelines.ts";
 import { rngNormal, rngU32, rngUniform } from "./rng.ts";
 
 /** The shared RNG snippet, for kernels that draw random numbers. */
@@ -59,7 +59,7 @@ export function rngFillCpu(n: number, o: RngFillOptions): RngFill {
 
 /** Runs the rng_fill kernel for n draws and reads the results back. */
 export async function rngFillGpu(ctx: GpuContext, n: number, o: RngFillOptions): Promise<RngFill> {
-  const src = composeWgsl([RNG_WGSL, { file: "shaders/rng_fill.wgsl", code: fillWgsl }]);
+  const src = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/rng_fill.wgsl", code: fillWgsl }]);
   const pipeline = await getPipeline(ctx, "rng_fill", src);
   const words = createStorageBuffer(ctx, n * 4, "rng-words");
   const uniforms = createStorageBuffer(ctx, n * 4, "rng-uniforms");

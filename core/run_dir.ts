@@ -12,6 +12,8 @@ import { join } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { writeFileAtomic, writeJsonAtomic } from "./atomic.ts";
 import { writing } from "./write_error.ts";
+import { InputError } from "./input_error.ts";
+import { fsReason } from "./input_files.ts";
 import { parseCsv } from "./_csv_parse.ts";
 
 /** One metrics value: a number (NaN and infinities allowed) or a string. */
@@ -297,22 +299,25 @@ async function readJsonIfPresent(path: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new SyntaxError(
+    throw new InputError(
       `Cannot parse "${path}" as JSON: ${(error as Error).message.split("\n")[0]}`,
+      { file: path },
     );
   }
 }
 
 /** Reads a run folder back: config.json, summary.json and metrics.csv (numbers parsed). */
 export async function readRun(path: string): Promise<RunData> {
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.stat(path);
-    if (!info.isDirectory) throw new TypeError(`Cannot read run as "${path}" must be a folder`);
+    info = await Deno.stat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new RangeError(`Cannot read run as folder "${path}" does not exist`);
-    }
-    throw error;
+    throw new InputError(`Cannot read run folder "${path}": ${fsReason(error)}`, { file: path });
+  }
+  if (!info.isDirectory) {
+    throw new InputError(`Cannot read run as "${path}" must be a folder: it is a file`, {
+      file: path,
+    });
   }
   const config = await readJsonIfPresent(join(path, RUN_FILES.config));
   const summary = await readJsonIfPresent(join(path, RUN_FILES.summary));

@@ -47,6 +47,8 @@ export interface LrSweepConfig {
   evalEvery: number;
   /** Evaluations between checkpoints (for --resume). */
   checkpointEvery: number;
+  /** Also checkpoint after an evaluation when this many seconds passed since the last one. */
+  checkpointSeconds: number;
   /** The task: a synthetic family or a data set (learners/task_source.ts). */
   task: TaskSourceSpec;
 }
@@ -65,6 +67,7 @@ export const LR_SWEEP_SCHEMA: ConfigSchema<LrSweepConfig> = z.object({
   steps: z.number().int().min(1).max(1_000_000).default(600),
   evalEvery: z.number().int().min(1).max(1_000_000).default(50),
   checkpointEvery: z.number().int().min(1).max(1_000_000).default(4),
+  checkpointSeconds: z.number().min(0).max(3600).default(60),
   task: z.object({
     family: z.enum([
       "synthetic",
@@ -224,6 +227,7 @@ async function* runLrSweep(
     ctx.log(`resumed at step ${st.step}`);
   }
   const log = await FloatLog.open(join(ctx.checkpointDir, "scores.f64"), 1 + P, st.evals);
+  let lastSave = performance.now();
   while (st.step < c.steps) {
     const k = Math.min(c.evalEvery, c.steps - st.step);
     // Fresh minibatches for this chunk, drawn on the backend from the training rows.
@@ -237,8 +241,13 @@ async function* runLrSweep(
     await log.append([st.step, ...scores]);
     st.evals++;
     yield* rateRows(s, st.step, scores, ev, diverged);
-    if (st.evals % c.checkpointEvery === 0 && st.step < c.steps) {
+    // Every checkpointEvery evaluations, and at least every checkpointSeconds of work (a
+    // checkpoint only reads state: where it falls does not change the results).
+    const due = st.evals % c.checkpointEvery === 0 ||
+      performance.now() - lastSave >= 1000 * c.checkpointSeconds;
+    if (due && st.step < c.steps) {
       await ctx.saveCheckpoint({ ...st }, populationStateBlobs(await pop.readState()));
+      lastSave = performance.now();
     }
   }
   pop.destroy();

@@ -1,9 +1,11 @@
-// Shared snippet: the MLP layout parameters and the forward pass used by train_step and evaluate.
-// The including kernel declares, at group 0: `x` (inputs, read, of the generated type InputT), `params` (read or read_write),
-// `scratch` (read_write) and the parameters `u: MlpParams` (private copy), and defines
+// Shared snippet: the MLP layout parameters, the forward pass, the losses and the reduction over
+// roles used by train_step and evaluate. The including kernel declares, at group 0: `x` (inputs,
+// read, of the generated type InputT), `params` (read or read_write), `scratch` (read_write) and
+// the parameters `u: MlpParams` (private copy), and defines
 // `fn sample_index(p: u32, slot: u32, b: u32) -> u32` (which data-set row sample b reads). The
 // register tiles of the layers' products, `forward_layer` among them, are generated per layer shape
-// by learners/mlp/mlp_tiles_wgsl.ts (planned in mlp_tiles.ts) and composed with this file.
+// by learners/mlp/mlp_tiles_wgsl.ts (planned in mlp_tiles.ts) and composed with this file;
+// `metaforge kernels --dump SHAPE` prints a composed kernel.
 //
 // params:  (P, stride) f32, model-major; layer l weights [out][in] at w_off(l), bias at b_off(l).
 // scratch: (P, scratchStride) f32; per model [acts: actRows*B][deltas: actRows*B].

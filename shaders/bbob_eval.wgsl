@@ -17,7 +17,6 @@ struct Params {
 @group(0) @binding(2) var<storage, read> inst: array<f32>;
 @group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
 @group(0) @binding(4) var<storage, read> params_in: Params;
-var<private> params: Params;
 
 const MAXD: u32 = 128u;
 const TWO_PI: f32 = 6.283185307179586;
@@ -209,8 +208,7 @@ fn evaluate(fid: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let e = gid.x + gid.y * params.gridX * 64u;
+  let e = grid_index(gid);
   if (e >= params.S * params.N) { return; }
   let s = e / params.N;
   D = header[s * 4u + 1u];

@@ -23,12 +23,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> z: array<f32>;
 @group(0) @binding(4) var<storage, read_write> x: array<f32>;
 @group(0) @binding(5) var<storage, read> params_in: Params;
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn noise(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let e = gid.x + gid.y * params.gridX * 64u;
+  let e = grid_index(gid);
   if (e >= params.S * params.N * params.D) { return; }
   let d = e % params.D;
   let row = e / params.D;
@@ -45,8 +43,7 @@ fn noise(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(64)
 fn candidates(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let e = gid.x + gid.y * params.gridX * 64u;
+  let e = grid_index(gid);
   let D = params.D;
   if (e >= params.S * params.N * D) { return; }
   let d = e % D;

@@ -16,12 +16,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> best: array<f32>;
 @group(0) @binding(3) var<storage, read_write> bestX: array<f32>;
 @group(0) @binding(4) var<storage, read> params_in: Params;
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let s = gid.x + gid.y * params.gridX * 64u;
+  let s = grid_index(gid);
   if (s >= params.S) { return; }
   var b = best[s];
   var arg = params.N;

@@ -36,7 +36,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(9) var<storage, read> params_in: Params;
-var<private> params: Params;
 var<workgroup> red: array<f32, 64>;
 
 // Sum of v over the 64 invocations (all must call it).
@@ -54,8 +53,7 @@ fn wg_sum(lid: u32, v: f32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  params = params_in;
-  let s = wid.x + wid.y * params.gridX;
+  let s = group_index(wid);
   if (s >= params.S) { return; }
   let D = params.D;
   let N = params.N;

@@ -15,7 +15,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> table: array<f32>;
 @group(0) @binding(2) var<storage, read_write> w: array<f32>;
 @group(0) @binding(3) var<storage, read> params_in: Params;
-var<private> params: Params;
 
 fn is_nan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
@@ -31,8 +30,7 @@ fn before(fj: f32, j: u32, fi: f32, i: u32) -> bool {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let e = gid.x + gid.y * params.gridX * 64u;
+  let e = grid_index(gid);
   if (e >= params.S * params.N) { return; }
   let s = e / params.N;
   let i = e % params.N;

@@ -1,7 +1,8 @@
 // meta_es_maml_update: the ES-MAML meta-update (Song et al. 2020), zero-order, antithetic: the ES
 // gradient g = sum_j (f(2j) - f(2j + 1)) eps_j / (2 pairs sigma) of the adapted query losses f of the
 // models theta + sigma eps_j (2j) and theta - sigma eps_j (2j + 1), a non-finite loss replaced by the
-// largest finite one (0 when none), then an Adam step on theta as in meta_fomaml_update.
+// largest finite one (0 when none), then an Adam step on theta (theta_adam_step of
+// shaders/_meta_adam.wgsl).
 // CPU twin: esMamlUpdateCpu in learners/meta_train/meta_es_maml_update.ts.
 // Bindings: 0 losses f32 read (loss k at k * lossStride + lossOffset: a plain (2 pairs) array, or
 //           the population's metrics table); 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
@@ -34,9 +35,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gOut: array<f32>;
 @group(0) @binding(5) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 fn loss_of(k: u32) -> f32 {
   return losses[k * params.lossStride + params.lossOffset];
@@ -44,8 +42,7 @@ fn loss_of(k: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let i = gid.x + gid.y * params.gridX * 64u;
+  let i = grid_index(gid);
   if (i >= params.n) { return; }
   var worst = 0.0;
   var any = false;
@@ -64,14 +61,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (!finite(lm)) { lm = worst; }
     g += (lp - lm) / (2.0 * f32(params.pairs) * params.sigma) * noise[j * params.n + i];
   }
-  if (!finite(g)) { g = 0.0; }
-  gOut[i] = g;
-  let mi = params.momentOffset + i;
-  let vi = mi + params.vOffset;
-  let m = adam_m(moments[mi], g, params.beta1);
-  let v = adam_v(moments[vi], g, params.beta2);
-  moments[mi] = m;
-  moments[vi] = v;
-  let ti = params.thetaOffset + i;
-  theta[ti] = theta[ti] - params.lr * adam_step(m, v, params.c1, params.c2, params.eps);
+  theta_adam_step(i, g);
 }

@@ -5,7 +5,8 @@
 // with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when its quarantine flag
 // metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0 (layout: learners/metrics_row.ts).
 // CPU twin: fomamlUpdateCpu in learners/meta_train/meta_fomaml_update.ts.
-// The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
+// The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl; the Adam
+// step is theta_adam_step of shaders/_meta_adam.wgsl.
 // Bindings: 0 grads (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
 //           read;
 //           2 theta f32 rw (from thetaOffset); 3 moments f32 rw (m from momentOffset, v from
@@ -38,9 +39,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gOut: array<f32>;
 @group(0) @binding(5) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 fn meta_terms(m: u32, i: u32) -> vec2<f32> {
   return vec2<f32>(grads[m * params.rowStride + i], 0.0);
@@ -48,18 +46,7 @@ fn meta_terms(m: u32, i: u32) -> vec2<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let i = gid.x + gid.y * params.gridX * 64u;
+  let i = grid_index(gid);
   if (i >= params.n) { return; }
-  var g = healthy_mean(healthy_sum(params.first, params.models, i)).x;
-  if (!finite(g)) { g = 0.0; }
-  gOut[i] = g;
-  let mi = params.momentOffset + i;
-  let vi = mi + params.vOffset;
-  let m = adam_m(moments[mi], g, params.beta1);
-  let v = adam_v(moments[vi], g, params.beta2);
-  moments[mi] = m;
-  moments[vi] = v;
-  let ti = params.thetaOffset + i;
-  theta[ti] = theta[ti] - params.lr * adam_step(m, v, params.c1, params.c2, params.eps);
+  theta_adam_step(i, healthy_mean(healthy_sum(params.first, params.models, i)).x);
 }

@@ -32,14 +32,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> batches: array<u32>;
 @group(0) @binding(5) var<storage, read_write> labelOut: array<u32>;
 @group(0) @binding(6) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let idx = gid.x + gid.y * params.gridX * 64u;
+  let idx = grid_index(gid);
   let rowLen = (params.slots + params.querySlot) * params.batchSize;
   let per = rowLen + params.labelWidth;
   if (idx >= params.models * per) { return; }

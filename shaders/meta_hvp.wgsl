@@ -45,9 +45,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> hv: array<f32>;
 @group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(8) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 // Activation derivative and second derivative through the output a.
 fn act_d(a: f32) -> vec2<f32> {
@@ -160,8 +157,7 @@ fn backward_r(p: u32, s: u32, n: u32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let p = gid.x + gid.y * params.gridX * 64u;
+  let p = grid_index(gid);
   if (p >= params.models) { return; }
   let th = p * params.stride;
   for (var i = 0u; i < params.stride; i++) { hv[th + i] = 0.0; }

@@ -25,9 +25,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> metrics: array<f32>;
 @group(0) @binding(2) var<storage, read_write> theta: array<f32>;
 @group(0) @binding(3) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 fn meta_terms(m: u32, i: u32) -> vec2<f32> {
   return vec2<f32>(adapted[m * params.rowStride + i], 0.0);
@@ -35,8 +32,7 @@ fn meta_terms(m: u32, i: u32) -> vec2<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let i = gid.x + gid.y * params.gridX * 64u;
+  let i = grid_index(gid);
   if (i >= params.n) { return; }
   let h = healthy_sum(params.first, params.models, i);
   if (h.used == 0u) { return; }

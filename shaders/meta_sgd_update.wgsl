@@ -36,9 +36,6 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> moments: array<f32>;
 @group(0) @binding(6) var<storage, read_write> gOut: array<f32>;
 @group(0) @binding(7) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 fn meta_terms(m: u32, i: u32) -> vec2<f32> {
   let q = queryGrads[m * params.rowStride + i];
@@ -47,8 +44,7 @@ fn meta_terms(m: u32, i: u32) -> vec2<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let i = gid.x + gid.y * params.gridX * 64u;
+  let i = grid_index(gid);
   if (i >= params.n) { return; }
   let g = healthy_mean(healthy_sum(0u, params.models, i));
   var gT = g.x;

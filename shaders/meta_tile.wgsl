@@ -16,14 +16,10 @@ struct Params {
 @group(0) @binding(0) var<storage, read> theta: array<f32>;
 @group(0) @binding(1) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(2) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let idx = gid.x + gid.y * params.gridX * 64u;
+  let idx = grid_index(gid);
   if (idx >= params.n) { return; }
   rows[idx] = theta[idx % params.stride];
 }

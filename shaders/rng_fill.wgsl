@@ -16,14 +16,10 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> uniforms: array<f32>;
 @group(0) @binding(2) var<storage, read_write> normals: array<f32>;
 @group(0) @binding(3) var<storage, read> params_in: Params;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> params: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  params = params_in;
-  let i = gid.x + gid.y * params.gridX * 64u;
+  let i = grid_index(gid);
   if (i >= params.n) { return; }
   let c0 = params.base + i;
   words[i] = rng_u32(params.seed, params.stream, c0, params.c1);

@@ -165,3 +165,29 @@ export function errorLines(stderr: string): string[] {
 export function entries(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
+
+/**
+ * Mounts a tmpfs with mount `options` (for example "size=64k,ro") at a new folder: root only.
+ * Returns the folder and how to unmount it, or the reason it cannot.
+ */
+export async function mountTmpfs(
+  options: string,
+): Promise<{ path: string; close(): Promise<void> } | string> {
+  if (Deno.uid() !== 0) return "needs root to mount a tmpfs";
+  const path = await Deno.makeTempDir({ prefix: "tmpfs_" });
+  const r = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", options, "tmpfs", path],
+    stderr: "piped",
+  }).output();
+  if (!r.success) {
+    await Deno.remove(path);
+    return `mount failed: ${new TextDecoder().decode(r.stderr).trim()}`;
+  }
+  return {
+    path,
+    close: async () => {
+      await new Deno.Command("umount", { args: [path] }).output();
+      await Deno.remove(path);
+    },
+  };
+}

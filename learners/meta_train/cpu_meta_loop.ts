@@ -1,7 +1,7 @@
 /**
  * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
  * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
- * trainStepCpu, hvpStepCpu (MAML), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
+ * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
  * returns one.
  * @module
  */
@@ -16,6 +16,7 @@ import {
   alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  esSigma,
   loopModels,
   type MetaLoop,
   type MetaLoopReadout,
@@ -28,13 +29,13 @@ import {
 } from "./meta_loop.ts";
 import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
 import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
-import { esSigma } from "./gpu_meta_updates.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
 import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
 import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
+import { PROTONET_STATS, protonetGradCpu, type ProtonetSource } from "./protonet_cpu.ts";
 
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
@@ -43,6 +44,7 @@ export class CpuMetaLoop implements MetaLoop {
   #state: MetaLoopState;
   #log: number[] = [];
   #noise = new Float32Array(0);
+  #stats: Float32Array | null = null;
 
   /** Takes a population of spec.metaBatch models of the spec's shape. */
   constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
@@ -74,6 +76,10 @@ export class CpuMetaLoop implements MetaLoop {
     }
     const mids = modelIds(this.spec, ids);
     for (let it = 0; it < iterations; it++) {
+      if (this.spec.method === "protonet") {
+        this.#protonet({ episodes, data, ids, idsOffset: it * this.spec.metaBatch });
+        continue;
+      }
       const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
       if (this.spec.method === "reptile") this.#reptile(data, row);
@@ -162,15 +168,22 @@ export class CpuMetaLoop implements MetaLoop {
         shape,
       );
     }
+    this.#adam(grads, row);
+  }
+
+  /** The FOMAML update with the mean of the healthy gradient rows, then the log row. */
+  #adam(grads: Float32Array, row: Float32Array): void {
+    const L = this.#pop.layout;
+    const metrics = this.#pop.state.metrics;
     const gOut = new Float32Array(L.paramCount);
     const s = this.#state;
-    fomamlUpdateCpu({ grads, metrics: st.metrics, theta: s.theta, moments: s.moments, gOut }, {
+    fomamlUpdateCpu({ grads, metrics, theta: s.theta, moments: s.moments, gOut }, {
       ...this.#shape(),
       lr: this.spec.metaLr,
       t: ++s.t,
       vOffset: L.stride,
     });
-    metaLogCpu({ metrics: st.metrics, a: gOut, b: null }, this.#logAt(), row);
+    metaLogCpu({ metrics, a: gOut, b: null }, this.#logAt(), row);
   }
 
   /** Meta-SGD: K gradient passes with per-parameter steps, the query gradient, Adam, the log row. */
@@ -230,6 +243,24 @@ export class CpuMetaLoop implements MetaLoop {
     metaLogCpu({ metrics: st.metrics, a: Float32Array.from(g), b: null }, this.#logAt(), row);
   }
 
+  /** ProtoNet: the prototype-loss gradient of every episode at theta, Adam, the log row. */
+  #protonet(src: ProtonetSource): void {
+    const L = this.#pop.layout;
+    const P = this.spec.metaBatch;
+    const st = this.#pop.state;
+    const grads = new Float32Array(P * L.stride);
+    st.metrics.fill(0);
+    this.#stats = new Float32Array(P * PROTONET_STATS);
+    protonetGradCpu(L, this.#state.theta, src, P, {
+      grads,
+      metrics: st.metrics,
+      stats: this.#stats,
+    });
+    const row = new Float32Array(META_LOG_WIDTH);
+    this.#adam(grads, row);
+    this.#log.push(...row);
+  }
+
   read(): Promise<MetaLoopReadout> {
     const log = Float32Array.from(this.#log);
     this.#log = [];
@@ -242,6 +273,7 @@ export class CpuMetaLoop implements MetaLoop {
         t: s.t,
       },
       log,
+      ...(this.#stats ? { stats: this.#stats.slice() } : {}),
     });
   }
 

@@ -17,6 +17,7 @@ import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
   checkMetaLoopSpec,
+  esSigma,
   loopModels,
   type MetaLoop,
   type MetaLoopReadout,
@@ -28,7 +29,7 @@ import {
   usesQuerySlot,
 } from "./meta_loop.ts";
 import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
-import { esSigma, updateKernel, updateRun } from "./gpu_meta_updates.ts";
+import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
 import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
@@ -46,6 +47,11 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
+  if (spec.method === "protonet") {
+    throw new RangeError(
+      "Cannot create meta loop as method protonet runs on the CPU backend only (its kernel is not built yet)",
+    );
+  }
   const kernels = [
     META_TILE,
     META_GATHER,

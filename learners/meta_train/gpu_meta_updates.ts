@@ -8,7 +8,7 @@ import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { ES_MAML_UPDATE, esMamlUpdateRun } from "./meta_es_maml_update.ts";
 import { FOMAML_UPDATE, fomamlUpdateRun } from "./meta_fomaml_update.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
-import { alphaKnobs, type MetaLoopMethod, type MetaLoopSpec } from "./meta_loop.ts";
+import { alphaKnobs, esSigma, type MetaLoopMethod, type MetaLoopSpec } from "./meta_loop.ts";
 import { REPTILE_UPDATE, reptileUpdateRun } from "./meta_reptile_update.ts";
 import { META_SGD_UPDATE, metaSgdUpdateRun } from "./meta_sgd_update.ts";
 
@@ -74,9 +74,4 @@ export function updateRun(spec: MetaLoopSpec, L: MlpLayout, b: UpdateBuffers, t:
   }
   const fo = { grads: b.grads, metrics: b.metrics, theta: b.theta, moments: b.moments, gOut: b.g };
   return fomamlUpdateRun(fo, { ...o, vOffset: L.stride });
-}
-
-/** ES-MAML's perturbation scale (default 0.02, as the EsMaml learner). */
-export function esSigma(spec: MetaLoopSpec): number {
-  return spec.sigma ?? 0.02;
 }

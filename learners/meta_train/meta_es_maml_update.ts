@@ -12,6 +12,7 @@ import {
   dispatchMetaKernel,
   type MetaBinding,
   type MetaKernel,
+  metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
 
@@ -78,11 +79,9 @@ export function esMamlUpdateCpu(
 }
 
 /** The ES-MAML meta-update kernel. */
-export const ES_MAML_UPDATE: MetaKernel = {
-  key: "meta_es_maml_update",
-  file: "shaders/meta_es_maml_update.wgsl",
-  code,
-};
+export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code, {
+  thetaAdam: true,
+});
 
 /** GPU buffers of an ES-MAML meta-update. */
 export interface EsMamlUpdateBuffers {

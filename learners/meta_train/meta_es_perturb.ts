@@ -5,7 +5,7 @@
  */
 import code from "../../shaders/meta_es_perturb.wgsl" with { type: "text" };
 import { rngNormal } from "../../core/rng.ts";
-import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** The RNG stream of the meta loop's ES-MAML perturbations. */
 export const ES_STREAM = 0x6573;
@@ -55,12 +55,7 @@ export function esPerturbCpu(
 }
 
 /** The perturbation kernel (composed with the RNG snippet). */
-export const META_ES_PERTURB: MetaKernel = {
-  key: "meta_es_perturb",
-  file: "shaders/meta_es_perturb.wgsl",
-  code,
-  rng: true,
-};
+export const META_ES_PERTURB: MetaKernel = metaKernel("meta_es_perturb", code, { rng: true });
 
 /** The kernel run of one perturbation. */
 export function metaEsPerturbRun(

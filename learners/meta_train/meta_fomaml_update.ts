@@ -13,6 +13,7 @@ import {
   forHealthy,
   type MetaBinding,
   type MetaKernel,
+  metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
 
@@ -76,12 +77,10 @@ export function fomamlUpdateCpu(
 }
 
 /** The FOMAML meta-update kernel. */
-export const FOMAML_UPDATE: MetaKernel = {
-  key: "meta_fomaml_update",
-  file: "shaders/meta_fomaml_update.wgsl",
-  code,
+export const FOMAML_UPDATE: MetaKernel = metaKernel("meta_fomaml_update", code, {
   mean: true,
-};
+  thetaAdam: true,
+});
 
 /** GPU buffers of a FOMAML meta-update. */
 export interface FomamlUpdateBuffers {

@@ -6,7 +6,7 @@
  */
 import code from "../../shaders/meta_gather.wgsl" with { type: "text" };
 import type { EpisodeBatch } from "../tasks/task_family.ts";
-import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** The shape of a gathered meta-batch. */
 export interface GatherShape {
@@ -53,11 +53,7 @@ export function gatherEpisodesCpu(
 }
 
 /** The gather kernel. */
-export const META_GATHER: MetaKernel = {
-  key: "meta_gather",
-  file: "shaders/meta_gather.wgsl",
-  code,
-};
+export const META_GATHER: MetaKernel = metaKernel("meta_gather", code);
 
 /** Resident episode index arrays of a pool (uploaded once). */
 export interface EpisodeBuffers {

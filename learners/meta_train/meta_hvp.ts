@@ -6,10 +6,10 @@
 import code from "../../shaders/meta_hvp.wgsl" with { type: "text" };
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { HvpTables } from "./maml_cpu.ts";
-import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** The Hessian-vector kernel. */
-export const META_HVP: MetaKernel = { key: "meta_hvp", file: "shaders/meta_hvp.wgsl", code };
+export const META_HVP: MetaKernel = metaKernel("meta_hvp", code);
 
 /** Bindings of the Hessian-vector kernel. */
 export interface HvpBuffers {

@@ -6,11 +6,12 @@
  */
 import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { bindBuffers, composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../metrics_row.ts";
 import meanCode from "../../shaders/_meta_mean.wgsl" with { type: "text" };
+import thetaAdamCode from "../../shaders/_meta_adam.wgsl" with { type: "text" };
 
 /** Adam constants (beta1, beta2, eps) of every meta-update. */
 export const ADAM_BETAS: readonly [number, number, number] = [0.9, 0.999, 1e-8];
@@ -53,6 +54,19 @@ export interface MetaKernel {
   mean?: boolean;
   /** Whether the kernel draws from the counter RNG (composes shaders/_rng.wgsl). */
   rng?: boolean;
+  /** Whether the kernel steps theta with Adam via theta_adam_step (composes shaders/_meta_adam.wgsl). */
+  thetaAdam?: boolean;
+  /** Whether the kernel runs as one workgroup and reads its own parameters (no shaders/_grid.wgsl). */
+  oneWorkgroup?: boolean;
+}
+
+/** The meta kernel of `shaders/<name>.wgsl` (its pipeline key is `name`), with its snippet flags. */
+export function metaKernel(
+  name: string,
+  code: string,
+  flags: Omit<MetaKernel, "key" | "file" | "code"> = {},
+): MetaKernel {
+  return { key: name, file: `shaders/${name}.wgsl`, code, ...flags };
 }
 
 /** A buffer or a range of one, as a kernel binds it. */
@@ -79,6 +93,8 @@ export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUCo
     ADAM_WGSL,
     ...(kernel.mean ? [{ file: "shaders/_meta_mean.wgsl", code: meanCode }] : []),
     ...(kernel.rng ? [RNG_WGSL] : []),
+    ...(kernel.thetaAdam ? [{ file: "shaders/_meta_adam.wgsl", code: thetaAdamCode }] : []),
+    ...(kernel.oneWorkgroup ? [] : [GRID_WGSL]),
     { file: kernel.file, code: kernel.code },
   ];
   return getPipeline(ctx, kernel.key, composeWgsl(parts));

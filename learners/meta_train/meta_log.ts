@@ -5,7 +5,13 @@
  */
 import code from "../../shaders/meta_log.wgsl" with { type: "text" };
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
-import { diverged, type MetaBinding, type MetaKernel, type MetaRun } from "./meta_kernel.ts";
+import {
+  diverged,
+  type MetaBinding,
+  type MetaKernel,
+  metaKernel,
+  type MetaRun,
+} from "./meta_kernel.ts";
 
 /** Floats per log row: mean finite loss of the healthy models, norm, healthy models, losses used. */
 export const META_LOG_WIDTH = 4;
@@ -48,7 +54,7 @@ export function metaLogCpu(
 }
 
 /** The log kernel. */
-export const META_LOG: MetaKernel = { key: "meta_log", file: "shaders/meta_log.wgsl", code };
+export const META_LOG: MetaKernel = metaKernel("meta_log", code, { oneWorkgroup: true });
 
 /** The kernel run of one log row (n: 1, so that one workgroup is dispatched). */
 export function metaLogRun(

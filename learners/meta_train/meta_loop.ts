@@ -18,6 +18,8 @@
  *    ES-MAML: 2 models per task, theta +- sigma eps_j drawn on the device (meta_es_perturb), K inner
  *    steps, the query batch loss of each (gradient pass), then the ES gradient and Adam
  *    (meta_es_maml_update reads the losses from the metrics rows);
+ *    ProtoNet: no inner steps and no population pass; protonet_grad embeds each episode with theta
+ *    and writes the gradient row of its prototype loss and its statistics, then the FOMAML update;
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -28,7 +30,7 @@ import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 
 /** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
-export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd" | "es-maml";
+export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd" | "es-maml" | "protonet";
 
 /** The methods of the loop, in order. */
 export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
@@ -37,6 +39,7 @@ export const META_LOOP_METHODS: readonly MetaLoopMethod[] = [
   "maml",
   "meta-sgd",
   "es-maml",
+  "protonet",
 ];
 
 /** What a meta loop is created for. */
@@ -88,6 +91,11 @@ export interface MetaLoopReadout {
   state: MetaLoopState;
   /** (iterations, META_LOG_WIDTH): one row per meta-iteration run since the last read. */
   log: Float32Array;
+  /**
+   * ProtoNet: (metaBatch, PROTONET_STATS) per-episode [query loss, query accuracy, support loss,
+   * support accuracy] at the theta before the last iteration's update; absent for other methods.
+   */
+  stats?: Float32Array;
 }
 
 /** A meta-training loop resident on a backend (see the module doc). */
@@ -190,4 +198,9 @@ export function modelIds(
   const out = new Uint32Array(2 * ids.length);
   for (let i = 0; i < ids.length; i++) out[2 * i] = out[2 * i + 1] = ids[i]!;
   return out;
+}
+
+/** ES-MAML's perturbation scale (default 0.02, as the EsMaml learner). */
+export function esSigma(spec: MetaLoopSpec): number {
+  return spec.sigma ?? 0.02;
 }

@@ -10,6 +10,7 @@ import {
   forHealthy,
   type MetaBinding,
   type MetaKernel,
+  metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
 
@@ -52,12 +53,7 @@ export function reptileUpdateCpu(
 }
 
 /** The Reptile meta-update kernel. */
-export const REPTILE_UPDATE: MetaKernel = {
-  key: "meta_reptile_update",
-  file: "shaders/meta_reptile_update.wgsl",
-  code,
-  mean: true,
-};
+export const REPTILE_UPDATE: MetaKernel = metaKernel("meta_reptile_update", code, { mean: true });
 
 /** GPU buffers of a Reptile meta-update: adapted rows, metrics with the flags, theta (updated). */
 export interface ReptileUpdateBuffers {

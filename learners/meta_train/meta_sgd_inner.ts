@@ -4,7 +4,7 @@
  * @module
  */
 import code from "../../shaders/meta_sgd_inner.wgsl" with { type: "text" };
-import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** Shape of a Meta-SGD inner step. */
 export interface MetaSgdInnerShape {
@@ -36,11 +36,7 @@ export function metaSgdInnerCpu(
 }
 
 /** The Meta-SGD inner-step kernel. */
-export const META_SGD_INNER: MetaKernel = {
-  key: "meta_sgd_inner",
-  file: "shaders/meta_sgd_inner.wgsl",
-  code,
-};
+export const META_SGD_INNER: MetaKernel = metaKernel("meta_sgd_inner", code);
 
 /** The kernel run of one inner step. */
 export function metaSgdInnerRun(

@@ -13,6 +13,7 @@ import {
   forHealthy,
   type MetaBinding,
   type MetaKernel,
+  metaKernel,
   type MetaRun,
 } from "./meta_kernel.ts";
 
@@ -82,12 +83,7 @@ export function metaSgdUpdateCpu(
 }
 
 /** The Meta-SGD meta-update kernel. */
-export const META_SGD_UPDATE: MetaKernel = {
-  key: "meta_sgd_update",
-  file: "shaders/meta_sgd_update.wgsl",
-  code,
-  mean: true,
-};
+export const META_SGD_UPDATE: MetaKernel = metaKernel("meta_sgd_update", code, { mean: true });
 
 /** GPU buffers of a Meta-SGD meta-update. */
 export interface MetaSgdUpdateBuffers {

@@ -4,7 +4,7 @@
  * @module
  */
 import code from "../../shaders/meta_tile.wgsl" with { type: "text" };
-import type { MetaBinding, MetaKernel, MetaRun } from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** CPU twin: a (models, stride) table whose every row is theta[0 .. stride). */
 export function tileRows(
@@ -18,7 +18,7 @@ export function tileRows(
 }
 
 /** The tile kernel. */
-export const META_TILE: MetaKernel = { key: "meta_tile", file: "shaders/meta_tile.wgsl", code };
+export const META_TILE: MetaKernel = metaKernel("meta_tile", code);
 
 /** The kernel run that writes `models` rows of `stride` floats of `rows` from `theta`. */
 export function metaTileRun(

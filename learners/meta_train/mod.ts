@@ -18,3 +18,4 @@ export * from "./maml_cpu.ts";
 export * from "./meta_hvp.ts";
 export * from "./meta_sgd_inner.ts";
 export * from "./meta_es_perturb.ts";
+export * from "./protonet_cpu.ts";

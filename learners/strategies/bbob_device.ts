@@ -7,7 +7,7 @@
 import bbobWgsl from "../../shaders/bbob_eval.wgsl" with { type: "text" };
 import { createStorageBufferFrom } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
 import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
 
@@ -63,7 +63,7 @@ export class BbobDevice {
 
   /** Uploads `instances` and compiles the kernel (cached per device). */
   static async create(ctx: GpuContext, instances: readonly BbobInstance[]): Promise<BbobDevice> {
-    const src = composeWgsl([{ file: "shaders/bbob_eval.wgsl", code: bbobWgsl }]);
+    const src = composeWgsl([GRID_WGSL, { file: "shaders/bbob_eval.wgsl", code: bbobWgsl }]);
     return new BbobDevice(ctx, await getPipeline(ctx, "bbob_eval", src), instances);
   }
 

@@ -10,11 +10,12 @@ import rankWgsl from "../../shaders/es_rank.wgsl" with { type: "text" };
 import openAiWgsl from "../../shaders/es_openai_tell.wgsl" with { type: "text" };
 import snesWgsl from "../../shaders/es_snes_tell.wgsl" with { type: "text" };
 import pgpeWgsl from "../../shaders/es_pgpe_tell.wgsl" with { type: "text" };
+import esTellWgsl from "../../shaders/_es_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 
 /** The compiled strategy pipelines of one device. */
@@ -39,8 +40,10 @@ export interface StrategyPipelines {
 
 /** Compiles (or takes from the cache) every strategy pipeline. */
 export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipelines> {
-  const ask = composeWgsl([RNG_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
-  const one = (file: string, code: string) => composeWgsl([{ file, code }]);
+  const ask = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
+  const one = (file: string, code: string) => composeWgsl([GRID_WGSL, { file, code }]);
+  const tell = (file: string, code: string) =>
+    composeWgsl([GRID_WGSL, { file: "shaders/_es_tell.wgsl", code: esTellWgsl }, { file, code }]);
   return {
     noise: await getPipeline(ctx, "es_ask", ask, { entryPoint: "noise" }),
     candidates: await getPipeline(ctx, "es_ask", ask, { entryPoint: "candidates" }),
@@ -48,10 +51,10 @@ export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipeli
     openai: await getPipeline(
       ctx,
       "es_openai_tell",
-      one("shaders/es_openai_tell.wgsl", openAiWgsl),
+      tell("shaders/es_openai_tell.wgsl", openAiWgsl),
     ),
-    snes: await getPipeline(ctx, "es_snes_tell", one("shaders/es_snes_tell.wgsl", snesWgsl)),
-    pgpe: await getPipeline(ctx, "es_pgpe_tell", one("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
+    snes: await getPipeline(ctx, "es_snes_tell", tell("shaders/es_snes_tell.wgsl", snesWgsl)),
+    pgpe: await getPipeline(ctx, "es_pgpe_tell", tell("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
     cma: await getPipeline(ctx, "es_cma_tell", one("shaders/es_cma_tell.wgsl", cmaWgsl)),
     best: await getPipeline(ctx, "es_best", one("shaders/es_best.wgsl", bestWgsl)),
   };

@@ -27,6 +27,7 @@ export * from "./maml.ts";
 export * from "./loop_meta_learner.ts";
 export * from "./es_maml.ts";
 export * from "./meta_sgd.ts";
+export * from "./protonet.ts";
 export * from "./registry.ts";
 export * from "./train_by_steps.ts";
 export * from "./loop_runner.ts";

@@ -12,6 +12,7 @@ import type { InnerLoop } from "./inner_loop.ts";
 import { Maml } from "./maml.ts";
 import type { MetaLearner, MetaLearnerOptions } from "./meta_learner.ts";
 import { MetaSgd } from "./meta_sgd.ts";
+import { ProtoNet } from "./protonet.ts";
 import { Reptile } from "./reptile.ts";
 
 /** The constructor every registered meta-learner has. */
@@ -28,6 +29,7 @@ export const META_LEARNERS = {
   "maml": Maml,
   "es-maml": EsMaml,
   "meta-sgd": MetaSgd,
+  "protonet": ProtoNet,
 } as const satisfies Record<string, MetaLearnerClass>;
 
 /** A registered method name. */

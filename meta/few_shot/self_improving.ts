@@ -61,8 +61,12 @@ export class SelfImprovingSystem {
   readonly groups: ModifierGroup[];
   /** Every change made so far, in order. */
   readonly changes: StrategyChange[] = [];
-  /** Gradient monitor of the meta-gradients (or Reptile update norms). */
-  readonly monitor: GradientMonitor = new GradientMonitor({ explode: 50 });
+  /**
+   * One gradient monitor per member over its meta-gradient (FOMAML) or update (Reptile) norms,
+   * restarted when the member is overwritten by an exploit: a shared window would mix the scales of
+   * the two methods and of different members and flag every large one as a spike.
+   */
+  readonly monitors: GradientMonitor[];
   /**
    * The members' initializations, one model per member (row m is member m's theta): the device
    * copy that the exploit step copies; `Member.theta` mirrors it.
@@ -83,6 +87,7 @@ export class SelfImprovingSystem {
     this.#o = resolveOptions(options);
     this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
     this.members = createMembers(theta, loop.layout, options.knobs, this.#o, this.#rng);
+    this.monitors = this.members.map(() => new GradientMonitor());
     this.store = loop.backend.createPopulation({ size: this.#o.members, ...loop.spec });
     this.#writeStore();
     this.groups = Array.from({ length: this.#o.groups }, () => ({
@@ -162,7 +167,7 @@ export class SelfImprovingSystem {
       const mem = this.members[m]!;
       sumFit += this.#score(mem, m, T, rows.q, rows.s);
       const gNorm = updateMember(mem, m, T, rows, this.#loop.layout, lrScale);
-      const health = this.monitor.observe(gNorm);
+      const health = this.monitors[m]!.observe(gNorm);
       if (health === "exploding" || health === "non-finite") {
         const from = mem.knobs.innerLr;
         mem.knobs.innerLr = Math.max(1e-4, from * 0.5);
@@ -317,6 +322,7 @@ export class SelfImprovingSystem {
     t.initScale = s.initScale;
     t.fitness = s.fitness;
     t.verdict = s.verdict;
+    this.monitors[target] = new GradientMonitor();
     this.#log({
       level: 1,
       target,

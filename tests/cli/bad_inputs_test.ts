@@ -1,5 +1,5 @@
 /**
- * A list of 50 bad inputs, each run through the command line as a user would: every one must exit
+ * A list of 55 bad inputs, each run through the command line as a user would: every one must exit
  * with code 2, print exactly one line (naming the file or field) and no stack trace, and leave
  * its folder exactly as it was (nothing written, not even a run folder). Cases run two at a time.
  */
@@ -158,7 +158,7 @@ const withoutGene = (gene: string) => {
 };
 const learned = learnedOptimizerJson();
 
-/** The 50 bad inputs. */
+/** The 55 bad inputs. */
 export const BAD_INPUTS: BadInput[] = [
   // IDX data files (lr-sweep task.family "idx").
   idxCase("idx images file missing", { images: "missing" }, /images\.idx/),
@@ -324,6 +324,13 @@ export const BAD_INPUTS: BadInput[] = [
       };
     },
   },
+  {
+    name: "--out empty",
+    setup: (dir) => ({
+      args: ["train", "lr-sweep", ...SMOKE, "--out", "", "--config", join(dir, "none.json")],
+      names: /--out/,
+    }),
+  },
   // Flags and configs.
   {
     name: "--seed empty",
@@ -390,6 +397,30 @@ export const BAD_INPUTS: BadInput[] = [
       return { args: ["train", "--resume", run, "--quiet"], names: /config\.json/ };
     },
   },
+  // Re-rendering a run folder.
+  {
+    name: "report of a folder that does not exist",
+    setup: (dir) => ({ args: ["report", join(dir, "gone")], names: /gone/ }),
+  },
+  {
+    name: "report of a file",
+    setup: async (dir) => {
+      await write(join(dir, "file.txt"), "x");
+      return { args: ["report", join(dir, "file.txt")], names: /file\.txt/ };
+    },
+  },
+  {
+    name: "report of a run that never finished",
+    setup: async (dir) => {
+      await Deno.mkdir(join(dir, "run"));
+      await write(join(dir, "run", "run.json"), {
+        experiment: "lr-sweep",
+        seed: 0,
+        scale: "smoke",
+      });
+      return { args: ["report", join(dir, "run")], names: /result\.json/ };
+    },
+  },
 ];
 
 async function snapshot(dir: string): Promise<string[]> {
@@ -428,10 +459,10 @@ export async function runBadInput(c: BadInput): Promise<string | undefined> {
 
 Deno.test({
   name:
-    "cli: each of 50 bad inputs exits 2 with one line naming the file or field, writing nothing",
+    "cli: each of 55 bad inputs exits 2 with one line naming the file or field, writing nothing",
   sanitizeResources: false,
   fn: async () => {
-    assert.ok(BAD_INPUTS.length >= 50, `${BAD_INPUTS.length} cases`);
+    assert.ok(BAD_INPUTS.length >= 55, `${BAD_INPUTS.length} cases`);
     const failures: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Experiment } from "../../core/experiment.ts";
 import { runExperiment } from "../../core/experiment.ts";
 import { WriteError } from "../../core/write_error.ts";
-import { cli, entries, errorLines } from "../_input_fixtures.ts";
+import { cli, entries, errorLines, mountTmpfs } from "../_input_fixtures.ts";
 
 /** Saves a checkpoint after every step with a blob of step x 100 kB, so the disk fills up. */
 const GROWING: Experiment<{ steps: number }> = {
@@ -29,35 +29,13 @@ const GROWING: Experiment<{ steps: number }> = {
   },
 };
 
-async function mountTmpfs(
-  size: string,
-): Promise<{ path: string; close(): Promise<void> } | string> {
-  if (Deno.uid() !== 0) return "needs root to mount a small tmpfs";
-  const path = await Deno.makeTempDir({ prefix: "full_disk_" });
-  const r = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", path],
-    stderr: "piped",
-  }).output();
-  if (!r.success) {
-    await Deno.remove(path);
-    return `mount failed: ${new TextDecoder().decode(r.stderr).trim()}`;
-  }
-  return {
-    path,
-    close: async () => {
-      await new Deno.Command("umount", { args: [path] }).output();
-      await Deno.remove(path);
-    },
-  };
-}
-
 function skip(reason: string): void {
   if (Deno.env.get("CI")) throw new Error(`disk-full test cannot run in CI: ${reason}`);
   console.log(`skipped: ${reason}`);
 }
 
 Deno.test("a full disk during a checkpoint: WriteError naming the blob, run failed, no orphans, resumable", async () => {
-  const disk = await mountTmpfs("700k");
+  const disk = await mountTmpfs("size=700k");
   if (typeof disk === "string") return skip(disk);
   const elsewhere = await Deno.makeTempDir();
   try {
@@ -93,7 +71,7 @@ Deno.test("a full disk during a checkpoint: WriteError naming the blob, run fail
 });
 
 Deno.test("cli: a full disk is one line naming the file and the resume command, exit 74", async () => {
-  const disk = await mountTmpfs("48k");
+  const disk = await mountTmpfs("size=48k");
   if (typeof disk === "string") return skip(disk);
   try {
     const out = join(disk.path, "runs");

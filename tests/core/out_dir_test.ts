@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InputError } from "../../core/input_error.ts";
 import { checkOutDir } from "../../core/out_dir.ts";
-import { cli, entries, errorLines } from "../_input_fixtures.ts";
+import { cli, entries, errorLines, mountTmpfs } from "../_input_fixtures.ts";
 import { withTempDir } from "../_temp_dir.ts";
 
 Deno.test("checkOutDir accepts a new or existing folder and leaves nothing behind", async () => {
@@ -31,29 +31,8 @@ Deno.test("checkOutDir rejects a file and a path below a file, naming them", asy
   });
 });
 
-/** Mounts a read-only tmpfs at a new folder (root only); undefined with the reason otherwise. */
-async function readOnlyMount(): Promise<{ path: string; close(): Promise<void> } | string> {
-  if (Deno.uid() !== 0) return "needs root to mount a read-only tmpfs";
-  const path = await Deno.makeTempDir({ prefix: "ro_out_" });
-  const r = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", path],
-    stderr: "piped",
-  }).output();
-  if (!r.success) {
-    await Deno.remove(path);
-    return `mount failed: ${new TextDecoder().decode(r.stderr).trim()}`;
-  }
-  return {
-    path,
-    close: async () => {
-      await new Deno.Command("umount", { args: [path] }).output();
-      await Deno.remove(path);
-    },
-  };
-}
-
 Deno.test("--out on a read-only file system: one line, exit 2, nothing written", async () => {
-  const ro = await readOnlyMount();
+  const ro = await mountTmpfs("size=64k,ro");
   if (typeof ro === "string") {
     if (Deno.env.get("CI")) throw new Error(`read-only --out test cannot run in CI: ${ro}`);
     console.log(`skipped: ${ro}`);

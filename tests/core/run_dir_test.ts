@@ -124,6 +124,6 @@ Deno.test("parseMetricsCsv keeps non-numeric cells as strings and drops empty ce
 Deno.test("readRun reports a missing folder", async () => {
   await assert.rejects(
     () => readRun("/nonexistent/run"),
-    /Cannot read run as folder "\/nonexistent\/run" does not exist/,
+    /Cannot read run folder "\/nonexistent\/run": not found/,
   );
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
+import { F16_DATA as data } from "./mlp/_cases.ts";
 
 Deno.test("CpuPopulation rejects bad knobs and mismatched data sets with the field named", () => {
   const backend = new CpuBackend();
@@ -63,5 +64,23 @@ Deno.test("CpuPopulation rejects bad knobs and mismatched data sets with the fie
   assert.throws(
     () => pop.setBatches(new Uint32Array(3), 1),
     /length must be P\*numBatches\*batchSize = 4/,
+  );
+});
+
+Deno.test("CPU backend stores f16 inputs rounded to the nearest f16 and f32 inputs unchanged", () => {
+  const cpu = new CpuBackend();
+  const half = cpu.uploadDataset(data, { inputPrecision: "f16" }) as unknown as { x: Float32Array };
+  const full = cpu.uploadDataset(data) as unknown as { x: Float32Array };
+  assert.deepEqual([...half.x], [...data.x].map(Math.f16round));
+  assert.equal(half.x[0], 0.0999755859375);
+  assert.equal(half.x[2], 1000.5);
+  assert.deepEqual([...full.x], [...data.x]);
+  assert.equal(data.x[0], Math.fround(0.1), "the caller's array is not modified");
+});
+
+Deno.test("uploadDataset rejects an unknown inputPrecision with a one-line error naming it", () => {
+  assert.throws(
+    () => new CpuBackend().uploadDataset(data, { inputPrecision: "f8" as "f16" }),
+    /Invalid inputPrecision: must be "f32" or "f16": current value is f8/,
   );
 });

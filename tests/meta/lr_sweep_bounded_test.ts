@@ -9,6 +9,38 @@ import { runExperiment } from "../../core/experiment.ts";
 import { LR_SWEEP } from "../../meta/lr_sweep.ts";
 import { probeCheckpoints } from "../../tools/soak_lr_sweep.ts";
 
+Deno.test("lr-sweep: checkpointSeconds 0 checkpoints after every evaluation, with the results of checkpointEvery", async () => {
+  const tmp = await Deno.makeTempDir();
+  try {
+    let saves = 0;
+    const spy = probeCheckpoints(LR_SWEEP, () => Promise.resolve(void saves++));
+    const base = { backend: "cpu", steps: 200, evalEvery: 20, checkpointEvery: 1000 };
+    const timed = await runExperiment(spy, {
+      scale: "smoke",
+      rawConfig: { ...base, checkpointSeconds: 0 },
+      dir: join(tmp, "timed"),
+      quiet: true,
+    });
+    assert.equal(saves, 9, "one checkpoint after each evaluation but the last");
+    saves = 0;
+    const rare = await runExperiment(spy, {
+      scale: "smoke",
+      rawConfig: base,
+      dir: join(tmp, "rare"),
+      quiet: true,
+    });
+    assert.equal(saves, 0);
+    for (const f of ["metrics.csv", "result.json"]) {
+      assert.equal(
+        await Deno.readTextFile(join(timed.dir, f)),
+        await Deno.readTextFile(join(rare.dir, f)),
+      );
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 Deno.test("lr-sweep: state.json keeps the same size from the first checkpoint to the last", async () => {
   const tmp = await Deno.makeTempDir();
   try {

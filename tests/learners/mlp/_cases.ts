@@ -168,3 +168,13 @@ export function randomLearned(size: number, seed: number): Float32Array<ArrayBuf
   }
   return w;
 }
+
+/** A tiny data set whose inputs f16 rounds visibly (and 65504, the largest finite f16). */
+export const F16_DATA: Dataset = {
+  count: 2,
+  inputs: 3,
+  targetWidth: 1,
+  classes: 2,
+  x: new Float32Array([0.1, 1 / 3, 1000.3, -2.5, 65504, 1e-6]),
+  y: new Float32Array([0, 1]),
+};

@@ -2,34 +2,7 @@ import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { CASES, setupCase } from "./_cases.ts";
-
-const data = {
-  count: 2,
-  inputs: 3,
-  targetWidth: 1,
-  classes: 2,
-  x: new Float32Array([0.1, 1 / 3, 1000.3, -2.5, 65504, 1e-6]),
-  y: new Float32Array([0, 1]),
-};
-
-Deno.test("CPU backend stores f16 inputs rounded to the nearest f16 and f32 inputs unchanged", () => {
-  const cpu = new CpuBackend();
-  const half = cpu.uploadDataset(data, { inputPrecision: "f16" }) as unknown as { x: Float32Array };
-  const full = cpu.uploadDataset(data) as unknown as { x: Float32Array };
-  assert.deepEqual([...half.x], [...data.x].map(Math.f16round));
-  assert.equal(half.x[0], 0.0999755859375);
-  assert.equal(half.x[2], 1000.5);
-  assert.deepEqual([...full.x], [...data.x]);
-  assert.equal(data.x[0], Math.fround(0.1), "the caller's array is not modified");
-});
-
-Deno.test("uploadDataset rejects an unknown inputPrecision with a one-line error naming it", () => {
-  assert.throws(
-    () => new CpuBackend().uploadDataset(data, { inputPrecision: "f8" as "f16" }),
-    /Invalid inputPrecision: must be "f32" or "f16": current value is f8/,
-  );
-});
+import { CASES, F16_DATA as data, setupCase } from "./_cases.ts";
 
 // The f16-input kernels against the CPU twin trained on the same rounded inputs: K steps, then
 // evaluation; population sizes off the workgroup size.

@@ -1,6 +1,8 @@
 /** The `meta` experiment's protocol: tuning trials, equal budgets, curve points, verdict rules. */
 import assert from "node:assert/strict";
+import { resolveConfig } from "../../../core/experiment.ts";
 import { Rng } from "../../../core/rng.ts";
+import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 import { summarize } from "../../../core/stats.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { META_SCHEMA, type MetaConfig } from "../../../meta/few_shot/config.ts";
@@ -28,7 +30,7 @@ const RUN = {
 } as SettingRun;
 
 Deno.test("trialConfigs: the defaults first, the rest within the spread, 1 inner step where the paper uses 1", () => {
-  for (const method of ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const) {
+  for (const method of ["reptile", "fomaml", "maml", "es-maml", "meta-sgd", "protonet"] as const) {
     const t = trialConfigs(method, RUN);
     assert.equal(t.length, 5);
     const base = t[0]!;
@@ -135,4 +137,15 @@ Deno.test("createMembers spreads methods and init scales; exploreMember flips a 
   const after = changes.find((c) => c.field === "metaLr");
   const metaLrBeforeExplore = after ? after.from : m.knobs.metaLr;
   assert.ok(Math.abs(metaLrBeforeExplore / 0.5 - ratio) < 1e-9);
+});
+
+Deno.test("every scale of the meta experiment resolves, and full runs the protocol of issue 16", () => {
+  const full = resolveConfig(META_EXPERIMENT, { scale: "full" });
+  assert.equal(full.seeds, 5);
+  assert.equal(full.testEpisodes, 600);
+  assert.equal(full.settings.length, 5);
+  for (const scale of ["smoke", "default"] as const) {
+    const c = resolveConfig(META_EXPERIMENT, { scale });
+    assert.ok(staticBudget(c) > 0 && selfImprovingShape(c).iterations >= 1, scale);
+  }
 });

@@ -1,0 +1,231 @@
+/**
+ * The CPU twin (the specification) of `shaders/protonet_grad.wgsl`: the Prototypical Networks loss
+ * (Snell, Swersky and Zemel, "Prototypical Networks for Few-shot Learning", NeurIPS 2017) and its
+ * gradient for each episode of a meta-batch, all episodes sharing one parameter row theta.
+ * The embedding f(x) is the MLP's last hidden layer after its nonlinearity (the raw output when the
+ * MLP has no hidden layer; the output layer then gets a zero gradient). Per episode e:
+ * prototypes c_k = mean of f(support samples of class k); for each query sample q,
+ * d_qk = |f(q) - c_k|^2, p_q = softmax_k(-d_q) over the classes with a support sample, and the
+ * loss is the mean over the queries of -log p_q[y_q]; accuracy counts argmin_k d_qk == y_q (ties to
+ * the lowest k). The gradient goes back through the distances, the prototypes and the MLP.
+ * @module
+ */
+import { forwardCpu, type MlpData } from "../mlp/mlp_cpu.ts";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+import type { EpisodeBatch } from "../tasks/task_family.ts";
+
+/** Floats per episode of the ProtoNet statistics: query loss, query accuracy, support loss, support accuracy. */
+export const PROTONET_STATS = 4;
+
+/** The layer whose output is the embedding: the last hidden layer (layer 0 with no hidden layer). */
+export function embedLayer(layout: MlpLayout): number {
+  return Math.max(layout.layers - 2, 0);
+}
+
+/** The episodes a ProtoNet pass reads: model p reads episode ids[idsOffset + p] of `episodes`. */
+export interface ProtonetSource {
+  /** Episode index tables (support, query, label maps). */
+  episodes: EpisodeBatch;
+  /** The samples (class labels as targets). */
+  data: MlpData;
+  /** Episode ids. */
+  ids: ArrayLike<number>;
+  /** Index of model 0's episode in ids. */
+  idsOffset: number;
+}
+
+/** What a ProtoNet pass writes per model. */
+export interface ProtonetOut {
+  /** (models, stride) gradient rows of the mean query loss. */
+  grads: Float32Array;
+  /** (models, METRIC_STRIDE): loss, gradient norm, quarantine flag (1 when not finite). */
+  metrics: Float32Array;
+  /** (models, PROTONET_STATS) per-episode statistics. */
+  stats: Float32Array;
+}
+
+/** Episode-local label of sample `s` of episode `e` (class as stored without a label map). */
+function localLabel(src: ProtonetSource, e: number, s: number): number {
+  const cls = src.data.y[s * src.data.targetWidth]!;
+  const W = src.episodes.labelMapWidth;
+  return src.episodes.labelMap && W > 0 ? src.episodes.labelMap[e * W + cls]! : cls;
+}
+
+/**
+ * Scores samples b0..b0+count of an embedded episode against the prototypes. Returns
+ * [mean loss, accuracy]; with `G` given, adds dL/dd (mean over the samples) to G (count, ways).
+ */
+function score(
+  z: Float64Array,
+  D: number,
+  protos: { c: Float64Array; n: Int32Array },
+  labels: Int32Array,
+  span: { b0: number; count: number },
+  G: Float64Array | null,
+): [number, number] {
+  const N = protos.n.length;
+  const d = new Float64Array(N);
+  let loss = 0;
+  let hits = 0;
+  for (let q = 0; q < span.count; q++) {
+    const b = span.b0 + q;
+    let best = -1;
+    for (let k = 0; k < N; k++) {
+      let s = 0;
+      for (let j = 0; j < D; j++) s += (z[b * D + j]! - protos.c[k * D + j]!) ** 2;
+      d[k] = s;
+      if (protos.n[k]! > 0 && (best < 0 || s < d[best]!)) best = k;
+    }
+    const y = labels[b]!;
+    let lse = 0;
+    for (let k = 0; k < N; k++) if (protos.n[k]! > 0) lse += Math.exp(d[best]! - d[k]!);
+    lse = Math.log(lse) - d[best]!;
+    loss += y >= 0 && y < N && protos.n[y]! > 0 ? d[y]! + lse : Infinity;
+    if (best === y) hits++;
+    if (!G) continue;
+    for (let k = 0; k < N; k++) {
+      const p = protos.n[k]! > 0 ? Math.exp(-d[k]! - lse) : 0;
+      G[q * N + k] = ((k === y ? 1 : 0) - p) / span.count;
+    }
+  }
+  return [loss / span.count, hits / span.count];
+}
+
+/** Adds the parameter gradient of d(loss)/d(embedding) `dz` (n, D) of samples `idx` to `grad`. */
+function backprop(
+  layout: MlpLayout,
+  theta: Float32Array,
+  acts: Float64Array,
+  x: { data: MlpData; idx: ArrayLike<number> },
+  dz: Float64Array,
+  grad: Float64Array,
+): void {
+  const { widths, layers, weightOffset, biasOffset, actOffset, actWidth } = layout;
+  const n = x.idx.length;
+  let dA: Float64Array = dz;
+  for (let l = embedLayer(layout); l >= 0; l--) {
+    const fin = widths[l]!;
+    const fout = widths[l + 1]!;
+    const hidden = l < layers - 1;
+    const dPrev = new Float64Array(l > 0 ? n * fin : 0);
+    for (let b = 0; b < n; b++) {
+      const xi = x.idx[b]! * x.data.inputs;
+      for (let j = 0; j < fout; j++) {
+        const a = acts[b * actWidth + actOffset[l]! + j]!;
+        const g = hidden ? (layout.activation === "relu" ? (a > 0 ? 1 : 0) : 1 - a * a) : 1;
+        const dl = dA[b * fout + j]! * g;
+        if (dl === 0) continue;
+        grad[biasOffset[l]! + j] = grad[biasOffset[l]! + j]! + dl;
+        const w = weightOffset[l]! + j * fin;
+        for (let i = 0; i < fin; i++) {
+          const ai = l === 0 ? x.data.x[xi + i]! : acts[b * actWidth + actOffset[l - 1]! + i]!;
+          grad[w + i] = grad[w + i]! + dl * ai;
+          if (l > 0) dPrev[b * fin + i] = dPrev[b * fin + i]! + theta[w + i]! * dl;
+        }
+      }
+    }
+    dA = dPrev;
+  }
+}
+
+/** The prototypes (ways, D) and class counts of the first S embedded samples. */
+function prototypes(
+  z: Float64Array,
+  D: number,
+  labels: Int32Array,
+  S: number,
+  N: number,
+): { c: Float64Array; n: Int32Array } {
+  const c = new Float64Array(N * D);
+  const n = new Int32Array(N);
+  for (let s = 0; s < S; s++) {
+    const y = labels[s]!;
+    if (y < 0 || y >= N) continue;
+    n[y]!++;
+    for (let j = 0; j < D; j++) c[y * D + j] = c[y * D + j]! + z[s * D + j]!;
+  }
+  for (let k = 0; k < N; k++) {
+    for (let j = 0; j < D; j++) if (n[k]! > 0) c[k * D + j] = c[k * D + j]! / n[k]!;
+  }
+  return { c, n };
+}
+
+/**
+ * One episode: returns the gradient of its mean query loss (paramCount, f64) and its statistics
+ * [query loss, query accuracy, support loss, support accuracy].
+ */
+export function protonetEpisodeCpu(
+  layout: MlpLayout,
+  theta: Float32Array,
+  src: ProtonetSource,
+  e: number,
+): { grad: Float64Array; stats: number[] } {
+  const { supportSize: S, querySize: Q, ways: N } = src.episodes;
+  const idx = new Uint32Array(S + Q);
+  idx.set(src.episodes.support.subarray(e * S, (e + 1) * S));
+  idx.set(src.episodes.query.subarray(e * Q, (e + 1) * Q), S);
+  const labels = Int32Array.from(idx, (s) => localLabel(src, e, s));
+  const acts = forwardCpu(layout, theta, 0, src.data, idx);
+  const E = embedLayer(layout);
+  const D = layout.widths[E + 1]!;
+  const z = new Float64Array((S + Q) * D);
+  for (let b = 0; b < S + Q; b++) {
+    for (let j = 0; j < D; j++) {
+      z[b * D + j] = acts[b * layout.actWidth + layout.actOffset[E]! + j]!;
+    }
+  }
+  const protos = prototypes(z, D, labels, S, N);
+  const G = new Float64Array(Q * N);
+  const [ql, qa] = score(z, D, protos, labels, { b0: S, count: Q }, G);
+  const [sl, sa] = score(z, D, protos, labels, { b0: 0, count: S }, null);
+  const dz = new Float64Array((S + Q) * D);
+  const dc = new Float64Array(N * D);
+  for (let q = 0; q < Q; q++) {
+    const b = S + q;
+    for (let k = 0; k < N; k++) {
+      const g = G[q * N + k]!;
+      if (g === 0 || protos.n[k] === 0) continue;
+      for (let j = 0; j < D; j++) {
+        const diff = 2 * g * (z[b * D + j]! - protos.c[k * D + j]!);
+        dz[b * D + j] = dz[b * D + j]! + diff;
+        dc[k * D + j] = dc[k * D + j]! - diff;
+      }
+    }
+  }
+  // The prototype's gradient is shared equally by its support samples.
+  for (let s = 0; s < S; s++) {
+    const y = labels[s]!;
+    if (y < 0 || y >= N) continue;
+    for (let j = 0; j < D; j++) dz[s * D + j] = dc[y * D + j]! / protos.n[y]!;
+  }
+  const grad = new Float64Array(layout.paramCount);
+  backprop(layout, theta, acts, { data: src.data, idx }, dz, grad);
+  return { grad, stats: [ql, qa, sl, sa] };
+}
+
+/**
+ * CPU twin of the kernel: for models p = 0..models-1, the gradient row, metrics row and statistics
+ * of episode ids[idsOffset + p] at theta (see the module doc).
+ */
+export function protonetGradCpu(
+  layout: MlpLayout,
+  theta: Float32Array,
+  src: ProtonetSource,
+  models: number,
+  out: ProtonetOut,
+): void {
+  for (let p = 0; p < models; p++) {
+    const { grad, stats } = protonetEpisodeCpu(layout, theta, src, src.ids[src.idsOffset + p]!);
+    let sq = 0;
+    for (let i = 0; i < grad.length; i++) {
+      out.grads[p * layout.stride + i] = grad[i]!;
+      sq += grad[i]! * grad[i]!;
+    }
+    const m = p * METRIC_STRIDE;
+    out.metrics[m + METRIC.loss] = stats[0]!;
+    out.metrics[m + METRIC.gradNorm] = Math.sqrt(sq);
+    out.metrics[m + METRIC.quarantined] = Number.isFinite(stats[0]!) && Number.isFinite(sq) ? 0 : 1;
+    out.stats.set(stats, p * PROTONET_STATS);
+  }
+}

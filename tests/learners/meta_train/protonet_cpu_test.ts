@@ -1,0 +1,133 @@
+/**
+ * The ProtoNet twin (learners/meta_train/protonet_cpu.ts): its gradient against central finite
+ * differences of its own prototype loss (tanh and relu, a label map, a class without support
+ * samples in one episode), and its statistics on a hand-made episode.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../../../core/rng.ts";
+import { type Activation, mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import {
+  embedLayer,
+  PROTONET_STATS,
+  protonetEpisodeCpu,
+  protonetGradCpu,
+  type ProtonetSource,
+} from "../../../learners/meta_train/protonet_cpu.ts";
+import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+
+/** Global class c of 6; episode e maps classes (e, e+1, e+2) mod 6 to 0, 1, 2. */
+export function protonetProblem(
+  seed: number,
+  o: { widths: number[]; activation: Activation; episodes: number; shots: number; queries: number },
+) {
+  const rng = new Rng(seed);
+  const L = mlpLayout({ size: 1, widths: o.widths, batchSize: 4, activation: o.activation });
+  const C = 6;
+  const count = 60;
+  const inputs = o.widths[0]!;
+  const centers = Array.from({ length: C * inputs }, () => rng.normal());
+  const y = Float32Array.from({ length: count }, (_, i) => i % C);
+  const x = Float32Array.from(
+    { length: count * inputs },
+    (_, k) => centers[y[Math.floor(k / inputs)]! * inputs + (k % inputs)]! + 0.7 * rng.normal(),
+  );
+  const N = 3;
+  const S = N * o.shots;
+  const Q = o.queries;
+  const support = new Uint32Array(o.episodes * S);
+  const query = new Uint32Array(o.episodes * Q);
+  const labelMap = new Uint32Array(o.episodes * C).fill(0xffffffff);
+  const pick = (cls: number) => cls + C * rng.int(count / C);
+  for (let e = 0; e < o.episodes; e++) {
+    for (let k = 0; k < N; k++) labelMap[e * C + (e + k) % C] = k;
+    for (let s = 0; s < S; s++) support[e * S + s] = pick((e + (s % N)) % C);
+    for (let q = 0; q < Q; q++) query[e * Q + q] = pick((e + (q % N)) % C);
+  }
+  const episodes = {
+    dataset: { count, inputs, targetWidth: 1, classes: C, x, y },
+    episodes: o.episodes,
+    supportSize: S,
+    querySize: Q,
+    support,
+    query,
+    labelMap,
+    labelMapWidth: C,
+    ways: N,
+  } as EpisodeBatch;
+  const data = { count, inputs, targetWidth: 1, x, y };
+  const theta = Float32Array.from({ length: L.stride }, () => 0.5 * rng.normal());
+  return { L, episodes, data, theta, rng };
+}
+
+for (const activation of ["tanh", "relu"] as const) {
+  Deno.test(`protonet gradient matches finite differences of the prototype loss (${activation})`, () => {
+    const { L, episodes, data, theta } = protonetProblem(3, {
+      widths: [5, 7, 6, 3],
+      activation,
+      episodes: 2,
+      shots: 2,
+      queries: 5,
+    });
+    const src: ProtonetSource = { episodes, data, ids: [1], idsOffset: 0 };
+    const { grad, stats } = protonetEpisodeCpu(L, theta, src, 1);
+    assert.ok(Number.isFinite(stats[0]!) && stats[0]! > 0);
+    const E = embedLayer(L);
+    assert.equal(E, 1);
+    let checked = 0;
+    for (let i = 0; i < L.paramCount; i++) {
+      const t = theta[i]!;
+      const plus = Math.fround(t + 1e-3);
+      const minus = Math.fround(t - 1e-3);
+      theta[i] = plus;
+      const lp = protonetEpisodeCpu(L, theta, src, 1).stats[0]!;
+      theta[i] = minus;
+      const lm = protonetEpisodeCpu(L, theta, src, 1).stats[0]!;
+      theta[i] = t;
+      const fd = (lp - lm) / (plus - minus);
+      const g = grad[i]!;
+      if (i >= L.weightOffset[L.layers - 1]!) {
+        assert.equal(g, 0, `output layer parameter ${i} is not part of the embedding`);
+        continue;
+      }
+      assert.ok(
+        Math.abs(g - fd) <= 2e-4 + 2e-3 * Math.abs(fd),
+        `${activation} param ${i}: ${g} vs ${fd}`,
+      );
+      if (Math.abs(fd) > 1e-3) checked++;
+    }
+    assert.ok(checked > 20, `only ${checked} parameters with a visible gradient`);
+  });
+}
+
+Deno.test("protonet statistics: loss, accuracy, quarantine, a class with no support sample", () => {
+  const { L, episodes, data, theta } = protonetProblem(5, {
+    widths: [5, 8, 3],
+    activation: "tanh",
+    episodes: 3,
+    shots: 1,
+    queries: 4,
+  });
+  // Episode 2 loses class 2's support sample (its label is now unused): its queries of class 2
+  // have no prototype, so its loss is infinite and the model is quarantined.
+  episodes.labelMap!.set([0xffffffff], 2 * 6 + ((2 + 2) % 6));
+  const P = 3;
+  const out = {
+    grads: new Float32Array(P * L.stride),
+    metrics: new Float32Array(P * METRIC_STRIDE),
+    stats: new Float32Array(P * PROTONET_STATS),
+  };
+  protonetGradCpu(L, theta, { episodes, data, ids: [0, 1, 2], idsOffset: 0 }, P, out);
+  for (let p = 0; p < 2; p++) {
+    const m = out.metrics.subarray(p * METRIC_STRIDE, (p + 1) * METRIC_STRIDE);
+    assert.equal(m[METRIC.quarantined], 0);
+    assert.ok(m[METRIC.loss]! > 0 && Number.isFinite(m[METRIC.loss]!));
+    assert.equal(m[METRIC.loss], out.stats[p * PROTONET_STATS]);
+    const acc = out.stats[p * PROTONET_STATS + 1]!;
+    assert.ok([0, 0.25, 0.5, 0.75, 1].includes(acc), `accuracy ${acc} is a multiple of 1/4`);
+    // One shot: every support sample is its own prototype, so support accuracy is 1.
+    assert.equal(out.stats[p * PROTONET_STATS + 3], 1);
+    assert.ok(m[METRIC.gradNorm]! > 0);
+  }
+  assert.equal(out.metrics[2 * METRIC_STRIDE + METRIC.quarantined], 1);
+});
