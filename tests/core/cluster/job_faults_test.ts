@@ -9,7 +9,7 @@ import { type Cluster, openCluster } from "../../../core/cluster/cluster_connect
 import { type JobSpec, runJobs } from "../../../core/cluster/coordinator.ts";
 import { encodeEnvelope, JOBS_SUBJECT } from "../../../core/cluster/job_protocol.ts";
 import { withTempDir } from "../../_temp_dir.ts";
-import { Child, natsAvailable, NatsServer, startWorkers } from "./_cluster_harness.ts";
+import { type Child, natsAvailable, NatsServer, startWorkers } from "./_cluster_harness.ts";
 
 const ignore = !natsAvailable();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
