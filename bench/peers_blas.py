@@ -1,7 +1,9 @@
-"""What BLAS a Python peer of `deno task bench --peers` runs on, read with threadpoolctl: the
+"""Shared by the Python peers: what BLAS a peer of `deno task bench --peers` runs on, read with threadpoolctl: the
 library, its version, the kernel (core type) OpenBLAS chose and its threads. A peer that runs on
-no optimised BLAS (the reference libblas.so.3, which threadpoolctl does not list) is invalid."""
+no optimised BLAS (the reference libblas.so.3, which threadpoolctl does not list) is invalid; and the
+timed loop every peer uses (rate)."""
 import os
+import time
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -26,3 +28,20 @@ def with_threads(n, fn):
     """Runs fn() with the BLAS limited to n threads."""
     with threadpool_limits(limits=n, user_api="blas"):
         return fn()
+
+
+def rate(fn, seconds, warmup):
+    """Calls of fn() per second: untimed for `warmup` seconds (at least one call), then timed for
+    at least `seconds`."""
+    t0 = time.perf_counter()
+    while True:
+        fn()
+        if time.perf_counter() - t0 >= warmup:
+            break
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        dt = time.perf_counter() - t0
+        if dt >= seconds:
+            return n / dt

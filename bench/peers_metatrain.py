@@ -10,11 +10,11 @@ Prints one JSON line per (algorithm, meta-batch): {"peer", "algorithm", "meta_ba
 Usage: python3 bench/peers_metatrain.py SECONDS WARMUP MB1 [MB2 ...]"""
 import json
 import sys
-import time
 
 import torch
 
-from peers_blas import blas_info, with_threads
+from peers_blas import blas_info, rate, with_threads
+from peers_torch_mlp import batched_grads
 
 WIDTHS = [196, 64, 64, 5]
 WAYS, SHOTS, QUERY, BATCH, POOL, INNER, INNER_LR, META_LR = 5, 1, 25, 25, 512, 5, 0.1, 0.003
@@ -32,25 +32,6 @@ def pool(gen):
     return sx, sy, qx, qy
 
 
-def grads(ws, bs, x, y):
-    """Cross-entropy gradients of a batch of T MLPs (ws[l]: (T, in, out)) on x (T, n, in)."""
-    acts, h = [x], x
-    for l, (w, b) in enumerate(zip(ws, bs)):
-        h = torch.baddbmm(b, h, w)
-        if l < len(ws) - 1:
-            h = torch.relu(h)
-        acts.append(h)
-    d = torch.softmax(h, dim=2)
-    d.scatter_add_(2, y[:, :, None], -torch.ones(y.shape + (1,)))
-    d /= x.shape[1]
-    gw, gb = [None] * len(ws), [None] * len(ws)
-    for l in range(len(ws) - 1, -1, -1):
-        gw[l], gb[l] = torch.bmm(acts[l].transpose(1, 2), d), d.sum(dim=1, keepdim=True)
-        if l > 0:
-            d = torch.bmm(d, ws[l].transpose(1, 2)) * (acts[l] > 0)
-    return gw, gb
-
-
 def meta_iteration(theta, adam, episodes, algorithm, T, gen, it):
     sx, sy, qx, qy = episodes
     ids = torch.randint(0, POOL, (T,), generator=gen)
@@ -59,12 +40,12 @@ def meta_iteration(theta, adam, episodes, algorithm, T, gen, it):
     ws = [p.expand(T, -1, -1).clone() for p in theta[0]]
     bs = [p.expand(T, -1, -1).clone() for p in theta[1]]
     for _ in range(INNER):
-        gw, gb = grads(ws, bs, x, y)
+        gw, gb, _ = batched_grads(ws, bs, x, y)
         for l in range(len(ws)):
             ws[l] -= INNER_LR * gw[l]
             bs[l] -= INNER_LR * gb[l]
     if algorithm == "fomaml":
-        gw, gb = grads(ws, bs, qx[ids], qy[ids])
+        gw, gb, _ = batched_grads(ws, bs, qx[ids], qy[ids])
         meta = [g.mean(0, keepdim=True) for g in gw + gb]
     else:
         meta = [(p - a).mean(0, keepdim=True) for p, a in zip(theta[0] + theta[1], ws + bs)]
@@ -81,20 +62,13 @@ def measure(algorithm, T, seconds, warmup):
     theta = ([torch.randn(1, i, o, generator=gen) * (2 / i) ** 0.5 for i, o in zip(WIDTHS[:-1], WIDTHS[1:])],
              [torch.zeros(1, 1, o) for o in WIDTHS[1:]])
     adam = ([torch.zeros_like(p) for p in theta[0] + theta[1]], [torch.zeros_like(p) for p in theta[0] + theta[1]])
-    it, t0 = 0, time.perf_counter()
-    while True:
-        it += 1
-        meta_iteration(theta, adam, episodes, algorithm, T, gen, it)
-        if time.perf_counter() - t0 >= warmup:
-            break
-    n, t0 = 0, time.perf_counter()
-    while True:
-        it += 1
-        n += 1
-        meta_iteration(theta, adam, episodes, algorithm, T, gen, it)
-        dt = time.perf_counter() - t0
-        if dt >= seconds:
-            return n * T / dt
+    it = [0]
+
+    def once():
+        it[0] += 1
+        meta_iteration(theta, adam, episodes, algorithm, T, gen, it[0])
+
+    return T * rate(once, seconds, warmup)
 
 
 def on_threads(n, fn):

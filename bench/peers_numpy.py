@@ -6,11 +6,10 @@ Prints one JSON line per population: {"peer", "population", "threads", "model_st
 Usage: python3 bench/peers_numpy.py WIDTHS BATCH SECONDS WARMUP P1 [P2 ...]"""
 import json
 import sys
-import time
 
 import numpy as np
 
-from peers_blas import blas_info, with_threads
+from peers_blas import blas_info, rate, with_threads
 
 
 def make(widths, P, rng):
@@ -42,19 +41,7 @@ def measure(widths, B, seconds, warmup, P):
     ws, bs = make(widths, P, rng)
     x = rng.standard_normal((P, B, widths[0])).astype(np.float32)
     onehot = np.eye(widths[-1], dtype=np.float32)[rng.integers(0, widths[-1], (P, B))]
-    t0 = time.perf_counter()
-    while True:
-        step(ws, bs, x, onehot, 0.01)
-        if time.perf_counter() - t0 >= warmup:
-            break
-    steps, t0 = 0, time.perf_counter()
-    while True:
-        step(ws, bs, x, onehot, 0.01)
-        steps += 1
-        dt = time.perf_counter() - t0
-        if dt >= seconds:
-            break
-    return steps * P / dt
+    return P * rate(lambda: step(ws, bs, x, onehot, 0.01), seconds, warmup)
 
 
 def main():

@@ -7,11 +7,11 @@ Prints one JSON line per P: {"population", "rounds_per_s", "threads", "blas", "v
 Usage: python3 bench/peers_pbt.py STEPS FRACTION SECONDS WARMUP P1 [P2 ...]"""
 import json
 import sys
-import time
 
 import torch
 
-from peers_blas import blas_info, with_threads
+from peers_blas import blas_info, rate, with_threads
+from peers_torch_mlp import batched_grads
 
 WIDTHS, BATCH, ROWS = [32, 64, 5], 32, 4096
 
@@ -22,23 +22,10 @@ def pbt_round(state, steps, fraction, gen):
     for _ in range(steps):
         idx = torch.randint(0, ROWS, (P, BATCH), generator=gen)
         xb, yb = x[idx], y[idx]
-        acts, h = [xb], xb
-        for l, (w, b) in enumerate(zip(ws, bs)):
-            h = torch.baddbmm(b, h, w)
-            if l < len(ws) - 1:
-                h = torch.relu(h)
-            acts.append(h)
-        logp = torch.log_softmax(h, dim=2)
-        loss = -logp.gather(2, yb[:, :, None]).mean(dim=(1, 2))
-        d = logp.exp()
-        d.scatter_add_(2, yb[:, :, None], -torch.ones(P, BATCH, 1))
-        d /= BATCH
-        for l in range(len(ws) - 1, -1, -1):
-            gw, gb = torch.bmm(acts[l].transpose(1, 2), d), d.sum(dim=1, keepdim=True)
-            if l > 0:
-                d = torch.bmm(d, ws[l].transpose(1, 2)) * (acts[l] > 0)
-            ws[l] -= lr[:, None, None] * gw
-            bs[l] -= lr[:, None, None] * gb
+        gw, gb, loss = batched_grads(ws, bs, xb, yb)
+        for l in range(len(ws)):
+            ws[l] -= lr[:, None, None] * gw[l]
+            bs[l] -= lr[:, None, None] * gb[l]
     n = max(1, int(P * fraction))
     order = torch.argsort(loss, descending=True)  # worst first
     bottom, top = order[:n], order[P - n:]
@@ -54,18 +41,7 @@ def measure(P, steps, fraction, seconds, warmup):
     bs = [torch.zeros(P, 1, o) for o in WIDTHS[1:]]
     lr = 0.05 * torch.exp(torch.randn(P, generator=gen)).clamp(1e-3, 0.5)
     state = (ws, bs, lr, torch.randn(ROWS, WIDTHS[0], generator=gen), torch.randint(0, WIDTHS[-1], (ROWS,), generator=gen))
-    t0 = time.perf_counter()
-    while True:
-        pbt_round(state, steps, fraction, gen)
-        if time.perf_counter() - t0 >= warmup:
-            break
-    n, t0 = 0, time.perf_counter()
-    while True:
-        pbt_round(state, steps, fraction, gen)
-        n += 1
-        dt = time.perf_counter() - t0
-        if dt >= seconds:
-            return n / dt
+    return rate(lambda: pbt_round(state, steps, fraction, gen), seconds, warmup)
 
 
 def on_threads(n, fn):

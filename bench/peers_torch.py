@@ -7,11 +7,10 @@ Usage: python3 bench/peers_torch.py WIDTHS BATCH SECONDS WARMUP P1 [P2 ...]   (W
 WARMUP: untimed seconds before each measurement)"""
 import json
 import sys
-import time
 
 import torch
 
-from peers_blas import blas_info, with_threads
+from peers_blas import blas_info, rate, with_threads
 
 
 def make(widths, P):
@@ -65,20 +64,7 @@ def measure(widths, B, seconds, warmup, P, mode):
     fn = step_manual if mode == "manual" else step_autograd
     ctx = torch.no_grad() if mode == "manual" else torch.enable_grad()
     with ctx:
-        # Untimed warm-up (WARMUP_SECONDS in bench/workloads.ts), at least one step.
-        t0 = time.perf_counter()
-        while True:
-            fn(ws, bs, x, y, 0.01)
-            if time.perf_counter() - t0 >= warmup:
-                break
-        steps, t0 = 0, time.perf_counter()
-        while True:
-            fn(ws, bs, x, y, 0.01)
-            steps += 1
-            dt = time.perf_counter() - t0
-            if dt >= seconds:
-                break
-    return steps * P / dt
+        return P * rate(lambda: fn(ws, bs, x, y, 0.01), seconds, warmup)
 
 
 def on_threads(n, fn):

@@ -1,7 +1,6 @@
 // es_pgpe_tell: PGPE update (Sehnke et al. 2010) of every (instance, coordinate).
 // Twin: pgpeUpdateCpu in learners/strategies/pgpe.ts.
-// Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
-// f32 rw, 4 params read.
+// Bindings: 0 z, 1 w, 2 mean, 3 scale as in shaders/_es_tell.wgsl (z_of, w_of), 4 params read.
 // Over pairs q (2q = m + eps, 2q+1 = m - eps, eps = scale * z): gm = sum (w+ - w-) / 2 * eps,
 // gs = sum (w+ + w-) / 2 * (eps^2 - scale^2) / scale; mean += lrMean * gm;
 // scale += clamp(lrSigma * gs, +-maxSigmaChange * scale). Dispatch: ceil(S*D / 64) x 64.
@@ -17,27 +16,21 @@ struct Params {
   pad: f32,
 }
 
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = grid_index(gid);
-  let D = params.D;
-  let N = params.N;
-  if (k >= params.S * D) { return; }
-  let s = k / D;
-  let d = k % D;
+  if (k >= params.S * params.D) { return; }
+  let s = k / params.D;
+  let d = k % params.D;
   let sc = scale[k];
   var gm = 0.0;
   var gs = 0.0;
-  for (var q = 0u; 2u * q + 1u < N; q++) {
-    let eps = sc * z[(s * N + 2u * q) * D + d];
-    let wp = w[s * N + 2u * q];
-    let wn = w[s * N + 2u * q + 1u];
+  for (var q = 0u; 2u * q + 1u < params.N; q++) {
+    let eps = sc * z_of(s, 2u * q, d);
+    let wp = w_of(s, 2u * q);
+    let wn = w_of(s, 2u * q + 1u);
     gm += 0.5 * (wp - wn) * eps;
     gs += 0.5 * (wp + wn) * (eps * eps - sc * sc) / sc;
   }

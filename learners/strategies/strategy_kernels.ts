@@ -10,6 +10,7 @@ import rankWgsl from "../../shaders/es_rank.wgsl" with { type: "text" };
 import openAiWgsl from "../../shaders/es_openai_tell.wgsl" with { type: "text" };
 import snesWgsl from "../../shaders/es_snes_tell.wgsl" with { type: "text" };
 import pgpeWgsl from "../../shaders/es_pgpe_tell.wgsl" with { type: "text" };
+import esTellWgsl from "../../shaders/_es_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
@@ -41,6 +42,8 @@ export interface StrategyPipelines {
 export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipelines> {
   const ask = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
   const one = (file: string, code: string) => composeWgsl([GRID_WGSL, { file, code }]);
+  const tell = (file: string, code: string) =>
+    composeWgsl([GRID_WGSL, { file: "shaders/_es_tell.wgsl", code: esTellWgsl }, { file, code }]);
   return {
     noise: await getPipeline(ctx, "es_ask", ask, { entryPoint: "noise" }),
     candidates: await getPipeline(ctx, "es_ask", ask, { entryPoint: "candidates" }),
@@ -48,10 +51,10 @@ export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipeli
     openai: await getPipeline(
       ctx,
       "es_openai_tell",
-      one("shaders/es_openai_tell.wgsl", openAiWgsl),
+      tell("shaders/es_openai_tell.wgsl", openAiWgsl),
     ),
-    snes: await getPipeline(ctx, "es_snes_tell", one("shaders/es_snes_tell.wgsl", snesWgsl)),
-    pgpe: await getPipeline(ctx, "es_pgpe_tell", one("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
+    snes: await getPipeline(ctx, "es_snes_tell", tell("shaders/es_snes_tell.wgsl", snesWgsl)),
+    pgpe: await getPipeline(ctx, "es_pgpe_tell", tell("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
     cma: await getPipeline(ctx, "es_cma_tell", one("shaders/es_cma_tell.wgsl", cmaWgsl)),
     best: await getPipeline(ctx, "es_best", one("shaders/es_best.wgsl", bestWgsl)),
   };
