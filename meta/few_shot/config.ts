@@ -21,7 +21,14 @@ export type MetaSettingName = typeof META_SETTINGS[number];
 /** Methods that learn nothing across tasks (reference points of the table). */
 export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
 /** Meta-learners with one fixed strategy (tuned on meta-validation tasks). */
-export const STATIC_METHODS = ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const;
+export const STATIC_METHODS = [
+  "reptile",
+  "fomaml",
+  "maml",
+  "es-maml",
+  "meta-sgd",
+  "protonet",
+] as const;
 /** Methods compared. */
 export const META_METHODS = [...META_BASELINES, ...STATIC_METHODS, "self-improving"] as const;
 /** A method name. */

@@ -3,7 +3,7 @@
  * For each setting (sinusoid 10-shot, synthetic 5-way, glyphs 5-way 1-shot and 5-shot and 20-way
  * 1-shot on scripts never seen in meta-training) and each seed: the tuned from-scratch baseline,
  * pixel nearest neighbour, the pretrained baseline (Chen et al. 2019), the static meta-learners
- * (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD; each tuned on meta-validation tasks with the same budget)
+ * (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, Prototypical Networks; each tuned on meta-validation tasks with the same budget)
  * and the self-improving system at that budget; the glyph-trained learners are also tested on a
  * cross-domain image set (Fashion-MNIST by default). Phases: build the settings and their floors
  * and ceilings, run every seed x setting, build the report.
@@ -95,7 +95,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
 >({
   name: "meta",
   description:
-    "Few-shot meta-learning (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
+    "Few-shot meta-learning (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, ProtoNets, self-improving PBT) against from-scratch, nearest-neighbour and pretrained baselines",
   schema: META_SCHEMA,
   scales: {
     // Sized for `deno task train` on a 2-core machine without a GPU (README gives the time).
@@ -111,6 +111,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
         "fomaml",
         "maml",
         "meta-sgd",
+        "protonet",
         "self-improving",
       ],
       metaIterations: 600,

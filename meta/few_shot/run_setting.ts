@@ -50,6 +50,8 @@ async function* runMethod(
       return await runPretrained(r);
     case "self-improving":
       return yield* runSelfImproving(r, changes);
+    case "protonet": // a classifier: no regression
+      return r.s.regression ? null : yield* runStatic(r, method);
     default:
       return yield* runStatic(r, method as StaticMethod);
   }

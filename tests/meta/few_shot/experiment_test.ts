@@ -25,6 +25,7 @@ Deno.test("meta experiment smoke run writes every method with floors, ceilings, 
       "maml",
       "es-maml",
       "meta-sgd",
+      "protonet",
       "self-improving",
       "ceiling: latent Bayes",
     ]);
@@ -34,7 +35,7 @@ Deno.test("meta experiment smoke run writes every method with floors, ceilings, 
     }
     assert.equal(main[0]!.accuracy_pct, 20);
     const sin = result.tables[1].rows as Record<string, unknown>[];
-    assert.equal(sin.length, 9); // 8 methods and the floor
+    assert.equal(sin.length, 9); // 8 methods (no protonet: regression) and the floor
     const floor = sin.at(-1)!.mse_1_step as number;
     assert.ok(Math.abs(floor - 3.0) < 0.05, `floor ${floor}`);
     const sections = result.sections.map((s: { title: string }) => s.title);

@@ -30,7 +30,7 @@ const RUN = {
 } as SettingRun;
 
 Deno.test("trialConfigs: the defaults first, the rest within the spread, 1 inner step where the paper uses 1", () => {
-  for (const method of ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const) {
+  for (const method of ["reptile", "fomaml", "maml", "es-maml", "meta-sgd", "protonet"] as const) {
     const t = trialConfigs(method, RUN);
     assert.equal(t.length, 5);
     const base = t[0]!;
