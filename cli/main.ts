@@ -28,6 +28,7 @@ import { GpuContext, GpuUnavailableError, WANTED_LIMITS } from "../core/gpu_cont
 import { benchMain } from "../bench/bench.ts";
 import { kernelsCommand } from "./kernels.ts";
 import { dataCommand } from "./data.ts";
+import { withCluster, workerCommand } from "./worker.ts";
 import "./experiments.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
@@ -42,6 +43,7 @@ Commands:
   list              list the registered experiments
   kernels --dump S  the composed WGSL of the train-step and evaluate kernels for widths S
   data glyphs       build the glyph few-shot benchmark from Debian's fonts (--report: difficulty)
+  worker            a cluster worker: runs the jobs of train --cluster runs (NATS JetStream)
 
 Run 'metaforge <command> --help' for a command's options.`;
 
@@ -63,6 +65,8 @@ Options:
                     evolution with its universal best on the held-out tasks (no meta-training)
   --resume RUN_DIR  continue a run (killed at any point) from its last checkpoint; it ends with
                     the same results as a run never interrupted
+  --cluster URL     nats://HOST:PORT: evolve's meta-generation scoring runs as jobs on the
+                    workers of that NATS JetStream server (metaforge worker); same results
   -h, --help        this help`;
 
 /** Thrown for bad command-line input; exits with code 2. */
@@ -305,15 +309,18 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (command) {
       case "train":
-        return await trainCommand(rest);
+        return await withCluster(rest, trainCommand);
       case "evolve":
       case "l2o":
         // Shorthands for `train evolve` (meta-evolution) and `train l2o` (learned optimizers).
-        return await trainCommand(
+        return await withCluster(
           rest.includes("--help") || rest.includes("-h")
             ? rest
             : [command === "evolve" ? "evolve" : "l2o", ...rest],
+          trainCommand,
         );
+      case "worker":
+        return await workerCommand(rest);
       case "bench":
         return await benchMain(rest);
       case "info":
@@ -334,7 +341,7 @@ export async function main(args: string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(
-          `Unknown command "${command}": must be one of train, evolve, l2o, bench, info, report, list, kernels, data`,
+          `Unknown command "${command}": must be one of train, evolve, l2o, worker, bench, info, report, list, kernels, data`,
         );
     }
   } catch (e) {

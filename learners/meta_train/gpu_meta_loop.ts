@@ -34,11 +34,21 @@ import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.
 import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
+import { GpuProtonet } from "./gpu_protonet.ts";
+import { PROTONET_STATS } from "./protonet_cpu.ts";
+import { PROTONET_GRAD } from "./protonet_grad.ts";
 
-type Pipes = Record<
-  "tile" | "gather" | "update" | "log" | "hvp" | "sgdInner" | "perturb",
-  GPUComputePipeline
->;
+const PIPES = [
+  "tile",
+  "gather",
+  "update",
+  "log",
+  "hvp",
+  "sgdInner",
+  "perturb",
+  "protonet",
+] as const;
+type Pipes = Record<(typeof PIPES)[number], GPUComputePipeline>;
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
@@ -47,11 +57,6 @@ export async function createGpuMetaLoop(
   spec: MetaLoopSpec,
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
-  if (spec.method === "protonet") {
-    throw new RangeError(
-      "Cannot create meta loop as method protonet runs on the CPU backend only (its kernel is not built yet)",
-    );
-  }
   const kernels = [
     META_TILE,
     META_GATHER,
@@ -60,19 +65,10 @@ export async function createGpuMetaLoop(
     META_HVP,
     META_SGD_INNER,
     META_ES_PERTURB,
+    PROTONET_GRAD,
   ];
-  const [tile, gather, update, log, hvp, sgdInner, perturb] = await Promise.all(
-    kernels.map((k) => metaPipeline(ctx, k)),
-  );
-  const pipes = {
-    tile: tile!,
-    gather: gather!,
-    update: update!,
-    log: log!,
-    hvp: hvp!,
-    sgdInner: sgdInner!,
-    perturb: perturb!,
-  };
+  const compiled = await Promise.all(kernels.map((k) => metaPipeline(ctx, k)));
+  const pipes = Object.fromEntries(PIPES.map((name, i) => [name, compiled[i]!])) as Pipes;
   return new GpuMetaLoop(ctx, pop, spec, pipes);
 }
 
@@ -88,6 +84,8 @@ export class GpuMetaLoop implements MetaLoop {
   #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
   /** ES-MAML: the noise of the iteration (pairs, paramCount). */
   #noise: GPUBuffer | null = null;
+  /** ProtoNet: its gradient pass's buffers. */
+  #proto: GpuProtonet | null = null;
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
@@ -122,6 +120,7 @@ export class GpuMetaLoop implements MetaLoop {
     if (spec.method === "es-maml") {
       this.#noise = buf(spec.metaBatch * pop.layout.paramCount, "noise");
     }
+    if (spec.method === "protonet") this.#proto = new GpuProtonet(ctx, pop.layout, spec.metaBatch);
     if (spec.method === "maml") {
       const rows = spec.metaBatch * S;
       this.#maml = {
@@ -203,6 +202,13 @@ export class GpuMetaLoop implements MetaLoop {
     const ep = this.#resident(episodes);
     const tables = this.#pop.episodeTables;
     for (let it = 0; it < iterations; it++) {
+      if (this.#proto) {
+        const e = { batch: episodes, resident: ep, ids: idsBuf, idsOffset: it * models };
+        const b = { theta: this.#state.theta, metrics: this.#pop.metrics };
+        this.#submit([[this.#pipes.protonet, ...this.#proto.run(e, data, b)]]);
+        this.#update();
+        continue;
+      }
       this.#load(episodes, shape, {
         ids: idsBuf,
         episodes: ep,
@@ -342,7 +348,7 @@ export class GpuMetaLoop implements MetaLoop {
     const b = {
       params: pop.params,
       metrics: pop.metrics,
-      grads: this.#maml ? this.#maml.v : pop.gradientBuffer,
+      grads: this.#maml?.v ?? this.#proto?.grads ?? pop.gradientBuffer,
       ...st,
       sumG: this.#sgd?.sumG ?? st.g,
       noise: this.#noise ?? st.g,
@@ -357,7 +363,8 @@ export class GpuMetaLoop implements MetaLoop {
     const S = this.#pop.layout.stride;
     const M = momentFloats(this.spec.method, S);
     const rows = this.#logRows;
-    const floats = 2 * S + M + rows * META_LOG_WIDTH;
+    const stats = this.#proto ? this.spec.metaBatch * PROTONET_STATS : 0;
+    const floats = 2 * S + M + rows * META_LOG_WIDTH + stats;
     const pack = createStorageBuffer(this.#ctx, floats * 4, "meta-loop-read");
     const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-read" });
     enc.copyBufferToBuffer(this.#state.theta, 0, pack, 0, S * 4);
@@ -366,13 +373,17 @@ export class GpuMetaLoop implements MetaLoop {
     if (rows > 0) {
       enc.copyBufferToBuffer(this.#log, 0, pack, (2 * S + M) * 4, rows * META_LOG_WIDTH * 4);
     }
+    if (this.#proto) {
+      enc.copyBufferToBuffer(this.#proto.stats, 0, pack, (floats - stats) * 4, stats * 4);
+    }
     this.#ctx.device.queue.submit([enc.finish()]);
     const all = await readF32(this.#ctx, pack);
     pack.destroy();
     this.#logRows = 0;
     const [theta, moments] = [all.slice(0, S), all.slice(S, S + M)];
     const state = { theta, moments, alpha: all.slice(S + M, 2 * S + M), t: this.#t };
-    return { state, log: all.slice(2 * S + M) };
+    const log = all.slice(2 * S + M, floats - stats);
+    return { state, log, ...(this.#proto ? { stats: all.slice(floats - stats) } : {}) };
   }
 
   destroy(): void {
@@ -383,6 +394,7 @@ export class GpuMetaLoop implements MetaLoop {
     for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
       b.destroy();
     }
+    this.#proto?.destroy();
     this.#pop.destroy();
   }
 }

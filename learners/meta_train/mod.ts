@@ -19,3 +19,5 @@ export * from "./meta_hvp.ts";
 export * from "./meta_sgd_inner.ts";
 export * from "./meta_es_perturb.ts";
 export * from "./protonet_cpu.ts";
+export * from "./protonet_grad.ts";
+export * from "./gpu_protonet.ts";

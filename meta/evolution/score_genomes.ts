@@ -250,11 +250,70 @@ export async function scoreOverSeeds(
   return stats;
 }
 
+/** Per genome, per task of one part: the scores and the statistics of its run. */
+export interface PartScores {
+  /** Per genome, per task of the part (task order). */
+  scores: TaskScore[][];
+  /** Statistics of the part's run. */
+  stats: RunStats;
+}
+
+/**
+ * The independent base-evolution runs of a scoring: -1 (all objective tasks in one run), then the
+ * index of each neural or data-set task (one run each).
+ */
+export function scoreParts(tasks: readonly MetaTask[]): number[] {
+  const parts = tasks.some(isObjectiveTask) ? [-1] : [];
+  tasks.forEach((t, i) => (isObjectiveTask(t) ? undefined : parts.push(i)));
+  return parts;
+}
+
+/** Runs one part (see `scoreParts`) of scoring `genomes` on `tasks`. */
+export async function scorePart(
+  backend: Backend,
+  genomes: readonly StrategyGenome[],
+  tasks: readonly MetaTask[],
+  o: ScoreOptions,
+  part: number,
+): Promise<PartScores> {
+  const stats = emptyRunStats();
+  if (part < 0) {
+    const scores = await scoreObjectiveTasks(
+      backend,
+      genomes,
+      tasks.filter(isObjectiveTask),
+      o,
+      stats,
+    );
+    return { scores, stats };
+  }
+  const t = tasks[part]!;
+  if (t.kind !== "neural" && t.kind !== "dataset") throw new Error(`Cannot score part ${part}`);
+  const scores = await scoreNeuralTask(backend, genomes, t, part, o, stats);
+  return { scores: scores.map((s) => [s]), stats };
+}
+
+/** Runs the parts of a scoring and returns their scores in part order (e.g. as cluster jobs). */
+export type PartRunner = (
+  genomes: readonly StrategyGenome[],
+  tasks: readonly MetaTask[],
+  o: ScoreOptions,
+  parts: readonly number[],
+) => Promise<PartScores[]>;
+
+let partRunner: PartRunner | undefined;
+
+/** Sets (or clears) the runner `scoreGenomes` hands its parts to; default: this process. */
+export function setPartRunner(r: PartRunner | undefined): void {
+  partRunner = r;
+}
+
 /**
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of
  * genome x replicate segments. Segments of the same (task, replicate) start from the same
- * initial population (common random numbers), so genomes are compared on equal terms.
+ * initial population (common random numbers), so genomes are compared on equal terms. The runs
+ * are independent parts (`scoreParts`), run here or by the runner set with `setPartRunner`.
  */
 export async function scoreGenomes(
   backend: Backend,
@@ -263,22 +322,20 @@ export async function scoreGenomes(
   o: ScoreOptions,
 ): Promise<GenomeScores> {
   const stats = emptyRunStats();
-  const objTasks = tasks.filter(isObjectiveTask);
-  const obj = objTasks.length > 0
-    ? await scoreObjectiveTasks(backend, genomes, objTasks, o, stats)
-    : genomes.map(() => []);
-  const neural: TaskScore[][] = genomes.map(() => []);
-  for (let ti = 0; ti < tasks.length; ti++) {
-    const t = tasks[ti]!;
-    if (t.kind !== "neural" && t.kind !== "dataset") continue;
-    const scores = await scoreNeuralTask(backend, genomes, t, ti, o, stats);
-    scores.forEach((s, gi) => neural[gi]!.push(s));
-  }
+  const parts = scoreParts(tasks);
+  const runs: PartScores[] = [];
+  if (partRunner) runs.push(...await partRunner(genomes, tasks, o, parts));
+  else for (const p of parts) runs.push(await scorePart(backend, genomes, tasks, o, p));
+  for (const r of runs) addRunStats(stats, r.stats);
+  const obj = parts[0] === -1 ? runs[0]!.scores : genomes.map(() => []);
+  const neural = runs.slice(parts[0] === -1 ? 1 : 0);
   // Reassemble in task order.
   const scores = genomes.map((_, gi) => {
     let a = 0;
     let b = 0;
-    const ts = tasks.map((t) => (isObjectiveTask(t) ? obj[gi]![a++]! : neural[gi]![b++]!));
+    const ts = tasks.map((
+      t,
+    ) => (isObjectiveTask(t) ? obj[gi]![a++]! : neural[b++]!.scores[gi]![0]!));
     return { metaFitness: mean(ts.map((s) => s.metaFitness)), tasks: ts };
   });
   return { scores, stats };

@@ -71,7 +71,7 @@ async function runLoop(
   return out;
 }
 
-for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const) {
+for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "protonet"] as const) {
   gpuTest(`GpuMetaLoop matches CpuMetaLoop over 4 ${method} iterations`, async (ctx) => {
     const gpu = await GpuBackend.create(ctx);
     const [want, got] = [
@@ -89,6 +89,9 @@ for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as con
       assert.equal(got[r]!.state.t, want[r]!.state.t);
       const alpha = [got[r]!.state.alpha!, want[r]!.state.alpha!];
       if (method === "meta-sgd") assertClose(alpha[0]!, alpha[1]!, { ...tol, what: `alpha ${r}` });
+      if (method === "protonet") {
+        assertClose(got[r]!.stats!, want[r]!.stats!, { ...tol, what: `protonet stats ${r}` });
+      }
     }
     assert.equal(want[0]!.log.length, 3 * META_LOG_WIDTH);
     assert.equal(want[1]!.log.length, 1 * META_LOG_WIDTH);

@@ -1,0 +1,118 @@
+/**
+ * `metaforge worker --cluster nats://HOST:PORT`: a cluster worker that pulls jobs, runs them on its
+ * own backend, writes their results and acks them; SIGINT/SIGTERM nak the job in hand (another
+ * worker gets it) and exit. Also `--cluster` on `train`/`evolve`: the meta-generation scoring is
+ * sent to the workers as jobs.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type Cluster, openCluster } from "../core/cluster/cluster_connection.ts";
+import { DIAGNOSTIC_HANDLERS } from "../core/cluster/diagnostic_jobs.ts";
+import { runWorker } from "../core/cluster/worker_loop.ts";
+import { InputError } from "../core/input_error.ts";
+import { type BackendChoice, createBackend } from "../learners/create_backend.ts";
+import {
+  clusterPartRunner,
+  SCORE_PART_JOB,
+  scorePartHandler,
+} from "../meta/evolution/cluster_scoring.ts";
+import { setPartRunner } from "../meta/evolution/score_genomes.ts";
+
+const WORKER_HELP = `Usage: metaforge worker --cluster nats://HOST:PORT [options]
+
+Pulls jobs of a cluster run (train --cluster) one at a time, runs them on this machine's backend,
+writes their results and acks them. SIGINT/SIGTERM: the job in hand is handed back and the worker
+exits.
+
+Options:
+  --cluster URL      the NATS server (JetStream enabled), nats://HOST:PORT (required)
+  --backend B        gpu | cpu | auto (default auto)
+  --name NAME        worker name written into results (default: host name and process id)
+  --ack-wait S       seconds without a heartbeat before a job is redelivered (default 30; set by
+                     the first worker or coordinator that creates the queue)
+  --max-deliver N    deliveries before a job is reported failed (default 5; same rule)
+  -h, --help         this help`;
+
+function positiveInt(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InputError(`Invalid --${flag}: must be a positive integer: current value is ${v}`);
+  }
+  return n;
+}
+
+/** Runs the worker command; returns the exit code. */
+export async function workerCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      cluster: { type: "string" },
+      backend: { type: "string", default: "auto" },
+      name: { type: "string" },
+      "ack-wait": { type: "string" },
+      "max-deliver": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(WORKER_HELP);
+    return 0;
+  }
+  if (values.cluster === undefined) throw new InputError("Missing --cluster nats://HOST:PORT");
+  if (!["auto", "gpu", "cpu"].includes(values.backend)) {
+    throw new InputError(
+      `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
+    );
+  }
+  const name = values.name ?? `${Deno.hostname()}-${Deno.pid}`;
+  const queue = {
+    ackWaitSeconds: positiveInt("ack-wait", values["ack-wait"], 30),
+    maxDeliver: positiveInt("max-deliver", values["max-deliver"], 5),
+  };
+  const backend = await createBackend(values.backend as BackendChoice);
+  const cluster = await openCluster(values.cluster, { ...queue, name });
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+  const log = (l: string) => console.error(`worker ${name}: ${l}`);
+  log(`ready (${backend.kind} backend, ${values.cluster})`);
+  const handlers = { ...DIAGNOSTIC_HANDLERS, [SCORE_PART_JOB]: scorePartHandler(backend) };
+  const out = await runWorker(cluster, { name, handlers, signal: stop.signal, log });
+  await closeCluster(cluster);
+  for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+  log(`stopped after ${out.done} jobs`);
+  if (out.refused) throw new InputError(out.refused);
+  return 0;
+}
+
+async function closeCluster(c: Cluster): Promise<void> {
+  await c.nc.flush();
+  await c.nc.close();
+}
+
+/**
+ * Runs `run(args)` with `--cluster URL` taken out of `args`: when given, the meta-generation
+ * scoring goes to the cluster's workers for the duration of the command.
+ */
+export async function withCluster(
+  args: string[],
+  run: (args: string[]) => Promise<number>,
+): Promise<number> {
+  const at = args.findIndex((a) => a === "--cluster" || a.startsWith("--cluster="));
+  if (at < 0) return await run(args);
+  const eq = args[at]!.indexOf("=");
+  const url = eq >= 0 ? args[at]!.slice(eq + 1) : args[at + 1];
+  if (url === undefined) {
+    throw new InputError("Missing value of --cluster: must be nats://HOST:PORT");
+  }
+  const rest = args.filter((_, i) => i !== at && (eq >= 0 || i !== at + 1));
+  const cluster = await openCluster(url, { name: `coordinator-${Deno.pid}` });
+  setPartRunner(clusterPartRunner(cluster, "evolve"));
+  try {
+    return await run(rest);
+  } finally {
+    setPartRunner(undefined);
+    await closeCluster(cluster);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Wrapper of `shaders/protonet_grad.wgsl` (the Prototypical Networks loss and gradient of every
+ * episode of a meta-batch at one theta); its CPU twin is `protonetGradCpu` in protonet_cpu.ts.
+ * @module
+ */
+import code from "../../shaders/protonet_grad.wgsl" with { type: "text" };
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { embedLayer } from "./protonet_cpu.ts";
+
+/** The ProtoNet gradient kernel. */
+export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code);
+
+/** The episode shape a ProtoNet pass runs on. */
+export interface ProtonetShape {
+  /** Models (episodes) of the meta-batch. */
+  models: number;
+  /** Support samples per episode. */
+  supportSize: number;
+  /** Query samples per episode. */
+  querySize: number;
+  /** Classes per episode. */
+  ways: number;
+  /** Width of a label-map row (0: labels as stored). */
+  labelWidth: number;
+  /** Targets per sample of the data set. */
+  targetWidth: number;
+  /** Index in ids of model 0's episode. */
+  idsOffset: number;
+}
+
+/** Bindings of the ProtoNet gradient kernel. */
+export interface ProtonetBuffers {
+  /** (count, inputs) f32 inputs. */
+  x: MetaBinding;
+  /** (count, targetWidth) targets. */
+  y: MetaBinding;
+  /** (episodes, supportSize) support sample ids. */
+  support: MetaBinding;
+  /** (episodes, querySize) query sample ids. */
+  query: MetaBinding;
+  /** (episodes, labelWidth) label maps (any buffer when labelWidth is 0). */
+  labelMap: MetaBinding;
+  /** Episode ids. */
+  ids: MetaBinding;
+  /** (stride) the shared parameters. */
+  theta: MetaBinding;
+  /** (models, stride) receives the gradient rows. */
+  grads: MetaBinding;
+  /** (models, METRIC_STRIDE) receives loss, gradient norm, quarantine flag. */
+  metrics: MetaBinding;
+  /** (models, PROTONET_STATS) receives the per-episode statistics. */
+  stats: MetaBinding;
+  /** (models, protonetScratchFloats) scratch. */
+  scratch: MetaBinding;
+}
+
+/** The widest layer up to the embedding. */
+function maxWidth(L: MlpLayout): number {
+  return Math.max(...L.widths.slice(0, embedLayer(L) + 2));
+}
+
+/** Floats of the kernel's scratch per model. */
+export function protonetScratchFloats(L: MlpLayout, s: ProtonetShape): number {
+  const n = s.supportSize + s.querySize;
+  const D = L.widths[embedLayer(L) + 1]!;
+  return n * L.actWidth + 2 * n * maxWidth(L) + 2 * s.ways * D + 2 * s.ways;
+}
+
+/** The kernel run over every model of `s.models` for layout `L` (at most 4 layers). */
+export function protonetGradRun(L: MlpLayout, b: ProtonetBuffers, s: ProtonetShape): MetaRun {
+  if (L.layers > 4) {
+    throw new RangeError(
+      `Cannot run protonet_grad as layers must be <= 4: current value is ${L.layers}`,
+    );
+  }
+  // Params (words): models 0, stride 1, layers 2, actWidth 3, S 4, Q 5, ways 6, labelWidth 7,
+  // activation 8, targetWidth 9, gridX 10, idsOffset 11, inputs 12, scratchFloats 13,
+  // maxWidth 14, embed 15, widths 16..20, weightOffset 21..24, biasOffset 25..28,
+  // actOffset 29..32, padding 33..35.
+  const u = new ArrayBuffer(144);
+  const w = new Uint32Array(u);
+  w.set([
+    s.models,
+    L.stride,
+    L.layers,
+    L.actWidth,
+    s.supportSize,
+    s.querySize,
+    s.ways,
+    s.labelWidth,
+    L.activation === "relu" ? 0 : 1,
+    s.targetWidth,
+    0,
+    s.idsOffset,
+    L.widths[0]!,
+    protonetScratchFloats(L, s),
+    maxWidth(L),
+    embedLayer(L),
+  ]);
+  w.set(L.widths, 16);
+  w.set(L.weightOffset, 21);
+  w.set(L.biasOffset, 25);
+  w.set(L.actOffset, 29);
+  const { x, y, support, query, labelMap, ids, theta, grads, metrics, stats, scratch } = b;
+  return {
+    n: s.models,
+    buffers: [x, y, support, query, labelMap, ids, theta, grads, metrics, stats, scratch],
+    uniform: u,
+    gridXWord: 10,
+  };
+}

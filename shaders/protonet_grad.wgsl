@@ -1,0 +1,242 @@
+// protonet_grad: the Prototypical Networks loss (Snell, Swersky and Zemel, NeurIPS 2017) and its
+// gradient for every episode of a meta-batch, all episodes embedded with one parameter row theta.
+// The embedding is the MLP's last hidden layer after its nonlinearity (the raw output with no
+// hidden layer). Model p reads episode e = ids[idsOffset + p]: prototypes c_k = mean embedding of
+// the support samples of class k; each query q scores -|f(q) - c_k|^2 over the classes with a
+// support sample; loss = mean softmax cross-entropy of the queries; accuracy = argmin distance
+// (ties to the lowest k). The gradient goes back through the distances, the prototypes (shared
+// equally by their support samples) and the MLP into row p of grads, where the FOMAML update reads
+// it. Also the support samples' loss and accuracy against their own prototypes (no gradient).
+// CPU twin: protonetGradCpu in learners/meta_train/protonet_cpu.ts (f64; this kernel is f32).
+// Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 support (episodes,
+//           S) u32 read; 3 query (episodes, Q) u32 read; 4 labelMap (episodes, labelWidth) u32
+//           read; 5 ids u32 read; 6 theta (stride) f32 read; 7 grads (models, stride) f32 rw;
+//           8 metrics (models, METRIC_STRIDE) f32 rw: loss, gradient norm, quarantine flag (1 when
+//           not finite), 0; 9 stats (models, 4) f32 rw: query loss, query accuracy, support loss,
+//           support accuracy; 10 scratch (models, scratchFloats) f32 rw: activations (n, actWidth),
+//           two delta tables (n, maxWidth), prototypes and their gradient (ways, D), counts and
+//           distances (ways), n = S + Q; 11 params read (parameters).
+// One invocation per model (episode); dispatch: ceil(models / 64) workgroups of 64 (2-D grid).
+
+struct Params {
+  models: u32,
+  stride: u32,
+  layers: u32,
+  actWidth: u32,
+  S: u32,
+  Q: u32,
+  ways: u32,
+  labelWidth: u32,
+  activation: u32,
+  targetWidth: u32,
+  gridX: u32,
+  idsOffset: u32,
+  inputs: u32,
+  scratchFloats: u32,
+  maxWidth: u32,
+  embed: u32,
+  widths: array<u32, 5>,
+  weightOffset: array<u32, 4>,
+  biasOffset: array<u32, 4>,
+  actOffset: array<u32, 4>,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> y: array<f32>;
+@group(0) @binding(2) var<storage, read> support: array<u32>;
+@group(0) @binding(3) var<storage, read> query: array<u32>;
+@group(0) @binding(4) var<storage, read> labelMap: array<u32>;
+@group(0) @binding(5) var<storage, read> ids: array<u32>;
+@group(0) @binding(6) var<storage, read> theta: array<f32>;
+@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
+@group(0) @binding(8) var<storage, read_write> metrics: array<f32>;
+@group(0) @binding(9) var<storage, read_write> stats: array<f32>;
+@group(0) @binding(10) var<storage, read_write> scratch: array<f32>;
+@group(0) @binding(11) var<storage, read> params_in: Params;
+
+// Scratch offsets of the current model (set by main).
+var<private> A: u32;   // activations
+var<private> T0: u32;  // delta table 0
+var<private> T1: u32;  // delta table 1
+var<private> C: u32;   // prototypes (ways, D)
+var<private> DC: u32;  // prototype gradient (ways, D)
+var<private> CNT: u32; // support count per class
+var<private> DST: u32; // distances of one sample
+var<private> D: u32;   // embedding width
+var<private> EP: u32;  // the episode
+
+fn sample_of(e: u32, b: u32) -> u32 {
+  if (b < params.S) { return support[e * params.S + b]; }
+  return query[e * params.Q + b - params.S];
+}
+
+// Episode-local label of sample s (the class as stored without a label map).
+fn label_of(e: u32, s: u32) -> u32 {
+  let cls = u32(y[s * params.targetWidth]);
+  if (params.labelWidth > 0u) { return labelMap[e * params.labelWidth + cls]; }
+  return cls;
+}
+
+fn act_grad(a: f32) -> f32 {
+  if (params.activation == 0u) { return select(0.0, 1.0, a > 0.0); }
+  return 1.0 - a * a;
+}
+
+// Embedding component j of sample row b.
+fn emb(b: u32, j: u32) -> f32 {
+  return scratch[A + b * params.actWidth + params.actOffset[params.embed] + j];
+}
+
+// Forward pass of sample row b (sample s) up to the embedding layer.
+fn forward(b: u32, s: u32) {
+  let ab = A + b * params.actWidth;
+  for (var l = 0u; l <= params.embed; l++) {
+    let fin = params.widths[l];
+    for (var j = 0u; j < params.widths[l + 1u]; j++) {
+      var z = theta[params.biasOffset[l] + j];
+      let w = params.weightOffset[l] + j * fin;
+      for (var i = 0u; i < fin; i++) {
+        var ain: f32;
+        if (l == 0u) { ain = x[s * params.inputs + i]; } else { ain = scratch[ab + params.actOffset[l - 1u] + i]; }
+        z += theta[w + i] * ain;
+      }
+      var a = z;
+      if (l < params.layers - 1u) {
+        if (params.activation == 0u) { a = max(z, 0.0); } else { a = tanh(z); }
+      }
+      scratch[ab + params.actOffset[l] + j] = a;
+    }
+  }
+}
+
+// Class prototypes and counts from the support rows.
+fn prototypes(e: u32) {
+  let N = params.ways;
+  for (var k = 0u; k < N * D; k++) { scratch[C + k] = 0.0; scratch[DC + k] = 0.0; }
+  for (var k = 0u; k < N; k++) { scratch[CNT + k] = 0.0; }
+  for (var b = 0u; b < params.S; b++) {
+    let yb = label_of(e, sample_of(e, b));
+    if (yb >= N) { continue; }
+    scratch[CNT + yb] += 1.0;
+    for (var j = 0u; j < D; j++) { scratch[C + yb * D + j] += emb(b, j); }
+  }
+  for (var k = 0u; k < N; k++) {
+    let n = scratch[CNT + k];
+    if (n > 0.0) { for (var j = 0u; j < D; j++) { scratch[C + k * D + j] /= n; } }
+  }
+}
+
+// Mean loss and accuracy of rows b0 .. b0 + count; with grad, adds dL/dz to table T0 and dL/dc to DC.
+fn score(e: u32, b0: u32, count: u32, grad: bool) -> vec2<f32> {
+  let N = params.ways;
+  var loss = 0.0;
+  var hits = 0.0;
+  for (var q = 0u; q < count; q++) {
+    let b = b0 + q;
+    var best = N;
+    for (var k = 0u; k < N; k++) {
+      var s = 0.0;
+      for (var j = 0u; j < D; j++) { let d = emb(b, j) - scratch[C + k * D + j]; s += d * d; }
+      scratch[DST + k] = s;
+      if (scratch[CNT + k] > 0.0 && (best == N || s < scratch[DST + best])) { best = k; }
+    }
+    let yq = label_of(e, sample_of(e, b));
+    var lse = 0.0;
+    for (var k = 0u; k < N; k++) {
+      if (scratch[CNT + k] > 0.0) { lse += exp(scratch[DST + best] - scratch[DST + k]); }
+    }
+    lse = log(lse) - scratch[DST + best];
+    if (yq < N && scratch[CNT + yq] > 0.0) { loss += scratch[DST + yq] + lse; } else { loss += bitcast<f32>(0x7f800000u); }
+    if (best == yq) { hits += 1.0; }
+    if (!grad) { continue; }
+    for (var k = 0u; k < N; k++) {
+      if (scratch[CNT + k] == 0.0) { continue; }
+      let g = (select(0.0, 1.0, k == yq) - exp(-scratch[DST + k] - lse)) / f32(count);
+      for (var j = 0u; j < D; j++) {
+        let diff = 2.0 * g * (emb(b, j) - scratch[C + k * D + j]);
+        scratch[T0 + b * params.maxWidth + j] += diff;
+        scratch[DC + k * D + j] -= diff;
+      }
+    }
+  }
+  return vec2<f32>(loss / f32(count), hits / f32(count));
+}
+
+// Back-propagates the table T0 (dL/d embedding) through layers embed .. 0 into grads row gb.
+fn backprop(gb: u32) {
+  let n = params.S + params.Q;
+  var cur = T0;
+  var prev = T1;
+  for (var li = i32(params.embed); li >= 0; li--) {
+    let l = u32(li);
+    let fin = params.widths[l];
+    let hidden = l < params.layers - 1u;
+    if (l > 0u) { for (var k = 0u; k < n * params.maxWidth; k++) { scratch[prev + k] = 0.0; } }
+    for (var b = 0u; b < n; b++) {
+      let ab = A + b * params.actWidth;
+      for (var j = 0u; j < params.widths[l + 1u]; j++) {
+        var dl = scratch[cur + b * params.maxWidth + j];
+        if (hidden) { dl *= act_grad(scratch[ab + params.actOffset[l] + j]); }
+        if (dl == 0.0) { continue; }
+        grads[gb + params.biasOffset[l] + j] += dl;
+        let w = params.weightOffset[l] + j * fin;
+        for (var i = 0u; i < fin; i++) {
+          var ain: f32;
+          if (l == 0u) { ain = x[sample_of(EP, b) * params.inputs + i]; } else { ain = scratch[ab + params.actOffset[l - 1u] + i]; }
+          grads[gb + w + i] += dl * ain;
+          if (l > 0u) { scratch[prev + b * params.maxWidth + i] += theta[w + i] * dl; }
+        }
+      }
+    }
+    let t = cur;
+    cur = prev;
+    prev = t;
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = grid_index(gid);
+  if (p >= params.models) { return; }
+  let n = params.S + params.Q;
+  let N = params.ways;
+  D = params.widths[params.embed + 1u];
+  A = p * params.scratchFloats;
+  T0 = A + n * params.actWidth;
+  T1 = T0 + n * params.maxWidth;
+  C = T1 + n * params.maxWidth;
+  DC = C + N * D;
+  CNT = DC + N * D;
+  DST = CNT + N;
+  EP = ids[params.idsOffset + p];
+  for (var b = 0u; b < n; b++) { forward(b, sample_of(EP, b)); }
+  for (var k = 0u; k < n * params.maxWidth; k++) { scratch[T0 + k] = 0.0; }
+  prototypes(EP);
+  let qs = score(EP, params.S, params.Q, true);
+  let ss = score(EP, 0u, params.S, false);
+  // The prototype's gradient is shared equally by its support samples.
+  for (var b = 0u; b < params.S; b++) {
+    let yb = label_of(EP, sample_of(EP, b));
+    if (yb >= N) { continue; }
+    for (var j = 0u; j < D; j++) {
+      scratch[T0 + b * params.maxWidth + j] = scratch[DC + yb * D + j] / scratch[CNT + yb];
+    }
+  }
+  let gb = p * params.stride;
+  for (var i = 0u; i < params.stride; i++) { grads[gb + i] = 0.0; }
+  backprop(gb);
+  var sq = 0.0;
+  for (var i = 0u; i < params.stride; i++) { sq += grads[gb + i] * grads[gb + i]; }
+  let m = p * METRIC_STRIDE;
+  metrics[m + METRIC_LOSS] = qs.x;
+  metrics[m + METRIC_GRAD_NORM] = sqrt(sq);
+  metrics[m + METRIC_QUARANTINED] = select(1.0, 0.0, finite(qs.x) && finite(sq));
+  metrics[m + METRIC_PREV_LOSS] = 0.0;
+  stats[p * 4u] = qs.x;
+  stats[p * 4u + 1u] = qs.y;
+  stats[p * 4u + 2u] = ss.x;
+  stats[p * 4u + 3u] = ss.y;
+}

@@ -1,0 +1,121 @@
+/**
+ * Fault tests of the cluster job layer on a real nats-server (loopback port, file store, started
+ * and stopped here) with worker processes: a worker killed mid-job, a job that always throws, a
+ * worker of another job-schema version, and the server restarted mid-run. Jobs are the diagnostic
+ * `wait` and `fail` kinds, so each test takes seconds.
+ */
+import assert from "node:assert/strict";
+import { type Cluster, openCluster } from "../../../core/cluster/cluster_connection.ts";
+import { type JobSpec, runJobs } from "../../../core/cluster/coordinator.ts";
+import { encodeEnvelope, JOBS_SUBJECT } from "../../../core/cluster/job_protocol.ts";
+import { withTempDir } from "../../_temp_dir.ts";
+import { type Child, natsAvailable, NatsServer, startWorkers } from "./_cluster_harness.ts";
+
+const ignore = !natsAvailable();
+const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+
+function waitJobs(n: number, ms: number): JobSpec[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `j${i}`,
+    kind: "wait",
+    payload: { ms, value: i },
+  }));
+}
+
+/** Runs `body` with a server, `n` workers and a coordinator connection; cleans up after. */
+async function withCluster(
+  n: number,
+  body: (s: NatsServer, ws: Child[], c: () => Promise<Cluster>) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const server = await NatsServer.start(dir);
+    const ws = await startWorkers(server.url, n);
+    let c: Cluster | undefined;
+    try {
+      await body(server, ws, async () => (c = await openCluster(server.url)));
+    } finally {
+      await c?.nc.close();
+      for (const w of ws) await w.stop("SIGKILL");
+      await server.stop();
+    }
+  });
+}
+
+Deno.test(
+  "cluster: a worker killed -9 mid-job -> the job is redelivered, results identical",
+  opts,
+  async () => {
+    await withCluster(3, async (_s, ws, open) => {
+      const c = await open();
+      const run = runJobs(c, "kill", waitJobs(6, 1500));
+      const line = await ws[0]!.waitFor(/job j\d+ \(wait\) delivery 1/);
+      const killed = /job (j\d+)/.exec(line)![1]!;
+      await ws[0]!.stop("SIGKILL");
+      const { results } = await run;
+      assert.deepEqual(results.map((r) => (r.value as { value: number }).value), [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+      ]);
+      const again = results.find((r) => r.id === killed)!;
+      assert(again.ok && again.deliveries >= 2, `job ${killed}: ${JSON.stringify(again)}`);
+      assert(again.worker !== "w0");
+    });
+  },
+);
+
+Deno.test(
+  "cluster: a job that always throws is retried up to max-deliver, then failed; the run goes on",
+  opts,
+  async () => {
+    await withCluster(3, async (_s, _ws, open) => {
+      const c = await open();
+      const jobs = waitJobs(3, 50);
+      jobs[1] = { id: "bad", kind: "fail", payload: { x: 1 } };
+      const { results } = await runJobs(c, "throws", jobs);
+      assert.deepEqual(results.map((r) => r.ok), [true, false, true]);
+      assert.deepEqual(results[1]!.deliveries, 3);
+      assert.match(results[1]!.error!, /diagnostic failure/);
+    });
+  },
+);
+
+Deno.test(
+  "cluster: a worker refuses a job of another schema version with a message",
+  opts,
+  async () => {
+    await withCluster(1, async (_s, ws, open) => {
+      const c = await open();
+      const job = { schema: 999, run: "v", id: "future", kind: "wait", payload: { ms: 1 } };
+      await c.js.publish(`${JOBS_SUBJECT}.v`, encodeEnvelope(job));
+      assert.deepEqual(await ws[0]!.exit(), 2);
+      const msg = await ws[0]!.waitFor(/Refusing job future/);
+      assert.match(msg, /schema is version 999 but this worker speaks version 1/);
+    });
+  },
+);
+Deno.test("cluster: the server restarted mid-run (file store) loses nothing", opts, async () => {
+  await withCluster(2, async (server, ws, open) => {
+    const c = await open();
+    const run = runJobs(c, "restart", waitJobs(8, 400));
+    await ws[0]!.waitFor(/delivery 1/);
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await server.restart();
+    const { results } = await run;
+    assert.deepEqual(results.map((r) => (r.value as { value: number }).value), [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+    ]);
+    assert(results.every((r) => r.ok));
+  });
+});

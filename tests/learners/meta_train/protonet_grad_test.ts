@@ -1,0 +1,102 @@
+/**
+ * The ProtoNet kernel (shaders/protonet_grad.wgsl) against its twin protonetGradCpu on seeded
+ * problems: relu with two hidden layers and tanh with one, model counts that are not multiples of
+ * the workgroup size (3 and 70), a label map, and one episode whose class has no support sample
+ * (quarantined by both).
+ */
+import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../../core/buffers.ts";
+import {
+  dispatchMetaKernel,
+  PROTONET_GRAD,
+  PROTONET_STATS,
+  protonetGradCpu,
+  protonetGradRun,
+  protonetScratchFloats,
+} from "../../../learners/meta_train/mod.ts";
+import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { assertClose, gpuTest } from "../../helpers.ts";
+import { protonetProblem } from "./_protonet_problem.ts";
+
+const CASES = [
+  { widths: [5, 9, 7, 3], activation: "relu", models: 3, shots: 2, queries: 5 },
+  { widths: [6, 13, 3], activation: "tanh", models: 70, shots: 1, queries: 7 },
+] as const;
+
+for (const c of CASES) {
+  gpuTest(
+    `protonet_grad matches protonetGradCpu (${c.activation}, models=${c.models})`,
+    async (ctx) => {
+      const { L, episodes, data, theta, rng } = protonetProblem(c.models, {
+        widths: [...c.widths],
+        activation: c.activation,
+        episodes: 9,
+        shots: c.shots,
+        queries: c.queries,
+      });
+      // Episode 4 loses the label of its class 1: no prototype, an infinite loss, quarantined.
+      episodes.labelMap![4 * 6 + 5] = 0xffffffff;
+      const P = c.models;
+      const ids = Uint32Array.from({ length: P + 2 }, () => rng.int(episodes.episodes));
+      ids[3] = 4;
+      const shape = {
+        models: P,
+        supportSize: episodes.supportSize,
+        querySize: episodes.querySize,
+        ways: episodes.ways,
+        labelWidth: episodes.labelMapWidth,
+        targetWidth: 1,
+        idsOffset: 2,
+      };
+      const want = {
+        grads: new Float32Array(P * L.stride),
+        metrics: new Float32Array(P * METRIC_STRIDE),
+        stats: new Float32Array(P * PROTONET_STATS),
+      };
+      protonetGradCpu(L, theta, { episodes, data, ids, idsOffset: 2 }, P, want);
+      const f = (a: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, label: string) =>
+        createStorageBufferFrom(ctx, a, label);
+      const b = {
+        x: f(data.x, "x"),
+        y: f(data.y, "y"),
+        support: f(episodes.support, "s"),
+        query: f(episodes.query, "q"),
+        labelMap: f(episodes.labelMap!, "l"),
+        ids: f(ids, "ids"),
+        theta: f(theta, "t"),
+        grads: f(new Float32Array(P * L.stride).fill(7), "g"),
+        metrics: createStorageBuffer(ctx, want.metrics.byteLength, "m"),
+        stats: createStorageBuffer(ctx, want.stats.byteLength, "st"),
+        scratch: createStorageBuffer(ctx, P * protonetScratchFloats(L, shape) * 4, "sc"),
+      };
+      await dispatchMetaKernel(ctx, PROTONET_GRAD, protonetGradRun(L, b, shape));
+      const tol = { atol: 2e-5, rtol: 2e-4 };
+      const [g, m, s] = await Promise.all([
+        readF32(ctx, b.grads),
+        readF32(ctx, b.metrics),
+        readF32(ctx, b.stats),
+      ]);
+      // The quarantined episode's row is not finite on either side: compare the healthy rows.
+      const healthy = (a: Float32Array, w: number) =>
+        a.filter((_, i) => want.metrics[Math.floor(i / w) * METRIC_STRIDE + 2] === 0);
+      assertClose(healthy(g, L.stride), healthy(want.grads, L.stride), { ...tol, what: "grads" });
+      assertClose(healthy(m, METRIC_STRIDE), healthy(want.metrics, METRIC_STRIDE), {
+        ...tol,
+        what: "metrics",
+      });
+      assertClose(healthy(s, PROTONET_STATS), healthy(want.stats, PROTONET_STATS), {
+        ...tol,
+        what: "stats",
+      });
+      for (let p = 0; p < P; p++) {
+        const q = m[p * METRIC_STRIDE + 2];
+        if (q !== want.metrics[p * METRIC_STRIDE + 2]) {
+          throw new Error(`model ${p} quarantine ${q}`);
+        }
+      }
+      if (want.metrics[1 * METRIC_STRIDE + 2] !== 1) {
+        throw new Error("episode 4 should be quarantined");
+      }
+      for (const x of Object.values(b)) x.destroy();
+    },
+  );
+}
