@@ -5,6 +5,7 @@
 // g = sum_i w_i z_id / (N scale); Adam with bias correction at t = generation + 1; mean += lr *
 // mhat / (sqrt(vhat) + eps); scale = max(scale * sigmaDecay, sigmaLimit).
 // Dispatch: ceil(S*D / 64) workgroups of 64.
+// The entry point and z_of/w_of are in shaders/_es_tell.wgsl; this file defines its `tell`.
 
 struct Params {
   S: u32,
@@ -28,12 +29,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> adam: array<f32>;
 @group(0) @binding(5) var<storage, read> params_in: Params;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = grid_index(gid);
-  if (k >= params.S * params.D) { return; }
-  let s = k / params.D;
-  let d = k % params.D;
+fn tell(k: u32, s: u32, d: u32) {
   var g = 0.0;
   for (var i = 0u; i < params.N; i++) { g += w_of(s, i) * z_of(s, i, d); }
   g = g / (f32(params.N) * scale[k]);
