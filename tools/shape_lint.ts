@@ -13,11 +13,9 @@
  * - A backend class is any name `Gpu*` or `Cpu*` that does not end in `Error` (GpuBackend,
  *   GpuPopulation, GpuDataset, GpuContext, CpuBackend, CpuPopulation, CpuDataset, ...) and
  *   `EvolveGpu`: code outside `learners/` must not ask which backend it has.
- * - Files under `tests/` are not checked; files in `KNOWN_VIOLATORS` are not checked either, for
- *   now (that list only shrinks).
+ * - Files under `tests/` are not checked. Nothing else is exempt.
  * @module
  */
-import { KNOWN_VIOLATORS } from "./shape_known_violators.ts";
 
 /** At most this many lines per file (data tables excluded). */
 export const MAX_FILE_LINES = 400;
@@ -179,6 +177,6 @@ export function createShapePlugin(exempt: ReadonlySet<string>): Deno.lint.Plugin
   };
 }
 
-/** The shape plugin of `deno lint`, exempting the known violators for now. */
-const plugin: Deno.lint.Plugin = createShapePlugin(KNOWN_VIOLATORS);
+/** The shape plugin of `deno lint`; no file outside tests/ is exempt. */
+const plugin: Deno.lint.Plugin = createShapePlugin(new Set());
 export default plugin;

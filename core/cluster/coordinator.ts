@@ -15,6 +15,7 @@ import {
   JOBS_SUBJECT,
   resultKey,
 } from "./job_protocol.ts";
+import { retry } from "./retry.ts";
 
 /** A job to run: id unique in the run, handler kind, payload. */
 export interface JobSpec {
@@ -32,18 +33,6 @@ export interface GatherStats {
   published: number;
   /** Jobs whose result was already in the bucket. */
   reused: number;
-}
-
-/** Retries `f` while the server is unreachable (restart), up to `tries` times. */
-async function retry<T>(f: () => Promise<T>, tries = 120): Promise<T> {
-  for (let i = 1;; i++) {
-    try {
-      return await f();
-    } catch (e) {
-      if (i >= tries) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 /** Publishes the jobs without a result; returns which indices still need one. */

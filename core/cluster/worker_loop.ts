@@ -16,6 +16,7 @@ import {
   resultKey,
   schemaRefusal,
 } from "./job_protocol.ts";
+import { retry } from "./retry.ts";
 
 /** Runs one job's payload and returns its (JSON-encodable) value. */
 export type JobHandler = (payload: unknown, job: Job) => Promise<unknown>;
@@ -42,13 +43,16 @@ export interface WorkerOutcome {
 
 /** Writes a result unless one exists (results are written once per job id). */
 async function writeOnce(c: Cluster, job: Job, r: JobResult): Promise<boolean> {
-  try {
-    await c.results.create(resultKey(job.run, job.id), encodeEnvelope(r));
-    return true;
-  } catch (e) {
-    if (await c.results.get(resultKey(job.run, job.id))) return false;
-    throw e;
-  }
+  const key = resultKey(job.run, job.id);
+  return await retry(async () => {
+    try {
+      await c.results.create(key, encodeEnvelope(r));
+      return true;
+    } catch (e) {
+      if (await c.results.get(key)) return false;
+      throw e;
+    }
+  });
 }
 
 /** Resolves when `signal` aborts. */
@@ -94,7 +98,11 @@ async function runOne(c: Cluster, m: JsMsg, job: Job, o: WorkerOptions): Promise
 export async function runWorker(c: Cluster, o: WorkerOptions): Promise<WorkerOutcome> {
   let done = 0;
   while (!o.signal?.aborted) {
-    const m = await c.consumer.next({ expires: 1000 });
+    const m = await c.consumer.next({ expires: 1000 }).catch(async (e) => {
+      o.log?.(`waiting for the server (${e instanceof Error ? e.message : e})`);
+      await new Promise((r) => setTimeout(r, 250));
+      return null;
+    });
     if (!m) continue;
     const job = decodeEnvelope<Job>(m.data);
     const refused = schemaRefusal(job);
@@ -103,7 +111,7 @@ export async function runWorker(c: Cluster, o: WorkerOptions): Promise<WorkerOut
       o.log?.(refused);
       return { done, refused };
     }
-    if (await c.results.get(resultKey(job.run, job.id))) {
+    if (await retry(() => c.results.get(resultKey(job.run, job.id)))) {
       m.ack(); // a redelivery of a job whose result is already written
       continue;
     }

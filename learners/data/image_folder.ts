@@ -38,6 +38,18 @@ export async function loadImageFolder(
       `Cannot load image folder as depth must be 1 or 2: current value is ${depth}`,
     );
   }
+  await checkRoot(root);
+  const classDirs = await listClassDirs(root, depth);
+  const images = new ImageRows(options.invert ?? false);
+  for (let c = 0; c < classDirs.length; c++) {
+    const dir = join(root, classDirs[c]!);
+    for (const file of await listPngs(dir)) await images.add(file, c);
+  }
+  return images.dataset(classDirs);
+}
+
+/** Throws a one-line InputError unless `root` is a readable folder. */
+async function checkRoot(root: string): Promise<void> {
   let isDirectory = false;
   try {
     isDirectory = (await Deno.stat(root)).isDirectory;
@@ -55,6 +67,10 @@ export async function loadImageFolder(
       { file: root },
     );
   }
+}
+
+/** The class folders below `root` ("class" at depth 1, "alphabet/character" at depth 2), sorted. */
+async function listClassDirs(root: string, depth: 1 | 2): Promise<string[]> {
   const classDirs: string[] = [];
   if (depth === 1) {
     classDirs.push(...await subdirs(root));
@@ -76,63 +92,79 @@ export async function loadImageFolder(
       `Cannot load image folder as root must hold class folders: current count is 0 (folder: ${root})`,
     );
   }
-  const rows: Float32Array[] = [];
-  const labels: number[] = [];
-  let height = 0;
-  let width = 0;
-  let firstFile = "";
-  const invert = options.invert ?? false;
-  for (let c = 0; c < classDirs.length; c++) {
-    const dir = join(root, classDirs[c]!);
-    const files: string[] = [];
-    for (const e of await entries(dir)) {
-      if (e.isFile && e.name.toLowerCase().endsWith(".png")) files.push(e.name);
-    }
-    files.sort();
-    if (files.length === 0) {
+  return classDirs;
+}
+
+/** The `*.png` files of one class folder, sorted; throws when there are none. */
+async function listPngs(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const e of await entries(dir)) {
+    if (e.isFile && e.name.toLowerCase().endsWith(".png")) files.push(e.name);
+  }
+  files.sort();
+  if (files.length === 0) {
+    throw new InputError(
+      `Cannot load image folder as a class folder must hold PNG files: current count is 0 (folder: ${dir})`,
+    );
+  }
+  return files.map((name) => join(dir, name));
+}
+
+/** Decoded gray rows and their labels, all of the first image's size. */
+class ImageRows {
+  readonly #rows: Float32Array[] = [];
+  readonly #labels: number[] = [];
+  readonly #invert: boolean;
+  #height = 0;
+  #width = 0;
+  #firstFile = "";
+
+  constructor(invert: boolean) {
+    this.#invert = invert;
+  }
+
+  /** Reads and decodes `file` as one row of class `label`. */
+  async add(file: string, label: number): Promise<void> {
+    const bytes = await readInputBytes(file, "PNG image");
+    let png: { width: number; height: number; data: Uint8Array };
+    try {
+      png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
       throw new InputError(
-        `Cannot load image folder as a class folder must hold PNG files: current count is 0 (folder: ${dir})`,
+        `Cannot load image folder as a PNG cannot be decoded: ${msg} (file: ${file})`,
       );
     }
-    for (const name of files) {
-      const file = join(dir, name);
-      const bytes = await readInputBytes(file, "PNG image");
-      let png: { width: number; height: number; data: Uint8Array };
-      try {
-        png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      } catch (err) {
-        const msg = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ");
-        throw new InputError(
-          `Cannot load image folder as a PNG cannot be decoded: ${msg} (file: ${file})`,
-        );
-      }
-      if (rows.length === 0) {
-        height = png.height;
-        width = png.width;
-        firstFile = file;
-      } else if (png.height !== height || png.width !== width) {
-        throw new InputError(
-          `Cannot load image folder as every image must be ${height}x${width} like ${firstFile}: current size is ${png.height}x${png.width} (file: ${file})`,
-        );
-      }
-      rows.push(toGray(png.data, height * width, invert));
-      labels.push(c);
+    if (this.#rows.length === 0) {
+      this.#height = png.height;
+      this.#width = png.width;
+      this.#firstFile = file;
+    } else if (png.height !== this.#height || png.width !== this.#width) {
+      throw new InputError(
+        `Cannot load image folder as every image must be ${this.#height}x${this.#width} like ${this.#firstFile}: current size is ${png.height}x${png.width} (file: ${file})`,
+      );
     }
+    this.#rows.push(toGray(png.data, this.#height * this.#width, this.#invert));
+    this.#labels.push(label);
   }
-  const inputs = height * width;
-  const x = new Float32Array(rows.length * inputs);
-  for (let i = 0; i < rows.length; i++) x.set(rows[i]!, i * inputs);
-  return {
-    count: rows.length,
-    inputs,
-    targetWidth: 1,
-    classes: classDirs.length,
-    x,
-    y: Float32Array.from(labels),
-    height,
-    width,
-    classNames: classDirs,
-  };
+
+  /** The rows as one image data set with `classNames`. */
+  dataset(classNames: string[]): ImageDataset {
+    const inputs = this.#height * this.#width;
+    const x = new Float32Array(this.#rows.length * inputs);
+    for (let i = 0; i < this.#rows.length; i++) x.set(this.#rows[i]!, i * inputs);
+    return {
+      count: this.#rows.length,
+      inputs,
+      targetWidth: 1,
+      classes: classNames.length,
+      x,
+      y: Float32Array.from(this.#labels),
+      height: this.#height,
+      width: this.#width,
+      classNames,
+    };
+  }
 }
 
 async function subdirs(dir: string): Promise<string[]> {

@@ -65,6 +65,21 @@ export function learnedLrScale(w: Float32Array, base: number, f: readonly number
   return Math.exp(Math.min(Math.max(out, -4), 4));
 }
 
+/** What every update rule of one model needs: its rows, knobs and transformed gradient. */
+interface UpdateContext {
+  s: MlpState;
+  p: number;
+  grads: Float64Array;
+  norm: number;
+  paramCount: number;
+  /** Knob row offset, parameter row offset and first-moment row offset of model p. */
+  kb: number;
+  base: number;
+  mBase: number;
+  /** The transformed gradient of one entry (clipped, sign or norm-divided). */
+  gt: (g: number) => number;
+}
+
 /** Optimizer twin for model p given its raw gradient and the gradient's global norm. */
 export function updateCpu(
   layout: MlpLayout,
@@ -75,12 +90,6 @@ export function updateCpu(
 ): void {
   const { stride, paramCount } = layout;
   const kb = p * KNOB_STRIDE;
-  const lr = s.knobs[kb + KNOB.lr]!;
-  const mu = s.knobs[kb + KNOB.momentum]!;
-  const b1 = s.knobs[kb + KNOB.beta1]!;
-  const b2 = s.knobs[kb + KNOB.beta2]!;
-  const eps = s.knobs[kb + KNOB.eps]!;
-  const wd = s.knobs[kb + KNOB.weightDecay]!;
   const clip = s.knobs[kb + KNOB.clipNorm]!;
   const kind = s.knobs[kb + KNOB.optimizer]!;
   const scale = clip > 0 && norm > clip ? clip / norm : 1;
@@ -88,59 +97,90 @@ export function updateCpu(
   const transform = s.knobs[kb + KNOB.gradTransform]!;
   const gmul = transform === 2 ? 1 / Math.max(norm, 1e-30) : scale;
   const gt = (g: number) => (transform === 1 ? Math.sign(g) : g * gmul);
+  const ctx: UpdateContext = {
+    s,
+    p,
+    grads,
+    norm,
+    paramCount,
+    kb,
+    base: p * stride,
+    mBase: p * 2 * stride,
+    gt,
+  };
+  if (kind === 3) learnedLrUpdate(ctx);
+  else if (kind === 4) learnedPerParamUpdate(ctx);
+  else standardUpdate(ctx, kind, stride);
+}
+
+/** Learned (kind 3): momentum SGD with lr scaled by the model's meta-network of the state. */
+function learnedLrUpdate(c: UpdateContext): void {
+  const { s, p, kb, base, mBase, paramCount } = c;
+  const lr = s.knobs[kb + KNOB.lr]!;
+  const mu = s.knobs[kb + KNOB.momentum]!;
+  const wd = s.knobs[kb + KNOB.weightDecay]!;
+  let wsq = 0;
+  for (let k = 0; k < paramCount; k++) wsq += s.params[base + k]! * s.params[base + k]!;
+  const loss = s.metrics[p * METRIC_STRIDE + METRIC.loss]!;
+  const f = learnedFeatures(
+    loss,
+    s.metrics[p * METRIC_STRIDE + METRIC.prevLoss]!,
+    c.norm,
+    Math.sqrt(wsq),
+    s.steps[p]!,
+    s.knobs[kb + KNOB.horizon]!,
+  );
+  const lrEff = lr * learnedLrScale(s.learned, p * LEARNED_STRIDE, f);
+  for (let k = 0; k < paramCount; k++) {
+    const w = s.params[base + k]!;
+    const m = mu * s.opt[mBase + k]! + c.gt(c.grads[k]!) + wd * w;
+    s.opt[mBase + k] = m;
+    s.params[base + k] = w - lrEff * m;
+  }
+  s.metrics[p * METRIC_STRIDE + METRIC.prevLoss] = loss;
+}
+
+/** Per-parameter learned update (kind 4): momentum plus a 3 -> 8 tanh -> 1 network's output. */
+function learnedPerParamUpdate(ctx: UpdateContext): void {
+  const { s, p, kb, base, mBase, paramCount } = ctx;
+  const lr = s.knobs[kb + KNOB.lr]!;
+  const mu = s.knobs[kb + KNOB.momentum]!;
+  const wd = s.knobs[kb + KNOB.weightDecay]!;
+  const L = s.learned;
+  const q = p * LEARNED_STRIDE;
+  const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  for (let k = 0; k < paramCount; k++) {
+    const w = s.params[base + k]!;
+    const g = ctx.gt(ctx.grads[k]!) + wd * w;
+    const m = mu * s.opt[mBase + k]! + g;
+    s.opt[mBase + k] = m;
+    const x = [g, m, w].map((v, i) => c(v * L[q + LEARNED.ppScale + i]!, -8, 8));
+    let o = L[q + LEARNED.ppB2]!;
+    for (let j = 0; j < LEARNED_HIDDEN; j++) {
+      let z = L[q + LEARNED.ppB1 + j]!;
+      for (let i = 0; i < 3; i++) z += L[q + LEARNED.ppW1 + j * 3 + i]! * x[i]!;
+      o += L[q + LEARNED.ppW2 + j]! * Math.tanh(c(z, -15, 15));
+    }
+    s.params[base + k] = w - lr * (m + o);
+  }
+}
+
+/** SGD (kind 0), momentum (1) and Adam (2, bias-corrected with the model's step count). */
+function standardUpdate(c: UpdateContext, kind: number, stride: number): void {
+  const { s, p, kb, base, mBase, paramCount } = c;
+  const lr = s.knobs[kb + KNOB.lr]!;
+  const mu = s.knobs[kb + KNOB.momentum]!;
+  const b1 = s.knobs[kb + KNOB.beta1]!;
+  const b2 = s.knobs[kb + KNOB.beta2]!;
+  const eps = s.knobs[kb + KNOB.eps]!;
+  const wd = s.knobs[kb + KNOB.weightDecay]!;
   const t = s.steps[p]! + 1;
   const bc1 = 1 - Math.pow(b1, t);
   const bc2 = 1 - Math.pow(b2, t);
-  const base = p * stride;
-  const mBase = p * 2 * stride;
   const vBase = mBase + stride;
-  if (kind === 3) {
-    // Learned: momentum SGD with lr scaled by the model's meta-network from the training state.
-    let wsq = 0;
-    for (let k = 0; k < paramCount; k++) wsq += s.params[base + k]! * s.params[base + k]!;
-    const loss = s.metrics[p * METRIC_STRIDE + METRIC.loss]!;
-    const f = learnedFeatures(
-      loss,
-      s.metrics[p * METRIC_STRIDE + METRIC.prevLoss]!,
-      norm,
-      Math.sqrt(wsq),
-      s.steps[p]!,
-      s.knobs[kb + KNOB.horizon]!,
-    );
-    const lrEff = lr * learnedLrScale(s.learned, p * LEARNED_STRIDE, f);
-    for (let k = 0; k < paramCount; k++) {
-      const w = s.params[base + k]!;
-      const m = mu * s.opt[mBase + k]! + gt(grads[k]!) + wd * w;
-      s.opt[mBase + k] = m;
-      s.params[base + k] = w - lrEff * m;
-    }
-    s.metrics[p * METRIC_STRIDE + METRIC.prevLoss] = loss;
-    return;
-  }
-  if (kind === 4) {
-    // Per-parameter learned update: momentum plus a 3 -> 8 tanh -> 1 network's output.
-    const L = s.learned;
-    const q = p * LEARNED_STRIDE;
-    const c = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
-    for (let k = 0; k < paramCount; k++) {
-      const w = s.params[base + k]!;
-      const g = gt(grads[k]!) + wd * w;
-      const m = mu * s.opt[mBase + k]! + g;
-      s.opt[mBase + k] = m;
-      const x = [g, m, w].map((v, i) => c(v * L[q + LEARNED.ppScale + i]!, -8, 8));
-      let o = L[q + LEARNED.ppB2]!;
-      for (let j = 0; j < LEARNED_HIDDEN; j++) {
-        let z = L[q + LEARNED.ppB1 + j]!;
-        for (let i = 0; i < 3; i++) z += L[q + LEARNED.ppW1 + j * 3 + i]! * x[i]!;
-        o += L[q + LEARNED.ppW2 + j]! * Math.tanh(c(z, -15, 15));
-      }
-      s.params[base + k] = w - lr * (m + o);
-    }
-    return;
-  }
   for (let k = 0; k < paramCount; k++) {
     const w = s.params[base + k]!;
-    const g = gt(grads[k]!) + wd * w;
+    const g = c.gt(c.grads[k]!) + wd * w;
     if (kind === 0) {
       s.params[base + k] = w - lr * g;
     } else if (kind === 1) {

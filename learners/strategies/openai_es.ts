@@ -15,6 +15,7 @@ import {
   type StrategyConfig,
   type StrategyState,
 } from "./strategy.ts";
+import { forEachTellCoordinate } from "./tell_cpu.ts";
 
 /** OpenAI-ES params. */
 export interface OpenAiEsParams {
@@ -62,25 +63,22 @@ export function openAiEsUpdateCpu(
   z: Float64Array,
   w: Float64Array,
 ): void {
-  const { instances: S, dim: D, popSize: N } = config;
+  const N = config.popSize;
   const t = state.generation + 1;
   const lr = Math.max(p.lr * p.lrDecay ** state.generation, p.lrLimit);
   const m = state.aux.adamM!;
   const v = state.aux.adamV!;
-  for (let s = 0; s < S; s++) {
-    for (let d = 0; d < D; d++) {
-      const k = s * D + d;
-      let g = 0;
-      for (let i = 0; i < N; i++) g += w[s * N + i]! * z[(s * N + i) * D + d]!;
-      g /= N * state.scale[k]!;
-      m[k] = p.beta1 * m[k]! + (1 - p.beta1) * g;
-      v[k] = p.beta2 * v[k]! + (1 - p.beta2) * g * g;
-      const mh = m[k]! / (1 - p.beta1 ** t);
-      const vh = v[k]! / (1 - p.beta2 ** t);
-      state.mean[k] = state.mean[k]! + lr * mh / (Math.sqrt(vh) + p.eps);
-      state.scale[k] = Math.max(state.scale[k]! * p.sigmaDecay, p.sigmaLimit);
-    }
-  }
+  forEachTellCoordinate(config, z, w, ({ k, z, w }) => {
+    let g = 0;
+    for (let i = 0; i < N; i++) g += w(i) * z(i);
+    g /= N * state.scale[k]!;
+    m[k] = p.beta1 * m[k]! + (1 - p.beta1) * g;
+    v[k] = p.beta2 * v[k]! + (1 - p.beta2) * g * g;
+    const mh = m[k]! / (1 - p.beta1 ** t);
+    const vh = v[k]! / (1 - p.beta2 ** t);
+    state.mean[k] = state.mean[k]! + lr * mh / (Math.sqrt(vh) + p.eps);
+    state.scale[k] = Math.max(state.scale[k]! * p.sigmaDecay, p.sigmaLimit);
+  });
 }
 
 /** OpenAI-ES as a `Strategy`. */

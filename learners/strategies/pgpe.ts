@@ -15,6 +15,7 @@ import {
   type StrategyConfig,
   type StrategyState,
 } from "./strategy.ts";
+import { forEachTellCoordinate } from "./tell_cpu.ts";
 
 /** PGPE params. */
 export interface PgpeParams {
@@ -44,25 +45,22 @@ export function pgpeUpdateCpu(
   z: Float64Array,
   w: Float64Array,
 ): void {
-  const { instances: S, dim: D, popSize: N } = config;
-  for (let s = 0; s < S; s++) {
-    for (let d = 0; d < D; d++) {
-      const k = s * D + d;
-      const sc = state.scale[k]!;
-      let gm = 0;
-      let gs = 0;
-      for (let q = 0; 2 * q + 1 < N; q++) {
-        const eps = sc * z[(s * N + 2 * q) * D + d]!;
-        const wp = w[s * N + 2 * q]!;
-        const wn = w[s * N + 2 * q + 1]!;
-        gm += 0.5 * (wp - wn) * eps;
-        gs += 0.5 * (wp + wn) * (eps * eps - sc * sc) / sc;
-      }
-      const lim = p.maxSigmaChange * sc;
-      state.mean[k] = state.mean[k]! + p.lrMean * gm;
-      state.scale[k] = sc + Math.min(lim, Math.max(-lim, p.lrSigma * gs));
+  const N = config.popSize;
+  forEachTellCoordinate(config, z, w, ({ k, z, w }) => {
+    const sc = state.scale[k]!;
+    let gm = 0;
+    let gs = 0;
+    for (let q = 0; 2 * q + 1 < N; q++) {
+      const eps = sc * z(2 * q);
+      const wp = w(2 * q);
+      const wn = w(2 * q + 1);
+      gm += 0.5 * (wp - wn) * eps;
+      gs += 0.5 * (wp + wn) * (eps * eps - sc * sc) / sc;
     }
-  }
+    const lim = p.maxSigmaChange * sc;
+    state.mean[k] = state.mean[k]! + p.lrMean * gm;
+    state.scale[k] = sc + Math.min(lim, Math.max(-lim, p.lrSigma * gs));
+  });
 }
 
 /** PGPE as a `Strategy`. */

@@ -12,6 +12,7 @@ import {
   type StrategyConfig,
   type StrategyState,
 } from "./strategy.ts";
+import { forEachTellCoordinate } from "./tell_cpu.ts";
 
 /** SNES params. */
 export interface SnesParams {
@@ -38,21 +39,18 @@ export function snesUpdateCpu(
   z: Float64Array,
   w: Float64Array,
 ): void {
-  const { instances: S, dim: D, popSize: N } = config;
-  for (let s = 0; s < S; s++) {
-    for (let d = 0; d < D; d++) {
-      const k = s * D + d;
-      let gm = 0;
-      let gs = 0;
-      for (let i = 0; i < N; i++) {
-        const zi = z[(s * N + i) * D + d]!;
-        gm += w[s * N + i]! * zi;
-        gs += w[s * N + i]! * (zi * zi - 1);
-      }
-      state.mean[k] = state.mean[k]! + p.lrMean * state.scale[k]! * gm;
-      state.scale[k] = state.scale[k]! * Math.exp(0.5 * p.lrSigma * gs);
+  const N = config.popSize;
+  forEachTellCoordinate(config, z, w, ({ k, z, w }) => {
+    let gm = 0;
+    let gs = 0;
+    for (let i = 0; i < N; i++) {
+      const zi = z(i);
+      gm += w(i) * zi;
+      gs += w(i) * (zi * zi - 1);
     }
-  }
+    state.mean[k] = state.mean[k]! + p.lrMean * state.scale[k]! * gm;
+    state.scale[k] = state.scale[k]! * Math.exp(0.5 * p.lrSigma * gs);
+  });
 }
 
 /** SNES as a `Strategy`. */

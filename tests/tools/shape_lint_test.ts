@@ -6,7 +6,6 @@ import plugin, {
   MAX_FILE_LINES,
   MAX_FUNCTION_LINES,
 } from "../../tools/shape_lint.ts";
-import { KNOWN_VIOLATORS } from "../../tools/shape_known_violators.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const strict = createShapePlugin(new Set());
@@ -96,13 +95,4 @@ Deno.test("the tree keeps its shape: no file over 400 lines, no function over 80
     for (const d of lint(plugin, path, source)) problems.push(`${path}: ${d.message}`);
   }
   assert.deepEqual(problems, []);
-});
-
-Deno.test("every known violator still violates (remove an entry once its file complies)", async () => {
-  const stale: string[] = [];
-  for (const path of KNOWN_VIOLATORS) {
-    const source = await Deno.readTextFile(join(ROOT, path));
-    if (lint(strict, path, source).length === 0) stale.push(path);
-  }
-  assert.deepEqual(stale, []);
 });

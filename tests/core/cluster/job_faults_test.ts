@@ -97,3 +97,25 @@ Deno.test(
     });
   },
 );
+Deno.test("cluster: the server restarted mid-run (file store) loses nothing", opts, async () => {
+  await withCluster(2, async (server, ws, open) => {
+    const c = await open();
+    const run = runJobs(c, "restart", waitJobs(8, 400));
+    await ws[0]!.waitFor(/delivery 1/);
+    await server.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await server.restart();
+    const { results } = await run;
+    assert.deepEqual(results.map((r) => (r.value as { value: number }).value), [
+      0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+    ]);
+    assert(results.every((r) => r.ok));
+  });
+});

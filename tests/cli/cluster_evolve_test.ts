@@ -1,0 +1,108 @@
+/**
+ * `train evolve --cluster` on a real nats-server (loopback port, file store) with cpu worker
+ * processes: the run equals the single-process run with the same seed (strategies.json, metrics,
+ * summary metrics and report, timing fields aside), also when the coordinator is killed -9 and
+ * resumed, which redoes no finished job.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withTempDir } from "../_temp_dir.ts";
+import {
+  Child,
+  natsAvailable,
+  NatsServer,
+  startWorkers,
+} from "../core/cluster/_cluster_harness.ts";
+
+const ignore = !natsAvailable();
+const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const TRAIN = ["train", "evolve", "--scale", "smoke", "--backend", "cpu", "--seed", "7"];
+const TIMING = /second|started|finished|duration|_at\b|At"/i;
+
+/** Markdown without timing lines or the timing columns of its tables. */
+function noTimingMarkdown(md: string): string {
+  const lines = md.split("\n");
+  let drop: number[] = [];
+  const out: string[] = [];
+  lines.forEach((line, k) => {
+    const cells = line.split("|");
+    if (!line.startsWith("|")) drop = [];
+    else if (lines[k + 1]?.startsWith("| ---")) {
+      drop = cells.map((c, i) => (TIMING.test(c) ? i : -1)).filter((i) => i >= 0);
+    }
+    if (TIMING.test(line) && drop.length === 0) return;
+    out.push(cells.filter((_, i) => !drop.includes(i)).join("|"));
+  });
+  return out.join("\n");
+}
+
+async function runDir(out: string): Promise<string> {
+  for await (const e of Deno.readDir(out)) if (e.isDirectory) return join(out, e.name);
+  throw new Error(`no run folder in ${out}`);
+}
+
+/** The run's results with timing fields left out. */
+async function results(out: string): Promise<Record<string, string>> {
+  const dir = await runDir(out);
+  const read = (f: string) => Deno.readTextFile(join(dir, f));
+  const csv = (await read("metrics.csv")).trim().split("\n").map((l) => l.split(","));
+  const keep = csv[0]!.map((h, i) => (TIMING.test(h) ? -1 : i)).filter((i) => i >= 0);
+  const noTiming = (t: string) => t.split("\n").filter((l) => !TIMING.test(l)).join("\n");
+  return {
+    strategies: await read("strategies.json"),
+    metrics: csv.map((row) => keep.map((i) => row[i]).join(",")).join("\n"),
+    summary: noTiming(await read("summary.json")),
+    report: noTimingMarkdown(await read("report.md")),
+  };
+}
+
+async function train(args: string[]): Promise<number> {
+  return await new Child([...TRAIN, "--quiet", ...args]).exit();
+}
+
+/** Job ids each worker ran, from their logs. */
+function jobsRun(ws: Child[]): string[] {
+  return ws.flatMap((w) =>
+    w.lines.map((l) => /job (\w+) \(score_part\) delivery/.exec(l)?.[1]).filter((x) => x)
+  ) as string[];
+}
+
+Deno.test(
+  "cluster: evolve with 3 workers equals the single-process run; coordinator killed and resumed too",
+  opts,
+  async () => {
+    await withTempDir(async (dir) => {
+      assert.equal(await train(["--out", join(dir, "single")]), 0);
+      const single = await results(join(dir, "single"));
+      const server = await NatsServer.start(join(dir, "store"));
+      let ws: Child[] = [];
+      try {
+        ws = await startWorkers(server.url, 3, { ackWait: 30 });
+        assert.equal(await train(["--out", join(dir, "n3"), "--cluster", server.url]), 0);
+        assert.deepEqual(await results(join(dir, "n3")), single);
+        // A different seed (fresh jobs); the coordinator dies after the first scoring results.
+        const seed = ["--seed", "8"];
+        assert.equal(await train(["--out", join(dir, "single8"), ...seed]), 0);
+        const before = jobsRun(ws).length;
+        const coord = new Child([
+          ...TRAIN,
+          ...seed,
+          "--out",
+          join(dir, "c8"),
+          "--cluster",
+          server.url,
+        ]);
+        while (jobsRun(ws).length < before + 4) await new Promise((r) => setTimeout(r, 20));
+        await coord.stop("SIGKILL");
+        const resumed = ["--resume", await runDir(join(dir, "c8")), "--cluster", server.url];
+        assert.equal(await new Child(["train", "--quiet", ...resumed]).exit(), 0);
+        assert.deepEqual(await results(join(dir, "c8")), await results(join(dir, "single8")));
+        const ids = jobsRun(ws);
+        assert.equal(new Set(ids).size, ids.length, "a finished job ran again");
+      } finally {
+        for (const w of ws) await w.stop("SIGKILL");
+        await server.stop();
+      }
+    });
+  },
+);
