@@ -14,6 +14,7 @@ import {
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  type ThetaAdamBuffers,
 } from "./meta_kernel.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
@@ -84,17 +85,11 @@ export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code
 });
 
 /** GPU buffers of an ES-MAML meta-update. */
-export interface EsMamlUpdateBuffers {
+export interface EsMamlUpdateBuffers extends ThetaAdamBuffers {
   /** The 2n losses, entry k at k * lossStride + lossOffset (a metrics table, or a plain array). */
   losses: MetaBinding;
   /** (n, count) noise. */
   noise: MetaBinding;
-  /** theta, updated. */
-  theta: MetaBinding;
-  /** (2, count) Adam moments, updated. */
-  moments: MetaBinding;
-  /** (count) receives the ES gradient used. */
-  gOut: MetaBinding;
 }
 
 /** The kernel run of an ES-MAML meta-update; losses strided as `loss` says (default 1, 0). */

@@ -15,6 +15,7 @@ import {
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  type ThetaAdamBuffers,
 } from "./meta_kernel.ts";
 
 /** Shape and step of a FOMAML meta-update. */
@@ -83,17 +84,11 @@ export const FOMAML_UPDATE: MetaKernel = metaKernel("meta_fomaml_update", code, 
 });
 
 /** GPU buffers of a FOMAML meta-update. */
-export interface FomamlUpdateBuffers {
+export interface FomamlUpdateBuffers extends ThetaAdamBuffers {
   /** (models, rowStride) gradients. */
   grads: MetaBinding;
   /** (models, 4) metrics with the quarantine flags. */
   metrics: MetaBinding;
-  /** theta, updated. */
-  theta: MetaBinding;
-  /** Adam moments, updated. */
-  moments: MetaBinding;
-  /** (count) receives the mean gradient used. */
-  gOut: MetaBinding;
 }
 
 /** The kernel run (bindings and packed parameters) of a FOMAML meta-update. */

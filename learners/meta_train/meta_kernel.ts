@@ -72,6 +72,16 @@ export function metaKernel(
 /** A buffer or a range of one, as a kernel binds it. */
 export type MetaBinding = GPUBuffer | GPUBufferBinding;
 
+/** The bindings theta_adam_step (shaders/_meta_adam.wgsl) updates. */
+export interface ThetaAdamBuffers {
+  /** theta, updated. */
+  theta: MetaBinding;
+  /** Adam moments (m, then v vOffset later), updated. */
+  moments: MetaBinding;
+  /** (count) receives the meta-gradient used (for the log). */
+  gOut: MetaBinding;
+}
+
 /** One run of a one-invocation-per-index kernel: n indices, its buffers, its parameters. */
 export interface MetaRun {
   /** Indices (invocations) to cover. */

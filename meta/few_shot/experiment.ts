@@ -111,7 +111,6 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
         "fomaml",
         "maml",
         "meta-sgd",
-        "protonet",
         "self-improving",
       ],
       metaIterations: 600,

@@ -4,17 +4,7 @@ import { gzipSync } from "node:zlib";
 import { loadIdxDataset, parseIdx, readIdx } from "../../../learners/data/idx.ts";
 import { validateDataset } from "../../../learners/dataset.ts";
 import { InputError } from "../../../core/input_error.ts";
-
-/** Bytes of an IDX file with the given magic and dims; `dataBytes` overrides the data length. */
-function idxBytes(magic: number, dims: number[], dataBytes?: number): Uint8Array {
-  const size = dataBytes ?? dims.reduce((a, b) => a * b, 1);
-  const out = new Uint8Array(4 + 4 * dims.length + size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, magic, false);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  for (let i = 0; i < size; i++) out[4 + 4 * dims.length + i] = (i * 37) % 256;
-  return out;
-}
+import { idxBytes } from "../../_input_fixtures.ts";
 
 function labelBytes(labels: number[]): Uint8Array {
   const out = idxBytes(2049, [labels.length]);

@@ -39,6 +39,20 @@ export function coverGenomes(S: number, seed: number): StrategyGenome[] {
   }));
 }
 
+/**
+ * The dims of S segments of M models of D parameters, stride D rounded up to a multiple of 4, one
+ * block, chunks of 8, one generation; `over` replaces any field.
+ */
+export function evolveDims(
+  S: number,
+  M: number,
+  D: number,
+  over: Partial<EvolveDims> = {},
+): EvolveDims {
+  const base = { seed: 1, nBlocks: 1, chunk: 8, histCap: 1, generations: 1 };
+  return { P: S * M, M, S, D, stride: Math.ceil(D / 4) * 4, ...base, ...over };
+}
+
 /** A consistent state: random params, objective fitness with some invalid models, shaped. */
 export function makeCase(
   S: number,
@@ -46,19 +60,8 @@ export function makeCase(
   D: number,
   seed: number,
 ): { d: EvolveDims; a: EvolveArrays; genomes: StrategyGenome[] } {
-  const stride = Math.ceil(D / 4) * 4;
-  const d: EvolveDims = {
-    P: S * M,
-    M,
-    S,
-    D,
-    stride,
-    seed,
-    nBlocks: 3,
-    chunk: 8,
-    histCap: 4,
-    generations: 10,
-  };
+  const d = evolveDims(S, M, D, { seed, nBlocks: 3, histCap: 4, generations: 10 });
+  const stride = d.stride;
   const rng = new Rng(seed, 3);
   // tasks: 2 tasks on the first dim(=min(D, 5)) params: sphere-like and rastrigin-like.
   const dim = Math.min(D, 5);

@@ -3,7 +3,6 @@ import { Rng } from "../../../core/rng.ts";
 import {
   breedCpu,
   createEvolveArrays,
-  type EvolveDims,
   FLAG_CROSS,
   FLAG_ELITE,
   FLAG_ORPHAN,
@@ -20,7 +19,7 @@ import {
   packGenomeTable,
   type StrategyGenome,
 } from "../../../learners/evolution/evolution_genome.ts";
-import { makeCase } from "./_evolution_cases.ts";
+import { evolveDims, makeCase } from "./_evolution_cases.ts";
 
 Deno.test("selectCpu() never picks a quarantined model as a parent or an elite; elites are bit-exact copies", () => {
   const { d, a } = makeCase(20, 9, 13, 5);
@@ -59,18 +58,7 @@ Deno.test("selectCpu() never picks a quarantined model as a parent or an elite; 
 Deno.test("selectCpu() tournament picks the segment's best with probability 1-(1-1/n)^k", () => {
   const M = 8;
   const S = 500;
-  const d: EvolveDims = {
-    P: S * M,
-    M,
-    S,
-    D: 4,
-    stride: 4,
-    seed: 3,
-    nBlocks: 1,
-    chunk: 8,
-    histCap: 1,
-    generations: 1,
-  };
+  const d = evolveDims(S, M, 4, { seed: 3 });
   const a = createEvolveArrays(d);
   const g: StrategyGenome = { ...BASELINE_GENOME, tournamentSize: 2, elitismRatio: 0 };
   a.genome.set(packGenomeTable(Array.from({ length: S }, () => g), M));
@@ -98,18 +86,7 @@ Deno.test("selectCpu() keeps self-adaptive sigma positive over many generations"
 Deno.test("inactive models (populationSize) are never parents or elites and are not counted as diverged", () => {
   const M = 8;
   const S = 3;
-  const d: EvolveDims = {
-    P: S * M,
-    M,
-    S,
-    D: 5,
-    stride: 8,
-    seed: 17,
-    nBlocks: 1,
-    chunk: 8,
-    histCap: 2,
-    generations: 2,
-  };
+  const d = evolveDims(S, M, 5, { seed: 17, histCap: 2, generations: 2 });
   const a = createEvolveArrays(d);
   const g: StrategyGenome = {
     ...BASELINE_GENOME,
@@ -203,18 +180,7 @@ Deno.test("diversityThreshold doubles the mutation sigma of the next generation 
 
 Deno.test("nicheCapacity divides shaped fitness by max(1, niche / capacity)", () => {
   const M = 8;
-  const d: EvolveDims = {
-    P: 4 * M,
-    M,
-    S: 4,
-    D: 6,
-    stride: 8,
-    seed: 2,
-    nBlocks: 1,
-    chunk: 8,
-    histCap: 1,
-    generations: 1,
-  };
+  const d = evolveDims(4, M, 6, { seed: 2 });
   const a = createEvolveArrays(d);
   const g: StrategyGenome = { ...BASELINE_GENOME, nicheRadius: 5, diversityBonus: 0 };
   a.genome.set(packGenomeTable([

@@ -5,7 +5,7 @@ import type { OptimizerKind } from "../../../learners/optimizers/knobs.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { scratchStride } from "../../../learners/mlp/mlp_uniform.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { backends, CASES, setupCase } from "../mlp/_cases.ts";
+import { CASES, setupCase, setupTwins } from "../mlp/_cases.ts";
 
 gpuTest("GpuPopulation gives identical parameters for the same seed (determinism)", async (ctx) => {
   const gpu = await GpuBackend.create(ctx);
@@ -64,10 +64,8 @@ gpuTest(
 gpuTest(
   "copyModels copies parameters, optimizer state, steps, metrics and knobs bit-exact, as the CPU twin does",
   async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
     const c = CASES[1]!;
-    const a = setupCase(cpu, c, 71, 2);
-    const b = setupCase(gpu, c, 71, 2);
+    const { a, b } = await setupTwins(ctx, c, 71, 2);
     a.pop.train(a.data, 3);
     b.pop.train(b.data, 3);
     const before = await b.pop.readState();

@@ -150,6 +150,21 @@ export async function backends(
   return { cpu: new CpuBackend(), gpu: await GpuBackend.create(ctx, { grouping }) };
 }
 
+/** The case set up with the same seed on the CPU twin (`a`) and on a new GPU backend (`b`). */
+export async function setupTwins(
+  ctx: GpuContext,
+  c: Case,
+  seed: number,
+  numBatches = 1,
+  options: { grouping?: MlpGrouping; upload?: UploadOptions } = {},
+): Promise<{ a: ReturnType<typeof setupCase>; b: ReturnType<typeof setupCase> }> {
+  const { cpu, gpu } = await backends(ctx, options.grouping);
+  return {
+    a: setupCase(cpu, c, seed, numBatches, options.upload),
+    b: setupCase(gpu, c, seed, numBatches, options.upload),
+  };
+}
+
 /** All-different meta-network rows per model (weights, normalization), seeded. */
 export function randomLearned(size: number, seed: number): Float32Array<ArrayBuffer> {
   const rng = new Rng(seed, 7);

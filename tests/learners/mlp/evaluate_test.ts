@@ -1,5 +1,5 @@
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { backends, CASES, groupingName, GROUPINGS, setupCase, TOL } from "./_cases.ts";
+import { CASES, groupingName, GROUPINGS, setupTwins, TOL } from "./_cases.ts";
 
 for (const g of GROUPINGS) {
   for (const c of CASES) {
@@ -8,9 +8,7 @@ for (const g of GROUPINGS) {
         groupingName(g)
       }`,
       async (ctx) => {
-        const { cpu, gpu } = await backends(ctx, g);
-        const a = setupCase(cpu, c, 12);
-        const b = setupCase(gpu, c, 12);
+        const { a, b } = await setupTwins(ctx, c, 12, 1, { grouping: g });
         // Train a little so outputs are not just the init, then compare the forward pass.
         a.pop.train(a.data, 2);
         b.pop.train(b.data, 2);
@@ -31,10 +29,8 @@ for (const g of GROUPINGS) {
 gpuTest(
   "evaluate kernel matches evaluateCpu() on 30000 samples per model (split into dispatches)",
   async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
     const c = CASES[0]!;
-    const a = setupCase(cpu, c, 31);
-    const b = setupCase(gpu, c, 31);
+    const { a, b } = await setupTwins(ctx, c, 31);
     const E = 30000;
     const idx = new Uint32Array(c.spec.size * E).map((_, i) => (i * 13 + 1) % c.rows);
     const ea = await a.pop.evaluate(a.data, idx);
@@ -48,9 +44,7 @@ gpuTest(
   "evaluate with a label map on a population padded to the workgroup grouping matches the CPU twin",
   async (ctx) => {
     const c = { ...CASES[1]!, spec: { ...CASES[1]!.spec, size: 13 } };
-    const { cpu, gpu } = await backends(ctx);
-    const a = setupCase(cpu, c, 61);
-    const b = setupCase(gpu, c, 61);
+    const { a, b } = await setupTwins(ctx, c, 61);
     const width = 9;
     const map = new Uint32Array(13 * width).map((_, i) => (i * 5 + 1) % 7);
     a.pop.setLabelMap(map, width);

@@ -1,11 +1,9 @@
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { backends, CASES, setupCase, TOL } from "./_cases.ts";
+import { CASES, setupTwins, TOL } from "./_cases.ts";
 
 gpuTest("sample_batches kernel matches sampleBatchesCpu() exactly", async (ctx) => {
-  const { cpu, gpu } = await backends(ctx);
   const c = CASES[1]!;
-  const a = setupCase(cpu, c, 23);
-  const b = setupCase(gpu, c, 23);
+  const { a, b } = await setupTwins(ctx, c, 23);
   const ranges = new Uint32Array(2 * c.spec.size);
   for (let p = 0; p < c.spec.size; p++) {
     ranges[2 * p] = p;

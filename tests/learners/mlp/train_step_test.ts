@@ -10,7 +10,7 @@ import {
   CASES,
   groupingName,
   GROUPINGS,
-  setupCase,
+  setupTwins,
   TOL,
 } from "./_cases.ts";
 
@@ -21,9 +21,7 @@ for (const g of GROUPINGS) {
         groupingName(g)
       }`,
       async (ctx) => {
-        const { cpu, gpu } = await backends(ctx, g);
-        const a = setupCase(cpu, c, 13);
-        const b = setupCase(gpu, c, 13);
+        const { a, b } = await setupTwins(ctx, c, 13, 1, { grouping: g });
         const ga = await a.pop.gradients(a.data);
         const gb = await b.pop.gradients(b.data);
         assertClose(gb.grads, ga.grads, { ...TOL, what: "grads" });
@@ -39,9 +37,7 @@ for (const g of GROUPINGS) {
         groupingName(g)
       }`,
       async (ctx) => {
-        const { cpu, gpu } = await backends(ctx, g);
-        const a = setupCase(cpu, c, 14, 3);
-        const b = setupCase(gpu, c, 14, 3);
+        const { a, b } = await setupTwins(ctx, c, 14, 3, { grouping: g });
         const before = await a.pop.readParams();
         a.pop.train(a.data, 7);
         b.pop.train(b.data, 7);
@@ -70,10 +66,8 @@ for (const g of GROUPINGS) {
         groupingName(g)
       }`,
       async (ctx) => {
-        const { cpu, gpu } = await backends(ctx, g);
         const c = { ...CASES[1]!, optimizers: [optimizer] };
-        const a = setupCase(cpu, c, 15, 2);
-        const b = setupCase(gpu, c, 15, 2);
+        const { a, b } = await setupTwins(ctx, c, 15, 2, { grouping: g });
         const knobs = {
           optimizer,
           lr: 0.05,
@@ -100,10 +94,8 @@ for (const g of GROUPINGS) {
 gpuTest(
   "train_step quarantines models whose loss becomes NaN, as trainStepCpu() does",
   async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
     const c = CASES[3]!;
-    const a = setupCase(cpu, c, 41, 2);
-    const b = setupCase(gpu, c, 41, 2);
+    const { a, b } = await setupTwins(ctx, c, 41, 2);
     // Models 0 and 3 get a learning rate that blows up; the others train normally.
     const knobs = Array.from({ length: c.spec.size }, (_, p) => ({ lr: p % 3 === 0 ? 100 : 0.05 }));
     a.pop.setKnobs(knobs);
@@ -145,10 +137,8 @@ gpuTest(
 gpuTest(
   "train_step matches trainStepCpu() with label smoothing and sign / normalize gradient transforms",
   async (ctx) => {
-    const { cpu, gpu } = await backends(ctx);
     const c = CASES[1]!;
-    const a = setupCase(cpu, c, 81, 2);
-    const b = setupCase(gpu, c, 81, 2);
+    const { a, b } = await setupTwins(ctx, c, 81, 2);
     const transforms = ["none", "sign", "normalize"] as const;
     const optimizers = ["sgd", "momentum", "adam"] as const;
     const knobs = Array.from({ length: c.spec.size }, (_, p) => ({

@@ -2,14 +2,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runExperiment } from "../../../core/experiment.ts";
-import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
+import { META_EXPERIMENT, META_METHODS } from "../../../meta/few_shot/experiment.ts";
 
 Deno.test("meta experiment smoke run writes every method with floors, ceilings, verdicts and plots", async () => {
   const dir = await Deno.makeTempDir({ prefix: "meta_experiment_test_" });
   try {
     const out = await runExperiment(META_EXPERIMENT, {
       scale: "smoke",
-      rawConfig: { backend: "cpu" },
+      rawConfig: { backend: "cpu", methods: [...META_METHODS] },
       dir: join(dir, "run"),
       quiet: true,
     });
