@@ -119,3 +119,23 @@ Deno.test("cluster: the server restarted mid-run (file store) loses nothing", op
     assert(results.every((r) => r.ok));
   });
 });
+
+Deno.test(
+  "cluster: SIGTERM hands the job in hand back at once and the worker exits cleanly",
+  opts,
+  async () => {
+    await withCluster(2, async (_s, ws, open) => {
+      const c = await open();
+      const run = runJobs(c, "sigterm", waitJobs(1, 3000));
+      const re = /job j0 \(wait\) delivery 1/;
+      const [a, b] = await Promise.any([0, 1].map((k) => ws[k]!.waitFor(re, 20_000).then(() => k)))
+        .then((k) => [ws[k]!, ws[1 - k]!] as const);
+      const t0 = Date.now();
+      assert.equal(await a.stop("SIGTERM"), 0);
+      await b.waitFor(/job j0 \(wait\) delivery 2/);
+      assert(Date.now() - t0 < 1900, "redelivered by the nak, not after the 2 s ack wait");
+      const { results } = await run;
+      assert(results[0]!.ok && results[0]!.deliveries === 2);
+    });
+  },
+);
