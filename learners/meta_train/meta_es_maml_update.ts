@@ -8,13 +8,13 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   ADAM_BETAS,
   adamCorrections,
-  adamElement,
   dispatchMetaKernel,
   type MetaBinding,
   type MetaKernel,
   metaKernel,
   type MetaRun,
   type ThetaAdamBuffers,
+  thetaAdamStepsCpu,
 } from "./meta_kernel.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
@@ -68,14 +68,7 @@ export function esMamlUpdateCpu(
   const g = esGradient(data.losses, data.noise, o.count, o.sigma).map((x) =>
     Number.isFinite(x) ? x : 0
   );
-  const { c1, c2 } = adamCorrections(o.t);
-  for (let i = 0; i < o.count; i++) {
-    data.theta[i] = adamElement(data.theta[i]!, g[i]!, data.moments, i, o.count + i, {
-      lr: o.lr,
-      c1,
-      c2,
-    });
-  }
+  thetaAdamStepsCpu(data, (i) => g[i]!, o);
   return g;
 }
 
