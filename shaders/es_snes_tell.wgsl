@@ -1,8 +1,10 @@
 // es_snes_tell: SNES update (Schaul et al. 2011) of every (instance, coordinate).
 // Twin: snesUpdateCpu in learners/strategies/snes.ts.
-// Bindings: 0 z, 1 w, 2 mean, 3 scale as in shaders/_es_tell.wgsl (z_of, w_of), 4 params read.
+// Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
+// f32 rw, 4 params read.
 // gm = sum_i w_i z_id, gs = sum_i w_i (z_id^2 - 1); mean += lrMean * scale * gm;
 // scale *= exp(lrSigma / 2 * gs). Dispatch: ceil(S*D / 64) workgroups of 64.
+// The entry point and z_of/w_of are in shaders/_es_tell.wgsl; this file defines its `tell`.
 
 struct Params {
   S: u32,
@@ -13,14 +15,13 @@ struct Params {
   lrSigma: f32,
 }
 
+@group(0) @binding(0) var<storage, read> z: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
+@group(0) @binding(3) var<storage, read_write> scale: array<f32>;
 @group(0) @binding(4) var<storage, read> params_in: Params;
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let k = grid_index(gid);
-  if (k >= params.S * params.D) { return; }
-  let s = k / params.D;
-  let d = k % params.D;
+fn tell(k: u32, s: u32, d: u32) {
   var gm = 0.0;
   var gs = 0.0;
   for (var i = 0u; i < params.N; i++) {

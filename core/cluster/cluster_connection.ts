@@ -57,12 +57,18 @@ export async function openCluster(
   url: string,
   o: QueueOptions & { name?: string } = {},
 ): Promise<Cluster> {
+  const servers = parseClusterUrl(url);
   const nc = await connect({
-    servers: parseClusterUrl(url),
+    servers,
     name: o.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
-  });
+  })
+    .catch((e) => {
+      throw new InputError(
+        `Cannot connect to --cluster ${url}: ${e instanceof Error ? e.message : e}`,
+      );
+    });
   const jsm = await jetstreamManager(nc);
   try {
     await jsm.streams.info(JOBS_STREAM);

@@ -63,8 +63,13 @@ function aborted(signal?: AbortSignal): Promise<"stop"> {
   });
 }
 
-/** Runs the job of message `m`; returns false when stopped mid-job (the job is nak'd). */
-async function runOne(c: Cluster, m: JsMsg, job: Job, o: WorkerOptions): Promise<boolean> {
+/** Runs the job of message `m`: "done" (result written), "retry" (nak'd) or "stopped" (nak'd). */
+async function runOne(
+  c: Cluster,
+  m: JsMsg,
+  job: Job,
+  o: WorkerOptions,
+): Promise<"done" | "retry" | "stopped"> {
   const base = { schema: JOB_SCHEMA_VERSION, id: job.id, worker: o.name };
   const deliveries = m.info.deliveryCount;
   const beat = setInterval(() => m.working(), Math.max(100, c.ackWaitMs / 3));
@@ -75,7 +80,7 @@ async function runOne(c: Cluster, m: JsMsg, job: Job, o: WorkerOptions): Promise
     const out = await Promise.race([handler(job.payload, job), aborted(o.signal)]);
     if (out === "stop" && o.signal?.aborted) {
       m.nak();
-      return false;
+      return "stopped";
     }
     result = { ...base, ok: true, value: out, deliveries };
   } catch (e) {
@@ -83,7 +88,7 @@ async function runOne(c: Cluster, m: JsMsg, job: Job, o: WorkerOptions): Promise
     o.log?.(`job ${job.id} failed on delivery ${deliveries}/${c.maxDeliver}: ${error}`);
     if (deliveries < c.maxDeliver) {
       m.nak();
-      return true;
+      return "retry";
     }
     result = { ...base, ok: false, error, deliveries };
   } finally {
@@ -91,7 +96,7 @@ async function runOne(c: Cluster, m: JsMsg, job: Job, o: WorkerOptions): Promise
   }
   await writeOnce(c, job, result);
   m.ack();
-  return true;
+  return "done";
 }
 
 /** Pulls and runs jobs until `o.signal` aborts or a job of another schema version arrives. */
@@ -116,8 +121,9 @@ export async function runWorker(c: Cluster, o: WorkerOptions): Promise<WorkerOut
       continue;
     }
     o.log?.(`job ${job.id} (${job.kind}) delivery ${m.info.deliveryCount}`);
-    if (!(await runOne(c, m, job, o))) break;
-    done++;
+    const how = await runOne(c, m, job, o);
+    if (how === "stopped") break;
+    if (how === "done") done++;
   }
   return { done };
 }

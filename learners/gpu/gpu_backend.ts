@@ -18,6 +18,8 @@ import { smallTilePlan } from "../mlp/mlp_tiles.ts";
 import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
 import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
+import { CpuMetaLoop } from "../meta_train/cpu_meta_loop.ts";
+import { CpuPopulation } from "../cpu_backend.ts";
 import {
   checkMetaLoopSpec,
   loopModels,
@@ -103,6 +105,13 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
+    if (spec.method === "protonet" && this.ctx.software) {
+      // Lavapipe stops each loop of an invocation past 65,535 iterations and protonet_grad runs
+      // one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on
+      // the host copy of the samples (learners/meta_train/gpu_protonet.ts).
+      const host = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
+      return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));
+    }
     const pop = this.createPopulation({ size: loopModels(spec), ...loopShape(spec) });
     return createGpuMetaLoop(this.ctx, pop, spec);
   }

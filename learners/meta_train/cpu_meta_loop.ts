@@ -45,10 +45,13 @@ export class CpuMetaLoop implements MetaLoop {
   #log: number[] = [];
   #noise = new Float32Array(0);
   #stats: Float32Array | null = null;
+  /** ProtoNet for another backend: the samples are read from episodes.dataset (the host copy). */
+  #hostData: boolean;
 
   /** Takes a population of spec.metaBatch models of the spec's shape. */
-  constructor(spec: MetaLoopSpec, pop: CpuPopulation) {
+  constructor(spec: MetaLoopSpec, pop: CpuPopulation, options: { hostData?: boolean } = {}) {
     checkMetaLoopSpec(spec);
+    this.#hostData = options.hostData === true && spec.method === "protonet";
     this.spec = { ...spec };
     this.#pop = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
@@ -71,15 +74,18 @@ export class CpuMetaLoop implements MetaLoop {
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
+    if (this.#hostData || (this.spec.method === "protonet" && data instanceof CpuDataset)) {
+      const samples = data instanceof CpuDataset ? data : episodes.dataset;
+      for (let it = 0; it < iterations; it++) {
+        this.#protonet({ episodes, data: samples, ids, idsOffset: it * this.spec.metaBatch });
+      }
+      return;
+    }
     if (!(data instanceof CpuDataset)) {
       throw new TypeError("Cannot use a data set uploaded to another backend");
     }
     const mids = modelIds(this.spec, ids);
     for (let it = 0; it < iterations; it++) {
-      if (this.spec.method === "protonet") {
-        this.#protonet({ episodes, data, ids, idsOffset: it * this.spec.metaBatch });
-        continue;
-      }
       const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
       if (this.spec.method === "reptile") this.#reptile(data, row);

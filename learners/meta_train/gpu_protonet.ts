@@ -2,7 +2,8 @@
  * ProtoNet's step of the GPU meta loop (learners/meta_train/gpu_meta_loop.ts): the buffers of
  * `shaders/protonet_grad.wgsl` (gradient rows, per-episode statistics, scratch sized for the
  * episode shape) and its run on the resident episode tables; the FOMAML update then reads the
- * gradient rows. CPU twin: CpuMetaLoop's ProtoNet step (protonetGradCpu).
+ * gradient rows. The kernel runs one invocation per episode, so on a software adapter it refuses
+ * episode shapes whose loops pass the driver's limit (see protonetLoopIterations). CPU twin: CpuMetaLoop's ProtoNet step (protonetGradCpu).
  * @module
  */
 import { createStorageBuffer } from "../../core/buffers.ts";
@@ -14,7 +15,13 @@ import type { EpisodeBatch } from "../tasks/task_family.ts";
 import type { EpisodeBuffers } from "./meta_gather.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
-import { PROTONET_GRAD, protonetGradRun, protonetScratchFloats } from "./protonet_grad.ts";
+import {
+  PROTONET_GRAD,
+  protonetGradRun,
+  protonetLoopIterations,
+  protonetScratchFloats,
+} from "./protonet_grad.ts";
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 
 /** The ProtoNet pass of a GPU meta loop of `models` episodes. */
 export class GpuProtonet {
@@ -56,6 +63,12 @@ export class GpuProtonet {
       targetWidth: data.targetWidth,
       idsOffset: e.idsOffset,
     };
+    const loops = protonetLoopIterations(this.#L, shape);
+    if (this.#ctx.software && loops > LOOP_BUDGET) {
+      throw new RangeError(
+        `Cannot run protonet on a software adapter as one episode needs up to ${loops} loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): use the CPU backend, or fewer samples per episode or narrower layers`,
+      );
+    }
     const bytes = this.#models * protonetScratchFloats(this.#L, shape) * 4;
     if (!this.#scratch || this.#scratch.size < bytes) {
       this.#scratch?.destroy();

@@ -8,12 +8,13 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   ADAM_BETAS,
   adamCorrections,
-  adamElement,
   dispatchMetaKernel,
   type MetaBinding,
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  type ThetaAdamBuffers,
+  thetaAdamStepsCpu,
 } from "./meta_kernel.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
@@ -67,14 +68,7 @@ export function esMamlUpdateCpu(
   const g = esGradient(data.losses, data.noise, o.count, o.sigma).map((x) =>
     Number.isFinite(x) ? x : 0
   );
-  const { c1, c2 } = adamCorrections(o.t);
-  for (let i = 0; i < o.count; i++) {
-    data.theta[i] = adamElement(data.theta[i]!, g[i]!, data.moments, i, o.count + i, {
-      lr: o.lr,
-      c1,
-      c2,
-    });
-  }
+  thetaAdamStepsCpu(data, (i) => g[i]!, o);
   return g;
 }
 
@@ -84,17 +78,11 @@ export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code
 });
 
 /** GPU buffers of an ES-MAML meta-update. */
-export interface EsMamlUpdateBuffers {
+export interface EsMamlUpdateBuffers extends ThetaAdamBuffers {
   /** The 2n losses, entry k at k * lossStride + lossOffset (a metrics table, or a plain array). */
   losses: MetaBinding;
   /** (n, count) noise. */
   noise: MetaBinding;
-  /** theta, updated. */
-  theta: MetaBinding;
-  /** (2, count) Adam moments, updated. */
-  moments: MetaBinding;
-  /** (count) receives the ES gradient used. */
-  gOut: MetaBinding;
 }
 
 /** The kernel run of an ES-MAML meta-update; losses strided as `loss` says (default 1, 0). */

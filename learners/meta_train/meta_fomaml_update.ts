@@ -8,13 +8,14 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   ADAM_BETAS,
   adamCorrections,
-  adamElement,
   dispatchMetaKernel,
   forHealthy,
   type MetaBinding,
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  type ThetaAdamBuffers,
+  thetaAdamStepsCpu,
 } from "./meta_kernel.ts";
 
 /** Shape and step of a FOMAML meta-update. */
@@ -59,20 +60,7 @@ export function fomamlUpdateCpu(
   const used = forHealthy(data.metrics, first, o.models, (m) => {
     for (let i = 0; i < o.count; i++) sum[i] = sum[i]! + data.grads[m * o.rowStride + i]!;
   });
-  const { c1, c2 } = adamCorrections(o.t);
-  const to = o.thetaOffset ?? 0;
-  const mo = o.momentOffset ?? 0;
-  const vo = o.vOffset ?? o.count;
-  for (let i = 0; i < o.count; i++) {
-    const mean = used > 0 ? sum[i]! / used : 0;
-    const g = Number.isFinite(mean) ? mean : 0;
-    if (data.gOut) data.gOut[i] = g;
-    data.theta[to + i] = adamElement(data.theta[to + i]!, g, data.moments, mo + i, mo + vo + i, {
-      lr: o.lr,
-      c1,
-      c2,
-    });
-  }
+  thetaAdamStepsCpu(data, (i) => used > 0 ? sum[i]! / used : 0, o);
   return used;
 }
 
@@ -83,17 +71,11 @@ export const FOMAML_UPDATE: MetaKernel = metaKernel("meta_fomaml_update", code, 
 });
 
 /** GPU buffers of a FOMAML meta-update. */
-export interface FomamlUpdateBuffers {
+export interface FomamlUpdateBuffers extends ThetaAdamBuffers {
   /** (models, rowStride) gradients. */
   grads: MetaBinding;
   /** (models, 4) metrics with the quarantine flags. */
   metrics: MetaBinding;
-  /** theta, updated. */
-  theta: MetaBinding;
-  /** Adam moments, updated. */
-  moments: MetaBinding;
-  /** (count) receives the mean gradient used. */
-  gOut: MetaBinding;
 }
 
 /** The kernel run (bindings and packed parameters) of a FOMAML meta-update. */

@@ -37,6 +37,39 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
+/**
+ * Twin of theta_adam_step (shaders/_meta_adam.wgsl) for every i < count: g = grad(i) (non-finite
+ * counts as 0), written to gOut when given, then the Adam step of theta[thetaOffset + i] with m at
+ * momentOffset + i and v vOffset (default count) after it.
+ */
+export function thetaAdamStepsCpu(
+  data: { theta: Float32Array; moments: Float32Array; gOut?: Float32Array },
+  grad: (i: number) => number,
+  o: {
+    count: number;
+    lr: number;
+    t: number;
+    thetaOffset?: number;
+    momentOffset?: number;
+    vOffset?: number;
+  },
+): void {
+  const { c1, c2 } = adamCorrections(o.t);
+  const to = o.thetaOffset ?? 0;
+  const mo = o.momentOffset ?? 0;
+  const vo = o.vOffset ?? o.count;
+  for (let i = 0; i < o.count; i++) {
+    const gi = grad(i);
+    const g = Number.isFinite(gi) ? gi : 0;
+    if (data.gOut) data.gOut[i] = g;
+    data.theta[to + i] = adamElement(data.theta[to + i]!, g, data.moments, mo + i, mo + vo + i, {
+      lr: o.lr,
+      c1,
+      c2,
+    });
+  }
+}
+
 /** True when model m's quarantine flag (its metrics row's METRIC.quarantined entry) is set. */
 export function diverged(metrics: ArrayLike<number>, m: number): boolean {
   return isQuarantined(metrics, m);
@@ -71,6 +104,16 @@ export function metaKernel(
 
 /** A buffer or a range of one, as a kernel binds it. */
 export type MetaBinding = GPUBuffer | GPUBufferBinding;
+
+/** The bindings theta_adam_step (shaders/_meta_adam.wgsl) updates. */
+export interface ThetaAdamBuffers {
+  /** theta, updated. */
+  theta: MetaBinding;
+  /** Adam moments (m, then v vOffset later), updated. */
+  moments: MetaBinding;
+  /** (count) receives the meta-gradient used (for the log). */
+  gOut: MetaBinding;
+}
 
 /** One run of a one-invocation-per-index kernel: n indices, its buffers, its parameters. */
 export interface MetaRun {

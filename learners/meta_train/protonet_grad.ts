@@ -67,6 +67,24 @@ export function protonetScratchFloats(L: MlpLayout, s: ProtonetShape): number {
   return n * L.actWidth + 2 * n * maxWidth(L) + 2 * s.ways * D + 2 * s.ways;
 }
 
+/**
+ * An upper bound of the iterations the kernel's busiest loop runs in one invocation, summed over
+ * all its entries: the innermost loop of the forward (and of the backward) pass, over the S + Q
+ * samples and the layers up to the embedding. Mesa's software driver silently stops a loop past
+ * 65,535 iterations (learners/mlp/loop_budget.ts); measured here on lavapipe, the count is per
+ * loop: widths [16, 64, 64, 5] stop inside the forward pass at sample 12 of 30 (12.7 x 5,120
+ * iterations), while n = 10 (51,200 per loop, over 65,535 for all loops together) runs right.
+ * The GPU loop refuses shapes over LOOP_BUDGET on a software adapter.
+ */
+export function protonetLoopIterations(L: MlpLayout, s: ProtonetShape): number {
+  const n = s.supportSize + s.querySize;
+  const E = embedLayer(L);
+  const D = L.widths[E + 1]!;
+  let products = 0;
+  for (let l = 0; l <= E; l++) products += L.widths[l + 1]! * (1 + L.widths[l]!);
+  return Math.max(n * products, n * s.ways * (D + 1), n * maxWidth(L) * (E + 1), L.stride);
+}
+
 /** The kernel run over every model of `s.models` for layout `L` (at most 4 layers). */
 export function protonetGradRun(L: MlpLayout, b: ProtonetBuffers, s: ProtonetShape): MetaRun {
   if (L.layers > 4) {

@@ -5,7 +5,9 @@
  * a query is classified by softmax over minus the squared Euclidean distances to the prototypes.
  * Meta-training minimises the query cross-entropy of that classifier with Adam on the meta-batch
  * mean gradient; every iteration runs in the backend's meta loop (method "protonet":
- * learners/meta_train/protonet_cpu.ts is the gradient, then the FOMAML update). There are no inner
+ * learners/meta_train/protonet_cpu.ts is the gradient, then the FOMAML update; on a GPU the kernel
+ * shaders/protonet_grad.wgsl, except on a software adapter, whose loop limit it would pass, where
+ * GpuBackend runs the CPU twin on the host copy of the samples). There are no inner
  * steps: `innerLr` and `innerSteps` are ignored. `evaluate` classifies each query by its nearest
  * prototype with theta as it is, so every entry of the AdaptCurve (0..steps) holds the same value;
  * the support loss and accuracy are those of the support samples against their own prototypes.

@@ -26,10 +26,11 @@ function waitJobs(n: number, ms: number): JobSpec[] {
 async function withCluster(
   n: number,
   body: (s: NatsServer, ws: Child[], c: () => Promise<Cluster>) => Promise<void>,
+  ackWait = 2,
 ): Promise<void> {
   await withTempDir(async (dir) => {
     const server = await NatsServer.start(dir);
-    const ws = await startWorkers(server.url, n);
+    const ws = await startWorkers(server.url, n, { ackWait });
     let c: Cluster | undefined;
     try {
       await body(server, ws, async () => (c = await openCluster(server.url)));
@@ -119,3 +120,22 @@ Deno.test("cluster: the server restarted mid-run (file store) loses nothing", op
     assert(results.every((r) => r.ok));
   });
 });
+
+Deno.test(
+  "cluster: SIGTERM hands the job in hand back at once and the worker exits cleanly",
+  opts,
+  async () => {
+    await withCluster(2, async (_s, ws, open) => {
+      const c = await open();
+      const run = runJobs(c, "sigterm", waitJobs(1, 3000));
+      const re = /job j0 \(wait\) delivery 1/;
+      const [a, b] = await Promise.any([0, 1].map((k) => ws[k]!.waitFor(re, 20_000).then(() => k)))
+        .then((k) => [ws[k]!, ws[1 - k]!] as const);
+      assert.equal(await a.stop("SIGTERM"), 0);
+      // The ack wait is 60 s: a redelivery within 20 s comes from the nak.
+      await b.waitFor(/job j0 \(wait\) delivery 2/, 20_000);
+      const { results } = await run;
+      assert(results[0]!.ok && results[0]!.deliveries === 2);
+    }, 60);
+  },
+);

@@ -10,11 +10,16 @@ import type { Backend } from "../../../learners/backend.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import {
+  createGpuMetaLoop,
   gatherEpisodesCpu,
+  loopModels,
+  loopShape,
   mamlMetaGradientCpu,
   META_LOG_WIDTH,
+  type MetaLoop,
   type MetaLoopMethod,
   type MetaLoopReadout,
+  type MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
@@ -41,10 +46,11 @@ async function runLoop(
   backend: Backend,
   method: MetaLoopMethod,
   iters: [number, number],
+  create: (spec: MetaLoopSpec) => Promise<MetaLoop> = (spec) => backend.createMetaLoop(spec),
 ): Promise<MetaLoopReadout[]> {
   const batch = family().sampleEpisodes(4, 20);
   const data = backend.uploadDataset(batch.dataset);
-  const loop = await backend.createMetaLoop({
+  const loop = await create({
     method,
     widths: WIDTHS,
     batchSize: 4,
@@ -76,7 +82,18 @@ for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "proto
     const gpu = await GpuBackend.create(ctx);
     const [want, got] = [
       await runLoop(new CpuBackend(), method, [3, 1]),
-      await runLoop(gpu, method, [3, 1]),
+      // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
+      await runLoop(
+        gpu,
+        method,
+        [3, 1],
+        (spec) =>
+          createGpuMetaLoop(
+            ctx,
+            gpu.createPopulation({ size: loopModels(spec), ...loopShape(spec) }),
+            spec,
+          ),
+      ),
     ];
     for (let r = 0; r < want.length; r++) {
       const tol = { atol: 1e-5, rtol: 1e-4 };

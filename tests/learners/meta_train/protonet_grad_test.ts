@@ -5,12 +5,17 @@
  * (quarantined by both).
  */
 import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../../core/buffers.ts";
+import assert from "node:assert/strict";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import {
+  createGpuMetaLoop,
   dispatchMetaKernel,
+  loopShape,
   PROTONET_GRAD,
   PROTONET_STATS,
   protonetGradCpu,
   protonetGradRun,
+  protonetLoopIterations,
   protonetScratchFloats,
 } from "../../../learners/meta_train/mod.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
@@ -100,3 +105,48 @@ for (const c of CASES) {
     },
   );
 }
+
+gpuTest(
+  "GpuMetaLoop refuses protonet shapes past the software driver's loop limit",
+  async (ctx) => {
+    const { L, episodes } = protonetProblem(1, {
+      widths: [5, 64, 64, 3],
+      activation: "relu",
+      episodes: 2,
+      shots: 5,
+      queries: 60,
+    });
+    const shape = {
+      models: 2,
+      supportSize: episodes.supportSize,
+      querySize: episodes.querySize,
+      ways: 3,
+      labelWidth: 6,
+      targetWidth: 1,
+      idsOffset: 0,
+    };
+    // 75 samples x 64 x 65 + 75 x 64 x 6 iterations of the forward's inner loop.
+    assert.equal(protonetLoopIterations(L, shape), 75 * (64 * 6 + 64 * 65));
+    const gpu = await GpuBackend.create(ctx);
+    const spec = {
+      method: "protonet" as const,
+      widths: L.widths,
+      batchSize: 4,
+      metaBatch: 2,
+      innerSteps: 1,
+      innerLr: 0.1,
+      metaLr: 0.01,
+    };
+    const loop = await createGpuMetaLoop(
+      ctx,
+      gpu.createPopulation({ size: 2, ...loopShape(spec) }),
+      spec,
+    );
+    const gd = gpu.uploadDataset(episodes.dataset);
+    const run = () => loop.run(episodes, gd, Uint32Array.from([0, 1]));
+    if (ctx.software) assert.throws(run, /software adapter as one episode needs up to 340800 loop/);
+    else run();
+    loop.destroy();
+    gd.destroy();
+  },
+);
