@@ -143,10 +143,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     "glyphs-5way-5shot",
     "glyphs-20way-1shot",
   ]),
-  // ProtoNets run on the CPU backend only until their kernel exists: named, not defaulted.
-  methods: z.array(z.enum(META_METHODS)).min(1).default(
-    META_METHODS.filter((m) => m !== "protonet"),
-  ),
+  methods: z.array(z.enum(META_METHODS)).min(1).default([...META_METHODS]),
   hidden: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([64, 64]),
   difficulty: z.number().min(0).max(1).default(0.9),
   metaIterations: iterations.default(2000),

@@ -111,6 +111,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
         "fomaml",
         "maml",
         "meta-sgd",
+        "protonet",
         "self-improving",
       ],
       metaIterations: 600,
