@@ -99,7 +99,7 @@ fn forward(b: u32, s: u32) {
       var z = theta[params.biasOffset[l] + j];
       let w = params.weightOffset[l] + j * fin;
       for (var i = 0u; i < fin; i++) {
-        var ain: f32;
+        var ain = 0.0;
         if (l == 0u) { ain = x[s * params.inputs + i]; } else { ain = scratch[ab + params.actOffset[l - 1u] + i]; }
         z += theta[w + i] * ain;
       }
@@ -184,7 +184,7 @@ fn backprop(gb: u32) {
         grads[gb + params.biasOffset[l] + j] += dl;
         let w = params.weightOffset[l] + j * fin;
         for (var i = 0u; i < fin; i++) {
-          var ain: f32;
+          var ain = 0.0;
           if (l == 0u) { ain = x[sample_of(EP, b) * params.inputs + i]; } else { ain = scratch[ab + params.actOffset[l - 1u] + i]; }
           grads[gb + w + i] += dl * ain;
           if (l > 0u) { scratch[prev + b * params.maxWidth + i] += theta[w + i] * dl; }
