@@ -9,6 +9,7 @@
  */
 
 import type { RunContext } from "./experiment.ts";
+import type { MetricRow } from "./run_dir.ts";
 import { fromExactJson, toExactJson } from "./exact_json.ts";
 
 /** What a phase checkpoint holds: finished phases by name, and the phase in progress. */
@@ -62,11 +63,30 @@ export class PhaseCheckpoints {
    * Either way it is the value after the exact-JSON round trip.
    */
   async phase<T>(name: string, run: () => Promise<T>): Promise<T> {
-    if (!this.done(name)) {
-      const encoded = { value: toExactJson(await run()) };
-      this.#state = { phases: { ...this.#state.phases, [name]: encoded } };
-      await this.#ctx.saveCheckpoint(this.#state);
-    }
+    if (!this.done(name)) await this.#finish(name, await run());
+    return this.#value(name);
+  }
+
+  /** Saves the result of phase `name` (the phase ends; its progress goes). */
+  async #finish(name: string, value: unknown): Promise<void> {
+    this.#state = { phases: { ...this.#state.phases, [name]: { value: toExactJson(value) } } };
+    await this.#ctx.saveCheckpoint(this.#state);
+  }
+
+  /** The saved result of phase `name`, after the exact-JSON round trip. */
+  #value<T>(name: string): T {
     return (fromExactJson(this.#state.phases[name]) as { value: T }).value;
+  }
+
+  /**
+   * Like `phase` for a phase that yields metric rows: they are yielded (and recorded) before its
+   * checkpoint is saved, and a phase loaded from a checkpoint yields none (they were recorded).
+   */
+  async *phaseWithRows<T>(
+    name: string,
+    run: () => AsyncGenerator<MetricRow, T>,
+  ): AsyncGenerator<MetricRow, T> {
+    if (!this.done(name)) await this.#finish(name, yield* run());
+    return this.#value(name);
   }
 }

@@ -44,12 +44,12 @@ async function* runL2o(
   const families = await evaluationFamilies(c, familyA, famOpts, log);
   const evaluations: FamilyEvaluation[] = [];
   for (const fam of families) {
-    const ev = await ck.phase(
-      `evaluate:${fam.name}`,
-      () => evaluateFamily(backend, fam, tuned, learned.learned, c, ctx.seed),
-    );
+    const ev = yield* ck.phaseWithRows(`evaluate:${fam.name}`, async function* () {
+      const ev = await evaluateFamily(backend, fam, tuned, learned.learned, c, ctx.seed);
+      for (const row of ev.rows) yield { phase: "evaluate", ...row };
+      return ev;
+    });
     evaluations.push(ev);
-    for (const row of ev.rows) yield { phase: "evaluate", ...row };
   }
   backend.destroy();
   return l2oResult({ config: c, learned, tuneRows, families, evaluations });
