@@ -105,7 +105,9 @@ export async function soak(args: string[]): Promise<boolean> {
   const t = tenths(samples);
   t.forEach((s, i) =>
     console.log(
-      `${(i + 1) * 10}%\t${s.step}\t${s.rssMb.toFixed(1)}\t${s.stateBytes}\t${s.checkpointBytes}\t${s.logBytes}`,
+      `${(i + 1) * 10}%\t${s.step}\t${
+        s.rssMb.toFixed(1)
+      }\t${s.stateBytes}\t${s.checkpointBytes}\t${s.logBytes}`,
     )
   );
   const rss = t.map((s) => s.rssMb);
