@@ -131,8 +131,8 @@ export function kernelInterface(
   return { file, bindings, fields, size, wgsl, parts: [wgsl, { file, code }] };
 }
 
-/** Values of the parameter fields by name: a number, or up to four for a vec4 field. */
-export type ParamValues = Readonly<Record<string, number | readonly number[]>>;
+/** Values of the parameter fields by name: a number, or up to four for a vec4 field (undefined: missing). */
+export type ParamValues = Readonly<Record<string, number | readonly number[] | undefined>>;
 
 /**
  * The parameters of `iface` packed as the WGSL struct lays them out (u32 fields wrap as
@@ -190,6 +190,14 @@ export function bindKernel(
   });
 }
 
+/** A compiled kernel with its interface. */
+export interface InterfacedKernel {
+  /** The compiled pipeline. */
+  readonly pipeline: GPUComputePipeline;
+  /** Its bindings and parameters. */
+  readonly iface: KernelInterface;
+}
+
 /** One dispatch of a kernel on the grid of `dispatchGrid`: what it covers, binds and is given. */
 export interface GridRun {
   /** Workgroups to dispatch (on a 2-D grid; the kernel's `gridX` field gets its width). */
@@ -208,7 +216,7 @@ export interface GridRun {
 export function encodeGridKernel(
   ctx: GpuContext,
   pass: GPUComputePassEncoder,
-  kernel: { pipeline: GPUComputePipeline; iface: KernelInterface },
+  kernel: InterfacedKernel,
   run: GridRun,
 ): GPUBuffer {
   const [gx, gy] = dispatchGrid(run.groups);
