@@ -1,6 +1,7 @@
 // bbob_eval: f - f_opt of the held-out BBOB suite for every candidate of S strategy instances.
 // Twin: bbobBatch in learners/tasks/bbob.ts (definitions: Hansen et al. 2009, INRIA RR-6829).
-// Bindings (declared with struct Params in learners/strategies/bbob_device.ts): 0 x (S, N, D) f32 read, 1 header (S, 4) u32 read (fid, dim, offset of x_opt, pad),
+// The bindings and struct Params are declared in learners/strategies/bbob_device.ts.
+// Bindings: 0 x (S, N, D) f32 read, 1 header (S, 4) u32 read (fid, dim, offset of x_opt, pad),
 // 2 inst f32 read (per instance: x_opt (D), R (D, D), Q (D, D) row-major, from `offset`),
 // 3 fitness (S, N) f32 rw, 4 params read.
 // One invocation per candidate; D <= MAXD. Dispatch: ceil(S*N / 64) workgroups of 64.

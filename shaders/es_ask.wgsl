@@ -1,6 +1,7 @@
 // es_ask: one generation's noise and candidates for S independent strategy instances.
 // Twin: askCpu in learners/strategies/strategy.ts.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 mean (S, D) f32 read, 1 scale (S, D) f32 read, 2 transform (S, D, D) f32 read
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 mean (S, D) f32 read, 1 scale (S, D) f32 read, 2 transform (S, D, D) f32 read
 // (unused unless full = 1), 3 z (S, N, D) f32 rw, 4 x (S, N, D) f32 rw, 5 params read.
 // Entry `noise`: z[s,i,d] = sign * rng_normal(seed, generation, s*N + j, d) with j = i, or for
 // antithetic pairs j = i - i%2 and sign = -1 for odd i. Entry `candidates` (after `noise`):

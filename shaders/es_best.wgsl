@@ -1,6 +1,7 @@
 // es_best: best-so-far of every strategy instance after an evaluation.
 // Twin: trackBest in learners/strategies/strategy.ts (the best-so-far part).
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 fitness (S, N) f32 read, 1 x (S, N, D) f32 read, 2 best (S) f32 rw, 3 bestX (S, D)
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 fitness (S, N) f32 read, 1 x (S, N, D) f32 read, 2 best (S) f32 rw, 3 bestX (S, D)
 // f32 rw, 4 params read. The first candidate with the lowest finite fitness below best wins.
 // Dispatch: ceil(S / 64) workgroups of 64, one invocation per instance.
 

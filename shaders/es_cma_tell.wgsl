@@ -2,7 +2,8 @@
 // positive weights), one workgroup per instance; sep-CMA-ES (diagonal C) when separable = 1.
 // Twin: cmaCoreUpdateCpu in learners/strategies/cma_update.ts. The eigendecomposition that
 // refreshes B and the ask's transform runs on the host (cmaDecompose), every few generations.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 x (S, N, D) f32 read, 1 z (S, N, D) f32 read, 2 w (S, N) f32 read, 3 B (S, D, D)
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 x (S, N, D) f32 read, 1 z (S, N, D) f32 read, 2 w (S, N) f32 read, 3 B (S, D, D)
 // f32 read (unused when separable), 4 mean (S, D) f32 rw, 5 C (S, D, D) or (S, D) f32 rw,
 // 6 paths (S, 2D + 1) f32 rw (ps, pc, sigma), 7 scale (S, D) f32 rw, 8 scratch (S, 3, D) f32 rw
 // (old mean, yw, zw), 9 params read. Dispatch: S workgroups of 64 (x, y grid by gridX).

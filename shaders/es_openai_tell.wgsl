@@ -1,6 +1,7 @@
 // es_openai_tell: OpenAI-ES update (Salimans et al. 2017) of every (instance, coordinate).
 // Twin: openAiEsUpdateCpu in learners/strategies/openai_es.ts.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 adam (S, 2, D) f32 rw (first moments then second), 5 params read.
 // g = sum_i w_i z_id / (N scale); Adam with bias correction at t = generation + 1; mean += lr *
 // mhat / (sqrt(vhat) + eps); scale = max(scale * sigmaDecay, sigmaLimit).

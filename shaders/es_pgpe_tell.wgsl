@@ -1,6 +1,7 @@
 // es_pgpe_tell: PGPE update (Sehnke et al. 2010) of every (instance, coordinate).
 // Twin: pgpeUpdateCpu in learners/strategies/pgpe.ts.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 params read.
 // Over pairs q (2q = m + eps, 2q+1 = m - eps, eps = scale * z): gm = sum (w+ - w-) / 2 * eps,
 // gs = sum (w+ + w-) / 2 * (eps^2 - scale^2) / scale; mean += lrMean * gm;

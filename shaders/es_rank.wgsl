@@ -1,6 +1,7 @@
 // es_rank: weight of every candidate from its rank in its own instance.
 // Twin: rankWeightsCpu in learners/strategies/strategy.ts.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 fitness (S, N) f32 read, 1 table (N) f32 read, 2 w (S, N) f32 rw, 3 params read.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 fitness (S, N) f32 read, 1 table (N) f32 read, 2 w (S, N) f32 rw, 3 params read.
 // rank = #{j : f_j < f_i or (f_j == f_i and j < i)} with NaN as +infinity; w = table[rank].
 // Dispatch: ceil(S*N / 64) workgroups of 64.
 

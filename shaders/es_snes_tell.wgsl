@@ -1,6 +1,7 @@
 // es_snes_tell: SNES update (Schaul et al. 2011) of every (instance, coordinate).
 // Twin: snesUpdateCpu in learners/strategies/snes.ts.
-// Bindings (declared with struct Params in learners/strategies/strategy_kernels.ts): 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
+// Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 params read.
 // gm = sum_i w_i z_id, gs = sum_i w_i (z_id^2 - 1); mean += lrMean * scale * gm;
 // scale *= exp(lrSigma / 2 * gs). Dispatch: ceil(S*D / 64) workgroups of 64.
