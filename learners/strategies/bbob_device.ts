@@ -9,9 +9,10 @@ import { createStorageBufferFrom } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
+import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
 
-/** Largest dimension the kernel evaluates (its work vectors). */
+/** Largest dimension the kernel evaluates (BBOB_MAXD, its work vectors in _bbob.wgsl). */
 export const BBOB_DEVICE_MAXD = 128;
 
 /** Header (S, 4) u32 = fid, dim, offset, 0 and the instance data (x_opt, R, Q per instance). */
@@ -63,7 +64,11 @@ export class BbobDevice {
 
   /** Uploads `instances` and compiles the kernel (cached per device). */
   static async create(ctx: GpuContext, instances: readonly BbobInstance[]): Promise<BbobDevice> {
-    const src = composeWgsl([GRID_WGSL, { file: "shaders/bbob_eval.wgsl", code: bbobWgsl }]);
+    const src = composeWgsl([
+      GRID_WGSL,
+      BBOB_WGSL,
+      { file: "shaders/bbob_eval.wgsl", code: bbobWgsl },
+    ]);
     return new BbobDevice(ctx, await getPipeline(ctx, "bbob_eval", src), instances);
   }
 

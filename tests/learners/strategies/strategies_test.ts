@@ -41,7 +41,7 @@ for (const name of Object.keys(STRATEGIES)) {
   });
 }
 
-// Budgets: CMA-ES, SNES and PGPE with their papers' defaults in 1e4 * D evaluations at most
+// Budgets: CMA-ES, SNES and PGPE with their papers' defaults in 2e4 = 2e3 * D evaluations at most
 // (Hansen's usual budget for these functions is ~1e3 * D); measured today at D = 10 (seed 1):
 // CMA-ES 1300 / 5840, SNES 1690 / 2500, PGPE 1970 / 3230 evaluations on sphere / ellipsoid.
 for (const name of ["cma-es", "snes", "pgpe"]) {
@@ -78,7 +78,33 @@ Deno.test("openai-es reaches 1e-8 on the sphere at D=10 with decaying sigma and 
   ok(r.value <= 1e-8, `${r.value} after ${r.evaluations}`);
 });
 
-Deno.test("cmaEs() is rotation-invariant: same evaluations on a rotated ellipsoid", () => {
+// OpenAI-ES does not reach 1e-8 on the 1e6-conditioned ellipsoid within any budget tried: it samples
+// isotropically, so the low-curvature coordinates' share of the rank signal is about 1e-6 of the
+// high-curvature ones', and Adam's per-coordinate normalisation cannot recover it from noise.
+// Measured 2026-12-02 (seed 1, D = 10, start 1, sigma 0.5): at 1e5 * D = 1e6 evaluations, the best of
+// 24 schedules (N 10 and 40; Adam step 0.001-0.01; sigma and step decay 0.9998-0.99995 per
+// generation) reached 4.8e-2; evosax's defaults floor sigma at 0.01, which bounds it higher still.
+// This test pins that documented limit with the sphere test's settings: a >= 1e3-fold improvement
+// on the start value 1.27e6 (measured 77-99 for seeds 1-3), and not 1e-8. If it ever reaches 1e-8,
+// the README's results must change with it.
+Deno.test("openai-es on the ellipsoid at D=10: 1e3-fold progress but not 1e-8 in 2e4 evaluations", () => {
+  const params = { sigmaDecay: 0.99, lrDecay: 0.99, lr: 0.05 };
+  for (const seed of [1, 2, 3]) {
+    const r = minimize("openai-es", ellipsoid, {
+      dim: 10,
+      mean: 1,
+      sigma: 0.5,
+      maxEvals: 20000,
+      target: 1e-8,
+      seed,
+      params,
+    });
+    ok(r.value < 1.27e3 && r.value > 1e-8, `seed ${seed}: ${r.value} after ${r.evaluations}`);
+  }
+});
+
+/** Evaluations to 1e-8 on the plain and on a rotated ellipsoid (seeds 1-3; 20000 when unsolved). */
+function rotationRuns(params: Record<string, number>) {
   const d = 10;
   const q = randomOrthogonal(5, 0, d);
   const rotated = (xs: Float64Array, n: number) => {
@@ -92,16 +118,34 @@ Deno.test("cmaEs() is rotation-invariant: same evaluations on a rotated ellipsoi
     }
     return ellipsoid(ys, n, d);
   };
-  const plain = [1, 2, 3].map((seed) =>
-    cmaEs(ellipsoid, { dim: d, mean: 1, sigma: 0.5, target: 1e-8, maxEvals: 20000, seed })
-  );
-  const rot = [1, 2, 3].map((seed) =>
-    cmaEs(rotated, { dim: d, mean: 1, sigma: 0.5, target: 1e-8, maxEvals: 20000, seed })
-  );
-  for (const r of [...plain, ...rot]) ok(r.value <= 1e-8);
-  const mean = (rs: typeof plain) => rs.reduce((a, r) => a + r.evaluations, 0) / rs.length;
+  const run = (fn: typeof ellipsoid) =>
+    [1, 2, 3].map((seed) =>
+      cmaEs(fn, { dim: d, mean: 1, sigma: 0.5, target: 1e-8, maxEvals: 20000, seed, params })
+    );
+  const mean = (rs: { evaluations: number }[]) =>
+    rs.reduce((a, r) => a + r.evaluations, 0) / rs.length;
+  const plain = run(ellipsoid);
+  const rot = run(rotated);
+  return {
+    solved: [...plain, ...rot].every((r) => r.value <= 1e-8),
+    ratio: mean(rot) / mean(plain),
+    text: `${mean(rot)} vs ${mean(plain)} evaluations`,
+  };
+}
+
+Deno.test("cmaEs() is rotation-invariant: same evaluations on a rotated ellipsoid", () => {
+  const r = rotationRuns({});
+  ok(r.solved, r.text);
   // Rotation changes nothing for CMA-ES but the sampled path; within 25% on average over 3 seeds.
-  ok(Math.abs(mean(rot) / mean(plain) - 1) < 0.25, `${mean(rot)} vs ${mean(plain)}`);
+  ok(Math.abs(r.ratio - 1) < 0.25, r.text);
+});
+
+// The control that shows the check above can fail: sep-CMA-ES (diagonal covariance) is not
+// rotation-invariant. Measured 2026-12-02: 4580-5040 evaluations on the plain ellipsoid, and the
+// rotated one unsolved at 20000 (best 33-120).
+Deno.test("sep-CMA-ES fails the same rotation check: the rotated ellipsoid is unsolved", () => {
+  const r = rotationRuns({ separable: 1 });
+  ok(!r.solved && r.ratio > 2, r.text);
 });
 
 Deno.test("symmetricEigen() reconstructs a seeded symmetric matrix", () => {
