@@ -1,14 +1,23 @@
 // Parity of evolve_objective.wgsl's BBOB task kind (shaders/_bbob.wgsl) with objectiveFitnessCpu()
 // and with bbobBatch() on the instances' own (f64) values: all 14 functions of the suite, one per
 // segment, M = 7 models (P = 98, not a multiple of the workgroup size), D = 2, 10 and 21, random
-// points in [-5, 5]^D and points near the optimum.
-import { deepStrictEqual } from "node:assert/strict";
+// points in [-5, 5]^D and points near the optimum; and whole GA runs on BBOB tasks, GPU vs CPU.
+import { deepStrictEqual, ok } from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import {
   createEvolveArrays,
   objectiveFitnessCpu,
 } from "../../../learners/evolution/evolution_cpu.ts";
-import { type BbobObjective, packObjectiveTasks } from "../../../learners/evolution/evolution.ts";
+import {
+  type BbobObjective,
+  initialPoints,
+  packObjectiveTasks,
+  pointBlocks,
+  runEvolution,
+} from "../../../learners/evolution/evolution.ts";
+import { HIST, HISTORY } from "../../../learners/evolution/evolution_rows.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { EvolveGpu } from "../../../learners/evolution/evolution_kernels.ts";
 import { BASELINE_GENOME, packGenomeTable } from "../../../learners/evolution/evolution_genome.ts";
 import { BBOB_IDS, bbobBatch, bbobInstance } from "../../../learners/tasks/bbob.ts";
@@ -77,3 +86,47 @@ for (const D of [2, 10, 21]) {
     },
   );
 }
+
+gpuTest(
+  "runEvolution() on BBOB tasks: the GPU matches the CPU twins in generations 0-2",
+  async (ctx) => {
+    const D = 10;
+    const M = 9;
+    const insts = [2, 10, 15, 24].map((fid, k) => bbobInstance(fid, D, k, 3));
+    const objectives: BbobObjective[] = insts.map((instance) => ({
+      kind: "bbob",
+      dim: D,
+      instance,
+    }));
+    const segTask = insts.flatMap((_, i) => [i, i]);
+    const genomes = insts.flatMap(() => [
+      { ...BASELINE_GENOME },
+      { ...BASELINE_GENOME, selection: "rank" as const, mutationStrength: 0.3 },
+    ]);
+    const spec = {
+      genomes,
+      modelsPerSegment: M,
+      generations: 6,
+      seed: 5,
+      blocks: pointBlocks(D, 2),
+    };
+    const init = initialPoints(segTask, M, D, 12, { seed: 5, initScale: 2 });
+    const fitness = { kind: "objective" as const, objectives, segTask };
+    const g = await runEvolution(await GpuBackend.create(ctx), spec, fitness, init);
+    const c = await runEvolution(new CpuBackend(), spec, fitness, init);
+    // As in evolution_test.ts: later generations may drift once f32 rounding flips a selection.
+    const S = genomes.length;
+    for (let gen = 0; gen <= 2; gen++) {
+      for (let s = 0; s < S; s++) {
+        for (const col of [HISTORY.best, HISTORY.mean, HISTORY.bestSoFar]) {
+          const a = g.history[(gen * S + s) * HIST + col]!;
+          const b = c.history[(gen * S + s) * HIST + col]!;
+          ok(
+            Math.abs(a - b) <= 2e-3 * Math.max(1, Math.abs(b)),
+            `gen ${gen} seg ${s}: ${a} vs ${b}`,
+          );
+        }
+      }
+    }
+  },
+);

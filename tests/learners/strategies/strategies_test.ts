@@ -78,29 +78,25 @@ Deno.test("openai-es reaches 1e-8 on the sphere at D=10 with decaying sigma and 
   ok(r.value <= 1e-8, `${r.value} after ${r.evaluations}`);
 });
 
-// OpenAI-ES does not reach 1e-8 on the 1e6-conditioned ellipsoid within any budget tried: it samples
-// isotropically, so the low-curvature coordinates' share of the rank signal is about 1e-6 of the
-// high-curvature ones', and Adam's per-coordinate normalisation cannot recover it from noise.
-// Measured 2026-12-02 (seed 1, D = 10, start 1, sigma 0.5): at 1e5 * D = 1e6 evaluations, the best of
-// 24 schedules (N 10 and 40; Adam step 0.001-0.01; sigma and step decay 0.9998-0.99995 per
-// generation) reached 4.8e-2; evosax's defaults floor sigma at 0.01, which bounds it higher still.
-// This test pins that documented limit with the sphere test's settings: a >= 1e3-fold improvement
-// on the start value 1.27e6 (measured 77-99 for seeds 1-3), and not 1e-8. If it ever reaches 1e-8,
-// the README's results must change with it.
-Deno.test("openai-es on the ellipsoid at D=10: 1e3-fold progress but not 1e-8 in 2e4 evaluations", () => {
-  const params = { sigmaDecay: 0.99, lrDecay: 0.99, lr: 0.05 };
-  for (const seed of [1, 2, 3]) {
-    const r = minimize("openai-es", ellipsoid, {
-      dim: 10,
-      mean: 1,
-      sigma: 0.5,
-      maxEvals: 20000,
-      target: 1e-8,
-      seed,
-      params,
-    });
-    ok(r.value < 1.27e3 && r.value > 1e-8, `seed ${seed}: ${r.value} after ${r.evaluations}`);
-  }
+// OpenAI-ES samples isotropically, so on the 1e6-conditioned ellipsoid the flat coordinates' share of
+// the rank signal is about 1e-6 of the steep ones': its cost grows with the conditioning, and it
+// needs sigma shrinking faster than the Adam step. Measured 2026-12-02 (D = 10, start 1, sigma 0.5):
+// at 1e5 * D evaluations the best of 24 schedules reached 4.8e-2 (seed 1); with Adam step 0.01,
+// sigma decay 0.99995 and step decay 0.99998 per generation it reaches 1e-8 in 4.97e6 / 6.02e6 /
+// 5.71e6 evaluations (seeds 1 / 2 / 3), within 1e6 * D (BBOB's largest usual budget; CMA-ES needs
+// 584 * D). The schedule was found on seed 1; this test runs seed 3 (about 30-60 s here).
+Deno.test("openai-es reaches 1e-8 on the ellipsoid at D=10 within 1e6*D evaluations", () => {
+  const params = { lr: 0.01, sigmaDecay: 0.99995, lrDecay: 0.99998 };
+  const r = minimize("openai-es", ellipsoid, {
+    dim: 10,
+    mean: 1,
+    sigma: 0.5,
+    maxEvals: 1e7,
+    target: 1e-8,
+    seed: 3,
+    params,
+  });
+  ok(r.value <= 1e-8, `${r.value} after ${r.evaluations}`);
 });
 
 /** Evaluations to 1e-8 on the plain and on a rotated ellipsoid (seeds 1-3; 20000 when unsolved). */
