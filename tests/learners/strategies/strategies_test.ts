@@ -22,6 +22,13 @@ const ellipsoid = (xs: Float64Array, n: number, d: number) =>
     return s;
   });
 
+/** `name` from (1, ..., 1) with sigma 0.5 at D = 10 to the target 1e-8. */
+const solve = (
+  name: string,
+  fn: typeof sphere,
+  o: { seed: number; maxEvals: number; params?: Record<string, number> },
+) => minimize(name, fn, { dim: 10, mean: 1, sigma: 0.5, target: 1e-8, ...o });
+
 for (const name of Object.keys(STRATEGIES)) {
   Deno.test(`${name} smoke: 3 instances run 5 generations, every mean moves downhill, metrics finite`, () => {
     const strategy = getStrategy(name);
@@ -48,14 +55,7 @@ for (const name of ["cma-es", "snes", "pgpe"]) {
   for (const [fname, fn] of [["sphere", sphere], ["ellipsoid", ellipsoid]] as const) {
     Deno.test(`${name} reaches 1e-8 on the ${fname} at D=10 within 2e4 evaluations`, () => {
       for (const seed of [1, 2, 3]) {
-        const r = minimize(name, fn, {
-          dim: 10,
-          mean: 1,
-          sigma: 0.5,
-          maxEvals: 20000,
-          target: 1e-8,
-          seed,
-        });
+        const r = solve(name, fn, { seed, maxEvals: 20000 });
         ok(r.value <= 1e-8, `${name} ${fname} seed ${seed}: ${r.value} after ${r.evaluations}`);
       }
     });
@@ -66,15 +66,7 @@ for (const name of ["cma-es", "snes", "pgpe"]) {
 // decaying by 0.99 per generation (a setting evosax exposes), it reaches 1e-8 on the sphere.
 Deno.test("openai-es reaches 1e-8 on the sphere at D=10 with decaying sigma and step size", () => {
   const params = { sigmaDecay: 0.99, lrDecay: 0.99, lr: 0.05 };
-  const r = minimize("openai-es", sphere, {
-    dim: 10,
-    mean: 1,
-    sigma: 0.5,
-    maxEvals: 20000,
-    target: 1e-8,
-    seed: 1,
-    params,
-  });
+  const r = solve("openai-es", sphere, { seed: 1, maxEvals: 20000, params });
   ok(r.value <= 1e-8, `${r.value} after ${r.evaluations}`);
 });
 
@@ -87,15 +79,7 @@ Deno.test("openai-es reaches 1e-8 on the sphere at D=10 with decaying sigma and 
 // 584 * D). The schedule was found on seed 1; this test runs seed 3 (about 30-60 s here).
 Deno.test("openai-es reaches 1e-8 on the ellipsoid at D=10 within 1e6*D evaluations", () => {
   const params = { lr: 0.01, sigmaDecay: 0.99995, lrDecay: 0.99998 };
-  const r = minimize("openai-es", ellipsoid, {
-    dim: 10,
-    mean: 1,
-    sigma: 0.5,
-    maxEvals: 1e7,
-    target: 1e-8,
-    seed: 3,
-    params,
-  });
+  const r = solve("openai-es", ellipsoid, { seed: 3, maxEvals: 1e7, params });
   ok(r.value <= 1e-8, `${r.value} after ${r.evaluations}`);
 });
 
