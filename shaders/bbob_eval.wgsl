@@ -1,23 +1,11 @@
 // bbob_eval: f - f_opt of the held-out BBOB suite for every candidate of S strategy instances.
 // The functions are shaders/_bbob.wgsl (composed before this file). Twin: bbobBatch in
-// learners/tasks/bbob.ts.
+// learners/tasks/bbob.ts. The bindings and struct Params are declared in
+// learners/strategies/bbob_device.ts.
 // Bindings: 0 x (S, N, D) f32 read, 1 header (S, 4) u32 read (fid, dim, offset of x_opt, pad),
 // 2 inst f32 read (per instance: x_opt (D), R (D, D), Q (D, D) row-major, from `offset`),
 // 3 fitness (S, N) f32 rw, 4 params read.
 // One invocation per candidate; D <= BBOB_MAXD. Dispatch: ceil(S*N / 64) workgroups of 64.
-
-struct Params {
-  S: u32,
-  N: u32,
-  D: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> header: array<u32>;
-@group(0) @binding(2) var<storage, read> inst: array<f32>;
-@group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 // First coordinate of the candidate being evaluated.
 var<private> xrow: u32;
