@@ -29,6 +29,11 @@ import {
 } from "../meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
 import { evolveOnGpu } from "./gpu_evolution.ts";
+import {
+  runStrategiesGpu,
+  type StrategyRunResult,
+  type StrategyRunSpec,
+} from "../strategies/bbob_run.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -134,5 +139,10 @@ export class GpuBackend implements Backend {
       metrics: pop.metrics,
       knobs: pop.knobs,
     });
+  }
+
+  /** Strategies on BBOB instances on the device (ask, evaluation, tell; 16 generations a submit). */
+  runStrategies(spec: StrategyRunSpec): Promise<StrategyRunResult> {
+    return runStrategiesGpu(this.ctx, spec);
   }
 }
