@@ -17,6 +17,12 @@ import {
   scorePartHandler,
 } from "../meta/evolution/cluster_scoring.ts";
 import { setPartRunner } from "../meta/evolution/score_genomes.ts";
+import {
+  clusterMethodRunner,
+  META_METHOD_JOB,
+  methodJobHandler,
+  setMethodRunner,
+} from "../meta/few_shot/method_jobs.ts";
 
 const WORKER_HELP = `Usage: metaforge worker --cluster nats://HOST:PORT [options]
 
@@ -77,7 +83,11 @@ export async function workerCommand(args: string[]): Promise<number> {
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
   const log = (l: string) => console.error(`worker ${name}: ${l}`);
   log(`ready (${backend.kind} backend, ${values.cluster})`);
-  const handlers = { ...DIAGNOSTIC_HANDLERS, [SCORE_PART_JOB]: scorePartHandler(backend) };
+  const handlers = {
+    ...DIAGNOSTIC_HANDLERS,
+    [SCORE_PART_JOB]: scorePartHandler(backend),
+    [META_METHOD_JOB]: methodJobHandler(backend, log),
+  };
   const out = await runWorker(cluster, { name, handlers, signal: stop.signal, log });
   await closeCluster(cluster);
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
@@ -109,10 +119,12 @@ export async function withCluster(
   const rest = args.filter((_, i) => i !== at && (eq >= 0 || i !== at + 1));
   const cluster = await openCluster(url, { name: `coordinator-${Deno.pid}` });
   setPartRunner(clusterPartRunner(cluster, "evolve"));
+  setMethodRunner(clusterMethodRunner(cluster, "meta"));
   try {
     return await run(rest);
   } finally {
     setPartRunner(undefined);
+    setMethodRunner(undefined);
     await closeCluster(cluster);
   }
 }

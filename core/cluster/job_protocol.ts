@@ -85,3 +85,10 @@ export function schemaRefusal(job: { schema?: unknown; id?: unknown }): string |
     String(job.schema)
   } but this worker speaks version ${JOB_SCHEMA_VERSION}; run workers and coordinator from the same metaforge release`;
 }
+
+/** A job id from a hash of the job's content (32 hex digits), so the same job keeps its id. */
+export async function contentId(payload: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(toExactJson(payload)));
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}

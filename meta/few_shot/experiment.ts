@@ -16,6 +16,7 @@ import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig } from "./config.ts";
+import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
@@ -65,6 +66,12 @@ async function* runAll(
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
+  const remote = currentMethodRunner();
+  if (remote) {
+    // Every setting x seed x method is a job on the cluster; nothing is computed here.
+    yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, results);
+    return;
+  }
   const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
   try {

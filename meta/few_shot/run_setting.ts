@@ -6,6 +6,7 @@
  */
 import type { RunContext } from "../../core/experiment.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
+import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { MetaConfig, MetaMethod, StaticMethod } from "./config.ts";
 import type { StrategyChange } from "./pbt.ts";
@@ -13,7 +14,6 @@ import { runBaseline, runNearestNeighbour, runPretrained } from "./reference_met
 import { runSelfImproving } from "./self_improving_run.ts";
 import {
   closeSettingRun,
-  curveMetric,
   type MethodOutcome,
   openSettingRun,
   type SettingRun,
@@ -36,7 +36,8 @@ export function outcomeKey(setting: string, method: string, seed: number): strin
   return `${setting}|${method}|${seed}`;
 }
 
-async function* runMethod(
+/** Runs one method on an open seed x setting; yields its metric rows, returns its outcome (null: n/a). */
+export async function* runMethod(
   r: SettingRun,
   method: MetaMethod,
   changes: StrategyChange[],
@@ -57,6 +58,41 @@ async function* runMethod(
   }
 }
 
+/** One method's finished run on one seed x setting, as `recordMethod` records it. */
+export interface MethodRun {
+  /** The setting. */
+  s: Setting;
+  /** The seed. */
+  seed: number;
+  /** The method. */
+  method: MetaMethod;
+  /** Its outcome, or null where the method does not apply to the setting. */
+  outcome: MethodOutcome | null;
+  /** Strategy changes it made (self-improving). */
+  changes: StrategyChange[];
+  /** Seconds it took. */
+  seconds: number;
+}
+
+/** Records a method's run into `into`; returns its "tuned" row (null when it did not apply). */
+export function recordMethod(
+  ctx: RunContext<MetaConfig>,
+  m: MethodRun,
+  into: MetaOutcomes,
+): MetricRow | null {
+  const { s, seed, method, outcome: o } = m;
+  for (const ch of m.changes) into.changes.push({ ...ch, setting: s.name, seed });
+  if (!o) return null;
+  into.outcomes.set(outcomeKey(s.name, method, seed), o);
+  const k = Math.min(o.stepsUsed, o.curve.loss.length - 1);
+  const metric = mean(Array.from((s.regression ? o.curve.loss : o.curve.accuracy)[k]!));
+  ctx.log(
+    `${s.name} seed ${seed} ${method}: ${m.seconds.toFixed(1)} s, ` +
+      `test ${s.regression ? "MSE" : "accuracy"} ${metric.toFixed(3)} at ${o.stepsUsed} steps`,
+  );
+  return { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
+}
+
 /** Runs every method of the config on one seed of setting `s`; yields metric rows. */
 export async function* runSeedSetting(
   ctx: RunContext<MetaConfig>,
@@ -70,17 +106,10 @@ export async function* runSeedSetting(
     for (const method of ctx.config.methods) {
       const t0 = performance.now();
       const changes: StrategyChange[] = [];
-      const o = yield* runMethod(r, method, changes);
-      for (const ch of changes) into.changes.push({ ...ch, setting: s.name, seed });
-      if (!o) continue;
-      into.outcomes.set(outcomeKey(s.name, method, seed), o);
-      yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
-      ctx.log(
-        `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
-          `test ${s.regression ? "MSE" : "accuracy"} ${
-            curveMetric(r, o.curve, Math.min(o.stepsUsed, o.curve.loss.length - 1)).toFixed(3)
-          } at ${o.stepsUsed} steps`,
-      );
+      const outcome = yield* runMethod(r, method, changes);
+      const seconds = (performance.now() - t0) / 1000;
+      const tuned = recordMethod(ctx, { s, seed, method, outcome, changes, seconds }, into);
+      if (tuned) yield tuned;
     }
   } finally {
     closeSettingRun(r);
