@@ -23,6 +23,12 @@ import {
   methodJobHandler,
   setMethodRunner,
 } from "../meta/few_shot/method_jobs.ts";
+import { setUnrollRunner } from "../meta/learned_optimizer_unroll.ts";
+import {
+  clusterUnrollRunner,
+  UNROLL_TASK_JOB,
+  unrollTaskHandler,
+} from "../meta/l2o/unroll_jobs.ts";
 
 const WORKER_HELP = `Usage: metaforge worker --cluster nats://HOST:PORT [options]
 
@@ -87,6 +93,7 @@ export async function workerCommand(args: string[]): Promise<number> {
     ...DIAGNOSTIC_HANDLERS,
     [SCORE_PART_JOB]: scorePartHandler(backend),
     [META_METHOD_JOB]: methodJobHandler(backend, log),
+    [UNROLL_TASK_JOB]: unrollTaskHandler(backend),
   };
   const out = await runWorker(cluster, { name, handlers, signal: stop.signal, log });
   await closeCluster(cluster);
@@ -120,11 +127,13 @@ export async function withCluster(
   const cluster = await openCluster(url, { name: `coordinator-${Deno.pid}` });
   setPartRunner(clusterPartRunner(cluster, "evolve"));
   setMethodRunner(clusterMethodRunner(cluster, "meta"));
+  setUnrollRunner(clusterUnrollRunner(cluster, "l2o"));
   try {
     return await run(rest);
   } finally {
     setPartRunner(undefined);
     setMethodRunner(undefined);
+    setUnrollRunner(undefined);
     await closeCluster(cluster);
   }
 }

@@ -26,6 +26,7 @@ import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts"
 import {
   lossArea,
   runUnroll,
+  sampledUnroll,
   type UnrollModel,
   type UnrollResult,
 } from "./learned_optimizer_unroll.ts";
@@ -219,8 +220,8 @@ async function metaTrainLoop<R extends EsGeneration>(
       est.perturb(c, theta, eps, p, sample);
       packRow(c, sample, rows.subarray(p * LEARNED_STRIDE));
     }
-    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729 + est.salt.tasks) >>> 0, c.tasks);
-    const r = await runUnroll(backend, tasks, {
+    const drawn = { seed: (seed * 7919 + g * 104729 + est.salt.tasks) >>> 0, count: c.tasks };
+    const r = await sampledUnroll(backend, family, drawn, {
       copies,
       knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
       learned: rows,

@@ -6,52 +6,36 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { openCluster } from "../../core/cluster/cluster_connection.ts";
-import { decodeEnvelope, type JobResult, resultKey } from "../../core/cluster/job_protocol.ts";
 import { withTempDir } from "../_temp_dir.ts";
 import { runDir, runResults } from "./_run_results.ts";
-import {
-  Child,
-  natsAvailable,
-  NatsServer,
-  startWorkers,
-} from "../core/cluster/_cluster_harness.ts";
+import { assertWorkerKillSurvived, jobsTaken, withWorkers } from "./_cluster_runs.ts";
+import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
 
 const ignore = !natsAvailable();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 const TRAIN = ["train", "meta", "--scale", "smoke", "--backend", "cpu", "--quiet"];
+const KIND = "meta_method";
 
 async function train(args: string[]): Promise<number> {
   return await new Child([...TRAIN, ...args]).exit();
-}
-
-/** Job ids each worker took (first deliveries and redeliveries), from their logs. */
-function jobsTaken(ws: Child[]): string[] {
-  return ws.flatMap((w) =>
-    w.lines.map((l) => /job (\w+) \(meta_method\) delivery/.exec(l)?.[1]).filter((x) => x)
-  ) as string[];
 }
 
 Deno.test("cluster: meta with 3 workers equals the single-process run", opts, async () => {
   await withTempDir(async (dir) => {
     const seed = ["--seed", "7"];
     assert.equal(await train([...seed, "--out", join(dir, "single")]), 0);
-    const server = await NatsServer.start(join(dir, "store"));
-    let ws: Child[] = [];
-    try {
-      ws = await startWorkers(server.url, 3, { ackWait: 30 });
+    await withWorkers(dir, 3, 30, async (server, ws) => {
       assert.equal(await train([...seed, "--out", join(dir, "n3"), "--cluster", server.url]), 0);
       assert.deepEqual(await runResults(join(dir, "n3")), await runResults(join(dir, "single")));
       // One job per setting x seed x method, spread over the workers.
-      const c = JSON.parse(
-        await Deno.readTextFile(join(await runDir(join(dir, "n3")), "config.json")),
+      const config = join(await runDir(join(dir, "n3")), "config.json");
+      const c = JSON.parse(await Deno.readTextFile(config));
+      assert.equal(
+        new Set(jobsTaken(ws, KIND)).size,
+        c.settings.length * c.seeds * c.methods.length,
       );
-      assert.equal(new Set(jobsTaken(ws)).size, c.settings.length * c.seeds * c.methods.length);
-      assert(ws.every((w) => jobsTaken([w]).length > 0), "a worker got no job");
-    } finally {
-      for (const w of ws) await w.stop("SIGKILL");
-      await server.stop();
-    }
+      assert(ws.every((w) => jobsTaken([w], KIND).length > 0), "a worker got no job");
+    });
   });
 });
 
@@ -60,7 +44,7 @@ Deno.test(
   opts,
   async () => {
     await withTempDir(async (dir) => {
-      // Jobs of a few seconds each, so the worker is killed while it runs one.
+      // Jobs of a second or more each, so the worker is killed while it runs one.
       const config = join(dir, "meta.json");
       await Deno.writeTextFile(
         config,
@@ -70,40 +54,10 @@ Deno.test(
           metaIterations: 3000,
         }),
       );
-      const args = ["--seed", "5", "--config", config];
-      assert.equal(await train([...args, "--out", join(dir, "single")]), 0);
-      const server = await NatsServer.start(join(dir, "store"));
-      let ws: Child[] = [];
-      try {
-        ws = await startWorkers(server.url, 3, { ackWait: 3 });
-        const coord = new Child([
-          ...TRAIN,
-          ...args,
-          "--out",
-          join(dir, "killed"),
-          "--cluster",
-          server.url,
-        ]);
-        while (jobsTaken(ws).length === 0) await new Promise((r) => setTimeout(r, 10));
-        const vi = ws.findIndex((w) => jobsTaken([w]).length > 0);
-        const victim = ws[vi]!;
-        const killed = jobsTaken([victim])[0]!;
-        await victim.stop("SIGKILL");
-        assert.equal(await coord.exit(), 0);
-        assert.deepEqual(
-          await runResults(join(dir, "killed")),
-          await runResults(join(dir, "single")),
-        );
-        const c = await openCluster(server.url);
-        const entry = await c.results.get(resultKey("meta", killed));
-        await c.nc.close();
-        const r = decodeEnvelope<JobResult>(entry!.value);
-        assert(r.ok && r.deliveries >= 2, `job ${killed}: ${JSON.stringify(r).slice(0, 200)}`);
-        assert.notEqual(r.worker, `w${vi}`); // startWorkers names them w0, w1, ...
-      } finally {
-        for (const w of ws) await w.stop("SIGKILL");
-        await server.stop();
-      }
+      const args = [...TRAIN, "--seed", "5", "--config", config];
+      assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
+      const expected = await runResults(join(dir, "single"));
+      await assertWorkerKillSurvived(dir, { args, kind: KIND, runKey: "meta", expected });
     });
   },
 );
