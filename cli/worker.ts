@@ -1,8 +1,9 @@
 /**
  * `metaforge worker --cluster nats://HOST:PORT`: a cluster worker that pulls jobs, runs them on its
  * own backend, writes their results and acks them; SIGINT/SIGTERM nak the job in hand (another
- * worker gets it) and exit. Also `--cluster` on `train`/`evolve`: the meta-generation scoring is
- * sent to the workers as jobs.
+ * worker gets it) and exit. Also `--cluster` on `train`/`evolve`/`l2o`: the independent units of
+ * evolve (scoring runs), meta (setting x seed x method) and l2o (one task of an ES or REINFORCE
+ * generation) are sent to the workers as jobs.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -109,8 +110,8 @@ async function closeCluster(c: Cluster): Promise<void> {
 }
 
 /**
- * Runs `run(args)` with `--cluster URL` taken out of `args`: when given, the meta-generation
- * scoring goes to the cluster's workers for the duration of the command.
+ * Runs `run(args)` with `--cluster URL` taken out of `args`: when given, the units of evolve, meta
+ * and l2o go to the cluster's workers for the duration of the command.
  */
 export async function withCluster(
   args: string[],
