@@ -7,6 +7,7 @@ export * from "./gpu_context.ts";
 export * from "./buffers.ts";
 export * from "./pipelines.ts";
 export * from "./wgsl_layout.ts";
+export * from "./kernel_interface.ts";
 export * from "./rng.ts";
 export * from "./rng_fill.ts";
 export * from "./atomic.ts";
