@@ -24,6 +24,7 @@ export * from "./exact_json.ts";
 export * from "./float_log.ts";
 export * from "./run_dir.ts";
 export * from "./checkpoint.ts";
+export * from "./phase_checkpoints.ts";
 export * from "./plots.ts";
 export * from "./report.ts";
 export * from "./dashboard.ts";

@@ -6,8 +6,11 @@
  */
 import { fromExactJson, toExactJson } from "../exact_json.ts";
 
-/** Version of the job and result envelopes; a worker refuses jobs of another version. */
-export const JOB_SCHEMA_VERSION = 1;
+/**
+ * Version of the job and result envelopes; a worker refuses jobs of another version (2: the meta
+ * and l2o job kinds, typed arrays in payloads and results).
+ */
+export const JOB_SCHEMA_VERSION = 2;
 /** The work-queue stream holding pending jobs. */
 export const JOBS_STREAM = "MF_JOBS";
 /** Subject prefix of job messages (`mf.jobs.<run>`). */

@@ -179,7 +179,7 @@ export class GpuMetaLoop implements MetaLoop {
   ) {
     const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop" });
     const pass = enc.beginComputePass();
-    const ubs = runs.map(([p, k, r]) => encodeMetaKernel(this.#ctx, pass, p, k.key, r));
+    const ubs = runs.map(([p, k, r]) => encodeMetaKernel(this.#ctx, pass, p, k, r));
     pass.end();
     after?.(enc);
     this.#ctx.device.queue.submit([enc.finish()]);

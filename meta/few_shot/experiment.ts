@@ -11,6 +11,7 @@
  */
 import type { Experiment, ExperimentResult, RunContext } from "../../core/experiment.ts";
 import { registerExperiment } from "../../core/experiment.ts";
+import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
@@ -66,17 +67,19 @@ async function* runAll(
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
+  // A checkpoint after every method of every setting and seed (--resume loads finished ones).
+  const ck = await PhaseCheckpoints.load(ctx);
   const remote = currentMethodRunner();
   if (remote) {
-    // Every setting x seed x method is a job on the cluster; nothing is computed here.
-    yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, results);
+    // Every unfinished setting x seed x method is a job on the cluster; nothing is computed here.
+    yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
     return;
   }
   const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
   try {
     for (const { s } of ran) {
-      for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, results);
+      for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, { ...results, ck });
     }
   } finally {
     clearPretrainedCache();

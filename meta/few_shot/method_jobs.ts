@@ -14,14 +14,20 @@ import { jobsInOrder, type JobSpec } from "../../core/cluster/coordinator.ts";
 import { contentId } from "../../core/cluster/job_protocol.ts";
 import type { JobHandler } from "../../core/cluster/worker_loop.ts";
 import type { RunContext } from "../../core/experiment.ts";
+import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { MetaConfig, MetaMethod, MetaSettingName } from "./config.ts";
-import type { AdaptCurve } from "./inner_loop.ts";
 import type { StrategyChange } from "./pbt.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
-import { type MetaOutcomes, recordMethod, runMethod } from "./run_setting.ts";
-import { closeSettingRun, type MethodOutcome, openSettingRun } from "./setting_run.ts";
+import {
+  type MetaOutcomes,
+  type MethodDone,
+  methodPhase,
+  outcomeKey,
+  runMethod,
+} from "./run_setting.ts";
+import { closeSettingRun, openSettingRun } from "./setting_run.ts";
 import { buildSetting, type Setting } from "./settings.ts";
 
 /** Job kind of one method on one seed x setting. */
@@ -39,48 +45,10 @@ export interface MethodJob {
   method: MetaMethod;
 }
 
-/** An adaptation curve as plain arrays (exact: float32 values survive a float64 round trip). */
-interface WireCurve {
-  accuracy: number[][];
-  loss: number[][];
-  supportLoss: number[];
-  supportAccuracy: number[];
-}
-
-/** A method outcome with its curves as plain arrays. */
-type WireOutcome = Omit<MethodOutcome, "curve" | "cross"> & {
-  curve: WireCurve;
-  cross: WireCurve | null;
-};
-
 /** What a method job returns. */
-export interface MethodJobValue {
+export interface MethodJobValue extends MethodDone {
   /** Metric rows the method yielded, in order. */
   rows: MetricRow[];
-  /** Strategy changes it made. */
-  changes: StrategyChange[];
-  /** Its outcome (null where the method does not apply to the setting). */
-  outcome: WireOutcome | null;
-  /** Seconds the method took on the worker. */
-  seconds: number;
-}
-
-function toWire(c: AdaptCurve): WireCurve {
-  return {
-    accuracy: c.accuracy.map((a) => Array.from(a)),
-    loss: c.loss.map((a) => Array.from(a)),
-    supportLoss: Array.from(c.supportLoss),
-    supportAccuracy: Array.from(c.supportAccuracy),
-  };
-}
-
-function fromWire(w: WireCurve): AdaptCurve {
-  return {
-    accuracy: w.accuracy.map((a) => Float32Array.from(a)),
-    loss: w.loss.map((a) => Float32Array.from(a)),
-    supportLoss: Float32Array.from(w.supportLoss),
-    supportAccuracy: Float32Array.from(w.supportAccuracy),
-  };
 }
 
 /** Runs one method job on `backend` (a fresh seed x setting); returns its rows and outcome. */
@@ -91,16 +59,13 @@ export async function runMethodJob(
 ): Promise<MethodJobValue> {
   const s = await buildSetting(job.setting, job.config, log);
   const r = openSettingRun({ config: job.config }, backend, s, job.seed);
-  const t0 = performance.now();
   try {
     const rows: MetricRow[] = [];
     const changes: StrategyChange[] = [];
     const run = runMethod(r, job.method, changes);
     let next = await run.next();
     for (; !next.done; next = await run.next()) rows.push(next.value);
-    const o = next.value;
-    const outcome = o && { ...o, curve: toWire(o.curve), cross: o.cross && toWire(o.cross) };
-    return { rows, changes, outcome, seconds: (performance.now() - t0) / 1000 };
+    return { rows, changes, o: next.value };
   } finally {
     closeSettingRun(r);
     clearPretrainedCache();
@@ -159,41 +124,33 @@ export function clusterMethodRunner(
 }
 
 /**
- * Runs every setting x seed x method with `runner` and records each, in that order, as the
- * single-process run does; yields the metric rows.
+ * Runs every setting x seed x method with `runner` (those a checkpoint has are loaded, not sent)
+ * and records each, in that order, as the single-process run does; yields the metric rows.
  */
 export async function* runMethodsWith(
   runner: MethodRunner,
   ctx: RunContext<MetaConfig>,
   settings: readonly Setting[],
   seeds: readonly number[],
-  into: MetaOutcomes,
+  into: MetaOutcomes & { ck: PhaseCheckpoints },
 ): AsyncGenerator<MetricRow> {
-  const jobs: MethodJob[] = [];
-  const at: Setting[] = [];
-  for (const s of settings) {
-    for (const seed of seeds) {
-      for (const method of ctx.config.methods) {
-        jobs.push({ config: ctx.config, setting: s.name, seed, method });
-        at.push(s);
-      }
-    }
-  }
-  let i = 0;
-  for await (const v of runner(jobs)) {
-    const { seed, method } = jobs[i]!;
-    const s = at[i++]!;
-    for (const row of v.rows) yield row;
-    const o = v.outcome;
-    const outcome = o && { ...o, curve: fromWire(o.curve), cross: o.cross && fromWire(o.cross) };
-    const tuned = recordMethod(ctx, {
-      s,
-      seed,
-      method,
-      outcome,
-      changes: v.changes,
-      seconds: v.seconds,
-    }, into);
-    if (tuned) yield tuned;
+  const units = settings.flatMap((s) =>
+    seeds.flatMap((seed) => ctx.config.methods.map((method) => ({ s, seed, method })))
+  );
+  const pending = units.filter((u) => !into.ck.done(outcomeKey(u.s.name, u.method, u.seed)));
+  const jobs = pending.map(({ s, seed, method }) => ({
+    config: ctx.config,
+    setting: s.name,
+    seed,
+    method,
+  }));
+  const values = runner(jobs)[Symbol.asyncIterator]();
+  for (const unit of units) {
+    yield* methodPhase(ctx, into, unit, async function* () {
+      const next = await values.next();
+      if (next.done) throw new Error("Cluster method runner ended before its last job");
+      yield* next.value.rows;
+      return { o: next.value.o, changes: next.value.changes };
+    });
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunContext } from "../../core/experiment.ts";
+import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
@@ -58,58 +59,64 @@ export async function* runMethod(
   }
 }
 
-/** One method's finished run on one seed x setting, as `recordMethod` records it. */
-export interface MethodRun {
-  /** The setting. */
-  s: Setting;
-  /** The seed. */
-  seed: number;
-  /** The method. */
-  method: MetaMethod;
-  /** Its outcome, or null where the method does not apply to the setting. */
-  outcome: MethodOutcome | null;
+/** What a method's run hands to `methodPhase`: its outcome (null: n/a) and strategy changes. */
+export interface MethodDone {
+  /** The outcome, or null where the method does not apply to the setting. */
+  o: MethodOutcome | null;
   /** Strategy changes it made (self-improving). */
   changes: StrategyChange[];
-  /** Seconds it took. */
-  seconds: number;
 }
 
-/** Records a method's run into `into`; returns its "tuned" row (null when it did not apply). */
-export function recordMethod(
+/**
+ * One method on one seed x setting as a checkpointed phase: loaded when a checkpoint has it, else
+ * run by `run` (here or on a cluster worker), its rows and "tuned" row yielded before the save;
+ * then recorded into `into` and logged.
+ */
+export async function* methodPhase(
   ctx: RunContext<MetaConfig>,
-  m: MethodRun,
-  into: MetaOutcomes,
-): MetricRow | null {
-  const { s, seed, method, outcome: o } = m;
-  for (const ch of m.changes) into.changes.push({ ...ch, setting: s.name, seed });
-  if (!o) return null;
-  into.outcomes.set(outcomeKey(s.name, method, seed), o);
+  into: MetaOutcomes & { ck: PhaseCheckpoints },
+  unit: { s: Setting; seed: number; method: MetaMethod },
+  run: () => AsyncGenerator<MetricRow, MethodDone>,
+): AsyncGenerator<MetricRow> {
+  const { s, seed, method } = unit;
+  const t0 = performance.now();
+  const key = outcomeKey(s.name, method, seed);
+  const { o, changes } = yield* into.ck.phaseWithRows(key, async function* () {
+    const done = yield* run();
+    const o = done.o;
+    if (o) yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
+    return done;
+  });
+  for (const ch of changes) into.changes.push({ ...ch, setting: s.name, seed });
+  if (!o) return;
+  into.outcomes.set(key, o);
   const k = Math.min(o.stepsUsed, o.curve.loss.length - 1);
   const metric = mean(Array.from((s.regression ? o.curve.loss : o.curve.accuracy)[k]!));
   ctx.log(
-    `${s.name} seed ${seed} ${method}: ${m.seconds.toFixed(1)} s, ` +
+    `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
       `test ${s.regression ? "MSE" : "accuracy"} ${metric.toFixed(3)} at ${o.stepsUsed} steps`,
   );
-  return { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
 }
 
-/** Runs every method of the config on one seed of setting `s`; yields metric rows. */
+/**
+ * Runs every method of the config on one seed of setting `s`; yields metric rows. A checkpoint is
+ * saved after every method.
+ */
 export async function* runSeedSetting(
   ctx: RunContext<MetaConfig>,
   backend: Backend,
   s: Setting,
   seed: number,
-  into: MetaOutcomes,
+  into: MetaOutcomes & { ck: PhaseCheckpoints },
 ): AsyncGenerator<MetricRow> {
   const r = openSettingRun(ctx, backend, s, seed);
   try {
     for (const method of ctx.config.methods) {
-      const t0 = performance.now();
-      const changes: StrategyChange[] = [];
-      const outcome = yield* runMethod(r, method, changes);
-      const seconds = (performance.now() - t0) / 1000;
-      const tuned = recordMethod(ctx, { s, seed, method, outcome, changes, seconds }, into);
-      if (tuned) yield tuned;
+      yield* methodPhase(ctx, into, { s, seed, method }, async function* () {
+        const changes: StrategyChange[] = [];
+        const o = yield* runMethod(r, method, changes);
+        return { o, changes };
+      });
     }
   } finally {
     closeSettingRun(r);

@@ -39,18 +39,8 @@ export interface UnrollTaskJob {
   sample: UnrollSample;
   /** The task this job trains. */
   task: number;
-  /** The unroll's options for this task's models (learned rows as plain numbers). */
-  unroll: Omit<UnrollOptions, "learned" | "knobsAt" | "taskRange"> & { learned?: number[] };
-}
-
-/** What an unroll-task job returns: its models' part of the UnrollResult, as plain arrays. */
-interface UnrollTaskValue {
-  x: number[];
-  loss: number[][];
-  gradNorm: number[][];
-  diverged: number[];
-  queryLoss: number[];
-  queryAccuracy: number[];
+  /** The unroll's options for this task's models. */
+  unroll: Omit<UnrollOptions, "knobsAt" | "taskRange">;
 }
 
 const described = new WeakMap<TaskFamily, SyntheticClassificationOptions>();
@@ -63,28 +53,10 @@ export function describedFamily(o: SyntheticClassificationOptions): SyntheticCla
 }
 
 /** Runs one unroll-task job on `backend`. */
-export async function runUnrollTask(
-  backend: Backend,
-  job: UnrollTaskJob,
-): Promise<UnrollTaskValue> {
-  const tasks = new SyntheticClassification(job.family).sampleEpisodes(
-    job.sample.seed,
-    job.sample.count,
-  );
-  const { learned, ...rest } = job.unroll;
-  const r = await runUnroll(backend, tasks, {
-    ...rest,
-    learned: learned && Float32Array.from(learned),
-    taskRange: [job.task, job.task + 1],
-  });
-  return {
-    x: r.x,
-    loss: r.loss,
-    gradNorm: r.gradNorm,
-    diverged: Array.from(r.diverged),
-    queryLoss: Array.from(r.queryLoss),
-    queryAccuracy: Array.from(r.queryAccuracy),
-  };
+export function runUnrollTask(backend: Backend, job: UnrollTaskJob): Promise<UnrollResult> {
+  const family = new SyntheticClassification(job.family);
+  const tasks = family.sampleEpisodes(job.sample.seed, job.sample.count);
+  return runUnroll(backend, tasks, { ...job.unroll, taskRange: [job.task, job.task + 1] });
 }
 
 /** The worker's handler of unroll-task jobs, running them on `backend`. */
@@ -98,7 +70,7 @@ function unrollJobs(
   sample: UnrollSample,
   o: UnrollOptions,
 ): UnrollTaskJob[] {
-  const { learned, knobsAt: _, taskRange: __, ...rest } = o;
+  const { knobsAt: _, taskRange: __, ...rest } = o;
   const n = o.copies;
   return Array.from({ length: sample.count }, (_, t) => ({
     family,
@@ -107,21 +79,22 @@ function unrollJobs(
     unroll: {
       ...rest,
       knobs: o.knobs.slice(t * n, (t + 1) * n),
-      learned: learned &&
-        Array.from(learned.subarray(t * n * LEARNED_STRIDE, (t + 1) * n * LEARNED_STRIDE)),
+      learned: o.learned?.slice(t * n * LEARNED_STRIDE, (t + 1) * n * LEARNED_STRIDE),
     },
   }));
 }
 
-/** The whole unroll's result from its task jobs' values, in task order. */
-function gather(values: UnrollTaskValue[]): UnrollResult {
+/** The whole unroll's result from its task jobs' results, in task order. */
+function gather(parts: UnrollResult[]): UnrollResult {
+  const flat = (f: (r: UnrollResult) => ArrayLike<number>) =>
+    parts.flatMap((r) => Array.from(f(r)));
   return {
-    x: values[0]!.x,
-    loss: values.flatMap((v) => v.loss),
-    gradNorm: values.flatMap((v) => v.gradNorm),
-    diverged: Uint8Array.from(values.flatMap((v) => v.diverged)),
-    queryLoss: Float32Array.from(values.flatMap((v) => v.queryLoss)),
-    queryAccuracy: Float32Array.from(values.flatMap((v) => v.queryAccuracy)),
+    x: parts[0]!.x,
+    loss: parts.flatMap((r) => r.loss),
+    gradNorm: parts.flatMap((r) => r.gradNorm),
+    diverged: Uint8Array.from(flat((r) => r.diverged)),
+    queryLoss: Float32Array.from(flat((r) => r.queryLoss)),
+    queryAccuracy: Float32Array.from(flat((r) => r.queryAccuracy)),
   };
 }
 
@@ -149,7 +122,7 @@ export function clusterUnrollRunner(cluster: Cluster, run: string): UnrollRunner
           } (unroll task ${t}) failed after ${r.deliveries} deliveries: ${r.error}`,
         );
       }
-      return r.value as UnrollTaskValue;
+      return r.value as UnrollResult;
     }));
   };
 }
