@@ -30,6 +30,8 @@ import {
 import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
 import { evolveOnGpu } from "./gpu_evolution.ts";
 
+import type { TrainKernel } from "../mlp/mlp_fused.ts";
+
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
 export { HARDWARE_GROUPING } from "./gpu_kernels.ts";
@@ -44,6 +46,12 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
    */
   grouping?: MlpGrouping;
+  /**
+   * Train-step kernel of one-hidden-layer populations on a software adapter: "fused" (default)
+   * keeps activations and deltas in registers where the shape allows (learners/mlp/mlp_fused.ts),
+   * "tiles" always runs the tiled kernel (the bench compares the two).
+   */
+  trainKernel?: TrainKernel;
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -98,8 +106,7 @@ export class GpuBackend implements Backend {
       this.ctx,
       this.#kernels,
       spec,
-      this.#options.grouping,
-      this.#options.maxBindingBytes,
+      this.#options,
     );
   }
 
