@@ -3,11 +3,24 @@
  * infinities into null, -0 into 0 and `undefined` array entries into null, so a run resumed from
  * it could compute something else. `toExactJson` replaces those values by small marker objects
  * (`{"$num": "NaN"}`, `{"$num": "-0"}`, `{"$undefined": true}`) and `fromExactJson` restores them.
- * Only plain objects, arrays, strings, booleans, null and numbers are supported.
+ * Typed arrays of numbers become `{"$typed": "Float32Array", "values": [...]}` (each value exact).
+ * Otherwise only plain objects, arrays, strings, booleans, null and numbers are supported.
  * @module
  */
 
 const NUMBERS: Record<string, number> = { NaN, Infinity, "-Infinity": -Infinity, "-0": -0 };
+
+/** The typed arrays of numbers that exact JSON encodes, by constructor name. */
+const TYPED = {
+  Float32Array,
+  Float64Array,
+  Int8Array,
+  Int16Array,
+  Int32Array,
+  Uint8Array,
+  Uint16Array,
+  Uint32Array,
+} as const;
 
 /** A JSON-safe copy of `value` with non-finite numbers, -0 and undefined array entries marked. */
 export function toExactJson(value: unknown): unknown {
@@ -23,7 +36,13 @@ export function toExactJson(value: unknown): unknown {
   }
   if (value !== null && typeof value === "object") {
     if (ArrayBuffer.isView(value)) {
-      throw new TypeError("Cannot encode exact JSON as typed arrays are not supported");
+      const name = value.constructor.name;
+      if (!(name in TYPED)) {
+        throw new TypeError(
+          `Cannot encode exact JSON as typed arrays must hold numbers: current type is ${name}`,
+        );
+      }
+      return { $typed: name, values: Array.from(value as Float64Array, toExactJson) };
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = toExactJson(v);
@@ -42,6 +61,10 @@ export function fromExactJson(value: unknown): unknown {
       return NUMBERS[o.$num];
     }
     if (keys.length === 1 && o.$undefined === true) return undefined;
+    if (keys.length === 2 && typeof o.$typed === "string" && Array.isArray(o.values)) {
+      const Typed = TYPED[o.$typed as keyof typeof TYPED];
+      if (Typed) return Typed.from(o.values.map(fromExactJson) as number[]);
+    }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) out[k] = fromExactJson(v);
     return out;

@@ -5,16 +5,10 @@
  */
 import rngWgsl from "../shaders/_rng.wgsl" with { type: "text" };
 import fillWgsl from "../shaders/rng_fill.wgsl" with { type: "text" };
-import {
-  ceilDiv,
-  createParamsBuffer,
-  createStorageBuffer,
-  dispatchGrid,
-  readF32,
-  readU32,
-} from "./buffers.ts";
+import { ceilDiv, createStorageBuffer, readF32, readU32 } from "./buffers.ts";
 import type { GpuContext } from "./gpu_context.ts";
-import { bindBuffers, composeWgsl, getPipeline, GRID_WGSL } from "./pipelines.ts";
+import { encodeGridKernel, kernelInterface } from "./kernel_interface.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "./pipelines.ts";
 import { rngNormal, rngU32, rngUniform } from "./rng.ts";
 
 /** The shared RNG snippet, for kernels that draw random numbers. */
@@ -57,30 +51,26 @@ export function rngFillCpu(n: number, o: RngFillOptions): RngFill {
   return { words, uniforms, normals };
 }
 
+const FILL = kernelInterface("shaders/rng_fill.wgsl", fillWgsl, {
+  readWrite: "words: array<u32>, uniforms, normals",
+  params: "n, seed, stream, base, c1, gridX",
+});
+
 /** Runs the rng_fill kernel for n draws and reads the results back. */
 export async function rngFillGpu(ctx: GpuContext, n: number, o: RngFillOptions): Promise<RngFill> {
-  const src = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/rng_fill.wgsl", code: fillWgsl }]);
+  const iface = FILL;
+  const src = composeWgsl([RNG_WGSL, GRID_WGSL, ...iface.parts]);
   const pipeline = await getPipeline(ctx, "rng_fill", src);
   const words = createStorageBuffer(ctx, n * 4, "rng-words");
   const uniforms = createStorageBuffer(ctx, n * 4, "rng-uniforms");
   const normals = createStorageBuffer(ctx, n * 4, "rng-normals");
-  const [gx, gy] = dispatchGrid(ceilDiv(n, 64));
-  // Params: n @0, seed @4, stream @8, base @12, c1 @16, gridX @20.
-  const u = new Uint32Array([
-    n,
-    o.seed >>> 0,
-    o.stream >>> 0,
-    (o.base ?? 0) >>> 0,
-    (o.c1 ?? 0) >>> 0,
-    gx,
-  ]);
-  const ub = createParamsBuffer(ctx, u.byteLength, "rng-params");
-  ctx.device.queue.writeBuffer(ub, 0, u);
   const enc = ctx.device.createCommandEncoder();
   const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindBuffers(ctx, pipeline, [words, uniforms, normals, ub], "rng-fill"));
-  pass.dispatchWorkgroups(gx, gy);
+  const ub = encodeGridKernel(ctx, pass, { pipeline, iface }, {
+    groups: ceilDiv(n, 64),
+    buffers: { words, uniforms, normals },
+    params: { n, seed: o.seed, stream: o.stream, base: o.base ?? 0, c1: o.c1 ?? 0 },
+  });
   pass.end();
   ctx.device.queue.submit([enc.finish()]);
   // The three readbacks are issued together: one wait.

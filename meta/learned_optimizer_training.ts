@@ -23,92 +23,22 @@ import { HostAdam } from "../learners/optimizers/host_adam.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
-import {
-  lossArea,
-  runUnroll,
-  type UnrollModel,
-  type UnrollResult,
-} from "./learned_optimizer_unroll.ts";
+import { lossArea, runUnroll, type UnrollResult } from "./learned_optimizer_unroll.ts";
 import {
   defaultNormalization,
-  type LearnedKind,
   learnedOptimizerName,
   learnedWeightCount,
   packLearnedRow,
 } from "./learned_optimizer.ts";
 import { norm } from "./few_shot/meta_learner.ts";
-
-/** Config of `metaTrainEs`. */
-export interface EsConfig {
-  /** Antithetic pairs per generation. */
-  pairs: number;
-  /** Tasks per generation (fresh tasks every generation). */
-  tasks: number;
-  /** Generations. */
-  generations: number;
-  /** Perturbation std. */
-  sigma: number;
-  /** Adam step size on the meta weights. */
-  metaLr: number;
-  /** Unroll length of the first generation (the curriculum grows it linearly). */
-  minUnroll: number;
-  /** Unroll length of the last generation. */
-  maxUnroll: number;
-  /** Steps between loss samples. */
-  every: number;
-  /** Base learning rate and momentum of the learned optimizer. */
-  lr: number;
-  /** Momentum of the learned optimizer's update. */
-  momentum: number;
-  /** Std of the initial meta weights. */
-  initStd: number;
-  /** Loss assigned to a quarantined model and cap of every sampled loss. */
-  divergedLoss: number;
-  /** The base learner. */
-  model: UnrollModel;
-  /** Which learned optimizer to meta-train (default lr-scale, optimizer kind 3). */
-  kind?: LearnedKind;
-}
-
-/** Default ES config (a few seconds per generation on lavapipe). */
-export const DEFAULT_ES_CONFIG: EsConfig = {
-  pairs: 8,
-  tasks: 4,
-  generations: 30,
-  sigma: 0.1,
-  metaLr: 0.05,
-  minUnroll: 20,
-  maxUnroll: 60,
-  every: 5,
-  lr: 0.05,
-  momentum: 0.9,
-  initStd: 0.01,
-  divergedLoss: 5,
-  model: { hidden: [32], activation: "relu", batchSize: 16 },
-};
-
-/** One generation's record (one CSV row). */
-export interface EsGeneration extends Record<string, number> {
-  /** Generation index, from 0. */
-  generation: number;
-  /** Unroll length (inner steps) of this generation under the curriculum. */
-  unroll: number;
-  /** Mean fitness (loss area) over every perturbed model. */
-  meta_loss: number;
-  /** Mean |f+ - f-| over pairs and tasks. */
-  mean_abs_diff: number;
-  /** Quarantined models this generation. */
-  diverged: number;
-  /** L2 norm of the meta weights after the update. */
-  theta_norm: number;
-}
-
-/** Unroll length of generation g under the linear curriculum. */
-export function curriculumUnroll(c: EsConfig, g: number): number {
-  if (c.generations <= 1) return c.maxUnroll;
-  const f = g / (c.generations - 1);
-  return Math.round(c.minUnroll + f * (c.maxUnroll - c.minUnroll));
-}
+import {
+  curriculumUnroll,
+  type EsConfig,
+  type EsGeneration,
+  type EsProgress,
+  type OnEsGeneration,
+} from "./learned_optimizer_es.ts";
+export * from "./learned_optimizer_es.ts";
 
 /** Knobs of a learned model under an ES config for an unroll of `horizon` steps. */
 function esKnobs(c: EsConfig, horizon: number): Knobs {
@@ -198,16 +128,17 @@ async function metaTrainLoop<R extends EsGeneration>(
   c: EsConfig,
   seed: number,
   est: Estimator<R>,
-  onGeneration?: (g: R, theta: Float64Array) => void | Promise<void>,
+  o: { onGeneration?: OnEsGeneration<R>; resume?: EsProgress },
 ): Promise<{ theta: Float64Array; history: R[] }> {
-  const theta = initialTheta(c, seed);
+  const r0 = o.resume;
+  const theta = r0 ? Float64Array.from(r0.theta) : initialTheta(c, seed);
   const D = theta.length;
-  const adam = new HostAdam(D);
+  const adam = r0 ? HostAdam.fromState(r0.adam) : new HostAdam(D);
   const history: R[] = [];
   const copies = 2 * c.pairs;
   const P = copies * c.tasks;
-  const rng = new Rng(seed, est.stream);
-  for (let g = 0; g < c.generations; g++) {
+  const rng = r0 ? Rng.fromState(r0.rng) : new Rng(seed, est.stream);
+  for (let g = r0?.next ?? 0; g < c.generations; g++) {
     const unroll = curriculumUnroll(c, g);
     const eps = Array.from(
       { length: est.noiseCount(c) },
@@ -240,7 +171,13 @@ async function metaTrainLoop<R extends EsGeneration>(
       theta_norm: norm(theta),
     } as R;
     history.push(rec);
-    await onGeneration?.(rec, theta);
+    const progress = {
+      next: g + 1,
+      theta: Array.from(theta),
+      adam: adam.state(),
+      rng: rng.state(),
+    };
+    await o.onGeneration?.(rec, theta, progress);
   }
   return { theta, history };
 }
@@ -284,16 +221,18 @@ const ES: Estimator<EsGeneration> = {
 /**
  * Meta-trains the learned optimizer's weights (of kind `c.kind`, default lr-scale) on `family` by
  * antithetic ES with Adam on the estimated gradient. `onGeneration` receives each generation's
- * record.
+ * record and the progress that `resume` continues exactly (the history then holds the generations
+ * run by this call).
  */
 export function metaTrainEs(
   backend: Backend,
   family: TaskFamily,
   c: EsConfig,
   seed: number,
-  onGeneration?: (g: EsGeneration, theta: Float64Array) => void | Promise<void>,
+  onGeneration?: OnEsGeneration<EsGeneration>,
+  resume?: EsProgress,
 ): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
-  return metaTrainLoop(backend, family, c, seed, ES, onGeneration);
+  return metaTrainLoop(backend, family, c, seed, ES, { onGeneration, resume });
 }
 
 /** One REINFORCE generation's record (one CSV row). */
@@ -383,7 +322,8 @@ export function metaTrainReinforce(
   family: TaskFamily,
   c: EsConfig,
   seed: number,
-  onGeneration?: (g: ReinforceGeneration, theta: Float64Array) => void | Promise<void>,
+  onGeneration?: OnEsGeneration<ReinforceGeneration>,
+  resume?: EsProgress,
 ): Promise<{ theta: Float64Array; history: ReinforceGeneration[] }> {
   if ((c.kind ?? "lr-scale") !== "lr-scale") {
     return Promise.reject(
@@ -392,5 +332,5 @@ export function metaTrainReinforce(
       ),
     );
   }
-  return metaTrainLoop(backend, family, c, seed, REINFORCE, onGeneration);
+  return metaTrainLoop(backend, family, c, seed, REINFORCE, { onGeneration, resume });
 }

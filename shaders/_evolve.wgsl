@@ -27,6 +27,11 @@ struct EvolveParams {
   pad1: u32,
 }
 
+// The kernels bind EvolveParams as `u_in` and copy it into `u` first thing in their entry point:
+// parameters are read from storage into a private copy once per invocation; see
+// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+var<private> u: EvolveParams;
+
 const FLAG_ELITE: u32 = 1u;
 const FLAG_CROSS: u32 = 2u;
 const FLAG_ORPHAN: u32 = 4u;

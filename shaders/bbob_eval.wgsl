@@ -1,22 +1,10 @@
 // bbob_eval: f - f_opt of the held-out BBOB suite for every candidate of S strategy instances.
 // Twin: bbobBatch in learners/tasks/bbob.ts (definitions: Hansen et al. 2009, INRIA RR-6829).
+// The bindings and struct Params are declared in learners/strategies/bbob_device.ts.
 // Bindings: 0 x (S, N, D) f32 read, 1 header (S, 4) u32 read (fid, dim, offset of x_opt, pad),
 // 2 inst f32 read (per instance: x_opt (D), R (D, D), Q (D, D) row-major, from `offset`),
 // 3 fitness (S, N) f32 rw, 4 params read.
 // One invocation per candidate; D <= MAXD. Dispatch: ceil(S*N / 64) workgroups of 64.
-
-struct Params {
-  S: u32,
-  N: u32,
-  D: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> header: array<u32>;
-@group(0) @binding(2) var<storage, read> inst: array<f32>;
-@group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 const MAXD: u32 = 128u;
 const TWO_PI: f32 = 6.283185307179586;

@@ -10,7 +10,7 @@
 // resetStd(block) N(0,1) with probability resetFraction; low_rank adds
 // sigma * sum_j U[i,j] V[col,j] / sqrt(r) on one block drawn per child (U, V standard normal).
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 params    (P, stride) f32   read
 //   1 parents   (P, 4) u32        read
 //   2 info      (P, 4) f32        read
@@ -20,22 +20,8 @@
 //   6 blocks    (nBlocks, 4) u32  read   offset, rows, cols, bits of the reset std
 //   7 clock     (4) u32           read
 //   8 next      (P, stride) f32   rw
-//   9 u         EvolveParams read (parameters)
+//   9 u_in       read (parameters)
 // Dispatch: ceil(P * chunks / 64) workgroups of 64 (grid gridBreed wide); chunk params per lane.
-
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> parents: array<u32>;
-@group(0) @binding(2) var<storage, read> info: array<f32>;
-@group(0) @binding(3) var<storage, read> genome: array<f32>;
-@group(0) @binding(4) var<storage, read> segState: array<f32>;
-@group(0) @binding(5) var<storage, read> sigmaNext: array<f32>;
-@group(0) @binding(6) var<storage, read> blocks: array<u32>;
-@group(0) @binding(7) var<storage, read> clock: array<u32>;
-@group(0) @binding(8) var<storage, read_write> next: array<f32>;
-@group(0) @binding(9) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
 
 fn block_of(k: u32) -> u32 {
   var b = 0u;

@@ -7,37 +7,20 @@
 // The optimizer is plain SGD without weight decay; clipNorm, the gradient transform and label
 // smoothing come from the genome. Other knobs are left as they are.
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 genome (S, GENOME_STRIDE) f32 read
 //   1 clock  (4) u32        read
 //   2 knobs  (P, KNOB_STRIDE) f32 rw
-//   3 u      EvolveParams read (parameters)
-//   4 k      KnobStep read (parameters): the step index within the generation
+//   3 u_in    read (parameters)
+//   4 params_in Params read (parameters): `step`, the step index within the generation
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
-struct KnobStep {
-  step: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> genome: array<f32>;
-@group(0) @binding(1) var<storage, read> clock: array<u32>;
-@group(0) @binding(2) var<storage, read_write> knobs: array<f32>;
-@group(0) @binding(3) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
-@group(0) @binding(4) var<storage, read> ks_in: KnobStep;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> ks: KnobStep;
+var<private> ks: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   u = u_in;
-  ks = ks_in;
+  ks = params_in;
   let p = gid.x + gid.y * u.gridModels * 64u;
   if (p >= u.P) { return; }
   let g0 = (p / u.M) * GENOME_STRIDE;

@@ -4,22 +4,13 @@
 // non-finite loss; an inactive model (index in its segment >= the genome's GENOME_ACTIVE count)
 // gets fitness NEG_BIG and flags = 2.
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 metrics (P, METRIC_STRIDE) f32 read  loss, gradient norm, quarantine flag, previous loss
-//   1 fitness (P) f32     rw
-//   2 flags   (P) u32     rw
-//   3 u       EvolveParams read (parameters)
-//   4 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
+//   1 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
+//   2 fitness (P) f32     rw
+//   3 flags   (P) u32     rw
+//   4 u_in    EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
-
-@group(0) @binding(0) var<storage, read> metrics: array<f32>;
-@group(0) @binding(1) var<storage, read_write> fitness: array<f32>;
-@group(0) @binding(2) var<storage, read_write> flags: array<u32>;
-@group(0) @binding(3) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
-@group(0) @binding(4) var<storage, read> genome: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -3,31 +3,20 @@
 // A model whose index in its segment is >= the genome's GENOME_ACTIVE count is inactive:
 // fitness NEG_BIG, flags = 2, nothing evaluated.
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 params  (P, stride) f32  read
 //   1 segTask (S) u32          read   task index of each segment
 //   2 tasks   f32              read   task t header row (TASK_*): kind (0 sphere, 1 rastrigin,
 //                                     2 rosenbrock, 3 ackley, 4 user), dim, optimum offset,
 //                                     rotation offset (kind 4: the raw point, no shift/rotation)
-//   3 fitness (P) f32          rw
-//   4 flags   (P) u32          rw
-//   5 u       EvolveParams read (parameters)
-//   6 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
+//   3 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
+//   4 fitness (P) f32          rw
+//   5 flags   (P) u32          rw
+//   6 u_in    EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
 // (a user's body, or a stub returning 0 when the run has no user objective).
-
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> segTask: array<u32>;
-@group(0) @binding(2) var<storage, read> tasks: array<f32>;
-@group(0) @binding(3) var<storage, read_write> fitness: array<f32>;
-@group(0) @binding(4) var<storage, read_write> flags: array<u32>;
-@group(0) @binding(5) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
-@group(0) @binding(6) var<storage, read> genome: array<f32>;
 
 const PI: f32 = 3.141592653589793;
 // Largest dimension of a user objective.

@@ -13,7 +13,7 @@
 // A child with a parent has its quarantine flag cleared (metrics[c * METRIC_STRIDE +
 // METRIC_QUARANTINED] = 0).
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 fitness   (P) f32        read
 //   1 info      (P, 4) f32     read   shaped, rank, nValid, meanDist
 //   2 order     (P) u32        read
@@ -23,22 +23,8 @@
 //   6 parents   (P, 4) u32     rw     a, b, flags, bits of the parent's fitness
 //   7 sigmaNext (P) f32        rw
 //   8 metrics   (P, METRIC_STRIDE) f32 rw  only the quarantine flag is written
-//   9 u         EvolveParams read (parameters)
+//   9 u_in       read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
-
-@group(0) @binding(0) var<storage, read> fitness: array<f32>;
-@group(0) @binding(1) var<storage, read> info: array<f32>;
-@group(0) @binding(2) var<storage, read> order: array<u32>;
-@group(0) @binding(3) var<storage, read> genome: array<f32>;
-@group(0) @binding(4) var<storage, read> sigma: array<f32>;
-@group(0) @binding(5) var<storage, read> clock: array<u32>;
-@group(0) @binding(6) var<storage, read_write> parents: array<u32>;
-@group(0) @binding(7) var<storage, read_write> sigmaNext: array<f32>;
-@group(0) @binding(8) var<storage, read_write> metrics: array<f32>;
-@group(0) @binding(9) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
 
 fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 {
   let kind = u32(genome[g0 + GENOME_SELECTION]);

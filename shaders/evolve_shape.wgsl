@@ -9,26 +9,15 @@
 // + bonus * md / (1 + md) for a valid model, 0 otherwise. Every nonzero flag (1 invalid,
 // 2 inactive) counts as not valid.
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 params  (P, stride) f32  read
 //   1 fitness (P) f32          read   higher is better
 //   2 flags   (P) u32          read   0 valid, 1 invalid, 2 inactive
 //   3 genome  (S, GENOME_STRIDE) f32 read
 //   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
 //   5 order   (P) u32          rw     order[s*M + rank] = model
-//   6 u       EvolveParams read (parameters)
+//   6 u_in     read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide); loops M*(D+2) per invocation.
-
-@group(0) @binding(0) var<storage, read> params: array<f32>;
-@group(0) @binding(1) var<storage, read> fitness: array<f32>;
-@group(0) @binding(2) var<storage, read> flags: array<u32>;
-@group(0) @binding(3) var<storage, read> genome: array<f32>;
-@group(0) @binding(4) var<storage, read_write> info: array<f32>;
-@group(0) @binding(5) var<storage, read_write> order: array<u32>;
-@group(0) @binding(6) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -5,7 +5,7 @@
 // GENOME_DIVERSITY_THRESHOLD, else 1), and one history row. diverged counts models with flag 1 only (not inactive ones).
 // Twin: statsCpu().
 //
-// Bindings (group 0):
+// Bindings (group 0; declared in learners/evolution/evolution_kernels.ts):
 //   0 fitness  (P) f32        read
 //   1 flags    (P) u32        read
 //   2 info     (P, 4) f32     read   INFO_MEAN_DIST
@@ -15,21 +15,8 @@
 //   6 segState (S, 4) f32     rw     sigma scale, success rate, best so far, diversity multiplier
 //   7 history  (histCap, S, 8) f32 rw  best, mean, valid, diverged, diversity, sigma scale,
 //                                      success rate, best so far
-//   8 u        EvolveParams read (parameters)
+//   8 u_in      read (parameters)
 // Dispatch: ceil(S / 64) workgroups of 64 (grid gridSegs wide), one invocation per segment.
-
-@group(0) @binding(0) var<storage, read> fitness: array<f32>;
-@group(0) @binding(1) var<storage, read> flags: array<u32>;
-@group(0) @binding(2) var<storage, read> info: array<f32>;
-@group(0) @binding(3) var<storage, read> parents: array<u32>;
-@group(0) @binding(4) var<storage, read> genome: array<f32>;
-@group(0) @binding(5) var<storage, read> clock: array<u32>;
-@group(0) @binding(6) var<storage, read_write> segState: array<f32>;
-@group(0) @binding(7) var<storage, read_write> history: array<f32>;
-@group(0) @binding(8) var<storage, read> u_in: EvolveParams;
-// Parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
-var<private> u: EvolveParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

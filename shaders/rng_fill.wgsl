@@ -3,20 +3,6 @@
 // Bindings: 0 words (n) u32 rw, 1 uniforms (n) f32 rw, 2 normals (n) f32 rw, 3 params read (parameters).
 // Element i uses (seed, stream, c0 = base + i, c1). Dispatch: ceil(n / 64) workgroups of 64.
 
-struct Params {
-  n: u32,
-  seed: u32,
-  stream: u32,
-  base: u32,
-  c1: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read_write> words: array<u32>;
-@group(0) @binding(1) var<storage, read_write> uniforms: array<f32>;
-@group(0) @binding(2) var<storage, read_write> normals: array<f32>;
-@group(0) @binding(3) var<storage, read> params_in: Params;
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = grid_index(gid);

@@ -1,9 +1,12 @@
 /**
- * Soak run of lr-sweep at smoke size: many steps with frequent evaluations and checkpoints, the
- * resident memory (RSS) and the checkpoint's state.json size sampled at every checkpoint, and a
- * table at 10%, 20%, ..., 100% of the run. A run in bounded memory shows both flat after warm-up.
+ * Soak run of lr-sweep at smoke size (issue 17, item 11): many steps with frequent evaluations and
+ * checkpoints, the resident memory (RSS) and the checkpoint's size (state.json plus its blobs; the
+ * append-only score log, like metrics.csv, grows with the run and is listed apart) sampled at every
+ * checkpoint, and a table at 10%, 20%, ..., 100% of the run. A run in bounded memory shows both
+ * flat after warm-up: the verdict line checks RSS within 10% and the checkpoint size constant
+ * between 10% and 100% of the run (exit 1 when not).
  *
- *   deno run -A tools/soak_lr_sweep.ts [--steps 100000] [--eval-every 10] [--backend cpu|gpu]
+ *   deno run -A tools/soak_lr_sweep.ts [--steps 1000000] [--eval-every 100] [--backend cpu|gpu]
  * @module
  */
 import { join } from "node:path";
@@ -11,11 +14,13 @@ import { parseArgs } from "node:util";
 import { type Experiment, type RunContext, runExperiment } from "../core/experiment.ts";
 import { LR_SWEEP } from "../meta/lr_sweep.ts";
 
-/** One sample: step, resident memory and state.json size after a checkpoint. */
+/** One sample: step, resident memory and checkpoint sizes after a checkpoint. */
 interface Sample {
   step: number;
   rssMb: number;
   stateBytes: number;
+  checkpointBytes: number;
+  logBytes: number;
 }
 
 /** `experiment` with `after(ctx, state)` called after each checkpoint it saves. */
@@ -38,13 +43,34 @@ export function probeCheckpoints<C, I>(
   };
 }
 
-/** Runs the soak and prints the samples at every tenth of the run. */
-export async function soak(args: string[]): Promise<void> {
+/** Bytes of the checkpoint folder's files: state.json, the blobs, and the .f64 logs apart. */
+async function checkpointSizes(dir: string): Promise<{ state: number; all: number; log: number }> {
+  const sizes = { state: 0, all: 0, log: 0 };
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile) continue;
+    const size = (await Deno.stat(join(dir, e.name))).size;
+    if (e.name.endsWith(".f64")) sizes.log += size;
+    else sizes.all += size;
+    if (e.name === "state.json") sizes.state = size;
+  }
+  return sizes;
+}
+
+/** The samples at every tenth of the run (the last sample at or before it). */
+function tenths(samples: Sample[]): Sample[] {
+  return Array.from({ length: 10 }, (_, i) => {
+    const k = Math.max(0, Math.ceil(((i + 1) * samples.length) / 10) - 1);
+    return samples[Math.min(samples.length - 1, k)]!;
+  });
+}
+
+/** Runs the soak, prints the samples at every tenth of the run and the verdict; false when it fails. */
+export async function soak(args: string[]): Promise<boolean> {
   const { values } = parseArgs({
     args,
     options: {
-      steps: { type: "string", default: "100000" },
-      "eval-every": { type: "string", default: "10" },
+      steps: { type: "string", default: "1000000" },
+      "eval-every": { type: "string", default: "100" },
       backend: { type: "string", default: "cpu" },
     },
   });
@@ -52,9 +78,14 @@ export async function soak(args: string[]): Promise<void> {
   const evalEvery = Number(values["eval-every"]);
   const samples: Sample[] = [];
   const spy = probeCheckpoints(LR_SWEEP, async (ctx, state) => {
-    const stateBytes = (await Deno.stat(join(ctx.checkpointDir, "state.json"))).size;
-    const step = (state as { step: number }).step;
-    samples.push({ step, rssMb: Deno.memoryUsage().rss / 2 ** 20, stateBytes });
+    const sizes = await checkpointSizes(ctx.checkpointDir);
+    samples.push({
+      step: (state as { step: number }).step,
+      rssMb: Deno.memoryUsage().rss / 2 ** 20,
+      stateBytes: sizes.state,
+      checkpointBytes: sizes.all,
+      logBytes: sizes.log,
+    });
   });
   const tmp = await Deno.makeTempDir({ prefix: "soak_" });
   const t0 = performance.now();
@@ -70,11 +101,25 @@ export async function soak(args: string[]): Promise<void> {
   }
   console.log(`lr-sweep soak: ${steps} steps, eval every ${evalEvery}, backend ${values.backend}`);
   console.log(`${samples.length} checkpoints in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  console.log("percent\tstep\trss_mb\tstate_json_bytes");
-  for (let tenth = 1; tenth <= 10; tenth++) {
-    const s = samples[Math.min(samples.length - 1, Math.ceil((tenth * samples.length) / 10) - 1)]!;
-    console.log(`${tenth * 10}%\t${s.step}\t${s.rssMb.toFixed(1)}\t${s.stateBytes}`);
-  }
+  console.log("percent\tstep\trss_mb\tstate_json_bytes\tcheckpoint_bytes\tscore_log_bytes");
+  const t = tenths(samples);
+  t.forEach((s, i) =>
+    console.log(
+      `${(i + 1) * 10}%\t${s.step}\t${
+        s.rssMb.toFixed(1)
+      }\t${s.stateBytes}\t${s.checkpointBytes}\t${s.logBytes}`,
+    )
+  );
+  const rss = t.map((s) => s.rssMb);
+  const rssSpread = (Math.max(...rss) - Math.min(...rss)) / Math.min(...rss);
+  const ckSpread = Math.max(...t.map((s) => s.checkpointBytes)) -
+    Math.min(...t.map((s) => s.checkpointBytes));
+  const ok = rssSpread <= 0.1 && ckSpread <= 16;
+  console.log(
+    `verdict (10%..100%): RSS spread ${(100 * rssSpread).toFixed(1)}% (<= 10%), checkpoint ` +
+      `size spread ${ckSpread} bytes (<= 16: digits of the step counter): ${ok ? "PASS" : "FAIL"}`,
+  );
+  return ok;
 }
 
-if (import.meta.main) await soak(Deno.args);
+if (import.meta.main && !(await soak(Deno.args))) Deno.exit(1);

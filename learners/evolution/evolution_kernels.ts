@@ -28,7 +28,13 @@ import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 import { GENOME_LAYOUT } from "./genome_layout.ts";
 import { EVOLVE_ROWS_WGSL } from "./evolution_rows.ts";
-import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import {
+  bindKernel,
+  type KernelInterface,
+  kernelInterface,
+  packParams,
+} from "../../core/kernel_interface.ts";
 import {
   EVOLVE_U32_ARRAYS,
   type EvolveArrays,
@@ -48,16 +54,55 @@ export type EvolveKernel =
   | "knobs"
   | "tick";
 
-const SOURCES: Record<EvolveKernel, string> = {
-  objective: objectiveWgsl,
-  neural: neuralWgsl,
-  shape: shapeWgsl,
-  stats: statsWgsl,
-  select: selectWgsl,
-  breed: breedWgsl,
-  knobs: knobsWgsl,
-  tick: tickWgsl,
+const SOURCES: Record<EvolveKernel, [file: string, code: string]> = {
+  objective: ["evolve_objective", objectiveWgsl],
+  neural: ["evolve_neural_fitness", neuralWgsl],
+  shape: ["evolve_shape", shapeWgsl],
+  stats: ["evolve_stats", statsWgsl],
+  select: ["evolve_select", selectWgsl],
+  breed: ["evolve_breed", breedWgsl],
+  knobs: ["evolve_knobs", knobsWgsl],
+  tick: ["evolve_tick", tickWgsl],
 };
+
+/** The evolution arrays each kernel reads and writes; all but tick also read `u_in`. */
+const ARRAYS: Record<EvolveKernel, [read: string, readWrite: string]> = {
+  objective: ["params, segTask, tasks, genome", "fitness, flags"],
+  neural: ["metrics, genome", "fitness, flags"],
+  shape: ["params, fitness, flags, genome", "info, order"],
+  stats: ["fitness, flags, info, parents, genome, clock", "segState, history"],
+  select: ["fitness, info, order, genome, sigma, clock", "parents, sigmaNext, metrics"],
+  breed: ["params, parents, info, genome, segState, sigmaNext, blocks, clock", "next"],
+  knobs: ["genome, clock", "knobs"],
+  tick: ["", "clock"],
+};
+
+/** Evolution arrays as bindings: the u32 arrays (EVOLVE_U32_ARRAYS) typed, the others f32. */
+function arrays(names: string): string {
+  const typed = names.split(", ").map((n) =>
+    EVOLVE_U32_ARRAYS.has(n as ArrayName) ? `${n}: array<u32>` : n
+  );
+  return typed.join(", ");
+}
+
+/**
+ * The interface of evolution kernel `k`: its arrays, then EvolveParams (shaders/_evolve.wgsl) as
+ * `u_in`; the knobs kernel also reads its step as `params_in`.
+ */
+function evolveInterface(k: EvolveKernel): KernelInterface {
+  const [file, code] = SOURCES[k];
+  const [read, readWrite] = ARRAYS[k];
+  return kernelInterface(`shaders/${file}.wgsl`, code, {
+    read: arrays(read),
+    readWrite: arrays(readWrite),
+    structs: k === "tick" ? undefined : "u_in: EvolveParams",
+    params: k === "knobs" ? "step" : undefined,
+  });
+}
+
+const KERNELS = Object.fromEntries(
+  (Object.keys(SOURCES) as EvolveKernel[]).map((k) => [k, evolveInterface(k)]),
+) as Record<EvolveKernel, KernelInterface>;
 
 /** Largest dimension of a user objective (MAXD in evolve_objective.wgsl). */
 export const USER_OBJECTIVE_MAXD = 64;
@@ -163,7 +208,7 @@ export class EvolveGpu {
   ): Promise<EvolveGpu> {
     const user = options.userObjective;
     const entries = await Promise.all(
-      (Object.keys(SOURCES) as EvolveKernel[]).map(async (k) => {
+      (Object.keys(KERNELS) as EvolveKernel[]).map(async (k) => {
         const parts = [
           RNG_WGSL,
           FINITE_WGSL,
@@ -175,10 +220,7 @@ export class EvolveGpu {
           ...(k === "objective" || k === "neural"
             ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
             : []),
-          {
-            file: `shaders/evolve_${k === "neural" ? "neural_fitness" : k}.wgsl`,
-            code: SOURCES[k],
-          },
+          ...KERNELS[k].parts,
         ];
         let key = `evolve_${k}`;
         if (k === "objective") {
@@ -215,55 +257,21 @@ export class EvolveGpu {
     return EVOLVE_U32_ARRAYS.has(name) ? new Uint32Array(bytes) : new Float32Array(bytes);
   }
 
-  #bindings(k: EvolveKernel): GPUBuffer[] {
-    const b = this.buffers;
-    const u = this.#uniform;
-    switch (k) {
-      case "objective":
-        return [b.params, b.segTask, b.tasks, b.fitness, b.flags, u, b.genome];
-      case "neural":
-        return [b.metrics, b.fitness, b.flags, u, b.genome];
-      case "shape":
-        return [b.params, b.fitness, b.flags, b.genome, b.info, b.order, u];
-      case "stats":
-        return [b.fitness, b.flags, b.info, b.parents, b.genome, b.clock, b.segState, b.history, u];
-      case "select":
-        return [
-          b.fitness,
-          b.info,
-          b.order,
-          b.genome,
-          b.sigma,
-          b.clock,
-          b.parents,
-          b.sigmaNext,
-          b.metrics,
-          u,
-        ];
-      case "breed":
-        return [
-          b.params,
-          b.parents,
-          b.info,
-          b.genome,
-          b.segState,
-          b.sigmaNext,
-          b.blocks,
-          b.clock,
-          b.next,
-          u,
-        ];
-      case "tick":
-        return [b.clock];
-      case "knobs":
-        throw new TypeError("The knobs kernel is encoded with encodeKnobs");
-    }
+  /** The bind group of kernel `k` (`ks`: the parameters of the knobs kernel's step). */
+  #bind(k: EvolveKernel, ks?: GPUBuffer): GPUBindGroup {
+    const all: Record<string, GPUBuffer | undefined> = {
+      ...this.buffers,
+      u_in: this.#uniform,
+      params_in: ks,
+    };
+    const named = KERNELS[k].bindings.map((name) => [name, all[name]]);
+    return bindKernel(this.ctx.device, this.#pipes[k], KERNELS[k], Object.fromEntries(named));
   }
 
   #group(k: EvolveKernel): GPUBindGroup {
     let g = this.#groups[k];
     if (!g) {
-      g = bindBuffers(this.ctx, this.#pipes[k], this.#bindings(k), `evolve-${k}`);
+      g = this.#bind(k);
       this.#groups[k] = g;
     }
     return g;
@@ -290,18 +298,10 @@ export class EvolveGpu {
     while (this.#stepUniforms.length <= step) {
       const i = this.#stepUniforms.length;
       const ub = createParamsBuffer(this.ctx, 16, `evolve-knob-step-${i}`);
-      this.ctx.device.queue.writeBuffer(ub, 0, new Uint32Array([i, 0, 0, 0]));
+      this.ctx.device.queue.writeBuffer(ub, 0, packParams(KERNELS.knobs, { step: i }));
       this.#stepUniforms.push(ub);
       this.#own.push(ub);
-      const b = this.buffers;
-      this.#stepGroups.push(
-        bindBuffers(
-          this.ctx,
-          this.#pipes.knobs,
-          [b.genome, b.clock, b.knobs, this.#uniform, ub],
-          "evolve-knobs",
-        ),
-      );
+      this.#stepGroups.push(this.#bind("knobs", ub));
     }
     const [x, y] = this.#grid("knobs");
     pass.setPipeline(this.#pipes.knobs);

@@ -43,6 +43,7 @@ import type { GpuPopulationOptions, Kernels, Pipelines } from "./gpu_kernels.ts"
 import { populationPipelines } from "./gpu_kernels.ts";
 import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "../_population_base.ts";
+import { submit } from "../../core/submit_batch.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
@@ -290,7 +291,7 @@ export class GpuPopulation implements Population {
       encodeTrainSteps(pass, this.#pipes.mlp(d.inputPrecision).train, [bg, bg], c.grid, 0, 1);
     }
     pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
+    submit(this.ctx, enc.finish());
   }
 
   async gradients(data: BackendDataset): Promise<GradientResult> {

@@ -5,18 +5,20 @@
 import initWgsl from "../../shaders/init_params.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { ceilDiv, dispatchGrid } from "../../core/buffers.ts";
+import { kernelInterface, packParams } from "../../core/kernel_interface.ts";
 import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { initStd } from "./mlp_cpu.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 
+const INIT = kernelInterface("shaders/init_params.wgsl", initWgsl, {
+  readWrite: "params",
+  params: "w_offs: vec4<u32>, b_offs: vec4<u32>, stds: vec4<f32>, P, L, stride, seed, gridX, first",
+});
+
 /** Builds (once) the init pipeline. */
 export function initParamsPipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
-  return getPipeline(
-    ctx,
-    "init_params",
-    composeWgsl([RNG_WGSL, { file: "shaders/init_params.wgsl", code: initWgsl }]),
-  );
+  return getPipeline(ctx, "init_params", composeWgsl([RNG_WGSL, ...INIT.parts]));
 }
 
 /** Packs InitParams and returns it with the dispatch grid. */
@@ -27,19 +29,17 @@ export function packInitParams(
   models = layout.size,
 ): { data: ArrayBuffer; grid: [number, number] } {
   const grid = dispatchGrid(ceilDiv(models * layout.stride, 64));
-  const data = new ArrayBuffer(80);
-  const u = new Uint32Array(data);
-  const f = new Float32Array(data);
-  for (let l = 0; l < layout.layers; l++) {
-    u[l] = layout.weightOffset[l]!; // @0 w_offs
-    u[4 + l] = layout.biasOffset[l]!; // @16 b_offs
-    f[8 + l] = initStd(layout, l); // @32 stds
-  }
-  u[12] = models; // @48 P
-  u[13] = layout.layers; // @52 L
-  u[14] = layout.stride; // @56
-  u[15] = seed >>> 0; // @60
-  u[16] = grid[0]; // @64 gridX
-  u[17] = first; // @68 first model
+  const layers = Array.from({ length: layout.layers }, (_, l) => l);
+  const data = packParams(INIT, {
+    w_offs: layers.map((l) => layout.weightOffset[l]!),
+    b_offs: layers.map((l) => layout.biasOffset[l]!),
+    stds: layers.map((l) => initStd(layout, l)),
+    P: models,
+    L: layout.layers,
+    stride: layout.stride,
+    seed,
+    gridX: grid[0],
+    first,
+  });
   return { data, grid };
 }

@@ -6,16 +6,19 @@
 import sampleWgsl from "../../shaders/sample_batches.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { ceilDiv, dispatchGrid } from "../../core/buffers.ts";
-import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { kernelInterface, packParams } from "../../core/kernel_interface.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
+
+const SAMPLE = kernelInterface("shaders/sample_batches.wgsl", sampleWgsl, {
+  read: "ranges: array<u32>",
+  readWrite: "batchIdx: array<u32>",
+  params: "P, perModel, seed, round, gridX, first",
+});
 
 /** Builds (once) the sampling pipeline. */
 export function sampleBatchesPipeline(ctx: GpuContext): Promise<GPUComputePipeline> {
-  return getPipeline(
-    ctx,
-    "sample_batches",
-    composeWgsl([RNG_WGSL, { file: "shaders/sample_batches.wgsl", code: sampleWgsl }]),
-  );
+  return getPipeline(ctx, "sample_batches", composeWgsl([RNG_WGSL, GRID_WGSL, ...SAMPLE.parts]));
 }
 
 /** Packs SampleParams and returns it with the dispatch grid. */
@@ -25,11 +28,8 @@ export function packSampleParams(
   seed: number,
   round: number,
   first = 0,
-): { data: Uint32Array<ArrayBuffer>; grid: [number, number] } {
+): { data: ArrayBuffer; grid: [number, number] } {
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  // P @0, perModel @4, seed @8, round @12, gridX @16, first @20.
-  return {
-    data: new Uint32Array([P, perModel, seed >>> 0, round >>> 0, grid[0], first, 0, 0]),
-    grid,
-  };
+  const data = packParams(SAMPLE, { P, perModel, seed, round, gridX: grid[0], first });
+  return { data, grid };
 }

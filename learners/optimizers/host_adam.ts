@@ -4,6 +4,16 @@
  * @module
  */
 
+/** Serializable state of a `HostAdam` (checkpoints): its moments and step count. */
+export interface HostAdamState {
+  /** First moments. */
+  m: number[];
+  /** Second moments. */
+  v: number[];
+  /** Steps taken. */
+  t: number;
+}
+
 /** Adam on a host vector (Kingma and Ba 2015), used for meta-updates. */
 export class HostAdam {
   #m: Float64Array;
@@ -41,6 +51,20 @@ export class HostAdam {
       this.#v[i] = b2 * this.#v[i]! + (1 - b2) * g * g;
       theta[i] = theta[i]! - lr * (this.#m[i]! / c1) / (Math.sqrt(this.#v[i]! / c2) + eps);
     }
+  }
+
+  /** The state to save; `HostAdam.fromState` continues exactly. */
+  state(): HostAdamState {
+    return { m: Array.from(this.#m), v: Array.from(this.#v), t: this.#t };
+  }
+
+  /** Restores an optimizer from a saved state. */
+  static fromState(s: HostAdamState, betas?: [number, number, number]): HostAdam {
+    const a = new HostAdam(s.m.length, betas);
+    a.#m.set(s.m);
+    a.#v.set(s.v);
+    a.#t = s.t;
+    return a;
   }
 
   /** A deep copy (PBT exploit copies the optimizer state too). */

@@ -7,17 +7,22 @@
 import episodesWgsl from "../../shaders/sample_episodes.wgsl" with { type: "text" };
 import {
   ceilDiv,
-  createParamsBuffer,
   createStorageBuffer,
   createStorageBufferFrom,
-  dispatchGrid,
   readU32,
 } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { bindBuffers, composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { encodeGridKernel, kernelInterface } from "../../core/kernel_interface.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import type { ClassIndex } from "../data/class_index.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
+
+const EPISODES = kernelInterface("shaders/sample_episodes.wgsl", episodesWgsl, {
+  read: "classes: array<u32>, offsets: array<u32>, members: array<u32>",
+  readWrite: "support: array<u32>, query: array<u32>, labelMap: array<u32>",
+  params: "E, C, N, K, Q, numClasses, seed, first, gridX",
+});
 
 /** What to draw: the classes of a split, ways, shots and query points per class. */
 export interface GpuEpisodeSpec {
@@ -95,10 +100,11 @@ export async function sampleEpisodesGpu(
       `Cannot draw episodes on this software adapter as ways*(shots+queryPerClass)^2 must be small enough for its loop budget (${LOOP_BUDGET} iterations): current estimate is ${iterations}`,
     );
   }
+  const iface = EPISODES;
   const pipeline = await getPipeline(
     ctx,
     "sample_episodes",
-    composeWgsl([RNG_WGSL, { file: "shaders/sample_episodes.wgsl", code: episodesWgsl }]),
+    composeWgsl([RNG_WGSL, GRID_WGSL, ...iface.parts]),
   );
   const { ways: N, shots: K, queryPerClass: Q, index } = spec;
   const classes = createStorageBufferFrom(ctx, new Uint32Array(spec.classes), "episode-classes");
@@ -107,37 +113,22 @@ export async function sampleEpisodesGpu(
   const support = createStorageBuffer(ctx, E * N * K * 4, "episode-support");
   const query = createStorageBuffer(ctx, Math.max(1, E * N * Q) * 4, "episode-query");
   const labelMap = createStorageBuffer(ctx, E * index.classes * 4, "episode-label-map");
-  const grid = dispatchGrid(ceilDiv(E, 64));
-  // E @0, C @4, N @8, K @12, Q @16, numClasses @20, seed @24, first @28, gridX @32.
-  const u = new Uint32Array([
-    E,
-    spec.classes.length,
-    N,
-    K,
-    Q,
-    index.classes,
-    options.seed >>> 0,
-    (options.first ?? 0) >>> 0,
-    grid[0],
-    0,
-    0,
-    0,
-  ]);
-  const ub = createParamsBuffer(ctx, u.byteLength, "episode-params");
-  ctx.device.queue.writeBuffer(ub, 0, u);
   const enc = ctx.device.createCommandEncoder({ label: "sample-episodes" });
   const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(
-    0,
-    bindBuffers(
-      ctx,
-      pipeline,
-      [classes, offsets, members, support, query, labelMap, ub],
-      "episodes",
-    ),
-  );
-  pass.dispatchWorkgroups(grid[0], grid[1]);
+  const ub = encodeGridKernel(ctx, pass, { pipeline, iface }, {
+    groups: ceilDiv(E, 64),
+    buffers: { classes, offsets, members, support, query, labelMap },
+    params: {
+      E,
+      C: spec.classes.length,
+      N,
+      K,
+      Q,
+      numClasses: index.classes,
+      seed: options.seed,
+      first: options.first ?? 0,
+    },
+  });
   pass.end();
   ctx.device.queue.submit([enc.finish()]);
   for (const b of [classes, offsets, members, ub]) b.destroy();

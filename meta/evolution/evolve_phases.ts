@@ -15,9 +15,14 @@ import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/e
 import { attributeGenes, type Attribution } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
 import type { MetaTask } from "./meta_task.ts";
-import { type MetaGenerationRow, metaTrain, type MetaTrainResult } from "./meta_train.ts";
+import {
+  type MetaGenerationRow,
+  metaTrain,
+  type MetaTrainResult,
+  type MetaTrainState,
+} from "./meta_train.ts";
 import { addRunStats, emptyRunStats, type RunStats, type ScoreOptions } from "./score_genomes.ts";
-import type { EvolveCheckpoints } from "./evolve_checkpoint.ts";
+import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { type TransferResult, transferTest } from "./transfer.ts";
 
@@ -44,7 +49,7 @@ export async function metaPhase(
   backend: Backend,
   train: readonly MetaTask[],
   base: BaseOptions,
-  checkpoints?: Pick<EvolveCheckpoints, "metaTrain" | "saveMetaTrain">,
+  checkpoints?: Pick<PhaseCheckpoints, "progress" | "saveProgress">,
 ): Promise<MetaPhase> {
   const c = ctx.config;
   const t0 = performance.now();
@@ -63,8 +68,8 @@ export async function metaPhase(
     metaGenerations: c.metaGenerations,
     metaSelection: c.metaSelection,
     // A checkpoint after every meta-generation; a resumed run continues from the last one.
-    resume: checkpoints?.metaTrain,
-    onCheckpoint: (state) => checkpoints?.saveMetaTrain(state),
+    resume: checkpoints?.progress<MetaTrainState>("meta"),
+    onCheckpoint: (state) => checkpoints?.saveProgress("meta", state),
     onGeneration: async (r) => {
       ctx.log(
         `meta-generation ${r.metaGeneration}: best ${r.best.toFixed(4)} mean ${

@@ -30,7 +30,7 @@ import type { StrategyGenome } from "../../learners/evolution/evolution_genome.t
 import { addRunStats, emptyRunStats } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { readStrategiesFile } from "./strategies_input.ts";
-import { EvolveCheckpoints } from "./evolve_checkpoint.ts";
+import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 
 async function runEvolve(
   ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
@@ -49,7 +49,7 @@ async function runEvolve(
   };
   const seeded = { ...base, seed: ctx.seed, seeds: c.seeds };
   // A checkpoint after every meta-generation and every phase (--resume loads finished phases).
-  const ck = await EvolveCheckpoints.load(ctx);
+  const ck = await PhaseCheckpoints.load(ctx);
   const meta = await ck.phase("meta", () => metaPhase(ctx, backend, train, base, ck));
   const attribution = await ck.phase(
     "attribution",

@@ -14,7 +14,6 @@ export * from "./transfer.ts";
 export * from "./strategies_file.ts";
 export * from "./engine.ts";
 export * from "./evolve_config.ts";
-export * from "./evolve_checkpoint.ts";
 export * from "./evolve_phases.ts";
 export * from "./evolve_report.ts";
 export * from "./experiment.ts";

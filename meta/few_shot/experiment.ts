@@ -11,6 +11,7 @@
  */
 import type { Experiment, ExperimentResult, RunContext } from "../../core/experiment.ts";
 import { registerExperiment } from "../../core/experiment.ts";
+import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
@@ -67,9 +68,11 @@ async function* runAll(
 ): AsyncGenerator<MetricRow> {
   const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
+  // A checkpoint after every method of every setting and seed (--resume loads finished ones).
+  const ck = await PhaseCheckpoints.load(ctx);
   try {
     for (const { s } of ran) {
-      for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, results);
+      for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, { ...results, ck });
     }
   } finally {
     clearPretrainedCache();

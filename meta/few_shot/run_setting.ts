@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunContext } from "../../core/experiment.ts";
+import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { MetaConfig, MetaMethod, StaticMethod } from "./config.ts";
@@ -57,24 +58,34 @@ async function* runMethod(
   }
 }
 
-/** Runs every method of the config on one seed of setting `s`; yields metric rows. */
+/**
+ * Runs every method of the config on one seed of setting `s`; yields metric rows. A checkpoint is
+ * saved after every method.
+ */
 export async function* runSeedSetting(
   ctx: RunContext<MetaConfig>,
   backend: Backend,
   s: Setting,
   seed: number,
-  into: MetaOutcomes,
+  into: MetaOutcomes & { ck: PhaseCheckpoints },
 ): AsyncGenerator<MetricRow> {
   const r = openSettingRun(ctx, backend, s, seed);
   try {
     for (const method of ctx.config.methods) {
       const t0 = performance.now();
-      const changes: StrategyChange[] = [];
-      const o = yield* runMethod(r, method, changes);
+      // A checkpoint after every method; a resumed run loads the finished ones.
+      const key = outcomeKey(s.name, method, seed);
+      const { o, changes } = yield* into.ck.phaseWithRows(key, async function* () {
+        const changes: StrategyChange[] = [];
+        const o = yield* runMethod(r, method, changes);
+        if (o) {
+          yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
+        }
+        return { o, changes };
+      });
       for (const ch of changes) into.changes.push({ ...ch, setting: s.name, seed });
       if (!o) continue;
-      into.outcomes.set(outcomeKey(s.name, method, seed), o);
-      yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
+      into.outcomes.set(key, o);
       ctx.log(
         `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
           `test ${s.regression ? "MSE" : "accuracy"} ${

@@ -11,6 +11,7 @@
  */
 import type { Experiment, ExperimentResult, RunContext } from "../../core/experiment.ts";
 import { registerExperiment } from "../../core/experiment.ts";
+import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
@@ -29,21 +30,28 @@ async function* runL2o(
   ctx.log(backend.describe());
   const famOpts = { ...c.family, shots: c.family.shots, queryPerClass: c.family.queryPerClass };
   const familyA = new SyntheticClassification({ ...famOpts, name: "A" });
+  // A checkpoint after every meta-training generation and every phase (--resume loads finished
+  // phases and continues the one in progress).
+  const ck = await PhaseCheckpoints.load(ctx);
   // 1. Meta-train on family A (or load frozen optimizers), freeze and save.
-  const learned = yield* learnOptimizers(ctx, backend, familyA);
+  const learned = await learnOptimizers(ctx, backend, familyA, ck);
   // 2. Tune every method's learning rate on family A (same grid size for all).
-  const { tuned, tuneRows } = await tuneMethods(backend, familyA, learned.learned, c, {
-    seed: ctx.seed,
-    log,
-  });
+  const { tuned, tuneRows } = await ck.phase(
+    "tune",
+    () => tuneMethods(backend, familyA, learned.learned, c, { seed: ctx.seed, log }),
+  );
   // 3. Evaluate on A, shifted B (each shift size), Fashion-MNIST classes.
   const families = await evaluationFamilies(c, familyA, famOpts, log);
   const evaluations: FamilyEvaluation[] = [];
   for (const fam of families) {
-    const ev = await evaluateFamily(backend, fam, tuned, learned.learned, c, ctx.seed);
+    const ev = yield* ck.phaseWithRows(`evaluate:${fam.name}`, async function* () {
+      const ev = await evaluateFamily(backend, fam, tuned, learned.learned, c, ctx.seed);
+      for (const row of ev.rows) yield { phase: "evaluate", ...row };
+      return ev;
+    });
     evaluations.push(ev);
-    for (const row of ev.rows) yield { phase: "evaluate", ...row };
   }
+  backend.destroy();
   return l2oResult({ config: c, learned, tuneRows, families, evaluations });
 }
 

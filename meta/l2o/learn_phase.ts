@@ -1,10 +1,13 @@
 /**
  * Phase 1 of the l2o experiment: meta-train each learned optimizer on family A (ES or REINFORCE)
- * or load a frozen one, then freeze and save it in the run folder.
+ * or load a frozen one, then freeze and save it in the run folder. Checkpoints after every
+ * generation and every method (`--resume` continues from the last one).
  * @module
  */
+import { join } from "node:path";
 import type { RunContext } from "../../core/experiment.ts";
-import type { MetricRow } from "../../core/run_dir.ts";
+import { FloatLog } from "../../core/float_log.ts";
+import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { TaskFamily } from "../../learners/tasks/task_family.ts";
 import {
@@ -14,7 +17,13 @@ import {
   loadLearnedOptimizer,
   saveLearnedOptimizer,
 } from "../learned_optimizer.ts";
-import { type EsConfig, metaTrainEs, metaTrainReinforce } from "../learned_optimizer_training.ts";
+import {
+  type EsConfig,
+  type EsProgress,
+  generationColumns,
+  metaTrainEs,
+  metaTrainReinforce,
+} from "../learned_optimizer_training.ts";
 import { type L2oConfig, LEARNED_METHODS, type LearnedMethod } from "./config.ts";
 
 /** The learned optimizers and their meta-training histories (empty when loaded). */
@@ -62,37 +71,65 @@ async function loadFrozen(
   return opt;
 }
 
-/** Meta-trains one learned method on `familyA`; yields its meta-train rows. */
-async function* metaTrainMethod(
+/** Where the meta-training of one method stands: the ES progress and the rows of its log. */
+interface MethodProgress {
+  /** The progress that continues meta-training exactly. */
+  es: EsProgress;
+  /** Generation records in the method's log. */
+  rows: number;
+}
+
+/**
+ * Meta-trains one learned method on `familyA`, emitting a row and saving a checkpoint after every
+ * generation (a resumed run continues from the last one). The generation records go to an
+ * append-only log in the checkpoint folder, not into the checkpoint's state.
+ */
+async function metaTrainMethod(
   ctx: RunContext<L2oConfig>,
   backend: Backend,
   familyA: TaskFamily,
   method: LearnedMethod,
-): AsyncGenerator<MetricRow, { opt: LearnedOptimizer; history: Record<string, number>[] }> {
+  ck: PhaseCheckpoints,
+): Promise<{ opt: LearnedOptimizer; history: Record<string, number>[] }> {
   const c = ctx.config;
   const spec = LEARNED_METHODS[method];
   const t0 = performance.now();
-  const rows: MetricRow[] = [];
   const cfg: EsConfig = { ...c.es, model: c.model, kind: spec.kind };
-  const onGen = (g: Record<string, number>) => {
-    rows.push({ phase: "meta-train", method, ...g });
-  };
-  const { theta, history } = spec.by === "reinforce"
-    ? await metaTrainReinforce(
-      backend,
-      familyA,
-      { ...cfg, metaLr: c.reinforceMetaLr },
-      ctx.seed,
-      onGen,
-    )
-    : await metaTrainEs(backend, familyA, cfg, ctx.seed, onGen);
-  for (const r of rows) yield r;
+  const columns = generationColumns(spec.by);
+  const logPath = join(ctx.checkpointDir, `meta-train-${method}.f64`);
+  const name = `learn:${method}`;
+  const done = await ck.phase(name, async () => {
+    const saved = ck.progress<MethodProgress>(name);
+    const log = await FloatLog.open(logPath, columns.length, saved?.rows ?? 0);
+    const onGen = async (g: Record<string, number>, _: unknown, es: EsProgress) => {
+      await ctx.emit({ phase: "meta-train", method, ...g });
+      await log.append(columns.map((k) => g[k]!));
+      if (es.next < cfg.generations) await ck.saveProgress(name, { es, rows: log.rows });
+    };
+    const { theta } = spec.by === "reinforce"
+      ? await metaTrainReinforce(
+        backend,
+        familyA,
+        { ...cfg, metaLr: c.reinforceMetaLr },
+        ctx.seed,
+        onGen,
+        saved?.es,
+      )
+      : await metaTrainEs(backend, familyA, cfg, ctx.seed, onGen, saved?.es);
+    return { theta: Array.from(theta), rows: log.rows };
+  });
+  const log = await FloatLog.open(logPath, columns.length, done.rows);
+  const history = (await log.readAll()).map((r) =>
+    Object.fromEntries(columns.map((k, i) => [k, r[i]!]))
+  );
   ctx.log(
     `meta-trained ${method} (${spec.kind}, ${spec.by}) in ${
       ((performance.now() - t0) / 1000).toFixed(1)
-    } s: meta-loss ${history[0]?.meta_loss.toFixed(4)} -> ${history.at(-1)?.meta_loss.toFixed(4)}`,
+    } s: meta-loss ${history[0]?.meta_loss?.toFixed(4)} -> ${
+      history.at(-1)?.meta_loss?.toFixed(4)
+    }`,
   );
-  const opt = learnedOptimizerFromWeights(theta, {
+  const opt = learnedOptimizerFromWeights(done.theta, {
     lr: c.es.lr,
     momentum: c.es.momentum,
     horizon: c.steps,
@@ -112,12 +149,16 @@ async function* metaTrainMethod(
   return { opt, history };
 }
 
-/** Meta-trains (or loads) every learned method, saving each; yields the meta-train rows. */
-export async function* learnOptimizers(
+/**
+ * Meta-trains (or loads) every learned method, saving each and emitting the meta-train rows; a
+ * method finished in a checkpoint is not meta-trained again.
+ */
+export async function learnOptimizers(
   ctx: RunContext<L2oConfig, LearnedInputs>,
   backend: Backend,
   familyA: TaskFamily,
-): AsyncGenerator<MetricRow, Learned> {
+  ck: PhaseCheckpoints,
+): Promise<Learned> {
   const c = ctx.config;
   const learned = {} as Record<LearnedMethod, LearnedOptimizer>;
   const metaHistory = {} as Record<LearnedMethod, Record<string, number>[]>;
@@ -129,7 +170,7 @@ export async function* learnOptimizers(
       learned[method] = await loadFrozen(method, file, ctx.inputs);
       ctx.log(`loaded ${method} optimizer ${file}`);
     } else {
-      const r = yield* metaTrainMethod(ctx, backend, familyA, method);
+      const r = await metaTrainMethod(ctx, backend, familyA, method, ck);
       learned[method] = r.opt;
       metaHistory[method] = r.history;
     }

@@ -83,6 +83,7 @@ for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "proto
     const [want, got] = [
       await runLoop(new CpuBackend(), method, [3, 1]),
       // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
+      // Two iterations per submit: the first call's 3 iterations span two batched submits.
       await runLoop(
         gpu,
         method,
@@ -92,6 +93,7 @@ for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "proto
             ctx,
             gpu.createPopulation({ size: loopModels(spec), ...loopShape(spec) }),
             spec,
+            { iterationsPerSubmit: 2 },
           ),
       ),
     ];
