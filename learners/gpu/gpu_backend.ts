@@ -70,24 +70,34 @@ export class GpuBackend implements Backend {
     this.#options = options;
   }
 
-  /** Creates the context (or uses `ctx`) and compiles every kernel once, reporting WGSL errors. */
+  /**
+   * Creates the context (or uses `ctx`), compiles the init and sampling kernels and checks the
+   * WGSL of the MLP kernels (whose pipelines each population shape builds), reporting WGSL errors.
+   */
   static async create(ctx?: GpuContext, options: GpuBackendOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
     const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
     const [, , init, sample] = await Promise.all([
-      // A two-layer plan of small tiles: populations build the plans of their own shapes.
-      TRAIN_STEP.pipeline(c, first, smallTilePlan(2)),
-      EVALUATE.pipeline(c, first, smallTilePlan(2)),
+      // A two-layer plan of small tiles, checked by the WGSL front end only: populations build the
+      // pipelines of their own shapes, and compiling this one would add about a second (lavapipe)
+      // to every process's start.
+      TRAIN_STEP.check(c, first, smallTilePlan(2)),
+      EVALUATE.check(c, first, smallTilePlan(2)),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
     const kernels: Kernels = {
       init,
       sample,
-      // The WGSL is checked above; other groupings and plans are built on first use.
+      // The WGSL is checked above; each pipeline is built on its first use (a population that
+      // only trains never compiles its evaluate kernel).
       mlp: (g, plan, p) => ({
-        train: TRAIN_STEP.pipelineSync(c, g, plan, p),
-        evaluate: EVALUATE.pipelineSync(c, g, plan, p),
+        get train() {
+          return TRAIN_STEP.pipelineSync(c, g, plan, p);
+        },
+        get evaluate() {
+          return EVALUATE.pipelineSync(c, g, plan, p);
+        },
       }),
     };
     return new GpuBackend(c, kernels, options);
