@@ -38,6 +38,17 @@ function metricsOf(P: number, every: number): Float32Array<ArrayBuffer> {
   return m;
 }
 
+/** Asserts each array of `want` is close to the array of `got` of the same name. */
+function assertAllClose(
+  got: Record<string, Float32Array>,
+  want: Record<string, ArrayLike<number>>,
+  what: string,
+): void {
+  for (const [k, w] of Object.entries(want)) {
+    assertClose(got[k]!, w, { ...TOL, what: `${what} ${k}` });
+  }
+}
+
 /**
  * Uploads `host` (arrays by binding name), runs `kernel` `steps` times with the run `make` builds
  * for step s, and reads every array back (before the CPU twin updates `host` in place).
@@ -99,9 +110,7 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         2,
       );
       for (let s = 0; s < 2; s++) fomamlUpdateCpu(host, step(s));
-      assertClose(got.gOut, host.gOut, { ...TOL, what: "fomaml mean gradient" });
-      assertClose(got.theta, theta, { ...TOL, what: "fomaml theta" });
-      assertClose(got.moments, moments, { ...TOL, what: "fomaml moments" });
+      assertAllClose(got, { gOut: host.gOut, theta, moments }, "fomaml");
     },
   );
 
@@ -118,9 +127,7 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const host = { losses, noise, theta, moments, gOut: new Float32Array(count) };
       const got = await runKernel(ctx, ES_MAML_UPDATE, host, (b) => esMamlUpdateRun(b, o));
       const g = esMamlUpdateCpu({ losses, noise, theta, moments }, o);
-      assertClose(got.gOut, g, { ...TOL, what: "es-maml gradient" });
-      assertClose(got.theta, theta, { ...TOL, what: "es-maml theta" });
-      assertClose(got.moments, moments, { ...TOL, what: "es-maml moments" });
+      assertAllClose(got, { gOut: g, theta, moments }, "es-maml");
     },
   );
 
@@ -144,10 +151,7 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         (b) => metaSgdUpdateRun(b, o),
       );
       const gT = metaSgdUpdateCpu(host, o);
-      assertClose(got.gOut, gT, { ...TOL, what: "meta-sgd g_theta" });
-      assertClose(got.theta, theta, { ...TOL, what: "meta-sgd theta" });
-      assertClose(got.alpha, alpha, { ...TOL, what: "meta-sgd alpha" });
-      assertClose(got.moments, moments, { ...TOL, what: "meta-sgd moments" });
+      assertAllClose(got, { gOut: gT, theta, alpha, moments }, "meta-sgd");
       assert.ok(alpha.every((a) => a >= 0 && a <= 0.08));
     },
   );
