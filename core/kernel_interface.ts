@@ -9,8 +9,14 @@ import { createParamsBuffer, dispatchGrid } from "./buffers.ts";
 import type { GpuContext } from "./gpu_context.ts";
 import type { WgslPart } from "./pipelines.ts";
 
-/** WGSL types a parameter field may have. */
-export type ParamType = "u32" | "i32" | "f32" | "vec4<u32>" | "vec4<f32>";
+/** WGSL types a parameter field may have (`array<u32, N>`: a fixed-size array of N u32). */
+export type ParamType =
+  | "u32"
+  | "i32"
+  | "f32"
+  | "vec4<u32>"
+  | "vec4<f32>"
+  | `array<${"u32" | "f32"}, ${number}>`;
 
 /** A field of `struct Params`: its name, type and byte offset. */
 export interface ParamField {
@@ -20,6 +26,8 @@ export interface ParamField {
   readonly type: ParamType;
   /** Byte offset in the struct. */
   readonly offset: number;
+  /** Number of 4-byte values it holds (1 for a scalar). */
+  readonly words: number;
 }
 
 /**
@@ -53,7 +61,13 @@ export interface KernelInterface {
   readonly parts: readonly [WgslPart, WgslPart];
 }
 
-const PARAM_TYPES: Record<ParamType, { size: number; align: number }> = {
+/** Size and alignment of `array<u32, N>` or `array<f32, N>` in a storage struct; else undefined. */
+function arrayType(type: string): { size: number; align: number } | undefined {
+  const m = type.match(/^array<(?:u32|f32), (\d+)>$/);
+  return m ? { size: 4 * Number(m[1]), align: 4 } : undefined;
+}
+
+const PARAM_TYPES: Record<string, { size: number; align: number }> = {
   "u32": { size: 4, align: 4 },
   "i32": { size: 4, align: 4 },
   "f32": { size: 4, align: 4 },
@@ -77,16 +91,16 @@ function layoutFields(file: string, list: string | undefined): [ParamField[], nu
   let offset = 0;
   let align = 4;
   for (const [name, type] of splitDecls(list, "u32")) {
-    const t = PARAM_TYPES[type as ParamType];
+    const t = PARAM_TYPES[type as keyof typeof PARAM_TYPES] ?? arrayType(type);
     if (!t) {
       throw new TypeError(
         `Invalid parameter ${name} of ${file}: type must be one of ${
           Object.keys(PARAM_TYPES).join(", ")
-        }: current value is ${type}`,
+        }, array<u32, N>, array<f32, N>: current value is ${type}`,
       );
     }
     offset = Math.ceil(offset / t.align) * t.align;
-    fields.push({ name, type: type as ParamType, offset });
+    fields.push({ name, type: type as ParamType, offset, words: t.size / 4 });
     offset += t.size;
     align = Math.max(align, t.align);
   }
@@ -131,8 +145,8 @@ export function kernelInterface(
   return { file, bindings, fields, size, wgsl, parts: [wgsl, { file, code }] };
 }
 
-/** Values of the parameter fields by name: a number, or up to four for a vec4 field. */
-export type ParamValues = Readonly<Record<string, number | readonly number[]>>;
+/** Values of the parameter fields by name: a number, or up to four for a vec4 field (undefined: missing). */
+export type ParamValues = Readonly<Record<string, number | readonly number[] | undefined>>;
 
 /**
  * The parameters of `iface` packed as the WGSL struct lays them out (u32 fields wrap as
@@ -157,6 +171,11 @@ export function packParams(iface: KernelInterface, values: ParamValues): ArrayBu
     }
     const words = typeof v === "number" ? [v] : v;
     const view = field.type.includes("f32") ? f : field.type.includes("i32") ? i : u;
+    if (words.length > field.words) {
+      throw new RangeError(
+        `Cannot pack parameters of ${iface.file}: field ${field.name} holds at most ${field.words} values`,
+      );
+    }
     words.forEach((w, k) => view[field.offset / 4 + k] = w);
   }
   return data;
@@ -190,13 +209,21 @@ export function bindKernel(
   });
 }
 
+/** A compiled kernel with its interface. */
+export interface InterfacedKernel {
+  /** The compiled pipeline. */
+  readonly pipeline: GPUComputePipeline;
+  /** Its bindings and parameters. */
+  readonly iface: KernelInterface;
+}
+
 /** One dispatch of a kernel on the grid of `dispatchGrid`: what it covers, binds and is given. */
 export interface GridRun {
   /** Workgroups to dispatch (on a 2-D grid; the kernel's `gridX` field gets its width). */
   readonly groups: number;
   /** Buffers by binding name, without `params_in`. */
   readonly buffers: Readonly<Record<string, GPUBuffer | GPUBufferBinding | undefined>>;
-  /** Parameter values by field name, without `gridX`. */
+  /** Parameter values by field name, without `gridX` (set when the kernel has that field). */
   readonly params: ParamValues;
 }
 
@@ -208,11 +235,12 @@ export interface GridRun {
 export function encodeGridKernel(
   ctx: GpuContext,
   pass: GPUComputePassEncoder,
-  kernel: { pipeline: GPUComputePipeline; iface: KernelInterface },
+  kernel: InterfacedKernel,
   run: GridRun,
 ): GPUBuffer {
   const [gx, gy] = dispatchGrid(run.groups);
-  const data = packParams(kernel.iface, { ...run.params, gridX: gx });
+  const gridX = kernel.iface.fields.some((f) => f.name === "gridX") ? { gridX: gx } : {};
+  const data = packParams(kernel.iface, { ...run.params, ...gridX });
   const ub = createParamsBuffer(ctx, data.byteLength, `${kernel.pipeline.label}-params`);
   ctx.device.queue.writeBuffer(ub, 0, data);
   pass.setPipeline(kernel.pipeline);

@@ -1,28 +1,11 @@
 // es_ask: one generation's noise and candidates for S independent strategy instances.
 // Twin: askCpu in learners/strategies/strategy.ts.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 mean (S, D) f32 read, 1 scale (S, D) f32 read, 2 transform (S, D, D) f32 read
 // (unused unless full = 1), 3 z (S, N, D) f32 rw, 4 x (S, N, D) f32 rw, 5 params read.
 // Entry `noise`: z[s,i,d] = sign * rng_normal(seed, generation, s*N + j, d) with j = i, or for
 // antithetic pairs j = i - i%2 and sign = -1 for odd i. Entry `candidates` (after `noise`):
 // x = mean + scale * (A z or z). Dispatch: ceil(S*N*D / 64) workgroups of 64 for each.
-
-struct Params {
-  S: u32,
-  D: u32,
-  N: u32,
-  seed: u32,
-  generation: u32,
-  antithetic: u32,
-  full: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read> mean: array<f32>;
-@group(0) @binding(1) var<storage, read> scale: array<f32>;
-@group(0) @binding(2) var<storage, read> transform: array<f32>;
-@group(0) @binding(3) var<storage, read_write> z: array<f32>;
-@group(0) @binding(4) var<storage, read_write> x: array<f32>;
-@group(0) @binding(5) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn noise(@builtin(global_invocation_id) gid: vec3<u32>) {

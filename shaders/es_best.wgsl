@@ -1,21 +1,9 @@
 // es_best: best-so-far of every strategy instance after an evaluation.
 // Twin: trackBest in learners/strategies/strategy.ts (the best-so-far part).
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 fitness (S, N) f32 read, 1 x (S, N, D) f32 read, 2 best (S) f32 rw, 3 bestX (S, D)
 // f32 rw, 4 params read. The first candidate with the lowest finite fitness below best wins.
 // Dispatch: ceil(S / 64) workgroups of 64, one invocation per instance.
-
-struct Params {
-  S: u32,
-  N: u32,
-  D: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read> fitness: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> best: array<f32>;
-@group(0) @binding(3) var<storage, read_write> bestX: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -2,40 +2,12 @@
 // positive weights), one workgroup per instance; sep-CMA-ES (diagonal C) when separable = 1.
 // Twin: cmaCoreUpdateCpu in learners/strategies/cma_update.ts. The eigendecomposition that
 // refreshes B and the ask's transform runs on the host (cmaDecompose), every few generations.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 x (S, N, D) f32 read, 1 z (S, N, D) f32 read, 2 w (S, N) f32 read, 3 B (S, D, D)
 // f32 read (unused when separable), 4 mean (S, D) f32 rw, 5 C (S, D, D) or (S, D) f32 rw,
 // 6 paths (S, 2D + 1) f32 rw (ps, pc, sigma), 7 scale (S, D) f32 rw, 8 scratch (S, 3, D) f32 rw
 // (old mean, yw, zw), 9 params read. Dispatch: S workgroups of 64 (x, y grid by gridX).
 
-struct Params {
-  S: u32,
-  D: u32,
-  N: u32,
-  gridX: u32,
-  separable: u32,
-  generation: u32,
-  pad0: u32,
-  pad1: u32,
-  mueff: f32,
-  cs: f32,
-  ds: f32,
-  cc: f32,
-  c1: f32,
-  cmu: f32,
-  chiN: f32,
-  hsigBound: f32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> z: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> B: array<f32>;
-@group(0) @binding(4) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(5) var<storage, read_write> C: array<f32>;
-@group(0) @binding(6) var<storage, read_write> paths: array<f32>;
-@group(0) @binding(7) var<storage, read_write> scale: array<f32>;
-@group(0) @binding(8) var<storage, read_write> scratch: array<f32>;
-@group(0) @binding(9) var<storage, read> params_in: Params;
 var<workgroup> red: array<f32, 64>;
 
 // Sum of v over the 64 invocations (all must call it).

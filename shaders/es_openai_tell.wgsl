@@ -1,33 +1,12 @@
 // es_openai_tell: OpenAI-ES update (Salimans et al. 2017) of every (instance, coordinate).
 // Twin: openAiEsUpdateCpu in learners/strategies/openai_es.ts.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 adam (S, 2, D) f32 rw (first moments then second), 5 params read.
 // g = sum_i w_i z_id / (N scale); Adam with bias correction at t = generation + 1; mean += lr *
 // mhat / (sqrt(vhat) + eps); scale = max(scale * sigmaDecay, sigmaLimit).
 // Dispatch: ceil(S*D / 64) workgroups of 64.
 // The entry point and z_of/w_of are in shaders/_es_tell.wgsl; this file defines its `tell`.
-
-struct Params {
-  S: u32,
-  D: u32,
-  N: u32,
-  gridX: u32,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  sigmaDecay: f32,
-  sigmaLimit: f32,
-  bias1: f32,
-  bias2: f32,
-}
-
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scale: array<f32>;
-@group(0) @binding(4) var<storage, read_write> adam: array<f32>;
-@group(0) @binding(5) var<storage, read> params_in: Params;
 
 fn tell(k: u32, s: u32, d: u32) {
   var g = 0.0;

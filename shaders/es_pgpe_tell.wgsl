@@ -1,28 +1,12 @@
 // es_pgpe_tell: PGPE update (Sehnke et al. 2010) of every (instance, coordinate).
 // Twin: pgpeUpdateCpu in learners/strategies/pgpe.ts.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 params read.
 // Over pairs q (2q = m + eps, 2q+1 = m - eps, eps = scale * z): gm = sum (w+ - w-) / 2 * eps,
 // gs = sum (w+ + w-) / 2 * (eps^2 - scale^2) / scale; mean += lrMean * gm;
 // scale += clamp(lrSigma * gs, +-maxSigmaChange * scale). Dispatch: ceil(S*D / 64) x 64.
 // The entry point and z_of/w_of are in shaders/_es_tell.wgsl; this file defines its `tell`.
-
-struct Params {
-  S: u32,
-  D: u32,
-  N: u32,
-  gridX: u32,
-  lrMean: f32,
-  lrSigma: f32,
-  maxSigmaChange: f32,
-  pad: f32,
-}
-
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scale: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 fn tell(k: u32, s: u32, d: u32) {
   let sc = scale[k];

@@ -1,20 +1,9 @@
 // es_rank: weight of every candidate from its rank in its own instance.
 // Twin: rankWeightsCpu in learners/strategies/strategy.ts.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 fitness (S, N) f32 read, 1 table (N) f32 read, 2 w (S, N) f32 rw, 3 params read.
 // rank = #{j : f_j < f_i or (f_j == f_i and j < i)} with NaN as +infinity; w = table[rank].
 // Dispatch: ceil(S*N / 64) workgroups of 64.
-
-struct Params {
-  S: u32,
-  N: u32,
-  gridX: u32,
-  pad: u32,
-}
-
-@group(0) @binding(0) var<storage, read> fitness: array<f32>;
-@group(0) @binding(1) var<storage, read> table: array<f32>;
-@group(0) @binding(2) var<storage, read_write> w: array<f32>;
-@group(0) @binding(3) var<storage, read> params_in: Params;
 
 fn is_nan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;

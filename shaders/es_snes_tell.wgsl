@@ -1,25 +1,11 @@
 // es_snes_tell: SNES update (Schaul et al. 2011) of every (instance, coordinate).
 // Twin: snesUpdateCpu in learners/strategies/snes.ts.
+// The bindings and struct Params are declared in learners/strategies/strategy_kernels.ts.
 // Bindings: 0 z (S, N, D) f32 read, 1 w (S, N) f32 read, 2 mean (S, D) f32 rw, 3 scale (S, D)
 // f32 rw, 4 params read.
 // gm = sum_i w_i z_id, gs = sum_i w_i (z_id^2 - 1); mean += lrMean * scale * gm;
 // scale *= exp(lrSigma / 2 * gs). Dispatch: ceil(S*D / 64) workgroups of 64.
 // The entry point and z_of/w_of are in shaders/_es_tell.wgsl; this file defines its `tell`.
-
-struct Params {
-  S: u32,
-  D: u32,
-  N: u32,
-  gridX: u32,
-  lrMean: f32,
-  lrSigma: f32,
-}
-
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> mean: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scale: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 fn tell(k: u32, s: u32, d: u32) {
   var gm = 0.0;

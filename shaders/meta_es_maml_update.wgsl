@@ -4,37 +4,12 @@
 // largest finite one (0 when none), then an Adam step on theta (theta_adam_step of
 // shaders/_meta_adam.wgsl).
 // CPU twin: esMamlUpdateCpu in learners/meta_train/meta_es_maml_update.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_es_maml_update.ts.
 // Bindings: 0 losses f32 read (loss k at k * lossStride + lossOffset: a plain (2 pairs) array, or
 //           the population's metrics table); 1 noise (pairs, n) f32 read; 2 theta f32 rw (from
 //           thetaOffset); 3 moments f32 rw (m from momentOffset, v from momentOffset + vOffset);
 //           4 gOut (n) f32 rw: the ES gradient used (for the log); 5 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
-
-struct Params {
-  n: u32,
-  pairs: u32,
-  thetaOffset: u32,
-  momentOffset: u32,
-  vOffset: u32,
-  gridX: u32,
-  sigma: f32,
-  lr: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  c1: f32,
-  c2: f32,
-  lossStride: u32,
-  lossOffset: u32,
-  pad0: u32,
-}
-
-@group(0) @binding(0) var<storage, read> losses: array<f32>;
-@group(0) @binding(1) var<storage, read> noise: array<f32>;
-@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(3) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(4) var<storage, read_write> gOut: array<f32>;
-@group(0) @binding(5) var<storage, read> params_in: Params;
 
 fn loss_of(k: u32) -> f32 {
   return losses[k * params.lossStride + params.lossOffset];

@@ -3,26 +3,11 @@
 // c0 = j * count + i, c1), noise[j, i] = eps, rows[2j, i] = theta[i] + sigma eps and
 // rows[2j + 1, i] = theta[i] - sigma eps; the padding entries (count <= i < stride) copy theta.
 // CPU twin: esPerturbCpu in learners/meta_train/meta_es_perturb.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_es_perturb.ts.
 // Bindings: 0 theta (stride) f32 read; 1 rows (2 pairs, stride) f32 rw; 2 noise (pairs, count)
 //           f32 rw; 3 params read (parameters).
 // One invocation per (pair, entry < stride); dispatch: ceil(pairs * stride / 64) workgroups of 64
 // (2-D grid of width gridX).
-
-struct Params {
-  pairs: u32,
-  count: u32,
-  stride: u32,
-  seed: u32,
-  stream: u32,
-  c1: u32,
-  gridX: u32,
-  sigma: f32,
-}
-
-@group(0) @binding(0) var<storage, read> theta: array<f32>;
-@group(0) @binding(1) var<storage, read_write> rows: array<f32>;
-@group(0) @binding(2) var<storage, read_write> noise: array<f32>;
-@group(0) @binding(3) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

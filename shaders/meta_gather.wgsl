@@ -3,35 +3,13 @@
 // `slots` support slots (support[e, i % supportSize] at position i of each slot), then a query slot
 // when querySlot is 1 (query[e, i % querySize]); its label-map row is labelMap[e, 0 .. labelWidth).
 // CPU twin: gatherEpisodesCpu in learners/meta_train/meta_gather.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_gather.ts.
 // Bindings: 0 ids (iterations * models) u32 read; 1 support (E, supportSize) u32 read;
 //           2 query (E, querySize) u32 read; 3 labelMap (E, labelWidth) u32 read (unused when 0);
 //           4 batches (models, slots + querySlot, batchSize) u32 rw; 5 labelOut (models, labelWidth)
 //           u32 rw; 6 params read (parameters).
 // One invocation per (model, entry) of a row of (slots + querySlot) * batchSize + labelWidth
 // entries; dispatch: ceil(models * rowEntries / 64) workgroups of 64 (2-D grid of width gridX).
-
-struct Params {
-  models: u32,
-  batchSize: u32,
-  slots: u32,
-  querySlot: u32,
-  supportSize: u32,
-  querySize: u32,
-  labelWidth: u32,
-  idsOffset: u32,
-  gridX: u32,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> ids: array<u32>;
-@group(0) @binding(1) var<storage, read> support: array<u32>;
-@group(0) @binding(2) var<storage, read> query: array<u32>;
-@group(0) @binding(3) var<storage, read> labelMap: array<u32>;
-@group(0) @binding(4) var<storage, read_write> batches: array<u32>;
-@group(0) @binding(5) var<storage, read_write> labelOut: array<u32>;
-@group(0) @binding(6) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

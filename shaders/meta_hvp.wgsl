@@ -6,6 +6,7 @@
 // (labels through the model's label-map row when labelWidth > 0) or MSE over the outputs; hidden
 // activation relu or tanh. No label smoothing. f32 inputs only.
 // CPU twin: lossGradHvpCpu / mamlMetaGradientCpu in learners/meta_train/maml_cpu.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_hvp.ts.
 // Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 batches (models,
 //           rowLen) u32 read (the support batch is entries 0 .. batchSize - 1 of a row);
 //           3 labelMap (models, labelWidth) u32 read; 4 theta (models, stride) f32 read;
@@ -13,38 +14,6 @@
 //           7 scratch (models, 4 * actWidth) f32 rw: a, R{z}, d, R{d} of one sample;
 //           8 params read (parameters).
 // One invocation per model; dispatch: ceil(models / 64) workgroups of 64 (2-D grid of width gridX).
-
-struct Params {
-  models: u32,
-  stride: u32,
-  layers: u32,
-  actWidth: u32,
-  batchSize: u32,
-  rowLen: u32,
-  labelWidth: u32,
-  lossKind: u32,
-  activation: u32,
-  targetWidth: u32,
-  gridX: u32,
-  lr: f32,
-  widths: array<u32, 5>,
-  weightOffset: array<u32, 4>,
-  biasOffset: array<u32, 4>,
-  actOffset: array<u32, 4>,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> y: array<f32>;
-@group(0) @binding(2) var<storage, read> batches: array<u32>;
-@group(0) @binding(3) var<storage, read> labelMap: array<u32>;
-@group(0) @binding(4) var<storage, read> theta: array<f32>;
-@group(0) @binding(5) var<storage, read_write> v: array<f32>;
-@group(0) @binding(6) var<storage, read_write> hv: array<f32>;
-@group(0) @binding(7) var<storage, read_write> scratch: array<f32>;
-@group(0) @binding(8) var<storage, read> params_in: Params;
 
 // Activation derivative and second derivative through the output a.
 fn act_d(a: f32) -> vec2<f32> {

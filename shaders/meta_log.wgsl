@@ -5,22 +5,11 @@
 // The norm: invocation l sums the squares of entries l, l + 64, l + 128, ...; the 64 partial sums
 // are added as a tree (32, 16, ..., 1 apart).
 // CPU twin: metaLogCpu in learners/meta_train/meta_log.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_log.ts.
 // Bindings: 0 metrics (models, METRIC_STRIDE) f32 read; 1 a (n) f32 read; 2 b (n) f32 read; 3 log (rows, 4)
 //           f32 rw; 4 params read (parameters).
 // Dispatch: one workgroup of 64.
 
-struct Params {
-  n: u32,
-  models: u32,
-  row: u32,
-  diff: u32,
-}
-
-@group(0) @binding(0) var<storage, read> metrics: array<f32>;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> logRows: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 // Parameters are read from storage into a private copy once per invocation; see
 // createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> params: Params;

@@ -4,27 +4,12 @@
 // 0 (layout: learners/metrics_row.ts); with none used, theta stays.
 // CPU twin: reptileUpdateCpu in learners/meta_train/meta_reptile_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
+// The bindings and struct Params are declared in learners/meta_train/meta_reptile_update.ts.
 // Bindings: 0 adapted (rows, rowStride) f32 read, model-major; 1 metrics (rows, METRIC_STRIDE) f32
 //           read;
 //           2 theta f32 rw (entries thetaOffset .. thetaOffset + n - 1); 3 params read (parameters).
 // Models first .. first + models - 1 are the meta-batch. One invocation per parameter index i < n;
 // dispatch: ceil(n / 64) workgroups of 64 (2-D grid of width gridX).
-
-struct Params {
-  n: u32,
-  models: u32,
-  first: u32,
-  rowStride: u32,
-  thetaOffset: u32,
-  gridX: u32,
-  metaLr: f32,
-  pad0: u32,
-}
-
-@group(0) @binding(0) var<storage, read> adapted: array<f32>;
-@group(0) @binding(1) var<storage, read> metrics: array<f32>;
-@group(0) @binding(2) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(3) var<storage, read> params_in: Params;
 
 fn meta_terms(m: u32, i: u32) -> vec2<f32> {
   return vec2<f32>(adapted[m * params.rowStride + i], 0.0);

@@ -3,23 +3,11 @@
 // sumG[p, i] += g[p, i] (the support-gradient sum of the first-order alpha gradient), for the
 // entries whose gradient is finite (the others are left alone).
 // CPU twin: metaSgdInnerCpu in learners/meta_train/meta_sgd_inner.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_sgd_inner.ts.
 // Bindings: 0 grads (models, stride) f32 read; 1 alpha (stride) f32 read; 2 rows (models, stride)
 //           f32 rw; 3 sumG (models, stride) f32 rw; 4 params read (parameters).
 // One invocation per (model, parameter < count); dispatch: ceil(models * count / 64) workgroups
 // of 64 (2-D grid of width gridX).
-
-struct Params {
-  n: u32,
-  count: u32,
-  stride: u32,
-  gridX: u32,
-}
-
-@group(0) @binding(0) var<storage, read> grads: array<f32>;
-@group(0) @binding(1) var<storage, read> alpha: array<f32>;
-@group(0) @binding(2) var<storage, read_write> rows: array<f32>;
-@group(0) @binding(3) var<storage, read_write> sumG: array<f32>;
-@group(0) @binding(4) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -7,35 +7,12 @@
 // (layout: learners/metrics_row.ts).
 // CPU twin: metaSgdUpdateCpu in learners/meta_train/meta_sgd_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
+// The bindings and struct Params are declared in learners/meta_train/meta_sgd_update.ts.
 // Bindings: 0 queryGrads (rows, rowStride) f32 read; 1 supportGradSums (rows, rowStride) f32 read;
 //           2 metrics (rows, METRIC_STRIDE) f32 read; 3 theta f32 rw; 4 alpha f32 rw;
 //           5 moments (4, n) f32 rw: m_theta, v_theta, m_alpha, v_alpha; 6 gOut (n) f32 rw: g_theta
 //           used (for the log); 7 params read (parameters).
 // One invocation per parameter index i < n; dispatch: ceil(n / 64) workgroups of 64.
-
-struct Params {
-  n: u32,
-  models: u32,
-  rowStride: u32,
-  gridX: u32,
-  lr: f32,
-  alphaLr: f32,
-  alphaMax: f32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  c1: f32,
-  c2: f32,
-}
-
-@group(0) @binding(0) var<storage, read> queryGrads: array<f32>;
-@group(0) @binding(1) var<storage, read> supportGradSums: array<f32>;
-@group(0) @binding(2) var<storage, read> metrics: array<f32>;
-@group(0) @binding(3) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
-@group(0) @binding(5) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(6) var<storage, read_write> gOut: array<f32>;
-@group(0) @binding(7) var<storage, read> params_in: Params;
 
 fn meta_terms(m: u32, i: u32) -> vec2<f32> {
   let q = queryGrads[m * params.rowStride + i];

@@ -1,21 +1,11 @@
 // meta_tile: every model of a population starts from the initialization theta:
 // params[p * stride + i] = theta[i] for p < models, i < stride.
 // CPU twin: tileParams in learners/meta_train/meta_tile.ts.
+// The bindings and struct Params are declared in learners/meta_train/meta_tile.ts.
 // Bindings: 0 theta (stride) f32 read; 1 params (models, stride) f32 rw; 2 params_in read
 //           (parameters).
 // One invocation per entry of params; dispatch: ceil(models * stride / 64) workgroups of 64
 // (2-D grid of width gridX).
-
-struct Params {
-  n: u32,
-  stride: u32,
-  gridX: u32,
-  pad0: u32,
-}
-
-@group(0) @binding(0) var<storage, read> theta: array<f32>;
-@group(0) @binding(1) var<storage, read_write> rows: array<f32>;
-@group(0) @binding(2) var<storage, read> params_in: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

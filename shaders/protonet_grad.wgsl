@@ -8,6 +8,7 @@
 // equally by their support samples) and the MLP into row p of grads, where the FOMAML update reads
 // it. Also the support samples' loss and accuracy against their own prototypes (no gradient).
 // CPU twin: protonetGradCpu in learners/meta_train/protonet_cpu.ts (f64; this kernel is f32).
+// The bindings and struct Params are declared in learners/meta_train/protonet_grad.ts.
 // Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 support (episodes,
 //           S) u32 read; 3 query (episodes, Q) u32 read; 4 labelMap (episodes, labelWidth) u32
 //           read; 5 ids u32 read; 6 theta (stride) f32 read; 7 grads (models, stride) f32 rw;
@@ -17,45 +18,6 @@
 //           two delta tables (n, maxWidth), prototypes and their gradient (ways, D), counts and
 //           distances (ways), n = S + Q; 11 params read (parameters).
 // One invocation per model (episode); dispatch: ceil(models / 64) workgroups of 64 (2-D grid).
-
-struct Params {
-  models: u32,
-  stride: u32,
-  layers: u32,
-  actWidth: u32,
-  S: u32,
-  Q: u32,
-  ways: u32,
-  labelWidth: u32,
-  activation: u32,
-  targetWidth: u32,
-  gridX: u32,
-  idsOffset: u32,
-  inputs: u32,
-  scratchFloats: u32,
-  maxWidth: u32,
-  embed: u32,
-  widths: array<u32, 5>,
-  weightOffset: array<u32, 4>,
-  biasOffset: array<u32, 4>,
-  actOffset: array<u32, 4>,
-  pad0: u32,
-  pad1: u32,
-  pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> y: array<f32>;
-@group(0) @binding(2) var<storage, read> support: array<u32>;
-@group(0) @binding(3) var<storage, read> query: array<u32>;
-@group(0) @binding(4) var<storage, read> labelMap: array<u32>;
-@group(0) @binding(5) var<storage, read> ids: array<u32>;
-@group(0) @binding(6) var<storage, read> theta: array<f32>;
-@group(0) @binding(7) var<storage, read_write> grads: array<f32>;
-@group(0) @binding(8) var<storage, read_write> metrics: array<f32>;
-@group(0) @binding(9) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(10) var<storage, read_write> scratch: array<f32>;
-@group(0) @binding(11) var<storage, read> params_in: Params;
 
 // Scratch offsets of the current model (set by main).
 var<private> A: u32;   // activations

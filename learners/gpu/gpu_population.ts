@@ -42,6 +42,7 @@ import { evaluateOnGpu } from "../mlp/evaluate.ts";
 import { type Kernels, type Pipelines, populationPipelines } from "./gpu_kernels.ts";
 import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "../_population_base.ts";
+import { submit } from "../../core/submit_batch.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 
 /** A population of P MLPs whose every buffer lives on the GPU. */
@@ -125,13 +126,13 @@ export class GpuPopulation implements Population {
     return this.#chunks.length;
   }
 
-  init(seed: number): void {
+  init(seed: number, first = 0): void {
     const L = this.layout;
     // Padding models beyond P keep zero parameters.
     const dispatches = this.#chunks.flatMap((c) => {
       const models = Math.min(c.count, Math.max(0, L.size - c.first));
       if (models === 0) return [];
-      const { data, grid } = packInitParams(L, seed, c.first, models);
+      const { data, grid } = packInitParams(L, seed, first + c.first, models);
       return [{ params: data, buffers: [modelRange(this.params, c, L.stride * 4)], grid }];
     });
     submitDispatches(this.ctx, "init", this.#pipes.init, dispatches, (enc) => {
@@ -290,7 +291,7 @@ export class GpuPopulation implements Population {
       encodeTrainSteps(pass, this.#pipes.mlp(d.inputPrecision).train, [bg, bg], c.grid, 0, 1);
     }
     pass.end();
-    this.ctx.device.queue.submit([enc.finish()]);
+    submit(this.ctx, enc.finish());
   }
 
   async gradients(data: BackendDataset): Promise<GradientResult> {

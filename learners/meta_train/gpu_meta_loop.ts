@@ -1,12 +1,14 @@
 /**
  * `GpuMetaLoop`: the meta-training loop of learners/meta_train/meta_loop.ts on a WebGPU device.
- * theta, Adam moments, the log table and the episode index arrays stay resident; each
- * meta-iteration is enqueued as a few submits (load, the population's train steps, its gradient
- * pass for FOMAML, update + log) with no wait; `read` copies theta, moments and the pending log
- * rows into one buffer and maps it once. CPU twin: learners/meta_train/cpu_meta_loop.ts.
+ * theta, Adam moments, the log table and the episode index arrays stay resident; `run` encodes
+ * `iterationsPerSubmit` meta-iterations (load, the population's train steps, its gradient pass,
+ * update + log; core/submit_batch.ts) per queue submit, with no wait; `read` copies theta, moments
+ * and the pending log rows into one buffer and maps it once. CPU twin:
+ * learners/meta_train/cpu_meta_loop.ts.
  * @module
  */
 import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
+import { afterSubmit, batchSubmits, submit } from "../../core/submit_batch.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import type { BackendDataset } from "../backend.ts";
 import type { GpuPopulation } from "../gpu/gpu_population.ts";
@@ -25,16 +27,21 @@ import {
   type MetaLoopState,
   modelIds,
   momentFloats,
-  supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
-import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
+import { META_SGD_INNER } from "./meta_sgd_inner.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
-import { hvpScratchFloats, META_HVP, metaHvpRun } from "./meta_hvp.ts";
-import { GpuDataset } from "../gpu/gpu_dataset.ts";
+import { hvpScratchFloats, META_HVP } from "./meta_hvp.ts";
+import {
+  type MamlBuffers,
+  type MetaSgdBuffers,
+  metaSgdPass,
+  secondOrderPass,
+} from "./gpu_meta_inner.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 import { GpuProtonet } from "./gpu_protonet.ts";
+import { LoopPopulations, type PopulationFactory } from "./gpu_loop_pops.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
 import { PROTONET_GRAD } from "./protonet_grad.ts";
 
@@ -50,11 +57,30 @@ const PIPES = [
 ] as const;
 type Pipes = Record<(typeof PIPES)[number], GPUComputePipeline>;
 
+/**
+ * Meta-iterations encoded per queue submit by default: enough that the submits' cost is spread
+ * thin, few enough that the device starts on the first ones while the host encodes the rest.
+ */
+export const ITERATIONS_PER_SUBMIT = 16;
+
+/** Options of createGpuMetaLoop. */
+export interface GpuMetaLoopOptions {
+  /** Meta-iterations per queue submit (default ITERATIONS_PER_SUBMIT). */
+  iterationsPerSubmit?: number;
+  /**
+   * Makes the population of the compacted inner steps (learners/meta_train/gpu_loop_pops.ts): the
+   * loop's models and shape with the support set as the batch. None: the inner steps always run
+   * on `pop`, batchSize samples per step.
+   */
+  supportPopulation?: PopulationFactory;
+}
+
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
 export async function createGpuMetaLoop(
   ctx: GpuContext,
   pop: GpuPopulation,
   spec: MetaLoopSpec,
+  options: GpuMetaLoopOptions = {},
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
   const kernels = [
@@ -69,19 +95,20 @@ export async function createGpuMetaLoop(
   ];
   const compiled = await Promise.all(kernels.map((k) => metaPipeline(ctx, k)));
   const pipes = Object.fromEntries(PIPES.map((name, i) => [name, compiled[i]!])) as Pipes;
-  return new GpuMetaLoop(ctx, pop, spec, pipes);
+  const pops = new LoopPopulations(pop, spec, options.supportPopulation);
+  return new GpuMetaLoop(ctx, pops, spec, pipes, options.iterationsPerSubmit);
 }
 
 /** The meta loop on a GPU (see the module doc). */
 export class GpuMetaLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
   #ctx: GpuContext;
-  #pop: GpuPopulation;
+  #pops: LoopPopulations;
   #pipes: Pipes;
   /** theta, Adam moments, theta before the update, mean gradient used, Meta-SGD's alpha. */
   #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
   /** Meta-SGD: the support-gradient sums (models, stride) and a row of ones for the step counters. */
-  #sgd: { sumG: GPUBuffer; ones: Uint32Array<ArrayBuffer> } | null = null;
+  #sgd: MetaSgdBuffers | null = null;
   /** ES-MAML: the noise of the iteration (pairs, paramCount). */
   #noise: GPUBuffer | null = null;
   /** ProtoNet: its gradient pass's buffers. */
@@ -92,14 +119,28 @@ export class GpuMetaLoop implements MetaLoop {
   #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
   #owned: GPUBuffer[] = [];
   /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
-  #maml: { v: GPUBuffer; hv: GPUBuffer; scratch: GPUBuffer; path: GPUBuffer[] } | null = null;
+  #maml: MamlBuffers | null = null;
+  #perSubmit: number;
 
   /** Use createGpuMetaLoop. */
-  constructor(ctx: GpuContext, pop: GpuPopulation, spec: MetaLoopSpec, pipes: Pipes) {
+  constructor(
+    ctx: GpuContext,
+    pops: LoopPopulations,
+    spec: MetaLoopSpec,
+    pipes: Pipes,
+    iterationsPerSubmit = ITERATIONS_PER_SUBMIT,
+  ) {
+    if (!Number.isInteger(iterationsPerSubmit) || iterationsPerSubmit < 1) {
+      throw new RangeError(
+        `Cannot create meta loop as iterationsPerSubmit must be an integer >= 1: current value is ${iterationsPerSubmit}`,
+      );
+    }
+    this.#perSubmit = iterationsPerSubmit;
     this.spec = { ...spec };
     this.#ctx = ctx;
-    this.#pop = pop;
+    this.#pops = pops;
     this.#pipes = pipes;
+    const pop = pops.query;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
     const S = pop.layout.stride;
     const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
@@ -113,7 +154,7 @@ export class GpuMetaLoop implements MetaLoop {
     if (spec.method === "meta-sgd") {
       this.#sgd = {
         sumG: buf(spec.metaBatch * S, "sgd-sum"),
-        ones: new Uint32Array(spec.metaBatch).fill(1),
+        ones: createStorageBufferFrom(ctx, new Uint32Array(spec.metaBatch).fill(1), "sgd-ones"),
       };
     }
     this.#log = createStorageBuffer(ctx, 64 * META_LOG_WIDTH * 4, "meta-loop-log");
@@ -133,7 +174,7 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   write(state: MetaLoopState): void {
-    const S = this.#pop.layout.stride;
+    const S = this.#pops.query.layout.stride;
     const q = this.#ctx.device.queue;
     q.writeBuffer(this.#state.theta, 0, state.theta.subarray(0, S));
     q.writeBuffer(
@@ -172,68 +213,75 @@ export class GpuMetaLoop implements MetaLoop {
     this.#log = bigger;
   }
 
-  /** Encodes `runs` (pipeline, run) in one pass, then `after`, and submits. */
+  /** Encodes `runs` (pipeline, run) in one pass, then `after`, and submits (or batches) them. */
   #submit(
     runs: [GPUComputePipeline, MetaKernel, MetaRun][],
     after?: (e: GPUCommandEncoder) => void,
   ) {
     const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop" });
     const pass = enc.beginComputePass();
-    const ubs = runs.map(([p, k, r]) => encodeMetaKernel(this.#ctx, pass, p, k.key, r));
+    const ubs = runs.map(([p, k, r]) => encodeMetaKernel(this.#ctx, pass, p, k, r));
     pass.end();
     after?.(enc);
-    this.#ctx.device.queue.submit([enc.finish()]);
-    for (const ub of ubs) ub.destroy();
+    submit(this.#ctx, enc.finish());
+    afterSubmit(this.#ctx, () => ubs.forEach((ub) => ub.destroy()));
   }
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
-    const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
-    const iterations = checkLoopIds(ids, P, episodes.episodes);
-    const query = usesQuerySlot(this.spec.method);
+    const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
     const models = loopModels(this.spec);
-    const shape = { models, batchSize, slots: supportSlots(this.spec), querySlot: query };
-    const W = episodes.labelMap ? episodes.labelMapWidth : 0;
-    const slots = shape.slots + (query ? 1 : 0);
-    // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(new Uint32Array(models * slots * batchSize), slots);
-    this.#pop.setLabelMap(W > 0 ? new Uint32Array(models * W) : null, W);
+    // Picks the inner population, sizes the tables and sets their row shapes; the gathers fill them.
+    this.#pops.prepare(episodes);
     this.#growLog(this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
     const ep = this.#resident(episodes);
-    const tables = this.#pop.episodeTables;
-    for (let it = 0; it < iterations; it++) {
+    const iteration = (it: number) => {
       if (this.#proto) {
         const e = { batch: episodes, resident: ep, ids: idsBuf, idsOffset: it * models };
-        const b = { theta: this.#state.theta, metrics: this.#pop.metrics };
+        const b = { theta: this.#state.theta, metrics: this.#pops.query.metrics };
         this.#submit([[this.#pipes.protonet, ...this.#proto.run(e, data, b)]]);
         this.#update();
-        continue;
+        return;
       }
-      this.#load(episodes, shape, {
-        ids: idsBuf,
-        episodes: ep,
-        batches: tables.batches,
-        labelOut: tables.labelMap,
-      }, it * models);
-      if (this.#maml) this.#secondOrder(data, slots * batchSize, W);
-      else if (this.#sgd) this.#metaSgdInner(data);
-      else {
-        this.#pop.train(data, K);
-        if (query) this.#pop.submitGradients(data);
-      }
+      this.#load(episodes, { ids: idsBuf, episodes: ep }, it * models);
+      this.#inner(data);
       this.#update();
+    };
+    for (let first = 0; first < iterations; first += this.#perSubmit) {
+      const end = Math.min(iterations, first + this.#perSubmit);
+      batchSubmits(this.#ctx, () => {
+        for (let it = first; it < end; it++) iteration(it);
+      });
     }
     idsBuf.destroy();
+  }
+
+  /** Submits step 2 (and the query gradient) of the method. */
+  #inner(data: BackendDataset): void {
+    const { metaBatch: models, innerSteps: K, innerLr: lr } = this.spec;
+    const runs = (r: [GPUComputePipeline, MetaKernel, MetaRun][]) => this.#submit(r);
+    const pops = this.#pops;
+    if (this.#maml) {
+      secondOrderPass(pops, data, this.#maml, { models, lr }, this.#pipes.hvp, runs);
+    } else if (this.#sgd) {
+      const o = { models, steps: K, alpha: this.#state.alpha };
+      metaSgdPass(pops, data, this.#sgd, o, this.#pipes.sgdInner, runs);
+    } else {
+      pops.inner.train(data, K);
+      if (usesQuerySlot(this.spec.method)) {
+        pops.handoff(this.#ctx);
+        pops.query.submitGradients(data);
+      }
+    }
   }
 
   /** Submits step 1: tile theta into the models, gather their episodes, clear their state. */
   #load(
     episodes: EpisodeBatch,
-    shape: { models: number; batchSize: number; slots: number; querySlot: boolean },
-    b: Parameters<typeof metaGatherRun>[1],
+    b: { ids: GPUBuffer; episodes: EpisodeBuffers },
     idsOffset: number,
   ): void {
-    const pop = this.#pop;
+    const pop = this.#pops.inner;
     const st = this.#state;
     const L = pop.layout;
     const start: [GPUComputePipeline, MetaKernel, MetaRun] = this.#noise
@@ -256,15 +304,17 @@ export class GpuMetaLoop implements MetaLoop {
       : [
         this.#pipes.tile,
         META_TILE,
-        metaTileRun({ theta: st.theta, rows: pop.params }, shape.models, L.stride),
+        metaTileRun({ theta: st.theta, rows: pop.params }, loopModels(this.spec), L.stride),
       ];
-    this.#submit([
-      start,
-      [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, b, shape, idsOffset)],
-    ], (enc) => {
-      enc.clearBuffer(pop.opt);
-      enc.clearBuffer(pop.steps);
-      enc.clearBuffer(pop.metrics);
+    const gathers = this.#pops.gathers.map((
+      g,
+    ): [GPUComputePipeline, MetaKernel, MetaRun] => {
+      const t = g.pop.episodeTables;
+      const tables = { ...b, batches: t.batches, labelOut: t.labelMap };
+      return [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, tables, g.shape, idsOffset)];
+    });
+    this.#submit([start, ...gathers], (enc) => {
+      this.#pops.clear(enc);
       if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
       if (this.spec.method === "reptile") {
         enc.copyBufferToBuffer(st.theta, 0, st.prev, 0, st.theta.size);
@@ -272,72 +322,12 @@ export class GpuMetaLoop implements MetaLoop {
     });
   }
 
-  /**
-   * MAML's steps 2 and 3 up to the update: K inner steps keeping the parameters before each, the
-   * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp).
-   */
-  #secondOrder(data: BackendDataset, rowLen: number, labelWidth: number): void {
-    const m = this.#maml!;
-    const pop = this.#pop;
-    if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
-      throw new TypeError(
-        "Cannot run second-order MAML on a data set with f16 inputs or of another backend",
-      );
-    }
-    const bytes = this.spec.metaBatch * pop.layout.stride * 4;
-    const copy = (from: GPUBuffer, to: GPUBuffer) => {
-      const enc = this.#ctx.device.createCommandEncoder({ label: "maml-copy" });
-      enc.copyBufferToBuffer(from, 0, to, 0, bytes);
-      this.#ctx.device.queue.submit([enc.finish()]);
-    };
-    for (const p of m.path) {
-      copy(pop.params, p);
-      pop.train(data, 1);
-    }
-    pop.submitGradients(data);
-    copy(pop.gradientBuffer, m.v);
-    const tables = pop.episodeTables;
-    const o = {
-      models: this.spec.metaBatch,
-      rowLen,
-      labelWidth,
-      lr: this.spec.innerLr,
-      targetWidth: data.targetWidth,
-    };
-    const b = { x: data.x, y: data.y, ...tables, v: m.v, hv: m.hv, scratch: m.scratch };
-    this.#submit(
-      m.path.toReversed().map((
-        theta,
-      ) => [this.#pipes.hvp, META_HVP, metaHvpRun(pop.layout, { ...b, theta }, o)]),
-    );
-  }
-
-  /** Meta-SGD's K inner steps (a gradient pass, then meta_sgd_inner) and its query gradient. */
-  #metaSgdInner(data: BackendDataset): void {
-    const pop = this.#pop;
-    const sgd = this.#sgd!;
-    const L = pop.layout;
-    const shape = { models: this.spec.metaBatch, count: L.paramCount, stride: L.stride };
-    const b = {
-      grads: pop.gradientBuffer,
-      alpha: this.#state.alpha,
-      rows: pop.params,
-      sumG: sgd.sumG,
-    };
-    for (let k = 0; k < this.spec.innerSteps; k++) {
-      pop.submitGradients(data);
-      this.#submit([[this.#pipes.sgdInner, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
-    }
-    // The gradient pass reads slot steps % 2: 0 the support set, 1 the query set.
-    this.#ctx.device.queue.writeBuffer(pop.steps, 0, sgd.ones);
-    pop.submitGradients(data);
-  }
-
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
-    const pop = this.#pop;
     const st = this.#state;
     const reptile = this.spec.method === "reptile";
+    // Reptile reads the adapted rows; the others the query gradients and metrics.
+    const pop = reptile ? this.#pops.inner : this.#pops.query;
     const log = metaLogRun({
       metrics: pop.metrics,
       a: reptile ? st.theta : st.g,
@@ -360,7 +350,7 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   async read(): Promise<MetaLoopReadout> {
-    const S = this.#pop.layout.stride;
+    const S = this.#pops.query.layout.stride;
     const M = momentFloats(this.spec.method, S);
     const rows = this.#logRows;
     const stats = this.#proto ? this.spec.metaBatch * PROTONET_STATS : 0;
@@ -390,11 +380,14 @@ export class GpuMetaLoop implements MetaLoop {
     const maml = this.#maml
       ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
       : [];
-    const sgd = [...(this.#sgd ? [this.#sgd.sumG] : []), ...(this.#noise ? [this.#noise] : [])];
+    const sgd = [
+      ...(this.#sgd ? [this.#sgd.sumG, this.#sgd.ones] : []),
+      ...(this.#noise ? [this.#noise] : []),
+    ];
     for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
       b.destroy();
     }
     this.#proto?.destroy();
-    this.#pop.destroy();
+    this.#pops.destroy();
   }
 }

@@ -6,14 +6,14 @@
 import code from "../../shaders/meta_es_maml_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
-  ADAM_BETAS,
-  adamCorrections,
   dispatchMetaKernel,
   type MetaBinding,
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  THETA_ADAM_INTERFACE,
   type ThetaAdamBuffers,
+  thetaAdamParams,
   thetaAdamStepsCpu,
 } from "./meta_kernel.ts";
 
@@ -75,6 +75,9 @@ export function esMamlUpdateCpu(
 /** The ES-MAML meta-update kernel. */
 export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code, {
   thetaAdam: true,
+  read: "losses, noise",
+  readWrite: THETA_ADAM_INTERFACE.readWrite,
+  params: `n, pairs, gridX, sigma: f32, lossStride, lossOffset, ${THETA_ADAM_INTERFACE.params}`,
 });
 
 /** GPU buffers of an ES-MAML meta-update. */
@@ -91,18 +94,16 @@ export function esMamlUpdateRun(
   o: EsMamlUpdateOptions,
   loss: { stride: number; offset: number } = { stride: 1, offset: 0 },
 ): MetaRun {
-  const { c1, c2 } = adamCorrections(o.t);
-  // Params: n @0, pairs @4, thetaOffset @8, momentOffset @12, vOffset @16, gridX @20, sigma @24,
-  // lr @28, beta1 @32, beta2 @36, eps @40, c1 @44, c2 @48, lossStride @52, lossOffset @56.
-  const u = new ArrayBuffer(64);
-  new Uint32Array(u, 0, 6).set([o.count, o.pairs, 0, 0, o.count]);
-  new Float32Array(u, 24, 7).set([o.sigma, o.lr, ...ADAM_BETAS, c1, c2]);
-  new Uint32Array(u, 52, 2).set([loss.stride, loss.offset]);
+  const { losses, noise, theta, moments, gOut } = b;
+  const params = { n: o.count, pairs: o.pairs, sigma: o.sigma, lossStride: loss.stride };
   return {
     n: o.count,
-    buffers: [b.losses, b.noise, b.theta, b.moments, b.gOut],
-    uniform: u,
-    gridXWord: 5,
+    buffers: { losses, noise, theta, moments, gOut },
+    params: {
+      ...params,
+      lossOffset: loss.offset,
+      ...thetaAdamParams({ count: o.count, lr: o.lr, t: o.t }),
+    },
   };
 }
 

@@ -55,23 +55,19 @@ export function esPerturbCpu(
 }
 
 /** The perturbation kernel (composed with the RNG snippet). */
-export const META_ES_PERTURB: MetaKernel = metaKernel("meta_es_perturb", code, { rng: true });
+export const META_ES_PERTURB: MetaKernel = metaKernel("meta_es_perturb", code, {
+  rng: true,
+  read: "theta",
+  readWrite: "rows, noise",
+  params: "pairs, count, stride, seed, stream, c1, gridX, sigma: f32",
+});
 
 /** The kernel run of one perturbation. */
 export function metaEsPerturbRun(
   b: { theta: MetaBinding; rows: MetaBinding; noise: MetaBinding },
   o: EsPerturbOptions,
 ): MetaRun {
-  // Params: pairs @0, count @4, stride @8, seed @12, stream @16, c1 @20, gridX @24, sigma @28.
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 6).set([
-    o.pairs,
-    o.count,
-    o.stride,
-    o.seed >>> 0,
-    o.stream >>> 0,
-    o.c1 >>> 0,
-  ]);
-  new Float32Array(u, 28, 1)[0] = o.sigma;
-  return { n: o.pairs * o.stride, buffers: [b.theta, b.rows, b.noise], uniform: u, gridXWord: 6 };
+  const { pairs, count, stride, seed, stream, c1, sigma } = o;
+  const params = { pairs, count, stride, seed, stream, c1, sigma };
+  return { n: pairs * stride, buffers: { theta: b.theta, rows: b.rows, noise: b.noise }, params };
 }

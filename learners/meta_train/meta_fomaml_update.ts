@@ -6,15 +6,15 @@
 import code from "../../shaders/meta_fomaml_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
-  ADAM_BETAS,
-  adamCorrections,
   dispatchMetaKernel,
   forHealthy,
   type MetaBinding,
   type MetaKernel,
   metaKernel,
   type MetaRun,
+  THETA_ADAM_INTERFACE,
   type ThetaAdamBuffers,
+  thetaAdamParams,
   thetaAdamStepsCpu,
 } from "./meta_kernel.ts";
 
@@ -68,6 +68,9 @@ export function fomamlUpdateCpu(
 export const FOMAML_UPDATE: MetaKernel = metaKernel("meta_fomaml_update", code, {
   mean: true,
   thetaAdam: true,
+  read: "grads, metrics",
+  readWrite: THETA_ADAM_INTERFACE.readWrite,
+  params: `n, models, first, rowStride, gridX, ${THETA_ADAM_INTERFACE.params}`,
 });
 
 /** GPU buffers of a FOMAML meta-update. */
@@ -80,25 +83,17 @@ export interface FomamlUpdateBuffers extends ThetaAdamBuffers {
 
 /** The kernel run (bindings and packed parameters) of a FOMAML meta-update. */
 export function fomamlUpdateRun(b: FomamlUpdateBuffers, o: FomamlUpdateOptions): MetaRun {
-  const { c1, c2 } = adamCorrections(o.t);
-  // Params: n @0, models @4, first @8, rowStride @12, thetaOffset @16, momentOffset @20,
-  // vOffset @24, gridX @28, lr @32, beta1 @36, beta2 @40, eps @44, c1 @48, c2 @52.
-  const u = new ArrayBuffer(64);
-  new Uint32Array(u, 0, 8).set([
-    o.count,
-    o.models,
-    o.first ?? 0,
-    o.rowStride,
-    o.thetaOffset ?? 0,
-    o.momentOffset ?? 0,
-    o.vOffset ?? o.count,
-  ]);
-  new Float32Array(u, 32, 6).set([o.lr, ...ADAM_BETAS, c1, c2]);
+  const { grads, metrics, theta, moments, gOut } = b;
   return {
     n: o.count,
-    buffers: [b.grads, b.metrics, b.theta, b.moments, b.gOut],
-    uniform: u,
-    gridXWord: 7,
+    buffers: { grads, metrics, theta, moments, gOut },
+    params: {
+      n: o.count,
+      models: o.models,
+      first: o.first ?? 0,
+      rowStride: o.rowStride,
+      ...thetaAdamParams(o),
+    },
   };
 }
 

@@ -53,7 +53,12 @@ export function gatherEpisodesCpu(
 }
 
 /** The gather kernel. */
-export const META_GATHER: MetaKernel = metaKernel("meta_gather", code);
+export const META_GATHER: MetaKernel = metaKernel("meta_gather", code, {
+  read: "ids: array<u32>, support: array<u32>, query: array<u32>, labelMap: array<u32>",
+  readWrite: "batches: array<u32>, labelOut: array<u32>",
+  params:
+    "models, batchSize, slots, querySlot, supportSize, querySize, labelWidth, idsOffset, gridX",
+});
 
 /** Resident episode index arrays of a pool (uploaded once). */
 export interface EpisodeBuffers {
@@ -74,30 +79,20 @@ export function metaGatherRun(
 ): MetaRun {
   const W = batch.labelMap ? batch.labelMapWidth : 0;
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * s.batchSize;
-  // Params: models @0, batchSize @4, slots @8, querySlot @12, supportSize @16, querySize @20,
-  // labelWidth @24, idsOffset @28, gridX @32.
-  const u = new ArrayBuffer(48);
-  new Uint32Array(u, 0, 8).set([
-    s.models,
-    s.batchSize,
-    s.slots,
-    s.querySlot ? 1 : 0,
-    batch.supportSize,
-    batch.querySize,
-    W,
-    idsOffset,
-  ]);
+  const { models, batchSize, slots } = s;
+  const { support, query, labelMap } = b.episodes;
   return {
-    n: s.models * (rowLen + W),
-    buffers: [
-      b.ids,
-      b.episodes.support,
-      b.episodes.query,
-      b.episodes.labelMap,
-      b.batches,
-      b.labelOut,
-    ],
-    uniform: u,
-    gridXWord: 8,
+    n: models * (rowLen + W),
+    buffers: { ids: b.ids, support, query, labelMap, batches: b.batches, labelOut: b.labelOut },
+    params: {
+      models,
+      batchSize,
+      slots,
+      querySlot: s.querySlot ? 1 : 0,
+      supportSize: batch.supportSize,
+      querySize: batch.querySize,
+      labelWidth: W,
+      idsOffset,
+    },
   };
 }

@@ -7,9 +7,15 @@ import code from "../../shaders/meta_hvp.wgsl" with { type: "text" };
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { HvpTables } from "./maml_cpu.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { MLP_LAYOUT_PARAMS, mlpLayoutParams } from "./mlp_layout_params.ts";
 
 /** The Hessian-vector kernel. */
-export const META_HVP: MetaKernel = metaKernel("meta_hvp", code);
+export const META_HVP: MetaKernel = metaKernel("meta_hvp", code, {
+  read: "x, y, batches: array<u32>, labelMap: array<u32>, theta",
+  readWrite: "v, hv, scratch",
+  params:
+    `models, batchSize, rowLen, labelWidth, lossKind, targetWidth, gridX, lr: f32, ${MLP_LAYOUT_PARAMS}`,
+});
 
 /** Bindings of the Hessian-vector kernel. */
 export interface HvpBuffers {
@@ -42,32 +48,11 @@ export function metaHvpRun(
   b: HvpBuffers,
   o: HvpTables & { targetWidth: number },
 ): MetaRun {
-  // Params (words): models 0, stride 1, layers 2, actWidth 3, batchSize 4, rowLen 5, labelWidth 6,
-  // lossKind 7, activation 8, targetWidth 9, gridX 10, lr 11 (f32), widths 12..16,
-  // weightOffset 17..20, biasOffset 21..24, actOffset 25..28, padding 29..31.
-  const u = new ArrayBuffer(128);
-  const w = new Uint32Array(u);
-  w.set([
-    o.models,
-    L.stride,
-    L.layers,
-    L.actWidth,
-    L.batchSize,
-    o.rowLen,
-    o.labelWidth,
-    L.loss === "mse" ? 1 : 0,
-    L.activation === "relu" ? 0 : 1,
-    o.targetWidth,
-  ]);
-  new Float32Array(u, 11 * 4, 1)[0] = o.lr;
-  w.set(L.widths, 12);
-  w.set(L.weightOffset, 17);
-  w.set(L.biasOffset, 21);
-  w.set(L.actOffset, 25);
+  const { models, rowLen, labelWidth, targetWidth, lr } = o;
+  const params = { models, batchSize: L.batchSize, rowLen, labelWidth, targetWidth, lr };
   return {
-    n: o.models,
-    buffers: [b.x, b.y, b.batches, b.labelMap, b.theta, b.v, b.hv, b.scratch],
-    uniform: u,
-    gridXWord: 10,
+    n: models,
+    buffers: { ...b },
+    params: { ...params, lossKind: L.loss === "mse" ? 1 : 0, ...mlpLayoutParams(L) },
   };
 }

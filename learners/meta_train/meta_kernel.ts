@@ -4,9 +4,16 @@
  * Adam bias corrections, the f32 Adam step and the healthy-model loop their CPU twins share.
  * @module
  */
-import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
+import { ceilDiv } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { bindBuffers, composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
+import {
+  encodeGridKernel,
+  type KernelInterface,
+  kernelInterface,
+  type KernelInterfaceSpec,
+  type ParamValues,
+} from "../../core/kernel_interface.ts";
+import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { isQuarantined, METRIC, METRIC_LAYOUT, METRIC_STRIDE } from "../metrics_row.ts";
@@ -37,6 +44,22 @@ export function adamElement(
   return x - o.lr * (moments[mi]! / o.c1) / (Math.sqrt(moments[vi]! / o.c2) + eps);
 }
 
+/** One Adam step of theta over `count` entries: rate, step t (1-based) and the array offsets. */
+export interface ThetaAdamStep {
+  /** Entries stepped. */
+  count: number;
+  /** Adam learning rate. */
+  lr: number;
+  /** Adam step t (1-based). */
+  t: number;
+  /** Index of theta[0] in the theta array (default 0). */
+  thetaOffset?: number;
+  /** Index of m[0] in the moments array (default 0). */
+  momentOffset?: number;
+  /** Distance from m[i] to v[i] in the moments array (default count). */
+  vOffset?: number;
+}
+
 /**
  * Twin of theta_adam_step (shaders/_meta_adam.wgsl) for every i < count: g = grad(i) (non-finite
  * counts as 0), written to gOut when given, then the Adam step of theta[thetaOffset + i] with m at
@@ -45,19 +68,9 @@ export function adamElement(
 export function thetaAdamStepsCpu(
   data: { theta: Float32Array; moments: Float32Array; gOut?: Float32Array },
   grad: (i: number) => number,
-  o: {
-    count: number;
-    lr: number;
-    t: number;
-    thetaOffset?: number;
-    momentOffset?: number;
-    vOffset?: number;
-  },
+  o: ThetaAdamStep,
 ): void {
-  const { c1, c2 } = adamCorrections(o.t);
-  const to = o.thetaOffset ?? 0;
-  const mo = o.momentOffset ?? 0;
-  const vo = o.vOffset ?? o.count;
+  const { thetaOffset: to, momentOffset: mo, vOffset: vo, c1, c2 } = thetaAdamParams(o);
   for (let i = 0; i < o.count; i++) {
     const gi = grad(i);
     const g = Number.isFinite(gi) ? gi : 0;
@@ -75,14 +88,8 @@ export function diverged(metrics: ArrayLike<number>, m: number): boolean {
   return isQuarantined(metrics, m);
 }
 
-/** A meta kernel: its pipeline key, file and source; `mean` when it uses shaders/_meta_mean.wgsl. */
-export interface MetaKernel {
-  /** Pipeline cache key. */
-  key: string;
-  /** Path of the .wgsl file (for error messages). */
-  file: string;
-  /** WGSL source. */
-  code: string;
+/** How a meta kernel is composed: the shared snippets it uses besides _finite and _adam. */
+export interface MetaKernelFlags {
   /** Whether the kernel calls healthy_sum/healthy_mean (composes the snippet). */
   mean?: boolean;
   /** Whether the kernel draws from the counter RNG (composes shaders/_rng.wgsl). */
@@ -93,13 +100,54 @@ export interface MetaKernel {
   oneWorkgroup?: boolean;
 }
 
-/** The meta kernel of `shaders/<name>.wgsl` (its pipeline key is `name`), with its snippet flags. */
+/** A meta kernel: its pipeline key, its interface (file, source, bindings, parameters), its snippets. */
+export interface MetaKernel extends MetaKernelFlags {
+  /** Pipeline cache key. */
+  key: string;
+  /** Bindings and parameters, with the kernel's file and source. */
+  iface: KernelInterface;
+}
+
+/** The Params fields `adamParams` gives values to. */
+export const ADAM_PARAMS = "beta1: f32, beta2: f32, eps: f32, c1: f32, c2: f32";
+
+/**
+ * The bindings and parameters theta_adam_step (shaders/_meta_adam.wgsl) reads, for the interface
+ * of a kernel that composes it (`thetaAdamParams` gives their values).
+ */
+export const THETA_ADAM_INTERFACE: { readWrite: string; params: string } = {
+  readWrite: "theta, moments, gOut",
+  params: `thetaOffset, momentOffset, vOffset, lr: f32, ${ADAM_PARAMS}`,
+};
+
+/** The names of the Adam parameters: constants and bias corrections. */
+export type AdamParam = "beta1" | "beta2" | "eps" | "c1" | "c2";
+
+/** The Adam constants and bias corrections of step t (1-based), as kernel parameters. */
+export function adamParams(t: number): Record<AdamParam, number> {
+  const [beta1, beta2, eps] = ADAM_BETAS;
+  return { beta1, beta2, eps, ...adamCorrections(t) };
+}
+
+/** Values of the THETA_ADAM_INTERFACE parameters for Adam step t at rate lr over `count` entries. */
+export function thetaAdamParams(
+  o: ThetaAdamStep,
+): Record<"thetaOffset" | "momentOffset" | "vOffset" | "lr" | AdamParam, number> {
+  const thetaOffset = o.thetaOffset ?? 0;
+  const momentOffset = o.momentOffset ?? 0;
+  const vOffset = o.vOffset ?? o.count;
+  return { thetaOffset, momentOffset, vOffset, lr: o.lr, ...adamParams(o.t) };
+}
+
+/** The meta kernel of `shaders/<name>.wgsl` (its pipeline key is `name`): interface and snippets. */
 export function metaKernel(
   name: string,
   code: string,
-  flags: Omit<MetaKernel, "key" | "file" | "code"> = {},
+  spec: KernelInterfaceSpec & MetaKernelFlags = {},
 ): MetaKernel {
-  return { key: name, file: `shaders/${name}.wgsl`, code, ...flags };
+  const { mean, rng, thetaAdam, oneWorkgroup, ...iface } = spec;
+  const flags = { mean, rng, thetaAdam, oneWorkgroup };
+  return { key: name, iface: kernelInterface(`shaders/${name}.wgsl`, code, iface), ...flags };
 }
 
 /** A buffer or a range of one, as a kernel binds it. */
@@ -119,12 +167,10 @@ export interface ThetaAdamBuffers {
 export interface MetaRun {
   /** Indices (invocations) to cover. */
   n: number;
-  /** Bindings in order, before the parameters. */
-  buffers: MetaBinding[];
-  /** Packed parameters; gridX is written at word gridXWord. */
-  uniform: ArrayBuffer;
-  /** Word of the parameters that holds gridX (none for a one-workgroup kernel). */
-  gridXWord?: number;
+  /** Bindings by name, without the parameters. */
+  buffers: Readonly<Record<string, MetaBinding>>;
+  /** Parameter values by field name (gridX is set when the run is encoded). */
+  params: ParamValues;
 }
 
 /** The compiled pipeline of `kernel` (cached per context by key). */
@@ -138,7 +184,7 @@ export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUCo
     ...(kernel.rng ? [RNG_WGSL] : []),
     ...(kernel.thetaAdam ? [{ file: "shaders/_meta_adam.wgsl", code: thetaAdamCode }] : []),
     ...(kernel.oneWorkgroup ? [] : [GRID_WGSL]),
-    { file: kernel.file, code: kernel.code },
+    ...kernel.iface.parts,
   ];
   return getPipeline(ctx, kernel.key, composeWgsl(parts));
 }
@@ -151,17 +197,16 @@ export function encodeMetaKernel(
   ctx: GpuContext,
   pass: GPUComputePassEncoder,
   pipeline: GPUComputePipeline,
-  key: string,
+  kernel: MetaKernel,
   run: MetaRun,
 ): GPUBuffer {
-  const [gx, gy] = dispatchGrid(ceilDiv(run.n, 64));
-  if (run.gridXWord !== undefined) new Uint32Array(run.uniform)[run.gridXWord] = gx;
-  const ub = createParamsBuffer(ctx, run.uniform.byteLength, `${key}-params`);
-  ctx.device.queue.writeBuffer(ub, 0, run.uniform);
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindBuffers(ctx, pipeline, [...run.buffers, ub], key));
-  pass.dispatchWorkgroups(gx, gy);
-  return ub;
+  const { buffers, params } = run;
+  const groups = ceilDiv(run.n, 64);
+  return encodeGridKernel(ctx, pass, { pipeline, iface: kernel.iface }, {
+    groups,
+    buffers,
+    params,
+  });
 }
 
 /** Runs `kernel` once over `run.n` indices in its own submit; no readback. */
@@ -173,7 +218,7 @@ export async function dispatchMetaKernel(
   const pipeline = await metaPipeline(ctx, kernel);
   const enc = ctx.device.createCommandEncoder({ label: kernel.key });
   const pass = enc.beginComputePass();
-  const ub = encodeMetaKernel(ctx, pass, pipeline, kernel.key, run);
+  const ub = encodeMetaKernel(ctx, pass, pipeline, kernel, run);
   pass.end();
   ctx.device.queue.submit([enc.finish()]);
   ub.destroy();

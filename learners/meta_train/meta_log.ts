@@ -54,15 +54,18 @@ export function metaLogCpu(
 }
 
 /** The log kernel. */
-export const META_LOG: MetaKernel = metaKernel("meta_log", code, { oneWorkgroup: true });
+export const META_LOG: MetaKernel = metaKernel("meta_log", code, {
+  oneWorkgroup: true,
+  read: "metrics, a, b",
+  readWrite: "logRows",
+  params: "n, models, row, diff",
+});
 
 /** The kernel run of one log row (n: 1, so that one workgroup is dispatched). */
 export function metaLogRun(
   b: { metrics: MetaBinding; a: MetaBinding; b: MetaBinding | null; log: MetaBinding },
   o: { n: number; models: number; row: number },
 ): MetaRun {
-  // Params: n @0, models @4, row @8, diff @12.
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u).set([o.n, o.models, o.row, b.b ? 1 : 0]);
-  return { n: 1, buffers: [b.metrics, b.a, b.b ?? b.a, b.log], uniform: u };
+  const buffers = { metrics: b.metrics, a: b.a, b: b.b ?? b.a, logRows: b.log };
+  return { n: 1, buffers, params: { n: o.n, models: o.models, row: o.row, diff: b.b ? 1 : 0 } };
 }

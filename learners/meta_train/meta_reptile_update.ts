@@ -53,7 +53,12 @@ export function reptileUpdateCpu(
 }
 
 /** The Reptile meta-update kernel. */
-export const REPTILE_UPDATE: MetaKernel = metaKernel("meta_reptile_update", code, { mean: true });
+export const REPTILE_UPDATE: MetaKernel = metaKernel("meta_reptile_update", code, {
+  mean: true,
+  read: "adapted, metrics",
+  readWrite: "theta",
+  params: "n, models, first, rowStride, thetaOffset, gridX, metaLr: f32",
+});
 
 /** GPU buffers of a Reptile meta-update: adapted rows, metrics with the flags, theta (updated). */
 export interface ReptileUpdateBuffers {
@@ -67,11 +72,16 @@ export interface ReptileUpdateBuffers {
 
 /** The kernel run (bindings and packed parameters) of a Reptile meta-update. */
 export function reptileUpdateRun(b: ReptileUpdateBuffers, o: ReptileUpdateOptions): MetaRun {
-  // Params: n @0, models @4, first @8, rowStride @12, thetaOffset @16, gridX @20, metaLr @24.
-  const u = new ArrayBuffer(32);
-  new Uint32Array(u, 0, 6).set([o.count, o.models, o.first ?? 0, o.rowStride, o.thetaOffset ?? 0]);
-  new Float32Array(u, 24, 1)[0] = o.metaLr;
-  return { n: o.count, buffers: [b.adapted, b.metrics, b.theta], uniform: u, gridXWord: 5 };
+  const { count: n, models, rowStride, metaLr } = o;
+  const params = {
+    n,
+    models,
+    first: o.first ?? 0,
+    rowStride,
+    thetaOffset: o.thetaOffset ?? 0,
+    metaLr,
+  };
+  return { n, buffers: { adapted: b.adapted, metrics: b.metrics, theta: b.theta }, params };
 }
 
 /** Encodes and submits the Reptile meta-update kernel on GPU buffers; no readback. */

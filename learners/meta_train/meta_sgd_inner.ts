@@ -36,20 +36,17 @@ export function metaSgdInnerCpu(
 }
 
 /** The Meta-SGD inner-step kernel. */
-export const META_SGD_INNER: MetaKernel = metaKernel("meta_sgd_inner", code);
+export const META_SGD_INNER: MetaKernel = metaKernel("meta_sgd_inner", code, {
+  read: "grads, alpha",
+  readWrite: "rows, sumG",
+  params: "n, count, stride, gridX",
+});
 
 /** The kernel run of one inner step. */
 export function metaSgdInnerRun(
   b: { grads: MetaBinding; alpha: MetaBinding; rows: MetaBinding; sumG: MetaBinding },
   s: MetaSgdInnerShape,
 ): MetaRun {
-  // Params: n @0, count @4, stride @8, gridX @12.
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 3).set([s.models * s.count, s.count, s.stride]);
-  return {
-    n: s.models * s.count,
-    buffers: [b.grads, b.alpha, b.rows, b.sumG],
-    uniform: u,
-    gridXWord: 3,
-  };
+  const n = s.models * s.count;
+  return { n, buffers: { ...b }, params: { n, count: s.count, stride: s.stride } };
 }

@@ -6,9 +6,10 @@
 import code from "../../shaders/meta_sgd_update.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
-  ADAM_BETAS,
+  ADAM_PARAMS,
   adamCorrections,
   adamElement,
+  adamParams,
   dispatchMetaKernel,
   forHealthy,
   type MetaBinding,
@@ -83,7 +84,12 @@ export function metaSgdUpdateCpu(
 }
 
 /** The Meta-SGD meta-update kernel. */
-export const META_SGD_UPDATE: MetaKernel = metaKernel("meta_sgd_update", code, { mean: true });
+export const META_SGD_UPDATE: MetaKernel = metaKernel("meta_sgd_update", code, {
+  mean: true,
+  read: "queryGrads, supportGradSums, metrics",
+  readWrite: "theta, alpha, moments, gOut",
+  params: `n, models, rowStride, gridX, lr: f32, alphaLr: f32, alphaMax: f32, ${ADAM_PARAMS}`,
+});
 
 /** GPU buffers of a Meta-SGD meta-update. */
 export interface MetaSgdUpdateBuffers {
@@ -105,17 +111,11 @@ export interface MetaSgdUpdateBuffers {
 
 /** The kernel run (bindings and packed parameters) of a Meta-SGD meta-update. */
 export function metaSgdUpdateRun(b: MetaSgdUpdateBuffers, o: MetaSgdUpdateOptions): MetaRun {
-  const { c1, c2 } = adamCorrections(o.t);
-  // Params: n @0, models @4, rowStride @8, gridX @12, lr @16, alphaLr @20, alphaMax @24,
-  // beta1 @28, beta2 @32, eps @36, c1 @40, c2 @44.
-  const u = new ArrayBuffer(48);
-  new Uint32Array(u, 0, 3).set([o.count, o.models, o.rowStride]);
-  new Float32Array(u, 16, 8).set([o.lr, o.alphaLr, o.alphaMax, ...ADAM_BETAS, c1, c2]);
+  const { count: n, models, rowStride, lr, alphaLr, alphaMax } = o;
   return {
-    n: o.count,
-    buffers: [b.queryGrads, b.supportGradSums, b.metrics, b.theta, b.alpha, b.moments, b.gOut],
-    uniform: u,
-    gridXWord: 3,
+    n,
+    buffers: { ...b },
+    params: { n, models, rowStride, lr, alphaLr, alphaMax, ...adamParams(o.t) },
   };
 }
 

@@ -18,7 +18,11 @@ export function tileRows(
 }
 
 /** The tile kernel. */
-export const META_TILE: MetaKernel = metaKernel("meta_tile", code);
+export const META_TILE: MetaKernel = metaKernel("meta_tile", code, {
+  read: "theta",
+  readWrite: "rows",
+  params: "n, stride, gridX",
+});
 
 /** The kernel run that writes `models` rows of `stride` floats of `rows` from `theta`. */
 export function metaTileRun(
@@ -26,8 +30,6 @@ export function metaTileRun(
   models: number,
   stride: number,
 ): MetaRun {
-  // Params: n @0, stride @4, gridX @8.
-  const u = new ArrayBuffer(16);
-  new Uint32Array(u, 0, 2).set([models * stride, stride]);
-  return { n: models * stride, buffers: [b.theta, b.rows], uniform: u, gridXWord: 2 };
+  const n = models * stride;
+  return { n, buffers: { theta: b.theta, rows: b.rows }, params: { n, stride } };
 }

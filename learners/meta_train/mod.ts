@@ -21,3 +21,4 @@ export * from "./meta_es_perturb.ts";
 export * from "./protonet_cpu.ts";
 export * from "./protonet_grad.ts";
 export * from "./gpu_protonet.ts";
+export * from "./mlp_layout_params.ts";

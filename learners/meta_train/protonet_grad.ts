@@ -6,10 +6,17 @@
 import code from "../../shaders/protonet_grad.wgsl" with { type: "text" };
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { MLP_LAYOUT_PARAMS, mlpLayoutParams } from "./mlp_layout_params.ts";
 import { embedLayer } from "./protonet_cpu.ts";
 
 /** The ProtoNet gradient kernel. */
-export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code);
+export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code, {
+  read:
+    "x, y, support: array<u32>, query: array<u32>, labelMap: array<u32>, ids: array<u32>, theta",
+  readWrite: "grads, metrics, stats, scratch",
+  params: "models, S, Q, ways, labelWidth, targetWidth, gridX, idsOffset, inputs, scratchFloats" +
+    `, maxWidth, embed, ${MLP_LAYOUT_PARAMS}`,
+});
 
 /** The episode shape a ProtoNet pass runs on. */
 export interface ProtonetShape {
@@ -92,39 +99,19 @@ export function protonetGradRun(L: MlpLayout, b: ProtonetBuffers, s: ProtonetSha
       `Cannot run protonet_grad as layers must be <= 4: current value is ${L.layers}`,
     );
   }
-  // Params (words): models 0, stride 1, layers 2, actWidth 3, S 4, Q 5, ways 6, labelWidth 7,
-  // activation 8, targetWidth 9, gridX 10, idsOffset 11, inputs 12, scratchFloats 13,
-  // maxWidth 14, embed 15, widths 16..20, weightOffset 21..24, biasOffset 25..28,
-  // actOffset 29..32, padding 33..35.
-  const u = new ArrayBuffer(144);
-  const w = new Uint32Array(u);
-  w.set([
-    s.models,
-    L.stride,
-    L.layers,
-    L.actWidth,
-    s.supportSize,
-    s.querySize,
-    s.ways,
-    s.labelWidth,
-    L.activation === "relu" ? 0 : 1,
-    s.targetWidth,
-    0,
-    s.idsOffset,
-    L.widths[0]!,
-    protonetScratchFloats(L, s),
-    maxWidth(L),
-    embedLayer(L),
-  ]);
-  w.set(L.widths, 16);
-  w.set(L.weightOffset, 21);
-  w.set(L.biasOffset, 25);
-  w.set(L.actOffset, 29);
-  const { x, y, support, query, labelMap, ids, theta, grads, metrics, stats, scratch } = b;
+  const { models, ways, labelWidth, targetWidth, idsOffset } = s;
+  const params = { models, S: s.supportSize, Q: s.querySize, ways, labelWidth, targetWidth };
   return {
-    n: s.models,
-    buffers: [x, y, support, query, labelMap, ids, theta, grads, metrics, stats, scratch],
-    uniform: u,
-    gridXWord: 10,
+    n: models,
+    buffers: { ...b },
+    params: {
+      ...params,
+      idsOffset,
+      inputs: L.widths[0]!,
+      scratchFloats: protonetScratchFloats(L, s),
+      maxWidth: maxWidth(L),
+      embed: embedLayer(L),
+      ...mlpLayoutParams(L),
+    },
   };
 }

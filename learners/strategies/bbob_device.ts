@@ -7,11 +7,19 @@
 import bbobWgsl from "../../shaders/bbob_eval.wgsl" with { type: "text" };
 import { createStorageBufferFrom } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
+import { type InterfacedKernel, kernelInterface } from "../../core/kernel_interface.ts";
 import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
+import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
 
-/** Largest dimension the kernel evaluates (its work vectors). */
+const BBOB = kernelInterface("shaders/bbob_eval.wgsl", bbobWgsl, {
+  read: "x, header: array<u32>, inst",
+  readWrite: "fitness",
+  params: "S, N, D, gridX",
+});
+
+/** Largest dimension the kernel evaluates (BBOB_MAXD, its work vectors in _bbob.wgsl). */
 export const BBOB_DEVICE_MAXD = 128;
 
 /** Header (S, 4) u32 = fid, dim, offset, 0 and the instance data (x_opt, R, Q per instance). */
@@ -42,7 +50,7 @@ export function packBbob(instances: readonly BbobInstance[]): {
 /** BBOB instances resident on the device, one per strategy instance (all of dimension D). */
 export class BbobDevice {
   readonly #ctx: GpuContext;
-  readonly #pipeline: GPUComputePipeline;
+  readonly #kernel: InterfacedKernel;
   readonly #header: GPUBuffer;
   readonly #data: GPUBuffer;
   /** Number of instances S. */
@@ -50,11 +58,11 @@ export class BbobDevice {
 
   private constructor(
     ctx: GpuContext,
-    pipeline: GPUComputePipeline,
+    kernel: InterfacedKernel,
     insts: readonly BbobInstance[],
   ) {
     this.#ctx = ctx;
-    this.#pipeline = pipeline;
+    this.#kernel = kernel;
     const { header, data } = packBbob(insts);
     this.#header = createStorageBufferFrom(ctx, header, "bbob-header");
     this.#data = createStorageBufferFrom(ctx, data, "bbob-data");
@@ -63,8 +71,9 @@ export class BbobDevice {
 
   /** Uploads `instances` and compiles the kernel (cached per device). */
   static async create(ctx: GpuContext, instances: readonly BbobInstance[]): Promise<BbobDevice> {
-    const src = composeWgsl([GRID_WGSL, { file: "shaders/bbob_eval.wgsl", code: bbobWgsl }]);
-    return new BbobDevice(ctx, await getPipeline(ctx, "bbob_eval", src), instances);
+    const src = composeWgsl([GRID_WGSL, BBOB_WGSL, ...BBOB.parts]);
+    const pipeline = await getPipeline(ctx, "bbob_eval", src);
+    return new BbobDevice(ctx, { pipeline, iface: BBOB }, instances);
   }
 
   /** Encodes fitness (S, N) = f(x) - f_opt for candidates x (S, N, D); params buffers go to `owned`. */
@@ -76,13 +85,11 @@ export class BbobDevice {
     owned: GPUBuffer[],
   ): void {
     const S = this.instances;
-    // Params: S @0, N @4, D @8, gridX @12.
-    encodeKernel(this.#ctx, enc, this.#pipeline, [x, this.#header, this.#data, fitness], {
-      params: { u: [S, sizes.popSize, sizes.dim, 0] },
+    encodeKernel(this.#ctx, enc, this.#kernel, {
       groups: groupsFor(S * sizes.popSize),
-      gridSlot: 3,
-      owned,
-    });
+      buffers: { x, header: this.#header, inst: this.#data, fitness },
+      params: { S, N: sizes.popSize, D: sizes.dim },
+    }, owned);
   }
 
   /** Frees the instance buffers. */

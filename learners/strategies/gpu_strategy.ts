@@ -11,10 +11,10 @@ import { chiN } from "./cma_update.ts";
 import { cmaDecompose, cmaEigenGap, type CmaEsParams } from "./cma_es.ts";
 import { getStrategy } from "./registry.ts";
 import type { Strategy, StrategyConfig, StrategyState } from "./strategy.ts";
+import type { GridRun, InterfacedKernel } from "../../core/kernel_interface.ts";
 import {
   encodeKernel,
   groupsFor,
-  type KernelParams,
   type StrategyPipelines,
   strategyPipelines,
 } from "./strategy_kernels.ts";
@@ -111,28 +111,33 @@ export class GpuStrategy {
   encodeAsk(enc: GPUCommandEncoder): void {
     const { instances: S, dim: D, popSize: N } = this.config;
     const b = this.#b;
-    const full = this.#host.transform ? 1 : 0;
-    const anti = this.strategy.antithetic ? 1 : 0;
-    // Params: S @0, D @4, N @8, seed @12, generation @16, antithetic @20, full @24, gridX @28.
-    const params = { u: [S, D, N, this.#host.seed, this.#host.generation, anti, full, 0] };
-    const k = { params, groups: groupsFor(S * N * D), gridSlot: 7, owned: this.#owned };
-    const bufs = [b.mean!, b.scale!, b.transform!, b.z!, this.x];
-    encodeKernel(this.ctx, enc, this.#p.noise, [null, null, null, b.z!, null], k);
-    encodeKernel(this.ctx, enc, this.#p.candidates, bufs, k);
+    const params = {
+      S,
+      D,
+      N,
+      seed: this.#host.seed,
+      generation: this.#host.generation,
+      antithetic: this.strategy.antithetic ? 1 : 0,
+      full: this.#host.transform ? 1 : 0,
+    };
+    const groups = groupsFor(S * N * D);
+    encodeKernel(
+      this.ctx,
+      enc,
+      this.#p.noise,
+      { groups, buffers: { z: b.z }, params },
+      this.#owned,
+    );
+    const buffers = { mean: b.mean, scale: b.scale, transform: b.transform, z: b.z, x: this.x };
+    encodeKernel(this.ctx, enc, this.#p.candidates, { groups, buffers, params }, this.#owned);
   }
 
   /** Encodes the best-so-far update from `fitness` and `x` (before the tell, which moves on). */
   encodeBest(enc: GPUCommandEncoder): void {
     const { instances: S, dim: D, popSize: N } = this.config;
-    // Params: S @0, N @4, D @8, gridX @12.
-    const bufs = [this.fitness, this.x, this.#b.best!, this.#b.bestX!];
-    const k = {
-      params: { u: [S, N, D, 0] },
-      groups: groupsFor(S),
-      gridSlot: 3,
-      owned: this.#owned,
-    };
-    encodeKernel(this.ctx, enc, this.#p.best, bufs, k);
+    const buffers = { fitness: this.fitness, x: this.x, best: this.#b.best, bestX: this.#b.bestX };
+    const run = { groups: groupsFor(S), buffers, params: { S, N, D } };
+    encodeKernel(this.ctx, enc, this.#p.best, run, this.#owned);
   }
 
   /**
@@ -166,13 +171,11 @@ export class GpuStrategy {
   encodeTell(enc: GPUCommandEncoder): void {
     const { instances: S, popSize: N } = this.config;
     const b = this.#b;
-    // Params: S @0, N @4, gridX @8, pad @12.
-    encodeKernel(this.ctx, enc, this.#p.rank, [this.fitness, b.table!, b.w!], {
-      params: { u: [S, N, 0, 0] },
+    encodeKernel(this.ctx, enc, this.#p.rank, {
       groups: groupsFor(S * N),
-      gridSlot: 2,
-      owned: this.#owned,
-    });
+      buffers: { fitness: this.fitness, table: b.table, w: b.w },
+      params: { S, N },
+    }, this.#owned);
     this.#encodeUpdate(enc);
     this.#host.generation++;
   }
@@ -182,36 +185,51 @@ export class GpuStrategy {
     const b = this.#b;
     const p = this.params;
     const g = this.#host.generation;
-    const head = [S, D, N, 0];
-    const run = (
-      pipe: GPUComputePipeline,
-      bufs: GPUBuffer[],
-      params: KernelParams,
-      groups: number,
-    ) =>
-      encodeKernel(this.ctx, enc, pipe, bufs, { params, groups, gridSlot: 3, owned: this.#owned });
-    const diag = [b.z!, b.w!, b.mean!, b.scale!];
+    const run = (kernel: InterfacedKernel, r: GridRun) =>
+      encodeKernel(this.ctx, enc, kernel, r, this.#owned);
+    const diag = {
+      groups: groupsFor(S * D),
+      buffers: { z: b.z, w: b.w, mean: b.mean, scale: b.scale },
+    };
     switch (this.strategy.name) {
       case "openai-es": {
         const lr = Math.max(p.lr! * p.lrDecay! ** g, p.lrLimit!);
-        const bias = [1 - p.beta1! ** (g + 1), 1 - p.beta2! ** (g + 1)];
-        // f32 @16: lr, beta1, beta2, eps, sigmaDecay, sigmaLimit, bias1, bias2.
-        const f = [lr, p.beta1!, p.beta2!, p.eps!, p.sigmaDecay!, p.sigmaLimit!, ...bias];
-        return run(this.#p.openai, [...diag, b.adam!], { u: head, f }, groupsFor(S * D));
+        const [beta1, beta2] = [p.beta1!, p.beta2!];
+        const { eps, sigmaDecay, sigmaLimit } = p;
+        const bias = { bias1: 1 - beta1 ** (g + 1), bias2: 1 - beta2 ** (g + 1) };
+        const params = { S, D, N, lr, beta1, beta2, eps, sigmaDecay, sigmaLimit, ...bias };
+        return run(this.#p.openai, { ...diag, buffers: { ...diag.buffers, adam: b.adam }, params });
       }
-      case "snes": // f32 @16: lrMean, lrSigma.
-        return run(this.#p.snes, diag, { u: head, f: [p.lrMean!, p.lrSigma!] }, groupsFor(S * D));
-      case "pgpe": { // f32 @16: lrMean, lrSigma, maxSigmaChange, pad.
-        const f = [p.lrMean!, p.lrSigma!, p.maxSigmaChange!, 0];
-        return run(this.#p.pgpe, diag, { u: head, f }, groupsFor(S * D));
+      case "snes":
+        return run(this.#p.snes, {
+          ...diag,
+          params: { S, D, N, lrMean: p.lrMean, lrSigma: p.lrSigma },
+        });
+      case "pgpe": {
+        const { lrMean, lrSigma, maxSigmaChange } = p;
+        return run(this.#p.pgpe, { ...diag, params: { S, D, N, lrMean, lrSigma, maxSigmaChange } });
       }
       case "cma-es": {
-        // u32 @0: S, D, N, gridX, separable, generation, pad, pad; f32 @32: mueff, cs, ds, cc,
-        // c1, cmu, chiN, hsigBound.
-        const u = [S, D, N, 0, p.separable!, g, 0, 0];
-        const f = [p.mueff!, p.cs!, p.ds!, p.cc!, p.c1!, p.cmu!, chiN(D), 1.4 + 2 / (D + 1)];
-        const bufs = [this.x, b.z!, b.w!, b.B!, b.mean!, b.C!, b.paths!, b.scale!, b.scratch!];
-        return run(this.#p.cma, bufs, { u, f }, S);
+        const { mueff, cs, ds, cc, c1, cmu } = p;
+        const params = {
+          S,
+          D,
+          N,
+          separable: p.separable,
+          generation: g,
+          mueff,
+          cs,
+          ds,
+          cc,
+          c1,
+          cmu,
+        };
+        const buffers = { x: this.x, z: b.z, w: b.w, B: b.B, mean: b.mean, C: b.C };
+        return run(this.#p.cma, {
+          groups: S,
+          buffers: { ...buffers, paths: b.paths, scale: b.scale, scratch: b.scratch },
+          params: { ...params, chiN: chiN(D), hsigBound: 1.4 + 2 / (D + 1) },
+        });
       }
     }
   }

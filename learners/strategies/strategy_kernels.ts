@@ -1,8 +1,8 @@
 /**
- * Wrappers of the strategy kernels (`shaders/es_*.wgsl`): pipelines built once per device, and
- * one encoder function per kernel that packs its parameters (byte offsets in comments) and
- * computes the dispatch with `ceilDiv`. Twins: `askCpu`, `rankWeightsCpu` and each strategy's
- * update function.
+ * Wrappers of the strategy kernels (`shaders/es_*.wgsl`): each kernel's interface (bindings and
+ * parameters), pipelines built once per device, and one encoder that packs a dispatch's parameters
+ * and binds its buffers by name. Twins: `askCpu`, `rankWeightsCpu` and each strategy's update
+ * function.
  * @module
  */
 import askWgsl from "../../shaders/es_ask.wgsl" with { type: "text" };
@@ -13,94 +13,118 @@ import pgpeWgsl from "../../shaders/es_pgpe_tell.wgsl" with { type: "text" };
 import esTellWgsl from "../../shaders/_es_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
-import { ceilDiv, createParamsBuffer, dispatchGrid } from "../../core/buffers.ts";
+import { ceilDiv } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
+import {
+  encodeGridKernel,
+  type GridRun,
+  type InterfacedKernel,
+  type KernelInterface,
+  kernelInterface,
+} from "../../core/kernel_interface.ts";
+import { composeWgsl, getPipeline, GRID_WGSL, type WgslPart } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 
-/** The compiled strategy pipelines of one device. */
+const HEAD = "S, D, N, gridX";
+const DIAG = { read: "z, w", readWrite: "mean, scale" };
+
+const ASK = kernelInterface("shaders/es_ask.wgsl", askWgsl, {
+  read: "mean, scale, transform",
+  readWrite: "z, x",
+  params: `${HEAD}, seed, generation, antithetic, full`,
+});
+const RANK = kernelInterface("shaders/es_rank.wgsl", rankWgsl, {
+  read: "fitness, table",
+  readWrite: "w",
+  params: "S, N, gridX",
+});
+const OPENAI = kernelInterface("shaders/es_openai_tell.wgsl", openAiWgsl, {
+  read: DIAG.read,
+  readWrite: `${DIAG.readWrite}, adam`,
+  params: `${HEAD}, lr: f32, beta1: f32, beta2: f32, eps: f32, sigmaDecay: f32, sigmaLimit: f32` +
+    ", bias1: f32, bias2: f32",
+});
+const SNES = kernelInterface("shaders/es_snes_tell.wgsl", snesWgsl, {
+  ...DIAG,
+  params: `${HEAD}, lrMean: f32, lrSigma: f32`,
+});
+const PGPE = kernelInterface("shaders/es_pgpe_tell.wgsl", pgpeWgsl, {
+  ...DIAG,
+  params: `${HEAD}, lrMean: f32, lrSigma: f32, maxSigmaChange: f32`,
+});
+const CMA = kernelInterface("shaders/es_cma_tell.wgsl", cmaWgsl, {
+  read: "x, z, w, B",
+  readWrite: "mean, C, paths, scale, scratch",
+  params: `${HEAD}, separable, generation, mueff: f32, cs: f32, ds: f32, cc: f32, c1: f32` +
+    ", cmu: f32, chiN: f32, hsigBound: f32",
+});
+const BEST = kernelInterface("shaders/es_best.wgsl", bestWgsl, {
+  read: "fitness, x",
+  readWrite: "best, bestX",
+  params: "S, N, D, gridX",
+});
+
+/** The compiled strategy kernels of one device. */
 export interface StrategyPipelines {
   /** es_ask.wgsl entry `noise`. */
-  noise: GPUComputePipeline;
+  noise: InterfacedKernel;
   /** es_ask.wgsl entry `candidates`. */
-  candidates: GPUComputePipeline;
+  candidates: InterfacedKernel;
   /** es_rank.wgsl. */
-  rank: GPUComputePipeline;
+  rank: InterfacedKernel;
   /** es_openai_tell.wgsl. */
-  openai: GPUComputePipeline;
+  openai: InterfacedKernel;
   /** es_snes_tell.wgsl. */
-  snes: GPUComputePipeline;
+  snes: InterfacedKernel;
   /** es_pgpe_tell.wgsl. */
-  pgpe: GPUComputePipeline;
+  pgpe: InterfacedKernel;
   /** es_cma_tell.wgsl. */
-  cma: GPUComputePipeline;
+  cma: InterfacedKernel;
   /** es_best.wgsl. */
-  best: GPUComputePipeline;
+  best: InterfacedKernel;
+}
+
+/** Compiles (or takes from the cache) the kernel of `iface` after `snippets`. */
+async function compile(
+  ctx: GpuContext,
+  iface: KernelInterface,
+  snippets: WgslPart[],
+  entryPoint?: string,
+): Promise<InterfacedKernel> {
+  const key = iface.file.replace(/^shaders\/(.*)\.wgsl$/, "$1");
+  const src = composeWgsl([...snippets, GRID_WGSL, ...iface.parts]);
+  return { pipeline: await getPipeline(ctx, key, src, { entryPoint }), iface };
 }
 
 /** Compiles (or takes from the cache) every strategy pipeline. */
 export async function strategyPipelines(ctx: GpuContext): Promise<StrategyPipelines> {
-  const ask = composeWgsl([RNG_WGSL, GRID_WGSL, { file: "shaders/es_ask.wgsl", code: askWgsl }]);
-  const one = (file: string, code: string) => composeWgsl([GRID_WGSL, { file, code }]);
-  const tell = (file: string, code: string) =>
-    composeWgsl([GRID_WGSL, { file: "shaders/_es_tell.wgsl", code: esTellWgsl }, { file, code }]);
+  const tell = [{ file: "shaders/_es_tell.wgsl", code: esTellWgsl }];
   return {
-    noise: await getPipeline(ctx, "es_ask", ask, { entryPoint: "noise" }),
-    candidates: await getPipeline(ctx, "es_ask", ask, { entryPoint: "candidates" }),
-    rank: await getPipeline(ctx, "es_rank", one("shaders/es_rank.wgsl", rankWgsl)),
-    openai: await getPipeline(
-      ctx,
-      "es_openai_tell",
-      tell("shaders/es_openai_tell.wgsl", openAiWgsl),
-    ),
-    snes: await getPipeline(ctx, "es_snes_tell", tell("shaders/es_snes_tell.wgsl", snesWgsl)),
-    pgpe: await getPipeline(ctx, "es_pgpe_tell", tell("shaders/es_pgpe_tell.wgsl", pgpeWgsl)),
-    cma: await getPipeline(ctx, "es_cma_tell", one("shaders/es_cma_tell.wgsl", cmaWgsl)),
-    best: await getPipeline(ctx, "es_best", one("shaders/es_best.wgsl", bestWgsl)),
+    noise: await compile(ctx, ASK, [RNG_WGSL], "noise"),
+    candidates: await compile(ctx, ASK, [RNG_WGSL], "candidates"),
+    rank: await compile(ctx, RANK, []),
+    openai: await compile(ctx, OPENAI, tell),
+    snes: await compile(ctx, SNES, tell),
+    pgpe: await compile(ctx, PGPE, tell),
+    cma: await compile(ctx, CMA, []),
+    best: await compile(ctx, BEST, []),
   };
 }
 
-/** Parameter words of one dispatch: u32 head then f32 tail, each 4 bytes. */
-export interface KernelParams {
-  /** Leading u32 fields in struct order. */
-  u: number[];
-  /** Trailing f32 fields in struct order. */
-  f?: number[];
-}
-
 /**
- * Encodes one dispatch of `pipeline` with `buffers` then a parameters buffer holding `p` (the
- * buffer is pushed to `owned` so the caller can free it). `groups` workgroups go on an (x, y) grid;
- * gridX is written into the u32 slot `gridSlot` of `p.u`.
+ * Encodes one dispatch of `kernel` in its own compute pass (bindings an entry point does not use
+ * are left out of `run.buffers`: "auto" layouts leave them out); the parameters buffer is pushed to
+ * `owned` so the caller can free it after the submit.
  */
 export function encodeKernel(
   ctx: GpuContext,
   enc: GPUCommandEncoder,
-  pipeline: GPUComputePipeline,
-  buffers: (GPUBuffer | null)[],
-  k: { params: KernelParams; groups: number; gridSlot: number; owned: GPUBuffer[] },
+  kernel: InterfacedKernel,
+  run: GridRun,
+  owned: GPUBuffer[],
 ): void {
-  const [gx, gy] = dispatchGrid(k.groups);
-  const u = [...k.params.u];
-  u[k.gridSlot] = gx;
-  const words = new ArrayBuffer(4 * (u.length + (k.params.f?.length ?? 0)));
-  new Uint32Array(words, 0, u.length).set(u.map((v) => v >>> 0));
-  if (k.params.f) new Float32Array(words, 4 * u.length).set(k.params.f);
-  const pb = createParamsBuffer(ctx, words.byteLength, `${pipeline.label}-params`);
-  ctx.device.queue.writeBuffer(pb, 0, words);
-  k.owned.push(pb);
   const pass = enc.beginComputePass();
-  pass.setPipeline(pipeline);
-  // Bindings an entry point does not use are null: "auto" layouts leave them out.
-  const entries = [...buffers, pb].flatMap((buffer, binding) =>
-    buffer ? [{ binding, resource: { buffer } }] : []
-  );
-  const layout = pipeline.getBindGroupLayout(0);
-  pass.setBindGroup(
-    0,
-    ctx.device.createBindGroup({ label: `${pipeline.label}-bind`, layout, entries }),
-  );
-  pass.dispatchWorkgroups(gx, gy);
+  owned.push(encodeGridKernel(ctx, pass, kernel, run));
   pass.end();
 }
 
