@@ -28,7 +28,7 @@ import { createMetaLearner } from "../meta/few_shot/registry.ts";
 import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
 import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
-import { flagRows } from "../learners/meta_train/meta_kernel.ts";
+import { flagRows } from "../learners/meta_train/meta_mean.ts";
 
 /**
  * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read

@@ -65,8 +65,10 @@ Options:
                     evolution with its universal best on the held-out tasks (no meta-training)
   --resume RUN_DIR  continue a run (killed at any point) from its last checkpoint; it ends with
                     the same results as a run never interrupted
-  --cluster URL     nats://HOST:PORT: evolve's meta-generation scoring runs as jobs on the
-                    workers of that NATS JetStream server (metaforge worker); same results
+  --cluster URL     nats://HOST:PORT: independent units run as jobs on the workers of that
+                    NATS JetStream server (metaforge worker): evolve's scoring runs, meta's
+                    setting x seed x method runs, l2o's ES/REINFORCE unrolls (one job per
+                    task); same results
   -h, --help        this help`;
 
 /** Thrown for bad command-line input; exits with code 2. */

@@ -23,19 +23,21 @@ export const write = (path: string, data: string | Uint8Array | object): Promise
     ? Deno.writeFile(path, data)
     : Deno.writeTextFile(path, JSON.stringify(data));
 
-/** lr-sweep with `config` written to dir/config.json. */
-export async function sweep(dir: string, config: object, extra: string[] = []): Promise<string[]> {
+/** The arguments of `train experiment` with `config` written to dir/config.json. */
+export async function trainWith(
+  dir: string,
+  experiment: string,
+  config: object,
+  extra: string[] = [],
+): Promise<string[]> {
   await write(join(dir, "config.json"), config);
-  return [
-    "train",
-    "lr-sweep",
-    ...SMOKE,
-    "--out",
-    join(dir, "runs"),
-    "--config",
-    join(dir, "config.json"),
-    ...extra,
-  ];
+  const out = ["--out", join(dir, "runs"), "--config", join(dir, "config.json")];
+  return ["train", experiment, ...SMOKE, ...out, ...extra];
+}
+
+/** lr-sweep with `config` written to dir/config.json. */
+export function sweep(dir: string, config: object, extra: string[] = []): Promise<string[]> {
+  return trainWith(dir, "lr-sweep", config, extra);
 }
 
 /** An IDX case: the valid pair with `images` / `labels` bytes replaced. */
