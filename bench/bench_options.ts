@@ -32,7 +32,8 @@ same run, and their ratio.
   --no-cpu    skip the CPU twin (slow at large populations)
   --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
               meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
-              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)
+              (meta-iterations/s, tasks/s, CPU-ms and GPU awaits per meta-iteration, the load
+              average), then where a GPU meta-iteration's time goes
   --kernels   only the train-step kernels of W (and W2 with --w2) on a software adapter: the
               tiled kernel and the fused step alternating, each round their cold compile time
               (train + evaluate pipelines) and model-steps/s at every size, then the medians and

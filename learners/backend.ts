@@ -9,6 +9,7 @@ import type { EvalResult } from "./mlp/mlp_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import type { MetaLoop, MetaLoopSpec } from "./meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
+import type { StrategyRunResult, StrategyRunSpec } from "./strategies/bbob_run.ts";
 
 /** A data set resident on a backend (uploaded once). */
 export interface BackendDataset {
@@ -96,8 +97,11 @@ export interface OptimizerState {
 export interface Population {
   /** The validated shape. */
   readonly layout: MlpLayout;
-  /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
-  init(seed: number): void;
+  /**
+   * Seeded He/Xavier init, model p drawing the init of model `first` + p (default 0: its own);
+   * zeroes optimizer state and step counters.
+   */
+  init(seed: number, first?: number): void;
   /** Sets every model's knobs (one shared, one per model, or a packed (P, KNOB_STRIDE) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
   /**
@@ -167,4 +171,11 @@ export interface Backend {
    * been created by this backend.
    */
   evolve(plan: EvolutionPlan): Promise<EvolutionCounters>;
+
+  // Black-box strategies (learners/strategies/).
+  /**
+   * Runs S instances of a registered strategy (CMA-ES, OpenAI-ES, SNES, PGPE) on S BBOB instances,
+   * with this backend's kernels (ask, evaluation and tell on the device) or CPU twins.
+   */
+  runStrategies(spec: StrategyRunSpec): Promise<StrategyRunResult>;
 }

@@ -31,6 +31,11 @@ import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
 import { loopModels, loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 import { evolveOnCpu } from "./cpu_evolution.ts";
+import {
+  runStrategiesCpu,
+  type StrategyRunResult,
+  type StrategyRunSpec,
+} from "./strategies/bbob_run.ts";
 import { METRIC_STRIDE, trainMetricsOf } from "./metrics_row.ts";
 
 /** A data set held in host memory by the CPU backend. */
@@ -87,8 +92,8 @@ export class CpuPopulation implements Population {
     this.state = createMlpState(this.layout);
   }
 
-  init(seed: number): void {
-    initParamsCpu(this.layout, this.state, seed >>> 0);
+  init(seed: number, first = 0): void {
+    initParamsCpu(this.layout, this.state, seed >>> 0, first);
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
@@ -257,5 +262,10 @@ export class CpuBackend implements Backend {
       throw new TypeError("Cannot evolve a population created by another backend");
     }
     return Promise.resolve(evolveOnCpu(plan, pop?.state));
+  }
+
+  /** Strategies on BBOB instances with the CPU twins. */
+  runStrategies(spec: StrategyRunSpec): Promise<StrategyRunResult> {
+    return runStrategiesCpu(spec);
   }
 }

@@ -7,8 +7,9 @@
 //   0 params  (P, stride) f32  read
 //   1 segTask (S) u32          read   task index of each segment
 //   2 tasks   f32              read   task t header row (TASK_*): kind (0 sphere, 1 rastrigin,
-//                                     2 rosenbrock, 3 ackley, 4 user), dim, optimum offset,
-//                                     rotation offset (kind 4: the raw point, no shift/rotation)
+//                                     2 rosenbrock, 3 ackley, 4 user, 5 BBOB), dim, optimum offset,
+//                                     rotation offset (kind 4: the raw point, no shift/rotation;
+//                                     kind 5: both point at the block fid, x_opt, R, Q)
 //   3 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
 //   4 fitness (P) f32          rw
 //   5 flags   (P) u32          rw
@@ -16,11 +17,18 @@
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
-// (a user's body, or a stub returning 0 when the run has no user objective).
+// (a user's body, or a stub returning 0 when the run has no user objective), and after
+// shaders/_bbob.wgsl (bbob_value, kind 5), whose accessors bbob_x and bbob_data are defined here.
 
 const PI: f32 = 3.141592653589793;
 // Largest dimension of a user objective.
 const MAXD: u32 = 64u;
+
+// First parameter of the model a BBOB task evaluates.
+var<private> bbob_row: u32;
+
+fn bbob_x(i: u32) -> f32 { return params[bbob_row + i]; }
+fn bbob_data(i: u32) -> f32 { return tasks[i]; }
 
 // z_i = sum_j R[i][j] * (x_j - o_j)
 fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
@@ -44,7 +52,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ro = u32(tasks[t * TASK_STRIDE + TASK_ROTATION]);
   let x0 = p * u.stride;
   var f = 0.0;
-  if (kind == 4u) {
+  if (kind == 5u) {
+    bbob_row = x0;
+    f = bbob_value(u32(tasks[oo]), dim, oo + 1u);
+  } else if (kind == 4u) {
     var xs = array<f32, MAXD>();
     for (var i = 0u; i < min(dim, MAXD); i++) { xs[i] = params[x0 + i]; }
     f = user_objective(&xs, dim);

@@ -11,11 +11,12 @@
 import { deriveSeed } from "../../core/rng.ts";
 import type { Backend, BackendDataset, Population } from "../backend.ts";
 import { type EvolveDims, HIST } from "./evolution_arrays.ts";
-import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
+import { BBOB_OBJECTIVE_KIND, EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { packGenomeTable, type StrategyGenome } from "./evolution_genome.ts";
 import { USER_OBJECTIVE_MAXD } from "./evolution_kernels.ts";
 import { packBlocks, type ParamBlock } from "./evolution_blocks.ts";
 import type {
+  BbobObjective,
   EvolutionCounters,
   EvolutionPlan,
   PlannedFitness,
@@ -25,14 +26,22 @@ import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import { type Objective, OBJECTIVE_NAMES } from "../tasks/objectives.ts";
 
 export * from "./evolution_blocks.ts";
-export type { UserObjective } from "./evolution_plan.ts";
+export type { BbobObjective, UserObjective } from "./evolution_plan.ts";
+
+/** Any objective of an objective run: built-in, a user's WGSL, or a BBOB instance. */
+export type AnyObjective = Objective | UserObjective | BbobObjective;
+
+const isBbob = (o: AnyObjective): o is BbobObjective => "instance" in o;
 
 /** Packs objectives into the task table that evolve_objective.wgsl reads. */
 export function packObjectiveTasks(
-  objectives: readonly (Objective | UserObjective)[],
+  objectives: readonly AnyObjective[],
 ): Float32Array<ArrayBuffer> {
   let n = EVOLVE_ROW * objectives.length;
-  for (const o of objectives) if (!("body" in o)) n += o.dim + o.dim * o.dim;
+  for (const o of objectives) {
+    if (isBbob(o)) n += 1 + o.dim + 2 * o.dim * o.dim;
+    else if (!("body" in o)) n += o.dim + o.dim * o.dim;
+  }
   const out = new Float32Array(Math.max(EVOLVE_ROW, n));
   let off = EVOLVE_ROW * objectives.length;
   const header = (t: number, kind: number, dim: number, optimum: number, rotation: number) => {
@@ -45,6 +54,17 @@ export function packObjectiveTasks(
   objectives.forEach((o, t) => {
     if ("body" in o) {
       header(t, USER_OBJECTIVE_KIND, o.dim, off, off);
+      return;
+    }
+    if (isBbob(o)) {
+      // Instance block: fid, x_opt (D), R (D, D), Q (D, D); the header points at it twice.
+      const { fid, dim, xopt, R, Q } = o.instance;
+      header(t, BBOB_OBJECTIVE_KIND, dim, off, off);
+      out[off] = fid;
+      out.set(xopt, off + 1);
+      out.set(R, off + 1 + dim);
+      out.set(Q, off + 1 + dim + dim * dim);
+      off += 1 + dim + 2 * dim * dim;
       return;
     }
     header(t, OBJECTIVE_NAMES.indexOf(o.name), o.dim, off, off + o.dim);
@@ -77,8 +97,8 @@ export interface EvolutionSpec {
 export type FitnessSource =
   | {
     kind: "objective";
-    /** Built-in objectives and at most one distinct user objective. */
-    objectives: readonly (Objective | UserObjective)[];
+    /** Built-in objectives, BBOB instances and at most one distinct user objective. */
+    objectives: readonly AnyObjective[];
     segTask: readonly number[];
   }
   | {
@@ -171,6 +191,13 @@ function checkObjectiveRun(
     if (!Number.isInteger(u.dim) || u.dim < 1 || u.dim > USER_OBJECTIVE_MAXD) {
       throw new RangeError(
         `Cannot run a user objective as dim must be an integer in [1, ${USER_OBJECTIVE_MAXD}]: current value is ${u.dim}`,
+      );
+    }
+  }
+  for (const o of fitness.objectives.filter(isBbob)) {
+    if (o.dim !== o.instance.dim || o.dim < 2 || o.dim > USER_OBJECTIVE_MAXD) {
+      throw new RangeError(
+        `Cannot run a BBOB objective as dim must equal its instance's and lie in [2, ${USER_OBJECTIVE_MAXD}]: current value is ${o.dim}`,
       );
     }
   }

@@ -5,8 +5,21 @@
  */
 import type { EvolveArrays, EvolveDims } from "./evolution_arrays.ts";
 import { finite, markInactive } from "./_evolution_cpu_common.ts";
-import { EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
+import { BBOB_OBJECTIVE_KIND, EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
+import { type BbobInstance, bbobValue } from "../tasks/bbob.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+
+/** The BBOB instance stored at `offset` of a task table (fid, x_opt, R, Q; the f32 values). */
+function bbobFromTable(t4: Float32Array, offset: number, dim: number): BbobInstance {
+  const at = (from: number, n: number) => Float64Array.from(t4.subarray(from, from + n));
+  return {
+    fid: t4[offset]!,
+    dim,
+    xopt: at(offset + 1, dim),
+    R: at(offset + 1 + dim, dim * dim),
+    Q: at(offset + 1 + dim + dim * dim, dim * dim),
+  };
+}
 
 /**
  * Twin of evolve_objective.wgsl; `user` is the CPU twin of a user objective (task kind 4), given
@@ -18,6 +31,7 @@ export function objectiveFitnessCpu(
   user?: (x: Float32Array, dim: number) => number,
 ): void {
   const t4 = a.tasks;
+  const bbob = new Map<number, BbobInstance>();
   for (let p = 0; p < d.P; p++) {
     if (markInactive(d, a, p)) continue;
     const t = a.segTask[Math.floor(p / d.M)]!;
@@ -34,7 +48,10 @@ export function objectiveFitnessCpu(
       return acc;
     };
     let f = 0;
-    if (kind === USER_OBJECTIVE_KIND) {
+    if (kind === BBOB_OBJECTIVE_KIND) {
+      if (!bbob.has(oo)) bbob.set(oo, bbobFromTable(t4, oo, dim));
+      f = bbobValue(bbob.get(oo)!, a.params.subarray(x0, x0 + dim));
+    } else if (kind === USER_OBJECTIVE_KIND) {
       if (!user) {
         throw new TypeError("Cannot evaluate a user objective on the CPU without its CPU twin");
       }

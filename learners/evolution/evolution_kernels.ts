@@ -42,6 +42,7 @@ import {
   type EvolveDims,
 } from "./evolution_arrays.ts";
 import type { UserObjectiveWgsl } from "./evolution_plan.ts";
+import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 
 /** Kernel names. */
 export type EvolveKernel =
@@ -220,6 +221,7 @@ export class EvolveGpu {
           ...(k === "objective" || k === "neural"
             ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
             : []),
+          ...(k === "objective" ? [BBOB_WGSL] : []),
           ...KERNELS[k].parts,
         ];
         let key = `evolve_${k}`;

@@ -6,6 +6,7 @@
  */
 import type { BackendDataset, Population } from "../backend.ts";
 import type { EvolveDims } from "./evolution_arrays.ts";
+import type { BbobInstance } from "../tasks/bbob.ts";
 
 /** A user's objective: a WGSL function body (minimized) and the file name its errors show. */
 export interface UserObjectiveWgsl {
@@ -28,6 +29,16 @@ export interface UserObjective extends UserObjectiveWgsl {
   dim: number;
   /** CPU twin (required on the CPU backend). */
   cpu?: (x: Float32Array, dim: number) => number;
+}
+
+/** A held-out BBOB instance as a GA objective (task kind BBOB_OBJECTIVE_KIND): fitness -(f - f_opt). */
+export interface BbobObjective {
+  /** Marks a BBOB objective. */
+  kind: "bbob";
+  /** Dimension, in [2, USER_OBJECTIVE_MAXD]. */
+  dim: number;
+  /** The instance (function, optimum, rotations). */
+  instance: BbobInstance;
 }
 
 /** The host tables uploaded before the first generation. */

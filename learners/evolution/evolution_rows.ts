@@ -36,12 +36,15 @@ export const SEG = { sigmaScale: 0, successRate: 1, bestSoFar: 2, diversityMult:
 /** Parameter block row: first parameter, rows, columns, bits of the reset std. */
 export const BLOCK = { offset: 0, rows: 1, cols: 2, resetStdBits: 3 } as const;
 /**
- * Objective task header row: kind (0 sphere, 1 rastrigin, 2 rosenbrock, 3 ackley, 4 user), dim,
- * offset of the optimum and of the rotation in the task table.
+ * Objective task header row: kind (0 sphere, 1 rastrigin, 2 rosenbrock, 3 ackley, 4 user, 5 BBOB),
+ * dim, offset of the optimum and of the rotation in the task table (BBOB: both the offset of its
+ * instance block fid, x_opt (D), R (D, D), Q (D, D)).
  */
 export const TASK = { kind: 0, dim: 1, optimum: 2, rotation: 3 } as const;
 /** Task kind of a user objective (after the built-in objectives 0..3). */
 export const USER_OBJECTIVE_KIND = 4;
+/** Task kind of a BBOB instance (shaders/_bbob.wgsl). */
+export const BBOB_OBJECTIVE_KIND = 5;
 /** Per-generation, per-segment history row (HIST entries; the columns of HISTORY_FIELDS). */
 export const HISTORY = {
   best: 0,

@@ -29,6 +29,11 @@ import {
 } from "../meta_train/meta_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "../evolution/evolution_plan.ts";
 import { evolveOnGpu } from "./gpu_evolution.ts";
+import {
+  runStrategiesGpu,
+  type StrategyRunResult,
+  type StrategyRunSpec,
+} from "../strategies/bbob_run.ts";
 
 import type { TrainKernel } from "../mlp/mlp_fused.ts";
 
@@ -129,8 +134,10 @@ export class GpuBackend implements Backend {
       const host = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
       return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));
     }
-    const pop = this.createPopulation({ size: loopModels(spec), ...loopShape(spec) });
-    return createGpuMetaLoop(this.ctx, pop, spec);
+    const shape = { size: loopModels(spec), ...loopShape(spec) };
+    return createGpuMetaLoop(this.ctx, this.createPopulation(shape), spec, {
+      supportPopulation: (batchSize) => this.createPopulation({ ...shape, batchSize }),
+    });
   }
 
   destroy(): void {
@@ -149,5 +156,10 @@ export class GpuBackend implements Backend {
       metrics: pop.metrics,
       knobs: pop.knobs,
     });
+  }
+
+  /** Strategies on BBOB instances on the device (ask, evaluation, tell; 16 generations a submit). */
+  runStrategies(spec: StrategyRunSpec): Promise<StrategyRunResult> {
+    return runStrategiesGpu(this.ctx, spec);
   }
 }

@@ -10,6 +10,7 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import { type InterfacedKernel, kernelInterface } from "../../core/kernel_interface.ts";
 import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
+import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
 
 const BBOB = kernelInterface("shaders/bbob_eval.wgsl", bbobWgsl, {
@@ -18,7 +19,7 @@ const BBOB = kernelInterface("shaders/bbob_eval.wgsl", bbobWgsl, {
   params: "S, N, D, gridX",
 });
 
-/** Largest dimension the kernel evaluates (its work vectors). */
+/** Largest dimension the kernel evaluates (BBOB_MAXD, its work vectors in _bbob.wgsl). */
 export const BBOB_DEVICE_MAXD = 128;
 
 /** Header (S, 4) u32 = fid, dim, offset, 0 and the instance data (x_opt, R, Q per instance). */
@@ -70,7 +71,8 @@ export class BbobDevice {
 
   /** Uploads `instances` and compiles the kernel (cached per device). */
   static async create(ctx: GpuContext, instances: readonly BbobInstance[]): Promise<BbobDevice> {
-    const pipeline = await getPipeline(ctx, "bbob_eval", composeWgsl([GRID_WGSL, ...BBOB.parts]));
+    const src = composeWgsl([GRID_WGSL, BBOB_WGSL, ...BBOB.parts]);
+    const pipeline = await getPipeline(ctx, "bbob_eval", src);
     return new BbobDevice(ctx, { pipeline, iface: BBOB }, instances);
   }
 

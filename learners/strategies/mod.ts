@@ -25,3 +25,4 @@ export * from "./minimize.ts";
 export * from "./strategy_kernels.ts";
 export * from "./gpu_strategy.ts";
 export * from "./bbob_device.ts";
+export * from "./bbob_run.ts";

@@ -3,23 +3,22 @@
  * level never saw), the evolved universal strategy and the hand-designed GA (the engine's base
  * evolution) against CMA-ES, OpenAI-ES, SNES and PGPE with their papers' defaults, at equal
  * evaluations (M x G, the GA's budget), the same seeds, the same instance per seed and the same
- * start (mean 0, step size = the tasks' init scale). Scores per function group as in the LES paper
- * (Lange et al. 2023): per (function, dimension, seed) each method's log10 best value is min-max
+ * start (mean 0, step size = the tasks' init scale), all on one backend: the GA evaluates BBOB in
+ * its objective kernel (task kind 5), the strategies run through `Backend.runStrategies`. Scores per
+ * function group as in the LES paper (Lange et al. 2023): per (function, dimension, seed) each method's log10 best value is min-max
  * normalised over the methods (1 = best), and methods are ranked (1 = best, ties averaged).
  * @module
  */
 import { deriveSeed } from "../../core/rng.ts";
 import { summarize, type Summary } from "../../core/stats.ts";
-import { CpuBackend } from "../../learners/cpu_backend.ts";
+import type { Backend } from "../../learners/backend.ts";
 import { initialPoints, pointBlocks } from "../../learners/evolution/evolution_blocks.ts";
 import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
-import { runEvolution } from "../../learners/evolution/evolution.ts";
+import { type BbobObjective, runEvolution } from "../../learners/evolution/evolution.ts";
 import { HIST, HISTORY } from "../../learners/evolution/evolution_rows.ts";
-import { minimize } from "../../learners/strategies/minimize.ts";
 import {
   BBOB_FUNCTIONS,
   BBOB_GROUPS,
-  bbobBatch,
   type BbobGroup,
   type BbobInstance,
   bbobInstance,
@@ -95,73 +94,98 @@ export interface Baselines {
   seconds: number;
 }
 
-/** The GA (learned and hand-designed genomes, one segment each) on one instance: best values. */
+/** One (function, seed) instance of the suite at one dimension. */
+interface Cell {
+  fid: number;
+  group: BbobGroup;
+  seed: number;
+  inst: BbobInstance;
+}
+
+/**
+ * The GA on every cell of one dimension in one run: segments 2i and 2i + 1 evolve cell i's instance
+ * (a BBOB task in the objective kernel) under the learned and the hand-designed genome, from the
+ * same initial population. Returns each cell's best f - f_opt per genome.
+ */
 async function gaBest(
+  backend: Backend,
   learned: StrategyGenome,
-  inst: BbobInstance,
+  cells: readonly Cell[],
   o: BaselinesOptions,
-  k: number,
-): Promise<number[]> {
-  const dim = inst.dim;
+): Promise<{ learned: number[]; baseline: number[] }> {
+  const dim = cells[0]!.inst.dim;
   const stride = Math.ceil(dim / 4) * 4;
-  const M = o.modelsPerSegment;
-  const seed = deriveSeed(o.seed, `baselines-${k}`) >>> 0;
-  // Both genomes start from the same population (same stream), as the held-out phase does.
-  const init = initialPoints([k, k], M, dim, stride, { seed, initScale: o.initScale });
-  const objective = {
-    kind: "user" as const,
-    dim,
-    // BBOB's transforms need helper functions, which a user-objective body cannot define: this
-    // phase runs the GA on the CPU twins (CpuBackend), which call `cpu` and never compile `body`.
-    body: "return 0.0;",
-    file: `bbob_f${inst.fid}.wgsl`,
-    cpu: (x: Float32Array, d: number) => bbobBatch(inst, x.subarray(0, d), 1)[0]!,
-  };
+  const seed = deriveSeed(o.seed, `baselines-ga-${dim}`) >>> 0;
+  const streams = cells.flatMap((_, i) => [i, i]);
+  const init = initialPoints(streams, o.modelsPerSegment, dim, stride, {
+    seed,
+    initScale: o.initScale,
+  });
+  const objectives: BbobObjective[] = cells.map((c) => ({ kind: "bbob", dim, instance: c.inst }));
   const res = await runEvolution(
-    new CpuBackend(),
+    backend,
     {
-      genomes: [learned, { ...BASELINE_GENOME }],
-      modelsPerSegment: M,
+      genomes: cells.flatMap(() => [learned, { ...BASELINE_GENOME }]),
+      modelsPerSegment: o.modelsPerSegment,
       generations: o.generations,
       seed,
       blocks: pointBlocks(dim, o.initScale),
     },
-    { kind: "objective", objectives: [objective], segTask: [0, 0] },
+    { kind: "objective", objectives, segTask: streams },
     init,
   );
-  const last = (o.generations - 1) * 2 * HIST;
-  // Fitness is -f: the best-so-far fitness of each segment after the last generation.
-  return [0, 1].map((s) => -res.history[last + s * HIST + HISTORY.bestSoFar]!);
+  const S = 2 * cells.length;
+  const last = (o.generations - 1) * S * HIST;
+  // Fitness is -(f - f_opt): the best-so-far fitness of each segment after the last generation.
+  const best = (s: number) => -res.history[last + s * HIST + HISTORY.bestSoFar]!;
+  return {
+    learned: cells.map((_, i) => best(2 * i)),
+    baseline: cells.map((_, i) => best(2 * i + 1)),
+  };
 }
 
-/** Runs every method on every (function, dimension, seed); returns runs and group scores. */
+/** The four black-box strategies compared with the GA. */
+const STRATEGY_METHODS = ["cma-es", "openai-es", "snes", "pgpe"] as const;
+
+/**
+ * Runs every method on every (function, dimension, seed) with `backend` (its kernels or its CPU
+ * twins, the same for all methods); returns runs and group scores.
+ */
 export async function baselinesPhase(
+  backend: Backend,
   learned: StrategyGenome,
   o: BaselinesOptions,
 ): Promise<Baselines> {
   const t0 = performance.now();
   const budget = o.modelsPerSegment * o.generations;
   const runs: BaselineRun[] = [];
-  for (const fid of o.functions) {
-    const group = BBOB_FUNCTIONS[fid]!.group;
-    for (const dim of o.dims) {
-      for (let k = 0; k < o.seeds; k++) {
-        const inst = bbobInstance(fid, dim, k, o.seed);
-        const base = { fid, group, dim, seed: k };
-        const [l, b] = await gaBest(learned, inst, o, k);
-        runs.push({ ...base, method: "learned", best: l!, evaluations: budget });
-        runs.push({ ...base, method: "baseline GA", best: b!, evaluations: budget });
-        for (const name of ["cma-es", "openai-es", "snes", "pgpe"]) {
-          const r = minimize(name, (xs, n) => bbobBatch(inst, xs, n), {
-            dim,
-            mean: 0,
-            sigma: o.initScale,
-            maxEvals: budget,
-            seed: deriveSeed(o.seed, `baselines-${name}-${k}`) >>> 0,
-          });
-          runs.push({ ...base, method: name, best: r.value, evaluations: r.evaluations });
-        }
-      }
+  for (const dim of o.dims) {
+    const cells: Cell[] = o.functions.flatMap((fid) =>
+      Array.from({ length: o.seeds }, (_, k) => ({
+        fid,
+        group: BBOB_FUNCTIONS[fid]!.group,
+        seed: k,
+        inst: bbobInstance(fid, dim, k, o.seed),
+      }))
+    );
+    const base = (c: Cell) => ({ fid: c.fid, group: c.group, dim, seed: c.seed });
+    const ga = await gaBest(backend, learned, cells, o);
+    cells.forEach((c, i) => {
+      runs.push({ ...base(c), method: "learned", best: ga.learned[i]!, evaluations: budget });
+      runs.push({ ...base(c), method: "baseline GA", best: ga.baseline[i]!, evaluations: budget });
+    });
+    for (const name of STRATEGY_METHODS) {
+      const r = await backend.runStrategies({
+        name,
+        instances: cells.map((c) => c.inst),
+        maxEvals: budget,
+        mean: 0,
+        sigma: o.initScale,
+        seed: deriveSeed(o.seed, `baselines-${name}-${dim}`) >>> 0,
+      });
+      cells.forEach((c, i) =>
+        runs.push({ ...base(c), method: name, best: r.best[i]!, evaluations: r.evaluations })
+      );
     }
   }
   return {

@@ -13,6 +13,7 @@ import type { Experiment, ExperimentResult, RunContext } from "../../core/experi
 import { registerExperiment } from "../../core/experiment.ts";
 import { formatCi as fmt } from "../../core/format.ts";
 import { mean } from "../../core/stats.ts";
+import type { Backend } from "../../learners/backend.ts";
 import { createBackend } from "../../learners/create_backend.ts";
 import { EVOLVE_SCHEMA, type EvolveConfig, TASK_LIBRARY } from "./evolve_config.ts";
 import {
@@ -65,8 +66,8 @@ async function runEvolve(
       population: c.specializedPopulation,
       metaGenerations: c.specializedGenerations,
     }));
+  const baselines = await baselinesOf(ctx, backend, meta.learned);
   backend.destroy();
-  const baselines = await baselinesOf(ctx, meta.learned);
   const evalRows = evalsToTarget(held, heldOut, c.modelsPerSegment);
   const ratios = evalRows.map((r) => r.evals_ratio).filter(Number.isFinite);
   if (meta.trained) {
@@ -116,11 +117,12 @@ async function runEvolve(
 /** The baselines phase on the held-out BBOB suite (none when `bbobFunctions` is empty). */
 async function baselinesOf(
   ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
+  backend: Backend,
   learned: StrategyGenome,
 ): Promise<Baselines | undefined> {
   const c = ctx.config;
   if (!c.bbobFunctions.length) return undefined;
-  const b = await baselinesPhase(learned, {
+  const b = await baselinesPhase(backend, learned, {
     functions: c.bbobFunctions,
     dims: c.bbobDims,
     seeds: c.seeds,
