@@ -45,6 +45,8 @@ export interface GpuPopulationOptions {
   maxBindingBytes?: number;
   /** Train-step kernel on a software adapter (default "fused" where it applies). */
   trainKernel?: TrainKernel;
+  /** Most accumulators per register tile on a software adapter (default MAX_TILE_ACCUMULATORS). */
+  tileBudget?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export function populationPipelines(
     (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
   if (ctx.software) chooseGrouping(L, [g]);
   const plan: TilePlan = ctx.software
-    ? withFusedStep(softwareTilePlan(L, g), L, g, o.trainKernel)
+    ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
     : planTiles(L, g);
   return {
     grouping: g,

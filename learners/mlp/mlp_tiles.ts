@@ -173,12 +173,13 @@ export function smallTilePlan(layers: number, vec4 = false): TilePlan {
  * The tiles of a layout's products for a workgroup grouping: vec4 whenever the layout allows
  * (quadLayout), unless `vec4` is false. vec4 tiles store their columns in 4s (forward: samples,
  * gradient: inputs; delta: both sides, loaded along the rows and columns), so those sides are
- * multiples of 4.
+ * multiples of 4. Each tile has at most `budget` accumulators (fewer compile faster and load more).
  */
 export function planTiles(
   layout: MlpLayout,
   g: MlpGrouping,
   vec4: boolean = quadLayout(layout),
+  budget: number = MAX_TILE_ACCUMULATORS,
 ): TilePlan {
   if (vec4 && !quadLayout(layout)) {
     throw new RangeError(
@@ -193,7 +194,6 @@ export function planTiles(
   for (let l = 0; l < layout.layers; l++) {
     const fin = layout.widths[l]!;
     const fout = layout.widths[l + 1]!;
-    const budget = MAX_TILE_ACCUMULATORS;
     layers.push({
       forward: chooseTile(fout, B, fin, budget, cols),
       grad: chooseTile(fout, fin + biasColumns({ vec4 }), B, budget, cols),
