@@ -52,7 +52,7 @@ async function compileSeconds(ctx: GpuContext, code: string): Promise<number> {
 /** The tile plan a population of workload `w` gets with variant `v` on a software adapter. */
 function variantPlan(w: Workload, v: Variant) {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  const g = chooseGrouping(L, SOFTWARE_GROUPINGS);
+  const g = chooseGrouping(L, SOFTWARE_GROUPINGS, v.tileBudget);
   return {
     g,
     plan: withFusedStep(softwareTilePlan(L, g, undefined, v.tileBudget), L, g, v.trainKernel),

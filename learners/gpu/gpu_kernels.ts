@@ -62,8 +62,8 @@ export function populationPipelines(
   o: GpuPopulationOptions = {},
 ): Pipelines {
   const g = o.grouping ??
-    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
-  if (ctx.software) chooseGrouping(L, [g]);
+    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget) : HARDWARE_GROUPING);
+  if (ctx.software) chooseGrouping(L, [g], o.tileBudget);
   const plan: TilePlan = ctx.software
     ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
     : planTiles(L, g);

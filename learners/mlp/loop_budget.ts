@@ -132,12 +132,17 @@ export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
 ];
 
 /**
- * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget;
- * throws a RangeError naming the population's shape when none does.
+ * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget,
+ * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan); throws a
+ * RangeError naming the population's shape when none does.
  */
-export function chooseGrouping(layout: MlpLayout, candidates: readonly MlpGrouping[]): MlpGrouping {
+export function chooseGrouping(
+  layout: MlpLayout,
+  candidates: readonly MlpGrouping[],
+  tileBudget: number = MAX_TILE_ACCUMULATORS,
+): MlpGrouping {
   for (const g of candidates) {
-    if (fitsBudget(layout, g, softwareTilePlan(layout, g))) return g;
+    if (fitsBudget(layout, g, softwareTilePlan(layout, g, undefined, tileBudget))) return g;
   }
   const g = candidates.at(-1)!;
   throw new RangeError(

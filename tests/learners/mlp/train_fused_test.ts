@@ -35,6 +35,19 @@ const FUSED_CASES: Case[] = [
   CASES[3]!,
 ];
 
+/** Trains the twin (`a`) and the GPU population (`b`) `steps` steps; their parameters must match. */
+async function trainBoth(
+  a: ReturnType<typeof setupCase>,
+  b: ReturnType<typeof setupCase>,
+  steps: number,
+) {
+  a.pop.train(a.data, steps);
+  b.pop.train(b.data, steps);
+  const what = "params";
+  assertClose(await b.pop.readParams(), await a.pop.readParams(), { atol: 1e-4, rtol: 1e-3, what });
+  b.pop.destroy();
+}
+
 /** The fused shape the software adapter's default plan gives a spec (null: tiles). */
 function fusedOf(spec: PopulationSpec) {
   const L = mlpLayout(spec);
@@ -117,14 +130,7 @@ gpuTest(
     const gb = await b.pop.gradients(b.data);
     assertClose(gb.loss, ga.loss, { ...TOL, what: "smoothed loss" });
     assertClose(gb.grads, ga.grads, { ...TOL, what: "smoothed gradients" });
-    a.pop.train(a.data, 5);
-    b.pop.train(b.data, 5);
-    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-      what: "params",
-    });
-    b.pop.destroy();
+    await trainBoth(a, b, 5);
   },
 );
 
@@ -136,13 +142,6 @@ gpuTest(
     const gpu = await GpuBackend.create(ctx, { tileBudget: 64 });
     const a = setupCase(cpu, c, 29, 2);
     const b = setupCase(gpu, c, 29, 2);
-    a.pop.train(a.data, 5);
-    b.pop.train(b.data, 5);
-    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-      what: "params",
-    });
-    b.pop.destroy();
+    await trainBoth(a, b, 5);
   },
 );
