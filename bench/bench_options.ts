@@ -32,7 +32,8 @@ same run, and their ratio.
   --no-cpu    skip the CPU twin (slow at large populations)
   --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
               meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
-              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)`;
+              (meta-iterations/s, tasks/s, CPU-ms and GPU awaits per meta-iteration, the load
+              average), then where a GPU meta-iteration's time goes`;
 
 /** The validated options of one bench run. */
 export interface BenchOptions {

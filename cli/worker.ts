@@ -1,8 +1,9 @@
 /**
  * `metaforge worker --cluster nats://HOST:PORT`: a cluster worker that pulls jobs, runs them on its
  * own backend, writes their results and acks them; SIGINT/SIGTERM nak the job in hand (another
- * worker gets it) and exit. Also `--cluster` on `train`/`evolve`: the meta-generation scoring is
- * sent to the workers as jobs.
+ * worker gets it) and exit. Also `--cluster` on `train`/`evolve`/`l2o`: the independent units of
+ * evolve (scoring runs), meta (setting x seed x method) and l2o (one task of an ES or REINFORCE
+ * generation) are sent to the workers as jobs.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -17,6 +18,18 @@ import {
   scorePartHandler,
 } from "../meta/evolution/cluster_scoring.ts";
 import { setPartRunner } from "../meta/evolution/score_genomes.ts";
+import {
+  clusterMethodRunner,
+  META_METHOD_JOB,
+  methodJobHandler,
+  setMethodRunner,
+} from "../meta/few_shot/method_jobs.ts";
+import { setUnrollRunner } from "../meta/learned_optimizer_unroll.ts";
+import {
+  clusterUnrollRunner,
+  UNROLL_TASK_JOB,
+  unrollTaskHandler,
+} from "../meta/l2o/unroll_jobs.ts";
 
 const WORKER_HELP = `Usage: metaforge worker --cluster nats://HOST:PORT [options]
 
@@ -77,7 +90,12 @@ export async function workerCommand(args: string[]): Promise<number> {
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
   const log = (l: string) => console.error(`worker ${name}: ${l}`);
   log(`ready (${backend.kind} backend, ${values.cluster})`);
-  const handlers = { ...DIAGNOSTIC_HANDLERS, [SCORE_PART_JOB]: scorePartHandler(backend) };
+  const handlers = {
+    ...DIAGNOSTIC_HANDLERS,
+    [SCORE_PART_JOB]: scorePartHandler(backend),
+    [META_METHOD_JOB]: methodJobHandler(backend, log),
+    [UNROLL_TASK_JOB]: unrollTaskHandler(backend),
+  };
   const out = await runWorker(cluster, { name, handlers, signal: stop.signal, log });
   await closeCluster(cluster);
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
@@ -92,8 +110,8 @@ async function closeCluster(c: Cluster): Promise<void> {
 }
 
 /**
- * Runs `run(args)` with `--cluster URL` taken out of `args`: when given, the meta-generation
- * scoring goes to the cluster's workers for the duration of the command.
+ * Runs `run(args)` with `--cluster URL` taken out of `args`: when given, the units of evolve, meta
+ * and l2o go to the cluster's workers for the duration of the command.
  */
 export async function withCluster(
   args: string[],
@@ -109,10 +127,14 @@ export async function withCluster(
   const rest = args.filter((_, i) => i !== at && (eq >= 0 || i !== at + 1));
   const cluster = await openCluster(url, { name: `coordinator-${Deno.pid}` });
   setPartRunner(clusterPartRunner(cluster, "evolve"));
+  setMethodRunner(clusterMethodRunner(cluster, "meta"));
+  setUnrollRunner(clusterUnrollRunner(cluster, "l2o"));
   try {
     return await run(rest);
   } finally {
     setPartRunner(undefined);
+    setMethodRunner(undefined);
+    setUnrollRunner(undefined);
     await closeCluster(cluster);
   }
 }

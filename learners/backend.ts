@@ -102,8 +102,11 @@ export interface OptimizerState {
 export interface Population {
   /** The validated shape. */
   readonly layout: MlpLayout;
-  /** Seeded He/Xavier init; zeroes optimizer state and step counters. */
-  init(seed: number): void;
+  /**
+   * Seeded He/Xavier init, model p drawing the init of model `first` + p (default 0: its own);
+   * zeroes optimizer state and step counters.
+   */
+  init(seed: number, first?: number): void;
   /** Sets every model's knobs (one shared, one per model, or a packed (P, KNOB_STRIDE) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
   /**

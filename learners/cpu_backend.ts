@@ -92,8 +92,8 @@ export class CpuPopulation implements Population {
     this.state = createMlpState(this.layout);
   }
 
-  init(seed: number): void {
-    initParamsCpu(this.layout, this.state, seed >>> 0);
+  init(seed: number, first = 0): void {
+    initParamsCpu(this.layout, this.state, seed >>> 0, first);
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {

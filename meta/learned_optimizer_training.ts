@@ -23,7 +23,12 @@ import { HostAdam } from "../learners/optimizers/host_adam.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
-import { lossArea, runUnroll, type UnrollResult } from "./learned_optimizer_unroll.ts";
+import {
+  lossArea,
+  runUnroll,
+  sampledUnroll,
+  type UnrollResult,
+} from "./learned_optimizer_unroll.ts";
 import {
   defaultNormalization,
   learnedOptimizerName,
@@ -150,8 +155,8 @@ async function metaTrainLoop<R extends EsGeneration>(
       est.perturb(c, theta, eps, p, sample);
       packRow(c, sample, rows.subarray(p * LEARNED_STRIDE));
     }
-    const tasks = family.sampleEpisodes((seed * 7919 + g * 104729 + est.salt.tasks) >>> 0, c.tasks);
-    const r = await runUnroll(backend, tasks, {
+    const drawn = { seed: (seed * 7919 + g * 104729 + est.salt.tasks) >>> 0, count: c.tasks };
+    const r = await sampledUnroll(backend, family, drawn, {
       copies,
       knobs: Array.from({ length: P }, () => esKnobs(c, unroll)),
       learned: rows,

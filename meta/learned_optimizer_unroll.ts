@@ -7,7 +7,7 @@
 import { rngInt } from "../core/rng.ts";
 import type { Backend, BackendDataset, Population } from "../learners/backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
-import type { EpisodeBatch } from "../learners/tasks/task_family.ts";
+import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
 
 /** The base learner every unroll trains. */
 export interface UnrollModel {
@@ -39,6 +39,26 @@ export interface UnrollOptions {
   model: UnrollModel;
   /** Whether to evaluate on each task's query set at the end (default true). */
   evaluate?: boolean;
+  /**
+   * Only tasks [first, end) of the batch (default all): model p trains task first + floor(p /
+   * copies) with the init, label map and minibatches it has in the whole unroll, so the parts of
+   * an unroll, run apart, give the models of the whole one.
+   */
+  taskRange?: readonly [number, number];
+}
+
+/** The tasks an unroll trains: [first, end). */
+function taskSpan(tasks: EpisodeBatch, o: UnrollOptions): readonly [number, number] {
+  const [first, end] = o.taskRange ?? [0, tasks.episodes];
+  if (
+    !(Number.isInteger(first) && Number.isInteger(end) && 0 <= first && first < end &&
+      end <= tasks.episodes)
+  ) {
+    throw new RangeError(
+      `Invalid unroll taskRange: must be integers 0 <= first < end <= ${tasks.episodes}: current value is [${first}, ${end}]`,
+    );
+  }
+  return [first, end];
 }
 
 /** What one unroll measured per model. */
@@ -64,7 +84,8 @@ async function prepareUnroll(
   o: UnrollOptions,
 ): Promise<void> {
   const P = pop.layout.size;
-  pop.init(o.seed);
+  const [first] = taskSpan(tasks, o);
+  pop.init(o.seed, first * o.copies);
   // Common random numbers: every copy of task t starts from the init of model t * copies.
   const L = pop.layout;
   const params = await pop.readParams();
@@ -79,7 +100,7 @@ async function prepareUnroll(
     const w = tasks.labelMapWidth;
     const map = new Uint32Array(P * w);
     for (let p = 0; p < P; p++) {
-      const t = Math.floor(p / o.copies);
+      const t = first + Math.floor(p / o.copies);
       map.set(tasks.labelMap.subarray(t * w, (t + 1) * w), p * w);
     }
     pop.setLabelMap(map, w);
@@ -90,7 +111,7 @@ async function prepareUnroll(
   const nb = Math.min(o.steps, 256);
   const batches = new Uint32Array(P * nb * B);
   for (let p = 0; p < P; p++) {
-    const t = Math.floor(p / o.copies);
+    const t = first + Math.floor(p / o.copies);
     for (let i = 0; i < nb * B; i++) {
       batches[p * nb * B + i] = tasks.support[t * S + rngInt(o.seed, t, S, i, 0x5ba)]!;
     }
@@ -131,14 +152,15 @@ async function evaluateQuery(
   pop: Population,
   data: BackendDataset,
   tasks: EpisodeBatch,
-  copies: number,
+  o: UnrollOptions,
   diverged: Uint8Array,
 ): Promise<{ queryLoss: Float32Array; queryAccuracy: Float32Array }> {
   const P = pop.layout.size;
   const Q = tasks.querySize;
+  const [first] = taskSpan(tasks, o);
   const idx = new Uint32Array(P * Q);
   for (let p = 0; p < P; p++) {
-    const t = Math.floor(p / copies);
+    const t = first + Math.floor(p / o.copies);
     idx.set(tasks.query.subarray(t * Q, (t + 1) * Q), p * Q);
   }
   const ev = await pop.evaluate(data, idx);
@@ -154,15 +176,17 @@ async function evaluateQuery(
 }
 
 /**
- * Trains tasks.episodes * copies models, each on the support set of its task, and samples their
- * losses every `every` steps. Copies of a task share the init and the minibatch sequence.
+ * Trains tasks.episodes * copies models (or those of `o.taskRange`), each on the support set of its
+ * task, and samples their losses every `every` steps. Copies of a task share the init and the
+ * minibatch sequence.
  */
 export async function runUnroll(
   backend: Backend,
   tasks: EpisodeBatch,
   o: UnrollOptions,
 ): Promise<UnrollResult> {
-  const T = tasks.episodes;
+  const [first, end] = taskSpan(tasks, o);
+  const T = end - first;
   const P = T * o.copies;
   if (o.knobs.length !== P) {
     throw new RangeError(
@@ -180,7 +204,7 @@ export async function runUnroll(
     await prepareUnroll(pop, tasks, o);
     const run = await trainAndSample(pop, data, o);
     const query = o.evaluate ?? true
-      ? await evaluateQuery(pop, data, tasks, o.copies, run.diverged)
+      ? await evaluateQuery(pop, data, tasks, o, run.diverged)
       : { queryLoss: new Float32Array(P).fill(NaN), queryAccuracy: new Float32Array(P).fill(NaN) };
     return { ...run, ...query };
   } finally {
@@ -194,4 +218,38 @@ export function lossArea(curve: readonly number[], cap: number): number {
   let s = 0;
   for (const v of curve) s += Number.isFinite(v) ? Math.min(v, cap) : cap;
   return curve.length ? s / curve.length : cap;
+}
+
+/** Which episodes an unroll trains on: `family.sampleEpisodes(seed, count)`. */
+export interface UnrollSample {
+  /** Sampling seed. */
+  seed: number;
+  /** Episodes (tasks). */
+  count: number;
+}
+
+/** Runs an unroll of sampled tasks somewhere (for example as cluster jobs, one per task). */
+export type UnrollRunner = (
+  backend: Backend,
+  family: TaskFamily,
+  sample: UnrollSample,
+  o: UnrollOptions,
+) => Promise<UnrollResult>;
+
+let unrollRunner: UnrollRunner | undefined;
+
+/** Sets (or clears) the runner `sampledUnroll` hands its unrolls to; default: this process. */
+export function setUnrollRunner(r: UnrollRunner | undefined): void {
+  unrollRunner = r;
+}
+
+/** `runUnroll` on `family.sampleEpisodes(sample.seed, sample.count)`, or by the runner set. */
+export function sampledUnroll(
+  backend: Backend,
+  family: TaskFamily,
+  sample: UnrollSample,
+  o: UnrollOptions,
+): Promise<UnrollResult> {
+  if (unrollRunner) return unrollRunner(backend, family, sample, o);
+  return runUnroll(backend, family.sampleEpisodes(sample.seed, sample.count), o);
 }

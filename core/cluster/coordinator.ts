@@ -92,3 +92,36 @@ export async function runJobs(
   watcher.stop();
   return { results: out as JobResult[], stats };
 }
+
+/**
+ * Runs `jobs` like `runJobs` but yields each result as soon as it and every job before it are
+ * done: results in job order, streamed.
+ */
+export async function* jobsInOrder(
+  c: Cluster,
+  run: string,
+  jobs: readonly JobSpec[],
+): AsyncGenerator<JobResult> {
+  const got: (JobResult | undefined)[] = jobs.map(() => undefined);
+  let wake = (): void => {};
+  let ended: { error?: unknown } | undefined;
+  runJobs(c, run, jobs, (r, i) => {
+    got[i] = r;
+    wake();
+  }).then(({ results }) => {
+    results.forEach((r, i) => (got[i] ??= r));
+    ended = {};
+    wake();
+  }, (error) => {
+    ended = { error: error ?? new Error("Cluster jobs failed") };
+    wake();
+  });
+  for (let i = 0; i < jobs.length; i++) {
+    while (got[i] === undefined) {
+      if (ended?.error) throw ended.error;
+      if (ended) throw new Error(`Cluster job ${jobs[i]!.id} of run ${run} has no result`);
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    yield got[i]!;
+  }
+}

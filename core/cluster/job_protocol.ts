@@ -6,8 +6,11 @@
  */
 import { fromExactJson, toExactJson } from "../exact_json.ts";
 
-/** Version of the job and result envelopes; a worker refuses jobs of another version. */
-export const JOB_SCHEMA_VERSION = 1;
+/**
+ * Version of the job and result envelopes; a worker refuses jobs of another version (2: the meta
+ * and l2o job kinds, typed arrays in payloads and results).
+ */
+export const JOB_SCHEMA_VERSION = 2;
 /** The work-queue stream holding pending jobs. */
 export const JOBS_STREAM = "MF_JOBS";
 /** Subject prefix of job messages (`mf.jobs.<run>`). */
@@ -84,4 +87,11 @@ export function schemaRefusal(job: { schema?: unknown; id?: unknown }): string |
   return `Refusing job ${String(job.id)}: its job schema is version ${
     String(job.schema)
   } but this worker speaks version ${JOB_SCHEMA_VERSION}; run workers and coordinator from the same metaforge release`;
+}
+
+/** A job id from a hash of the job's content (32 hex digits), so the same job keeps its id. */
+export async function contentId(payload: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(toExactJson(payload)));
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }

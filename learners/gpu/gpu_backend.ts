@@ -117,8 +117,10 @@ export class GpuBackend implements Backend {
       const host = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
       return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));
     }
-    const pop = this.createPopulation({ size: loopModels(spec), ...loopShape(spec) });
-    return createGpuMetaLoop(this.ctx, pop, spec);
+    const shape = { size: loopModels(spec), ...loopShape(spec) };
+    return createGpuMetaLoop(this.ctx, this.createPopulation(shape), spec, {
+      supportPopulation: (batchSize) => this.createPopulation({ ...shape, batchSize }),
+    });
   }
 
   destroy(): void {

@@ -126,13 +126,13 @@ export class GpuPopulation implements Population {
     return this.#chunks.length;
   }
 
-  init(seed: number): void {
+  init(seed: number, first = 0): void {
     const L = this.layout;
     // Padding models beyond P keep zero parameters.
     const dispatches = this.#chunks.flatMap((c) => {
       const models = Math.min(c.count, Math.max(0, L.size - c.first));
       if (models === 0) return [];
-      const { data, grid } = packInitParams(L, seed, c.first, models);
+      const { data, grid } = packInitParams(L, seed, first + c.first, models);
       return [{ params: data, buffers: [modelRange(this.params, c, L.stride * 4)], grid }];
     });
     submitDispatches(this.ctx, "init", this.#pipes.init, dispatches, (enc) => {

@@ -11,7 +11,7 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import { submit } from "../../core/submit_batch.ts";
 import type { BackendDataset } from "../backend.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
-import type { GpuPopulation } from "../gpu/gpu_population.ts";
+import type { LoopPopulations } from "./gpu_loop_pops.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
 import { META_HVP, metaHvpRun } from "./meta_hvp.ts";
 import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
@@ -40,10 +40,10 @@ function copyRows(ctx: GpuContext, from: GPUBuffer, to: GPUBuffer, bytes: number
  * meta-gradient rows in m.v.
  */
 export function secondOrderPass(
-  pop: GpuPopulation,
+  pops: LoopPopulations,
   data: BackendDataset,
   m: MamlBuffers,
-  o: { models: number; rowLen: number; labelWidth: number; lr: number },
+  o: { models: number; lr: number },
   hvp: GPUComputePipeline,
   submitRuns: SubmitRuns,
 ): void {
@@ -52,20 +52,26 @@ export function secondOrderPass(
       "Cannot run second-order MAML on a data set with f16 inputs or of another backend",
     );
   }
-  const bytes = o.models * pop.layout.stride * 4;
+  const { inner, query } = pops;
+  const bytes = o.models * inner.layout.stride * 4;
   for (const p of m.path) {
-    copyRows(pop.ctx, pop.params, p, bytes);
-    pop.train(data, 1);
+    copyRows(inner.ctx, inner.params, p, bytes);
+    inner.train(data, 1);
   }
-  pop.submitGradients(data);
-  copyRows(pop.ctx, pop.gradientBuffer, m.v, bytes);
-  const b = { x: data.x, y: data.y, ...pop.episodeTables, v: m.v, hv: m.hv, scratch: m.scratch };
-  const run = { ...o, targetWidth: data.targetWidth };
+  pops.handoff(query.ctx);
+  query.submitGradients(data);
+  copyRows(query.ctx, query.gradientBuffer, m.v, bytes);
+  // The support batch is the first entries of each row of the inner population's table.
+  const g = pops.gathers[0]!.shape;
+  const rowLen = (g.slots + (g.querySlot ? 1 : 0)) * g.batchSize;
+  const labelWidth = pops.labelWidth;
+  const b = { x: data.x, y: data.y, ...inner.episodeTables, v: m.v, hv: m.hv, scratch: m.scratch };
+  const run = { ...o, rowLen, labelWidth, targetWidth: data.targetWidth };
   submitRuns(
     m.path.toReversed().map((theta) => [
       hvp,
       META_HVP,
-      metaHvpRun(pop.layout, { ...b, theta }, run),
+      metaHvpRun(inner.layout, { ...b, theta }, run),
     ]),
   );
 }
@@ -81,21 +87,24 @@ export interface MetaSgdBuffers {
  * support-gradient sums) and its query gradient.
  */
 export function metaSgdPass(
-  pop: GpuPopulation,
+  pops: LoopPopulations,
   data: BackendDataset,
   s: MetaSgdBuffers,
   o: { models: number; steps: number; alpha: GPUBuffer },
-  inner: GPUComputePipeline,
+  innerPipe: GPUComputePipeline,
   submitRuns: SubmitRuns,
 ): void {
+  const pop = pops.inner;
   const L = pop.layout;
   const shape = { models: o.models, count: L.paramCount, stride: L.stride };
   const b = { grads: pop.gradientBuffer, alpha: o.alpha, rows: pop.params, sumG: s.sumG };
   for (let k = 0; k < o.steps; k++) {
     pop.submitGradients(data);
-    submitRuns([[inner, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
+    submitRuns([[innerPipe, META_SGD_INNER, metaSgdInnerRun(b, shape)]]);
   }
-  // The gradient pass reads slot steps % 2: 0 the support set, 1 the query set.
-  copyRows(pop.ctx, s.ones, pop.steps, o.models * 4);
-  pop.submitGradients(data);
+  // Not compacted, the gradient pass reads slot steps % 2: 0 the support set, 1 the query set;
+  // compacted, the query population has one slot, the query set.
+  if (!pops.compacted) copyRows(pop.ctx, s.ones, pop.steps, o.models * 4);
+  pops.handoff(pop.ctx);
+  pops.query.submitGradients(data);
 }

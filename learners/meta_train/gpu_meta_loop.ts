@@ -27,7 +27,6 @@ import {
   type MetaLoopState,
   modelIds,
   momentFloats,
-  supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
 import { META_SGD_INNER } from "./meta_sgd_inner.ts";
@@ -42,6 +41,7 @@ import {
 } from "./gpu_meta_inner.ts";
 import { META_TILE, metaTileRun } from "./meta_tile.ts";
 import { GpuProtonet } from "./gpu_protonet.ts";
+import { LoopPopulations, type PopulationFactory } from "./gpu_loop_pops.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
 import { PROTONET_GRAD } from "./protonet_grad.ts";
 
@@ -67,6 +67,12 @@ export const ITERATIONS_PER_SUBMIT = 16;
 export interface GpuMetaLoopOptions {
   /** Meta-iterations per queue submit (default ITERATIONS_PER_SUBMIT). */
   iterationsPerSubmit?: number;
+  /**
+   * Makes the population of the compacted inner steps (learners/meta_train/gpu_loop_pops.ts): the
+   * loop's models and shape with the support set as the batch. None: the inner steps always run
+   * on `pop`, batchSize samples per step.
+   */
+  supportPopulation?: PopulationFactory;
 }
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */
@@ -89,14 +95,15 @@ export async function createGpuMetaLoop(
   ];
   const compiled = await Promise.all(kernels.map((k) => metaPipeline(ctx, k)));
   const pipes = Object.fromEntries(PIPES.map((name, i) => [name, compiled[i]!])) as Pipes;
-  return new GpuMetaLoop(ctx, pop, spec, pipes, options.iterationsPerSubmit);
+  const pops = new LoopPopulations(pop, spec, options.supportPopulation);
+  return new GpuMetaLoop(ctx, pops, spec, pipes, options.iterationsPerSubmit);
 }
 
 /** The meta loop on a GPU (see the module doc). */
 export class GpuMetaLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
   #ctx: GpuContext;
-  #pop: GpuPopulation;
+  #pops: LoopPopulations;
   #pipes: Pipes;
   /** theta, Adam moments, theta before the update, mean gradient used, Meta-SGD's alpha. */
   #state: Record<"theta" | "moments" | "prev" | "g" | "alpha", GPUBuffer>;
@@ -118,7 +125,7 @@ export class GpuMetaLoop implements MetaLoop {
   /** Use createGpuMetaLoop. */
   constructor(
     ctx: GpuContext,
-    pop: GpuPopulation,
+    pops: LoopPopulations,
     spec: MetaLoopSpec,
     pipes: Pipes,
     iterationsPerSubmit = ITERATIONS_PER_SUBMIT,
@@ -131,8 +138,9 @@ export class GpuMetaLoop implements MetaLoop {
     this.#perSubmit = iterationsPerSubmit;
     this.spec = { ...spec };
     this.#ctx = ctx;
-    this.#pop = pop;
+    this.#pops = pops;
     this.#pipes = pipes;
+    const pop = pops.query;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
     const S = pop.layout.stride;
     const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
@@ -166,7 +174,7 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   write(state: MetaLoopState): void {
-    const S = this.#pop.layout.stride;
+    const S = this.#pops.query.layout.stride;
     const q = this.#ctx.device.queue;
     q.writeBuffer(this.#state.theta, 0, state.theta.subarray(0, S));
     q.writeBuffer(
@@ -220,35 +228,23 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
-    const { metaBatch: P, batchSize } = this.spec;
-    const iterations = checkLoopIds(ids, P, episodes.episodes);
-    const query = usesQuerySlot(this.spec.method);
+    const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
     const models = loopModels(this.spec);
-    const shape = { models, batchSize, slots: supportSlots(this.spec), querySlot: query };
-    const W = episodes.labelMap ? episodes.labelMapWidth : 0;
-    const slots = shape.slots + (query ? 1 : 0);
-    // Sizes the population's tables and sets their row shapes; the gather fills them.
-    this.#pop.setBatches(new Uint32Array(models * slots * batchSize), slots);
-    this.#pop.setLabelMap(W > 0 ? new Uint32Array(models * W) : null, W);
+    // Picks the inner population, sizes the tables and sets their row shapes; the gathers fill them.
+    this.#pops.prepare(episodes);
     this.#growLog(this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
     const ep = this.#resident(episodes);
-    const tables = this.#pop.episodeTables;
     const iteration = (it: number) => {
       if (this.#proto) {
         const e = { batch: episodes, resident: ep, ids: idsBuf, idsOffset: it * models };
-        const b = { theta: this.#state.theta, metrics: this.#pop.metrics };
+        const b = { theta: this.#state.theta, metrics: this.#pops.query.metrics };
         this.#submit([[this.#pipes.protonet, ...this.#proto.run(e, data, b)]]);
         this.#update();
         return;
       }
-      this.#load(episodes, shape, {
-        ids: idsBuf,
-        episodes: ep,
-        batches: tables.batches,
-        labelOut: tables.labelMap,
-      }, it * models);
-      this.#inner(data, slots * batchSize, W);
+      this.#load(episodes, { ids: idsBuf, episodes: ep }, it * models);
+      this.#inner(data);
       this.#update();
     };
     for (let first = 0; first < iterations; first += this.#perSubmit) {
@@ -261,29 +257,31 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   /** Submits step 2 (and the query gradient) of the method. */
-  #inner(data: BackendDataset, rowLen: number, labelWidth: number): void {
+  #inner(data: BackendDataset): void {
     const { metaBatch: models, innerSteps: K, innerLr: lr } = this.spec;
     const runs = (r: [GPUComputePipeline, MetaKernel, MetaRun][]) => this.#submit(r);
+    const pops = this.#pops;
     if (this.#maml) {
-      const o = { models, rowLen, labelWidth, lr };
-      secondOrderPass(this.#pop, data, this.#maml, o, this.#pipes.hvp, runs);
+      secondOrderPass(pops, data, this.#maml, { models, lr }, this.#pipes.hvp, runs);
     } else if (this.#sgd) {
       const o = { models, steps: K, alpha: this.#state.alpha };
-      metaSgdPass(this.#pop, data, this.#sgd, o, this.#pipes.sgdInner, runs);
+      metaSgdPass(pops, data, this.#sgd, o, this.#pipes.sgdInner, runs);
     } else {
-      this.#pop.train(data, K);
-      if (usesQuerySlot(this.spec.method)) this.#pop.submitGradients(data);
+      pops.inner.train(data, K);
+      if (usesQuerySlot(this.spec.method)) {
+        pops.handoff(this.#ctx);
+        pops.query.submitGradients(data);
+      }
     }
   }
 
   /** Submits step 1: tile theta into the models, gather their episodes, clear their state. */
   #load(
     episodes: EpisodeBatch,
-    shape: { models: number; batchSize: number; slots: number; querySlot: boolean },
-    b: Parameters<typeof metaGatherRun>[1],
+    b: { ids: GPUBuffer; episodes: EpisodeBuffers },
     idsOffset: number,
   ): void {
-    const pop = this.#pop;
+    const pop = this.#pops.inner;
     const st = this.#state;
     const L = pop.layout;
     const start: [GPUComputePipeline, MetaKernel, MetaRun] = this.#noise
@@ -306,15 +304,17 @@ export class GpuMetaLoop implements MetaLoop {
       : [
         this.#pipes.tile,
         META_TILE,
-        metaTileRun({ theta: st.theta, rows: pop.params }, shape.models, L.stride),
+        metaTileRun({ theta: st.theta, rows: pop.params }, loopModels(this.spec), L.stride),
       ];
-    this.#submit([
-      start,
-      [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, b, shape, idsOffset)],
-    ], (enc) => {
-      enc.clearBuffer(pop.opt);
-      enc.clearBuffer(pop.steps);
-      enc.clearBuffer(pop.metrics);
+    const gathers = this.#pops.gathers.map((
+      g,
+    ): [GPUComputePipeline, MetaKernel, MetaRun] => {
+      const t = g.pop.episodeTables;
+      const tables = { ...b, batches: t.batches, labelOut: t.labelMap };
+      return [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, tables, g.shape, idsOffset)];
+    });
+    this.#submit([start, ...gathers], (enc) => {
+      this.#pops.clear(enc);
       if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
       if (this.spec.method === "reptile") {
         enc.copyBufferToBuffer(st.theta, 0, st.prev, 0, st.theta.size);
@@ -324,9 +324,10 @@ export class GpuMetaLoop implements MetaLoop {
 
   /** Submits steps 3 and 4: the meta-update and the log row. */
   #update(): void {
-    const pop = this.#pop;
     const st = this.#state;
     const reptile = this.spec.method === "reptile";
+    // Reptile reads the adapted rows; the others the query gradients and metrics.
+    const pop = reptile ? this.#pops.inner : this.#pops.query;
     const log = metaLogRun({
       metrics: pop.metrics,
       a: reptile ? st.theta : st.g,
@@ -349,7 +350,7 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   async read(): Promise<MetaLoopReadout> {
-    const S = this.#pop.layout.stride;
+    const S = this.#pops.query.layout.stride;
     const M = momentFloats(this.spec.method, S);
     const rows = this.#logRows;
     const stats = this.#proto ? this.spec.metaBatch * PROTONET_STATS : 0;
@@ -387,6 +388,6 @@ export class GpuMetaLoop implements MetaLoop {
       b.destroy();
     }
     this.#proto?.destroy();
-    this.#pop.destroy();
+    this.#pops.destroy();
   }
 }

@@ -24,10 +24,10 @@ export function initStd(layout: MlpLayout, l: number): number {
 }
 
 /**
- * Init twin: weight k of model p is initStd(l) * rngNormal(seed, p, k); biases and padding are 0.
- * Optimizer state, steps and metrics are zeroed.
+ * Init twin: weight k of model p is initStd(l) * rngNormal(seed, first + p, k); biases and padding
+ * are 0. Optimizer state, steps and metrics are zeroed.
  */
-export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number): void {
+export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number, first = 0): void {
   const { size, stride, layers, weightOffset, biasOffset } = layout;
   s.params.fill(0);
   s.opt.fill(0);
@@ -37,7 +37,7 @@ export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number): voi
     for (let l = 0; l < layers; l++) {
       const std = initStd(layout, l);
       for (let k = weightOffset[l]!; k < biasOffset[l]!; k++) {
-        s.params[p * stride + k] = std * rngNormal(seed, p, k);
+        s.params[p * stride + k] = std * rngNormal(seed, first + p, k);
       }
     }
   }

@@ -7,8 +7,8 @@
  */
 import type { Cluster } from "../../core/cluster/cluster_connection.ts";
 import { type JobSpec, runJobs } from "../../core/cluster/coordinator.ts";
+import { contentId } from "../../core/cluster/job_protocol.ts";
 import type { JobHandler } from "../../core/cluster/worker_loop.ts";
-import { toExactJson } from "../../core/exact_json.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import type { MetaTask } from "./meta_task.ts";
@@ -35,12 +35,6 @@ export function scorePartHandler(backend: Backend): JobHandler {
     const p = payload as ScorePartPayload;
     return scorePart(backend, p.genomes, p.tasks, p.options, p.part);
   };
-}
-
-async function contentId(payload: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(JSON.stringify(toExactJson(payload)));
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(hash.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function checkShippable(tasks: readonly MetaTask[]): void {

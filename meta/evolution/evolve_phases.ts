@@ -88,16 +88,24 @@ export async function metaPhase(
   };
 }
 
-/** One metrics row of a meta-generation. */
-export function metricRow(r: MetaGenerationRow): MetricRow {
+/** The meta-fitness statistics of a meta-generation, as the metrics and the report name them. */
+export function metaFitnessColumns(r: MetaGenerationRow): Record<string, number> {
+  const { best, mean } = r;
   return {
-    metaGeneration: r.metaGeneration,
-    best: r.best,
-    mean: r.mean,
+    best,
+    mean,
     ci95_low: r.ci95Low,
     ci95_high: r.ci95High,
     best_ever: r.bestEver,
     success_rate: r.successRate,
+  };
+}
+
+/** One metrics row of a meta-generation. */
+export function metricRow(r: MetaGenerationRow): MetricRow {
+  return {
+    metaGeneration: r.metaGeneration,
+    ...metaFitnessColumns(r),
     meta_mutation_rate: r.mutationRate,
     meta_mutation_strength: r.mutationStrength,
     meta_tournament: r.tournamentSize,

@@ -10,7 +10,13 @@ import { aggregateCurves, type Summary } from "../../core/stats.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { type Attribution, attributionVerdict } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
-import type { EvalRow, HeldOut, MetaPhase, SpecializedRow } from "./evolve_phases.ts";
+import {
+  type EvalRow,
+  type HeldOut,
+  metaFitnessColumns,
+  type MetaPhase,
+  type SpecializedRow,
+} from "./evolve_phases.ts";
 import type { MetaTask } from "./meta_task.ts";
 import type { RunStats } from "./score_genomes.ts";
 
@@ -97,12 +103,7 @@ function metaGenerationTable(o: EvolveOutcome): NonNullable<ExperimentResult["ta
     title: "Meta-fitness per meta-generation (mean and 95% CI over the meta-population)",
     rows: o.meta.rows.map((r) => ({
       meta_generation: r.metaGeneration,
-      best: r.best,
-      mean: r.mean,
-      ci95_low: r.ci95Low,
-      ci95_high: r.ci95High,
-      best_ever: r.bestEver,
-      success_rate: r.successRate,
+      ...metaFitnessColumns(r),
       meta_rate: r.mutationRate,
       meta_strength: r.mutationStrength,
       meta_tournament: r.tournamentSize,

@@ -17,6 +17,7 @@ import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig } from "./config.ts";
+import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
@@ -66,10 +67,16 @@ async function* runAll(
   seeds: number[],
   results: MetaOutcomes,
 ): AsyncGenerator<MetricRow> {
-  const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
-  ctx.log(backend.describe());
   // A checkpoint after every method of every setting and seed (--resume loads finished ones).
   const ck = await PhaseCheckpoints.load(ctx);
+  const remote = currentMethodRunner();
+  if (remote) {
+    // Every unfinished setting x seed x method is a job on the cluster; nothing is computed here.
+    yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
+    return;
+  }
+  const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
+  ctx.log(backend.describe());
   try {
     for (const { s } of ran) {
       for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, { ...results, ck });

@@ -7,6 +7,7 @@
 import type { RunContext } from "../../core/experiment.ts";
 import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
+import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { MetaConfig, MetaMethod, StaticMethod } from "./config.ts";
 import type { StrategyChange } from "./pbt.ts";
@@ -14,7 +15,6 @@ import { runBaseline, runNearestNeighbour, runPretrained } from "./reference_met
 import { runSelfImproving } from "./self_improving_run.ts";
 import {
   closeSettingRun,
-  curveMetric,
   type MethodOutcome,
   openSettingRun,
   type SettingRun,
@@ -37,7 +37,8 @@ export function outcomeKey(setting: string, method: string, seed: number): strin
   return `${setting}|${method}|${seed}`;
 }
 
-async function* runMethod(
+/** Runs one method on an open seed x setting; yields its metric rows, returns its outcome (null: n/a). */
+export async function* runMethod(
   r: SettingRun,
   method: MetaMethod,
   changes: StrategyChange[],
@@ -58,6 +59,45 @@ async function* runMethod(
   }
 }
 
+/** What a method's run hands to `methodPhase`: its outcome (null: n/a) and strategy changes. */
+export interface MethodDone {
+  /** The outcome, or null where the method does not apply to the setting. */
+  o: MethodOutcome | null;
+  /** Strategy changes it made (self-improving). */
+  changes: StrategyChange[];
+}
+
+/**
+ * One method on one seed x setting as a checkpointed phase: loaded when a checkpoint has it, else
+ * run by `run` (here or on a cluster worker), its rows and "tuned" row yielded before the save;
+ * then recorded into `into` and logged.
+ */
+export async function* methodPhase(
+  ctx: RunContext<MetaConfig>,
+  into: MetaOutcomes & { ck: PhaseCheckpoints },
+  unit: { s: Setting; seed: number; method: MetaMethod },
+  run: () => AsyncGenerator<MetricRow, MethodDone>,
+): AsyncGenerator<MetricRow> {
+  const { s, seed, method } = unit;
+  const t0 = performance.now();
+  const key = outcomeKey(s.name, method, seed);
+  const { o, changes } = yield* into.ck.phaseWithRows(key, async function* () {
+    const done = yield* run();
+    const o = done.o;
+    if (o) yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
+    return done;
+  });
+  for (const ch of changes) into.changes.push({ ...ch, setting: s.name, seed });
+  if (!o) return;
+  into.outcomes.set(key, o);
+  const k = Math.min(o.stepsUsed, o.curve.loss.length - 1);
+  const metric = mean(Array.from((s.regression ? o.curve.loss : o.curve.accuracy)[k]!));
+  ctx.log(
+    `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+      `test ${s.regression ? "MSE" : "accuracy"} ${metric.toFixed(3)} at ${o.stepsUsed} steps`,
+  );
+}
+
 /**
  * Runs every method of the config on one seed of setting `s`; yields metric rows. A checkpoint is
  * saved after every method.
@@ -72,26 +112,11 @@ export async function* runSeedSetting(
   const r = openSettingRun(ctx, backend, s, seed);
   try {
     for (const method of ctx.config.methods) {
-      const t0 = performance.now();
-      // A checkpoint after every method; a resumed run loads the finished ones.
-      const key = outcomeKey(s.name, method, seed);
-      const { o, changes } = yield* into.ck.phaseWithRows(key, async function* () {
+      yield* methodPhase(ctx, into, { s, seed, method }, async function* () {
         const changes: StrategyChange[] = [];
         const o = yield* runMethod(r, method, changes);
-        if (o) {
-          yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
-        }
         return { o, changes };
       });
-      for (const ch of changes) into.changes.push({ ...ch, setting: s.name, seed });
-      if (!o) continue;
-      into.outcomes.set(key, o);
-      ctx.log(
-        `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
-          `test ${s.regression ? "MSE" : "accuracy"} ${
-            curveMetric(r, o.curve, Math.min(o.stepsUsed, o.curve.loss.length - 1)).toFixed(3)
-          } at ${o.stepsUsed} steps`,
-      );
     }
   } finally {
     closeSettingRun(r);

@@ -42,8 +42,8 @@ export interface Adapter {
 
 /** One seed x setting in progress. */
 export interface SettingRun {
-  /** Run context. */
-  ctx: RunContext<MetaConfig>;
+  /** Run context (its config; a cluster worker has no more of it). */
+  ctx: Pick<RunContext<MetaConfig>, "config">;
   /** Resolved config, with this setting's meta-iterations. */
   c: MetaConfig;
   /** The setting. */
@@ -66,7 +66,7 @@ const range = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i)
 
 /** Samples the pools of one seed x setting and builds its inner loop. */
 export function openSettingRun(
-  ctx: RunContext<MetaConfig>,
+  ctx: Pick<RunContext<MetaConfig>, "config">,
   backend: Backend,
   s: Setting,
   seed: number,

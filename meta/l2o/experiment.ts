@@ -14,12 +14,12 @@ import { registerExperiment } from "../../core/experiment.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
-import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import { L2O_SCHEMA, type L2oConfig } from "./config.ts";
 import { evaluateFamily, evaluationFamilies, type FamilyEvaluation } from "./evaluate_phase.ts";
 import { type LearnedInputs, learnOptimizers, readLearnedInputs } from "./learn_phase.ts";
 import { l2oResult } from "./report.ts";
 import { tuneMethods } from "./tune_phase.ts";
+import { describedFamily } from "./unroll_jobs.ts";
 
 async function* runL2o(
   ctx: RunContext<L2oConfig, LearnedInputs>,
@@ -29,7 +29,8 @@ async function* runL2o(
   const backend = await createBackend(c.backend, log);
   ctx.log(backend.describe());
   const famOpts = { ...c.family, shots: c.family.shots, queryPerClass: c.family.queryPerClass };
-  const familyA = new SyntheticClassification({ ...famOpts, name: "A" });
+  // Described, so that its ES unrolls can run as cluster jobs (train l2o --cluster).
+  const familyA = describedFamily({ ...famOpts, name: "A" });
   // A checkpoint after every meta-training generation and every phase (--resume loads finished
   // phases and continues the one in progress).
   const ck = await PhaseCheckpoints.load(ctx);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
+import { runDir, runResults } from "./_run_results.ts";
 import {
   Child,
   natsAvailable,
@@ -17,43 +18,10 @@ import {
 const ignore = !natsAvailable();
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 const TRAIN = ["train", "evolve", "--scale", "smoke", "--backend", "cpu", "--seed", "7"];
-const TIMING = /second|started|finished|duration|_at\b|At"/i;
-
-/** Markdown without timing lines or the timing columns of its tables. */
-function noTimingMarkdown(md: string): string {
-  const lines = md.split("\n");
-  let drop: number[] = [];
-  const out: string[] = [];
-  lines.forEach((line, k) => {
-    const cells = line.split("|");
-    if (!line.startsWith("|")) drop = [];
-    else if (lines[k + 1]?.startsWith("| ---")) {
-      drop = cells.map((c, i) => (TIMING.test(c) ? i : -1)).filter((i) => i >= 0);
-    }
-    if (TIMING.test(line) && drop.length === 0) return;
-    out.push(cells.filter((_, i) => !drop.includes(i)).join("|"));
-  });
-  return out.join("\n");
-}
-
-async function runDir(out: string): Promise<string> {
-  for await (const e of Deno.readDir(out)) if (e.isDirectory) return join(out, e.name);
-  throw new Error(`no run folder in ${out}`);
-}
 
 /** The run's results with timing fields left out. */
-async function results(out: string): Promise<Record<string, string>> {
-  const dir = await runDir(out);
-  const read = (f: string) => Deno.readTextFile(join(dir, f));
-  const csv = (await read("metrics.csv")).trim().split("\n").map((l) => l.split(","));
-  const keep = csv[0]!.map((h, i) => (TIMING.test(h) ? -1 : i)).filter((i) => i >= 0);
-  const noTiming = (t: string) => t.split("\n").filter((l) => !TIMING.test(l)).join("\n");
-  return {
-    strategies: await read("strategies.json"),
-    metrics: csv.map((row) => keep.map((i) => row[i]).join(",")).join("\n"),
-    summary: noTiming(await read("summary.json")),
-    report: noTimingMarkdown(await read("report.md")),
-  };
+function results(out: string): Promise<Record<string, string>> {
+  return runResults(out, ["strategies.json"]);
 }
 
 async function train(args: string[]): Promise<number> {

@@ -41,25 +41,29 @@ function family(): RealEpisodes {
   return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 });
 }
 
-/** Runs `iters` iterations in two calls on `backend` and reads after each; returns the reads. */
+/**
+ * Runs `iters` iterations in two calls on `backend` and reads after each; returns the reads.
+ * The inner batch is 4 (not a multiple of the support set of 3) or `batchSize`.
+ */
 async function runLoop(
   backend: Backend,
   method: MetaLoopMethod,
   iters: [number, number],
   create: (spec: MetaLoopSpec) => Promise<MetaLoop> = (spec) => backend.createMetaLoop(spec),
+  batchSize = 4,
 ): Promise<MetaLoopReadout[]> {
   const batch = family().sampleEpisodes(4, 20);
   const data = backend.uploadDataset(batch.dataset);
   const loop = await create({
     method,
     widths: WIDTHS,
-    batchSize: 4,
+    batchSize,
     metaBatch: 5,
     innerSteps: 2,
     innerLr: 0.3,
     metaLr: method === "reptile" ? 0.5 : 0.02,
   });
-  const stride = mlpLayout({ size: 1, widths: WIDTHS, batchSize: 4 }).stride;
+  const stride = mlpLayout({ size: 1, widths: WIDTHS, batchSize }).stride;
   const rng = new Rng(2);
   loop.write({
     theta: Float32Array.from({ length: stride }, () => 0.5 * rng.normal()),
@@ -77,48 +81,76 @@ async function runLoop(
   return out;
 }
 
-for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "protonet"] as const) {
-  gpuTest(`GpuMetaLoop matches CpuMetaLoop over 4 ${method} iterations`, async (ctx) => {
-    const gpu = await GpuBackend.create(ctx);
-    const [want, got] = [
-      await runLoop(new CpuBackend(), method, [3, 1]),
-      // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
-      // Two iterations per submit: the first call's 3 iterations span two batched submits.
-      await runLoop(
-        gpu,
-        method,
-        [3, 1],
-        (spec) =>
-          createGpuMetaLoop(
-            ctx,
-            gpu.createPopulation({ size: loopModels(spec), ...loopShape(spec) }),
-            spec,
-            { iterationsPerSubmit: 2 },
-          ),
-      ),
-    ];
-    for (let r = 0; r < want.length; r++) {
-      const tol = { atol: 1e-5, rtol: 1e-4 };
-      assertClose(got[r]!.state.theta, want[r]!.state.theta, {
-        ...tol,
-        what: `${method} theta ${r}`,
-      });
-      assertClose(got[r]!.state.moments, want[r]!.state.moments, { ...tol, what: `moments ${r}` });
-      assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
-      assert.equal(got[r]!.state.t, want[r]!.state.t);
-      const alpha = [got[r]!.state.alpha!, want[r]!.state.alpha!];
-      if (method === "meta-sgd") assertClose(alpha[0]!, alpha[1]!, { ...tol, what: `alpha ${r}` });
-      if (method === "protonet") {
-        assertClose(got[r]!.stats!, want[r]!.stats!, { ...tol, what: `protonet stats ${r}` });
+// batchSize 4: every inner step on the loop's population; 6 (twice the support set of 3): the GPU
+// loop runs its inner steps on a compacted population of batch 3 (learners/meta_train/
+// gpu_loop_pops.ts) while the CPU twin steps over all 6 samples, so the two paths are compared.
+for (
+  const [method, batchSize] of [
+    ...(["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "protonet"] as const).map((
+      m,
+    ) => [m, 4] as const),
+    ...(["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const).map((m) => [m, 6] as const),
+  ]
+) {
+  const compacted = batchSize === 6 ? " (inner steps compacted to the support set)" : "";
+  gpuTest(
+    `GpuMetaLoop matches CpuMetaLoop over 4 ${method} iterations${compacted}`,
+    async (ctx) => {
+      const gpu = await GpuBackend.create(ctx);
+      const shape = (spec: MetaLoopSpec) => ({ size: loopModels(spec), ...loopShape(spec) });
+      const made: number[] = [];
+      const [want, got] = [
+        await runLoop(new CpuBackend(), method, [3, 1], undefined, batchSize),
+        // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
+        // Two iterations per submit: the first call's 3 iterations span two batched submits.
+        await runLoop(
+          gpu,
+          method,
+          [3, 1],
+          (spec) =>
+            createGpuMetaLoop(ctx, gpu.createPopulation(shape(spec)), spec, {
+              iterationsPerSubmit: 2,
+              supportPopulation: (b) => {
+                made.push(b);
+                return gpu.createPopulation({ ...shape(spec), batchSize: b });
+              },
+            }),
+          batchSize,
+        ),
+      ];
+      assert.deepEqual(made, compacted ? [3] : [], "compacted populations made");
+      for (let r = 0; r < want.length; r++) {
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        assertClose(got[r]!.state.theta, want[r]!.state.theta, {
+          ...tol,
+          what: `${method} theta ${r}`,
+        });
+        assertClose(got[r]!.state.moments, want[r]!.state.moments, {
+          ...tol,
+          what: `moments ${r}`,
+        });
+        assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
+        assert.equal(got[r]!.state.t, want[r]!.state.t);
+        const alpha = [got[r]!.state.alpha!, want[r]!.state.alpha!];
+        if (method === "meta-sgd") {
+          assertClose(alpha[0]!, alpha[1]!, { ...tol, what: `alpha ${r}` });
+        }
+        if (method === "protonet") {
+          assertClose(got[r]!.stats!, want[r]!.stats!, { ...tol, what: `protonet stats ${r}` });
+        }
       }
-    }
-    assert.equal(want[0]!.log.length, 3 * META_LOG_WIDTH);
-    assert.equal(want[1]!.log.length, 1 * META_LOG_WIDTH);
-    for (let i = 0; i < 3; i++) {
-      assert.equal(want[0]!.log[i * META_LOG_WIDTH + 2], method === "es-maml" ? 10 : 5, "healthy");
-    }
-    assert.ok(want[0]!.log[1]! > 0, "norm of the first iteration");
-  });
+      assert.equal(want[0]!.log.length, 3 * META_LOG_WIDTH);
+      assert.equal(want[1]!.log.length, 1 * META_LOG_WIDTH);
+      for (let i = 0; i < 3; i++) {
+        assert.equal(
+          want[0]!.log[i * META_LOG_WIDTH + 2],
+          method === "es-maml" ? 10 : 5,
+          "healthy",
+        );
+      }
+      assert.ok(want[0]!.log[1]! > 0, "norm of the first iteration");
+    },
+  );
 }
 
 Deno.test("CpuMetaLoop rejects bad specs and ids", async () => {

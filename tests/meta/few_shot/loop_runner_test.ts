@@ -9,7 +9,7 @@ import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { flagRows } from "../../../learners/meta_train/meta_kernel.ts";
+import { flagRows } from "../../../learners/meta_train/meta_mean.ts";
 import {
   fomamlUpdateCpu,
   metaSgdInnerCpu,

@@ -1,0 +1,69 @@
+/**
+ * The scenario the experiment cluster tests share: a `train --cluster` run on a nats-server with
+ * worker processes, one worker killed -9 while it holds a job; the run must end as the
+ * single-process run did, with the killed job redelivered to another worker.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { openCluster } from "../../core/cluster/cluster_connection.ts";
+import { decodeEnvelope, type JobResult, resultKey } from "../../core/cluster/job_protocol.ts";
+import { Child, NatsServer, startWorkers } from "../core/cluster/_cluster_harness.ts";
+import { runResults } from "./_run_results.ts";
+
+/** Job ids of `kind` each worker took (first deliveries and redeliveries), from their logs. */
+export function jobsTaken(ws: Child[], kind: string): string[] {
+  const re = new RegExp(`job (\\w+) \\(${kind}\\) delivery`);
+  return ws.flatMap((w) => w.lines.map((l) => re.exec(l)?.[1]).filter((x) => x)) as string[];
+}
+
+/** Runs `body` with a nats-server (store under `dir`) and `n` cpu workers; stops them after. */
+export async function withWorkers(
+  dir: string,
+  n: number,
+  ackWait: number,
+  body: (server: NatsServer, ws: Child[]) => Promise<void>,
+): Promise<void> {
+  const server = await NatsServer.start(join(dir, "store"));
+  let ws: Child[] = [];
+  try {
+    ws = await startWorkers(server.url, n, { ackWait });
+    await body(server, ws);
+  } finally {
+    for (const w of ws) await w.stop("SIGKILL");
+    await server.stop();
+  }
+}
+
+/**
+ * Runs `train ...args --out out --cluster` with 3 workers (ack wait 3 s), kills -9 the first worker
+ * to take a job of `kind` while it runs it, and checks that the run ends with `expected` (see
+ * runResults, with `extra` files) and that the job's result came from another worker on a later
+ * delivery.
+ */
+export async function assertWorkerKillSurvived(
+  dir: string,
+  o: {
+    args: string[];
+    kind: string;
+    runKey: string;
+    expected: Record<string, string>;
+    extra?: string[];
+  },
+): Promise<void> {
+  await withWorkers(dir, 3, 3, async (server, ws) => {
+    const out = join(dir, "killed");
+    const coord = new Child([...o.args, "--out", out, "--cluster", server.url]);
+    while (jobsTaken(ws, o.kind).length === 0) await new Promise((r) => setTimeout(r, 10));
+    const vi = ws.findIndex((w) => jobsTaken([w], o.kind).length > 0);
+    await ws[vi]!.stop("SIGKILL");
+    const killed = jobsTaken([ws[vi]!], o.kind).at(-1)!;
+    assert.equal(await coord.exit(), 0, coord.lines.join("\n"));
+    assert.deepEqual(await runResults(out, o.extra), o.expected);
+    const c = await openCluster(server.url);
+    const entry = await c.results.get(resultKey(o.runKey, killed));
+    await c.nc.close();
+    const r = decodeEnvelope<JobResult>(entry!.value);
+    assert(r.ok && r.deliveries >= 2, `job ${killed}: ${JSON.stringify(r).slice(0, 200)}`);
+    assert.notEqual(r.worker, `w${vi}`); // startWorkers names them w0, w1, ...
+  });
+}

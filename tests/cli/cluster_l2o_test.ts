@@ -1,0 +1,63 @@
+/**
+ * `train l2o --cluster` on a real nats-server (loopback port, file store) with cpu worker
+ * processes: each task of every ES or REINFORCE generation is a job, and the run equals the
+ * single-process run with the same seed (the three learned optimizers, metrics, summary metrics
+ * and report, timing fields aside), also when a worker is killed -9 mid-job.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withTempDir } from "../_temp_dir.ts";
+import { runResults } from "./_run_results.ts";
+import { assertWorkerKillSurvived, jobsTaken, withWorkers } from "./_cluster_runs.ts";
+import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
+
+const ignore = !natsAvailable();
+const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const TRAIN = ["train", "l2o", "--scale", "smoke", "--backend", "cpu", "--quiet"];
+const KIND = "l2o_unroll_task";
+const LEARNED = [
+  "learned_optimizer.json",
+  "learned_optimizer_reinforce.json",
+  "learned_optimizer_per_param.json",
+];
+
+Deno.test("cluster: l2o with 3 workers equals the single-process run", opts, async () => {
+  await withTempDir(async (dir) => {
+    const args = [...TRAIN, "--seed", "7"];
+    assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
+    await withWorkers(dir, 3, 30, async (server, ws) => {
+      const n3 = [...args, "--out", join(dir, "n3"), "--cluster", server.url];
+      assert.equal(await new Child(n3).exit(), 0);
+      assert.deepEqual(
+        await runResults(join(dir, "n3"), LEARNED),
+        await runResults(join(dir, "single"), LEARNED),
+      );
+      // Smoke: 3 learned methods x 3 generations x 2 tasks.
+      assert.equal(new Set(jobsTaken(ws, KIND)).size, 18);
+      assert(ws.every((w) => jobsTaken([w], KIND).length > 0), "a worker got no job");
+    });
+  });
+});
+
+Deno.test(
+  "cluster: l2o with a worker killed -9 mid-job -> the job is redelivered, the run identical",
+  opts,
+  async () => {
+    await withTempDir(async (dir) => {
+      // Unrolls of 300 steps: every job takes a good part of a second or more.
+      const config = join(dir, "l2o.json");
+      const es = { pairs: 4, tasks: 3, generations: 1, minUnroll: 300, maxUnroll: 300 };
+      await Deno.writeTextFile(config, JSON.stringify({ es }));
+      const args = [...TRAIN, "--seed", "5", "--config", config];
+      assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
+      const expected = await runResults(join(dir, "single"), LEARNED);
+      await assertWorkerKillSurvived(dir, {
+        args,
+        kind: KIND,
+        runKey: "l2o",
+        expected,
+        extra: LEARNED,
+      });
+    });
+  },
+);
