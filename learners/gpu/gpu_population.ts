@@ -39,7 +39,8 @@ import {
 import { packSampleParams } from "../mlp/sample_batches.ts";
 import { encodeTrainRun, encodeTrainSteps } from "../mlp/train_step.ts";
 import { evaluateOnGpu } from "../mlp/evaluate.ts";
-import { type Kernels, type Pipelines, populationPipelines } from "./gpu_kernels.ts";
+import type { GpuPopulationOptions, Kernels, Pipelines } from "./gpu_kernels.ts";
+import { populationPipelines } from "./gpu_kernels.ts";
 import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "../_population_base.ts";
 import { submit } from "../../core/submit_batch.ts";
@@ -90,20 +91,19 @@ export class GpuPopulation implements Population {
     ctx: GpuContext,
     kernels: Kernels,
     spec: PopulationSpec,
-    grouping?: MlpGrouping,
-    maxBindingBytes?: number,
+    o: GpuPopulationOptions = {},
   ) {
     this.#checks = new PopulationChecks(spec);
     const L = this.#checks.layout;
     this.layout = L;
     this.ctx = ctx;
-    const pipes = populationPipelines(ctx, kernels, L, grouping);
+    const pipes = populationPipelines(ctx, kernels, L, o);
     const g = pipes.grouping;
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.
     this.#padded = paddedModels(L.size, pipes.grouping);
     const Pp = this.#padded;
-    this.#chunks = planChunks(ctx, L, Pp, g, maxBindingBytes);
+    this.#chunks = planChunks(ctx, L, Pp, g, o.maxBindingBytes);
     this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
     this.#paramsNext = createStorageBuffer(ctx, Pp * L.stride * 4, "params-next");
     this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");

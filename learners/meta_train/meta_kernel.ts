@@ -30,6 +30,8 @@ export interface MetaKernelFlags {
   thetaAdam?: boolean;
   /** Whether the kernel runs as one workgroup and reads its own parameters (no shaders/_grid.wgsl). */
   oneWorkgroup?: boolean;
+  /** Invocations per workgroup, as the kernel's @workgroup_size (default 64). */
+  workgroupSize?: number;
 }
 
 /** A meta kernel: its pipeline key, its interface (file, source, bindings, parameters), its snippets. */
@@ -46,8 +48,8 @@ export function metaKernel(
   code: string,
   spec: KernelInterfaceSpec & MetaKernelFlags = {},
 ): MetaKernel {
-  const { mean, rng, thetaAdam, oneWorkgroup, ...iface } = spec;
-  const flags = { mean, rng, thetaAdam, oneWorkgroup };
+  const { mean, rng, thetaAdam, oneWorkgroup, workgroupSize, ...iface } = spec;
+  const flags = { mean, rng, thetaAdam, oneWorkgroup, workgroupSize };
   return { key: name, iface: kernelInterface(`shaders/${name}.wgsl`, code, iface), ...flags };
 }
 
@@ -81,8 +83,8 @@ export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUCo
 }
 
 /**
- * Encodes one run of a compiled meta kernel into `pass` (64 invocations per workgroup, 2-D grid);
- * returns the parameter buffer, to destroy once the work is submitted.
+ * Encodes one run of a compiled meta kernel into `pass` (its workgroupSize invocations per
+ * workgroup, 2-D grid); returns the parameter buffer, to destroy once the work is submitted.
  */
 export function encodeMetaKernel(
   ctx: GpuContext,
@@ -92,7 +94,7 @@ export function encodeMetaKernel(
   run: MetaRun,
 ): GPUBuffer {
   const { buffers, params } = run;
-  const groups = ceilDiv(run.n, 64);
+  const groups = ceilDiv(run.n, kernel.workgroupSize ?? 64);
   return encodeGridKernel(ctx, pass, { pipeline, iface: kernel.iface }, {
     groups,
     buffers,

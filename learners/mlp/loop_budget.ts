@@ -64,12 +64,18 @@ export function trainIterations(
   plan: TilePlan = softwareTilePlan(layout, g),
 ): number {
   const R = g.roles;
-  let it = forwardIterations(layout, R, plan, layout.batchSize);
-  it += lossIterations(layout, R) + 1;
-  for (let l = 0; l < layout.layers; l++) {
-    const { grad, delta } = layerProducts(layout, plan, l);
-    it += tileIterations(grad, R);
-    if (delta) it += tileIterations(delta, R);
+  let it = 0;
+  if (plan.fused) {
+    // The fused step's two loops over the hidden units (learners/mlp/mlp_fused_wgsl.ts).
+    it += 2 * (plan.fused.hidden + 1);
+  } else {
+    it += forwardIterations(layout, R, plan, layout.batchSize);
+    it += lossIterations(layout, R) + 1;
+    for (let l = 0; l < layout.layers; l++) {
+      const { grad, delta } = layerProducts(layout, plan, l);
+      it += tileIterations(grad, R);
+      if (delta) it += tileIterations(delta, R);
+    }
   }
   it += Math.log2(R) + 1; // reductions
   // The update loops (a SIMD group whose models mix kinds runs all of them).

@@ -31,6 +31,7 @@
 import { ceilDiv } from "../../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
+import { fusedKey, type FusedShape } from "./mlp_fused.ts";
 
 /** Rows and columns of a product's register tile. */
 export interface TileShape {
@@ -62,6 +63,11 @@ export interface TilePlan {
   readonly vec4: boolean;
   /** Tiles of every layer, first layer first. */
   readonly layers: readonly LayerTiles[];
+  /**
+   * The fused train step's shape (mlp_fused.ts) when the train step runs fused; its tiles then
+   * serve evaluation only.
+   */
+  readonly fused?: FusedShape;
 }
 
 /**
@@ -252,7 +258,7 @@ export function layerProducts(
 export function tilePlanKey(plan: TilePlan): string {
   const s = (t: TileShape | null) => (t ? `${t.rows}x${t.cols}` : "-");
   const layers = plan.layers.map((l) => `f${s(l.forward)}g${s(l.grad)}d${s(l.delta)}`).join("_");
-  return `${plan.vec4 ? "v4_" : ""}${layers}`;
+  return `${plan.vec4 ? "v4_" : ""}${layers}${plan.fused ? `_${fusedKey(plan.fused)}` : ""}`;
 }
 
 /** Tiles with at most this many entries store them unrolled (see the epilogue in mlp_tiles_wgsl.ts). */

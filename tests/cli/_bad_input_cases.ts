@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { folderConfig, idxConfig, idxPair, writeImageFolder } from "../_input_fixtures.ts";
+import { SMOKE_CPU } from "../helpers.ts";
 
 /** The command of a case and a pattern its error line must match (the file or field it names). */
 export type Command = { args: string[]; names: RegExp };
@@ -14,7 +15,7 @@ export interface BadInput {
   setup(dir: string): Promise<Command> | Command;
 }
 
-export const SMOKE = ["--scale", "smoke", "--backend", "cpu", "--quiet"];
+export const SMOKE = [...SMOKE_CPU, "--quiet"];
 
 export const write = (path: string, data: string | Uint8Array | object): Promise<void> =>
   typeof data === "string"
