@@ -65,6 +65,8 @@ export interface PlannedNeuralFitness {
   ranges: Uint32Array;
   /** Largest gradSteps gene of the run: memetic steps per generation before the probe step. */
   gradSteps: number;
+  /** (P) minibatch RNG key of each model (its segment's rngStream * M + its index); absent: p. */
+  batchKeys?: Uint32Array;
 }
 
 /** Fitness of a planned run: black-box objectives or the population's own loss. */
@@ -122,7 +124,8 @@ export function memeticSteps(
 ): void {
   const pop = fitness.population;
   const k = fitness.gradSteps;
-  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges });
+  const keys = fitness.batchKeys;
+  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges, keys });
   for (let i = 0; i <= k; i++) {
     setKnobs(i === k ? PROBE_STEP : i);
     pop.train(fitness.data, 1);

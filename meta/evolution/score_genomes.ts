@@ -158,6 +158,9 @@ async function scoreObjectiveTasks(
       seed: o.seed,
       blocks: pointBlocks(dim, initScale),
       readEvery: o.readEvery,
+      // Common random numbers: a (task, replicate)'s selection and breeding draws are the same
+      // for every genome, as its initial population is.
+      rngStreams: streams,
     },
     { kind: "objective", objectives: objs, segTask },
     init,
@@ -214,6 +217,7 @@ async function scoreNeuralTask(
     seed: o.seed,
     blocks: mlpBlocks(L),
     readEvery: o.readEvery,
+    rngStreams: segGenomes.map((_, s) => s % R),
   }, { kind: "neural", population: pop, data, ranges });
   addRunStats(stats, runStatsOf(res, G));
   pop.destroy();
@@ -312,7 +316,8 @@ export function setPartRunner(r: PartRunner | undefined): void {
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of
  * genome x replicate segments. Segments of the same (task, replicate) start from the same
- * initial population (common random numbers), so genomes are compared on equal terms. The runs
+ * initial population and draw the same selection and breeding random numbers (common random
+ * numbers), so genomes are compared on equal terms: two equal genomes score exactly alike. The runs
  * are independent parts (`scoreParts`), run here or by the runner set with `setPartRunner`.
  */
 export async function scoreGenomes(
