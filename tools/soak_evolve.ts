@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runExperiment } from "../core/experiment.ts";
 import { EVOLVE } from "../meta/evolution/experiment.ts";
-import { checkpointSizes, printSoak, probeCheckpoints, type Sample } from "./soak_lr_sweep.ts";
+import { printSoak, probeCheckpoints, type Sample, sampleCheckpoint } from "./soak_lr_sweep.ts";
 
 /** Runs the soak and prints the table and verdict; false when it fails. */
 export async function soakEvolve(args: string[]): Promise<boolean> {
@@ -29,14 +29,7 @@ export async function soakEvolve(args: string[]): Promise<boolean> {
   const spy = probeCheckpoints(EVOLVE, async (ctx, state) => {
     const next = (state as { progress?: { state: { next: number } } }).progress?.state.next;
     if (next === undefined) return; // A phase result, not a meta-generation.
-    const sizes = await checkpointSizes(ctx.checkpointDir);
-    samples.push({
-      step: next,
-      rssMb: Deno.memoryUsage().rss / 2 ** 20,
-      stateBytes: sizes.state,
-      checkpointBytes: sizes.all,
-      logBytes: sizes.log,
-    });
+    samples.push(await sampleCheckpoint(ctx.checkpointDir, next));
   });
   const tmp = await Deno.makeTempDir({ prefix: "soak_evolve_" });
   const t0 = performance.now();

@@ -44,8 +44,20 @@ export function probeCheckpoints<C, I>(
   };
 }
 
+/** A sample after the checkpoint of `step` in `dir`: RSS now and the checkpoint's sizes. */
+export async function sampleCheckpoint(dir: string, step: number): Promise<Sample> {
+  const sizes = await checkpointSizes(dir);
+  return {
+    step,
+    rssMb: Deno.memoryUsage().rss / 2 ** 20,
+    stateBytes: sizes.state,
+    checkpointBytes: sizes.all,
+    logBytes: sizes.log,
+  };
+}
+
 /** Bytes of the checkpoint folder's files: state.json, the blobs, and the logs apart. */
-export async function checkpointSizes(
+async function checkpointSizes(
   dir: string,
 ): Promise<{ state: number; all: number; log: number }> {
   const sizes = { state: 0, all: 0, log: 0 };
@@ -110,14 +122,7 @@ export async function soak(args: string[]): Promise<boolean> {
   const evalEvery = Number(values["eval-every"]);
   const samples: Sample[] = [];
   const spy = probeCheckpoints(LR_SWEEP, async (ctx, state) => {
-    const sizes = await checkpointSizes(ctx.checkpointDir);
-    samples.push({
-      step: (state as { step: number }).step,
-      rssMb: Deno.memoryUsage().rss / 2 ** 20,
-      stateBytes: sizes.state,
-      checkpointBytes: sizes.all,
-      logBytes: sizes.log,
-    });
+    samples.push(await sampleCheckpoint(ctx.checkpointDir, (state as { step: number }).step));
   });
   const tmp = await Deno.makeTempDir({ prefix: "soak_" });
   const t0 = performance.now();
