@@ -165,7 +165,7 @@ function heldOutTables(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]
   if (attribution) {
     tables.push({
       title:
-        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.seeds} seeds paired with common random numbers, 95% CI)`,
+        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.attributionSeeds} seeds paired with common random numbers, 95% CI)`,
       rows: [
         { group: "(learned, unchanged)", meta_fitness_or_delta: fmt(attribution.best) },
         { group: "(baseline GA)", meta_fitness_or_delta: fmt(attribution.baseline) },
