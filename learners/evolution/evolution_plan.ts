@@ -104,6 +104,11 @@ export interface EvolutionCounters {
   submitSeconds: number;
   /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping. */
   waitSeconds: number;
+  /**
+   * Evaluations of a user objective stopped by its iteration budget (learners/evolution/
+   * user_loop_budget.ts): each flagged its model invalid (quarantined, counted in `diverged`).
+   */
+  overBudget: number;
 }
 
 /**

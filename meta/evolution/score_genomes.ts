@@ -63,6 +63,8 @@ export interface RunStats {
   submitSeconds: number;
   /** Seconds awaiting readbacks (the GPU executing the submitted generations). */
   waitSeconds: number;
+  /** User-objective evaluations stopped by the iteration budget (each model quarantined). */
+  overBudget: number;
 }
 
 /** Zeroed run statistics. */
@@ -75,6 +77,7 @@ export function emptyRunStats(): RunStats {
     runs: 0,
     submitSeconds: 0,
     waitSeconds: 0,
+    overBudget: 0,
   };
 }
 
@@ -87,6 +90,7 @@ export function addRunStats(a: RunStats, b: Readonly<RunStats>): RunStats {
   a.seconds += b.seconds;
   a.generations += b.generations;
   a.runs += b.runs;
+  a.overBudget += b.overBudget;
   return a;
 }
 
@@ -111,6 +115,7 @@ function runStatsOf(r: EvolutionResult, generations: number): RunStats {
     runs: 1,
     submitSeconds: r.submitSeconds,
     waitSeconds: r.waitSeconds,
+    overBudget: r.overBudget,
   };
 }
 
