@@ -36,7 +36,7 @@ import {
   paddedModels,
   scratchStride,
 } from "../mlp/mlp_uniform.ts";
-import { packSampleParams } from "../mlp/sample_batches.ts";
+import { sampleDispatches } from "../mlp/sample_batches.ts";
 import { encodeTrainRun, encodeTrainSteps } from "../mlp/train_step.ts";
 import { evaluateOnGpu } from "../mlp/evaluate.ts";
 import type { GpuPopulationOptions, Kernels, Pipelines } from "./gpu_kernels.ts";
@@ -171,16 +171,9 @@ export class GpuPopulation implements Population {
     const P = this.layout.size;
     const perModel = o.numBatches * this.layout.batchSize;
     this.#ensureBatchBuffer(perModel);
-    const ranges = createStorageBuffer(this.ctx, this.#padded * 8, "ranges");
-    this.ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
-    const dispatches = this.#chunks.flatMap((c) => {
-      const models = Math.min(c.count, Math.max(0, P - c.first));
-      if (models === 0) return [];
-      const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
-      const buffers = [modelRange(ranges, c, 8), modelRange(this.#batchIdx, c, perModel * 4)];
-      return [{ params: data, buffers, grid }];
-    });
-    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, [ranges]);
+    const s = sampleDispatches(this.ctx, this.#chunks, { P, padded: this.#padded, perModel }, o);
+    const dispatches = s.dispatches(this.#batchIdx);
+    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, s.transient);
     this.#numBatches = o.numBatches;
   }
 

@@ -15,12 +15,8 @@ import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/e
 import { attributeGenes, type Attribution } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
 import type { MetaTask } from "./meta_task.ts";
-import {
-  type MetaGenerationRow,
-  metaTrain,
-  type MetaTrainResult,
-  type MetaTrainState,
-} from "./meta_train.ts";
+import { type MetaGenerationRow, metaTrain, type MetaTrainResult } from "./meta_train.ts";
+import { metaTrainProgress } from "./meta_train_progress.ts";
 import { addRunStats, emptyRunStats, type RunStats, type ScoreOptions } from "./score_genomes.ts";
 import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
@@ -61,15 +57,16 @@ export async function metaPhase(
     ctx.log(`loaded the universal best strategy from ${c.strategies}`);
     return { learned, rows, seconds: (performance.now() - t0) / 1000, stats: emptyRunStats() };
   }
+  // A checkpoint after every meta-generation; a resumed run continues from the last one.
+  const progress = await metaTrainProgress(ctx.checkpointDir, "meta", checkpoints);
   const trained = await metaTrain(backend, train, {
     ...base,
     seed: ctx.seed,
     populationSize: c.populationSize,
     metaGenerations: c.metaGenerations,
     metaSelection: c.metaSelection,
-    // A checkpoint after every meta-generation; a resumed run continues from the last one.
-    resume: checkpoints?.progress<MetaTrainState>("meta"),
-    onCheckpoint: (state) => checkpoints?.saveProgress("meta", state),
+    resume: progress.resume,
+    onCheckpoint: (state) => progress.save(state),
     onGeneration: async (r) => {
       ctx.log(
         `meta-generation ${r.metaGeneration}: best ${r.best.toFixed(4)} mean ${

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
-import { runDir, runResults } from "./_run_results.ts";
-import { assertWorkerKillSurvived, jobsTaken, withWorkers } from "./_cluster_runs.ts";
+import { runResults } from "./_run_results.ts";
+import { assertWorkerKillSurvived, assertWorkersEqualSingle } from "./_cluster_runs.ts";
 import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
 
 const ignore = !natsAvailable();
@@ -16,26 +16,15 @@ const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 const TRAIN = ["train", "meta", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 const KIND = "meta_method";
 
-async function train(args: string[]): Promise<number> {
-  return await new Child([...TRAIN, ...args]).exit();
-}
-
 Deno.test("cluster: meta with 3 workers equals the single-process run", opts, async () => {
   await withTempDir(async (dir) => {
-    const seed = ["--seed", "7"];
-    assert.equal(await train([...seed, "--out", join(dir, "single")]), 0);
-    await withWorkers(dir, 3, 30, async (server, ws) => {
-      assert.equal(await train([...seed, "--out", join(dir, "n3"), "--cluster", server.url]), 0);
-      assert.deepEqual(await runResults(join(dir, "n3")), await runResults(join(dir, "single")));
-      // One job per setting x seed x method, spread over the workers.
-      const config = join(await runDir(join(dir, "n3")), "config.json");
-      const c = JSON.parse(await Deno.readTextFile(config));
-      assert.equal(
-        new Set(jobsTaken(ws, KIND)).size,
-        c.settings.length * c.seeds * c.methods.length,
-      );
-      assert(ws.every((w) => jobsTaken([w], KIND).length > 0), "a worker got no job");
-    });
+    // One job per setting x seed x method.
+    const jobs = async (run: string) => {
+      const c = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+      return c.settings.length * c.seeds * c.methods.length;
+    };
+    const args = [...TRAIN, "--seed", "7"];
+    await assertWorkersEqualSingle(dir, { args, kind: KIND, jobs });
   });
 });
 
