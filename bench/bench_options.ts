@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 export const BENCH_HELP =
   `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
-                       [--repeat N] [--metatrain] [--pbt]
+                       [--repeat N] [--metatrain] [--pbt] [--kernels]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -32,7 +32,12 @@ same run, and their ratio.
   --no-cpu    skip the CPU twin (slow at large populations)
   --metatrain only meta-training throughput (FOMAML 5-way 1-shot, meta-batch 32 and 256): the
               meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
-              (meta-iterations/s, tasks/s, GPU awaits per meta-iteration)`;
+              (meta-iterations/s, tasks/s, CPU-ms and GPU awaits per meta-iteration, the load
+              average), then where a GPU meta-iteration's time goes
+  --kernels   only the train-step kernels of W (and W2 with --w2) on a software adapter: the
+              tiled kernel and the fused step alternating, each round their cold compile time
+              (train + evaluate pipelines) and model-steps/s at every size, then the medians and
+              the storage accesses per model-step of each`;
 
 /** The validated options of one bench run. */
 export interface BenchOptions {
@@ -62,6 +67,8 @@ export interface BenchOptions {
   metatrain: boolean;
   /** Also a PBT exploit/explore round (bench/pbt.ts). */
   pbt: boolean;
+  /** Only the tiled and fused train-step kernels side by side (bench/train_kernels.ts). */
+  kernels: boolean;
 }
 
 /** Parses bench arguments: the options, "help", or a one-line error message. */
@@ -86,6 +93,7 @@ export function parseBenchOptions(
         f16: { type: "boolean", default: false },
         metatrain: { type: "boolean", default: false },
         pbt: { type: "boolean", default: false },
+        kernels: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -125,6 +133,7 @@ export function parseBenchOptions(
       f16,
       metatrain: values.metatrain,
       pbt: values.pbt,
+      kernels: values.kernels,
     },
   };
 }

@@ -11,23 +11,7 @@ import { type Cluster, openCluster } from "../core/cluster/cluster_connection.ts
 import { type JobSpec, runJobs } from "../core/cluster/coordinator.ts";
 import { DIAGNOSTIC_HANDLERS } from "../core/cluster/diagnostic_jobs.ts";
 import { runWorker } from "../core/cluster/worker_loop.ts";
-
-async function startServer(dir: string): Promise<{ url: string; proc: Deno.ChildProcess }> {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  const args = ["-js", "-sd", dir, "-a", "127.0.0.1", "-p", String(port)];
-  const proc = new Deno.Command("nats-server", { args, stdout: "null", stderr: "null" }).spawn();
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return { url: `nats://127.0.0.1:${port}`, proc };
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error("nats-server did not start");
-}
+import { startServer, startWorkers, stopWorkers } from "./_cluster_server.ts";
 
 /** Seconds to run `jobs` wait jobs of `ms` on `n` in-process workers (own connections). */
 async function timeWaitJobs(url: string, run: string, n: number, jobs: number, ms: number) {
@@ -106,30 +90,10 @@ async function metaThroughput(url: string, dir: string): Promise<void> {
   const single = await evolveRun(join(dir, "single"), 100);
   console.log(`  single process: ${single.toFixed(3)} s/meta-generation`);
   for (const n of [1, 2, 4]) {
-    const procs = Array.from({ length: n }, (_, i) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          "cli/main.ts",
-          "worker",
-          "--cluster",
-          url,
-          "--backend",
-          "cpu",
-          "--name",
-          `m${n}-${i}`,
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn());
-    await new Promise((r) => setTimeout(r, 3000)); // the workers start
+    const procs = await startWorkers(url, n, `m${n}`);
     const s = await evolveRun(join(dir, `w${n}`), 100 + n, url);
     console.log(`  ${n} workers: ${s.toFixed(3)} s/meta-generation (${(single / s).toFixed(2)}x)`);
-    for (const p of procs) {
-      p.kill("SIGTERM");
-      await p.status;
-    }
+    await stopWorkers(procs);
   }
 }
 

@@ -5,10 +5,14 @@
  * 196-64-64-5) and on MAML's sinusoid, 5 inner SGD steps, at a given meta-batch size. Three
  * paths: `MetaLearner.train` on the GPU backend and on the CPU twin, and the per-iteration path
  * (`trainBySteps`, a loop of `step`) on the GPU. GPU awaits are counted by wrapping
- * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement.
+ * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement; CPU
+ * time (every thread of the process) is printed beside wall time, since it barely moves with the
+ * machine's load; a breakdown of the GPU loop's time follows each meta-batch
+ * (bench/metatrain_profile.ts).
  * @module
  */
-import { formatRate } from "../core/format.ts";
+import { formatFixed, formatRate } from "../core/format.ts";
+import { cpuClock, cpuSince, printProfile, profileMetaTrain } from "./metatrain_profile.ts";
 import type { Backend } from "../learners/backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample, standardize } from "../learners/data/preprocess.ts";
@@ -24,7 +28,7 @@ import { createMetaLearner } from "../meta/few_shot/registry.ts";
 import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
 import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
-import { flagRows } from "../learners/meta_train/meta_kernel.ts";
+import { flagRows } from "../learners/meta_train/meta_mean.ts";
 
 /**
  * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read
@@ -50,6 +54,8 @@ export interface MetaTrainBenchRow {
   tasksPerSecond: number;
   /** GPU awaits (mapAsync + onSubmittedWorkDone) per meta-iteration. */
   awaitsPerIteration: number;
+  /** CPU milliseconds per meta-iteration, every thread (NaN where unmeasured). */
+  cpuMsPerIteration: number;
 }
 
 /** A meta-training workload: the episodes and the learners. */
@@ -183,12 +189,14 @@ export async function benchMetaTrain(
   await run(2, 0);
   let iterations = 0;
   let awaits = 0;
+  const cpu = cpuClock();
   const t0 = performance.now();
   for (let n = 2; (performance.now() - t0) / 1000 < o.minSeconds; n *= 2) {
     awaits += (await countAwaits(() => run(n, n))).awaits;
     iterations += n;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuMs = cpuSince(cpu).processMs;
   pool.destroy();
   loop.destroy();
   return {
@@ -199,15 +207,51 @@ export async function benchMetaTrain(
     itersPerSecond: iterations / seconds,
     tasksPerSecond: (iterations * o.metaBatch) / seconds,
     awaitsPerIteration: awaits / iterations,
+    cpuMsPerIteration: cpuMs / iterations,
   };
 }
 
-/** Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256. */
+/** The load average now, as printed beside the measurements. */
+function loadLine(): string {
+  const [one, five] = Deno.loadavg();
+  return `load average ${formatFixed(one!, 2)} (1 min), ${formatFixed(five!, 2)} (5 min)`;
+}
+
+/** One printed row: the rates, CPU time and awaits, and the ratios to the first row (`base`). */
+function printRow(
+  metaBatch: number,
+  label: string,
+  r: MetaTrainBenchRow,
+  base?: MetaTrainBenchRow,
+) {
+  const ratio = base && base !== r && base.itersPerSecond > 0
+    ? `, ${formatRate(r.itersPerSecond / base.itersPerSecond, 2)}x the first (CPU time ${
+      formatRate(base.cpuMsPerIteration / r.cpuMsPerIteration, 2)
+    }x)`
+    : "";
+  console.log(
+    `  meta-batch ${metaBatch}, ${label}: ${formatRate(r.itersPerSecond, 2)} meta-iterations/s, ` +
+      `${formatRate(r.tasksPerSecond)} tasks/s, ${formatFixed(r.cpuMsPerIteration, 1)} CPU-ms ` +
+      `and ${formatRate(r.awaitsPerIteration, 2)} GPU awaits per meta-iteration ` +
+      `(${r.iterations} iterations${ratio})`,
+  );
+}
+
+/**
+ * Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256, then
+ * where a GPU meta-iteration's time goes (bench/metatrain_profile.ts), with the load average.
+ */
 export async function benchMetaTrainMain(
   gpu: Backend | undefined,
   cpu: Backend | undefined,
   minSeconds: number,
 ): Promise<number> {
+  console.log(
+    `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
+      `loop runs the inner steps on each support set once when it divides the batch ` +
+      `(learners/meta_train/gpu_loop_pops.ts, the same update); the per-iteration path and the ` +
+      `CPU twin step over the whole batch`,
+  );
   for (const w of [await metaTrainFamily(), sinusoidWorkload()]) {
     console.log(
       `\nmeta-training on ${w.name}, MLP ${w.widths.join("-")}, batch ${w.batchSize}, ` +
@@ -221,25 +265,21 @@ export async function benchMetaTrainMain(
       [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
     ];
     for (const metaBatch of [32, 256]) {
-      let base = NaN;
+      let base: MetaTrainBenchRow | undefined;
       for (const [b, path, method, label] of cases) {
         if (!b) continue;
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
-        if (path === "composed") base = r.itersPerSecond;
-        const ratio = path === "composed" || !(base > 0)
-          ? ""
-          : `, ${formatRate(r.itersPerSecond / base, 2)}x the first`;
-        console.log(
-          `  meta-batch ${metaBatch}, ${label}: ${
-            formatRate(r.itersPerSecond, 2)
-          } meta-iterations/s, ` +
-            `${formatRate(r.tasksPerSecond)} tasks/s, ${
-              formatRate(r.awaitsPerIteration, 2)
-            } GPU awaits per ` +
-            `meta-iteration (${r.iterations} iterations${ratio})`,
-        );
+        if (path === "composed") base = r;
+        printRow(metaBatch, label, r, base);
+      }
+      if (gpu) {
+        const pool = new EpisodePool(gpu, w.family, 1, 512);
+        const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: 5 };
+        printProfile(metaBatch, await profileMetaTrain(gpu, w, pool, o));
+        pool.destroy();
       }
     }
   }
+  console.log(`\n${loadLine()}`);
   return 0;
 }

@@ -20,6 +20,7 @@ import type { GpuContext } from "../core/gpu_context.ts";
 import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp/mlp_layout.ts";
+import { type FusedShape, type TrainKernel, withFusedStep } from "../learners/mlp/mlp_fused.ts";
 import {
   layerProducts,
   planTiles,
@@ -40,14 +41,22 @@ export interface StepAccesses {
 
 /**
  * Storage accesses (f32/u32 reads plus writes) of one SGD model-step of shaders/train_step.wgsl
- * with one invocation per model, counted from its loops and the register tiles that
- * learners/mlp/mlp_tiles.ts plans for the layout: an R x C tile reads R + C values per step of its
- * shared dimension and stores its R * C outputs (clamped duplicate rows included); the SGD update
- * happens in the weight-gradient tiles.
+ * with one invocation per model, counted from its loops: those of the fused step
+ * (learners/mlp/mlp_fused_wgsl.ts) where it applies and `kernel` is "fused", else those of the
+ * register tiles that learners/mlp/mlp_tiles.ts plans for the layout: an R x C tile reads R + C
+ * values per step of its shared dimension and stores its R * C outputs (clamped duplicate rows
+ * included), at most `tileBudget` accumulators each (default MAX_TILE_ACCUMULATORS). Either way
+ * the SGD update happens where the gradients are stored.
  */
-export function trainStepAccesses(layout: MlpLayout): StepAccesses {
+export function trainStepAccesses(
+  layout: MlpLayout,
+  kernel: TrainKernel = "fused",
+  tileBudget?: number,
+): StepAccesses {
   const L = layout.layers;
-  const plan = planTiles(layout, { modelsPerGroup: 8, roles: 1 });
+  const g = { modelsPerGroup: 8, roles: 1 };
+  const plan = withFusedStep(planTiles(layout, g, undefined, tileBudget), layout, g, kernel);
+  if (plan.fused) return fusedStepAccesses(plan.fused);
   if (plan.vec4) return vec4StepAccesses(layout, plan);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
   // indices), and `perEntry` accesses per output entry after the loop.
@@ -81,9 +90,29 @@ function withLossAndUpdate(
   backward: number,
   vec4: number,
 ): StepAccesses {
-  const loss = layout.batchSize * (2 + 4 * layout.outputs);
+  return stepAccesses(forward, layout.batchSize * (2 + 4 * layout.outputs), backward, vec4);
+}
+
+/** A step's accesses by phase, with the update's (knobs, metrics and steps) and the total. */
+function stepAccesses(forward: number, loss: number, backward: number, vec4: number): StepAccesses {
   const update = 24;
   return { forward, loss, backward, update, total: forward + loss + backward + update, vec4 };
+}
+
+/**
+ * The accesses of the fused step, counted from its generated code: the batch indices and the
+ * inputs (vec4) once, the output biases; per hidden unit in the forward loop its weight row (vec4),
+ * bias and outgoing weights; per sample its label (cross-entropy) or targets (MSE) and the label
+ * smoothing knob once; per hidden unit in the backward loop the same loads again and as many
+ * stores; the output biases stored. Then the update's accesses after the backward pass.
+ */
+function fusedStepAccesses(f: FusedShape): StepAccesses {
+  const q = f.inputs / 4;
+  const unit = q + 1 + f.outputs;
+  const forward = f.batch * (1 + q) + f.outputs + f.hidden * unit;
+  const loss = f.batch * (f.loss === "mse" ? f.outputs : 1) + 1;
+  const backward = 2 * f.hidden * unit + f.outputs;
+  return stepAccesses(forward, loss, backward, f.batch * q + 3 * f.hidden * q);
 }
 
 /**

@@ -4,7 +4,6 @@
  * written before the config is valid.
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, readConfigFile } from "../core/config_schema.ts";
@@ -13,6 +12,9 @@ import { InputError } from "../core/input_error.ts";
 import { prepareRun } from "../core/run_prepare.ts";
 import { RunInterrupted } from "../core/run_stop.ts";
 import { WriteError } from "../core/write_error.ts";
+import { DeviceLostError } from "../core/device_lost.ts";
+import { reportBug, stopMessage } from "./stop_message.ts";
+export { reportBug };
 import {
   type Experiment,
   getExperiment,
@@ -164,16 +166,18 @@ async function trainCommand(args: string[]): Promise<number> {
     console.log(TRAIN_HELP);
     return 0;
   }
-  if (values.resume !== undefined) return await resumeRun(values.resume, positionals, values.quiet);
+  if (values.backend !== undefined && !["auto", "gpu", "cpu"].includes(values.backend)) {
+    throw new UsageError(
+      `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
+    );
+  }
+  if (values.resume !== undefined) {
+    return await resumeRun(positionals, { ...values, resume: values.resume });
+  }
   const seed = parseSeed(values.seed);
   if (values.out.trim() === "") {
     throw new UsageError(
       `Invalid --out: must be a folder path: current value is ${JSON.stringify(values.out)}`,
-    );
-  }
-  if (values.backend !== undefined && !["auto", "gpu", "cpu"].includes(values.backend)) {
-    throw new UsageError(
-      `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
     );
   }
   if (!SCALES.includes(values.scale as Scale)) {
@@ -218,8 +222,15 @@ function checkStrategies(experiments: { name: string }[]): void {
   }
 }
 
-/** Continues the run in `dir` from its last checkpoint (its experiment, config and seed). */
-async function resumeRun(dir: string, positionals: string[], quiet: boolean): Promise<number> {
+/**
+ * Continues the run in `flags.resume` from its last checkpoint (its experiment, config and seed;
+ * `--backend` may move it to another backend, for example the CPU twin after a lost GPU device).
+ */
+async function resumeRun(
+  positionals: string[],
+  flags: { resume: string; quiet: boolean; backend?: string },
+): Promise<number> {
+  const dir = flags.resume;
   let info: { experiment?: unknown };
   try {
     info = JSON.parse(await Deno.readTextFile(join(dir, RUN_INFO_FILE)));
@@ -236,7 +247,12 @@ async function resumeRun(dir: string, positionals: string[], quiet: boolean): Pr
       `Invalid --resume: ${dir} is a run of "${name}", not of ${positionals.join(", ")}`,
     );
   }
-  const outcome = await runExperiment(getExperiment(name), { resume: dir, quiet });
+  const backend = flags.backend === undefined ? {} : { backend: flags.backend };
+  const outcome = await runExperiment(getExperiment(name), {
+    resume: dir,
+    quiet: flags.quiet,
+    resumeConfig: backend,
+  });
   if (outcome.alreadyComplete) {
     console.log(`${name}: ${outcome.dir} is already complete; nothing was recomputed or rewritten`);
     return 0;
@@ -351,7 +367,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`metaforge: ${e.message}`);
       return e.exitCode;
     }
-    if (e instanceof RunInterrupted || e instanceof WriteError) {
+    if (e instanceof RunInterrupted || e instanceof WriteError || e instanceof DeviceLostError) {
       console.error(`metaforge: ${stopMessage(e)}`);
       return e.exitCode;
     }
@@ -361,33 +377,6 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
-}
-
-/** The one line printed when a run stops on a signal or a write error, with the resume command. */
-function stopMessage(e: RunInterrupted | WriteError): string {
-  if (!e.runDir) return e.message;
-  const kept = existsSync(join(e.runDir, "checkpoint", "state.json"))
-    ? "keeps its last checkpoint"
-    : "has no checkpoint yet (resuming starts it over)";
-  const resume = `resume with: deno task train --resume ${e.runDir}`;
-  if (e instanceof RunInterrupted) return `interrupted by ${e.signal}; the run ${kept}; ${resume}`;
-  const marked = e.markedFailed
-    ? "is marked failed"
-    : "could not be marked failed (no summary.json)";
-  return `${e.message}; the run ${marked} and ${kept}; once that is fixed, ${resume}`;
-}
-
-/**
- * Prints an error that is not an input error (a bug) with its stack trace and a line saying so and
- * where to report it; returns the exit code, 70 (EX_SOFTWARE).
- */
-export function reportBug(error: unknown): number {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  console.error(
-    "metaforge: internal error: this is a bug in metaforge, not a problem with your input; " +
-      "please report it on the metaforge issue tracker with the command you ran and the trace above",
-  );
-  return 70;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args).catch(reportBug));

@@ -11,25 +11,16 @@ import { type Cluster, openCluster } from "../core/cluster/cluster_connection.ts
 import { DIAGNOSTIC_HANDLERS } from "../core/cluster/diagnostic_jobs.ts";
 import { runWorker } from "../core/cluster/worker_loop.ts";
 import { InputError } from "../core/input_error.ts";
-import { type BackendChoice, createBackend } from "../learners/create_backend.ts";
-import {
-  clusterPartRunner,
-  SCORE_PART_JOB,
-  scorePartHandler,
-} from "../meta/evolution/cluster_scoring.ts";
+import { JobThread, ThreadSetupError } from "../core/cluster/job_thread.ts";
+import { clusterPartRunner, SCORE_PART_JOB } from "../meta/evolution/cluster_scoring.ts";
 import { setPartRunner } from "../meta/evolution/score_genomes.ts";
 import {
   clusterMethodRunner,
   META_METHOD_JOB,
-  methodJobHandler,
   setMethodRunner,
 } from "../meta/few_shot/method_jobs.ts";
 import { setUnrollRunner } from "../meta/learned_optimizer_unroll.ts";
-import {
-  clusterUnrollRunner,
-  UNROLL_TASK_JOB,
-  unrollTaskHandler,
-} from "../meta/l2o/unroll_jobs.ts";
+import { clusterUnrollRunner, UNROLL_TASK_JOB } from "../meta/l2o/unroll_jobs.ts";
 
 const WORKER_HELP = `Usage: metaforge worker --cluster nats://HOST:PORT [options]
 
@@ -83,20 +74,31 @@ export async function workerCommand(args: string[]): Promise<number> {
     ackWaitSeconds: positiveInt("ack-wait", values["ack-wait"], 30),
     maxDeliver: positiveInt("max-deliver", values["max-deliver"], 5),
   };
-  const backend = await createBackend(values.backend as BackendChoice);
+  const log = (l: string) => console.error(`worker ${name}: ${l}`);
+  // The engine's jobs run in a thread: this event loop stays free for their heartbeats.
+  const thread = new JobThread(new URL("./worker_thread.ts", import.meta.url), {
+    backend: values.backend,
+  }, log);
+  const on = await thread.ready().catch((e) => {
+    thread.terminate();
+    throw e instanceof ThreadSetupError
+      ? new InputError(`Cannot start the worker: ${e.message}`)
+      : e;
+  });
   const cluster = await openCluster(values.cluster, { ...queue, name });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
-  const log = (l: string) => console.error(`worker ${name}: ${l}`);
-  log(`ready (${backend.kind} backend, ${values.cluster})`);
-  const handlers = {
-    ...DIAGNOSTIC_HANDLERS,
-    [SCORE_PART_JOB]: scorePartHandler(backend),
-    [META_METHOD_JOB]: methodJobHandler(backend, log),
-    [UNROLL_TASK_JOB]: unrollTaskHandler(backend),
-  };
+  log(`ready (${on}, ${values.cluster})`);
+  const kinds = [
+    ...Object.keys(DIAGNOSTIC_HANDLERS),
+    SCORE_PART_JOB,
+    META_METHOD_JOB,
+    UNROLL_TASK_JOB,
+  ];
+  const handlers = Object.fromEntries(kinds.map((k) => [k, thread.handler()]));
   const out = await runWorker(cluster, { name, handlers, signal: stop.signal, log });
+  thread.terminate();
   await closeCluster(cluster);
   for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
   log(`stopped after ${out.done} jobs`);

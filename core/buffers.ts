@@ -70,11 +70,13 @@ export async function readBuffer(
   const enc = ctx.device.createCommandEncoder();
   enc.copyBufferToBuffer(buffer, offset, staging, 0, size);
   ctx.device.queue.submit([enc.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
+  const where = `reading buffer "${buffer.label}"`;
+  // A lost device rejects the map: a DeviceLostError.
+  await staging.mapAsync(GPUMapMode.READ).catch((e) => ctx.failedReadback(where, e));
   const out = staging.getMappedRange().slice(0, byteLength);
   staging.unmap();
   staging.destroy();
-  ctx.throwIfErrors(`reading buffer "${buffer.label}"`);
+  ctx.throwIfErrors(where);
   return out;
 }
 

@@ -21,6 +21,7 @@ import type { Scale } from "./experiment_registry.ts";
 import { errorLine } from "./input_error.ts";
 import { RunInterrupted, RunStop } from "./run_stop.ts";
 import { WriteError } from "./write_error.ts";
+import { DeviceLostError } from "./device_lost.ts";
 import { defaultSummary, toResultFile } from "./run_result.ts";
 import type { PreparedRun } from "./run_prepare.ts";
 import { RUN_INFO_FILE } from "./run_info.ts";
@@ -150,6 +151,11 @@ export interface RunExperimentOptions {
    * ends with the same files as a run never interrupted (times aside).
    */
   resume?: string;
+  /**
+   * Config fields that replace the run's saved ones on `resume` (the CLI passes `backend` only: a
+   * run whose GPU device was lost may continue on the CPU twin).
+   */
+  resumeConfig?: Record<string, unknown>;
   /** Milliseconds a run may take after SIGINT/SIGTERM to reach its next checkpoint (default 10000). */
   stopGraceMs?: number;
   /** The result of `prepareRun` for these options (the CLI prepares every run before any starts). */
@@ -270,7 +276,7 @@ export async function runExperiment<C, I = unknown>(
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
   const opened = options.resume !== undefined
-    ? await openResumedRun(experiment, options.resume)
+    ? await openResumedRun(experiment, options.resume, options.resumeConfig)
     : await createRun(experiment, options, startedAt);
   if (!("resumedRows" in opened)) return opened;
   const run = opened;
@@ -305,7 +311,8 @@ export async function runExperiment<C, I = unknown>(
   } catch (error) {
     stop.close();
     const interrupted = error instanceof RunInterrupted;
-    if (interrupted || error instanceof WriteError) error.runDir = dir.path;
+    const stopped = error instanceof WriteError || error instanceof DeviceLostError;
+    if (interrupted || stopped) error.runDir = dir.path;
     else await sink.flush().catch(() => {});
     await pruneCheckpoint(dir.file("checkpoint"));
     const message = interrupted ? error.message : errorLine(error);
@@ -315,7 +322,7 @@ export async function runExperiment<C, I = unknown>(
       () => true,
       () => false,
     );
-    if (error instanceof WriteError) error.markedFailed = marked;
+    if (stopped) error.markedFailed = marked;
     progress.done(`(${status})`);
     throw error;
   }

@@ -1,8 +1,10 @@
 /**
  * The WebGPU context: adapter, device with the limits the kernels need, a one-line adapter report,
- * and error capture that turns WebGPU validation errors into thrown errors.
+ * and error capture that turns WebGPU validation errors into thrown errors, and a lost device into
+ * a `DeviceLostError` at the next sync point.
  * @module
  */
+import { DeviceLostError } from "./device_lost.ts";
 
 /** Thrown when no WebGPU adapter or device can be obtained; callers fall back to the CPU backend. */
 export class GpuUnavailableError extends Error {
@@ -21,6 +23,8 @@ export class GpuValidationError extends Error {
     this.name = "GpuValidationError";
   }
 }
+
+export { DeviceLostError };
 
 /** Limits the engine's kernels ask for; each is capped at what the adapter offers. */
 export const WANTED_LIMITS = {
@@ -66,7 +70,7 @@ export class GpuContext {
   /** Whether the device was created with f16 in shaders (shader-f16): f16 data-set inputs. */
   readonly shaderF16: boolean;
   #errors: string[] = [];
-  #lost = false;
+  #lost: string | undefined;
 
   private constructor(
     device: GPUDevice,
@@ -84,8 +88,7 @@ export class GpuContext {
       this.#errors.push((ev as GPUUncapturedErrorEvent).error.message.trim().split("\n")[0] ?? "");
     });
     device.lost.then((l) => {
-      this.#lost = true;
-      this.#errors.push(`device lost: ${l.reason} ${l.message}`);
+      this.#lost = `${l.reason ?? "unknown"}: ${l.message.trim().split("\n")[0]}`;
     });
   }
 
@@ -148,8 +151,12 @@ export class GpuContext {
     return (this.device.limits as unknown as Record<string, number>)[name] ?? 0;
   }
 
-  /** Throws the first validation error captured since the last check (called at each sync point). */
+  /**
+   * Throws a `DeviceLostError` when the device was lost, else the first validation error captured
+   * since the last check (called at each sync point).
+   */
   throwIfErrors(where: string): void {
+    if (this.#lost !== undefined) throw new DeviceLostError(where, this.#lost);
     if (this.#errors.length === 0) return;
     const first = this.#errors[0];
     const more = this.#errors.length > 1 ? ` (+${this.#errors.length - 1} more)` : "";
@@ -159,7 +166,24 @@ export class GpuContext {
 
   /** Whether the device has been lost. */
   get lost(): boolean {
-    return this.#lost;
+    return this.#lost !== undefined;
+  }
+
+  /**
+   * Waits for a readback that failed (a lost device rejects it): throws a `DeviceLostError` when
+   * the device was lost (its loss is reported asynchronously, so this waits up to `ms` for it),
+   * else rethrows `error`.
+   */
+  async failedReadback(where: string, error: unknown, ms = 200): Promise<never> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.device.lost,
+      new Promise((r) => (timer = setTimeout(r, ms))),
+    ]);
+    clearTimeout(timer);
+    await Promise.resolve();
+    this.throwIfErrors(where);
+    throw error;
   }
 
   /** Waits until all submitted work is done, then reports captured errors. */

@@ -22,6 +22,7 @@ export * from "./run_stop.ts";
 export * from "./write_error.ts";
 export * from "./exact_json.ts";
 export * from "./float_log.ts";
+export * from "./json_log.ts";
 export * from "./run_dir.ts";
 export * from "./checkpoint.ts";
 export * from "./phase_checkpoints.ts";

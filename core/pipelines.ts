@@ -83,6 +83,31 @@ function lookup(ctx: GpuContext, key: string, options: PipelineOptions) {
 }
 
 /**
+ * The shader module of `src`, checked by the WGSL front end only (parsing and validation; no
+ * pipeline, so no machine code): errors throw GpuValidationError naming the kernel and the WGSL
+ * file and line.
+ */
+export async function checkedModule(
+  ctx: GpuContext,
+  key: string,
+  src: ComposedWgsl,
+): Promise<GPUShaderModule> {
+  const module = ctx.device.createShaderModule({ label: key, code: src.code });
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === "error");
+  if (errors.length > 0) {
+    const m = errors[0]!;
+    const msg = m.message.trim().split("\n")[0]?.replace(/^Shader '.*?' parsing error: /, "") ?? "";
+    throw new GpuValidationError(
+      `WGSL compile error in kernel "${key}" at ${
+        wgslLocation(src, m.lineNum)
+      }:${m.linePos}: ${msg}`,
+    );
+  }
+  return module;
+}
+
+/**
  * Returns the compute pipeline for `key` (and its override constants), compiling it on first use.
  * Compile errors throw GpuValidationError naming the kernel and the WGSL file and line.
  */
@@ -95,18 +120,7 @@ export async function getPipeline(
   const { cache, cacheKey, entryPoint, constants, hit } = lookup(ctx, key, options);
   if (hit) return hit;
   const device = ctx.device;
-  const module = device.createShaderModule({ label: key, code: src.code });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === "error");
-  if (errors.length > 0) {
-    const m = errors[0]!;
-    const msg = m.message.trim().split("\n")[0]?.replace(/^Shader '.*?' parsing error: /, "") ?? "";
-    throw new GpuValidationError(
-      `WGSL compile error in kernel "${key}" at ${
-        wgslLocation(src, m.lineNum)
-      }:${m.linePos}: ${msg}`,
-    );
-  }
+  const module = await checkedModule(ctx, key, src);
   device.pushErrorScope("validation");
   const pipeline = device.createComputePipeline({
     label: key,

@@ -40,18 +40,24 @@ export interface OpenedRun<C, I> {
 }
 
 /**
- * Opens a run folder to resume: config, seed and scale from the folder, the metric rows its last
- * checkpoint had seen (later ones are dropped and recomputed). A completed run is returned as is.
+ * Opens a run folder to resume: config, seed and scale from the folder (fields in `replace` replace
+ * the saved config's), the metric rows its last checkpoint had seen (later ones are dropped and
+ * recomputed). A completed run is returned as is.
  */
 export async function openResumedRun<C, I>(
   experiment: Experiment<C, I>,
   resume: string,
+  replace: Record<string, unknown> = {},
 ): Promise<OpenedRun<C, I> | RunOutcome<C>> {
   const info = await readResumeInfo(resume, experiment.name);
   const seed = checkSeed(info.seed);
   const scale = info.scale;
   const configPath = join(resume, RUN_FILES.config);
-  const config = parseConfig(experiment.schema, await readConfigFile(configPath), configPath);
+  const savedConfig = await readConfigFile(configPath);
+  const raw = typeof savedConfig === "object" && savedConfig !== null && !Array.isArray(savedConfig)
+    ? { ...savedConfig, ...replace }
+    : savedConfig;
+  const config = parseConfig(experiment.schema, raw, configPath);
   const done = await completedRun(resume);
   if (done) return { dir: resume, config, ...done, alreadyComplete: true };
   const inputs = await experiment.prepare?.(config, { seed, scale });

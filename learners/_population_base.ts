@@ -70,6 +70,11 @@ export class PopulationChecks {
         `Invalid numBatches: must be an integer >= 1: current value is ${o.numBatches}`,
       );
     }
+    if (o.keys && o.keys.length !== P) {
+      throw new RangeError(
+        `Invalid keys: length must be P = ${P}: current length is ${o.keys.length}`,
+      );
+    }
     if (o.ranges.length !== 2 * P) {
       throw new RangeError(
         `Invalid ranges: length must be 2*P = ${2 * P}: current length is ${o.ranges.length}`,

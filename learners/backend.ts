@@ -50,6 +50,11 @@ export interface SampleBatchesOptions {
   numBatches: number;
   /** (P, 2): first data-set row and row count of each model's range; count >= 1. */
   ranges: Uint32Array;
+  /**
+   * (P) the RNG stream of each model's draws (default: the model index): models with the same key
+   * and range draw the same rows (common random numbers across segments).
+   */
+  keys?: Uint32Array;
 }
 
 /**

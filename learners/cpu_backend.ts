@@ -118,6 +118,7 @@ export class CpuPopulation implements Population {
       o.numBatches,
       o.seed >>> 0,
       o.round >>> 0,
+      o.keys,
     );
     this.state.numBatches = o.numBatches;
   }

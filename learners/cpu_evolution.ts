@@ -65,5 +65,5 @@ export function evolveOnCpu(plan: EvolutionPlan, state?: MlpState): EvolutionCou
   const a = hostArrays(plan, state);
   for (let g = 0; g < plan.dims.generations; g++) generation(plan, a, g);
   plan.history.set(a.history);
-  return { awaits: 0, submits: 0, submitSeconds: 0, waitSeconds: 0 };
+  return { awaits: 0, submits: 0, submitSeconds: 0, waitSeconds: 0, overBudget: 0 };
 }

@@ -33,14 +33,15 @@ fn block_of(k: u32) -> u32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let idx = gid.x + gid.y * u.gridBreed * 64u;
+  let idx = evolve_index(gid, GRID_BREED);
   if (idx >= u.P * u.chunks) { return; }
   let c = idx / u.chunks;
   let k0 = (idx - c * u.chunks) * u.chunk;
   let k1 = min(u.D, k0 + u.chunk);
   let s = c / u.M;
   let g0 = s * GENOME_STRIDE;
+  // Random numbers come from the segment's stream (GENOME_RNG_STREAM; default the segment itself).
+  let rc = u32(genome[g0 + GENOME_RNG_STREAM]) * u.M + (c - s * u.M);
   let a = parents[c * PARENT_STRIDE + PARENT_A];
   let b = parents[c * PARENT_STRIDE + PARENT_B];
   let fl = parents[c * PARENT_STRIDE + PARENT_FLAGS];
@@ -70,7 +71,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (sa + sb > 0.0) { w = sa / (sa + sb); }
   }
   var bsel = 0u;
-  if (mk == 4u) { bsel = rng_int(u.seed, c, u.nBlocks, 0u, ev_counter(gen, PURPOSE_LR_BLOCK)); }
+  if (mk == 4u) { bsel = rng_int(u.seed, rc, u.nBlocks, 0u, ev_counter(gen, PURPOSE_LR_BLOCK)); }
   for (var k = k0; k < k1; k++) {
     let pa = params[a * u.stride + k];
     var x = pa;
@@ -80,20 +81,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (ck == 0u) {
         x = 0.5 * (pa + pb);
       } else if (ck == 1u) {
-        if (rng_uniform(u.seed, c, k, ev_counter(gen, PURPOSE_MASK)) >= 0.5) { x = pb; }
+        if (rng_uniform(u.seed, rc, k, ev_counter(gen, PURPOSE_MASK)) >= 0.5) { x = pb; }
       } else if (ck == 2u) {
-        if (rng_uniform(u.seed, c, blk, ev_counter(gen, PURPOSE_MASK)) >= 0.5) { x = pb; }
+        if (rng_uniform(u.seed, rc, blk, ev_counter(gen, PURPOSE_MASK)) >= 0.5) { x = pb; }
       } else {
         x = w * pa + (1.0 - w) * pb;
       }
     }
     if (mk <= 2u) {
-      if (rng_uniform(u.seed, c, k, ev_counter(gen, PURPOSE_MUT_COIN)) < rate) {
-        x = x + sig * rng_normal(u.seed, c, k, ev_counter(gen, PURPOSE_MUT_NORMAL));
+      if (rng_uniform(u.seed, rc, k, ev_counter(gen, PURPOSE_MUT_COIN)) < rate) {
+        x = x + sig * rng_normal(u.seed, rc, k, ev_counter(gen, PURPOSE_MUT_NORMAL));
       }
     } else if (mk == 3u) {
-      if (rng_uniform(u.seed, c, k, ev_counter(gen, PURPOSE_MUT_COIN)) < resetFrac) {
-        x = bitcast<f32>(blocks[blk * BLOCK_STRIDE + BLOCK_RESET_STD_BITS]) * rng_normal(u.seed, c, k, ev_counter(gen, PURPOSE_RESET));
+      if (rng_uniform(u.seed, rc, k, ev_counter(gen, PURPOSE_MUT_COIN)) < resetFrac) {
+        x = bitcast<f32>(blocks[blk * BLOCK_STRIDE + BLOCK_RESET_STD_BITS]) * rng_normal(u.seed, rc, k, ev_counter(gen, PURPOSE_RESET));
       }
     } else if (blk == bsel) {
       let cols = blocks[blk * BLOCK_STRIDE + BLOCK_COLS];
@@ -102,8 +103,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let col = e - row * cols;
       var acc = 0.0;
       for (var j = 0u; j < r; j++) {
-        acc += rng_normal(u.seed, c, row * 4u + j, ev_counter(gen, PURPOSE_LR_U)) *
-          rng_normal(u.seed, c, col * 4u + j, ev_counter(gen, PURPOSE_LR_V));
+        acc += rng_normal(u.seed, rc, row * 4u + j, ev_counter(gen, PURPOSE_LR_U)) *
+          rng_normal(u.seed, rc, col * 4u + j, ev_counter(gen, PURPOSE_LR_V));
       }
       x = x + sig * acc / sqrt(f32(r));
     }

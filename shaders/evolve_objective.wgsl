@@ -1,5 +1,7 @@
 // evolve_objective: fitness of black-box objectives; a model's first `dim` parameters are a point.
 // Twin: objectiveFitnessCpu(). fitness = -f(z), z = R (x - o); flags = 1 when f is not finite.
+// A user objective (kind 4) that spends its iteration budget (metaforge_tick, composed in from
+// learners/evolution/user_loop_budget.ts) gets fitness NEG_BIG, flags = 1, and overruns[p] += 1.
 // A model whose index in its segment is >= the genome's GENOME_ACTIVE count is inactive:
 // fitness NEG_BIG, flags = 2, nothing evaluated.
 //
@@ -13,10 +15,12 @@
 //   3 genome  (S, GENOME_STRIDE) f32 read  GENOME_ACTIVE: active models
 //   4 fitness (P) f32          rw
 //   5 flags   (P) u32          rw
-//   6 u_in    EvolveParams read (parameters)
+//   6 overruns (P) u32         rw     evaluations stopped by the user objective's budget
+//   7 u_in    EvolveParams read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
+// and its budget (metaforge_iterations, metaforge_over_budget, metaforge_tick)
 // (a user's body, or a stub returning 0 when the run has no user objective), and after
 // shaders/_bbob.wgsl (bbob_value, kind 5), whose accessors bbob_x and bbob_data are defined here.
 
@@ -41,8 +45,7 @@ fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let p = gid.x + gid.y * u.gridModels * 64u;
+  let p = evolve_index(gid, GRID_MODELS);
   if (p >= u.P) { return; }
   if (mark_inactive(p)) { return; }
   let t = segTask[p / u.M];
@@ -52,13 +55,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ro = u32(tasks[t * TASK_STRIDE + TASK_ROTATION]);
   let x0 = p * u.stride;
   var f = 0.0;
+  var over = false;
   if (kind == 5u) {
     bbob_row = x0;
     f = bbob_value(u32(tasks[oo]), dim, oo + 1u);
   } else if (kind == 4u) {
     var xs = array<f32, MAXD>();
     for (var i = 0u; i < min(dim, MAXD); i++) { xs[i] = params[x0 + i]; }
+    metaforge_iterations = 0u;
+    metaforge_over_budget = false;
     f = user_objective(&xs, dim);
+    over = metaforge_over_budget;
   } else if (kind == 2u) {
     if (dim == 1u) {
       let a = z_at(x0, dim, oo, ro, 0u);
@@ -89,6 +96,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let n = f32(dim);
       f = 20.0 * (1.0 - exp(-0.2 * sqrt(sq / n))) + 2.718281828459045 * (1.0 - exp(-2.0 * sn / n));
     }
+  }
+  if (over) {
+    fitness[p] = NEG_BIG;
+    flags[p] = 1u;
+    overruns[p] += 1u;
+    return;
   }
   fitness[p] = -f;
   flags[p] = select(1u, 0u, finite(f));

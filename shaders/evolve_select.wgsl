@@ -26,14 +26,14 @@
 //   9 u_in       read (parameters)
 // Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide).
 
-fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 {
+fn pick(rc: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 {
   let kind = u32(genome[g0 + GENOME_SELECTION]);
   let ctr = ev_counter(gen, purpose);
   if (kind == 0u) {
     let k = u32(genome[g0 + GENOME_TOURNAMENT_SIZE]);
-    var best = order[base + rng_int(u.seed, c, nValid, 0u, ctr)];
+    var best = order[base + rng_int(u.seed, rc, nValid, 0u, ctr)];
     for (var j = 1u; j < k; j++) {
-      let q = order[base + rng_int(u.seed, c, nValid, j, ctr)];
+      let q = order[base + rng_int(u.seed, rc, nValid, j, ctr)];
       let sq = info[q * INFO_STRIDE + INFO_SHAPED];
       let sb = info[best * INFO_STRIDE + INFO_SHAPED];
       if (sq > sb || (sq == sb && q < best)) { best = q; }
@@ -43,8 +43,8 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
   if (kind == 1u) {
     var total = 0.0;
     for (var r = 0u; r < nValid; r++) { total += info[order[base + r] * INFO_STRIDE + INFO_SHAPED]; }
-    if (!(total > 0.0)) { return order[base + rng_int(u.seed, c, nValid, 0u, ctr)]; }
-    let x = rng_uniform(u.seed, c, 0u, ctr) * total;
+    if (!(total > 0.0)) { return order[base + rng_int(u.seed, rc, nValid, 0u, ctr)]; }
+    let x = rng_uniform(u.seed, rc, 0u, ctr) * total;
     var acc = 0.0;
     for (var r = 0u; r < nValid; r++) {
       acc += info[order[base + r] * INFO_STRIDE + INFO_SHAPED];
@@ -55,7 +55,7 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
   if (kind == 2u) {
     if (nValid == 1u) { return order[base]; }
     let sp = genome[g0 + GENOME_RANK_PRESSURE];
-    let x = rng_uniform(u.seed, c, 0u, ctr) * f32(nValid);
+    let x = rng_uniform(u.seed, rc, 0u, ctr) * f32(nValid);
     var acc = 0.0;
     for (var r = 0u; r < nValid; r++) {
       acc += sp - 2.0 * (sp - 1.0) * f32(r) / f32(nValid - 1u);
@@ -64,19 +64,20 @@ fn pick(c: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32 
     return order[base + nValid - 1u];
   }
   let nt = max(1u, min(nValid, u32(ceil(genome[g0 + GENOME_TRUNCATION_RATIO] * f32(nValid)))));
-  return order[base + rng_int(u.seed, c, nt, 0u, ctr)];
+  return order[base + rng_int(u.seed, rc, nt, 0u, ctr)];
 }
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let c = gid.x + gid.y * u.gridModels * 64u;
+  let c = evolve_index(gid, GRID_MODELS);
   if (c >= u.P) { return; }
   let s = c / u.M;
   let base = s * u.M;
   let i = c - base;
   let gen = clock[0];
   let g0 = s * GENOME_STRIDE;
+  // Random numbers come from the segment's stream (GENOME_RNG_STREAM; default the segment itself).
+  let rc = u32(genome[g0 + GENOME_RNG_STREAM]) * u.M + i;
   let nValid = u32(info[base * INFO_STRIDE + INFO_N_VALID]);
   if (nValid == 0u) {
     parents[c * PARENT_STRIDE + PARENT_A] = c;
@@ -97,9 +98,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     sigmaNext[c] = sigma[a];
     return;
   }
-  let a = pick(c, base, nValid, g0, gen, PURPOSE_PARENT_A);
-  let b = pick(c, base, nValid, g0, gen, PURPOSE_PARENT_B);
-  let cross = rng_uniform(u.seed, c, 0u, ev_counter(gen, PURPOSE_CROSS)) < genome[g0 + GENOME_CROSSOVER_RATE];
+  let a = pick(rc, base, nValid, g0, gen, PURPOSE_PARENT_A);
+  let b = pick(rc, base, nValid, g0, gen, PURPOSE_PARENT_B);
+  let cross = rng_uniform(u.seed, rc, 0u, ev_counter(gen, PURPOSE_CROSS)) < genome[g0 + GENOME_CROSSOVER_RATE];
   var pf = fitness[a];
   var fl = 0u;
   if (cross) {
@@ -113,7 +114,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var sg = sigma[a];
   if (u32(genome[g0 + GENOME_MUTATION]) == 2u) {
     let tau = 1.0 / sqrt(2.0 * sqrt(f32(u.D)));
-    sg = clamp(sg * exp(tau * rng_normal(u.seed, c, 0u, ev_counter(gen, PURPOSE_SIGMA))), 0.001, 1000.0);
+    sg = clamp(sg * exp(tau * rng_normal(u.seed, rc, 0u, ev_counter(gen, PURPOSE_SIGMA))), 0.001, 1000.0);
   }
   sigmaNext[c] = sg;
 }

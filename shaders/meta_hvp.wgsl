@@ -13,7 +13,7 @@
 //           5 v (models, stride) f32 rw; 6 hv (models, stride) f32 rw (scratch);
 //           7 scratch (models, 4 * actWidth) f32 rw: a, R{z}, d, R{d} of one sample;
 //           8 params read (parameters).
-// One invocation per model; dispatch: ceil(models / 64) workgroups of 64 (2-D grid of width gridX).
+// One invocation per model; dispatch: ceil(models / 8) workgroups of 8 (2-D grid of width gridX).
 
 // Activation derivative and second derivative through the output a.
 fn act_d(a: f32) -> vec2<f32> {
@@ -124,9 +124,13 @@ fn backward_r(p: u32, s: u32, n: u32) {
   }
 }
 
-@compute @workgroup_size(64)
+// 8 invocations per workgroup (HVP_WORKGROUP in learners/meta_train/meta_hvp.ts): on a software
+// adapter a workgroup runs on one thread, so a meta-batch of 32 models makes 4 workgroups for the
+// cores to share, where 64 made one.
+@compute @workgroup_size(8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = grid_index(gid);
+  params = params_in;
+  let p = gid.x + gid.y * params.gridX * 8u;
   if (p >= params.models) { return; }
   let th = p * params.stride;
   for (var i = 0u; i < params.stride; i++) { hv[th + i] = 0.0; }

@@ -1,10 +1,12 @@
 // sample_batches: draws minibatch indices for every model on the GPU. Entry (p, s, b) is
-// start[p] + rng_int(seed, p, count[p], s * B + b, round). Twin: sampleBatchesCpu().
+// start[p] + rng_int(seed, k, count[p], s * B + b, round), k = keys[p] when keyed, else first + p.
+// Twin: sampleBatchesCpu().
 //
-// Bindings (group 0): 0 ranges (P, 2) u32 read (start, count >= 1);
-//   1 batchIdx (P, numBatches, B) u32 rw; 2 params_in (parameters), declared with the struct
-//   Params in learners/mlp/sample_batches.ts: P, perModel (numBatches * B), seed, round, gridX,
-//   first (the model number of model 0 of this dispatch; the RNG stream is first + p).
+// Bindings (group 0): 0 ranges (P, 2) u32 read (start, count >= 1); 1 keys (P) u32 read (the RNG
+//   stream of each model when keyed); 2 batchIdx (P, numBatches, B) u32 rw; 3 params_in
+//   (parameters), declared with the struct Params in learners/mlp/sample_batches.ts: P, perModel
+//   (numBatches * B), seed, round, gridX, first (the model number of model 0 of this dispatch; the
+//   RNG stream is first + p unless keyed), keyed (1: the stream is keys[p]).
 // Dispatch: ceil(P * numBatches * B / 64) invocations of 64, grid gridX wide.
 
 @compute @workgroup_size(64)
@@ -13,6 +15,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.P * params.perModel) { return; }
   let p = i / params.perModel;
   let r = i % params.perModel;
-  let stream = params.first + p;
+  let stream = select(params.first + p, keys[p], params.keyed == 1u);
   batchIdx[i] = ranges[2u * p] + rng_int(params.seed, stream, ranges[2u * p + 1u], r, params.round);
 }

@@ -1,8 +1,10 @@
 /**
  * Test helpers: a shared GPU context, GPU test registration (skipped with a printed reason when
- * no adapter exists, failed when the CI environment variable is set), and mixed-tolerance checks.
+ * no adapter exists, failed when the CI environment variable is set), mixed-tolerance checks and a
+ * seeded random data set.
  */
 import { GpuContext, GpuUnavailableError } from "../core/gpu_context.ts";
+import type { Rng } from "../core/rng.ts";
 
 let ctxPromise: Promise<GpuContext | GpuUnavailableError> | undefined;
 
@@ -78,3 +80,26 @@ export function assertClose(
     );
   }
 }
+
+/**
+ * A seeded random data set of `count` samples with `inputs` standard-normal inputs and one
+ * target each: a standard normal for MSE, else the class `i % classes` of sample i.
+ */
+export function randomDataset(
+  rng: Rng,
+  o: { count: number; inputs: number; mse: boolean; classes: number },
+): {
+  count: number;
+  inputs: number;
+  targetWidth: 1;
+  x: Float32Array<ArrayBuffer>;
+  y: Float32Array<ArrayBuffer>;
+} {
+  const { count, inputs } = o;
+  const x = Float32Array.from({ length: count * inputs }, () => rng.normal());
+  const y = Float32Array.from({ length: count }, (_, i) => o.mse ? rng.normal() : i % o.classes);
+  return { count, inputs, targetWidth: 1, x, y };
+}
+
+/** The CLI flags of a smoke-scale run on the CPU backend. */
+export const SMOKE_CPU: readonly string[] = ["--scale", "smoke", "--backend", "cpu"];

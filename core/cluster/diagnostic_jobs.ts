@@ -1,6 +1,7 @@
 /**
  * Job kinds for measuring and testing a cluster without the engine: `wait` (a fixed wait standing
- * in for GPU time; returns its input) and `fail` (always throws).
+ * in for GPU time; returns its input), `fail` (always throws) and `spin` (computes for a fixed
+ * time without awaiting, standing in for a job on the cpu backend).
  * @module
  */
 import type { JobHandler } from "./worker_loop.ts";
@@ -13,4 +14,12 @@ export const DIAGNOSTIC_HANDLERS: Record<string, JobHandler> = {
     return { ms, value };
   },
   fail: (payload) => Promise.reject(new Error(`diagnostic failure ${JSON.stringify(payload)}`)),
+  spin: (payload) => {
+    // Computes for `ms` without awaiting, as a job on the cpu backend does.
+    const { ms } = payload as { ms: number };
+    const t0 = Date.now();
+    let n = 0;
+    while (Date.now() - t0 < ms) n++;
+    return Promise.resolve({ ms, n: n > 0 });
+  },
 };

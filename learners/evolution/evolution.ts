@@ -91,6 +91,12 @@ export interface EvolutionSpec {
   readEvery?: number;
   /** Parameters per breed invocation (default 32). */
   chunk?: number;
+  /**
+   * Random stream of each segment's selection and breeding (default: the segment index). Segments
+   * with the same stream and the same inputs draw the same random numbers: common random numbers
+   * for comparing genomes on the same (task, replicate).
+   */
+  rngStreams?: readonly number[];
 }
 
 /** Where fitness comes from. */
@@ -122,6 +128,9 @@ function userObjectiveOf(f: FitnessSource): UserObjective | undefined {
   return f.objectives.find((o): o is UserObjective => "body" in o);
 }
 
+/** A stream index whose keys (stream * M + i) stay exact in the f32 genome row. */
+const isStream = (v: number) => Number.isInteger(v) && v >= 0 && v < 2 ** 18;
+
 function validateSpec(spec: EvolutionSpec, P: number, D: number): void {
   const M = spec.modelsPerSegment;
   if (!Number.isInteger(M) || M < 2) {
@@ -137,6 +146,12 @@ function validateSpec(spec: EvolutionSpec, P: number, D: number): void {
       `Cannot create evolution as the population must have S*M = ${
         spec.genomes.length * M
       } models: current value is ${P}`,
+    );
+  }
+  const streams = spec.rngStreams;
+  if (streams && (streams.length !== spec.genomes.length || !streams.every(isStream))) {
+    throw new RangeError(
+      `Cannot create evolution as rngStreams must hold one integer in [0, 262144) per segment: current length is ${streams.length}`,
     );
   }
   if (!Number.isInteger(spec.generations) || spec.generations < 1) {
@@ -240,12 +255,19 @@ function buildPlan(
   } else {
     const { population, data, ranges } = fitness;
     const gradSteps = Math.max(0, ...spec.genomes.map((g) => g.gradSteps));
-    planned = { kind: "neural", population, data, ranges, gradSteps };
+    // With rngStreams, model i of a segment draws its minibatches from stream * M + i, as its
+    // selection and breeding do (common random numbers across segments of the same stream).
+    const batchKeys = spec.rngStreams &&
+      Uint32Array.from({ length: dims.P }, (_, p) => {
+        const s = Math.floor(p / dims.M);
+        return spec.rngStreams![s]! * dims.M + p - s * dims.M;
+      });
+    planned = { kind: "neural", population, data, ranges, gradSteps, batchKeys };
   }
   return {
     dims,
     tables: {
-      genome: packGenomeTable(spec.genomes, spec.modelsPerSegment),
+      genome: packGenomeTable(spec.genomes, spec.modelsPerSegment, spec.rngStreams),
       blocks: packBlocks(spec.blocks),
       tasks: fitness.kind === "objective"
         ? packObjectiveTasks(fitness.objectives)

@@ -72,6 +72,8 @@ export interface EvolveArrays {
   fitness: Float32Array<ArrayBuffer>;
   /** (P) 0 = valid, 1 = invalid (quarantined or non-finite fitness), 2 = inactive. */
   flags: Uint32Array<ArrayBuffer>;
+  /** (P) evaluations of each model slot stopped by the user objective's iteration budget. */
+  overruns: Uint32Array<ArrayBuffer>;
   /** (P, EVOLVE_ROW) INFO rows: shaped fitness, rank, nValid, mean distance. */
   info: Float32Array<ArrayBuffer>;
   /** (P) per segment: models by rank. */
@@ -105,6 +107,7 @@ export interface EvolveArrays {
 /** The arrays that hold u32 (the others hold f32). */
 export const EVOLVE_U32_ARRAYS: ReadonlySet<keyof EvolveArrays> = new Set([
   "flags",
+  "overruns",
   "order",
   "parents",
   "blocks",
@@ -122,6 +125,7 @@ export function evolveArraySizes(
     next: d.P * d.stride,
     fitness: d.P,
     flags: d.P,
+    overruns: d.P,
     info: d.P * EVOLVE_ROW,
     order: d.P,
     parents: d.P * EVOLVE_ROW,

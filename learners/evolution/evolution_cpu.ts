@@ -140,10 +140,16 @@ export function statsCpu(d: EvolveDims, a: EvolveArrays): void {
   }
 }
 
+/** Key of child c's random numbers: its segment's stream (GENOME.rngStream) times M plus its index. */
+function rngModel(d: EvolveDims, a: EvolveArrays, c: number): number {
+  const s = Math.floor(c / d.M);
+  return a.genome[s * GENOME_STRIDE + GENOME.rngStream]! * d.M + (c - s * d.M);
+}
+
 function pick(
   d: EvolveDims,
   a: EvolveArrays,
-  c: number,
+  rc: number,
   base: number,
   nValid: number,
   g0: number,
@@ -156,9 +162,9 @@ function pick(
   const shaped = (q: number): number => a.info[q * EVOLVE_ROW + INFO.shaped]!;
   if (kind === 0) {
     const k = a.genome[g0 + GENOME.tournamentSize]!;
-    let best = order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
+    let best = order[base + rngInt(d.seed, rc, nValid, 0, ctr)]!;
     for (let j = 1; j < k; j++) {
-      const q = order[base + rngInt(d.seed, c, nValid, j, ctr)]!;
+      const q = order[base + rngInt(d.seed, rc, nValid, j, ctr)]!;
       if (shaped(q) > shaped(best) || (shaped(q) === shaped(best) && q < best)) best = q;
     }
     return best;
@@ -166,8 +172,8 @@ function pick(
   if (kind === 1) {
     let total = 0;
     for (let r = 0; r < nValid; r++) total = f32(total + shaped(order[base + r]!));
-    if (!(total > 0)) return order[base + rngInt(d.seed, c, nValid, 0, ctr)]!;
-    const x = f32(rngUniform(d.seed, c, 0, ctr) * total);
+    if (!(total > 0)) return order[base + rngInt(d.seed, rc, nValid, 0, ctr)]!;
+    const x = f32(rngUniform(d.seed, rc, 0, ctr) * total);
     let acc = 0;
     for (let r = 0; r < nValid; r++) {
       acc = f32(acc + shaped(order[base + r]!));
@@ -178,7 +184,7 @@ function pick(
   if (kind === 2) {
     if (nValid === 1) return order[base]!;
     const sp = a.genome[g0 + GENOME.rankPressure]!;
-    const x = f32(rngUniform(d.seed, c, 0, ctr) * nValid);
+    const x = f32(rngUniform(d.seed, rc, 0, ctr) * nValid);
     let acc = 0;
     for (let r = 0; r < nValid; r++) {
       const t = f32(f32(f32(2 * f32(sp - 1)) * r) / (nValid - 1));
@@ -191,7 +197,7 @@ function pick(
     1,
     Math.min(nValid, Math.ceil(f32(a.genome[g0 + GENOME.truncationRatio]! * nValid))),
   );
-  return order[base + rngInt(d.seed, c, nt, 0, ctr)]!;
+  return order[base + rngInt(d.seed, rc, nt, 0, ctr)]!;
 }
 
 /** Writes child c's parents row: parents a and b, FLAG_* bits, and the parent's fitness (as bits). */
@@ -216,6 +222,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
     const base = s * d.M;
     const i = c - base;
     const g0 = s * GENOME_STRIDE;
+    const rc = rngModel(d, a, c);
     const nValid = a.info[base * EVOLVE_ROW + INFO.nValid]!;
     if (nValid === 0) {
       setParents(a, c, [c, c, FLAG_ORPHAN], NEG_BIG);
@@ -230,10 +237,10 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
       a.sigmaNext[c] = a.sigma[e]!;
       continue;
     }
-    const pa = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentA);
-    const pb = pick(d, a, c, base, nValid, g0, gen, PURPOSE.parentB);
+    const pa = pick(d, a, rc, base, nValid, g0, gen, PURPOSE.parentA);
+    const pb = pick(d, a, rc, base, nValid, g0, gen, PURPOSE.parentB);
     const cross =
-      rngUniform(d.seed, c, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + GENOME.crossoverRate]!;
+      rngUniform(d.seed, rc, 0, counter(gen, PURPOSE.cross)) < a.genome[g0 + GENOME.crossoverRate]!;
     const pf = cross ? Math.max(a.fitness[pa]!, a.fitness[pb]!) : a.fitness[pa]!;
     setParents(a, c, [pa, pb, cross ? FLAG_CROSS : 0], pf);
     let sg = a.sigma[pa]!;
@@ -241,7 +248,7 @@ export function selectCpu(d: EvolveDims, a: EvolveArrays): void {
       const tau = 1 / Math.sqrt(2 * Math.sqrt(d.D));
       sg = Math.min(
         1000,
-        Math.max(0.001, sg * Math.exp(tau * rngNormal(d.seed, c, 0, counter(gen, PURPOSE.sigma)))),
+        Math.max(0.001, sg * Math.exp(tau * rngNormal(d.seed, rc, 0, counter(gen, PURPOSE.sigma)))),
       );
     }
     a.sigmaNext[c] = sg;
@@ -260,6 +267,7 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
   for (let c = 0; c < d.P; c++) {
     const s = Math.floor(c / d.M);
     const g0 = s * GENOME_STRIDE;
+    const rc = rngModel(d, a, c);
     const pa0 = a.parents[c * EVOLVE_ROW + PARENT.a]!;
     const pb0 = a.parents[c * EVOLVE_ROW + PARENT.b]!;
     const fl = a.parents[c * EVOLVE_ROW + PARENT.flags]!;
@@ -288,7 +296,9 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
       const sb = a.info[pb0 * EVOLVE_ROW + INFO.shaped]!;
       if (f32(sa + sb) > 0) w = sa / (sa + sb);
     }
-    const bsel = mk === 4 ? rngInt(d.seed, c, d.nBlocks, 0, counter(gen, PURPOSE.lowRankBlock)) : 0;
+    const bsel = mk === 4
+      ? rngInt(d.seed, rc, d.nBlocks, 0, counter(gen, PURPOSE.lowRankBlock))
+      : 0;
     for (let k = 0; k < d.D; k++) {
       const pa = a.params[pa0 * d.stride + k]!;
       let x = pa;
@@ -297,19 +307,19 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
         const pb = a.params[pb0 * d.stride + k]!;
         if (ck === 0) x = 0.5 * (pa + pb);
         else if (ck === 1) {
-          if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
+          if (rngUniform(d.seed, rc, k, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
         } else if (ck === 2) {
-          if (rngUniform(d.seed, c, blk, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
+          if (rngUniform(d.seed, rc, blk, counter(gen, PURPOSE.mask)) >= 0.5) x = pb;
         } else x = w * pa + (1 - w) * pb;
       }
       if (mk <= 2) {
-        if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < rate) {
-          x += sig * rngNormal(d.seed, c, k, counter(gen, PURPOSE.mutNormal));
+        if (rngUniform(d.seed, rc, k, counter(gen, PURPOSE.mutCoin)) < rate) {
+          x += sig * rngNormal(d.seed, rc, k, counter(gen, PURPOSE.mutNormal));
         }
       } else if (mk === 3) {
-        if (rngUniform(d.seed, c, k, counter(gen, PURPOSE.mutCoin)) < resetFrac) {
+        if (rngUniform(d.seed, rc, k, counter(gen, PURPOSE.mutCoin)) < resetFrac) {
           x = bitsToF32(a.blocks[blk * EVOLVE_ROW + BLOCK.resetStdBits]!) *
-            rngNormal(d.seed, c, k, counter(gen, PURPOSE.reset));
+            rngNormal(d.seed, rc, k, counter(gen, PURPOSE.reset));
         }
       } else if (blk === bsel) {
         const cols = a.blocks[blk * EVOLVE_ROW + BLOCK.cols]!;
@@ -318,8 +328,8 @@ export function breedCpu(d: EvolveDims, a: EvolveArrays): void {
         const col = e - row * cols;
         let acc = 0;
         for (let j = 0; j < r; j++) {
-          acc += rngNormal(d.seed, c, row * 4 + j, counter(gen, PURPOSE.lowRankU)) *
-            rngNormal(d.seed, c, col * 4 + j, counter(gen, PURPOSE.lowRankV));
+          acc += rngNormal(d.seed, rc, row * 4 + j, counter(gen, PURPOSE.lowRankU)) *
+            rngNormal(d.seed, rc, col * 4 + j, counter(gen, PURPOSE.lowRankV));
         }
         x += (sig * acc) / Math.sqrt(r);
       }

@@ -270,15 +270,20 @@ export function packGenome(g: StrategyGenome, m: number, row: Float32Array): voi
   row[GENOME.nicheCapacity] = g.nicheCapacity ?? 1;
 }
 
-/** Packs one genome per segment into a (S, GENOME_STRIDE) table. */
+/**
+ * Packs one genome per segment into a (S, GENOME_STRIDE) table; segment s draws its selection and
+ * breeding random numbers from stream `rngStreams[s]` (default s).
+ */
 export function packGenomeTable(
   genomes: readonly StrategyGenome[],
   m: number,
+  rngStreams?: readonly number[],
 ): Float32Array<ArrayBuffer> {
   const out = new Float32Array(genomes.length * GENOME_STRIDE);
-  genomes.forEach((g, s) =>
-    packGenome(g, m, out.subarray(s * GENOME_STRIDE, (s + 1) * GENOME_STRIDE))
-  );
+  genomes.forEach((g, s) => {
+    packGenome(g, m, out.subarray(s * GENOME_STRIDE, (s + 1) * GENOME_STRIDE));
+    out[s * GENOME_STRIDE + GENOME.rngStream] = rngStreams?.[s] ?? s;
+  });
   return out;
 }
 

@@ -42,6 +42,7 @@ import {
   type EvolveDims,
 } from "./evolution_arrays.ts";
 import type { UserObjectiveWgsl } from "./evolution_plan.ts";
+import { budgetUserLoops, USER_BUDGET_WGSL } from "./user_loop_budget.ts";
 import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 
 /** Kernel names. */
@@ -68,7 +69,7 @@ const SOURCES: Record<EvolveKernel, [file: string, code: string]> = {
 
 /** The evolution arrays each kernel reads and writes; all but tick also read `u_in`. */
 const ARRAYS: Record<EvolveKernel, [read: string, readWrite: string]> = {
-  objective: ["params, segTask, tasks, genome", "fitness, flags"],
+  objective: ["params, segTask, tasks, genome", "fitness, flags, overruns"],
   neural: ["metrics, genome", "fitness, flags"],
   shape: ["params, fitness, flags, genome", "info, order"],
   stats: ["fitness, flags, info, parents, genome, clock", "segState, history"],
@@ -111,6 +112,13 @@ export const USER_OBJECTIVE_MAXD = 64;
 /** Signature line of a user objective; the user writes the body that follows it. */
 export const USER_OBJECTIVE_SIGNATURE =
   "fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32 {";
+
+/**
+ * What closes a user objective: a body whose only exit was a loop that never ends gets an exit
+ * from the budget's `break`, so the function needs a return after it (its value is not used: the
+ * model is flagged over budget).
+ */
+const USER_OBJECTIVE_END = "return 0.0;\n}";
 
 function hashText(s: string): string {
   let h = 0x811c9dc5;
@@ -217,7 +225,8 @@ export class EvolveGpu {
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
-          { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          // The tick kernel binds no parameters (the snippet's index functions read u_in).
+          ...(k === "tick" ? [] : [{ file: "shaders/_evolve.wgsl", code: commonWgsl }]),
           ...(k === "objective" || k === "neural"
             ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
             : []),
@@ -226,13 +235,15 @@ export class EvolveGpu {
         ];
         let key = `evolve_${k}`;
         if (k === "objective") {
-          // The user's body is its own part, so compile errors name the user's file and line.
+          // The user's body is its own part, so compile errors name the user's file and line; its
+          // loops count their iterations against the budget (learners/evolution/user_loop_budget.ts).
+          parts.push({ file: "(user objective budget)", code: USER_BUDGET_WGSL });
           parts.push({ file: "(user objective signature)", code: USER_OBJECTIVE_SIGNATURE });
           parts.push({
             file: user?.file ?? "user_objective.wgsl",
-            code: user?.body ?? "return 0.0;",
+            code: user ? budgetUserLoops(user.body) : "return 0.0;",
           });
-          parts.push({ file: "(user objective end)", code: "}" });
+          parts.push({ file: "(user objective end)", code: USER_OBJECTIVE_END });
           if (user) key += `_user_${hashText(`${user.file}\n${user.body}`)}`;
         }
         return [k, await getPipeline(ctx, key, composeWgsl(parts))] as const;

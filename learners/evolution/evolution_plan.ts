@@ -65,6 +65,8 @@ export interface PlannedNeuralFitness {
   ranges: Uint32Array;
   /** Largest gradSteps gene of the run: memetic steps per generation before the probe step. */
   gradSteps: number;
+  /** (P) minibatch RNG key of each model (its segment's rngStream * M + its index); absent: p. */
+  batchKeys?: Uint32Array;
 }
 
 /** Fitness of a planned run: black-box objectives or the population's own loss. */
@@ -102,6 +104,11 @@ export interface EvolutionCounters {
   submitSeconds: number;
   /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping. */
   waitSeconds: number;
+  /**
+   * Evaluations of a user objective stopped by its iteration budget (learners/evolution/
+   * user_loop_budget.ts): each flagged its model invalid (quarantined, counted in `diverged`).
+   */
+  overBudget: number;
 }
 
 /**
@@ -122,7 +129,8 @@ export function memeticSteps(
 ): void {
   const pop = fitness.population;
   const k = fitness.gradSteps;
-  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges });
+  const keys = fitness.batchKeys;
+  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges, keys });
   for (let i = 0; i <= k; i++) {
     setKnobs(i === k ? PROBE_STEP : i);
     pop.train(fitness.data, 1);

@@ -10,7 +10,8 @@
  * 14 gradSteps, 15 lr, 16 lrSchedule (0 constant, 1 cosine, 2 step, 3 warmup), 17 clipNorm,
  * 18 gradTransform (0 none, 1 sign, 2 normalize), 19 labelSmoothing, 20 active (models,
  * min(populationSize, M); populationSize 64 means all M), 21 diversityThreshold,
- * 22 nicheCapacity, 23 reserved (0).
+ * 22 nicheCapacity, 23 rngStream (the segment's selection and breeding random stream: segments
+ * with the same stream draw the same random numbers; default the segment index).
  * @module
  */
 import { type RowLayout, rowLayout } from "../../core/wgsl_layout.ts";
@@ -42,6 +43,7 @@ export const GENOME = {
   active: 20,
   diversityThreshold: 21,
   nicheCapacity: 22,
+  rngStream: 23,
 } as const;
 
 /** The genome row layout; its WGSL part declares `GENOME_STRIDE`, `GENOME_SELECTION`, ... */

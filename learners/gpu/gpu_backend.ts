@@ -35,6 +35,8 @@ import {
   type StrategyRunSpec,
 } from "../strategies/bbob_run.ts";
 
+import type { TrainKernel } from "../mlp/mlp_fused.ts";
+
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
 export { HARDWARE_GROUPING } from "./gpu_kernels.ts";
@@ -49,6 +51,17 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
    */
   grouping?: MlpGrouping;
+  /**
+   * Train-step kernel of one-hidden-layer populations on a software adapter: "fused" (default)
+   * keeps activations and deltas in registers where the shape allows (learners/mlp/mlp_fused.ts),
+   * "tiles" always runs the tiled kernel (the bench compares the two).
+   */
+  trainKernel?: TrainKernel;
+  /**
+   * Most accumulators per register tile of the tiled kernels on a software adapter (default 256,
+   * learners/mlp/mlp_tiles.ts): smaller tiles compile faster and load more values per step.
+   */
+  tileBudget?: number;
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -67,24 +80,34 @@ export class GpuBackend implements Backend {
     this.#options = options;
   }
 
-  /** Creates the context (or uses `ctx`) and compiles every kernel once, reporting WGSL errors. */
+  /**
+   * Creates the context (or uses `ctx`), compiles the init and sampling kernels and checks the
+   * WGSL of the MLP kernels (whose pipelines each population shape builds), reporting WGSL errors.
+   */
   static async create(ctx?: GpuContext, options: GpuBackendOptions = {}): Promise<GpuBackend> {
     const c = ctx ?? await GpuContext.create(options);
     const first = options.grouping ?? (c.software ? SOFTWARE_GROUPINGS[0]! : HARDWARE_GROUPING);
     const [, , init, sample] = await Promise.all([
-      // A two-layer plan of small tiles: populations build the plans of their own shapes.
-      TRAIN_STEP.pipeline(c, first, smallTilePlan(2)),
-      EVALUATE.pipeline(c, first, smallTilePlan(2)),
+      // A two-layer plan of small tiles, checked by the WGSL front end only: populations build the
+      // pipelines of their own shapes, and compiling this one would add about a second (lavapipe)
+      // to every process's start.
+      TRAIN_STEP.check(c, first, smallTilePlan(2)),
+      EVALUATE.check(c, first, smallTilePlan(2)),
       initParamsPipeline(c),
       sampleBatchesPipeline(c),
     ]);
     const kernels: Kernels = {
       init,
       sample,
-      // The WGSL is checked above; other groupings and plans are built on first use.
+      // The WGSL is checked above; each pipeline is built on its first use (a population that
+      // only trains never compiles its evaluate kernel).
       mlp: (g, plan, p) => ({
-        train: TRAIN_STEP.pipelineSync(c, g, plan, p),
-        evaluate: EVALUATE.pipelineSync(c, g, plan, p),
+        get train() {
+          return TRAIN_STEP.pipelineSync(c, g, plan, p);
+        },
+        get evaluate() {
+          return EVALUATE.pipelineSync(c, g, plan, p);
+        },
       }),
     };
     return new GpuBackend(c, kernels, options);
@@ -103,8 +126,7 @@ export class GpuBackend implements Backend {
       this.ctx,
       this.#kernels,
       spec,
-      this.#options.grouping,
-      this.#options.maxBindingBytes,
+      this.#options,
     );
   }
 

@@ -113,7 +113,13 @@ export async function evolveOnGpu(
     external,
     userObjective: fitness.kind === "objective" ? fitness.user : undefined,
   });
-  const counters: EvolutionCounters = { awaits: 0, submits: 0, submitSeconds: 0, waitSeconds: 0 };
+  const counters: EvolutionCounters = {
+    awaits: 0,
+    submits: 0,
+    submitSeconds: 0,
+    waitSeconds: 0,
+    overBudget: 0,
+  };
   try {
     gpu.upload({ ...tables, clock: new Uint32Array(4) });
     if (fitness.kind === "objective") gpu.upload({ params: fitness.initParams });
@@ -125,6 +131,11 @@ export async function evolveOnGpu(
       counters.submitSeconds += (tw - ts) / 1000;
       await readHistory(gpu, plan, span);
       counters.waitSeconds += (performance.now() - tw) / 1000;
+      counters.awaits++;
+    }
+    if (fitness.kind === "objective" && fitness.user) {
+      // Evaluations stopped by the user objective's iteration budget (one more await per run).
+      for (const n of await gpu.read("overruns")) counters.overBudget += n;
       counters.awaits++;
     }
   } finally {

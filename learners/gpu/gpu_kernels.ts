@@ -8,6 +8,7 @@ import type { InputPrecision } from "../backend.ts";
 import { chooseGrouping, SOFTWARE_GROUPINGS, softwareTilePlan } from "../mlp/loop_budget.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { planTiles, type TilePlan } from "../mlp/mlp_tiles.ts";
+import { type TrainKernel, withFusedStep } from "../mlp/mlp_fused.ts";
 import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 
 /** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
@@ -36,20 +37,36 @@ export interface Pipelines {
 /** On hardware: one model per workgroup of 64 invocations. */
 export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };
 
+/** How a population's kernels and dispatches are chosen (see GpuBackendOptions). */
+export interface GpuPopulationOptions {
+  /** Workgroup grouping (default: the adapter's). */
+  grouping?: MlpGrouping;
+  /** Cap on the bytes one binding may hold. */
+  maxBindingBytes?: number;
+  /** Train-step kernel on a software adapter (default "fused" where it applies). */
+  trainKernel?: TrainKernel;
+  /** Most accumulators per register tile on a software adapter (default MAX_TILE_ACCUMULATORS). */
+  tileBudget?: number;
+}
+
 /**
  * The pipelines of a population of layout L: the grouping given, or on a software adapter the
  * first that keeps each invocation within the loop budget (checked either way there), and the
- * register tiles of the layout for it.
+ * register tiles of the layout for it; on a software adapter with the fused train step
+ * (learners/mlp/mlp_fused.ts) where it applies, unless `trainKernel` is "tiles".
  */
 export function populationPipelines(
   ctx: GpuContext,
   kernels: Kernels,
   L: MlpLayout,
-  grouping?: MlpGrouping,
+  o: GpuPopulationOptions = {},
 ): Pipelines {
-  const g = grouping ?? (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
-  if (ctx.software) chooseGrouping(L, [g]);
-  const plan: TilePlan = ctx.software ? softwareTilePlan(L, g) : planTiles(L, g);
+  const g = o.grouping ??
+    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget) : HARDWARE_GROUPING);
+  if (ctx.software) chooseGrouping(L, [g], o.tileBudget);
+  const plan: TilePlan = ctx.software
+    ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
+    : planTiles(L, g);
   return {
     grouping: g,
     init: kernels.init,

@@ -36,10 +36,11 @@ import {
   paddedModels,
   scratchStride,
 } from "../mlp/mlp_uniform.ts";
-import { packSampleParams } from "../mlp/sample_batches.ts";
+import { sampleDispatches } from "../mlp/sample_batches.ts";
 import { encodeTrainRun, encodeTrainSteps } from "../mlp/train_step.ts";
 import { evaluateOnGpu } from "../mlp/evaluate.ts";
-import { type Kernels, type Pipelines, populationPipelines } from "./gpu_kernels.ts";
+import type { GpuPopulationOptions, Kernels, Pipelines } from "./gpu_kernels.ts";
+import { populationPipelines } from "./gpu_kernels.ts";
 import { type Chunk, modelRange, planChunks, submitDispatches } from "./gpu_chunks.ts";
 import { PopulationChecks } from "../_population_base.ts";
 import { submit } from "../../core/submit_batch.ts";
@@ -90,20 +91,19 @@ export class GpuPopulation implements Population {
     ctx: GpuContext,
     kernels: Kernels,
     spec: PopulationSpec,
-    grouping?: MlpGrouping,
-    maxBindingBytes?: number,
+    o: GpuPopulationOptions = {},
   ) {
     this.#checks = new PopulationChecks(spec);
     const L = this.#checks.layout;
     this.layout = L;
     this.ctx = ctx;
-    const pipes = populationPipelines(ctx, kernels, L, grouping);
+    const pipes = populationPipelines(ctx, kernels, L, o);
     const g = pipes.grouping;
     this.#pipes = pipes;
     // Padded models train on zero knobs (learning rate 0) and are never read back.
     this.#padded = paddedModels(L.size, pipes.grouping);
     const Pp = this.#padded;
-    this.#chunks = planChunks(ctx, L, Pp, g, maxBindingBytes);
+    this.#chunks = planChunks(ctx, L, Pp, g, o.maxBindingBytes);
     this.params = createStorageBuffer(ctx, Pp * L.stride * 4, "params");
     this.#paramsNext = createStorageBuffer(ctx, Pp * L.stride * 4, "params-next");
     this.opt = createStorageBuffer(ctx, Pp * 2 * L.stride * 4, "opt");
@@ -171,16 +171,9 @@ export class GpuPopulation implements Population {
     const P = this.layout.size;
     const perModel = o.numBatches * this.layout.batchSize;
     this.#ensureBatchBuffer(perModel);
-    const ranges = createStorageBuffer(this.ctx, this.#padded * 8, "ranges");
-    this.ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
-    const dispatches = this.#chunks.flatMap((c) => {
-      const models = Math.min(c.count, Math.max(0, P - c.first));
-      if (models === 0) return [];
-      const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first);
-      const buffers = [modelRange(ranges, c, 8), modelRange(this.#batchIdx, c, perModel * 4)];
-      return [{ params: data, buffers, grid }];
-    });
-    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, [ranges]);
+    const s = sampleDispatches(this.ctx, this.#chunks, { P, padded: this.#padded, perModel }, o);
+    const dispatches = s.dispatches(this.#batchIdx);
+    submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, s.transient);
     this.#numBatches = o.numBatches;
   }
 

@@ -4,18 +4,13 @@
  * @module
  */
 import code from "../../shaders/meta_es_maml_update.wgsl" with { type: "text" };
-import type { GpuContext } from "../../core/gpu_context.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 import {
-  dispatchMetaKernel,
-  type MetaBinding,
-  type MetaKernel,
-  metaKernel,
-  type MetaRun,
   THETA_ADAM_INTERFACE,
   type ThetaAdamBuffers,
   thetaAdamParams,
   thetaAdamStepsCpu,
-} from "./meta_kernel.ts";
+} from "./meta_adam.ts";
 
 /** Shape and step of an ES-MAML meta-update. */
 export interface EsMamlUpdateOptions {
@@ -105,13 +100,4 @@ export function esMamlUpdateRun(
       ...thetaAdamParams({ count: o.count, lr: o.lr, t: o.t }),
     },
   };
-}
-
-/** Encodes and submits the ES-MAML meta-update kernel on GPU buffers; no readback. */
-export function esMamlUpdateGpu(
-  ctx: GpuContext,
-  buffers: EsMamlUpdateBuffers,
-  o: EsMamlUpdateOptions,
-): Promise<void> {
-  return dispatchMetaKernel(ctx, ES_MAML_UPDATE, esMamlUpdateRun(buffers, o));
 }

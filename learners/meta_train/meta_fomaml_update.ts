@@ -4,19 +4,14 @@
  * @module
  */
 import code from "../../shaders/meta_fomaml_update.wgsl" with { type: "text" };
-import type { GpuContext } from "../../core/gpu_context.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { forHealthy } from "./meta_mean.ts";
 import {
-  dispatchMetaKernel,
-  forHealthy,
-  type MetaBinding,
-  type MetaKernel,
-  metaKernel,
-  type MetaRun,
   THETA_ADAM_INTERFACE,
   type ThetaAdamBuffers,
   thetaAdamParams,
   thetaAdamStepsCpu,
-} from "./meta_kernel.ts";
+} from "./meta_adam.ts";
 
 /** Shape and step of a FOMAML meta-update. */
 export interface FomamlUpdateOptions {
@@ -95,13 +90,4 @@ export function fomamlUpdateRun(b: FomamlUpdateBuffers, o: FomamlUpdateOptions):
       ...thetaAdamParams(o),
     },
   };
-}
-
-/** Encodes and submits the FOMAML meta-update kernel on GPU buffers; no readback. */
-export function fomamlUpdateGpu(
-  ctx: GpuContext,
-  buffers: FomamlUpdateBuffers,
-  o: FomamlUpdateOptions,
-): Promise<void> {
-  return dispatchMetaKernel(ctx, FOMAML_UPDATE, fomamlUpdateRun(buffers, o));
 }

@@ -9,8 +9,16 @@ import type { HvpTables } from "./maml_cpu.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 import { MLP_LAYOUT_PARAMS, mlpLayoutParams } from "./mlp_layout_params.ts";
 
+/**
+ * Invocations per workgroup of the Hessian-vector kernel (one per model): 8, one SIMD group on a
+ * software adapter, which runs each workgroup on one thread, so that a small meta-batch still
+ * spreads over the cores.
+ */
+export const HVP_WORKGROUP = 8;
+
 /** The Hessian-vector kernel. */
 export const META_HVP: MetaKernel = metaKernel("meta_hvp", code, {
+  workgroupSize: HVP_WORKGROUP,
   read: "x, y, batches: array<u32>, labelMap: array<u32>, theta",
   readWrite: "v, hv, scratch",
   params:

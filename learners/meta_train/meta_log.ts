@@ -5,13 +5,8 @@
  */
 import code from "../../shaders/meta_log.wgsl" with { type: "text" };
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
-import {
-  diverged,
-  type MetaBinding,
-  type MetaKernel,
-  metaKernel,
-  type MetaRun,
-} from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { diverged } from "./meta_mean.ts";
 
 /** Floats per log row: mean finite loss of the healthy models, norm, healthy models, losses used. */
 export const META_LOG_WIDTH = 4;

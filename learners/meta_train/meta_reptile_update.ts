@@ -4,15 +4,8 @@
  * @module
  */
 import code from "../../shaders/meta_reptile_update.wgsl" with { type: "text" };
-import type { GpuContext } from "../../core/gpu_context.ts";
-import {
-  dispatchMetaKernel,
-  forHealthy,
-  type MetaBinding,
-  type MetaKernel,
-  metaKernel,
-  type MetaRun,
-} from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { forHealthy } from "./meta_mean.ts";
 
 /** Shape and step of a Reptile meta-update. */
 export interface ReptileUpdateOptions {
@@ -82,13 +75,4 @@ export function reptileUpdateRun(b: ReptileUpdateBuffers, o: ReptileUpdateOption
     metaLr,
   };
   return { n, buffers: { adapted: b.adapted, metrics: b.metrics, theta: b.theta }, params };
-}
-
-/** Encodes and submits the Reptile meta-update kernel on GPU buffers; no readback. */
-export function reptileUpdateGpu(
-  ctx: GpuContext,
-  buffers: ReptileUpdateBuffers,
-  o: ReptileUpdateOptions,
-): Promise<void> {
-  return dispatchMetaKernel(ctx, REPTILE_UPDATE, reptileUpdateRun(buffers, o));
 }

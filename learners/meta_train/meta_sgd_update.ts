@@ -4,19 +4,9 @@
  * @module
  */
 import code from "../../shaders/meta_sgd_update.wgsl" with { type: "text" };
-import type { GpuContext } from "../../core/gpu_context.ts";
-import {
-  ADAM_PARAMS,
-  adamCorrections,
-  adamElement,
-  adamParams,
-  dispatchMetaKernel,
-  forHealthy,
-  type MetaBinding,
-  type MetaKernel,
-  metaKernel,
-  type MetaRun,
-} from "./meta_kernel.ts";
+import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
+import { forHealthy } from "./meta_mean.ts";
+import { ADAM_PARAMS, adamCorrections, adamElement, adamParams } from "./meta_adam.ts";
 
 /** Shape and step of a Meta-SGD meta-update. */
 export interface MetaSgdUpdateOptions {
@@ -117,13 +107,4 @@ export function metaSgdUpdateRun(b: MetaSgdUpdateBuffers, o: MetaSgdUpdateOption
     buffers: { ...b },
     params: { n, models, rowStride, lr, alphaLr, alphaMax, ...adamParams(o.t) },
   };
-}
-
-/** Encodes and submits the Meta-SGD meta-update kernel on GPU buffers; no readback. */
-export function metaSgdUpdateGpu(
-  ctx: GpuContext,
-  buffers: MetaSgdUpdateBuffers,
-  o: MetaSgdUpdateOptions,
-): Promise<void> {
-  return dispatchMetaKernel(ctx, META_SGD_UPDATE, metaSgdUpdateRun(buffers, o));
 }

@@ -4,6 +4,8 @@
  * @module
  */
 export * from "./meta_kernel.ts";
+export * from "./meta_adam.ts";
+export * from "./meta_mean.ts";
 export * from "./meta_reptile_update.ts";
 export * from "./meta_fomaml_update.ts";
 export * from "./meta_es_maml_update.ts";

@@ -12,6 +12,7 @@ import type { MlpKernel } from "./mlp_kernel.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { planTiles, quadLayout, type TilePlan, tilePlanKey } from "./mlp_tiles.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
+import { type TrainKernel, withFusedStep } from "./mlp_fused.ts";
 import { TRAIN_STEP } from "./train_step.ts";
 
 /** The MLP kernels by name. */
@@ -36,6 +37,8 @@ export interface KernelChoiceOptions {
   scalar?: boolean;
   /** Element type of the data-set inputs (default f32). */
   precision?: InputPrecision;
+  /** Train-step kernel on a software adapter (mlp_fused.ts; default "fused" where it applies). */
+  trainKernel?: TrainKernel;
 }
 
 /** A layout's grouping, tile plan and input precision: what selects one compiled kernel. */
@@ -54,7 +57,7 @@ export function chooseKernel(layout: MlpLayout, o: KernelChoiceOptions = {}): Ke
   const grouping = o.grouping ?? chooseGrouping(layout, SOFTWARE_GROUPINGS);
   const vec4 = !o.scalar && quadLayout(layout);
   const plan = software
-    ? softwareTilePlan(layout, grouping, vec4)
+    ? withFusedStep(softwareTilePlan(layout, grouping, vec4), layout, grouping, o.trainKernel)
     : planTiles(layout, grouping, vec4);
   return { layout, grouping, plan, precision: o.precision ?? "f32", software };
 }
@@ -72,7 +75,9 @@ export function dumpMlpKernel(name: MlpKernelName, c: KernelChoice): string {
     `${c.precision} inputs`,
     `// grouping ${g.modelsPerGroup} models x ${g.roles} roles per workgroup; ` +
     `${c.software ? "software-adapter" : "hardware"} tile plan ${tilePlanKey(c.plan)}`,
-    `// Activation and loss are chosen at run time (MlpParams actKind, lossKind): one source serves all.`,
+    c.plan.fused && name === "train_step"
+      ? `// Fused train step (learners/mlp/mlp_fused.ts): sizes, activation and loss are compiled in.`
+      : `// Activation and loss are chosen at run time (MlpParams actKind, lossKind): one source serves all.`,
   ];
   return [...header, ...annotatedParts(src)].join("\n") + "\n";
 }

@@ -45,7 +45,8 @@ export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number, firs
 
 /**
  * Batch sampler twin: for model p, slot s and position b, the index is
- * `start[p] + rngInt(seed, p, count[p], s * batchSize + b, round)`; ranges is (P, 2) = (start, count).
+ * `start[p] + rngInt(seed, k, count[p], s * batchSize + b, round)` with k = keys[p] (default p);
+ * ranges is (P, 2) = (start, count).
  */
 export function sampleBatchesCpu(
   layout: MlpLayout,
@@ -53,6 +54,7 @@ export function sampleBatchesCpu(
   numBatches: number,
   seed: number,
   round: number,
+  keys?: Uint32Array,
 ): Uint32Array<ArrayBuffer> {
   const B = layout.batchSize;
   const out = new Uint32Array(layout.size * numBatches * B);
@@ -61,7 +63,8 @@ export function sampleBatchesCpu(
     const count = ranges[2 * p + 1]!;
     for (let s = 0; s < numBatches; s++) {
       for (let b = 0; b < B; b++) {
-        out[(p * numBatches + s) * B + b] = start + rngInt(seed, p, count, s * B + b, round);
+        out[(p * numBatches + s) * B + b] = start +
+          rngInt(seed, keys ? keys[p]! : p, count, s * B + b, round);
       }
     }
   }

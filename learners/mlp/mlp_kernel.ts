@@ -6,6 +6,7 @@
  */
 import mlpWgsl from "../../shaders/_mlp.wgsl" with { type: "text" };
 import {
+  checkedModule,
   type ComposedWgsl,
   composeWgsl,
   getPipeline,
@@ -73,6 +74,11 @@ export interface MlpKernel {
     plan: TilePlan,
     p?: InputPrecision,
   ): GPUComputePipeline;
+  /**
+   * Checks the WGSL of a key with the front end only (no pipeline is built, so no shader
+   * compiler runs), reporting WGSL errors as `pipeline` does.
+   */
+  check(ctx: GpuContext, g: MlpGrouping, plan: TilePlan, p?: InputPrecision): Promise<void>;
   /** The composed WGSL of a key, with the file each part comes from (no GPU needed). */
   source(g: MlpGrouping, plan: TilePlan, p?: InputPrecision): ComposedWgsl;
 }
@@ -111,6 +117,9 @@ export function mlpKernel(
   return {
     pipeline: (ctx, g, plan, p = "f32") => getPipeline(ctx, ...lookup(g, plan, p)),
     pipelineSync: (ctx, g, plan, p = "f32") => getPipelineSync(ctx, ...lookup(g, plan, p)),
+    check: async (ctx, g, plan, p = "f32") => {
+      await checkedModule(ctx, ...lookup(g, plan, p));
+    },
     source: (g, plan, p = "f32") => lookup(g, plan, p)[1],
   };
 }

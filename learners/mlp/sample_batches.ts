@@ -5,15 +5,17 @@
  */
 import sampleWgsl from "../../shaders/sample_batches.wgsl" with { type: "text" };
 import type { GpuContext } from "../../core/gpu_context.ts";
-import { ceilDiv, dispatchGrid } from "../../core/buffers.ts";
+import { ceilDiv, createStorageBuffer, dispatchGrid } from "../../core/buffers.ts";
+import type { SampleBatchesOptions } from "../backend.ts";
+import { type Chunk, type Dispatch, modelRange } from "../gpu/gpu_chunks.ts";
 import { kernelInterface, packParams } from "../../core/kernel_interface.ts";
 import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 
 const SAMPLE = kernelInterface("shaders/sample_batches.wgsl", sampleWgsl, {
-  read: "ranges: array<u32>",
+  read: "ranges: array<u32>, keys: array<u32>",
   readWrite: "batchIdx: array<u32>",
-  params: "P, perModel, seed, round, gridX, first",
+  params: "P, perModel, seed, round, gridX, first, keyed",
 });
 
 /** Builds (once) the sampling pipeline. */
@@ -21,15 +23,45 @@ export function sampleBatchesPipeline(ctx: GpuContext): Promise<GPUComputePipeli
   return getPipeline(ctx, "sample_batches", composeWgsl([RNG_WGSL, GRID_WGSL, ...SAMPLE.parts]));
 }
 
-/** Packs SampleParams and returns it with the dispatch grid. */
+/** Packs the sampling parameters of `P` models and returns them with the dispatch grid. */
 export function packSampleParams(
   P: number,
-  perModel: number,
-  seed: number,
-  round: number,
-  first = 0,
+  o: { perModel: number; seed: number; round: number; first?: number; keyed?: boolean },
 ): { data: ArrayBuffer; grid: [number, number] } {
+  const { perModel, seed, round } = o;
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  const data = packParams(SAMPLE, { P, perModel, seed, round, gridX: grid[0], first });
-  return { data, grid };
+  const rest = { gridX: grid[0], first: o.first ?? 0, keyed: o.keyed ? 1 : 0 };
+  return { data: packParams(SAMPLE, { P, perModel, seed, round, ...rest }), grid };
+}
+
+/**
+ * The sampling dispatches of a chunked population (one per chunk with models): its ranges and keys
+ * uploaded to transient buffers (freed after the submit), each chunk binding its models' rows.
+ */
+export function sampleDispatches(
+  ctx: GpuContext,
+  chunks: readonly Chunk[],
+  sizes: { P: number; padded: number; perModel: number },
+  o: SampleBatchesOptions,
+): { dispatches: (batchIdx: GPUBuffer) => Dispatch[]; transient: GPUBuffer[] } {
+  const { P, padded, perModel } = sizes;
+  const ranges = createStorageBuffer(ctx, padded * 8, "ranges");
+  ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
+  const keys = createStorageBuffer(ctx, padded * 4, "batch-keys");
+  if (o.keys) ctx.device.queue.writeBuffer(keys, 0, new Uint32Array(o.keys));
+  const dispatches = (batchIdx: GPUBuffer) =>
+    chunks.flatMap((c) => {
+      const models = Math.min(c.count, Math.max(0, P - c.first));
+      if (models === 0) return [];
+      const { seed, round } = o;
+      const at = { first: c.first, keyed: o.keys !== undefined };
+      const { data, grid } = packSampleParams(models, { perModel, seed, round, ...at });
+      const buffers = [
+        modelRange(ranges, c, 8),
+        modelRange(keys, c, 4),
+        modelRange(batchIdx, c, perModel * 4),
+      ];
+      return [{ params: data, buffers, grid }];
+    });
+  return { dispatches, transient: [ranges, keys] };
 }

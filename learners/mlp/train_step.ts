@@ -4,19 +4,32 @@
  * @module
  */
 import trainWgsl from "../../shaders/train_step.wgsl" with { type: "text" };
+import trainTilesWgsl from "../../shaders/_train_tiles.wgsl" with { type: "text" };
 import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
+import { fusedStepWgsl } from "./mlp_fused_wgsl.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { submit } from "../../core/submit_batch.ts";
 import { KNOB_LAYOUT, LEARNED_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 
-/** The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
+/** The tiled forward_backward of train_step (plans without a fused step). */
+const TRAIN_TILES_WGSL = { file: "shaders/_train_tiles.wgsl", code: trainTilesWgsl };
+
+/**
+ * The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan.
+ * Its forward_backward is the fused step's (learners/mlp/mlp_fused_wgsl.ts) when the plan has one,
+ * else the tiles' (shaders/_train_tiles.wgsl); the forward tiles are composed either way (the
+ * shared forward pass of shaders/_mlp.wgsl calls them; a fused step leaves them unused).
+ */
 export const TRAIN_STEP: MlpKernel = mlpKernel(
   "train_step",
   [FINITE_WGSL, ADAM_WGSL, KNOB_LAYOUT.wgsl, LEARNED_LAYOUT.wgsl, METRIC_LAYOUT.wgsl, MLP_WGSL],
-  (plan) => [forwardTilesWgsl(plan), backwardTilesWgsl(plan)],
+  (plan) =>
+    plan.fused
+      ? [forwardTilesWgsl(plan), fusedStepWgsl(plan.fused)]
+      : [forwardTilesWgsl(plan), backwardTilesWgsl(plan), TRAIN_TILES_WGSL],
   { file: "shaders/train_step.wgsl", code: trainWgsl },
 );
 

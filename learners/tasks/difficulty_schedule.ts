@@ -28,11 +28,7 @@ export interface LinearScheduleOptions {
 export function linearSchedule(options: LinearScheduleOptions): DifficultySchedule {
   const start = unit(options.start ?? 0, "start");
   const end = unit(options.end ?? 1, "end");
-  if (!(options.steps >= 1)) {
-    throw new RangeError(
-      `Cannot create linear schedule as steps must be >= 1: current value is ${options.steps}`,
-    );
-  }
+  atLeastOne(options.steps, "linear schedule as steps");
   return {
     kind: "linear",
     difficulty(step: number): number {
@@ -59,11 +55,7 @@ export function stepSchedule(options: StepScheduleOptions): DifficultySchedule {
     );
   }
   const levels = options.levels.map((v, i) => unit(v, `levels[${i}]`));
-  if (!(options.every >= 1)) {
-    throw new RangeError(
-      `Cannot create step schedule as every must be >= 1: current value is ${options.every}`,
-    );
-  }
+  atLeastOne(options.every, "step schedule as every");
   return {
     kind: "step",
     difficulty(step: number): number {
@@ -160,4 +152,11 @@ function unit(v: number, field: string): number {
     );
   }
   return v;
+}
+
+/** Throws a RangeError naming `what` (schedule and field) unless v >= 1. */
+function atLeastOne(v: number, what: string): void {
+  if (!(v >= 1)) {
+    throw new RangeError(`Cannot create ${what} must be >= 1: current value is ${v}`);
+  }
 }

@@ -15,12 +15,8 @@ import { BASELINE_GENOME, type StrategyGenome } from "../../learners/evolution/e
 import { attributeGenes, type Attribution } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
 import type { MetaTask } from "./meta_task.ts";
-import {
-  type MetaGenerationRow,
-  metaTrain,
-  type MetaTrainResult,
-  type MetaTrainState,
-} from "./meta_train.ts";
+import { type MetaGenerationRow, metaTrain, type MetaTrainResult } from "./meta_train.ts";
+import { metaTrainProgress } from "./meta_train_progress.ts";
 import { addRunStats, emptyRunStats, type RunStats, type ScoreOptions } from "./score_genomes.ts";
 import type { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { loadStrategies, type StrategiesFile } from "./strategies_file.ts";
@@ -61,15 +57,16 @@ export async function metaPhase(
     ctx.log(`loaded the universal best strategy from ${c.strategies}`);
     return { learned, rows, seconds: (performance.now() - t0) / 1000, stats: emptyRunStats() };
   }
+  // A checkpoint after every meta-generation; a resumed run continues from the last one.
+  const progress = await metaTrainProgress(ctx.checkpointDir, "meta", checkpoints);
   const trained = await metaTrain(backend, train, {
     ...base,
     seed: ctx.seed,
     populationSize: c.populationSize,
     metaGenerations: c.metaGenerations,
     metaSelection: c.metaSelection,
-    // A checkpoint after every meta-generation; a resumed run continues from the last one.
-    resume: checkpoints?.progress<MetaTrainState>("meta"),
-    onCheckpoint: (state) => checkpoints?.saveProgress("meta", state),
+    resume: progress.resume,
+    onCheckpoint: (state) => progress.save(state),
     onGeneration: async (r) => {
       ctx.log(
         `meta-generation ${r.metaGeneration}: best ${r.best.toFixed(4)} mean ${
@@ -88,16 +85,24 @@ export async function metaPhase(
   };
 }
 
-/** One metrics row of a meta-generation. */
-export function metricRow(r: MetaGenerationRow): MetricRow {
+/** The meta-fitness statistics of a meta-generation, as the metrics and the report name them. */
+export function metaFitnessColumns(r: MetaGenerationRow): Record<string, number> {
+  const { best, mean } = r;
   return {
-    metaGeneration: r.metaGeneration,
-    best: r.best,
-    mean: r.mean,
+    best,
+    mean,
     ci95_low: r.ci95Low,
     ci95_high: r.ci95High,
     best_ever: r.bestEver,
     success_rate: r.successRate,
+  };
+}
+
+/** One metrics row of a meta-generation. */
+export function metricRow(r: MetaGenerationRow): MetricRow {
+  return {
+    metaGeneration: r.metaGeneration,
+    ...metaFitnessColumns(r),
     meta_mutation_rate: r.mutationRate,
     meta_mutation_strength: r.mutationStrength,
     meta_tournament: r.tournamentSize,

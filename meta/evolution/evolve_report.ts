@@ -10,7 +10,13 @@ import { aggregateCurves, type Summary } from "../../core/stats.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { type Attribution, attributionVerdict } from "./attribution.ts";
 import type { EvolveConfig } from "./evolve_config.ts";
-import type { EvalRow, HeldOut, MetaPhase, SpecializedRow } from "./evolve_phases.ts";
+import {
+  type EvalRow,
+  type HeldOut,
+  metaFitnessColumns,
+  type MetaPhase,
+  type SpecializedRow,
+} from "./evolve_phases.ts";
 import type { MetaTask } from "./meta_task.ts";
 import type { RunStats } from "./score_genomes.ts";
 
@@ -72,6 +78,24 @@ export function evolveSummary(o: EvolveOutcome): Record<string, string | number 
     meta_submit_seconds: meta.stats.submitSeconds,
     meta_wait_seconds: meta.stats.waitSeconds,
     meta_evolution_seconds: meta.stats.seconds,
+    ...attributionSummary(o.attribution),
+  };
+}
+
+/** The attribution's verdicts in one line each: groups that matter, hurt, change nothing, not shown. */
+function attributionSummary(a?: Attribution): Record<string, string | number | null> {
+  if (!a) return {};
+  const verdicts = a.rows.map((r) => ({ group: r.group, ...attributionVerdict(r.delta) }));
+  const list = (v: string) =>
+    verdicts.filter((x) => x.verdict === v).map((x) => x.group).join(" ") || "none";
+  return {
+    attribution_matters: list("matters"),
+    attribution_hurts: list("hurts"),
+    attribution_no_effect: list("no effect"),
+    attribution_not_shown: list("not shown"),
+    attribution_detectable_max: verdicts.length
+      ? Math.max(...verdicts.map((x) => x.detectable))
+      : null,
   };
 }
 
@@ -80,12 +104,7 @@ function metaGenerationTable(o: EvolveOutcome): NonNullable<ExperimentResult["ta
     title: "Meta-fitness per meta-generation (mean and 95% CI over the meta-population)",
     rows: o.meta.rows.map((r) => ({
       meta_generation: r.metaGeneration,
-      best: r.best,
-      mean: r.mean,
-      ci95_low: r.ci95Low,
-      ci95_high: r.ci95High,
-      best_ever: r.bestEver,
-      success_rate: r.successRate,
+      ...metaFitnessColumns(r),
       meta_rate: r.mutationRate,
       meta_strength: r.mutationStrength,
       meta_tournament: r.tournamentSize,
@@ -146,7 +165,7 @@ function heldOutTables(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]
   if (attribution) {
     tables.push({
       title:
-        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.seeds} seeds, 95% CI)`,
+        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.attributionSeeds} seeds paired with common random numbers, 95% CI)`,
       rows: [
         { group: "(learned, unchanged)", meta_fitness_or_delta: fmt(attribution.best) },
         { group: "(baseline GA)", meta_fitness_or_delta: fmt(attribution.baseline) },

@@ -63,6 +63,8 @@ export interface RunStats {
   submitSeconds: number;
   /** Seconds awaiting readbacks (the GPU executing the submitted generations). */
   waitSeconds: number;
+  /** User-objective evaluations stopped by the iteration budget (each model quarantined). */
+  overBudget: number;
 }
 
 /** Zeroed run statistics. */
@@ -75,6 +77,7 @@ export function emptyRunStats(): RunStats {
     runs: 0,
     submitSeconds: 0,
     waitSeconds: 0,
+    overBudget: 0,
   };
 }
 
@@ -87,6 +90,7 @@ export function addRunStats(a: RunStats, b: Readonly<RunStats>): RunStats {
   a.seconds += b.seconds;
   a.generations += b.generations;
   a.runs += b.runs;
+  a.overBudget += b.overBudget;
   return a;
 }
 
@@ -111,6 +115,7 @@ function runStatsOf(r: EvolutionResult, generations: number): RunStats {
     runs: 1,
     submitSeconds: r.submitSeconds,
     waitSeconds: r.waitSeconds,
+    overBudget: r.overBudget,
   };
 }
 
@@ -158,6 +163,9 @@ async function scoreObjectiveTasks(
       seed: o.seed,
       blocks: pointBlocks(dim, initScale),
       readEvery: o.readEvery,
+      // Common random numbers: a (task, replicate)'s selection and breeding draws are the same
+      // for every genome, as its initial population is.
+      rngStreams: streams,
     },
     { kind: "objective", objectives: objs, segTask },
     init,
@@ -214,6 +222,7 @@ async function scoreNeuralTask(
     seed: o.seed,
     blocks: mlpBlocks(L),
     readEvery: o.readEvery,
+    rngStreams: segGenomes.map((_, s) => s % R),
   }, { kind: "neural", population: pop, data, ranges });
   addRunStats(stats, runStatsOf(res, G));
   pop.destroy();
@@ -312,7 +321,8 @@ export function setPartRunner(r: PartRunner | undefined): void {
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of
  * genome x replicate segments. Segments of the same (task, replicate) start from the same
- * initial population (common random numbers), so genomes are compared on equal terms. The runs
+ * initial population and draw the same selection and breeding random numbers (common random
+ * numbers), so genomes are compared on equal terms: two equal genomes score exactly alike. The runs
  * are independent parts (`scoreParts`), run here or by the runner set with `setPartRunner`.
  */
 export async function scoreGenomes(

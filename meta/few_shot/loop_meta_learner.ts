@@ -1,8 +1,9 @@
 /**
  * The shared body of the meta-learners whose meta-iteration is one of the backend's meta loops
- * (Reptile, FOMAML, MAML): the learned initialization, the knobs, `step` and `train` on the loop
- * (meta/few_shot/loop_runner.ts) and evaluation by plain SGD from theta. A subclass names the
- * method and the paper.
+ * (Reptile, FOMAML, MAML, ES-MAML, Meta-SGD, ProtoNet): the learned initialization, the knobs,
+ * `step` and `train` on the loop (meta/few_shot/loop_runner.ts) and evaluation by plain SGD from
+ * theta. A subclass names the method and the paper, and overrides `evaluate` when it adapts
+ * otherwise (Meta-SGD's learned rates, ProtoNet's prototypes).
  * @module
  */
 import type { MetaLoopMethod } from "../../learners/meta_train/meta_loop.ts";
@@ -28,7 +29,8 @@ export abstract class LoopMetaLearner implements MetaLearner {
   readonly theta: Float32Array<ArrayBuffer>;
   /** Knobs. */
   readonly knobs: MetaKnobs;
-  #loop: InnerLoop;
+  /** The inner loop the learner adapts and evaluates with. */
+  protected readonly inner: InnerLoop;
   #runner: LoopRunner;
 
   /** Starts from `theta` (copied, times options.initScale); `method` is the loop's method. */
@@ -39,7 +41,7 @@ export abstract class LoopMetaLearner implements MetaLearner {
     method: MetaLoopMethod,
     extras: LoopRunnerExtras = {},
   ) {
-    this.#loop = loop;
+    this.inner = loop;
     this.theta = startTheta(theta, options);
     this.knobs = pickKnobs(options);
     this.#runner = new LoopRunner(loop, method, this.theta, this.knobs, extras);
@@ -57,6 +59,6 @@ export abstract class LoopMetaLearner implements MetaLearner {
 
   /** Adapts from theta with SGD at innerLr. */
   evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
-    return evaluateInit(this.#loop, this.theta, this.knobs, pool, ids, steps);
+    return evaluateInit(this.inner, this.theta, this.knobs, pool, ids, steps);
   }
 }

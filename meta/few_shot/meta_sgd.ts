@@ -14,32 +14,18 @@
 import type { Population } from "../../learners/backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
-import {
-  type MetaKnobs,
-  type MetaLearner,
-  type MetaLearnerOptions,
-  type MetaLearnerTrainOptions,
-  type MetaLearnerTrainResult,
-  pickKnobs,
-  startTheta,
-} from "./meta_learner.ts";
-import { LoopRunner } from "./loop_runner.ts";
+import { LoopMetaLearner } from "./loop_meta_learner.ts";
+import type { MetaLearnerOptions } from "./meta_learner.ts";
 import { validate } from "./train_by_steps.ts";
 
 /** Meta-SGD meta-learner (first-order). */
-export class MetaSgd implements MetaLearner {
+export class MetaSgd extends LoopMetaLearner {
   /** "meta-sgd". */
   readonly name = "meta-sgd";
-  /** Learned initialization. */
-  readonly theta: Float32Array<ArrayBuffer>;
   /** Learned per-parameter inner learning rates (length stride), starting at knobs.innerLr. */
   readonly alpha: Float32Array<ArrayBuffer>;
-  /** Knobs (innerLr is alpha's starting value). */
-  readonly knobs: MetaKnobs;
   /** Upper clamp of alpha (default 10 * innerLr). */
   readonly alphaMax: number;
-  #loop: InnerLoop;
-  #runner: LoopRunner;
 
   /** Starts from `theta` (copied) and alpha = innerLr everywhere. */
   constructor(
@@ -48,21 +34,16 @@ export class MetaSgd implements MetaLearner {
     knobs: MetaLearnerOptions,
     options: { alphaMax?: number } = {},
   ) {
-    this.#loop = loop;
-    this.theta = startTheta(theta, knobs);
-    this.knobs = pickKnobs(knobs);
-    this.alpha = new Float32Array(theta.length).fill(knobs.innerLr);
-    this.alphaMax = options.alphaMax ?? knobs.alphaMax ?? 10 * knobs.innerLr;
-    this.#runner = new LoopRunner(loop, "meta-sgd", this.theta, this.knobs, {
-      alpha: this.alpha,
-      alphaMax: this.alphaMax,
-      validate: (v) => validate(this, v),
-    });
+    const alpha = new Float32Array(theta.length).fill(knobs.innerLr);
+    const alphaMax = options.alphaMax ?? knobs.alphaMax ?? 10 * knobs.innerLr;
+    super(loop, theta, knobs, "meta-sgd", { alpha, alphaMax, validate: (v) => validate(this, v) });
+    this.alpha = alpha;
+    this.alphaMax = alphaMax;
   }
 
   /** Host inner step: rows -= alpha (.) grads for every model. */
   #innerStep(rows: Float32Array, grads: Float32Array, P: number): void {
-    const { stride, paramCount } = this.#loop.layout;
+    const { stride, paramCount } = this.inner.layout;
     for (let p = 0; p < P; p++) {
       for (let i = 0; i < paramCount; i++) {
         const g = grads[p * stride + i]!;
@@ -78,11 +59,11 @@ export class MetaSgd implements MetaLearner {
     query: Uint32Array<ArrayBuffer>;
     evalQuery: Uint32Array<ArrayBuffer>;
   } {
-    const { stride } = this.#loop.layout;
+    const { stride } = this.inner.layout;
     const P = ids.length;
-    const B = this.#loop.spec.batchSize;
+    const B = this.inner.spec.batchSize;
     const rows = tileParams(this.theta, P, stride);
-    const { pop, gathered } = this.#loop.load(pool, ids, rows, {
+    const { pop, gathered } = this.inner.load(pool, ids, rows, {
       lr: 0,
       supportSlots: 1,
       querySlot: true,
@@ -97,18 +78,12 @@ export class MetaSgd implements MetaLearner {
     return { pop, rows, support, query, evalQuery: gathered.query };
   }
 
-  /** One Meta-SGD iteration on the backend's meta loop; returns query_loss, meta_grad_norm, alpha_mean. */
-  step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
-    return this.#runner.step(pool, ids);
-  }
-
-  /** Meta-trains on the backend's loop; validation adapts with the learned rates (evaluate). */
-  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
-    return this.#runner.train(pool, options);
-  }
-
   /** Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step. */
-  async evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+  override async evaluate(
+    pool: EpisodePool,
+    ids: Uint32Array,
+    steps: number,
+  ): Promise<AdaptCurve> {
     const P = ids.length;
     const { pop, rows, support, evalQuery } = this.#load(pool, ids);
     const accuracy: Float32Array[] = [];
@@ -124,7 +99,7 @@ export class MetaSgd implements MetaLearner {
       accuracy.push(ev.accuracy);
       loss.push(ev.loss);
     }
-    const gathered = pool.gather(ids, this.#loop.spec.batchSize);
+    const gathered = pool.gather(ids, this.inner.spec.batchSize);
     const sup = await pop.evaluate(pool.data, gathered.support);
     return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
   }

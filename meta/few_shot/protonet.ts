@@ -18,57 +18,32 @@
 import { PROTONET_STATS } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
-import { LoopRunner } from "./loop_runner.ts";
-import {
-  type MetaKnobs,
-  type MetaLearner,
-  type MetaLearnerOptions,
-  type MetaLearnerTrainOptions,
-  type MetaLearnerTrainResult,
-  pickKnobs,
-  startTheta,
-} from "./meta_learner.ts";
+import { LoopMetaLearner } from "./loop_meta_learner.ts";
+import type { MetaLearnerOptions } from "./meta_learner.ts";
 import { validate } from "./train_by_steps.ts";
 
 /** Prototypical Networks meta-learner. */
-export class ProtoNet implements MetaLearner {
+export class ProtoNet extends LoopMetaLearner {
   /** "protonet". */
   readonly name = "protonet";
-  /** The embedding's parameters (the whole MLP row; the output layer is not used). */
-  readonly theta: Float32Array<ArrayBuffer>;
-  /** Knobs (only metaLr is used). */
-  readonly knobs: MetaKnobs;
-  #loop: InnerLoop;
-  #runner: LoopRunner;
 
-  /** Starts from `theta` (copied, times options.initScale). */
+  /** Starts from `theta` (copied, times options.initScale); the embedding is theta's MLP. */
   constructor(loop: InnerLoop, theta: Float32Array, options: MetaLearnerOptions) {
-    this.#loop = loop;
-    this.theta = startTheta(theta, options);
-    this.knobs = pickKnobs(options);
-    this.#runner = new LoopRunner(loop, "protonet", this.theta, this.knobs, {
-      validate: (v) => validate(this, v),
-    });
-  }
-
-  /** One meta-iteration on episodes `ids` (one read); returns its metrics row. */
-  step(pool: EpisodePool, ids: Uint32Array): Promise<Record<string, number>> {
-    return this.#runner.step(pool, ids);
-  }
-
-  /** Meta-trains on the backend's loop (see MetaLearner.train). */
-  train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
-    return this.#runner.train(pool, options);
+    super(loop, theta, options, "protonet", { validate: (v) => validate(this, v) });
   }
 
   /**
    * Nearest-prototype evaluation of episodes `ids`: one pass of the meta loop at meta lr 0 (theta
    * unchanged; the loop's own Adam state is scratch), reading the per-episode statistics.
    */
-  async evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve> {
+  override async evaluate(
+    pool: EpisodePool,
+    ids: Uint32Array,
+    steps: number,
+  ): Promise<AdaptCurve> {
     const { innerLr, innerSteps } = this.knobs;
     const P = ids.length;
-    const loop = await this.#loop.metaLoop({
+    const loop = await this.inner.metaLoop({
       method: "protonet",
       metaBatch: P,
       innerLr,

@@ -41,7 +41,7 @@ import {
 } from "./self_improving_members.ts";
 
 export type { Member, ModifierGroup };
-import { flagRows } from "../../learners/meta_train/meta_kernel.ts";
+import { flagRows } from "../../learners/meta_train/meta_mean.ts";
 import type { Population } from "../../learners/backend.ts";
 import {
   type ResolvedOptions,

@@ -35,7 +35,7 @@ Deno.test("trainStepAccesses() counts W's vec4 tiles as counted by hand", () => 
   // (R + C) / 4 per step) plus the stored groups of 4 (forward: R per group; gradient and delta:
   // a read and a store).
   const w = mlpLayout({ size: 1, widths: [32, 64, 5], batchSize: 32 });
-  const a = trainStepAccesses(w);
+  const a = trainStepAccesses(w, "tiles");
   const forward4 = 8 * (8 * 32 + 16 * 4) + (16 * 37 + 5 * 8);
   const backward4 = 8 * (8 * 32 + 2 * 16 * 4) + 2 * (8 * 37 + 2 * 5 * 8) + 8 * (5 * 8 + 2 * 16 * 4);
   assert.equal(a.vec4, forward4 + backward4);
@@ -49,4 +49,20 @@ Deno.test("trainStepAccesses() counts W's vec4 tiles as counted by hand", () => 
     trainStepAccesses(mlpLayout({ size: 1, widths: [33, 64, 5], batchSize: 32 })).vec4,
     0,
   );
+});
+
+Deno.test("trainStepAccesses() counts W's fused step as counted by hand, under 4,000", () => {
+  // Fused W: 32 batch indices and 32 x 8 vec4 input loads, 5 output biases; per hidden unit (64)
+  // in each of the two loops 8 vec4 weights, a bias and 5 outgoing weights, stored again in the
+  // backward loop; 32 labels and the smoothing knob; the 5 output biases stored.
+  const a = trainStepAccesses(mlpLayout({ size: 1, widths: [32, 64, 5], batchSize: 32 }));
+  assert.equal(a.forward, 32 + 32 * 8 + 5 + 64 * 14);
+  assert.equal(a.loss, 33);
+  assert.equal(a.backward, 2 * 64 * 14 + 5);
+  assert.equal(a.vec4, 32 * 8 + 3 * 64 * 8);
+  assert.equal(a.total, 3043);
+  assert.ok(a.total <= 4000);
+  // Two hidden layers keep the tiles.
+  const w2 = mlpLayout({ size: 1, widths: [32, 128, 128, 5], batchSize: 32 });
+  assert.deepEqual(trainStepAccesses(w2), trainStepAccesses(w2, "tiles"));
 });

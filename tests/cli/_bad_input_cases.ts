@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { folderConfig, idxConfig, idxPair, writeImageFolder } from "../_input_fixtures.ts";
+import { SMOKE_CPU } from "../helpers.ts";
 
 /** The command of a case and a pattern its error line must match (the file or field it names). */
 export type Command = { args: string[]; names: RegExp };
@@ -14,7 +15,7 @@ export interface BadInput {
   setup(dir: string): Promise<Command> | Command;
 }
 
-export const SMOKE = ["--scale", "smoke", "--backend", "cpu", "--quiet"];
+export const SMOKE = [...SMOKE_CPU, "--quiet"];
 
 export const write = (path: string, data: string | Uint8Array | object): Promise<void> =>
   typeof data === "string"
@@ -23,19 +24,21 @@ export const write = (path: string, data: string | Uint8Array | object): Promise
     ? Deno.writeFile(path, data)
     : Deno.writeTextFile(path, JSON.stringify(data));
 
-/** lr-sweep with `config` written to dir/config.json. */
-export async function sweep(dir: string, config: object, extra: string[] = []): Promise<string[]> {
+/** The arguments of `train experiment` with `config` written to dir/config.json. */
+export async function trainWith(
+  dir: string,
+  experiment: string,
+  config: object,
+  extra: string[] = [],
+): Promise<string[]> {
   await write(join(dir, "config.json"), config);
-  return [
-    "train",
-    "lr-sweep",
-    ...SMOKE,
-    "--out",
-    join(dir, "runs"),
-    "--config",
-    join(dir, "config.json"),
-    ...extra,
-  ];
+  const out = ["--out", join(dir, "runs"), "--config", join(dir, "config.json")];
+  return ["train", experiment, ...SMOKE, ...out, ...extra];
+}
+
+/** lr-sweep with `config` written to dir/config.json. */
+export function sweep(dir: string, config: object, extra: string[] = []): Promise<string[]> {
+  return trainWith(dir, "lr-sweep", config, extra);
 }
 
 /** An IDX case: the valid pair with `images` / `labels` bytes replaced. */

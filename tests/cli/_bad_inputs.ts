@@ -19,6 +19,7 @@ import {
   SMOKE,
   strategiesCase,
   sweep,
+  trainWith,
   write,
 } from "./_bad_input_cases.ts";
 const good = idxPair();
@@ -159,21 +160,10 @@ export const BAD_INPUTS: BadInput[] = [
   },
   {
     name: "strategies file missing (config field)",
-    setup: async (dir) => {
-      await write(join(dir, "c.json"), { strategies: join(dir, "gone.json") });
-      return {
-        args: [
-          "train",
-          "evolve",
-          ...SMOKE,
-          "--out",
-          join(dir, "runs"),
-          "--config",
-          join(dir, "c.json"),
-        ],
-        names: /gone\.json/,
-      };
-    },
+    setup: async (dir) => ({
+      args: await trainWith(dir, "evolve", { strategies: join(dir, "gone.json") }),
+      names: /gone\.json/,
+    }),
   },
   // Learned optimizers (l2o config).
   learnedCase("learned optimizer missing", "missing", /opt\.json/),
@@ -228,19 +218,7 @@ export const BAD_INPUTS: BadInput[] = [
         robustness: 0,
         compute: 0,
       };
-      await write(join(dir, "c.json"), { weights: w });
-      return {
-        args: [
-          "train",
-          "evolve",
-          ...SMOKE,
-          "--out",
-          join(dir, "runs"),
-          "--config",
-          join(dir, "c.json"),
-        ],
-        names: /weights/,
-      };
+      return { args: await trainWith(dir, "evolve", { weights: w }), names: /weights/ };
     },
   },
   {

@@ -30,6 +30,7 @@ import {
   strategiesJson,
   writeImageFolder,
 } from "../_input_fixtures.ts";
+import { SMOKE_CPU } from "../helpers.ts";
 
 /** A small seeded PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -75,7 +76,7 @@ interface Case {
   sameAs?: Uint8Array;
 }
 
-const SMOKE = ["--scale", "smoke", "--backend", "cpu", "--quiet"];
+const SMOKE = [...SMOKE_CPU, "--quiet"];
 
 function idxCase(label: string, images: Uint8Array, labels: Uint8Array, sameAs?: Uint8Array): Case {
   return {

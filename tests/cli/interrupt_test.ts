@@ -8,13 +8,20 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { RunStop } from "../../core/run_stop.ts";
 import { cli, entries, errorLines } from "../_input_fixtures.ts";
+import { withTempDir } from "../_temp_dir.ts";
 
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 const CONFIG = { steps: 2000, evalEvery: 50, checkpointEvery: 1 };
 const ARGS = ["train", "lr-sweep", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 
-/** Starts a run, sends `signal` once its first checkpoint exists, and returns what it did. */
-async function interruptedRun(out: string, config: string, signal: "SIGINT" | "SIGTERM") {
+/**
+ * Writes CONFIG to tmp/config.json, starts a run into tmp/a, sends `signal` once its first
+ * checkpoint exists, and returns what it did.
+ */
+async function interruptedRun(tmp: string, signal: "SIGINT" | "SIGTERM") {
+  const config = join(tmp, "config.json");
+  await Deno.writeTextFile(config, JSON.stringify(CONFIG));
+  const out = join(tmp, "a");
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...ARGS, "--out", out, "--config", config],
     stdout: "piped",
@@ -30,7 +37,7 @@ async function interruptedRun(out: string, config: string, signal: "SIGINT" | "S
   assert.notEqual(dir, "", "no checkpoint within 30 s");
   child.kill(signal);
   const r = await output;
-  return { dir, code: r.code, stderr: new TextDecoder().decode(r.stderr) };
+  return { dir, config, code: r.code, stderr: new TextDecoder().decode(r.stderr) };
 }
 
 /** Checkpoint blobs not named by state.json, and temporary files (none may be left). */
@@ -43,11 +50,8 @@ async function staleFiles(dir: string): Promise<string[]> {
 }
 
 Deno.test("SIGINT stops a run at a checkpoint (exit 130, summary interrupted) and --resume finishes it identically", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
-    const config = join(tmp, "config.json");
-    await Deno.writeTextFile(config, JSON.stringify(CONFIG));
-    const r = await interruptedRun(join(tmp, "a"), config, "SIGINT");
+  await withTempDir(async (tmp) => {
+    const r = await interruptedRun(tmp, "SIGINT");
     assert.equal(r.code, 130, r.stderr);
     assert.deepEqual(errorLines(r.stderr), [
       `metaforge: interrupted by SIGINT; the run keeps its last checkpoint; resume with: deno task train --resume ${r.dir}`,
@@ -58,7 +62,7 @@ Deno.test("SIGINT stops a run at a checkpoint (exit 130, summary interrupted) an
     assert.deepEqual(await staleFiles(r.dir), []);
     const resumed = await cli(["train", "--resume", r.dir, "--quiet"]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    const whole = await cli([...ARGS, "--out", join(tmp, "b"), "--config", config]);
+    const whole = await cli([...ARGS, "--out", join(tmp, "b"), "--config", r.config]);
     assert.equal(whole.code, 0, whole.stderr);
     const other = join(tmp, "b", entries(join(tmp, "b"))[0]!);
     assert.equal(
@@ -67,25 +71,18 @@ Deno.test("SIGINT stops a run at a checkpoint (exit 130, summary interrupted) an
     );
     const done = JSON.parse(await Deno.readTextFile(join(r.dir, "summary.json")));
     assert.equal(done.status, "completed");
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("SIGTERM stops a run with exit 143 and the resume command", async () => {
-  const tmp = await Deno.makeTempDir();
-  try {
-    const config = join(tmp, "config.json");
-    await Deno.writeTextFile(config, JSON.stringify(CONFIG));
-    const r = await interruptedRun(join(tmp, "a"), config, "SIGTERM");
+  await withTempDir(async (tmp) => {
+    const r = await interruptedRun(tmp, "SIGTERM");
     assert.equal(r.code, 143, r.stderr);
     assert.match(errorLines(r.stderr).join("\n"), /^metaforge: interrupted by SIGTERM;.*--resume /);
     const summary = JSON.parse(await Deno.readTextFile(join(r.dir, "summary.json")));
     assert.equal(summary.status, "interrupted");
     assert.deepEqual(await staleFiles(r.dir), []);
-  } finally {
-    await Deno.remove(tmp, { recursive: true });
-  }
+  });
 });
 
 Deno.test("RunStop: a first request stops at the next check, a second abandons after the save in flight", async () => {

@@ -11,6 +11,7 @@ import type { Experiment } from "../../core/experiment.ts";
 import { runExperiment } from "../../core/experiment.ts";
 import { WriteError } from "../../core/write_error.ts";
 import { cli, entries, errorLines, mountTmpfs } from "../_input_fixtures.ts";
+import { SMOKE_CPU } from "../helpers.ts";
 
 /** Saves a checkpoint after every step with a blob of step x 100 kB, so the disk fills up. */
 const GROWING: Experiment<{ steps: number }> = {
@@ -75,16 +76,7 @@ Deno.test("cli: a full disk is one line naming the file and the resume command, 
   if (typeof disk === "string") return skip(disk);
   try {
     const out = join(disk.path, "runs");
-    const r = await cli([
-      "train",
-      "lr-sweep",
-      "--scale",
-      "smoke",
-      "--backend",
-      "cpu",
-      "--out",
-      out,
-    ]);
+    const r = await cli(["train", "lr-sweep", ...SMOKE_CPU, "--out", out]);
     assert.equal(r.code, 74, r.stderr);
     const lines = errorLines(r.stderr).filter((l) => l.startsWith("metaforge:"));
     assert.equal(lines.length, 1, r.stderr);

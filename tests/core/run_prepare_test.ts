@@ -29,6 +29,21 @@ function withPrepare(file: string, seen: string[]): Experiment<ToyConfig, string
   };
 }
 
+/** Writes `text` to tmp/in.txt; returns the file, the toy experiment that prepares it, its log. */
+async function preparedInput(tmp: string, text: string) {
+  const file = join(tmp, "in.txt");
+  await Deno.writeTextFile(file, text);
+  const seen: string[] = [];
+  return { file, seen, exp: withPrepare(file, seen) };
+}
+
+/** preparedInput(tmp, "x") run once to completion into tmp/runs. */
+async function completedRun(tmp: string) {
+  const input = await preparedInput(tmp, "x");
+  const options = { scale: "smoke" as const, outDir: join(tmp, "runs"), quiet: true };
+  return { ...input, first: await runExperiment(input.exp, options) };
+}
+
 Deno.test("runExperiment: a prepare error leaves nothing written (not even --out)", async () => {
   await withTempDir(async (tmp) => {
     const seen: string[] = [];
@@ -48,10 +63,7 @@ Deno.test("runExperiment: a prepare error leaves nothing written (not even --out
 
 Deno.test("runExperiment: prepare's result reaches ctx.inputs, and prepareRun can be done first", async () => {
   await withTempDir(async (tmp) => {
-    const file = join(tmp, "in.txt");
-    await Deno.writeTextFile(file, "hello");
-    const seen: string[] = [];
-    const exp = withPrepare(file, seen);
+    const { seen, exp } = await preparedInput(tmp, "hello");
     const options = { scale: "smoke" as const, seed: 4, outDir: join(tmp, "runs"), quiet: true };
     const prepared = await prepareRun(exp, options);
     assert.equal(prepared.inputs, "hello");
@@ -63,15 +75,7 @@ Deno.test("runExperiment: prepare's result reaches ctx.inputs, and prepareRun ca
 
 Deno.test("runExperiment --resume of a completed run rewrites nothing and says it is complete", async () => {
   await withTempDir(async (tmp) => {
-    const file = join(tmp, "in.txt");
-    await Deno.writeTextFile(file, "x");
-    const seen: string[] = [];
-    const exp = withPrepare(file, seen);
-    const first = await runExperiment(exp, {
-      scale: "smoke",
-      outDir: join(tmp, "runs"),
-      quiet: true,
-    });
+    const { seen, exp, first } = await completedRun(tmp);
     const stamp = async () => {
       const out: string[] = [];
       for await (const e of Deno.readDir(first.dir)) {
@@ -93,14 +97,7 @@ Deno.test("runExperiment --resume of a completed run rewrites nothing and says i
 
 Deno.test("runExperiment --resume runs prepare before rewriting anything", async () => {
   await withTempDir(async (tmp) => {
-    const file = join(tmp, "in.txt");
-    await Deno.writeTextFile(file, "x");
-    const exp = withPrepare(file, []);
-    const first = await runExperiment(exp, {
-      scale: "smoke",
-      outDir: join(tmp, "runs"),
-      quiet: true,
-    });
+    const { file, exp, first } = await completedRun(tmp);
     // Make the run look unfinished, then take its input away.
     const summaryPath = join(first.dir, "summary.json");
     const summary = JSON.parse(await Deno.readTextFile(summaryPath));

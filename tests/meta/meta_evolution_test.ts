@@ -18,7 +18,7 @@ import {
 import { main } from "../../cli/main.ts";
 import { EVOLVE } from "../../meta/evolution/experiment.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
-import { gpuTest } from "../helpers.ts";
+import { gpuTest, SMOKE_CPU } from "../helpers.ts";
 import { withTempDir } from "../_temp_dir.ts";
 
 const TASKS: MetaTask[] = [
@@ -331,10 +331,7 @@ Deno.test("cli --strategies runs evolve with a learned strategy and rejects bad 
       "evolve",
       "--strategies",
       good,
-      "--scale",
-      "smoke",
-      "--backend",
-      "cpu",
+      ...SMOKE_CPU,
       "--out",
       out,
       "--quiet",

@@ -73,6 +73,22 @@ Deno.test(
 );
 
 Deno.test(
+  "cluster: a job computing longer than the ack wait without awaiting is heartbeated, not redelivered",
+  opts,
+  async () => {
+    await withCluster(2, async (_s, ws, open) => {
+      const c = await open();
+      // One 5 s job, ack wait 2 s: the idle worker would get a redelivery without heartbeats.
+      const jobs = [{ id: "s0", kind: "spin", payload: { ms: 5000 } }];
+      const { results } = await runJobs(c, "spin", jobs);
+      assert(results[0]!.ok && results[0]!.deliveries === 1, JSON.stringify(results));
+      const taken = ws.flatMap((w) => w.lines.filter((l) => /job s0 \(spin\) delivery/.test(l)));
+      assert.equal(taken.length, 1, taken.join("\n"));
+    });
+  },
+);
+
+Deno.test(
   "cluster: a job that always throws is retried up to max-deliver, then failed; the run goes on",
   opts,
   async () => {

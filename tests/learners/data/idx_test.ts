@@ -5,6 +5,7 @@ import { loadIdxDataset, parseIdx, readIdx } from "../../../learners/data/idx.ts
 import { validateDataset } from "../../../learners/dataset.ts";
 import { InputError } from "../../../core/input_error.ts";
 import { idxBytes } from "../../_input_fixtures.ts";
+import { withTempDir } from "../../_temp_dir.ts";
 
 function labelBytes(labels: number[]): Uint8Array {
   const out = idxBytes(2049, [labels.length]);
@@ -12,17 +13,8 @@ function labelBytes(labels: number[]): Uint8Array {
   return out;
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "idx_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("readIdx reads plain and gzip files to the same contents", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const bytes = idxBytes(2051, [3, 4, 5]);
     await Deno.writeFile(join(dir, "plain"), bytes);
     await Deno.writeFile(join(dir, "packed.gz"), gzipSync(bytes));
@@ -38,7 +30,7 @@ Deno.test("readIdx reads plain and gzip files to the same contents", async () =>
 });
 
 Deno.test("loadIdxDataset builds a dataset with pixels in [0, 1] and class labels", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await Deno.writeFile(join(dir, "img.gz"), gzipSync(idxBytes(2051, [4, 2, 3])));
     await Deno.writeFile(join(dir, "lab"), labelBytes([0, 2, 1, 2]));
     const d = await loadIdxDataset(join(dir, "img.gz"), join(dir, "lab"));
@@ -64,7 +56,7 @@ Deno.test("readIdx rejects a missing file naming it", async () => {
 });
 
 Deno.test("readIdx rejects a wrong magic number naming the file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = join(dir, "bad-magic.gz");
     await Deno.writeFile(path, gzipSync(idxBytes(1234, [2])));
     await assert.rejects(readIdx(path), (e: Error) => {
@@ -79,7 +71,7 @@ Deno.test("readIdx rejects a wrong magic number naming the file", async () => {
 });
 
 Deno.test("readIdx rejects truncated files (plain and gzip) naming the file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const plain = join(dir, "trunc");
     const packed = join(dir, "trunc.gz");
     const short = idxBytes(2051, [10, 28, 28], 100);
@@ -104,7 +96,7 @@ Deno.test("readIdx rejects truncated files (plain and gzip) naming the file", as
 });
 
 Deno.test("loadIdxDataset rejects a label/image count mismatch naming both files", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const img = join(dir, "img");
     const lab = join(dir, "lab");
     await Deno.writeFile(img, idxBytes(2051, [5, 2, 2]));
@@ -123,7 +115,7 @@ Deno.test("loadIdxDataset rejects a label/image count mismatch naming both files
 });
 
 Deno.test("loadIdxDataset rejects labels outside the class count naming the label file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const img = join(dir, "img");
     const lab = join(dir, "lab");
     await Deno.writeFile(img, idxBytes(2051, [2, 1, 1]));

@@ -4,6 +4,7 @@ import { PNG } from "pngjs";
 import { loadImageFolder } from "../../../learners/data/image_folder.ts";
 import { validateDataset } from "../../../learners/dataset.ts";
 import { InputError } from "../../../core/input_error.ts";
+import { withTempDir } from "../../_temp_dir.ts";
 
 /** Writes a width x height PNG whose pixels are gray level `value` (0-255), opaque. */
 async function writePng(path: string, width: number, height: number, value: number): Promise<void> {
@@ -18,17 +19,8 @@ async function writePng(path: string, width: number, height: number, value: numb
   await Deno.writeFile(path, PNG.sync.write(png));
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "image_folder_test_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("loadImageFolder reads alphabet/character folders as classes in sorted order", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await writePng(join(root, "Latin", "b", "1.png"), 4, 3, 255);
     await writePng(join(root, "Latin", "a", "2.png"), 4, 3, 0);
     await writePng(join(root, "Latin", "a", "1.png"), 4, 3, 51);
@@ -53,7 +45,7 @@ Deno.test("loadImageFolder reads alphabet/character folders as classes in sorted
 });
 
 Deno.test("loadImageFolder depth 1 reads root/class/*.png", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await writePng(join(root, "cat", "1.png"), 2, 2, 0);
     await writePng(join(root, "dog", "1.png"), 2, 2, 0);
     const d = await loadImageFolder(root, { depth: 1 });
@@ -70,7 +62,7 @@ Deno.test("loadImageFolder rejects a missing root naming it", async () => {
 });
 
 Deno.test("loadImageFolder rejects empty folders naming them", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await assert.rejects(loadImageFolder(root), /root must hold class folders: current count is 0/);
     await Deno.mkdir(join(root, "Latin", "a"), { recursive: true });
     await assert.rejects(
@@ -85,7 +77,7 @@ Deno.test("loadImageFolder rejects empty folders naming them", async () => {
 });
 
 Deno.test("loadImageFolder rejects inconsistent image sizes naming the file", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await writePng(join(root, "A", "a", "1.png"), 4, 4, 0);
     await writePng(join(root, "A", "b", "1.png"), 5, 4, 0);
     const bad = join(root, "A", "b", "1.png");
@@ -99,7 +91,7 @@ Deno.test("loadImageFolder rejects inconsistent image sizes naming the file", as
 });
 
 Deno.test("loadImageFolder rejects an undecodable PNG naming the file", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await Deno.mkdir(join(root, "A", "a"), { recursive: true });
     const bad = join(root, "A", "a", "1.png");
     await Deno.writeTextFile(bad, "not a png");

@@ -82,7 +82,8 @@ export function makeCase(
     for (let i = s * M * stride; i < (s + 1) * M * stride; i++) a.params[i] = a.params[i]! * 0.3;
   }
   const genomes = coverGenomes(S, seed);
-  a.genome.set(packGenomeTable(genomes, M));
+  // Shared random streams (segments 0 and 5 draw alike, ...), as scoring's common random numbers do.
+  a.genome.set(packGenomeTable(genomes, M, genomes.map((_, s) => s % 5)));
   // blocks: [0, w), [w, w + r), [w + r, D)
   const w = Math.floor(D / 2);
   const cols = Math.max(1, Math.floor(w / 3));

@@ -5,7 +5,7 @@ import type { OptimizerKind } from "../../../learners/optimizers/knobs.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { scratchStride } from "../../../learners/mlp/mlp_uniform.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { CASES, setupCase, setupTwins } from "../mlp/_cases.ts";
+import { CASES, setupCase, setupTwins, trainTwins } from "../mlp/_cases.ts";
 
 gpuTest("GpuPopulation gives identical parameters for the same seed (determinism)", async (ctx) => {
   const gpu = await GpuBackend.create(ctx);
@@ -47,13 +47,7 @@ gpuTest(
     const ranges = new Uint32Array(2 * 200).map((_, i) => (i % 2 === 0 ? (i / 2) % 7 : 100));
     a.pop.sampleBatches({ seed: 5, round: 1, numBatches: 3, ranges });
     b.pop.sampleBatches({ seed: 5, round: 1, numBatches: 3, ranges });
-    a.pop.train(a.data, 4);
-    b.pop.train(b.data, 4);
-    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-      what: "params",
-    });
+    await trainTwins(a, b, 4);
     const idx = new Uint32Array(200 * 5).map((_, i) => (i * 3) % c.rows);
     const ea = await a.pop.evaluate(a.data, idx);
     const eb = await b.pop.evaluate(b.data, idx);

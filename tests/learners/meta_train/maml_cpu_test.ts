@@ -13,20 +13,14 @@ import {
   type MamlBatch,
   mamlMetaGradientCpu,
 } from "../../../learners/meta_train/maml_cpu.ts";
-import { assertClose } from "../../helpers.ts";
+import { assertClose, randomDataset } from "../../helpers.ts";
 
 function problem(loss: LossKind, activation: Activation, seed: number) {
   const rng = new Rng(seed);
   const widths = loss === "mse" ? [2, 6, 5, 1] : [5, 7, 3];
   const L = mlpLayout({ size: 1, widths, batchSize: 6, loss, activation });
   const count = 20;
-  const data = {
-    count,
-    inputs: widths[0]!,
-    targetWidth: 1,
-    x: Float32Array.from({ length: count * widths[0]! }, () => rng.normal()),
-    y: Float32Array.from({ length: count }, (_, i) => loss === "mse" ? rng.normal() : i % 6),
-  };
+  const data = randomDataset(rng, { count, inputs: widths[0]!, mse: loss === "mse", classes: 6 });
   const labelMap = loss === "mse" ? null : [2, 0, 1, 1, 0, 2];
   const batch = (k: number): MamlBatch => ({
     data,

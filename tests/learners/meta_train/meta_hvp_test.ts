@@ -13,7 +13,7 @@ import {
   metaHvpRun,
 } from "../../../learners/meta_train/mod.ts";
 import { type Activation, type LossKind, mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { assertClose, gpuTest } from "../../helpers.ts";
+import { assertClose, gpuTest, randomDataset } from "../../helpers.ts";
 
 const CASES: [LossKind, Activation, number[], number][] = [
   ["cross_entropy", "relu", [5, 9, 7, 3], 3],
@@ -25,13 +25,7 @@ for (const [loss, activation, widths, P] of CASES) {
     const rng = new Rng(P);
     const L = mlpLayout({ size: 1, widths, batchSize: 6, loss, activation });
     const count = 40;
-    const data = {
-      count,
-      inputs: widths[0]!,
-      targetWidth: 1,
-      x: Float32Array.from({ length: count * widths[0]! }, () => rng.normal()),
-      y: Float32Array.from({ length: count }, (_, i) => loss === "mse" ? rng.normal() : i % 5),
-    };
+    const data = randomDataset(rng, { count, inputs: widths[0]!, mse: loss === "mse", classes: 5 });
     const normals = (n: number, s: number) =>
       Float32Array.from({ length: n }, () => s * rng.normal());
     const theta = normals(P * L.stride, 0.5);

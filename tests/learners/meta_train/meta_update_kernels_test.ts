@@ -7,14 +7,21 @@ import { createStorageBufferFrom, readF32 } from "../../../core/buffers.ts";
 import type { GpuContext } from "../../../core/gpu_context.ts";
 import { Rng } from "../../../core/rng.ts";
 import {
+  dispatchMetaKernel,
+  ES_MAML_UPDATE,
   esMamlUpdateCpu,
-  esMamlUpdateGpu,
+  esMamlUpdateRun,
+  FOMAML_UPDATE,
   fomamlUpdateCpu,
-  fomamlUpdateGpu,
+  fomamlUpdateRun,
+  META_SGD_UPDATE,
+  type MetaKernel,
+  type MetaRun,
   metaSgdUpdateCpu,
-  metaSgdUpdateGpu,
+  metaSgdUpdateRun,
+  REPTILE_UPDATE,
   reptileUpdateCpu,
-  reptileUpdateGpu,
+  reptileUpdateRun,
 } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
@@ -31,13 +38,41 @@ function metricsOf(P: number, every: number): Float32Array<ArrayBuffer> {
   return m;
 }
 
-function up(ctx: GpuContext, a: Float32Array<ArrayBuffer>, label: string): GPUBuffer {
-  return createStorageBufferFrom(ctx, a, label);
+/** Asserts each array of `want` is close to the array of `got` of the same name. */
+function assertAllClose(
+  got: Record<string, Float32Array>,
+  want: Record<string, ArrayLike<number>>,
+  what: string,
+): void {
+  for (const [k, w] of Object.entries(want)) {
+    assertClose(got[k]!, w, { ...TOL, what: `${what} ${k}` });
+  }
+}
+
+/**
+ * Uploads `host` (arrays by binding name), runs `kernel` `steps` times with the run `make` builds
+ * for step s, and reads every array back (before the CPU twin updates `host` in place).
+ */
+async function runKernel<K extends string>(
+  ctx: GpuContext,
+  kernel: MetaKernel,
+  host: Record<K, Float32Array<ArrayBuffer>>,
+  make: (b: Record<K, GPUBuffer>, step: number) => MetaRun,
+  steps = 1,
+): Promise<Record<K, Float32Array>> {
+  const names = Object.keys(host) as K[];
+  const b = {} as Record<K, GPUBuffer>;
+  for (const k of names) b[k] = createStorageBufferFrom(ctx, host[k], k);
+  for (let step = 0; step < steps; step++) await dispatchMetaKernel(ctx, kernel, make(b, step));
+  const got = {} as Record<K, Float32Array>;
+  for (const k of names) got[k] = await readF32(ctx, b[k], host[k].length);
+  for (const k of names) b[k].destroy();
+  return got;
 }
 
 for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as const) {
   gpuTest(
-    `reptileUpdateGpu matches reptileUpdateCpu() when count=${count}, models=${P}`,
+    `meta_reptile_update kernel matches reptileUpdateCpu() when count=${count}, models=${P}`,
     async (ctx) => {
       const rng = new Rng(count + P);
       const rows = P + 2; // models 1..P of P+2 rows
@@ -45,21 +80,15 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const metrics = metricsOf(rows, 3);
       const theta = normals(rng, count + 5); // thetaOffset 5
       const o = { count, models: P, first: 1, rowStride, metaLr: 0.37, thetaOffset: 5 };
-      const b = {
-        adapted: up(ctx, adapted, "a"),
-        metrics: up(ctx, metrics, "m"),
-        theta: up(ctx, theta, "t"),
-      };
-      await reptileUpdateGpu(ctx, b, o);
-      const got = await readF32(ctx, b.theta, theta.length);
-      reptileUpdateCpu({ adapted, metrics, theta }, o);
-      assertClose(got, theta, { ...TOL, what: "reptile theta" });
-      for (const x of Object.values(b)) x.destroy();
+      const host = { adapted, metrics, theta };
+      const got = await runKernel(ctx, REPTILE_UPDATE, host, (b) => reptileUpdateRun(b, o));
+      reptileUpdateCpu(host, o);
+      assertClose(got.theta, theta, { ...TOL, what: "reptile theta" });
     },
   );
 
   gpuTest(
-    `fomamlUpdateGpu matches fomamlUpdateCpu() when count=${count}, models=${P}`,
+    `meta_fomaml_update kernel matches fomamlUpdateCpu() when count=${count}, models=${P}`,
     async (ctx) => {
       const rng = new Rng(7 * count + P);
       const grads = normals(rng, (P + 1) * rowStride, 0.1);
@@ -71,32 +100,22 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
         (x, i) => i >= count + 3 ? Math.abs(x) : x,
       );
       const o = { count, models: P, rowStride, lr: 0.01, t: 3, vOffset: count + 3 };
-      const b = {
-        grads: up(ctx, grads, "g"),
-        metrics: up(ctx, metrics, "m"),
-        theta: up(ctx, theta, "t"),
-        moments: up(ctx, moments, "mo"),
-        gOut: up(ctx, new Float32Array(count), "g"),
-      };
-      for (let step = 0; step < 2; step++) {
-        await fomamlUpdateGpu(ctx, b, { ...o, t: o.t + step });
-      }
-      const gotTheta = await readF32(ctx, b.theta, theta.length);
-      const gotMoments = await readF32(ctx, b.moments, moments.length);
-      const gotG = await readF32(ctx, b.gOut, count);
-      const gOut = new Float32Array(count);
-      for (let step = 0; step < 2; step++) {
-        fomamlUpdateCpu({ grads, metrics, theta, moments, gOut }, { ...o, t: o.t + step });
-      }
-      assertClose(gotG, gOut, { ...TOL, what: "fomaml mean gradient" });
-      assertClose(gotTheta, theta, { ...TOL, what: "fomaml theta" });
-      assertClose(gotMoments, moments, { ...TOL, what: "fomaml moments" });
-      for (const x of Object.values(b)) x.destroy();
+      const host = { grads, metrics, theta, moments, gOut: new Float32Array(count) };
+      const step = (s: number) => ({ ...o, t: o.t + s });
+      const got = await runKernel(
+        ctx,
+        FOMAML_UPDATE,
+        host,
+        (b, s) => fomamlUpdateRun(b, step(s)),
+        2,
+      );
+      for (let s = 0; s < 2; s++) fomamlUpdateCpu(host, step(s));
+      assertAllClose(got, { gOut: host.gOut, theta, moments }, "fomaml");
     },
   );
 
   gpuTest(
-    `esMamlUpdateGpu matches esMamlUpdateCpu() when count=${count}, pairs=${P}`,
+    `meta_es_maml_update kernel matches esMamlUpdateCpu() when count=${count}, pairs=${P}`,
     async (ctx) => {
       const rng = new Rng(11 * count + P);
       const losses = Float32Array.from({ length: 2 * P }, () => 1 + rng.uniform());
@@ -105,27 +124,15 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const theta = normals(rng, count);
       const moments = new Float32Array(2 * count);
       const o = { count, pairs: P, sigma: 0.05, lr: 0.02, t: 1 };
-      const b = {
-        losses: up(ctx, losses, "l"),
-        noise: up(ctx, noise, "n"),
-        theta: up(ctx, theta, "t"),
-        moments: up(ctx, moments, "mo"),
-        gOut: up(ctx, new Float32Array(count), "g"),
-      };
-      await esMamlUpdateGpu(ctx, b, o);
-      const gotTheta = await readF32(ctx, b.theta, theta.length);
-      const gotMoments = await readF32(ctx, b.moments, moments.length);
-      const gotG = await readF32(ctx, b.gOut, count);
+      const host = { losses, noise, theta, moments, gOut: new Float32Array(count) };
+      const got = await runKernel(ctx, ES_MAML_UPDATE, host, (b) => esMamlUpdateRun(b, o));
       const g = esMamlUpdateCpu({ losses, noise, theta, moments }, o);
-      assertClose(gotG, g, { ...TOL, what: "es-maml gradient" });
-      assertClose(gotTheta, theta, { ...TOL, what: "es-maml theta" });
-      assertClose(gotMoments, moments, { ...TOL, what: "es-maml moments" });
-      for (const x of Object.values(b)) x.destroy();
+      assertAllClose(got, { gOut: g, theta, moments }, "es-maml");
     },
   );
 
   gpuTest(
-    `metaSgdUpdateGpu matches metaSgdUpdateCpu() when count=${count}, models=${P}`,
+    `meta_sgd_update kernel matches metaSgdUpdateCpu() when count=${count}, models=${P}`,
     async (ctx) => {
       const rng = new Rng(13 * count + P);
       const queryGrads = normals(rng, P * rowStride, 0.1);
@@ -135,32 +142,17 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const alpha = Float32Array.from({ length: count }, () => 0.1 * rng.uniform());
       const moments = new Float32Array(4 * count);
       const o = { count, models: P, rowStride, lr: 0.01, alphaLr: 0.003, alphaMax: 0.08, t: 1 };
-      const b = {
-        queryGrads: up(ctx, queryGrads, "q"),
-        supportGradSums: up(ctx, supportGradSums, "s"),
-        metrics: up(ctx, metrics, "m"),
-        theta: up(ctx, theta, "t"),
-        alpha: up(ctx, alpha, "a"),
-        moments: up(ctx, moments, "mo"),
-        gOut: up(ctx, new Float32Array(count), "g"),
-      };
-      await metaSgdUpdateGpu(ctx, b, o);
-      const got = [
-        await readF32(ctx, b.theta, count),
-        await readF32(ctx, b.alpha, count),
-        await readF32(ctx, b.moments, 4 * count),
-        await readF32(ctx, b.gOut, count),
-      ];
-      const gT = metaSgdUpdateCpu(
-        { queryGrads, supportGradSums, metrics, theta, alpha, moments },
-        o,
+      const host = { queryGrads, supportGradSums, metrics, theta, alpha, moments };
+      const gOut = new Float32Array(count);
+      const got = await runKernel(
+        ctx,
+        META_SGD_UPDATE,
+        { ...host, gOut },
+        (b) => metaSgdUpdateRun(b, o),
       );
-      assertClose(got[3]!, gT, { ...TOL, what: "meta-sgd g_theta" });
-      assertClose(got[0]!, theta, { ...TOL, what: "meta-sgd theta" });
-      assertClose(got[1]!, alpha, { ...TOL, what: "meta-sgd alpha" });
-      assertClose(got[2]!, moments, { ...TOL, what: "meta-sgd moments" });
+      const gT = metaSgdUpdateCpu(host, o);
+      assertAllClose(got, { gOut: gT, theta, alpha, moments }, "meta-sgd");
       assert.ok(alpha.every((a) => a >= 0 && a <= 0.08));
-      for (const x of Object.values(b)) x.destroy();
     },
   );
 }

@@ -13,6 +13,7 @@ import type { MlpGrouping } from "../../../learners/mlp/mlp_uniform.ts";
 import type { GpuContext } from "../../../core/gpu_context.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
+import { assertClose } from "../../helpers.ts";
 
 /** A parity case: a spec, a data set and per-model knobs. */
 export interface Case {
@@ -163,6 +164,18 @@ export async function setupTwins(
     a: setupCase(cpu, c, seed, numBatches, options.upload),
     b: setupCase(gpu, c, seed, numBatches, options.upload),
   };
+}
+
+/** Trains both twins `steps` steps; asserts their parameters agree (atol 1e-4, rtol 1e-3). */
+export async function trainTwins(
+  a: ReturnType<typeof setupCase>,
+  b: ReturnType<typeof setupCase>,
+  steps: number,
+): Promise<void> {
+  a.pop.train(a.data, steps);
+  b.pop.train(b.data, steps);
+  const what = "params";
+  assertClose(await b.pop.readParams(), await a.pop.readParams(), { atol: 1e-4, rtol: 1e-3, what });
 }
 
 /** All-different meta-network rows per model (weights, normalization), seeded. */

@@ -12,6 +12,7 @@ import {
   GROUPINGS,
   setupTwins,
   TOL,
+  trainTwins,
 } from "./_cases.ts";
 
 for (const g of GROUPINGS) {
@@ -78,13 +79,7 @@ for (const g of GROUPINGS) {
         };
         a.pop.setKnobs(knobs);
         b.pop.setKnobs(knobs);
-        a.pop.train(a.data, 4);
-        b.pop.train(b.data, 4);
-        assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-          atol: 1e-4,
-          rtol: 1e-3,
-          what: "params",
-        });
+        await trainTwins(a, b, 4);
         b.pop.destroy();
       },
     );

@@ -2,7 +2,11 @@
 // must be: the tests run and fail when they are missing), and a built small subset.
 import { join } from "node:path";
 import { findFontPackages, FONT_PACKAGES } from "../../../../learners/data/glyphs/fonts.ts";
-import { defaultGlyphsDir } from "../../../../learners/data/glyphs/load.ts";
+import {
+  defaultGlyphsDir,
+  ensureGlyphs,
+  type GlyphsData,
+} from "../../../../learners/data/glyphs/load.ts";
 
 let installed = true;
 try {
@@ -35,4 +39,21 @@ export async function withSmallSubset(fn: (dir: string) => Promise<void>): Promi
   } finally {
     await Deno.remove(temp, { recursive: true });
   }
+}
+
+/**
+ * A font test (skipped as `ignoreFonts` says) that runs `fn` on the small subset, built by
+ * `ensureGlyphs` when absent, and its folder.
+ */
+export function smallSubsetTest(
+  name: string,
+  fn: (g: GlyphsData, dir: string) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    ignore: ignoreFonts,
+    sanitizeResources: false,
+    fn: () =>
+      withSmallSubset(async (dir) => await fn(await ensureGlyphs({ dir, subset: "small" }), dir)),
+  });
 }

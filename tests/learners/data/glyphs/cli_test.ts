@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { withTempDir } from "../../../_temp_dir.ts";
 import { DEJAVU_SANS, ignoreFonts } from "./_fonts.ts";
 
 const MAIN = new URL("../../../../cli/main.ts", import.meta.url).pathname;
@@ -32,8 +33,7 @@ async function rejects(
 }
 
 Deno.test("data glyphs names a missing font package in one line, exit 2, nothing written", async () => {
-  const root = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (root) => {
     const r = await data(
       "glyphs",
       "--packages",
@@ -47,32 +47,26 @@ Deno.test("data glyphs names a missing font package in one line, exit 2, nothing
       root,
       [],
     );
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test({
   name: "data glyphs names an unreadable font file in one line, exit 2, nothing written",
   ignore: ignoreFonts,
   fn: async () => {
-    const root = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (root) => {
       const fonts = join(root, "fonts");
       await Deno.mkdir(fonts);
       await Deno.copyFile(DEJAVU_SANS, join(fonts, "a.ttf"));
       await Deno.writeTextFile(join(fonts, "broken.ttf"), "this is not a font file");
       const r = await data("glyphs", "--fonts", fonts, "--out", join(root, "g"), "--quiet");
       await rejects(r, /font file .*broken\.ttf\)$/, root, ["fonts"]);
-    } finally {
-      await Deno.remove(root, { recursive: true });
-    }
+    });
   },
 });
 
 Deno.test("data glyphs refuses an output folder that is a file: one line, exit 2, file untouched", async () => {
-  const root = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (root) => {
     const file = join(root, "taken");
     await Deno.writeTextFile(file, "keep me");
     const r = await data("glyphs", "--out", file, "--quiet");
@@ -80,14 +74,11 @@ Deno.test("data glyphs refuses an output folder that is a file: one line, exit 2
     assert.equal(await Deno.readTextFile(file), "keep me");
     const under = await data("glyphs", "--out", join(file, "sub"), "--quiet");
     await rejects(under, /parent of the output folder is a file: .*taken$/, root, ["taken"]);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
 
 Deno.test("data rejects an unknown data set and bad flags with exit 2 and one line", async () => {
-  const root = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (root) => {
     await rejects(await data("omniglot", "--out", join(root, "x")), /must be glyphs/, root, []);
     await rejects(
       await data("glyphs", "--subset", "huge", "--out", join(root, "x")),
@@ -101,7 +92,5 @@ Deno.test("data rejects an unknown data set and bad flags with exit 2 and one li
       root,
       [],
     );
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  });
 });
