@@ -27,10 +27,23 @@ struct EvolveParams {
   pad1: u32,
 }
 
-// The kernels bind EvolveParams as `u_in` and copy it into `u` first thing in their entry point:
-// parameters are read from storage into a private copy once per invocation; see
-// createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
+// The kernels bind EvolveParams as `u_in` and copy it into `u` first thing in their entry point,
+// through evolve_index: parameters are read from storage into a private copy once per invocation;
+// see createParamsBuffer in core/buffers.ts for why they are not a uniform buffer.
 var<private> u: EvolveParams;
+
+// The dispatch grids of the kernels: per model (u.gridModels wide), per (child, chunk) of the
+// breed kernel (u.gridBreed), per segment (u.gridSegs); 64 invocations per workgroup.
+const GRID_MODELS: u32 = 0u;
+const GRID_BREED: u32 = 1u;
+const GRID_SEGS: u32 = 2u;
+
+// Loads `u`; returns the flat index of this invocation on dispatch grid `grid` (GRID_*).
+fn evolve_index(gid: vec3<u32>, grid: u32) -> u32 {
+  u = u_in;
+  var widths = array<u32, 3>(u.gridModels, u.gridBreed, u.gridSegs);
+  return gid.x + gid.y * widths[grid] * 64u;
+}
 
 const FLAG_ELITE: u32 = 1u;
 const FLAG_CROSS: u32 = 2u;

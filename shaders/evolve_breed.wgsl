@@ -33,8 +33,7 @@ fn block_of(k: u32) -> u32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let idx = gid.x + gid.y * u.gridBreed * 64u;
+  let idx = evolve_index(gid, GRID_BREED);
   if (idx >= u.P * u.chunks) { return; }
   let c = idx / u.chunks;
   let k0 = (idx - c * u.chunks) * u.chunk;

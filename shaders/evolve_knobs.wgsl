@@ -19,9 +19,8 @@ var<private> ks: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
   ks = params_in;
-  let p = gid.x + gid.y * u.gridModels * 64u;
+  let p = evolve_index(gid, GRID_MODELS);
   if (p >= u.P) { return; }
   let g0 = (p / u.M) * GENOME_STRIDE;
   let gen = clock[0];

@@ -45,8 +45,7 @@ fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let p = gid.x + gid.y * u.gridModels * 64u;
+  let p = evolve_index(gid, GRID_MODELS);
   if (p >= u.P) { return; }
   if (mark_inactive(p)) { return; }
   let t = segTask[p / u.M];

@@ -69,8 +69,7 @@ fn pick(rc: u32, base: u32, nValid: u32, g0: u32, gen: u32, purpose: u32) -> u32
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let c = gid.x + gid.y * u.gridModels * 64u;
+  let c = evolve_index(gid, GRID_MODELS);
   if (c >= u.P) { return; }
   let s = c / u.M;
   let base = s * u.M;

@@ -21,8 +21,7 @@
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let p = gid.x + gid.y * u.gridModels * 64u;
+  let p = evolve_index(gid, GRID_MODELS);
   if (p >= u.P) { return; }
   let s = p / u.M;
   let base = s * u.M;

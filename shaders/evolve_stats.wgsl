@@ -20,8 +20,7 @@
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  u = u_in;
-  let s = gid.x + gid.y * u.gridSegs * 64u;
+  let s = evolve_index(gid, GRID_SEGS);
   if (s >= u.S) { return; }
   let gen = clock[0];
   let base = s * u.M;

@@ -225,7 +225,8 @@ export class EvolveGpu {
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
-          { file: "shaders/_evolve.wgsl", code: commonWgsl },
+          // The tick kernel binds no parameters (the snippet's index functions read u_in).
+          ...(k === "tick" ? [] : [{ file: "shaders/_evolve.wgsl", code: commonWgsl }]),
           ...(k === "objective" || k === "neural"
             ? [{ file: "shaders/_evolve_fitness.wgsl", code: fitnessCommonWgsl }]
             : []),

@@ -3,8 +3,9 @@
  * theta, Adam moments, the log table and the episode index arrays stay resident; `run` encodes
  * `iterationsPerSubmit` meta-iterations (load, the population's train steps, its gradient pass,
  * update + log; core/submit_batch.ts) per queue submit, with no wait; `read` copies theta, moments
- * and the pending log rows into one buffer and maps it once. CPU twin:
- * learners/meta_train/cpu_meta_loop.ts.
+ * and the pending log rows into one buffer and maps it once. When the support set divides
+ * batchSize the inner steps run on a population whose batch is the support set once
+ * (learners/meta_train/gpu_loop_pops.ts). CPU twin: learners/meta_train/cpu_meta_loop.ts.
  * @module
  */
 import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
@@ -39,14 +40,13 @@ import {
   metaSgdPass,
   secondOrderPass,
 } from "./gpu_meta_inner.ts";
-import { META_TILE, metaTileRun } from "./meta_tile.ts";
+import { encodeTileCopies } from "./meta_tile.ts";
 import { GpuProtonet } from "./gpu_protonet.ts";
 import { LoopPopulations, type PopulationFactory } from "./gpu_loop_pops.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
 import { PROTONET_GRAD } from "./protonet_grad.ts";
 
 const PIPES = [
-  "tile",
   "gather",
   "update",
   "log",
@@ -84,7 +84,6 @@ export async function createGpuMetaLoop(
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
   const kernels = [
-    META_TILE,
     META_GATHER,
     updateKernel(spec.method),
     META_LOG,
@@ -284,8 +283,9 @@ export class GpuMetaLoop implements MetaLoop {
     const pop = this.#pops.inner;
     const st = this.#state;
     const L = pop.layout;
-    const start: [GPUComputePipeline, MetaKernel, MetaRun] = this.#noise
-      ? [
+    // ES-MAML perturbs theta into the rows; the others copy it (encodeTileCopies, below).
+    const start: [GPUComputePipeline, MetaKernel, MetaRun][] = this.#noise
+      ? [[
         this.#pipes.perturb,
         META_ES_PERTURB,
         metaEsPerturbRun(
@@ -300,12 +300,8 @@ export class GpuMetaLoop implements MetaLoop {
             sigma: esSigma(this.spec),
           },
         ),
-      ]
-      : [
-        this.#pipes.tile,
-        META_TILE,
-        metaTileRun({ theta: st.theta, rows: pop.params }, loopModels(this.spec), L.stride),
-      ];
+      ]]
+      : [];
     const gathers = this.#pops.gathers.map((
       g,
     ): [GPUComputePipeline, MetaKernel, MetaRun] => {
@@ -313,7 +309,15 @@ export class GpuMetaLoop implements MetaLoop {
       const tables = { ...b, batches: t.batches, labelOut: t.labelMap };
       return [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, tables, g.shape, idsOffset)];
     });
-    this.#submit([start, ...gathers], (enc) => {
+    this.#submit([...start, ...gathers], (enc) => {
+      if (!this.#noise) {
+        encodeTileCopies(
+          enc,
+          { theta: st.theta, rows: pop.params },
+          loopModels(this.spec),
+          L.stride,
+        );
+      }
       this.#pops.clear(enc);
       if (this.#sgd) enc.clearBuffer(this.#sgd.sumG);
       if (this.spec.method === "reptile") {

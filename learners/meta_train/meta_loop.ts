@@ -3,8 +3,9 @@
  * with no readback, the meta-learner's state (initialization theta, Adam moments, step) resident
  * on the backend, one log row per iteration computed there, and one read per logged point.
  * One meta-iteration of a meta-batch of P episodes ids[it, 0..P):
- * 1. every model starts from theta (meta_tile) and reads its episode (meta_gather: K support slots,
- *    then a query slot for FOMAML), with optimizer state, steps and metrics cleared;
+ * 1. every model starts from theta (buffer copies, encodeTileCopies) and reads its episode
+ *    (meta_gather: K support slots, then a query slot for FOMAML), with optimizer state, steps and
+ *    metrics cleared;
  * 2. K SGD steps at innerLr on the support set (the fused train step);
  * 3. Reptile: theta += metaLr (mean of healthy adapted rows - theta) (meta_reptile_update);
  *    FOMAML: the query gradient at the adapted weights (train step, gradient mode), then Adam on

@@ -1,10 +1,8 @@
 /**
- * Wrapper of `shaders/meta_tile.wgsl` (every model of a population starts from theta) and its CPU
- * twin `tileRows`.
+ * Every model of a meta loop's population starts from theta: `tileRows` (CPU twin, the
+ * specification) and `encodeTileCopies` (buffer copies on the device).
  * @module
  */
-import code from "../../shaders/meta_tile.wgsl" with { type: "text" };
-import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
 /** CPU twin: a (models, stride) table whose every row is theta[0 .. stride). */
 export function tileRows(
@@ -17,19 +15,19 @@ export function tileRows(
   return out;
 }
 
-/** The tile kernel. */
-export const META_TILE: MetaKernel = metaKernel("meta_tile", code, {
-  read: "theta",
-  readWrite: "rows",
-  params: "n, stride, gridX",
-});
-
-/** The kernel run that writes `models` rows of `stride` floats of `rows` from `theta`. */
-export function metaTileRun(
-  b: { theta: MetaBinding; rows: MetaBinding },
+/**
+ * Encodes the copies that make each of the first `models` rows (`stride` floats) of `rows` a copy
+ * of theta (the GPU side of tileRows): on a software adapter a copy is a memcpy, where a kernel
+ * writing one float per invocation cost 4 CPU-ms for 32 rows of a 196-64-64-5 network and 34 for
+ * 256 (bench --metatrain, 2026-12-02).
+ */
+export function encodeTileCopies(
+  enc: GPUCommandEncoder,
+  b: { theta: GPUBuffer; rows: GPUBuffer },
   models: number,
   stride: number,
-): MetaRun {
-  const n = models * stride;
-  return { n, buffers: { theta: b.theta, rows: b.rows }, params: { n, stride } };
+): void {
+  for (let p = 0; p < models; p++) {
+    enc.copyBufferToBuffer(b.theta, 0, b.rows, p * stride * 4, stride * 4);
+  }
 }

@@ -23,26 +23,15 @@ export function sampleBatchesPipeline(ctx: GpuContext): Promise<GPUComputePipeli
   return getPipeline(ctx, "sample_batches", composeWgsl([RNG_WGSL, GRID_WGSL, ...SAMPLE.parts]));
 }
 
-/** Packs SampleParams and returns it with the dispatch grid. */
+/** Packs the sampling parameters of `P` models and returns them with the dispatch grid. */
 export function packSampleParams(
   P: number,
-  perModel: number,
-  seed: number,
-  round: number,
-  first = 0,
-  keyed = false,
+  o: { perModel: number; seed: number; round: number; first?: number; keyed?: boolean },
 ): { data: ArrayBuffer; grid: [number, number] } {
+  const { perModel, seed, round } = o;
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  const data = packParams(SAMPLE, {
-    P,
-    perModel,
-    seed,
-    round,
-    gridX: grid[0],
-    first,
-    keyed: keyed ? 1 : 0,
-  });
-  return { data, grid };
+  const rest = { gridX: grid[0], first: o.first ?? 0, keyed: o.keyed ? 1 : 0 };
+  return { data: packParams(SAMPLE, { P, perModel, seed, round, ...rest }), grid };
 }
 
 /**
@@ -64,7 +53,9 @@ export function sampleDispatches(
     chunks.flatMap((c) => {
       const models = Math.min(c.count, Math.max(0, P - c.first));
       if (models === 0) return [];
-      const { data, grid } = packSampleParams(models, perModel, o.seed, o.round, c.first, !!o.keys);
+      const { seed, round } = o;
+      const at = { first: c.first, keyed: o.keys !== undefined };
+      const { data, grid } = packSampleParams(models, { perModel, seed, round, ...at });
       const buffers = [
         modelRange(ranges, c, 8),
         modelRange(keys, c, 4),

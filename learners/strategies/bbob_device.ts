@@ -12,6 +12,7 @@ import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
 import { BBOB_FUNCTIONS, type BbobInstance } from "../tasks/bbob.ts";
 import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 import { encodeKernel, groupsFor } from "./strategy_kernels.ts";
+import type { DeviceEvaluation } from "./gpu_strategy.ts";
 
 const BBOB = kernelInterface("shaders/bbob_eval.wgsl", bbobWgsl, {
   read: "x, header: array<u32>, inst",
@@ -77,19 +78,14 @@ export class BbobDevice {
   }
 
   /** Encodes fitness (S, N) = f(x) - f_opt for candidates x (S, N, D); params buffers go to `owned`. */
-  encode(
-    enc: GPUCommandEncoder,
-    x: GPUBuffer,
-    fitness: GPUBuffer,
-    sizes: { popSize: number; dim: number },
-    owned: GPUBuffer[],
-  ): void {
+  encode(enc: GPUCommandEncoder, e: DeviceEvaluation): void {
     const S = this.instances;
+    const { popSize: N, dim: D } = e.sizes;
     encodeKernel(this.#ctx, enc, this.#kernel, {
-      groups: groupsFor(S * sizes.popSize),
-      buffers: { x, header: this.#header, inst: this.#data, fitness },
-      params: { S, N: sizes.popSize, D: sizes.dim },
-    }, owned);
+      groups: groupsFor(S * N),
+      buffers: { x: e.x, header: this.#header, inst: this.#data, fitness: e.fitness },
+      params: { S, N, D },
+    }, e.owned);
   }
 
   /** Frees the instance buffers. */

@@ -21,16 +21,22 @@ import {
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
+/** What one device evaluation reads and writes. */
+export interface DeviceEvaluation {
+  /** Candidates (S, N, D) f32. */
+  x: GPUBuffer;
+  /** Fitness (S, N) f32, written. */
+  fitness: GPUBuffer;
+  /** Candidates per instance N and their dimension D. */
+  sizes: { popSize: number; dim: number };
+  /** Receives the parameter buffers the evaluation creates (freed after the submit). */
+  owned: GPUBuffer[];
+}
+
 /** Computes fitness (S, N) of candidates x (S, N, D) on the device, e.g. `BbobDevice`. */
 export interface DeviceEvaluator {
-  /** Encodes the evaluation; parameter buffers it creates go to `owned` (freed after submit). */
-  encode(
-    enc: GPUCommandEncoder,
-    x: GPUBuffer,
-    fitness: GPUBuffer,
-    sizes: { popSize: number; dim: number },
-    owned: GPUBuffer[],
-  ): void;
+  /** Encodes the evaluation of `e.x` into `e.fitness`. */
+  encode(enc: GPUCommandEncoder, e: DeviceEvaluation): void;
 }
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 
@@ -156,7 +162,12 @@ export class GpuStrategy {
       const enc = this.ctx.device.createCommandEncoder();
       for (let g = 0; g < n; g++) {
         this.encodeAsk(enc);
-        evaluator.encode(enc, this.x, this.fitness, this.config, this.#owned);
+        evaluator.encode(enc, {
+          x: this.x,
+          fitness: this.fitness,
+          sizes: this.config,
+          owned: this.#owned,
+        });
         this.encodeBest(enc);
         this.encodeTell(enc);
       }

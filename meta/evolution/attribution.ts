@@ -113,8 +113,12 @@ export async function attributeGenes(
 
 /** What an attribution row shows: a verdict and the smallest effect its seeds can detect. */
 export interface AttributionVerdict {
-  /** "matters" (reverting lowers meta-fitness: CI above 0), "hurts" (CI below 0), "not shown". */
-  verdict: "matters" | "hurts" | "not shown";
+  /**
+   * "matters" (reverting lowers meta-fitness: CI above 0), "hurts" (CI below 0), "no effect"
+   * (every seed's paired delta exactly 0: with common random numbers the runs were identical),
+   * "not shown".
+   */
+  verdict: "matters" | "hurts" | "no effect" | "not shown";
   /** Smallest |delta| detected with 80% power at 5% (two-sided): about 1.43 CI half-widths. */
   detectable: number;
   /** Seeds needed to detect |delta| = `effect` at that power, from the observed spread. */
@@ -129,6 +133,12 @@ export interface AttributionVerdict {
 export function attributionVerdict(delta: Summary, effect = 0.05): AttributionVerdict {
   const half = (delta.ci95High - delta.ci95Low) / 2;
   const detectable = 1.43 * half;
-  const verdict = delta.ci95Low > 0 ? "matters" : delta.ci95High < 0 ? "hurts" : "not shown";
+  const verdict = delta.ci95Low > 0
+    ? "matters"
+    : delta.ci95High < 0
+    ? "hurts"
+    : delta.mean === 0 && delta.std === 0
+    ? "no effect"
+    : "not shown";
   return { verdict, detectable, seedsFor: Math.ceil(delta.n * (detectable / effect) ** 2) };
 }

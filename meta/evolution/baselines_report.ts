@@ -114,8 +114,11 @@ export function baselinesMethod(b: Baselines, seeds: number): string {
     `models per segment x generations; the strategies run whole generations within it), starts ` +
     `at mean 0 with step size 2 (the GA: initial points N(0, 2^2), both genomes from the same ` +
     `population), and runs on the same instance for each of ${seeds} seeds. CMA-ES, OpenAI-ES, ` +
-    `SNES and PGPE use their papers' defaults (population sizes included); the GA genomes run ` +
-    `on the CPU twins. Per (function, dimension, seed), log10(best f - f_opt + 1e-8) is min-max ` +
+    `SNES and PGPE use their papers' defaults (population sizes included). All methods run on ` +
+    `the run's backend (the GA in its objective kernel, the strategies through ` +
+    `Backend.runStrategies). A GA genome whose populationSize gene is below the models per ` +
+    `segment evaluates only its active models, so it uses fewer evaluations than the budget. ` +
+    `Per (function, dimension, seed), log10(best f - f_opt + 1e-8) is min-max ` +
     `normalised over the six methods (1 = best) and the methods are ranked (1 = best, ties ` +
     `averaged); a group's value per seed is the mean over its functions and dimensions, and the ` +
     `CIs are over seeds.`;

@@ -82,7 +82,7 @@ export function evolveSummary(o: EvolveOutcome): Record<string, string | number 
   };
 }
 
-/** The attribution's verdicts in one line each: groups shown to matter, to hurt, and not shown. */
+/** The attribution's verdicts in one line each: groups that matter, hurt, change nothing, not shown. */
 function attributionSummary(a?: Attribution): Record<string, string | number | null> {
   if (!a) return {};
   const verdicts = a.rows.map((r) => ({ group: r.group, ...attributionVerdict(r.delta) }));
@@ -91,6 +91,7 @@ function attributionSummary(a?: Attribution): Record<string, string | number | n
   return {
     attribution_matters: list("matters"),
     attribution_hurts: list("hurts"),
+    attribution_no_effect: list("no effect"),
     attribution_not_shown: list("not shown"),
     attribution_detectable_max: verdicts.length
       ? Math.max(...verdicts.map((x) => x.detectable))
@@ -164,7 +165,7 @@ function heldOutTables(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]
   if (attribution) {
     tables.push({
       title:
-        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.seeds} seeds paired with common random numbers, 95% CI)`,
+        `Attribution on the training tasks: meta-fitness lost when a gene group reverts to the baseline (${c.attributionSeeds} seeds paired with common random numbers, 95% CI)`,
       rows: [
         { group: "(learned, unchanged)", meta_fitness_or_delta: fmt(attribution.best) },
         { group: "(baseline GA)", meta_fitness_or_delta: fmt(attribution.baseline) },

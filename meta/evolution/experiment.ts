@@ -54,7 +54,7 @@ async function runEvolve(
   const meta = await ck.phase("meta", () => metaPhase(ctx, backend, train, base, ck));
   const attribution = await ck.phase(
     "attribution",
-    () => attributionPhase(backend, meta, train, seeded),
+    () => attributionPhase(backend, meta, train, { ...seeded, seeds: c.attributionSeeds }),
   );
   const heldOut = await ck.phase(
     "heldOut",
@@ -151,6 +151,7 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       generations: 5,
       replicates: 1,
       seeds: 2,
+      attributionSeeds: 2,
       specializedPopulation: 2,
       specializedGenerations: 1,
       trainTasks: ["sphere-8", "mlp-4way"],
@@ -165,6 +166,7 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       generations: 50,
       replicates: 3,
       seeds: 10,
+      attributionSeeds: 20,
       specializedPopulation: 8,
       specializedGenerations: 6,
       trainTasks: ["sphere-8", "rastrigin-8", "rosenbrock-6", "ackley-8", "mlp-4way"],

@@ -1,6 +1,6 @@
 /**
- * The meta loop's own kernels against their CPU twins: meta_gather (gatherEpisodesCpu), meta_tile
- * (tileRows) and meta_log (metaLogCpu), on seeded inputs at sizes that are not multiples of the
+ * The meta loop's own kernels against their CPU twins: meta_gather (gatherEpisodesCpu), the tile
+ * copies (tileRows) and meta_log (metaLogCpu), on seeded inputs at sizes that are not multiples of the
  * workgroup size.
  */
 import assert from "node:assert/strict";
@@ -13,20 +13,19 @@ import {
 import { Rng } from "../../../core/rng.ts";
 import { dispatchMetaKernel } from "../../../learners/meta_train/meta_kernel.ts";
 import {
+  encodeTileCopies,
   esPerturbCpu,
   gatherEpisodesCpu,
   META_ES_PERTURB,
   META_GATHER,
   META_LOG,
   META_SGD_INNER,
-  META_TILE,
   metaEsPerturbRun,
   metaGatherRun,
   metaLogCpu,
   metaLogRun,
   metaSgdInnerCpu,
   metaSgdInnerRun,
-  metaTileRun,
   tileRows,
 } from "../../../learners/meta_train/mod.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
@@ -87,15 +86,19 @@ for (
   );
 }
 
-gpuTest("meta_tile matches tileRows() when models=5, stride=67", async (ctx) => {
+gpuTest("encodeTileCopies matches tileRows() when models=5, stride=67", async (ctx) => {
   const rng = new Rng(3);
   const theta = Float32Array.from({ length: 67 }, () => rng.normal());
   const b = {
     theta: createStorageBufferFrom(ctx, theta, "t"),
-    rows: createStorageBuffer(ctx, 5 * 67 * 4, "r"),
+    rows: createStorageBuffer(ctx, 6 * 67 * 4, "r"),
   };
-  await dispatchMetaKernel(ctx, META_TILE, metaTileRun(b, 5, 67));
-  assert.deepEqual(Array.from(await readF32(ctx, b.rows)), Array.from(tileRows(theta, 5, 67)));
+  const enc = ctx.device.createCommandEncoder();
+  encodeTileCopies(enc, b, 5, 67);
+  ctx.device.queue.submit([enc.finish()]);
+  // Rows past `models` stay untouched (zero).
+  const want = [...tileRows(theta, 5, 67), ...new Array<number>(67).fill(0)];
+  assert.deepEqual(Array.from(await readF32(ctx, b.rows)), want);
 });
 
 for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as const) {

@@ -31,7 +31,7 @@ for (const dim of [2, 10, 37, 100]) {
       const fb = createStorageBuffer(ctx, insts.length * N * 4, "fitness");
       const owned: GPUBuffer[] = [];
       const enc = ctx.device.createCommandEncoder();
-      dev.encode(enc, xb, fb, { popSize: N, dim }, owned);
+      dev.encode(enc, { x: xb, fitness: fb, sizes: { popSize: N, dim }, owned });
       ctx.device.queue.submit([enc.finish()]);
       const got = await readF32(ctx, fb, insts.length * N);
       assertClose(got, want, { atol: 2e-3, rtol: 2e-3, what: `D=${dim} f - f_opt` });

@@ -21,6 +21,7 @@ Deno.test("attributionVerdict() shows a gene only when the CI excludes 0, with t
   });
   equal(attributionVerdict(s(0.1, 0.02, 0.18)).verdict, "matters");
   equal(attributionVerdict(s(-0.06, -0.12, -0.001)).verdict, "hurts");
+  equal(attributionVerdict(s(0, 0, 0)).verdict, "no effect");
   const v = attributionVerdict(s(0.03, -0.07, 0.13));
   equal(v.verdict, "not shown");
   // Half-width 0.1: detectable 0.143; 5 * (0.143 / 0.05)^2 = 40.9 -> 41 seeds.

@@ -19,7 +19,7 @@ import {
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import {
   createMetaLearner,
-  EpisodePool,
+  type EpisodePool,
   initialTheta,
   InnerLoop,
   type MetaKnobs,
@@ -29,17 +29,14 @@ import {
   validateAdapted,
 } from "../../../meta/few_shot/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
+import { allIds, type FewShotProblem, fewShotProblem, trainValidated } from "./_problem.ts";
 
 const FAMILY = new SyntheticClassification({ inputs: 7, ways: 3, shots: 1, queryPerClass: 2 });
 const KNOBS: MetaKnobs = { innerLr: 0.3, innerSteps: 2, metaLr: 0.05 };
 
-function setup(backend: Backend): { loop: InnerLoop; pool: EpisodePool; val: EpisodePool } {
-  const loop = new InnerLoop(backend, { widths: [7, 11, 3], batchSize: 6 });
-  return {
-    loop,
-    pool: new EpisodePool(backend, FAMILY, 5, 30),
-    val: new EpisodePool(backend, FAMILY, 6, 9),
-  };
+function setup(backend: Backend): FewShotProblem {
+  const net = { widths: [7, 11, 3], batchSize: 6 };
+  return fewShotProblem(backend, FAMILY, { net, pool: [5, 30], val: [6, 9] });
 }
 
 /** The step of Reptile or FOMAML as composed before the meta loop (host state). */
@@ -98,7 +95,7 @@ for (const method of ["reptile", "fomaml"] as const) {
 Deno.test("validateAdapted gives the last point of the evaluate curve", async () => {
   const { loop, val } = setup(new CpuBackend());
   const learner = createMetaLearner("fomaml", loop, await initialTheta(loop, 4), KNOBS);
-  const ids = Uint32Array.from({ length: val.size }, (_, i) => i);
+  const ids = allIds(val);
   for (const metric of ["accuracy", "loss"] as const) {
     const v = { pool: val, ids, metric, steps: 3 };
     assert.equal(await validateAdapted(loop, learner.theta, KNOBS, v), await validate(learner, v));
@@ -111,17 +108,12 @@ for (const method of ["reptile", "fomaml"] as const) {
     async (ctx) => {
       const results = [];
       for (const backend of [new CpuBackend(), await GpuBackend.create(ctx)]) {
-        const { loop, pool, val } = setup(backend);
+        const p = setup(backend);
+        const { loop } = p;
         const theta0 = await initialTheta(new InnerLoop(new CpuBackend(), loop.spec), 3);
         const learner = createMetaLearner(method, loop, theta0, KNOBS);
-        const ids = Uint32Array.from({ length: val.size }, (_, i) => i);
-        const r = await learner.train(pool, {
-          iterations: 7,
-          metaBatch: 5,
-          seed: 2,
-          validateEvery: 3,
-          validation: { pool: val, ids, metric: "loss" },
-        });
+        const o = { iterations: 7, metaBatch: 5, seed: 2, validateEvery: 3 };
+        const r = await trainValidated(learner, p, o, "loss");
         results.push({ theta: Float32Array.from(learner.theta), rows: r.rows });
         loop.destroy();
       }

@@ -10,7 +10,7 @@ import { SyntheticClassification } from "../../../learners/tasks/synthetic_class
 import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import {
-  EpisodePool,
+  type EpisodePool,
   EsMaml,
   Fomaml,
   initialTheta,
@@ -24,6 +24,7 @@ import {
 } from "../../../meta/few_shot/mod.ts";
 import { esGradient, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
+import { allIds, type FewShotProblem, fewShotProblem } from "./_problem.ts";
 
 const FAMILY = new SyntheticClassification({
   inputs: 8,
@@ -36,17 +37,14 @@ const FAMILY = new SyntheticClassification({
 });
 const KNOBS: MetaKnobs = { innerLr: 0.3, innerSteps: 3, metaLr: 0.01 };
 
-function setup(backend: Backend): { loop: InnerLoop; train: EpisodePool; test: EpisodePool } {
-  const loop = new InnerLoop(backend, { widths: [8, 16, 3], batchSize: 9 });
-  return {
-    loop,
-    train: new EpisodePool(backend, FAMILY, 11, 64),
-    test: new EpisodePool(backend, FAMILY, 99, 48),
-  };
+/** The problem: `pool` trains, `val` is the held-out test set. */
+function setup(backend: Backend): FewShotProblem {
+  const net = { widths: [8, 16, 3], batchSize: 9 };
+  return fewShotProblem(backend, FAMILY, { net, pool: [11, 64], val: [99, 48] });
 }
 
 async function heldOutAccuracy(l: MetaLearner, test: EpisodePool): Promise<number> {
-  const ids = Uint32Array.from({ length: test.size }, (_, i) => i);
+  const ids = allIds(test);
   const c = await l.evaluate(test, ids, l.knobs.innerSteps);
   const a = c.accuracy[l.knobs.innerSteps]!;
   return a.reduce((x, y) => x + y, 0) / a.length;
@@ -79,7 +77,7 @@ const CASES: [string, (loop: InnerLoop, theta: Float32Array) => MetaLearner, num
 
 for (const [name, make, iters, margin] of CASES) {
   Deno.test(`${name} meta-learned init beats its starting init on held-out tasks by >= ${margin}`, async () => {
-    const { loop, train: pool, test } = setup(new CpuBackend());
+    const { loop, pool, val: test } = setup(new CpuBackend());
     const theta = await initialTheta(loop, 3);
     const before = make(loop, theta);
     const accBefore = await heldOutAccuracy(before, test);
@@ -96,7 +94,7 @@ for (const [name, make, iters, margin] of CASES) {
 
 Deno.test("Fomaml is deterministic: the same seed gives a bit-identical initialization", async () => {
   const run = async (): Promise<Float32Array> => {
-    const { loop, train: pool } = setup(new CpuBackend());
+    const { loop, pool } = setup(new CpuBackend());
     const l = new Fomaml(loop, await initialTheta(loop, 3), KNOBS);
     await train(l, pool, 5, 4);
     return l.theta;
@@ -138,7 +136,7 @@ Deno.test("esGradient of a linear loss estimates its gradient (antithetic pairs)
 });
 
 Deno.test("SelfImprovingSystem.exploit copies parameters and knobs bit-exact and logs it", async () => {
-  const { loop, train: pool } = setup(new CpuBackend());
+  const { loop, pool } = setup(new CpuBackend());
   const sys = new SelfImprovingSystem(loop, await initialTheta(loop, 3), {
     members: 4,
     knobs: KNOBS,
@@ -171,7 +169,7 @@ Deno.test("SelfImprovingSystem.exploit copies parameters and knobs bit-exact and
 });
 
 Deno.test("SelfImprovingSystem changes its knobs online and logs every change", async () => {
-  const { loop, train: pool } = setup(new CpuBackend());
+  const { loop, pool } = setup(new CpuBackend());
   const sys = new SelfImprovingSystem(loop, await initialTheta(loop, 3), {
     members: 4,
     groups: 2,
@@ -194,7 +192,7 @@ gpuTest("InnerLoop.adapt on the GPU matches the CPU path (Reptile meta-update ro
   try {
     const rows: Float32Array[] = [];
     for (const backend of [new CpuBackend(), gpu] as Backend[]) {
-      const { loop, train: pool } = setup(backend);
+      const { loop, pool } = setup(backend);
       const theta = await initialTheta(new InnerLoop(new CpuBackend(), loop.spec), 3);
       const ids = Uint32Array.from([0, 5, 9, 17, 33]);
       const { pop } = loop.adapt(pool, ids, tileParams(theta, ids.length, loop.layout.stride), {

@@ -8,12 +8,11 @@ import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import {
   createMetaLearner,
-  EpisodePool,
   initialTheta,
-  InnerLoop,
   META_LEARNERS,
   type MetaLearnerOptions,
 } from "../../../meta/few_shot/mod.ts";
+import { type FewShotProblem, fewShotProblem, trainValidated } from "./_problem.ts";
 
 const FAMILY = new SyntheticClassification({
   inputs: 6,
@@ -25,30 +24,19 @@ const FAMILY = new SyntheticClassification({
 });
 const OPTIONS: MetaLearnerOptions = { innerLr: 0.3, innerSteps: 2, metaLr: 0.01, sigma: 0.05 };
 
-function setup(): { loop: InnerLoop; pool: EpisodePool; val: EpisodePool } {
-  const backend = new CpuBackend();
-  const loop = new InnerLoop(backend, { widths: [6, 7, 3], batchSize: 6 });
-  return {
-    loop,
-    pool: new EpisodePool(backend, FAMILY, 3, 20),
-    val: new EpisodePool(backend, FAMILY, 4, 5),
-  };
+function setup(): FewShotProblem {
+  const net = { widths: [6, 7, 3], batchSize: 6 };
+  return fewShotProblem(new CpuBackend(), FAMILY, { net, pool: [3, 20], val: [4, 5] });
 }
 
 for (const name of Object.keys(META_LEARNERS)) {
   Deno.test(`META_LEARNERS[${name}] trains 3 iterations, logs rows and moves theta`, async () => {
-    const { loop, pool, val } = setup();
-    const theta0 = await initialTheta(loop, 1);
-    const l = createMetaLearner(name, loop, theta0, OPTIONS);
+    const p = setup();
+    const theta0 = await initialTheta(p.loop, 1);
+    const l = createMetaLearner(name, p.loop, theta0, OPTIONS);
     assert.equal(l.name, name);
-    const ids = Uint32Array.from({ length: val.size }, (_, i) => i);
-    const r = await l.train(pool, {
-      iterations: 3,
-      metaBatch: 4,
-      seed: 7,
-      validateEvery: 2,
-      validation: { pool: val, ids, metric: "accuracy" },
-    });
+    const o = { iterations: 3, metaBatch: 4, seed: 7, validateEvery: 2 };
+    const r = await trainValidated(l, p, o, "accuracy");
     assert.deepEqual(r.rows.map((x) => x.iteration), [2, 3]);
     for (const row of r.rows) {
       for (const [k, v] of Object.entries(row)) assert.ok(Number.isFinite(v), `${name} ${k}=${v}`);
