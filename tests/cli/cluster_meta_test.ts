@@ -2,13 +2,20 @@
  * `train meta --cluster` on a real nats-server (loopback port, file store) with cpu worker
  * processes: every setting x seed x method is a job, and the run equals the single-process run
  * with the same seed (metrics, summary metrics and report, timing fields aside), also when a
- * worker is killed -9 mid-job (the job is redelivered to another worker).
+ * worker is killed -9 mid-job (the job is redelivered to another worker), and when the coordinator
+ * is killed -9 after a checkpoint and resumed (finished methods load from the checkpoint, jobs in
+ * flight are taken from the results bucket: no job runs twice).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
-import { runResults } from "./_run_results.ts";
-import { assertWorkerKillSurvived, assertWorkersEqualSingle } from "./_cluster_runs.ts";
+import { runDir, runResults } from "./_run_results.ts";
+import {
+  assertWorkerKillSurvived,
+  assertWorkersEqualSingle,
+  jobsTaken,
+  withWorkers,
+} from "./_cluster_runs.ts";
 import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
 
 const ignore = !natsAvailable();
@@ -47,6 +54,43 @@ Deno.test(
       assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
       const expected = await runResults(join(dir, "single"));
       await assertWorkerKillSurvived(dir, { args, kind: KIND, runKey: "meta", expected });
+    });
+  },
+);
+
+/** Whether `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test(
+  "cluster: meta coordinator killed -9 after a checkpoint, then resumed -> identical, no job run twice",
+  opts,
+  async () => {
+    await withTempDir(async (dir) => {
+      const config = join(dir, "meta.json");
+      const methods = ["baseline", "reptile", "fomaml", "self-improving"];
+      const meta = { settings: ["synthetic-1shot"], methods, metaIterations: 1500 };
+      await Deno.writeTextFile(config, JSON.stringify(meta));
+      const args = [...TRAIN, "--seed", "6", "--config", config];
+      assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
+      await withWorkers(dir, 3, 30, async (server, ws) => {
+        const out = join(dir, "c");
+        const coord = new Child([...args, "--out", out, "--cluster", server.url]);
+        let run = "";
+        while (!run || !(await exists(join(run, "checkpoint", "state.json")))) {
+          await new Promise((r) => setTimeout(r, 20));
+          run ||= await runDir(out).catch(() => "");
+        }
+        await coord.stop("SIGKILL");
+        assert(!(await exists(join(run, "summary.json"))), "the run had finished");
+        const resumed = ["train", "--quiet", "--resume", run, "--cluster", server.url];
+        assert.equal(await new Child(resumed).exit(), 0);
+        assert.deepEqual(await runResults(out), await runResults(join(dir, "single")));
+        const ids = jobsTaken(ws, KIND);
+        assert.equal(new Set(ids).size, ids.length, "a job ran twice");
+        assert.equal(ids.length, methods.length);
+      });
     });
   },
 );

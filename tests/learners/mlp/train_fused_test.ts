@@ -1,7 +1,8 @@
 /**
  * The fused train step (learners/mlp/mlp_fused.ts) against the CPU twin and against the tiled
  * kernel: seeded cases with population sizes off the 8 models of a workgroup, both heads, both
- * nonlinearities, every optimizer, clipping, decay, label smoothing and gradient transforms.
+ * nonlinearities, every optimizer, clipping, decay, label smoothing and gradient transforms; and
+ * the tiled kernel with smaller tiles (GpuBackendOptions.tileBudget), the other compile-time option.
  */
 import assert from "node:assert/strict";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
@@ -34,6 +35,19 @@ const FUSED_CASES: Case[] = [
   CASES[3]!,
 ];
 
+/** Trains the twin (`a`) and the GPU population (`b`) `steps` steps; their parameters must match. */
+async function trainBoth(
+  a: ReturnType<typeof setupCase>,
+  b: ReturnType<typeof setupCase>,
+  steps: number,
+) {
+  a.pop.train(a.data, steps);
+  b.pop.train(b.data, steps);
+  const what = "params";
+  assertClose(await b.pop.readParams(), await a.pop.readParams(), { atol: 1e-4, rtol: 1e-3, what });
+  b.pop.destroy();
+}
+
 /** The fused shape the software adapter's default plan gives a spec (null: tiles). */
 function fusedOf(spec: PopulationSpec) {
   const L = mlpLayout(spec);
@@ -53,8 +67,10 @@ Deno.test("fusedShape() applies to one hidden layer with vec4 rows and one invoc
   for (const c of FUSED_CASES) assert.ok(fusedOf(c.spec), c.name);
   assert.equal(fusedOf({ size: 8, widths: [32, 128, 128, 5], batchSize: 32 }), null);
   assert.equal(fusedOf({ size: 8, widths: [13, 67, 7], batchSize: 9 }), null);
-  // Too many inputs per batch to keep in registers.
+  // Too many inputs per batch to keep in registers; too many outputs.
   assert.equal(fusedOf({ size: 8, widths: [64, 64, 5], batchSize: 32 }), null);
+  assert.equal(fusedOf({ size: 8, widths: [4, 64, 64], batchSize: 4 }), null);
+  assert.ok(fusedOf({ size: 8, widths: [64, 64, 16], batchSize: 16 }));
   const L = mlpLayout({ size: 8, widths: [32, 64, 5], batchSize: 32 });
   const g = { modelsPerGroup: 4, roles: 4 };
   assert.equal(withFusedStep(softwareTilePlan(L, g), L, g).fused, undefined);
@@ -116,13 +132,18 @@ gpuTest(
     const gb = await b.pop.gradients(b.data);
     assertClose(gb.loss, ga.loss, { ...TOL, what: "smoothed loss" });
     assertClose(gb.grads, ga.grads, { ...TOL, what: "smoothed gradients" });
-    a.pop.train(a.data, 5);
-    b.pop.train(b.data, 5);
-    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-      what: "params",
-    });
-    b.pop.destroy();
+    await trainBoth(a, b, 5);
+  },
+);
+
+gpuTest(
+  "tiled train_step with a tile budget of 64 matches trainStepCpu() when P=37 12-20-8-3",
+  async (ctx) => {
+    const c = CASES[4]!;
+    const cpu = new CpuBackend();
+    const gpu = await GpuBackend.create(ctx, { tileBudget: 64 });
+    const a = setupCase(cpu, c, 29, 2);
+    const b = setupCase(gpu, c, 29, 2);
+    await trainBoth(a, b, 5);
   },
 );
