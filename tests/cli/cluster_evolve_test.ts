@@ -10,13 +10,12 @@ import { withTempDir } from "../_temp_dir.ts";
 import { runDir, runResults } from "./_run_results.ts";
 import {
   Child,
-  natsAvailable,
+  clusterTestOptions,
   NatsServer,
   startWorkers,
 } from "../core/cluster/_cluster_harness.ts";
 
-const ignore = !natsAvailable();
-const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const opts = clusterTestOptions();
 const TRAIN = ["train", "evolve", "--scale", "smoke", "--backend", "cpu", "--seed", "7"];
 
 /** The run's results with timing fields left out. */

@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
 import { runResults } from "./_run_results.ts";
 import { assertWorkerKillSurvived, assertWorkersEqualSingle } from "./_cluster_runs.ts";
-import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
+import { Child, clusterTestOptions } from "../core/cluster/_cluster_harness.ts";
 
-const ignore = !natsAvailable();
-const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const opts = clusterTestOptions();
 const TRAIN = ["train", "l2o", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 const KIND = "l2o_unroll_task";
 const LEARNED = [

@@ -16,10 +16,9 @@ import {
   jobsTaken,
   withWorkers,
 } from "./_cluster_runs.ts";
-import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
+import { Child, clusterTestOptions } from "../core/cluster/_cluster_harness.ts";
 
-const ignore = !natsAvailable();
-const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const opts = clusterTestOptions();
 const TRAIN = ["train", "meta", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 const KIND = "meta_method";
 

@@ -22,6 +22,15 @@ export function natsAvailable(): boolean {
   }
 }
 
+/** Deno.test options of a cluster test: skipped without nats-server; no op or resource sanitizers. */
+export function clusterTestOptions(): {
+  ignore: boolean;
+  sanitizeOps: false;
+  sanitizeResources: false;
+} {
+  return { ignore: !natsAvailable(), sanitizeOps: false, sanitizeResources: false };
+}
+
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
