@@ -144,6 +144,10 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   assert.equal(full.seeds, 5);
   assert.equal(full.testEpisodes, 600);
   assert.equal(full.settings.length, 5);
+  assert.deepEqual(settingConfig(full, "glyphs-20way-1shot").hidden, [128, 128]);
+  const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
+  assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
+  assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
   for (const scale of ["smoke", "default"] as const) {
     const c = resolveConfig(META_EXPERIMENT, { scale });
     assert.ok(staticBudget(c) > 0 && selfImprovingShape(c).iterations >= 1, scale);
