@@ -17,7 +17,7 @@ import { drawIds } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
 import type { MetaTrainWorkload } from "./metatrain.ts";
 
-/** CPU milliseconds of the whole process and of its main thread. */
+/** CPU milliseconds of the whole process and of its main (JavaScript) thread. */
 export interface CpuClock {
   /** All threads (user + system). */
   processMs: number;
@@ -30,7 +30,8 @@ export function cpuClock(): CpuClock {
   const u = process.cpuUsage();
   let mainMs = NaN;
   try {
-    const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+    // The thread running this JavaScript (not always the process's first thread: `deno test`).
+    const stat = Deno.readTextFileSync("/proc/thread-self/stat");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms.
     mainMs = (Number(f[11]) + Number(f[12])) * 10;

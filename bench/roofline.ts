@@ -45,12 +45,17 @@ export interface StepAccesses {
  * (learners/mlp/mlp_fused_wgsl.ts) where it applies and `kernel` is "fused", else those of the
  * register tiles that learners/mlp/mlp_tiles.ts plans for the layout: an R x C tile reads R + C
  * values per step of its shared dimension and stores its R * C outputs (clamped duplicate rows
- * included). Either way the SGD update happens where the gradients are stored.
+ * included), at most `tileBudget` accumulators each (default MAX_TILE_ACCUMULATORS). Either way
+ * the SGD update happens where the gradients are stored.
  */
-export function trainStepAccesses(layout: MlpLayout, kernel: TrainKernel = "fused"): StepAccesses {
+export function trainStepAccesses(
+  layout: MlpLayout,
+  kernel: TrainKernel = "fused",
+  tileBudget?: number,
+): StepAccesses {
   const L = layout.layers;
   const g = { modelsPerGroup: 8, roles: 1 };
-  const plan = withFusedStep(planTiles(layout, g), layout, g, kernel);
+  const plan = withFusedStep(planTiles(layout, g, undefined, tileBudget), layout, g, kernel);
   if (plan.fused) return fusedStepAccesses(plan.fused);
   if (plan.vec4) return vec4StepAccesses(layout, plan);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch

@@ -2,10 +2,12 @@
  * `bench --kernels`: the two train-step kernels of a workload on one adapter, in one process, each
  * measurement alternating between them: the tiled kernel (learners/mlp/mlp_tiles.ts, activations
  * and deltas in storage) and the fused step (learners/mlp/mlp_fused.ts, where the shape allows).
- * Per round it times each kernel's cold compile (the train-step and evaluate pipelines a new
- * network shape needs, built from source: lavapipe keeps no cache of them, on disk or in the
- * process) and its model-steps/s at every size; it prints each round, the medians, their ratio and
- * each kernel's storage accesses per model-step (bench/roofline.ts).
+ * The tiled kernel also runs with tiles of at most 128 accumulators (GpuBackendOptions.tileBudget),
+ * which compile faster. Per round it times each variant's cold compile (the train-step and evaluate
+ * pipelines a new network shape needs, built from source: lavapipe keeps no cache of them, on disk
+ * or in the process) and its model-steps/s at every size; it prints each round, the medians, their
+ * ratios to the default tiles and each variant's storage accesses per model-step
+ * (bench/roofline.ts).
  * @module
  */
 import { formatFixed, formatRate } from "../core/format.ts";
@@ -24,7 +26,20 @@ import type { BenchOptions } from "./bench_options.ts";
 import { trainStepAccesses } from "./roofline.ts";
 import { benchTrain, type Workload } from "./workloads.ts";
 
-const KERNELS: readonly TrainKernel[] = ["tiles", "fused"];
+/** A train-step kernel variant: the population options that select it. */
+interface Variant {
+  name: string;
+  trainKernel: TrainKernel;
+  /** Most accumulators per register tile (undefined: the default, MAX_TILE_ACCUMULATORS). */
+  tileBudget?: number;
+}
+
+/** The variants compared: the tiled kernel, with the default and with smaller tiles, and fused. */
+const VARIANTS: readonly Variant[] = [
+  { name: "tiles", trainKernel: "tiles" },
+  { name: "tiles-128", trainKernel: "tiles", tileBudget: 128 },
+  { name: "fused", trainKernel: "fused" },
+];
 
 /** Seconds to build one pipeline from source (shader module and compute pipeline). */
 async function compileSeconds(ctx: GpuContext, code: string): Promise<number> {
@@ -34,19 +49,13 @@ async function compileSeconds(ctx: GpuContext, code: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** Cold compile seconds of a workload's train-step and evaluate pipelines with `kernel`. */
-async function coldCompile(
-  ctx: GpuContext,
-  w: Workload,
-  kernel: TrainKernel,
-): Promise<{ train: number; evaluate: number; fused: boolean }> {
+/** The tile plan a population of workload `w` gets with variant `v` on a software adapter. */
+function variantPlan(w: Workload, v: Variant) {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  const g = chooseGrouping(L, SOFTWARE_GROUPINGS);
-  const plan = withFusedStep(softwareTilePlan(L, g), L, g, kernel);
+  const g = chooseGrouping(L, SOFTWARE_GROUPINGS, v.tileBudget);
   return {
-    train: await compileSeconds(ctx, TRAIN_STEP.source(g, plan).code),
-    evaluate: await compileSeconds(ctx, EVALUATE.source(g, plan).code),
-    fused: plan.fused !== undefined,
+    g,
+    plan: withFusedStep(softwareTilePlan(L, g, undefined, v.tileBudget), L, g, v.trainKernel),
   };
 }
 
@@ -56,57 +65,72 @@ function mid(xs: number[]): number {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
-/** One workload's rounds: compile times and throughput of both kernels, alternating. */
-async function benchWorkloadKernels(ctx: GpuContext, w: Workload, o: BenchOptions): Promise<void> {
-  const backends = await Promise.all(
-    KERNELS.map((k) => GpuBackend.create(ctx, { trainKernel: k })),
-  );
-  const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  console.log(
-    `\ntrain-step kernels of ${w.name} (MLP ${w.widths.join("-")}, batch ${w.batchSize}):`,
-  );
-  const compile: Record<TrainKernel, number[]> = { tiles: [], fused: [] };
-  const rate = new Map<string, number[]>();
-  for (let r = 0; r < o.repeat; r++) {
-    const cells: string[] = [];
-    for (const k of KERNELS) {
-      const c = await coldCompile(ctx, w, k);
-      if (k === "fused" && !c.fused) continue;
-      compile[k].push(c.train + c.evaluate);
-      cells.push(`${k} ${formatFixed(c.train, 2)} + ${formatFixed(c.evaluate, 2)} s`);
-    }
-    console.log(`round ${r + 1} cold compile (train + evaluate): ${cells.join(", ")}`);
-    for (const P of o.sizes) {
-      const line: string[] = [];
-      for (const [i, k] of KERNELS.entries()) {
-        if (k === "fused" && compile.fused.length === 0) continue;
-        const row = await benchTrain(backends[i]!, w, P, o.seconds);
-        const key = `${k}@${P}`;
-        rate.set(key, [...rate.get(key) ?? [], row.model_steps_per_s]);
-        line.push(`${k} ${formatRate(row.model_steps_per_s)}`);
-      }
-      console.log(`round ${r + 1} P=${P} model-steps/s: ${line.join(", ")}`);
-    }
+/** One round: each variant's cold compile (train + evaluate), then its model-steps/s per size. */
+async function benchRound(
+  ctx: GpuContext,
+  w: Workload,
+  variants: { v: Variant; backend: GpuBackend }[],
+  o: BenchOptions,
+  record: (key: string, value: number) => void,
+): Promise<void> {
+  const cells: string[] = [];
+  for (const { v } of variants) {
+    const { g, plan } = variantPlan(w, v);
+    const train = await compileSeconds(ctx, TRAIN_STEP.source(g, plan).code);
+    const evaluate = await compileSeconds(ctx, EVALUATE.source(g, plan).code);
+    record(`${v.name}@compile`, train + evaluate);
+    cells.push(`${v.name} ${formatFixed(train, 2)} + ${formatFixed(evaluate, 2)} s`);
   }
-  const acc = (k: TrainKernel) => Math.round(trainStepAccesses(L, k).total).toLocaleString("en-US");
-  if (compile.fused.length === 0) {
-    console.log(`${w.name}: the fused step does not apply (learners/mlp/mlp_fused.ts); tiles only`);
-    return;
-  }
+  console.log(`cold compile (train + evaluate): ${cells.join(", ")}`);
   for (const P of o.sizes) {
-    const [t, f] = KERNELS.map((k) => mid(rate.get(`${k}@${P}`)!));
-    console.log(
-      `median P=${P}: tiles ${formatRate(t!)}, fused ${formatRate(f!)} model-steps/s, fused/tiles ${
-        formatFixed(f! / t!, 2)
-      }x`,
-    );
+    const line: string[] = [];
+    for (const { v, backend } of variants) {
+      const row = await benchTrain(backend, w, P, o.seconds);
+      record(`${v.name}@${P}`, row.model_steps_per_s);
+      line.push(`${v.name} ${formatRate(row.model_steps_per_s)}`);
+    }
+    console.log(`P=${P} model-steps/s: ${line.join(", ")}`);
   }
-  console.log(
-    `median cold compile (train + evaluate): tiles ${formatFixed(mid(compile.tiles), 2)} s, fused ${
-      formatFixed(mid(compile.fused), 2)
-    } s; storage accesses per model-step: tiles ${acc("tiles")}, fused ${acc("fused")}`,
+}
+
+/** One workload's rounds of every variant that applies to it, then the medians and ratios. */
+async function benchWorkloadKernels(ctx: GpuContext, w: Workload, o: BenchOptions): Promise<void> {
+  const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
+  // The fused variant only where the step applies to the shape.
+  const applies = VARIANTS.filter((v) =>
+    v.trainKernel === "tiles" || variantPlan(w, v).plan.fused !== undefined
   );
-  for (const b of backends) b.destroy();
+  const variants = await Promise.all(applies.map(async (v) => ({
+    v,
+    backend: await GpuBackend.create(ctx, { trainKernel: v.trainKernel, tileBudget: v.tileBudget }),
+  })));
+  console.log(
+    `\ntrain-step kernels of ${w.name} (MLP ${w.widths.join("-")}, batch ${w.batchSize}): ${
+      applies.map((v) => v.name).join(", ")
+    }, alternating`,
+  );
+  const values = new Map<string, number[]>();
+  const record = (key: string, x: number) => values.set(key, [...values.get(key) ?? [], x]);
+  for (let r = 0; r < o.repeat; r++) {
+    console.log(`round ${r + 1}`);
+    await benchRound(ctx, w, variants, o, record);
+  }
+  const base = applies[0]!.name;
+  for (const key of ["compile", ...o.sizes.map(String)]) {
+    const cells = applies.map((v) => {
+      const m = mid(values.get(`${v.name}@${key}`)!);
+      const ratio = formatFixed(m / mid(values.get(`${base}@${key}`)!), 2);
+      return `${v.name} ${
+        key === "compile" ? `${formatFixed(m, 2)} s` : formatRate(m)
+      } (${ratio}x)`;
+    });
+    const what = key === "compile" ? "cold compile" : `P=${key} model-steps/s`;
+    console.log(`median ${what}: ${cells.join(", ")}`);
+  }
+  const acc = applies.map((v) =>
+    `${v.name} ${trainStepAccesses(L, v.trainKernel, v.tileBudget).total.toLocaleString("en-US")}`
+  );
+  console.log(`storage accesses per model-step (bench/roofline.ts): ${acc.join(", ")}`);
 }
 
 /** Runs `bench --kernels` on every workload; needs a software adapter (the fused step's). */

@@ -8,54 +8,94 @@
  * @module
  */
 
+import { join } from "node:path";
 import type { RunContext } from "./experiment.ts";
 import type { MetricRow } from "./run_dir.ts";
 import { fromExactJson, toExactJson } from "./exact_json.ts";
+import { InputError } from "./input_error.ts";
+import { JsonLog } from "./json_log.ts";
 
-/** What a phase checkpoint holds: finished phases by name, and the phase in progress. */
+/** What a phase checkpoint's state.json holds: the finished phases' count, the phase in progress. */
 interface PhaseCheckpointState {
-  /** Results of the finished phases, each as `{ value }` in exact JSON. */
-  phases: Record<string, unknown>;
+  /** Finished phases: lines of the results log (`checkpoint/phases.jsonl`). */
+  phases: number;
   /** The progress of the phase running when the checkpoint was saved (exact JSON). */
   progress?: { phase: string; state: unknown };
 }
 
-/** The checkpoints of one run of phases: finished phases are loaded instead of recomputed. */
+/** One line of the results log: a finished phase and its result. */
+interface PhaseResult {
+  phase: string;
+  value: unknown;
+}
+
+/** What `PhaseCheckpoints` needs of a run. */
+type PhaseRun = Pick<
+  RunContext<unknown, unknown>,
+  "saveCheckpoint" | "loadCheckpoint" | "checkpointDir"
+>;
+
+/**
+ * The checkpoints of one run of phases: finished phases are loaded instead of recomputed. Their
+ * results go to an append-only log, `checkpoint/phases.jsonl`, so state.json stays small (the
+ * finished phases' count and the progress of the running one) and each save writes only what is new.
+ */
 export class PhaseCheckpoints {
-  #ctx: Pick<RunContext<unknown, unknown>, "saveCheckpoint">;
-  #state: PhaseCheckpointState;
+  #ctx: PhaseRun;
+  #log: JsonLog<PhaseResult>;
+  #results: Map<string, unknown>;
+  #progress: PhaseCheckpointState["progress"];
 
   private constructor(
-    ctx: Pick<RunContext<unknown, unknown>, "saveCheckpoint">,
-    state: PhaseCheckpointState,
+    ctx: PhaseRun,
+    log: JsonLog<PhaseResult>,
+    results: Map<string, unknown>,
+    progress: PhaseCheckpointState["progress"],
   ) {
     this.#ctx = ctx;
-    this.#state = state;
+    this.#log = log;
+    this.#results = results;
+    this.#progress = progress;
   }
 
   /** Loads the run's last checkpoint (or starts empty). */
-  static async load(
-    ctx: Pick<RunContext<unknown, unknown>, "saveCheckpoint" | "loadCheckpoint">,
-  ): Promise<PhaseCheckpoints> {
-    const saved = await ctx.loadCheckpoint<PhaseCheckpointState>();
-    return new PhaseCheckpoints(ctx, saved?.state ?? { phases: {} });
+  static async load(ctx: PhaseRun): Promise<PhaseCheckpoints> {
+    const saved = (await ctx.loadCheckpoint<PhaseCheckpointState>())?.state;
+    if (saved !== undefined && !Number.isInteger(saved.phases)) {
+      throw new InputError(
+        `Cannot resume from "${ctx.checkpointDir}" as its phases must be a count (a checkpoint of this version): current value is ${
+          JSON.stringify(saved.phases)?.slice(0, 40)
+        }`,
+      );
+    }
+    const path = join(ctx.checkpointDir, "phases.jsonl");
+    const log = await JsonLog.open<PhaseResult>(path, saved?.phases ?? 0);
+    const results = new Map((await log.readAll()).map((r) => [r.phase, r.value]));
+    return new PhaseCheckpoints(ctx, log, results, saved?.progress);
   }
 
   /** True when phase `name` finished in a saved checkpoint. */
   done(name: string): boolean {
-    return name in this.#state.phases;
+    return this.#results.has(name);
   }
 
   /** The saved progress of phase `name` (undefined when it has none or finished). */
   progress<S>(name: string): S | undefined {
-    const p = this.#state.progress;
+    const p = this.#progress;
     return p?.phase === name ? fromExactJson(p.state) as S : undefined;
   }
 
   /** Saves the progress of phase `name` (a state that continues it exactly) in a checkpoint. */
   async saveProgress(name: string, state: unknown): Promise<void> {
-    this.#state = { ...this.#state, progress: { phase: name, state: toExactJson(state) } };
-    await this.#ctx.saveCheckpoint(this.#state);
+    this.#progress = { phase: name, state: toExactJson(state) };
+    await this.#save();
+  }
+
+  /** Saves state.json: the finished phases' count and the progress, if any. */
+  async #save(): Promise<void> {
+    const progress = this.#progress === undefined ? {} : { progress: this.#progress };
+    const state: PhaseCheckpointState = { phases: this.#log.lines, ...progress };
+    await this.#ctx.saveCheckpoint(state);
   }
 
   /**
@@ -67,15 +107,17 @@ export class PhaseCheckpoints {
     return this.#value(name);
   }
 
-  /** Saves the result of phase `name` (the phase ends; its progress goes). */
+  /** Logs the result of phase `name` and saves a checkpoint (the phase ends; its progress goes). */
   async #finish(name: string, value: unknown): Promise<void> {
-    this.#state = { phases: { ...this.#state.phases, [name]: { value: toExactJson(value) } } };
-    await this.#ctx.saveCheckpoint(this.#state);
+    await this.#log.append({ phase: name, value });
+    this.#results.set(name, fromExactJson(toExactJson(value)));
+    this.#progress = undefined;
+    await this.#save();
   }
 
   /** The saved result of phase `name`, after the exact-JSON round trip. */
   #value<T>(name: string): T {
-    return (fromExactJson(this.#state.phases[name]) as { value: T }).value;
+    return this.#results.get(name) as T;
   }
 
   /**

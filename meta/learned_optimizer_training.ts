@@ -122,6 +122,18 @@ interface Estimator<R extends EsGeneration> {
   ): { grad: Float64Array; fields: Omit<R, "generation" | "unroll" | "diverged" | "theta_norm"> };
 }
 
+/** One meta-training run of the learned optimizer: config, seed, callback, progress to resume. */
+export interface MetaTrainRun<R extends EsGeneration> {
+  /** The ES (or REINFORCE) configuration. */
+  config: EsConfig;
+  /** Seed of the initial weights, the noise and the task draws. */
+  seed: number;
+  /** Receives each generation's record and the progress that `resume` continues exactly. */
+  onGeneration?: OnEsGeneration<R>;
+  /** Progress to continue from (the history then holds the generations run by this call). */
+  resume?: EsProgress;
+}
+
 /**
  * The meta-training loop shared by ES and REINFORCE: each generation draws noise, trains
  * 2 * pairs models per task (fresh tasks, every model in one dispatch, common random numbers
@@ -130,11 +142,9 @@ interface Estimator<R extends EsGeneration> {
 async function metaTrainLoop<R extends EsGeneration>(
   backend: Backend,
   family: TaskFamily,
-  c: EsConfig,
-  seed: number,
-  est: Estimator<R>,
-  o: { onGeneration?: OnEsGeneration<R>; resume?: EsProgress },
+  o: MetaTrainRun<R> & { est: Estimator<R> },
 ): Promise<{ theta: Float64Array; history: R[] }> {
+  const { config: c, seed, est } = o;
   const r0 = o.resume;
   const theta = r0 ? Float64Array.from(r0.theta) : initialTheta(c, seed);
   const D = theta.length;
@@ -224,20 +234,15 @@ const ES: Estimator<EsGeneration> = {
 };
 
 /**
- * Meta-trains the learned optimizer's weights (of kind `c.kind`, default lr-scale) on `family` by
- * antithetic ES with Adam on the estimated gradient. `onGeneration` receives each generation's
- * record and the progress that `resume` continues exactly (the history then holds the generations
- * run by this call).
+ * Meta-trains the learned optimizer's weights (of kind `run.config.kind`, default lr-scale) on
+ * `family` by antithetic ES with Adam on the estimated gradient.
  */
 export function metaTrainEs(
   backend: Backend,
   family: TaskFamily,
-  c: EsConfig,
-  seed: number,
-  onGeneration?: OnEsGeneration<EsGeneration>,
-  resume?: EsProgress,
+  run: MetaTrainRun<EsGeneration>,
 ): Promise<{ theta: Float64Array; history: EsGeneration[] }> {
-  return metaTrainLoop(backend, family, c, seed, ES, { onGeneration, resume });
+  return metaTrainLoop(backend, family, { ...run, est: ES });
 }
 
 /** One REINFORCE generation's record (one CSV row). */
@@ -325,17 +330,15 @@ const REINFORCE: Estimator<ReinforceGeneration> = {
 export function metaTrainReinforce(
   backend: Backend,
   family: TaskFamily,
-  c: EsConfig,
-  seed: number,
-  onGeneration?: OnEsGeneration<ReinforceGeneration>,
-  resume?: EsProgress,
+  run: MetaTrainRun<ReinforceGeneration>,
 ): Promise<{ theta: Float64Array; history: ReinforceGeneration[] }> {
-  if ((c.kind ?? "lr-scale") !== "lr-scale") {
+  const kind = run.config.kind;
+  if ((kind ?? "lr-scale") !== "lr-scale") {
     return Promise.reject(
       new RangeError(
-        `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${c.kind}`,
+        `Cannot meta-train by REINFORCE as kind must be lr-scale: current value is ${kind}`,
       ),
     );
   }
-  return metaTrainLoop(backend, family, c, seed, REINFORCE, { onGeneration, resume });
+  return metaTrainLoop(backend, family, { ...run, est: REINFORCE });
 }

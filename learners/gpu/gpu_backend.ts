@@ -57,6 +57,11 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * "tiles" always runs the tiled kernel (the bench compares the two).
    */
   trainKernel?: TrainKernel;
+  /**
+   * Most accumulators per register tile of the tiled kernels on a software adapter (default 256,
+   * learners/mlp/mlp_tiles.ts): smaller tiles compile faster and load more values per step.
+   */
+  tileBudget?: number;
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }

@@ -45,6 +45,8 @@ export interface GpuPopulationOptions {
   maxBindingBytes?: number;
   /** Train-step kernel on a software adapter (default "fused" where it applies). */
   trainKernel?: TrainKernel;
+  /** Most accumulators per register tile on a software adapter (default MAX_TILE_ACCUMULATORS). */
+  tileBudget?: number;
 }
 
 /**
@@ -60,10 +62,10 @@ export function populationPipelines(
   o: GpuPopulationOptions = {},
 ): Pipelines {
   const g = o.grouping ??
-    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS) : HARDWARE_GROUPING);
-  if (ctx.software) chooseGrouping(L, [g]);
+    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget) : HARDWARE_GROUPING);
+  if (ctx.software) chooseGrouping(L, [g], o.tileBudget);
   const plan: TilePlan = ctx.software
-    ? withFusedStep(softwareTilePlan(L, g), L, g, o.trainKernel)
+    ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
     : planTiles(L, g);
   return {
     grouping: g,

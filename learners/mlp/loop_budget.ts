@@ -14,6 +14,7 @@ import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 import {
   layerProducts,
+  MAX_TILE_ACCUMULATORS,
   planTiles,
   quadLayout,
   smallTilePlan,
@@ -106,14 +107,15 @@ function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean 
  * The register tiles of a layout on a software adapter: planTiles' choice, or SMALL_TILE tiles
  * when that choice would exceed the loop budget and they do not (big tiles shared by several
  * invocations leave fewer tiles to split among them, so one invocation can run more iterations).
- * `vec4` as in planTiles.
+ * `vec4` and the tiles' accumulator `budget` as in planTiles.
  */
 export function softwareTilePlan(
   layout: MlpLayout,
   g: MlpGrouping,
   vec4: boolean = quadLayout(layout),
+  budget: number = MAX_TILE_ACCUMULATORS,
 ): TilePlan {
-  const plan = planTiles(layout, g, vec4);
+  const plan = planTiles(layout, g, vec4, budget);
   const small = smallTilePlan(layout.layers, plan.vec4);
   return fitsBudget(layout, g, plan) || !fitsBudget(layout, g, small) ? plan : small;
 }
@@ -130,12 +132,17 @@ export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
 ];
 
 /**
- * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget;
- * throws a RangeError naming the population's shape when none does.
+ * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget,
+ * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan); throws a
+ * RangeError naming the population's shape when none does.
  */
-export function chooseGrouping(layout: MlpLayout, candidates: readonly MlpGrouping[]): MlpGrouping {
+export function chooseGrouping(
+  layout: MlpLayout,
+  candidates: readonly MlpGrouping[],
+  tileBudget: number = MAX_TILE_ACCUMULATORS,
+): MlpGrouping {
   for (const g of candidates) {
-    if (fitsBudget(layout, g, softwareTilePlan(layout, g))) return g;
+    if (fitsBudget(layout, g, softwareTilePlan(layout, g, undefined, tileBudget))) return g;
   }
   const g = candidates.at(-1)!;
   throw new RangeError(

@@ -15,12 +15,21 @@
  * (the epilogue in mlp_tiles_wgsl.ts) grows with the tile. On W (32-64-5, batch 32) at P=1024, alternating runs of
  * the old fixed 8 x 8 kernel and this one measured 1.13x (at most 64 accumulators per tile), 1.34x
  * (128), 1.44x (256) and 1.24x (512) its speed, so each product's tile is the one that loads the
- * fewest values with at most MAX_TILE_ACCUMULATORS = 256
- * accumulators. That holds for a few invocations per model too (software adapters run a
- * workgroup's SIMD groups one after another on one thread, so fewer, bigger tiles cost no
- * parallelism there). Kernels whose models are shared by SMALL_TILE_ROLES or more invocations (the
- * hardware GPU layout of 64, and the software fallbacks for the largest models) use SMALL_TILE x
- * SMALL_TILE tiles, so that every invocation of a model has tiles to work on.
+ * fewest values with at most MAX_TILE_ACCUMULATORS accumulators. That holds for a few invocations
+ * per model too (software adapters run a workgroup's SIMD groups one after another on one thread,
+ * so fewer, bigger tiles cost no parallelism there). Kernels whose models are shared by
+ * SMALL_TILE_ROLES or more invocations (the hardware GPU layout of 64, and the software fallbacks
+ * for the largest models) use SMALL_TILE x SMALL_TILE tiles, so that every invocation of a model
+ * has tiles to work on.
+ *
+ * Bigger tiles cost compile time: lavapipe compiles the unrolled tiles through LLVM. In one process
+ * alternating (`bench --kernels --w2 --repeat 3`, 2026-12-02, the shared machine at load average
+ * 13-18), tiles of at most 128 accumulators instead of 256 cut the cold compile of the train-step
+ * and evaluate kernels to 0.31x on W and 0.35x on W2 (20.0 s -> 7.0 s), at 1.26x (W) and 0.90x
+ * (W2, two invocations per model to stay within the loop budget; rounds 0.76-1.24x) the
+ * model-steps/s. MAX_TILE_ACCUMULATORS stays 256 (the faster kernels on a quiet machine, above);
+ * GpuBackendOptions.tileBudget = 128 trades about a tenth of W2's throughput for a third of its
+ * compile time. W itself trains with the fused step (mlp_fused.ts).
  *
  * Tiles past the end of a dimension clamp their row and column indices to the last row or column:
  * they recompute values of the last row or column (rows are stored again, to the same place) and
@@ -173,12 +182,13 @@ export function smallTilePlan(layers: number, vec4 = false): TilePlan {
  * The tiles of a layout's products for a workgroup grouping: vec4 whenever the layout allows
  * (quadLayout), unless `vec4` is false. vec4 tiles store their columns in 4s (forward: samples,
  * gradient: inputs; delta: both sides, loaded along the rows and columns), so those sides are
- * multiples of 4.
+ * multiples of 4. Each tile has at most `budget` accumulators (fewer compile faster and load more).
  */
 export function planTiles(
   layout: MlpLayout,
   g: MlpGrouping,
   vec4: boolean = quadLayout(layout),
+  budget: number = MAX_TILE_ACCUMULATORS,
 ): TilePlan {
   if (vec4 && !quadLayout(layout)) {
     throw new RangeError(
@@ -193,7 +203,6 @@ export function planTiles(
   for (let l = 0; l < layout.layers; l++) {
     const fin = layout.widths[l]!;
     const fout = layout.widths[l + 1]!;
-    const budget = MAX_TILE_ACCUMULATORS;
     layers.push({
       forward: chooseTile(fout, B, fin, budget, cols),
       grad: chooseTile(fout, fin + biasColumns({ vec4 }), B, budget, cols),

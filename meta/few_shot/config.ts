@@ -17,6 +17,8 @@ export const META_SETTINGS = [
 ] as const;
 /** A setting name. */
 export type MetaSettingName = typeof META_SETTINGS[number];
+/** A classification setting (every setting but the sinusoid, whose network is MAML's 1-40-40-1). */
+export type ClassificationSetting = Exclude<MetaSettingName, "sinusoid">;
 
 /** Methods that learn nothing across tasks (reference points of the table). */
 export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
@@ -72,6 +74,8 @@ export interface MetaConfig {
   methods: MetaMethod[];
   /** Hidden widths of the classification learner (sinusoid: MAML's 40-40). */
   hidden: number[];
+  /** Hidden widths of some classification settings, overriding `hidden` there (every method, baselines included). */
+  settingHidden: Partial<Record<ClassificationSetting, number[]>>;
   /** Synthetic family difficulty in [0, 1]. */
   difficulty: number;
   /** Meta-iterations of every meta-learner (tuning trials included, see `tune`). */
@@ -131,6 +135,7 @@ const crossDomain = z.object({
 });
 
 const iterations = z.number().int().min(1).max(1_000_000);
+const hidden = z.array(z.number().int().min(1).max(256)).min(1).max(3);
 
 /** Config schema of `meta`. */
 export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
@@ -144,7 +149,14 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     "glyphs-20way-1shot",
   ]),
   methods: z.array(z.enum(META_METHODS)).min(1).default([...META_METHODS]),
-  hidden: z.array(z.number().int().min(1).max(256)).min(1).max(3).default([64, 64]),
+  hidden: hidden.default([64, 64]),
+  settingHidden: z.object({
+    "synthetic-1shot": hidden,
+    "synthetic-5shot": hidden,
+    "glyphs-5way-1shot": hidden,
+    "glyphs-5way-5shot": hidden,
+    "glyphs-20way-1shot": hidden,
+  }).partial().default({}),
   difficulty: z.number().min(0).max(1).default(0.9),
   metaIterations: iterations.default(2000),
   settingIterations: z.object({
@@ -195,10 +207,15 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   }).default({}),
 });
 
-/** The config of one setting: `metaIterations` as `settingIterations` gives it there. */
+/**
+ * The config of one setting: `metaIterations` as `settingIterations` gives it there, and `hidden`
+ * as `settingHidden` gives it there.
+ */
 export function settingConfig(c: MetaConfig, setting: MetaSettingName): MetaConfig {
   const it = c.settingIterations[setting];
-  return it === undefined ? c : { ...c, metaIterations: it };
+  const h = setting === "sinusoid" ? undefined : c.settingHidden[setting];
+  if (it === undefined && h === undefined) return c;
+  return { ...c, metaIterations: it ?? c.metaIterations, hidden: h ?? c.hidden };
 }
 
 /** Meta-iterations of each tuning trial: `tune.fraction` of `metaIterations`, at least 1. */

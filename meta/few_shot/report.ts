@@ -177,9 +177,9 @@ function methodText(input: MetaReportInput): string {
     `Settings: ${
       input.ran.map((r) => r.s.name).join(", ")
     }. ${c.seeds} seed(s); per seed ${c.testEpisodes} meta-test episodes (15 query points per class), ${c.valEpisodes} meta-validation episodes, a meta-training pool of ${c.trainPool} episodes.`,
-    `Classification learner: ${
-      c.hidden.join("-")
-    } ReLU MLP; sinusoid: 1-40-40-1 (MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
+    `Networks (ReLU MLPs; every method of a setting, baselines included, the same): ${
+      input.ran.map(({ s }) => `${s.name} ${s.widths.join("-")}`).join(", ")
+    } (the sinusoid's is MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
     `Protocol (the same for every meta-learner): ${c.tune.trials} configurations per method (the defaults, then inner lr, meta lr and init scale drawn log-uniformly within x/${c.tune.spread} of them; Reptile's inner steps in 1..${
       2 * c.innerSteps
     }; FOMAML, MAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${

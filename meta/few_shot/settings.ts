@@ -12,7 +12,7 @@ import { SyntheticClassification } from "../../learners/tasks/synthetic_classifi
 import type { TaskFamily } from "../../learners/tasks/task_family.ts";
 import { type ClassData, crossDomainData, glyphsData } from "./setting_data.ts";
 
-import type { MetaConfig, MetaSettingName } from "./config.ts";
+import { type MetaConfig, type MetaSettingName, settingConfig } from "./config.ts";
 
 /** One few-shot setting: its task families, network and starting knobs. */
 export interface Setting {
@@ -78,7 +78,7 @@ function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting
     val: test,
     test,
     crossDomain: null,
-    widths: [16, ...c.hidden, 5],
+    widths: [16, ...settingConfig(c, name).hidden, 5],
     batchSize: 5 * shots,
     regression: false,
     ways: 5,
@@ -124,7 +124,7 @@ async function glyphs(
     crossDomain: cross
       ? { name: cross.name, family: episodes(cross.data, cross.classes, ways, shots, 15) }
       : null,
-    widths: [g.data.inputs, ...c.hidden, ways],
+    widths: [g.data.inputs, ...settingConfig(c, name).hidden, ways],
     batchSize: ways * shots,
     regression: false,
     ways,

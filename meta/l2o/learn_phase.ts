@@ -106,16 +106,13 @@ async function metaTrainMethod(
       await log.append(columns.map((k) => g[k]!));
       if (es.next < cfg.generations) await ck.saveProgress(name, { es, rows: log.rows });
     };
+    const run = { seed: ctx.seed, onGeneration: onGen, resume: saved?.es };
     const { theta } = spec.by === "reinforce"
-      ? await metaTrainReinforce(
-        backend,
-        familyA,
-        { ...cfg, metaLr: c.reinforceMetaLr },
-        ctx.seed,
-        onGen,
-        saved?.es,
-      )
-      : await metaTrainEs(backend, familyA, cfg, ctx.seed, onGen, saved?.es);
+      ? await metaTrainReinforce(backend, familyA, {
+        ...run,
+        config: { ...cfg, metaLr: c.reinforceMetaLr },
+      })
+      : await metaTrainEs(backend, familyA, { ...run, config: cfg });
     return { theta: Array.from(theta), rows: log.rows };
   });
   const log = await FloatLog.open(logPath, columns.length, done.rows);

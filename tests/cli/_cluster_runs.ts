@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openCluster } from "../../core/cluster/cluster_connection.ts";
 import { decodeEnvelope, type JobResult, resultKey } from "../../core/cluster/job_protocol.ts";
 import { Child, NatsServer, startWorkers } from "../core/cluster/_cluster_harness.ts";
-import { runResults } from "./_run_results.ts";
+import { runDir, runResults } from "./_run_results.ts";
 
 /** Job ids of `kind` each worker took (first deliveries and redeliveries), from their logs. */
 export function jobsTaken(ws: Child[], kind: string): string[] {
@@ -32,6 +32,26 @@ export async function withWorkers(
     for (const w of ws) await w.stop("SIGKILL");
     await server.stop();
   }
+}
+
+/**
+ * Runs `train ...args` in one process and on 3 workers; asserts both end with the same results
+ * (see runResults, with `extra` files), and that the workers took `jobs(run folder)` distinct jobs
+ * of `kind`, each worker some.
+ */
+export async function assertWorkersEqualSingle(
+  dir: string,
+  o: { args: string[]; kind: string; extra?: string[]; jobs: (runDir: string) => Promise<number> },
+): Promise<void> {
+  const single = join(dir, "single");
+  assert.equal(await new Child([...o.args, "--out", single]).exit(), 0);
+  await withWorkers(dir, 3, 30, async (server, ws) => {
+    const n3 = join(dir, "n3");
+    assert.equal(await new Child([...o.args, "--out", n3, "--cluster", server.url]).exit(), 0);
+    assert.deepEqual(await runResults(n3, o.extra), await runResults(single, o.extra));
+    assert.equal(new Set(jobsTaken(ws, o.kind)).size, await o.jobs(await runDir(n3)));
+    assert(ws.every((w) => jobsTaken([w], o.kind).length > 0), "a worker got no job");
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
 import { runResults } from "./_run_results.ts";
-import { assertWorkerKillSurvived, jobsTaken, withWorkers } from "./_cluster_runs.ts";
+import { assertWorkerKillSurvived, assertWorkersEqualSingle } from "./_cluster_runs.ts";
 import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
 
 const ignore = !natsAvailable();
@@ -23,19 +23,10 @@ const LEARNED = [
 
 Deno.test("cluster: l2o with 3 workers equals the single-process run", opts, async () => {
   await withTempDir(async (dir) => {
+    // Smoke: 3 learned methods x 3 generations x 2 tasks.
+    const jobs = () => Promise.resolve(18);
     const args = [...TRAIN, "--seed", "7"];
-    assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
-    await withWorkers(dir, 3, 30, async (server, ws) => {
-      const n3 = [...args, "--out", join(dir, "n3"), "--cluster", server.url];
-      assert.equal(await new Child(n3).exit(), 0);
-      assert.deepEqual(
-        await runResults(join(dir, "n3"), LEARNED),
-        await runResults(join(dir, "single"), LEARNED),
-      );
-      // Smoke: 3 learned methods x 3 generations x 2 tasks.
-      assert.equal(new Set(jobsTaken(ws, KIND)).size, 18);
-      assert(ws.every((w) => jobsTaken([w], KIND).length > 0), "a worker got no job");
-    });
+    await assertWorkersEqualSingle(dir, { args, kind: KIND, extra: LEARNED, jobs });
   });
 });
 

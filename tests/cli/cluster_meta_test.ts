@@ -2,13 +2,20 @@
  * `train meta --cluster` on a real nats-server (loopback port, file store) with cpu worker
  * processes: every setting x seed x method is a job, and the run equals the single-process run
  * with the same seed (metrics, summary metrics and report, timing fields aside), also when a
- * worker is killed -9 mid-job (the job is redelivered to another worker).
+ * worker is killed -9 mid-job (the job is redelivered to another worker), and when the coordinator
+ * is killed -9 after a checkpoint and resumed (finished methods load from the checkpoint, jobs in
+ * flight are taken from the results bucket: no job runs twice).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withTempDir } from "../_temp_dir.ts";
 import { runDir, runResults } from "./_run_results.ts";
-import { assertWorkerKillSurvived, jobsTaken, withWorkers } from "./_cluster_runs.ts";
+import {
+  assertWorkerKillSurvived,
+  assertWorkersEqualSingle,
+  jobsTaken,
+  withWorkers,
+} from "./_cluster_runs.ts";
 import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
 
 const ignore = !natsAvailable();
@@ -16,26 +23,15 @@ const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 const TRAIN = ["train", "meta", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 const KIND = "meta_method";
 
-async function train(args: string[]): Promise<number> {
-  return await new Child([...TRAIN, ...args]).exit();
-}
-
 Deno.test("cluster: meta with 3 workers equals the single-process run", opts, async () => {
   await withTempDir(async (dir) => {
-    const seed = ["--seed", "7"];
-    assert.equal(await train([...seed, "--out", join(dir, "single")]), 0);
-    await withWorkers(dir, 3, 30, async (server, ws) => {
-      assert.equal(await train([...seed, "--out", join(dir, "n3"), "--cluster", server.url]), 0);
-      assert.deepEqual(await runResults(join(dir, "n3")), await runResults(join(dir, "single")));
-      // One job per setting x seed x method, spread over the workers.
-      const config = join(await runDir(join(dir, "n3")), "config.json");
-      const c = JSON.parse(await Deno.readTextFile(config));
-      assert.equal(
-        new Set(jobsTaken(ws, KIND)).size,
-        c.settings.length * c.seeds * c.methods.length,
-      );
-      assert(ws.every((w) => jobsTaken([w], KIND).length > 0), "a worker got no job");
-    });
+    // One job per setting x seed x method.
+    const jobs = async (run: string) => {
+      const c = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+      return c.settings.length * c.seeds * c.methods.length;
+    };
+    const args = [...TRAIN, "--seed", "7"];
+    await assertWorkersEqualSingle(dir, { args, kind: KIND, jobs });
   });
 });
 
@@ -58,6 +54,43 @@ Deno.test(
       assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
       const expected = await runResults(join(dir, "single"));
       await assertWorkerKillSurvived(dir, { args, kind: KIND, runKey: "meta", expected });
+    });
+  },
+);
+
+/** Whether `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test(
+  "cluster: meta coordinator killed -9 after a checkpoint, then resumed -> identical, no job run twice",
+  opts,
+  async () => {
+    await withTempDir(async (dir) => {
+      const config = join(dir, "meta.json");
+      const methods = ["baseline", "reptile", "fomaml", "self-improving"];
+      const meta = { settings: ["synthetic-1shot"], methods, metaIterations: 1500 };
+      await Deno.writeTextFile(config, JSON.stringify(meta));
+      const args = [...TRAIN, "--seed", "6", "--config", config];
+      assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
+      await withWorkers(dir, 3, 30, async (server, ws) => {
+        const out = join(dir, "c");
+        const coord = new Child([...args, "--out", out, "--cluster", server.url]);
+        let run = "";
+        while (!run || !(await exists(join(run, "checkpoint", "state.json")))) {
+          await new Promise((r) => setTimeout(r, 20));
+          run ||= await runDir(out).catch(() => "");
+        }
+        await coord.stop("SIGKILL");
+        assert(!(await exists(join(run, "summary.json"))), "the run had finished");
+        const resumed = ["train", "--quiet", "--resume", run, "--cluster", server.url];
+        assert.equal(await new Child(resumed).exit(), 0);
+        assert.deepEqual(await runResults(out), await runResults(join(dir, "single")));
+        const ids = jobsTaken(ws, KIND);
+        assert.equal(new Set(ids).size, ids.length, "a job ran twice");
+        assert.equal(ids.length, methods.length);
+      });
     });
   },
 );

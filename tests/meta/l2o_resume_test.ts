@@ -43,12 +43,13 @@ for (
     const backend = new CpuBackend();
     const c = { ...TINY, generations: 4 };
     const saved: EsProgress[] = [];
-    const whole = await train(backend, FAMILY, c, 5, (_g, _t, p) => {
+    const onGeneration = (_g: unknown, _t: unknown, p: EsProgress) => {
       saved.push(JSON.parse(JSON.stringify(p)));
-    });
+    };
+    const whole = await train(backend, FAMILY, { config: c, seed: 5, onGeneration });
     assert.equal(saved.length, 4);
     for (const [k, progress] of saved.entries()) {
-      const resumed = await train(backend, FAMILY, c, 5, undefined, progress);
+      const resumed = await train(backend, FAMILY, { config: c, seed: 5, resume: progress });
       assert.deepEqual(Array.from(resumed.theta), Array.from(whole.theta), `after generation ${k}`);
       assert.deepEqual(resumed.history, whole.history.slice(k + 1));
     }

@@ -23,7 +23,10 @@ Deno.test("metaTrainReinforce() lowers the meta-loss on family A by >= 25% (tiny
   const theta0 = initialLearnedWeights(5, TINY.initStd);
   const before = await learnedMetaLoss(cpu, held, theta0, TINY, { steps: 20, seed: 8 });
   // REINFORCE's non-antithetic estimate is noisier than ES's: half the meta step size.
-  const { theta, history } = await metaTrainReinforce(cpu, FAMILY, { ...TINY, metaLr: 0.05 }, 5);
+  const { theta, history } = await metaTrainReinforce(cpu, FAMILY, {
+    config: { ...TINY, metaLr: 0.05 },
+    seed: 5,
+  });
   assert.equal(history.length, TINY.generations);
   assert.ok(history.every((h) => Number.isFinite(h.mean_reward)));
   const after = await learnedMetaLoss(cpu, held, theta, TINY, { steps: 20, seed: 8 });
@@ -33,7 +36,11 @@ Deno.test("metaTrainReinforce() lowers the meta-loss on family A by >= 25% (tiny
 
 Deno.test("metaTrainReinforce() refuses the per-param kind", async () => {
   await assert.rejects(
-    () => metaTrainReinforce(new CpuBackend(), FAMILY, { ...TINY, kind: "per-param" }, 1),
+    () =>
+      metaTrainReinforce(new CpuBackend(), FAMILY, {
+        config: { ...TINY, kind: "per-param" },
+        seed: 1,
+      }),
     RangeError,
   );
 });
@@ -44,7 +51,7 @@ Deno.test("metaTrainEs() with kind per-param lowers the meta-loss on family A by
   const held = FAMILY.sampleEpisodes(4242, 6);
   const theta0 = initialLearnedWeights(5, c.initStd, "per-param");
   const before = await learnedMetaLoss(cpu, held, theta0, c, { steps: 20, seed: 8 });
-  const { theta, history } = await metaTrainEs(cpu, FAMILY, c, 5);
+  const { theta, history } = await metaTrainEs(cpu, FAMILY, { config: c, seed: 5 });
   assert.equal(history.length, c.generations);
   assert.equal(theta.length, 41);
   const after = await learnedMetaLoss(cpu, held, theta, c, { steps: 20, seed: 8 });
@@ -57,7 +64,7 @@ Deno.test("metaTrainEs() lowers the meta-loss on family A by >= 25% (tiny fixed-
   const held = FAMILY.sampleEpisodes(4242, 6);
   const theta0 = initialLearnedWeights(5, TINY.initStd);
   const before = await learnedMetaLoss(cpu, held, theta0, TINY, { steps: 20, seed: 8 });
-  const { theta, history } = await metaTrainEs(cpu, FAMILY, TINY, 5);
+  const { theta, history } = await metaTrainEs(cpu, FAMILY, { config: TINY, seed: 5 });
   assert.equal(history.length, TINY.generations);
   assert.equal(history[0]!.unroll, 10);
   assert.equal(history.at(-1)!.unroll, 20);

@@ -5,6 +5,7 @@ import {
   evalChunksPerDispatch,
   LOOP_BUDGET,
   SOFTWARE_GROUPINGS,
+  softwareTilePlan,
   trainIterations,
 } from "../../../learners/mlp/loop_budget.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
@@ -32,4 +33,15 @@ Deno.test("evalChunksPerDispatch() keeps each dispatch within the loop budget", 
     assert.ok(n >= 1);
     assert.ok(n * evalChunkIterations(l, g) <= LOOP_BUDGET, `${widths}: ${n} chunks`);
   }
+});
+
+Deno.test("chooseGrouping() keeps smaller tiles within the loop budget too", () => {
+  const w2 = mlpLayout({ size: 8, widths: [32, 128, 128, 5], batchSize: 32 });
+  assert.deepEqual(chooseGrouping(w2, SOFTWARE_GROUPINGS), { modelsPerGroup: 8, roles: 1 });
+  // Tiles of at most 128 accumulators load more per step: one invocation per model would exceed it.
+  const g = chooseGrouping(w2, SOFTWARE_GROUPINGS, 128);
+  assert.deepEqual(g, { modelsPerGroup: 8, roles: 2 });
+  assert.ok(trainIterations(w2, g, softwareTilePlan(w2, g, undefined, 128)) <= LOOP_BUDGET);
+  const one = SOFTWARE_GROUPINGS[0]!;
+  assert.ok(trainIterations(w2, one, softwareTilePlan(w2, one, undefined, 128)) > LOOP_BUDGET);
 });

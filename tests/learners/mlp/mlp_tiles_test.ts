@@ -105,3 +105,18 @@ Deno.test("planTiles() plans scalar tiles for a vec4 layout on request and rejec
     /must be multiples of 4: current widths \[13,20,3\]/,
   );
 });
+
+Deno.test("planTiles() keeps every tile within a smaller accumulator budget when asked", () => {
+  const g = { modelsPerGroup: 8, roles: 1 };
+  const w2 = mlpLayout({ size: 8, widths: [32, 128, 128, 5], batchSize: 32 });
+  const big = planTiles(w2, g);
+  for (const budget of [128, 64]) {
+    const plan = planTiles(w2, g, true, budget);
+    for (const l of plan.layers) {
+      for (const t of [l.forward, l.grad, l.delta]) {
+        if (t) assert.ok(t.rows * t.cols <= budget, `${t.rows}x${t.cols} > ${budget}`);
+      }
+    }
+    assert.notDeepEqual(plan.layers, big.layers);
+  }
+});

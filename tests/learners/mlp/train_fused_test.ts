@@ -1,7 +1,8 @@
 /**
  * The fused train step (learners/mlp/mlp_fused.ts) against the CPU twin and against the tiled
  * kernel: seeded cases with population sizes off the 8 models of a workgroup, both heads, both
- * nonlinearities, every optimizer, clipping, decay, label smoothing and gradient transforms.
+ * nonlinearities, every optimizer, clipping, decay, label smoothing and gradient transforms; and
+ * the tiled kernel with smaller tiles (GpuBackendOptions.tileBudget), the other compile-time option.
  */
 import assert from "node:assert/strict";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
@@ -33,6 +34,19 @@ const FUSED_CASES: Case[] = [
   },
   CASES[3]!,
 ];
+
+/** Trains the twin (`a`) and the GPU population (`b`) `steps` steps; their parameters must match. */
+async function trainBoth(
+  a: ReturnType<typeof setupCase>,
+  b: ReturnType<typeof setupCase>,
+  steps: number,
+) {
+  a.pop.train(a.data, steps);
+  b.pop.train(b.data, steps);
+  const what = "params";
+  assertClose(await b.pop.readParams(), await a.pop.readParams(), { atol: 1e-4, rtol: 1e-3, what });
+  b.pop.destroy();
+}
 
 /** The fused shape the software adapter's default plan gives a spec (null: tiles). */
 function fusedOf(spec: PopulationSpec) {
@@ -116,13 +130,18 @@ gpuTest(
     const gb = await b.pop.gradients(b.data);
     assertClose(gb.loss, ga.loss, { ...TOL, what: "smoothed loss" });
     assertClose(gb.grads, ga.grads, { ...TOL, what: "smoothed gradients" });
-    a.pop.train(a.data, 5);
-    b.pop.train(b.data, 5);
-    assertClose(await b.pop.readParams(), await a.pop.readParams(), {
-      atol: 1e-4,
-      rtol: 1e-3,
-      what: "params",
-    });
-    b.pop.destroy();
+    await trainBoth(a, b, 5);
+  },
+);
+
+gpuTest(
+  "tiled train_step with a tile budget of 64 matches trainStepCpu() when P=37 12-20-8-3",
+  async (ctx) => {
+    const c = CASES[4]!;
+    const cpu = new CpuBackend();
+    const gpu = await GpuBackend.create(ctx, { tileBudget: 64 });
+    const a = setupCase(cpu, c, 29, 2);
+    const b = setupCase(gpu, c, 29, 2);
+    await trainBoth(a, b, 5);
   },
 );

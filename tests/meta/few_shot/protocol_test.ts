@@ -5,7 +5,7 @@ import { Rng } from "../../../core/rng.ts";
 import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 import { summarize } from "../../../core/stats.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { META_SCHEMA, type MetaConfig } from "../../../meta/few_shot/config.ts";
+import { META_SCHEMA, type MetaConfig, settingConfig } from "../../../meta/few_shot/config.ts";
 import type { AdaptCurve } from "../../../meta/few_shot/inner_loop.ts";
 import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_stats.ts";
 import {
@@ -16,7 +16,7 @@ import {
 import { resolveOptions } from "../../../meta/few_shot/self_improving_options.ts";
 import { selfImprovingShape, staticBudget } from "../../../meta/few_shot/self_improving_run.ts";
 import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
-import type { Setting } from "../../../meta/few_shot/settings.ts";
+import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import { curveIterations, trialConfigs } from "../../../meta/few_shot/static_methods.ts";
 
 const C: MetaConfig = META_SCHEMA.parse({
@@ -144,8 +144,42 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   assert.equal(full.seeds, 5);
   assert.equal(full.testEpisodes, 600);
   assert.equal(full.settings.length, 5);
+  assert.deepEqual(settingConfig(full, "glyphs-20way-1shot").hidden, [128, 128]);
+  const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
+  assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
+  assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
   for (const scale of ["smoke", "default"] as const) {
     const c = resolveConfig(META_EXPERIMENT, { scale });
     assert.ok(staticBudget(c) > 0 && selfImprovingShape(c).iterations >= 1, scale);
+  }
+});
+
+Deno.test("settingHidden widens one setting's network for every method, baselines included", async () => {
+  const c = META_SCHEMA.parse({
+    hidden: [16],
+    settingHidden: { "synthetic-5shot": [24, 8] },
+    settingIterations: { "synthetic-5shot": 7 },
+  });
+  const wide = settingConfig(c, "synthetic-5shot");
+  assert.deepEqual([wide.hidden, wide.metaIterations], [[24, 8], 7]);
+  assert.deepEqual(settingConfig(c, "synthetic-1shot").hidden, [16]);
+  assert.deepEqual(settingConfig(c, "sinusoid").hidden, [16]);
+  assert.deepEqual((await buildSetting("synthetic-5shot", c)).widths, [16, 24, 8, 5]);
+  assert.deepEqual((await buildSetting("synthetic-1shot", c)).widths, [16, 16, 5]);
+  assert.deepEqual((await buildSetting("sinusoid", c)).widths, [1, 40, 40, 1]);
+});
+
+Deno.test("settingHidden rejects the sinusoid (MAML's fixed network) and widths out of range", () => {
+  const bad: [unknown, RegExp][] = [
+    [{ settingHidden: { sinusoid: [8] } }, /settingHidden\.sinusoid" .*is not a known field/],
+    [
+      { settingHidden: { "glyphs-5way-1shot": [300] } },
+      /settingHidden\.glyphs-5way-1shot\[0\]".*: must be an integer >= 1 and <= 256/,
+    ],
+    [{ settingHidden: { "glyphs-5way-1shot": [] } }, /1shot".*at least 1 item, at most 3/],
+    [{ settingHidden: { "glyphs-5way-1shot": [8, 8, 8, 8] } }, /1shot".*at most 3 items/],
+  ];
+  for (const [raw, field] of bad) {
+    assert.throws(() => resolveConfig(META_EXPERIMENT, { rawConfig: raw }), field);
   }
 });
