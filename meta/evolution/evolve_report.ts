@@ -258,7 +258,11 @@ export function evolveMethod(c: EvolveConfig): string {
     `of 4 meta-knob settings (meta mutation rate, strength, tournament size) each breeds a ` +
     `share of the offspring; a setting's fitness is its offspring's mean meta-fitness gain ` +
     `over their better parent, and settings are selected, crossed and mutated (log space) ` +
-    `like genomes. Specialized comparison: a ${c.specializedPopulation}-genome, ` +
+    `like genomes. Genomes scored together on a (task, replicate) share its initial ` +
+    `population and its selection, breeding and minibatch random streams (common random ` +
+    `numbers), so equal genomes score alike; the attribution scores every ablated variant ` +
+    `with the learned genome that way over ${c.attributionSeeds} seeds and pairs the deltas ` +
+    `per seed. Specialized comparison: a ${c.specializedPopulation}-genome, ` +
     `${c.specializedGenerations}-meta-generation run on each held-out task alone. Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +
