@@ -4,6 +4,7 @@
  * stderr lines the test can wait for; and whether the tests can run (nats-server on PATH: without
  * it they are skipped with a printed reason, or fail when CI=1).
  */
+import { withTempDir } from "../../_temp_dir.ts";
 
 /** Whether nats-server is on PATH; prints why the cluster tests are skipped otherwise (CI=1: throws). */
 export function natsAvailable(): boolean {
@@ -29,6 +30,11 @@ export function clusterTestOptions(): {
   sanitizeResources: false;
 } {
   return { ignore: !natsAvailable(), sanitizeOps: false, sanitizeResources: false };
+}
+
+/** A cluster test (clusterTestOptions) that runs `fn` in a fresh temporary folder. */
+export function clusterTest(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test(name, clusterTestOptions(), () => withTempDir(fn));
 }
 
 function freePort(): number {
