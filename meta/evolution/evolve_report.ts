@@ -266,9 +266,9 @@ export function evolveMethod(c: EvolveConfig): string {
     `${c.specializedGenerations}-meta-generation run on each held-out task alone. Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +
-    `${c.seeds} seeds. The default backend is the CPU twins: the GPU path encodes whole ` +
-    `generations, memetic train steps included, per queue submit, but on a software Vulkan ` +
-    `adapter its kernels are still slower than the CPU twins for these tiny models.`;
+    `${c.seeds} seeds. The default backend is the CPU twins (\`--backend gpu\` runs the same ` +
+    `experiment on the device, whole generations, memetic train steps included, per queue ` +
+    `submit; its floating-point order differs, so its runs, and the genome they learn, differ).`;
 }
 
 function metaPlots(o: EvolveOutcome): NonNullable<ExperimentResult["plots"]> {
