@@ -42,7 +42,7 @@ import {
 } from "./gpu_meta_inner.ts";
 import { encodeTileCopies } from "./meta_tile.ts";
 import { GpuProtonet } from "./gpu_protonet.ts";
-import { LoopPopulations, type PopulationFactory } from "./gpu_loop_pops.ts";
+import { LoopPopulations } from "./gpu_loop_pops.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
 import { PROTONET_GRAD } from "./protonet_grad.ts";
 
@@ -72,7 +72,7 @@ export interface GpuMetaLoopOptions {
    * loop's models and shape with the support set as the batch. None: the inner steps always run
    * on `pop`, batchSize samples per step.
    */
-  supportPopulation?: PopulationFactory;
+  supportPopulation?: (batchSize: number) => GpuPopulation;
 }
 
 /** Compiles the loop's kernels and creates the loop on a population of spec.metaBatch models. */

@@ -42,17 +42,23 @@ export interface FusedShape {
 export const MAX_FUSED_INPUT_VALUES = 1024;
 /** Most output values (batch x outputs) of a fused step. */
 export const MAX_FUSED_OUTPUT_VALUES = 256;
+/**
+ * Most outputs of a fused step: a hidden unit's outgoing weights are scalar accesses (two reads and
+ * a store per output and unit), so with many outputs and a small batch the tiles access storage
+ * less (bench/roofline.ts counts 4-64-64 at batch 4: 12,837 fused, 6,704 tiled).
+ */
+export const MAX_FUSED_OUTPUTS = 16;
 
 /**
  * The fused shape of a layout for a grouping and its tile plan, or null when the fused step does
  * not apply: it needs one hidden layer, one invocation per model, vec4 tiles (so vec4 rows, see
- * quadLayout in mlp_tiles.ts) and at most MAX_FUSED_INPUT_VALUES inputs and
- * MAX_FUSED_OUTPUT_VALUES outputs per batch.
+ * quadLayout in mlp_tiles.ts), at most MAX_FUSED_OUTPUTS outputs, and at most
+ * MAX_FUSED_INPUT_VALUES inputs and MAX_FUSED_OUTPUT_VALUES outputs per batch.
  */
 export function fusedShape(layout: MlpLayout, plan: TilePlan, g: MlpGrouping): FusedShape | null {
   const B = layout.batchSize;
   if (
-    layout.layers !== 2 || g.roles !== 1 || !plan.vec4 ||
+    layout.layers !== 2 || g.roles !== 1 || !plan.vec4 || layout.outputs > MAX_FUSED_OUTPUTS ||
     B * layout.inputs > MAX_FUSED_INPUT_VALUES || B * layout.outputs > MAX_FUSED_OUTPUT_VALUES
   ) {
     return null;

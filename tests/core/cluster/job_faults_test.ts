@@ -13,10 +13,9 @@ import {
   JOBS_SUBJECT,
 } from "../../../core/cluster/job_protocol.ts";
 import { withTempDir } from "../../_temp_dir.ts";
-import { type Child, natsAvailable, NatsServer, startWorkers } from "./_cluster_harness.ts";
+import { type Child, clusterTestOptions, NatsServer, startWorkers } from "./_cluster_harness.ts";
 
-const ignore = !natsAvailable();
-const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
+const opts = clusterTestOptions();
 
 function waitJobs(n: number, ms: number): JobSpec[] {
   return Array.from({ length: n }, (_, i) => ({

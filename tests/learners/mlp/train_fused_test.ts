@@ -67,8 +67,10 @@ Deno.test("fusedShape() applies to one hidden layer with vec4 rows and one invoc
   for (const c of FUSED_CASES) assert.ok(fusedOf(c.spec), c.name);
   assert.equal(fusedOf({ size: 8, widths: [32, 128, 128, 5], batchSize: 32 }), null);
   assert.equal(fusedOf({ size: 8, widths: [13, 67, 7], batchSize: 9 }), null);
-  // Too many inputs per batch to keep in registers.
+  // Too many inputs per batch to keep in registers; too many outputs.
   assert.equal(fusedOf({ size: 8, widths: [64, 64, 5], batchSize: 32 }), null);
+  assert.equal(fusedOf({ size: 8, widths: [4, 64, 64], batchSize: 4 }), null);
+  assert.ok(fusedOf({ size: 8, widths: [64, 64, 16], batchSize: 16 }));
   const L = mlpLayout({ size: 8, widths: [32, 64, 5], batchSize: 32 });
   const g = { modelsPerGroup: 4, roles: 4 };
   assert.equal(withFusedStep(softwareTilePlan(L, g), L, g).fused, undefined);
