@@ -7,4 +7,5 @@ export * from "./evolution_genome.ts";
 export * from "./genome_layout.ts";
 export * from "./evolution.ts";
 export * from "./evolution_plan.ts";
+export * from "./user_loop_budget.ts";
 export { type EvolveDims, HIST, HISTORY_FIELDS } from "./evolution_arrays.ts";

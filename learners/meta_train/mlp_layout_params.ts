@@ -6,7 +6,7 @@
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 
 /** The Params fields of an MLP layout (`mlpLayoutParams`), for the kernels that run its layers. */
-export const MLP_LAYOUT_PARAMS =
+export const MLP_LAYOUT_PARAMS: string =
   "stride, layers, actWidth, activation, widths: array<u32, 5>, weightOffset: array<u32, 4>" +
   ", biasOffset: array<u32, 4>, actOffset: array<u32, 4>";
 

@@ -258,13 +258,17 @@ export function evolveMethod(c: EvolveConfig): string {
     `of 4 meta-knob settings (meta mutation rate, strength, tournament size) each breeds a ` +
     `share of the offspring; a setting's fitness is its offspring's mean meta-fitness gain ` +
     `over their better parent, and settings are selected, crossed and mutated (log space) ` +
-    `like genomes. Specialized comparison: a ${c.specializedPopulation}-genome, ` +
+    `like genomes. Genomes scored together on a (task, replicate) share its initial ` +
+    `population and its selection, breeding and minibatch random streams (common random ` +
+    `numbers), so equal genomes score alike; the attribution scores every ablated variant ` +
+    `with the learned genome that way over ${c.attributionSeeds} seeds and pairs the deltas ` +
+    `per seed. Specialized comparison: a ${c.specializedPopulation}-genome, ` +
     `${c.specializedGenerations}-meta-generation run on each held-out task alone. Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +
-    `${c.seeds} seeds. The default backend is the CPU twins: on the software Vulkan adapter ` +
-    `the memetic (gradient-step) path pays one queue submit per train step (about 20 ms ` +
-    `each here), which makes it slower than the CPU for these tiny models.`;
+    `${c.seeds} seeds. The default backend is the CPU twins (\`--backend gpu\` runs the same ` +
+    `experiment on the device, whole generations, memetic train steps included, per queue ` +
+    `submit; its floating-point order differs, so its runs, and the genome they learn, differ).`;
 }
 
 function metaPlots(o: EvolveOutcome): NonNullable<ExperimentResult["plots"]> {

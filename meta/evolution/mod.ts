@@ -23,6 +23,7 @@ export * from "./strategy_task.ts";
 export * from "./pareto.ts";
 export * from "./pareto_report.ts";
 export * from "./record_scores.ts";
+export * from "./meta_train_progress.ts";
 export {
   USER_OBJECTIVE_MAXD,
   USER_OBJECTIVE_SIGNATURE,
