@@ -55,10 +55,10 @@ export async function assertWorkersEqualSingle(
 }
 
 /**
- * Runs `train ...args --out out --cluster` with 3 workers (ack wait 3 s), kills -9 the first worker
- * to take a job of `kind` while it runs it, and checks that the run ends with `expected` (see
- * runResults, with `extra` files) and that the job's result came from another worker on a later
- * delivery.
+ * Runs `train ...args` in one process, then with `--cluster` and 3 workers (ack wait 3 s), kills -9
+ * the first worker to take a job of `kind` while it runs it, and checks that the run ends with the
+ * single-process results (see runResults, with `extra` files) and that the job's result came from
+ * another worker on a later delivery.
  */
 export async function assertWorkerKillSurvived(
   dir: string,
@@ -66,10 +66,12 @@ export async function assertWorkerKillSurvived(
     args: string[];
     kind: string;
     runKey: string;
-    expected: Record<string, string>;
     extra?: string[];
   },
 ): Promise<void> {
+  const single = join(dir, "single");
+  assert.equal(await new Child([...o.args, "--out", single]).exit(), 0);
+  const expected = await runResults(single, o.extra);
   await withWorkers(dir, 3, 3, async (server, ws) => {
     const out = join(dir, "killed");
     const coord = new Child([...o.args, "--out", out, "--cluster", server.url]);
@@ -78,7 +80,7 @@ export async function assertWorkerKillSurvived(
     await ws[vi]!.stop("SIGKILL");
     const killed = jobsTaken([ws[vi]!], o.kind).at(-1)!;
     assert.equal(await coord.exit(), 0, coord.lines.join("\n"));
-    assert.deepEqual(await runResults(out, o.extra), o.expected);
+    assert.deepEqual(await runResults(out, o.extra), expected);
     const c = await openCluster(server.url);
     const entry = await c.results.get(resultKey(o.runKey, killed));
     await c.nc.close();

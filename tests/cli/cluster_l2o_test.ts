@@ -4,15 +4,10 @@
  * single-process run with the same seed (the three learned optimizers, metrics, summary metrics
  * and report, timing fields aside), also when a worker is killed -9 mid-job.
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withTempDir } from "../_temp_dir.ts";
-import { runResults } from "./_run_results.ts";
 import { assertWorkerKillSurvived, assertWorkersEqualSingle } from "./_cluster_runs.ts";
-import { Child, natsAvailable } from "../core/cluster/_cluster_harness.ts";
+import { clusterTest } from "../core/cluster/_cluster_harness.ts";
 
-const ignore = !natsAvailable();
-const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 const TRAIN = ["train", "l2o", "--scale", "smoke", "--backend", "cpu", "--quiet"];
 const KIND = "l2o_unroll_task";
 const LEARNED = [
@@ -21,34 +16,26 @@ const LEARNED = [
   "learned_optimizer_per_param.json",
 ];
 
-Deno.test("cluster: l2o with 3 workers equals the single-process run", opts, async () => {
-  await withTempDir(async (dir) => {
-    // Smoke: 3 learned methods x 3 generations x 2 tasks.
-    const jobs = () => Promise.resolve(18);
-    const args = [...TRAIN, "--seed", "7"];
-    await assertWorkersEqualSingle(dir, { args, kind: KIND, extra: LEARNED, jobs });
-  });
+clusterTest("cluster: l2o with 3 workers equals the single-process run", async (dir) => {
+  // Smoke: 3 learned methods x 3 generations x 2 tasks.
+  const jobs = () => Promise.resolve(18);
+  const args = [...TRAIN, "--seed", "7"];
+  await assertWorkersEqualSingle(dir, { args, kind: KIND, extra: LEARNED, jobs });
 });
 
-Deno.test(
+clusterTest(
   "cluster: l2o with a worker killed -9 mid-job -> the job is redelivered, the run identical",
-  opts,
-  async () => {
-    await withTempDir(async (dir) => {
-      // Unrolls of 300 steps: every job takes a good part of a second or more.
-      const config = join(dir, "l2o.json");
-      const es = { pairs: 4, tasks: 3, generations: 1, minUnroll: 300, maxUnroll: 300 };
-      await Deno.writeTextFile(config, JSON.stringify({ es }));
-      const args = [...TRAIN, "--seed", "5", "--config", config];
-      assert.equal(await new Child([...args, "--out", join(dir, "single")]).exit(), 0);
-      const expected = await runResults(join(dir, "single"), LEARNED);
-      await assertWorkerKillSurvived(dir, {
-        args,
-        kind: KIND,
-        runKey: "l2o",
-        expected,
-        extra: LEARNED,
-      });
+  async (dir) => {
+    // Unrolls of 300 steps: every job takes a good part of a second or more.
+    const config = join(dir, "l2o.json");
+    const es = { pairs: 4, tasks: 3, generations: 1, minUnroll: 300, maxUnroll: 300 };
+    await Deno.writeTextFile(config, JSON.stringify({ es }));
+    const args = [...TRAIN, "--seed", "5", "--config", config];
+    await assertWorkerKillSurvived(dir, {
+      args,
+      kind: KIND,
+      runKey: "l2o",
+      extra: LEARNED,
     });
   },
 );

@@ -4,6 +4,7 @@
  * stderr lines the test can wait for; and whether the tests can run (nats-server on PATH: without
  * it they are skipped with a printed reason, or fail when CI=1).
  */
+import { withTempDir } from "../../_temp_dir.ts";
 
 /** Whether nats-server is on PATH; prints why the cluster tests are skipped otherwise (CI=1: throws). */
 export function natsAvailable(): boolean {
@@ -20,6 +21,20 @@ export function natsAvailable(): boolean {
     );
     return false;
   }
+}
+
+/** Deno.test options of a cluster test: skipped without nats-server; no op or resource sanitizers. */
+export function clusterTestOptions(): {
+  ignore: boolean;
+  sanitizeOps: false;
+  sanitizeResources: false;
+} {
+  return { ignore: !natsAvailable(), sanitizeOps: false, sanitizeResources: false };
+}
+
+/** A cluster test (clusterTestOptions) that runs `fn` in a fresh temporary folder. */
+export function clusterTest(name: string, fn: (dir: string) => Promise<void>): void {
+  Deno.test(name, clusterTestOptions(), () => withTempDir(fn));
 }
 
 function freePort(): number {
