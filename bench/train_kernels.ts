@@ -5,9 +5,9 @@
  * The tiled kernel also runs with tiles of at most 128 accumulators (GpuBackendOptions.tileBudget),
  * which compile faster. Per round it times each variant's cold compile (the train-step and evaluate
  * pipelines a new network shape needs, built from source: lavapipe keeps no cache of them, on disk
- * or in the process) and its model-steps/s at every size; it prints each round, the medians, their
- * ratios to the default tiles and each variant's storage accesses per model-step
- * (bench/roofline.ts).
+ * or in the process) and its model-steps/s at every size; it prints each round, the medians, the
+ * median of each round's ratio to the default tiles (the machine's speed drifts between rounds) and
+ * each variant's storage accesses per model-step (bench/roofline.ts).
  * @module
  */
 import { formatFixed, formatRate } from "../core/format.ts";
@@ -118,14 +118,17 @@ async function benchWorkloadKernels(ctx: GpuContext, w: Workload, o: BenchOption
   const base = applies[0]!.name;
   for (const key of ["compile", ...o.sizes.map(String)]) {
     const cells = applies.map((v) => {
-      const m = mid(values.get(`${v.name}@${key}`)!);
-      const ratio = formatFixed(m / mid(values.get(`${base}@${key}`)!), 2);
+      const xs = values.get(`${v.name}@${key}`)!;
+      const m = mid(xs);
+      // The ratio within each round (measured minutes apart at most), then its median.
+      const bs = values.get(`${base}@${key}`)!;
+      const ratio = formatFixed(mid(xs.map((x, r) => x / bs[r]!)), 2);
       return `${v.name} ${
         key === "compile" ? `${formatFixed(m, 2)} s` : formatRate(m)
       } (${ratio}x)`;
     });
     const what = key === "compile" ? "cold compile" : `P=${key} model-steps/s`;
-    console.log(`median ${what}: ${cells.join(", ")}`);
+    console.log(`median ${what} (median ratio to ${base} within a round): ${cells.join(", ")}`);
   }
   const acc = applies.map((v) =>
     `${v.name} ${trainStepAccesses(L, v.trainKernel, v.tileBudget).total.toLocaleString("en-US")}`

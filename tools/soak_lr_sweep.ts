@@ -7,7 +7,9 @@
  * 10%: the printed digits of floats vary) between 10% and 100% of the run (exit 1 when not). tools/soak_evolve.ts
  * does the same for evolve's meta-training.
  *
- *   deno run -A tools/soak_lr_sweep.ts [--steps 1000000] [--eval-every 100] [--backend cpu|gpu]
+ *   deno run -A --v8-flags=--expose-gc tools/soak_lr_sweep.ts [--steps 1000000] [--eval-every 100]
+ *     [--backend cpu|gpu]
+ * (with --expose-gc each sample is taken after a full garbage collection, so heap_mb is live data)
  * @module
  */
 import { join } from "node:path";
@@ -19,6 +21,8 @@ import { LR_SWEEP } from "../meta/lr_sweep.ts";
 export interface Sample {
   step: number;
   rssMb: number;
+  /** V8 heap in use (after a full GC when run with --v8-flags=--expose-gc: the live data). */
+  heapMb: number;
   stateBytes: number;
   checkpointBytes: number;
   logBytes: number;
@@ -47,9 +51,12 @@ export function probeCheckpoints<C, I>(
 /** A sample after the checkpoint of `step` in `dir`: RSS now and the checkpoint's sizes. */
 export async function sampleCheckpoint(dir: string, step: number): Promise<Sample> {
   const sizes = await checkpointSizes(dir);
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = Deno.memoryUsage();
   return {
     step,
-    rssMb: Deno.memoryUsage().rss / 2 ** 20,
+    rssMb: memory.rss / 2 ** 20,
+    heapMb: memory.heapUsed / 2 ** 20,
     stateBytes: sizes.state,
     checkpointBytes: sizes.all,
     logBytes: sizes.log,
@@ -84,12 +91,12 @@ function tenths(samples: Sample[]): Sample[] {
  * size constant between 10% and 100% of the run; returns whether both hold.
  */
 export function printSoak(samples: Sample[]): boolean {
-  console.log("percent\tstep\trss_mb\tstate_json_bytes\tcheckpoint_bytes\tlog_bytes");
+  console.log("percent\tstep\trss_mb\theap_mb\tstate_json_bytes\tcheckpoint_bytes\tlog_bytes");
   const t = tenths(samples);
   t.forEach((s, i) =>
     console.log(
-      `${(i + 1) * 10}%\t${s.step}\t${
-        s.rssMb.toFixed(1)
+      `${(i + 1) * 10}%\t${s.step}\t${s.rssMb.toFixed(1)}\t${
+        s.heapMb.toFixed(1)
       }\t${s.stateBytes}\t${s.checkpointBytes}\t${s.logBytes}`,
     )
   );

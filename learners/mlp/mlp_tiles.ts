@@ -27,9 +27,9 @@
  * 13-18), tiles of at most 128 accumulators instead of 256 cut the cold compile of the train-step
  * and evaluate kernels to 0.31x on W and 0.35x on W2 (20.0 s -> 7.0 s), at 1.26x (W) and 0.90x
  * (W2, two invocations per model to stay within the loop budget; rounds 0.76-1.24x) the
- * model-steps/s. MAX_TILE_ACCUMULATORS stays 256 (the faster kernels on a quiet machine, above);
- * GpuBackendOptions.tileBudget = 128 trades about a tenth of W2's throughput for a third of its
- * compile time. W itself trains with the fused step (mlp_fused.ts).
+ * model-steps/s; at load average 5, 0.41x and 0.35x the compile time at 0.86x and 0.71x the
+ * model-steps/s. MAX_TILE_ACCUMULATORS stays 256; GpuBackendOptions.tileBudget = 128 trades
+ * 10-30% of W2's throughput for a third of its compile time. W itself trains with the fused step (mlp_fused.ts).
  *
  * Tiles past the end of a dimension clamp their row and column indices to the last row or column:
  * they recompute values of the last row or column (rows are stored again, to the same place) and
