@@ -26,6 +26,7 @@ import { defaultSummary, toResultFile } from "./run_result.ts";
 import type { PreparedRun } from "./run_prepare.ts";
 import { RUN_INFO_FILE } from "./run_info.ts";
 import type { PlotSpec } from "./plots.ts";
+import { abandonable } from "./abandonable.ts";
 import { type ProgressOptions, ProgressReporter } from "./progress.ts";
 import type { Cell, ReportSection, Table } from "./report.ts";
 import { type MetricRow, RUN_FILES, type RunDir } from "./run_dir.ts";
@@ -213,23 +214,25 @@ function runContext<C, I>(
 
 /**
  * Runs the experiment's `run`: a row generator (each row emitted) or a promise of the result,
- * either raced against `abandoned` (a stop that cannot wait for the next checkpoint).
+ * either raced against `abandoned` (a stop that cannot wait for the next checkpoint); the races
+ * hold no row after it is emitted (core/abandonable.ts).
  */
 async function drive(
   running: ExperimentRun,
   emit: (row: MetricRow) => Promise<void>,
   abandoned: Promise<never>,
 ): Promise<ExperimentResult | void> {
+  const race = abandonable(abandoned);
   if (running !== null && typeof running === "object" && Symbol.asyncIterator in running) {
     const iterator = (running as AsyncIterable<MetricRow>)
       [Symbol.asyncIterator]() as AsyncIterator<MetricRow, ExperimentResult | void>;
     for (;;) {
-      const next = await Promise.race([iterator.next(), abandoned]);
+      const next = await race(iterator.next());
       if (next.done) return next.value;
       await emit(next.value);
     }
   }
-  return await Promise.race([running as Promise<ExperimentResult | void>, abandoned]);
+  return await race(running as Promise<ExperimentResult | void>);
 }
 
 /** What summary.json says of a run besides its identity and times. */
