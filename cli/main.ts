@@ -371,7 +371,8 @@ export async function main(args: string[]): Promise<number> {
       console.error(`metaforge: ${stopMessage(e)}`);
       return e.exitCode;
     }
-    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) {
       console.error(`metaforge: ${(e as Error).message.split("\n")[0]}`);
       return 2;
     }

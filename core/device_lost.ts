@@ -22,3 +22,40 @@ export class DeviceLostError extends Error {
     this.name = "DeviceLostError";
   }
 }
+
+/** Losses of the live devices of this process, by owner (a deliberate destroy forgets its owner). */
+const watched = new Map<object, Promise<string>>();
+/** The reasons of watched devices that were lost, by owner. */
+const lostReasons = new Map<object, string>();
+
+/** Watches a live device: `lost` resolves with the reason when it is lost. */
+export function watchDeviceLoss(owner: object, lost: Promise<string>): void {
+  watched.set(owner, lost);
+  lost.then((reason) => {
+    if (watched.has(owner)) lostReasons.set(owner, reason);
+  });
+}
+
+/** Stops watching a device that is about to be destroyed on purpose. */
+export function forgetDevice(owner: object): void {
+  watched.delete(owner);
+  lostReasons.delete(owner);
+}
+
+/**
+ * `error` as a `DeviceLostError` when a watched device was lost (a lost device can make a WebGPU
+ * call throw its own error before the loss is reported, so this waits up to `ms` for the report),
+ * else `error` unchanged.
+ */
+export async function asDeviceLoss(error: unknown, where: string, ms = 200): Promise<unknown> {
+  if (error instanceof DeviceLostError || watched.size === 0) return error;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.race([...watched.values()]),
+    new Promise((r) => (timer = setTimeout(r, ms))),
+  ]);
+  clearTimeout(timer);
+  await Promise.resolve();
+  const [reason] = lostReasons.values();
+  return reason === undefined ? error : new DeviceLostError(where, reason);
+}

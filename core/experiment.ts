@@ -21,7 +21,7 @@ import type { Scale } from "./experiment_registry.ts";
 import { errorLine } from "./input_error.ts";
 import { RunInterrupted, RunStop } from "./run_stop.ts";
 import { WriteError } from "./write_error.ts";
-import { DeviceLostError } from "./device_lost.ts";
+import { asDeviceLoss, DeviceLostError } from "./device_lost.ts";
 import { defaultSummary, toResultFile } from "./run_result.ts";
 import type { PreparedRun } from "./run_prepare.ts";
 import { RUN_INFO_FILE } from "./run_info.ts";
@@ -311,8 +311,11 @@ export async function runExperiment<C, I = unknown>(
     const running = experiment.run(runContext(experiment, run, sink, stop));
     result = await drive(running, (row) => sink.emit(row), stop.abandoned);
     await sink.flush();
-  } catch (error) {
+  } catch (thrown) {
     stop.close();
+    // A WebGPU call on a lost device may throw its own error first: report it as the loss.
+    const known = thrown instanceof RunInterrupted || thrown instanceof WriteError;
+    const error = known ? thrown : await asDeviceLoss(thrown, "the run");
     const interrupted = error instanceof RunInterrupted;
     const stopped = error instanceof WriteError || error instanceof DeviceLostError;
     if (interrupted || stopped) error.runDir = dir.path;

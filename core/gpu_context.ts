@@ -4,7 +4,7 @@
  * a `DeviceLostError` at the next sync point.
  * @module
  */
-import { DeviceLostError } from "./device_lost.ts";
+import { DeviceLostError, forgetDevice, watchDeviceLoss } from "./device_lost.ts";
 
 /** Thrown when no WebGPU adapter or device can be obtained; callers fall back to the CPU backend. */
 export class GpuUnavailableError extends Error {
@@ -87,9 +87,11 @@ export class GpuContext {
     device.addEventListener("uncapturederror", (ev) => {
       this.#errors.push((ev as GPUUncapturedErrorEvent).error.message.trim().split("\n")[0] ?? "");
     });
-    device.lost.then((l) => {
-      this.#lost = `${l.reason ?? "unknown"}: ${l.message.trim().split("\n")[0]}`;
-    });
+    const lost = device.lost.then((l) =>
+      `${l.reason ?? "unknown"}: ${l.message.trim().split("\n")[0]}`
+    );
+    lost.then((reason) => (this.#lost = reason));
+    watchDeviceLoss(this, lost);
   }
 
   /** Requests an adapter and a device; throws GpuUnavailableError when WebGPU is missing. */
@@ -194,6 +196,7 @@ export class GpuContext {
 
   /** Destroys the device. */
   destroy(): void {
+    forgetDevice(this);
     this.device.destroy();
   }
 }
