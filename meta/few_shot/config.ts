@@ -124,6 +124,11 @@ export interface MetaConfig {
   crossDomain: CrossDomainSpec | null;
   /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
   glyphs: { dir: string | null; subset: string | null };
+  /**
+   * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
+   * point); a checkpoint is saved after every method regardless.
+   */
+  checkpointSeconds: number;
 }
 
 const crossDomain = z.object({
@@ -205,6 +210,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     dir: z.string().min(1).nullable().default(null),
     subset: z.string().min(1).nullable().default(null),
   }).default({}),
+  checkpointSeconds: z.number().min(0).max(3600).default(60),
 });
 
 /**
