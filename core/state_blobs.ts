@@ -8,21 +8,11 @@
  * @module
  */
 
+import { TYPED_ARRAYS as TYPED } from "./exact_json.ts";
 import { InputError } from "./input_error.ts";
 
 /** Typed arrays shorter than this stay in the JSON state. */
 export const BLOB_MIN_LENGTH = 256;
-
-const TYPED = {
-  Float32Array,
-  Float64Array,
-  Int8Array,
-  Int16Array,
-  Int32Array,
-  Uint8Array,
-  Uint16Array,
-  Uint32Array,
-} as const;
 
 type TypedName = keyof typeof TYPED;
 
