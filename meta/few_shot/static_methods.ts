@@ -108,7 +108,7 @@ export async function* runStatic(
   const theta0 = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   const trials: Trial[] = [];
   for (const [i, config] of trialConfigs(method, r).entries()) {
-    const options = { ...config, sigma: c.esSigma, seed: r.seed };
+    const options = { ...config, sigma: c.esSigma, seed: r.seed, distance: c.protonet };
     const t: Trial = {
       learner: createMetaLearner(method, r.loop, theta0, options),
       config,
