@@ -12,6 +12,7 @@ import {
   type MetaLoop,
   type MetaLoopMethod,
   momentFloats,
+  type ProtonetDistance,
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type InnerLoop, tileParams } from "./inner_loop.ts";
@@ -70,6 +71,8 @@ export interface LoopRunnerExtras {
   sigma?: number;
   /** ES-MAML: the seed of the perturbations. */
   seed?: number;
+  /** ProtoNet: the distance of queries to prototypes (default Euclidean). */
+  distance?: ProtonetDistance;
   /** The validation metric, when the method does not adapt by plain SGD (default validateAdapted). */
   validate?: (v: MetaValidation) => Promise<number>;
 }
@@ -149,6 +152,7 @@ export class LoopRunner {
       alphaMax: this.#extra.alphaMax,
       sigma: this.#extra.sigma,
       seed: this.#extra.seed,
+      distance: this.#extra.distance,
     });
     const { theta, moments, t } = this;
     loop.write({ theta, moments, t, alpha: this.#extra.alpha });

@@ -5,6 +5,7 @@
  * once per meta-iteration; the inner loops run fused on the backend.
  * @module
  */
+import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 
@@ -36,6 +37,8 @@ export interface MetaLearnerOptions extends MetaKnobs {
   seed?: number;
   /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
   alphaMax?: number;
+  /** ProtoNet: the distance of queries to prototypes (default Euclidean, scale 1). */
+  distance?: ProtonetDistance;
 }
 
 /** Validation of `MetaLearner.train`: adapt to fixed held-out episodes and score the query sets. */

@@ -167,7 +167,7 @@ export async function* runStatic(
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
     const config = configs[index]!;
-    const options = { ...config, sigma: c.esSigma, seed: r.seed };
+    const options = { ...config, sigma: c.esSigma, seed: r.seed, distance: c.protonet };
     const learner = createMetaLearner(method, r.loop, theta0, options);
     if (snap) learner.loadState!(snap.learner);
     const seed = deriveSeed(r.seed, `tasks-${method}-${index}`);
