@@ -18,18 +18,18 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   // Smoke scale, 2 trials of 2 iterations, then the chosen one 2 -> 4 -> 6: per method 4 saves in
-  // its meta-training and 1 at its end (15 in all). Kill points: in reptile's second trial, in
-  // ES-MAML's tuning and in its final stretch, in Meta-SGD's final stretch.
+  // its meta-training and 1 at its end (20 in all). Kill points: in reptile's second trial, in
+  // ES-MAML's tuning and in its final stretch, in Meta-SGD's final stretch, in ProtoNet's tuning.
   fn: async () => {
     const killed = await killResumeRuns({
       experiment: "meta",
       config: {
         backend: "cpu",
         settings: ["synthetic-1shot"],
-        methods: ["reptile", "es-maml", "meta-sgd"],
+        methods: ["reptile", "es-maml", "meta-sgd", "protonet"],
         checkpointSeconds: 0,
       },
-      killAfterSaves: [2, 6, 8, 13],
+      killAfterSaves: [2, 6, 8, 13, 17],
     });
     // The kill points are reached by polling, so a fast run may pass one: most must land inside.
     const inside = killed.filter((k) => k.inside !== null).length;
