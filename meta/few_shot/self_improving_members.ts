@@ -13,8 +13,8 @@
  *   everywhere (as Meta-SGD starts); one switching away takes their mean as its scalar inner lr;
  * - the meta lr keeps its ratio to the method's starting value (Reptile's epsilon and Adam's lr live
  *   on different scales); the inner steps restart at the new method's starting count;
- * - the meta-optimizer's Adam moments restart (as at an exploit: the copy is built from theta,
- *   knobs and, for Meta-SGD, the learned rates).
+ * - the meta-optimizer's Adam moments restart (an exploit, by contrast, copies the whole training
+ *   state: theta, moments and step, Meta-SGD's learned rates).
  * @module
  */
 import type { Rng } from "../../core/rng.ts";
@@ -76,6 +76,7 @@ export function memberLearner(
     initScale,
     sigma: o.esSigma,
     seed: o.seed,
+    distance: o.distance,
   });
 }
 
@@ -111,13 +112,18 @@ export function createMembers(
 }
 
 /**
- * Exploit: `target` becomes a copy of `source` (method, theta, knobs, Meta-SGD's learned rates,
- * init scale, fitness); its group stays. The copy owns its arrays.
+ * Exploit: `target` becomes a copy of `source` (method, knobs, init scale, fitness, and the training
+ * state: theta, Adam moments and step, Meta-SGD's learned rates); its group stays. The copy owns
+ * its arrays.
  */
 export function copyMember(target: Member, source: Member, loop: InnerLoop, o: ResolvedOptions) {
   const s = source.learner;
   target.learner = memberLearner(loop, source.method, s.theta, { ...s.knobs }, o);
-  if (s instanceof MetaSgd && target.learner instanceof MetaSgd) target.learner.alpha.set(s.alpha);
+  const state = s.saveState?.();
+  if (state) target.learner.loadState?.(state);
+  else if (s instanceof MetaSgd && target.learner instanceof MetaSgd) {
+    target.learner.alpha.set(s.alpha);
+  }
   target.method = source.method;
   target.initScale = source.initScale;
   target.fitness = source.fitness;

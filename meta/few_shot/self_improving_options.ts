@@ -2,6 +2,7 @@
  * Options of the self-improving system (meta/few_shot/self_improving.ts) and their defaults.
  * @module
  */
+import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { MetaKnobs } from "./meta_learner.ts";
 import type { MetaLearnerName } from "./registry.ts";
 
@@ -48,14 +49,17 @@ export interface SelfImprovingOptions {
   metric?: "accuracy" | "loss";
   /** ES-MAML members: perturbation scale (default 0.02). */
   esSigma?: number;
+  /** ProtoNet members: the distance of queries to prototypes (default: ProtoNet's own default). */
+  distance?: ProtonetDistance;
   /** Seed. */
   seed?: number;
 }
 
 /** Options with every default filled (the starting knobs are used once, by the constructor). */
 export type ResolvedOptions =
-  & Required<Omit<SelfImprovingOptions, "knobs" | "metaLrs" | "innerSteps">>
-  & { metaLrs: Record<MemberMethod, number>; innerSteps: Record<MemberMethod, number> };
+  & Required<Omit<SelfImprovingOptions, "knobs" | "metaLrs" | "innerSteps" | "distance">>
+  & { metaLrs: Record<MemberMethod, number>; innerSteps: Record<MemberMethod, number> }
+  & { distance?: ProtonetDistance };
 
 function perMethod(
   given: Partial<Record<MemberMethod, number>> | undefined,
@@ -92,6 +96,7 @@ export function resolveOptions(options: SelfImprovingOptions): ResolvedOptions {
     fraction: options.fraction ?? 0.25,
     metric: options.metric ?? "accuracy",
     esSigma: options.esSigma ?? 0.02,
+    distance: options.distance,
     seed: options.seed ?? 0,
   };
   if (!Number.isInteger(o.members) || o.members < 4) {

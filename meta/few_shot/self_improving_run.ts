@@ -71,6 +71,7 @@ export function createSelfImproving(
     intervalRange: [Math.max(1, Math.round(interval / 4)), 4 * interval],
     metric: r.metric,
     esSigma: c.esSigma,
+    distance: c.protonet,
     level2Interval: Math.max(interval, Math.floor(iterations / 6)),
     seed: r.seed,
   });

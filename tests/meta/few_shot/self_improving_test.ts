@@ -169,6 +169,10 @@ async function checkExploit(backend: Backend): Promise<void> {
     if (source.learner instanceof MetaSgd) {
       assert.deepEqual(bytes((target.learner as MetaSgd).alpha), bytes(source.learner.alpha));
     }
+    const [ts, ss] = [target.learner.saveState!(), source.learner.saveState!()];
+    if (source.method !== "reptile") assert.ok(ss.t > 0, source.method); // Reptile has no Adam
+    assert.equal(ts.t, ss.t, source.method); // the optimizer state too
+    assert.deepEqual(bytes(ts.moments), bytes(ss.moments), source.method);
     const a = await target.learner.evaluate(p.val, ids, 2);
     const b = await source.learner.evaluate(p.val, ids, 2);
     assert.deepEqual(a.accuracy, b.accuracy, source.method); // same state, same adaptation
@@ -183,12 +187,12 @@ async function checkExploit(backend: Backend): Promise<void> {
   p.loop.destroy();
 }
 
-Deno.test("copyMember (exploit) copies method, theta, knobs and Meta-SGD's rates into an independent learner (CPU)", async () => {
+Deno.test("copyMember (exploit) copies method, knobs and the training state into an independent learner (CPU)", async () => {
   await checkExploit(new CpuBackend());
 });
 
 gpuTest(
-  "copyMember (exploit) copies method, theta, knobs and Meta-SGD's rates into an independent learner (GPU)",
+  "copyMember (exploit) copies method, knobs and the training state into an independent learner (GPU)",
   async (ctx) => {
     await checkExploit(await GpuBackend.create(ctx));
   },
