@@ -79,6 +79,8 @@ export class SelfImprovingSystem {
   #next: number[];
   #nextLevel2: number;
   #scheduler: PlateauScheduler;
+  #champion: Member | null = null;
+  #championAt = 0;
 
   /**
    * Builds M members from `theta` with knobs spread around `options.knobs`. The members run on an
@@ -216,7 +218,22 @@ export class SelfImprovingSystem {
         : "ok";
     }
     this.#scorings++;
+    const b = this.members[this.best()]!;
+    if (Number.isFinite(b.fitness) && !(b.fitness <= (this.#champion?.fitness ?? -Infinity))) {
+      this.#champion = { ...b, group: -1 };
+      copyMember(this.#champion, b, this.#loop, this.#o);
+      this.#championAt = this.#iteration;
+    }
     return this.members.map((m) => m.fitness);
+  }
+
+  /**
+   * The best member any scoring has seen, as it was then (a copy of its method, knobs and training
+   * state; early stopping on the fitness episodes), and the iteration of that scoring; null before
+   * the first scoring.
+   */
+  champion(): { member: Member; iteration: number } | null {
+    return this.#champion ? { member: this.#champion, iteration: this.#championAt } : null;
   }
 
   /** Level 1 for the groups due now, level 2 when due, then the plateau scheduler. */

@@ -2,8 +2,9 @@
  * The self-improving system in the `meta` experiment's protocol: members start spread over method
  * (every static meta-learner the setting runs), init scale, inner lr and meta lr; it meta-trains
  * with the same budget (task adaptations) as one static method's tuning and training, scored on the
- * meta-validation episodes at every exploit; at the end the member with the best meta-validation
- * score is tested. Every change it made is returned for the report.
+ * meta-validation episodes at every exploit; the member with the best meta-validation score any
+ * scoring saw (as it was then: early stopping, as the static methods' best curve point) is tested.
+ * Every change it made is returned for the report.
  * @module
  */
 import { deriveSeed } from "../../core/rng.ts";
@@ -107,17 +108,14 @@ export async function* runSelfImproving(
       ...row,
     };
   }
-  const scores = await sys.score(fitness);
-  const best = Math.max(0, scores.indexOf(Math.max(...scores)));
+  await sys.score(fitness);
   for (const ch of sys.changes) {
     changes.push(ch);
     yield { kind: "change", setting: r.s.name, seed: r.seed, ...ch };
   }
-  const mem = sys.members[best]!;
+  const { member: mem, iteration: testedAt } = sys.champion()!;
   try {
-    return await finishOutcome(r, {
-      evaluate: (pool, ids, steps) => sys.evaluateMember(best, pool, ids, steps),
-    }, {
+    return await finishOutcome(r, mem.learner, {
       valCurve,
       itersPerSecond: iterations / Math.max(1e-9, seconds),
       taskBudget: sys.taskAdaptations,
@@ -128,6 +126,7 @@ export async function* runSelfImproving(
         init_scale: mem.initScale,
         inner_steps: mem.learner.knobs.innerSteps,
         iterations,
+        tested_at: testedAt,
         scorings: sys.scorings,
       },
     });

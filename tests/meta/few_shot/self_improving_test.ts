@@ -243,6 +243,12 @@ Deno.test("SelfImprovingSystem meta-trains every method at the stated budget and
   assert.equal(sys.members[b]!.fitness, Math.max(...sys.members.map((m) => m.fitness)));
   const curve = await sys.evaluate(p.val, fitness.ids, 2);
   assert.equal(curve.accuracy.length, 3);
+  const champ = sys.champion()!; // the best any scoring saw, kept as it was
+  assert.ok(champ.member.fitness >= sys.members[b]!.fitness);
+  assert.ok(champ.iteration >= 1 && champ.iteration <= 9);
+  assert.ok(sys.members.every((m) => m.learner !== champ.member.learner));
+  const again = await sys.score(fitness);
+  assert.ok(again.every((f) => f <= sys.champion()!.member.fitness));
   sys.release();
 });
 
