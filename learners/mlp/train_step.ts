@@ -63,6 +63,14 @@ export interface TrainChunk {
   groups: readonly [GPUBindGroup, GPUBindGroup];
 }
 
+/** A population's train step ready to encode: pipeline, chunks and the two parameter buffers. */
+export interface TrainRun {
+  pipeline: GPUComputePipeline;
+  chunks: TrainChunk[];
+  /** [a, b]: a holds the current parameters; the chunks' first bind group reads a, writes b. */
+  buffers: readonly [GPUBuffer, GPUBuffer];
+}
+
 /**
  * Encodes and submits `steps` train steps of every chunk. Steps alternate the parameter buffers
  * `[a, b]` (read one, write the other); after an odd number of steps b is copied back to a, so
