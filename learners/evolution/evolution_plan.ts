@@ -100,7 +100,10 @@ export interface EvolutionCounters {
   awaits: number;
   /** Submits to the GPU queue. */
   submits: number;
-  /** Seconds spent encoding and submitting work (host side). */
+  /**
+   * Seconds spent encoding and submitting work (host side; on a software adapter a submit waits
+   * for the submit before it to finish, so this includes device time).
+   */
   submitSeconds: number;
   /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping. */
   waitSeconds: number;
