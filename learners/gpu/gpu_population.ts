@@ -144,6 +144,12 @@ export class GpuPopulation implements Population {
     });
   }
 
+  reset(): void {
+    const enc = this.ctx.device.createCommandEncoder({ label: "reset" });
+    for (const b of [this.opt, this.steps, this.metrics]) enc.clearBuffer(b);
+    submit(this.ctx, enc.finish());
+  }
+
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
     this.ctx.device.queue.writeBuffer(this.knobs, 0, this.#checks.knobTable(knobs));
   }

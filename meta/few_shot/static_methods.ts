@@ -12,7 +12,12 @@ import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves } from "./baseline.ts";
 import { type StaticMethod, tuneIterations } from "./config.ts";
-import { initialTheta, type MetaKnobs, type MetaLearner } from "./meta_learner.ts";
+import {
+  initialTheta,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerState,
+} from "./meta_learner.ts";
 import { createMetaLearner } from "./registry.ts";
 import { staticBudget } from "./self_improving_run.ts";
 import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
@@ -55,6 +60,7 @@ export function curveIterations(total: number, points: number): Set<number> {
 
 /** A learner in training: its val curve so far, iterations done and training seconds. */
 interface Trial {
+  index: number;
   learner: MetaLearner;
   config: TrialConfig;
   valCurve: { x: number[]; y: number[] };
@@ -63,18 +69,34 @@ interface Trial {
   seed: number;
 }
 
+/** A trial as a mid-method checkpoint holds it: its place and the learner's training state. */
+interface TrialSnapshot extends Pick<Trial, "index" | "valCurve" | "done" | "seconds"> {
+  learner: MetaLearnerState;
+}
+
+/**
+ * Where `runStatic` stands inside its meta-training: "tune" with every trial started so far (the
+ * last one in progress), or "final" with the chosen trial continuing to `metaIterations`.
+ */
+interface StaticProgress {
+  stage: "tune" | "final";
+  trials: TrialSnapshot[];
+}
+
 /**
  * Meta-trains `t` up to iteration `to` with `MetaLearner.train`, one call per stretch between
- * learning-curve points (validated at its end); yields one metric row per point.
+ * learning-curve points (validated at its end); yields one metric row per point and calls `save`
+ * after every stretch (the state then holds everything a resumed run needs).
  */
 async function* metaTrain(
   r: SettingRun,
   method: string,
   t: Trial,
   to: number,
-  points: Set<number>,
+  o: { points: Set<number>; save: () => Promise<void> },
 ): AsyncGenerator<MetricRow> {
   const { c } = r;
+  const points = o.points;
   const validation = { pool: r.pools.val, ids: r.ids.val, metric: r.metric };
   while (t.done < to) {
     let end = t.done + 1;
@@ -90,14 +112,50 @@ async function* metaTrain(
     t.seconds += res.seconds;
     t.done = end;
     const row = res.rows.at(-1);
-    if (!points.has(end) || !row) continue;
-    t.valCurve.x.push(end);
-    t.valCurve.y.push(row.val_query!);
-    yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
+    if (points.has(end) && row) {
+      t.valCurve.x.push(end);
+      t.valCurve.y.push(row.val_query!);
+      yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
+    }
+    await o.save();
   }
 }
 
-/** Runs `method` under the protocol; yields metric rows and returns its outcome. */
+/** The trials' snapshots, or undefined when a learner cannot save its state. */
+function snapshot(trials: Trial[]): TrialSnapshot[] | undefined {
+  const out: TrialSnapshot[] = [];
+  for (const t of trials) {
+    const learner = t.learner.saveState?.();
+    if (!learner) return undefined;
+    const { index, done, seconds } = t;
+    out.push({ index, done, seconds, valCurve: structuredClone(t.valCurve), learner });
+  }
+  return out;
+}
+
+/** Saves `trials` at `stage` when the checkpoint interval has passed (and the learners can). */
+async function saveTrials(r: SettingRun, stage: StaticProgress["stage"], trials: Trial[]) {
+  const snap = () => snapshot(trials);
+  if (!r.progress || !trials.every((t) => t.learner.saveState)) return;
+  await r.progress.maybeSave((): StaticProgress => ({ stage, trials: snap()! }));
+}
+
+/** The trial with the best meta-validation score (the first on ties or when none is finite). */
+async function bestTrial(r: SettingRun, trials: Trial[]): Promise<Trial> {
+  const scores = [];
+  for (const t of trials) {
+    const v = await t.learner.evaluate(r.pools.val, r.ids.val, r.c.evalSteps);
+    const sc = bestOfCurves([v], r.metric, 0).score;
+    scores.push(Number.isFinite(sc) ? sc : -Infinity);
+  }
+  return trials[Math.max(0, scores.indexOf(Math.max(...scores)))]!;
+}
+
+/**
+ * Runs `method` under the protocol; yields metric rows and returns its outcome. With
+ * `r.progress`, it saves its progress between learning-curve points and continues from the
+ * progress an interrupted run saved.
+ */
 export async function* runStatic(
   r: SettingRun,
   method: StaticMethod,
@@ -106,28 +164,31 @@ export async function* runStatic(
   const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
   const theta0 = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
-  const trials: Trial[] = [];
-  for (const [i, config] of trialConfigs(method, r).entries()) {
-    const options = { ...config, sigma: c.esSigma, seed: r.seed };
-    const t: Trial = {
-      learner: createMetaLearner(method, r.loop, theta0, options),
-      config,
-      valCurve: { x: [], y: [] },
-      done: 0,
-      seconds: 0,
-      seed: deriveSeed(r.seed, `tasks-${method}-${i}`),
-    };
-    yield* metaTrain(r, method, t, tuneIters, points);
-    trials.push(t);
+  const configs = trialConfigs(method, r);
+  const trial = (index: number, snap?: TrialSnapshot): Trial => {
+    const config = configs[index]!;
+    const options = { ...config, sigma: c.esSigma, seed: r.seed, distance: c.protonet };
+    const learner = createMetaLearner(method, r.loop, theta0, options);
+    if (snap) learner.loadState!(snap.learner);
+    const seed = deriveSeed(r.seed, `tasks-${method}-${index}`);
+    const start = { valCurve: { x: [], y: [] }, done: 0, seconds: 0 };
+    const { valCurve, done, seconds } = snap ?? start;
+    return { index, learner, config, valCurve, done, seconds, seed };
+  };
+  const saved = r.progress?.resumeFrom<StaticProgress>();
+  let best: Trial;
+  if (saved?.stage === "final") best = trial(saved.trials[0]!.index, saved.trials[0]);
+  else {
+    const trials = (saved?.trials ?? []).map((snap) => trial(snap.index, snap));
+    const save = () => saveTrials(r, "tune", trials);
+    for (let i = 0; i < configs.length; i++) {
+      if (!trials[i]) trials.push(trial(i));
+      yield* metaTrain(r, method, trials[i]!, tuneIters, { points, save });
+    }
+    best = await bestTrial(r, trials);
   }
-  const scores = [];
-  for (const t of trials) {
-    const v = await t.learner.evaluate(r.pools.val, r.ids.val, c.evalSteps);
-    const sc = bestOfCurves([v], r.metric, 0).score;
-    scores.push(Number.isFinite(sc) ? sc : -Infinity);
-  }
-  const best = trials[Math.max(0, scores.indexOf(Math.max(...scores)))]!;
-  yield* metaTrain(r, method, best, c.metaIterations, points);
+  const save = () => saveTrials(r, "final", [best]);
+  yield* metaTrain(r, method, best, c.metaIterations, { points, save });
   const { innerLr, metaLr, initScale, innerSteps } = best.config;
   return await finishOutcome(r, best.learner, {
     valCurve: best.valCurve,
