@@ -386,20 +386,9 @@ export class GpuPopulation implements Population {
   }
 
   destroy(): void {
-    for (
-      const b of [
-        this.params,
-        this.#paramsNext,
-        this.opt,
-        this.scratch,
-        this.steps,
-        this.metrics,
-        this.knobs,
-        this.learned,
-        this.#batchIdx,
-        this.#labelMap,
-        ...this.#chunks.flatMap((c) => [c.train, c.grad]),
-      ]
-    ) b.destroy();
+    const model = [this.params, this.#paramsNext, this.opt, this.scratch, this.steps];
+    const rows = [this.metrics, this.knobs, this.learned, this.#batchIdx, this.#labelMap];
+    const uniforms = this.#chunks.flatMap((c) => [c.train, c.grad]);
+    for (const b of [...model, ...rows, ...uniforms]) b.destroy();
   }
 }
