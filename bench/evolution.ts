@@ -17,6 +17,7 @@ import {
 import { randomGenome, type StrategyGenome } from "../learners/evolution/evolution_genome.ts";
 import { createObjective } from "../learners/tasks/objectives.ts";
 import { syntheticData } from "./workloads.ts";
+import { printMetaGeneration } from "./evolve_metagen.ts";
 
 /** Strategies (segments) of the benchmarked generation. */
 export const EVOLVE_STRATEGIES = 16;
@@ -162,9 +163,10 @@ function evolutionLine(r: EvolutionBenchRow, label: string): string {
 
 /**
  * `bench --evolve`: objective, neural and memetic generations on each backend. On the GPU the
- * memetic workload also runs with submit batching off (one submit per memetic step, the path
- * before whole generations went into one submit), alternating with it on, `repeat` times each,
- * in the same process; the ratios to the CPU twin and to the unbatched path are printed.
+ * memetic workload also runs with submit batching off (each command buffer submitted at once: the
+ * batch sampling and the memetic pass of every generation), alternating with it on, `repeat` times each,
+ * in the same process; the ratios to the CPU twin and to the unbatched path are printed. Then one
+ * evolve meta-generation at default scale on each backend (bench/evolve_metagen.ts).
  */
 export async function printEvolution(
   backends: Backend[],
@@ -182,7 +184,7 @@ export async function printEvolution(
             setSubmitBatching(true)
           );
           const label = `${row.backend}${
-            batched ? "" : ", unbatched: one submit per memetic step"
+            batched ? "" : ", unbatched: one submit per command buffer"
           }`;
           console.log(evolutionLine(row, label));
           rates.set(label, [...(rates.get(label) ?? []), row.generationsPerSecond]);
@@ -195,7 +197,7 @@ export async function printEvolution(
     };
     const gpu = med("gpu");
     const ratios = [["cpu-twin", "CPU twin"], [
-      "gpu, unbatched: one submit per memetic step",
+      "gpu, unbatched: one submit per command buffer",
       "unbatched GPU",
     ]]
       .filter(([k]) => rates.has(k!)).map(([k, name]) =>
@@ -205,4 +207,6 @@ export async function printEvolution(
       console.log(`  ${fitness}: gpu (median of ${repeat}) ${ratios.join(", ")}`);
     }
   }
+  // One whole evolve meta-generation at default scale, at least 3 rounds (bench/evolve_metagen.ts).
+  await printMetaGeneration(backends, Math.max(3, repeat));
 }
