@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import {
@@ -23,17 +22,9 @@ import {
 } from "../../../meta/few_shot/mod.ts";
 import { esGradient, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { allIds, type FewShotProblem, fewShotProblem } from "./_problem.ts";
+import { allIds, type FewShotProblem, fewShotProblem, TINY_FAMILY } from "./_problem.ts";
 
-const FAMILY = new SyntheticClassification({
-  inputs: 8,
-  ways: 3,
-  shots: 1,
-  queryPerClass: 3,
-  difficulty: 0.6,
-  hidden: 8,
-  latentDim: 4,
-});
+const FAMILY = TINY_FAMILY;
 const KNOBS: MetaKnobs = { innerLr: 0.3, innerSteps: 3, metaLr: 0.01 };
 
 /** The problem: `pool` trains, `val` is the held-out test set. */
