@@ -42,7 +42,7 @@ def loss_only(ws, bs, x, y):
 
 
 def generation(st, S, M, steps, gen):
-    """One generation in place on st["flat"] (P, D)."""
+    """One generation in place on st["flat"] (P, D); returns the (S, M) fitness it selected on."""
     flat, x, y, hp = st["flat"], st["x"], st["y"], st["hp"]
     P = S * M
     ws, bs = unflatten(flat)
@@ -72,6 +72,7 @@ def generation(st, S, M, steps, gen):
     keep = elite.reshape(-1)
     child[keep] = flat[order.reshape(-1)[keep]]
     st["flat"] = child
+    return fit
 
 
 def make_state(S, M, gen):
