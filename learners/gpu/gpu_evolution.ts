@@ -1,10 +1,10 @@
 /**
  * The GPU backend's evolution: runs an `EvolutionPlan` with the evolution kernels
  * (learners/evolution/evolution_kernels.ts). Whole generations (fitness, shaping, statistics,
- * selection, breeding, commit, clock tick) go into one submit with no readback; the history rows
- * are read back once per `readEvery` generations. Memetic genomes train between generations
- * through the population's own train step, with learning rates written by the knobs kernel, in
- * the same submit.
+ * selection, breeding, commit, clock tick) go into one submit with no readback; each span of
+ * `readEvery` generations ends with the copy of its history rows, read back while the next span is
+ * encoded. Memetic genomes train between generations through the population's own train step, all
+ * steps of a generation in one compute pass, with learning rates written by the knobs kernel.
  * @module
  */
 import type { GpuContext } from "../../core/gpu_context.ts";
@@ -78,8 +78,9 @@ function encodeMemetic(enc: GPUCommandEncoder, gpu: EvolveGpu, m: Memetic): void
 
 /**
  * Encodes generations [g0, g1), memetic train steps included, and submits them all in one
- * `queue.submit` (one before this change per memetic step: 674 submits per evolve meta-generation
- * at default scale); a neural generation's batch sampling is its own command buffer.
+ * `queue.submit` that ends with the copy of their history rows (a neural generation is two command
+ * buffers: the batch sampling, then its memetic pass and its evolution kernels); the returned
+ * promise fills the plan's history once the copy is mapped (one GPU await).
  */
 function submitGenerations(
   ctx: GpuContext,
