@@ -109,6 +109,8 @@ export interface MetaConfig {
   memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
+  /** Self-improving system: starting exploit interval in meta-iterations (null: 1/16 of its iterations). */
+  memberInterval: number | null;
   /** Meta-training pool size (episodes sampled once). */
   trainPool: number;
   /** Test episodes per seed and setting. */
@@ -127,6 +129,11 @@ export interface MetaConfig {
   crossDomain: CrossDomainSpec | null;
   /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
   glyphs: { dir: string | null; subset: string | null };
+  /**
+   * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
+   * point); a checkpoint is saved after every method regardless.
+   */
+  checkpointSeconds: number;
 }
 
 const crossDomain = z.object({
@@ -196,6 +203,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   members: z.number().int().min(4).max(64).default(8),
   memberTasks: z.number().int().min(1).max(1024).default(16),
   groups: z.number().int().min(1).max(8).default(2),
+  memberInterval: z.number().int().min(1).max(100_000).nullable().default(null),
   trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),
   valEpisodes: z.number().int().min(2).max(10_000).default(64),
@@ -215,6 +223,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     dir: z.string().min(1).nullable().default(null),
     subset: z.string().min(1).nullable().default(null),
   }).default({}),
+  checkpointSeconds: z.number().min(0).max(3600).default(60),
 });
 
 /**
