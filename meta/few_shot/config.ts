@@ -109,6 +109,8 @@ export interface MetaConfig {
   memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
+  /** Self-improving system: starting exploit interval in meta-iterations (null: 1/16 of its iterations). */
+  memberInterval: number | null;
   /** Meta-training pool size (episodes sampled once). */
   trainPool: number;
   /** Test episodes per seed and setting. */
@@ -198,6 +200,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   members: z.number().int().min(4).max(64).default(8),
   memberTasks: z.number().int().min(1).max(1024).default(16),
   groups: z.number().int().min(1).max(8).default(2),
+  memberInterval: z.number().int().min(1).max(100_000).nullable().default(null),
   trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),
   valEpisodes: z.number().int().min(2).max(10_000).default(64),

@@ -3,9 +3,11 @@
  * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
  * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
  * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.fraction` of
- * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`.
- * Every method gets the same budget: trials x tuning iterations + the rest of `metaIterations`,
- * in meta-batches.
+ * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`,
+ * and is tested as it was at the learning-curve point with its best meta-validation score (early
+ * stopping on meta-validation: a configuration that learns fast and then degrades, as Reptile with
+ * a large inner step does, is not tested after it degraded). Every method gets the same budget:
+ * trials x tuning iterations + the rest of `metaIterations`, in meta-batches.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
@@ -67,10 +69,19 @@ interface Trial {
   done: number;
   seconds: number;
   seed: number;
+  /** Its state at its best learning-curve point so far (meta-validation), and that point. */
+  best?: BestPoint;
+}
+
+/** A learner's state at a learning-curve point and its meta-validation value there. */
+interface BestPoint {
+  iteration: number;
+  y: number;
+  state: MetaLearnerState;
 }
 
 /** A trial as a mid-method checkpoint holds it: its place and the learner's training state. */
-interface TrialSnapshot extends Pick<Trial, "index" | "valCurve" | "done" | "seconds"> {
+interface TrialSnapshot extends Pick<Trial, "index" | "valCurve" | "done" | "seconds" | "best"> {
   learner: MetaLearnerState;
 }
 
@@ -115,10 +126,18 @@ async function* metaTrain(
     if (points.has(end) && row) {
       t.valCurve.x.push(end);
       t.valCurve.y.push(row.val_query!);
+      keepBest(t, end, row.val_query!, r.metric);
       yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
     }
     await o.save();
   }
+}
+
+/** Keeps `t`'s state when `y` (at iteration `it`) is its best meta-validation value so far. */
+function keepBest(t: Trial, it: number, y: number, metric: "accuracy" | "loss"): void {
+  const better = metric === "loss" ? y < (t.best?.y ?? Infinity) : y > (t.best?.y ?? -Infinity);
+  const state = better && Number.isFinite(y) ? t.learner.saveState?.() : undefined;
+  if (state) t.best = { iteration: it, y, state };
 }
 
 /** The trials' snapshots, or undefined when a learner cannot save its state. */
@@ -127,8 +146,8 @@ function snapshot(trials: Trial[]): TrialSnapshot[] | undefined {
   for (const t of trials) {
     const learner = t.learner.saveState?.();
     if (!learner) return undefined;
-    const { index, done, seconds } = t;
-    out.push({ index, done, seconds, valCurve: structuredClone(t.valCurve), learner });
+    const { index, done, seconds, best } = t;
+    out.push({ index, done, seconds, valCurve: structuredClone(t.valCurve), learner, best });
   }
   return out;
 }
@@ -171,9 +190,9 @@ export async function* runStatic(
     const learner = createMetaLearner(method, r.loop, theta0, options);
     if (snap) learner.loadState!(snap.learner);
     const seed = deriveSeed(r.seed, `tasks-${method}-${index}`);
-    const start = { valCurve: { x: [], y: [] }, done: 0, seconds: 0 };
-    const { valCurve, done, seconds } = snap ?? start;
-    return { index, learner, config, valCurve, done, seconds, seed };
+    const start = { valCurve: { x: [], y: [] }, done: 0, seconds: 0, best: undefined };
+    const { valCurve, done, seconds, best } = snap ?? start;
+    return { index, learner, config, valCurve, done, seconds, seed, best };
   };
   const saved = r.progress?.resumeFrom<StaticProgress>();
   let best: Trial;
@@ -189,11 +208,18 @@ export async function* runStatic(
   }
   const save = () => saveTrials(r, "final", [best]);
   yield* metaTrain(r, method, best, c.metaIterations, { points, save });
+  if (best.best) best.learner.loadState?.(best.best.state);
   const { innerLr, metaLr, initScale, innerSteps } = best.config;
   return await finishOutcome(r, best.learner, {
     valCurve: best.valCurve,
     itersPerSecond: c.metaIterations / Math.max(1e-9, best.seconds),
     taskBudget: staticBudget(c),
-    chosen: { inner_lr: innerLr, meta_lr: metaLr, init_scale: initScale, inner_steps: innerSteps },
+    chosen: {
+      inner_lr: innerLr,
+      meta_lr: metaLr,
+      init_scale: initScale,
+      inner_steps: innerSteps,
+      tested_at: best.best?.iteration ?? c.metaIterations,
+    },
   });
 }
