@@ -19,7 +19,7 @@ import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_options.ts";
 import { benchEpisodes } from "./episodes.ts";
 import { benchMetaTrainMain } from "./metatrain.ts";
-import { printEvolution } from "./evolution.ts";
+import { benchEvolvePeer, type EvolvePeer, printEvolution } from "./evolution.ts";
 import { benchPbtPeer, printPbt } from "./pbt.ts";
 import { printMetaTrainPeer } from "./peers_metatrain.ts";
 import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
@@ -241,6 +241,7 @@ async function benchExtras(
   b: Backends,
   o: BenchOptions,
   pbtPeer: Awaited<ReturnType<typeof benchPbtPeer>>,
+  evolvePeer?: EvolvePeer,
 ): Promise<void> {
   const backends = [b.gpu, o.noCpu ? undefined : b.cpu].filter((x) => x !== undefined);
   if (o.metabatch) {
@@ -255,7 +256,7 @@ async function benchExtras(
       );
     }
   }
-  if (o.evolve) await printEvolution(backends, o.seconds, o.repeat);
+  if (o.evolve) await printEvolution(backends, o.seconds, o.repeat, evolvePeer);
   if (o.pbt) await printPbt(backends, o.sizes, o.seconds, pbtPeer);
   if (o.episodes) {
     const er = await benchEpisodes(b.gpu?.ctx);
@@ -289,6 +290,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const peers = new Map<string, PeerResults>();
   if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
   const pbtPeer = o.pbt && o.peers ? await benchPbtPeer(o.sizes, o.seconds) : "not requested";
+  const evolvePeer = o.evolve && o.peers ? await benchEvolvePeer(o.seconds) : undefined;
   if (o.peers && !o.metatrain) {
     console.log("peer phase (no engine device alive yet)");
     for (const w of workloads) {
@@ -317,7 +319,7 @@ export async function benchMain(args: string[]): Promise<number> {
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));
   if (o.out) await writeBenchCsv(o.out, rows);
-  await benchExtras(b, o, pbtPeer);
+  await benchExtras(b, o, pbtPeer, evolvePeer);
   gpu?.destroy();
   return 0;
 }

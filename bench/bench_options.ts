@@ -22,7 +22,11 @@ same run, and their ratio.
   --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)
   --evolve    a meta-evolution generation, 16 strategies x 64 models (fitness, selection,
               crossover, mutation) with objective, neural, and neural fitness with 2 memetic
-              train steps (generations/s; on the GPU also unbatched: one submit per step)
+              train steps (generations/s; on the GPU also unbatched: one submit per command
+              buffer), then one evolve meta-generation at default scale (16 genomes x 4
+              training tasks; the GPU path vs the CPU twin, same genomes and seeds, alternating;
+              with --peers: a batched PyTorch peer of the neural and memetic generations,
+              bench/peers_evolve.py)
   --f16       also the GPU path with the data set's inputs stored as f16 (backend gpu-f16;
               needs the adapter feature shader-f16)
   --repeat N  measure every cell N times (1..9), the backends in turn, and report the median

@@ -17,6 +17,9 @@ import {
 import { randomGenome, type StrategyGenome } from "../learners/evolution/evolution_genome.ts";
 import { createObjective } from "../learners/tasks/objectives.ts";
 import { syntheticData } from "./workloads.ts";
+import { printMetaGeneration } from "./evolve_metagen.ts";
+import { runPythonPeer } from "./peers.ts";
+import { WARMUP_SECONDS } from "./workloads.ts";
 
 /** Strategies (segments) of the benchmarked generation. */
 export const EVOLVE_STRATEGIES = 16;
@@ -160,16 +163,52 @@ function evolutionLine(r: EvolutionBenchRow, label: string): string {
   } submits per generation`;
 }
 
+/** What the PyTorch peer of the neural and memetic generations measured, or why it did not run. */
+export type EvolvePeer =
+  | { fitness: EvolveBenchFitness; generations_per_s: number; threads: number; blas: string }[]
+  | string;
+
+/**
+ * The PyTorch peer (bench/peers_evolve.py) of the neural and memetic workloads: generations/s with
+ * its BLAS and threads, or why it was skipped. Run before the engine's adapter exists.
+ */
+export async function benchEvolvePeer(seconds: number): Promise<EvolvePeer> {
+  const out = await runPythonPeer("peers_evolve.py", [
+    String(EVOLVE_STRATEGIES),
+    String(EVOLVE_MODELS),
+    String(seconds),
+    String(WARMUP_SECONDS),
+    String(MEMETIC_STEPS),
+  ], "python3-torch python3-threadpoolctl libopenblas0-pthread");
+  if (!out.ok) return out.error;
+  return out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+/** The peer's line and the GPU path's ratio to it, for workload `fitness`. */
+function peerLine(peer: EvolvePeer, fitness: EvolveBenchFitness, gpu: number): string | undefined {
+  if (typeof peer === "string") return fitness === "neural" ? `  torch-cpu skipped: ${peer}` : "";
+  const t = peer.find((r) => r.fitness === fitness);
+  if (!t) return undefined;
+  return `  ${fitness}: torch-cpu peer ${
+    formatRate(t.generations_per_s)
+  } generations/s (${t.threads} thr, BLAS ${t.blas}): gpu/torch ${
+    formatFixed(gpu / t.generations_per_s, 2)
+  }x`;
+}
+
 /**
  * `bench --evolve`: objective, neural and memetic generations on each backend. On the GPU the
- * memetic workload also runs with submit batching off (one submit per memetic step, the path
- * before whole generations went into one submit), alternating with it on, `repeat` times each,
- * in the same process; the ratios to the CPU twin and to the unbatched path are printed.
+ * memetic workload also runs with submit batching off (each command buffer submitted at once: the
+ * batch sampling and the memetic pass of every generation), alternating with it on, `repeat` times each,
+ * in the same process; the ratios to the CPU twin, to the unbatched path and to the PyTorch peer
+ * (`peer`, measured before the adapter; bench/peers_evolve.py) are printed. Then one
+ * evolve meta-generation at default scale on each backend (bench/evolve_metagen.ts).
  */
 export async function printEvolution(
   backends: Backend[],
   seconds: number,
   repeat: number,
+  peer: EvolvePeer = "not requested (--peers)",
 ): Promise<void> {
   for (const fitness of ["objective", "neural", "memetic"] as const) {
     const rates = new Map<string, number[]>();
@@ -182,7 +221,7 @@ export async function printEvolution(
             setSubmitBatching(true)
           );
           const label = `${row.backend}${
-            batched ? "" : ", unbatched: one submit per memetic step"
+            batched ? "" : ", unbatched: one submit per command buffer"
           }`;
           console.log(evolutionLine(row, label));
           rates.set(label, [...(rates.get(label) ?? []), row.generationsPerSecond]);
@@ -195,7 +234,7 @@ export async function printEvolution(
     };
     const gpu = med("gpu");
     const ratios = [["cpu-twin", "CPU twin"], [
-      "gpu, unbatched: one submit per memetic step",
+      "gpu, unbatched: one submit per command buffer",
       "unbatched GPU",
     ]]
       .filter(([k]) => rates.has(k!)).map(([k, name]) =>
@@ -204,5 +243,9 @@ export async function printEvolution(
     if (rates.has("gpu") && ratios.length) {
       console.log(`  ${fitness}: gpu (median of ${repeat}) ${ratios.join(", ")}`);
     }
+    const line = fitness === "objective" ? undefined : peerLine(peer, fitness, gpu);
+    if (line) console.log(line);
   }
+  // One whole evolve meta-generation at default scale, at least 3 rounds (bench/evolve_metagen.ts).
+  await printMetaGeneration(backends, Math.max(3, repeat));
 }

@@ -11,7 +11,7 @@
 const NUMBERS: Record<string, number> = { NaN, Infinity, "-Infinity": -Infinity, "-0": -0 };
 
 /** The typed arrays of numbers that exact JSON encodes, by constructor name. */
-const TYPED = {
+export const TYPED_ARRAYS = {
   Float32Array,
   Float64Array,
   Int8Array,
@@ -21,6 +21,7 @@ const TYPED = {
   Uint16Array,
   Uint32Array,
 } as const;
+const TYPED = TYPED_ARRAYS;
 
 /** A JSON-safe copy of `value` with non-finite numbers, -0 and undefined array entries marked. */
 export function toExactJson(value: unknown): unknown {

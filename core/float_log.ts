@@ -12,6 +12,9 @@ import { dirname } from "node:path";
 import { InputError } from "./input_error.ts";
 import { writing } from "./write_error.ts";
 
+/** Bytes `FloatLog.sample` reads at a time. */
+const SAMPLE_CHUNK_BYTES = 1 << 20;
+
 /** An append-only float64 row log on disk (see the module doc). */
 export class FloatLog {
   #path: string;
@@ -68,6 +71,50 @@ export class FloatLog {
     const bytes = new Uint8Array(new Float64Array(values).buffer);
     await writing(this.#path, () => Deno.writeFile(this.#path, bytes, { append: true }));
     this.#rows++;
+  }
+
+  /**
+   * At most `max` rows (>= 2), evenly spaced over the log with the first and the last included
+   * (every row when the log holds no more than `max`), read in chunks so that memory stays bounded
+   * by `max` rows however long the log is; each with its row index.
+   */
+  async sample(max: number): Promise<{ index: number; values: Float64Array }[]> {
+    if (!Number.isInteger(max) || max < 2) {
+      throw new RangeError(
+        `Cannot sample float log as max must be an integer >= 2: current value is ${max}`,
+      );
+    }
+    const n = this.#rows;
+    const picks = n <= max
+      ? Array.from({ length: n }, (_, i) => i)
+      : [...new Set(Array.from({ length: max }, (_, i) => Math.round((i * (n - 1)) / (max - 1))))];
+    const out: { index: number; values: Float64Array }[] = [];
+    const rowBytes = this.#width * 8;
+    const chunkRows = Math.max(1, Math.floor(SAMPLE_CHUNK_BYTES / rowBytes));
+    using file = await Deno.open(this.#path, { read: true });
+    let k = 0;
+    for (let first = 0; first < n && k < picks.length; first += chunkRows) {
+      const rows = Math.min(chunkRows, n - first);
+      if (picks[k]! >= first + rows) continue;
+      const buf = new Uint8Array(rows * rowBytes);
+      await file.seek(first * rowBytes, Deno.SeekMode.Start);
+      for (let got = 0; got < buf.length;) {
+        const r = await file.read(buf.subarray(got));
+        if (r === null) {
+          throw new InputError(
+            `Cannot read "${this.#path}" as it ends before row ${first + rows}`,
+            { file: this.#path },
+          );
+        }
+        got += r;
+      }
+      const all = new Float64Array(buf.buffer);
+      for (; k < picks.length && picks[k]! < first + rows; k++) {
+        const r = picks[k]! - first;
+        out.push({ index: picks[k]!, values: all.slice(r * this.#width, (r + 1) * this.#width) });
+      }
+    }
+    return out;
   }
 
   /** Reads every row back (row-major). */

@@ -3,8 +3,10 @@
  * included) and resumed ends with the same metrics and results as a run never interrupted. A
  * finished phase's result is saved (exact JSON) and loaded instead of recomputed on --resume; a
  * long phase may also save its progress (a state that continues it exactly) between its units of
- * work. Every phase result goes through the exact-JSON round trip whether or not the run was
- * resumed, so a resumed run computes from exactly the same values. Used by evolve, l2o and meta.
+ * work, every time (`saveProgress`) or when a checkpoint interval of work has passed since the last
+ * save (`progressSaver`); its large typed arrays go to binary blobs (core/state_blobs.ts). Every
+ * phase result goes through the exact-JSON round trip whether or not the run was resumed, so a
+ * resumed run computes from exactly the same values. Used by evolve, l2o and meta.
  * @module
  */
 
@@ -14,6 +16,7 @@ import type { MetricRow } from "./run_dir.ts";
 import { fromExactJson, toExactJson } from "./exact_json.ts";
 import { InputError } from "./input_error.ts";
 import { JsonLog } from "./json_log.ts";
+import { joinBlobs, splitBlobs } from "./state_blobs.ts";
 
 /** What a phase checkpoint's state.json holds: the finished phases' count, the phase in progress. */
 interface PhaseCheckpointState {
@@ -27,6 +30,29 @@ interface PhaseCheckpointState {
 interface PhaseResult {
   phase: string;
   value: unknown;
+}
+
+/** The progress of the running phase: its exact-JSON state and the blobs of its large arrays. */
+interface Progress {
+  phase: string;
+  state: unknown;
+  blobs: Record<string, Uint8Array>;
+}
+
+/**
+ * Where a long unit of work inside a phase (a method's meta-training, say) finds the progress an
+ * interrupted run saved and saves its own, at most once per checkpoint interval of work. The state
+ * must continue the work exactly: a run resumed from any save ends as a run never interrupted.
+ */
+export interface ProgressSaver {
+  /** The progress saved by an interrupted run of this phase (undefined: start afresh). */
+  resumeFrom<S>(): S | undefined;
+  /**
+   * Saves `state()` (exact JSON; typed arrays allowed) as the phase's progress when the interval
+   * has passed since the last checkpoint save; returns true when it saved. Call it only where
+   * every metric row of the work so far has been yielded.
+   */
+  maybeSave(state: () => unknown | Promise<unknown>): Promise<boolean>;
 }
 
 /** What `PhaseCheckpoints` needs of a run. */
@@ -44,13 +70,14 @@ export class PhaseCheckpoints {
   #ctx: PhaseRun;
   #log: JsonLog<PhaseResult>;
   #results: Map<string, unknown>;
-  #progress: PhaseCheckpointState["progress"];
+  #progress: Progress | undefined;
+  #lastSave = performance.now();
 
   private constructor(
     ctx: PhaseRun,
     log: JsonLog<PhaseResult>,
     results: Map<string, unknown>,
-    progress: PhaseCheckpointState["progress"],
+    progress: Progress | undefined,
   ) {
     this.#ctx = ctx;
     this.#log = log;
@@ -60,7 +87,8 @@ export class PhaseCheckpoints {
 
   /** Loads the run's last checkpoint (or starts empty). */
   static async load(ctx: PhaseRun): Promise<PhaseCheckpoints> {
-    const saved = (await ctx.loadCheckpoint<PhaseCheckpointState>())?.state;
+    const loaded = await ctx.loadCheckpoint<PhaseCheckpointState>();
+    const saved = loaded?.state;
     if (saved !== undefined && !Number.isInteger(saved.phases)) {
       throw new InputError(
         `Cannot resume from "${ctx.checkpointDir}" as its phases must be a count (a checkpoint of this version): current value is ${
@@ -71,7 +99,9 @@ export class PhaseCheckpoints {
     const path = join(ctx.checkpointDir, "phases.jsonl");
     const log = await JsonLog.open<PhaseResult>(path, saved?.phases ?? 0);
     const results = new Map((await log.readAll()).map((r) => [r.phase, r.value]));
-    return new PhaseCheckpoints(ctx, log, results, saved?.progress);
+    const p = saved?.progress;
+    const progress = p && { phase: p.phase, state: p.state, blobs: loaded?.blobs ?? {} };
+    return new PhaseCheckpoints(ctx, log, results, progress);
   }
 
   /** True when phase `name` finished in a saved checkpoint. */
@@ -82,20 +112,38 @@ export class PhaseCheckpoints {
   /** The saved progress of phase `name` (undefined when it has none or finished). */
   progress<S>(name: string): S | undefined {
     const p = this.#progress;
-    return p?.phase === name ? fromExactJson(p.state) as S : undefined;
+    return p?.phase === name ? joinBlobs(fromExactJson(p.state), p.blobs) as S : undefined;
   }
 
   /** Saves the progress of phase `name` (a state that continues it exactly) in a checkpoint. */
   async saveProgress(name: string, state: unknown): Promise<void> {
-    this.#progress = { phase: name, state: toExactJson(state) };
+    const split = splitBlobs(state);
+    this.#progress = { phase: name, state: toExactJson(split.state), blobs: split.blobs };
     await this.#save();
   }
 
-  /** Saves state.json: the finished phases' count and the progress, if any. */
+  /**
+   * The progress saver of phase `name`: it saves when `seconds` of work have passed since the
+   * last checkpoint save of the run (0: at every call).
+   */
+  progressSaver(name: string, seconds: number): ProgressSaver {
+    return {
+      resumeFrom: <S>() => this.progress<S>(name),
+      maybeSave: async (state) => {
+        if (performance.now() - this.#lastSave < 1000 * seconds) return false;
+        await this.saveProgress(name, await state());
+        return true;
+      },
+    };
+  }
+
+  /** Saves state.json (the finished phases' count and the progress, if any) and its blobs. */
   async #save(): Promise<void> {
-    const progress = this.#progress === undefined ? {} : { progress: this.#progress };
+    const p = this.#progress;
+    const progress = p === undefined ? {} : { progress: { phase: p.phase, state: p.state } };
     const state: PhaseCheckpointState = { phases: this.#log.lines, ...progress };
-    await this.#ctx.saveCheckpoint(state);
+    await this.#ctx.saveCheckpoint(state, p?.blobs);
+    this.#lastSave = performance.now();
   }
 
   /**

@@ -107,6 +107,11 @@ export interface Population {
    * zeroes optimizer state and step counters.
    */
   init(seed: number, first?: number): void;
+  /**
+   * Zeroes optimizer state, step counters and metrics (quarantine flags), as `init` does, keeping
+   * the parameters and knobs: with `writeParams`, a fresh start from given parameters.
+   */
+  reset(): void;
   /** Sets every model's knobs (one shared, one per model, or a packed (P, KNOB_STRIDE) table). */
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void;
   /**

@@ -96,6 +96,12 @@ export class CpuPopulation implements Population {
     initParamsCpu(this.layout, this.state, seed >>> 0, first);
   }
 
+  reset(): void {
+    this.state.opt.fill(0);
+    this.state.steps.fill(0);
+    this.state.metrics.fill(0);
+  }
+
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
     this.state.knobs.set(this.#checks.knobTable(knobs));
   }

@@ -132,6 +132,11 @@ export interface MetaTrainRun<R extends EsGeneration> {
   onGeneration?: OnEsGeneration<R>;
   /** Progress to continue from (the history then holds the generations run by this call). */
   resume?: EsProgress;
+  /**
+   * False: the returned history is empty, so memory stays flat over any number of generations
+   * (a caller that streams the records from `onGeneration` to a log; default true).
+   */
+  keepHistory?: boolean;
 }
 
 /**
@@ -185,7 +190,7 @@ async function metaTrainLoop<R extends EsGeneration>(
       diverged: r.diverged.reduce((a, b) => a + b, 0),
       theta_norm: norm(theta),
     } as R;
-    history.push(rec);
+    if (o.keepHistory !== false) history.push(rec);
     const progress = {
       next: g + 1,
       theta: Array.from(theta),

@@ -2,9 +2,11 @@
 // gradient for every episode of a meta-batch, all episodes embedded with one parameter row theta.
 // The embedding is the MLP's last hidden layer after its nonlinearity (the raw output with no
 // hidden layer). Model p reads episode e = ids[idsOffset + p]: prototypes c_k = mean embedding of
-// the support samples of class k; each query q scores -|f(q) - c_k|^2 over the classes with a
-// support sample; loss = mean softmax cross-entropy of the queries; accuracy = argmin distance
-// (ties to the lowest k). The gradient goes back through the distances, the prototypes (shared
+// the support samples of class k; each query q scores -d(f(q), c_k) over the classes with a
+// support sample, d by params.distance (learners/meta_train/protonet_distance.ts): 0 euclidean
+// scale |z - c|^2, 1 cosine -scale z.c / (|z| |c|) (norms sqrt(|v|^2 + 1e-8)), 2 dot -scale z.c;
+// loss = mean softmax cross-entropy of the queries; accuracy = argmin distance (ties to the
+// lowest k). The gradient goes back through the distances, the prototypes (shared
 // equally by their support samples) and the MLP into row p of grads, where the FOMAML update reads
 // it. Also the support samples' loss and accuracy against their own prototypes (no gradient).
 // CPU twin: protonetGradCpu in learners/meta_train/protonet_cpu.ts (f64; this kernel is f32).
@@ -91,6 +93,53 @@ fn prototypes(e: u32) {
   }
 }
 
+const NORM_EPS: f32 = 1e-8;
+
+// Sums over row b and prototype k: squared difference, dot product, |z|^2, |c|^2.
+fn pair_sums(b: u32, k: u32) -> vec4<f32> {
+  var s = vec4<f32>(0.0);
+  for (var j = 0u; j < D; j++) {
+    let zj = emb(b, j);
+    let cj = scratch[C + k * D + j];
+    let d = zj - cj;
+    s += vec4<f32>(d * d, zj * cj, zj * zj, cj * cj);
+  }
+  return s;
+}
+
+// The distance of a pair from its sums.
+fn pair_distance(s: vec4<f32>) -> f32 {
+  if (params.distance == 0u) { return params.scale * s.x; }
+  if (params.distance == 2u) { return -params.scale * s.y; }
+  return -params.scale * s.y / (sqrt(s.z + NORM_EPS) * sqrt(s.w + NORM_EPS));
+}
+
+// Adds g * dd/dz to row b of table T0 and g * dd/dc to row k of DC (d: the pair's distance).
+fn add_pair_gradient(b: u32, k: u32, g: f32) {
+  let ps = pair_sums(b, k);
+  let nz = sqrt(ps.z + NORM_EPS);
+  let nc = sqrt(ps.w + NORM_EPS);
+  let sc = g * params.scale;
+  for (var j = 0u; j < D; j++) {
+    let zj = emb(b, j);
+    let cj = scratch[C + k * D + j];
+    var gz = 0.0;
+    var gc = 0.0;
+    if (params.distance == 0u) {
+      gz = 2.0 * sc * (zj - cj);
+      gc = -gz;
+    } else if (params.distance == 2u) {
+      gz = -sc * cj;
+      gc = -sc * zj;
+    } else {
+      gz = -sc * (cj / (nz * nc) - ps.y * zj / (nz * nz * nz * nc));
+      gc = -sc * (zj / (nz * nc) - ps.y * cj / (nz * nc * nc * nc));
+    }
+    scratch[T0 + b * params.maxWidth + j] += gz;
+    scratch[DC + k * D + j] += gc;
+  }
+}
+
 // Mean loss and accuracy of rows b0 .. b0 + count; with grad, adds dL/dz to table T0 and dL/dc to DC.
 fn score(e: u32, b0: u32, count: u32, grad: bool) -> vec2<f32> {
   let N = params.ways;
@@ -100,8 +149,7 @@ fn score(e: u32, b0: u32, count: u32, grad: bool) -> vec2<f32> {
     let b = b0 + q;
     var best = N;
     for (var k = 0u; k < N; k++) {
-      var s = 0.0;
-      for (var j = 0u; j < D; j++) { let d = emb(b, j) - scratch[C + k * D + j]; s += d * d; }
+      let s = pair_distance(pair_sums(b, k));
       scratch[DST + k] = s;
       if (scratch[CNT + k] > 0.0 && (best == N || s < scratch[DST + best])) { best = k; }
     }
@@ -117,11 +165,7 @@ fn score(e: u32, b0: u32, count: u32, grad: bool) -> vec2<f32> {
     for (var k = 0u; k < N; k++) {
       if (scratch[CNT + k] == 0.0) { continue; }
       let g = (select(0.0, 1.0, k == yq) - exp(-scratch[DST + k] - lse)) / f32(count);
-      for (var j = 0u; j < D; j++) {
-        let diff = 2.0 * g * (emb(b, j) - scratch[C + k * D + j]);
-        scratch[T0 + b * params.maxWidth + j] += diff;
-        scratch[DC + k * D + j] -= diff;
-      }
+      add_pair_gradient(b, k, g);
     }
   }
   return vec2<f32>(loss / f32(count), hits / f32(count));

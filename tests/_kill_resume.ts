@@ -53,16 +53,30 @@ function trainArgs(c: KillResumeCase, config: string, out: string): string[] {
   return [...a, "--seed", "3", "--out", out, "--quiet"];
 }
 
+/** Where a killed run stood: its checkpoint saves, its folder and the phase it saved inside. */
+export interface KilledRun {
+  /** Checkpoint saves (the manifest's generation; 0 before the first). */
+  saves: number;
+  /** The run folder ("" before it exists). */
+  runDir: string;
+  /** The phase whose progress the last checkpoint holds (a save inside a phase), or null. */
+  inside: string | null;
+}
+
 /** The saves of the run under `out` so far (0 before its first checkpoint) and its folder. */
-function savesOf(out: string): { saves: number; runDir: string } {
+function savesOf(out: string): KilledRun {
   const [name] = existsSync(out) ? readdirSync(out) : [];
-  if (!name) return { saves: 0, runDir: "" };
+  if (!name) return { saves: 0, runDir: "", inside: null };
   const runDir = join(out, name);
   try {
-    const text = Deno.readTextFileSync(join(runDir, "checkpoint", "state.json"));
-    return { saves: JSON.parse(text).generation as number, runDir };
+    const m = JSON.parse(Deno.readTextFileSync(join(runDir, "checkpoint", "state.json")));
+    return {
+      saves: m.generation as number,
+      runDir,
+      inside: m.state?.state?.progress?.phase ?? null,
+    };
   } catch {
-    return { saves: 0, runDir };
+    return { saves: 0, runDir, inside: null };
   }
 }
 
@@ -86,7 +100,7 @@ async function killedRun(
   await new Promise((r) => setTimeout(r, o.delay));
   child.kill("SIGKILL");
   const status = await child.status;
-  return { ...seen, finished: status.success };
+  return { ...savesOf(out), finished: status.success };
 }
 
 /** Asserts that the run in `runDir` ends as the run in `refDir` (timing fields aside). */
@@ -106,6 +120,11 @@ export async function assertSameRun(runDir: string, refDir: string, files: strin
 
 /** Runs `c` uninterrupted, then kills and resumes it once per trial; asserts identical ends. */
 export async function assertKillResume(c: KillResumeCase): Promise<void> {
+  await killResumeRuns(c);
+}
+
+/** `assertKillResume`, returning where each killed run stood. */
+export async function killResumeRuns(c: KillResumeCase): Promise<KilledRun[]> {
   const tmp = await Deno.makeTempDir();
   try {
     const config = join(tmp, "config.json");
@@ -119,6 +138,7 @@ export async function assertKillResume(c: KillResumeCase): Promise<void> {
     const refDir = join(tmp, "ref", readdirSync(join(tmp, "ref"))[0]!);
     let a = c.seed ?? 12345;
     const rand = () => ((a = (a * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const killedRuns: KilledRun[] = [];
     for (const [trial, saves] of c.killAfterSaves.entries()) {
       const out = join(tmp, `killed-${trial}`);
       const killed = await killedRun(c, config, out, { want: saves, delay: rand() * 40 });
@@ -126,8 +146,9 @@ export async function assertKillResume(c: KillResumeCase): Promise<void> {
       console.log(
         `${c.experiment} trial ${trial}: killed after ${killed.saves} checkpoint saves (${
           killed.finished ? "it had finished" : "killed"
-        })`,
+        }${killed.inside ? `; saved inside ${killed.inside}` : ""})`,
       );
+      killedRuns.push(killed);
       const resumed = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", MAIN, "train", "--resume", killed.runDir, "--quiet"],
         stdout: "null",
@@ -136,6 +157,7 @@ export async function assertKillResume(c: KillResumeCase): Promise<void> {
       assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
       await assertSameRun(killed.runDir, refDir, c.files);
     }
+    return killedRuns;
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

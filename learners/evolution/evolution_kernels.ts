@@ -270,6 +270,39 @@ export class EvolveGpu {
     return EVOLVE_U32_ARRAYS.has(name) ? new Uint32Array(bytes) : new Float32Array(bytes);
   }
 
+  /**
+   * Encodes the copy of `count` elements of one buffer from element `first` into a fresh staging
+   * buffer; after `enc`'s submit, the returned function maps it (one GPU await) and reads them.
+   */
+  encodeRead(
+    enc: GPUCommandEncoder,
+    name: ArrayName,
+    count: number,
+    first = 0,
+  ): () => Promise<Float32Array> {
+    const ctx = this.ctx;
+    const bytes = count * 4;
+    const staging = ctx.device.createBuffer({
+      label: `evolve-${name}-readback`,
+      size: Math.max(4, bytes),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    enc.copyBufferToBuffer(this.buffers[name], first * 4, staging, 0, bytes);
+    return async () => {
+      const where = `reading buffer "evolve-${name}"`;
+      try {
+        // A lost device rejects the map: a DeviceLostError.
+        await staging.mapAsync(GPUMapMode.READ).catch((e) => ctx.failedReadback(where, e));
+        const out = new Float32Array(staging.getMappedRange().slice(0, bytes));
+        staging.unmap();
+        ctx.throwIfErrors(where);
+        return out;
+      } finally {
+        staging.destroy();
+      }
+    };
+  }
+
   /** The bind group of kernel `k` (`ks`: the parameters of the knobs kernel's step). */
   #bind(k: EvolveKernel, ks?: GPUBuffer): GPUBindGroup {
     const all: Record<string, GPUBuffer | undefined> = {

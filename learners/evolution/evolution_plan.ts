@@ -100,7 +100,10 @@ export interface EvolutionCounters {
   awaits: number;
   /** Submits to the GPU queue. */
   submits: number;
-  /** Seconds spent encoding and submitting work (host side). */
+  /**
+   * Seconds spent encoding and submitting work (host side; on a software adapter a submit waits
+   * for the submit before it to finish, so this includes device time).
+   */
   submitSeconds: number;
   /** Seconds spent awaiting readbacks: the GPU running the submitted work, plus mapping. */
   waitSeconds: number;
@@ -117,6 +120,17 @@ export interface EvolutionCounters {
  */
 export const PROBE_STEP = 8;
 
+/** Draws neural generation `gen`'s minibatches: gradSteps + 1 per model (the last for the probe). */
+export function sampleMemeticBatches(
+  fitness: PlannedNeuralFitness,
+  seed: number,
+  gen: number,
+): void {
+  const { ranges, batchKeys: keys } = fitness;
+  const numBatches = fitness.gradSteps + 1;
+  fitness.population.sampleBatches({ seed, round: gen, numBatches, ranges, keys });
+}
+
 /**
  * The memetic phase of neural generation `gen`: draws fresh minibatches, then runs `gradSteps`
  * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs.
@@ -127,12 +141,22 @@ export function memeticSteps(
   gen: number,
   setKnobs: (step: number) => void,
 ): void {
-  const pop = fitness.population;
   const k = fitness.gradSteps;
-  const keys = fitness.batchKeys;
-  pop.sampleBatches({ seed, round: gen, numBatches: k + 1, ranges: fitness.ranges, keys });
+  sampleMemeticBatches(fitness, seed, gen);
   for (let i = 0; i <= k; i++) {
     setKnobs(i === k ? PROBE_STEP : i);
-    pop.train(fitness.data, 1);
+    fitness.population.train(fitness.data, 1);
   }
+}
+
+/**
+ * The steps of a memetic phase at which the knobs kernel writes other values than at the step
+ * before: step 0 (a new generation's schedule), and each step equal to some segment's gradSteps
+ * gene (its learning rate drops to 0 there; the probe step is the largest). `gradSteps` holds each
+ * segment's gene; the knobs need writing only at these steps.
+ */
+export function knobChangeSteps(gradSteps: Iterable<number>): Set<number> {
+  const out = new Set([0]);
+  for (const k of gradSteps) out.add(k);
+  return out;
 }

@@ -158,11 +158,7 @@ export class GpuBackend implements Backend {
     if (!(pop instanceof GpuPopulation)) {
       throw new TypeError("Cannot evolve a population created by another backend");
     }
-    return evolveOnGpu(this.ctx, plan, {
-      params: pop.params,
-      metrics: pop.metrics,
-      knobs: pop.knobs,
-    });
+    return evolveOnGpu(this.ctx, plan, pop);
   }
 
   /** Strategies on BBOB instances on the device (ask, evaluation, tell; 16 generations a submit). */

@@ -37,7 +37,7 @@ import {
   scratchStride,
 } from "../mlp/mlp_uniform.ts";
 import { sampleDispatches } from "../mlp/sample_batches.ts";
-import { encodeTrainRun, encodeTrainSteps } from "../mlp/train_step.ts";
+import { encodeTrainRun, encodeTrainSteps, type TrainRun } from "../mlp/train_step.ts";
 import { evaluateOnGpu } from "../mlp/evaluate.ts";
 import type { GpuPopulationOptions, Kernels, Pipelines } from "./gpu_kernels.ts";
 import { populationPipelines } from "./gpu_kernels.ts";
@@ -80,6 +80,8 @@ export class GpuPopulation implements Population {
   #labelMap: GPUBuffer;
   /** Ranges of models dispatched separately so that no binding exceeds the adapter's limit. */
   #chunks: Chunk[];
+  /** The last train run and what its bind groups bound (see trainRun). */
+  #run?: { key: unknown[]; run: TrainRun };
 
   /** The workgroup grouping this population's kernels run with. */
   get grouping(): MlpGrouping {
@@ -140,6 +142,12 @@ export class GpuPopulation implements Population {
       enc.clearBuffer(this.steps);
       enc.clearBuffer(this.metrics);
     });
+  }
+
+  reset(): void {
+    const enc = this.ctx.device.createCommandEncoder({ label: "reset" });
+    for (const b of [this.opt, this.steps, this.metrics]) enc.clearBuffer(b);
+    submit(this.ctx, enc.finish());
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {
@@ -246,29 +254,33 @@ export class GpuPopulation implements Population {
     ], "train-step");
   }
 
+  /** The train step on `data` and the current batches (uniforms written; bind groups cached). */
+  trainRun(data: BackendDataset): TrainRun {
+    const d = this.#asGpu(data);
+    for (const c of this.#chunks) {
+      this.ctx.device.queue.writeBuffer(c.train, 0, this.#mlpParams(c, d, 0, 0));
+    }
+    const key = [d, this.#batchIdx, this.#numBatches, this.#labelMap, this.#checks.labelMapWidth];
+    if (this.#run?.key.every((v, i) => v === key[i])) return this.#run.run;
+    const [a, b] = [this.params, this.#paramsNext];
+    const group = (c: Chunk, from: GPUBuffer, to: GPUBuffer) =>
+      this.#trainBindGroup(d, c, c.train, from, to);
+    const chunks = this.#chunks.map((c) => ({
+      grid: c.grid,
+      groups: [group(c, a, b), group(c, b, a)] as const,
+    }));
+    const pipeline = this.#pipes.mlp(d.inputPrecision).train;
+    this.#run = { key, run: { pipeline, buffers: [a, b], chunks } };
+    return this.#run.run;
+  }
+
   train(data: BackendDataset, steps: number): void {
     this.#checks.checkSteps(steps);
     this.#checks.checkData(data);
     if (steps === 0) return;
-    const d = this.#asGpu(data);
     // Steps alternate the parameter buffers (read one, write the other; see encodeTrainRun).
-    const [a, b] = [this.params, this.#paramsNext];
-    encodeTrainRun(
-      this.ctx,
-      this.#pipes.mlp(d.inputPrecision).train,
-      this.#chunks.map((c) => {
-        this.ctx.device.queue.writeBuffer(c.train, 0, this.#mlpParams(c, d, 0, 0));
-        return {
-          grid: c.grid,
-          groups: [
-            this.#trainBindGroup(d, c, c.train, a, b),
-            this.#trainBindGroup(d, c, c.train, b, a),
-          ],
-        };
-      }),
-      steps,
-      [a, b],
-    );
+    const r = this.trainRun(data);
+    encodeTrainRun(this.ctx, r.pipeline, r.chunks, steps, r.buffers);
   }
 
   /** Enqueues the gradient pass of `gradients` (into gradientBuffer, and metrics); no readback. */
@@ -374,20 +386,9 @@ export class GpuPopulation implements Population {
   }
 
   destroy(): void {
-    for (
-      const b of [
-        this.params,
-        this.#paramsNext,
-        this.opt,
-        this.scratch,
-        this.steps,
-        this.metrics,
-        this.knobs,
-        this.learned,
-        this.#batchIdx,
-        this.#labelMap,
-        ...this.#chunks.flatMap((c) => [c.train, c.grad]),
-      ]
-    ) b.destroy();
+    const model = [this.params, this.#paramsNext, this.opt, this.scratch, this.steps];
+    const rows = [this.metrics, this.knobs, this.learned, this.#batchIdx, this.#labelMap];
+    const uniforms = this.#chunks.flatMap((c) => [c.train, c.grad]);
+    for (const b of [...model, ...rows, ...uniforms]) b.destroy();
   }
 }

@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./gpu_backend.ts";
+export type { TrainChunk, TrainRun } from "../mlp/train_step.ts";

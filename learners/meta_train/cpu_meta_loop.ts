@@ -24,6 +24,7 @@ import {
   type MetaLoopState,
   modelIds,
   momentFloats,
+  protonetDistance,
   supportSlots,
   usesQuerySlot,
 } from "./meta_loop.ts";
@@ -261,7 +262,7 @@ export class CpuMetaLoop implements MetaLoop {
       grads,
       metrics: st.metrics,
       stats: this.#stats,
-    });
+    }, protonetDistance(this.spec));
     const row = new Float32Array(META_LOG_WIDTH);
     this.#adam(grads, row);
     this.#log.push(...row);

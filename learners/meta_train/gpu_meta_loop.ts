@@ -28,6 +28,7 @@ import {
   type MetaLoopState,
   modelIds,
   momentFloats,
+  protonetDistance,
   usesQuerySlot,
 } from "./meta_loop.ts";
 import { META_SGD_INNER } from "./meta_sgd_inner.ts";
@@ -160,7 +161,9 @@ export class GpuMetaLoop implements MetaLoop {
     if (spec.method === "es-maml") {
       this.#noise = buf(spec.metaBatch * pop.layout.paramCount, "noise");
     }
-    if (spec.method === "protonet") this.#proto = new GpuProtonet(ctx, pop.layout, spec.metaBatch);
+    if (spec.method === "protonet") {
+      this.#proto = new GpuProtonet(ctx, pop.layout, spec.metaBatch, protonetDistance(spec));
+    }
     if (spec.method === "maml") {
       const rows = spec.metaBatch * S;
       this.#maml = {

@@ -15,6 +15,7 @@ import type { EpisodeBatch } from "../tasks/task_family.ts";
 import type { EpisodeBuffers } from "./meta_gather.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
+import { EUCLIDEAN, type ProtonetDistance } from "./protonet_distance.ts";
 import {
   PROTONET_GRAD,
   protonetGradRun,
@@ -33,12 +34,14 @@ export class GpuProtonet {
   #ctx: GpuContext;
   #L: MlpLayout;
   #models: number;
+  #dist: ProtonetDistance;
 
-  /** Allocates the gradient and statistics buffers. */
-  constructor(ctx: GpuContext, L: MlpLayout, models: number) {
+  /** Allocates the gradient and statistics buffers; `dist` scores queries against prototypes. */
+  constructor(ctx: GpuContext, L: MlpLayout, models: number, dist: ProtonetDistance = EUCLIDEAN) {
     this.#ctx = ctx;
     this.#L = L;
     this.#models = models;
+    this.#dist = dist;
     this.grads = createStorageBuffer(ctx, models * L.stride * 4, "protonet-grads");
     this.stats = createStorageBuffer(ctx, models * PROTONET_STATS * 4, "protonet-stats");
   }
@@ -77,19 +80,24 @@ export class GpuProtonet {
     const r = e.resident;
     return [
       PROTONET_GRAD,
-      protonetGradRun(this.#L, {
-        x: data.x,
-        y: data.y,
-        support: r.support,
-        query: r.query,
-        labelMap: r.labelMap,
-        ids: e.ids,
-        theta: b.theta,
-        grads: this.grads,
-        metrics: b.metrics,
-        stats: this.stats,
-        scratch: this.#scratch,
-      }, shape),
+      protonetGradRun(
+        this.#L,
+        {
+          x: data.x,
+          y: data.y,
+          support: r.support,
+          query: r.query,
+          labelMap: r.labelMap,
+          ids: e.ids,
+          theta: b.theta,
+          grads: this.grads,
+          metrics: b.metrics,
+          stats: this.stats,
+          scratch: this.#scratch,
+        },
+        shape,
+        this.#dist,
+      ),
     ];
   }
 

@@ -20,7 +20,8 @@
  *    steps, the query batch loss of each (gradient pass), then the ES gradient and Adam
  *    (meta_es_maml_update reads the losses from the metrics rows);
  *    ProtoNet: no inner steps and no population pass; protonet_grad embeds each episode with theta
- *    and writes the gradient row of its prototype loss and its statistics, then the FOMAML update;
+ *    and writes the gradient row of its prototype loss (scored with spec.distance) and its
+ *    statistics, then the FOMAML update;
  * 4. the log row (meta_log): Reptile [-, |theta - theta_prev|, healthy, -], FOMAML [mean query loss,
  *    |mean gradient|, healthy, finite losses].
  * `CpuBackend` runs the same loop with the CPU twins (learners/meta_train/cpu_meta_loop.ts).
@@ -29,6 +30,7 @@
 import type { BackendDataset } from "../backend.ts";
 import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
+import { checkProtonetDistance, EUCLIDEAN, type ProtonetDistance } from "./protonet_distance.ts";
 
 /** Methods the loop runs on the backend (the ones with a query slot: fomaml, maml). */
 export type MetaLoopMethod = "reptile" | "fomaml" | "maml" | "meta-sgd" | "es-maml" | "protonet";
@@ -69,6 +71,8 @@ export interface MetaLoopSpec {
   sigma?: number;
   /** ES-MAML: seed of the perturbations (counter RNG key; the iteration is the second counter). */
   seed?: number;
+  /** ProtoNet: the distance of queries to prototypes (default EUCLIDEAN, Snell et al.'s). */
+  distance?: ProtonetDistance;
 }
 
 /** The meta-learner's state held by the loop. */
@@ -139,6 +143,12 @@ export function checkMetaLoopSpec(s: MetaLoopSpec): void {
       );
     }
   }
+  if (s.distance) checkProtonetDistance(s.distance);
+}
+
+/** ProtoNet's distance of a loop spec (EUCLIDEAN when the spec gives none). */
+export function protonetDistance(s: MetaLoopSpec): ProtonetDistance {
+  return s.distance ?? EUCLIDEAN;
 }
 
 /** Throws a RangeError when `ids` is not whole rows of metaBatch ids below `episodes`. */

@@ -21,6 +21,7 @@ export * from "./meta_hvp.ts";
 export * from "./meta_sgd_inner.ts";
 export * from "./meta_es_perturb.ts";
 export * from "./protonet_cpu.ts";
+export * from "./protonet_distance.ts";
 export * from "./protonet_grad.ts";
 export * from "./gpu_protonet.ts";
 export * from "./mlp_layout_params.ts";

@@ -5,7 +5,8 @@
  * The embedding f(x) is the MLP's last hidden layer after its nonlinearity (the raw output when the
  * MLP has no hidden layer; the output layer then gets a zero gradient). Per episode e:
  * prototypes c_k = mean of f(support samples of class k); for each query sample q,
- * d_qk = |f(q) - c_k|^2, p_q = softmax_k(-d_q) over the classes with a support sample, and the
+ * d_qk = d(f(q), c_k) (protonet_distance.ts: squared Euclidean by default, or cosine or dot
+ * product, times a scale), p_q = softmax_k(-d_q) over the classes with a support sample, and the
  * loss is the mean over the queries of -log p_q[y_q]; accuracy counts argmin_k d_qk == y_q (ties to
  * the lowest k). The gradient goes back through the distances, the prototypes and the MLP.
  * @module
@@ -14,6 +15,12 @@ import { forwardCpu, type MlpData } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
+import {
+  addPairGradient,
+  EUCLIDEAN,
+  pairDistance,
+  type ProtonetDistance,
+} from "./protonet_distance.ts";
 
 /** Floats per episode of the ProtoNet statistics: query loss, query accuracy, support loss, support accuracy. */
 export const PROTONET_STATS = 4;
@@ -57,13 +64,13 @@ function localLabel(src: ProtonetSource, e: number, s: number): number {
  * [mean loss, accuracy]; with `G` given, adds dL/dd (mean over the samples) to G (count, ways).
  */
 function score(
-  z: Float64Array,
-  D: number,
+  emb: { z: Float64Array; D: number; dist: ProtonetDistance },
   protos: { c: Float64Array; n: Int32Array },
   labels: Int32Array,
   span: { b0: number; count: number },
   G: Float64Array | null,
 ): [number, number] {
+  const { z, D, dist } = emb;
   const N = protos.n.length;
   const d = new Float64Array(N);
   let loss = 0;
@@ -72,8 +79,7 @@ function score(
     const b = span.b0 + q;
     let best = -1;
     for (let k = 0; k < N; k++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) s += (z[b * D + j]! - protos.c[k * D + j]!) ** 2;
+      const s = pairDistance(dist, { z, a: b, c: protos.c, k, D });
       d[k] = s;
       if (protos.n[k]! > 0 && (best < 0 || s < d[best]!)) best = k;
     }
@@ -153,13 +159,14 @@ function prototypes(
 
 /**
  * One episode: returns the gradient of its mean query loss (paramCount, f64) and its statistics
- * [query loss, query accuracy, support loss, support accuracy].
+ * [query loss, query accuracy, support loss, support accuracy], scored with distance `dist`.
  */
 export function protonetEpisodeCpu(
   layout: MlpLayout,
   theta: Float32Array,
   src: ProtonetSource,
   e: number,
+  dist: ProtonetDistance = EUCLIDEAN,
 ): { grad: Float64Array; stats: number[] } {
   const { supportSize: S, querySize: Q, ways: N } = src.episodes;
   const idx = new Uint32Array(S + Q);
@@ -177,20 +184,15 @@ export function protonetEpisodeCpu(
   }
   const protos = prototypes(z, D, labels, S, N);
   const G = new Float64Array(Q * N);
-  const [ql, qa] = score(z, D, protos, labels, { b0: S, count: Q }, G);
-  const [sl, sa] = score(z, D, protos, labels, { b0: 0, count: S }, null);
+  const [ql, qa] = score({ z, D, dist }, protos, labels, { b0: S, count: Q }, G);
+  const [sl, sa] = score({ z, D, dist }, protos, labels, { b0: 0, count: S }, null);
   const dz = new Float64Array((S + Q) * D);
   const dc = new Float64Array(N * D);
   for (let q = 0; q < Q; q++) {
-    const b = S + q;
     for (let k = 0; k < N; k++) {
       const g = G[q * N + k]!;
       if (g === 0 || protos.n[k] === 0) continue;
-      for (let j = 0; j < D; j++) {
-        const diff = 2 * g * (z[b * D + j]! - protos.c[k * D + j]!);
-        dz[b * D + j] = dz[b * D + j]! + diff;
-        dc[k * D + j] = dc[k * D + j]! - diff;
-      }
+      addPairGradient(dist, { z, a: S + q, c: protos.c, k, D }, g, { dz, dc });
     }
   }
   // The prototype's gradient is shared equally by its support samples.
@@ -206,7 +208,7 @@ export function protonetEpisodeCpu(
 
 /**
  * CPU twin of the kernel: for models p = 0..models-1, the gradient row, metrics row and statistics
- * of episode ids[idsOffset + p] at theta (see the module doc).
+ * of episode ids[idsOffset + p] at theta, scored with distance `dist` (see the module doc).
  */
 export function protonetGradCpu(
   layout: MlpLayout,
@@ -214,9 +216,11 @@ export function protonetGradCpu(
   src: ProtonetSource,
   models: number,
   out: ProtonetOut,
+  dist: ProtonetDistance = EUCLIDEAN,
 ): void {
   for (let p = 0; p < models; p++) {
-    const { grad, stats } = protonetEpisodeCpu(layout, theta, src, src.ids[src.idsOffset + p]!);
+    const e = src.ids[src.idsOffset + p]!;
+    const { grad, stats } = protonetEpisodeCpu(layout, theta, src, e, dist);
     let sq = 0;
     for (let i = 0; i < grad.length; i++) {
       out.grads[p * layout.stride + i] = grad[i]!;

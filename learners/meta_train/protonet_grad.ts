@@ -8,6 +8,12 @@ import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 import { MLP_LAYOUT_PARAMS, mlpLayoutParams } from "./mlp_layout_params.ts";
 import { embedLayer } from "./protonet_cpu.ts";
+import {
+  checkProtonetDistance,
+  EUCLIDEAN,
+  PROTONET_DISTANCES,
+  type ProtonetDistance,
+} from "./protonet_distance.ts";
 
 /** The ProtoNet gradient kernel. */
 export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code, {
@@ -15,7 +21,7 @@ export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code, {
     "x, y, support: array<u32>, query: array<u32>, labelMap: array<u32>, ids: array<u32>, theta",
   readWrite: "grads, metrics, stats, scratch",
   params: "models, S, Q, ways, labelWidth, targetWidth, gridX, idsOffset, inputs, scratchFloats" +
-    `, maxWidth, embed, ${MLP_LAYOUT_PARAMS}`,
+    `, maxWidth, embed, distance, scale: f32, ${MLP_LAYOUT_PARAMS}`,
 });
 
 /** The episode shape a ProtoNet pass runs on. */
@@ -92,8 +98,17 @@ export function protonetLoopIterations(L: MlpLayout, s: ProtonetShape): number {
   return Math.max(n * products, n * s.ways * (D + 1), n * maxWidth(L) * (E + 1), L.stride);
 }
 
-/** The kernel run over every model of `s.models` for layout `L` (at most 4 layers). */
-export function protonetGradRun(L: MlpLayout, b: ProtonetBuffers, s: ProtonetShape): MetaRun {
+/**
+ * The kernel run over every model of `s.models` for layout `L` (at most 4 layers), scoring with
+ * distance `dist`.
+ */
+export function protonetGradRun(
+  L: MlpLayout,
+  b: ProtonetBuffers,
+  s: ProtonetShape,
+  dist: ProtonetDistance = EUCLIDEAN,
+): MetaRun {
+  checkProtonetDistance(dist);
   if (L.layers > 4) {
     throw new RangeError(
       `Cannot run protonet_grad as layers must be <= 4: current value is ${L.layers}`,
@@ -111,6 +126,8 @@ export function protonetGradRun(L: MlpLayout, b: ProtonetBuffers, s: ProtonetSha
       scratchFloats: protonetScratchFloats(L, s),
       maxWidth: maxWidth(L),
       embed: embedLayer(L),
+      distance: PROTONET_DISTANCES.indexOf(dist.kind),
+      scale: dist.scale,
       ...mlpLayoutParams(L),
     },
   };

@@ -62,9 +62,20 @@ const MAX_STEPS_PER_SUBMIT = 256;
 
 /** One dispatch chunk of a population: its grid and its two train-step bind groups. */
 export interface TrainChunk {
+  /** Dispatch grid of the chunk's models. */
   grid: [number, number];
   /** Reading parameters from buffer a and writing b, then the reverse. */
   groups: readonly [GPUBindGroup, GPUBindGroup];
+}
+
+/** A population's train step ready to encode: pipeline, chunks and the two parameter buffers. */
+export interface TrainRun {
+  /** The train-step pipeline. */
+  pipeline: GPUComputePipeline;
+  /** The population's dispatch chunks. */
+  chunks: TrainChunk[];
+  /** [a, b]: a holds the current parameters; the chunks' first bind group reads a, writes b. */
+  buffers: readonly [GPUBuffer, GPUBuffer];
 }
 
 /**

@@ -65,7 +65,7 @@ export const TASK_LIBRARY: Readonly<Record<string, MetaTask>> = {
 
 /** The resolved config of the evolve experiment. */
 export interface EvolveConfig {
-  /** cpu (default: the CPU twins; see the Method section for why), gpu, or auto. */
+  /** auto (default: the GPU when a WebGPU adapter exists, else the CPU twins), gpu, or cpu. */
   backend: "auto" | "gpu" | "cpu";
   /** Meta-population size S. */
   populationSize: number;
@@ -112,7 +112,7 @@ const taskName = z.string().refine((n) => n in TASK_LIBRARY, {
 
 /** Config schema of the evolve experiment. */
 export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
-  backend: z.enum(["auto", "gpu", "cpu"]).default("cpu"),
+  backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   populationSize: z.number().int().min(2).max(64).default(16),
   metaGenerations: z.number().int().min(1).max(200).default(10),
   modelsPerSegment: z.number().int().min(2).max(256).default(12),

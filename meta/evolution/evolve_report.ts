@@ -266,9 +266,10 @@ export function evolveMethod(c: EvolveConfig): string {
     `${c.specializedGenerations}-meta-generation run on each held-out task alone. Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +
-    `${c.seeds} seeds. The default backend is the CPU twins (\`--backend gpu\` runs the same ` +
-    `experiment on the device, whole generations, memetic train steps included, per queue ` +
-    `submit; its floating-point order differs, so its runs, and the genome they learn, differ).`;
+    `${c.seeds} seeds. Backend setting: ${c.backend} (auto, the default: the device when a WebGPU ` +
+    `adapter exists, running whole generations, memetic train steps included, per queue ` +
+    `submit; else the CPU twins). The device and the twins sum in different orders, so their ` +
+    `runs, and the genome they learn, differ.`;
 }
 
 function metaPlots(o: EvolveOutcome): NonNullable<ExperimentResult["plots"]> {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
+import { PROTONET_DISTANCES, type ProtonetDistance } from "../../learners/meta_train/mod.ts";
 
 /** Settings: task family, ways and shots of the meta-test episodes. */
 export const META_SETTINGS = [
@@ -98,6 +99,8 @@ export interface MetaConfig {
   metaLr: { reptile: number; adam: number };
   /** ES-MAML perturbation standard deviation. */
   esSigma: number;
+  /** ProtoNet's distance of queries to prototypes and its scale (learners/meta_train/protonet_distance.ts). */
+  protonet: ProtonetDistance;
   /** Tuning protocol of every meta-learner. */
   tune: TuneSpec;
   /** Self-improving system: members (its meta-iterations are set so its budget equals a static method's). */
@@ -106,6 +109,8 @@ export interface MetaConfig {
   memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
+  /** Self-improving system: starting exploit interval in meta-iterations (null: 1/16 of its iterations). */
+  memberInterval: number | null;
   /** Meta-training pool size (episodes sampled once). */
   trainPool: number;
   /** Test episodes per seed and setting. */
@@ -124,6 +129,11 @@ export interface MetaConfig {
   crossDomain: CrossDomainSpec | null;
   /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
   glyphs: { dir: string | null; subset: string | null };
+  /**
+   * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
+   * point); a checkpoint is saved after every method regardless.
+   */
+  checkpointSeconds: number;
 }
 
 const crossDomain = z.object({
@@ -178,6 +188,10 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     adam: z.number().positive().max(1).default(0.003),
   }).default({}),
   esSigma: z.number().positive().max(1).default(0.02),
+  protonet: z.object({
+    kind: z.enum(PROTONET_DISTANCES).default("euclidean"),
+    scale: z.number().positive().max(1000).default(1),
+  }).default({}),
   tune: z.object({
     trials: z.number().int().min(1).max(64).default(4),
     fraction: z.number().positive().max(1).default(0.1),
@@ -186,6 +200,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   members: z.number().int().min(4).max(64).default(8),
   memberTasks: z.number().int().min(1).max(1024).default(16),
   groups: z.number().int().min(1).max(8).default(2),
+  memberInterval: z.number().int().min(1).max(100_000).nullable().default(null),
   trainPool: z.number().int().min(1).max(100_000).default(4096),
   testEpisodes: z.number().int().min(2).max(100_000).default(100),
   valEpisodes: z.number().int().min(2).max(10_000).default(64),
@@ -205,6 +220,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     dir: z.string().min(1).nullable().default(null),
     subset: z.string().min(1).nullable().default(null),
   }).default({}),
+  checkpointSeconds: z.number().min(0).max(3600).default(60),
 });
 
 /**

@@ -107,8 +107,10 @@ export class InnerLoop {
   ): { pop: Population; gathered: GatheredEpisodes } {
     const P = ids.length;
     const pop = this.population(P);
-    pop.init(options.seed ?? 0);
-    if (params) pop.writeParams(params);
+    if (params) {
+      pop.writeParams(params);
+      pop.reset();
+    } else pop.init(options.seed ?? 0);
     const g = pool.gather(ids, this.spec.batchSize, options);
     pop.setBatches(g.batches, g.numBatches);
     pop.setLabelMap(g.labelMap, g.labelMapWidth);

@@ -15,6 +15,7 @@ import {
   type MetaKnobs,
   type MetaLearner,
   type MetaLearnerOptions,
+  type MetaLearnerState,
   type MetaLearnerTrainOptions,
   type MetaLearnerTrainResult,
   pickKnobs,
@@ -55,6 +56,16 @@ export abstract class LoopMetaLearner implements MetaLearner {
   /** Meta-trains on the backend's loop (see MetaLearner.train). */
   train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult> {
     return this.#runner.train(pool, options);
+  }
+
+  /** A copy of the training state (theta, Adam moments and step; Meta-SGD's rates). */
+  saveState(): MetaLearnerState {
+    return this.#runner.saveState();
+  }
+
+  /** Continues from a state `saveState` returned. */
+  loadState(state: MetaLearnerState): void {
+    this.#runner.loadState(state);
   }
 
   /** Adapts from theta with SGD at innerLr. */

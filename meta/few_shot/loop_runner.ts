@@ -12,11 +12,13 @@ import {
   type MetaLoop,
   type MetaLoopMethod,
   momentFloats,
+  type ProtonetDistance,
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type InnerLoop, tileParams } from "./inner_loop.ts";
 import type {
   MetaKnobs,
+  MetaLearnerState,
   MetaLearnerTrainOptions,
   MetaLearnerTrainResult,
   MetaValidation,
@@ -69,6 +71,8 @@ export interface LoopRunnerExtras {
   sigma?: number;
   /** ES-MAML: the seed of the perturbations. */
   seed?: number;
+  /** ProtoNet: the distance of queries to prototypes (default Euclidean). */
+  distance?: ProtonetDistance;
   /** The validation metric, when the method does not adapt by plain SGD (default validateAdapted). */
   validate?: (v: MetaValidation) => Promise<number>;
 }
@@ -104,6 +108,38 @@ export class LoopRunner {
     this.#extra = extras;
   }
 
+  /** A copy of the host state: theta, moments, t and Meta-SGD's alpha. */
+  saveState(): MetaLearnerState {
+    const alpha = this.#extra.alpha?.slice();
+    const s = { theta: this.theta.slice(), moments: this.moments.slice(), t: this.t };
+    return alpha ? { ...s, alpha } : s;
+  }
+
+  /** Sets the host state from `s` (lengths as this runner's; throws a RangeError otherwise). */
+  loadState(s: MetaLearnerState): void {
+    const alpha = this.#extra.alpha;
+    const sizes: [string, ArrayLike<number> | undefined, ArrayLike<number> | undefined][] = [
+      ["theta", s.theta, this.theta],
+      ["moments", s.moments, this.moments],
+      ["alpha", s.alpha, alpha],
+    ];
+    for (const [name, got, want] of sizes) {
+      if (got?.length !== want?.length || !Number.isInteger(s.t) || s.t < 0) {
+        throw new RangeError(
+          `Cannot load ${this.method} state as ${name} must have ${
+            want?.length ?? 0
+          } entries and t must be an integer >= 0: current values are ${
+            got?.length ?? 0
+          } and ${s.t}`,
+        );
+      }
+    }
+    this.theta.set(s.theta);
+    this.moments.set(s.moments);
+    if (alpha && s.alpha) alpha.set(s.alpha);
+    this.t = s.t;
+  }
+
   /** The backend loop for meta-batch P and the current knobs, holding the host state. */
   async #loop(P: number): Promise<MetaLoop> {
     const { innerLr, innerSteps, metaLr } = this.knobs;
@@ -116,6 +152,7 @@ export class LoopRunner {
       alphaMax: this.#extra.alphaMax,
       sigma: this.#extra.sigma,
       seed: this.#extra.seed,
+      distance: this.#extra.distance,
     });
     const { theta, moments, t } = this;
     loop.write({ theta, moments, t, alpha: this.#extra.alpha });

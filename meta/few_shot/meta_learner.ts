@@ -5,6 +5,7 @@
  * once per meta-iteration; the inner loops run fused on the backend.
  * @module
  */
+import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
 
@@ -36,6 +37,8 @@ export interface MetaLearnerOptions extends MetaKnobs {
   seed?: number;
   /** Meta-SGD: upper clamp of the learned inner rates (default 10 * innerLr). */
   alphaMax?: number;
+  /** ProtoNet: the distance of queries to prototypes (default Euclidean, scale 1). */
+  distance?: ProtonetDistance;
 }
 
 /** Validation of `MetaLearner.train`: adapt to fixed held-out episodes and score the query sets. */
@@ -81,6 +84,21 @@ export interface MetaLearnerTrainResult {
   itersPerSecond: number;
 }
 
+/**
+ * A meta-learner's training state between calls of `train`: with its construction options it
+ * continues meta-training exactly (a checkpoint inside a method's meta-training saves it).
+ */
+export interface MetaLearnerState {
+  /** The learned initialization. */
+  theta: Float32Array;
+  /** Optimizer moments (Adam m and v; empty where the method has none). */
+  moments: Float32Array;
+  /** Optimizer steps taken (ES-MAML's perturbations are drawn from it too). */
+  t: number;
+  /** Meta-SGD: the learned per-parameter inner rates. */
+  alpha?: Float32Array;
+}
+
 /** A meta-learner of an initialization for few-shot adaptation. */
 export interface MetaLearner {
   /** Method name. */
@@ -101,6 +119,10 @@ export interface MetaLearner {
   train(pool: EpisodePool, options: MetaLearnerTrainOptions): Promise<MetaLearnerTrainResult>;
   /** Query accuracy/loss after 0..steps inner steps from the learned initialization. */
   evaluate(pool: EpisodePool, ids: Uint32Array, steps: number): Promise<AdaptCurve>;
+  /** A copy of the training state (absent: the learner cannot be checkpointed mid-training). */
+  saveState?(): MetaLearnerState;
+  /** Continues from a state `saveState` returned (a learner built with the same options). */
+  loadState?(state: MetaLearnerState): void;
 }
 
 /** The He/Xavier initialization of model 0 for `seed`, as one row of length stride. */

@@ -78,14 +78,16 @@ export interface ModifierGroup {
 /**
  * Level 2 of the strategy modifier (the modifier adapting itself): the group whose mean member
  * fitness rose least since the last level-2 step copies `sigma` and `interval` from the group that
- * rose most, then perturbs them (sigma log-normally in [0.02, 1.5], interval in [1, 20]). Updates
- * `groups` in place and returns the changes made, in order (none when all groups rose alike).
+ * rose most, then perturbs them (sigma log-normally in [0.02, 1.5], interval by about a quarter of
+ * itself within `intervalRange`, default [1, 20]). Updates `groups` in place and returns the
+ * changes made, in order (none when all groups rose alike).
  */
 export function level2Step(
   groups: ModifierGroup[],
   fitness: readonly number[],
   groupOf: readonly number[],
   rng: Rng,
+  intervalRange: readonly [number, number] = [1, 20],
 ): Omit<StrategyChange, "iteration">[] {
   const gain = groups.map((grp, g) => {
     const f = fitness.filter((_, i) => groupOf[i] === g);
@@ -102,7 +104,13 @@ export function level2Step(
   const b = groups[best]!;
   const next = {
     sigma: perturbLog(b.sigma, 0.3, rng, 0.02, 1.5),
-    interval: perturbInt(b.interval, 0.5, rng, 1, 20),
+    interval: perturbInt(
+      b.interval,
+      Math.max(0.5, b.interval / 8),
+      rng,
+      intervalRange[0],
+      intervalRange[1],
+    ),
   };
   const changes: Omit<StrategyChange, "iteration">[] = [
     { level: 2, target: worst, action: "exploit", field: "sigma+interval", from: best, to: worst },
@@ -127,8 +135,8 @@ export function level2Step(
  * Level-1 explore of the strategy modifier on a member's knobs after an exploit: inner lr and meta
  * lr perturbed log-normally (scale `sigma`, in [1e-4, 10] and [1e-5, 1]), inner steps perturbed in
  * [1, maxSteps] in the direction the performance analyzer gives (overfitting: fewer, underfitting:
- * more). Updates `knobs` in place and returns the fields changed ("analyzer" for directed inner
- * steps), in order.
+ * more); only the knobs in `fields` (default all three) change. Updates `knobs` in place and
+ * returns the fields changed ("analyzer" for directed inner steps), in order.
  */
 export function exploreKnobs(
   knobs: { innerLr: number; metaLr: number; innerSteps: number },
@@ -136,6 +144,7 @@ export function exploreKnobs(
   rng: Rng,
   maxSteps: number,
   verdict: string,
+  fields: readonly ("innerLr" | "metaLr" | "innerSteps")[] = ["innerLr", "metaLr", "innerSteps"],
 ): { action: "explore" | "analyzer"; field: string; from: number; to: number }[] {
   const dir = verdict === "overfitting" ? -1 : verdict === "underfitting" ? 1 : 0;
   const next = {
@@ -145,6 +154,7 @@ export function exploreKnobs(
   };
   const changes: { action: "explore" | "analyzer"; field: string; from: number; to: number }[] = [];
   for (const f of ["innerLr", "metaLr", "innerSteps"] as const) {
+    if (!fields.includes(f)) next[f] = knobs[f];
     if (next[f] !== knobs[f]) {
       const action = f === "innerSteps" && dir !== 0 ? "analyzer" : "explore";
       changes.push({ action, field: f, from: knobs[f], to: next[f] });

@@ -2,7 +2,9 @@
  * Prototypical Networks (Snell, Swersky and Zemel, "Prototypical Networks for Few-shot Learning",
  * NeurIPS 2017): theta is an embedding (the MLP up to its last hidden layer, after the
  * nonlinearity); an episode's class prototypes are the mean embeddings of its support samples and
- * a query is classified by softmax over minus the squared Euclidean distances to the prototypes.
+ * a query is classified by softmax over minus the squared Euclidean distances to the prototypes
+ * (options.distance: or minus a scaled cosine similarity or dot product, the same rule in training
+ * and evaluation; learners/meta_train/protonet_distance.ts).
  * Meta-training minimises the query cross-entropy of that classifier with Adam on the meta-batch
  * mean gradient; every iteration runs in the backend's meta loop (method "protonet":
  * learners/meta_train/protonet_cpu.ts is the gradient, then the FOMAML update; on a GPU the kernel
@@ -15,7 +17,7 @@
  * meta_grad_norm and tasks_used.
  * @module
  */
-import { PROTONET_STATS } from "../../learners/meta_train/mod.ts";
+import { EUCLIDEAN, PROTONET_STATS, type ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import { LoopMetaLearner } from "./loop_meta_learner.ts";
@@ -26,10 +28,17 @@ import { validate } from "./train_by_steps.ts";
 export class ProtoNet extends LoopMetaLearner {
   /** "protonet". */
   readonly name = "protonet";
+  /** The distance of queries to prototypes, in training and evaluation alike. */
+  readonly distance: ProtonetDistance;
 
-  /** Starts from `theta` (copied, times options.initScale); the embedding is theta's MLP. */
+  /**
+   * Starts from `theta` (copied, times options.initScale); the embedding is theta's MLP and
+   * options.distance the distance (default Euclidean, scale 1).
+   */
   constructor(loop: InnerLoop, theta: Float32Array, options: MetaLearnerOptions) {
-    super(loop, theta, options, "protonet", { validate: (v) => validate(this, v) });
+    const distance = { ...(options.distance ?? EUCLIDEAN) };
+    super(loop, theta, options, "protonet", { distance, validate: (v) => validate(this, v) });
+    this.distance = distance;
   }
 
   /**
@@ -49,6 +58,7 @@ export class ProtoNet extends LoopMetaLearner {
       innerLr,
       innerSteps,
       metaLr: 0,
+      distance: this.distance,
     });
     const moments = new Float32Array(2 * this.theta.length);
     loop.write({ theta: this.theta, moments, t: 0 });

@@ -20,7 +20,12 @@ import {
   verdicts,
 } from "./report_tables.ts";
 import { type MetaOutcomes, outcomeKey } from "./run_setting.ts";
-import { selfImprovingShape, staticBudget } from "./self_improving_run.ts";
+import {
+  memberInterval,
+  memberMethods,
+  selfImprovingShape,
+  staticBudget,
+} from "./self_improving_run.ts";
 import type { Setting } from "./settings.ts";
 
 /** What the report is built from. */
@@ -167,7 +172,13 @@ function budgetText(input: MetaReportInput): string {
       tuneIterations(c)
     } iterations, the best continued to ${c.metaIterations}; ${
       staticBudget(c)
-    } task adaptations per method; self-improving ${c.members} members x ${si.tasks} tasks x ${si.iterations} iterations.`;
+    } task adaptations per method; self-improving ${c.members} members x ${si.tasks} tasks x ${si.iterations} iterations = ${
+      c.members * si.tasks * si.iterations
+    } task adaptations (members: ${
+      memberMethods(c, s.regression).join(", ")
+    }; the whole population scored on the meta-validation episodes every ${
+      memberInterval(c, si.iterations)
+    } iterations at the start, scorings not counted as task adaptations, as the static methods' trial scorings are not).`;
   }).map((x) => `- ${x}`).join("\n");
 }
 
@@ -184,7 +195,7 @@ function methodText(input: MetaReportInput): string {
       2 * c.innerSteps
     }; FOMAML, MAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
       100 * c.tune.fraction
-    }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members (FOMAML and Reptile, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups; method, inner lr, inner steps and meta lr explored, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
+    }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members, each one of the static meta-learners of the setting (methods cycled over the members at the start, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups and fitness = meta-validation score; method, inner lr, inner steps and meta lr explored (a switch keeps theta; Meta-SGD's rates start at the inner lr), theta, method and knobs copied by exploit, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
       budgetText(input)
     }`,
     `Baselines: from scratch (lr in {${

@@ -100,7 +100,8 @@ export async function* methodPhase(
 
 /**
  * Runs every method of the config on one seed of setting `s`; yields metric rows. A checkpoint is
- * saved after every method.
+ * saved after every method, and inside a method's meta-training at most every `checkpointSeconds`
+ * of work (`SettingRun.progress`).
  */
 export async function* runSeedSetting(
   ctx: RunContext<MetaConfig>,
@@ -112,9 +113,11 @@ export async function* runSeedSetting(
   const r = openSettingRun(ctx, backend, s, seed);
   try {
     for (const method of ctx.config.methods) {
+      const key = outcomeKey(s.name, method, seed);
+      const progress = into.ck.progressSaver(key, ctx.config.checkpointSeconds);
       yield* methodPhase(ctx, into, { s, seed, method }, async function* () {
         const changes: StrategyChange[] = [];
-        const o = yield* runMethod(r, method, changes);
+        const o = yield* runMethod({ ...r, progress }, method, changes);
         return { o, changes };
       });
     }

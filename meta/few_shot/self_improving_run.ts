@@ -1,16 +1,18 @@
 /**
- * The self-improving system in the `meta` experiment's protocol: members start spread over
- * method (FOMAML, Reptile), init scale, inner lr and meta lr; it meta-trains with the same budget
- * (task adaptations) as one static method's tuning and training; at the end the member with the
- * best meta-validation score is tested. Every change it made is returned for the report.
+ * The self-improving system in the `meta` experiment's protocol: members start spread over method
+ * (every static meta-learner the setting runs), init scale, inner lr and meta lr; it meta-trains
+ * with the same budget (task adaptations) as one static method's tuning and training, scored on the
+ * meta-validation episodes at every exploit; the member with the best meta-validation score any
+ * scoring saw (as it was then: early stopping, as the static methods' best curve point) is tested.
+ * Every change it made is returned for the report.
  * @module
  */
 import { deriveSeed } from "../../core/rng.ts";
-import { tuneIterations } from "./config.ts";
+import { STATIC_METHODS, tuneIterations } from "./config.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { bestOfCurves } from "./baseline.ts";
 import { initialTheta } from "./meta_learner.ts";
 import { SelfImprovingSystem } from "./self_improving.ts";
+import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 import { curveIterations } from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
@@ -27,22 +29,51 @@ export function selfImprovingShape(c: SettingRun["c"]): { tasks: number; iterati
   return { tasks, iterations: Math.max(1, Math.floor(staticBudget(c) / (c.members * tasks))) };
 }
 
-function createSystem(r: SettingRun, theta: Float32Array, iterations: number): SelfImprovingSystem {
+/**
+ * The members' methods in a setting: the static meta-learners the config runs (ProtoNets only on
+ * classification), FOMAML and Reptile when it runs none.
+ */
+export function memberMethods(c: SettingRun["c"], regression: boolean): MemberMethod[] {
+  const m = STATIC_METHODS.filter((x) =>
+    c.methods.includes(x) && !(regression && x === "protonet")
+  );
+  return m.length > 0 ? m : ["fomaml", "reptile"];
+}
+
+/** Exploit interval of the members: the config's, or about 1/16 of the iterations (at least 1). */
+export function memberInterval(c: SettingRun["c"], iterations: number): number {
+  return c.memberInterval ?? Math.max(1, Math.round(iterations / 16));
+}
+
+/** The self-improving system of one seed x setting with `iterations` meta-iterations (its options from the config). */
+export function createSelfImproving(
+  r: SettingRun,
+  theta: Float32Array,
+  iterations: number,
+): SelfImprovingSystem {
   const { c, s } = r;
+  const methods = memberMethods(c, s.regression);
+  const interval = memberInterval(c, iterations);
+  const adam = Object.fromEntries(methods.map((m) => [m, c.metaLr.adam]));
   return new SelfImprovingSystem(r.loop, theta, {
     members: c.members,
     groups: c.groups,
-    methods: ["fomaml", "reptile"],
-    metaLrs: { fomaml: c.metaLr.adam, reptile: c.metaLr.reptile },
-    innerSteps: { fomaml: 1, reptile: c.innerSteps },
+    methods,
+    metaLrs: { ...adam, reptile: c.metaLr.reptile },
+    innerSteps: { reptile: c.innerSteps },
     methodSwitch: 0.1,
     initScale: s.initScale,
     initSpread: c.tune.spread,
     knobs: { innerLr: s.innerLr, innerSteps: 1, metaLr: c.metaLr.adam },
+    memberTasks: c.memberTasks,
     maxInnerSteps: c.evalSteps,
-    selectorTasks: c.trainPool,
-    fitness: s.regression ? "negLoss" : "accuracy",
-    level2Interval: Math.max(5, Math.floor(iterations / 6)),
+    evalSteps: c.evalSteps,
+    interval,
+    intervalRange: [Math.max(1, Math.round(interval / 4)), 4 * interval],
+    metric: r.metric,
+    esSigma: c.esSigma,
+    distance: c.protonet,
+    level2Interval: Math.max(interval, Math.floor(iterations / 6)),
     seed: r.seed,
   });
 }
@@ -53,18 +84,16 @@ export async function* runSelfImproving(
   changes: StrategyChange[],
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
-  const { tasks, iterations } = selfImprovingShape(c);
+  const { iterations } = selfImprovingShape(c);
   const theta = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
-  const sys = createSystem(r, theta, iterations);
-  const points = curveIterations(iterations, c.curvePoints);
+  const sys = createSelfImproving(r, theta, iterations);
+  const fitness = { pool: r.pools.val, ids: r.ids.val };
   const valCurve = { x: [] as number[], y: [] as number[] };
   let seconds = 0;
-  for (let it = 1; it <= iterations; it++) {
-    const ids = sys.pickTasks(tasks, c.trainPool);
+  for (const it of [...curveIterations(iterations, c.curvePoints)].sort((a, b) => a - b)) {
     const t0 = performance.now();
-    const row = await sys.step(r.pools.train, ids);
+    const row = await sys.advance(r.pools.train, fitness, it);
     seconds += (performance.now() - t0) / 1000;
-    if (!points.has(it)) continue;
     const k = sys.knobs.innerSteps;
     const y = curveMetric(r, await sys.evaluate(r.pools.val, r.ids.val, k), k);
     valCurve.x.push(it);
@@ -79,32 +108,29 @@ export async function* runSelfImproving(
       ...row,
     };
   }
-  const scores: number[] = [];
-  for (let m = 0; m < sys.members.length; m++) {
-    const v = await sys.evaluateMember(m, r.pools.val, r.ids.val, c.evalSteps);
-    const sc = bestOfCurves([v], r.metric, 0).score;
-    scores.push(Number.isFinite(sc) ? sc : -Infinity);
-  }
-  const best = Math.max(0, scores.indexOf(Math.max(...scores)));
+  await sys.score(fitness);
   for (const ch of sys.changes) {
     changes.push(ch);
     yield { kind: "change", setting: r.s.name, seed: r.seed, ...ch };
   }
-  const mem = sys.members[best]!;
-  sys.store.destroy();
-  return await finishOutcome(r, {
-    evaluate: (pool, ids, steps) => sys.evaluateMember(best, pool, ids, steps),
-  }, {
-    valCurve,
-    itersPerSecond: iterations / Math.max(1e-9, seconds),
-    taskBudget: c.members * tasks * iterations,
-    chosen: {
-      member_method: mem.method,
-      inner_lr: mem.knobs.innerLr,
-      meta_lr: mem.knobs.metaLr,
-      init_scale: mem.initScale,
-      inner_steps: mem.knobs.innerSteps,
-      iterations,
-    },
-  });
+  const { member: mem, iteration: testedAt } = sys.champion()!;
+  try {
+    return await finishOutcome(r, mem.learner, {
+      valCurve,
+      itersPerSecond: iterations / Math.max(1e-9, seconds),
+      taskBudget: sys.taskAdaptations,
+      chosen: {
+        member_method: mem.method,
+        inner_lr: mem.learner.knobs.innerLr,
+        meta_lr: mem.learner.knobs.metaLr,
+        init_scale: mem.initScale,
+        inner_steps: mem.learner.knobs.innerSteps,
+        iterations,
+        tested_at: testedAt,
+        scorings: sys.scorings,
+      },
+    });
+  } finally {
+    sys.release();
+  }
 }

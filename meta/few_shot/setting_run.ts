@@ -7,6 +7,7 @@
  * @module
  */
 import type { RunContext } from "../../core/experiment.ts";
+import type { ProgressSaver } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
@@ -60,6 +61,12 @@ export interface SettingRun {
   ids: { val: Uint32Array; test: Uint32Array };
   /** "loss" for regression, else "accuracy". */
   metric: "accuracy" | "loss";
+  /**
+   * Where the method now running saves its progress inside its meta-training (at most every
+   * `checkpointSeconds` of work) and finds what an interrupted run saved; absent on a cluster
+   * worker and in tests (the method then runs from its start without saving).
+   */
+  progress?: ProgressSaver;
 }
 
 const range = (n: number): Uint32Array => Uint32Array.from({ length: n }, (_, i) => i);

@@ -3,16 +3,23 @@
  * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
  * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
  * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.fraction` of
- * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`.
- * Every method gets the same budget: trials x tuning iterations + the rest of `metaIterations`,
- * in meta-batches.
+ * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`,
+ * and is tested as it was at the learning-curve point with its best meta-validation score (early
+ * stopping on meta-validation: a configuration that learns fast and then degrades, as Reptile with
+ * a large inner step does, is not tested after it degraded). Every method gets the same budget:
+ * trials x tuning iterations + the rest of `metaIterations`, in meta-batches.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves } from "./baseline.ts";
 import { type StaticMethod, tuneIterations } from "./config.ts";
-import { initialTheta, type MetaKnobs, type MetaLearner } from "./meta_learner.ts";
+import {
+  initialTheta,
+  type MetaKnobs,
+  type MetaLearner,
+  type MetaLearnerState,
+} from "./meta_learner.ts";
 import { createMetaLearner } from "./registry.ts";
 import { staticBudget } from "./self_improving_run.ts";
 import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
@@ -55,26 +62,52 @@ export function curveIterations(total: number, points: number): Set<number> {
 
 /** A learner in training: its val curve so far, iterations done and training seconds. */
 interface Trial {
+  index: number;
   learner: MetaLearner;
   config: TrialConfig;
   valCurve: { x: number[]; y: number[] };
   done: number;
   seconds: number;
   seed: number;
+  /** Its state at its best learning-curve point so far (meta-validation), and that point. */
+  best?: BestPoint;
+}
+
+/** A learner's state at a learning-curve point and its meta-validation value there. */
+interface BestPoint {
+  iteration: number;
+  y: number;
+  state: MetaLearnerState;
+}
+
+/** A trial as a mid-method checkpoint holds it: its place and the learner's training state. */
+interface TrialSnapshot extends Pick<Trial, "index" | "valCurve" | "done" | "seconds" | "best"> {
+  learner: MetaLearnerState;
+}
+
+/**
+ * Where `runStatic` stands inside its meta-training: "tune" with every trial started so far (the
+ * last one in progress), or "final" with the chosen trial continuing to `metaIterations`.
+ */
+interface StaticProgress {
+  stage: "tune" | "final";
+  trials: TrialSnapshot[];
 }
 
 /**
  * Meta-trains `t` up to iteration `to` with `MetaLearner.train`, one call per stretch between
- * learning-curve points (validated at its end); yields one metric row per point.
+ * learning-curve points (validated at its end); yields one metric row per point and calls `save`
+ * after every stretch (the state then holds everything a resumed run needs).
  */
 async function* metaTrain(
   r: SettingRun,
   method: string,
   t: Trial,
   to: number,
-  points: Set<number>,
+  o: { points: Set<number>; save: () => Promise<void> },
 ): AsyncGenerator<MetricRow> {
   const { c } = r;
+  const points = o.points;
   const validation = { pool: r.pools.val, ids: r.ids.val, metric: r.metric };
   while (t.done < to) {
     let end = t.done + 1;
@@ -90,14 +123,58 @@ async function* metaTrain(
     t.seconds += res.seconds;
     t.done = end;
     const row = res.rows.at(-1);
-    if (!points.has(end) || !row) continue;
-    t.valCurve.x.push(end);
-    t.valCurve.y.push(row.val_query!);
-    yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
+    if (points.has(end) && row) {
+      t.valCurve.x.push(end);
+      t.valCurve.y.push(row.val_query!);
+      keepBest(t, end, row.val_query!, r.metric);
+      yield { kind: "meta", setting: r.s.name, seed: r.seed, method, ...row, iteration: end };
+    }
+    await o.save();
   }
 }
 
-/** Runs `method` under the protocol; yields metric rows and returns its outcome. */
+/** Keeps `t`'s state when `y` (at iteration `it`) is its best meta-validation value so far. */
+function keepBest(t: Trial, it: number, y: number, metric: "accuracy" | "loss"): void {
+  const better = metric === "loss" ? y < (t.best?.y ?? Infinity) : y > (t.best?.y ?? -Infinity);
+  const state = better && Number.isFinite(y) ? t.learner.saveState?.() : undefined;
+  if (state) t.best = { iteration: it, y, state };
+}
+
+/** The trials' snapshots, or undefined when a learner cannot save its state. */
+function snapshot(trials: Trial[]): TrialSnapshot[] | undefined {
+  const out: TrialSnapshot[] = [];
+  for (const t of trials) {
+    const learner = t.learner.saveState?.();
+    if (!learner) return undefined;
+    const { index, done, seconds, best } = t;
+    out.push({ index, done, seconds, valCurve: structuredClone(t.valCurve), learner, best });
+  }
+  return out;
+}
+
+/** Saves `trials` at `stage` when the checkpoint interval has passed (and the learners can). */
+async function saveTrials(r: SettingRun, stage: StaticProgress["stage"], trials: Trial[]) {
+  const snap = () => snapshot(trials);
+  if (!r.progress || !trials.every((t) => t.learner.saveState)) return;
+  await r.progress.maybeSave((): StaticProgress => ({ stage, trials: snap()! }));
+}
+
+/** The trial with the best meta-validation score (the first on ties or when none is finite). */
+async function bestTrial(r: SettingRun, trials: Trial[]): Promise<Trial> {
+  const scores = [];
+  for (const t of trials) {
+    const v = await t.learner.evaluate(r.pools.val, r.ids.val, r.c.evalSteps);
+    const sc = bestOfCurves([v], r.metric, 0).score;
+    scores.push(Number.isFinite(sc) ? sc : -Infinity);
+  }
+  return trials[Math.max(0, scores.indexOf(Math.max(...scores)))]!;
+}
+
+/**
+ * Runs `method` under the protocol; yields metric rows and returns its outcome. With
+ * `r.progress`, it saves its progress between learning-curve points and continues from the
+ * progress an interrupted run saved.
+ */
 export async function* runStatic(
   r: SettingRun,
   method: StaticMethod,
@@ -106,33 +183,43 @@ export async function* runStatic(
   const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
   const theta0 = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
-  const trials: Trial[] = [];
-  for (const [i, config] of trialConfigs(method, r).entries()) {
-    const options = { ...config, sigma: c.esSigma, seed: r.seed };
-    const t: Trial = {
-      learner: createMetaLearner(method, r.loop, theta0, options),
-      config,
-      valCurve: { x: [], y: [] },
-      done: 0,
-      seconds: 0,
-      seed: deriveSeed(r.seed, `tasks-${method}-${i}`),
-    };
-    yield* metaTrain(r, method, t, tuneIters, points);
-    trials.push(t);
+  const configs = trialConfigs(method, r);
+  const trial = (index: number, snap?: TrialSnapshot): Trial => {
+    const config = configs[index]!;
+    const options = { ...config, sigma: c.esSigma, seed: r.seed, distance: c.protonet };
+    const learner = createMetaLearner(method, r.loop, theta0, options);
+    if (snap) learner.loadState!(snap.learner);
+    const seed = deriveSeed(r.seed, `tasks-${method}-${index}`);
+    const start = { valCurve: { x: [], y: [] }, done: 0, seconds: 0, best: undefined };
+    const { valCurve, done, seconds, best } = snap ?? start;
+    return { index, learner, config, valCurve, done, seconds, seed, best };
+  };
+  const saved = r.progress?.resumeFrom<StaticProgress>();
+  let best: Trial;
+  if (saved?.stage === "final") best = trial(saved.trials[0]!.index, saved.trials[0]);
+  else {
+    const trials = (saved?.trials ?? []).map((snap) => trial(snap.index, snap));
+    const save = () => saveTrials(r, "tune", trials);
+    for (let i = 0; i < configs.length; i++) {
+      if (!trials[i]) trials.push(trial(i));
+      yield* metaTrain(r, method, trials[i]!, tuneIters, { points, save });
+    }
+    best = await bestTrial(r, trials);
   }
-  const scores = [];
-  for (const t of trials) {
-    const v = await t.learner.evaluate(r.pools.val, r.ids.val, c.evalSteps);
-    const sc = bestOfCurves([v], r.metric, 0).score;
-    scores.push(Number.isFinite(sc) ? sc : -Infinity);
-  }
-  const best = trials[Math.max(0, scores.indexOf(Math.max(...scores)))]!;
-  yield* metaTrain(r, method, best, c.metaIterations, points);
+  const save = () => saveTrials(r, "final", [best]);
+  yield* metaTrain(r, method, best, c.metaIterations, { points, save });
+  if (best.best) best.learner.loadState?.(best.best.state);
   const { innerLr, metaLr, initScale, innerSteps } = best.config;
   return await finishOutcome(r, best.learner, {
     valCurve: best.valCurve,
     itersPerSecond: c.metaIterations / Math.max(1e-9, best.seconds),
     taskBudget: staticBudget(c),
-    chosen: { inner_lr: innerLr, meta_lr: metaLr, init_scale: initScale, inner_steps: innerSteps },
+    chosen: {
+      inner_lr: innerLr,
+      meta_lr: metaLr,
+      init_scale: initScale,
+      inner_steps: innerSteps,
+      tested_at: best.best?.iteration ?? c.metaIterations,
+    },
   });
 }

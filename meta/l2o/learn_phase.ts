@@ -26,11 +26,18 @@ import {
 } from "../learned_optimizer_training.ts";
 import { type L2oConfig, LEARNED_METHODS, type LearnedMethod } from "./config.ts";
 
+/** Generations of a method's meta-training history kept for the plots and the summary. */
+export const META_HISTORY_POINTS = 2000;
+
 /** The learned optimizers and their meta-training histories (empty when loaded). */
 export interface Learned {
   /** The frozen optimizer of each learned method. */
   learned: Record<LearnedMethod, LearnedOptimizer>;
-  /** Meta-training records per method (one per generation). */
+  /**
+   * Meta-training records per method: every generation's, or META_HISTORY_POINTS of them evenly
+   * spaced (the first and the last included) when there are more; every generation's record is
+   * a metrics.csv row.
+   */
   metaHistory: Record<LearnedMethod, Record<string, number>[]>;
 }
 
@@ -82,7 +89,8 @@ interface MethodProgress {
 /**
  * Meta-trains one learned method on `familyA`, emitting a row and saving a checkpoint after every
  * generation (a resumed run continues from the last one). The generation records go to an
- * append-only log in the checkpoint folder, not into the checkpoint's state.
+ * append-only log in the checkpoint folder, not into the checkpoint's state nor into memory: the
+ * history returned is read back from it, at most META_HISTORY_POINTS records.
  */
 async function metaTrainMethod(
   ctx: RunContext<L2oConfig>,
@@ -106,7 +114,7 @@ async function metaTrainMethod(
       await log.append(columns.map((k) => g[k]!));
       if (es.next < cfg.generations) await ck.saveProgress(name, { es, rows: log.rows });
     };
-    const run = { seed: ctx.seed, onGeneration: onGen, resume: saved?.es };
+    const run = { seed: ctx.seed, onGeneration: onGen, resume: saved?.es, keepHistory: false };
     const { theta } = spec.by === "reinforce"
       ? await metaTrainReinforce(backend, familyA, {
         ...run,
@@ -116,8 +124,8 @@ async function metaTrainMethod(
     return { theta: Array.from(theta), rows: log.rows };
   });
   const log = await FloatLog.open(logPath, columns.length, done.rows);
-  const history = (await log.readAll()).map((r) =>
-    Object.fromEntries(columns.map((k, i) => [k, r[i]!]))
+  const history = (await log.sample(META_HISTORY_POINTS)).map(({ values }) =>
+    Object.fromEntries(columns.map((k, i) => [k, values[i]!]))
   );
   ctx.log(
     `meta-trained ${method} (${spec.kind}, ${spec.by}) in ${

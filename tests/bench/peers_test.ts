@@ -74,3 +74,41 @@ Deno.test("peers_blas.py marks a process with no optimised BLAS invalid and one 
   assert.equal(numpy.valid, numpy.blas.startsWith("openblas") || numpy.blas.startsWith("mkl"));
   assert.match(numpy.blas, /core \S+/);
 });
+
+Deno.test("peers_evolve.py breeds each strategy from its own models and keeps its elites", async () => {
+  // Without crossover and mutation every child is a copy of a model of its own strategy; the
+  // strategy's best model survives when it keeps an elite.
+  const code = `
+import sys, json, torch
+sys.path.insert(0, ${JSON.stringify(new URL("../../bench/", import.meta.url).pathname)})
+import peers_evolve as pe
+g = torch.Generator().manual_seed(1)
+S, M = 3, 8
+st = pe.make_state(S, M, g)
+for k in ("cross", "mut_rate"):
+    st["hp"][k].zero_()
+st["hp"]["elites"] = torch.tensor([1, 0, 2])
+before = st["flat"].clone()
+with torch.no_grad():
+    fit = pe.generation(st, S, M, 0, g)
+own = [[any(torch.equal(c, before[s * M + j]) for j in range(M)) for c in st["flat"][s * M:(s + 1) * M]] for s in range(S)]
+best = fit.argsort(dim=1, descending=True)
+elite = [torch.equal(st["flat"][s * M + i], before[s * M + best[s, i]]) for s, i in ((0, 0), (2, 0), (2, 1))]
+print(json.dumps({"own": own, "elite": elite}))`;
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command("/usr/bin/python3", { args: ["-c", code] }).output();
+  } catch {
+    console.log("skipped: /usr/bin/python3 not runnable");
+    return;
+  }
+  const err = new TextDecoder().decode(out.stderr);
+  if (out.code !== 0 && /No module named/.test(err)) {
+    console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
+    return;
+  }
+  assert.equal(out.code, 0, err);
+  const { own, elite } = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(own, own.map((row: boolean[]) => row.map(() => true)));
+  assert.deepEqual(elite, [true, true, true]);
+});

@@ -72,3 +72,21 @@ Deno.test("metaTrainEs() lowers the meta-loss on family A by >= 25% (tiny fixed-
   // Measured: 0.777 -> 0.347 (seed 5); the stated margin is 25%.
   assert.ok(after < 0.75 * before, `meta-loss before ${before}, after ${after}`);
 });
+
+Deno.test("metaTrainEs() with keepHistory false keeps no records and still reports each generation", async () => {
+  const cpu = new CpuBackend();
+  const seen: number[] = [];
+  const onGeneration = (g: { generation: number }) => {
+    seen.push(g.generation);
+  };
+  const kept = await metaTrainEs(cpu, FAMILY, { config: TINY, seed: 5 });
+  const streamed = await metaTrainEs(cpu, FAMILY, {
+    config: TINY,
+    seed: 5,
+    onGeneration,
+    keepHistory: false,
+  });
+  assert.equal(streamed.history.length, 0);
+  assert.deepEqual(seen, kept.history.map((h) => h.generation));
+  assert.deepEqual(Array.from(streamed.theta), Array.from(kept.theta));
+});

@@ -3,7 +3,15 @@ import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import type { Dataset } from "../../../learners/dataset.ts";
 import { mlpBlocks, runEvolution } from "../../../learners/evolution/evolution.ts";
 import { BASELINE_GENOME, GENES } from "../../../learners/evolution/evolution_genome.ts";
-import { memeticSteps, PROBE_STEP } from "../../../learners/evolution/evolution_plan.ts";
+import {
+  knobChangeSteps,
+  memeticSteps,
+  PROBE_STEP,
+} from "../../../learners/evolution/evolution_plan.ts";
+import { createEvolveArrays } from "../../../learners/evolution/evolution_arrays.ts";
+import { knobsCpu } from "../../../learners/evolution/evolution_cpu.ts";
+import { packGenomeTable, randomGenome } from "../../../learners/evolution/evolution_genome.ts";
+import { Rng } from "../../../core/rng.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import { gpuTest } from "../../helpers.ts";
@@ -66,4 +74,41 @@ gpuTest("Backend.evolve() rejects a population created by another backend", asyn
   await assert.rejects(neuralRun(gpu, cpu), /created by another backend/);
   const ok = await neuralRun(cpu, cpu);
   assert.ok(ok.history.every(Number.isFinite));
+});
+
+Deno.test("knobChangeSteps() holds every step where knobsCpu() writes other knobs than the step before", () => {
+  const rng = new Rng(11, 0);
+  const genomes = Array.from({ length: 12 }, () => randomGenome(rng));
+  genomes[0] = { ...genomes[0]!, gradSteps: 0 };
+  const M = 3;
+  const d = {
+    P: genomes.length * M,
+    M,
+    S: genomes.length,
+    D: 4,
+    stride: 4,
+    seed: 1,
+    nBlocks: 1,
+    chunk: 32,
+    histCap: 10,
+    generations: 10,
+  };
+  const steps = knobChangeSteps(genomes.map((g) => g.gradSteps));
+  const k = Math.max(...genomes.map((g) => g.gradSteps));
+  assert.ok(k > 1 && steps.size < k + 1, "some steps need no knobs");
+  for (const gen of [0, 4, 9]) {
+    const a = createEvolveArrays(d);
+    a.genome.set(packGenomeTable(genomes, M));
+    a.clock[0] = gen;
+    let before: Float32Array | undefined;
+    for (let i = 0; i <= k; i++) {
+      knobsCpu(d, a, i === k ? PROBE_STEP : i);
+      const changed = before === undefined || a.knobs.some((v, j) => v !== before![j]);
+      // A step outside the set leaves the knobs as they were; at generation 0 (every schedule's
+      // multiplier above 0) each step of the set changes some learning rate.
+      if (gen === 0) assert.equal(changed, steps.has(i), `step ${i}`);
+      else assert.ok(!changed || steps.has(i), `generation ${gen}, step ${i}`);
+      before = a.knobs.slice();
+    }
+  }
 });

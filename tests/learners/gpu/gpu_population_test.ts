@@ -91,3 +91,27 @@ gpuTest(
     assert.throws(() => b.pop.copyModels([0], [99]), /to\[0\]: must be an integer in \[0, 36\]/);
   },
 );
+
+gpuTest(
+  "reset zeroes optimizer state, steps and metrics and keeps parameters and knobs, as init then writeParams did, on both backends",
+  async (ctx) => {
+    const c = { ...CASES[1]!, optimizers: ["adam"] as OptimizerKind[] };
+    const { a, b } = await setupTwins(ctx, c, 73, 2);
+    for (const t of [a, b]) {
+      t.pop.train(t.data, 3);
+      const trained = await t.pop.readState();
+      assert.ok(trained.opt.some((x) => x !== 0) && trained.steps.some((x) => x !== 0));
+      t.pop.reset();
+      const after = await t.pop.readState();
+      assert.deepEqual(after.params, trained.params);
+      assert.deepEqual(after.knobs, trained.knobs);
+      assert.ok(after.opt.every((x) => x === 0), "optimizer state zeroed");
+      assert.ok(after.steps.every((x) => x === 0), "steps zeroed");
+      assert.ok(after.metrics.every((x) => x === 0), "metrics zeroed");
+      // The same state as the path it replaces: init (zeroes the state) then writeParams.
+      t.pop.init(5);
+      t.pop.writeParams(Float32Array.from(trained.params));
+      assert.deepEqual(await t.pop.readState(), after);
+    }
+  },
+);

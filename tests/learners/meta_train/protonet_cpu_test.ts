@@ -1,7 +1,8 @@
 /**
  * The ProtoNet twin (learners/meta_train/protonet_cpu.ts): its gradient against central finite
- * differences of its own prototype loss (tanh and relu, a label map, a class without support
- * samples in one episode), and its statistics on a hand-made episode.
+ * differences of its own prototype loss (tanh and relu, each distance, a label map, a class
+ * without support samples in one episode), its statistics on a hand-made episode, and the
+ * distances' values on hand-made vectors.
  */
 import assert from "node:assert/strict";
 import {
@@ -11,11 +12,30 @@ import {
   protonetGradCpu,
   type ProtonetSource,
 } from "../../../learners/meta_train/protonet_cpu.ts";
+import {
+  checkProtonetDistance,
+  EUCLIDEAN,
+  pairDistance,
+  type ProtonetDistance,
+} from "../../../learners/meta_train/protonet_distance.ts";
 import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { protonetProblem } from "./_protonet_problem.ts";
 
-for (const activation of ["tanh", "relu"] as const) {
-  Deno.test(`protonet gradient matches finite differences of the prototype loss (${activation})`, () => {
+const DISTANCES: ProtonetDistance[] = [
+  EUCLIDEAN,
+  { kind: "euclidean", scale: 0.4 },
+  { kind: "cosine", scale: 6 },
+  { kind: "dot", scale: 0.7 },
+];
+
+for (
+  const [activation, dist] of [
+    ...DISTANCES.map((d) => ["tanh", d] as const),
+    ...DISTANCES.map((d) => ["relu", d] as const),
+  ]
+) {
+  const name = `${activation}, ${dist.kind} scale ${dist.scale}`;
+  Deno.test(`protonet gradient matches finite differences of the prototype loss (${name})`, () => {
     const { L, episodes, data, theta } = protonetProblem(3, {
       widths: [5, 7, 6, 3],
       activation,
@@ -24,7 +44,7 @@ for (const activation of ["tanh", "relu"] as const) {
       queries: 5,
     });
     const src: ProtonetSource = { episodes, data, ids: [1], idsOffset: 0 };
-    const { grad, stats } = protonetEpisodeCpu(L, theta, src, 1);
+    const { grad, stats } = protonetEpisodeCpu(L, theta, src, 1, dist);
     assert.ok(Number.isFinite(stats[0]!) && stats[0]! > 0);
     const E = embedLayer(L);
     assert.equal(E, 1);
@@ -34,9 +54,9 @@ for (const activation of ["tanh", "relu"] as const) {
       const plus = Math.fround(t + 1e-3);
       const minus = Math.fround(t - 1e-3);
       theta[i] = plus;
-      const lp = protonetEpisodeCpu(L, theta, src, 1).stats[0]!;
+      const lp = protonetEpisodeCpu(L, theta, src, 1, dist).stats[0]!;
       theta[i] = minus;
-      const lm = protonetEpisodeCpu(L, theta, src, 1).stats[0]!;
+      const lm = protonetEpisodeCpu(L, theta, src, 1, dist).stats[0]!;
       theta[i] = t;
       const fd = (lp - lm) / (plus - minus);
       const g = grad[i]!;
@@ -46,7 +66,7 @@ for (const activation of ["tanh", "relu"] as const) {
       }
       assert.ok(
         Math.abs(g - fd) <= 2e-4 + 2e-3 * Math.abs(fd),
-        `${activation} param ${i}: ${g} vs ${fd}`,
+        `${name} param ${i}: ${g} vs ${fd}`,
       );
       if (Math.abs(fd) > 1e-3) checked++;
     }
@@ -84,4 +104,36 @@ Deno.test("protonet statistics: loss, accuracy, quarantine, a class with no supp
     assert.ok(m[METRIC.gradNorm]! > 0);
   }
   assert.equal(out.metrics[2 * METRIC_STRIDE + METRIC.quarantined], 1);
+});
+
+Deno.test("pairDistance: euclidean, cosine and dot product on hand-made vectors", () => {
+  const z = Float64Array.from([3, 4, 0, 1, 0, 0]);
+  const c = Float64Array.from([0, 4, 3, 2, 0, 0]);
+  const at = (d: ProtonetDistance, a: number, k: number) => pairDistance(d, { z, a, c, k, D: 3 });
+  assert.equal(at(EUCLIDEAN, 0, 0), 9 + 0 + 9);
+  assert.equal(at({ kind: "euclidean", scale: 0.5 }, 0, 0), 9);
+  assert.equal(at({ kind: "dot", scale: 2 }, 0, 0), -2 * 16);
+  // cos = 16 / (5 * 5), within the 1e-8 norm guard.
+  assert.ok(Math.abs(at({ kind: "cosine", scale: 10 }, 0, 0) + 10 * 16 / 25) < 1e-8);
+  // Parallel vectors of different lengths: cosine -scale, Euclidean not 0.
+  assert.ok(Math.abs(at({ kind: "cosine", scale: 3 }, 1, 1) + 3) < 1e-7);
+  assert.equal(at(EUCLIDEAN, 1, 1), 1);
+  // A zero embedding scores 0 under the cosine (no division by zero).
+  const zero = Float64Array.from([0, 0, 0]);
+  const d0 = pairDistance({ kind: "cosine", scale: 3 }, { z: zero, a: 0, c, k: 0, D: 3 });
+  assert.equal(Math.abs(d0), 0);
+});
+
+Deno.test("checkProtonetDistance names the field out of range", () => {
+  assert.throws(
+    () => checkProtonetDistance({ kind: "manhattan" as "dot", scale: 1 }),
+    /kind must be one of euclidean, cosine, dot: current value is manhattan/,
+  );
+  for (const scale of [0, -1, NaN, Infinity]) {
+    assert.throws(
+      () => checkProtonetDistance({ kind: "cosine", scale }),
+      /scale must be a finite number > 0/,
+    );
+  }
+  checkProtonetDistance({ kind: "cosine", scale: 10 });
 });

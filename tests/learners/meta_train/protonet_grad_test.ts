@@ -1,16 +1,22 @@
 /**
  * The ProtoNet kernel (shaders/protonet_grad.wgsl) against its twin protonetGradCpu on seeded
- * problems: relu with two hidden layers and tanh with one, model counts that are not multiples of
- * the workgroup size (3 and 70), a label map, and one episode whose class has no support sample
- * (quarantined by both).
+ * problems: relu with two hidden layers and tanh with one, each distance (Euclidean at scale 1
+ * and 0.25, cosine, dot product), model counts that are not multiples of the workgroup size (3, 5,
+ * 37, 65, 70), a label map, and one episode whose class has no support sample (quarantined by
+ * both); the GPU meta loop with a cosine distance against the CPU loop.
  */
 import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../../core/buffers.ts";
 import assert from "node:assert/strict";
+import type { Backend } from "../../../learners/backend.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import {
   createGpuMetaLoop,
   dispatchMetaKernel,
+  EUCLIDEAN,
   loopShape,
+  type MetaLoop,
+  type MetaLoopSpec,
   PROTONET_GRAD,
   PROTONET_STATS,
   protonetGradCpu,
@@ -23,13 +29,46 @@ import { assertClose, gpuTest } from "../../helpers.ts";
 import { protonetProblem } from "./_protonet_problem.ts";
 
 const CASES = [
-  { widths: [5, 9, 7, 3], activation: "relu", models: 3, shots: 2, queries: 5 },
-  { widths: [6, 13, 3], activation: "tanh", models: 70, shots: 1, queries: 7 },
+  { widths: [5, 9, 7, 3], activation: "relu", models: 3, shots: 2, queries: 5, dist: EUCLIDEAN },
+  { widths: [6, 13, 3], activation: "tanh", models: 70, shots: 1, queries: 7, dist: EUCLIDEAN },
+  {
+    widths: [5, 9, 7, 3],
+    activation: "relu",
+    models: 37,
+    shots: 2,
+    queries: 5,
+    dist: { kind: "cosine", scale: 7.5 },
+  },
+  {
+    widths: [6, 13, 3],
+    activation: "tanh",
+    models: 70,
+    shots: 1,
+    queries: 7,
+    dist: { kind: "cosine", scale: 10 },
+  },
+  {
+    widths: [6, 11, 3],
+    activation: "tanh",
+    models: 5,
+    shots: 1,
+    queries: 4,
+    dist: { kind: "dot", scale: 0.3 },
+  },
+  {
+    widths: [5, 9, 7, 3],
+    activation: "relu",
+    models: 65,
+    shots: 1,
+    queries: 5,
+    dist: { kind: "euclidean", scale: 0.25 },
+  },
 ] as const;
 
 for (const c of CASES) {
+  const dist = `${c.dist.kind} scale ${c.dist.scale}`;
   gpuTest(
-    `protonet_grad matches protonetGradCpu (${c.activation}, models=${c.models})`,
+    `protonet_grad matches protonetGradCpu (${c.activation}, ${dist}, models=${c.models})`,
     async (ctx) => {
       const { L, episodes, data, theta, rng } = protonetProblem(c.models, {
         widths: [...c.widths],
@@ -57,7 +96,7 @@ for (const c of CASES) {
         metrics: new Float32Array(P * METRIC_STRIDE),
         stats: new Float32Array(P * PROTONET_STATS),
       };
-      protonetGradCpu(L, theta, { episodes, data, ids, idsOffset: 2 }, P, want);
+      protonetGradCpu(L, theta, { episodes, data, ids, idsOffset: 2 }, P, want, c.dist);
       const f = (a: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>, label: string) =>
         createStorageBufferFrom(ctx, a, label);
       const b = {
@@ -73,7 +112,7 @@ for (const c of CASES) {
         stats: createStorageBuffer(ctx, want.stats.byteLength, "st"),
         scratch: createStorageBuffer(ctx, P * protonetScratchFloats(L, shape) * 4, "sc"),
       };
-      await dispatchMetaKernel(ctx, PROTONET_GRAD, protonetGradRun(L, b, shape));
+      await dispatchMetaKernel(ctx, PROTONET_GRAD, protonetGradRun(L, b, shape, c.dist));
       const tol = { atol: 2e-5, rtol: 2e-4 };
       const [g, m, s] = await Promise.all([
         readF32(ctx, b.grads),
@@ -148,5 +187,52 @@ gpuTest(
     else run();
     loop.destroy();
     gd.destroy();
+  },
+);
+
+gpuTest(
+  "GpuMetaLoop with a cosine distance matches CpuMetaLoop over 3 protonet iterations",
+  async (ctx) => {
+    const { L, episodes, rng } = protonetProblem(8, {
+      widths: [5, 9, 7, 3],
+      activation: "relu",
+      episodes: 9,
+      shots: 1,
+      queries: 4,
+    });
+    const spec: MetaLoopSpec = {
+      method: "protonet",
+      widths: L.widths,
+      batchSize: 4,
+      metaBatch: 5,
+      innerSteps: 1,
+      innerLr: 0.1,
+      metaLr: 0.02,
+      distance: { kind: "cosine", scale: 8 },
+    };
+    const ids = Uint32Array.from({ length: 15 }, () => rng.int(9));
+    const theta = Float32Array.from({ length: L.stride }, () => 0.5 * rng.normal());
+    const run = async (backend: Backend, loop: MetaLoop) => {
+      const data = backend.uploadDataset(episodes.dataset);
+      loop.write({ theta: theta.slice(), moments: new Float32Array(2 * L.stride), t: 0 });
+      loop.run(episodes, data, ids);
+      const r = await loop.read();
+      loop.destroy();
+      data.destroy();
+      return r;
+    };
+    const cpu = new CpuBackend();
+    const want = await run(cpu, await cpu.createMetaLoop(spec));
+    const euclid = await run(cpu, await cpu.createMetaLoop({ ...spec, distance: EUCLIDEAN }));
+    const gpu = await GpuBackend.create(ctx);
+    const pop = gpu.createPopulation({ size: 5, ...loopShape(spec) });
+    const got = await run(gpu, await createGpuMetaLoop(ctx, pop, spec));
+    const tol = { atol: 1e-5, rtol: 1e-4 };
+    assertClose(got.state.theta, want.state.theta, { ...tol, what: "theta" });
+    assertClose(got.stats!, want.stats!, { ...tol, what: "stats" });
+    assertClose(got.log, want.log, { atol: 1e-5, rtol: 1e-3, what: "log" });
+    // The distance reached the twin: the Euclidean loop's statistics differ.
+    assert.notDeepEqual(euclid.stats, want.stats);
+    pop.destroy();
   },
 );

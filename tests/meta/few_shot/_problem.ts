@@ -4,6 +4,7 @@
  */
 import type { Backend } from "../../../learners/backend.ts";
 import type { TaskFamily } from "../../../learners/tasks/task_family.ts";
+import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import {
   EpisodePool,
   InnerLoop,
@@ -11,6 +12,17 @@ import {
   type MetaLearnerTrainOptions,
   type MetaLearnerTrainResult,
 } from "../../../meta/few_shot/mod.ts";
+
+/** The tiny 3-way 1-shot synthetic family of the meta-learner and self-improving tests. */
+export const TINY_FAMILY = new SyntheticClassification({
+  inputs: 8,
+  ways: 3,
+  shots: 1,
+  queryPerClass: 3,
+  difficulty: 0.6,
+  hidden: 8,
+  latentDim: 4,
+});
 
 /** An inner loop, a training pool and a validation pool. */
 export interface FewShotProblem {

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import {
@@ -19,22 +18,13 @@ import {
   type MetaLearner,
   MetaSgd,
   Reptile,
-  SelfImprovingSystem,
   tileParams,
 } from "../../../meta/few_shot/mod.ts";
 import { esGradient, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { allIds, type FewShotProblem, fewShotProblem } from "./_problem.ts";
+import { allIds, type FewShotProblem, fewShotProblem, TINY_FAMILY } from "./_problem.ts";
 
-const FAMILY = new SyntheticClassification({
-  inputs: 8,
-  ways: 3,
-  shots: 1,
-  queryPerClass: 3,
-  difficulty: 0.6,
-  hidden: 8,
-  latentDim: 4,
-});
+const FAMILY = TINY_FAMILY;
 const KNOBS: MetaKnobs = { innerLr: 0.3, innerSteps: 3, metaLr: 0.01 };
 
 /** The problem: `pool` trains, `val` is the held-out test set. */
@@ -133,58 +123,6 @@ Deno.test("esGradient of a linear loss estimates its gradient (antithetic pairs)
   }
   const g = esGradient(losses, noise, d, sigma);
   assertClose(g, a, { atol: 0.5, rtol: 0.15, what: "ES gradient" });
-});
-
-Deno.test("SelfImprovingSystem.exploit copies parameters and knobs bit-exact and logs it", async () => {
-  const { loop, pool } = setup(new CpuBackend());
-  const sys = new SelfImprovingSystem(loop, await initialTheta(loop, 3), {
-    members: 4,
-    knobs: KNOBS,
-    maxInnerSteps: 4,
-    seed: 2,
-  });
-  await sys.step(pool, Uint32Array.from([0, 1, 2, 3]));
-  const src = sys.members[1]!;
-  assert.notDeepEqual(sys.members[0]!.theta, src.theta);
-  sys.exploit(0, 1);
-  const dst = sys.members[0]!;
-  assert.deepEqual(new Uint8Array(dst.theta.buffer), new Uint8Array(src.theta.buffer));
-  assert.deepEqual(dst.knobs, src.knobs);
-  assert.notEqual(dst.knobs, src.knobs); // a copy, not shared
-  const stride = loop.layout.stride;
-  const stored = await sys.store.readParams();
-  assert.deepEqual(
-    new Uint8Array(stored.slice(0, stride).buffer),
-    new Uint8Array(stored.slice(stride, 2 * stride).buffer),
-  ); // the device row was copied too
-  assert.deepEqual(sys.changes.at(-1), {
-    iteration: 1,
-    level: 1,
-    target: 0,
-    action: "exploit",
-    field: "params+knobs",
-    from: 1,
-    to: 0,
-  });
-});
-
-Deno.test("SelfImprovingSystem changes its knobs online and logs every change", async () => {
-  const { loop, pool } = setup(new CpuBackend());
-  const sys = new SelfImprovingSystem(loop, await initialTheta(loop, 3), {
-    members: 4,
-    groups: 2,
-    knobs: KNOBS,
-    maxInnerSteps: 4,
-    interval: 2,
-    level2Interval: 4,
-    selectorTasks: pool.size,
-    seed: 2,
-  });
-  for (let i = 0; i < 8; i++) await sys.step(pool, Uint32Array.from(sys.pickTasks(4, pool.size)));
-  const kinds = new Set(sys.changes.map((c) => `${c.level} ${c.action}`));
-  assert.ok(kinds.has("1 exploit"), [...kinds].join(", "));
-  assert.ok(kinds.has("1 explore") || kinds.has("1 analyzer"), [...kinds].join(", "));
-  assert.ok(kinds.has("2 exploit"), [...kinds].join(", "));
 });
 
 gpuTest("InnerLoop.adapt on the GPU matches the CPU path (Reptile meta-update rows)", async () => {

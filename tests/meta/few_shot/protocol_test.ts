@@ -1,19 +1,11 @@
 /** The `meta` experiment's protocol: tuning trials, equal budgets, curve points, verdict rules. */
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../core/experiment.ts";
-import { Rng } from "../../../core/rng.ts";
 import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 import { summarize } from "../../../core/stats.ts";
-import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { META_SCHEMA, type MetaConfig, settingConfig } from "../../../meta/few_shot/config.ts";
 import type { AdaptCurve } from "../../../meta/few_shot/inner_loop.ts";
 import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_stats.ts";
-import {
-  createMembers,
-  exploreMember,
-  scaleWeights,
-} from "../../../meta/few_shot/self_improving_members.ts";
-import { resolveOptions } from "../../../meta/few_shot/self_improving_options.ts";
 import { selfImprovingShape, staticBudget } from "../../../meta/few_shot/self_improving_run.ts";
 import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
@@ -95,48 +87,6 @@ Deno.test("beats needs non-overlapping CIs on the better side", () => {
   assert.ok(beats(hi, lo, false) && !beats(lo, hi, false));
   assert.ok(beats(lo, hi, true) && !beats(hi, lo, true));
   assert.ok(!beats(hi, summarize([0.6, 0.9, 0.7, 0.85]), false));
-});
-
-Deno.test("createMembers spreads methods and init scales; exploreMember flips a method keeping the meta lr ratio", () => {
-  const layout = mlpLayout({ size: 1, widths: [3, 4, 2], batchSize: 2 });
-  const theta = Float32Array.from({ length: layout.stride }, (_, i) => i + 1);
-  const o = resolveOptions({
-    members: 6,
-    methods: ["fomaml", "reptile"],
-    metaLrs: { fomaml: 0.001, reptile: 0.5 },
-    methodSwitch: 1,
-    initSpread: 3,
-    knobs: { innerLr: 0.1, innerSteps: 1, metaLr: 0.001 },
-  });
-  const rng = new Rng(9);
-  const members = createMembers(
-    theta,
-    layout,
-    { innerLr: 0.1, innerSteps: 1, metaLr: 0.001 },
-    o,
-    rng,
-  );
-  assert.deepEqual(members.map((m) => m.method), [
-    "fomaml",
-    "reptile",
-    "fomaml",
-    "reptile",
-    "fomaml",
-    "reptile",
-  ]);
-  for (const m of members) {
-    assert.ok(m.initScale >= 1 / 3 && m.initScale <= 3);
-    assert.deepEqual(m.theta, scaleWeights(theta, layout, m.initScale));
-    assert.equal(m.theta[layout.biasOffset[0]!], theta[layout.biasOffset[0]!]); // biases unscaled
-  }
-  const m = members[0]!;
-  const ratio = m.knobs.metaLr / 0.001;
-  const changes = exploreMember(m, 0.3, rng, o);
-  assert.equal(m.method, "reptile");
-  assert.deepEqual(changes[0], { action: "explore", field: "method", from: 1, to: 2 });
-  const after = changes.find((c) => c.field === "metaLr");
-  const metaLrBeforeExplore = after ? after.from : m.knobs.metaLr;
-  assert.ok(Math.abs(metaLrBeforeExplore / 0.5 - ratio) < 1e-9);
 });
 
 Deno.test("every scale of the meta experiment resolves, and full runs the protocol of issue 16", () => {

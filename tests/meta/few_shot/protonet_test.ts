@@ -2,11 +2,18 @@
  * The ProtoNet meta-learner on the CPU backend: meta-training on a small synthetic family lowers
  * the query loss of held-out episodes, and `evaluate` returns the same value at every inner step
  * count; on the GPU backend (the kernel on hardware, the host twin on a software adapter) it
- * trains to the same theta.
+ * trains to the same theta; `evaluate` scores with the learner's distance (cosine here), as the
+ * twin does.
  */
 import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
+import {
+  PROTONET_STATS,
+  type ProtonetDistance,
+  protonetGradCpu,
+} from "../../../learners/meta_train/mod.ts";
+import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
 import { EpisodePool, initialTheta, InnerLoop, ProtoNet } from "../../../meta/few_shot/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
@@ -70,3 +77,50 @@ gpuTest(
     assertClose(thetas[1]!, thetas[0]!, { atol: 1e-5, rtol: 1e-4, what: "theta" });
   },
 );
+
+Deno.test("ProtoNet evaluates with its own distance (cosine), as the twin scores it", async () => {
+  const backend = new CpuBackend();
+  const loop = new InnerLoop(backend, { widths: [8, 16, 3], batchSize: 6 });
+  const val = new EpisodePool(backend, FAMILY, 12, 40);
+  const ids = Uint32Array.from({ length: val.size }, (_, i) => i);
+  const theta = await initialTheta(loop, 1);
+  const knobs = { innerLr: 0.1, innerSteps: 1, metaLr: 0.01 };
+  const cosine: ProtonetDistance = { kind: "cosine", scale: 5 };
+  const l = new ProtoNet(loop, theta, { ...knobs, distance: cosine });
+  assert.deepEqual(l.distance, cosine);
+  const got = await l.evaluate(val, ids, 0);
+  const P = ids.length;
+  const twin = (distance?: ProtonetDistance) => {
+    const stats = new Float32Array(P * PROTONET_STATS);
+    protonetGradCpu(
+      loop.layout,
+      l.theta,
+      {
+        episodes: val.batch,
+        data: val.batch.dataset,
+        ids,
+        idsOffset: 0,
+      },
+      P,
+      {
+        grads: new Float32Array(P * loop.layout.stride),
+        metrics: new Float32Array(P * METRIC_STRIDE),
+        stats,
+      },
+      distance,
+    );
+    return Array.from({ length: P }, (_, p) => stats[p * PROTONET_STATS]!);
+  };
+  assertClose(got.loss[0]!, Float32Array.from(twin(cosine)), {
+    atol: 1e-6,
+    rtol: 1e-5,
+    what: "cosine query loss",
+  });
+  const euclid = await new ProtoNet(loop, theta, knobs).evaluate(val, ids, 0);
+  assertClose(euclid.loss[0]!, Float32Array.from(twin()), {
+    atol: 1e-6,
+    rtol: 1e-5,
+    what: "Euclidean query loss",
+  });
+  assert.notDeepEqual(got.loss[0], euclid.loss[0]);
+});
