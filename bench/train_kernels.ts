@@ -4,8 +4,9 @@
  * and deltas in storage) and the fused step (learners/mlp/mlp_fused.ts, where the shape allows).
  * The tiled kernel also runs with tiles of at most 128 accumulators (GpuBackendOptions.tileBudget),
  * which compile faster. Per round it times each variant's cold compile (the train-step and evaluate
- * pipelines a new network shape needs, built from source: lavapipe keeps no cache of them, on disk
- * or in the process) and its model-steps/s at every size; it prints each round, the medians, the
+ * pipelines a new network shape needs, built from source; lavapipe does most of its compiling at
+ * the first dispatch, and Mesa's disk cache keeps that part across processes, so this is the
+ * front end's share) and its model-steps/s at every size; it prints each round, the medians, the
  * median of each round's ratio to the default tiles (the machine's speed drifts between rounds) and
  * each variant's storage accesses per model-step (bench/roofline.ts).
  * @module
