@@ -21,6 +21,7 @@ import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { type FusedShape, type TrainKernel, withFusedStep } from "../learners/mlp/mlp_fused.ts";
+import type { Fused2Shape } from "../learners/mlp/mlp_fused2.ts";
 import {
   layerProducts,
   planTiles,
@@ -57,6 +58,7 @@ export function trainStepAccesses(
   const g = { modelsPerGroup: 8, roles: 1 };
   const plan = withFusedStep(planTiles(layout, g, undefined, tileBudget), layout, g, kernel);
   if (plan.fused) return fusedStepAccesses(plan.fused);
+  if (plan.fused2) return fused2StepAccesses(plan.fused2);
   if (plan.vec4) return vec4StepAccesses(layout, plan);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
   // indices), and `perEntry` accesses per output entry after the loop.
@@ -113,6 +115,25 @@ function fusedStepAccesses(f: FusedShape): StepAccesses {
   const loss = f.batch * (f.loss === "mse" ? f.outputs : 1) + 1;
   const backward = 2 * f.hidden * unit + f.outputs;
   return stepAccesses(forward, loss, backward, f.batch * q + 3 * f.hidden * q);
+}
+
+/**
+ * The accesses of the two-hidden-layer fused step (learners/mlp/mlp_fused2_wgsl.ts), counted from
+ * its generated code: each product loop loads one vec4 per sample and one per output row per step;
+ * the hidden activations are stored to scratch as vec4 rows and read back, their deltas stored
+ * over them and read again; every parameter quad is read in the forward pass and again where its
+ * gradient is stored. Scalar: batch indices, labels (or targets), b3 and its gradient.
+ */
+function fused2StepAccesses(f: Fused2Shape): StepAccesses {
+  const [B, O] = [f.batch, f.outputs];
+  const [Q, HQ, KQ] = [f.inputs / 4, f.hidden1 / 4, f.hidden2 / 4];
+  const [H, K] = [f.hidden1, f.hidden2];
+  const fwd4 = HQ + Q * (B + H) + B * HQ + KQ + HQ * (B + K) + B * KQ + KQ * (B + O);
+  const forward = B + fwd4 + O;
+  const loss = B * (f.loss === "mse" ? O : 1) + 1;
+  const bwd4 = KQ * (2 * B + 2 * O + 2) + B * KQ + HQ * (2 * B + 2 * K + 2) + B * HQ +
+    Q * (B + 2 * H);
+  return stepAccesses(forward, loss, bwd4 + O, fwd4 + bwd4);
 }
 
 /**

@@ -52,9 +52,11 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   grouping?: MlpGrouping;
   /**
-   * Train-step kernel of one-hidden-layer populations on a software adapter: "fused" (default)
-   * keeps activations and deltas in registers where the shape allows (learners/mlp/mlp_fused.ts),
-   * "tiles" always runs the tiled kernel (the bench compares the two).
+   * Train-step kernel on a software adapter: "fused" (default) keeps the activations and deltas
+   * of one-hidden-layer populations in registers where the shape allows (learners/mlp/mlp_fused.ts),
+   * "fused2" also runs the two-hidden-layer fused step where it applies (mlp_fused2.ts: small
+   * batches such as meta-training's inner steps), "tiles" always runs the tiled kernel (the bench
+   * compares them).
    */
   trainKernel?: TrainKernel;
   /**
