@@ -33,6 +33,20 @@ const FUSED2_CASES: Case[] = [
     optimizers: ["adam", "sgd"],
   },
   CASES[4]!,
+  {
+    // Chunks of 16 units: 2 of the first hidden layer, 3 of the second.
+    name: "P=11 8-32-48-3 relu ce batch 6",
+    spec: { size: 11, widths: [8, 32, 48, 3], batchSize: 6 },
+    rows: 30,
+    optimizers: ["sgd", "adam", "momentum"],
+  },
+  {
+    // Chunks of 8 units: 3 of the first hidden layer, 2 of the second.
+    name: "P=9 16-24-16-2 tanh mse batch 3",
+    spec: { size: 9, widths: [16, 24, 16, 2], activation: "tanh", loss: "mse", batchSize: 3 },
+    rows: 20,
+    optimizers: ["adam", "sgd"],
+  },
 ];
 
 /** The plan the software adapter's default gives a spec. */
@@ -49,11 +63,12 @@ Deno.test("fused2 applies to two hidden layers of multiples of 4 within the regi
     hidden2: 64,
     outputs: 5,
     batch: 5,
+    chunk: 16,
     activation: "relu",
     loss: "cross_entropy",
   });
   for (const c of FUSED2_CASES) assert.ok(planOf(c.spec).fused2, c.name);
-  // Too many inputs (25 x 196) or second-layer values (32 x 128) per batch; widths off 4.
+  // Too many accumulators (25 x 16, 32 x 16); widths off 4.
   assert.equal(planOf({ size: 8, widths: [196, 64, 64, 5], batchSize: 25 }).fused2, undefined);
   assert.equal(planOf({ size: 8, widths: [32, 128, 128, 5], batchSize: 32 }).fused2, undefined);
   assert.equal(planOf({ size: 8, widths: [12, 20, 9, 3], batchSize: 4 }).fused2, undefined);
