@@ -52,8 +52,8 @@ const FUSED2_CASES: Case[] = [
 /** The plan the software adapter's default gives a spec. */
 function planOf(spec: PopulationSpec) {
   const L = mlpLayout(spec);
-  const g = chooseGrouping(L, SOFTWARE_GROUPINGS, undefined, "fused2");
-  return withFusedStep(softwareTilePlan(L, g), L, g, "fused2");
+  const g = chooseGrouping(L, SOFTWARE_GROUPINGS);
+  return withFusedStep(softwareTilePlan(L, g), L, g);
 }
 
 Deno.test("fused2 applies to two hidden layers of multiples of 4 within the register limits only", () => {
@@ -75,11 +75,12 @@ Deno.test("fused2 applies to two hidden layers of multiples of 4 within the regi
   assert.equal(planOf({ size: 8, widths: [16, 16, 3], batchSize: 4 }).fused2, undefined);
   const L = mlpLayout({ size: 8, widths: [16, 12, 8, 5], batchSize: 5 });
   const g = { modelsPerGroup: 4, roles: 4 };
-  assert.equal(withFusedStep(softwareTilePlan(L, g), L, g, "fused2").fused2, undefined);
+  assert.equal(withFusedStep(softwareTilePlan(L, g), L, g).fused2, undefined);
   const g1 = SOFTWARE_GROUPINGS[0]!;
   assert.equal(withFusedStep(softwareTilePlan(L, g1), L, g1, "tiles").fused2, undefined);
-  // Opt-in: the default ("fused") keeps two-hidden-layer shapes on the tiles.
-  assert.equal(withFusedStep(softwareTilePlan(L, g1), L, g1).fused2, undefined);
+  // "fused1" (the default before fused2) keeps two-hidden-layer shapes on the tiles.
+  assert.equal(withFusedStep(softwareTilePlan(L, g1), L, g1, "fused1").fused2, undefined);
+  assert.ok(withFusedStep(softwareTilePlan(L, g1), L, g1).fused2);
 });
 
 for (const c of FUSED2_CASES) {
@@ -87,7 +88,7 @@ for (const c of FUSED2_CASES) {
     `fused2 train_step matches trainStepCpu() and the tiled kernel when ${c.name}`,
     async (ctx) => {
       const cpu = new CpuBackend();
-      const fused = await GpuBackend.create(ctx, { trainKernel: "fused2" });
+      const fused = await GpuBackend.create(ctx);
       const tiles = await GpuBackend.create(ctx, { trainKernel: "tiles" });
       const [a, b, t] = [cpu, fused, tiles].map((k) => setupCase(k, c, 23, 3));
       const ga = await a!.pop.gradients(a!.data);
@@ -112,7 +113,7 @@ gpuTest(
   async (ctx) => {
     const c = FUSED2_CASES[0]!;
     const a = setupCase(new CpuBackend(), c, 31, 2);
-    const b = setupCase(await GpuBackend.create(ctx, { trainKernel: "fused2" }), c, 31, 2);
+    const b = setupCase(await GpuBackend.create(ctx), c, 31, 2);
     const optimizers = ["sgd", "momentum", "adam"] as const;
     const knobs: Knobs[] = Array.from({ length: c.spec.size }, (_, p) => ({
       optimizer: optimizers[p % 3]!,
