@@ -24,7 +24,7 @@ import { benchPbtPeer, printPbt } from "./pbt.ts";
 import { printMetaTrainPeer } from "./peers_metatrain.ts";
 import { bestPeer, measurePeers, peerBlasLines, type PeerResults } from "./peer_phase.ts";
 import { measureRoofline } from "./roofline.ts";
-import { benchTrainKernelsMain } from "./train_kernels.ts";
+import { benchTrainKernelsMain, WORKLOAD_META_INNER } from "./train_kernels.ts";
 import {
   benchCallOverhead,
   benchMetaBatch,
@@ -307,8 +307,15 @@ export async function benchMain(args: string[]): Promise<number> {
   }
   const f16 = o.f16 && gpu !== undefined && gpu.ctx.shaderF16;
   const b: Backends = { gpu, cpu: new CpuBackend(), f16 };
-  if (o.metatrain) return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds);
-  if (o.kernels) return benchTrainKernelsMain(gpu, workloads, o);
+  if (o.kernels) {
+    return benchTrainKernelsMain(gpu, o.metatrain ? [WORKLOAD_META_INNER] : workloads, o);
+  }
+  if (o.metatrain) {
+    const before = gpu?.ctx.software
+      ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1" })
+      : undefined;
+    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before);
+  }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));
   if (o.out) await writeBenchCsv(o.out, rows);

@@ -41,7 +41,8 @@ same run, and their ratio.
   --kernels   only the train-step kernels of W (and W2 with --w2) on a software adapter: the
               tiled kernel and the fused step alternating, each round their cold compile time
               (train + evaluate pipelines) and model-steps/s at every size, then the medians and
-              the storage accesses per model-step of each`;
+              the storage accesses per model-step of each; with --metatrain instead of W, the
+              inner steps of meta-training (196-64-64-5, batch 5: two hidden layers, mlp_fused2.ts)`;
 
 /** The validated options of one bench run. */
 export interface BenchOptions {

@@ -21,6 +21,7 @@ import { bindBuffers, composeWgsl, getPipeline } from "../core/pipelines.ts";
 import { Rng } from "../core/rng.ts";
 import { flopsPerModelStep, type MlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { type FusedShape, type TrainKernel, withFusedStep } from "../learners/mlp/mlp_fused.ts";
+import type { Fused2Shape } from "../learners/mlp/mlp_fused2.ts";
 import {
   layerProducts,
   planTiles,
@@ -57,6 +58,7 @@ export function trainStepAccesses(
   const g = { modelsPerGroup: 8, roles: 1 };
   const plan = withFusedStep(planTiles(layout, g, undefined, tileBudget), layout, g, kernel);
   if (plan.fused) return fusedStepAccesses(plan.fused);
+  if (plan.fused2) return fused2StepAccesses(plan.fused2);
   if (plan.vec4) return vec4StepAccesses(layout, plan);
   // Reads of a product's tiles: R + C per step of the shared dimension plus `perStep` more (batch
   // indices), and `perEntry` accesses per output entry after the loop.
@@ -113,6 +115,31 @@ function fusedStepAccesses(f: FusedShape): StepAccesses {
   const loss = f.batch * (f.loss === "mse" ? f.outputs : 1) + 1;
   const backward = 2 * f.hidden * unit + f.outputs;
   return stepAccesses(forward, loss, backward, f.batch * q + 3 * f.hidden * q);
+}
+
+/**
+ * The accesses of the two-hidden-layer fused step (learners/mlp/mlp_fused2_wgsl.ts), counted from
+ * its generated code: each product loop of a chunk of R units loads one vec4 per sample and one per
+ * unit per step; the hidden activations are stored to scratch as vec4 rows and read back, their
+ * deltas stored and read per chunk (layer 2's summed over the chunks in scratch); every parameter
+ * quad is read in the forward pass and again where its gradient is stored. Scalar: batch indices,
+ * labels (or targets), b3 and its gradient.
+ */
+function fused2StepAccesses(f: Fused2Shape): StepAccesses {
+  const [B, O, R] = [f.batch, f.outputs, f.chunk];
+  const [Q, HQ, KQ] = [f.inputs / 4, f.hidden1 / 4, f.hidden2 / 4];
+  const [nH, nK] = [f.hidden1 / R, f.hidden2 / R];
+  // Per chunk: R/4 bias quads, the loop, B x R/4 activation stores.
+  const layer = (quads: number) => R / 4 + quads * (B + R) + B * R / 4;
+  const fwd4 = nH * layer(Q) + nK * layer(HQ) + KQ * (B + O);
+  const forward = B + fwd4 + O;
+  const loss = B * (f.loss === "mse" ? O : 1) + 1;
+  const back3 = KQ * (2 * B + 2 * O + 2);
+  // Layer 2 per chunk: its deltas, then per step the inputs, e read and written, R loads and stores.
+  const back2 = nK * (B * R / 4 + HQ * (3 * B + 2 * R)) + HQ * (3 * B + 2);
+  const back1 = nH * (B * R / 4 + Q * (B + 2 * R));
+  const bwd4 = back3 + back2 + back1;
+  return stepAccesses(forward, loss, bwd4 + O, fwd4 + bwd4);
 }
 
 /**

@@ -4,8 +4,9 @@
  * and deltas in storage) and the fused step (learners/mlp/mlp_fused.ts, where the shape allows).
  * The tiled kernel also runs with tiles of at most 128 accumulators (GpuBackendOptions.tileBudget),
  * which compile faster. Per round it times each variant's cold compile (the train-step and evaluate
- * pipelines a new network shape needs, built from source: lavapipe keeps no cache of them, on disk
- * or in the process) and its model-steps/s at every size; it prints each round, the medians, the
+ * pipelines a new network shape needs, built from source; lavapipe does most of its compiling at
+ * the first dispatch, and Mesa's disk cache keeps that part across processes, so this is the
+ * front end's share) and its model-steps/s at every size; it prints each round, the medians, the
  * median of each round's ratio to the default tiles (the machine's speed drifts between rounds) and
  * each variant's storage accesses per model-step (bench/roofline.ts).
  * @module
@@ -34,12 +35,25 @@ interface Variant {
   tileBudget?: number;
 }
 
-/** The variants compared: the tiled kernel, with the default and with smaller tiles, and fused. */
+/**
+ * The variants compared: the tiled kernel, with the default and with smaller tiles, and the fused
+ * step of the shape (one hidden layer: mlp_fused.ts; two: mlp_fused2.ts), where one applies.
+ */
 const VARIANTS: readonly Variant[] = [
   { name: "tiles", trainKernel: "tiles" },
   { name: "tiles-128", trainKernel: "tiles", tileBudget: 128 },
   { name: "fused", trainKernel: "fused" },
 ];
+
+/**
+ * The inner steps of meta-training in `bench --metatrain` (glyphs 5-way 1-shot: MLP 196-64-64-5 on
+ * a support set of 5 samples), for `bench --kernels --metatrain`.
+ */
+export const WORKLOAD_META_INNER: Workload = {
+  name: "meta-inner",
+  widths: [196, 64, 64, 5],
+  batchSize: 5,
+};
 
 /** Seconds to build one pipeline from source (shader module and compute pipeline). */
 async function compileSeconds(ctx: GpuContext, code: string): Promise<number> {
@@ -52,7 +66,7 @@ async function compileSeconds(ctx: GpuContext, code: string): Promise<number> {
 /** The tile plan a population of workload `w` gets with variant `v` on a software adapter. */
 function variantPlan(w: Workload, v: Variant) {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  const g = chooseGrouping(L, SOFTWARE_GROUPINGS, v.tileBudget);
+  const g = chooseGrouping(L, SOFTWARE_GROUPINGS, v.tileBudget, v.trainKernel);
   return {
     g,
     plan: withFusedStep(softwareTilePlan(L, g, undefined, v.tileBudget), L, g, v.trainKernel),
@@ -96,10 +110,11 @@ async function benchRound(
 /** One workload's rounds of every variant that applies to it, then the medians and ratios. */
 async function benchWorkloadKernels(ctx: GpuContext, w: Workload, o: BenchOptions): Promise<void> {
   const L = mlpLayout({ size: 1, widths: w.widths, batchSize: w.batchSize });
-  // The fused variant only where the step applies to the shape.
-  const applies = VARIANTS.filter((v) =>
-    v.trainKernel === "tiles" || variantPlan(w, v).plan.fused !== undefined
-  );
+  // A fused variant only where its step applies to the shape.
+  const applies = VARIANTS.filter((v) => {
+    const plan = variantPlan(w, v).plan;
+    return v.trainKernel === "tiles" || plan.fused !== undefined || plan.fused2 !== undefined;
+  });
   const variants = await Promise.all(applies.map(async (v) => ({
     v,
     backend: await GpuBackend.create(ctx, { trainKernel: v.trainKernel, tileBudget: v.tileBudget }),

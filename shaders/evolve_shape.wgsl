@@ -17,7 +17,14 @@
 //   4 info    (P, 4) f32       rw     shaped, rank, nValid, meanDist
 //   5 order   (P) u32          rw     order[s*M + rank] = model
 //   6 u_in     read (parameters)
-// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide); loops M*(D+2) per invocation.
+// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide); loops M*(D+2) per invocation
+// (plus M per chunk of SHAPE_CHUNK parameters).
+
+// The distances read this model's parameters once per chunk of SHAPE_CHUNK (not once per other
+// model): accs[j] sums the squared differences to model j chunk by chunk, in the order of k as
+// the twin does. M <= 256 (MAX_MODELS_PER_SEGMENT, checked by runEvolution).
+const SHAPE_CHUNK: u32 = 32u;
+var<private> accs: array<f32, 256>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -50,15 +57,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var sumD = 0.0;
   var cnt = 0u;
   if (vp) {
+    for (var j = 0u; j < u.M; j++) { accs[j] = 0.0; }
+    for (var k0 = 0u; k0 < u.D; k0 += SHAPE_CHUNK) {
+      let k1 = min(u.D, k0 + SHAPE_CHUNK);
+      var mine = array<f32, SHAPE_CHUNK>();
+      for (var k = k0; k < k1; k++) { mine[k - k0] = params[p * u.stride + k]; }
+      for (var j = 0u; j < u.M; j++) {
+        let q = base + j;
+        if (q == p || flags[q] != 0u) { continue; }
+        var acc = accs[j];
+        for (var k = k0; k < k1; k++) {
+          let d = mine[k - k0] - params[q * u.stride + k];
+          acc += d * d;
+        }
+        accs[j] = acc;
+      }
+    }
     for (var j = 0u; j < u.M; j++) {
       let q = base + j;
       if (q == p || flags[q] != 0u) { continue; }
-      var acc = 0.0;
-      for (var k = 0u; k < u.D; k++) {
-        let d = params[p * u.stride + k] - params[q * u.stride + k];
-        acc += d * d;
-      }
-      let dist = sqrt(acc / f32(u.D));
+      let dist = sqrt(accs[j] / f32(u.D));
       sumD += dist;
       cnt += 1u;
       if (radius > 0.0) { niche += max(0.0, 1.0 - dist / radius); }

@@ -28,6 +28,9 @@ import { type Objective, OBJECTIVE_NAMES } from "../tasks/objectives.ts";
 export * from "./evolution_blocks.ts";
 export type { BbobObjective, UserObjective } from "./evolution_plan.ts";
 
+/** Largest segment: evolve_shape.wgsl keeps one distance accumulator per model of a segment. */
+export const MAX_MODELS_PER_SEGMENT = 256;
+
 /** Any objective of an objective run: built-in, a user's WGSL, or a BBOB instance. */
 export type AnyObjective = Objective | UserObjective | BbobObjective;
 
@@ -79,7 +82,7 @@ export function packObjectiveTasks(
 export interface EvolutionSpec {
   /** One genome per segment (S = genomes.length). */
   genomes: readonly StrategyGenome[];
-  /** Models per segment M (>= 2). */
+  /** Models per segment M, in [2, MAX_MODELS_PER_SEGMENT]. */
   modelsPerSegment: number;
   /** Generations (fitness evaluations) the run will do; sizes the history. */
   generations: number;
@@ -133,9 +136,9 @@ const isStream = (v: number) => Number.isInteger(v) && v >= 0 && v < 2 ** 18;
 
 function validateSpec(spec: EvolutionSpec, P: number, D: number): void {
   const M = spec.modelsPerSegment;
-  if (!Number.isInteger(M) || M < 2) {
+  if (!Number.isInteger(M) || M < 2 || M > MAX_MODELS_PER_SEGMENT) {
     throw new RangeError(
-      `Cannot create evolution as modelsPerSegment must be an integer >= 2: current value is ${M}`,
+      `Cannot create evolution as modelsPerSegment must be an integer in [2, ${MAX_MODELS_PER_SEGMENT}]: current value is ${M}`,
     );
   }
   if (spec.genomes.length < 1) {

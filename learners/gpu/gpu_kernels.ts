@@ -62,8 +62,10 @@ export function populationPipelines(
   o: GpuPopulationOptions = {},
 ): Pipelines {
   const g = o.grouping ??
-    (ctx.software ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget) : HARDWARE_GROUPING);
-  if (ctx.software) chooseGrouping(L, [g], o.tileBudget);
+    (ctx.software
+      ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget, o.trainKernel)
+      : HARDWARE_GROUPING);
+  if (ctx.software) chooseGrouping(L, [g], o.tileBudget, o.trainKernel);
   const plan: TilePlan = ctx.software
     ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
     : planTiles(L, g);

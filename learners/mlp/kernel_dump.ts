@@ -54,7 +54,8 @@ export interface KernelChoice {
 /** The grouping and tile plan the engine picks for a layout (populationPipelines), or the ones asked for. */
 export function chooseKernel(layout: MlpLayout, o: KernelChoiceOptions = {}): KernelChoice {
   const software = o.software ?? true;
-  const grouping = o.grouping ?? chooseGrouping(layout, SOFTWARE_GROUPINGS);
+  const grouping = o.grouping ??
+    chooseGrouping(layout, SOFTWARE_GROUPINGS, undefined, o.trainKernel);
   const vec4 = !o.scalar && quadLayout(layout);
   const plan = software
     ? withFusedStep(softwareTilePlan(layout, grouping, vec4), layout, grouping, o.trainKernel)

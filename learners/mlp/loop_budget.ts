@@ -12,6 +12,7 @@
 import { ceilDiv } from "../../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
+import { type TrainKernel, withFusedStep } from "./mlp_fused.ts";
 import {
   layerProducts,
   MAX_TILE_ACCUMULATORS,
@@ -69,6 +70,9 @@ export function trainIterations(
   if (plan.fused) {
     // The fused step's two loops over the hidden units (learners/mlp/mlp_fused_wgsl.ts).
     it += 2 * (plan.fused.hidden + 1);
+  } else if (plan.fused2) {
+    // The two-hidden-layer step's two loops over groups of 4 first-layer units (mlp_fused2_wgsl.ts).
+    it += 2 * (plan.fused2.hidden1 / 4 + 1);
   } else {
     it += forwardIterations(layout, R, plan, layout.batchSize);
     it += lossIterations(layout, R) + 1;
@@ -80,7 +84,7 @@ export function trainIterations(
   }
   it += Math.log2(R) + 1; // reductions
   // The update loops (a SIMD group whose models mix kinds runs all of them).
-  const perStep = plan.vec4 ? 4 : 1;
+  const perStep = plan.vec4 || plan.fused2 ? 4 : 1;
   it += VECTOR_UPDATE_LOOPS * (ceilDiv(ceilDiv(layout.paramCount, perStep), R) + 1);
   it += ceilDiv(layout.paramCount, R) + 1;
   return it;
@@ -133,16 +137,21 @@ export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
 
 /**
  * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget,
- * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan); throws a
- * RangeError naming the population's shape when none does.
+ * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan), or with the
+ * two-hidden-layer fused step where `kernel` allows it and it applies (mlp_fused2.ts: its loops are
+ * few, so a shape whose tiles need several invocations per model runs fused with one). Throws a
+ * RangeError naming the population's shape when none fits.
  */
 export function chooseGrouping(
   layout: MlpLayout,
   candidates: readonly MlpGrouping[],
   tileBudget: number = MAX_TILE_ACCUMULATORS,
+  kernel: TrainKernel = "fused",
 ): MlpGrouping {
   for (const g of candidates) {
-    if (fitsBudget(layout, g, softwareTilePlan(layout, g, undefined, tileBudget))) return g;
+    const tiles = softwareTilePlan(layout, g, undefined, tileBudget);
+    const plan = withFusedStep(tiles, layout, g, kernel);
+    if (fitsBudget(layout, g, plan.fused2 ? plan : tiles)) return g;
   }
   const g = candidates.at(-1)!;
   throw new RangeError(

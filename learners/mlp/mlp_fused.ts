@@ -17,6 +17,7 @@
 import type { Activation, LossKind, MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 import type { TilePlan } from "./mlp_tiles.ts";
+import { fused2Shape } from "./mlp_fused2.ts";
 
 /** The shape a fused train step is generated for (every size is a compile-time constant). */
 export interface FusedShape {
@@ -73,18 +74,28 @@ export function fusedShape(layout: MlpLayout, plan: TilePlan, g: MlpGrouping): F
   };
 }
 
-/** Which train-step kernel a population runs: the fused step where it applies, or always the tiles. */
-export type TrainKernel = "fused" | "tiles";
+/**
+ * Which train-step kernel a population runs on a software adapter: "fused" the fused steps where
+ * they apply (one hidden layer: this file; two: mlp_fused2.ts), "fused1" only the one-hidden-layer
+ * step (the default before mlp_fused2.ts), "tiles" always the tiles.
+ */
+export type TrainKernel = "fused" | "fused1" | "tiles";
 
-/** `plan` with the fused step of the layout added when `kernel` is "fused" and the step applies. */
+/**
+ * `plan` with the fused step of the layout added (one hidden layer: `fused`, two: `fused2`) when
+ * `kernel` allows it and the step applies.
+ */
 export function withFusedStep(
   plan: TilePlan,
   layout: MlpLayout,
   g: MlpGrouping,
   kernel: TrainKernel = "fused",
 ): TilePlan {
-  const fused = kernel === "fused" ? fusedShape(layout, plan, g) : null;
-  return fused ? { ...plan, fused } : plan;
+  if (kernel === "tiles") return plan;
+  const fused = fusedShape(layout, plan, g);
+  if (fused) return { ...plan, fused };
+  const fused2 = kernel === "fused" ? fused2Shape(layout, g) : null;
+  return fused2 ? { ...plan, fused2 } : plan;
 }
 
 /** A short name of a fused shape, part of the kernel's cache key. */

@@ -41,6 +41,7 @@ import { ceilDiv } from "../../core/buffers.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import type { MlpGrouping } from "./mlp_uniform.ts";
 import { fusedKey, type FusedShape } from "./mlp_fused.ts";
+import { fused2Key, type Fused2Shape } from "./mlp_fused2.ts";
 
 /** Rows and columns of a product's register tile. */
 export interface TileShape {
@@ -77,6 +78,11 @@ export interface TilePlan {
    * serve evaluation only.
    */
   readonly fused?: FusedShape;
+  /**
+   * The two-hidden-layer fused train step's shape (mlp_fused2.ts) when the train step runs it; its
+   * train step then moves vec4 whatever `vec4` says (the tiles serve evaluation only).
+   */
+  readonly fused2?: Fused2Shape;
 }
 
 /**
@@ -267,7 +273,9 @@ export function layerProducts(
 export function tilePlanKey(plan: TilePlan): string {
   const s = (t: TileShape | null) => (t ? `${t.rows}x${t.cols}` : "-");
   const layers = plan.layers.map((l) => `f${s(l.forward)}g${s(l.grad)}d${s(l.delta)}`).join("_");
-  return `${plan.vec4 ? "v4_" : ""}${layers}${plan.fused ? `_${fusedKey(plan.fused)}` : ""}`;
+  const fused = plan.fused ? `_${fusedKey(plan.fused)}` : "";
+  const fused2 = plan.fused2 ? `_${fused2Key(plan.fused2)}` : "";
+  return `${plan.vec4 ? "v4_" : ""}${layers}${fused}${fused2}`;
 }
 
 /** Tiles with at most this many entries store them unrolled (see the epilogue in mlp_tiles_wgsl.ts). */

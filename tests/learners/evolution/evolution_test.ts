@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import { initialPoints, pointBlocks, runEvolution } from "../../../learners/evolution/evolution.ts";
+import {
+  initialPoints,
+  MAX_MODELS_PER_SEGMENT,
+  pointBlocks,
+  runEvolution,
+} from "../../../learners/evolution/evolution.ts";
 import { HIST } from "../../../learners/evolution/evolution_cpu.ts";
 import {
+  BASELINE_GENOME,
   CROSSOVERS,
   MUTATIONS,
   parseGenome,
@@ -99,5 +105,27 @@ gpuTest(
         );
       }
     }
+  },
+);
+
+gpuTest(
+  "evolve_shape at 256 models per segment (the largest) matches the CPU twin; 257 is rejected",
+  async (ctx) => {
+    // populationSize 64 is "every model": all 256 are active; sharing and the diversity bonus
+    // read every pairwise distance.
+    const genome = { ...BASELINE_GENOME, nicheRadius: 2, diversityBonus: 0.5 };
+    const run = objectiveRun([genome, { ...genome, selection: "rank" }], 256, 3, 4);
+    const gpu = await GpuBackend.create(ctx);
+    const a = await runEvolution(gpu, run.spec, run.fitness, run.init);
+    const b = await runEvolution(new CpuBackend(), run.spec, run.fitness, run.init);
+    const far = a.history.findIndex((x, i) =>
+      !(Math.abs(x - b.history[i]!) <= 1e-4 + 1e-3 * Math.abs(b.history[i]!))
+    );
+    assert.equal(far, -1, `history within tolerance of the CPU twin (first at ${far})`);
+    const big = objectiveRun([genome], MAX_MODELS_PER_SEGMENT + 1, 2, 4);
+    await assert.rejects(
+      () => runEvolution(gpu, big.spec, big.fitness, big.init),
+      /modelsPerSegment must be an integer in \[2, 256\]: current value is 257/,
+    );
   },
 );

@@ -141,7 +141,7 @@ gpuTest(
   async (ctx) => {
     const c = CASES[4]!;
     const cpu = new CpuBackend();
-    const gpu = await GpuBackend.create(ctx, { tileBudget: 64 });
+    const gpu = await GpuBackend.create(ctx, { tileBudget: 64, trainKernel: "tiles" });
     const a = setupCase(cpu, c, 29, 2);
     const b = setupCase(gpu, c, 29, 2);
     await trainBoth(a, b, 5);
