@@ -109,7 +109,7 @@ export interface MetaConfig {
   memberTasks: number;
   /** Self-improving system: number of level-2 groups the members are split into. */
   groups: number;
-  /** Self-improving system: starting exploit interval in meta-iterations (null: 1/16 of its iterations). */
+  /** Self-improving system: starting exploit interval in meta-iterations (null: a quarter of its iterations). */
   memberInterval: number | null;
   /** Meta-training pool size (episodes sampled once). */
   trainPool: number;

@@ -132,6 +132,10 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
       settingIterations: { sinusoid: 3000, "synthetic-1shot": 2000 },
       innerSteps: 3,
       tune: { trials: 3 },
+      // Chosen on meta-validation (glyphs 5w1s, 2026-12-02, README "The meta experiment"): at the
+      // same task budget, 5 members x 4 tasks (576 iterations each) beat 8 x 16 (90 iterations).
+      members: 5,
+      memberTasks: 4,
       testEpisodes: 100,
       valEpisodes: 32,
       pretrainSteps: 500,
