@@ -311,10 +311,10 @@ export async function benchMain(args: string[]): Promise<number> {
     return benchTrainKernelsMain(gpu, o.metatrain ? [WORKLOAD_META_INNER] : workloads, o);
   }
   if (o.metatrain) {
-    const fused2 = gpu?.ctx.software
-      ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused2" })
+    const before = gpu?.ctx.software
+      ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1" })
       : undefined;
-    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, fused2);
+    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before);
   }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));

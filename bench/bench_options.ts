@@ -42,7 +42,7 @@ same run, and their ratio.
               tiled kernel and the fused step alternating, each round their cold compile time
               (train + evaluate pipelines) and model-steps/s at every size, then the medians and
               the storage accesses per model-step of each; with --metatrain instead of W, the
-              inner steps of meta-training (196-64-64-5, batch 5), where "fused2" applies`;
+              inner steps of meta-training (196-64-64-5, batch 5: two hidden layers, mlp_fused2.ts)`;
 
 /** The validated options of one bench run. */
 export interface BenchOptions {

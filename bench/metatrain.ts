@@ -8,9 +8,9 @@
  * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement; CPU
  * time (every thread of the process) is printed beside wall time, since it barely moves with the
  * machine's load; a breakdown of the GPU loop's time follows each meta-batch
- * (bench/metatrain_profile.ts). With a second GPU backend whose train kernel is "fused2"
- * (learners/mlp/mlp_fused2.ts, the two-hidden-layer fused step for the inner steps), its FOMAML
- * meta loop is measured right after the default's, in the same run.
+ * (bench/metatrain_profile.ts). With a second GPU backend whose train kernel is "fused1" (the
+ * default before learners/mlp/mlp_fused2.ts: the tiles for two hidden layers), its FOMAML meta
+ * loop is measured right before the default's, in the same run.
  * @module
  */
 import { formatFixed, formatRate } from "../core/format.ts";
@@ -247,7 +247,7 @@ export async function benchMetaTrainMain(
   gpu: Backend | undefined,
   cpu: Backend | undefined,
   minSeconds: number,
-  gpuFused2?: Backend,
+  gpuBefore?: Backend,
 ): Promise<number> {
   console.log(
     `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
@@ -263,8 +263,8 @@ export async function benchMetaTrainMain(
     const cases: [Backend | undefined, MetaTrainPath, "fomaml" | "maml", string][] = [
       [gpu, "composed", "fomaml", "gpu, FOMAML, per-iteration path before the meta loop"],
       [gpu, "steps", "fomaml", "gpu, FOMAML, loop of step (meta loop, one read per iteration)"],
+      [gpuBefore, "train", "fomaml", "gpu fused1 (tiles: before), FOMAML, MetaLearner.train"],
       [gpu, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (meta loop)"],
-      [gpuFused2, "train", "fomaml", "gpu fused2, FOMAML, MetaLearner.train (meta loop)"],
       [gpu, "train", "maml", "gpu, second-order MAML, MetaLearner.train (meta loop)"],
       [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
     ];

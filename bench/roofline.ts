@@ -119,20 +119,26 @@ function fusedStepAccesses(f: FusedShape): StepAccesses {
 
 /**
  * The accesses of the two-hidden-layer fused step (learners/mlp/mlp_fused2_wgsl.ts), counted from
- * its generated code: each product loop loads one vec4 per sample and one per output row per step;
- * the hidden activations are stored to scratch as vec4 rows and read back, their deltas stored
- * over them and read again; every parameter quad is read in the forward pass and again where its
- * gradient is stored. Scalar: batch indices, labels (or targets), b3 and its gradient.
+ * its generated code: each product loop of a chunk of R units loads one vec4 per sample and one per
+ * unit per step; the hidden activations are stored to scratch as vec4 rows and read back, their
+ * deltas stored and read per chunk (layer 2's summed over the chunks in scratch); every parameter
+ * quad is read in the forward pass and again where its gradient is stored. Scalar: batch indices,
+ * labels (or targets), b3 and its gradient.
  */
 function fused2StepAccesses(f: Fused2Shape): StepAccesses {
-  const [B, O] = [f.batch, f.outputs];
+  const [B, O, R] = [f.batch, f.outputs, f.chunk];
   const [Q, HQ, KQ] = [f.inputs / 4, f.hidden1 / 4, f.hidden2 / 4];
-  const [H, K] = [f.hidden1, f.hidden2];
-  const fwd4 = HQ + Q * (B + H) + B * HQ + KQ + HQ * (B + K) + B * KQ + KQ * (B + O);
+  const [nH, nK] = [f.hidden1 / R, f.hidden2 / R];
+  // Per chunk: R/4 bias quads, the loop, B x R/4 activation stores.
+  const layer = (quads: number) => R / 4 + quads * (B + R) + B * R / 4;
+  const fwd4 = nH * layer(Q) + nK * layer(HQ) + KQ * (B + O);
   const forward = B + fwd4 + O;
   const loss = B * (f.loss === "mse" ? O : 1) + 1;
-  const bwd4 = KQ * (2 * B + 2 * O + 2) + B * KQ + HQ * (2 * B + 2 * K + 2) + B * HQ +
-    Q * (B + 2 * H);
+  const back3 = KQ * (2 * B + 2 * O + 2);
+  // Layer 2 per chunk: its deltas, then per step the inputs, e read and written, R loads and stores.
+  const back2 = nK * (B * R / 4 + HQ * (3 * B + 2 * R)) + HQ * (3 * B + 2);
+  const back1 = nH * (B * R / 4 + Q * (B + 2 * R));
+  const bwd4 = back3 + back2 + back1;
   return stepAccesses(forward, loss, bwd4 + O, fwd4 + bwd4);
 }
 

@@ -91,6 +91,11 @@ export interface RunContext<C, I = unknown> {
   saveCheckpoint(state: unknown, blobs?: Record<string, Uint8Array>): Promise<number>;
   /** Loads the last saved checkpoint, or undefined. */
   loadCheckpoint<S = unknown>(): Promise<Checkpoint<S> | undefined>;
+  /**
+   * True once SIGINT or SIGTERM asked the run to stop at its next checkpoint: work that saves only
+   * now and then should save at its next chance (absent: never).
+   */
+  stopRequested?(): boolean;
 }
 
 /** What `run` may return: a row generator (returning the result) or a promise of the result. */
@@ -209,6 +214,7 @@ function runContext<C, I>(
       const saved = await loadCheckpoint<CheckpointEnvelope>(checkpointDir);
       return saved === undefined ? undefined : { ...saved, state: saved.state.state as S };
     },
+    stopRequested: () => stop.requested !== undefined,
   };
 }
 

@@ -49,8 +49,9 @@ export interface ProgressSaver {
   resumeFrom<S>(): S | undefined;
   /**
    * Saves `state()` (exact JSON; typed arrays allowed) as the phase's progress when the interval
-   * has passed since the last checkpoint save; returns true when it saved. Call it only where
-   * every metric row of the work so far has been yielded.
+   * has passed since the last checkpoint save, or a stop (SIGINT, SIGTERM) waits for a checkpoint;
+   * returns true when it saved. Call it only where every metric row of the work so far has been
+   * yielded.
    */
   maybeSave(state: () => unknown | Promise<unknown>): Promise<boolean>;
 }
@@ -58,7 +59,7 @@ export interface ProgressSaver {
 /** What `PhaseCheckpoints` needs of a run. */
 type PhaseRun = Pick<
   RunContext<unknown, unknown>,
-  "saveCheckpoint" | "loadCheckpoint" | "checkpointDir"
+  "saveCheckpoint" | "loadCheckpoint" | "checkpointDir" | "stopRequested"
 >;
 
 /**
@@ -124,13 +125,14 @@ export class PhaseCheckpoints {
 
   /**
    * The progress saver of phase `name`: it saves when `seconds` of work have passed since the
-   * last checkpoint save of the run (0: at every call).
+   * last checkpoint save of the run (0: at every call), and at once when the run is asked to stop.
    */
   progressSaver(name: string, seconds: number): ProgressSaver {
     return {
       resumeFrom: <S>() => this.progress<S>(name),
       maybeSave: async (state) => {
-        if (performance.now() - this.#lastSave < 1000 * seconds) return false;
+        const due = performance.now() - this.#lastSave >= 1000 * seconds;
+        if (!due && !this.#ctx.stopRequested?.()) return false;
         await this.saveProgress(name, await state());
         return true;
       },

@@ -52,11 +52,11 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   grouping?: MlpGrouping;
   /**
-   * Train-step kernel on a software adapter: "fused" (default) keeps the activations and deltas
-   * of one-hidden-layer populations in registers where the shape allows (learners/mlp/mlp_fused.ts),
-   * "fused2" also runs the two-hidden-layer fused step where it applies (mlp_fused2.ts: small
-   * batches such as meta-training's inner steps), "tiles" always runs the tiled kernel (the bench
-   * compares them).
+   * Train-step kernel on a software adapter: "fused" (default) runs the fused steps where the
+   * shape allows: one hidden layer with activations and deltas in registers
+   * (learners/mlp/mlp_fused.ts), two hidden layers at small batches such as meta-training's inner
+   * steps (mlp_fused2.ts); "fused1" only the one-hidden-layer step (the default before
+   * mlp_fused2.ts), "tiles" always the tiled kernel (the bench compares them).
    */
   trainKernel?: TrainKernel;
   /**

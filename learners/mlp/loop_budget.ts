@@ -137,10 +137,10 @@ export const SOFTWARE_GROUPINGS: readonly MlpGrouping[] = [
 
 /**
  * The first grouping of `candidates` whose train step and one evaluated chunk fit the loop budget,
- * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan); with `kernel`
- * "fused2", with the fused steps where they apply (mlp_fused.ts: their loops are few, so a shape
- * whose tiles need several invocations per model can run fused with one). Throws a RangeError
- * naming the population's shape when none fits.
+ * with register tiles of at most `tileBudget` accumulators (as softwareTilePlan), or with the
+ * two-hidden-layer fused step where `kernel` allows it and it applies (mlp_fused2.ts: its loops are
+ * few, so a shape whose tiles need several invocations per model runs fused with one). Throws a
+ * RangeError naming the population's shape when none fits.
  */
 export function chooseGrouping(
   layout: MlpLayout,
@@ -150,8 +150,8 @@ export function chooseGrouping(
 ): MlpGrouping {
   for (const g of candidates) {
     const tiles = softwareTilePlan(layout, g, undefined, tileBudget);
-    const plan = kernel === "fused2" ? withFusedStep(tiles, layout, g, kernel) : tiles;
-    if (fitsBudget(layout, g, plan)) return g;
+    const plan = withFusedStep(tiles, layout, g, kernel);
+    if (fitsBudget(layout, g, plan.fused2 ? plan : tiles)) return g;
   }
   const g = candidates.at(-1)!;
   throw new RangeError(

@@ -75,11 +75,11 @@ export function fusedShape(layout: MlpLayout, plan: TilePlan, g: MlpGrouping): F
 }
 
 /**
- * Which train-step kernel a population runs on a software adapter: "fused" the one-hidden-layer
- * fused step where it applies (this file), "fused2" that and the two-hidden-layer fused step where
- * it applies (mlp_fused2.ts), "tiles" always the tiles.
+ * Which train-step kernel a population runs on a software adapter: "fused" the fused steps where
+ * they apply (one hidden layer: this file; two: mlp_fused2.ts), "fused1" only the one-hidden-layer
+ * step (the default before mlp_fused2.ts), "tiles" always the tiles.
  */
-export type TrainKernel = "fused" | "fused2" | "tiles";
+export type TrainKernel = "fused" | "fused1" | "tiles";
 
 /**
  * `plan` with the fused step of the layout added (one hidden layer: `fused`, two: `fused2`) when
@@ -94,7 +94,7 @@ export function withFusedStep(
   if (kernel === "tiles") return plan;
   const fused = fusedShape(layout, plan, g);
   if (fused) return { ...plan, fused };
-  const fused2 = kernel === "fused2" ? fused2Shape(layout, g) : null;
+  const fused2 = kernel === "fused" ? fused2Shape(layout, g) : null;
   return fused2 ? { ...plan, fused2 } : plan;
 }
 

@@ -3,22 +3,25 @@
  * r)`, which shaders/train_step.wgsl calls for a model's forward pass, loss and backward pass,
  * returning the batch's summed loss and the sum of squares of the gradients it stored.
  *
- * One invocation per model; I inputs, H and K hidden units, O outputs, B samples (every loop over
- * units and samples unrolled, named registers a_j_b). Each product is one loop over the quads of
- * its shared dimension (not unrolled), with every output of the whole batch accumulated in
- * registers; per step it loads one vec4 per sample and one per output unit:
- *   layer 1   a_j_b = b1[j] + W1[j] . x_b             loop over input quads q (x_b_q, W1[j][q])
- *   layer 2   a_k_b = b2[k] + W2[k] . h1_b            loop over quads of H (h1 from scratch)
- *   layer 3   o_k_b = b3[k] + W3[k] . h2_b            loop over quads of K (h2 from scratch)
+ * One invocation per model; I inputs, H and K hidden units, O outputs, B samples, R units per chunk
+ * (Fused2Shape.chunk). Every product is a loop over the quads of its shared dimension (not
+ * unrolled) with all B samples of R output units accumulated in named registers a_r_b; per step it
+ * loads one vec4 per sample and one per unit. A hidden layer runs one such loop per chunk of R
+ * units (a loop over the chunks, not unrolled), so the generated code holds one chunk's worth:
+ *   layer 1   a = b1 + W1 x_b over input quads; act(a) stored to scratch region h1 (vec4 rows of
+ *             each sample's H units)
+ *   layer 2   the same from h1 into region h2
+ *   layer 3   o_k_b = b3[k] + W3[k] . h2_b for all O outputs (registers)
  *   loss      d_k_b = dL/do_k_b / B (shaders/_mlp.wgsl's ce_loss and mse_loss)
- *   back 3    over quads of K: W3's gradient; the deltas of h2, stored over h2; b2's gradient
- *   back 2    over quads of H: W2's gradient, sum_b dz2_k_b h1_b; the deltas of h1 (W2^T dz2),
- *             stored over h1; b1's gradient
- *   back 1    over input quads: W1's gradient, sum_b dz1_j_b x_b
- * The hidden activations go through `scratch` once each way (as vec4 rows of each sample), so the
- * registers live across a loop are one layer's B x width values: the unrolled code stays small
- * enough for lavapipe to compile in seconds. Each gradient is stored once (or, for a model whose SGD
- * step is fused, the updated parameter: gradientStore).
+ *   back 3    over quads of K: W3's gradient; h2's deltas (W3^T d) * act'(h2) stored over h2;
+ *             b2's gradient
+ *   back 2    per chunk of K units (their deltas in registers), over quads of H: W2's gradient
+ *             sum_b dz2_r_b h1_b, and W2^T dz2 added to region e chunk by chunk
+ *   then      h1's deltas e * act'(h1) stored over e; b1's gradient
+ *   back 1    per chunk of H units, over input quads: W1's gradient sum_b dz1_r_b x_b
+ * Each gradient is stored once (or, for a model whose SGD step is fused, the updated parameter:
+ * gradientStore). Few accesses per step keep the generated code small: lavapipe's compile time
+ * grows faster than linearly with the accesses in the code (each one a loop over the SIMD lanes).
  * @module
  */
 import type { WgslPart } from "../../core/pipelines.ts";
@@ -75,41 +78,81 @@ function product(
   ];
 }
 
-/** Scratch vec4 index of quad q of sample b's row in region `at` of `width`-unit rows. */
-const rowAt = (f: Fused2Shape, at: "h1" | "h2", width: number, b: number, q: string) =>
-  `sb + ${(at === "h1" ? 0 : f.batch * f.hidden1 / 4) + b * width / 4}u + ${q}`;
+/** A scratch region of vec4 rows: the activations h1 and h2, and e (h1's deltas, summed). */
+type Region = "h1" | "h2" | "e";
 
-/** Stores the activations act(a_j_b) of a hidden layer of `width` units as vec4 rows. */
-function storeActivations(f: Fused2Shape, at: "h1" | "h2", width: number): Lines {
-  return each(f.batch, (b) =>
-    each(width / 4, (q) => {
-      const z = range(4).map((c) => `a${at}_${4 * q + c}_${b}`).join(", ");
-      return `scratch[${rowAt(f, at, width, b, `${q}u`)}] = act4(vec4<f32>(${z}));`;
-    }));
+/** Scratch vec4 index of quad q of sample b's row in a region (rows of H, K and H units). */
+function rowAt(f: Fused2Shape, at: Region, b: number, q: string): string {
+  const [B, HQ, KQ] = [f.batch, f.hidden1 / 4, f.hidden2 / 4];
+  const first = { h1: 0, h2: B * HQ, e: B * (HQ + KQ) }[at];
+  return `sb + ${first + b * (at === "h2" ? KQ : HQ)}u + ${q}`;
+}
+
+/** A hidden layer's product, run in chunks of `chunk` output units (see chunkedLayer). */
+interface HiddenLayer {
+  /** WGSL bound of the layer's units' quads (a multiple of the chunk's). */
+  rowQuads: string;
+  /** Quads of the shared dimension: WGSL bound and the weights' row stride in vec4. */
+  quads: string;
+  stride: number;
+  /** vec4 indices of the weights and biases; the region the activations go to. */
+  weights: string;
+  bias: string;
+  out: Region;
+  /** Sample b's input quad s. */
+  input: (b: number) => string;
+}
+
+/**
+ * A hidden layer: a loop over chunks of `chunk` units (quad c0 of the layer's units first), each a
+ * product loop with chunk x B accumulators a_r_b started at the biases, then act() stored as vec4
+ * rows of region `out`.
+ */
+function chunkedLayer(f: Fused2Shape, l: HiddenLayer): Lines {
+  const RQ = f.chunk / 4;
+  const z = (q: number, b: number) => range(4).map((c) => `a_${4 * q + c}_${b}`).join(", ");
+  return [
+    `for (var c0 = 0u; c0 < ${l.rowQuads}; c0 += ${RQ}u) {`,
+    `  let wr = ${l.weights} + c0 * ${4 * l.stride}u;`,
+    ...each(RQ, (q) => `  let bq_${q} = params[${l.bias} + c0 + ${q}u];`),
+    ...each(f.chunk, (r) => each(f.batch, (b) => `  var a_${r}_${b} = ${lane("bq", r)};`)),
+    ...product(
+      f,
+      { acc: "a", rows: f.chunk, quads: l.quads },
+      l.input,
+      (r) => `params[wr + ${r * l.stride}u + s]`,
+    ).map((line) => `  ${line}`),
+    ...each(f.batch, (b) =>
+      each(
+        RQ,
+        (q) => `  scratch[${rowAt(f, l.out, b, `c0 + ${q}u`)}] = act4(vec4<f32>(${z(q, b)}));`,
+      )),
+    `}`,
+  ];
 }
 
 /** The forward pass: both hidden layers into scratch, then the outputs o_k_b. */
 function forward(f: Fused2Shape): Lines {
   const [Q, HQ, KQ] = [f.inputs / 4, f.hidden1 / 4, f.hidden2 / 4];
   return [
-    ...each(HQ, (q) => `let b1q_${q} = params[b1 + ${q}u];`),
-    ...each(f.hidden1, (j) => each(f.batch, (b) => `var ah1_${j}_${b} = ${lane("b1q", j)};`)),
-    ...product(
-      f,
-      { acc: "ah1", rows: f.hidden1, quads: "nq0" },
-      (b) => `vec4<f32>(x[n_${b} * ${Q}u + s])`,
-      (j) => `params[w1 + ${j * Q}u + s]`,
-    ),
-    ...storeActivations(f, "h1", f.hidden1),
-    ...each(KQ, (q) => `let b2q_${q} = params[b2 + ${q}u];`),
-    ...each(f.hidden2, (k) => each(f.batch, (b) => `var ah2_${k}_${b} = ${lane("b2q", k)};`)),
-    ...product(
-      f,
-      { acc: "ah2", rows: f.hidden2, quads: "nq1" },
-      (b) => `scratch[${rowAt(f, "h1", f.hidden1, b, "s")}]`,
-      (k) => `params[w2 + ${k * HQ}u + s]`,
-    ),
-    ...storeActivations(f, "h2", f.hidden2),
+    ...chunkedLayer(f, {
+      rowQuads: "nq1",
+      quads: "nq0",
+      stride: Q,
+      weights: "w1",
+      bias: "b1",
+      out: "h1",
+      input: (b) => `vec4<f32>(x[n_${b} * ${Q}u + s])`,
+    }),
+    ...chunkedLayer(f, {
+      rowQuads: "nq2",
+      quads: "nq1",
+      stride: HQ,
+      weights: "w2",
+      bias: "b2",
+      out: "h2",
+      input: (b) => `scratch[${rowAt(f, "h1", b, "s")}]`,
+    }),
     ...each(f.outputs, (k) => [
       `let c_${k} = ld_params(pb + b_off(2u) + ${k}u);`,
       ...each(f.batch, (b) => `var o_${k}_${b} = c_${k};`),
@@ -117,7 +160,7 @@ function forward(f: Fused2Shape): Lines {
     ...product(
       f,
       { acc: "o", rows: f.outputs, quads: "nq2" },
-      (b) => `scratch[${rowAt(f, "h2", f.hidden2, b, "s")}]`,
+      (b) => `scratch[${rowAt(f, "h2", b, "s")}]`,
       (k) => `params[w3 + ${k * KQ}u + s]`,
     ),
   ];
@@ -132,7 +175,7 @@ function backward3(f: Fused2Shape): Lines {
   const samples = range(f.batch);
   return [
     `for (var s = 0u; s < nq2; s++) {`,
-    ...each(f.batch, (b) => `  let h_${b} = scratch[${rowAt(f, "h2", f.hidden2, b, "s")}];`),
+    ...each(f.batch, (b) => `  let h_${b} = scratch[${rowAt(f, "h2", b, "s")}];`),
     ...each(f.outputs, (k) => [
       `  let wq_${k} = params[w3 + ${k * KQ}u + s];`,
       `  let g_${k} = ${sum(samples.map((b) => `d_${k}_${b} * h_${b}`))};`,
@@ -143,7 +186,7 @@ function backward3(f: Fused2Shape): Lines {
       `  let dz_${b} = (${
         sum(range(f.outputs).map((k) => `wq_${k} * d_${k}_${b}`))
       }) * grad4(h_${b});`,
-      `  scratch[${rowAt(f, "h2", f.hidden2, b, "s")}] = dz_${b};`,
+      `  scratch[${rowAt(f, "h2", b, "s")}] = dz_${b};`,
     ]),
     `  let bq = params[b2 + s];`,
     `  let gb = ${sum(samples.map((b) => `dz_${b}`))};`,
@@ -158,89 +201,96 @@ function backward3(f: Fused2Shape): Lines {
   ];
 }
 
-/** Lines a gradient loop runs per step: first, per row r (after its store), and last. */
-interface StepLines {
-  first: Lines;
-  row: (r: number) => Lines;
-  last: Lines;
+/** A weight-gradient loop of one hidden layer (see chunkedGradient). */
+interface GradientLayer {
+  /** WGSL bound of the units' quads, and of the shared dimension's quads; weights' vec4 stride. */
+  rowQuads: string;
+  quads: string;
+  stride: number;
+  /** vec4 index of the weights; the region of the units' deltas; sample b's input quad s. */
+  weights: string;
+  deltas: Region;
+  input: (b: number) => string;
+  /** With `sumDeltas`, also e_b += W^T dz over the chunk's units, kept in region e (layer 2). */
+  sumDeltas: boolean;
 }
 
 /**
- * A weight-gradient loop whose deltas (`rows` units, loaded before as dzq quads) stay in
- * registers: over `quads` steps, per row the gradient quad sum_b dz_r_b in_b is stored (`weight`:
- * the parameter's vec4 index), with the loaded parameter quad in wq_r.
+ * A hidden layer's weight gradient in chunks of `chunk` units: each chunk's deltas (vec4 rows of
+ * region `deltas`) are loaded into dzq_q_b, then a loop over the shared quads stores each gradient
+ * quad sum_b dz_r_b in_b (or the updated parameter) once. With `sumDeltas` the loop also adds the
+ * chunk's share of W^T dz to region e (chunk by chunk, so the units are summed in order).
  */
-function gradientLoop(
-  f: Fused2Shape,
-  o: { rows: number; quads: string },
-  input: (b: number) => string,
-  weight: (r: number) => string,
-  more: StepLines = { first: [], row: () => [], last: [] },
-): Lines {
+function chunkedGradient(f: Fused2Shape, l: GradientLayer): Lines {
+  const RQ = f.chunk / 4;
   const samples = range(f.batch);
+  const dz = (r: number, b: number) => lane("dzq", r, `_${b}`);
   return [
-    `for (var s = 0u; s < ${o.quads}; s++) {`,
-    ...each(f.batch, (b) => `  let in_${b} = ${input(b)};`),
-    ...more.first.map((l) => `  ${l}`),
-    ...each(o.rows, (r) => [
-      `  let wq_${r} = params[${weight(r)}];`,
-      `  let g_${r} = ${sum(samples.map((b) => `${lane("dzq", r, `_${b}`)} * in_${b}`))};`,
-      `  params_out[${weight(r)}] = ${gradientStore(`g_${r}`, `wq_${r}`)};`,
-      `  sq += dot(g_${r}, g_${r});`,
-      ...more.row(r).map((l) => `  ${l}`),
+    `for (var c0 = 0u; c0 < ${l.rowQuads}; c0 += ${RQ}u) {`,
+    `  let wr = ${l.weights} + c0 * ${4 * l.stride}u;`,
+    ...each(
+      f.batch,
+      (b) =>
+        each(RQ, (q) => `  let dzq_${q}_${b} = scratch[${rowAt(f, l.deltas, b, `c0 + ${q}u`)}];`),
+    ),
+    `  for (var s = 0u; s < ${l.quads}; s++) {`,
+    ...each(f.batch, (b) => `    let in_${b} = ${l.input(b)};`),
+    ...(l.sumDeltas
+      ? each(
+        f.batch,
+        (b) =>
+          `    var e_${b} = select(vec4<f32>(0.0), scratch[${rowAt(f, "e", b, "s")}], c0 > 0u);`,
+      )
+      : []),
+    ...each(f.chunk, (r) => [
+      `    let wq_${r} = params[wr + ${r * l.stride}u + s];`,
+      `    let g_${r} = ${sum(samples.map((b) => `${dz(r, b)} * in_${b}`))};`,
+      `    params_out[wr + ${r * l.stride}u + s] = ${gradientStore(`g_${r}`, `wq_${r}`)};`,
+      `    sq += dot(g_${r}, g_${r});`,
+      ...(l.sumDeltas ? each(f.batch, (b) => `    e_${b} += wq_${r} * ${dz(r, b)};`) : []),
     ]),
-    ...more.last.map((l) => `  ${l}`),
+    ...(l.sumDeltas ? each(f.batch, (b) => `    scratch[${rowAt(f, "e", b, "s")}] = e_${b};`) : []),
+    `  }`,
     `}`,
   ];
 }
-
-/** Loads the deltas of a hidden layer of `width` units (vec4 rows of `at`) as dzq_q_b. */
-const loadDeltas = (f: Fused2Shape, at: "h1" | "h2", width: number): Lines =>
-  each(
-    f.batch,
-    (b) =>
-      each(width / 4, (q) => `let dzq_${q}_${b} = scratch[${rowAt(f, at, width, b, `${q}u`)}];`),
-  );
 
 /** Back through layers 2 and 1 (see the module doc). */
 function backward21(f: Fused2Shape): Lines {
   const [Q, HQ] = [f.inputs / 4, f.hidden1 / 4];
   const samples = range(f.batch);
-  const layer2 = gradientLoop(
-    f,
-    { rows: f.hidden2, quads: "nq1" },
-    (b) => `scratch[${rowAt(f, "h1", f.hidden1, b, "s")}]`,
-    (k) => `w2 + ${k * HQ}u + s`,
-    {
-      // The deltas of h1's quad s, (W2^T dz2)_b, summed over the units k in order.
-      first: each(f.batch, (b) => `var e_${b} = vec4<f32>(0.0);`),
-      row: (k) => each(f.batch, (b) => `e_${b} += wq_${k} * ${lane("dzq", k, `_${b}`)};`),
-      last: [
-        ...each(f.batch, (b) => [
-          `let dz_${b} = e_${b} * grad4(in_${b});`,
-          `scratch[${rowAt(f, "h1", f.hidden1, b, "s")}] = dz_${b};`,
-        ]),
-        `let bq = params[b1 + s];`,
-        `let gb = ${sum(samples.map((b) => `dz_${b}`))};`,
-        `params_out[b1 + s] = ${gradientStore("gb", "bq")};`,
-        `sq += dot(gb, gb);`,
-      ],
-    },
-  );
   return [
-    `{`,
-    ...loadDeltas(f, "h2", f.hidden2).map((l) => `  ${l}`),
-    ...layer2.map((l) => `  ${l}`),
+    ...chunkedGradient(f, {
+      rowQuads: "nq2",
+      quads: "nq1",
+      stride: HQ,
+      weights: "w2",
+      deltas: "h2",
+      input: (b) => `scratch[${rowAt(f, "h1", b, "s")}]`,
+      sumDeltas: true,
+    }),
+    // h1's deltas: e * act'(h1), in place of e; b1's gradient.
+    `for (var s = 0u; s < nq1; s++) {`,
+    ...each(f.batch, (b) => [
+      `  let dz_${b} = scratch[${rowAt(f, "e", b, "s")}] * grad4(scratch[${
+        rowAt(f, "h1", b, "s")
+      }]);`,
+      `  scratch[${rowAt(f, "e", b, "s")}] = dz_${b};`,
+    ]),
+    `  let bq = params[b1 + s];`,
+    `  let gb = ${sum(samples.map((b) => `dz_${b}`))};`,
+    `  params_out[b1 + s] = ${gradientStore("gb", "bq")};`,
+    `  sq += dot(gb, gb);`,
     `}`,
-    `{`,
-    ...loadDeltas(f, "h1", f.hidden1).map((l) => `  ${l}`),
-    ...gradientLoop(
-      f,
-      { rows: f.hidden1, quads: "nq0" },
-      (b) => `vec4<f32>(x[n_${b} * ${Q}u + s])`,
-      (j) => `w1 + ${j * Q}u + s`,
-    ).map((l) => `  ${l}`),
-    `}`,
+    ...chunkedGradient(f, {
+      rowQuads: "nq1",
+      quads: "nq0",
+      stride: Q,
+      weights: "w1",
+      deltas: "e",
+      input: (b) => `vec4<f32>(x[n_${b} * ${Q}u + s])`,
+      sumDeltas: false,
+    }),
   ];
 }
 

@@ -7,10 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { killResumeRuns } from "../_kill_resume.ts";
+import { assertSameRun, killResumeRuns } from "../_kill_resume.ts";
 import { withTempDir } from "../_temp_dir.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { loadCheckpoint, saveCheckpoint } from "../../core/checkpoint.ts";
+import { entries } from "../_input_fixtures.ts";
+
+const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 
 Deno.test({
   name:
@@ -37,11 +40,13 @@ Deno.test({
   },
 });
 
-Deno.test("PhaseCheckpoints.progressSaver() saves when the interval has passed and puts large arrays in blobs", async () => {
+Deno.test("PhaseCheckpoints.progressSaver() saves when the interval has passed or a stop is asked, and puts large arrays in blobs", async () => {
   await withTempDir(async (dir) => {
     const checkpointDir = join(dir, "checkpoint");
+    let stopping = false;
     const ctx = {
       checkpointDir,
+      stopRequested: () => stopping,
       saveCheckpoint: (state: unknown, blobs?: Record<string, Uint8Array>) =>
         saveCheckpoint(checkpointDir, { rows: 0, state }, { blobs }),
       loadCheckpoint: async <S>() => {
@@ -54,6 +59,9 @@ Deno.test("PhaseCheckpoints.progressSaver() saves when the interval has passed a
     theta[7] = NaN;
     const state = { it: 3, theta, small: Float32Array.of(1, -0), curve: [0.5, NaN] };
     assert.equal(await ck.progressSaver("m", 3600).maybeSave(() => state), false);
+    stopping = true;
+    assert.equal(await ck.progressSaver("m", 3600).maybeSave(() => state), true, "a stop saves");
+    stopping = false;
     assert.equal(await ck.progressSaver("m", 0).maybeSave(() => state), true);
     const manifest = await Deno.readTextFile(join(checkpointDir, "state.json"));
     assert.ok(manifest.length < 1000, `state.json holds ${manifest.length} characters`);
@@ -69,4 +77,74 @@ Deno.test("PhaseCheckpoints.progressSaver() saves when the interval has passed a
     assert.deepEqual(back.curve, [0.5, NaN]);
     assert.equal((await PhaseCheckpoints.load(ctx)).progress("other"), undefined);
   });
+});
+
+Deno.test({
+  name:
+    "meta: SIGINT inside a method saves its progress at the next curve point (not after checkpointSeconds), exits 130, and --resume ends identically",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withTempDir(async (tmp) => {
+      // MAML for a few seconds, a learning-curve point every 30 iterations; no timed saves.
+      const config = join(tmp, "config.json");
+      await Deno.writeTextFile(
+        config,
+        JSON.stringify({
+          backend: "cpu",
+          settings: ["synthetic-1shot"],
+          methods: ["baseline", "maml"],
+          metaIterations: 3000,
+          curvePoints: 100,
+          checkpointSeconds: 3600,
+        }),
+      );
+      const args = (out: string) => [
+        "run",
+        "-A",
+        MAIN,
+        "train",
+        "meta",
+        "--scale",
+        "smoke",
+        "--config",
+        config,
+        "--seed",
+        "3",
+        "--out",
+        join(tmp, out),
+        "--quiet",
+      ];
+      const child = new Deno.Command(Deno.execPath(), {
+        args: args("a"),
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const output = child.output();
+      let dir = "";
+      for (let i = 0; i < 1200 && dir === ""; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        const [run] = entries(join(tmp, "a"));
+        if (run && entries(join(tmp, "a", run, "checkpoint")).includes("state.json")) {
+          dir = join(tmp, "a", run);
+        }
+      }
+      assert.notEqual(dir, "", "the baseline's checkpoint within 30 s");
+      child.kill("SIGINT");
+      const r = await output;
+      assert.equal(r.code, 130, new TextDecoder().decode(r.stderr));
+      const manifest = JSON.parse(await Deno.readTextFile(join(dir, "checkpoint", "state.json")));
+      assert.match(manifest.state.state.progress?.phase ?? "", /\|maml\|/, "saved inside MAML");
+      const resumed = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", MAIN, "train", "--resume", dir, "--quiet"],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+      const whole = await new Deno.Command(Deno.execPath(), { args: args("b"), stdout: "null" })
+        .output();
+      assert.equal(whole.code, 0);
+      await assertSameRun(dir, join(tmp, "b", entries(join(tmp, "b"))[0]!));
+    });
+  },
 });

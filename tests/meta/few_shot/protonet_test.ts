@@ -15,6 +15,8 @@ import {
 } from "../../../learners/meta_train/mod.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { SyntheticClassification } from "../../../learners/tasks/synthetic_classification.ts";
+import { ConfigError, parseConfig } from "../../../core/config_schema.ts";
+import { META_SCHEMA } from "../../../meta/few_shot/config.ts";
 import { EpisodePool, initialTheta, InnerLoop, ProtoNet } from "../../../meta/few_shot/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
@@ -123,4 +125,18 @@ Deno.test("ProtoNet evaluates with its own distance (cosine), as the twin scores
     what: "Euclidean query loss",
   });
   assert.notDeepEqual(got.loss[0], euclid.loss[0]);
+});
+
+Deno.test("meta config: protonet distance defaults to cosine at scale 10 and names a bad field", () => {
+  assert.deepEqual(parseConfig(META_SCHEMA, {}).protonet, { kind: "cosine", scale: 10 });
+  const euclid = parseConfig(META_SCHEMA, { protonet: { kind: "euclidean", scale: 1 } });
+  assert.deepEqual(euclid.protonet, { kind: "euclidean", scale: 1 });
+  assert.throws(
+    () => parseConfig(META_SCHEMA, { protonet: { kind: "manhattan" } }, "x.json"),
+    (e: Error) => e instanceof ConfigError && /"protonet.kind"/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig(META_SCHEMA, { protonet: { scale: 0 } }, "x.json"),
+    (e: Error) => e instanceof ConfigError && /"protonet.scale"/.test(e.message),
+  );
 });
