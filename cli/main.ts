@@ -60,7 +60,7 @@ Options:
   --seed N          run seed, integer in [0, 4294967295] (default 0)
   --out DIR         parent folder of the run folders (default runs)
   --backend B       gpu | cpu | auto (auto: the GPU when an adapter exists; default: each
-                    experiment's config, usually auto)
+                    experiment's config, auto in every built-in experiment)
   --scale S         smoke | default | full (default default)
   --quiet           no progress output
   --strategies FILE strategies.json from an evolve run: the evolve experiment runs base

@@ -76,8 +76,10 @@ export function dumpMlpKernel(name: MlpKernelName, c: KernelChoice): string {
     `${c.precision} inputs`,
     `// grouping ${g.modelsPerGroup} models x ${g.roles} roles per workgroup; ` +
     `${c.software ? "software-adapter" : "hardware"} tile plan ${tilePlanKey(c.plan)}`,
-    c.plan.fused && name === "train_step"
-      ? `// Fused train step (learners/mlp/mlp_fused.ts): sizes, activation and loss are compiled in.`
+    (c.plan.fused || c.plan.fused2) && name === "train_step"
+      ? `// Fused train step (learners/mlp/mlp_fused${
+        c.plan.fused2 ? "2" : ""
+      }.ts): sizes, activation and loss are compiled in.`
       : `// Activation and loss are chosen at run time (MlpParams actKind, lossKind): one source serves all.`,
   ];
   return [...header, ...annotatedParts(src)].join("\n") + "\n";

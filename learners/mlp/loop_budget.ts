@@ -71,8 +71,13 @@ export function trainIterations(
     // The fused step's two loops over the hidden units (learners/mlp/mlp_fused_wgsl.ts).
     it += 2 * (plan.fused.hidden + 1);
   } else if (plan.fused2) {
-    // The two-hidden-layer step's two loops over groups of 4 first-layer units (mlp_fused2_wgsl.ts).
-    it += 2 * (plan.fused2.hidden1 / 4 + 1);
+    // The two-hidden-layer step's loops (mlp_fused2_wgsl.ts): per chunk of each hidden layer a loop
+    // over the quads of its inputs, forward and backward; the output layer's, back through it, and
+    // the pass forming the first layer's deltas over quads of the hidden widths.
+    const f = plan.fused2;
+    const [Q, HQ, KQ] = [f.inputs / 4, f.hidden1 / 4, f.hidden2 / 4];
+    const [nH, nK] = [f.hidden1 / f.chunk, f.hidden2 / f.chunk];
+    it += 2 * (nH * (Q + 2) + nK * (HQ + 2)) + 2 * KQ + HQ + 5;
   } else {
     it += forwardIterations(layout, R, plan, layout.batchSize);
     it += lossIterations(layout, R) + 1;

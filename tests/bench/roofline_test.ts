@@ -66,3 +66,31 @@ Deno.test("trainStepAccesses() counts W's fused step as counted by hand, under 4
   const w2 = mlpLayout({ size: 1, widths: [32, 128, 128, 5], batchSize: 32 });
   assert.deepEqual(trainStepAccesses(w2), trainStepAccesses(w2, "tiles"));
 });
+
+Deno.test("trainStepAccesses() counts the two-hidden-layer fused step of 196-64-64-5 at batch 5 by hand", () => {
+  // Chunks of 16 units (4 per hidden layer), 49 input quads, 16 quads per hidden layer, B = 5.
+  // Forward: 5 batch indices; layer 1 per chunk 4 bias quads, 49 steps of 5 inputs + 16 weights,
+  // 5 x 4 stores; layer 2 the same over 16 steps; the outputs 16 steps of 5 + 5; 5 output biases.
+  const a = trainStepAccesses(mlpLayout({ size: 1, widths: [196, 64, 64, 5], batchSize: 5 }));
+  const layer1 = 4 * (4 + 49 * 21 + 20);
+  const layer2 = 4 * (4 + 16 * 21 + 20);
+  assert.equal(a.forward, 5 + layer1 + layer2 + 16 * 10 + 5);
+  assert.equal(a.loss, 6);
+  // Back 3: 16 steps of h2, 5 W3 loads and stores, h2's deltas, b2 load and store. Back 2 per
+  // chunk: 5 x 4 delta loads, 16 steps of h1, e read and written, 16 W2 loads and stores; then 16
+  // steps of e, h1, the deltas stored, b1 load and store. Back 1 per chunk: the deltas, 49 steps of
+  // 5 inputs and 16 W1 loads and stores. The 5 output-bias gradients.
+  const back2 = 4 * (20 + 16 * (15 + 32)) + 16 * 17;
+  assert.equal(a.backward, 16 * 22 + back2 + 4 * (20 + 49 * 37) + 5);
+  assert.equal(a.total, 16_901);
+  assert.ok(
+    a.total < trainStepAccesses(
+          mlpLayout({
+            size: 1,
+            widths: [196, 64, 64, 5],
+            batchSize: 5,
+          }),
+          "tiles",
+        ).total / 4,
+  );
+});

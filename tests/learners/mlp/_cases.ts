@@ -14,6 +14,7 @@ import type { GpuContext } from "../../../core/gpu_context.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { assertClose } from "../../helpers.ts";
+import assert from "node:assert/strict";
 
 /** A parity case: a spec, a data set and per-model knobs. */
 export interface Case {
@@ -206,3 +207,32 @@ export const F16_DATA: Dataset = {
   x: new Float32Array([0.1, 1 / 3, 1000.3, -2.5, 65504, 1e-6]),
   y: new Float32Array([0, 1]),
 };
+
+/**
+ * A fused train step (the default kernel of `ctx`) against the twin and the tiled kernel on case
+ * `c`: gradients, loss and norm of one gradient pass, then 7 steps (parameters, moments, metrics,
+ * steps); the fused and tiled parameters must agree within `tiles` (they sum in similar orders).
+ */
+export async function checkFusedStep(
+  ctx: GpuContext,
+  c: Case,
+  tiles: { atol: number; rtol: number },
+): Promise<void> {
+  const fused = await GpuBackend.create(ctx);
+  const tiled = await GpuBackend.create(ctx, { trainKernel: "tiles" });
+  const [a, b, t] = [new CpuBackend(), fused, tiled].map((k) => setupCase(k, c, 23, 3));
+  const ga = await a!.pop.gradients(a!.data);
+  const gb = await b!.pop.gradients(b!.data);
+  assertClose(gb.grads, ga.grads, { ...TOL, what: "grads" });
+  assertClose(gb.loss, ga.loss, { ...TOL, what: "loss" });
+  assertClose(gb.gradNorm, ga.gradNorm, { ...TOL, what: "gradNorm" });
+  for (const x of [a, b, t]) x!.pop.train(x!.data, 7);
+  const [sa, sb, st] = await Promise.all([a, b, t].map((x) => x!.pop.readState()));
+  const close = { atol: 1e-4, rtol: 1e-3 };
+  assertClose(sb!.params, sa!.params, { ...close, what: "params" });
+  assertClose(sb!.opt, sa!.opt, { ...close, what: "optimizer moments" });
+  assertClose(sb!.metrics, sa!.metrics, { ...close, what: "metrics" });
+  assert.deepEqual(sb!.steps, sa!.steps);
+  assertClose(sb!.params, st!.params, { ...tiles, what: "fused vs tiles params" });
+  for (const x of [b, t]) x!.pop.destroy();
+}

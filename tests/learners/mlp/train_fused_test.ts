@@ -16,7 +16,7 @@ import { mlpLayout, type PopulationSpec } from "../../../learners/mlp/mlp_layout
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import type { Knobs } from "../../../learners/optimizers/knobs.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { type Case, CASES, setupCase, TOL } from "./_cases.ts";
+import { type Case, CASES, checkFusedStep, setupCase, TOL } from "./_cases.ts";
 
 /** One-hidden-layer cases with vec4 rows: the default software plan runs them fused. */
 const FUSED_CASES: Case[] = [
@@ -83,28 +83,8 @@ for (const c of FUSED_CASES) {
     `fused train_step matches trainStepCpu() and the tiled kernel when ${c.name}`,
     async (ctx) => {
       if (ctx.software) assert.ok(fusedOf(c.spec), "the case runs fused on this adapter");
-      const cpu = new CpuBackend();
-      const fused = await GpuBackend.create(ctx);
-      const tiles = await GpuBackend.create(ctx, { trainKernel: "tiles" });
-      const [a, b, t] = [cpu, fused, tiles].map((k) => setupCase(k, c, 23, 3));
-      const ga = await a!.pop.gradients(a!.data);
-      const gb = await b!.pop.gradients(b!.data);
-      assertClose(gb.grads, ga.grads, { ...TOL, what: "grads" });
-      assertClose(gb.loss, ga.loss, { ...TOL, what: "loss" });
-      assertClose(gb.gradNorm, ga.gradNorm, { ...TOL, what: "gradNorm" });
-      for (const x of [a, b, t]) x!.pop.train(x!.data, 7);
-      const [sa, sb, st] = await Promise.all([a, b, t].map((x) => x!.pop.readState()));
-      assertClose(sb!.params, sa!.params, { atol: 1e-4, rtol: 1e-3, what: "params" });
-      assertClose(sb!.opt, sa!.opt, { atol: 1e-4, rtol: 1e-3, what: "optimizer moments" });
-      assertClose(sb!.metrics, sa!.metrics, { atol: 1e-4, rtol: 1e-3, what: "metrics" });
-      assert.deepEqual(sb!.steps, sa!.steps);
       // The two kernels sum in the same order: they agree far closer than either with the twin.
-      assertClose(sb!.params, st!.params, {
-        atol: 1e-6,
-        rtol: 1e-5,
-        what: "fused vs tiles params",
-      });
-      for (const x of [b, t]) x!.pop.destroy();
+      await checkFusedStep(ctx, c, { atol: 1e-6, rtol: 1e-5 });
     },
   );
 }
