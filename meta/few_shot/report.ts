@@ -195,7 +195,7 @@ function methodText(input: MetaReportInput): string {
       2 * c.innerSteps
     }; FOMAML, MAML, ES-MAML and Meta-SGD train with 1 inner step as their papers do) each meta-train ${
       100 * c.tune.fraction
-    }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members, each one of the static meta-learners of the setting (methods cycled over the members at the start, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups and fitness = meta-validation score; method, inner lr, inner steps and meta lr explored (a switch keeps theta; Meta-SGD's rates start at the inner lr), theta, method and knobs copied by exploit, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
+    }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members, each one of the static meta-learners of the setting (methods cycled over the members at the start, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups and fitness = meta-validation score; method (switch probability ${c.memberSwitch} per explore), inner lr, inner steps and meta lr explored (a switch keeps theta; Meta-SGD's rates start at the inner lr), theta, method and knobs copied by exploit, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
       budgetText(input)
     }`,
     `Baselines: from scratch (lr in {${

@@ -64,7 +64,7 @@ export function createSelfImproving(
     methods,
     metaLrs: { ...adam, reptile: c.metaLr.reptile },
     innerSteps: { reptile: c.innerSteps },
-    methodSwitch: 0.1,
+    methodSwitch: c.memberSwitch,
     initScale: s.initScale,
     initSpread: c.tune.spread,
     knobs: { innerLr: s.innerLr, innerSteps: 1, metaLr: c.metaLr.adam },
