@@ -86,7 +86,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     await withTempDir(async (tmp) => {
-      // MAML for a few seconds, a learning-curve point every 30 iterations; no timed saves.
+      // MAML for several seconds, a learning-curve point every 300 iterations; no timed saves.
       const config = join(tmp, "config.json");
       await Deno.writeTextFile(
         config,
@@ -94,7 +94,7 @@ Deno.test({
           backend: "cpu",
           settings: ["synthetic-1shot"],
           methods: ["baseline", "maml"],
-          metaIterations: 3000,
+          metaIterations: 30000,
           curvePoints: 100,
           checkpointSeconds: 3600,
         }),
@@ -130,6 +130,9 @@ Deno.test({
         }
       }
       assert.notEqual(dir, "", "the baseline's checkpoint within 30 s");
+      // MAML starts right after the baseline's checkpoint; a signal in that instant would stop the
+      // run between methods, so give MAML a moment (it meta-trains for several seconds).
+      await new Promise((r) => setTimeout(r, 500));
       child.kill("SIGINT");
       const r = await output;
       assert.equal(r.code, 130, new TextDecoder().decode(r.stderr));

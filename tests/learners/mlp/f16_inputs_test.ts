@@ -5,8 +5,9 @@ import { assertClose, gpuTest } from "../../helpers.ts";
 import { CASES, F16_DATA as data, setupCase } from "./_cases.ts";
 
 // The f16-input kernels against the CPU twin trained on the same rounded inputs: K steps, then
-// evaluation; population sizes off the workgroup size.
-for (const c of [CASES[1]!, CASES[3]!]) {
+// evaluation; population sizes off the workgroup size; CASES[4] trains with the two-hidden-layer
+// fused step (learners/mlp/mlp_fused2.ts) on a software adapter.
+for (const c of [CASES[1]!, CASES[3]!, CASES[4]!]) {
   gpuTest(
     `train_step and evaluate with f16 inputs match the CPU twin when ${c.name}`,
     async (ctx) => {
