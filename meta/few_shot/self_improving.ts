@@ -23,21 +23,24 @@
  * (`taskAdaptations`), as the static methods' is.
  * @module
  */
-import { deriveSeed, Rng } from "../../core/rng.ts";
+import { deriveSeed, Rng, type RngState } from "../../core/rng.ts";
 import { bestOfCurves } from "./baseline.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import type { MetaKnobs } from "./meta_learner.ts";
-import { GradientMonitor } from "./mirror_mind/gradient_monitor.ts";
+import { GradientMonitor, type GradientMonitorState } from "./mirror_mind/gradient_monitor.ts";
 import { analyzeFitMean } from "./mirror_mind/performance_analyzer.ts";
-import { PlateauScheduler } from "./mirror_mind/plateau_scheduler.ts";
+import { PlateauScheduler, type PlateauSchedulerState } from "./mirror_mind/plateau_scheduler.ts";
 import { exploitPairs, level2Step, type ModifierGroup, type StrategyChange } from "./pbt.ts";
 import {
   copyMember,
   createMembers,
   exploreMember,
   type Member,
+  type MemberState,
+  memberState,
   METHOD_CODE,
+  restoreMember,
 } from "./self_improving_members.ts";
 import {
   type ResolvedOptions,
@@ -53,6 +56,30 @@ export interface FitnessEpisodes {
   pool: EpisodePool;
   /** Their ids. */
   ids: Uint32Array;
+}
+
+/** Everything that changes during a run of the system: with its options it continues exactly. */
+export interface SelfImprovingState {
+  /** The members. */
+  members: MemberState[];
+  /** The level-2 groups. */
+  groups: ModifierGroup[];
+  /** The change log. */
+  changes: StrategyChange[];
+  /** The members' gradient monitors. */
+  monitors: GradientMonitorState[];
+  /** The modifier's random generator. */
+  rng: RngState;
+  /** Meta-iterations, task adaptations and scorings done. */
+  counters: { iteration: number; tasks: number; scorings: number };
+  /** Each group's next exploit iteration, and the next level-2 step. */
+  next: number[];
+  /** The next level-2 step (Infinity with one group). */
+  nextLevel2: number;
+  /** The plateau scheduler. */
+  scheduler: PlateauSchedulerState;
+  /** The best member any scoring saw and the iteration of that scoring (null before any). */
+  champion: { member: MemberState; iteration: number } | null;
 }
 
 /** Self-improving meta-learning system (PBT strategy modifier over meta-learner members). */
@@ -107,6 +134,49 @@ export class SelfImprovingSystem {
       cooldown: 4,
       minLr: 0.1,
     });
+  }
+
+  /** A copy of everything that changes during a run (see `SelfImprovingState`). */
+  saveState(): SelfImprovingState {
+    const c = this.#champion;
+    return {
+      members: this.members.map(memberState),
+      groups: this.groups.map((g) => ({ ...g })),
+      changes: this.changes.map((c) => ({ ...c })),
+      monitors: this.monitors.map((m) => m.saveState()),
+      rng: this.#rng.state(),
+      counters: { iteration: this.#iteration, tasks: this.#tasks, scorings: this.#scorings },
+      next: [...this.#next],
+      nextLevel2: this.#nextLevel2,
+      scheduler: this.#scheduler.saveState(),
+      champion: c && { member: memberState(c), iteration: this.#championAt },
+    };
+  }
+
+  /** Continues from a state `saveState` returned (a system built with the same options). */
+  loadState(s: SelfImprovingState): void {
+    if (s.members.length !== this.members.length || s.groups.length !== this.groups.length) {
+      throw new RangeError(
+        `Cannot load self-improving state as it must have ${this.members.length} members and ${this.groups.length} groups: current value is ${s.members.length} and ${s.groups.length}`,
+      );
+    }
+    s.members.forEach((m, i) => this.members[i] = restoreMember(m, this.#loop, this.#o));
+    s.groups.forEach((g, i) => Object.assign(this.groups[i]!, g));
+    this.changes.splice(0, this.changes.length, ...s.changes.map((c) => ({ ...c })));
+    s.monitors.forEach((m, i) => {
+      this.monitors[i] = new GradientMonitor();
+      this.monitors[i]!.loadState(m);
+    });
+    this.#rng = Rng.fromState(s.rng);
+    this.#iteration = s.counters.iteration;
+    this.#tasks = s.counters.tasks;
+    this.#scorings = s.counters.scorings;
+    this.#next = [...s.next];
+    this.#nextLevel2 = s.nextLevel2;
+    this.#scheduler.loadState(s.scheduler);
+    const c = s.champion;
+    this.#champion = c && restoreMember(c.member, this.#loop, this.#o);
+    this.#championAt = c?.iteration ?? 0;
   }
 
   /** Meta-iterations done (by every member). */

@@ -20,7 +20,7 @@
 import type { Rng } from "../../core/rng.ts";
 import type { FitVerdict } from "./mirror_mind/performance_analyzer.ts";
 import type { InnerLoop } from "./inner_loop.ts";
-import type { MetaKnobs, MetaLearner } from "./meta_learner.ts";
+import type { MetaKnobs, MetaLearner, MetaLearnerState } from "./meta_learner.ts";
 import { MetaSgd } from "./meta_sgd.ts";
 import { exploreKnobs, type StrategyChange } from "./pbt.ts";
 import { createMetaLearner } from "./registry.ts";
@@ -40,6 +40,41 @@ export interface Member {
   group: number;
   /** Last analyzer verdict (support vs query accuracy at the last scoring). */
   verdict: FitVerdict;
+}
+
+/** A member as a checkpoint holds it: its fields and its learner's knobs and training state. */
+export interface MemberState extends Omit<Member, "learner"> {
+  /** The learner's knobs now. */
+  knobs: MetaKnobs;
+  /** Meta-SGD's upper clamp of its rates (set when its learner was built). */
+  alphaMax?: number;
+  /** The learner's training state (theta, moments, step, Meta-SGD's rates). */
+  learner: MetaLearnerState;
+}
+
+/** The state of `mem` (copies); throws when its learner cannot save its state. */
+export function memberState(mem: Member): MemberState {
+  const learner = mem.learner.saveState?.();
+  if (!learner) throw new Error(`Cannot save member as method ${mem.method} has no saveState`);
+  const { method, initScale, fitness, group, verdict } = mem;
+  const alphaMax = mem.learner instanceof MetaSgd ? { alphaMax: mem.learner.alphaMax } : {};
+  const knobs = { ...mem.learner.knobs };
+  return { method, initScale, fitness, group, verdict, knobs, ...alphaMax, learner };
+}
+
+/** The member `memberState` saved, with a learner on `loop` that continues it exactly. */
+export function restoreMember(s: MemberState, loop: InnerLoop, o: ResolvedOptions): Member {
+  const learner = createMetaLearner(s.method, loop, s.learner.theta, {
+    ...s.knobs,
+    alphaMax: s.alphaMax,
+    sigma: o.esSigma,
+    seed: o.seed,
+    distance: o.distance,
+  });
+  learner.loadState!(s.learner);
+  Object.assign(learner.knobs, s.knobs);
+  const { method, initScale, fitness, group, verdict } = s;
+  return { learner, method, initScale, fitness, group, verdict };
 }
 
 /** A change without the fields the system adds (iteration, level, target). */

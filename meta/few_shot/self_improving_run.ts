@@ -11,7 +11,7 @@ import { deriveSeed } from "../../core/rng.ts";
 import { STATIC_METHODS, tuneIterations } from "./config.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { initialTheta } from "./meta_learner.ts";
-import { SelfImprovingSystem } from "./self_improving.ts";
+import { type SelfImprovingState, SelfImprovingSystem } from "./self_improving.ts";
 import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 import { curveIterations } from "./static_methods.ts";
@@ -81,7 +81,19 @@ export function createSelfImproving(
   });
 }
 
-/** Runs the self-improving system; yields metric rows (changes last) and returns its outcome. */
+/** Where `runSelfImproving` stands: the last curve point done, its curve and the system's state. */
+interface SelfImprovingProgress {
+  it: number;
+  valCurve: { x: number[]; y: number[] };
+  seconds: number;
+  sys: SelfImprovingState;
+}
+
+/**
+ * Runs the self-improving system; yields metric rows (changes last) and returns its outcome. With
+ * `r.progress`, it saves its progress after learning-curve points and continues from the progress
+ * an interrupted run saved.
+ */
 export async function* runSelfImproving(
   r: SettingRun,
   changes: StrategyChange[],
@@ -91,9 +103,12 @@ export async function* runSelfImproving(
   const theta = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   const sys = createSelfImproving(r, theta, iterations);
   const fitness = { pool: r.pools.val, ids: r.ids.val };
-  const valCurve = { x: [] as number[], y: [] as number[] };
-  let seconds = 0;
-  for (const it of [...curveIterations(iterations, c.curvePoints)].sort((a, b) => a - b)) {
+  const saved = r.progress?.resumeFrom<SelfImprovingProgress>();
+  if (saved) sys.loadState(saved.sys);
+  const valCurve = saved?.valCurve ?? { x: [] as number[], y: [] as number[] };
+  let seconds = saved?.seconds ?? 0;
+  const points = [...curveIterations(iterations, c.curvePoints)].sort((a, b) => a - b);
+  for (const it of points.filter((p) => p > (saved?.it ?? 0))) {
     const t0 = performance.now();
     const row = await sys.advance(r.pools.train, fitness, it);
     seconds += (performance.now() - t0) / 1000;
@@ -110,6 +125,8 @@ export async function* runSelfImproving(
       val_query: y,
       ...row,
     };
+    const state = (): SelfImprovingProgress => ({ it, valCurve, seconds, sys: sys.saveState() });
+    await r.progress?.maybeSave(state);
   }
   await sys.score(fitness);
   for (const ch of sys.changes) {

@@ -20,23 +20,27 @@ Deno.test({
     "meta: kill -9 inside a method's meta-training, then --resume, ends as a run never interrupted",
   sanitizeResources: false,
   sanitizeOps: false,
-  // Smoke scale, 2 trials of 2 iterations, then the chosen one 2 -> 4 -> 6: per method 4 saves in
-  // its meta-training and 1 at its end (20 in all). Kill points: in reptile's second trial, in
-  // ES-MAML's tuning and in its final stretch, in Meta-SGD's final stretch, in ProtoNet's tuning.
+  // Smoke scale, 2 trials of 2 iterations, then the chosen one 2 -> 4 -> 6: per static method 4
+  // saves in its meta-training and 1 at its end (20 in all); then the self-improving system saves
+  // at its 2 learning-curve points (exploits and explores made before each) and at its end (23).
+  // Kill points: in reptile's second trial, in ES-MAML's tuning and in its final stretch, in
+  // Meta-SGD's final stretch, in ProtoNet's tuning, twice in the self-improving system.
   fn: async () => {
     const killed = await killResumeRuns({
       experiment: "meta",
       config: {
         backend: "cpu",
         settings: ["synthetic-1shot"],
-        methods: ["reptile", "es-maml", "meta-sgd", "protonet"],
+        methods: ["reptile", "es-maml", "meta-sgd", "protonet", "self-improving"],
         checkpointSeconds: 0,
       },
-      killAfterSaves: [2, 6, 8, 13, 17],
+      killAfterSaves: [2, 6, 8, 13, 17, 21, 22],
     });
     // The kill points are reached by polling, so a fast run may pass one: most must land inside.
     const inside = killed.filter((k) => k.inside !== null).length;
     assert.ok(inside >= 2, `${inside} of ${killed.length} kills landed inside a method`);
+    const selfImproving = killed.filter((k) => k.inside?.includes("self-improving")).length;
+    assert.ok(selfImproving >= 1, "a kill landed inside the self-improving system");
   },
 });
 

@@ -20,6 +20,14 @@ export interface GradientMonitorOptions {
   window?: number;
 }
 
+/** A gradient monitor's state: its window of recent norms and its counts per verdict. */
+export interface GradientMonitorState {
+  /** Recent finite norms, oldest first. */
+  norms: number[];
+  /** Observations per verdict. */
+  counts: Record<GradientHealth, number>;
+}
+
 /** Gradient-health monitor over a stream of norms. */
 export class GradientMonitor {
   #norms: number[] = [];
@@ -40,6 +48,17 @@ export class GradientMonitor {
       spike: options.spike ?? 10,
       window: options.window ?? 20,
     };
+  }
+
+  /** Its state (the window of norms and the counts), for a checkpoint. */
+  saveState(): GradientMonitorState {
+    return { norms: [...this.#norms], counts: { ...this.counts } };
+  }
+
+  /** Continues from a state `saveState` returned (a monitor built with the same options). */
+  loadState(s: GradientMonitorState): void {
+    this.#norms = [...s.norms];
+    Object.assign(this.counts, s.counts);
   }
 
   /** Median of the window (NaN when empty). */

@@ -23,6 +23,18 @@ export interface PlateauSchedulerOptions {
   minLr?: number;
 }
 
+/** A plateau scheduler's state. */
+export interface PlateauSchedulerState {
+  /** Current lr. */
+  lr: number;
+  /** Best metric seen. */
+  best: number;
+  /** Observations since the last improvement. */
+  bad: number;
+  /** Observations left in the cooldown. */
+  cool: number;
+}
+
 /** Plateau-aware learning-rate scheduler. */
 export class PlateauScheduler {
   #lr: number;
@@ -53,6 +65,19 @@ export class PlateauScheduler {
     }
     this.#lr = options.lr;
     this.#best = this.#o.mode === "min" ? Infinity : -Infinity;
+  }
+
+  /** Its state (lr, best metric, bad and cooldown counts), for a checkpoint. */
+  saveState(): PlateauSchedulerState {
+    return { lr: this.#lr, best: this.#best, bad: this.#bad, cool: this.#cool };
+  }
+
+  /** Continues from a state `saveState` returned (a scheduler built with the same options). */
+  loadState(s: PlateauSchedulerState): void {
+    this.#lr = s.lr;
+    this.#best = s.best;
+    this.#bad = s.bad;
+    this.#cool = s.cool;
   }
 
   /** Current learning rate. */
