@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { Rng } from "../../../core/rng.ts";
+import { fromExactJson, toExactJson } from "../../../core/exact_json.ts";
+import { joinBlobs, splitBlobs } from "../../../core/state_blobs.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import {
   copyMember,
@@ -266,4 +268,38 @@ Deno.test("SelfImprovingSystem.exploit copies a member and logs it; the change l
     to: 0,
   });
   sys.release();
+});
+
+Deno.test("SelfImprovingSystem.loadState(saveState()) after a checkpoint's round trip continues exactly as the system never stopped", async () => {
+  const p = setup(new CpuBackend());
+  const theta = await initialTheta(p.loop, 3);
+  const options = {
+    ...OPTIONS,
+    groups: 2,
+    interval: 2,
+    level2Interval: 4,
+    methodSwitch: 1,
+    seed: 2,
+  };
+  const fitness = { pool: p.val, ids: allIds(p.val) };
+  const whole = new SelfImprovingSystem(p.loop, theta, options);
+  await whole.advance(p.pool, fitness, 5);
+  const split = splitBlobs(whole.saveState());
+  const saved = joinBlobs(
+    fromExactJson(JSON.parse(JSON.stringify(toExactJson(split.state)))),
+    split.blobs,
+  );
+  await whole.advance(p.pool, fitness, 13);
+  const resumed = new SelfImprovingSystem(p.loop, theta, options);
+  resumed.loadState(saved as ReturnType<SelfImprovingSystem["saveState"]>);
+  assert.equal(resumed.iteration, 5);
+  await resumed.advance(p.pool, fitness, 13);
+  assert.ok(
+    whole.changes.some((c) => c.iteration > 5 && c.action === "exploit"),
+    "it changed after 5",
+  );
+  assert.deepEqual(resumed.saveState(), whole.saveState());
+  assert.equal(resumed.champion()!.iteration, whole.champion()!.iteration);
+  whole.release();
+  resumed.release();
 });
