@@ -41,6 +41,15 @@ const OPTIONS = {
   maxInnerSteps: 4,
   evalSteps: 3,
 };
+/** OPTIONS with two groups, exploits every 2 iterations, level 2 every 4 and method switches. */
+const PBT_OPTIONS = {
+  ...OPTIONS,
+  groups: 2,
+  interval: 2,
+  level2Interval: 4,
+  methodSwitch: 1,
+  seed: 2,
+};
 
 function setup(backend: Backend): FewShotProblem {
   const net = { widths: [8, 16, 3], batchSize: 3 };
@@ -213,14 +222,7 @@ Deno.test("exploreMember switches to another method and explores only the knobs 
 
 Deno.test("SelfImprovingSystem meta-trains every method at the stated budget and logs exploits, explores and level 2", async () => {
   const p = setup(new CpuBackend());
-  const sys = new SelfImprovingSystem(p.loop, await initialTheta(p.loop, 3), {
-    ...OPTIONS,
-    groups: 2,
-    interval: 2,
-    level2Interval: 4,
-    methodSwitch: 1,
-    seed: 2,
-  });
+  const sys = new SelfImprovingSystem(p.loop, await initialTheta(p.loop, 3), PBT_OPTIONS);
   const fitness = { pool: p.val, ids: allIds(p.val) };
   const row = await sys.advance(p.pool, fitness, 9);
   assert.equal(sys.iteration, 9);
@@ -273,16 +275,8 @@ Deno.test("SelfImprovingSystem.exploit copies a member and logs it; the change l
 Deno.test("SelfImprovingSystem.loadState(saveState()) after a checkpoint's round trip continues exactly as the system never stopped", async () => {
   const p = setup(new CpuBackend());
   const theta = await initialTheta(p.loop, 3);
-  const options = {
-    ...OPTIONS,
-    groups: 2,
-    interval: 2,
-    level2Interval: 4,
-    methodSwitch: 1,
-    seed: 2,
-  };
   const fitness = { pool: p.val, ids: allIds(p.val) };
-  const whole = new SelfImprovingSystem(p.loop, theta, options);
+  const whole = new SelfImprovingSystem(p.loop, theta, PBT_OPTIONS);
   await whole.advance(p.pool, fitness, 5);
   const split = splitBlobs(whole.saveState());
   const saved = joinBlobs(
@@ -290,7 +284,7 @@ Deno.test("SelfImprovingSystem.loadState(saveState()) after a checkpoint's round
     split.blobs,
   );
   await whole.advance(p.pool, fitness, 13);
-  const resumed = new SelfImprovingSystem(p.loop, theta, options);
+  const resumed = new SelfImprovingSystem(p.loop, theta, PBT_OPTIONS);
   resumed.loadState(saved as ReturnType<SelfImprovingSystem["saveState"]>);
   assert.equal(resumed.iteration, 5);
   await resumed.advance(p.pool, fitness, 13);
