@@ -140,23 +140,19 @@ function keepBest(t: Trial, it: number, y: number, metric: "accuracy" | "loss"):
   if (state) t.best = { iteration: it, y, state };
 }
 
-/** The trials' snapshots, or undefined when a learner cannot save its state. */
-function snapshot(trials: Trial[]): TrialSnapshot[] | undefined {
-  const out: TrialSnapshot[] = [];
-  for (const t of trials) {
-    const learner = t.learner.saveState?.();
-    if (!learner) return undefined;
+/** The trials' snapshots (every learner can save its state). */
+function snapshot(trials: Trial[]): TrialSnapshot[] {
+  return trials.map((t) => {
     const { index, done, seconds, best } = t;
-    out.push({ index, done, seconds, valCurve: structuredClone(t.valCurve), learner, best });
-  }
-  return out;
+    const learner = t.learner.saveState!();
+    return { index, done, seconds, valCurve: structuredClone(t.valCurve), learner, best };
+  });
 }
 
 /** Saves `trials` at `stage` when the checkpoint interval has passed (and the learners can). */
 async function saveTrials(r: SettingRun, stage: StaticProgress["stage"], trials: Trial[]) {
-  const snap = () => snapshot(trials);
   if (!r.progress || !trials.every((t) => t.learner.saveState)) return;
-  await r.progress.maybeSave((): StaticProgress => ({ stage, trials: snap()! }));
+  await r.progress.maybeSave((): StaticProgress => ({ stage, trials: snapshot(trials) }));
 }
 
 /** The trial with the best meta-validation score (the first on ties or when none is finite). */
