@@ -154,11 +154,7 @@ export function createMembers(
 export function copyMember(target: Member, source: Member, loop: InnerLoop, o: ResolvedOptions) {
   const s = source.learner;
   target.learner = memberLearner(loop, source.method, s.theta, { ...s.knobs }, o);
-  const state = s.saveState?.();
-  if (state) target.learner.loadState?.(state);
-  else if (s instanceof MetaSgd && target.learner instanceof MetaSgd) {
-    target.learner.alpha.set(s.alpha);
-  }
+  target.learner.loadState!(s.saveState!()); // every registered method is a LoopMetaLearner
   target.method = source.method;
   target.initScale = source.initScale;
   target.fitness = source.fitness;
