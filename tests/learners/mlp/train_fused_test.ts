@@ -14,9 +14,8 @@ import {
 import { fusedShape, withFusedStep } from "../../../learners/mlp/mlp_fused.ts";
 import { mlpLayout, type PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import type { Knobs } from "../../../learners/optimizers/knobs.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { type Case, CASES, checkFusedStep, setupCase, TOL } from "./_cases.ts";
+import { type Case, CASES, checkFusedStep, setupCase, smoothingKnobs, TOL } from "./_cases.ts";
 
 /** One-hidden-layer cases with vec4 rows: the default software plan runs them fused. */
 const FUSED_CASES: Case[] = [
@@ -97,15 +96,7 @@ gpuTest(
     const gpu = await GpuBackend.create(ctx);
     const a = setupCase(cpu, c, 31, 2);
     const b = setupCase(gpu, c, 31, 2);
-    const optimizers = ["sgd", "momentum", "adam"] as const;
-    const knobs: Knobs[] = Array.from({ length: c.spec.size }, (_, p) => ({
-      optimizer: optimizers[p % 3]!,
-      lr: optimizers[p % 3] === "adam" ? 0.003 : 0.03,
-      gradTransform: p % 4 === 1 ? "normalize" : "none",
-      labelSmoothing: [0, 0.1, 0.3][p % 3]!,
-      weightDecay: p % 2 ? 0.001 : 0,
-      clipNorm: p % 5 === 0 ? 0.2 : 0,
-    }));
+    const knobs = smoothingKnobs(c.spec.size, (p) => (p % 4 === 1 ? "normalize" : "none"));
     a.pop.setKnobs(knobs);
     b.pop.setKnobs(knobs);
     const ga = await a.pop.gradients(a.data);
