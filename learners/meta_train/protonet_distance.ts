@@ -93,7 +93,8 @@ export function addPairGradient(
   out: { dz: Float64Array; dc: Float64Array },
 ): void {
   const { z, a, c, k, D } = p;
-  const [, dot, zz, cc] = sums(p);
+  // Only cosine's gradient needs the pair's sums (euclidean and dot are elementwise).
+  const [, dot, zz, cc] = dist.kind === "cosine" ? sums(p) : [0, 0, 0, 0];
   const nz = Math.sqrt(zz + NORM_EPS);
   const nc = Math.sqrt(cc + NORM_EPS);
   const s = g * dist.scale;

@@ -21,25 +21,10 @@ import {
 import { chooseGrouping, SOFTWARE_GROUPINGS } from "../../../learners/mlp/loop_budget.ts";
 import { fused2Shape } from "../../../learners/mlp/mlp_fused2.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
+import { family } from "./_family.ts";
 
 const WIDTHS = [8, 12, 8, 3];
-
-/** 3-way 1-shot episodes (2 query samples per class) of 80 random 8-input rows. */
-function family(): RealEpisodes {
-  const rng = new Rng(5);
-  const count = 80;
-  const data = {
-    count,
-    inputs: 8,
-    targetWidth: 1,
-    classes: 8,
-    x: Float32Array.from({ length: count * 8 }, () => rng.normal()),
-    y: Float32Array.from({ length: count }, (_, i) => i % 8),
-  };
-  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 });
-}
 
 /** 3 meta-iterations of `method` (inner batch 6: twice the support set), read once. */
 async function run(
@@ -47,7 +32,7 @@ async function run(
   method: MetaLoopMethod,
   create: (spec: MetaLoopSpec) => Promise<MetaLoop>,
 ): Promise<MetaLoopReadout> {
-  const batch = family().sampleEpisodes(4, 20);
+  const batch = family(8, 5).sampleEpisodes(4, 20);
   const data = backend.uploadDataset(batch.dataset);
   const spec = {
     method,

@@ -22,24 +22,10 @@ import {
   type MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
+import { family } from "./_family.ts";
 
 const WIDTHS = [6, 9, 3];
-
-function family(): RealEpisodes {
-  const rng = new Rng(1);
-  const count = 80;
-  const data = {
-    count,
-    inputs: 6,
-    targetWidth: 1,
-    classes: 8,
-    x: Float32Array.from({ length: count * 6 }, () => rng.normal()),
-    y: Float32Array.from({ length: count }, (_, i) => i % 8),
-  };
-  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 });
-}
 
 /**
  * Runs `iters` iterations in two calls on `backend` and reads after each; returns the reads.
@@ -52,7 +38,7 @@ async function runLoop(
   create: (spec: MetaLoopSpec) => Promise<MetaLoop> = (spec) => backend.createMetaLoop(spec),
   batchSize = 4,
 ): Promise<MetaLoopReadout[]> {
-  const batch = family().sampleEpisodes(4, 20);
+  const batch = family(6, 1).sampleEpisodes(4, 20);
   const data = backend.uploadDataset(batch.dataset);
   const loop = await create({
     method,
@@ -173,7 +159,7 @@ Deno.test("CpuMetaLoop rejects bad specs and ids", async () => {
     /method/,
   );
   const loop = await b.createMetaLoop(spec);
-  const batch = family().sampleEpisodes(1, 3);
+  const batch = family(6, 1).sampleEpisodes(1, 3);
   const data = b.uploadDataset(batch.dataset);
   assert.throws(() => loop.run(batch, data, new Uint32Array(3)), /whole rows of 2/);
   assert.throws(() => loop.run(batch, data, Uint32Array.from([0, 3])), /< 3/);
@@ -181,7 +167,7 @@ Deno.test("CpuMetaLoop rejects bad specs and ids", async () => {
 
 Deno.test("CpuMetaLoop's MAML iteration takes the mean of mamlMetaGradientCpu (f64, FD-checked)", async () => {
   const b = new CpuBackend();
-  const batch = family().sampleEpisodes(4, 20);
+  const batch = family(6, 1).sampleEpisodes(4, 20);
   const data = b.uploadDataset(batch.dataset);
   const spec = {
     widths: WIDTHS,

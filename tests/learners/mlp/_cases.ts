@@ -3,6 +3,7 @@ import { Rng } from "../../../core/rng.ts";
 import type { Backend, Population, UploadOptions } from "../../../learners/backend.ts";
 import type { Dataset } from "../../../learners/dataset.ts";
 import {
+  type GradTransform,
   type Knobs,
   LEARNED,
   LEARNED_STRIDE,
@@ -124,6 +125,22 @@ export function setupCase(
   pop.setKnobs(caseKnobs(c, seed));
   pop.setBatches(caseBatches(c, seed, numBatches), numBatches);
   return { data, pop };
+}
+
+/**
+ * Knobs cycling sgd, momentum and adam with label smoothing 0, 0.1, 0.3, weight decay on odd models,
+ * clipping every fifth and model p's gradient transform `transform(p)`.
+ */
+export function smoothingKnobs(size: number, transform: (p: number) => GradTransform): Knobs[] {
+  const optimizers = ["sgd", "momentum", "adam"] as const;
+  return Array.from({ length: size }, (_, p) => ({
+    optimizer: optimizers[p % 3]!,
+    lr: optimizers[p % 3] === "adam" ? 0.003 : 0.03,
+    gradTransform: transform(p),
+    labelSmoothing: [0, 0.1, 0.3][p % 3]!,
+    weightDecay: p % 2 ? 0.001 : 0,
+    clipNorm: p % 5 === 0 ? 0.2 : 0,
+  }));
 }
 
 /** Mixed tolerance of the kernel-vs-twin comparisons of one step. */

@@ -14,9 +14,16 @@ import {
 import { withFusedStep } from "../../../learners/mlp/mlp_fused.ts";
 import { mlpLayout, type PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import type { Knobs } from "../../../learners/optimizers/knobs.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { type Case, CASES, checkFusedStep, setupCase, TOL, trainTwins } from "./_cases.ts";
+import {
+  type Case,
+  CASES,
+  checkFusedStep,
+  setupCase,
+  smoothingKnobs,
+  TOL,
+  trainTwins,
+} from "./_cases.ts";
 
 /** Two-hidden-layer cases whose inputs and hidden widths are multiples of 4: they run fused2. */
 const FUSED2_CASES: Case[] = [
@@ -100,15 +107,10 @@ gpuTest(
     const c = FUSED2_CASES[0]!;
     const a = setupCase(new CpuBackend(), c, 31, 2);
     const b = setupCase(await GpuBackend.create(ctx), c, 31, 2);
-    const optimizers = ["sgd", "momentum", "adam"] as const;
-    const knobs: Knobs[] = Array.from({ length: c.spec.size }, (_, p) => ({
-      optimizer: optimizers[p % 3]!,
-      lr: optimizers[p % 3] === "adam" ? 0.003 : 0.03,
-      gradTransform: p % 4 === 1 ? "normalize" : p % 4 === 3 ? "sign" : "none",
-      labelSmoothing: [0, 0.1, 0.3][p % 3]!,
-      weightDecay: p % 2 ? 0.001 : 0,
-      clipNorm: p % 5 === 0 ? 0.2 : 0,
-    }));
+    const knobs = smoothingKnobs(
+      c.spec.size,
+      (p) => (p % 4 === 1 ? "normalize" : p % 4 === 3 ? "sign" : "none"),
+    );
     a.pop.setKnobs(knobs);
     b.pop.setKnobs(knobs);
     const ga = await a.pop.gradients(a.data);

@@ -14,9 +14,16 @@ import {
 import { fusedShape, withFusedStep } from "../../../learners/mlp/mlp_fused.ts";
 import { mlpLayout, type PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import type { Knobs } from "../../../learners/optimizers/knobs.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { type Case, CASES, checkFusedStep, setupCase, TOL } from "./_cases.ts";
+import {
+  type Case,
+  CASES,
+  checkFusedStep,
+  setupCase,
+  smoothingKnobs,
+  TOL,
+  trainTwins,
+} from "./_cases.ts";
 
 /** One-hidden-layer cases with vec4 rows: the default software plan runs them fused. */
 const FUSED_CASES: Case[] = [
@@ -34,19 +41,6 @@ const FUSED_CASES: Case[] = [
   },
   CASES[3]!,
 ];
-
-/** Trains the twin (`a`) and the GPU population (`b`) `steps` steps; their parameters must match. */
-async function trainBoth(
-  a: ReturnType<typeof setupCase>,
-  b: ReturnType<typeof setupCase>,
-  steps: number,
-) {
-  a.pop.train(a.data, steps);
-  b.pop.train(b.data, steps);
-  const what = "params";
-  assertClose(await b.pop.readParams(), await a.pop.readParams(), { atol: 1e-4, rtol: 1e-3, what });
-  b.pop.destroy();
-}
 
 /** The fused shape the software adapter's default plan gives a spec (null: tiles). */
 function fusedOf(spec: PopulationSpec) {
@@ -97,22 +91,15 @@ gpuTest(
     const gpu = await GpuBackend.create(ctx);
     const a = setupCase(cpu, c, 31, 2);
     const b = setupCase(gpu, c, 31, 2);
-    const optimizers = ["sgd", "momentum", "adam"] as const;
-    const knobs: Knobs[] = Array.from({ length: c.spec.size }, (_, p) => ({
-      optimizer: optimizers[p % 3]!,
-      lr: optimizers[p % 3] === "adam" ? 0.003 : 0.03,
-      gradTransform: p % 4 === 1 ? "normalize" : "none",
-      labelSmoothing: [0, 0.1, 0.3][p % 3]!,
-      weightDecay: p % 2 ? 0.001 : 0,
-      clipNorm: p % 5 === 0 ? 0.2 : 0,
-    }));
+    const knobs = smoothingKnobs(c.spec.size, (p) => (p % 4 === 1 ? "normalize" : "none"));
     a.pop.setKnobs(knobs);
     b.pop.setKnobs(knobs);
     const ga = await a.pop.gradients(a.data);
     const gb = await b.pop.gradients(b.data);
     assertClose(gb.loss, ga.loss, { ...TOL, what: "smoothed loss" });
     assertClose(gb.grads, ga.grads, { ...TOL, what: "smoothed gradients" });
-    await trainBoth(a, b, 5);
+    await trainTwins(a, b, 5);
+    b.pop.destroy();
   },
 );
 
@@ -124,6 +111,7 @@ gpuTest(
     const gpu = await GpuBackend.create(ctx, { tileBudget: 64, trainKernel: "tiles" });
     const a = setupCase(cpu, c, 29, 2);
     const b = setupCase(gpu, c, 29, 2);
-    await trainBoth(a, b, 5);
+    await trainTwins(a, b, 5);
+    b.pop.destroy();
   },
 );
