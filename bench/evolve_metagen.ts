@@ -7,7 +7,6 @@
  * load average. Run alone: `deno run -A bench/evolve_metagen.ts [repeat] [gpu|cpu|both]`.
  * @module
  */
-import process from "node:process";
 import { formatFixed } from "../core/format.ts";
 import { deriveSeed, Rng } from "../core/rng.ts";
 import type { Backend } from "../learners/backend.ts";
@@ -20,6 +19,7 @@ import {
 } from "../learners/evolution/evolution_genome.ts";
 import { EVOLVE_SCHEMA, TASK_LIBRARY } from "../meta/evolution/evolve_config.ts";
 import { type RunStats, scoreGenomes } from "../meta/evolution/score_genomes.ts";
+import { cpuClock, cpuSince, loadLine } from "./metatrain_profile.ts";
 
 /** One timed meta-generation on one backend. */
 export interface MetaGenerationTime {
@@ -50,7 +50,7 @@ export async function timeMetaGeneration(
   const tasks = c.trainTasks.map((n) => TASK_LIBRARY[n]!);
   const genomes = defaultGenomes(1, c.populationSize);
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = cpuClock();
   const r = await scoreGenomes(backend, genomes, tasks, {
     modelsPerSegment: c.modelsPerSegment,
     generations: c.generations,
@@ -62,22 +62,12 @@ export async function timeMetaGeneration(
   return {
     backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
     seconds: (performance.now() - t0) / 1000,
-    cpuSeconds: cpuSecondsSince(cpu0),
+    cpuSeconds: cpuSince(cpu0).processMs / 1000,
     stats: r.stats,
   };
 }
 
-function cpuSecondsSince(from: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(from);
-  return (d.user + d.system) / 1e6;
-}
-
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
-
-function loadLine(): string {
-  const [one, five] = Deno.loadavg();
-  return `load average ${formatFixed(one!, 2)} (1 min), ${formatFixed(five!, 2)} (5 min)`;
-}
 
 /**
  * `bench --evolve`'s meta-generation rows: after one untimed warm-up each (pipeline compile),

@@ -14,7 +14,13 @@
  * @module
  */
 import { formatFixed, formatRate } from "../core/format.ts";
-import { cpuClock, cpuSince, printProfile, profileMetaTrain } from "./metatrain_profile.ts";
+import {
+  cpuClock,
+  cpuSince,
+  loadLine,
+  printProfile,
+  profileMetaTrain,
+} from "./metatrain_profile.ts";
 import type { Backend } from "../learners/backend.ts";
 import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
 import { downsample, standardize } from "../learners/data/preprocess.ts";
@@ -211,12 +217,6 @@ export async function benchMetaTrain(
     awaitsPerIteration: awaits / iterations,
     cpuMsPerIteration: cpuMs / iterations,
   };
-}
-
-/** The load average now, as printed beside the measurements. */
-function loadLine(): string {
-  const [one, five] = Deno.loadavg();
-  return `load average ${formatFixed(one!, 2)} (1 min), ${formatFixed(five!, 2)} (5 min)`;
 }
 
 /** One printed row: the rates, CPU time and awaits, and the ratios to the first row (`base`). */

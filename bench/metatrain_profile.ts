@@ -47,6 +47,12 @@ export function cpuSince(a: CpuClock): CpuClock {
   return { processMs: b.processMs - a.processMs, mainMs: b.mainMs - a.mainMs };
 }
 
+/** The load average now, as printed beside the measurements. */
+export function loadLine(): string {
+  const [one, five] = Deno.loadavg();
+  return `load average ${formatFixed(one!, 2)} (1 min), ${formatFixed(five!, 2)} (5 min)`;
+}
+
 /** One line of the breakdown: what, wall and CPU milliseconds per unit. */
 export interface ProfileRow {
   what: string;

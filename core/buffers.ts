@@ -54,6 +54,39 @@ export function createParamsBuffer(ctx: GpuContext, byteLength: number, label: s
   });
 }
 
+/**
+ * Encodes into `enc` the copy of `byteLength` bytes of `buffer` from `offset` into a fresh staging
+ * buffer; after `enc`'s submit, the returned function maps it (one GPU await) and reads them.
+ */
+export function encodeReadBuffer(
+  ctx: GpuContext,
+  enc: GPUCommandEncoder,
+  buffer: GPUBuffer,
+  byteLength = buffer.size,
+  offset = 0,
+): () => Promise<ArrayBuffer> {
+  const size = Math.ceil(byteLength / 4) * 4;
+  const staging = ctx.device.createBuffer({
+    label: `${buffer.label}-readback`,
+    size: Math.max(4, size),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  enc.copyBufferToBuffer(buffer, offset, staging, 0, size);
+  return async () => {
+    const where = `reading buffer "${buffer.label}"`;
+    try {
+      // A lost device rejects the map: a DeviceLostError.
+      await staging.mapAsync(GPUMapMode.READ).catch((e) => ctx.failedReadback(where, e));
+      const out = staging.getMappedRange().slice(0, byteLength);
+      staging.unmap();
+      ctx.throwIfErrors(where);
+      return out;
+    } finally {
+      staging.destroy();
+    }
+  };
+}
+
 /** Reads `byteLength` bytes from `buffer` at `offset` (one GPU await). */
 export async function readBuffer(
   ctx: GpuContext,
@@ -61,23 +94,10 @@ export async function readBuffer(
   byteLength = buffer.size,
   offset = 0,
 ): Promise<ArrayBuffer> {
-  const size = Math.ceil(byteLength / 4) * 4;
-  const staging = ctx.device.createBuffer({
-    label: `${buffer.label}-readback`,
-    size: Math.max(4, size),
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
   const enc = ctx.device.createCommandEncoder();
-  enc.copyBufferToBuffer(buffer, offset, staging, 0, size);
+  const read = encodeReadBuffer(ctx, enc, buffer, byteLength, offset);
   ctx.device.queue.submit([enc.finish()]);
-  const where = `reading buffer "${buffer.label}"`;
-  // A lost device rejects the map: a DeviceLostError.
-  await staging.mapAsync(GPUMapMode.READ).catch((e) => ctx.failedReadback(where, e));
-  const out = staging.getMappedRange().slice(0, byteLength);
-  staging.unmap();
-  staging.destroy();
-  ctx.throwIfErrors(where);
-  return out;
+  return await read();
 }
 
 /** Reads a whole buffer as f32. */

@@ -22,6 +22,7 @@ import {
   evaluateCpu,
   initParamsCpu,
   type MlpState,
+  resetStateCpu,
   sampleBatchesCpu,
   trainStepCpu,
 } from "./mlp/mlp_cpu.ts";
@@ -97,9 +98,7 @@ export class CpuPopulation implements Population {
   }
 
   reset(): void {
-    this.state.opt.fill(0);
-    this.state.steps.fill(0);
-    this.state.metrics.fill(0);
+    resetStateCpu(this.state);
   }
 
   setKnobs(knobs: Knobs | Knobs[] | Float32Array<ArrayBuffer>): void {

@@ -7,15 +7,12 @@
  *   deno run tools/synthetic_map.ts > map.json
  * @module
  */
-import { deriveSeed, rngNormal } from "../core/rng.ts";
+import { syntheticMap } from "../learners/tasks/synthetic_classification.ts";
 
-const seed = deriveSeed(0, "synthetic-map");
-const draw = (stream: number, n: number, std: number): number[] =>
-  Array.from({ length: n }, (_, i) => std * rngNormal(seed, stream, i, 0));
-const [hidden, latent, inputs] = [32, 8, 16];
+const m = syntheticMap(0, 32, 8, 16);
 console.log(JSON.stringify({
-  w1: draw(0, hidden * latent, 1 / Math.sqrt(latent)),
-  b1: draw(1, hidden, 0.1),
-  w2: draw(2, inputs * hidden, 1 / Math.sqrt(hidden)),
-  b2: draw(3, inputs, 0.1),
+  w1: Array.from(m.w1),
+  b1: Array.from(m.b1),
+  w2: Array.from(m.w2),
+  b2: Array.from(m.b2),
 }));

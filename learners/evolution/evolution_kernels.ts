@@ -19,6 +19,7 @@ import {
   createParamsBuffer,
   createStorageBuffer,
   dispatchGrid,
+  encodeReadBuffer,
   readBuffer,
 } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
@@ -280,27 +281,8 @@ export class EvolveGpu {
     count: number,
     first = 0,
   ): () => Promise<Float32Array> {
-    const ctx = this.ctx;
-    const bytes = count * 4;
-    const staging = ctx.device.createBuffer({
-      label: `evolve-${name}-readback`,
-      size: Math.max(4, bytes),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    enc.copyBufferToBuffer(this.buffers[name], first * 4, staging, 0, bytes);
-    return async () => {
-      const where = `reading buffer "evolve-${name}"`;
-      try {
-        // A lost device rejects the map: a DeviceLostError.
-        await staging.mapAsync(GPUMapMode.READ).catch((e) => ctx.failedReadback(where, e));
-        const out = new Float32Array(staging.getMappedRange().slice(0, bytes));
-        staging.unmap();
-        ctx.throwIfErrors(where);
-        return out;
-      } finally {
-        staging.destroy();
-      }
-    };
+    const read = encodeReadBuffer(this.ctx, enc, this.buffers[name], count * 4, first * 4);
+    return async () => new Float32Array(await read());
   }
 
   /** The bind group of kernel `k` (`ks`: the parameters of the knobs kernel's step). */

@@ -23,6 +23,13 @@ export function initStd(layout: MlpLayout, l: number): number {
   return layout.init === "he" ? Math.sqrt(2 / fin) : Math.sqrt(2 / (fin + fout));
 }
 
+/** Zeroes optimizer state, step counters and metrics (Population.reset's twin). */
+export function resetStateCpu(s: MlpState): void {
+  s.opt.fill(0);
+  s.steps.fill(0);
+  s.metrics.fill(0);
+}
+
 /**
  * Init twin: weight k of model p is initStd(l) * rngNormal(seed, first + p, k); biases and padding
  * are 0. Optimizer state, steps and metrics are zeroed.
@@ -30,9 +37,7 @@ export function initStd(layout: MlpLayout, l: number): number {
 export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number, first = 0): void {
   const { size, stride, layers, weightOffset, biasOffset } = layout;
   s.params.fill(0);
-  s.opt.fill(0);
-  s.steps.fill(0);
-  s.metrics.fill(0);
+  resetStateCpu(s);
   for (let p = 0; p < size; p++) {
     for (let l = 0; l < layers; l++) {
       const std = initStd(layout, l);

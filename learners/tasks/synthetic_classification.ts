@@ -194,12 +194,9 @@ export class SyntheticClassification implements TaskFamily {
       `synthetic-${this.ways}way-${this.shots}shot${shifted ? "-shifted" : ""}`;
 
     // Fixed map: h = tanh(W1 z + b1), x = W2 h + b2; W1 ~ N(0, 1/latentDim), W2 ~ N(0, 1/hidden).
-    const mapSeed = deriveSeed(familySeed, "synthetic-map");
     const [h, l, n] = [this.#hidden, this.#latentDim, this.inputs];
-    this.#w1 = gaussian(mapSeed, 0, h * l, 1 / Math.sqrt(l));
-    this.#b1 = gaussian(mapSeed, 1, h, 0.1);
-    this.#w2 = gaussian(mapSeed, 2, n * h, 1 / Math.sqrt(h));
-    this.#b2 = gaussian(mapSeed, 3, n, 0.1);
+    const map = syntheticMap(familySeed, h, l, n);
+    [this.#w1, this.#b1, this.#w2, this.#b2] = [map.w1, map.b1, map.w2, map.b2];
     const shiftSeed = deriveSeed((shift.seed ?? familySeed) >>> 0, "synthetic-shift");
     this.#offset = gaussian(shiftSeed, 0, n, shift.offset);
     this.#rotation = shift.rotation === 0
@@ -309,6 +306,37 @@ export class SyntheticClassification implements TaskFamily {
       ways: N,
     };
   }
+}
+
+/** The fixed random map of a synthetic classification family (row-major). */
+export interface SyntheticMap {
+  /** (hidden, latent) first-layer weights. */
+  w1: Float64Array;
+  /** (hidden) first-layer biases. */
+  b1: Float64Array;
+  /** (inputs, hidden) second-layer weights. */
+  w2: Float64Array;
+  /** (inputs) second-layer biases. */
+  b2: Float64Array;
+}
+
+/**
+ * The fixed map of family seed `familySeed`: W1 ~ N(0, 1/latent), b1 ~ N(0, 0.01),
+ * W2 ~ N(0, 1/hidden), b2 ~ N(0, 0.01).
+ */
+export function syntheticMap(
+  familySeed: number,
+  hidden: number,
+  latent: number,
+  inputs: number,
+): SyntheticMap {
+  const seed = deriveSeed(familySeed, "synthetic-map");
+  return {
+    w1: gaussian(seed, 0, hidden * latent, 1 / Math.sqrt(latent)),
+    b1: gaussian(seed, 1, hidden, 0.1),
+    w2: gaussian(seed, 2, inputs * hidden, 1 / Math.sqrt(hidden)),
+    b2: gaussian(seed, 3, inputs, 0.1),
+  };
 }
 
 function gaussian(seed: number, stream: number, length: number, std: number): Float64Array {
