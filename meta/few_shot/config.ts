@@ -133,8 +133,11 @@ export interface MetaConfig {
   pretrainSteps: number;
   /** Cross-domain test of the glyph-trained learners, or null for none. */
   crossDomain: CrossDomainSpec | null;
-  /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
-  glyphs: { dir: string | null; subset: string | null };
+  /**
+   * The glyphs data set: its folder (null: the default cache folder), subset (null: full) and the
+   * average-pooling factor of its 28x28 renders (1: 784 inputs, 2: 14x14 = 196, 3: 9x9, 4: 7x7).
+   */
+  glyphs: { dir: string | null; subset: string | null; downsample: number };
   /**
    * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
    * point); a checkpoint is saved after every method regardless.
@@ -149,6 +152,9 @@ const crossDomain = z.object({
   root: z.string().min(1).optional(),
   downsample: z.number().int().min(1).max(8).default(2),
 });
+
+/** Allowed average-pooling factors of the 28x28 glyph renders (divisors of 28 up to 4). */
+export const GLYPH_DOWNSAMPLES: readonly number[] = [1, 2, 4];
 
 const iterations = z.number().int().min(1).max(1_000_000);
 const hidden = z.array(z.number().int().min(1).max(256)).min(1).max(3);
@@ -229,6 +235,9 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   glyphs: z.object({
     dir: z.string().min(1).nullable().default(null),
     subset: z.string().min(1).nullable().default(null),
+    downsample: z.number().refine((f) => GLYPH_DOWNSAMPLES.includes(f), {
+      message: "must be 1, 2 or 4 (28x28 renders pooled to 28x28, 14x14 or 7x7 inputs)",
+    }).default(2),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
 });

@@ -13,7 +13,7 @@ import { loadImageFolder } from "../../learners/data/image_folder.ts";
 import type { ClassSplit } from "../../learners/data/class_split.ts";
 import { downsample, standardize } from "../../learners/data/preprocess.ts";
 import { ensureGlyphs } from "../../learners/data/glyphs/load.ts";
-import type { CrossDomainSpec } from "./config.ts";
+import { type CrossDomainSpec, GLYPH_DOWNSAMPLES } from "./config.ts";
 
 /** A classification data set and the classes a method may use. */
 export interface ClassData {
@@ -37,20 +37,30 @@ function once<T>(key: string, load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The glyphs data set (downsampled to 14x14, standardized) with its script split, built first
- * when its folder has none (progress to `log`).
+ * The glyphs data set (28x28 renders average-pooled by `spec.downsample`: 2 gives 14x14,
+ * standardized) with its script split, built first when its folder has none (progress to `log`).
  */
 export function glyphsData(
-  spec: { dir: string | null; subset: string | null },
+  spec: { dir: string | null; subset: string | null; downsample: number },
   log: (line: string) => void,
 ): Promise<{ data: ImageDataset; split: ClassSplit }> {
-  return once(`glyphs:${spec.dir}:${spec.subset}`, async () => {
+  const f = spec.downsample;
+  if (!GLYPH_DOWNSAMPLES.includes(f)) {
+    return Promise.reject(
+      new InputError(
+        `Invalid glyphs.downsample: must be 1, 2 or 4 (28x28 renders pooled to 28x28, 14x14 or 7x7): current value is ${f}`,
+        { field: "glyphs.downsample" },
+      ),
+    );
+  }
+  return once(`glyphs:${spec.dir}:${spec.subset}:${f}`, async () => {
     const g = await ensureGlyphs({
       dir: spec.dir ?? undefined,
       subset: spec.subset ?? undefined,
       log,
     });
-    return { data: standardize(downsample(g.dataset, 2)).dataset, split: g.split };
+    const pooled = f > 1 ? downsample(g.dataset, f) : g.dataset;
+    return { data: standardize(pooled).dataset, split: g.split };
   });
 }
 
