@@ -12,8 +12,9 @@ import type { ImageDataset } from "../../learners/data/image_dataset.ts";
 import { loadImageFolder } from "../../learners/data/image_folder.ts";
 import type { ClassSplit } from "../../learners/data/class_split.ts";
 import { downsample, standardize } from "../../learners/data/preprocess.ts";
+import { resizeArea } from "../../learners/data/resize_area.ts";
 import { ensureGlyphs } from "../../learners/data/glyphs/load.ts";
-import { type CrossDomainSpec, GLYPH_DOWNSAMPLES } from "./config.ts";
+import { type CrossDomainSpec, GLYPH_MAX_SIZE } from "./config.ts";
 
 /** A classification data set and the classes a method may use. */
 export interface ClassData {
@@ -37,30 +38,33 @@ function once<T>(key: string, load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The glyphs data set (28x28 renders average-pooled by `spec.downsample`: 2 gives 14x14,
+ * The glyphs data set (28x28 renders resampled to `spec.size` x `spec.size` by area averaging,
  * standardized) with its script split, built first when its folder has none (progress to `log`).
  */
 export function glyphsData(
-  spec: { dir: string | null; subset: string | null; downsample: number },
+  spec: { dir: string | null; subset: string | null; size: number },
   log: (line: string) => void,
 ): Promise<{ data: ImageDataset; split: ClassSplit }> {
-  const f = spec.downsample;
-  if (!GLYPH_DOWNSAMPLES.includes(f)) {
+  const n = spec.size;
+  if (!Number.isInteger(n) || n < 4 || n > GLYPH_MAX_SIZE) {
     return Promise.reject(
       new InputError(
-        `Invalid glyphs.downsample: must be 1, 2 or 4 (28x28 renders pooled to 28x28, 14x14 or 7x7): current value is ${f}`,
-        { field: "glyphs.downsample" },
+        `Invalid glyphs.size: must be an integer in [4, ${GLYPH_MAX_SIZE}] (${GLYPH_MAX_SIZE}x${GLYPH_MAX_SIZE} inputs are the most the MLPs take): current value is ${n}`,
+        { field: "glyphs.size" },
       ),
     );
   }
-  return once(`glyphs:${spec.dir}:${spec.subset}:${f}`, async () => {
+  return once(`glyphs:${spec.dir}:${spec.subset}:${n}`, async () => {
     const g = await ensureGlyphs({
       dir: spec.dir ?? undefined,
       subset: spec.subset ?? undefined,
       log,
     });
-    const pooled = f > 1 ? downsample(g.dataset, f) : g.dataset;
-    return { data: standardize(pooled).dataset, split: g.split };
+    const d = g.dataset;
+    const small = d.height % n === 0 && d.width % n === 0
+      ? downsample(d, d.height / n)
+      : resizeArea(d, n, n);
+    return { data: standardize(small).dataset, split: g.split };
   });
 }
 
