@@ -51,8 +51,8 @@ def copies(params, T):
 def sgd(ws, bs, gw, gb):
     """One inner SGD step on every task's copies."""
     for l in range(len(ws)):
-        ws[l] -= INNER_LR * gw[l]
-        bs[l] -= INNER_LR * gb[l]
+        ws[l].sub_(gw[l], alpha=INNER_LR)
+        bs[l].sub_(gb[l], alpha=INNER_LR)
 
 
 def plain_meta(theta, x, y, qx, qy, algorithm):
@@ -87,8 +87,8 @@ def factored_meta(theta, x, y, qx, qy, algorithm):
     ws, bs = copies(wr, T), copies(br, T)
     for _ in range(INNER):
         gw, gb, d = first_layer(xw, gram, a, b1, ws, bs, y)
-        a += INNER_LR * d
-        b1 -= INNER_LR * d.sum(1, keepdim=True)
+        a.add_(d, alpha=INNER_LR)
+        b1.sub_(d.sum(1, keepdim=True), alpha=INNER_LR)
         sgd(ws, bs, gw, gb)
     if algorithm == "fomaml":
         Q = qx.shape[1]
