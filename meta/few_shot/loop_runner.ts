@@ -123,14 +123,17 @@ export class LoopRunner {
       ["moments", s.moments, this.moments],
       ["alpha", s.alpha, alpha],
     ];
+    if (!Number.isInteger(s.t) || s.t < 0) {
+      throw new RangeError(
+        `Cannot load ${this.method} state as t must be an integer >= 0: current value is ${s.t}`,
+      );
+    }
     for (const [name, got, want] of sizes) {
-      if (got?.length !== want?.length || !Number.isInteger(s.t) || s.t < 0) {
+      if (got?.length !== want?.length) {
         throw new RangeError(
           `Cannot load ${this.method} state as ${name} must have ${
             want?.length ?? 0
-          } entries and t must be an integer >= 0: current values are ${
-            got?.length ?? 0
-          } and ${s.t}`,
+          } entries: current value is ${got?.length ?? 0}`,
         );
       }
     }
