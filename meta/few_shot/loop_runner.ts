@@ -16,6 +16,7 @@ import {
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type InnerLoop, tileParams } from "./inner_loop.ts";
+import { metricPart } from "./metric.ts";
 import type {
   MetaKnobs,
   MetaLearnerState,
@@ -55,7 +56,7 @@ export async function validateAdapted(
   const params = tileParams(theta, v.ids.length, loop.layout.stride);
   const { pop, gathered } = loop.adapt(v.pool, v.ids, params, { lr: knobs.innerLr, steps });
   const ev = await pop.evaluate(v.pool.data, gathered.query);
-  const row = v.metric === "loss" ? ev.loss : ev.accuracy;
+  const row = metricPart(ev, v.metric);
   let s = 0;
   for (const x of row) s += x;
   return s / row.length;

@@ -20,6 +20,7 @@
 export * from "./episode_pool.ts";
 export * from "./inner_loop.ts";
 export * from "./meta_learner.ts";
+export * from "./metric.ts";
 export * from "./baseline.ts";
 export * from "./reptile.ts";
 export * from "./fomaml.ts";
