@@ -36,6 +36,7 @@ export * from "./pbt.ts";
 export * from "./self_improving.ts";
 export * from "./self_improving_options.ts";
 export * from "./self_improving_members.ts";
+export * from "./self_improving_modifier.ts";
 export * from "./config.ts";
 export * from "./settings.ts";
 export * from "./setting_data.ts";
