@@ -73,6 +73,11 @@ export interface MetaLoopSpec {
   seed?: number;
   /** ProtoNet: the distance of queries to prototypes (default EUCLIDEAN, Snell et al.'s). */
   distance?: ProtonetDistance;
+  /**
+   * FOMAML and Reptile with a hidden layer: false keeps the per-model loop instead of the factored
+   * one (learners/meta_train/lowrank_loop.ts); default true where it applies.
+   */
+  lowrank?: boolean;
 }
 
 /** The meta-learner's state held by the loop. */

@@ -25,3 +25,7 @@ export * from "./protonet_distance.ts";
 export * from "./protonet_grad.ts";
 export * from "./gpu_protonet.ts";
 export * from "./mlp_layout_params.ts";
+export * from "./lowrank_loop.ts";
+export * from "./lowrank_shape.ts";
+export * from "./lowrank_cpu.ts";
+export * from "./cpu_lowrank_loop.ts";

@@ -131,7 +131,7 @@ export function forwardCpu(
  * `d` (scaled by `scale`). Cross-entropy: log-sum-exp minus the label's logit. MSE: mean over the
  * outputs of (o - t)^2, derivative 2(o - t)/outputs.
  */
-function sampleLoss(
+export function sampleLoss(
   layout: MlpLayout,
   o: Float64Array,
   label: number,

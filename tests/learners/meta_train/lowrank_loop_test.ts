@@ -1,0 +1,193 @@
+/**
+ * The factored meta loop (learners/meta_train/lowrank_loop.ts) on the CPU against the per-model CPU
+ * loop (CpuMetaLoop, the specification): theta, Adam moments and every log row over 4 FOMAML and
+ * Reptile iterations, for one and two hidden layers, cross-entropy with label maps and MSE, inner
+ * batches equal to, a multiple of, not a multiple of, and smaller than the support set. And the
+ * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
+ * term is caught.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../../../core/rng.ts";
+import { CpuBackend, CpuDataset, CpuPopulation } from "../../../learners/cpu_backend.ts";
+import { CpuLowrankLoop, lowrankShape } from "../../../learners/meta_train/cpu_lowrank_loop.ts";
+import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train/lowrank_cpu.ts";
+import { tailCount, tailStart } from "../../../learners/meta_train/lowrank_shape.ts";
+import {
+  gatherEpisodesCpu,
+  type MetaLoop,
+  type MetaLoopReadout,
+  type MetaLoopSpec,
+} from "../../../learners/meta_train/mod.ts";
+import { trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { Sinusoid } from "../../../learners/tasks/sinusoid.ts";
+import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import { assertClose } from "../../helpers.ts";
+import { family } from "./_family.ts";
+
+interface Case {
+  name: string;
+  batch: () => EpisodeBatch;
+  spec: Omit<MetaLoopSpec, "method" | "metaLr">;
+}
+
+const CASES: Case[] = [
+  {
+    name: "6-9-7-3 relu CE, batch 6 (twice the support set)",
+    batch: () => family(6, 1).sampleEpisodes(4, 20),
+    spec: { widths: [6, 9, 7, 3], batchSize: 6, metaBatch: 5, innerSteps: 3, innerLr: 0.3 },
+  },
+  {
+    name: "6-9-3 tanh CE, batch 4 (not a multiple of the support set)",
+    batch: () => family(6, 2).sampleEpisodes(4, 20),
+    spec: {
+      widths: [6, 9, 3],
+      activation: "tanh",
+      batchSize: 4,
+      metaBatch: 3,
+      innerSteps: 2,
+      innerLr: 0.5,
+    },
+  },
+  {
+    name: "6-5-6-3 relu CE, batch 2 (smaller than the support set)",
+    batch: () => family(6, 3).sampleEpisodes(4, 20),
+    spec: { widths: [6, 5, 6, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
+  },
+  {
+    name: "1-10-10-1 tanh MSE sinusoid, batch 5 (the support set)",
+    batch: () => new Sinusoid({ shots: 5, querySize: 7 }).sampleEpisodes(4, 20),
+    spec: {
+      widths: [1, 10, 10, 1],
+      activation: "tanh",
+      loss: "mse",
+      batchSize: 5,
+      metaBatch: 6,
+      innerSteps: 3,
+      innerLr: 0.05,
+    },
+  },
+];
+
+async function runLoop(
+  loop: MetaLoop,
+  batch: EpisodeBatch,
+  stride: number,
+): Promise<MetaLoopReadout[]> {
+  const data = new CpuDataset(batch.dataset);
+  const rng = new Rng(7);
+  loop.write({
+    theta: Float32Array.from({ length: stride }, () => 0.6 * rng.normal()),
+    moments: new Float32Array(2 * stride),
+    t: 0,
+  });
+  const out: MetaLoopReadout[] = [];
+  for (const n of [3, 1]) {
+    const ids = Uint32Array.from({ length: loop.spec.metaBatch * n }, () => rng.int(20));
+    loop.run(batch, data, ids);
+    out.push(await loop.read());
+  }
+  return out;
+}
+
+for (const c of CASES) {
+  for (const method of ["fomaml", "reptile"] as const) {
+    Deno.test(`CpuLowrankLoop matches CpuMetaLoop over 4 ${method} iterations, ${c.name}`, async () => {
+      const spec = { ...c.spec, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
+      const stride = mlpLayout({ size: 1, ...spec }).stride;
+      const batch = c.batch();
+      const want = await runLoop(await new CpuBackend().createMetaLoop(spec), batch, stride);
+      const got = await runLoop(new CpuLowrankLoop(spec), batch, stride);
+      for (let r = 0; r < 2; r++) {
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        assertClose(got[r]!.state.theta, want[r]!.state.theta, { ...tol, what: `theta ${r}` });
+        assertClose(got[r]!.state.moments, want[r]!.state.moments, {
+          ...tol,
+          what: `moments ${r}`,
+        });
+        assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
+        assert.equal(got[r]!.state.t, want[r]!.state.t);
+      }
+      assert.equal(got[0]!.log.length, 12);
+      // The iterations move theta (a loop that did nothing would not pass for a trivial reason).
+      assert.ok(want[0]!.log[1]! > 1e-3, "norm of the first iteration");
+    });
+  }
+}
+
+/** The inner loop's adapted rows by both paths: per-model train steps, and W1 - A X^T + tails. */
+function adaptedBothWays(dropGram: boolean): { want: Float32Array; got: Float32Array } {
+  const batch = family(6, 4).sampleEpisodes(4, 20);
+  const data = new CpuDataset(batch.dataset);
+  const spec = {
+    method: "reptile" as const,
+    widths: [6, 9, 7, 3],
+    batchSize: 3,
+    metaBatch: 4,
+    innerSteps: 4,
+    innerLr: 0.5,
+    metaLr: 1,
+  };
+  const L = mlpLayout({ size: 1, ...spec });
+  const rng = new Rng(3);
+  const theta = Float32Array.from(
+    { length: L.stride },
+    (_, i) => i < L.paramCount ? 0.6 * rng.normal() : 0,
+  );
+  const ids = Uint32Array.from([0, 5, 9, 13]);
+  const pop = new CpuPopulation({ size: 4, widths: spec.widths, batchSize: 3 });
+  const g = gatherEpisodesCpu(batch, ids, 0, {
+    models: 4,
+    batchSize: 3,
+    slots: 4,
+    querySlot: false,
+  });
+  pop.setBatches(g.batches, 4);
+  pop.setLabelMap(g.labelMap, batch.labelMapWidth);
+  pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
+  for (let p = 0; p < 4; p++) pop.state.params.set(theta, p * L.stride);
+  for (let k = 0; k < spec.innerSteps; k++) trainStepCpu(pop.layout, pop.state, data);
+  const rows = { episodes: batch, ids, idsOffset: 0 };
+  const s = lowrankShape(spec, batch.supportSize);
+  const proj = lowrankProjectCpu(L, { theta, x: data.x }, rows, s);
+  const H = 9;
+  const S = batch.supportSize;
+  if (dropGram) {
+    for (let r = 0; r < proj.length; r++) if (r % (H + S) >= H) proj[r] = 0;
+  }
+  const out = {
+    A: new Float32Array(4 * H * S),
+    tails: new Float32Array(4 * tailCount(L)),
+    d1q: new Float32Array(0),
+    metrics: new Float32Array(4 * METRIC_STRIDE),
+  };
+  lowrankInnerCpu(L, { theta, proj, data, rows }, s, out);
+  const got = new Float32Array(4 * L.stride);
+  for (let t = 0; t < 4; t++) {
+    for (let j = 0; j < H; j++) {
+      for (let i = 0; i < 6; i++) {
+        let z = theta[j * 6 + i]!;
+        for (let r = 0; r < S; r++) {
+          z -= out.A[(t * H + j) * S + r]! * data.x[batch.support[ids[t]! * S + r]! * 6 + i]!;
+        }
+        got[t * L.stride + j * 6 + i] = z;
+      }
+    }
+    got.set(
+      out.tails.subarray(t * tailCount(L), (t + 1) * tailCount(L)),
+      t * L.stride + tailStart(L),
+    );
+  }
+  return { want: pop.state.params, got };
+}
+
+Deno.test("lowrankInnerCpu's W1 - A X^T and tails equal the per-model train steps' adapted rows", () => {
+  const { want, got } = adaptedBothWays(false);
+  assertClose(got, want, { atol: 1e-5, rtol: 1e-4, what: "adapted rows" });
+});
+
+Deno.test("lowrankInnerCpu without its Gram term fails the comparison (the check can fail)", () => {
+  const { want, got } = adaptedBothWays(true);
+  assert.throws(() => assertClose(got, want, { atol: 1e-5, rtol: 1e-4, what: "adapted rows" }));
+});
