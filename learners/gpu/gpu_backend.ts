@@ -36,6 +36,7 @@ import {
 } from "../strategies/bbob_run.ts";
 
 import type { TrainKernel } from "../mlp/mlp_fused.ts";
+import { createGpuLowrankLoop, gpuLowrankApplies } from "../meta_train/gpu_lowrank_loop.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -134,6 +135,8 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
+    // FOMAML and Reptile with a hidden layer: the factored loop (learners/meta_train/lowrank_loop.ts).
+    if (gpuLowrankApplies(this.ctx, spec)) return createGpuLowrankLoop(this.ctx, spec);
     if (spec.method === "protonet" && this.ctx.software) {
       // Lavapipe stops each loop of an invocation past 65,535 iterations and protonet_grad runs
       // one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on
