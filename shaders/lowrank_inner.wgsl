@@ -4,163 +4,228 @@
 // proj[t, r, H + s]), the tail (the first layer's bias and the later layers) adapted in workgroup
 // memory, each support row weighted by its share of the step's mean over `batch` cycling positions;
 // the step's global gradient norm from Gram matrices; a task quarantined at a non-finite loss or
-// norm is never updated again. Then FOMAML (withQuery = 1): the query pass over `batch` query rows at
-// the adapted weights (mean loss, the tail's gradient into tails[t], the first-layer deltas into
-// d1q[t]); Reptile: the adapted tail into tails[t]. metrics[t]: loss (the query pass's for
-// FOMAML, else the last step's), gradNorm (the last step's), quarantine flag, 0.
+// norm is never updated again. Then FOMAML (withQuery = 1): the query pass over `batch` query rows
+// at the adapted weights (mean loss, the tail's gradient into tails[t], the first-layer deltas into
+// d1q[t]); Reptile: the adapted tail into tails[t]. metrics[t]: loss (the query pass's for FOMAML,
+// else the last step's), gradNorm (the last step's), quarantine flag, 0.
 // CPU twin: lowrankInnerCpu in learners/meta_train/lowrank_cpu.ts.
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts;
-// TAIL_FLOATS (>= tailCount) is a generated constant.
+// TAIL_QUADS (>= tailCount / 4) is a generated constant. Every hidden width is a multiple of 4.
 // Bindings: theta (stride), proj (tasks, R, H + S), y (count, targetWidth) f32; ids, support,
 //           query, labelMap u32 read; A (tasks, H, S), tails (tasks, tailCount),
-//           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE), scratch (tasks, 2 rowsMax,
-//           actWidth: activations, then deltas) f32 rw.
-// Dispatch: one workgroup of 64 per task; invocation j (and j + 64, ...) owns unit j of a layer
-// and works on 4 rows at a time; wo, bo, ao are the layout's offsets (weights, biases, activations).
+//           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32, scratch (tasks, 2,
+//           rowsMax, rowQuads) vec4 rw: each row's units as quads (layer l from quad aq[l];
+//           activations, then deltas; the output layer's last quad padded with zero deltas).
+// Dispatch: one workgroup of 64 per task; invocation q owns the quad of units 4q..4q+3 of a layer
+// and works on 8 rows at a time, every product a loop over the quads of its shared dimension with
+// 8 rows x 4 units in registers (per quad: 4 weight and 8 activation vec4 loads).
 
-var<workgroup> tw: array<f32, TAIL_FLOATS>;
-var<workgroup> red: array<f32, 64>;
+var<workgroup> tw: array<vec4<f32>, TAIL_QUADS>;
+var<workgroup> red: array<f32, 16>;
+var<workgroup> total: f32;
 
-fn act(z: f32) -> f32 {
-  if (params.relu != 0u) { return max(z, 0.0); }
+fn act4(z: vec4<f32>) -> vec4<f32> {
+  if (params.relu != 0u) { return max(z, vec4<f32>(0.0)); }
   return tanh(z);
 }
 
-fn act_grad(a: f32) -> f32 {
-  if (params.relu != 0u) { return select(0.0, 1.0, a > 0.0); }
+fn grad4(a: vec4<f32>) -> vec4<f32> {
+  if (params.relu != 0u) { return select(vec4<f32>(0.0), vec4<f32>(1.0), a > vec4<f32>(0.0)); }
   return 1.0 - a * a;
 }
 
-// Start of row r's activations (deltas: second = 1) of task t in scratch.
-fn row_at(t: u32, second: u32, r: u32) -> u32 {
-  return ((t * 2u + second) * params.rowsMax + r) * params.actWidth;
+// Quad index of quad c of row r (deltas: second = 1) of task t in scratch.
+fn sq(t: u32, second: u32, r: u32, c: u32) -> u32 {
+  return ((t * 2u + second) * params.rowsMax + r) * params.rowQuads + c;
 }
 
-// Sum of every invocation's v, the same value in all of them.
+// Tail entry e (scalar view of tw).
+fn tget(e: u32) -> f32 { return tw[e >> 2u][e & 3u]; }
+
+// Quad of 4 weights of row j of a layer whose rows (fin floats, fin % 4 == 0) start at tail
+// entry w, at input quad c; rows j >= fout read as row fout - 1 (their products are dropped).
+fn wrow(w: u32, fin: u32, j: u32, fout: u32, c: u32) -> vec4<f32> {
+  return tw[(w + min(j, fout - 1u) * fin) / 4u + c];
+}
+
+// Sum of every invocation's v, a uniform value (invocation 0 adds the 64 partial sums).
 fn reduce(lid: u32, v: f32) -> f32 {
   storageBarrier();
   red[lid] = v;
   workgroupBarrier();
-  for (var w = 32u; w > 0u; w >>= 1u) {
-    if (lid < w) { red[lid] += red[lid + w]; }
-    workgroupBarrier();
+  if (lid == 0u) {
+    var s = 0.0;
+    for (var l = 0u; l < 16u; l++) { s += red[l]; }
+    total = s;
   }
-  let s = workgroupUniformLoad(&red[0]);
-  workgroupBarrier();
-  return s;
+  return workgroupUniformLoad(&total);
 }
 
-// The 4 rows r0.. of a chunk (a row past n repeats row n - 1; its result is dropped).
-fn rows4(t: u32, second: u32, r0: u32, n: u32) -> vec4<u32> {
-  return vec4<u32>(
-    row_at(t, second, r0),
-    row_at(t, second, min(r0 + 1u, n - 1u)),
-    row_at(t, second, min(r0 + 2u, n - 1u)),
-    row_at(t, second, min(r0 + 3u, n - 1u)),
-  );
-}
-
-fn at4(a: vec4<u32>, i: u32) -> vec4<f32> {
-  return vec4<f32>(scratch[a.x + i], scratch[a.y + i], scratch[a.z + i], scratch[a.w + i]);
-}
-
-// Forward pass of n rows whose projections start at proj row pr.
-fn forward(t: u32, lid: u32, pr: u32, n: u32) {
-  let H = params.hidden;
-  let S = params.supportSize;
-  for (var j = lid; j < H; j += 64u) {
-    for (var r = 0u; r < n; r++) {
-      let p = (pr + r) * (H + S);
-      var z = proj[p + j] + tw[j];
-      for (var s = 0u; s < S; s++) { z -= A[(t * H + j) * S + s] * proj[p + H + s]; }
-      scratch[row_at(t, 0u, r) + j] = act(z);
-    }
-  }
+fn sync() {
   storageBarrier();
   workgroupBarrier();
-  for (var l = 1u; l < params.layers; l++) {
-    let fin = params.widths[l];
-    let w = params.wo[l] - params.tail0;
-    let last = l + 1u == params.layers;
-    for (var j = lid; j < params.widths[l + 1u]; j += 64u) {
-      for (var r0 = 0u; r0 < n; r0 += 4u) {
-        let a = rows4(t, 0u, r0, n) + vec4<u32>(params.ao[l - 1u]);
-        var z = vec4<f32>(tw[params.bo[l] - params.tail0 + j]);
-        for (var i = 0u; i < fin; i++) { z += tw[w + j * fin + i] * at4(a, i); }
-        for (var k = 0u; k < 4u && r0 + k < n; k++) {
-          var v = z[k];
-          if (!last) { v = act(v); }
-          scratch[row_at(t, 0u, r0 + k) + params.ao[l] + j] = v;
-        }
+}
+
+// Layer 0 of n rows whose projections start at proj row pr: quad q of row r.
+fn forward0(t: u32, lid: u32, pr: u32, n: u32) {
+  let H = params.hidden;
+  let S = params.supportSize;
+  for (var q = lid; q < H / 4u; q += 16u) {
+    for (var r = 0u; r < n; r++) {
+      let p = (pr + r) * (H + S) + 4u * q;
+      var z = vec4<f32>(proj[p], proj[p + 1u], proj[p + 2u], proj[p + 3u]) + tw[q];
+      for (var s = 0u; s < S; s++) {
+        let a = (t * H + 4u * q) * S + s;
+        z -= vec4<f32>(A[a], A[a + S], A[a + 2u * S], A[a + 3u * S]) * proj[p - 4u * q + H + s];
+      }
+      scratch[sq(t, 0u, r, q)] = act4(z);
+    }
+  }
+  sync();
+}
+
+// Layer l >= 1 of n rows: output quad q, 8 rows at a time.
+fn forward_layer(t: u32, lid: u32, n: u32, l: u32) {
+  let fin = params.widths[l];
+  let fout = params.widths[l + 1u];
+  let w = params.wo[l] - params.tail0;
+  let b = params.bo[l] - params.tail0;
+  let inq = params.aq[l - 1u];
+  let last = l + 1u == params.layers;
+  for (var q = lid; q < (fout + 3u) / 4u; q += 16u) {
+    let bias = vec4<f32>(tget(b + min(4u * q, fout - 1u)), tget(b + min(4u * q + 1u, fout - 1u)), tget(b + min(4u * q + 2u, fout - 1u)), tget(b + min(4u * q + 3u, fout - 1u)));
+    for (var r0 = 0u; r0 < n; r0 += 8u) {
+      var a0 = vec4<f32>(0.0);
+      var a1 = vec4<f32>(0.0);
+      var a2 = vec4<f32>(0.0);
+      var a3 = vec4<f32>(0.0);
+      var a4 = vec4<f32>(0.0);
+      var a5 = vec4<f32>(0.0);
+      var a6 = vec4<f32>(0.0);
+      var a7 = vec4<f32>(0.0);
+      let x0 = sq(t, 0u, r0, inq);
+      let rq = params.rowQuads;
+      for (var c = 0u; c < fin / 4u; c++) {
+        let w0 = wrow(w, fin, 4u * q, fout, c);
+        let w1 = wrow(w, fin, 4u * q + 1u, fout, c);
+        let w2 = wrow(w, fin, 4u * q + 2u, fout, c);
+        let w3 = wrow(w, fin, 4u * q + 3u, fout, c);
+        let m = mat4x4<f32>(w0, w1, w2, w3);
+        a0 += scratch[x0 + c] * m;
+        a1 += scratch[x0 + rq + c] * m;
+        a2 += scratch[x0 + 2u * rq + c] * m;
+        a3 += scratch[x0 + 3u * rq + c] * m;
+        a4 += scratch[x0 + 4u * rq + c] * m;
+        a5 += scratch[x0 + 5u * rq + c] * m;
+        a6 += scratch[x0 + 6u * rq + c] * m;
+        a7 += scratch[x0 + 7u * rq + c] * m;
+      }
+      let acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
+      for (var k = 0u; k < 8u && r0 + k < n; k++) {
+        var v = acc[k] + bias;
+        if (!last) { v = act4(v); }
+        scratch[sq(t, 0u, r0 + k, params.aq[l] + q)] = v;
       }
     }
-    storageBarrier();
-    workgroupBarrier();
   }
+  sync();
+}
+
+fn forward(t: u32, lid: u32, pr: u32, n: u32) {
+  forward0(t, lid, pr, n);
+  for (var l = 1u; l < params.layers; l++) { forward_layer(t, lid, n, l); }
 }
 
 // Loss of n rows (rows r0.. of the task) weighted by 1 / batch per position (support: the row's
-// share of the cycling positions), summed; writes the output deltas (scaled by the same weight).
+// share of the cycling positions), summed; writes the output deltas (scaled by the same weight,
+// zero in the padding of the last quad).
 fn loss_deltas(t: u32, lid: u32, r0: u32, n: u32) -> f32 {
   let O = params.outputs;
-  let last = params.ao[params.layers - 1u];
+  let oq = params.aq[params.layers - 1u];
   let B = params.batch;
   let S = params.supportSize;
   var mine = 0.0;
-  for (var r = lid; r < n; r += 64u) {
+  for (var r = lid; r < n; r += 16u) {
     var wr = 1.0 / f32(B);
     if (r0 == 0u) { wr = f32(B / S + select(0u, 1u, r < B % S)) / f32(B); }
     let sample = row_sample(t, r0 + r);
-    let a = row_at(t, 0u, r) + last;
-    let d = row_at(t, 1u, r) + last;
     var loss = 0.0;
-    if (params.mse != 0u) {
-      for (var k = 0u; k < O; k++) {
-        let diff = scratch[a + k] - y[sample * params.targetWidth + k];
-        loss += diff * diff;
-        scratch[d + k] = 2.0 * diff / f32(O) * wr;
-      }
-      loss /= f32(O);
-    } else {
-      var label = u32(trunc(y[sample * params.targetWidth]));
+    var label = 0u;
+    var m = scratch[sq(t, 0u, r, oq)].x;
+    var sum = 0.0;
+    if (params.mse == 0u) {
+      label = u32(trunc(y[sample * params.targetWidth]));
       if (params.labelWidth > 0u) {
         label = labelMap[ids[params.idsOffset + t] * params.labelWidth + label];
       }
       label = min(label, O - 1u);
-      var m = scratch[a];
-      for (var k = 1u; k < O; k++) { m = max(m, scratch[a + k]); }
-      var sum = 0.0;
-      for (var k = 0u; k < O; k++) { sum += exp(scratch[a + k] - m); }
-      for (var k = 0u; k < O; k++) {
-        let p = exp(scratch[a + k] - m) / sum;
-        scratch[d + k] = (p - select(0.0, 1.0, k == label)) * wr;
+      for (var k = 1u; k < O; k++) { m = max(m, scratch[sq(t, 0u, r, oq + k / 4u)][k % 4u]); }
+      for (var k = 0u; k < O; k++) { sum += exp(scratch[sq(t, 0u, r, oq + k / 4u)][k % 4u] - m); }
+      loss = log(sum) + m - scratch[sq(t, 0u, r, oq + label / 4u)][label % 4u];
+    }
+    for (var c = 0u; c < (O + 3u) / 4u; c++) {
+      let o = scratch[sq(t, 0u, r, oq + c)];
+      var d = vec4<f32>(0.0);
+      for (var i = 0u; i < 4u && 4u * c + i < O; i++) {
+        let k = 4u * c + i;
+        if (params.mse != 0u) {
+          let diff = o[i] - y[sample * params.targetWidth + k];
+          loss += diff * diff / f32(O);
+          d[i] = 2.0 * diff / f32(O) * wr;
+        } else {
+          d[i] = (exp(o[i] - m) / sum - select(0.0, 1.0, k == label)) * wr;
+        }
       }
-      loss = log(sum) + m - scratch[a + label];
+      scratch[sq(t, 1u, r, oq + c)] = d;
     }
     mine += wr * loss;
   }
   return reduce(lid, mine);
 }
 
-// Deltas of every hidden layer of n rows from the output deltas.
+// Deltas of every hidden layer of n rows from the output deltas: input quad q of layer l, 8 rows
+// at a time, over the quads of layer l's units.
 fn backward(t: u32, lid: u32, n: u32) {
   for (var l = params.layers - 1u; l > 0u; l--) {
     let fin = params.widths[l];
     let fout = params.widths[l + 1u];
     let w = params.wo[l] - params.tail0;
-    for (var i = lid; i < fin; i += 64u) {
-      for (var r0 = 0u; r0 < n; r0 += 4u) {
-        let d = rows4(t, 1u, r0, n) + vec4<u32>(params.ao[l]);
-        var z = vec4<f32>(0.0);
-        for (var j = 0u; j < fout; j++) { z += tw[w + j * fin + i] * at4(d, j); }
-        for (var k = 0u; k < 4u && r0 + k < n; k++) {
-          let a = scratch[row_at(t, 0u, r0 + k) + params.ao[l - 1u] + i];
-          scratch[row_at(t, 1u, r0 + k) + params.ao[l - 1u] + i] = z[k] * act_grad(a);
+    for (var q = lid; q < fin / 4u; q += 16u) {
+      for (var r0 = 0u; r0 < n; r0 += 8u) {
+        var a0 = vec4<f32>(0.0);
+        var a1 = vec4<f32>(0.0);
+        var a2 = vec4<f32>(0.0);
+        var a3 = vec4<f32>(0.0);
+        var a4 = vec4<f32>(0.0);
+        var a5 = vec4<f32>(0.0);
+        var a6 = vec4<f32>(0.0);
+        var a7 = vec4<f32>(0.0);
+        let x0 = sq(t, 1u, r0, params.aq[l]);
+        let rq = params.rowQuads;
+        for (var c = 0u; c < (fout + 3u) / 4u; c++) {
+          let m = mat4x4<f32>(
+            wrow(w, fin, 4u * c, fout, q),
+            wrow(w, fin, 4u * c + 1u, fout, q),
+            wrow(w, fin, 4u * c + 2u, fout, q),
+            wrow(w, fin, 4u * c + 3u, fout, q),
+          );
+          a0 += m * scratch[x0 + c];
+          a1 += m * scratch[x0 + rq + c];
+          a2 += m * scratch[x0 + 2u * rq + c];
+          a3 += m * scratch[x0 + 3u * rq + c];
+          a4 += m * scratch[x0 + 4u * rq + c];
+          a5 += m * scratch[x0 + 5u * rq + c];
+          a6 += m * scratch[x0 + 6u * rq + c];
+          a7 += m * scratch[x0 + 7u * rq + c];
+        }
+        let acc = array<vec4<f32>, 8>(a0, a1, a2, a3, a4, a5, a6, a7);
+        for (var k = 0u; k < 8u && r0 + k < n; k++) {
+          let a = scratch[sq(t, 0u, r0 + k, params.aq[l - 1u] + q)];
+          scratch[sq(t, 1u, r0 + k, params.aq[l - 1u] + q)] = acc[k] * grad4(a);
         }
       }
     }
-    storageBarrier();
-    workgroupBarrier();
+    sync();
   }
 }
 
@@ -170,80 +235,109 @@ fn norm_sq(t: u32, lid: u32, pr: u32, n: u32) -> f32 {
   let H = params.hidden;
   let S = params.supportSize;
   var mine = 0.0;
-  for (var p = lid; p < n * n; p += 64u) {
+  for (var p = lid; p < n * n; p += 16u) {
     let r = p / n;
     let q = p % n;
     for (var l = 0u; l < params.layers; l++) {
       var dd = 0.0;
-      for (var j = 0u; j < params.widths[l + 1u]; j++) {
-        dd += scratch[row_at(t, 1u, r) + params.ao[l] + j] * scratch[row_at(t, 1u, q) + params.ao[l] + j];
+      for (var c = params.aq[l]; c < params.aq[l + 1u]; c++) {
+        dd += dot(scratch[sq(t, 1u, r, c)], scratch[sq(t, 1u, q, c)]);
       }
       var aa = 0.0;
       if (l == 0u) {
         aa = proj[(pr + q) * (H + S) + H + r];
       } else {
-        for (var i = 0u; i < params.widths[l]; i++) {
-          aa += scratch[row_at(t, 0u, r) + params.ao[l - 1u] + i] * scratch[row_at(t, 0u, q) + params.ao[l - 1u] + i];
+        for (var c = params.aq[l - 1u]; c < params.aq[l]; c++) {
+          aa += dot(scratch[sq(t, 0u, r, c)], scratch[sq(t, 0u, q, c)]);
         }
       }
       mine += dd * aa;
     }
   }
-  for (var u = lid; u < params.actWidth; u += 64u) {
-    var b = 0.0;
-    for (var r = 0u; r < n; r++) { b += scratch[row_at(t, 1u, r) + u]; }
-    mine += b * b;
+  for (var c = lid; c < params.rowQuads; c += 16u) {
+    var b = vec4<f32>(0.0);
+    for (var r = 0u; r < n; r++) { b += scratch[sq(t, 1u, r, c)]; }
+    mine += dot(b, b);
   }
   return reduce(lid, mine);
 }
 
-// The tail's gradient over n rows, 4 rows at a time: mode 0 steps the tail by -lr g (and A by
-// lr d1); mode 1 writes g into tails[t] (and the deltas d1 into d1q[t]).
-fn apply(t: u32, lid: u32, n: u32, mode: u32) {
-  let tc = params.tailCount;
-  for (var l = 0u; l < params.layers; l++) {
-    let fin = params.widths[l];
-    let w = params.wo[l] - params.tail0;
-    let b = params.bo[l] - params.tail0;
-    for (var j = lid; j < params.widths[l + 1u]; j += 64u) {
-      for (var r0 = 0u; r0 < n; r0 += 4u) {
-        var dv = vec4<f32>(0.0);
-        for (var k = 0u; k < 4u && r0 + k < n; k++) { dv[k] = scratch[row_at(t, 1u, r0 + k) + params.ao[l] + j]; }
-        let gb = dv.x + dv.y + dv.z + dv.w;
-        if (mode == 0u) { tw[b + j] -= params.lr * gb; } else if (r0 == 0u) { tails[t * tc + b + j] = gb; } else { tails[t * tc + b + j] += gb; }
-        if (l == 0u) { continue; }
-        let a = rows4(t, 0u, r0, n) + vec4<u32>(params.ao[l - 1u]);
-        for (var i = 0u; i < fin; i++) {
-          let g = dot(dv, at4(a, i));
-          let e = w + j * fin + i;
-          if (mode == 0u) { tw[e] -= params.lr * g; } else if (r0 == 0u) { tails[t * tc + e] = g; } else { tails[t * tc + e] += g; }
+// The tail's gradient over n rows for unit quad q of layer l, 8 rows at a time: g = sum_r d_r a_r
+// per weight quad; tw[e] += scale * g (scale -lr to step, 1 to accumulate a gradient).
+fn grad_layer(t: u32, lid: u32, n: u32, l: u32, scale: f32) {
+  let fin = params.widths[l];
+  let fout = params.widths[l + 1u];
+  let w = params.wo[l] - params.tail0;
+  let b = params.bo[l] - params.tail0;
+  for (var q = lid; q < (fout + 3u) / 4u; q += 16u) {
+    for (var r0 = 0u; r0 < n; r0 += 8u) {
+      var d = array<vec4<f32>, 8>();
+      var gb = vec4<f32>(0.0);
+      for (var k = 0u; k < 8u && r0 + k < n; k++) {
+        d[k] = scratch[sq(t, 1u, r0 + k, params.aq[l] + q)];
+        gb += d[k];
+      }
+      for (var u = 0u; u < 4u && 4u * q + u < fout; u++) {
+        let e = b + 4u * q + u;
+        tw[e >> 2u][e & 3u] += scale * gb[u];
+      }
+      if (l == 0u) { continue; }
+      for (var c = 0u; c < fin / 4u; c++) {
+        var g = array<vec4<f32>, 4>();
+        for (var k = 0u; k < 8u && r0 + k < n; k++) {
+          let a = scratch[sq(t, 0u, r0 + k, params.aq[l - 1u] + c)];
+          g[0] += d[k].x * a;
+          g[1] += d[k].y * a;
+          g[2] += d[k].z * a;
+          g[3] += d[k].w * a;
+        }
+        for (var u = 0u; u < 4u && 4u * q + u < fout; u++) {
+          let e = (w + (4u * q + u) * fin) / 4u + c;
+          tw[e] += scale * g[u];
         }
       }
     }
   }
+}
+
+// mode 0: an SGD step of the tail and A (A += lr d1) from the deltas of the n support rows;
+// mode 1: the tail's gradient accumulated into tw (zeroed first) and the deltas d1 into d1q[t].
+fn apply(t: u32, lid: u32, n: u32, mode: u32) {
   let H = params.hidden;
-  for (var j = lid; j < H; j += 64u) {
+  if (mode == 1u) {
+    for (var k = lid; k < TAIL_QUADS; k += 16u) { tw[k] = vec4<f32>(0.0); }
+    workgroupBarrier();
+  }
+  let scale = select(1.0, -params.lr, mode == 0u);
+  for (var l = 0u; l < params.layers; l++) { grad_layer(t, lid, n, l, scale); }
+  for (var j = lid; j < H; j += 16u) {
     for (var r = 0u; r < n; r++) {
-      let d = scratch[row_at(t, 1u, r) + j];
+      let d = scratch[sq(t, 1u, r, j / 4u)][j % 4u];
       if (mode == 0u) { A[(t * H + j) * params.supportSize + r] += params.lr * d; } else { d1q[(t * params.batch + r) * H + j] = d; }
     }
   }
-  storageBarrier();
-  workgroupBarrier();
+  sync();
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = group_index(wid);
   if (t >= params.tasks) { return; }
   let H = params.hidden;
   let S = params.supportSize;
   let R = S + params.batch * params.withQuery;
-  for (var k = lid; k < params.tailCount; k += 64u) { tw[k] = theta[params.tail0 + k]; }
-  for (var j = lid; j < H; j += 64u) {
+  for (var k = lid; k < TAIL_QUADS; k += 16u) {
+    var v = vec4<f32>(0.0);
+    for (var i = 0u; i < 4u && 4u * k + i < params.tailCount; i++) { v[i] = theta[params.tail0 + 4u * k + i]; }
+    tw[k] = v;
+  }
+  for (var j = lid; j < H; j += 16u) {
     for (var s = 0u; s < S; s++) { A[(t * H + j) * S + s] = 0.0; }
   }
-  workgroupBarrier();
+  for (var k = lid; k < 2u * params.rowsMax * params.rowQuads; k += 16u) {
+    scratch[(t * 2u * params.rowsMax) * params.rowQuads + k] = vec4<f32>(0.0);
+  }
+  sync();
   var quarantined = 0.0;
   var loss = 0.0;
   var norm = 0.0;
@@ -263,9 +357,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     loss = loss_deltas(t, lid, S, params.batch);
     backward(t, lid, params.batch);
     apply(t, lid, params.batch, 1u);
-  } else {
-    for (var k = lid; k < params.tailCount; k += 64u) { tails[t * params.tailCount + k] = tw[k]; }
   }
+  for (var k = lid; k < params.tailCount; k += 16u) { tails[t * params.tailCount + k] = tget(k); }
   if (lid == 0u) {
     let m = t * METRIC_STRIDE;
     metrics[m + METRIC_LOSS] = loss;

@@ -65,6 +65,12 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * learners/mlp/mlp_tiles.ts): smaller tiles compile faster and load more values per step.
    */
   tileBudget?: number;
+  /**
+   * Meta loop of FOMAML and Reptile with a hidden layer: "factored" (default where it applies:
+   * learners/meta_train/lowrank_loop.ts) or "per-model" (the loop of gpu_meta_loop.ts; the bench
+   * compares them).
+   */
+  metaLoop?: "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -136,7 +142,9 @@ export class GpuBackend implements Backend {
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
     // FOMAML and Reptile with a hidden layer: the factored loop (learners/meta_train/lowrank_loop.ts).
-    if (gpuLowrankApplies(this.ctx, spec)) return createGpuLowrankLoop(this.ctx, spec);
+    if (this.#options.metaLoop !== "per-model" && gpuLowrankApplies(this.ctx, spec)) {
+      return createGpuLowrankLoop(this.ctx, spec);
+    }
     if (spec.method === "protonet" && this.ctx.software) {
       // Lavapipe stops each loop of an invocation past 65,535 iterations and protonet_grad runs
       // one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on

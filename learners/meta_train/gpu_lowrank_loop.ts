@@ -19,13 +19,14 @@ import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { lowrankShape } from "./cpu_lowrank_loop.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import {
+  innerServes,
   innerWorkgroupBytes,
   LOWRANK_OUTER,
   LOWRANK_PROJECT,
   type LowrankBuffers,
   lowrankInnerKernel,
   lowrankRuns,
-  scratchRows,
+  scratchFloats,
 } from "./lowrank_kernels.ts";
 import { lowrankApplies } from "./lowrank_loop.ts";
 import { type LowrankShape, queryRows, tailCount } from "./lowrank_shape.ts";
@@ -52,12 +53,14 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 }
 
 /**
- * Whether the GPU factored loop serves `spec` on `ctx`: lowrankApplies, and the tail fits in the
- * device's workgroup memory (196-64-64-5 needs 18.5 KB: a device created with at least that).
+ * Whether the GPU factored loop serves `spec` on `ctx`: lowrankApplies, hidden widths that are
+ * multiples of 4, and a tail that fits in the device's workgroup memory (196-64-64-5 needs 18.5 KB: a device created with at least that).
  */
 export function gpuLowrankApplies(ctx: GpuContext, spec: MetaLoopSpec): boolean {
   if (!lowrankApplies(spec)) return false;
-  return innerWorkgroupBytes(specLayout(spec)) <= ctx.device.limits.maxComputeWorkgroupStorageSize;
+  const L = specLayout(spec);
+  return innerServes(L) &&
+    innerWorkgroupBytes(L) <= ctx.device.limits.maxComputeWorkgroupStorageSize;
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -188,7 +191,7 @@ export class GpuLowrankLoop implements MetaLoop {
       tails: buf(T * tailCount(L), "tails"),
       d1q: buf(T * queryRows(s) * H, "d1q"),
       metrics: buf(T * METRIC_STRIDE, "metrics"),
-      scratch: buf(T * 2 * scratchRows(s) * L.actWidth, "scratch"),
+      scratch: buf(scratchFloats(L, s), "scratch"),
     };
     this.#work = { key, bufs };
     return bufs;

@@ -1,8 +1,9 @@
 /**
  * The factored meta loop's kernels against their CPU twins (learners/meta_train/lowrank_cpu.ts):
- * lowrank_project, lowrank_inner and lowrank_outer on seeded random inputs, with a first hidden
- * layer wider than the workgroup (70), inputs and row counts that are not multiples of 4 or 8,
- * one and two hidden layers, relu/cross-entropy with label maps and tanh/MSE, FOMAML and Reptile.
+ * lowrank_project, lowrank_inner and lowrank_outer on seeded random inputs, with inputs, output
+ * widths and row counts that are not multiples of 4 or 8 (hidden widths are multiples of 4),
+ * vec4 first-layer products (inputs 20, 8, 16) and scalar ones (13), one to three hidden
+ * layers, relu/cross-entropy with label maps and tanh/MSE, FOMAML and Reptile.
  */
 import { createStorageBuffer, createStorageBufferFrom, readF32 } from "../../../core/buffers.ts";
 import type { GpuContext } from "../../../core/gpu_context.ts";
@@ -13,7 +14,7 @@ import {
   LOWRANK_PROJECT,
   lowrankInnerKernel,
   lowrankRuns,
-  scratchRows,
+  scratchFloats,
 } from "../../../learners/meta_train/lowrank_kernels.ts";
 import {
   lowrankInnerCpu,
@@ -41,7 +42,7 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    widths: [13, 70, 9, 4],
+    widths: [20, 68, 12, 4],
     activation: "relu",
     loss: "cross_entropy",
     query: true,
@@ -49,15 +50,15 @@ const CASES: Case[] = [
     batch: 7,
   },
   {
-    widths: [13, 70, 9, 4],
+    widths: [13, 68, 12, 4],
     activation: "relu",
     loss: "cross_entropy",
     query: false,
     S: 5,
     batch: 5,
   },
-  { widths: [6, 11, 3], activation: "tanh", loss: "mse", query: true, S: 4, batch: 8 },
-  { widths: [5, 9, 66, 7, 2], activation: "tanh", loss: "mse", query: false, S: 2, batch: 3 },
+  { widths: [8, 12, 3], activation: "tanh", loss: "mse", query: true, S: 4, batch: 10 },
+  { widths: [16, 8, 20, 8, 2], activation: "tanh", loss: "mse", query: false, S: 2, batch: 3 },
 ];
 
 /** A random pool: 40 samples (inputs standard normal, labels 0..7 or targets), 9 episodes. */
@@ -169,7 +170,7 @@ for (const [ci, c] of CASES.entries()) {
         tails: z(out.tails.length, "tails"),
         d1q: z(out.d1q.length, "d1q"),
         metrics: z(metrics.length, "metrics"),
-        scratch: z(tasks * 2 * scratchRows(s) * L.actWidth, "scratch"),
+        scratch: z(scratchFloats(L, s), "scratch"),
         out: z(L.stride, "out"),
       };
       const r = {

@@ -40,15 +40,15 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: "6-9-7-3 relu CE, batch 6 (twice the support set)",
+    name: "6-12-8-3 relu CE, batch 6 (twice the support set)",
     batch: () => family(6, 1).sampleEpisodes(4, 20),
-    spec: { widths: [6, 9, 7, 3], batchSize: 6, metaBatch: 5, innerSteps: 3, innerLr: 0.3 },
+    spec: { widths: [6, 12, 8, 3], batchSize: 6, metaBatch: 5, innerSteps: 3, innerLr: 0.3 },
   },
   {
-    name: "6-9-3 tanh CE, batch 4 (not a multiple of the support set)",
+    name: "6-12-3 tanh CE, batch 4 (not a multiple of the support set)",
     batch: () => family(6, 2).sampleEpisodes(4, 20),
     spec: {
-      widths: [6, 9, 3],
+      widths: [6, 12, 3],
       activation: "tanh",
       batchSize: 4,
       metaBatch: 3,
@@ -57,15 +57,15 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "6-5-6-3 relu CE, batch 2 (smaller than the support set)",
+    name: "6-4-8-3 relu CE, batch 2 (smaller than the support set)",
     batch: () => family(6, 3).sampleEpisodes(4, 20),
-    spec: { widths: [6, 5, 6, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
+    spec: { widths: [6, 4, 8, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
   },
   {
-    name: "1-10-10-1 tanh MSE sinusoid, batch 5 (the support set)",
+    name: "1-12-8-1 tanh MSE sinusoid, batch 5 (the support set)",
     batch: () => new Sinusoid({ shots: 5, querySize: 7 }).sampleEpisodes(4, 20),
     spec: {
-      widths: [1, 10, 10, 1],
+      widths: [1, 12, 8, 1],
       activation: "tanh",
       loss: "mse",
       batchSize: 5,
