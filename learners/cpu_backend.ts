@@ -257,8 +257,10 @@ export class CpuBackend implements Backend {
   }
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
-    // FOMAML and Reptile with a hidden layer: the factored loop (learners/meta_train/lowrank_loop.ts).
-    if (lowrankApplies(spec)) return Promise.resolve(new CpuLowrankLoop(spec));
+    // FOMAML and Reptile with a hidden layer: the factored loop when asked (lowrank_loop.ts).
+    if (spec.lowrank === true && lowrankApplies(spec)) {
+      return Promise.resolve(new CpuLowrankLoop(spec));
+    }
     const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
     return Promise.resolve(new CpuMetaLoop(spec, pop));
   }

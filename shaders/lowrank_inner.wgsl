@@ -71,12 +71,19 @@ fn forward0(t: u32, lid: u32, pr: u32, n: u32) {
   let H = params.hidden;
   let S = params.supportSize;
   for (var q = lid; q < H / 4u; q += 16u) {
+    // The quad's factor columns A[4q..4q+3, s] for s < 8 in registers (the rest read per row).
+    var a = array<vec4<f32>, 8>();
+    for (var s = 0u; s < min(S, 8u); s++) {
+      let e = (t * H + 4u * q) * S + s;
+      a[s] = vec4<f32>(A[e], A[e + S], A[e + 2u * S], A[e + 3u * S]);
+    }
     for (var r = 0u; r < n; r++) {
-      let p = (pr + r) * (H + S) + 4u * q;
-      var z = vec4<f32>(proj[p], proj[p + 1u], proj[p + 2u], proj[p + 3u]) + tw[q];
-      for (var s = 0u; s < S; s++) {
-        let a = (t * H + 4u * q) * S + s;
-        z -= vec4<f32>(A[a], A[a + S], A[a + 2u * S], A[a + 3u * S]) * proj[p - 4u * q + H + s];
+      let p = (pr + r) * (H + S);
+      var z = vec4<f32>(proj[p + 4u * q], proj[p + 4u * q + 1u], proj[p + 4u * q + 2u], proj[p + 4u * q + 3u]) + tw[q];
+      for (var s = 0u; s < min(S, 8u); s++) { z -= a[s] * proj[p + H + s]; }
+      for (var s = 8u; s < S; s++) {
+        let e = (t * H + 4u * q) * S + s;
+        z -= vec4<f32>(A[e], A[e + S], A[e + 2u * S], A[e + 3u * S]) * proj[p + H + s];
       }
       scratch[sq(t, 0u, r, q)] = act4(z);
     }
@@ -229,16 +236,17 @@ fn backward(t: u32, lid: u32, n: u32) {
   }
 }
 
-// Squared global norm of the step's gradient: per layer sum over row pairs of (d_r . d_q)
-// (a_r . a_q) (layer 0: the Gram matrix in proj), plus |sum_r d_r|^2 for the biases.
-fn norm_sq(t: u32, lid: u32, pr: u32, n: u32) -> f32 {
+// This invocation's share of the squared global norm of the step's gradient: per layer sum over
+// row pairs of (d_r . d_q)(a_r . a_q) (layer 0: the Gram matrix in proj), plus |sum_r d_r|^2 for
+// the biases; with all = false only layer 0's weights (the first-layer term).
+fn norm_part(t: u32, lid: u32, pr: u32, n: u32, all: bool) -> f32 {
   let H = params.hidden;
   let S = params.supportSize;
   var mine = 0.0;
   for (var p = lid; p < n * n; p += 16u) {
     let r = p / n;
     let q = p % n;
-    for (var l = 0u; l < params.layers; l++) {
+    for (var l = 0u; l < select(1u, params.layers, all); l++) {
       var dd = 0.0;
       for (var c = params.aq[l]; c < params.aq[l + 1u]; c++) {
         dd += dot(scratch[sq(t, 1u, r, c)], scratch[sq(t, 1u, q, c)]);
@@ -254,17 +262,19 @@ fn norm_sq(t: u32, lid: u32, pr: u32, n: u32) -> f32 {
       mine += dd * aa;
     }
   }
-  for (var c = lid; c < params.rowQuads; c += 16u) {
+  for (var c = lid; c < params.rowQuads && all; c += 16u) {
     var b = vec4<f32>(0.0);
     for (var r = 0u; r < n; r++) { b += scratch[sq(t, 1u, r, c)]; }
     mine += dot(b, b);
   }
-  return reduce(lid, mine);
+  return mine;
 }
 
 // The tail's gradient over n rows for unit quad q of layer l, 8 rows at a time: g = sum_r d_r a_r
 // per weight quad; tw[e] += scale * g (scale -lr to step, 1 to accumulate a gradient).
-fn grad_layer(t: u32, lid: u32, n: u32, l: u32, scale: f32) {
+// Returns the sum of squares of the gradient entries it made (the whole gradient when n <= 8).
+fn grad_layer(t: u32, lid: u32, n: u32, l: u32, scale: f32) -> f32 {
+  var ss = 0.0;
   let fin = params.widths[l];
   let fout = params.widths[l + 1u];
   let w = params.wo[l] - params.tail0;
@@ -277,6 +287,7 @@ fn grad_layer(t: u32, lid: u32, n: u32, l: u32, scale: f32) {
         d[k] = scratch[sq(t, 1u, r0 + k, params.aq[l] + q)];
         gb += d[k];
       }
+      ss += dot(gb, gb);
       for (var u = 0u; u < 4u && 4u * q + u < fout; u++) {
         let e = b + 4u * q + u;
         tw[e >> 2u][e & 3u] += scale * gb[u];
@@ -294,22 +305,26 @@ fn grad_layer(t: u32, lid: u32, n: u32, l: u32, scale: f32) {
         for (var u = 0u; u < 4u && 4u * q + u < fout; u++) {
           let e = (w + (4u * q + u) * fin) / 4u + c;
           tw[e] += scale * g[u];
+          ss += dot(g[u], g[u]);
         }
       }
     }
   }
+  return ss;
 }
 
 // mode 0: an SGD step of the tail and A (A += lr d1) from the deltas of the n support rows;
 // mode 1: the tail's gradient accumulated into tw (zeroed first) and the deltas d1 into d1q[t].
-fn apply(t: u32, lid: u32, n: u32, mode: u32) {
+// Returns this invocation's share of the tail gradient's sum of squares (exact when n <= 8).
+fn apply(t: u32, lid: u32, n: u32, mode: u32) -> f32 {
   let H = params.hidden;
   if (mode == 1u) {
     for (var k = lid; k < TAIL_QUADS; k += 16u) { tw[k] = vec4<f32>(0.0); }
     workgroupBarrier();
   }
   let scale = select(1.0, -params.lr, mode == 0u);
-  for (var l = 0u; l < params.layers; l++) { grad_layer(t, lid, n, l, scale); }
+  var ss = 0.0;
+  for (var l = 0u; l < params.layers; l++) { ss += grad_layer(t, lid, n, l, scale); }
   for (var j = lid; j < H; j += 16u) {
     for (var r = 0u; r < n; r++) {
       let d = scratch[sq(t, 1u, r, j / 4u)][j % 4u];
@@ -317,6 +332,7 @@ fn apply(t: u32, lid: u32, n: u32, mode: u32) {
     }
   }
   sync();
+  return ss;
 }
 
 @compute @workgroup_size(16)
@@ -345,18 +361,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     forward(t, lid, t * R, S);
     loss = loss_deltas(t, lid, 0u, S);
     backward(t, lid, S);
-    norm = sqrt(norm_sq(t, lid, t * R, S));
-    if (quarantined != 0.0 || !finite(loss) || !finite(norm)) {
-      quarantined = 1.0;
+    if (S <= 8u) {
+      // One chunk of rows: the step is applied while its tail gradient's squares are summed (a
+      // task found unhealthy here is flagged, and its A, tail and metrics are not used again).
+      var part = norm_part(t, lid, t * R, S, false);
+      if (quarantined == 0.0) { part += apply(t, lid, S, 0u); }
+      norm = sqrt(reduce(lid, part));
+      if (quarantined != 0.0 || !finite(loss) || !finite(norm)) { quarantined = 1.0; }
     } else {
-      apply(t, lid, S, 0u);
+      norm = sqrt(reduce(lid, norm_part(t, lid, t * R, S, true)));
+      if (quarantined != 0.0 || !finite(loss) || !finite(norm)) {
+        quarantined = 1.0;
+      } else {
+        _ = apply(t, lid, S, 0u);
+      }
     }
   }
   if (params.withQuery != 0u) {
     forward(t, lid, t * R + S, params.batch);
     loss = loss_deltas(t, lid, S, params.batch);
     backward(t, lid, params.batch);
-    apply(t, lid, params.batch, 1u);
+    _ = apply(t, lid, params.batch, 1u);
   }
   for (var k = lid; k < params.tailCount; k += 16u) { tails[t * params.tailCount + k] = tget(k); }
   if (lid == 0u) {

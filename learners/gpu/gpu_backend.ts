@@ -66,9 +66,9 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   tileBudget?: number;
   /**
-   * Meta loop of FOMAML and Reptile with a hidden layer: "factored" (default where it applies:
-   * learners/meta_train/lowrank_loop.ts) or "per-model" (the loop of gpu_meta_loop.ts; the bench
-   * compares them).
+   * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "factored"
+   * (learners/meta_train/lowrank_loop.ts, where it applies) or "per-model" (default: the loop of
+   * gpu_meta_loop.ts, measured faster on lavapipe on 2026-12-02; the bench compares them).
    */
   metaLoop?: "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
@@ -141,8 +141,9 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
-    // FOMAML and Reptile with a hidden layer: the factored loop (learners/meta_train/lowrank_loop.ts).
-    if (this.#options.metaLoop !== "per-model" && gpuLowrankApplies(this.ctx, spec)) {
+    // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts).
+    const factored = spec.lowrank ?? this.#options.metaLoop === "factored";
+    if (factored && gpuLowrankApplies(this.ctx, spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }
     if (spec.method === "protonet" && this.ctx.software) {
