@@ -288,7 +288,9 @@ export async function benchMain(args: string[]): Promise<number> {
   const workloads = o.w2 ? [WORKLOAD_W, WORKLOAD_W2] : [WORKLOAD_W];
   // The peer phase: before the adapter is requested, so no engine device is alive.
   const peers = new Map<string, PeerResults>();
-  if (o.peers && o.metatrain) await printMetaTrainPeer([32, 256], o.seconds);
+  const metaPeers = o.peers && o.metatrain
+    ? await printMetaTrainPeer([32, 256], o.seconds, o.out)
+    : undefined;
   const pbtPeer = o.pbt && o.peers ? await benchPbtPeer(o.sizes, o.seconds) : "not requested";
   const evolvePeer = o.evolve && o.peers ? await benchEvolvePeer(o.seconds) : undefined;
   if (o.peers && !o.metatrain) {
@@ -314,7 +316,7 @@ export async function benchMain(args: string[]): Promise<number> {
     const before = gpu?.ctx.software
       ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1" })
       : undefined;
-    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before);
+    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before, metaPeers);
   }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));

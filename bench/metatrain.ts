@@ -13,6 +13,7 @@
  * loop is measured right before the default's, in the same run.
  * @module
  */
+import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./peers_metatrain.ts";
 import { formatFixed, formatRate } from "../core/format.ts";
 import {
   cpuClock,
@@ -253,6 +254,7 @@ export async function benchMetaTrainMain(
   cpu: Backend | undefined,
   minSeconds: number,
   gpuBefore?: Backend,
+  peers?: MetaTrainPeerRow[],
 ): Promise<number> {
   console.log(
     `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
@@ -275,12 +277,15 @@ export async function benchMetaTrainMain(
     ];
     for (const metaBatch of [32, 256]) {
       let base: MetaTrainBenchRow | undefined;
+      const engine: EngineMetaRow[] = [];
       for (const [b, path, method, label] of cases) {
         if (!b) continue;
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
         if (path === "composed") base = r;
         printRow(metaBatch, label, r, base);
+        engine.push({ label, algorithm: method, tasksPerSecond: r.tasksPerSecond });
       }
+      for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
       if (gpu) {
         const pool = new EpisodePool(gpu, w.family, 1, 512);
         const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: 5 };

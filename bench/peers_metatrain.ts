@@ -1,21 +1,41 @@
 /**
- * The PyTorch peer of `deno task bench --metatrain --peers` (bench/peers_metatrain.py): FOMAML and
- * Reptile on 5-way 1-shot episodes, MLP 196-64-64-5, 5 inner steps, batched over the tasks of a
- * meta-batch. Run before the engine requests its adapter, with OPENBLAS_CORETYPE/L2_SIZE unset.
+ * The PyTorch peers of `deno task bench --metatrain --peers` (bench/peers_metatrain.py): FOMAML and
+ * Reptile on 5-way 1-shot episodes, MLP 196-64-64-5, 5 inner steps on the support set, batched
+ * over the tasks of a meta-batch, in two variants ("plain": a copy of every layer per task;
+ * "factored": the first layer kept as theta minus a rank-5 term per task). Run before the engine
+ * requests its adapter, with OPENBLAS_CORETYPE/L2_SIZE unset; the ratio lines compare the engine's
+ * rows of the same workload with them.
  * @module
  */
-import { formatRate } from "../core/format.ts";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "csv-stringify/sync";
+import { writeFileAtomic } from "../core/atomic.ts";
+import { formatFixed, formatRate } from "../core/format.ts";
 import { runPythonPeer } from "./peers.ts";
 import { WARMUP_SECONDS } from "./workloads.ts";
 
+/** The network the peers train (the engine's rows of other networks get no ratio). */
+export const PEER_WIDTHS = [196, 64, 64, 5];
+
 /** One line the peer printed. */
 export interface MetaTrainPeerRow {
+  variant: string;
   algorithm: string;
   meta_batch: number;
   threads: number;
   tasks_per_s: number;
+  other_threads_tasks_per_s: number;
   blas: string;
   valid: boolean;
+}
+
+/** One engine row of `bench --metatrain` to compare with the peers. */
+export interface EngineMetaRow {
+  label: string;
+  /** "fomaml", "reptile", "maml", ... (only those the peer runs get a ratio). */
+  algorithm: string;
+  tasksPerSecond: number;
 }
 
 /** Runs the peer at each meta-batch size; its rows, or why it was skipped. */
@@ -32,21 +52,87 @@ export async function benchMetaTrainPeer(
   return out.stdout.trim().split("\n").map((l) => JSON.parse(l) as MetaTrainPeerRow);
 }
 
-/** Prints the peer's section of `bench --metatrain --peers` (before any adapter exists). */
-export async function printMetaTrainPeer(metaBatches: number[], seconds: number): Promise<void> {
+/** Writes the peer rows to DIR/metatrain_peers.csv. */
+async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const columns = ["peer", "variant", "algorithm", "meta_batch", "threads", "tasks_per_s"];
+  const csv = stringify(
+    rows.map((r) => [
+      "torch-cpu",
+      r.variant,
+      r.algorithm,
+      r.meta_batch,
+      r.threads,
+      formatFixed(r.tasks_per_s, 1),
+      formatFixed(r.other_threads_tasks_per_s, 1),
+      r.blas,
+      r.valid ? "yes" : "no (reference BLAS)",
+    ]),
+    { header: true, columns: [...columns, "other_threads_tasks_per_s", "blas", "valid"] },
+  );
+  await writeFileAtomic(join(dir, "metatrain_peers.csv"), csv);
+}
+
+/**
+ * Prints the peers' section of `bench --metatrain --peers` (before any adapter exists) and, with
+ * `out`, writes OUT/metatrain_peers.csv; the rows, or undefined when the peer was skipped.
+ */
+export async function printMetaTrainPeer(
+  metaBatches: number[],
+  seconds: number,
+  out?: string,
+): Promise<MetaTrainPeerRow[] | undefined> {
   console.log("peer phase (no engine device alive yet): PyTorch meta-training, batched over tasks");
   const rows = await benchMetaTrainPeer(metaBatches, seconds);
   if (typeof rows === "string") {
     console.log(`torch-cpu meta-training skipped: ${rows}`);
-    return;
+    return undefined;
   }
   for (const r of rows) {
+    const other = `${3 - r.threads}: ${formatRate(r.other_threads_tasks_per_s)}`;
     console.log(
-      `  torch-cpu ${r.algorithm}, meta-batch ${r.meta_batch}: ${
+      `  torch-cpu ${r.variant}, ${r.algorithm}, meta-batch ${r.meta_batch}: ${
         formatRate(r.tasks_per_s)
-      } tasks/s (${r.threads} thread${r.threads > 1 ? "s" : ""}; BLAS ${r.blas}${
+      } tasks/s (${r.threads} thread${r.threads > 1 ? "s" : ""}; ${other}; BLAS ${r.blas}${
         r.valid ? "" : " -- INVALID (reference BLAS)"
       })`,
     );
   }
+  if (out) await writePeerCsv(out, rows);
+  return rows;
+}
+
+/**
+ * The ratio lines of one meta-batch: for each algorithm the peer runs, the engine's fastest row of
+ * that algorithm against the better valid peer variant and against each. None for a network the
+ * peer does not train.
+ */
+export function peerRatioLines(
+  peers: MetaTrainPeerRow[],
+  widths: number[],
+  metaBatch: number,
+  engine: EngineMetaRow[],
+): string[] {
+  if (widths.join("-") !== PEER_WIDTHS.join("-")) return [];
+  const lines: string[] = [];
+  for (const algorithm of new Set(peers.map((p) => p.algorithm))) {
+    const mine = peers.filter((p) =>
+      p.algorithm === algorithm && p.meta_batch === metaBatch && p.valid
+    );
+    const best = engine.filter((e) => e.algorithm === algorithm)
+      .reduce<EngineMetaRow | undefined>(
+        (m, e) => m && m.tasksPerSecond >= e.tasksPerSecond ? m : e,
+        undefined,
+      );
+    if (mine.length === 0 || !best) continue;
+    const top = mine.reduce((m, p) => (m.tasks_per_s >= p.tasks_per_s ? m : p));
+    const x = (p: MetaTrainPeerRow) => `${formatFixed(best.tasksPerSecond / p.tasks_per_s, 2)}x`;
+    const each = mine.map((p) => `${x(p)} ${p.variant} (${formatRate(p.tasks_per_s)})`).join(", ");
+    lines.push(
+      `  meta-batch ${metaBatch}, ${algorithm}: engine (${best.label}) ${
+        formatRate(best.tasksPerSecond)
+      } tasks/s = ${x(top)} the better PyTorch peer (${top.variant}); ${each}`,
+    );
+  }
+  return lines;
 }

@@ -22,9 +22,10 @@
 
 // The distances read this model's parameters once per chunk of SHAPE_CHUNK (not once per other
 // model): accs[j] sums the squared differences to model j chunk by chunk, in the order of k as
-// the twin does. M <= 256 (MAX_MODELS_PER_SEGMENT, checked by runEvolution).
+// the twin does. M <= MAX_MODELS_PER_SEGMENT (generated from learners/evolution/evolution_kernels.ts;
+// checked by runEvolution).
 const SHAPE_CHUNK: u32 = 32u;
-var<private> accs: array<f32, 256>;
+var<private> accs: array<f32, MAX_MODELS_PER_SEGMENT>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -13,7 +13,7 @@ import type { Backend, BackendDataset, Population } from "../backend.ts";
 import { type EvolveDims, HIST } from "./evolution_arrays.ts";
 import { BBOB_OBJECTIVE_KIND, EVOLVE_ROW, TASK, USER_OBJECTIVE_KIND } from "./evolution_rows.ts";
 import { packGenomeTable, type StrategyGenome } from "./evolution_genome.ts";
-import { USER_OBJECTIVE_MAXD } from "./evolution_kernels.ts";
+import { MAX_MODELS_PER_SEGMENT, USER_OBJECTIVE_MAXD } from "./evolution_kernels.ts";
 import { packBlocks, type ParamBlock } from "./evolution_blocks.ts";
 import type {
   BbobObjective,
@@ -28,8 +28,7 @@ import { type Objective, OBJECTIVE_NAMES } from "../tasks/objectives.ts";
 export * from "./evolution_blocks.ts";
 export type { BbobObjective, UserObjective } from "./evolution_plan.ts";
 
-/** Largest segment: evolve_shape.wgsl keeps one distance accumulator per model of a segment. */
-export const MAX_MODELS_PER_SEGMENT = 256;
+export { MAX_MODELS_PER_SEGMENT } from "./evolution_kernels.ts";
 
 /** Any objective of an objective run: built-in, a user's WGSL, or a BBOB instance. */
 export type AnyObjective = Objective | UserObjective | BbobObjective;

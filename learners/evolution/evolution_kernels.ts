@@ -29,7 +29,7 @@ import { KNOB_LAYOUT } from "../optimizers/knobs.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
 import { GENOME_LAYOUT } from "./genome_layout.ts";
 import { EVOLVE_ROWS_WGSL } from "./evolution_rows.ts";
-import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline, type WgslPart } from "../../core/pipelines.ts";
 import {
   bindKernel,
   type KernelInterface,
@@ -106,6 +106,15 @@ function evolveInterface(k: EvolveKernel): KernelInterface {
 const KERNELS = Object.fromEntries(
   (Object.keys(SOURCES) as EvolveKernel[]).map((k) => [k, evolveInterface(k)]),
 ) as Record<EvolveKernel, KernelInterface>;
+
+/** Largest segment: evolve_shape.wgsl keeps one distance accumulator per model of a segment. */
+export const MAX_MODELS_PER_SEGMENT = 256;
+
+/** The limits the kernels size private arrays by, emitted from the constants above. */
+const LIMITS_WGSL: WgslPart = {
+  file: "<generated: MAX_MODELS_PER_SEGMENT from learners/evolution/evolution_kernels.ts>",
+  code: `const MAX_MODELS_PER_SEGMENT: u32 = ${MAX_MODELS_PER_SEGMENT}u;\n`,
+};
 
 /** Largest dimension of a user objective (MAXD in evolve_objective.wgsl). */
 export const USER_OBJECTIVE_MAXD = 64;
@@ -226,6 +235,7 @@ export class EvolveGpu {
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
+          ...(k === "shape" ? [LIMITS_WGSL] : []),
           // The tick kernel binds no parameters (the snippet's index functions read u_in).
           ...(k === "tick" ? [] : [{ file: "shaders/_evolve.wgsl", code: commonWgsl }]),
           ...(k === "objective" || k === "neural"

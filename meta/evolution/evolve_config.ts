@@ -7,6 +7,7 @@ import type { ConfigSchema } from "../../core/config_schema.ts";
 import { DEFAULT_META_WEIGHTS, type MetaWeights } from "./meta_objectives.ts";
 import type { MetaTask } from "./meta_task.ts";
 import { BBOB_IDS } from "../../learners/tasks/bbob.ts";
+import { MAX_MODELS_PER_SEGMENT } from "../../learners/evolution/evolution.ts";
 
 /** Built-in tasks by name (objective tasks differ by function, dimension and shift stream). */
 export const TASK_LIBRARY: Readonly<Record<string, MetaTask>> = {
@@ -115,7 +116,7 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
   backend: z.enum(["auto", "gpu", "cpu"]).default("auto"),
   populationSize: z.number().int().min(2).max(64).default(16),
   metaGenerations: z.number().int().min(1).max(200).default(10),
-  modelsPerSegment: z.number().int().min(2).max(256).default(12),
+  modelsPerSegment: z.number().int().min(2).max(MAX_MODELS_PER_SEGMENT).default(12),
   generations: z.number().int().min(2).max(10_000).default(24),
   replicates: z.number().int().min(1).max(16).default(2),
   trainTasks: z.array(taskName).min(1).max(10).default([

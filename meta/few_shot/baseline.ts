@@ -9,6 +9,7 @@
 import { mean } from "../../core/stats.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { type FewShotMetric, metricPart, metricScore } from "./metric.ts";
 
 /** A tuned (learning rate, init scale, step count) and its meta-validation score. */
 export interface Tuned {
@@ -23,18 +24,14 @@ export interface Tuned {
 }
 
 /** Mean score after each step: accuracy, or minus the loss (non-finite counts as -Infinity). */
-export function scoreCurve(c: AdaptCurve, metric: "accuracy" | "loss"): number[] {
-  return (metric === "loss" ? c.loss : c.accuracy).map((a) => {
-    const m = mean(Array.from(a));
-    if (metric === "accuracy") return m;
-    return Number.isFinite(m) ? -m : -Infinity;
-  });
+export function scoreCurve(c: AdaptCurve, metric: FewShotMetric): number[] {
+  return metricPart(c, metric).map((a) => metricScore(mean(Array.from(a)), metric));
 }
 
 /** The best (curve, step >= minStep) of `curves` by `scoreCurve`; ties keep the first. */
 export function bestOfCurves(
   curves: readonly AdaptCurve[],
-  metric: "accuracy" | "loss",
+  metric: FewShotMetric,
   minStep = 1,
 ): { index: number; steps: number; score: number } {
   let best = { index: 0, steps: minStep, score: -Infinity };
@@ -89,7 +86,7 @@ export async function tuneBaseline(
     initScales: readonly number[];
     maxSteps: number;
     seed: number;
-    metric: "accuracy" | "loss";
+    metric: FewShotMetric;
   },
 ): Promise<Tuned> {
   const grid = o.initScales.flatMap((initScale) => o.lrs.map((lr) => ({ lr, initScale })));

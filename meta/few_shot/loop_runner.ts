@@ -16,6 +16,7 @@ import {
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type InnerLoop, tileParams } from "./inner_loop.ts";
+import { metricPart } from "./metric.ts";
 import type {
   MetaKnobs,
   MetaLearnerState,
@@ -55,7 +56,7 @@ export async function validateAdapted(
   const params = tileParams(theta, v.ids.length, loop.layout.stride);
   const { pop, gathered } = loop.adapt(v.pool, v.ids, params, { lr: knobs.innerLr, steps });
   const ev = await pop.evaluate(v.pool.data, gathered.query);
-  const row = v.metric === "loss" ? ev.loss : ev.accuracy;
+  const row = metricPart(ev, v.metric);
   let s = 0;
   for (const x of row) s += x;
   return s / row.length;
@@ -123,14 +124,17 @@ export class LoopRunner {
       ["moments", s.moments, this.moments],
       ["alpha", s.alpha, alpha],
     ];
+    if (!Number.isInteger(s.t) || s.t < 0) {
+      throw new RangeError(
+        `Cannot load ${this.method} state as t must be an integer >= 0: current value is ${s.t}`,
+      );
+    }
     for (const [name, got, want] of sizes) {
-      if (got?.length !== want?.length || !Number.isInteger(s.t) || s.t < 0) {
+      if (got?.length !== want?.length) {
         throw new RangeError(
           `Cannot load ${this.method} state as ${name} must have ${
             want?.length ?? 0
-          } entries and t must be an integer >= 0: current values are ${
-            got?.length ?? 0
-          } and ${s.t}`,
+          } entries: current value is ${got?.length ?? 0}`,
         );
       }
     }

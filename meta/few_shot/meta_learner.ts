@@ -8,6 +8,7 @@
 import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+import type { FewShotMetric } from "./metric.ts";
 
 /** The host Adam of meta-updates, re-exported from its home in learners/optimizers/host_adam.ts. */
 export { HostAdam } from "../../learners/optimizers/host_adam.ts";
@@ -48,7 +49,7 @@ export interface MetaValidation {
   /** Episode ids of `pool` evaluated at every validation point. */
   ids: Uint32Array;
   /** "accuracy": mean query accuracy (classification); "loss": mean query loss (regression). */
-  metric: "accuracy" | "loss";
+  metric: FewShotMetric;
   /** Inner steps of the evaluation (default the learner's knobs.innerSteps). */
   steps?: number;
 }

@@ -20,6 +20,7 @@
 export * from "./episode_pool.ts";
 export * from "./inner_loop.ts";
 export * from "./meta_learner.ts";
+export * from "./metric.ts";
 export * from "./baseline.ts";
 export * from "./reptile.ts";
 export * from "./fomaml.ts";
@@ -35,6 +36,7 @@ export * from "./pbt.ts";
 export * from "./self_improving.ts";
 export * from "./self_improving_options.ts";
 export * from "./self_improving_members.ts";
+export * from "./self_improving_modifier.ts";
 export * from "./config.ts";
 export * from "./settings.ts";
 export * from "./setting_data.ts";

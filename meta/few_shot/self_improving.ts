@@ -17,31 +17,33 @@
  * - MirrorMind parts: a plateau scheduler scales every meta lr when the best fitness stalls, and a
  *   gradient monitor halves the inner lr of a member whose meta-gradient explodes.
  *
+ * The modifier (levels 1 and 2, the plateau scheduler, the change log) is
+ * meta/few_shot/self_improving_modifier.ts; this file trains, scores and keeps the champion.
+ *
  * Between two scorings each member meta-trains with its method's own loop (`MetaLearner.train`: the
  * iterations run on the backend, one read per member), all members on the same task ids (common
  * random numbers), `memberTasks` tasks per iteration. The budget is counted in task adaptations
  * (`taskAdaptations`), as the static methods' is.
  * @module
  */
-import { deriveSeed, Rng, type RngState } from "../../core/rng.ts";
+import { deriveSeed, Rng } from "../../core/rng.ts";
 import { bestOfCurves } from "./baseline.ts";
 import type { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import type { MetaKnobs } from "./meta_learner.ts";
 import { GradientMonitor, type GradientMonitorState } from "./mirror_mind/gradient_monitor.ts";
 import { analyzeFitMean } from "./mirror_mind/performance_analyzer.ts";
-import { PlateauScheduler, type PlateauSchedulerState } from "./mirror_mind/plateau_scheduler.ts";
-import { exploitPairs, level2Step, type ModifierGroup, type StrategyChange } from "./pbt.ts";
+import type { ModifierGroup, StrategyChange } from "./pbt.ts";
 import {
   copyMember,
   createMembers,
-  exploreMember,
   type Member,
   type MemberState,
   memberState,
   METHOD_CODE,
   restoreMember,
 } from "./self_improving_members.ts";
+import { type ModifierState, StrategyModifier } from "./self_improving_modifier.ts";
 import {
   type ResolvedOptions,
   resolveOptions,
@@ -59,25 +61,13 @@ export interface FitnessEpisodes {
 }
 
 /** Everything that changes during a run of the system: with its options it continues exactly. */
-export interface SelfImprovingState {
+export interface SelfImprovingState extends ModifierState {
   /** The members. */
   members: MemberState[];
-  /** The level-2 groups. */
-  groups: ModifierGroup[];
-  /** The change log. */
-  changes: StrategyChange[];
   /** The members' gradient monitors. */
   monitors: GradientMonitorState[];
-  /** The modifier's random generator. */
-  rng: RngState;
   /** Meta-iterations, task adaptations and scorings done. */
   counters: { iteration: number; tasks: number; scorings: number };
-  /** Each group's next exploit iteration, and the next level-2 step. */
-  next: number[];
-  /** The next level-2 step (Infinity with one group). */
-  nextLevel2: number;
-  /** The plateau scheduler. */
-  scheduler: PlateauSchedulerState;
   /** The best member any scoring saw and the iteration of that scoring (null before any). */
   champion: { member: MemberState; iteration: number } | null;
 }
@@ -88,10 +78,6 @@ export class SelfImprovingSystem {
   readonly name = "self-improving";
   /** Members. */
   readonly members: Member[];
-  /** Level-2 groups. */
-  readonly groups: ModifierGroup[];
-  /** Every change made so far, in order. */
-  readonly changes: StrategyChange[] = [];
   /**
    * One gradient monitor per member over its meta-gradient (or Reptile update) norms, restarted when
    * the member is overwritten by an exploit: a shared window would mix the scales of the methods.
@@ -99,13 +85,10 @@ export class SelfImprovingSystem {
   readonly monitors: GradientMonitor[];
   #loop: InnerLoop;
   #o: ResolvedOptions;
-  #rng: Rng;
+  #modifier: StrategyModifier;
   #iteration = 0;
   #tasks = 0;
   #scorings = 0;
-  #next: number[];
-  #nextLevel2: number;
-  #scheduler: PlateauScheduler;
   #champion: Member | null = null;
   #championAt = 0;
 
@@ -116,39 +99,36 @@ export class SelfImprovingSystem {
   constructor(loop: InnerLoop, theta: Float32Array, options: SelfImprovingOptions) {
     this.#loop = new InnerLoop(loop.backend, loop.spec);
     this.#o = resolveOptions(options);
-    this.#rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
-    this.members = createMembers(this.#loop, theta, options.knobs, this.#o, this.#rng);
+    const rng = new Rng(deriveSeed(this.#o.seed, "self-improving"));
+    this.members = createMembers(this.#loop, theta, options.knobs, this.#o, rng);
     this.monitors = this.members.map(() => new GradientMonitor());
-    this.groups = Array.from({ length: this.#o.groups }, () => ({
-      sigma: this.#o.sigma,
-      interval: this.#o.interval,
-      lastFitness: NaN,
-    }));
-    this.#next = this.groups.map((g) => g.interval);
-    this.#nextLevel2 = this.groups.length > 1 ? this.#o.level2Interval : Infinity;
-    this.#scheduler = new PlateauScheduler({
-      lr: 1,
-      mode: "max",
-      patience: 8,
-      factor: 0.7,
-      cooldown: 4,
-      minLr: 0.1,
-    });
+    this.#modifier = new StrategyModifier(this.#o, rng);
+  }
+
+  /** Level-2 groups. */
+  get groups(): ModifierGroup[] {
+    return this.#modifier.groups;
+  }
+
+  /** Every change made so far, in order. */
+  get changes(): StrategyChange[] {
+    return this.#modifier.changes;
   }
 
   /** A copy of everything that changes during a run (see `SelfImprovingState`). */
   saveState(): SelfImprovingState {
     const c = this.#champion;
+    const { groups, changes, rng, next, nextLevel2, scheduler } = this.#modifier.saveState();
     return {
       members: this.members.map(memberState),
-      groups: this.groups.map((g) => ({ ...g })),
-      changes: this.changes.map((c) => ({ ...c })),
+      groups,
+      changes,
       monitors: this.monitors.map((m) => m.saveState()),
-      rng: this.#rng.state(),
+      rng,
       counters: { iteration: this.#iteration, tasks: this.#tasks, scorings: this.#scorings },
-      next: [...this.#next],
-      nextLevel2: this.#nextLevel2,
-      scheduler: this.#scheduler.saveState(),
+      next,
+      nextLevel2,
+      scheduler,
       champion: c && { member: memberState(c), iteration: this.#championAt },
     };
   }
@@ -161,19 +141,14 @@ export class SelfImprovingSystem {
       );
     }
     s.members.forEach((m, i) => this.members[i] = restoreMember(m, this.#loop, this.#o));
-    s.groups.forEach((g, i) => Object.assign(this.groups[i]!, g));
-    this.changes.splice(0, this.changes.length, ...s.changes.map((c) => ({ ...c })));
+    this.#modifier.loadState(s);
     s.monitors.forEach((m, i) => {
       this.monitors[i] = new GradientMonitor();
       this.monitors[i]!.loadState(m);
     });
-    this.#rng = Rng.fromState(s.rng);
     this.#iteration = s.counters.iteration;
     this.#tasks = s.counters.tasks;
     this.#scorings = s.counters.scorings;
-    this.#next = [...s.next];
-    this.#nextLevel2 = s.nextLevel2;
-    this.#scheduler.loadState(s.scheduler);
     const c = s.champion;
     this.#champion = c && restoreMember(c.member, this.#loop, this.#o);
     this.#championAt = c?.iteration ?? 0;
@@ -210,7 +185,7 @@ export class SelfImprovingSystem {
   }
 
   #log(c: Omit<StrategyChange, "iteration">): void {
-    this.changes.push({ iteration: this.#iteration, ...c });
+    this.#modifier.log(this.#iteration, c);
   }
 
   /**
@@ -224,12 +199,12 @@ export class SelfImprovingSystem {
     to: number,
   ): Promise<Record<string, number>> {
     while (this.#iteration < to) {
-      const next = Math.min(to, this.#nextLevel2, ...this.#next);
+      const next = this.#modifier.nextStop(to);
       await this.#trainAll(train, next - this.#iteration);
       this.#iteration = next;
-      if (next < this.#nextLevel2 && !this.#next.includes(next)) continue;
+      if (!this.#modifier.isDue(next)) continue;
       await this.score(fitness);
-      this.#modify();
+      this.#modifier.modify(next, this.members, (t, s) => this.exploit(t, s), this.#loop);
       this.release();
     }
     const b = this.members[this.best()]!;
@@ -240,7 +215,7 @@ export class SelfImprovingSystem {
       best_inner_steps: b.learner.knobs.innerSteps,
       best_meta_lr: b.learner.knobs.metaLr,
       methods_in_use: new Set(this.members.map((m) => m.method)).size,
-      meta_lr_scale: this.#scheduler.lr,
+      meta_lr_scale: this.#modifier.metaLrScale,
       task_adaptations: this.#tasks,
       changes: this.changes.length,
     };
@@ -304,54 +279,6 @@ export class SelfImprovingSystem {
    */
   champion(): { member: Member; iteration: number } | null {
     return this.#champion ? { member: this.#champion, iteration: this.#championAt } : null;
-  }
-
-  /** Level 1 for the groups due now, level 2 when due, then the plateau scheduler. */
-  #modify(): void {
-    const it = this.#iteration;
-    const fitness = this.members.map((m) => m.fitness);
-    for (let g = 0; g < this.groups.length; g++) {
-      if (this.#next[g] !== it) continue;
-      const grp = this.groups[g]!;
-      const cands = this.members.map((m, i) => (m.group === g ? i : -1)).filter((i) => i >= 0);
-      for (const { target, source } of exploitPairs(fitness, this.#o.fraction, this.#rng, cands)) {
-        this.exploit(target, source);
-        const changes = exploreMember(
-          this.members[target]!,
-          grp.sigma,
-          this.#rng,
-          this.#o,
-          this.#loop,
-        );
-        for (const c of changes) this.#log({ level: 1, target, ...c });
-      }
-    }
-    if (it === this.#nextLevel2) {
-      const groupOf = this.members.map((m) => m.group);
-      const range = this.#o.intervalRange;
-      for (const c of level2Step(this.groups, fitness, groupOf, this.#rng, range)) this.#log(c);
-      this.#nextLevel2 += this.#o.level2Interval;
-    }
-    this.groups.forEach((grp, g) => {
-      if (this.#next[g] === it) this.#next[g] = it + grp.interval;
-    });
-    this.#schedule();
-  }
-
-  /** The plateau scheduler on the best fitness; a cut scales every member's meta lr, logged. */
-  #schedule(): void {
-    const from = this.#scheduler.lr;
-    const sch = this.#scheduler.step(Math.max(...this.members.map((m) => m.fitness)));
-    if (!sch.changed) return;
-    for (const m of this.members) m.learner.knobs.metaLr *= sch.lr / from;
-    this.#log({
-      level: 1,
-      target: -1,
-      action: "scheduler",
-      field: "metaLrScale",
-      from,
-      to: sch.lr,
-    });
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { MetaKnobs } from "./meta_learner.ts";
+import type { FewShotMetric } from "./metric.ts";
 import type { MetaLearnerName } from "./registry.ts";
 
 /** A member's meta-learning method: any registered meta-learner (meta/few_shot/registry.ts). */
@@ -46,7 +47,7 @@ export interface SelfImprovingOptions {
   /** Exploit fraction (default 0.25). */
   fraction?: number;
   /** Fitness metric: query accuracy (classification, default) or query loss (regression, lower is better). */
-  metric?: "accuracy" | "loss";
+  metric?: FewShotMetric;
   /** ES-MAML members: perturbation scale (default 0.02). */
   esSigma?: number;
   /** ProtoNet members: the distance of queries to prototypes (default: ProtoNet's own default). */

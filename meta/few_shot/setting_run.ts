@@ -14,6 +14,7 @@ import type { Backend } from "../../learners/backend.ts";
 import { bestOfCurves } from "./baseline.ts";
 import { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
+import { type FewShotMetric, metricPart } from "./metric.ts";
 import { type MetaConfig, settingConfig } from "./config.ts";
 import type { Setting } from "./settings.ts";
 
@@ -60,7 +61,7 @@ export interface SettingRun {
   /** Episode ids 0..n-1 of the validation and test pools. */
   ids: { val: Uint32Array; test: Uint32Array };
   /** "loss" for regression, else "accuracy". */
-  metric: "accuracy" | "loss";
+  metric: FewShotMetric;
   /**
    * Where the method now running saves its progress inside its meta-training (at most every
    * `checkpointSeconds` of work) and finds what an interrupted run saved; absent on a cluster
@@ -115,7 +116,7 @@ export function closeSettingRun(r: SettingRun): void {
 
 /** Mean query metric of a curve after `k` steps. */
 export function curveMetric(r: SettingRun, cv: AdaptCurve, k: number): number {
-  return mean(Array.from((r.metric === "loss" ? cv.loss : cv.accuracy)[k]!));
+  return mean(Array.from(metricPart(cv, r.metric)[k]!));
 }
 
 /**

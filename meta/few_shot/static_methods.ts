@@ -21,6 +21,7 @@ import {
   type MetaLearnerState,
 } from "./meta_learner.ts";
 import { createMetaLearner } from "./registry.ts";
+import { type FewShotMetric, metricScore } from "./metric.ts";
 import { staticBudget } from "./self_improving_run.ts";
 import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
 
@@ -134,9 +135,10 @@ async function* metaTrain(
 }
 
 /** Keeps `t`'s state when `y` (at iteration `it`) is its best meta-validation value so far. */
-function keepBest(t: Trial, it: number, y: number, metric: "accuracy" | "loss"): void {
-  const better = metric === "loss" ? y < (t.best?.y ?? Infinity) : y > (t.best?.y ?? -Infinity);
-  const state = better && Number.isFinite(y) ? t.learner.saveState?.() : undefined;
+function keepBest(t: Trial, it: number, y: number, metric: FewShotMetric): void {
+  const was = t.best ? metricScore(t.best.y, metric) : -Infinity;
+  const better = Number.isFinite(y) && metricScore(y, metric) > was;
+  const state = better ? t.learner.saveState?.() : undefined;
   if (state) t.best = { iteration: it, y, state };
 }
 

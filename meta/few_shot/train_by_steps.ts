@@ -6,6 +6,7 @@
  */
 import { Rng } from "../../core/rng.ts";
 import type { EpisodePool } from "./episode_pool.ts";
+import { metricPart } from "./metric.ts";
 import type {
   MetaLearner,
   MetaLearnerTrainOptions,
@@ -44,7 +45,7 @@ export function isLogPoint(it: number, o: MetaLearnerTrainOptions): boolean {
 export async function validate(learner: MetaLearner, v: MetaValidation): Promise<number> {
   const steps = v.steps ?? learner.knobs.innerSteps;
   const curve = await learner.evaluate(v.pool, v.ids, steps);
-  const row = v.metric === "loss" ? curve.loss[steps]! : curve.accuracy[steps]!;
+  const row = metricPart(curve, v.metric)[steps]!;
   let s = 0;
   for (const x of row) s += x;
   return s / row.length;

@@ -218,3 +218,33 @@ Deno.test("meta-sgd.step on the CPU meta loop equals the composed reference step
   assert.deepEqual(Array.from(learner.theta), Array.from(ref.theta));
   assert.deepEqual(Array.from(learner.alpha), Array.from(ref.alpha));
 });
+
+Deno.test("loadState rejects a bad t or a wrong length in one line naming it, state unchanged", async () => {
+  const { loop } = setup(new CpuBackend());
+  const learner = createMetaLearner("meta-sgd", loop, await initialTheta(loop, 7), KNOBS);
+  const good = learner.saveState!();
+  const before = JSON.stringify(learner.saveState!());
+  const cases: [Partial<typeof good>, RegExp][] = [
+    [{ t: -1 }, /^Cannot load meta-sgd state as t must be an integer >= 0: current value is -1$/],
+    [{ t: 1.5 }, /^Cannot load meta-sgd state as t must be an integer >= 0: current value is 1.5$/],
+    [
+      { theta: good.theta.subarray(1) },
+      new RegExp(
+        `^Cannot load meta-sgd state as theta must have ${good.theta.length} entries: current value is ${
+          good.theta.length - 1
+        }$`,
+      ),
+    ],
+    [
+      { alpha: undefined },
+      /^Cannot load meta-sgd state as alpha must have \d+ entries: current value is 0$/,
+    ],
+  ];
+  for (const [change, message] of cases) {
+    assert.throws(
+      () => learner.loadState!({ ...good, ...change }),
+      (e) => e instanceof RangeError && message.test(e.message),
+    );
+  }
+  assert.equal(JSON.stringify(learner.saveState!()), before);
+});

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { type MetaTrainPeerRow, peerRatioLines } from "../../bench/peers_metatrain.ts";
+
+/** A peer row with the fields the ratio reads. */
+function peer(variant: string, algorithm: string, metaBatch: number, tps: number, valid = true) {
+  return {
+    variant,
+    algorithm,
+    meta_batch: metaBatch,
+    threads: 1,
+    tasks_per_s: tps,
+    other_threads_tasks_per_s: tps / 2,
+    blas: valid
+      ? "openblas 0.3.21 core Cooperlake pthreads"
+      : "reference (no optimised BLAS loaded)",
+    valid,
+  } satisfies MetaTrainPeerRow;
+}
+
+Deno.test("peerRatioLines: the engine's fastest row against the better valid peer and each", () => {
+  const peers = [
+    peer("plain", "fomaml", 32, 1000),
+    peer("factored", "fomaml", 32, 2500),
+    peer("factored", "fomaml", 256, 9000, false),
+    peer("plain", "fomaml", 256, 2000),
+    peer("plain", "reptile", 32, 4000),
+  ];
+  const engine = [
+    { label: "slow", algorithm: "fomaml", tasksPerSecond: 100 },
+    { label: "loop", algorithm: "fomaml", tasksPerSecond: 500 },
+    { label: "maml", algorithm: "maml", tasksPerSecond: 9999 },
+  ];
+  const widths = [196, 64, 64, 5];
+  assert.deepEqual(peerRatioLines(peers, widths, 32, engine), [
+    "  meta-batch 32, fomaml: engine (loop) 500 tasks/s = 0.20x the better PyTorch peer (factored); " +
+    "0.50x plain (1000), 0.20x factored (2500)",
+  ]);
+  // The reference-BLAS row never counts; Reptile has no engine row, MAML no peer.
+  assert.deepEqual(peerRatioLines(peers, widths, 256, engine), [
+    "  meta-batch 256, fomaml: engine (loop) 500 tasks/s = 0.25x the better PyTorch peer (plain); " +
+    "0.25x plain (2000)",
+  ]);
+  assert.deepEqual(peerRatioLines(peers, [1, 40, 40, 1], 32, engine), []);
+});
+
+Deno.test("peers_metatrain.py --check: the factored peer and the support-set-once peer match the plain one", async () => {
+  const script = new URL("../../bench/peers_metatrain.py", import.meta.url).pathname;
+  const probe = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", "import torch, threadpoolctl"],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (probe?.code !== 0) {
+    console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
+    return;
+  }
+  const out = await new Deno.Command("/usr/bin/python3", { args: [script, "--check"] }).output();
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  // 2 algorithms x 2 meta-batches x 2 comparisons, each theta after 3 meta-iterations (float64)
+  // and the first meta-gradient (float32).
+  assert.equal(lines.length, 8);
+  for (const l of lines) assert.ok(l.ok, JSON.stringify(l));
+  assert.deepEqual(new Set(lines.map((l) => l.algorithm)), new Set(["fomaml", "reptile"]));
+  assert.equal(out.code, 0);
+});
