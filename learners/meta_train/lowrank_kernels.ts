@@ -92,22 +92,33 @@ export function scratchFloats(L: MlpLayout, s: LowrankShape): number {
 
 /** Buffers shared by the runs of one iteration. */
 export interface LowrankBuffers {
+  /** theta (stride). */
   theta: MetaBinding;
-  /** Data set inputs and targets. */
+  /** Data set inputs (count, inputs). */
   x: MetaBinding;
+  /** Data set targets (count, targetWidth). */
   y: MetaBinding;
-  /** Episode ids of the run, and the pool's index arrays. */
+  /** Episode ids of the run. */
   ids: MetaBinding;
+  /** The pool's support indices (episodes, supportSize). */
   support: MetaBinding;
+  /** The pool's query indices (episodes, querySize). */
   query: MetaBinding;
+  /** The pool's label maps (episodes, labelWidth), or a placeholder. */
   labelMap: MetaBinding;
+  /** (tasks, R, H + S) projections and Gram rows. */
   proj: MetaBinding;
+  /** (tasks, H, S) first-layer factors. */
   A: MetaBinding;
+  /** (tasks, tailCount) adapted tails (Reptile) or tail gradients (FOMAML). */
   tails: MetaBinding;
+  /** (tasks, batch, H) FOMAML's first-layer query deltas. */
   d1q: MetaBinding;
+  /** (tasks, METRIC_STRIDE) the tasks' metrics rows. */
   metrics: MetaBinding;
+  /** lowrank_inner's activations and deltas (scratchFloats). */
   scratch: MetaBinding;
-  /** The mean row lowrank_outer writes. */
+  /** The mean row lowrank_outer writes (stride). */
   out: MetaBinding;
 }
 
