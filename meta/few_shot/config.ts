@@ -5,7 +5,11 @@
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
-import { PROTONET_DISTANCES, type ProtonetDistance } from "../../learners/meta_train/mod.ts";
+import {
+  PROTONET_DISTANCES,
+  PROTONET_EMBEDDINGS,
+  type ProtonetDistance,
+} from "../../learners/meta_train/mod.ts";
 
 /** Settings: task family, ways and shots of the meta-test episodes. */
 export const META_SETTINGS = [
@@ -51,6 +55,29 @@ export interface CrossDomainSpec {
   root?: string;
   /** Average-pooling factor (28x28 / 2 = 14x14 = 196 inputs, as the glyphs). */
   downsample: number;
+}
+
+/** The glyphs data set of the glyph settings and their meta-training episodes. */
+export interface GlyphsSpec {
+  /** Its folder (null: the default cache folder). */
+  dir: string | null;
+  /** Its subset (null: the full set). */
+  subset: string | null;
+  /**
+   * Side of the square inputs the 28x28 renders are resampled to by area averaging (14 and 7 are
+   * average pooling by 2 and 4), at most `GLYPH_MAX_SIZE`; 14 gives 196 inputs.
+   */
+  size: number;
+  /**
+   * Classes of the meta-training episodes (null: the setting's ways; more: ProtoNets train on the
+   * wider episodes, the gradient-based methods on the first `ways` classes of each, as without it).
+   */
+  trainWays: number | null;
+  /**
+   * Query samples per class of the meta-training episodes (null: as many as shots; more: ProtoNets
+   * use them all, the gradient-based methods the first `shots` of each class, as without it).
+   */
+  trainQueries: number | null;
 }
 
 /** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
@@ -99,7 +126,10 @@ export interface MetaConfig {
   metaLr: { reptile: number; adam: number };
   /** ES-MAML perturbation standard deviation. */
   esSigma: number;
-  /** ProtoNet's distance of queries to prototypes and its scale (learners/meta_train/protonet_distance.ts). */
+  /**
+   * ProtoNet's distance of queries to prototypes, its scale and the embedding it compares
+   * (learners/meta_train/protonet_distance.ts).
+   */
   protonet: ProtonetDistance;
   /** Tuning protocol of every meta-learner. */
   tune: TuneSpec;
@@ -133,8 +163,11 @@ export interface MetaConfig {
   pretrainSteps: number;
   /** Cross-domain test of the glyph-trained learners, or null for none. */
   crossDomain: CrossDomainSpec | null;
-  /** The glyphs data set: its folder (null: the default cache folder) and subset (null: full). */
-  glyphs: { dir: string | null; subset: string | null };
+  /**
+   * The glyphs data set: its folder (null: the default cache folder), subset (null: full) and the
+   * average-pooling factor of its 28x28 renders (1: 784 inputs, 2: 14x14 = 196, 3: 9x9, 4: 7x7).
+   */
+  glyphs: GlyphsSpec;
   /**
    * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
    * point); a checkpoint is saved after every method regardless.
@@ -149,6 +182,9 @@ const crossDomain = z.object({
   root: z.string().min(1).optional(),
   downsample: z.number().int().min(1).max(8).default(2),
 });
+
+/** Largest side of the glyph inputs: 16x16 = 256, the widest layer the engine's MLPs take. */
+export const GLYPH_MAX_SIZE = 16;
 
 const iterations = z.number().int().min(1).max(1_000_000);
 const hidden = z.array(z.number().int().min(1).max(256)).min(1).max(3);
@@ -200,6 +236,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   protonet: z.object({
     kind: z.enum(PROTONET_DISTANCES).default("cosine"),
     scale: z.number().positive().max(1000).default(10),
+    embedding: z.enum(PROTONET_EMBEDDINGS).default("activation"),
   }).default({}),
   tune: z.object({
     trials: z.number().int().min(1).max(64).default(4),
@@ -229,6 +266,9 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   glyphs: z.object({
     dir: z.string().min(1).nullable().default(null),
     subset: z.string().min(1).nullable().default(null),
+    size: z.number().int().min(4).max(GLYPH_MAX_SIZE).default(14),
+    trainWays: z.number().int().min(1).max(64).nullable().default(null),
+    trainQueries: z.number().int().min(1).max(15).nullable().default(null),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
 });

@@ -12,8 +12,9 @@ import type { ImageDataset } from "../../learners/data/image_dataset.ts";
 import { loadImageFolder } from "../../learners/data/image_folder.ts";
 import type { ClassSplit } from "../../learners/data/class_split.ts";
 import { downsample, standardize } from "../../learners/data/preprocess.ts";
+import { resizeArea } from "../../learners/data/resize_area.ts";
 import { ensureGlyphs } from "../../learners/data/glyphs/load.ts";
-import type { CrossDomainSpec } from "./config.ts";
+import { type CrossDomainSpec, GLYPH_MAX_SIZE } from "./config.ts";
 
 /** A classification data set and the classes a method may use. */
 export interface ClassData {
@@ -37,20 +38,33 @@ function once<T>(key: string, load: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The glyphs data set (downsampled to 14x14, standardized) with its script split, built first
- * when its folder has none (progress to `log`).
+ * The glyphs data set (28x28 renders resampled to `spec.size` x `spec.size` by area averaging,
+ * standardized) with its script split, built first when its folder has none (progress to `log`).
  */
 export function glyphsData(
-  spec: { dir: string | null; subset: string | null },
+  spec: { dir: string | null; subset: string | null; size: number },
   log: (line: string) => void,
 ): Promise<{ data: ImageDataset; split: ClassSplit }> {
-  return once(`glyphs:${spec.dir}:${spec.subset}`, async () => {
+  const n = spec.size;
+  if (!Number.isInteger(n) || n < 4 || n > GLYPH_MAX_SIZE) {
+    return Promise.reject(
+      new InputError(
+        `Invalid glyphs.size: must be an integer in [4, ${GLYPH_MAX_SIZE}] (${GLYPH_MAX_SIZE}x${GLYPH_MAX_SIZE} inputs are the most the MLPs take): current value is ${n}`,
+        { field: "glyphs.size" },
+      ),
+    );
+  }
+  return once(`glyphs:${spec.dir}:${spec.subset}:${n}`, async () => {
     const g = await ensureGlyphs({
       dir: spec.dir ?? undefined,
       subset: spec.subset ?? undefined,
       log,
     });
-    return { data: standardize(downsample(g.dataset, 2)).dataset, split: g.split };
+    const d = g.dataset;
+    const small = d.height % n === 0 && d.width % n === 0
+      ? downsample(d, d.height / n)
+      : resizeArea(d, n, n);
+    return { data: standardize(small).dataset, split: g.split };
   });
 }
 

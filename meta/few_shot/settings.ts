@@ -5,14 +5,16 @@
  * classes the pretrained baseline trains on.
  * @module
  */
+import { InputError } from "../../core/input_error.ts";
 import type { ImageDataset } from "../../learners/data/image_dataset.ts";
+import { ExtendedEpisodes } from "../../learners/tasks/extended_episodes.ts";
 import { RealEpisodes } from "../../learners/tasks/real_episodes.ts";
 import { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../../learners/tasks/task_family.ts";
 import { type ClassData, crossDomainData, glyphsData } from "./setting_data.ts";
 
-import { type MetaConfig, type MetaSettingName, settingConfig } from "./config.ts";
+import { type GlyphsSpec, type MetaConfig, type MetaSettingName, settingConfig } from "./config.ts";
 
 /** One few-shot setting: its task families, network and starting knobs. */
 export interface Setting {
@@ -101,6 +103,36 @@ function episodes(
   return new RealEpisodes(data, classes, { ways, shots, queryPerClass: q });
 }
 
+/**
+ * Meta-training episodes of a glyph setting: the test shape (`shots` queries per class), or, with
+ * `glyphs.trainWays` / `glyphs.trainQueries`, wider episodes whose first ways x shots support and
+ * query samples are that episode (the gradient-based methods read only those; ProtoNets read all).
+ */
+function trainEpisodes(
+  data: ImageDataset,
+  classes: Uint32Array,
+  ways: number,
+  shots: number,
+  g: GlyphsSpec,
+): TaskFamily {
+  if (g.trainWays === null && g.trainQueries === null) {
+    return episodes(data, classes, ways, shots, shots);
+  }
+  if ((g.trainWays ?? 0) > classes.length) {
+    throw new InputError(
+      `Invalid glyphs.trainWays: must be <= ${classes.length}, the meta-train classes: current value is ${g.trainWays}`,
+      { field: "glyphs.trainWays" },
+    );
+  }
+  return new ExtendedEpisodes(data, classes, {
+    ways: Math.max(ways, g.trainWays ?? ways),
+    shots,
+    queries: Math.max(shots, g.trainQueries ?? shots),
+    coreWays: ways,
+    coreQueries: shots,
+  });
+}
+
 async function glyphs(
   name: MetaSettingName,
   c: MetaConfig,
@@ -118,7 +150,7 @@ async function glyphs(
   }
   return {
     name,
-    train: episodes(g.data, g.split.train, ways, shots, shots),
+    train: trainEpisodes(g.data, g.split.train, ways, shots, c.glyphs),
     val: episodes(g.data, g.split.validation, ways, shots, 15),
     test: episodes(g.data, g.split.test, ways, shots, 15),
     crossDomain: cross
