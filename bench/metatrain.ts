@@ -180,7 +180,12 @@ async function countAwaits<T>(fn: () => Promise<T>): Promise<{ value: T; awaits:
 export async function benchMetaTrain(
   backend: Backend,
   w: MetaTrainWorkload,
-  o: { path: MetaTrainPath; metaBatch: number; minSeconds: number; method?: "fomaml" | "maml" },
+  o: {
+    path: MetaTrainPath;
+    metaBatch: number;
+    minSeconds: number;
+    method?: "fomaml" | "maml" | "reptile";
+  },
 ): Promise<MetaTrainBenchRow> {
   const loop = new InnerLoop(backend, { widths: w.widths, batchSize: w.batchSize, loss: w.loss });
   const pool = new EpisodePool(backend, w.family, 1, 512);
@@ -278,7 +283,12 @@ export async function benchMetaTrainMain(
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
         if (path === "composed") base = r;
         printRow(metaBatch, label, r, base);
-        engine.push({ label, algorithm: method, tasksPerSecond: r.tasksPerSecond });
+        engine.push({
+          label,
+          algorithm: method,
+          tasksPerSecond: r.tasksPerSecond,
+          cpuMsPerIteration: r.cpuMsPerIteration,
+        });
       }
       for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
       if (gpu) {

@@ -30,6 +30,8 @@ import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
 import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";
 import { loopModels, loopShape, type MetaLoop, type MetaLoopSpec } from "./meta_train/meta_loop.ts";
+import { CpuLowrankLoop } from "./meta_train/cpu_lowrank_loop.ts";
+import { lowrankApplies } from "./meta_train/lowrank_loop.ts";
 import type { EvolutionCounters, EvolutionPlan } from "./evolution/evolution_plan.ts";
 import { evolveOnCpu } from "./cpu_evolution.ts";
 import {
@@ -255,6 +257,10 @@ export class CpuBackend implements Backend {
   }
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
+    // FOMAML and Reptile with a hidden layer: the factored loop when asked (lowrank_loop.ts).
+    if (spec.lowrank === true && lowrankApplies(spec)) {
+      return Promise.resolve(new CpuLowrankLoop(spec));
+    }
     const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
     return Promise.resolve(new CpuMetaLoop(spec, pop));
   }

@@ -1,14 +1,15 @@
 // protonet_grad: the Prototypical Networks loss (Snell, Swersky and Zemel, NeurIPS 2017) and its
 // gradient for every episode of a meta-batch, all episodes embedded with one parameter row theta.
-// The embedding is the MLP's last hidden layer after its nonlinearity (the raw output with no
-// hidden layer). Model p reads episode e = ids[idsOffset + p]: prototypes c_k = mean embedding of
-// the support samples of class k; each query q scores -d(f(q), c_k) over the classes with a
-// support sample, d by params.distance (learners/meta_train/protonet_distance.ts): 0 euclidean
-// scale |z - c|^2, 1 cosine -scale z.c / (|z| |c|) (norms sqrt(|v|^2 + 1e-8)), 2 dot -scale z.c;
-// loss = mean softmax cross-entropy of the queries; accuracy = argmin distance (ties to the
-// lowest k). The gradient goes back through the distances, the prototypes (shared
-// equally by their support samples) and the MLP into row p of grads, where the FOMAML update reads
-// it. Also the support samples' loss and accuracy against their own prototypes (no gradient).
+// The embedding is the MLP's last hidden layer after its nonlinearity, or before it when
+// params.linear is 1 (the raw output with no hidden layer). Model p reads episode e = ids[idsOffset
+// + p]: prototypes c_k = mean embedding of the support samples of class k; each query q scores
+// -d(f(q), c_k) over the classes with a support sample, d by params.distance
+// (learners/meta_train/protonet_distance.ts): 0 euclidean scale |z - c|^2, 1 cosine -scale z.c /
+// (|z| |c|) (norms sqrt(|v|^2 + 1e-8)), 2 dot -scale z.c; loss = mean softmax cross-entropy of the
+// queries; accuracy = argmin distance (ties to the lowest k). The gradient goes back through the
+// distances, the prototypes (shared equally by their support samples) and the MLP into row p of
+// grads, where the FOMAML update reads it. Also the support samples' loss and accuracy against
+// their own prototypes (no gradient).
 // CPU twin: protonetGradCpu in learners/meta_train/protonet_cpu.ts (f64; this kernel is f32).
 // The bindings and struct Params are declared in learners/meta_train/protonet_grad.ts.
 // Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 support (episodes,
@@ -49,6 +50,11 @@ fn act_grad(a: f32) -> f32 {
   return 1.0 - a * a;
 }
 
+// Whether layer l applies the nonlinearity: a hidden layer, except the embedding layer when linear.
+fn nonlinear(l: u32) -> bool {
+  return l < params.layers - 1u && !(params.linear == 1u && l == params.embed);
+}
+
 // Embedding component j of sample row b.
 fn emb(b: u32, j: u32) -> f32 {
   return scratch[A + b * params.actWidth + params.actOffset[params.embed] + j];
@@ -68,7 +74,7 @@ fn forward(b: u32, s: u32) {
         z += theta[w + i] * ain;
       }
       var a = z;
-      if (l < params.layers - 1u) {
+      if (nonlinear(l)) {
         if (params.activation == 0u) { a = max(z, 0.0); } else { a = tanh(z); }
       }
       scratch[ab + params.actOffset[l] + j] = a;
@@ -179,7 +185,7 @@ fn backprop(gb: u32) {
   for (var li = i32(params.embed); li >= 0; li--) {
     let l = u32(li);
     let fin = params.widths[l];
-    let hidden = l < params.layers - 1u;
+    let hidden = nonlinear(l);
     if (l > 0u) { for (var k = 0u; k < n * params.maxWidth; k++) { scratch[prev + k] = 0.0; } }
     for (var b = 0u; b < n; b++) {
       let ab = A + b * params.actWidth;

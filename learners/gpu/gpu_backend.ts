@@ -36,6 +36,7 @@ import {
 } from "../strategies/bbob_run.ts";
 
 import type { TrainKernel } from "../mlp/mlp_fused.ts";
+import { createGpuLowrankLoop, gpuLowrankApplies } from "../meta_train/gpu_lowrank_loop.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
 export { GpuPopulation } from "./gpu_population.ts";
@@ -64,6 +65,12 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * learners/mlp/mlp_tiles.ts): smaller tiles compile faster and load more values per step.
    */
   tileBudget?: number;
+  /**
+   * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "factored"
+   * (learners/meta_train/lowrank_loop.ts, where it applies) or "per-model" (default: the loop of
+   * gpu_meta_loop.ts, measured faster on lavapipe on 2026-12-02; the bench compares them).
+   */
+  metaLoop?: "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -134,6 +141,11 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
+    // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts).
+    const factored = spec.lowrank ?? this.#options.metaLoop === "factored";
+    if (factored && gpuLowrankApplies(this.ctx, spec)) {
+      return createGpuLowrankLoop(this.ctx, spec);
+    }
     if (spec.method === "protonet" && this.ctx.software) {
       // Lavapipe stops each loop of an invocation past 65,535 iterations and protonet_grad runs
       // one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on

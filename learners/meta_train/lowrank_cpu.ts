@@ -41,10 +41,11 @@ export function lowrankProjectCpu(
   const proj = new Float32Array(s.tasks * R * (H + S));
   const w0 = layout.weightOffset[0]!;
   for (let t = 0; t < s.tasks; t++) {
+    const xs = Array.from({ length: R }, (_, r) => rowSample(rows, t, r, S) * D);
     for (let r = 0; r < R; r++) {
-      const xr = rowSample(rows, t, r, S) * D;
+      const xr = xs[r]!;
       for (let o = 0; o < H + S; o++) {
-        const a = o < H ? w0 + o * D : rowSample(rows, t, o - H, S) * D;
+        const a = o < H ? w0 + o * D : xs[o - H]!;
         const src = o < H ? data.theta : data.x;
         let z = 0;
         for (let i = 0; i < D; i++) z += src[a + i]! * data.x[xr + i]!;
@@ -338,16 +339,22 @@ export function lowrankOuterCpu(
   const n = healthy.length;
   const fomaml = s.query;
   const out = new Float32Array(layout.stride);
+  const per = fomaml ? B : S;
+  const xs = healthy.flatMap((t) =>
+    Array.from({ length: per }, (_, r) => rowSample(rows, t, fomaml ? S + r : r, S) * D)
+  );
+  const sum = new Float64Array(D);
   for (let j = 0; j < H; j++) {
-    for (let i = 0; i < D; i++) {
-      let z = 0;
-      for (const t of healthy) {
-        for (let r = 0; r < (fomaml ? B : S); r++) {
-          const u = fomaml ? d.d1q[(t * B + r) * H + j]! : x.A[(t * H + j) * S + r]!;
-          z += u * d.x[rowSample(rows, t, fomaml ? S + r : r, S) * D + i]!;
-        }
+    sum.fill(0);
+    healthy.forEach((t, h) => {
+      for (let r = 0; r < per; r++) {
+        const u = fomaml ? d.d1q[(t * B + r) * H + j]! : x.A[(t * H + j) * S + r]!;
+        const xr = xs[h * per + r]!;
+        for (let i = 0; i < D; i++) sum[i] = sum[i]! + u * d.x[xr + i]!;
       }
-      const mean = n > 0 ? z / n : 0;
+    });
+    for (let i = 0; i < D; i++) {
+      const mean = n > 0 ? sum[i]! / n : 0;
       const w = layout.weightOffset[0]! + j * D + i;
       out[w] = fomaml ? mean : x.theta[w]! - mean;
     }

@@ -28,9 +28,9 @@ import type { MetaLoopSpec } from "./meta_loop.ts";
 
 /**
  * Whether the factored loop serves `spec`: FOMAML or Reptile (SGD inner steps on a fixed support
- * set), a network with at least one hidden layer, and the spec's `lowrank` switch not false.
+ * set) and a network with at least one hidden layer (the spec's `lowrank` switch aside).
  */
 export function lowrankApplies(spec: MetaLoopSpec): boolean {
   const method = spec.method === "fomaml" || spec.method === "reptile";
-  return method && spec.widths.length >= 3 && spec.lowrank !== false;
+  return method && spec.widths.length >= 3;
 }

@@ -13,7 +13,7 @@ import {
   type KernelInterfaceSpec,
   type ParamValues,
 } from "../../core/kernel_interface.ts";
-import { composeWgsl, getPipeline, GRID_WGSL } from "../../core/pipelines.ts";
+import { composeWgsl, getPipeline, GRID_WGSL, type WgslPart } from "../../core/pipelines.ts";
 import { ADAM_WGSL, FINITE_WGSL } from "../mlp/wgsl_parts.ts";
 import { RNG_WGSL } from "../../core/rng_fill.ts";
 import { METRIC_LAYOUT } from "../metrics_row.ts";
@@ -32,6 +32,8 @@ export interface MetaKernelFlags {
   oneWorkgroup?: boolean;
   /** Invocations per workgroup, as the kernel's @workgroup_size (default 64). */
   workgroupSize?: number;
+  /** Further shared parts (snippets, generated constants), composed before the interface. */
+  parts?: readonly WgslPart[];
 }
 
 /** A meta kernel: its pipeline key, its interface (file, source, bindings, parameters), its snippets. */
@@ -48,8 +50,8 @@ export function metaKernel(
   code: string,
   spec: KernelInterfaceSpec & MetaKernelFlags = {},
 ): MetaKernel {
-  const { mean, rng, thetaAdam, oneWorkgroup, workgroupSize, ...iface } = spec;
-  const flags = { mean, rng, thetaAdam, oneWorkgroup, workgroupSize };
+  const { mean, rng, thetaAdam, oneWorkgroup, workgroupSize, parts, ...iface } = spec;
+  const flags = { mean, rng, thetaAdam, oneWorkgroup, workgroupSize, parts };
   return { key: name, iface: kernelInterface(`shaders/${name}.wgsl`, code, iface), ...flags };
 }
 
@@ -77,6 +79,7 @@ export function metaPipeline(ctx: GpuContext, kernel: MetaKernel): Promise<GPUCo
     ...(kernel.rng ? [RNG_WGSL] : []),
     ...(kernel.thetaAdam ? [{ file: "shaders/_meta_adam.wgsl", code: thetaAdamCode }] : []),
     ...(kernel.oneWorkgroup ? [] : [GRID_WGSL]),
+    ...(kernel.parts ?? []),
     ...kernel.iface.parts,
   ];
   return getPipeline(ctx, kernel.key, composeWgsl(parts));

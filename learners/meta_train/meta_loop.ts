@@ -74,8 +74,9 @@ export interface MetaLoopSpec {
   /** ProtoNet: the distance of queries to prototypes (default EUCLIDEAN, Snell et al.'s). */
   distance?: ProtonetDistance;
   /**
-   * FOMAML and Reptile with a hidden layer: false keeps the per-model loop instead of the factored
-   * one (learners/meta_train/lowrank_loop.ts); default true where it applies.
+   * FOMAML and Reptile with a hidden layer: true runs the factored loop
+   * (learners/meta_train/lowrank_loop.ts) where the backend serves it, false the per-model loop;
+   * default: the backend's choice (the CPU backend per-model, a GPU backend its `metaLoop` option).
    */
   lowrank?: boolean;
 }

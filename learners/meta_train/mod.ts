@@ -29,3 +29,5 @@ export * from "./lowrank_loop.ts";
 export * from "./lowrank_shape.ts";
 export * from "./lowrank_cpu.ts";
 export * from "./cpu_lowrank_loop.ts";
+export * from "./gpu_lowrank_loop.ts";
+export * from "./lowrank_kernels.ts";

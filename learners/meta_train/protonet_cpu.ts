@@ -2,8 +2,9 @@
  * The CPU twin (the specification) of `shaders/protonet_grad.wgsl`: the Prototypical Networks loss
  * (Snell, Swersky and Zemel, "Prototypical Networks for Few-shot Learning", NeurIPS 2017) and its
  * gradient for each episode of a meta-batch, all episodes sharing one parameter row theta.
- * The embedding f(x) is the MLP's last hidden layer after its nonlinearity (the raw output when the
- * MLP has no hidden layer; the output layer then gets a zero gradient). Per episode e:
+ * The embedding f(x) is the MLP's last hidden layer after its nonlinearity, or before it with
+ * `dist.embedding` "linear" (the raw output when the MLP has no hidden layer; the output layer then
+ * gets a zero gradient). Per episode e:
  * prototypes c_k = mean of f(support samples of class k); for each query sample q,
  * d_qk = d(f(q), c_k) (protonet_distance.ts: squared Euclidean by default, or cosine or dot
  * product, times a scale), p_q = softmax_k(-d_q) over the classes with a support sample, and the
@@ -98,12 +99,15 @@ function score(
   return [loss / span.count, hits / span.count];
 }
 
-/** Adds the parameter gradient of d(loss)/d(embedding) `dz` (n, D) of samples `idx` to `grad`. */
+/**
+ * Adds the parameter gradient of d(loss)/d(embedding) `dz` (n, D) of samples `idx` to `grad`
+ * (`linear`: the embedding is the embedding layer's pre-activation).
+ */
 function backprop(
   layout: MlpLayout,
   theta: Float32Array,
   acts: Float64Array,
-  x: { data: MlpData; idx: ArrayLike<number> },
+  x: { data: MlpData; idx: ArrayLike<number>; linear: boolean },
   dz: Float64Array,
   grad: Float64Array,
 ): void {
@@ -113,7 +117,7 @@ function backprop(
   for (let l = embedLayer(layout); l >= 0; l--) {
     const fin = widths[l]!;
     const fout = widths[l + 1]!;
-    const hidden = l < layers - 1;
+    const hidden = l < layers - 1 && !(x.linear && l === embedLayer(layout));
     const dPrev = new Float64Array(l > 0 ? n * fin : 0);
     for (let b = 0; b < n; b++) {
       const xi = x.idx[b]! * x.data.inputs;
@@ -158,6 +162,42 @@ function prototypes(
 }
 
 /**
+ * The embeddings (n, D) of the forward pass `acts` of samples `idx`: the embedding layer's
+ * activations, or with `linear` its pre-activations W a + b (a: the layer below, or the inputs).
+ */
+function embeddings(
+  layout: MlpLayout,
+  theta: Float32Array,
+  f: { acts: Float64Array; data: MlpData; idx: ArrayLike<number> },
+  linear: boolean,
+): { z: Float64Array; D: number } {
+  const E = embedLayer(layout);
+  const D = layout.widths[E + 1]!;
+  const fin = layout.widths[E]!;
+  const n = f.idx.length;
+  const z = new Float64Array(n * D);
+  for (let b = 0; b < n; b++) {
+    const row = b * layout.actWidth;
+    for (let j = 0; j < D; j++) {
+      if (!linear) {
+        z[b * D + j] = f.acts[row + layout.actOffset[E]! + j]!;
+        continue;
+      }
+      let v = theta[layout.biasOffset[E]! + j]!;
+      const w = layout.weightOffset[E]! + j * fin;
+      for (let i = 0; i < fin; i++) {
+        const a = E === 0
+          ? f.data.x[f.idx[b]! * f.data.inputs + i]!
+          : f.acts[row + layout.actOffset[E - 1]! + i]!;
+        v += theta[w + i]! * a;
+      }
+      z[b * D + j] = v;
+    }
+  }
+  return { z, D };
+}
+
+/**
  * One episode: returns the gradient of its mean query loss (paramCount, f64) and its statistics
  * [query loss, query accuracy, support loss, support accuracy], scored with distance `dist`.
  */
@@ -174,14 +214,8 @@ export function protonetEpisodeCpu(
   idx.set(src.episodes.query.subarray(e * Q, (e + 1) * Q), S);
   const labels = Int32Array.from(idx, (s) => localLabel(src, e, s));
   const acts = forwardCpu(layout, theta, 0, src.data, idx);
-  const E = embedLayer(layout);
-  const D = layout.widths[E + 1]!;
-  const z = new Float64Array((S + Q) * D);
-  for (let b = 0; b < S + Q; b++) {
-    for (let j = 0; j < D; j++) {
-      z[b * D + j] = acts[b * layout.actWidth + layout.actOffset[E]! + j]!;
-    }
-  }
+  const linear = dist.embedding === "linear";
+  const { z, D } = embeddings(layout, theta, { acts, data: src.data, idx }, linear);
   const protos = prototypes(z, D, labels, S, N);
   const G = new Float64Array(Q * N);
   const [ql, qa] = score({ z, D, dist }, protos, labels, { b0: S, count: Q }, G);
@@ -202,7 +236,7 @@ export function protonetEpisodeCpu(
     for (let j = 0; j < D; j++) dz[s * D + j] = dc[y * D + j]! / protos.n[y]!;
   }
   const grad = new Float64Array(layout.paramCount);
-  backprop(layout, theta, acts, { data: src.data, idx }, dz, grad);
+  backprop(layout, theta, acts, { data: src.data, idx, linear }, dz, grad);
   return { grad, stats: [ql, qa, sl, sa] };
 }
 

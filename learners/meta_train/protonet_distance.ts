@@ -19,12 +19,27 @@ export const PROTONET_DISTANCES = ["euclidean", "cosine", "dot"] as const;
 /** A distance kind. */
 export type ProtonetDistanceKind = typeof PROTONET_DISTANCES[number];
 
-/** A ProtoNet distance: its kind and the scale (inverse temperature) that multiplies it. */
+/**
+ * Where the embedding is read, in the order of their code in the kernel (0, 1): "activation", the
+ * last hidden layer after its nonlinearity (Snell et al.'s; with ReLU every component is >= 0);
+ * "linear", the same layer before it (a linear map of the layer below, so of either sign).
+ */
+export const PROTONET_EMBEDDINGS = ["activation", "linear"] as const;
+
+/** An embedding kind. */
+export type ProtonetEmbedding = typeof PROTONET_EMBEDDINGS[number];
+
+/**
+ * A ProtoNet distance: its kind, the scale (inverse temperature) that multiplies it and the
+ * embedding it compares.
+ */
 export interface ProtonetDistance {
   /** The distance kind. */
   kind: ProtonetDistanceKind;
   /** Multiplies the distance (> 0). */
   scale: number;
+  /** Where the embedding is read (default "activation"). */
+  embedding?: ProtonetEmbedding;
 }
 
 /** Snell et al.'s rule: squared Euclidean distance, scale 1. */
@@ -40,6 +55,13 @@ export function checkProtonetDistance(d: ProtonetDistance): void {
       `Cannot use protonet distance as kind must be one of ${
         PROTONET_DISTANCES.join(", ")
       }: current value is ${d.kind}`,
+    );
+  }
+  if (d.embedding !== undefined && !PROTONET_EMBEDDINGS.includes(d.embedding)) {
+    throw new RangeError(
+      `Cannot use protonet distance as embedding must be one of ${
+        PROTONET_EMBEDDINGS.join(", ")
+      }: current value is ${d.embedding}`,
     );
   }
   if (!(Number.isFinite(d.scale) && d.scale > 0)) {

@@ -21,7 +21,7 @@ export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code, {
     "x, y, support: array<u32>, query: array<u32>, labelMap: array<u32>, ids: array<u32>, theta",
   readWrite: "grads, metrics, stats, scratch",
   params: "models, S, Q, ways, labelWidth, targetWidth, gridX, idsOffset, inputs, scratchFloats" +
-    `, maxWidth, embed, distance, scale: f32, ${MLP_LAYOUT_PARAMS}`,
+    `, maxWidth, embed, linear, distance, scale: f32, ${MLP_LAYOUT_PARAMS}`,
 });
 
 /** The episode shape a ProtoNet pass runs on. */
@@ -100,7 +100,7 @@ export function protonetLoopIterations(L: MlpLayout, s: ProtonetShape): number {
 
 /**
  * The kernel run over every model of `s.models` for layout `L` (at most 4 layers), scoring with
- * distance `dist`.
+ * distance `dist` (and reading the embedding `dist.embedding` names).
  */
 export function protonetGradRun(
   L: MlpLayout,
@@ -126,6 +126,7 @@ export function protonetGradRun(
       scratchFloats: protonetScratchFloats(L, s),
       maxWidth: maxWidth(L),
       embed: embedLayer(L),
+      linear: dist.embedding === "linear" ? 1 : 0,
       distance: PROTONET_DISTANCES.indexOf(dist.kind),
       scale: dist.scale,
       ...mlpLayoutParams(L),

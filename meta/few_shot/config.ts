@@ -5,7 +5,11 @@
  */
 import { z } from "zod";
 import type { ConfigSchema } from "../../core/config_schema.ts";
-import { PROTONET_DISTANCES, type ProtonetDistance } from "../../learners/meta_train/mod.ts";
+import {
+  PROTONET_DISTANCES,
+  PROTONET_EMBEDDINGS,
+  type ProtonetDistance,
+} from "../../learners/meta_train/mod.ts";
 
 /** Settings: task family, ways and shots of the meta-test episodes. */
 export const META_SETTINGS = [
@@ -122,7 +126,10 @@ export interface MetaConfig {
   metaLr: { reptile: number; adam: number };
   /** ES-MAML perturbation standard deviation. */
   esSigma: number;
-  /** ProtoNet's distance of queries to prototypes and its scale (learners/meta_train/protonet_distance.ts). */
+  /**
+   * ProtoNet's distance of queries to prototypes, its scale and the embedding it compares
+   * (learners/meta_train/protonet_distance.ts).
+   */
   protonet: ProtonetDistance;
   /** Tuning protocol of every meta-learner. */
   tune: TuneSpec;
@@ -229,6 +236,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   protonet: z.object({
     kind: z.enum(PROTONET_DISTANCES).default("cosine"),
     scale: z.number().positive().max(1000).default(10),
+    embedding: z.enum(PROTONET_EMBEDDINGS).default("activation"),
   }).default({}),
   tune: z.object({
     trials: z.number().int().min(1).max(64).default(4),

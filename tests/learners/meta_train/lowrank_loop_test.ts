@@ -1,7 +1,7 @@
 /**
  * The factored meta loop (learners/meta_train/lowrank_loop.ts) on the CPU against the per-model CPU
- * loop (CpuMetaLoop, the specification): theta, Adam moments and every log row over 4 FOMAML and
- * Reptile iterations, for one and two hidden layers, cross-entropy with label maps and MSE, inner
+ * loop (CpuMetaLoop, the specification), and the GPU factored loop against the same: theta, Adam
+ * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers, cross-entropy with label maps and MSE, inner
  * batches equal to, a multiple of, not a multiple of, and smaller than the support set. And the
  * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
  * term is caught.
@@ -12,8 +12,14 @@ import { CpuBackend, CpuDataset, CpuPopulation } from "../../../learners/cpu_bac
 import { CpuLowrankLoop, lowrankShape } from "../../../learners/meta_train/cpu_lowrank_loop.ts";
 import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train/lowrank_cpu.ts";
 import { tailCount, tailStart } from "../../../learners/meta_train/lowrank_shape.ts";
+import type { BackendDataset } from "../../../learners/backend.ts";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
+import { GpuLowrankLoop } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
+import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import {
   gatherEpisodesCpu,
+  loopModels,
+  loopShape,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
@@ -23,7 +29,7 @@ import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { Sinusoid } from "../../../learners/tasks/sinusoid.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
-import { assertClose } from "../../helpers.ts";
+import { assertClose, gpuTest } from "../../helpers.ts";
 import { family } from "./_family.ts";
 
 interface Case {
@@ -34,15 +40,15 @@ interface Case {
 
 const CASES: Case[] = [
   {
-    name: "6-9-7-3 relu CE, batch 6 (twice the support set)",
+    name: "6-12-8-3 relu CE, batch 6 (twice the support set)",
     batch: () => family(6, 1).sampleEpisodes(4, 20),
-    spec: { widths: [6, 9, 7, 3], batchSize: 6, metaBatch: 5, innerSteps: 3, innerLr: 0.3 },
+    spec: { widths: [6, 12, 8, 3], batchSize: 6, metaBatch: 5, innerSteps: 3, innerLr: 0.3 },
   },
   {
-    name: "6-9-3 tanh CE, batch 4 (not a multiple of the support set)",
+    name: "6-12-3 tanh CE, batch 4 (not a multiple of the support set)",
     batch: () => family(6, 2).sampleEpisodes(4, 20),
     spec: {
-      widths: [6, 9, 3],
+      widths: [6, 12, 3],
       activation: "tanh",
       batchSize: 4,
       metaBatch: 3,
@@ -51,15 +57,15 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "6-5-6-3 relu CE, batch 2 (smaller than the support set)",
+    name: "6-4-8-3 relu CE, batch 2 (smaller than the support set)",
     batch: () => family(6, 3).sampleEpisodes(4, 20),
-    spec: { widths: [6, 5, 6, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
+    spec: { widths: [6, 4, 8, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
   },
   {
-    name: "1-10-10-1 tanh MSE sinusoid, batch 5 (the support set)",
+    name: "1-12-8-1 tanh MSE sinusoid, batch 5 (the support set)",
     batch: () => new Sinusoid({ shots: 5, querySize: 7 }).sampleEpisodes(4, 20),
     spec: {
-      widths: [1, 10, 10, 1],
+      widths: [1, 12, 8, 1],
       activation: "tanh",
       loss: "mse",
       batchSize: 5,
@@ -70,12 +76,17 @@ const CASES: Case[] = [
   },
 ];
 
+/** The per-model CPU loop (the specification), whatever CpuBackend.createMetaLoop picks. */
+function perModelLoop(spec: MetaLoopSpec): MetaLoop {
+  return new CpuMetaLoop(spec, new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) }));
+}
+
 async function runLoop(
   loop: MetaLoop,
   batch: EpisodeBatch,
   stride: number,
+  data: BackendDataset = new CpuDataset(batch.dataset),
 ): Promise<MetaLoopReadout[]> {
-  const data = new CpuDataset(batch.dataset);
   const rng = new Rng(7);
   loop.write({
     theta: Float32Array.from({ length: stride }, () => 0.6 * rng.normal()),
@@ -97,23 +108,42 @@ for (const c of CASES) {
       const spec = { ...c.spec, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
       const stride = mlpLayout({ size: 1, ...spec }).stride;
       const batch = c.batch();
-      const want = await runLoop(await new CpuBackend().createMetaLoop(spec), batch, stride);
-      const got = await runLoop(new CpuLowrankLoop(spec), batch, stride);
-      for (let r = 0; r < 2; r++) {
-        const tol = { atol: 1e-5, rtol: 1e-4 };
-        assertClose(got[r]!.state.theta, want[r]!.state.theta, { ...tol, what: `theta ${r}` });
-        assertClose(got[r]!.state.moments, want[r]!.state.moments, {
-          ...tol,
-          what: `moments ${r}`,
-        });
-        assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
-        assert.equal(got[r]!.state.t, want[r]!.state.t);
-      }
-      assert.equal(got[0]!.log.length, 12);
-      // The iterations move theta (a loop that did nothing would not pass for a trivial reason).
-      assert.ok(want[0]!.log[1]! > 1e-3, "norm of the first iteration");
+      const want = await runLoop(perModelLoop(spec), batch, stride);
+      const auto = await new CpuBackend().createMetaLoop({ ...spec, lowrank: true });
+      assert.ok(auto instanceof CpuLowrankLoop, "CpuBackend runs the factored loop when asked");
+      compareReads(await runLoop(auto, batch, stride), want);
     });
+    gpuTest(
+      `GpuLowrankLoop matches CpuMetaLoop over 4 ${method} iterations, ${c.name}`,
+      async (ctx) => {
+        const spec = { ...c.spec, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
+        const stride = mlpLayout({ size: 1, ...spec }).stride;
+        const batch = c.batch();
+        const want = await runLoop(perModelLoop(spec), batch, stride);
+        const gpu = await GpuBackend.create(ctx);
+        const loop = await gpu.createMetaLoop({ ...spec, lowrank: true });
+        assert.ok(loop instanceof GpuLowrankLoop, "GpuBackend runs the factored loop when asked");
+        const data = gpu.uploadDataset(batch.dataset);
+        compareReads(await runLoop(loop, batch, stride, data), want);
+        loop.destroy();
+        data.destroy();
+      },
+    );
   }
+}
+
+/** Theta, moments, t and every log row of two loops' reads; the first iteration moved theta. */
+function compareReads(got: MetaLoopReadout[], want: MetaLoopReadout[]): void {
+  for (let r = 0; r < 2; r++) {
+    const tol = { atol: 1e-5, rtol: 1e-4 };
+    assertClose(got[r]!.state.theta, want[r]!.state.theta, { ...tol, what: `theta ${r}` });
+    assertClose(got[r]!.state.moments, want[r]!.state.moments, { ...tol, what: `moments ${r}` });
+    assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
+    assert.equal(got[r]!.state.t, want[r]!.state.t);
+  }
+  assert.equal(got[0]!.log.length, 12);
+  // The iterations move theta (a loop that did nothing would not pass for a trivial reason).
+  assert.ok(want[0]!.log[1]! > 1e-3, "norm of the first iteration");
 }
 
 /** The inner loop's adapted rows by both paths: per-model train steps, and W1 - A X^T + tails. */

@@ -19,6 +19,8 @@ import {
   type ProtonetDistance,
 } from "../../../learners/meta_train/protonet_distance.ts";
 import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { forwardCpu } from "../../../learners/mlp/mlp_cpu.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { protonetProblem } from "./_protonet_problem.ts";
 
 const DISTANCES: ProtonetDistance[] = [
@@ -26,6 +28,8 @@ const DISTANCES: ProtonetDistance[] = [
   { kind: "euclidean", scale: 0.4 },
   { kind: "cosine", scale: 6 },
   { kind: "dot", scale: 0.7 },
+  { kind: "cosine", scale: 6, embedding: "linear" },
+  { kind: "euclidean", scale: 0.4, embedding: "linear" },
 ];
 
 for (
@@ -34,7 +38,9 @@ for (
     ...DISTANCES.map((d) => ["relu", d] as const),
   ]
 ) {
-  const name = `${activation}, ${dist.kind} scale ${dist.scale}`;
+  const name = `${activation}, ${dist.kind} scale ${dist.scale}, ${
+    dist.embedding ?? "activation"
+  } embedding`;
   Deno.test(`protonet gradient matches finite differences of the prototype loss (${name})`, () => {
     const { L, episodes, data, theta } = protonetProblem(3, {
       widths: [5, 7, 6, 3],
@@ -135,5 +141,44 @@ Deno.test("checkProtonetDistance names the field out of range", () => {
       /scale must be a finite number > 0/,
     );
   }
+  assert.throws(
+    () => checkProtonetDistance({ kind: "cosine", scale: 1, embedding: "relu" as "linear" }),
+    /embedding must be one of activation, linear: current value is relu/,
+  );
   checkProtonetDistance({ kind: "cosine", scale: 10 });
+  checkProtonetDistance({ kind: "cosine", scale: 10, embedding: "linear" });
+});
+
+Deno.test("protonetEpisodeCpu: a linear embedding is the embedding layer before its nonlinearity", () => {
+  // The pre-activation of layer 1 of 5-7-6-3 is the raw output of the 5-7-6 network that shares
+  // its first two layers: the loss computed by hand from that output must be the twin's.
+  const dist: ProtonetDistance = { kind: "cosine", scale: 4, embedding: "linear" };
+  const opts = { activation: "relu", episodes: 2, shots: 2, queries: 5 } as const;
+  const { L, episodes, data, theta } = protonetProblem(4, { widths: [5, 7, 6, 3], ...opts });
+  const src = { episodes, data, ids: [1], idsOffset: 0 };
+  const got = protonetEpisodeCpu(L, theta, src, 1, dist).stats;
+  const head = mlpLayout({ size: 1, widths: [5, 7, 6], batchSize: 4, activation: "relu" });
+  const { supportSize: S, querySize: Q } = episodes;
+  const idx = [...episodes.support.subarray(S, 2 * S), ...episodes.query.subarray(Q, 2 * Q)];
+  const out = forwardCpu(head, theta.slice(0, head.stride), 0, data, idx);
+  const z = (b: number) => out.subarray(b * head.actWidth + head.actOffset[1]!).subarray(0, 6);
+  const label = (b: number) => episodes.labelMap![6 + data.y[idx[b]!]!]!;
+  const protos = [0, 1, 2].map((k) => {
+    const rows = [...Array(S).keys()].filter((b) => label(b) === k);
+    return [...Array(6).keys()].map((j) => rows.reduce((t, b) => t + z(b)[j]!, 0) / rows.length);
+  });
+  const norm = (v: ArrayLike<number>) =>
+    Math.sqrt(Array.from(v).reduce((t, x) => t + x * x, 0) + 1e-8);
+  let loss = 0;
+  for (let q = S; q < S + Q; q++) {
+    const logits = protos.map((c) =>
+      4 * c.reduce((t, cj, j) => t + cj * z(q)[j]!, 0) / (norm(c) * norm(z(q)))
+    );
+    const lse = Math.log(logits.reduce((t, l) => t + Math.exp(l), 0));
+    loss += (lse - logits[label(q)]!) / Q;
+  }
+  assert.ok(Math.abs(got[0]! - loss) < 1e-9, `${got[0]} vs ${loss}`);
+  // With ReLU some pre-activations are negative, so the activation embedding scores differently.
+  const act = protonetEpisodeCpu(L, theta, src, 1, { ...dist, embedding: "activation" }).stats;
+  assert.ok(Math.abs(act[0]! - loss) > 1e-3, `${act[0]} vs ${loss}`);
 });

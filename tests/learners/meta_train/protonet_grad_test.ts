@@ -1,7 +1,7 @@
 /**
  * The ProtoNet kernel (shaders/protonet_grad.wgsl) against its twin protonetGradCpu on seeded
  * problems: relu with two hidden layers and tanh with one, each distance (Euclidean at scale 1
- * and 0.25, cosine, dot product), model counts that are not multiples of the workgroup size (3, 5,
+ * and 0.25, cosine, dot product), the activation and the linear embedding, model counts that are not multiples of the workgroup size (3, 5,
  * 37, 65, 70), a label map, and one episode whose class has no support sample (quarantined by
  * both); the GPU meta loop with a cosine distance against the CPU loop.
  */
@@ -63,10 +63,27 @@ const CASES = [
     queries: 5,
     dist: { kind: "euclidean", scale: 0.25 },
   },
+  {
+    widths: [5, 9, 7, 3],
+    activation: "relu",
+    models: 37,
+    shots: 2,
+    queries: 5,
+    dist: { kind: "cosine", scale: 7.5, embedding: "linear" },
+  },
+  {
+    widths: [6, 13, 3],
+    activation: "tanh",
+    models: 5,
+    shots: 1,
+    queries: 7,
+    dist: { kind: "euclidean", scale: 0.5, embedding: "linear" },
+  },
 ] as const;
 
 for (const c of CASES) {
-  const dist = `${c.dist.kind} scale ${c.dist.scale}`;
+  const embedding = "embedding" in c.dist ? c.dist.embedding : "activation";
+  const dist = `${c.dist.kind} scale ${c.dist.scale}, ${embedding} embedding`;
   gpuTest(
     `protonet_grad matches protonetGradCpu (${c.activation}, ${dist}, models=${c.models})`,
     async (ctx) => {

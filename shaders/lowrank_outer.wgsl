@@ -1,0 +1,119 @@
+// lowrank_outer: the mean row of a factored meta-iteration over the tasks whose quarantine flag
+// metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] is 0 (n of them). FOMAML (withQuery = 1): the first
+// layer's weights (1/n) sum_t sum_q d1q[t, q, j] x_{t, S + q}[i], the tail the mean of the tasks'
+// tail gradient rows (0 when n = 0). Reptile (withQuery = 0): theta's first-layer weights minus
+// (1/n) sum_t sum_s A[t, j, s] x_{t, s}[i], the tail the mean adapted tail (theta when n = 0).
+// CPU twin: lowrankOuterCpu in learners/meta_train/lowrank_cpu.ts.
+// The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts.
+// Bindings: theta (stride), x (count, inputs), A (tasks, H, S), tails (tasks, tailCount),
+//           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32; ids, support, query u32
+//           read; out (stride) f32 rw.
+// Bindings x4, d1q4: x and d1q as vec4 (read when quads = 1: inputs and H multiples of 4).
+// Dispatch: workgroups [0, wGroups) own the first layer: with quads, invocation k of the grid owns
+// units 4 (k % (H/4)) .. + 3 and inputs 16 (k / (H/4)) .. + 15 (16 vec4 sums in registers; per row
+// one vec4 of deltas and 4 of inputs), else each workgroup owns 8 inputs and invocation j a unit;
+// the following workgroups own 64 tail entries each.
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = group_index(wid);
+  var n = 0u;
+  for (var t = 0u; t < params.tasks; t++) {
+    if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { n++; }
+  }
+  let S = params.supportSize;
+  let fomaml = params.withQuery != 0u;
+  if (g >= params.wGroups) {
+    let e = (g - params.wGroups) * 64u + lid;
+    if (e >= params.tailCount) { return; }
+    var z = 0.0;
+    for (var t = 0u; t < params.tasks; t++) {
+      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { z += tails[t * params.tailCount + e]; }
+    }
+    var v = 0.0;
+    if (n > 0u) { v = z / f32(n); } else if (!fomaml) { v = theta[params.tail0 + e]; }
+    out[params.tail0 + e] = v;
+    return;
+  }
+  if (params.quads != 0u) {
+    outer4(g * 64u + lid, n);
+    return;
+  }
+  let D = params.inputs;
+  let H = params.hidden;
+  let B = params.batch;
+  let i0 = g * 8u;
+  var rowsPer = S;
+  if (fomaml) { rowsPer = B; }
+  for (var j = lid; j < H; j += 64u) {
+    var acc = array<f32, 8>();
+    for (var t = 0u; t < params.tasks; t++) {
+      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
+      for (var r = 0u; r < rowsPer; r++) {
+        var u = 0.0;
+        var xb = 0u;
+        if (fomaml) {
+          u = d1q[(t * B + r) * H + j];
+          xb = row_sample(t, S + r) * D;
+        } else {
+          u = A[(t * H + j) * S + r];
+          xb = row_sample(t, r) * D;
+        }
+        for (var k = 0u; k < 8u; k++) { acc[k] += u * x[xb + min(i0 + k, D - 1u)]; }
+      }
+    }
+    for (var k = 0u; k < 8u; k++) {
+      if (i0 + k >= D) { break; }
+      let w = params.w0 + j * D + i0 + k;
+      var mean = 0.0;
+      if (n > 0u) { mean = acc[k] / f32(n); }
+      if (fomaml) { out[w] = mean; } else { out[w] = theta[w] - mean; }
+    }
+  }
+}
+
+// The first layer with vec4 loads: grid index k owns a block of 4 units x 16 inputs.
+fn outer4(k: u32, n: u32) {
+  let H4 = params.hidden / 4u;
+  let D4 = params.inputs / 4u;
+  let jq = k % H4;
+  let c0 = (k / H4) * 4u;
+  if (c0 >= D4) { return; }
+  let S = params.supportSize;
+  let B = params.batch;
+  let fomaml = params.withQuery != 0u;
+  var rowsPer = S;
+  if (fomaml) { rowsPer = B; }
+  var g = array<vec4<f32>, 16>();
+  for (var t = 0u; t < params.tasks; t++) {
+    if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
+    for (var r = 0u; r < rowsPer; r++) {
+      var u: vec4<f32>;
+      var xb: u32;
+      if (fomaml) {
+        u = d1q4[(t * B + r) * H4 + jq];
+        xb = row_sample(t, S + r) * D4;
+      } else {
+        let a = (t * params.hidden + 4u * jq) * S + r;
+        u = vec4<f32>(A[a], A[a + S], A[a + 2u * S], A[a + 3u * S]);
+        xb = row_sample(t, r) * D4;
+      }
+      let x0 = x4[xb + min(c0, D4 - 1u)];
+      let x1 = x4[xb + min(c0 + 1u, D4 - 1u)];
+      let x2 = x4[xb + min(c0 + 2u, D4 - 1u)];
+      let x3 = x4[xb + min(c0 + 3u, D4 - 1u)];
+      g[0] += u.x * x0; g[1] += u.x * x1; g[2] += u.x * x2; g[3] += u.x * x3;
+      g[4] += u.y * x0; g[5] += u.y * x1; g[6] += u.y * x2; g[7] += u.y * x3;
+      g[8] += u.z * x0; g[9] += u.z * x1; g[10] += u.z * x2; g[11] += u.z * x3;
+      g[12] += u.w * x0; g[13] += u.w * x1; g[14] += u.w * x2; g[15] += u.w * x3;
+    }
+  }
+  for (var uu = 0u; uu < 4u; uu++) {
+    for (var cc = 0u; cc < 4u && c0 + cc < D4; cc++) {
+      var mean = vec4<f32>(0.0);
+      if (n > 0u) { mean = g[uu * 4u + cc] / f32(n); }
+      let w = (params.w0 + (4u * jq + uu) * params.inputs) / 4u + c0 + cc;
+      if (fomaml) { out4[w] = mean; } else { out4[w] = theta4[w] - mean; }
+    }
+  }
+}
