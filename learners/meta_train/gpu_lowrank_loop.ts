@@ -20,16 +20,15 @@ import { lowrankShape } from "./cpu_lowrank_loop.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import {
   innerServes,
-  innerWorkgroupBytes,
+  LOWRANK_INNER,
   LOWRANK_OUTER,
   LOWRANK_PROJECT,
   type LowrankBuffers,
-  lowrankInnerKernel,
   lowrankRuns,
   scratchFloats,
 } from "./lowrank_kernels.ts";
 import { lowrankApplies } from "./lowrank_loop.ts";
-import { type LowrankShape, queryRows, tailCount } from "./lowrank_shape.ts";
+import { type LowrankShape, queryRows, tailStride } from "./lowrank_shape.ts";
 import type { EpisodeBuffers } from "./meta_gather.ts";
 import { encodeMetaKernel, metaPipeline } from "./meta_kernel.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
@@ -59,8 +58,7 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 export function gpuLowrankApplies(ctx: GpuContext, spec: MetaLoopSpec): boolean {
   if (!lowrankApplies(spec)) return false;
   const L = specLayout(spec);
-  return innerServes(L) &&
-    innerWorkgroupBytes(L) <= ctx.device.limits.maxComputeWorkgroupStorageSize;
+  return innerServes(L);
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -80,7 +78,7 @@ export async function createGpuLowrankLoop(
   const L = specLayout(spec);
   const kernels = [
     LOWRANK_PROJECT,
-    lowrankInnerKernel(L),
+    LOWRANK_INNER,
     LOWRANK_OUTER,
     updateKernel(spec.method),
     META_LOG,
@@ -90,7 +88,7 @@ export async function createGpuLowrankLoop(
 }
 
 /** Per-iteration buffers, sized for a shape. */
-type Work = Record<"proj" | "A" | "tails" | "d1q" | "metrics" | "scratch", GPUBuffer>;
+type Work = Record<"proj" | "A" | "tails" | "d1q" | "metrics" | "scratch" | "samples", GPUBuffer>;
 
 /** The factored meta loop on a GPU (see the module doc). */
 export class GpuLowrankLoop implements MetaLoop {
@@ -127,7 +125,7 @@ export class GpuLowrankLoop implements MetaLoop {
     this.#pipes = pipes;
     this.#kernels = [
       LOWRANK_PROJECT,
-      lowrankInnerKernel(this.#L),
+      LOWRANK_INNER,
       LOWRANK_OUTER,
       updateKernel(spec.method),
       META_LOG,
@@ -188,10 +186,11 @@ export class GpuLowrankLoop implements MetaLoop {
     const bufs = {
       proj: buf(T * (s.support + queryRows(s)) * (H + s.support), "proj"),
       A: buf(T * H * s.support, "A"),
-      tails: buf(T * tailCount(L), "tails"),
+      tails: buf(T * tailStride(L), "tails"),
       d1q: buf(T * queryRows(s) * H, "d1q"),
       metrics: buf(T * METRIC_STRIDE, "metrics"),
       scratch: buf(scratchFloats(L, s), "scratch"),
+      samples: buf(T * (s.support + queryRows(s)), "samples"),
     };
     this.#work = { key, bufs };
     return bufs;
