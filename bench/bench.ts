@@ -316,7 +316,10 @@ export async function benchMain(args: string[]): Promise<number> {
     const before = gpu?.ctx.software
       ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1" })
       : undefined;
-    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before, metaPeers);
+    // The factored meta loop (learners/meta_train/lowrank_loop.ts) beside the default per-model one.
+    const factored = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "factored" }) : undefined;
+    const cpu = o.noCpu ? undefined : b.cpu;
+    return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, factored);
   }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));
