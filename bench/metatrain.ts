@@ -318,7 +318,12 @@ export async function benchMetaTrainMain(
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
         if (path === "composed") base = r;
         printRow(metaBatch, label, r, base);
-        engine.push({ label, algorithm: method, tasksPerSecond: r.tasksPerSecond });
+        engine.push({
+          label,
+          algorithm: method,
+          tasksPerSecond: r.tasksPerSecond,
+          cpuMsPerIteration: r.cpuMsPerIteration,
+        });
       }
       for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
       if (metaBatch === 32 && factored) printLowrankAccesses(w);

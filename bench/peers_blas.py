@@ -30,18 +30,20 @@ def with_threads(n, fn):
         return fn()
 
 
-def rate(fn, seconds, warmup):
+def rate(fn, seconds, warmup, cpu=None):
     """Calls of fn() per second: untimed for `warmup` seconds (at least one call), then timed for
-    at least `seconds`."""
+    at least `seconds`; with a list `cpu`, appends the process's CPU seconds per timed call."""
     t0 = time.perf_counter()
     while True:
         fn()
         if time.perf_counter() - t0 >= warmup:
             break
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while True:
         fn()
         n += 1
         dt = time.perf_counter() - t0
         if dt >= seconds:
+            if cpu is not None:
+                cpu.append((time.process_time() - c0) / n)
             return n / dt

@@ -15,7 +15,8 @@ Episodes are drawn from a pool of 512 built once (as the engine's EpisodePool) o
 classes; the pixels are seeded noise of that shape (the timing does not depend on them). Each
 (variant, meta-batch) runs on 1 and on 2 threads; the better is reported.
 Prints one JSON line per (algorithm, meta-batch, variant): {"peer", "variant", "algorithm",
-"meta_batch", "threads", "tasks_per_s", "other_threads_tasks_per_s", "blas", "valid"}.
+"meta_batch", "threads", "tasks_per_s", "cpu_ms_per_iteration" (CPU time of the process, every
+thread), "other_threads_tasks_per_s", "blas", "valid"}.
 Usage: python3 bench/peers_metatrain.py SECONDS WARMUP MB1 [MB2 ...]
        python3 bench/peers_metatrain.py --check   (the variants agree; exit 1 if not)"""
 import json
@@ -135,8 +136,10 @@ def start(dtype=torch.float32):
 
 
 def measure(algorithm, variant, T, seconds, warmup):
-    state = start()
-    return T * rate(lambda: meta_iteration(state, algorithm, variant, T), seconds, warmup)
+    """(tasks/s, CPU-ms of the process per meta-iteration)."""
+    state, cpu = start(), []
+    tasks = T * rate(lambda: meta_iteration(state, algorithm, variant, T), seconds, warmup, cpu)
+    return tasks, cpu[0] * 1000
 
 
 def on_threads(n, fn):
@@ -191,10 +194,11 @@ def main():
             for T in [int(v) for v in sys.argv[3:]]:
                 for variant in VARIANTS:
                     by = {n: on_threads(n, lambda: measure(algorithm, variant, T, seconds, warmup)) for n in (1, 2)}
-                    best = max(by, key=by.get)
+                    best = max(by, key=lambda n: by[n][0])
                     print(json.dumps({"peer": "torch-cpu", "variant": variant, "algorithm": algorithm,
-                                      "meta_batch": T, "threads": best, "tasks_per_s": by[best],
-                                      "other_threads_tasks_per_s": by[3 - best], **info}), flush=True)
+                                      "meta_batch": T, "threads": best, "tasks_per_s": by[best][0],
+                                      "cpu_ms_per_iteration": by[best][1],
+                                      "other_threads_tasks_per_s": by[3 - best][0], **info}), flush=True)
     return 0
 
 

@@ -25,6 +25,8 @@ export interface MetaTrainPeerRow {
   meta_batch: number;
   threads: number;
   tasks_per_s: number;
+  /** CPU time of the peer's process (every thread) per meta-iteration, in ms. */
+  cpu_ms_per_iteration: number;
   other_threads_tasks_per_s: number;
   blas: string;
   valid: boolean;
@@ -36,6 +38,8 @@ export interface EngineMetaRow {
   /** "fomaml", "reptile", "maml", ... (only those the peer runs get a ratio). */
   algorithm: string;
   tasksPerSecond: number;
+  /** CPU time of every thread per meta-iteration, in ms (NaN where unmeasured). */
+  cpuMsPerIteration: number;
 }
 
 /** Runs the peer at each meta-batch size; its rows, or why it was skipped. */
@@ -55,7 +59,18 @@ export async function benchMetaTrainPeer(
 /** Writes the peer rows to DIR/metatrain_peers.csv. */
 async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const columns = ["peer", "variant", "algorithm", "meta_batch", "threads", "tasks_per_s"];
+  const columns = [
+    "peer",
+    "variant",
+    "algorithm",
+    "meta_batch",
+    "threads",
+    "tasks_per_s",
+    "cpu_ms_per_iteration",
+    "other_threads_tasks_per_s",
+    "blas",
+    "valid",
+  ];
   const csv = stringify(
     rows.map((r) => [
       "torch-cpu",
@@ -64,11 +79,12 @@ async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void
       r.meta_batch,
       r.threads,
       formatFixed(r.tasks_per_s, 1),
+      formatFixed(r.cpu_ms_per_iteration, 2),
       formatFixed(r.other_threads_tasks_per_s, 1),
       r.blas,
       r.valid ? "yes" : "no (reference BLAS)",
     ]),
-    { header: true, columns: [...columns, "other_threads_tasks_per_s", "blas", "valid"] },
+    { header: true, columns },
   );
   await writeFileAtomic(join(dir, "metatrain_peers.csv"), csv);
 }
@@ -93,9 +109,11 @@ export async function printMetaTrainPeer(
     console.log(
       `  torch-cpu ${r.variant}, ${r.algorithm}, meta-batch ${r.meta_batch}: ${
         formatRate(r.tasks_per_s)
-      } tasks/s (${r.threads} thread${r.threads > 1 ? "s" : ""}; ${other}; BLAS ${r.blas}${
-        r.valid ? "" : " -- INVALID (reference BLAS)"
-      })`,
+      } tasks/s, ${
+        formatFixed(r.cpu_ms_per_iteration, 1)
+      } CPU-ms per meta-iteration (${r.threads} thread${
+        r.threads > 1 ? "s" : ""
+      }; ${other}; BLAS ${r.blas}${r.valid ? "" : " -- INVALID (reference BLAS)"})`,
     );
   }
   if (out) await writePeerCsv(out, rows);
@@ -128,10 +146,15 @@ export function peerRatioLines(
     const top = mine.reduce((m, p) => (m.tasks_per_s >= p.tasks_per_s ? m : p));
     const x = (p: MetaTrainPeerRow) => `${formatFixed(best.tasksPerSecond / p.tasks_per_s, 2)}x`;
     const each = mine.map((p) => `${x(p)} ${p.variant} (${formatRate(p.tasks_per_s)})`).join(", ");
+    const cpu = Number.isFinite(best.cpuMsPerIteration)
+      ? `; CPU-ms per meta-iteration: engine ${
+        formatFixed(best.cpuMsPerIteration, 1)
+      }, ${top.variant} ${formatFixed(top.cpu_ms_per_iteration, 1)}`
+      : "";
     lines.push(
       `  meta-batch ${metaBatch}, ${algorithm}: engine (${best.label}) ${
         formatRate(best.tasksPerSecond)
-      } tasks/s = ${x(top)} the better PyTorch peer (${top.variant}); ${each}`,
+      } tasks/s = ${x(top)} the better PyTorch peer (${top.variant}); ${each}${cpu}`,
     );
   }
   return lines;

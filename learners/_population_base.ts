@@ -36,6 +36,12 @@ export class PopulationChecks {
             `Invalid knob knobs[${p}].lr: must be in [0, 100]: current value is ${lr}`,
           );
         }
+        const hold = knobs[p * KNOB_STRIDE + KNOB.hold]!;
+        if (hold !== 0 && hold !== 1) {
+          throw new RangeError(
+            `Invalid knob knobs[${p}].hold: must be 0 or 1: current value is ${hold}`,
+          );
+        }
       }
       return knobs;
     }

@@ -2,7 +2,8 @@
 // one gradient step of the current generation. Twin: knobsCpu().
 //
 // lr = genome.lr * schedule(gen) for step < gradSteps, else 0 (a probe step, lr 0, only measures
-// the loss). schedule: constant 1; cosine 0.5 (1 + cos(pi t)), t = gen / max(1, G - 1); step 1,
+// the loss). hold = 1 for gradSteps <= step < PROBE_STEP: the model sits out the steps that the run's
+// other segments still take (its step count advances, so the probe reads the same slot for all). schedule: constant 1; cosine 0.5 (1 + cos(pi t)), t = gen / max(1, G - 1); step 1,
 // then 0.3 from t >= 0.5, 0.09 from t >= 0.75; warmup min(1, (gen + 1) / max(1, 0.2 G)).
 // The optimizer is plain SGD without weight decay; clipNorm, the gradient transform and label
 // smoothing come from the genome. Other knobs are left as they are.
@@ -39,6 +40,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (ks.step < u32(genome[g0 + GENOME_GRAD_STEPS])) { lr = genome[g0 + GENOME_LR] * mult; }
   let kb = p * KNOB_STRIDE;
   knobs[kb + KNOB_LR] = lr;
+  let held = ks.step >= u32(genome[g0 + GENOME_GRAD_STEPS]) && ks.step < PROBE_STEP;
+  knobs[kb + KNOB_HOLD] = select(0.0, 1.0, held);
   knobs[kb + KNOB_WEIGHT_DECAY] = 0.0;
   knobs[kb + KNOB_CLIP_NORM] = genome[g0 + GENOME_CLIP_NORM];
   knobs[kb + KNOB_OPTIMIZER] = 0.0;

@@ -9,6 +9,13 @@
 // parameter w - lr * (g + wd * w) directly, and no loop runs. A model found diverged afterwards
 // gets its old parameters copied to params_out instead.
 //
+// A model whose hold knob is set (update mode only) stays as it is: its parameters are copied to
+// params_out, its moments and metrics are not touched, and only its step count advances (unless
+// it is quarantined), so that its next step reads the next batch slot. A workgroup whose models
+// all hold does only that and returns (fewer loop iterations than a step; evolve's memetic steps
+// past a segment's gradSteps); in a workgroup with other models, a held model runs the step
+// (the invocations share barriers) and keeps its parameters as a diverged model does.
+//
 // Bindings (group 0):
 //   0 x        (N, inputs) InputT     read     data-set inputs (f32, or f16 when uploaded so)
 //   1 y        (N, targetWidth) f32   read     labels (class index as f32) or regression targets
@@ -83,6 +90,8 @@ var<private> fuse: FusedSgd;
 // [j][i] over (gradient, momentum, parameter), PP_B1 (8), PP_W2 (8), PP_B2, PP_SCALE (3).
 
 var<workgroup> cur_slot: array<u32, MPG>;
+// Models of this workgroup that do not hold (written by invocation 0, read uniformly).
+var<workgroup> wg_busy: u32;
 
 fn sample_index(p: u32, slot: u32, b: u32) -> u32 {
   return batchIdx[(p * u.numBatches + slot) * u.B + b];
@@ -134,18 +143,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r = tid / MPG;
   if (group_id(wid) >= u.P) { return; }
   let p = group_id(wid) + m;
+  let kb = p * KNOB_STRIDE;
+  let pb = p * u.stride;
+  let quarantined = metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0;
+  let hold = u.mode == 0u && knobs[kb + KNOB_HOLD] != 0.0;
+  if (tid == 0u) {
+    var busy = 0u;
+    for (var j = 0u; j < MPG; j++) {
+      busy += select(1u, 0u, u.mode == 0u && knobs[(group_id(wid) + j) * KNOB_STRIDE + KNOB_HOLD] != 0.0);
+    }
+    wg_busy = busy;
+  }
+  if (workgroupUniformLoad(&wg_busy) == 0u) {
+    for (var k = r; k < (u.paramCount + V - 1u) / V; k += ROLES) { params_out[pb / V + k] = params[pb / V + k]; }
+    if (r == 0u && !quarantined) { steps[p] = steps[p] + 1u; }
+    return;
+  }
   if (r == 0u) { cur_slot[m] = steps[p] % u.numBatches; }
   sync_shared();
   let slot = cur_slot[m];
   let B = u.B;
-  let pb = p * u.stride;
 
   // Plain SGD (kind 0) without clipping or gradient transform, in update mode, on a model not yet
-  // quarantined: the update needs no gradient norm, so the gradient tiles apply it directly.
-  let kb = p * KNOB_STRIDE;
+  // quarantined and not held: the update needs no gradient norm, so the gradient tiles apply it
+  // directly.
   fuse = FusedSgd(
     u.mode == 0u && u32(knobs[kb + KNOB_OPTIMIZER]) == 0u && !(knobs[kb + KNOB_CLIP_NORM] > 0.0) &&
-      u32(knobs[kb + KNOB_GRAD_TRANSFORM]) == 0u && metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0,
+      u32(knobs[kb + KNOB_GRAD_TRANSFORM]) == 0u && !quarantined && !hold,
     knobs[kb + KNOB_LR],
     knobs[kb + KNOB_WEIGHT_DECAY],
   );
@@ -161,9 +185,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let norm = sqrt(red_a[m]);
   let loss = red_b[m] / f32(B);
   // Numeric faults: a model whose loss or gradient is NaN or infinite is quarantined (flag
-  // metrics[p][METRIC_QUARANTINED], sticky until init): its parameters and steps are never updated again.
-  let diverged = metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0 || !finite(loss) || !finite(norm);
-  if (r == 0u) {
+  // metrics[p][METRIC_QUARANTINED], sticky until init): its parameters and steps are never updated
+  // again. A held model's step is not looked at.
+  let diverged = quarantined || (!hold && (!finite(loss) || !finite(norm)));
+  // Models that keep their parameters this step.
+  let keep = diverged || hold;
+  if (r == 0u && !hold) {
     metrics[p * METRIC_STRIDE + METRIC_LOSS] = loss;
     metrics[p * METRIC_STRIDE + METRIC_GRAD_NORM] = norm;
     if (u.mode == 0u && diverged) { metrics[p * METRIC_STRIDE + METRIC_QUARANTINED] = 1.0; }
@@ -198,14 +225,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // One loop per optimizer, each running only for the models of its kind: the models of one SIMD
   // group may differ in kind, and a branch inside a shared loop would cost every iteration.
   let nv = (u.paramCount + V - 1u) / V;
-  let n = select(nv, 0u, diverged);
-  // The SGD loop also runs for every diverged model, which keeps its parameters (the fused tiles
-  // may have written new ones already): one loop fewer within the loop budget.
-  let n_sgd = select(0u, nv, (kind == 0u && !fuse.on) || diverged);
+  let n = select(nv, 0u, keep);
+  // The SGD loop also runs for every diverged or held model, which keeps its parameters (the fused
+  // tiles may have written new ones already): one loop fewer within the loop budget.
+  let n_sgd = select(0u, nv, (kind == 0u && !fuse.on) || keep);
   let n_adam = select(0u, n, kind == 2u);
   for (var k = r; k < n_sgd; k += ROLES) {
     let w = params[pv + k];
-    let w1 = select(w - lr * (grad_t(params_out[pv + k], gmul, transform) + wd * w), w, diverged);
+    let w1 = select(w - lr * (grad_t(params_out[pv + k], gmul, transform) + wd * w), w, keep);
     params_out[pv + k] = real_only(w, w1, k);
   }
   // Learned optimizer (kind 3): momentum SGD whose learning rate a meta-network scales from the
@@ -236,7 +263,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // Per-parameter learned update (kind 4): momentum SGD plus a meta-network's output per parameter,
   // w -= lr * (m + net(clamp(g * s0), clamp(m * s1), clamp(w * s2))), each input clamped to +-8.
   // One parameter per step (the network's padding output would not be 0).
-  let n_pp = select(0u, select(u.paramCount, 0u, diverged), kind == 4u);
+  let n_pp = select(0u, select(u.paramCount, 0u, keep), kind == 4u);
   let qb = p * LEARNED_STRIDE;
   let q_g_lo = vec4<f32>(learned[qb + LEARNED_PP_W1], learned[qb + LEARNED_PP_W1 + 3u], learned[qb + LEARNED_PP_W1 + 6u], learned[qb + LEARNED_PP_W1 + 9u]);
   let q_g_hi = vec4<f32>(learned[qb + LEARNED_PP_W1 + 12u], learned[qb + LEARNED_PP_W1 + 15u], learned[qb + LEARNED_PP_W1 + 18u], learned[qb + LEARNED_PP_W1 + 21u]);
@@ -274,6 +301,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   sync_shared();
   if (r == 0u && !diverged) {
     steps[p] = steps[p] + 1u;
-    if (kind == 3u) { metrics[p * METRIC_STRIDE + METRIC_PREV_LOSS] = loss; }
+    if (kind == 3u && !hold) { metrics[p * METRIC_STRIDE + METRIC_PREV_LOSS] = loss; }
   }
 }

@@ -24,6 +24,7 @@ import {
 } from "./evolution_arrays.ts";
 
 import { counter, f32 } from "./_evolution_cpu_common.ts";
+import { PROBE_STEP } from "./evolution_plan.ts";
 import { BLOCK, EVOLVE_ROW, HISTORY, INFO, PARENT, SEG } from "./evolution_rows.ts";
 
 export * from "./evolution_arrays.ts";
@@ -351,9 +352,9 @@ export function knobsCpu(d: EvolveDims, a: EvolveArrays, step: number): void {
     else if (sched === 2) mult = t >= 0.75 ? 0.09 : t >= 0.5 ? 0.3 : 1;
     else if (sched === 3) mult = Math.min(1, (gen + 1) / Math.max(1, 0.2 * G));
     const kb = p * KNOB_STRIDE;
-    a.knobs[kb + KNOB.lr] = step < a.genome[g0 + GENOME.gradSteps]!
-      ? a.genome[g0 + GENOME.lr]! * mult
-      : 0;
+    const own = step < a.genome[g0 + GENOME.gradSteps]!;
+    a.knobs[kb + KNOB.lr] = own ? a.genome[g0 + GENOME.lr]! * mult : 0;
+    a.knobs[kb + KNOB.hold] = !own && step < PROBE_STEP ? 1 : 0;
     a.knobs[kb + KNOB.weightDecay] = 0;
     a.knobs[kb + KNOB.clipNorm] = a.genome[g0 + GENOME.clipNorm]!;
     a.knobs[kb + KNOB.optimizer] = 0;

@@ -42,7 +42,7 @@ import {
   evolveArraySizes,
   type EvolveDims,
 } from "./evolution_arrays.ts";
-import type { UserObjectiveWgsl } from "./evolution_plan.ts";
+import { PROBE_STEP, type UserObjectiveWgsl } from "./evolution_plan.ts";
 import { budgetUserLoops, USER_BUDGET_WGSL } from "./user_loop_budget.ts";
 import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 
@@ -110,10 +110,11 @@ const KERNELS = Object.fromEntries(
 /** Largest segment: evolve_shape.wgsl keeps one distance accumulator per model of a segment. */
 export const MAX_MODELS_PER_SEGMENT = 256;
 
-/** The limits the kernels size private arrays by, emitted from the constants above. */
-const LIMITS_WGSL: WgslPart = {
-  file: "<generated: MAX_MODELS_PER_SEGMENT from learners/evolution/evolution_kernels.ts>",
-  code: `const MAX_MODELS_PER_SEGMENT: u32 = ${MAX_MODELS_PER_SEGMENT}u;\n`,
+/** Constants of the evolution kernels, emitted from MAX_MODELS_PER_SEGMENT and PROBE_STEP. */
+const CONSTANTS_WGSL: WgslPart = {
+  file: "<generated: MAX_MODELS_PER_SEGMENT, PROBE_STEP from learners/evolution/>",
+  code: `const MAX_MODELS_PER_SEGMENT: u32 = ${MAX_MODELS_PER_SEGMENT}u;\n` +
+    `const PROBE_STEP: u32 = ${PROBE_STEP}u;\n`,
 };
 
 /** Largest dimension of a user objective (MAXD in evolve_objective.wgsl). */
@@ -235,7 +236,7 @@ export class EvolveGpu {
           KNOB_LAYOUT.wgsl,
           METRIC_LAYOUT.wgsl,
           EVOLVE_ROWS_WGSL,
-          ...(k === "shape" ? [LIMITS_WGSL] : []),
+          CONSTANTS_WGSL,
           // The tick kernel binds no parameters (the snippet's index functions read u_in).
           ...(k === "tick" ? [] : [{ file: "shaders/_evolve.wgsl", code: commonWgsl }]),
           ...(k === "objective" || k === "neural"

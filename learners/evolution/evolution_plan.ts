@@ -133,7 +133,11 @@ export function sampleMemeticBatches(
 
 /**
  * The memetic phase of neural generation `gen`: draws fresh minibatches, then runs `gradSteps`
- * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs.
+ * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs. A segment
+ * whose own gradSteps gene is smaller holds for the steps past it (KNOB.hold: no work on the CPU
+ * twin, none for a GPU workgroup whose models all hold; the model is left as it is), and its step
+ * count still advances, so the probe of every model reads batch slot `gradSteps`, as when the held
+ * steps ran at learning rate 0.
  */
 export function memeticSteps(
   fitness: PlannedNeuralFitness,

@@ -249,7 +249,8 @@ function backwardCpu(
 /**
  * Train-step twin for every model: forward on the model's current batch, mean loss, backward,
  * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
- * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1).
+ * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1). A
+ * model whose hold knob is set is left as it is, but its step count advances (update mode only).
  */
 export function trainStepCpu(
   layout: MlpLayout,
@@ -264,6 +265,12 @@ export function trainStepCpu(
   const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
   for (let p = 0; p < size; p++) {
     const base = p * stride;
+    if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
+      // Hold: parameters, moments and metrics stay; the step count advances (a quarantined
+      // model's does not), so the model's next step reads the next batch slot.
+      if (!isQuarantined(s.metrics, p)) s.steps[p] = s.steps[p]! + 1;
+      continue;
+    }
     const slot = s.steps[p]! % s.numBatches;
     const idx = s.batchIdx.subarray(
       (p * s.numBatches + slot) * B,

@@ -7,7 +7,9 @@
  * 6 clipNorm (0 = no clipping), 7 optimizer (0 sgd, 1 momentum, 2 adam, 3 learned, 4
  * learned-per-param), 8 horizon
  * (the learned optimizer's step-fraction feature is steps / horizon; 0 = off), 9 labelSmoothing,
- * 10 gradTransform (0 none, 1 sign, 2 normalize), 11..15 reserved (0).
+ * 10 gradTransform (0 none, 1 sign, 2 normalize), 11 hold (1: a train step leaves the model as it
+ * is, parameters, moments and metrics, and only advances its step count, so that its next step
+ * reads the next batch slot; evolve's memetic steps past a segment's gradSteps), 12..15 reserved (0).
  *
  * The learned optimizer (kind 3) is momentum SGD whose learning rate a tiny per-model meta-network
  * scales: lr_eff = lr * exp(clamp(net(features), -4, 4)). Its weights live in a separate (P,
@@ -42,6 +44,7 @@ export const KNOB = {
   horizon: 8,
   labelSmoothing: 9,
   gradTransform: 10,
+  hold: 11,
 } as const;
 
 /** The knobs row layout; its WGSL part declares `KNOB_STRIDE`, `KNOB_LR`, `KNOB_CLIP_NORM`, ... */

@@ -9,6 +9,7 @@ function peer(variant: string, algorithm: string, metaBatch: number, tps: number
     meta_batch: metaBatch,
     threads: 1,
     tasks_per_s: tps,
+    cpu_ms_per_iteration: (1000 * metaBatch) / tps,
     other_threads_tasks_per_s: tps / 2,
     blas: valid
       ? "openblas 0.3.21 core Cooperlake pthreads"
@@ -26,19 +27,30 @@ Deno.test("peerRatioLines: the engine's fastest row against the better valid pee
     peer("plain", "reptile", 32, 4000),
   ];
   const engine = [
-    { label: "slow", algorithm: "fomaml", tasksPerSecond: 100 },
-    { label: "loop", algorithm: "fomaml", tasksPerSecond: 500 },
-    { label: "maml", algorithm: "maml", tasksPerSecond: 9999 },
+    { label: "slow", algorithm: "fomaml", tasksPerSecond: 100, cpuMsPerIteration: 300 },
+    { label: "loop", algorithm: "fomaml", tasksPerSecond: 500, cpuMsPerIteration: 60 },
+    { label: "maml", algorithm: "maml", tasksPerSecond: 9999, cpuMsPerIteration: NaN },
   ];
   const widths = [196, 64, 64, 5];
   assert.deepEqual(peerRatioLines(peers, widths, 32, engine), [
     "  meta-batch 32, fomaml: engine (loop) 500 tasks/s = 0.20x the better PyTorch peer (factored); " +
-    "0.50x plain (1000), 0.20x factored (2500)",
+    "0.50x plain (1000), 0.20x factored (2500); CPU-ms per meta-iteration: engine 60.0, factored 12.8",
   ]);
   // The reference-BLAS row never counts; Reptile has no engine row, MAML no peer.
   assert.deepEqual(peerRatioLines(peers, widths, 256, engine), [
     "  meta-batch 256, fomaml: engine (loop) 500 tasks/s = 0.25x the better PyTorch peer (plain); " +
-    "0.25x plain (2000)",
+    "0.25x plain (2000); CPU-ms per meta-iteration: engine 60.0, plain 128.0",
+  ]);
+  // An engine row without CPU time gives the rates alone.
+  const reptile = [{
+    label: "r",
+    algorithm: "reptile",
+    tasksPerSecond: 2000,
+    cpuMsPerIteration: NaN,
+  }];
+  assert.deepEqual(peerRatioLines(peers, widths, 32, reptile), [
+    "  meta-batch 32, reptile: engine (r) 2000 tasks/s = 0.50x the better PyTorch peer (plain); " +
+    "0.50x plain (4000)",
   ]);
   assert.deepEqual(peerRatioLines(peers, [1, 40, 40, 1], 32, engine), []);
 });

@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import type { CpuBackend } from "../../../learners/cpu_backend.ts";
 import type { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { KNOB, KNOB_STRIDE, packKnobsTable } from "../../../learners/optimizers/knobs.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 import {
   backends,
   caseBatches,
   caseData,
+  caseKnobs,
   CASES,
   groupingName,
   GROUPINGS,
@@ -217,3 +220,43 @@ gpuTest(
     assert.ok(b.after.subarray(S).some((v, i) => v !== b.before[S + i]), "healthy models trained");
   },
 );
+
+for (const g of GROUPINGS) {
+  gpuTest(
+    `train_step leaves models whose hold knob is set as they are but advances their steps, as trainStepCpu() does, grouping ${
+      groupingName(g)
+    }`,
+    async (ctx) => {
+      const c = CASES[1]!;
+      const P = c.spec.size;
+      const { a, b } = await setupTwins(ctx, c, 52, 3, { grouping: g });
+      // Models 0-7 hold (whole workgroups of up to 8 models) and every fifth beside them.
+      const held = (p: number) => p < 8 || p % 5 === 0;
+      const knobs = packKnobsTable(caseKnobs(c, 52), P);
+      for (let p = 0; p < P; p++) knobs[p * KNOB_STRIDE + KNOB.hold] = held(p) ? 1 : 0;
+      for (const t of [a, b]) t.pop.setKnobs(knobs);
+      const before = await b.pop.readState();
+      await trainTwins(a, b, 2);
+      const sa = await a.pop.readState();
+      const sb = await b.pop.readState();
+      assert.deepEqual(Array.from(sb.steps), Array.from(sa.steps));
+      assert.ok(sb.steps.every((s) => s === 2), `steps ${sb.steps}`);
+      const S = a.pop.layout.stride;
+      for (let p = 0; p < P; p++) {
+        if (!held(p)) continue;
+        const rows = (x: Float32Array, w: number) => Array.from(x.subarray(p * w, (p + 1) * w));
+        assert.deepEqual(rows(sb.params, S), rows(before.params, S), `params of model ${p}`);
+        assert.deepEqual(rows(sb.opt, 2 * S), rows(before.opt, 2 * S), `moments of model ${p}`);
+        assert.deepEqual(rows(sb.metrics, METRIC_STRIDE), rows(before.metrics, METRIC_STRIDE));
+      }
+      assert.ok(sb.params.some((v, i) => v !== before.params[i]), "the other models trained");
+      // Released, every model's next step reads slot 2, after the held steps.
+      for (let p = 0; p < P; p++) knobs[p * KNOB_STRIDE + KNOB.hold] = 0;
+      for (const t of [a, b]) t.pop.setKnobs(knobs);
+      await trainTwins(a, b, 1);
+      const ma = await a.pop.readMetrics();
+      assertClose((await b.pop.readMetrics()).loss, ma.loss, { ...TOL, what: "loss after hold" });
+      b.pop.destroy();
+    },
+  );
+}

@@ -127,10 +127,16 @@ Deno.test("ProtoNet evaluates with its own distance (cosine), as the twin scores
   assert.notDeepEqual(got.loss[0], euclid.loss[0]);
 });
 
-Deno.test("meta config: protonet distance defaults to cosine at scale 10 and names a bad field", () => {
-  assert.deepEqual(parseConfig(META_SCHEMA, {}).protonet, { kind: "cosine", scale: 10 });
+Deno.test("meta config: protonet defaults to cosine at scale 10 on the activation embedding and names a bad field", () => {
+  assert.deepEqual(parseConfig(META_SCHEMA, {}).protonet, {
+    kind: "cosine",
+    scale: 10,
+    embedding: "activation",
+  });
   const euclid = parseConfig(META_SCHEMA, { protonet: { kind: "euclidean", scale: 1 } });
-  assert.deepEqual(euclid.protonet, { kind: "euclidean", scale: 1 });
+  assert.deepEqual(euclid.protonet, { kind: "euclidean", scale: 1, embedding: "activation" });
+  const linear = parseConfig(META_SCHEMA, { protonet: { embedding: "linear" } });
+  assert.deepEqual(linear.protonet, { kind: "cosine", scale: 10, embedding: "linear" });
   assert.throws(
     () => parseConfig(META_SCHEMA, { protonet: { kind: "manhattan" } }, "x.json"),
     (e: Error) => e instanceof ConfigError && /"protonet.kind"/.test(e.message),
@@ -138,5 +144,9 @@ Deno.test("meta config: protonet distance defaults to cosine at scale 10 and nam
   assert.throws(
     () => parseConfig(META_SCHEMA, { protonet: { scale: 0 } }, "x.json"),
     (e: Error) => e instanceof ConfigError && /"protonet.scale"/.test(e.message),
+  );
+  assert.throws(
+    () => parseConfig(META_SCHEMA, { protonet: { embedding: "relu" } }, "x.json"),
+    (e: Error) => e instanceof ConfigError && /"protonet.embedding"/.test(e.message),
   );
 });
