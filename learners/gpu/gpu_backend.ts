@@ -147,7 +147,7 @@ export class GpuBackend implements Backend {
     const choice = this.#options.metaLoop ?? "auto";
     const factored = spec.lowrank ??
       (choice === "factored" || (choice === "auto" && spec.widths[0]! % 4 === 0));
-    if (factored && gpuLowrankApplies(this.ctx, spec)) {
+    if (factored && gpuLowrankApplies(spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }
     if (spec.method === "protonet" && this.ctx.software) {

@@ -2,7 +2,7 @@
  * `GpuLowrankLoop`: the factored meta loop (learners/meta_train/lowrank_loop.ts) on a WebGPU
  * device, for FOMAML and Reptile. One meta-iteration is one compute pass of five dispatches:
  * lowrank_project (theta's first layer and the Gram matrices against the iteration's samples),
- * lowrank_inner (each task's K steps and query pass in one workgroup), lowrank_outer (the mean row
+ * lowrank_inner (each task's K steps and query pass in one invocation), lowrank_outer (the mean row
  * over the healthy tasks), the method's meta-update with that row as a meta-batch of one, and
  * meta_log on the tasks' metrics. `iterationsPerSubmit` iterations per queue submit, no wait;
  * `read` maps theta, moments and the pending log rows once. CPU twin: cpu_lowrank_loop.ts.
@@ -52,13 +52,11 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 }
 
 /**
- * Whether the GPU factored loop serves `spec` on `ctx`: lowrankApplies, hidden widths that are
- * multiples of 4, and a tail that fits in the device's workgroup memory (196-64-64-5 needs 18.5 KB: a device created with at least that).
+ * Whether the GPU factored loop serves `spec`: lowrankApplies, and every hidden width a multiple
+ * of 4 (lowrank_inner works on quads of units).
  */
-export function gpuLowrankApplies(ctx: GpuContext, spec: MetaLoopSpec): boolean {
-  if (!lowrankApplies(spec)) return false;
-  const L = specLayout(spec);
-  return innerServes(L);
+export function gpuLowrankApplies(spec: MetaLoopSpec): boolean {
+  return lowrankApplies(spec) && innerServes(specLayout(spec));
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -68,14 +66,13 @@ export async function createGpuLowrankLoop(
   options: { iterationsPerSubmit?: number } = {},
 ): Promise<GpuLowrankLoop> {
   checkMetaLoopSpec(spec);
-  if (!gpuLowrankApplies(ctx, spec)) {
+  if (!gpuLowrankApplies(spec)) {
     throw new RangeError(
       `Cannot create factored meta loop for method ${spec.method}, widths ${
         spec.widths.join("-")
-      }: it serves fomaml and reptile with a hidden layer and a tail that fits in workgroup memory`,
+      }: it serves fomaml and reptile with hidden widths that are multiples of 4`,
     );
   }
-  const L = specLayout(spec);
   const kernels = [
     LOWRANK_PROJECT,
     LOWRANK_INNER,
