@@ -11,7 +11,7 @@ import { Rng } from "../../../core/rng.ts";
 import { CpuBackend, CpuDataset, CpuPopulation } from "../../../learners/cpu_backend.ts";
 import { CpuLowrankLoop, lowrankShape } from "../../../learners/meta_train/cpu_lowrank_loop.ts";
 import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train/lowrank_cpu.ts";
-import { tailCount, tailStart } from "../../../learners/meta_train/lowrank_shape.ts";
+import { tailCount, tailStart, tailStride } from "../../../learners/meta_train/lowrank_shape.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { GpuLowrankLoop } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
@@ -188,7 +188,7 @@ function adaptedBothWays(dropGram: boolean): { want: Float32Array; got: Float32A
   }
   const out = {
     A: new Float32Array(4 * H * S),
-    tails: new Float32Array(4 * tailCount(L)),
+    tails: new Float32Array(4 * tailStride(L)),
     d1q: new Float32Array(0),
     metrics: new Float32Array(4 * METRIC_STRIDE),
   };
@@ -205,7 +205,7 @@ function adaptedBothWays(dropGram: boolean): { want: Float32Array; got: Float32A
       }
     }
     got.set(
-      out.tails.subarray(t * tailCount(L), (t + 1) * tailCount(L)),
+      out.tails.subarray(t * tailStride(L), t * tailStride(L) + tailCount(L)),
       t * L.stride + tailStart(L),
     );
   }
