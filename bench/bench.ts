@@ -314,9 +314,13 @@ export async function benchMain(args: string[]): Promise<number> {
   }
   if (o.metatrain) {
     const before = gpu?.ctx.software
-      ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1" })
+      ? await GpuBackend.create(gpu.ctx, { trainKernel: "fused1", metaLoop: "per-model" })
       : undefined;
-    return benchMetaTrainMain(gpu, o.noCpu ? undefined : b.cpu, o.seconds, before, metaPeers);
+    // The per-model meta loop beside the factored one (learners/meta_train/lowrank_loop.ts).
+    const perModel = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "per-model" }) : undefined;
+    const factored = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "factored" }) : undefined;
+    const cpu = o.noCpu ? undefined : b.cpu;
+    return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, { perModel, factored });
   }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));

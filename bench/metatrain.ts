@@ -14,6 +14,7 @@
  * @module
  */
 import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./peers_metatrain.ts";
+import { lowrankAccesses } from "./roofline_lowrank.ts";
 import { formatFixed, formatRate } from "../core/format.ts";
 import {
   cpuClock,
@@ -245,6 +246,34 @@ function printRow(
   );
 }
 
+/** The storage accesses per task of a factored meta-iteration beside the per-model loop's. */
+function printLowrankAccesses(w: MetaTrainWorkload): void {
+  for (const fomaml of [true, false]) {
+    const support = w.family.sampleEpisodes(0, 1).supportSize;
+    const a = lowrankAccesses(w.widths, {
+      support,
+      batch: w.batchSize,
+      steps: 5,
+      fomaml,
+      loss: w.loss,
+    });
+    const name = fomaml ? "FOMAML" : "Reptile";
+    if (!a) {
+      console.log(
+        `  ${name} factored storage accesses: not counted (scalar path or > 8 support rows)`,
+      );
+      continue;
+    }
+    const n = (x: number) => Math.round(x).toLocaleString("en-US");
+    console.log(
+      `  ${name} storage accesses per task and meta-iteration (bench/roofline_lowrank.ts): ` +
+        `factored ${n(a.total)} (project ${n(a.project)}, inner steps ${n(a.innerSteps)}, ` +
+        `query pass ${n(a.queryPass)}, outer ${n(a.outer)}) against the per-model loop's ` +
+        `${n(a.perModel)}; per model-step ${n(a.total / 5)} against ${n(a.perModel / 5)}`,
+    );
+  }
+}
+
 /**
  * Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256, then
  * where a GPU meta-iteration's time goes (bench/metatrain_profile.ts), with the load average.
@@ -255,7 +284,9 @@ export async function benchMetaTrainMain(
   minSeconds: number,
   gpuBefore?: Backend,
   peers?: MetaTrainPeerRow[],
+  loops: { perModel?: Backend; factored?: Backend } = {},
 ): Promise<number> {
+  const { perModel, factored } = loops;
   console.log(
     `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
       `loop runs the inner steps on each support set once when it divides the batch ` +
@@ -267,11 +298,15 @@ export async function benchMetaTrainMain(
       `\nmeta-training on ${w.name}, MLP ${w.widths.join("-")}, batch ${w.batchSize}, ` +
         `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
     );
-    const cases: [Backend | undefined, MetaTrainPath, "fomaml" | "maml", string][] = [
+    type Method = "fomaml" | "maml" | "reptile";
+    const cases: [Backend | undefined, MetaTrainPath, Method, string][] = [
       [gpu, "composed", "fomaml", "gpu, FOMAML, per-iteration path before the meta loop"],
       [gpu, "steps", "fomaml", "gpu, FOMAML, loop of step (meta loop, one read per iteration)"],
       [gpuBefore, "train", "fomaml", "gpu fused1 (tiles: before), FOMAML, MetaLearner.train"],
-      [gpu, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (meta loop)"],
+      [perModel, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (per-model meta loop)"],
+      [factored, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (factored meta loop)"],
+      [perModel, "train", "reptile", "gpu, Reptile, MetaLearner.train (per-model meta loop)"],
+      [factored, "train", "reptile", "gpu, Reptile, MetaLearner.train (factored meta loop)"],
       [gpu, "train", "maml", "gpu, second-order MAML, MetaLearner.train (meta loop)"],
       [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
     ];
@@ -291,10 +326,12 @@ export async function benchMetaTrainMain(
         });
       }
       for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
+      if (metaBatch === 32 && factored) printLowrankAccesses(w);
       if (gpu) {
         const pool = new EpisodePool(gpu, w.family, 1, 512);
         const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: 5 };
-        printProfile(metaBatch, await profileMetaTrain(gpu, w, pool, o));
+        // The per-model loop's breakdown (its inner and query steps are population train steps).
+        printProfile(metaBatch, await profileMetaTrain(perModel ?? gpu, w, pool, o));
         pool.destroy();
       }
     }

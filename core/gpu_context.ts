@@ -29,7 +29,7 @@ export { DeviceLostError };
 /** Limits the engine's kernels ask for; each is capped at what the adapter offers. */
 export const WANTED_LIMITS = {
   maxStorageBuffersPerShaderStage: 16,
-  maxComputeWorkgroupStorageSize: 32768,
+  maxComputeWorkgroupStorageSize: 16384,
   maxComputeInvocationsPerWorkgroup: 256,
   maxStorageBufferBindingSize: 2 ** 31 - 1,
   maxBufferSize: 2 ** 31 - 1,

@@ -5,9 +5,10 @@
 // (1/n) sum_t sum_s A[t, j, s] x_{t, s}[i], the tail the mean adapted tail (theta when n = 0).
 // CPU twin: lowrankOuterCpu in learners/meta_train/lowrank_cpu.ts.
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts.
-// Bindings: theta (stride), x (count, inputs), A (tasks, H, S), tails (tasks, tailCount),
+// Bindings: theta (stride), x (count, inputs), A (tasks, H, S), tails (tasks, tailStride),
 //           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32; ids, support, query u32
-//           read; out (stride) f32 rw.
+//           read; samples (tasks, rows) u32 read: each row's data-set row (from lowrank_project);
+//           out (stride) f32 rw.
 // Bindings x4, d1q4: x and d1q as vec4 (read when quads = 1: inputs and H multiples of 4).
 // Dispatch: workgroups [0, wGroups) own the first layer: with quads, invocation k of the grid owns
 // units 4 (k % (H/4)) .. + 3 and inputs 16 (k / (H/4)) .. + 15 (16 vec4 sums in registers; per row
@@ -28,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (e >= params.tailCount) { return; }
     var z = 0.0;
     for (var t = 0u; t < params.tasks; t++) {
-      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { z += tails[t * params.tailCount + e]; }
+      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { z += tails[t * params.tailStride + e]; }
     }
     var v = 0.0;
     if (n > 0u) { v = z / f32(n); } else if (!fomaml) { v = theta[params.tail0 + e]; }
@@ -54,10 +55,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         var xb = 0u;
         if (fomaml) {
           u = d1q[(t * B + r) * H + j];
-          xb = row_sample(t, S + r) * D;
+          xb = samples[t * params.rows + S + r] * D;
         } else {
           u = A[(t * H + j) * S + r];
-          xb = row_sample(t, r) * D;
+          xb = samples[t * params.rows + r] * D;
         }
         for (var k = 0u; k < 8u; k++) { acc[k] += u * x[xb + min(i0 + k, D - 1u)]; }
       }
@@ -87,25 +88,16 @@ fn outer4(k: u32, n: u32) {
   var g = array<vec4<f32>, 16>();
   for (var t = 0u; t < params.tasks; t++) {
     if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
-    for (var r = 0u; r < rowsPer; r++) {
-      var u: vec4<f32>;
-      var xb: u32;
-      if (fomaml) {
-        u = d1q4[(t * B + r) * H4 + jq];
-        xb = row_sample(t, S + r) * D4;
-      } else {
-        let a = (t * params.hidden + 4u * jq) * S + r;
-        u = vec4<f32>(A[a], A[a + S], A[a + 2u * S], A[a + 3u * S]);
-        xb = row_sample(t, r) * D4;
+    if (fomaml) {
+      for (var r = 0u; r < B; r++) {
+        g = add_row(g, d1q4[(t * B + r) * H4 + jq], samples[t * params.rows + S + r] * D4 + c0, D4 - 1u - c0);
       }
-      let x0 = x4[xb + min(c0, D4 - 1u)];
-      let x1 = x4[xb + min(c0 + 1u, D4 - 1u)];
-      let x2 = x4[xb + min(c0 + 2u, D4 - 1u)];
-      let x3 = x4[xb + min(c0 + 3u, D4 - 1u)];
-      g[0] += u.x * x0; g[1] += u.x * x1; g[2] += u.x * x2; g[3] += u.x * x3;
-      g[4] += u.y * x0; g[5] += u.y * x1; g[6] += u.y * x2; g[7] += u.y * x3;
-      g[8] += u.z * x0; g[9] += u.z * x1; g[10] += u.z * x2; g[11] += u.z * x3;
-      g[12] += u.w * x0; g[13] += u.w * x1; g[14] += u.w * x2; g[15] += u.w * x3;
+    } else {
+      for (var r = 0u; r < S; r++) {
+        let a = (t * params.hidden + 4u * jq) * S + r;
+        let u = vec4<f32>(A[a], A[a + S], A[a + 2u * S], A[a + 3u * S]);
+        g = add_row(g, u, samples[t * params.rows + r] * D4 + c0, D4 - 1u - c0);
+      }
     }
   }
   for (var uu = 0u; uu < 4u; uu++) {
@@ -116,4 +108,18 @@ fn outer4(k: u32, n: u32) {
       if (fomaml) { out4[w] = mean; } else { out4[w] = theta4[w] - mean; }
     }
   }
+}
+
+// g[4 uu + cc] += u[uu] * (input quad cc of the row at x4[xb..]), quads past `last` clamped.
+fn add_row(g0: array<vec4<f32>, 16>, u: vec4<f32>, xb: u32, last: u32) -> array<vec4<f32>, 16> {
+  var g = g0;
+  let x0 = x4[xb];
+  let x1 = x4[xb + min(1u, last)];
+  let x2 = x4[xb + min(2u, last)];
+  let x3 = x4[xb + min(3u, last)];
+  g[0] += u.x * x0; g[1] += u.x * x1; g[2] += u.x * x2; g[3] += u.x * x3;
+  g[4] += u.y * x0; g[5] += u.y * x1; g[6] += u.y * x2; g[7] += u.y * x3;
+  g[8] += u.z * x0; g[9] += u.z * x1; g[10] += u.z * x2; g[11] += u.z * x3;
+  g[12] += u.w * x0; g[13] += u.w * x1; g[14] += u.w * x2; g[15] += u.w * x3;
+  return g;
 }

@@ -5,7 +5,8 @@
 // CPU twin: lowrankProjectCpu in learners/meta_train/lowrank_cpu.ts.
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts.
 // Bindings: theta (stride) f32; x (count, inputs) f32; theta4, x4: the same as vec4 (read when
-//           inputs % 4 == 0); ids, support, query u32 read; proj (tasks, rows, H + S) f32 rw.
+//           inputs % 4 == 0); ids, support, query u32 read; proj (tasks, rows, H + S) f32 rw;
+//           samples (tasks, rows) u32 rw: each row's data-set row (row_sample).
 // Dispatch: one workgroup of 64 per (task, chunk of 8 rows). With inputs % 4 == 0 (and H % 4 == 0)
 // invocation q owns outputs 4q..4q+3 and keeps 8 rows x 4 outputs in registers, a loop over the
 // input quads (per quad 4 + 8 vec4 loads); else invocation o owns output o (scalar loop).
@@ -16,6 +17,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let t = g / params.chunks;
   if (t >= params.tasks) { return; }
   let r0 = (g % params.chunks) * 8u;
+  // The chunk's data-set rows, for lowrank_inner and lowrank_outer.
+  if (lid < 8u && r0 + lid < params.rows) {
+    samples[t * params.rows + r0 + lid] = row_sample(t, r0 + lid);
+  }
   let D = params.inputs;
   let H = params.hidden;
   let width = H + params.supportSize;

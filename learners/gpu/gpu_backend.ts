@@ -66,11 +66,13 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   tileBudget?: number;
   /**
-   * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "factored"
-   * (learners/meta_train/lowrank_loop.ts, where it applies) or "per-model" (default: the loop of
-   * gpu_meta_loop.ts, measured faster on lavapipe on 2026-12-02; the bench compares them).
+   * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "auto"
+   * (default) the factored loop (learners/meta_train/lowrank_loop.ts) where it applies and the
+   * inputs are a multiple of 4 (its vec4 first-layer products; measured faster on lavapipe for the
+   * glyph workload, slower for the 1-input sinusoid), "factored" wherever it applies, "per-model"
+   * never (the loop of gpu_meta_loop.ts; the bench compares them).
    */
-  metaLoop?: "factored" | "per-model";
+  metaLoop?: "auto" | "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -142,8 +144,10 @@ export class GpuBackend implements Backend {
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
     // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts).
-    const factored = spec.lowrank ?? this.#options.metaLoop === "factored";
-    if (factored && gpuLowrankApplies(this.ctx, spec)) {
+    const choice = this.#options.metaLoop ?? "auto";
+    const factored = spec.lowrank ??
+      (choice === "factored" || (choice === "auto" && spec.widths[0]! % 4 === 0));
+    if (factored && gpuLowrankApplies(spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }
     if (spec.method === "protonet" && this.ctx.software) {

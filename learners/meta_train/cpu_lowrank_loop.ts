@@ -11,7 +11,7 @@ import { type MlpLayout, mlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { lowrankInnerCpu, lowrankOuterCpu, lowrankProjectCpu } from "./lowrank_cpu.ts";
-import { type LowrankRows, type LowrankShape, queryRows, tailCount } from "./lowrank_shape.ts";
+import { type LowrankRows, type LowrankShape, queryRows, tailStride } from "./lowrank_shape.ts";
 import { lowrankApplies } from "./lowrank_loop.ts";
 import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
 import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
@@ -94,7 +94,7 @@ export class CpuLowrankLoop implements MetaLoop {
     const proj = lowrankProjectCpu(L, { theta: st.theta, x: data.x }, rows, s);
     const out = {
       A: new Float32Array(s.tasks * H * s.support),
-      tails: new Float32Array(s.tasks * tailCount(L)),
+      tails: new Float32Array(s.tasks * tailStride(L)),
       d1q: new Float32Array(s.tasks * queryRows(s) * H),
       metrics: new Float32Array(s.tasks * METRIC_STRIDE),
     };

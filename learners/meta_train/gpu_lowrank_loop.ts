@@ -2,7 +2,7 @@
  * `GpuLowrankLoop`: the factored meta loop (learners/meta_train/lowrank_loop.ts) on a WebGPU
  * device, for FOMAML and Reptile. One meta-iteration is one compute pass of five dispatches:
  * lowrank_project (theta's first layer and the Gram matrices against the iteration's samples),
- * lowrank_inner (each task's K steps and query pass in one workgroup), lowrank_outer (the mean row
+ * lowrank_inner (each task's K steps and query pass in one invocation), lowrank_outer (the mean row
  * over the healthy tasks), the method's meta-update with that row as a meta-batch of one, and
  * meta_log on the tasks' metrics. `iterationsPerSubmit` iterations per queue submit, no wait;
  * `read` maps theta, moments and the pending log rows once. CPU twin: cpu_lowrank_loop.ts.
@@ -20,18 +20,17 @@ import { lowrankShape } from "./cpu_lowrank_loop.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import {
   innerServes,
-  innerWorkgroupBytes,
+  LOWRANK_INNER,
   LOWRANK_OUTER,
   LOWRANK_PROJECT,
   type LowrankBuffers,
-  lowrankInnerKernel,
   lowrankRuns,
   scratchFloats,
 } from "./lowrank_kernels.ts";
 import { lowrankApplies } from "./lowrank_loop.ts";
-import { type LowrankShape, queryRows, tailCount } from "./lowrank_shape.ts";
-import type { EpisodeBuffers } from "./meta_gather.ts";
+import { type LowrankShape, queryRows, tailStride } from "./lowrank_shape.ts";
 import { encodeMetaKernel, metaPipeline } from "./meta_kernel.ts";
+import { grownLog, ResidentEpisodes } from "./gpu_loop_tables.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
@@ -53,14 +52,11 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 }
 
 /**
- * Whether the GPU factored loop serves `spec` on `ctx`: lowrankApplies, hidden widths that are
- * multiples of 4, and a tail that fits in the device's workgroup memory (196-64-64-5 needs 18.5 KB: a device created with at least that).
+ * Whether the GPU factored loop serves `spec`: lowrankApplies, and every hidden width a multiple
+ * of 4 (lowrank_inner works on quads of units).
  */
-export function gpuLowrankApplies(ctx: GpuContext, spec: MetaLoopSpec): boolean {
-  if (!lowrankApplies(spec)) return false;
-  const L = specLayout(spec);
-  return innerServes(L) &&
-    innerWorkgroupBytes(L) <= ctx.device.limits.maxComputeWorkgroupStorageSize;
+export function gpuLowrankApplies(spec: MetaLoopSpec): boolean {
+  return lowrankApplies(spec) && innerServes(specLayout(spec));
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -70,17 +66,16 @@ export async function createGpuLowrankLoop(
   options: { iterationsPerSubmit?: number } = {},
 ): Promise<GpuLowrankLoop> {
   checkMetaLoopSpec(spec);
-  if (!gpuLowrankApplies(ctx, spec)) {
+  if (!gpuLowrankApplies(spec)) {
     throw new RangeError(
       `Cannot create factored meta loop for method ${spec.method}, widths ${
         spec.widths.join("-")
-      }: it serves fomaml and reptile with a hidden layer and a tail that fits in workgroup memory`,
+      }: it serves fomaml and reptile with hidden widths that are multiples of 4`,
     );
   }
-  const L = specLayout(spec);
   const kernels = [
     LOWRANK_PROJECT,
-    lowrankInnerKernel(L),
+    LOWRANK_INNER,
     LOWRANK_OUTER,
     updateKernel(spec.method),
     META_LOG,
@@ -90,7 +85,7 @@ export async function createGpuLowrankLoop(
 }
 
 /** Per-iteration buffers, sized for a shape. */
-type Work = Record<"proj" | "A" | "tails" | "d1q" | "metrics" | "scratch", GPUBuffer>;
+type Work = Record<"proj" | "A" | "tails" | "d1q" | "metrics" | "scratch" | "samples", GPUBuffer>;
 
 /** The factored meta loop on a GPU (see the module doc). */
 export class GpuLowrankLoop implements MetaLoop {
@@ -105,8 +100,7 @@ export class GpuLowrankLoop implements MetaLoop {
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
-  #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
-  #owned: GPUBuffer[] = [];
+  #episodes: ResidentEpisodes;
   #perSubmit: number;
 
   /** Use createGpuLowrankLoop. */
@@ -123,11 +117,12 @@ export class GpuLowrankLoop implements MetaLoop {
     }
     this.spec = { ...spec };
     this.#ctx = ctx;
+    this.#episodes = new ResidentEpisodes(ctx);
     this.#L = specLayout(spec);
     this.#pipes = pipes;
     this.#kernels = [
       LOWRANK_PROJECT,
-      lowrankInnerKernel(this.#L),
+      LOWRANK_INNER,
       LOWRANK_OUTER,
       updateKernel(spec.method),
       META_LOG,
@@ -159,22 +154,6 @@ export class GpuLowrankLoop implements MetaLoop {
     this.#t = state.t;
   }
 
-  /** The pool's index arrays on the device (uploaded on first use). */
-  #resident(e: EpisodeBatch): EpisodeBuffers {
-    let r = this.#episodes.get(e);
-    if (!r) {
-      const labels = e.labelMap && e.labelMapWidth > 0 ? e.labelMap : new Uint32Array(1);
-      r = {
-        support: createStorageBufferFrom(this.#ctx, e.support, "lowrank-support"),
-        query: createStorageBufferFrom(this.#ctx, e.query, "lowrank-query"),
-        labelMap: createStorageBufferFrom(this.#ctx, labels, "lowrank-label-map"),
-      };
-      this.#owned.push(r.support, r.query, r.labelMap);
-      this.#episodes.set(e, r);
-    }
-    return r;
-  }
-
   /** The per-iteration buffers for shape `s` (made again when the shape changes). */
   #workFor(s: LowrankShape): Work {
     const key = `${s.support}`;
@@ -188,28 +167,14 @@ export class GpuLowrankLoop implements MetaLoop {
     const bufs = {
       proj: buf(T * (s.support + queryRows(s)) * (H + s.support), "proj"),
       A: buf(T * H * s.support, "A"),
-      tails: buf(T * tailCount(L), "tails"),
+      tails: buf(T * tailStride(L), "tails"),
       d1q: buf(T * queryRows(s) * H, "d1q"),
       metrics: buf(T * METRIC_STRIDE, "metrics"),
       scratch: buf(scratchFloats(L, s), "scratch"),
+      samples: buf(T * (s.support + queryRows(s)), "samples"),
     };
     this.#work = { key, bufs };
     return bufs;
-  }
-
-  /** Grows the log table to hold `rows` rows, keeping the pending ones. */
-  #growLog(rows: number): void {
-    if (this.#log.size >= rows * META_LOG_WIDTH * 4) return;
-    const bigger = createStorageBuffer(
-      this.#ctx,
-      2 * rows * META_LOG_WIDTH * 4,
-      "lowrank-loop-log",
-    );
-    const enc = this.#ctx.device.createCommandEncoder({ label: "lowrank-loop-log" });
-    enc.copyBufferToBuffer(this.#log, 0, bigger, 0, this.#log.size);
-    this.#ctx.device.queue.submit([enc.finish()]);
-    this.#log.destroy();
-    this.#log = bigger;
   }
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
@@ -221,9 +186,9 @@ export class GpuLowrankLoop implements MetaLoop {
     }
     const s = lowrankShape(this.spec, episodes.supportSize);
     const work = this.#workFor(s);
-    this.#growLog(this.#logRows + iterations);
+    this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, ids, "lowrank-loop-ids");
-    const ep = this.#resident(episodes);
+    const ep = this.#episodes.get(episodes);
     const b: LowrankBuffers = {
       ...work,
       ...ep,
@@ -314,8 +279,9 @@ export class GpuLowrankLoop implements MetaLoop {
   }
 
   destroy(): void {
+    this.#episodes.destroy();
     const work = this.#work ? Object.values(this.#work.bufs) : [];
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...work]) {
+    for (const b of [...Object.values(this.#state), this.#log, ...work]) {
       b.destroy();
     }
   }

@@ -6,7 +6,8 @@
  *
  * Shapes (T tasks, S support samples, B query rows, D inputs, H first hidden width, R = S + B rows,
  * tail = the parameters from the first layer's bias to the end of a row, tailCount of them):
- * proj (T, R, H + S); A (T, H, S); tails (T, tailCount); d1q (T, B, H); metrics (T, METRIC_STRIDE).
+ * proj (T, R, H + S); A (T, H, S); tails (T, tailStride: tailCount rounded up to 4); d1q (T, B, H);
+ * metrics (T, METRIC_STRIDE).
  * @module
  */
 import { sampleLoss } from "../mlp/mlp_cpu.ts";
@@ -22,6 +23,7 @@ import {
   supportWeight,
   tailCount,
   tailStart,
+  tailStride,
 } from "./lowrank_shape.ts";
 
 /**
@@ -72,7 +74,7 @@ export interface LowrankInnerInputs {
 export interface LowrankInnerOutputs {
   /** (T, H, S) the first layer's factor: W1_t = W1 - A_t X_t^T. */
   A: Float32Array;
-  /** (T, tailCount): Reptile the adapted tails; FOMAML the query gradient's tail part. */
+  /** (T, tailStride): Reptile the adapted tails; FOMAML the query gradient's tail part. */
   tails: Float32Array;
   /** (T, queryRows, H) FOMAML: the query pass's first-layer deltas (mean over rows included). */
   d1q: Float32Array;
@@ -295,6 +297,7 @@ export function lowrankInnerCpu(
   const S = s.support;
   const B = queryRows(s);
   const tc = tailCount(layout);
+  const ts = tailStride(layout);
   const t0 = tailStart(layout);
   for (let t = 0; t < s.tasks; t++) {
     const { k, m } = innerTask(layout, x, t, s);
@@ -302,14 +305,14 @@ export function lowrankInnerCpu(
     if (B > 0) {
       forwardRows(k, x.proj, t * (S + B) + S, B, S);
       m[METRIC.loss] = lossBackward(k, x.data, x.rows, { t, r0: S, n: B }, () => 1 / B);
-      tailGradients(k, B, (i, v) => (out.tails[t * tc + i - t0] = v));
+      tailGradients(k, B, (i, v) => (out.tails[t * ts + i - t0] = v));
       for (let q = 0; q < B; q++) {
         for (let j = 0; j < H; j++) {
           out.d1q[(t * B + q) * H + j] = k.deltas[q * layout.actWidth + j]!;
         }
       }
     } else {
-      for (let i = 0; i < tc; i++) out.tails[t * tc + i] = k.w[t0 + i]!;
+      for (let i = 0; i < tc; i++) out.tails[t * ts + i] = k.w[t0 + i]!;
     }
     out.metrics.set(m, t * METRIC_STRIDE);
   }
@@ -334,6 +337,7 @@ export function lowrankOuterCpu(
   const B = queryRows(s);
   const t0 = tailStart(layout);
   const tc = tailCount(layout);
+  const ts = tailStride(layout);
   const healthy: number[] = [];
   for (let t = 0; t < s.tasks; t++) if (!diverged(d.metrics, t)) healthy.push(t);
   const n = healthy.length;
@@ -361,7 +365,7 @@ export function lowrankOuterCpu(
   }
   for (let i = 0; i < tc; i++) {
     let z = 0;
-    for (const t of healthy) z += x.tails[t * tc + i]!;
+    for (const t of healthy) z += x.tails[t * ts + i]!;
     out[t0 + i] = n > 0 ? z / n : (fomaml ? 0 : x.theta[t0 + i]!);
   }
   return out;

@@ -11,7 +11,7 @@ import rowsCode from "../../shaders/_lowrank_rows.wgsl" with { type: "text" };
 import { ceilDiv } from "../../core/buffers.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
-import { type LowrankShape, queryRows, tailCount, tailStart } from "./lowrank_shape.ts";
+import { type LowrankShape, queryRows, tailCount, tailStart, tailStride } from "./lowrank_shape.ts";
 
 const ROWS_PART = { file: "shaders/_lowrank_rows.wgsl", code: rowsCode };
 const ROWS_PARAMS = "idsOffset, supportSize, querySize";
@@ -21,32 +21,18 @@ const ROWS_READ = "ids: array<u32>, support: array<u32>, query: array<u32>";
 export const LOWRANK_PROJECT: MetaKernel = metaKernel("lowrank_project", projectCode, {
   parts: [ROWS_PART],
   read: `theta, x, theta4: array<vec4<f32>>, x4: array<vec4<f32>>, ${ROWS_READ}`,
-  readWrite: "proj",
+  readWrite: "proj, samples: array<u32>",
   params: `tasks, rows, chunks, hidden, inputs, w0, quads, gridX, ${ROWS_PARAMS}`,
 });
 
 /** The outer-product and mean kernel (first-layer blocks of 8 inputs, then tail entries). */
 export const LOWRANK_OUTER: MetaKernel = metaKernel("lowrank_outer", outerCode, {
-  parts: [ROWS_PART],
   read: `theta, x, A, tails, d1q, metrics, theta4: array<vec4<f32>>, x4: array<vec4<f32>>, ` +
-    `d1q4: array<vec4<f32>>, ${ROWS_READ}`,
+    `d1q4: array<vec4<f32>>, samples: array<u32>`,
   readWrite: "out, out4: array<vec4<f32>>",
-  params: `tasks, hidden, inputs, batch, withQuery, w0, tail0, tailCount, wGroups, quads, gridX, ` +
-    ROWS_PARAMS,
+  params: `tasks, hidden, inputs, batch, withQuery, w0, tail0, tailCount, tailStride, wGroups, ` +
+    `quads, rows, supportSize, gridX`,
 });
-
-/** Floats of workgroup memory lowrank_inner needs besides its tail (the reduction array, a sum). */
-const INNER_EXTRA_FLOATS = 65;
-
-/** Quads of lowrank_inner's tail array. */
-function tailQuads(layout: MlpLayout): number {
-  return Math.ceil(tailCount(layout) / 4);
-}
-
-/** Workgroup bytes lowrank_inner needs for a layout: its tail plus the reduction array. */
-export function innerWorkgroupBytes(layout: MlpLayout): number {
-  return 4 * (4 * tailQuads(layout) + INNER_EXTRA_FLOATS);
-}
 
 /** Whether lowrank_inner serves a layout: every hidden width a multiple of 4 (its quads). */
 export function innerServes(layout: MlpLayout): boolean {
@@ -60,25 +46,20 @@ export function scratchQuads(layout: MlpLayout): number[] {
   return aq;
 }
 
-/** The inner-loop kernel for a layout's tail (its workgroup array is sized to the tail). */
-export function lowrankInnerKernel(layout: MlpLayout): MetaKernel {
-  const n = tailQuads(layout);
-  const k = metaKernel("lowrank_inner", innerCode, {
-    parts: [ROWS_PART, {
-      file: "<generated: tail quads>",
-      code: `const TAIL_QUADS: u32 = ${n}u;\n`,
-    }],
-    read: `theta, proj, y, ${ROWS_READ}, labelMap: array<u32>`,
-    readWrite: "A, tails, d1q, metrics, scratch: array<vec4<f32>>",
-    params:
-      `tasks, batch, withQuery, steps, hidden, outputs, layers, actWidth, tail0, tailCount, ` +
-      `rowsMax, rowQuads, relu, mse, labelWidth, targetWidth, gridX, lr: f32, ` +
-      `widths: array<u32, 5>, wo: array<u32, 4>, bo: array<u32, 4>, aq: array<u32, 5>, ` +
-      ROWS_PARAMS,
-    workgroupSize: 16,
-  });
-  return { ...k, key: `lowrank_inner:${n}` };
-}
+/** Invocations per workgroup of lowrank_inner (one task each). */
+const INNER_GROUP = 8;
+
+/** The inner-loop kernel (one invocation per task). */
+export const LOWRANK_INNER: MetaKernel = metaKernel("lowrank_inner", innerCode, {
+  read: `theta4: array<vec4<f32>>, proj, y, ids: array<u32>, labelMap: array<u32>, ` +
+    `samples: array<u32>`,
+  readWrite: "A, d1q, metrics, tails: array<vec4<f32>>, scratch: array<vec4<f32>>",
+  params: `tasks, batch, withQuery, steps, hidden, outputs, layers, tail0, tailQuads, ` +
+    `rowsMax, rowQuads, relu, mse, labelWidth, targetWidth, gridX, lr: f32, ` +
+    `widths: array<u32, 5>, wo: array<u32, 4>, bo: array<u32, 4>, aq: array<u32, 5>, ` +
+    `rows, idsOffset, supportSize`,
+  workgroupSize: INNER_GROUP,
+});
 
 /** Rows of an iteration's per-task scratch (activations, then deltas): a multiple of 8. */
 export function scratchRows(s: LowrankShape): number {
@@ -110,7 +91,7 @@ export interface LowrankBuffers {
   proj: MetaBinding;
   /** (tasks, H, S) first-layer factors. */
   A: MetaBinding;
-  /** (tasks, tailCount) adapted tails (Reptile) or tail gradients (FOMAML). */
+  /** (tasks, tailStride) adapted tails (Reptile) or tail gradients (FOMAML). */
   tails: MetaBinding;
   /** (tasks, batch, H) FOMAML's first-layer query deltas. */
   d1q: MetaBinding;
@@ -120,6 +101,8 @@ export interface LowrankBuffers {
   scratch: MetaBinding;
   /** The mean row lowrank_outer writes (stride). */
   out: MetaBinding;
+  /** (tasks, R) each row's data-set row (lowrank_project writes it, the others read it). */
+  samples: MetaBinding;
 }
 
 /** Where an iteration's rows come from (see lowrank_shape.ts). */
@@ -153,7 +136,7 @@ function projectRun(L: MlpLayout, b: LowrankBuffers, s: LowrankShape, rows: RowV
   const { theta, x, ids, support, query, proj } = b;
   return {
     n: s.tasks * chunks * 64,
-    buffers: { theta, x, theta4: theta, x4: x, ids, support, query, proj },
+    buffers: { theta, x, theta4: theta, x4: x, ids, support, query, proj, samples: b.samples },
     params: {
       tasks: s.tasks,
       rows: rowsR,
@@ -179,11 +162,23 @@ function innerRun(
   r: LowrankRowParams & RowValues,
 ): MetaRun {
   const pad = (a: number[], n: number) => [...a, ...new Array(n - a.length).fill(0)];
-  const { theta, proj, y, ids, support, query, labelMap, A, tails, d1q, metrics, scratch } = b;
-  const { labelWidth, targetWidth, idsOffset, supportSize, querySize } = r;
+  const { theta, proj, y, ids, labelMap, A, tails, d1q, metrics, scratch, samples } = b;
+  const { labelWidth, targetWidth, idsOffset, supportSize } = r;
   return {
-    n: s.tasks * 16,
-    buffers: { theta, proj, y, ids, support, query, labelMap, A, tails, d1q, metrics, scratch },
+    n: s.tasks,
+    buffers: {
+      theta4: theta,
+      proj,
+      y,
+      ids,
+      labelMap,
+      samples,
+      A,
+      d1q,
+      metrics,
+      tails,
+      scratch,
+    },
     params: {
       tasks: s.tasks,
       batch: s.batch,
@@ -192,9 +187,8 @@ function innerRun(
       hidden: L.widths[1]!,
       outputs: L.outputs,
       layers: L.layers,
-      actWidth: L.actWidth,
       tail0: tailStart(L),
-      tailCount: tailCount(L),
+      tailQuads: tailStride(L) / 4,
       rowsMax: scratchRows(s),
       rowQuads: scratchQuads(L)[L.layers]!,
       relu: L.activation === "relu" ? 1 : 0,
@@ -206,9 +200,9 @@ function innerRun(
       wo: pad(L.weightOffset, 4),
       bo: pad(L.biasOffset, 4),
       aq: pad(scratchQuads(L), 5),
+      rows: s.support + queryRows(s),
       idsOffset,
       supportSize,
-      querySize,
     },
   };
 }
@@ -217,7 +211,7 @@ function outerRun(L: MlpLayout, b: LowrankBuffers, s: LowrankShape, rows: RowVal
   const quads = vec4Inputs(L);
   const blocks = (L.widths[1]! / 4) * ceilDiv(L.inputs, 16);
   const wGroups = quads ? ceilDiv(blocks, 64) : ceilDiv(L.inputs, 8);
-  const { theta, x, A, tails, d1q, metrics, ids, support, query, out } = b;
+  const { theta, x, A, tails, d1q, metrics, samples, out } = b;
   return {
     n: (wGroups + ceilDiv(tailCount(L), 64)) * 64,
     buffers: {
@@ -230,9 +224,7 @@ function outerRun(L: MlpLayout, b: LowrankBuffers, s: LowrankShape, rows: RowVal
       theta4: theta,
       x4: x,
       d1q4: d1q,
-      ids,
-      support,
-      query,
+      samples,
       out,
       out4: out,
     },
@@ -245,9 +237,11 @@ function outerRun(L: MlpLayout, b: LowrankBuffers, s: LowrankShape, rows: RowVal
       w0: L.weightOffset[0]!,
       tail0: tailStart(L),
       tailCount: tailCount(L),
+      tailStride: tailStride(L),
       wGroups,
       quads: quads ? 1 : 0,
-      ...rows,
+      rows: s.support + queryRows(s),
+      supportSize: rows.supportSize,
     },
   };
 }

@@ -17,7 +17,7 @@
  *   (1/n) sum_t sum_q delta1_{t,q} q^T: one product over every task's query deltas and inputs
  *   (lowrank_outer); Reptile's mean adapted first layer is W1 - (1/n) sum_t A_t X_t^T, likewise.
  * Only the tail (the first layer's bias and the later layers) is per-task state (lowrank_inner:
- * all K steps and the query pass of a task in one workgroup, the tail in workgroup memory).
+ * all K steps and the query pass of a task in one invocation, the tail in its row of a table).
  * The mean row then goes through the existing meta-updates with one model (meta_fomaml_update,
  * meta_reptile_update) and the log row through meta_log with the tasks' metrics.
  * Twins: learners/meta_train/lowrank_cpu.ts; the loop on the CPU: cpu_lowrank_loop.ts; on a GPU:

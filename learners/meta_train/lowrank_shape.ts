@@ -62,3 +62,8 @@ export function tailStart(layout: MlpLayout): number {
 export function tailCount(layout: MlpLayout): number {
   return layout.paramCount - layout.biasOffset[0]!;
 }
+
+/** Floats between tasks' rows in a tails table: tailCount rounded up to a multiple of 4. */
+export function tailStride(layout: MlpLayout): number {
+  return Math.ceil(tailCount(layout) / 4) * 4;
+}

@@ -1,7 +1,7 @@
 /**
  * Prototypical Networks (Snell, Swersky and Zemel, "Prototypical Networks for Few-shot Learning",
  * NeurIPS 2017): theta is an embedding (the MLP up to its last hidden layer, after the
- * nonlinearity); an episode's class prototypes are the mean embeddings of its support samples and
+ * nonlinearity, or before it with options.distance.embedding "linear"); an episode's class prototypes are the mean embeddings of its support samples and
  * a query is classified by softmax over minus the squared Euclidean distances to the prototypes
  * (options.distance: or minus a scaled cosine similarity or dot product, the same rule in training
  * and evaluation; learners/meta_train/protonet_distance.ts).

@@ -10,9 +10,9 @@ import type { GpuContext } from "../../../core/gpu_context.ts";
 import { Rng } from "../../../core/rng.ts";
 import { dispatchMetaKernel } from "../../../learners/meta_train/meta_kernel.ts";
 import {
+  LOWRANK_INNER,
   LOWRANK_OUTER,
   LOWRANK_PROJECT,
-  lowrankInnerKernel,
   lowrankRuns,
   scratchFloats,
 } from "../../../learners/meta_train/lowrank_kernels.ts";
@@ -24,7 +24,7 @@ import {
 import {
   type LowrankShape,
   queryRows,
-  tailCount,
+  tailStride,
 } from "../../../learners/meta_train/lowrank_shape.ts";
 import { type Activation, type LossKind, mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
@@ -59,6 +59,15 @@ const CASES: Case[] = [
   },
   { widths: [8, 12, 3], activation: "tanh", loss: "mse", query: true, S: 4, batch: 10 },
   { widths: [16, 8, 20, 8, 2], activation: "tanh", loss: "mse", query: false, S: 2, batch: 3 },
+  // More than 8 support rows: two row chunks and the Gram norm of every layer.
+  {
+    widths: [12, 8, 12, 5],
+    activation: "relu",
+    loss: "cross_entropy",
+    query: true,
+    S: 11,
+    batch: 13,
+  },
 ];
 
 /** A random pool: 40 samples (inputs standard normal, labels 0..7 or targets), 9 episodes. */
@@ -137,7 +146,7 @@ for (const [ci, c] of CASES.entries()) {
       const proj = lowrankProjectCpu(L, { theta, x: d.x }, rows, s);
       const out = {
         A: new Float32Array(tasks * H * c.S),
-        tails: new Float32Array(tasks * tailCount(L)),
+        tails: new Float32Array(tasks * tailStride(L)),
         d1q: new Float32Array(tasks * B * H),
         metrics: new Float32Array(tasks * METRIC_STRIDE),
       };
@@ -171,6 +180,7 @@ for (const [ci, c] of CASES.entries()) {
         d1q: z(out.d1q.length, "d1q"),
         metrics: z(metrics.length, "metrics"),
         scratch: z(scratchFloats(L, s), "scratch"),
+        samples: z(tasks * (c.S + B), "samples"),
         out: z(L.stride, "out"),
       };
       const r = {
@@ -183,7 +193,7 @@ for (const [ci, c] of CASES.entries()) {
       const tol = { atol: 1e-5, rtol: 1e-4 };
       await dispatchMetaKernel(ctx, LOWRANK_PROJECT, project);
       assertClose(await readF32(ctx, b.proj), proj, { ...tol, what: "proj" });
-      await dispatchMetaKernel(ctx, lowrankInnerKernel(L), inner);
+      await dispatchMetaKernel(ctx, LOWRANK_INNER, inner);
       assertClose(await readF32(ctx, b.A), out.A, { ...tol, what: "A" });
       assertClose(await readF32(ctx, b.tails), out.tails, { ...tol, what: "tails" });
       if (c.query) assertClose(await readF32(ctx, b.d1q), out.d1q, { ...tol, what: "d1q" });

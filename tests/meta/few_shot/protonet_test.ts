@@ -127,16 +127,16 @@ Deno.test("ProtoNet evaluates with its own distance (cosine), as the twin scores
   assert.notDeepEqual(got.loss[0], euclid.loss[0]);
 });
 
-Deno.test("meta config: protonet defaults to cosine at scale 10 on the activation embedding and names a bad field", () => {
+Deno.test("meta config: protonet defaults to cosine at scale 5 on the linear embedding and names a bad field", () => {
   assert.deepEqual(parseConfig(META_SCHEMA, {}).protonet, {
     kind: "cosine",
-    scale: 10,
-    embedding: "activation",
+    scale: 5,
+    embedding: "linear",
   });
   const euclid = parseConfig(META_SCHEMA, { protonet: { kind: "euclidean", scale: 1 } });
-  assert.deepEqual(euclid.protonet, { kind: "euclidean", scale: 1, embedding: "activation" });
-  const linear = parseConfig(META_SCHEMA, { protonet: { embedding: "linear" } });
-  assert.deepEqual(linear.protonet, { kind: "cosine", scale: 10, embedding: "linear" });
+  assert.deepEqual(euclid.protonet, { kind: "euclidean", scale: 1, embedding: "linear" });
+  const relu = parseConfig(META_SCHEMA, { protonet: { embedding: "activation" } });
+  assert.deepEqual(relu.protonet, { kind: "cosine", scale: 5, embedding: "activation" });
   assert.throws(
     () => parseConfig(META_SCHEMA, { protonet: { kind: "manhattan" } }, "x.json"),
     (e: Error) => e instanceof ConfigError && /"protonet.kind"/.test(e.message),
