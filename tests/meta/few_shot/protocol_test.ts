@@ -95,6 +95,8 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   assert.equal(full.testEpisodes, 600);
   assert.equal(full.settings.length, 5);
   assert.deepEqual(settingConfig(full, "glyphs-20way-1shot").hidden, [128, 128]);
+  assert.deepEqual(settingConfig(full, "glyphs-5way-1shot").hidden, [256, 256]);
+  assert.deepEqual([full.glyphs.trainWays, full.glyphs.trainQueries], [20, null]);
   const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
   assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
   assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
