@@ -29,8 +29,8 @@ import {
 } from "./lowrank_kernels.ts";
 import { lowrankApplies } from "./lowrank_loop.ts";
 import { type LowrankShape, queryRows, tailStride } from "./lowrank_shape.ts";
-import type { EpisodeBuffers } from "./meta_gather.ts";
 import { encodeMetaKernel, metaPipeline } from "./meta_kernel.ts";
+import { grownLog, ResidentEpisodes } from "./gpu_loop_tables.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
@@ -100,8 +100,7 @@ export class GpuLowrankLoop implements MetaLoop {
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
-  #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
-  #owned: GPUBuffer[] = [];
+  #episodes: ResidentEpisodes;
   #perSubmit: number;
 
   /** Use createGpuLowrankLoop. */
@@ -118,6 +117,7 @@ export class GpuLowrankLoop implements MetaLoop {
     }
     this.spec = { ...spec };
     this.#ctx = ctx;
+    this.#episodes = new ResidentEpisodes(ctx);
     this.#L = specLayout(spec);
     this.#pipes = pipes;
     this.#kernels = [
@@ -154,22 +154,6 @@ export class GpuLowrankLoop implements MetaLoop {
     this.#t = state.t;
   }
 
-  /** The pool's index arrays on the device (uploaded on first use). */
-  #resident(e: EpisodeBatch): EpisodeBuffers {
-    let r = this.#episodes.get(e);
-    if (!r) {
-      const labels = e.labelMap && e.labelMapWidth > 0 ? e.labelMap : new Uint32Array(1);
-      r = {
-        support: createStorageBufferFrom(this.#ctx, e.support, "lowrank-support"),
-        query: createStorageBufferFrom(this.#ctx, e.query, "lowrank-query"),
-        labelMap: createStorageBufferFrom(this.#ctx, labels, "lowrank-label-map"),
-      };
-      this.#owned.push(r.support, r.query, r.labelMap);
-      this.#episodes.set(e, r);
-    }
-    return r;
-  }
-
   /** The per-iteration buffers for shape `s` (made again when the shape changes). */
   #workFor(s: LowrankShape): Work {
     const key = `${s.support}`;
@@ -193,21 +177,6 @@ export class GpuLowrankLoop implements MetaLoop {
     return bufs;
   }
 
-  /** Grows the log table to hold `rows` rows, keeping the pending ones. */
-  #growLog(rows: number): void {
-    if (this.#log.size >= rows * META_LOG_WIDTH * 4) return;
-    const bigger = createStorageBuffer(
-      this.#ctx,
-      2 * rows * META_LOG_WIDTH * 4,
-      "lowrank-loop-log",
-    );
-    const enc = this.#ctx.device.createCommandEncoder({ label: "lowrank-loop-log" });
-    enc.copyBufferToBuffer(this.#log, 0, bigger, 0, this.#log.size);
-    this.#ctx.device.queue.submit([enc.finish()]);
-    this.#log.destroy();
-    this.#log = bigger;
-  }
-
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
     if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
@@ -217,9 +186,9 @@ export class GpuLowrankLoop implements MetaLoop {
     }
     const s = lowrankShape(this.spec, episodes.supportSize);
     const work = this.#workFor(s);
-    this.#growLog(this.#logRows + iterations);
+    this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, ids, "lowrank-loop-ids");
-    const ep = this.#resident(episodes);
+    const ep = this.#episodes.get(episodes);
     const b: LowrankBuffers = {
       ...work,
       ...ep,
@@ -310,8 +279,9 @@ export class GpuLowrankLoop implements MetaLoop {
   }
 
   destroy(): void {
+    this.#episodes.destroy();
     const work = this.#work ? Object.values(this.#work.bufs) : [];
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...work]) {
+    for (const b of [...Object.values(this.#state), this.#log, ...work]) {
       b.destroy();
     }
   }

@@ -16,6 +16,7 @@ import type { GpuPopulation } from "../gpu/gpu_population.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { encodeMetaKernel, type MetaKernel, metaPipeline, type MetaRun } from "./meta_kernel.ts";
 import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
+import { grownLog, ResidentEpisodes } from "./gpu_loop_tables.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
@@ -116,8 +117,7 @@ export class GpuMetaLoop implements MetaLoop {
   #log: GPUBuffer;
   #logRows = 0;
   #t = 0;
-  #episodes = new WeakMap<EpisodeBatch, EpisodeBuffers>();
-  #owned: GPUBuffer[] = [];
+  #episodes: ResidentEpisodes;
   /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
   #maml: MamlBuffers | null = null;
   #perSubmit: number;
@@ -138,6 +138,7 @@ export class GpuMetaLoop implements MetaLoop {
     this.#perSubmit = iterationsPerSubmit;
     this.spec = { ...spec };
     this.#ctx = ctx;
+    this.#episodes = new ResidentEpisodes(ctx);
     this.#pops = pops;
     this.#pipes = pipes;
     const pop = pops.query;
@@ -188,33 +189,6 @@ export class GpuMetaLoop implements MetaLoop {
     this.#t = state.t;
   }
 
-  /** The pool's index arrays on the device (uploaded on first use). */
-  #resident(e: EpisodeBatch): EpisodeBuffers {
-    let r = this.#episodes.get(e);
-    if (!r) {
-      const labels = e.labelMap && e.labelMapWidth > 0 ? e.labelMap : new Uint32Array(1);
-      r = {
-        support: createStorageBufferFrom(this.#ctx, e.support, "meta-support"),
-        query: createStorageBufferFrom(this.#ctx, e.query, "meta-query"),
-        labelMap: createStorageBufferFrom(this.#ctx, labels, "meta-label-map"),
-      };
-      this.#owned.push(r.support, r.query, r.labelMap);
-      this.#episodes.set(e, r);
-    }
-    return r;
-  }
-
-  /** Grows the log table to hold `rows` rows, keeping the pending ones. */
-  #growLog(rows: number): void {
-    if (this.#log.size >= rows * META_LOG_WIDTH * 4) return;
-    const bigger = createStorageBuffer(this.#ctx, 2 * rows * META_LOG_WIDTH * 4, "meta-loop-log");
-    const enc = this.#ctx.device.createCommandEncoder({ label: "meta-loop-log" });
-    enc.copyBufferToBuffer(this.#log, 0, bigger, 0, this.#log.size);
-    this.#ctx.device.queue.submit([enc.finish()]);
-    this.#log.destroy();
-    this.#log = bigger;
-  }
-
   /** Encodes `runs` (pipeline, run) in one pass, then `after`, and submits (or batches) them. */
   #submit(
     runs: [GPUComputePipeline, MetaKernel, MetaRun][],
@@ -234,9 +208,9 @@ export class GpuMetaLoop implements MetaLoop {
     const models = loopModels(this.spec);
     // Picks the inner population, sizes the tables and sets their row shapes; the gathers fill them.
     this.#pops.prepare(episodes);
-    this.#growLog(this.#logRows + iterations);
+    this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
-    const ep = this.#resident(episodes);
+    const ep = this.#episodes.get(episodes);
     const iteration = (it: number) => {
       if (this.#proto) {
         const e = { batch: episodes, resident: ep, ids: idsBuf, idsOffset: it * models };
@@ -384,6 +358,7 @@ export class GpuMetaLoop implements MetaLoop {
   }
 
   destroy(): void {
+    this.#episodes.destroy();
     const maml = this.#maml
       ? [this.#maml.v, this.#maml.hv, this.#maml.scratch, ...this.#maml.path]
       : [];
@@ -391,7 +366,7 @@ export class GpuMetaLoop implements MetaLoop {
       ...(this.#sgd ? [this.#sgd.sumG, this.#sgd.ones] : []),
       ...(this.#noise ? [this.#noise] : []),
     ];
-    for (const b of [...Object.values(this.#state), this.#log, ...this.#owned, ...maml, ...sgd]) {
+    for (const b of [...Object.values(this.#state), this.#log, ...maml, ...sgd]) {
       b.destroy();
     }
     this.#proto?.destroy();

@@ -31,3 +31,4 @@ export * from "./lowrank_cpu.ts";
 export * from "./cpu_lowrank_loop.ts";
 export * from "./gpu_lowrank_loop.ts";
 export * from "./lowrank_kernels.ts";
+export * from "./gpu_loop_tables.ts";

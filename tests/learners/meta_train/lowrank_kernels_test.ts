@@ -59,6 +59,15 @@ const CASES: Case[] = [
   },
   { widths: [8, 12, 3], activation: "tanh", loss: "mse", query: true, S: 4, batch: 10 },
   { widths: [16, 8, 20, 8, 2], activation: "tanh", loss: "mse", query: false, S: 2, batch: 3 },
+  // More than 8 support rows: two row chunks and the Gram norm of every layer.
+  {
+    widths: [12, 8, 12, 5],
+    activation: "relu",
+    loss: "cross_entropy",
+    query: true,
+    S: 11,
+    batch: 13,
+  },
 ];
 
 /** A random pool: 40 samples (inputs standard normal, labels 0..7 or targets), 9 episodes. */
