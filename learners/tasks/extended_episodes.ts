@@ -6,10 +6,11 @@
  * `queries` queries per class contains the `coreWays`-way episode with `coreQueries` queries per
  * class of the same seed and id: its support is the first coreWays x shots support entries (as
  * drawn), and its queries are moved to the front of the query list, in that episode's class-major
- * order, followed by the other queries. Methods that read only the first coreWays x shots support
- * and query entries (the gradient-based meta loops' batch slots, learners/meta_train/meta_gather.ts)
- * therefore see exactly the core episode, labels included; methods that read every sample of an
- * episode (Prototypical Networks) see the whole extended one.
+ * order, followed by the other queries: the first coreWays x shots support and query entries (what
+ * the gradient-based meta loops' batch slots read, learners/meta_train/meta_gather.ts) are the core
+ * episode. Its label maps give the extra classes labels coreWays..ways-1, which a population with
+ * coreWays outputs rejects, so the `meta` experiment gives these episodes to Prototypical Networks
+ * alone (a pool of their own) and the core episodes to every other method.
  * @module
  */
 import type { Dataset } from "../dataset.ts";

@@ -175,6 +175,11 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
       // training episodes above 4,096 at equal iterations (82.5% vs 77.4% at 3,000; with 4,096 the
       // training loss keeps falling from 2,000 on while validation stays at 77-78%).
       trainPool: 65536,
+      // Meta-validation, ProtoNets (cosine) on glyphs 5w1s at this scale, 1,500 iterations: 20-way
+      // meta-training episodes 86.7% against 80.8% for 5-way ones (5 queries per class 84.6%).
+      // ProtoNets get their own pool of them; every other method keeps the 5-way pool. README,
+      // "What lifts glyphs 5-way 1-shot at --scale full".
+      glyphs: { trainWays: 20 },
       tune: { trials: 8 },
       valEpisodes: 200,
       curvePoints: 40,

@@ -56,8 +56,17 @@ export interface SettingRun {
   backend: Backend;
   /** Inner loop of the setting's learner. */
   loop: InnerLoop;
-  /** Meta-train, meta-validation, meta-test and cross-domain pools. */
-  pools: { train: EpisodePool; val: EpisodePool; test: EpisodePool; cross: EpisodePool | null };
+  /**
+   * Meta-train, meta-validation, meta-test and cross-domain pools, and ProtoNets' own meta-train
+   * pool where the setting gives them wider episodes and they run (else null).
+   */
+  pools: {
+    train: EpisodePool;
+    val: EpisodePool;
+    test: EpisodePool;
+    cross: EpisodePool | null;
+    protonetTrain: EpisodePool | null;
+  };
   /** Episode ids 0..n-1 of the validation and test pools. */
   ids: { val: Uint32Array; test: Uint32Array };
   /** "loss" for regression, else "accuracy". */
@@ -99,6 +108,9 @@ export function openSettingRun(
       val: pool(s.val, "val", c.valEpisodes),
       test: pool(s.test, "test", c.testEpisodes),
       cross: s.crossDomain ? pool(s.crossDomain.family, "cross", c.testEpisodes) : null,
+      protonetTrain: s.protonetTrain && c.methods.includes("protonet")
+        ? pool(s.protonetTrain, "train", c.trainPool)
+        : null,
     },
     ids: { val: range(c.valEpisodes), test: range(c.testEpisodes) },
     metric: s.regression ? "loss" : "accuracy",
@@ -111,6 +123,7 @@ export function closeSettingRun(r: SettingRun): void {
   r.pools.val.destroy();
   r.pools.test.destroy();
   r.pools.cross?.destroy();
+  r.pools.protonetTrain?.destroy();
   r.loop.destroy();
 }
 

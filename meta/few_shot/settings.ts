@@ -22,6 +22,11 @@ export interface Setting {
   name: MetaSettingName;
   /** Meta-training tasks. */
   train: TaskFamily;
+  /**
+   * ProtoNets' meta-training tasks where they differ from `train` (glyphs.trainWays /
+   * trainQueries: wider episodes, each holding the `train` episode of the same id first), or null.
+   */
+  protonetTrain: TaskFamily | null;
   /** Meta-validation tasks (tuning, learning curves, step-count choice). */
   val: TaskFamily;
   /** Meta-test tasks (never seen in meta-training or tuning). */
@@ -55,6 +60,7 @@ function sinusoid(c: MetaConfig): Setting {
   return {
     name: "sinusoid",
     train: f,
+    protonetTrain: null,
     val: f,
     test: f,
     crossDomain: null,
@@ -77,6 +83,7 @@ function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting
   return {
     name,
     train: new SyntheticClassification({ ...opts, queryPerClass: shots }),
+    protonetTrain: null,
     val: test,
     test,
     crossDomain: null,
@@ -104,20 +111,18 @@ function episodes(
 }
 
 /**
- * Meta-training episodes of a glyph setting: the test shape (`shots` queries per class), or, with
- * `glyphs.trainWays` / `glyphs.trainQueries`, wider episodes whose first ways x shots support and
- * query samples are that episode (the gradient-based methods read only those; ProtoNets read all).
+ * ProtoNets' meta-training episodes of a glyph setting with `glyphs.trainWays` / `trainQueries`:
+ * wider episodes whose first ways x shots support and query samples are the setting's meta-training
+ * episode of the same id; null when neither is set.
  */
-function trainEpisodes(
+function protonetEpisodes(
   data: ImageDataset,
   classes: Uint32Array,
   ways: number,
   shots: number,
   g: GlyphsSpec,
-): TaskFamily {
-  if (g.trainWays === null && g.trainQueries === null) {
-    return episodes(data, classes, ways, shots, shots);
-  }
+): TaskFamily | null {
+  if (g.trainWays === null && g.trainQueries === null) return null;
   if ((g.trainWays ?? 0) > classes.length) {
     throw new InputError(
       `Invalid glyphs.trainWays: must be <= ${classes.length}, the meta-train classes: current value is ${g.trainWays}`,
@@ -150,7 +155,8 @@ async function glyphs(
   }
   return {
     name,
-    train: trainEpisodes(g.data, g.split.train, ways, shots, c.glyphs),
+    train: episodes(g.data, g.split.train, ways, shots, shots),
+    protonetTrain: protonetEpisodes(g.data, g.split.train, ways, shots, c.glyphs),
     val: episodes(g.data, g.split.validation, ways, shots, 15),
     test: episodes(g.data, g.split.test, ways, shots, 15),
     crossDomain: cross

@@ -110,11 +110,12 @@ async function* metaTrain(
   const { c } = r;
   const points = o.points;
   const validation = { pool: r.pools.val, ids: r.ids.val, metric: r.metric };
+  const train = (method === "protonet" ? r.pools.protonetTrain : null) ?? r.pools.train;
   while (t.done < to) {
     let end = t.done + 1;
     while (end < to && !points.has(end)) end++;
     const n = end - t.done;
-    const res = await t.learner.train(r.pools.train, {
+    const res = await t.learner.train(train, {
       iterations: n,
       metaBatch: c.metaBatch,
       seed: deriveSeed(t.seed, t.done),

@@ -97,10 +97,16 @@ smallSubsetTest(
       glyphs: { dir, subset: "small", trainWays: 20, trainQueries: 5 },
       crossDomain: null,
     });
-    const b = (await buildSetting("glyphs-5way-1shot", c)).train.sampleEpisodes(1, 8);
+    const wide = await buildSetting("glyphs-5way-1shot", c);
+    const b = wide.protonetTrain!.sampleEpisodes(1, 8);
     assert.deepEqual([b.ways, b.supportSize, b.querySize], [20, 20, 100]);
+    // Every other method meta-trains on the 5-way episodes, the same as without the fields.
     const plain = { ...c, glyphs: { ...c.glyphs, trainWays: null, trainQueries: null } };
-    const p = (await buildSetting("glyphs-5way-1shot", plain)).train.sampleEpisodes(1, 8);
+    const base = await buildSetting("glyphs-5way-1shot", plain);
+    assert.equal(base.protonetTrain, null);
+    const p = base.train.sampleEpisodes(1, 8);
+    const q = wide.train.sampleEpisodes(1, 8);
+    assert.deepEqual([q.support, q.query, q.labelMap], [p.support, p.query, p.labelMap]);
     assert.deepEqual([p.ways, p.supportSize, p.querySize], [5, 5, 5]);
     for (let e = 0; e < 8; e++) {
       assert.deepEqual(

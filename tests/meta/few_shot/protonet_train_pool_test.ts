@@ -1,0 +1,57 @@
+/**
+ * glyphs.trainWays / trainQueries in a whole `meta` run: ProtoNets meta-train on their own pool of
+ * wider episodes, every other method on the same 5-way episodes as without the fields.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runExperiment } from "../../../core/experiment.ts";
+import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
+import { smallSubsetTest } from "../../learners/data/glyphs/_fonts.ts";
+
+/** val_query per (method, iteration) of a smoke-scale glyph run with `glyphs` fields. */
+async function valCurves(
+  tmp: string,
+  name: string,
+  glyphs: Record<string, unknown>,
+): Promise<Map<string, string>> {
+  const out = await runExperiment(META_EXPERIMENT, {
+    scale: "smoke",
+    rawConfig: {
+      backend: "cpu",
+      settings: ["glyphs-5way-1shot"],
+      methods: ["fomaml", "protonet"],
+      crossDomain: null,
+      glyphs,
+    },
+    dir: join(tmp, name),
+    quiet: true,
+  });
+  const rows = (await Deno.readTextFile(join(out.dir, "metrics.csv"))).trim().split("\n");
+  const head = rows[0]!.split(",");
+  const col = (r: string[], f: string) => r[head.indexOf(f)]!;
+  const curves = new Map<string, string>();
+  for (const line of rows.slice(1)) {
+    const r = line.split(",");
+    if (col(r, "kind") !== "meta") continue;
+    const m = col(r, "method");
+    curves.set(m, `${curves.get(m) ?? ""} ${col(r, "iteration")}:${col(r, "val_query")}`);
+  }
+  return curves;
+}
+
+smallSubsetTest(
+  "meta run: glyphs.trainWays/trainQueries change ProtoNets' training only",
+  async (_g, dir) => {
+    const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
+    try {
+      const base = { dir, subset: "small" };
+      const plain = await valCurves(tmp, "plain", base);
+      const wide = await valCurves(tmp, "wide", { ...base, trainWays: 8, trainQueries: 2 });
+      assert.ok(plain.get("fomaml") && plain.get("protonet"), [...plain.keys()].join(", "));
+      assert.equal(wide.get("fomaml"), plain.get("fomaml"));
+      assert.notEqual(wide.get("protonet"), plain.get("protonet"));
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+);
