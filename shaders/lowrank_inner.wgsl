@@ -14,13 +14,15 @@
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts. Every
 // hidden width is a multiple of 4, so each layer's rows and biases start on a quad of the tail.
 // Bindings: theta4 (stride / 4) vec4, proj (tasks, R, H + S), y (count, targetWidth) f32; ids,
-//           support, query, labelMap, samples (tasks, R: each row's data-set row) u32 read; A (tasks, H, S), d1q (tasks, batch, H),
-//           metrics (tasks, METRIC_STRIDE) f32, tails (tasks, tailQuads) vec4, scratch (tasks, 2,
-//           rowsMax, rowQuads) vec4 rw: each row's units as quads (layer l from quad aq[l];
-//           activations, then deltas; the output layer's last quad padded with zero deltas).
-// Dispatch: one invocation per task (8 per workgroup); every loop is uniform; a product is a loop
-// over the quads of its shared dimension with 8 rows x 4 units in registers (per quad 4 weight and
-// 8 activation vec4 loads).
+//           labelMap, samples (tasks, R: each row's data-set row, from lowrank_project) u32 read;
+//           A (tasks, H, S), d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32, tails
+//           (tasks, tailQuads) vec4, scratch (tasks, 2, rowsMax, rowQuads) vec4 rw: each row's
+//           units as quads (layer l from quad aq[l]; activations, then deltas; the output layer's
+//           last quad padded with zero deltas).
+// Dispatch: one invocation per task (8 per workgroup); every loop is uniform (on a software adapter
+// a loop whose trip count differs between lanes runs masked); a product is a loop over the quads of
+// its shared dimension with 8 rows x 4 units in registers (per quad 4 weight vec4 loads and one per
+// row, the rows past n skipped by uniform branches).
 
 fn act4(z: vec4<f32>) -> vec4<f32> {
   if (params.relu != 0u) { return max(z, vec4<f32>(0.0)); }

@@ -110,16 +110,16 @@ fn outer4(k: u32, n: u32) {
   }
 }
 
-// g[4 uu + cc] += u[uu] * (input quad cc of the row at x4[xb..]), quads past `last` clamped.
-fn add_row(g0: array<vec4<f32>, 16>, u: vec4<f32>, xb: u32, last: u32) -> array<vec4<f32>, 16> {
+// g[4 uu + cc] += dv[uu] * (input quad cc of the row at x4[xb..]), quads past `last` clamped.
+fn add_row(g0: array<vec4<f32>, 16>, dv: vec4<f32>, xb: u32, last: u32) -> array<vec4<f32>, 16> {
   var g = g0;
   let x0 = x4[xb];
   let x1 = x4[xb + min(1u, last)];
   let x2 = x4[xb + min(2u, last)];
   let x3 = x4[xb + min(3u, last)];
-  g[0] += u.x * x0; g[1] += u.x * x1; g[2] += u.x * x2; g[3] += u.x * x3;
-  g[4] += u.y * x0; g[5] += u.y * x1; g[6] += u.y * x2; g[7] += u.y * x3;
-  g[8] += u.z * x0; g[9] += u.z * x1; g[10] += u.z * x2; g[11] += u.z * x3;
-  g[12] += u.w * x0; g[13] += u.w * x1; g[14] += u.w * x2; g[15] += u.w * x3;
+  g[0] += dv.x * x0; g[1] += dv.x * x1; g[2] += dv.x * x2; g[3] += dv.x * x3;
+  g[4] += dv.y * x0; g[5] += dv.y * x1; g[6] += dv.y * x2; g[7] += dv.y * x3;
+  g[8] += dv.z * x0; g[9] += dv.z * x1; g[10] += dv.z * x2; g[11] += dv.z * x3;
+  g[12] += dv.w * x0; g[13] += dv.w * x1; g[14] += dv.w * x2; g[15] += dv.w * x3;
   return g;
 }

@@ -67,10 +67,11 @@ export interface GpuBackendOptions extends GpuContextOptions {
   tileBudget?: number;
   /**
    * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "auto"
-   * (default) the factored loop (learners/meta_train/lowrank_loop.ts) where it applies and the
-   * inputs are a multiple of 4 (its vec4 first-layer products; measured faster on lavapipe for the
-   * glyph workload, slower for the 1-input sinusoid), "factored" wherever it applies, "per-model"
-   * never (the loop of gpu_meta_loop.ts; the bench compares them).
+   * (default) the factored loop (learners/meta_train/lowrank_loop.ts) where it applies, the inputs
+   * are a multiple of 4 (its vec4 first-layer products) and the inner batch exceeds 8 (measured on
+   * lavapipe, 2026-12-02: 1.7-3x less CPU time at glyph 5-way 5-shot and 20-way 1-shot, slower at
+   * 5-way 1-shot with batch 5 and on the 1-input sinusoid), "factored" wherever it applies,
+   * "per-model" never (the loop of gpu_meta_loop.ts; the bench compares them).
    */
   metaLoop?: "auto" | "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
@@ -146,7 +147,8 @@ export class GpuBackend implements Backend {
     // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts).
     const choice = this.#options.metaLoop ?? "auto";
     const factored = spec.lowrank ??
-      (choice === "factored" || (choice === "auto" && spec.widths[0]! % 4 === 0));
+      (choice === "factored" ||
+        (choice === "auto" && spec.widths[0]! % 4 === 0 && spec.batchSize > 8));
     if (factored && gpuLowrankApplies(spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }

@@ -25,7 +25,7 @@ export const LOWRANK_PROJECT: MetaKernel = metaKernel("lowrank_project", project
   params: `tasks, rows, chunks, hidden, inputs, w0, quads, gridX, ${ROWS_PARAMS}`,
 });
 
-/** The outer-product and mean kernel (first-layer blocks of 8 inputs, then tail entries). */
+/** The outer-product and mean kernel (first-layer blocks, then tail entries; see its header). */
 export const LOWRANK_OUTER: MetaKernel = metaKernel("lowrank_outer", outerCode, {
   read: `theta, x, A, tails, d1q, metrics, theta4: array<vec4<f32>>, x4: array<vec4<f32>>, ` +
     `d1q4: array<vec4<f32>>, samples: array<u32>`,
