@@ -26,6 +26,7 @@ import { classListLabel, episodeClasses } from "../../../learners/tasks/episode_
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
+import { startState } from "./_family.ts";
 import { randomLabelMaps } from "./_label_maps.ts";
 
 /** A pool of `episodes` 5-way 1-shot episodes (one query per class) over `classes` classes. */
@@ -89,12 +90,7 @@ let big: EpisodeBatch | undefined;
 async function runBig(loop: MetaLoop, data: BackendDataset, stride: number) {
   big ??= pool(BIG.classes, BIG.episodes);
   const rng = new Rng(11);
-  loop.write({
-    theta: Float32Array.from({ length: stride }, () => 0.5 * rng.normal()),
-    moments: new Float32Array(4 * stride),
-    alpha: new Float32Array(stride).fill(0.3),
-    t: 0,
-  });
+  loop.write(startState(rng, stride));
   const out: MetaLoopReadout[] = [];
   for (const n of [2, 1]) {
     const ids = Uint32Array.from({ length: loop.spec.metaBatch * n }, () => rng.int(BIG.episodes));
