@@ -14,7 +14,12 @@ import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train
 import { tailCount, tailStart, tailStride } from "../../../learners/meta_train/lowrank_shape.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { GpuLowrankLoop } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
+import {
+  createGpuLowrankLoop,
+  GpuLowrankLoop,
+} from "../../../learners/meta_train/gpu_lowrank_loop.ts";
+import { lowrankInnerIterations } from "../../../learners/meta_train/lowrank_budget.ts";
+import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
 import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import {
   gatherEpisodesCpu,
@@ -282,3 +287,82 @@ for (const method of ["fomaml", "reptile"] as const) {
     },
   );
 }
+
+/**
+ * 5-way 5-shot episodes of 20-input rows: 25 support samples, the inner batch 25. With 20-8-8-5 and
+ * 5 inner steps lowrank_inner runs 79,050 (Reptile) loop iterations per task (lowrank_budget.ts), past the
+ * 65,535 at which lavapipe silently stops an invocation's loops.
+ */
+const OVER_BUDGET: MetaLoopSpec = {
+  method: "reptile",
+  widths: [20, 8, 8, 5],
+  batchSize: 25,
+  metaBatch: 4,
+  innerSteps: 5,
+  innerLr: 0.3,
+  metaLr: 0.5,
+};
+
+function fiveShot(): EpisodeBatch {
+  const rng = new Rng(5);
+  const count = 80;
+  const data = {
+    count,
+    inputs: 20,
+    targetWidth: 1,
+    classes: 8,
+    x: Float32Array.from({ length: count * 20 }, () => rng.normal()),
+    y: Float32Array.from({ length: count }, (_, i) => i % 8),
+  };
+  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 5, shots: 5, queryPerClass: 3 })
+    .sampleEpisodes(4, 20);
+}
+
+Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within at 5-way 1-shot", () => {
+  const at = (widths: number[], S: number, B: number) =>
+    lowrankInnerIterations(mlpLayout({ size: 1, widths, batchSize: B }), {
+      tasks: 1,
+      support: S,
+      batch: B,
+      query: true,
+      steps: 5,
+      lr: 0.1,
+    });
+  assert.equal(at([196, 64, 64, 5], 25, 25), 444_031);
+  assert.equal(at([196, 64, 64, 20], 20, 20), 333_743);
+  assert.equal(at([196, 64, 64, 5], 5, 5), 40_073);
+  assert.ok(
+    at([196, 64, 64, 5], 25, 25) > LOOP_BUDGET && at([196, 64, 64, 5], 5, 5) <= LOOP_BUDGET,
+  );
+});
+
+for (const method of ["fomaml", "reptile"] as const) {
+  gpuTest(
+    `GpuBackend's default meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
+    async (ctx) => {
+      const spec = { ...OVER_BUDGET, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
+      const stride = mlpLayout({ size: 1, ...spec }).stride;
+      const batch = fiveShot();
+      const want = await runLoop(perModelLoop(spec), batch, stride);
+      const gpu = await GpuBackend.create(ctx);
+      const loop = await gpu.createMetaLoop(spec);
+      assert.equal(loop instanceof GpuLowrankLoop, !ctx.software, "factored only on hardware");
+      const data = gpu.uploadDataset(batch.dataset);
+      compareReads(await runLoop(loop, batch, stride, data), want);
+      loop.destroy();
+      data.destroy();
+    },
+  );
+}
+
+gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", async (ctx) => {
+  const batch = fiveShot();
+  const loop = await createGpuLowrankLoop(ctx, OVER_BUDGET);
+  const data = (await GpuBackend.create(ctx)).uploadDataset(batch.dataset);
+  const ids = new Uint32Array(OVER_BUDGET.metaBatch);
+  if (ctx.software) {
+    assert.throws(() => loop.run(batch, data, ids), /loop iterations per invocation.*65,535/);
+  } else loop.run(batch, data, ids);
+  loop.destroy();
+  data.destroy();
+});
