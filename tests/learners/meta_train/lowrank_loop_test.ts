@@ -1,8 +1,10 @@
 /**
  * The factored meta loop (learners/meta_train/lowrank_loop.ts) on the CPU against the per-model CPU
  * loop (CpuMetaLoop, the specification), and the GPU factored loop against the same: theta, Adam
- * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers, cross-entropy with label maps and MSE, inner
- * batches equal to, a multiple of, not a multiple of, and smaller than the support set. And the
+ * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers,
+ * cross-entropy with label maps and MSE, inner batches equal to, a multiple of, not a multiple of,
+ * and smaller than the support set, and one case with vec4 first-layer products and more than 8
+ * support rows (the shapes the GPU backend picks the factored loop for). And the
  * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
  * term is caught.
  */
@@ -66,6 +68,12 @@ const CASES: Case[] = [
     name: "6-4-8-3 relu CE, batch 2 (smaller than the support set)",
     batch: () => family(6, 3).sampleEpisodes(4, 20),
     spec: { widths: [6, 4, 8, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
+  },
+  {
+    // Inputs a multiple of 4 (the vec4 first-layer products), more than 8 support and query rows.
+    name: "12-12-8-3 relu CE, 12 support samples, batch 18",
+    batch: () => family(12, 6, { shots: 4 }).sampleEpisodes(4, 20),
+    spec: { widths: [12, 12, 8, 3], batchSize: 18, metaBatch: 4, innerSteps: 3, innerLr: 0.3 },
   },
   {
     name: "1-12-8-1 tanh MSE sinusoid, batch 5 (the support set)",
@@ -304,18 +312,7 @@ const OVER_BUDGET: MetaLoopSpec = {
 };
 
 function fiveShot(): EpisodeBatch {
-  const rng = new Rng(5);
-  const count = 80;
-  const data = {
-    count,
-    inputs: 20,
-    targetWidth: 1,
-    classes: 8,
-    x: Float32Array.from({ length: count * 20 }, () => rng.normal()),
-    y: Float32Array.from({ length: count }, (_, i) => i % 8),
-  };
-  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 5, shots: 5, queryPerClass: 3 })
-    .sampleEpisodes(4, 20);
+  return family(20, 5, { ways: 5, shots: 5, queryPerClass: 3 }).sampleEpisodes(4, 20);
 }
 
 Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within at 5-way 1-shot", () => {
