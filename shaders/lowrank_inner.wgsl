@@ -14,7 +14,9 @@
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts. Every
 // hidden width is a multiple of 4, so each layer's rows and biases start on a quad of the tail.
 // Bindings: theta4 (stride / 4) vec4, proj (tasks, R, H + S), y (count, targetWidth) f32; ids,
-//           labelMap, samples (tasks, R: each row's data-set row, from lowrank_project) u32 read;
+//           classes (episodes, classWidth: each episode's class list, learners/tasks/
+//           episode_classes.ts), samples (tasks, R: each row's data-set row, from lowrank_project)
+//           u32 read;
 //           A (tasks, H, S), d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32, tails
 //           (tasks, tailQuads) vec4, scratch (tasks, 2, rowsMax, rowQuads) vec4 rw: each row's
 //           units as quads (layer l from quad aq[l]; activations, then deltas; the output layer's
@@ -32,6 +34,16 @@ fn act4(z: vec4<f32>) -> vec4<f32> {
 fn grad4(a: vec4<f32>) -> vec4<f32> {
   if (params.relu != 0u) { return select(vec4<f32>(0.0), vec4<f32>(1.0), a > vec4<f32>(0.0)); }
   return 1.0 - a * a;
+}
+
+// Episode-local label of global class c in episode e: c's position in e's class list (the first
+// match), 0xffffffff when e does not use c (loss_deltas clamps it to the last output).
+fn local_label(e: u32, c: u32) -> u32 {
+  var label = 0xffffffffu;
+  for (var k = 0u; k < params.classWidth; k++) {
+    if (classes[e * params.classWidth + k] == c && label == 0xffffffffu) { label = k; }
+  }
+  return label;
 }
 
 // Quad c of row r (deltas: second = 1) of task t in scratch.
@@ -140,9 +152,7 @@ fn loss_deltas(t: u32, r0: u32, n: u32) -> f32 {
     var sum = 0.0;
     if (params.mse == 0u) {
       label = u32(trunc(y[sample * params.targetWidth]));
-      if (params.labelWidth > 0u) {
-        label = labelMap[ids[params.idsOffset + t] * params.labelWidth + label];
-      }
+      if (params.classWidth > 0u) { label = local_label(ids[params.idsOffset + t], label); }
       label = min(label, O - 1u);
       for (var k = 1u; k < O; k++) { m = max(m, scratch[sq(t, 0u, r, oq + k / 4u)][k % 4u]); }
       for (var k = 0u; k < O; k++) { sum += exp(scratch[sq(t, 0u, r, oq + k / 4u)][k % 4u] - m); }

@@ -13,8 +13,8 @@
 // CPU twin: protonetGradCpu in learners/meta_train/protonet_cpu.ts (f64; this kernel is f32).
 // The bindings and struct Params are declared in learners/meta_train/protonet_grad.ts.
 // Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 support (episodes,
-//           S) u32 read; 3 query (episodes, Q) u32 read; 4 labelMap (episodes, labelWidth) u32
-//           read; 5 ids u32 read; 6 theta (stride) f32 read; 7 grads (models, stride) f32 rw;
+//           S) u32 read; 3 query (episodes, Q) u32 read; 4 classes (episodes, classWidth) u32
+//           read (each episode's class list, learners/tasks/episode_classes.ts); 5 ids u32 read; 6 theta (stride) f32 read; 7 grads (models, stride) f32 rw;
 //           8 metrics (models, METRIC_STRIDE) f32 rw: loss, gradient norm, quarantine flag (1 when
 //           not finite), 0; 9 stats (models, 4) f32 rw: query loss, query accuracy, support loss,
 //           support accuracy; 10 scratch (models, scratchFloats) f32 rw: activations (n, actWidth),
@@ -38,11 +38,16 @@ fn sample_of(e: u32, b: u32) -> u32 {
   return query[e * params.Q + b - params.S];
 }
 
-// Episode-local label of sample s (the class as stored without a label map).
+// Episode-local label of sample s: its class's position in episode e's class list (the first
+// match; 0xffffffff when e does not use it), or the class as stored when classWidth is 0.
 fn label_of(e: u32, s: u32) -> u32 {
   let cls = u32(y[s * params.targetWidth]);
-  if (params.labelWidth > 0u) { return labelMap[e * params.labelWidth + cls]; }
-  return cls;
+  if (params.classWidth == 0u) { return cls; }
+  var label = 0xffffffffu;
+  for (var k = 0u; k < params.classWidth; k++) {
+    if (classes[e * params.classWidth + k] == cls && label == 0xffffffffu) { label = k; }
+  }
+  return label;
 }
 
 fn act_grad(a: f32) -> f32 {

@@ -1,10 +1,14 @@
 /**
  * Device tables the GPU meta loops (gpu_meta_loop.ts, gpu_lowrank_loop.ts) share: a pool's
- * episode index arrays uploaded once, and the log table grown in place.
+ * episode index arrays uploaded once, and the log table grown in place. A pool's labels go up as
+ * class lists (episodes x ways, learners/tasks/episode_classes.ts), never as its dense label maps
+ * (episodes x classes: 1.36 GB for 65,536 glyph episodes, past the 128 MiB a storage binding
+ * holds), so what a pool uploads does not grow with the data set's class count.
  * @module
  */
 import { createStorageBuffer, createStorageBufferFrom } from "../../core/buffers.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
+import { episodeClasses } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import type { EpisodeBuffers } from "./meta_gather.ts";
 import { META_LOG_WIDTH } from "./meta_log.ts";
@@ -20,17 +24,17 @@ export class ResidentEpisodes {
     this.#ctx = ctx;
   }
 
-  /** The support, query and label-map arrays of `e` (a 4-byte placeholder without label maps). */
+  /** The support, query and class-list arrays of `e` (a 4-byte placeholder without label maps). */
   get(e: EpisodeBatch): EpisodeBuffers {
     let r = this.#map.get(e);
     if (!r) {
-      const labels = e.labelMap && e.labelMapWidth > 0 ? e.labelMap : new Uint32Array(1);
+      const classes = episodeClasses(e) ?? new Uint32Array(1);
       r = {
         support: createStorageBufferFrom(this.#ctx, e.support, "meta-support"),
         query: createStorageBufferFrom(this.#ctx, e.query, "meta-query"),
-        labelMap: createStorageBufferFrom(this.#ctx, labels, "meta-label-map"),
+        classes: createStorageBufferFrom(this.#ctx, classes, "meta-classes"),
       };
-      this.#owned.push(r.support, r.query, r.labelMap);
+      this.#owned.push(r.support, r.query, r.classes);
       this.#map.set(e, r);
     }
     return r;

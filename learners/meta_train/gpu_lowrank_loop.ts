@@ -211,7 +211,7 @@ export class GpuLowrankLoop implements MetaLoop {
     };
     const rows = {
       querySize: episodes.querySize,
-      labelWidth: episodes.labelMap ? episodes.labelMapWidth : 0,
+      classWidth: episodes.labelMap && episodes.labelMapWidth > 0 ? episodes.ways : 0,
       targetWidth: data.targetWidth,
     };
     for (let first = 0; first < iterations; first += this.#perSubmit) {

@@ -62,7 +62,7 @@ export class GpuProtonet {
       supportSize: e.batch.supportSize,
       querySize: e.batch.querySize,
       ways: e.batch.ways,
-      labelWidth: e.batch.labelMap ? e.batch.labelMapWidth : 0,
+      classWidth: e.batch.labelMap && e.batch.labelMapWidth > 0 ? e.batch.ways : 0,
       targetWidth: data.targetWidth,
       idsOffset: e.idsOffset,
     };
@@ -87,7 +87,7 @@ export class GpuProtonet {
           y: data.y,
           support: r.support,
           query: r.query,
-          labelMap: r.labelMap,
+          classes: r.classes,
           ids: e.ids,
           theta: b.theta,
           grads: this.grads,

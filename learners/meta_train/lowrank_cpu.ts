@@ -14,6 +14,7 @@ import { sampleLoss } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { MlpData } from "../mlp/mlp_state.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
 import { diverged } from "./meta_mean.ts";
 import {
   type LowrankRows,
@@ -143,6 +144,7 @@ function lossBackward(
   const { widths, layers, weightOffset: wo, actOffset: ao, actWidth, outputs } = k.layout;
   const S = rows.episodes.supportSize;
   const b = rows.episodes;
+  const classes = episodeClasses(b);
   const o = new Float64Array(outputs);
   const g = new Float64Array(outputs);
   let loss = 0;
@@ -151,9 +153,8 @@ function lossBackward(
     for (let j = 0; j < outputs; j++) o[j] = k.acts[a + ao[layers - 1]! + j]!;
     const sample = rowSample(rows, t, r0 + r, S);
     const raw = Math.trunc(d.y[sample * d.targetWidth]!);
-    const W = b.labelMap ? b.labelMapWidth : 0;
     const e = rows.ids[rows.idsOffset + t]!;
-    const label = Math.min(W > 0 ? b.labelMap![e * W + raw]! : raw, outputs - 1);
+    const label = Math.min(classes ? classListLabel(classes, b.ways, e, raw) : raw, outputs - 1);
     const wr = weight(r);
     loss += wr * sampleLoss(k.layout, o, label, d.y, sample * d.targetWidth, g, wr);
     for (let j = 0; j < outputs; j++) k.deltas[a + ao[layers - 1]! + j] = g[j]!;

@@ -51,11 +51,11 @@ const INNER_GROUP = 8;
 
 /** The inner-loop kernel (one invocation per task). */
 export const LOWRANK_INNER: MetaKernel = metaKernel("lowrank_inner", innerCode, {
-  read: `theta4: array<vec4<f32>>, proj, y, ids: array<u32>, labelMap: array<u32>, ` +
+  read: `theta4: array<vec4<f32>>, proj, y, ids: array<u32>, classes: array<u32>, ` +
     `samples: array<u32>`,
   readWrite: "A, d1q, metrics, tails: array<vec4<f32>>, scratch: array<vec4<f32>>",
   params: `tasks, batch, withQuery, steps, hidden, outputs, layers, tail0, tailQuads, ` +
-    `rowsMax, rowQuads, relu, mse, labelWidth, targetWidth, gridX, lr: f32, ` +
+    `rowsMax, rowQuads, relu, mse, classWidth, targetWidth, gridX, lr: f32, ` +
     `widths: array<u32, 5>, wo: array<u32, 4>, bo: array<u32, 4>, aq: array<u32, 5>, ` +
     `rows, idsOffset, supportSize`,
   workgroupSize: INNER_GROUP,
@@ -85,8 +85,8 @@ export interface LowrankBuffers {
   support: MetaBinding;
   /** The pool's query indices (episodes, querySize). */
   query: MetaBinding;
-  /** The pool's label maps (episodes, labelWidth), or a placeholder. */
-  labelMap: MetaBinding;
+  /** The pool's class lists (episodes, classWidth; learners/tasks/episode_classes.ts), or a placeholder. */
+  classes: MetaBinding;
   /** (tasks, R, H + S) projections and Gram rows. */
   proj: MetaBinding;
   /** (tasks, H, S) first-layer factors. */
@@ -111,8 +111,8 @@ export interface LowrankRowParams {
   idsOffset: number;
   /** Query samples per episode (the pool's). */
   querySize: number;
-  /** Label-map row width (0: labels as stored). */
-  labelWidth: number;
+  /** Class-list row width (the pool's ways; 0: labels as stored). */
+  classWidth: number;
   /** Targets per sample. */
   targetWidth: number;
 }
@@ -162,8 +162,8 @@ function innerRun(
   r: LowrankRowParams & RowValues,
 ): MetaRun {
   const pad = (a: number[], n: number) => [...a, ...new Array(n - a.length).fill(0)];
-  const { theta, proj, y, ids, labelMap, A, tails, d1q, metrics, scratch, samples } = b;
-  const { labelWidth, targetWidth, idsOffset, supportSize } = r;
+  const { theta, proj, y, ids, classes, A, tails, d1q, metrics, scratch, samples } = b;
+  const { classWidth, targetWidth, idsOffset, supportSize } = r;
   return {
     n: s.tasks,
     buffers: {
@@ -171,7 +171,7 @@ function innerRun(
       proj,
       y,
       ids,
-      labelMap,
+      classes,
       samples,
       A,
       d1q,
@@ -193,7 +193,7 @@ function innerRun(
       rowQuads: scratchQuads(L)[L.layers]!,
       relu: L.activation === "relu" ? 1 : 0,
       mse: L.loss === "mse" ? 1 : 0,
-      labelWidth,
+      classWidth,
       targetWidth,
       lr: s.lr,
       widths: pad(L.widths, 5),

@@ -5,6 +5,7 @@
  * @module
  */
 import code from "../../shaders/meta_gather.wgsl" with { type: "text" };
+import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
@@ -22,9 +23,11 @@ export interface GatherShape {
 
 /**
  * CPU twin: model p reads episode ids[idsOffset + p]: `slots` support slots (support[e, i % S] at
- * position i), then the query slot when asked (query[e, i % Q]); label-map row labelMap[e].
- * Returns the batch table (models, slots + querySlot, batchSize) and the label maps
- * (models, labelMapWidth; empty when the batch has none).
+ * position i), then the query slot when asked (query[e, i % Q]); its label-map row, entry c the
+ * label of class c in episode e looked up in the pool's class lists (`classListLabel`: c's position
+ * in e's list, LABEL_UNUSED when e does not use c). Returns the batch table
+ * (models, slots + querySlot, batchSize) and the label maps (models, labelMapWidth; empty when the
+ * batch has none).
  */
 export function gatherEpisodesCpu(
   batch: EpisodeBatch,
@@ -36,7 +39,8 @@ export function gatherEpisodesCpu(
   const Q = batch.querySize;
   const B = s.batchSize;
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * B;
-  const W = batch.labelMap ? batch.labelMapWidth : 0;
+  const classes = episodeClasses(batch);
+  const W = classes ? batch.labelMapWidth : 0;
   const batches = new Uint32Array(s.models * rowLen);
   const labelMap = new Uint32Array(s.models * W);
   for (let p = 0; p < s.models; p++) {
@@ -47,17 +51,17 @@ export function gatherEpisodesCpu(
         ? batch.support[e * S + (i % S)]!
         : batch.query[e * Q + (i % Q)]!;
     }
-    if (W > 0) labelMap.set(batch.labelMap!.subarray(e * W, (e + 1) * W), p * W);
+    for (let c = 0; c < W; c++) labelMap[p * W + c] = classListLabel(classes!, batch.ways, e, c);
   }
   return { batches, labelMap };
 }
 
 /** The gather kernel. */
 export const META_GATHER: MetaKernel = metaKernel("meta_gather", code, {
-  read: "ids: array<u32>, support: array<u32>, query: array<u32>, labelMap: array<u32>",
+  read: "ids: array<u32>, support: array<u32>, query: array<u32>, classes: array<u32>",
   readWrite: "batches: array<u32>, labelOut: array<u32>",
-  params:
-    "models, batchSize, slots, querySlot, supportSize, querySize, labelWidth, idsOffset, gridX",
+  params: "models, batchSize, slots, querySlot, supportSize, querySize, labelWidth, classWidth, " +
+    "idsOffset, gridX",
 });
 
 /** Resident episode index arrays of a pool (uploaded once). */
@@ -66,8 +70,8 @@ export interface EpisodeBuffers {
   support: GPUBuffer;
   /** (E, querySize) query indices. */
   query: GPUBuffer;
-  /** (E, labelMapWidth) label maps (a 4-byte placeholder when none). */
-  labelMap: GPUBuffer;
+  /** (E, ways) class lists (learners/tasks/episode_classes.ts; a 4-byte placeholder when none). */
+  classes: GPUBuffer;
 }
 
 /** The kernel run of one gather: ids of the chunk, the pool, the population's tables. */
@@ -80,10 +84,10 @@ export function metaGatherRun(
   const W = batch.labelMap ? batch.labelMapWidth : 0;
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * s.batchSize;
   const { models, batchSize, slots } = s;
-  const { support, query, labelMap } = b.episodes;
+  const { support, query, classes } = b.episodes;
   return {
     n: models * (rowLen + W),
-    buffers: { ids: b.ids, support, query, labelMap, batches: b.batches, labelOut: b.labelOut },
+    buffers: { ids: b.ids, support, query, classes, batches: b.batches, labelOut: b.labelOut },
     params: {
       models,
       batchSize,
@@ -92,6 +96,7 @@ export function metaGatherRun(
       supportSize: batch.supportSize,
       querySize: batch.querySize,
       labelWidth: W,
+      classWidth: W > 0 ? batch.ways : 0,
       idsOffset,
     },
   };

@@ -16,6 +16,7 @@ import { forwardCpu, type MlpData } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
+import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
 import {
   addPairGradient,
   EUCLIDEAN,
@@ -53,11 +54,14 @@ export interface ProtonetOut {
   stats: Float32Array;
 }
 
-/** Episode-local label of sample `s` of episode `e` (class as stored without a label map). */
+/**
+ * Episode-local label of sample `s` of episode `e`: its class looked up in the episode's class list
+ * (`classListLabel`, as the kernel does), or the class as stored without label maps.
+ */
 function localLabel(src: ProtonetSource, e: number, s: number): number {
   const cls = src.data.y[s * src.data.targetWidth]!;
-  const W = src.episodes.labelMapWidth;
-  return src.episodes.labelMap && W > 0 ? src.episodes.labelMap[e * W + cls]! : cls;
+  const classes = episodeClasses(src.episodes);
+  return classes ? classListLabel(classes, src.episodes.ways, e, cls) : cls;
 }
 
 /**

@@ -17,10 +17,9 @@ import {
 
 /** The ProtoNet gradient kernel. */
 export const PROTONET_GRAD: MetaKernel = metaKernel("protonet_grad", code, {
-  read:
-    "x, y, support: array<u32>, query: array<u32>, labelMap: array<u32>, ids: array<u32>, theta",
+  read: "x, y, support: array<u32>, query: array<u32>, classes: array<u32>, ids: array<u32>, theta",
   readWrite: "grads, metrics, stats, scratch",
-  params: "models, S, Q, ways, labelWidth, targetWidth, gridX, idsOffset, inputs, scratchFloats" +
+  params: "models, S, Q, ways, classWidth, targetWidth, gridX, idsOffset, inputs, scratchFloats" +
     `, maxWidth, embed, linear, distance, scale: f32, ${MLP_LAYOUT_PARAMS}`,
 });
 
@@ -34,8 +33,8 @@ export interface ProtonetShape {
   querySize: number;
   /** Classes per episode. */
   ways: number;
-  /** Width of a label-map row (0: labels as stored). */
-  labelWidth: number;
+  /** Width of a class-list row (the pool's ways; 0: labels as stored). */
+  classWidth: number;
   /** Targets per sample of the data set. */
   targetWidth: number;
   /** Index in ids of model 0's episode. */
@@ -52,8 +51,8 @@ export interface ProtonetBuffers {
   support: MetaBinding;
   /** (episodes, querySize) query sample ids. */
   query: MetaBinding;
-  /** (episodes, labelWidth) label maps (any buffer when labelWidth is 0). */
-  labelMap: MetaBinding;
+  /** (episodes, classWidth) class lists (any buffer when classWidth is 0). */
+  classes: MetaBinding;
   /** Episode ids. */
   ids: MetaBinding;
   /** (stride) the shared parameters. */
@@ -114,8 +113,8 @@ export function protonetGradRun(
       `Cannot run protonet_grad as layers must be <= 4: current value is ${L.layers}`,
     );
   }
-  const { models, ways, labelWidth, targetWidth, idsOffset } = s;
-  const params = { models, S: s.supportSize, Q: s.querySize, ways, labelWidth, targetWidth };
+  const { models, ways, classWidth, targetWidth, idsOffset } = s;
+  const params = { models, S: s.supportSize, Q: s.querySize, ways, classWidth, targetWidth };
   return {
     n: models,
     buffers: { ...b },

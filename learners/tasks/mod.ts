@@ -23,3 +23,4 @@ export * from "./task_sampler.ts";
 export * from "./difficulty_schedule.ts";
 export * from "./sample_episodes.ts";
 export * from "./bbob.ts";
+export * from "./episode_classes.ts";

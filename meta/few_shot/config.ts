@@ -164,8 +164,8 @@ export interface MetaConfig {
   /** Cross-domain test of the glyph-trained learners, or null for none. */
   crossDomain: CrossDomainSpec | null;
   /**
-   * The glyphs data set: its folder (null: the default cache folder), subset (null: full) and the
-   * average-pooling factor of its 28x28 renders (1: 784 inputs, 2: 14x14 = 196, 3: 9x9, 4: 7x7).
+   * The glyphs data set: its folder, subset, input size and ProtoNets' meta-training episode shape
+   * (see `GlyphsSpec`).
    */
   glyphs: GlyphsSpec;
   /**

@@ -113,7 +113,9 @@ function episodes(
 /**
  * ProtoNets' meta-training episodes of a glyph setting with `glyphs.trainWays` / `trainQueries`:
  * wider episodes whose first ways x shots support and query samples are the setting's meta-training
- * episode of the same id; null when neither is set.
+ * episode of the same id; null when they are no wider than the setting's own (neither field set,
+ * or both at most its ways and shots, as trainWays 20 for glyphs 20-way 1-shot): those would be
+ * the same episodes, a second pool of them only memory.
  */
 function protonetEpisodes(
   data: ImageDataset,
@@ -122,17 +124,19 @@ function protonetEpisodes(
   shots: number,
   g: GlyphsSpec,
 ): TaskFamily | null {
-  if (g.trainWays === null && g.trainQueries === null) return null;
   if ((g.trainWays ?? 0) > classes.length) {
     throw new InputError(
       `Invalid glyphs.trainWays: must be <= ${classes.length}, the meta-train classes: current value is ${g.trainWays}`,
       { field: "glyphs.trainWays" },
     );
   }
+  const wide = Math.max(ways, g.trainWays ?? ways);
+  const queries = Math.max(shots, g.trainQueries ?? shots);
+  if (wide === ways && queries === shots) return null;
   return new ExtendedEpisodes(data, classes, {
-    ways: Math.max(ways, g.trainWays ?? ways),
+    ways: wide,
     shots,
-    queries: Math.max(shots, g.trainQueries ?? shots),
+    queries,
     coreWays: ways,
     coreQueries: shots,
   });

@@ -1,5 +1,6 @@
 /** The small episode family the meta-loop tests sample from. */
 import { Rng } from "../../../core/rng.ts";
+import type { MetaLoopState } from "../../../learners/meta_train/mod.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 
 /**
@@ -26,4 +27,14 @@ export function family(
     shots: shape.shots ?? 1,
     queryPerClass: shape.queryPerClass ?? 2,
   });
+}
+
+/** A loop's starting state: theta ~ 0.5 N(0, 1) from `rng`, zero moments, Meta-SGD's alpha 0.3. */
+export function startState(rng: Rng, stride: number): MetaLoopState {
+  return {
+    theta: Float32Array.from({ length: stride }, () => 0.5 * rng.normal()),
+    moments: new Float32Array(4 * stride),
+    alpha: new Float32Array(stride).fill(0.3),
+    t: 0,
+  };
 }

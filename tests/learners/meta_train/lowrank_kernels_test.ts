@@ -28,7 +28,9 @@ import {
 } from "../../../learners/meta_train/lowrank_shape.ts";
 import { type Activation, type LossKind, mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { episodeClasses } from "../../../learners/tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import { randomLabelMaps } from "./_label_maps.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
 interface Case {
@@ -101,7 +103,7 @@ function pool(rng: Rng, c: Case, outputs: number): EpisodeBatch {
     querySize: 6,
     support: ints(9 * c.S, count),
     query: ints(9 * 6, count),
-    labelMap: mse ? undefined : ints(9 * 8, outputs + 1),
+    labelMap: mse ? undefined : randomLabelMaps(rng, 9, 8, { ways: outputs, holes: true }),
     labelMapWidth: mse ? 0 : 8,
     ways: outputs,
   };
@@ -179,7 +181,7 @@ for (const [ci, c] of CASES.entries()) {
         ids: idsAll,
         support: batch.support,
         query: batch.query,
-        labelMap: batch.labelMap ?? new Uint32Array(1),
+        classes: episodeClasses(batch) ?? new Uint32Array(1),
       });
       const z = (n: number, k: string) => createStorageBuffer(ctx, Math.max(n, 1) * 4, k);
       const b = {
@@ -196,7 +198,7 @@ for (const [ci, c] of CASES.entries()) {
       const r = {
         idsOffset: 2,
         querySize: 6,
-        labelWidth: batch.labelMapWidth,
+        classWidth: batch.labelMap ? batch.ways : 0,
         targetWidth: d.targetWidth,
       };
       const [project, inner, outer] = lowrankRuns(L, b, s, r);

@@ -28,10 +28,15 @@ import {
   metaSgdInnerRun,
   tileRows,
 } from "../../../learners/meta_train/mod.ts";
+import { episodeClasses } from "../../../learners/tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import { randomLabelMaps } from "./_label_maps.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 
-/** A random episode pool of E episodes over `count` samples with label maps of width W. */
+/**
+ * A random episode pool of E episodes over `count` samples with label maps of width W (3 classes
+ * per episode, labels in random order, episode 1 with a gap).
+ */
 function randomEpisodes(rng: Rng, E: number, S: number, Q: number, W: number): EpisodeBatch {
   const count = 50;
   const ints = (n: number, max: number) => Uint32Array.from({ length: n }, () => rng.int(max));
@@ -49,14 +54,18 @@ function randomEpisodes(rng: Rng, E: number, S: number, Q: number, W: number): E
     querySize: Q,
     support: ints(E * S, count),
     query: ints(E * Q, count),
-    labelMap: W > 0 ? ints(E * W, 7) : undefined,
+    labelMap: W > 0 ? randomLabelMaps(rng, E, W, { ways: 3, holes: true }) : undefined,
     labelMapWidth: W,
     ways: 3,
   };
 }
 
 for (
-  const [P, S, Q, W, slots, querySlot] of [[1, 1, 2, 0, 1, false], [7, 5, 9, 10, 3, true]] as const
+  const [P, S, Q, W, slots, querySlot] of [
+    [1, 1, 2, 0, 1, false],
+    [7, 5, 9, 10, 3, true],
+    [5, 3, 4, 3001, 1, true],
+  ] as const
 ) {
   gpuTest(
     `meta_gather matches gatherEpisodesCpu() when models=${P}, labelWidth=${W}`,
@@ -71,7 +80,7 @@ for (
         episodes: {
           support: createStorageBufferFrom(ctx, batch.support, "s"),
           query: createStorageBufferFrom(ctx, batch.query, "q"),
-          labelMap: createStorageBufferFrom(ctx, batch.labelMap ?? new Uint32Array(1), "l"),
+          classes: createStorageBufferFrom(ctx, episodeClasses(batch) ?? new Uint32Array(1), "c"),
         },
         batches: createStorageBuffer(ctx, P * rowLen * 4, "b"),
         labelOut: createStorageBuffer(ctx, Math.max(1, P * W) * 4, "lo"),
@@ -81,6 +90,12 @@ for (
       assert.deepEqual(Array.from(await readU32(ctx, b.batches)), Array.from(want.batches));
       if (W > 0) {
         assert.deepEqual(Array.from(await readU32(ctx, b.labelOut)), Array.from(want.labelMap));
+        // The twin's rows are the pool's dense label-map rows of the models' episodes.
+        for (let p = 0; p < P; p++) {
+          const e = ids[P + p]!;
+          const row = batch.labelMap!.subarray(e * W, (e + 1) * W);
+          assert.deepEqual(want.labelMap.subarray(p * W, (p + 1) * W), row, `model ${p}`);
+        }
       }
     },
   );

@@ -23,7 +23,7 @@ import {
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { family } from "./_family.ts";
+import { family, startState } from "./_family.ts";
 
 const WIDTHS = [6, 9, 3];
 
@@ -51,12 +51,7 @@ async function runLoop(
   });
   const stride = mlpLayout({ size: 1, widths: WIDTHS, batchSize }).stride;
   const rng = new Rng(2);
-  loop.write({
-    theta: Float32Array.from({ length: stride }, () => 0.5 * rng.normal()),
-    moments: new Float32Array(4 * stride),
-    alpha: new Float32Array(stride).fill(0.3),
-    t: 0,
-  });
+  loop.write(startState(rng, stride));
   const out: MetaLoopReadout[] = [];
   for (const n of iters) {
     loop.run(batch, data, Uint32Array.from({ length: 5 * n }, () => rng.int(20)));

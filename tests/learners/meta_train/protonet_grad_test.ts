@@ -25,6 +25,7 @@ import {
   protonetScratchFloats,
 } from "../../../learners/meta_train/mod.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
+import { episodeClasses } from "../../../learners/tasks/episode_classes.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 import { protonetProblem } from "./_protonet_problem.ts";
 
@@ -104,7 +105,7 @@ for (const c of CASES) {
         supportSize: episodes.supportSize,
         querySize: episodes.querySize,
         ways: episodes.ways,
-        labelWidth: episodes.labelMapWidth,
+        classWidth: episodes.ways,
         targetWidth: 1,
         idsOffset: 2,
       };
@@ -121,7 +122,7 @@ for (const c of CASES) {
         y: f(data.y, "y"),
         support: f(episodes.support, "s"),
         query: f(episodes.query, "q"),
-        labelMap: f(episodes.labelMap!, "l"),
+        classes: f(episodeClasses(episodes)!, "c"),
         ids: f(ids, "ids"),
         theta: f(theta, "t"),
         grads: f(new Float32Array(P * L.stride).fill(7), "g"),
@@ -177,7 +178,7 @@ gpuTest(
       supportSize: episodes.supportSize,
       querySize: episodes.querySize,
       ways: 3,
-      labelWidth: 6,
+      classWidth: 3,
       targetWidth: 1,
       idsOffset: 0,
     };

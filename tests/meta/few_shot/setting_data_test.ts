@@ -104,6 +104,16 @@ smallSubsetTest(
     const plain = { ...c, glyphs: { ...c.glyphs, trainWays: null, trainQueries: null } };
     const base = await buildSetting("glyphs-5way-1shot", plain);
     assert.equal(base.protonetTrain, null);
+    // Fields no wider than the setting's own episodes (trainWays 20 on glyphs 20-way 1-shot) give
+    // no second pool: it would hold the same episodes.
+    const narrows = [{ trainWays: 5, trainQueries: null }, { trainWays: 3, trainQueries: 1 }];
+    for (const narrow of narrows) {
+      const same = await buildSetting("glyphs-5way-1shot", {
+        ...c,
+        glyphs: { ...c.glyphs, ...narrow },
+      });
+      assert.equal(same.protonetTrain, null, JSON.stringify(narrow));
+    }
     const p = base.train.sampleEpisodes(1, 8);
     const q = wide.train.sampleEpisodes(1, 8);
     assert.deepEqual([q.support, q.query, q.labelMap], [p.support, p.query, p.labelMap]);
