@@ -6,7 +6,7 @@
  * lavapipe (2026-12-02, kernel against its twin): 20-8-8-5 with 25 support rows matches after 3
  * steps and not after 4, 20-12-8-3 with 16 rows after 7 and not 8, 196-64-64-5 with 5 rows and
  * batch 25 (Reptile) after 9 and not 10; this count (every loop's iterations plus one exit test
- * per run of the loop) reads 47,524 / 63,287, 51,751 / 59,111 and 58,440 / 64,771 there.
+ * per run of the loop) reads 47,974 / 63,887, 52,199 / 59,623 and 58,710 / 65,071 there.
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
@@ -19,7 +19,8 @@ const loop = (runs: number, iterations: number) => iterations + runs;
 
 /**
  * Loop iterations (plus one exit test per loop run) of one invocation of lowrank_inner for a task
- * of shape `s`: the K support steps, then FOMAML's query pass; each term follows the kernel's loops.
+ * of shape `s`: the K support steps, then FOMAML's query pass; each term follows the kernel's loops
+ * (cross-entropy's class-list scan, local_label, taken as `outputs` entries wide).
  */
 export function lowrankInnerIterations(L: MlpLayout, s: LowrankShape): number {
   const S = s.support;
@@ -37,7 +38,7 @@ export function lowrankInnerIterations(L: MlpLayout, s: LowrankShape): number {
       return a + loop(1, q) + loop(q, q * ch(n)) + 2 * q * ch(n) + q * ch(n) * width4(l) + q * n;
     }, 0);
   const loss = (n: number) =>
-    loop(1, n) + (L.loss === "mse" ? 0 : loop(2 * n, n * (2 * O - 1))) +
+    loop(1, n) + (L.loss === "mse" ? 0 : loop(3 * n, n * (3 * O - 1))) +
     loop(n, n * Math.ceil(O / 4)) +
     loop(n * Math.ceil(O / 4), n * O);
   const backward = (n: number) =>

@@ -70,7 +70,7 @@ const CASES: Case[] = [
     S: 11,
     batch: 13,
   },
-  // Four row chunks (25 support rows), Reptile, 47,524 loop iterations per task: within the
+  // Four row chunks (25 support rows), Reptile, 47,974 loop iterations per task: within the
   // software adapter's budget (learners/meta_train/lowrank_budget.ts).
   {
     widths: [20, 8, 8, 5],
