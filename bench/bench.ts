@@ -320,7 +320,12 @@ export async function benchMain(args: string[]): Promise<number> {
     const perModel = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "per-model" }) : undefined;
     const factored = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "factored" }) : undefined;
     const cpu = o.noCpu ? undefined : b.cpu;
-    return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, { perModel, factored });
+    const software = gpu?.ctx.software;
+    return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, {
+      perModel,
+      factored,
+      software,
+    });
   }
   const rows: BenchRow[] = [];
   for (const w of workloads) rows.push(...await benchWorkload(w, b, peers.get(w.name), o));

@@ -6,9 +6,8 @@
 // CPU twin: lowrankOuterCpu in learners/meta_train/lowrank_cpu.ts.
 // The bindings and struct Params are declared in learners/meta_train/lowrank_kernels.ts.
 // Bindings: theta (stride), x (count, inputs), A (tasks, H, S), tails (tasks, tailStride),
-//           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32; ids, support, query u32
-//           read; samples (tasks, rows) u32 read: each row's data-set row (from lowrank_project);
-//           out (stride) f32 rw.
+//           d1q (tasks, batch, H), metrics (tasks, METRIC_STRIDE) f32; samples (tasks, rows) u32
+//           read: each row's data-set row (from lowrank_project); out (stride) f32 rw.
 // Bindings x4, d1q4: x and d1q as vec4 (read when quads = 1: inputs and H multiples of 4).
 // Dispatch: workgroups [0, wGroups) own the first layer: with quads, invocation k of the grid owns
 // units 4 (k % (H/4)) .. + 3 and inputs 16 (k / (H/4)) .. + 15 (16 vec4 sums in registers; per row

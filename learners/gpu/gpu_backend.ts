@@ -68,10 +68,13 @@ export interface GpuBackendOptions extends GpuContextOptions {
   /**
    * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose: "auto"
    * (default) the factored loop (learners/meta_train/lowrank_loop.ts) where it applies, the inputs
-   * are a multiple of 4 (its vec4 first-layer products) and the inner batch exceeds 8 (measured on
-   * lavapipe, 2026-12-02: 1.7-3x less CPU time at glyph 5-way 5-shot and 20-way 1-shot, slower at
-   * 5-way 1-shot with batch 5 and on the 1-input sinusoid), "factored" wherever it applies,
-   * "per-model" never (the loop of gpu_meta_loop.ts; the bench compares them).
+   * are a multiple of 4 (its vec4 first-layer products) and the inner batch exceeds 8 (on lavapipe
+   * it measured slower at 5-way 1-shot with batch 5 and on the 1-input sinusoid), "factored"
+   * wherever it applies, "per-model" never (the loop of gpu_meta_loop.ts; the bench compares
+   * them). On a software adapter "auto" picks it only where its inner kernel stays within the loop
+   * budget (learners/meta_train/lowrank_budget.ts): not at glyph 5-way 5-shot or 20-way 1-shot,
+   * whose earlier 1.7-3x gains were measured on a kernel that lavapipe had cut short; asked for,
+   * its run refuses a shape over the budget there.
    */
   metaLoop?: "auto" | "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
@@ -144,11 +147,13 @@ export class GpuBackend implements Backend {
 
   createMetaLoop(spec: MetaLoopSpec): Promise<MetaLoop> {
     checkMetaLoopSpec(spec);
-    // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts).
+    // FOMAML and Reptile with a hidden layer: the factored loop when chosen (lowrank_loop.ts);
+    // "auto" on a software adapter only within its loop budget (asked for, run() checks it).
     const choice = this.#options.metaLoop ?? "auto";
     const factored = spec.lowrank ??
       (choice === "factored" ||
-        (choice === "auto" && spec.widths[0]! % 4 === 0 && spec.batchSize > 8));
+        (choice === "auto" && spec.widths[0]! % 4 === 0 && spec.batchSize > 8 &&
+          gpuLowrankApplies(spec, this.ctx.software)));
     if (factored && gpuLowrankApplies(spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }

@@ -17,6 +17,8 @@ import { type MlpLayout, mlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { lowrankShape } from "./cpu_lowrank_loop.ts";
+import { lowrankInnerFits, lowrankInnerIterations } from "./lowrank_budget.ts";
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import {
   innerServes,
@@ -53,10 +55,18 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 
 /**
  * Whether the GPU factored loop serves `spec`: lowrankApplies, and every hidden width a multiple
- * of 4 (lowrank_inner works on quads of units).
+ * of 4 (lowrank_inner works on quads of units); on a `software` adapter also lowrank_inner within
+ * the loop budget (learners/meta_train/lowrank_budget.ts) for `support` samples (default the
+ * inner batch; the support set is known only when the loop runs).
  */
-export function gpuLowrankApplies(spec: MetaLoopSpec): boolean {
-  return lowrankApplies(spec) && innerServes(specLayout(spec));
+export function gpuLowrankApplies(
+  spec: MetaLoopSpec,
+  software = false,
+  support = spec.batchSize,
+): boolean {
+  const L = specLayout(spec);
+  if (!lowrankApplies(spec) || !innerServes(L)) return false;
+  return !software || lowrankInnerFits(L, lowrankShape(spec, support));
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -185,6 +195,7 @@ export class GpuLowrankLoop implements MetaLoop {
       );
     }
     const s = lowrankShape(this.spec, episodes.supportSize);
+    this.#checkBudget(s);
     const work = this.#workFor(s);
     this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, ids, "lowrank-loop-ids");
@@ -212,6 +223,21 @@ export class GpuLowrankLoop implements MetaLoop {
       });
     }
     idsBuf.destroy();
+  }
+
+  /**
+   * Throws a RangeError on a software adapter when a task's inner loop exceeds the loop budget
+   * (lavapipe would silently cut lowrank_inner's loops short: wrong results, no error).
+   */
+  #checkBudget(s: LowrankShape): void {
+    if (!this.#ctx.software || lowrankInnerFits(this.#L, s)) return;
+    throw new RangeError(
+      `Cannot run the factored meta loop on a software adapter as one task's inner loop needs ${
+        lowrankInnerIterations(this.#L, s)
+      } loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): widths ${
+        this.#L.widths.join("-")
+      }, ${s.support} support samples, ${s.steps} steps; use the per-model loop (lowrank: false)`,
+    );
   }
 
   /** Encodes and submits one meta-iteration. */

@@ -77,7 +77,8 @@ export interface MetaLoopSpec {
    * FOMAML and Reptile with a hidden layer: true runs the factored loop
    * (learners/meta_train/lowrank_loop.ts) where the backend serves it, false the per-model loop;
    * default: the backend's choice (the CPU backend per-model, a GPU backend its `metaLoop` option:
-   * factored when the inputs are a multiple of 4 and the batch exceeds 8).
+   * factored when the inputs are a multiple of 4 and the batch exceeds 8, on a software adapter
+   * only within its loop budget).
    */
   lowrank?: boolean;
 }

@@ -32,3 +32,4 @@ export * from "./cpu_lowrank_loop.ts";
 export * from "./gpu_lowrank_loop.ts";
 export * from "./lowrank_kernels.ts";
 export * from "./gpu_loop_tables.ts";
+export * from "./lowrank_budget.ts";

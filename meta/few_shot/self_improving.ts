@@ -190,17 +190,19 @@ export class SelfImprovingSystem {
 
   /**
    * Meta-trains every member up to meta-iteration `to`, scoring on `fitness` and running the
-   * modifier (level 1 per group, level 2) at each group's exploit iteration on the way. Returns the
-   * metrics row of the last stretch.
+   * modifier (level 1 per group, level 2) at each group's exploit iteration on the way. ProtoNets
+   * members meta-train on `protonetTrain` when given (the static ProtoNets' wider episodes), every
+   * other member on `train`. Returns the metrics row of the last stretch.
    */
   async advance(
     train: EpisodePool,
     fitness: FitnessEpisodes,
     to: number,
+    protonetTrain: EpisodePool | null = null,
   ): Promise<Record<string, number>> {
     while (this.#iteration < to) {
       const next = this.#modifier.nextStop(to);
-      await this.#trainAll(train, next - this.#iteration);
+      await this.#trainAll(train, protonetTrain ?? train, next - this.#iteration);
       this.#iteration = next;
       if (!this.#modifier.isDue(next)) continue;
       await this.score(fitness);
@@ -222,12 +224,12 @@ export class SelfImprovingSystem {
   }
 
   /** `n` meta-iterations of every member on the same task ids; the gradient monitor sees each norm. */
-  async #trainAll(pool: EpisodePool, n: number): Promise<void> {
+  async #trainAll(pool: EpisodePool, protonetPool: EpisodePool, n: number): Promise<void> {
     const T = this.#o.memberTasks;
     const seed = deriveSeed(this.#o.seed, `tasks-${this.#iteration}`);
     for (let m = 0; m < this.members.length; m++) {
       const mem = this.members[m]!;
-      const res = await mem.learner.train(pool, {
+      const res = await mem.learner.train(mem.method === "protonet" ? protonetPool : pool, {
         iterations: n,
         metaBatch: T,
         seed,

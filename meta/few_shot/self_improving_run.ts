@@ -110,7 +110,7 @@ export async function* runSelfImproving(
   const points = [...curveIterations(iterations, c.curvePoints)].sort((a, b) => a - b);
   for (const it of points.filter((p) => p > (saved?.it ?? 0))) {
     const t0 = performance.now();
-    const row = await sys.advance(r.pools.train, fitness, it);
+    const row = await sys.advance(r.pools.train, fitness, it, r.pools.protonetTrain);
     seconds += (performance.now() - t0) / 1000;
     const k = sys.knobs.innerSteps;
     const y = curveMetric(r, await sys.evaluate(r.pools.val, r.ids.val, k), k);

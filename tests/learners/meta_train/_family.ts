@@ -3,8 +3,15 @@ import { Rng } from "../../../core/rng.ts";
 import type { MetaLoopState } from "../../../learners/meta_train/mod.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 
-/** 3-way 1-shot episodes (2 query samples per class) of 80 random `inputs`-input rows of 8 classes. */
-export function family(inputs: number, seed: number): RealEpisodes {
+/**
+ * 3-way 1-shot episodes (2 query samples per class; `shape` changes them) of 80 random
+ * `inputs`-input rows of 8 classes.
+ */
+export function family(
+  inputs: number,
+  seed: number,
+  shape: { ways?: number; shots?: number; queryPerClass?: number } = {},
+): RealEpisodes {
   const rng = new Rng(seed);
   const count = 80;
   const data = {
@@ -15,7 +22,11 @@ export function family(inputs: number, seed: number): RealEpisodes {
     x: Float32Array.from({ length: count * inputs }, () => rng.normal()),
     y: Float32Array.from({ length: count }, (_, i) => i % 8),
   };
-  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 });
+  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], {
+    ways: shape.ways ?? 3,
+    shots: shape.shots ?? 1,
+    queryPerClass: shape.queryPerClass ?? 2,
+  });
 }
 
 /** A loop's starting state: theta ~ 0.5 N(0, 1) from `rng`, zero moments, Meta-SGD's alpha 0.3. */

@@ -70,6 +70,16 @@ const CASES: Case[] = [
     S: 11,
     batch: 13,
   },
+  // Four row chunks (25 support rows), Reptile, 47,974 loop iterations per task: within the
+  // software adapter's budget (learners/meta_train/lowrank_budget.ts).
+  {
+    widths: [20, 8, 8, 5],
+    activation: "relu",
+    loss: "cross_entropy",
+    query: false,
+    S: 25,
+    batch: 25,
+  },
 ];
 
 /** A random pool: 40 samples (inputs standard normal, labels 0..7 or targets), 9 episodes. */

@@ -1,8 +1,10 @@
 /**
  * The factored meta loop (learners/meta_train/lowrank_loop.ts) on the CPU against the per-model CPU
  * loop (CpuMetaLoop, the specification), and the GPU factored loop against the same: theta, Adam
- * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers, cross-entropy with label maps and MSE, inner
- * batches equal to, a multiple of, not a multiple of, and smaller than the support set. And the
+ * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers,
+ * cross-entropy with label maps and MSE, inner batches equal to, a multiple of, not a multiple of,
+ * and smaller than the support set, and one case with vec4 first-layer products and more than 8
+ * support rows (the shapes the GPU backend picks the factored loop for). And the
  * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
  * term is caught.
  */
@@ -14,7 +16,12 @@ import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train
 import { tailCount, tailStart, tailStride } from "../../../learners/meta_train/lowrank_shape.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { GpuLowrankLoop } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
+import {
+  createGpuLowrankLoop,
+  GpuLowrankLoop,
+} from "../../../learners/meta_train/gpu_lowrank_loop.ts";
+import { lowrankInnerIterations } from "../../../learners/meta_train/lowrank_budget.ts";
+import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
 import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import {
   gatherEpisodesCpu,
@@ -61,6 +68,12 @@ const CASES: Case[] = [
     name: "6-4-8-3 relu CE, batch 2 (smaller than the support set)",
     batch: () => family(6, 3).sampleEpisodes(4, 20),
     spec: { widths: [6, 4, 8, 3], batchSize: 2, metaBatch: 4, innerSteps: 2, innerLr: 0.4 },
+  },
+  {
+    // Inputs a multiple of 4 (the vec4 first-layer products), more than 8 support and query rows.
+    name: "12-12-8-3 relu CE, 12 support samples, batch 18",
+    batch: () => family(12, 6, { shots: 4 }).sampleEpisodes(4, 20),
+    spec: { widths: [12, 12, 8, 3], batchSize: 18, metaBatch: 4, innerSteps: 3, innerLr: 0.3 },
   },
   {
     name: "1-12-8-1 tanh MSE sinusoid, batch 5 (the support set)",
@@ -282,3 +295,71 @@ for (const method of ["fomaml", "reptile"] as const) {
     },
   );
 }
+
+/**
+ * 5-way 5-shot episodes of 20-input rows: 25 support samples, the inner batch 25. With 20-8-8-5 and
+ * 5 inner steps lowrank_inner runs 79,800 (Reptile) loop iterations per task (lowrank_budget.ts), past the
+ * 65,535 at which lavapipe silently stops an invocation's loops.
+ */
+const OVER_BUDGET: MetaLoopSpec = {
+  method: "reptile",
+  widths: [20, 8, 8, 5],
+  batchSize: 25,
+  metaBatch: 4,
+  innerSteps: 5,
+  innerLr: 0.3,
+  metaLr: 0.5,
+};
+
+function fiveShot(): EpisodeBatch {
+  return family(20, 5, { ways: 5, shots: 5, queryPerClass: 3 }).sampleEpisodes(4, 20);
+}
+
+Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within at 5-way 1-shot", () => {
+  const at = (widths: number[], S: number, B: number) =>
+    lowrankInnerIterations(mlpLayout({ size: 1, widths, batchSize: B }), {
+      tasks: 1,
+      support: S,
+      batch: B,
+      query: true,
+      steps: 5,
+      lr: 0.1,
+    });
+  assert.equal(at([196, 64, 64, 5], 25, 25), 444_931);
+  assert.equal(at([196, 64, 64, 20], 20, 20), 336_263);
+  assert.equal(at([196, 64, 64, 5], 5, 5), 40_253);
+  assert.ok(
+    at([196, 64, 64, 5], 25, 25) > LOOP_BUDGET && at([196, 64, 64, 5], 5, 5) <= LOOP_BUDGET,
+  );
+});
+
+for (const method of ["fomaml", "reptile"] as const) {
+  gpuTest(
+    `GpuBackend's default meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
+    async (ctx) => {
+      const spec = { ...OVER_BUDGET, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
+      const stride = mlpLayout({ size: 1, ...spec }).stride;
+      const batch = fiveShot();
+      const want = await runLoop(perModelLoop(spec), batch, stride);
+      const gpu = await GpuBackend.create(ctx);
+      const loop = await gpu.createMetaLoop(spec);
+      assert.equal(loop instanceof GpuLowrankLoop, !ctx.software, "factored only on hardware");
+      const data = gpu.uploadDataset(batch.dataset);
+      compareReads(await runLoop(loop, batch, stride, data), want);
+      loop.destroy();
+      data.destroy();
+    },
+  );
+}
+
+gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", async (ctx) => {
+  const batch = fiveShot();
+  const loop = await createGpuLowrankLoop(ctx, OVER_BUDGET);
+  const data = (await GpuBackend.create(ctx)).uploadDataset(batch.dataset);
+  const ids = new Uint32Array(OVER_BUDGET.metaBatch);
+  if (ctx.software) {
+    assert.throws(() => loop.run(batch, data, ids), /loop iterations per invocation.*65,535/);
+  } else loop.run(batch, data, ids);
+  loop.destroy();
+  data.destroy();
+});

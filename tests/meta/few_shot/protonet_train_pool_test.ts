@@ -1,6 +1,7 @@
 /**
- * glyphs.trainWays / trainQueries in a whole `meta` run: ProtoNets meta-train on their own pool of
- * wider episodes, every other method on the same 5-way episodes as without the fields.
+ * glyphs.trainWays / trainQueries in a whole `meta` run: ProtoNets (and the self-improving system's
+ * ProtoNets members) meta-train on their own pool of wider episodes, every other method on the same
+ * 5-way episodes as without the fields.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ async function valCurves(
     rawConfig: {
       backend: "cpu",
       settings: ["glyphs-5way-1shot"],
-      methods: ["fomaml", "protonet"],
+      methods: ["fomaml", "protonet", "self-improving"],
       crossDomain: null,
       glyphs,
     },
@@ -40,7 +41,7 @@ async function valCurves(
 }
 
 smallSubsetTest(
-  "meta run: glyphs.trainWays/trainQueries change ProtoNets' training only",
+  "meta run: glyphs.trainWays/trainQueries change ProtoNets' training only (static and members)",
   async (_g, dir) => {
     const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
     try {
@@ -50,6 +51,9 @@ smallSubsetTest(
       assert.ok(plain.get("fomaml") && plain.get("protonet"), [...plain.keys()].join(", "));
       assert.equal(wide.get("fomaml"), plain.get("fomaml"));
       assert.notEqual(wide.get("protonet"), plain.get("protonet"));
+      // Members alternate FOMAML and ProtoNets; the ProtoNets members train on the wider pool.
+      assert.ok(plain.get("self-improving"), [...plain.keys()].join(", "));
+      assert.notEqual(wide.get("self-improving"), plain.get("self-improving"));
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
