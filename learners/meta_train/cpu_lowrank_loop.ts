@@ -18,11 +18,12 @@ import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
 import {
   checkLoopIds,
   checkMetaLoopSpec,
+  copyLoopState,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
-  momentFloats,
+  zeroLoopState,
 } from "./meta_loop.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 
@@ -58,13 +59,7 @@ export class CpuLowrankLoop implements MetaLoop {
     this.spec = { ...spec };
     const { widths, activation, loss, batchSize } = spec;
     this.#layout = mlpLayout({ size: 1, widths, activation, loss, batchSize });
-    const S = this.#layout.stride;
-    this.#state = {
-      theta: new Float32Array(S),
-      moments: new Float32Array(momentFloats(spec.method, S)),
-      alpha: new Float32Array(S),
-      t: 0,
-    };
+    this.#state = zeroLoopState(spec.method, this.#layout.stride);
   }
 
   write(state: MetaLoopState): void {
@@ -125,14 +120,7 @@ export class CpuLowrankLoop implements MetaLoop {
   read(): Promise<MetaLoopReadout> {
     const log = Float32Array.from(this.#log);
     this.#log = [];
-    const s = this.#state;
-    const state = {
-      theta: s.theta.slice(),
-      moments: s.moments.slice(),
-      alpha: s.alpha!.slice(),
-      t: s.t,
-    };
-    return Promise.resolve({ state, log });
+    return Promise.resolve({ state: copyLoopState(this.#state), log });
   }
 
   destroy(): void {}

@@ -16,6 +16,7 @@ import {
   alphaKnobs,
   checkLoopIds,
   checkMetaLoopSpec,
+  copyLoopState,
   esSigma,
   loopModels,
   type MetaLoop,
@@ -23,10 +24,10 @@ import {
   type MetaLoopSpec,
   type MetaLoopState,
   modelIds,
-  momentFloats,
   protonetDistance,
   supportSlots,
   usesQuerySlot,
+  zeroLoopState,
 } from "./meta_loop.ts";
 import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
 import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
@@ -56,13 +57,7 @@ export class CpuMetaLoop implements MetaLoop {
     this.spec = { ...spec };
     this.#pop = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
-    const S = pop.layout.stride;
-    this.#state = {
-      theta: new Float32Array(S),
-      moments: new Float32Array(momentFloats(spec.method, S)),
-      alpha: new Float32Array(S),
-      t: 0,
-    };
+    this.#state = zeroLoopState(spec.method, pop.layout.stride);
   }
 
   write(state: MetaLoopState): void {
@@ -271,14 +266,8 @@ export class CpuMetaLoop implements MetaLoop {
   read(): Promise<MetaLoopReadout> {
     const log = Float32Array.from(this.#log);
     this.#log = [];
-    const s = this.#state;
     return Promise.resolve({
-      state: {
-        theta: s.theta.slice(),
-        moments: s.moments.slice(),
-        alpha: s.alpha!.slice(),
-        t: s.t,
-      },
+      state: copyLoopState(this.#state),
       log,
       ...(this.#stats ? { stats: this.#stats.slice() } : {}),
     });

@@ -193,6 +193,27 @@ export function momentFloats(method: MetaLoopMethod, stride: number): number {
   return (method === "meta-sgd" ? 4 : 2) * stride;
 }
 
+/** A zero state of `method` for rows of `stride` floats (theta, moments and alpha 0; t 0). */
+export function zeroLoopState(method: MetaLoopMethod, stride: number): MetaLoopState {
+  return {
+    theta: new Float32Array(stride),
+    moments: new Float32Array(momentFloats(method, stride)),
+    alpha: new Float32Array(stride),
+    t: 0,
+  };
+}
+
+/** A copy of a state held on the host (what a CPU loop's `read` hands out). */
+export function copyLoopState(s: MetaLoopState): MetaLoopState {
+  const alpha = s.alpha?.slice();
+  return {
+    theta: s.theta.slice(),
+    moments: s.moments.slice(),
+    ...(alpha ? { alpha } : {}),
+    t: s.t,
+  };
+}
+
 /** Support slots a loop's batch tables hold: K, or 1 for Meta-SGD (one gradient pass per step). */
 export function supportSlots(spec: MetaLoopSpec): number {
   return spec.method === "meta-sgd" ? 1 : spec.innerSteps;
