@@ -329,7 +329,8 @@ export async function benchMetaTrainMain(
       for (const [b, path, method, label] of cases) {
         if (!b) continue;
         if (b === factored && !factoredServes(w, method, metaBatch, loops.software)) {
-          console.log(`  ${label}: not run, its inner kernel exceeds this adapter's loop budget`);
+          const why = "not run, its inner kernel exceeds this adapter's loop budget";
+          console.log(`  meta-batch ${metaBatch}, ${label}: ${why}`);
           continue;
         }
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });

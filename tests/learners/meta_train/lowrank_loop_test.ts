@@ -363,3 +363,33 @@ gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", 
   loop.destroy();
   data.destroy();
 });
+
+gpuTest(
+  "GpuBackend's default meta loop is factored only for inputs a multiple of 4 and a batch over 8",
+  async (ctx) => {
+    const gpu = await GpuBackend.create(ctx);
+    const base: MetaLoopSpec = {
+      method: "fomaml",
+      widths: [12, 12, 8, 3],
+      batchSize: 12,
+      metaBatch: 4,
+      innerSteps: 3,
+      innerLr: 0.3,
+      metaLr: 0.02,
+    };
+    const cases: [Partial<MetaLoopSpec>, boolean][] = [
+      [{}, true],
+      [{ method: "reptile" }, true],
+      [{ batchSize: 8 }, false],
+      [{ widths: [6, 12, 8, 3] }, false],
+      [{ widths: [12, 10, 8, 3] }, false],
+      [{ method: "maml" }, false],
+      [{ lowrank: false }, false],
+    ];
+    for (const [change, factored] of cases) {
+      const loop = await gpu.createMetaLoop({ ...base, ...change });
+      assert.equal(loop instanceof GpuLowrankLoop, factored, JSON.stringify(change));
+      loop.destroy();
+    }
+  },
+);
