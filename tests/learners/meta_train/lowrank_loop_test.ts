@@ -20,7 +20,11 @@ import {
   createGpuLowrankLoop,
   GpuLowrankLoop,
 } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
-import { lowrankInnerIterations } from "../../../learners/meta_train/lowrank_budget.ts";
+import {
+  lowrankFits,
+  lowrankInnerIterations,
+  lowrankOuterIterations,
+} from "../../../learners/meta_train/lowrank_budget.ts";
 import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
 import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import {
@@ -331,6 +335,14 @@ Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within
   assert.ok(
     at([196, 64, 64, 5], 25, 25) > LOOP_BUDGET && at([196, 64, 64, 5], 5, 5) <= LOOP_BUDGET,
   );
+});
+
+Deno.test("lowrankOuterIterations: a meta-batch of 1,024 with 60 query rows is over the budget", () => {
+  const L = mlpLayout({ size: 1, widths: [20, 8, 8, 5], batchSize: 60 });
+  const s = { tasks: 1024, support: 5, batch: 60, query: true, steps: 5, lr: 0.1 };
+  assert.equal(lowrankOuterIterations(L, s), 64_539);
+  assert.ok(lowrankInnerIterations(L, s) <= LOOP_BUDGET && !lowrankFits(L, s));
+  assert.ok(lowrankFits(L, { ...s, batch: 40 }));
 });
 
 for (const method of ["fomaml", "reptile"] as const) {
