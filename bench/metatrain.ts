@@ -10,7 +10,10 @@
  * machine's load; a breakdown of the GPU loop's time follows each meta-batch
  * (bench/metatrain_profile.ts). With a second GPU backend whose train kernel is "fused1" (the
  * default before learners/mlp/mlp_fused2.ts: the tiles for two hidden layers), its FOMAML meta
- * loop is measured right before the default's, in the same run.
+ * loop is measured right before the default's, in the same run. With backends whose `metaLoop` is
+ * "per-model" and "factored", FOMAML and Reptile rows of both meta loops (a factored row is skipped
+ * where its kernels exceed a software adapter's loop budget) and the factored loop's storage
+ * accesses per task (bench/roofline_lowrank.ts).
  * @module
  */
 import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./peers_metatrain.ts";
@@ -329,7 +332,8 @@ export async function benchMetaTrainMain(
       for (const [b, path, method, label] of cases) {
         if (!b) continue;
         if (b === factored && !factoredServes(w, method, metaBatch, loops.software)) {
-          console.log(`  ${label}: not run, its inner kernel exceeds this adapter's loop budget`);
+          const why = "not run, its inner kernel exceeds this adapter's loop budget";
+          console.log(`  meta-batch ${metaBatch}, ${label}: ${why}`);
           continue;
         }
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });

@@ -24,7 +24,9 @@
 // Dispatch: one invocation per task (8 per workgroup); every loop is uniform (on a software adapter
 // a loop whose trip count differs between lanes runs masked); a product is a loop over the quads of
 // its shared dimension with 8 rows x 4 units in registers (per quad 4 weight vec4 loads and one per
-// row, the rows past n skipped by uniform branches).
+// row, the rows past n skipped by uniform branches). Lavapipe silently ends an invocation's loops
+// past about 65,535 iterations, and one invocation runs a task's whole inner loop: the loop refuses
+// larger shapes there (learners/meta_train/lowrank_budget.ts counts these loops; keep it in step).
 
 fn act4(z: vec4<f32>) -> vec4<f32> {
   if (params.relu != 0u) { return max(z, vec4<f32>(0.0)); }

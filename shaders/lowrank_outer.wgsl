@@ -12,7 +12,8 @@
 // Dispatch: workgroups [0, wGroups) own the first layer: with quads, invocation k of the grid owns
 // units 4 (k % (H/4)) .. + 3 and inputs 16 (k / (H/4)) .. + 15 (16 vec4 sums in registers; per row
 // one vec4 of deltas and 4 of inputs), else each workgroup owns 8 inputs and invocation j a unit;
-// the following workgroups own 64 tail entries each.
+// the following workgroups own 64 tail entries each. An invocation loops over every task's rows,
+// counted against a software adapter's loop budget by learners/meta_train/lowrank_budget.ts.
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

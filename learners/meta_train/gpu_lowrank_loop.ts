@@ -18,7 +18,7 @@ import { METRIC_STRIDE } from "../metrics_row.ts";
 import { episodeClasses } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { lowrankShape } from "./cpu_lowrank_loop.ts";
-import { lowrankInnerFits, lowrankInnerIterations } from "./lowrank_budget.ts";
+import { lowrankFits, lowrankIterations } from "./lowrank_budget.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import {
@@ -56,7 +56,7 @@ function specLayout(spec: MetaLoopSpec): MlpLayout {
 
 /**
  * Whether the GPU factored loop serves `spec`: lowrankApplies, and every hidden width a multiple
- * of 4 (lowrank_inner works on quads of units); on a `software` adapter also lowrank_inner within
+ * of 4 (lowrank_inner works on quads of units); on a `software` adapter also its kernels within
  * the loop budget (learners/meta_train/lowrank_budget.ts) for `support` samples (default the
  * inner batch; the support set is known only when the loop runs).
  */
@@ -67,7 +67,7 @@ export function gpuLowrankApplies(
 ): boolean {
   const L = specLayout(spec);
   if (!lowrankApplies(spec) || !innerServes(L)) return false;
-  return !software || lowrankInnerFits(L, lowrankShape(spec, support));
+  return !software || lowrankFits(L, lowrankShape(spec, support));
 }
 
 /** Compiles the factored loop's kernels and creates it (see gpuLowrankApplies). */
@@ -227,17 +227,17 @@ export class GpuLowrankLoop implements MetaLoop {
   }
 
   /**
-   * Throws a RangeError on a software adapter when a task's inner loop exceeds the loop budget
-   * (lavapipe would silently cut lowrank_inner's loops short: wrong results, no error).
+   * Throws a RangeError on a software adapter when a kernel's loops exceed the loop budget (lavapipe
+   * would silently cut them short: wrong results, no error).
    */
   #checkBudget(s: LowrankShape): void {
-    if (!this.#ctx.software || lowrankInnerFits(this.#L, s)) return;
+    if (!this.#ctx.software || lowrankFits(this.#L, s)) return;
     throw new RangeError(
-      `Cannot run the factored meta loop on a software adapter as one task's inner loop needs ${
-        lowrankInnerIterations(this.#L, s)
+      `Cannot run the factored meta loop on a software adapter as one of its kernels needs ${
+        lowrankIterations(this.#L, s)
       } loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): widths ${
         this.#L.widths.join("-")
-      }, ${s.support} support samples, ${s.steps} steps; use the per-model loop (lowrank: false)`,
+      }, ${s.tasks} tasks, ${s.support} support samples, ${s.steps} steps; use the per-model loop (lowrank: false)`,
     );
   }
 

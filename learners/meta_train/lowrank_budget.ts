@@ -1,17 +1,20 @@
 /**
- * Loop iterations of shaders/lowrank_inner.wgsl per invocation, against the loop budget of a
+ * Loop iterations of the factored loop's kernels per invocation, against the loop budget of a
  * software adapter. Mesa's lavapipe silently ends the loops of an invocation once it has run about
  * 65,535 loop iterations (learners/mlp/loop_budget.ts), and lowrank_inner runs a task's whole inner
- * loop in one invocation, so a large shape gets wrong results there without any error. Measured on
+ * loop in one invocation (lowrank_outer every task's rows for one block of the first layer), so a
+ * large shape gets wrong results there without any error. Measured on
  * lavapipe (2026-12-02, kernel against its twin): 20-8-8-5 with 25 support rows matches after 3
  * steps and not after 4, 20-12-8-3 with 16 rows after 7 and not 8, 196-64-64-5 with 5 rows and
  * batch 25 (Reptile) after 9 and not 10; this count (every loop's iterations plus one exit test
  * per run of the loop) reads 47,974 / 63,887, 52,199 / 59,623 and 58,710 / 65,071 there.
+ * lowrank_outer (FOMAML, 20-8-8-5, 1,024 tasks, vec4 path) matched with 40 query rows (count
+ * 44,059) and not with 60 (64,539).
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
-import { scratchQuads } from "./lowrank_kernels.ts";
+import { scratchQuads, vec4Inputs } from "./lowrank_kernels.ts";
 import { type LowrankShape, tailStride } from "./lowrank_shape.ts";
 
 /** `runs` runs of a loop with `iterations` iterations in all, each run with its exit test. */
@@ -72,7 +75,45 @@ export function lowrankInnerIterations(L: MlpLayout, s: LowrankShape): number {
     s.steps * step + query;
 }
 
-/** Whether lowrank_inner stays within the loop budget of a software adapter for shape `s`. */
-export function lowrankInnerFits(L: MlpLayout, s: LowrankShape): boolean {
-  return lowrankInnerIterations(L, s) <= LOOP_BUDGET;
+/**
+ * Loop iterations (as lowrankInnerIterations) of one invocation of lowrank_outer: every task's
+ * rows (FOMAML the query rows, Reptile the support rows) for one block of the first layer (the
+ * scalar path's loop over 8 inputs is unrolled: 1,024 tasks of 50 rows match on lavapipe).
+ */
+export function lowrankOuterIterations(L: MlpLayout, s: LowrankShape): number {
+  const T = s.tasks;
+  const rows = T * (s.query ? s.batch : s.support);
+  if (vec4Inputs(L)) return 2 * loop(1, T) + loop(T, rows) + loop(1, 4) + loop(4, 16);
+  const units = Math.ceil(L.widths[1]! / 64);
+  return loop(1, T) + loop(1, units) +
+    units * (loop(1, T) + loop(T, rows) + loop(1, 8));
+}
+
+/**
+ * Loop iterations (as lowrankInnerIterations) of one invocation of lowrank_project: its outputs'
+ * loop over the inputs for a chunk of 8 rows.
+ */
+export function lowrankProjectIterations(L: MlpLayout, s: LowrankShape): number {
+  const width = L.widths[1]! + s.support;
+  const D = L.inputs;
+  if (vec4Inputs(L)) {
+    const q = Math.ceil(Math.ceil(width / 4) / 64);
+    return 2 * loop(1, 8) + loop(1, q) + q * (loop(1, D / 4) + loop(1, 8) + loop(8, 32));
+  }
+  const o = Math.ceil(width / 64);
+  return 2 * loop(1, 8) + loop(1, o) + o * (loop(1, D) + loop(D, 8 * D) + loop(1, 8));
+}
+
+/** The most loop iterations one invocation of the factored loop's kernels runs for shape `s`. */
+export function lowrankIterations(L: MlpLayout, s: LowrankShape): number {
+  return Math.max(
+    lowrankInnerIterations(L, s),
+    lowrankOuterIterations(L, s),
+    lowrankProjectIterations(L, s),
+  );
+}
+
+/** Whether the factored loop's kernels stay within a software adapter's loop budget for `s`. */
+export function lowrankFits(L: MlpLayout, s: LowrankShape): boolean {
+  return lowrankIterations(L, s) <= LOOP_BUDGET;
 }

@@ -151,7 +151,7 @@ function projectRun(L: MlpLayout, b: LowrankBuffers, s: LowrankShape, rows: RowV
 }
 
 /** Whether the first layer's products read vec4 quads (inputs and first hidden width % 4 == 0). */
-function vec4Inputs(L: MlpLayout): boolean {
+export function vec4Inputs(L: MlpLayout): boolean {
   return L.inputs % 4 === 0 && L.widths[1]! % 4 === 0 && L.weightOffset[0]! % 4 === 0;
 }
 

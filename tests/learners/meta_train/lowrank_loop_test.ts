@@ -20,7 +20,11 @@ import {
   createGpuLowrankLoop,
   GpuLowrankLoop,
 } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
-import { lowrankInnerIterations } from "../../../learners/meta_train/lowrank_budget.ts";
+import {
+  lowrankFits,
+  lowrankInnerIterations,
+  lowrankOuterIterations,
+} from "../../../learners/meta_train/lowrank_budget.ts";
 import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
 import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import {
@@ -333,6 +337,14 @@ Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within
   );
 });
 
+Deno.test("lowrankOuterIterations: a meta-batch of 1,024 with 60 query rows is over the budget", () => {
+  const L = mlpLayout({ size: 1, widths: [20, 8, 8, 5], batchSize: 60 });
+  const s = { tasks: 1024, support: 5, batch: 60, query: true, steps: 5, lr: 0.1 };
+  assert.equal(lowrankOuterIterations(L, s), 64_539);
+  assert.ok(lowrankInnerIterations(L, s) <= LOOP_BUDGET && !lowrankFits(L, s));
+  assert.ok(lowrankFits(L, { ...s, batch: 40 }));
+});
+
 for (const method of ["fomaml", "reptile"] as const) {
   gpuTest(
     `GpuBackend's default meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
@@ -363,3 +375,33 @@ gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", 
   loop.destroy();
   data.destroy();
 });
+
+gpuTest(
+  "GpuBackend's default meta loop is factored only for inputs a multiple of 4 and a batch over 8",
+  async (ctx) => {
+    const gpu = await GpuBackend.create(ctx);
+    const base: MetaLoopSpec = {
+      method: "fomaml",
+      widths: [12, 12, 8, 3],
+      batchSize: 12,
+      metaBatch: 4,
+      innerSteps: 3,
+      innerLr: 0.3,
+      metaLr: 0.02,
+    };
+    const cases: [Partial<MetaLoopSpec>, boolean][] = [
+      [{}, true],
+      [{ method: "reptile" }, true],
+      [{ batchSize: 8 }, false],
+      [{ widths: [6, 12, 8, 3] }, false],
+      [{ widths: [12, 10, 8, 3] }, false],
+      [{ method: "maml" }, false],
+      [{ lowrank: false }, false],
+    ];
+    for (const [change, factored] of cases) {
+      const loop = await gpu.createMetaLoop({ ...base, ...change });
+      assert.equal(loop instanceof GpuLowrankLoop, factored, JSON.stringify(change));
+      loop.destroy();
+    }
+  },
+);
