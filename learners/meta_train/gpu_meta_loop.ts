@@ -284,7 +284,10 @@ export class GpuMetaLoop implements MetaLoop {
     ): [GPUComputePipeline, MetaKernel, MetaRun] => {
       const t = g.pop.episodeTables;
       const tables = { ...b, batches: t.batches, labelOut: t.labelMap };
-      return [this.#pipes.gather, META_GATHER, metaGatherRun(episodes, tables, g.shape, idsOffset)];
+      // After the run's first gather each table holds its models' previous episodes' label maps.
+      const prev = idsOffset > 0 ? idsOffset - loopModels(this.spec) : undefined;
+      const run = metaGatherRun(episodes, tables, g.shape, idsOffset, prev);
+      return [this.#pipes.gather, META_GATHER, run];
     });
     this.#submit([...start, ...gathers], (enc) => {
       if (!this.#noise) {

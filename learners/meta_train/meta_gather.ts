@@ -5,7 +5,7 @@
  * @module
  */
 import code from "../../shaders/meta_gather.wgsl" with { type: "text" };
-import { classListLabel, episodeClasses, labelWidthOf } from "../tasks/episode_classes.ts";
+import { labelMapRows, labelWidthOf } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
@@ -23,9 +23,9 @@ export interface GatherShape {
 
 /**
  * CPU twin: model p reads episode ids[idsOffset + p]: `slots` support slots (support[e, i % S] at
- * position i), then the query slot when asked (query[e, i % Q]); its label-map row, entry c the
- * label of class c in episode e looked up in the pool's class lists (`classListLabel`: c's position
- * in e's list, LABEL_UNUSED when e does not use c). Returns the batch table
+ * position i), then the query slot when asked (query[e, i % Q]); its label-map row is episode e's
+ * dense label map, built from the pool's class lists (`labelMapRows`: entry c is c's position in
+ * e's list, LABEL_UNUSED when e does not use c). Returns the batch table
  * (models, slots + querySlot, batchSize) and the label maps (models, labelMapWidth; empty when the
  * batch has none).
  */
@@ -39,10 +39,9 @@ export function gatherEpisodesCpu(
   const Q = batch.querySize;
   const B = s.batchSize;
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * B;
-  const classes = episodeClasses(batch);
-  const W = classes ? batch.labelMapWidth : 0;
   const batches = new Uint32Array(s.models * rowLen);
-  const labelMap = new Uint32Array(s.models * W);
+  const own = Array.from({ length: s.models }, (_, p) => ids[idsOffset + p]!);
+  const labelMap = labelMapRows(batch, own) ?? new Uint32Array(0);
   for (let p = 0; p < s.models; p++) {
     const e = ids[idsOffset + p]!;
     for (let j = 0; j < rowLen; j++) {
@@ -51,7 +50,6 @@ export function gatherEpisodesCpu(
         ? batch.support[e * S + (i % S)]!
         : batch.query[e * Q + (i % Q)]!;
     }
-    for (let c = 0; c < W; c++) labelMap[p * W + c] = classListLabel(classes!, batch.ways, e, c);
   }
   return { batches, labelMap };
 }
@@ -61,7 +59,7 @@ export const META_GATHER: MetaKernel = metaKernel("meta_gather", code, {
   read: "ids: array<u32>, support: array<u32>, query: array<u32>, classes: array<u32>",
   readWrite: "batches: array<u32>, labelOut: array<u32>",
   params: "models, batchSize, slots, querySlot, supportSize, querySize, labelWidth, classWidth, " +
-    "idsOffset, gridX",
+    "idsOffset, full, prevOffset, gridX",
 });
 
 /** Resident episode index arrays of a pool (uploaded once). */
@@ -74,19 +72,27 @@ export interface EpisodeBuffers {
   classes: GPUBuffer;
 }
 
-/** The kernel run of one gather: ids of the chunk, the pool, the population's tables. */
+/**
+ * The kernel run of one gather: ids of the chunk, the pool, the population's tables. With
+ * `prevOffset` (where in ids the models' previous episodes are), the label-map rows must hold
+ * those episodes' maps (the previous gather into the same tables wrote them): only the entries of
+ * the classes of the two episodes are rewritten (2 x ways per model instead of the class count).
+ */
 export function metaGatherRun(
   batch: EpisodeBatch,
   b: { ids: MetaBinding; episodes: EpisodeBuffers; batches: MetaBinding; labelOut: MetaBinding },
   s: GatherShape,
   idsOffset: number,
+  prevOffset?: number,
 ): MetaRun {
   const W = labelWidthOf(batch);
+  const N = W > 0 ? batch.ways : 0;
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * s.batchSize;
   const { models, batchSize, slots } = s;
   const { support, query, classes } = b.episodes;
+  const full = prevOffset === undefined;
   return {
-    n: models * (rowLen + W),
+    n: models * (rowLen + (full ? W : 2 * N)),
     buffers: { ids: b.ids, support, query, classes, batches: b.batches, labelOut: b.labelOut },
     params: {
       models,
@@ -96,8 +102,10 @@ export function metaGatherRun(
       supportSize: batch.supportSize,
       querySize: batch.querySize,
       labelWidth: W,
-      classWidth: W > 0 ? batch.ways : 0,
+      classWidth: N,
       idsOffset,
+      full: full ? 1 : 0,
+      prevOffset: prevOffset ?? 0,
     },
   };
 }

@@ -28,7 +28,11 @@ export interface EpisodeBatch {
   support: Uint32Array<ArrayBuffer>;
   /** Query sample indices into `dataset`, shape (episodes, querySize). */
   query: Uint32Array<ArrayBuffer>;
-  /** Global class -> episode-local label, shape (episodes, labelMapWidth); `LABEL_UNUSED` elsewhere. */
+  /**
+   * Global class -> episode-local label, shape (episodes, labelMapWidth); `LABEL_UNUSED` elsewhere.
+   * Real-data batches build it on first read from their class lists (`withClassLists` in
+   * episode_classes.ts): code that may see a large pool reads `episodeClasses` instead.
+   */
   labelMap?: Uint32Array<ArrayBuffer>;
   /** Width of a `labelMap` row (the data set's class count); 0 when labels are used as stored. */
   labelMapWidth: number;

@@ -68,11 +68,12 @@ for (
   ] as const
 ) {
   gpuTest(
-    `meta_gather matches gatherEpisodesCpu() when models=${P}, labelWidth=${W}`,
+    `meta_gather matches gatherEpisodesCpu() when models=${P}, labelWidth=${W}, full and incremental`,
     async (ctx) => {
       const rng = new Rng(P * 31 + W);
       const batch = randomEpisodes(rng, 13, S, Q, W);
       const ids = Uint32Array.from({ length: 3 * P }, () => rng.int(13));
+      ids[2 * P] = ids[P]!; // model 0 reads the same episode twice in a row
       const shape = { models: P, batchSize: 11, slots, querySlot };
       const rowLen = (slots + (querySlot ? 1 : 0)) * 11;
       const b = {
@@ -96,6 +97,13 @@ for (
           const row = batch.labelMap!.subarray(e * W, (e + 1) * W);
           assert.deepEqual(want.labelMap.subarray(p * W, (p + 1) * W), row, `model ${p}`);
         }
+      }
+      // Incremental: the tables hold chunk 1's episodes; chunk 2 rewrites only their classes.
+      await dispatchMetaKernel(ctx, META_GATHER, metaGatherRun(batch, b, shape, 2 * P, P));
+      const next = gatherEpisodesCpu(batch, ids, 2 * P, shape);
+      assert.deepEqual(Array.from(await readU32(ctx, b.batches)), Array.from(next.batches));
+      if (W > 0) {
+        assert.deepEqual(Array.from(await readU32(ctx, b.labelOut)), Array.from(next.labelMap));
       }
     },
   );
