@@ -14,6 +14,7 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import { submit } from "../../core/submit_batch.ts";
 import type { GpuPopulation } from "../gpu/gpu_population.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
+import { labelWidthOf } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import type { GatherShape } from "./meta_gather.ts";
 import { loopModels, type MetaLoopSpec, supportSlots, usesQuerySlot } from "./meta_loop.ts";
@@ -76,7 +77,7 @@ export class LoopPopulations {
     const S = episodes.supportSize;
     const models = loopModels(spec);
     const querySlot = usesQuerySlot(spec.method);
-    const W = episodes.labelMap ? episodes.labelMapWidth : 0;
+    const W = labelWidthOf(episodes);
     this.#labelWidth = W;
     const size = (pop: GpuPopulation, rowLen: number, slots: number) => {
       pop.setBatches(new Uint32Array(models * rowLen), slots);

@@ -15,6 +15,7 @@ import type { BackendDataset } from "../backend.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import { type MlpLayout, mlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
+import { episodeClasses } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { lowrankShape } from "./cpu_lowrank_loop.ts";
 import { lowrankFits, lowrankIterations } from "./lowrank_budget.ts";
@@ -211,7 +212,7 @@ export class GpuLowrankLoop implements MetaLoop {
     };
     const rows = {
       querySize: episodes.querySize,
-      classWidth: episodes.labelMap && episodes.labelMapWidth > 0 ? episodes.ways : 0,
+      classWidth: episodeClasses(episodes) ? episodes.ways : 0,
       targetWidth: data.targetWidth,
     };
     for (let first = 0; first < iterations; first += this.#perSubmit) {

@@ -11,6 +11,7 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import type { BackendDataset } from "../backend.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { episodeClasses } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import type { EpisodeBuffers } from "./meta_gather.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
@@ -62,7 +63,7 @@ export class GpuProtonet {
       supportSize: e.batch.supportSize,
       querySize: e.batch.querySize,
       ways: e.batch.ways,
-      classWidth: e.batch.labelMap && e.batch.labelMapWidth > 0 ? e.batch.ways : 0,
+      classWidth: episodeClasses(e.batch) ? e.batch.ways : 0,
       targetWidth: data.targetWidth,
       idsOffset: e.idsOffset,
     };

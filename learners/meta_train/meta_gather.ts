@@ -5,7 +5,7 @@
  * @module
  */
 import code from "../../shaders/meta_gather.wgsl" with { type: "text" };
-import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
+import { classListLabel, episodeClasses, labelWidthOf } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 
@@ -81,7 +81,7 @@ export function metaGatherRun(
   s: GatherShape,
   idsOffset: number,
 ): MetaRun {
-  const W = batch.labelMap ? batch.labelMapWidth : 0;
+  const W = labelWidthOf(batch);
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * s.batchSize;
   const { models, batchSize, slots } = s;
   const { support, query, classes } = b.episodes;

@@ -15,6 +15,7 @@
  */
 import type { Dataset } from "../dataset.ts";
 import { RealEpisodes } from "./real_episodes.ts";
+import { episodeClasses, withClassLists } from "./episode_classes.ts";
 import type { EpisodeBatch, TaskFamily, TaskKind } from "./task_family.ts";
 
 /** Shape of the extended and of the core episodes. */
@@ -83,6 +84,18 @@ export class ExtendedEpisodes implements TaskFamily {
         }
       }
     }
-    return { ...b, query };
+    // Rebuilt field by field: spreading `b` would read (and so build) its dense label maps.
+    const { dataset, supportSize, querySize, support, labelMapWidth, ways } = b;
+    const fields = {
+      dataset,
+      episodes,
+      supportSize,
+      querySize,
+      support,
+      query,
+      labelMapWidth,
+      ways,
+    };
+    return withClassLists(fields, episodeClasses(b)!);
   }
 }

@@ -9,7 +9,8 @@
 import { rngInt } from "../../core/rng.ts";
 import type { Dataset } from "../dataset.ts";
 import { buildClassIndex, type ClassIndex } from "../data/class_index.ts";
-import { type EpisodeBatch, LABEL_UNUSED, type TaskFamily, type TaskKind } from "./task_family.ts";
+import { withClassLists } from "./episode_classes.ts";
+import type { EpisodeBatch, TaskFamily, TaskKind } from "./task_family.ts";
 
 /** What `drawEpisodeIndices` needs: the candidate classes, the class index and the episode shape. */
 export interface EpisodeDrawSpec {
@@ -127,7 +128,8 @@ export interface RealEpisodeOptions {
  * (one list of a `ClassSplit`). `sampleEpisodes(seed, E)` draws episode e with
  * `drawEpisodeIndices(seed, e, ...)` (see there for the counter scheme) and returns the shared
  * data set, the index arrays and a label map of width dataset.classes (chosen class -> local label,
- * `LABEL_UNUSED` elsewhere).
+ * `LABEL_UNUSED` elsewhere), held as each episode's class list and built on first read
+ * (learners/tasks/episode_classes.ts `withClassLists`).
  */
 export class RealEpisodes implements TaskFamily {
   /** Family name. */
@@ -229,24 +231,25 @@ export class RealEpisodes implements TaskFamily {
     const spec = this.drawSpec;
     const support = new Uint32Array(episodes * N * K);
     const query = new Uint32Array(episodes * N * Q);
-    const labelMap = new Uint32Array(episodes * W).fill(LABEL_UNUSED);
+    // Episode e's class k gets label k: its class list is the classes as drawn.
+    const classes = new Uint32Array(episodes * N);
     const out: EpisodeDraw = { chosen: new Uint32Array(N), support, query };
     const picked = new Uint32Array(K + Q);
     const s = seed >>> 0;
     for (let e = 0; e < episodes; e++) {
       drawInto(s, e, spec, out, e * N * K, e * N * Q, picked);
-      for (let k = 0; k < N; k++) labelMap[e * W + out.chosen[k]!] = k;
+      classes.set(out.chosen, e * N);
     }
-    return {
+    const fields = {
       dataset: this.dataset,
       episodes,
       supportSize: N * K,
       querySize: N * Q,
       support,
       query,
-      labelMap,
       labelMapWidth: W,
       ways: N,
     };
+    return withClassLists(fields, classes);
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Backend, BackendDataset } from "../../learners/backend.ts";
+import { labelMapRows } from "../../learners/tasks/episode_classes.ts";
 import type { EpisodeBatch, TaskFamily } from "../../learners/tasks/task_family.ts";
 
 /** Model-side index arrays for one meta-batch (model p reads episode `ids[p]`). */
@@ -61,8 +62,6 @@ export class EpisodePool {
     const batches = new Uint32Array(P * numBatches * batchSize);
     const query = new Uint32Array(P * Q);
     const support = new Uint32Array(P * S);
-    const W = b.labelMapWidth;
-    const labelMap = W > 0 && b.labelMap ? new Uint32Array(P * W) : null;
     for (let p = 0; p < P; p++) {
       const e = ids[p]!;
       if (!Number.isInteger(e) || e < 0 || e >= this.size) {
@@ -82,9 +81,11 @@ export class EpisodePool {
       }
       query.set(b.query.subarray(e * Q, (e + 1) * Q), p * Q);
       support.set(b.support.subarray(e * S, (e + 1) * S), p * S);
-      if (labelMap) labelMap.set(b.labelMap!.subarray(e * W, (e + 1) * W), p * W);
     }
-    return { batches, numBatches, query, support, labelMap, labelMapWidth: labelMap ? W : 0 };
+    // Per-model rows from the pool's class lists (a pool never builds its dense maps).
+    const labelMap = labelMapRows(b, ids);
+    const labelMapWidth = labelMap ? b.labelMapWidth : 0;
+    return { batches, numBatches, query, support, labelMap, labelMapWidth };
   }
 
   /** Frees the uploaded data set. */

@@ -22,7 +22,11 @@ import {
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
-import { classListLabel, episodeClasses } from "../../../learners/tasks/episode_classes.ts";
+import {
+  classListLabel,
+  episodeClasses,
+  labelMapsBuilt,
+} from "../../../learners/tasks/episode_classes.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
@@ -154,6 +158,7 @@ for (
         }
       }
       assert.ok(want[0]!.log[1]! > 1e-3, "the first iteration moved theta");
+      assert.equal(labelMapsBuilt(big), false, "the pool's dense label maps were never built");
     },
   );
 }
