@@ -347,10 +347,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (S <= 8u) {
       var sumsq = norm_part(t, t * R, S, false);
       if (quarantined == 0.0) { sumsq += apply(t, S, 0u); }
-      norm = sqrt(sumsq);
+      norm = sqrt(select(sumsq, 0.0, sumsq < 0.0)); // Gram sums may round below 0; NaN stays NaN
       if (quarantined != 0.0 || !finite(loss) || !finite(norm)) { quarantined = 1.0; }
     } else {
-      norm = sqrt(norm_part(t, t * R, S, true));
+      let sq = norm_part(t, t * R, S, true);
+      norm = sqrt(select(sq, 0.0, sq < 0.0));
       if (quarantined != 0.0 || !finite(loss) || !finite(norm)) {
         quarantined = 1.0;
       } else {

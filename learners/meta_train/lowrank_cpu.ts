@@ -257,7 +257,9 @@ function innerTask(layout: MlpLayout, x: LowrankInnerInputs, t: number, s: Lowra
   for (let step = 0; step < s.steps; step++) {
     forwardRows(k, x.proj, t * R, S, S);
     const loss = lossBackward(k, x.data, x.rows, { t, r0: 0, n: S }, weight);
-    const norm = Math.sqrt(stepNormSq(k, x.proj, t * R, S));
+    // The Gram-based sum may round below 0 when gradients nearly cancel (NaN stays NaN).
+    const sq = stepNormSq(k, x.proj, t * R, S);
+    const norm = Math.sqrt(sq < 0 ? 0 : sq);
     m[METRIC.loss] = loss;
     m[METRIC.gradNorm] = norm;
     if (m[METRIC.quarantined] !== 0 || !isFinite32(loss) || !isFinite32(norm)) {

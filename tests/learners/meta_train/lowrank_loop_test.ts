@@ -347,13 +347,13 @@ Deno.test("lowrankOuterIterations: a meta-batch of 1,024 with 60 query rows is o
 
 for (const method of ["fomaml", "reptile"] as const) {
   gpuTest(
-    `GpuBackend's default meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
+    `GpuBackend's "auto" meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
     async (ctx) => {
       const spec = { ...OVER_BUDGET, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
       const stride = mlpLayout({ size: 1, ...spec }).stride;
       const batch = fiveShot();
       const want = await runLoop(perModelLoop(spec), batch, stride);
-      const gpu = await GpuBackend.create(ctx);
+      const gpu = await GpuBackend.create(ctx, { metaLoop: "auto" });
       const loop = await gpu.createMetaLoop(spec);
       assert.equal(loop instanceof GpuLowrankLoop, !ctx.software, "factored only on hardware");
       const data = gpu.uploadDataset(batch.dataset);
@@ -377,9 +377,9 @@ gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", 
 });
 
 gpuTest(
-  "GpuBackend's default meta loop is factored only for inputs a multiple of 4 and a batch over 8",
+  'GpuBackend\'s meta loop: per-model by default; "auto" factored only for inputs a multiple of 4 and a batch over 8',
   async (ctx) => {
-    const gpu = await GpuBackend.create(ctx);
+    const gpu = await GpuBackend.create(ctx, { metaLoop: "auto" });
     const base: MetaLoopSpec = {
       method: "fomaml",
       widths: [12, 12, 8, 3],
@@ -403,5 +403,11 @@ gpuTest(
       assert.equal(loop instanceof GpuLowrankLoop, factored, JSON.stringify(change));
       loop.destroy();
     }
+    const plain = await (await GpuBackend.create(ctx)).createMetaLoop(base);
+    assert.ok(!(plain instanceof GpuLowrankLoop), "the default backend keeps the per-model loop");
+    plain.destroy();
+    const asked = await (await GpuBackend.create(ctx)).createMetaLoop({ ...base, lowrank: true });
+    assert.ok(asked instanceof GpuLowrankLoop, "spec.lowrank asks for it on any backend");
+    asked.destroy();
   },
 );
