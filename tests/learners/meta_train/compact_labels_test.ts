@@ -11,14 +11,11 @@ import { Rng } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { ResidentEpisodes } from "../../../learners/meta_train/gpu_loop_tables.ts";
-import {
-  createGpuMetaLoop,
-  loopModels,
-  loopShape,
-  type MetaLoop,
-  type MetaLoopMethod,
-  type MetaLoopReadout,
-  type MetaLoopSpec,
+import type {
+  MetaLoop,
+  MetaLoopMethod,
+  MetaLoopReadout,
+  MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
@@ -30,7 +27,7 @@ import {
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { startState } from "./_family.ts";
+import { directGpuLoop, startState } from "./_family.ts";
 import { randomLabelMaps } from "./_label_maps.ts";
 
 /** A pool of `episodes` `ways`-way 1-shot episodes (one query per class) over `classes` classes. */
@@ -140,11 +137,7 @@ for (
       const data = gpu.uploadDataset(big.dataset);
       // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
       const loop = method === "protonet"
-        ? await createGpuMetaLoop(
-          ctx,
-          gpu.createPopulation({ size: loopModels(spec), ...loopShape(spec) }),
-          spec,
-        )
+        ? await directGpuLoop(ctx, gpu, spec)
         : await gpu.createMetaLoop(spec);
       assert.equal(loop.constructor.name, what);
       const got = await runBig(loop, data, stride);
