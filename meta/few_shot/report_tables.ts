@@ -36,10 +36,14 @@ export function settingStats(s: Setting, by: SettingOutcomes): MethodStats[] {
   return out;
 }
 
-function chosenText(os: readonly MethodOutcome[]): string {
+/**
+ * The "chosen" column: each seed's hyperparameters, rates to 3 significant digits, integers
+ * (iterations, steps, classes) exact (tested_at 1425 read "1430" before).
+ */
+export function chosenText(os: readonly Pick<MethodOutcome, "chosen">[]): string {
   return os.map((o) =>
     Object.entries(o.chosen).map(([k, v]) =>
-      `${k} ${typeof v === "number" ? +v.toPrecision(3) : v}`
+      `${k} ${typeof v === "number" && !Number.isInteger(v) ? +v.toPrecision(3) : v}`
     )
       .join(", ")
   ).join(" | ");
