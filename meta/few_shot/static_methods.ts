@@ -2,7 +2,7 @@
  * The static meta-learners of the `meta` experiment under one protocol: for each method, `trials`
  * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
  * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
- * methods whose paper trains with 1 inner step keep 1) each meta-train for `tune.fraction` of
+ * the other methods keep the inner steps their papers train with, `paperInnerSteps`) each meta-train for `tune.fraction` of
  * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`,
  * and is tested as it was at the learning-curve point with its best meta-validation score (early
  * stopping on meta-validation: a configuration that learns fast and then degrades, as Reptile with
@@ -31,16 +31,28 @@ export interface TrialConfig extends MetaKnobs {
   initScale: number;
 }
 
+/**
+ * Inner SGD steps in meta-training of a method other than Reptile on episodes of `ways` classes,
+ * as its paper trains: MAML and its first-order approximation take 1 step on 5-way Omniglot but 5
+ * on 20-way Omniglot (Finn et al. 2017, section 5.2); Meta-SGD (learned rates), ES-MAML and
+ * ProtoNets (no inner loop) take 1. With 1 step, FOMAML on glyphs 20-way 1-shot stayed at chance
+ * (meta-validation query loss ln 20, README "The meta experiment").
+ */
+export function paperInnerSteps(method: Exclude<StaticMethod, "reptile">, ways: number): number {
+  return (method === "fomaml" || method === "maml") && ways > 5 ? 5 : 1;
+}
+
 /** The trial configurations of `method` (see the module doc). */
 export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[] {
   const { c, s } = r;
   const rng = new Rng(deriveSeed(r.seed, `trials-${method}`));
   const reptile = method === "reptile";
+  const steps = reptile ? c.innerSteps : paperInnerSteps(method, s.ways);
   const base: TrialConfig = {
     innerLr: s.innerLr,
     metaLr: reptile ? c.metaLr.reptile : c.metaLr.adam,
     initScale: s.initScale,
-    innerSteps: reptile ? c.innerSteps : 1,
+    innerSteps: steps,
   };
   const draw = (v: number): number => v * Math.pow(c.tune.spread, rng.range(-1, 1));
   return Array.from({ length: c.tune.trials }, (_, t) =>
@@ -48,7 +60,7 @@ export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[]
       innerLr: draw(base.innerLr),
       metaLr: reptile ? Math.min(1, draw(base.metaLr)) : draw(base.metaLr),
       initScale: draw(base.initScale),
-      innerSteps: reptile ? 1 + rng.int(2 * c.innerSteps) : 1,
+      innerSteps: reptile ? 1 + rng.int(2 * c.innerSteps) : steps,
     });
 }
 

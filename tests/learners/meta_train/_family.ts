@@ -1,6 +1,15 @@
-/** The small episode family the meta-loop tests sample from. */
+/** The small episode family the meta-loop tests sample from, and their loop helpers. */
 import { Rng } from "../../../core/rng.ts";
-import type { MetaLoopState } from "../../../learners/meta_train/mod.ts";
+import type { GpuContext } from "../../../core/gpu_context.ts";
+import type { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
+import {
+  createGpuMetaLoop,
+  type GpuMetaLoop,
+  loopModels,
+  loopShape,
+  type MetaLoopSpec,
+  type MetaLoopState,
+} from "../../../learners/meta_train/mod.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 
 /**
@@ -37,4 +46,25 @@ export function startState(rng: Rng, stride: number): MetaLoopState {
     alpha: new Float32Array(stride).fill(0.3),
     t: 0,
   };
+}
+
+/**
+ * A GpuMetaLoop of `spec` made directly on `gpu`'s populations, whatever loop GpuBackend would pick
+ * (ProtoNet's runs on the host on a software adapter); the batch sizes of the compacted populations
+ * it makes are pushed to `o.made`.
+ */
+export function directGpuLoop(
+  ctx: GpuContext,
+  gpu: GpuBackend,
+  spec: MetaLoopSpec,
+  o: { made?: number[]; iterationsPerSubmit?: number } = {},
+): Promise<GpuMetaLoop> {
+  const shape = { size: loopModels(spec), ...loopShape(spec) };
+  return createGpuMetaLoop(ctx, gpu.createPopulation(shape), spec, {
+    iterationsPerSubmit: o.iterationsPerSubmit,
+    supportPopulation: (batchSize) => {
+      o.made?.push(batchSize);
+      return gpu.createPopulation({ ...shape, batchSize });
+    },
+  });
 }

@@ -11,14 +11,11 @@ import { Rng } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { ResidentEpisodes } from "../../../learners/meta_train/gpu_loop_tables.ts";
-import {
-  createGpuMetaLoop,
-  loopModels,
-  loopShape,
-  type MetaLoop,
-  type MetaLoopMethod,
-  type MetaLoopReadout,
-  type MetaLoopSpec,
+import type {
+  MetaLoop,
+  MetaLoopMethod,
+  MetaLoopReadout,
+  MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import type { BackendDataset } from "../../../learners/backend.ts";
@@ -30,11 +27,11 @@ import {
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { startState } from "./_family.ts";
+import { directGpuLoop, startState } from "./_family.ts";
 import { randomLabelMaps } from "./_label_maps.ts";
 
-/** A pool of `episodes` 5-way 1-shot episodes (one query per class) over `classes` classes. */
-function pool(classes: number, episodes: number): EpisodeBatch {
+/** A pool of `episodes` `ways`-way 1-shot episodes (one query per class) over `classes` classes. */
+function pool(classes: number, episodes: number, ways = 5): EpisodeBatch {
   const rng = new Rng(classes);
   const count = 2 * classes;
   const data = {
@@ -46,7 +43,7 @@ function pool(classes: number, episodes: number): EpisodeBatch {
     y: Float32Array.from({ length: count }, (_, i) => i % classes),
   };
   const list = Array.from({ length: classes }, (_, c) => c);
-  const family = new RealEpisodes(data, list, { ways: 5, shots: 1, queryPerClass: 1 });
+  const family = new RealEpisodes(data, list, { ways, shots: 1, queryPerClass: 1 });
   return family.sampleEpisodes(3, episodes);
 }
 
@@ -140,11 +137,7 @@ for (
       const data = gpu.uploadDataset(big.dataset);
       // ProtoNet's kernel directly: GpuBackend runs its loop on the host on a software adapter.
       const loop = method === "protonet"
-        ? await createGpuMetaLoop(
-          ctx,
-          gpu.createPopulation({ size: loopModels(spec), ...loopShape(spec) }),
-          spec,
-        )
+        ? await directGpuLoop(ctx, gpu, spec)
         : await gpu.createMetaLoop(spec);
       assert.equal(loop.constructor.name, what);
       const got = await runBig(loop, data, stride);
@@ -159,6 +152,56 @@ for (
       }
       assert.ok(want[0]!.log[1]! > 1e-3, "the first iteration moved theta");
       assert.equal(labelMapsBuilt(big), false, "the pool's dense label maps were never built");
+    },
+  );
+}
+
+// After a run's first gather the GPU gather rewrites only the label entries of each model's
+// previous and new episode's classes. A table holding other maps than the previous iteration's
+// cannot change what trains (the kernels read only the entries of the classes of the gathered
+// samples, which are the new episode's, always written), but one sized or shaped for another pool
+// would. One loop runs on pools of other class counts (70, 131: not multiples of the workgroup size)
+// and ways in turn, the support set dividing the batch in one (a compacted inner population) and not
+// in the other, several iterations a run, against the CPU twin, which gathers every row in full.
+for (const method of ["fomaml", "maml", "reptile"] as const) {
+  gpuTest(
+    `GpuMetaLoop matches the CPU twin when one loop runs ${method} on pools of other class counts and ways in turn`,
+    async (ctx) => {
+      const pools = [pool(70, 40, 5), pool(131, 30, 3)];
+      const spec: MetaLoopSpec = {
+        method,
+        widths: [6, 12, 5],
+        batchSize: 6,
+        metaBatch: 4,
+        innerSteps: 2,
+        innerLr: 0.3,
+        metaLr: method === "reptile" ? 0.5 : 0.02,
+      };
+      const stride = mlpLayout({ size: 1, ...spec }).stride;
+      const runs = [[0, 3], [1, 2], [0, 2], [0, 1], [1, 3]] as const;
+      const reads = async (backend: CpuBackend | GpuBackend) => {
+        const loop = await backend.createMetaLoop(spec);
+        const data = pools.map((p) => backend.uploadDataset(p.dataset));
+        const rng = new Rng(7);
+        loop.write(startState(rng, stride));
+        const out: MetaLoopReadout[] = [];
+        for (const [i, n] of runs) {
+          const ids = Uint32Array.from({ length: 4 * n }, () => rng.int(pools[i]!.episodes));
+          loop.run(pools[i]!, data[i]!, ids);
+          out.push(await loop.read());
+        }
+        loop.destroy();
+        for (const d of data) d.destroy();
+        return out;
+      };
+      const want = await reads(new CpuBackend());
+      const got = await reads(await GpuBackend.create(ctx));
+      for (let r = 0; r < runs.length; r++) {
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        assertClose(got[r]!.state.theta, want[r]!.state.theta, { ...tol, what: `theta ${r}` });
+        assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
+      }
+      assert.ok(want[1]!.log[1]! > 1e-3, "the second run moved theta");
     },
   );
 }

@@ -9,20 +9,17 @@ import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import {
-  createGpuMetaLoop,
-  loopModels,
-  loopShape,
-  type MetaLoop,
-  type MetaLoopMethod,
-  type MetaLoopReadout,
-  type MetaLoopSpec,
+import type {
+  MetaLoop,
+  MetaLoopMethod,
+  MetaLoopReadout,
+  MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
 import { chooseGrouping, SOFTWARE_GROUPINGS } from "../../../learners/mlp/loop_budget.ts";
 import { fused2Shape } from "../../../learners/mlp/mlp_fused2.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { family } from "./_family.ts";
+import { directGpuLoop, family } from "./_family.ts";
 
 const WIDTHS = [8, 12, 8, 3];
 
@@ -60,7 +57,6 @@ for (const method of ["fomaml", "maml"] as const) {
     `GpuMetaLoop with fused2 inner steps matches CpuMetaLoop over 3 ${method} iterations`,
     async (ctx) => {
       const gpu = await GpuBackend.create(ctx);
-      const shape = (spec: MetaLoopSpec) => ({ size: loopModels(spec), ...loopShape(spec) });
       const inner = mlpLayout({ size: 5, widths: WIDTHS, batchSize: 3 });
       if (ctx.software) {
         assert.ok(
@@ -77,13 +73,7 @@ for (const method of ["fomaml", "maml"] as const) {
       const got = await run(
         gpu,
         method,
-        (spec) =>
-          createGpuMetaLoop(ctx, gpu.createPopulation(shape(spec)), spec, {
-            supportPopulation: (b) => {
-              made.push(b);
-              return gpu.createPopulation({ ...shape(spec), batchSize: b });
-            },
-          }),
+        (spec) => directGpuLoop(ctx, gpu, spec, { made }),
       );
       assert.deepEqual(made, [3], "the inner steps run on a compacted population of batch 3");
       const tol = { atol: 1e-5, rtol: 1e-4 };

@@ -65,6 +65,7 @@ for (
     [1, 1, 2, 0, 1, false],
     [7, 5, 9, 10, 3, true],
     [5, 3, 4, 3001, 1, true],
+    [23, 2, 3, 70, 2, false],
   ] as const
 ) {
   gpuTest(
@@ -72,7 +73,7 @@ for (
     async (ctx) => {
       const rng = new Rng(P * 31 + W);
       const batch = randomEpisodes(rng, 13, S, Q, W);
-      const ids = Uint32Array.from({ length: 3 * P }, () => rng.int(13));
+      const ids = Uint32Array.from({ length: 6 * P }, () => rng.int(13));
       ids[2 * P] = ids[P]!; // model 0 reads the same episode twice in a row
       const shape = { models: P, batchSize: 11, slots, querySlot };
       const rowLen = (slots + (querySlot ? 1 : 0)) * 11;
@@ -98,12 +99,19 @@ for (
           assert.deepEqual(want.labelMap.subarray(p * W, (p + 1) * W), row, `model ${p}`);
         }
       }
-      // Incremental: the tables hold chunk 1's episodes; chunk 2 rewrites only their classes.
-      await dispatchMetaKernel(ctx, META_GATHER, metaGatherRun(batch, b, shape, 2 * P, P));
-      const next = gatherEpisodesCpu(batch, ids, 2 * P, shape);
-      assert.deepEqual(Array.from(await readU32(ctx, b.batches)), Array.from(next.batches));
-      if (W > 0) {
-        assert.deepEqual(Array.from(await readU32(ctx, b.labelOut)), Array.from(next.labelMap));
+      // Incremental: the tables hold chunk k-1's episodes; chunk k rewrites only their classes.
+      for (let k = 2; k < 6; k++) {
+        await dispatchMetaKernel(
+          ctx,
+          META_GATHER,
+          metaGatherRun(batch, b, shape, k * P, (k - 1) * P),
+        );
+        const next = gatherEpisodesCpu(batch, ids, k * P, shape);
+        assert.deepEqual(Array.from(await readU32(ctx, b.batches)), Array.from(next.batches));
+        if (W > 0) {
+          const got = Array.from(await readU32(ctx, b.labelOut));
+          assert.deepEqual(got, Array.from(next.labelMap), `chunk ${k}`);
+        }
       }
     },
   );

@@ -10,10 +10,7 @@ import type { Backend } from "../../../learners/backend.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import {
-  createGpuMetaLoop,
   gatherEpisodesCpu,
-  loopModels,
-  loopShape,
   mamlMetaGradientCpu,
   META_LOG_WIDTH,
   type MetaLoop,
@@ -23,7 +20,7 @@ import {
 } from "../../../learners/meta_train/mod.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { family, startState } from "./_family.ts";
+import { directGpuLoop, family, startState } from "./_family.ts";
 
 const WIDTHS = [6, 9, 3];
 
@@ -78,7 +75,6 @@ for (
     `GpuMetaLoop matches CpuMetaLoop over 4 ${method} iterations${compacted}`,
     async (ctx) => {
       const gpu = await GpuBackend.create(ctx);
-      const shape = (spec: MetaLoopSpec) => ({ size: loopModels(spec), ...loopShape(spec) });
       const made: number[] = [];
       const [want, got] = [
         await runLoop(new CpuBackend(), method, [3, 1], undefined, batchSize),
@@ -88,14 +84,7 @@ for (
           gpu,
           method,
           [3, 1],
-          (spec) =>
-            createGpuMetaLoop(ctx, gpu.createPopulation(shape(spec)), spec, {
-              iterationsPerSubmit: 2,
-              supportPopulation: (b) => {
-                made.push(b);
-                return gpu.createPopulation({ ...shape(spec), batchSize: b });
-              },
-            }),
+          (spec) => directGpuLoop(ctx, gpu, spec, { made, iterationsPerSubmit: 2 }),
           batchSize,
         ),
       ];

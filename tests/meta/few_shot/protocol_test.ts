@@ -9,7 +9,11 @@ import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_sta
 import { selfImprovingShape, staticBudget } from "../../../meta/few_shot/self_improving_run.ts";
 import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
-import { curveIterations, trialConfigs } from "../../../meta/few_shot/static_methods.ts";
+import {
+  curveIterations,
+  paperInnerSteps,
+  trialConfigs,
+} from "../../../meta/few_shot/static_methods.ts";
 
 const C: MetaConfig = META_SCHEMA.parse({
   metaIterations: 1000,
@@ -37,6 +41,24 @@ Deno.test("trialConfigs: the defaults first, the rest within the spread, 1 inner
     }
     assert.notDeepEqual(t[1], t[2]);
   }
+});
+
+Deno.test("trialConfigs: FOMAML and MAML train with 5 inner steps on 20-way episodes, as MAML's 20-way Omniglot", () => {
+  // With 1 step FOMAML stayed at chance on glyphs 20-way 1-shot (query loss ln 20).
+  const wide = { ...RUN, s: { ...RUN.s, ways: 20 } } as SettingRun;
+  const narrow = { ...RUN, s: { ...RUN.s, ways: 5 } } as SettingRun;
+  for (const method of ["fomaml", "maml", "es-maml", "meta-sgd", "protonet"] as const) {
+    const want = method === "fomaml" || method === "maml" ? 5 : 1;
+    assert.deepEqual(
+      trialConfigs(method, wide).map((x) => x.innerSteps),
+      [5, 5, 5, 5, 5].fill(want),
+    );
+    assert.deepEqual(trialConfigs(method, narrow).map((x) => x.innerSteps), [1, 1, 1, 1, 1]);
+    assert.equal(paperInnerSteps(method, 20), want);
+  }
+  // Everything else about the trials is as on 5-way episodes.
+  const strip = (t: { innerSteps: number }[]) => t.map(({ innerSteps: _, ...r }) => r);
+  assert.deepEqual(strip(trialConfigs("fomaml", wide)), strip(trialConfigs("fomaml", narrow)));
 });
 
 Deno.test("the self-improving system gets the task budget of one static method", () => {
