@@ -1,4 +1,4 @@
-// sample_episodes: draws N-way K-shot episodes (support, query and label map) from a class index
+// sample_episodes: draws N-way K-shot episodes (support, query and class list) from a class index
 // on the GPU, one invocation per episode. Twin: drawEpisodeIndices() in
 // learners/tasks/real_episodes.ts (same counters, same indices).
 //
@@ -8,9 +8,10 @@
 //   2 members  (count) u32        read   sample indices sorted by class
 //   3 support  (E, N*K) u32       rw     class-major: entry k*K + s is shot s of local class k
 //   4 query    (E, N*Q) u32       rw     class-major: entry k*Q + q
-//   5 labelMap (E, numClasses) u32 rw    global class -> local label (0xffffffff if not drawn)
+//   5 classList (E, N) u32       rw     entry k: the global class of local label k (the class lists
+//                                        of learners/tasks/episode_classes.ts, not dense label maps)
 //   6 params_in Params read: E episodes, C classes in the split, N ways (<= 64), K shots,
-//                Q query per class (K + Q <= 256), numClasses (label map width), seed,
+//                Q query per class (K + Q <= 256), seed,
 //                first (episode number of invocation 0; the RNG stream is first + e), gridX
 // Dispatch: ceil(E / 64) workgroups of 64, grid gridX wide.
 
@@ -32,12 +33,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       n++;
     }
   }
-  for (var c = 0u; c < params.numClasses; c++) { labelMap[e * params.numClasses + c] = 0xffffffffu; }
   // 2. K + Q distinct samples of each chosen class: the first K support, the next Q query.
   let KQ = params.K + params.Q;
   for (var k = 0u; k < params.N; k++) {
     let c = chosen[k];
-    labelMap[e * params.numClasses + c] = k;
+    classList[e * params.N + k] = c;
     let start = offsets[c];
     let nc = offsets[c + 1u] - start;
     var m = 0u;

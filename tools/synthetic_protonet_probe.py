@@ -17,7 +17,11 @@ embedding), --linear (the last hidden layer before its ReLU is the embedding), -
 2000, --batch 16, --pool 4096, --lr 0.003, --seed 0, --regress N (first N iterations
 regress the embedding onto the latents, then ProtoNet training, Adam restarted: a diagnostic, it
 uses the latents), --least-squares (only print the cosine rule on the least-squares linear map
-from inputs to latents, fitted on the pool).
+from inputs to latents, fitted on the pool), --train-ways W and --train-queries Q (meta-training
+episodes of W classes with Q query points each, as the engine's `synthetic.trainWays` /
+`trainQueries`), --whiten K (inputs projected on the pool's first K principal components and
+scaled to unit variance; 16 whitens them all), --cosine-decay (Adam's lr decays to a tenth along
+a half cosine).
 """
 import argparse
 import json
@@ -38,6 +42,10 @@ ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--regress", type=int, default=0)
 ap.add_argument("--least-squares", action="store_true")
 ap.add_argument("--learn-scale", action="store_true")
+ap.add_argument("--train-ways", type=int, default=5)
+ap.add_argument("--train-queries", type=int, default=1)
+ap.add_argument("--whiten", type=int, default=0)
+ap.add_argument("--cosine-decay", action="store_true")
 a = ap.parse_args()
 
 m = json.load(open(a.map))
@@ -47,8 +55,8 @@ rng = np.random.default_rng(a.seed)
 SPREAD, NOISE, N = 2 - 1.5 * 0.9, 0.2 + 0.8 * 0.9, 5
 
 
-def episodes(E, Q):
-    """E episodes: inputs (E, N + N*Q, 16) support first, query labels (N*Q), latents."""
+def episodes(E, Q, N=N):
+    """E episodes of N classes: inputs (E, N + N*Q, 16) support first, query labels (N*Q), latents."""
     protos = rng.normal(size=(E, N, 8)) * SPREAD
     s = protos + NOISE * rng.normal(size=(E, N, 8))
     q = (protos[:, :, None] + NOISE * rng.normal(size=(E, N, Q, 8))).reshape(E, N * Q, 8)
@@ -63,8 +71,13 @@ def cosine(zq, zs):
     return (zq / nq) @ (zs / ns).transpose(0, 2, 1), nq, ns
 
 
-Xtr, ytr, Ztr = episodes(a.pool, 1)
+Xtr, ytr, Ztr = episodes(a.pool, a.train_queries, a.train_ways)
 Xva, yva, Zva = episodes(2000, 15)
+if a.whiten:
+    flat = Xtr.reshape(-1, 16)
+    mean, (ev, U) = flat.mean(0), np.linalg.eigh(np.cov(flat.T))
+    T = U[:, ::-1][:, :a.whiten] / np.sqrt(ev[::-1][:a.whiten])
+    Xtr, Xva = (Xtr - mean) @ T, (Xva - mean) @ T
 
 if a.least_squares:
     ones = lambda x: np.c_[x.reshape(-1, 16), np.ones(x.shape[0] * x.shape[1])]
@@ -75,7 +88,7 @@ if a.least_squares:
     print(f"least-squares linear map: R^2 {r2:.3f}, cosine rule {(c.argmax(-1) == yva).mean():.1%}")
     raise SystemExit
 
-widths = [16] + [int(h) for h in a.hidden.split(",")] + ([a.out] if a.out else [])
+widths = [Xtr.shape[-1]] + [int(h) for h in a.hidden.split(",")] + ([a.out] if a.out else [])
 P = []
 for i, o in zip(widths[:-1], widths[1:]):
     P += [rng.normal(size=(i, o)) * np.sqrt(2 / i), np.zeros(o)]
@@ -105,6 +118,7 @@ def backward(hs, gz):
 
 def protonet(x, y, grad=True):
     """Mean query cross-entropy, accuracy and (grad) the parameter gradient."""
+    N = x.shape[1] - len(y)  # the episodes' classes: one support point each
     hs = forward(x)
     z = hs[-1]
     zs, zq = z[:, :N], z[:, N:]
@@ -159,10 +173,13 @@ for it in range(1, a.regress + a.iters + 1):
             mom, vel, t = [np.zeros_like(p) for p in P], [np.zeros_like(p) for p in P], 0
         grads = protonet(Xtr[ids], ytr)[2]
     t += 1
+    lr = a.lr
+    if a.cosine_decay and it > a.regress:
+        lr = a.lr * (0.1 + 0.45 * (1 + np.cos(np.pi * (it - a.regress - 1) / a.iters)))
     for k, g in enumerate(grads):
         mom[k] = 0.9 * mom[k] + 0.1 * g
         vel[k] = 0.999 * vel[k] + 0.001 * g * g
-        P[k] -= a.lr * mom[k] / (1 - 0.9**t) / (np.sqrt(vel[k] / (1 - 0.999**t)) + 1e-8)
+        P[k] -= lr * mom[k] / (1 - 0.9**t) / (np.sqrt(vel[k] / (1 - 0.999**t)) + 1e-8)
     if it > a.regress and (it - a.regress) % max(1, a.iters // 10) == 0:
         loss, acc = validate()
         print(f"iteration {it - a.regress}: validation {acc:.1%} (loss {loss:.3f})", flush=True)

@@ -67,16 +67,17 @@ export interface GpuBackendOptions extends GpuContextOptions {
   tileBudget?: number;
   /**
    * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose:
-   * "per-model" (default) the loop of gpu_meta_loop.ts, "auto" the factored loop
-   * (learners/meta_train/lowrank_loop.ts) where it applies, the inputs
-   * are a multiple of 4 (its vec4 first-layer products) and the inner batch exceeds 8 (on lavapipe
-   * it measured slower at 5-way 1-shot with batch 5 and on the 1-input sinusoid), "factored"
-   * wherever it applies, "per-model" never (the bench compares them). On a software adapter "auto" picks it only where its kernels stay within the loop
-   * budget (learners/meta_train/lowrank_budget.ts): not at glyph 5-way 5-shot or 20-way 1-shot,
-   * whose earlier 1.7-3x gains were measured on a kernel that lavapipe had cut short; asked for,
-   * its run refuses a shape over the budget there. Where "auto" picks it, no measurement yet shows
-   * it faster: the one valid lavapipe figure with a batch over 8 (the bench's 5-way 1-shot, batch
-   * 25) has the per-model loop ahead, and none was taken on a hardware adapter; so it is opt-in.
+   * "per-model" (default) always the loop of gpu_meta_loop.ts; "auto" the factored loop
+   * (learners/meta_train/lowrank_loop.ts) where it applies, the inputs are a multiple of 4 (its
+   * vec4 first-layer products) and the inner batch exceeds 8 (on lavapipe it measured slower at
+   * 5-way 1-shot with batch 5 and on the 1-input sinusoid); "factored" wherever it applies (the
+   * bench compares the loops). On a software adapter "auto" picks it only where its kernels stay
+   * within the loop budget (learners/meta_train/lowrank_budget.ts): not at glyph 5-way 5-shot or
+   * 20-way 1-shot, whose earlier 1.7-3x gains were measured on a kernel that lavapipe had cut
+   * short; asked for, its run refuses a shape over the budget there. Where "auto" picks it, no
+   * measurement yet shows it faster: the one valid lavapipe figure with a batch over 8 (the
+   * bench's 5-way 1-shot, batch 25) has the per-model loop ahead, and none was taken on a hardware
+   * adapter; so it is opt-in.
    */
   metaLoop?: "auto" | "factored" | "per-model";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */

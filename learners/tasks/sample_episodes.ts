@@ -20,8 +20,8 @@ import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 
 const EPISODES = kernelInterface("shaders/sample_episodes.wgsl", episodesWgsl, {
   read: "classes: array<u32>, offsets: array<u32>, members: array<u32>",
-  readWrite: "support: array<u32>, query: array<u32>, labelMap: array<u32>",
-  params: "E, C, N, K, Q, numClasses, seed, first, gridX",
+  readWrite: "support: array<u32>, query: array<u32>, classList: array<u32>",
+  params: "E, C, N, K, Q, seed, first, gridX",
 });
 
 /** What to draw: the classes of a split, ways, shots and query points per class. */
@@ -38,7 +38,7 @@ export interface GpuEpisodeSpec {
   queryPerClass: number;
 }
 
-/** Episodes resident on the GPU: (E, N*K) support, (E, N*Q) query and (E, numClasses) label map. */
+/** Episodes resident on the GPU: (E, N*K) support, (E, N*Q) query and (E, N) class lists. */
 export interface GpuEpisodes {
   /** Number of episodes. */
   episodes: number;
@@ -46,10 +46,11 @@ export interface GpuEpisodes {
   support: GPUBuffer;
   /** (E, N*Q) query indices. */
   query: GPUBuffer;
-  /** (E, numClasses) label map. */
-  labelMap: GPUBuffer;
-  /** Width of the label map rows (0: none). */
-  labelMapWidth: number;
+  /**
+   * (E, N) class lists: entry k of row e is the global class of local label k (as
+   * learners/tasks/episode_classes.ts; no dense label maps, whose rows grow with the class count).
+   */
+  classes: GPUBuffer;
   /** Frees the buffers. */
   destroy(): void;
 }
@@ -94,7 +95,7 @@ export async function sampleEpisodesGpu(
   // One invocation draws 8 episodes as SIMD lanes; keep its loops within a software adapter's
   // budget (learners/mlp/loop_budget.ts). Rejection sampling needs about (K+Q)^2 iterations per class.
   const kq = spec.shots + spec.queryPerClass;
-  const iterations = 2 * spec.ways * spec.ways + spec.index.classes + spec.ways * 2 * kq * kq;
+  const iterations = 2 * spec.ways * spec.ways + spec.ways * 2 * kq * kq;
   if (ctx.software && iterations > LOOP_BUDGET) {
     throw new RangeError(
       `Cannot draw episodes on this software adapter as ways*(shots+queryPerClass)^2 must be small enough for its loop budget (${LOOP_BUDGET} iterations): current estimate is ${iterations}`,
@@ -112,19 +113,18 @@ export async function sampleEpisodesGpu(
   const members = createStorageBufferFrom(ctx, index.members, "episode-members");
   const support = createStorageBuffer(ctx, E * N * K * 4, "episode-support");
   const query = createStorageBuffer(ctx, Math.max(1, E * N * Q) * 4, "episode-query");
-  const labelMap = createStorageBuffer(ctx, E * index.classes * 4, "episode-label-map");
+  const classList = createStorageBuffer(ctx, E * N * 4, "episode-class-list");
   const enc = ctx.device.createCommandEncoder({ label: "sample-episodes" });
   const pass = enc.beginComputePass();
   const ub = encodeGridKernel(ctx, pass, { pipeline, iface }, {
     groups: ceilDiv(E, 64),
-    buffers: { classes, offsets, members, support, query, labelMap },
+    buffers: { classes, offsets, members, support, query, classList },
     params: {
       E,
       C: spec.classes.length,
       N,
       K,
       Q,
-      numClasses: index.classes,
       seed: options.seed,
       first: options.first ?? 0,
     },
@@ -136,12 +136,11 @@ export async function sampleEpisodesGpu(
     episodes: E,
     support,
     query,
-    labelMap,
-    labelMapWidth: index.classes,
+    classes: classList,
     destroy() {
       support.destroy();
       query.destroy();
-      labelMap.destroy();
+      classList.destroy();
     },
   };
 }
@@ -151,11 +150,11 @@ export async function readEpisodes(
   ctx: GpuContext,
   eps: GpuEpisodes,
   spec: GpuEpisodeSpec,
-): Promise<{ support: Uint32Array; query: Uint32Array; labelMap: Uint32Array }> {
+): Promise<{ support: Uint32Array; query: Uint32Array; classes: Uint32Array }> {
   const E = eps.episodes;
   return {
     support: await readU32(ctx, eps.support, E * spec.ways * spec.shots),
     query: await readU32(ctx, eps.query, E * spec.ways * spec.queryPerClass),
-    labelMap: await readU32(ctx, eps.labelMap, E * eps.labelMapWidth),
+    classes: await readU32(ctx, eps.classes, E * spec.ways),
   };
 }

@@ -80,6 +80,17 @@ export interface GlyphsSpec {
   trainQueries: number | null;
 }
 
+/**
+ * ProtoNets' meta-training episodes of the synthetic settings (the family is generated, so wider
+ * episodes are more draws of it; every other method keeps the setting's own episodes).
+ */
+export interface SyntheticSpec {
+  /** Classes of ProtoNets' meta-training episodes (null: the setting's ways, 5). */
+  trainWays: number | null;
+  /** Query points per class of ProtoNets' meta-training episodes (null: as many as shots). */
+  trainQueries: number | null;
+}
+
 /** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
 export interface TuneSpec {
   /** Configurations tried per method (the first is the defaults). */
@@ -168,6 +179,8 @@ export interface MetaConfig {
    * (see `GlyphsSpec`).
    */
   glyphs: GlyphsSpec;
+  /** ProtoNets' meta-training episode shape on the synthetic settings (see `SyntheticSpec`). */
+  synthetic: SyntheticSpec;
   /**
    * Seconds of work between checkpoints inside a method's meta-training (0: at every learning-curve
    * point); a checkpoint is saved after every method regardless.
@@ -271,6 +284,10 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     size: z.number().int().min(4).max(GLYPH_MAX_SIZE).default(14),
     trainWays: z.number().int().min(1).max(64).nullable().default(null),
     trainQueries: z.number().int().min(1).max(15).nullable().default(null),
+  }).default({}),
+  synthetic: z.object({
+    trainWays: z.number().int().min(1).max(64).nullable().default(null),
+    trainQueries: z.number().int().min(1).max(64).nullable().default(null),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
 });

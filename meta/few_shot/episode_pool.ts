@@ -7,6 +7,7 @@
  * @module
  */
 import type { Backend, BackendDataset } from "../../learners/backend.ts";
+import type { Dataset } from "../../learners/dataset.ts";
 import { labelMapRows } from "../../learners/tasks/episode_classes.ts";
 import type { EpisodeBatch, TaskFamily } from "../../learners/tasks/task_family.ts";
 
@@ -35,10 +36,23 @@ export class EpisodePool {
   /** Number of episodes. */
   readonly size: number;
 
-  /** Samples `episodes` episodes of `family` from `seed` and uploads them to `backend`. */
-  constructor(backend: Backend, family: TaskFamily, seed: number, episodes: number) {
+  /** Whether `data` is this pool's own upload (freed by destroy). */
+  #owned: boolean;
+
+  /**
+   * Samples `episodes` episodes of `family` from `seed` and uploads their data set to `backend`,
+   * or takes it from `options.upload` (an upload the caller shares between pools and frees).
+   */
+  constructor(
+    backend: Backend,
+    family: TaskFamily,
+    seed: number,
+    episodes: number,
+    options: { upload?: (data: Dataset) => BackendDataset } = {},
+  ) {
     this.batch = family.sampleEpisodes(seed, episodes);
-    this.data = backend.uploadDataset(this.batch.dataset);
+    this.#owned = options.upload === undefined;
+    this.data = options.upload?.(this.batch.dataset) ?? backend.uploadDataset(this.batch.dataset);
     this.size = episodes;
   }
 
@@ -88,8 +102,8 @@ export class EpisodePool {
     return { batches, numBatches, query, support, labelMap, labelMapWidth };
   }
 
-  /** Frees the uploaded data set. */
+  /** Frees the uploaded data set (unless it came from `options.upload`). */
   destroy(): void {
-    this.data.destroy();
+    if (this.#owned) this.data.destroy();
   }
 }

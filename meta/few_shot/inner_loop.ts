@@ -61,6 +61,13 @@ export function tileParams(
   return out;
 }
 
+/**
+ * Bytes of one population's parameter table above which `InnerLoop.curve` splits its models into
+ * populations run one after the other: 600 meta-test episodes of a 196-256-256-5 network (117,512
+ * floats a model) took 282 MB a table and 1.2 GB in all in one population.
+ */
+export const CURVE_PARAM_BYTES = 128 * 1024 * 1024;
+
 /** Runs inner loops of meta-batches on one backend, with one population per population size. */
 export class InnerLoop {
   /** The backend. */
@@ -72,11 +79,14 @@ export class InnerLoop {
   #pops = new Map<number, Population>();
   #metaLoops = new Map<string, Promise<MetaLoop>>();
 
-  /** Validates the spec. */
-  constructor(backend: Backend, spec: LearnerSpec) {
+  #curveBytes: number;
+
+  /** Validates the spec; `curveParamBytes` replaces CURVE_PARAM_BYTES (tests). */
+  constructor(backend: Backend, spec: LearnerSpec, options: { curveParamBytes?: number } = {}) {
     this.backend = backend;
     this.spec = spec;
     this.layout = mlpLayout({ size: 1, ...spec });
+    this.#curveBytes = options.curveParamBytes ?? CURVE_PARAM_BYTES;
   }
 
   /** The population of `size` models (created once per size). */
@@ -103,6 +113,8 @@ export class InnerLoop {
       supportSlots?: number;
       querySlot?: boolean;
       seed?: number;
+      /** With `params` null: model p takes the init of model `first` + p (default 0). */
+      first?: number;
     },
   ): { pop: Population; gathered: GatheredEpisodes } {
     const P = ids.length;
@@ -110,7 +122,7 @@ export class InnerLoop {
     if (params) {
       pop.writeParams(params);
       pop.reset();
-    } else pop.init(options.seed ?? 0);
+    } else pop.init(options.seed ?? 0, options.first ?? 0);
     const g = pool.gather(ids, this.spec.batchSize, options);
     pop.setBatches(g.batches, g.numBatches);
     pop.setLabelMap(g.labelMap, g.labelMapWidth);
@@ -155,7 +167,8 @@ export class InnerLoop {
 
   /**
    * Evaluates every model on its query set after 0, 1, ..., `steps` inner steps (steps+1 reads)
-   * and on its support set at the end.
+   * and on its support set at the end. Models run in populations of at most `curveChunk(P)` models
+   * each, one after the other (each model's numbers are the same as in one population of P).
    */
   async curve(
     pool: EpisodePool,
@@ -163,10 +176,62 @@ export class InnerLoop {
     params: Float32Array<ArrayBuffer> | null,
     options: { lr: number | ArrayLike<number>; steps: number; seed?: number },
   ): Promise<AdaptCurve> {
+    const P = ids.length;
+    const n = this.curveChunk(P);
+    if (n >= P) return await this.#curve(pool, ids, params, options);
+    const S = this.layout.stride;
+    const lr = options.lr;
+    const parts: AdaptCurve[] = [];
+    for (let first = 0; first < P; first += n) {
+      const end = Math.min(P, first + n);
+      parts.push(
+        await this.#curve(
+          pool,
+          Array.prototype.slice.call(ids, first, end),
+          params ? params.subarray(first * S, end * S) : null,
+          {
+            ...options,
+            lr: typeof lr === "number" ? lr : Array.prototype.slice.call(lr, first, end),
+            first,
+          },
+        ),
+      );
+    }
+    const join = (pick: (c: AdaptCurve) => Float32Array) => {
+      const out = new Float32Array(P);
+      parts.forEach((c, i) => out.set(pick(c).subarray(0, Math.min(n, P - i * n)), i * n));
+      return out;
+    };
+    const steps = Array.from({ length: options.steps + 1 }, (_, k) => k);
+    return {
+      accuracy: steps.map((k) => join((c) => c.accuracy[k]!)),
+      loss: steps.map((k) => join((c) => c.loss[k]!)),
+      supportLoss: join((c) => c.supportLoss),
+      supportAccuracy: join((c) => c.supportAccuracy),
+    };
+  }
+
+  /**
+   * Models `curve` evaluates per population for P models: P split evenly into the fewest parts
+   * whose parameters take at most CURVE_PARAM_BYTES bytes (a population of P holds several such tables:
+   * parameters, their next copy, optimizer moments).
+   */
+  curveChunk(P: number): number {
+    const most = Math.max(1, Math.floor(this.#curveBytes / (this.layout.stride * 4)));
+    return Math.ceil(P / Math.ceil(P / most));
+  }
+
+  async #curve(
+    pool: EpisodePool,
+    ids: ArrayLike<number>,
+    params: Float32Array<ArrayBuffer> | null,
+    options: { lr: number | ArrayLike<number>; steps: number; seed?: number; first?: number },
+  ): Promise<AdaptCurve> {
     const { pop, gathered } = this.load(pool, ids, params, {
       lr: options.lr,
       supportSlots: 1,
       seed: options.seed,
+      first: options.first,
     });
     const accuracy: Float32Array[] = [];
     const loss: Float32Array[] = [];

@@ -10,7 +10,8 @@ import type { RunContext } from "../../core/experiment.ts";
 import type { ProgressSaver } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import { mean } from "../../core/stats.ts";
-import type { Backend } from "../../learners/backend.ts";
+import type { Backend, BackendDataset } from "../../learners/backend.ts";
+import type { Dataset } from "../../learners/dataset.ts";
 import { bestOfCurves } from "./baseline.ts";
 import { EpisodePool } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
@@ -67,6 +68,8 @@ export interface SettingRun {
     cross: EpisodePool | null;
     protonetTrain: EpisodePool | null;
   };
+  /** The data sets the pools read, each uploaded once (freed by closeSettingRun). */
+  uploads: BackendDataset[];
   /** Episode ids 0..n-1 of the validation and test pools. */
   ids: { val: Uint32Array; test: Uint32Array };
   /** "loss" for regression, else "accuracy". */
@@ -94,8 +97,27 @@ export function openSettingRun(
     batchSize: s.batchSize,
     loss: s.regression ? "mse" : "cross_entropy",
   });
+  // Pools of one data set (the glyph splits) share one upload of it.
+  const uploads = new Map<Dataset, BackendDataset>();
+  const upload = (d: Dataset): BackendDataset => {
+    let u = uploads.get(d);
+    if (!u) {
+      u = backend.uploadDataset(d);
+      uploads.set(d, u);
+    }
+    return u;
+  };
   const pool = (f: Setting["test"], tag: string, n: number): EpisodePool =>
-    new EpisodePool(backend, f, deriveSeed(seed, tag), n);
+    new EpisodePool(backend, f, deriveSeed(seed, tag), n, { upload });
+  const pools = {
+    train: pool(s.train, "train", c.trainPool),
+    val: pool(s.val, "val", c.valEpisodes),
+    test: pool(s.test, "test", c.testEpisodes),
+    cross: s.crossDomain ? pool(s.crossDomain.family, "cross", c.testEpisodes) : null,
+    protonetTrain: s.protonetTrain && c.methods.includes("protonet")
+      ? pool(s.protonetTrain, "train", c.trainPool)
+      : null,
+  };
   return {
     ctx,
     c,
@@ -103,27 +125,21 @@ export function openSettingRun(
     seed,
     backend,
     loop,
-    pools: {
-      train: pool(s.train, "train", c.trainPool),
-      val: pool(s.val, "val", c.valEpisodes),
-      test: pool(s.test, "test", c.testEpisodes),
-      cross: s.crossDomain ? pool(s.crossDomain.family, "cross", c.testEpisodes) : null,
-      protonetTrain: s.protonetTrain && c.methods.includes("protonet")
-        ? pool(s.protonetTrain, "train", c.trainPool)
-        : null,
-    },
+    pools,
+    uploads: [...uploads.values()],
     ids: { val: range(c.valEpisodes), test: range(c.testEpisodes) },
     metric: s.regression ? "loss" : "accuracy",
   };
 }
 
-/** Frees the pools and the inner loop. */
+/** Frees the pools, their data sets and the inner loop. */
 export function closeSettingRun(r: SettingRun): void {
   r.pools.train.destroy();
   r.pools.val.destroy();
   r.pools.test.destroy();
   r.pools.cross?.destroy();
   r.pools.protonetTrain?.destroy();
+  for (const d of r.uploads) d.destroy();
   r.loop.destroy();
 }
 

@@ -24,7 +24,8 @@ export interface Setting {
   train: TaskFamily;
   /**
    * ProtoNets' meta-training tasks where they differ from `train` (glyphs.trainWays /
-   * trainQueries: wider episodes, each holding the `train` episode of the same id first), or null.
+   * trainQueries: wider episodes, each holding the `train` episode of the same id first;
+   * synthetic.trainWays / trainQueries: wider draws of the synthetic family), or null.
    */
   protonetTrain: TaskFamily | null;
   /** Meta-validation tasks (tuning, learning curves, step-count choice). */
@@ -80,10 +81,16 @@ function sinusoid(c: MetaConfig): Setting {
 function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting {
   const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
   const test = new SyntheticClassification({ ...opts, queryPerClass: 15 });
+  // ProtoNets' wider episodes: the same family with more classes and query points; with the same
+  // seed an episode's first 5 prototypes and their support points are those of the 5-way episode.
+  const wide = Math.max(5, c.synthetic.trainWays ?? 5);
+  const queries = Math.max(shots, c.synthetic.trainQueries ?? shots);
   return {
     name,
     train: new SyntheticClassification({ ...opts, queryPerClass: shots }),
-    protonetTrain: null,
+    protonetTrain: wide === 5 && queries === shots
+      ? null
+      : new SyntheticClassification({ ...opts, ways: wide, queryPerClass: queries }),
     val: test,
     test,
     crossDomain: null,

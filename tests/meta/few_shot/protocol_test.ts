@@ -157,3 +157,29 @@ Deno.test("settingHidden rejects the sinusoid (MAML's fixed network) and widths 
     assert.throws(() => resolveConfig(META_EXPERIMENT, { rawConfig: raw }), field);
   }
 });
+
+Deno.test("synthetic.trainWays / trainQueries: ProtoNets' own wider synthetic episodes, none by default", async () => {
+  const plain = await buildSetting("synthetic-1shot", META_SCHEMA.parse({ hidden: [16] }));
+  assert.equal(plain.protonetTrain, null);
+  const c = META_SCHEMA.parse({ hidden: [16], synthetic: { trainWays: 12, trainQueries: 7 } });
+  for (const [name, shots] of [["synthetic-1shot", 1], ["synthetic-5shot", 5]] as const) {
+    const s = await buildSetting(name, c);
+    const wide = s.protonetTrain!.sampleEpisodes(3, 2);
+    assert.deepEqual([wide.ways, wide.supportSize, wide.querySize], [12, 12 * shots, 12 * 7]);
+    // Every other method keeps the setting's 5-way episodes, and the network keeps 5 outputs.
+    const own = s.train.sampleEpisodes(3, 2);
+    assert.deepEqual([own.ways, own.supportSize, own.querySize], [5, 5 * shots, 5 * shots]);
+    assert.deepEqual(s.widths, [16, 16, 5]);
+  }
+  // Fewer than the setting's ways or shots: the setting's own shape, so no second pool.
+  const narrow = META_SCHEMA.parse({ synthetic: { trainWays: 3, trainQueries: 1 } });
+  assert.equal((await buildSetting("synthetic-1shot", narrow)).protonetTrain, null);
+  const bad: [unknown, RegExp][] = [
+    [{ synthetic: { trainWays: 0 } }, /synthetic\.trainWays".*>= 1 and <= 64/],
+    [{ synthetic: { trainQueries: 65 } }, /synthetic\.trainQueries".*>= 1 and <= 64/],
+    [{ synthetic: { ways: 20 } }, /synthetic\.ways" .*is not a known field/],
+  ];
+  for (const [raw, field] of bad) {
+    assert.throws(() => resolveConfig(META_EXPERIMENT, { rawConfig: raw }), field);
+  }
+});

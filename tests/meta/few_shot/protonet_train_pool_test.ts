@@ -1,5 +1,5 @@
 /**
- * glyphs.trainWays / trainQueries in a whole `meta` run: ProtoNets (and the self-improving system's
+ * glyphs.trainWays / trainQueries and synthetic.trainWays / trainQueries in a whole `meta` run: ProtoNets (and the self-improving system's
  * ProtoNets members) meta-train on their own pool of wider episodes, every other method on the same
  * 5-way episodes as without the fields.
  */
@@ -9,20 +9,21 @@ import { runExperiment } from "../../../core/experiment.ts";
 import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 import { smallSubsetTest } from "../../learners/data/glyphs/_fonts.ts";
 
-/** val_query per (method, iteration) of a smoke-scale glyph run with `glyphs` fields. */
+/** val_query per (method, iteration) of a smoke-scale run of `setting` with config `extra`. */
 async function valCurves(
   tmp: string,
   name: string,
-  glyphs: Record<string, unknown>,
+  extra: Record<string, unknown>,
+  setting = "glyphs-5way-1shot",
 ): Promise<Map<string, string>> {
   const out = await runExperiment(META_EXPERIMENT, {
     scale: "smoke",
     rawConfig: {
       backend: "cpu",
-      settings: ["glyphs-5way-1shot"],
+      settings: [setting],
       methods: ["fomaml", "protonet", "self-improving"],
       crossDomain: null,
-      glyphs,
+      ...extra,
     },
     dir: join(tmp, name),
     quiet: true,
@@ -46,8 +47,10 @@ smallSubsetTest(
     const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
     try {
       const base = { dir, subset: "small" };
-      const plain = await valCurves(tmp, "plain", base);
-      const wide = await valCurves(tmp, "wide", { ...base, trainWays: 8, trainQueries: 2 });
+      const plain = await valCurves(tmp, "plain", { glyphs: base });
+      const wide = await valCurves(tmp, "wide", {
+        glyphs: { ...base, trainWays: 8, trainQueries: 2 },
+      });
       assert.ok(plain.get("fomaml") && plain.get("protonet"), [...plain.keys()].join(", "));
       assert.equal(wide.get("fomaml"), plain.get("fomaml"));
       assert.notEqual(wide.get("protonet"), plain.get("protonet"));
@@ -59,3 +62,23 @@ smallSubsetTest(
     }
   },
 );
+
+Deno.test("meta run: synthetic.trainWays/trainQueries change ProtoNets' training only (static and members)", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
+  try {
+    const plain = await valCurves(tmp, "plain", {}, "synthetic-1shot");
+    const wide = await valCurves(
+      tmp,
+      "wide",
+      { synthetic: { trainWays: 9, trainQueries: 3 } },
+      "synthetic-1shot",
+    );
+    assert.ok(plain.get("fomaml") && plain.get("protonet"), [...plain.keys()].join(", "));
+    assert.equal(wide.get("fomaml"), plain.get("fomaml"));
+    assert.notEqual(wide.get("protonet"), plain.get("protonet"));
+    assert.ok(plain.get("self-improving"), [...plain.keys()].join(", "));
+    assert.notEqual(wide.get("self-improving"), plain.get("self-improving"));
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
