@@ -14,7 +14,7 @@ import { initialTheta } from "./meta_learner.ts";
 import { type SelfImprovingState, SelfImprovingSystem } from "./self_improving.ts";
 import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
-import { curveIterations } from "./static_methods.ts";
+import { curveIterations, paperInnerSteps } from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
 
 /** Task adaptations of one static method: trials x tuning iterations + the rest of metaIterations. */
@@ -41,6 +41,21 @@ export function memberMethods(c: SettingRun["c"], regression: boolean): MemberMe
 }
 
 /**
+ * Starting inner steps of the members' methods: the static methods' (`c.innerSteps` for Reptile,
+ * `paperInnerSteps` for the others: 5 for FOMAML and MAML on episodes of more than 5 ways).
+ */
+export function memberInnerSteps(
+  c: SettingRun["c"],
+  ways: number,
+): Partial<Record<MemberMethod, number>> {
+  return {
+    reptile: c.innerSteps,
+    fomaml: paperInnerSteps("fomaml", ways),
+    maml: paperInnerSteps("maml", ways),
+  };
+}
+
+/**
  * Exploit interval of the members: the config's, or a quarter of the iterations (at least 1; on
  * glyphs 5w1s meta-validation 0.563 against 0.525 at an eighth, 5 members x 4 tasks, 2026-12-02).
  */
@@ -63,7 +78,7 @@ export function createSelfImproving(
     groups: c.groups,
     methods,
     metaLrs: { ...adam, reptile: c.metaLr.reptile },
-    innerSteps: { reptile: c.innerSteps },
+    innerSteps: memberInnerSteps(c, s.ways),
     methodSwitch: c.memberSwitch,
     initScale: s.initScale,
     initSpread: c.tune.spread,

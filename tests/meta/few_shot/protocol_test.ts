@@ -6,7 +6,11 @@ import { summarize } from "../../../core/stats.ts";
 import { META_SCHEMA, type MetaConfig, settingConfig } from "../../../meta/few_shot/config.ts";
 import type { AdaptCurve } from "../../../meta/few_shot/inner_loop.ts";
 import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_stats.ts";
-import { selfImprovingShape, staticBudget } from "../../../meta/few_shot/self_improving_run.ts";
+import {
+  memberInnerSteps,
+  selfImprovingShape,
+  staticBudget,
+} from "../../../meta/few_shot/self_improving_run.ts";
 import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
@@ -59,6 +63,18 @@ Deno.test("trialConfigs: FOMAML and MAML train with 5 inner steps on 20-way epis
   // Everything else about the trials is as on 5-way episodes.
   const strip = (t: { innerSteps: number }[]) => t.map(({ innerSteps: _, ...r }) => r);
   assert.deepEqual(strip(trialConfigs("fomaml", wide)), strip(trialConfigs("fomaml", narrow)));
+});
+
+Deno.test("the self-improving system's FOMAML and MAML members start with the static methods' inner steps", () => {
+  // Before, every member but Reptile started (and switched) at 1 step, on 20-way episodes too.
+  assert.deepEqual(memberInnerSteps(C, 20), { reptile: C.innerSteps, fomaml: 5, maml: 5 });
+  assert.deepEqual(memberInnerSteps(C, 5), { reptile: C.innerSteps, fomaml: 1, maml: 1 });
+  for (const ways of [5, 20]) {
+    const run = { ...RUN, s: { ...RUN.s, ways } } as SettingRun;
+    for (const m of ["fomaml", "maml"] as const) {
+      assert.equal(memberInnerSteps(C, ways)[m], trialConfigs(m, run)[0]!.innerSteps);
+    }
+  }
 });
 
 Deno.test("the self-improving system gets the task budget of one static method", () => {
