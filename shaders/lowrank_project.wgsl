@@ -82,7 +82,7 @@ fn project4(t: u32, r0: u32, lid: u32) {
       m3 = row_sample(t, min(s + 3u, last)) * D4;
     }
     for (var c = 0u; c < D4; c++) {
-      var m: mat4x4<f32>;
+      var m = mat4x4<f32>();
       if (fromTheta) {
         m = mat4x4<f32>(theta4[m0 + c], theta4[m1 + c], theta4[m2 + c], theta4[m3 + c]);
       } else {

@@ -2,12 +2,13 @@
  * The static meta-learners of the `meta` experiment under one protocol: for each method, `trials`
  * configurations (the first is the defaults; the others draw inner lr, meta lr and init scale
  * log-uniformly within a factor `spread` of them, and Reptile's inner steps in 1..2x its default;
- * the other methods keep the inner steps their papers train with, `paperInnerSteps`) each meta-train for `tune.fraction` of
- * `metaIterations`; the one with the best meta-validation score continues to `metaIterations`,
- * and is tested as it was at the learning-curve point with its best meta-validation score (early
- * stopping on meta-validation: a configuration that learns fast and then degrades, as Reptile with
- * a large inner step does, is not tested after it degraded). Every method gets the same budget:
- * trials x tuning iterations + the rest of `metaIterations`, in meta-batches.
+ * the other methods keep the inner steps their papers train with, `paperInnerSteps`) each
+ * meta-train for `tune.fraction` of `metaIterations`; the one with the best meta-validation score
+ * continues to `metaIterations`, and is tested as it was at the learning-curve point with its best
+ * meta-validation score (early stopping on meta-validation: a configuration that learns fast and
+ * then degrades, as Reptile with a large inner step does, is not tested after it degraded). Every
+ * method gets the same budget: trials x tuning iterations + the rest of `metaIterations`, in
+ * meta-batches.
  * @module
  */
 import { deriveSeed, Rng } from "../../core/rng.ts";

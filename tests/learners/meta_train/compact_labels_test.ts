@@ -83,6 +83,19 @@ gpuTest(
   },
 );
 
+/** A 6-12-5 loop of 2 inner steps (Reptile's meta lr 0.5, the others' 0.02). */
+function smallSpec(method: MetaLoopMethod, batchSize: number, metaBatch: number): MetaLoopSpec {
+  return {
+    method,
+    widths: [6, 12, 5],
+    batchSize,
+    metaBatch,
+    innerSteps: 2,
+    innerLr: 0.3,
+    metaLr: method === "reptile" ? 0.5 : 0.02,
+  };
+}
+
 // Dense label maps of this pool take 6,800 x 5,000 x 4 = 136 MB, past a 128 MiB binding.
 const BIG = { classes: 5000, episodes: 6800 };
 let big: EpisodeBatch | undefined;
@@ -116,16 +129,7 @@ for (
     `${what} matches the CPU twin over 3 ${method} iterations on a pool of ${BIG.episodes} episodes of ${BIG.classes} classes`,
     async (ctx) => {
       big ??= pool(BIG.classes, BIG.episodes);
-      const spec: MetaLoopSpec = {
-        method,
-        widths: [6, 12, 5],
-        batchSize: 5,
-        metaBatch: 3,
-        innerSteps: 2,
-        innerLr: 0.3,
-        metaLr: method === "reptile" ? 0.5 : 0.02,
-        lowrank,
-      };
+      const spec = { ...smallSpec(method, 5, 3), lowrank };
       const stride = mlpLayout({ size: 1, ...spec }).stride;
       const cpu = new CpuBackend();
       const want = await runBig(
@@ -168,15 +172,7 @@ for (const method of ["fomaml", "maml", "reptile"] as const) {
     `GpuMetaLoop matches the CPU twin when one loop runs ${method} on pools of other class counts and ways in turn`,
     async (ctx) => {
       const pools = [pool(70, 40, 5), pool(131, 30, 3)];
-      const spec: MetaLoopSpec = {
-        method,
-        widths: [6, 12, 5],
-        batchSize: 6,
-        metaBatch: 4,
-        innerSteps: 2,
-        innerLr: 0.3,
-        metaLr: method === "reptile" ? 0.5 : 0.02,
-      };
+      const spec = smallSpec(method, 6, 4);
       const stride = mlpLayout({ size: 1, ...spec }).stride;
       const runs = [[0, 3], [1, 2], [0, 2], [0, 1], [1, 3]] as const;
       const reads = async (backend: CpuBackend | GpuBackend) => {

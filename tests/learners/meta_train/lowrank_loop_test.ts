@@ -6,7 +6,7 @@
  * and smaller than the support set, and one case with vec4 first-layer products and more than 8
  * support rows (the shapes the GPU backend picks the factored loop for). And the
  * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
- * term is caught.
+ * term is caught. The loop budget and which loop a backend picks: lowrank_budget_test.ts.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
@@ -14,24 +14,10 @@ import { CpuBackend, CpuDataset, CpuPopulation } from "../../../learners/cpu_bac
 import { CpuLowrankLoop, lowrankShape } from "../../../learners/meta_train/cpu_lowrank_loop.ts";
 import { lowrankInnerCpu, lowrankProjectCpu } from "../../../learners/meta_train/lowrank_cpu.ts";
 import { tailCount, tailStart, tailStride } from "../../../learners/meta_train/lowrank_shape.ts";
-import type { BackendDataset } from "../../../learners/backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import {
-  createGpuLowrankLoop,
-  GpuLowrankLoop,
-} from "../../../learners/meta_train/gpu_lowrank_loop.ts";
-import {
-  lowrankFits,
-  lowrankInnerIterations,
-  lowrankOuterIterations,
-} from "../../../learners/meta_train/lowrank_budget.ts";
-import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
-import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
+import { GpuLowrankLoop } from "../../../learners/meta_train/gpu_lowrank_loop.ts";
 import {
   gatherEpisodesCpu,
-  loopModels,
-  loopShape,
-  type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
 } from "../../../learners/meta_train/mod.ts";
@@ -43,6 +29,7 @@ import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
 import { family } from "./_family.ts";
+import { compareReads, perModelLoop, runLoop } from "./_lowrank_loops.ts";
 
 interface Case {
   name: string;
@@ -94,32 +81,6 @@ const CASES: Case[] = [
   },
 ];
 
-/** The per-model CPU loop (the specification), whatever CpuBackend.createMetaLoop picks. */
-function perModelLoop(spec: MetaLoopSpec): MetaLoop {
-  return new CpuMetaLoop(spec, new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) }));
-}
-
-async function runLoop(
-  loop: MetaLoop,
-  batch: EpisodeBatch,
-  stride: number,
-  data: BackendDataset = new CpuDataset(batch.dataset),
-): Promise<MetaLoopReadout[]> {
-  const rng = new Rng(7);
-  loop.write({
-    theta: Float32Array.from({ length: stride }, () => 0.6 * rng.normal()),
-    moments: new Float32Array(2 * stride),
-    t: 0,
-  });
-  const out: MetaLoopReadout[] = [];
-  for (const n of [3, 1]) {
-    const ids = Uint32Array.from({ length: loop.spec.metaBatch * n }, () => rng.int(20));
-    loop.run(batch, data, ids);
-    out.push(await loop.read());
-  }
-  return out;
-}
-
 for (const c of CASES) {
   for (const method of ["fomaml", "reptile"] as const) {
     Deno.test(`CpuLowrankLoop matches CpuMetaLoop over 4 ${method} iterations, ${c.name}`, async () => {
@@ -148,20 +109,6 @@ for (const c of CASES) {
       },
     );
   }
-}
-
-/** Theta, moments, t and every log row of two loops' reads; the first iteration moved theta. */
-function compareReads(got: MetaLoopReadout[], want: MetaLoopReadout[]): void {
-  for (let r = 0; r < 2; r++) {
-    const tol = { atol: 1e-5, rtol: 1e-4 };
-    assertClose(got[r]!.state.theta, want[r]!.state.theta, { ...tol, what: `theta ${r}` });
-    assertClose(got[r]!.state.moments, want[r]!.state.moments, { ...tol, what: `moments ${r}` });
-    assertClose(got[r]!.log, want[r]!.log, { atol: 1e-5, rtol: 1e-3, what: `log ${r}` });
-    assert.equal(got[r]!.state.t, want[r]!.state.t);
-  }
-  assert.equal(got[0]!.log.length, 12);
-  // The iterations move theta (a loop that did nothing would not pass for a trivial reason).
-  assert.ok(want[0]!.log[1]! > 1e-3, "norm of the first iteration");
 }
 
 /** The inner loop's adapted rows by both paths: per-model train steps, and W1 - A X^T + tails. */
@@ -299,115 +246,3 @@ for (const method of ["fomaml", "reptile"] as const) {
     },
   );
 }
-
-/**
- * 5-way 5-shot episodes of 20-input rows: 25 support samples, the inner batch 25. With 20-8-8-5 and
- * 5 inner steps lowrank_inner runs 79,800 (Reptile) loop iterations per task (lowrank_budget.ts), past the
- * 65,535 at which lavapipe silently stops an invocation's loops.
- */
-const OVER_BUDGET: MetaLoopSpec = {
-  method: "reptile",
-  widths: [20, 8, 8, 5],
-  batchSize: 25,
-  metaBatch: 4,
-  innerSteps: 5,
-  innerLr: 0.3,
-  metaLr: 0.5,
-};
-
-function fiveShot(): EpisodeBatch {
-  return family(20, 5, { ways: 5, shots: 5, queryPerClass: 3 }).sampleEpisodes(4, 20);
-}
-
-Deno.test("lowrankInnerIterations: over the budget at glyph 5-way 5-shot, within at 5-way 1-shot", () => {
-  const at = (widths: number[], S: number, B: number) =>
-    lowrankInnerIterations(mlpLayout({ size: 1, widths, batchSize: B }), {
-      tasks: 1,
-      support: S,
-      batch: B,
-      query: true,
-      steps: 5,
-      lr: 0.1,
-    });
-  assert.equal(at([196, 64, 64, 5], 25, 25), 444_931);
-  assert.equal(at([196, 64, 64, 20], 20, 20), 336_263);
-  assert.equal(at([196, 64, 64, 5], 5, 5), 40_253);
-  assert.ok(
-    at([196, 64, 64, 5], 25, 25) > LOOP_BUDGET && at([196, 64, 64, 5], 5, 5) <= LOOP_BUDGET,
-  );
-});
-
-Deno.test("lowrankOuterIterations: a meta-batch of 1,024 with 60 query rows is over the budget", () => {
-  const L = mlpLayout({ size: 1, widths: [20, 8, 8, 5], batchSize: 60 });
-  const s = { tasks: 1024, support: 5, batch: 60, query: true, steps: 5, lr: 0.1 };
-  assert.equal(lowrankOuterIterations(L, s), 64_539);
-  assert.ok(lowrankInnerIterations(L, s) <= LOOP_BUDGET && !lowrankFits(L, s));
-  assert.ok(lowrankFits(L, { ...s, batch: 40 }));
-});
-
-for (const method of ["fomaml", "reptile"] as const) {
-  gpuTest(
-    `GpuBackend's "auto" meta loop matches CpuMetaLoop where lowrank_inner exceeds a software adapter's loop budget, ${method}`,
-    async (ctx) => {
-      const spec = { ...OVER_BUDGET, method, metaLr: method === "reptile" ? 0.5 : 0.02 };
-      const stride = mlpLayout({ size: 1, ...spec }).stride;
-      const batch = fiveShot();
-      const want = await runLoop(perModelLoop(spec), batch, stride);
-      const gpu = await GpuBackend.create(ctx, { metaLoop: "auto" });
-      const loop = await gpu.createMetaLoop(spec);
-      assert.equal(loop instanceof GpuLowrankLoop, !ctx.software, "factored only on hardware");
-      const data = gpu.uploadDataset(batch.dataset);
-      compareReads(await runLoop(loop, batch, stride, data), want);
-      loop.destroy();
-      data.destroy();
-    },
-  );
-}
-
-gpuTest("GpuLowrankLoop refuses a shape over a software adapter's loop budget", async (ctx) => {
-  const batch = fiveShot();
-  const loop = await createGpuLowrankLoop(ctx, OVER_BUDGET);
-  const data = (await GpuBackend.create(ctx)).uploadDataset(batch.dataset);
-  const ids = new Uint32Array(OVER_BUDGET.metaBatch);
-  if (ctx.software) {
-    assert.throws(() => loop.run(batch, data, ids), /loop iterations per invocation.*65,535/);
-  } else loop.run(batch, data, ids);
-  loop.destroy();
-  data.destroy();
-});
-
-gpuTest(
-  'GpuBackend\'s meta loop: per-model by default; "auto" factored only for inputs a multiple of 4 and a batch over 8',
-  async (ctx) => {
-    const gpu = await GpuBackend.create(ctx, { metaLoop: "auto" });
-    const base: MetaLoopSpec = {
-      method: "fomaml",
-      widths: [12, 12, 8, 3],
-      batchSize: 12,
-      metaBatch: 4,
-      innerSteps: 3,
-      innerLr: 0.3,
-      metaLr: 0.02,
-    };
-    const cases: [Partial<MetaLoopSpec>, boolean][] = [
-      [{}, true],
-      [{ method: "reptile" }, true],
-      [{ batchSize: 8 }, false],
-      [{ widths: [6, 12, 8, 3] }, false],
-      [{ widths: [12, 10, 8, 3] }, false],
-      [{ method: "maml" }, false],
-      [{ lowrank: false }, false],
-    ];
-    for (const [change, factored] of cases) {
-      const loop = await gpu.createMetaLoop({ ...base, ...change });
-      assert.equal(loop instanceof GpuLowrankLoop, factored, JSON.stringify(change));
-      loop.destroy();
-    }
-    const plain = await (await GpuBackend.create(ctx)).createMetaLoop(base);
-    assert.ok(!(plain instanceof GpuLowrankLoop), "the default backend keeps the per-model loop");
-    plain.destroy();
-    const asked = await (await GpuBackend.create(ctx)).createMetaLoop({ ...base, lowrank: true });
-    assert.ok(asked instanceof GpuLowrankLoop, "spec.lowrank asks for it on any backend");
-    asked.destroy();
-  },
-);
