@@ -89,6 +89,11 @@ export interface SyntheticSpec {
   trainWays: number | null;
   /** Query points per class of ProtoNets' meta-training episodes (null: as many as shots). */
   trainQueries: number | null;
+  /**
+   * Support points per class of ProtoNets' meta-training episodes (null: the setting's shots; more:
+   * each training prototype is the mean of that many, the test episodes keep the setting's shots).
+   */
+  trainShots: number | null;
 }
 
 /** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
@@ -288,6 +293,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   synthetic: z.object({
     trainWays: z.number().int().min(1).max(64).nullable().default(null),
     trainQueries: z.number().int().min(1).max(64).nullable().default(null),
+    trainShots: z.number().int().min(1).max(64).nullable().default(null),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
 });
