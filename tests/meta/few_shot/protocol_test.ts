@@ -174,7 +174,7 @@ Deno.test("settingHidden rejects the sinusoid (MAML's fixed network) and widths 
   }
 });
 
-Deno.test("synthetic.trainWays / trainQueries: ProtoNets' own wider synthetic episodes, none by default", async () => {
+Deno.test("synthetic.trainWays / trainQueries / trainShots: ProtoNets' own wider synthetic episodes", async () => {
   const plain = await buildSetting("synthetic-1shot", META_SCHEMA.parse({ hidden: [16] }));
   assert.equal(plain.protonetTrain, null);
   const c = META_SCHEMA.parse({ hidden: [16], synthetic: { trainWays: 12, trainQueries: 7 } });
@@ -187,12 +187,20 @@ Deno.test("synthetic.trainWays / trainQueries: ProtoNets' own wider synthetic ep
     assert.deepEqual([own.ways, own.supportSize, own.querySize], [5, 5 * shots, 5 * shots]);
     assert.deepEqual(s.widths, [16, 16, 5]);
   }
+  // trainShots: more support points per class in ProtoNets' training episodes only.
+  const shots5 = META_SCHEMA.parse({ hidden: [16], synthetic: { trainShots: 5 } });
+  const s5 = await buildSetting("synthetic-1shot", shots5);
+  const e5 = s5.protonetTrain!.sampleEpisodes(3, 2);
+  assert.deepEqual([e5.ways, e5.supportSize, e5.querySize], [5, 25, 5]);
+  const t5 = s5.test.sampleEpisodes(3, 2);
+  assert.deepEqual([t5.ways, t5.supportSize, t5.querySize], [5, 5, 75]);
   // Fewer than the setting's ways or shots: the setting's own shape, so no second pool.
-  const narrow = META_SCHEMA.parse({ synthetic: { trainWays: 3, trainQueries: 1 } });
+  const narrow = META_SCHEMA.parse({ synthetic: { trainWays: 3, trainQueries: 1, trainShots: 1 } });
   assert.equal((await buildSetting("synthetic-1shot", narrow)).protonetTrain, null);
   const bad: [unknown, RegExp][] = [
     [{ synthetic: { trainWays: 0 } }, /synthetic\.trainWays".*>= 1 and <= 64/],
     [{ synthetic: { trainQueries: 65 } }, /synthetic\.trainQueries".*>= 1 and <= 64/],
+    [{ synthetic: { trainShots: 0 } }, /synthetic\.trainShots".*>= 1 and <= 64/],
     [{ synthetic: { ways: 20 } }, /synthetic\.ways" .*is not a known field/],
   ];
   for (const [raw, field] of bad) {
