@@ -11,7 +11,12 @@ import {
   selfImprovingShape,
   staticBudget,
 } from "../../../meta/few_shot/self_improving_run.ts";
-import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
+import {
+  closeSettingRun,
+  openSettingRun,
+  type SettingRun,
+} from "../../../meta/few_shot/setting_run.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
   curveIterations,
@@ -206,4 +211,17 @@ Deno.test("synthetic.trainWays / trainQueries / trainShots: ProtoNets' own wider
   for (const [raw, field] of bad) {
     assert.throws(() => resolveConfig(META_EXPERIMENT, { rawConfig: raw }), field);
   }
+});
+
+Deno.test("synthetic.trainPool sizes ProtoNets' own synthetic pool only (null: trainPool)", async () => {
+  const sizes = async (synthetic: Record<string, number>) => {
+    const c = META_SCHEMA.parse({ hidden: [8], trainPool: 8, synthetic });
+    const s = await buildSetting("synthetic-1shot", c);
+    const r = openSettingRun({ config: c }, new CpuBackend(), s, 0);
+    const got = [r.pools.train.size, r.pools.protonetTrain!.size];
+    closeSettingRun(r);
+    return got;
+  };
+  assert.deepEqual(await sizes({ trainWays: 6 }), [8, 8]);
+  assert.deepEqual(await sizes({ trainWays: 6, trainPool: 3 }), [8, 3]);
 });
