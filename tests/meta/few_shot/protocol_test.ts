@@ -140,7 +140,20 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   assert.deepEqual(settingConfig(full, "glyphs-20way-1shot").hidden, [128, 128]);
   assert.deepEqual(settingConfig(full, "glyphs-5way-1shot").hidden, [256, 256]);
   assert.deepEqual([full.glyphs.trainWays, full.glyphs.trainQueries], [20, null]);
+  assert.deepEqual(settingConfig(full, "synthetic-1shot").hidden, [64, 64, 16]);
+  assert.deepEqual(full.synthetic, {
+    trainWays: 20,
+    trainShots: 10,
+    trainQueries: 6,
+    trainPool: 8192,
+  });
   const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
+  assert.deepEqual(def.synthetic, {
+    trainWays: null,
+    trainShots: null,
+    trainQueries: null,
+    trainPool: null,
+  });
   assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
   assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
   for (const scale of ["smoke", "default"] as const) {
