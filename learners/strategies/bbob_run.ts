@@ -9,7 +9,8 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import { bbobBatch, type BbobInstance } from "../tasks/bbob.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import { BbobDevice, bbobLoopIterations } from "./bbob_device.ts";
-import { GpuStrategy, strategyLoops } from "./gpu_strategy.ts";
+import { GpuStrategy } from "./gpu_strategy.ts";
+import { strategyLoops } from "./strategy_kernels.ts";
 import { getStrategy } from "./registry.ts";
 import { askCpu, type StrategyConfig, type StrategyState } from "./strategy.ts";
 

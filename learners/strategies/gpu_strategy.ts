@@ -15,7 +15,7 @@ import type { GridRun, InterfacedKernel } from "../../core/kernel_interface.ts";
 import {
   encodeKernel,
   groupsFor,
-  strategyLoopIterations,
+  strategyLoops,
   type StrategyPipelines,
   strategyPipelines,
 } from "./strategy_kernels.ts";
@@ -391,17 +391,4 @@ async function readGpuState(
     }
   }
   return st;
-}
-
-/** strategyLoopIterations of strategy `name` at `config` with `params` (full CMA-ES unless separable). */
-export function strategyLoops(
-  name: string,
-  config: StrategyConfig,
-  params: Record<string, number>,
-): number {
-  const cma = name === "cma-es";
-  return strategyLoopIterations(config.dim, config.popSize, {
-    cma,
-    full: cma && !params.separable,
-  });
 }

@@ -14,6 +14,7 @@ import esTellWgsl from "../../shaders/_es_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv } from "../../core/buffers.ts";
+import type { StrategyConfig } from "./strategy.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   encodeGridKernel,
@@ -156,4 +157,17 @@ export function strategyLoopIterations(
     most = Math.max(most, cma);
   }
   return most;
+}
+
+/** strategyLoopIterations of strategy `name` at `config` with `params` (full CMA-ES unless separable). */
+export function strategyLoops(
+  name: string,
+  config: StrategyConfig,
+  params: Record<string, number>,
+): number {
+  const cma = name === "cma-es";
+  return strategyLoopIterations(config.dim, config.popSize, {
+    cma,
+    full: cma && !params.separable,
+  });
 }

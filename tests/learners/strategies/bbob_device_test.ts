@@ -9,7 +9,8 @@ import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
 import { BbobDevice, bbobLoopIterations } from "../../../learners/strategies/bbob_device.ts";
 import { runStrategiesCpu } from "../../../learners/strategies/bbob_run.ts";
-import { GpuStrategy, strategyLoops } from "../../../learners/strategies/gpu_strategy.ts";
+import { GpuStrategy } from "../../../learners/strategies/gpu_strategy.ts";
+import { strategyLoops } from "../../../learners/strategies/strategy_kernels.ts";
 import { getStrategy } from "../../../learners/strategies/registry.ts";
 import { BBOB_IDS, bbobBatch, bbobInstance } from "../../../learners/tasks/bbob.ts";
 
