@@ -141,10 +141,15 @@ function composedFomaml(
       const ids = drawIds(rng, o.metaBatch, pool.size);
       const P = ids.length;
       const params = tileParams(theta, P, stride);
-      const { pop } = loop.adapt(pool, ids, params, { lr: innerLr, steps: 5, querySlot: true });
-      const g = await pop.gradients(pool.data);
-      const metrics = flagRows([], P, stride, 0, g.diverged);
-      fomamlUpdateCpu({ grads: g.grads, metrics, theta, moments }, {
+      const [g] = await loop.adapt(
+        pool,
+        ids,
+        params,
+        { lr: innerLr, steps: 5, querySlot: true },
+        ({ pop }) => pop.gradients(pool.data),
+      );
+      const metrics = flagRows([], P, stride, 0, g!.diverged);
+      fomamlUpdateCpu({ grads: g!.grads, metrics, theta, moments }, {
         count: paramCount,
         models: P,
         rowStride: stride,

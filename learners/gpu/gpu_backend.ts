@@ -12,13 +12,14 @@ import { GpuPopulation } from "./gpu_population.ts";
 import { HARDWARE_GROUPING, type Kernels } from "./gpu_kernels.ts";
 import { initParamsPipeline } from "../mlp/init_params.ts";
 import { SOFTWARE_GROUPINGS } from "../mlp/loop_budget.ts";
-import type { PopulationSpec } from "../mlp/mlp_layout.ts";
+import { mlpLayout, type PopulationSpec } from "../mlp/mlp_layout.ts";
 import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 import { smallTilePlan } from "../mlp/mlp_tiles.ts";
 import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
 import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
 import { CpuMetaLoop } from "../meta_train/cpu_meta_loop.ts";
+import { hvpFitsLoopBudget } from "../meta_train/meta_hvp.ts";
 import { CpuPopulation } from "../cpu_backend.ts";
 import {
   checkMetaLoopSpec,
@@ -168,6 +169,14 @@ export class GpuBackend implements Backend {
       return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));
     }
     const shape = { size: loopModels(spec), ...loopShape(spec) };
+    if (spec.method === "maml" && this.ctx.software && !hvpFitsLoopBudget(mlpLayout(shape))) {
+      // The Hessian-vector kernel runs a model's whole R-operator pass in one invocation, past
+      // lavapipe's loop cap for networks like the glyphs' 196-64-64-5 (learners/meta_train/
+      // meta_hvp.ts): the CPU twin runs the loop on the host copy of the samples instead.
+      return Promise.resolve(
+        new CpuMetaLoop(spec, new CpuPopulation(shape), { hostData: true }),
+      );
+    }
     return createGpuMetaLoop(this.ctx, this.createPopulation(shape), spec, {
       supportPopulation: (batchSize) => this.createPopulation({ ...shape, batchSize }),
     });

@@ -2,7 +2,8 @@
  * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
  * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
  * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
- * returns one.
+ * returns one, and GpuBackend on a software adapter for ProtoNet and for MAML past the Hessian-vector
+ * kernel's loop budget (`hostData`: the samples read from the episodes' host copy).
  * @module
  */
 import type { BackendDataset } from "../backend.ts";
@@ -47,13 +48,22 @@ export class CpuMetaLoop implements MetaLoop {
   #log: number[] = [];
   #noise = new Float32Array(0);
   #stats: Float32Array | null = null;
-  /** ProtoNet for another backend: the samples are read from episodes.dataset (the host copy). */
+  /**
+   * ProtoNet and MAML for another backend: the samples are read from episodes.dataset (the host
+   * copy), not from the data set `run` is given.
+   */
   #hostData: boolean;
+  /** MAML with hostData: the host copy of the last data set run on, as the twins read it. */
+  #host: { from: EpisodeBatch["dataset"]; data: CpuDataset } | null = null;
 
-  /** Takes a population of spec.metaBatch models of the spec's shape. */
+  /**
+   * Takes a population of spec.metaBatch models of the spec's shape; `hostData` (ProtoNet and
+   * MAML): read the samples from the episodes' host copy.
+   */
   constructor(spec: MetaLoopSpec, pop: CpuPopulation, options: { hostData?: boolean } = {}) {
     checkMetaLoopSpec(spec);
-    this.#hostData = options.hostData === true && spec.method === "protonet";
+    this.#hostData = options.hostData === true &&
+      (spec.method === "protonet" || spec.method === "maml");
     this.spec = { ...spec };
     this.#pop = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
@@ -70,12 +80,18 @@ export class CpuMetaLoop implements MetaLoop {
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
-    if (this.#hostData || (this.spec.method === "protonet" && data instanceof CpuDataset)) {
+    if (this.spec.method === "protonet" && (this.#hostData || data instanceof CpuDataset)) {
       const samples = data instanceof CpuDataset ? data : episodes.dataset;
       for (let it = 0; it < iterations; it++) {
         this.#protonet({ episodes, data: samples, ids, idsOffset: it * this.spec.metaBatch });
       }
       return;
+    }
+    if (this.#hostData && !(data instanceof CpuDataset)) {
+      if (this.#host?.from !== episodes.dataset) {
+        this.#host = { from: episodes.dataset, data: new CpuDataset(episodes.dataset) };
+      }
+      data = this.#host.data;
     }
     if (!(data instanceof CpuDataset)) {
       throw new TypeError("Cannot use a data set uploaded to another backend");

@@ -35,7 +35,8 @@ import {
 import { META_SGD_INNER } from "./meta_sgd_inner.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
-import { hvpScratchFloats, META_HVP } from "./meta_hvp.ts";
+import { hvpFitsLoopBudget, hvpLoopIterations, hvpScratchFloats, META_HVP } from "./meta_hvp.ts";
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import {
   type MamlBuffers,
   type MetaSgdBuffers,
@@ -208,6 +209,14 @@ export class GpuMetaLoop implements MetaLoop {
     const models = loopModels(this.spec);
     // Picks the inner population, sizes the tables and sets their row shapes; the gathers fill them.
     this.#pops.prepare(episodes);
+    const inner = this.#pops.inner.layout;
+    if (this.#maml && this.#ctx.software && !hvpFitsLoopBudget(inner)) {
+      throw new RangeError(
+        `Cannot run maml on a software adapter as its Hessian-vector kernel needs ${
+          hvpLoopIterations(inner)
+        } loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): use GpuBackend.createMetaLoop (its CPU twin), the CPU backend, or narrower layers`,
+      );
+    }
     this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
     const idsBuf = createStorageBufferFrom(this.#ctx, modelIds(this.spec, ids), "meta-loop-ids");
     const ep = this.#episodes.get(episodes);

@@ -19,6 +19,8 @@ import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
 import {
   addPairGradient,
+  type DistanceOperands,
+  distanceOperands,
   EUCLIDEAN,
   pairDistance,
   type ProtonetDistance,
@@ -69,13 +71,13 @@ function localLabel(src: ProtonetSource, e: number, s: number): number {
  * [mean loss, accuracy]; with `G` given, adds dL/dd (mean over the samples) to G (count, ways).
  */
 function score(
-  emb: { z: Float64Array; D: number; dist: ProtonetDistance },
-  protos: { c: Float64Array; n: Int32Array },
+  emb: { ops: DistanceOperands; dist: ProtonetDistance },
+  protos: { n: Int32Array },
   labels: Int32Array,
   span: { b0: number; count: number },
   G: Float64Array | null,
 ): [number, number] {
-  const { z, D, dist } = emb;
+  const { ops, dist } = emb;
   const N = protos.n.length;
   const d = new Float64Array(N);
   let loss = 0;
@@ -84,7 +86,7 @@ function score(
     const b = span.b0 + q;
     let best = -1;
     for (let k = 0; k < N; k++) {
-      const s = pairDistance(dist, { z, a: b, c: protos.c, k, D });
+      const s = pairDistance(dist, ops, b, k);
       d[k] = s;
       if (protos.n[k]! > 0 && (best < 0 || s < d[best]!)) best = k;
     }
@@ -221,16 +223,17 @@ export function protonetEpisodeCpu(
   const linear = dist.embedding === "linear";
   const { z, D } = embeddings(layout, theta, { acts, data: src.data, idx }, linear);
   const protos = prototypes(z, D, labels, S, N);
+  const ops = distanceOperands(dist, z, protos.c, D);
   const G = new Float64Array(Q * N);
-  const [ql, qa] = score({ z, D, dist }, protos, labels, { b0: S, count: Q }, G);
-  const [sl, sa] = score({ z, D, dist }, protos, labels, { b0: 0, count: S }, null);
+  const [ql, qa] = score({ ops, dist }, protos, labels, { b0: S, count: Q }, G);
+  const [sl, sa] = score({ ops, dist }, protos, labels, { b0: 0, count: S }, null);
   const dz = new Float64Array((S + Q) * D);
   const dc = new Float64Array(N * D);
   for (let q = 0; q < Q; q++) {
     for (let k = 0; k < N; k++) {
       const g = G[q * N + k]!;
       if (g === 0 || protos.n[k] === 0) continue;
-      addPairGradient(dist, { z, a: S + q, c: protos.c, k, D }, g, { dz, dc });
+      addPairGradient(dist, ops, { a: S + q, k }, g, { dz, dc });
     }
   }
   // The prototype's gradient is shared equally by its support samples.

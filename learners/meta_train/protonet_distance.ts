@@ -71,55 +71,112 @@ export function checkProtonetDistance(d: ProtonetDistance): void {
   }
 }
 
-/** Row `a` of `z` (width D) and row `k` of `c`, the operands of one query-prototype pair. */
-export interface DistancePair {
+/**
+ * The embeddings (rows, D) and prototypes (ways, D) one episode's distances read, prepared once by
+ * `distanceOperands`: with the cosine every row is also divided by its norm, so that a pair costs
+ * one dot product of unit rows instead of four sums over the pair.
+ */
+export interface DistanceOperands {
   /** Embeddings (rows, D). */
   z: Float64Array;
-  /** Row of the query in z. */
-  a: number;
   /** Prototypes (ways, D). */
   c: Float64Array;
-  /** Row of the prototype in c. */
-  k: number;
   /** Embedding width. */
   D: number;
+  /** Cosine: z's rows divided by their norms sqrt(|z|^2 + NORM_EPS); otherwise z itself. */
+  zUnit: Float64Array;
+  /** Cosine: c's rows divided by their norms; otherwise c itself. */
+  cUnit: Float64Array;
+  /** Cosine: the norms of z's rows (empty otherwise). */
+  zNorm: Float64Array;
+  /** Cosine: the norms of c's rows (empty otherwise). */
+  cNorm: Float64Array;
 }
 
-/** Sums over the pair: [squared difference, dot product, |z|^2, |c|^2]. */
-function sums(p: DistancePair): [number, number, number, number] {
-  let sq = 0, dot = 0, zz = 0, cc = 0;
-  for (let j = 0; j < p.D; j++) {
-    const zj = p.z[p.a * p.D + j]!;
-    const cj = p.c[p.k * p.D + j]!;
-    sq += (zj - cj) ** 2;
-    dot += zj * cj;
-    zz += zj * zj;
-    cc += cj * cj;
+/** `v`'s rows (width D) divided by their norms sqrt(|v|^2 + NORM_EPS), and the norms. */
+function unitRows(v: Float64Array, D: number): { unit: Float64Array; norm: Float64Array } {
+  const rows = v.length / D;
+  const unit = new Float64Array(v.length);
+  const norm = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += v[r * D + j]! * v[r * D + j]!;
+    const n = Math.sqrt(sq + NORM_EPS);
+    norm[r] = n;
+    for (let j = 0; j < D; j++) unit[r * D + j] = v[r * D + j]! / n;
   }
-  return [sq, dot, zz, cc];
+  return { unit, norm };
+}
+
+/** The operands of `dist` for embeddings `z` (rows, D) and prototypes `c` (ways, D). */
+export function distanceOperands(
+  dist: ProtonetDistance,
+  z: Float64Array,
+  c: Float64Array,
+  D: number,
+): DistanceOperands {
+  if (dist.kind !== "cosine") {
+    const none = new Float64Array(0);
+    return { z, c, D, zUnit: z, cUnit: c, zNorm: none, cNorm: none };
+  }
+  const zs = unitRows(z, D);
+  const cs = unitRows(c, D);
+  return { z, c, D, zUnit: zs.unit, cUnit: cs.unit, zNorm: zs.norm, cNorm: cs.norm };
+}
+
+/** The dot product of row `a` of `x` and row `k` of `y` (width D). */
+function rowDot(x: Float64Array, a: number, y: Float64Array, k: number, D: number): number {
+  let dot = 0;
+  for (let j = 0; j < D; j++) dot += x[a * D + j]! * y[k * D + j]!;
+  return dot;
 }
 
 /** The distance d(z_a, c_k) of `dist`. */
-export function pairDistance(dist: ProtonetDistance, p: DistancePair): number {
-  const [sq, dot, zz, cc] = sums(p);
-  if (dist.kind === "euclidean") return dist.scale * sq;
-  if (dist.kind === "dot") return -dist.scale * dot;
-  return -dist.scale * dot / (Math.sqrt(zz + NORM_EPS) * Math.sqrt(cc + NORM_EPS));
+export function pairDistance(
+  dist: ProtonetDistance,
+  o: DistanceOperands,
+  a: number,
+  k: number,
+): number {
+  const { z, c, D } = o;
+  if (dist.kind === "euclidean") {
+    let sq = 0;
+    for (let j = 0; j < D; j++) sq += (z[a * D + j]! - c[k * D + j]!) ** 2;
+    return dist.scale * sq;
+  }
+  if (dist.kind === "dot") return -dist.scale * rowDot(z, a, c, k, D);
+  return -dist.scale * rowDot(o.zUnit, a, o.cUnit, k, D);
 }
 
-/** Adds g * dd/dz to row a of `dz` and g * dd/dc to row k of `dc` (dd: the pair's distance). */
+/**
+ * Adds g * dd/dz to row a of `dz` and g * dd/dc to row k of `dc` (dd: the distance of pair (a, k)).
+ * The cosine's, with unit rows u = z/|z|, v = c/|c|: d cos/dz = (v - cos u)/|z|, d cos/dc =
+ * (u - cos v)/|c|.
+ */
 export function addPairGradient(
   dist: ProtonetDistance,
-  p: DistancePair,
+  o: DistanceOperands,
+  pair: { a: number; k: number },
   g: number,
   out: { dz: Float64Array; dc: Float64Array },
 ): void {
-  const { z, a, c, k, D } = p;
-  // Only cosine's gradient needs the pair's sums (euclidean and dot are elementwise).
-  const [, dot, zz, cc] = dist.kind === "cosine" ? sums(p) : [0, 0, 0, 0];
-  const nz = Math.sqrt(zz + NORM_EPS);
-  const nc = Math.sqrt(cc + NORM_EPS);
+  const { z, c, D } = o;
+  const { a, k } = pair;
   const s = g * dist.scale;
+  if (dist.kind === "cosine") {
+    const u = o.zUnit;
+    const v = o.cUnit;
+    const cos = rowDot(u, a, v, k, D);
+    const sz = -s / o.zNorm[a]!;
+    const sc = -s / o.cNorm[k]!;
+    for (let j = 0; j < D; j++) {
+      const uj = u[a * D + j]!;
+      const vj = v[k * D + j]!;
+      out.dz[a * D + j] = out.dz[a * D + j]! + sz * (vj - cos * uj);
+      out.dc[k * D + j] = out.dc[k * D + j]! + sc * (uj - cos * vj);
+    }
+    return;
+  }
   for (let j = 0; j < D; j++) {
     const zj = z[a * D + j]!;
     const cj = c[k * D + j]!;
@@ -127,12 +184,9 @@ export function addPairGradient(
     if (dist.kind === "euclidean") {
       gz = 2 * s * (zj - cj);
       gc = -gz;
-    } else if (dist.kind === "dot") {
+    } else {
       gz = -s * cj;
       gc = -s * zj;
-    } else {
-      gz = -s * (cj / (nz * nc) - dot * zj / (nz * nz * nz * nc));
-      gc = -s * (zj / (nz * nc) - dot * cj / (nz * nc * nc * nc));
     }
     out.dz[a * D + j] = out.dz[a * D + j]! + gz;
     out.dc[k * D + j] = out.dc[k * D + j]! + gc;

@@ -61,12 +61,46 @@ export function tileParams(
   return out;
 }
 
+/** Parameters that every model of a call starts from: one row (paramCount or stride floats). */
+export interface TiledParams {
+  /** The row, tiled for one chunk of models at a time (never for all P at once). */
+  tile: Float32Array;
+}
+
 /**
- * Bytes of one population's parameter table above which `InnerLoop.curve` splits its models into
- * populations run one after the other: 600 meta-test episodes of a 196-256-256-5 network (117,512
- * floats a model) took 282 MB a table and 1.2 GB in all in one population.
+ * Where the models of `InnerLoop.adapt` or `curve` start: a (P, stride) table, one row shared by
+ * every model, or null for the seeded He/Xavier init.
  */
-export const CURVE_PARAM_BYTES = 128 * 1024 * 1024;
+export type StartParams = Float32Array<ArrayBuffer> | TiledParams | null;
+
+/** Models `first` .. `first + ids.length - 1` of a call, with their share of its inputs. */
+export interface Chunk {
+  /** The index in the call of the chunk's first model. */
+  first: number;
+  /** The chunk's episode ids. */
+  ids: number[];
+  /** The chunk's start rows (count, stride), or null for the seeded init. */
+  params: Float32Array<ArrayBuffer> | null;
+  /** A per-model value of the call cut to the chunk (a number stays as it is). */
+  part(v: number | ArrayLike<number>): number | number[];
+}
+
+/** Models of a call after their inner steps: one population of a chunk of the call's models. */
+export interface AdaptedChunk {
+  /** The population holding the chunk (reused by the next chunk of the same size). */
+  pop: Population;
+  /** The chunk's gathered episodes. */
+  gathered: GatheredEpisodes;
+  /** The index in the call of the chunk's first model. */
+  first: number;
+}
+
+/**
+ * Bytes of one population's parameter table above which `InnerLoop.adapt` and `curve` split their
+ * models into populations run one after the other: 600 meta-test episodes of a 196-256-256-5
+ * network (117,512 floats a model) took 282 MB a table and 1.2 GB in all in one population.
+ */
+export const CHUNK_PARAM_BYTES = 128 * 1024 * 1024;
 
 /** Runs inner loops of meta-batches on one backend, with one population per population size. */
 export class InnerLoop {
@@ -79,14 +113,14 @@ export class InnerLoop {
   #pops = new Map<number, Population>();
   #metaLoops = new Map<string, Promise<MetaLoop>>();
 
-  #curveBytes: number;
+  #chunkBytes: number;
 
-  /** Validates the spec; `curveParamBytes` replaces CURVE_PARAM_BYTES (tests). */
-  constructor(backend: Backend, spec: LearnerSpec, options: { curveParamBytes?: number } = {}) {
+  /** Validates the spec; `chunkParamBytes` replaces CHUNK_PARAM_BYTES (tests). */
+  constructor(backend: Backend, spec: LearnerSpec, options: { chunkParamBytes?: number } = {}) {
     this.backend = backend;
     this.spec = spec;
     this.layout = mlpLayout({ size: 1, ...spec });
-    this.#curveBytes = options.curveParamBytes ?? CURVE_PARAM_BYTES;
+    this.#chunkBytes = options.chunkParamBytes ?? CHUNK_PARAM_BYTES;
   }
 
   /** The population of `size` models (created once per size). */
@@ -132,93 +166,122 @@ export class InnerLoop {
 
   /**
    * Adapts every model to its episode: `steps` SGD steps on the support set (per-model step counts
-   * run as stages; a model past its count trains at lr 0, so its parameters stay put). No readback.
+   * run as stages; a model past its count trains at lr 0 up to the call's largest count, so its
+   * parameters stay put). Models run in populations of at most `chunkSize(P)` models, one after the
+   * other; `each` reads a chunk's population before the next chunk loads (each model's numbers are
+   * the same as in one population of P). Returns what `each` returned, chunk by chunk.
    */
-  adapt(
+  async adapt<T>(
     pool: EpisodePool,
     ids: ArrayLike<number>,
-    params: Float32Array<ArrayBuffer> | null,
+    params: StartParams,
     options: AdaptOptions,
-  ): { pop: Population; gathered: GatheredEpisodes } {
+    each: (chunk: AdaptedChunk) => T | Promise<T>,
+  ): Promise<T[]> {
     const P = ids.length;
     const steps = perModel(options.steps, P);
+    perModel(options.lr, P);
     const kMax = Math.max(...steps);
-    const lrs = Float64Array.from(perModel(options.lr, P));
-    const loaded = this.load(pool, ids, params, {
-      lr: lrs,
-      supportSlots: Math.max(kMax, 1),
-      querySlot: options.querySlot,
-      seed: options.seed,
+    return await this.chunks(ids, params, async (c) => {
+      const lrs = Float64Array.from(perModel(c.part(options.lr), c.ids.length));
+      const mine = perModel(c.part(steps), c.ids.length);
+      const loaded = this.load(pool, c.ids, c.params, {
+        lr: lrs,
+        supportSlots: Math.max(kMax, 1),
+        querySlot: options.querySlot,
+        seed: options.seed,
+        first: c.first,
+      });
+      const stages = [...new Set([...mine, kMax])].sort((a, b) => a - b);
+      let done = 0;
+      for (const k of stages) {
+        if (k > done) {
+          loaded.pop.train(pool.data, k - done);
+          done = k;
+        }
+        if (k < kMax) {
+          for (let p = 0; p < mine.length; p++) if (mine[p] === k) lrs[p] = 0;
+          loaded.pop.setKnobs(sgdKnobs(lrs, mine.length));
+        }
+      }
+      return await each({ ...loaded, first: c.first });
     });
-    const stages = [...new Set(steps)].sort((a, b) => a - b);
-    let done = 0;
-    for (const k of stages) {
-      if (k > done) {
-        loaded.pop.train(pool.data, k - done);
-        done = k;
-      }
-      if (k < kMax) {
-        for (let p = 0; p < P; p++) if (steps[p] === k) lrs[p] = 0;
-        loaded.pop.setKnobs(sgdKnobs(lrs, P));
-      }
-    }
-    return loaded;
   }
 
   /**
    * Evaluates every model on its query set after 0, 1, ..., `steps` inner steps (steps+1 reads)
-   * and on its support set at the end. Models run in populations of at most `curveChunk(P)` models
+   * and on its support set at the end. Models run in populations of at most `chunkSize(P)` models
    * each, one after the other (each model's numbers are the same as in one population of P).
    */
   async curve(
     pool: EpisodePool,
     ids: ArrayLike<number>,
-    params: Float32Array<ArrayBuffer> | null,
+    params: StartParams,
     options: { lr: number | ArrayLike<number>; steps: number; seed?: number },
   ): Promise<AdaptCurve> {
     const P = ids.length;
-    const n = this.curveChunk(P);
-    if (n >= P) return await this.#curve(pool, ids, params, options);
-    const S = this.layout.stride;
-    const lr = options.lr;
-    const parts: AdaptCurve[] = [];
-    for (let first = 0; first < P; first += n) {
-      const end = Math.min(P, first + n);
-      parts.push(
-        await this.#curve(
-          pool,
-          Array.prototype.slice.call(ids, first, end),
-          params ? params.subarray(first * S, end * S) : null,
-          {
-            ...options,
-            lr: typeof lr === "number" ? lr : Array.prototype.slice.call(lr, first, end),
-            first,
-          },
-        ),
-      );
-    }
-    const join = (pick: (c: AdaptCurve) => Float32Array) => {
-      const out = new Float32Array(P);
-      parts.forEach((c, i) => out.set(pick(c).subarray(0, Math.min(n, P - i * n)), i * n));
-      return out;
-    };
-    const steps = Array.from({ length: options.steps + 1 }, (_, k) => k);
-    return {
-      accuracy: steps.map((k) => join((c) => c.accuracy[k]!)),
-      loss: steps.map((k) => join((c) => c.loss[k]!)),
-      supportLoss: join((c) => c.supportLoss),
-      supportAccuracy: join((c) => c.supportAccuracy),
-    };
+    perModel(options.lr, P);
+    const parts = await this.chunks(
+      ids,
+      params,
+      (c) =>
+        this.#curve(pool, c.ids, c.params, { ...options, lr: c.part(options.lr), first: c.first }),
+    );
+    return joinCurves(parts, P, this.chunkSize(P));
   }
 
   /**
-   * Models `curve` evaluates per population for P models: P split evenly into the fewest parts
-   * whose parameters take at most CURVE_PARAM_BYTES bytes (a population of P holds several such tables:
-   * parameters, their next copy, optimizer moments).
+   * Models `adapt` and `curve` run per population for P models: P split evenly into the fewest
+   * parts whose parameters take at most CHUNK_PARAM_BYTES bytes (a population of P holds several
+   * such tables: parameters, their next copy, optimizer moments).
    */
-  curveChunk(P: number): number {
-    const most = Math.max(1, Math.floor(this.#curveBytes / (this.layout.stride * 4)));
+  chunkSize(P: number): number {
+    const most = Math.max(1, Math.floor(this.#chunkBytes / (this.layout.stride * 4)));
     return Math.ceil(P / Math.ceil(P / most));
+  }
+
+  /**
+   * Runs `run` on the chunks of a call's P models in order (at most `chunkSize(P)` models each):
+   * their ids, their start rows (a slice of a table, or one chunk's tiling of a shared row, built
+   * once for all chunks and shared by them: copy before changing it) and `first`.
+   */
+  async chunks<T>(
+    ids: ArrayLike<number>,
+    params: StartParams,
+    run: (c: Chunk) => Promise<T>,
+  ): Promise<T[]> {
+    const P = ids.length;
+    const S = this.layout.stride;
+    const n = this.chunkSize(P);
+    if (params instanceof Float32Array && params.length !== P * S) {
+      throw new RangeError(
+        `Cannot run inner loop as params must have P*stride = ${
+          P * S
+        } entries: current value is ${params.length}`,
+      );
+    }
+    // A shared row is tiled once for the largest chunk; every chunk starts from its first rows.
+    const tile = params && !(params instanceof Float32Array)
+      ? tileParams(params.tile, Math.min(n, P), S)
+      : null;
+    const out: T[] = [];
+    for (let first = 0; first < P; first += n) {
+      const end = Math.min(P, first + n);
+      const rows = tile
+        ? tile.subarray(0, (end - first) * S)
+        : params instanceof Float32Array
+        ? params.subarray(first * S, end * S)
+        : null;
+      out.push(
+        await run({
+          first,
+          ids: Array.prototype.slice.call(ids, first, end),
+          params: rows,
+          part: (v) => typeof v === "number" ? v : Array.prototype.slice.call(v, first, end),
+        }),
+      );
+    }
+    return out;
   }
 
   async #curve(
@@ -269,6 +332,26 @@ export class InnerLoop {
     for (const l of this.#metaLoops.values()) l.then((x) => x.destroy(), () => {});
     this.#metaLoops.clear();
   }
+}
+
+/**
+ * One curve of P models from the curves of their chunks in order (`n` models each, the last one
+ * fewer), as `InnerLoop.chunks` cut them.
+ */
+export function joinCurves(parts: readonly AdaptCurve[], P: number, n: number): AdaptCurve {
+  if (parts.length === 1) return parts[0]!;
+  const join = (pick: (c: AdaptCurve) => Float32Array) => {
+    const out = new Float32Array(P);
+    parts.forEach((c, i) => out.set(pick(c).subarray(0, Math.min(n, P - i * n)), i * n));
+    return out;
+  };
+  const steps = Array.from({ length: parts[0]!.accuracy.length }, (_, k) => k);
+  return {
+    accuracy: steps.map((k) => join((c) => c.accuracy[k]!)),
+    loss: steps.map((k) => join((c) => c.loss[k]!)),
+    supportLoss: join((c) => c.supportLoss),
+    supportAccuracy: join((c) => c.supportAccuracy),
+  };
 }
 
 function perModel(v: number | ArrayLike<number>, P: number): number[] {

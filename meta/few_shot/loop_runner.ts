@@ -15,7 +15,7 @@ import {
   type ProtonetDistance,
 } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
-import { type InnerLoop, tileParams } from "./inner_loop.ts";
+import type { InnerLoop } from "./inner_loop.ts";
 import { metricPart } from "./metric.ts";
 import type {
   MetaKnobs,
@@ -44,7 +44,7 @@ export function loopRow(
 
 /**
  * The validation metric after adapting theta with `steps` SGD steps at innerLr: mean query
- * accuracy or loss of `v`'s episodes (one evaluation readback).
+ * accuracy or loss of `v`'s episodes (one evaluation readback per chunk of InnerLoop.adapt).
  */
 export async function validateAdapted(
   loop: InnerLoop,
@@ -53,13 +53,21 @@ export async function validateAdapted(
   v: MetaValidation,
 ): Promise<number> {
   const steps = v.steps ?? knobs.innerSteps;
-  const params = tileParams(theta, v.ids.length, loop.layout.stride);
-  const { pop, gathered } = loop.adapt(v.pool, v.ids, params, { lr: knobs.innerLr, steps });
-  const ev = await pop.evaluate(v.pool.data, gathered.query);
-  const row = metricPart(ev, v.metric);
+  const rows = await loop.adapt(
+    v.pool,
+    v.ids,
+    { tile: theta },
+    { lr: knobs.innerLr, steps },
+    async ({ pop, gathered }) =>
+      metricPart(await pop.evaluate(v.pool.data, gathered.query), v.metric),
+  );
   let s = 0;
-  for (const x of row) s += x;
-  return s / row.length;
+  let n = 0;
+  for (const row of rows) {
+    for (const x of row) s += x;
+    n += row.length;
+  }
+  return s / n;
 }
 
 /** What a method adds to a LoopRunner (Meta-SGD: its learned rates, their clamp, its validation). */

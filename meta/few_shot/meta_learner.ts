@@ -7,7 +7,7 @@
  */
 import type { ProtonetDistance } from "../../learners/meta_train/mod.ts";
 import type { EpisodePool } from "./episode_pool.ts";
-import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+import type { AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import type { FewShotMetric } from "./metric.ts";
 
 /** The host Adam of meta-updates, re-exported from its home in learners/optimizers/host_adam.ts. */
@@ -163,7 +163,10 @@ export function norm(v: ArrayLike<number>, count = v.length): number {
   return Math.sqrt(s);
 }
 
-/** Evaluates an initialization with plain SGD inner steps (shared by every method but Meta-SGD). */
+/**
+ * Evaluates an initialization with plain SGD inner steps (shared by every method but Meta-SGD);
+ * theta is tiled one chunk of InnerLoop.curve at a time, never for every model at once.
+ */
 export function evaluateInit(
   loop: InnerLoop,
   theta: Float32Array,
@@ -172,8 +175,7 @@ export function evaluateInit(
   ids: Uint32Array,
   steps: number,
 ): Promise<AdaptCurve> {
-  const params = tileParams(theta, ids.length, loop.layout.stride);
-  return loop.curve(pool, ids, params, { lr: knobs.innerLr, steps });
+  return loop.curve(pool, ids, { tile: theta }, { lr: knobs.innerLr, steps });
 }
 
 /** A copy of the starting initialization `theta`, times `options.initScale` (default 1). */

@@ -13,11 +13,15 @@ import {
   type ProtonetSource,
 } from "../../../learners/meta_train/protonet_cpu.ts";
 import {
+  addPairGradient,
   checkProtonetDistance,
+  distanceOperands,
   EUCLIDEAN,
+  NORM_EPS,
   pairDistance,
   type ProtonetDistance,
 } from "../../../learners/meta_train/protonet_distance.ts";
+import { Rng } from "../../../core/rng.ts";
 import { METRIC, METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { forwardCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
@@ -115,7 +119,8 @@ Deno.test("protonet statistics: loss, accuracy, quarantine, a class with no supp
 Deno.test("pairDistance: euclidean, cosine and dot product on hand-made vectors", () => {
   const z = Float64Array.from([3, 4, 0, 1, 0, 0]);
   const c = Float64Array.from([0, 4, 3, 2, 0, 0]);
-  const at = (d: ProtonetDistance, a: number, k: number) => pairDistance(d, { z, a, c, k, D: 3 });
+  const at = (d: ProtonetDistance, a: number, k: number) =>
+    pairDistance(d, distanceOperands(d, z, c, 3), a, k);
   assert.equal(at(EUCLIDEAN, 0, 0), 9 + 0 + 9);
   assert.equal(at({ kind: "euclidean", scale: 0.5 }, 0, 0), 9);
   assert.equal(at({ kind: "dot", scale: 2 }, 0, 0), -2 * 16);
@@ -126,8 +131,92 @@ Deno.test("pairDistance: euclidean, cosine and dot product on hand-made vectors"
   assert.equal(at(EUCLIDEAN, 1, 1), 1);
   // A zero embedding scores 0 under the cosine (no division by zero).
   const zero = Float64Array.from([0, 0, 0]);
-  const d0 = pairDistance({ kind: "cosine", scale: 3 }, { z: zero, a: 0, c, k: 0, D: 3 });
+  const cos3: ProtonetDistance = { kind: "cosine", scale: 3 };
+  const d0 = pairDistance(cos3, distanceOperands(cos3, zero, c, 3), 0, 0);
   assert.equal(Math.abs(d0), 0);
+});
+
+/**
+ * The distance and its gradient of one pair from the pair's own sums (|z - c|^2, z.c, |z|^2,
+ * |c|^2), as the twin computed them for every query-prototype pair before it prepared unit rows.
+ */
+function pairReference(
+  dist: ProtonetDistance,
+  z: Float64Array,
+  c: Float64Array,
+  D: number,
+): { d: number; gz: Float64Array; gc: Float64Array } {
+  let sq = 0, dot = 0, zz = 0, cc = 0;
+  for (let j = 0; j < D; j++) {
+    sq += (z[j]! - c[j]!) ** 2;
+    dot += z[j]! * c[j]!;
+    zz += z[j]! * z[j]!;
+    cc += c[j]! * c[j]!;
+  }
+  const nz = Math.sqrt(zz + NORM_EPS);
+  const nc = Math.sqrt(cc + NORM_EPS);
+  const s = dist.scale;
+  const gz = new Float64Array(D);
+  const gc = new Float64Array(D);
+  for (let j = 0; j < D; j++) {
+    if (dist.kind === "euclidean") {
+      gz[j] = 2 * s * (z[j]! - c[j]!);
+      gc[j] = -gz[j]!;
+    } else if (dist.kind === "dot") {
+      gz[j] = -s * c[j]!;
+      gc[j] = -s * z[j]!;
+    } else {
+      gz[j] = -s * (c[j]! / (nz * nc) - dot * z[j]! / (nz * nz * nz * nc));
+      gc[j] = -s * (z[j]! / (nz * nc) - dot * c[j]! / (nz * nc * nc * nc));
+    }
+  }
+  const d = dist.kind === "euclidean"
+    ? s * sq
+    : dist.kind === "dot"
+    ? -s * dot
+    : -s * dot / (nz * nc);
+  return { d, gz, gc };
+}
+
+Deno.test("pairDistance and addPairGradient equal the per-pair sums on random rows (a zero row too)", () => {
+  const rng = new Rng(11);
+  const D = 37;
+  const rows = 9;
+  const ways = 5;
+  const z = Float64Array.from({ length: rows * D }, (_, i) => (i < D ? 0 : rng.normal()));
+  const c = Float64Array.from({ length: ways * D }, () => 2 * rng.normal());
+  for (const dist of DISTANCES) {
+    const ops = distanceOperands(dist, z, c, D);
+    const dz = new Float64Array(rows * D);
+    const dc = new Float64Array(ways * D);
+    const wantZ = new Float64Array(rows * D);
+    const wantC = new Float64Array(ways * D);
+    for (let a = 0; a < rows; a++) {
+      for (let k = 0; k < ways; k++) {
+        const g = rng.normal();
+        const ref = pairReference(dist, z.subarray(a * D, (a + 1) * D), c.subarray(k * D), D);
+        const d = pairDistance(dist, ops, a, k);
+        assert.ok(
+          Math.abs(d - ref.d) <= 1e-12 * (1 + Math.abs(ref.d)),
+          `${dist.kind} d ${d} vs ${ref.d}`,
+        );
+        addPairGradient(dist, ops, { a, k }, g, { dz, dc });
+        for (let j = 0; j < D; j++) {
+          wantZ[a * D + j] = wantZ[a * D + j]! + g * ref.gz[j]!;
+          wantC[k * D + j] = wantC[k * D + j]! + g * ref.gc[j]!;
+        }
+      }
+    }
+    for (const [got, want, what] of [[dz, wantZ, "dz"], [dc, wantC, "dc"]] as const) {
+      for (let i = 0; i < got.length; i++) {
+        assert.ok(
+          Math.abs(got[i]! - want[i]!) <= 1e-12 + 1e-10 * Math.abs(want[i]!),
+          `${dist.kind} ${what}[${i}]: ${got[i]} vs ${want[i]}`,
+        );
+      }
+    }
+    assert.ok(dz.some((v) => v !== 0) && dc.some((v) => v !== 0));
+  }
 });
 
 Deno.test("checkProtonetDistance names the field out of range", () => {

@@ -49,26 +49,24 @@ async function referenceStep(
 ): Promise<void> {
   const { stride, paramCount } = loop.layout;
   const P = ids.length;
-  const { pop } = loop.adapt(pool, ids, tileParams(s.theta, P, stride), {
-    lr: KNOBS.innerLr,
-    steps: KNOBS.innerSteps,
-    querySlot: method === "fomaml",
-  });
   const o = { count: paramCount, models: P, rowStride: stride };
-  if (method === "reptile") {
-    const metrics = flagRows([], P, stride, 0, (await pop.readMetrics()).diverged);
-    reptileUpdateCpu({ adapted: await pop.readParams(), metrics, theta: s.theta }, {
-      ...o,
-      metaLr: KNOBS.metaLr,
-    });
-  } else {
-    const g = await pop.gradients(pool.data);
-    const metrics = flagRows([], P, stride, 0, g.diverged);
-    fomamlUpdateCpu(
-      { grads: g.grads, metrics, theta: s.theta, moments: s.moments },
-      { ...o, lr: KNOBS.metaLr, t: ++s.t, vOffset: stride },
-    );
-  }
+  const options = { lr: KNOBS.innerLr, steps: KNOBS.innerSteps, querySlot: method === "fomaml" };
+  await loop.adapt(pool, ids, tileParams(s.theta, P, stride), options, async ({ pop }) => {
+    if (method === "reptile") {
+      const metrics = flagRows([], P, stride, 0, (await pop.readMetrics()).diverged);
+      reptileUpdateCpu({ adapted: await pop.readParams(), metrics, theta: s.theta }, {
+        ...o,
+        metaLr: KNOBS.metaLr,
+      });
+    } else {
+      const g = await pop.gradients(pool.data);
+      const metrics = flagRows([], P, stride, 0, g.diverged);
+      fomamlUpdateCpu(
+        { grads: g.grads, metrics, theta: s.theta, moments: s.moments },
+        { ...o, lr: KNOBS.metaLr, t: ++s.t, vOffset: stride },
+      );
+    }
+  });
 }
 
 for (const method of ["reptile", "fomaml"] as const) {

@@ -18,7 +18,6 @@ import {
   type MetaLearner,
   MetaSgd,
   Reptile,
-  tileParams,
 } from "../../../meta/few_shot/mod.ts";
 import { esGradient, reptileUpdateCpu } from "../../../learners/meta_train/mod.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
@@ -133,13 +132,11 @@ gpuTest("InnerLoop.adapt on the GPU matches the CPU path (Reptile meta-update ro
       const { loop, pool } = setup(backend);
       const theta = await initialTheta(new InnerLoop(new CpuBackend(), loop.spec), 3);
       const ids = Uint32Array.from([0, 5, 9, 17, 33]);
-      const { pop } = loop.adapt(pool, ids, tileParams(theta, ids.length, loop.layout.stride), {
-        lr: [0.3, 0.1, 0.3, 0.2, 0.3],
-        steps: [3, 1, 2, 3, 0],
-        querySlot: true,
+      const options = { lr: [0.3, 0.1, 0.3, 0.2, 0.3], steps: [3, 1, 2, 3, 0], querySlot: true };
+      await loop.adapt(pool, ids, { tile: theta }, options, async ({ pop }) => {
+        rows.push(Float32Array.from(await pop.readParams()));
+        rows.push(Float32Array.from((await pop.gradients(pool.data)).grads));
       });
-      rows.push(Float32Array.from(await pop.readParams()));
-      rows.push(Float32Array.from((await pop.gradients(pool.data)).grads));
       loop.destroy();
     }
     assertClose(rows[2]!, rows[0]!, { atol: 1e-5, rtol: 1e-4, what: "adapted params" });

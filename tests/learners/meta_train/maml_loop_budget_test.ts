@@ -1,0 +1,77 @@
+/**
+ * Second-order MAML at the glyphs' network (196-64-64-5, 5 support samples): the Hessian-vector
+ * kernel runs a model's whole R-operator pass in one invocation, about 229,000 loop iterations,
+ * past the 65,535 at which lavapipe silently stops an invocation's loops, so on the software
+ * adapter the GPU loop returned the first-order gradient (MAML was FOMAML; found 2026-12-03).
+ * GpuBackend now runs such a loop on the CPU twin, and the GPU loop refuses it.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../../../core/rng.ts";
+import type { Backend } from "../../../learners/backend.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
+import { hvpLoopIterations } from "../../../learners/meta_train/meta_hvp.ts";
+import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/mod.ts";
+import { LOOP_BUDGET } from "../../../learners/mlp/loop_budget.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { assertClose, gpuTest } from "../../helpers.ts";
+import { directGpuLoop, family } from "./_family.ts";
+
+const WIDTHS = [196, 64, 64, 5];
+const SPEC = { widths: WIDTHS, batchSize: 5, metaBatch: 4, innerSteps: 1, innerLr: 0.5 };
+
+Deno.test("hvpLoopIterations is past the loop budget at 196-64-64-5 and within it at 6-9-3", () => {
+  const glyphs = hvpLoopIterations(mlpLayout({ size: 1, ...SPEC }));
+  assert.ok(glyphs > 65_535, `196-64-64-5: ${glyphs}`);
+  assert.ok(glyphs > 200_000 && glyphs < 260_000, `196-64-64-5: ${glyphs}`);
+  const small = hvpLoopIterations(mlpLayout({ size: 1, widths: [6, 9, 3], batchSize: 4 }));
+  assert.ok(small < LOOP_BUDGET, `6-9-3: ${small}`);
+});
+
+/** Two MAML (or FOMAML) meta-iterations of 4 episodes on `backend`, read once. */
+async function twoIterations(backend: Backend, method: MetaLoopMethod): Promise<MetaLoopReadout> {
+  const batch = family(196, 3, { ways: 5, shots: 1, queryPerClass: 1 }).sampleEpisodes(5, 12);
+  const data = backend.uploadDataset(batch.dataset);
+  const loop = await backend.createMetaLoop({ ...SPEC, method, metaLr: 0.003 });
+  const stride = mlpLayout({ size: 1, ...SPEC }).stride;
+  const rng = new Rng(9);
+  const theta = Float32Array.from({ length: stride }, () => 0.2 * rng.normal());
+  loop.write({ theta, moments: new Float32Array(2 * stride), t: 0 });
+  loop.run(batch, data, Uint32Array.from([0, 3, 5, 7, 1, 2, 11, 4]));
+  const out = await loop.read();
+  loop.destroy();
+  data.destroy();
+  return out;
+}
+
+gpuTest(
+  "GpuBackend's MAML loop matches CpuMetaLoop at 196-64-64-5 (past lavapipe's loop cap)",
+  async (ctx) => {
+    const want = await twoIterations(new CpuBackend(), "maml");
+    const fomaml = await twoIterations(new CpuBackend(), "fomaml");
+    const got = await twoIterations(await GpuBackend.create(ctx), "maml");
+    // The meta-gradient norms (log column 1): MAML's differ from FOMAML's by far more than rounding.
+    const [m, f] = [want.log[1]!, fomaml.log[1]!];
+    assert.ok(
+      Math.abs(m - f) > 0.05 * f,
+      `maml ${m} fomaml ${f}`,
+    );
+    assertClose(got.log, want.log, { atol: 1e-5, rtol: 1e-3, what: "maml log" });
+    assertClose(got.state.theta, want.state.theta, { atol: 1e-5, rtol: 1e-4, what: "maml theta" });
+    assertClose(got.state.moments, want.state.moments, { atol: 1e-6, rtol: 1e-3, what: "moments" });
+  },
+);
+
+gpuTest("GpuMetaLoop refuses MAML past the loop budget on a software adapter", async (ctx) => {
+  if (!ctx.software) return;
+  const gpu = await GpuBackend.create(ctx);
+  const batch = family(196, 3, { ways: 5, shots: 1, queryPerClass: 1 }).sampleEpisodes(5, 12);
+  const data = gpu.uploadDataset(batch.dataset);
+  const loop = await directGpuLoop(ctx, gpu, { ...SPEC, method: "maml", metaLr: 0.003 });
+  assert.throws(
+    () => loop.run(batch, data, Uint32Array.from([0, 3, 5, 7])),
+    /Cannot run maml on a software adapter as its Hessian-vector kernel needs \d+ loop iterations/,
+  );
+  loop.destroy();
+  data.destroy();
+});
