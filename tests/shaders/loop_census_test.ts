@@ -27,6 +27,7 @@ import {
 import { withFusedStep } from "../../learners/mlp/mlp_fused.ts";
 import { type LossKind, mlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import { hvpFitsLoopBudget, hvpLoopIterations } from "../../learners/meta_train/meta_hvp.ts";
+import { lowrankIterations } from "../../learners/meta_train/lowrank_budget.ts";
 import { protonetLoopIterations } from "../../learners/meta_train/protonet_grad.ts";
 import { bbobLoopIterations, bbobValueIterations } from "../../learners/strategies/bbob_device.ts";
 import { strategyLoops } from "../../learners/strategies/strategy_kernels.ts";
@@ -145,6 +146,29 @@ function metaRows(scale: Scale): Row[] {
       const bound = hvpLoopIterations(layout);
       assert.equal(hvpFitsLoopBudget(layout), bound <= LOOP_BUDGET);
       rows.push({ where, kernel: "meta_hvp", bound, guard: "GpuBackend: CPU twin" });
+    }
+    for (const method of ["reptile", "fomaml"] as const) {
+      if (!c.methods.includes(method)) continue;
+      const shape = {
+        tasks: c.metaBatch,
+        support: batchSize,
+        batch: batchSize,
+        query: method === "fomaml",
+        steps: c.innerSteps,
+        lr: 0.1,
+      };
+      let bound: number;
+      try {
+        bound = lowrankIterations(layout, shape);
+      } catch {
+        continue; // A shape the factored loop does not take (widths not multiples of 4).
+      }
+      rows.push({
+        where,
+        kernel: `lowrank_* (${method}, opt-in)`,
+        bound,
+        guard: "GpuLowrankLoop refuses; auto picks it only within the budget",
+      });
     }
     if (c.methods.includes("protonet") && s.loss === CE) {
       const S = s.trainWays * s.shots;
@@ -277,6 +301,11 @@ function benchRows(): Row[] {
     });
   }
   rows.push({ where: "bench evolve 16 x 64", kernel: "evolve_select", bound: 4 * loop(1, 64) });
+  // Roofline probes (bench/roofline.ts: 16 passes over 2,048 floats, 4,096 FMA rounds).
+  rows.push(
+    { where: "bench roofline", kernel: "probe_storage", bound: loop(1, 16) + 16 * loop(1, 256) },
+    { where: "bench roofline", kernel: "probe_fma", bound: loop(1, 4096) },
+  );
   for (const D of [40, 100]) {
     const s = getStrategy("cma-es");
     const config = { instances: 64, dim: D, popSize: s.defaultPopSize(D) };
