@@ -42,6 +42,10 @@ export const META_METHODS = [...META_BASELINES, ...STATIC_METHODS, "self-improvi
 export type MetaMethod = typeof META_METHODS[number];
 /** A static meta-learner's name. */
 export type StaticMethod = typeof STATIC_METHODS[number];
+/** The static meta-learners whose meta-training inner steps follow their papers (`trainInnerSteps`). */
+export const STEPPED_METHODS = ["fomaml", "maml", "es-maml", "meta-sgd"] as const;
+/** One of STEPPED_METHODS. */
+export type SteppedMethod = typeof STEPPED_METHODS[number];
 
 /** Where the cross-domain test images come from (any image data set the engine reads). */
 export interface CrossDomainSpec {
@@ -125,6 +129,20 @@ export interface MetaConfig {
   metaBatch: number;
   /** Inner SGD steps per task in meta-training for methods whose paper uses several (Reptile). */
   innerSteps: number;
+  /**
+   * Inner SGD steps in meta-training of FOMAML, MAML, ES-MAML or Meta-SGD, overriding the rule of
+   * their papers (`paperInnerSteps`: 1, or 5 for FOMAML and MAML on more than 5 ways) in every
+   * setting, for the static method and the self-improving system's members alike.
+   */
+  trainInnerSteps: Partial<Record<SteppedMethod, number>>;
+  /**
+   * Scale of the output layer's starting weights of the gradient-based meta-learners (Reptile,
+   * FOMAML, MAML, ES-MAML, Meta-SGD, and the self-improving system's theta; times the init scale)
+   * on the classification settings: 1 keeps the He init, 0 starts the head
+   * at zero (every class scored alike before the inner steps, as the "zeroing trick" of Kao et
+   * al. 2022 at the start only), the head then meta-learned as before.
+   */
+  headInitScale: number;
   /** Starting inner SGD learning rate (classification; sinusoid uses `sinusoidInnerLr`). */
   innerLr: number;
   /** Starting inner learning rate on the sinusoid (MAML: 0.01). */
@@ -234,6 +252,13 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   }).partial().default({}),
   metaBatch: z.number().int().min(1).max(1024).default(16),
   innerSteps: z.number().int().min(1).max(50).default(5),
+  trainInnerSteps: z.object({
+    fomaml: z.number().int().min(1).max(50),
+    maml: z.number().int().min(1).max(50),
+    "es-maml": z.number().int().min(1).max(50),
+    "meta-sgd": z.number().int().min(1).max(50),
+  }).partial().default({}),
+  headInitScale: z.number().min(0).max(10).default(1),
   innerLr: z.number().positive().max(10).default(0.1),
   sinusoidInnerLr: z.number().positive().max(10).default(0.01),
   initScale: z.number().positive().max(10).default(1),

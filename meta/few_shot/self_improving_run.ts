@@ -14,7 +14,7 @@ import { initialTheta } from "./meta_learner.ts";
 import { type SelfImprovingState, SelfImprovingSystem } from "./self_improving.ts";
 import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
-import { curveIterations, paperInnerSteps } from "./static_methods.ts";
+import { curveIterations, scaleHead, trainInnerSteps } from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
 
 /** Task adaptations of one static method: trials x tuning iterations + the rest of metaIterations. */
@@ -42,7 +42,8 @@ export function memberMethods(c: SettingRun["c"], regression: boolean): MemberMe
 
 /**
  * Starting inner steps of the members' methods: the static methods' (`c.innerSteps` for Reptile,
- * `paperInnerSteps` for the others: 5 for FOMAML and MAML on episodes of more than 5 ways).
+ * `trainInnerSteps` for the others: the config's `trainInnerSteps`, else `paperInnerSteps`, 5 for
+ * FOMAML and MAML on episodes of more than 5 ways and 1 elsewhere).
  */
 export function memberInnerSteps(
   c: SettingRun["c"],
@@ -50,8 +51,10 @@ export function memberInnerSteps(
 ): Partial<Record<MemberMethod, number>> {
   return {
     reptile: c.innerSteps,
-    fomaml: paperInnerSteps("fomaml", ways),
-    maml: paperInnerSteps("maml", ways),
+    fomaml: trainInnerSteps(c, "fomaml", ways),
+    maml: trainInnerSteps(c, "maml", ways),
+    "es-maml": trainInnerSteps(c, "es-maml", ways),
+    "meta-sgd": trainInnerSteps(c, "meta-sgd", ways),
   };
 }
 
@@ -115,7 +118,10 @@ export async function* runSelfImproving(
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
   const { iterations } = selfImprovingShape(c);
-  const theta = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  // As the static methods' (ProtoNet members never read the output layer).
+  const head = r.s.regression ? 1 : c.headInitScale;
+  const theta = head === 1 ? he : scaleHead(he, r.loop.layout, head);
   const sys = createSelfImproving(r, theta, iterations);
   const fitness = { pool: r.pools.val, ids: r.ids.val };
   const saved = r.progress?.resumeFrom<SelfImprovingProgress>();
