@@ -16,8 +16,11 @@ import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
   curveIterations,
   paperInnerSteps,
+  scaleHead,
+  trainInnerSteps,
   trialConfigs,
 } from "../../../meta/few_shot/static_methods.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 
 const C: MetaConfig = META_SCHEMA.parse({
   metaIterations: 1000,
@@ -67,14 +70,44 @@ Deno.test("trialConfigs: FOMAML and MAML train with 5 inner steps on 20-way epis
 
 Deno.test("the self-improving system's FOMAML and MAML members start with the static methods' inner steps", () => {
   // Before, every member but Reptile started (and switched) at 1 step, on 20-way episodes too.
-  assert.deepEqual(memberInnerSteps(C, 20), { reptile: C.innerSteps, fomaml: 5, maml: 5 });
-  assert.deepEqual(memberInnerSteps(C, 5), { reptile: C.innerSteps, fomaml: 1, maml: 1 });
+  const one = { "es-maml": 1, "meta-sgd": 1 };
+  assert.deepEqual(memberInnerSteps(C, 20), { reptile: C.innerSteps, fomaml: 5, maml: 5, ...one });
+  assert.deepEqual(memberInnerSteps(C, 5), { reptile: C.innerSteps, fomaml: 1, maml: 1, ...one });
   for (const ways of [5, 20]) {
     const run = { ...RUN, s: { ...RUN.s, ways } } as SettingRun;
     for (const m of ["fomaml", "maml"] as const) {
       assert.equal(memberInnerSteps(C, ways)[m], trialConfigs(m, run)[0]!.innerSteps);
     }
   }
+});
+
+Deno.test("trainInnerSteps overrides the papers' inner steps for its methods, trials and members alike", () => {
+  const c = META_SCHEMA.parse({ ...C, trainInnerSteps: { fomaml: 3, "meta-sgd": 2 } });
+  for (const ways of [5, 20]) {
+    const run = { ...RUN, c, s: { ...RUN.s, ways } } as SettingRun;
+    const want = { fomaml: 3, "meta-sgd": 2, maml: ways > 5 ? 5 : 1, "es-maml": 1, protonet: 1 };
+    for (const [m, k] of Object.entries(want) as [keyof typeof want, number][]) {
+      assert.equal(trainInnerSteps(c, m, ways), k, `${m} ${ways}-way`);
+      assert.deepEqual(trialConfigs(m, run).map((x) => x.innerSteps), [k, k, k, k, k]);
+      if (m !== "protonet") assert.equal(memberInnerSteps(c, ways)[m], k, `member ${m}`);
+    }
+    assert.equal(memberInnerSteps(c, ways).reptile, c.innerSteps);
+  }
+  assert.throws(() => META_SCHEMA.parse({ trainInnerSteps: { fomaml: 0 } }));
+});
+
+Deno.test("scaleHead scales the output layer's weights only", () => {
+  const L = mlpLayout({ size: 1, widths: [4, 3, 2], batchSize: 1 });
+  const theta = Float32Array.from({ length: L.stride }, (_, i) => i + 1);
+  for (const k of [0, 0.5]) {
+    const out = scaleHead(theta, L, k);
+    for (let i = 0; i < L.stride; i++) {
+      const head = i >= L.weightOffset[1]! && i < L.biasOffset[1]!;
+      assert.equal(out[i], head ? k * theta[i]! : theta[i], `entry ${i} at ${k}`);
+    }
+  }
+  assert.equal(theta[L.weightOffset[1]!], L.weightOffset[1]! + 1, "input unchanged");
+  assert.equal(META_SCHEMA.parse({}).headInitScale, 1);
 });
 
 Deno.test("the self-improving system gets the task budget of one static method", () => {
