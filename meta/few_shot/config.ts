@@ -24,6 +24,10 @@ export const META_SETTINGS = [
 export type MetaSettingName = typeof META_SETTINGS[number];
 /** A classification setting (every setting but the sinusoid, whose network is MAML's 1-40-40-1). */
 export type ClassificationSetting = Exclude<MetaSettingName, "sinusoid">;
+/** The classification settings. */
+export const CLASSIFICATION_SETTINGS: readonly ClassificationSetting[] = META_SETTINGS.filter(
+  (x): x is ClassificationSetting => x !== "sinusoid",
+);
 
 /** Methods that learn nothing across tasks (reference points of the table). */
 export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
@@ -130,19 +134,19 @@ export interface MetaConfig {
   /** Inner SGD steps per task in meta-training for methods whose paper uses several (Reptile). */
   innerSteps: number;
   /**
-   * Inner SGD steps in meta-training of FOMAML, MAML, ES-MAML or Meta-SGD, overriding the rule of
-   * their papers (`paperInnerSteps`: 1, or 5 for FOMAML and MAML on more than 5 ways) in every
-   * setting, for the static method and the self-improving system's members alike.
+   * Inner SGD steps in meta-training of FOMAML, MAML, ES-MAML or Meta-SGD in some settings,
+   * overriding the rule of their papers there (`paperInnerSteps`: 1, or 5 for FOMAML and MAML on
+   * more than 5 ways), for the static method and the self-improving system's members alike.
    */
-  trainInnerSteps: Partial<Record<SteppedMethod, number>>;
+  trainInnerSteps: Partial<Record<MetaSettingName, Partial<Record<SteppedMethod, number>>>>;
   /**
    * Scale of the output layer's starting weights of the gradient-based meta-learners (Reptile,
    * FOMAML, MAML, ES-MAML, Meta-SGD, and the self-improving system's theta; times the init scale)
-   * on the classification settings: 1 keeps the He init, 0 starts the head
-   * at zero (every class scored alike before the inner steps, as the "zeroing trick" of Kao et
-   * al. 2022 at the start only), the head then meta-learned as before.
+   * in some classification settings (1 elsewhere): 1 keeps the He init, 0 starts the head at zero
+   * (every class scored alike before the inner steps, the "zeroing trick" of Kao et al. 2022 at
+   * the start only), the head then meta-learned as before.
    */
-  headInitScale: number;
+  headInitScale: Partial<Record<ClassificationSetting, number>>;
   /** Starting inner SGD learning rate (classification; sinusoid uses `sinusoidInnerLr`). */
   innerLr: number;
   /** Starting inner learning rate on the sinusoid (MAML: 0.01). */
@@ -218,6 +222,10 @@ const crossDomain = z.object({
 export const GLYPH_MAX_SIZE = 16;
 
 const iterations = z.number().int().min(1).max(1_000_000);
+const steps = z.number().int().min(1).max(50);
+const methodSteps = z.object({ fomaml: steps, maml: steps, "es-maml": steps, "meta-sgd": steps })
+  .partial();
+const headScale = z.number().min(0).max(10);
 const hidden = z.array(z.number().int().min(1).max(256)).min(1).max(3);
 
 /** Config schema of `meta`. */
@@ -252,13 +260,18 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   }).partial().default({}),
   metaBatch: z.number().int().min(1).max(1024).default(16),
   innerSteps: z.number().int().min(1).max(50).default(5),
-  trainInnerSteps: z.object({
-    fomaml: z.number().int().min(1).max(50),
-    maml: z.number().int().min(1).max(50),
-    "es-maml": z.number().int().min(1).max(50),
-    "meta-sgd": z.number().int().min(1).max(50),
-  }).partial().default({}),
-  headInitScale: z.number().min(0).max(10).default(1),
+  trainInnerSteps: z.object(
+    Object.fromEntries(META_SETTINGS.map((name) => [name, methodSteps])) as Record<
+      MetaSettingName,
+      typeof methodSteps
+    >,
+  ).partial().default({}),
+  headInitScale: z.object(
+    Object.fromEntries(CLASSIFICATION_SETTINGS.map((name) => [name, headScale])) as Record<
+      ClassificationSetting,
+      typeof headScale
+    >,
+  ).partial().default({}),
   innerLr: z.number().positive().max(10).default(0.1),
   sinusoidInnerLr: z.number().positive().max(10).default(0.01),
   initScale: z.number().positive().max(10).default(1),

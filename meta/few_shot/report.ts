@@ -8,12 +8,18 @@ import type { ExperimentResult } from "../../core/experiment.ts";
 import type { PlotSpec } from "../../core/plots.ts";
 import { type MetaConfig, settingConfig, tuneIterations } from "./config.ts";
 
-/** The config's `trainInnerSteps` as a clause of the protocol line ("" when none is set). */
+/** The config's `trainInnerSteps` and `headInitScale` as clauses of the protocol line. */
 function ownSteps(c: MetaConfig): string {
-  const set = Object.entries(c.trainInnerSteps).map(([m, k]) => `${m} ${k}`);
-  return set.length > 0
-    ? `, except as set in trainInnerSteps: ${set.join(", ")} in every setting`
-    : "";
+  const steps = Object.entries(c.trainInnerSteps).flatMap(([name, m]) =>
+    Object.entries(m ?? {}).map(([method, k]) => `${method} ${k} on ${name}`)
+  );
+  const heads = Object.entries(c.headInitScale).map(([name, k]) => `${k} on ${name}`);
+  return (steps.length > 0 ? `, except (trainInnerSteps) ${steps.join(", ")}` : "") +
+    (heads.length > 0
+      ? `; the gradient-based methods' output layer starts at its He init times ${
+        heads.join(", ")
+      } (headInitScale)`
+      : "");
 }
 import { bestOf, ciText, fmt, type MethodStats } from "./report_stats.ts";
 import { changesPlot, settingPlots } from "./report_plots.ts";
@@ -220,10 +226,6 @@ function methodText(input: MetaReportInput): string {
       2 * c.innerSteps
     }; FOMAML and MAML train with 1 inner step, 5 on episodes of more than 5 ways, ES-MAML and Meta-SGD with 1, as their papers do${
       ownSteps(c)
-    }${
-      c.headInitScale === 1
-        ? ""
-        : `; the gradient-based methods' output layer starts at ${c.headInitScale} x its He init`
     }) each meta-train ${
       100 * c.tune.fraction
     }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members, each one of the static meta-learners of the setting (methods cycled over the members at the start, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups and fitness = meta-validation score; method (switch probability ${c.memberSwitch} per explore), inner lr, inner steps and meta lr explored (a switch keeps theta; Meta-SGD's rates start at the inner lr), theta, method and knobs copied by exploit, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${

@@ -23,6 +23,7 @@ import {
   type MetaLearnerState,
 } from "./meta_learner.ts";
 import { createMetaLearner } from "./registry.ts";
+import type { Setting } from "./settings.ts";
 import { type FewShotMetric, metricScore } from "./metric.ts";
 import { staticBudget } from "./self_improving_run.ts";
 import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
@@ -45,16 +46,21 @@ export function paperInnerSteps(method: Exclude<StaticMethod, "reptile">, ways: 
 }
 
 /**
- * Inner SGD steps in meta-training of a method other than Reptile on episodes of `ways` classes:
- * the config's `trainInnerSteps` for it, else `paperInnerSteps`.
+ * Inner SGD steps in meta-training of a method other than Reptile in setting `s`: the config's
+ * `trainInnerSteps` for it there, else `paperInnerSteps` for the setting's ways.
  */
 export function trainInnerSteps(
   c: MetaConfig,
   method: Exclude<StaticMethod, "reptile">,
-  ways: number,
+  s: Pick<Setting, "name" | "ways">,
 ): number {
-  const own = method === "protonet" ? undefined : c.trainInnerSteps[method];
-  return own ?? paperInnerSteps(method, ways);
+  const own = method === "protonet" ? undefined : c.trainInnerSteps[s.name]?.[method];
+  return own ?? paperInnerSteps(method, s.ways);
+}
+
+/** The config's `headInitScale` in setting `s` (1 on the sinusoid and where none is set). */
+export function headInitScale(c: MetaConfig, s: Pick<Setting, "name" | "regression">): number {
+  return s.name === "sinusoid" || s.regression ? 1 : c.headInitScale[s.name] ?? 1;
 }
 
 /**
@@ -79,7 +85,7 @@ export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[]
   const { c, s } = r;
   const rng = new Rng(deriveSeed(r.seed, `trials-${method}`));
   const reptile = method === "reptile";
-  const steps = reptile ? c.innerSteps : trainInnerSteps(c, method, s.ways);
+  const steps = reptile ? c.innerSteps : trainInnerSteps(c, method, s);
   const base: TrialConfig = {
     innerLr: s.innerLr,
     metaLr: reptile ? c.metaLr.reptile : c.metaLr.adam,
@@ -228,7 +234,7 @@ export async function* runStatic(
   const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   // ProtoNets never read the output layer; the gradient-based methods start it at headInitScale
   // on the classification settings.
-  const head = method === "protonet" || r.s.regression ? 1 : c.headInitScale;
+  const head = method === "protonet" ? 1 : headInitScale(c, r.s);
   const theta0 = head === 1 ? he : scaleHead(he, r.loop.layout, head);
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
