@@ -81,7 +81,10 @@ Deno.test("the self-improving system's FOMAML and MAML members start with the st
   const g20 = { name: "glyphs-20way-1shot", ways: 20 } as const;
   const g5 = { name: "glyphs-5way-1shot", ways: 5 } as const;
   assert.deepEqual(memberInnerSteps(C, g20), { reptile: C.innerSteps, fomaml: 5, maml: 5, ...one });
-  assert.deepEqual(memberInnerSteps(C, g5), { reptile: C.innerSteps, fomaml: 1, maml: 1, ...one });
+  // On glyphs 5-way 1-shot FOMAML trains with 5 steps by default (trainInnerSteps).
+  assert.deepEqual(memberInnerSteps(C, g5), { reptile: C.innerSteps, fomaml: 5, maml: 1, ...one });
+  const g5s = { name: "glyphs-5way-5shot", ways: 5 } as const;
+  assert.deepEqual(memberInnerSteps(C, g5s), { reptile: C.innerSteps, fomaml: 1, maml: 1, ...one });
   for (const s of [g5, g20]) {
     const run = { ...RUN, s: { ...RUN.s, ...s } } as SettingRun;
     for (const m of ["fomaml", "maml"] as const) {
@@ -127,7 +130,9 @@ Deno.test("scaleHead scales the output layer's weights only", () => {
     }
   }
   assert.equal(theta[L.weightOffset[1]!], L.weightOffset[1]! + 1, "input unchanged");
-  const c = META_SCHEMA.parse({ headInitScale: { "glyphs-5way-1shot": 0 } });
+  const c = META_SCHEMA.parse({});
+  assert.deepEqual(c.headInitScale, { "glyphs-5way-1shot": 0 }, "the default");
+  assert.deepEqual(c.trainInnerSteps, { "glyphs-5way-1shot": { fomaml: 5 } }, "the default");
   const at = (name: MetaSettingName) => headInitScale(c, { name, regression: name === "sinusoid" });
   assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], [0, 1, 1]);
   assert.throws(
