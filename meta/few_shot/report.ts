@@ -7,20 +7,6 @@
 import type { ExperimentResult } from "../../core/experiment.ts";
 import type { PlotSpec } from "../../core/plots.ts";
 import { type MetaConfig, settingConfig, tuneIterations } from "./config.ts";
-
-/** The config's `trainInnerSteps` and `headInitScale` as clauses of the protocol line. */
-function ownSteps(c: MetaConfig): string {
-  const steps = Object.entries(c.trainInnerSteps).flatMap(([name, m]) =>
-    Object.entries(m ?? {}).map(([method, k]) => `${method} ${k} on ${name}`)
-  );
-  const heads = Object.entries(c.headInitScale).map(([name, k]) => `${k} on ${name}`);
-  return (steps.length > 0 ? `, except (trainInnerSteps) ${steps.join(", ")}` : "") +
-    (heads.length > 0
-      ? `; the gradient-based methods' output layer starts at its He init times ${
-        heads.join(", ")
-      } (headInitScale)`
-      : "");
-}
 import { bestOf, ciText, fmt, type MethodStats } from "./report_stats.ts";
 import { changesPlot, settingPlots } from "./report_plots.ts";
 import {
@@ -122,6 +108,20 @@ function sinusoidTarget(rows: Row[], floor: number | undefined): string[] {
       base ? fmt(base.mse_chosen as number, 3) : "n/a"
     } at its tuned step count; floor ${fmt(floor ?? NaN, 3)}.`,
   ];
+}
+
+/** The config's `trainInnerSteps` and `headInitScale` as clauses of the protocol line. */
+function ownSteps(c: MetaConfig): string {
+  const steps = Object.entries(c.trainInnerSteps).flatMap(([name, m]) =>
+    Object.entries(m ?? {}).map(([method, k]) => `${method} ${k} on ${name}`)
+  );
+  const heads = Object.entries(c.headInitScale).map(([name, k]) => `${k} on ${name}`);
+  return (steps.length > 0 ? `, except (trainInnerSteps) ${steps.join(", ")}` : "") +
+    (heads.length > 0
+      ? `; the gradient-based methods' output layer starts at its He init times ${
+        heads.join(", ")
+      } (headInitScale)`
+      : "");
 }
 
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */
