@@ -265,22 +265,25 @@ export class InnerLoop {
     const P = ids.length;
     const S = this.layout.stride;
     const n = this.chunkSize(P);
-    let table: Float32Array<ArrayBuffer> | null = null;
-    if (params instanceof Float32Array) {
-      if (params.length !== P * S) {
-        throw new RangeError(
-          `Cannot run inner loop as params must have P*stride = ${
-            P * S
-          } entries: current value is ${params.length}`,
-        );
-      }
-      table = params;
-    } else if (params) table = tileParams(params.tile, Math.min(n, P), S);
-    const tiled = params !== null && !(params instanceof Float32Array);
+    if (params instanceof Float32Array && params.length !== P * S) {
+      throw new RangeError(
+        `Cannot run inner loop as params must have P*stride = ${
+          P * S
+        } entries: current value is ${params.length}`,
+      );
+    }
+    // A shared row is tiled once for the largest chunk; every chunk starts from its first rows.
+    const tile = params && !(params instanceof Float32Array)
+      ? tileParams(params.tile, Math.min(n, P), S)
+      : null;
     const out: T[] = [];
     for (let first = 0; first < P; first += n) {
       const end = Math.min(P, first + n);
-      const rows = table?.subarray(tiled ? 0 : first * S, (tiled ? end - first : end) * S) ?? null;
+      const rows = tile
+        ? tile.subarray(0, (end - first) * S)
+        : params instanceof Float32Array
+        ? params.subarray(first * S, end * S)
+        : null;
       out.push(
         await run({
           first,
