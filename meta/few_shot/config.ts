@@ -260,7 +260,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   }).partial().default({}),
   metaBatch: z.number().int().min(1).max(1024).default(16),
   innerSteps: z.number().int().min(1).max(50).default(5),
-  // Chosen on meta-validation (glyphs 5w1s, 64 episodes, one trial of 2,000 iterations,
+  // Chosen on meta-validation (glyphs 5w1s, 32 episodes, one trial of 2,000 iterations,
   // 2026-12-03): FOMAML 42.8% with 1 step and the He head, 59.0% with 5 steps, 63.6% with 5 steps
   // and the head at 0; MAML 61.3% -> 64.1% with the head at 0 (README, "The gradient-based
   // meta-learners against a reference").
