@@ -21,7 +21,12 @@ from inputs to latents, fitted on the pool), --train-ways W and --train-queries 
 episodes of W classes with Q query points each, as the engine's `synthetic.trainWays` /
 `trainQueries`), --whiten K (inputs projected on the pool's first K principal components and
 scaled to unit variance; 16 whitens them all), --cosine-decay (Adam's lr decays to a tenth along
-a half cosine).
+a half cosine), --train-shots K (K support points per class in the training episodes, their
+prototype the mean, as the engine's `synthetic.trainShots`), --fresh (every meta-batch drawn fresh
+instead of from the pool), --rotate (every point of a training class is in turn its 1-shot
+support, the other points its queries), --val-seed S (the 2,000 validation episodes drawn from
+their own generator seeded S, the same for every seed and option; default: drawn after the
+training pool, as before).
 """
 import argparse
 import json
@@ -46,6 +51,10 @@ ap.add_argument("--train-ways", type=int, default=5)
 ap.add_argument("--train-queries", type=int, default=1)
 ap.add_argument("--whiten", type=int, default=0)
 ap.add_argument("--cosine-decay", action="store_true")
+ap.add_argument("--train-shots", type=int, default=1)
+ap.add_argument("--fresh", action="store_true")
+ap.add_argument("--rotate", action="store_true")
+ap.add_argument("--val-seed", type=int, default=-1)
 a = ap.parse_args()
 
 m = json.load(open(a.map))
@@ -55,10 +64,10 @@ rng = np.random.default_rng(a.seed)
 SPREAD, NOISE, N = 2 - 1.5 * 0.9, 0.2 + 0.8 * 0.9, 5
 
 
-def episodes(E, Q, N=N):
-    """E episodes of N classes: inputs (E, N + N*Q, 16) support first, query labels (N*Q), latents."""
+def episodes(E, Q, N=N, K=1):
+    """E episodes of N classes: inputs (E, N*K + N*Q, 16) support first, query labels (N*Q), latents."""
     protos = rng.normal(size=(E, N, 8)) * SPREAD
-    s = protos + NOISE * rng.normal(size=(E, N, 8))
+    s = (protos[:, :, None] + NOISE * rng.normal(size=(E, N, K, 8))).reshape(E, N * K, 8)
     q = (protos[:, :, None] + NOISE * rng.normal(size=(E, N, Q, 8))).reshape(E, N * Q, 8)
     z = np.concatenate([s, q], 1)
     x = np.tanh(z @ W1.T + b1) @ W2.T + b2 + 0.05 * rng.normal(size=z.shape[:-1] + (16,))
@@ -71,8 +80,14 @@ def cosine(zq, zs):
     return (zq / nq) @ (zs / ns).transpose(0, 2, 1), nq, ns
 
 
-Xtr, ytr, Ztr = episodes(a.pool, a.train_queries, a.train_ways)
+Xtr, ytr, Ztr = episodes(a.pool, a.train_queries, a.train_ways, a.train_shots)
+if a.rotate and a.train_shots != 1:
+    raise SystemExit("--rotate takes 1-shot training episodes (--train-shots 1)")
+_rng = rng
+if a.val_seed >= 0:
+    rng = np.random.default_rng(a.val_seed)
 Xva, yva, Zva = episodes(2000, 15)
+rng = _rng
 if a.whiten:
     flat = Xtr.reshape(-1, 16)
     mean, (ev, U) = flat.mean(0), np.linalg.eigh(np.cov(flat.T))
@@ -118,10 +133,11 @@ def backward(hs, gz):
 
 def protonet(x, y, grad=True):
     """Mean query cross-entropy, accuracy and (grad) the parameter gradient."""
-    N = x.shape[1] - len(y)  # the episodes' classes: one support point each
+    N = int(y.max()) + 1
+    K = (x.shape[1] - len(y)) // N
     hs = forward(x)
     z = hs[-1]
-    zs, zq = z[:, :N], z[:, N:]
+    zs, zq = z[:, :N * K].reshape(z.shape[0], N, K, -1).mean(2), z[:, N * K:]
     cos, nq, ns = cosine(zq, zs)
     scale = np.exp(P[-1][0])
     logit = scale * cos
@@ -139,7 +155,36 @@ def protonet(x, y, grad=True):
     gq = (g @ sh - (g * cos).sum(-1, keepdims=True) * qh) / nq
     gt, ct = g.transpose(0, 2, 1), cos.transpose(0, 2, 1)
     gs = (gt @ qh - (gt * ct).sum(-1, keepdims=True) * sh) / ns
+    gs = np.repeat(gs / K, K, axis=1)
     return loss, acc, backward(hs, np.concatenate([gs, gq], 1)) + [glog]
+
+
+def rotated(x, y):
+    """All-rotations loss: every point of a class is in turn the 1-shot support (K=1 episodes)."""
+    E, Pn = x.shape[0], x.shape[1]
+    Nn = int(y.max()) + 1
+    M = Pn // Nn
+    # order points class-major: (n, m), m = 0 the support
+    order = np.concatenate([[n] + list(Nn + n * (M - 1) + np.arange(M - 1)) for n in range(Nn)])
+    hs = forward(x[:, order])
+    z = hs[-1]
+    nz = np.sqrt((z * z).sum(-1, keepdims=True) + 1e-8)
+    u = z / nz
+    C = u @ u.transpose(0, 2, 1)  # (E, P, P)
+    scale = np.exp(P[-1][0])
+    L = scale * C.reshape(E, Nn, M, Nn, M).transpose(0, 1, 2, 4, 3)  # [e, n, m, r, k]
+    p = np.exp(L - L.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    oh = np.zeros_like(p)
+    oh[:, np.arange(Nn), :, :, np.arange(Nn)] = 1
+    mask = 1 - np.eye(M)[None, None, :, :, None]
+    cnt = E * Nn * M * (M - 1)
+    loss = -(np.log((p * oh).sum(-1) + 1e-30) * mask[..., 0]).sum() / cnt
+    g = (p - oh) * mask / cnt * scale  # d/dL [e,n,m,r,k]
+    dC = g.transpose(0, 1, 2, 4, 3).reshape(E, Pn, Pn)
+    du = dC @ u + dC.transpose(0, 2, 1) @ u
+    dz = (du - (du * u).sum(-1, keepdims=True) * u) / nz
+    return loss, None, backward(hs, dz) + [np.zeros(1)]
 
 
 def regression(x, z):
@@ -164,6 +209,9 @@ def probe():
 mom, vel, t = [np.zeros_like(p) for p in P], [np.zeros_like(p) for p in P], 0
 for it in range(1, a.regress + a.iters + 1):
     ids = rng.integers(0, a.pool, size=a.batch)
+    if a.fresh:
+        Xtr, ytr, Ztr = episodes(a.batch, a.train_queries, a.train_ways, a.train_shots)
+        ids = np.arange(a.batch)
     if it <= a.regress:
         grads = regression(Xtr[ids], Ztr[ids])[2]
     else:
@@ -171,7 +219,7 @@ for it in range(1, a.regress + a.iters + 1):
             loss, acc = validate()
             print(f"after regression: validation {acc:.1%} (loss {loss:.3f}), probe R^2 {probe():.3f}")
             mom, vel, t = [np.zeros_like(p) for p in P], [np.zeros_like(p) for p in P], 0
-        grads = protonet(Xtr[ids], ytr)[2]
+        grads = (rotated if a.rotate else protonet)(Xtr[ids], ytr)[2]
     t += 1
     lr = a.lr
     if a.cosine_decay and it > a.regress:

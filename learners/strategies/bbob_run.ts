@@ -7,8 +7,10 @@
  */
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { bbobBatch, type BbobInstance } from "../tasks/bbob.ts";
-import { BbobDevice } from "./bbob_device.ts";
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
+import { BbobDevice, bbobLoopIterations } from "./bbob_device.ts";
 import { GpuStrategy } from "./gpu_strategy.ts";
+import { strategyLoops } from "./strategy_kernels.ts";
 import { getStrategy } from "./registry.ts";
 import { askCpu, type StrategyConfig, type StrategyState } from "./strategy.ts";
 
@@ -90,6 +92,15 @@ export async function runStrategiesGpu(
   spec: StrategyRunSpec,
 ): Promise<StrategyRunResult> {
   const { config, params, state, generations } = prepare(spec);
+  const loops = Math.max(
+    bbobLoopIterations(spec.instances.map((o) => o.fid), config.dim),
+    strategyLoops(spec.name, config, params),
+  );
+  if (ctx.software && loops > LOOP_BUDGET) {
+    // Past lavapipe's loop cap (f15 from D = 127, or a large popSize): the CPU twins, which
+    // BbobDevice and GpuStrategy would refuse to replace.
+    return await runStrategiesCpu(spec);
+  }
   const gpu = await GpuStrategy.create(ctx, spec.name, config, params, state);
   const dev = await BbobDevice.create(ctx, spec.instances);
   try {

@@ -15,9 +15,11 @@ import type { GridRun, InterfacedKernel } from "../../core/kernel_interface.ts";
 import {
   encodeKernel,
   groupsFor,
+  strategyLoops,
   type StrategyPipelines,
   strategyPipelines,
 } from "./strategy_kernels.ts";
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 
 const f32 = (a: ArrayLike<number>) => Float32Array.from(a);
 
@@ -105,6 +107,12 @@ export class GpuStrategy {
     params: Record<string, number>,
     state: StrategyState,
   ): Promise<GpuStrategy> {
+    const loops = strategyLoops(name, config, params);
+    if (ctx.software && loops > LOOP_BUDGET) {
+      throw new RangeError(
+        `Cannot run ${name} on this software adapter as its kernels need ${loops} loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): dim ${config.dim}, popSize ${config.popSize} (use the CPU twins)`,
+      );
+    }
     return new GpuStrategy(ctx, name, config, params, state, await strategyPipelines(ctx));
   }
 

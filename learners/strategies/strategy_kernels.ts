@@ -14,6 +14,7 @@ import esTellWgsl from "../../shaders/_es_tell.wgsl" with { type: "text" };
 import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv } from "../../core/buffers.ts";
+import type { StrategyConfig } from "./strategy.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   encodeGridKernel,
@@ -131,4 +132,42 @@ export function encodeKernel(
 /** Workgroups of 64 that cover `n` elements. */
 export function groupsFor(n: number): number {
   return ceilDiv(n, 64);
+}
+
+/**
+ * Loop iterations (each loop's iterations plus one exit test per run) one invocation of a strategy
+ * kernel runs at most, the largest of them, for D coordinates and N candidates: es_ask with a full
+ * transform (D per entry), es_rank and the tells (N per entry), es_best (N and D per instance) and,
+ * for CMA-ES, es_cma_tell (one workgroup of 64 per instance: ceil(D/64) coordinates each over the N
+ * candidates and, full, over D; ceil(count/64) covariance entries each over N, count D^2 or D).
+ * Lavapipe stops an invocation's loops silently past 65,535 (learners/mlp/loop_budget.ts).
+ */
+export function strategyLoopIterations(
+  D: number,
+  N: number,
+  o: { cma: boolean; full: boolean },
+): number {
+  const loop = (runs: number, iterations: number) => iterations + runs;
+  let most = Math.max(o.full ? loop(1, D) : 0, loop(1, N), loop(1, N) + loop(1, D));
+  if (o.cma) {
+    const c = Math.ceil(D / 64);
+    const e = Math.ceil((o.full ? D * D : D) / 64);
+    const cma = loop(1, c) + loop(c, c * N) + loop(1, c) + (o.full ? loop(c, c * D) : 0) +
+      loop(1, 6) + loop(1, c) + loop(1, e) + loop(e, e * N) + loop(1, c);
+    most = Math.max(most, cma);
+  }
+  return most;
+}
+
+/** strategyLoopIterations of strategy `name` at `config` with `params` (full CMA-ES unless separable). */
+export function strategyLoops(
+  name: string,
+  config: StrategyConfig,
+  params: Record<string, number>,
+): number {
+  const cma = name === "cma-es";
+  return strategyLoopIterations(config.dim, config.popSize, {
+    cma,
+    full: cma && !params.separable,
+  });
 }

@@ -97,6 +97,16 @@ export interface SyntheticSpec {
   trainWays: number | null;
   /** Query points per class of ProtoNets' meta-training episodes (null: as many as shots). */
   trainQueries: number | null;
+  /**
+   * Support points per class of ProtoNets' meta-training episodes (null: the setting's shots; more:
+   * each training prototype is the mean of that many, the test episodes keep the setting's shots).
+   */
+  trainShots: number | null;
+  /**
+   * Episodes in ProtoNets' pool of these wider episodes (null: `trainPool`); each holds all its
+   * points, so a pool of 65,536 20-way episodes of 16 points per class would hold 21M samples.
+   */
+  trainPool: number | null;
 }
 
 /** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
@@ -330,6 +340,8 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   synthetic: z.object({
     trainWays: z.number().int().min(1).max(64).nullable().default(null),
     trainQueries: z.number().int().min(1).max(64).nullable().default(null),
+    trainShots: z.number().int().min(1).max(64).nullable().default(null),
+    trainPool: z.number().int().min(1).max(100_000).nullable().default(null),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
 });

@@ -74,7 +74,7 @@ export interface TiledParams {
 export type StartParams = Float32Array<ArrayBuffer> | TiledParams | null;
 
 /** Models `first` .. `first + ids.length - 1` of a call, with their share of its inputs. */
-interface Chunk {
+export interface Chunk {
   /** The index in the call of the chunk's first model. */
   first: number;
   /** The chunk's episode ids. */
@@ -182,7 +182,7 @@ export class InnerLoop {
     const steps = perModel(options.steps, P);
     perModel(options.lr, P);
     const kMax = Math.max(...steps);
-    return await this.#chunks(ids, params, async (c) => {
+    return await this.chunks(ids, params, async (c) => {
       const lrs = Float64Array.from(perModel(c.part(options.lr), c.ids.length));
       const mine = perModel(c.part(steps), c.ids.length);
       const loaded = this.load(pool, c.ids, c.params, {
@@ -221,26 +221,13 @@ export class InnerLoop {
   ): Promise<AdaptCurve> {
     const P = ids.length;
     perModel(options.lr, P);
-    const parts = await this.#chunks(
+    const parts = await this.chunks(
       ids,
       params,
       (c) =>
         this.#curve(pool, c.ids, c.params, { ...options, lr: c.part(options.lr), first: c.first }),
     );
-    if (parts.length === 1) return parts[0]!;
-    const join = (pick: (c: AdaptCurve) => Float32Array) => {
-      const out = new Float32Array(P);
-      const n = this.chunkSize(P);
-      parts.forEach((c, i) => out.set(pick(c).subarray(0, Math.min(n, P - i * n)), i * n));
-      return out;
-    };
-    const steps = Array.from({ length: options.steps + 1 }, (_, k) => k);
-    return {
-      accuracy: steps.map((k) => join((c) => c.accuracy[k]!)),
-      loss: steps.map((k) => join((c) => c.loss[k]!)),
-      supportLoss: join((c) => c.supportLoss),
-      supportAccuracy: join((c) => c.supportAccuracy),
-    };
+    return joinCurves(parts, P, this.chunkSize(P));
   }
 
   /**
@@ -254,10 +241,11 @@ export class InnerLoop {
   }
 
   /**
-   * Runs `run` on the chunks of a call's models in order: their ids, their start rows (a slice of
-   * a table, or one chunk's tiling of a shared row, built once for all chunks) and `first`.
+   * Runs `run` on the chunks of a call's P models in order (at most `chunkSize(P)` models each):
+   * their ids, their start rows (a slice of a table, or one chunk's tiling of a shared row, built
+   * once for all chunks and shared by them: copy before changing it) and `first`.
    */
-  async #chunks<T>(
+  async chunks<T>(
     ids: ArrayLike<number>,
     params: StartParams,
     run: (c: Chunk) => Promise<T>,
@@ -344,6 +332,26 @@ export class InnerLoop {
     for (const l of this.#metaLoops.values()) l.then((x) => x.destroy(), () => {});
     this.#metaLoops.clear();
   }
+}
+
+/**
+ * One curve of P models from the curves of their chunks in order (`n` models each, the last one
+ * fewer), as `InnerLoop.chunks` cut them.
+ */
+export function joinCurves(parts: readonly AdaptCurve[], P: number, n: number): AdaptCurve {
+  if (parts.length === 1) return parts[0]!;
+  const join = (pick: (c: AdaptCurve) => Float32Array) => {
+    const out = new Float32Array(P);
+    parts.forEach((c, i) => out.set(pick(c).subarray(0, Math.min(n, P - i * n)), i * n));
+    return out;
+  };
+  const steps = Array.from({ length: parts[0]!.accuracy.length }, (_, k) => k);
+  return {
+    accuracy: steps.map((k) => join((c) => c.accuracy[k]!)),
+    loss: steps.map((k) => join((c) => c.loss[k]!)),
+    supportLoss: join((c) => c.supportLoss),
+    supportAccuracy: join((c) => c.supportAccuracy),
+  };
 }
 
 function perModel(v: number | ArrayLike<number>, P: number): number[] {

@@ -11,9 +11,8 @@
  * evaluation adapts on the host (one gradient readback per inner step).
  * @module
  */
-import type { Population } from "../../learners/backend.ts";
 import type { EpisodePool } from "./episode_pool.ts";
-import { type AdaptCurve, type InnerLoop, tileParams } from "./inner_loop.ts";
+import { type AdaptCurve, type InnerLoop, joinCurves, tileParams } from "./inner_loop.ts";
 import { LoopMetaLearner } from "./loop_meta_learner.ts";
 import type { MetaLearnerOptions } from "./meta_learner.ts";
 import { validate } from "./train_by_steps.ts";
@@ -52,40 +51,45 @@ export class MetaSgd extends LoopMetaLearner {
     }
   }
 
-  #load(pool: EpisodePool, ids: Uint32Array): {
-    pop: Population;
-    rows: Float32Array<ArrayBuffer>;
-    support: Uint32Array<ArrayBuffer>;
-    query: Uint32Array<ArrayBuffer>;
-    evalQuery: Uint32Array<ArrayBuffer>;
-  } {
+  /**
+   * Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step.
+   * Models run in populations of at most `inner.chunkSize(P)` models, one after the other, each
+   * starting from theta tiled for that chunk only (InnerLoop.chunks, as InnerLoop.curve).
+   */
+  override async evaluate(
+    pool: EpisodePool,
+    ids: Uint32Array,
+    steps: number,
+  ): Promise<AdaptCurve> {
     const { stride } = this.inner.layout;
+    // Each chunk tiles theta for itself: #adaptChunk changes its rows in place.
+    const parts = await this.inner.chunks(
+      ids,
+      null,
+      (c) => this.#adaptChunk(pool, c.ids, tileParams(this.theta, c.ids.length, stride), steps),
+    );
+    return joinCurves(parts, ids.length, this.inner.chunkSize(ids.length));
+  }
+
+  /** The curve of the models of one chunk, starting from `rows` ((P, stride), changed in place). */
+  async #adaptChunk(
+    pool: EpisodePool,
+    ids: number[],
+    rows: Float32Array<ArrayBuffer>,
+    steps: number,
+  ): Promise<AdaptCurve> {
     const P = ids.length;
     const B = this.inner.spec.batchSize;
-    const rows = tileParams(this.theta, P, stride);
     const { pop, gathered } = this.inner.load(pool, ids, rows, {
       lr: 0,
       supportSlots: 1,
       querySlot: true,
     });
     const support = new Uint32Array(P * B);
-    const query = new Uint32Array(P * B);
     for (let p = 0; p < P; p++) {
       support.set(gathered.batches.subarray(2 * p * B, (2 * p + 1) * B), p * B);
-      query.set(gathered.batches.subarray((2 * p + 1) * B, (2 * p + 2) * B), p * B);
     }
     pop.setBatches(support, 1);
-    return { pop, rows, support, query, evalQuery: gathered.query };
-  }
-
-  /** Adapts with the learned per-parameter rates: one gradient and one evaluation readback per step. */
-  override async evaluate(
-    pool: EpisodePool,
-    ids: Uint32Array,
-    steps: number,
-  ): Promise<AdaptCurve> {
-    const P = ids.length;
-    const { pop, rows, support, evalQuery } = this.#load(pool, ids);
     const accuracy: Float32Array[] = [];
     const loss: Float32Array[] = [];
     for (let k = 0; k <= steps; k++) {
@@ -95,12 +99,11 @@ export class MetaSgd extends LoopMetaLearner {
         this.#innerStep(rows, g.grads, P);
         pop.writeParams(rows);
       }
-      const ev = await pop.evaluate(pool.data, evalQuery);
+      const ev = await pop.evaluate(pool.data, gathered.query);
       accuracy.push(ev.accuracy);
       loss.push(ev.loss);
     }
-    const gathered = pool.gather(ids, this.inner.spec.batchSize);
-    const sup = await pop.evaluate(pool.data, gathered.support);
+    const sup = await pop.evaluate(pool.data, pool.gather(ids, B).support);
     return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
   }
 }

@@ -5,7 +5,7 @@
  * latent points, an upper bound for any learner that sees their noisy nonlinear images).
  * @module
  */
-import { rngNormal } from "../../core/rng.ts";
+import { threefry2x32 } from "../../core/rng.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import type { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 
@@ -47,22 +47,39 @@ export function sinusoidMeanFloor(family: Sinusoid, n = 400): number {
  * noise * N(0, I). Given K support points per class the posterior mean of mu_k is c * mean_k with
  * c = spread^2 / (spread^2 + noise^2 / K) and every class has the same predictive variance, so the
  * Bayes classifier picks the class minimising |z - c * mean_k|. Returns its query accuracy.
+ * The default 20,000 episodes put its 95% Monte-Carlo interval at about +-0.14 points on 5-way
+ * 1-shot at difficulty 0.9 (47.3%; 2,000 episodes, the earlier default, gave 47.7%, +-0.44).
+ * Each counter draws two normals (both Box-Muller words of one block).
  */
 export function syntheticBayesCeiling(
   family: SyntheticClassification,
   options: { episodes?: number; seed?: number; latentDim?: number } = {},
 ): number {
-  const E = options.episodes ?? 2000;
+  const E = options.episodes ?? 20000;
   const L = options.latentDim ?? 8;
   const seed = options.seed ?? 12345;
   const { ways: N, shots: K, queryPerClass: Q, spread, noise } = family;
   const c = (spread * spread) / (spread * spread + (noise * noise) / K);
   const centre = new Float64Array(N * L);
+  const proto = new Float64Array(N * L);
+  const z = new Float64Array(L);
   let correct = 0;
   for (let e = 0; e < E; e++) {
     let draw = 0;
-    const normal = (): number => rngNormal(seed, e, draw++);
-    const proto = Array.from({ length: N * L }, () => spread * normal());
+    let spare = NaN;
+    const normal = (): number => {
+      if (!Number.isNaN(spare)) {
+        const v = spare;
+        spare = NaN;
+        return v;
+      }
+      const [a, b] = threefry2x32(seed, e, draw++, 0);
+      const r = Math.sqrt(-2 * Math.log(((a >>> 8) + 1) / 16777216));
+      const t = 2 * Math.PI * ((b >>> 8) / 16777216);
+      spare = r * Math.sin(t);
+      return r * Math.cos(t);
+    };
+    for (let i = 0; i < N * L; i++) proto[i] = spread * normal();
     centre.fill(0);
     for (let k = 0; k < N; k++) {
       for (let s = 0; s < K; s++) {
@@ -73,7 +90,7 @@ export function syntheticBayesCeiling(
     }
     for (let k = 0; k < N; k++) {
       for (let q = 0; q < Q; q++) {
-        const z = Array.from({ length: L }, (_, j) => proto[k * L + j]! + noise * normal());
+        for (let j = 0; j < L; j++) z[j] = proto[k * L + j]! + noise * normal();
         let best = 0;
         let bestD = Infinity;
         for (let m = 0; m < N; m++) {

@@ -115,7 +115,11 @@ export function openSettingRun(
     test: pool(s.test, "test", c.testEpisodes),
     cross: s.crossDomain ? pool(s.crossDomain.family, "cross", c.testEpisodes) : null,
     protonetTrain: s.protonetTrain && c.methods.includes("protonet")
-      ? pool(s.protonetTrain, "train", c.trainPool)
+      ? pool(
+        s.protonetTrain,
+        "train",
+        s.synthetic ? c.synthetic.trainPool ?? c.trainPool : c.trainPool,
+      )
       : null,
   };
   return {

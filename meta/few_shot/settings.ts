@@ -25,7 +25,7 @@ export interface Setting {
   /**
    * ProtoNets' meta-training tasks where they differ from `train` (glyphs.trainWays /
    * trainQueries: wider episodes, each holding the `train` episode of the same id first;
-   * synthetic.trainWays / trainQueries: wider draws of the synthetic family), or null.
+   * synthetic.trainWays / trainQueries / trainShots: wider draws of the synthetic family), or null.
    */
   protonetTrain: TaskFamily | null;
   /** Meta-validation tasks (tuning, learning curves, step-count choice). */
@@ -81,16 +81,22 @@ function sinusoid(c: MetaConfig): Setting {
 function synthetic(name: MetaSettingName, c: MetaConfig, shots: number): Setting {
   const opts = { ways: 5, shots, difficulty: c.difficulty, familySeed: 0 };
   const test = new SyntheticClassification({ ...opts, queryPerClass: 15 });
-  // ProtoNets' wider episodes: the same family with more classes and query points; with the same
-  // seed an episode's first 5 prototypes and their support points are those of the 5-way episode.
+  // ProtoNets' wider episodes: the same family with more classes, query and support points; with
+  // the same seed an episode's first 5 prototypes are those of the 5-way episode.
   const wide = Math.max(5, c.synthetic.trainWays ?? 5);
   const queries = Math.max(shots, c.synthetic.trainQueries ?? shots);
+  const supports = Math.max(shots, c.synthetic.trainShots ?? shots);
   return {
     name,
     train: new SyntheticClassification({ ...opts, queryPerClass: shots }),
-    protonetTrain: wide === 5 && queries === shots
+    protonetTrain: wide === 5 && queries === shots && supports === shots
       ? null
-      : new SyntheticClassification({ ...opts, ways: wide, queryPerClass: queries }),
+      : new SyntheticClassification({
+        ...opts,
+        ways: wide,
+        shots: supports,
+        queryPerClass: queries,
+      }),
     val: test,
     test,
     crossDomain: null,

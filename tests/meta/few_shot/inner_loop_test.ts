@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import type { Backend } from "../../../learners/backend.ts";
-import { CpuBackend, type CpuPopulation } from "../../../learners/cpu_backend.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
-import { mlpLayout, type PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import {
   type AdaptCurve,
   EpisodePool,
@@ -22,6 +22,7 @@ import {
 } from "../../../meta/few_shot/mod.ts";
 import { gpuTest } from "../../helpers.ts";
 import { family } from "../../learners/meta_train/_family.ts";
+import { ParamWrites } from "./_param_writes.ts";
 
 const NET = { widths: [6, 9, 3], batchSize: 3 };
 const STRIDE = mlpLayout({ size: 1, ...NET }).stride;
@@ -144,22 +145,6 @@ for (const start of ["table", "seeded", "tiled"] as const) {
       checkAdapted(await adapted(await GpuBackend.create(ctx), start));
     },
   );
-}
-
-/** A CPU backend that records the size of the buffer behind every writeParams argument. */
-class ParamWrites extends CpuBackend {
-  /** Bytes of the ArrayBuffer behind each params table written, in order. */
-  readonly bytes: number[] = [];
-
-  override createPopulation(spec: PopulationSpec): CpuPopulation {
-    const pop = super.createPopulation(spec);
-    const write = pop.writeParams.bind(pop);
-    pop.writeParams = (params) => {
-      this.bytes.push(params.buffer.byteLength);
-      write(params);
-    };
-    return pop;
-  }
 }
 
 Deno.test("evaluateInit and validateAdapted tile theta per chunk and equal the whole tiled table", async () => {

@@ -17,7 +17,12 @@ import {
   selfImprovingShape,
   staticBudget,
 } from "../../../meta/few_shot/self_improving_run.ts";
-import type { SettingRun } from "../../../meta/few_shot/setting_run.ts";
+import {
+  closeSettingRun,
+  openSettingRun,
+  type SettingRun,
+} from "../../../meta/few_shot/setting_run.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
   curveIterations,
@@ -199,7 +204,20 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   assert.deepEqual(settingConfig(full, "glyphs-20way-1shot").hidden, [128, 128]);
   assert.deepEqual(settingConfig(full, "glyphs-5way-1shot").hidden, [256, 256]);
   assert.deepEqual([full.glyphs.trainWays, full.glyphs.trainQueries], [20, null]);
+  assert.deepEqual(settingConfig(full, "synthetic-1shot").hidden, [64, 64, 16]);
+  assert.deepEqual(full.synthetic, {
+    trainWays: 20,
+    trainShots: 10,
+    trainQueries: 6,
+    trainPool: 8192,
+  });
   const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
+  assert.deepEqual(def.synthetic, {
+    trainWays: null,
+    trainShots: null,
+    trainQueries: null,
+    trainPool: null,
+  });
   assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
   assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
   for (const scale of ["smoke", "default"] as const) {
@@ -238,7 +256,7 @@ Deno.test("settingHidden rejects the sinusoid (MAML's fixed network) and widths 
   }
 });
 
-Deno.test("synthetic.trainWays / trainQueries: ProtoNets' own wider synthetic episodes, none by default", async () => {
+Deno.test("synthetic.trainWays / trainQueries / trainShots: ProtoNets' own wider synthetic episodes", async () => {
   const plain = await buildSetting("synthetic-1shot", META_SCHEMA.parse({ hidden: [16] }));
   assert.equal(plain.protonetTrain, null);
   const c = META_SCHEMA.parse({ hidden: [16], synthetic: { trainWays: 12, trainQueries: 7 } });
@@ -251,15 +269,36 @@ Deno.test("synthetic.trainWays / trainQueries: ProtoNets' own wider synthetic ep
     assert.deepEqual([own.ways, own.supportSize, own.querySize], [5, 5 * shots, 5 * shots]);
     assert.deepEqual(s.widths, [16, 16, 5]);
   }
+  // trainShots: more support points per class in ProtoNets' training episodes only.
+  const shots5 = META_SCHEMA.parse({ hidden: [16], synthetic: { trainShots: 5 } });
+  const s5 = await buildSetting("synthetic-1shot", shots5);
+  const e5 = s5.protonetTrain!.sampleEpisodes(3, 2);
+  assert.deepEqual([e5.ways, e5.supportSize, e5.querySize], [5, 25, 5]);
+  const t5 = s5.test.sampleEpisodes(3, 2);
+  assert.deepEqual([t5.ways, t5.supportSize, t5.querySize], [5, 5, 75]);
   // Fewer than the setting's ways or shots: the setting's own shape, so no second pool.
-  const narrow = META_SCHEMA.parse({ synthetic: { trainWays: 3, trainQueries: 1 } });
+  const narrow = META_SCHEMA.parse({ synthetic: { trainWays: 3, trainQueries: 1, trainShots: 1 } });
   assert.equal((await buildSetting("synthetic-1shot", narrow)).protonetTrain, null);
   const bad: [unknown, RegExp][] = [
     [{ synthetic: { trainWays: 0 } }, /synthetic\.trainWays".*>= 1 and <= 64/],
     [{ synthetic: { trainQueries: 65 } }, /synthetic\.trainQueries".*>= 1 and <= 64/],
+    [{ synthetic: { trainShots: 0 } }, /synthetic\.trainShots".*>= 1 and <= 64/],
     [{ synthetic: { ways: 20 } }, /synthetic\.ways" .*is not a known field/],
   ];
   for (const [raw, field] of bad) {
     assert.throws(() => resolveConfig(META_EXPERIMENT, { rawConfig: raw }), field);
   }
+});
+
+Deno.test("synthetic.trainPool sizes ProtoNets' own synthetic pool only (null: trainPool)", async () => {
+  const sizes = async (synthetic: Record<string, number>) => {
+    const c = META_SCHEMA.parse({ hidden: [8], trainPool: 8, synthetic });
+    const s = await buildSetting("synthetic-1shot", c);
+    const r = openSettingRun({ config: c }, new CpuBackend(), s, 0);
+    const got = [r.pools.train.size, r.pools.protonetTrain!.size];
+    closeSettingRun(r);
+    return got;
+  };
+  assert.deepEqual(await sizes({ trainWays: 6 }), [8, 8]);
+  assert.deepEqual(await sizes({ trainWays: 6, trainPool: 3 }), [8, 3]);
 });

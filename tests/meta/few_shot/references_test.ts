@@ -38,6 +38,14 @@ Deno.test("syntheticBayesCeiling is near 1 without noise and above 1-NN and more
   assert.ok(nn > 0.3, `1-NN ${nn} is well above chance`);
 });
 
+Deno.test("syntheticBayesCeiling's default estimate of 5-way 1-shot at difficulty 0.9 is within 0.3 points of 47.32%", () => {
+  // 47.32% +- 0.04: the same rule on 200,000 episodes (numpy, 2026-12-03); the old default of 2,000
+  // episodes gave 47.75%.
+  const f = new SyntheticClassification({ ways: 5, shots: 1, difficulty: 0.9, queryPerClass: 15 });
+  const c = syntheticBayesCeiling(f);
+  assert.ok(Math.abs(c - 0.4732) < 0.003, `${c}`);
+});
+
 Deno.test("nearestNeighbourEpisode labels each query by its nearest support point", () => {
   // Two classes at x = 0 and x = 10; queries at 1 (class 0), 9 and 6 (class 1), 4 (class 1: wrong).
   const b = oneEpisode([0, 10, 1, 9, 6, 4], [0, 1, 0, 1, 1, 1], 1);
