@@ -86,11 +86,12 @@ def init_params(widths, scale, gen):
     return [p.requires_grad_() for p in ps]
 
 
-def forward(params, x, bn):
-    """x (T, n, inputs); params entries (T, ...) per task or shared; bn: [(gamma, beta)] or None."""
+def forward(params, x, bn, layers=None):
+    """x (T, n, inputs); params entries (T, ...) per task or shared; bn: [(gamma, beta)] or None.
+    With `layers`, only the first that many layers (their ReLU included)."""
     h = x
     L = len(params) // 2
-    for l in range(L):
+    for l in range(L if layers is None else layers):
         w, b = params[2 * l], params[2 * l + 1]
         if w.dim() == 2:
             h = h @ w.t() + b
@@ -162,6 +163,10 @@ def main():
     ap.add_argument("--fresh", action="store_true", help="fresh episodes, no fixed pool")
     ap.add_argument("--train-queries", type=int, default=0, help="with --fresh: queries per class")
     ap.add_argument("--batch-norm", action="store_true")
+    ap.add_argument("--zero-head", action="store_true",
+                    help="output layer reset to 0 before every meta-iteration (Kao et al. 2022)")
+    ap.add_argument("--head-init", type=float, default=1.0,
+                    help="scale of the output layer's init (0: zero head, meta-learned from there)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
@@ -171,6 +176,8 @@ def main():
     W, K = meta["ways"], meta["shots"]
     widths = [meta["inputs"], *[int(h) for h in a.hidden.split(",")], W]
     theta = init_params(widths, a.init_scale, torch.Generator().manual_seed(a.seed))
+    with torch.no_grad():
+        theta[-2].mul_(a.head_init)
     bn = None
     if a.batch_norm:
         bn = [(torch.ones(h).requires_grad_(), torch.zeros(h).requires_grad_())
@@ -184,7 +191,7 @@ def main():
         fresh = Fresh(y, meta["train"], W, K, Q, a.seed + 1)
     rng = np.random.default_rng(a.seed)
     ys = labels(K, W)
-    log = {"q": [], "s0": [], "s1": [], "g": []}
+    log = {"q": [], "s0": [], "s1": [], "g": [], "h": []}
     best = (-1.0, 0)
     t0 = time.time()
     print(f"# {vars(a)} widths {widths} pool {len(tr_s)} val {len(va_s)}", flush=True)
@@ -196,6 +203,15 @@ def main():
             s, q = tr_s[ids], tr_q[ids]
         xs, xq = x[torch.from_numpy(s)], x[torch.from_numpy(q)]
         yq = labels(q.shape[1] // W, W)
+        if a.zero_head:
+            with torch.no_grad():
+                theta[-2].zero_()
+                theta[-1].zero_()
+        with torch.no_grad():
+            # Mean norm of the last hidden layer's activations at theta (the head's input scale).
+            hid = forward(theta, xs, None if bn is None else [(g.detach(), b.detach()) for g, b in bn],
+                          layers=len(theta) // 2 - 1)
+            log["h"].append(float(hid.norm(dim=-1).mean()))
         phi, sl = adapt(theta, xs, ys, a.inner_lr, a.inner_steps, bn, a.method == "maml")
         with torch.no_grad():
             s_after = task_loss([p.detach() for p in phi], xs, ys,
@@ -230,7 +246,7 @@ def main():
             m = {k: np.mean(vs) for k, vs in log.items()}
             line = (f"it {it:6d} val {100 * v:5.1f}% query_loss {m['q']:.3f} support_loss "
                     f"{m['s0']:.3f}->{m['s1']:.3f} |W| {' '.join(f'{n:.2f}' for n in norms)} "
-                    f"|g| {m['g']:.4f} t {time.time() - t0:.0f}s")
+                    f"|g| {m['g']:.4f} |h| {m['h']:.1f} t {time.time() - t0:.0f}s")
             if a.curve:
                 line += " curve " + " ".join(f"{100 * c:.1f}" for c in accs)
             print(line, flush=True)
