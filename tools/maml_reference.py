@@ -9,7 +9,8 @@ engine's `meta` experiment does, with nothing shared but the data:
   --init-scale, biases 0 (the engine's init, learners/mlp/mlp_cpu.ts initParamsCpu);
 - inner loop: --inner-steps full-batch SGD steps at --inner-lr on the support set (mean softmax
   cross-entropy);
-- outer loop: the query loss at the adapted weights (the training episodes' queries: 1 per class
+- outer loop (Reptile: theta += --meta-lr (mean of the adapted weights - theta), no query loss):
+  the query loss at the adapted weights (the training episodes' queries: 1 per class
   for the engine's 1-shot pools), its gradient taken back through the inner steps (MAML) or not
   (FOMAML), averaged over a meta-batch of --meta-batch episodes drawn with replacement from the
   pool, one Adam step (torch.optim.Adam, betas 0.9 / 0.999, eps 1e-8) at --meta-lr;
@@ -86,11 +87,12 @@ def init_params(widths, scale, gen):
     return [p.requires_grad_() for p in ps]
 
 
-def forward(params, x, bn):
-    """x (T, n, inputs); params entries (T, ...) per task or shared; bn: [(gamma, beta)] or None."""
+def forward(params, x, bn, layers=None):
+    """x (T, n, inputs); params entries (T, ...) per task or shared; bn: [(gamma, beta)] or None.
+    With `layers`, only the first that many layers (their ReLU included)."""
     h = x
     L = len(params) // 2
-    for l in range(L):
+    for l in range(L if layers is None else layers):
         w, b = params[2 * l], params[2 * l + 1]
         if w.dim() == 2:
             h = h @ w.t() + b
@@ -148,7 +150,8 @@ def evaluate(theta, bn, x, sup, qry, ways, shots, lr, steps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data")
-    ap.add_argument("--method", choices=["fomaml", "maml"], default="fomaml")
+    ap.add_argument("--method", choices=["fomaml", "maml", "reptile"], default="fomaml",
+                    help="reptile: theta += meta-lr (mean adapted - theta), as the engine's")
     ap.add_argument("--hidden", default="64,64")
     ap.add_argument("--inner-lr", type=float, default=0.1)
     ap.add_argument("--inner-steps", type=int, default=1)
@@ -162,6 +165,10 @@ def main():
     ap.add_argument("--fresh", action="store_true", help="fresh episodes, no fixed pool")
     ap.add_argument("--train-queries", type=int, default=0, help="with --fresh: queries per class")
     ap.add_argument("--batch-norm", action="store_true")
+    ap.add_argument("--zero-head", action="store_true",
+                    help="output layer reset to 0 before every meta-iteration (Kao et al. 2022)")
+    ap.add_argument("--head-init", type=float, default=1.0,
+                    help="scale of the output layer's init (0: zero head, meta-learned from there)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
@@ -171,6 +178,8 @@ def main():
     W, K = meta["ways"], meta["shots"]
     widths = [meta["inputs"], *[int(h) for h in a.hidden.split(",")], W]
     theta = init_params(widths, a.init_scale, torch.Generator().manual_seed(a.seed))
+    with torch.no_grad():
+        theta[-2].mul_(a.head_init)
     bn = None
     if a.batch_norm:
         bn = [(torch.ones(h).requires_grad_(), torch.zeros(h).requires_grad_())
@@ -184,7 +193,7 @@ def main():
         fresh = Fresh(y, meta["train"], W, K, Q, a.seed + 1)
     rng = np.random.default_rng(a.seed)
     ys = labels(K, W)
-    log = {"q": [], "s0": [], "s1": [], "g": []}
+    log = {"q": [], "s0": [], "s1": [], "g": [], "h": [], "dead": []}
     best = (-1.0, 0)
     t0 = time.time()
     print(f"# {vars(a)} widths {widths} pool {len(tr_s)} val {len(va_s)}", flush=True)
@@ -196,6 +205,17 @@ def main():
             s, q = tr_s[ids], tr_q[ids]
         xs, xq = x[torch.from_numpy(s)], x[torch.from_numpy(q)]
         yq = labels(q.shape[1] // W, W)
+        if a.zero_head:
+            with torch.no_grad():
+                theta[-2].zero_()
+                theta[-1].zero_()
+        with torch.no_grad():
+            # Mean norm of the last hidden layer's activations at theta (the head's input scale).
+            hid = forward(theta, xs, None if bn is None else [(g.detach(), b.detach()) for g, b in bn],
+                          layers=len(theta) // 2 - 1)
+            log["h"].append(float(hid.norm(dim=-1).mean()))
+            # Share of the last hidden layer's units that no support sample of the batch activates.
+            log["dead"].append(float((hid.reshape(-1, hid.shape[-1]).amax(0) <= 0).float().mean()))
         phi, sl = adapt(theta, xs, ys, a.inner_lr, a.inner_steps, bn, a.method == "maml")
         with torch.no_grad():
             s_after = task_loss([p.detach() for p in phi], xs, ys,
@@ -209,13 +229,21 @@ def main():
                 p.grad = g.sum(0)
             for p, g in zip([p for gb in bn for p in gb] if bn else [], gs[len(theta):]):
                 p.grad = g
-        else:
+        elif a.method == "maml":
             opt.zero_grad()
             lq, _ = task_loss(phi, xq, yq, bn)
             lq = lq / a.meta_batch
             lq.backward()
-        gn = math.sqrt(sum(float((p.grad ** 2).sum()) for p in theta))
-        opt.step()
+        if a.method == "reptile":
+            with torch.no_grad():
+                lq = task_loss([p.detach() for p in phi], xq, yq, None)[0] / a.meta_batch
+                step = [a.meta_lr * (f.detach().mean(0) - p) for p, f in zip(theta, phi)]
+                for p, d in zip(theta, step):
+                    p += d
+            gn = math.sqrt(sum(float((d ** 2).sum()) for d in step))
+        else:
+            gn = math.sqrt(sum(float((p.grad ** 2).sum()) for p in theta))
+            opt.step()
         log["q"].append(lq.item())
         log["s0"].append(sl[0])
         log["s1"].append(s_after.item() / a.meta_batch)
@@ -230,7 +258,8 @@ def main():
             m = {k: np.mean(vs) for k, vs in log.items()}
             line = (f"it {it:6d} val {100 * v:5.1f}% query_loss {m['q']:.3f} support_loss "
                     f"{m['s0']:.3f}->{m['s1']:.3f} |W| {' '.join(f'{n:.2f}' for n in norms)} "
-                    f"|g| {m['g']:.4f} t {time.time() - t0:.0f}s")
+                    f"|g| {m['g']:.4f} |h| {m['h']:.1f} dead {100 * m['dead']:.0f}% "
+                    f"t {time.time() - t0:.0f}s")
             if a.curve:
                 line += " curve " + " ".join(f"{100 * c:.1f}" for c in accs)
             print(line, flush=True)

@@ -43,7 +43,12 @@ import {
   type EvolveDims,
 } from "./evolution_arrays.ts";
 import { PROBE_STEP, type UserObjectiveWgsl } from "./evolution_plan.ts";
-import { budgetUserLoops, USER_BUDGET_WGSL } from "./user_loop_budget.ts";
+import {
+  budgetUserLoops,
+  USER_SOFTWARE_TOTAL_LIMIT,
+  USER_TOTAL_LIMIT,
+  userBudgetWgsl,
+} from "./user_loop_budget.ts";
 import { BBOB_WGSL } from "../tasks/bbob_wgsl.ts";
 
 /** Kernel names. */
@@ -249,7 +254,8 @@ export class EvolveGpu {
         if (k === "objective") {
           // The user's body is its own part, so compile errors name the user's file and line; its
           // loops count their iterations against the budget (learners/evolution/user_loop_budget.ts).
-          parts.push({ file: "(user objective budget)", code: USER_BUDGET_WGSL });
+          const total = ctx.software ? USER_SOFTWARE_TOTAL_LIMIT : USER_TOTAL_LIMIT;
+          parts.push({ file: "(user objective budget)", code: userBudgetWgsl(total) });
           parts.push({ file: "(user objective signature)", code: USER_OBJECTIVE_SIGNATURE });
           parts.push({
             file: user?.file ?? "user_objective.wgsl",

@@ -1,15 +1,16 @@
 /**
  * The iteration budget of a user's WGSL objective (issue 17, item 9). A loop that never ends must
- * not hang the device or, worse, "finish": lavapipe silently ends every shader loop after 65,535
- * iterations, so a runaway loop returned a wrong fitness with no sign of it. `budgetUserLoops`
- * rewrites the user's body so that each `for`, `while` and `loop` counts its iterations and breaks
- * out once one execution of that loop passes `USER_LOOP_LIMIT` or all loops of the call together
- * pass `USER_TOTAL_LIMIT`; the objective kernel then flags the model invalid (quarantined: never
- * selected or copied; counted in `diverged`) and counts it in `overBudget` instead of using its
- * value. The rewrite inserts text on the same lines, so compile errors keep the user's line
+ * not hang the device or, worse, "finish": lavapipe silently ends the loops of an invocation after
+ * 65,535 iterations in all, so a runaway loop returned a wrong fitness with no sign of it.
+ * `budgetUserLoops` rewrites the user's body so that each `for`, `while` and `loop` counts its
+ * iterations and breaks out once one execution of that loop passes `USER_LOOP_LIMIT` or all loops
+ * of the call together pass `USER_TOTAL_LIMIT` (USER_SOFTWARE_TOTAL_LIMIT on a software adapter);
+ * the objective kernel then flags the model invalid (quarantined: never selected or copied; counted
+ * in `diverged`) and counts it in `overBudget` instead of using its value. The rewrite inserts text on the same lines, so compile errors keep the user's line
  * numbers. Identifiers starting with `metaforge_` are reserved in user objectives.
  * @module
  */
+import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 
 /** Iterations one execution of one loop may take (below lavapipe's silent cap of 65,535). */
 export const USER_LOOP_LIMIT = 65_000;
@@ -18,11 +19,21 @@ export const USER_LOOP_LIMIT = 65_000;
 export const USER_TOTAL_LIMIT = 1_000_000;
 
 /**
- * The WGSL the objective kernel declares for the budget (`metaforge_tick` is called at the start
- * of every iteration of every loop of the user's body).
+ * Iterations all loops of one objective call may take together on a software adapter. Lavapipe's
+ * cap counts every loop of an invocation together (loops of 40,000 and 40,000 iterations ran 40,000
+ * and 25,534 there, 2026-12-03), so with USER_TOTAL_LIMIT two such loops returned a wrong fitness
+ * unflagged; LOOP_BUDGET leaves the margin the engine's own kernels keep.
  */
-export const USER_BUDGET_WGSL = `const METAFORGE_LOOP_LIMIT: u32 = ${USER_LOOP_LIMIT}u;
-const METAFORGE_TOTAL_LIMIT: u32 = ${USER_TOTAL_LIMIT}u;
+export const USER_SOFTWARE_TOTAL_LIMIT = LOOP_BUDGET;
+
+/**
+ * The WGSL the objective kernel declares for the budget (`metaforge_tick` is called at the start
+ * of every iteration of every loop of the user's body), with `total` iterations for all loops of a
+ * call (USER_TOTAL_LIMIT, or USER_SOFTWARE_TOTAL_LIMIT on a software adapter).
+ */
+export function userBudgetWgsl(total: number = USER_TOTAL_LIMIT): string {
+  return `const METAFORGE_LOOP_LIMIT: u32 = ${USER_LOOP_LIMIT}u;
+const METAFORGE_TOTAL_LIMIT: u32 = ${total}u;
 var<private> metaforge_iterations: u32;
 var<private> metaforge_over_budget: bool;
 // Counts one iteration of a loop at its n-th iteration; true once the budget is spent.
@@ -33,6 +44,7 @@ fn metaforge_tick(n: u32) -> bool {
   }
   return metaforge_over_budget;
 }`;
+}
 
 /** `src` with its comments replaced by spaces (newlines kept), so offsets and lines stay. */
 function maskComments(src: string): string {

@@ -162,8 +162,8 @@ export class GpuBackend implements Backend {
       return createGpuLowrankLoop(this.ctx, spec);
     }
     if (spec.method === "protonet" && this.ctx.software) {
-      // Lavapipe stops each loop of an invocation past 65,535 iterations and protonet_grad runs
-      // one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on
+      // Lavapipe stops all loops of an invocation once they have run 65,535 iterations together
+      // and protonet_grad runs one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on
       // the host copy of the samples (learners/meta_train/gpu_protonet.ts).
       const host = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
       return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));

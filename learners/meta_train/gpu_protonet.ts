@@ -3,7 +3,7 @@
  * `shaders/protonet_grad.wgsl` (gradient rows, per-episode statistics, scratch sized for the
  * episode shape) and its run on the resident episode tables; the FOMAML update then reads the
  * gradient rows. The kernel runs one invocation per episode, so on a software adapter it refuses
- * episode shapes whose loops pass the driver's limit (see protonetLoopIterations). CPU twin: CpuMetaLoop's ProtoNet step (protonetGradCpu).
+ * episode shapes whose loops together pass the driver's limit (see protonetLoopIterations). CPU twin: CpuMetaLoop's ProtoNet step (protonetGradCpu).
  * @module
  */
 import { createStorageBuffer } from "../../core/buffers.ts";

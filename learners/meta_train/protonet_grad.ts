@@ -80,21 +80,44 @@ export function protonetScratchFloats(L: MlpLayout, s: ProtonetShape): number {
 }
 
 /**
- * An upper bound of the iterations the kernel's busiest loop runs in one invocation, summed over
- * all its entries: the innermost loop of the forward (and of the backward) pass, over the S + Q
- * samples and the layers up to the embedding. Mesa's software driver silently stops a loop past
- * 65,535 iterations (learners/mlp/loop_budget.ts); measured here on lavapipe, the count is per
- * loop: widths [16, 64, 64, 5] stop inside the forward pass at sample 12 of 30 (12.7 x 5,120
- * iterations), while n = 10 (51,200 per loop, over 65,535 for all loops together) runs right.
- * The GPU loop refuses shapes over LOOP_BUDGET on a software adapter.
+ * An upper bound of the loop iterations one invocation of the kernel runs, summed over all its
+ * loops (each loop's iterations plus one exit test per run, nested loops and the helpers' loops
+ * included): the forward pass and the backward pass over the S + Q samples and the layers up to the
+ * embedding, the prototypes, the scoring of queries and support samples and the loops over the
+ * parameters. Mesa's software driver silently stops all loops of an invocation (a SIMD group of 8
+ * lanes) once they have run 65,535 iterations together (learners/mlp/loop_budget.ts; measured on
+ * lavapipe: widths [16, 64, 64, 5] stopped inside the forward pass at sample 12 of 30). Every loop
+ * bound is uniform over the models, so the lanes of a group run the same counts. The GPU loop
+ * refuses shapes over LOOP_BUDGET on a software adapter.
  */
 export function protonetLoopIterations(L: MlpLayout, s: ProtonetShape): number {
-  const n = s.supportSize + s.querySize;
+  const S = s.supportSize;
+  const Q = s.querySize;
+  const n = S + Q;
+  const N = s.ways;
   const E = embedLayer(L);
   const D = L.widths[E + 1]!;
-  let products = 0;
-  for (let l = 0; l <= E; l++) products += L.widths[l + 1]! * (1 + L.widths[l]!);
-  return Math.max(n * products, n * s.ways * (D + 1), n * maxWidth(L) * (E + 1), L.stride);
+  const W = maxWidth(L);
+  const loop = (runs: number, iterations: number) => iterations + runs;
+  const label = loop(1, s.classWidth); // label_of's scan of the class list
+  const pair = loop(1, D); // pair_sums
+  // One sample through layer l: the loop over its outputs, each over its inputs.
+  const layer = (l: number) => loop(1, L.widths[l + 1]!) + L.widths[l + 1]! * loop(1, L.widths[l]!);
+  let forward = loop(1, E + 1);
+  let backward = loop(1, E + 1);
+  for (let l = 0; l <= E; l++) {
+    forward += layer(l);
+    backward += (l > 0 ? loop(1, n * W) : 0) + loop(1, n) + n * layer(l);
+  }
+  const prototypes = loop(1, N * D) + loop(1, N) + loop(1, S) + S * (label + pair) + loop(1, N) +
+    N * pair;
+  // score: per row, the distances, its label, the log-sum-exp and (queries) the gradient.
+  const scoreRow = loop(1, N) + N * pair + label + loop(1, N);
+  const queries = loop(1, Q) + Q * (scoreRow + loop(1, N) + N * 2 * pair);
+  const support = loop(1, S) + S * scoreRow;
+  const share = loop(1, S) + S * (label + pair);
+  return loop(1, n) + n * forward + loop(1, n * W) + prototypes + queries + support + share +
+    2 * loop(1, L.stride) + backward;
 }
 
 /**

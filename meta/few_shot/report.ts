@@ -110,6 +110,20 @@ function sinusoidTarget(rows: Row[], floor: number | undefined): string[] {
   ];
 }
 
+/** The config's `trainInnerSteps` and `headInitScale` as clauses of the protocol line. */
+function ownSteps(c: MetaConfig): string {
+  const steps = Object.entries(c.trainInnerSteps).flatMap(([name, m]) =>
+    Object.entries(m ?? {}).map(([method, k]) => `${method} ${k} on ${name}`)
+  );
+  const heads = Object.entries(c.headInitScale).map(([name, k]) => `${k} on ${name}`);
+  return (steps.length > 0 ? `, except (trainInnerSteps) ${steps.join(", ")}` : "") +
+    (heads.length > 0
+      ? `; the gradient-based methods' output layer starts at its He init times ${
+        heads.join(", ")
+      } (headInitScale)`
+      : "");
+}
+
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */
 export function buildReport(input: MetaReportInput): ExperimentResult {
   const acc: Row[] = [];
@@ -210,7 +224,9 @@ function methodText(input: MetaReportInput): string {
     } (the sinusoid's is MAML's). The inner batch is the support set (exact full-batch steps); meta-training episodes have as many query points per class as support points (MAML's setup).`,
     `Protocol (the same for every meta-learner): ${c.tune.trials} configurations per method (the defaults, then inner lr, meta lr and init scale drawn log-uniformly within x/${c.tune.spread} of them; Reptile's inner steps in 1..${
       2 * c.innerSteps
-    }; FOMAML and MAML train with 1 inner step, 5 on episodes of more than 5 ways, ES-MAML and Meta-SGD with 1, as their papers do) each meta-train ${
+    }; FOMAML and MAML train with 1 inner step, 5 on episodes of more than 5 ways, ES-MAML and Meta-SGD with 1, as their papers do${
+      ownSteps(c)
+    }) each meta-train ${
       100 * c.tune.fraction
     }% of the setting's meta-iterations with ${c.metaBatch} tasks per meta-batch; the best on meta-validation continues to the end. The self-improving system gets the same task budget: ${c.members} members, each one of the static meta-learners of the setting (methods cycled over the members at the start, init scales spread x/${c.tune.spread}), PBT with ${c.groups} level-2 groups and fitness = meta-validation score; method (switch probability ${c.memberSwitch} per explore), inner lr, inner steps and meta lr explored (a switch keeps theta; Meta-SGD's rates start at the inner lr), theta, method and knobs copied by exploit, init scale selected by exploit; the member best on meta-validation is tested. Budgets:\n\n${
       budgetText(input)

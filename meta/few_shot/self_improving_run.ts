@@ -14,7 +14,7 @@ import { initialTheta } from "./meta_learner.ts";
 import { type SelfImprovingState, SelfImprovingSystem } from "./self_improving.ts";
 import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
-import { curveIterations, paperInnerSteps } from "./static_methods.ts";
+import { curveIterations, headInitScale, scaleHead, trainInnerSteps } from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
 
 /** Task adaptations of one static method: trials x tuning iterations + the rest of metaIterations. */
@@ -42,16 +42,19 @@ export function memberMethods(c: SettingRun["c"], regression: boolean): MemberMe
 
 /**
  * Starting inner steps of the members' methods: the static methods' (`c.innerSteps` for Reptile,
- * `paperInnerSteps` for the others: 5 for FOMAML and MAML on episodes of more than 5 ways).
+ * `trainInnerSteps` for the others: the config's `trainInnerSteps`, else `paperInnerSteps`, 5 for
+ * FOMAML and MAML on episodes of more than 5 ways and 1 elsewhere).
  */
 export function memberInnerSteps(
   c: SettingRun["c"],
-  ways: number,
+  s: Pick<SettingRun["s"], "name" | "ways">,
 ): Partial<Record<MemberMethod, number>> {
   return {
     reptile: c.innerSteps,
-    fomaml: paperInnerSteps("fomaml", ways),
-    maml: paperInnerSteps("maml", ways),
+    fomaml: trainInnerSteps(c, "fomaml", s),
+    maml: trainInnerSteps(c, "maml", s),
+    "es-maml": trainInnerSteps(c, "es-maml", s),
+    "meta-sgd": trainInnerSteps(c, "meta-sgd", s),
   };
 }
 
@@ -78,7 +81,7 @@ export function createSelfImproving(
     groups: c.groups,
     methods,
     metaLrs: { ...adam, reptile: c.metaLr.reptile },
-    innerSteps: memberInnerSteps(c, s.ways),
+    innerSteps: memberInnerSteps(c, s),
     methodSwitch: c.memberSwitch,
     initScale: s.initScale,
     initSpread: c.tune.spread,
@@ -115,7 +118,10 @@ export async function* runSelfImproving(
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
   const { iterations } = selfImprovingShape(c);
-  const theta = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  // As the static methods' (ProtoNet members never read the output layer).
+  const head = headInitScale(c, r.s);
+  const theta = head === 1 ? he : scaleHead(he, r.loop.layout, head);
   const sys = createSelfImproving(r, theta, iterations);
   const fitness = { pool: r.pools.val, ids: r.ids.val };
   const saved = r.progress?.resumeFrom<SelfImprovingProgress>();

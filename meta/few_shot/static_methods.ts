@@ -14,7 +14,8 @@
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves } from "./baseline.ts";
-import { type StaticMethod, tuneIterations } from "./config.ts";
+import { type MetaConfig, type StaticMethod, tuneIterations } from "./config.ts";
+import type { MlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import {
   initialTheta,
   type MetaKnobs,
@@ -22,6 +23,7 @@ import {
   type MetaLearnerState,
 } from "./meta_learner.ts";
 import { createMetaLearner } from "./registry.ts";
+import type { Setting } from "./settings.ts";
 import { type FewShotMetric, metricScore } from "./metric.ts";
 import { staticBudget } from "./self_improving_run.ts";
 import { finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
@@ -43,12 +45,47 @@ export function paperInnerSteps(method: Exclude<StaticMethod, "reptile">, ways: 
   return (method === "fomaml" || method === "maml") && ways > 5 ? 5 : 1;
 }
 
+/**
+ * Inner SGD steps in meta-training of a method other than Reptile in setting `s`: the config's
+ * `trainInnerSteps` for it there, else `paperInnerSteps` for the setting's ways.
+ */
+export function trainInnerSteps(
+  c: MetaConfig,
+  method: Exclude<StaticMethod, "reptile">,
+  s: Pick<Setting, "name" | "ways">,
+): number {
+  const own = method === "protonet" ? undefined : c.trainInnerSteps[s.name]?.[method];
+  return own ?? paperInnerSteps(method, s.ways);
+}
+
+/** The config's `headInitScale` in setting `s` (1 on the sinusoid and where none is set). */
+export function headInitScale(c: MetaConfig, s: Pick<Setting, "name" | "regression">): number {
+  return s.name === "sinusoid" || s.regression ? 1 : c.headInitScale[s.name] ?? 1;
+}
+
+/**
+ * A copy of the starting initialization `theta` with the output layer's weights times
+ * `headInitScale` (`layout`'s last layer; its biases start at 0 already).
+ */
+export function scaleHead(
+  theta: Float32Array,
+  layout: MlpLayout,
+  headInitScale: number,
+): Float32Array<ArrayBuffer> {
+  const out = Float32Array.from(theta);
+  const l = layout.layers - 1;
+  for (let i = layout.weightOffset[l]!; i < layout.biasOffset[l]!; i++) {
+    out[i] = out[i]! * headInitScale;
+  }
+  return out;
+}
+
 /** The trial configurations of `method` (see the module doc). */
 export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[] {
   const { c, s } = r;
   const rng = new Rng(deriveSeed(r.seed, `trials-${method}`));
   const reptile = method === "reptile";
-  const steps = reptile ? c.innerSteps : paperInnerSteps(method, s.ways);
+  const steps = reptile ? c.innerSteps : trainInnerSteps(c, method, s);
   const base: TrialConfig = {
     innerLr: s.innerLr,
     metaLr: reptile ? c.metaLr.reptile : c.metaLr.adam,
@@ -194,7 +231,11 @@ export async function* runStatic(
   const { c } = r;
   const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
-  const theta0 = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  // ProtoNets never read the output layer; the gradient-based methods start it at headInitScale
+  // on the classification settings.
+  const head = method === "protonet" ? 1 : headInitScale(c, r.s);
+  const theta0 = head === 1 ? he : scaleHead(he, r.loop.layout, head);
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
     const config = configs[index]!;

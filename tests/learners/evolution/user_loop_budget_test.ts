@@ -10,7 +10,11 @@ import {
   type UserObjective,
 } from "../../../learners/evolution/evolution.ts";
 import { HIST, HISTORY } from "../../../learners/evolution/evolution_rows.ts";
-import { budgetUserLoops, USER_LOOP_LIMIT } from "../../../learners/evolution/user_loop_budget.ts";
+import {
+  budgetUserLoops,
+  USER_LOOP_LIMIT,
+  USER_SOFTWARE_TOTAL_LIMIT,
+} from "../../../learners/evolution/user_loop_budget.ts";
 import { BASELINE_GENOME } from "../../../learners/evolution/evolution_genome.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
 import { gpuTest } from "../../helpers.ts";
@@ -98,5 +102,26 @@ gpuTest(
         }
       }
     }
+  },
+);
+
+// Lavapipe's cap counts all loops of an invocation together: two loops of 40,000 iterations (each
+// under USER_LOOP_LIMIT, together under USER_TOTAL_LIMIT) ran 40,000 and 25,534 there, and the
+// objective returned a wrong fitness unflagged. On a software adapter the total is now capped at
+// USER_SOFTWARE_TOTAL_LIMIT, so such a body is flagged; elsewhere it runs to the end.
+const TWO_LOOPS = [
+  "var n = 0u;",
+  "for (var i = 0u; i < 40000u; i++) { n++; }",
+  "for (var j = 0u; j < 40000u; j++) { n++; }",
+  "return (*x)[0] * (*x)[0] + f32(80000u - n);",
+].join("\n");
+
+gpuTest(
+  "a user objective whose loops together pass lavapipe's cap is flagged on a software adapter",
+  async (ctx) => {
+    assert.ok(USER_SOFTWARE_TOTAL_LIMIT < 65_535 && 80_000 > USER_SOFTWARE_TOTAL_LIMIT);
+    const backend = await GpuBackend.create(ctx);
+    const r = await runUser(backend, { kind: "user", dim: 4, body: TWO_LOOPS, file: "two.wgsl" });
+    assert.equal(r.overBudget, ctx.software ? 5 * 21 : 0);
   },
 );

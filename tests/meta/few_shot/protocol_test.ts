@@ -1,9 +1,15 @@
 /** The `meta` experiment's protocol: tuning trials, equal budgets, curve points, verdict rules. */
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../../core/experiment.ts";
+import { parseConfig } from "../../../core/config_schema.ts";
 import { META_EXPERIMENT } from "../../../meta/few_shot/experiment.ts";
 import { summarize } from "../../../core/stats.ts";
-import { META_SCHEMA, type MetaConfig, settingConfig } from "../../../meta/few_shot/config.ts";
+import {
+  META_SCHEMA,
+  type MetaConfig,
+  type MetaSettingName,
+  settingConfig,
+} from "../../../meta/few_shot/config.ts";
 import type { AdaptCurve } from "../../../meta/few_shot/inner_loop.ts";
 import { beats, methodStats, stepsTo80 } from "../../../meta/few_shot/report_stats.ts";
 import {
@@ -20,9 +26,13 @@ import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
   curveIterations,
+  headInitScale,
   paperInnerSteps,
+  scaleHead,
+  trainInnerSteps,
   trialConfigs,
 } from "../../../meta/few_shot/static_methods.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 
 const C: MetaConfig = META_SCHEMA.parse({
   metaIterations: 1000,
@@ -72,14 +82,68 @@ Deno.test("trialConfigs: FOMAML and MAML train with 5 inner steps on 20-way epis
 
 Deno.test("the self-improving system's FOMAML and MAML members start with the static methods' inner steps", () => {
   // Before, every member but Reptile started (and switched) at 1 step, on 20-way episodes too.
-  assert.deepEqual(memberInnerSteps(C, 20), { reptile: C.innerSteps, fomaml: 5, maml: 5 });
-  assert.deepEqual(memberInnerSteps(C, 5), { reptile: C.innerSteps, fomaml: 1, maml: 1 });
-  for (const ways of [5, 20]) {
-    const run = { ...RUN, s: { ...RUN.s, ways } } as SettingRun;
+  const one = { "es-maml": 1, "meta-sgd": 1 };
+  const g20 = { name: "glyphs-20way-1shot", ways: 20 } as const;
+  const g5 = { name: "glyphs-5way-1shot", ways: 5 } as const;
+  assert.deepEqual(memberInnerSteps(C, g20), { reptile: C.innerSteps, fomaml: 5, maml: 5, ...one });
+  // On glyphs 5-way 1-shot FOMAML trains with 5 steps by default (trainInnerSteps).
+  assert.deepEqual(memberInnerSteps(C, g5), { reptile: C.innerSteps, fomaml: 5, maml: 1, ...one });
+  const g5s = { name: "glyphs-5way-5shot", ways: 5 } as const;
+  assert.deepEqual(memberInnerSteps(C, g5s), { reptile: C.innerSteps, fomaml: 1, maml: 1, ...one });
+  for (const s of [g5, g20]) {
+    const run = { ...RUN, s: { ...RUN.s, ...s } } as SettingRun;
     for (const m of ["fomaml", "maml"] as const) {
-      assert.equal(memberInnerSteps(C, ways)[m], trialConfigs(m, run)[0]!.innerSteps);
+      assert.equal(memberInnerSteps(C, s)[m], trialConfigs(m, run)[0]!.innerSteps);
     }
   }
+});
+
+Deno.test("trainInnerSteps overrides the papers' inner steps in its settings, trials and members alike", () => {
+  const c = META_SCHEMA.parse({
+    ...C,
+    trainInnerSteps: { "glyphs-5way-1shot": { fomaml: 3, "meta-sgd": 2 } },
+  });
+  const cases = [
+    [{ name: "glyphs-5way-1shot", ways: 5 }, { fomaml: 3, "meta-sgd": 2, maml: 1 }],
+    [{ name: "glyphs-20way-1shot", ways: 20 }, { fomaml: 5, "meta-sgd": 1, maml: 5 }],
+    [{ name: "synthetic-1shot", ways: 5 }, { fomaml: 1, "meta-sgd": 1, maml: 1 }],
+  ] as const;
+  for (const [s, want] of cases) {
+    const run = { ...RUN, c, s: { ...RUN.s, ...s } } as SettingRun;
+    type Stepped = "fomaml" | "maml" | "es-maml" | "meta-sgd" | "protonet";
+    const all = [...Object.entries(want), ["es-maml", 1], ["protonet", 1]] as [Stepped, number][];
+    for (const [m, k] of all) {
+      assert.equal(trainInnerSteps(c, m, s), k, `${m} on ${s.name}`);
+      assert.deepEqual(trialConfigs(m, run).map((x) => x.innerSteps), [k, k, k, k, k]);
+      if (m !== "protonet") assert.equal(memberInnerSteps(c, s)[m], k, `member ${m}`);
+    }
+    assert.equal(memberInnerSteps(c, s).reptile, c.innerSteps);
+  }
+  assert.throws(() =>
+    META_SCHEMA.parse({ trainInnerSteps: { "glyphs-5way-1shot": { fomaml: 0 } } })
+  );
+});
+
+Deno.test("scaleHead scales the output layer's weights only", () => {
+  const L = mlpLayout({ size: 1, widths: [4, 3, 2], batchSize: 1 });
+  const theta = Float32Array.from({ length: L.stride }, (_, i) => i + 1);
+  for (const k of [0, 0.5]) {
+    const out = scaleHead(theta, L, k);
+    for (let i = 0; i < L.stride; i++) {
+      const head = i >= L.weightOffset[1]! && i < L.biasOffset[1]!;
+      assert.equal(out[i], head ? k * theta[i]! : theta[i], `entry ${i} at ${k}`);
+    }
+  }
+  assert.equal(theta[L.weightOffset[1]!], L.weightOffset[1]! + 1, "input unchanged");
+  const c = META_SCHEMA.parse({});
+  assert.deepEqual(c.headInitScale, { "glyphs-5way-1shot": 0 }, "the default");
+  assert.deepEqual(c.trainInnerSteps, { "glyphs-5way-1shot": { fomaml: 5 } }, "the default");
+  const at = (name: MetaSettingName) => headInitScale(c, { name, regression: name === "sinusoid" });
+  assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], [0, 1, 1]);
+  assert.throws(
+    () => parseConfig(META_SCHEMA, { headInitScale: { sinusoid: 0 } }, "f.json"),
+    /headInitScale/,
+  );
 });
 
 Deno.test("the self-improving system gets the task budget of one static method", () => {
