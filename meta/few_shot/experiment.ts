@@ -178,8 +178,8 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
         "glyphs-20way-1shot": [128, 128],
         // Synthetic 5w1s, numpy probe of ProtoNets (tools/synthetic_protonet_probe.py, 2,000
         // validation episodes): a second hidden layer of 64 and a linear 16-wide embedding above
-        // 64-16 (45.2% vs 44.8% at 2,000 iterations with the episodes below; 45.6% at 8,000),
-        // about 3x the CPU time per sample, over the default scale's budget.
+        // 64-16 (45.2% vs 44.8% at 2,000 iterations with the episodes below; 45.6% at 8,000 from
+        // the pool below), about 3x the CPU time per sample, over the default scale's budget.
         "synthetic-1shot": [64, 64, 16],
       },
       testEpisodes: 600,
@@ -195,10 +195,10 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
       glyphs: { trainWays: 20 },
       // Synthetic 5w1s, same probe: ProtoNets meta-train on 20-way episodes of 10 support points
       // (their mean the prototype) and 6 queries per class, 44.8% on 64-16 against 44.4% for 1
-      // support and 15 queries at the same samples per episode; in a pool of its own of 8,192
-      // (65,536 such episodes would hold 21M samples). README, "Synthetic 5-way 1-shot at --scale
-      // full".
-      synthetic: { trainWays: 20, trainShots: 10, trainQueries: 6, trainPool: 8192 },
+      // support and 15 queries at the same samples per episode; in a pool of their own of 16,384
+      // (45.6% at 8,000 iterations on 64-64-16, as fresh episodes; 8,192: 45.4%; 65,536 such
+      // episodes would hold 21M samples). README, "Synthetic 5-way 1-shot at --scale full".
+      synthetic: { trainWays: 20, trainShots: 10, trainQueries: 6, trainPool: 16384 },
       tune: { trials: 8 },
       valEpisodes: 200,
       curvePoints: 40,

@@ -209,7 +209,7 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
     trainWays: 20,
     trainShots: 10,
     trainQueries: 6,
-    trainPool: 8192,
+    trainPool: 16384,
   });
   const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
   assert.deepEqual(def.synthetic, {
