@@ -54,8 +54,13 @@ export type MetaTrainPath = "train" | "steps" | "composed";
 
 /** One measurement of `benchMetaTrain`. */
 export interface MetaTrainBenchRow {
-  /** "gpu" or "cpu-twin", with the path. */
+  /** "gpu" or "cpu-twin" (also a GPU backend's meta loop run by its CPU twin), with the path. */
   backend: string;
+  /**
+   * Whether the meta loop that ran was a CPU twin on the host (on a GPU backend: its fallback past
+   * a software adapter's loop budget, e.g. MAML's meta_hvp at 196-64-64-5 and 1-40-40-1).
+   */
+  hostLoop: boolean;
   /** The path measured. */
   path: MetaTrainPath;
   /** Episodes per meta-iteration. */
@@ -221,10 +226,14 @@ export async function benchMetaTrain(
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpuMs = cpuSince(cpu).processMs;
+  // Asked of the loops the learner created, not predicted: GpuBackend decides per spec.
+  const created = await loop.createdMetaLoops();
+  const hostLoop = created.some((l) => l.runsOn === "host");
   pool.destroy();
   loop.destroy();
   return {
-    backend: backend.kind === "gpu" ? "gpu" : "cpu-twin",
+    backend: backend.kind === "gpu" && !hostLoop ? "gpu" : "cpu-twin",
+    hostLoop,
     path: o.path,
     metaBatch: o.metaBatch,
     iterations,
@@ -253,6 +262,17 @@ function printRow(
       `and ${formatRate(r.awaitsPerIteration, 2)} GPU awaits per meta-iteration ` +
       `(${r.iterations} iterations${ratio})`,
   );
+}
+
+/**
+ * `label` as run: a GPU backend's row whose meta loop was its CPU twin (the fallback past a
+ * software adapter's loop budget) says so instead of "gpu".
+ */
+export function ranLabel(label: string, b: Backend, r: MetaTrainBenchRow): string {
+  if (b.kind !== "gpu" || !r.hostLoop) return label;
+  return `cpu twin on the host (GpuBackend's fallback: its kernel is past this adapter's loop budget), ${
+    label.replace(/^gpu, /, "")
+  }`;
 }
 
 /** Whether the factored meta loop runs the workload (not past a software adapter's loop budget). */
@@ -343,9 +363,10 @@ export async function benchMetaTrainMain(
         }
         const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
         if (path === "composed") base = r;
-        printRow(metaBatch, label, r, base);
+        const shown = ranLabel(label, b, r);
+        printRow(metaBatch, shown, r, base);
         engine.push({
-          label,
+          label: shown,
           algorithm: method,
           tasksPerSecond: r.tasksPerSecond,
           cpuMsPerIteration: r.cpuMsPerIteration,

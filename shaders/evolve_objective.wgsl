@@ -17,7 +17,11 @@
 //   5 flags   (P) u32          rw
 //   6 overruns (P) u32         rw     evaluations stopped by the user objective's budget
 //   7 u_in    EvolveParams read (parameters)
-// Dispatch: ceil(P / 64) workgroups of 64 (grid gridModels wide), one invocation per model.
+// Dispatch: one invocation per model, each segment's M models padded to a multiple of 8
+// invocations (M8 = ceil(M / 8) * 8), so that no SIMD group of 8 lanes holds models of two
+// segments (on lavapipe such a group runs the loops of both tasks' branches together, past its
+// loop cap with a user objective beside BBOB at D = 64: objectiveGrid in
+// learners/evolution/evolution_kernels.ts); ceil(S * M8 / 64) workgroups of 64, gridModels wide.
 // The module is composed with a part defining
 //   fn user_objective(x: ptr<function, array<f32, MAXD>>, d: u32) -> f32
 // and its budget (metaforge_iterations, metaforge_over_budget, metaforge_tick)
@@ -45,8 +49,11 @@ fn z_at(x0: u32, dim: u32, oo: u32, ro: u32, i: u32) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = evolve_index(gid, GRID_MODELS);
-  if (p >= u.P) { return; }
+  let e = evolve_index(gid, GRID_MODELS);
+  let m8 = (u.M + 7u) / 8u * 8u;
+  let j = e % m8;
+  let p = e / m8 * u.M + j;
+  if (j >= u.M || p >= u.P) { return; }
   if (mark_inactive(p)) { return; }
   let t = segTask[p / u.M];
   let kind = u32(tasks[t * TASK_STRIDE + TASK_KIND]);

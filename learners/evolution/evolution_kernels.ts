@@ -177,6 +177,20 @@ function packUniform(d: EvolveDims): Uint32Array<ArrayBuffer> {
   ]);
 }
 
+/**
+ * Dispatch grid of evolve_objective: each segment's M models padded to whole SIMD groups of 8
+ * invocations (S * ceil(M / 8) * 8), gridModels workgroups wide (the width evolve_index reads).
+ * Lavapipe runs every branch that a group's lanes take and stops all loops of the group past 65,535
+ * iterations; before the padding, a group spanning a user objective (up to 50,000 iterations) and
+ * BBOB tasks at D = 64 (up to 13,390 each) ran past it and the user's loop stopped early, unflagged
+ * (2026-12-03: 34,717 of 49,000 iterations beside f15, f12 and f13 with M = 2).
+ */
+export function objectiveGrid(d: EvolveDims): [number, number] {
+  const width = dispatchGrid(ceilDiv(d.P, 64))[0];
+  const groups = ceilDiv(d.S * ceilDiv(d.M, 8) * 8, 64);
+  return [width, ceilDiv(groups, width)];
+}
+
 /** Evolution buffers and kernels on a GPU. */
 export class EvolveGpu {
   readonly ctx: GpuContext;
@@ -325,6 +339,7 @@ export class EvolveGpu {
   #grid(k: EvolveKernel): [number, number] {
     const d = this.dims;
     if (k === "tick") return [1, 1];
+    if (k === "objective") return objectiveGrid(d);
     if (k === "stats") return dispatchGrid(ceilDiv(d.S, 64));
     if (k === "breed") return dispatchGrid(ceilDiv(d.P * ceilDiv(d.D, d.chunk), 64));
     return dispatchGrid(ceilDiv(d.P, 64));

@@ -87,7 +87,7 @@ function bodyStart(masked: string, keyword: string, from: number): number {
 
 /**
  * The user's objective body with an iteration counter in every loop: before the loop
- * `var metaforge_loop_N = 0u;`, at the start of its body
+ * `var metaforge_loop_N = 0u; metaforge_iterations += 1u;` (its exit test), at the start of its body
  * `metaforge_loop_N++; if (metaforge_tick(metaforge_loop_N)) { break; }`, all on the same lines.
  * A body without loops is returned unchanged.
  */
@@ -100,7 +100,9 @@ export function budgetUserLoops(body: string): string {
     const open = bodyStart(masked, m[1]!, m.index + m[1]!.length);
     if (open < 0) continue; // Not a loop header: the compiler reports it at the user's line.
     const v = `metaforge_loop_${n++}`;
-    inserts.push({ at: m.index, text: `var ${v} = 0u; ` });
+    // Lavapipe's cap also counts each loop's exit test (a loop of n iterations uses n + 1), so the
+    // loop's entry counts one iteration of the call's total, checked by the next tick.
+    inserts.push({ at: m.index, text: `var ${v} = 0u; metaforge_iterations += 1u; ` });
     inserts.push({ at: open + 1, text: ` ${v}++; if (metaforge_tick(${v})) { break; }` });
   }
   let out = body;

@@ -42,6 +42,7 @@ export function lowrankShape(spec: MetaLoopSpec, supportSize: number): LowrankSh
 /** The factored meta loop on the CPU (see the module doc). */
 export class CpuLowrankLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
+  readonly runsOn = "host" as const;
   #layout: MlpLayout;
   #state: MetaLoopState;
   #log: number[] = [];

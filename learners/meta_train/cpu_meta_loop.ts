@@ -43,6 +43,7 @@ import { PROTONET_STATS, protonetGradCpu, type ProtonetSource } from "./protonet
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
+  readonly runsOn = "host" as const;
   #pop: CpuPopulation;
   #state: MetaLoopState;
   #log: number[] = [];

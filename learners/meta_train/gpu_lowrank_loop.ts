@@ -101,6 +101,7 @@ type Work = Record<"proj" | "A" | "tails" | "d1q" | "metrics" | "scratch" | "sam
 /** The factored meta loop on a GPU (see the module doc). */
 export class GpuLowrankLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
+  readonly runsOn = "device" as const;
   #ctx: GpuContext;
   #L: MlpLayout;
   #pipes: GPUComputePipeline[];

@@ -104,6 +104,7 @@ export async function createGpuMetaLoop(
 /** The meta loop on a GPU (see the module doc). */
 export class GpuMetaLoop implements MetaLoop {
   readonly spec: MetaLoopSpec;
+  readonly runsOn = "device" as const;
   #ctx: GpuContext;
   #pops: LoopPopulations;
   #pipes: Pipes;

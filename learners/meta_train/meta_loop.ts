@@ -115,6 +115,11 @@ export interface MetaLoopReadout {
 export interface MetaLoop {
   /** The spec it was created for. */
   readonly spec: MetaLoopSpec;
+  /**
+   * Where its meta-iterations run: "device" (the GPU kernels) or "host" (the CPU twin, also a
+   * GpuBackend's fallback past a software adapter's loop budget).
+   */
+  readonly runsOn: "device" | "host";
   /** Overwrites the state. */
   write(state: MetaLoopState): void;
   /**

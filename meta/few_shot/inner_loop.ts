@@ -325,6 +325,11 @@ export class InnerLoop {
     return loop;
   }
 
+  /** The meta loops created so far (one per distinct spec), e.g. to tell which kind a run used. */
+  createdMetaLoops(): Promise<MetaLoop[]> {
+    return Promise.all(this.#metaLoops.values());
+  }
+
   /** Frees every population and meta loop. */
   destroy(): void {
     for (const p of this.#pops.values()) p.destroy();

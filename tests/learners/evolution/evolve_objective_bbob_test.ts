@@ -14,6 +14,7 @@ import {
   packObjectiveTasks,
   pointBlocks,
   runEvolution,
+  type UserObjective,
 } from "../../../learners/evolution/evolution.ts";
 import { HIST, HISTORY } from "../../../learners/evolution/evolution_rows.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
@@ -127,6 +128,64 @@ gpuTest(
           );
         }
       }
+    }
+  },
+);
+
+gpuTest(
+  "evolve_objective kernel matches objectiveFitnessCpu() with a user objective beside BBOB tasks at D=64 and M=2",
+  async (ctx) => {
+    // Segments: a user objective of 49,000 loop iterations (under its budget of 50,000), then f15,
+    // f12 and f13 at D = 64. With M = 2 the 8 models share one SIMD group, which on lavapipe ran
+    // the loops of all four branches (about 80,000 iterations, past the 65,535 cap) and stopped
+    // the user's loop early, unflagged, until each segment got SIMD groups of its own.
+    const D = 64;
+    const M = 2;
+    const iterations = 49_000;
+    const user: UserObjective = {
+      kind: "user",
+      dim: 4,
+      body:
+        `var n = 0u;\nfor (var i = 0u; i < ${iterations}u; i++) { n += 1u; }\nreturn (*x)[0] + f32(n);`,
+      cpu: (x) => Math.fround(x[0]! + iterations),
+    };
+    const insts = [15, 12, 13].map((fid, k) => bbobInstance(fid, D, k, 5));
+    const objectives = [
+      user,
+      ...insts.map((instance) => ({ kind: "bbob" as const, dim: D, instance })),
+    ];
+    const S = objectives.length;
+    const d = evolveDims(S, M, D, { seed: 3 });
+    const tasks = packObjectiveTasks(objectives);
+    const a = createEvolveArrays(d, tasks.length);
+    a.tasks.set(tasks);
+    a.genome.set(
+      packGenomeTable(objectives.map(() => ({ ...BASELINE_GENOME, populationSize: 64 })), M),
+    );
+    const rng = new Rng(9, 4);
+    for (let s = 0; s < S; s++) {
+      a.segTask[s] = s;
+      for (let k = 0; k < M * d.stride; k++) a.params[s * M * d.stride + k] = rng.range(-5, 5);
+    }
+    const want = cloneArrays(a);
+    objectiveFitnessCpu(d, want, user.cpu);
+    const gpu = await EvolveGpu.create(ctx, d, {
+      tasksLength: a.tasks.length,
+      userObjective: user,
+    });
+    try {
+      gpu.upload(a);
+      const enc = ctx.device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      gpu.encode(pass, "objective");
+      pass.end();
+      ctx.device.queue.submit([enc.finish()]);
+      const got = await gpu.read("fitness", d.P);
+      assertClose(got, want.fitness, { atol: 2e-3, rtol: 2e-3, what: "user and BBOB fitness" });
+      deepStrictEqual(Array.from(await gpu.read("flags", d.P)), Array.from(want.flags));
+      deepStrictEqual(Array.from(await gpu.read("overruns", d.P)), new Array(d.P).fill(0));
+    } finally {
+      gpu.destroy();
     }
   },
 );

@@ -35,15 +35,15 @@ Deno.test("budgetUserLoops() counts every for, while and loop on the same lines,
   assert.equal(lines[0], body.split("\n")[0]);
   assert.equal(
     lines[1],
-    "var metaforge_loop_0 = 0u; for (var i = 0u; i < d; i++) { metaforge_loop_0++; if (metaforge_tick(metaforge_loop_0)) { break; }",
+    "var metaforge_loop_0 = 0u; metaforge_iterations += 1u; for (var i = 0u; i < d; i++) { metaforge_loop_0++; if (metaforge_tick(metaforge_loop_0)) { break; }",
   );
   assert.match(
     lines[3]!,
-    /var metaforge_loop_1 = 0u; while \(j < min\(d, 3u\)\) \{ metaforge_loop_1\+\+; if \(metaforge_tick\(metaforge_loop_1\)\) \{ break; \} j\+\+;/,
+    /var metaforge_loop_1 = 0u; metaforge_iterations \+= 1u; while \(j < min\(d, 3u\)\) \{ metaforge_loop_1\+\+; if \(metaforge_tick\(metaforge_loop_1\)\) \{ break; \} j\+\+;/,
   );
   assert.match(
     lines[5]!,
-    /^\/\* loop \{ nested \/\* comment \*\/ \} \*\/ var metaforge_loop_2 = 0u; loop \{ metaforge_loop_2\+\+;/,
+    /^\/\* loop \{ nested \/\* comment \*\/ \} \*\/ var metaforge_loop_2 = 0u; metaforge_iterations \+= 1u; loop \{ metaforge_loop_2\+\+;/,
   );
   assert.equal(lines[6], body.split("\n")[6], "identifiers containing loop are left alone");
   assert.equal(budgetUserLoops("return (*x)[0];"), "return (*x)[0];");
@@ -122,6 +122,31 @@ gpuTest(
     assert.ok(USER_SOFTWARE_TOTAL_LIMIT < 65_535 && 80_000 > USER_SOFTWARE_TOTAL_LIMIT);
     const backend = await GpuBackend.create(ctx);
     const r = await runUser(backend, { kind: "user", dim: 4, body: TWO_LOOPS, file: "two.wgsl" });
+    assert.equal(r.overBudget, ctx.software ? 5 * 21 : 0);
+  },
+);
+
+// Lavapipe's cap also counts every loop's exit test: an outer loop of 40,000 iterations around an
+// inner loop that runs 0 times used 40,000 of the budget's iterations by the ticks alone, and
+// lavapipe stopped it near 32,700 with a wrong fitness, unflagged (2026-12-03). Each loop's entry
+// now counts one iteration, so the body is flagged on a software adapter.
+const EMPTY_INNER = [
+  "var n = 0u;",
+  "for (var i = 0u; i < 40000u; i++) { n++; for (var j = 0u; j < n * 0u; j++) { n++; } }",
+  "return (*x)[0] * (*x)[0] + f32(40000u - n);",
+].join("\n");
+
+gpuTest(
+  "a user objective whose loops' exit tests pass lavapipe's cap is flagged on a software adapter",
+  async (ctx) => {
+    assert.ok(40_000 < USER_SOFTWARE_TOTAL_LIMIT && 80_000 > 65_535);
+    const backend = await GpuBackend.create(ctx);
+    const r = await runUser(backend, {
+      kind: "user",
+      dim: 4,
+      body: EMPTY_INNER,
+      file: "empty.wgsl",
+    });
     assert.equal(r.overBudget, ctx.software ? 5 * 21 : 0);
   },
 );
