@@ -80,14 +80,14 @@ smallSubsetTest(
   },
 );
 
-Deno.test("meta run: synthetic.trainWays/trainQueries change ProtoNets' training only (static and members)", async () => {
+Deno.test("meta run: synthetic.trainWays/trainQueries/trainShots change ProtoNets' training only (static and members)", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
   try {
     const plain = await valCurves(tmp, "plain", {}, "synthetic-1shot");
     const wide = await valCurves(
       tmp,
       "wide",
-      { synthetic: { trainWays: 9, trainQueries: 3 } },
+      { synthetic: { trainWays: 9, trainQueries: 3, trainShots: 2 } },
       "synthetic-1shot",
     );
     assertProtonetsOnly(plain, wide);
