@@ -103,17 +103,40 @@ function metaSetting(c: ReturnType<typeof metaConfig>, name: string) {
   const hidden = settingConfig(c, name as Parameters<typeof settingConfig>[1]).hidden;
   if (name === "sinusoid") {
     const loss: LossKind = "mse";
-    return { widths: [1, 40, 40, 1], ways: 1, shots: 10, queries: 10, trainWays: 1, loss };
+    return {
+      widths: [1, 40, 40, 1],
+      ways: 1,
+      shots: 10,
+      queries: 10,
+      trainWays: 1,
+      trainShots: 10,
+      trainQueries: 10,
+      loss,
+    };
   }
   const shots = name.includes("5shot") ? 5 : 1;
   if (name.startsWith("synthetic")) {
+    // ProtoNets' own training episodes (meta/few_shot/settings.ts): wider, more points per class.
     const trainWays = Math.max(5, c.synthetic.trainWays ?? 5);
-    return { widths: [16, ...hidden, 5], ways: 5, shots, queries: 15, trainWays, loss: CE };
+    const trainShots = Math.max(shots, c.synthetic.trainShots ?? shots);
+    const trainQueries = Math.max(shots, c.synthetic.trainQueries ?? shots);
+    const widths = [16, ...hidden, 5];
+    return { widths, ways: 5, shots, queries: 15, trainWays, trainShots, trainQueries, loss: CE };
   }
   const ways = name.includes("20way") ? 20 : 5;
   const trainWays = Math.max(ways, c.glyphs.trainWays ?? ways);
+  const trainQueries = Math.max(shots, c.glyphs.trainQueries ?? shots);
   const widths = [c.glyphs.size ** 2, ...hidden, ways];
-  return { widths, ways, shots, queries: 15, trainWays, loss: CE };
+  return {
+    widths,
+    ways,
+    shots,
+    queries: 15,
+    trainWays,
+    trainShots: shots,
+    trainQueries,
+    loss: CE,
+  };
 }
 
 function metaConfig(scale: Scale) {
@@ -171,11 +194,10 @@ function metaRows(scale: Scale): Row[] {
       });
     }
     if (c.methods.includes("protonet") && s.loss === CE) {
-      const S = s.trainWays * s.shots;
       const shape = {
         models: c.metaBatch,
-        supportSize: S,
-        querySize: S,
+        supportSize: s.trainWays * s.trainShots,
+        querySize: s.trainWays * s.trainQueries,
         ways: s.trainWays,
         classWidth: s.trainWays,
         targetWidth: 1,
