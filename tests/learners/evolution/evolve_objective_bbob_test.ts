@@ -4,6 +4,8 @@
 // points in [-5, 5]^D and points near the optimum; and whole GA runs on BBOB tasks, GPU vs CPU.
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
+import type { GpuContext } from "../../../core/gpu_context.ts";
+import type { EvolveArrays, EvolveDims } from "../../../learners/evolution/evolution_arrays.ts";
 import {
   createEvolveArrays,
   objectiveFitnessCpu,
@@ -48,6 +50,28 @@ function bbobCase(D: number, M: number) {
   return { d, a, insts };
 }
 
+/** Runs the objective kernel once on `a`, then `check` reads the kernel's outputs. */
+async function runObjectiveKernel(
+  ctx: GpuContext,
+  d: EvolveDims,
+  a: EvolveArrays,
+  userObjective: UserObjective | undefined,
+  check: (gpu: EvolveGpu) => Promise<void>,
+): Promise<void> {
+  const gpu = await EvolveGpu.create(ctx, d, { tasksLength: a.tasks.length, userObjective });
+  try {
+    gpu.upload(a);
+    const enc = ctx.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    gpu.encode(pass, "objective");
+    pass.end();
+    ctx.device.queue.submit([enc.finish()]);
+    await check(gpu);
+  } finally {
+    gpu.destroy();
+  }
+}
+
 for (const D of [2, 10, 21]) {
   gpuTest(
     `evolve_objective kernel matches objectiveFitnessCpu() on BBOB tasks when D=${D}`,
@@ -70,20 +94,11 @@ for (const D of [2, 10, 21]) {
         rtol: 1e-3,
         what: `D=${D} twin vs bbobBatch`,
       });
-      const gpu = await EvolveGpu.create(ctx, d, { tasksLength: a.tasks.length });
-      try {
-        gpu.upload(a);
-        const enc = ctx.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        gpu.encode(pass, "objective");
-        pass.end();
-        ctx.device.queue.submit([enc.finish()]);
+      await runObjectiveKernel(ctx, d, a, undefined, async (gpu) => {
         const got = await gpu.read("fitness", d.P);
         assertClose(got, want.fitness, { atol: 2e-3, rtol: 2e-3, what: `D=${D} -(f - f_opt)` });
         deepStrictEqual(Array.from(await gpu.read("flags", d.P)), Array.from(want.flags));
-      } finally {
-        gpu.destroy();
-      }
+      });
     },
   );
 }
@@ -169,23 +184,11 @@ gpuTest(
     }
     const want = cloneArrays(a);
     objectiveFitnessCpu(d, want, user.cpu);
-    const gpu = await EvolveGpu.create(ctx, d, {
-      tasksLength: a.tasks.length,
-      userObjective: user,
-    });
-    try {
-      gpu.upload(a);
-      const enc = ctx.device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      gpu.encode(pass, "objective");
-      pass.end();
-      ctx.device.queue.submit([enc.finish()]);
+    await runObjectiveKernel(ctx, d, a, user, async (gpu) => {
       const got = await gpu.read("fitness", d.P);
       assertClose(got, want.fitness, { atol: 2e-3, rtol: 2e-3, what: "user and BBOB fitness" });
       deepStrictEqual(Array.from(await gpu.read("flags", d.P)), Array.from(want.flags));
       deepStrictEqual(Array.from(await gpu.read("overruns", d.P)), new Array(d.P).fill(0));
-    } finally {
-      gpu.destroy();
-    }
+    });
   },
 );

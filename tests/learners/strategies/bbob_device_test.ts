@@ -12,48 +12,21 @@ import { runStrategiesCpu } from "../../../learners/strategies/bbob_run.ts";
 import { GpuStrategy } from "../../../learners/strategies/gpu_strategy.ts";
 import { strategyLoops } from "../../../learners/strategies/strategy_kernels.ts";
 import { getStrategy } from "../../../learners/strategies/registry.ts";
-import { BBOB_IDS, bbobBatch, bbobInstance } from "../../../learners/tasks/bbob.ts";
+import {
+  BBOB_IDS,
+  bbobBatch,
+  type BbobInstance,
+  bbobInstance,
+} from "../../../learners/tasks/bbob.ts";
 
-for (const dim of [2, 10, 37, 100]) {
-  gpuTest(
-    `bbob_eval kernel matches bbobBatch() for all ${BBOB_IDS.length} functions when D=${dim}`,
-    async (ctx) => {
-      const N = 7;
-      const insts = BBOB_IDS.map((fid, s) => bbobInstance(fid, dim, s, 5));
-      const rng = new Rng(dim, 9);
-      const x = new Float32Array(insts.length * N * dim);
-      insts.forEach((o, s) => {
-        for (let i = 0; i < N; i++) {
-          for (let d = 0; d < dim; d++) {
-            // Points 0-2 near the optimum, the rest anywhere in the domain.
-            x[(s * N + i) * dim + d] = i < 3 ? o.xopt[d]! + 0.01 * rng.normal() : rng.range(-5, 5);
-          }
-        }
-      });
-      const want = new Float64Array(insts.length * N);
-      insts.forEach((o, s) =>
-        want.set(bbobBatch(o, x.subarray(s * N * dim, (s + 1) * N * dim), N), s * N)
-      );
-      const dev = await BbobDevice.create(ctx, insts);
-      const xb = createStorageBufferFrom(ctx, x, "x");
-      const fb = createStorageBuffer(ctx, insts.length * N * 4, "fitness");
-      const owned: GPUBuffer[] = [];
-      const enc = ctx.device.createCommandEncoder();
-      dev.encode(enc, { x: xb, fitness: fb, sizes: { popSize: N, dim }, owned });
-      ctx.device.queue.submit([enc.finish()]);
-      const got = await readF32(ctx, fb, insts.length * N);
-      assertClose(got, want, { atol: 2e-3, rtol: 2e-3, what: `D=${dim} f - f_opt` });
-      for (const b of [xb, fb, ...owned]) b.destroy();
-      dev.destroy();
-    },
-  );
-}
-
-/** f - f_opt of N candidates per instance on the device and on the twin (random points). */
-async function deviceAndTwin(ctx: GpuContext, fids: readonly number[], dim: number, N: number) {
-  const insts = fids.map((fid, s) => bbobInstance(fid, dim, s, 3));
-  const rng = new Rng(dim, 4);
-  const x = Float32Array.from({ length: insts.length * N * dim }, () => rng.range(-5, 5));
+/** f - f_opt on the device and on the twin of the N candidates per instance in x (instance-major). */
+async function deviceAndTwinAt(
+  ctx: GpuContext,
+  insts: readonly BbobInstance[],
+  x: Float32Array<ArrayBuffer>,
+  N: number,
+  dim: number,
+) {
   const want = new Float64Array(insts.length * N);
   insts.forEach((o, s) =>
     want.set(bbobBatch(o, x.subarray(s * N * dim, (s + 1) * N * dim), N), s * N)
@@ -71,6 +44,36 @@ async function deviceAndTwin(ctx: GpuContext, fids: readonly number[], dim: numb
     for (const b of [xb, fb, ...owned]) b.destroy();
     dev.destroy();
   }
+}
+
+for (const dim of [2, 10, 37, 100]) {
+  gpuTest(
+    `bbob_eval kernel matches bbobBatch() for all ${BBOB_IDS.length} functions when D=${dim}`,
+    async (ctx) => {
+      const N = 7;
+      const insts = BBOB_IDS.map((fid, s) => bbobInstance(fid, dim, s, 5));
+      const rng = new Rng(dim, 9);
+      const x = new Float32Array(insts.length * N * dim);
+      insts.forEach((o, s) => {
+        for (let i = 0; i < N; i++) {
+          for (let d = 0; d < dim; d++) {
+            // Points 0-2 near the optimum, the rest anywhere in the domain.
+            x[(s * N + i) * dim + d] = i < 3 ? o.xopt[d]! + 0.01 * rng.normal() : rng.range(-5, 5);
+          }
+        }
+      });
+      const { got, want } = await deviceAndTwinAt(ctx, insts, x, N, dim);
+      assertClose(got, want, { atol: 2e-3, rtol: 2e-3, what: `D=${dim} f - f_opt` });
+    },
+  );
+}
+
+/** f - f_opt of N candidates per instance on the device and on the twin (random points). */
+function deviceAndTwin(ctx: GpuContext, fids: readonly number[], dim: number, N: number) {
+  const insts = fids.map((fid, s) => bbobInstance(fid, dim, s, 3));
+  const rng = new Rng(dim, 4);
+  const x = Float32Array.from({ length: insts.length * N * dim }, () => rng.range(-5, 5));
+  return deviceAndTwinAt(ctx, insts, x, N, dim);
 }
 
 // Lavapipe counts loop iterations per SIMD group of 8 invocations and a group whose candidates
