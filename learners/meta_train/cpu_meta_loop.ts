@@ -26,6 +26,7 @@ import {
   type MetaLoopState,
   modelIds,
   protonetDistance,
+  resetHead,
   supportSlots,
   usesQuerySlot,
   zeroLoopState,
@@ -105,6 +106,7 @@ export class CpuMetaLoop implements MetaLoop {
       else if (this.spec.method === "meta-sgd") this.#metaSgd(data, row);
       else if (this.spec.method === "es-maml") this.#esMaml(data, row);
       else this.#maml(data, g, row);
+      this.#afterUpdate();
       this.#log.push(...row);
     }
   }
@@ -277,7 +279,13 @@ export class CpuMetaLoop implements MetaLoop {
     }, protonetDistance(this.spec));
     const row = new Float32Array(META_LOG_WIDTH);
     this.#adam(grads, row);
+    this.#afterUpdate();
     this.#log.push(...row);
+  }
+
+  /** After the meta-update: theta's output layer set to zero when the spec asks (headReset). */
+  #afterUpdate(): void {
+    if (this.spec.headReset) resetHead(this.#state.theta, this.#pop.layout);
   }
 
   read(): Promise<MetaLoopReadout> {

@@ -22,6 +22,7 @@ import {
   checkLoopIds,
   checkMetaLoopSpec,
   esSigma,
+  headRanges,
   loopModels,
   type MetaLoop,
   type MetaLoopReadout,
@@ -337,10 +338,14 @@ export class GpuMetaLoop implements MetaLoop {
       sumG: this.#sgd?.sumG ?? st.g,
       noise: this.#noise ?? st.g,
     };
+    // headReset: theta's output layer cleared after the update's pass (the CPU twin: resetHead).
+    const head = this.spec.headReset ? headRanges(this.#pops.query.layout) : [];
     this.#submit([
       [this.#pipes.update, updateKernel(this.spec.method), updateRun(this.spec, pop.layout, b, t)],
       [this.#pipes.log, META_LOG, log],
-    ]);
+    ], (enc) => {
+      for (const [start, end] of head) enc.clearBuffer(st.theta, start * 4, (end - start) * 4);
+    });
   }
 
   async read(): Promise<MetaLoopReadout> {

@@ -28,9 +28,10 @@ import type { MetaLoopSpec } from "./meta_loop.ts";
 
 /**
  * Whether the factored loop serves `spec`: FOMAML or Reptile (SGD inner steps on a fixed support
- * set) and a network with at least one hidden layer (the spec's `lowrank` switch aside).
+ * set) and a network with at least one hidden layer, without `headReset` (the spec's `lowrank`
+ * switch aside).
  */
 export function lowrankApplies(spec: MetaLoopSpec): boolean {
   const method = spec.method === "fomaml" || spec.method === "reptile";
-  return method && spec.widths.length >= 3;
+  return method && spec.widths.length >= 3 && spec.headReset !== true;
 }

@@ -28,7 +28,7 @@
  * @module
  */
 import type { BackendDataset } from "../backend.ts";
-import type { Activation, LossKind } from "../mlp/mlp_layout.ts";
+import type { Activation, LossKind, MlpLayout } from "../mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { checkProtonetDistance, EUCLIDEAN, type ProtonetDistance } from "./protonet_distance.ts";
 
@@ -81,6 +81,12 @@ export interface MetaLoopSpec {
    * only within its loop budget).
    */
   lowrank?: boolean;
+  /**
+   * true: after every meta-update the output layer's weights and bias of theta are set to zero
+   * (the "zeroing trick" of Kao et al. 2022, "MAML is a noisy contrastive learner"); the factored
+   * loop does not serve it. Default false.
+   */
+  headReset?: boolean;
 }
 
 /** The meta-learner's state held by the loop. */
@@ -248,4 +254,23 @@ export function modelIds(
 /** ES-MAML's perturbation scale (default 0.02, as the EsMaml learner). */
 export function esSigma(spec: MetaLoopSpec): number {
   return spec.sigma ?? 0.02;
+}
+
+/**
+ * The output layer's floats in a row of `layout` as [start, end) ranges: its weights then its
+ * bias, one range when they are adjacent (as mlp_layout.ts lays them out).
+ */
+export function headRanges(layout: MlpLayout): [number, number][] {
+  const l = layout.layers - 1;
+  const w: [number, number] = [layout.weightOffset[l]!, layout.biasOffset[l]!];
+  const b: [number, number] = [
+    layout.biasOffset[l]!,
+    layout.biasOffset[l]! + layout.widths[l + 1]!,
+  ];
+  return w[1] === b[0] ? [[w[0], b[1]]] : [w, b];
+}
+
+/** Sets the output layer of the row `theta` (`layout`'s) to zero (MetaLoopSpec.headReset). */
+export function resetHead(theta: Float32Array, layout: MlpLayout): void {
+  for (const [start, end] of headRanges(layout)) theta.fill(0, start, end);
 }

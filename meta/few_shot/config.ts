@@ -157,6 +157,12 @@ export interface MetaConfig {
    * the start only), the head then meta-learned as before.
    */
   headInitScale: Partial<Record<ClassificationSetting, number>>;
+  /**
+   * Classification settings where FOMAML, MAML, Meta-SGD, Reptile and ES-MAML set theta's output
+   * layer (weights and bias) to zero after every meta-update (Kao et al. 2022's "zeroing trick";
+   * MetaLoopSpec.headReset): true there, false elsewhere (the default everywhere).
+   */
+  headReset: Partial<Record<ClassificationSetting, boolean>>;
   /** Starting inner SGD learning rate (classification; sinusoid uses `sinusoidInnerLr`). */
   innerLr: number;
   /** Starting inner learning rate on the sinusoid (MAML: 0.01). */
@@ -286,6 +292,12 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
       typeof headScale
     >,
   ).partial().default({ "glyphs-5way-1shot": 0 }),
+  headReset: z.object(
+    Object.fromEntries(CLASSIFICATION_SETTINGS.map((name) => [name, z.boolean()])) as Record<
+      ClassificationSetting,
+      z.ZodBoolean
+    >,
+  ).partial().default({}),
   innerLr: z.number().positive().max(10).default(0.1),
   sinusoidInnerLr: z.number().positive().max(10).default(0.01),
   initScale: z.number().positive().max(10).default(1),

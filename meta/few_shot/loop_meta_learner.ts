@@ -45,7 +45,8 @@ export abstract class LoopMetaLearner implements MetaLearner {
     this.inner = loop;
     this.theta = startTheta(theta, options);
     this.knobs = pickKnobs(options);
-    this.#runner = new LoopRunner(loop, method, this.theta, this.knobs, extras);
+    const all = options.headReset ? { ...extras, headReset: true } : extras;
+    this.#runner = new LoopRunner(loop, method, this.theta, this.knobs, all);
   }
 
   /** One meta-iteration on episodes `ids` (one read); returns its metrics row. */

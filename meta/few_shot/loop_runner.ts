@@ -82,6 +82,8 @@ export interface LoopRunnerExtras {
   seed?: number;
   /** ProtoNet: the distance of queries to prototypes (default Euclidean). */
   distance?: ProtonetDistance;
+  /** Zero theta's output layer after every meta-update (MetaLoopSpec.headReset). */
+  headReset?: boolean;
   /** The validation metric, when the method does not adapt by plain SGD (default validateAdapted). */
   validate?: (v: MetaValidation) => Promise<number>;
 }
@@ -165,6 +167,7 @@ export class LoopRunner {
       sigma: this.#extra.sigma,
       seed: this.#extra.seed,
       distance: this.#extra.distance,
+      headReset: this.#extra.headReset,
     });
     const { theta, moments, t } = this;
     loop.write({ theta, moments, t, alpha: this.#extra.alpha });

@@ -40,6 +40,11 @@ export interface MetaLearnerOptions extends MetaKnobs {
   alphaMax?: number;
   /** ProtoNet: the distance of queries to prototypes (default Euclidean, scale 1). */
   distance?: ProtonetDistance;
+  /**
+   * Loop-run learners: true sets theta's output layer to zero after every meta-update
+   * (MetaLoopSpec.headReset; Kao et al. 2022's zeroing trick); default false.
+   */
+  headReset?: boolean;
 }
 
 /** Validation of `MetaLearner.train`: adapt to fixed held-out episodes and score the query sets. */

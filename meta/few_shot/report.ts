@@ -110,7 +110,9 @@ function sinusoidTarget(rows: Row[], floor: number | undefined): string[] {
   ];
 }
 
-/** The config's `trainInnerSteps` and `headInitScale` as clauses of the protocol line. */
+/**
+ * The config's `trainInnerSteps`, `headInitScale` and `headReset` as clauses of the protocol line.
+ */
 function ownSteps(c: MetaConfig): string {
   const steps = Object.entries(c.trainInnerSteps).flatMap(([name, m]) =>
     Object.entries(m ?? {}).map(([method, k]) => `${method} ${k} on ${name}`)
@@ -121,7 +123,16 @@ function ownSteps(c: MetaConfig): string {
       ? `; the gradient-based methods' output layer starts at its He init times ${
         heads.join(", ")
       } (headInitScale)`
-      : "");
+      : "") +
+    resets(c);
+}
+
+/** The settings of the config's `headReset` as a clause (empty when there are none). */
+function resets(c: MetaConfig): string {
+  const on = Object.entries(c.headReset).filter(([, v]) => v).map(([name]) => name);
+  return on.length > 0
+    ? `; their output layer set to zero after every meta-update on ${on.join(", ")} (headReset)`
+    : "";
 }
 
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */

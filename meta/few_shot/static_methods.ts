@@ -63,6 +63,11 @@ export function headInitScale(c: MetaConfig, s: Pick<Setting, "name" | "regressi
   return s.name === "sinusoid" || s.regression ? 1 : c.headInitScale[s.name] ?? 1;
 }
 
+/** The config's `headReset` in setting `s` (false on the sinusoid and where none is set). */
+export function headReset(c: MetaConfig, s: Pick<Setting, "name" | "regression">): boolean {
+  return s.name === "sinusoid" || s.regression ? false : c.headReset[s.name] ?? false;
+}
+
 /**
  * A copy of the starting initialization `theta` with the output layer's weights times
  * `headInitScale` (`layout`'s last layer; its biases start at 0 already).
@@ -239,7 +244,13 @@ export async function* runStatic(
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
     const config = configs[index]!;
-    const options = { ...config, sigma: c.esSigma, seed: r.seed, distance: c.protonet };
+    const options = {
+      ...config,
+      sigma: c.esSigma,
+      seed: r.seed,
+      distance: c.protonet,
+      headReset: method !== "protonet" && headReset(c, r.s),
+    };
     const learner = createMetaLearner(method, r.loop, theta0, options);
     if (snap) learner.loadState!(snap.learner);
     const seed = deriveSeed(r.seed, `tasks-${method}-${index}`);

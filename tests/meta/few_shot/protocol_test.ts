@@ -27,6 +27,7 @@ import { buildSetting, type Setting } from "../../../meta/few_shot/settings.ts";
 import {
   curveIterations,
   headInitScale,
+  headReset,
   paperInnerSteps,
   scaleHead,
   trainInnerSteps,
@@ -144,6 +145,29 @@ Deno.test("scaleHead scales the output layer's weights only", () => {
     () => parseConfig(META_SCHEMA, { headInitScale: { sinusoid: 0 } }, "f.json"),
     /headInitScale/,
   );
+});
+
+Deno.test("headReset: off by default, per classification setting, bad values rejected", () => {
+  const c = META_SCHEMA.parse({});
+  assert.deepEqual(c.headReset, {}, "the default");
+  const on = META_SCHEMA.parse({ headReset: { "glyphs-5way-1shot": true } });
+  const at = (name: MetaSettingName) => headReset(on, { name, regression: name === "sinusoid" });
+  assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], [
+    true,
+    false,
+    false,
+  ]);
+  assert.equal(headReset(c, { name: "glyphs-5way-1shot", regression: false }), false);
+  for (const bad of [{ "glyphs-5way-1shot": 1 }, { sinusoid: true }, { nowhere: true }, true]) {
+    let message = "";
+    try {
+      parseConfig(META_SCHEMA, { headReset: bad }, "f.json");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /headReset/, `${JSON.stringify(bad)} rejected naming the field`);
+    assert.ok(!message.includes("\n"), `one line: ${message}`);
+  }
 });
 
 Deno.test("the self-improving system gets the task budget of one static method", () => {
