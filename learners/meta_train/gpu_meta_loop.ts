@@ -124,6 +124,8 @@ export class GpuMetaLoop implements MetaLoop {
   /** MAML: the vector taken back (models, stride), H v scratch, R-op scratch, parameters per step. */
   #maml: MamlBuffers | null = null;
   #perSubmit: number;
+  /** headReset: theta's output-layer ranges [start, end), cleared after every update (else none). */
+  #head: [number, number][];
 
   /** Use createGpuMetaLoop. */
   constructor(
@@ -147,6 +149,7 @@ export class GpuMetaLoop implements MetaLoop {
     const pop = pops.query;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
     const S = pop.layout.stride;
+    this.#head = spec.headReset ? headRanges(pop.layout) : [];
     const buf = (n: number, label: string) => createStorageBuffer(ctx, n * 4, `meta-loop-${label}`);
     this.#state = {
       theta: buf(S, "theta"),
@@ -339,7 +342,7 @@ export class GpuMetaLoop implements MetaLoop {
       noise: this.#noise ?? st.g,
     };
     // headReset: theta's output layer cleared after the update's pass (the CPU twin: resetHead).
-    const head = this.spec.headReset ? headRanges(this.#pops.query.layout) : [];
+    const head = this.#head;
     this.#submit([
       [this.#pipes.update, updateKernel(this.spec.method), updateRun(this.spec, pop.layout, b, t)],
       [this.#pipes.log, META_LOG, log],
