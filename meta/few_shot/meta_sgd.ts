@@ -103,7 +103,7 @@ export class MetaSgd extends LoopMetaLearner {
       accuracy.push(ev.accuracy);
       loss.push(ev.loss);
     }
-    const sup = await pop.evaluate(pool.data, pool.gather(ids, B).support);
+    const sup = await pop.evaluate(pool.data, gathered.support);
     return { accuracy, loss, supportLoss: sup.loss, supportAccuracy: sup.accuracy };
   }
 }
