@@ -84,6 +84,17 @@ function check(spec: GpuEpisodeSpec, episodes: number): void {
   }
 }
 
+/**
+ * The kernel's estimated loop iterations per invocation for `spec`: drawing the N ways (about N^2
+ * each way) and rejection sampling of K + Q distinct samples per class (about 2 (K+Q)^2 each).
+ */
+export function sampleEpisodesIterations(
+  spec: Pick<GpuEpisodeSpec, "ways" | "shots" | "queryPerClass">,
+): number {
+  const kq = spec.shots + spec.queryPerClass;
+  return 2 * spec.ways * spec.ways + spec.ways * 2 * kq * kq;
+}
+
 /** Draws episodes first .. first+episodes-1 of `seed` on the GPU (no readback). */
 export async function sampleEpisodesGpu(
   ctx: GpuContext,
@@ -93,9 +104,8 @@ export async function sampleEpisodesGpu(
   const E = options.episodes;
   check(spec, E);
   // One invocation draws 8 episodes as SIMD lanes; keep its loops within a software adapter's
-  // budget (learners/mlp/loop_budget.ts). Rejection sampling needs about (K+Q)^2 iterations per class.
-  const kq = spec.shots + spec.queryPerClass;
-  const iterations = 2 * spec.ways * spec.ways + spec.ways * 2 * kq * kq;
+  // budget (learners/mlp/loop_budget.ts).
+  const iterations = sampleEpisodesIterations(spec);
   if (ctx.software && iterations > LOOP_BUDGET) {
     throw new RangeError(
       `Cannot draw episodes on this software adapter as ways*(shots+queryPerClass)^2 must be small enough for its loop budget (${LOOP_BUDGET} iterations): current estimate is ${iterations}`,

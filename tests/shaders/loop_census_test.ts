@@ -39,6 +39,7 @@ import { TASK_LIBRARY } from "../../meta/evolution/evolve_config.ts";
 import { L2O } from "../../meta/l2o/experiment.ts";
 import { LR_SWEEP } from "../../meta/lr_sweep.ts";
 import { BBOB_IDS } from "../../learners/tasks/bbob.ts";
+import { sampleEpisodesIterations } from "../../learners/tasks/sample_episodes.ts";
 
 /** One kernel at one shape: its bound and what the engine does past LOOP_BUDGET (if anything). */
 interface Row {
@@ -156,11 +157,10 @@ function metaRows(scale: Scale): Row[] {
     rows.push({ where, kernel: "meta_gather", bound: loop(1, s.trainWays) });
     if (name.startsWith("glyphs")) {
       // sample_episodes' own estimate (learners/tasks/sample_episodes.ts), which it refuses past.
-      const kq = s.shots + s.queries;
       rows.push({
         where,
         kernel: "sample_episodes",
-        bound: 2 * s.ways * s.ways + s.ways * 2 * kq * kq,
+        bound: sampleEpisodesIterations({ ways: s.ways, shots: s.shots, queryPerClass: s.queries }),
         guard: "sampleEpisodesGpu refuses",
       });
     }
