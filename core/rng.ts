@@ -61,6 +61,17 @@ export function rngNormal(seed: number, stream: number, c0: number, c1 = 0): num
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
+/**
+ * Both standard normals of Box-Muller on the block (seed, stream, c0, c1): [cosine, sine] (the
+ * first is rngNormal's), for a consumer that wants two normals per block.
+ */
+export function rngNormalPair(seed: number, stream: number, c0: number, c1 = 0): [number, number] {
+  const [a, b] = threefry2x32(seed, stream, c0, c1);
+  const r = Math.sqrt(-2 * Math.log(((a >>> 8) + 1) * INV_2_24));
+  const t = 2 * Math.PI * ((b >>> 8) * INV_2_24);
+  return [r * Math.cos(t), r * Math.sin(t)];
+}
+
 /** Integer in [0, n) for (seed, stream, c0, c1): u32 modulo n, as the WGSL twin does. */
 export function rngInt(seed: number, stream: number, n: number, c0: number, c1 = 0): number {
   if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) {

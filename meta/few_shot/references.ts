@@ -5,7 +5,7 @@
  * latent points, an upper bound for any learner that sees their noisy nonlinear images).
  * @module
  */
-import { threefry2x32 } from "../../core/rng.ts";
+import { rngNormalPair } from "../../core/rng.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import type { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 
@@ -49,7 +49,7 @@ export function sinusoidMeanFloor(family: Sinusoid, n = 400): number {
  * Bayes classifier picks the class minimising |z - c * mean_k|. Returns its query accuracy.
  * The default 20,000 episodes put its 95% Monte-Carlo interval at about +-0.14 points on 5-way
  * 1-shot at difficulty 0.9 (47.3%; 2,000 episodes, the earlier default, gave 47.7%, +-0.44).
- * Each counter draws two normals (both Box-Muller words of one block).
+ * Each counter draws two normals (rngNormalPair).
  */
 export function syntheticBayesCeiling(
   family: SyntheticClassification,
@@ -73,11 +73,9 @@ export function syntheticBayesCeiling(
         spare = NaN;
         return v;
       }
-      const [a, b] = threefry2x32(seed, e, draw++, 0);
-      const r = Math.sqrt(-2 * Math.log(((a >>> 8) + 1) / 16777216));
-      const t = 2 * Math.PI * ((b >>> 8) / 16777216);
-      spare = r * Math.sin(t);
-      return r * Math.cos(t);
+      const [x, y] = rngNormalPair(seed, e, draw++);
+      spare = y;
+      return x;
     };
     for (let i = 0; i < N * L; i++) proto[i] = spread * normal();
     centre.fill(0);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Rng, rngInt, rngUniform, threefry2x32 } from "../../core/rng.ts";
+import { Rng, rngInt, rngNormal, rngNormalPair, rngUniform, threefry2x32 } from "../../core/rng.ts";
 import { rngFillCpu, rngFillGpu } from "../../core/rng_fill.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 
@@ -55,3 +55,19 @@ gpuTest(
     }
   },
 );
+
+Deno.test("rngNormalPair: its first normal is rngNormal's, the pair is standard normal and uncorrelated", () => {
+  const n = 20000;
+  let s0 = 0, s1 = 0, q0 = 0, q1 = 0, cross = 0;
+  for (let i = 0; i < n; i++) {
+    const [x, y] = rngNormalPair(7, 3, i);
+    assert.equal(x, rngNormal(7, 3, i));
+    s0 += x;
+    s1 += y;
+    q0 += x * x;
+    q1 += y * y;
+    cross += x * y;
+  }
+  for (const m of [s0 / n, s1 / n, cross / n]) assert.ok(Math.abs(m) < 0.03, `${m}`);
+  for (const v of [q0 / n, q1 / n]) assert.ok(Math.abs(v - 1) < 0.04, `${v}`);
+});
