@@ -13,12 +13,9 @@
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
-import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
+import { LOOP_BUDGET, loopRuns as loop } from "../mlp/loop_budget.ts";
 import { scratchQuads, vec4Inputs } from "./lowrank_kernels.ts";
 import { type LowrankShape, tailStride } from "./lowrank_shape.ts";
-
-/** `runs` runs of a loop with `iterations` iterations in all, each run with its exit test. */
-const loop = (runs: number, iterations: number) => iterations + runs;
 
 /**
  * Loop iterations (plus one exit test per loop run) of one invocation of lowrank_inner for a task

@@ -4,6 +4,7 @@
  * @module
  */
 import code from "../../shaders/protonet_grad.wgsl" with { type: "text" };
+import { loopRuns as loop } from "../mlp/loop_budget.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
 import { MLP_LAYOUT_PARAMS, mlpLayoutParams } from "./mlp_layout_params.ts";
@@ -98,7 +99,6 @@ export function protonetLoopIterations(L: MlpLayout, s: ProtonetShape): number {
   const E = embedLayer(L);
   const D = L.widths[E + 1]!;
   const W = maxWidth(L);
-  const loop = (runs: number, iterations: number) => iterations + runs;
   const label = loop(1, s.classWidth); // label_of's scan of the class list
   const pair = loop(1, D); // pair_sums
   // One sample through layer l: the loop over its outputs, each over its inputs.

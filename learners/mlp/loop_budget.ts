@@ -27,6 +27,12 @@ import {
 export const LOOP_BUDGET = 50_000;
 
 /**
+ * Loop iterations counted against the budget for `runs` runs of a loop with `iterations`
+ * iterations in all: lavapipe also counts each run's exit test.
+ */
+export const loopRuns = (runs: number, iterations: number): number => iterations + runs;
+
+/**
  * Loops of the train step's update over the parameters as F32V elements (shaders/train_step.wgsl,
  * 4 parameters per step with vec4 plans): sgd (also copying diverged models), the learned
  * optimizer's weight norm, momentum (kinds 1 and 3) and adam. The learned per-parameter update

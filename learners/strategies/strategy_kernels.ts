@@ -15,6 +15,7 @@ import cmaWgsl from "../../shaders/es_cma_tell.wgsl" with { type: "text" };
 import bestWgsl from "../../shaders/es_best.wgsl" with { type: "text" };
 import { ceilDiv } from "../../core/buffers.ts";
 import type { StrategyConfig } from "./strategy.ts";
+import { loopRuns as loop } from "../mlp/loop_budget.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import {
   encodeGridKernel,
@@ -147,7 +148,6 @@ export function strategyLoopIterations(
   N: number,
   o: { cma: boolean; full: boolean },
 ): number {
-  const loop = (runs: number, iterations: number) => iterations + runs;
   let most = Math.max(o.full ? loop(1, D) : 0, loop(1, N), loop(1, N) + loop(1, D));
   if (o.cma) {
     const c = Math.ceil(D / 64);

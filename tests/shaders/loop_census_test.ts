@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { resolveConfig } from "../../core/experiment_registry.ts";
 import type { Scale } from "../../core/experiment_registry.ts";
 import { SCALES } from "../../core/experiment_registry.ts";
-import { LOOP_BUDGET } from "../../learners/mlp/loop_budget.ts";
+import { LOOP_BUDGET, loopRuns as loop } from "../../learners/mlp/loop_budget.ts";
 import {
   chooseGrouping,
   evalChunkIterations,
@@ -51,7 +51,6 @@ interface Row {
 }
 
 const CE: LossKind = "cross_entropy";
-const loop = (runs: number, iterations: number) => iterations + runs;
 
 /** The train step and one evaluation dispatch of a population (learners/mlp/loop_budget.ts). */
 function mlpRows(
