@@ -242,6 +242,11 @@ const steps = z.number().int().min(1).max(50);
 const methodSteps = z.object({ fomaml: steps, maml: steps, "es-maml": steps, "meta-sgd": steps })
   .partial();
 const headScale = z.number().min(0).max(10);
+/** An object of optional fields `names`, each `value` (the per-setting fields). */
+function bySetting<N extends string, T extends z.ZodTypeAny>(names: readonly N[], value: T) {
+  return z.object(Object.fromEntries(names.map((name) => [name, value])) as Record<N, T>)
+    .partial();
+}
 const hidden = z.array(z.number().int().min(1).max(256)).min(1).max(3);
 
 /** Config schema of `meta`. */
@@ -280,24 +285,11 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
   // 2026-12-03): FOMAML 42.8% with 1 step and the He head, 59.0% with 5 steps, 63.6% with 5 steps
   // and the head at 0; MAML 61.3% -> 64.1% with the head at 0 (README, "The gradient-based
   // meta-learners against a reference").
-  trainInnerSteps: z.object(
-    Object.fromEntries(META_SETTINGS.map((name) => [name, methodSteps])) as Record<
-      MetaSettingName,
-      typeof methodSteps
-    >,
-  ).partial().default({ "glyphs-5way-1shot": { fomaml: 5 } }),
-  headInitScale: z.object(
-    Object.fromEntries(CLASSIFICATION_SETTINGS.map((name) => [name, headScale])) as Record<
-      ClassificationSetting,
-      typeof headScale
-    >,
-  ).partial().default({ "glyphs-5way-1shot": 0 }),
-  headReset: z.object(
-    Object.fromEntries(CLASSIFICATION_SETTINGS.map((name) => [name, z.boolean()])) as Record<
-      ClassificationSetting,
-      z.ZodBoolean
-    >,
-  ).partial().default({}),
+  trainInnerSteps: bySetting(META_SETTINGS, methodSteps).default({
+    "glyphs-5way-1shot": { fomaml: 5 },
+  }),
+  headInitScale: bySetting(CLASSIFICATION_SETTINGS, headScale).default({ "glyphs-5way-1shot": 0 }),
+  headReset: bySetting(CLASSIFICATION_SETTINGS, z.boolean()).default({}),
   innerLr: z.number().positive().max(10).default(0.1),
   sinusoidInnerLr: z.number().positive().max(10).default(0.01),
   initScale: z.number().positive().max(10).default(1),

@@ -7,14 +7,17 @@
  * Every change it made is returned for the report.
  * @module
  */
-import { deriveSeed } from "../../core/rng.ts";
-import { STATIC_METHODS, tuneIterations } from "./config.ts";
+import { STATIC_METHODS, STEPPED_METHODS, tuneIterations } from "./config.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { initialTheta } from "./meta_learner.ts";
 import { type SelfImprovingState, SelfImprovingSystem } from "./self_improving.ts";
 import type { MemberMethod } from "./self_improving_options.ts";
 import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from "./setting_run.ts";
-import { curveIterations, headInitScale, scaleHead, trainInnerSteps } from "./static_methods.ts";
+import {
+  curveIterations,
+  headInitScale,
+  startingTheta,
+  trainInnerSteps,
+} from "./static_methods.ts";
 import type { StrategyChange } from "./pbt.ts";
 
 /** Task adaptations of one static method: trials x tuning iterations + the rest of metaIterations. */
@@ -51,10 +54,7 @@ export function memberInnerSteps(
 ): Partial<Record<MemberMethod, number>> {
   return {
     reptile: c.innerSteps,
-    fomaml: trainInnerSteps(c, "fomaml", s),
-    maml: trainInnerSteps(c, "maml", s),
-    "es-maml": trainInnerSteps(c, "es-maml", s),
-    "meta-sgd": trainInnerSteps(c, "meta-sgd", s),
+    ...Object.fromEntries(STEPPED_METHODS.map((m) => [m, trainInnerSteps(c, m, s)])),
   };
 }
 
@@ -118,10 +118,8 @@ export async function* runSelfImproving(
 ): AsyncGenerator<MetricRow, MethodOutcome> {
   const { c } = r;
   const { iterations } = selfImprovingShape(c);
-  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   // As the static methods' (ProtoNet members never read the output layer).
-  const head = headInitScale(c, r.s);
-  const theta = head === 1 ? he : scaleHead(he, r.loop.layout, head);
+  const theta = await startingTheta(r, headInitScale(c, r.s));
   const sys = createSelfImproving(r, theta, iterations);
   const fitness = { pool: r.pools.val, ids: r.ids.val };
   const saved = r.progress?.resumeFrom<SelfImprovingProgress>();

@@ -85,6 +85,15 @@ export function scaleHead(
   return out;
 }
 
+/**
+ * The run's starting initialization: the seeded He/Xavier init of the setting's network (stream
+ * "init"), its output layer's weights times `head` (`scaleHead`; 1: the init itself).
+ */
+export async function startingTheta(r: SettingRun, head: number): Promise<Float32Array> {
+  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
+  return head === 1 ? he : scaleHead(he, r.loop.layout, head);
+}
+
 /** The trial configurations of `method` (see the module doc). */
 export function trialConfigs(method: StaticMethod, r: SettingRun): TrialConfig[] {
   const { c, s } = r;
@@ -236,11 +245,9 @@ export async function* runStatic(
   const { c } = r;
   const tuneIters = tuneIterations(c);
   const points = curveIterations(c.metaIterations, c.curvePoints);
-  const he = await initialTheta(r.loop, deriveSeed(r.seed, "init"));
   // ProtoNets never read the output layer; the gradient-based methods start it at headInitScale
   // on the classification settings.
-  const head = method === "protonet" ? 1 : headInitScale(c, r.s);
-  const theta0 = head === 1 ? he : scaleHead(he, r.loop.layout, head);
+  const theta0 = await startingTheta(r, method === "protonet" ? 1 : headInitScale(c, r.s));
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
     const config = configs[index]!;
