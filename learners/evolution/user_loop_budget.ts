@@ -31,7 +31,7 @@ export const USER_SOFTWARE_TOTAL_LIMIT = LOOP_BUDGET;
  * of every iteration of every loop of the user's body), with `total` iterations for all loops of a
  * call (USER_TOTAL_LIMIT, or USER_SOFTWARE_TOTAL_LIMIT on a software adapter).
  */
-export function userBudgetWgsl(total: number = USER_TOTAL_LIMIT): string {
+export function userBudgetWgsl(total: number): string {
   return `const METAFORGE_LOOP_LIMIT: u32 = ${USER_LOOP_LIMIT}u;
 const METAFORGE_TOTAL_LIMIT: u32 = ${total}u;
 var<private> metaforge_iterations: u32;
