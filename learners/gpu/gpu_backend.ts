@@ -161,21 +161,16 @@ export class GpuBackend implements Backend {
     if (factored && gpuLowrankApplies(spec)) {
       return createGpuLowrankLoop(this.ctx, spec);
     }
-    if (spec.method === "protonet" && this.ctx.software) {
-      // Lavapipe stops all loops of an invocation once they have run 65,535 iterations together
-      // and protonet_grad runs one invocation per episode, so on a software adapter ProtoNet's loop runs the CPU twin on
-      // the host copy of the samples (learners/meta_train/gpu_protonet.ts).
-      const host = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
-      return Promise.resolve(new CpuMetaLoop(spec, host, { hostData: true }));
-    }
     const shape = { size: loopModels(spec), ...loopShape(spec) };
-    if (spec.method === "maml" && this.ctx.software && !hvpFitsLoopBudget(mlpLayout(shape))) {
-      // The Hessian-vector kernel runs a model's whole R-operator pass in one invocation, past
-      // lavapipe's loop cap for networks like the glyphs' 196-64-64-5 (learners/meta_train/
-      // meta_hvp.ts): the CPU twin runs the loop on the host copy of the samples instead.
-      return Promise.resolve(
-        new CpuMetaLoop(spec, new CpuPopulation(shape), { hostData: true }),
-      );
+    // Lavapipe stops all loops of an invocation once they have run 65,535 iterations together.
+    // protonet_grad runs one episode per invocation (learners/meta_train/gpu_protonet.ts) and
+    // meta_hvp a model's whole R-operator pass, past the cap for networks like the glyphs'
+    // 196-64-64-5 (learners/meta_train/meta_hvp.ts): on a software adapter their loops run the CPU
+    // twin on the host copy of the samples.
+    const hostTwin = spec.method === "protonet" ||
+      (spec.method === "maml" && !hvpFitsLoopBudget(mlpLayout(shape)));
+    if (this.ctx.software && hostTwin) {
+      return Promise.resolve(new CpuMetaLoop(spec, new CpuPopulation(shape), { hostData: true }));
     }
     return createGpuMetaLoop(this.ctx, this.createPopulation(shape), spec, {
       supportPopulation: (batchSize) => this.createPopulation({ ...shape, batchSize }),

@@ -55,7 +55,7 @@ export class CpuMetaLoop implements MetaLoop {
    * copy), not from the data set `run` is given.
    */
   #hostData: boolean;
-  /** MAML with hostData: the host copy of the last data set run on, as the twins read it. */
+  /** With hostData: the host copy of the last episodes' samples, as the twins read them. */
   #host: { from: EpisodeBatch["dataset"]; data: CpuDataset } | null = null;
 
   /**
@@ -82,33 +82,34 @@ export class CpuMetaLoop implements MetaLoop {
 
   run(episodes: EpisodeBatch, data: BackendDataset, ids: Uint32Array<ArrayBuffer>): void {
     const iterations = checkLoopIds(ids, this.spec.metaBatch, episodes.episodes);
-    if (this.spec.method === "protonet" && (this.#hostData || data instanceof CpuDataset)) {
-      const samples = data instanceof CpuDataset ? data : episodes.dataset;
+    const samples = this.#samples(episodes, data);
+    if (this.spec.method === "protonet") {
       for (let it = 0; it < iterations; it++) {
         this.#protonet({ episodes, data: samples, ids, idsOffset: it * this.spec.metaBatch });
       }
       return;
     }
-    if (this.#hostData && !(data instanceof CpuDataset)) {
-      if (this.#host?.from !== episodes.dataset) {
-        this.#host = { from: episodes.dataset, data: new CpuDataset(episodes.dataset) };
-      }
-      data = this.#host.data;
-    }
-    if (!(data instanceof CpuDataset)) {
-      throw new TypeError("Cannot use a data set uploaded to another backend");
-    }
     const mids = modelIds(this.spec, ids);
     for (let it = 0; it < iterations; it++) {
       const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
-      if (this.spec.method === "reptile") this.#reptile(data, row);
-      else if (this.spec.method === "meta-sgd") this.#metaSgd(data, row);
-      else if (this.spec.method === "es-maml") this.#esMaml(data, row);
-      else this.#maml(data, g, row);
+      if (this.spec.method === "reptile") this.#reptile(samples, row);
+      else if (this.spec.method === "meta-sgd") this.#metaSgd(samples, row);
+      else if (this.spec.method === "es-maml") this.#esMaml(samples, row);
+      else this.#maml(samples, g, row);
       this.#afterUpdate();
       this.#log.push(...row);
     }
+  }
+
+  /** The samples the twins read: `data`, or with hostData the host copy of the episodes' samples. */
+  #samples(episodes: EpisodeBatch, data: BackendDataset): CpuDataset {
+    if (data instanceof CpuDataset) return data;
+    if (!this.#hostData) throw new TypeError("Cannot use a data set uploaded to another backend");
+    if (this.#host?.from !== episodes.dataset) {
+      this.#host = { from: episodes.dataset, data: new CpuDataset(episodes.dataset) };
+    }
+    return this.#host.data;
   }
 
   /** Step 1: every model starts from theta and reads its episode; state cleared. */
