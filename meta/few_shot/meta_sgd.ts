@@ -89,12 +89,12 @@ export class MetaSgd extends LoopMetaLearner {
     for (let p = 0; p < P; p++) {
       support.set(gathered.batches.subarray(2 * p * B, (2 * p + 1) * B), p * B);
     }
+    // Set once: evaluate reads its own index rows, so the support batch stays for every step.
     pop.setBatches(support, 1);
     const accuracy: Float32Array[] = [];
     const loss: Float32Array[] = [];
     for (let k = 0; k <= steps; k++) {
       if (k > 0) {
-        pop.setBatches(support, 1);
         const g = await pop.gradients(pool.data);
         this.#innerStep(rows, g.grads, P);
         pop.writeParams(rows);
