@@ -1,11 +1,12 @@
 /**
  * The MLP passes of the fast ProtoNet twin (protonet_cpu.ts `protonetGradCpu`), layer-major over
  * all samples of an episode: activations as contiguous (n, width) rows per layer, the forward pass
- * only up to the embedding layer, and the backward pass as dW += delta^T A, dA = delta W with
- * contiguous inner loops that skip the zero entries of delta (ReLU). Every sum adds its terms in
- * the order of the readable twin (`forwardCpu` and `backprop` in protonet_cpu.ts), so the results
- * are the same numbers; the blocking (2 samples x 4 outputs in the forward dot products, 4 terms
- * per pass in the backward row updates) only keeps several independent sums in flight.
+ * only up to the embedding layer (the output layer is unused), and the backward pass as
+ * dW += delta^T A, dA = delta W over the nonzero entries of delta only (ReLU zeroes about half).
+ * Every sum adds its terms in the order of the readable twin (`forwardCpu` and `backprop` in
+ * protonet_cpu.ts), one at a time, so the results are the same numbers; the blocking (2 samples x
+ * 4 outputs in the forward dot products, 8 outputs of a row in the backward sums) only keeps
+ * several independent sums in flight in registers.
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
@@ -23,6 +24,8 @@ export interface LayerMajorScratch {
   dIn: Float64Array;
   /** The nonzero deltas of one row or column. */
   coef: Float64Array;
+  /** Where the rows they multiply start. */
+  offs: Int32Array;
 }
 
 /** Views of rows 0..rows-1 (width `width`) of `a`. */
@@ -33,7 +36,7 @@ function rowViews(a: Float64Array, rows: number, width: number): Float64Array[] 
 /** An empty scratch. */
 export function layerMajorScratch(): LayerMajorScratch {
   const none = new Float64Array(0);
-  return { x: none, acts: [], delta: none, dIn: none, coef: none };
+  return { x: none, acts: [], delta: none, dIn: none, coef: none, offs: new Int32Array(0) };
 }
 
 function grown(a: Float64Array, n: number): Float64Array {
@@ -68,10 +71,7 @@ function denseForward(
   const { n, fin, fout } = shape;
   const { out, kind } = act;
   const bias = th.subarray(off.b, off.b + fout);
-  const w = Array.from(
-    { length: fout },
-    (_, j) => th.subarray(off.w + j * fin, off.w + (j + 1) * fin),
-  );
+  const w = rowViews(th.subarray(off.w), fout, fin);
   const n2 = n - (n % 2);
   const f4 = fout - (fout % 4);
   for (let b = 0; b < n2; b += 2) {
@@ -173,31 +173,46 @@ export function forwardToEmbedding(
 }
 
 /**
- * g[i] += sum over k (ascending) of d[k] x_k[i] for the terms (d[k], x_k) of `terms` (count of
- * them), eight per pass over g: g = g + d0 x0 + d1 x1 + ... adds left to right, as one term at a
- * time would.
+ * out[o + i] += sum over k (ascending) of d[k] src[offs[k] + i], i = 0..len-1, for the `count`
+ * terms, eight outputs at a time held in registers over all the terms (each sum still adds its
+ * terms in order, one at a time).
  */
-function addRows(
-  g: Float64Array,
-  terms: { d: Float64Array; x: Float64Array[]; count: number },
+function accumulateRows(
+  out: Float64Array,
+  o: number,
+  len: number,
+  terms: { src: Float64Array; offs: Int32Array; d: Float64Array; count: number },
 ): void {
-  const { d, x, count } = terms;
-  const len = g.length;
-  const c8 = count - (count % 8);
-  for (let k = 0; k < c8; k += 8) {
-    const d0 = d[k]!, d1 = d[k + 1]!, d2 = d[k + 2]!, d3 = d[k + 3]!;
-    const d4 = d[k + 4]!, d5 = d[k + 5]!, d6 = d[k + 6]!, d7 = d[k + 7]!;
-    const x0 = x[k]!, x1 = x[k + 1]!, x2 = x[k + 2]!, x3 = x[k + 3]!;
-    const x4 = x[k + 4]!, x5 = x[k + 5]!, x6 = x[k + 6]!, x7 = x[k + 7]!;
-    for (let i = 0; i < len; i++) {
-      g[i] = g[i]! + d0 * x0[i]! + d1 * x1[i]! + d2 * x2[i]! + d3 * x3[i]! + d4 * x4[i]! +
-        d5 * x5[i]! + d6 * x6[i]! + d7 * x7[i]!;
+  const { src, offs, d, count } = terms;
+  const len8 = len - (len % 8);
+  for (let i = 0; i < len8; i += 8) {
+    let s0 = out[o + i]!, s1 = out[o + i + 1]!, s2 = out[o + i + 2]!, s3 = out[o + i + 3]!;
+    let s4 = out[o + i + 4]!, s5 = out[o + i + 5]!, s6 = out[o + i + 6]!, s7 = out[o + i + 7]!;
+    for (let k = 0; k < count; k++) {
+      const dk = d[k]!;
+      const r = offs[k]! + i;
+      s0 += dk * src[r]!;
+      s1 += dk * src[r + 1]!;
+      s2 += dk * src[r + 2]!;
+      s3 += dk * src[r + 3]!;
+      s4 += dk * src[r + 4]!;
+      s5 += dk * src[r + 5]!;
+      s6 += dk * src[r + 6]!;
+      s7 += dk * src[r + 7]!;
     }
+    out[o + i] = s0;
+    out[o + i + 1] = s1;
+    out[o + i + 2] = s2;
+    out[o + i + 3] = s3;
+    out[o + i + 4] = s4;
+    out[o + i + 5] = s5;
+    out[o + i + 6] = s6;
+    out[o + i + 7] = s7;
   }
-  for (let k = c8; k < count; k++) {
-    const dk = d[k]!;
-    const xk = x[k]!;
-    for (let i = 0; i < len; i++) g[i] = g[i]! + dk * xk[i]!;
+  for (let i = len8; i < len; i++) {
+    let s = out[o + i]!;
+    for (let k = 0; k < count; k++) s += d[k]! * src[offs[k]! + i]!;
+    out[o + i] = s;
   }
 }
 
@@ -238,8 +253,8 @@ export function backpropFromEmbedding(
     const d = ws.coef;
     const wOff = layout.weightOffset[l]!;
     const bOff = layout.biasOffset[l]!;
-    const inRows = rowViews(inp, n, fin);
-    const picked: Float64Array[] = [];
+    if (ws.offs.length < m) ws.offs = new Int32Array(m);
+    const offs = ws.offs;
     // dW += delta^T inp, row j of dW from the samples whose delta_j is nonzero (the twin's terms:
     // a zero one would not change a sum), in ascending order.
     for (let j = 0; j < fout; j++) {
@@ -250,17 +265,15 @@ export function backpropFromEmbedding(
         if (v === 0) continue;
         bias += v;
         d[count] = v;
-        picked[count++] = inRows[b]!;
+        offs[count++] = b * fin;
       }
       grad[bOff + j] = bias;
-      const g = grad.subarray(wOff + j * fin, wOff + (j + 1) * fin);
-      addRows(g, { d, x: picked, count });
+      accumulateRows(grad, wOff + j * fin, fin, { src: inp, offs, d, count });
     }
     if (l === 0) break;
     // dA (the previous dIn) is spent: delta holds all this layer needs from it.
     ws.dIn = grown(ws.dIn, n * fin);
     const dIn = ws.dIn;
-    const wRows = rowViews(th.subarray(wOff), fout, fin);
     // dIn = delta W, row b from the outputs whose delta is nonzero, in ascending order.
     for (let b = 0; b < n; b++) {
       let count = 0;
@@ -268,11 +281,10 @@ export function backpropFromEmbedding(
         const v = delta[b * fout + j]!;
         if (v === 0) continue;
         d[count] = v;
-        picked[count++] = wRows[j]!;
+        offs[count++] = wOff + j * fin;
       }
-      const g = dIn.subarray(b * fin, (b + 1) * fin);
-      g.fill(0);
-      addRows(g, { d, x: picked, count });
+      dIn.fill(0, b * fin, (b + 1) * fin);
+      accumulateRows(dIn, b * fin, fin, { src: th, offs, d, count });
     }
     dA = dIn;
   }
