@@ -233,12 +233,9 @@ export class SyntheticClassification implements TaskFamily {
         } values: current value is ${out.length}`,
       );
     }
-    const [s, e, z, proto] = [
-      seed >>> 0,
-      episode,
-      out ?? new Float64Array(per * L),
-      this.#scratch.proto,
-    ];
+    const [s, e] = [seed >>> 0, episode];
+    const z = out ?? new Float64Array(per * L);
+    const proto = this.#scratch.proto;
     for (let c = 0; c < N * L; c++) proto[c] = this.spread * rngNormal(s, e, c, 0);
     for (let i = 0; i < per; i++) {
       const k = i < N * K ? Math.floor(i / K) : Math.floor((i - N * K) / Q);

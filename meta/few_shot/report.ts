@@ -95,7 +95,12 @@ function ceilingSummary(
  * with the share against the family ceiling beside it; the family one alone when the test
  * episodes' rule is absent.
  */
-function gapTarget(s: Setting, best: MethodStats, base: MethodStats, refs: SettingReferences) {
+function gapTarget(
+  s: Setting,
+  best: MethodStats,
+  base: MethodStats,
+  refs: SettingReferences,
+): string {
   const [a, b, f] = [best.episodes.mean, base.episodes.mean, refs.ceiling!];
   const pct = (v: number) => `${fmt(100 * v)}%`;
   if (refs.testCeiling === undefined) {
