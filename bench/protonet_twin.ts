@@ -3,7 +3,10 @@
  * (`protonetGradCpu`, the fast path) against its readable specification (`protonetGradSpecCpu`)
  * on the meta-batches the engine trains (16 episodes, cosine at scale 5 on the linear embedding),
  * alternating the two in one process; prints the medians, their ratio, the rate of the fast path
- * in multiply-adds of the MLP passes, and the largest difference of the outputs.
+ * in multiply-adds of the MLP passes, and the largest difference of the outputs. A second line
+ * per shape times the fast path split over `--threads` threads (`protonetGradThreaded`, default 2,
+ * every size split) against one thread, wall and process CPU time, and checks that the outputs are
+ * the same bit for bit.
  * @module
  */
 import process from "node:process";
@@ -21,6 +24,7 @@ import {
 } from "../learners/meta_train/protonet_cpu.ts";
 import type { ProtonetDistance } from "../learners/meta_train/protonet_distance.ts";
 import { withClassLists } from "../learners/tasks/episode_classes.ts";
+import { protonetGradThreaded, protonetWork } from "../learners/meta_train/protonet_threads.ts";
 
 /** One benchmarked shape: the network and the episodes of one meta-batch. */
 interface Shape {
@@ -135,8 +139,12 @@ function median(v: number[]): number {
   return s[Math.floor((s.length - 1) / 2)]!;
 }
 
-const { values } = parseArgs({ args: Deno.args, options: { rounds: { type: "string" } } });
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { rounds: { type: "string" }, threads: { type: "string" } },
+});
 const rounds = Number(values.rounds ?? 7);
+const threads = Number(values.threads ?? 2);
 for (const s of SHAPES) {
   const { L, theta, src } = problem(s, 3);
   const P = s.episodes;
@@ -172,5 +180,38 @@ for (const s of SHAPES) {
     } ms, x${(cs.spec / cs.fast).toFixed(2)}, fast ${
       (perCall / cs.fast / 1e6).toFixed(2)
     } GMAC/s; max rel diff ${maxDiff(fast, spec).toExponential(2)}`,
+  );
+
+  const par = outputs(P, L.stride);
+  const tw = { one: [] as number[], par: [] as number[] };
+  const tc = { one: [] as number[], par: [] as number[] };
+  const both = (to: "one" | "par", run: () => void) => {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    run();
+    const d = process.cpuUsage(c);
+    tc[to].push((d.user + d.system) / 1000);
+    tw[to].push(performance.now() - t);
+  };
+  // Starts the helpers before timing.
+  protonetGradThreaded(L, theta, src, P, par, { dist: DIST, threads, minWork: 0 });
+  for (let r = 0; r < rounds; r++) {
+    both("one", () => protonetGradCpu(L, theta, src, P, fast, DIST));
+    both(
+      "par",
+      () => protonetGradThreaded(L, theta, src, P, par, { dist: DIST, threads, minWork: 0 }),
+    );
+  }
+  const same = (["grads", "metrics", "stats"] as const).every((k) =>
+    par[k].every((v, i) => Object.is(v, fast[k][i]))
+  );
+  const w1 = median(tw.one);
+  const wp = median(tw.par);
+  console.log(
+    `  ${threads} threads (work ${(protonetWork(L, src, P) / 1e6).toFixed(1)}M): wall one ${
+      w1.toFixed(1)
+    } ms, threaded ${wp.toFixed(1)} ms, x${(w1 / wp).toFixed(2)}; process CPU one ${
+      median(tc.one).toFixed(1)
+    } ms, threaded ${median(tc.par).toFixed(1)} ms; bit-identical ${same}`,
   );
 }

@@ -32,6 +32,7 @@ import { kernelsCommand } from "./kernels.ts";
 import { dataCommand } from "./data.ts";
 import { withCluster, workerCommand } from "./worker.ts";
 import "./experiments.ts";
+import { cpuThreads } from "../learners/meta_train/protonet_threads.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
 
@@ -171,6 +172,8 @@ async function trainCommand(args: string[]): Promise<number> {
       `Invalid --backend: must be gpu, cpu or auto: current value is ${values.backend}`,
     );
   }
+  // The thread count of the CPU twins (METAFORGE_CPU_THREADS), checked before anything is written.
+  cpuThreads();
   if (values.resume !== undefined) {
     return await resumeRun(positionals, { ...values, resume: values.resume });
   }

@@ -97,7 +97,8 @@ export class GpuContext {
   /** Requests an adapter and a device; throws GpuUnavailableError when WebGPU is missing. */
   static async create(options: GpuContextOptions = {}): Promise<GpuContext> {
     ensureRuntimeDir();
-    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    // Typed for any global scope: the ProtoNet helper thread (a worker) imports this module too.
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     if (!gpu) {
       throw new GpuUnavailableError(
         "WebGPU is not available in this runtime (navigator.gpu missing)",

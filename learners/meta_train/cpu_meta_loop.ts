@@ -1,7 +1,7 @@
 /**
  * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
  * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
- * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
+ * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet, its episodes split between threads by protonetGradThreaded), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
  * returns one, and GpuBackend on a software adapter for ProtoNet and for MAML past the Hessian-vector
  * kernel's loop budget (`hostData`: the samples read from the episodes' host copy).
  * @module
@@ -39,7 +39,8 @@ import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
 import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
-import { PROTONET_STATS, protonetGradCpu, type ProtonetSource } from "./protonet_cpu.ts";
+import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
+import { protonetGradThreaded } from "./protonet_threads.ts";
 
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
@@ -273,11 +274,11 @@ export class CpuMetaLoop implements MetaLoop {
     const grads = new Float32Array(P * L.stride);
     st.metrics.fill(0);
     this.#stats = new Float32Array(P * PROTONET_STATS);
-    protonetGradCpu(L, this.#state.theta, src, P, {
+    protonetGradThreaded(L, this.#state.theta, src, P, {
       grads,
       metrics: st.metrics,
       stats: this.#stats,
-    }, protonetDistance(this.spec));
+    }, { dist: protonetDistance(this.spec) });
     const row = new Float32Array(META_LOG_WIDTH);
     this.#adam(grads, row);
     this.#afterUpdate();

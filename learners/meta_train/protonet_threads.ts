@@ -1,0 +1,277 @@
+/**
+ * `protonetGradThreaded`: `protonetGradCpu` with a meta-batch's episodes split between the calling
+ * thread and helper threads, for the CPU twin that meta-trains ProtoNets on a software adapter
+ * (lavapipe's own threads are idle while it runs). The episodes are independent (each writes its
+ * own gradient row, metrics row and statistics) and every share runs `protonetGradCpu` itself, so
+ * the results are bit-identical to one thread for any thread count.
+ *
+ * The helpers form one pool per process (per isolate), started on first use, reused by every
+ * call and `unref`ed so that they never keep the process alive (nothing to destroy). A job goes to
+ * a helper by `postMessage` of SharedArrayBuffers that hold theta and its episodes' samples,
+ * gathered (a few hundred KB at most, no copy of the data set); the helper writes its rows into
+ * shared arrays and wakes the caller,
+ * which computes its own share meanwhile and then waits in `Atomics.wait` (synchronous, like the
+ * one-thread twin). Threads: `cpuThreads()` (the environment variable METAFORGE_CPU_THREADS, else
+ * 2 with 2 or more cores, else 1); calls whose work is under `PROTONET_THREAD_MIN_WORK` stay on one
+ * thread, where a round trip would cost more than it saves.
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import { InputError } from "../../core/input_error.ts";
+import { METRIC_STRIDE } from "../metrics_row.ts";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { episodeClasses } from "../tasks/episode_classes.ts";
+import {
+  CTL,
+  ERROR_BYTES,
+  type JobBuffers,
+  jobSizes,
+  jobViews,
+  type ProtonetJob,
+  readError,
+} from "./_protonet_job.ts";
+import {
+  embedLayer,
+  PROTONET_STATS,
+  protonetGradCpu,
+  type ProtonetOut,
+  type ProtonetSource,
+} from "./protonet_cpu.ts";
+import { EUCLIDEAN, type ProtonetDistance } from "./protonet_distance.ts";
+
+/** The environment variable that sets the thread count of the CPU twins (an integer in [1, 16]). */
+export const CPU_THREADS_ENV = "METAFORGE_CPU_THREADS";
+
+/** The most threads METAFORGE_CPU_THREADS may ask for. */
+const MAX_THREADS = 16;
+
+/**
+ * Smallest work of a call that is split, in sample x multiply-adds: episodes x samples per episode
+ * x the MLP's multiply-adds per sample up to the embedding layer. A helper round trip costs about
+ * 0.1-0.4 ms; 5-way 1+1 glyph episodes on 196-64-64-5 (16 x 10 x 16,640 = 2.7M, 4.8 ms on one
+ * thread) gain, tiny test episodes do not (see bench/protonet_twin.ts).
+ */
+export const PROTONET_THREAD_MIN_WORK = 1_000_000;
+
+/** How long a job may run before the caller concludes its helper died. */
+const JOB_MS = 600_000;
+
+let threadsFromEnv: number | undefined;
+
+/**
+ * Threads the CPU twins use: METAFORGE_CPU_THREADS when set (read once), else 2 on a machine with
+ * 2 or more cores, else 1. Throws InputError when the variable is not an integer in [1, 16].
+ */
+export function cpuThreads(): number {
+  if (threadsFromEnv === undefined) {
+    const granted = Deno.permissions.querySync({ name: "env", variable: CPU_THREADS_ENV });
+    const v = granted.state === "granted" ? Deno.env.get(CPU_THREADS_ENV) : undefined;
+    const n = v === undefined || v.trim() === "" ? NaN : Number(v);
+    if (v !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+      throw new InputError(
+        `Invalid ${CPU_THREADS_ENV}: must be an integer in [1, ${MAX_THREADS}]: current value is ${
+          JSON.stringify(v)
+        }`,
+        { field: CPU_THREADS_ENV },
+      );
+    }
+    threadsFromEnv = v === undefined ? Math.min(navigator.hardwareConcurrency ?? 1, 2) : n;
+  }
+  return threadsFromEnv;
+}
+
+/** One helper thread: its worker, control words, error bytes and job buffers (grown on demand). */
+interface Helper {
+  worker: Worker;
+  ctl: Int32Array<SharedArrayBuffer>;
+  error: Uint8Array<SharedArrayBuffer>;
+  seq: number;
+  buffers: JobBuffers;
+  /** Set by the worker's "error" or "exit" event: the helper is not used again. */
+  dead: boolean;
+}
+
+/** The process's helpers, started on first use. */
+const helpers: Helper[] = [];
+
+/** Set once a helper has died (then no helper is started again; the twin uses those left). */
+let helperDied = false;
+
+/**
+ * Starts a helper without waiting for it: its module loads meanwhile (tens of ms, seconds when
+ * `deno test` type-checks it) and it takes jobs once it has set CTL.ready.
+ */
+function startHelper(): Helper {
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL.length));
+  const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  const worker = new Worker(new URL("./_protonet_worker.ts", import.meta.url), {
+    workerData: { ctl, error },
+  });
+  worker.unref();
+  const none = new SharedArrayBuffer(0);
+  const buffers = { f32: none, u32: none, grads: none, metrics: none, stats: none };
+  const h: Helper = { worker, ctl, error, seq: 0, buffers, dead: false };
+  const die = (why: string) => {
+    if (h.dead) return;
+    h.dead = true;
+    helperDied = true;
+    console.error(
+      `metaforge: a CPU helper thread stopped (${why}): the ProtoNet twin runs without it`,
+    );
+  };
+  worker.on("error", (e: unknown) => die(e instanceof Error ? e.message : String(e)));
+  worker.on("exit", (code: number) => die(`exit code ${code}`));
+  return h;
+}
+
+/** Whether `h` can take a job. */
+function ready(h: Helper): boolean {
+  return !h.dead && Atomics.load(h.ctl, CTL.ready) === 1;
+}
+
+/** Up to `n` ready helpers of the pool, starting those missing (which take jobs once loaded). */
+function pool(n: number): Helper[] {
+  while (helpers.length < n && !helperDied) helpers.push(startHelper());
+  return helpers.filter(ready).slice(0, n);
+}
+
+/**
+ * Starts up to `threads - 1` helpers (default `cpuThreads()`) and resolves, within `timeoutMs`
+ * (default 60 s), to how many of them can take jobs. The twin starts them itself on first use and
+ * runs on one thread until they are up; this is for callers that want them up first (tests, bench).
+ */
+export async function startCpuHelpers(
+  options: { threads?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const n = (options.threads ?? cpuThreads()) - 1;
+  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const up = pool(n).length;
+    const waiting = helpers.slice(0, n).some((h) => !h.dead && !ready(h));
+    if (!waiting || performance.now() > deadline) return up;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The work of a call (see PROTONET_THREAD_MIN_WORK). */
+export function protonetWork(layout: MlpLayout, src: ProtonetSource, models: number): number {
+  let macs = 0;
+  for (let l = 0; l <= embedLayer(layout); l++) macs += layout.widths[l]! * layout.widths[l + 1]!;
+  return models * (src.episodes.supportSize + src.episodes.querySize) * macs;
+}
+
+/** Options of `protonetGradThreaded`. */
+export interface ProtonetThreadOptions {
+  /** The distance (default EUCLIDEAN). */
+  dist?: ProtonetDistance;
+  /** Threads, the caller's included (default `cpuThreads()`). */
+  threads?: number;
+  /** Smallest work that is split (default PROTONET_THREAD_MIN_WORK). */
+  minWork?: number;
+}
+
+/** The names of JobBuffers in the order of `jobSizes`. */
+const BUFFERS = ["f32", "u32", "grads", "metrics", "stats"] as const;
+
+/**
+ * Models a..a+models-1 of `src` as a job written into `h`'s buffers (grown to fit): theta, their
+ * episodes' samples gathered (support then query per episode), their class lists.
+ */
+function job(
+  h: Helper,
+  layout: MlpLayout,
+  theta: Float32Array,
+  src: ProtonetSource,
+  range: { a: number; models: number; dist: ProtonetDistance },
+): ProtonetJob {
+  const { a, models, dist } = range;
+  const { episodes, data } = src;
+  const { supportSize: S, querySize: Q, ways, labelMapWidth } = episodes;
+  const { inputs, targetWidth } = data;
+  const lists = episodeClasses(episodes);
+  const shape = { layout, models, S, Q, ways, labelMapWidth, lists: lists !== null };
+  const j = { seq: ++h.seq, ...shape, dist, inputs, targetWidth, buffers: h.buffers };
+  jobSizes(j).forEach((size, i) => {
+    const k = BUFFERS[i]!;
+    if (h.buffers[k].byteLength < 4 * size) h.buffers[k] = new SharedArrayBuffer(4 * size);
+  });
+  const v = jobViews(j);
+  v.theta.set(theta.subarray(0, layout.paramCount));
+  const n = S + Q;
+  for (let p = 0; p < models; p++) {
+    const e = src.ids[src.idsOffset + a + p]!;
+    for (let i = 0; i < n; i++) {
+      const s = i < S ? episodes.support[e * S + i]! : episodes.query[e * Q + i - S]!;
+      const r = p * n + i;
+      v.x.set(data.x.subarray(s * inputs, (s + 1) * inputs), r * inputs);
+      v.y.set(data.y.subarray(s * targetWidth, (s + 1) * targetWidth), r * targetWidth);
+      if (i < S) v.support[p * S + i] = r;
+      else v.query[p * Q + i - S] = r;
+    }
+    v.classes?.set(lists!.subarray(e * ways, (e + 1) * ways), p * ways);
+  }
+  return j;
+}
+
+/** Waits for `h`'s job `j` and copies its rows into models a.. of `out` (paramCount per row). */
+function collect(h: Helper, j: ProtonetJob, out: ProtonetOut, a: number): void {
+  const t0 = performance.now();
+  for (;;) {
+    const done = Atomics.load(h.ctl, CTL.done);
+    if (done === h.seq) break;
+    if (performance.now() - t0 > JOB_MS) {
+      throw new Error(`ProtoNet helper thread gave no result within ${JOB_MS / 1000} s`);
+    }
+    Atomics.wait(h.ctl, CTL.done, done, 1000);
+  }
+  if (Atomics.load(h.ctl, CTL.failed) !== 0) {
+    throw new Error(`ProtoNet helper thread failed: ${readError(h.error)}`);
+  }
+  const { layout, models } = j;
+  const got = jobViews(j).out;
+  const S = layout.stride;
+  for (let p = 0; p < models; p++) {
+    out.grads.set(got.grads.subarray(p * S, p * S + layout.paramCount), (a + p) * S);
+  }
+  out.metrics.set(got.metrics, a * METRIC_STRIDE);
+  out.stats.set(got.stats, a * PROTONET_STATS);
+}
+
+/**
+ * `protonetGradCpu` (same arguments, same results bit for bit) with the models split into
+ * contiguous shares: helpers take the first shares, the calling thread the last. One thread when
+ * `threads` is 1, the work is under `minWork`, or there are fewer than 2 models.
+ */
+export function protonetGradThreaded(
+  layout: MlpLayout,
+  theta: Float32Array,
+  src: ProtonetSource,
+  models: number,
+  out: ProtonetOut,
+  options: ProtonetThreadOptions = {},
+): void {
+  const dist = options.dist ?? EUCLIDEAN;
+  const threads = Math.min(options.threads ?? cpuThreads(), models);
+  const minWork = options.minWork ?? PROTONET_THREAD_MIN_WORK;
+  const hs = threads > 1 && protonetWork(layout, src, models) >= minWork ? pool(threads - 1) : [];
+  if (hs.length === 0) {
+    protonetGradCpu(layout, theta, src, models, out, dist);
+    return;
+  }
+  const T = hs.length + 1;
+  const jobs = hs.map((h, i) => {
+    const a = Math.floor((models * i) / T);
+    const r = { a, models: Math.floor((models * (i + 1)) / T) - a, dist };
+    const j = job(h, layout, theta, src, r);
+    h.worker.postMessage(j);
+    return { j, a };
+  });
+  const a = Math.floor((models * hs.length) / T);
+  const rest = { ...src, idsOffset: src.idsOffset + a };
+  protonetGradCpu(layout, theta, rest, models - a, {
+    grads: out.grads.subarray(a * layout.stride),
+    metrics: out.metrics.subarray(a * METRIC_STRIDE),
+    stats: out.stats.subarray(a * PROTONET_STATS),
+  }, dist);
+  hs.forEach((h, i) => collect(h, jobs[i]!.j, out, jobs[i]!.a));
+}
