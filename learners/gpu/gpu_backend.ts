@@ -163,10 +163,11 @@ export class GpuBackend implements Backend {
     }
     const shape = { size: loopModels(spec), ...loopShape(spec) };
     // Lavapipe stops all loops of an invocation once they have run 65,535 iterations together.
-    // protonet_grad runs one episode per invocation (learners/meta_train/gpu_protonet.ts) and
-    // meta_hvp a model's whole R-operator pass, past the cap for networks like the glyphs'
-    // 196-64-64-5 (learners/meta_train/meta_hvp.ts): on a software adapter their loops run the CPU
-    // twin on the host copy of the samples.
+    // protonet_grad runs one episode per invocation (learners/meta_train/gpu_protonet.ts), and
+    // meta_hvp at least one sample's R-operator pass (it splits the batch over dispatches,
+    // learners/meta_train/meta_hvp.ts), past the cap for networks like the full-scale glyphs'
+    // 196-128-128-5: on a software adapter their loops run the CPU twin on the host copy of the
+    // samples.
     const hostTwin = spec.method === "protonet" ||
       (spec.method === "maml" && !hvpFitsLoopBudget(mlpLayout(shape)));
     if (this.ctx.software && hostTwin) {
