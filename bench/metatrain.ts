@@ -58,7 +58,7 @@ export interface MetaTrainBenchRow {
   backend: string;
   /**
    * Whether the meta loop that ran was a CPU twin on the host (on a GPU backend: its fallback past
-   * a software adapter's loop budget, e.g. MAML's meta_hvp at 196-64-64-5 and 1-40-40-1).
+   * a software adapter's loop budget, e.g. MAML's meta_hvp at 196-128-128-5, one sample past it).
    */
   hostLoop: boolean;
   /** The path measured. */
