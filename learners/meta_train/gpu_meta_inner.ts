@@ -13,7 +13,7 @@ import type { BackendDataset } from "../backend.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import type { LoopPopulations } from "./gpu_loop_pops.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
-import { META_HVP, type HvpPlan, metaHvpRuns } from "./meta_hvp.ts";
+import { type HvpPlan, META_HVP, metaHvpRuns } from "./meta_hvp.ts";
 import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
 
 /** Encodes kernel runs in one pass and submits them (the loop's own submit helper). */

@@ -37,8 +37,8 @@ import { META_SGD_INNER } from "./meta_sgd_inner.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
 import {
-  type HvpPlan,
   hvpLoopIterations,
+  type HvpPlan,
   hvpPlan,
   hvpScratchFloats,
   META_HVP,

@@ -1,14 +1,15 @@
 /**
  * bench/metatrain.ts: a row says which meta loop ran. On a software adapter GpuBackend runs MAML's
- * loop on its CPU twin where meta_hvp is past the loop budget even with one sample per dispatch
- * (1-128-128-1 here), so that row must not be presented as a GPU run; the sinusoid's 1-40-40-1
- * (split over dispatches) and FOMAML run the GPU loop.
+ * loop on its CPU twin where meta_hvp is past the loop budget in one dispatch (the sinusoid's
+ * 1-40-40-1; mamlOnSoftware "host", the default), so that row must not be presented as a GPU run;
+ * a small MAML network and FOMAML run the GPU loop.
  */
 import assert from "node:assert/strict";
 import { benchMetaTrain, ranLabel, sinusoidWorkload } from "../../bench/metatrain.ts";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
-import { hvpFitsLoopBudget } from "../../learners/meta_train/meta_hvp.ts";
+import { hvpPlan } from "../../learners/meta_train/meta_hvp.ts";
+import { LOOP_BUDGET } from "../../learners/mlp/loop_budget.ts";
 import { mlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import { gpuTest } from "../helpers.ts";
 
@@ -17,12 +18,17 @@ const LABEL = "gpu, second-order MAML, MetaLearner.train (meta loop)";
 gpuTest("benchMetaTrain labels a GPU backend's MAML row by the meta loop that ran", async (ctx) => {
   const gpu = await GpuBackend.create(ctx);
   const o = { path: "train" as const, metaBatch: 2, minSeconds: 0 };
-  const small = sinusoidWorkload();
-  const big = { ...small, widths: [1, 128, 128, 1] };
+  const big = sinusoidWorkload();
+  const small = { ...big, widths: [1, 8, 8, 1] };
   const fits = (widths: number[]) =>
-    hvpFitsLoopBudget(mlpLayout({ size: 1, widths, batchSize: big.batchSize, loss: "mse" }));
-  assert.equal(fits(small.widths), true, "the sinusoid's network, split over dispatches");
-  assert.equal(fits(big.widths), false, "1-128-128-1 is past meta_hvp's loop budget");
+    hvpPlan(mlpLayout({ size: 1, widths, batchSize: big.batchSize, loss: "mse" }), LOOP_BUDGET)
+      ?.fused;
+  assert.equal(fits(small.widths), true);
+  assert.equal(
+    fits(big.widths),
+    false,
+    "the sinusoid's network is past meta_hvp's loop budget in one dispatch",
+  );
   const maml = await benchMetaTrain(gpu, big, { ...o, method: "maml" });
   assert.equal(maml.hostLoop, ctx.software);
   assert.equal(maml.backend, ctx.software ? "cpu-twin" : "gpu");

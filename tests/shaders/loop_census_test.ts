@@ -101,8 +101,11 @@ function hvpRow(where: string, layout: MlpLayout): Row {
     const bound = hvpLoopIterations(layout, { samples: 1, update: false });
     return { where, kernel: "meta_hvp (1 sample)", bound, guard: "GpuBackend: CPU twin" };
   }
-  const kernel = plan.fused ? "meta_hvp" : `meta_hvp (${plan.samples} sample${plan.samples > 1 ? "s" : ""} per dispatch)`;
+  const kernel = plan.fused
+    ? "meta_hvp"
+    : `meta_hvp (${plan.samples} sample${plan.samples > 1 ? "s" : ""} per dispatch)`;
   const bound = hvpLoopIterations(layout, { samples: plan.samples, update: plan.fused });
+  // GpuBackend runs such shapes on the CPU twin unless mamlOnSoftware is "device".
   return { where, kernel, bound, guard: "hvpPlan: samples per dispatch" };
 }
 
@@ -385,7 +388,7 @@ Deno.test("every kernel's loop bound at the experiments' and bench's shapes is w
   const silent = rows.filter((r) => r.bound > LOOP_BUDGET && r.guard === undefined);
   assert.deepEqual(silent, [], "kernels past the loop budget with no refusal, split or fallback");
   // The guards are needed: the full-scale glyph networks are past the budget for MAML's kernel
-  // even with one sample per dispatch; the default scale's glyph network runs it split.
+  // even with one sample per dispatch; the default scale's glyph network can run it split.
   assert.ok(rows.some((r) => r.kernel.startsWith("meta_hvp (1 sample)") && r.bound > LOOP_BUDGET));
   const glyphs = rows.find((r) =>
     r.where === "meta default glyphs-5way-1shot" && r.kernel.startsWith("meta_hvp")

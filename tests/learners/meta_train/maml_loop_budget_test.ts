@@ -3,9 +3,11 @@
  * kernel ran a model's whole R-operator pass in one invocation, about 229,000 loop iterations,
  * past the 65,535 at which lavapipe silently stops an invocation's loops, so on the software
  * adapter the GPU loop returned the first-order gradient (MAML was FOMAML; found 2026-12-03).
- * On a software adapter the GPU loop now runs it as one dispatch per support sample (hvpPlan) and
- * must give the CPU twin's second-order numbers; where one sample alone is past the budget
- * (196-128-128-5, the full-scale glyphs') GpuBackend runs the CPU twin and the GPU loop refuses.
+ * GpuBackend then ran such a loop on the CPU twin. The GPU loop now runs it as one dispatch per
+ * support sample (hvpPlan), which GpuBackend picks with mamlOnSoftware "device" (the default
+ * "host" keeps the twin, measured faster on lavapipe), and must give the CPU twin's second-order
+ * numbers; where one sample alone is past the budget (196-128-128-5, the full-scale glyphs')
+ * GpuBackend always runs the CPU twin and the GPU loop refuses.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
@@ -61,11 +63,12 @@ async function twoIterations(
 }
 
 gpuTest(
-  "GpuBackend's MAML loop runs on the device and matches CpuMetaLoop at 196-64-64-5 (past lavapipe's loop cap in one dispatch)",
+  "GpuBackend's MAML loop with mamlOnSoftware device runs on the device and matches CpuMetaLoop at 196-64-64-5 (past lavapipe's loop cap in one dispatch)",
   async (ctx) => {
     const want = await twoIterations(new CpuBackend(), "maml");
     const fomaml = await twoIterations(new CpuBackend(), "fomaml");
-    const got = await twoIterations(await GpuBackend.create(ctx), "maml");
+    const device = await GpuBackend.create(ctx, { mamlOnSoftware: "device" });
+    const got = await twoIterations(device, "maml");
     assert.equal(got.runsOn, "device");
     // The meta-gradient norms (log column 1): MAML's differ from FOMAML's by far more than rounding.
     const [m, f] = [want.log[1]!, fomaml.log[1]!];
@@ -80,10 +83,24 @@ gpuTest(
 );
 
 gpuTest(
+  "GpuBackend picks MAML's loop at 196-64-64-5 by mamlOnSoftware (default host)",
+  async (ctx) => {
+    const spec = { ...SPEC, method: "maml" as const, metaLr: 0.003 };
+    for (
+      const [options, want] of [[{}, "host"], [{ mamlOnSoftware: "device" }, "device"]] as const
+    ) {
+      const loop = await (await GpuBackend.create(ctx, options)).createMetaLoop(spec);
+      assert.equal(loop.runsOn, ctx.software ? want : "device", JSON.stringify(options));
+      loop.destroy();
+    }
+  },
+);
+
+gpuTest(
   "GpuMetaLoop refuses MAML where one sample is past the loop budget on a software adapter",
   async (ctx) => {
     if (!ctx.software) return;
-    const gpu = await GpuBackend.create(ctx);
+    const gpu = await GpuBackend.create(ctx, { mamlOnSoftware: "device" });
     const spec = { ...SPEC, widths: [196, 128, 128, 5], method: "maml" as const, metaLr: 0.003 };
     const host = await gpu.createMetaLoop(spec);
     assert.equal(host.runsOn, "host");

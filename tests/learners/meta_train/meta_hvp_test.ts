@@ -65,47 +65,55 @@ async function dispatchAll(ctx: GpuContext, runs: ReturnType<typeof metaHvpRuns>
 }
 
 for (const [loss, activation, widths, P] of CASES) {
-  gpuTest(`meta_hvp matches hvpStepCpu() when loss=${loss}, models=${P}, split or not`, async (ctx) => {
-    const rng = new Rng(P);
-    const L = mlpLayout({ size: 1, widths, batchSize: BATCH, loss, activation });
-    const count = 40;
-    const data = randomDataset(rng, { count, inputs: widths[0]!, mse: loss === "mse", classes: 5 });
-    const normals = (n: number, s: number) =>
-      Float32Array.from({ length: n }, () => s * rng.normal());
-    const theta = normals(P * L.stride, 0.5);
-    const v0 = normals(P * L.stride, 1);
-    const rowLen = 14;
-    const batches = Uint32Array.from({ length: P * rowLen }, () => rng.int(count));
-    const labelWidth = loss === "mse" ? 0 : 5;
-    const labelMap = Uint32Array.from({ length: Math.max(1, P * labelWidth) }, () => rng.int(3));
-    const o = { models: P, rowLen, labelWidth, lr: 0.3 };
-    const want = v0.slice();
-    hvpStepCpu(L, data, { theta, v: want, batches, labelMap }, o);
-    const shared = {
-      x: createStorageBufferFrom(ctx, data.x, "x"),
-      y: createStorageBufferFrom(ctx, data.y, "y"),
-      batches: createStorageBufferFrom(ctx, batches, "b"),
-      labelMap: createStorageBufferFrom(ctx, labelMap, "l"),
-      theta: createStorageBufferFrom(ctx, theta, "t"),
-    };
-    let first: Float32Array | null = null;
-    for (const [name, plan, dispatches] of plans(L)) {
-      const b: HvpBuffers = {
-        ...shared,
-        v: createStorageBufferFrom(ctx, v0, "v"),
-        hv: createStorageBufferFrom(ctx, new Float32Array(v0.length).fill(NaN), "hv"),
-        scratch: createStorageBufferFrom(ctx, new Float32Array(P * hvpScratchFloats(L)), "s"),
+  gpuTest(
+    `meta_hvp matches hvpStepCpu() when loss=${loss}, models=${P}, split or not`,
+    async (ctx) => {
+      const rng = new Rng(P);
+      const L = mlpLayout({ size: 1, widths, batchSize: BATCH, loss, activation });
+      const count = 40;
+      const data = randomDataset(rng, {
+        count,
+        inputs: widths[0]!,
+        mse: loss === "mse",
+        classes: 5,
+      });
+      const normals = (n: number, s: number) =>
+        Float32Array.from({ length: n }, () => s * rng.normal());
+      const theta = normals(P * L.stride, 0.5);
+      const v0 = normals(P * L.stride, 1);
+      const rowLen = 14;
+      const batches = Uint32Array.from({ length: P * rowLen }, () => rng.int(count));
+      const labelWidth = loss === "mse" ? 0 : 5;
+      const labelMap = Uint32Array.from({ length: Math.max(1, P * labelWidth) }, () => rng.int(3));
+      const o = { models: P, rowLen, labelWidth, lr: 0.3 };
+      const want = v0.slice();
+      hvpStepCpu(L, data, { theta, v: want, batches, labelMap }, o);
+      const shared = {
+        x: createStorageBufferFrom(ctx, data.x, "x"),
+        y: createStorageBufferFrom(ctx, data.y, "y"),
+        batches: createStorageBufferFrom(ctx, batches, "b"),
+        labelMap: createStorageBufferFrom(ctx, labelMap, "l"),
+        theta: createStorageBufferFrom(ctx, theta, "t"),
       };
-      const runs = metaHvpRuns(L, b, { ...o, targetWidth: 1, plan });
-      assert.equal(runs.length, dispatches, name);
-      assert.equal(runs.at(-1)![0], dispatches === 1 ? META_HVP : META_HVP_UPDATE, name);
-      await dispatchAll(ctx, runs);
-      const got = await readF32(ctx, b.v as GPUBuffer);
-      assertClose(got, want, { atol: 1e-5, rtol: 1e-4, what: `${loss} v - lr H v, ${name}` });
-      if (first) assert.deepEqual(got, first, `${name}: the one-dispatch run's bits`);
-      first ??= got;
-      for (const x of [b.v, b.hv, b.scratch]) (x as GPUBuffer).destroy();
-    }
-    for (const x of Object.values(shared)) x.destroy();
-  });
+      let first: Float32Array | null = null;
+      for (const [name, plan, dispatches] of plans(L)) {
+        const b: HvpBuffers = {
+          ...shared,
+          v: createStorageBufferFrom(ctx, v0, "v"),
+          hv: createStorageBufferFrom(ctx, new Float32Array(v0.length).fill(NaN), "hv"),
+          scratch: createStorageBufferFrom(ctx, new Float32Array(P * hvpScratchFloats(L)), "s"),
+        };
+        const runs = metaHvpRuns(L, b, { ...o, targetWidth: 1, plan });
+        assert.equal(runs.length, dispatches, name);
+        assert.equal(runs.at(-1)![0], dispatches === 1 ? META_HVP : META_HVP_UPDATE, name);
+        await dispatchAll(ctx, runs);
+        const got = await readF32(ctx, b.v as GPUBuffer);
+        assertClose(got, want, { atol: 1e-5, rtol: 1e-4, what: `${loss} v - lr H v, ${name}` });
+        if (first) assert.deepEqual(got, first, `${name}: the one-dispatch run's bits`);
+        first ??= got;
+        for (const x of [b.v, b.hv, b.scratch]) (x as GPUBuffer).destroy();
+      }
+      for (const x of Object.values(shared)) x.destroy();
+    },
+  );
 }
