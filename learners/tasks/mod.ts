@@ -1,8 +1,8 @@
 /**
  * Task families for meta-learning and evolution: the `TaskFamily` / `EpisodeBatch` interface,
- * synthetic N-way K-shot classification (with family shifts and difficulty), MAML sinusoid
- * regression, N-way K-shot episodes over real data sets, black-box objectives, an adaptive task
- * sampler and difficulty schedules for curricula.
+ * synthetic N-way K-shot classification (with family shifts and difficulty, and its latent Bayes
+ * rule), MAML sinusoid regression, N-way K-shot episodes over real data sets, black-box
+ * objectives, an adaptive task sampler and difficulty schedules for curricula.
  *
  * @example
  * ```ts
@@ -15,6 +15,7 @@
 
 export * from "./task_family.ts";
 export * from "./synthetic_classification.ts";
+export * from "./synthetic_bayes.ts";
 export * from "./sinusoid.ts";
 export * from "./objectives.ts";
 export * from "./real_episodes.ts";

@@ -114,6 +114,8 @@ export interface SyntheticClassificationOptions {
  * `rngNormal(seed, e, i*inputs + m, 2)`; label noise of support point i uses
  * `rngUniform(seed, e, i, 3)` (coin) and `rngInt(seed, e, N-1, i, 4)` (other label offset).
  * The shift never changes the draws, so family A and B with the same seed share latent points.
+ * `latentPoints` rebuilds an episode's latent points; `latentBayesAccuracy`
+ * (synthetic_bayes.ts) scores the latent Bayes rule on them.
  */
 export class SyntheticClassification implements TaskFamily {
   /** Family name. */
@@ -138,7 +140,8 @@ export class SyntheticClassification implements TaskFamily {
   readonly inputNoise: number;
   /** Shift in use (all fields filled). */
   readonly shift: Readonly<ClassificationShift>;
-  #latentDim: number;
+  /** Latent dimension of the prototypes. */
+  readonly latentDim: number;
   #hidden: number;
   #w1: Float64Array; // (hidden, latentDim)
   #b1: Float64Array; // (hidden)
@@ -146,7 +149,7 @@ export class SyntheticClassification implements TaskFamily {
   #b2: Float64Array; // (inputs)
   #rotation: Float64Array | null; // (inputs, inputs) or null for none
   #offset: Float64Array; // (inputs)
-  #scratch: { z: Float64Array; hid: Float64Array; out: Float64Array; rot: Float64Array };
+  #scratch: { proto: Float64Array; hid: Float64Array; out: Float64Array; rot: Float64Array };
 
   /** Builds the family and its fixed random map from `options.familySeed`. */
   constructor(options: SyntheticClassificationOptions = {}) {
@@ -171,7 +174,7 @@ export class SyntheticClassification implements TaskFamily {
     this.outputs = this.ways;
     this.shots = int(options.shots ?? 5, "shots", 1);
     this.queryPerClass = int(options.queryPerClass ?? 15, "queryPerClass", 1);
-    this.#latentDim = int(options.latentDim ?? 8, "latentDim", 1);
+    this.latentDim = int(options.latentDim ?? 8, "latentDim", 1);
     this.#hidden = int(options.hidden ?? 32, "hidden", 1);
     const d = syntheticDifficulty(real(options.difficulty ?? 0.5, "difficulty", 0, 1));
     this.noise = real(options.noise ?? d.noise, "noise", 0);
@@ -194,7 +197,7 @@ export class SyntheticClassification implements TaskFamily {
       `synthetic-${this.ways}way-${this.shots}shot${shifted ? "-shifted" : ""}`;
 
     // Fixed map: h = tanh(W1 z + b1), x = W2 h + b2; W1 ~ N(0, 1/latentDim), W2 ~ N(0, 1/hidden).
-    const [h, l, n] = [this.#hidden, this.#latentDim, this.inputs];
+    const [h, l, n] = [this.#hidden, this.latentDim, this.inputs];
     const map = syntheticMap(familySeed, h, l, n);
     [this.#w1, this.#b1, this.#w2, this.#b2] = [map.w1, map.b1, map.w2, map.b2];
     const shiftSeed = deriveSeed((shift.seed ?? familySeed) >>> 0, "synthetic-shift");
@@ -203,7 +206,7 @@ export class SyntheticClassification implements TaskFamily {
       ? null
       : planeRotation(randomOrthogonal(shiftSeed, 1, n), n, shift.rotation);
     this.#scratch = {
-      z: new Float64Array(l),
+      proto: new Float64Array(this.ways * l),
       hid: new Float64Array(h),
       out: new Float64Array(n),
       rot: new Float64Array(n),
@@ -211,15 +214,45 @@ export class SyntheticClassification implements TaskFamily {
   }
 
   /**
-   * Writes point i of episode e into `dst` (length inputs): its latent z = proto + noise through
-   * the fixed map (tanh hidden layer, input noise), then the shift's rotation, scale and offset.
+   * The latent points z = prototype + noise of episode `episode` of `sampleEpisodes(seed, ...)`, in
+   * its sample order (support class-major, then query): (N*(K+Q), latentDim) row-major, written
+   * into `out` when given. The one place that knows the counter scheme of the latent draws.
    */
-  #writePoint(s: number, e: number, i: number, proto: Float64Array, dst: Float32Array): void {
-    const [L, H, n] = [this.#latentDim, this.#hidden, this.inputs];
-    const { z, hid, out, rot } = this.#scratch;
-    for (let j = 0; j < L; j++) {
-      z[j] = proto[j]! + this.noise * rngNormal(s, e, i * L + j, 1);
+  latentPoints(seed: number, episode: number, out?: Float64Array): Float64Array {
+    const [N, K, Q, L] = [this.ways, this.shots, this.queryPerClass, this.latentDim];
+    const per = N * (K + Q);
+    if (!Number.isInteger(episode) || episode < 0) {
+      throw new RangeError(
+        `Cannot rebuild latent points as episode must be an integer >= 0: current value is ${episode}`,
+      );
     }
+    if (out !== undefined && out.length !== per * L) {
+      throw new RangeError(
+        `Cannot rebuild latent points as out must hold ${
+          per * L
+        } values: current value is ${out.length}`,
+      );
+    }
+    const [s, e] = [seed >>> 0, episode];
+    const z = out ?? new Float64Array(per * L);
+    const proto = this.#scratch.proto;
+    for (let c = 0; c < N * L; c++) proto[c] = this.spread * rngNormal(s, e, c, 0);
+    for (let i = 0; i < per; i++) {
+      const k = i < N * K ? Math.floor(i / K) : Math.floor((i - N * K) / Q);
+      for (let j = 0; j < L; j++) {
+        z[i * L + j] = proto[k * L + j]! + this.noise * rngNormal(s, e, i * L + j, 1);
+      }
+    }
+    return z;
+  }
+
+  /**
+   * Writes point i of episode e into `dst` (length inputs): its latent point `z` through the fixed
+   * map (tanh hidden layer, input noise), then the shift's rotation, scale and offset.
+   */
+  #writePoint(s: number, e: number, i: number, z: Float64Array, dst: Float32Array): void {
+    const [L, H, n] = [this.latentDim, this.#hidden, this.inputs];
+    const { hid, out, rot } = this.#scratch;
     for (let a = 0; a < H; a++) {
       let acc = this.#b1[a]!;
       for (let j = 0; j < L; j++) acc += this.#w1[a * L + j]! * z[j]!;
@@ -255,7 +288,7 @@ export class SyntheticClassification implements TaskFamily {
       this.ways,
       this.shots,
       this.queryPerClass,
-      this.#latentDim,
+      this.latentDim,
       this.inputs,
     ];
     const per = N * (K + Q);
@@ -263,19 +296,13 @@ export class SyntheticClassification implements TaskFamily {
     const y = new Float32Array(episodes * per);
     const support = new Uint32Array(episodes * N * K);
     const query = new Uint32Array(episodes * N * Q);
-    const protos = new Float64Array(N * L);
+    const z = new Float64Array(per * L);
     for (let e = 0; e < episodes; e++) {
-      for (let c = 0; c < N * L; c++) protos[c] = this.spread * rngNormal(s, e, c, 0);
+      this.latentPoints(s, e, z);
       for (let i = 0; i < per; i++) {
         const isSupport = i < N * K;
         const k = isSupport ? Math.floor(i / K) : Math.floor((i - N * K) / Q);
-        this.#writePoint(
-          s,
-          e,
-          i,
-          protos.subarray(k * L, (k + 1) * L),
-          x.subarray((e * per + i) * n),
-        );
+        this.#writePoint(s, e, i, z.subarray(i * L, (i + 1) * L), x.subarray((e * per + i) * n));
         let label = k;
         if (isSupport && N > 1 && this.shift.labelNoise > 0) {
           if (rngUniform(s, e, i, 3) < this.shift.labelNoise) {

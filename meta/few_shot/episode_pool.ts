@@ -6,6 +6,7 @@
  * meta-batch run in one dispatch.
  * @module
  */
+import { deriveSeed } from "../../core/rng.ts";
 import type { Backend, BackendDataset } from "../../learners/backend.ts";
 import type { Dataset } from "../../learners/dataset.ts";
 import { labelMapRows } from "../../learners/tasks/episode_classes.ts";
@@ -25,6 +26,14 @@ export interface GatheredEpisodes {
   labelMap: Uint32Array<ArrayBuffer> | null;
   /** Label map row width (0 when null). */
   labelMapWidth: number;
+}
+
+/**
+ * Seed of one seed's pool `tag` ("train", "val", "test", "cross"): the family's `sampleEpisodes`
+ * seed of that pool in `openSettingRun`, and of the test episodes' Bayes rule.
+ */
+export function poolSeed(seed: number, tag: string): number {
+  return deriveSeed(seed, tag);
 }
 
 /** A set of episodes sampled once and uploaded once to a backend. */

@@ -16,10 +16,10 @@ import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
-import { META_SCHEMA, type MetaConfig } from "./config.ts";
+import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
-import { sinusoidMeanFloor, syntheticBayesCeiling } from "./references.ts";
+import { sinusoidMeanFloor, syntheticBayesCeiling, syntheticTestCeiling } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
@@ -41,6 +41,25 @@ export function settingReferences(s: Setting): SettingReferences {
   const refs: SettingReferences = { chance: 1 / s.ways };
   if (s.synthetic) refs.ceiling = syntheticBayesCeiling(s.synthetic);
   return refs;
+}
+
+/**
+ * The setting's references with, for a synthetic setting, the latent Bayes rule on the run's own
+ * test episodes (`seeds`' test pools of `testEpisodes` episodes each) beside the family ceiling.
+ */
+export function withTestCeiling(
+  s: Setting,
+  refs: SettingReferences,
+  c: MetaConfig,
+  seeds: readonly number[],
+): SettingReferences {
+  if (!s.synthetic || seeds.length === 0) return refs;
+  const episodes = settingConfig(c, s.name).testEpisodes;
+  return {
+    ...refs,
+    testCeiling: syntheticTestCeiling(s.synthetic, seeds, { episodes }),
+    testCeilingEpisodes: seeds.length * episodes,
+  };
 }
 
 /**
@@ -91,8 +110,9 @@ async function* runMeta(
   ctx: RunContext<MetaConfig, MetaReportInput["ran"]>,
 ): AsyncGenerator<MetricRow, ExperimentResult> {
   const c = ctx.config;
-  const ran = ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l));
   const seeds = Array.from({ length: c.seeds }, (_, i) => deriveSeed(ctx.seed, i));
+  const ran = (ctx.inputs ?? await buildSettings(c, (l) => ctx.log(l)))
+    .map(({ s, refs }) => ({ s, refs: withTestCeiling(s, refs, c, seeds) }));
   const results: MetaOutcomes = { outcomes: new Map(), changes: [] };
   yield* runAll(ctx, ran, seeds, results);
   return buildReport({ c, ran, seeds, results });

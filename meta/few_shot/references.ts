@@ -7,7 +7,9 @@
  */
 import { rngNormalPair } from "../../core/rng.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
+import { latentBayesAccuracy, latentBayesCorrect } from "../../learners/tasks/synthetic_bayes.ts";
 import type { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
+import { poolSeed } from "./episode_pool.ts";
 
 /**
  * MSE of the mean function f(x) = E[A sin(x - phi)] over the sinusoid's task distribution (A, phi,
@@ -44,12 +46,12 @@ export function sinusoidMeanFloor(family: Sinusoid, n = 400): number {
 /**
  * Monte-Carlo estimate of the synthetic family's latent Bayes ceiling over `episodes` episodes:
  * prototypes mu_k ~ N(0, spread^2 I) in a `latentDim`-dimensional latent space, points mu_k +
- * noise * N(0, I). Given K support points per class the posterior mean of mu_k is c * mean_k with
- * c = spread^2 / (spread^2 + noise^2 / K) and every class has the same predictive variance, so the
- * Bayes classifier picks the class minimising |z - c * mean_k|. Returns its query accuracy.
+ * noise * N(0, I), scored by the latent Bayes rule (`latentBayesCorrect`: the class minimising
+ * |z - c * mean_k|, c = spread^2 / (spread^2 + noise^2 / K)). Returns its query accuracy.
  * The default 20,000 episodes put its 95% Monte-Carlo interval at about +-0.14 points on 5-way
  * 1-shot at difficulty 0.9 (47.3%; 2,000 episodes, the earlier default, gave 47.7%, +-0.44).
- * Each counter draws two normals (rngNormalPair).
+ * Its episodes are its own (each counter draws two normals, rngNormalPair), not the family's:
+ * `syntheticTestCeiling` scores the same rule on a run's test episodes.
  */
 export function syntheticBayesCeiling(
   family: SyntheticClassification,
@@ -59,10 +61,9 @@ export function syntheticBayesCeiling(
   const L = options.latentDim ?? 8;
   const seed = options.seed ?? 12345;
   const { ways: N, shots: K, queryPerClass: Q, spread, noise } = family;
-  const c = (spread * spread) / (spread * spread + (noise * noise) / K);
-  const centre = new Float64Array(N * L);
+  const shape = { ways: N, shots: K, queryPerClass: Q, latentDim: L, spread, noise };
   const proto = new Float64Array(N * L);
-  const z = new Float64Array(L);
+  const z = new Float64Array(N * (K + Q) * L);
   let correct = 0;
   for (let e = 0; e < E; e++) {
     let draw = 0;
@@ -78,27 +79,34 @@ export function syntheticBayesCeiling(
       return x;
     };
     for (let i = 0; i < N * L; i++) proto[i] = spread * normal();
-    centre.fill(0);
-    for (let k = 0; k < N; k++) {
-      for (let s = 0; s < K; s++) {
-        for (let j = 0; j < L; j++) {
-          centre[k * L + j] = centre[k * L + j]! + (c * (proto[k * L + j]! + noise * normal())) / K;
-        }
-      }
+    // Support points class-major, then query points: the draw order of the estimate's history.
+    for (let i = 0; i < N * (K + Q); i++) {
+      const k = i < N * K ? Math.floor(i / K) : Math.floor((i - N * K) / Q);
+      for (let j = 0; j < L; j++) z[i * L + j] = proto[k * L + j]! + noise * normal();
     }
-    for (let k = 0; k < N; k++) {
-      for (let q = 0; q < Q; q++) {
-        for (let j = 0; j < L; j++) z[j] = proto[k * L + j]! + noise * normal();
-        let best = 0;
-        let bestD = Infinity;
-        for (let m = 0; m < N; m++) {
-          let d = 0;
-          for (let j = 0; j < L; j++) d += (z[j]! - centre[m * L + j]!) ** 2;
-          if (d < bestD) (bestD = d, best = m);
-        }
-        if (best === k) correct++;
-      }
-    }
+    correct += latentBayesCorrect(z, shape);
   }
   return correct / (E * N * Q);
+}
+
+/**
+ * The latent Bayes rule on a run's own test episodes: the mean over `seeds` (the run's seeds,
+ * deriveSeed(run seed, i)) of its accuracy on each seed's pool `tag` (default "test"; `episodes`
+ * episodes of `family` from `poolSeed(seed, tag)`, as `openSettingRun` samples them). The paired
+ * ceiling of the methods tested on those episodes; `syntheticBayesCeiling` is the family's.
+ */
+export function syntheticTestCeiling(
+  family: SyntheticClassification,
+  seeds: readonly number[],
+  options: { episodes: number; tag?: string },
+): number {
+  if (seeds.length === 0) {
+    throw new RangeError("Cannot score the test episodes' Bayes rule as seeds must not be empty");
+  }
+  const tag = options.tag ?? "test";
+  let sum = 0;
+  for (const seed of seeds) {
+    sum += latentBayesAccuracy(family, poolSeed(seed, tag), options.episodes);
+  }
+  return sum / seeds.length;
 }

@@ -14,8 +14,15 @@ import type { Setting } from "./settings.ts";
 export interface SettingReferences {
   /** Chance accuracy (classification). */
   chance?: number;
-  /** Latent Bayes ceiling (synthetic). */
+  /** Latent Bayes ceiling of the family (synthetic; a Monte-Carlo average over its episodes). */
   ceiling?: number;
+  /**
+   * The latent Bayes rule on the run's own test episodes (synthetic; mean over the seeds' test
+   * pools): the paired ceiling of the methods tested on them.
+   */
+  testCeiling?: number;
+  /** Number of test episodes `testCeiling` is measured on (all seeds). */
+  testCeilingEpisodes?: number;
   /** Mean-function MSE floor (sinusoid). */
   floor?: number;
 }
@@ -80,6 +87,14 @@ export function accuracyRows(
     });
   }
   ref("ceiling: latent Bayes", refs.ceiling);
+  if (refs.testCeiling !== undefined) {
+    rows.push({
+      setting: s.name,
+      method: "ceiling: latent Bayes on these test episodes",
+      accuracy_pct: 100 * refs.testCeiling,
+      episodes: refs.testCeilingEpisodes ?? "",
+    });
+  }
   return rows;
 }
 

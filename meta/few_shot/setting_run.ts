@@ -8,12 +8,11 @@
  */
 import type { RunContext } from "../../core/experiment.ts";
 import type { ProgressSaver } from "../../core/phase_checkpoints.ts";
-import { deriveSeed } from "../../core/rng.ts";
 import { mean } from "../../core/stats.ts";
 import type { Backend, BackendDataset } from "../../learners/backend.ts";
 import type { Dataset } from "../../learners/dataset.ts";
 import { bestOfCurves } from "./baseline.ts";
-import { EpisodePool } from "./episode_pool.ts";
+import { EpisodePool, poolSeed } from "./episode_pool.ts";
 import { type AdaptCurve, InnerLoop } from "./inner_loop.ts";
 import { type FewShotMetric, metricPart } from "./metric.ts";
 import { type MetaConfig, settingConfig } from "./config.ts";
@@ -108,7 +107,7 @@ export function openSettingRun(
     return u;
   };
   const pool = (f: Setting["test"], tag: string, n: number): EpisodePool =>
-    new EpisodePool(backend, f, deriveSeed(seed, tag), n, { upload });
+    new EpisodePool(backend, f, poolSeed(seed, tag), n, { upload });
   const pools = {
     train: pool(s.train, "train", c.trainPool),
     val: pool(s.val, "val", c.valEpisodes),

@@ -9,6 +9,15 @@ import {
 } from "../../../meta/few_shot/nearest_neighbour.ts";
 import { oneEpisode } from "./_one_episode.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "../../../meta/few_shot/references.ts";
+import { deriveSeed } from "../../../core/rng.ts";
+import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { latentBayesAccuracy } from "../../../learners/tasks/synthetic_bayes.ts";
+import { META_SCHEMA } from "../../../meta/few_shot/config.ts";
+import { poolSeed } from "../../../meta/few_shot/episode_pool.ts";
+import { withTestCeiling } from "../../../meta/few_shot/experiment.ts";
+import { closeSettingRun, openSettingRun } from "../../../meta/few_shot/setting_run.ts";
+import { buildSetting } from "../../../meta/few_shot/settings.ts";
+import { flagsCeiling, parseCeilingArgs } from "../../../tools/synthetic_episode_ceiling.ts";
 
 Deno.test("sinusoidMeanFloor matches the closed form for MAML's ranges (about 3.0)", () => {
   // E[A^2]/2 - E[A]^2 (4 / pi^2) mean_x cos^2(x), A ~ U[0.1, 5], phi ~ U[0, pi], x ~ U[-5, 5].
@@ -52,4 +61,41 @@ Deno.test("nearestNeighbourEpisode labels each query by its nearest support poin
   assert.equal(nearestNeighbourEpisode(b, 0, false).accuracy, 0.75);
   // Regression: targets of the nearest support points are 0, 1, 1, 0 against 0, 1, 1, 1.
   assert.equal(nearestNeighbourEpisode(b, 0, true).loss, 0.25);
+});
+
+Deno.test("withTestCeiling scores the Bayes rule on exactly the test pools openSettingRun samples", async () => {
+  const c = META_SCHEMA.parse({
+    settings: ["synthetic-1shot"],
+    methods: ["baseline"],
+    seeds: 2,
+    testEpisodes: 6,
+    valEpisodes: 4,
+    trainPool: 8,
+    hidden: [8],
+  });
+  const s = await buildSetting("synthetic-1shot", c, () => {});
+  const seeds = [0, 1].map((i) => deriveSeed(31, i));
+  const backend = new CpuBackend();
+  const per: number[] = [];
+  for (const seed of seeds) {
+    const run = openSettingRun({ config: c }, backend, s, seed);
+    try {
+      // The pool the methods are tested on is the family's episodes from poolSeed(seed, "test").
+      const own = s.test.sampleEpisodes(poolSeed(seed, "test"), 6);
+      assert.deepEqual(run.pools.test.batch.dataset.x, own.dataset.x);
+    } finally {
+      closeSettingRun(run);
+    }
+    per.push(latentBayesAccuracy(s.synthetic!, poolSeed(seed, "test"), 6));
+  }
+  const refs = withTestCeiling(s, { chance: 0.2, ceiling: 0.47 }, c, seeds);
+  assert.equal(refs.testCeiling, (per[0]! + per[1]!) / 2);
+  assert.equal(refs.testCeilingEpisodes, 12);
+  assert.equal(refs.ceiling, 0.47);
+  // The tool's flags for the same run give the same value.
+  const cmd = parseCeilingArgs(["--seed", "31", "--seeds", "2", "--episodes", "6"]);
+  assert.ok(cmd.kind === "flags");
+  assert.equal(flagsCeiling(cmd.args), refs.testCeiling);
+  // Not the family's pools of another tag or seed.
+  assert.notEqual(latentBayesAccuracy(s.synthetic!, poolSeed(seeds[0]!, "val"), 6), per[0]);
 });

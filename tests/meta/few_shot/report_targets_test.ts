@@ -1,7 +1,8 @@
 /**
  * The report's verdict and target sections when a setting ran a meta-learner alone (the restricted
  * `--scale full` runs): the >= 90% glyph target is printed with the seeds' CI, and the verdicts say
- * why there is none instead of "No setting ran".
+ * why there is none instead of "No setting ran". The synthetic gap target against the Bayes rule on
+ * the run's test episodes, with the family ceiling beside it.
  */
 import { strict as assert } from "node:assert";
 import { META_SCHEMA } from "../../../meta/few_shot/config.ts";
@@ -9,6 +10,7 @@ import { buildReport } from "../../../meta/few_shot/report.ts";
 import { outcomeKey } from "../../../meta/few_shot/run_setting.ts";
 import type { MethodOutcome } from "../../../meta/few_shot/setting_run.ts";
 import type { Setting } from "../../../meta/few_shot/settings.ts";
+import type { SettingReferences } from "../../../meta/few_shot/report_tables.ts";
 
 const SETTING = {
   name: "glyphs-5way-1shot",
@@ -18,9 +20,9 @@ const SETTING = {
   shots: 1,
 } as unknown as Setting;
 
-/** One seed's outcome: `right` of `n` test episodes answered at accuracy 1, the rest at 0.6. */
-function outcome(n: number, right: number): MethodOutcome {
-  const acc = Float32Array.from({ length: n }, (_, i) => (i < right ? 1 : 0.6));
+/** One seed's outcome: `right` of `n` test episodes answered at accuracy 1, the rest at `rest`. */
+function outcome(n: number, right: number, rest = 0.6): MethodOutcome {
+  const acc = Float32Array.from({ length: n }, (_, i) => (i < right ? 1 : rest));
   return {
     curve: {
       accuracy: [acc],
@@ -72,4 +74,71 @@ Deno.test("with the baseline the glyph targets print both lines and the verdict 
   assert.match(targets, /protonet is 28(\.0)? points above the from-scratch baseline/);
   assert.match(targets, /target at --scale full >= 90%/);
   assert.match(verdicts, /glyphs-5way-1shot: protonet won/);
+});
+
+const SYNTHETIC = {
+  name: "synthetic-1shot",
+  regression: false,
+  widths: [16, 64, 5],
+  ways: 5,
+  shots: 1,
+} as unknown as Setting;
+
+function syntheticReport(refs: SettingReferences) {
+  const c = META_SCHEMA.parse({ settings: ["synthetic-1shot"], methods: ["baseline", "protonet"] });
+  const outcomes = new Map<string, MethodOutcome>();
+  // Baseline 36% and ProtoNets 44% on every test episode of seed 5.
+  outcomes.set(outcomeKey(SYNTHETIC.name, "baseline", 5), outcome(10, 0, 0.36));
+  outcomes.set(outcomeKey(SYNTHETIC.name, "protonet", 5), outcome(10, 0, 0.44));
+  const r = buildReport({
+    c,
+    ran: [{ s: SYNTHETIC, refs }],
+    seeds: [5],
+    results: { outcomes, changes: [] },
+  });
+  return {
+    targets: r.sections?.find((x) => x.title.startsWith("Targets of issue 16"))?.body ?? "",
+    rows: r.tables?.[0]?.rows ?? [],
+    summary: r.summary as Record<string, number>,
+  };
+}
+
+Deno.test("the synthetic gap target uses the Bayes rule on these test episodes and prints the family ceiling beside it", () => {
+  const { targets, rows, summary } = syntheticReport({
+    chance: 0.2,
+    ceiling: 0.474,
+    testCeiling: 0.465,
+    testCeilingEpisodes: 10,
+  });
+  // (44 - 36) / (46.5 - 36) = 76.2%; (44 - 36) / (47.4 - 36) = 70.2%.
+  assert.equal(
+    targets,
+    "- synthetic-1shot: 76.2% of the gap between the baseline (36.0%) and the Bayes rule on these " +
+      "test episodes (46.5%) closed by protonet (44.0%); 70.2% against the family ceiling (47.4%); " +
+      "target >= 80% of the gap to the Bayes rule on these test episodes.",
+  );
+  assert.deepEqual(rows.map((x) => x.method), [
+    "floor: chance",
+    "baseline",
+    "protonet",
+    "ceiling: latent Bayes",
+    "ceiling: latent Bayes on these test episodes",
+  ]);
+  assert.ok(Math.abs((rows.at(-1)!.accuracy_pct as number) - 46.5) < 1e-9);
+  assert.equal(rows.at(-1)!.episodes, 10);
+  assert.equal(summary["synthetic-1shot_bayes_family_accuracy"], 0.474);
+  assert.equal(summary["synthetic-1shot_bayes_test_accuracy"], 0.465);
+  assert.ok(Math.abs(summary["synthetic-1shot_gap_closed_test"]! - 0.08 / 0.105) < 1e-6);
+  assert.ok(Math.abs(summary["synthetic-1shot_gap_closed_family"]! - 0.08 / 0.114) < 1e-6);
+  assert.ok(Math.abs(summary["synthetic-1shot_protonet_accuracy"]! - 0.44) < 1e-6);
+});
+
+Deno.test("without the test episodes' Bayes rule the synthetic target keeps the family sentence", () => {
+  const { targets, rows, summary } = syntheticReport({ chance: 0.2, ceiling: 0.474 });
+  assert.match(
+    targets,
+    /70\.2% of the gap between the baseline \(36\.0%\) and the latent Bayes ceiling \(47\.4%\) closed by protonet \(44\.0%\); target >= 80%\.$/,
+  );
+  assert.equal(rows.at(-1)!.method, "ceiling: latent Bayes");
+  assert.equal(summary["synthetic-1shot_bayes_test_accuracy"], undefined);
 });
