@@ -88,7 +88,7 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * "host" (default) runs the CPU twin's loop on the host copy of the samples, "device" the GPU
    * loop with the batch split over dispatches. Measured on lavapipe (2 cores, 2026-12-03) the split
    * kernel costs 2.5-3x the twin's Hessian-vector step at 196-64-64-5 with 16 models and 5 samples,
-   * the default glyph 5-way 1-shot MAML run took 410 s against 248 s, the bench's sinusoid 4.3
+   * the default glyph 5-way 1-shot MAML run took 350-410 s against 248-264 s, the bench's sinusoid 4.3
    * against 17.2 meta-iterations/s, and only the bench's glyph workload (batch 25, 5 inner steps,
    * run by the fused train kernels) was faster on the device, 1.32 against 0.99. Past one sample
    * MAML always runs the twin there; on hardware always the device.
