@@ -24,7 +24,11 @@ import {
 } from "../learners/meta_train/protonet_cpu.ts";
 import type { ProtonetDistance } from "../learners/meta_train/protonet_distance.ts";
 import { withClassLists } from "../learners/tasks/episode_classes.ts";
-import { protonetGradThreaded, protonetWork } from "../learners/meta_train/protonet_threads.ts";
+import {
+  protonetGradThreaded,
+  protonetWork,
+  startCpuHelpers,
+} from "../learners/meta_train/protonet_threads.ts";
 
 /** One benchmarked shape: the network and the episodes of one meta-batch. */
 interface Shape {
@@ -52,6 +56,22 @@ const SHAPES: Shape[] = [
     shots: 1,
     queries: 1,
     episodes: 16,
+  },
+  {
+    name: "synthetic 16-64-64-16-5, 5-way 1+1 (the test episodes)",
+    widths: [16, 64, 64, 16, 5],
+    ways: 5,
+    shots: 1,
+    queries: 1,
+    episodes: 16,
+  },
+  {
+    name: "glyphs 196-64-64-5, 5-way 1+1, meta-batch 4",
+    widths: [196, 64, 64, 5],
+    ways: 5,
+    shots: 1,
+    queries: 1,
+    episodes: 4,
   },
   {
     name: "glyphs 196-64-64-5, 20-way 1+1",
@@ -193,8 +213,8 @@ for (const s of SHAPES) {
     tc[to].push((d.user + d.system) / 1000);
     tw[to].push(performance.now() - t);
   };
-  // Starts the helpers before timing.
-  protonetGradThreaded(L, theta, src, P, par, { dist: DIST, threads, minWork: 0 });
+  // The helpers up before timing.
+  await startCpuHelpers({ threads });
   for (let r = 0; r < rounds; r++) {
     both("one", () => protonetGradCpu(L, theta, src, P, fast, DIST));
     both(

@@ -5,13 +5,12 @@
  * own gradient row, metrics row and statistics) and every share runs `protonetGradCpu` itself, so
  * the results are bit-identical to one thread for any thread count.
  *
- * The helpers form one pool per process (per isolate), started on first use, reused by every
- * call and `unref`ed so that they never keep the process alive (nothing to destroy). A job goes to
- * a helper by `postMessage` of SharedArrayBuffers that hold theta and its episodes' samples,
- * gathered (a few hundred KB at most, no copy of the data set); the helper writes its rows into
- * shared arrays and wakes the caller,
- * which computes its own share meanwhile and then waits in `Atomics.wait` (synchronous, like the
- * one-thread twin). Threads: `cpuThreads()` (the environment variable METAFORGE_CPU_THREADS, else
+ * The helpers form one pool per process (per isolate), started on first use (the twin runs on one
+ * thread until they have loaded), reused by every call and `unref`ed so that they never keep the
+ * process alive (nothing to destroy). A job goes to a helper by `postMessage` of SharedArrayBuffers
+ * that hold theta and its episodes' samples, gathered (a few hundred KB at most, no copy of the data
+ * set); the helper writes its rows into shared arrays and wakes the caller, which computes its own
+ * share meanwhile and then waits in `Atomics.wait` (synchronous, like the one-thread twin). Threads: `cpuThreads()` (the environment variable METAFORGE_CPU_THREADS, else
  * 2 with 2 or more cores, else 1); calls whose work is under `PROTONET_THREAD_MIN_WORK` stay on one
  * thread, where a round trip would cost more than it saves.
  * @module
@@ -47,11 +46,14 @@ const MAX_THREADS = 16;
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds: episodes x samples per episode
- * x the MLP's multiply-adds per sample up to the embedding layer. A helper round trip costs about
- * 0.1-0.4 ms; 5-way 1+1 glyph episodes on 196-64-64-5 (16 x 10 x 16,640 = 2.7M, 4.8 ms on one
- * thread) gain, tiny test episodes do not (see bench/protonet_twin.ts).
+ * x the MLP's multiply-adds per sample up to the embedding layer. Measured with
+ * bench/protonet_twin.ts on this 2-core machine at load 5-6 (wall, 2 threads against 1): 16
+ * episodes of 20-way 10+6 on 16-64-64-16-5 (31.5M) x1.13-1.18; 20-way 1+1 glyph episodes on
+ * 196-64-64-5 (10.6M) x0.80-0.84; 5-way 1+1 glyph (2.7M) x0.92-1.05; 5-way 1+1 synthetic (1.0M)
+ * and 4 glyph episodes (0.7M) x0.5-0.7 (a round trip costs about 1 ms of wall under that load).
+ * So only the wide meta-batches are split.
  */
-export const PROTONET_THREAD_MIN_WORK = 1_000_000;
+export const PROTONET_THREAD_MIN_WORK = 16_000_000;
 
 /** How long a job may run before the caller concludes its helper died. */
 const JOB_MS = 600_000;
@@ -213,17 +215,22 @@ function job(
   return j;
 }
 
-/** Waits for `h`'s job `j` and copies its rows into models a.. of `out` (paramCount per row). */
-function collect(h: Helper, j: ProtonetJob, out: ProtonetOut, a: number): void {
+/** Waits until `h` has finished its job `seq` (or JOB_MS passed: then it is taken for dead). */
+function wait(h: Helper, seq: number): void {
   const t0 = performance.now();
   for (;;) {
     const done = Atomics.load(h.ctl, CTL.done);
-    if (done === h.seq) break;
+    if (done === seq) return;
     if (performance.now() - t0 > JOB_MS) {
+      h.dead = true;
       throw new Error(`ProtoNet helper thread gave no result within ${JOB_MS / 1000} s`);
     }
     Atomics.wait(h.ctl, CTL.done, done, 1000);
   }
+}
+
+/** Copies the rows of `h`'s finished job `j` into models a.. of `out` (paramCount per row). */
+function collect(h: Helper, j: ProtonetJob, out: ProtonetOut, a: number): void {
   if (Atomics.load(h.ctl, CTL.failed) !== 0) {
     throw new Error(`ProtoNet helper thread failed: ${readError(h.error)}`);
   }
@@ -268,10 +275,15 @@ export function protonetGradThreaded(
   });
   const a = Math.floor((models * hs.length) / T);
   const rest = { ...src, idsOffset: src.idsOffset + a };
-  protonetGradCpu(layout, theta, rest, models - a, {
-    grads: out.grads.subarray(a * layout.stride),
-    metrics: out.metrics.subarray(a * METRIC_STRIDE),
-    stats: out.stats.subarray(a * PROTONET_STATS),
-  }, dist);
+  try {
+    protonetGradCpu(layout, theta, rest, models - a, {
+      grads: out.grads.subarray(a * layout.stride),
+      metrics: out.metrics.subarray(a * METRIC_STRIDE),
+      stats: out.stats.subarray(a * PROTONET_STATS),
+    }, dist);
+  } finally {
+    // Even when this thread's share threw: a helper's buffers are not reused while it reads them.
+    hs.forEach((h, i) => wait(h, jobs[i]!.j.seq));
+  }
   hs.forEach((h, i) => collect(h, jobs[i]!.j, out, jobs[i]!.a));
 }

@@ -191,7 +191,7 @@ Deno.test("protonetWork counts samples x multiply-adds up to the embedding layer
   const src = { episodes: { supportSize: 200, querySize: 120 } } as ProtonetSource;
   // 16 episodes of 320 samples x (16*64 + 64*64 + 64*16) multiply-adds: split by default.
   assert.equal(protonetWork(L, src, 16), 16 * 320 * 6144);
-  assert.ok(protonetWork(L, src, 4) >= PROTONET_THREAD_MIN_WORK);
+  assert.ok(protonetWork(L, src, 16) >= PROTONET_THREAD_MIN_WORK);
   const tiny = { episodes: { supportSize: 6, querySize: 3 } } as ProtonetSource;
   const small = mlpLayout({ size: 1, widths: [9, 13, 6], batchSize: 4 });
   assert.ok(protonetWork(small, tiny, 5) < PROTONET_THREAD_MIN_WORK);
