@@ -321,9 +321,14 @@ export async function benchMain(args: string[]): Promise<number> {
     const factored = gpu ? await GpuBackend.create(gpu.ctx, { metaLoop: "factored" }) : undefined;
     const cpu = o.noCpu ? undefined : b.cpu;
     const software = gpu?.ctx.software;
+    // MAML's GPU loop with meta_hvp split over dispatches, where the default runs the CPU twin.
+    const deviceMaml = software
+      ? await GpuBackend.create(gpu!.ctx, { mamlOnSoftware: "device" })
+      : undefined;
     return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, {
       perModel,
       factored,
+      deviceMaml,
       software,
     });
   }

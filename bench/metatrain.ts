@@ -58,7 +58,8 @@ export interface MetaTrainBenchRow {
   backend: string;
   /**
    * Whether the meta loop that ran was a CPU twin on the host (on a GPU backend: its fallback past
-   * a software adapter's loop budget, e.g. MAML's meta_hvp at 196-64-64-5 and 1-40-40-1).
+   * a software adapter's loop budget, e.g. MAML's meta_hvp in one dispatch at 196-64-64-5 and
+   * 1-40-40-1 unless GpuBackend's mamlOnSoftware is "device").
    */
   hostLoop: boolean;
   /** The path measured. */
@@ -325,9 +326,9 @@ export async function benchMetaTrainMain(
   minSeconds: number,
   gpuBefore?: Backend,
   peers?: MetaTrainPeerRow[],
-  loops: { perModel?: Backend; factored?: Backend; software?: boolean } = {},
+  loops: { perModel?: Backend; factored?: Backend; deviceMaml?: Backend; software?: boolean } = {},
 ): Promise<number> {
-  const { perModel, factored } = loops;
+  const { perModel, factored, deviceMaml } = loops;
   console.log(
     `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
       `loop runs the inner steps on each support set once when it divides the batch ` +
@@ -349,6 +350,12 @@ export async function benchMetaTrainMain(
       [perModel, "train", "reptile", "gpu, Reptile, MetaLearner.train (per-model meta loop)"],
       [factored, "train", "reptile", "gpu, Reptile, MetaLearner.train (factored meta loop)"],
       [gpu, "train", "maml", "gpu, second-order MAML, MetaLearner.train (meta loop)"],
+      [
+        deviceMaml,
+        "train",
+        "maml",
+        "gpu, second-order MAML, MetaLearner.train (meta loop, mamlOnSoftware device: split meta_hvp)",
+      ],
       [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
     ];
     for (const metaBatch of [32, 256]) {

@@ -5,7 +5,12 @@
 // sample by sample; H v is accumulated in hv, then v is updated. Losses: softmax cross-entropy
 // (labels through the model's label-map row when labelWidth > 0) or MSE over the outputs; hidden
 // activation relu or tanh. No label smoothing. f32 inputs only.
-// CPU twin: lossGradHvpCpu / mamlMetaGradientCpu in learners/meta_train/maml_cpu.ts.
+// A dispatch runs the support samples [sampleStart, sampleEnd) of every model: sample 0 writes hv,
+// the others add to it; with update = 1 the invocation then sets v <- v - lr hv itself, else
+// meta_hvp_update.wgsl does once the last range ran. On a software adapter, whose driver stops an
+// invocation's loops after 65,535 iterations, the batch is split into several dispatches
+// (hvpPlan in learners/meta_train/meta_hvp.ts); the sums are the same, in the same order.
+// CPU twin: hvpStepCpu (lossGradHvpCpu per model) in learners/meta_train/maml_cpu.ts.
 // The bindings and struct Params are declared in learners/meta_train/meta_hvp.ts.
 // Bindings: 0 x (count, inputs) f32 read; 1 y (count, targetWidth) f32 read; 2 batches (models,
 //           rowLen) u32 read (the support batch is entries 0 .. batchSize - 1 of a row);
@@ -13,6 +18,8 @@
 //           5 v (models, stride) f32 rw; 6 hv (models, stride) f32 rw (scratch);
 //           7 scratch (models, 4 * actWidth) f32 rw: a, R{z}, d, R{d} of one sample;
 //           8 params read (parameters).
+// What hv holds before sample 0 is not used; hv's and v's padding (paramCount .. stride) are left
+// alone.
 // One invocation per model; dispatch: ceil(models / 8) workgroups of 8 (2-D grid of width gridX).
 
 // Activation derivative and second derivative through the output a.
@@ -91,7 +98,13 @@ fn output_delta_r(p: u32, s: u32, n: u32, scale: f32) {
   }
 }
 
-fn backward_r(p: u32, s: u32, n: u32) {
+// hv[k] <- 0 + h for sample 0, else hv[k] + h: the bits the kernel gave when it cleared hv first
+// (a branch storing h alone instead compiles to different roundings on lavapipe).
+fn add_hv(k: u32, h: f32, first: bool) {
+  hv[k] = select(hv[k], 0.0, first) + h;
+}
+
+fn backward_r(p: u32, s: u32, n: u32, first: bool) {
   let th = p * params.stride;
   let A = params.actWidth;
   for (var l = params.layers; l > 0u; l--) {
@@ -100,10 +113,10 @@ fn backward_r(p: u32, s: u32, n: u32) {
     for (var j = 0u; j < params.widths[l]; j++) {
       let dj = scratch[s + 2u * A + params.actOffset[li] + j];
       let rdj = scratch[s + 3u * A + params.actOffset[li] + j];
-      hv[th + params.biasOffset[li] + j] += rdj;
+      add_hv(th + params.biasOffset[li] + j, rdj, first);
       let w = params.weightOffset[li] + j * fin;
       for (var i = 0u; i < fin; i++) {
-        hv[th + w + i] += rdj * input_of(s, n, li, i) + dj * r_input_of(s, li, i);
+        add_hv(th + w + i, rdj * input_of(s, n, li, i) + dj * r_input_of(s, li, i), first);
       }
     }
     if (li == 0u) { break; }
@@ -133,14 +146,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = gid.x + gid.y * params.gridX * 8u;
   if (p >= params.models) { return; }
   let th = p * params.stride;
-  for (var i = 0u; i < params.stride; i++) { hv[th + i] = 0.0; }
   let s = p * 4u * params.actWidth;
   let scale = 1.0 / f32(params.batchSize);
-  for (var b = 0u; b < params.batchSize; b++) {
+  for (var b = params.sampleStart; b < params.sampleEnd; b++) {
     let n = batches[p * params.rowLen + b];
     forward_r(p, s, n);
     output_delta_r(p, s, n, scale);
-    backward_r(p, s, n);
+    backward_r(p, s, n, b == 0u);
   }
-  for (var i = 0u; i < params.stride; i++) { v[th + i] = v[th + i] - params.lr * hv[th + i]; }
+  if (params.update == 0u) { return; }
+  let count = params.biasOffset[params.layers - 1u] + params.widths[params.layers];
+  for (var i = 0u; i < count; i++) { v[th + i] = v[th + i] - params.lr * hv[th + i]; }
 }

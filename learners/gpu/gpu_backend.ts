@@ -11,7 +11,7 @@ import { GpuDataset } from "./gpu_dataset.ts";
 import { GpuPopulation } from "./gpu_population.ts";
 import { HARDWARE_GROUPING, type Kernels } from "./gpu_kernels.ts";
 import { initParamsPipeline } from "../mlp/init_params.ts";
-import { SOFTWARE_GROUPINGS } from "../mlp/loop_budget.ts";
+import { LOOP_BUDGET, SOFTWARE_GROUPINGS } from "../mlp/loop_budget.ts";
 import { mlpLayout, type PopulationSpec } from "../mlp/mlp_layout.ts";
 import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
 import { smallTilePlan } from "../mlp/mlp_tiles.ts";
@@ -19,7 +19,7 @@ import { sampleBatchesPipeline } from "../mlp/sample_batches.ts";
 import { TRAIN_STEP } from "../mlp/train_step.ts";
 import { createGpuMetaLoop } from "../meta_train/gpu_meta_loop.ts";
 import { CpuMetaLoop } from "../meta_train/cpu_meta_loop.ts";
-import { hvpFitsLoopBudget } from "../meta_train/meta_hvp.ts";
+import { hvpPlan } from "../meta_train/meta_hvp.ts";
 import { CpuPopulation } from "../cpu_backend.ts";
 import {
   checkMetaLoopSpec,
@@ -81,6 +81,19 @@ export interface GpuBackendOptions extends GpuContextOptions {
    * adapter; so it is opt-in.
    */
   metaLoop?: "auto" | "factored" | "per-model";
+  /**
+   * Second-order MAML on a software adapter where its Hessian-vector kernel is past the loop
+   * budget in one dispatch but one support sample per dispatch fits (hvpPlan in
+   * learners/meta_train/meta_hvp.ts; e.g. the glyphs' 196-64-64-5 and the sinusoid's 1-40-40-1):
+   * "host" (default) runs the CPU twin's loop on the host copy of the samples, "device" the GPU
+   * loop with the batch split over dispatches. Measured on lavapipe (2 cores, 2026-12-03) the split
+   * kernel costs 2.5-3x the twin's Hessian-vector step at 196-64-64-5 with 16 models and 5 samples,
+   * the default glyph 5-way 1-shot MAML run took 350-410 s against 248-264 s, the bench's sinusoid 4.3
+   * against 17.2 meta-iterations/s, and only the bench's glyph workload (batch 25, 5 inner steps,
+   * run by the fused train kernels) was faster on the device, 1.32 against 0.99. Past one sample
+   * MAML always runs the twin there; on hardware always the device.
+   */
+  mamlOnSoftware?: "host" | "device";
   /** Cap on the bytes one binding may hold (below the adapter's limit), to split large populations into more dispatches; for tests. */
   maxBindingBytes?: number;
 }
@@ -163,12 +176,16 @@ export class GpuBackend implements Backend {
     }
     const shape = { size: loopModels(spec), ...loopShape(spec) };
     // Lavapipe stops all loops of an invocation once they have run 65,535 iterations together.
-    // protonet_grad runs one episode per invocation (learners/meta_train/gpu_protonet.ts) and
-    // meta_hvp a model's whole R-operator pass, past the cap for networks like the glyphs'
-    // 196-64-64-5 (learners/meta_train/meta_hvp.ts): on a software adapter their loops run the CPU
-    // twin on the host copy of the samples.
+    // protonet_grad runs one episode per invocation (learners/meta_train/gpu_protonet.ts), and
+    // meta_hvp at least one sample's R-operator pass (it can split the batch over dispatches,
+    // learners/meta_train/meta_hvp.ts), past the cap for networks like the full-scale glyphs'
+    // 196-128-128-5: on a software adapter their loops run the CPU twin on the host copy of the
+    // samples, and so does MAML where meta_hvp needs a split unless mamlOnSoftware is "device"
+    // (the twin measured faster there).
+    const hvp = spec.method === "maml" ? hvpPlan(mlpLayout(shape), LOOP_BUDGET) : null;
+    const split = (this.#options.mamlOnSoftware ?? "host") === "device";
     const hostTwin = spec.method === "protonet" ||
-      (spec.method === "maml" && !hvpFitsLoopBudget(mlpLayout(shape)));
+      (spec.method === "maml" && (hvp === null || (!hvp.fused && !split)));
     if (this.ctx.software && hostTwin) {
       return Promise.resolve(new CpuMetaLoop(spec, new CpuPopulation(shape), { hostData: true }));
     }

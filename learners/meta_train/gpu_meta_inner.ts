@@ -13,7 +13,7 @@ import type { BackendDataset } from "../backend.ts";
 import { GpuDataset } from "../gpu/gpu_dataset.ts";
 import type { LoopPopulations } from "./gpu_loop_pops.ts";
 import type { MetaKernel, MetaRun } from "./meta_kernel.ts";
-import { META_HVP, metaHvpRun } from "./meta_hvp.ts";
+import { type HvpPlan, META_HVP, metaHvpRuns } from "./meta_hvp.ts";
 import { META_SGD_INNER, metaSgdInnerRun } from "./meta_sgd_inner.ts";
 
 /** Encodes kernel runs in one pass and submits them (the loop's own submit helper). */
@@ -34,17 +34,23 @@ function copyRows(ctx: GpuContext, from: GPUBuffer, to: GPUBuffer, bytes: number
   submit(ctx, enc.finish());
 }
 
+/** The pipelines of a Hessian-vector step: meta_hvp and meta_hvp_update. */
+export interface HvpPipelines {
+  hvp: GPUComputePipeline;
+  update: GPUComputePipeline;
+}
+
 /**
  * MAML's steps 2 and 3 up to the update: K inner steps keeping the parameters before each, the
- * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp), leaving the
- * meta-gradient rows in m.v.
+ * query gradient, then v <- v - innerLr H v back through the steps (meta_hvp, its dispatches as
+ * `o.plan` says, all encoded in one pass), leaving the meta-gradient rows in m.v.
  */
 export function secondOrderPass(
   pops: LoopPopulations,
   data: BackendDataset,
   m: MamlBuffers,
-  o: { models: number; lr: number },
-  hvp: GPUComputePipeline,
+  o: { models: number; lr: number; plan: HvpPlan },
+  pipes: HvpPipelines,
   submitRuns: SubmitRuns,
 ): void {
   if (!(data instanceof GpuDataset) || data.inputPrecision !== "f32") {
@@ -67,12 +73,13 @@ export function secondOrderPass(
   const labelWidth = pops.labelWidth;
   const b = { x: data.x, y: data.y, ...inner.episodeTables, v: m.v, hv: m.hv, scratch: m.scratch };
   const run = { ...o, rowLen, labelWidth, targetWidth: data.targetWidth };
+  const pipe = (k: MetaKernel) => k === META_HVP ? pipes.hvp : pipes.update;
   submitRuns(
-    m.path.toReversed().map((theta) => [
-      hvp,
-      META_HVP,
-      metaHvpRun(inner.layout, { ...b, theta }, run),
-    ]),
+    m.path.toReversed().flatMap((theta) =>
+      metaHvpRuns(inner.layout, { ...b, theta }, run).map(([k, r]) =>
+        [pipe(k), k, r] as [GPUComputePipeline, MetaKernel, MetaRun]
+      )
+    ),
   );
 }
 

@@ -36,7 +36,14 @@ import {
 import { META_SGD_INNER } from "./meta_sgd_inner.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
-import { hvpFitsLoopBudget, hvpLoopIterations, hvpScratchFloats, META_HVP } from "./meta_hvp.ts";
+import {
+  hvpLoopIterations,
+  type HvpPlan,
+  hvpPlan,
+  hvpScratchFloats,
+  META_HVP,
+  META_HVP_UPDATE,
+} from "./meta_hvp.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import {
   type MamlBuffers,
@@ -55,6 +62,7 @@ const PIPES = [
   "update",
   "log",
   "hvp",
+  "hvpUpdate",
   "sgdInner",
   "perturb",
   "protonet",
@@ -92,6 +100,7 @@ export async function createGpuMetaLoop(
     updateKernel(spec.method),
     META_LOG,
     META_HVP,
+    META_HVP_UPDATE,
     META_SGD_INNER,
     META_ES_PERTURB,
     PROTONET_GRAD,
@@ -215,11 +224,14 @@ export class GpuMetaLoop implements MetaLoop {
     // Picks the inner population, sizes the tables and sets their row shapes; the gathers fill them.
     this.#pops.prepare(episodes);
     const inner = this.#pops.inner.layout;
-    if (this.#maml && this.#ctx.software && !hvpFitsLoopBudget(inner)) {
+    // On a software adapter the Hessian-vector step's samples are split over dispatches so that
+    // no invocation passes the driver's loop cap (learners/meta_train/meta_hvp.ts).
+    const plan = hvpPlan(inner, this.#ctx.software ? LOOP_BUDGET : Infinity);
+    if (this.#maml && plan === null) {
       throw new RangeError(
         `Cannot run maml on a software adapter as its Hessian-vector kernel needs ${
-          hvpLoopIterations(inner)
-        } loop iterations per invocation and the driver stops at 65,535 (budget ${LOOP_BUDGET}): use GpuBackend.createMetaLoop (its CPU twin), the CPU backend, or narrower layers`,
+          hvpLoopIterations(inner, { samples: 1, update: false })
+        } loop iterations per invocation for one sample and the driver stops at 65,535 (budget ${LOOP_BUDGET}): use GpuBackend.createMetaLoop (its CPU twin), the CPU backend, or narrower layers`,
       );
     }
     this.#log = grownLog(this.#ctx, this.#log, this.#logRows + iterations);
@@ -234,7 +246,7 @@ export class GpuMetaLoop implements MetaLoop {
         return;
       }
       this.#load(episodes, { ids: idsBuf, episodes: ep }, it * models);
-      this.#inner(data);
+      this.#inner(data, plan);
       this.#update();
     };
     for (let first = 0; first < iterations; first += this.#perSubmit) {
@@ -246,13 +258,14 @@ export class GpuMetaLoop implements MetaLoop {
     idsBuf.destroy();
   }
 
-  /** Submits step 2 (and the query gradient) of the method. */
-  #inner(data: BackendDataset): void {
+  /** Submits step 2 (and the query gradient) of the method; MAML's hvpPlan is not null (run checks). */
+  #inner(data: BackendDataset, hvpPlan: HvpPlan | null): void {
     const { metaBatch: models, innerSteps: K, innerLr: lr } = this.spec;
     const runs = (r: [GPUComputePipeline, MetaKernel, MetaRun][]) => this.#submit(r);
     const pops = this.#pops;
     if (this.#maml) {
-      secondOrderPass(pops, data, this.#maml, { models, lr }, this.#pipes.hvp, runs);
+      const pipes = { hvp: this.#pipes.hvp, update: this.#pipes.hvpUpdate };
+      secondOrderPass(pops, data, this.#maml, { models, lr, plan: hvpPlan! }, pipes, runs);
     } else if (this.#sgd) {
       const o = { models, steps: K, alpha: this.#state.alpha };
       metaSgdPass(pops, data, this.#sgd, o, this.#pipes.sgdInner, runs);

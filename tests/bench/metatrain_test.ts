@@ -1,13 +1,15 @@
 /**
  * bench/metatrain.ts: a row says which meta loop ran. On a software adapter GpuBackend runs MAML's
- * loop on its CPU twin where meta_hvp is past the loop budget (the sinusoid's 1-40-40-1), so that
- * row must not be presented as a GPU run; a small MAML network and FOMAML run the GPU loop.
+ * loop on its CPU twin where meta_hvp is past the loop budget in one dispatch (the sinusoid's
+ * 1-40-40-1; mamlOnSoftware "host", the default), so that row must not be presented as a GPU run;
+ * a small MAML network and FOMAML run the GPU loop.
  */
 import assert from "node:assert/strict";
 import { benchMetaTrain, ranLabel, sinusoidWorkload } from "../../bench/metatrain.ts";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
-import { hvpFitsLoopBudget } from "../../learners/meta_train/meta_hvp.ts";
+import { hvpPlan } from "../../learners/meta_train/meta_hvp.ts";
+import { LOOP_BUDGET } from "../../learners/mlp/loop_budget.ts";
 import { mlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import { gpuTest } from "../helpers.ts";
 
@@ -19,9 +21,14 @@ gpuTest("benchMetaTrain labels a GPU backend's MAML row by the meta loop that ra
   const big = sinusoidWorkload();
   const small = { ...big, widths: [1, 8, 8, 1] };
   const fits = (widths: number[]) =>
-    hvpFitsLoopBudget(mlpLayout({ size: 1, widths, batchSize: big.batchSize, loss: "mse" }));
+    hvpPlan(mlpLayout({ size: 1, widths, batchSize: big.batchSize, loss: "mse" }), LOOP_BUDGET)
+      ?.fused;
   assert.equal(fits(small.widths), true);
-  assert.equal(fits(big.widths), false, "the sinusoid's network is past meta_hvp's loop budget");
+  assert.equal(
+    fits(big.widths),
+    false,
+    "the sinusoid's network is past meta_hvp's loop budget in one dispatch",
+  );
   const maml = await benchMetaTrain(gpu, big, { ...o, method: "maml" });
   assert.equal(maml.hostLoop, ctx.software);
   assert.equal(maml.backend, ctx.software ? "cpu-twin" : "gpu");

@@ -7,7 +7,7 @@
  * or that the engine refuses, splits or runs the CPU twin past it (the `guard` column). A change of
  * a preset or a default that pushes an unguarded kernel past the budget fails here instead of
  * truncating silently. Kernels whose loops do not grow with a shape (init_params: layers,
- * sample_batches, rng_fill, meta_es_perturb, meta_sgd_inner: none) are left out. The counts are
+ * sample_batches, rng_fill, meta_es_perturb, meta_sgd_inner, meta_hvp_update: none) are left out. The counts are
  * upper bounds: each loop's iterations plus one exit test per run, branches of a SIMD group summed.
  * Set LOOP_CENSUS=1 to print the table.
  */
@@ -25,8 +25,12 @@ import {
   trainIterations,
 } from "../../learners/mlp/loop_budget.ts";
 import { withFusedStep } from "../../learners/mlp/mlp_fused.ts";
-import { type LossKind, mlpLayout } from "../../learners/mlp/mlp_layout.ts";
-import { hvpFitsLoopBudget, hvpLoopIterations } from "../../learners/meta_train/meta_hvp.ts";
+import { type LossKind, type MlpLayout, mlpLayout } from "../../learners/mlp/mlp_layout.ts";
+import {
+  hvpFitsLoopBudget,
+  hvpLoopIterations,
+  hvpPlan,
+} from "../../learners/meta_train/meta_hvp.ts";
 import { lowrankIterations } from "../../learners/meta_train/lowrank_budget.ts";
 import { protonetLoopIterations } from "../../learners/meta_train/protonet_grad.ts";
 import { bbobLoopIterations, bbobValueIterations } from "../../learners/strategies/bbob_device.ts";
@@ -84,6 +88,25 @@ function mlpRows(
     const bound = trainIterations(layout, SOFTWARE_GROUPINGS.at(-1)!);
     return [{ where: shape, kernel: "train_step", bound, guard: "chooseGrouping refuses" }];
   }
+}
+
+/**
+ * meta_hvp as a software adapter runs it (hvpPlan): its busiest dispatch, the whole step or a range
+ * of samples; past the budget with one sample, that sample's count (GpuBackend runs the CPU twin).
+ */
+function hvpRow(where: string, layout: MlpLayout): Row {
+  const plan = hvpPlan(layout, LOOP_BUDGET);
+  assert.equal(hvpFitsLoopBudget(layout), plan !== null);
+  if (plan === null) {
+    const bound = hvpLoopIterations(layout, { samples: 1, update: false });
+    return { where, kernel: "meta_hvp (1 sample)", bound, guard: "GpuBackend: CPU twin" };
+  }
+  const kernel = plan.fused
+    ? "meta_hvp"
+    : `meta_hvp (${plan.samples} sample${plan.samples > 1 ? "s" : ""} per dispatch)`;
+  const bound = hvpLoopIterations(layout, { samples: plan.samples, update: plan.fused });
+  // GpuBackend runs such shapes on the CPU twin unless mamlOnSoftware is "device".
+  return { where, kernel, bound, guard: "hvpPlan: samples per dispatch" };
 }
 
 /** meta_log (norm over the stride in 64 lanes, then the models) and the meta-updates' mean. */
@@ -164,11 +187,7 @@ function metaRows(scale: Scale): Row[] {
       });
     }
     const layout = mlpLayout({ size: 1, widths: s.widths, batchSize, loss: s.loss });
-    if (c.methods.includes("maml")) {
-      const bound = hvpLoopIterations(layout);
-      assert.equal(hvpFitsLoopBudget(layout), bound <= LOOP_BUDGET);
-      rows.push({ where, kernel: "meta_hvp", bound, guard: "GpuBackend: CPU twin" });
-    }
+    if (c.methods.includes("maml")) rows.push(hvpRow(where, layout));
     for (const method of ["reptile", "fomaml"] as const) {
       if (!c.methods.includes(method)) continue;
       const shape = {
@@ -315,12 +334,7 @@ function benchRows(): Row[] {
       rows.push(...metaLoopRows(`bench metatrain ${metaBatch}`, widths, 25, metaBatch));
     }
     const layout = mlpLayout({ size: 1, widths, batchSize: 5 });
-    rows.push({
-      where: `bench metatrain ${widths.join("-")}`,
-      kernel: "meta_hvp",
-      bound: hvpLoopIterations(layout),
-      guard: "GpuBackend: CPU twin",
-    });
+    rows.push(hvpRow(`bench metatrain ${widths.join("-")}`, layout));
   }
   rows.push({ where: "bench evolve 16 x 64", kernel: "evolve_select", bound: 4 * loop(1, 64) });
   // Roofline probes (bench/roofline.ts: 16 passes over 2,048 floats, 4,096 FMA rounds).
@@ -373,6 +387,12 @@ Deno.test("every kernel's loop bound at the experiments' and bench's shapes is w
   }
   const silent = rows.filter((r) => r.bound > LOOP_BUDGET && r.guard === undefined);
   assert.deepEqual(silent, [], "kernels past the loop budget with no refusal, split or fallback");
-  // The guards are needed: the full-scale glyph networks are past the budget for MAML's kernel.
-  assert.ok(rows.some((r) => r.kernel === "meta_hvp" && r.bound > LOOP_BUDGET));
+  // The guards are needed: the full-scale glyph networks are past the budget for MAML's kernel
+  // even with one sample per dispatch; the default scale's glyph network can run it split.
+  assert.ok(rows.some((r) => r.kernel.startsWith("meta_hvp (1 sample)") && r.bound > LOOP_BUDGET));
+  const glyphs = rows.find((r) =>
+    r.where === "meta default glyphs-5way-1shot" && r.kernel.startsWith("meta_hvp")
+  );
+  assert.equal(glyphs?.kernel, "meta_hvp (1 sample per dispatch)");
+  assert.ok(glyphs.bound <= LOOP_BUDGET);
 });

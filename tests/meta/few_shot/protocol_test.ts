@@ -242,13 +242,13 @@ Deno.test("every scale of the meta experiment resolves, and full runs the protoc
   });
   const def = resolveConfig(META_EXPERIMENT, { scale: "default" });
   assert.deepEqual(def.synthetic, {
-    trainWays: null,
-    trainShots: null,
-    trainQueries: null,
+    trainWays: 20,
+    trainShots: 10,
+    trainQueries: 6,
     trainPool: null,
   });
   assert.deepEqual(settingConfig(def, "glyphs-5way-1shot").hidden, [64, 64]);
-  assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64]);
+  assert.deepEqual(settingConfig(def, "synthetic-1shot").hidden, [64, 64, 16]);
   for (const scale of ["smoke", "default"] as const) {
     const c = resolveConfig(META_EXPERIMENT, { scale });
     assert.ok(staticBudget(c) > 0 && selfImprovingShape(c).iterations >= 1, scale);
