@@ -11,6 +11,19 @@
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { MlpData } from "../mlp/mlp_state.ts";
+import {
+  accumulateRows,
+  accumulateRows2,
+  activateRows,
+  allFinite,
+  coefFor,
+  denseForwardR,
+  f64Row,
+  type FastScratch,
+  fastScratch,
+  gatherInputs,
+  scratch,
+} from "../mlp/_mlp_fast.ts";
 
 /** One model's batch: sample rows `idx` of `data`, and its label map row (null: labels as stored). */
 export interface MamlBatch {
@@ -214,11 +227,45 @@ export interface HvpTables {
 }
 
 /**
- * Twin of shaders/meta_hvp.wgsl: for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
+ * Twin of shaders/meta_hvp.wgsl, the fast path of `hvpStepSpecCpu` (the readable specification;
+ * the same numbers): for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
  * Hessian of p's mean loss on its support batch (batches[p * rowLen .. + batchSize)) at its row of
  * `theta` ((models, stride), like v); v is stored back in f32.
  */
 export function hvpStepCpu(
+  L: MlpLayout,
+  data: MlpData,
+  t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
+  o: HvpTables,
+): void {
+  const ws = fastScratch();
+  for (let p = 0; p < o.models; p++) {
+    const idx = t.batches.subarray(p * o.rowLen, p * o.rowLen + L.batchSize);
+    const labelMap = o.labelWidth > 0
+      ? t.labelMap.subarray(p * o.labelWidth, (p + 1) * o.labelWidth)
+      : null;
+    const from = p * L.stride;
+    const hv = hvpFast(L, ws, { data, idx, labelMap }, {
+      theta: f64Row(ws, "th", t.theta, from, L.paramCount),
+      v: f64Row(ws, "v", t.v, from, L.paramCount),
+    }) ??
+      lossGradHvpCpu(
+        L,
+        t.theta.subarray(from, from + L.paramCount),
+        t.v.subarray(from, from + L.paramCount),
+        {
+          data,
+          idx,
+          labelMap,
+        },
+      ).hv;
+    const v = t.v;
+    for (let i = 0; i < L.paramCount; i++) v[from + i] = v[from + i]! - o.lr * hv[i]!;
+  }
+}
+
+/** The readable twin of shaders/meta_hvp.wgsl (the specification of `hvpStepCpu`). */
+export function hvpStepSpecCpu(
   L: MlpLayout,
   data: MlpData,
   t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
@@ -237,4 +284,158 @@ export function hvpStepCpu(
     const hv = lossGradHvpCpu(L, row(t.theta), v, batch).hv;
     for (let i = 0; i < v.length; i++) v[i] = v[i]! - o.lr * hv[i]!;
   }
+}
+
+/**
+ * H v of one model's mean batch loss, the numbers of `lossGradHvpCpu(...).hv` by layer-major passes
+ * over the batch (_mlp_fast.ts): forward and R-forward blocked over samples and outputs, the H v
+ * and input sums over the (sample, unit) pairs whose delta or R-delta is nonzero, and no gradient.
+ * Null when the parameters, the direction, the inputs or the forward values are not all finite
+ * (the caller then runs the readable twin, whose skipped terms would not all be zeros).
+ */
+function hvpFast(
+  L: MlpLayout,
+  ws: FastScratch,
+  batch: MamlBatch,
+  m: { theta: Float64Array; v: Float64Array },
+): Float64Array | null {
+  const { theta: th, v: dir } = m;
+  const { widths, layers, weightOffset, biasOffset, outputs: k, paramCount } = L;
+  const { data, idx, labelMap } = batch;
+  const n = idx.length;
+  if (!allFinite(th, 0, paramCount) || !allFinite(dir, 0, paramCount)) return null;
+  const x = gatherInputs(ws, data, idx);
+  if (!allFinite(x, 0, n * widths[0]!)) return null;
+  const relu = L.activation === "relu";
+  // Forward and R-forward: a[l], rz[l] (n, widths[l + 1]); ra[l] (n, widths[l]) the R-values of
+  // layer l's inputs (act'(a) R{z} below, zeros at the inputs).
+  const a: Float64Array[] = [];
+  const rz: Float64Array[] = [];
+  const ra: Float64Array[] = [];
+  let inp = x;
+  let rin = scratch(ws, "ra0", n * widths[0]!).fill(0, 0, n * widths[0]!);
+  for (let l = 0; l < layers; l++) {
+    const fin = widths[l]!;
+    const fout = widths[l + 1]!;
+    const z = scratch(ws, `a${l}`, n * fout);
+    const r = scratch(ws, `rz${l}`, n * fout);
+    const off = { w: weightOffset[l]!, b: biasOffset[l]! };
+    denseForwardR(th, dir, off, { a: inp, ra: rin }, { n, fin, fout }, { z, r });
+    if (l < layers - 1) activateRows(L.activation, z, n * fout);
+    if (!allFinite(z, 0, n * fout) || !allFinite(r, 0, n * fout)) return null;
+    a.push(z);
+    rz.push(r);
+    ra.push(rin);
+    if (l === layers - 1) break;
+    rin = scratch(ws, `ra${l + 1}`, n * fout);
+    for (let q = 0; q < n * fout; q++) {
+      const av = z[q]!;
+      rin[q] = (relu ? (av > 0 ? 1 : 0) : 1 - av * av) * r[q]!;
+    }
+    inp = z;
+  }
+  // Output deltas d = dl/do and R{d}, times 1/n, as outputDeltaR.
+  const scale = 1 / n;
+  let d = scratch(ws, "d", n * k);
+  let rd = scratch(ws, "rd", n * k);
+  const out = a[layers - 1]!;
+  const rOut = rz[layers - 1]!;
+  for (let b = 0; b < n; b++) {
+    const o = b * k;
+    const row = idx[b]! * data.targetWidth;
+    if (L.loss === "mse") {
+      for (let j = 0; j < k; j++) {
+        const diff = out[o + j]! - data.y[row + j]!;
+        d[o + j] = (2 * diff / k) * scale;
+        rd[o + j] = (2 * rOut[o + j]! / k) * scale;
+      }
+      continue;
+    }
+    const raw = Math.trunc(data.y[row]!);
+    const label = Math.min(labelMap ? labelMap[raw]! : raw, k - 1);
+    let mx = -Infinity;
+    for (let j = 0; j < k; j++) mx = Math.max(mx, out[o + j]!);
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(out[o + j]! - mx);
+    let sr = 0;
+    for (let j = 0; j < k; j++) sr += (Math.exp(out[o + j]! - mx) / sum) * rOut[o + j]!;
+    for (let j = 0; j < k; j++) {
+      const sj = Math.exp(out[o + j]! - mx) / sum;
+      d[o + j] = (sj - (j === label ? 1 : 0)) * scale;
+      rd[o + j] = (sj * rOut[o + j]! - sj * sr) * scale;
+    }
+  }
+  // Backward and R-backward: each H v entry adds its samples' terms in ascending order.
+  const hv = scratch(ws, "hv", paramCount).fill(0, 0, paramCount);
+  let maxW = n;
+  for (const w of widths) maxW = Math.max(maxW, w);
+  coefFor(ws, maxW);
+  const { coef, coef2, offs } = ws;
+  for (let l = layers - 1; l >= 0; l--) {
+    const fin = widths[l]!;
+    const fout = widths[l + 1]!;
+    const ain = l === 0 ? x : a[l - 1]!;
+    const rain = ra[l]!;
+    const wOff = weightOffset[l]!;
+    const bOff = biasOffset[l]!;
+    for (let j = 0; j < fout; j++) {
+      let count = 0;
+      let bias = hv[bOff + j]!;
+      for (let b = 0; b < n; b++) {
+        const dj = d[b * fout + j]!;
+        const rdj = rd[b * fout + j]!;
+        bias += rdj;
+        if (dj === 0 && rdj === 0) continue;
+        coef[count] = rdj;
+        coef2[count] = dj;
+        offs[count++] = b * fin;
+      }
+      hv[bOff + j] = bias;
+      accumulateRows2(hv, wOff + j * fin, fin, {
+        x: ain,
+        y: rain,
+        offs,
+        c: coef,
+        e: coef2,
+        count,
+      });
+    }
+    if (l === 0) break;
+    const dIn = scratch(ws, d === ws.bufs.get("d") ? "d2" : "d", n * fin);
+    const rdIn = scratch(ws, rd === ws.bufs.get("rd") ? "rd2" : "rd", n * fin);
+    const rzIn = rz[l - 1]!;
+    for (let b = 0; b < n; b++) {
+      let count = 0;
+      for (let j = 0; j < fout; j++) {
+        const dj = d[b * fout + j]!;
+        const rdj = rd[b * fout + j]!;
+        if (dj === 0 && rdj === 0) continue;
+        coef[count] = dj;
+        coef2[count] = rdj;
+        offs[count++] = wOff + j * fin;
+      }
+      const o = b * fin;
+      dIn.fill(0, o, o + fin);
+      rdIn.fill(0, o, o + fin);
+      accumulateRows(dIn, o, fin, { src: th, offs, d: coef, count });
+      accumulateRows2(rdIn, o, fin, { x: dir, y: th, offs, c: coef, e: coef2, count });
+      for (let i = 0; i < fin; i++) {
+        const av = ain[o + i]!;
+        const sum = dIn[o + i]!;
+        const rsum = rdIn[o + i]!;
+        let g1 = 0;
+        let g2 = 0;
+        if (relu) g1 = av > 0 ? 1 : 0;
+        else {
+          g1 = 1 - av * av;
+          g2 = -2 * av * g1;
+        }
+        dIn[o + i] = g1 * sum;
+        rdIn[o + i] = g2 * rzIn[o + i]! * sum + g1 * rsum;
+      }
+    }
+    d = dIn;
+    rd = rdIn;
+  }
+  return hv;
 }

@@ -12,6 +12,17 @@ import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 import type { MlpData, MlpState } from "./mlp_state.ts";
+import {
+  accumulateRows,
+  activateRows,
+  allFinite,
+  coefFor,
+  denseForward,
+  f64Row,
+  fastScratch,
+  gatherInputs,
+  scratch,
+} from "./_mlp_fast.ts";
 
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
 export { createMlpState, type MlpData, type MlpState } from "./mlp_state.ts";
@@ -246,11 +257,120 @@ function backwardCpu(
   }
 }
 
+/** Loss summed over model p's batch `idx`, its gradient written to `grads` (paramCount). */
+type ModelGrad = (p: number, idx: Uint32Array, grads: Float64Array) => number;
+
+/** The readable gradient of `trainStepSpecCpu`: forwardCpu, batchLossCpu, backwardCpu. */
+function specGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+  const { actWidth, outputs } = layout;
+  const deltas = new Float64Array(layout.batchSize * actWidth);
+  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
+  return (p, idx, grads) => {
+    const acts = forwardCpu(layout, s.params, p, data, idx);
+    const step = { layout, s, data, p, idx, acts, deltas };
+    const lossSum = batchLossCpu(step, rows);
+    backwardCpu(step, grads);
+    return lossSum;
+  };
+}
+
+/**
+ * The fast gradient of `trainStepCpu` (_mlp_fast.ts: layer-major, blocked, the weight and input
+ * gradient sums over the nonzero deltas), the same numbers as `specGrad`; a model whose parameters,
+ * inputs or activations are not all finite takes `specGrad`.
+ */
+function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+  const spec = specGrad(layout, s, data);
+  const { widths, layers, weightOffset, biasOffset, outputs, paramCount, stride } = layout;
+  const B = layout.batchSize;
+  const ws = fastScratch();
+  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
+  let maxW = 0;
+  for (const w of widths) maxW = Math.max(maxW, w);
+  coefFor(ws, Math.max(B, maxW));
+  return (p, idx, grads) => {
+    if (!allFinite(s.params, p * stride, p * stride + paramCount)) return spec(p, idx, grads);
+    const th = f64Row(ws, "th", s.params, p * stride, paramCount);
+    const x = gatherInputs(ws, data, idx);
+    if (!allFinite(x, 0, B * widths[0]!)) return spec(p, idx, grads);
+    // Forward: acts[l] (B, widths[l + 1]).
+    const acts: Float64Array[] = [];
+    let inp = x;
+    for (let l = 0; l < layers; l++) {
+      const fin = widths[l]!;
+      const fout = widths[l + 1]!;
+      const out = scratch(ws, `a${l}`, B * fout);
+      denseForward(th, { w: weightOffset[l]!, b: biasOffset[l]! }, inp, { n: B, fin, fout }, out);
+      if (l < layers - 1) activateRows(layout.activation, out, B * fout);
+      if (!allFinite(out, 0, B * fout)) return spec(p, idx, grads);
+      acts.push(out);
+      inp = out;
+    }
+    // Loss and output deltas, as batchLossCpu.
+    const [o, d] = rows;
+    const last = acts[layers - 1]!;
+    let delta = scratch(ws, "delta", B * outputs);
+    let lossSum = 0;
+    const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < outputs; j++) o[j] = last[b * outputs + j]!;
+      const n = idx[b]!;
+      const label = layout.loss === "cross_entropy"
+        ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
+        : 0;
+      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
+      for (let j = 0; j < outputs; j++) delta[b * outputs + j] = d[j]!;
+    }
+    // Backward, as backwardCpu: each gradient entry adds its samples' terms in ascending order.
+    grads.fill(0);
+    const { coef, offs } = ws;
+    for (let l = layers - 1; l >= 0; l--) {
+      const fin = widths[l]!;
+      const fout = widths[l + 1]!;
+      const a = l === 0 ? x : acts[l - 1]!;
+      const wOff = weightOffset[l]!;
+      const bOff = biasOffset[l]!;
+      for (let j = 0; j < fout; j++) {
+        let count = 0;
+        let bias = grads[bOff + j]!;
+        for (let b = 0; b < B; b++) {
+          const v = delta[b * fout + j]!;
+          bias += v;
+          if (v === 0) continue;
+          coef[count] = v;
+          offs[count++] = b * fin;
+        }
+        grads[bOff + j] = bias;
+        accumulateRows(grads, wOff + j * fin, fin, { src: a, offs, d: coef, count });
+      }
+      if (l === 0) break;
+      const below = scratch(ws, delta === ws.bufs.get("delta") ? "delta2" : "delta", B * fin);
+      for (let b = 0; b < B; b++) {
+        let count = 0;
+        for (let j = 0; j < fout; j++) {
+          const v = delta[b * fout + j]!;
+          if (v === 0) continue;
+          coef[count] = v;
+          offs[count++] = wOff + j * fin;
+        }
+        below.fill(0, b * fin, (b + 1) * fin);
+        accumulateRows(below, b * fin, fin, { src: th, offs, d: coef, count });
+        for (let i = 0; i < fin; i++) {
+          below[b * fin + i] = below[b * fin + i]! * activationGrad(layout, a[b * fin + i]!);
+        }
+      }
+      delta = below;
+    }
+    return lossSum;
+  };
+}
+
 /**
  * Train-step twin for every model: forward on the model's current batch, mean loss, backward,
  * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
  * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1). A
  * model whose hold knob is set is left as it is, but its step count advances (update mode only).
+ * The fast path of `trainStepSpecCpu` (the readable specification): the same numbers.
  */
 export function trainStepCpu(
   layout: MlpLayout,
@@ -258,11 +378,29 @@ export function trainStepCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  const { size, actWidth, stride, paramCount, outputs } = layout;
+  trainStepWith(layout, s, data, gradsOut, fastGrad(layout, s, data));
+}
+
+/** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
+export function trainStepSpecCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  gradsOut?: Float32Array,
+): void {
+  trainStepWith(layout, s, data, gradsOut, specGrad(layout, s, data));
+}
+
+function trainStepWith(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  gradsOut: Float32Array | undefined,
+  modelGrad: ModelGrad,
+): void {
+  const { size, stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
-  const deltas = new Float64Array(B * actWidth);
-  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
   for (let p = 0; p < size; p++) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
@@ -276,10 +414,7 @@ export function trainStepCpu(
       (p * s.numBatches + slot) * B,
       (p * s.numBatches + slot + 1) * B,
     );
-    const acts = forwardCpu(layout, s.params, p, data, idx);
-    const step = { layout, s, data, p, idx, acts, deltas };
-    const lossSum = batchLossCpu(step, rows);
-    backwardCpu(step, grads);
+    const lossSum = modelGrad(p, idx, grads);
     let sq = 0;
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);
