@@ -17,6 +17,7 @@ import {
   activateRows,
   allFinite,
   coefFor,
+  denseForward,
   denseForwardR,
   f64Row,
   type FastScratch,
@@ -290,8 +291,8 @@ export function hvpStepSpecCpu(
  * H v of one model's mean batch loss, the numbers of `lossGradHvpCpu(...).hv` by layer-major passes
  * over the batch (_mlp_fast.ts): forward and R-forward blocked over samples and outputs, the H v
  * and input sums over the (sample, unit) pairs whose delta or R-delta is nonzero, and no gradient.
- * Null when the parameters, the direction, the inputs or the forward values are not all finite
- * (the caller then runs the readable twin, whose skipped terms would not all be zeros).
+ * Null when the inputs or the forward values (hence also the parameters and the direction) are not
+ * all finite (the caller then runs the readable twin, whose skipped terms would not all be zeros).
  */
 function hvpFast(
   L: MlpLayout,
@@ -303,7 +304,6 @@ function hvpFast(
   const { widths, layers, weightOffset, biasOffset, outputs: k, paramCount } = L;
   const { data, idx, labelMap } = batch;
   const n = idx.length;
-  if (!allFinite(th, 0, paramCount) || !allFinite(dir, 0, paramCount)) return null;
   const x = gatherInputs(ws, data, idx);
   if (!allFinite(x, 0, n * widths[0]!)) return null;
   const relu = L.activation === "relu";
@@ -320,9 +320,15 @@ function hvpFast(
     const z = scratch(ws, `a${l}`, n * fout);
     const r = scratch(ws, `rz${l}`, n * fout);
     const off = { w: weightOffset[l]!, b: biasOffset[l]! };
-    denseForwardR(th, dir, off, { a: inp, ra: rin }, { n, fin, fout }, { z, r });
-    if (l < layers - 1) activateRows(L.activation, z, n * fout);
+    if (l === 0 && !negativeZero(dir, off.b, fout)) {
+      // The inputs' R-values are zeros: w * 0 is +-0 (w finite, checked below), which leaves the
+      // sum unchanged as the sum never is -0 (its start, the direction's bias, is not).
+      denseForward(th, off, inp, { n, fin, fout }, z);
+      denseForward(dir, off, inp, { n, fin, fout }, r);
+    } else denseForwardR(th, dir, off, { a: inp, ra: rin }, { n, fin, fout }, { z, r });
+    // Finite outputs (before ReLU can hide an infinity) mean finite weights, biases, direction.
     if (!allFinite(z, 0, n * fout) || !allFinite(r, 0, n * fout)) return null;
+    if (l < layers - 1) activateRows(L.activation, z, n * fout);
     a.push(z);
     rz.push(r);
     ra.push(rin);
@@ -376,6 +382,7 @@ function hvpFast(
     const fout = widths[l + 1]!;
     const ain = l === 0 ? x : a[l - 1]!;
     const rain = ra[l]!;
+    const dFinite = allFinite(d, 0, n * fout);
     const wOff = weightOffset[l]!;
     const bOff = biasOffset[l]!;
     for (let j = 0; j < fout; j++) {
@@ -391,6 +398,11 @@ function hvpFast(
         offs[count++] = b * fin;
       }
       hv[bOff + j] = bias;
+      if (l === 0 && dFinite) {
+        // rd x + d * 0: the second term is +-0 (d finite), which does not change the sum.
+        accumulateRows(hv, wOff + j * fin, fin, { src: ain, offs, d: coef, count });
+        continue;
+      }
       accumulateRows2(hv, wOff + j * fin, fin, {
         x: ain,
         y: rain,
@@ -438,4 +450,10 @@ function hvpFast(
     rd = rdIn;
   }
   return hv;
+}
+
+/** Whether one of a[from..from+n) is -0. */
+function negativeZero(a: Float64Array, from: number, n: number): boolean {
+  for (let k = from; k < from + n; k++) if (Object.is(a[k], -0)) return true;
+  return false;
 }

@@ -276,8 +276,8 @@ function specGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
 
 /**
  * The fast gradient of `trainStepCpu` (_mlp_fast.ts: layer-major, blocked, the weight and input
- * gradient sums over the nonzero deltas), the same numbers as `specGrad`; a model whose parameters,
- * inputs or activations are not all finite takes `specGrad`.
+ * gradient sums over the nonzero deltas), the same numbers as `specGrad`; a model whose inputs or
+ * layer outputs are not all finite (hence also one with a non-finite parameter) takes `specGrad`.
  */
 function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
   const spec = specGrad(layout, s, data);
@@ -289,7 +289,6 @@ function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
   for (const w of widths) maxW = Math.max(maxW, w);
   coefFor(ws, Math.max(B, maxW));
   return (p, idx, grads) => {
-    if (!allFinite(s.params, p * stride, p * stride + paramCount)) return spec(p, idx, grads);
     const th = f64Row(ws, "th", s.params, p * stride, paramCount);
     const x = gatherInputs(ws, data, idx);
     if (!allFinite(x, 0, B * widths[0]!)) return spec(p, idx, grads);
@@ -301,8 +300,9 @@ function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
       const fout = widths[l + 1]!;
       const out = scratch(ws, `a${l}`, B * fout);
       denseForward(th, { w: weightOffset[l]!, b: biasOffset[l]! }, inp, { n: B, fin, fout }, out);
-      if (l < layers - 1) activateRows(layout.activation, out, B * fout);
+      // A finite layer output (before ReLU can hide an infinity) means finite weights and biases.
       if (!allFinite(out, 0, B * fout)) return spec(p, idx, grads);
+      if (l < layers - 1) activateRows(layout.activation, out, B * fout);
       acts.push(out);
       inp = out;
     }
