@@ -246,23 +246,30 @@ export function hvpStepCpu(
       ? t.labelMap.subarray(p * o.labelWidth, (p + 1) * o.labelWidth)
       : null;
     const from = p * L.stride;
-    const hv = hvpFast(L, ws, { data, idx, labelMap }, {
-      theta: f64Row(ws, "th", t.theta, from, L.paramCount),
-      v: f64Row(ws, "v", t.v, from, L.paramCount),
-    }) ??
-      lossGradHvpCpu(
-        L,
-        t.theta.subarray(from, from + L.paramCount),
-        t.v.subarray(from, from + L.paramCount),
-        {
-          data,
-          idx,
-          labelMap,
-        },
-      ).hv;
+    const end = from + L.paramCount;
+    const batch = { data, idx, labelMap };
+    const hv = hvpCpu(L, t.theta.subarray(from, end), t.v.subarray(from, end), batch, ws);
     const v = t.v;
     for (let i = 0; i < L.paramCount; i++) v[from + i] = v[from + i]! - o.lr * hv[i]!;
   }
+}
+
+/**
+ * `lossGradHvpCpu(L, theta, v, batch).hv`, the same numbers, by the fast path of `hvpStepCpu`
+ * (the readable twin where the inputs or the forward values are not all finite); the result may be
+ * a scratch buffer of `ws`, valid until its next use.
+ */
+export function hvpCpu(
+  L: MlpLayout,
+  theta: ArrayLike<number>,
+  v: ArrayLike<number>,
+  batch: MamlBatch,
+  ws: FastScratch = fastScratch(),
+): Float64Array {
+  return hvpFast(L, ws, batch, {
+    theta: f64Row(ws, "th", theta, 0, L.paramCount),
+    v: f64Row(ws, "v", v, 0, L.paramCount),
+  }) ?? lossGradHvpCpu(L, theta, v, batch).hv;
 }
 
 /** The readable twin of shaders/meta_hvp.wgsl (the specification of `hvpStepCpu`). */
@@ -304,6 +311,7 @@ function hvpFast(
   const { widths, layers, weightOffset, biasOffset, outputs: k, paramCount } = L;
   const { data, idx, labelMap } = batch;
   const n = idx.length;
+  if (data.inputs !== widths[0]) return null;
   const x = gatherInputs(ws, data, idx);
   if (!allFinite(x, 0, n * widths[0]!)) return null;
   const relu = L.activation === "relu";

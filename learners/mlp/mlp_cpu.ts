@@ -258,10 +258,13 @@ function backwardCpu(
 }
 
 /** Loss summed over model p's batch `idx`, its gradient written to `grads` (paramCount). */
-type ModelGrad = (p: number, idx: Uint32Array, grads: Float64Array) => number;
+export type ModelGrad = (p: number, idx: Uint32Array, grads: Float64Array) => number;
 
-/** The readable gradient of `trainStepSpecCpu`: forwardCpu, batchLossCpu, backwardCpu. */
-function specGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+/**
+ * The readable gradient of `trainStepSpecCpu` (forwardCpu, batchLossCpu, backwardCpu) of layout,
+ * state and data: a function of the model, its batch and the f64 gradient it fills.
+ */
+export function batchGradSpecCpu(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
   const { actWidth, outputs } = layout;
   const deltas = new Float64Array(layout.batchSize * actWidth);
   const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
@@ -276,11 +279,11 @@ function specGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
 
 /**
  * The fast gradient of `trainStepCpu` (_mlp_fast.ts: layer-major, blocked, the weight and input
- * gradient sums over the nonzero deltas), the same numbers as `specGrad`; a model whose inputs or
- * layer outputs are not all finite (hence also one with a non-finite parameter) takes `specGrad`.
+ * gradient sums over the nonzero deltas), the same numbers as `batchGradSpecCpu`; a model whose inputs or
+ * layer outputs are not all finite (hence also one with a non-finite parameter) takes `batchGradSpecCpu`.
  */
-function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
-  const spec = specGrad(layout, s, data);
+export function batchGradCpu(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+  const spec = batchGradSpecCpu(layout, s, data);
   const { widths, layers, weightOffset, biasOffset, outputs, paramCount, stride } = layout;
   const B = layout.batchSize;
   const ws = fastScratch();
@@ -288,6 +291,8 @@ function fastGrad(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
   let maxW = 0;
   for (const w of widths) maxW = Math.max(maxW, w);
   coefFor(ws, Math.max(B, maxW));
+  // (A data set whose rows are wider than the input layer: the readable twin reads their start.)
+  if (data.inputs !== widths[0]) return spec;
   return (p, idx, grads) => {
     const th = f64Row(ws, "th", s.params, p * stride, paramCount);
     const x = gatherInputs(ws, data, idx);
@@ -378,7 +383,7 @@ export function trainStepCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  trainStepWith(layout, s, data, gradsOut, fastGrad(layout, s, data));
+  trainStepWith(layout, s, data, gradsOut, batchGradCpu(layout, s, data));
 }
 
 /** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
@@ -388,7 +393,7 @@ export function trainStepSpecCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  trainStepWith(layout, s, data, gradsOut, specGrad(layout, s, data));
+  trainStepWith(layout, s, data, gradsOut, batchGradSpecCpu(layout, s, data));
 }
 
 function trainStepWith(
