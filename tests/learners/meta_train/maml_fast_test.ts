@@ -173,8 +173,11 @@ Deno.test("trainStepCpu gives trainStepSpecCpu's bits with a held model and non-
   const k = knobs(c);
   pop.setKnobs(k);
   const st = pop.state;
-  // Model 1: an infinite first-layer weight (ReLU can hide it); model 2: NaN in the last layer.
+  // Model 1: infinite first- and second-layer weights (ReLU hides them: the unit's output is 0, its
+  // delta 0, and the readable twin's 0 * -Infinity in the input gradient is NaN); model 2: NaN in
+  // the last layer.
   st.params[1 * L.stride + 5] = -Infinity;
+  st.params[1 * L.stride + L.weightOffset[1]! + 2] = -Infinity;
   st.params[2 * L.stride + L.weightOffset[2]! + 3] = NaN;
   trainBoth(L, st, data, "non-finite parameters");
   // A NaN input read by the models' batches.
@@ -226,6 +229,7 @@ Deno.test("hvpStepCpu gives hvpStepSpecCpu's bits with a -0 direction bias and n
     });
     hvpBoth(c, 6, (L, theta, v) => {
       theta[1 * L.stride + 2] = Infinity;
+      theta[4 * L.stride + L.weightOffset[1]! + 2] = -Infinity;
       v[2 * L.stride + L.weightOffset[1]! + 4] = NaN;
       theta[3 * L.stride + L.biasOffset[1]!] = -Infinity;
     });
@@ -270,4 +274,38 @@ Deno.test("hvpCpu's f64 H v is lossGradHvpCpu's bits", () => {
       assert.ok(want.some((h) => h !== 0), `case ${n} model ${p}: zero hv`);
     }
   }
+});
+
+Deno.test("batchGradCpu and hvpCpu give the readable twins' NaNs where ReLU hides an infinite weight", () => {
+  // 2-3-3-2 with positive inputs and first-layer weights: every hidden unit of layer 1 is active;
+  // a -Infinity weight into unit 0 of layer 2 makes its input -Infinity for every sample, so ReLU
+  // outputs 0 and its delta is 0, and the readable twins' input gradient adds -Infinity * 0 = NaN.
+  const c: Case = {
+    widths: [2, 3, 3, 2],
+    activation: "relu",
+    loss: "cross_entropy",
+    batchSize: 3,
+    labelWidth: 0,
+  };
+  const { data, pop, L } = problem(c, 50);
+  data.x.forEach((v, i) => data.x[i] = 0.5 + Math.abs(v));
+  const st = pop.state;
+  pop.setKnobs({ lr: 0.1 });
+  for (let p = 0; p < MODELS; p++) {
+    const row = p * L.stride;
+    for (let k = L.weightOffset[0]!; k < L.biasOffset[0]!; k++) st.params[row + k] = 0.3 + 0.1 * k;
+    st.params[row + L.weightOffset[1]!] = -Infinity;
+  }
+  const idx = st.batchIdx.subarray(0, c.batchSize);
+  const [g1, g2] = [new Float64Array(L.paramCount), new Float64Array(L.paramCount)];
+  batchGradSpecCpu(L, st, data)(0, idx, g1);
+  batchGradCpu(L, st, data)(0, idx, g2);
+  assert.ok(g1.some((g) => Number.isNaN(g)), "the readable twin's gradient has no NaN");
+  assertSameBits(g2, g1, "gradient");
+  const theta = st.params.subarray(0, L.paramCount);
+  const v = Float64Array.from({ length: L.paramCount }, (_, i) => 0.1 * (i % 5) - 0.2);
+  const batch = { data, idx, labelMap: null };
+  const want = lossGradHvpCpu(L, theta, v, batch).hv;
+  assert.ok(want.some((h) => Number.isNaN(h)), "the readable twin's H v has no NaN");
+  assertSameBits(hvpCpu(L, theta, v, batch), want, "hv");
 });
