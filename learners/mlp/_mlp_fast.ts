@@ -146,11 +146,28 @@ export function denseForward(
   }
   for (let b = n2; b < n; b++) {
     const x = b * fin;
-    for (let j = 0; j < fout; j++) {
+    const o = b * fout;
+    for (let j = 0; j < f4; j += 4) {
+      const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
+      let s0 = th[off.b + j]!, s1 = th[off.b + j + 1]!;
+      let s2 = th[off.b + j + 2]!, s3 = th[off.b + j + 3]!;
+      for (let i = 0; i < fin; i++) {
+        const a = inp[x + i]!;
+        s0 += th[w0 + i]! * a;
+        s1 += th[w1 + i]! * a;
+        s2 += th[w2 + i]! * a;
+        s3 += th[w3 + i]! * a;
+      }
+      out[o + j] = s0;
+      out[o + j + 1] = s1;
+      out[o + j + 2] = s2;
+      out[o + j + 3] = s3;
+    }
+    for (let j = f4; j < fout; j++) {
       const wj = off.w + j * fin;
       let s = th[off.b + j]!;
       for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
-      out[b * fout + j] = s;
+      out[o + j] = s;
     }
   }
 }
