@@ -93,82 +93,104 @@ export function denseForward(
   shape: { n: number; fin: number; fout: number },
   out: Float64Array,
 ): void {
-  const { n, fin, fout } = shape;
-  const n2 = n - (n % 2);
+  const n2 = shape.n - (shape.n % 2);
+  for (let b = 0; b < n2; b += 2) forwardPair(th, off, inp, shape, out, b);
+  for (let b = n2; b < shape.n; b++) forwardOne(th, off, inp, shape, out, b);
+}
+
+/** denseForward's samples b and b + 1, 4 outputs at a time. */
+function forwardPair(
+  th: Float64Array,
+  off: { w: number; b: number },
+  inp: Float64Array,
+  shape: { n: number; fin: number; fout: number },
+  out: Float64Array,
+  b: number,
+): void {
+  const { fin, fout } = shape;
   const f4 = fout - (fout % 4);
-  for (let b = 0; b < n2; b += 2) {
-    const x0 = b * fin;
-    const x1 = x0 + fin;
-    const o0 = b * fout;
-    const o1 = o0 + fout;
-    for (let j = 0; j < f4; j += 4) {
-      const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
-      let s00 = th[off.b + j]!, s01 = th[off.b + j + 1]!;
-      let s02 = th[off.b + j + 2]!, s03 = th[off.b + j + 3]!;
-      let s10 = s00, s11 = s01, s12 = s02, s13 = s03;
-      for (let i = 0; i < fin; i++) {
-        const a0 = inp[x0 + i]!;
-        const a1 = inp[x1 + i]!;
-        const v0 = th[w0 + i]!;
-        const v1 = th[w1 + i]!;
-        const v2 = th[w2 + i]!;
-        const v3 = th[w3 + i]!;
-        s00 += v0 * a0;
-        s01 += v1 * a0;
-        s02 += v2 * a0;
-        s03 += v3 * a0;
-        s10 += v0 * a1;
-        s11 += v1 * a1;
-        s12 += v2 * a1;
-        s13 += v3 * a1;
-      }
-      out[o0 + j] = s00;
-      out[o0 + j + 1] = s01;
-      out[o0 + j + 2] = s02;
-      out[o0 + j + 3] = s03;
-      out[o1 + j] = s10;
-      out[o1 + j + 1] = s11;
-      out[o1 + j + 2] = s12;
-      out[o1 + j + 3] = s13;
+  const x0 = b * fin;
+  const x1 = x0 + fin;
+  const o0 = b * fout;
+  const o1 = o0 + fout;
+  for (let j = 0; j < f4; j += 4) {
+    const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
+    let s00 = th[off.b + j]!, s01 = th[off.b + j + 1]!;
+    let s02 = th[off.b + j + 2]!, s03 = th[off.b + j + 3]!;
+    let s10 = s00, s11 = s01, s12 = s02, s13 = s03;
+    for (let i = 0; i < fin; i++) {
+      const a0 = inp[x0 + i]!;
+      const a1 = inp[x1 + i]!;
+      const v0 = th[w0 + i]!;
+      const v1 = th[w1 + i]!;
+      const v2 = th[w2 + i]!;
+      const v3 = th[w3 + i]!;
+      s00 += v0 * a0;
+      s01 += v1 * a0;
+      s02 += v2 * a0;
+      s03 += v3 * a0;
+      s10 += v0 * a1;
+      s11 += v1 * a1;
+      s12 += v2 * a1;
+      s13 += v3 * a1;
     }
-    for (let j = f4; j < fout; j++) {
-      const wj = off.w + j * fin;
-      let s0 = th[off.b + j]!;
-      let s1 = s0;
-      for (let i = 0; i < fin; i++) {
-        const v = th[wj + i]!;
-        s0 += v * inp[x0 + i]!;
-        s1 += v * inp[x1 + i]!;
-      }
-      out[o0 + j] = s0;
-      out[o1 + j] = s1;
-    }
+    out[o0 + j] = s00;
+    out[o0 + j + 1] = s01;
+    out[o0 + j + 2] = s02;
+    out[o0 + j + 3] = s03;
+    out[o1 + j] = s10;
+    out[o1 + j + 1] = s11;
+    out[o1 + j + 2] = s12;
+    out[o1 + j + 3] = s13;
   }
-  for (let b = n2; b < n; b++) {
-    const x = b * fin;
-    const o = b * fout;
-    for (let j = 0; j < f4; j += 4) {
-      const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
-      let s0 = th[off.b + j]!, s1 = th[off.b + j + 1]!;
-      let s2 = th[off.b + j + 2]!, s3 = th[off.b + j + 3]!;
-      for (let i = 0; i < fin; i++) {
-        const a = inp[x + i]!;
-        s0 += th[w0 + i]! * a;
-        s1 += th[w1 + i]! * a;
-        s2 += th[w2 + i]! * a;
-        s3 += th[w3 + i]! * a;
-      }
-      out[o + j] = s0;
-      out[o + j + 1] = s1;
-      out[o + j + 2] = s2;
-      out[o + j + 3] = s3;
+  for (let j = f4; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let s0 = th[off.b + j]!;
+    let s1 = s0;
+    for (let i = 0; i < fin; i++) {
+      const v = th[wj + i]!;
+      s0 += v * inp[x0 + i]!;
+      s1 += v * inp[x1 + i]!;
     }
-    for (let j = f4; j < fout; j++) {
-      const wj = off.w + j * fin;
-      let s = th[off.b + j]!;
-      for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
-      out[o + j] = s;
+    out[o0 + j] = s0;
+    out[o1 + j] = s1;
+  }
+}
+
+/** denseForward's sample b, 4 outputs at a time. */
+function forwardOne(
+  th: Float64Array,
+  off: { w: number; b: number },
+  inp: Float64Array,
+  shape: { n: number; fin: number; fout: number },
+  out: Float64Array,
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const f4 = fout - (fout % 4);
+  const x = b * fin;
+  const o = b * fout;
+  for (let j = 0; j < f4; j += 4) {
+    const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
+    let s0 = th[off.b + j]!, s1 = th[off.b + j + 1]!;
+    let s2 = th[off.b + j + 2]!, s3 = th[off.b + j + 3]!;
+    for (let i = 0; i < fin; i++) {
+      const a = inp[x + i]!;
+      s0 += th[w0 + i]! * a;
+      s1 += th[w1 + i]! * a;
+      s2 += th[w2 + i]! * a;
+      s3 += th[w3 + i]! * a;
     }
+    out[o + j] = s0;
+    out[o + j + 1] = s1;
+    out[o + j + 2] = s2;
+    out[o + j + 3] = s3;
+  }
+  for (let j = f4; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let s = th[off.b + j]!;
+    for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
+    out[o + j] = s;
   }
 }
 
@@ -185,83 +207,108 @@ export function denseForwardR(
   shape: { n: number; fin: number; fout: number },
   out: { z: Float64Array; r: Float64Array },
 ): void {
-  const { n, fin, fout } = shape;
+  const n2 = shape.n - (shape.n % 2);
+  for (let b = 0; b < n2; b += 2) forwardRPair(th, dir, off, inp, shape, out, b);
+  for (let b = n2; b < shape.n; b++) forwardROne(th, dir, off, inp, shape, out, b);
+}
+
+/** denseForwardR's samples b and b + 1, 2 outputs at a time. */
+function forwardRPair(
+  th: Float64Array,
+  dir: Float64Array,
+  off: { w: number; b: number },
+  inp: { a: Float64Array; ra: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  out: { z: Float64Array; r: Float64Array },
+  b: number,
+): void {
+  const { fin, fout } = shape;
   const { a, ra } = inp;
   const { z, r } = out;
-  const n2 = n - (n % 2);
   const f2 = fout - (fout % 2);
-  for (let b = 0; b < n2; b += 2) {
-    const x0 = b * fin;
-    const x1 = x0 + fin;
-    const o0 = b * fout;
-    const o1 = o0 + fout;
-    for (let j = 0; j < f2; j += 2) {
-      const w0 = off.w + j * fin, w1 = w0 + fin;
-      let z00 = th[off.b + j]!, z01 = th[off.b + j + 1]!;
-      let z10 = z00, z11 = z01;
-      let r00 = dir[off.b + j]!, r01 = dir[off.b + j + 1]!;
-      let r10 = r00, r11 = r01;
-      for (let i = 0; i < fin; i++) {
-        const a0 = a[x0 + i]!;
-        const a1 = a[x1 + i]!;
-        const q0 = ra[x0 + i]!;
-        const q1 = ra[x1 + i]!;
-        const t0 = th[w0 + i]!;
-        const t1 = th[w1 + i]!;
-        const v0 = dir[w0 + i]!;
-        const v1 = dir[w1 + i]!;
-        z00 += t0 * a0;
-        z01 += t1 * a0;
-        z10 += t0 * a1;
-        z11 += t1 * a1;
-        r00 += v0 * a0 + t0 * q0;
-        r01 += v1 * a0 + t1 * q0;
-        r10 += v0 * a1 + t0 * q1;
-        r11 += v1 * a1 + t1 * q1;
-      }
-      z[o0 + j] = z00;
-      z[o0 + j + 1] = z01;
-      z[o1 + j] = z10;
-      z[o1 + j + 1] = z11;
-      r[o0 + j] = r00;
-      r[o0 + j + 1] = r01;
-      r[o1 + j] = r10;
-      r[o1 + j + 1] = r11;
+  const x0 = b * fin;
+  const x1 = x0 + fin;
+  const o0 = b * fout;
+  const o1 = o0 + fout;
+  for (let j = 0; j < f2; j += 2) {
+    const w0 = off.w + j * fin, w1 = w0 + fin;
+    let z00 = th[off.b + j]!, z01 = th[off.b + j + 1]!;
+    let z10 = z00, z11 = z01;
+    let r00 = dir[off.b + j]!, r01 = dir[off.b + j + 1]!;
+    let r10 = r00, r11 = r01;
+    for (let i = 0; i < fin; i++) {
+      const a0 = a[x0 + i]!;
+      const a1 = a[x1 + i]!;
+      const q0 = ra[x0 + i]!;
+      const q1 = ra[x1 + i]!;
+      const t0 = th[w0 + i]!;
+      const t1 = th[w1 + i]!;
+      const v0 = dir[w0 + i]!;
+      const v1 = dir[w1 + i]!;
+      z00 += t0 * a0;
+      z01 += t1 * a0;
+      z10 += t0 * a1;
+      z11 += t1 * a1;
+      r00 += v0 * a0 + t0 * q0;
+      r01 += v1 * a0 + t1 * q0;
+      r10 += v0 * a1 + t0 * q1;
+      r11 += v1 * a1 + t1 * q1;
     }
-    for (let j = f2; j < fout; j++) {
-      const wj = off.w + j * fin;
-      let z0 = th[off.b + j]!;
-      let z1 = z0;
-      let r0 = dir[off.b + j]!;
-      let r1 = r0;
-      for (let i = 0; i < fin; i++) {
-        const t = th[wj + i]!;
-        const v = dir[wj + i]!;
-        z0 += t * a[x0 + i]!;
-        z1 += t * a[x1 + i]!;
-        r0 += v * a[x0 + i]! + t * ra[x0 + i]!;
-        r1 += v * a[x1 + i]! + t * ra[x1 + i]!;
-      }
-      z[o0 + j] = z0;
-      z[o1 + j] = z1;
-      r[o0 + j] = r0;
-      r[o1 + j] = r1;
-    }
+    z[o0 + j] = z00;
+    z[o0 + j + 1] = z01;
+    z[o1 + j] = z10;
+    z[o1 + j + 1] = z11;
+    r[o0 + j] = r00;
+    r[o0 + j + 1] = r01;
+    r[o1 + j] = r10;
+    r[o1 + j + 1] = r11;
   }
-  for (let b = n2; b < n; b++) {
-    const x = b * fin;
-    for (let j = 0; j < fout; j++) {
-      const wj = off.w + j * fin;
-      let zs = th[off.b + j]!;
-      let rs = dir[off.b + j]!;
-      for (let i = 0; i < fin; i++) {
-        const t = th[wj + i]!;
-        zs += t * a[x + i]!;
-        rs += dir[wj + i]! * a[x + i]! + t * ra[x + i]!;
-      }
-      z[b * fout + j] = zs;
-      r[b * fout + j] = rs;
+  for (let j = f2; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let z0 = th[off.b + j]!;
+    let z1 = z0;
+    let r0 = dir[off.b + j]!;
+    let r1 = r0;
+    for (let i = 0; i < fin; i++) {
+      const t = th[wj + i]!;
+      const v = dir[wj + i]!;
+      z0 += t * a[x0 + i]!;
+      z1 += t * a[x1 + i]!;
+      r0 += v * a[x0 + i]! + t * ra[x0 + i]!;
+      r1 += v * a[x1 + i]! + t * ra[x1 + i]!;
     }
+    z[o0 + j] = z0;
+    z[o1 + j] = z1;
+    r[o0 + j] = r0;
+    r[o1 + j] = r1;
+  }
+}
+
+/** denseForwardR's sample b. */
+function forwardROne(
+  th: Float64Array,
+  dir: Float64Array,
+  off: { w: number; b: number },
+  inp: { a: Float64Array; ra: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  out: { z: Float64Array; r: Float64Array },
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const { a, ra } = inp;
+  const { z, r } = out;
+  const x = b * fin;
+  for (let j = 0; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let zs = th[off.b + j]!;
+    let rs = dir[off.b + j]!;
+    for (let i = 0; i < fin; i++) {
+      const t = th[wj + i]!;
+      zs += t * a[x + i]!;
+      rs += dir[wj + i]! * a[x + i]! + t * ra[x + i]!;
+    }
+    z[b * fout + j] = zs;
+    r[b * fout + j] = rs;
   }
 }
 
@@ -271,92 +318,5 @@ export function activateRows(kind: "relu" | "tanh", a: Float64Array, len: number
     for (let k = 0; k < len; k++) a[k] = Math.max(a[k]!, 0);
   } else {
     for (let k = 0; k < len; k++) a[k] = Math.tanh(a[k]!);
-  }
-}
-
-/**
- * out[o + i] += sum over k (ascending) of d[k] src[offs[k] + i], i = 0..len-1, for the `count`
- * terms, eight outputs at a time held in registers over all the terms (each sum still adds its
- * terms in order, one at a time).
- */
-export function accumulateRows(
-  out: Float64Array,
-  o: number,
-  len: number,
-  terms: { src: Float64Array; offs: Int32Array; d: Float64Array; count: number },
-): void {
-  const { src, offs, d, count } = terms;
-  const len8 = len - (len % 8);
-  for (let i = 0; i < len8; i += 8) {
-    let s0 = out[o + i]!, s1 = out[o + i + 1]!, s2 = out[o + i + 2]!, s3 = out[o + i + 3]!;
-    let s4 = out[o + i + 4]!, s5 = out[o + i + 5]!, s6 = out[o + i + 6]!, s7 = out[o + i + 7]!;
-    for (let k = 0; k < count; k++) {
-      const dk = d[k]!;
-      const r = offs[k]! + i;
-      s0 += dk * src[r]!;
-      s1 += dk * src[r + 1]!;
-      s2 += dk * src[r + 2]!;
-      s3 += dk * src[r + 3]!;
-      s4 += dk * src[r + 4]!;
-      s5 += dk * src[r + 5]!;
-      s6 += dk * src[r + 6]!;
-      s7 += dk * src[r + 7]!;
-    }
-    out[o + i] = s0;
-    out[o + i + 1] = s1;
-    out[o + i + 2] = s2;
-    out[o + i + 3] = s3;
-    out[o + i + 4] = s4;
-    out[o + i + 5] = s5;
-    out[o + i + 6] = s6;
-    out[o + i + 7] = s7;
-  }
-  for (let i = len8; i < len; i++) {
-    let s = out[o + i]!;
-    for (let k = 0; k < count; k++) s += d[k]! * src[offs[k]! + i]!;
-    out[o + i] = s;
-  }
-}
-
-/**
- * out[o + i] += sum over k (ascending) of (c[k] x[offs[k] + i] + e[k] y[offs[k] + i]), two
- * coefficient sets against two sources at the same offsets (the R-backward's sums), four outputs
- * at a time.
- */
-export function accumulateRows2(
-  out: Float64Array,
-  o: number,
-  len: number,
-  terms: {
-    x: Float64Array;
-    y: Float64Array;
-    offs: Int32Array;
-    c: Float64Array;
-    e: Float64Array;
-    count: number;
-  },
-): void {
-  const { x, y, offs, c, e, count } = terms;
-  const len4 = len - (len % 4);
-  for (let i = 0; i < len4; i += 4) {
-    let s0 = out[o + i]!, s1 = out[o + i + 1]!, s2 = out[o + i + 2]!, s3 = out[o + i + 3]!;
-    for (let k = 0; k < count; k++) {
-      const ck = c[k]!;
-      const ek = e[k]!;
-      const r = offs[k]! + i;
-      s0 += ck * x[r]! + ek * y[r]!;
-      s1 += ck * x[r + 1]! + ek * y[r + 1]!;
-      s2 += ck * x[r + 2]! + ek * y[r + 2]!;
-      s3 += ck * x[r + 3]! + ek * y[r + 3]!;
-    }
-    out[o + i] = s0;
-    out[o + i + 1] = s1;
-    out[o + i + 2] = s2;
-    out[o + i + 3] = s3;
-  }
-  for (let i = len4; i < len; i++) {
-    let s = out[o + i]!;
-    for (let k = 0; k < count; k++) s += c[k]! * x[offs[k]! + i]! + e[k]! * y[offs[k]! + i]!;
-    out[o + i] = s;
   }
 }
