@@ -70,6 +70,7 @@ export function restoreMember(s: MemberState, loop: InnerLoop, o: ResolvedOption
     sigma: o.esSigma,
     seed: o.seed,
     distance: o.distance,
+    headReset: memberHeadReset(s.method, o),
   });
   learner.loadState!(s.learner);
   Object.assign(learner.knobs, s.knobs);
@@ -95,6 +96,11 @@ export function exploredKnobs(method: MemberMethod): (keyof MetaKnobs)[] {
   return method === "protonet" ? ["metaLr"] : ["innerLr", "metaLr", "innerSteps"];
 }
 
+/** Whether a member of `method` resets its head (`o.headReset`; never ProtoNets, which do not read it). */
+export function memberHeadReset(method: MemberMethod, o: ResolvedOptions): boolean {
+  return o.headReset && method !== "protonet";
+}
+
 /** A meta-learner of `method` from `theta` (copied, times initScale) with a copy of `knobs`. */
 export function memberLearner(
   loop: InnerLoop,
@@ -112,6 +118,7 @@ export function memberLearner(
     sigma: o.esSigma,
     seed: o.seed,
     distance: o.distance,
+    headReset: memberHeadReset(method, o),
   });
 }
 

@@ -52,6 +52,11 @@ export interface SelfImprovingOptions {
   esSigma?: number;
   /** ProtoNet members: the distance of queries to prototypes (default: ProtoNet's own default). */
   distance?: ProtonetDistance;
+  /**
+   * Members of the gradient-based methods (every one but ProtoNets) set theta's output layer to zero
+   * after every meta-update (MetaLearnerOptions.headReset; default false).
+   */
+  headReset?: boolean;
   /** Seed. */
   seed?: number;
 }
@@ -98,6 +103,7 @@ export function resolveOptions(options: SelfImprovingOptions): ResolvedOptions {
     metric: options.metric ?? "accuracy",
     esSigma: options.esSigma ?? 0.02,
     distance: options.distance,
+    headReset: options.headReset ?? false,
     seed: options.seed ?? 0,
   };
   if (!Number.isInteger(o.members) || o.members < 4) {

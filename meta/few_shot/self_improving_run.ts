@@ -15,6 +15,7 @@ import { curveMetric, finishOutcome, type MethodOutcome, type SettingRun } from 
 import {
   curveIterations,
   headInitScale,
+  headReset,
   startingTheta,
   trainInnerSteps,
 } from "./static_methods.ts";
@@ -94,6 +95,7 @@ export function createSelfImproving(
     metric: r.metric,
     esSigma: c.esSigma,
     distance: c.protonet,
+    headReset: headReset(c, s),
     level2Interval: Math.max(interval, Math.floor(iterations / 6)),
     seed: r.seed,
   });

@@ -147,17 +147,22 @@ Deno.test("scaleHead scales the output layer's weights only", () => {
   );
 });
 
-Deno.test("headReset: off by default, per classification setting, bad values rejected", () => {
+Deno.test("headReset: on glyphs 5-way 1-shot only by default, per classification setting, bad values rejected", () => {
   const c = META_SCHEMA.parse({});
-  assert.deepEqual(c.headReset, {}, "the default");
-  const on = META_SCHEMA.parse({ headReset: { "glyphs-5way-1shot": true } });
-  const at = (name: MetaSettingName) => headReset(on, { name, regression: name === "sinusoid" });
-  assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], [
-    true,
-    false,
-    false,
-  ]);
-  assert.equal(headReset(c, { name: "glyphs-5way-1shot", regression: false }), false);
+  assert.deepEqual(c.headReset, { "glyphs-5way-1shot": true }, "the default");
+  const on = META_SCHEMA.parse({ headReset: { "glyphs-5way-5shot": true } });
+  const off = META_SCHEMA.parse({ headReset: { "glyphs-5way-1shot": false } });
+  // At glyphs 5-way 1-shot, glyphs 5-way 5-shot and the sinusoid.
+  const cases: [MetaConfig, boolean[]][] = [
+    [c, [true, false, false]],
+    [on, [false, true, false]],
+    [off, [false, false, false]],
+  ];
+  for (const [conf, want] of cases) {
+    const at = (name: MetaSettingName) =>
+      headReset(conf, { name, regression: name === "sinusoid" });
+    assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], want);
+  }
   for (const bad of [{ "glyphs-5way-1shot": 1 }, { sinusoid: true }, { nowhere: true }, true]) {
     let message = "";
     try {

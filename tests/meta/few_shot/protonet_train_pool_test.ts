@@ -60,13 +60,14 @@ smallSubsetTest(
     const tmp = await Deno.makeTempDir({ prefix: "protonet_train_pool_test_" });
     try {
       const base = { dir, subset: "small" };
-      // The papers' FOMAML and the He head (the defaults before 2026-12-03): with the new glyph
-      // defaults the self-improving system's curve of this smoke run is the same with and without
-      // the wider pool (no ProtoNets member is its best-scored one), so it cannot show what its
-      // ProtoNets members trained on.
+      // The papers' FOMAML, the He head and no head reset (the defaults before 2026-12-03): with
+      // the new glyph defaults the self-improving system's curve of this smoke run is the same
+      // with and without the wider pool (no ProtoNets member is its best-scored one), so it cannot
+      // show what its ProtoNets members trained on.
       const old = {
         trainInnerSteps: { "glyphs-5way-1shot": { fomaml: 1 } },
         headInitScale: { "glyphs-5way-1shot": 1 },
+        headReset: { "glyphs-5way-1shot": false },
       };
       const plain = await valCurves(tmp, "plain", { ...old, glyphs: base });
       const wide = await valCurves(tmp, "wide", {

@@ -11,6 +11,7 @@ import { Rng } from "../../../core/rng.ts";
 import { fromExactJson, toExactJson } from "../../../core/exact_json.ts";
 import { joinBlobs, splitBlobs } from "../../../core/state_blobs.ts";
 import type { Backend } from "../../../learners/backend.ts";
+import { headRanges } from "../../../learners/meta_train/mod.ts";
 import {
   copyMember,
   createMembers,
@@ -296,4 +297,33 @@ Deno.test("SelfImprovingSystem.loadState(saveState()) after a checkpoint's round
   assert.equal(resumed.champion()!.iteration, whole.champion()!.iteration);
   whole.release();
   resumed.release();
+});
+
+/** The floats of `m`'s output layer (weights and bias) on `p`'s layout. */
+function head(m: Member, p: FewShotProblem): number[] {
+  return headRanges(p.loop.layout).flatMap(([a, b]) => [...m.learner.theta.subarray(a, b)]);
+}
+
+Deno.test("SelfImprovingSystem's headReset: gradient-based members (created, copied, switched, restored) train with their head reset to zero; off, it moves", async () => {
+  const p = setup(new CpuBackend());
+  const theta = await initialTheta(p.loop, 3);
+  const fitness = { pool: p.val, ids: allIds(p.val) };
+  for (const reset of [true, false]) {
+    const sys = new SelfImprovingSystem(p.loop, theta, { ...PBT_OPTIONS, headReset: reset });
+    await sys.advance(p.pool, fitness, 9);
+    assert.ok(sys.changes.some((c) => c.field === "method"), "a member switched its method");
+    const again = new SelfImprovingSystem(p.loop, theta, { ...PBT_OPTIONS, headReset: reset });
+    again.loadState(sys.saveState());
+    for (const s of [sys, again]) {
+      for (const [i, m] of s.members.entries()) {
+        if (m.method === "protonet") continue;
+        await trainMember(m, p, 4 + i);
+        const what = `headReset ${reset}: member ${i} (${m.method})`;
+        if (reset) assert.ok(head(m, p).every((x) => x === 0), what);
+        else assert.ok(head(m, p).some((x) => x !== 0), what);
+      }
+    }
+    sys.release();
+    again.release();
+  }
 });
