@@ -11,6 +11,8 @@
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { MlpData } from "../mlp/mlp_state.ts";
+import { f64Row, type FastScratch, fastScratch } from "../mlp/_mlp_fast.ts";
+import { hvpFast } from "./_maml_hvp_fast.ts";
 
 /** One model's batch: sample rows `idx` of `data`, and its label map row (null: labels as stored). */
 export interface MamlBatch {
@@ -214,11 +216,52 @@ export interface HvpTables {
 }
 
 /**
- * Twin of shaders/meta_hvp.wgsl: for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
+ * Twin of shaders/meta_hvp.wgsl, the fast path of `hvpStepSpecCpu` (the readable specification;
+ * the same numbers): for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
  * Hessian of p's mean loss on its support batch (batches[p * rowLen .. + batchSize)) at its row of
  * `theta` ((models, stride), like v); v is stored back in f32.
  */
 export function hvpStepCpu(
+  L: MlpLayout,
+  data: MlpData,
+  t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
+  o: HvpTables,
+): void {
+  const ws = fastScratch();
+  for (let p = 0; p < o.models; p++) {
+    const idx = t.batches.subarray(p * o.rowLen, p * o.rowLen + L.batchSize);
+    const labelMap = o.labelWidth > 0
+      ? t.labelMap.subarray(p * o.labelWidth, (p + 1) * o.labelWidth)
+      : null;
+    const from = p * L.stride;
+    const end = from + L.paramCount;
+    const batch = { data, idx, labelMap };
+    const hv = hvpCpu(L, t.theta.subarray(from, end), t.v.subarray(from, end), batch, ws);
+    const v = t.v;
+    for (let i = 0; i < L.paramCount; i++) v[from + i] = v[from + i]! - o.lr * hv[i]!;
+  }
+}
+
+/**
+ * `lossGradHvpCpu(L, theta, v, batch).hv`, the same numbers, by the fast path of `hvpStepCpu`
+ * (the readable twin where the inputs or the forward values are not all finite); the result may be
+ * a scratch buffer of `ws`, valid until its next use.
+ */
+export function hvpCpu(
+  L: MlpLayout,
+  theta: ArrayLike<number>,
+  v: ArrayLike<number>,
+  batch: MamlBatch,
+  ws: FastScratch = fastScratch(),
+): Float64Array {
+  return hvpFast(L, ws, batch, {
+    theta: f64Row(ws, "th", theta, 0, L.paramCount),
+    v: f64Row(ws, "v", v, 0, L.paramCount),
+  }) ?? lossGradHvpCpu(L, theta, v, batch).hv;
+}
+
+/** The readable twin of shaders/meta_hvp.wgsl (the specification of `hvpStepCpu`). */
+export function hvpStepSpecCpu(
   L: MlpLayout,
   data: MlpData,
   t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },

@@ -1,80 +1,23 @@
 /**
  * Plain-loop TypeScript twins of the MLP kernels (the specification the WGSL must match):
- * `initParamsCpu` (shaders/init_params.wgsl), `trainStepCpu` (shaders/train_step.wgsl),
- * `evaluateCpu` (shaders/evaluate.wgsl) and `sampleBatchesCpu` (shaders/sample_batches.wgsl); the
- * optimizer update of the train step is in optimizer_cpu.ts.
+ * `trainStepSpecCpu` (shaders/train_step.wgsl; `trainStepCpu` is its fast path, the same numbers)
+ * and `evaluateCpu` (shaders/evaluate.wgsl), and re-exported from mlp_init_cpu.ts `initParamsCpu`
+ * (shaders/init_params.wgsl) and `sampleBatchesCpu` (shaders/sample_batches.wgsl); the optimizer
+ * update of the train step is in optimizer_cpu.ts.
  * @module
  */
-import { rngInt, rngNormal } from "../../core/rng.ts";
 import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 import type { MlpData, MlpState } from "./mlp_state.ts";
+import { allFinite, f64Row, fastScratch, gatherInputs, scratch } from "./_mlp_fast.ts";
+import { fastBackward, fastForward } from "./_batch_grad_fast.ts";
 
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
 export { createMlpState, type MlpData, type MlpState } from "./mlp_state.ts";
-
-/** std of the init for layer l. */
-export function initStd(layout: MlpLayout, l: number): number {
-  const fin = layout.widths[l]!;
-  const fout = layout.widths[l + 1]!;
-  return layout.init === "he" ? Math.sqrt(2 / fin) : Math.sqrt(2 / (fin + fout));
-}
-
-/** Zeroes optimizer state, step counters and metrics (Population.reset's twin). */
-export function resetStateCpu(s: MlpState): void {
-  s.opt.fill(0);
-  s.steps.fill(0);
-  s.metrics.fill(0);
-}
-
-/**
- * Init twin: weight k of model p is initStd(l) * rngNormal(seed, first + p, k); biases and padding
- * are 0. Optimizer state, steps and metrics are zeroed.
- */
-export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number, first = 0): void {
-  const { size, stride, layers, weightOffset, biasOffset } = layout;
-  s.params.fill(0);
-  resetStateCpu(s);
-  for (let p = 0; p < size; p++) {
-    for (let l = 0; l < layers; l++) {
-      const std = initStd(layout, l);
-      for (let k = weightOffset[l]!; k < biasOffset[l]!; k++) {
-        s.params[p * stride + k] = std * rngNormal(seed, first + p, k);
-      }
-    }
-  }
-}
-
-/**
- * Batch sampler twin: for model p, slot s and position b, the index is
- * `start[p] + rngInt(seed, k, count[p], s * batchSize + b, round)` with k = keys[p] (default p);
- * ranges is (P, 2) = (start, count).
- */
-export function sampleBatchesCpu(
-  layout: MlpLayout,
-  ranges: Uint32Array,
-  numBatches: number,
-  seed: number,
-  round: number,
-  keys?: Uint32Array,
-): Uint32Array<ArrayBuffer> {
-  const B = layout.batchSize;
-  const out = new Uint32Array(layout.size * numBatches * B);
-  for (let p = 0; p < layout.size; p++) {
-    const start = ranges[2 * p]!;
-    const count = ranges[2 * p + 1]!;
-    for (let s = 0; s < numBatches; s++) {
-      for (let b = 0; b < B; b++) {
-        out[(p * numBatches + s) * B + b] = start +
-          rngInt(seed, keys ? keys[p]! : p, count, s * B + b, round);
-      }
-    }
-  }
-  return out;
-}
+export { initParamsCpu, initStd, resetStateCpu, sampleBatchesCpu } from "./mlp_init_cpu.ts";
 
 function activate(layout: MlpLayout, z: number): number {
   return layout.activation === "relu" ? Math.max(z, 0) : Math.tanh(z);
@@ -246,11 +189,84 @@ function backwardCpu(
   }
 }
 
+/** Loss summed over model p's batch `idx`, its gradient written to `grads` (paramCount). */
+export type ModelGrad = (p: number, idx: Uint32Array, grads: Float64Array) => number;
+
+/**
+ * The readable gradient of `trainStepSpecCpu` (forwardCpu, batchLossCpu, backwardCpu) of layout,
+ * state and data: a function of the model, its batch and the f64 gradient it fills.
+ */
+export function batchGradSpecCpu(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+  const { actWidth, outputs } = layout;
+  const deltas = new Float64Array(layout.batchSize * actWidth);
+  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
+  return (p, idx, grads) => {
+    const acts = forwardCpu(layout, s.params, p, data, idx);
+    const step = { layout, s, data, p, idx, acts, deltas };
+    const lossSum = batchLossCpu(step, rows);
+    backwardCpu(step, grads);
+    return lossSum;
+  };
+}
+
+/**
+ * The fast gradient of `trainStepCpu` (_batch_grad_fast.ts: layer-major, blocked, the weight and
+ * input gradient sums over the nonzero deltas), the same numbers as `batchGradSpecCpu`, which a
+ * model whose inputs or layer outputs are not all finite (so also one with a non-finite parameter)
+ * takes.
+ */
+export function batchGradCpu(layout: MlpLayout, s: MlpState, data: MlpData): ModelGrad {
+  const spec = batchGradSpecCpu(layout, s, data);
+  // (A data set whose rows are wider than the input layer: the readable twin reads their start.)
+  if (data.inputs !== layout.widths[0]) return spec;
+  const ws = fastScratch();
+  const rows: [Float64Array, Float64Array] = [
+    new Float64Array(layout.outputs),
+    new Float64Array(layout.outputs),
+  ];
+  return (p, idx, grads) => {
+    const th = f64Row(ws, "th", s.params, p * layout.stride, layout.paramCount);
+    const x = gatherInputs(ws, data, idx);
+    const acts = allFinite(x, 0, layout.batchSize * layout.widths[0]!)
+      ? fastForward(layout, th, x, ws)
+      : null;
+    if (!acts) return spec(p, idx, grads);
+    const delta = scratch(ws, "delta", layout.batchSize * layout.outputs);
+    const step = { layout, s, data, p, idx };
+    const lossSum = outputDeltas(step, { last: acts[layout.layers - 1]!, delta }, rows);
+    fastBackward(layout, { th, x, acts, delta }, grads, ws);
+    return lossSum;
+  };
+}
+
+/** batchLossCpu on contiguous (B, outputs) rows: the summed loss, the deltas written to `delta`. */
+function outputDeltas(
+  { layout, s, data, p, idx }: Omit<ModelStep, "acts" | "deltas">,
+  t: { last: Float64Array; delta: Float64Array },
+  [o, d]: [Float64Array, Float64Array],
+): number {
+  const { outputs } = layout;
+  const B = layout.batchSize;
+  const smooth = s.knobs[p * KNOB_STRIDE + KNOB.labelSmoothing]!;
+  let lossSum = 0;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < outputs; j++) o[j] = t.last[b * outputs + j]!;
+    const n = idx[b]!;
+    const label = layout.loss === "cross_entropy"
+      ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
+      : 0;
+    lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, d, 1 / B, smooth);
+    for (let j = 0; j < outputs; j++) t.delta[b * outputs + j] = d[j]!;
+  }
+  return lossSum;
+}
+
 /**
  * Train-step twin for every model: forward on the model's current batch, mean loss, backward,
  * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
  * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1). A
  * model whose hold knob is set is left as it is, but its step count advances (update mode only).
+ * The fast path of `trainStepSpecCpu` (the readable specification): the same numbers.
  */
 export function trainStepCpu(
   layout: MlpLayout,
@@ -258,11 +274,28 @@ export function trainStepCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  const { size, actWidth, stride, paramCount, outputs } = layout;
+  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data));
+}
+
+/** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
+export function trainStepSpecCpu(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  gradsOut?: Float32Array,
+): void {
+  trainStepWith(layout, s, gradsOut, batchGradSpecCpu(layout, s, data));
+}
+
+function trainStepWith(
+  layout: MlpLayout,
+  s: MlpState,
+  gradsOut: Float32Array | undefined,
+  modelGrad: ModelGrad,
+): void {
+  const { size, stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
-  const deltas = new Float64Array(B * actWidth);
-  const rows: [Float64Array, Float64Array] = [new Float64Array(outputs), new Float64Array(outputs)];
   for (let p = 0; p < size; p++) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
@@ -276,10 +309,7 @@ export function trainStepCpu(
       (p * s.numBatches + slot) * B,
       (p * s.numBatches + slot + 1) * B,
     );
-    const acts = forwardCpu(layout, s.params, p, data, idx);
-    const step = { layout, s, data, p, idx, acts, deltas };
-    const lossSum = batchLossCpu(step, rows);
-    backwardCpu(step, grads);
+    const lossSum = modelGrad(p, idx, grads);
     let sq = 0;
     for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);

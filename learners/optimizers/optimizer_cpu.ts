@@ -78,6 +78,9 @@ interface UpdateContext {
   mBase: number;
   /** The transformed gradient of one entry (clipped, sign or norm-divided). */
   gt: (g: number) => number;
+  /** What gt does, for the inlined loop of standardUpdate: 1 the sign, else times gmul. */
+  transform: number;
+  gmul: number;
 }
 
 /** Optimizer twin for model p given its raw gradient and the gradient's global norm. */
@@ -107,6 +110,8 @@ export function updateCpu(
     base: p * stride,
     mBase: p * 2 * stride,
     gt,
+    transform,
+    gmul,
   };
   if (kind === 3) learnedLrUpdate(ctx);
   else if (kind === 4) learnedPerParamUpdate(ctx);
@@ -178,21 +183,25 @@ function standardUpdate(c: UpdateContext, kind: number, stride: number): void {
   const bc1 = 1 - Math.pow(b1, t);
   const bc2 = 1 - Math.pow(b2, t);
   const vBase = mBase + stride;
+  // c.gt written out (a closure called per entry is several times slower here).
+  const { params, opt, grads } = { params: s.params, opt: s.opt, grads: c.grads };
+  const { transform, gmul } = c;
   for (let k = 0; k < paramCount; k++) {
-    const w = s.params[base + k]!;
-    const g = c.gt(c.grads[k]!) + wd * w;
+    const w = params[base + k]!;
+    const gk = grads[k]!;
+    const g = (transform === 1 ? Math.sign(gk) : gk * gmul) + wd * w;
     if (kind === 0) {
-      s.params[base + k] = w - lr * g;
+      params[base + k] = w - lr * g;
     } else if (kind === 1) {
-      const m = mu * s.opt[mBase + k]! + g;
-      s.opt[mBase + k] = m;
-      s.params[base + k] = w - lr * m;
+      const m = mu * opt[mBase + k]! + g;
+      opt[mBase + k] = m;
+      params[base + k] = w - lr * m;
     } else {
-      const m = b1 * s.opt[mBase + k]! + (1 - b1) * g;
-      const v = b2 * s.opt[vBase + k]! + (1 - b2) * g * g;
-      s.opt[mBase + k] = m;
-      s.opt[vBase + k] = v;
-      s.params[base + k] = w - lr * (m / bc1) / (Math.sqrt(v / bc2) + eps);
+      const m = b1 * opt[mBase + k]! + (1 - b1) * g;
+      const v = b2 * opt[vBase + k]! + (1 - b2) * g * g;
+      opt[mBase + k] = m;
+      opt[vBase + k] = v;
+      params[base + k] = w - lr * (m / bc1) / (Math.sqrt(v / bc2) + eps);
     }
   }
 }

@@ -1,0 +1,322 @@
+/**
+ * Layer-major passes of an MLP over a batch, the fast paths of the CPU twins `trainStepCpu`
+ * (mlp_cpu.ts) and `hvpStepCpu` (meta_train/maml_cpu.ts): activations as contiguous (n, width) rows
+ * per layer, dot products blocked over 2 samples x 2 or 4 outputs, and gradient sums over the
+ * nonzero deltas only (ReLU zeroes about half). Every sum adds its terms in the order of the
+ * readable twin, one at a time, so the results are the same numbers. A skipped term is an exact
+ * zero (a zero delta times a finite value) added to a sum that started at +0, which cannot change
+ * it: such a sum is never -0, and x + (+-0) = x for any other x. The callers check that what a
+ * skipped term multiplies is finite (`allFinite`) and run the readable twin otherwise.
+ * @module
+ */
+import type { MlpData } from "./mlp_state.ts";
+
+/** Scratch buffers, grown on demand and reused across models and calls. */
+export interface FastScratch {
+  /** Named f64 buffers. */
+  bufs: Map<string, Float64Array>;
+  /** The nonzero coefficients of one row or column, and a second set (R-backward). */
+  coef: Float64Array;
+  coef2: Float64Array;
+  /** Where the rows they multiply start. */
+  offs: Int32Array;
+}
+
+/** An empty scratch. */
+export function fastScratch(): FastScratch {
+  const none = new Float64Array(0);
+  return { bufs: new Map(), coef: none, coef2: none, offs: new Int32Array(0) };
+}
+
+/** Scratch buffer `name` of at least n entries (contents undefined). */
+export function scratch(ws: FastScratch, name: string, n: number): Float64Array {
+  const a = ws.bufs.get(name);
+  if (a && a.length >= n) return a;
+  const b = new Float64Array(Math.max(n, 2 * (a?.length ?? 0)));
+  ws.bufs.set(name, b);
+  return b;
+}
+
+/** Whether a[from..to) are all finite. */
+export function allFinite(a: ArrayLike<number>, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const v = a[k]!;
+    if (v - v !== 0) return false;
+  }
+  return true;
+}
+
+/** Copies src[from..from+n) to an f64 scratch buffer `name`. */
+export function f64Row(
+  ws: FastScratch,
+  name: string,
+  src: ArrayLike<number>,
+  from: number,
+  n: number,
+): Float64Array {
+  const out = scratch(ws, name, n);
+  for (let k = 0; k < n; k++) out[k] = src[from + k]!;
+  return out;
+}
+
+/** Samples `idx` of `data` as contiguous f64 rows (n, inputs) in scratch `x`. */
+export function gatherInputs(ws: FastScratch, data: MlpData, idx: ArrayLike<number>): Float64Array {
+  const fin = data.inputs;
+  const n = idx.length;
+  const x = scratch(ws, "x", n * fin);
+  const src = data.x;
+  for (let b = 0; b < n; b++) {
+    const from = idx[b]! * fin;
+    const to = b * fin;
+    for (let i = 0; i < fin; i++) x[to + i] = src[from + i]!;
+  }
+  return x;
+}
+
+/** Makes sure the coefficient and offset scratch holds m entries. */
+export function coefFor(ws: FastScratch, m: number): void {
+  if (ws.coef.length < m) {
+    ws.coef = new Float64Array(m);
+    ws.coef2 = new Float64Array(m);
+    ws.offs = new Int32Array(m);
+  }
+}
+
+/**
+ * out (n, fout) = inp (n, fin) W^T + bias (pre-activation) with W the (fout, fin) row-major weights
+ * at `w` of `th` and the bias at `bias`; each sum starts at the bias and adds w_i a_i for i ascending.
+ */
+export function denseForward(
+  th: Float64Array,
+  off: { w: number; b: number },
+  inp: Float64Array,
+  shape: { n: number; fin: number; fout: number },
+  out: Float64Array,
+): void {
+  const n2 = shape.n - (shape.n % 2);
+  for (let b = 0; b < n2; b += 2) forwardPair(th, off, inp, shape, out, b);
+  for (let b = n2; b < shape.n; b++) forwardOne(th, off, inp, shape, out, b);
+}
+
+/** denseForward's samples b and b + 1, 4 outputs at a time. */
+function forwardPair(
+  th: Float64Array,
+  off: { w: number; b: number },
+  inp: Float64Array,
+  shape: { n: number; fin: number; fout: number },
+  out: Float64Array,
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const f4 = fout - (fout % 4);
+  const x0 = b * fin;
+  const x1 = x0 + fin;
+  const o0 = b * fout;
+  const o1 = o0 + fout;
+  for (let j = 0; j < f4; j += 4) {
+    const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
+    let s00 = th[off.b + j]!, s01 = th[off.b + j + 1]!;
+    let s02 = th[off.b + j + 2]!, s03 = th[off.b + j + 3]!;
+    let s10 = s00, s11 = s01, s12 = s02, s13 = s03;
+    for (let i = 0; i < fin; i++) {
+      const a0 = inp[x0 + i]!;
+      const a1 = inp[x1 + i]!;
+      const v0 = th[w0 + i]!;
+      const v1 = th[w1 + i]!;
+      const v2 = th[w2 + i]!;
+      const v3 = th[w3 + i]!;
+      s00 += v0 * a0;
+      s01 += v1 * a0;
+      s02 += v2 * a0;
+      s03 += v3 * a0;
+      s10 += v0 * a1;
+      s11 += v1 * a1;
+      s12 += v2 * a1;
+      s13 += v3 * a1;
+    }
+    out[o0 + j] = s00;
+    out[o0 + j + 1] = s01;
+    out[o0 + j + 2] = s02;
+    out[o0 + j + 3] = s03;
+    out[o1 + j] = s10;
+    out[o1 + j + 1] = s11;
+    out[o1 + j + 2] = s12;
+    out[o1 + j + 3] = s13;
+  }
+  for (let j = f4; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let s0 = th[off.b + j]!;
+    let s1 = s0;
+    for (let i = 0; i < fin; i++) {
+      const v = th[wj + i]!;
+      s0 += v * inp[x0 + i]!;
+      s1 += v * inp[x1 + i]!;
+    }
+    out[o0 + j] = s0;
+    out[o1 + j] = s1;
+  }
+}
+
+/** denseForward's sample b, 4 outputs at a time. */
+function forwardOne(
+  th: Float64Array,
+  off: { w: number; b: number },
+  inp: Float64Array,
+  shape: { n: number; fin: number; fout: number },
+  out: Float64Array,
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const f4 = fout - (fout % 4);
+  const x = b * fin;
+  const o = b * fout;
+  for (let j = 0; j < f4; j += 4) {
+    const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
+    let s0 = th[off.b + j]!, s1 = th[off.b + j + 1]!;
+    let s2 = th[off.b + j + 2]!, s3 = th[off.b + j + 3]!;
+    for (let i = 0; i < fin; i++) {
+      const a = inp[x + i]!;
+      s0 += th[w0 + i]! * a;
+      s1 += th[w1 + i]! * a;
+      s2 += th[w2 + i]! * a;
+      s3 += th[w3 + i]! * a;
+    }
+    out[o + j] = s0;
+    out[o + j + 1] = s1;
+    out[o + j + 2] = s2;
+    out[o + j + 3] = s3;
+  }
+  for (let j = f4; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let s = th[off.b + j]!;
+    for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
+    out[o + j] = s;
+  }
+}
+
+/**
+ * The forward and R-forward of one layer: z (n, fout) = inp W^T + bias as `denseForward`, and
+ * r (n, fout) = V-bias + sum over i ascending of (v_i a_i + w_i ra_i), with V the direction's
+ * weights at the same offsets of `dir` and ra (n, fin) the R-values of the inputs.
+ */
+export function denseForwardR(
+  th: Float64Array,
+  dir: Float64Array,
+  off: { w: number; b: number },
+  inp: { a: Float64Array; ra: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  out: { z: Float64Array; r: Float64Array },
+): void {
+  const n2 = shape.n - (shape.n % 2);
+  for (let b = 0; b < n2; b += 2) forwardRPair(th, dir, off, inp, shape, out, b);
+  for (let b = n2; b < shape.n; b++) forwardROne(th, dir, off, inp, shape, out, b);
+}
+
+/** denseForwardR's samples b and b + 1, 2 outputs at a time. */
+function forwardRPair(
+  th: Float64Array,
+  dir: Float64Array,
+  off: { w: number; b: number },
+  inp: { a: Float64Array; ra: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  out: { z: Float64Array; r: Float64Array },
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const { a, ra } = inp;
+  const { z, r } = out;
+  const f2 = fout - (fout % 2);
+  const x0 = b * fin;
+  const x1 = x0 + fin;
+  const o0 = b * fout;
+  const o1 = o0 + fout;
+  for (let j = 0; j < f2; j += 2) {
+    const w0 = off.w + j * fin, w1 = w0 + fin;
+    let z00 = th[off.b + j]!, z01 = th[off.b + j + 1]!;
+    let z10 = z00, z11 = z01;
+    let r00 = dir[off.b + j]!, r01 = dir[off.b + j + 1]!;
+    let r10 = r00, r11 = r01;
+    for (let i = 0; i < fin; i++) {
+      const a0 = a[x0 + i]!;
+      const a1 = a[x1 + i]!;
+      const q0 = ra[x0 + i]!;
+      const q1 = ra[x1 + i]!;
+      const t0 = th[w0 + i]!;
+      const t1 = th[w1 + i]!;
+      const v0 = dir[w0 + i]!;
+      const v1 = dir[w1 + i]!;
+      z00 += t0 * a0;
+      z01 += t1 * a0;
+      z10 += t0 * a1;
+      z11 += t1 * a1;
+      r00 += v0 * a0 + t0 * q0;
+      r01 += v1 * a0 + t1 * q0;
+      r10 += v0 * a1 + t0 * q1;
+      r11 += v1 * a1 + t1 * q1;
+    }
+    z[o0 + j] = z00;
+    z[o0 + j + 1] = z01;
+    z[o1 + j] = z10;
+    z[o1 + j + 1] = z11;
+    r[o0 + j] = r00;
+    r[o0 + j + 1] = r01;
+    r[o1 + j] = r10;
+    r[o1 + j + 1] = r11;
+  }
+  for (let j = f2; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let z0 = th[off.b + j]!;
+    let z1 = z0;
+    let r0 = dir[off.b + j]!;
+    let r1 = r0;
+    for (let i = 0; i < fin; i++) {
+      const t = th[wj + i]!;
+      const v = dir[wj + i]!;
+      z0 += t * a[x0 + i]!;
+      z1 += t * a[x1 + i]!;
+      r0 += v * a[x0 + i]! + t * ra[x0 + i]!;
+      r1 += v * a[x1 + i]! + t * ra[x1 + i]!;
+    }
+    z[o0 + j] = z0;
+    z[o1 + j] = z1;
+    r[o0 + j] = r0;
+    r[o1 + j] = r1;
+  }
+}
+
+/** denseForwardR's sample b. */
+function forwardROne(
+  th: Float64Array,
+  dir: Float64Array,
+  off: { w: number; b: number },
+  inp: { a: Float64Array; ra: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  out: { z: Float64Array; r: Float64Array },
+  b: number,
+): void {
+  const { fin, fout } = shape;
+  const { a, ra } = inp;
+  const { z, r } = out;
+  const x = b * fin;
+  for (let j = 0; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let zs = th[off.b + j]!;
+    let rs = dir[off.b + j]!;
+    for (let i = 0; i < fin; i++) {
+      const t = th[wj + i]!;
+      zs += t * a[x + i]!;
+      rs += dir[wj + i]! * a[x + i]! + t * ra[x + i]!;
+    }
+    z[b * fout + j] = zs;
+    r[b * fout + j] = rs;
+  }
+}
+
+/** The hidden-layer nonlinearity applied in place to a[0..len). */
+export function activateRows(kind: "relu" | "tanh", a: Float64Array, len: number): void {
+  if (kind === "relu") {
+    for (let k = 0; k < len; k++) a[k] = Math.max(a[k]!, 0);
+  } else {
+    for (let k = 0; k < len; k++) a[k] = Math.tanh(a[k]!);
+  }
+}
