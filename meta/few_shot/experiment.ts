@@ -207,7 +207,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
         // Synthetic 5w1s, numpy probe of ProtoNets (tools/synthetic_protonet_probe.py, 2,000
         // validation episodes): a second hidden layer of 64 and a linear 16-wide embedding above
         // 64-16 (45.2% vs 44.8% at 2,000 iterations with the episodes below; 45.6% at 8,000 from
-        // the pool below), about 3x the CPU time per sample, over the default scale's budget.
+        // the pool below); the default scale uses it too since the CPU twins' fast paths.
         "synthetic-1shot": [64, 64, 16],
       },
       testEpisodes: 600,
