@@ -11,6 +11,7 @@
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { MlpData } from "../mlp/mlp_cpu.ts";
+import { accumulateRows } from "../mlp/_row_sums.ts";
 
 /** Scratch buffers of the layer-major passes, grown on demand and reused across episodes. */
 export interface LayerMajorScratch {
@@ -170,50 +171,6 @@ export function forwardToEmbedding(
     inp = out;
   }
   return ws.acts[E]!;
-}
-
-/**
- * out[o + i] += sum over k (ascending) of d[k] src[offs[k] + i], i = 0..len-1, for the `count`
- * terms, eight outputs at a time held in registers over all the terms (each sum still adds its
- * terms in order, one at a time).
- */
-function accumulateRows(
-  out: Float64Array,
-  o: number,
-  len: number,
-  terms: { src: Float64Array; offs: Int32Array; d: Float64Array; count: number },
-): void {
-  const { src, offs, d, count } = terms;
-  const len8 = len - (len % 8);
-  for (let i = 0; i < len8; i += 8) {
-    let s0 = out[o + i]!, s1 = out[o + i + 1]!, s2 = out[o + i + 2]!, s3 = out[o + i + 3]!;
-    let s4 = out[o + i + 4]!, s5 = out[o + i + 5]!, s6 = out[o + i + 6]!, s7 = out[o + i + 7]!;
-    for (let k = 0; k < count; k++) {
-      const dk = d[k]!;
-      const r = offs[k]! + i;
-      s0 += dk * src[r]!;
-      s1 += dk * src[r + 1]!;
-      s2 += dk * src[r + 2]!;
-      s3 += dk * src[r + 3]!;
-      s4 += dk * src[r + 4]!;
-      s5 += dk * src[r + 5]!;
-      s6 += dk * src[r + 6]!;
-      s7 += dk * src[r + 7]!;
-    }
-    out[o + i] = s0;
-    out[o + i + 1] = s1;
-    out[o + i + 2] = s2;
-    out[o + i + 3] = s3;
-    out[o + i + 4] = s4;
-    out[o + i + 5] = s5;
-    out[o + i + 6] = s6;
-    out[o + i + 7] = s7;
-  }
-  for (let i = len8; i < len; i++) {
-    let s = out[o + i]!;
-    for (let k = 0; k < count; k++) s += d[k]! * src[offs[k]! + i]!;
-    out[o + i] = s;
-  }
 }
 
 /**
