@@ -14,7 +14,8 @@ import type { GpuContext } from "../../core/gpu_context.ts";
 import type { BackendDataset } from "../backend.ts";
 import type { GpuPopulation } from "../gpu/gpu_population.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
-import { encodeMetaKernel, type MetaKernel, metaPipeline, type MetaRun } from "./meta_kernel.ts";
+import { encodeMetaKernel, type MetaKernel, type MetaRun } from "./meta_kernel.ts";
+import { compileMetaPipes, type MetaPipes } from "./gpu_meta_pipes.ts";
 import { type EpisodeBuffers, META_GATHER, metaGatherRun } from "./meta_gather.ts";
 import { grownLog, ResidentEpisodes } from "./gpu_loop_tables.ts";
 import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
@@ -33,17 +34,9 @@ import {
   protonetDistance,
   usesQuerySlot,
 } from "./meta_loop.ts";
-import { META_SGD_INNER } from "./meta_sgd_inner.ts";
 import { updateKernel, updateRun } from "./gpu_meta_updates.ts";
 import { ES_STREAM, META_ES_PERTURB, metaEsPerturbRun } from "./meta_es_perturb.ts";
-import {
-  hvpLoopIterations,
-  type HvpPlan,
-  hvpPlan,
-  hvpScratchFloats,
-  META_HVP,
-  META_HVP_UPDATE,
-} from "./meta_hvp.ts";
+import { hvpLoopIterations, type HvpPlan, hvpPlan, hvpScratchFloats } from "./meta_hvp.ts";
 import { LOOP_BUDGET } from "../mlp/loop_budget.ts";
 import {
   type MamlBuffers,
@@ -55,19 +48,8 @@ import { encodeTileCopies } from "./meta_tile.ts";
 import { GpuProtonet } from "./gpu_protonet.ts";
 import { LoopPopulations } from "./gpu_loop_pops.ts";
 import { PROTONET_STATS } from "./protonet_cpu.ts";
-import { PROTONET_GRAD } from "./protonet_grad.ts";
 
-const PIPES = [
-  "gather",
-  "update",
-  "log",
-  "hvp",
-  "hvpUpdate",
-  "sgdInner",
-  "perturb",
-  "protonet",
-] as const;
-type Pipes = Record<(typeof PIPES)[number], GPUComputePipeline>;
+type Pipes = MetaPipes;
 
 /**
  * Meta-iterations encoded per queue submit by default: enough that the submits' cost is spread
@@ -95,18 +77,7 @@ export async function createGpuMetaLoop(
   options: GpuMetaLoopOptions = {},
 ): Promise<GpuMetaLoop> {
   checkMetaLoopSpec(spec);
-  const kernels = [
-    META_GATHER,
-    updateKernel(spec.method),
-    META_LOG,
-    META_HVP,
-    META_HVP_UPDATE,
-    META_SGD_INNER,
-    META_ES_PERTURB,
-    PROTONET_GRAD,
-  ];
-  const compiled = await Promise.all(kernels.map((k) => metaPipeline(ctx, k)));
-  const pipes = Object.fromEntries(PIPES.map((name, i) => [name, compiled[i]!])) as Pipes;
+  const pipes = await compileMetaPipes(ctx, spec);
   const pops = new LoopPopulations(pop, spec, options.supportPopulation);
   return new GpuMetaLoop(ctx, pops, spec, pipes, options.iterationsPerSubmit);
 }
