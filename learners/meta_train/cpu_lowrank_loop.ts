@@ -23,6 +23,7 @@ import {
   type MetaLoopReadout,
   type MetaLoopSpec,
   type MetaLoopState,
+  resetHead,
   zeroLoopState,
 } from "./meta_loop.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
@@ -115,6 +116,7 @@ export class CpuLowrankLoop implements MetaLoop {
       });
       metaLogCpu({ metrics: out.metrics, a: st.theta, b: before }, logAt, row);
     }
+    if (this.spec.headReset) resetHead(st.theta, L);
     return row;
   }
 

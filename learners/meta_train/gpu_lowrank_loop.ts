@@ -38,6 +38,7 @@ import { META_LOG, META_LOG_WIDTH, metaLogRun } from "./meta_log.ts";
 import {
   checkLoopIds,
   checkMetaLoopSpec,
+  headRanges,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
@@ -277,6 +278,12 @@ export class GpuLowrankLoop implements MetaLoop {
       encodeMetaKernel(this.#ctx, pass, this.#pipes[i]!, this.#kernels[i]!, r)
     );
     pass.end();
+    // headReset: theta's output layer cleared after the update's pass (the CPU twin: resetHead).
+    if (this.spec.headReset) {
+      for (const [start, end] of headRanges(L)) {
+        enc.clearBuffer(st.theta, start * 4, (end - start) * 4);
+      }
+    }
     submit(this.#ctx, enc.finish());
     afterSubmit(this.#ctx, () => ubs.forEach((ub) => ub.destroy()));
   }

@@ -19,7 +19,8 @@
  * Only the tail (the first layer's bias and the later layers) is per-task state (lowrank_inner:
  * all K steps and the query pass of a task in one invocation, the tail in its row of a table).
  * The mean row then goes through the existing meta-updates with one model (meta_fomaml_update,
- * meta_reptile_update) and the log row through meta_log with the tasks' metrics.
+ * meta_reptile_update) and the log row through meta_log with the tasks' metrics; with `headReset`
+ * theta's output layer is then set to zero, as in the per-model loop.
  * Twins: learners/meta_train/lowrank_cpu.ts; the loop on the CPU: cpu_lowrank_loop.ts; on a GPU:
  * gpu_lowrank_loop.ts.
  * @module
@@ -28,10 +29,9 @@ import type { MetaLoopSpec } from "./meta_loop.ts";
 
 /**
  * Whether the factored loop serves `spec`: FOMAML or Reptile (SGD inner steps on a fixed support
- * set) and a network with at least one hidden layer, without `headReset` (the spec's `lowrank`
- * switch aside).
+ * set) and a network with at least one hidden layer (the spec's `lowrank` switch aside).
  */
 export function lowrankApplies(spec: MetaLoopSpec): boolean {
   const method = spec.method === "fomaml" || spec.method === "reptile";
-  return method && spec.widths.length >= 3 && spec.headReset !== true;
+  return method && spec.widths.length >= 3;
 }

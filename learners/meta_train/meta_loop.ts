@@ -83,8 +83,8 @@ export interface MetaLoopSpec {
   lowrank?: boolean;
   /**
    * true: after every meta-update the output layer's weights and bias of theta are set to zero
-   * (the "zeroing trick" of Kao et al. 2022, "MAML is a noisy contrastive learner"); the factored
-   * loop does not serve it. Default false.
+   * (the "zeroing trick" of Kao et al. 2022, "MAML is a noisy contrastive learner"), in every
+   * loop, the factored one included. Default false.
    */
   headReset?: boolean;
 }

@@ -2,7 +2,8 @@
  * MetaLoopSpec.headReset (Kao et al. 2022's zeroing trick): theta's output layer set to zero after
  * every meta-update. The GPU loop against its CPU twin with the reset on; the head exactly zero
  * after training and the rest of theta not that of a run without the reset; the switch off equal to
- * no switch; the factored loop does not serve it; the learners pass it through.
+ * no switch; the factored loop serves it (its parity with the per-model loop with the reset on:
+ * lowrank_loop_test.ts); the learners pass it through.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
@@ -86,7 +87,7 @@ Deno.test("headRanges covers the output layer's weights and bias in one range", 
   }
 });
 
-Deno.test("the factored loop does not serve headReset", () => {
+Deno.test("the factored loop serves headReset", () => {
   const spec: MetaLoopSpec = {
     method: "fomaml",
     widths: WIDTHS,
@@ -98,7 +99,8 @@ Deno.test("the factored loop does not serve headReset", () => {
   };
   assert.equal(lowrankApplies(spec), true);
   assert.equal(lowrankApplies({ ...spec, headReset: false }), true);
-  assert.equal(lowrankApplies({ ...spec, headReset: true }), false);
+  assert.equal(lowrankApplies({ ...spec, headReset: true }), true);
+  assert.equal(lowrankApplies({ ...spec, method: "maml", headReset: true }), false);
 });
 
 for (const method of METHODS) {

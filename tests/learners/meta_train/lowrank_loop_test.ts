@@ -4,7 +4,7 @@
  * moments and every log row over 4 FOMAML and Reptile iterations, for one and two hidden layers,
  * cross-entropy with label maps and MSE, inner batches equal to, a multiple of, not a multiple of,
  * and smaller than the support set, and one case with vec4 first-layer products and more than 8
- * support rows (the shapes the GPU backend picks the factored loop for). And the
+ * support rows (the shapes the GPU backend picks the factored loop for), one with headReset. And the
  * factored inner loop against the per-model train steps directly, with a check that a dropped Gram
  * term is caught. The loop budget and which loop a backend picks: lowrank_budget_test.ts.
  */
@@ -65,6 +65,19 @@ const CASES: Case[] = [
     name: "12-12-8-3 relu CE, 12 support samples, batch 18",
     batch: () => family(12, 6, { shots: 4 }).sampleEpisodes(4, 20),
     spec: { widths: [12, 12, 8, 3], batchSize: 18, metaBatch: 4, innerSteps: 3, innerLr: 0.3 },
+  },
+  {
+    // headReset (Kao et al. 2022): theta's output layer zeroed after every update in both loops.
+    name: "12-12-8-3 relu CE with headReset, 12 support samples, batch 12",
+    batch: () => family(12, 6, { shots: 4 }).sampleEpisodes(4, 20),
+    spec: {
+      widths: [12, 12, 8, 3],
+      batchSize: 12,
+      metaBatch: 4,
+      innerSteps: 2,
+      innerLr: 0.3,
+      headReset: true,
+    },
   },
   {
     name: "1-12-8-1 tanh MSE sinusoid, batch 5 (the support set)",
