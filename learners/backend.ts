@@ -163,6 +163,12 @@ export interface Population {
 export interface Backend {
   /** "gpu" or "cpu". */
   readonly kind: "gpu" | "cpu";
+  /**
+   * Whether its kernels run on this machine's CPU cores: the CPU backend, and a GPU backend on a
+   * software adapter (lavapipe). Independent jobs then go faster in parallel host threads (the
+   * `meta` experiment's method workers); on a hardware GPU the device is the parallel part.
+   */
+  readonly runsOnHost: boolean;
   /** One line: what runs the kernels. */
   describe(): string;
   /** Uploads a data set once. */

@@ -243,6 +243,7 @@ export class CpuPopulation implements Population {
 /** The CPU backend: plain TypeScript loops, the specification of every kernel. */
 export class CpuBackend implements Backend {
   readonly kind = "cpu" as const;
+  readonly runsOnHost = true;
 
   describe(): string {
     return "CPU backend (plain TypeScript twins of the kernels)";

@@ -145,6 +145,11 @@ export class GpuBackend implements Backend {
     return new GpuBackend(c, kernels, options);
   }
 
+  /** True on a software adapter (see Backend.runsOnHost). */
+  get runsOnHost(): boolean {
+    return this.ctx.software;
+  }
+
   describe(): string {
     return this.ctx.describe();
   }

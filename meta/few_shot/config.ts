@@ -225,6 +225,16 @@ export interface MetaConfig {
    * point); a checkpoint is saved after every method regardless.
    */
   checkpointSeconds: number;
+  /**
+   * Methods run at once, each in its own worker thread with its own backend
+   * (meta/few_shot/local_methods.ts): "auto" takes one per CPU core, at most 8, where the backend
+   * runs on the host (the CPU backend, a GPU backend on a software adapter) and 1 on a hardware
+   * GPU. Where the backend runs on the host, the workers run the CPU backend (so a software
+   * adapter's run then equals `--backend cpu`), else the run's choice; the results equal those of
+   * 1 on that backend with the same seeds. With more than 1, checkpoints are saved after every
+   * method, not inside one.
+   */
+  workers: "auto" | number;
 }
 
 const crossDomain = z.object({
@@ -354,6 +364,7 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     trainPool: z.number().int().min(1).max(100_000).nullable().default(null),
   }).default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
+  workers: z.union([z.literal("auto"), z.number().int().min(1).max(64)]).default("auto"),
 });
 
 /**

@@ -18,6 +18,7 @@ import { createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
+import { localMethodRunner, methodWorkers } from "./local_methods.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling, syntheticTestCeiling } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
@@ -95,6 +96,27 @@ async function* runAll(
     return;
   }
   const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
+  const units = ran.length * seeds.length * ctx.config.methods.length;
+  const workers = methodWorkers(ctx.config.workers, backend.runsOnHost, units);
+  if (workers > 1) {
+    // Independent methods at once, each worker with its own backend: the CPU twins where the
+    // kernels run on the host anyway (two lavapipe devices in one process ran each glyph method
+    // 2.2-2.6x slower than one alone), else the run's choice.
+    const choice = backend.runsOnHost ? "cpu" : ctx.config.backend;
+    backend.destroy();
+    ctx.log(
+      `meta: ${workers} methods at once, each in a worker thread on its own ${choice} backend`,
+    );
+    const local = localMethodRunner({
+      workers,
+      backend: choice,
+      log: (l) => ctx.log(l),
+      // The self-improving system's jobs are the longest (about twice a static method's).
+      first: (job) => job.method === "self-improving",
+    });
+    yield* runMethodsWith(local, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
+    return;
+  }
   ctx.log(backend.describe());
   try {
     for (const { s } of ran) {
@@ -193,6 +215,8 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
       baselineLrs: [0.1, 0.3],
       pretrainSteps: 20,
       crossDomain: null,
+      // One process thread: the tests' smoke runs stay as they were (local_methods_test.ts runs 2).
+      workers: 1,
     },
     full: {
       seeds: 5,

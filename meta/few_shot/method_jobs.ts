@@ -51,13 +51,18 @@ export interface MethodJobValue extends MethodDone {
   rows: MetricRow[];
 }
 
-/** Runs one method job on `backend` (a fresh seed x setting); returns its rows and outcome. */
+/**
+ * Runs one method job on `backend` (a fresh seed x setting: built by `setting`, default
+ * buildSetting); returns its rows, outcome and wall seconds.
+ */
 export async function runMethodJob(
   backend: Backend,
   job: MethodJob,
   log: (line: string) => void = () => {},
+  setting: () => Promise<Setting> = () => buildSetting(job.setting, job.config, log),
 ): Promise<MethodJobValue> {
-  const s = await buildSetting(job.setting, job.config, log);
+  const s = await setting();
+  const t0 = performance.now();
   const r = openSettingRun({ config: job.config }, backend, s, job.seed);
   try {
     const rows: MetricRow[] = [];
@@ -65,7 +70,7 @@ export async function runMethodJob(
     const run = runMethod(r, job.method, changes);
     let next = await run.next();
     for (; !next.done; next = await run.next()) rows.push(next.value);
-    return { rows, changes, o: next.value };
+    return { rows, changes, o: next.value, seconds: (performance.now() - t0) / 1000 };
   } finally {
     closeSettingRun(r);
     clearPretrainedCache();
@@ -150,7 +155,8 @@ export async function* runMethodsWith(
       const next = await values.next();
       if (next.done) throw new Error("Cluster method runner ended before its last job");
       yield* next.value.rows;
-      return { o: next.value.o, changes: next.value.changes };
+      const { o, changes, seconds } = next.value;
+      return { o, changes, seconds };
     });
   }
 }

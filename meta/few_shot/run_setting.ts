@@ -65,6 +65,8 @@ export interface MethodDone {
   o: MethodOutcome | null;
   /** Strategy changes it made (self-improving). */
   changes: StrategyChange[];
+  /** Wall seconds of its run where it ran as a job elsewhere (default: the phase's own time). */
+  seconds?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function* methodPhase(
   const { s, seed, method } = unit;
   const t0 = performance.now();
   const key = outcomeKey(s.name, method, seed);
-  const { o, changes } = yield* into.ck.phaseWithRows(key, async function* () {
+  const { o, changes, seconds } = yield* into.ck.phaseWithRows(key, async function* () {
     const done = yield* run();
     const o = done.o;
     if (o) yield { kind: "tuned", setting: s.name, seed, method, steps: o.stepsUsed, ...o.chosen };
@@ -93,7 +95,9 @@ export async function* methodPhase(
   const k = Math.min(o.stepsUsed, o.curve.loss.length - 1);
   const metric = mean(Array.from((s.regression ? o.curve.loss : o.curve.accuracy)[k]!));
   ctx.log(
-    `${s.name} seed ${seed} ${method}: ${((performance.now() - t0) / 1000).toFixed(1)} s, ` +
+    `${s.name} seed ${seed} ${method}: ${
+      (seconds ?? (performance.now() - t0) / 1000).toFixed(1)
+    } s, ` +
       `test ${s.regression ? "MSE" : "accuracy"} ${metric.toFixed(3)} at ${o.stepsUsed} steps`,
   );
 }

@@ -20,3 +20,27 @@ Deno.test("deno.json compile task wraps cli/main.ts with the permissions the tes
     assert.match(new TextDecoder().decode(out.stdout), new RegExp(`\\n  ${cmd}\\b`));
   }
 });
+
+Deno.test("deno.json compile task includes every worker module the sources start", async () => {
+  const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.compile;
+  const workers: string[] = [];
+  for (const dir of ["cli", "core", "learners", "meta"]) {
+    const walk = async (d: string): Promise<void> => {
+      for await (const e of Deno.readDir(`${ROOT}${d}`)) {
+        const path = `${d}/${e.name}`;
+        if (e.isDirectory) await walk(path);
+        else if (e.name.endsWith(".ts")) {
+          const text = await Deno.readTextFile(`${ROOT}${path}`);
+          for (
+            const m of text.matchAll(/new Worker\(new URL\("\.\/([^"]+)", import\.meta\.url\)/g)
+          ) {
+            workers.push(`${d}/${m[1]}`);
+          }
+        }
+      }
+    };
+    await walk(dir);
+  }
+  assert.ok(workers.length >= 2, `worker modules found: ${workers.join(", ")}`);
+  for (const w of workers) assert.ok(task.includes(`--include ${w} `), `${w} not in: ${task}`);
+});

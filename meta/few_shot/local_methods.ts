@@ -1,0 +1,128 @@
+/**
+ * The `meta` experiment's methods in parallel worker threads of this process: each worker creates
+ * its own backend of the run's choice and runs method jobs (method_jobs.ts: a fresh seed x setting
+ * per job, as a cluster worker does), and the values come back in job order, so the run equals the
+ * single-process run on the same backend. Used where the backend runs on the host's cores
+ * (`Backend.runsOnHost`: the CPU backend, lavapipe), whose independent methods then share the cores
+ * instead of waiting for one another. Worker: _method_worker.ts.
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import type { BackendChoice } from "../../learners/create_backend.ts";
+import type { MethodJob, MethodJobValue, MethodRunner } from "./method_jobs.ts";
+
+/** Most workers "auto" starts (each holds its own copy of the settings' data). */
+export const MAX_AUTO_WORKERS = 8;
+
+/**
+ * Workers for `jobs` method jobs: the config's number, or for "auto" one per CPU core (at most
+ * MAX_AUTO_WORKERS) where the backend runs on the host and 1 elsewhere; never more than the jobs.
+ */
+export function methodWorkers(
+  workers: "auto" | number,
+  runsOnHost: boolean,
+  jobs: number,
+  cores = navigator.hardwareConcurrency ?? 1,
+): number {
+  const n = workers !== "auto" ? workers : runsOnHost ? Math.min(cores, MAX_AUTO_WORKERS) : 1;
+  return Math.max(1, Math.min(n, jobs));
+}
+
+/** A message to a worker: run this job. */
+export interface MethodWorkerJob {
+  /** Index of the job in the runner's list. */
+  id: number;
+  /** The job. */
+  job: MethodJob;
+}
+
+/** A message from a worker: a log line, or a job's value or error. */
+export type MethodWorkerReply =
+  | { log: string }
+  | { id: number; ok: true; value: MethodJobValue }
+  | { id: number; ok: false; error: string };
+
+/** A promise with its settle functions, whose rejection is never reported as unhandled. */
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * A method runner on `workers` worker threads, each with a backend of choice `backend`; the jobs
+ * are handed out to whichever worker is free, those `first` picks (the long ones, so that no
+ * worker is left with one at the end while the others idle) before the rest, each group in order,
+ * and yielded in job order. Log lines of the workers go to `log` once each (every worker describes
+ * its backend alike). A job that throws stops the run with its error.
+ */
+export function localMethodRunner(o: {
+  workers: number;
+  backend: BackendChoice;
+  log?: (line: string) => void;
+  first?: (job: MethodJob) => boolean;
+}): MethodRunner {
+  return async function* (jobs) {
+    const done = jobs.map(() => deferred<MethodJobValue>());
+    const seen = new Set<string>();
+    const threads: Worker[] = [];
+    const ids = jobs.map((_, i) => i);
+    const order = [
+      ...ids.filter((i) => o.first?.(jobs[i]!)),
+      ...ids.filter((i) => !o.first?.(jobs[i]!)),
+    ];
+    let next = 0;
+    const failAll = (why: string) => {
+      for (const d of done) d.reject(new Error(why));
+    };
+    const give = (w: Worker) => {
+      if (next >= order.length) return;
+      const id = order[next++]!;
+      const msg: MethodWorkerJob = { id, job: jobs[id]! };
+      w.postMessage(msg);
+    };
+    const n = Math.min(o.workers, jobs.length);
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL("./_method_worker.ts", import.meta.url), {
+        workerData: { backend: o.backend },
+      });
+      w.on("message", (m: MethodWorkerReply) => {
+        if ("log" in m) {
+          if (!seen.has(m.log)) o.log?.(m.log);
+          seen.add(m.log);
+          return;
+        }
+        const { setting, seed, method } = jobs[m.id]!;
+        if (m.ok) done[m.id]!.resolve(m.value);
+        else {
+          done[m.id]!.reject(
+            new Error(
+              `Method ${method} on ${setting} seed ${seed} failed in its worker: ${m.error}`,
+            ),
+          );
+        }
+        give(w);
+      });
+      w.on("error", (e: unknown) => {
+        failAll(`A method worker stopped: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      w.on("exit", (code: number) => failAll(`A method worker exited with code ${code}`));
+      threads.push(w);
+      give(w);
+    }
+    try {
+      for (const d of done) yield await d.promise;
+    } finally {
+      for (const w of threads) {
+        w.removeAllListeners("exit");
+        w.removeAllListeners("error");
+        await w.terminate();
+      }
+    }
+  };
+}
