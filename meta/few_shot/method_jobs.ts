@@ -27,7 +27,7 @@ import {
   outcomeKey,
   runMethod,
 } from "./run_setting.ts";
-import { closeSettingRun, openSettingRun } from "./setting_run.ts";
+import { closeSettingRun, openSettingRun, type SettingRun } from "./setting_run.ts";
 import { buildSetting, type Setting } from "./settings.ts";
 
 /** Job kind of one method on one seed x setting. */
@@ -51,28 +51,35 @@ export interface MethodJobValue extends MethodDone {
   rows: MetricRow[];
 }
 
-/**
- * Runs one method job on `backend` (a fresh seed x setting: built by `setting`, default
- * buildSetting); returns its rows, outcome and wall seconds.
- */
+/** Runs one method job on `backend` (a fresh seed x setting); returns its rows and outcome. */
 export async function runMethodJob(
   backend: Backend,
   job: MethodJob,
   log: (line: string) => void = () => {},
-  setting: () => Promise<Setting> = () => buildSetting(job.setting, job.config, log),
 ): Promise<MethodJobValue> {
-  const s = await setting();
-  const t0 = performance.now();
+  const s = await buildSetting(job.setting, job.config, log);
   const r = openSettingRun({ config: job.config }, backend, s, job.seed);
+  try {
+    return await runMethodOn(r, job.method);
+  } finally {
+    closeSettingRun(r);
+  }
+}
+
+/**
+ * Runs `method` on the open seed x setting `r` (as the single-process run does, one method after
+ * another on one open run); returns its rows, outcome and wall seconds.
+ */
+export async function runMethodOn(r: SettingRun, method: MetaMethod): Promise<MethodJobValue> {
+  const t0 = performance.now();
   try {
     const rows: MetricRow[] = [];
     const changes: StrategyChange[] = [];
-    const run = runMethod(r, job.method, changes);
+    const run = runMethod(r, method, changes);
     let next = await run.next();
     for (; !next.done; next = await run.next()) rows.push(next.value);
     return { rows, changes, o: next.value, seconds: (performance.now() - t0) / 1000 };
   } finally {
-    closeSettingRun(r);
     clearPretrainedCache();
   }
 }
