@@ -17,13 +17,8 @@
  */
 import { forwardCpu, type MlpData } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
-import {
-  backpropFromEmbedding,
-  forwardToEmbedding,
-  gatherInputs,
-  type LayerMajorScratch,
-  layerMajorScratch,
-} from "./_protonet_mlp.ts";
+import { type FastScratch, fastScratch, gatherInputs } from "../mlp/_mlp_fast.ts";
+import { backpropFromEmbedding, forwardToEmbedding } from "./_protonet_mlp.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
@@ -295,7 +290,7 @@ function protonetEpisodeFast(
   th: Float64Array,
   src: ProtonetSource,
   e: number,
-  work: { dist: ProtonetDistance; ws: LayerMajorScratch; grad: Float64Array },
+  work: { dist: ProtonetDistance; ws: FastScratch; grad: Float64Array },
 ): number[] {
   const { dist, ws, grad } = work;
   const { supportSize: S, querySize: Q, ways: N } = src.episodes;
@@ -346,7 +341,7 @@ export function protonetGradCpu(
   dist: ProtonetDistance = EUCLIDEAN,
 ): void {
   const th = Float64Array.from(theta.subarray(0, layout.paramCount));
-  const work = { dist, ws: layerMajorScratch(), grad: new Float64Array(layout.paramCount) };
+  const work = { dist, ws: fastScratch(), grad: new Float64Array(layout.paramCount) };
   for (let p = 0; p < models; p++) {
     const e = src.ids[src.idsOffset + p]!;
     const stats = protonetEpisodeFast(layout, th, src, e, work);

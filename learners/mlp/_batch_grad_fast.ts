@@ -1,7 +1,8 @@
 /**
  * The layer-major phases of `batchGradCpu` (mlp_cpu.ts, the fast gradient of `trainStepCpu`): the
  * forward pass of a batch, and the backward pass from its output deltas with the weight and input
- * gradient sums over the nonzero deltas only (_mlp_fast.ts says why that gives the same numbers).
+ * gradient sums over the nonzero deltas only (_mlp_fast.ts says why that gives the same numbers);
+ * those sums (`weightGrads`, `inputSums`) also serve the fast ProtoNet twin (_protonet_mlp.ts).
  * @module
  */
 import type { MlpLayout } from "./mlp_layout.ts";
@@ -74,8 +75,12 @@ export function fastBackward(
   }
 }
 
-/** dW += delta^T a and dbias += delta over the samples, row j from its nonzero deltas. */
-function weightGrads(
+/**
+ * dW += delta^T a and dbias += delta over the n samples, with delta (n, fout), a (n, fin) and the
+ * weights and biases at `off` of `grads`: each bias adds every sample's delta in order, each weight
+ * row only the samples whose delta is nonzero (`coefFor(ws, n)` first).
+ */
+export function weightGrads(
   grads: Float64Array,
   off: { w: number; b: number },
   t: { a: Float64Array; delta: Float64Array },
@@ -99,6 +104,32 @@ function weightGrads(
   }
 }
 
+/**
+ * below (n, fin) = delta (n, fout) W with W the (fout, fin) weights at `wOff` of `th`: row b adds
+ * the outputs whose delta is nonzero in ascending order, from zero (`coefFor(ws, fout)` first).
+ */
+export function inputSums(
+  t: { th: Float64Array; wOff: number; delta: Float64Array },
+  shape: { n: number; fin: number; fout: number },
+  below: Float64Array,
+  ws: FastScratch,
+): void {
+  const { n, fin, fout } = shape;
+  const { coef, offs } = ws;
+  for (let b = 0; b < n; b++) {
+    const row = b * fout;
+    let count = 0;
+    for (let j = 0; j < fout; j++) {
+      const v = t.delta[row + j]!;
+      if (v === 0) continue;
+      coef[count] = v;
+      offs[count++] = t.wOff + j * fin;
+    }
+    below.fill(0, b * fin, (b + 1) * fin);
+    accumulateRows(below, b * fin, fin, { src: t.th, offs, d: coef, count });
+  }
+}
+
 /** The layer below's deltas: (delta W) times the activation's derivative at its outputs `a`. */
 function inputDeltas(
   layout: MlpLayout,
@@ -107,22 +138,12 @@ function inputDeltas(
   below: Float64Array,
   ws: FastScratch,
 ): void {
-  const { n, fin, fout } = shape;
-  const { coef, offs } = ws;
-  const relu = layout.activation === "relu";
-  for (let b = 0; b < n; b++) {
-    let count = 0;
-    for (let j = 0; j < fout; j++) {
-      const v = t.delta[b * fout + j]!;
-      if (v === 0) continue;
-      coef[count] = v;
-      offs[count++] = t.wOff + j * fin;
-    }
-    below.fill(0, b * fin, (b + 1) * fin);
-    accumulateRows(below, b * fin, fin, { src: t.th, offs, d: coef, count });
-    for (let i = 0; i < fin; i++) {
-      const av = t.a[b * fin + i]!;
-      below[b * fin + i] = below[b * fin + i]! * (relu ? (av > 0 ? 1 : 0) : 1 - av * av);
-    }
+  inputSums(t, shape, below, ws);
+  const len = shape.n * shape.fin;
+  const a = t.a;
+  if (layout.activation === "relu") {
+    for (let k = 0; k < len; k++) below[k] = below[k]! * (a[k]! > 0 ? 1 : 0);
+  } else {
+    for (let k = 0; k < len; k++) below[k] = below[k]! * (1 - a[k]! * a[k]!);
   }
 }

@@ -82,6 +82,14 @@ export function coefFor(ws: FastScratch, m: number): void {
   }
 }
 
+/** One dense layer's operands: the (fout, fin) row-major weights and the bias at `off` of `th`. */
+interface Dense {
+  th: Float64Array;
+  off: { w: number; b: number };
+  fin: number;
+  fout: number;
+}
+
 /**
  * out (n, fout) = inp (n, fin) W^T + bias (pre-activation) with W the (fout, fin) row-major weights
  * at `w` of `th` and the bias at `bias`; each sum starts at the bias and adds w_i a_i for i ascending.
@@ -93,21 +101,15 @@ export function denseForward(
   shape: { n: number; fin: number; fout: number },
   out: Float64Array,
 ): void {
+  const d: Dense = { th, off, fin: shape.fin, fout: shape.fout };
   const n2 = shape.n - (shape.n % 2);
-  for (let b = 0; b < n2; b += 2) forwardPair(th, off, inp, shape, out, b);
-  for (let b = n2; b < shape.n; b++) forwardOne(th, off, inp, shape, out, b);
+  for (let b = 0; b < n2; b += 2) forwardPair(d, inp, out, b);
+  for (let b = n2; b < shape.n; b++) forwardOne(d, inp, out, b);
 }
 
 /** denseForward's samples b and b + 1, 4 outputs at a time. */
-function forwardPair(
-  th: Float64Array,
-  off: { w: number; b: number },
-  inp: Float64Array,
-  shape: { n: number; fin: number; fout: number },
-  out: Float64Array,
-  b: number,
-): void {
-  const { fin, fout } = shape;
+function forwardPair(d: Dense, inp: Float64Array, out: Float64Array, b: number): void {
+  const { th, off, fin, fout } = d;
   const f4 = fout - (fout % 4);
   const x0 = b * fin;
   const x1 = x0 + fin;
@@ -157,41 +159,21 @@ function forwardPair(
   }
 }
 
-/** denseForward's sample b, 4 outputs at a time. */
-function forwardOne(
-  th: Float64Array,
-  off: { w: number; b: number },
-  inp: Float64Array,
-  shape: { n: number; fin: number; fout: number },
-  out: Float64Array,
-  b: number,
-): void {
-  const { fin, fout } = shape;
-  const f4 = fout - (fout % 4);
+/** denseForward's sample b (an odd batch's last; the same sums, not blocked). */
+function forwardOne(d: Dense, inp: Float64Array, out: Float64Array, b: number): void {
+  const { th, off, fin, fout } = d;
   const x = b * fin;
-  const o = b * fout;
-  for (let j = 0; j < f4; j += 4) {
-    const w0 = off.w + j * fin, w1 = w0 + fin, w2 = w1 + fin, w3 = w2 + fin;
-    let s0 = th[off.b + j]!, s1 = th[off.b + j + 1]!;
-    let s2 = th[off.b + j + 2]!, s3 = th[off.b + j + 3]!;
-    for (let i = 0; i < fin; i++) {
-      const a = inp[x + i]!;
-      s0 += th[w0 + i]! * a;
-      s1 += th[w1 + i]! * a;
-      s2 += th[w2 + i]! * a;
-      s3 += th[w3 + i]! * a;
-    }
-    out[o + j] = s0;
-    out[o + j + 1] = s1;
-    out[o + j + 2] = s2;
-    out[o + j + 3] = s3;
-  }
-  for (let j = f4; j < fout; j++) {
+  for (let j = 0; j < fout; j++) {
     const wj = off.w + j * fin;
     let s = th[off.b + j]!;
     for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
-    out[o + j] = s;
+    out[b * fout + j] = s;
   }
+}
+
+/** A dense layer and its direction V (the same offsets of `dir`) for the R-forward. */
+interface DenseR extends Dense {
+  dir: Float64Array;
 }
 
 /**
@@ -207,22 +189,20 @@ export function denseForwardR(
   shape: { n: number; fin: number; fout: number },
   out: { z: Float64Array; r: Float64Array },
 ): void {
+  const d: DenseR = { th, dir, off, fin: shape.fin, fout: shape.fout };
   const n2 = shape.n - (shape.n % 2);
-  for (let b = 0; b < n2; b += 2) forwardRPair(th, dir, off, inp, shape, out, b);
-  for (let b = n2; b < shape.n; b++) forwardROne(th, dir, off, inp, shape, out, b);
+  for (let b = 0; b < n2; b += 2) forwardRPair(d, inp, out, b);
+  for (let b = n2; b < shape.n; b++) forwardROne(d, inp, out, b);
 }
 
 /** denseForwardR's samples b and b + 1, 2 outputs at a time. */
 function forwardRPair(
-  th: Float64Array,
-  dir: Float64Array,
-  off: { w: number; b: number },
+  d: DenseR,
   inp: { a: Float64Array; ra: Float64Array },
-  shape: { n: number; fin: number; fout: number },
   out: { z: Float64Array; r: Float64Array },
   b: number,
 ): void {
-  const { fin, fout } = shape;
+  const { th, dir, off, fin, fout } = d;
   const { a, ra } = inp;
   const { z, r } = out;
   const f2 = fout - (fout % 2);
@@ -263,53 +243,44 @@ function forwardRPair(
     r[o1 + j] = r10;
     r[o1 + j + 1] = r11;
   }
+  // An odd last output: forwardROne's sums for each of the two samples.
   for (let j = f2; j < fout; j++) {
-    const wj = off.w + j * fin;
-    let z0 = th[off.b + j]!;
-    let z1 = z0;
-    let r0 = dir[off.b + j]!;
-    let r1 = r0;
-    for (let i = 0; i < fin; i++) {
-      const t = th[wj + i]!;
-      const v = dir[wj + i]!;
-      z0 += t * a[x0 + i]!;
-      z1 += t * a[x1 + i]!;
-      r0 += v * a[x0 + i]! + t * ra[x0 + i]!;
-      r1 += v * a[x1 + i]! + t * ra[x1 + i]!;
-    }
-    z[o0 + j] = z0;
-    z[o1 + j] = z1;
-    r[o0 + j] = r0;
-    r[o1 + j] = r1;
+    forwardROneAt(d, inp, out, b, j);
+    forwardROneAt(d, inp, out, b + 1, j);
   }
 }
 
 /** denseForwardR's sample b. */
 function forwardROne(
-  th: Float64Array,
-  dir: Float64Array,
-  off: { w: number; b: number },
+  d: DenseR,
   inp: { a: Float64Array; ra: Float64Array },
-  shape: { n: number; fin: number; fout: number },
   out: { z: Float64Array; r: Float64Array },
   b: number,
 ): void {
-  const { fin, fout } = shape;
+  for (let j = 0; j < d.fout; j++) forwardROneAt(d, inp, out, b, j);
+}
+
+/** denseForwardR's output j of sample b. */
+function forwardROneAt(
+  d: DenseR,
+  inp: { a: Float64Array; ra: Float64Array },
+  out: { z: Float64Array; r: Float64Array },
+  b: number,
+  j: number,
+): void {
+  const { th, dir, off, fin, fout } = d;
   const { a, ra } = inp;
-  const { z, r } = out;
   const x = b * fin;
-  for (let j = 0; j < fout; j++) {
-    const wj = off.w + j * fin;
-    let zs = th[off.b + j]!;
-    let rs = dir[off.b + j]!;
-    for (let i = 0; i < fin; i++) {
-      const t = th[wj + i]!;
-      zs += t * a[x + i]!;
-      rs += dir[wj + i]! * a[x + i]! + t * ra[x + i]!;
-    }
-    z[b * fout + j] = zs;
-    r[b * fout + j] = rs;
+  const wj = off.w + j * fin;
+  let zs = th[off.b + j]!;
+  let rs = dir[off.b + j]!;
+  for (let i = 0; i < fin; i++) {
+    const t = th[wj + i]!;
+    zs += t * a[x + i]!;
+    rs += dir[wj + i]! * a[x + i]! + t * ra[x + i]!;
   }
+  out.z[b * fout + j] = zs;
+  out.r[b * fout + j] = rs;
 }
 
 /** The hidden-layer nonlinearity applied in place to a[0..len). */
