@@ -12,23 +12,21 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Rng } from "../core/rng.ts";
-import { METRIC_STRIDE } from "../learners/metrics_row.ts";
 import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import {
   embedLayer,
-  PROTONET_STATS,
   protonetGradCpu,
   protonetGradSpecCpu,
   type ProtonetOut,
   type ProtonetSource,
 } from "../learners/meta_train/protonet_cpu.ts";
 import type { ProtonetDistance } from "../learners/meta_train/protonet_distance.ts";
-import { withClassLists } from "../learners/tasks/episode_classes.ts";
 import {
   protonetGradThreaded,
   protonetWork,
   startCpuHelpers,
 } from "../learners/meta_train/protonet_threads.ts";
+import { protonetCase, protonetOutputs } from "../tests/learners/meta_train/_protonet_problem.ts";
 
 /** One benchmarked shape: the network and the episodes of one meta-batch. */
 interface Shape {
@@ -89,58 +87,12 @@ const DIST: ProtonetDistance = { kind: "cosine", scale: 5, embedding: "linear" }
 function problem(s: Shape, seed: number) {
   const rng = new Rng(seed);
   const L = mlpLayout({ size: 1, widths: s.widths, batchSize: 4 });
-  const C = 2 * s.ways;
-  const inputs = s.widths[0]!;
-  const count = C * (s.shots + s.queries) * 4;
-  const centres = Array.from({ length: C * inputs }, () => rng.normal());
-  const y = Float32Array.from({ length: count }, (_, i) => i % C);
-  const x = Float32Array.from(
-    { length: count * inputs },
-    (_, k) => centres[y[Math.floor(k / inputs)]! * inputs + (k % inputs)]! + rng.normal(),
-  );
-  const E = s.episodes;
-  const S = s.ways * s.shots;
-  const Q = s.ways * s.queries;
-  const classes = new Uint32Array(E * s.ways);
-  const support = new Uint32Array(E * S);
-  const query = new Uint32Array(E * Q);
-  const pick = (c: number) => c + C * rng.int(count / C);
-  for (let e = 0; e < E; e++) {
-    const first = rng.int(C);
-    for (let k = 0; k < s.ways; k++) classes[e * s.ways + k] = (first + k) % C;
-    for (let i = 0; i < S; i++) support[e * S + i] = pick(classes[e * s.ways + (i % s.ways)]!);
-    for (let i = 0; i < Q; i++) query[e * Q + i] = pick(classes[e * s.ways + (i % s.ways)]!);
-  }
-  const dataset = { count, inputs, targetWidth: 1, classes: C, x, y };
-  const episodes = withClassLists({
-    dataset,
-    episodes: E,
-    supportSize: S,
-    querySize: Q,
-    support,
-    query,
-    labelMapWidth: C,
-    ways: s.ways,
-  }, classes);
-  const theta = Float32Array.from(
-    { length: L.stride },
-    (_, i) => i < L.paramCount ? 0.2 * rng.normal() : 0,
-  );
-  const src: ProtonetSource = {
-    episodes,
-    data: dataset,
-    ids: Uint32Array.from({ length: E }, (_, e) => e),
-    idsOffset: 0,
-  };
+  const perClass = (s.shots + s.queries) * 4;
+  const o = { extra: s.ways, perClass, noise: 1, episodes: s.episodes, thetaScale: 0.2 };
+  const { dataset, episodes, theta } = protonetCase(rng, L, { ...s, labels: "lists" }, o);
+  const ids = Uint32Array.from({ length: s.episodes }, (_, e) => e);
+  const src: ProtonetSource = { episodes, data: dataset, ids, idsOffset: 0 };
   return { L, theta, src };
-}
-
-function outputs(P: number, stride: number): ProtonetOut {
-  return {
-    grads: new Float32Array(P * stride),
-    metrics: new Float32Array(P * METRIC_STRIDE),
-    stats: new Float32Array(P * PROTONET_STATS),
-  };
 }
 
 /** Largest |a - b| / (1e-6 + |b|) over two output sets. */
@@ -175,8 +127,8 @@ for (const s of SHAPES) {
   const E = embedLayer(L);
   const back = macs + macs - L.widths[0]! * L.widths[1]!;
   const perCall = P * n * (macs + back);
-  const spec = outputs(P, L.stride);
-  const fast = outputs(P, L.stride);
+  const spec = protonetOutputs(P, L.stride);
+  const fast = protonetOutputs(P, L.stride);
   const wall = { spec: [] as number[], fast: [] as number[] };
   const cpu = { spec: [] as number[], fast: [] as number[] };
   const timed = (to: "spec" | "fast", run: () => void) => {
@@ -202,7 +154,7 @@ for (const s of SHAPES) {
     } GMAC/s; max rel diff ${maxDiff(fast, spec).toExponential(2)}`,
   );
 
-  const par = outputs(P, L.stride);
+  const par = protonetOutputs(P, L.stride);
   const tw = { one: [] as number[], par: [] as number[] };
   const tc = { one: [] as number[], par: [] as number[] };
   const both = (to: "one" | "par", run: () => void) => {

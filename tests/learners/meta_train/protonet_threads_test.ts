@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
-import { type Activation, mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import {
   PROTONET_STATS,
   protonetGradCpu,
@@ -21,16 +21,9 @@ import {
   startCpuHelpers,
 } from "../../../learners/meta_train/protonet_threads.ts";
 import type { ProtonetDistance } from "../../../learners/meta_train/protonet_distance.ts";
-import { withClassLists } from "../../../learners/tasks/episode_classes.ts";
-import { LABEL_UNUSED } from "../../../learners/tasks/task_family.ts";
+import { type ProtonetCase, protonetCase, protonetOutputs } from "./_protonet_problem.ts";
 
-interface Case {
-  widths: number[];
-  activation: Activation;
-  ways: number;
-  shots: number;
-  queries: number;
-  labels: "lists" | "dense" | "stored";
+interface Case extends ProtonetCase {
   dist: ProtonetDistance;
 }
 
@@ -38,63 +31,11 @@ interface Case {
 function problem(seed: number, c: Case) {
   const rng = new Rng(seed);
   const L = mlpLayout({ size: 1, widths: c.widths, batchSize: 4, activation: c.activation });
-  const C = c.labels === "stored" ? c.ways : c.ways + 4;
-  const inputs = c.widths[0]!;
-  const count = C * 7;
-  const centres = Array.from({ length: C * inputs }, () => rng.normal());
-  const y = Float32Array.from({ length: count }, (_, i) => i % C);
-  const x = Float32Array.from(
-    { length: count * inputs },
-    (_, k) => centres[y[Math.floor(k / inputs)]! * inputs + (k % inputs)]! + 0.8 * rng.normal(),
-  );
-  const E = 9;
-  const N = c.ways;
-  const S = N * c.shots;
-  const Q = N * c.queries;
-  const classes = new Uint32Array(E * N);
-  const support = new Uint32Array(E * S);
-  const query = new Uint32Array(E * Q);
-  const pick = (cls: number) => cls + C * rng.int(count / C);
-  for (let e = 0; e < E; e++) {
-    const first = c.labels === "stored" ? 0 : rng.int(C);
-    for (let k = 0; k < N; k++) classes[e * N + k] = (first + k) % C;
-    for (let i = 0; i < S; i++) support[e * S + i] = pick(classes[e * N + (i % N)]!);
-    for (let i = 0; i < Q; i++) query[e * Q + i] = pick(classes[e * N + (i % N)]!);
-  }
-  const dataset = { count, inputs, targetWidth: 1, classes: C, x, y };
-  const fields = {
-    dataset,
-    episodes: E,
-    supportSize: S,
-    querySize: Q,
-    support,
-    query,
-    labelMapWidth: c.labels === "stored" ? 0 : C,
-    ways: N,
-  };
-  let episodes;
-  if (c.labels === "lists") episodes = withClassLists(fields, classes);
-  else if (c.labels === "dense") {
-    const labelMap = new Uint32Array(E * C).fill(LABEL_UNUSED);
-    for (let i = 0; i < E * N; i++) labelMap[Math.floor(i / N) * C + classes[i]!] = i % N;
-    episodes = { ...fields, labelMap };
-  } else episodes = fields;
-  const theta = Float32Array.from(
-    { length: L.stride },
-    (_, i) => (i < L.paramCount ? 0.6 * rng.normal() : 0),
-  );
-  const ids = Uint32Array.from({ length: 2 + 16 }, () => rng.int(E));
+  const o = { extra: 4, perClass: 7, noise: 0.8, episodes: 9, thetaScale: 0.6 };
+  const { dataset, episodes, theta } = protonetCase(rng, L, c, o);
+  const ids = Uint32Array.from({ length: 2 + 16 }, () => rng.int(9));
   const src: ProtonetSource = { episodes, data: dataset, ids, idsOffset: 2 };
   return { L, theta, src };
-}
-
-/** Outputs whose row padding (paramCount..stride) holds 7, which no pass may touch. */
-function outputs(P: number, stride: number): ProtonetOut {
-  return {
-    grads: new Float32Array(P * stride).fill(7),
-    metrics: new Float32Array(P * METRIC_STRIDE),
-    stats: new Float32Array(P * PROTONET_STATS),
-  };
 }
 
 /** Index of the first entry that differs (Object.is: -0 and NaN too), or -1. */
@@ -144,11 +85,11 @@ for (const [ci, c] of CASES.entries()) {
       assert.equal(await startCpuHelpers({ threads: 3 }), 2);
       const { L, theta, src } = problem(ci + 1, c);
       for (const models of [3, 5, 16]) {
-        const want = outputs(models, L.stride);
+        const want = protonetOutputs(models, L.stride, 7);
         protonetGradCpu(L, theta, src, models, want, c.dist);
         assert.ok(want.grads.some((g, i) => i % L.stride < L.paramCount && g !== 0 && g !== 7));
         for (const threads of [2, 3]) {
-          const got = outputs(models, L.stride);
+          const got = protonetOutputs(models, L.stride, 7);
           protonetGradThreaded(L, theta, src, models, got, { dist: c.dist, threads, minWork: 0 });
           for (const k of ["grads", "metrics", "stats"] as const) {
             assert.equal(
@@ -166,8 +107,8 @@ for (const [ci, c] of CASES.entries()) {
 Deno.test("protonetGradThreaded writes only the rows of its models", async () => {
   assert.equal(await startCpuHelpers({ threads: 2 }), 1);
   const { L, theta, src } = problem(7, CASES[1]!);
-  const want = outputs(6, L.stride);
-  const got = outputs(6, L.stride);
+  const want = protonetOutputs(6, L.stride, 7);
+  const got = protonetOutputs(6, L.stride, 7);
   const sub = (o: ProtonetOut, p: number) => ({
     grads: o.grads.subarray(p * L.stride),
     metrics: o.metrics.subarray(p * METRIC_STRIDE),
