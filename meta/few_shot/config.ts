@@ -229,9 +229,9 @@ export interface MetaConfig {
    * Methods run at once, each in its own worker thread with its own backend
    * (meta/few_shot/local_methods.ts): "auto" takes one per CPU core, at most 8, where the backend
    * runs on the host (the CPU backend, a GPU backend on a software adapter) and 1 on a hardware
-   * GPU. Where the backend runs on the host, the workers run the CPU backend (so a software
-   * adapter's run then equals `--backend cpu`), else the run's choice; the results equal those of
-   * 1 on that backend with the same seeds. With more than 1, checkpoints are saved after every
+   * GPU or with `backend` "gpu". Where the backend runs on the host and "gpu" was not asked for,
+   * the workers run the CPU backend (so a software adapter's run then equals `--backend cpu`), else
+   * the run's choice; the results equal those of 1 on that backend with the same seeds. With more than 1, checkpoints are saved after every
    * method, not inside one.
    */
   workers: "auto" | number;

@@ -18,7 +18,7 @@ import { createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
-import { localMethodRunner, methodWorkers } from "./local_methods.ts";
+import { localMethodRunner, methodWorkerPlan } from "./local_methods.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling, syntheticTestCeiling } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
@@ -97,12 +97,16 @@ async function* runAll(
   }
   const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
   const units = ran.length * seeds.length * ctx.config.methods.length;
-  const workers = methodWorkers(ctx.config.workers, backend.runsOnHost, units);
+  const c = ctx.config;
+  const { workers, backend: choice } = methodWorkerPlan(
+    c.workers,
+    c.backend,
+    backend.runsOnHost,
+    units,
+  );
   if (workers > 1) {
-    // Independent methods at once, each worker with its own backend: the CPU twins where the
-    // kernels run on the host anyway (two lavapipe devices in one process ran each glyph method
-    // 2.2-2.6x slower than one alone), else the run's choice.
-    const choice = backend.runsOnHost ? "cpu" : ctx.config.backend;
+    // Independent methods at once, each worker with its own backend (the CPU twins where the
+    // kernels run on the host anyway, unless "gpu" was asked for: methodWorkerPlan).
     backend.destroy();
     ctx.log(
       `meta: ${workers} methods at once, each in a worker thread on its own ${choice} backend`,

@@ -28,6 +28,25 @@ export function methodWorkers(
   return Math.max(1, Math.min(n, jobs));
 }
 
+/**
+ * How `meta` runs its `jobs` method jobs: how many at once (`methodWorkers`) and on which backend.
+ * Host-bound means the run's backend runs on the host (`runsOnHost`) and was not asked for as
+ * "gpu": then the workers run the CPU backend (two lavapipe devices in one process ran each glyph
+ * method 2.2-2.6x slower than one alone); an explicit "gpu" keeps its device, one method at a time
+ * unless `workers` says otherwise.
+ */
+export function methodWorkerPlan(
+  workers: "auto" | number,
+  choice: BackendChoice,
+  runsOnHost: boolean,
+  jobs: number,
+  cores = navigator.hardwareConcurrency ?? 1,
+): { workers: number; backend: BackendChoice } {
+  const hostBound = runsOnHost && choice !== "gpu";
+  const n = methodWorkers(workers, hostBound, jobs, cores);
+  return { workers: n, backend: hostBound ? "cpu" : choice };
+}
+
 /** A message to a worker: run this job. */
 export interface MethodWorkerJob {
   /** Index of the job in the runner's list. */

@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { ConfigError, parseConfig } from "../../../core/config_schema.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { META_SCHEMA, type MetaConfig } from "../../../meta/few_shot/config.ts";
-import { localMethodRunner, methodWorkers } from "../../../meta/few_shot/local_methods.ts";
+import {
+  localMethodRunner,
+  methodWorkerPlan,
+  methodWorkers,
+} from "../../../meta/few_shot/local_methods.ts";
 import {
   type MethodJob,
   type MethodJobValue,
@@ -26,6 +30,20 @@ Deno.test("methodWorkers: auto takes the cores on a host-bound backend, 1 on a d
   assert.equal(methodWorkers("auto", false, 20, 16), 1, "a hardware GPU runs one method at a time");
   assert.equal(methodWorkers(4, false, 20, 1), 4, "a number is taken as given");
   assert.equal(methodWorkers(4, true, 0, 2), 1);
+});
+
+Deno.test("methodWorkerPlan: CPU-backend workers where the backend runs on the host, unless gpu was asked", () => {
+  assert.deepEqual(methodWorkerPlan("auto", "auto", true, 20, 2), { workers: 2, backend: "cpu" });
+  assert.deepEqual(methodWorkerPlan("auto", "cpu", true, 20, 2), { workers: 2, backend: "cpu" });
+  // An explicit gpu on a software adapter keeps its device, one method at a time.
+  assert.deepEqual(methodWorkerPlan("auto", "gpu", true, 20, 2), { workers: 1, backend: "gpu" });
+  assert.deepEqual(methodWorkerPlan(3, "gpu", true, 20, 2), { workers: 3, backend: "gpu" });
+  // A hardware GPU: one method at a time on it unless workers says otherwise.
+  assert.deepEqual(methodWorkerPlan("auto", "auto", false, 20, 16), {
+    workers: 1,
+    backend: "auto",
+  });
+  assert.deepEqual(methodWorkerPlan(2, "auto", false, 20, 16), { workers: 2, backend: "auto" });
 });
 
 Deno.test("meta config: workers is auto or 1-64, else the field is named", () => {
