@@ -27,25 +27,19 @@ interface Shape {
   innerSteps: number;
 }
 
+/** Glyphs 5-way 1-shot; the shapes below take it with 1 and with 5 inner steps. */
+const GLYPHS: Omit<Shape, "innerSteps"> = {
+  name: "glyphs 196-64-64-5, 5-way 1-shot",
+  widths: [196, 64, 64, 5],
+  loss: "cross_entropy",
+  batchSize: 5,
+  ways: 5,
+  models: 16,
+};
+
 const SHAPES: Shape[] = [
-  {
-    name: "glyphs 196-64-64-5, 5-way 1-shot",
-    widths: [196, 64, 64, 5],
-    loss: "cross_entropy",
-    batchSize: 5,
-    ways: 5,
-    models: 16,
-    innerSteps: 1,
-  },
-  {
-    name: "glyphs 196-64-64-5, 5-way 1-shot",
-    widths: [196, 64, 64, 5],
-    loss: "cross_entropy",
-    batchSize: 5,
-    ways: 5,
-    models: 16,
-    innerSteps: 5,
-  },
+  { ...GLYPHS, innerSteps: 1 },
+  { ...GLYPHS, innerSteps: 5 },
   {
     name: "synthetic 16-64-64-16-5, 5-way 1-shot",
     widths: [16, 64, 64, 16, 5],

@@ -62,15 +62,10 @@ export type MethodWorkerReply =
   | { id: number; ok: false; error: string };
 
 /** A promise with its settle functions, whose rejection is never reported as unhandled. */
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(() => {});
-  return { promise, resolve, reject };
+function settleable<T>(): PromiseWithResolvers<T> {
+  const d = Promise.withResolvers<T>();
+  d.promise.catch(() => {});
+  return d;
 }
 
 /**
@@ -87,7 +82,7 @@ export function localMethodRunner(o: {
   first?: (job: MethodJob) => boolean;
 }): MethodRunner {
   return async function* (jobs) {
-    const done = jobs.map(() => deferred<MethodJobValue>());
+    const done = jobs.map(() => settleable<MethodJobValue>());
     const seen = new Set<string>();
     const threads: Worker[] = [];
     const ids = jobs.map((_, i) => i);
