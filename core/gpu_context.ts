@@ -51,6 +51,28 @@ function ensureRuntimeDir(): void {
   }
 }
 
+/** Whether an adapter is a software rasterizer (lavapipe, llvmpipe, SwiftShader, WARP). */
+function isSoftware(info: GPUAdapterInfo): boolean {
+  return info.isFallbackAdapter === true ||
+    /llvmpipe|lavapipe|swiftshader|software|warp/i.test(`${info.description} ${info.device}`);
+}
+
+/**
+ * The adapter `GpuContext.create` would get, asked without creating a device: whether it is a
+ * software one, or null when WebGPU or an adapter is missing.
+ */
+export async function probeAdapter(): Promise<{ software: boolean } | null> {
+  ensureRuntimeDir();
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) return null;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    return adapter ? { software: isSoftware(adapter.info) } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Options for `GpuContext.create`. */
 export interface GpuContextOptions {
   /** Power preference passed to requestAdapter. */
@@ -134,9 +156,7 @@ export class GpuContext {
       throw new GpuUnavailableError(`Cannot create a WebGPU device: ${(e as Error).message}`);
     }
     const info = adapter.info;
-    const software = info.isFallbackAdapter === true ||
-      /llvmpipe|lavapipe|swiftshader|software|warp/i.test(`${info.description} ${info.device}`);
-    return new GpuContext(device, info, software, subgroups, shaderF16);
+    return new GpuContext(device, info, isSoftware(info), subgroups, shaderF16);
   }
 
   /** One line describing the adapter: name, software or hardware, vendor and backend. */

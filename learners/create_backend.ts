@@ -3,7 +3,7 @@
  * one line saying so).
  * @module
  */
-import { GpuUnavailableError } from "../core/gpu_context.ts";
+import { GpuUnavailableError, probeAdapter } from "../core/gpu_context.ts";
 import type { Backend } from "./backend.ts";
 import { CpuBackend } from "./cpu_backend.ts";
 import { GpuBackend } from "./gpu/gpu_backend.ts";
@@ -24,4 +24,16 @@ export async function createBackend(
     log(`No WebGPU adapter (${e.message}); running on the CPU backend`);
     return new CpuBackend();
   }
+}
+
+/**
+ * Whether the backend `createBackend(choice)` would return runs on the host's cores
+ * (`Backend.runsOnHost`), found without creating it: "cpu" does; otherwise the adapter's kind (a
+ * software adapter does), and "auto" without an adapter falls back to the CPU backend, which does.
+ * "gpu" without an adapter: false (creating it fails with its own error).
+ */
+export async function backendRunsOnHost(choice: BackendChoice): Promise<boolean> {
+  if (choice === "cpu") return true;
+  const adapter = await probeAdapter();
+  return adapter ? adapter.software : choice === "auto";
 }

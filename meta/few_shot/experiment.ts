@@ -14,7 +14,7 @@ import { registerExperiment } from "../../core/experiment.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { createBackend } from "../../learners/create_backend.ts";
+import { backendRunsOnHost, createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
@@ -95,19 +95,17 @@ async function* runAll(
     yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
     return;
   }
-  const backend = await createBackend(ctx.config.backend, (l) => ctx.log(l));
   const units = ran.length * seeds.length * ctx.config.methods.length;
   const c = ctx.config;
   const { workers, backend: choice } = methodWorkerPlan(
     c.workers,
     c.backend,
-    backend.runsOnHost,
+    await backendRunsOnHost(c.backend),
     units,
   );
   if (workers > 1) {
     // Independent methods at once, each worker with its own backend (the CPU twins where the
     // kernels run on the host anyway, unless "gpu" was asked for: methodWorkerPlan).
-    backend.destroy();
     ctx.log(
       `meta: ${workers} methods at once, each in a worker thread on its own ${choice} backend`,
     );
@@ -121,6 +119,7 @@ async function* runAll(
     yield* runMethodsWith(local, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
     return;
   }
+  const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
   try {
     for (const { s } of ran) {

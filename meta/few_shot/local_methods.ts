@@ -15,25 +15,12 @@ import type { MethodJob, MethodJobValue, MethodRunner } from "./method_jobs.ts";
 export const MAX_AUTO_WORKERS = 8;
 
 /**
- * Workers for `jobs` method jobs: the config's number, or for "auto" one per CPU core (at most
- * MAX_AUTO_WORKERS) where the backend runs on the host and 1 elsewhere; never more than the jobs.
- */
-export function methodWorkers(
-  workers: "auto" | number,
-  runsOnHost: boolean,
-  jobs: number,
-  cores = navigator.hardwareConcurrency ?? 1,
-): number {
-  const n = workers !== "auto" ? workers : runsOnHost ? Math.min(cores, MAX_AUTO_WORKERS) : 1;
-  return Math.max(1, Math.min(n, jobs));
-}
-
-/**
- * How `meta` runs its `jobs` method jobs: how many at once (`methodWorkers`) and on which backend.
- * Host-bound means the run's backend runs on the host (`runsOnHost`) and was not asked for as
- * "gpu": then the workers run the CPU backend (two lavapipe devices in one process ran each glyph
- * method 2.2-2.6x slower than one alone); an explicit "gpu" keeps its device, one method at a time
- * unless `workers` says otherwise.
+ * How `meta` runs its `jobs` method jobs: how many at once and on which backend. Host-bound means
+ * the run's backend runs on the host (`runsOnHost`: the CPU backend, a software adapter) and was not
+ * asked for as "gpu": then the workers run the CPU backend (two lavapipe devices in one process ran
+ * each glyph method 2.2-2.6x slower than one alone), and "auto" starts one per CPU core (at most
+ * MAX_AUTO_WORKERS); elsewhere "auto" is 1 (a hardware GPU, or an explicit "gpu", keeps its device,
+ * one method at a time). A number is taken as given; never more workers than jobs.
  */
 export function methodWorkerPlan(
   workers: "auto" | number,
@@ -43,8 +30,8 @@ export function methodWorkerPlan(
   cores = navigator.hardwareConcurrency ?? 1,
 ): { workers: number; backend: BackendChoice } {
   const hostBound = runsOnHost && choice !== "gpu";
-  const n = methodWorkers(workers, hostBound, jobs, cores);
-  return { workers: n, backend: hostBound ? "cpu" : choice };
+  const n = workers !== "auto" ? workers : hostBound ? Math.min(cores, MAX_AUTO_WORKERS) : 1;
+  return { workers: Math.max(1, Math.min(n, jobs)), backend: hostBound ? "cpu" : choice };
 }
 
 /** A message to a worker: run this job. */

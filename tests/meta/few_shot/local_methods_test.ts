@@ -8,12 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, parseConfig } from "../../../core/config_schema.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
+import { backendRunsOnHost } from "../../../learners/create_backend.ts";
+import { GpuUnavailableError } from "../../../core/gpu_context.ts";
+import { sharedGpu } from "../../helpers.ts";
 import { META_SCHEMA, type MetaConfig } from "../../../meta/few_shot/config.ts";
-import {
-  localMethodRunner,
-  methodWorkerPlan,
-  methodWorkers,
-} from "../../../meta/few_shot/local_methods.ts";
+import { localMethodRunner, methodWorkerPlan } from "../../../meta/few_shot/local_methods.ts";
 import {
   type MethodJob,
   type MethodJobValue,
@@ -23,13 +22,15 @@ import { runDir, runResults } from "../../cli/_run_results.ts";
 import { Child } from "../../core/cluster/_cluster_harness.ts";
 import { withTempDir } from "../../_temp_dir.ts";
 
-Deno.test("methodWorkers: auto takes the cores on a host-bound backend, 1 on a device", () => {
-  assert.equal(methodWorkers("auto", true, 20, 2), 2);
-  assert.equal(methodWorkers("auto", true, 20, 16), 8, "at most MAX_AUTO_WORKERS");
-  assert.equal(methodWorkers("auto", true, 3, 16), 3, "never more than the jobs");
-  assert.equal(methodWorkers("auto", false, 20, 16), 1, "a hardware GPU runs one method at a time");
-  assert.equal(methodWorkers(4, false, 20, 1), 4, "a number is taken as given");
-  assert.equal(methodWorkers(4, true, 0, 2), 1);
+Deno.test("methodWorkerPlan: auto takes the cores on a host-bound backend, 1 on a device", () => {
+  const n = (w: "auto" | number, host: boolean, jobs: number, cores: number) =>
+    methodWorkerPlan(w, "auto", host, jobs, cores).workers;
+  assert.equal(n("auto", true, 20, 2), 2);
+  assert.equal(n("auto", true, 20, 16), 8, "at most MAX_AUTO_WORKERS");
+  assert.equal(n("auto", true, 3, 16), 3, "never more than the jobs");
+  assert.equal(n("auto", false, 20, 16), 1, "a hardware GPU runs one method at a time");
+  assert.equal(n(4, false, 20, 1), 4, "a number is taken as given");
+  assert.equal(n(4, true, 0, 2), 1);
 });
 
 Deno.test("methodWorkerPlan: CPU-backend workers where the backend runs on the host, unless gpu was asked", () => {
@@ -44,6 +45,17 @@ Deno.test("methodWorkerPlan: CPU-backend workers where the backend runs on the h
     backend: "auto",
   });
   assert.deepEqual(methodWorkerPlan(2, "auto", false, 20, 16), { workers: 2, backend: "auto" });
+});
+
+Deno.test("backendRunsOnHost: the backend's runsOnHost, found without creating it", async () => {
+  assert.equal(await backendRunsOnHost("cpu"), true);
+  const probe = await sharedGpu();
+  // "auto" is the shared context's kind, or the CPU backend without an adapter.
+  const want = probe instanceof GpuUnavailableError ? true : probe.software;
+  assert.equal(await backendRunsOnHost("auto"), want);
+  if (!(probe instanceof GpuUnavailableError)) {
+    assert.equal(await backendRunsOnHost("gpu"), want);
+  }
 });
 
 Deno.test("meta config: workers is auto or 1-64, else the field is named", () => {
