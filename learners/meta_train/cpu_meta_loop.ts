@@ -4,14 +4,22 @@
  * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet, its episodes split between threads by protonetGradThreaded), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
  * returns one, and GpuBackend on a software adapter for ProtoNet and for MAML past the Hessian-vector
  * kernel's loop budget (`hostData`: the samples read from the episodes' host copy).
+ *
+ * As the GPU loop (learners/meta_train/gpu_loop_pops.ts), when the support set divides batchSize
+ * the inner steps run on a population of the same models whose batch is the support set once: an
+ * inner step over batchSize samples drawn cyclically from S support samples is the mean over those
+ * S, so the update is the same up to float rounding for a fifth of the samples at 5-way 1-shot with
+ * batchSize 25; the adapted parameters and metrics rows (quarantine flags included) are then copied
+ * to the batchSize population for the query pass. `{ compact: false }` keeps every step on the
+ * whole batch.
  * @module
  */
 import type { BackendDataset } from "../backend.ts";
-import { CpuDataset, type CpuPopulation } from "../cpu_backend.ts";
+import { CpuDataset, CpuPopulation } from "../cpu_backend.ts";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
-import { gatherEpisodesCpu } from "./meta_gather.ts";
+import { gatherEpisodesCpu, type GatherShape } from "./meta_gather.ts";
 import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
 import {
   alphaKnobs,
@@ -20,6 +28,7 @@ import {
   copyLoopState,
   esSigma,
   loopModels,
+  loopShape,
   type MetaLoop,
   type MetaLoopReadout,
   type MetaLoopSpec,
@@ -33,7 +42,7 @@ import {
 } from "./meta_loop.ts";
 import { ES_STREAM, esPerturbCpu, type EsPerturbOptions } from "./meta_es_perturb.ts";
 import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
-import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
+import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
 import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
 import { hvpStepCpu } from "./maml_cpu.ts";
@@ -41,6 +50,16 @@ import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
 import { protonetGradThreaded } from "./protonet_threads.ts";
+
+/** The batch table and label map of a loop's inner population for one iteration. */
+interface LoadedBatches {
+  /** (models, rowLen) sample indices, each row's support batch first. */
+  batches: Uint32Array<ArrayBuffer>;
+  /** (models, width) label-map rows (empty: labels as stored). */
+  labelMap: Uint32Array<ArrayBuffer>;
+  /** Entries per model row of `batches`. */
+  rowLen: number;
+}
 
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
@@ -58,19 +77,37 @@ export class CpuMetaLoop implements MetaLoop {
   #hostData: boolean;
   /** With hostData: the host copy of the last episodes' samples, as the twins read them. */
   #host: { from: EpisodeBatch["dataset"]; data: CpuDataset } | null = null;
+  /** Whether the inner steps may run on a compacted population (see the module doc). */
+  #compactOn: boolean;
+  /** The compacted populations, by support size. */
+  #compact = new Map<number, CpuPopulation>();
+  /** The population the inner steps of the current run take: #pop or a compacted one. */
+  #inner: CpuPopulation;
 
   /**
    * Takes a population of spec.metaBatch models of the spec's shape; `hostData` (ProtoNet and
-   * MAML): read the samples from the episodes' host copy.
+   * MAML): read the samples from the episodes' host copy; `compact` (default true): the inner steps
+   * on the support set once where it divides the batch.
    */
-  constructor(spec: MetaLoopSpec, pop: CpuPopulation, options: { hostData?: boolean } = {}) {
+  constructor(
+    spec: MetaLoopSpec,
+    pop: CpuPopulation,
+    options: { hostData?: boolean; compact?: boolean } = {},
+  ) {
     checkMetaLoopSpec(spec);
+    this.#compactOn = options.compact !== false && spec.method !== "protonet";
     this.#hostData = options.hostData === true &&
       (spec.method === "protonet" || spec.method === "maml");
     this.spec = { ...spec };
     this.#pop = pop;
+    this.#inner = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
     this.#state = zeroLoopState(spec.method, pop.layout.stride);
+  }
+
+  /** Whether the last `run`'s inner steps ran on a compacted population (see the module doc). */
+  get compacted(): boolean {
+    return this.#inner !== this.#pop;
   }
 
   write(state: MetaLoopState): void {
@@ -91,6 +128,7 @@ export class CpuMetaLoop implements MetaLoop {
       return;
     }
     const mids = modelIds(this.spec, ids);
+    this.#inner = this.#innerPop(episodes.supportSize);
     for (let it = 0; it < iterations; it++) {
       const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
@@ -113,27 +151,51 @@ export class CpuMetaLoop implements MetaLoop {
     return this.#host.data;
   }
 
-  /** Step 1: every model starts from theta and reads its episode; state cleared. */
-  #load(
-    episodes: EpisodeBatch,
-    ids: Uint32Array,
-    it: number,
-  ): ReturnType<typeof gatherEpisodesCpu> {
+  /** The inner steps' population for support sets of S samples (see the module doc). */
+  #innerPop(S: number): CpuPopulation {
+    const B = this.spec.batchSize;
+    if (!this.#compactOn || S >= B || B % S !== 0) return this.#pop;
+    let inner = this.#compact.get(S);
+    if (!inner) {
+      inner = new CpuPopulation({
+        size: loopModels(this.spec),
+        ...loopShape(this.spec),
+        batchSize: S,
+      });
+      inner.setKnobs({ lr: this.spec.innerLr, optimizer: "sgd" });
+      this.#compact.set(S, inner);
+    }
+    return inner;
+  }
+
+  /**
+   * Step 1: every model starts from theta and reads its episode; state cleared. Returns the inner
+   * population's batch table (its rows of `rowLen`, the support batch first) and label map.
+   */
+  #load(episodes: EpisodeBatch, ids: Uint32Array, it: number): LoadedBatches {
     const { method, batchSize } = this.spec;
     const P = loopModels(this.spec);
-    const slots = supportSlots(this.spec);
     const query = usesQuerySlot(method);
-    const g = gatherEpisodesCpu(episodes, ids, it * P, {
-      models: P,
-      batchSize,
-      slots,
-      querySlot: query,
-    });
-    this.#pop.setBatches(g.batches, slots + (query ? 1 : 0));
-    const W = g.labelMap.length / P;
-    this.#pop.setLabelMap(W > 0 ? g.labelMap : null, W);
-    const st = this.#pop.state;
-    const L = this.#pop.layout;
+    const inner = this.#inner;
+    const gather = (pop: CpuPopulation, s: Omit<GatherShape, "models">) => {
+      const g = gatherEpisodesCpu(episodes, ids, it * P, { models: P, ...s });
+      pop.setBatches(g.batches, Math.max(1, s.slots + (s.querySlot ? 1 : 0)));
+      const W = g.labelMap.length / P;
+      pop.setLabelMap(W > 0 ? g.labelMap : null, W);
+      return { ...g, rowLen: g.batches.length / P };
+    };
+    let g: LoadedBatches;
+    if (inner === this.#pop) {
+      g = gather(inner, { batchSize, slots: supportSlots(this.spec), querySlot: query });
+    } else {
+      // Compacted: the support set once in one slot; the query set in the batchSize population.
+      g = gather(inner, { batchSize: episodes.supportSize, slots: 1, querySlot: false });
+      if (query) gather(this.#pop, { batchSize, slots: 0, querySlot: true });
+      this.#pop.state.steps.fill(0);
+      this.#pop.state.metrics.fill(0);
+    }
+    const st = inner.state;
+    const L = inner.layout;
     if (method === "es-maml") {
       const es = esPerturbCpu(this.#state.theta, this.#esOptions());
       st.params.set(es.rows);
@@ -145,6 +207,13 @@ export class CpuMetaLoop implements MetaLoop {
     return g;
   }
 
+  /** Compacted: the adapted parameters and metrics rows to the batchSize population (query pass). */
+  #handoff(): void {
+    if (this.#inner === this.#pop) return;
+    this.#pop.state.params.set(this.#inner.state.params);
+    this.#pop.state.metrics.set(this.#inner.state.metrics);
+  }
+
   /** The shape of the meta-update twins. */
   #shape(): { count: number; models: number; rowStride: number } {
     const L = this.#pop.layout;
@@ -153,8 +222,8 @@ export class CpuMetaLoop implements MetaLoop {
 
   /** Reptile: K inner steps, the update, the log row. */
   #reptile(data: CpuDataset, row: Float32Array): void {
-    const st = this.#pop.state;
-    const L = this.#pop.layout;
+    const st = this.#inner.state;
+    const L = this.#inner.layout;
     for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
     const theta = this.#state.theta;
     const before = theta.slice();
@@ -170,20 +239,22 @@ export class CpuMetaLoop implements MetaLoop {
   }
 
   /** FOMAML and MAML: K inner steps, the query gradient (taken back for MAML), Adam, the log row. */
-  #maml(data: CpuDataset, g: ReturnType<typeof gatherEpisodesCpu>, row: Float32Array): void {
-    const { metaBatch: P, innerSteps: K, batchSize } = this.spec;
-    const st = this.#pop.state;
-    const L = this.#pop.layout;
+  #maml(data: CpuDataset, g: LoadedBatches, row: Float32Array): void {
+    const { metaBatch: P, innerSteps: K } = this.spec;
+    const st = this.#inner.state;
+    const L = this.#inner.layout;
     const path: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
       if (this.spec.method === "maml") path.push(st.params.slice());
       trainStepCpu(L, st, data);
     }
+    this.#handoff();
     const grads = new Float32Array(P * L.stride);
-    trainStepCpu(L, st, data, grads);
+    trainStepCpu(this.#pop.layout, this.#pop.state, data, grads);
     const W = g.labelMap.length / P;
-    const shape = { models: P, rowLen: (K + 1) * batchSize, labelWidth: W, lr: this.spec.innerLr };
+    const shape = { models: P, rowLen: g.rowLen, labelWidth: W, lr: this.spec.innerLr };
     for (let k = path.length - 1; k >= 0; k--) {
+      // The Hessian of each model's support batch (its row's first L.batchSize entries).
       hvpStepCpu(
         L,
         data,
@@ -212,21 +283,24 @@ export class CpuMetaLoop implements MetaLoop {
   /** Meta-SGD: K gradient passes with per-parameter steps, the query gradient, Adam, the log row. */
   #metaSgd(data: CpuDataset, row: Float32Array): void {
     const P = this.spec.metaBatch;
-    const st = this.#pop.state;
-    const L = this.#pop.layout;
+    const L = this.#inner.layout;
     const s = this.#state;
     const grads = new Float32Array(P * L.stride);
     const sumG = new Float32Array(P * L.stride);
     for (let k = 0; k < this.spec.innerSteps; k++) {
-      trainStepCpu(L, st, data, grads);
-      metaSgdInnerCpu({ grads, alpha: s.alpha!, rows: st.params, sumG }, {
+      const rows = this.#inner.state.params;
+      trainStepCpu(L, this.#inner.state, data, grads);
+      metaSgdInnerCpu({ grads, alpha: s.alpha!, rows, sumG }, {
         models: P,
         count: L.paramCount,
         stride: L.stride,
       });
     }
-    st.steps.fill(1);
-    trainStepCpu(L, st, data, grads);
+    this.#handoff();
+    const st = this.#pop.state;
+    // The query slot: slot 1 of 2 on the whole batch; compacted, the one slot of this population.
+    if (this.#inner === this.#pop) st.steps.fill(1);
+    trainStepCpu(this.#pop.layout, st, data, grads);
     const gT = metaSgdUpdateCpu({
       queryGrads: grads,
       supportGradSums: sumG,
@@ -248,14 +322,18 @@ export class CpuMetaLoop implements MetaLoop {
 
   /** ES-MAML: K inner steps of the 2 models per task, their query losses, the ES update. */
   #esMaml(data: CpuDataset, row: Float32Array): void {
+    for (let k = 0; k < this.spec.innerSteps; k++) {
+      trainStepCpu(this.#inner.layout, this.#inner.state, data);
+    }
+    this.#handoff();
     const st = this.#pop.state;
     const L = this.#pop.layout;
-    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
     trainStepCpu(L, st, data, new Float32Array(st.params.length));
     const models = loopModels(this.spec);
+    // A model quarantined in its inner steps has no usable loss (as the kernel reads the flags).
     const losses = Float32Array.from(
       { length: models },
-      (_, m) => st.metrics[m * METRIC_STRIDE + METRIC.loss]!,
+      (_, m) => isQuarantined(st.metrics, m) ? NaN : st.metrics[m * METRIC_STRIDE + METRIC.loss]!,
     );
     const s = this.#state;
     const o = { count: L.paramCount, pairs: this.spec.metaBatch, sigma: esSigma(this.spec) };
@@ -302,5 +380,7 @@ export class CpuMetaLoop implements MetaLoop {
 
   destroy(): void {
     this.#pop.destroy();
+    for (const p of this.#compact.values()) p.destroy();
+    this.#compact.clear();
   }
 }

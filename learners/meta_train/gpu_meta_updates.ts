@@ -69,7 +69,7 @@ export function updateRun(spec: MetaLoopSpec, L: MlpLayout, b: UpdateBuffers, t:
     return esMamlUpdateRun(
       { losses: b.metrics, noise: b.noise, theta: b.theta, moments: b.moments, gOut: b.g },
       es,
-      { stride: METRIC_STRIDE, offset: METRIC.loss },
+      { stride: METRIC_STRIDE, offset: METRIC.loss, flag: METRIC.quarantined },
     );
   }
   const fo = { grads: b.grads, metrics: b.metrics, theta: b.theta, moments: b.moments, gOut: b.g };

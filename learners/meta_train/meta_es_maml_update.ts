@@ -67,12 +67,16 @@ export function esMamlUpdateCpu(
   return g;
 }
 
+/** flagOffset of a plain loss array (no quarantine flags). */
+const NO_FLAG = 0xffffffff;
+
 /** The ES-MAML meta-update kernel. */
 export const ES_MAML_UPDATE: MetaKernel = metaKernel("meta_es_maml_update", code, {
   thetaAdam: true,
   read: "losses, noise",
   readWrite: THETA_ADAM_INTERFACE.readWrite,
-  params: `n, pairs, gridX, sigma: f32, lossStride, lossOffset, ${THETA_ADAM_INTERFACE.params}`,
+  params:
+    `n, pairs, gridX, sigma: f32, lossStride, lossOffset, flagOffset, ${THETA_ADAM_INTERFACE.params}`,
 });
 
 /** GPU buffers of an ES-MAML meta-update. */
@@ -83,11 +87,15 @@ export interface EsMamlUpdateBuffers extends ThetaAdamBuffers {
   noise: MetaBinding;
 }
 
-/** The kernel run of an ES-MAML meta-update; losses strided as `loss` says (default 1, 0). */
+/**
+ * The kernel run of an ES-MAML meta-update; losses strided as `loss` says (default 1, 0), with
+ * `loss.flag` the offset of each row's quarantine flag (a metrics table: a quarantined model's loss
+ * counts as non-finite; none by default).
+ */
 export function esMamlUpdateRun(
   b: EsMamlUpdateBuffers,
   o: EsMamlUpdateOptions,
-  loss: { stride: number; offset: number } = { stride: 1, offset: 0 },
+  loss: { stride: number; offset: number; flag?: number } = { stride: 1, offset: 0 },
 ): MetaRun {
   const { losses, noise, theta, moments, gOut } = b;
   const params = { n: o.count, pairs: o.pairs, sigma: o.sigma, lossStride: loss.stride };
@@ -97,6 +105,7 @@ export function esMamlUpdateRun(
     params: {
       ...params,
       lossOffset: loss.offset,
+      flagOffset: loss.flag ?? NO_FLAG,
       ...thetaAdamParams({ count: o.count, lr: o.lr, t: o.t }),
     },
   };

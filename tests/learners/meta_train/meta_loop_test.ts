@@ -59,9 +59,9 @@ async function runLoop(
   return out;
 }
 
-// batchSize 4: every inner step on the loop's population; 6 (twice the support set of 3): the GPU
-// loop runs its inner steps on a compacted population of batch 3 (learners/meta_train/
-// gpu_loop_pops.ts) while the CPU twin steps over all 6 samples, so the two paths are compared.
+// batchSize 4: every inner step on the loop's population; 6 (twice the support set of 3): both loops
+// run their inner steps on a compacted population of batch 3 (learners/meta_train/gpu_loop_pops.ts;
+// the CPU twin against its uncompacted self: cpu_compact_test.ts).
 for (
   const [method, batchSize] of [
     ...(["reptile", "fomaml", "maml", "meta-sgd", "es-maml", "protonet"] as const).map((

@@ -132,6 +132,43 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
   );
 
   gpuTest(
+    `meta_es_maml_update kernel reads losses from a metrics table, quarantined models' as unusable, count=${count}, pairs=${P}`,
+    async (ctx) => {
+      const rng = new Rng(17 * count + P);
+      // Rows of 4 (loss, norm, quarantined, spare); every 3rd model quarantined with the largest
+      // loss, which must neither enter the gradient nor become the stand-in of a non-finite one.
+      const metrics = metricsOf(2 * P, 3);
+      for (let k = 0; k < 2 * P; k++) metrics[k * 4] = metrics[k * 4 + 2] ? 9 : 1 + rng.uniform();
+      if (P > 1) metrics[0] = NaN;
+      const noise = normals(rng, P * count);
+      const theta = normals(rng, count);
+      const moments = new Float32Array(2 * count);
+      const o = { count, pairs: P, sigma: 0.05, lr: 0.02, t: 1 };
+      const host = { losses: metrics, noise, theta, moments, gOut: new Float32Array(count) };
+      const got = await runKernel(
+        ctx,
+        ES_MAML_UPDATE,
+        host,
+        (b) => esMamlUpdateRun(b, o, { stride: 4, offset: 0, flag: 2 }),
+      );
+      const losses = Float32Array.from(
+        { length: 2 * P },
+        (_, k) => metrics[k * 4 + 2] ? NaN : metrics[k * 4]!,
+      );
+      const plain = Float32Array.from({ length: 2 * P }, (_, k) => metrics[k * 4]!);
+      const ignored = esMamlUpdateCpu(
+        { losses: plain, noise, theta: theta.slice(), moments: moments.slice() },
+        o,
+      );
+      const g = esMamlUpdateCpu({ losses, noise, theta, moments }, o);
+      assertAllClose(got, { gOut: g, theta, moments }, "es-maml, flags");
+      if (P > 1) {
+        assert.ok(ignored.some((x, i) => Math.abs(x - g[i]!) > 1e-3), "the flags change g");
+      }
+    },
+  );
+
+  gpuTest(
     `meta_sgd_update kernel matches metaSgdUpdateCpu() when count=${count}, models=${P}`,
     async (ctx) => {
       const rng = new Rng(13 * count + P);

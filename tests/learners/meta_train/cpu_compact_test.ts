@@ -1,0 +1,121 @@
+/**
+ * The CPU meta loop's compacted inner steps (learners/meta_train/cpu_meta_loop.ts): where the
+ * support set divides the inner batch, the inner steps run on the support set once, and every
+ * method's theta, moments, alpha and log rows match the loop that steps over the whole batch
+ * (`compact: false`) over 4 iterations in two calls, up to float rounding; a batch the support set
+ * does not divide, and ProtoNet, are not compacted.
+ */
+import assert from "node:assert/strict";
+import { Rng } from "../../../core/rng.ts";
+import { CpuBackend, CpuPopulation } from "../../../learners/cpu_backend.ts";
+import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
+import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
+import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
+import {
+  loopModels,
+  loopShape,
+  type MetaLoopMethod,
+  type MetaLoopReadout,
+  type MetaLoopSpec,
+} from "../../../learners/meta_train/meta_loop.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import { assertClose } from "../../helpers.ts";
+import { family, startState } from "./_family.ts";
+
+const WIDTHS = [6, 9, 3];
+
+/** Four iterations (3 + 1) of `method` on 3-way 1-shot episodes; the reads and the compaction. */
+async function runCpu(
+  method: MetaLoopMethod,
+  batchSize: number,
+  compact: boolean,
+  o: { batch?: EpisodeBatch; activation?: "tanh" } = {},
+): Promise<{ reads: MetaLoopReadout[]; compacted: boolean[] }> {
+  const batch = o.batch ?? family(6, 1).sampleEpisodes(4, 20);
+  const data = new CpuBackend().uploadDataset(batch.dataset);
+  const spec: MetaLoopSpec = {
+    method,
+    widths: WIDTHS,
+    ...(o.activation ? { activation: o.activation } : {}),
+    batchSize,
+    metaBatch: 5,
+    innerSteps: 3,
+    innerLr: 0.3,
+    metaLr: method === "reptile" ? 0.5 : 0.02,
+  };
+  const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
+  const loop = new CpuMetaLoop(spec, pop, { compact });
+  const rng = new Rng(7);
+  loop.write(startState(rng, mlpLayout({ size: 1, widths: WIDTHS, batchSize }).stride));
+  const reads: MetaLoopReadout[] = [];
+  const compacted: boolean[] = [];
+  for (const n of [3, 1]) {
+    loop.run(batch, data, Uint32Array.from({ length: 5 * n }, () => rng.int(20)));
+    compacted.push(loop.compacted);
+    reads.push(await loop.read());
+  }
+  loop.destroy();
+  return { reads, compacted };
+}
+
+const GRADIENT_METHODS = ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const;
+
+/**
+ * 3-way 1-shot episodes of 6 inputs, standard normal except one input of every 11th sample, NaN:
+ * tasks whose support set holds one are quarantined in their inner steps (tanh passes NaN on).
+ */
+function blowUpBatch(): EpisodeBatch {
+  const rng = new Rng(1);
+  const count = 80;
+  const data = {
+    count,
+    inputs: 6,
+    targetWidth: 1,
+    classes: 8,
+    x: Float32Array.from({ length: count * 6 }, (_, i) => i % 66 === 3 ? NaN : rng.normal()),
+    y: Float32Array.from({ length: count }, (_, i) => i % 8),
+  };
+  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 })
+    .sampleEpisodes(4, 20);
+}
+
+for (
+  const [method, quarantine] of GRADIENT_METHODS.flatMap((m) => [[m, false], [m, true]] as const)
+) {
+  const what = quarantine ? ", tasks quarantined by NaN inputs" : "";
+  Deno.test(`CpuMetaLoop: ${method}'s inner steps on the support set once match the whole batch${what}`, async () => {
+    // batchSize 6 = the support set of 3 twice: compacted to 3 samples per step.
+    const o = quarantine ? { batch: blowUpBatch(), activation: "tanh" as const } : {};
+    const want = await runCpu(method, 6, false, o);
+    const got = await runCpu(method, 6, true, o);
+    const healthy = (r: MetaLoopReadout[]) =>
+      r.flatMap((x) => Array.from({ length: x.log.length / 4 }, (_, i) => x.log[4 * i + 2]!));
+    assert.deepEqual(healthy(got.reads), healthy(want.reads), "healthy tasks per iteration");
+    const all = method === "es-maml" ? 10 : 5;
+    // Meta-SGD's inner passes take gradients only (its tasks are not quarantined there).
+    const quarantines = quarantine && method !== "meta-sgd";
+    assert.equal(healthy(want.reads).some((h) => h < all), quarantines, "some tasks quarantined");
+    assert.deepEqual(want.compacted, [false, false]);
+    assert.deepEqual(got.compacted, [true, true]);
+    const tol = { atol: 1e-5, rtol: 1e-4 };
+    for (let r = 0; r < 2; r++) {
+      const [g, w] = [got.reads[r]!, want.reads[r]!];
+      assertClose(g.state.theta, w.state.theta, { ...tol, what: `${method} theta ${r}` });
+      assertClose(g.state.moments, w.state.moments, { ...tol, what: `${method} moments ${r}` });
+      assertClose(g.log, w.log, { atol: 1e-5, rtol: 1e-3, what: `${method} log ${r}` });
+      assert.equal(g.state.t, w.state.t);
+      if (method === "meta-sgd") {
+        assertClose(g.state.alpha!, w.state.alpha!, { ...tol, what: `alpha ${r}` });
+      }
+    }
+    if (!quarantine) assert.ok(want.reads[0]!.log[1]! > 0, "a norm was logged");
+  });
+}
+
+Deno.test("CpuMetaLoop: no compaction where the support set does not divide the batch, nor for ProtoNet", async () => {
+  for (const method of GRADIENT_METHODS) {
+    assert.deepEqual((await runCpu(method, 4, true)).compacted, [false, false], method);
+    assert.deepEqual((await runCpu(method, 3, true)).compacted, [false, false], method);
+  }
+  assert.deepEqual((await runCpu("protonet", 6, true)).compacted, [false, false]);
+});
