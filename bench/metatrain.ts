@@ -331,9 +331,9 @@ export async function benchMetaTrainMain(
   const { perModel, factored, deviceMaml } = loops;
   console.log(
     `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
-      `loop runs the inner steps on each support set once when it divides the batch ` +
-      `(learners/meta_train/gpu_loop_pops.ts, the same update); the per-iteration path and the ` +
-      `CPU twin step over the whole batch`,
+      `loop and its CPU twin run the inner steps on each support set once when it divides the ` +
+      `batch (learners/meta_train/gpu_loop_pops.ts, cpu_meta_loop.ts: the same update); the ` +
+      `per-iteration path steps over the whole batch`,
   );
   for (const w of [await metaTrainFamily(), sinusoidWorkload()]) {
     console.log(
@@ -357,6 +357,7 @@ export async function benchMetaTrainMain(
         "gpu, second-order MAML, MetaLearner.train (meta loop, mamlOnSoftware device: split meta_hvp)",
       ],
       [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
+      [cpu, "train", "reptile", "cpu twin, Reptile, MetaLearner.train"],
     ];
     for (const metaBatch of [32, 256]) {
       let base: MetaTrainBenchRow | undefined;
