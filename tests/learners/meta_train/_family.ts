@@ -11,6 +11,7 @@ import {
   type MetaLoopState,
 } from "../../../learners/meta_train/mod.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
+import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 
 /**
  * 3-way 1-shot episodes (2 query samples per class; `shape` changes them) of 80 random
@@ -67,4 +68,27 @@ export function directGpuLoop(
       return gpu.createPopulation({ ...shape, batchSize });
     },
   });
+}
+
+/**
+ * 3-way 1-shot episodes (2 query samples per class) of 80 rows of `inputs` standard normal inputs
+ * except one input of every 11th sample, NaN: the inner steps of episodes that hold one give a NaN
+ * loss (with tanh, which passes NaN on: those tasks are quarantined), the others do not.
+ */
+export function blowUpBatch(inputs: number): EpisodeBatch {
+  const rng = new Rng(1);
+  const count = 80;
+  const data = {
+    count,
+    inputs,
+    targetWidth: 1,
+    classes: 8,
+    x: Float32Array.from(
+      { length: count * inputs },
+      (_, i) => i % (11 * inputs) === 3 ? NaN : rng.normal(),
+    ),
+    y: Float32Array.from({ length: count }, (_, i) => i % 8),
+  };
+  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 })
+    .sampleEpisodes(4, 20);
 }

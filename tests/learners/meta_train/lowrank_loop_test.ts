@@ -25,10 +25,9 @@ import { trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../../../learners/metrics_row.ts";
 import { Sinusoid } from "../../../learners/tasks/sinusoid.ts";
-import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 import { assertClose, gpuTest } from "../../helpers.ts";
-import { family } from "./_family.ts";
+import { blowUpBatch, family } from "./_family.ts";
 import { compareReads, perModelLoop, runLoop } from "./_lowrank_loops.ts";
 
 interface Case {
@@ -200,27 +199,6 @@ Deno.test("lowrankInnerCpu without its Gram term fails the comparison (the check
   assert.throws(() => assertClose(got, want, { atol: 1e-5, rtol: 1e-4, what: "adapted rows" }));
 });
 
-/**
- * 3-way 1-shot episodes of standard normal inputs except one input of every 11th sample, NaN: the
- * inner steps of episodes that hold one give a NaN loss (those tasks are quarantined), the others do
- * not.
- */
-function blowUpBatch(): EpisodeBatch {
-  const rng = new Rng(1);
-  const count = 80;
-  const data = {
-    count,
-    inputs: 8,
-    targetWidth: 1,
-    classes: 8,
-    x: Float32Array.from({ length: count * 8 }, (_, i) => i % 88 === 3 ? NaN : rng.normal()),
-    y: Float32Array.from({ length: count }, (_, i) => i % 8),
-  };
-  const classes = [0, 1, 2, 3, 4, 5, 6, 7];
-  return new RealEpisodes(data, classes, { ways: 3, shots: 1, queryPerClass: 2 })
-    .sampleEpisodes(4, 20);
-}
-
 for (const method of ["fomaml", "reptile"] as const) {
   const spec: MetaLoopSpec = {
     method,
@@ -240,7 +218,7 @@ for (const method of ["fomaml", "reptile"] as const) {
       Array.from({ length: r.log.length / 4 }, (_, i) => r.log[4 * i + 2]!).some((h) => h < 6)
     );
   Deno.test(`CpuLowrankLoop matches CpuMetaLoop when ${method} tasks are quarantined`, async () => {
-    const batch = blowUpBatch();
+    const batch = blowUpBatch(8);
     const want = await runLoop(perModelLoop(spec), batch, stride);
     assert.ok(someQuarantined(want), "the case quarantines tasks");
     compareReads(await runLoop(new CpuLowrankLoop(spec), batch, stride), want);
@@ -248,7 +226,7 @@ for (const method of ["fomaml", "reptile"] as const) {
   gpuTest(
     `GpuLowrankLoop matches CpuMetaLoop when ${method} tasks are quarantined`,
     async (ctx) => {
-      const batch = blowUpBatch();
+      const batch = blowUpBatch(8);
       const want = await runLoop(perModelLoop(spec), batch, stride);
       const gpu = await GpuBackend.create(ctx);
       const loop = await gpu.createMetaLoop({ ...spec, lowrank: true });
