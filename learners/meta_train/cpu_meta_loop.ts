@@ -1,25 +1,24 @@
 /**
- * `CpuMetaLoop`: the CPU twin of the on-device meta-training loop (learners/meta_train/meta_loop.ts),
- * the same steps in the same order with the twins of every kernel: gatherEpisodesCpu, tileRows,
- * trainStepCpu, hvpStepCpu (MAML), protonetGradCpu (ProtoNet, its episodes split between threads by protonetGradThreaded), reptileUpdateCpu / fomamlUpdateCpu and metaLogCpu. `CpuBackend.createMetaLoop`
- * returns one, and GpuBackend on a software adapter for ProtoNet and for MAML past the Hessian-vector
- * kernel's loop budget (`hostData`: the samples read from the episodes' host copy).
- *
- * As the GPU loop (learners/meta_train/gpu_loop_pops.ts), when the support set divides batchSize
- * the inner steps run on a population of the same models whose batch is the support set once: an
- * inner step over batchSize samples drawn cyclically from S support samples is the mean over those
- * S, so the update is the same up to float rounding for a fifth of the samples at 5-way 1-shot with
- * batchSize 25; the adapted parameters and metrics rows (quarantine flags included) are then copied
- * to the batchSize population for the query pass. `{ compact: false }` keeps every step on the
- * whole batch.
+ * `CpuMetaLoop`: the CPU twin of the on-device meta loop (meta_loop.ts), the same steps in the same
+ * order with the twins of every kernel (gatherEpisodesCpu, tileRows, trainStepCpu split between
+ * threads by train_threads.ts, hvpStepCpu, protonetGradCpu split by protonet_threads.ts, the
+ * update twins, metaLogCpu; results the same for any thread count). CpuBackend.createMetaLoop
+ * returns one; GpuBackend too on a software adapter for ProtoNet and for MAML past the H v kernel's
+ * loop budget (`hostData`: the samples read from the episodes' host copy). As the GPU loop
+ * (gpu_loop_pops.ts), where the support set divides batchSize the inner steps run on a population
+ * whose batch is the support set once (the mean over batchSize cyclic draws of S samples is the
+ * mean over the S: the same update up to float rounding); the adapted parameters and metrics rows
+ * (quarantine flags included) then go to the batchSize population for the query pass.
+ * `{ compact: false }` keeps every step on the whole batch.
  * @module
  */
 import type { BackendDataset } from "../backend.ts";
 import { CpuDataset, CpuPopulation } from "../cpu_backend.ts";
-import { trainStepCpu } from "../mlp/mlp_cpu.ts";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
 import { fomamlUpdateCpu } from "./meta_fomaml_update.ts";
-import { gatherEpisodesCpu, type GatherShape } from "./meta_gather.ts";
+import { gatherEpisodesCpu, type GatherShape, type LoadedBatches } from "./meta_gather.ts";
 import { META_LOG_WIDTH, metaLogCpu } from "./meta_log.ts";
 import {
   alphaKnobs,
@@ -49,17 +48,8 @@ import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
-import { protonetGradThreaded } from "./protonet_threads.ts";
-
-/** The batch table and label map of a loop's inner population for one iteration. */
-interface LoadedBatches {
-  /** (models, rowLen) sample indices, each row's support batch first. */
-  batches: Uint32Array<ArrayBuffer>;
-  /** (models, width) label-map rows (empty: labels as stored). */
-  labelMap: Uint32Array<ArrayBuffer>;
-  /** Entries per model row of `batches`. */
-  rowLen: number;
-}
+import { cpuThreads, protonetGradThreaded } from "./protonet_threads.ts";
+import { shareState, trainStepThreaded, type TrainThreadOptions } from "./train_threads.ts";
 
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
@@ -83,18 +73,21 @@ export class CpuMetaLoop implements MetaLoop {
   #compact = new Map<number, CpuPopulation>();
   /** The population the inner steps of the current run take: #pop or a compacted one. */
   #inner: CpuPopulation;
+  /** Threads of the train steps (train_threads.ts; results the same for any count). */
+  #threads: TrainThreadOptions;
 
   /**
    * Takes a population of spec.metaBatch models of the spec's shape; `hostData` (ProtoNet and
    * MAML): read the samples from the episodes' host copy; `compact` (default true): the inner steps
-   * on the support set once where it divides the batch.
+   * on the support set once where it divides the batch; `threads`, `minWork`: of the train steps.
    */
   constructor(
     spec: MetaLoopSpec,
     pop: CpuPopulation,
-    options: { hostData?: boolean; compact?: boolean } = {},
+    options: { hostData?: boolean; compact?: boolean } & TrainThreadOptions = {},
   ) {
     checkMetaLoopSpec(spec);
+    this.#threads = { threads: options.threads ?? cpuThreads(), minWork: options.minWork };
     this.#compactOn = options.compact !== false && spec.method !== "protonet";
     this.#hostData = options.hostData === true &&
       (spec.method === "protonet" || spec.method === "maml");
@@ -204,7 +197,23 @@ export class CpuMetaLoop implements MetaLoop {
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);
+    if (this.#threads.threads! > 1) {
+      // Once here, so that no array of a state is swapped in the middle of an iteration's steps.
+      shareState(st);
+      shareState(this.#pop.state);
+    }
     return g;
+  }
+
+  /** A train step of every model of a population, split between threads (train_threads.ts). */
+  #step(L: MlpLayout, st: MlpState, data: MlpData, grads?: Float32Array): void {
+    trainStepThreaded(L, st, data, grads, this.#threads);
+  }
+
+  /** Zeroed floats for gradient rows (shared with helper threads when there are any). */
+  #floats(n: number): Float32Array<ArrayBuffer> {
+    if (this.#threads.threads! <= 1) return new Float32Array(n);
+    return new Float32Array(new SharedArrayBuffer(4 * n)) as unknown as Float32Array<ArrayBuffer>;
   }
 
   /** Compacted: the adapted parameters and metrics rows to the batchSize population (query pass). */
@@ -224,7 +233,7 @@ export class CpuMetaLoop implements MetaLoop {
   #reptile(data: CpuDataset, row: Float32Array): void {
     const st = this.#inner.state;
     const L = this.#inner.layout;
-    for (let k = 0; k < this.spec.innerSteps; k++) trainStepCpu(L, st, data);
+    for (let k = 0; k < this.spec.innerSteps; k++) this.#step(L, st, data);
     const theta = this.#state.theta;
     const before = theta.slice();
     reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
@@ -246,11 +255,11 @@ export class CpuMetaLoop implements MetaLoop {
     const path: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
       if (this.spec.method === "maml") path.push(st.params.slice());
-      trainStepCpu(L, st, data);
+      this.#step(L, st, data);
     }
     this.#handoff();
-    const grads = new Float32Array(P * L.stride);
-    trainStepCpu(this.#pop.layout, this.#pop.state, data, grads);
+    const grads = this.#floats(P * L.stride);
+    this.#step(this.#pop.layout, this.#pop.state, data, grads);
     const W = g.labelMap.length / P;
     const shape = { models: P, rowLen: g.rowLen, labelWidth: W, lr: this.spec.innerLr };
     for (let k = path.length - 1; k >= 0; k--) {
@@ -285,11 +294,11 @@ export class CpuMetaLoop implements MetaLoop {
     const P = this.spec.metaBatch;
     const L = this.#inner.layout;
     const s = this.#state;
-    const grads = new Float32Array(P * L.stride);
+    const grads = this.#floats(P * L.stride);
     const sumG = new Float32Array(P * L.stride);
     for (let k = 0; k < this.spec.innerSteps; k++) {
       const rows = this.#inner.state.params;
-      trainStepCpu(L, this.#inner.state, data, grads);
+      this.#step(L, this.#inner.state, data, grads);
       metaSgdInnerCpu({ grads, alpha: s.alpha!, rows, sumG }, {
         models: P,
         count: L.paramCount,
@@ -300,7 +309,7 @@ export class CpuMetaLoop implements MetaLoop {
     const st = this.#pop.state;
     // The query slot: slot 1 of 2 on the whole batch; compacted, the one slot of this population.
     if (this.#inner === this.#pop) st.steps.fill(1);
-    trainStepCpu(this.#pop.layout, st, data, grads);
+    this.#step(this.#pop.layout, st, data, grads);
     const gT = metaSgdUpdateCpu({
       queryGrads: grads,
       supportGradSums: sumG,
@@ -323,12 +332,12 @@ export class CpuMetaLoop implements MetaLoop {
   /** ES-MAML: K inner steps of the 2 models per task, their query losses, the ES update. */
   #esMaml(data: CpuDataset, row: Float32Array): void {
     for (let k = 0; k < this.spec.innerSteps; k++) {
-      trainStepCpu(this.#inner.layout, this.#inner.state, data);
+      this.#step(this.#inner.layout, this.#inner.state, data);
     }
     this.#handoff();
     const st = this.#pop.state;
     const L = this.#pop.layout;
-    trainStepCpu(L, st, data, new Float32Array(st.params.length));
+    this.#step(L, st, data, this.#floats(st.params.length));
     const models = loopModels(this.spec);
     // A model quarantined in its inner steps has no usable loss (as the kernel reads the flags).
     const losses = Float32Array.from(

@@ -21,6 +21,16 @@ export interface GatherShape {
   querySlot: boolean;
 }
 
+/** The batch table and label map of a loop's inner population for one iteration. */
+export interface LoadedBatches {
+  /** (models, rowLen) sample indices, each row's support batch first. */
+  batches: Uint32Array<ArrayBuffer>;
+  /** (models, width) label-map rows (empty: labels as stored). */
+  labelMap: Uint32Array<ArrayBuffer>;
+  /** Entries per model row of `batches`. */
+  rowLen: number;
+}
+
 /**
  * CPU twin: model p reads episode ids[idsOffset + p]: `slots` support slots (support[e, i % S] at
  * position i), then the query slot when asked (query[e, i % Q]); its label-map row is episode e's

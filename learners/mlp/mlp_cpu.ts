@@ -266,15 +266,24 @@ function outputDeltas(
  * global-norm clip, L2 weight decay, then the model's optimizer (sgd, momentum, adam). With
  * `gradsOut` given, gradients (P, stride) are written there and nothing is updated (mode 1). A
  * model whose hold knob is set is left as it is, but its step count advances (update mode only).
- * The fast path of `trainStepSpecCpu` (the readable specification): the same numbers.
+ * The fast path of `trainStepSpecCpu` (the readable specification): the same numbers. `models`
+ * (default all): only models from..to-1 step (each model's step reads and writes its own rows only,
+ * so shares of a population may step in parallel threads: learners/meta_train/train_threads.ts).
  */
 export function trainStepCpu(
   layout: MlpLayout,
   s: MlpState,
   data: MlpData,
   gradsOut?: Float32Array,
+  models?: ModelRange,
 ): void {
-  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data));
+  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data), models);
+}
+
+/** Models from..to-1 of a population. */
+export interface ModelRange {
+  from: number;
+  to: number;
 }
 
 /** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
@@ -292,11 +301,12 @@ function trainStepWith(
   s: MlpState,
   gradsOut: Float32Array | undefined,
   modelGrad: ModelGrad,
+  models: ModelRange = { from: 0, to: layout.size },
 ): void {
-  const { size, stride, paramCount } = layout;
+  const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
-  for (let p = 0; p < size; p++) {
+  for (let p = models.from; p < models.to; p++) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
       // Hold: parameters, moments and metrics stay; the step count advances (a quarantined

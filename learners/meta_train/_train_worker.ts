@@ -1,0 +1,54 @@
+/**
+ * The helper thread of train_threads.ts: runs `trainStepCpu` on the model range of the job it is
+ * sent, on views of the population's shared state and the shared data set, then stores the job's
+ * number in the control word `DONE` and wakes the caller (Atomics). An exception is reported through
+ * `FAILED` and the shared message bytes, never left to kill the thread silently.
+ * @module
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { trainStepCpu } from "../mlp/mlp_cpu.ts";
+import type { MlpState } from "../mlp/mlp_state.ts";
+import { CTL, writeError } from "./_protonet_job.ts";
+import type { TrainJob } from "./train_threads.ts";
+
+const { ctl, error } = workerData as { ctl: Int32Array; error: Uint8Array };
+
+/** The job's state as views of its shared buffers. */
+function stateOf(job: TrainJob): MlpState {
+  const f = (b: SharedArrayBuffer) => new Float32Array(b) as unknown as Float32Array<ArrayBuffer>;
+  const u = (b: SharedArrayBuffer) => new Uint32Array(b) as unknown as Uint32Array<ArrayBuffer>;
+  const s = job.state;
+  return {
+    params: f(s.params),
+    opt: f(s.opt),
+    steps: u(s.steps),
+    metrics: f(s.metrics),
+    knobs: f(s.knobs),
+    batchIdx: u(s.batchIdx),
+    numBatches: job.numBatches,
+    labelMap: u(s.labelMap),
+    labelMapWidth: job.labelMapWidth,
+    learned: f(s.learned),
+  };
+}
+
+parentPort!.on("message", (job: TrainJob) => {
+  try {
+    const d = job.data;
+    const data = {
+      x: new Float32Array(d.x),
+      y: new Float32Array(d.y),
+      count: d.count,
+      inputs: d.inputs,
+      targetWidth: d.targetWidth,
+    };
+    const grads = job.grads ? new Float32Array(job.grads) : undefined;
+    trainStepCpu(job.layout, stateOf(job), data, grads, { from: job.from, to: job.to });
+  } catch (e) {
+    writeError(error, e);
+    Atomics.store(ctl, CTL.failed, 1);
+  }
+  Atomics.store(ctl, CTL.done, job.seq);
+  Atomics.notify(ctl, CTL.done);
+});
+Atomics.store(ctl, CTL.ready, 1);

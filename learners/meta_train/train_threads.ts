@@ -1,0 +1,264 @@
+/**
+ * `trainStepThreaded`: `trainStepCpu` with the population's models split between the calling thread
+ * and helper threads, for the CPU meta loop (cpu_meta_loop.ts), whose meta-batch's tasks step
+ * independently. Each model's step reads and writes its own rows only, so every share runs
+ * `trainStepCpu` on its range of the same state and the results are bit-identical to one thread for
+ * any thread count.
+ *
+ * The state and the data set are shared, not copied per call: the population's arrays are moved
+ * into SharedArrayBuffers once (`shareState`; again after setBatches / setLabelMap replaced the
+ * batch table or label map), the data set's inputs and targets once per data set; a job is a
+ * message of those buffers and a model range, and the caller waits in `Atomics.wait` (synchronous,
+ * like the one-thread twin). One pool per process (per isolate), started on first use, `unref`ed so
+ * that it never keeps the process alive. Threads: `cpuThreads()` (METAFORGE_CPU_THREADS, else 2 with
+ * 2 or more cores); calls under `TRAIN_THREAD_MIN_WORK` stay on one thread. Helper thread:
+ * _train_worker.ts.
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import type { MlpLayout } from "../mlp/mlp_layout.ts";
+import { trainStepCpu } from "../mlp/mlp_cpu.ts";
+import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
+import { CTL, ERROR_BYTES, readError } from "./_protonet_job.ts";
+import { cpuThreads } from "./protonet_threads.ts";
+
+/**
+ * Smallest work of a call that is split, in sample x multiply-adds (models x batch x the MLP's
+ * multiply-adds per sample). Measured with bench/train_threads.ts (see the README).
+ */
+export const TRAIN_THREAD_MIN_WORK = 2_000_000;
+
+/** How long a job may run before the caller concludes its helper died. */
+const JOB_MS = 600_000;
+
+/** The array fields of MlpState that a helper reads or writes. */
+export const SHARED_FIELDS = [
+  "params",
+  "opt",
+  "steps",
+  "metrics",
+  "knobs",
+  "batchIdx",
+  "labelMap",
+  "learned",
+] as const;
+
+/** A job: the state's shared buffers, the data set's, the gradient rows' and a model range. */
+export interface TrainJob {
+  seq: number;
+  layout: MlpLayout;
+  state: Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>;
+  numBatches: number;
+  labelMapWidth: number;
+  data: {
+    x: SharedArrayBuffer;
+    y: SharedArrayBuffer;
+    count: number;
+    inputs: number;
+    targetWidth: number;
+  };
+  grads: SharedArrayBuffer | null;
+  from: number;
+  to: number;
+}
+
+interface Helper {
+  worker: Worker;
+  ctl: Int32Array<SharedArrayBuffer>;
+  error: Uint8Array<SharedArrayBuffer>;
+  seq: number;
+  dead: boolean;
+}
+
+const helpers: Helper[] = [];
+let helperDied = false;
+let splitCalls = 0;
+
+/** How many calls of `trainStepThreaded` this process split between threads (tests, bench). */
+export function trainStepsSplit(): number {
+  return splitCalls;
+}
+
+function startHelper(): Helper {
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL.length));
+  const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
+  const worker = new Worker(new URL("./_train_worker.ts", import.meta.url), {
+    workerData: { ctl, error },
+  });
+  worker.unref();
+  const h: Helper = { worker, ctl, error, seq: 0, dead: false };
+  const die = (why: string) => {
+    if (h.dead) return;
+    h.dead = true;
+    helperDied = true;
+    console.error(
+      `metaforge: a CPU helper thread stopped (${why}): the train step runs without it`,
+    );
+  };
+  worker.on("error", (e: unknown) => die(e instanceof Error ? e.message : String(e)));
+  worker.on("exit", (code: number) => die(`exit code ${code}`));
+  return h;
+}
+
+function ready(h: Helper): boolean {
+  return !h.dead && Atomics.load(h.ctl, CTL.ready) === 1;
+}
+
+/** Up to `n` ready helpers, starting those missing (they take jobs once loaded). */
+function pool(n: number): Helper[] {
+  while (helpers.length < n && !helperDied) helpers.push(startHelper());
+  return helpers.filter(ready).slice(0, n);
+}
+
+/** Starts up to `threads - 1` helpers and waits (at most `timeoutMs`) until they can take jobs. */
+export async function startTrainHelpers(
+  options: { threads?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const n = (options.threads ?? cpuThreads()) - 1;
+  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const up = pool(n).length;
+    const waiting = helpers.slice(0, n).some((h) => !h.dead && !ready(h));
+    if (!waiting || performance.now() > deadline) return up;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A copy of `a` in a SharedArrayBuffer (or `a` when it is in one already). */
+function shared<T extends Float32Array | Uint32Array>(a: T): T {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const out =
+    (a instanceof Float32Array
+      ? new Float32Array(new SharedArrayBuffer(a.byteLength))
+      : new Uint32Array(new SharedArrayBuffer(a.byteLength))) as T;
+  out.set(a);
+  return out;
+}
+
+/**
+ * Moves the array fields of `s` into SharedArrayBuffers where they are not (the same values; the
+ * state's arrays are replaced, so take them from `s` again afterwards).
+ */
+export function shareState(s: MlpState): void {
+  const r = s as unknown as Record<string, Float32Array | Uint32Array>;
+  for (const k of SHARED_FIELDS) r[k] = shared(r[k]!);
+}
+
+/** Whole-array views only: a helper rebuilds each field from its buffer. */
+function isWhole(a: Float32Array | Uint32Array): boolean {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+}
+
+const sharedData = new WeakMap<Float32Array, { x: Float32Array; y: Float32Array }>();
+
+/** The data set's inputs and targets in SharedArrayBuffers (copied once per data set). */
+function shareData(data: MlpData): { x: Float32Array; y: Float32Array } {
+  let d = sharedData.get(data.x);
+  if (!d) {
+    d = { x: shared(data.x), y: shared(data.y) };
+    sharedData.set(data.x, d);
+  }
+  return d;
+}
+
+/** Options of `trainStepThreaded`. */
+export interface TrainThreadOptions {
+  /** Threads, the caller's included (default `cpuThreads()`). */
+  threads?: number;
+  /** Smallest work that is split (default TRAIN_THREAD_MIN_WORK). */
+  minWork?: number;
+}
+
+/** Multiply-adds of one sample's forward pass. */
+function sampleMacs(layout: MlpLayout): number {
+  let macs = 0;
+  for (let l = 0; l + 1 < layout.widths.length; l++) {
+    macs += layout.widths[l]! * layout.widths[l + 1]!;
+  }
+  return macs;
+}
+
+/** Waits until `h` has finished job `seq`; throws when it failed or gave no result in JOB_MS. */
+function wait(h: Helper, seq: number): void {
+  const t0 = performance.now();
+  for (;;) {
+    const done = Atomics.load(h.ctl, CTL.done);
+    if (done === seq) break;
+    if (performance.now() - t0 > JOB_MS) {
+      h.dead = true;
+      throw new Error(`Train-step helper thread gave no result within ${JOB_MS / 1000} s`);
+    }
+    Atomics.wait(h.ctl, CTL.done, done, 1000);
+  }
+  if (Atomics.load(h.ctl, CTL.failed) !== 0) {
+    throw new Error(`Train-step helper thread failed: ${readError(h.error)}`);
+  }
+}
+
+/**
+ * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split into
+ * contiguous shares, helpers taking the first and the calling thread the last. One thread when
+ * `threads` is 1, the work is under `minWork`, there are fewer than 2 models, or no helper is up
+ * yet. Moves `s` into shared buffers (`shareState`) when it splits.
+ */
+export function trainStepThreaded(
+  layout: MlpLayout,
+  s: MlpState,
+  data: MlpData,
+  gradsOut?: Float32Array,
+  options: TrainThreadOptions = {},
+): void {
+  const P = layout.size;
+  const threads = Math.min(options.threads ?? cpuThreads(), P);
+  const work = P * layout.batchSize * sampleMacs(layout);
+  const hs = threads > 1 && work >= (options.minWork ?? TRAIN_THREAD_MIN_WORK)
+    ? pool(threads - 1)
+    : [];
+  if (hs.length === 0) {
+    trainStepCpu(layout, s, data, gradsOut);
+    return;
+  }
+  shareState(s);
+  const r = s as unknown as Record<string, Float32Array | Uint32Array>;
+  if (!SHARED_FIELDS.every((k) => isWhole(r[k]!))) {
+    trainStepCpu(layout, s, data, gradsOut);
+    return;
+  }
+  const d = shareData(data);
+  const grads = gradsOut ? shared(gradsOut) : null;
+  const state = Object.fromEntries(
+    SHARED_FIELDS.map((k) => [k, r[k]!.buffer as SharedArrayBuffer]),
+  ) as TrainJob["state"];
+  const T = hs.length + 1;
+  splitCalls++;
+  const seqs = hs.map((h, i) => {
+    const from = Math.floor((P * i) / T);
+    const job: TrainJob = {
+      seq: ++h.seq,
+      layout,
+      state,
+      numBatches: s.numBatches,
+      labelMapWidth: s.labelMapWidth,
+      data: {
+        x: d.x.buffer as SharedArrayBuffer,
+        y: d.y.buffer as SharedArrayBuffer,
+        count: data.count,
+        inputs: data.inputs,
+        targetWidth: data.targetWidth,
+      },
+      grads: grads ? grads.buffer as SharedArrayBuffer : null,
+      from,
+      to: Math.floor((P * (i + 1)) / T),
+    };
+    h.worker.postMessage(job);
+    return job.seq;
+  });
+  const from = Math.floor((P * hs.length) / T);
+  try {
+    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, { from, to: P });
+  } finally {
+    // Even when this thread's share threw: the shared state is not reused while a helper writes it.
+    hs.forEach((h, i) => wait(h, seqs[i]!));
+  }
+  if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
+}
