@@ -49,7 +49,12 @@ import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
 import { cpuThreads, protonetGradThreaded } from "./protonet_threads.ts";
-import { shareState, trainStepThreaded, type TrainThreadOptions } from "./train_threads.ts";
+import {
+  shareState,
+  splitsTrainStep,
+  trainStepThreaded,
+  type TrainThreadOptions,
+} from "./train_threads.ts";
 
 /** The meta loop on the CPU backend (a population of metaBatch models run by the twins). */
 export class CpuMetaLoop implements MetaLoop {
@@ -197,11 +202,9 @@ export class CpuMetaLoop implements MetaLoop {
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);
-    if (this.#threads.threads! > 1) {
-      // Once here, so that no array of a state is swapped in the middle of an iteration's steps.
-      shareState(st);
-      shareState(this.#pop.state);
-    }
+    // Once here, so that no array of a state is swapped in the middle of an iteration's steps.
+    if (splitsTrainStep(L, this.#threads)) shareState(st);
+    if (splitsTrainStep(this.#pop.layout, this.#threads)) shareState(this.#pop.state);
     return g;
   }
 
@@ -210,9 +213,9 @@ export class CpuMetaLoop implements MetaLoop {
     trainStepThreaded(L, st, data, grads, this.#threads);
   }
 
-  /** Zeroed floats for gradient rows (shared with helper threads when there are any). */
-  #floats(n: number): Float32Array<ArrayBuffer> {
-    if (this.#threads.threads! <= 1) return new Float32Array(n);
+  /** Zeroed floats for the gradient rows of the population of `L` (shared when its steps split). */
+  #floats(L: MlpLayout, n: number): Float32Array<ArrayBuffer> {
+    if (!splitsTrainStep(L, this.#threads)) return new Float32Array(n);
     return new Float32Array(new SharedArrayBuffer(4 * n)) as unknown as Float32Array<ArrayBuffer>;
   }
 
@@ -258,7 +261,7 @@ export class CpuMetaLoop implements MetaLoop {
       this.#step(L, st, data);
     }
     this.#handoff();
-    const grads = this.#floats(P * L.stride);
+    const grads = this.#floats(this.#pop.layout, P * L.stride);
     this.#step(this.#pop.layout, this.#pop.state, data, grads);
     const W = g.labelMap.length / P;
     const shape = { models: P, rowLen: g.rowLen, labelWidth: W, lr: this.spec.innerLr };
@@ -294,7 +297,7 @@ export class CpuMetaLoop implements MetaLoop {
     const P = this.spec.metaBatch;
     const L = this.#inner.layout;
     const s = this.#state;
-    const grads = this.#floats(P * L.stride);
+    const grads = this.#floats(this.#pop.layout, P * L.stride);
     const sumG = new Float32Array(P * L.stride);
     for (let k = 0; k < this.spec.innerSteps; k++) {
       const rows = this.#inner.state.params;
@@ -337,7 +340,7 @@ export class CpuMetaLoop implements MetaLoop {
     this.#handoff();
     const st = this.#pop.state;
     const L = this.#pop.layout;
-    this.#step(L, st, data, this.#floats(st.params.length));
+    this.#step(L, st, data, this.#floats(L, st.params.length));
     const models = loopModels(this.spec);
     // A model quarantined in its inner steps has no usable loss (as the kernel reads the flags).
     const losses = Float32Array.from(

@@ -169,13 +169,18 @@ export interface TrainThreadOptions {
   minWork?: number;
 }
 
-/** Multiply-adds of one sample's forward pass. */
-function sampleMacs(layout: MlpLayout): number {
+/**
+ * Whether a train step of `layout`'s population is split: `threads` over 1, at least 2 models, and
+ * its work (models x batch x multiply-adds per sample) at least `minWork`.
+ */
+export function splitsTrainStep(layout: MlpLayout, options: TrainThreadOptions = {}): boolean {
   let macs = 0;
   for (let l = 0; l + 1 < layout.widths.length; l++) {
     macs += layout.widths[l]! * layout.widths[l + 1]!;
   }
-  return macs;
+  const threads = Math.min(options.threads ?? cpuThreads(), layout.size);
+  const work = layout.size * layout.batchSize * macs;
+  return threads > 1 && work >= (options.minWork ?? TRAIN_THREAD_MIN_WORK);
 }
 
 /** Waits until `h` has finished job `seq`; throws when it failed or gave no result in JOB_MS. */
@@ -210,10 +215,7 @@ export function trainStepThreaded(
 ): void {
   const P = layout.size;
   const threads = Math.min(options.threads ?? cpuThreads(), P);
-  const work = P * layout.batchSize * sampleMacs(layout);
-  const hs = threads > 1 && work >= (options.minWork ?? TRAIN_THREAD_MIN_WORK)
-    ? pool(threads - 1)
-    : [];
+  const hs = splitsTrainStep(layout, options) ? pool(threads - 1) : [];
   if (hs.length === 0) {
     trainStepCpu(layout, s, data, gradsOut);
     return;
