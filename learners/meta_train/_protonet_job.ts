@@ -1,18 +1,13 @@
 /**
  * The protocol between protonet_threads.ts and its helper threads (_protonet_worker.ts): the job
- * message, the views both sides take of its shared buffers, the control words and the error bytes.
+ * message and the views both sides take of its shared buffers (the control words and error bytes:
+ * helper_pool.ts).
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 import { PROTONET_STATS, type ProtonetOut } from "./protonet_cpu.ts";
 import type { ProtonetDistance } from "./protonet_distance.ts";
-
-/** Indices of a helper's Int32 control words (shared): started, last job done, its outcome. */
-export const CTL = { ready: 0, done: 1, failed: 2, length: 3 } as const;
-
-/** Bytes of the shared buffer a helper writes its error message into. */
-export const ERROR_BYTES = 1024;
 
 /** The shared buffers of a helper's jobs (grown by the caller; a message carries them as is). */
 export interface JobBuffers {
@@ -99,18 +94,4 @@ export function jobViews(job: ProtonetJob): JobViews {
       stats: new Float32Array(b.stats, 0, m * PROTONET_STATS),
     },
   };
-}
-
-/** Writes the message of `e` (UTF-8, cut to ERROR_BYTES - 4, its length first) into `bytes`. */
-export function writeError(bytes: Uint8Array, e: unknown): void {
-  const text = new TextEncoder().encode(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  const n = Math.min(text.length, ERROR_BYTES - 4);
-  new DataView(bytes.buffer, bytes.byteOffset, 4).setUint32(0, n, true);
-  bytes.set(text.subarray(0, n), 4);
-}
-
-/** The message `writeError` left in `bytes`. */
-export function readError(bytes: Uint8Array): string {
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  return new TextDecoder().decode(bytes.slice(4, 4 + n));
 }

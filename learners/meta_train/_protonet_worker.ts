@@ -6,13 +6,11 @@
  * message bytes, never left to kill the thread silently.
  * @module
  */
-import { parentPort, workerData } from "node:worker_threads";
 import { protonetGradCpu, type ProtonetSource } from "./protonet_cpu.ts";
 import { withClassLists } from "../tasks/episode_classes.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
-import { CTL, type JobViews, jobViews, type ProtonetJob, writeError } from "./_protonet_job.ts";
-
-const { ctl, error } = workerData as { ctl: Int32Array; error: Uint8Array };
+import { type JobViews, jobViews, type ProtonetJob } from "./_protonet_job.ts";
+import { serveHelperJobs } from "./helper_pool.ts";
 
 /**
  * The episodes and samples of a job as a ProtonetSource over models 0..models-1 (copied out of the
@@ -43,18 +41,7 @@ function jobSource(job: ProtonetJob, v: JobViews): ProtonetSource {
   };
 }
 
-parentPort!.on("message", (job: ProtonetJob) => {
-  try {
-    const v = jobViews(job);
-    protonetGradCpu(job.layout, v.theta.slice(), jobSource(job, v), job.models, v.out, job.dist);
-    Atomics.store(ctl, CTL.failed, 0);
-  } catch (e) {
-    writeError(error, e);
-    Atomics.store(ctl, CTL.failed, 1);
-  }
-  Atomics.store(ctl, CTL.done, job.seq);
-  Atomics.notify(ctl, CTL.done);
+serveHelperJobs((job: ProtonetJob) => {
+  const v = jobViews(job);
+  protonetGradCpu(job.layout, v.theta.slice(), jobSource(job, v), job.models, v.out, job.dist);
 });
-
-Atomics.store(ctl, CTL.ready, 1);
-Atomics.notify(ctl, CTL.ready);

@@ -5,13 +5,10 @@
  * `FAILED` and the shared message bytes, never left to kill the thread silently.
  * @module
  */
-import { parentPort, workerData } from "node:worker_threads";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
 import type { MlpState } from "../mlp/mlp_state.ts";
-import { CTL, writeError } from "./_protonet_job.ts";
+import { serveHelperJobs } from "./helper_pool.ts";
 import type { TrainJob } from "./train_threads.ts";
-
-const { ctl, error } = workerData as { ctl: Int32Array; error: Uint8Array };
 
 /** The job's state as views of its shared buffers. */
 function stateOf(job: TrainJob): MlpState {
@@ -32,23 +29,15 @@ function stateOf(job: TrainJob): MlpState {
   };
 }
 
-parentPort!.on("message", (job: TrainJob) => {
-  try {
-    const d = job.data;
-    const data = {
-      x: new Float32Array(d.x),
-      y: new Float32Array(d.y),
-      count: d.count,
-      inputs: d.inputs,
-      targetWidth: d.targetWidth,
-    };
-    const grads = job.grads ? new Float32Array(job.grads) : undefined;
-    trainStepCpu(job.layout, stateOf(job), data, grads, { from: job.from, to: job.to });
-  } catch (e) {
-    writeError(error, e);
-    Atomics.store(ctl, CTL.failed, 1);
-  }
-  Atomics.store(ctl, CTL.done, job.seq);
-  Atomics.notify(ctl, CTL.done);
+serveHelperJobs((job: TrainJob) => {
+  const d = job.data;
+  const data = {
+    x: new Float32Array(d.x),
+    y: new Float32Array(d.y),
+    count: d.count,
+    inputs: d.inputs,
+    targetWidth: d.targetWidth,
+  };
+  const grads = job.grads ? new Float32Array(job.grads) : undefined;
+  trainStepCpu(job.layout, stateOf(job), data, grads, { from: job.from, to: job.to });
 });
-Atomics.store(ctl, CTL.ready, 1);

@@ -15,20 +15,12 @@
  * thread, where a round trip would cost more than it saves.
  * @module
  */
-import { Worker } from "node:worker_threads";
 import { InputError } from "../../core/input_error.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { episodeClasses } from "../tasks/episode_classes.ts";
-import {
-  CTL,
-  ERROR_BYTES,
-  type JobBuffers,
-  jobSizes,
-  jobViews,
-  type ProtonetJob,
-  readError,
-} from "./_protonet_job.ts";
+import { type JobBuffers, jobSizes, jobViews, type ProtonetJob } from "./_protonet_job.ts";
+import { HelperPool, type PoolHelper } from "./helper_pool.ts";
 import {
   embedLayer,
   PROTONET_STATS,
@@ -55,9 +47,6 @@ const MAX_THREADS = 16;
  */
 export const PROTONET_THREAD_MIN_WORK = 16_000_000;
 
-/** How long a job may run before the caller concludes its helper died. */
-const JOB_MS = 600_000;
-
 let threadsFromEnv: number | undefined;
 
 /**
@@ -82,77 +71,30 @@ export function cpuThreads(): number {
   return threadsFromEnv;
 }
 
-/** One helper thread: its worker, control words, error bytes and job buffers (grown on demand). */
-interface Helper {
-  worker: Worker;
-  ctl: Int32Array<SharedArrayBuffer>;
-  error: Uint8Array<SharedArrayBuffer>;
-  seq: number;
+/** A helper of the pool with its job buffers (grown on demand). */
+interface Helper extends PoolHelper {
   buffers: JobBuffers;
-  /** Set by the worker's "error" or "exit" event: the helper is not used again. */
-  dead: boolean;
 }
 
-/** The process's helpers, started on first use. */
-const helpers: Helper[] = [];
-
-/** Set once a helper has died (then no helper is started again; the twin uses those left). */
-let helperDied = false;
-
-/**
- * Starts a helper without waiting for it: its module loads meanwhile (tens of ms, seconds when
- * `deno test` type-checks it) and it takes jobs once it has set CTL.ready.
- */
-function startHelper(): Helper {
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL.length));
-  const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
-  const worker = new Worker(new URL("./_protonet_worker.ts", import.meta.url), {
-    workerData: { ctl, error },
-  });
-  worker.unref();
-  const none = new SharedArrayBuffer(0);
-  const buffers = { f32: none, u32: none, grads: none, metrics: none, stats: none };
-  const h: Helper = { worker, ctl, error, seq: 0, buffers, dead: false };
-  const die = (why: string) => {
-    if (h.dead) return;
-    h.dead = true;
-    helperDied = true;
-    console.error(
-      `metaforge: a CPU helper thread stopped (${why}): the ProtoNet twin runs without it`,
-    );
-  };
-  worker.on("error", (e: unknown) => die(e instanceof Error ? e.message : String(e)));
-  worker.on("exit", (code: number) => die(`exit code ${code}`));
-  return h;
-}
-
-/** Whether `h` can take a job. */
-function ready(h: Helper): boolean {
-  return !h.dead && Atomics.load(h.ctl, CTL.ready) === 1;
-}
-
-/** Up to `n` ready helpers of the pool, starting those missing (which take jobs once loaded). */
-function pool(n: number): Helper[] {
-  while (helpers.length < n && !helperDied) helpers.push(startHelper());
-  return helpers.filter(ready).slice(0, n);
-}
+/** The process's ProtoNet helpers, started on first use. */
+const helpers = new HelperPool<Helper>(
+  new URL("./_protonet_worker.ts", import.meta.url),
+  "ProtoNet",
+  (h) => {
+    const none = new SharedArrayBuffer(0);
+    return { ...h, buffers: { f32: none, u32: none, grads: none, metrics: none, stats: none } };
+  },
+);
 
 /**
  * Starts up to `threads - 1` helpers (default `cpuThreads()`) and resolves, within `timeoutMs`
  * (default 60 s), to how many of them can take jobs. The twin starts them itself on first use and
  * runs on one thread until they are up; this is for callers that want them up first (tests, bench).
  */
-export async function startCpuHelpers(
+export function startCpuHelpers(
   options: { threads?: number; timeoutMs?: number } = {},
 ): Promise<number> {
-  const n = (options.threads ?? cpuThreads()) - 1;
-  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
-  for (;;) {
-    const up = pool(n).length;
-    const waiting = helpers.slice(0, n).some((h) => !h.dead && !ready(h));
-    if (!waiting || performance.now() > deadline) return up;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return helpers.startUp((options.threads ?? cpuThreads()) - 1, options.timeoutMs ?? 60_000);
 }
 
 /** The work of a call (see PROTONET_THREAD_MIN_WORK). */
@@ -215,25 +157,9 @@ function job(
   return j;
 }
 
-/** Waits until `h` has finished its job `seq` (or JOB_MS passed: then it is taken for dead). */
-function wait(h: Helper, seq: number): void {
-  const t0 = performance.now();
-  for (;;) {
-    const done = Atomics.load(h.ctl, CTL.done);
-    if (done === seq) return;
-    if (performance.now() - t0 > JOB_MS) {
-      h.dead = true;
-      throw new Error(`ProtoNet helper thread gave no result within ${JOB_MS / 1000} s`);
-    }
-    Atomics.wait(h.ctl, CTL.done, done, 1000);
-  }
-}
-
 /** Copies the rows of `h`'s finished job `j` into models a.. of `out` (paramCount per row). */
 function collect(h: Helper, j: ProtonetJob, out: ProtonetOut, a: number): void {
-  if (Atomics.load(h.ctl, CTL.failed) !== 0) {
-    throw new Error(`ProtoNet helper thread failed: ${readError(h.error)}`);
-  }
+  helpers.check(h);
   const { layout, models } = j;
   const got = jobViews(j).out;
   const S = layout.stride;
@@ -260,7 +186,9 @@ export function protonetGradThreaded(
   const dist = options.dist ?? EUCLIDEAN;
   const threads = Math.min(options.threads ?? cpuThreads(), models);
   const minWork = options.minWork ?? PROTONET_THREAD_MIN_WORK;
-  const hs = threads > 1 && protonetWork(layout, src, models) >= minWork ? pool(threads - 1) : [];
+  const hs = threads > 1 && protonetWork(layout, src, models) >= minWork
+    ? helpers.get(threads - 1)
+    : [];
   if (hs.length === 0) {
     protonetGradCpu(layout, theta, src, models, out, dist);
     return;
@@ -283,7 +211,7 @@ export function protonetGradThreaded(
     }, dist);
   } finally {
     // Even when this thread's share threw: a helper's buffers are not reused while it reads them.
-    hs.forEach((h, i) => wait(h, jobs[i]!.j.seq));
+    hs.forEach((h, i) => helpers.wait(h, jobs[i]!.j.seq));
   }
   hs.forEach((h, i) => collect(h, jobs[i]!.j, out, jobs[i]!.a));
 }

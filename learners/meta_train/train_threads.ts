@@ -15,21 +15,20 @@
  * _train_worker.ts.
  * @module
  */
-import { Worker } from "node:worker_threads";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
 import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
-import { CTL, ERROR_BYTES, readError } from "./_protonet_job.ts";
+import { HelperPool } from "./helper_pool.ts";
 import { cpuThreads } from "./protonet_threads.ts";
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds (models x batch x the MLP's
- * multiply-adds per sample). Measured with bench/train_threads.ts (see the README).
+ * multiply-adds per sample). Set, not tuned per shape: a job's round trip costs about 0.1-1 ms on
+ * the 2-core machine and 2M of work about 1.5-3 ms on one thread; the bench's glyph steps (2.7M
+ * and 13.6M at meta-batch 32) gain 1.7x in all (README), the `meta` experiment's default settings
+ * (0.5M-1.4M per step, beside another method's worker) stay on one thread.
  */
 export const TRAIN_THREAD_MIN_WORK = 2_000_000;
-
-/** How long a job may run before the caller concludes its helper died. */
-const JOB_MS = 600_000;
 
 /** The array fields of MlpState that a helper reads or writes. */
 export const SHARED_FIELDS = [
@@ -62,16 +61,13 @@ export interface TrainJob {
   to: number;
 }
 
-interface Helper {
-  worker: Worker;
-  ctl: Int32Array<SharedArrayBuffer>;
-  error: Uint8Array<SharedArrayBuffer>;
-  seq: number;
-  dead: boolean;
-}
+/** The process's train-step helpers, started on first use. */
+const helpers = new HelperPool(
+  new URL("./_train_worker.ts", import.meta.url),
+  "train-step",
+  (h) => h,
+);
 
-const helpers: Helper[] = [];
-let helperDied = false;
 let splitCalls = 0;
 
 /** How many calls of `trainStepThreaded` this process split between threads (tests, bench). */
@@ -79,49 +75,11 @@ export function trainStepsSplit(): number {
   return splitCalls;
 }
 
-function startHelper(): Helper {
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL.length));
-  const error = new Uint8Array(new SharedArrayBuffer(ERROR_BYTES));
-  const worker = new Worker(new URL("./_train_worker.ts", import.meta.url), {
-    workerData: { ctl, error },
-  });
-  worker.unref();
-  const h: Helper = { worker, ctl, error, seq: 0, dead: false };
-  const die = (why: string) => {
-    if (h.dead) return;
-    h.dead = true;
-    helperDied = true;
-    console.error(
-      `metaforge: a CPU helper thread stopped (${why}): the train step runs without it`,
-    );
-  };
-  worker.on("error", (e: unknown) => die(e instanceof Error ? e.message : String(e)));
-  worker.on("exit", (code: number) => die(`exit code ${code}`));
-  return h;
-}
-
-function ready(h: Helper): boolean {
-  return !h.dead && Atomics.load(h.ctl, CTL.ready) === 1;
-}
-
-/** Up to `n` ready helpers, starting those missing (they take jobs once loaded). */
-function pool(n: number): Helper[] {
-  while (helpers.length < n && !helperDied) helpers.push(startHelper());
-  return helpers.filter(ready).slice(0, n);
-}
-
 /** Starts up to `threads - 1` helpers and waits (at most `timeoutMs`) until they can take jobs. */
-export async function startTrainHelpers(
+export function startTrainHelpers(
   options: { threads?: number; timeoutMs?: number } = {},
 ): Promise<number> {
-  const n = (options.threads ?? cpuThreads()) - 1;
-  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
-  for (;;) {
-    const up = pool(n).length;
-    const waiting = helpers.slice(0, n).some((h) => !h.dead && !ready(h));
-    if (!waiting || performance.now() > deadline) return up;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return helpers.startUp((options.threads ?? cpuThreads()) - 1, options.timeoutMs ?? 60_000);
 }
 
 /** A copy of `a` in a SharedArrayBuffer (or `a` when it is in one already). */
@@ -183,23 +141,6 @@ export function splitsTrainStep(layout: MlpLayout, options: TrainThreadOptions =
   return threads > 1 && work >= (options.minWork ?? TRAIN_THREAD_MIN_WORK);
 }
 
-/** Waits until `h` has finished job `seq`; throws when it failed or gave no result in JOB_MS. */
-function wait(h: Helper, seq: number): void {
-  const t0 = performance.now();
-  for (;;) {
-    const done = Atomics.load(h.ctl, CTL.done);
-    if (done === seq) break;
-    if (performance.now() - t0 > JOB_MS) {
-      h.dead = true;
-      throw new Error(`Train-step helper thread gave no result within ${JOB_MS / 1000} s`);
-    }
-    Atomics.wait(h.ctl, CTL.done, done, 1000);
-  }
-  if (Atomics.load(h.ctl, CTL.failed) !== 0) {
-    throw new Error(`Train-step helper thread failed: ${readError(h.error)}`);
-  }
-}
-
 /**
  * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split into
  * contiguous shares, helpers taking the first and the calling thread the last. One thread when
@@ -215,7 +156,7 @@ export function trainStepThreaded(
 ): void {
   const P = layout.size;
   const threads = Math.min(options.threads ?? cpuThreads(), P);
-  const hs = splitsTrainStep(layout, options) ? pool(threads - 1) : [];
+  const hs = splitsTrainStep(layout, options) ? helpers.get(threads - 1) : [];
   if (hs.length === 0) {
     trainStepCpu(layout, s, data, gradsOut);
     return;
@@ -260,7 +201,8 @@ export function trainStepThreaded(
     trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, { from, to: P });
   } finally {
     // Even when this thread's share threw: the shared state is not reused while a helper writes it.
-    hs.forEach((h, i) => wait(h, seqs[i]!));
+    hs.forEach((h, i) => helpers.wait(h, seqs[i]!));
   }
+  hs.forEach((h) => helpers.check(h));
   if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
 }
