@@ -23,10 +23,11 @@ import { cpuThreads } from "./protonet_threads.ts";
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds (models x batch x the MLP's
- * multiply-adds per sample). Set, not tuned per shape: a job's round trip costs about 0.1-1 ms on
- * the 2-core machine and 2M of work about 1.5-3 ms on one thread; the bench's glyph steps (2.7M
- * and 13.6M at meta-batch 32) gain 1.7x in all (README), the `meta` experiment's default settings
- * (0.5M-1.4M per step, beside another method's worker) stay on one thread.
+ * multiply-adds per sample). Set, not tuned per shape: a round trip to a helper cost up to about
+ * 1 ms on the 2-core machine under load (protonet_threads.ts), and 2M of work about 6 ms on one
+ * thread (the bench's glyph FOMAML iteration, 27M, took 78.5 CPU-ms); the bench's glyph steps
+ * (2.7M and 13.6M at meta-batch 32) gain 1.7x in all (README), the `meta` experiment's default
+ * settings (0.5M-1.4M per step, beside another method's worker) stay on one thread.
  */
 export const TRAIN_THREAD_MIN_WORK = 2_000_000;
 
