@@ -32,7 +32,7 @@ import { kernelsCommand } from "./kernels.ts";
 import { dataCommand } from "./data.ts";
 import { withCluster, workerCommand } from "./worker.ts";
 import "./experiments.ts";
-import { cpuThreads } from "../learners/meta_train/protonet_threads.ts";
+import { cpuThreads } from "../learners/meta_train/helper_pool.ts";
 
 const USAGE = `Usage: metaforge <command> [options]
 

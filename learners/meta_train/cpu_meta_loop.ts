@@ -48,7 +48,8 @@ import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
-import { cpuThreads, protonetGradThreaded } from "./protonet_threads.ts";
+import { cpuThreads } from "./helper_pool.ts";
+import { protonetGradThreaded } from "./protonet_threads.ts";
 import {
   shareState,
   splitsTrainStep,

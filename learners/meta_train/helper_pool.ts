@@ -9,6 +9,37 @@
  * @module
  */
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { InputError } from "../../core/input_error.ts";
+
+/** The environment variable that sets the thread count of the CPU twins (an integer in [1, 16]). */
+export const CPU_THREADS_ENV = "METAFORGE_CPU_THREADS";
+
+/** The most threads METAFORGE_CPU_THREADS may ask for. */
+const MAX_THREADS = 16;
+
+let threadsFromEnv: number | undefined;
+
+/**
+ * Threads the CPU twins use: METAFORGE_CPU_THREADS when set (read once), else 2 on a machine with
+ * 2 or more cores, else 1. Throws InputError when the variable is not an integer in [1, 16].
+ */
+export function cpuThreads(): number {
+  if (threadsFromEnv === undefined) {
+    const granted = Deno.permissions.querySync({ name: "env", variable: CPU_THREADS_ENV });
+    const v = granted.state === "granted" ? Deno.env.get(CPU_THREADS_ENV) : undefined;
+    const n = v === undefined || v.trim() === "" ? NaN : Number(v);
+    if (v !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+      throw new InputError(
+        `Invalid ${CPU_THREADS_ENV}: must be an integer in [1, ${MAX_THREADS}]: current value is ${
+          JSON.stringify(v)
+        }`,
+        { field: CPU_THREADS_ENV },
+      );
+    }
+    threadsFromEnv = v === undefined ? Math.min(navigator.hardwareConcurrency ?? 1, 2) : n;
+  }
+  return threadsFromEnv;
+}
 
 /** Indices of a helper's Int32 control words (shared): started, last job done, its outcome. */
 export const CTL = { ready: 0, done: 1, failed: 2, length: 3 } as const;

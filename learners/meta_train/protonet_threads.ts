@@ -15,12 +15,11 @@
  * thread, where a round trip would cost more than it saves.
  * @module
  */
-import { InputError } from "../../core/input_error.ts";
 import { METRIC_STRIDE } from "../metrics_row.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { episodeClasses } from "../tasks/episode_classes.ts";
 import { type JobBuffers, jobSizes, jobViews, type ProtonetJob } from "./_protonet_job.ts";
-import { HelperPool, type PoolHelper } from "./helper_pool.ts";
+import { cpuThreads, HelperPool, type PoolHelper } from "./helper_pool.ts";
 import {
   embedLayer,
   PROTONET_STATS,
@@ -29,12 +28,6 @@ import {
   type ProtonetSource,
 } from "./protonet_cpu.ts";
 import { EUCLIDEAN, type ProtonetDistance } from "./protonet_distance.ts";
-
-/** The environment variable that sets the thread count of the CPU twins (an integer in [1, 16]). */
-export const CPU_THREADS_ENV = "METAFORGE_CPU_THREADS";
-
-/** The most threads METAFORGE_CPU_THREADS may ask for. */
-const MAX_THREADS = 16;
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds: episodes x samples per episode
@@ -46,30 +39,6 @@ const MAX_THREADS = 16;
  * So only the wide meta-batches are split.
  */
 export const PROTONET_THREAD_MIN_WORK = 16_000_000;
-
-let threadsFromEnv: number | undefined;
-
-/**
- * Threads the CPU twins use: METAFORGE_CPU_THREADS when set (read once), else 2 on a machine with
- * 2 or more cores, else 1. Throws InputError when the variable is not an integer in [1, 16].
- */
-export function cpuThreads(): number {
-  if (threadsFromEnv === undefined) {
-    const granted = Deno.permissions.querySync({ name: "env", variable: CPU_THREADS_ENV });
-    const v = granted.state === "granted" ? Deno.env.get(CPU_THREADS_ENV) : undefined;
-    const n = v === undefined || v.trim() === "" ? NaN : Number(v);
-    if (v !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
-      throw new InputError(
-        `Invalid ${CPU_THREADS_ENV}: must be an integer in [1, ${MAX_THREADS}]: current value is ${
-          JSON.stringify(v)
-        }`,
-        { field: CPU_THREADS_ENV },
-      );
-    }
-    threadsFromEnv = v === undefined ? Math.min(navigator.hardwareConcurrency ?? 1, 2) : n;
-  }
-  return threadsFromEnv;
-}
 
 /** A helper of the pool with its job buffers (grown on demand). */
 interface Helper extends PoolHelper {

@@ -18,8 +18,7 @@
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
 import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
-import { HelperPool } from "./helper_pool.ts";
-import { cpuThreads } from "./protonet_threads.ts";
+import { cpuThreads, HelperPool } from "./helper_pool.ts";
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds (models x batch x the MLP's

@@ -15,21 +15,25 @@ import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 
 /**
  * 3-way 1-shot episodes (2 query samples per class; `shape` changes them) of 80 random
- * `inputs`-input rows of 8 classes.
+ * `inputs`-input rows of 8 classes; with `nanEvery` N, input 3 of every N-th row is NaN.
  */
 export function family(
   inputs: number,
   seed: number,
-  shape: { ways?: number; shots?: number; queryPerClass?: number } = {},
+  shape: { ways?: number; shots?: number; queryPerClass?: number; nanEvery?: number } = {},
 ): RealEpisodes {
   const rng = new Rng(seed);
   const count = 80;
+  const nanAt = shape.nanEvery ? shape.nanEvery * inputs : 0;
   const data = {
     count,
     inputs,
     targetWidth: 1,
     classes: 8,
-    x: Float32Array.from({ length: count * inputs }, () => rng.normal()),
+    x: Float32Array.from(
+      { length: count * inputs },
+      (_, i) => nanAt > 0 && i % nanAt === 3 ? NaN : rng.normal(),
+    ),
     y: Float32Array.from({ length: count }, (_, i) => i % 8),
   };
   return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], {
@@ -71,24 +75,10 @@ export function directGpuLoop(
 }
 
 /**
- * 3-way 1-shot episodes (2 query samples per class) of 80 rows of `inputs` standard normal inputs
- * except one input of every 11th sample, NaN: the inner steps of episodes that hold one give a NaN
- * loss (with tanh, which passes NaN on: those tasks are quarantined), the others do not.
+ * 3-way 1-shot episodes of 80 rows of `inputs` standard normal inputs except one input of every 11th
+ * sample, NaN: the inner steps of episodes that hold one give a NaN loss (with tanh, which passes
+ * NaN on: those tasks are quarantined), the others do not.
  */
 export function blowUpBatch(inputs: number): EpisodeBatch {
-  const rng = new Rng(1);
-  const count = 80;
-  const data = {
-    count,
-    inputs,
-    targetWidth: 1,
-    classes: 8,
-    x: Float32Array.from(
-      { length: count * inputs },
-      (_, i) => i % (11 * inputs) === 3 ? NaN : rng.normal(),
-    ),
-    y: Float32Array.from({ length: count }, (_, i) => i % 8),
-  };
-  return new RealEpisodes(data, [0, 1, 2, 3, 4, 5, 6, 7], { ways: 3, shots: 1, queryPerClass: 2 })
-    .sampleEpisodes(4, 20);
+  return family(inputs, 1, { nanEvery: 11 }).sampleEpisodes(4, 20);
 }
