@@ -11,6 +11,10 @@ import {
   type MetaLoopState,
 } from "../../../learners/meta_train/mod.ts";
 import { RealEpisodes } from "../../../learners/tasks/real_episodes.ts";
+import { CpuBackend, CpuPopulation } from "../../../learners/cpu_backend.ts";
+import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
+import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/mod.ts";
+import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
 
 /**
@@ -81,4 +85,50 @@ export function directGpuLoop(
  */
 export function blowUpBatch(inputs: number): EpisodeBatch {
   return family(inputs, 1, { nanEvery: 11 }).sampleEpisodes(4, 20);
+}
+
+/**
+ * A CPU meta loop of `method` on 6-9-3 (5 tasks, inner lr 0.3, meta lr 0.5 for Reptile else 0.02,
+ * `o.innerSteps` steps, `o.activation`) from startState(Rng(o.seed)), run once per entry of
+ * `o.calls` for that many iterations on `o.batch` (default family(6, 1)'s 20 episodes); the reads
+ * and whether each call compacted its inner steps.
+ */
+export async function cpuLoopRuns(
+  method: MetaLoopMethod,
+  batchSize: number,
+  loopOptions: ConstructorParameters<typeof CpuMetaLoop>[2],
+  o: {
+    innerSteps: number;
+    calls: number[];
+    seed: number;
+    batch?: EpisodeBatch;
+    activation?: "tanh";
+  },
+): Promise<{ reads: MetaLoopReadout[]; compacted: boolean[] }> {
+  const batch = o.batch ?? family(6, 1).sampleEpisodes(4, 20);
+  const data = new CpuBackend().uploadDataset(batch.dataset);
+  const widths = [6, 9, 3];
+  const spec: MetaLoopSpec = {
+    method,
+    widths,
+    ...(o.activation ? { activation: o.activation } : {}),
+    batchSize,
+    metaBatch: 5,
+    innerSteps: o.innerSteps,
+    innerLr: 0.3,
+    metaLr: method === "reptile" ? 0.5 : 0.02,
+  };
+  const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
+  const loop = new CpuMetaLoop(spec, pop, loopOptions);
+  const rng = new Rng(o.seed);
+  loop.write(startState(rng, mlpLayout({ size: 1, widths, batchSize }).stride));
+  const reads: MetaLoopReadout[] = [];
+  const compacted: boolean[] = [];
+  for (const n of o.calls) {
+    loop.run(batch, data, Uint32Array.from({ length: 5 * n }, () => rng.int(20)));
+    compacted.push(loop.compacted);
+    reads.push(await loop.read());
+  }
+  loop.destroy();
+  return { reads, compacted };
 }

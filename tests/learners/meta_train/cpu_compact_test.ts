@@ -6,55 +6,24 @@
  * does not divide, and ProtoNet, are not compacted.
  */
 import assert from "node:assert/strict";
-import { Rng } from "../../../core/rng.ts";
-import { CpuBackend, CpuPopulation } from "../../../learners/cpu_backend.ts";
-import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
 import type { EpisodeBatch } from "../../../learners/tasks/task_family.ts";
-import {
-  loopModels,
-  loopShape,
-  type MetaLoopMethod,
-  type MetaLoopReadout,
-  type MetaLoopSpec,
-} from "../../../learners/meta_train/meta_loop.ts";
-import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
+import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/meta_loop.ts";
 import { assertClose } from "../../helpers.ts";
-import { blowUpBatch, family, startState } from "./_family.ts";
-
-const WIDTHS = [6, 9, 3];
+import { blowUpBatch, cpuLoopRuns } from "./_family.ts";
 
 /** Four iterations (3 + 1) of `method` on 3-way 1-shot episodes; the reads and the compaction. */
-async function runCpu(
+function runCpu(
   method: MetaLoopMethod,
   batchSize: number,
   compact: boolean,
   o: { batch?: EpisodeBatch; activation?: "tanh" } = {},
 ): Promise<{ reads: MetaLoopReadout[]; compacted: boolean[] }> {
-  const batch = o.batch ?? family(6, 1).sampleEpisodes(4, 20);
-  const data = new CpuBackend().uploadDataset(batch.dataset);
-  const spec: MetaLoopSpec = {
-    method,
-    widths: WIDTHS,
-    ...(o.activation ? { activation: o.activation } : {}),
-    batchSize,
-    metaBatch: 5,
+  return cpuLoopRuns(method, batchSize, { compact }, {
+    ...o,
     innerSteps: 3,
-    innerLr: 0.3,
-    metaLr: method === "reptile" ? 0.5 : 0.02,
-  };
-  const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
-  const loop = new CpuMetaLoop(spec, pop, { compact });
-  const rng = new Rng(7);
-  loop.write(startState(rng, mlpLayout({ size: 1, widths: WIDTHS, batchSize }).stride));
-  const reads: MetaLoopReadout[] = [];
-  const compacted: boolean[] = [];
-  for (const n of [3, 1]) {
-    loop.run(batch, data, Uint32Array.from({ length: 5 * n }, () => rng.int(20)));
-    compacted.push(loop.compacted);
-    reads.push(await loop.read());
-  }
-  loop.destroy();
-  return { reads, compacted };
+    calls: [3, 1],
+    seed: 7,
+  });
 }
 
 const GRADIENT_METHODS = ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const;

@@ -6,22 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { Rng } from "../../../core/rng.ts";
-import { CpuBackend, CpuPopulation } from "../../../learners/cpu_backend.ts";
-import { CpuMetaLoop } from "../../../learners/meta_train/cpu_meta_loop.ts";
-import {
-  loopModels,
-  loopShape,
-  type MetaLoopMethod,
-  type MetaLoopReadout,
-} from "../../../learners/meta_train/meta_loop.ts";
+import { CpuPopulation } from "../../../learners/cpu_backend.ts";
+import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/meta_loop.ts";
 import {
   startTrainHelpers,
   trainStepsSplit,
   trainStepThreaded,
 } from "../../../learners/meta_train/train_threads.ts";
 import { trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
-import { mlpLayout } from "../../../learners/mlp/mlp_layout.ts";
-import { family, startState } from "./_family.ts";
+import { cpuLoopRuns } from "./_family.ts";
 
 /** A population of 7 models (7-13-4, batch 5, 2 slots) with seeded parameters and batches. */
 function population(): CpuPopulation {
@@ -74,28 +67,8 @@ async function loopReads(
   batchSize: number,
   threads: number,
 ): Promise<MetaLoopReadout[]> {
-  const batch = family(6, 1).sampleEpisodes(4, 20);
-  const data = new CpuBackend().uploadDataset(batch.dataset);
-  const spec = {
-    method,
-    widths: [6, 9, 3],
-    batchSize,
-    metaBatch: 5,
-    innerSteps: 2,
-    innerLr: 0.3,
-    metaLr: method === "reptile" ? 0.5 : 0.02,
-  };
-  const pop = new CpuPopulation({ size: loopModels(spec), ...loopShape(spec) });
-  const loop = new CpuMetaLoop(spec, pop, { threads, minWork: 0 });
-  const rng = new Rng(8);
-  loop.write(startState(rng, mlpLayout({ size: 1, widths: [6, 9, 3], batchSize }).stride));
-  const reads: MetaLoopReadout[] = [];
-  for (const n of [2, 1]) {
-    loop.run(batch, data, Uint32Array.from({ length: 5 * n }, () => rng.int(20)));
-    reads.push(await loop.read());
-  }
-  loop.destroy();
-  return reads;
+  const o = { innerSteps: 2, calls: [2, 1], seed: 8 };
+  return (await cpuLoopRuns(method, batchSize, { threads, minWork: 0 }, o)).reads;
 }
 
 for (const method of ["reptile", "fomaml", "maml", "meta-sgd", "es-maml"] as const) {
