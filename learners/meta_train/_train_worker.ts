@@ -1,6 +1,6 @@
 /**
- * The helper thread of train_threads.ts: runs `trainStepCpu` on the model range of the job it is
- * sent, on views of the population's shared state and the shared data set, then stores the job's
+ * The helper thread of train_threads.ts: runs `trainStepCpu` on the models of the job it is sent
+ * (drawn from the job's shared counter, as the caller draws them), on views of the population's shared state and the shared data set, then stores the job's
  * number in the control word `DONE` and wakes the caller (Atomics). An exception is reported through
  * `FAILED` and the shared message bytes, never left to kill the thread silently.
  * @module
@@ -39,5 +39,6 @@ serveHelperJobs((job: TrainJob) => {
     targetWidth: d.targetWidth,
   };
   const grads = job.grads ? new Float32Array(job.grads) : undefined;
-  trainStepCpu(job.layout, stateOf(job), data, grads, { from: job.from, to: job.to });
+  const next = new Int32Array(job.next);
+  trainStepCpu(job.layout, stateOf(job), data, grads, { from: job.from, to: job.to, next });
 });

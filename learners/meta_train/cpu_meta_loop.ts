@@ -199,7 +199,7 @@ export class CpuMetaLoop implements MetaLoop {
       const es = esPerturbCpu(this.#state.theta, this.#esOptions());
       st.params.set(es.rows);
       this.#noise = es.noise;
-    } else st.params.set(tileRows(this.#state.theta, P, L.stride));
+    } else tileRows(this.#state.theta, P, L.stride, st.params);
     st.opt.fill(0);
     st.steps.fill(0);
     st.metrics.fill(0);

@@ -4,15 +4,23 @@
  * @module
  */
 
-/** CPU twin: a (models, stride) table whose every row is theta[0 .. stride). */
-export function tileRows(
-  theta: ArrayLike<number>,
+/**
+ * CPU twin: a (models, stride) table whose every row is theta[0 .. stride), written to the first
+ * models * stride entries of `out` when given (else a new table).
+ */
+export function tileRows<T extends Float32Array<ArrayBuffer | SharedArrayBuffer>>(
+  theta: Float32Array,
   models: number,
   stride: number,
-): Float32Array<ArrayBuffer> {
-  const out = new Float32Array(models * stride);
-  for (let k = 0; k < out.length; k++) out[k] = theta[k % stride]!;
-  return out;
+  out?: T,
+): T | Float32Array<ArrayBuffer> {
+  const rows = out ?? new Float32Array(models * stride);
+  const row = theta.subarray(0, stride);
+  if (row.length < stride) {
+    throw new RangeError(`tileRows: theta has ${row.length} < ${stride} floats`);
+  }
+  for (let p = 0; p < models; p++) rows.set(row, p * stride);
+  return rows;
 }
 
 /**

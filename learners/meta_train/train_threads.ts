@@ -1,9 +1,10 @@
 /**
  * `trainStepThreaded`: `trainStepCpu` with the population's models split between the calling thread
  * and helper threads, for the CPU meta loop (cpu_meta_loop.ts), whose meta-batch's tasks step
- * independently. Each model's step reads and writes its own rows only, so every share runs
- * `trainStepCpu` on its range of the same state and the results are bit-identical to one thread for
- * any thread count.
+ * independently. Each model's step reads and writes its own rows only, so every thread runs
+ * `trainStepCpu` on the models it draws from a shared counter (the next model not yet taken: a thread
+ * that starts late, as a helper does after the message reaches it, or runs slowly, takes fewer) and
+ * the results are bit-identical to one thread for any thread count and any draw.
  *
  * The state and the data set are shared, not copied per call: the population's arrays are moved
  * into SharedArrayBuffers once (`shareState`; again after setBatches / setLabelMap replaced the
@@ -42,7 +43,7 @@ export const SHARED_FIELDS = [
   "learned",
 ] as const;
 
-/** A job: the state's shared buffers, the data set's, the gradient rows' and a model range. */
+/** A job: the state's shared buffers, the data set's, the gradient rows' and the models' counter. */
 export interface TrainJob {
   seq: number;
   layout: MlpLayout;
@@ -57,8 +58,10 @@ export interface TrainJob {
     targetWidth: number;
   };
   grads: SharedArrayBuffer | null;
+  /** The models of the step: every thread draws the next one from the counter `next`. */
   from: number;
   to: number;
+  next: SharedArrayBuffer;
 }
 
 /** The process's train-step helpers, started on first use. */
@@ -142,10 +145,10 @@ export function splitsTrainStep(layout: MlpLayout, options: TrainThreadOptions =
 }
 
 /**
- * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split into
- * contiguous shares, helpers taking the first and the calling thread the last. One thread when
- * `threads` is 1, the work is under `minWork`, there are fewer than 2 models, or no helper is up
- * yet. Moves `s` into shared buffers (`shareState`) when it splits.
+ * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split between
+ * threads, each drawing the next model from one shared counter, the calling thread included. One
+ * thread when `threads` is 1, the work is under `minWork`, there are fewer than 2 models, or no
+ * helper is up yet. Moves `s` into shared buffers (`shareState`) when it splits.
  */
 export function trainStepThreaded(
   layout: MlpLayout,
@@ -172,10 +175,10 @@ export function trainStepThreaded(
   const state = Object.fromEntries(
     SHARED_FIELDS.map((k) => [k, r[k]!.buffer as SharedArrayBuffer]),
   ) as TrainJob["state"];
-  const T = hs.length + 1;
   splitCalls++;
-  const seqs = hs.map((h, i) => {
-    const from = Math.floor((P * i) / T);
+  // One counter per call: a helper taken for dead may still be drawing from an earlier one.
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const seqs = hs.map((h) => {
     const job: TrainJob = {
       seq: ++h.seq,
       layout,
@@ -190,17 +193,21 @@ export function trainStepThreaded(
         targetWidth: data.targetWidth,
       },
       grads: grads ? grads.buffer as SharedArrayBuffer : null,
-      from,
-      to: Math.floor((P * (i + 1)) / T),
+      from: 0,
+      to: P,
+      next: next.buffer as SharedArrayBuffer,
     };
     h.worker.postMessage(job);
     return job.seq;
   });
-  const from = Math.floor((P * hs.length) / T);
   try {
-    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, { from, to: P });
+    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, {
+      from: 0,
+      to: P,
+      next,
+    });
   } finally {
-    // Even when this thread's share threw: the shared state is not reused while a helper writes it.
+    // Even when this thread's models threw: the shared state is not reused while a helper writes it.
     hs.forEach((h, i) => helpers.wait(h, seqs[i]!));
   }
   hs.forEach((h) => helpers.check(h));

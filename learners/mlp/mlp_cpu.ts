@@ -11,12 +11,12 @@ import type { MlpLayout } from "./mlp_layout.ts";
 import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
-import type { MlpData, MlpState } from "./mlp_state.ts";
+import type { MlpData, MlpState, ModelRange } from "./mlp_state.ts";
 import { allFinite, f64Row, fastScratch, gatherInputs, scratch } from "./_mlp_fast.ts";
 import { fastBackward, fastForward } from "./_batch_grad_fast.ts";
 
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
-export { createMlpState, type MlpData, type MlpState } from "./mlp_state.ts";
+export { createMlpState, type MlpData, type MlpState, type ModelRange } from "./mlp_state.ts";
 export { initParamsCpu, initStd, resetStateCpu, sampleBatchesCpu } from "./mlp_init_cpu.ts";
 
 function activate(layout: MlpLayout, z: number): number {
@@ -280,12 +280,6 @@ export function trainStepCpu(
   trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data), models);
 }
 
-/** Models from..to-1 of a population. */
-export interface ModelRange {
-  from: number;
-  to: number;
-}
-
 /** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
 export function trainStepSpecCpu(
   layout: MlpLayout,
@@ -306,7 +300,9 @@ function trainStepWith(
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
-  for (let p = models.from; p < models.to; p++) {
+  const next = models.next;
+  const take = (p: number) => next ? models.from + Atomics.add(next, 0, 1) : p + 1;
+  for (let p = take(models.from - 1); p < models.to; p = take(p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
       // Hold: parameters, moments and metrics stay; the step count advances (a quarantined
@@ -327,7 +323,7 @@ function trainStepWith(
     s.metrics[p * METRIC_STRIDE + METRIC.loss] = loss;
     s.metrics[p * METRIC_STRIDE + METRIC.gradNorm] = norm;
     if (gradsOut) {
-      for (let k = 0; k < paramCount; k++) gradsOut[base + k] = grads[k]!;
+      gradsOut.set(grads.subarray(0, paramCount), base);
       continue;
     }
     // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.

@@ -34,6 +34,17 @@ export interface MlpState {
   learned: Float32Array<ArrayBuffer>;
 }
 
+/**
+ * Models from..to-1 of a population. With `next`, a counter in shared memory that threads stepping
+ * the same range draw from: each takes model from + Atomics.add(next, 0, 1) until that reaches `to`,
+ * so that a thread that starts late or runs slowly takes fewer models (train_threads.ts).
+ */
+export interface ModelRange {
+  from: number;
+  to: number;
+  next?: Int32Array;
+}
+
 /** Host view of a data set as the kernels see it. */
 export interface MlpData {
   /** Inputs, (count, inputs) row-major. */

@@ -132,6 +132,18 @@ gpuTest("encodeTileCopies matches tileRows() when models=5, stride=67", async (c
   assert.deepEqual(Array.from(await readF32(ctx, b.rows)), want);
 });
 
+Deno.test("tileRows writes models rows of theta's first stride floats into out, the rest untouched", () => {
+  const rng = new Rng(4);
+  const theta = Float32Array.from({ length: 70 }, () => rng.normal());
+  const out = new Float32Array(6 * 67).fill(7);
+  assert.equal(tileRows(theta, 5, 67, out), out);
+  for (let k = 0; k < out.length; k++) {
+    assert.equal(out[k], k < 5 * 67 ? theta[k % 67] : 7, `entry ${k}`);
+  }
+  assert.deepEqual(tileRows(theta, 5, 67), out.subarray(0, 5 * 67));
+  assert.throws(() => tileRows(theta.subarray(0, 66), 5, 67), /66 < 67/);
+});
+
 for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as const) {
   gpuTest(`meta_log matches metaLogCpu() when n=${n}, models=${P}, diff=${diff}`, async (ctx) => {
     const rng = new Rng(n + P);
