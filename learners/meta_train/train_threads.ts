@@ -19,7 +19,7 @@
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
 import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
-import { cpuThreads, HelperPool } from "./helper_pool.ts";
+import { cpuThreads, HelperPool, type PoolHelper } from "./helper_pool.ts";
 
 /**
  * Smallest work of a call that is split, in sample x multiply-adds (models x batch x the MLP's
@@ -43,33 +43,58 @@ export const SHARED_FIELDS = [
   "learned",
 ] as const;
 
-/** A job: the state's shared buffers, the data set's, the gradient rows' and the models' counter. */
+/** A data set as a job carries it: its inputs and targets in shared buffers. */
+export interface SharedData {
+  x: SharedArrayBuffer;
+  y: SharedArrayBuffer;
+  count: number;
+  inputs: number;
+  targetWidth: number;
+}
+
+/**
+ * A job: the models' range and counter, and what changed since the helper's previous job (a field
+ * left out is as before): the layout, the state's shared buffers, the data set's, the gradient rows'
+ * (null: update mode) and the counter's. Posting buffers costs more than the step of a few models,
+ * so a helper keeps them (_train_worker.ts) and each is sent again only when it is replaced.
+ */
 export interface TrainJob {
   seq: number;
-  layout: MlpLayout;
-  state: Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>;
+  layout?: MlpLayout;
+  state?: Partial<Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>>;
   numBatches: number;
   labelMapWidth: number;
-  data: {
-    x: SharedArrayBuffer;
-    y: SharedArrayBuffer;
-    count: number;
-    inputs: number;
-    targetWidth: number;
-  };
-  grads: SharedArrayBuffer | null;
-  /** The models of the step: every thread draws the next one from the counter `next`. */
+  data?: SharedData;
+  grads?: SharedArrayBuffer | null;
+  /** The models of the step: every thread draws the next one from the counter `next` (reset to 0). */
   from: number;
   to: number;
-  next: SharedArrayBuffer;
+  next?: SharedArrayBuffer;
+}
+
+/** A helper with what it was last sent (train_threads.ts posts only what differs). */
+interface TrainHelper extends PoolHelper {
+  sent: {
+    layout?: MlpLayout;
+    state: Partial<Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>>;
+    data?: SharedArrayBuffer;
+    grads?: SharedArrayBuffer | null;
+    next?: SharedArrayBuffer;
+  };
 }
 
 /** The process's train-step helpers, started on first use. */
-const helpers = new HelperPool(
+const helpers = new HelperPool<TrainHelper>(
   new URL("./_train_worker.ts", import.meta.url),
   "train-step",
-  (h) => h,
+  (h) => ({ ...h, sent: { state: {} } }),
 );
+
+/**
+ * The shared counter of the models of a split step: reset before each, replaced after a step that
+ * failed (a helper taken for dead may still be drawing from it).
+ */
+let counter = new Int32Array(new SharedArrayBuffer(4));
 
 let splitCalls = 0;
 
@@ -172,31 +197,13 @@ export function trainStepThreaded(
   }
   const d = shareData(data);
   const grads = gradsOut ? shared(gradsOut) : null;
-  const state = Object.fromEntries(
-    SHARED_FIELDS.map((k) => [k, r[k]!.buffer as SharedArrayBuffer]),
-  ) as TrainJob["state"];
   splitCalls++;
-  // One counter per call: a helper taken for dead may still be drawing from an earlier one.
-  const next = new Int32Array(new SharedArrayBuffer(4));
+  const next = counter;
+  Atomics.store(next, 0, 0);
   const seqs = hs.map((h) => {
-    const job: TrainJob = {
-      seq: ++h.seq,
-      layout,
-      state,
-      numBatches: s.numBatches,
-      labelMapWidth: s.labelMapWidth,
-      data: {
-        x: d.x.buffer as SharedArrayBuffer,
-        y: d.y.buffer as SharedArrayBuffer,
-        count: data.count,
-        inputs: data.inputs,
-        targetWidth: data.targetWidth,
-      },
-      grads: grads ? grads.buffer as SharedArrayBuffer : null,
-      from: 0,
-      to: P,
-      next: next.buffer as SharedArrayBuffer,
-    };
+    const job = jobFor(h, { layout, s: r, d, data, grads, next }, P);
+    job.numBatches = s.numBatches;
+    job.labelMapWidth = s.labelMapWidth;
     h.worker.postMessage(job);
     return job.seq;
   });
@@ -208,8 +215,51 @@ export function trainStepThreaded(
     });
   } finally {
     // Even when this thread's models threw: the shared state is not reused while a helper writes it.
-    hs.forEach((h, i) => helpers.wait(h, seqs[i]!));
+    waitAll(hs, seqs);
   }
   hs.forEach((h) => helpers.check(h));
   if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
+}
+
+/** The job of helper `h`: the range, and the buffers it was not sent before (recorded as sent). */
+function jobFor(
+  h: TrainHelper,
+  c: {
+    layout: MlpLayout;
+    s: Record<string, Float32Array | Uint32Array>;
+    d: { x: Float32Array; y: Float32Array };
+    data: MlpData;
+    grads: Float32Array | null;
+    next: Int32Array;
+  },
+  P: number,
+): TrainJob {
+  const job: TrainJob = { seq: ++h.seq, numBatches: 0, labelMapWidth: 0, from: 0, to: P };
+  const sent = h.sent;
+  if (sent.layout !== c.layout) job.layout = sent.layout = c.layout;
+  for (const k of SHARED_FIELDS) {
+    const b = c.s[k]!.buffer as SharedArrayBuffer;
+    if (sent.state[k] !== b) (job.state ??= {})[k] = sent.state[k] = b;
+  }
+  const x = c.d.x.buffer as SharedArrayBuffer;
+  if (sent.data !== x) {
+    sent.data = x;
+    const { count, inputs, targetWidth } = c.data;
+    job.data = { x, y: c.d.y.buffer as SharedArrayBuffer, count, inputs, targetWidth };
+  }
+  const g = c.grads ? c.grads.buffer as SharedArrayBuffer : null;
+  if (sent.grads !== g) job.grads = sent.grads = g;
+  const n = c.next.buffer as SharedArrayBuffer;
+  if (sent.next !== n) job.next = sent.next = n;
+  return job;
+}
+
+/** Waits for every helper's job; one taken for dead leaves the counter to it (a new one is made). */
+function waitAll(hs: TrainHelper[], seqs: number[]): void {
+  try {
+    hs.forEach((h, i) => helpers.wait(h, seqs[i]!));
+  } catch (e) {
+    counter = new Int32Array(new SharedArrayBuffer(4));
+    throw e;
+  }
 }
