@@ -1,5 +1,7 @@
-// lowrank_outer: the mean row of a factored meta-iteration over the tasks whose quarantine flag
-// metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] is 0 (n of them). FOMAML (withQuery = 1): the first
+// lowrank_outer: the mean row of a factored meta-iteration over the healthy tasks (n of them):
+// meta_healthy of shaders/_meta_mean.wgsl, quarantine flag 0 and a finite loss and gradient norm
+// (FOMAML's loss is the query pass's, which lowrank_inner does not quarantine: a task whose query
+// loss is NaN is left out here, as the main loop's update kernels leave it out). FOMAML (withQuery = 1): the first
 // layer's weights (1/n) sum_t sum_q d1q[t, q, j] x_{t, S + q}[i], the tail the mean of the tasks'
 // tail gradient rows (0 when n = 0). Reptile (withQuery = 0): theta's first-layer weights minus
 // (1/n) sum_t sum_s A[t, j, s] x_{t, s}[i], the tail the mean adapted tail (theta when n = 0).
@@ -15,24 +17,26 @@
 // the following workgroups own 64 tail entries each. An invocation loops over every task's rows,
 // counted against a software adapter's loop budget by learners/meta_train/lowrank_budget.ts.
 
+// The tail's terms for healthy_sum (shaders/_meta_mean.wgsl): task t's entry e.
+fn meta_terms(t: u32, e: u32) -> vec2<f32> {
+  return vec2<f32>(tails[t * params.tailStride + e], 0.0);
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = group_index(wid);
   var n = 0u;
   for (var t = 0u; t < params.tasks; t++) {
-    if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { n++; }
+    if (meta_healthy(t)) { n++; }
   }
   let S = params.supportSize;
   let fomaml = params.withQuery != 0u;
   if (g >= params.wGroups) {
     let e = (g - params.wGroups) * 64u + lid;
     if (e >= params.tailCount) { return; }
-    var z = 0.0;
-    for (var t = 0u; t < params.tasks; t++) {
-      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] == 0.0) { z += tails[t * params.tailStride + e]; }
-    }
-    var v = 0.0;
-    if (n > 0u) { v = z / f32(n); } else if (!fomaml) { v = theta[params.tail0 + e]; }
+    let h = healthy_sum(0u, params.tasks, e);
+    var v = healthy_mean(h).x;
+    if (h.used == 0u && !fomaml) { v = theta[params.tail0 + e]; }
     out[params.tail0 + e] = v;
     return;
   }
@@ -49,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var j = lid; j < H; j += 64u) {
     var acc = array<f32, 8>();
     for (var t = 0u; t < params.tasks; t++) {
-      if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
+      if (!meta_healthy(t)) { continue; }
       for (var r = 0u; r < rowsPer; r++) {
         var u = 0.0;
         var xb = 0u;
@@ -87,7 +91,7 @@ fn outer4(k: u32, n: u32) {
   if (fomaml) { rowsPer = B; }
   var g = array<vec4<f32>, 16>();
   for (var t = 0u; t < params.tasks; t++) {
-    if (metrics[t * METRIC_STRIDE + METRIC_QUARANTINED] != 0.0) { continue; }
+    if (!meta_healthy(t)) { continue; }
     if (fomaml) {
       for (var r = 0u; r < B; r++) {
         g = add_row(g, d1q4[(t * B + r) * H4 + jq], samples[t * params.rows + S + r] * D4 + c0, D4 - 1u - c0);

@@ -2,8 +2,10 @@
 // (Kingma and Ba 2015) on theta from the mean query gradient of a meta-batch,
 // g = mean over used models of grads, a non-finite g counting as 0;
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; theta -= lr (m / c1) / (sqrt(v / c2) + eps),
-// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. A model is skipped when its quarantine flag
-// metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0 (layout: learners/metrics_row.ts).
+// with c1 = 1 - b1^t and c2 = 1 - b2^t from the host. The models used are the healthy ones,
+// meta_healthy of shaders/_meta_mean.wgsl: quarantine flag 0 and a finite loss and gradient norm
+// in the metrics row (layout: learners/metrics_row.ts), so a task whose query pass gave a NaN loss
+// or gradient is left out rather than turning the mean into NaN (which counts as 0).
 // CPU twin: fomamlUpdateCpu in learners/meta_train/meta_fomaml_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl; the Adam
 // step is theta_adam_step of shaders/_meta_adam.wgsl.

@@ -1,7 +1,9 @@
 // meta_reptile_update: the Reptile meta-update (Nichol et al. 2018) of an initialization theta from
 // the adapted parameters of a meta-batch: theta += metaLr * (mean over used models of adapted - theta).
-// A model is skipped when its quarantine flag metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] is not
-// 0 (layout: learners/metrics_row.ts); with none used, theta stays.
+// The models used are the healthy ones, meta_healthy of shaders/_meta_mean.wgsl (quarantine flag 0,
+// finite loss and gradient norm; layout: learners/metrics_row.ts): the metrics row is the last inner
+// step's, which sets the flag at a non-finite loss or norm, so here that is the flag alone. With
+// none used, theta stays.
 // CPU twin: reptileUpdateCpu in learners/meta_train/meta_reptile_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
 // The bindings and struct Params are declared in learners/meta_train/meta_reptile_update.ts.

@@ -3,8 +3,8 @@
 // g_theta = mean over used models of gq, g_alpha = mean over used models of -gq * gs (non-finite
 // means count as 0); Adam steps on theta (lr) and on the per-parameter inner rates alpha (alphaLr),
 // as in meta_fomaml_update, with the same t; then alpha is clamped to [0, alphaMax].
-// A model is skipped when metrics[m * METRIC_STRIDE + METRIC_QUARANTINED] != 0
-// (layout: learners/metrics_row.ts).
+// The models used are the healthy ones, meta_healthy of shaders/_meta_mean.wgsl: quarantine flag 0
+// and a finite (query) loss and gradient norm in the metrics row (layout: learners/metrics_row.ts).
 // CPU twin: metaSgdUpdateCpu in learners/meta_train/meta_sgd_update.ts.
 // The mean over healthy models is healthy_sum/healthy_mean of shaders/_meta_mean.wgsl.
 // The bindings and struct Params are declared in learners/meta_train/meta_sgd_update.ts.

@@ -15,7 +15,7 @@ import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import type { MlpData } from "../mlp/mlp_state.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { classListLabel, episodeClasses } from "../tasks/episode_classes.ts";
-import { diverged } from "./meta_mean.ts";
+import { forHealthy } from "./meta_mean.ts";
 import {
   type LowrankRows,
   type LowrankShape,
@@ -322,7 +322,8 @@ export function lowrankInnerCpu(
 }
 
 /**
- * Twin of lowrank_outer: the meta-batch's mean row over the tasks not quarantined (n of them).
+ * Twin of lowrank_outer: the meta-batch's mean row over the healthy tasks (n of them; `healthy` in
+ * meta_mean.ts: flag 0, finite loss and gradient norm, so a task whose query loss is NaN is out).
  * FOMAML (a query pass): the first layer's weights (1/n) sum_t sum_q d1q[t, q] x_{t,q}^T, the tail
  * the mean of the tasks' tail gradients (0 when n = 0). Reptile: the mean adapted row, theta's
  * first-layer weights minus (1/n) sum_t A_t X_t^T and the mean adapted tail (theta when n = 0).
@@ -341,19 +342,18 @@ export function lowrankOuterCpu(
   const t0 = tailStart(layout);
   const tc = tailCount(layout);
   const ts = tailStride(layout);
-  const healthy: number[] = [];
-  for (let t = 0; t < s.tasks; t++) if (!diverged(d.metrics, t)) healthy.push(t);
-  const n = healthy.length;
+  const used: number[] = [];
+  const n = forHealthy(d.metrics, 0, s.tasks, (t) => used.push(t));
   const fomaml = s.query;
   const out = new Float32Array(layout.stride);
   const per = fomaml ? B : S;
-  const xs = healthy.flatMap((t) =>
+  const xs = used.flatMap((t) =>
     Array.from({ length: per }, (_, r) => rowSample(rows, t, fomaml ? S + r : r, S) * D)
   );
   const sum = new Float64Array(D);
   for (let j = 0; j < H; j++) {
     sum.fill(0);
-    healthy.forEach((t, h) => {
+    used.forEach((t, h) => {
       for (let r = 0; r < per; r++) {
         const u = fomaml ? d.d1q[(t * B + r) * H + j]! : x.A[(t * H + j) * S + r]!;
         const xr = xs[h * per + r]!;
@@ -368,7 +368,7 @@ export function lowrankOuterCpu(
   }
   for (let i = 0; i < tc; i++) {
     let z = 0;
-    for (const t of healthy) z += x.tails[t * ts + i]!;
+    for (const t of used) z += x.tails[t * ts + i]!;
     out[t0 + i] = n > 0 ? z / n : (fomaml ? 0 : x.theta[t0 + i]!);
   }
   return out;

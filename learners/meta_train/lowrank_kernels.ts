@@ -27,6 +27,7 @@ export const LOWRANK_PROJECT: MetaKernel = metaKernel("lowrank_project", project
 
 /** The outer-product and mean kernel (first-layer blocks, then tail entries; see its header). */
 export const LOWRANK_OUTER: MetaKernel = metaKernel("lowrank_outer", outerCode, {
+  mean: true,
   read: `theta, x, A, tails, d1q, metrics, theta4: array<vec4<f32>>, x4: array<vec4<f32>>, ` +
     `d1q4: array<vec4<f32>>, samples: array<u32>`,
   readWrite: "out, out4: array<vec4<f32>>",

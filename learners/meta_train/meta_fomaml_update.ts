@@ -36,8 +36,9 @@ export interface FomamlUpdateOptions {
 }
 
 /**
- * CPU twin: g = mean over models not quarantined of grads (0 when none; a non-finite mean counts
- * as 0), then one Adam step on theta with moments m, v. Returns the number of models used.
+ * CPU twin: g = mean over the healthy models (`forHealthy`: quarantine flag 0, finite loss and
+ * gradient norm) of grads (0 when none; a non-finite mean counts as 0), then one Adam step on theta
+ * with moments m, v. Returns the number of models used.
  */
 export function fomamlUpdateCpu(
   data: {

@@ -22,7 +22,7 @@ import thetaAdamCode from "../../shaders/_meta_adam.wgsl" with { type: "text" };
 
 /** How a meta kernel is composed: the shared snippets it uses besides _finite and _adam. */
 export interface MetaKernelFlags {
-  /** Whether the kernel calls healthy_sum/healthy_mean (composes the snippet). */
+  /** Whether the kernel calls meta_healthy, healthy_sum or healthy_mean (composes the snippet). */
   mean?: boolean;
   /** Whether the kernel draws from the counter RNG (composes shaders/_rng.wgsl). */
   rng?: boolean;

@@ -6,16 +6,20 @@
 import code from "../../shaders/meta_log.wgsl" with { type: "text" };
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { type MetaBinding, type MetaKernel, metaKernel, type MetaRun } from "./meta_kernel.ts";
-import { diverged } from "./meta_mean.ts";
+import { forHealthy } from "./meta_mean.ts";
 
-/** Floats per log row: mean finite loss of the healthy models, norm, healthy models, losses used. */
+/**
+ * Floats per log row: mean loss of the healthy models, norm, healthy models, losses used (healthy:
+ * `healthy` in meta_mean.ts, whose rule requires a finite loss, so the last equals the third).
+ */
 export const META_LOG_WIDTH = 4;
 
 /**
- * CPU twin: writes row `row` of `log`: [mean of the finite losses (METRIC.loss) of the healthy
- * models (0 when none), L2 norm of a - b (of a when b is null) over n entries, healthy models,
- * finite losses used]. The norm sums squares as the kernel does: 64 strided partial sums, then a
- * tree; every partial rounded to f32.
+ * CPU twin: writes row `row` of `log`: [mean of the losses (METRIC.loss) of the healthy models
+ * (`forHealthy`, the models a meta-update uses; 0 when none), L2 norm of a - b (of a when b is
+ * null) over n entries, healthy models, losses used (the same count)]. The loss sum is in f32 in
+ * model order, as healthy_sum's; the norm sums squares as the kernel does: 64 strided partial sums,
+ * then a tree; every partial rounded to f32.
  */
 export function metaLogCpu(
   data: { metrics: ArrayLike<number>; a: ArrayLike<number>; b: ArrayLike<number> | null },
@@ -33,23 +37,19 @@ export function metaLogCpu(
     for (let l = 0; l < w; l++) partial[l] = partial[l]! + partial[l + w]!;
   }
   let loss = 0;
-  let finite = 0;
-  let used = 0;
-  for (let m = 0; m < o.models; m++) {
-    if (diverged(data.metrics, m)) continue;
-    used++;
-    const x = data.metrics[m * METRIC_STRIDE + METRIC.loss]!;
-    if (Number.isFinite(x)) (loss = Math.fround(loss + x), finite++);
-  }
+  const used = forHealthy(data.metrics, 0, o.models, (m) => {
+    loss = Math.fround(loss + data.metrics[m * METRIC_STRIDE + METRIC.loss]!);
+  });
   const r = o.row * META_LOG_WIDTH;
-  log[r] = finite > 0 ? loss / finite : 0;
+  log[r] = used > 0 ? Math.fround(loss / used) : 0;
   log[r + 1] = Math.sqrt(partial[0]!);
   log[r + 2] = used;
-  log[r + 3] = finite;
+  log[r + 3] = used;
 }
 
 /** The log kernel. */
 export const META_LOG: MetaKernel = metaKernel("meta_log", code, {
+  mean: true,
   oneWorkgroup: true,
   read: "metrics, a, b",
   readWrite: "logRows",

@@ -24,8 +24,8 @@ export interface ReptileUpdateOptions {
 }
 
 /**
- * CPU twin: theta += metaLr * (mean over models not quarantined of adapted - theta); returns the
- * number of models used (theta unchanged when 0).
+ * CPU twin: theta += metaLr * (mean over the healthy models, `forHealthy`, of adapted - theta);
+ * returns the number of models used (theta unchanged when 0).
  */
 export function reptileUpdateCpu(
   data: { adapted: ArrayLike<number>; metrics: ArrayLike<number>; theta: Float32Array },

@@ -28,7 +28,7 @@ export interface MetaSgdUpdateOptions {
 
 /**
  * CPU twin: g_theta = mean of queryGrads, g_alpha = mean of -queryGrads * supportGradSums over the
- * models not quarantined; Adam on theta and alpha (moments (4, count): m_theta, v_theta, m_alpha,
+ * healthy models (`forHealthy`: quarantine flag 0, finite loss and gradient norm); Adam on theta and alpha (moments (4, count): m_theta, v_theta, m_alpha,
  * v_alpha); alpha clamped to [0, alphaMax]. Returns g_theta.
  */
 export function metaSgdUpdateCpu(

@@ -132,3 +132,35 @@ export async function cpuLoopRuns(
   loop.destroy();
   return { reads, compacted };
 }
+
+/**
+ * `batch` with every query sample of the episodes `bad` picks replaced by a copy of it (same label)
+ * whose input 3 is NaN, appended to the data set; support samples and other episodes keep their
+ * rows. A task of such an episode adapts normally on its support set and then gets a NaN query loss
+ * and gradient (with tanh; a WGSL relu's max(NaN, 0) may drop the NaN).
+ */
+export function queryNanBatch(batch: EpisodeBatch, bad: (e: number) => boolean): EpisodeBatch {
+  const d = batch.dataset;
+  const [D, W, Q] = [d.inputs, d.targetWidth, batch.querySize];
+  const query = batch.query.slice();
+  const from: number[] = [];
+  for (let e = 0; e < batch.episodes; e++) {
+    if (!bad(e)) continue;
+    for (let k = e * Q; k < (e + 1) * Q; k++) {
+      from.push(query[k]!);
+      query[k] = d.count + from.length - 1;
+    }
+  }
+  const count = d.count + from.length;
+  const x = new Float32Array(count * D);
+  const y = new Float32Array(count * W);
+  x.set(d.x);
+  y.set(d.y);
+  from.forEach((row, i) => {
+    const r = d.count + i;
+    x.set(d.x.subarray(row * D, (row + 1) * D), r * D);
+    x[r * D + 3] = NaN;
+    y.set(d.y.subarray(row * W, (row + 1) * W), r * W);
+  });
+  return { ...batch, dataset: { ...d, count, x, y }, query };
+}

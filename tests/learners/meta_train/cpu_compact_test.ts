@@ -41,9 +41,10 @@ for (
       r.flatMap((x) => Array.from({ length: x.log.length / 4 }, (_, i) => x.log[4 * i + 2]!));
     assert.deepEqual(healthy(got.reads), healthy(want.reads), "healthy tasks per iteration");
     const all = method === "es-maml" ? 10 : 5;
-    // Meta-SGD's inner passes take gradients only (its tasks are not quarantined there).
-    const quarantines = quarantine && method !== "meta-sgd";
-    assert.equal(healthy(want.reads).some((h) => h < all), quarantines, "some tasks quarantined");
+    // Meta-SGD's inner passes take gradients only (its tasks are not quarantined there), but since
+    // 2026-12-03 a task whose query pass gives a NaN loss is left out of its update (meta_healthy,
+    // shaders/_meta_mean.wgsl), as every method's.
+    assert.equal(healthy(want.reads).some((h) => h < all), quarantine, "some tasks left out");
     assert.deepEqual(want.compacted, [false, false]);
     assert.deepEqual(got.compacted, [true, true]);
     const tol = { atol: 1e-5, rtol: 1e-4 };

@@ -151,7 +151,9 @@ for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as
       { length: P * 4 },
       (_, i) => i % 4 === 0 ? rng.uniform() * 3 : 0,
     );
-    if (P > 3) (metrics[2 * 4 + 2] = 1, metrics[3 * 4] = NaN);
+    // Model 2 quarantined; models 3 and 1 not, but with a NaN loss and an infinite gradient norm
+    // (a query pass's row): none of the three is healthy (meta_healthy, shaders/_meta_mean.wgsl).
+    if (P > 3) (metrics[2 * 4 + 2] = 1, metrics[3 * 4] = NaN, metrics[1 * 4 + 1] = Infinity);
     const a = Float32Array.from({ length: n }, () => rng.normal());
     const bv = Float32Array.from({ length: n }, () => rng.normal());
     const log = new Float32Array(3 * 4);
@@ -164,7 +166,9 @@ for (const [n, P, diff] of [[1, 1, false], [203, 9, true], [1000, 37, false]] as
     await dispatchMetaKernel(ctx, META_LOG, metaLogRun(bufs, { n, models: P, row: 2 }));
     metaLogCpu({ metrics, a, b: diff ? bv : null }, { n, models: P, row: 2 }, log);
     assertClose(await readF32(ctx, bufs.log), log, { atol: 1e-6, rtol: 1e-5, what: "log row" });
-    if (P > 3) assert.equal(log[2 * 4 + 2], P - 1);
+    if (P > 3) {
+      assert.deepEqual([log[2 * 4 + 2], log[2 * 4 + 3]], [P - 3, P - 3], "healthy, losses");
+    }
   });
 }
 

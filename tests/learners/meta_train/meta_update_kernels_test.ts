@@ -193,3 +193,115 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
     },
   );
 }
+
+/**
+ * (rows, 4) metrics with finite losses and norms, the flag on every 4th model, and models whose
+ * flag is 0 but whose loss (model 0: NaN) or gradient norm (model 2: Infinity) is not finite, as the
+ * query pass's gradient mode leaves them; `flagged`: the same rows with those models' flags set.
+ */
+function nonFiniteRows(
+  rng: Rng,
+  rows: number,
+): { metrics: Float32Array<ArrayBuffer>; flagged: Float32Array<ArrayBuffer>; bad: number[] } {
+  const metrics = metricsOf(rows, 4);
+  for (let m = 0; m < rows; m++) {
+    metrics[m * 4] = 1 + rng.uniform();
+    metrics[m * 4 + 1] = 1 + rng.uniform();
+  }
+  const bad = [0, 2].filter((m) => m < rows && metrics[m * 4 + 2] === 0);
+  if (bad.includes(0)) metrics[0] = NaN;
+  if (bad.includes(2)) metrics[2 * 4 + 1] = Infinity;
+  const flagged = metrics.slice();
+  for (const m of bad) flagged[m * 4 + 2] = 1;
+  return { metrics, flagged, bad };
+}
+
+/** Rows `bad` of a (rows, rowStride) table set to NaN (model 0) or +-Infinity entries (others). */
+function spoil(t: Float32Array, bad: number[], rowStride: number): void {
+  for (const m of bad) {
+    for (let i = 0; i < rowStride; i++) {
+      t[m * rowStride + i] = m === 0 ? NaN : (i % 2 ? Infinity : -Infinity);
+    }
+  }
+}
+
+for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as const) {
+  const when = `count=${count}, models=${P}`;
+  gpuTest(
+    `meta_fomaml_update leaves out models with flag 0 but a non-finite loss or norm, ${when}`,
+    async (ctx) => {
+      const rng = new Rng(19 * count + P);
+      const grads = normals(rng, P * rowStride, 0.1);
+      const { metrics, flagged, bad } = nonFiniteRows(rng, P);
+      spoil(grads, bad, rowStride);
+      const theta = normals(rng, count);
+      const moments = new Float32Array(2 * count);
+      const o = { count, models: P, rowStride, lr: 0.01, t: 1 };
+      const host = { grads, metrics, theta, moments, gOut: new Float32Array(count) };
+      const got = await runKernel(ctx, FOMAML_UPDATE, host, (b) => fomamlUpdateRun(b, o));
+      const want = { ...host, metrics: flagged, theta: theta.slice(), moments: moments.slice() };
+      const used = fomamlUpdateCpu(want, o);
+      fomamlUpdateCpu(host, o);
+      assertAllClose(got, { gOut: host.gOut, theta, moments }, "fomaml, non-finite rows");
+      // The update of the models with finite rows alone: not the zeros of a NaN mean.
+      assertAllClose(got, { gOut: want.gOut, theta: want.theta }, "fomaml, healthy alone");
+      assert.equal(used, P - Math.floor(P / 4) - bad.length);
+      if (used > 0) assert.ok(got.gOut.some((g) => g !== 0), "the mean gradient is not zeroed");
+    },
+  );
+
+  gpuTest(
+    `meta_sgd_update leaves out models with flag 0 but a non-finite loss or norm, ${when}`,
+    async (ctx) => {
+      const rng = new Rng(23 * count + P);
+      const queryGrads = normals(rng, P * rowStride, 0.1);
+      const supportGradSums = normals(rng, P * rowStride, 0.3);
+      const { metrics, flagged, bad } = nonFiniteRows(rng, P);
+      spoil(queryGrads, bad, rowStride);
+      const theta = normals(rng, count);
+      const alpha = Float32Array.from({ length: count }, () => 0.1 * rng.uniform());
+      const moments = new Float32Array(4 * count);
+      const o = { count, models: P, rowStride, lr: 0.01, alphaLr: 0.003, alphaMax: 0.08, t: 1 };
+      const host = { queryGrads, supportGradSums, metrics, theta, alpha, moments };
+      const gOut = new Float32Array(count);
+      const got = await runKernel(
+        ctx,
+        META_SGD_UPDATE,
+        { ...host, gOut },
+        (b) => metaSgdUpdateRun(b, o),
+      );
+      const want = {
+        ...host,
+        metrics: flagged,
+        theta: theta.slice(),
+        alpha: alpha.slice(),
+        moments: moments.slice(),
+      };
+      const wantG = metaSgdUpdateCpu(want, o);
+      const gT = metaSgdUpdateCpu(host, o);
+      assertAllClose(got, { gOut: gT, theta, alpha, moments }, "meta-sgd, non-finite rows");
+      assertAllClose(got, { gOut: wantG, theta: want.theta, alpha: want.alpha }, "meta-sgd, alone");
+      if (P > bad.length) assert.ok(got.gOut.some((g) => g !== 0), "g_theta is not zeroed");
+    },
+  );
+
+  gpuTest(
+    `meta_reptile_update leaves out models with flag 0 but a non-finite loss or norm, ${when}`,
+    async (ctx) => {
+      const rng = new Rng(29 * count + P);
+      const adapted = normals(rng, P * rowStride);
+      const { metrics, flagged, bad } = nonFiniteRows(rng, P);
+      spoil(adapted, bad, rowStride);
+      const theta = normals(rng, count);
+      const o = { count, models: P, rowStride, metaLr: 0.37 };
+      const host = { adapted, metrics, theta };
+      const got = await runKernel(ctx, REPTILE_UPDATE, host, (b) => reptileUpdateRun(b, o));
+      const want = { adapted, metrics: flagged, theta: theta.slice() };
+      reptileUpdateCpu(want, o);
+      reptileUpdateCpu(host, o);
+      assertClose(got.theta, theta, { ...TOL, what: "reptile theta, non-finite rows" });
+      assertClose(got.theta, want.theta, { ...TOL, what: "reptile theta, healthy alone" });
+      assert.ok(got.theta.every(Number.isFinite), "theta stays finite");
+    },
+  );
+}
