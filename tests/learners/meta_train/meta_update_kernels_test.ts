@@ -175,23 +175,39 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const queryGrads = normals(rng, P * rowStride, 0.1);
       const supportGradSums = normals(rng, P * rowStride, 0.3);
       const metrics = metricsOf(P, 5);
-      const theta = normals(rng, count);
-      const alpha = Float32Array.from({ length: count }, () => 0.1 * rng.uniform());
-      const moments = new Float32Array(4 * count);
-      const o = { count, models: P, rowStride, lr: 0.01, alphaLr: 0.003, alphaMax: 0.08, t: 1 };
-      const host = { queryGrads, supportGradSums, metrics, theta, alpha, moments };
-      const gOut = new Float32Array(count);
-      const got = await runKernel(
-        ctx,
-        META_SGD_UPDATE,
-        { ...host, gOut },
-        (b) => metaSgdUpdateRun(b, o),
-      );
+      const rows = { queryGrads, supportGradSums, metrics };
+      const { host, o, got } = await metaSgdRun(ctx, rng, rows, [count, P, rowStride]);
+      const { theta, alpha, moments } = host;
       const gT = metaSgdUpdateCpu(host, o);
       assertAllClose(got, { gOut: gT, theta, alpha, moments }, "meta-sgd");
       assert.ok(alpha.every((a) => a >= 0 && a <= 0.08));
     },
   );
+}
+
+/**
+ * A Meta-SGD update of the given rows: theta ~ N(0, 1) and alpha ~ 0.1 U(0, 1) drawn from `rng`,
+ * zero moments; the kernel's arrays read back (`got`) and the host arrays for its twin.
+ */
+async function metaSgdRun(
+  ctx: GpuContext,
+  rng: Rng,
+  rows: Record<"queryGrads" | "supportGradSums" | "metrics", Float32Array<ArrayBuffer>>,
+  [count, models, rowStride]: readonly [number, number, number],
+) {
+  const theta = normals(rng, count);
+  const alpha = Float32Array.from({ length: count }, () => 0.1 * rng.uniform());
+  const moments = new Float32Array(4 * count);
+  const o = { count, models, rowStride, lr: 0.01, alphaLr: 0.003, alphaMax: 0.08, t: 1 };
+  const host = { ...rows, theta, alpha, moments };
+  const gOut = new Float32Array(count);
+  const got = await runKernel(
+    ctx,
+    META_SGD_UPDATE,
+    { ...host, gOut },
+    (b) => metaSgdUpdateRun(b, o),
+  );
+  return { host, o, got };
 }
 
 /**
@@ -258,18 +274,9 @@ for (const [count, P, rowStride] of [[1, 1, 4], [63, 5, 67], [200, 13, 203]] as 
       const supportGradSums = normals(rng, P * rowStride, 0.3);
       const { metrics, flagged, bad } = nonFiniteRows(rng, P);
       spoil(queryGrads, bad, rowStride);
-      const theta = normals(rng, count);
-      const alpha = Float32Array.from({ length: count }, () => 0.1 * rng.uniform());
-      const moments = new Float32Array(4 * count);
-      const o = { count, models: P, rowStride, lr: 0.01, alphaLr: 0.003, alphaMax: 0.08, t: 1 };
-      const host = { queryGrads, supportGradSums, metrics, theta, alpha, moments };
-      const gOut = new Float32Array(count);
-      const got = await runKernel(
-        ctx,
-        META_SGD_UPDATE,
-        { ...host, gOut },
-        (b) => metaSgdUpdateRun(b, o),
-      );
+      const rows = { queryGrads, supportGradSums, metrics };
+      const { host, o, got } = await metaSgdRun(ctx, rng, rows, [count, P, rowStride]);
+      const { theta, alpha, moments } = host;
       const want = {
         ...host,
         metrics: flagged,
