@@ -1,7 +1,7 @@
 /**
  * `CpuMetaLoop`: the CPU twin of the on-device meta loop (meta_loop.ts), the same steps in the same
- * order with the twins of every kernel (gatherEpisodesCpu, tileRows, trainStepCpu split between
- * threads by train_threads.ts, hvpStepCpu, protonetGradCpu split by protonet_threads.ts, the
+ * order with the twins of every kernel (gatherEpisodesCpu, tileRows, trainStepCpu and hvpStepCpu
+ * split between threads by train_threads.ts, protonetGradCpu split by protonet_threads.ts, the
  * update twins, metaLogCpu; results the same for any thread count). CpuBackend.createMetaLoop
  * returns one; GpuBackend too on a software adapter for ProtoNet and for MAML past the H v kernel's
  * loop budget (`hostData`: the samples read from the episodes' host copy). As the GPU loop
@@ -44,15 +44,16 @@ import { esMamlUpdateCpu } from "./meta_es_maml_update.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import { metaSgdInnerCpu } from "./meta_sgd_inner.ts";
 import { metaSgdUpdateCpu } from "./meta_sgd_update.ts";
-import { hvpStepCpu } from "./maml_cpu.ts";
 import { reptileUpdateCpu } from "./meta_reptile_update.ts";
 import { tileRows } from "./meta_tile.ts";
 import { PROTONET_STATS, type ProtonetSource } from "./protonet_cpu.ts";
 import { cpuThreads } from "./helper_pool.ts";
 import { protonetGradThreaded } from "./protonet_threads.ts";
 import {
+  hvpStepThreaded,
   shareState,
   splitsTrainStep,
+  stepFloats,
   trainStepThreaded,
   type TrainThreadOptions,
 } from "./train_threads.ts";
@@ -214,12 +215,6 @@ export class CpuMetaLoop implements MetaLoop {
     trainStepThreaded(L, st, data, grads, this.#threads);
   }
 
-  /** Zeroed floats for the gradient rows of the population of `L` (shared when its steps split). */
-  #floats(L: MlpLayout, n: number): Float32Array<ArrayBuffer> {
-    if (!splitsTrainStep(L, this.#threads)) return new Float32Array(n);
-    return new Float32Array(new SharedArrayBuffer(4 * n)) as unknown as Float32Array<ArrayBuffer>;
-  }
-
   /** Compacted: the adapted parameters and metrics rows to the batchSize population (query pass). */
   #handoff(): void {
     if (this.#inner === this.#pop) return;
@@ -258,21 +253,24 @@ export class CpuMetaLoop implements MetaLoop {
     const L = this.#inner.layout;
     const path: Float32Array[] = [];
     for (let k = 0; k < K; k++) {
-      if (this.spec.method === "maml") path.push(st.params.slice());
+      if (this.spec.method === "maml") {
+        path.push(stepFloats(L, this.#threads, st.params.length, st.params));
+      }
       this.#step(L, st, data);
     }
     this.#handoff();
-    const grads = this.#floats(this.#pop.layout, P * L.stride);
+    const grads = stepFloats(this.#pop.layout, this.#threads, P * L.stride);
     this.#step(this.#pop.layout, this.#pop.state, data, grads);
     const W = g.labelMap.length / P;
     const shape = { models: P, rowLen: g.rowLen, labelWidth: W, lr: this.spec.innerLr };
     for (let k = path.length - 1; k >= 0; k--) {
       // The Hessian of each model's support batch (its row's first L.batchSize entries).
-      hvpStepCpu(
+      hvpStepThreaded(
         L,
         data,
         { v: grads, batches: g.batches, labelMap: g.labelMap, theta: path[k]! },
         shape,
+        this.#threads,
       );
     }
     this.#adam(grads, row);
@@ -298,7 +296,7 @@ export class CpuMetaLoop implements MetaLoop {
     const P = this.spec.metaBatch;
     const L = this.#inner.layout;
     const s = this.#state;
-    const grads = this.#floats(this.#pop.layout, P * L.stride);
+    const grads = stepFloats(this.#pop.layout, this.#threads, P * L.stride);
     const sumG = new Float32Array(P * L.stride);
     for (let k = 0; k < this.spec.innerSteps; k++) {
       const rows = this.#inner.state.params;
@@ -341,7 +339,7 @@ export class CpuMetaLoop implements MetaLoop {
     this.#handoff();
     const st = this.#pop.state;
     const L = this.#pop.layout;
-    this.#step(L, st, data, this.#floats(L, st.params.length));
+    this.#step(L, st, data, stepFloats(L, this.#threads, st.params.length));
     const models = loopModels(this.spec);
     // A model quarantined in its inner steps has no usable loss (as the kernel reads the flags).
     const losses = Float32Array.from(

@@ -10,7 +10,7 @@
  * @module
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
-import type { MlpData } from "../mlp/mlp_state.ts";
+import { type MlpData, modelAfter, type ModelRange } from "../mlp/mlp_state.ts";
 import { f64Row, type FastScratch, fastScratch } from "../mlp/_mlp_fast.ts";
 import { hvpFast } from "./_maml_hvp_fast.ts";
 
@@ -219,16 +219,19 @@ export interface HvpTables {
  * Twin of shaders/meta_hvp.wgsl, the fast path of `hvpStepSpecCpu` (the readable specification;
  * the same numbers): for every model p, v_p <- v_p - lr * H_p v_p, with H_p the
  * Hessian of p's mean loss on its support batch (batches[p * rowLen .. + batchSize)) at its row of
- * `theta` ((models, stride), like v); v is stored back in f32.
+ * `theta` ((models, stride), like v); v is stored back in f32. `models` (default all): only those
+ * models (each reads and writes its own rows only: learners/meta_train/train_threads.ts splits them
+ * between threads).
  */
 export function hvpStepCpu(
   L: MlpLayout,
   data: MlpData,
   t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
   o: HvpTables,
+  models: ModelRange = { from: 0, to: o.models },
 ): void {
   const ws = fastScratch();
-  for (let p = 0; p < o.models; p++) {
+  for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const idx = t.batches.subarray(p * o.rowLen, p * o.rowLen + L.batchSize);
     const labelMap = o.labelWidth > 0
       ? t.labelMap.subarray(p * o.labelWidth, (p + 1) * o.labelWidth)

@@ -1,16 +1,18 @@
 /**
- * `trainStepThreaded`: `trainStepCpu` with the population's models split between the calling thread
- * and helper threads, for the CPU meta loop (cpu_meta_loop.ts), whose meta-batch's tasks step
- * independently. Each model's step reads and writes its own rows only, so every thread runs
- * `trainStepCpu` on the models it draws from a shared counter (the next model not yet taken: a thread
- * that starts late, as a helper does after the message reaches it, or runs slowly, takes fewer) and
- * the results are bit-identical to one thread for any thread count and any draw.
+ * `trainStepThreaded` and `hvpStepThreaded`: `trainStepCpu` and second-order MAML's `hvpStepCpu`
+ * with the models split between the calling thread and helper threads, for the CPU meta loop
+ * (cpu_meta_loop.ts), whose meta-batch's tasks step independently. Each model's step reads and
+ * writes its own rows only, so every thread runs the twin on the models it draws from a shared
+ * counter (the next model not yet taken: a thread that starts late, as a helper does after the
+ * message reaches it, or runs slowly, takes fewer) and the results are bit-identical to one thread
+ * for any thread count and any draw.
  *
- * The state and the data set are shared, not copied per call: the population's arrays are moved
- * into SharedArrayBuffers once (`shareState`; again after setBatches / setLabelMap replaced the
- * batch table or label map), the data set's inputs and targets once per data set; a job is a
- * message of those buffers and a model range, and the caller waits in `Atomics.wait` (synchronous,
- * like the one-thread twin). One pool per process (per isolate), started on first use, `unref`ed so
+ * The arrays are shared, not copied per call: the population's state is moved into
+ * SharedArrayBuffers once (`shareState`; again after setBatches / setLabelMap replaced the batch
+ * table or label map), the data set's inputs and targets once per data set. A job names the twin and
+ * the models' range, and carries only the buffers its helper does not hold yet (posting a dozen
+ * buffers cost more than the step of a few models); the caller waits in `Atomics.wait` (synchronous,
+ * like the one-thread twins). One pool per process (per isolate), started on first use, `unref`ed so
  * that it never keeps the process alive. Threads: `cpuThreads()` (METAFORGE_CPU_THREADS, else 2 with
  * 2 or more cores); calls under `TRAIN_THREAD_MIN_WORK` stay on one thread. Helper thread:
  * _train_worker.ts.
@@ -18,7 +20,9 @@
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { trainStepCpu } from "../mlp/mlp_cpu.ts";
-import type { MlpData, MlpState } from "../mlp/mlp_state.ts";
+import type { MlpData, MlpState, ModelRange } from "../mlp/mlp_state.ts";
+import { hvpStepCpu, type HvpTables } from "./maml_cpu.ts";
+import { type BufferName, SHARED_FIELDS, type TrainJob } from "./_train_job.ts";
 import { cpuThreads, HelperPool, type PoolHelper } from "./helper_pool.ts";
 
 /**
@@ -31,63 +35,16 @@ import { cpuThreads, HelperPool, type PoolHelper } from "./helper_pool.ts";
  */
 export const TRAIN_THREAD_MIN_WORK = 2_000_000;
 
-/** The array fields of MlpState that a helper reads or writes. */
-export const SHARED_FIELDS = [
-  "params",
-  "opt",
-  "steps",
-  "metrics",
-  "knobs",
-  "batchIdx",
-  "labelMap",
-  "learned",
-] as const;
-
-/** A data set as a job carries it: its inputs and targets in shared buffers. */
-export interface SharedData {
-  x: SharedArrayBuffer;
-  y: SharedArrayBuffer;
-  count: number;
-  inputs: number;
-  targetWidth: number;
-}
-
-/**
- * A job: the models' range and counter, and what changed since the helper's previous job (a field
- * left out is as before): the layout, the state's shared buffers, the data set's, the gradient rows'
- * (null: update mode) and the counter's. Posting buffers costs more than the step of a few models,
- * so a helper keeps them (_train_worker.ts) and each is sent again only when it is replaced.
- */
-export interface TrainJob {
-  seq: number;
-  layout?: MlpLayout;
-  state?: Partial<Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>>;
-  numBatches: number;
-  labelMapWidth: number;
-  data?: SharedData;
-  grads?: SharedArrayBuffer | null;
-  /** The models of the step: every thread draws the next one from the counter `next` (reset to 0). */
-  from: number;
-  to: number;
-  next?: SharedArrayBuffer;
-}
-
-/** A helper with what it was last sent (train_threads.ts posts only what differs). */
+/** A helper with what it was last sent (the caller posts only what differs). */
 interface TrainHelper extends PoolHelper {
-  sent: {
-    layout?: MlpLayout;
-    state: Partial<Record<(typeof SHARED_FIELDS)[number], SharedArrayBuffer>>;
-    data?: SharedArrayBuffer;
-    grads?: SharedArrayBuffer | null;
-    next?: SharedArrayBuffer;
-  };
+  sent: { layout?: MlpLayout; buffers: Map<BufferName, SharedArrayBuffer | null> };
 }
 
 /** The process's train-step helpers, started on first use. */
 const helpers = new HelperPool<TrainHelper>(
   new URL("./_train_worker.ts", import.meta.url),
   "train-step",
-  (h) => ({ ...h, sent: { state: {} } }),
+  (h) => ({ ...h, sent: { buffers: new Map() } }),
 );
 
 /**
@@ -98,7 +55,7 @@ let counter = new Int32Array(new SharedArrayBuffer(4));
 
 let splitCalls = 0;
 
-/** How many calls of `trainStepThreaded` this process split between threads (tests, bench). */
+/** How many calls of `trainStepThreaded` and `hvpStepThreaded` this process split (tests, bench). */
 export function trainStepsSplit(): number {
   return splitCalls;
 }
@@ -110,9 +67,9 @@ export function startTrainHelpers(
   return helpers.startUp((options.threads ?? cpuThreads()) - 1, options.timeoutMs ?? 60_000);
 }
 
-/** A copy of `a` in a SharedArrayBuffer (or `a` when it is in one already). */
+/** A copy of `a` in a SharedArrayBuffer of its own (or `a` when it is one already, whole). */
 function shared<T extends Float32Array | Uint32Array>(a: T): T {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
+  if (a.buffer instanceof SharedArrayBuffer && isWhole(a)) return a;
   const out =
     (a instanceof Float32Array
       ? new Float32Array(new SharedArrayBuffer(a.byteLength))
@@ -170,6 +127,23 @@ export function splitsTrainStep(layout: MlpLayout, options: TrainThreadOptions =
 }
 
 /**
+ * n floats for rows of the population of `layout` (gradient rows, saved parameters), zero or a copy
+ * of `from`: in a SharedArrayBuffer when its steps split (`splitsTrainStep`), so that no call copies.
+ */
+export function stepFloats(
+  layout: MlpLayout,
+  options: TrainThreadOptions,
+  n: number,
+  from?: Float32Array,
+): Float32Array<ArrayBuffer> {
+  const out = splitsTrainStep(layout, options)
+    ? new Float32Array(new SharedArrayBuffer(4 * n)) as unknown as Float32Array<ArrayBuffer>
+    : new Float32Array(n);
+  if (from) out.set(from);
+  return out;
+}
+
+/**
  * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split between
  * threads, each drawing the next model from one shared counter, the calling thread included. One
  * thread when `threads` is 1, the work is under `minWork`, there are fewer than 2 models, or no
@@ -197,61 +171,102 @@ export function trainStepThreaded(
   }
   const d = shareData(data);
   const grads = gradsOut ? shared(gradsOut) : null;
+  const buffers: TrainJob["buffers"] = { x: buf(d.x), y: buf(d.y), grads: grads && buf(grads) };
+  for (const k of SHARED_FIELDS) buffers[k] = buf(r[k]!);
+  const job = {
+    kind: "train" as const,
+    layout,
+    numBatches: s.numBatches,
+    labelMapWidth: s.labelMapWidth,
+    data,
+    from: 0,
+    to: P,
+  };
+  runSplit(hs, job, buffers, (models) => {
+    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, models);
+  });
+  if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
+}
+
+/**
+ * `hvpStepCpu(L, data, t, o)` (same results bit for bit) with the models split between threads as
+ * in `trainStepThreaded`, when `splitsTrainStep(L, options)` (an H v step costs about two train
+ * steps of the support batch). Copies theta, the batch table and the label map into shared buffers
+ * where they are not, and v too (the result copied back).
+ */
+export function hvpStepThreaded(
+  L: MlpLayout,
+  data: MlpData,
+  t: { theta: Float32Array; v: Float32Array; batches: Uint32Array; labelMap: Uint32Array },
+  o: HvpTables,
+  options: TrainThreadOptions = {},
+): void {
+  const threads = Math.min(options.threads ?? cpuThreads(), o.models);
+  const hs = splitsTrainStep(L, options) ? helpers.get(threads - 1) : [];
+  if (hs.length === 0) {
+    hvpStepCpu(L, data, t, o);
+    return;
+  }
+  const d = shareData(data);
+  const u = { theta: shared(t.theta), v: shared(t.v), batches: shared(t.batches) };
+  const labelMap = shared(t.labelMap);
+  const buffers: TrainJob["buffers"] = { x: buf(d.x), y: buf(d.y), hvpLabelMap: buf(labelMap) };
+  for (const k of ["theta", "v", "batches"] as const) buffers[k] = buf(u[k]);
+  const job = {
+    kind: "hvp" as const,
+    layout: L,
+    numBatches: 0,
+    labelMapWidth: 0,
+    data,
+    tables: o,
+    from: 0,
+    to: o.models,
+  };
+  runSplit(hs, job, buffers, (models) => {
+    hvpStepCpu(L, { ...data, x: d.x, y: d.y }, { ...u, labelMap }, o, models);
+  });
+  if (u.v !== t.v) t.v.set(u.v);
+}
+
+/** The SharedArrayBuffer of a whole view (checked by the callers: shared, whole). */
+function buf(a: Float32Array | Uint32Array): SharedArrayBuffer {
+  if (!isWhole(a)) throw new RangeError("train_threads: a job's arrays must be whole buffers");
+  return a.buffer as SharedArrayBuffer;
+}
+
+/**
+ * Posts `job` (with the buffers each helper does not hold yet) to every helper of `hs`, runs `own`
+ * on the models this thread draws, waits for the helpers and throws the first helper's error.
+ */
+function runSplit(
+  hs: TrainHelper[],
+  job: Omit<TrainJob, "seq" | "buffers">,
+  buffers: NonNullable<TrainJob["buffers"]>,
+  own: (models: ModelRange) => void,
+): void {
   splitCalls++;
   const next = counter;
   Atomics.store(next, 0, 0);
+  const all = { ...buffers, next: next.buffer as SharedArrayBuffer };
   const seqs = hs.map((h) => {
-    const job = jobFor(h, { layout, s: r, d, data, grads, next }, P);
-    job.numBatches = s.numBatches;
-    job.labelMapWidth = s.labelMapWidth;
-    h.worker.postMessage(job);
-    return job.seq;
+    const j: TrainJob = { ...job, seq: ++h.seq };
+    if (h.sent.layout === job.layout) delete j.layout;
+    h.sent.layout = job.layout;
+    for (const [k, b] of Object.entries(all) as [BufferName, SharedArrayBuffer | null][]) {
+      if (h.sent.buffers.get(k) === b && h.sent.buffers.has(k)) continue;
+      h.sent.buffers.set(k, b);
+      (j.buffers ??= {})[k] = b;
+    }
+    h.worker.postMessage(j);
+    return j.seq;
   });
   try {
-    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, {
-      from: 0,
-      to: P,
-      next,
-    });
+    own({ from: job.from, to: job.to, next });
   } finally {
     // Even when this thread's models threw: the shared state is not reused while a helper writes it.
     waitAll(hs, seqs);
   }
   hs.forEach((h) => helpers.check(h));
-  if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
-}
-
-/** The job of helper `h`: the range, and the buffers it was not sent before (recorded as sent). */
-function jobFor(
-  h: TrainHelper,
-  c: {
-    layout: MlpLayout;
-    s: Record<string, Float32Array | Uint32Array>;
-    d: { x: Float32Array; y: Float32Array };
-    data: MlpData;
-    grads: Float32Array | null;
-    next: Int32Array;
-  },
-  P: number,
-): TrainJob {
-  const job: TrainJob = { seq: ++h.seq, numBatches: 0, labelMapWidth: 0, from: 0, to: P };
-  const sent = h.sent;
-  if (sent.layout !== c.layout) job.layout = sent.layout = c.layout;
-  for (const k of SHARED_FIELDS) {
-    const b = c.s[k]!.buffer as SharedArrayBuffer;
-    if (sent.state[k] !== b) (job.state ??= {})[k] = sent.state[k] = b;
-  }
-  const x = c.d.x.buffer as SharedArrayBuffer;
-  if (sent.data !== x) {
-    sent.data = x;
-    const { count, inputs, targetWidth } = c.data;
-    job.data = { x, y: c.d.y.buffer as SharedArrayBuffer, count, inputs, targetWidth };
-  }
-  const g = c.grads ? c.grads.buffer as SharedArrayBuffer : null;
-  if (sent.grads !== g) job.grads = sent.grads = g;
-  const n = c.next.buffer as SharedArrayBuffer;
-  if (sent.next !== n) job.next = sent.next = n;
-  return job;
 }
 
 /** Waits for every helper's job; one taken for dead leaves the counter to it (a new one is made). */

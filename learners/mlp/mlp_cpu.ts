@@ -11,7 +11,7 @@ import type { MlpLayout } from "./mlp_layout.ts";
 import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
-import type { MlpData, MlpState, ModelRange } from "./mlp_state.ts";
+import { type MlpData, type MlpState, modelAfter, type ModelRange } from "./mlp_state.ts";
 import { allFinite, f64Row, fastScratch, gatherInputs, scratch } from "./_mlp_fast.ts";
 import { fastBackward, fastForward } from "./_batch_grad_fast.ts";
 
@@ -300,9 +300,7 @@ function trainStepWith(
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = new Float64Array(paramCount);
-  const next = models.next;
-  const take = (p: number) => next ? models.from + Atomics.add(next, 0, 1) : p + 1;
-  for (let p = take(models.from - 1); p < models.to; p = take(p)) {
+  for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
       // Hold: parameters, moments and metrics stay; the step count advances (a quarantined

@@ -45,6 +45,14 @@ export interface ModelRange {
   next?: Int32Array;
 }
 
+/**
+ * The model a thread steps after model p of `models` (the first: p = models.from - 1): the next one,
+ * or with a counter the next one not yet drawn; `models.to` or more when none is left.
+ */
+export function modelAfter(models: ModelRange, p: number): number {
+  return models.next ? models.from + Atomics.add(models.next, 0, 1) : p + 1;
+}
+
 /** Host view of a data set as the kernels see it. */
 export interface MlpData {
   /** Inputs, (count, inputs) row-major. */

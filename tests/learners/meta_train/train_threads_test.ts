@@ -1,7 +1,8 @@
 /**
  * The train step split between threads (learners/meta_train/train_threads.ts): the same numbers bit
  * for bit as one thread, in update and gradient mode, on a population whose model count does not
- * divide evenly, with a quarantined model; and the CPU meta loop of every gradient method with 2
+ * divide evenly, with a quarantined model; second-order MAML's H v step likewise, with a label map
+ * and a model whose support batch holds a NaN; and the CPU meta loop of every gradient method with 2
  * threads equals it with 1 (theta, moments, alpha and log rows, compacted and not).
  */
 import assert from "node:assert/strict";
@@ -9,10 +10,12 @@ import { Rng } from "../../../core/rng.ts";
 import { CpuPopulation } from "../../../learners/cpu_backend.ts";
 import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/meta_loop.ts";
 import {
+  hvpStepThreaded,
   startTrainHelpers,
   trainStepsSplit,
   trainStepThreaded,
 } from "../../../learners/meta_train/train_threads.ts";
+import { hvpStepCpu } from "../../../learners/meta_train/maml_cpu.ts";
 import { trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { cpuLoopRuns } from "./_family.ts";
 
@@ -59,6 +62,42 @@ Deno.test("trainStepThreaded equals trainStepCpu bit for bit, update and gradien
   }
   assert.deepEqual(Array.from(gb), Array.from(ga), "gradients");
   assert.ok(Array.from({ length: 7 }, (_, p) => a.state.metrics[p * 4 + 2]).some((q) => q === 1));
+});
+
+Deno.test("hvpStepThreaded equals hvpStepCpu bit for bit (7 models, 3 threads, a NaN input)", async () => {
+  assert.ok((await startTrainHelpers({ threads: 3 })) >= 1, "a helper thread is up");
+  const rng = new Rng(6);
+  const L = population().layout;
+  const data = {
+    count: 40,
+    inputs: 7,
+    targetWidth: 1,
+    x: Float32Array.from({ length: 40 * 7 }, (_, i) => i === 23 * 7 + 4 ? NaN : rng.normal()),
+    y: Float32Array.from({ length: 40 }, (_, i) => i % 6),
+  };
+  const rows = (scale: number) =>
+    Float32Array.from(
+      { length: 7 * L.stride },
+      (_, i) => i % L.stride < L.paramCount ? scale * rng.normal() : 0,
+    );
+  const theta = rows(0.5);
+  const t = {
+    theta,
+    v: rows(0.1),
+    batches: Uint32Array.from({ length: 7 * 8 }, () => rng.int(40)),
+    labelMap: Uint32Array.from({ length: 7 * 6 }, () => rng.int(4)),
+  };
+  t.batches[3 * 8 + 1] = 23; // Model 3's support batch holds the NaN (the readable twin's path).
+  const o = { models: 7, rowLen: 8, labelWidth: 6, lr: 0.3 };
+  const want = t.v.slice();
+  const split = trainStepsSplit();
+  for (let k = 0; k < 2; k++) {
+    hvpStepCpu(L, data, { ...t, v: want }, o);
+    hvpStepThreaded(L, data, t, o, { threads: 3, minWork: 0 });
+  }
+  assert.equal(trainStepsSplit() - split, 2, "every call was split");
+  assert.deepEqual(Array.from(t.v), Array.from(want));
+  assert.ok(want.some((x) => Number.isNaN(x)) && want.some((x) => x !== 0 && Number.isFinite(x)));
 });
 
 /** Three iterations (2 + 1) of `method`'s CPU loop with `threads`; the reads. */
