@@ -178,7 +178,7 @@ export function trainStepThreaded(
     layout,
     numBatches: s.numBatches,
     labelMapWidth: s.labelMapWidth,
-    data,
+    data: dataShape(data),
     from: 0,
     to: P,
   };
@@ -217,7 +217,7 @@ export function hvpStepThreaded(
     layout: L,
     numBatches: 0,
     labelMapWidth: 0,
-    data,
+    data: dataShape(data),
     tables: o,
     from: 0,
     to: o.models,
@@ -226,6 +226,11 @@ export function hvpStepThreaded(
     hvpStepCpu(L, { ...data, x: d.x, y: d.y }, { ...u, labelMap }, o, models);
   });
   if (u.v !== t.v) t.v.set(u.v);
+}
+
+/** The shape of a data set, which a job carries (its arrays go as shared buffers). */
+function dataShape(d: MlpData): TrainJob["data"] {
+  return { count: d.count, inputs: d.inputs, targetWidth: d.targetWidth };
 }
 
 /** The SharedArrayBuffer of a whole view (checked by the callers: shared, whole). */
