@@ -6,6 +6,7 @@
  * threads equals it with 1 (theta, moments, alpha and log rows, compacted and not).
  */
 import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
 import { Rng } from "../../../core/rng.ts";
 import { CpuPopulation } from "../../../learners/cpu_backend.ts";
 import type { MetaLoopMethod, MetaLoopReadout } from "../../../learners/meta_train/meta_loop.ts";
@@ -98,6 +99,45 @@ Deno.test("hvpStepThreaded equals hvpStepCpu bit for bit (7 models, 3 threads, a
   assert.equal(trainStepsSplit() - split, 2, "every call was split");
   assert.deepEqual(Array.from(t.v), Array.from(want));
   assert.ok(want.some((x) => Number.isNaN(x)) && want.some((x) => x !== 0 && Number.isFinite(x)));
+});
+
+/** The typed arrays anywhere in `v` (a posted message), by path. */
+function typedArrays(v: unknown, path = "job"): string[] {
+  if (ArrayBuffer.isView(v)) return [path];
+  if (v === null || typeof v !== "object" || v instanceof SharedArrayBuffer) return [];
+  return Object.entries(v).flatMap(([k, x]) => typedArrays(x, `${path}.${k}`));
+}
+
+Deno.test("a job's message carries shared buffers, once each, and no array to clone", async () => {
+  assert.ok((await startTrainHelpers({ threads: 2 })) >= 1, "a helper thread is up");
+  const sent: unknown[] = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, m: unknown, ...rest: unknown[]) {
+    sent.push(m);
+    return (post as (...a: unknown[]) => void).call(this, m, ...rest);
+  };
+  try {
+    const rng = new Rng(7);
+    const data = {
+      count: 40,
+      inputs: 7,
+      targetWidth: 1,
+      x: Float32Array.from({ length: 40 * 7 }, () => rng.normal()),
+      y: Float32Array.from({ length: 40 }, (_, i) => i % 4),
+    };
+    const pop = population();
+    for (let k = 0; k < 2; k++) {
+      trainStepThreaded(pop.layout, pop.state, data, undefined, { threads: 2, minWork: 0 });
+    }
+  } finally {
+    Worker.prototype.postMessage = post;
+  }
+  assert.equal(sent.length, 2, "one job per call");
+  assert.deepEqual(sent.flatMap((m) => typedArrays(m)), [], "typed arrays in the messages");
+  const [first, second] = sent as { buffers?: Record<string, unknown>; layout?: unknown }[];
+  assert.ok(first!.buffers?.x instanceof SharedArrayBuffer && first!.layout, "the first job");
+  assert.equal(second!.buffers, undefined, "the second job: nothing new to send");
+  assert.equal(second!.layout, undefined);
 });
 
 /** Three iterations (2 + 1) of `method`'s CPU loop with `threads`; the reads. */
