@@ -264,11 +264,12 @@ export class CpuMetaLoop implements MetaLoop {
     const W = g.labelMap.length / P;
     const shape = { models: P, rowLen: g.rowLen, labelWidth: W, lr: this.spec.innerLr };
     for (let k = path.length - 1; k >= 0; k--) {
-      // The Hessian of each model's support batch (its row's first L.batchSize entries).
+      // The Hessian of each model's support batch (its row's first L.batchSize entries of the batch
+      // table #load gave the inner population, which is g's, as its label map is).
       hvpStepThreaded(
         L,
         data,
-        { v: grads, batches: g.batches, labelMap: g.labelMap, theta: path[k]! },
+        { v: grads, batches: st.batchIdx, labelMap: st.labelMap, theta: path[k]! },
         shape,
         this.#threads,
       );

@@ -165,10 +165,6 @@ export function trainStepThreaded(
   }
   shareState(s);
   const r = s as unknown as Record<string, Float32Array | Uint32Array>;
-  if (!SHARED_FIELDS.every((k) => isWhole(r[k]!))) {
-    trainStepCpu(layout, s, data, gradsOut);
-    return;
-  }
   const d = shareData(data);
   const grads = gradsOut ? shared(gradsOut) : null;
   const buffers: TrainJob["buffers"] = { x: buf(d.x), y: buf(d.y), grads: grads && buf(grads) };
@@ -233,7 +229,7 @@ function dataShape(d: MlpData): TrainJob["data"] {
   return { count: d.count, inputs: d.inputs, targetWidth: d.targetWidth };
 }
 
-/** The SharedArrayBuffer of a whole view (checked by the callers: shared, whole). */
+/** The SharedArrayBuffer of a whole view (`shared` makes them so). */
 function buf(a: Float32Array | Uint32Array): SharedArrayBuffer {
   if (!isWhole(a)) throw new RangeError("train_threads: a job's arrays must be whole buffers");
   return a.buffer as SharedArrayBuffer;
@@ -258,7 +254,7 @@ function runSplit(
     if (h.sent.layout === job.layout) delete j.layout;
     h.sent.layout = job.layout;
     for (const [k, b] of Object.entries(all) as [BufferName, SharedArrayBuffer | null][]) {
-      if (h.sent.buffers.get(k) === b && h.sent.buffers.has(k)) continue;
+      if (h.sent.buffers.get(k) === b) continue;
       h.sent.buffers.set(k, b);
       (j.buffers ??= {})[k] = b;
     }

@@ -17,7 +17,7 @@ import {
   trainStepThreaded,
 } from "../../../learners/meta_train/train_threads.ts";
 import { hvpStepCpu } from "../../../learners/meta_train/maml_cpu.ts";
-import { trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
+import { type MlpData, trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
 import { cpuLoopRuns } from "./_family.ts";
 
 /** A population of 7 models (7-13-4, batch 5, 2 slots) with seeded parameters and batches. */
@@ -36,17 +36,22 @@ function population(): CpuPopulation {
   return pop;
 }
 
-Deno.test("trainStepThreaded equals trainStepCpu bit for bit, update and gradient mode", async () => {
-  assert.ok((await startTrainHelpers({ threads: 3 })) >= 1, "a helper thread is up");
-  const rng = new Rng(4);
-  const data = {
+/** 40 samples of 7 standard normal inputs from `rng` (input `nanAt` of the table NaN), labels i % classes. */
+function samples(rng: Rng, o: { classes: number; nanAt?: number }): MlpData {
+  return {
     count: 40,
     inputs: 7,
     targetWidth: 1,
-    // One input NaN: the model whose batch holds sample 17 is quarantined.
-    x: Float32Array.from({ length: 40 * 7 }, (_, i) => i === 17 * 7 + 2 ? NaN : rng.normal()),
-    y: Float32Array.from({ length: 40 }, (_, i) => i % 4),
+    x: Float32Array.from({ length: 40 * 7 }, (_, i) => i === o.nanAt ? NaN : rng.normal()),
+    y: Float32Array.from({ length: 40 }, (_, i) => i % o.classes),
   };
+}
+
+Deno.test("trainStepThreaded equals trainStepCpu bit for bit, update and gradient mode", async () => {
+  assert.ok((await startTrainHelpers({ threads: 3 })) >= 1, "a helper thread is up");
+  const rng = new Rng(4);
+  // One input NaN: the model whose batch holds sample 17 is quarantined.
+  const data = samples(rng, { classes: 4, nanAt: 17 * 7 + 2 });
   const [a, b] = [population(), population()];
   const L = a.layout;
   const split = trainStepsSplit();
@@ -69,13 +74,7 @@ Deno.test("hvpStepThreaded equals hvpStepCpu bit for bit (7 models, 3 threads, a
   assert.ok((await startTrainHelpers({ threads: 3 })) >= 1, "a helper thread is up");
   const rng = new Rng(6);
   const L = population().layout;
-  const data = {
-    count: 40,
-    inputs: 7,
-    targetWidth: 1,
-    x: Float32Array.from({ length: 40 * 7 }, (_, i) => i === 23 * 7 + 4 ? NaN : rng.normal()),
-    y: Float32Array.from({ length: 40 }, (_, i) => i % 6),
-  };
+  const data = samples(rng, { classes: 6, nanAt: 23 * 7 + 4 });
   const rows = (scale: number) =>
     Float32Array.from(
       { length: 7 * L.stride },
@@ -118,13 +117,7 @@ Deno.test("a job's message carries shared buffers, once each, and no array to cl
   };
   try {
     const rng = new Rng(7);
-    const data = {
-      count: 40,
-      inputs: 7,
-      targetWidth: 1,
-      x: Float32Array.from({ length: 40 * 7 }, () => rng.normal()),
-      y: Float32Array.from({ length: 40 }, (_, i) => i % 4),
-    };
+    const data = samples(rng, { classes: 4 });
     const pop = population();
     for (let k = 0; k < 2; k++) {
       trainStepThreaded(pop.layout, pop.state, data, undefined, { threads: 2, minWork: 0 });
