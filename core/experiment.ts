@@ -114,8 +114,11 @@ export interface Experiment<C = unknown, I = unknown> {
   readonly schema: ConfigSchema<C>;
   /** Raw config presets merged under the user's config for each scale. */
   readonly scales?: Partial<Record<Scale, Record<string, unknown>>>;
-  /** Progress display: the metric whose best value to show, its goal, and the step word. */
-  readonly progress?: { metric?: string; goal?: "min" | "max"; unit?: string };
+  /**
+   * Progress display: the metric whose best value to show, its goal (or per-row scopes with their
+   * goals), and the step word.
+   */
+  readonly progress?: Pick<ProgressOptions, "metric" | "goal" | "scope" | "unit">;
   /** Total steps for a config (enables percent and ETA). */
   steps?(config: C): number;
   /**
@@ -294,9 +297,7 @@ export async function runExperiment<C, I = unknown>(
     name: experiment.name,
     total: experiment.steps?.(run.config),
     quiet: options.quiet,
-    metric: experiment.progress?.metric,
-    goal: experiment.progress?.goal,
-    unit: experiment.progress?.unit,
+    ...experiment.progress,
     ...options.progress,
   });
   const stop = RunStop.watch({ graceMs: options.stopGraceMs, log: (m) => progress.log(m) });

@@ -26,6 +26,12 @@ export interface ProgressOptions {
   metric?: string;
   /** Whether lower or higher is better for `metric` (default "min"). */
   goal?: "min" | "max";
+  /**
+   * Rows whose `metric` means different things (an accuracy in one setting, an MSE in another):
+   * the scope of a row, its name and goal (overriding `goal`), or null to leave the row out. The
+   * best is kept per scope, and the line shows the best of the latest row's scope, named.
+   */
+  scope?: (row: Readonly<Record<string, unknown>>) => ProgressScope | null;
   /** Word for one step (default "step"; "generation" for evolution). */
   unit?: string;
   /** Minimum time between terminal redraws in ms (default 100). */
@@ -36,6 +42,14 @@ export interface ProgressOptions {
   logEveryMs?: number;
   /** Terminal width used to truncate the line (default: the console width, else 120). */
   columns?: number;
+}
+
+/** A scope of the tracked metric (see `ProgressOptions.scope`). */
+export interface ProgressScope {
+  /** Shown after the metric's name. */
+  name: string;
+  /** Whether lower or higher is better in this scope. */
+  goal: "min" | "max";
 }
 
 /** Formats a duration in seconds as `45s`, `3m05s` or `2h07m`. */
@@ -67,14 +81,18 @@ function consoleColumns(): number {
 
 /** Reports the progress of a run on stderr: one updating line on a terminal, log lines otherwise. */
 export class ProgressReporter {
-  #o: Required<Omit<ProgressOptions, "total" | "metric" | "columns">> & {
+  #o: Required<Omit<ProgressOptions, "total" | "metric" | "columns" | "scope">> & {
     total?: number;
     metric?: string;
     columns: number;
+    scope?: ProgressOptions["scope"];
   };
   #start: number;
   #step = 0;
   #best: number | undefined;
+  /** The scope of the latest scored row (with `scope`), and the best value of every scope. */
+  #scope: ProgressScope | undefined;
+  #bests = new Map<string, number>();
   #lastDraw = -Infinity;
   #lastLog: number;
   #nextFraction: number;
@@ -100,6 +118,7 @@ export class ProgressReporter {
       now: options.now ?? (() => performance.now()),
       metric: options.metric,
       goal: options.goal ?? "min",
+      scope: options.scope,
       unit: options.unit ?? "step",
       redrawMs: options.redrawMs ?? 100,
       logFraction: options.logFraction ?? 0.1,
@@ -111,7 +130,7 @@ export class ProgressReporter {
     this.#nextFraction = this.#o.logFraction;
   }
 
-  /** The best value of the tracked metric so far, if any. */
+  /** The best value of the tracked metric so far (with `scope`: in the latest row's), if any. */
   get best(): number | undefined {
     return this.#best;
   }
@@ -125,14 +144,7 @@ export class ProgressReporter {
   update(step: number, row?: Readonly<Record<string, unknown>>): void {
     this.#step = step;
     const metric = this.#o.metric;
-    if (metric !== undefined && row !== undefined) {
-      const v = row[metric];
-      if (typeof v === "number" && !Number.isNaN(v)) {
-        const better = this.#best === undefined ||
-          (this.#o.goal === "min" ? v < this.#best : v > this.#best);
-        if (better) this.#best = v;
-      }
-    }
+    if (metric !== undefined && row !== undefined) this.#track(row[metric], row);
     if (this.#o.quiet) return;
     const now = this.#o.now();
     if (this.#o.terminal) {
@@ -152,6 +164,23 @@ export class ProgressReporter {
       this.#lastLog = now;
       this.#o.write(this.line(now) + "\n");
     }
+  }
+
+  /** Takes the row's metric value `v` into the best of its scope (or the one best). */
+  #track(v: unknown, row: Readonly<Record<string, unknown>>): void {
+    if (typeof v !== "number" || Number.isNaN(v)) return;
+    let goal = this.#o.goal;
+    if (this.#o.scope) {
+      const s = this.#o.scope(row);
+      if (s === null) return;
+      this.#scope = s;
+      this.#best = this.#bests.get(s.name);
+      goal = s.goal;
+    }
+    const better = this.#best === undefined || (goal === "min" ? v < this.#best : v > this.#best);
+    if (!better) return;
+    this.#best = v;
+    if (this.#scope) this.#bests.set(this.#scope.name, v);
   }
 
   /** Prints the final line (`done in ...`); later calls do nothing. */
@@ -186,7 +215,8 @@ export class ProgressReporter {
       }
     }
     if (o.metric !== undefined && this.#best !== undefined) {
-      parts.push(`best ${o.metric} ${formatNumber(this.#best)}`);
+      const scope = this.#scope ? ` (${this.#scope.name})` : "";
+      parts.push(`best ${o.metric}${scope} ${formatNumber(this.#best)}`);
     }
     return parts.join("  ");
   }

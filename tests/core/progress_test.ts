@@ -127,3 +127,36 @@ Deno.test("ProgressReporter.log clears the progress line on a terminal and redra
   assert.equal(f.out[1], "\r\x1b[2Kcheckpoint saved\n");
   assert.ok(f.out[2]!.startsWith("\r\x1b[2Kt  step 1/4 (25%)"));
 });
+
+Deno.test("ProgressReporter with scopes keeps the best per scope, each with its own goal", () => {
+  const f = fake();
+  const p = f.reporter({
+    name: "meta",
+    terminal: false,
+    logEveryMs: 0,
+    metric: "val",
+    goal: "max",
+    scope: (row) =>
+      typeof row.setting === "string"
+        ? { name: row.setting, goal: row.setting === "sine" ? "min" : "max" }
+        : null,
+  });
+  // An MSE scope: lower is better, and a diverged 3e25 never shows as the best.
+  p.update(1, { setting: "sine", val: 3.2 });
+  p.update(2, { setting: "sine", val: 3e25 });
+  p.update(3, { setting: "sine", val: 0.5 });
+  assert.equal(p.best, 0.5);
+  assert.equal(f.out[2], "meta  step 3  elapsed 0s  best val (sine) 0.5\n");
+  // An accuracy scope starts afresh: higher is better.
+  p.update(4, { setting: "glyphs", val: 0.4 });
+  p.update(5, { setting: "glyphs", val: 0.7 });
+  p.update(6, { setting: "glyphs", val: 0.6 });
+  assert.equal(p.best, 0.7);
+  assert.match(f.out[5]!, /best val \(glyphs\) 0\.7\n$/);
+  // A row out of every scope changes nothing; back in a scope, its own best is kept.
+  p.update(7, { val: 0.01 });
+  assert.equal(p.best, 0.7);
+  p.update(8, { setting: "sine", val: 0.9 });
+  assert.equal(p.best, 0.5);
+  assert.match(f.out[7]!, /best val \(sine\) 0\.5\n$/);
+});
