@@ -121,6 +121,33 @@ export function ci95(values: readonly number[]): [number, number] {
 }
 
 /**
+ * 95% confidence interval of the ratio of means mean(num) / mean(den) over paired observations
+ * (num[i] and den[i] measured on the same unit, e.g. the same test episode), by the delta method:
+ * var = (s_nn - 2 R s_nd + R^2 s_dd) / (n mean(den)^2) with R the ratio and s the sample
+ * (co)variances, and Student's t with n - 1 degrees of freedom. NaN bounds when n < 2, the arrays
+ * differ in length, or mean(den) is 0.
+ */
+export function ratioCi95(num: readonly number[], den: readonly number[]): [number, number] {
+  const n = num.length;
+  if (n < 2 || den.length !== n) return [NaN, NaN];
+  const mn = mean(num);
+  const md = mean(den);
+  if (md === 0) return [NaN, NaN];
+  const r = mn / md;
+  let snn = 0, snd = 0, sdd = 0;
+  for (let i = 0; i < n; i++) {
+    const a = num[i]! - mn;
+    const b = den[i]! - md;
+    snn += a * a;
+    snd += a * b;
+    sdd += b * b;
+  }
+  const v = Math.max(0, (snn - 2 * r * snd + r * r * sdd) / (n - 1)) / (n * md * md);
+  const half = tCritical95(n - 1) * Math.sqrt(v);
+  return [r - half, r + half];
+}
+
+/**
  * Quantile `q` in [0, 1] of `values` with linear interpolation between order statistics
  * (type 7, the default of R and NumPy). NaN for an empty array.
  */

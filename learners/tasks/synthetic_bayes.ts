@@ -56,6 +56,32 @@ export function latentBayesAccuracy(
   seed: number,
   episodes: number | ArrayLike<number>,
 ): number {
+  const counts = correctCounts(family, seed, episodes);
+  let correct = 0;
+  for (const c of counts) correct += c;
+  return correct / (counts.length * family.ways * family.queryPerClass);
+}
+
+/**
+ * The latent Bayes rule's query accuracy on each of the episodes of `latentBayesAccuracy`, in the
+ * order given (their mean is its accuracy): the paired ceiling of a method's per-episode accuracies
+ * on the same episodes.
+ */
+export function latentBayesEpisodeAccuracies(
+  family: SyntheticClassification,
+  seed: number,
+  episodes: number | ArrayLike<number>,
+): number[] {
+  const queries = family.ways * family.queryPerClass;
+  return correctCounts(family, seed, episodes).map((c) => c / queries);
+}
+
+/** How many queries the latent Bayes rule labels right in each episode (ids, or ids 0..n-1). */
+function correctCounts(
+  family: SyntheticClassification,
+  seed: number,
+  episodes: number | ArrayLike<number>,
+): number[] {
   const ids = typeof episodes === "number"
     ? Array.from({ length: episodes }, (_, i) => i)
     : Array.from(episodes);
@@ -65,7 +91,5 @@ export function latentBayesAccuracy(
   const z = new Float64Array(
     family.ways * (family.shots + family.queryPerClass) * family.latentDim,
   );
-  let correct = 0;
-  for (const e of ids) correct += latentBayesCorrect(family.latentPoints(seed, e, z), family);
-  return correct / (ids.length * family.ways * family.queryPerClass);
+  return ids.map((e) => latentBayesCorrect(family.latentPoints(seed, e, z), family));
 }

@@ -20,7 +20,12 @@ import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
 import { localMethodRunner, methodWorkerPlan } from "./local_methods.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
-import { sinusoidMeanFloor, syntheticBayesCeiling, syntheticTestCeiling } from "./references.ts";
+import {
+  sinusoidMeanFloor,
+  syntheticBayesCeiling,
+  syntheticTestCeiling,
+  syntheticTestEpisodeCeilings,
+} from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
@@ -60,6 +65,7 @@ export function withTestCeiling(
     ...refs,
     testCeiling: syntheticTestCeiling(s.synthetic, seeds, { episodes }),
     testCeilingEpisodes: seeds.length * episodes,
+    testCeilingPerEpisode: syntheticTestEpisodeCeilings(s.synthetic, seeds, { episodes }),
   };
 }
 

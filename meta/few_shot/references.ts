@@ -7,7 +7,11 @@
  */
 import { rngNormalPair } from "../../core/rng.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
-import { latentBayesAccuracy, latentBayesCorrect } from "../../learners/tasks/synthetic_bayes.ts";
+import {
+  latentBayesAccuracy,
+  latentBayesCorrect,
+  latentBayesEpisodeAccuracies,
+} from "../../learners/tasks/synthetic_bayes.ts";
 import type { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import { poolSeed } from "./episode_pool.ts";
 
@@ -109,4 +113,19 @@ export function syntheticTestCeiling(
     sum += latentBayesAccuracy(family, poolSeed(seed, tag), options.episodes);
   }
   return sum / seeds.length;
+}
+
+/**
+ * The latent Bayes rule's accuracy on each test episode of `syntheticTestCeiling`: the seeds' pools
+ * in order, each pool's episodes 0..episodes-1 (the order of a method's per-episode accuracies).
+ */
+export function syntheticTestEpisodeCeilings(
+  family: SyntheticClassification,
+  seeds: readonly number[],
+  options: { episodes: number; tag?: string },
+): number[] {
+  const tag = options.tag ?? "test";
+  return seeds.flatMap((seed) =>
+    latentBayesEpisodeAccuracies(family, poolSeed(seed, tag), options.episodes)
+  );
 }

@@ -7,6 +7,7 @@
 import type { ExperimentResult } from "../../core/experiment.ts";
 import type { PlotSpec } from "../../core/plots.ts";
 import { type MetaConfig, settingConfig, tuneIterations } from "./config.ts";
+import { ratioCi95 } from "../../core/stats.ts";
 import { bestOf, ciText, fmt, type MethodStats } from "./report_stats.ts";
 import { changesPlot, settingPlots } from "./report_plots.ts";
 import {
@@ -77,16 +78,34 @@ function ceilingSummary(
   const out: Record<string, number> = {};
   if (refs.ceiling !== undefined) out[`${s.name}_bayes_family_accuracy`] = refs.ceiling;
   if (refs.testCeiling !== undefined) out[`${s.name}_bayes_test_accuracy`] = refs.testCeiling;
-  const base = stats.find((st) => st.method === "baseline")?.episodes.mean;
-  const best = bestOf(metaStats(stats), s.regression)?.episodes.mean;
-  if (base === undefined || best === undefined) return out;
+  const baseStats = stats.find((st) => st.method === "baseline");
+  const bestStats = bestOf(metaStats(stats), s.regression);
+  if (!baseStats || !bestStats) return out;
+  const [best, base] = [bestStats.episodes.mean, baseStats.episodes.mean];
   if (refs.ceiling !== undefined) {
     out[`${s.name}_gap_closed_family`] = gapClosed(best, base, refs.ceiling);
   }
   if (refs.testCeiling !== undefined) {
     out[`${s.name}_gap_closed_test`] = gapClosed(best, base, refs.testCeiling);
+    const [low, high] = gapCi(bestStats, baseStats, refs);
+    if (Number.isFinite(low)) {
+      out[`${s.name}_gap_closed_test_ci95_low`] = low;
+      out[`${s.name}_gap_closed_test_ci95_high`] = high;
+    }
   }
   return out;
+}
+
+/**
+ * 95% CI of the share of the gap to the Bayes rule on the test episodes closed by `best`: the ratio
+ * of the mean per-episode gains over the baseline to the mean per-episode gaps, paired over the
+ * episodes (`ratioCi95`). NaN bounds when the per-episode values do not pair up.
+ */
+function gapCi(best: MethodStats, base: MethodStats, refs: SettingReferences): [number, number] {
+  const t = refs.testCeilingPerEpisode;
+  const b = base.values;
+  if (!t || t.length !== b.length || best.values.length !== b.length) return [NaN, NaN];
+  return ratioCi95(best.values.map((v, i) => v - b[i]!), t.map((v, i) => v - b[i]!));
 }
 
 /**
@@ -111,7 +130,11 @@ function gapTarget(
     }); target >= 80%.`;
   }
   const t = refs.testCeiling;
-  return `${s.name}: ${pct(gapClosed(a, b, t))} of the gap between the baseline (${
+  const [low, high] = gapCi(best, base, refs);
+  const ci = Number.isFinite(low)
+    ? ` (95% CI over the paired test episodes [${fmt(100 * low)}, ${fmt(100 * high)}])`
+    : "";
+  return `${s.name}: ${pct(gapClosed(a, b, t))}${ci} of the gap between the baseline (${
     pct(b)
   }) and the Bayes rule on these test episodes (${pct(t)}) closed by ${best.method} (${pct(a)}); ${
     pct(gapClosed(a, b, f))

@@ -23,6 +23,8 @@ export interface MethodStats {
   episodes: Summary;
   /** Metric over the seeds' means. */
   seeds: Summary;
+  /** The metric of every test episode, the seeds in order (what `episodes` summarizes). */
+  values: number[];
   /** Mean steps to 80% over the episodes that reach it (NaN if none). */
   stepsTo80: number;
   /** Share of episodes that reach 80% within the curve. */
@@ -68,6 +70,7 @@ export function methodStats(
     method,
     episodes: summarize(all),
     seeds: summarize(perSeed),
+    values: all,
     stepsTo80: reach.length ? mean(reach) : NaN,
     reached80: reach.length / all.length,
     stepsUsed: os.map((x) => x.stepsUsed),

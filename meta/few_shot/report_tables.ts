@@ -23,6 +23,11 @@ export interface SettingReferences {
   testCeiling?: number;
   /** Number of test episodes `testCeiling` is measured on (all seeds). */
   testCeilingEpisodes?: number;
+  /**
+   * The rule's accuracy on each of those episodes, the seeds in order (paired with the methods'
+   * per-episode accuracies: the confidence interval of the share of the gap closed).
+   */
+  testCeilingPerEpisode?: number[];
   /** Mean-function MSE floor (sinusoid). */
   floor?: number;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rngNormal } from "../../core/rng.ts";
 import {
   aggregateCurves,
   aggregateRows,
@@ -6,6 +7,7 @@ import {
   mean,
   median,
   quantile,
+  ratioCi95,
   std,
   summarize,
   tCritical95,
@@ -93,4 +95,49 @@ Deno.test("aggregateRows groups metric rows of several seeds by step", () => {
   assert.deepEqual(band.x, [1, 2]);
   assert.deepEqual(band.mean, [2, 1]);
   assert.deepEqual(band.n, [2, 2]);
+});
+
+Deno.test("ratioCi95: a constant denominator gives ci95 of the numerator divided by it", () => {
+  const num = [0.1, 0.4, 0.35, 0.2, 0.5, 0.05];
+  const [lo, hi] = ratioCi95(num, num.map(() => 0.5));
+  const [a, b] = ci95(num);
+  close(lo, a / 0.5, 1e-12);
+  close(hi, b / 0.5, 1e-12);
+});
+
+Deno.test("ratioCi95: a numerator proportional to the denominator gives a zero-width interval", () => {
+  const den = [0.3, 0.1, 0.25, 0.4];
+  const [lo, hi] = ratioCi95(den.map((d) => 0.75 * d), den);
+  close(lo, 0.75, 1e-12);
+  close(hi, 0.75, 1e-12);
+});
+
+Deno.test("ratioCi95 matches the delta method worked by hand, and is NaN where undefined", () => {
+  // num mean 2, den mean 4, R = 0.5; deviations num (-1, 0, 1), den (-1, -1, 2):
+  // s_nn = 2 / 2 = 1, s_nd = 3 / 2 = 1.5, s_dd = 6 / 2 = 3;
+  // var = (1 - 2 * 0.5 * 1.5 + 0.25 * 3) / (3 * 16) = 0.25 / 48; t(2) = 4.302653.
+  const [lo, hi] = ratioCi95([1, 2, 3], [3, 3, 6]);
+  const half = 4.302653 * Math.sqrt(0.25 / 48);
+  close(lo, 0.5 - half, 1e-5);
+  close(hi, 0.5 + half, 1e-5);
+  assert.ok(ratioCi95([1], [2]).every(Number.isNaN));
+  assert.ok(ratioCi95([1, 2], [1, -1]).every(Number.isNaN));
+  assert.ok(ratioCi95([1, 2], [1, 2, 3]).every(Number.isNaN));
+});
+
+Deno.test("ratioCi95 covers the true ratio about 95% of the time on seeded paired draws", () => {
+  // Paired units: den ~ N(0.1, 0.05), num = 0.8 den + N(0, 0.04); the true ratio is 0.8.
+  let covered = 0;
+  const reps = 2000, n = 100;
+  for (let r = 0; r < reps; r++) {
+    const den: number[] = [], num: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = 0.1 + 0.05 * rngNormal(7, r, i, 0);
+      den.push(d);
+      num.push(0.8 * d + 0.04 * rngNormal(7, r, i, 1));
+    }
+    const [lo, hi] = ratioCi95(num, den);
+    if (lo <= 0.8 && 0.8 <= hi) covered++;
+  }
+  assert.ok(covered / reps > 0.93 && covered / reps < 0.97, `coverage ${covered / reps}`);
 });

@@ -11,7 +11,10 @@ import { oneEpisode } from "./_one_episode.ts";
 import { sinusoidMeanFloor, syntheticBayesCeiling } from "../../../meta/few_shot/references.ts";
 import { deriveSeed } from "../../../core/rng.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
-import { latentBayesAccuracy } from "../../../learners/tasks/synthetic_bayes.ts";
+import {
+  latentBayesAccuracy,
+  latentBayesEpisodeAccuracies,
+} from "../../../learners/tasks/synthetic_bayes.ts";
 import { META_SCHEMA } from "../../../meta/few_shot/config.ts";
 import { poolSeed } from "../../../meta/few_shot/episode_pool.ts";
 import { withTestCeiling } from "../../../meta/few_shot/experiment.ts";
@@ -91,6 +94,17 @@ Deno.test("withTestCeiling scores the Bayes rule on exactly the test pools openS
   const refs = withTestCeiling(s, { chance: 0.2, ceiling: 0.47 }, c, seeds);
   assert.equal(refs.testCeiling, (per[0]! + per[1]!) / 2);
   assert.equal(refs.testCeilingEpisodes, 12);
+  // Per episode, the seeds in order: each seed's six average to its pool's accuracy.
+  const each = refs.testCeilingPerEpisode!;
+  assert.equal(each.length, 12);
+  for (let i = 0; i < 2; i++) {
+    assert.ok(Math.abs(mean(each.slice(6 * i, 6 * i + 6)) - per[i]!) < 1e-12);
+  }
+  assert.deepEqual(
+    each.slice(0, 6),
+    latentBayesEpisodeAccuracies(s.synthetic!, poolSeed(seeds[0]!, "test"), 6),
+  );
+  assert.ok(new Set(each).size > 1, "the episodes' accuracies differ");
   assert.equal(refs.ceiling, 0.47);
   // The tool's flags for the same run give the same value.
   const cmd = parseCeilingArgs(["--seed", "31", "--seeds", "2", "--episodes", "6"]);

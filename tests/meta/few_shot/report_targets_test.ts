@@ -5,6 +5,7 @@
  * the run's test episodes, with the family ceiling beside it.
  */
 import { strict as assert } from "node:assert";
+import { ratioCi95 } from "../../../core/stats.ts";
 import { META_SCHEMA } from "../../../meta/few_shot/config.ts";
 import { buildReport } from "../../../meta/few_shot/report.ts";
 import { outcomeKey } from "../../../meta/few_shot/run_setting.ts";
@@ -84,12 +85,21 @@ const SYNTHETIC = {
   shots: 1,
 } as unknown as Setting;
 
-function syntheticReport(refs: SettingReferences) {
+function syntheticReport(
+  refs: SettingReferences,
+  perEpisode?: { baseline: MethodOutcome; protonet: MethodOutcome },
+) {
   const c = META_SCHEMA.parse({ settings: ["synthetic-1shot"], methods: ["baseline", "protonet"] });
   const outcomes = new Map<string, MethodOutcome>();
-  // Baseline 36% and ProtoNets 44% on every test episode of seed 5.
-  outcomes.set(outcomeKey(SYNTHETIC.name, "baseline", 5), outcome(10, 0, 0.36));
-  outcomes.set(outcomeKey(SYNTHETIC.name, "protonet", 5), outcome(10, 0, 0.44));
+  // Baseline 36% and ProtoNets 44% on every test episode of seed 5 (unless given).
+  outcomes.set(
+    outcomeKey(SYNTHETIC.name, "baseline", 5),
+    perEpisode?.baseline ?? outcome(10, 0, 0.36),
+  );
+  outcomes.set(
+    outcomeKey(SYNTHETIC.name, "protonet", 5),
+    perEpisode?.protonet ?? outcome(10, 0, 0.44),
+  );
   const r = buildReport({
     c,
     ran: [{ s: SYNTHETIC, refs }],
@@ -141,4 +151,46 @@ Deno.test("without the test episodes' Bayes rule the synthetic target keeps the 
   );
   assert.equal(rows.at(-1)!.method, "ceiling: latent Bayes");
   assert.equal(summary["synthetic-1shot_bayes_test_accuracy"], undefined);
+});
+
+/** One seed's outcome whose test episodes have the accuracies `acc` at step 0. */
+function episodesOutcome(acc: number[]): MethodOutcome {
+  const o = outcome(acc.length, 0);
+  o.curve.accuracy = [Float32Array.from(acc)];
+  return o;
+}
+
+Deno.test("the synthetic gap target carries a CI paired over the test episodes, and the summary its bounds", () => {
+  const base = [0.36, 0.2, 0.44, 0.32, 0.28, 0.4, 0.36, 0.24];
+  const proto = [0.44, 0.36, 0.52, 0.36, 0.4, 0.48, 0.4, 0.32];
+  const bayes = [0.48, 0.4, 0.56, 0.44, 0.4, 0.52, 0.48, 0.36];
+  const f32 = (xs: number[]) => Array.from(Float32Array.from(xs));
+  const [b, p] = [f32(base), f32(proto)];
+  const testCeiling = bayes.reduce((x, y) => x + y) / bayes.length;
+  const { targets, summary } = syntheticReport(
+    {
+      chance: 0.2,
+      ceiling: 0.474,
+      testCeiling,
+      testCeilingEpisodes: 8,
+      testCeilingPerEpisode: bayes,
+    },
+    { baseline: episodesOutcome(base), protonet: episodesOutcome(proto) },
+  );
+  const [lo, hi] = ratioCi95(p.map((v, i) => v - b[i]!), bayes.map((v, i) => v - b[i]!));
+  assert.ok(lo < summary["synthetic-1shot_gap_closed_test"]! && hi > lo);
+  assert.equal(summary["synthetic-1shot_gap_closed_test_ci95_low"], lo);
+  assert.equal(summary["synthetic-1shot_gap_closed_test_ci95_high"], hi);
+  const pct = (v: number) => (100 * v).toFixed(1);
+  assert.ok(
+    targets.includes(`(95% CI over the paired test episodes [${pct(lo)}, ${pct(hi)}]) of the gap`),
+    targets,
+  );
+  // Without per-episode values of the rule (or with a count that does not pair up): no CI.
+  const none = syntheticReport(
+    { chance: 0.2, ceiling: 0.474, testCeiling, testCeilingPerEpisode: bayes.slice(1) },
+    { baseline: episodesOutcome(base), protonet: episodesOutcome(proto) },
+  );
+  assert.doesNotMatch(none.targets, /95% CI over the paired/);
+  assert.equal(none.summary["synthetic-1shot_gap_closed_test_ci95_low"], undefined);
 });
