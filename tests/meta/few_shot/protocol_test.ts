@@ -137,8 +137,16 @@ Deno.test("scaleHead scales the output layer's weights only", () => {
   }
   assert.equal(theta[L.weightOffset[1]!], L.weightOffset[1]! + 1, "input unchanged");
   const c = META_SCHEMA.parse({});
-  assert.deepEqual(c.headInitScale, { "glyphs-5way-1shot": 0 }, "the default");
-  assert.deepEqual(c.trainInnerSteps, { "glyphs-5way-1shot": { fomaml: 5 } }, "the default");
+  assert.deepEqual(
+    c.headInitScale,
+    { "glyphs-5way-1shot": 0, "synthetic-1shot": 0 },
+    "the default",
+  );
+  assert.deepEqual(
+    c.trainInnerSteps,
+    { "glyphs-5way-1shot": { fomaml: 5 }, "synthetic-1shot": { fomaml: 5 } },
+    "the default",
+  );
   const at = (name: MetaSettingName) => headInitScale(c, { name, regression: name === "sinusoid" });
   assert.deepEqual([at("glyphs-5way-1shot"), at("glyphs-5way-5shot"), at("sinusoid")], [0, 1, 1]);
   assert.throws(
@@ -147,9 +155,14 @@ Deno.test("scaleHead scales the output layer's weights only", () => {
   );
 });
 
-Deno.test("headReset: on glyphs 5-way 1-shot only by default, per classification setting, bad values rejected", () => {
+Deno.test("headReset: on glyphs 5-way 1-shot and synthetic 1-shot by default, per classification setting, bad values rejected", () => {
   const c = META_SCHEMA.parse({});
-  assert.deepEqual(c.headReset, { "glyphs-5way-1shot": true }, "the default");
+  assert.deepEqual(
+    c.headReset,
+    { "glyphs-5way-1shot": true, "synthetic-1shot": true },
+    "the default",
+  );
+  assert.equal(headReset(c, { name: "synthetic-1shot", regression: false }), true);
   const on = META_SCHEMA.parse({ headReset: { "glyphs-5way-5shot": true } });
   const off = META_SCHEMA.parse({ headReset: { "glyphs-5way-1shot": false } });
   // At glyphs 5-way 1-shot, glyphs 5-way 5-shot and the sinusoid.
