@@ -89,10 +89,11 @@ export class ProgressReporter {
   };
   #start: number;
   #step = 0;
+  /** The best value (without `scope`), or the best of every scope by name. */
   #best: number | undefined;
-  /** The scope of the latest scored row (with `scope`), and the best value of every scope. */
-  #scope: ProgressScope | undefined;
   #bests = new Map<string, number>();
+  /** The scope of the latest scored row (with `scope`). */
+  #scope: ProgressScope | undefined;
   #lastDraw = -Infinity;
   #lastLog: number;
   #nextFraction: number;
@@ -132,7 +133,7 @@ export class ProgressReporter {
 
   /** The best value of the tracked metric so far (with `scope`: in the latest row's), if any. */
   get best(): number | undefined {
-    return this.#best;
+    return this.#scope ? this.#bests.get(this.#scope.name) : this.#best;
   }
 
   /** Current step count. */
@@ -169,18 +170,14 @@ export class ProgressReporter {
   /** Takes the row's metric value `v` into the best of its scope (or the one best). */
   #track(v: unknown, row: Readonly<Record<string, unknown>>): void {
     if (typeof v !== "number" || Number.isNaN(v)) return;
-    let goal = this.#o.goal;
-    if (this.#o.scope) {
-      const s = this.#o.scope(row);
-      if (s === null) return;
-      this.#scope = s;
-      this.#best = this.#bests.get(s.name);
-      goal = s.goal;
-    }
-    const better = this.#best === undefined || (goal === "min" ? v < this.#best : v > this.#best);
-    if (!better) return;
-    this.#best = v;
-    if (this.#scope) this.#bests.set(this.#scope.name, v);
+    const s = this.#o.scope ? this.#o.scope(row) : undefined;
+    if (s === null) return;
+    if (s) this.#scope = s;
+    const best = this.best;
+    const goal = s?.goal ?? this.#o.goal;
+    if (best !== undefined && (goal === "min" ? v >= best : v <= best)) return;
+    if (s) this.#bests.set(s.name, v);
+    else this.#best = v;
   }
 
   /** Prints the final line (`done in ...`); later calls do nothing. */
@@ -214,9 +211,10 @@ export class ProgressReporter {
         parts.push(`ETA ${formatDuration(eta)}`);
       }
     }
-    if (o.metric !== undefined && this.#best !== undefined) {
+    const best = this.best;
+    if (o.metric !== undefined && best !== undefined) {
       const scope = this.#scope ? ` (${this.#scope.name})` : "";
-      parts.push(`best ${o.metric}${scope} ${formatNumber(this.#best)}`);
+      parts.push(`best ${o.metric}${scope} ${formatNumber(best)}`);
     }
     return parts.join("  ");
   }

@@ -56,7 +56,14 @@ export function latentBayesAccuracy(
   seed: number,
   episodes: number | ArrayLike<number>,
 ): number {
-  const counts = correctCounts(family, seed, episodes);
+  return countsAccuracy(latentBayesEpisodeCorrect(family, seed, episodes), family);
+}
+
+/** The accuracy of per-episode correct counts: their sum over every query answered. */
+export function countsAccuracy(
+  counts: readonly number[],
+  family: Pick<SyntheticClassification, "ways" | "queryPerClass">,
+): number {
   let correct = 0;
   for (const c of counts) correct += c;
   return correct / (counts.length * family.ways * family.queryPerClass);
@@ -73,11 +80,11 @@ export function latentBayesEpisodeAccuracies(
   episodes: number | ArrayLike<number>,
 ): number[] {
   const queries = family.ways * family.queryPerClass;
-  return correctCounts(family, seed, episodes).map((c) => c / queries);
+  return latentBayesEpisodeCorrect(family, seed, episodes).map((c) => c / queries);
 }
 
 /** How many queries the latent Bayes rule labels right in each episode (ids, or ids 0..n-1). */
-function correctCounts(
+export function latentBayesEpisodeCorrect(
   family: SyntheticClassification,
   seed: number,
   episodes: number | ArrayLike<number>,

@@ -1,6 +1,7 @@
 /**
- * Configuration of the `meta` experiment (meta/few_shot/experiment.ts): the settings and methods
- * compared, the config schema with its defaults and ranges, and the seed document's claimed numbers.
+ * Configuration of the `meta` experiment (meta/few_shot/experiment.ts): the config schema with its
+ * defaults and ranges (the settings' and methods' names: names.ts), and the seed document's claimed
+ * numbers.
  * @module
  */
 import { z } from "zod";
@@ -11,45 +12,16 @@ import {
   type ProtonetDistance,
 } from "../../learners/meta_train/mod.ts";
 
-/** Settings: task family, ways and shots of the meta-test episodes. */
-export const META_SETTINGS = [
-  "sinusoid",
-  "synthetic-1shot",
-  "synthetic-5shot",
-  "glyphs-5way-1shot",
-  "glyphs-5way-5shot",
-  "glyphs-20way-1shot",
-] as const;
-/** A setting name. */
-export type MetaSettingName = typeof META_SETTINGS[number];
-/** A classification setting (every setting but the sinusoid, whose network is MAML's 1-40-40-1). */
-export type ClassificationSetting = Exclude<MetaSettingName, "sinusoid">;
-/** The classification settings. */
-export const CLASSIFICATION_SETTINGS: readonly ClassificationSetting[] = META_SETTINGS.filter(
-  (x): x is ClassificationSetting => x !== "sinusoid",
-);
-
-/** Methods that learn nothing across tasks (reference points of the table). */
-export const META_BASELINES = ["baseline", "nearest-neighbour", "pretrained"] as const;
-/** Meta-learners with one fixed strategy (tuned on meta-validation tasks). */
-export const STATIC_METHODS = [
-  "reptile",
-  "fomaml",
-  "maml",
-  "es-maml",
-  "meta-sgd",
-  "protonet",
-] as const;
-/** Methods compared. */
-export const META_METHODS = [...META_BASELINES, ...STATIC_METHODS, "self-improving"] as const;
-/** A method name. */
-export type MetaMethod = typeof META_METHODS[number];
-/** A static meta-learner's name. */
-export type StaticMethod = typeof STATIC_METHODS[number];
-/** The static meta-learners whose meta-training inner steps follow their papers (`trainInnerSteps`). */
-export const STEPPED_METHODS = ["fomaml", "maml", "es-maml", "meta-sgd"] as const;
-/** One of STEPPED_METHODS. */
-export type SteppedMethod = typeof STEPPED_METHODS[number];
+export * from "./names.ts";
+import {
+  CLASSIFICATION_SETTINGS,
+  type ClassificationSetting,
+  META_METHODS,
+  META_SETTINGS,
+  type MetaMethod,
+  type MetaSettingName,
+  type SteppedMethod,
+} from "./names.ts";
 
 /** Where the cross-domain test images come from (any image data set the engine reads). */
 export interface CrossDomainSpec {

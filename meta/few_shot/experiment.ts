@@ -16,16 +16,11 @@ import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { backendRunsOnHost, createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
-import { META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
+import { isClassification, META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
 import { localMethodRunner, methodWorkerPlan } from "./local_methods.ts";
 import { clearPretrainedCache } from "./reference_methods.ts";
-import {
-  sinusoidMeanFloor,
-  syntheticBayesCeiling,
-  syntheticTestCeiling,
-  syntheticTestEpisodeCeilings,
-} from "./references.ts";
+import { sinusoidMeanFloor, syntheticBayesCeiling, syntheticTestRule } from "./references.ts";
 import { buildReport, type MetaReportInput } from "./report.ts";
 import type { SettingReferences } from "./report_tables.ts";
 import { type MetaOutcomes, runSeedSetting } from "./run_setting.ts";
@@ -61,11 +56,12 @@ export function withTestCeiling(
 ): SettingReferences {
   if (!s.synthetic || seeds.length === 0) return refs;
   const episodes = settingConfig(c, s.name).testEpisodes;
+  const rule = syntheticTestRule(s.synthetic, seeds, { episodes });
   return {
     ...refs,
-    testCeiling: syntheticTestCeiling(s.synthetic, seeds, { episodes }),
+    testCeiling: rule.ceiling,
     testCeilingEpisodes: seeds.length * episodes,
-    testCeilingPerEpisode: syntheticTestEpisodeCeilings(s.synthetic, seeds, { episodes }),
+    testCeilingPerEpisode: rule.perEpisode,
   };
 }
 
@@ -275,7 +271,7 @@ export const META_EXPERIMENT: Experiment<MetaConfig, MetaReportInput["ran"]> = r
     metric: "val_query",
     scope: (row) =>
       typeof row.setting === "string"
-        ? { name: row.setting, goal: row.setting === "sinusoid" ? "min" : "max" }
+        ? { name: row.setting, goal: isClassification(row.setting) ? "max" : "min" }
         : null,
     unit: "row",
   },

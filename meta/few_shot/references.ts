@@ -8,9 +8,9 @@
 import { rngNormalPair } from "../../core/rng.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import {
-  latentBayesAccuracy,
+  countsAccuracy,
   latentBayesCorrect,
-  latentBayesEpisodeAccuracies,
+  latentBayesEpisodeCorrect,
 } from "../../learners/tasks/synthetic_bayes.ts";
 import type { SyntheticClassification } from "../../learners/tasks/synthetic_classification.ts";
 import { poolSeed } from "./episode_pool.ts";
@@ -104,28 +104,30 @@ export function syntheticTestCeiling(
   seeds: readonly number[],
   options: { episodes: number; tag?: string },
 ): number {
+  return syntheticTestRule(family, seeds, options).ceiling;
+}
+
+/**
+ * `syntheticTestCeiling` with the rule's accuracy on each of those test episodes (`perEpisode`: the
+ * seeds' pools in order, each pool's episodes 0..episodes-1, the order of a method's per-episode
+ * accuracies), from one pass of the rule over them.
+ */
+export function syntheticTestRule(
+  family: SyntheticClassification,
+  seeds: readonly number[],
+  options: { episodes: number; tag?: string },
+): { ceiling: number; perEpisode: number[] } {
   if (seeds.length === 0) {
     throw new RangeError("Cannot score the test episodes' Bayes rule as seeds must not be empty");
   }
   const tag = options.tag ?? "test";
+  const queries = family.ways * family.queryPerClass;
   let sum = 0;
+  const perEpisode: number[] = [];
   for (const seed of seeds) {
-    sum += latentBayesAccuracy(family, poolSeed(seed, tag), options.episodes);
+    const counts = latentBayesEpisodeCorrect(family, poolSeed(seed, tag), options.episodes);
+    sum += countsAccuracy(counts, family);
+    for (const c of counts) perEpisode.push(c / queries);
   }
-  return sum / seeds.length;
-}
-
-/**
- * The latent Bayes rule's accuracy on each test episode of `syntheticTestCeiling`: the seeds' pools
- * in order, each pool's episodes 0..episodes-1 (the order of a method's per-episode accuracies).
- */
-export function syntheticTestEpisodeCeilings(
-  family: SyntheticClassification,
-  seeds: readonly number[],
-  options: { episodes: number; tag?: string },
-): number[] {
-  const tag = options.tag ?? "test";
-  return seeds.flatMap((seed) =>
-    latentBayesEpisodeAccuracies(family, poolSeed(seed, tag), options.episodes)
-  );
+  return { ceiling: sum / seeds.length, perEpisode };
 }
