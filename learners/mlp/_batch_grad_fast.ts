@@ -15,6 +15,7 @@ import {
   scratch,
 } from "./_mlp_fast.ts";
 import { accumulateRows } from "./_row_sums.ts";
+import { inArena, wasmRows } from "./_wasm_rows.ts";
 
 /**
  * Forward pass of the n samples `x` (n, inputs) through the f64 parameter row `th`: per layer its
@@ -89,6 +90,21 @@ export function weightGrads(
 ): void {
   const { n, fin, fout } = shape;
   const { coef, offs } = ws;
+  const w = wasmRows();
+  if (w && inArena(w, grads) && inArena(w, t.a) && inArena(w, t.delta) && inArena(w, coef)) {
+    const at = grads.byteOffset;
+    const args = [
+      t.a.byteOffset,
+      t.delta.byteOffset,
+      n,
+      fin,
+      fout,
+      coef.byteOffset,
+      offs.byteOffset,
+    ];
+    w.wgrad(at + 8 * off.w, at + 8 * off.b, ...args);
+    return;
+  }
   for (let j = 0; j < fout; j++) {
     let count = 0;
     let bias = grads[off.b + j]!;
@@ -116,6 +132,22 @@ export function inputSums(
 ): void {
   const { n, fin, fout } = shape;
   const { coef, offs } = ws;
+  const w = wasmRows();
+  if (w && inArena(w, below) && inArena(w, t.th) && inArena(w, t.delta) && inArena(w, coef)) {
+    const d = t.delta.byteOffset;
+    w.isums(
+      below.byteOffset,
+      t.th.byteOffset,
+      t.wOff,
+      d,
+      n,
+      fin,
+      fout,
+      coef.byteOffset,
+      offs.byteOffset,
+    );
+    return;
+  }
   for (let b = 0; b < n; b++) {
     const row = b * fout;
     let count = 0;

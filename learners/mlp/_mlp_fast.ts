@@ -10,6 +10,7 @@
  * @module
  */
 import type { MlpData } from "./mlp_state.ts";
+import { arenaF64, arenaI32, inArena, wasmRows } from "./_wasm_rows.ts";
 
 /** Scratch buffers, grown on demand and reused across models and calls. */
 export interface FastScratch {
@@ -20,19 +21,41 @@ export interface FastScratch {
   coef2: Float64Array;
   /** Where the rows they multiply start. */
   offs: Int32Array;
+  /**
+   * Whether its buffers are taken from this thread's WebAssembly arena (_wasm_rows.ts), where the
+   * SIMD kernels can run on them: only the scratches of `threadScratch`, which live as long as the
+   * thread (the arena never frees).
+   */
+  arena: boolean;
 }
 
-/** An empty scratch. */
+/** An empty scratch (its buffers on the heap: the plain loops run on them). */
 export function fastScratch(): FastScratch {
   const none = new Float64Array(0);
-  return { bufs: new Map(), coef: none, coef2: none, offs: new Int32Array(0) };
+  return { bufs: new Map(), coef: none, coef2: none, offs: new Int32Array(0), arena: false };
+}
+
+const threadScratches = new Map<string, FastScratch>();
+
+/**
+ * This thread's scratch `key` (one per caller kind: a caller's buffers must not be another's while
+ * it runs), its buffers in the thread's WebAssembly arena when there is one.
+ */
+export function threadScratch(key: string): FastScratch {
+  let ws = threadScratches.get(key);
+  if (!ws) {
+    ws = { ...fastScratch(), arena: wasmRows() !== null };
+    threadScratches.set(key, ws);
+  }
+  return ws;
 }
 
 /** Scratch buffer `name` of at least n entries (contents undefined). */
 export function scratch(ws: FastScratch, name: string, n: number): Float64Array {
   const a = ws.bufs.get(name);
   if (a && a.length >= n) return a;
-  const b = new Float64Array(Math.max(n, 2 * (a?.length ?? 0)));
+  const len = Math.max(n, 2 * (a?.length ?? 0));
+  const b = (ws.arena ? arenaF64(len) : null) ?? new Float64Array(len);
   ws.bufs.set(name, b);
   return b;
 }
@@ -76,9 +99,10 @@ export function gatherInputs(ws: FastScratch, data: MlpData, idx: ArrayLike<numb
 /** Makes sure the coefficient and offset scratch holds m entries. */
 export function coefFor(ws: FastScratch, m: number): void {
   if (ws.coef.length < m) {
-    ws.coef = new Float64Array(m);
-    ws.coef2 = new Float64Array(m);
-    ws.offs = new Int32Array(m);
+    const len = Math.max(m, 2 * ws.coef.length);
+    ws.coef = (ws.arena ? arenaF64(len) : null) ?? new Float64Array(len);
+    ws.coef2 = (ws.arena ? arenaF64(len) : null) ?? new Float64Array(len);
+    ws.offs = (ws.arena ? arenaI32(len) : null) ?? new Int32Array(len);
   }
 }
 
@@ -102,9 +126,41 @@ export function denseForward(
   out: Float64Array,
 ): void {
   const d: Dense = { th, off, fin: shape.fin, fout: shape.fout };
+  const w = wasmRows();
+  if (w && inArena(w, th) && inArena(w, inp) && inArena(w, out)) {
+    // The SIMD kernel for the outputs in blocks of 4, the plain loop for the rest.
+    const { n, fin, fout } = shape;
+    const f4 = fout - (fout % 4);
+    const at = th.byteOffset;
+    w.fwd(
+      out.byteOffset,
+      at + 8 * off.w,
+      at + 8 * off.b,
+      inp.byteOffset,
+      n,
+      fin,
+      fout,
+      fout - (fout % 8),
+      f4,
+    );
+    for (let b = 0; b < n; b++) forwardRest(d, inp, out, b, f4);
+    return;
+  }
   const n2 = shape.n - (shape.n % 2);
   for (let b = 0; b < n2; b += 2) forwardPair(d, inp, out, b);
   for (let b = n2; b < shape.n; b++) forwardOne(d, inp, out, b);
+}
+
+/** denseForward's sample b at outputs from `j0` on, one at a time (the same sums). */
+function forwardRest(d: Dense, inp: Float64Array, out: Float64Array, b: number, j0: number): void {
+  const { th, off, fin, fout } = d;
+  const x = b * fin;
+  for (let j = j0; j < fout; j++) {
+    const wj = off.w + j * fin;
+    let s = th[off.b + j]!;
+    for (let i = 0; i < fin; i++) s += th[wj + i]! * inp[x + i]!;
+    out[b * fout + j] = s;
+  }
 }
 
 /** denseForward's samples b and b + 1, 4 outputs at a time. */

@@ -4,6 +4,7 @@
  * at a time held in registers (each sum still adds its terms in order, one at a time).
  * @module
  */
+import { inArena, wasmRows } from "./_wasm_rows.ts";
 
 /**
  * out[o + i] += sum over k (ascending) of d[k] src[offs[k] + i], i = 0..len-1, for the `count`
@@ -18,6 +19,22 @@ export function accumulateRows(
 ): void {
   const { src, offs, d, count } = terms;
   const len8 = len - (len % 8);
+  const w = wasmRows();
+  if (w && inArena(w, out) && inArena(w, src) && inArena(w, offs) && inArena(w, d)) {
+    // The SIMD kernel (_wasm_rows.ts): the same sums, 16, then 8, outputs at a time.
+    const at = out.byteOffset + 8 * o;
+    w.rows(
+      at,
+      8 * (len - (len % 16)),
+      8 * len8,
+      8 * len,
+      src.byteOffset,
+      offs.byteOffset,
+      d.byteOffset,
+      count,
+    );
+    return;
+  }
   for (let i = 0; i < len8; i += 8) {
     let s0 = out[o + i]!, s1 = out[o + i + 1]!, s2 = out[o + i + 2]!, s3 = out[o + i + 3]!;
     let s4 = out[o + i + 4]!, s5 = out[o + i + 5]!, s6 = out[o + i + 6]!, s7 = out[o + i + 7]!;

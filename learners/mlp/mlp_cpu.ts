@@ -12,7 +12,7 @@ import { updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 import { type MlpData, type MlpState, modelAfter, type ModelRange } from "./mlp_state.ts";
-import { allFinite, f64Row, fastScratch, gatherInputs, scratch } from "./_mlp_fast.ts";
+import { allFinite, f64Row, gatherInputs, scratch, threadScratch } from "./_mlp_fast.ts";
 import { fastBackward, fastForward } from "./_batch_grad_fast.ts";
 
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
@@ -219,7 +219,8 @@ export function batchGradCpu(layout: MlpLayout, s: MlpState, data: MlpData): Mod
   const spec = batchGradSpecCpu(layout, s, data);
   // (A data set whose rows are wider than the input layer: the readable twin reads their start.)
   if (data.inputs !== layout.widths[0]) return spec;
-  const ws = fastScratch();
+  // (One per thread: a train step runs its models one after the other, to the end.)
+  const ws = threadScratch("batchGrad");
   const rows: [Float64Array, Float64Array] = [
     new Float64Array(layout.outputs),
     new Float64Array(layout.outputs),
@@ -299,7 +300,7 @@ function trainStepWith(
 ): void {
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
-  const grads = new Float64Array(paramCount);
+  const grads = scratch(threadScratch("trainStep"), "grads", paramCount);
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {

@@ -1,0 +1,108 @@
+/**
+ * The WebAssembly SIMD kernels of the fast MLP passes (_wasm_kernels.ts) and their memory. Each
+ * thread (the main one, each helper of train_threads.ts) has its own instance and memory, an arena
+ * of f64 and i32 scratch arrays (`arenaF64`, `arenaI32`, which `threadScratch` of _mlp_fast.ts
+ * takes its buffers from); the kernels run only on arrays of that arena, and the callers take the
+ * plain loops otherwise: `wasmRows` null (no WebAssembly SIMD here, or METAFORGE_WASM=0), a
+ * scratch on the heap, or the arena full. The results are the same numbers either way.
+ * @module
+ */
+import { rowsFunctions } from "./_wasm_kernels.ts";
+import { gradFunctions } from "./_wasm_grads.ts";
+import { wasmModule } from "./wasm_emit.ts";
+
+/** Pages (64 KiB) of each thread's arena: 32 MiB, reserved once, never grown. */
+const ARENA_PAGES = 512;
+
+/** The environment variable that turns the kernels off ("0"), for comparisons. */
+export const WASM_ENV = "METAFORGE_WASM";
+
+/** A thread's kernels and arena. */
+export interface WasmRows {
+  /** The arena's buffer (an array is in the arena when its buffer is this one). */
+  buffer: ArrayBuffer;
+  rows: (
+    out: number,
+    len16: number,
+    lenA: number,
+    lenB: number,
+    src: number,
+    offs: number,
+    d: number,
+    count: number,
+  ) => void;
+  fwd: (
+    out: number,
+    w: number,
+    bias: number,
+    x: number,
+    n: number,
+    fin: number,
+    fout: number,
+    f8: number,
+    f4: number,
+  ) => void;
+  /** wgrad(gw, gb, a, delta, n, fin, fout, coef, offs) and isums (_wasm_grads.ts). */
+  wgrad: (...args: number[]) => void;
+  isums: (...args: number[]) => void;
+  /** Next free byte. */
+  top: number;
+}
+
+let instance: WasmRows | null | undefined;
+
+/** This thread's kernels, or null (no WebAssembly SIMD here, or METAFORGE_WASM=0). */
+export function wasmRows(): WasmRows | null {
+  if (instance === undefined) instance = wasmTurnedOff() ? null : instantiate();
+  return instance;
+}
+
+function wasmTurnedOff(): boolean {
+  try {
+    return Deno.env.get(WASM_ENV) === "0";
+  } catch {
+    return false; // no permission to read the environment: the default
+  }
+}
+
+/** A new instance and arena, or null where this runtime cannot compile the module. */
+function instantiate(): WasmRows | null {
+  try {
+    const mem = new WebAssembly.Memory({ initial: ARENA_PAGES, maximum: ARENA_PAGES });
+    const mod = new WebAssembly.Module(
+      wasmModule([...rowsFunctions(), ...gradFunctions()], ARENA_PAGES) as BufferSource,
+    );
+    const ex = new WebAssembly.Instance(mod, { env: { mem } }).exports;
+    const rows = ex.rows as WasmRows["rows"];
+    const fwd = ex.fwd as WasmRows["fwd"];
+    const [wgrad, isums] = [ex.wgrad, ex.isums] as WasmRows["wgrad"][];
+    return { buffer: mem.buffer as ArrayBuffer, rows, fwd, wgrad: wgrad!, isums: isums!, top: 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `a` is an array of the arena of `w`. */
+export function inArena(w: WasmRows, a: Float64Array | Int32Array): boolean {
+  return a.buffer === w.buffer;
+}
+
+/** A new f64 array of n entries in this thread's arena, or null when it has no room. */
+export function arenaF64(n: number): Float64Array | null {
+  const w = wasmRows();
+  if (!w) return null;
+  const at = (w.top + 15) & ~15;
+  if (at + 8 * n > w.buffer.byteLength) return null;
+  w.top = at + 8 * n;
+  return new Float64Array(w.buffer, at, n);
+}
+
+/** A new i32 array of n entries in this thread's arena, or null when it has no room. */
+export function arenaI32(n: number): Int32Array | null {
+  const w = wasmRows();
+  if (!w) return null;
+  const at = (w.top + 15) & ~15;
+  if (at + 4 * n > w.buffer.byteLength) return null;
+  w.top = at + 4 * n;
+  return new Int32Array(w.buffer, at, n);
+}
