@@ -10,7 +10,7 @@
  * @module
  */
 import type { MlpData } from "./mlp_state.ts";
-import { arenaF64, arenaI32, inArena, wasmRows } from "./_wasm_rows.ts";
+import { arenaF64, arenaI32, inArena, type WasmRows, wasmRows } from "./_wasm_rows.ts";
 
 /** Scratch buffers, grown on demand and reused across models and calls. */
 export interface FastScratch {
@@ -128,28 +128,42 @@ export function denseForward(
   const d: Dense = { th, off, fin: shape.fin, fout: shape.fout };
   const w = wasmRows();
   if (w && inArena(w, th) && inArena(w, inp) && inArena(w, out)) {
-    // The SIMD kernel for the outputs in blocks of 4, the plain loop for the rest.
-    const { n, fin, fout } = shape;
-    const f4 = fout - (fout % 4);
-    const at = th.byteOffset;
-    w.fwd(
-      out.byteOffset,
-      at + 8 * off.w,
-      at + 8 * off.b,
-      inp.byteOffset,
-      n,
-      fin,
-      fout,
-      fout - (fout % 8),
-      f4,
-    );
-    for (let b = 0; b < n; b++) forwardRest(d, inp, out, b, f4);
+    forwardWasm(w, d, { inp, out, n: shape.n });
     return;
   }
   const n2 = shape.n - (shape.n % 2);
   for (let b = 0; b < n2; b += 2) forwardPair(d, inp, out, b);
   for (let b = n2; b < shape.n; b++) forwardOne(d, inp, out, b);
 }
+
+/**
+ * denseForward by the SIMD kernels (_wasm_fwd.ts): under FWDT_MIN_SAMPLES samples `fwd` for the
+ * outputs in blocks of 4, else `fwdt` on the transposed weights (a transposition costs about what
+ * a few samples' products do) for the outputs in pairs; the plain loop for the outputs left.
+ */
+function forwardWasm(
+  w: WasmRows,
+  d: Dense,
+  t: { inp: Float64Array; out: Float64Array; n: number },
+): void {
+  const { th, off, fin, fout } = d;
+  const { inp, out, n } = t;
+  const at = th.byteOffset;
+  const [x, o, bias] = [inp.byteOffset, out.byteOffset, at + 8 * off.b];
+  let done = fout - (fout % 4);
+  if (n < FWDT_MIN_SAMPLES) {
+    w.fwd(o, at + 8 * off.w, bias, x, n, fin, fout, fout - (fout % 8), done);
+  } else {
+    done = fout - (fout % 2);
+    const wt = scratch(threadScratch("denseForward"), "wt", fin * fout);
+    w.tr(wt.byteOffset, at + 8 * off.w, fout, fin);
+    w.fwdt(o, wt.byteOffset, bias, x, n, fin, fout, fout - (fout % 8), done);
+  }
+  for (let b = 0; b < n; b++) forwardRest(d, inp, out, b, done);
+}
+
+/** Samples from which denseForward transposes the weights (bench/_fwd: n = 5 slower, 25 faster). */
+const FWDT_MIN_SAMPLES = 8;
 
 /** denseForward's sample b at outputs from `j0` on, one at a time (the same sums). */
 function forwardRest(d: Dense, inp: Float64Array, out: Float64Array, b: number, j0: number): void {

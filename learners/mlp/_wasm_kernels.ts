@@ -1,12 +1,12 @@
 /**
- * The bodies of the WebAssembly SIMD kernels of the fast MLP passes (_wasm_rows.ts runs them):
- * `rows`, the gradient sums of `accumulateRows` (_row_sums.ts), and `fwd`, the dense layer of
- * `denseForward` (_mlp_fast.ts). Each adds the plain loop's terms in its order, two f64 lanes per
+ * The body of `rows`, the WebAssembly SIMD kernel of the gradient sums of `accumulateRows`
+ * (_row_sums.ts), which _wasm_grads.ts builds on and _wasm_rows.ts runs. Like every kernel there
+ * (_wasm_fwd.ts too), it adds the plain loop's terms in its order, two f64 lanes per
  * instruction, each lane holding its own sum (lanes are never added together, and a product then
  * a sum are two roundings, as in JavaScript), so the results are the plain loops' bit for bit.
  * @module
  */
-import { bump, bump2, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
+import { bump, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
 
 // Parameters and locals of `rows`, by index.
 const R = {
@@ -156,167 +156,12 @@ function rowsTail(): Ins[] {
   );
 }
 
-// Parameters and locals of `fwd`, by index.
-const F = {
-  out: 0,
-  w: 1,
-  bias: 2,
-  x: 3,
-  n: 4,
-  fin: 5,
-  fout: 6,
-  f8: 7,
-  f4: 8,
-  b: 9,
-  j: 10,
-  i: 11,
-  x0: 12,
-  x1: 13,
-  p: 14,
-  fb: 15,
-  o: 16,
-};
-const FV = 17; // v128 locals: the input pair, 8 sums
-
-/** `fwd`'s blocks of v outputs of samples b, b + 1 while j is below local `end`. */
-function fwdBlocks(v: number, end: number): Ins[] {
-  const qs = Array.from({ length: v }, (_, q) => q);
-  const term: Ins[] = [
-    // The pair (x0[i], x1[i]).
-    ["local.get", F.x1],
-    ["local.get", F.i],
-    ["i32.add"],
-    ["local.get", F.x0],
-    ["local.get", F.i],
-    ["i32.add"],
-    ["v128.load64_splat", 0],
-    ["v128.load64_lane", 0, 1],
-    ["local.set", FV],
-    // p: W[j][i]'s byte address, then each next row's.
-    ["local.get", F.w],
-    ["local.get", F.j],
-    ["local.get", F.fb],
-    ["i32.mul"],
-    ["i32.add"],
-    ["local.get", F.i],
-    ["i32.add"],
-    ["local.set", F.p],
-    ...qs.flatMap((q): Ins[] => [
-      ["local.get", FV + 1 + q],
-      ["local.get", F.p],
-      ["v128.load64_splat", 0],
-      ["local.get", FV],
-      ["f64x2.mul"],
-      ["f64x2.add"],
-      ["local.set", FV + 1 + q],
-      ...(q + 1 < v ? bump2(F.p, F.fb) : []),
-    ]),
-  ];
-  const store = (q: number, lane: number): Ins[] => [
-    ["local.get", F.o],
-    ["local.get", FV + 1 + q],
-    ["f64x2.extract_lane", lane],
-    ["f64.store", 8 * q],
-  ];
-  return loop(
-    [["local.get", F.j], ["local.get", end], ["i32.ge_s"]],
-    [
-      ...qs.flatMap((q): Ins[] => [
-        ["local.get", F.bias],
-        ["local.get", F.j],
-        ["i32.const", 3],
-        ["i32.shl"],
-        ["i32.add"],
-        ["v128.load64_splat", 8 * q],
-        ["local.set", FV + 1 + q],
-      ]),
-      ["i32.const", 0],
-      ["local.set", F.i],
-      ...loop(ge(F.i, F.fb), term, bump(F.i, 8)),
-      // o: out[b][j]'s byte address; then out[b + 1][j]'s when b + 1 < n.
-      ["local.get", F.out],
-      ["local.get", F.b],
-      ["local.get", F.fout],
-      ["i32.mul"],
-      ["local.get", F.j],
-      ["i32.add"],
-      ["i32.const", 3],
-      ["i32.shl"],
-      ["i32.add"],
-      ["local.set", F.o],
-      ...qs.flatMap((q) => store(q, 0)),
-      ["local.get", F.b],
-      ["i32.const", 1],
-      ["i32.add"],
-      ["local.get", F.n],
-      ["i32.lt_s"],
-      ["if"],
-      ["local.get", F.o],
-      ["local.get", F.fout],
-      ["i32.const", 3],
-      ["i32.shl"],
-      ["i32.add"],
-      ["local.set", F.o],
-      ...qs.flatMap((q) => store(q, 1)),
-      ["end"],
-    ],
-    bump(F.j, v),
-  );
-}
-
-/**
- * fwd(out, w, bias, x, n, fin, fout, f8, f4), byte addresses and counts: out (n, fout) = x (n, fin)
- * W^T + bias for the outputs j < f4 (blocks of 8 below f8, then of 4), W (fout, fin) row-major;
- * samples in pairs, one per lane (an odd n's last sample in both), each sum starting at the bias
- * and adding w_i x_i for i ascending.
- */
-function fwdBody(): Ins[] {
-  const pair: Ins[] = [
-    ["local.get", F.x],
-    ["local.get", F.b],
-    ["local.get", F.fb],
-    ["i32.mul"],
-    ["i32.add"],
-    ["local.tee", F.x0],
-    ["local.set", F.x1],
-    ["local.get", F.b],
-    ["i32.const", 1],
-    ["i32.add"],
-    ["local.get", F.n],
-    ["i32.lt_s"],
-    ["if"],
-    ["local.get", F.x0],
-    ["local.get", F.fb],
-    ["i32.add"],
-    ["local.set", F.x1],
-    ["end"],
-    ["i32.const", 0],
-    ["local.set", F.j],
-    ...fwdBlocks(8, F.f8),
-    ...fwdBlocks(4, F.f4),
-  ];
-  return [
-    ["local.get", F.fin],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["local.set", F.fb],
-    ["i32.const", 0],
-    ["local.set", F.b],
-    ...loop(ge(F.b, F.n), pair, bump(F.b, 2)),
-  ];
-}
-
-/** The `rows` and `fwd` functions (`rows` first: the gradient kernels call it as function 0). */
+/** The `rows` function (first in the module: the gradient kernels call it as function 0). */
 export function rowsFunctions(): WasmFunction[] {
   return [{
     name: "rows",
     params: 8,
     locals: [{ type: I32, count: 3 }, { type: F64, count: 1 }, { type: V128, count: 9 }],
     body: rowsBody(),
-  }, {
-    name: "fwd",
-    params: 9,
-    locals: [{ type: I32, count: 8 }, { type: V128, count: 9 }],
-    body: fwdBody(),
   }];
 }

@@ -9,6 +9,7 @@
  */
 import { rowsFunctions } from "./_wasm_kernels.ts";
 import { gradFunctions } from "./_wasm_grads.ts";
+import { fwdFunctions } from "./_wasm_fwd.ts";
 import { wasmModule } from "./wasm_emit.ts";
 
 /** Pages (64 KiB) of each thread's arena: 32 MiB, reserved once, never grown. */
@@ -31,17 +32,13 @@ export interface WasmRows {
     d: number,
     count: number,
   ) => void;
-  fwd: (
-    out: number,
-    w: number,
-    bias: number,
-    x: number,
-    n: number,
-    fin: number,
-    fout: number,
-    f8: number,
-    f4: number,
-  ) => void;
+  /**
+   * fwdt(out, wt, bias, x, n, fin, fout, f8, f2) and tr(dst, src, rows, cols) (_wasm_fwd.ts).
+   */
+  fwdt: (...args: number[]) => void;
+  /** fwd(out, w, bias, x, n, fin, fout, f8, f4) (_wasm_fwd.ts). */
+  fwd: (...args: number[]) => void;
+  tr: (...args: number[]) => void;
   /** wgrad(gw, gb, a, delta, n, fin, fout, coef, offs) and isums (_wasm_grads.ts). */
   wgrad: (...args: number[]) => void;
   isums: (...args: number[]) => void;
@@ -70,13 +67,18 @@ function instantiate(): WasmRows | null {
   try {
     const mem = new WebAssembly.Memory({ initial: ARENA_PAGES, maximum: ARENA_PAGES });
     const mod = new WebAssembly.Module(
-      wasmModule([...rowsFunctions(), ...gradFunctions()], ARENA_PAGES) as BufferSource,
+      wasmModule(
+        [...rowsFunctions(), ...gradFunctions(), ...fwdFunctions()],
+        ARENA_PAGES,
+      ) as BufferSource,
     );
     const ex = new WebAssembly.Instance(mod, { env: { mem } }).exports;
     const rows = ex.rows as WasmRows["rows"];
-    const fwd = ex.fwd as WasmRows["fwd"];
-    const [wgrad, isums] = [ex.wgrad, ex.isums] as WasmRows["wgrad"][];
-    return { buffer: mem.buffer as ArrayBuffer, rows, fwd, wgrad: wgrad!, isums: isums!, top: 0 };
+    const [wgrad, isums, fwd, fwdt, tr] = [ex.wgrad, ex.isums, ex.fwd, ex.fwdt, ex.tr] as WasmRows[
+      "wgrad"
+    ][];
+    const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr! };
+    return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0 };
   } catch {
     return null;
   }

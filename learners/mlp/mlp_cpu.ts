@@ -8,7 +8,7 @@
  */
 import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
-import { updateCpu } from "../optimizers/optimizer_cpu.ts";
+import { normCopied, plainSgd, sgdStaged, updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 import { type MlpData, type MlpState, modelAfter, type ModelRange } from "./mlp_state.ts";
@@ -301,6 +301,7 @@ function trainStepWith(
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const grads = scratch(threadScratch("trainStep"), "grads", paramCount);
+  const stage = scratch(threadScratch("trainStep"), "stage", paramCount);
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
@@ -315,16 +316,17 @@ function trainStepWith(
       (p * s.numBatches + slot + 1) * B,
     );
     const lossSum = modelGrad(p, idx, grads);
+    // The norm's sum beside the copy or the SGD step (optimizer_cpu.ts), or alone.
+    const staged = !gradsOut && plainSgd(s, p);
     let sq = 0;
-    for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
+    if (gradsOut) sq = normCopied(grads, paramCount, gradsOut, base);
+    else if (staged) sq = sgdStaged(s, p, { grads, paramCount, stage, base });
+    else for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
     const norm = Math.sqrt(sq);
     const loss = lossSum / B;
     s.metrics[p * METRIC_STRIDE + METRIC.loss] = loss;
     s.metrics[p * METRIC_STRIDE + METRIC.gradNorm] = norm;
-    if (gradsOut) {
-      gradsOut.set(grads.subarray(0, paramCount), base);
-      continue;
-    }
+    if (gradsOut) continue;
     // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
     // (Math.fround: the kernel tests the f32 values.)
     if (
@@ -334,7 +336,8 @@ function trainStepWith(
       s.metrics[p * METRIC_STRIDE + METRIC.quarantined] = 1;
       continue;
     }
-    updateCpu(layout, s, p, grads, norm);
+    if (staged) s.params.set(stage.subarray(0, paramCount), base);
+    else updateCpu(layout, s, p, grads, norm);
     s.steps[p] = s.steps[p]! + 1;
   }
 }

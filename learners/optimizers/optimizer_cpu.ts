@@ -222,3 +222,56 @@ function standardUpdate(c: UpdateContext, kind: number, stride: number): void {
     }
   }
 }
+
+/**
+ * Whether model p's update is plain SGD (optimizer 0, no clipping, the gradient as it is), whose
+ * new parameters do not depend on the gradient's norm: `sgdStaged` can then form them in the same
+ * loop as the norm's sum (whose additions, one after the other, bound that loop).
+ */
+export function plainSgd(s: MlpState, p: number): boolean {
+  const kb = p * KNOB_STRIDE;
+  return s.knobs[kb + KNOB.optimizer] === 0 && !(s.knobs[kb + KNOB.clipNorm]! > 0) &&
+    s.knobs[kb + KNOB.gradTransform] === 0;
+}
+
+/**
+ * For a `plainSgd` model: the squared norm of `grads` (the sum of squares in index order, as
+ * trainStepCpu forms it) and, in `stage`, standardUpdate's new parameters (w - lr (g + wd w),
+ * the same expression), which the caller copies into the model's row if the step is healthy.
+ */
+export function sgdStaged(
+  s: MlpState,
+  p: number,
+  t: { grads: Float64Array; paramCount: number; stage: Float64Array; base: number },
+): number {
+  const { grads, paramCount, stage, base } = t;
+  const kb = p * KNOB_STRIDE;
+  const lr = s.knobs[kb + KNOB.lr]!;
+  const wd = s.knobs[kb + KNOB.weightDecay]!;
+  const gmul = 1;
+  const params = s.params;
+  let sq = 0;
+  for (let k = 0; k < paramCount; k++) {
+    const g = grads[k]!;
+    sq += g * g;
+    const w = params[base + k]!;
+    stage[k] = w - lr * (g * gmul + wd * w);
+  }
+  return sq;
+}
+
+/** The squared norm of `grads` (as sgdStaged) with the gradient copied to `out` at `at`. */
+export function normCopied(
+  grads: Float64Array,
+  paramCount: number,
+  out: Float32Array,
+  at: number,
+): number {
+  let sq = 0;
+  for (let k = 0; k < paramCount; k++) {
+    const g = grads[k]!;
+    sq += g * g;
+    out[at + k] = g;
+  }
+  return sq;
+}
