@@ -130,7 +130,6 @@ export class CpuMetaLoop implements MetaLoop {
     const mids = modelIds(this.spec, ids);
     this.#inner = this.#innerPop(episodes.supportSize);
     for (let it = 0; it < iterations; it++) {
-      const t1 = performance.now();
       const g = this.#load(episodes, mids, it);
       const row = new Float32Array(META_LOG_WIDTH);
       if (this.spec.method === "reptile") this.#reptile(samples, row);
@@ -139,8 +138,6 @@ export class CpuMetaLoop implements MetaLoop {
       else this.#maml(samples, g, row);
       this.#afterUpdate();
       this.#log.push(...row);
-      (globalThis as any).__itMs = ((globalThis as any).__itMs ?? 0) + performance.now() - t1;
-      (globalThis as any).__its = ((globalThis as any).__its ?? 0) + 1;
     }
   }
 
@@ -215,9 +212,7 @@ export class CpuMetaLoop implements MetaLoop {
 
   /** A train step of every model of a population, split between threads (train_threads.ts). */
   #step(L: MlpLayout, st: MlpState, data: MlpData, grads?: Float32Array): void {
-    const t0 = performance.now();
     trainStepThreaded(L, st, data, grads, this.#threads);
-    (globalThis as any).__stepMs = ((globalThis as any).__stepMs ?? 0) + performance.now() - t0;
   }
 
   /** Compacted: the adapted parameters and metrics rows to the batchSize population (query pass). */

@@ -11,7 +11,7 @@
  */
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { type MlpData, modelAfter, type ModelRange } from "../mlp/mlp_state.ts";
-import { f64Row, type FastScratch, fastScratch } from "../mlp/_mlp_fast.ts";
+import { f64Row, type FastScratch, fastScratch, threadScratch } from "../mlp/_mlp_fast.ts";
 import { hvpFast } from "./_maml_hvp_fast.ts";
 
 /** One model's batch: sample rows `idx` of `data`, and its label map row (null: labels as stored). */
@@ -230,7 +230,8 @@ export function hvpStepCpu(
   o: HvpTables,
   models: ModelRange = { from: 0, to: o.models },
 ): void {
-  const ws = fastScratch();
+  // (One per thread, its buffers in the WebAssembly arena: a step runs its models to the end.)
+  const ws = threadScratch("hvpStep");
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const idx = t.batches.subarray(p * o.rowLen, p * o.rowLen + L.batchSize);
     const labelMap = o.labelWidth > 0

@@ -17,7 +17,13 @@
  */
 import { forwardCpu, type MlpData } from "../mlp/mlp_cpu.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
-import { type FastScratch, fastScratch, gatherInputs } from "../mlp/_mlp_fast.ts";
+import {
+  f64Row,
+  type FastScratch,
+  gatherInputs,
+  scratch,
+  threadScratch,
+} from "../mlp/_mlp_fast.ts";
 import { backpropFromEmbedding, forwardToEmbedding } from "./_protonet_mlp.ts";
 import { METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 import type { EpisodeBatch } from "../tasks/task_family.ts";
@@ -340,8 +346,10 @@ export function protonetGradCpu(
   out: ProtonetOut,
   dist: ProtonetDistance = EUCLIDEAN,
 ): void {
-  const th = Float64Array.from(theta.subarray(0, layout.paramCount));
-  const work = { dist, ws: fastScratch(), grad: new Float64Array(layout.paramCount) };
+  // (One scratch per thread, its buffers in the WebAssembly arena: a call runs to the end.)
+  const ws = threadScratch("protonetGrad");
+  const th = f64Row(ws, "theta", theta, 0, layout.paramCount);
+  const work = { dist, ws, grad: scratch(ws, "grad", layout.paramCount) };
   for (let p = 0; p < models; p++) {
     const e = src.ids[src.idsOffset + p]!;
     const stats = protonetEpisodeFast(layout, th, src, e, work);

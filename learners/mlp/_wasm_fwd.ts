@@ -250,56 +250,56 @@ function pairBlocks(v: number, end: number): Ins[] {
       ...(q + 1 < v ? bump2(FP.p, FP.fb) : []),
     ]),
   ];
-  const store = (q: number, lane: number): Ins[] => [
-    ["local.get", FP.o],
-    ["local.get", PV + 1 + q],
-    ["f64x2.extract_lane", lane],
-    ["f64.store", 8 * q],
-  ];
   return loop(
     [["local.get", FP.j], ["local.get", end], ["i32.ge_s"]],
     [
       ...qs.flatMap((q): Ins[] => [
-        ["local.get", FP.bias],
-        ["local.get", FP.j],
-        ["i32.const", 3],
-        ["i32.shl"],
-        ["i32.add"],
+        ...addr(FP.bias, FP.j, 3),
         ["v128.load64_splat", 8 * q],
         ["local.set", PV + 1 + q],
       ]),
       ["i32.const", 0],
       ["local.set", FP.i],
       ...loop(ge(FP.i, FP.fb), term, bump(FP.i, 8)),
-      // o: out[b][j]'s byte address; then out[b + 1][j]'s when b + 1 < n.
-      ["local.get", FP.out],
-      ["local.get", FP.b],
-      ["local.get", FP.fout],
-      ["i32.mul"],
-      ["local.get", FP.j],
-      ["i32.add"],
-      ["i32.const", 3],
-      ["i32.shl"],
-      ["i32.add"],
-      ["local.set", FP.o],
-      ...qs.flatMap((q) => store(q, 0)),
-      ["local.get", FP.b],
-      ["i32.const", 1],
-      ["i32.add"],
-      ["local.get", FP.n],
-      ["i32.lt_s"],
-      ["if"],
-      ["local.get", FP.o],
-      ["local.get", FP.fout],
-      ["i32.const", 3],
-      ["i32.shl"],
-      ["i32.add"],
-      ["local.set", FP.o],
-      ...qs.flatMap((q) => store(q, 1)),
-      ["end"],
+      ...pairStores(v),
     ],
     bump(FP.j, v),
   );
+}
+
+/** `fwd`'s stores of a block's v sums: lane 0 to out[b][j..], lane 1 to out[b + 1][j..] if any. */
+function pairStores(v: number): Ins[] {
+  const qs = Array.from({ length: v }, (_, q) => q);
+  const store = (q: number, lane: number): Ins[] => [
+    ["local.get", FP.o],
+    ["local.get", PV + 1 + q],
+    ["f64x2.extract_lane", lane],
+    ["f64.store", 8 * q],
+  ];
+  return [
+    ...mul(FP.o, FP.b, FP.fout),
+    ...addr(FP.out, FP.o, 3),
+    ["local.get", FP.j],
+    ["i32.const", 3],
+    ["i32.shl"],
+    ["i32.add"],
+    ["local.set", FP.o],
+    ...qs.flatMap((q) => store(q, 0)),
+    ["local.get", FP.b],
+    ["i32.const", 1],
+    ["i32.add"],
+    ["local.get", FP.n],
+    ["i32.lt_s"],
+    ["if"],
+    ["local.get", FP.o],
+    ["local.get", FP.fout],
+    ["i32.const", 3],
+    ["i32.shl"],
+    ["i32.add"],
+    ["local.set", FP.o],
+    ...qs.flatMap((q) => store(q, 1)),
+    ["end"],
+  ];
 }
 
 /**
