@@ -113,7 +113,7 @@ export class CpuPopulation implements Population {
 
   setBatches(indices: Uint32Array<ArrayBuffer>, numBatches: number): void {
     this.#checks.checkBatches(indices, numBatches);
-    this.state.batchIdx = indices.slice();
+    this.state.batchIdx = sharedCopy(indices);
     this.state.numBatches = numBatches;
   }
 
@@ -132,7 +132,7 @@ export class CpuPopulation implements Population {
 
   setLabelMap(map: Uint32Array<ArrayBuffer> | null, width: number): void {
     this.#checks.checkLabelMap(map, width);
-    this.state.labelMap = map ? map.slice() : new Uint32Array(1);
+    this.state.labelMap = map ? sharedCopy(map) : new Uint32Array(1);
     this.state.labelMapWidth = map ? width : 0;
   }
 
@@ -281,4 +281,15 @@ export class CpuBackend implements Backend {
   runStrategies(spec: StrategyRunSpec): Promise<StrategyRunResult> {
     return runStrategiesCpu(spec);
   }
+}
+
+/**
+ * A copy of `a` in a SharedArrayBuffer of its own: the batch tables and label maps a population is
+ * given, which the train-step threads (meta_train/train_threads.ts) then take without copying them
+ * again (`shareState`); nothing else shares them.
+ */
+function sharedCopy(a: Uint32Array): Uint32Array<ArrayBuffer> {
+  const out = new Uint32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out as unknown as Uint32Array<ArrayBuffer>;
 }

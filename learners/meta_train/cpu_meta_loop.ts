@@ -102,6 +102,7 @@ export class CpuMetaLoop implements MetaLoop {
     this.#pop = pop;
     this.#inner = pop;
     pop.setKnobs({ lr: spec.innerLr, optimizer: "sgd" });
+    pop.state.opt.fill(0); // once: plain SGD never writes it (#load)
     this.#state = zeroLoopState(spec.method, pop.layout.stride);
   }
 
@@ -188,9 +189,21 @@ export class CpuMetaLoop implements MetaLoop {
     if (inner === this.#pop) {
       g = gather(inner, { batchSize, slots: supportSlots(this.spec), querySlot: query });
     } else {
-      // Compacted: the support set once in one slot; the query set in the batchSize population.
+      // Compacted: the support set once in one slot; the query set in the batchSize population,
+      // whose label map is the inner population's (the same episodes; never written by a step).
       g = gather(inner, { batchSize: episodes.supportSize, slots: 1, querySlot: false });
-      if (query) gather(this.#pop, { batchSize, slots: 0, querySlot: true });
+      if (query) {
+        const q = gatherEpisodesCpu(episodes, ids, it * P, {
+          models: P,
+          batchSize,
+          slots: 0,
+          querySlot: true,
+          labels: false,
+        });
+        this.#pop.setBatches(q.batches, 1);
+        this.#pop.state.labelMap = inner.state.labelMap;
+        this.#pop.state.labelMapWidth = inner.state.labelMapWidth;
+      }
       this.#pop.state.steps.fill(0);
       this.#pop.state.metrics.fill(0);
     }
@@ -201,7 +214,7 @@ export class CpuMetaLoop implements MetaLoop {
       st.params.set(es.rows);
       this.#noise = es.noise;
     } else tileRows(this.#state.theta, P, L.stride, st.params);
-    st.opt.fill(0);
+    // (st.opt stays zero: the loop's populations step with plain SGD, which never writes it.)
     st.steps.fill(0);
     st.metrics.fill(0);
     // Once here, so that no array of a state is swapped in the middle of an iteration's steps.

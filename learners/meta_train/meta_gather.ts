@@ -19,6 +19,8 @@ export interface GatherShape {
   slots: number;
   /** Whether a query slot follows the support slots. */
   querySlot: boolean;
+  /** false: no label maps (an empty table), for a population that takes another's. */
+  labels?: boolean;
 }
 
 /** The batch table and label map of a loop's inner population for one iteration. */
@@ -51,7 +53,7 @@ export function gatherEpisodesCpu(
   const rowLen = (s.slots + (s.querySlot ? 1 : 0)) * B;
   const batches = new Uint32Array(s.models * rowLen);
   const own = Array.from({ length: s.models }, (_, p) => ids[idsOffset + p]!);
-  const labelMap = labelMapRows(batch, own) ?? new Uint32Array(0);
+  const labelMap = (s.labels !== false ? labelMapRows(batch, own) : null) ?? new Uint32Array(0);
   for (let p = 0; p < s.models; p++) {
     const e = ids[idsOffset + p]!;
     for (let j = 0; j < rowLen; j++) {
