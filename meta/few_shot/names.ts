@@ -49,3 +49,14 @@ export type SteppedMethod = typeof STEPPED_METHODS[number];
 export function isClassification(name: string): name is ClassificationSetting {
   return (CLASSIFICATION_SETTINGS as readonly string[]).includes(name);
 }
+
+/** The static meta-learners that read an output layer (`methodHeads`; ProtoNets do not). */
+export const HEAD_METHODS = ["reptile", "fomaml", "maml", "es-maml", "meta-sgd"] as const;
+/** One of HEAD_METHODS. */
+export type HeadMethod = typeof HEAD_METHODS[number];
+
+/** A method's own head setup in a setting (`methodHeads`): what it sets overrides the setting's. */
+export interface MethodHead {
+  headInitScale?: number;
+  headReset?: boolean;
+}

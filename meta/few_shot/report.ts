@@ -211,9 +211,23 @@ function ownSteps(c: MetaConfig): string {
 /** The settings of the config's `headReset` as a clause (empty when there are none). */
 function resets(c: MetaConfig): string {
   const on = Object.entries(c.headReset).filter(([, v]) => v).map(([name]) => name);
-  return on.length > 0
+  return (on.length > 0
     ? `; their output layer set to zero after every meta-update on ${on.join(", ")} (headReset)`
-    : "";
+    : "") + ownHeads(c);
+}
+
+/** The config's `methodHeads` as a clause (empty when there are none). */
+function ownHeads(c: MetaConfig): string {
+  const parts = Object.entries(c.methodHeads).flatMap(([name, m]) =>
+    Object.entries(m ?? {}).map(([method, h]) => {
+      const what = [
+        h?.headInitScale === undefined ? "" : `head init times ${h.headInitScale}`,
+        h?.headReset === undefined ? "" : `headReset ${h.headReset}`,
+      ].filter((x) => x !== "");
+      return `${method} on ${name} ${what.join(" and ")}`;
+    })
+  );
+  return parts.length > 0 ? `; except (methodHeads) ${parts.join(", ")}` : "";
 }
 
 /** Builds the experiment's result from the outcomes of every setting, method and seed. */

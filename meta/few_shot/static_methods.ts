@@ -14,7 +14,13 @@
 import { deriveSeed, Rng } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { bestOfCurves } from "./baseline.ts";
-import { type MetaConfig, type StaticMethod, tuneIterations } from "./config.ts";
+import {
+  isClassification,
+  type MetaConfig,
+  type MethodHead,
+  type StaticMethod,
+  tuneIterations,
+} from "./config.ts";
 import type { MlpLayout } from "../../learners/mlp/mlp_layout.ts";
 import {
   initialTheta,
@@ -58,14 +64,36 @@ export function trainInnerSteps(
   return own ?? paperInnerSteps(method, s.ways);
 }
 
-/** The config's `headInitScale` in setting `s` (1 on the sinusoid and where none is set). */
-export function headInitScale(c: MetaConfig, s: Pick<Setting, "name" | "regression">): number {
-  return s.name === "sinusoid" || s.regression ? 1 : c.headInitScale[s.name] ?? 1;
+/** What `methodHeads` sets for `method` in setting `s` (nothing for ProtoNets or no method). */
+function ownHead(c: MetaConfig, s: Pick<Setting, "name">, method?: StaticMethod): MethodHead {
+  if (method === undefined || method === "protonet" || !isClassification(s.name)) return {};
+  return c.methodHeads[s.name]?.[method] ?? {};
 }
 
-/** The config's `headReset` in setting `s` (false on the sinusoid and where none is set). */
-export function headReset(c: MetaConfig, s: Pick<Setting, "name" | "regression">): boolean {
-  return s.name === "sinusoid" || s.regression ? false : c.headReset[s.name] ?? false;
+/**
+ * The config's `headInitScale` in setting `s` (1 on the sinusoid and where none is set), or the
+ * `methodHeads` value of a static `method` where it sets one.
+ */
+export function headInitScale(
+  c: MetaConfig,
+  s: Pick<Setting, "name" | "regression">,
+  method?: StaticMethod,
+): number {
+  if (s.name === "sinusoid" || s.regression) return 1;
+  return ownHead(c, s, method).headInitScale ?? c.headInitScale[s.name] ?? 1;
+}
+
+/**
+ * The config's `headReset` in setting `s` (false on the sinusoid and where none is set), or the
+ * `methodHeads` value of a static `method` where it sets one.
+ */
+export function headReset(
+  c: MetaConfig,
+  s: Pick<Setting, "name" | "regression">,
+  method?: StaticMethod,
+): boolean {
+  if (s.name === "sinusoid" || s.regression) return false;
+  return ownHead(c, s, method).headReset ?? c.headReset[s.name] ?? false;
 }
 
 /**
@@ -247,7 +275,7 @@ export async function* runStatic(
   const points = curveIterations(c.metaIterations, c.curvePoints);
   // ProtoNets never read the output layer; the gradient-based methods start it at headInitScale
   // on the classification settings.
-  const theta0 = await startingTheta(r, method === "protonet" ? 1 : headInitScale(c, r.s));
+  const theta0 = await startingTheta(r, method === "protonet" ? 1 : headInitScale(c, r.s, method));
   const configs = trialConfigs(method, r);
   const trial = (index: number, snap?: TrialSnapshot): Trial => {
     const config = configs[index]!;
@@ -256,7 +284,7 @@ export async function* runStatic(
       sigma: c.esSigma,
       seed: r.seed,
       distance: c.protonet,
-      headReset: method !== "protonet" && headReset(c, r.s),
+      headReset: method !== "protonet" && headReset(c, r.s, method),
     };
     const learner = createMetaLearner(method, r.loop, theta0, options);
     if (snap) learner.loadState!(snap.learner);

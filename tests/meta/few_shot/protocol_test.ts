@@ -188,6 +188,50 @@ Deno.test("headReset: on glyphs 5-way 1-shot and synthetic 1-shot by default, pe
   }
 });
 
+Deno.test("methodHeads: Reptile's own head on synthetic 1-shot by default, for static methods only, bad values rejected", () => {
+  const c = META_SCHEMA.parse({});
+  assert.deepEqual(c.methodHeads, {
+    "synthetic-1shot": { reptile: { headInitScale: 1, headReset: false } },
+  });
+  const syn = { name: "synthetic-1shot" as const, regression: false };
+  // Reptile's own values; the other methods and the self-improving system (no method) the setting's.
+  assert.equal(headInitScale(c, syn, "reptile"), 1);
+  assert.equal(headReset(c, syn, "reptile"), false);
+  for (const m of ["fomaml", "maml", "meta-sgd", undefined] as const) {
+    assert.equal(headInitScale(c, syn, m), 0, `${m}`);
+    assert.equal(headReset(c, syn, m), true, `${m}`);
+  }
+  // A field left out falls back to the setting's value; ProtoNets never take one.
+  const half = META_SCHEMA.parse({
+    methodHeads: { "glyphs-5way-1shot": { maml: { headReset: false } } },
+  });
+  const g = { name: "glyphs-5way-1shot" as const, regression: false };
+  assert.equal(headReset(half, g, "maml"), false);
+  assert.equal(headInitScale(half, g, "maml"), 0);
+  assert.equal(headReset(half, g, "fomaml"), true);
+  assert.equal(
+    headReset(half, syn, "reptile"),
+    true,
+    "a config's methodHeads replaces the default",
+  );
+  const bad = [
+    { sinusoid: { reptile: { headReset: false } } },
+    { "synthetic-1shot": { protonet: { headReset: false } } },
+    { "synthetic-1shot": { reptile: { headInitScale: -1 } } },
+    { "synthetic-1shot": { reptile: { headReset: 0 } } },
+  ];
+  for (const b of bad) {
+    let message = "";
+    try {
+      parseConfig(META_SCHEMA, { methodHeads: b }, "f.json");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /methodHeads/, `${JSON.stringify(b)} rejected naming the field`);
+    assert.ok(!message.includes("\n"), `one line: ${message}`);
+  }
+});
+
 Deno.test("the self-improving system gets the task budget of one static method", () => {
   const budget = staticBudget(C);
   assert.equal(budget, C.metaBatch * (5 * 100 + 900));

@@ -194,3 +194,23 @@ Deno.test("the synthetic gap target carries a CI paired over the test episodes, 
   assert.doesNotMatch(none.targets, /95% CI over the paired/);
   assert.equal(none.summary["synthetic-1shot_gap_closed_test_ci95_low"], undefined);
 });
+
+Deno.test("the method section's protocol names the head setup, methodHeads included", () => {
+  const c = META_SCHEMA.parse({ settings: ["glyphs-5way-1shot"], methods: ["protonet"], seeds: 1 });
+  const outcomes = new Map<string, MethodOutcome>([
+    [outcomeKey(SETTING.name, "protonet", 11), outcome(10, 7)],
+  ]);
+  const r = buildReport({
+    c,
+    ran: [{ s: SETTING, refs: { chance: 0.2 } }],
+    seeds: [11],
+    results: { outcomes, changes: [] },
+  });
+  const text = r.sections?.map((x) => x.body).join("\n") ?? "";
+  assert.match(text, /times 0 on synthetic-1shot, 0 on glyphs-5way-1shot \(headInitScale\)/);
+  assert.match(text, /after every meta-update on synthetic-1shot, glyphs-5way-1shot \(headReset\)/);
+  assert.match(
+    text,
+    /except \(methodHeads\) reptile on synthetic-1shot head init times 1 and headReset false/,
+  );
+});
