@@ -67,10 +67,7 @@ export class CpuMetaLoop implements MetaLoop {
   #log: number[] = [];
   #noise = new Float32Array(0);
   #stats: Float32Array | null = null;
-  /**
-   * ProtoNet and MAML for another backend: the samples are read from episodes.dataset (the host
-   * copy), not from the data set `run` is given.
-   */
+  /** ProtoNet and MAML for another backend: the samples read from episodes.dataset (host copy). */
   #hostData: boolean;
   /** With hostData: the host copy of the last episodes' samples, as the twins read them. */
   #host: { from: EpisodeBatch["dataset"]; data: CpuDataset } | null = null;
@@ -182,7 +179,7 @@ export class CpuMetaLoop implements MetaLoop {
       const g = gatherEpisodesCpu(episodes, ids, it * P, { models: P, ...s });
       pop.setBatches(g.batches, Math.max(1, s.slots + (s.querySlot ? 1 : 0)));
       const W = g.labelMap.length / P;
-      pop.setLabelMap(W > 0 ? g.labelMap : null, W);
+      if (s.labels !== false) pop.setLabelMap(W > 0 ? g.labelMap : null, W);
       return { ...g, rowLen: g.batches.length / P };
     };
     let g: LoadedBatches;
@@ -192,20 +189,11 @@ export class CpuMetaLoop implements MetaLoop {
       // Compacted: the support set once in one slot; the query set in the batchSize population,
       // whose label map is the inner population's (the same episodes; never written by a step).
       g = gather(inner, { batchSize: episodes.supportSize, slots: 1, querySlot: false });
-      if (query) {
-        const q = gatherEpisodesCpu(episodes, ids, it * P, {
-          models: P,
-          batchSize,
-          slots: 0,
-          querySlot: true,
-          labels: false,
-        });
-        this.#pop.setBatches(q.batches, 1);
-        this.#pop.state.labelMap = inner.state.labelMap;
-        this.#pop.state.labelMapWidth = inner.state.labelMapWidth;
-      }
-      this.#pop.state.steps.fill(0);
-      this.#pop.state.metrics.fill(0);
+      if (query) gather(this.#pop, { batchSize, slots: 0, querySlot: true, labels: false });
+      const qs = this.#pop.state;
+      [qs.labelMap, qs.labelMapWidth] = [inner.state.labelMap, inner.state.labelMapWidth];
+      qs.steps.fill(0);
+      qs.metrics.fill(0);
     }
     const st = inner.state;
     const L = inner.layout;
