@@ -126,38 +126,55 @@ function blocks(v: number, end: number): Ins[] {
  * row-major; samples in pairs (an odd n's last one computed twice, stored once).
  */
 function fwdtBody(): Ins[] {
+  const ob: Ins[] = [["local.get", F.fout], ["i32.const", 3], ["i32.shl"], ["local.set", F.ob]];
+  return overPairs(F, ob, [...blocks(4, F.f8), ...blocks(1, F.f2)]);
+}
+
+/** The locals of a loop over sample pairs (`overPairs`). */
+interface PairLocals {
+  x: number;
+  n: number;
+  fin: number;
+  b: number;
+  j: number;
+  x0: number;
+  x1: number;
+  fb: number;
+}
+
+/**
+ * A body that sets fb = 8 fin, runs `setup`, then `blocks` for each pair of samples b, b + 1 with
+ * x0, x1 their rows' byte addresses in x (an odd n's last sample in both) and j = 0.
+ */
+function overPairs(L: PairLocals, setup: Ins[], blocks: Ins[]): Ins[] {
   const pair: Ins[] = [
-    ...mul(F.x0, F.b, F.fb),
-    ["local.get", F.x],
-    ["local.get", F.x0],
+    ...mul(L.x0, L.b, L.fb),
+    ["local.get", L.x],
+    ["local.get", L.x0],
     ["i32.add"],
-    ["local.tee", F.x0],
-    ["local.set", F.x1],
-    ["local.get", F.b],
+    ["local.tee", L.x0],
+    ["local.set", L.x1],
+    ["local.get", L.b],
     ["i32.const", 1],
     ["i32.add"],
-    ["local.get", F.n],
+    ["local.get", L.n],
     ["i32.lt_s"],
     ["if"],
-    ...bump2(F.x1, F.fb),
+    ...bump2(L.x1, L.fb),
     ["end"],
     ["i32.const", 0],
-    ["local.set", F.j],
-    ...blocks(4, F.f8),
-    ...blocks(1, F.f2),
+    ["local.set", L.j],
+    ...blocks,
   ];
   return [
-    ["local.get", F.fin],
+    ["local.get", L.fin],
     ["i32.const", 3],
     ["i32.shl"],
-    ["local.set", F.fb],
-    ["local.get", F.fout],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["local.set", F.ob],
+    ["local.set", L.fb],
+    ...setup,
     ["i32.const", 0],
-    ["local.set", F.b],
-    ...loop(ge(F.b, F.n), pair, bump(F.b, 2)),
+    ["local.set", L.b],
+    ...loop(ge(L.b, L.n), pair, bump(L.b, 2)),
   ];
 }
 
@@ -309,39 +326,7 @@ function pairStores(v: number): Ins[] {
  * and adding w_i x_i for i ascending.
  */
 function fwdBody(): Ins[] {
-  const pair: Ins[] = [
-    ["local.get", FP.x],
-    ["local.get", FP.b],
-    ["local.get", FP.fb],
-    ["i32.mul"],
-    ["i32.add"],
-    ["local.tee", FP.x0],
-    ["local.set", FP.x1],
-    ["local.get", FP.b],
-    ["i32.const", 1],
-    ["i32.add"],
-    ["local.get", FP.n],
-    ["i32.lt_s"],
-    ["if"],
-    ["local.get", FP.x0],
-    ["local.get", FP.fb],
-    ["i32.add"],
-    ["local.set", FP.x1],
-    ["end"],
-    ["i32.const", 0],
-    ["local.set", FP.j],
-    ...pairBlocks(8, FP.f8),
-    ...pairBlocks(4, FP.f4),
-  ];
-  return [
-    ["local.get", FP.fin],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["local.set", FP.fb],
-    ["i32.const", 0],
-    ["local.set", FP.b],
-    ...loop(ge(FP.b, FP.n), pair, bump(FP.b, 2)),
-  ];
+  return overPairs(FP, [], [...pairBlocks(8, FP.f8), ...pairBlocks(4, FP.f4)]);
 }
 
 /** The `fwd`, `fwdt` and `tr` functions. */

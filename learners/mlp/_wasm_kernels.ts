@@ -6,7 +6,7 @@
  * a sum are two roundings, as in JavaScript), so the results are the plain loops' bit for bit.
  * @module
  */
-import { bump, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
+import { addr, bump, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
 
 // Parameters and locals of `rows`, by index.
 const R = {
@@ -26,28 +26,25 @@ const R = {
 const RV = 12; // v128 locals: the coefficient, 8 sums
 const DK = RV;
 
+/** The byte address of src[offs[k] + i/8], left on the stack. */
+const SRC_AT: Ins[] = [
+  ...addr(R.offs, R.k, 2),
+  ["i32.load", 0],
+  ["i32.const", 3],
+  ["i32.shl"],
+  ["local.get", R.src],
+  ["i32.add"],
+  ["local.get", R.i],
+  ["i32.add"],
+];
+
 /** k-loop body of `rows`: the `lanes` vector sums at byte i add d[k] src[offs[k] + i/8 ...]. */
 function rowsTerm(lanes: number): Ins[] {
   const out: Ins[] = [
-    ["local.get", R.d],
-    ["local.get", R.k],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["i32.add"],
+    ...addr(R.d, R.k, 3),
     ["v128.load64_splat", 0],
     ["local.set", DK],
-    ["local.get", R.offs],
-    ["local.get", R.k],
-    ["i32.const", 2],
-    ["i32.shl"],
-    ["i32.add"],
-    ["i32.load", 0],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["local.get", R.src],
-    ["i32.add"],
-    ["local.get", R.i],
-    ["i32.add"],
+    ...SRC_AT,
     ["local.set", R.r],
   ];
   for (let q = 0; q < lanes; q++) {
@@ -112,24 +109,9 @@ function rowsBlocks(v: number, end: number): Ins[] {
 function rowsTail(): Ins[] {
   const term: Ins[] = [
     ["local.get", R.s],
-    ["local.get", R.d],
-    ["local.get", R.k],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["i32.add"],
+    ...addr(R.d, R.k, 3),
     ["f64.load", 0],
-    ["local.get", R.offs],
-    ["local.get", R.k],
-    ["i32.const", 2],
-    ["i32.shl"],
-    ["i32.add"],
-    ["i32.load", 0],
-    ["i32.const", 3],
-    ["i32.shl"],
-    ["local.get", R.src],
-    ["i32.add"],
-    ["local.get", R.i],
-    ["i32.add"],
+    ...SRC_AT,
     ["f64.load", 0],
     ["f64.mul"],
     ["f64.add"],
