@@ -19,13 +19,13 @@ import { KNOB_STRIDE, type Knobs, learnedTable } from "./optimizers/knobs.ts";
 import {
   createMlpState,
   type EvalResult,
-  evaluateCpu,
   initParamsCpu,
   type MlpState,
   resetStateCpu,
   sampleBatchesCpu,
   trainStepCpu,
 } from "./mlp/mlp_cpu.ts";
+import { evaluateCpu } from "./mlp/evaluate_cpu.ts";
 import type { MlpLayout, PopulationSpec } from "./mlp/mlp_layout.ts";
 import { PopulationChecks } from "./_population_base.ts";
 import { CpuMetaLoop } from "./meta_train/cpu_meta_loop.ts";

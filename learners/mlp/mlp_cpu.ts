@@ -18,6 +18,7 @@ import { fastBackward, fastForward } from "./_batch_grad_fast.ts";
 export { learnedFeatures, learnedLrScale } from "../optimizers/optimizer_cpu.ts";
 export { createMlpState, type MlpData, type MlpState, type ModelRange } from "./mlp_state.ts";
 export { initParamsCpu, initStd, resetStateCpu, sampleBatchesCpu } from "./mlp_init_cpu.ts";
+export type { EvalResult } from "./evaluate_cpu.ts";
 
 function activate(layout: MlpLayout, z: number): number {
   return layout.activation === "relu" ? Math.max(z, 0) : Math.tanh(z);
@@ -28,7 +29,7 @@ function activationGrad(layout: MlpLayout, a: number): number {
   return layout.activation === "relu" ? (a > 0 ? 1 : 0) : 1 - a * a;
 }
 
-function labelOf(s: MlpState, p: number, y: number, outputs: number): number {
+export function labelOf(s: MlpState, p: number, y: number, outputs: number): number {
   const raw = Math.trunc(y);
   const l = s.labelMapWidth > 0 ? s.labelMap[p * s.labelMapWidth + raw]! : raw;
   return Math.min(l, outputs - 1);
@@ -340,57 +341,4 @@ function trainStepWith(
     else updateCpu(layout, s, p, grads, norm);
     s.steps[p] = s.steps[p]! + 1;
   }
-}
-
-/** Result of an evaluation: mean loss and accuracy per model, and optionally the raw outputs. */
-export interface EvalResult {
-  /** (P) mean loss over the model's eval samples. */
-  loss: Float32Array;
-  /** (P) fraction of samples whose argmax output equals the label (0 for mse). */
-  accuracy: Float32Array;
-  /** (P, count, outputs) last-layer outputs, when requested. */
-  outputs?: Float32Array;
-}
-
-/**
- * Eval twin: model p is evaluated on samples evalIdx[p*count .. (p+1)*count). Accuracy uses the
- * first maximal output as the prediction.
- */
-export function evaluateCpu(
-  layout: MlpLayout,
-  s: MlpState,
-  data: MlpData,
-  evalIdx: Uint32Array,
-  count: number,
-  withOutputs = false,
-): EvalResult {
-  const { size, outputs, actWidth, actOffset, layers } = layout;
-  const loss = new Float32Array(size);
-  const accuracy = new Float32Array(size);
-  const out = withOutputs ? new Float32Array(size * count * outputs) : undefined;
-  const o = new Float64Array(outputs);
-  for (let p = 0; p < size; p++) {
-    const idx = evalIdx.subarray(p * count, (p + 1) * count);
-    const acts = forwardCpu(layout, s.params, p, data, idx);
-    let lossSum = 0;
-    let correct = 0;
-    for (let e = 0; e < count; e++) {
-      const row = e * actWidth + actOffset[layers - 1]!;
-      let best = 0;
-      for (let j = 0; j < outputs; j++) {
-        o[j] = acts[row + j]!;
-        if (out) out[(p * count + e) * outputs + j] = o[j]!;
-        if (o[j]! > o[best]!) best = j;
-      }
-      const n = idx[e]!;
-      const label = layout.loss === "cross_entropy"
-        ? labelOf(s, p, data.y[n * data.targetWidth]!, outputs)
-        : 0;
-      lossSum += sampleLoss(layout, o, label, data.y, n * data.targetWidth, null, 1);
-      if (layout.loss === "cross_entropy" && best === label) correct++;
-    }
-    loss[p] = lossSum / count;
-    accuracy[p] = correct / count;
-  }
-  return out ? { loss, accuracy, outputs: out } : { loss, accuracy };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CpuBackend, type CpuPopulation } from "../../../learners/cpu_backend.ts";
-import { evaluateCpu } from "../../../learners/mlp/mlp_cpu.ts";
+import { evaluateCpu } from "../../../learners/mlp/evaluate_cpu.ts";
 import { assertClose } from "../../helpers.ts";
 import { type Case, caseData, CASES, setupCase } from "./_cases.ts";
 
