@@ -18,8 +18,8 @@ import { accumulateRows } from "./_row_sums.ts";
 import { inArena, wasmRows } from "./_wasm_rows.ts";
 
 /**
- * Forward pass of the n samples `x` (n, inputs; n the batch size unless given) through the f64 parameter row `th`: per layer its
- * outputs (n, width), hidden layers after the nonlinearity. Null when a layer's output before the
+ * Forward pass of the n samples `x` (n, inputs; n the batch size unless given) through the f64
+ * parameter row `th`: per layer its outputs (n, width), hidden layers after the nonlinearity. Null when a layer's output before the
  * nonlinearity is not all finite (with finite inputs, the only way to have a non-finite weight or
  * bias), the case the readable twin must take.
  */

@@ -162,7 +162,11 @@ function forwardWasm(
   for (let b = 0; b < n; b++) forwardRest(d, inp, out, b, done);
 }
 
-/** Samples from which denseForward transposes the weights (bench/_fwd: n = 5 slower, 25 faster). */
+/**
+ * Samples from which denseForward transposes the weights: at 196 -> 64, 5 samples ran slower
+ * transposed (1.6-1.8 against 2.3-3.0 G multiply-adds/s), 25 faster (3.9 against 2.6; a one-off
+ * timing script of 2026-12-04, `bench/evaluate_twin.ts` times the 75-sample case).
+ */
 const FWDT_MIN_SAMPLES = 8;
 
 /** denseForward's sample b at outputs from `j0` on, one at a time (the same sums). */

@@ -19,17 +19,15 @@ import {
   type WasmFunction,
 } from "./wasm_emit.ts";
 
-// Parameters and locals of `fwdt`, by index.
-const F = {
+/** The parameters and locals `fwd` and `fwdt` share, by index (see `F`, `FP`). */
+const PAIR = {
   out: 0,
-  wt: 1,
   bias: 2,
   x: 3,
   n: 4,
   fin: 5,
   fout: 6,
   f8: 7,
-  f2: 8,
   b: 9,
   j: 10,
   i: 11,
@@ -37,9 +35,9 @@ const F = {
   x1: 13,
   p: 14,
   fb: 15,
-  ob: 16,
-  o: 17,
 };
+// Parameters and locals of `fwdt`, by index.
+const F = { ...PAIR, wt: 1, f2: 8, ob: 16, o: 17 };
 // v128 locals: the two inputs, a weight pair, 4 sums per sample.
 const A0 = 18;
 const A1 = 19;
@@ -212,25 +210,7 @@ function trBody(): Ins[] {
 }
 
 // Parameters and locals of `fwd` (the weights as they are, a sample pair in each vector).
-const FP = {
-  out: 0,
-  w: 1,
-  bias: 2,
-  x: 3,
-  n: 4,
-  fin: 5,
-  fout: 6,
-  f8: 7,
-  f4: 8,
-  b: 9,
-  j: 10,
-  i: 11,
-  x0: 12,
-  x1: 13,
-  p: 14,
-  fb: 15,
-  o: 16,
-};
+const FP = { ...PAIR, w: 1, f4: 8, o: 16 };
 const PV = 17; // v128 locals: the input pair, 8 sums
 
 /** `fwd`'s blocks of v outputs of samples b, b + 1 while j is below local `end`. */

@@ -18,6 +18,9 @@ const ARENA_PAGES = 512;
 /** The environment variable that turns the kernels off ("0"), for comparisons. */
 export const WASM_ENV = "METAFORGE_WASM";
 
+/** An exported kernel: i32 arguments (byte addresses and counts), no result. */
+type Kernel = (...args: number[]) => void;
+
 /** A thread's kernels and arena. */
 export interface WasmRows {
   /** The arena's buffer (an array is in the arena when its buffer is this one). */
@@ -32,16 +35,12 @@ export interface WasmRows {
     d: number,
     count: number,
   ) => void;
-  /**
-   * fwdt(out, wt, bias, x, n, fin, fout, f8, f2) and tr(dst, src, rows, cols) (_wasm_fwd.ts).
-   */
-  fwdt: (...args: number[]) => void;
-  /** fwd(out, w, bias, x, n, fin, fout, f8, f4) (_wasm_fwd.ts). */
-  fwd: (...args: number[]) => void;
-  tr: (...args: number[]) => void;
-  /** wgrad(gw, gb, a, delta, n, fin, fout, coef, offs) and isums (_wasm_grads.ts). */
-  wgrad: (...args: number[]) => void;
-  isums: (...args: number[]) => void;
+  /** The kernels of _wasm_fwd.ts and _wasm_grads.ts, by the arguments their docs name. */
+  fwd: Kernel;
+  fwdt: Kernel;
+  tr: Kernel;
+  wgrad: Kernel;
+  isums: Kernel;
   /** Next free byte. */
   top: number;
 }
@@ -74,9 +73,7 @@ function instantiate(): WasmRows | null {
     );
     const ex = new WebAssembly.Instance(mod, { env: { mem } }).exports;
     const rows = ex.rows as WasmRows["rows"];
-    const [wgrad, isums, fwd, fwdt, tr] = [ex.wgrad, ex.isums, ex.fwd, ex.fwdt, ex.tr] as WasmRows[
-      "wgrad"
-    ][];
+    const [wgrad, isums, fwd, fwdt, tr] = [ex.wgrad, ex.isums, ex.fwd, ex.fwdt, ex.tr] as Kernel[];
     const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr! };
     return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0 };
   } catch {
@@ -89,22 +86,24 @@ export function inArena(w: WasmRows, a: Float64Array | Int32Array): boolean {
   return a.buffer === w.buffer;
 }
 
+/** The byte offset of `bytes` more bytes of this thread's arena (16-aligned), or -1. */
+function arenaAt(bytes: number): number {
+  const w = wasmRows();
+  if (!w) return -1;
+  const at = (w.top + 15) & ~15;
+  if (at + bytes > w.buffer.byteLength) return -1;
+  w.top = at + bytes;
+  return at;
+}
+
 /** A new f64 array of n entries in this thread's arena, or null when it has no room. */
 export function arenaF64(n: number): Float64Array | null {
-  const w = wasmRows();
-  if (!w) return null;
-  const at = (w.top + 15) & ~15;
-  if (at + 8 * n > w.buffer.byteLength) return null;
-  w.top = at + 8 * n;
-  return new Float64Array(w.buffer, at, n);
+  const at = arenaAt(8 * n);
+  return at < 0 ? null : new Float64Array(wasmRows()!.buffer, at, n);
 }
 
 /** A new i32 array of n entries in this thread's arena, or null when it has no room. */
 export function arenaI32(n: number): Int32Array | null {
-  const w = wasmRows();
-  if (!w) return null;
-  const at = (w.top + 15) & ~15;
-  if (at + 4 * n > w.buffer.byteLength) return null;
-  w.top = at + 4 * n;
-  return new Int32Array(w.buffer, at, n);
+  const at = arenaAt(4 * n);
+  return at < 0 ? null : new Int32Array(wasmRows()!.buffer, at, n);
 }

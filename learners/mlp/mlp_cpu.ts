@@ -301,8 +301,9 @@ function trainStepWith(
 ): void {
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
-  const grads = scratch(threadScratch("trainStep"), "grads", paramCount);
-  const stage = scratch(threadScratch("trainStep"), "stage", paramCount);
+  const ws = threadScratch("trainStep");
+  const grads = scratch(ws, "grads", paramCount);
+  const stage = scratch(ws, "stage", paramCount);
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {

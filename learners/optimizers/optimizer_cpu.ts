@@ -248,14 +248,14 @@ export function sgdStaged(
   const kb = p * KNOB_STRIDE;
   const lr = s.knobs[kb + KNOB.lr]!;
   const wd = s.knobs[kb + KNOB.weightDecay]!;
-  const gmul = 1;
   const params = s.params;
   let sq = 0;
   for (let k = 0; k < paramCount; k++) {
     const g = grads[k]!;
     sq += g * g;
     const w = params[base + k]!;
-    stage[k] = w - lr * (g * gmul + wd * w);
+    // standardUpdate's g * gmul with gmul 1 (no clipping): g * 1 is g, bit for bit.
+    stage[k] = w - lr * (g + wd * w);
   }
   return sq;
 }
