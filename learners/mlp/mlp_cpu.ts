@@ -8,7 +8,7 @@
  */
 import { KNOB, KNOB_STRIDE } from "../optimizers/knobs.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
-import { normCopied, plainSgd, sgdStaged, updateCpu } from "../optimizers/optimizer_cpu.ts";
+import { plainSgd, stepNorms, type StepRows, updateCpu } from "../optimizers/optimizer_cpu.ts";
 import { isQuarantined, METRIC, METRIC_STRIDE } from "../metrics_row.ts";
 
 import { type MlpData, type MlpState, modelAfter, type ModelRange } from "./mlp_state.ts";
@@ -279,7 +279,7 @@ export function trainStepCpu(
   gradsOut?: Float32Array,
   models?: ModelRange,
 ): void {
-  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data), models);
+  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data), { models, pairs: true });
 }
 
 /** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
@@ -289,7 +289,10 @@ export function trainStepSpecCpu(
   data: MlpData,
   gradsOut?: Float32Array,
 ): void {
-  trainStepWith(layout, s, gradsOut, batchGradSpecCpu(layout, s, data));
+  trainStepWith(layout, s, gradsOut, batchGradSpecCpu(layout, s, data), {
+    models: { from: 0, to: layout.size },
+    pairs: false,
+  });
 }
 
 function trainStepWith(
@@ -297,13 +300,20 @@ function trainStepWith(
   s: MlpState,
   gradsOut: Float32Array | undefined,
   modelGrad: ModelGrad,
-  models: ModelRange = { from: 0, to: layout.size },
+  { models = { from: 0, to: layout.size }, pairs }: { models?: ModelRange; pairs: boolean },
 ): void {
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const ws = threadScratch("trainStep");
-  const grads = scratch(ws, "grads", paramCount);
-  const stage = scratch(ws, "stage", paramCount);
+  // The fast path steps models in pairs: both gradients first, then both norms in one loop
+  // (optimizer_cpu.ts); the readable one steps them one by one.
+  const rows = [0, 1].map((j) => ({
+    grads: scratch(ws, `grads${j}`, paramCount),
+    stage: scratch(ws, `stage${j}`, paramCount),
+    base: 0,
+  })) as [StepRows, StepRows];
+  const pair: Pending[] = [];
+  const step = { layout, s, gradsOut, rows, sq: scratch(ws, "sq", 2) };
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
@@ -317,18 +327,41 @@ function trainStepWith(
       (p * s.numBatches + slot) * B,
       (p * s.numBatches + slot + 1) * B,
     );
-    const lossSum = modelGrad(p, idx, grads);
-    // The norm's sum beside the copy or the SGD step (optimizer_cpu.ts), or alone.
-    const staged = !gradsOut && plainSgd(s, p);
-    let sq = 0;
-    if (gradsOut) sq = normCopied(grads, paramCount, gradsOut, base);
-    else if (staged) sq = sgdStaged(s, p, { grads, paramCount, stage, base });
-    else for (let k = 0; k < paramCount; k++) sq += grads[k]! * grads[k]!;
-    const norm = Math.sqrt(sq);
-    const loss = lossSum / B;
+    const r = rows[pair.length]!;
+    r.base = base;
+    pair.push({ p, lossSum: modelGrad(p, idx, r.grads) });
+    if (pair.length === (pairs ? 2 : 1)) finishSteps(step, pair.splice(0));
+  }
+  if (pair.length) finishSteps(step, pair.splice(0));
+}
+
+/** A model whose gradient is in `rows[j]` (j its place in the pair), waiting for its norm. */
+interface Pending {
+  p: number;
+  lossSum: number;
+}
+
+/** The norms, metrics and updates of one or two models whose gradients are in step.rows. */
+function finishSteps(
+  step: {
+    layout: MlpLayout;
+    s: MlpState;
+    gradsOut: Float32Array | undefined;
+    rows: [StepRows, StepRows];
+    sq: Float64Array;
+  },
+  pair: Pending[],
+): void {
+  const { layout, s, gradsOut, rows, sq } = step;
+  const { paramCount } = layout;
+  const staged = pair.map(({ p }) => !gradsOut && plainSgd(s, p));
+  stepNorms(s, pair.map(({ p }) => p), rows, { paramCount, gradsOut, staged, sq });
+  pair.forEach(({ p, lossSum }, j) => {
+    const norm = Math.sqrt(sq[j]!);
+    const loss = lossSum / layout.batchSize;
     s.metrics[p * METRIC_STRIDE + METRIC.loss] = loss;
     s.metrics[p * METRIC_STRIDE + METRIC.gradNorm] = norm;
-    if (gradsOut) continue;
+    if (gradsOut) return;
     // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
     // (Math.fround: the kernel tests the f32 values.)
     if (
@@ -336,10 +369,11 @@ function trainStepWith(
       !Number.isFinite(Math.fround(norm))
     ) {
       s.metrics[p * METRIC_STRIDE + METRIC.quarantined] = 1;
-      continue;
+      return;
     }
-    if (staged) s.params.set(stage.subarray(0, paramCount), base);
-    else updateCpu(layout, s, p, grads, norm);
+    const r = rows[j]!;
+    if (staged[j]) s.params.set(r.stage.subarray(0, paramCount), r.base);
+    else updateCpu(layout, s, p, r.grads, norm);
     s.steps[p] = s.steps[p]! + 1;
-  }
+  });
 }

@@ -234,17 +234,20 @@ export function plainSgd(s: MlpState, p: number): boolean {
     s.knobs[kb + KNOB.gradTransform] === 0;
 }
 
+/** One model's share of a paired step: its gradient, its stage, the offset of its row. */
+export interface StepRows {
+  grads: Float64Array;
+  stage: Float64Array;
+  base: number;
+}
+
 /**
  * For a `plainSgd` model: the squared norm of `grads` (the sum of squares in index order, as
  * trainStepCpu forms it) and, in `stage`, standardUpdate's new parameters (w - lr (g + wd w),
  * the same expression), which the caller copies into the model's row if the step is healthy.
  */
-export function sgdStaged(
-  s: MlpState,
-  p: number,
-  t: { grads: Float64Array; paramCount: number; stage: Float64Array; base: number },
-): number {
-  const { grads, paramCount, stage, base } = t;
+export function sgdStaged(s: MlpState, p: number, r: StepRows, paramCount: number): number {
+  const { grads, stage, base } = r;
   const kb = p * KNOB_STRIDE;
   const lr = s.knobs[kb + KNOB.lr]!;
   const wd = s.knobs[kb + KNOB.weightDecay]!;
@@ -258,6 +261,38 @@ export function sgdStaged(
     stage[k] = w - lr * (g + wd * w);
   }
   return sq;
+}
+
+/**
+ * sgdStaged of two `plainSgd` models in one loop, their squared norms written to sq[0] and sq[1].
+ * Each norm is its own chain of additions in index order (the same bits as sgdStaged); two
+ * chains in one loop let the processor overlap them, where one chain's additions wait on each
+ * other.
+ */
+export function sgdStagedPair(
+  s: MlpState,
+  [pa, pb]: readonly [number, number],
+  [a, b]: readonly [StepRows, StepRows],
+  paramCount: number,
+  sq: Float64Array,
+): void {
+  const lrA = s.knobs[pa * KNOB_STRIDE + KNOB.lr]!,
+    wdA = s.knobs[pa * KNOB_STRIDE + KNOB.weightDecay]!;
+  const lrB = s.knobs[pb * KNOB_STRIDE + KNOB.lr]!,
+    wdB = s.knobs[pb * KNOB_STRIDE + KNOB.weightDecay]!;
+  const { params } = s;
+  const ga = a.grads, gb = b.grads, sa = a.stage, sb = b.stage, baseA = a.base, baseB = b.base;
+  let sqA = 0, sqB = 0;
+  for (let k = 0; k < paramCount; k++) {
+    const gA = ga[k]!, gB = gb[k]!;
+    sqA += gA * gA;
+    sqB += gB * gB;
+    const wA = params[baseA + k]!, wB = params[baseB + k]!;
+    sa[k] = wA - lrA * (gA + wdA * wA);
+    sb[k] = wB - lrB * (gB + wdB * wB);
+  }
+  sq[0] = sqA;
+  sq[1] = sqB;
 }
 
 /** The squared norm of `grads` (as sgdStaged) with the gradient copied to `out` at `at`. */
@@ -274,4 +309,57 @@ export function normCopied(
     out[at + k] = g;
   }
   return sq;
+}
+
+/** normCopied of two models in one loop (two chains, as sgdStagedPair), the norms to sq[0..1]. */
+export function normCopiedPair(
+  [a, b]: readonly [StepRows, StepRows],
+  paramCount: number,
+  out: Float32Array,
+  sq: Float64Array,
+): void {
+  const ga = a.grads, gb = b.grads, baseA = a.base, baseB = b.base;
+  let sqA = 0, sqB = 0;
+  for (let k = 0; k < paramCount; k++) {
+    const gA = ga[k]!, gB = gb[k]!;
+    sqA += gA * gA;
+    sqB += gB * gB;
+    out[baseA + k] = gA;
+    out[baseB + k] = gB;
+  }
+  sq[0] = sqA;
+  sq[1] = sqB;
+}
+
+/**
+ * The squared norms of one or two models' gradients (rows[j], model ps[j]) to sq[j]: beside the
+ * copy to `gradsOut`, beside a `plainSgd` model's staged step (`staged[j]`), or alone; a pair in
+ * one loop where both take the same path.
+ */
+export function stepNorms(
+  s: MlpState,
+  ps: readonly number[],
+  rows: readonly [StepRows, StepRows],
+  t: {
+    paramCount: number;
+    gradsOut: Float32Array | undefined;
+    staged: readonly boolean[];
+    sq: Float64Array;
+  },
+): void {
+  const { paramCount, gradsOut, staged, sq } = t;
+  if (ps.length === 2 && gradsOut) return normCopiedPair(rows, paramCount, gradsOut, sq);
+  if (ps.length === 2 && staged[0] && staged[1]) {
+    return sgdStagedPair(s, [ps[0]!, ps[1]!], rows, paramCount, sq);
+  }
+  ps.forEach((p, j) => {
+    const r = rows[j]!;
+    if (gradsOut) sq[j] = normCopied(r.grads, paramCount, gradsOut, r.base);
+    else if (staged[j]) sq[j] = sgdStaged(s, p, r, paramCount);
+    else {
+      let t = 0;
+      for (let k = 0; k < paramCount; k++) t += r.grads[k]! * r.grads[k]!;
+      sq[j] = t;
+    }
+  });
 }

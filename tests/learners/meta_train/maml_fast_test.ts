@@ -193,6 +193,34 @@ Deno.test("trainStepCpu gives trainStepSpecCpu's bits with a held model and non-
   trainBoth(L, pop2.state, data, "held model");
 });
 
+// The fast path steps models in pairs (two plain-SGD models' norms and steps in one loop, or two
+// gradients' norms and copies); the readable one steps them one by one.
+Deno.test("trainStepCpu gives trainStepSpecCpu's bits when it pairs models: two plain SGD, plain beside Adam, a held or diverged partner, an odd last", () => {
+  for (const [n, c] of CASES.entries()) {
+    const { data, pop, L } = problem(c, 20 + n);
+    const k: Knobs[] = [
+      { lr: 0.3, optimizer: "sgd" },
+      { lr: 0.1, optimizer: "sgd", weightDecay: 0.01 },
+      { lr: 0.01, optimizer: "adam" },
+      { lr: 0.2, optimizer: "sgd" },
+      { lr: 0.05, optimizer: "sgd", weightDecay: 0.001 },
+    ];
+    pop.setKnobs(k);
+    trainBoth(L, pop.state, data, `case ${n} pairs`);
+  }
+  const c = CASES[0]!;
+  const { data, pop, L } = problem(c, 30);
+  pop.setKnobs(
+    Array.from({ length: MODELS }, (_, p) => ({ lr: 0.1 + 0.05 * p, optimizer: "sgd" })),
+  );
+  const table = pop.state.knobs.slice();
+  table[0 * KNOB_STRIDE + KNOB.hold] = 1;
+  pop.setKnobs(table);
+  // Model 3 diverges: NaN in its last layer, beside model 4, a healthy plain-SGD partner.
+  pop.state.params[3 * L.stride + L.weightOffset[L.layers - 1]! + 1] = NaN;
+  trainBoth(L, pop.state, data, "held and diverged partners");
+});
+
 /** hvpStepCpu and hvpStepSpecCpu from the same rows and direction: the same bits. */
 function hvpBoth(
   c: Case,
