@@ -309,11 +309,12 @@ function trainStepWith(
   // (optimizer_cpu.ts); the readable one steps them one by one.
   const rows = [0, 1].map((j) => ({
     grads: scratch(ws, `grads${j}`, paramCount),
-    stage: scratch(ws, `stage${j}`, paramCount),
+    // f32, as the row it is copied to (each entry rounded once either way: the same bits).
+    stage: f32Scratch(scratch(ws, `stage${j}`, (paramCount + 1) >> 1), paramCount),
     base: 0,
   })) as [StepRows, StepRows];
-  const pair: Pending[] = [];
-  const step = { layout, s, gradsOut, rows, sq: scratch(ws, "sq", 2) };
+  const step = { layout, s, gradsOut, rows, sq: scratch(ws, "sq", 2), ps: [0, 0], loss: [0, 0] };
+  let n = 0;
   for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
     const base = p * stride;
     if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
@@ -327,21 +328,19 @@ function trainStepWith(
       (p * s.numBatches + slot) * B,
       (p * s.numBatches + slot + 1) * B,
     );
-    const r = rows[pair.length]!;
+    const r = rows[n]!;
     r.base = base;
-    pair.push({ p, lossSum: modelGrad(p, idx, r.grads) });
-    if (pair.length === (pairs ? 2 : 1)) finishSteps(step, pair.splice(0));
+    step.ps[n] = p;
+    step.loss[n] = modelGrad(p, idx, r.grads);
+    if (++n === (pairs ? 2 : 1)) n = finishSteps(step, n);
   }
-  if (pair.length) finishSteps(step, pair.splice(0));
+  if (n) finishSteps(step, n);
 }
 
-/** A model whose gradient is in `rows[j]` (j its place in the pair), waiting for its norm. */
-interface Pending {
-  p: number;
-  lossSum: number;
-}
-
-/** The norms, metrics and updates of one or two models whose gradients are in step.rows. */
+/**
+ * The norms, metrics and updates of the n (1 or 2) models step.ps whose gradients are in step.rows
+ * and summed losses in step.loss. Returns 0 (the models left pending).
+ */
 function finishSteps(
   step: {
     layout: MlpLayout;
@@ -349,19 +348,22 @@ function finishSteps(
     gradsOut: Float32Array | undefined;
     rows: [StepRows, StepRows];
     sq: Float64Array;
+    ps: number[];
+    loss: number[];
   },
-  pair: Pending[],
-): void {
-  const { layout, s, gradsOut, rows, sq } = step;
+  n: number,
+): number {
+  const { layout, s, gradsOut, rows, sq, ps } = step;
   const { paramCount } = layout;
-  const staged = pair.map(({ p }) => !gradsOut && plainSgd(s, p));
-  stepNorms(s, pair.map(({ p }) => p), rows, { paramCount, gradsOut, staged, sq });
-  pair.forEach(({ p, lossSum }, j) => {
+  const staged = [!gradsOut && plainSgd(s, ps[0]!), n > 1 && !gradsOut && plainSgd(s, ps[1]!)];
+  stepNorms(s, n === 2 ? ps : [ps[0]!], rows, { paramCount, gradsOut, staged, sq });
+  for (let j = 0; j < n; j++) {
+    const p = ps[j]!;
     const norm = Math.sqrt(sq[j]!);
-    const loss = lossSum / layout.batchSize;
+    const loss = step.loss[j]! / layout.batchSize;
     s.metrics[p * METRIC_STRIDE + METRIC.loss] = loss;
     s.metrics[p * METRIC_STRIDE + METRIC.gradNorm] = norm;
-    if (gradsOut) return;
+    if (gradsOut) continue;
     // Quarantine: a NaN/infinite loss or gradient sets a sticky flag; the model is never updated.
     // (Math.fround: the kernel tests the f32 values.)
     if (
@@ -369,11 +371,17 @@ function finishSteps(
       !Number.isFinite(Math.fround(norm))
     ) {
       s.metrics[p * METRIC_STRIDE + METRIC.quarantined] = 1;
-      return;
+      continue;
     }
     const r = rows[j]!;
     if (staged[j]) s.params.set(r.stage.subarray(0, paramCount), r.base);
     else updateCpu(layout, s, p, r.grads, norm);
     s.steps[p] = s.steps[p]! + 1;
-  });
+  }
+  return 0;
+}
+
+/** The first n f32 entries of f64 scratch `f` (of at least n / 2 entries). */
+function f32Scratch(f: Float64Array, n: number): Float32Array {
+  return new Float32Array(f.buffer, f.byteOffset, n);
 }

@@ -237,7 +237,7 @@ export function plainSgd(s: MlpState, p: number): boolean {
 /** One model's share of a paired step: its gradient, its stage, the offset of its row. */
 export interface StepRows {
   grads: Float64Array;
-  stage: Float64Array;
+  stage: Float32Array;
   base: number;
 }
 
