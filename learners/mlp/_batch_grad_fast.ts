@@ -92,6 +92,7 @@ export function weightGrads(
   const { coef, offs } = ws;
   const w = wasmRows();
   if (w && inArena(w, grads) && inArena(w, t.a) && inArena(w, t.delta) && inArena(w, coef)) {
+    w.calls.weights++;
     const at = grads.byteOffset;
     const args = [
       t.a.byteOffset,
@@ -134,6 +135,7 @@ export function inputSums(
   const { coef, offs } = ws;
   const w = wasmRows();
   if (w && inArena(w, below) && inArena(w, t.th) && inArena(w, t.delta) && inArena(w, coef)) {
+    w.calls.inputs++;
     const d = t.delta.byteOffset;
     w.isums(
       below.byteOffset,

@@ -128,6 +128,7 @@ export function denseForward(
   const d: Dense = { th, off, fin: shape.fin, fout: shape.fout };
   const w = wasmRows();
   if (w && inArena(w, th) && inArena(w, inp) && inArena(w, out)) {
+    w.calls.forward++;
     forwardWasm(w, d, { inp, out, n: shape.n });
     return;
   }

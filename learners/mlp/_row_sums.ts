@@ -21,6 +21,7 @@ export function accumulateRows(
   const len8 = len - (len % 8);
   const w = wasmRows();
   if (w && inArena(w, out) && inArena(w, src) && inArena(w, offs) && inArena(w, d)) {
+    w.calls.rows++;
     // The SIMD kernel `rows` (_wasm_kernels.ts): the same sums, 16, then 8, outputs at a time.
     const at = out.byteOffset + 8 * o;
     w.rows(

@@ -43,6 +43,27 @@ export interface WasmRows {
   isums: Kernel;
   /** Next free byte. */
   top: number;
+  /**
+   * Calls that took a kernel, by caller: denseForward, weightGrads, inputSums, accumulateRows (a
+   * caller that finds an array outside the arena takes its plain loop and counts nothing), so that
+   * a test can tell a kernel ran from a silent fall back to the plain loops, which give the same
+   * bits.
+   */
+  calls: KernelCalls;
+}
+
+/** Kernel calls of this thread per caller (WasmRows.calls). */
+export interface KernelCalls {
+  forward: number;
+  weights: number;
+  inputs: number;
+  rows: number;
+}
+
+/** A copy of this thread's kernel call counts (all 0 without kernels). */
+export function kernelCalls(): KernelCalls {
+  const w = wasmRows();
+  return w ? { ...w.calls } : { forward: 0, weights: 0, inputs: 0, rows: 0 };
 }
 
 let instance: WasmRows | null | undefined;
@@ -75,7 +96,8 @@ function instantiate(): WasmRows | null {
     const rows = ex.rows as WasmRows["rows"];
     const [wgrad, isums, fwd, fwdt, tr] = [ex.wgrad, ex.isums, ex.fwd, ex.fwdt, ex.tr] as Kernel[];
     const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr! };
-    return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0 };
+    const calls = { forward: 0, weights: 0, inputs: 0, rows: 0 };
+    return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0, calls };
   } catch {
     return null;
   }

@@ -11,6 +11,8 @@
  * `lossGradHvpCpu`) are compared bit for bit too.
  */
 import assert from "node:assert/strict";
+import { evaluateCpu } from "../../../learners/mlp/evaluate_cpu.ts";
+import { type KernelCalls, kernelCalls, wasmRows } from "../../../learners/mlp/_wasm_rows.ts";
 import { Rng } from "../../../core/rng.ts";
 import { CpuPopulation } from "../../../learners/cpu_backend.ts";
 import { KNOB, KNOB_STRIDE, type Knobs } from "../../../learners/optimizers/knobs.ts";
@@ -336,4 +338,45 @@ Deno.test("batchGradCpu and hvpCpu give the readable twins' NaNs where ReLU hide
   const want = lossGradHvpCpu(L, theta, v, batch).hv;
   assert.ok(want.some((h) => Number.isNaN(h)), "the readable twin's H v has no NaN");
   assertSameBits(hvpCpu(L, theta, v, batch), want, "hv");
+});
+
+// The bit-for-bit tests above pass whether or not a kernel ran (a caller that finds an array
+// outside the WebAssembly arena takes its plain loop, with the same bits); the kernels' call
+// counts tell the two apart.
+Deno.test("trainStepCpu, hvpStepCpu and evaluateCpu run on the WebAssembly kernels (glyphs 5-way 1-shot shape)", () => {
+  assert.ok(
+    wasmRows(),
+    "no WebAssembly SIMD in this runtime: every fast pass runs its plain loops",
+  );
+  const c = CASES[0]!;
+  const layers = c.widths.length - 1;
+  const { data, pop, L, batches, labelMap } = problem(c, 40);
+  pop.setKnobs({ lr: 0.1, optimizer: "sgd" });
+  const delta = (f: () => void): KernelCalls => {
+    const a = kernelCalls();
+    f();
+    const b = kernelCalls();
+    return {
+      forward: b.forward - a.forward,
+      weights: b.weights - a.weights,
+      inputs: b.inputs - a.inputs,
+      rows: b.rows - a.rows,
+    };
+  };
+  const theta = pop.state.params.slice();
+  // Every model's step: each layer forward, each layer's weight gradients, the input sums of
+  // every layer but the first.
+  assert.deepEqual(delta(() => trainStepCpu(L, pop.state, data)), {
+    forward: MODELS * layers,
+    weights: MODELS * layers,
+    inputs: MODELS * (layers - 1),
+    rows: 0,
+  });
+  const v = Float32Array.from({ length: theta.length }, (_, i) => (i % 7) / 7 - 0.4);
+  const shape = { models: MODELS, rowLen: 3 * c.batchSize, labelWidth: c.labelWidth, lr: 0.4 };
+  const hvp = delta(() => hvpStepCpu(L, data, { v, theta, batches, labelMap }, shape));
+  assert.ok(hvp.forward >= MODELS && hvp.rows >= MODELS, `hvpStepCpu: ${JSON.stringify(hvp)}`);
+  const idx = Uint32Array.from({ length: MODELS * 20 }, (_, i) => i % data.count);
+  const ev = delta(() => evaluateCpu(L, pop.state, data, idx, 20));
+  assert.equal(ev.forward, MODELS * layers, `evaluateCpu: ${JSON.stringify(ev)}`);
 });
