@@ -47,4 +47,6 @@ export interface TrainJob {
   tables?: HvpTables;
   from: number;
   to: number;
+  /** Steps of each model (train; default 1: trainStepCpu's `steps`). */
+  steps?: number;
 }

@@ -66,5 +66,6 @@ serveHelperJobs((job: TrainJob) => {
     data as MlpData,
     grads ?? undefined,
     models,
+    job.steps ?? 1,
   );
 });

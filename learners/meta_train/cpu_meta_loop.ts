@@ -211,9 +211,9 @@ export class CpuMetaLoop implements MetaLoop {
     return g;
   }
 
-  /** A train step of every model of a population, split between threads (train_threads.ts). */
-  #step(L: MlpLayout, st: MlpState, data: MlpData, grads?: Float32Array): void {
-    trainStepThreaded(L, st, data, grads, this.#threads);
+  /** Train steps of a population (`steps` of each model in turn), split between threads. */
+  #step(L: MlpLayout, st: MlpState, data: MlpData, grads?: Float32Array, steps = 1): void {
+    trainStepThreaded(L, st, data, grads, this.#threads, steps);
   }
 
   /** Compacted: the adapted parameters and metrics rows to the batchSize population (query pass). */
@@ -233,7 +233,7 @@ export class CpuMetaLoop implements MetaLoop {
   #reptile(data: CpuDataset, row: Float32Array): void {
     const st = this.#inner.state;
     const L = this.#inner.layout;
-    for (let k = 0; k < this.spec.innerSteps; k++) this.#step(L, st, data);
+    this.#step(L, st, data, undefined, this.spec.innerSteps);
     const theta = this.#state.theta;
     const before = theta.slice();
     reptileUpdateCpu({ adapted: st.params, metrics: st.metrics, theta }, {
@@ -253,10 +253,10 @@ export class CpuMetaLoop implements MetaLoop {
     const st = this.#inner.state;
     const L = this.#inner.layout;
     const path: Float32Array[] = [];
-    for (let k = 0; k < K; k++) {
-      if (this.spec.method === "maml") {
-        path.push(stepFloats(L, this.#threads, st.params.length, st.params));
-      }
+    // FOMAML: the K steps of each model one after the other; MAML keeps the path between steps.
+    if (this.spec.method !== "maml") this.#step(L, st, data, undefined, K);
+    for (let k = 0; k < K && this.spec.method === "maml"; k++) {
+      path.push(stepFloats(L, this.#threads, st.params.length, st.params));
       this.#step(L, st, data);
     }
     this.#handoff();
@@ -335,9 +335,7 @@ export class CpuMetaLoop implements MetaLoop {
 
   /** ES-MAML: K inner steps of the 2 models per task, their query losses, the ES update. */
   #esMaml(data: CpuDataset, row: Float32Array): void {
-    for (let k = 0; k < this.spec.innerSteps; k++) {
-      this.#step(this.#inner.layout, this.#inner.state, data);
-    }
+    this.#step(this.#inner.layout, this.#inner.state, data, undefined, this.spec.innerSteps);
     this.#handoff();
     const st = this.#pop.state;
     const L = this.#pop.layout;

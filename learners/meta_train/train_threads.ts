@@ -144,8 +144,9 @@ export function stepFloats(
 }
 
 /**
- * `trainStepCpu(layout, s, data, gradsOut)` (same results bit for bit) with the models split between
- * threads, each drawing the next model from one shared counter, the calling thread included. One
+ * `trainStepCpu(layout, s, data, gradsOut, undefined, steps)` (same results bit for bit) with the
+ * models split between threads, each drawing the next model (and taking its `steps` steps) from one
+ * shared counter, the calling thread included. One
  * thread when `threads` is 1, the work is under `minWork`, there are fewer than 2 models, or no
  * helper is up yet. Moves `s` into shared buffers (`shareState`) when it splits.
  */
@@ -155,12 +156,13 @@ export function trainStepThreaded(
   data: MlpData,
   gradsOut?: Float32Array,
   options: TrainThreadOptions = {},
+  steps = 1,
 ): void {
   const P = layout.size;
   const threads = Math.min(options.threads ?? cpuThreads(), P);
   const hs = splitsTrainStep(layout, options) ? helpers.get(threads - 1) : [];
   if (hs.length === 0) {
-    trainStepCpu(layout, s, data, gradsOut);
+    trainStepCpu(layout, s, data, gradsOut, undefined, steps);
     return;
   }
   shareState(s);
@@ -177,9 +179,10 @@ export function trainStepThreaded(
     data: dataShape(data),
     from: 0,
     to: P,
+    steps,
   };
   runSplit(hs, job, buffers, (models) => {
-    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, models);
+    trainStepCpu(layout, s, { ...data, x: d.x, y: d.y }, grads ?? undefined, models, steps);
   });
   if (gradsOut && grads !== gradsOut) gradsOut.set(grads!);
 }

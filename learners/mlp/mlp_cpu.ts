@@ -271,6 +271,8 @@ function outputDeltas(
  * The fast path of `trainStepSpecCpu` (the readable specification): the same numbers. `models`
  * (default all): only models from..to-1 step (each model's step reads and writes its own rows only,
  * so shares of a population may step in parallel threads: learners/meta_train/train_threads.ts).
+ * `steps` (update mode only; default 1): that many steps of each model before the next model, the
+ * numbers of as many calls (a model's steps read and write its own rows only).
  */
 export function trainStepCpu(
   layout: MlpLayout,
@@ -278,8 +280,13 @@ export function trainStepCpu(
   data: MlpData,
   gradsOut?: Float32Array,
   models?: ModelRange,
+  steps = 1,
 ): void {
-  trainStepWith(layout, s, gradsOut, batchGradCpu(layout, s, data), { models, pairs: true });
+  if (!(Number.isInteger(steps) && steps >= 1) || (gradsOut && steps !== 1)) {
+    throw new RangeError(`trainStepCpu: steps must be 1 in gradient mode, an integer >= 1 else`);
+  }
+  const modelGrad = batchGradCpu(layout, s, data);
+  trainStepWith(layout, s, gradsOut, modelGrad, { models, pairs: true, steps });
 }
 
 /** The readable train-step twin (the specification of `trainStepCpu` and of the kernel). */
@@ -292,6 +299,7 @@ export function trainStepSpecCpu(
   trainStepWith(layout, s, gradsOut, batchGradSpecCpu(layout, s, data), {
     models: { from: 0, to: layout.size },
     pairs: false,
+    steps: 1,
   });
 }
 
@@ -300,8 +308,9 @@ function trainStepWith(
   s: MlpState,
   gradsOut: Float32Array | undefined,
   modelGrad: ModelGrad,
-  { models = { from: 0, to: layout.size }, pairs }: { models?: ModelRange; pairs: boolean },
+  o: { models?: ModelRange; pairs: boolean; steps: number },
 ): void {
+  const { models = { from: 0, to: layout.size }, steps } = o;
   const { stride, paramCount } = layout;
   const B = layout.batchSize;
   const ws = threadScratch("trainStep");
@@ -314,32 +323,37 @@ function trainStepWith(
     base: 0,
   })) as [StepRows, StepRows];
   const step = { layout, s, gradsOut, rows, sq: scratch(ws, "sq", 2), ps: [0, 0], loss: [0, 0] };
-  let n = 0;
-  for (let p = modelAfter(models, models.from - 1); p < models.to; p = modelAfter(models, p)) {
-    const base = p * stride;
-    if (!gradsOut && s.knobs[p * KNOB_STRIDE + KNOB.hold] !== 0) {
-      // Hold: parameters, moments and metrics stay; the step count advances (a quarantined
-      // model's does not), so the model's next step reads the next batch slot.
-      if (!isQuarantined(s.metrics, p)) s.steps[p] = s.steps[p]! + 1;
-      continue;
+  const group = [0, 0];
+  for (let p = modelAfter(models, models.from - 1); p < models.to;) {
+    group[0] = p;
+    const q = o.pairs ? modelAfter(models, p) : models.to;
+    const g = q < models.to ? 2 : 1;
+    group[1] = q;
+    for (let k = 0; k < steps; k++) {
+      let n = 0;
+      for (let j = 0; j < g; j++) {
+        const m = group[j]!;
+        if (!gradsOut && s.knobs[m * KNOB_STRIDE + KNOB.hold] !== 0) {
+          // Hold: parameters, moments and metrics stay; the step count advances (a quarantined
+          // model's does not), so the model's next step reads the next batch slot.
+          if (!isQuarantined(s.metrics, m)) s.steps[m] = s.steps[m]! + 1;
+          continue;
+        }
+        const at = (m * s.numBatches + s.steps[m]! % s.numBatches) * B;
+        rows[n]!.base = m * stride;
+        step.ps[n] = m;
+        step.loss[n] = modelGrad(m, s.batchIdx.subarray(at, at + B), rows[n]!.grads);
+        n++;
+      }
+      if (n) finishSteps(step, n);
     }
-    const slot = s.steps[p]! % s.numBatches;
-    const idx = s.batchIdx.subarray(
-      (p * s.numBatches + slot) * B,
-      (p * s.numBatches + slot + 1) * B,
-    );
-    const r = rows[n]!;
-    r.base = base;
-    step.ps[n] = p;
-    step.loss[n] = modelGrad(p, idx, r.grads);
-    if (++n === (pairs ? 2 : 1)) n = finishSteps(step, n);
+    p = modelAfter(models, g === 2 ? q : p);
   }
-  if (n) finishSteps(step, n);
 }
 
 /**
  * The norms, metrics and updates of the n (1 or 2) models step.ps whose gradients are in step.rows
- * and summed losses in step.loss. Returns 0 (the models left pending).
+ * and summed losses in step.loss.
  */
 function finishSteps(
   step: {
@@ -352,7 +366,7 @@ function finishSteps(
     loss: number[];
   },
   n: number,
-): number {
+): void {
   const { layout, s, gradsOut, rows, sq, ps } = step;
   const { paramCount } = layout;
   const staged = [!gradsOut && plainSgd(s, ps[0]!), n > 1 && !gradsOut && plainSgd(s, ps[1]!)];
@@ -378,7 +392,6 @@ function finishSteps(
     else updateCpu(layout, s, p, r.grads, norm);
     s.steps[p] = s.steps[p]! + 1;
   }
-  return 0;
 }
 
 /** The first n f32 entries of f64 scratch `f` (of at least n / 2 entries). */

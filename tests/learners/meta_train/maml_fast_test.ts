@@ -221,6 +221,16 @@ Deno.test("trainStepCpu gives trainStepSpecCpu's bits when it pairs models: two 
   // Model 3 diverges: NaN in its last layer, beside model 4, a healthy plain-SGD partner.
   pop.state.params[3 * L.stride + L.weightOffset[L.layers - 1]! + 1] = NaN;
   trainBoth(L, pop.state, data, "held and diverged partners");
+  // Each model's 3 steps in one call (one model after the other), against 3 readable calls.
+  const spec = structuredClone(pop.state);
+  const fast = structuredClone(pop.state);
+  for (let k = 0; k < 3; k++) trainStepSpecCpu(L, spec, data);
+  trainStepCpu(L, fast, data, undefined, undefined, 3);
+  assertSameState(fast, spec, "3 steps in one call");
+  assert.throws(() =>
+    trainStepCpu(L, fast, data, new Float32Array(MODELS * L.stride), undefined, 2)
+  );
+  assert.throws(() => trainStepCpu(L, fast, data, undefined, undefined, 0));
 });
 
 /** hvpStepCpu and hvpStepSpecCpu from the same rows and direction: the same bits. */

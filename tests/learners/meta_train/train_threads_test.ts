@@ -18,6 +18,7 @@ import {
 } from "../../../learners/meta_train/train_threads.ts";
 import { hvpStepCpu } from "../../../learners/meta_train/maml_cpu.ts";
 import { type MlpData, trainStepCpu } from "../../../learners/mlp/mlp_cpu.ts";
+import { KNOB, KNOB_STRIDE } from "../../../learners/optimizers/knobs.ts";
 import { cpuLoopRuns } from "./_family.ts";
 
 /** A population of 7 models (7-13-4, batch 5, 2 slots) with seeded parameters and batches. */
@@ -68,6 +69,27 @@ Deno.test("trainStepThreaded equals trainStepCpu bit for bit, update and gradien
   }
   assert.deepEqual(Array.from(gb), Array.from(ga), "gradients");
   assert.ok(Array.from({ length: 7 }, (_, p) => a.state.metrics[p * 4 + 2]).some((q) => q === 1));
+});
+
+Deno.test("trainStepThreaded with steps = 4 (each model's 4 steps in turn) equals 4 trainStepCpu calls bit for bit", async () => {
+  assert.ok((await startTrainHelpers({ threads: 3 })) >= 1, "a helper thread is up");
+  const rng = new Rng(5);
+  const data = samples(rng, { classes: 4, nanAt: 23 * 7 + 1 });
+  const [a, b] = [population(), population()];
+  const L = a.layout;
+  // A held model (its step count advances) beside the others.
+  const table = a.state.knobs.slice();
+  table[2 * KNOB_STRIDE + KNOB.hold] = 1;
+  a.setKnobs(table);
+  b.setKnobs(table);
+  const split = trainStepsSplit();
+  for (let k = 0; k < 4; k++) trainStepCpu(L, a.state, data);
+  trainStepThreaded(L, b.state, data, undefined, { threads: 3, minWork: 0 }, 4);
+  assert.equal(trainStepsSplit() - split, 1, "one split call for the 4 steps");
+  for (const k of ["params", "steps", "metrics"] as const) {
+    assert.deepEqual(Array.from(b.state[k]), Array.from(a.state[k]), k);
+  }
+  assert.equal(a.state.steps[0], 4);
 });
 
 Deno.test("hvpStepThreaded equals hvpStepCpu bit for bit (7 models, 3 threads, a NaN input)", async () => {
