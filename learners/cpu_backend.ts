@@ -140,7 +140,8 @@ export class CpuPopulation implements Population {
     this.#checks.checkSteps(steps);
     this.#checks.checkData(data);
     const d = asCpu(data);
-    for (let k = 0; k < steps; k++) trainStepCpu(this.layout, this.state, d);
+    // Each model's steps in turn (the numbers of `steps` population steps).
+    if (steps > 0) trainStepCpu(this.layout, this.state, d, undefined, undefined, steps);
   }
 
   gradients(data: BackendDataset): Promise<GradientResult> {
