@@ -10,6 +10,7 @@
 import { rowsFunctions } from "./_wasm_kernels.ts";
 import { gradFunctions } from "./_wasm_grads.ts";
 import { fwdFunctions } from "./_wasm_fwd.ts";
+import { rows2Functions } from "./_wasm_rows2.ts";
 import { wasmModule } from "./wasm_emit.ts";
 
 /** Pages (64 KiB) of each thread's arena: 32 MiB, reserved once, never grown. */
@@ -35,8 +36,9 @@ export interface WasmRows {
     d: number,
     count: number,
   ) => void;
-  /** The kernels of _wasm_fwd.ts and _wasm_grads.ts, by the arguments their docs name. */
+  /** The kernels of _wasm_fwd.ts, _wasm_grads.ts and _wasm_rows2.ts, by the arguments their docs name. */
   fwd: Kernel;
+  rows2: Kernel;
   fwdt: Kernel;
   tr: Kernel;
   wgrad: Kernel;
@@ -44,7 +46,8 @@ export interface WasmRows {
   /** Next free byte. */
   top: number;
   /**
-   * Calls that took a kernel, by caller: denseForward, weightGrads, inputSums, accumulateRows (a
+   * Calls that took a kernel, by caller: denseForward, weightGrads, inputSums, accumulateRows,
+   * accumulateRows2 (a
    * caller that finds an array outside the arena takes its plain loop and counts nothing), so that
    * a test can tell a kernel ran from a silent fall back to the plain loops, which give the same
    * bits.
@@ -58,12 +61,13 @@ export interface KernelCalls {
   weights: number;
   inputs: number;
   rows: number;
+  rows2: number;
 }
 
 /** A copy of this thread's kernel call counts (all 0 without kernels). */
 export function kernelCalls(): KernelCalls {
   const w = wasmRows();
-  return w ? { ...w.calls } : { forward: 0, weights: 0, inputs: 0, rows: 0 };
+  return w ? { ...w.calls } : { forward: 0, weights: 0, inputs: 0, rows: 0, rows2: 0 };
 }
 
 let instance: WasmRows | null | undefined;
@@ -88,15 +92,22 @@ function instantiate(): WasmRows | null {
     const mem = new WebAssembly.Memory({ initial: ARENA_PAGES, maximum: ARENA_PAGES });
     const mod = new WebAssembly.Module(
       wasmModule(
-        [...rowsFunctions(), ...gradFunctions(), ...fwdFunctions()],
+        [...rowsFunctions(), ...gradFunctions(), ...fwdFunctions(), ...rows2Functions()],
         ARENA_PAGES,
       ) as BufferSource,
     );
     const ex = new WebAssembly.Instance(mod, { env: { mem } }).exports;
     const rows = ex.rows as WasmRows["rows"];
-    const [wgrad, isums, fwd, fwdt, tr] = [ex.wgrad, ex.isums, ex.fwd, ex.fwdt, ex.tr] as Kernel[];
-    const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr! };
-    const calls = { forward: 0, weights: 0, inputs: 0, rows: 0 };
+    const [wgrad, isums, fwd, fwdt, tr, rows2] = [
+      ex.wgrad,
+      ex.isums,
+      ex.fwd,
+      ex.fwdt,
+      ex.tr,
+      ex.rows2,
+    ] as Kernel[];
+    const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr!, rows2: rows2! };
+    const calls = { forward: 0, weights: 0, inputs: 0, rows: 0, rows2: 0 };
     return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0, calls };
   } catch {
     return null;

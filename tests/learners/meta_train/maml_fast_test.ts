@@ -371,6 +371,7 @@ Deno.test("trainStepCpu, hvpStepCpu and evaluateCpu run on the WebAssembly kerne
       weights: b.weights - a.weights,
       inputs: b.inputs - a.inputs,
       rows: b.rows - a.rows,
+      rows2: b.rows2 - a.rows2,
     };
   };
   const theta = pop.state.params.slice();
@@ -381,11 +382,13 @@ Deno.test("trainStepCpu, hvpStepCpu and evaluateCpu run on the WebAssembly kerne
     weights: MODELS * layers,
     inputs: MODELS * (layers - 1),
     rows: 0,
+    rows2: 0,
   });
   const v = Float32Array.from({ length: theta.length }, (_, i) => (i % 7) / 7 - 0.4);
   const shape = { models: MODELS, rowLen: 3 * c.batchSize, labelWidth: c.labelWidth, lr: 0.4 };
   const hvp = delta(() => hvpStepCpu(L, data, { v, theta, batches, labelMap }, shape));
-  assert.ok(hvp.forward >= MODELS && hvp.rows >= MODELS, `hvpStepCpu: ${JSON.stringify(hvp)}`);
+  const ran = hvp.forward >= MODELS && hvp.rows >= MODELS && hvp.rows2 >= MODELS;
+  assert.ok(ran, `hvpStepCpu: ${JSON.stringify(hvp)}`);
   const idx = Uint32Array.from({ length: MODELS * 20 }, (_, i) => i % data.count);
   const ev = delta(() => evaluateCpu(L, pop.state, data, idx, 20));
   assert.equal(ev.forward, MODELS * layers, `evaluateCpu: ${JSON.stringify(ev)}`);

@@ -16,9 +16,15 @@ import {
   fastScratch,
   threadScratch,
 } from "../../../learners/mlp/_mlp_fast.ts";
-import { accumulateRows } from "../../../learners/mlp/_row_sums.ts";
+import { accumulateRows, accumulateRows2 } from "../../../learners/mlp/_row_sums.ts";
 import { inputSums, weightGrads } from "../../../learners/mlp/_batch_grad_fast.ts";
-import { arenaF64, arenaI32, inArena, wasmRows } from "../../../learners/mlp/_wasm_rows.ts";
+import {
+  arenaF64,
+  arenaI32,
+  inArena,
+  kernelCalls,
+  wasmRows,
+} from "../../../learners/mlp/_wasm_rows.ts";
 import { sleb, uleb } from "../../../learners/mlp/wasm_emit.ts";
 
 /** n entries, normal, about a fifth of them 0 or -0 when `zeros`. */
@@ -82,6 +88,30 @@ Deno.test("rows (accumulateRows) gives the plain loop's bits", () => {
       const o = rng.int(5);
       accumulateRows(out, o, len, { src, offs, d, count });
       accumulateRows(outH, o, len, { src: srcH, offs: Int32Array.from(offs), d: dH, count });
+      assertSameBits(out, outH, `len ${len}, count ${count}`);
+    }
+  }
+});
+
+Deno.test("rows2 (accumulateRows2) gives the plain loop's bits", () => {
+  const rng = new Rng(12);
+  for (const len of [1, 2, 3, 7, 8, 9, 15, 16, 17, 64, 196, 197]) {
+    for (const count of [0, 1, 3, 25]) {
+      const srcRows = 30;
+      const [x, xH] = pair(values(rng, srcRows * len + 3));
+      const [y, yH] = pair(values(rng, srcRows * len + 3));
+      const [out, outH] = pair(values(rng, len + 5));
+      const [c, cH] = pair(values(rng, count, true));
+      const [e, eH] = pair(values(rng, count, true));
+      const offs = arenaI32(count)!;
+      for (let k = 0; k < count; k++) offs[k] = rng.int(srcRows) * len + rng.int(4);
+      const o = rng.int(5);
+      const before = kernelCalls().rows2;
+      accumulateRows2(out, o, len, { x, y, offs, c, e, count });
+      assert.equal(kernelCalls().rows2, before + 1, "the arena call ran the kernel");
+      const heap = { x: xH, y: yH, offs: Int32Array.from(offs), c: cH, e: eH, count };
+      accumulateRows2(outH, o, len, heap);
+      assert.equal(kernelCalls().rows2, before + 1, "the heap call ran the plain loop");
       assertSameBits(out, outH, `len ${len}, count ${count}`);
     }
   }
