@@ -117,24 +117,33 @@ function rowsTail(): Ins[] {
     ["f64.add"],
     ["local.set", R.s],
   ];
+  return scalarTail(R, term);
+}
+
+/**
+ * The loop over the outputs past a kernel's blocks (byte i up to local `lenB`, 8 bytes at a time):
+ * local s starts at out[i], `term` adds term k of the sum to it for k ascending below local `count`,
+ * and s is stored back. The locals are named by index in `at`.
+ */
+export function scalarTail(
+  at: { out: number; i: number; lenB: number; s: number; k: number; count: number },
+  term: Ins[],
+): Ins[] {
+  const out: Ins[] = [["local.get", at.out], ["local.get", at.i], ["i32.add"]];
   return loop(
-    ge(R.i, R.lenB),
+    ge(at.i, at.lenB),
     [
-      ["local.get", R.out],
-      ["local.get", R.i],
-      ["i32.add"],
+      ...out,
       ["f64.load", 0],
-      ["local.set", R.s],
+      ["local.set", at.s],
       ["i32.const", 0],
-      ["local.set", R.k],
-      ...loop(ge(R.k, R.count), term, bump(R.k, 1)),
-      ["local.get", R.out],
-      ["local.get", R.i],
-      ["i32.add"],
-      ["local.get", R.s],
+      ["local.set", at.k],
+      ...loop(ge(at.k, at.count), term, bump(at.k, 1)),
+      ...out,
+      ["local.get", at.s],
       ["f64.store", 0],
     ],
-    bump(R.i, 8),
+    bump(at.i, 8),
   );
 }
 

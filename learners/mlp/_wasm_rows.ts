@@ -36,21 +36,20 @@ export interface WasmRows {
     d: number,
     count: number,
   ) => void;
-  /** The kernels of _wasm_fwd.ts, _wasm_grads.ts and _wasm_rows2.ts, by the arguments their docs name. */
+  /** The kernels of _wasm_fwd.ts, _wasm_grads.ts and _wasm_rows2.ts, by their docs' arguments. */
   fwd: Kernel;
-  rows2: Kernel;
   fwdt: Kernel;
   tr: Kernel;
   wgrad: Kernel;
   isums: Kernel;
+  rows2: Kernel;
   /** Next free byte. */
   top: number;
   /**
    * Calls that took a kernel, by caller: denseForward, weightGrads, inputSums, accumulateRows,
-   * accumulateRows2 (a
-   * caller that finds an array outside the arena takes its plain loop and counts nothing), so that
-   * a test can tell a kernel ran from a silent fall back to the plain loops, which give the same
-   * bits.
+   * accumulateRows2 (a caller that finds an array outside the arena takes its plain loop and counts
+   * nothing), so that a test can tell a kernel ran from a silent fall back to the plain loops,
+   * which give the same bits.
    */
   calls: KernelCalls;
 }
@@ -64,10 +63,15 @@ export interface KernelCalls {
   rows2: number;
 }
 
+/** No calls yet. */
+function noCalls(): KernelCalls {
+  return { forward: 0, weights: 0, inputs: 0, rows: 0, rows2: 0 };
+}
+
 /** A copy of this thread's kernel call counts (all 0 without kernels). */
 export function kernelCalls(): KernelCalls {
   const w = wasmRows();
-  return w ? { ...w.calls } : { forward: 0, weights: 0, inputs: 0, rows: 0, rows2: 0 };
+  return w ? { ...w.calls } : noCalls();
 }
 
 let instance: WasmRows | null | undefined;
@@ -107,8 +111,7 @@ function instantiate(): WasmRows | null {
       ex.rows2,
     ] as Kernel[];
     const fns = { wgrad: wgrad!, isums: isums!, fwd: fwd!, fwdt: fwdt!, tr: tr!, rows2: rows2! };
-    const calls = { forward: 0, weights: 0, inputs: 0, rows: 0, rows2: 0 };
-    return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0, calls };
+    return { buffer: mem.buffer as ArrayBuffer, rows, ...fns, top: 0, calls: noCalls() };
   } catch {
     return null;
   }

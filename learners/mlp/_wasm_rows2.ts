@@ -7,6 +7,7 @@
  * @module
  */
 import { addr, bump, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
+import { scalarTail } from "./_wasm_kernels.ts";
 
 // Parameters and locals of `rows2`, by index.
 const R = {
@@ -109,22 +110,7 @@ function tail(): Ins[] {
     ["f64.add"],
     ["local.set", R.s],
   ];
-  const out: Ins[] = [["local.get", R.out], ["local.get", R.i], ["i32.add"]];
-  return loop(
-    ge(R.i, R.lenB),
-    [
-      ...out,
-      ["f64.load", 0],
-      ["local.set", R.s],
-      ["i32.const", 0],
-      ["local.set", R.k],
-      ...loop(ge(R.k, R.count), term, bump(R.k, 1)),
-      ...out,
-      ["local.get", R.s],
-      ["f64.store", 0],
-    ],
-    bump(R.i, 8),
-  );
+  return scalarTail(R, term);
 }
 
 /**

@@ -370,7 +370,7 @@ function finishSteps(
   const { layout, s, gradsOut, rows, sq, ps } = step;
   const { paramCount } = layout;
   const staged = [!gradsOut && plainSgd(s, ps[0]!), n > 1 && !gradsOut && plainSgd(s, ps[1]!)];
-  stepNorms(s, n === 2 ? ps : [ps[0]!], rows, { paramCount, gradsOut, staged, sq });
+  stepNorms(s, { ps, n, rows }, { paramCount, gradsOut, staged, sq });
   for (let j = 0; j < n; j++) {
     const p = ps[j]!;
     const norm = Math.sqrt(sq[j]!);

@@ -332,14 +332,13 @@ export function normCopiedPair(
 }
 
 /**
- * The squared norms of one or two models' gradients (rows[j], model ps[j]) to sq[j]: beside the
- * copy to `gradsOut`, beside a `plainSgd` model's staged step (`staged[j]`), or alone; a pair in
+ * The squared norms of the n (1 or 2) models ps[j] whose gradients are in rows[j], to sq[j]: beside
+ * the copy to `gradsOut`, beside a `plainSgd` model's staged step (`staged[j]`), or alone; a pair in
  * one loop where both take the same path.
  */
 export function stepNorms(
   s: MlpState,
-  ps: readonly number[],
-  rows: readonly [StepRows, StepRows],
+  { ps, n, rows }: { ps: readonly number[]; n: number; rows: readonly [StepRows, StepRows] },
   t: {
     paramCount: number;
     gradsOut: Float32Array | undefined;
@@ -348,18 +347,18 @@ export function stepNorms(
   },
 ): void {
   const { paramCount, gradsOut, staged, sq } = t;
-  if (ps.length === 2 && gradsOut) return normCopiedPair(rows, paramCount, gradsOut, sq);
-  if (ps.length === 2 && staged[0] && staged[1]) {
+  if (n === 2 && gradsOut) return normCopiedPair(rows, paramCount, gradsOut, sq);
+  if (n === 2 && staged[0] && staged[1]) {
     return sgdStagedPair(s, [ps[0]!, ps[1]!], rows, paramCount, sq);
   }
-  ps.forEach((p, j) => {
+  for (let j = 0; j < n; j++) {
     const r = rows[j]!;
     if (gradsOut) sq[j] = normCopied(r.grads, paramCount, gradsOut, r.base);
-    else if (staged[j]) sq[j] = sgdStaged(s, p, r, paramCount);
+    else if (staged[j]) sq[j] = sgdStaged(s, ps[j]!, r, paramCount);
     else {
       let t = 0;
       for (let k = 0; k < paramCount; k++) t += r.grads[k]! * r.grads[k]!;
       sq[j] = t;
     }
-  });
+  }
 }
