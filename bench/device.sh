@@ -1,55 +1,103 @@
 #!/usr/bin/env bash
 # The GPU run (issue 18 item 5): on a machine with an NVIDIA GPU and no network, in under 10 minutes:
 #   1. unpacks Deno from an xz-compressed binary carried along (DENO_XZ, default .device/deno.xz)
-#      unless deno 2.9.6 is on PATH, and uses the npm cache carried in .device/deno_dir;
-#   2. points Vulkan at the NVIDIA driver only (VK_ICD_FILENAMES) and checks the adapter:
+#      unless deno 2.9.6 is on PATH, and runs it offline (--cached-only) on the npm cache carried
+#      in .device/deno_dir, with .device/deno.json: deno.json without TensorFlow.js, which the
+#      GPU run never loads (its packages would not fit the carry);
+#   2. unpacks the Vulkan loader carried in .device/gl/*.deb when the machine has none, points
+#      Vulkan at the NVIDIA driver only (VK_ICD_FILENAMES, VK_DRIVER_FILES) and checks the adapter:
 #      bench/device_check.ts refuses a software adapter (lavapipe) or a non-NVIDIA one (exit 3);
 #   3. runs the kernel parity tests (GPU kernels against their CPU twins);
-#   4. runs the bench on the hardware layout with P up to 65,536 and prints each GPU row's FLOP/s
-#      as a fraction of the GPU's FP32 peak.
+#   4. runs the bench on the hardware layout with P up to 65,536 (W and W2) and prints each GPU
+#      row's FLOP/s as a fraction of the GPU's FP32 peak;
+#   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
+#      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
+#      set carried in .device/fashion-mnist (the glyph set is too large to carry).
+# Everything printed also goes to OUT_DIR/log. A failing step is reported and the next one runs.
 # Prepare the carry on a machine with network access: bench/device.sh --prepare
 # Usage: bench/device.sh [--prepare] [OUT_DIR]     (OUT_DIR default: $OUT, else /tmp/device-run)
-set -euo pipefail
+set -uo pipefail
 cd "$(dirname "$0")/.."
 CARRY=.device
 export DENO_DIR="$PWD/$CARRY/deno_dir"
-ENTRIES=(bench/bench.ts bench/device_check.ts tests/learners/mlp/train_step_test.ts)
+FLAGS=(--cached-only --no-lock --config "$CARRY/deno.json")
+ENTRIES=(bench/bench.ts bench/device_check.ts)
+TESTS=(tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts tests/learners/gpu/
+  tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
+  tests/learners/meta_train/meta_update_kernels_test.ts)
+FASHION=/usr/share/datasets/fashion-mnist
 
 if [ "${1:-}" = "--prepare" ]; then
-  mkdir -p "$CARRY"
-  deno cache "${ENTRIES[@]}" tests/learners/mlp/*_test.ts tests/learners/evolution/*_test.ts
+  set -e
+  rm -rf "$CARRY" && mkdir -p "$CARRY/gl" "$CARRY/fashion-mnist"
+  python3 - "$CARRY/deno.json" <<'PY'
+import json, sys
+c = json.load(open("deno.json"))
+c["imports"] = {k: v for k, v in c["imports"].items() if not k.startswith("@tensorflow/")}
+c["nodeModulesDir"] = "none"
+c.pop("lint", None)
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+  deno cache "${FLAGS[@]:1}" "${ENTRIES[@]}" "${TESTS[@]}"
+  rm -rf "$DENO_DIR"/gen "$DENO_DIR"/*cache_v2*
   xz -T2 -6 -c "$(command -v deno)" >"$CARRY/deno.xz"
+  (cd "$CARRY/gl" && apt-get download libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2)
+  cp "$FASHION"/t10k-*.gz "$CARRY/fashion-mnist/"
   du -sh "$CARRY"/*
   exit 0
 fi
 out="${1:-${OUT:-/tmp/device-run}}"
 mkdir -p "$out"
+exec > >(tee "$out/log") 2>&1
 start=$(date +%s)
 step() { echo "== [$(($(date +%s) - start)) s] $*"; }
 
 step "deno"
 if ! command -v deno >/dev/null || [ "$(deno --version | head -1 | cut -d' ' -f2)" != "2.9.6" ]; then
-  xz -dc "${DENO_XZ:-$CARRY/deno.xz}" >/tmp/deno-device && chmod +x /tmp/deno-device
-  deno() { /tmp/deno-device "$@"; }
+  mkdir -p /tmp/deno-device
+  xz -dc "${DENO_XZ:-$CARRY/deno.xz}" >/tmp/deno-device/deno && chmod +x /tmp/deno-device/deno
+  export PATH="/tmp/deno-device:$PATH"
 fi
 deno --version | head -1
+nproc; python3 --version; export METAFORGE_PYTHON="${METAFORGE_PYTHON:-$(command -v python3)}"
 
 step "adapter (NVIDIA through Vulkan, never a software adapter)"
-for icd in /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
-  if [ -f "$icd" ]; then export VK_ICD_FILENAMES="$icd"; break; fi
+if ! ldconfig -p | grep -q 'libvulkan.so.1 ' || ! ldconfig -p | grep -q 'libGLdispatch.so.0 '; then
+  echo "no Vulkan loader or GL dispatch (the NVIDIA ICD's libGLX_nvidia needs it): unpacking $CARRY/gl/*.deb"
+  for f in "$CARRY"/gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
+  /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+  if [ -f "$icd" ]; then export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"; break; fi
 done
-[ -n "${VK_ICD_FILENAMES:-}" ] || echo "warning: no nvidia_icd.json found; Vulkan picks the adapter"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
-deno run -A bench/device_check.ts adapter
+echo "VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-(none found; Vulkan picks the adapter)}"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
+if ! deno run -A "${FLAGS[@]}" bench/device_check.ts adapter; then
+  ldconfig -p | grep -i vulkan
+  cat /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json
+  ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1
+  step "stopped: no NVIDIA adapter"
+  exit 3
+fi
 
 step "kernel parity tests (GPU kernels vs CPU twins)"
-CI=1 timeout 240 deno test -A tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts \
-  tests/learners/gpu/ 2>&1 | tail -5
+NO_COLOR=1 CI=1 DENO_JOBS=8 timeout 200 deno test -A "${FLAGS[@]}" --parallel "${TESTS[@]}" \
+  >"$out/tests.txt" 2>&1
+echo "exit $?; $(grep -c -E ' \.\.\. .*ok' "$out/tests.txt") tests ok (whole output: tests.txt)"
+grep -E 'FAILED|[1-9][0-9]* failed|passed|rror' "$out/tests.txt" | tail -25
 
-step "bench, hardware layout, P up to 65,536"
-timeout 240 deno run -A bench/bench.ts --sizes 1024,4096,16384,65536 --seconds 2 --no-cpu \
-  --out "$out" | tee "$out/bench.txt"
+step "bench W and W2, hardware layout, P up to 65,536"
+timeout 170 deno run -A "${FLAGS[@]}" bench/bench.ts --sizes 1024,4096,16384,65536 --seconds 1 \
+  --no-cpu --w2 --out "$out"
 
 step "FLOP/s as a fraction of FP32 peak"
-deno run -A bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
+deno run -A "${FLAGS[@]}" bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
+
+step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peers"
+if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" ]; then
+  mkdir -p "$FASHION" && cp "$CARRY"/fashion-mnist/*.gz "$FASHION/"
+fi
+timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
+  --out "$out/metatrain"
 step "done"

@@ -8,10 +8,17 @@
 import { flopsPerModelStep, mlpLayout } from "../learners/mlp/mlp_layout.ts";
 import { type BenchRow, warmUp, WARMUP_SECONDS, type Workload } from "./workloads.ts";
 
+/**
+ * TensorFlow.js's modules, imported by a name held in a variable so that they stay out of the
+ * bench's module graph: a run without --peers (the GPU run on a machine with no network) needs no
+ * TensorFlow.js installed.
+ */
+const TFJS = ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"] as const;
+
 /** Trains P MLPs of workload `w` with TensorFlow.js (wasm backend), one SGD step per model-step. */
 export async function benchTfjsWasm(w: Workload, P: number, minSeconds: number): Promise<BenchRow> {
-  const tf = await import("@tensorflow/tfjs");
-  await import("@tensorflow/tfjs-backend-wasm");
+  const tf: typeof import("@tensorflow/tfjs") = await import(TFJS[0]);
+  await import(TFJS[1]);
   await tf.setBackend("wasm");
   await tf.ready();
   const L = w.widths.length - 1;
@@ -76,7 +83,7 @@ export function peerEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Runs bench/SCRIPT with /usr/bin/python3 and `args` in the peer environment (peerEnv); its
+ * Runs bench/SCRIPT with /usr/bin/python3 (or the interpreter METAFORGE_PYTHON names) and `args` in the peer environment (peerEnv); its
  * stdout, or a one-line reason naming the Debian `packages` when a module is missing.
  */
 export async function runPythonPeer(
@@ -86,7 +93,7 @@ export async function runPythonPeer(
 ): Promise<{ ok: true; stdout: string } | { ok: false; error: string }> {
   let out: Deno.CommandOutput;
   try {
-    out = await new Deno.Command("/usr/bin/python3", {
+    out = await new Deno.Command(Deno.env.get("METAFORGE_PYTHON") || "/usr/bin/python3", {
       args: [new URL(`./${script}`, import.meta.url).pathname, ...args],
       clearEnv: true,
       env: peerEnv(Deno.env.toObject()),
