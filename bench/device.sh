@@ -9,7 +9,8 @@
 #      bench/device_check.ts refuses a software adapter (lavapipe) or a non-NVIDIA one (exit 3);
 #   3. runs the kernel parity tests (GPU kernels against their CPU twins);
 #   4. runs the bench on the hardware layout with P up to 65,536 (W and W2) and prints each GPU
-#      row's FLOP/s as a fraction of the GPU's FP32 peak;
+#      row's FLOP/s as a fraction of the GPU's FP32 peak, then the workgroup groupings side by side
+#      (bench/groupings.ts);
 #   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
 #      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
 #      set carried in .device/fashion-mnist (the glyph set is too large to carry).
@@ -21,8 +22,9 @@ cd "$(dirname "$0")/.."
 CARRY=.device
 export DENO_DIR="$PWD/$CARRY/deno_dir"
 FLAGS=(--cached-only --no-lock --config "$CARRY/deno.json")
-ENTRIES=(bench/bench.ts bench/device_check.ts)
-TESTS=(tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts tests/learners/gpu/
+ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts)
+TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts
+  tests/learners/gpu/
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
   tests/learners/meta_train/meta_update_kernels_test.ts)
 FASHION=/usr/share/datasets/fashion-mnist
@@ -93,6 +95,10 @@ timeout 170 deno run -A "${FLAGS[@]}" bench/bench.ts --sizes 1024,4096,16384,655
 
 step "FLOP/s as a fraction of FP32 peak"
 deno run -A "${FLAGS[@]}" bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
+
+step "workgroup groupings of W and W2 at P = 16,384 (each checked against the CPU twin)"
+timeout 150 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 |
+  tee "$out/groupings.txt"
 
 step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peers"
 if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" ]; then

@@ -27,6 +27,8 @@ export interface MetaTrainPeerRow {
   tasks_per_s: number;
   /** CPU time of the peer's process (every thread) per meta-iteration, in ms. */
   cpu_ms_per_iteration: number;
+  /** The thread count of the best other rate (older peers printed none: 1 or 2, the other one). */
+  other_threads?: number;
   other_threads_tasks_per_s: number;
   blas: string;
   valid: boolean;
@@ -67,6 +69,7 @@ async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void
     "threads",
     "tasks_per_s",
     "cpu_ms_per_iteration",
+    "other_threads",
     "other_threads_tasks_per_s",
     "blas",
     "valid",
@@ -80,6 +83,7 @@ async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void
       r.threads,
       formatFixed(r.tasks_per_s, 1),
       formatFixed(r.cpu_ms_per_iteration, 2),
+      r.other_threads ?? 3 - r.threads,
       formatFixed(r.other_threads_tasks_per_s, 1),
       r.blas,
       r.valid ? "yes" : "no (reference BLAS)",
@@ -105,7 +109,7 @@ export async function printMetaTrainPeer(
     return undefined;
   }
   for (const r of rows) {
-    const other = `${3 - r.threads}: ${formatRate(r.other_threads_tasks_per_s)}`;
+    const other = `${r.other_threads ?? 3 - r.threads}: ${formatRate(r.other_threads_tasks_per_s)}`;
     console.log(
       `  torch-cpu ${r.variant}, ${r.algorithm}, meta-batch ${r.meta_batch}: ${
         formatRate(r.tasks_per_s)

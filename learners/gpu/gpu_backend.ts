@@ -47,9 +47,10 @@ export { HARDWARE_GROUPING } from "./gpu_kernels.ts";
 export interface GpuBackendOptions extends GpuContextOptions {
   /**
    * Workgroup grouping of the MLP kernels for every population. Default: on hardware one model
-   * per workgroup of 64 invocations; on a software adapter (which runs a workgroup's invocations
-   * in sequence as 8-lane SIMD groups) one model per SIMD lane when the train step fits the loop
-   * budget, more invocations per model when it does not (learners/mlp/loop_budget.ts). Measured on
+   * per workgroup of 32 invocations (HARDWARE_GROUPING); on a software adapter (which runs a
+   * workgroup's invocations in sequence as 8-lane SIMD groups) one model per SIMD lane when the
+   * train step fits the loop budget, more invocations per model when it does not
+   * (learners/mlp/loop_budget.ts). Measured on
    * lavapipe with bench/bench.ts: one model per lane is about 2x one model per workgroup.
    */
   grouping?: MlpGrouping;

@@ -34,8 +34,12 @@ export interface Pipelines {
   sample: GPUComputePipeline;
 }
 
-/** On hardware: one model per workgroup of 64 invocations. */
-export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 64 };
+/**
+ * On hardware: one model per workgroup of 32 invocations (one NVIDIA warp). Measured on an NVIDIA
+ * H200 with bench/groupings.ts (2026-12-04): W (32-64-5, batch 32) 1.49x one model per 64
+ * invocations at P = 16,384 and 1.57x at 4,096; W2 (32-128-128-5) 1.01x at 4,096.
+ */
+export const HARDWARE_GROUPING: MlpGrouping = { modelsPerGroup: 1, roles: 32 };
 
 /** How a population's kernels and dispatches are chosen (see GpuBackendOptions). */
 export interface GpuPopulationOptions {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { Rng, rngInt, rngNormal, rngNormalPair, rngUniform, threefry2x32 } from "../../core/rng.ts";
-import { rngFillCpu, rngFillGpu } from "../../core/rng_fill.ts";
+import { createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
+import { RNG_WGSL, rngFillCpu, rngFillGpu } from "../../core/rng_fill.ts";
+import type { GpuContext } from "../../core/gpu_context.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 
 Deno.test("threefry2x32 matches the Random123 known-answer vectors", () => {
@@ -71,3 +73,57 @@ Deno.test("rngNormalPair: its first normal is rngNormal's, the pair is standard 
   for (const m of [s0 / n, s1 / n, cross / n]) assert.ok(Math.abs(m) < 0.03, `${m}`);
   for (const v of [q0 / n, q1 / n]) assert.ok(Math.abs(v - 1) < 0.04, `${v}`);
 });
+
+/** -ln((k + 1) 2^-24) for each k, computed by the WGSL helper rng_neg_log_unit on the GPU. */
+async function negLogUnitGpu(ctx: GpuContext, ks: Uint32Array<ArrayBuffer>): Promise<Float32Array> {
+  const code = `${RNG_WGSL.code}
+@group(0) @binding(0) var<storage, read_write> io: array<u32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
+  if (g.x < arrayLength(&io)) { io[g.x] = bitcast<u32>(rng_neg_log_unit(io[g.x])); }
+}`;
+  const module = ctx.device.createShaderModule({ code });
+  const pipeline = ctx.device.createComputePipeline({ layout: "auto", compute: { module } });
+  const io = createStorageBufferFrom(ctx, ks.slice(), "neg-log-io");
+  const bind = ctx.device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [{ binding: 0, resource: { buffer: io } }],
+  });
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bind);
+  pass.dispatchWorkgroups(Math.ceil(ks.length / 64));
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+  const out = await readF32(ctx, io, ks.length);
+  io.destroy();
+  return out;
+}
+
+gpuTest(
+  "rng_neg_log_unit: -ln(u1) relatively exact near u1 = 1 (series), within log's 2^-21 elsewhere",
+  async (ctx) => {
+    const top = 16777215; // u1 = 1: -ln = 0
+    const near = [0, 1, 2, 3, 17, 1000, 65535, 1 << 20, 2097150, 2097151, 2097152, 2097153];
+    const far = [2097155, 3000000, 8388607, 8388608, 16000000, top - 1, top];
+    const ks = new Uint32Array([...near.map((d) => top - d), ...far.map((d) => top - d)]);
+    const want = Array.from(ks, (k) => -Math.log((k + 1) / 16777216));
+    const got = await negLogUnitGpu(ctx, ks);
+    assert.equal(got[0], 0);
+    // x = 1 - u1 < 1/8 (the first `near` entries up to 2097151): the series, relatively exact.
+    for (let i = 1; i < near.length; i++) {
+      const tol = near[i]! < 2097152 ? 4e-7 * want[i]! : 2 ** -21 + 1e-6 * want[i]!;
+      assert.ok(
+        Math.abs(got[i]! - want[i]!) <= tol,
+        `k = ${ks[i]}: got ${got[i]}, want ${want[i]}`,
+      );
+    }
+    for (let i = near.length; i < ks.length; i++) {
+      const tol = 2 ** -21 + 1e-6 * want[i]!;
+      assert.ok(
+        Math.abs(got[i]! - want[i]!) <= tol,
+        `k = ${ks[i]}: got ${got[i]}, want ${want[i]}`,
+      );
+    }
+  },
+);

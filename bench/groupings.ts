@@ -1,0 +1,148 @@
+/**
+ * The workgroup groupings of the MLP kernels on this adapter, side by side (made for a hardware GPU,
+ * where the default is HARDWARE_GROUPING; bench/device.sh runs it):
+ *
+ *   deno run -A bench/groupings.ts [--sizes 16384] [--seconds 1] [--w2] [--groupings 1x64,2x32]
+ *
+ * For each grouping (models per workgroup x invocations per model) it first trains 37 models of
+ * the workload for 3 SGD steps on the GPU and on the CPU twin from the same init and batches, and
+ * prints the largest mixed error of the parameters (|gpu - cpu| / (1e-5 + 1e-4 |cpu|); at most 1 is
+ * a match); then the model-steps/s and GFLOP/s of W (and W2) at each size, and the ratio to the
+ * default grouping. A grouping the adapter refuses is printed as skipped with the reason.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatFixed, formatRate } from "../core/format.ts";
+import { GpuContext } from "../core/gpu_context.ts";
+import type { Backend } from "../learners/backend.ts";
+import { CpuBackend } from "../learners/cpu_backend.ts";
+import { GpuBackend, HARDWARE_GROUPING } from "../learners/gpu/gpu_backend.ts";
+import type { MlpGrouping } from "../learners/mlp/mlp_uniform.ts";
+import { benchTrain, syntheticData, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
+
+/** The groupings compared: models per workgroup x invocations per model. */
+export const GROUPINGS: readonly MlpGrouping[] = [
+  [1, 32],
+  [1, 64],
+  [1, 128],
+  [1, 256],
+  [2, 32],
+  [2, 64],
+  [4, 16],
+  [4, 32],
+  [4, 64],
+  [8, 8],
+  [8, 16],
+  [8, 32],
+  [16, 4],
+  [16, 16],
+  [32, 2],
+  [32, 8],
+  [64, 1],
+  [64, 4],
+].map(([modelsPerGroup, roles]) => ({ modelsPerGroup: modelsPerGroup!, roles: roles! }));
+
+/** A grouping as "MxR". */
+const key = (g: MlpGrouping): string => `${g.modelsPerGroup}x${g.roles}`;
+
+/** Parameters of 37 models of `w` after 3 SGD steps on `backend` (same init and batches on each). */
+async function trainedParams(backend: Backend, w: Workload): Promise<Float32Array> {
+  const P = 37;
+  const spec = { size: P, widths: w.widths, batchSize: w.batchSize };
+  const data = backend.uploadDataset(syntheticData(w.widths[0]!, w.widths.at(-1)!, 512, 3));
+  const pop = backend.createPopulation(spec);
+  pop.init(11);
+  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
+  const ranges = new Uint32Array(2 * P);
+  for (let p = 0; p < P; p++) ranges[2 * p + 1] = 512;
+  pop.sampleBatches({ seed: 5, round: 0, numBatches: 3, ranges });
+  pop.train(data, 3);
+  const params = await pop.readParams();
+  pop.destroy();
+  data.destroy();
+  return params;
+}
+
+/** The largest mixed error |a - b| / (1e-5 + 1e-4 |b|) over the entries. */
+function mixedError(a: Float32Array, b: Float32Array): number {
+  let worst = a.length === b.length ? 0 : Infinity;
+  for (let i = 0; i < a.length && i < b.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1e-5 + 1e-4 * Math.abs(b[i]!)));
+  }
+  return worst;
+}
+
+/** Measures every grouping on `w` at each size; prints one line per (grouping, size). */
+async function sweep(
+  ctx: GpuContext,
+  w: Workload,
+  sizes: number[],
+  seconds: number,
+  groupings: readonly MlpGrouping[],
+) {
+  console.log(`\nworkload ${w.name}: MLP ${w.widths.join("-")}, batch ${w.batchSize}`);
+  const want = await trainedParams(new CpuBackend(), w);
+  const base = new Map<number, number>();
+  const def = key(HARDWARE_GROUPING);
+  const order = [HARDWARE_GROUPING, ...groupings.filter((g) => key(g) !== def)];
+  for (const g of order) {
+    let gpu: GpuBackend;
+    let check: string;
+    try {
+      gpu = await GpuBackend.create(ctx, { grouping: g });
+      const err = mixedError(await trainedParams(gpu, w), want);
+      check = `mixed error vs CPU twin ${formatFixed(err, 3)}${err <= 1 ? "" : " -- MISMATCH"}`;
+    } catch (e) {
+      console.log(`  ${key(g)}: skipped: ${(e as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    for (const P of sizes) {
+      try {
+        const r = await benchTrain(gpu, w, P, seconds);
+        if (key(g) === def) base.set(P, r.model_steps_per_s);
+        const ratio = r.model_steps_per_s / (base.get(P) ?? r.model_steps_per_s);
+        console.log(
+          `  ${key(g)}${key(g) === def ? " (default)" : ""} P=${P}: ${
+            formatRate(r.model_steps_per_s)
+          } model-steps/s, ${formatFixed(r.gflops, 0)} GFLOP/s, ${
+            formatFixed(ratio, 2)
+          }x the default; ${check}`,
+        );
+      } catch (e) {
+        console.log(`  ${key(g)} P=${P}: skipped: ${(e as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      sizes: { type: "string", default: "16384" },
+      seconds: { type: "string", default: "1" },
+      w2: { type: "boolean", default: false },
+      groupings: { type: "string" },
+    },
+  });
+  const groupings = values.groupings?.split(",").map((g) => {
+    const [m, r] = g.split("x").map(Number);
+    return { modelsPerGroup: m!, roles: r! };
+  }) ?? GROUPINGS;
+  const sizes = values.sizes.split(",").map(Number);
+  const seconds = Number(values.seconds);
+  const positive = (n: number) => Number.isInteger(n) && n >= 1;
+  if (
+    !sizes.every(positive) || !(seconds > 0) ||
+    !groupings.every((g) => positive(g.modelsPerGroup) && positive(g.roles))
+  ) {
+    console.error(
+      "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs (1x64,2x32)",
+    );
+    Deno.exit(2);
+  }
+  const ctx = await GpuContext.create();
+  console.log(ctx.describe());
+  await sweep(ctx, WORKLOAD_W, sizes, seconds, groupings);
+  if (values.w2) await sweep(ctx, WORKLOAD_W2, sizes, seconds, groupings);
+}
