@@ -45,6 +45,12 @@ export interface KillResumeCase {
   files?: string[];
   /** Seed of the random delays (default 12345). */
   seed?: number;
+  /**
+   * Most milliseconds between seeing the save a trial waits for and the kill (a seeded random
+   * delay; default 40). 0 kills at once, for a trial that must land inside the phase that save
+   * was in.
+   */
+  maxDelayMs?: number;
 }
 
 /** The `train` arguments of a run of `c`. */
@@ -141,7 +147,10 @@ export async function killResumeRuns(c: KillResumeCase): Promise<KilledRun[]> {
     const killedRuns: KilledRun[] = [];
     for (const [trial, saves] of c.killAfterSaves.entries()) {
       const out = join(tmp, `killed-${trial}`);
-      const killed = await killedRun(c, config, out, { want: saves, delay: rand() * 40 });
+      const killed = await killedRun(c, config, out, {
+        want: saves,
+        delay: rand() * (c.maxDelayMs ?? 40),
+      });
       assert.ok(killed.saves >= 1, "a checkpoint appeared before the kill");
       console.log(
         `${c.experiment} trial ${trial}: killed after ${killed.saves} checkpoint saves (${
