@@ -115,16 +115,26 @@ async function sweep(
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      sizes: { type: "string", default: "16384" },
-      seconds: { type: "string", default: "1" },
-      w2: { type: "boolean", default: false },
-      groupings: { type: "string" },
-    },
-  });
+/** The usage line printed with a bad flag. */
+const USAGE =
+  "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs (1x64,2x32)";
+
+/** Parses the flags: sizes, seconds, groupings, W2 or not; undefined when one is bad. */
+function parseFlags(args: string[]) {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        sizes: { type: "string", default: "16384" },
+        seconds: { type: "string", default: "1" },
+        w2: { type: "boolean", default: false },
+        groupings: { type: "string" },
+      },
+    }).values;
+  } catch {
+    return undefined;
+  }
   const groupings = values.groupings?.split(",").map((g) => {
     const [m, r] = g.split("x").map(Number);
     return { modelsPerGroup: m!, roles: r! };
@@ -132,17 +142,19 @@ if (import.meta.main) {
   const sizes = values.sizes.split(",").map(Number);
   const seconds = Number(values.seconds);
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
-  if (
-    !sizes.every(positive) || !(seconds > 0) ||
-    !groupings.every((g) => positive(g.modelsPerGroup) && positive(g.roles))
-  ) {
-    console.error(
-      "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs (1x64,2x32)",
-    );
+  const ok = sizes.every(positive) && seconds > 0 &&
+    groupings.every((g) => positive(g.modelsPerGroup) && positive(g.roles));
+  return ok ? { sizes, seconds, groupings, w2: values.w2 } : undefined;
+}
+
+if (import.meta.main) {
+  const flags = parseFlags(Deno.args);
+  if (!flags) {
+    console.error(USAGE);
     Deno.exit(2);
   }
   const ctx = await GpuContext.create();
   console.log(ctx.describe());
-  await sweep(ctx, WORKLOAD_W, sizes, seconds, groupings);
-  if (values.w2) await sweep(ctx, WORKLOAD_W2, sizes, seconds, groupings);
+  await sweep(ctx, WORKLOAD_W, flags.sizes, flags.seconds, flags.groupings);
+  if (flags.w2) await sweep(ctx, WORKLOAD_W2, flags.sizes, flags.seconds, flags.groupings);
 }

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { GROUPINGS } from "../../bench/groupings.ts";
+import { HARDWARE_GROUPING } from "../../learners/gpu/gpu_backend.ts";
+import { gpuTest } from "../helpers.ts";
+
+const SCRIPT = new URL("../../bench/groupings.ts", import.meta.url).pathname;
+
+/** Runs bench/groupings.ts with `args`: exit code, stdout, stderr. */
+async function groupings(args: string[]) {
+  const r = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", SCRIPT, ...args] })
+    .output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: r.code, stdout: text(r.stdout), stderr: text(r.stderr) };
+}
+
+Deno.test("bench/groupings.ts refuses bad flags with one line and exit 2", async () => {
+  for (const args of [["--groupings", "2y"], ["--sizes", "0"], ["--seconds", "-1"]]) {
+    const r = await groupings(args);
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, /^groupings: --sizes takes positive integers/);
+  }
+});
+
+Deno.test("the groupings compared include the hardware default, each once", () => {
+  const keys = GROUPINGS.map((g) => `${g.modelsPerGroup}x${g.roles}`);
+  assert.equal(new Set(keys).size, keys.length);
+  assert.ok(keys.includes(`${HARDWARE_GROUPING.modelsPerGroup}x${HARDWARE_GROUPING.roles}`));
+});
+
+gpuTest("bench/groupings.ts checks each grouping against the CPU twin, then times it", async () => {
+  const r = await groupings(["--sizes", "40", "--seconds", "0.05", "--groupings", "4x4"]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split("\n").filter((l) => / P=40: /.test(l));
+  assert.equal(lines.length, 2, r.stdout);
+  assert.match(lines[0]!, /^ {2}1x32 \(default\) P=40: \d+ model-steps\/s, .* 1\.00x the default/);
+  assert.match(lines[1]!, /^ {2}4x4 P=40: /);
+  for (const l of lines) {
+    const err = Number(/mixed error vs CPU twin ([\d.]+)/.exec(l)?.[1]);
+    assert.ok(err <= 1, l);
+  }
+});
