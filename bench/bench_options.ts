@@ -16,8 +16,9 @@ same run, and their ratio.
   --peers     also TensorFlow.js (wasm backend), PyTorch CPU (batched matmul, manual gradients
               and autograd) and NumPy (batched matmul), on OpenBLAS, measured before the engine's
               adapter exists; skipped with a reason when missing (with --metatrain: the PyTorch
-              FOMAML/Reptile peers, plain and factored, bench/peers_metatrain.py, the engine's
-              ratio to each, and with --out DIR/metatrain_peers.csv)
+              FOMAML/Reptile peers, plain and factored, bench/peers_metatrain.py, on the CPU and,
+              where the machine has a CUDA GPU, on it too; the engine's ratio to each, and with
+              --out DIR/metatrain_peers.csv)
   --w2        also workload W2 (two hidden layers of 128)
   --episodes  episode sampling (5-way 5-shot, 1024 episodes, Fashion-MNIST)
   --metabatch a 5-way 1-shot meta-batch of 1024 tasks with 5 inner steps (tasks/s)

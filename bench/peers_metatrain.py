@@ -18,7 +18,8 @@ more; the best is reported.
 Prints one JSON line per (algorithm, meta-batch, variant): {"peer", "variant", "algorithm",
 "meta_batch", "threads", "tasks_per_s", "cpu_ms_per_iteration" (CPU time of the process, every
 thread), "other_threads" and "other_threads_tasks_per_s" (the best of the other thread counts),
-"blas", "valid"}.
+"blas", "valid"}. On a machine with a CUDA GPU the same peer then runs there too ("peer":
+"torch-cuda", "blas": the CUDA version and the GPU).
 Usage: python3 bench/peers_metatrain.py SECONDS WARMUP MB1 [MB2 ...]
        python3 bench/peers_metatrain.py --check   (the variants agree; exit 1 if not)"""
 import json
@@ -115,7 +116,7 @@ def meta_iteration(state, algorithm, variant, T, repeat=1):
     repeated that many times (the engine's batch of 25 at 5)."""
     theta, (m, v), (sx, sy, qx, qy), gen = state["theta"], state["adam"], state["pool"], state["gen"]
     state["it"] += 1
-    ids = torch.randint(0, POOL, (T,), generator=gen)
+    ids = torch.randint(0, POOL, (T,), generator=gen).to(sx.device)
     x, y = sx[ids].repeat(1, repeat, 1), sy[ids].repeat(1, repeat)
     meta = META[variant](theta, x, y, qx[ids], qy[ids], algorithm)
     it = state["it"]
@@ -126,23 +127,51 @@ def meta_iteration(state, algorithm, variant, T, repeat=1):
     return meta
 
 
-def start(dtype=torch.float32):
-    """Seeded pool, theta (He init), Adam moments and episode generator."""
+def start(dtype=torch.float32, device="cpu"):
+    """Seeded pool, theta (He init), Adam moments and episode generator (drawn on the CPU, then
+    moved to `device`)."""
     gen = torch.Generator().manual_seed(0)
-    episodes = pool(gen, dtype)
-    theta = ([torch.randn(1, i, o, generator=gen, dtype=dtype) * (2 / i) ** 0.5
+    episodes = tuple(t.to(device) for t in pool(gen, dtype))
+    theta = ([(torch.randn(1, i, o, generator=gen, dtype=dtype) * (2 / i) ** 0.5).to(device)
               for i, o in zip(WIDTHS[:-1], WIDTHS[1:])],
-             [torch.zeros(1, 1, o, dtype=dtype) for o in WIDTHS[1:]])
+             [torch.zeros(1, 1, o, dtype=dtype, device=device) for o in WIDTHS[1:]])
     params = theta[0] + theta[1]
     adam = ([torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
     return {"theta": theta, "adam": adam, "pool": episodes, "gen": gen, "it": 0}
 
 
-def measure(algorithm, variant, T, seconds, warmup):
-    """(tasks/s, CPU-ms of the process per meta-iteration)."""
-    state, cpu = start(), []
-    tasks = T * rate(lambda: meta_iteration(state, algorithm, variant, T), seconds, warmup, cpu)
+def measure(algorithm, variant, T, seconds, warmup, device="cpu"):
+    """(tasks/s, CPU-ms of the process per meta-iteration); on a GPU every meta-iteration ends
+    with a synchronize, so the time counts its kernels."""
+    state, cpu = start(device=device), []
+    sync = torch.cuda.synchronize if device != "cpu" else (lambda: None)
+
+    def step():
+        meta_iteration(state, algorithm, variant, T)
+        sync()
+
+    tasks = T * rate(step, seconds, warmup, cpu)
     return tasks, cpu[0] * 1000
+
+
+def cuda_rows(seconds, warmup, meta_batches):
+    """On a machine with a CUDA GPU, the same peer on it (as a PyTorch user there would run it):
+    one JSON line per (algorithm, meta-batch, variant) with "peer": "torch-cuda", or one line with
+    "skipped" and the reason if it fails."""
+    if not torch.cuda.is_available():
+        return
+    try:
+        name = torch.cuda.get_device_name(0)
+        for algorithm in ("fomaml", "reptile"):
+            for T in meta_batches:
+                for variant in VARIANTS:
+                    tps, cpu_ms = measure(algorithm, variant, T, seconds, warmup, "cuda")
+                    print(json.dumps({"peer": "torch-cuda", "variant": variant, "algorithm": algorithm,
+                                      "meta_batch": T, "threads": torch.get_num_threads(), "tasks_per_s": tps,
+                                      "cpu_ms_per_iteration": cpu_ms, "other_threads_tasks_per_s": 0,
+                                      "blas": f"cuda {torch.version.cuda} {name}", "valid": True}), flush=True)
+    except Exception as e:  # the CPU rows above stay valid
+        print(json.dumps({"peer": "torch-cuda", "skipped": f"{type(e).__name__}: {e}"}), flush=True)
 
 
 def on_threads(n, fn):
@@ -209,6 +238,7 @@ def main():
                                       "meta_batch": T, "threads": best, "tasks_per_s": by[best][0],
                                       "cpu_ms_per_iteration": by[best][1], "other_threads": other,
                                       "other_threads_tasks_per_s": by[other][0], **info}), flush=True)
+        cuda_rows(seconds, warmup, [int(v) for v in sys.argv[3:]])
     return 0
 
 

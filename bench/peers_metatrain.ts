@@ -3,8 +3,9 @@
  * Reptile on 5-way 1-shot episodes, MLP 196-64-64-5, 5 inner steps on the support set, batched
  * over the tasks of a meta-batch, in two variants ("plain": a copy of every layer per task;
  * "factored": the first layer kept as theta minus a rank-5 term per task). Run before the engine
- * requests its adapter, with OPENBLAS_CORETYPE/L2_SIZE unset; the ratio lines compare the engine's
- * rows of the same workload with them.
+ * requests its adapter, with OPENBLAS_CORETYPE/L2_SIZE unset; on a machine with a CUDA GPU the
+ * same peer also runs there ("torch-cuda"). The ratio lines compare the engine's rows of the same
+ * workload with the CPU peers, and with the CUDA peers when there are any.
  * @module
  */
 import { mkdirSync } from "node:fs";
@@ -20,6 +21,8 @@ export const PEER_WIDTHS = [196, 64, 64, 5];
 
 /** One line the peer printed. */
 export interface MetaTrainPeerRow {
+  /** "torch-cpu" (the default when absent) or "torch-cuda". */
+  peer?: string;
   variant: string;
   algorithm: string;
   meta_batch: number;
@@ -55,7 +58,11 @@ export async function benchMetaTrainPeer(
     "python3-torch python3-threadpoolctl libopenblas0-pthread",
   );
   if (!out.ok) return out.error;
-  return out.stdout.trim().split("\n").map((l) => JSON.parse(l) as MetaTrainPeerRow);
+  const lines = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  for (const l of lines.filter((l) => l.skipped !== undefined)) {
+    console.log(`${l.peer} meta-training skipped: ${l.skipped}`);
+  }
+  return lines.filter((l) => l.skipped === undefined) as MetaTrainPeerRow[];
 }
 
 /** Writes the peer rows to DIR/metatrain_peers.csv. */
@@ -76,7 +83,7 @@ async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void
   ];
   const csv = stringify(
     rows.map((r) => [
-      "torch-cpu",
+      kind(r),
       r.variant,
       r.algorithm,
       r.meta_batch,
@@ -109,6 +116,14 @@ export async function printMetaTrainPeer(
     return undefined;
   }
   for (const r of rows) {
+    if (kind(r) === "torch-cuda") {
+      console.log(
+        `  torch-cuda ${r.variant}, ${r.algorithm}, meta-batch ${r.meta_batch}: ${
+          formatRate(r.tasks_per_s)
+        } tasks/s, ${formatFixed(r.cpu_ms_per_iteration, 1)} CPU-ms per meta-iteration (${r.blas})`,
+      );
+      continue;
+    }
     const other = `${r.other_threads ?? 3 - r.threads}: ${formatRate(r.other_threads_tasks_per_s)}`;
     console.log(
       `  torch-cpu ${r.variant}, ${r.algorithm}, meta-batch ${r.meta_batch}: ${
@@ -124,10 +139,14 @@ export async function printMetaTrainPeer(
   return rows;
 }
 
+/** A peer row's kind: "torch-cpu" or "torch-cuda". */
+const kind = (r: MetaTrainPeerRow): string => r.peer ?? "torch-cpu";
+
 /**
  * The ratio lines of one meta-batch: for each algorithm the peer runs, the engine's fastest row of
- * that algorithm against the better valid peer variant and against each. None for a network the
- * peer does not train.
+ * that algorithm against the better valid CPU peer variant and against each; then, where the peer
+ * ran on a CUDA GPU too, the same against the CUDA variants. None for a network the peer does not
+ * train.
  */
 export function peerRatioLines(
   peers: MetaTrainPeerRow[],
@@ -137,29 +156,38 @@ export function peerRatioLines(
 ): string[] {
   if (widths.join("-") !== PEER_WIDTHS.join("-")) return [];
   const lines: string[] = [];
-  for (const algorithm of new Set(peers.map((p) => p.algorithm))) {
-    const mine = peers.filter((p) =>
-      p.algorithm === algorithm && p.meta_batch === metaBatch && p.valid
-    );
-    const best = engine.filter((e) => e.algorithm === algorithm)
-      .reduce<EngineMetaRow | undefined>(
-        (m, e) => m && m.tasksPerSecond >= e.tasksPerSecond ? m : e,
-        undefined,
+  const kinds: [string, string][] = [
+    ["torch-cpu", "PyTorch peer"],
+    ["torch-cuda", "PyTorch CUDA peer"],
+  ];
+  for (const [peer, label] of kinds) {
+    for (const algorithm of new Set(peers.map((p) => p.algorithm))) {
+      const mine = peers.filter((p) =>
+        kind(p) === peer && p.algorithm === algorithm && p.meta_batch === metaBatch && p.valid
       );
-    if (mine.length === 0 || !best) continue;
-    const top = mine.reduce((m, p) => (m.tasks_per_s >= p.tasks_per_s ? m : p));
-    const x = (p: MetaTrainPeerRow) => `${formatFixed(best.tasksPerSecond / p.tasks_per_s, 2)}x`;
-    const each = mine.map((p) => `${x(p)} ${p.variant} (${formatRate(p.tasks_per_s)})`).join(", ");
-    const cpu = Number.isFinite(best.cpuMsPerIteration)
-      ? `; CPU-ms per meta-iteration: engine ${
-        formatFixed(best.cpuMsPerIteration, 1)
-      }, ${top.variant} ${formatFixed(top.cpu_ms_per_iteration, 1)}`
-      : "";
-    lines.push(
-      `  meta-batch ${metaBatch}, ${algorithm}: engine (${best.label}) ${
-        formatRate(best.tasksPerSecond)
-      } tasks/s = ${x(top)} the better PyTorch peer (${top.variant}); ${each}${cpu}`,
-    );
+      const line = ratioLine(mine, engine.filter((e) => e.algorithm === algorithm), label);
+      if (line) lines.push(`  meta-batch ${metaBatch}, ${algorithm}: ${line}`);
+    }
   }
   return lines;
+}
+
+/** The engine's fastest row against the fastest of `mine` (named `label`) and each; or none. */
+function ratioLine(mine: MetaTrainPeerRow[], rows: EngineMetaRow[], label: string) {
+  const best = rows.reduce<EngineMetaRow | undefined>(
+    (m, e) => m && m.tasksPerSecond >= e.tasksPerSecond ? m : e,
+    undefined,
+  );
+  if (mine.length === 0 || !best) return undefined;
+  const top = mine.reduce((m, p) => (m.tasks_per_s >= p.tasks_per_s ? m : p));
+  const x = (p: MetaTrainPeerRow) => `${formatFixed(best.tasksPerSecond / p.tasks_per_s, 2)}x`;
+  const each = mine.map((p) => `${x(p)} ${p.variant} (${formatRate(p.tasks_per_s)})`).join(", ");
+  const cpu = Number.isFinite(best.cpuMsPerIteration)
+    ? `; CPU-ms per meta-iteration: engine ${
+      formatFixed(best.cpuMsPerIteration, 1)
+    }, ${top.variant} ${formatFixed(top.cpu_ms_per_iteration, 1)}`
+    : "";
+  return `engine (${best.label}) ${formatRate(best.tasksPerSecond)} tasks/s = ${
+    x(top)
+  } the better ${label} (${top.variant}); ${each}${cpu}`;
 }

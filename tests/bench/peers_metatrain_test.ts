@@ -74,3 +74,61 @@ Deno.test("peers_metatrain.py --check: the factored peer and the support-set-onc
   assert.deepEqual(new Set(lines.map((l) => l.algorithm)), new Set(["fomaml", "reptile"]));
   assert.equal(out.code, 0);
 });
+
+Deno.test("peerRatioLines: CUDA peer rows get their own line after the CPU peers' and never mix with them", () => {
+  const cpu = peer("factored", "fomaml", 32, 2500);
+  const cuda = [
+    { ...peer("plain", "fomaml", 32, 400), peer: "torch-cuda", blas: "cuda 13.0 NVIDIA H200" },
+    { ...peer("factored", "fomaml", 32, 200), peer: "torch-cuda", blas: "cuda 13.0 NVIDIA H200" },
+  ];
+  const engine = [{
+    label: "gpu",
+    algorithm: "fomaml",
+    tasksPerSecond: 1000,
+    cpuMsPerIteration: NaN,
+  }];
+  assert.deepEqual(peerRatioLines([cpu, ...cuda], [196, 64, 64, 5], 32, engine), [
+    "  meta-batch 32, fomaml: engine (gpu) 1000 tasks/s = 0.40x the better PyTorch peer (factored); " +
+    "0.40x factored (2500)",
+    "  meta-batch 32, fomaml: engine (gpu) 1000 tasks/s = 2.50x the better PyTorch CUDA peer (plain); " +
+    "2.50x plain (400), 5.00x factored (200)",
+  ]);
+});
+
+Deno.test("peers_metatrain.py: the CUDA rows' shape, and a CUDA failure is one skipped line", async () => {
+  const probe = await new Deno.Command("/usr/bin/python3", {
+    args: ["-c", "import torch, threadpoolctl"],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (probe?.code !== 0) {
+    console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
+    return;
+  }
+  const dir = new URL("../../bench/", import.meta.url).pathname;
+  // A stand-in CUDA: is_available says yes; the measure runs on the CPU (no GPU here), or fails.
+  const run = async (fails: boolean) => {
+    const code = `import sys; sys.path.insert(0, ${JSON.stringify(dir)})
+import peers_metatrain as m
+m.torch.cuda.is_available = lambda: True
+m.torch.cuda.get_device_name = lambda i: "Stand-in GPU"
+real = m.measure
+def measure(a, v, T, s, w, device):
+    assert device == "cuda"
+    if ${fails ? "True" : "False"}: raise RuntimeError("no CUDA driver")
+    return real(a, v, T, s, w)
+m.measure = measure
+m.cuda_rows(0.02, 0.0, [4])`;
+    const out = await new Deno.Command("/usr/bin/python3", { args: ["-c", code] }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    return new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
+  };
+  const rows = await run(false);
+  assert.equal(rows.length, 4); // 2 algorithms x 2 variants at meta-batch 4
+  for (const r of rows) {
+    assert.equal(r.peer, "torch-cuda");
+    assert.match(r.blas, /^cuda .* Stand-in GPU$/);
+    assert.ok(r.tasks_per_s > 0 && r.valid === true && r.meta_batch === 4);
+  }
+  const failed = await run(true);
+  assert.deepEqual(failed, [{ peer: "torch-cuda", skipped: "RuntimeError: no CUDA driver" }]);
+});
