@@ -55,16 +55,20 @@ Deno.test("peerRatioLines: the engine's fastest row against the better valid pee
   assert.deepEqual(peerRatioLines(peers, [1, 40, 40, 1], 32, engine), []);
 });
 
-Deno.test("peers_metatrain.py --check: the factored peer and the support-set-once peer match the plain one", async () => {
-  const script = new URL("../../bench/peers_metatrain.py", import.meta.url).pathname;
+/** Whether /usr/bin/python3 has torch and threadpoolctl (else the test says it is skipped). */
+async function torchPython(): Promise<boolean> {
   const probe = await new Deno.Command("/usr/bin/python3", {
     args: ["-c", "import torch, threadpoolctl"],
     stderr: "null",
   }).output().catch(() => undefined);
-  if (probe?.code !== 0) {
-    console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
-    return;
-  }
+  if (probe?.code === 0) return true;
+  console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
+  return false;
+}
+
+Deno.test("peers_metatrain.py --check: the factored peer and the support-set-once peer match the plain one", async () => {
+  const script = new URL("../../bench/peers_metatrain.py", import.meta.url).pathname;
+  if (!await torchPython()) return;
   const out = await new Deno.Command("/usr/bin/python3", { args: [script, "--check"] }).output();
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((l) => JSON.parse(l));
   // 2 algorithms x 2 meta-batches x 2 comparisons, each theta after 3 meta-iterations (float64)
@@ -96,14 +100,7 @@ Deno.test("peerRatioLines: CUDA peer rows get their own line after the CPU peers
 });
 
 Deno.test("peers_metatrain.py: the CUDA rows' shape, and a CUDA failure is one skipped line", async () => {
-  const probe = await new Deno.Command("/usr/bin/python3", {
-    args: ["-c", "import torch, threadpoolctl"],
-    stderr: "null",
-  }).output().catch(() => undefined);
-  if (probe?.code !== 0) {
-    console.log("skipped: /usr/bin/python3 with torch and threadpoolctl not installed");
-    return;
-  }
+  if (!await torchPython()) return;
   const dir = new URL("../../bench/", import.meta.url).pathname;
   // A stand-in CUDA: is_available says yes; the measure runs on the CPU (no GPU here), or fails.
   const run = async (fails: boolean) => {
