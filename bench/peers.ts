@@ -83,8 +83,9 @@ export function peerEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Runs bench/SCRIPT with /usr/bin/python3 (or the interpreter METAFORGE_PYTHON names) and `args` in the peer environment (peerEnv); its
- * stdout, or a one-line reason naming the Debian `packages` when a module is missing.
+ * Runs bench/SCRIPT with /usr/bin/python3 (or the interpreter METAFORGE_PYTHON names) and `args`
+ * in the peer environment (peerEnv); its stdout, or a one-line reason naming the Debian `packages`
+ * when a module is missing.
  */
 export async function runPythonPeer(
   script: string,

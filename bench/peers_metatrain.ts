@@ -90,8 +90,9 @@ async function writePeerCsv(dir: string, rows: MetaTrainPeerRow[]): Promise<void
       r.threads,
       formatFixed(r.tasks_per_s, 1),
       formatFixed(r.cpu_ms_per_iteration, 2),
-      r.other_threads ?? 3 - r.threads,
-      formatFixed(r.other_threads_tasks_per_s, 1),
+      // A CUDA row has no other thread count: those columns stay empty.
+      kind(r) === "torch-cuda" ? "" : r.other_threads ?? 3 - r.threads,
+      kind(r) === "torch-cuda" ? "" : formatFixed(r.other_threads_tasks_per_s, 1),
       r.blas,
       r.valid ? "yes" : "no (reference BLAS)",
     ]),
