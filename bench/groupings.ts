@@ -17,8 +17,8 @@ import { GpuContext } from "../core/gpu_context.ts";
 import type { Backend } from "../learners/backend.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend, HARDWARE_GROUPING } from "../learners/gpu/gpu_backend.ts";
-import type { MlpGrouping } from "../learners/mlp/mlp_uniform.ts";
-import { benchTrain, syntheticData, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
+import { groupingKey, type MlpGrouping, parseGroupingKey } from "../learners/mlp/mlp_uniform.ts";
+import { benchTrain, sgdSetup, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
 
 /** The groupings compared: models per workgroup x invocations per model. */
 export const GROUPINGS: readonly MlpGrouping[] = [
@@ -42,20 +42,9 @@ export const GROUPINGS: readonly MlpGrouping[] = [
   [64, 4],
 ].map(([modelsPerGroup, roles]) => ({ modelsPerGroup: modelsPerGroup!, roles: roles! }));
 
-/** A grouping as "MxR". */
-const key = (g: MlpGrouping): string => `${g.modelsPerGroup}x${g.roles}`;
-
 /** Parameters of 37 models of `w` after 3 SGD steps on `backend` (same init and batches on each). */
 async function trainedParams(backend: Backend, w: Workload): Promise<Float32Array> {
-  const P = 37;
-  const spec = { size: P, widths: w.widths, batchSize: w.batchSize };
-  const data = backend.uploadDataset(syntheticData(w.widths[0]!, w.widths.at(-1)!, 512, 3));
-  const pop = backend.createPopulation(spec);
-  pop.init(11);
-  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
-  const ranges = new Uint32Array(2 * P);
-  for (let p = 0; p < P; p++) ranges[2 * p + 1] = 512;
-  pop.sampleBatches({ seed: 5, round: 0, numBatches: 3, ranges });
+  const { pop, data } = sgdSetup(backend, w, 37, { rows: 512, seeds: [3, 11, 5], numBatches: 3 });
   pop.train(data, 3);
   const params = await pop.readParams();
   pop.destroy();
@@ -83,8 +72,8 @@ async function sweep(
   console.log(`\nworkload ${w.name}: MLP ${w.widths.join("-")}, batch ${w.batchSize}`);
   const want = await trainedParams(new CpuBackend(), w);
   const base = new Map<number, number>();
-  const def = key(HARDWARE_GROUPING);
-  const order = [HARDWARE_GROUPING, ...groupings.filter((g) => key(g) !== def)];
+  const def = groupingKey(HARDWARE_GROUPING);
+  const order = [HARDWARE_GROUPING, ...groupings.filter((g) => groupingKey(g) !== def)];
   for (const g of order) {
     let gpu: GpuBackend;
     let check: string;
@@ -93,23 +82,23 @@ async function sweep(
       const err = mixedError(await trainedParams(gpu, w), want);
       check = `mixed error vs CPU twin ${formatFixed(err, 3)}${err <= 1 ? "" : " -- MISMATCH"}`;
     } catch (e) {
-      console.log(`  ${key(g)}: skipped: ${(e as Error).message.split("\n")[0]}`);
+      console.log(`  ${groupingKey(g)}: skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
     for (const P of sizes) {
       try {
         const r = await benchTrain(gpu, w, P, seconds);
-        if (key(g) === def) base.set(P, r.model_steps_per_s);
+        if (groupingKey(g) === def) base.set(P, r.model_steps_per_s);
         const ratio = r.model_steps_per_s / (base.get(P) ?? r.model_steps_per_s);
         console.log(
-          `  ${key(g)}${key(g) === def ? " (default)" : ""} P=${P}: ${
+          `  ${groupingKey(g)}${groupingKey(g) === def ? " (default)" : ""} P=${P}: ${
             formatRate(r.model_steps_per_s)
           } model-steps/s, ${formatFixed(r.gflops, 0)} GFLOP/s, ${
             formatFixed(ratio, 2)
           }x the default; ${check}`,
         );
       } catch (e) {
-        console.log(`  ${key(g)} P=${P}: skipped: ${(e as Error).message.split("\n")[0]}`);
+        console.log(`  ${groupingKey(g)} P=${P}: skipped: ${(e as Error).message.split("\n")[0]}`);
       }
     }
   }
@@ -135,16 +124,12 @@ function parseFlags(args: string[]) {
   } catch {
     return undefined;
   }
-  const groupings = values.groupings?.split(",").map((g) => {
-    const [m, r] = g.split("x").map(Number);
-    return { modelsPerGroup: m!, roles: r! };
-  }) ?? GROUPINGS;
+  const groupings = values.groupings?.split(",").map(parseGroupingKey) ?? GROUPINGS;
   const sizes = values.sizes.split(",").map(Number);
   const seconds = Number(values.seconds);
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
-  const ok = sizes.every(positive) && seconds > 0 &&
-    groupings.every((g) => positive(g.modelsPerGroup) && positive(g.roles));
-  return ok ? { sizes, seconds, groupings, w2: values.w2 } : undefined;
+  const ok = sizes.every(positive) && seconds > 0 && groupings.every((g) => g !== undefined);
+  return ok ? { sizes, seconds, groupings: groupings as MlpGrouping[], w2: values.w2 } : undefined;
 }
 
 if (import.meta.main) {

@@ -154,6 +154,11 @@ def measure(algorithm, variant, T, seconds, warmup, device="cpu"):
     return tasks, cpu[0] * 1000
 
 
+def cells(meta_batches):
+    """The (algorithm, meta-batch, variant) cells the peer measures, in its printing order."""
+    return [(a, T, v) for a in ("fomaml", "reptile") for T in meta_batches for v in VARIANTS]
+
+
 def cuda_rows(seconds, warmup, meta_batches):
     """On a machine with a CUDA GPU, the same peer on it (as a PyTorch user there would run it):
     one JSON line per (algorithm, meta-batch, variant) with "peer": "torch-cuda", or one line with
@@ -162,14 +167,12 @@ def cuda_rows(seconds, warmup, meta_batches):
         return
     try:
         name = torch.cuda.get_device_name(0)
-        for algorithm in ("fomaml", "reptile"):
-            for T in meta_batches:
-                for variant in VARIANTS:
-                    tps, cpu_ms = measure(algorithm, variant, T, seconds, warmup, "cuda")
-                    print(json.dumps({"peer": "torch-cuda", "variant": variant, "algorithm": algorithm,
-                                      "meta_batch": T, "threads": torch.get_num_threads(), "tasks_per_s": tps,
-                                      "cpu_ms_per_iteration": cpu_ms, "other_threads_tasks_per_s": 0,
-                                      "blas": f"cuda {torch.version.cuda} {name}", "valid": True}), flush=True)
+        for algorithm, T, variant in cells(meta_batches):
+            tps, cpu_ms = measure(algorithm, variant, T, seconds, warmup, "cuda")
+            print(json.dumps({"peer": "torch-cuda", "variant": variant, "algorithm": algorithm,
+                              "meta_batch": T, "threads": torch.get_num_threads(), "tasks_per_s": tps,
+                              "cpu_ms_per_iteration": cpu_ms, "other_threads_tasks_per_s": 0,
+                              "blas": f"cuda {torch.version.cuda} {name}", "valid": True}), flush=True)
     except Exception as e:  # the CPU rows above stay valid
         print(json.dumps({"peer": "torch-cuda", "skipped": f"{type(e).__name__}: {e}"}), flush=True)
 
@@ -227,18 +230,17 @@ def main():
     seconds, warmup = float(sys.argv[1]), float(sys.argv[2])
     info = blas_info()
     with torch.no_grad():
-        for algorithm in ("fomaml", "reptile"):
-            for T in [int(v) for v in sys.argv[3:]]:
-                for variant in VARIANTS:
-                    by = {n: on_threads(n, lambda: measure(algorithm, variant, T, seconds, warmup))
-                          for n in thread_counts()}
-                    best = max(by, key=lambda n: by[n][0])
-                    other = max((n for n in by if n != best), key=lambda n: by[n][0])
-                    print(json.dumps({"peer": "torch-cpu", "variant": variant, "algorithm": algorithm,
-                                      "meta_batch": T, "threads": best, "tasks_per_s": by[best][0],
-                                      "cpu_ms_per_iteration": by[best][1], "other_threads": other,
-                                      "other_threads_tasks_per_s": by[other][0], **info}), flush=True)
-        cuda_rows(seconds, warmup, [int(v) for v in sys.argv[3:]])
+        meta_batches = [int(v) for v in sys.argv[3:]]
+        for algorithm, T, variant in cells(meta_batches):
+            by = {n: on_threads(n, lambda: measure(algorithm, variant, T, seconds, warmup))
+                  for n in thread_counts()}
+            best = max(by, key=lambda n: by[n][0])
+            other = max((n for n in by if n != best), key=lambda n: by[n][0])
+            print(json.dumps({"peer": "torch-cpu", "variant": variant, "algorithm": algorithm,
+                              "meta_batch": T, "threads": best, "tasks_per_s": by[best][0],
+                              "cpu_ms_per_iteration": by[best][1], "other_threads": other,
+                              "other_threads_tasks_per_s": by[other][0], **info}), flush=True)
+        cuda_rows(seconds, warmup, meta_batches)
     return 0
 
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { Rng } from "../core/rng.ts";
-import type { Backend, UploadOptions } from "../learners/backend.ts";
+import type { Backend, BackendDataset, Population, UploadOptions } from "../learners/backend.ts";
 import type { Dataset } from "../learners/dataset.ts";
 import { flopsPerModelStep, mlpLayout, type PopulationSpec } from "../learners/mlp/mlp_layout.ts";
 
@@ -92,17 +92,13 @@ export async function benchTrain(
 ): Promise<BenchRow> {
   const spec: PopulationSpec = { size: P, widths: w.widths, batchSize: w.batchSize };
   const layout = mlpLayout(spec);
-  const rows = 4096;
-  const data = backend.uploadDataset(
-    syntheticData(w.widths[0]!, w.widths.at(-1)!, rows, 1),
+  const { pop, data } = sgdSetup(
+    backend,
+    w,
+    P,
+    { rows: 4096, seeds: [1, 1, 7], numBatches: 8 },
     upload,
   );
-  const pop = backend.createPopulation(spec);
-  pop.init(1);
-  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
-  const ranges = new Uint32Array(2 * P);
-  for (let p = 0; p < P; p++) ranges[2 * p + 1] = rows;
-  pop.sampleBatches({ seed: 7, round: 0, numBatches: 8, ranges });
   await warmUp(async () => {
     pop.train(data, 1);
     await pop.flush();
@@ -130,6 +126,32 @@ export async function benchTrain(
     steps,
     seconds,
   };
+}
+
+/**
+ * P models of `w` on `backend` ready to train with plain SGD (lr 0.05): a synthetic data set of
+ * `rows` rows uploaded, the models initialised and `numBatches` batches of the whole set sampled for
+ * each; `seeds` are the data set's, the init's and the batches'.
+ */
+export function sgdSetup(
+  backend: Backend,
+  w: Workload,
+  P: number,
+  o: { rows: number; seeds: [number, number, number]; numBatches: number },
+  upload: UploadOptions = {},
+): { pop: Population; data: BackendDataset } {
+  const [dataSeed, initSeed, batchSeed] = o.seeds;
+  const data = backend.uploadDataset(
+    syntheticData(w.widths[0]!, w.widths.at(-1)!, o.rows, dataSeed),
+    upload,
+  );
+  const pop = backend.createPopulation({ size: P, widths: w.widths, batchSize: w.batchSize });
+  pop.init(initSeed);
+  pop.setKnobs({ lr: 0.05, optimizer: "sgd" });
+  const ranges = new Uint32Array(2 * P);
+  for (let p = 0; p < P; p++) ranges[2 * p + 1] = o.rows;
+  pop.sampleBatches({ seed: batchSeed, round: 0, numBatches: o.numBatches, ranges });
+  return { pop, data };
 }
 
 /** One meta-batch measurement: tasks adapted and evaluated per second. */

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { chooseKernel, dumpMlpKernel, type MlpKernelName } from "../learners/mlp/kernel_dump.ts";
 import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
-import type { MlpGrouping } from "../learners/mlp/mlp_uniform.ts";
+import { type MlpGrouping, parseGroupingKey } from "../learners/mlp/mlp_uniform.ts";
 import { HARDWARE_GROUPING } from "../learners/gpu/gpu_kernels.ts";
 
 const HELP = `Usage: metaforge kernels --dump SHAPE [options]
@@ -59,15 +59,13 @@ function parseBatch(v: string | undefined): number {
 function parseGrouping(v: string): { grouping?: MlpGrouping; software: boolean } {
   if (v === "software") return { software: true };
   if (v === "hardware") return { grouping: HARDWARE_GROUPING, software: false };
-  const m = /^(\d+)x(\d+)$/.exec(v);
-  const [mpg, roles] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
-  const pow2 = (n: number) => n >= 1 && n <= 256 && Number.isInteger(Math.log2(n));
-  if (!pow2(mpg) || !pow2(roles) || mpg * roles > 256) {
+  const grouping = parseGroupingKey(v);
+  if (!grouping) {
     throw new KernelsUsageError(
       `Invalid --grouping: must be software, hardware or MxR (powers of two, M*R <= 256): current value is ${v}`,
     );
   }
-  return { grouping: { modelsPerGroup: mpg, roles }, software: true };
+  return { grouping, software: true };
 }
 
 function parseKernels(v: string): MlpKernelName[] {

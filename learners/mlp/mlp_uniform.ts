@@ -13,6 +13,21 @@ export interface MlpGrouping {
   roles: number;
 }
 
+/** A grouping as "MxR": M models per workgroup, R invocations each. */
+export function groupingKey(g: MlpGrouping): string {
+  return `${g.modelsPerGroup}x${g.roles}`;
+}
+
+/** The grouping "MxR" names (powers of two, M * R <= 256), or undefined for any other text. */
+export function parseGroupingKey(v: string): MlpGrouping | undefined {
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  const [modelsPerGroup, roles] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  const pow2 = (n: number) => n >= 1 && n <= 256 && Number.isInteger(Math.log2(n));
+  return pow2(modelsPerGroup) && pow2(roles) && modelsPerGroup * roles <= 256
+    ? { modelsPerGroup, roles }
+    : undefined;
+}
+
 /** A population's model count padded up to a multiple of the models per workgroup. */
 export function paddedModels(size: number, g: MlpGrouping): number {
   return Math.ceil(size / g.modelsPerGroup) * g.modelsPerGroup;

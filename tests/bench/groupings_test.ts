@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { GROUPINGS } from "../../bench/groupings.ts";
 import { HARDWARE_GROUPING } from "../../learners/gpu/gpu_backend.ts";
+import { groupingKey, parseGroupingKey } from "../../learners/mlp/mlp_uniform.ts";
 import { gpuTest } from "../helpers.ts";
 
 const SCRIPT = new URL("../../bench/groupings.ts", import.meta.url).pathname;
@@ -14,7 +15,11 @@ async function groupings(args: string[]) {
 }
 
 Deno.test("bench/groupings.ts refuses bad flags with one line and exit 2", async () => {
-  for (const args of [["--groupings", "2y"], ["--sizes", "0"], ["--seconds", "-1"]]) {
+  const bad = [["--groupings", "2y"], ["--groupings", "3x4"], ["--sizes", "0"], [
+    "--seconds",
+    "-1",
+  ]];
+  for (const args of bad) {
     const r = await groupings(args);
     assert.equal(r.code, 2, args.join(" "));
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -23,9 +28,12 @@ Deno.test("bench/groupings.ts refuses bad flags with one line and exit 2", async
 });
 
 Deno.test("the groupings compared include the hardware default, each once", () => {
-  const keys = GROUPINGS.map((g) => `${g.modelsPerGroup}x${g.roles}`);
+  const keys = GROUPINGS.map(groupingKey);
   assert.equal(new Set(keys).size, keys.length);
-  assert.ok(keys.includes(`${HARDWARE_GROUPING.modelsPerGroup}x${HARDWARE_GROUPING.roles}`));
+  assert.ok(keys.includes(groupingKey(HARDWARE_GROUPING)));
+  for (const k of keys) {
+    assert.deepEqual(parseGroupingKey(k) && groupingKey(parseGroupingKey(k)!), k);
+  }
 });
 
 gpuTest("bench/groupings.ts checks each grouping against the CPU twin, then times it", async () => {

@@ -3,6 +3,7 @@ import { Rng, rngInt, rngNormal, rngNormalPair, rngUniform, threefry2x32 } from 
 import { createStorageBufferFrom, readF32 } from "../../core/buffers.ts";
 import { RNG_WGSL, rngFillCpu, rngFillGpu } from "../../core/rng_fill.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
+import { composeWgsl, getPipeline } from "../../core/pipelines.ts";
 import { assertClose, gpuTest } from "../helpers.ts";
 
 Deno.test("threefry2x32 matches the Random123 known-answer vectors", () => {
@@ -76,13 +77,12 @@ Deno.test("rngNormalPair: its first normal is rngNormal's, the pair is standard 
 
 /** -ln((k + 1) 2^-24) for each k, computed by the WGSL helper rng_neg_log_unit on the GPU. */
 async function negLogUnitGpu(ctx: GpuContext, ks: Uint32Array<ArrayBuffer>): Promise<Float32Array> {
-  const code = `${RNG_WGSL.code}
-@group(0) @binding(0) var<storage, read_write> io: array<u32>;
+  const code = `@group(0) @binding(0) var<storage, read_write> io: array<u32>;
 @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
   if (g.x < arrayLength(&io)) { io[g.x] = bitcast<u32>(rng_neg_log_unit(io[g.x])); }
 }`;
-  const module = ctx.device.createShaderModule({ code });
-  const pipeline = ctx.device.createComputePipeline({ layout: "auto", compute: { module } });
+  const src = composeWgsl([RNG_WGSL, { file: "tests/core/rng_test.ts", code }]);
+  const pipeline = await getPipeline(ctx, "rng_neg_log_unit_test", src);
   const io = createStorageBufferFrom(ctx, ks.slice(), "neg-log-io");
   const bind = ctx.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),

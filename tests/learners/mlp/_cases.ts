@@ -10,7 +10,7 @@ import {
   type OptimizerKind,
 } from "../../../learners/optimizers/knobs.ts";
 import type { PopulationSpec } from "../../../learners/mlp/mlp_layout.ts";
-import type { MlpGrouping } from "../../../learners/mlp/mlp_uniform.ts";
+import { groupingKey, type MlpGrouping } from "../../../learners/mlp/mlp_uniform.ts";
 import type { GpuContext } from "../../../core/gpu_context.ts";
 import { CpuBackend } from "../../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../../learners/gpu/gpu_backend.ts";
@@ -158,7 +158,7 @@ export const GROUPINGS: (MlpGrouping | undefined)[] = [
 
 /** A grouping as a test name shows it. */
 export function groupingName(g: MlpGrouping | undefined): string {
-  return g ? `${g.modelsPerGroup}x${g.roles}` : "default";
+  return g ? groupingKey(g) : "default";
 }
 
 /** The CPU twin and a GPU backend with a grouping (default: the adapter's). */
