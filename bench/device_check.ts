@@ -76,6 +76,11 @@ async function main(args: string[]): Promise<number> {
     return 3;
   }
   console.log(ctx.describe());
+  console.log(
+    `granted: maxBufferSize ${ctx.limit("maxBufferSize")}, maxStorageBufferBindingSize ${
+      ctx.limit("maxStorageBufferBindingSize")
+    } (the engine asks for all the adapter offers, bindings under 4 GiB)`,
+  );
   const refused = refuseAdapter(ctx.info);
   if (refused) {
     console.error(`device_check: ${refused}; the GPU run needs an NVIDIA GPU through Vulkan`);

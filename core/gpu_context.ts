@@ -26,14 +26,27 @@ export class GpuValidationError extends Error {
 
 export { DeviceLostError };
 
-/** Limits the engine's kernels ask for; each is capped at what the adapter offers. */
+/**
+ * Limits the engine's kernels ask for; each is capped at what the adapter offers. The two size
+ * limits ask for all the adapter has: a population's buffers pass 2 GiB on a large GPU (W2's
+ * optimizer moments at 16,384 models take 2.8 GB), and a binding never passes 4 GiB - 4 bytes
+ * (WGSL indexes a binding with u32; learners/gpu/gpu_chunks.ts splits a population into bindings
+ * under the granted limit).
+ */
 export const WANTED_LIMITS = {
   maxStorageBuffersPerShaderStage: 16,
   maxComputeWorkgroupStorageSize: 16384,
   maxComputeInvocationsPerWorkgroup: 256,
-  maxStorageBufferBindingSize: 2 ** 31 - 1,
-  maxBufferSize: 2 ** 31 - 1,
+  maxStorageBufferBindingSize: 2 ** 32 - 4,
+  maxBufferSize: 2 ** 52,
 } as const;
+
+/** The limits to request of an adapter that offers `have`: WANTED_LIMITS capped at `have`. */
+export function requestedLimits(have: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(WANTED_LIMITS)) out[k] = Math.min(v, have[k] ?? 0);
+  return out;
+}
 
 /**
  * Mesa's software Vulkan driver prints an error line when XDG_RUNTIME_DIR is unset; point it at a
@@ -139,11 +152,7 @@ export class GpuContext {
         "No WebGPU adapter found (on a machine without a GPU, install mesa-vulkan-drivers)",
       );
     }
-    const requiredLimits: Record<string, number> = {};
-    for (const [k, v] of Object.entries(WANTED_LIMITS)) {
-      const have = (adapter.limits as unknown as Record<string, number>)[k] ?? 0;
-      requiredLimits[k] = Math.min(v, have);
-    }
+    const requiredLimits = requestedLimits(adapter.limits as unknown as Record<string, number>);
     const requiredFeatures: GPUFeatureName[] = [];
     const subgroups = adapter.features.has("subgroups" as GPUFeatureName);
     if (subgroups) requiredFeatures.push("subgroups" as GPUFeatureName);
