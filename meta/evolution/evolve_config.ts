@@ -89,6 +89,11 @@ export interface EvolveConfig {
    * of the default run needed to detect a change of 0.05 at 80% power (measured 2026-12-02).
    */
   attributionSeeds: number;
+  /**
+   * Independent meta-evolution runs (meta/evolution/meta_runs.ts): the main run and
+   * `metaSeeds - 1` more from their own seeds, each compared with the GA (1: the main run only).
+   */
+  metaSeeds: number;
   /** Meta-objective weights. */
   weights: MetaWeights;
   /** Generations per GPU submit / history readback. */
@@ -133,6 +138,7 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
   ]),
   seeds: z.number().int().min(2).max(100).default(5),
   attributionSeeds: z.number().int().min(2).max(100).default(12),
+  metaSeeds: z.number().int().min(1).max(20).default(5),
   weights: z.object({
     convergence: z.number().min(0).default(DEFAULT_META_WEIGHTS.convergence),
     final: z.number().min(0).default(DEFAULT_META_WEIGHTS.final),

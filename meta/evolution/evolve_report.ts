@@ -3,6 +3,7 @@
  * measured.
  * @module
  */
+import type { AcrossRuns } from "./meta_runs.ts";
 import type { ExperimentResult } from "../../core/experiment.ts";
 import { formatCi as fmt } from "../../core/format.ts";
 import { curveSeries } from "../../core/plots.ts";
@@ -46,6 +47,8 @@ export interface EvolveOutcome {
   evalReductionPct: number;
   /** Statistics of every base-evolution run of the experiment. */
   total: RunStats;
+  /** The independent meta-evolution runs summarised (undefined for one run). */
+  metaRuns?: AcrossRuns;
 }
 
 type Row = Record<string, string | number>;
@@ -113,6 +116,13 @@ function metaGenerationTable(o: EvolveOutcome): NonNullable<ExperimentResult["ta
   };
 }
 
+/** The claim row's addition for several meta-evolution runs. */
+function acrossText(a: AcrossRuns): string {
+  const n = a.better + a.level + a.worse;
+  return `; over ${n} independent meta-evolution runs ${fmt(a.improvementPct)}% (95% CI over ` +
+    `the runs), better than the GA in ${a.better} of ${n}`;
+}
+
 function claimsTable(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]>[number] {
   const c = o.config;
   const pct = o.evalReductionPct;
@@ -123,7 +133,7 @@ function claimsTable(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]>[
         claim: "universal strategy beats hand-designed by 23%",
         measured: `${o.heldOut.improvementPct.toFixed(1)}% (meta-fitness, paired diff ${
           fmt(o.heldOut.diff)
-        })`,
+        })${o.metaRuns ? acrossText(o.metaRuns) : ""}`,
       },
       {
         claim: "40% fewer evaluations to target",

@@ -18,13 +18,22 @@ import { createBackend } from "../../learners/create_backend.ts";
 import { EVOLVE_SCHEMA, type EvolveConfig, TASK_LIBRARY } from "./evolve_config.ts";
 import {
   attributionPhase,
+  type BaseOptions,
   evalsToTarget,
   heldOutPhase,
   metaPhase,
   specializedPhase,
 } from "./evolve_phases.ts";
-import { evolveMethod, evolvePlots, evolveSummary, evolveTables } from "./evolve_report.ts";
-import { type Baselines, baselinesPhase } from "./baselines_phase.ts";
+import {
+  evolveMethod,
+  type EvolveOutcome,
+  evolvePlots,
+  evolveSummary,
+  evolveTables,
+} from "./evolve_report.ts";
+import { type Baselines, type BaselinesOptions, baselinesPhase } from "./baselines_phase.ts";
+import { acrossRuns, addMetaRuns, furtherRun, mainRun, type MetaRun } from "./meta_runs.ts";
+import type { MetaTask } from "./meta_task.ts";
 import { addBaselines } from "./baselines_report.ts";
 import { addParetoFront } from "./pareto_report.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
@@ -67,6 +76,13 @@ async function runEvolve(
       metaGenerations: c.specializedGenerations,
     }));
   const baselines = await baselinesOf(ctx, backend, meta.learned);
+  const runs = await metaRuns(
+    ctx,
+    backend,
+    ck,
+    mainRun(ctx.seed, meta.learned, heldOut, baselines),
+    { train, held, base },
+  );
   backend.destroy();
   const evalRows = evalsToTarget(held, heldOut, c.modelsPerSegment);
   const ratios = evalRows.map((r) => r.evals_ratio).filter(Number.isFinite);
@@ -77,7 +93,8 @@ async function runEvolve(
     );
   }
   const total = emptyRunStats();
-  for (const s of [meta.stats, attribution?.stats, heldOut.stats, spec.stats]) {
+  const further = runs.slice(1).map((r) => r.stats);
+  for (const s of [meta.stats, attribution?.stats, heldOut.stats, spec.stats, ...further]) {
     if (s) addRunStats(total, s);
   }
   ctx.log(
@@ -85,7 +102,7 @@ async function runEvolve(
       heldOut.improvementPct.toFixed(1)
     }%)`,
   );
-  const outcome = {
+  const outcome: EvolveOutcome = {
     config: c,
     backend: backend.kind,
     train,
@@ -98,20 +115,72 @@ async function runEvolve(
     evalRows,
     evalReductionPct: ratios.length ? 100 * (1 - mean(ratios)) : NaN,
     total,
+    metaRuns: runs.length > 1 ? acrossRuns(runs) : undefined,
   };
+  return evolveResult(outcome, baselines, runs);
+}
+
+/** The report of an outcome: its own parts, the baselines', the Pareto front's and the runs'. */
+function evolveResult(
+  o: EvolveOutcome,
+  baselines: Baselines | undefined,
+  runs: readonly MetaRun[],
+): ExperimentResult {
   const withBaselines = addBaselines(
     {
       title: "Meta-evolution of evolution strategies",
-      summary: evolveSummary(outcome),
-      tables: evolveTables(outcome),
-      plots: evolvePlots(outcome),
-      sections: [{ title: "Method", body: evolveMethod(c) }],
+      summary: evolveSummary(o),
+      tables: evolveTables(o),
+      plots: evolvePlots(o),
+      sections: [{ title: "Method", body: evolveMethod(o.config) }],
     },
     baselines,
-    meta.learned,
-    c,
+    o.meta.learned,
+    o.config,
   );
-  return addParetoFront(withBaselines, meta.trained, c.metaSelection);
+  return addMetaRuns(addParetoFront(withBaselines, o.meta.trained, o.config.metaSelection), runs);
+}
+
+/** Run 0 (the main run), then the further independent meta-evolutions (phases `meta-run-k`). */
+async function metaRuns(
+  ctx: RunContext<EvolveConfig, StrategiesFile | undefined>,
+  backend: Backend,
+  ck: PhaseCheckpoints,
+  main: MetaRun,
+  t: { train: readonly MetaTask[]; held: readonly MetaTask[]; base: BaseOptions },
+): Promise<MetaRun[]> {
+  const c = ctx.config;
+  const runs = [main];
+  // None when the strategy was loaded from a file.
+  const options = { config: c, base: t.base, seed: ctx.seed, bbob: bbobOptions(c, ctx.seed) };
+  for (let k = 1; k < (c.strategies ? 1 : c.metaSeeds); k++) {
+    const run = await ck.phase(
+      `meta-run-${k}`,
+      () => furtherRun(backend, t.train, t.held, k, options),
+    );
+    ctx.log(
+      `meta-evolution run ${k} (seed ${run.metaSeed}): learned ${fmt(run.learnedFitness)} vs ` +
+        `baseline ${fmt(run.baselineFitness)} on the held-out tasks (${
+          run.improvementPct.toFixed(1)
+        }%)`,
+    );
+    runs.push(run);
+  }
+  return runs;
+}
+
+/** The BBOB comparison's options (undefined when `bbobFunctions` is empty). */
+function bbobOptions(c: EvolveConfig, seed: number): BaselinesOptions | undefined {
+  if (!c.bbobFunctions.length) return undefined;
+  return {
+    functions: c.bbobFunctions,
+    dims: c.bbobDims,
+    seeds: c.seeds,
+    seed,
+    modelsPerSegment: c.modelsPerSegment,
+    generations: c.generations,
+    initScale: 2,
+  };
 }
 
 /** The baselines phase on the held-out BBOB suite (none when `bbobFunctions` is empty). */
@@ -120,17 +189,9 @@ async function baselinesOf(
   backend: Backend,
   learned: StrategyGenome,
 ): Promise<Baselines | undefined> {
-  const c = ctx.config;
-  if (!c.bbobFunctions.length) return undefined;
-  const b = await baselinesPhase(backend, learned, {
-    functions: c.bbobFunctions,
-    dims: c.bbobDims,
-    seeds: c.seeds,
-    seed: ctx.seed,
-    modelsPerSegment: c.modelsPerSegment,
-    generations: c.generations,
-    initScale: 2,
-  });
+  const o = bbobOptions(ctx.config, ctx.seed);
+  if (!o) return undefined;
+  const b = await baselinesPhase(backend, learned, o);
   const ranks = b.groups.filter((g) => g.method === "learned")
     .map((g) => `${g.group} ${g.rank.mean.toFixed(2)}`).join(", ");
   ctx.log(`held-out BBOB, learned strategy's mean rank of 6 per group: ${ranks}`);
@@ -158,6 +219,7 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       heldOutTasks: ["ackley-8", "mlp-4way-b"],
       bbobFunctions: [1, 10, 15, 24],
       bbobDims: [2],
+      metaSeeds: 2,
     },
     full: {
       populationSize: 16,

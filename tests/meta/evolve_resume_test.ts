@@ -20,12 +20,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   // Kill points: after the k-th checkpoint save (4 meta-generations, then the meta, attribution,
-  // held-out and specialized phases), plus a seeded random delay.
+  // held-out and specialized phases, then the smoke scale's second meta-evolution run), plus a
+  // seeded random delay: the kill after save 8 lands in the second run or the comparisons after.
   fn: () =>
     assertKillResume({
       experiment: "evolve",
       config: { metaGenerations: 5, populationSize: 4, backend: "cpu" },
-      killAfterSaves: [1, 4, 7],
+      killAfterSaves: [1, 4, 7, 8],
       files: ["strategies.json"],
     }),
 });
