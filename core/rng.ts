@@ -86,6 +86,14 @@ export function deriveSeed(seed: number, tag: number | string): number {
   return threefry2x32(seed, 0x5eed5eed, t, 0x9e3779b9)[0];
 }
 
+/**
+ * The seed of independent run `k` of an experiment's meta-training (config `metaSeeds` of evolve
+ * and l2o): run 0 is the experiment's own seed, run k >= 1 a seed derived from it.
+ */
+export function metaRunSeed(seed: number, k: number): number {
+  return k === 0 ? seed : deriveSeed(seed, `meta-run-${k}`) >>> 0;
+}
+
 /** FNV-1a hash of a string to a u32 (used to turn names into seed tags). */
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

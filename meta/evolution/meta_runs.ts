@@ -11,7 +11,7 @@
  */
 import type { ExperimentResult } from "../../core/experiment.ts";
 import { formatCi as fmt } from "../../core/format.ts";
-import { deriveSeed } from "../../core/rng.ts";
+import { metaRunSeed } from "../../core/rng.ts";
 import { summarize, type Summary } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
@@ -40,11 +40,6 @@ export interface MetaRun {
   ranks: { group: string; rank: Summary }[];
   /** Statistics of its base-evolution runs (meta-training, held-out comparison). */
   stats: RunStats;
-}
-
-/** The meta-seed of run `k` (run 0 is the experiment's own seed). */
-export function metaRunSeed(seed: number, k: number): number {
-  return k === 0 ? seed : deriveSeed(seed, `meta-run-${k}`) >>> 0;
 }
 
 /** The learned genome's ranks per BBOB group in `b`. */

@@ -75,6 +75,12 @@ export interface L2oConfig {
   seeds: number;
   /** Tasks per seed. */
   tasks: number;
+  /**
+   * Independent meta-training runs (meta/l2o/runs_phase.ts): the main run and `metaSeeds - 1`
+   * more from their own seeds, each compared with Adam (1: the main run only; none when a learned
+   * optimizer is loaded from a file).
+   */
+  metaSeeds: number;
   /** Training-loss threshold for steps-to-threshold. */
   threshold: number;
   /** Fashion-MNIST class episodes (skipped when the files are absent). */
@@ -139,6 +145,7 @@ export const L2O_SCHEMA: ConfigSchema<L2oConfig> = z.object({
   shifts: z.array(z.number().min(0).max(100)).default([0.5, 1, 2]),
   seeds: z.number().int().min(1).max(1000).default(5),
   tasks: z.number().int().min(1).max(1024).default(8),
+  metaSeeds: z.number().int().min(1).max(20).default(5),
   threshold: z.number().positive().default(0.5),
   fashion: z.object({
     enabled: z.boolean().default(true),

@@ -188,6 +188,11 @@ export interface FamilyEvaluation {
   rows: FamilyRow[];
   /** One loss curve (with its CI band over seeds) per method. */
   series: CurveSeries[];
+  /**
+   * Per method (row order): its final training loss and steps to threshold on each seed (absent
+   * from evaluations checkpointed before 2026-12-04).
+   */
+  perSeed?: { method: TunedMethod["method"]; final: number[]; steps: number[] }[];
 }
 
 /** Evaluates the tuned methods on one family over `c.seeds` seeds. */
@@ -222,5 +227,10 @@ export async function evaluateFamily(
     series: tuned.map((m, mi) =>
       curveSeries(`${m.method} (lr ${m.lr})`, aggregateCurves(per[mi]!.curves, { x: xs }))
     ),
+    perSeed: tuned.map((m, mi) => ({
+      method: m.method,
+      final: per[mi]!.final,
+      steps: per[mi]!.steps,
+    })),
   };
 }

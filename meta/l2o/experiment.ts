@@ -18,6 +18,7 @@ import { L2O_SCHEMA, type L2oConfig } from "./config.ts";
 import { evaluateFamily, evaluationFamilies, type FamilyEvaluation } from "./evaluate_phase.ts";
 import { type LearnedInputs, learnOptimizers, readLearnedInputs } from "./learn_phase.ts";
 import { l2oResult } from "./report.ts";
+import { addL2oRuns, furtherL2oRun, runCells } from "./runs_phase.ts";
 import { tuneMethods } from "./tune_phase.ts";
 import { describedFamily } from "./unroll_jobs.ts";
 
@@ -52,8 +53,19 @@ async function* runL2o(
     });
     evaluations.push(ev);
   }
+  const runs = [{ metaSeed: ctx.seed, cells: runCells(families, evaluations) }];
+  // Further independent meta-trainings (none when a learned optimizer was loaded from a file).
+  const loaded = c.learnedOptimizer || c.learnedReinforce || c.learnedPerParam;
+  for (let k = 1; k < (loaded ? 1 : c.metaSeeds); k++) {
+    const run = await ck.phase(
+      `meta-run-${k}`,
+      () => furtherL2oRun(backend, familyA, families, k, { config: c, seed: ctx.seed }),
+    );
+    ctx.log(`meta-training run ${k} (seed ${run.metaSeed}) evaluated`);
+    runs.push(run);
+  }
   backend.destroy();
-  return l2oResult({ config: c, learned, tuneRows, families, evaluations });
+  return addL2oRuns(l2oResult({ config: c, learned, tuneRows, families, evaluations }), runs);
 }
 
 /** The registered l2o experiment. */
@@ -73,6 +85,7 @@ export const L2O: Experiment<L2oConfig, LearnedInputs> = registerExperiment({
       seeds: 2,
       tasks: 2,
       fashion: { enabled: false },
+      metaSeeds: 2,
     },
     // Three meta-trainings (ES lr-scale, REINFORCE lr-scale, ES per-param) at 20 generations of
     // 6 pairs keep the default run near two minutes on lavapipe (one at 40 x 8 took 92 s in all).

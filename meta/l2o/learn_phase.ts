@@ -114,13 +114,8 @@ async function metaTrainMethod(
       await log.append(columns.map((k) => g[k]!));
       if (es.next < cfg.generations) await ck.saveProgress(name, { es, rows: log.rows });
     };
-    const run = { seed: ctx.seed, onGeneration: onGen, resume: saved?.es, keepHistory: false };
-    const { theta } = spec.by === "reinforce"
-      ? await metaTrainReinforce(backend, familyA, {
-        ...run,
-        config: { ...cfg, metaLr: c.reinforceMetaLr },
-      })
-      : await metaTrainEs(backend, familyA, { ...run, config: cfg });
+    const run = { seed: ctx.seed, onGeneration: onGen, resume: saved?.es };
+    const theta = await trainWeights(backend, familyA, c, method, run);
     return { theta: Array.from(theta), rows: log.rows };
   });
   const log = await FloatLog.open(logPath, columns.length, done.rows);
@@ -134,7 +129,50 @@ async function metaTrainMethod(
       history.at(-1)?.meta_loss?.toFixed(4)
     }`,
   );
-  const opt = learnedOptimizerFromWeights(done.theta, {
+  const opt = frozenOptimizer(c, familyA, method, done.theta, {
+    seed: ctx.seed,
+    finalMetaLoss: history.at(-1)?.meta_loss,
+  });
+  return { opt, history };
+}
+
+/** What a meta-training run of one method is given beside the family and config. */
+export interface WeightsRun {
+  seed: number;
+  onGeneration?: (g: Record<string, number>, theta: unknown, es: EsProgress) => Promise<void>;
+  resume?: EsProgress;
+}
+
+/** Meta-trains `method`'s weights on `familyA` (ES or REINFORCE, as LEARNED_METHODS says). */
+export async function trainWeights(
+  backend: Backend,
+  familyA: TaskFamily,
+  c: L2oConfig,
+  method: LearnedMethod,
+  run: WeightsRun,
+): Promise<Float64Array> {
+  const spec = LEARNED_METHODS[method];
+  const cfg: EsConfig = { ...c.es, model: c.model, kind: spec.kind };
+  const r = { ...run, keepHistory: false };
+  const { theta } = spec.by === "reinforce"
+    ? await metaTrainReinforce(backend, familyA, {
+      ...r,
+      config: { ...cfg, metaLr: c.reinforceMetaLr },
+    })
+    : await metaTrainEs(backend, familyA, { ...r, config: cfg });
+  return theta;
+}
+
+/** The frozen optimizer of `method` with meta-trained weights `theta`. */
+export function frozenOptimizer(
+  c: L2oConfig,
+  familyA: TaskFamily,
+  method: LearnedMethod,
+  theta: ArrayLike<number>,
+  info: { seed: number; finalMetaLoss?: number },
+): LearnedOptimizer {
+  const spec = LEARNED_METHODS[method];
+  return learnedOptimizerFromWeights(Array.from(theta), {
     lr: c.es.lr,
     momentum: c.es.momentum,
     horizon: c.steps,
@@ -147,11 +185,10 @@ async function metaTrainMethod(
       family: c.family,
       model: c.model,
       es: spec.by === "reinforce" ? { ...c.es, metaLr: c.reinforceMetaLr } : c.es,
-      seed: ctx.seed,
-      finalMetaLoss: history.at(-1)?.meta_loss,
+      seed: info.seed,
+      finalMetaLoss: info.finalMetaLoss,
     },
   });
-  return { opt, history };
 }
 
 /**

@@ -20,16 +20,20 @@ export interface TunedMethod {
   tuneArea: number;
 }
 
-/** Tunes every method on `familyA`; returns the tuned methods and one row per (method, lr). */
+/**
+ * Tunes every method (or `o.methods`) on `familyA`; returns the tuned methods and one row per
+ * (method, lr).
+ */
 export async function tuneMethods(
   backend: Backend,
   familyA: TaskFamily,
   learned: Record<LearnedMethod, LearnedOptimizer>,
   c: L2oConfig,
-  o: { seed: number; log: (line: string) => void },
+  o: { seed: number; log: (line: string) => void; methods?: readonly L2oMethod[] },
 ): Promise<{ tuned: TunedMethod[]; tuneRows: Record<string, number | string>[] }> {
   const G = c.lrGrid.length;
-  const grid = L2O_METHODS.flatMap((method) =>
+  const methods = o.methods ?? L2O_METHODS;
+  const grid = methods.flatMap((method) =>
     (method === "adam" ? c.adamGrid : c.lrGrid).map((lr) => ({ method, lr }))
   );
   const tune = await compare(backend, familyA, grid, learned, c, {
@@ -38,7 +42,7 @@ export async function tuneMethods(
   });
   const tuned: TunedMethod[] = [];
   const tuneRows: Record<string, number | string>[] = [];
-  L2O_METHODS.forEach((method, mi) => {
+  methods.forEach((method, mi) => {
     let best = { lr: NaN, area: Infinity };
     for (let gi = 0; gi < G; gi++) {
       const j = mi * G + gi;

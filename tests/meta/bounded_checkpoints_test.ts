@@ -39,7 +39,9 @@ Deno.test("evolve: state.json keeps its size over 16 meta-generations and every 
 
 Deno.test("l2o and meta: state.json stays small at every save", async () => {
   const l2o = await stateSizes(L2O, { es: { generations: 8 } });
-  assert.equal(l2o.length, 3 * 8 + 1 + 2);
+  // 3 methods x (7 progress saves + 1 method save), then tune, 2 evaluation families and the
+  // smoke scale's second meta-training run (meta-run-1).
+  assert.equal(l2o.length, 3 * 8 + 1 + 2 + 1);
   // Meta-training progress of each method (7 saves, then the method's result is logged): its
   // weights, Adam's moments and the RNG, a size fixed by the kind; between phases, the count only.
   for (let m = 0; m < 3; m++) {

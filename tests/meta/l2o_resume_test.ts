@@ -19,12 +19,13 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   // Saves at smoke scale: 3 per learned method (2 generations, then the method), the tuning, then
-  // one per evaluation family (12). Kill points: in ES, in REINFORCE, after the first family.
+  // one per evaluation family (12), then the second meta-training run (13). Kill points: in ES, in
+  // REINFORCE, after the first family, after the last family (inside the second run or after).
   fn: () =>
     assertKillResume({
       experiment: "l2o",
       config: { backend: "cpu" },
-      killAfterSaves: [1, 5, 11],
+      killAfterSaves: [1, 5, 11, 12],
       files: [
         "learned_optimizer.json",
         "learned_optimizer_reinforce.json",

@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import { summarize } from "../../../core/stats.ts";
 import { BASELINE_GENOME } from "../../../learners/evolution/evolution_genome.ts";
 import { emptyRunStats } from "../../../meta/evolution/score_genomes.ts";
-import {
-  acrossRuns,
-  addMetaRuns,
-  type MetaRun,
-  metaRunSeed,
-} from "../../../meta/evolution/meta_runs.ts";
+import { metaRunSeed } from "../../../core/rng.ts";
+import { acrossRuns, addMetaRuns, type MetaRun } from "../../../meta/evolution/meta_runs.ts";
 
 /** A run whose per-seed paired differences are `diffs` (GA at 0.2 on every seed). */
 function run(metaSeed: number, diffs: number[], rank: number): MetaRun {
