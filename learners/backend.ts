@@ -143,6 +143,12 @@ export interface Population {
   readOptimizerState(): Promise<OptimizerState>;
   /** Last train step's mean loss, gradient norm and quarantine flag per model. */
   readMetrics(): Promise<TrainMetrics>;
+  /**
+   * The metrics as the work queued so far leaves them, read later: the returned function reads
+   * them. Snapshots taken between `train` calls and read together (`Promise.all`) cost one GPU
+   * wait in all, where `readMetrics` after each call costs one each.
+   */
+  snapshotMetrics(): () => Promise<TrainMetrics>;
   /** Reads the whole state (parameters, optimizer moments, steps, metrics, knobs). */
   readState(): Promise<PopulationState>;
   /** Restores a state read with `readState` from a population of the same shape. */

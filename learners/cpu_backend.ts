@@ -183,6 +183,11 @@ export class CpuPopulation implements Population {
     return Promise.resolve(this.#metrics());
   }
 
+  snapshotMetrics(): () => Promise<TrainMetrics> {
+    const m = this.#metrics();
+    return () => Promise.resolve(m);
+  }
+
   readState(): Promise<PopulationState> {
     const s = this.state;
     return Promise.resolve({

@@ -5,7 +5,7 @@
  * @module
  */
 import { rngInt } from "../core/rng.ts";
-import type { Backend, BackendDataset, Population } from "../learners/backend.ts";
+import type { Backend, BackendDataset, Population, TrainMetrics } from "../learners/backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
 
@@ -129,16 +129,20 @@ async function trainAndSample(
   const x: number[] = [];
   const loss: number[][] = Array.from({ length: P }, () => []);
   const gradNorm: number[][] = Array.from({ length: P }, () => []);
-  let diverged: Uint8Array = new Uint8Array(P);
+  // Every sample is a queued copy of the metrics, read together at the end: one GPU wait.
+  const samples: (() => Promise<TrainMetrics>)[] = [];
   for (let step = 0; step < o.steps;) {
     const k = Math.min(o.every, o.steps - step);
     const kn = o.knobsAt?.(step);
     if (kn) pop.setKnobs(kn);
     pop.train(data, k);
     step += k;
-    const m = await pop.readMetrics();
-    diverged = m.diverged;
+    samples.push(pop.snapshotMetrics());
     x.push(step);
+  }
+  let diverged: Uint8Array = new Uint8Array(P);
+  for (const m of await Promise.all(samples.map((read) => read()))) {
+    diverged = m.diverged;
     for (let p = 0; p < P; p++) {
       loss[p]!.push(m.diverged[p] ? NaN : m.loss[p]!);
       gradNorm[p]!.push(m.diverged[p] ? NaN : m.gradNorm[p]!);

@@ -4,7 +4,8 @@
  * need several buffers are issued together, so they cost one wait, not one per buffer.
  * @module
  */
-import { readF32, readU32 } from "../../core/buffers.ts";
+import { encodeReadBuffer, readF32, readU32 } from "../../core/buffers.ts";
+import { submit } from "../../core/submit_batch.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import type { OptimizerState, PopulationState, TrainMetrics } from "../backend.ts";
 import { KNOB_STRIDE } from "../optimizers/knobs.ts";
@@ -46,6 +47,18 @@ export async function readOptimizerState(b: GpuModelBuffers): Promise<OptimizerS
 export async function readModelMetrics(b: GpuModelBuffers): Promise<TrainMetrics> {
   const P = b.layout.size;
   return trainMetricsOf(await readF32(b.ctx, b.metrics, METRIC_STRIDE * P), P);
+}
+
+/**
+ * Queues a copy of the metrics as the work queued so far leaves them; the returned function reads
+ * it. Snapshots taken between train calls and read together (`Promise.all`) cost one wait.
+ */
+export function snapshotModelMetrics(b: GpuModelBuffers): () => Promise<TrainMetrics> {
+  const P = b.layout.size;
+  const enc = b.ctx.device.createCommandEncoder();
+  const read = encodeReadBuffer(b.ctx, enc, b.metrics, METRIC_STRIDE * P * 4);
+  submit(b.ctx, enc.finish());
+  return async () => trainMetricsOf(new Float32Array(await read()), P);
 }
 
 /** The whole state: parameters, optimizer moments, steps, metrics, knobs. */

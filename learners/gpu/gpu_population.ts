@@ -23,6 +23,7 @@ import {
   readModelParams,
   readModelState,
   readOptimizerState,
+  snapshotModelMetrics,
   writeModelState,
 } from "./gpu_model_state.ts";
 import { evalChunksPerDispatch } from "../mlp/loop_budget.ts";
@@ -365,6 +366,10 @@ export class GpuPopulation implements Population {
 
   readMetrics(): Promise<TrainMetrics> {
     return readModelMetrics(this);
+  }
+
+  snapshotMetrics(): () => Promise<TrainMetrics> {
+    return snapshotModelMetrics(this);
   }
 
   readState(): Promise<PopulationState> {

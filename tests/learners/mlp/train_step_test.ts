@@ -260,3 +260,31 @@ for (const g of GROUPINGS) {
     },
   );
 }
+
+gpuTest(
+  "snapshotMetrics: snapshots queued between train calls and read together give each call's metrics",
+  async (ctx) => {
+    const c = CASES[0]!;
+    const { a, b } = await setupTwins(ctx, c, 43, 4);
+    const snaps: (() => Promise<{ loss: Float32Array }>)[] = [];
+    const cpuSnaps: (() => Promise<{ loss: Float32Array }>)[] = [];
+    const cpuRead: Float32Array[] = [];
+    for (let k = 0; k < 4; k++) {
+      // No wait on the GPU between the calls: the snapshots are read at the end.
+      b.pop.train(b.data, 3);
+      snaps.push(b.pop.snapshotMetrics());
+      a.pop.train(a.data, 3);
+      cpuSnaps.push(a.pop.snapshotMetrics());
+      cpuRead.push((await a.pop.readMetrics()).loss);
+    }
+    const gpu = await Promise.all(snaps.map((read) => read()));
+    const cpu = await Promise.all(cpuSnaps.map((read) => read()));
+    for (let k = 0; k < 4; k++) {
+      // The CPU snapshot is the metrics of its call, as readMetrics then gave them.
+      assert.deepEqual(Array.from(cpu[k]!.loss), Array.from(cpuRead[k]!));
+      assertClose(gpu[k]!.loss, cpuRead[k]!, { ...TOL, what: `loss after call ${k + 1}` });
+    }
+    // Each snapshot holds its own call's losses, not the last call's.
+    assert.notDeepEqual(Array.from(gpu[0]!.loss), Array.from(gpu[3]!.loss));
+  },
+);
