@@ -5,7 +5,7 @@
 import type { ExperimentResult } from "../../core/experiment.ts";
 import type { CurveSeries, PlotSpec, XySeries } from "../../core/plots.ts";
 import type { L2oConfig, L2oMethod } from "./config.ts";
-import type { EvalFamily, FamilyEvaluation } from "./evaluate_phase.ts";
+import type { EvalFamily, FamilyEvaluation, FamilyRow } from "./evaluate_phase.ts";
 import type { Learned } from "./learn_phase.ts";
 
 /** Everything the l2o experiment measured. */
@@ -22,15 +22,34 @@ export interface L2oOutcome {
   evaluations: FamilyEvaluation[];
 }
 
+/** A metric of the evaluation rows: its mean and 95% CI columns. */
+const METRICS = {
+  steps: ["steps_to_threshold", "steps_ci95_low", "steps_ci95_high"],
+  final: ["final_train_loss", "final_ci95_low", "final_ci95_high"],
+  query: ["query_loss", "query_ci95_low", "query_ci95_high"],
+} as const;
+
+/**
+ * The method with the lowest mean of `metric`, and the methods level with it: those whose 95% CI
+ * overlaps its CI (or that have no CI).
+ */
+export function lowest(rows: readonly FamilyRow[], metric: keyof typeof METRICS): string {
+  const [m, lo, hi] = METRICS[metric];
+  const win = rows.reduce((a, b) => (b[m] < a[m] ? b : a));
+  const apart = (r: FamilyRow) => r[lo] > win[hi] || r[hi] < win[lo];
+  const level = rows.filter((r) => r !== win && !apart(r)).map((r) => r.method);
+  return level.length
+    ? `${win.method} (level with ${level.join(", ")})`
+    : `${win.method} (CIs apart from every other method)`;
+}
+
 /** Per family, the method with the lowest mean steps-to-threshold, final and query loss. */
 function winners(o: L2oOutcome): string {
-  return o.evaluations.map((ev, i) => {
-    const by = (k: "steps_to_threshold" | "final_train_loss" | "query_loss") =>
-      ev.rows.reduce((a, b) => (b[k] < a[k] ? b : a)).method;
-    return `- ${o.families[i]!.name}: fastest to loss ${o.config.threshold}: ` +
-      `${by("steps_to_threshold")}; lowest final training loss: ${by("final_train_loss")}; ` +
-      `lowest query loss: ${by("query_loss")}`;
-  }).join("\n");
+  return o.evaluations.map((ev, i) =>
+    `- ${o.families[i]!.name}: fastest to loss ${o.config.threshold}: ` +
+    `${lowest(ev.rows, "steps")}; lowest final training loss: ${lowest(ev.rows, "final")}; ` +
+    `lowest query loss: ${lowest(ev.rows, "query")}`
+  ).join("\n");
 }
 
 function plotKey(name: string): string {
@@ -157,7 +176,8 @@ export function l2oResult(o: L2oOutcome): ExperimentResult {
     sections: [
       { title: "Method", body: l2oMethod(c) },
       {
-        title: "Who wins where (means; check the CIs before reading a difference)",
+        title:
+          "Who wins where (lowest mean; level with it: every method whose 95% CI over seeds overlaps its CI)",
         body: winners(o),
       },
     ],
