@@ -2,8 +2,9 @@
 # The GPU run (issue 18 item 5): on a machine with an NVIDIA GPU and no network, in under 10 minutes:
 #   1. unpacks Deno from an xz-compressed binary carried along (DENO_XZ, default .device/deno.xz)
 #      unless deno 2.9.6 is on PATH, and runs it offline (--cached-only) on the npm cache carried
-#      in .device/deno_dir, with .device/deno.json: deno.json without TensorFlow.js, which the
-#      GPU run never loads (its packages would not fit the carry);
+#      xz-compressed in .device/deno_dir.tar.xz (unpacked to /tmp/deno-device/deno_dir), with
+#      .device/deno.json: deno.json without TensorFlow.js, which the GPU run never loads (its
+#      packages would not fit the carry);
 #   2. unpacks the Vulkan loader carried in .device/gl/*.deb when the machine has none, points
 #      Vulkan at the NVIDIA driver only (VK_ICD_FILENAMES, VK_DRIVER_FILES) and checks the adapter:
 #      bench/device_check.ts refuses a software adapter (lavapipe) or a non-NVIDIA one (exit 3);
@@ -13,16 +14,21 @@
 #      (bench/groupings.ts);
 #   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
 #      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
-#      set carried in .device/fashion-mnist (the glyph set is too large to carry).
+#      set carried in .device/fashion-mnist (the glyph set is too large to carry);
+#   6. runs `train evolve l2o lr-sweep` at the default scale on the GPU (OUT_DIR/train: each run's
+#      report, summary and plots; `meta` needs the glyph set, which does not fit the carry).
 # Everything printed also goes to OUT_DIR/log. A failing step is reported and the next one runs.
 # Prepare the carry on a machine with network access: bench/device.sh --prepare
 # Usage: bench/device.sh [--prepare] [OUT_DIR]     (OUT_DIR default: $OUT, else /tmp/device-run)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CARRY=.device
-export DENO_DIR="$PWD/$CARRY/deno_dir"
+export DENO_DIR=/tmp/deno-device/deno_dir
 FLAGS=(--cached-only --no-lock --config "$CARRY/deno.json")
-ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts)
+ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts cli/main.ts)
+# The groupings timed on the GPU: the hardware default (1x32) and its neighbours (the H200 ran
+# every grouping of 8 or more models per workgroup at 0.08-0.09x on 2026-12-04).
+GROUPINGS=1x32,1x64,2x32,2x64,1x128,4x16,4x32
 TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts
   tests/learners/gpu/
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
@@ -40,8 +46,10 @@ c["nodeModulesDir"] = "none"
 c.pop("lint", None)
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
+  rm -rf "$DENO_DIR"
   deno cache "${FLAGS[@]:1}" "${ENTRIES[@]}" "${TESTS[@]}"
   rm -rf "$DENO_DIR"/gen "$DENO_DIR"/*cache_v2*
+  tar -C "$DENO_DIR" -cf - . | xz -T2 -6 >"$CARRY/deno_dir.tar.xz"
   xz -T2 -6 -c "$(command -v deno)" >"$CARRY/deno.xz"
   (cd "$CARRY/gl" && apt-get download libvulkan1 libglvnd0 libglx0 libgl1 libegl1 libopengl0 libgles2)
   cp "$FASHION"/t10k-*.gz "$CARRY/fashion-mnist/"
@@ -59,6 +67,9 @@ if ! command -v deno >/dev/null || [ "$(deno --version | head -1 | cut -d' ' -f2
   mkdir -p /tmp/deno-device
   xz -dc "${DENO_XZ:-$CARRY/deno.xz}" >/tmp/deno-device/deno && chmod +x /tmp/deno-device/deno
   export PATH="/tmp/deno-device:$PATH"
+fi
+if [ ! -d "$DENO_DIR" ]; then
+  mkdir -p "$DENO_DIR" && xz -dc "$CARRY/deno_dir.tar.xz" | tar -C "$DENO_DIR" -xf -
 fi
 deno --version | head -1
 nproc; python3 --version; export METAFORGE_PYTHON="${METAFORGE_PYTHON:-$(command -v python3)}"
@@ -97,8 +108,8 @@ step "FLOP/s as a fraction of FP32 peak"
 deno run -A "${FLAGS[@]}" bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
 
 step "workgroup groupings of W and W2 at P = 16,384 (each checked against the CPU twin)"
-timeout 150 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 |
-  tee "$out/groupings.txt"
+timeout 150 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 \
+  --groupings "$GROUPINGS" | tee "$out/groupings.txt"
 
 step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peers"
 if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" ]; then
@@ -106,4 +117,8 @@ if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" 
 fi
 timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
   --out "$out/metatrain"
+
+step "train evolve, l2o and lr-sweep at the default scale on the GPU"
+timeout 120 deno run -A "${FLAGS[@]}" cli/main.ts train evolve l2o lr-sweep --out "$out/train"
+rm -rf "$out"/train/*/checkpoint
 step "done"
