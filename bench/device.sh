@@ -26,9 +26,11 @@ CARRY=.device
 export DENO_DIR=/tmp/deno-device/deno_dir
 FLAGS=(--cached-only --no-lock --config "$CARRY/deno.json")
 ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts cli/main.ts)
-# The groupings timed on the GPU: the hardware default (1x32) and its neighbours (the H200 ran
-# every grouping of 8 or more models per workgroup at 0.08-0.09x on 2026-12-04).
-GROUPINGS=1x32,1x64,2x32,2x64,1x128,4x16,4x32
+# The groupings timed on the GPU: the hardware default (1x32), its best neighbour on the H200 (2x32;
+# 1x64 ran at 0.67x, 8 or more models per workgroup at 0.08-0.09x on 2026-12-04), and square tiles
+# of 4, 12 or 16 instead of the plan's (MxRtS): below 16 invocations per model the plan's tiles
+# grow to 256 accumulators, which may be what made those groupings slow there.
+GROUPINGS=1x32,2x32,1x32t4,1x32t16,2x32t4,4x16t4,8x8t4
 TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts
   tests/learners/gpu/
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
@@ -108,7 +110,7 @@ step "FLOP/s as a fraction of FP32 peak"
 deno run -A "${FLAGS[@]}" bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
 
 step "workgroup groupings of W and W2 at P = 16,384 (each checked against the CPU twin)"
-timeout 150 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 \
+timeout 180 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 \
   --groupings "$GROUPINGS" | tee "$out/groupings.txt"
 
 step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peers"
@@ -119,6 +121,6 @@ timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --secon
   --out "$out/metatrain"
 
 step "train evolve, l2o and lr-sweep at the default scale on the GPU"
-timeout 120 deno run -A "${FLAGS[@]}" cli/main.ts train evolve l2o lr-sweep --out "$out/train"
+timeout 100 deno run -A "${FLAGS[@]}" cli/main.ts train evolve l2o lr-sweep --out "$out/train"
 rm -rf "$out"/train/*/checkpoint
 step "done"

@@ -2,7 +2,12 @@
  * The workgroup groupings of the MLP kernels on this adapter, side by side (made for a hardware GPU,
  * where the default is HARDWARE_GROUPING; bench/device.sh runs it):
  *
- *   deno run -A bench/groupings.ts [--sizes 16384] [--seconds 1] [--w2] [--groupings 1x64,2x32]
+ *   deno run -A bench/groupings.ts [--sizes 16384] [--seconds 1] [--w2] [--groupings 1x64,2x32t4]
+ *
+ * "MxRtS" is grouping MxR with square register tiles of side S for every product instead of the
+ * planned ones (GpuBackendOptions.tileSide): on hardware the plan gives 8 x 8 tiles from 16
+ * invocations per model and up to 256 accumulators below that, so a grouping's speed and its
+ * tiles' can be told apart.
  *
  * For each grouping (models per workgroup x invocations per model) it first trains 37 models of
  * the workload for 3 SGD steps on the GPU and on the CPU twin from the same init and batches, and
@@ -42,6 +47,27 @@ export const GROUPINGS: readonly MlpGrouping[] = [
   [64, 4],
 ].map(([modelsPerGroup, roles]) => ({ modelsPerGroup: modelsPerGroup!, roles: roles! }));
 
+/** A grouping with, optionally, square tiles of a given side ("MxR" or "MxRtS"). */
+export interface Variant {
+  grouping: MlpGrouping;
+  tileSide?: number;
+}
+
+/** "MxR" or "MxRtS" of a variant. */
+export function variantKey(v: Variant): string {
+  return `${groupingKey(v.grouping)}${v.tileSide === undefined ? "" : `t${v.tileSide}`}`;
+}
+
+/** The variant "MxR" or "MxRtS" names (S a multiple of 4 in [4, 32]), or undefined. */
+export function parseVariant(text: string): Variant | undefined {
+  const m = /^(\d+x\d+)(?:t(\d+))?$/.exec(text);
+  const grouping = m ? parseGroupingKey(m[1]!) : undefined;
+  if (!grouping) return undefined;
+  if (m![2] === undefined) return { grouping };
+  const tileSide = Number(m![2]);
+  return tileSide >= 4 && tileSide <= 32 && tileSide % 4 === 0 ? { grouping, tileSide } : undefined;
+}
+
 /** Parameters of 37 models of `w` after 3 SGD steps on `backend` (same init and batches on each). */
 async function trainedParams(backend: Backend, w: Workload): Promise<Float32Array> {
   const { pop, data } = sgdSetup(backend, w, 37, { rows: 512, seeds: [3, 11, 5], numBatches: 3 });
@@ -67,38 +93,39 @@ async function sweep(
   w: Workload,
   sizes: number[],
   seconds: number,
-  groupings: readonly MlpGrouping[],
+  variants: readonly Variant[],
 ) {
   console.log(`\nworkload ${w.name}: MLP ${w.widths.join("-")}, batch ${w.batchSize}`);
   const want = await trainedParams(new CpuBackend(), w);
   const base = new Map<number, number>();
   const def = groupingKey(HARDWARE_GROUPING);
-  const order = [HARDWARE_GROUPING, ...groupings.filter((g) => groupingKey(g) !== def)];
-  for (const g of order) {
+  const order = [{ grouping: HARDWARE_GROUPING }, ...variants.filter((v) => variantKey(v) !== def)];
+  for (const v of order) {
+    const key = variantKey(v);
     let gpu: GpuBackend;
     let check: string;
     try {
-      gpu = await GpuBackend.create(ctx, { grouping: g });
+      gpu = await GpuBackend.create(ctx, { grouping: v.grouping, tileSide: v.tileSide });
       const err = mixedError(await trainedParams(gpu, w), want);
       check = `mixed error vs CPU twin ${formatFixed(err, 3)}${err <= 1 ? "" : " -- MISMATCH"}`;
     } catch (e) {
-      console.log(`  ${groupingKey(g)}: skipped: ${(e as Error).message.split("\n")[0]}`);
+      console.log(`  ${key}: skipped: ${(e as Error).message.split("\n")[0]}`);
       continue;
     }
     for (const P of sizes) {
       try {
         const r = await benchTrain(gpu, w, P, seconds);
-        if (groupingKey(g) === def) base.set(P, r.model_steps_per_s);
+        if (key === def) base.set(P, r.model_steps_per_s);
         const ratio = r.model_steps_per_s / (base.get(P) ?? r.model_steps_per_s);
         console.log(
-          `  ${groupingKey(g)}${groupingKey(g) === def ? " (default)" : ""} P=${P}: ${
+          `  ${key}${key === def ? " (default)" : ""} P=${P}: ${
             formatRate(r.model_steps_per_s)
           } model-steps/s, ${formatFixed(r.gflops, 0)} GFLOP/s, ${
             formatFixed(ratio, 2)
           }x the default; ${check}`,
         );
       } catch (e) {
-        console.log(`  ${groupingKey(g)} P=${P}: skipped: ${(e as Error).message.split("\n")[0]}`);
+        console.log(`  ${key} P=${P}: skipped: ${(e as Error).message.split("\n")[0]}`);
       }
     }
   }
@@ -106,7 +133,7 @@ async function sweep(
 
 /** The usage line printed with a bad flag. */
 const USAGE =
-  "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs (1x64,2x32)";
+  "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs, each with an optional tile side tS, S a multiple of 4 in [4, 32] (1x64,2x32t4)";
 
 /** Parses the flags: sizes, seconds, groupings, W2 or not; undefined when one is bad. */
 function parseFlags(args: string[]) {
@@ -124,12 +151,13 @@ function parseFlags(args: string[]) {
   } catch {
     return undefined;
   }
-  const groupings = values.groupings?.split(",").map(parseGroupingKey) ?? GROUPINGS;
+  const groupings = values.groupings?.split(",").map(parseVariant) ??
+    GROUPINGS.map((grouping) => ({ grouping }));
   const sizes = values.sizes.split(",").map(Number);
   const seconds = Number(values.seconds);
   const positive = (n: number) => Number.isInteger(n) && n >= 1;
   const ok = sizes.every(positive) && seconds > 0 && groupings.every((g) => g !== undefined);
-  return ok ? { sizes, seconds, groupings: groupings as MlpGrouping[], w2: values.w2 } : undefined;
+  return ok ? { sizes, seconds, groupings: groupings as Variant[], w2: values.w2 } : undefined;
 }
 
 if (import.meta.main) {

@@ -68,6 +68,13 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   tileBudget?: number;
   /**
+   * Square register tiles of this side (a multiple of 4 in [4, 32]) for every product of every
+   * population, with the tiled train step, instead of the planned tiles (on hardware 8 x 8 from 16
+   * invocations per model, up to 256 accumulators below that): a sweep of bench/groupings.ts
+   * ("MxRtS"), to tell a grouping's speed from its tiles' on a GPU.
+   */
+  tileSide?: number;
+  /**
    * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose:
    * "per-model" (default) always the loop of gpu_meta_loop.ts; "auto" the factored loop
    * (learners/meta_train/lowrank_loop.ts) where it applies, the inputs are a multiple of 4 (its

@@ -5,11 +5,16 @@
  */
 import type { GpuContext } from "../../core/gpu_context.ts";
 import type { InputPrecision } from "../backend.ts";
-import { chooseGrouping, SOFTWARE_GROUPINGS, softwareTilePlan } from "../mlp/loop_budget.ts";
+import {
+  chooseGrouping,
+  fitsBudget,
+  SOFTWARE_GROUPINGS,
+  softwareTilePlan,
+} from "../mlp/loop_budget.ts";
 import type { MlpLayout } from "../mlp/mlp_layout.ts";
-import { planTiles, type TilePlan } from "../mlp/mlp_tiles.ts";
+import { planTiles, quadLayout, smallTilePlan, type TilePlan } from "../mlp/mlp_tiles.ts";
 import { type TrainKernel, withFusedStep } from "../mlp/mlp_fused.ts";
-import type { MlpGrouping } from "../mlp/mlp_uniform.ts";
+import { groupingKey, type MlpGrouping } from "../mlp/mlp_uniform.ts";
 
 /** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
 export interface Kernels {
@@ -51,6 +56,24 @@ export interface GpuPopulationOptions {
   trainKernel?: TrainKernel;
   /** Most accumulators per register tile on a software adapter (default MAX_TILE_ACCUMULATORS). */
   tileBudget?: number;
+  /** Square tiles of this side for every product instead of the planned ones (see GpuBackendOptions). */
+  tileSide?: number;
+}
+
+/**
+ * Square tiles of `side` for every product of L, the tiled train step (no fused step); on a
+ * software adapter only within its loop budget (a RangeError otherwise).
+ */
+function sideTilePlan(L: MlpLayout, g: MlpGrouping, side: number, software: boolean): TilePlan {
+  const plan = smallTilePlan(L.layers, quadLayout(L), side);
+  if (software && !fitsBudget(L, g, plan)) {
+    throw new RangeError(
+      `Cannot use tileSide ${side} with grouping ${
+        groupingKey(g)
+      } on a software adapter: its loops would pass the adapter's iteration budget`,
+    );
+  }
+  return plan;
 }
 
 /**
@@ -69,8 +92,10 @@ export function populationPipelines(
     (ctx.software
       ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget, o.trainKernel)
       : HARDWARE_GROUPING);
-  if (ctx.software) chooseGrouping(L, [g], o.tileBudget, o.trainKernel);
-  const plan: TilePlan = ctx.software
+  if (ctx.software && o.tileSide === undefined) chooseGrouping(L, [g], o.tileBudget, o.trainKernel);
+  const plan: TilePlan = o.tileSide !== undefined
+    ? sideTilePlan(L, g, o.tileSide, ctx.software)
+    : ctx.software
     ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
     : planTiles(L, g);
   return {

@@ -113,7 +113,7 @@ export function evalChunkIterations(
 }
 
 /** Whether a train step and an evaluated chunk with `plan` stay within the loop budget. */
-function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean {
+export function fitsBudget(layout: MlpLayout, g: MlpGrouping, plan: TilePlan): boolean {
   return trainIterations(layout, g, plan) <= LOOP_BUDGET &&
     evalChunkIterations(layout, g, plan) <= LOOP_BUDGET;
 }

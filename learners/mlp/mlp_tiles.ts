@@ -171,9 +171,17 @@ export function tileLoads(rows: number, cols: number, shared: number, t: TileSha
   return ceilDiv(rows, t.rows) * ceilDiv(cols, t.cols) * shared * (t.rows + t.cols);
 }
 
-/** SMALL_TILE x SMALL_TILE tiles for every product of `layers` layers (a multiple of 4). */
-export function smallTilePlan(layers: number, vec4 = false): TilePlan {
-  const small = { rows: SMALL_TILE, cols: SMALL_TILE };
+/**
+ * `side` x `side` tiles (default SMALL_TILE) for every product of `layers` layers; `side` must be a
+ * multiple of 4 in [4, 32] (vec4 tiles load and store their sides in 4s).
+ */
+export function smallTilePlan(layers: number, vec4 = false, side = SMALL_TILE): TilePlan {
+  if (!(Number.isInteger(side) && side >= 4 && side <= 32 && side % 4 === 0)) {
+    throw new RangeError(
+      `Invalid tileSide: must be a multiple of 4 in [4, 32]: current value is ${side}`,
+    );
+  }
+  const small = { rows: side, cols: side };
   return {
     vec4,
     layers: range(layers).map((l) => ({

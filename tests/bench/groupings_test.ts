@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GROUPINGS } from "../../bench/groupings.ts";
+import { GROUPINGS, parseVariant, variantKey } from "../../bench/groupings.ts";
 import { HARDWARE_GROUPING } from "../../learners/gpu/gpu_backend.ts";
 import { groupingKey, parseGroupingKey } from "../../learners/mlp/mlp_uniform.ts";
 import { gpuTest } from "../helpers.ts";
@@ -15,10 +15,14 @@ async function groupings(args: string[]) {
 }
 
 Deno.test("bench/groupings.ts refuses bad flags with one line and exit 2", async () => {
-  const bad = [["--groupings", "2y"], ["--groupings", "3x4"], ["--sizes", "0"], [
-    "--seconds",
-    "-1",
-  ]];
+  const bad = [
+    ["--groupings", "2y"],
+    ["--groupings", "3x4"],
+    ["--groupings", "1x32t6"],
+    ["--groupings", "1x32t36"],
+    ["--sizes", "0"],
+    ["--seconds", "-1"],
+  ];
   for (const args of bad) {
     const r = await groupings(args);
     assert.equal(r.code, 2, args.join(" "));
@@ -36,13 +40,31 @@ Deno.test("the groupings compared include the hardware default, each once", () =
   }
 });
 
+Deno.test("grouping variants: MxR, or MxRtS with square tiles of side S", () => {
+  assert.deepEqual(parseVariant("2x32"), { grouping: { modelsPerGroup: 2, roles: 32 } });
+  assert.deepEqual(parseVariant("8x8t4"), {
+    grouping: { modelsPerGroup: 8, roles: 8 },
+    tileSide: 4,
+  });
+  for (const k of ["1x32", "1x32t4", "4x16t16", "2x64t32"]) {
+    assert.equal(variantKey(parseVariant(k)!), k);
+  }
+  for (const k of ["1x32t0", "1x32t2", "1x32t5", "1x32t40", "3x32t4", "1x32t", "t4"]) {
+    assert.equal(parseVariant(k), undefined, k);
+  }
+});
+
 gpuTest("bench/groupings.ts checks each grouping against the CPU twin, then times it", async () => {
-  const r = await groupings(["--sizes", "40", "--seconds", "0.05", "--groupings", "4x4"]);
+  const args = ["--sizes", "40", "--seconds", "0.05", "--groupings", "4x4,2x16t4,1x32t12"];
+  const r = await groupings(args);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split("\n").filter((l) => / P=40: /.test(l));
-  assert.equal(lines.length, 2, r.stdout);
+  assert.equal(lines.length, 4, r.stdout);
   assert.match(lines[0]!, /^ {2}1x32 \(default\) P=40: \d+ model-steps\/s, .* 1\.00x the default/);
   assert.match(lines[1]!, /^ {2}4x4 P=40: /);
+  // Tile variants: the tiled train step with square tiles, checked against the twin too.
+  assert.match(lines[2]!, /^ {2}2x16t4 P=40: /);
+  assert.match(lines[3]!, /^ {2}1x32t12 P=40: /);
   for (const l of lines) {
     const err = Number(/mixed error vs CPU twin ([\d.]+)/.exec(l)?.[1]);
     assert.ok(err <= 1, l);

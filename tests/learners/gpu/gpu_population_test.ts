@@ -115,3 +115,28 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "tileSide: square tiles of that side for every product, trained like the CPU twin; a bad side is refused",
+  async (ctx) => {
+    const cpu = new CpuBackend();
+    for (
+      const [grouping, tileSide] of [[{ modelsPerGroup: 2, roles: 16 }, 4], [
+        { modelsPerGroup: 1, roles: 32 },
+        12,
+      ]] as const
+    ) {
+      const gpu = await GpuBackend.create(ctx, { grouping, tileSide });
+      const a = setupCase(cpu, CASES[1]!, 61, 2);
+      const b = setupCase(gpu, CASES[1]!, 61, 2);
+      await trainTwins(a, b, 4);
+      b.pop.destroy();
+    }
+    // The side reaches the tile plan: one that is not a multiple of 4 is refused there.
+    const bad = await GpuBackend.create(ctx, { tileSide: 6 });
+    assert.throws(
+      () => setupCase(bad, CASES[1]!, 61, 2),
+      /Invalid tileSide: must be a multiple of 4/,
+    );
+  },
+);
