@@ -22,6 +22,7 @@ import { GpuContext } from "../core/gpu_context.ts";
 import type { Backend } from "../learners/backend.ts";
 import { CpuBackend } from "../learners/cpu_backend.ts";
 import { GpuBackend, HARDWARE_GROUPING } from "../learners/gpu/gpu_backend.ts";
+import { isTileSide } from "../learners/mlp/mlp_tiles.ts";
 import { groupingKey, type MlpGrouping, parseGroupingKey } from "../learners/mlp/mlp_uniform.ts";
 import { benchTrain, sgdSetup, type Workload, WORKLOAD_W, WORKLOAD_W2 } from "./workloads.ts";
 
@@ -65,7 +66,7 @@ export function parseVariant(text: string): Variant | undefined {
   if (!grouping) return undefined;
   if (m![2] === undefined) return { grouping };
   const tileSide = Number(m![2]);
-  return tileSide >= 4 && tileSide <= 32 && tileSide % 4 === 0 ? { grouping, tileSide } : undefined;
+  return isTileSide(tileSide) ? { grouping, tileSide } : undefined;
 }
 
 /** Parameters of 37 models of `w` after 3 SGD steps on `backend` (same init and batches on each). */

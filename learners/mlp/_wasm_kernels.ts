@@ -78,30 +78,31 @@ function rowsBody(): Ins[] {
 
 /** Blocks of `v` vectors (2v outputs) while byte i is below local `end`. */
 function rowsBlocks(v: number, end: number): Ins[] {
-  const qs = Array.from({ length: v }, (_, q) => q);
-  const kLoop = loop(ge(R.k, R.count), rowsTerm(v), bump(R.k, 1));
+  return vectorBlocks(R, { first: RV + 1, v, end }, rowsTerm(v));
+}
+
+/**
+ * The loop over blocks of `v` vectors (2v outputs) while byte i is below local `end`: the v128
+ * locals from `first` start at out[i...], `term` adds term k of every sum for k ascending below
+ * local `count`, and the sums are stored back. The locals are named by index in `at`.
+ */
+export function vectorBlocks(
+  at: { out: number; i: number; k: number; count: number },
+  sums: { first: number; v: number; end: number },
+  term: Ins[],
+): Ins[] {
+  const qs = Array.from({ length: sums.v }, (_, q) => q);
+  const out: Ins[] = [["local.get", at.out], ["local.get", at.i], ["i32.add"]];
   return loop(
-    ge(R.i, end),
+    ge(at.i, sums.end),
     [
-      ...qs.flatMap((q): Ins[] => [
-        ["local.get", R.out],
-        ["local.get", R.i],
-        ["i32.add"],
-        ["v128.load", 16 * q],
-        ["local.set", RV + 1 + q],
-      ]),
+      ...qs.flatMap((q): Ins[] => [...out, ["v128.load", 16 * q], ["local.set", sums.first + q]]),
       ["i32.const", 0],
-      ["local.set", R.k],
-      ...kLoop,
-      ...qs.flatMap((q): Ins[] => [
-        ["local.get", R.out],
-        ["local.get", R.i],
-        ["i32.add"],
-        ["local.get", RV + 1 + q],
-        ["v128.store", 16 * q],
-      ]),
+      ["local.set", at.k],
+      ...loop(ge(at.k, at.count), term, bump(at.k, 1)),
+      ...qs.flatMap((q): Ins[] => [...out, ["local.get", sums.first + q], ["v128.store", 16 * q]]),
     ],
-    bump(R.i, 16 * v),
+    bump(at.i, 16 * sums.v),
   );
 }
 

@@ -6,8 +6,8 @@
  * running sum), so the results are the plain loop's bit for bit.
  * @module
  */
-import { addr, bump, F64, ge, I32, type Ins, loop, V128, type WasmFunction } from "./wasm_emit.ts";
-import { scalarTail } from "./_wasm_kernels.ts";
+import { addr, F64, I32, type Ins, V128, type WasmFunction } from "./wasm_emit.ts";
+import { scalarTail, vectorBlocks } from "./_wasm_kernels.ts";
 
 // Parameters and locals of `rows2`, by index.
 const R = {
@@ -77,19 +77,7 @@ function blockTerm(): Ins[] {
 
 /** Blocks of 8 outputs (4 vectors) while byte i is below lenA. */
 function blocks(): Ins[] {
-  const qs = Array.from({ length: VECTORS }, (_, q) => q);
-  const at: Ins[] = [["local.get", R.out], ["local.get", R.i], ["i32.add"]];
-  return loop(
-    ge(R.i, R.lenA),
-    [
-      ...qs.flatMap((q): Ins[] => [...at, ["v128.load", 16 * q], ["local.set", SUMS + q]]),
-      ["i32.const", 0],
-      ["local.set", R.k],
-      ...loop(ge(R.k, R.count), blockTerm(), bump(R.k, 1)),
-      ...qs.flatMap((q): Ins[] => [...at, ["local.get", SUMS + q], ["v128.store", 16 * q]]),
-    ],
-    bump(R.i, 16 * VECTORS),
-  );
+  return vectorBlocks(R, { first: SUMS, v: VECTORS, end: R.lenA }, blockTerm());
 }
 
 /** The outputs past the blocks, one at a time. */

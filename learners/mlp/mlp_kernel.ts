@@ -16,7 +16,7 @@ import {
 import type { GpuContext } from "../../core/gpu_context.ts";
 import type { InputPrecision } from "../backend.ts";
 import { type TilePlan, tilePlanKey } from "./mlp_tiles.ts";
-import type { MlpGrouping } from "./mlp_uniform.ts";
+import { groupingKey, type MlpGrouping } from "./mlp_uniform.ts";
 
 /** The shared MLP snippet. */
 export const MLP_WGSL: WgslPart = { file: "shaders/_mlp.wgsl", code: mlpWgsl };
@@ -98,9 +98,7 @@ export function mlpKernel(
   // composition (string building, line maps) should happen once, not on each lookup.
   const sources = new Map<string, ComposedWgsl>();
   const lookup = (g: MlpGrouping, plan: TilePlan, p: InputPrecision): [string, ComposedWgsl] => {
-    const key = `${name}_${g.modelsPerGroup}x${g.roles}${p === "f16" ? "_f16" : ""}_${
-      tilePlanKey(plan)
-    }`;
+    const key = `${name}_${groupingKey(g)}${p === "f16" ? "_f16" : ""}_${tilePlanKey(plan)}`;
     let src = sources.get(key);
     if (!src) {
       src = composeWgsl([

@@ -171,12 +171,17 @@ export function tileLoads(rows: number, cols: number, shared: number, t: TileSha
   return ceilDiv(rows, t.rows) * ceilDiv(cols, t.cols) * shared * (t.rows + t.cols);
 }
 
+/** Whether `side` may be a square tile's side: a multiple of 4 in [4, 32]. */
+export function isTileSide(side: number): boolean {
+  return Number.isInteger(side) && side >= 4 && side <= 32 && side % 4 === 0;
+}
+
 /**
  * `side` x `side` tiles (default SMALL_TILE) for every product of `layers` layers; `side` must be a
  * multiple of 4 in [4, 32] (vec4 tiles load and store their sides in 4s).
  */
 export function smallTilePlan(layers: number, vec4 = false, side = SMALL_TILE): TilePlan {
-  if (!(Number.isInteger(side) && side >= 4 && side <= 32 && side % 4 === 0)) {
+  if (!isTileSide(side)) {
     throw new RangeError(
       `Invalid tileSide: must be a multiple of 4 in [4, 32]: current value is ${side}`,
     );

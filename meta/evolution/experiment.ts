@@ -138,7 +138,8 @@ function evolveResult(
     o.meta.learned,
     o.config,
   );
-  return addMetaRuns(addParetoFront(withBaselines, o.meta.trained, o.config.metaSelection), runs);
+  const front = addParetoFront(withBaselines, o.meta.trained, o.config.metaSelection);
+  return o.metaRuns ? addMetaRuns(front, runs, o.metaRuns) : front;
 }
 
 /** Run 0 (the main run), then the further independent meta-evolutions (phases `meta-run-k`). */

@@ -140,10 +140,16 @@ export function acrossRuns(runs: readonly MetaRun[]): AcrossRuns {
   };
 }
 
-/** `result` with the runs' table, summary fields and method section (unchanged for one run). */
-export function addMetaRuns(result: ExperimentResult, runs: readonly MetaRun[]): ExperimentResult {
+/**
+ * `result` with the runs' table, summary fields and method section (unchanged for one run); `a` is
+ * `acrossRuns(runs)` when the caller has it already.
+ */
+export function addMetaRuns(
+  result: ExperimentResult,
+  runs: readonly MetaRun[],
+  a: AcrossRuns = acrossRuns(runs),
+): ExperimentResult {
   if (runs.length < 2) return result;
-  const a = acrossRuns(runs);
   const rows = runs.map((r, k) => {
     const row: Record<string, string> = {
       run: k === 0 ? "0 (main)" : String(k),

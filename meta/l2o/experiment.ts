@@ -88,11 +88,12 @@ export const L2O: Experiment<L2oConfig, LearnedInputs> = registerExperiment({
       metaSeeds: 2,
     },
     // 100 generations of 6 pairs for each of the three meta-trainings (ES lr-scale, REINFORCE
-    // lr-scale, ES per-param). At 20 (the default until 2026-12-04, when meta-training took 2.4x
-    // longer) every learned optimizer's loss area on the tuning tasks was above tuned Adam's (0.047,
-    // 0.078, 0.036 against 0.035): starved. At 100 two were below it and one level (0.037, 0.032,
-    // 0.021), at 200 about the same (0.028, 0.031, 0.028), so 100 it is: the l2o run with its five
-    // meta-training runs stays under two minutes on lavapipe.
+    // lr-scale, ES per-param). At 20 (the default until 2026-12-04, when l2o still waited on the
+    // GPU once per loss sample: 77 s, against 27 s since, at 20) every learned optimizer's loss
+    // area on the tuning tasks was above tuned Adam's (0.047, 0.078, 0.036 against 0.035):
+    // starved. At 100 two were below it and one level (0.037, 0.032, 0.021), at 200 about the same
+    // (0.028, 0.031, 0.028), so 100 it is: the l2o run with its five meta-training runs stays under
+    // two minutes on lavapipe (80 s).
     default: { es: { generations: 100, pairs: 6 }, seeds: 5 },
     full: {
       es: { generations: 200, pairs: 16, tasks: 8, maxUnroll: 150 },

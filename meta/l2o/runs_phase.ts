@@ -134,12 +134,12 @@ export function addL2oRuns(result: ExperimentResult, runs: readonly L2oRun[]): E
     row["better / level / worse"] = `${a.better} / ${a.level} / ${a.worse}`;
     return row;
   });
+  const totals = methodTotals(cells);
   const summary: Record<string, number> = { meta_runs: runs.length };
-  for (const m of LEARNED) {
-    const mine = cells.filter((a) => a.method === m);
-    const key = m.replace(/-/g, "_");
-    summary[`meta_runs_${key}_better`] = mine.reduce((n, a) => n + a.better, 0);
-    summary[`meta_runs_${key}_worse`] = mine.reduce((n, a) => n + a.worse, 0);
+  for (const t of totals) {
+    const key = t.method.replace(/-/g, "_");
+    summary[`meta_runs_${key}_better`] = t.better;
+    summary[`meta_runs_${key}_worse`] = t.worse;
   }
   return {
     ...result,
@@ -151,20 +151,30 @@ export function addL2oRuns(result: ExperimentResult, runs: readonly L2oRun[]): E
     }],
     sections: [...(result.sections ?? []), {
       title: "Independent meta-training runs",
-      body: runsText(runs, cells),
+      body: runsText(runs.length, totals),
     }],
   };
 }
 
-function runsText(runs: readonly L2oRun[], cells: readonly AcrossCell[]): string {
-  const n = runs.length;
-  const per = LEARNED.map((m) => {
-    const mine = cells.filter((a) => a.method === m);
-    const b = mine.reduce((s, a) => s + a.better, 0);
-    const w = mine.reduce((s, a) => s + a.worse, 0);
-    return `${m}: lower final loss than ${REFERENCE} in ${b}, higher in ${w} of ` +
-      `${mine.length * n} (run, family) cases`;
+/** Per learned method: its (run, family) cases, and those lower and higher than the reference. */
+function methodTotals(cells: readonly AcrossCell[]) {
+  return LEARNED.map((method) => {
+    const mine = cells.filter((a) => a.method === method);
+    const runs = mine[0]?.runs.length ?? 0;
+    return {
+      method,
+      cases: mine.length * runs,
+      better: mine.reduce((n, a) => n + a.better, 0),
+      worse: mine.reduce((n, a) => n + a.worse, 0),
+    };
   });
+}
+
+function runsText(n: number, totals: ReturnType<typeof methodTotals>): string {
+  const per = totals.map((t) =>
+    `${t.method}: lower final loss than ${REFERENCE} in ${t.better}, higher in ${t.worse} of ` +
+    `${t.cases} (run, family) cases`
+  );
   return `Each learned optimizer of the main run is one meta-training run's result. The experiment ` +
     `meta-trains them ${n} times (\`metaSeeds\`; run 0 is the main run), each run from its own ` +
     `seed, tunes their learning rates and ${REFERENCE}'s on the same tuning tasks, and evaluates ` +
