@@ -1,5 +1,10 @@
 /** Shared validation of the two population implementations (internal). */
-import type { BackendDataset, PopulationState, SampleBatchesOptions } from "./backend.ts";
+import {
+  type BackendDataset,
+  MAX_LAST_SLOT,
+  type PopulationState,
+  type SampleBatchesOptions,
+} from "./backend.ts";
 import { KNOB, KNOB_STRIDE, type Knobs, packKnobsTable } from "./optimizers/knobs.ts";
 import { type MlpLayout, mlpLayout, type PopulationSpec } from "./mlp/mlp_layout.ts";
 import { METRIC_STRIDE } from "./metrics_row.ts";
@@ -74,6 +79,14 @@ export class PopulationChecks {
     if (!Number.isInteger(o.numBatches) || o.numBatches < 1) {
       throw new RangeError(
         `Invalid numBatches: must be an integer >= 1: current value is ${o.numBatches}`,
+      );
+    }
+    const last = o.lastSlot ?? o.numBatches - 1;
+    if (!Number.isInteger(last) || last < o.numBatches - 1 || last > MAX_LAST_SLOT) {
+      throw new RangeError(
+        `Invalid lastSlot: must be an integer in [numBatches - 1 = ${
+          o.numBatches - 1
+        }, ${MAX_LAST_SLOT}]: current value is ${o.lastSlot}`,
       );
     }
     if (o.keys && o.keys.length !== P) {

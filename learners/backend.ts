@@ -55,7 +55,16 @@ export interface SampleBatchesOptions {
    * and range draw the same rows (common random numbers across segments).
    */
   keys?: Uint32Array;
+  /**
+   * The draw (counter slot) of the last batch slot, at least numBatches - 1 (the default) and at
+   * most MAX_LAST_SLOT: a run whose last step must not depend on how many slots come before it
+   * (evolve's probe step) fixes it.
+   */
+  lastSlot?: number;
 }
+
+/** Largest `SampleBatchesOptions.lastSlot`. */
+export const MAX_LAST_SLOT = 4096;
 
 /**
  * Gradients and loss of each model on its current batch, without updating anything, with the

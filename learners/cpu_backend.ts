@@ -126,6 +126,7 @@ export class CpuPopulation implements Population {
       o.seed >>> 0,
       o.round >>> 0,
       o.keys,
+      o.lastSlot,
     );
     this.state.numBatches = o.numBatches;
   }

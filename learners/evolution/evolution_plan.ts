@@ -120,7 +120,12 @@ export interface EvolutionCounters {
  */
 export const PROBE_STEP = 8;
 
-/** Draws neural generation `gen`'s minibatches: gradSteps + 1 per model (the last for the probe). */
+/**
+ * Draws neural generation `gen`'s minibatches: gradSteps + 1 per model, the last for the probe.
+ * The probe's rows are draw PROBE_STEP of the model's stream whatever the run's largest gradSteps
+ * gene, so a genome's fitness probes (and so its score) do not depend on the genomes it is scored
+ * beside: memetic step i reads draw i, the probe draw PROBE_STEP.
+ */
 export function sampleMemeticBatches(
   fitness: PlannedNeuralFitness,
   seed: number,
@@ -128,7 +133,8 @@ export function sampleMemeticBatches(
 ): void {
   const { ranges, batchKeys: keys } = fitness;
   const numBatches = fitness.gradSteps + 1;
-  fitness.population.sampleBatches({ seed, round: gen, numBatches, ranges, keys });
+  const o = { seed, round: gen, numBatches, ranges, keys, lastSlot: PROBE_STEP };
+  fitness.population.sampleBatches(o);
 }
 
 /**
@@ -136,8 +142,8 @@ export function sampleMemeticBatches(
  * train steps and the probe step, each after `setKnobs(step)` wrote the step's knobs. A segment
  * whose own gradSteps gene is smaller holds for the steps past it (KNOB.hold: no work on the CPU
  * twin, none for a GPU workgroup whose models all hold; the model is left as it is), and its step
- * count still advances, so the probe of every model reads batch slot `gradSteps`, as when the held
- * steps ran at learning rate 0.
+ * count still advances, so the probe of every model reads batch slot `gradSteps` (drawn as draw
+ * PROBE_STEP, see sampleMemeticBatches), as when the held steps ran at learning rate 0.
  */
 export function memeticSteps(
   fitness: PlannedNeuralFitness,

@@ -180,7 +180,8 @@ export class GpuPopulation implements Population {
     const P = this.layout.size;
     const perModel = o.numBatches * this.layout.batchSize;
     this.#ensureBatchBuffer(perModel);
-    const s = sampleDispatches(this.ctx, this.#chunks, { P, padded: this.#padded, perModel }, o);
+    const sizes = { P, padded: this.#padded, perModel, batchSize: this.layout.batchSize };
+    const s = sampleDispatches(this.ctx, this.#chunks, sizes, o);
     const dispatches = s.dispatches(this.#batchIdx);
     submitDispatches(this.ctx, "sample", this.#pipes.sample, dispatches, undefined, s.transient);
     this.#numBatches = o.numBatches;

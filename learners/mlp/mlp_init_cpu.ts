@@ -42,7 +42,8 @@ export function initParamsCpu(layout: MlpLayout, s: MlpState, seed: number, firs
 
 /**
  * Batch sampler twin: for model p, slot s and position b, the index is
- * `start[p] + rngInt(seed, k, count[p], s * batchSize + b, round)` with k = keys[p] (default p);
+ * `start[p] + rngInt(seed, k, count[p], c * batchSize + b, round)` with k = keys[p] (default p) and
+ * c = s, except that the last slot (s = numBatches - 1) draws from c = lastSlot (default s);
  * ranges is (P, 2) = (start, count).
  */
 export function sampleBatchesCpu(
@@ -52,6 +53,7 @@ export function sampleBatchesCpu(
   seed: number,
   round: number,
   keys?: Uint32Array,
+  lastSlot = numBatches - 1,
 ): Uint32Array<ArrayBuffer> {
   const B = layout.batchSize;
   const out = new Uint32Array(layout.size * numBatches * B);
@@ -59,9 +61,10 @@ export function sampleBatchesCpu(
     const start = ranges[2 * p]!;
     const count = ranges[2 * p + 1]!;
     for (let s = 0; s < numBatches; s++) {
+      const c = s === numBatches - 1 ? lastSlot : s;
       for (let b = 0; b < B; b++) {
         out[(p * numBatches + s) * B + b] = start +
-          rngInt(seed, keys ? keys[p]! : p, count, s * B + b, round);
+          rngInt(seed, keys ? keys[p]! : p, count, c * B + b, round);
       }
     }
   }

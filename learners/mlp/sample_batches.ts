@@ -15,7 +15,7 @@ import { RNG_WGSL } from "../../core/rng_fill.ts";
 const SAMPLE = kernelInterface("shaders/sample_batches.wgsl", sampleWgsl, {
   read: "ranges: array<u32>, keys: array<u32>",
   readWrite: "batchIdx: array<u32>",
-  params: "P, perModel, seed, round, gridX, first, keyed",
+  params: "P, perModel, seed, round, gridX, first, keyed, lastFrom, lastShift",
 });
 
 /** Builds (once) the sampling pipeline. */
@@ -26,11 +26,22 @@ export function sampleBatchesPipeline(ctx: GpuContext): Promise<GPUComputePipeli
 /** Packs the sampling parameters of `P` models and returns them with the dispatch grid. */
 export function packSampleParams(
   P: number,
-  o: { perModel: number; seed: number; round: number; first?: number; keyed?: boolean },
+  o: {
+    perModel: number;
+    seed: number;
+    round: number;
+    first?: number;
+    keyed?: boolean;
+    /** Entries per slot and the last slot's draw (see SampleBatchesOptions.lastSlot). */
+    last?: { batchSize: number; lastSlot: number };
+  },
 ): { data: ArrayBuffer; grid: [number, number] } {
   const { perModel, seed, round } = o;
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  const rest = { gridX: grid[0], first: o.first ?? 0, keyed: o.keyed ? 1 : 0 };
+  const B = o.last?.batchSize ?? perModel;
+  const lastFrom = perModel - B;
+  const lastShift = o.last ? o.last.lastSlot * B - lastFrom : 0;
+  const rest = { gridX: grid[0], first: o.first ?? 0, keyed: o.keyed ? 1 : 0, lastFrom, lastShift };
   return { data: packParams(SAMPLE, { P, perModel, seed, round, ...rest }), grid };
 }
 
@@ -41,10 +52,11 @@ export function packSampleParams(
 export function sampleDispatches(
   ctx: GpuContext,
   chunks: readonly Chunk[],
-  sizes: { P: number; padded: number; perModel: number },
+  sizes: { P: number; padded: number; perModel: number; batchSize: number },
   o: SampleBatchesOptions,
 ): { dispatches: (batchIdx: GPUBuffer) => Dispatch[]; transient: GPUBuffer[] } {
-  const { P, padded, perModel } = sizes;
+  const { P, padded, perModel, batchSize } = sizes;
+  const last = { batchSize, lastSlot: o.lastSlot ?? o.numBatches - 1 };
   const ranges = createStorageBuffer(ctx, padded * 8, "ranges");
   ctx.device.queue.writeBuffer(ranges, 0, new Uint32Array(o.ranges));
   const keys = createStorageBuffer(ctx, padded * 4, "batch-keys");
@@ -54,7 +66,7 @@ export function sampleDispatches(
       const models = Math.min(c.count, Math.max(0, P - c.first));
       if (models === 0) return [];
       const { seed, round } = o;
-      const at = { first: c.first, keyed: o.keys !== undefined };
+      const at = { first: c.first, keyed: o.keys !== undefined, last };
       const { data, grid } = packSampleParams(models, { perModel, seed, round, ...at });
       const buffers = [
         modelRange(ranges, c, 8),
