@@ -224,7 +224,8 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
     },
     full: {
       populationSize: 16,
-      metaGenerations: 30,
+      // Twice the default scale's 60 (its budget study: 120 still gained a little there).
+      metaGenerations: 120,
       modelsPerSegment: 16,
       generations: 50,
       replicates: 3,
