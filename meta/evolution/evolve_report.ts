@@ -10,7 +10,7 @@ import { curveSeries } from "../../core/plots.ts";
 import { aggregateCurves, type Summary } from "../../core/stats.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
 import { type Attribution, attributionVerdict } from "./attribution.ts";
-import type { EvolveConfig } from "./evolve_config.ts";
+import { type EvolveConfig, specializedBudget } from "./evolve_config.ts";
 import {
   type EvalRow,
   type HeldOut,
@@ -151,8 +151,8 @@ function claimsTable(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]>[
         claim: "85% of specialized performance on unseen tasks",
         measured:
           `${(100 * o.specRatio.mean).toFixed(1)}% (mean over held-out tasks of learned / ` +
-          `specialized meta-fitness; specialized: ${c.specializedPopulation} genomes x ` +
-          `${c.specializedGenerations} meta-generations per task)`,
+          `specialized meta-fitness; specialized: ${specializedBudget(c).population} genomes x ` +
+          `${specializedBudget(c).metaGenerations} meta-generations per task)`,
       },
     ],
   };
@@ -248,7 +248,7 @@ export function evolveTables(o: EvolveOutcome): NonNullable<ExperimentResult["ta
     { title: "Learned universal strategy", rows: [genomeCells(o.meta.learned)] },
     ...trainedTables(o),
     {
-      title: "Held-out specialized strategies (one small meta-run per task)",
+      title: "Held-out specialized strategies (one meta-run per task)",
       rows: o.specialized.map((r) => ({ task: r.task, ...genomeCells(r.genome) })),
     },
   ];
@@ -272,8 +272,9 @@ export function evolveMethod(c: EvolveConfig): string {
     `population and its selection, breeding and minibatch random streams (common random ` +
     `numbers), so equal genomes score alike; the attribution scores every ablated variant ` +
     `with the learned genome that way over ${c.attributionSeeds} seeds and pairs the deltas ` +
-    `per seed. Specialized comparison: a ${c.specializedPopulation}-genome, ` +
-    `${c.specializedGenerations}-meta-generation run on each held-out task alone. Held-out tasks ` +
+    `per seed. Specialized comparison: a ${specializedBudget(c).population}-genome, ` +
+    `${specializedBudget(c).metaGenerations}-meta-generation run on each held-out task alone ` +
+    `(by default the universal run's meta-budget). Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +
     `${c.seeds} seeds. Backend setting: ${c.backend} (auto, the default: the device when a WebGPU ` +

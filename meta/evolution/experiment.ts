@@ -15,7 +15,12 @@ import { formatCi as fmt } from "../../core/format.ts";
 import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
 import { createBackend } from "../../learners/create_backend.ts";
-import { EVOLVE_SCHEMA, type EvolveConfig, TASK_LIBRARY } from "./evolve_config.ts";
+import {
+  EVOLVE_SCHEMA,
+  type EvolveConfig,
+  specializedBudget,
+  TASK_LIBRARY,
+} from "./evolve_config.ts";
 import {
   attributionPhase,
   type BaseOptions,
@@ -69,12 +74,10 @@ async function runEvolve(
     "heldOut",
     () => heldOutPhase(backend, meta.learned, held, seeded),
   );
-  const spec = await ck.phase("specialized", () =>
-    specializedPhase(backend, meta.learned, held, {
-      ...seeded,
-      population: c.specializedPopulation,
-      metaGenerations: c.specializedGenerations,
-    }));
+  const spec = await ck.phase(
+    "specialized",
+    () => specializedPhase(backend, meta.learned, held, { ...seeded, ...specializedBudget(c) }),
+  );
   const baselines = await baselinesOf(ctx, backend, meta.learned);
   const runs = await metaRuns(
     ctx,
@@ -231,8 +234,6 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       replicates: 3,
       seeds: 10,
       attributionSeeds: 20,
-      specializedPopulation: 8,
-      specializedGenerations: 6,
       trainTasks: ["sphere-8", "rastrigin-8", "rosenbrock-6", "ackley-8", "mlp-4way"],
       heldOutTasks: ["sphere-8b", "rastrigin-6b", "rosenbrock-8b", "mlp-4way-b"],
       bbobDims: [2, 10, 40],
