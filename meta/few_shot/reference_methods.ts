@@ -20,11 +20,11 @@ export async function runBaseline(r: SettingRun): Promise<MethodOutcome> {
   const tuned = await tuneBaseline(r.loop, r.pools.val, r.ids.val, {
     lrs: c.baselineLrs.map((l) => l * s.baselineLrScale),
     initScales: [...new Set([1, s.initScale])],
-    maxSteps: c.evalSteps,
+    maxSteps: c.baselineSteps,
     seed: deriveSeed(r.seed, "tune-baseline"),
     metric: r.metric,
   });
-  const o = { ...tuned, steps: c.evalSteps, seed: deriveSeed(r.seed, "baseline") };
+  const o = { ...tuned, steps: c.baselineSteps, seed: deriveSeed(r.seed, "baseline") };
   const curve = await baselineCurve(r.loop, r.pools.test, r.ids.test, o);
   const cross = r.pools.cross ? await baselineCurve(r.loop, r.pools.cross, r.ids.test, o) : null;
   return {

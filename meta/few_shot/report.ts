@@ -340,7 +340,7 @@ function methodText(input: MetaReportInput): string {
     }`,
     `Baselines: from scratch (lr in {${
       c.baselineLrs.join(", ")
-    }} (sinusoid x0.1), init scale 1 or the setting's, steps 1..${c.evalSteps}, tuned on meta-validation episodes); pixel 1-nearest-neighbour; pretrained (Chen et al. 2019: one classifier on up to 256 meta-train classes, Adam 0.001, ${c.pretrainSteps} steps of 64; a new linear head trained on the support features, head lr and steps tuned on meta-validation).`,
+    }} (sinusoid x0.1), init scale 1 or the setting's, steps 1..${c.baselineSteps}, tuned on meta-validation episodes); pixel 1-nearest-neighbour; pretrained (Chen et al. 2019: one classifier on up to 256 meta-train classes, Adam 0.001, ${c.pretrainSteps} steps of 64; a new linear head trained on the support features, head lr and steps tuned on meta-validation).`,
     `Every method's test step count (0..${c.evalSteps}) is the one with the best meta-validation score. Steps to 80%: first inner step at which an episode's query accuracy >= 0.8, mean over the episodes that reach it (reached_80_pct says how many). A method "won" only when its 95% CI over episodes lies entirely above (MSE: below) the other's.`,
   ].join("\n\n");
 }
