@@ -77,7 +77,11 @@ export interface UnrollResult {
   queryAccuracy: Float32Array;
 }
 
-/** Copies of task t share model t * copies' init, its label map and its minibatch sequence. */
+/**
+ * Copies of task t share the init of model number t, its label map and its minibatch sequence, so
+ * a method's run on a task does not depend on how many copies (methods, learning rates) run beside
+ * it.
+ */
 async function prepareUnroll(
   pop: Population,
   tasks: EpisodeBatch,
@@ -85,13 +89,14 @@ async function prepareUnroll(
 ): Promise<void> {
   const P = pop.layout.size;
   const [first] = taskSpan(tasks, o);
-  pop.init(o.seed, first * o.copies);
-  // Common random numbers: every copy of task t starts from the init of model t * copies.
+  // Models 0..T-1 of this population draw the inits of model numbers first..end-1.
+  pop.init(o.seed, first);
   const L = pop.layout;
   const params = await pop.readParams();
+  const inits = params.slice(0, (P / o.copies) * L.stride);
   for (let p = 0; p < P; p++) {
-    const src = Math.floor(p / o.copies) * o.copies;
-    params.copyWithin(p * L.stride, src * L.stride, (src + 1) * L.stride);
+    const t = Math.floor(p / o.copies);
+    params.set(inits.subarray(t * L.stride, (t + 1) * L.stride), p * L.stride);
   }
   pop.writeParams(params as Float32Array<ArrayBuffer>);
   pop.setKnobs(o.knobs);

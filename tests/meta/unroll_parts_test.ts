@@ -83,3 +83,38 @@ Deno.test("runUnroll() rejects a taskRange outside the batch", async () => {
     /taskRange/,
   );
 });
+
+/**
+ * A copy's run does not depend on how many copies run beside it: copy 1 of a 4-copy unroll (as a
+ * method in a wider comparison or tuning grid) equals the only copy of an unroll with its knobs and
+ * learned row alone. Before, task t started from the init of model t * copies, so widening a grid
+ * changed every method's inits.
+ */
+async function assertCopiesFree(backend: Backend): Promise<void> {
+  const tasks = FAMILY.sampleEpisodes(41, TASKS);
+  const o = options();
+  const whole = await runUnroll(backend, tasks, o);
+  const pick = (p: number) => p * COPIES + 1;
+  const alone = await runUnroll(backend, tasks, {
+    ...o,
+    copies: 1,
+    knobs: Array.from({ length: TASKS }, (_, t) => o.knobs[pick(t)]!),
+    learned: Float32Array.from(
+      { length: TASKS * LEARNED_STRIDE },
+      (_, i) =>
+        o.learned![pick(Math.floor(i / LEARNED_STRIDE)) * LEARNED_STRIDE + i % LEARNED_STRIDE]!,
+    ),
+  });
+  for (let t = 0; t < TASKS; t++) {
+    assert.deepEqual(alone.loss[t], whole.loss[pick(t)]);
+    assert.equal(alone.queryLoss[t], whole.queryLoss[pick(t)]);
+  }
+}
+
+Deno.test("runUnroll(): a copy's run does not depend on the copies beside it (cpu)", async () => {
+  await assertCopiesFree(new CpuBackend());
+});
+
+gpuTest("runUnroll(): a copy's run does not depend on the copies beside it (gpu)", async (ctx) => {
+  await assertCopiesFree(await GpuBackend.create(ctx));
+});
