@@ -124,8 +124,16 @@ interface Sweep {
   P: number;
 }
 
-/** The population: every model with its rate's knobs, initialized from the run seed. */
-function createSweepPopulation(s: Sweep, backend: Backend, seed: number): Population {
+/**
+ * The population: every model with its rate's knobs. Model q * rates + r (replicate q of rate r)
+ * starts from the init of model number q, and `sweepKeys` gives it replicate q's minibatches
+ * (common random numbers): the rates of a replicate differ in their learning rate alone.
+ */
+async function createSweepPopulation(
+  s: Sweep,
+  backend: Backend,
+  seed: number,
+): Promise<Population> {
   const { c, task, P } = s;
   const pop = backend.createPopulation({
     size: P,
@@ -135,6 +143,14 @@ function createSweepPopulation(s: Sweep, backend: Backend, seed: number): Popula
     batchSize: c.batchSize,
   });
   pop.init(seed);
+  const L = pop.layout;
+  const params = await pop.readParams();
+  const inits = params.slice(0, c.replicates * L.stride);
+  for (let p = 0; p < P; p++) {
+    const q = Math.floor(p / c.rates);
+    params.set(inits.subarray(q * L.stride, (q + 1) * L.stride), p * L.stride);
+  }
+  pop.writeParams(params as Float32Array<ArrayBuffer>);
   const knobs: Knobs[] = [];
   for (let p = 0; p < P; p++) knobs.push({ lr: sweepRate(c, p % c.rates), optimizer: c.optimizer });
   pop.setKnobs(knobs);
@@ -210,11 +226,13 @@ async function* runLrSweep(
     P: c.rates * c.replicates,
   };
   const P = s.P;
-  const pop = createSweepPopulation(s, backend, ctx.seed);
+  const pop = await createSweepPopulation(s, backend, ctx.seed);
   const testIdx = new Uint32Array(P * test);
   for (let p = 0; p < P; p++) for (let i = 0; i < test; i++) testIdx[p * test + i] = train + i;
   const ranges = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) ranges[2 * p + 1] = train;
+  // Replicate q's minibatch stream, shared by its rates.
+  const keys = Uint32Array.from({ length: P }, (_, p) => Math.floor(p / c.rates));
   let st: LrSweepCheckpoint = { step: 0, round: 0, evals: 0 };
   let diverged: Uint8Array = new Uint8Array(P);
   // Resume: the checkpoint holds the loop position and the population state; the curves so far
@@ -231,7 +249,7 @@ async function* runLrSweep(
   while (st.step < c.steps) {
     const k = Math.min(c.evalEvery, c.steps - st.step);
     // Fresh minibatches for this chunk, drawn on the backend from the training rows.
-    pop.sampleBatches({ seed: ctx.seed, round: st.round, numBatches: k, ranges });
+    pop.sampleBatches({ seed: ctx.seed, round: st.round, numBatches: k, ranges, keys });
     st.round++;
     pop.train(data, k);
     st.step += k;
