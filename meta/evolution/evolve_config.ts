@@ -108,6 +108,11 @@ export interface EvolveConfig {
   bbobFunctions: number[];
   /** Dimensions of the baselines comparison (2 to 64: the GA's user-objective limit). */
   bbobDims: number[];
+  /**
+   * GA generations of the baselines comparison, whose budget is modelsPerSegment x this (null:
+   * `generations`, the budget the strategies are meta-trained at).
+   */
+  bbobGenerations: number | null;
   /** Meta-level selection: the weighted sum of the six meta-objectives, or their Pareto front. */
   metaSelection: "weighted" | "pareto";
 }
@@ -166,6 +171,7 @@ export const EVOLVE_SCHEMA: ConfigSchema<EvolveConfig> = z.object({
     }),
   ).max(24).default([...BBOB_IDS]),
   bbobDims: z.array(z.number().int().min(2).max(64)).min(1).max(4).default([10]),
+  bbobGenerations: z.number().int().min(2).max(10_000).nullable().default(null),
   metaSelection: z.enum(["weighted", "pareto"]).default("weighted"),
 });
 

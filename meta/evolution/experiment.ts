@@ -182,7 +182,7 @@ function bbobOptions(c: EvolveConfig, seed: number): BaselinesOptions | undefine
     seeds: c.seeds,
     seed,
     modelsPerSegment: c.modelsPerSegment,
-    generations: c.generations,
+    generations: c.bbobGenerations ?? c.generations,
     initScale: 2,
   };
 }
