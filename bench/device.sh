@@ -15,7 +15,8 @@
 #   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
 #      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
 #      set carried in .device/fashion-mnist (the glyph set is too large to carry);
-#   6. runs `train evolve l2o lr-sweep` at the default scale on the GPU (OUT_DIR/train: each run's
+#   6. runs `train lr-sweep l2o evolve` at the default scale on the GPU, the quick ones first so a
+#      cut at the timeout loses the longest (OUT_DIR/train: each run's
 #      report, summary and plots; `meta` needs the glyph set, which does not fit the carry).
 # Everything printed also goes to OUT_DIR/log. A failing step is reported and the next one runs.
 # Prepare the carry on a machine with network access: bench/device.sh --prepare
@@ -120,7 +121,7 @@ fi
 timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
   --out "$out/metatrain"
 
-step "train evolve, l2o and lr-sweep at the default scale on the GPU"
-timeout 100 deno run -A "${FLAGS[@]}" cli/main.ts train evolve l2o lr-sweep --out "$out/train"
+step "train lr-sweep, l2o and evolve at the default scale on the GPU"
+timeout 100 deno run -A "${FLAGS[@]}" cli/main.ts train lr-sweep l2o evolve --out "$out/train"
 rm -rf "$out"/train/*/checkpoint
 step "done"
