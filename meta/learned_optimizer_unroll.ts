@@ -7,6 +7,7 @@
 import { rngInt } from "../core/rng.ts";
 import type { Backend, BackendDataset, Population, TrainMetrics } from "../learners/backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
+import { shareInits } from "../learners/shared_inits.ts";
 import type { EpisodeBatch, TaskFamily } from "../learners/tasks/task_family.ts";
 
 /** The base learner every unroll trains. */
@@ -90,15 +91,7 @@ async function prepareUnroll(
   const P = pop.layout.size;
   const [first] = taskSpan(tasks, o);
   // Models 0..T-1 of this population draw the inits of model numbers first..end-1.
-  pop.init(o.seed, first);
-  const L = pop.layout;
-  const params = await pop.readParams();
-  const inits = params.slice(0, (P / o.copies) * L.stride);
-  for (let p = 0; p < P; p++) {
-    const t = Math.floor(p / o.copies);
-    params.set(inits.subarray(t * L.stride, (t + 1) * L.stride), p * L.stride);
-  }
-  pop.writeParams(params as Float32Array<ArrayBuffer>);
+  await shareInits(pop, { seed: o.seed, first, source: (p) => Math.floor(p / o.copies) });
   pop.setKnobs(o.knobs);
   if (o.learned) pop.setLearnedWeights(o.learned);
   if (tasks.labelMapWidth > 0 && tasks.labelMap) {

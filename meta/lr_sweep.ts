@@ -19,6 +19,7 @@ import type { Backend, Population } from "../learners/backend.ts";
 import { createBackend } from "../learners/create_backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
+import { shareInits } from "../learners/shared_inits.ts";
 import { loadTaskData, type TaskData, type TaskSourceSpec } from "../learners/task_source.ts";
 
 /** The resolved config of the lr-sweep experiment. */
@@ -126,7 +127,7 @@ interface Sweep {
 
 /**
  * The population: every model with its rate's knobs. Model q * rates + r (replicate q of rate r)
- * starts from the init of model number q, and `sweepKeys` gives it replicate q's minibatches
+ * starts from the init of model number q, and the batch keys of runLrSweep give it replicate q's minibatches
  * (common random numbers): the rates of a replicate differ in their learning rate alone.
  */
 async function createSweepPopulation(
@@ -142,15 +143,7 @@ async function createSweepPopulation(
     loss: task.regression ? "mse" : "cross_entropy",
     batchSize: c.batchSize,
   });
-  pop.init(seed);
-  const L = pop.layout;
-  const params = await pop.readParams();
-  const inits = params.slice(0, c.replicates * L.stride);
-  for (let p = 0; p < P; p++) {
-    const q = Math.floor(p / c.rates);
-    params.set(inits.subarray(q * L.stride, (q + 1) * L.stride), p * L.stride);
-  }
-  pop.writeParams(params as Float32Array<ArrayBuffer>);
+  await shareInits(pop, { seed, source: (p) => Math.floor(p / c.rates) });
   const knobs: Knobs[] = [];
   for (let p = 0; p < P; p++) knobs.push({ lr: sweepRate(c, p % c.rates), optimizer: c.optimizer });
   pop.setKnobs(knobs);
