@@ -18,6 +18,12 @@
  */
 import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./peers_metatrain.ts";
 import { lowrankAccesses } from "./roofline_lowrank.ts";
+import { cpuCeilingLine } from "./meta_flops.ts";
+import {
+  metaTrainFamily,
+  type MetaTrainWorkload,
+  sinusoidWorkload,
+} from "./metatrain_workloads.ts";
 import { formatFixed, formatRate } from "../core/format.ts";
 import {
   cpuClock,
@@ -27,13 +33,6 @@ import {
   profileMetaTrain,
 } from "./metatrain_profile.ts";
 import type { Backend } from "../learners/backend.ts";
-import { fashionMnistAvailable, loadFashionMnist } from "../learners/data/fashion_mnist.ts";
-import { downsample, standardize } from "../learners/data/preprocess.ts";
-import { defaultGlyphsDir, loadGlyphs } from "../learners/data/glyphs/load.ts";
-import { RealEpisodes } from "../learners/tasks/real_episodes.ts";
-import { Sinusoid } from "../learners/tasks/sinusoid.ts";
-import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
-import type { TaskFamily } from "../learners/tasks/task_family.ts";
 import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
 import { InnerLoop, tileParams } from "../meta/few_shot/inner_loop.ts";
 import { initialTheta } from "../meta/few_shot/meta_learner.ts";
@@ -76,57 +75,6 @@ export interface MetaTrainBenchRow {
   awaitsPerIteration: number;
   /** CPU milliseconds per meta-iteration, every thread (NaN where unmeasured). */
   cpuMsPerIteration: number;
-}
-
-/** A meta-training workload: the episodes and the learners. */
-export interface MetaTrainWorkload {
-  /** What it is, for the printout. */
-  name: string;
-  /** The task family. */
-  family: TaskFamily;
-  /** Layer widths. */
-  widths: number[];
-  /** Inner batch size. */
-  batchSize: number;
-  /** Loss head. */
-  loss: "cross_entropy" | "mse";
-  /** Inner SGD learning rate. */
-  innerLr: number;
-}
-
-/**
- * The 5-way 1-shot workload of the bench: the glyphs set's meta-train scripts when it is built in
- * its default folder, else Fashion-MNIST when installed, else synthetic episodes.
- */
-export async function metaTrainFamily(): Promise<MetaTrainWorkload> {
-  const base = { batchSize: 25, loss: "cross_entropy" as const, innerLr: 0.1 };
-  const glyphs = await loadGlyphs(defaultGlyphsDir()).catch(() => null);
-  if (glyphs) {
-    const data = standardize(downsample(glyphs.dataset, 2)).dataset;
-    const family = new RealEpisodes(data, glyphs.split.train, {
-      ways: 5,
-      shots: 1,
-      queryPerClass: 5,
-    });
-    const name = "5-way 1-shot glyphs, meta-train scripts, 14x14";
-    return { ...base, name, family, widths: [family.inputs, 64, 64, 5] };
-  }
-  if (fashionMnistAvailable("test")) {
-    const data = standardize(downsample(await loadFashionMnist("test"), 2)).dataset;
-    const family = new RealEpisodes(data, [0, 1, 2, 3, 4], { ways: 5, shots: 1, queryPerClass: 5 });
-    const name = "5-way 1-shot Fashion-MNIST classes 0-4, 14x14";
-    return { ...base, name, family, widths: [family.inputs, 64, 64, 5] };
-  }
-  const family = new SyntheticClassification({ inputs: 16, ways: 5, shots: 1, queryPerClass: 5 });
-  const name = "5-way 1-shot synthetic, 16 inputs (Fashion-MNIST missing)";
-  return { ...base, name, family, widths: [16, 64, 64, 5] };
-}
-
-/** MAML's sinusoid regression (10-shot), MLP 1-40-40-1, batch 10: a workload bound by overheads. */
-export function sinusoidWorkload(): MetaTrainWorkload {
-  const family = new Sinusoid({ shots: 10, querySize: 10 });
-  const name = "sinusoid 10-shot regression";
-  return { name, family, widths: [1, 40, 40, 1], batchSize: 10, loss: "mse", innerLr: 0.01 };
 }
 
 /** FOMAML iterations composed as before the meta loop (host Adam state; theta updated in place). */
@@ -381,6 +329,8 @@ export async function benchMetaTrainMain(
         });
       }
       for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
+      const twin = engine.find((e) => e.label === "cpu twin, FOMAML, MetaLearner.train");
+      if (twin) console.log(await cpuCeilingLine(w, twin.tasksPerSecond));
       if (metaBatch === 32 && factored) printLowrankAccesses(w);
       if (gpu) {
         const pool = new EpisodePool(gpu, w.family, 1, 512);
@@ -394,3 +344,5 @@ export async function benchMetaTrainMain(
   console.log(`\n${loadLine()}`);
   return 0;
 }
+
+export { metaTrainFamily, type MetaTrainWorkload, sinusoidWorkload };

@@ -76,6 +76,25 @@ function measure(seconds: number): number {
   }
 }
 
+/** FLOP/s of `threads` workers measuring at once for about `seconds` each, one per worker. */
+export async function peakOnThreads(threads: number, seconds: number): Promise<number[]> {
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(import.meta.url, { type: "module", name: "wasm-peak" }),
+  );
+  try {
+    return await Promise.all(workers.map((w) =>
+      new Promise<number>((res, rej) => {
+        w.onmessage = (e: MessageEvent<number>) => res(e.data);
+        w.onerror = (e) => rej(new Error(e.message));
+        w.postMessage(seconds);
+      })
+    ));
+  } finally {
+    workers.forEach((w) => w.terminate());
+  }
+}
+
 /** A worker: measures when told, replies with its rate. */
 function workerMain(): void {
   const self = globalThis as unknown as Worker;
@@ -111,17 +130,7 @@ async function main(): Promise<void> {
   const { threads, seconds } = flags();
   const one = measure(seconds);
   console.log(`1 thread: ${(one / 1e9).toFixed(2)} GFLOP/s (f64x2 multiply then add)`);
-  const workers = Array.from(
-    { length: threads },
-    () => new Worker(import.meta.url, { type: "module", name: "wasm-peak" }),
-  );
-  const rates = await Promise.all(workers.map((w) =>
-    new Promise<number>((res) => {
-      w.onmessage = (e: MessageEvent<number>) => res(e.data);
-      w.postMessage(seconds);
-    })
-  ));
-  workers.forEach((w) => w.terminate());
+  const rates = await peakOnThreads(threads, seconds);
   const sum = rates.reduce((a, b) => a + b, 0);
   console.log(
     `${threads} threads at once: ${(sum / 1e9).toFixed(2)} GFLOP/s in all ` +
