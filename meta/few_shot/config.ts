@@ -13,6 +13,15 @@ import {
 } from "../../learners/meta_train/mod.ts";
 
 export * from "./names.ts";
+export * from "./data_specs.ts";
+import {
+  CROSS_DOMAIN_SCHEMA,
+  type CrossDomainSpec,
+  GLYPHS_SCHEMA,
+  type GlyphsSpec,
+  SYNTHETIC_SCHEMA,
+  type SyntheticSpec,
+} from "./data_specs.ts";
 import {
   CLASSIFICATION_SETTINGS,
   type ClassificationSetting,
@@ -25,64 +34,6 @@ import {
   type MethodHead,
   type SteppedMethod,
 } from "./names.ts";
-
-/** Where the cross-domain test images come from (any image data set the engine reads). */
-export interface CrossDomainSpec {
-  /** "fashion-mnist" (Debian's package, test split), "idx" (images + labels) or "image-folder". */
-  family: "fashion-mnist" | "idx" | "image-folder";
-  /** IDX images file (family "idx"). */
-  images?: string;
-  /** IDX labels file (family "idx"). */
-  labels?: string;
-  /** Image folder root (family "image-folder"): root/<alphabet>/<character>/*.png. */
-  root?: string;
-  /** Average-pooling factor (28x28 / 2 = 14x14 = 196 inputs, as the glyphs). */
-  downsample: number;
-}
-
-/** The glyphs data set of the glyph settings and their meta-training episodes. */
-export interface GlyphsSpec {
-  /** Its folder (null: the default cache folder). */
-  dir: string | null;
-  /** Its subset (null: the full set). */
-  subset: string | null;
-  /**
-   * Side of the square inputs the 28x28 renders are resampled to by area averaging (14 and 7 are
-   * average pooling by 2 and 4), at most `GLYPH_MAX_SIZE`; 14 gives 196 inputs.
-   */
-  size: number;
-  /**
-   * Classes of the meta-training episodes (null: the setting's ways; more: ProtoNets train on the
-   * wider episodes, the gradient-based methods on the first `ways` classes of each, as without it).
-   */
-  trainWays: number | null;
-  /**
-   * Query samples per class of the meta-training episodes (null: as many as shots; more: ProtoNets
-   * use them all, the gradient-based methods the first `shots` of each class, as without it).
-   */
-  trainQueries: number | null;
-}
-
-/**
- * ProtoNets' meta-training episodes of the synthetic settings (the family is generated, so wider
- * episodes are more draws of it; every other method keeps the setting's own episodes).
- */
-export interface SyntheticSpec {
-  /** Classes of ProtoNets' meta-training episodes (null: the setting's ways, 5). */
-  trainWays: number | null;
-  /** Query points per class of ProtoNets' meta-training episodes (null: as many as shots). */
-  trainQueries: number | null;
-  /**
-   * Support points per class of ProtoNets' meta-training episodes (null: the setting's shots; more:
-   * each training prototype is the mean of that many, the test episodes keep the setting's shots).
-   */
-  trainShots: number | null;
-  /**
-   * Episodes in ProtoNets' pool of these wider episodes (null: `trainPool`); each holds all its
-   * points, so a pool of 65,536 20-way episodes of 16 points per class would hold 21M samples.
-   */
-  trainPool: number | null;
-}
 
 /** Random-search tuning of each meta-learner on meta-validation tasks (the same for every method). */
 export interface TuneSpec {
@@ -223,17 +174,6 @@ export interface MetaConfig {
   workers: "auto" | number;
 }
 
-const crossDomain = z.object({
-  family: z.enum(["fashion-mnist", "idx", "image-folder"]),
-  images: z.string().min(1).optional(),
-  labels: z.string().min(1).optional(),
-  root: z.string().min(1).optional(),
-  downsample: z.number().int().min(1).max(8).default(2),
-});
-
-/** Largest side of the glyph inputs: 16x16 = 256, the widest layer the engine's MLPs take. */
-export const GLYPH_MAX_SIZE = 16;
-
 const iterations = z.number().int().min(1).max(1_000_000);
 const steps = z.number().int().min(1).max(50);
 const methodSteps = z.object({ fomaml: steps, maml: steps, "es-maml": steps, "meta-sgd": steps })
@@ -363,20 +303,9 @@ export const META_SCHEMA: ConfigSchema<MetaConfig> = z.object({
     1,
   ]),
   pretrainSteps: z.number().int().min(1).max(1_000_000).default(8000),
-  crossDomain: crossDomain.nullable().default({ family: "fashion-mnist", downsample: 2 }),
-  glyphs: z.object({
-    dir: z.string().min(1).nullable().default(null),
-    subset: z.string().min(1).nullable().default(null),
-    size: z.number().int().min(4).max(GLYPH_MAX_SIZE).default(14),
-    trainWays: z.number().int().min(1).max(64).nullable().default(null),
-    trainQueries: z.number().int().min(1).max(15).nullable().default(null),
-  }).default({}),
-  synthetic: z.object({
-    trainWays: z.number().int().min(1).max(64).nullable().default(null),
-    trainQueries: z.number().int().min(1).max(64).nullable().default(null),
-    trainShots: z.number().int().min(1).max(64).nullable().default(null),
-    trainPool: z.number().int().min(1).max(100_000).nullable().default(null),
-  }).default({}),
+  crossDomain: CROSS_DOMAIN_SCHEMA.nullable().default({ family: "fashion-mnist", downsample: 2 }),
+  glyphs: GLYPHS_SCHEMA.default({}),
+  synthetic: SYNTHETIC_SCHEMA.default({}),
   checkpointSeconds: z.number().min(0).max(3600).default(60),
   workers: z.union([z.literal("auto"), z.number().int().min(1).max(64)]).default("auto"),
 });
