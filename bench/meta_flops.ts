@@ -9,6 +9,7 @@
  */
 import { cpus } from "node:os";
 import { peakOnThreads } from "./wasm_peak.ts";
+import { BENCH_INNER_STEPS } from "./metatrain_workloads.ts";
 
 /** FLOP of one sample's forward and backward pass through an MLP of `widths`. */
 export function samplePassFlop(widths: readonly number[]): number {
@@ -43,11 +44,15 @@ export async function cpuCeilingLine(
   ceiling ??= peakOnThreads(cpus().length, 0.5);
   const rates = await ceiling;
   const peak = rates.reduce((a, b) => a + b, 0);
-  const flop = fomamlTaskFlop(w.widths, { support: w.support, query: w.query, innerSteps: 5 });
+  const flop = fomamlTaskFlop(w.widths, {
+    support: w.support,
+    query: w.query,
+    innerSteps: BENCH_INNER_STEPS,
+  });
   const rate = flop * tasksPerSecond;
   return `  cpu twin FOMAML arithmetic: ${
     (flop / 1e6).toFixed(2)
-  } MFLOP per task (5 inner steps on ` +
+  } MFLOP per task (${BENCH_INNER_STEPS} inner steps on ` +
     `${w.support} samples, a ${w.query}-sample query gradient), ${
       (rate / 1e9).toFixed(1)
     } GFLOP/s, ` +

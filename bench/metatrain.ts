@@ -20,6 +20,7 @@ import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./pee
 import { lowrankAccesses } from "./roofline_lowrank.ts";
 import { cpuCeilingLine } from "./meta_flops.ts";
 import {
+  BENCH_INNER_STEPS,
   metaTrainFamily,
   type MetaTrainWorkload,
   sinusoidWorkload,
@@ -155,7 +156,7 @@ export async function benchMetaTrain(
   const pool = new EpisodePool(backend, w.family, 1, 512);
   const learner = createMetaLearner(o.method ?? "fomaml", loop, await initialTheta(loop, 0), {
     innerLr: w.innerLr,
-    innerSteps: 5,
+    innerSteps: BENCH_INNER_STEPS,
     metaLr: 0.003,
   });
   const composed = composedFomaml(loop, learner.theta, w.innerLr);
@@ -232,7 +233,16 @@ function factoredServes(
   software = false,
 ): boolean {
   const { widths, batchSize, loss } = w;
-  const spec = { method, widths, batchSize, loss, metaBatch, innerSteps: 5, innerLr: 0, metaLr: 0 };
+  const spec = {
+    method,
+    widths,
+    batchSize,
+    loss,
+    metaBatch,
+    innerSteps: BENCH_INNER_STEPS,
+    innerLr: 0,
+    metaLr: 0,
+  };
   return gpuLowrankApplies(spec, software, w.family.sampleEpisodes(0, 1).supportSize);
 }
 
@@ -334,7 +344,7 @@ export async function benchMetaTrainMain(
       if (metaBatch === 32 && factored) printLowrankAccesses(w);
       if (gpu) {
         const pool = new EpisodePool(gpu, w.family, 1, 512);
-        const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: 5 };
+        const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: BENCH_INNER_STEPS };
         // The per-model loop's breakdown (its inner and query steps are population train steps).
         printProfile(metaBatch, await profileMetaTrain(perModel ?? gpu, w, pool, o));
         pool.destroy();
@@ -344,5 +354,3 @@ export async function benchMetaTrainMain(
   console.log(`\n${loadLine()}`);
   return 0;
 }
-
-export { metaTrainFamily, type MetaTrainWorkload, sinusoidWorkload };

@@ -15,7 +15,7 @@ import type { Backend, BackendDataset, Population } from "../learners/backend.ts
 import type { EpisodePool } from "../meta/few_shot/episode_pool.ts";
 import { drawIds } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
-import type { MetaTrainWorkload } from "./metatrain.ts";
+import type { MetaTrainWorkload } from "./metatrain_workloads.ts";
 
 /** CPU milliseconds of the whole process and of its main (JavaScript) thread. */
 export interface CpuClock {

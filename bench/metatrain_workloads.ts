@@ -11,6 +11,9 @@ import { Sinusoid } from "../learners/tasks/sinusoid.ts";
 import { SyntheticClassification } from "../learners/tasks/synthetic_classification.ts";
 import type { TaskFamily } from "../learners/tasks/task_family.ts";
 
+/** Inner SGD steps per task of every bench meta-training row. */
+export const BENCH_INNER_STEPS = 5;
+
 /** A meta-training workload: the episodes and the learners. */
 export interface MetaTrainWorkload {
   /** What it is, for the printout. */

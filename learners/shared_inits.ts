@@ -7,8 +7,8 @@ import type { Population } from "./backend.ts";
 
 /**
  * Initializes `pop` from `seed` with model numbers from `first`, then sets every model p to the
- * init of model `source(p)` (source(p) <= p, read before any row is written): models with the same
- * source start alike, whatever the other models of the population.
+ * init of model `source(p)` (read from a copy of the inits): models with the same source start
+ * alike, whatever the other models of the population.
  */
 export async function shareInits(
   pop: Population,

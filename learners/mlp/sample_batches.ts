@@ -33,14 +33,14 @@ export function packSampleParams(
     first?: number;
     keyed?: boolean;
     /** Entries per slot and the last slot's draw (see SampleBatchesOptions.lastSlot). */
-    last?: { batchSize: number; lastSlot: number };
+    last: { batchSize: number; lastSlot: number };
   },
 ): { data: ArrayBuffer; grid: [number, number] } {
   const { perModel, seed, round } = o;
   const grid = dispatchGrid(ceilDiv(P * perModel, 64));
-  const B = o.last?.batchSize ?? perModel;
+  const { batchSize: B, lastSlot } = o.last;
   const lastFrom = perModel - B;
-  const lastShift = o.last ? o.last.lastSlot * B - lastFrom : 0;
+  const lastShift = lastSlot * B - lastFrom;
   const rest = { gridX: grid[0], first: o.first ?? 0, keyed: o.keyed ? 1 : 0, lastFrom, lastShift };
   return { data: packParams(SAMPLE, { P, perModel, seed, round, ...rest }), grid };
 }

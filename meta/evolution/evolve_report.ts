@@ -125,6 +125,7 @@ function acrossText(a: AcrossRuns): string {
 
 function claimsTable(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]>[number] {
   const c = o.config;
+  const spec = specializedBudget(c);
   const pct = o.evalReductionPct;
   return {
     title: "Seed claims vs this run (held-out tasks)",
@@ -151,8 +152,8 @@ function claimsTable(o: EvolveOutcome): NonNullable<ExperimentResult["tables"]>[
         claim: "85% of specialized performance on unseen tasks",
         measured:
           `${(100 * o.specRatio.mean).toFixed(1)}% (mean over held-out tasks of learned / ` +
-          `specialized meta-fitness; specialized: ${specializedBudget(c).population} genomes x ` +
-          `${specializedBudget(c).metaGenerations} meta-generations per task)`,
+          `specialized meta-fitness; specialized: ${spec.population} genomes x ` +
+          `${spec.metaGenerations} meta-generations per task)`,
       },
     ],
   };
@@ -256,6 +257,7 @@ export function evolveTables(o: EvolveOutcome): NonNullable<ExperimentResult["ta
 
 /** The "Method" section. */
 export function evolveMethod(c: EvolveConfig): string {
+  const spec = specializedBudget(c);
   return `Level 1: every genome evolves segments of ${c.modelsPerSegment} models (selection, ` +
     `crossover, mutation, elitism, fitness sharing and statistics in kernels; the CPU backend runs ` +
     `their twins), ${c.generations} generations per run. Level 2: ${c.populationSize} genomes, ` +
@@ -272,8 +274,8 @@ export function evolveMethod(c: EvolveConfig): string {
     `population and its selection, breeding and minibatch random streams (common random ` +
     `numbers), so equal genomes score alike; the attribution scores every ablated variant ` +
     `with the learned genome that way over ${c.attributionSeeds} seeds and pairs the deltas ` +
-    `per seed. Specialized comparison: a ${specializedBudget(c).population}-genome, ` +
-    `${specializedBudget(c).metaGenerations}-meta-generation run on each held-out task alone ` +
+    `per seed. Specialized comparison: a ${spec.population}-genome, ` +
+    `${spec.metaGenerations}-meta-generation run on each held-out task alone ` +
     `(by default the universal run's meta-budget). Held-out tasks ` +
     `(${c.heldOutTasks.join(", ")}) are never seen by the meta level; the learned universal ` +
     `best and the hand-designed GA run there from the same initial populations over ` +

@@ -5,7 +5,8 @@
  * a small MAML network and FOMAML run the GPU loop.
  */
 import assert from "node:assert/strict";
-import { benchMetaTrain, ranLabel, sinusoidWorkload } from "../../bench/metatrain.ts";
+import { benchMetaTrain, ranLabel } from "../../bench/metatrain.ts";
+import { sinusoidWorkload } from "../../bench/metatrain_workloads.ts";
 import { CpuBackend } from "../../learners/cpu_backend.ts";
 import { GpuBackend } from "../../learners/gpu/gpu_backend.ts";
 import { hvpPlan } from "../../learners/meta_train/meta_hvp.ts";
