@@ -15,10 +15,15 @@
 #   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
 #      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
 #      set carried in .device/fashion-mnist (the glyph set is too large to carry);
-#   6. runs `train lr-sweep l2o evolve` at the default scale on the GPU, the quick ones first so a
-#      cut at the timeout loses the longest (OUT_DIR/train: each run's
-#      report, summary and plots; `meta` needs the glyph set, which does not fit the carry).
+#   6. times W at small populations (P = 128 to 4,096) in the default grouping and with 4 x 4 tiles:
+#      where the rate stops growing, the GPU is full, and P / rate is the time of one step;
+#   7. runs `train lr-sweep l2o evolve` (TRAIN_EXPERIMENTS) at the default scale on the GPU, the
+#      quick ones first so a cut at the timeout loses the longest, and packs OUT_DIR/train.tgz (each
+#      run's report, summary and plots, one file: the device tool brings back a few files only;
+#      `meta` needs the glyph set, which does not fit the carry).
 # Everything printed also goes to OUT_DIR/log. A failing step is reported and the next one runs.
+# DEVICE_STEPS (comma-separated, default all): which of tests, bench, groupings, metatrain, sweep,
+# train run, for a second run of a few steps in what is left of a session's device time.
 # Prepare the carry on a machine with network access: bench/device.sh --prepare
 # Usage: bench/device.sh [--prepare] [OUT_DIR]     (OUT_DIR default: $OUT, else /tmp/device-run)
 set -uo pipefail
@@ -37,6 +42,15 @@ TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolu
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
   tests/learners/meta_train/meta_update_kernels_test.ts)
 FASHION=/usr/share/datasets/fashion-mnist
+ALL_STEPS=tests,bench,groupings,metatrain,sweep,train
+STEPS="${DEVICE_STEPS:-$ALL_STEPS}"
+for s in ${STEPS//,/ }; do
+  if [[ ",$ALL_STEPS," != *",$s,"* ]]; then
+    echo "device.sh: DEVICE_STEPS has \"$s\"; allowed: a comma-separated list of $ALL_STEPS" >&2
+    exit 2
+  fi
+done
+want() { [[ ",$STEPS," == *",$1,"* ]]; }
 
 if [ "${1:-}" = "--prepare" ]; then
   set -e
@@ -97,31 +111,50 @@ if ! deno run -A "${FLAGS[@]}" bench/device_check.ts adapter; then
   exit 3
 fi
 
+if want tests; then
 step "kernel parity tests (GPU kernels vs CPU twins)"
 NO_COLOR=1 CI=1 DENO_JOBS=8 timeout 200 deno test -A "${FLAGS[@]}" --parallel "${TESTS[@]}" \
   >"$out/tests.txt" 2>&1
 echo "exit $?; $(grep -c -E ' \.\.\. .*ok' "$out/tests.txt") tests ok (whole output: tests.txt)"
 grep -E 'FAILED|[1-9][0-9]* failed|passed|rror' "$out/tests.txt" | tail -25
+fi
 
+if want bench; then
 step "bench W and W2, hardware layout, P up to 65,536"
 timeout 170 deno run -A "${FLAGS[@]}" bench/bench.ts --sizes 1024,4096,16384,65536 --seconds 1 \
   --no-cpu --w2 --out "$out"
 
 step "FLOP/s as a fraction of FP32 peak"
 deno run -A "${FLAGS[@]}" bench/device_check.ts flops "$out/bench.csv" | tee "$out/flops.txt"
+fi
 
+if want groupings; then
 step "workgroup groupings of W and W2 at P = 16,384 (each checked against the CPU twin)"
 timeout 180 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 \
   --groupings "$GROUPINGS" | tee "$out/groupings.txt"
+fi
 
+if want metatrain; then
 step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peers"
 if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" ]; then
   mkdir -p "$FASHION" && cp "$CARRY"/fashion-mnist/*.gz "$FASHION/"
 fi
 timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
   --out "$out/metatrain"
+fi
 
-step "train lr-sweep, l2o and evolve at the default scale on the GPU"
-timeout 100 deno run -A "${FLAGS[@]}" cli/main.ts train lr-sweep l2o evolve --out "$out/train"
+if want sweep; then
+step "W at small populations: where the GPU fills (default grouping and 4 x 4 tiles)"
+timeout 90 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 128,256,512,1024,2048,4096 \
+  --seconds 0.5 --groupings 1x32,1x32t4 | tee "$out/sweep.txt"
+fi
+
+if want train; then
+experiments="${TRAIN_EXPERIMENTS:-lr-sweep l2o evolve}"
+step "train $experiments at the default scale on the GPU"
+# shellcheck disable=SC2086 # one word per experiment
+timeout 160 deno run -A "${FLAGS[@]}" cli/main.ts train $experiments --out "$out/train"
 rm -rf "$out"/train/*/checkpoint
+tar -C "$out" -czf "$out/train.tgz" train && rm -rf "$out/train"
+fi
 step "done"

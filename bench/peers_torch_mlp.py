@@ -17,7 +17,7 @@ def batched_grads(ws, bs, x, y, input_delta=False):
     logp = torch.log_softmax(h, dim=2)
     loss = -logp.gather(2, y[:, :, None]).mean(dim=(1, 2))
     d = logp.exp()
-    d.scatter_add_(2, y[:, :, None], -torch.ones(y.shape + (1,), dtype=d.dtype))
+    d.scatter_add_(2, y[:, :, None], -torch.ones(y.shape + (1,), dtype=d.dtype, device=d.device))
     d /= x.shape[1]
     gw, gb = [None] * len(ws), [None] * len(ws)
     for l in range(len(ws) - 1, -1, -1):
