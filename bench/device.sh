@@ -36,7 +36,11 @@ ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts cli/main.ts)
 # 1x64 ran at 0.67x, 8 or more models per workgroup at 0.08-0.09x on 2026-12-04), and square tiles
 # of 4, 12 or 16 instead of the plan's (MxRtS): below 16 invocations per model the plan's tiles
 # grow to 256 accumulators, which may be what made those groupings slow there.
-GROUPINGS=1x32,2x32,1x32t4,1x32t16,2x32t4,4x16t4,8x8t4
+# With "w" the train step keeps activations in workgroup memory (GpuBackendOptions.scratch; W only:
+# W2's 67 KB per model is over NVIDIA's 48 KiB); on the H200 1x32w ran at 0.47x 1x32 (2026-12-04). DEVICE_GROUPINGS and DEVICE_GROUPING_SIZES
+# replace the list and the sizes (16,384) for a second run.
+GROUPINGS="${DEVICE_GROUPINGS:-1x32,2x32,1x32t4,1x32w,4x16t4,8x8t4}"
+GROUPING_SIZES="${DEVICE_GROUPING_SIZES:-16384}"
 TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts
   tests/learners/gpu/
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
@@ -130,7 +134,7 @@ fi
 
 if want groupings; then
 step "workgroup groupings of W and W2 at P = 16,384 (each checked against the CPU twin)"
-timeout 180 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 16384 --seconds 0.5 --w2 \
+timeout 180 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes "$GROUPING_SIZES" --seconds 0.5 --w2 \
   --groupings "$GROUPINGS" | tee "$out/groupings.txt"
 fi
 

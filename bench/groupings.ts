@@ -7,7 +7,8 @@
  * "MxRtS" is grouping MxR with square register tiles of side S for every product instead of the
  * planned ones (GpuBackendOptions.tileSide): on hardware the plan gives 8 x 8 tiles from 16
  * invocations per model and up to 256 accumulators below that, so a grouping's speed and its
- * tiles' can be told apart.
+ * tiles' can be told apart. A trailing "w" ("MxRw", "MxRtSw") keeps the train step's activations
+ * and deltas in workgroup memory instead of the scratch buffer (GpuBackendOptions.scratch).
  *
  * For each grouping (models per workgroup x invocations per model) it first trains 37 models of
  * the workload for 3 SGD steps on the GPU and on the CPU twin from the same init and batches, and
@@ -48,25 +49,36 @@ export const GROUPINGS: readonly MlpGrouping[] = [
   [64, 4],
 ].map(([modelsPerGroup, roles]) => ({ modelsPerGroup: modelsPerGroup!, roles: roles! }));
 
-/** A grouping with, optionally, square tiles of a given side ("MxR" or "MxRtS"). */
+/**
+ * A grouping with, optionally, square tiles of a given side and activations in workgroup memory
+ * ("MxR", "MxRtS", "MxRw", "MxRtSw").
+ */
 export interface Variant {
   grouping: MlpGrouping;
   tileSide?: number;
+  /** Activations and deltas in workgroup memory (GpuBackendOptions.scratch "workgroup"). */
+  workgroupScratch?: boolean;
 }
 
-/** "MxR" or "MxRtS" of a variant. */
+/** "MxR", "MxRtS", "MxRw" or "MxRtSw" of a variant. */
 export function variantKey(v: Variant): string {
-  return `${groupingKey(v.grouping)}${v.tileSide === undefined ? "" : `t${v.tileSide}`}`;
+  return `${groupingKey(v.grouping)}${v.tileSide === undefined ? "" : `t${v.tileSide}`}${
+    v.workgroupScratch ? "w" : ""
+  }`;
 }
 
-/** The variant "MxR" or "MxRtS" names (S a multiple of 4 in [4, 32]), or undefined. */
+/**
+ * The variant "MxR", "MxRtS", "MxRw" or "MxRtSw" names (S a multiple of 4 in [4, 32]; w: workgroup
+ * scratch), or undefined.
+ */
 export function parseVariant(text: string): Variant | undefined {
-  const m = /^(\d+x\d+)(?:t(\d+))?$/.exec(text);
+  const m = /^(\d+x\d+)(?:t(\d+))?(w?)$/.exec(text);
   const grouping = m ? parseGroupingKey(m[1]!) : undefined;
   if (!grouping) return undefined;
-  if (m![2] === undefined) return { grouping };
+  const v: Variant = m![3] ? { grouping, workgroupScratch: true } : { grouping };
+  if (m![2] === undefined) return v;
   const tileSide = Number(m![2]);
-  return isTileSide(tileSide) ? { grouping, tileSide } : undefined;
+  return isTileSide(tileSide) ? { ...v, tileSide } : undefined;
 }
 
 /** Parameters of 37 models of `w` after 3 SGD steps on `backend` (same init and batches on each). */
@@ -106,7 +118,11 @@ async function sweep(
     let gpu: GpuBackend;
     let check: string;
     try {
-      gpu = await GpuBackend.create(ctx, { grouping: v.grouping, tileSide: v.tileSide });
+      gpu = await GpuBackend.create(ctx, {
+        grouping: v.grouping,
+        tileSide: v.tileSide,
+        scratch: v.workgroupScratch ? "workgroup" : "storage",
+      });
       const err = mixedError(await trainedParams(gpu, w), want);
       check = `mixed error vs CPU twin ${formatFixed(err, 3)}${err <= 1 ? "" : " -- MISMATCH"}`;
     } catch (e) {
@@ -134,7 +150,7 @@ async function sweep(
 
 /** The usage line printed with a bad flag. */
 const USAGE =
-  "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs, each with an optional tile side tS, S a multiple of 4 in [4, 32] (1x64,2x32t4)";
+  "groupings: --sizes takes positive integers (16384,65536), --seconds a number > 0, --groupings MxR pairs, each with an optional tile side tS, S a multiple of 4 in [4, 32], and w for activations in workgroup memory (1x64,2x32t4,1x32w)";
 
 /** Parses the flags: sizes, seconds, groupings, W2 or not; undefined when one is bad. */
 function parseFlags(args: string[]) {

@@ -31,11 +31,13 @@ export { DeviceLostError };
  * limits ask for all the adapter has: a population's buffers pass 2 GiB on a large GPU (W2's
  * optimizer moments at 16,384 models take 2.8 GB), and a binding never passes 4 GiB - 4 bytes
  * (WGSL indexes a binding with u32; learners/gpu/gpu_chunks.ts splits a population into bindings
- * under the granted limit).
+ * under the granted limit). Workgroup memory: up to 64 KiB, for the train step that keeps
+ * activations there (learners/mlp/scratch_wgsl.ts; NVIDIA's Vulkan driver offers 48 KiB, lavapipe
+ * 32 KiB); the other kernels use under 16 KiB.
  */
 export const WANTED_LIMITS = {
   maxStorageBuffersPerShaderStage: 16,
-  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeWorkgroupStorageSize: 65536,
   maxComputeInvocationsPerWorkgroup: 256,
   maxStorageBufferBindingSize: 2 ** 32 - 4,
   maxBufferSize: 2 ** 52,

@@ -104,7 +104,10 @@ fn sum_over_roles(tid: u32, r: u32) {
 // First model of the workgroup.
 fn group_id(wid: vec3<u32>) -> u32 { return (wid.x + wid.y * u.gridX) * MPG; }
 
-fn acts_base(p: u32) -> u32 { return p * u.scratchStride; }
+// Model p's region of scratch: in the storage buffer, or (SCRATCH_LOCAL, the train step's
+// workgroup scratch of learners/mlp/scratch_wgsl.ts) in the workgroup's memory, by its place in
+// the workgroup.
+fn acts_base(p: u32) -> u32 { return select(p, p % MPG, SCRATCH_LOCAL) * u.scratchStride; }
 fn deltas_base(p: u32) -> u32 { return acts_base(p) + u.actRows * u.B; }
 
 // Index in scratch of output unit j of layer l (its feature row) for sample 0 of model p.

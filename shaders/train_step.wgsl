@@ -50,6 +50,8 @@
 //   learners/mlp/storage_views_wgsl.ts  F32V, InputV, ld_params, ld_scratch, st_scratch (forward
 //                                       part); V, AdamT, sum_squares, real_only, ld_out, st_out,
 //                                       ld_opt, st_opt (backward part)
+//   learners/mlp/scratch_wgsl.ts        scratch (binding 7, or workgroup memory), SCRATCH_LOCAL,
+//                                       keep_scratch_binding
 //   learners/mlp/mlp_tiles_wgsl.ts      fwd_tile_RxC[_x], forward_layer (called by mlp_forward);
 //                                       grad_tile_RxC[_x], delta_tile_RxC, grad_layer, delta_layer
 // (RxC: a tile's rows x columns; _x: the first layer's tiles, which read the data set.)
@@ -66,7 +68,8 @@
 @group(0) @binding(4) var<storage, read> knobs: array<f32>;
 @group(0) @binding(5) var<storage, read> params: array<F32V>;
 @group(0) @binding(6) var<storage, read_write> opt: array<F32V>;
-@group(0) @binding(7) var<storage, read_write> scratch: array<F32V>;
+// Binding 7 (scratch) is declared by learners/mlp/scratch_wgsl.ts: the storage buffer, or workgroup
+// memory with the buffer kept bound (keep_scratch_binding).
 @group(0) @binding(8) var<storage, read_write> steps: array<u32>;
 @group(0) @binding(9) var<storage, read_write> metrics: array<f32>;
 @group(0) @binding(10) var<storage, read> u_in: MlpParams;
@@ -139,6 +142,7 @@ fn grad_t1(g: f32, mul: f32, transform: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   u = u_in;
+  keep_scratch_binding();
   let m = tid % MPG;
   let r = tid / MPG;
   if (group_id(wid) >= u.P) { return; }

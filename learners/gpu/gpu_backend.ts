@@ -75,6 +75,14 @@ export interface GpuBackendOptions extends GpuContextOptions {
    */
   tileSide?: number;
   /**
+   * Where the tiled train step keeps each model's activations and deltas: "storage" (default) the
+   * scratch buffer, "workgroup" the workgroup's memory (learners/mlp/scratch_wgsl.ts; a population
+   * whose grouping needs more than the device grants is refused with a RangeError). It implies
+   * the tiled train step on a software adapter. For bench/groupings.ts ("MxRw"): on a GPU the
+   * buffer sends every activation through the cache hierarchy between a step's barriers.
+   */
+  scratch?: "storage" | "workgroup";
+  /**
    * Meta loop of FOMAML and Reptile with a hidden layer when the spec does not choose:
    * "per-model" (default) always the loop of gpu_meta_loop.ts; "auto" the factored loop
    * (learners/meta_train/lowrank_loop.ts) where it applies, the inputs are a multiple of 4 (its

@@ -15,6 +15,7 @@ import type { MlpLayout } from "../mlp/mlp_layout.ts";
 import { planTiles, quadLayout, smallTilePlan, type TilePlan } from "../mlp/mlp_tiles.ts";
 import { type TrainKernel, withFusedStep } from "../mlp/mlp_fused.ts";
 import { groupingKey, type MlpGrouping } from "../mlp/mlp_uniform.ts";
+import { withWorkgroupScratch } from "../mlp/scratch_wgsl.ts";
 
 /** The kernels of a backend: init and sampling, and the MLP kernels per workgroup grouping. */
 export interface Kernels {
@@ -58,6 +59,8 @@ export interface GpuPopulationOptions {
   tileBudget?: number;
   /** Square tiles of this side for every product instead of the planned ones (see GpuBackendOptions). */
   tileSide?: number;
+  /** Where the tiled train step keeps activations and deltas (see GpuBackendOptions). */
+  scratch?: "storage" | "workgroup";
 }
 
 /**
@@ -92,12 +95,18 @@ export function populationPipelines(
     (ctx.software
       ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget, o.trainKernel)
       : HARDWARE_GROUPING);
-  if (ctx.software && o.tileSide === undefined) chooseGrouping(L, [g], o.tileBudget, o.trainKernel);
-  const plan: TilePlan = o.tileSide !== undefined
+  // Workgroup scratch needs the tiled train step (a fused step keeps activations in registers).
+  const local = o.scratch === "workgroup";
+  const kernel = local ? "tiles" : o.trainKernel;
+  if (ctx.software && o.tileSide === undefined) chooseGrouping(L, [g], o.tileBudget, kernel);
+  const base: TilePlan = o.tileSide !== undefined
     ? sideTilePlan(L, g, o.tileSide, ctx.software)
     : ctx.software
-    ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, o.trainKernel)
+    ? withFusedStep(softwareTilePlan(L, g, undefined, o.tileBudget), L, g, kernel)
     : planTiles(L, g);
+  const plan = local
+    ? withWorkgroupScratch(base, L, g, ctx.limit("maxComputeWorkgroupStorageSize"))
+    : base;
   return {
     grouping: g,
     init: kernels.init,

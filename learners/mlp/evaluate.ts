@@ -10,12 +10,13 @@ import type { EvalResult } from "./mlp_cpu.ts";
 import type { MlpLayout } from "./mlp_layout.ts";
 import { MLP_WGSL, type MlpKernel, mlpKernel } from "./mlp_kernel.ts";
 import { forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
+import { EVALUATE_SCRATCH_WGSL } from "./scratch_wgsl.ts";
 
 /** The evaluate kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan. */
 export const EVALUATE: MlpKernel = mlpKernel(
   "evaluate",
   [MLP_WGSL],
-  (plan) => [forwardTilesWgsl(plan)],
+  (plan) => [EVALUATE_SCRATCH_WGSL, forwardTilesWgsl(plan)],
   { file: "shaders/evaluate.wgsl", code: evalWgsl },
 );
 

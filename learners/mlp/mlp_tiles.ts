@@ -83,6 +83,12 @@ export interface TilePlan {
    * train step then moves vec4 whatever `vec4` says (the tiles serve evaluation only).
    */
   readonly fused2?: Fused2Shape;
+  /**
+   * When set, the tiled train step keeps each model's activations and deltas in workgroup memory,
+   * this many floats per model (its scratchStride), instead of the scratch storage buffer
+   * (learners/mlp/scratch_wgsl.ts); evaluation keeps the buffer.
+   */
+  readonly scratchWords?: number;
 }
 
 /**
@@ -288,7 +294,8 @@ export function tilePlanKey(plan: TilePlan): string {
   const layers = plan.layers.map((l) => `f${s(l.forward)}g${s(l.grad)}d${s(l.delta)}`).join("_");
   const fused = plan.fused ? `_${fusedKey(plan.fused)}` : "";
   const fused2 = plan.fused2 ? `_${fused2Key(plan.fused2)}` : "";
-  return `${plan.vec4 ? "v4_" : ""}${layers}${fused}${fused2}`;
+  const local = plan.scratchWords === undefined ? "" : `_ws${plan.scratchWords}`;
+  return `${plan.vec4 ? "v4_" : ""}${layers}${fused}${fused2}${local}`;
 }
 
 /** Tiles with at most this many entries store them unrolled (see the epilogue in mlp_tiles_wgsl.ts). */

@@ -10,6 +10,7 @@ import { ADAM_WGSL, FINITE_WGSL } from "./wgsl_parts.ts";
 import { backwardTilesWgsl, forwardTilesWgsl } from "./mlp_tiles_wgsl.ts";
 import { fusedStepWgsl } from "./mlp_fused_wgsl.ts";
 import { fused2StepWgsl, fused2ViewsWgsl } from "./mlp_fused2_wgsl.ts";
+import { trainScratchWgsl } from "./scratch_wgsl.ts";
 import type { GpuContext } from "../../core/gpu_context.ts";
 import { submit } from "../../core/submit_batch.ts";
 import { KNOB_LAYOUT, LEARNED_LAYOUT } from "../optimizers/knobs.ts";
@@ -20,6 +21,8 @@ const TRAIN_TILES_WGSL = { file: "shaders/_train_tiles.wgsl", code: trainTilesWg
 
 /**
  * The train_step kernel: `pipeline` and `pipelineSync` per grouping, input precision and tile plan.
+ * Its scratch (binding 7, or workgroup memory for a plan with `scratchWords`) is declared by
+ * learners/mlp/scratch_wgsl.ts.
  * Its forward_backward is the fused step's (learners/mlp/mlp_fused_wgsl.ts, or for two hidden layers
  * mlp_fused2_wgsl.ts, with its own vec4 views and no forward tiles) when the plan has one,
  * else the tiles' (shaders/_train_tiles.wgsl); the forward tiles are composed either way (the
@@ -30,10 +33,10 @@ export const TRAIN_STEP: MlpKernel = mlpKernel(
   [FINITE_WGSL, ADAM_WGSL, KNOB_LAYOUT.wgsl, LEARNED_LAYOUT.wgsl, METRIC_LAYOUT.wgsl, MLP_WGSL],
   (plan) =>
     plan.fused
-      ? [forwardTilesWgsl(plan), fusedStepWgsl(plan.fused)]
+      ? [trainScratchWgsl(plan), forwardTilesWgsl(plan), fusedStepWgsl(plan.fused)]
       : plan.fused2
-      ? [fused2ViewsWgsl(plan.fused2), fused2StepWgsl(plan.fused2)]
-      : [forwardTilesWgsl(plan), backwardTilesWgsl(plan), TRAIN_TILES_WGSL],
+      ? [trainScratchWgsl(plan), fused2ViewsWgsl(plan.fused2), fused2StepWgsl(plan.fused2)]
+      : [trainScratchWgsl(plan), forwardTilesWgsl(plan), backwardTilesWgsl(plan), TRAIN_TILES_WGSL],
   { file: "shaders/train_step.wgsl", code: trainWgsl },
 );
 

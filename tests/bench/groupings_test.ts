@@ -46,10 +46,31 @@ Deno.test("grouping variants: MxR, or MxRtS with square tiles of side S", () => 
     grouping: { modelsPerGroup: 8, roles: 8 },
     tileSide: 4,
   });
-  for (const k of ["1x32", "1x32t4", "4x16t16", "2x64t32"]) {
+  assert.deepEqual(parseVariant("1x32t4w"), {
+    grouping: { modelsPerGroup: 1, roles: 32 },
+    tileSide: 4,
+    workgroupScratch: true,
+  });
+  assert.deepEqual(parseVariant("2x32w"), {
+    grouping: { modelsPerGroup: 2, roles: 32 },
+    workgroupScratch: true,
+  });
+  for (const k of ["1x32", "1x32t4", "4x16t16", "2x64t32", "1x32w", "8x8t4w"]) {
     assert.equal(variantKey(parseVariant(k)!), k);
   }
-  for (const k of ["1x32t0", "1x32t2", "1x32t5", "1x32t40", "3x32t4", "1x32t", "t4"]) {
+  for (
+    const k of [
+      "1x32t0",
+      "1x32t2",
+      "1x32t5",
+      "1x32t40",
+      "3x32t4",
+      "1x32t",
+      "t4",
+      "1x32ww",
+      "1x32wt4",
+    ]
+  ) {
     assert.equal(parseVariant(k), undefined, k);
   }
 });

@@ -117,6 +117,43 @@ gpuTest(
 );
 
 gpuTest(
+  "scratch workgroup: activations in workgroup memory train like the CPU twin; a grouping over the device's workgroup memory is refused",
+  async (ctx) => {
+    const cpu = new CpuBackend();
+    // Scalar and vec4 tiles, one to three hidden layers, several models per workgroup with
+    // populations not a multiple of them, and one invocation per model (no barriers).
+    const runs = [
+      [CASES[1]!, { modelsPerGroup: 2, roles: 16 }],
+      [CASES[2]!, { modelsPerGroup: 1, roles: 32 }],
+      [CASES[4]!, { modelsPerGroup: 4, roles: 1 }],
+      [CASES[4]!, { modelsPerGroup: 8, roles: 4 }],
+    ] as const;
+    for (const [c, grouping] of runs) {
+      const gpu = await GpuBackend.create(ctx, { grouping, scratch: "workgroup" });
+      const a = setupCase(cpu, c, 61, 2);
+      const b = setupCase(gpu, c, 61, 2);
+      await trainTwins(a, b, 2);
+      // The same arithmetic as the tiled kernel with the scratch buffer: bit for bit the same.
+      const storage = await GpuBackend.create(ctx, { grouping, trainKernel: "tiles" });
+      const s = setupCase(storage, c, 61, 2);
+      s.pop.train(s.data, 2);
+      assert.deepEqual(await b.pop.readParams(), await s.pop.readParams());
+      b.pop.destroy();
+      s.pop.destroy();
+    }
+    // 64 models of 32-64-5 at batch 32 need 64 x 17,664 bytes of workgroup memory.
+    const big = await GpuBackend.create(ctx, {
+      grouping: { modelsPerGroup: 64, roles: 4 },
+      scratch: "workgroup",
+    });
+    assert.throws(
+      () => setupCase(big, CASES[3]!, 61, 2),
+      /Cannot keep the activations in workgroup memory: grouping 64x4 of MLP 32-64-5 at batch 32 needs \d+ bytes, the device grants \d+/,
+    );
+  },
+);
+
+gpuTest(
   "tileSide: square tiles of that side for every product, trained like the CPU twin; a bad side is refused",
   async (ctx) => {
     const cpu = new CpuBackend();

@@ -85,6 +85,6 @@ Deno.test("chooseKernel() plans scalar tiles on request and f16 inputs open the 
   const scalar = chooseKernel(layout, { scalar: true, precision: "f16" });
   assert.equal(scalar.plan.vec4, false);
   const text = dumpMlpKernel("evaluate", scalar);
-  assert.match(text, /\/\/ ==== part 1\/5: [^\n]*\nenable f16;\nalias InputT = f16;\n/);
+  assert.match(text, /\/\/ ==== part 1\/6: [^\n]*\nenable f16;\nalias InputT = f16;\n/);
   assert.match(text, /alias F32V = f32;/);
 });
