@@ -34,11 +34,11 @@ FLAGS=(--cached-only --no-lock --config "$CARRY/deno.json")
 ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts cli/main.ts)
 # The groupings timed on the GPU: the hardware default (1x32), its best neighbour on the H200 (2x32;
 # 1x64 ran at 0.67x, 8 or more models per workgroup at 0.08-0.09x on 2026-12-04), and square tiles
-# of 4, 12 or 16 instead of the plan's (MxRtS): below 16 invocations per model the plan's tiles
-# grow to 256 accumulators, which may be what made those groupings slow there.
+# of 4 instead of the plan's (MxRtS): below 16 invocations per model the plan's tiles grow to 256
+# accumulators; with 4 x 4 tiles those groupings ran at 0.24-0.30x (second H200 run).
 # With "w" the train step keeps activations in workgroup memory (GpuBackendOptions.scratch; W only:
-# W2's 67 KB per model is over NVIDIA's 48 KiB); on the H200 1x32w ran at 0.47x 1x32 (2026-12-04). DEVICE_GROUPINGS and DEVICE_GROUPING_SIZES
-# replace the list and the sizes (16,384) for a second run.
+# W2's 67 KB per model is over NVIDIA's 48 KiB); on the H200 1x32w ran at 0.47x 1x32 (2026-12-04).
+# DEVICE_GROUPINGS and DEVICE_GROUPING_SIZES replace the list and the sizes (16,384) for a second run.
 GROUPINGS="${DEVICE_GROUPINGS:-1x32,2x32,1x32t4,1x32w,4x16t4,8x8t4}"
 GROUPING_SIZES="${DEVICE_GROUPING_SIZES:-16384}"
 TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts

@@ -91,13 +91,13 @@ export function populationPipelines(
   L: MlpLayout,
   o: GpuPopulationOptions = {},
 ): Pipelines {
-  const g = o.grouping ??
-    (ctx.software
-      ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget, o.trainKernel)
-      : HARDWARE_GROUPING);
   // Workgroup scratch needs the tiled train step (a fused step keeps activations in registers).
   const local = o.scratch === "workgroup";
   const kernel = local ? "tiles" : o.trainKernel;
+  const g = o.grouping ??
+    (ctx.software
+      ? chooseGrouping(L, SOFTWARE_GROUPINGS, o.tileBudget, kernel)
+      : HARDWARE_GROUPING);
   if (ctx.software && o.tileSide === undefined) chooseGrouping(L, [g], o.tileBudget, kernel);
   const base: TilePlan = o.tileSide !== undefined
     ? sideTilePlan(L, g, o.tileSide, ctx.software)
