@@ -8,6 +8,7 @@
  * @module
  */
 import { cpus } from "node:os";
+import { cpuThreads } from "../learners/meta_train/helper_pool.ts";
 import { peakOnThreads } from "./wasm_peak.ts";
 import { BENCH_INNER_STEPS } from "./metatrain_workloads.ts";
 
@@ -35,13 +36,17 @@ let ceiling: Promise<number[]> | undefined;
 
 /**
  * The bench's line for the CPU twin's FOMAML row: FLOP per task, GFLOP/s at `tasksPerSecond`, and
- * the share of the f64x2 ceiling measured once per process on every core (bench/wasm_peak.ts).
+ * the share of the f64x2 ceiling measured once per process (bench/wasm_peak.ts) on the threads the
+ * CPU twins use (`cpuThreads()`: 2 unless METAFORGE_CPU_THREADS says otherwise), with the machine's
+ * core count when it has more: on the H200's 16-core host the line compared the 2-thread twin with
+ * a 16-thread ceiling (2026-12-04).
  */
 export async function cpuCeilingLine(
   w: { widths: readonly number[]; support: number; query: number },
   tasksPerSecond: number,
 ): Promise<string> {
-  ceiling ??= peakOnThreads(cpus().length, 0.5);
+  ceiling ??= peakOnThreads(cpuThreads(), 0.5);
+  const cores = cpus().length;
   const rates = await ceiling;
   const peak = rates.reduce((a, b) => a + b, 0);
   const flop = fomamlTaskFlop(w.widths, {
@@ -57,5 +62,7 @@ export async function cpuCeilingLine(
       (rate / 1e9).toFixed(1)
     } GFLOP/s, ` +
     `${((100 * rate) / peak).toFixed(0)}% of the CPU twins' f64x2 ceiling measured now ` +
-    `(${(peak / 1e9).toFixed(1)} GFLOP/s on ${rates.length} threads, bench/wasm_peak.ts)`;
+    `(${(peak / 1e9).toFixed(1)} GFLOP/s on the twins' ${rates.length} threads${
+      cores > rates.length ? ` of ${cores} cores (METAFORGE_CPU_THREADS sets them)` : ""
+    }, bench/wasm_peak.ts)`;
 }
