@@ -37,6 +37,7 @@ import {
 } from "../strategies/bbob_run.ts";
 
 import type { TrainKernel } from "../mlp/mlp_fused.ts";
+import { evaluatePlan } from "../mlp/scratch_wgsl.ts";
 import { createGpuLowrankLoop, gpuLowrankApplies } from "../meta_train/gpu_lowrank_loop.ts";
 
 export { GpuDataset } from "./gpu_dataset.ts";
@@ -154,7 +155,7 @@ export class GpuBackend implements Backend {
           return TRAIN_STEP.pipelineSync(c, g, plan, p);
         },
         get evaluate() {
-          return EVALUATE.pipelineSync(c, g, plan, p);
+          return EVALUATE.pipelineSync(c, g, evaluatePlan(plan), p);
         },
       }),
     };

@@ -47,6 +47,17 @@ export const EVALUATE_SCRATCH_WGSL: WgslPart = {
 };
 
 /**
+ * The plan the evaluate kernel compiles for: `plan` without `scratchWords` (evaluation keeps its
+ * activations in its buffer), so that a population with workgroup scratch shares its evaluate
+ * pipeline with the buffer's instead of compiling the same source under another key.
+ */
+export function evaluatePlan(plan: TilePlan): TilePlan {
+  if (plan.scratchWords === undefined) return plan;
+  const { scratchWords: _, ...rest } = plan;
+  return rest;
+}
+
+/**
  * Workgroup bytes a train step with workgroup scratch uses for grouping g: the scratch of its
  * models, the two reductions' arrays (WG floats each), the batch slots (MPG) and the busy count.
  */
