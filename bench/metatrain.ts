@@ -16,7 +16,12 @@
  * accesses per task (bench/roofline_lowrank.ts).
  * @module
  */
-import { type EngineMetaRow, type MetaTrainPeerRow, peerRatioLines } from "./peers_metatrain.ts";
+import {
+  bestCpuPeerRate,
+  type EngineMetaRow,
+  type MetaTrainPeerRow,
+  peerRatioLines,
+} from "./peers_metatrain.ts";
 import { lowrankAccesses } from "./roofline_lowrank.ts";
 import { cpuCeilingLine } from "./meta_flops.ts";
 import {
@@ -340,7 +345,10 @@ export async function benchMetaTrainMain(
       }
       for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
       const twin = engine.find((e) => e.label === "cpu twin, FOMAML, MetaLearner.train");
-      if (twin) console.log(await cpuCeilingLine(w, twin.tasksPerSecond));
+      if (twin) {
+        const peer = bestCpuPeerRate(peers ?? [], w.widths, metaBatch, "fomaml");
+        console.log(await cpuCeilingLine(w, twin.tasksPerSecond, peer));
+      }
       if (metaBatch === 32 && factored) printLowrankAccesses(w);
       if (gpu) {
         const pool = new EpisodePool(gpu, w.family, 1, 512);

@@ -173,6 +173,20 @@ export function peerRatioLines(
   return lines;
 }
 
+/** The better valid CPU peer's tasks/s of `algorithm` at `metaBatch`, or none (another network). */
+export function bestCpuPeerRate(
+  peers: MetaTrainPeerRow[],
+  widths: number[],
+  metaBatch: number,
+  algorithm: string,
+): number | undefined {
+  if (widths.join("-") !== PEER_WIDTHS.join("-")) return undefined;
+  const rates = peers.filter((p) =>
+    kind(p) === "torch-cpu" && p.algorithm === algorithm && p.meta_batch === metaBatch && p.valid
+  ).map((p) => p.tasks_per_s);
+  return rates.length ? Math.max(...rates) : undefined;
+}
+
 /** The engine's fastest row against the fastest of `mine` (named `label`) and each; or none. */
 function ratioLine(mine: MetaTrainPeerRow[], rows: EngineMetaRow[], label: string) {
   const best = rows.reduce<EngineMetaRow | undefined>(

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type MetaTrainPeerRow, peerRatioLines } from "../../bench/peers_metatrain.ts";
+import {
+  bestCpuPeerRate,
+  type MetaTrainPeerRow,
+  peerRatioLines,
+} from "../../bench/peers_metatrain.ts";
 
 /** A peer row with the fields the ratio reads. */
 function peer(variant: string, algorithm: string, metaBatch: number, tps: number, valid = true) {
@@ -128,4 +132,21 @@ m.cuda_rows(0.02, 0.0, [4])`;
   }
   const failed = await run(true);
   assert.deepEqual(failed, [{ peer: "torch-cuda", skipped: "RuntimeError: no CUDA driver" }]);
+});
+
+Deno.test("bestCpuPeerRate: the faster valid CPU variant of the algorithm at the meta-batch", () => {
+  const w = [196, 64, 64, 5];
+  const peers = [
+    peer("plain", "fomaml", 32, 1000),
+    peer("factored", "fomaml", 32, 2500),
+    peer("factored", "fomaml", 256, 9000, false),
+    peer("plain", "fomaml", 256, 2000),
+    peer("plain", "reptile", 32, 4000),
+    { ...peer("plain", "fomaml", 32, 7000), peer: "torch-cuda", blas: "cuda 13.0 NVIDIA H200" },
+  ];
+  assert.equal(bestCpuPeerRate(peers, w, 32, "fomaml"), 2500);
+  // The reference-BLAS row never counts, nor the CUDA one.
+  assert.equal(bestCpuPeerRate(peers, w, 256, "fomaml"), 2000);
+  assert.equal(bestCpuPeerRate(peers, w, 256, "reptile"), undefined);
+  assert.equal(bestCpuPeerRate(peers, [1, 40, 40, 1], 32, "fomaml"), undefined);
 });
