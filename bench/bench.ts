@@ -15,10 +15,10 @@ import { GpuBackend } from "../learners/gpu/gpu_backend.ts";
 import { KNOB_STRIDE, LEARNED_STRIDE } from "../learners/optimizers/knobs.ts";
 import { METRIC_STRIDE } from "../learners/metrics_row.ts";
 import { mlpLayout } from "../learners/mlp/mlp_layout.ts";
-import { scratchStride } from "../learners/mlp/mlp_uniform.ts";
+import { groupingKey, scratchStride } from "../learners/mlp/mlp_uniform.ts";
 import { BENCH_HELP, type BenchOptions, parseBenchOptions } from "./bench_options.ts";
 import { benchEpisodes } from "./episodes.ts";
-import { benchMetaTrainMain } from "./metatrain.ts";
+import { benchMetaTrainMain } from "./metatrain_main.ts";
 import { benchEvolvePeer, type EvolvePeer, printEvolution } from "./evolution.ts";
 import { benchPbtPeer, printPbt } from "./pbt.ts";
 import { printMetaTrainPeer } from "./peers_metatrain.ts";
@@ -334,11 +334,18 @@ export async function benchMain(args: string[]): Promise<number> {
     const deviceMaml = software
       ? await GpuBackend.create(gpu!.ctx, { mamlOnSoftware: "device" })
       : undefined;
-    return benchMetaTrainMain(gpu, cpu, o.seconds, before, metaPeers, {
+    const grouped: [string, GpuBackend][] = [];
+    for (const grouping of gpu ? o.groupings : []) {
+      const g = await GpuBackend.create(gpu!.ctx, { metaLoop: "per-model", grouping });
+      grouped.push([groupingKey(grouping), g]);
+    }
+    return benchMetaTrainMain(gpu, cpu, o.seconds, metaPeers, {
+      before,
       perModel,
       factored,
       deviceMaml,
       software,
+      grouped,
     });
   }
   const rows: BenchRow[] = [];

@@ -3,12 +3,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { type MlpGrouping, parseGroupingKey } from "../learners/mlp/mlp_uniform.ts";
 
 /** The help text of `deno task bench`. */
 export const BENCH_HELP =
   `Usage: deno task bench [--sizes 64,256,1024,4096] [--seconds S] [--out DIR] [--peers]
                        [--no-cpu] [--episodes] [--w2] [--metabatch] [--evolve] [--f16]
-                       [--repeat N] [--metatrain] [--pbt] [--kernels]
+                       [--repeat N] [--metatrain [--grouping MxR,...]] [--pbt] [--kernels]
 
 Measures model-steps/s and GFLOP/s (6 * batch * sum(in*out) per model-step) of workload W
 (MLP 32-64-5, batch 32, one SGD step per model-step) on the GPU path and the CPU twin, in the
@@ -40,6 +41,11 @@ same run, and their ratio.
               meta loop vs a loop of step vs the per-iteration path before it, and the CPU twin
               (meta-iterations/s, tasks/s, CPU-ms and GPU awaits per meta-iteration, the load
               average), then where a GPU meta-iteration's time goes
+  --grouping  with --metatrain: also the GPU per-model meta loop's FOMAML and Reptile rows with
+              every population in each of these workgroup groupings (MxR: M models per workgroup,
+              R invocations per model, powers of two, M x R <= 256; GpuBackendOptions.grouping),
+              e.g. 1x64,1x128: a meta-batch of 32 or 256 models fills a small part of a large GPU
+              in the hardware default of 32 invocations per model
   --kernels   only the train-step kernels of W (and W2 with --w2) on a software adapter: the
               tiled kernel and the fused step alternating, each round their cold compile time
               (train + evaluate pipelines) and model-steps/s at every size, then the medians and
@@ -76,6 +82,8 @@ export interface BenchOptions {
   pbt: boolean;
   /** Only the tiled and fused train-step kernels side by side (bench/train_kernels.ts). */
   kernels: boolean;
+  /** With metatrain: the groupings of the extra per-model meta loop rows (none by default). */
+  groupings: MlpGrouping[];
 }
 
 /** Parses bench arguments: the options, "help", or a one-line error message. */
@@ -101,6 +109,7 @@ export function parseBenchOptions(
         metatrain: { type: "boolean", default: false },
         pbt: { type: "boolean", default: false },
         kernels: { type: "boolean", default: false },
+        grouping: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -124,6 +133,8 @@ export function parseBenchOptions(
       error: `bench: --repeat must be an integer in [1, 9]: current value is ${values.repeat}`,
     };
   }
+  const groupings = parseGroupings(values.grouping, values.metatrain);
+  if (typeof groupings === "string") return { error: groupings };
   const { peers, w2, episodes, metabatch, evolve, f16, out } = values;
   return {
     options: {
@@ -141,6 +152,20 @@ export function parseBenchOptions(
       metatrain: values.metatrain,
       pbt: values.pbt,
       kernels: values.kernels,
+      groupings,
     },
   };
+}
+
+/** The --grouping list (none when absent), or the one-line error. */
+function parseGroupings(v: string | undefined, metatrain: boolean): MlpGrouping[] | string {
+  if (v === undefined) return [];
+  if (!metatrain) return `bench: --grouping needs --metatrain: current value is ${v}`;
+  const keys = v.split(",");
+  const groupings = keys.map(parseGroupingKey);
+  if (groupings.some((g) => g === undefined) || new Set(keys).size < keys.length) {
+    return `bench: --grouping must be distinct MxR pairs of powers of two with M x R <= 256, ` +
+      `comma-separated: current value is ${v}`;
+  }
+  return groupings as MlpGrouping[];
 }

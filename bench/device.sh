@@ -14,9 +14,13 @@
 #      (bench/groupings.ts);
 #   5. runs the meta-training bench (FOMAML and Reptile, meta-batch 32 and 256) against the
 #      batched PyTorch peers (the machine's python3, METAFORGE_PYTHON), on the Fashion-MNIST test
-#      set carried in .device/fashion-mnist (the glyph set is too large to carry);
-#   6. times W at small populations (P = 128 to 4,096) in the default grouping and with 4 x 4 tiles:
-#      where the rate stops growing, the GPU is full, and P / rate is the time of one step;
+#      set carried in .device/fashion-mnist (the glyph set is too large to carry), with the
+#      per-model meta loop also in the groupings of DEVICE_META_GROUPINGS (default 1x128: a
+#      meta-batch of 32 or 256 models in 32 invocations each fills a small part of the GPU, which
+#      the W sweep found full at about 1,024 such models);
+#   6. times W at small populations (P = 128 to 4,096) in the default grouping and with 128
+#      invocations per model: where the rate stops growing, the GPU is full, and P / rate is the
+#      time of one step (4 x 4 tiles, 1x32t4, were no faster there on 2026-12-04);
 #   7. runs `train lr-sweep l2o evolve` (TRAIN_EXPERIMENTS) at the default scale on the GPU, the
 #      quick ones first so a cut at the timeout loses the longest, and packs OUT_DIR/train.tgz (each
 #      run's report, summary and plots, one file: the device tool brings back a few files only;
@@ -41,6 +45,7 @@ ENTRIES=(bench/bench.ts bench/device_check.ts bench/groupings.ts cli/main.ts)
 # DEVICE_GROUPINGS and DEVICE_GROUPING_SIZES replace the list and the sizes (16,384) for a second run.
 GROUPINGS="${DEVICE_GROUPINGS:-1x32,2x32,1x32t4,1x32w,4x16t4,8x8t4}"
 GROUPING_SIZES="${DEVICE_GROUPING_SIZES:-16384}"
+META_GROUPINGS="${DEVICE_META_GROUPINGS-1x128}" # set and empty: the default grouping only
 TESTS=(tests/core/rng_test.ts tests/learners/mlp/ tests/learners/evolution/evolution_kernels_test.ts
   tests/learners/gpu/
   tests/learners/meta_train/lowrank_kernels_test.ts tests/learners/meta_train/meta_hvp_test.ts
@@ -143,14 +148,16 @@ step "meta-training: GPU meta loop and CPU twin against the batched PyTorch peer
 if [ ! -f "$FASHION/t10k-images-idx3-ubyte.gz" ] && [ -d "$CARRY/fashion-mnist" ]; then
   mkdir -p "$FASHION" && cp "$CARRY"/fashion-mnist/*.gz "$FASHION/"
 fi
-timeout 150 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
-  --out "$out/metatrain"
+extra=()
+[ -n "$META_GROUPINGS" ] && extra=(--grouping "$META_GROUPINGS")
+timeout 190 deno run -A "${FLAGS[@]}" bench/bench.ts --metatrain --peers --seconds 1 \
+  "${extra[@]}" --out "$out/metatrain"
 fi
 
 if want sweep; then
-step "W at small populations: where the GPU fills (default grouping and 4 x 4 tiles)"
+step "W at small populations: where the GPU fills (default grouping and 128 invocations per model)"
 timeout 90 deno run -A "${FLAGS[@]}" bench/groupings.ts --sizes 128,256,512,1024,2048,4096 \
-  --seconds 0.5 --groupings 1x32,1x32t4 | tee "$out/sweep.txt"
+  --seconds 0.5 --groupings 1x32,1x128 | tee "$out/sweep.txt"
 fi
 
 if want train; then

@@ -8,36 +8,18 @@
  * `GPUBuffer.mapAsync` and `GPUQueue.onSubmittedWorkDone` for the duration of a measurement; CPU
  * time (every thread of the process) is printed beside wall time, since it barely moves with the
  * machine's load; a breakdown of the GPU loop's time follows each meta-batch
- * (bench/metatrain_profile.ts). With a second GPU backend whose train kernel is "fused1" (the
- * default before learners/mlp/mlp_fused2.ts: the tiles for two hidden layers), its FOMAML meta
- * loop is measured right before the default's, in the same run. With backends whose `metaLoop` is
+ * (bench/metatrain_profile.ts). This module measures one row (`benchMetaTrain`);
+ * bench/metatrain_main.ts prints the section: with a second GPU backend whose train kernel is
+ * "fused1" (the default before learners/mlp/mlp_fused2.ts: the tiles for two hidden layers), its
+ * FOMAML meta loop right before the default's, in the same run; with backends whose `metaLoop` is
  * "per-model" and "factored", FOMAML and Reptile rows of both meta loops (a factored row is skipped
  * where its kernels exceed a software adapter's loop budget) and the factored loop's storage
- * accesses per task (bench/roofline_lowrank.ts).
+ * accesses per task (bench/roofline_lowrank.ts); with `--grouping`, the per-model loop's rows in
+ * other workgroup groupings.
  * @module
  */
-import {
-  bestCpuPeerRate,
-  type EngineMetaRow,
-  type MetaTrainPeerRow,
-  peerRatioLines,
-} from "./peers_metatrain.ts";
-import { lowrankAccesses } from "./roofline_lowrank.ts";
-import { cpuCeilingLine } from "./meta_flops.ts";
-import {
-  BENCH_INNER_STEPS,
-  metaTrainFamily,
-  type MetaTrainWorkload,
-  sinusoidWorkload,
-} from "./metatrain_workloads.ts";
-import { formatFixed, formatRate } from "../core/format.ts";
-import {
-  cpuClock,
-  cpuSince,
-  loadLine,
-  printProfile,
-  profileMetaTrain,
-} from "./metatrain_profile.ts";
+import { BENCH_INNER_STEPS, type MetaTrainWorkload } from "./metatrain_workloads.ts";
+import { cpuClock, cpuSince } from "./metatrain_profile.ts";
 import type { Backend } from "../learners/backend.ts";
 import { EpisodePool } from "../meta/few_shot/episode_pool.ts";
 import { InnerLoop, tileParams } from "../meta/few_shot/inner_loop.ts";
@@ -47,7 +29,6 @@ import { drawIds, trainBySteps } from "../meta/few_shot/train_by_steps.ts";
 import { Rng } from "../core/rng.ts";
 import { fomamlUpdateCpu } from "../learners/meta_train/meta_fomaml_update.ts";
 import { flagRows } from "../learners/meta_train/meta_mean.ts";
-import { gpuLowrankApplies } from "../learners/meta_train/gpu_lowrank_loop.ts";
 
 /**
  * How a measurement meta-trains: "train" the learner's `train` (the backend's meta loop, one read
@@ -170,22 +151,27 @@ export async function benchMetaTrain(
     if (o.path === "composed") return composed(pool, t);
     return o.path === "train" ? learner.train(pool, t) : trainBySteps(learner, pool, t);
   };
-  await run(2, 0);
   let iterations = 0;
   let awaits = 0;
-  const cpu = cpuClock();
-  const t0 = performance.now();
-  for (let n = 2; (performance.now() - t0) / 1000 < o.minSeconds; n *= 2) {
-    awaits += (await countAwaits(() => run(n, n))).awaits;
-    iterations += n;
+  let seconds = 0;
+  let cpuMs = 0;
+  let hostLoop = false;
+  try {
+    await run(2, 0);
+    const cpu = cpuClock();
+    const t0 = performance.now();
+    for (let n = 2; (performance.now() - t0) / 1000 < o.minSeconds; n *= 2) {
+      awaits += (await countAwaits(() => run(n, n))).awaits;
+      iterations += n;
+    }
+    seconds = (performance.now() - t0) / 1000;
+    cpuMs = cpuSince(cpu).processMs;
+    // Asked of the loops the learner created, not predicted: GpuBackend decides per spec.
+    hostLoop = (await loop.createdMetaLoops()).some((l) => l.runsOn === "host");
+  } finally {
+    pool.destroy();
+    loop.destroy();
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const cpuMs = cpuSince(cpu).processMs;
-  // Asked of the loops the learner created, not predicted: GpuBackend decides per spec.
-  const created = await loop.createdMetaLoops();
-  const hostLoop = created.some((l) => l.runsOn === "host");
-  pool.destroy();
-  loop.destroy();
   return {
     backend: backend.kind === "gpu" && !hostLoop ? "gpu" : "cpu-twin",
     hostLoop,
@@ -199,26 +185,6 @@ export async function benchMetaTrain(
   };
 }
 
-/** One printed row: the rates, CPU time and awaits, and the ratios to the first row (`base`). */
-function printRow(
-  metaBatch: number,
-  label: string,
-  r: MetaTrainBenchRow,
-  base?: MetaTrainBenchRow,
-) {
-  const ratio = base && base !== r && base.itersPerSecond > 0
-    ? `, ${formatRate(r.itersPerSecond / base.itersPerSecond, 2)}x the first (CPU time ${
-      formatRate(base.cpuMsPerIteration / r.cpuMsPerIteration, 2)
-    }x)`
-    : "";
-  console.log(
-    `  meta-batch ${metaBatch}, ${label}: ${formatRate(r.itersPerSecond, 2)} meta-iterations/s, ` +
-      `${formatRate(r.tasksPerSecond)} tasks/s, ${formatFixed(r.cpuMsPerIteration, 1)} CPU-ms ` +
-      `and ${formatRate(r.awaitsPerIteration, 2)} GPU awaits per meta-iteration ` +
-      `(${r.iterations} iterations${ratio})`,
-  );
-}
-
 /**
  * `label` as run: a GPU backend's row whose meta loop was its CPU twin (the fallback past a
  * software adapter's loop budget) says so instead of "gpu".
@@ -228,137 +194,4 @@ export function ranLabel(label: string, b: Backend, r: MetaTrainBenchRow): strin
   return `cpu twin on the host (GpuBackend's fallback: its kernel is past this adapter's loop budget), ${
     label.replace(/^gpu, /, "")
   }`;
-}
-
-/** Whether the factored meta loop runs the workload (not past a software adapter's loop budget). */
-function factoredServes(
-  w: MetaTrainWorkload,
-  method: "fomaml" | "maml" | "reptile",
-  metaBatch: number,
-  software = false,
-): boolean {
-  const { widths, batchSize, loss } = w;
-  const spec = {
-    method,
-    widths,
-    batchSize,
-    loss,
-    metaBatch,
-    innerSteps: BENCH_INNER_STEPS,
-    innerLr: 0,
-    metaLr: 0,
-  };
-  return gpuLowrankApplies(spec, software, w.family.sampleEpisodes(0, 1).supportSize);
-}
-
-/** The storage accesses per task of a factored meta-iteration beside the per-model loop's. */
-function printLowrankAccesses(w: MetaTrainWorkload): void {
-  for (const fomaml of [true, false]) {
-    const support = w.family.sampleEpisodes(0, 1).supportSize;
-    const a = lowrankAccesses(w.widths, {
-      support,
-      batch: w.batchSize,
-      steps: 5,
-      fomaml,
-      loss: w.loss,
-    });
-    const name = fomaml ? "FOMAML" : "Reptile";
-    if (!a) {
-      console.log(
-        `  ${name} factored storage accesses: not counted (scalar path or > 8 support rows)`,
-      );
-      continue;
-    }
-    const n = (x: number) => Math.round(x).toLocaleString("en-US");
-    console.log(
-      `  ${name} storage accesses per task and meta-iteration (bench/roofline_lowrank.ts): ` +
-        `factored ${n(a.total)} (project ${n(a.project)}, inner steps ${n(a.innerSteps)}, ` +
-        `query pass ${n(a.queryPass)}, outer ${n(a.outer)}) against the per-model loop's ` +
-        `${n(a.perModel)}; per model-step ${n(a.total / 5)} against ${n(a.perModel / 5)}`,
-    );
-  }
-}
-
-/**
- * Prints the `--metatrain` section of `deno task bench`: every path at meta-batch 32 and 256, then
- * where a GPU meta-iteration's time goes (bench/metatrain_profile.ts), with the load average.
- */
-export async function benchMetaTrainMain(
-  gpu: Backend | undefined,
-  cpu: Backend | undefined,
-  minSeconds: number,
-  gpuBefore?: Backend,
-  peers?: MetaTrainPeerRow[],
-  loops: { perModel?: Backend; factored?: Backend; deviceMaml?: Backend; software?: boolean } = {},
-): Promise<number> {
-  const { perModel, factored, deviceMaml } = loops;
-  console.log(
-    `\nmeta-training throughput; ${loadLine()}; CPU-ms: CPU time of every thread. The GPU meta ` +
-      `loop and its CPU twin run the inner steps on each support set once when it divides the ` +
-      `batch (learners/meta_train/gpu_loop_pops.ts, cpu_meta_loop.ts: the same update); the ` +
-      `per-iteration path steps over the whole batch`,
-  );
-  for (const w of [await metaTrainFamily(), sinusoidWorkload()]) {
-    console.log(
-      `\nmeta-training on ${w.name}, MLP ${w.widths.join("-")}, batch ${w.batchSize}, ` +
-        `5 inner SGD steps + query gradient + Adam meta-update per task, pool of 512 episodes`,
-    );
-    type Method = "fomaml" | "maml" | "reptile";
-    const cases: [Backend | undefined, MetaTrainPath, Method, string][] = [
-      [gpu, "composed", "fomaml", "gpu, FOMAML, per-iteration path before the meta loop"],
-      [gpu, "steps", "fomaml", "gpu, FOMAML, loop of step (meta loop, one read per iteration)"],
-      [gpuBefore, "train", "fomaml", "gpu fused1 (tiles: before), FOMAML, MetaLearner.train"],
-      [perModel, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (per-model meta loop)"],
-      [factored, "train", "fomaml", "gpu, FOMAML, MetaLearner.train (factored meta loop)"],
-      [perModel, "train", "reptile", "gpu, Reptile, MetaLearner.train (per-model meta loop)"],
-      [factored, "train", "reptile", "gpu, Reptile, MetaLearner.train (factored meta loop)"],
-      [gpu, "train", "maml", "gpu, second-order MAML, MetaLearner.train (meta loop)"],
-      [
-        deviceMaml,
-        "train",
-        "maml",
-        "gpu, second-order MAML, MetaLearner.train (meta loop, mamlOnSoftware device: split meta_hvp)",
-      ],
-      [cpu, "train", "fomaml", "cpu twin, FOMAML, MetaLearner.train"],
-      [cpu, "train", "reptile", "cpu twin, Reptile, MetaLearner.train"],
-    ];
-    for (const metaBatch of [32, 256]) {
-      let base: MetaTrainBenchRow | undefined;
-      const engine: EngineMetaRow[] = [];
-      for (const [b, path, method, label] of cases) {
-        if (!b) continue;
-        if (b === factored && !factoredServes(w, method, metaBatch, loops.software)) {
-          const why = "not run, its inner kernel exceeds this adapter's loop budget";
-          console.log(`  meta-batch ${metaBatch}, ${label}: ${why}`);
-          continue;
-        }
-        const r = await benchMetaTrain(b, w, { path, metaBatch, minSeconds, method });
-        if (path === "composed") base = r;
-        const shown = ranLabel(label, b, r);
-        printRow(metaBatch, shown, r, base);
-        engine.push({
-          label: shown,
-          algorithm: method,
-          tasksPerSecond: r.tasksPerSecond,
-          cpuMsPerIteration: r.cpuMsPerIteration,
-        });
-      }
-      for (const l of peerRatioLines(peers ?? [], w.widths, metaBatch, engine)) console.log(l);
-      const twin = engine.find((e) => e.label === "cpu twin, FOMAML, MetaLearner.train");
-      if (twin) {
-        const peer = bestCpuPeerRate(peers ?? [], w.widths, metaBatch, "fomaml");
-        console.log(await cpuCeilingLine(w, twin.tasksPerSecond, peer));
-      }
-      if (metaBatch === 32 && factored) printLowrankAccesses(w);
-      if (gpu) {
-        const pool = new EpisodePool(gpu, w.family, 1, 512);
-        const o = { metaBatch, iterations: metaBatch > 64 ? 4 : 16, innerSteps: BENCH_INNER_STEPS };
-        // The per-model loop's breakdown (its inner and query steps are population train steps).
-        printProfile(metaBatch, await profileMetaTrain(perModel ?? gpu, w, pool, o));
-        pool.destroy();
-      }
-    }
-  }
-  console.log(`\n${loadLine()}`);
-  return 0;
 }

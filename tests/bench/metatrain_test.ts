@@ -48,3 +48,22 @@ gpuTest("benchMetaTrain labels a GPU backend's MAML row by the meta loop that ra
   assert.equal(cpu.hostLoop, true);
   assert.equal(ranLabel("cpu twin, FOMAML", new CpuBackend(), cpu), "cpu twin, FOMAML");
 });
+
+gpuTest(
+  "benchMetaTrain runs a backend in another grouping; one past the loop budget is a RangeError",
+  async (ctx) => {
+    const o = { path: "train" as const, metaBatch: 2, minSeconds: 0.05, method: "fomaml" as const };
+    const w = { ...sinusoidWorkload(), widths: [1, 8, 8, 1] };
+    const wide = await GpuBackend.create(ctx, { grouping: { modelsPerGroup: 1, roles: 64 } });
+    const r = await benchMetaTrain(wide, w, o);
+    assert.equal(r.backend, "gpu");
+    assert.ok(r.iterations >= 2 && r.tasksPerSecond > 0);
+    if (!ctx.software) return;
+    // One model per invocation, 8 per workgroup: a 1-128-128-1 step is past lavapipe's budget.
+    const lanes = await GpuBackend.create(ctx, { grouping: { modelsPerGroup: 8, roles: 1 } });
+    await assert.rejects(
+      benchMetaTrain(lanes, { ...w, widths: [1, 128, 128, 1] }, o),
+      (e) => e instanceof RangeError && /loop iterations per invocation/.test(e.message),
+    );
+  },
+);
