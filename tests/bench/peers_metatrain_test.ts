@@ -22,14 +22,17 @@ function peer(variant: string, algorithm: string, metaBatch: number, tps: number
   } satisfies MetaTrainPeerRow;
 }
 
+/** CPU peer rows of both algorithms and meta-batches, one on the reference BLAS (invalid). */
+const PEERS = [
+  peer("plain", "fomaml", 32, 1000),
+  peer("factored", "fomaml", 32, 2500),
+  peer("factored", "fomaml", 256, 9000, false),
+  peer("plain", "fomaml", 256, 2000),
+  peer("plain", "reptile", 32, 4000),
+];
+
 Deno.test("peerRatioLines: the engine's fastest row against the better valid peer and each", () => {
-  const peers = [
-    peer("plain", "fomaml", 32, 1000),
-    peer("factored", "fomaml", 32, 2500),
-    peer("factored", "fomaml", 256, 9000, false),
-    peer("plain", "fomaml", 256, 2000),
-    peer("plain", "reptile", 32, 4000),
-  ];
+  const peers = PEERS;
   const engine = [
     { label: "slow", algorithm: "fomaml", tasksPerSecond: 100, cpuMsPerIteration: 300 },
     { label: "loop", algorithm: "fomaml", tasksPerSecond: 500, cpuMsPerIteration: 60 },
@@ -137,11 +140,7 @@ m.cuda_rows(0.02, 0.0, [4])`;
 Deno.test("bestCpuPeerRate: the faster valid CPU variant of the algorithm at the meta-batch", () => {
   const w = [196, 64, 64, 5];
   const peers = [
-    peer("plain", "fomaml", 32, 1000),
-    peer("factored", "fomaml", 32, 2500),
-    peer("factored", "fomaml", 256, 9000, false),
-    peer("plain", "fomaml", 256, 2000),
-    peer("plain", "reptile", 32, 4000),
+    ...PEERS,
     { ...peer("plain", "fomaml", 32, 7000), peer: "torch-cuda", blas: "cuda 13.0 NVIDIA H200" },
   ];
   assert.equal(bestCpuPeerRate(peers, w, 32, "fomaml"), 2500);
