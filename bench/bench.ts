@@ -314,7 +314,7 @@ export async function benchMain(args: string[]): Promise<number> {
     console.log(gpu.describe());
   } catch (e) {
     if (!(e instanceof GpuUnavailableError)) throw e;
-    console.log(`No WebGPU adapter (${e.message}): measuring the CPU twin only`);
+    console.log(`${e.message}: measuring the CPU twin only`);
   }
   const f16 = o.f16 && gpu !== undefined && gpu.ctx.shaderF16;
   const b: Backends = { gpu, cpu: new CpuBackend(), f16 };

@@ -118,7 +118,7 @@ export interface Experiment<C = unknown, I = unknown> {
    * Progress display: the metric whose best value to show, its goal (or per-row scopes with their
    * goals), and the step word.
    */
-  readonly progress?: Pick<ProgressOptions, "metric" | "goal" | "scope" | "unit">;
+  readonly progress?: Pick<ProgressOptions, "metric" | "label" | "goal" | "scope" | "unit">;
   /** Total steps for a config (enables percent and ETA). */
   steps?(config: C): number;
   /**

@@ -24,6 +24,8 @@ export interface ProgressOptions {
   now?: () => number;
   /** Metric to track the best value of (a key of the rows passed to `update`). */
   metric?: string;
+  /** The metric's name on the line (default `metric`), where the row key reads badly there. */
+  label?: string;
   /** Whether lower or higher is better for `metric` (default "min"). */
   goal?: "min" | "max";
   /**
@@ -81,9 +83,10 @@ function consoleColumns(): number {
 
 /** Reports the progress of a run on stderr: one updating line on a terminal, log lines otherwise. */
 export class ProgressReporter {
-  #o: Required<Omit<ProgressOptions, "total" | "metric" | "columns" | "scope">> & {
+  #o: Required<Omit<ProgressOptions, "total" | "metric" | "label" | "columns" | "scope">> & {
     total?: number;
     metric?: string;
+    label?: string;
     columns: number;
     scope?: ProgressOptions["scope"];
   };
@@ -118,6 +121,7 @@ export class ProgressReporter {
       write: options.write ?? stderrWriter(),
       now: options.now ?? (() => performance.now()),
       metric: options.metric,
+      label: options.label,
       goal: options.goal ?? "min",
       scope: options.scope,
       unit: options.unit ?? "step",
@@ -214,7 +218,7 @@ export class ProgressReporter {
     const best = this.best;
     if (o.metric !== undefined && best !== undefined) {
       const scope = this.#scope ? ` (${this.#scope.name})` : "";
-      parts.push(`best ${o.metric}${scope} ${formatNumber(best)}`);
+      parts.push(`best ${o.label ?? o.metric}${scope} ${formatNumber(best)}`);
     }
     return parts.join("  ");
   }

@@ -21,7 +21,8 @@ export async function createBackend(
     return await GpuBackend.create();
   } catch (e) {
     if (choice === "gpu" || !(e instanceof GpuUnavailableError)) throw e;
-    log(`No WebGPU adapter (${e.message}); running on the CPU backend`);
+    // The error's message says what is missing ("No WebGPU adapter found (...)", or no WebGPU).
+    log(`${e.message}; running on the CPU backend`);
     return new CpuBackend();
   }
 }

@@ -239,7 +239,8 @@ export const EVOLVE: Experiment<EvolveConfig, StrategiesFile | undefined> = regi
       bbobDims: [2, 10, 40],
     },
   },
-  progress: { metric: "best", goal: "max", unit: "meta-generation" },
+  // The row's key is "best" (the best meta-fitness of the generation): "best best" read badly.
+  progress: { metric: "best", label: "meta-fitness", goal: "max", unit: "meta-generation" },
   steps: (c: EvolveConfig) => c.metaGenerations,
   // A strategies file is read and checked before the run folder exists.
   prepare: (c: EvolveConfig) =>

@@ -4,11 +4,15 @@ import { join } from "node:path";
 
 const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     stdout: "piped",
     stderr: "piped",
+    env,
   })
     .output();
   return {
@@ -70,4 +74,27 @@ Deno.test("cli train --scale smoke writes a run folder and prints the best and w
   const rep = await cli(["report", join(out, run!)]);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /report\.md/);
+});
+
+// Deno 2.9.6's WebGPU asks only the backends DENO_WEBGPU_BACKEND names: dx12 exists on no Linux
+// machine, so no adapter is found, as on a machine without a GPU or Mesa's lavapipe.
+const NO_ADAPTER = { DENO_WEBGPU_BACKEND: "dx12" };
+
+Deno.test("cli train without any WebGPU adapter says so in one line and runs on the CPU backend", async () => {
+  const info = await cli(["info"], NO_ADAPTER);
+  assert.match(
+    info.stdout,
+    /No WebGPU adapter found.*backend: cpu/,
+    "DENO_WEBGPU_BACKEND=dx12 hid no adapter",
+  );
+  const out = await Deno.makeTempDir();
+  const r = await cli(["train", "lr-sweep", "--scale", "smoke", "--out", out], NO_ADAPTER);
+  assert.equal(r.code, 0, r.stderr);
+  const said = (r.stdout + r.stderr).split("\n").filter((l) => l.includes("WebGPU"));
+  assert.deepEqual(said, [
+    "No WebGPU adapter found (on a machine without a GPU, install mesa-vulkan-drivers); " +
+    "running on the CPU backend",
+  ]);
+  assert.match(r.stdout + r.stderr, /CPU backend \(plain TypeScript twins of the kernels\)/);
+  assert.match(r.stdout, /best_lr: [0-9.e+-]+/);
 });

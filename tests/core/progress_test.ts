@@ -160,3 +160,27 @@ Deno.test("ProgressReporter with scopes keeps the best per scope, each with its 
   assert.equal(p.best, 0.5);
   assert.match(f.out[7]!, /best val \(sine\) 0\.5\n$/);
 });
+
+Deno.test("ProgressReporter names the metric by its label when one is given", () => {
+  const f = fake();
+  const p = f.reporter({
+    name: "evolve",
+    total: 2,
+    metric: "best",
+    label: "meta-fitness",
+    goal: "max",
+  });
+  f.clock.t = 1000;
+  p.update(1, { best: 0.25 });
+  f.clock.t = 2000;
+  p.update(2, { best: 0.5 });
+  p.done();
+  assert.equal(f.out.at(-1), "evolve  step 2/2 (100%)  done in 2s  best meta-fitness 0.5\n");
+  assert.ok(f.out.every((l) => !l.includes("best best")));
+});
+
+Deno.test("the evolve experiment's progress line names its metric meta-fitness", async () => {
+  const { EVOLVE } = await import("../../meta/evolution/experiment.ts");
+  assert.equal(EVOLVE.progress?.metric, "best");
+  assert.equal(EVOLVE.progress?.label, "meta-fitness");
+});
