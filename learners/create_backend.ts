@@ -28,6 +28,19 @@ export async function createBackend(
 }
 
 /**
+ * The backend that ran, for a run's summary: "cpu", or "gpu" with the adapter's name and whether
+ * it is software (lavapipe runs the kernels on the host's cores) or hardware, e.g.
+ * "gpu (llvmpipe (LLVM 15.0.6, 256 bits), software)". A run's times and, where the devices round
+ * differently, its numbers depend on it; the config's `backend` ("auto") does not say it.
+ */
+export function backendLabel(b: Backend): string {
+  if (!(b instanceof GpuBackend)) return b.kind;
+  const i = b.ctx.info;
+  const name = i.description || i.device || "unknown adapter";
+  return `gpu (${name}, ${b.ctx.software ? "software" : "hardware"})`;
+}
+
+/**
  * Whether the backend `createBackend(choice)` would return runs on the host's cores
  * (`Backend.runsOnHost`), found without creating it: "cpu" does; otherwise the adapter's kind (a
  * software adapter does), and "auto" without an adapter falls back to the CPU backend, which does.

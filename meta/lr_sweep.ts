@@ -16,7 +16,7 @@ import { curveSeries } from "../core/plots.ts";
 import { aggregateCurves, summarize } from "../core/stats.ts";
 import type { MetricRow } from "../core/run_dir.ts";
 import type { Backend, Population } from "../learners/backend.ts";
-import { createBackend } from "../learners/create_backend.ts";
+import { backendLabel, createBackend } from "../learners/create_backend.ts";
 import type { Knobs } from "../learners/optimizers/knobs.ts";
 import { populationStateBlobs, populationStateFromBlobs } from "../learners/population_state.ts";
 import { shareInits } from "../learners/shared_inits.ts";
@@ -123,6 +123,8 @@ interface Sweep {
   chance: number;
   /** Models: rates * replicates. */
   P: number;
+  /** The backend that ran (backendLabel), for the summary. */
+  ranOn: string;
 }
 
 /**
@@ -217,6 +219,7 @@ async function* runLrSweep(
     label: regression ? "minus test MSE" : "query accuracy",
     chance: regression ? NaN : 1 / outputs,
     P: c.rates * c.replicates,
+    ranOn: backendLabel(backend),
   };
   const P = s.P;
   const pop = await createSweepPopulation(s, backend, ctx.seed);
@@ -315,6 +318,7 @@ function sweepResult(
   return {
     title: `Learning-rate sweep: ${task.description}`,
     summary: {
+      backend: s.ranOn,
       best_lr: best.lr!,
       [`best_${key}`]: best[key]!,
       worst_lr: worst.lr!,

@@ -25,7 +25,7 @@ import type { RunStats } from "./score_genomes.ts";
 export interface EvolveOutcome {
   /** The resolved config. */
   config: EvolveConfig;
-  /** Backend kind. */
+  /** The backend that ran (backendLabel: "cpu", or "gpu (adapter, software|hardware)"). */
   backend: string;
   /** Meta-training tasks. */
   train: readonly MetaTask[];

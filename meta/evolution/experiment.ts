@@ -14,7 +14,7 @@ import { registerExperiment } from "../../core/experiment.ts";
 import { formatCi as fmt } from "../../core/format.ts";
 import { mean } from "../../core/stats.ts";
 import type { Backend } from "../../learners/backend.ts";
-import { createBackend } from "../../learners/create_backend.ts";
+import { backendLabel, createBackend } from "../../learners/create_backend.ts";
 import {
   EVOLVE_SCHEMA,
   type EvolveConfig,
@@ -107,7 +107,7 @@ async function runEvolve(
   );
   const outcome: EvolveOutcome = {
     config: c,
-    backend: backend.kind,
+    backend: backendLabel(backend),
     train,
     held,
     meta,

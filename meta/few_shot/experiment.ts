@@ -14,7 +14,7 @@ import { registerExperiment } from "../../core/experiment.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import { deriveSeed } from "../../core/rng.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { backendRunsOnHost, createBackend } from "../../learners/create_backend.ts";
+import { backendLabel, backendRunsOnHost, createBackend } from "../../learners/create_backend.ts";
 import type { Sinusoid } from "../../learners/tasks/sinusoid.ts";
 import { isClassification, META_SCHEMA, type MetaConfig, settingConfig } from "./config.ts";
 import { currentMethodRunner, runMethodsWith } from "./method_jobs.ts";
@@ -93,6 +93,7 @@ async function* runAll(
   const ck = await PhaseCheckpoints.load(ctx);
   const remote = currentMethodRunner();
   if (remote) {
+    results.ranOn = "cluster";
     // Every unfinished setting x seed x method is a job on the cluster; nothing is computed here.
     yield* runMethodsWith(remote, ctx, ran.map((x) => x.s), seeds, { ...results, ck });
     return;
@@ -111,6 +112,7 @@ async function* runAll(
     ctx.log(
       `meta: ${workers} methods at once, each in a worker thread on its own ${choice} backend`,
     );
+    results.ranOn = `${choice} (${workers} method workers)`;
     const local = localMethodRunner({
       workers,
       backend: choice,
@@ -123,6 +125,7 @@ async function* runAll(
   }
   const backend = await createBackend(c.backend, (l) => ctx.log(l));
   ctx.log(backend.describe());
+  results.ranOn = backendLabel(backend);
   try {
     for (const { s } of ran) {
       for (const seed of seeds) yield* runSeedSetting(ctx, backend, s, seed, { ...results, ck });

@@ -261,7 +261,11 @@ export function buildReport(input: MetaReportInput): ExperimentResult {
   }
   return {
     title: "Few-shot meta-learning against baselines, and the self-improving loop",
-    summary: { ...summary, strategy_changes: input.results.changes.length },
+    summary: {
+      backend: input.results.ranOn ?? "none",
+      ...summary,
+      strategy_changes: input.results.changes.length,
+    },
     tables: [
       {
         title:

@@ -30,6 +30,11 @@ export interface MetaOutcomes {
   outcomes: Map<string, MethodOutcome>;
   /** Every strategy change, tagged with its setting and seed. */
   changes: (StrategyChange & { setting: string; seed: number })[];
+  /**
+   * Where this process ran the methods, for the summary: backendLabel's "cpu" or "gpu (...)",
+   * "cpu (2 method workers)", or "cluster" (each job on its worker machine's backend).
+   */
+  ranOn?: string;
 }
 
 /** The key of an outcome. */

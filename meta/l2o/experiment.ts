@@ -13,7 +13,7 @@ import type { Experiment, ExperimentResult, RunContext } from "../../core/experi
 import { registerExperiment } from "../../core/experiment.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
-import { createBackend } from "../../learners/create_backend.ts";
+import { backendLabel, createBackend } from "../../learners/create_backend.ts";
 import { L2O_SCHEMA, type L2oConfig } from "./config.ts";
 import { evaluateFamily, evaluationFamilies, type FamilyEvaluation } from "./evaluate_phase.ts";
 import { type LearnedInputs, learnOptimizers, readLearnedInputs } from "./learn_phase.ts";
@@ -64,8 +64,13 @@ async function* runL2o(
     ctx.log(`meta-training run ${k} (seed ${run.metaSeed}) evaluated`);
     runs.push(run);
   }
+  const ranOn = backendLabel(backend);
   backend.destroy();
-  return addL2oRuns(l2oResult({ config: c, learned, tuneRows, families, evaluations }), runs);
+  const result = addL2oRuns(
+    l2oResult({ config: c, learned, tuneRows, families, evaluations }),
+    runs,
+  );
+  return { ...result, summary: { backend: ranOn, ...result.summary } };
 }
 
 /** The registered l2o experiment. */

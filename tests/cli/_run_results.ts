@@ -1,10 +1,12 @@
 /**
  * What the cluster tests compare between two runs: a run folder's result files with every timing
- * field left out (metrics.csv columns, summary.json lines, report.md lines and table columns).
+ * field left out (metrics.csv columns, summary.json lines, report.md lines and table columns), and
+ * the backend lines: where a run computed ("cluster", "cpu (2 method workers)", "cpu") is what
+ * those tests vary, not a result.
  */
 import { join } from "node:path";
 
-const TIMING = /second|started|finished|duration|_at\b|At"|per_s/i;
+const TIMING = /second|started|finished|duration|_at\b|At"|per_s|"backend": |^\| backend \|/i;
 
 /** Markdown without timing lines or the timing columns of its tables. */
 function noTimingMarkdown(md: string): string {

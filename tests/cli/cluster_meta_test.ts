@@ -28,6 +28,12 @@ clusterTest("cluster: meta with 3 workers equals the single-process run", async 
   };
   const args = [...TRAIN, "--seed", "7"];
   await assertWorkersEqualSingle(dir, { args, kind: KIND, jobs });
+  // Equal results; the summaries say where each computed (left out of the comparison).
+  const where = async (out: string) =>
+    JSON.parse(await Deno.readTextFile(join(await runDir(join(dir, out)), "summary.json")))
+      .metrics.backend;
+  assert.equal(await where("single"), "cpu");
+  assert.equal(await where("n3"), "cluster");
 });
 
 clusterTest(

@@ -71,6 +71,9 @@ Deno.test("cli train --scale smoke writes a run folder and prints the best and w
   for (const f of ["config.json", "metrics.csv", "summary.json", "report.md", "dashboard.html"]) {
     assert.ok(existsSync(join(out, run!, f)), f);
   }
+  // The summary says where it computed (the config's backend may be "auto").
+  const summary = JSON.parse(await Deno.readTextFile(join(out, run!, "summary.json")));
+  assert.equal(summary.metrics.backend, "cpu");
   const rep = await cli(["report", join(out, run!)]);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, /report\.md/);
@@ -97,4 +100,7 @@ Deno.test("cli train without any WebGPU adapter says so in one line and runs on 
   ]);
   assert.match(r.stdout + r.stderr, /CPU backend \(plain TypeScript twins of the kernels\)/);
   assert.match(r.stdout, /best_lr: [0-9.e+-]+/);
+  const [run] = readdirSync(out);
+  const summary = JSON.parse(await Deno.readTextFile(join(out, run!, "summary.json")));
+  assert.equal(summary.metrics.backend, "cpu");
 });

@@ -173,6 +173,12 @@ Deno.test("train meta with 2 method workers equals the run with 1, also killed -
     const one = await results(join(dir, "one"));
     assert.match((await runResults(join(dir, "one"))).report!, /"workers": 1/);
     assert.deepEqual(await results(join(dir, "two")), one);
+    // The summaries say where each computed (runResults leaves that line out of the comparison).
+    const where = async (out: string) =>
+      JSON.parse(await Deno.readTextFile(join(await runDir(join(dir, out)), "summary.json")))
+        .metrics.backend;
+    assert.equal(await where("one"), "cpu");
+    assert.equal(await where("two"), "cpu (2 method workers)");
 
     // Killed -9 once a method's checkpoint exists, then resumed: the same results.
     const out = join(dir, "killed");
