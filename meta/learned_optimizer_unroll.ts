@@ -245,6 +245,11 @@ export function setUnrollRunner(r: UnrollRunner | undefined): void {
   unrollRunner = r;
 }
 
+/** Whether a runner is set (`--cluster`: the unrolls run as cluster jobs). */
+export function hasUnrollRunner(): boolean {
+  return unrollRunner !== undefined;
+}
+
 /** `runUnroll` on `family.sampleEpisodes(sample.seed, sample.count)`, or by the runner set. */
 export function sampledUnroll(
   backend: Backend,

@@ -42,7 +42,7 @@ import type { MetaTask } from "./meta_task.ts";
 import { addBaselines } from "./baselines_report.ts";
 import { addParetoFront } from "./pareto_report.ts";
 import type { StrategyGenome } from "../../learners/evolution/evolution_genome.ts";
-import { addRunStats, emptyRunStats } from "./score_genomes.ts";
+import { addRunStats, emptyRunStats, hasPartRunner } from "./score_genomes.ts";
 import { exportStrategies, type StrategiesFile } from "./strategies_file.ts";
 import { readStrategiesFile } from "./strategies_input.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
@@ -107,7 +107,8 @@ async function runEvolve(
   );
   const outcome: EvolveOutcome = {
     config: c,
-    backend: backendLabel(backend),
+    // Under --cluster the genomes' scoring parts ran on the workers' backends.
+    backend: backendLabel(backend) + (hasPartRunner() ? " + cluster jobs" : ""),
     train,
     held,
     meta,

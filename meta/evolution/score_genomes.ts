@@ -317,6 +317,11 @@ export function setPartRunner(r: PartRunner | undefined): void {
   partRunner = r;
 }
 
+/** Whether a runner is set (`--cluster`: the scoring parts run as cluster jobs). */
+export function hasPartRunner(): boolean {
+  return partRunner !== undefined;
+}
+
 /**
  * Scores every genome on every task: objective tasks run together as segments
  * (genome x task x replicate) of one population; each neural task runs as one MLP population of

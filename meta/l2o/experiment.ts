@@ -14,6 +14,7 @@ import { registerExperiment } from "../../core/experiment.ts";
 import { PhaseCheckpoints } from "../../core/phase_checkpoints.ts";
 import type { MetricRow } from "../../core/run_dir.ts";
 import { backendLabel, createBackend } from "../../learners/create_backend.ts";
+import { hasUnrollRunner } from "../learned_optimizer_unroll.ts";
 import { L2O_SCHEMA, type L2oConfig } from "./config.ts";
 import { evaluateFamily, evaluationFamilies, type FamilyEvaluation } from "./evaluate_phase.ts";
 import { type LearnedInputs, learnOptimizers, readLearnedInputs } from "./learn_phase.ts";
@@ -64,7 +65,8 @@ async function* runL2o(
     ctx.log(`meta-training run ${k} (seed ${run.metaSeed}) evaluated`);
     runs.push(run);
   }
-  const ranOn = backendLabel(backend);
+  // Under --cluster the ES unrolls ran on the workers' backends.
+  const ranOn = backendLabel(backend) + (hasUnrollRunner() ? " + cluster jobs" : "");
   backend.destroy();
   const result = addL2oRuns(
     l2oResult({ config: c, learned, tuneRows, families, evaluations }),

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { openCluster } from "../../core/cluster/cluster_connection.ts";
 import { decodeEnvelope, type JobResult, resultKey } from "../../core/cluster/job_protocol.ts";
 import { Child, NatsServer, startWorkers } from "../core/cluster/_cluster_harness.ts";
-import { runDir, runResults } from "./_run_results.ts";
+import { runDir, runResults, summaryBackend } from "./_run_results.ts";
 
 /** Job ids of `kind` each worker took (first deliveries and redeliveries), from their logs. */
 export function jobsTaken(ws: Child[], kind: string): string[] {
@@ -49,6 +49,9 @@ export async function assertWorkersEqualSingle(
     const n3 = join(dir, "n3");
     assert.equal(await new Child([...o.args, "--out", n3, "--cluster", server.url]).exit(), 0);
     assert.deepEqual(await runResults(n3, o.extra), await runResults(single, o.extra));
+    // The results are equal; where they were computed is not, and the summaries say so.
+    assert.match(await summaryBackend(n3), /cluster/);
+    assert.doesNotMatch(await summaryBackend(single), /cluster/);
     assert.equal(new Set(jobsTaken(ws, o.kind)).size, await o.jobs(await runDir(n3)));
     assert(ws.every((w) => jobsTaken([w], o.kind).length > 0), "a worker got no job");
   });

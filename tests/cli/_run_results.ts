@@ -31,6 +31,12 @@ export async function runDir(out: string): Promise<string> {
   throw new Error(`no run folder in ${out}`);
 }
 
+/** The summary's `backend` of the one run folder under `out`: where it computed. */
+export async function summaryBackend(out: string): Promise<string> {
+  const summary = JSON.parse(await Deno.readTextFile(join(await runDir(out), "summary.json")));
+  return summary.metrics.backend;
+}
+
 /** The run's metrics, summary and report without timing fields, and the extra files as they are. */
 export async function runResults(
   out: string,

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runDir, runResults } from "./_run_results.ts";
+import { runDir, runResults, summaryBackend } from "./_run_results.ts";
 import {
   assertWorkerKillSurvived,
   assertWorkersEqualSingle,
@@ -29,11 +29,8 @@ clusterTest("cluster: meta with 3 workers equals the single-process run", async 
   const args = [...TRAIN, "--seed", "7"];
   await assertWorkersEqualSingle(dir, { args, kind: KIND, jobs });
   // Equal results; the summaries say where each computed (left out of the comparison).
-  const where = async (out: string) =>
-    JSON.parse(await Deno.readTextFile(join(await runDir(join(dir, out)), "summary.json")))
-      .metrics.backend;
-  assert.equal(await where("single"), "cpu");
-  assert.equal(await where("n3"), "cluster");
+  assert.equal(await summaryBackend(join(dir, "single")), "cpu");
+  assert.equal(await summaryBackend(join(dir, "n3")), "cluster");
 });
 
 clusterTest(

@@ -18,7 +18,7 @@ import {
   type MethodJobValue,
   runMethodJob,
 } from "../../../meta/few_shot/method_jobs.ts";
-import { runDir, runResults } from "../../cli/_run_results.ts";
+import { runDir, runResults, summaryBackend } from "../../cli/_run_results.ts";
 import { Child } from "../../core/cluster/_cluster_harness.ts";
 import { withTempDir } from "../../_temp_dir.ts";
 
@@ -174,11 +174,8 @@ Deno.test("train meta with 2 method workers equals the run with 1, also killed -
     assert.match((await runResults(join(dir, "one"))).report!, /"workers": 1/);
     assert.deepEqual(await results(join(dir, "two")), one);
     // The summaries say where each computed (runResults leaves that line out of the comparison).
-    const where = async (out: string) =>
-      JSON.parse(await Deno.readTextFile(join(await runDir(join(dir, out)), "summary.json")))
-        .metrics.backend;
-    assert.equal(await where("one"), "cpu");
-    assert.equal(await where("two"), "cpu (2 method workers)");
+    assert.equal(await summaryBackend(join(dir, "one")), "cpu");
+    assert.equal(await summaryBackend(join(dir, "two")), "cpu (2 method workers)");
 
     // Killed -9 once a method's checkpoint exists, then resumed: the same results.
     const out = join(dir, "killed");
