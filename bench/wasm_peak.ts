@@ -11,7 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { cpus } from "node:os";
-import { I32, type Ins, loop, V128, wasmModule } from "../learners/mlp/wasm_emit.ts";
+import { bump, ge, I32, type Ins, loop, V128, wasmModule } from "../learners/mlp/wasm_emit.ts";
 
 /** Independent chains: enough to cover the add and multiply latencies on 2 ports each. */
 const CHAINS = 24;
@@ -37,8 +37,7 @@ function peakModule(): WebAssembly.Module {
     round.push(["local.get", acc + c], ["local.get", m], ["f64x2.mul"], ["local.get", a]);
     round.push(["f64x2.add"], ["local.set", acc + c]);
   }
-  const step: Ins[] = [["local.get", i], ["i32.const", 1], ["i32.add"], ["local.set", i]];
-  body.push(...loop([["local.get", i], ["local.get", n], ["i32.ge_s"]], round, step));
+  body.push(...loop(ge(i, n), round, bump(i, 1)));
   for (let c = 0; c < CHAINS; c++) {
     body.push(["local.get", out], ["local.get", acc + c], ["v128.store", 16 * c]);
   }
