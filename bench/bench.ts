@@ -336,7 +336,7 @@ export async function benchMain(args: string[]): Promise<number> {
       : undefined;
     const grouped: [string, GpuBackend][] = [];
     for (const grouping of gpu ? o.groupings : []) {
-      const g = await GpuBackend.create(gpu!.ctx, { metaLoop: "per-model", grouping });
+      const g = await GpuBackend.create(gpu?.ctx, { metaLoop: "per-model", grouping });
       grouped.push([groupingKey(grouping), g]);
     }
     return benchMetaTrainMain(gpu, cpu, o.seconds, metaPeers, {

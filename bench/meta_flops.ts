@@ -12,16 +12,17 @@ import { cpuThreads } from "../learners/meta_train/helper_pool.ts";
 import { peakOnThreads } from "./wasm_peak.ts";
 import { BENCH_INNER_STEPS } from "./metatrain_workloads.ts";
 
+/** Multiply-adds per sample of every layer after the first (those with input deltas). */
+function laterMacs(widths: readonly number[]): number {
+  let later = 0;
+  for (let l = 1; l + 1 < widths.length; l++) later += widths[l]! * widths[l + 1]!;
+  return later;
+}
+
 /** FLOP of one sample's forward and backward pass through an MLP of `widths`. */
 export function samplePassFlop(widths: readonly number[]): number {
-  let all = 0;
-  let deltas = 0;
-  for (let l = 0; l + 1 < widths.length; l++) {
-    const mac = widths[l]! * widths[l + 1]!;
-    all += mac;
-    if (l > 0) deltas += mac;
-  }
-  return 4 * all + 2 * deltas;
+  const later = laterMacs(widths);
+  return 4 * (widths[0]! * widths[1]! + later) + 2 * later;
 }
 
 /** FLOP of one FOMAML task: inner steps on the support samples, then the query gradient. */
@@ -34,7 +35,7 @@ export function fomamlTaskFlop(
 
 /**
  * FLOP of one FOMAML task in the factored scheme of the PyTorch peer's "factored" variant
- * (bench/peers_metatrain.py) and the engine's factored loop: every task starts from theta, so its
+ * (bench/peers_metatrain.py): every task starts from theta, so its
  * first layer is W1 - X^T A. Per task: the support and query pre-activations at theta (S and Q rows
  * times the first layer), the Gram products X X^T and Q X^T; per inner step the first layer's
  * correction (S x S x n1) and a forward, weight-gradient and delta pass through the later layers
@@ -46,8 +47,7 @@ export function factoredFomamlTaskFlop(
   o: { support: number; query: number; innerSteps: number },
 ): number {
   const [n0, n1] = [widths[0]!, widths[1]!];
-  let later = 0;
-  for (let l = 1; l + 1 < widths.length; l++) later += widths[l]! * widths[l + 1]!;
+  const later = laterMacs(widths);
   const { support: s, query: q } = o;
   const project = (s + q) * n0 * n1 + (s + q) * s * n0;
   const inner = o.innerSteps * (s * s * n1 + 3 * s * later);

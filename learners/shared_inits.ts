@@ -6,22 +6,22 @@
 import type { Population } from "./backend.ts";
 
 /**
- * Initializes `pop` from `seed` with model numbers from `first`, then sets every model p to the
- * init of model `source(p)` (read from a copy of the inits): models with the same source start
- * alike, whatever the other models of the population.
+ * Initializes `pop` from `seed` with model numbers from `first`, then makes every model p a copy of
+ * model `source(p)` as the init left it (`copyModels`, on the device: no readback, no upload):
+ * models with the same source start alike, whatever the other models of the population. The copy
+ * takes the whole model, so set knobs and learned weights afterwards, on a population whose
+ * metrics rows are alike (a fresh one: init zeroes the optimizer state and step counters).
  */
-export async function shareInits(
+export function shareInits(
   pop: Population,
   o: { seed: number; first?: number; source: (p: number) => number },
-): Promise<void> {
-  const P = pop.layout.size;
-  const stride = pop.layout.stride;
+): void {
   pop.init(o.seed, o.first ?? 0);
-  const params = await pop.readParams();
-  const inits = params.slice();
-  for (let p = 0; p < P; p++) {
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let p = 0; p < pop.layout.size; p++) {
     const s = o.source(p);
-    params.set(inits.subarray(s * stride, (s + 1) * stride), p * stride);
+    if (s !== p) (from.push(s), to.push(p));
   }
-  pop.writeParams(params as Float32Array<ArrayBuffer>);
+  if (to.length > 0) pop.copyModels(from, to);
 }

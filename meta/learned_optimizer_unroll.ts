@@ -83,15 +83,15 @@ export interface UnrollResult {
  * a method's run on a task does not depend on how many copies (methods, learning rates) run beside
  * it.
  */
-async function prepareUnroll(
+function prepareUnroll(
   pop: Population,
   tasks: EpisodeBatch,
   o: UnrollOptions,
-): Promise<void> {
+): void {
   const P = pop.layout.size;
   const [first] = taskSpan(tasks, o);
   // Models 0..T-1 of this population draw the inits of model numbers first..end-1.
-  await shareInits(pop, { seed: o.seed, first, source: (p) => Math.floor(p / o.copies) });
+  shareInits(pop, { seed: o.seed, first, source: (p) => Math.floor(p / o.copies) });
   pop.setKnobs(o.knobs);
   if (o.learned) pop.setLearnedWeights(o.learned);
   if (tasks.labelMapWidth > 0 && tasks.labelMap) {
@@ -203,7 +203,7 @@ export async function runUnroll(
     batchSize: o.model.batchSize,
   });
   try {
-    await prepareUnroll(pop, tasks, o);
+    prepareUnroll(pop, tasks, o);
     const run = await trainAndSample(pop, data, o);
     const query = o.evaluate ?? true
       ? await evaluateQuery(pop, data, tasks, o, run.diverged)

@@ -132,11 +132,7 @@ interface Sweep {
  * starts from the init of model number q, and the batch keys of runLrSweep give it replicate q's minibatches
  * (common random numbers): the rates of a replicate differ in their learning rate alone.
  */
-async function createSweepPopulation(
-  s: Sweep,
-  backend: Backend,
-  seed: number,
-): Promise<Population> {
+function createSweepPopulation(s: Sweep, backend: Backend, seed: number): Population {
   const { c, task, P } = s;
   const pop = backend.createPopulation({
     size: P,
@@ -145,7 +141,7 @@ async function createSweepPopulation(
     loss: task.regression ? "mse" : "cross_entropy",
     batchSize: c.batchSize,
   });
-  await shareInits(pop, { seed, source: (p) => Math.floor(p / c.rates) });
+  shareInits(pop, { seed, source: (p) => Math.floor(p / c.rates) });
   const knobs: Knobs[] = [];
   for (let p = 0; p < P; p++) knobs.push({ lr: sweepRate(c, p % c.rates), optimizer: c.optimizer });
   pop.setKnobs(knobs);
@@ -222,7 +218,7 @@ async function* runLrSweep(
     ranOn: backendLabel(backend),
   };
   const P = s.P;
-  const pop = await createSweepPopulation(s, backend, ctx.seed);
+  const pop = createSweepPopulation(s, backend, ctx.seed);
   const testIdx = new Uint32Array(P * test);
   for (let p = 0; p < P; p++) for (let i = 0; i < test; i++) testIdx[p * test + i] = train + i;
   const ranges = new Uint32Array(2 * P);
