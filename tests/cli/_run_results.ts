@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 
-const TIMING = /second|started|finished|duration|_at\b|At"|per_s|"backend": |^\| backend \|/i;
+const LEFT_OUT = /second|started|finished|duration|_at\b|At"|per_s|"backend": |^\| backend \|/i;
 
 /** Markdown without timing lines or the timing columns of its tables. */
 function noTimingMarkdown(md: string): string {
@@ -17,9 +17,9 @@ function noTimingMarkdown(md: string): string {
     const cells = line.split("|");
     if (!line.startsWith("|")) drop = [];
     else if (lines[k + 1]?.startsWith("| ---")) {
-      drop = cells.map((c, i) => (TIMING.test(c) ? i : -1)).filter((i) => i >= 0);
+      drop = cells.map((c, i) => (LEFT_OUT.test(c) ? i : -1)).filter((i) => i >= 0);
     }
-    if (TIMING.test(line) && drop.length === 0) return;
+    if (LEFT_OUT.test(line) && drop.length === 0) return;
     out.push(cells.filter((_, i) => !drop.includes(i)).join("|"));
   });
   return out.join("\n");
@@ -45,8 +45,8 @@ export async function runResults(
   const dir = await runDir(out);
   const read = (f: string) => Deno.readTextFile(join(dir, f));
   const csv = (await read("metrics.csv")).trim().split("\n").map((l) => l.split(","));
-  const keep = csv[0]!.map((h, i) => (TIMING.test(h) ? -1 : i)).filter((i) => i >= 0);
-  const noTiming = (t: string) => t.split("\n").filter((l) => !TIMING.test(l)).join("\n");
+  const keep = csv[0]!.map((h, i) => (LEFT_OUT.test(h) ? -1 : i)).filter((i) => i >= 0);
+  const noTiming = (t: string) => t.split("\n").filter((l) => !LEFT_OUT.test(l)).join("\n");
   const files: Record<string, string> = {
     metrics: csv.map((row) => keep.map((i) => row[i]).join(",")).join("\n"),
     summary: noTiming(await read("summary.json")),
